@@ -1,0 +1,87 @@
+"""The exceptions xlmargin raises, and the one-line messages users see.
+
+::
+
+    XlMarginError                 code "XLM"   base: every error the engine raises on purpose
+    ├── InputError                code "INPUT" the positions or parameter range is malformed
+    ├── MissingDataError          code "DATA"  a value the calculation needs is not in the input
+    ├── RuleError                 code "RULE"  a rule file is missing, malformed or inconsistent
+    └── UnsupportedError          code "UNSUP" a position no rule of the chosen regime covers
+
+Every error carries a list of :class:`Problem` (row, column, message). Parsing collects all
+problems of a table and raises once, so a user fixes a range in one pass. ``str(error)`` is one
+line, meant for a cell: ``row 7, price: '#N/A' is not a number (+2 more)``; ``error.details()``
+lists every problem, one per line, for the CLI and the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input: where (spreadsheet row, column header) and what."""
+
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(self.column)
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class XlMarginError(Exception):
+    """Base of every deliberate xlmargin error; ``code`` is stable across versions."""
+
+    code = "XLM"
+
+    def __init__(self, problems: str | Problem | Iterable[Problem]):
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if not self.problems:
+            raise ValueError("an XlMarginError needs at least one problem")
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        """One line: the first problem, and how many more there are."""
+        first = str(self.problems[0])
+        more = len(self.problems) - 1
+        return f"{first} (+{more} more)" if more else first
+
+    def details(self) -> str:
+        """Every problem, one per line."""
+        return "\n".join(str(p) for p in self.problems)
+
+
+class InputError(XlMarginError):
+    """The positions table or parameter range is malformed (text in a number column, …)."""
+
+    code = "INPUT"
+
+
+class MissingDataError(XlMarginError):
+    """A value the calculation needs is absent (an FX rate, an option's underlying price, …)."""
+
+    code = "DATA"
+
+
+class RuleError(XlMarginError):
+    """A rule file is missing, malformed or refers to something that does not exist."""
+
+    code = "RULE"
+
+
+class UnsupportedError(XlMarginError):
+    """A position that no rule of the requested regime covers; never silently priced at zero."""
+
+    code = "UNSUP"
