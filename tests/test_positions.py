@@ -1,0 +1,208 @@
+"""The positions-table reader: Excel-shaped input from both routes, and every kind of bad input."""
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from tests.conftest import AS_OF
+from xlmargin.errors import InputError
+from xlmargin.positions import read_positions
+
+HEADER = ["Symbol", "Type", "Qty", "Price", "UndPx", "Strike", "Expiry", "Right", "Mult", "IV"]
+STOCK = ["IBM", "stock", 500.0, 91.25, None, None, None, None, None, None]
+CALL = ["IBM", "option", -5.0, 2.78, 91.25, 95.0, dt.datetime(2026, 12, 18), "C", 100.0, None]
+
+
+def read(rows):
+    return read_positions(rows, as_of=AS_OF)
+
+
+def problems(rows) -> list[str]:
+    with pytest.raises(InputError) as info:
+        read(rows)
+    return [str(p) for p in info.value.problems]
+
+
+def test_reads_stock_and_option_with_defaults():
+    portfolio = read([HEADER, STOCK, CALL])
+    stock, call = portfolio.positions
+    assert (stock.symbol, stock.type, stock.quantity, stock.multiplier) == ("IBM", "stock", 500.0, 1.0)
+    assert (call.right, call.strike, call.multiplier, call.style) == ("C", 95.0, 100.0, "american")
+    assert call.expiry == dt.date(2026, 12, 18)
+    assert call.expiry_years == pytest.approx(28 / 365)
+    assert math.isnan(call.volatility)
+
+
+def test_headers_match_loosely_in_any_order_and_unknown_columns_are_ignored():
+    header = [
+        "ticker",
+        "NOTES",
+        "Put_Call",
+        "strike",
+        "under-lying price",
+        "position",
+        "MARK",
+        "asset",
+        "DTE",
+    ]
+    row = ["IBM", "hello", "put", 90.0, 91.25, 5.0, 2.5, "OPT", 21.0]
+    (put,) = read([header, row]).positions
+    assert (put.type, put.right, put.quantity, put.price, put.underlying_price) == (
+        "option",
+        "P",
+        5,
+        2.5,
+        91.25,
+    )
+    assert put.expiry == AS_OF + dt.timedelta(days=21)
+
+
+@pytest.mark.parametrize("blank", [None, "", 0, 0.0, "   "])
+def test_blank_rows_in_an_oversized_range_are_ignored_whatever_the_route_sends(blank):
+    rows = [HEADER, STOCK, [blank] * len(HEADER), CALL, *[[blank] * len(HEADER)] * 50]
+    portfolio = read(rows)
+    assert [p.row for p in portfolio] == [2, 4]
+
+
+def test_office_js_blanks_as_zero_and_ints_read_like_classic_none_and_floats():
+    classic = [HEADER, STOCK, CALL]
+    office = [
+        HEADER,
+        ["IBM", "stock", 500, 91.25, 0, 0, 0, 0, 0, 0],
+        ["IBM", "option", -5, 2.78, 91.25, 95, 46374, "C", 100, 0],  # 46374 = 2026-12-18
+    ]
+    assert repr(read(classic).positions) == repr(read(office).positions)  # repr: NaN != NaN
+
+
+def test_dates_as_datetime_serial_iso_text_or_days():
+    base = ["X", "option", 1.0, 1.0, 50.0, 50.0]
+    expiries = [dt.datetime(2027, 1, 15), dt.date(2027, 1, 15), 46402.0, "2027-01-15"]
+    rows = [HEADER[:8]] + [[*base, e, "P"] for e in expiries]
+    assert {p.expiry for p in read(rows)} == {dt.date(2027, 1, 15)}
+
+
+def test_dataframe_and_csv_and_xlsx(tmp_path):
+    frame = pd.DataFrame([STOCK, CALL], columns=HEADER)
+    from_frame = read_positions(frame, as_of=AS_OF)
+    csv = tmp_path / "p.csv"
+    frame.to_csv(csv, index=False)
+    from_csv = read_positions(csv, as_of=AS_OF)
+    xlsx = tmp_path / "p.xlsx"
+    frame.to_excel(xlsx, index=False, sheet_name="Positions")
+    from_xlsx = read_positions(xlsx, as_of=AS_OF)
+    assert repr(from_frame.positions) == repr(from_xlsx.positions)
+    assert [p.quantity for p in from_csv] == [500.0, -5.0]
+    assert from_csv.positions[1].expiry == dt.date(2026, 12, 18)
+
+
+def test_index_members_share_a_class_group_and_index_options_default_to_european():
+    rows = [
+        HEADER,
+        ["SPY", "etf", 100.0, 600.0, None, None, None, None, None, None],
+        ["SPX", "option", -1.0, 10.0, 6000.0, 6100.0, "2026-12-18", "C", None, None],
+        ["QQQ", "option", -1.0, 5.0, 500.0, 510.0, "2026-12-18", "C", None, None],
+    ]
+    spy, spx, qqq = read(rows).positions
+    assert spy.class_group == spx.class_group == "SPX"
+    assert (spy.asset_class, spx.asset_class) == ("highcap_index", "highcap_index")
+    assert (spx.style, qqq.style) == ("european", "american")
+    assert (spy.index_units, spx.index_units) == (0.1, 1.0)
+
+
+def test_class_column_overrides_the_symbol_table():
+    rows = [["Symbol", "Qty", "Price", "Class"], ["SPY", 1.0, 600.0, "equity"], ["ZZZ", 1.0, 1.0, None]]
+    assert [p.asset_class for p in read(rows)] == ["equity", "equity"]
+
+
+def test_portfolio_is_immutable():
+    portfolio = read([HEADER, STOCK])
+    with pytest.raises(ValueError):
+        portfolio.arrays["quantity"][0] = 1.0
+    with pytest.raises(AttributeError):
+        portfolio.positions[0].quantity = 1.0  # type: ignore[misc]
+
+
+# --- bad input: every problem reported at once, by row and column ----------------------------
+
+
+def test_missing_required_column():
+    assert problems([["Symbol", "Price"], ["IBM", 1.0]]) == [
+        "row 1: missing required column 'quantity' (or qty, position, pos)"
+    ]
+
+
+def test_duplicate_header():
+    assert problems([["Symbol", "Qty", "Quantity"], ["IBM", 1.0, 2.0]]) == [
+        "row 1, Quantity: duplicate header: 'Quantity' and 'Qty' both mean quantity"
+    ]
+
+
+def test_text_in_a_number_column_and_error_values_are_named_by_row_and_column():
+    rows = [HEADER, [*STOCK[:2], "lots", "#N/A", *STOCK[4:]], [*STOCK[:3], "#VALUE!", *STOCK[4:]]]
+    assert problems(rows) == [
+        "row 2, quantity: 'lots' is not a number",
+        "row 2, price: the cell holds the error value #N/A",
+        "row 3, price: the cell holds the error value #VALUE!",
+    ]
+
+
+def test_negative_price_and_missing_price():
+    rows = [HEADER, [*STOCK[:3], -1.0, *STOCK[4:]], [*STOCK[:3], None, *STOCK[4:]]]
+    assert problems(rows) == ["row 2, price: negative price -1", "row 3, price: missing price"]
+
+
+def test_option_without_strike_expiry_right_or_underlying_price():
+    rows = [HEADER, ["IBM", "option", 1.0, 2.0, None, None, None, None, None, None]]
+    assert problems(rows) == [
+        "row 2, underlying_price: an option needs the underlying price",
+        "row 2, strike: an option needs a strike",
+        "row 2, expiry: an option needs an expiry date (or days to expiry)",
+        "row 2, right: an option needs a right (call or put)",
+    ]
+
+
+def test_unknown_type_class_and_right():
+    rows = [
+        [*HEADER, "Class"],
+        ["IBM", "warrant", 1.0, 2.0, None, None, None, None, None, None, None],
+        ["IBM", "stock", 1.0, 2.0, None, None, None, None, None, None, "tulips"],
+        ["IBM", "option", 1.0, 2.0, 90.0, 90.0, "2026-12-18", "straddle", None, None, None],
+    ]
+    found = problems(rows)
+    assert found[0].startswith("row 2, type: unknown type 'warrant'; known: stock, etf, option")
+    assert found[1].startswith("row 3, class: unknown class 'tulips'; known: equity")
+    assert found[2] == "row 4, right: 'straddle' is not call/put/C/P"
+
+
+def test_expiry_before_the_valuation_date():
+    rows = [HEADER, [*CALL[:6], dt.date(2026, 11, 19), *CALL[7:]]]
+    assert problems(rows) == ["row 2, expiry: expiry 2026-11-19 is before the valuation date 2026-11-20"]
+
+
+def test_fractional_option_contracts_and_volatility_as_percentage():
+    rows = [HEADER, [*CALL[:2], -1.5, *CALL[3:9], 25.0]]
+    assert problems(rows) == [
+        "row 2, quantity: option contracts must be whole numbers, got -1.5",
+        "row 2, volatility: volatility 25 looks like a percentage; give it as a decimal (0.25)",
+    ]
+
+
+def test_all_problems_are_reported_together_and_the_message_is_one_line():
+    rows = [HEADER, [*STOCK[:3], "#N/A", *STOCK[4:]], [*STOCK[:2], None, *STOCK[3:]]]
+    with pytest.raises(InputError) as info:
+        read(rows)
+    assert len(info.value.problems) == 2
+    assert str(info.value) == "row 2, price: the cell holds the error value #N/A (+1 more)"
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [[], [[None, None]], [["Symbol", "Qty"]], "no-such-file.csv", 42],
+    ids=["empty", "all-blank", "header-only", "missing-file", "a-number"],
+)
+def test_degenerate_tables_are_input_errors(data):
+    with pytest.raises(InputError):
+        read(data)

@@ -1,0 +1,147 @@
+"""The ``xlmargin`` command line.
+
+``xlmargin margin [FILE]`` prints the requirement and breakdown of a CSV or XLSX positions file
+(the bundled sample when FILE is omitted). Every error is one clear message and exit code 2;
+nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from xlmargin import __version__
+from xlmargin.errors import XlMarginError
+from xlmargin.params import read_params
+
+SAMPLE = "sample_positions.csv"
+
+
+def sample_positions() -> Path:
+    """The bundled sample positions file."""
+    return Path(str(resources.files("xlmargin.data").joinpath(SAMPLE)))
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def fmt(cell: Any) -> str:
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float | int):
+        return f"{cell:,.2f}"
+    return str(cell)
+
+
+def render(rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table: header row, rule, body; numbers right-aligned."""
+    if not rows:
+        return ""
+    texts = [[fmt(c) for c in row] for row in rows]
+    width = max(len(r) for r in texts)
+    texts = [r + [""] * (width - len(r)) for r in texts]
+    numeric = [
+        all(isinstance(row[i], int | float) or row[i] in ("", None) for row in rows[1:] if i < len(row))
+        for i in range(width)
+    ]
+    widths = [min(max(len(r[i]) for r in texts), 60) for i in range(width)]
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            cell = cell if len(cell) <= widths[i] else cell[: widths[i] - 1] + "…"
+            out.append(cell.rjust(widths[i]) if numeric[i] else cell.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    body = [line(texts[0]), "  ".join("-" * w for w in widths)]
+    body += [line(r) for r in texts[1:]]
+    return "\n".join(body)
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _as_of(args: argparse.Namespace) -> dt.date:
+    return args.as_of or dt.date.today()
+
+
+def cmd_margin(args: argparse.Namespace) -> int:
+    from xlmargin.positions import read_positions
+
+    path = Path(args.file) if args.file else sample_positions()
+    as_of = _as_of(args)
+    portfolio = read_positions(path, as_of=as_of)
+    print(f"{path.name}: {len(portfolio)} positions, valued {as_of.isoformat()}")
+    if args.regime == "regt":
+        from xlmargin.regt import regt_margin
+
+        if args.param:
+            raise XlMarginError("--param is not used by the Reg T regime; use --as-of")
+        result = regt_margin(portfolio, basis=args.basis, net_of_proceeds=args.net)
+        convention = "net of short-option proceeds" if args.net else "gross"
+        print(f"Reg T {args.basis} requirement ({convention}): {result.total:,.2f}\n")
+        print(render(result.table()))
+    else:
+        from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
+
+        values = read_params([*args.param, f"as_of={as_of.isoformat()}"], PM_PARAMS)
+        result = pm_requirement(portfolio, pm_settings(values, as_of))
+        print(f"Portfolio margin requirement: {result.requirement:,.2f}\n")
+        print(render(result.breakdown_table()))
+        print()
+        print(render(result.scenarios_table()))
+    for warning in getattr(result, "warnings", ()):
+        print(f"warning: {warning}")
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xlmargin", description="Margin requirements for Excel positions tables."
+    )
+    parser.add_argument("--version", action="version", version=f"xlmargin {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    margin = sub.add_parser("margin", help="print the requirement and breakdown of a positions file")
+    margin.add_argument("file", nargs="?", help="CSV or XLSX positions file (default: the bundled sample)")
+    margin.add_argument("--regime", choices=("regt", "pm"), default="regt")
+    margin.add_argument("--basis", choices=("initial", "maintenance"), default="initial")
+    margin.add_argument("--net", action="store_true", help="net of short-option sale proceeds")
+    margin.add_argument("--as-of", type=_date, help="valuation date (default: today)")
+    margin.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (repeatable)"
+    )
+    margin.set_defaults(handler=cmd_margin)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except XlMarginError as exc:
+        print(f"xlmargin: {exc.details()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+__all__ = ["main", "read_params", "render"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""One bounded results cache shared by every worksheet function.
+
+Keys are the *content* of the ranges and parameters (not their addresses), so the ten cells of a
+comparison table that read one positions range parse it once and run each engine once. The cache
+is bounded by entry count and by the number of input cells it holds, and evicts least recently
+used entries first. It is thread-safe (Excel may call UDFs from several threads).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def freeze(value: Any) -> Hashable:
+    """A hashable copy of an Excel argument: a 2-D range becomes a tuple of tuples."""
+    if isinstance(value, list | tuple):
+        if value and all(isinstance(row, list | tuple) for row in value):
+            return tuple(tuple(row) for row in value)
+        return tuple(value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
+    return value  # type: ignore[no-any-return]
+
+
+def size_of(frozen: Hashable) -> int:
+    """Cells in a frozen argument, for the memory bound."""
+    if isinstance(frozen, tuple):
+        return sum(len(r) if isinstance(r, tuple) else 1 for r in frozen)
+    return 1
+
+
+class ResultCache:
+    """An LRU map from argument content to computed results."""
+
+    def __init__(self, max_entries: int = 256, max_cells: int = 4_000_000):
+        self.max_entries = max_entries
+        self.max_cells = max_cells
+        self._data: OrderedDict[Hashable, tuple[Hashable, int, Any]] = OrderedDict()
+        self._cells = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T], cells: int = 1) -> T:
+        """The cached value for ``key``, computing (and storing) it on a miss.
+
+        ``key`` should hold frozen arguments; it is hashed once and compared on a hit. A computation
+        that raises is not cached (the next call tries again).
+        """
+        digest = hash(key)
+        with self._lock:
+            entry = self._data.get(digest)
+            if entry is not None and entry[0] == key:
+                self._data.move_to_end(digest)
+                self.hits += 1
+                return entry[2]  # type: ignore[no-any-return]
+            self.misses += 1
+        value = compute()
+        with self._lock:
+            old = self._data.pop(digest, None)
+            if old is not None:
+                self._cells -= old[1]
+            self._data[digest] = (key, cells, value)
+            self._cells += cells
+            while self._data and (len(self._data) > self.max_entries or self._cells > self.max_cells):
+                _, (_, evicted_cells, _) = self._data.popitem(last=False)
+                self._cells -= evicted_cells
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._cells = 0
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    @property
+    def cells(self) -> int:
+        return self._cells

@@ -1,0 +1,246 @@
+"""The worksheet functions as plain Python: Excel-shaped values in, a number or a 2-D list out.
+
+This is the contract both Excel routes share (classic Windows COM and Office.js), and what the
+tests call. Ranges arrive as lists of lists with the header row first; blanks as ``None``, ``''``
+or ``0``; integers as ints or floats; dates as datetimes or serial numbers. Results are a finite
+float, a string, or a rectangular 2-D list of str/float. Problems are raised as
+:class:`~xlmargin.errors.XlMarginError`; :mod:`xlmargin.excel.udfs` turns them into what each
+route can show. The only "today" in xlmargin is supplied here, when the user gives no ``as_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from xlmargin import __version__, rules
+from xlmargin.errors import InputError, Problem
+from xlmargin.excel.cache import ResultCache, freeze, size_of
+from xlmargin.params import AS_OF, Param, read_params
+from xlmargin.positions import Portfolio, read_positions
+
+T = TypeVar("T")
+
+CACHE = ResultCache()
+
+
+def today() -> dt.date:
+    """The valuation date when the user gives none: the machine's local date."""
+    return dt.date.today()
+
+
+# --- shared plumbing ---------------------------------------------------------------------------
+
+
+def _blank(value: Any) -> bool:
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, int | float) and not isinstance(value, bool) and value == 0)
+    )
+
+
+def choice(value: Any, name: str, choices: Sequence[str], default: str) -> str:
+    """An optional text argument; blank (None, '' or Office.js' 0) means the default."""
+    if _blank(value):
+        return default
+    text = str(value).strip().lower().replace(" ", "_")
+    for option in choices:
+        if text == option:
+            return option
+    raise InputError(Problem(f"{name} must be one of {', '.join(choices)}, got '{value}'", None, name))
+
+
+def flag(value: Any, name: str, default: bool = False) -> bool:
+    """An optional TRUE/FALSE argument; blank means the default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no"):
+        return value.strip().lower() in ("true", "yes")
+    raise InputError(Problem(f"{name} must be TRUE or FALSE, got '{value}'", None, name))
+
+
+def number(value: Any, name: str) -> float:
+    """A required number argument (a single cell)."""
+    if isinstance(value, list | tuple):
+        flat = [v for row in value for v in (row if isinstance(row, list | tuple) else [row])]
+        if len(flat) != 1:
+            raise InputError(Problem(f"{name} must be a single cell, got {len(flat)} cells", None, name))
+        value = flat[0]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, str):
+            try:
+                value = float(value.strip().replace(",", "").replace("$", ""))
+            except ValueError:
+                raise InputError(Problem(f"'{value}' is not a number", None, name)) from None
+        else:
+            raise InputError(
+                Problem(f"{name} is missing" if value is None else f"'{value}' is not a number", None, name)
+            )
+    if not math.isfinite(value):
+        raise InputError(Problem(f"{value} is not a finite number", None, name))
+    return float(value)
+
+
+SLEEVE = Param(
+    "sleeve",
+    "text",
+    None,
+    "only the positions whose sleeve column is one of these names (comma-separated), e.g. core",
+)
+
+
+def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.date, str | None]:
+    """The parameter range read against ``specs`` (plus ``sleeve``): engine values, the valuation
+    date they imply, and the sleeve filter."""
+    values = read_params(data, (*specs, SLEEVE))
+    sleeve = values.pop("sleeve")
+    as_of = values.get("as_of")
+    return values, as_of if isinstance(as_of, dt.date) else today(), sleeve
+
+
+def portfolio_of(positions: Any, as_of: dt.date, sleeve: str | None = None) -> tuple[Hashable, Portfolio]:
+    """The validated portfolio for a positions range (parsed once per content and date), keeping
+    only the chosen sleeves when ``sleeve`` is given."""
+    frozen = freeze(positions)
+    key = ("positions", frozen, as_of)
+    portfolio = CACHE.get_or_compute(key, lambda: read_positions(positions, as_of=as_of), size_of(frozen))
+    if sleeve is None:
+        return frozen, portfolio
+    wanted = {s.strip().lower() for s in sleeve.split(",") if s.strip()}
+    keep = [str(s).lower() in wanted if s is not None else False for s in portfolio.arrays["sleeve"]]
+    if not any(keep):
+        found = sorted({str(s) for s in portfolio.arrays["sleeve"] if s is not None}) or ["none"]
+        raise InputError(
+            Problem(f"no position is in sleeve '{sleeve}'; sleeves found: {', '.join(found)}", None, "sleeve")
+        )
+    return (frozen, sleeve.lower()), portfolio.select(keep)
+
+
+def cached(kind: str, frozen_positions: Hashable, options: Hashable, compute: Callable[[], T]) -> T:
+    """An engine result, computed once per (engine, positions content, options)."""
+    return CACHE.get_or_compute((kind, frozen_positions, options), compute, size_of(frozen_positions))
+
+
+def finite(value: float, what: str) -> float:
+    if not math.isfinite(value):
+        raise InputError(Problem(f"{what} is not a finite number; check the inputs"))
+    return float(value)
+
+
+def table(rows: list[list[Any]]) -> list[list[Any]]:
+    """A rectangular 2-D list of str/float, never None or NaN (those would show as blanks)."""
+    width = max((len(r) for r in rows), default=0)
+    out = []
+    for row in rows:
+        cells = []
+        for cell in [*row, *([""] * (width - len(row)))]:
+            if cell is None:
+                cells.append("")
+            elif isinstance(cell, float) and not math.isfinite(cell):
+                raise InputError(Problem("a result cell is not a finite number; check the inputs"))
+            elif isinstance(cell, dt.date):
+                cells.append(cell.isoformat())
+            else:
+                cells.append(cell)
+        out.append(cells)
+    return out
+
+
+# --- Reg T ---------------------------------------------------------------------------------------
+
+REGT_PARAMS: tuple[Param, ...] = (AS_OF,)
+BASES = ("initial", "maintenance")
+
+
+def _regt(positions: Any, basis: Any, net_of_proceeds: Any, params: Any) -> Any:
+    from xlmargin.regt import regt_margin
+
+    chosen = choice(basis, "basis", BASES, "initial")
+    net = flag(net_of_proceeds, "net_of_proceeds")
+    _, as_of, sleeve = params_of(params, REGT_PARAMS)
+    frozen, portfolio = portfolio_of(positions, as_of, sleeve)
+    return cached(
+        "regt",
+        frozen,
+        (as_of, chosen, net),
+        lambda: regt_margin(portfolio, basis=chosen, net_of_proceeds=net),
+    )
+
+
+def regt_margin(positions: Any, basis: Any = None, net_of_proceeds: Any = None, params: Any = None) -> float:
+    return finite(_regt(positions, basis, net_of_proceeds, params).total, "the Reg T requirement")
+
+
+def regt_breakdown(
+    positions: Any, basis: Any = None, net_of_proceeds: Any = None, params: Any = None
+) -> list[list[Any]]:
+    return table(_regt(positions, basis, net_of_proceeds, params).table())
+
+
+# --- portfolio margin ------------------------------------------------------------------------------
+
+
+def _pm(positions: Any, params: Any) -> Any:
+    from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
+
+    values, as_of, sleeve = params_of(params, PM_PARAMS)
+    settings = pm_settings(values, today())
+    frozen, portfolio = portfolio_of(positions, as_of, sleeve)
+    return cached("pm", frozen, (as_of, freeze(values)), lambda: pm_requirement(portfolio, settings))
+
+
+def pm_requirement(positions: Any, params: Any = None) -> float:
+    return finite(_pm(positions, params).requirement, "the portfolio-margin requirement")
+
+
+def pm_scenarios(positions: Any, params: Any = None) -> list[list[Any]]:
+    return table(_pm(positions, params).scenarios_table())
+
+
+def pm_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
+    return table(_pm(positions, params).breakdown_table())
+
+
+# --- about -----------------------------------------------------------------------------------------
+
+
+def xlm_version() -> str:
+    """The package version and the id of every rule set, so a saved workbook shows what made it."""
+    ids = "; ".join(f"{name} {rule_id}" for name, rule_id in rules.rule_set_ids().items())
+    return f"xlmargin {__version__}; rules: {ids}"
+
+
+def param_specs(engine: str) -> tuple[Param, ...]:
+    """The parameters an engine's worksheet functions accept (besides ``sleeve``)."""
+    if engine == "regt":
+        return REGT_PARAMS
+    if engine == "pm":
+        from xlmargin.pm import PM_PARAMS
+
+        return PM_PARAMS
+    raise InputError(Problem(f"no parameters are documented for '{engine}'"))
+
+
+def xlm_params(function: Any) -> list[list[Any]]:
+    """The parameters a worksheet function accepts: name, default and meaning, one per row."""
+    from xlmargin.excel.registry import BY_NAME
+
+    name = str(function or "").strip().upper().split("(")[0].split(".")[-1]
+    entry = BY_NAME.get(name)
+    if entry is None or entry.params is None:
+        with_params = ", ".join(f.name for f in BY_NAME.values() if f.params)
+        raise InputError(Problem(f"'{function}' takes no parameter range; functions that do: {with_params}"))
+    rows: list[list[Any]] = [["parameter", "default", "meaning"]]
+    for spec in (*param_specs(entry.params), SLEEVE):
+        default = spec.default
+        if isinstance(default, bool):
+            default = "TRUE" if default else "FALSE"
+        rows.append([spec.name, "" if default is None else default, spec.help])
+    return table(rows)

@@ -1,0 +1,123 @@
+"""The registry: the single source of every worksheet function's name, help and result shape.
+
+``udfs.py`` decorates one thin wrapper per entry (tests check that the two agree), the README's
+function reference and the template workbooks are generated from it, and the Office.js route
+reads the same names. Descriptions are at most 255 characters (Excel's Function Wizard limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from xlmargin.excel import functions as fn
+
+CATEGORY = "xlmargin"
+NAMESPACE = "XLMARGIN"
+HELP_URL = "https://github.com/xlmargin/xlmargin#worksheet-functions"
+
+POSITIONS_HELP = (
+    "The positions table including its header row (symbol, type, quantity, price, ...); "
+    "an Excel Table as Table[#All] or an oversized range: blank rows are ignored."
+)
+PARAMS_HELP = "Optional two-column range of name/value pairs (or name=value texts), e.g. as_of, rate."
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    name: str
+    help: str
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """One worksheet function. ``shape`` is "scalar" (one cell) or "table" (an array formula)."""
+
+    name: str
+    summary: str
+    args: tuple[Arg, ...]
+    shape: str
+    impl: Callable[..., Any]
+    params: str | None = None  # the engine whose parameter list applies, for XLM_PARAMS
+
+    @property
+    def signature(self) -> str:
+        parts = [f"[{a.name}]" if a.optional else a.name for a in self.args]
+        return f"{self.name}({', '.join(parts)})"
+
+
+POSITIONS = Arg("positions", POSITIONS_HELP)
+PARAMS = Arg("params", PARAMS_HELP, optional=True)
+BASIS = Arg("basis", '"initial" (default) or "maintenance".', optional=True)
+NET = Arg(
+    "net_of_proceeds",
+    "FALSE (default): gross, short options carry 100% of their value (FINRA). "
+    "TRUE: net of short-option sale proceeds (Cboe tables).",
+    optional=True,
+)
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        "REGT_MARGIN",
+        "Strategy-based margin (Reg T / FINRA 4210 / Cboe 10.3) of a positions table, "
+        "with legs paired into spreads, straddles, covered calls... optimally.",
+        (POSITIONS, BASIS, NET, PARAMS),
+        "scalar",
+        fn.regt_margin,
+        "regt",
+    ),
+    Function(
+        "REGT_BREAKDOWN",
+        "Reg T breakdown: one row per recognised strategy or leg group with its legs, the rule "
+        "applied and its requirement, then the total.",
+        (POSITIONS, BASIS, NET, PARAMS),
+        "table",
+        fn.regt_breakdown,
+        "regt",
+    ),
+    Function(
+        "PM_REQUIREMENT",
+        "Portfolio margin (FINRA 4210(g), OCC TIMS method): worst loss of each class group over "
+        "the valuation points, per-contract minimums and product-group offsets.",
+        (POSITIONS, PARAMS),
+        "scalar",
+        fn.pm_requirement,
+        "pm",
+    ),
+    Function(
+        "PM_SCENARIOS",
+        "Portfolio-margin P&L grid: one row per class group plus a total, one column per "
+        "valuation point (the ten equidistant price moves).",
+        (POSITIONS, PARAMS),
+        "table",
+        fn.pm_scenarios,
+        "pm",
+    ),
+    Function(
+        "PM_BREAKDOWN",
+        "Portfolio-margin breakdown per class and product group: requirement, worst point, "
+        "minimum applied, offsets taken, and the $100,000 eligibility flag.",
+        (POSITIONS, PARAMS),
+        "table",
+        fn.pm_breakdown,
+        "pm",
+    ),
+    Function(
+        "XLM_PARAMS",
+        "The parameters a function's params range accepts: name, default and meaning.",
+        (Arg("function", 'The function\'s name, e.g. "PM_REQUIREMENT".'),),
+        "table",
+        fn.xlm_params,
+    ),
+    Function(
+        "XLM_VERSION",
+        "The xlmargin version and the ids of the rule sets in use, so a saved workbook shows what made it.",
+        (),
+        "scalar",
+        fn.xlm_version,
+    ),
+)
+
+BY_NAME = {f.name: f for f in FUNCTIONS}

@@ -1,0 +1,86 @@
+"""What each Excel route can show, and the one place worksheet-function errors are mapped.
+
+* Classic Windows COM UDFs cannot return real Excel error values (xlwings issue #776): an error
+  becomes one line of text starting with ``#`` and naming the row and column,
+  e.g. ``#INPUT row 7, price: the cell holds the error value #N/A``.
+* Office.js custom functions (xlwings Lite or Server) raise :class:`xlwings.XlwingsError`, which
+  Excel shows as a real ``#VALUE!`` with the message on hover; a value that does not apply is a
+  real ``#N/A``.
+
+Tracebacks of unexpected failures go to the log file in the user's xlmargin folder, never into a
+cell.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any
+
+from xlmargin.errors import XlMarginError
+from xlmargin.excel import registry
+
+NOT_APPLICABLE = "#N/A"
+
+
+def route() -> str:
+    """ "officejs" under xlwings Lite (Pyodide) or xlwings Server, else "classic"."""
+    on_server = os.environ.get("XLWINGS_ON_SERVER", "").strip().lower() in ("1", "true", "yes")
+    return "officejs" if sys.platform == "emscripten" or on_server else "classic"
+
+
+def home() -> Path:
+    """The user's xlmargin folder (``XLMARGIN_HOME`` overrides ``~/.xlmargin``)."""
+    return Path(os.environ.get("XLMARGIN_HOME") or Path.home() / ".xlmargin")
+
+
+def log_path() -> Path:
+    return home() / "xlmargin.log"
+
+
+def _logger() -> logging.Logger:
+    logger = logging.getLogger("xlmargin.udfs")
+    target = str(log_path())
+    if not any(getattr(h, "baseFilename", None) == target for h in logger.handlers):
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+        sink: logging.Handler
+        try:
+            log_path().parent.mkdir(parents=True, exist_ok=True)
+            sink = RotatingFileHandler(target, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
+        except OSError:
+            sink = logging.NullHandler()  # a read-only home must not break a cell
+        sink.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(sink)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def call(name: str, *args: Any) -> Any:
+    """Run worksheet function ``name`` and map its outcome to what the current route can show."""
+    function = registry.BY_NAME[name]
+    try:
+        result = function.impl(*args)
+    except XlMarginError as exc:
+        return _error(name, f"#{exc.code} {exc.summary()}", exc.summary())
+    except Exception as exc:  # anything else is our bug: log it, show one line
+        _logger().exception("%s failed", name)
+        message = f"unexpected {type(exc).__name__}: {exc}"
+        return _error(name, f"#ERROR {message} (details in {log_path()})", message)
+    if result is None:
+        return NOT_APPLICABLE  # a real #N/A on Office.js, the text #N/A on classic
+    return result
+
+
+def _error(name: str, text: str, message: str) -> str:
+    text = " ".join(text.split())  # one line, whatever the message held
+    if route() == "officejs":
+        from xlwings import XlwingsError
+
+        raise XlwingsError(f"{name}: {message}")
+    return text

@@ -1,0 +1,101 @@
+"""The worksheet functions as Excel sees them: thin xlwings wrappers over :mod:`.functions`.
+
+One module serves both routes. Classic Windows COM reads ``category`` and the Function Wizard
+help (docstrings and ``doc=`` of each argument); Office.js (xlwings Lite or Server) reads
+``namespace`` and ``help_url``; each route ignores the other's options, and off Windows without
+a server the decorators are no-ops, so these are plain functions in tests. Names, help and
+shapes come from :mod:`.registry`. Ranges are read as 2-D lists (``ndim=2``) with error cells as
+text (``err_to_str``) so a ``#N/A`` in a price is reported by row, not read as a blank. Every
+function is non-volatile.
+
+Import in Excel: xlwings ribbon → UDF Modules = ``xlmargin.excel.udfs`` → Import Functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from xlwings import arg, func, ret
+
+from xlmargin.excel.registry import BY_NAME, CATEGORY, HELP_URL, NAMESPACE
+from xlmargin.excel.route import call
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+RANGE = {"ndim": 2, "err_to_str": True}
+
+
+def described(f: F) -> F:
+    """Give the wrapper the registry's description (xlwings reads ``__doc__`` for the wizard)."""
+    f.__doc__ = BY_NAME[f.__name__].summary
+    return f
+
+
+def help_of(name: str, argument: str) -> str:
+    return next(a.help for a in BY_NAME[name].args if a.name == argument)
+
+
+def udf(**options: Any) -> Callable[[F], F]:
+    return func(category=CATEGORY, namespace=NAMESPACE, help_url=HELP_URL, volatile=False, **options)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("REGT_MARGIN", "positions"))
+@arg("basis", doc=help_of("REGT_MARGIN", "basis"))
+@arg("net_of_proceeds", doc=help_of("REGT_MARGIN", "net_of_proceeds"))
+@arg("params", **RANGE, doc=help_of("REGT_MARGIN", "params"))
+@described
+def REGT_MARGIN(positions, basis=None, net_of_proceeds=None, params=None):
+    return call("REGT_MARGIN", positions, basis, net_of_proceeds, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("REGT_BREAKDOWN", "positions"))
+@arg("basis", doc=help_of("REGT_BREAKDOWN", "basis"))
+@arg("net_of_proceeds", doc=help_of("REGT_BREAKDOWN", "net_of_proceeds"))
+@arg("params", **RANGE, doc=help_of("REGT_BREAKDOWN", "params"))
+@ret(index=False, header=False)
+@described
+def REGT_BREAKDOWN(positions, basis=None, net_of_proceeds=None, params=None):
+    return call("REGT_BREAKDOWN", positions, basis, net_of_proceeds, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("PM_REQUIREMENT", "positions"))
+@arg("params", **RANGE, doc=help_of("PM_REQUIREMENT", "params"))
+@described
+def PM_REQUIREMENT(positions, params=None):
+    return call("PM_REQUIREMENT", positions, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("PM_SCENARIOS", "positions"))
+@arg("params", **RANGE, doc=help_of("PM_SCENARIOS", "params"))
+@ret(index=False, header=False)
+@described
+def PM_SCENARIOS(positions, params=None):
+    return call("PM_SCENARIOS", positions, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("PM_BREAKDOWN", "positions"))
+@arg("params", **RANGE, doc=help_of("PM_BREAKDOWN", "params"))
+@ret(index=False, header=False)
+@described
+def PM_BREAKDOWN(positions, params=None):
+    return call("PM_BREAKDOWN", positions, params)
+
+
+@udf()
+@arg("function", doc=help_of("XLM_PARAMS", "function"))
+@ret(index=False, header=False)
+@described
+def XLM_PARAMS(function):
+    return call("XLM_PARAMS", function)
+
+
+@udf()
+@described
+def XLM_VERSION():
+    return call("XLM_VERSION")
