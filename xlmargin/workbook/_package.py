@@ -1,0 +1,151 @@
+"""The workbook as a zip package: find its worksheets, copy it with a few parts changed.
+
+Copies keep every part's name, order, timestamp, compression method and attributes, and its
+uncompressed bytes exactly; only the parts passed in ``replaced`` change and those in ``dropped``
+disappear. (Compressed bytes may differ: zlib is re-run with its default level.)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import re
+import stat
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import BinaryIO
+from xml.etree.ElementTree import Element
+
+from .safety import WorkbookError, parse_xml, read_part
+
+_REL_WORKSHEET = "/worksheet"
+_REL_CALC_CHAIN = "/calcChain"
+_WORKBOOK = "xl/workbook.xml"
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_CONTENT_TYPES = "[Content_Types].xml"
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _parse(zf: zipfile.ZipFile, part: str) -> Element:
+    return parse_xml(read_part(zf, part), part=f"{_label(zf)}: {part}")
+
+
+def _label(zf: zipfile.ZipFile) -> str:
+    return Path(zf.filename or "workbook").name
+
+
+def _rels(zf: zipfile.ZipFile) -> list[dict[str, str]]:
+    """The workbook's relationships, each as its attribute dict (namespaces stripped)."""
+    if _WORKBOOK_RELS not in zf.namelist():
+        raise WorkbookError(f"{_label(zf)}: no {_WORKBOOK_RELS} in the zip")
+    root = _parse(zf, _WORKBOOK_RELS)
+    return [
+        {_local(k): v for k, v in el.attrib.items()}
+        for el in root
+        if _local(el.tag) == "Relationship"
+    ]
+
+
+def _target_part(target: str) -> str:
+    if target.startswith("/"):
+        return target[1:]
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, part name) of every worksheet, in workbook order."""
+    targets = {
+        r["Id"]: _target_part(r["Target"])
+        for r in _rels(zf)
+        if r.get("Type", "").endswith(_REL_WORKSHEET) and "Id" in r and "Target" in r
+    }
+    by_lower = {n.lower(): n for n in zf.namelist()}
+    root = _parse(zf, _WORKBOOK)
+    out = []
+    for el in root.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        attrs = {_local(k): v for k, v in el.attrib.items()}
+        part = targets.get(attrs.get("id", ""))
+        if part is not None and part.lower() in by_lower:  # chartsheets etc. have no target here
+            out.append((attrs.get("name", ""), by_lower[part.lower()]))
+    return out
+
+
+def calc_chain_edits(zf: zipfile.ZipFile) -> tuple[dict[str, bytes], set[str]]:
+    """Replacements and drops that remove the calculation chain, its rel and content type."""
+    rels = [r for r in _rels(zf) if r.get("Type", "").endswith(_REL_CALC_CHAIN)]
+    part = _target_part(rels[0]["Target"]) if rels else "xl/calcChain.xml"
+    if not rels and part not in zf.namelist():
+        return {}, set()
+    replaced = {}
+    rels_xml = read_part(zf, _WORKBOOK_RELS).decode("utf-8")
+    for rel in rels:
+        rel_id = re.escape(rel["Id"])
+        pattern = rf"""<(?:[\w.-]+:)?Relationship\b[^>]*\bId\s*=\s*["']{rel_id}["'][^>]*/>"""
+        rels_xml = re.sub(pattern, "", rels_xml)
+    replaced[_WORKBOOK_RELS] = rels_xml.encode("utf-8")
+    types = read_part(zf, _CONTENT_TYPES).decode("utf-8")
+    pattern = (
+        rf"""<(?:[\w.-]+:)?Override\b[^>]*\bPartName\s*=\s*["']/{re.escape(part)}["'][^>]*/>"""
+    )
+    replaced[_CONTENT_TYPES] = re.sub(pattern, "", types, flags=re.IGNORECASE).encode("utf-8")
+    return replaced, {n for n in zf.namelist() if n.lower() == part.lower()}
+
+
+def copy_package(
+    zf: zipfile.ZipFile, out: BinaryIO, replaced: Mapping[str, bytes], dropped: set[str]
+) -> None:
+    """Write the package to ``out`` with some parts replaced or dropped."""
+    with zipfile.ZipFile(out, "w") as dst:
+        dst.comment = zf.comment
+        for info in zf.infolist():
+            if info.filename in dropped:
+                continue
+            data = replaced.get(info.filename)
+            if data is None:
+                data = read_part(zf, info.filename)
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.compress_type = info.compress_type
+            copy.external_attr = info.external_attr
+            copy.create_system = info.create_system
+            copy.comment = info.comment
+            dst.writestr(copy, data)
+
+
+def package_bytes(zf: zipfile.ZipFile, replaced: Mapping[str, bytes]) -> bytes:
+    """The package, with some parts replaced, as bytes in memory."""
+    buf = io.BytesIO()
+    copy_package(zf, buf, replaced, set())
+    return buf.getvalue()
+
+
+def write_atomically(
+    zf: zipfile.ZipFile,
+    dst: Path,
+    replaced: Mapping[str, bytes],
+    dropped: set[str],
+    mode_from: Path,
+) -> None:
+    """Write the package to ``dst`` through a temp file in its folder and ``os.replace``."""
+    folder = dst.parent
+    if not folder.is_dir():
+        raise WorkbookError(f"{dst}: the folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            copy_package(zf, fh, replaced, dropped)
+            fh.flush()
+            os.fsync(fh.fileno())
+        temp = Path(tmp)
+        temp.chmod(stat.S_IMODE(mode_from.stat().st_mode))
+        temp.replace(dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,357 @@
+"""Scan and edit worksheet XML as raw text, so every byte we do not mean to touch stays put.
+
+A worksheet is never re-serialised: :func:`scan_formulas` reads the cells of ``<sheetData>`` with
+regular expressions (rows and cells never nest, and their attributes never contain ``>``), and
+:func:`rewrite` splices new text in for exactly the cells it is given. Within an edited cell only
+the cached value changes: the ``<v>`` element, the ``t`` attribute, a stale ``vm`` (value metadata
+of the old value) and an ``<is>`` inline string. Optionally it also drops the ``<f>`` formula
+(with the ``cm`` attribute that marks it dynamic) or updates the ``ref`` of an array formula.
+Missing rows and cells are inserted in row/column order. Elements may carry a namespace prefix
+(``<x:c>``); rows and cells without an ``r`` attribute get their implicit position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
+
+_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SHEET_DATA = re.compile(r"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+_R_ATTR = re.compile(r"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """The ``<f>`` of a cell: ``kind`` is its ``t`` (normal, shared, array, dataTable)."""
+
+    kind: str
+    ref: str | None
+    dynamic: bool
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A formula cell of the sheet XML (1-based row and column)."""
+
+    row: int
+    col: int
+    formula: Formula
+
+
+@dataclass(frozen=True)
+class CellEdit:
+    """New cached value for a cell: ``t`` attribute and raw (escaped) ``<v>`` text.
+
+    ``v=None`` removes the cached value. ``array_ref`` replaces the ``ref`` of an array formula.
+    """
+
+    t: str | None
+    v: str | None
+    array_ref: str | None = None
+
+
+class _Element(NamedTuple):
+    start: int
+    open_end: int  # index just past the opening tag
+    close_start: int  # index of the closing tag (== end for a self-closing element)
+    end: int
+    attrs: str
+    self_closing: bool
+
+
+class _Row(NamedTuple):
+    num: int
+    element: _Element
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """``"AB12"`` → ``(12, 28)``."""
+    m = _CELL_REF.fullmatch(ref.strip())
+    if m is None:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(m.group(2)), _column(m.group(1))
+
+
+@cache
+def _column(letters: str) -> int:
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col
+
+
+def format_ref(row: int, col: int) -> str:
+    """``(12, 28)`` → ``"AB12"``."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def range_cells(ref: str) -> list[tuple[int, int]]:
+    """All cells of ``"A1:C3"`` (or ``"A1"``), row by row."""
+    first, _, last = ref.partition(":")
+    r1, c1 = parse_ref(first)
+    r2, c2 = parse_ref(last) if last else (r1, c1)
+    return [
+        (r, c)
+        for r in range(min(r1, r2), max(r1, r2) + 1)
+        for c in range(min(c1, c2), max(c1, c2) + 1)
+    ]
+
+
+def scan_formulas(xml: str) -> list[Cell]:
+    """Every cell of the sheet that has a formula, in document order."""
+    found = _sheet_data(xml)
+    if found is None:
+        return []
+    prefix, body_start, body_end, _ = found
+    cells = []
+    for row in _rows(xml, prefix, body_start, body_end):
+        if not _has_formula(xml, prefix, row.element):
+            continue
+        for col, cell in _row_cells(xml, prefix, row):
+            formula = _formula(xml, prefix, cell)
+            if formula is not None:
+                cells.append(Cell(row.num, col, formula))
+    return cells
+
+
+def rewrite(xml: str, edits: Mapping[tuple[int, int], CellEdit], *, drop_formulas: bool) -> str:
+    """Apply ``edits`` (keyed by row, column) and optionally drop every formula."""
+    found = _sheet_data(xml)
+    if found is None:
+        if edits:
+            raise ValueError("the sheet has no <sheetData>")
+        return xml
+    prefix, body_start, body_end, self_closing = found
+    by_row: dict[int, dict[int, CellEdit]] = {}
+    for (r, c), edit in edits.items():
+        by_row.setdefault(r, {})[c] = edit
+    rows = _rows(xml, prefix, body_start, body_end)
+    replaced: dict[int, str] = {}
+    for row in rows:
+        row_edits = by_row.pop(row.num, {})
+        if row_edits or (drop_formulas and _has_formula(xml, prefix, row.element)):
+            replaced[row.num] = _rewrite_row(xml, prefix, row, row_edits, drop_formulas)
+    inserted = {}
+    for r, cells in by_row.items():
+        new = "".join(
+            _new_cell(prefix, r, c, e) for c, e in sorted(cells.items()) if e.v is not None
+        )
+        if new:
+            inserted[r] = f'<{prefix}row r="{r}">{new}</{prefix}row>'
+    body = _merge(xml, [(r.num, r.element) for r in rows], replaced, inserted, body_start, body_end)
+    if self_closing:
+        if not inserted:
+            return xml
+        return xml[: body_start - 2] + ">" + body + f"</{prefix}sheetData>" + xml[body_start:]
+    return xml[:body_start] + body + xml[body_end:]
+
+
+def _sheet_data(xml: str) -> tuple[str, int, int, bool] | None:
+    """Prefix, body span and self-closing flag of ``<sheetData>``."""
+    m = _SHEET_DATA.search(xml)
+    if m is None:
+        return None
+    prefix = m.group(1)
+    if m.group(2):
+        return prefix, m.end(), m.end(), True
+    end = xml.find(f"</{prefix}sheetData>", m.end())
+    if end < 0:
+        raise ValueError("unterminated <sheetData>")
+    return prefix, m.end(), end, False
+
+
+@cache
+def _opener(tag: str) -> re.Pattern[str]:
+    return re.compile(rf"<{re.escape(tag)}(?=[\s/>])([^>]*?)(/?)>")
+
+
+def _elements(xml: str, tag: str, start: int, end: int) -> Iterator[_Element]:
+    """Direct children named ``tag`` between ``start`` and ``end`` (``tag`` never nests)."""
+    opener = _opener(tag)
+    closer = f"</{tag}>"
+    pos = start
+    while True:
+        m = opener.search(xml, pos, end)
+        if m is None:
+            return
+        if m.group(2):
+            yield _Element(m.start(), m.end(), m.end(), m.end(), m.group(1), True)
+            pos = m.end()
+            continue
+        close = xml.find(closer, m.end(), end)
+        if close < 0:
+            raise ValueError(f"unterminated <{tag}>")
+        yield _Element(m.start(), m.end(), close, close + len(closer), m.group(1), False)
+        pos = close + len(closer)
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {
+        m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _ATTR.finditer(text)
+    }
+
+
+def _r(attrs: str) -> str | None:
+    m = _R_ATTR.search(attrs)
+    return None if m is None else m.group(1) if m.group(1) is not None else m.group(2)
+
+
+@cache
+def _cell_scanner(prefix: str) -> re.Pattern[str]:
+    p = re.escape(prefix)
+    return re.compile(rf"<{p}c(?=[\s/>])([^>]*?)(?:/>|>(.*?)</{p}c>)", re.DOTALL)
+
+
+def _rows(xml: str, prefix: str, start: int, end: int) -> list[_Row]:
+    """The rows of ``<sheetData>`` (implicit row numbers filled in)."""
+    rows = []
+    num = 0
+    for row in _elements(xml, f"{prefix}row", start, end):
+        r = _r(row.attrs)
+        num = int(r) if r else num + 1
+        rows.append(_Row(num, row))
+    return rows
+
+
+def _row_cells(xml: str, prefix: str, row: _Row) -> list[tuple[int, _Element]]:
+    """(column, cell) of every cell of a row (implicit columns filled in)."""
+    cells = []
+    col = 0
+    elem = row.element
+    for m in _cell_scanner(prefix).finditer(xml, elem.open_end, elem.close_start):
+        r = _r(m.group(1))
+        col = parse_ref(r)[1] if r else col + 1
+        if m.group(2) is None:
+            cells.append((col, _Element(m.start(), m.end(), m.end(), m.end(), m.group(1), True)))
+        else:
+            cell = _Element(m.start(), m.start(2), m.end(2), m.end(), m.group(1), False)
+            cells.append((col, cell))
+    return cells
+
+
+def _has_formula(xml: str, prefix: str, elem: _Element) -> bool:
+    return xml.find(f"<{prefix}f", elem.open_end, elem.close_start) >= 0
+
+
+def _child(xml: str, prefix: str, tag: str, cell: _Element) -> _Element | None:
+    return next(_elements(xml, f"{prefix}{tag}", cell.open_end, cell.close_start), None)
+
+
+def _formula(xml: str, prefix: str, cell: _Element) -> Formula | None:
+    f = _child(xml, prefix, "f", cell)
+    if f is None:
+        return None
+    attrs = _attrs(f.attrs)
+    return Formula(attrs.get("t", "normal"), attrs.get("ref"), "cm" in _attrs(cell.attrs))
+
+
+def _new_cell(prefix: str, row: int, col: int, edit: CellEdit) -> str:
+    t = f' t="{edit.t}"' if edit.t else ""
+    ref = format_ref(row, col)
+    return f'<{prefix}c r="{ref}"{t}><{prefix}v>{edit.v}</{prefix}v></{prefix}c>'
+
+
+def _rewrite_row(
+    xml: str, prefix: str, row: _Row, edits: Mapping[int, CellEdit], drop_formulas: bool
+) -> str:
+    pending = dict(edits)
+    replaced = {}
+    cells = _row_cells(xml, prefix, row)
+    for col, cell in cells:
+        edit = pending.pop(col, None)
+        if edit is not None or (drop_formulas and _has_formula(xml, prefix, cell)):
+            replaced[col] = _rewrite_cell(xml, prefix, cell, edit, drop_formulas)
+    inserted = {c: _new_cell(prefix, row.num, c, e) for c, e in pending.items() if e.v is not None}
+    elem = row.element
+    if not inserted and all(xml[e.start : e.end] == replaced[c] for c, e in cells if c in replaced):
+        return xml[elem.start : elem.end]
+    body = _merge(xml, cells, replaced, inserted, elem.open_end, elem.close_start)
+    if elem.self_closing:
+        return xml[elem.start : elem.end - 2] + ">" + body + f"</{prefix}row>"
+    return xml[elem.start : elem.open_end] + body + xml[elem.close_start : elem.end]
+
+
+def _merge(
+    xml: str,
+    items: list[tuple[int, _Element]],
+    replaced: Mapping[int, str],
+    inserted: Mapping[int, str],
+    start: int,
+    end: int,
+) -> str:
+    """The text between ``start`` and ``end`` with items replaced and new ones slotted by key."""
+    out = []
+    pos = start
+    todo = sorted(inserted.items())
+    for key, elem in items:
+        out.append(xml[pos : elem.start])
+        while todo and todo[0][0] < key:
+            out.append(todo.pop(0)[1])
+        out.append(replaced.get(key, xml[elem.start : elem.end]))
+        pos = elem.end
+    out.extend(text for _, text in todo)
+    out.append(xml[pos:end])
+    return "".join(out)
+
+
+def _set_attr(attrs: str, name: str, value: str | None) -> str:
+    """Set, replace or (``value=None``) remove one attribute in a raw attribute string."""
+    pattern = re.compile(rf"""(\s+){re.escape(name)}\s*=\s*(?:"[^"]*"|'[^']*')""")
+    m = pattern.search(attrs)
+    if value is None:
+        return attrs if m is None else attrs[: m.start()] + attrs[m.end() :]
+    if m is None:
+        return f'{attrs} {name}="{value}"'
+    return attrs[: m.start()] + f'{m.group(1)}{name}="{value}"' + attrs[m.end() :]
+
+
+def _rewrite_cell(
+    xml: str, prefix: str, cell: _Element, edit: CellEdit | None, drop_formula: bool
+) -> str:
+    f = _child(xml, prefix, "f", cell)
+    attrs = cell.attrs
+    if drop_formula and f is not None:
+        attrs = _set_attr(attrs, "cm", None)
+    if edit is not None:
+        attrs = _set_attr(_set_attr(attrs, "t", edit.t), "vm", None)
+    # (start, end, replacement) splices inside the cell body, applied back to front
+    splices: list[tuple[int, int, str]] = []
+    new_v = "" if edit is None or edit.v is None else f"<{prefix}v>{edit.v}</{prefix}v>"
+    if f is not None:
+        if drop_formula:
+            splices.append((f.start, f.end, ""))
+        elif (
+            edit is not None and edit.array_ref is not None and _attrs(f.attrs).get("t") == "array"
+        ):
+            f_open = xml[f.start : f.open_end]
+            new_open = f"<{prefix}f" + _set_attr(f.attrs, "ref", edit.array_ref)
+            new_open += "/>" if f.self_closing else ">"
+            if new_open != f_open:
+                splices.append((f.start, f.open_end, new_open))
+    if edit is not None:
+        v = _child(xml, prefix, "v", cell)
+        if v is not None:
+            splices.append((v.start, v.end, new_v))
+        elif new_v:
+            at = cell.open_end if f is None else (f.start if drop_formula else f.end)
+            splices.append((at, at, new_v))
+        inline = _child(xml, prefix, "is", cell)
+        if inline is not None:
+            splices.append((inline.start, inline.end, ""))
+    body = xml[cell.open_end : cell.close_start]
+    for s, e, text in sorted(splices, key=lambda x: (x[0], x[1]), reverse=True):
+        body = body[: s - cell.open_end] + text + body[e - cell.open_end :]
+    if cell.self_closing:
+        if not body:
+            return f"<{prefix}c{attrs}/>"
+        return f"<{prefix}c{attrs}>{body}</{prefix}c>"
+    return f"<{prefix}c{attrs}>{body}" + xml[cell.close_start : cell.end]

@@ -1,0 +1,490 @@
+"""Recalculate a workbook's formulas headlessly and write the results back losslessly.
+
+The flow: :func:`recalculate` evaluates every formula cell with formualizer (pinned 0.13.0) and
+the caller's Python worksheet functions, returning a :class:`RecalcReport`; :func:`write_values`
+copies the workbook, changing only the cached values of those cells; :func:`recalc` does both and
+:func:`freeze` also strips the formulas for a reader without the add-in. Nothing here knows what
+the functions compute.
+
+Values: a number (float), a string, a bool, a :class:`CellError` (a ``str`` such as ``"#N/A"``)
+or ``None`` for a cell that no longer holds a value (it left a shrunken spill range).
+
+Custom functions get Excel-shaped arguments: a range is a list of rows (header row first, blank
+cells ``None``, numbers and dates as floats), an error is a :class:`CellError`, a scalar is a
+scalar. They return a number, a string, a bool, ``None`` (shown blank: ``""``) or a 2-D list (a
+1-D list is one row; ragged rows are padded with ``#N/A``). A string that is exactly an Excel error
+code (``"#N/A"``) becomes that error, NaN and infinities become ``#NUM!``, and an exception
+becomes ``#VALUE!``. Each function is registered under its upper-cased name and, for every
+``_xldudf_<NAMESPACE>_<NAME>`` found in the formulas (how Excel stores Office.js custom
+functions), under that name too.
+
+Formula kinds:
+
+- plain and shared formulas: one value each. A plain formula is a *legacy* formula for Excel 365:
+  a result that is an array shows its implicit intersection (``@``), not a spill.
+- CSE array formulas (``<f t="array" ref="G1:H12">``): the result is fitted to the fixed ref as
+  Excel does (a single row/column/value is repeated, missing cells are ``#N/A``, extra ones are
+  cut off) and every cell of the ref gets its value, inserted into the XML if absent.
+- dynamic arrays (``cm`` on the cell): the result spills; every cell of the new spill range gets
+  its value and the ``ref`` of the formula is updated to the new range (as Excel does); cells of
+  the old range outside the new one lose their cached value.
+- data tables (``t="dataTable"``, What-If) are not evaluated and keep their cached values.
+
+``calcPr`` is left as it is. Excel recalculates on open when ``fullCalcOnLoad="1"`` or when the
+file's ``calcId`` is older than its engine, so Excel *without the add-in* may still replace our
+values with ``#NAME?``; that is why :func:`freeze` exists: with no formula left, nothing can be
+recalculated, so ``calcPr`` is harmless there too.
+
+formualizer 0.13.0 quirks found and worked around (re-check them when upgrading):
+
+- Excel Tables and structured references (``tbl[#All]``) load only with ``backend="umya"``; the
+  default native loader sees no tables (``#NAME?``).
+- Both loaders treat a CSE formula like a dynamic array: the cached values of the other cells of
+  its ref block the spill (``#SPILL!``). Clearing those cells after loading with ``set_value(None)``
+  leaves a broken spill (the last row stays empty and ``get_value`` returns ``None`` for the
+  members), so their ``<v>`` are stripped from the XML *before* loading instead; the same for the
+  old spill range of dynamic arrays. A CSE formula is then wrapped in a registered fitting
+  function, because ``TAKE``/``EXPAND`` are not implemented (``#NAME?``).
+- A plain formula returning an array spills too; it is re-set as ``=@(...)`` (which formualizer
+  evaluates as Excel's implicit intersection) and evaluated again. ``_xlfn.SINGLE`` (how Excel
+  stores ``@`` in a file) is not implemented: ``#NAME?``.
+- ``get_value`` returns ``datetime`` objects for dates unless ``set_temporal_egress("serial")``.
+- Errors come back as ``{'type': 'Error', 'kind': 'Div'}`` dicts; a Python callback returns one with
+  ``LiteralValue.error(kind, None)`` (an ``ExcelError`` instance gives ``#VALUE!``). A Python
+  ``int`` beyond 64 bits gives ``#VALUE!`` (so ints are passed as floats); ``None`` becomes 0.
+- An omitted argument (``F(1,,2)``) reaches the callback as ``0.0``, not as a missing value.
+- A formula it cannot parse evaluates to an error of kind ``Error`` instead of raising, and a
+  circular reference to kind ``Circ``; both are written as ``#VALUE!`` (Excel has no such codes).
+- A name that shadows a built-in function is refused unless ``allow_override_builtin``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import formualizer as fz
+
+from . import _sheetxml as sx
+from ._package import calc_chain_edits, package_bytes, sheet_parts, write_atomically
+from .safety import WorkbookError, open_workbook_zip, read_part
+
+__all__ = [
+    "CellError",
+    "CellResult",
+    "RecalcReport",
+    "freeze",
+    "recalc",
+    "recalculate",
+    "write_values",
+]
+
+_ERROR_TEXT = {
+    "Null": "#NULL!",
+    "Div": "#DIV/0!",
+    "Value": "#VALUE!",
+    "Ref": "#REF!",
+    "Name": "#NAME?",
+    "Num": "#NUM!",
+    "Na": "#N/A",
+    "Spill": "#SPILL!",
+    "Calc": "#CALC!",
+    "NImpl": "#NAME?",
+}
+_ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind != "NImpl"}
+_FIT = "_XLWB_ARRAY_FIT"
+_XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
+# characters XML 1.0 cannot carry, and a literal "_xHHHH_" (escaped as "_x005F_xHHHH_")
+_XSTRING_ESCAPE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)"
+)
+
+
+class CellError(str):
+    """An Excel error value such as ``#N/A``; a ``str`` so that it compares as its text."""
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """One recalculated cell. ``array_ref`` is set on the anchor of an array formula."""
+
+    sheet: str
+    ref: str
+    formula: str
+    value: object
+    array_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class RecalcReport:
+    """Every recalculated cell, in sheet order then row by row."""
+
+    cells: tuple[CellResult, ...]
+    _index: dict[tuple[str, str], CellResult] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        self._index.update(((c.sheet, c.ref), c) for c in self.cells)
+
+    def value(self, sheet: str, ref: str) -> object:
+        """The value of a recalculated cell; ``KeyError`` for any other cell."""
+        try:
+            return self._index[(sheet, ref.replace("$", "").upper())].value
+        except KeyError:
+            raise KeyError(f"{sheet}!{ref} is not a recalculated cell") from None
+
+
+# ---------------------------------------------------------------- engine <-> Python values
+
+
+def _from_engine(value: object) -> object:
+    """A formualizer value (argument or result) as a plain Python value."""
+    if isinstance(value, list):
+        return [_from_engine(v) for v in value]
+    if isinstance(value, dict) and value.get("type") == "Error":
+        return CellError(_ERROR_TEXT.get(str(value.get("kind")), "#VALUE!"))
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else CellError("#NUM!")
+    raise WorkbookError(f"unexpected value from the formula engine: {value!r}")
+
+
+def _scalar_to_engine(value: object) -> object:
+    if isinstance(value, str):
+        kind = _ERROR_KIND.get(value)
+        return value if kind is None else fz.LiteralValue.error(kind, None)
+    if isinstance(value, bool | date):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else fz.LiteralValue.error("Num", None)
+    tolist = getattr(value, "tolist", None)  # numpy scalars
+    if callable(tolist):
+        return _scalar_to_engine(tolist())
+    raise TypeError(f"cannot return a {type(value).__name__} to a cell")
+
+
+def _to_engine(value: object) -> object:
+    """A custom function's result as formualizer expects it (scalar or list of rows)."""
+    tolist = getattr(value, "tolist", None)  # numpy arrays
+    if callable(tolist) and not isinstance(value, list):
+        value = tolist()
+    if not isinstance(value, list | tuple):
+        return _scalar_to_engine(value)
+    if all(isinstance(r, list | tuple) for r in value):
+        rows = [list(r) for r in value]
+    elif any(isinstance(r, list | tuple) for r in value):
+        raise TypeError("a returned list mixes rows and single values")
+    else:
+        rows = [list(value)]
+    if not rows or not any(rows):
+        return fz.LiteralValue.error("Calc", None)
+    width = max(len(r) for r in rows)
+    na = CellError("#N/A")
+    return [[_scalar_to_engine(v) for v in r + [na] * (width - len(r))] for r in rows]
+
+
+def _wrap(fn: Callable[..., object]) -> Callable[..., object]:
+    def call(*args: object) -> object:
+        return _to_engine(fn(*(_from_engine(a) for a in args)))
+
+    return call
+
+
+def _fit(value: object, rows: object, cols: object) -> object:
+    """Fit an array result to a CSE range of ``rows`` x ``cols`` cells, as Excel does."""
+    if not isinstance(rows, float | int) or not isinstance(cols, float | int):
+        return fz.LiteralValue.error("Value", None)
+    n, m = int(rows), int(cols)
+    grid = _from_engine(value)
+    if not isinstance(grid, list):
+        grid = [[grid]]
+    height, width = len(grid), len(grid[0])
+
+    def cell(i: int, j: int) -> object:
+        i = 0 if height == 1 else i
+        j = 0 if width == 1 else j
+        return grid[i][j] if i < height and j < width else CellError("#N/A")
+
+    return _to_engine([[cell(i, j) for j in range(m)] for i in range(n)])
+
+
+# ---------------------------------------------------------------- cell values -> XML text
+
+
+def _escape(text: str) -> str:
+    """XML-escape, keep CR as a character reference, ST_Xstring-escape what XML cannot carry.
+
+    LibreOffice and openpyxl do not decode ``_xHHHH_`` in ``<v>``; only control characters and
+    the rare literal ``_xHHHH_`` are affected.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\r", "&#13;")
+    return _XSTRING_ESCAPE.sub(
+        lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text
+    )
+
+
+def _number(value: float) -> str:
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
+def _cached(value: object) -> tuple[str | None, str | None]:
+    """The ``t`` attribute and ``<v>`` text that store ``value`` in a formula cell."""
+    if value is None:
+        return None, None
+    if isinstance(value, CellError):
+        return "e", _escape(value)
+    if isinstance(value, bool):
+        return "b", "1" if value else "0"
+    if isinstance(value, str):
+        return "str", _escape(value)
+    if isinstance(value, numbers.Real) and math.isfinite(value):
+        return None, _number(float(value))
+    if isinstance(value, numbers.Real):
+        return "e", "#NUM!"
+    raise WorkbookError(f"cannot store a {type(value).__name__} as a cell value")
+
+
+# ---------------------------------------------------------------- recalculation
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    name: str
+    part: str
+    xml: str
+    cells: list[sx.Cell]
+
+
+def _read_sheets(zf: zipfile.ZipFile, label: str) -> list[_Sheet]:
+    sheets = []
+    for name, part in sheet_parts(zf):
+        try:
+            xml = read_part(zf, part).decode("utf-8")
+        except UnicodeDecodeError:
+            raise WorkbookError(f"{label}: {part} is not UTF-8 encoded; not supported") from None
+        try:
+            cells = sx.scan_formulas(xml)
+        except ValueError as exc:
+            raise WorkbookError(f"{label}: {part} is malformed ({exc})") from exc
+        sheets.append(_Sheet(name, part, xml, cells))
+    return sheets
+
+
+def _address(sheet: str, row: int, col: int) -> str:
+    quoted = sheet.replace("'", "''")
+    return f"'{quoted}'!{sx.format_ref(row, col)}"
+
+
+def _array_ref(cell: sx.Cell) -> str:
+    """The fixed range of an array formula (its own cell when the ``ref`` is missing)."""
+    return cell.formula.ref or sx.format_ref(cell.row, cell.col)
+
+
+def _array_members(cell: sx.Cell) -> list[tuple[int, int]]:
+    return [rc for rc in sx.range_cells(_array_ref(cell)) if rc != (cell.row, cell.col)]
+
+
+def _register(book: fz.Workbook, functions: Mapping[str, Callable[..., object]], xml: str) -> None:
+    names = {name.upper(): fn for name, fn in functions.items()}
+    for alias in {m.group().upper() for m in _XLDUDF.finditer(xml)}:
+        match = max((n for n in names if alias.endswith("_" + n)), key=len, default=None)
+        if match is not None:
+            names.setdefault(alias, names[match])
+    for name, fn in names.items():
+        book.register_function(name, _wrap(fn), min_args=0)
+    book.register_function(_FIT, _fit, min_args=3, max_args=3)
+
+
+def recalculate(src: Path, functions: Mapping[str, Callable[..., object]]) -> RecalcReport:
+    """Evaluate every formula cell of ``src`` with the given custom functions."""
+    src = Path(src)
+    with open_workbook_zip(src) as zf:
+        sheets = _read_sheets(zf, src.name)
+        stripped = {}
+        for sheet in sheets:
+            members = {
+                rc: sx.CellEdit(None, None)
+                for c in sheet.cells
+                if c.formula.kind == "array"
+                for rc in _array_members(c)
+            }
+            if members:
+                stripped[sheet.part] = sx.rewrite(sheet.xml, members, drop_formulas=False).encode()
+        data = package_bytes(zf, stripped)
+    try:
+        book = fz.Workbook.from_bytes(data, backend="umya")
+    except Exception as exc:  # the loader raises assorted types; all mean "unreadable"
+        detail = " ".join(str(exc).split())
+        raise WorkbookError(f"{src.name}: the formula engine cannot read it ({detail})") from exc
+    _register(book, functions, "".join(s.xml for s in sheets))
+    book.set_temporal_egress("serial")
+    formulas: dict[tuple[str, int, int], str] = {}
+    for sheet in sheets:
+        for c in sheet.cells:
+            if c.formula.kind == "dataTable":
+                continue
+            text = book.get_formula(sheet.name, c.row, c.col) or ""
+            formulas[(sheet.name, c.row, c.col)] = text
+            if c.formula.kind == "array" and not c.formula.dynamic and text:
+                rows, cols = _shape(c)
+                expr = text.removeprefix("=")
+                book.set_formula(sheet.name, c.row, c.col, f"={_FIT}({expr},{rows},{cols})")
+    book.evaluate_all()
+    _intersect_legacy_arrays(book, sheets, formulas)
+    return RecalcReport(tuple(_results(book, sheets, formulas)))
+
+
+def _shape(cell: sx.Cell) -> tuple[int, int]:
+    cells = sx.range_cells(_array_ref(cell))
+    return cells[-1][0] - cells[0][0] + 1, cells[-1][1] - cells[0][1] + 1
+
+
+def _spill_extent(book: fz.Workbook, sheet: str, row: int, col: int) -> str | None:
+    spill = book.inspect_cell(_address(sheet, row, col)).cell.spill
+    if spill is None or spill.kind != fz.SpillRoleKind.Anchor or not spill.extent:
+        return None
+    return spill.extent.rpartition("!")[2].replace("$", "")
+
+
+def _intersect_legacy_arrays(
+    book: fz.Workbook, sheets: Sequence[_Sheet], formulas: Mapping[tuple[str, int, int], str]
+) -> None:
+    """Re-set plain formulas whose result spilled as ``=@(...)``, as Excel 365 reads them."""
+    changed = False
+    for sheet in sheets:
+        for c in sheet.cells:
+            text = formulas.get((sheet.name, c.row, c.col))
+            if not text or c.formula.kind not in ("normal", "shared"):
+                continue
+            value = _from_engine(book.get_value(sheet.name, c.row, c.col))
+            blocked = isinstance(value, CellError) and value == "#SPILL!"
+            if blocked or _spill_extent(book, sheet.name, c.row, c.col) is not None:
+                book.set_formula(sheet.name, c.row, c.col, f"=@({text.removeprefix('=')})")
+                changed = True
+    if changed:
+        book.evaluate_all()
+
+
+def _results(
+    book: fz.Workbook, sheets: Sequence[_Sheet], formulas: Mapping[tuple[str, int, int], str]
+) -> list[CellResult]:
+    out: dict[tuple[str, int, int], CellResult] = {}
+
+    def put(sheet: str, row: int, col: int, text: str, array_ref: str | None = None) -> None:
+        value = _from_engine(book.get_value(sheet, row, col))
+        ref = sx.format_ref(row, col)
+        out[(sheet, row, col)] = CellResult(sheet, ref, text, value, array_ref)
+
+    for sheet in sheets:
+        for c in sheet.cells:
+            text = formulas.get((sheet.name, c.row, c.col))
+            if text is None:
+                continue
+            if c.formula.kind != "array":
+                put(sheet.name, c.row, c.col, text)
+                continue
+            old = [(c.row, c.col), *_array_members(c)]
+            if c.formula.dynamic:
+                extent = _spill_extent(book, sheet.name, c.row, c.col)
+                new = sx.range_cells(extent) if extent else [(c.row, c.col)]
+                array_ref = extent or sx.format_ref(c.row, c.col)
+            else:
+                new, array_ref = old, _array_ref(c)
+            for r, k in old:
+                if (r, k) not in new:
+                    out[(sheet.name, r, k)] = CellResult(
+                        sheet.name, sx.format_ref(r, k), text, None
+                    )
+            for r, k in new:
+                put(sheet.name, r, k, text, array_ref if (r, k) == (c.row, c.col) else None)
+    order = {s.name: i for i, s in enumerate(sheets)}
+    return [out[k] for k in sorted(out, key=lambda k: (order[k[0]], k[1], k[2]))]
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write(src: Path, dst: Path, report: RecalcReport, *, freeze_formulas: bool) -> None:
+    with open_workbook_zip(src) as zf:
+        sheets = _read_sheets(zf, src.name)
+        known = {s.name for s in sheets}
+        unknown = {c.sheet for c in report.cells} - known
+        if unknown:
+            raise WorkbookError(f"{src.name}: the report names sheets it lacks: {sorted(unknown)}")
+        replaced: dict[str, bytes] = {}
+        dropped: set[str] = set()
+        if freeze_formulas:
+            replaced, dropped = calc_chain_edits(zf)
+        by_sheet: dict[str, dict[tuple[int, int], sx.CellEdit]] = {}
+        for c in report.cells:
+            t, v = _cached(c.value)
+            by_sheet.setdefault(c.sheet, {})[sx.parse_ref(c.ref)] = sx.CellEdit(t, v, c.array_ref)
+        for sheet in sheets:
+            edits = by_sheet.get(sheet.name, {})
+            if not edits and not freeze_formulas:
+                continue
+            xml = sx.rewrite(sheet.xml, edits, drop_formulas=freeze_formulas)
+            if xml != sheet.xml:
+                replaced[sheet.part] = xml.encode("utf-8")
+        write_atomically(zf, dst, replaced, dropped, mode_from=src)
+
+
+def write_values(src: Path, dst: Path, report: RecalcReport) -> None:
+    """Copy ``src`` to ``dst`` changing only the cached values of the report's cells."""
+    _write(Path(src), Path(dst), report, freeze_formulas=False)
+
+
+def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
+    if in_place:
+        if dst is not None and Path(dst).resolve() != src.resolve():
+            raise WorkbookError(f"{src.name}: give an output file or in-place, not both")
+        return src
+    if dst is None:
+        raise WorkbookError(f"{src.name}: no output file given (or recalculate in place)")
+    dst = Path(dst)
+    if dst.is_dir():
+        raise WorkbookError(f"{dst}: is a folder; give the output file's name")
+    if dst.resolve() == src.resolve():
+        raise WorkbookError(f"{src.name}: the output is the input; recalculate in place instead")
+    if dst.suffix.lower() != src.suffix.lower():
+        raise WorkbookError(f"{dst.name}: the output must keep the {src.suffix} extension")
+    return dst
+
+
+def recalc(
+    src: Path,
+    dst: Path | None,
+    functions: Mapping[str, Callable[..., object]],
+    *,
+    in_place: bool = False,
+) -> RecalcReport:
+    """Recalculate ``src`` into ``dst`` (or into ``src`` itself with ``in_place``)."""
+    src = Path(src)
+    target = _target(src, dst, in_place)
+    report = recalculate(src, functions)
+    write_values(src, target, report)
+    return report
+
+
+def freeze(src: Path, dst: Path, functions: Mapping[str, Callable[..., object]]) -> RecalcReport:
+    """A values-only copy: recalculate, then drop every formula and the calculation chain."""
+    src = Path(src)
+    target = _target(src, dst, in_place=False)
+    report = recalculate(src, functions)
+    _write(src, target, report, freeze_formulas=True)
+    return report

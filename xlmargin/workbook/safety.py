@@ -1,0 +1,144 @@
+"""Refuse workbooks that are not what they claim to be, before anything parses them.
+
+Every refusal is a :class:`WorkbookError` whose message is one line naming the file, fit for a
+CLI to print as is. The checks, in order:
+
+- the path is a regular file;
+- an OLE2/CFB compound file (magic ``D0 CF 11 E0``) is an *encrypted* workbook when it holds an
+  ``EncryptedPackage`` stream (Office encrypts .xlsx that way), otherwise a legacy .xls;
+- the file is a zip that opens (a renamed text file or a truncated download fails here);
+- the zip is not a bomb: at most :data:`MAX_MEMBERS` parts, at most :data:`MAX_TOTAL_BYTES`
+  uncompressed in total, and no part over :data:`RATIO_MIN_BYTES` compressed more than
+  :data:`MAX_RATIO` times (zipfile never inflates a part past its declared size: the CRC check
+  then fails, and :func:`read_part` reports the part as corrupt);
+- no encrypted, duplicated or exotically compressed parts;
+- ``[Content_Types].xml`` and ``xl/workbook.xml`` exist (an .xlsb is named as such).
+
+XML is parsed with defusedxml only (:func:`parse_xml`), and :func:`read_part` refuses any XML part
+that carries a DTD, so neither we nor the formula engine expand entities (billion laughs, XXE).
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as DefusedET
+from defusedxml import DefusedXmlException
+
+MAX_MEMBERS = 10_000
+MAX_TOTAL_BYTES = 500 * 1024 * 1024
+MAX_RATIO = 200
+RATIO_MIN_BYTES = 1024 * 1024
+
+_CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_SCAN_CHUNK = 1 << 20
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_DTD_MARKERS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+
+
+class WorkbookError(Exception):
+    """A workbook cannot be used; the message is one user-facing line."""
+
+
+def open_workbook_zip(path: Path | str) -> zipfile.ZipFile:
+    """Open ``path`` as a workbook package after the checks in the module docstring."""
+    path = Path(path)
+    name = path.name or str(path)
+    if not path.exists():
+        raise WorkbookError(f"{name}: no such file")
+    if not path.is_file():
+        raise WorkbookError(f"{name}: not a file")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head == _CFB_MAGIC:
+        if _contains(path, _ENCRYPTED_STREAM):
+            raise WorkbookError(
+                f"{name}: the workbook is password-protected (encrypted); save a copy without "
+                "a password to open"
+            )
+        raise WorkbookError(f"{name}: a legacy .xls (OLE2) file, not .xlsx/.xlsm; save it as .xlsx")
+    if not zipfile.is_zipfile(path):
+        if head.startswith(b"PK\x03\x04"):
+            raise WorkbookError(f"{name}: the workbook is truncated or corrupt (broken zip)")
+        raise WorkbookError(f"{name}: not an Excel workbook (.xlsx/.xlsm is a zip archive)")
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WorkbookError(f"{name}: the workbook is truncated or corrupt ({exc})") from exc
+    try:
+        _check_members(zf, name)
+    except BaseException:
+        zf.close()
+        raise
+    return zf
+
+
+def read_part(zf: zipfile.ZipFile, part: str) -> bytes:
+    """Read one part; a corrupt part, or an XML part that carries a DTD, is refused."""
+    name = Path(zf.filename or "workbook").name
+    try:
+        data = zf.read(part)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+        raise WorkbookError(f"{name}: part {part} is corrupt ({exc})") from exc
+    if part.lower().endswith(_XML_SUFFIXES) and any(m in data for m in _DTD_MARKERS):
+        raise WorkbookError(f"{name}: part {part} declares a DTD, which a workbook never needs")
+    return data
+
+
+def parse_xml(data: bytes, *, part: str = "XML part") -> Element:
+    """Parse XML with defusedxml; DTDs, entities and malformed XML become a WorkbookError."""
+    try:
+        root: Element = DefusedET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise WorkbookError(f"{part}: refused unsafe XML ({type(exc).__name__})") from exc
+    except ParseError as exc:
+        raise WorkbookError(f"{part}: malformed XML ({exc})") from exc
+    return root
+
+
+def _contains(path: Path, needle: bytes) -> bool:
+    """Whether the file's bytes contain ``needle`` (chunked, so any size is fine)."""
+    tail = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            if needle in tail + chunk:
+                return True
+            tail = chunk[-len(needle) :]
+    return False
+
+
+def _check_members(zf: zipfile.ZipFile, name: str) -> None:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise WorkbookError(f"{name}: too many parts ({len(infos)} > {MAX_MEMBERS})")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise WorkbookError(f"{name}: the zip holds duplicate part names")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise WorkbookError(
+                f"{name}: too large once unpacked (over {MAX_TOTAL_BYTES // 2**20} MB; zip bomb?)"
+            )
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise WorkbookError(
+                f"{name}: part {info.filename} is compressed more than {MAX_RATIO}:1 (zip bomb?)"
+            )
+        if info.flag_bits & 0x1:
+            raise WorkbookError(f"{name}: part {info.filename} is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise WorkbookError(
+                f"{name}: part {info.filename} uses an unsupported compression method"
+            )
+    if "xl/workbook.bin" in names:
+        raise WorkbookError(f"{name}: a binary .xlsb workbook; save it as .xlsx or .xlsm")
+    for required in ("[Content_Types].xml", "xl/workbook.xml"):
+        if required not in names:
+            raise WorkbookError(f"{name}: not an Excel workbook (no {required} in the zip)")
