@@ -274,7 +274,8 @@ def _table(data: Any) -> tuple[list[Any], Sequence[Sequence[Any]], int]:
         values = data.astype(object).where(data.notna(), None).values.tolist()
         return [str(c) for c in data.columns], values, 2
     if isinstance(data, Sequence) and not isinstance(data, str | bytes):
-        table = [list(r) if isinstance(r, Sequence) and not isinstance(r, str) else [r] for r in data]
+        # rows are only read from here on: a list row is used as it is, other rows become lists
+        table = [r if r.__class__ is list else list(r) if _is_row(r) else [r] for r in data]
         # a single header row arrives from a one-row range as a flat list of strings
         if table and all(len(r) == 1 for r in table) and len(data) > 1 and not _looks_2d(data):
             table = [list(data)]
@@ -286,6 +287,10 @@ def _table(data: Any) -> tuple[list[Any], Sequence[Sequence[Any]], int]:
             raise InputError(Problem("the positions range is empty"))
         return table[start], table[start + 1 :], start + 2
     raise InputError(Problem(f"expected a table with a header row, got {type(data).__name__}"))
+
+
+def _is_row(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str)
 
 
 def _looks_2d(data: Sequence[Any]) -> bool:
@@ -368,15 +373,23 @@ class _ColumnReader:
         self.problems = problems
         width = max(index.values()) + 1
         padded = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in rows]
-        raw = {name: [r[i] for r in padded] for name, i in index.items()}
+        columns = list(zip(*padded, strict=False)) if padded else [()] * width  # rows may be longer
+        raw = {name: list(columns[i]) for name, i in index.items()}
+        zero_blank = {name: _blank_mask(values, zero_is_blank=True) for name, values in raw.items()}
         empty = np.ones(len(padded), dtype=bool)
-        for values in raw.values():
-            empty &= _blank_mask(values, zero_is_blank=True)
+        for mask in zero_blank.values():
+            empty &= mask
         keep = np.flatnonzero(~empty)
-        self.raw = {name: [col[i] for i in keep] for name, col in raw.items()}
+        if len(keep) == len(padded):
+            self.raw = raw
+        else:
+            self.raw = {name: [col[i] for i in keep] for name, col in raw.items()}
         self.rows = (first_row + keep).astype(np.int64)
         self.n = len(keep)
-        self._blank: dict[str, BoolArray] = {}
+        # the masks just computed serve every column whose zeros are blanks
+        self._blank: dict[str, BoolArray] = {
+            name: mask[keep] for name, mask in zero_blank.items() if _COLUMN_BY_NAME[name].zero_is_blank
+        }
 
     def bad(self, i: int, column: str, message: str) -> None:
         self.problems.append(Problem(message, int(self.rows[i]), column))
@@ -397,7 +410,7 @@ class _ColumnReader:
         col = _COLUMN_BY_NAME[name]
         if name not in self.raw:
             return np.full(self.n, np.nan)
-        if not any(isinstance(v, str | bool) for v in values):
+        if not any(issubclass(t, str | bool) for t in set(map(type, values))):
             try:
                 out = np.array(values, dtype=np.float64)
             except (TypeError, ValueError):
@@ -424,6 +437,8 @@ class _ColumnReader:
     def text(self, name: str) -> list[str | None]:
         if name not in self.raw:
             return [None] * self.n
+        if set(map(type, self.raw[name])) <= _STR_OR_NONE:
+            return self._plain_text(name)
         blank = self.blank(name)
         out: list[str | None] = []
         memo: dict[Any, str | None] = {}
@@ -445,6 +460,25 @@ class _ColumnReader:
                 memo[value] = text
             out.append(text)
         return out
+
+    def _plain_text(self, name: str) -> list[str | None]:
+        """:meth:`text` for a column holding only ``str`` and ``None``, converted once per distinct value."""
+        cells = self.raw[name]
+        converted: dict[str | None, str | None] = {}
+        errors: set[str] = set()
+        for value in dict.fromkeys(cells):
+            if value is None or not value.strip():
+                converted[value] = None
+            elif _excel_error(value) is not None:
+                converted[value] = None
+                errors.add(value)
+            else:
+                converted[value] = value.strip()
+        if errors:
+            for i, value in enumerate(cells):
+                if value in errors:
+                    self.bad(i, name, f"the cell holds the error value {_excel_error(value)}")
+        return list(map(converted.__getitem__, cells))
 
     def dates(self, name: str) -> list[dt.date | None]:
         if name not in self.raw:
@@ -484,8 +518,26 @@ def _indices(mask: Any) -> list[int]:
     return [int(i) for i in np.flatnonzero(mask)]
 
 
+_STR_OR_NONE = frozenset({str, type(None)})
+_NUMBER_OR_NONE = frozenset({float, int, type(None)})
+
+
 def _blank_mask(values: Sequence[Any], *, zero_is_blank: bool) -> BoolArray:
-    """Vectorised :func:`_blank_cell` over a column."""
+    """Vectorised :func:`_blank_cell` over a column.
+
+    Columns of plain numbers or plain strings (with blanks) take a fast path; anything else is
+    compared cell by cell as objects.
+    """
+    types = set(map(type, values))
+    if types <= _NUMBER_OR_NONE:
+        numbers = _number_blanks(values, zero_is_blank)
+        if numbers is not None:
+            return numbers
+    elif types <= _STR_OR_NONE:
+        blank_of: dict[str | None, bool] = dict.fromkeys(values, False)
+        for v in blank_of:
+            blank_of[v] = v is None or not v.strip()
+        return np.fromiter(map(blank_of.__getitem__, values), dtype=np.bool_, count=len(values))
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
     mask = (arr == None) | (arr == "")  # noqa: E711 - elementwise comparison
@@ -501,6 +553,18 @@ def _blank_mask(values: Sequence[Any], *, zero_is_blank: bool) -> BoolArray:
     if spaces:
         mask |= np.array([v in spaces for v in values], dtype=bool)
     return mask
+
+
+def _number_blanks(values: Sequence[Any], zero_is_blank: bool) -> BoolArray | None:
+    """Blanks of a column of ``float``, ``int`` and ``None``; None when a NaN cell needs the slow path."""
+    try:
+        arr = np.array(values, dtype=np.float64)  # None becomes NaN
+    except OverflowError:
+        return None
+    blank = np.isnan(arr)
+    if int(blank.sum()) != list(values).count(None):
+        return None
+    return blank | (arr == 0) if zero_is_blank else blank
 
 
 def _blank_cell(value: Any, zero_is_blank: bool) -> bool:
@@ -603,7 +667,9 @@ def _build(r: _ColumnReader, as_of: dt.date) -> dict[str, np.ndarray]:
 
     price = r.number("price")
     price[is_cash] = np.nan
-    for i in _indices(r.blank("price") & ~is_cash):
+    # an FX row may omit its price: ESMA margins a pair in the account's base currency without it,
+    # and every engine that needs the rate reports its absence by row
+    for i in _indices(r.blank("price") & ~is_cash & (kind != "fx")):
         r.bad(i, "price", "missing price")
     with np.errstate(invalid="ignore"):
         for i in _indices(price < 0):
@@ -653,7 +719,7 @@ def _build(r: _ColumnReader, as_of: dt.date) -> dict[str, np.ndarray]:
     style: list[str | None] = [None] * n
     expiry: list[dt.date | None] = [None] * n
     expiry_years = np.full(n, np.nan)
-    if is_option.any():
+    if (is_option | (kind == "future")).any():
         _options(
             r,
             is_option,
@@ -747,7 +813,8 @@ def _options(
     expiry: list[dt.date | None],
     expiry_years: FloatArray,
 ) -> None:
-    """Option columns: strike, underlying price, right, expiry (or days), style."""
+    """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
+    expiry when one is given (their contract month), without needing one."""
     for name, values, what in (
         ("strike", strike, "a strike"),
         ("underlying_price", underlying_price, "the underlying price"),
@@ -771,8 +838,9 @@ def _options(
     dates = r.dates("expiry") if "expiry" in r.raw else [None] * r.n
     days = r.number("days")
     ordinal = np.array([d.toordinal() if d is not None else np.nan for d in dates], dtype=np.float64)
-    has_date = is_option & ~np.isnan(ordinal)
-    has_days = is_option & ~has_date & ~np.isnan(days)
+    dated = is_option | (kind == "future")
+    has_date = dated & ~np.isnan(ordinal)
+    has_days = dated & ~has_date & ~np.isnan(days)
     for i in _indices(has_date & (ordinal < as_of.toordinal())):
         r.bad(i, "expiry", f"expiry {dates[i]} is before the valuation date {as_of}")
     with np.errstate(invalid="ignore"):

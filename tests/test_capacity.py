@@ -1,0 +1,185 @@
+"""Unit tests of the capacity measures: the margin cushion and the maximum notional by bisection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pytest
+
+from tests.conftest import AS_OF
+from xlmargin.capacity import (
+    CAPACITY_PARAMS,
+    REGIMES,
+    capacity_settings,
+    margin_cushion,
+    max_notional,
+    scaled,
+)
+from xlmargin.errors import InputError
+from xlmargin.params import norm, read_params
+from xlmargin.positions import read_positions
+from xlmargin.regt import regt_margin
+
+HEADER = [
+    "symbol",
+    "type",
+    "qty",
+    "price",
+    "underlying",
+    "underlying price",
+    "strike",
+    "expiry",
+    "right",
+    "currency",
+]
+EXPIRY = dt.date(2026, 12, 18)
+DEFAULT = capacity_settings({}, AS_OF)
+
+
+def book(*rows: list[Any]) -> Any:
+    return read_positions([HEADER, *rows], as_of=AS_OF)
+
+
+def stock(symbol: str, qty: float, price: float) -> list[Any]:
+    return [symbol, "stock", qty, price, None, None, None, None, None, None]
+
+
+def future(symbol: str, qty: float, price: float) -> list[Any]:
+    return [symbol, "future", qty, price, None, None, None, None, None, None]
+
+
+# --- cushion ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("equity", "requirement", "expected"),
+    [
+        (100.0, 25.0, (75.0, 0.75)),
+        (100.0, 0.0, (100.0, 1.0)),
+        (100.0, 150.0, (-50.0, -0.5)),
+        (100.0, 300.0, (-200.0, -1.0)),  # floored at -1: the excess carries the amount
+        (0.0, 0.0, (0.0, 0.0)),  # no equity, nothing required
+        (0.0, 10.0, (-10.0, -1.0)),  # no equity, something required
+        (-5.0, 0.0, (-5.0, -1.0)),  # a deficit
+        (1e-12, 10.0, (10.0 * -1 + 1e-12, -1.0)),  # continuous with the equity-0 case
+    ],
+)
+def test_margin_cushion(equity: float, requirement: float, expected: tuple[float, float]) -> None:
+    excess, share = margin_cushion(equity, requirement)
+    assert (excess, share) == pytest.approx(expected)
+    assert math.isfinite(share)
+
+
+@pytest.mark.parametrize(
+    ("equity", "requirement", "column"),
+    [
+        ("abc", 1.0, "equity"),
+        (None, 1.0, "equity"),
+        (math.nan, 1.0, "equity"),
+        (True, 1.0, "equity"),
+        (100.0, math.inf, "requirement"),
+        (100.0, -1.0, "requirement"),
+        (100.0, "#N/A", "requirement"),
+    ],
+)
+def test_margin_cushion_rejects_bad_input(equity: Any, requirement: Any, column: str) -> None:
+    with pytest.raises(InputError) as err:
+        margin_cushion(equity, requirement)
+    assert err.value.problems[0].column == column
+
+
+# --- maximum notional --------------------------------------------------------------------------------
+
+
+def test_futures_scale_matches_division_because_span_is_homogeneous() -> None:
+    """SPAN here has no rounding or fixed amounts, so bisection must land on target / R(1)."""
+    portfolio = book(future("ESZ6", 1, 6000), future("ZCH7", 2, 450), future("ZSF7", -1, 1100))
+    result = max_notional(portfolio, 100_000, "futures", DEFAULT)
+    assert result.scale == pytest.approx(100_000 / result.base_requirement, rel=1e-8)
+    assert result.gross_notional == pytest.approx(result.scale * result.base_gross_notional)
+    assert result.requirement <= result.target
+    assert result.currency == "USD"
+
+
+def test_cushion_keeps_a_share_of_equity_free() -> None:
+    portfolio = book(future("ESZ6", 1, 6000))
+    s = capacity_settings(read_params(["cushion=10%"], CAPACITY_PARAMS), AS_OF)
+    free = max_notional(portfolio, 100_000, "futures", DEFAULT)
+    kept = max_notional(portfolio, 100_000, "futures", s)
+    assert kept.target == pytest.approx(90_000)
+    assert kept.scale == pytest.approx(0.9 * free.scale, rel=1e-8)
+
+
+def test_reg_t_scale_is_found_with_the_engine() -> None:
+    """The answer sits at the crossing of the real engine's requirement, whatever its shape."""
+    rows = [
+        stock("AAPL", 100, 200),
+        ["AAPL C210", "option", -1, 5, "AAPL", 200, 210, EXPIRY, "C", None],
+        ["AAPL P180", "option", -2, 3, "AAPL", 200, 180, EXPIRY, "P", None],
+    ]
+    portfolio = book(*rows)
+    result = max_notional(portfolio, 100_000, "regt", DEFAULT)
+    assert regt_margin(scaled(portfolio, result.scale)).total <= 100_000
+    assert regt_margin(scaled(portfolio, result.scale * (1 + 1e-6))).total > 100_000
+    assert result.base_requirement == regt_margin(portfolio).total
+
+
+def test_a_book_larger_than_the_equity_scales_down() -> None:
+    portfolio = book(stock("AAPL", 1000, 200))  # Reg T initial 100,000
+    result = max_notional(portfolio, 50_000, "regt", DEFAULT)
+    assert result.scale == pytest.approx(0.5, rel=1e-6)  # Reg T rounds to the cent: a sliver more still fits
+    maintenance = max_notional(portfolio, 50_000, "regt_maintenance", DEFAULT)
+    assert maintenance.scale == pytest.approx(1.0, rel=1e-6)  # 25% maintenance
+
+
+def test_esma_regime() -> None:
+    portfolio = read_positions(
+        [["symbol", "type", "qty", "price"], ["EURUSD", "fx", 100_000, 1.1]], as_of=AS_OF
+    )
+    result = max_notional(portfolio, 11_000, "esma", DEFAULT)
+    assert result.scale == pytest.approx(11_000 * 30 / 110_000, rel=1e-8)
+    assert result.gross_notional == pytest.approx(11_000 * 30, rel=1e-8)
+
+
+def test_every_regime_runs_on_its_own_book() -> None:
+    books = {
+        "regt": book(stock("AAPL", 100, 200)),
+        "regt_maintenance": book(stock("AAPL", 100, 200)),
+        "pm": book(stock("AAPL", 100, 200)),
+        "futures": book(future("ESZ6", 1, 6000)),
+        "esma": read_positions(
+            [["symbol", "type", "qty", "price"], ["EURUSD", "fx", 1000, 1.1]], as_of=AS_OF
+        ),
+        "account": book(stock("AAPL", 100, 200), future("ESZ6", 1, 6000)),
+    }
+    assert set(books) == set(REGIMES)
+    for regime, portfolio in books.items():
+        result = max_notional(portfolio, 1_000_000, regime, DEFAULT)
+        assert 0 < result.requirement <= result.target, regime
+        table = result.table()
+        assert table[0] == ["measure", "value"] and all(len(r) == 2 for r in table)
+
+
+def test_no_equity_means_nothing_fits() -> None:
+    result = max_notional(book(stock("AAPL", 100, 200)), 0.0, "regt", DEFAULT)
+    assert (result.scale, result.gross_notional, result.requirement) == (0.0, 0.0, 0.0)
+
+
+def test_errors() -> None:
+    portfolio = book(stock("AAPL", 100, 200))
+    with pytest.raises(InputError, match="regime must be one of"):
+        max_notional(portfolio, 100_000, "span", DEFAULT)
+    with pytest.raises(InputError):
+        max_notional(portfolio, "lots", "regt", DEFAULT)  # type: ignore[arg-type]
+    cash = read_positions([["symbol", "type", "qty"], ["USD", "cash", 1000]], as_of=AS_OF)
+    with pytest.raises(InputError, match="no finite maximum"):
+        max_notional(cash, 100_000, "regt", DEFAULT)
+    with pytest.raises(InputError, match=r"at most 0\.99"):
+        read_params(["cushion=1.5"], CAPACITY_PARAMS)
+
+
+def test_parameter_names_are_unique() -> None:
+    names = [norm(p.name) for p in CAPACITY_PARAMS]
+    assert len(names) == len(set(names))

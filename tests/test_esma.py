@@ -1,0 +1,260 @@
+"""Unit tests of the ESMA leverage caps and the US retail forex deposit."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from tests.conftest import AS_OF
+from xlmargin import rules
+from xlmargin.errors import InputError, MissingDataError, UnsupportedError
+from xlmargin.esma import (
+    ESMA_PARAMS,
+    currency_pair,
+    esma_class,
+    esma_classes,
+    esma_margin,
+    esma_settings,
+    nfa_margin,
+)
+from xlmargin.params import norm, read_params
+from xlmargin.positions import read_positions
+
+HEADER = ["symbol", "type", "qty", "price", "multiplier", "currency", "class", "fx_rate", "underlying"]
+NO_RATES = esma_settings({}, AS_OF)
+
+
+def row(
+    symbol: str,
+    kind: str,
+    qty: float,
+    price: float,
+    multiplier: Any = None,
+    currency: Any = None,
+    klass: Any = None,
+    fx_rate: Any = None,
+    underlying: Any = None,
+) -> list[Any]:
+    return [symbol, kind, qty, price, multiplier, currency, klass, fx_rate, underlying]
+
+
+def book(*rows: list[Any]) -> Any:
+    return read_positions([HEADER, *rows], as_of=AS_OF)
+
+
+def leverage(name: str) -> float:
+    return float(rules.load("esma").get(f"leverage.{name}"))
+
+
+# --- classification --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("symbol", "kind", "klass", "underlying", "expected"),
+    [
+        ("EURUSD", "fx", None, None, "major_fx"),
+        ("EUR/JPY", "fx", None, None, "major_fx"),
+        ("usd.chf", "fx", None, None, "major_fx"),
+        ("AUDCAD", "fx", None, None, "non_major_fx"),
+        ("USDMXN", "fx", None, None, "non_major_fx"),
+        ("AUDUSD", "fx", "fx_major", None, "major_fx"),  # the class column overrides the pair rule
+        ("GBPNZD", "cfd", "fx", None, "non_major_fx"),  # an FX class on a CFD row is still a pair
+        ("XAUUSD", "fx", None, None, "gold"),  # built-in class gold
+        ("BTCUSD", "cfd", None, None, "crypto"),
+        ("UK100", "cfd", None, None, "major_index"),
+        ("GER40", "cfd", None, None, "major_index"),
+        ("SPX", "cfd", None, None, "major_index"),  # built-in class highcap_index, but on the major list
+        (
+            "US500.DEC26",
+            "cfd",
+            None,
+            "US500",
+            "major_index",
+        ),  # a CFD on a future takes its underlying's class
+        ("SMI20", "cfd", "broad_index", None, "non_major_index"),
+        ("VOD", "cfd", None, None, "individual_equity"),
+        ("WTI", "cfd", "commodity", None, "other_commodity"),
+        ("BUND", "cfd", "treasury", None, "other"),
+    ],
+)
+def test_classes(symbol: str, kind: str, klass: Any, underlying: Any, expected: str) -> None:
+    (position,) = book(row(symbol, kind, 1, 100.0, klass=klass, underlying=underlying)).positions
+    assert esma_class(position) == expected
+
+
+def test_every_class_has_a_cap_in_the_brief() -> None:
+    caps = {name: leverage(name) for name in esma_classes()}
+    assert caps == {
+        "major_fx": 30,
+        "non_major_fx": 20,
+        "gold": 20,
+        "major_index": 20,
+        "other_commodity": 10,
+        "non_major_index": 10,
+        "individual_equity": 5,
+        "other": 5,
+        "crypto": 2,
+    }
+
+
+def test_currency_pairs() -> None:
+    assert currency_pair("EURUSD") == ("EUR", "USD")
+    assert currency_pair("eur-usd") == ("EUR", "USD")
+    assert currency_pair("EURXYZ") is None
+    assert currency_pair("EURUS") is None
+
+
+# --- notional and currency -------------------------------------------------------------------------
+
+
+def test_fx_pair_in_its_quote_currency_uses_the_price() -> None:
+    result = esma_margin(book(row("GBPUSD", "fx", -50_000, 1.25)), "USD", NO_RATES)
+    assert result.total == pytest.approx(50_000 * 1.25 / 30)
+    assert result.lines[0].notional == pytest.approx(62_500)
+
+
+def test_cfd_converted_with_the_row_rate() -> None:
+    result = esma_margin(book(row("AAPL", "cfd", 10, 200.0, currency="USD", fx_rate=0.9)), "EUR", NO_RATES)
+    assert result.total == pytest.approx(10 * 200 * 0.9 / 5)
+    assert (result.lines[0].currency, result.lines[0].fx_rate) == ("USD", 0.9)
+
+
+def test_cfd_converted_with_a_parameter_rate() -> None:
+    settings = esma_settings(read_params(["fx.USD=0.9"], ESMA_PARAMS), AS_OF)
+    result = esma_margin(book(row("US500", "cfd", 2, 6000.0, multiplier=10, currency="USD")), "EUR", settings)
+    assert result.total == pytest.approx(2 * 6000 * 10 * 0.9 / 20)
+
+
+def test_cross_pair_converted_through_either_leg() -> None:
+    """EURGBP in a USD account: EUR notional at fx.EUR, or GBP notional (qty × price) at fx.GBP."""
+    eurgbp = book(row("EURGBP", "fx", 100_000, 0.85))
+    by_base = esma_margin(eurgbp, "USD", esma_settings({"fx.EUR": 1.10}, AS_OF))
+    by_quote = esma_margin(eurgbp, "USD", esma_settings({"fx.GBP": 1.10 / 0.85}, AS_OF))
+    assert by_base.total == pytest.approx(100_000 * 1.10 / 30)
+    assert by_quote.total == pytest.approx(by_base.total)
+
+
+def test_missing_rate_names_the_row_and_the_pair() -> None:
+    with pytest.raises(MissingDataError) as err:
+        esma_margin(
+            book(row("DE40", "cfd", 1, 20000.0, currency="EUR"), row("EURGBP", "fx", 1, 0.85)),
+            "USD",
+            NO_RATES,
+        )
+    first, second = err.value.problems
+    assert (first.row, first.column) == (2, "fx_rate") and "EURUSD" in first.message
+    assert (second.row, second.column) == (3, "fx_rate") and "GBPUSD" in second.message
+    assert "fx.GBP or fx.EUR" in second.message
+
+
+def test_a_cfd_needs_its_currency() -> None:
+    with pytest.raises(MissingDataError) as err:
+        esma_margin(book(row("DE40", "cfd", 1, 20000.0)), "EUR", NO_RATES)
+    assert (err.value.problems[0].row, err.value.problems[0].column) == (2, "currency")
+
+
+def test_account_currency_needs_no_rate_and_takes_no_other() -> None:
+    assert esma_margin(book(row("DE40", "cfd", 1, 20000.0, currency="EUR")), "eur", NO_RATES).total == 1000.0
+    with pytest.raises(InputError) as err:
+        esma_margin(book(row("DE40", "cfd", 1, 20000.0, currency="EUR", fx_rate=1.1)), "EUR", NO_RATES)
+    assert err.value.problems[0].column == "fx_rate"
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(InputError) as err:
+        esma_margin(book(row("EURXYZ", "fx", 1000, 1.1)), "USD", NO_RATES)
+    assert (err.value.problems[0].row, err.value.problems[0].column) == (2, "symbol")
+    with pytest.raises(InputError, match="not a known currency code"):
+        esma_margin(book(row("EURUSD", "fx", 1000, 1.1)), "EURO", NO_RATES)
+    with pytest.raises(InputError, match="positive rate"):
+        esma_settings({"fx.USD": 0.0}, AS_OF)
+    with pytest.raises(InputError, match="unknown parameter"):
+        esma_settings({"fx.XXX": 1.0}, AS_OF)
+
+
+def test_other_types_are_named_not_skipped() -> None:
+    rows = [row("AAPL", "stock", 10, 200.0), row("EURUSD", "fx", 1000, 1.1), row("ESZ6", "future", 1, 6000.0)]
+    with pytest.raises(UnsupportedError) as err:
+        esma_margin(book(*rows), "USD", NO_RATES)
+    assert [(p.row, p.column) for p in err.value.problems] == [(2, "type"), (4, "type")]
+
+
+def test_no_netting_between_positions() -> None:
+    result = esma_margin(
+        book(row("EURUSD", "fx", 100_000, 1.1), row("EURUSD", "fx", -100_000, 1.1)), "USD", NO_RATES
+    )
+    assert result.total == pytest.approx(2 * 100_000 * 1.1 / 30)
+
+
+def test_a_broker_may_lower_the_leverage_not_raise_it() -> None:
+    tighter = esma_settings(read_params([["leverage.major_fx", 20]], ESMA_PARAMS), AS_OF)
+    assert esma_margin(book(row("EURUSD", "fx", 100_000, 1.1)), "USD", tighter).total == pytest.approx(5500)
+    with pytest.raises(InputError, match="at most 30"):
+        read_params([["leverage.major_fx", 50]], ESMA_PARAMS)
+
+
+def test_parameter_names_are_unique() -> None:
+    names = [norm(p.name) for p in ESMA_PARAMS]
+    assert len(names) == len(set(names))
+
+
+# --- result and table --------------------------------------------------------------------------------
+
+
+def test_totals_close_out_and_table() -> None:
+    settings = esma_settings({"fx.USD": 0.9}, AS_OF)
+    result = esma_margin(
+        book(
+            row("EURUSD", "fx", 100_000, 1.1),
+            row("DE40", "cfd", 2, 20000.0, currency="EUR"),
+            row("AAPL", "cfd", 10, 200.0, currency="USD"),
+        ),
+        "EUR",
+        settings,
+    )
+    margins = [100_000 / 30, 2 * 20000 / 20, 10 * 200 * 0.9 / 5]
+    assert result.total == pytest.approx(sum(margins))
+    assert result.close_out_level == pytest.approx(sum(margins) / 2)
+    assert result.gross_notional == pytest.approx(100_000 + 40_000 + 1_800)
+    assert result.effective_leverage == pytest.approx(result.gross_notional / result.total)
+    table = result.table()
+    assert table[0][0] == "row" and table[0][-1] == "initial margin (EUR)"
+    assert [r[0] for r in table[1:]] == [
+        2.0,
+        3.0,
+        4.0,
+        "total",
+        "margin close-out level (50% of initial margin)",
+    ]
+    for r in table:
+        assert len(r) == len(table[0])
+        assert all(
+            isinstance(c, str | float) and not (isinstance(c, float) and not math.isfinite(c)) for c in r
+        )
+
+
+# --- US retail forex -----------------------------------------------------------------------------------
+
+
+def test_nfa_deposits() -> None:
+    nfa = rules.load("esma")["nfa"]
+    result = nfa_margin(
+        book(row("EURUSD", "fx", 100_000, 1.1), row("USDMXN", "fx", 100_000, 18.0)), "USD", NO_RATES
+    )
+    assert [line.margin_rate for line in result.lines] == [nfa["major_pct"], nfa["other_pct"]]
+    assert result.total == pytest.approx(110_000 * nfa["major_pct"] + 100_000 * nfa["other_pct"])
+    assert result.close_out_level is None
+    assert result.table()[-1][0] == "total"
+
+
+def test_nfa_takes_currency_pairs_only() -> None:
+    rows = [
+        row("EURUSD", "fx", 1000, 1.1),
+        row("DE40", "cfd", 1, 20000.0, currency="EUR"),
+        row("BTCUSD", "fx", 1, 1e5),
+    ]
+    with pytest.raises(UnsupportedError) as err:
+        nfa_margin(book(*rows), "USD", NO_RATES)
+    assert [p.row for p in err.value.problems] == [3, 4]

@@ -1,0 +1,304 @@
+"""The account view: one requirement per segment, added the way brokers add them.
+
+Brokers keep separate segments and sum their requirements (margin-rules.md §3.2: IBKR keeps
+futures in the commodities segment under SPAN and securities in the securities segment; EU CFDs
+and spot FX sit under the ESMA caps):
+
+- **securities** (stock, etf, option, bond, cash): Regulation T strategy-based margin on the chosen
+  basis, or portfolio margin (FINRA 4210(g)), by the ``securities`` choice;
+- **futures** (future, future_option): SPAN (:mod:`xlmargin.span`), maintenance or initial;
+- **fx / cfd** (fx, cfd): the ESMA leverage caps for EU retail, or the US retail forex deposit
+  (NFA/CFTC, 2% / 5%), by the ``fx_rule`` choice.
+
+``total = Σ segment requirements``, in the account currency. Every position type belongs to exactly
+one segment, and a position a segment's engine cannot margin is an error naming its row, so no
+position is dropped. Reg T, portfolio margin and SPAN compute in US dollars; for another account
+currency they are converted with the ``fx.USD`` parameter.
+
+On the maintenance basis the ESMA segment shows the *margin close-out level* (50% of the initial
+margin: where the provider must start closing positions), the ESMA counterpart of a maintenance
+requirement; the US forex deposit is the same on both bases. Portfolio margin has one regulatory
+figure; its initial is the house initial multiple when that layer is on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
+from xlmargin.esma import ESMA_PARAMS, EsmaResult, EsmaSettings, esma_margin, esma_settings, nfa_margin
+from xlmargin.params import AS_OF, RATE, Param, today_if_missing
+from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
+from xlmargin.positions import Portfolio
+from xlmargin.regt import regt_margin
+from xlmargin.span import SPAN_PARAMS, SpanSettings, futures_margin, span_settings
+
+BASES = ("initial", "maintenance")
+SECURITIES_RULES = ("regt", "pm")
+FX_RULES = ("esma", "nfa")
+SEGMENTS: dict[str, tuple[str, ...]] = {
+    "securities": ("stock", "etf", "option", "bond", "cash"),
+    "futures": ("future", "future_option"),
+    "fx/cfd": ("fx", "cfd"),
+}
+ENGINE_CURRENCY = "USD"  # Reg T, portfolio margin and the shipped SPAN file compute in US dollars
+
+_OWN: tuple[Param, ...] = (
+    AS_OF,
+    RATE,
+    Param(
+        "basis",
+        "choice",
+        "initial",
+        "initial (default) or maintenance: Reg T basis, SPAN figure, and for ESMA "
+        "the initial margin or the 50% close-out level",
+        choices=BASES,
+    ),
+    Param(
+        "securities",
+        "choice",
+        "regt",
+        "how securities are margined: regt (Reg T, default) or pm (portfolio margin)",
+        choices=SECURITIES_RULES,
+    ),
+    Param(
+        "fx_rule",
+        "choice",
+        "esma",
+        "the rule for spot FX and CFDs: esma (EU retail caps, default) or nfa (US retail forex, 2%/5%)",
+        choices=FX_RULES,
+    ),
+    Param(
+        "account_currency",
+        "text",
+        "USD",
+        "the currency of the account (ESMA margins are in it; USD segments are converted with fx.USD)",
+    ),
+)
+
+
+def _account_params() -> tuple[Param, ...]:
+    params = {p.name: p for p in _OWN}
+    for spec in (*SPAN_PARAMS, *ESMA_PARAMS, *PM_PARAMS):
+        if spec.name not in params and spec.name != "basis":
+            params[spec.name] = spec
+    return tuple(params.values())
+
+
+ACCOUNT_PARAMS: tuple[Param, ...] = _account_params()
+"""Every parameter of the account view: its own choices, then the SPAN, ESMA and portfolio-margin ones."""
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """The segment choices and each engine's settings, all at one valuation date."""
+
+    as_of: dt.date
+    basis: str
+    securities: str
+    fx_rule: str
+    account_currency: str
+    span: SpanSettings
+    esma: EsmaSettings
+    pm: PMSettings
+
+
+def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettings:
+    """Settings from ``read_params(range, ACCOUNT_PARAMS)`` output; ``as_of`` defaults to ``today``."""
+    known = {p.name: p for p in ACCOUNT_PARAMS}
+    unknown = [name for name in params if name not in known]
+    if unknown:
+        raise InputError(
+            [
+                Problem(f"unknown parameter '{name}'; known: {', '.join(known)}", None, "params")
+                for name in unknown
+            ]
+        )
+    values = {name: spec.default for name, spec in known.items()} | dict(params)
+    as_of = today_if_missing(values, today)
+    basis = str(values["basis"])
+
+    def subset(specs: tuple[Param, ...]) -> dict[str, Any]:
+        return {p.name: values[p.name] for p in specs if p.name in values and p.name != "basis"} | {
+            "as_of": as_of
+        }
+
+    return AccountSettings(
+        as_of=as_of,
+        basis=basis,
+        securities=str(values["securities"]),
+        fx_rule=str(values["fx_rule"]),
+        account_currency=str(values["account_currency"]).strip().upper(),
+        span=span_settings(subset(SPAN_PARAMS) | {"basis": basis}, as_of),
+        esma=esma_settings(subset(ESMA_PARAMS), as_of),
+        pm=pm_settings(subset(PM_PARAMS), as_of),
+    )
+
+
+@dataclass(frozen=True)
+class SegmentLine:
+    """One segment: its rule, the rows it margined, and its requirement in the account currency.
+
+    ``fx_rate`` converted the engine's currency to the account currency (1 when they agree);
+    ``gross_notional`` is the segment's gross notional in the account currency.
+    """
+
+    segment: str
+    regime: str
+    rows: tuple[int, ...]
+    requirement: float
+    fx_rate: float
+    gross_notional: float
+    detail: Any  # the engine's own result (RegTResult, PMResult, SpanResult, EsmaResult), None when empty
+
+
+@dataclass(frozen=True)
+class AccountResult:
+    """The account requirement: ``total = Σ lines.requirement`` in ``account_currency``."""
+
+    basis: str
+    account_currency: str
+    lines: tuple[SegmentLine, ...]
+    total: float
+
+    @property
+    def requirement(self) -> float:
+        return self.total
+
+    @property
+    def gross_notional(self) -> float:
+        return sum(line.gross_notional for line in self.lines)
+
+    def table(self) -> list[list[Any]]:
+        """Segment, regime, number of positions and requirement per segment, then the total; header first."""
+        rows: list[list[Any]] = [["segment", "regime", "positions", f"requirement ({self.account_currency})"]]
+        for line in self.lines:
+            rows.append([line.segment, line.regime, float(len(line.rows)), _cents(line.requirement)])
+        rows.append(
+            [
+                f"total ({self.basis})",
+                "",
+                float(sum(len(line.rows) for line in self.lines)),
+                _cents(self.total),
+            ]
+        )
+        return rows
+
+
+def _cents(value: float) -> float:
+    return round(float(value), 2) + 0.0
+
+
+def securities_notional(portfolio: Portfolio) -> float:
+    """Gross notional of a securities book in its price currency: |qty| × price × multiplier for stocks
+    and funds, |qty| × price / 100 for bonds (price per 100 of face), |qty| × underlying price ×
+    multiplier for options (the exposure they control); cash has none."""
+    total = 0.0
+    for p in portfolio:
+        if p.type == "cash":
+            continue
+        if p.type == "bond":
+            total += abs(p.quantity) * p.price / 100.0
+        elif p.is_option:
+            total += abs(p.quantity) * p.underlying_price * p.multiplier
+        else:
+            total += abs(p.quantity * p.price * p.multiplier)
+    return total
+
+
+def account_margin(portfolio: Portfolio, settings: AccountSettings) -> AccountResult:
+    """Each segment's requirement under its rule, and their sum (see the module docstring)."""
+    kinds = portfolio.arrays["type"]
+    segment_of = {t: name for name, types in SEGMENTS.items() for t in types}
+    orphans = [
+        Problem(f"no account segment margins a '{p.type}'", p.row, "type")
+        for p in portfolio
+        if p.type not in segment_of
+    ]
+    if orphans:
+        raise UnsupportedError(orphans)
+    account = settings.account_currency
+    lines = []
+    for segment, types in SEGMENTS.items():
+        mask = [k in types for k in kinds]
+        book = portfolio.select(mask)
+        rows = tuple(int(r) for r in book.arrays["row"])
+        regime = _regime(segment, settings)
+        if not rows:
+            lines.append(SegmentLine(segment, regime, rows, 0.0, 1.0, 0.0, None))
+            continue
+        if segment == "fx/cfd":
+            fx_result = _fx(book, settings)
+            requirement = fx_result.total
+            if settings.basis == "maintenance" and fx_result.close_out_level is not None:
+                requirement = fx_result.close_out_level
+            lines.append(
+                SegmentLine(segment, regime, rows, requirement, 1.0, fx_result.gross_notional, fx_result)
+            )
+            continue
+        rate = _usd_rate(settings)
+        detail: Any
+        if segment == "futures":
+            detail = futures_margin(book, settings.span)
+            requirement, notional = detail.requirement, detail.gross_notional
+        elif settings.securities == "pm":
+            detail = pm_requirement(book, settings.pm)
+            requirement = detail.initial if settings.basis == "initial" else detail.requirement
+            notional = securities_notional(book)
+        else:
+            detail = regt_margin(book, basis=settings.basis)
+            requirement, notional = detail.total, securities_notional(book)
+        lines.append(SegmentLine(segment, regime, rows, requirement * rate, rate, notional * rate, detail))
+    return AccountResult(settings.basis, account, tuple(lines), sum(line.requirement for line in lines))
+
+
+def _fx(book: Portfolio, settings: AccountSettings) -> EsmaResult:
+    if settings.fx_rule == "nfa":
+        return nfa_margin(book, settings.account_currency, settings.esma)
+    return esma_margin(book, settings.account_currency, settings.esma)
+
+
+def _usd_rate(settings: AccountSettings) -> float:
+    """Account-currency units per US dollar: 1 for a USD account, else the fx.USD parameter."""
+    if settings.account_currency == ENGINE_CURRENCY:
+        return 1.0
+    rate = settings.esma.fx_rates.get(ENGINE_CURRENCY)
+    if rate is None or not math.isfinite(rate):
+        raise MissingDataError(
+            Problem(
+                f"the Reg T, portfolio-margin and SPAN requirements are in {ENGINE_CURRENCY}; give "
+                f"fx.{ENGINE_CURRENCY} ({settings.account_currency} per {ENGINE_CURRENCY}) to add them to a "
+                f"{settings.account_currency} account",
+                None,
+                "params",
+            )
+        )
+    return rate
+
+
+def _regime(segment: str, settings: AccountSettings) -> str:
+    if segment == "securities":
+        if settings.securities == "pm":
+            return "portfolio margin (FINRA 4210(g))"
+        return f"Reg T {settings.basis}"
+    if segment == "futures":
+        return f"SPAN {settings.basis}"
+    if settings.fx_rule == "nfa":
+        return "US retail forex deposit (NFA 2%/5%)"
+    return "ESMA initial margin" if settings.basis == "initial" else "ESMA margin close-out level (50%)"
+
+
+__all__ = [
+    "ACCOUNT_PARAMS",
+    "SEGMENTS",
+    "AccountResult",
+    "AccountSettings",
+    "SegmentLine",
+    "account_margin",
+    "account_settings",
+    "securities_notional",
+]

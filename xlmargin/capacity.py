@@ -1,0 +1,272 @@
+"""Capacity: how much room the equity leaves, and how far the book can be scaled before it runs out.
+
+**Cushion.** ``excess = equity − requirement``; ``cushion share = excess / equity`` (IBKR's "cushion":
+the fraction of equity that can be lost before the requirement is reached). With no equity the
+ratio has no meaning, so it is defined without dividing: ``0`` when nothing is required and there
+is no equity (equity = requirement = 0), ``−1`` when the equity is zero or negative and anything is
+required (a deficit at least as large as the equity). For positive equity the share is floored at
+``−1`` too, so it never runs to minus infinity as equity shrinks: the ``excess`` carries the amount.
+
+**Maximum notional.** Every quantity is multiplied by one factor ``λ`` and the regime's own engine
+recomputes the requirement ``R(λ)``. The largest ``λ`` with
+
+    R(λ) ≤ equity × (1 − cushion)
+
+is found by bracketing (doubling or halving ``λ`` from 1) and then bisection, never by dividing
+``target / R(1)``: requirements are homogeneous of degree one only in their core; per-contract
+minimums, short option minimums, cent rounding and choices between rules break it. Quantities are
+scaled continuously (fractional contracts): ``λ`` is a scale to round down, not an order size.
+The answer is the crossing found from ``λ = 1``; a requirement that is not monotone in ``λ`` could
+cross again further out. The cushion defaults to 0 (the book may use all the equity); a house
+policy such as 10% is the ``cushion`` parameter.
+
+Regimes: ``regt`` (Reg T initial), ``regt_maintenance``, ``pm`` (portfolio margin), ``futures``
+(SPAN on the ``basis`` parameter), ``esma`` (ESMA initial margin), ``account`` (the account view).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from xlmargin.account import (
+    ACCOUNT_PARAMS,
+    ENGINE_CURRENCY,
+    AccountSettings,
+    account_margin,
+    account_settings,
+    securities_notional,
+)
+from xlmargin.errors import InputError, Problem
+from xlmargin.esma import esma_margin
+from xlmargin.params import Param
+from xlmargin.pm import pm_requirement
+from xlmargin.positions import Portfolio
+from xlmargin.regt import regt_margin
+from xlmargin.span import futures_margin
+
+REGIMES = ("regt", "regt_maintenance", "pm", "futures", "esma", "account")
+_MAX_SCALE = 1e6  # bracketing gives up above this factor: the requirement does not grow with the book
+_MIN_SCALE = 1e-9  # ... and below this one: not even a sliver of the book fits (λ = 0)
+_RELATIVE_TOLERANCE = 1e-9  # bisection stops when the bracket is this narrow relative to λ
+
+CUSHION = Param(
+    "cushion",
+    "number",
+    0.0,
+    "share of equity kept free: the book may use equity × (1 − cushion); default 0",
+    minimum=0.0,
+    maximum=0.99,
+)
+CAPACITY_PARAMS: tuple[Param, ...] = (CUSHION, *ACCOUNT_PARAMS)
+"""The cushion, then every parameter of the account view (which holds every engine's)."""
+
+
+@dataclass(frozen=True)
+class CapacitySettings:
+    """The engines' settings (the account view's) and the cushion kept free."""
+
+    account: AccountSettings
+    cushion: float = 0.0
+
+
+def capacity_settings(params: Mapping[str, Any], today: dt.date) -> CapacitySettings:
+    """Settings from ``read_params(range, CAPACITY_PARAMS)`` output; ``as_of`` defaults to ``today``."""
+    values = dict(params)
+    cushion = values.pop("cushion", None)
+    cushion = CUSHION.default if cushion is None else _number(cushion, "cushion")
+    if not CUSHION.minimum <= cushion <= CUSHION.maximum:  # type: ignore[operator]
+        raise InputError(
+            Problem(f"cushion must be between 0 and {CUSHION.maximum:g}, got {cushion:g}", None, "cushion")
+        )
+    return CapacitySettings(account=account_settings(values, today), cushion=cushion)
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(Problem(f"{value!r} is not a number", None, name))
+    if not math.isfinite(value):
+        raise InputError(Problem(f"{value} is not a finite number", None, name))
+    return float(value)
+
+
+def margin_cushion(equity: float, requirement: float) -> tuple[float, float]:
+    """``(excess, cushion share)`` with ``excess = equity − requirement`` and the share as defined in
+    the module docstring (``excess / equity`` floored at −1; 0 or −1 without equity; never NaN)."""
+    equity = _number(equity, "equity")
+    requirement = _number(requirement, "requirement")
+    if requirement < 0:
+        raise InputError(
+            Problem(f"a requirement cannot be negative, got {requirement:g}", None, "requirement")
+        )
+    excess = equity - requirement
+    if equity <= 0:
+        return excess, 0.0 if equity == 0 and requirement == 0 else -1.0
+    return excess, max(excess / equity, -1.0)
+
+
+@dataclass(frozen=True)
+class MaxNotionalResult:
+    """The largest scale ``λ`` of the book whose requirement fits in ``target = equity × (1 − cushion)``.
+
+    ``gross_notional = λ × base_gross_notional``; ``requirement`` is the engine's figure at ``λ``;
+    ``currency`` is the currency of the notional and requirement.
+    """
+
+    regime: str
+    scale: float
+    gross_notional: float
+    requirement: float
+    target: float
+    equity: float
+    cushion: float
+    base_requirement: float
+    base_gross_notional: float
+    currency: str
+    evaluations: int
+
+    def table(self) -> list[list[Any]]:
+        """Two columns, measure and value, header first."""
+        return [
+            ["measure", "value"],
+            ["regime", self.regime],
+            ["scale (× every quantity)", round(self.scale, 9)],
+            [f"gross notional ({self.currency})", _cents(self.gross_notional)],
+            [f"requirement at that scale ({self.currency})", _cents(self.requirement)],
+            [f"target: equity × (1 − cushion) ({self.currency})", _cents(self.target)],
+            ["cushion", self.cushion],
+            [f"requirement now ({self.currency})", _cents(self.base_requirement)],
+            [f"gross notional now ({self.currency})", _cents(self.base_gross_notional)],
+            ["engine evaluations", float(self.evaluations)],
+        ]
+
+
+def _cents(value: float) -> float:
+    return round(float(value), 2) + 0.0
+
+
+def _engine(
+    regime: str, settings: CapacitySettings
+) -> tuple[Callable[[Portfolio], tuple[float, float]], str]:
+    """(book → (requirement, gross notional), currency) for a regime."""
+    account = settings.account
+    if regime == "regt":
+        return lambda p: (regt_margin(p, basis="initial").total, securities_notional(p)), ENGINE_CURRENCY
+    if regime == "regt_maintenance":
+        return lambda p: (regt_margin(p, basis="maintenance").total, securities_notional(p)), ENGINE_CURRENCY
+    if regime == "pm":
+        return lambda p: (pm_requirement(p, account.pm).requirement, securities_notional(p)), ENGINE_CURRENCY
+    if regime == "futures":
+
+        def futures(p: Portfolio) -> tuple[float, float]:
+            result = futures_margin(p, account.span)
+            return result.requirement, result.gross_notional
+
+        return futures, account.span.currency
+    if regime == "esma":
+
+        def esma(p: Portfolio) -> tuple[float, float]:
+            result = esma_margin(p, account.account_currency, account.esma)
+            return result.total, result.gross_notional
+
+        return esma, account.account_currency
+
+    def whole(p: Portfolio) -> tuple[float, float]:
+        result = account_margin(p, account)
+        return result.total, result.gross_notional
+
+    return whole, account.account_currency
+
+
+def scaled(portfolio: Portfolio, factor: float) -> Portfolio:
+    """The same book with every quantity multiplied by ``factor``."""
+    arrays = dict(portfolio.arrays)
+    arrays["quantity"] = arrays["quantity"] * factor
+    return Portfolio(arrays, portfolio.as_of)
+
+
+def max_notional(
+    portfolio: Portfolio, equity: float, regime: str, settings: CapacitySettings
+) -> MaxNotionalResult:
+    """The largest scale of the book that the equity carries under ``regime`` (module docstring)."""
+    equity = _number(equity, "equity")
+    if regime not in REGIMES:
+        raise InputError(
+            Problem(f"regime must be one of {', '.join(REGIMES)}, got '{regime}'", None, "regime")
+        )
+    engine, currency = _engine(regime, settings)
+    target = equity * (1.0 - settings.cushion)
+    evaluations = 0
+
+    def requirement(scale: float) -> float:
+        nonlocal evaluations
+        evaluations += 1
+        return engine(scaled(portfolio, scale))[0]
+
+    base_requirement, base_notional = engine(portfolio)
+    evaluations += 1
+    if target <= 0:
+        lo = 0.0
+    elif base_requirement <= target:
+        lo, hi = 1.0, 2.0
+        while requirement(hi) <= target:
+            lo, hi = hi, hi * 2.0
+            if hi > _MAX_SCALE:
+                raise InputError(
+                    Problem(
+                        f"the {regime} requirement does not grow with the book (at most "
+                        f"{requirement(lo):,.2f} at {lo:g} × every quantity): no finite maximum",
+                        None,
+                        "positions",
+                    )
+                )
+        lo = _bisect(requirement, target, lo, hi)
+    else:
+        lo, hi = 0.5, 1.0
+        while requirement(lo) > target:
+            lo, hi = lo / 2.0, lo
+            if lo < _MIN_SCALE:
+                lo = 0.0
+                break
+        if lo > 0:
+            lo = _bisect(requirement, target, lo, hi)
+    at_scale = requirement(lo) if lo > 0 else 0.0
+    return MaxNotionalResult(
+        regime=regime,
+        scale=lo,
+        gross_notional=lo * base_notional,
+        requirement=at_scale,
+        target=target,
+        equity=equity,
+        cushion=settings.cushion,
+        base_requirement=base_requirement,
+        base_gross_notional=base_notional,
+        currency=currency,
+        evaluations=evaluations,
+    )
+
+
+def _bisect(requirement: Callable[[float], float], target: float, lo: float, hi: float) -> float:
+    """Shrink ``[lo, hi]`` with ``R(lo) ≤ target < R(hi)`` until it is narrow; return ``lo``."""
+    while hi - lo > _RELATIVE_TOLERANCE * hi:
+        mid = 0.5 * (lo + hi)
+        if requirement(mid) <= target:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+__all__ = [
+    "CAPACITY_PARAMS",
+    "REGIMES",
+    "CapacitySettings",
+    "MaxNotionalResult",
+    "capacity_settings",
+    "margin_cushion",
+    "max_notional",
+    "scaled",
+]

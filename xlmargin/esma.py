@@ -1,0 +1,503 @@
+"""EU retail CFDs and rolling spot FX: the ESMA leverage caps; and the US retail forex deposit.
+
+**ESMA** (ESMA35-43-1000, margin-rules.md §5): the initial margin of each CFD position is its
+notional divided by the maximum leverage of its class, in the account currency:
+
+    margin = |qty| × price × multiplier × rate_to_account / max_leverage
+
+with 30:1 for major currency pairs (any two of USD, EUR, JPY, GBP, CAD, CHF), 20:1 for other pairs,
+gold and the major equity indices, 10:1 for other commodities and other indices, 5:1 for single
+equities and other reference values (bonds ...), 2:1 for cryptocurrencies (``rules/esma.toml``).
+For a currency pair the quantity is in units of the base currency and the price is in the quote
+currency, so the notional is ``|qty|`` base units, or ``|qty| × price`` quote units. Positions are
+margined one by one (no netting). The provider must close positions when the account's net equity
+falls to 50% of the total initial margin: the *margin close-out level*.
+
+**US retail forex** (CFTC 5.9 / NFA Financial Requirements §12, ``[nfa]`` in ``rules/esma.toml``,
+confidence L): a security deposit of 2% of the notional for pairs of two major currencies and 5%
+for every other pair. CFDs are not offered to US retail customers, so the US rule takes currency
+pairs only.
+
+**Currency.** A position's notional is converted to the account currency with, in this order: no
+rate when the account currency is one of the pair's currencies (the pair's own price converts) or
+the position's currency; the row's ``fx_rate`` (account-currency units per unit of the position's
+currency); the ``fx.<CCY>`` parameter (same unit). A missing rate is a :class:`MissingDataError`
+naming the row and the currency pair needed, never a guess.
+
+**Classification.** Crypto, gold and commodity classes take their caps; a currency pair (type fx,
+or class fx / fx_major, symbol of two known currency codes such as EURUSD or EUR/USD) is major when
+both currencies are major or the class says fx_major; a symbol or underlying on the major index list
+(UK100, DE40, US500, ...) is a major index; otherwise the position class maps through
+``[classes]`` of esma.toml (equity -> individual equity, index classes -> non-major index, bonds ->
+other).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from xlmargin import rules
+from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
+from xlmargin.params import AS_OF, Param, today_if_missing
+from xlmargin.positions import Portfolio, Position
+
+RETAIL_TYPES = ("cfd", "fx")
+PAIR_CLASSES = ("major_fx", "non_major_fx")
+
+
+def _rules() -> rules.RuleSet:
+    return rules.load("esma")
+
+
+def _codes(table: str, key: str = "codes") -> tuple[str, ...]:
+    return tuple(str(c) for c in _rules()[table][key])
+
+
+def _index_symbols() -> dict[str, str]:
+    table = _rules()["major_indices"]
+    return {
+        str(symbol): index
+        for index, symbols in table.items()
+        if index not in ("source", "confidence", "notes")
+        for symbol in symbols
+    }
+
+
+def esma_classes() -> tuple[str, ...]:
+    """The ESMA classes of ``rules/esma.toml``, in the order the file lists them."""
+    return tuple(k for k in _rules()["leverage"] if k not in ("source", "confidence", "notes"))
+
+
+def _build_params() -> tuple[Param, ...]:
+    leverage = _rules()["leverage"]
+    params: list[Param] = [AS_OF]
+    for ccy in _codes("currencies"):
+        params.append(
+            Param(
+                f"fx.{ccy}",
+                "number",
+                None,
+                f"account-currency units per {ccy} (e.g. fx.{ccy}=1.08), for positions in {ccy}",
+                minimum=0.0,
+            )
+        )
+    for name in esma_classes():
+        cap = float(leverage[name])
+        params.append(
+            Param(
+                f"leverage.{name}",
+                "number",
+                None,
+                f"maximum leverage for {name.replace('_', ' ')} (a broker may ask more margin); "
+                f"at most the ESMA cap {cap:g}:1",
+                minimum=1.0,
+                maximum=cap,
+            )
+        )
+    return tuple(params)
+
+
+ESMA_PARAMS: tuple[Param, ...] = _build_params()
+"""Every parameter of the ESMA (and US forex) functions: the valuation date, ``fx.<CCY>`` rates and
+``leverage.<class>`` caps a broker may tighten."""
+
+
+@dataclass(frozen=True)
+class EsmaSettings:
+    """FX rates to the account currency (``fx_rates[CCY]`` = account units per CCY) and the leverage
+    cap of each ESMA class (the rule file's, or a lower one the user gives)."""
+
+    as_of: dt.date
+    fx_rates: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    leverage: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({k: float(_rules()["leverage"][k]) for k in esma_classes()})
+    )
+
+
+def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
+    """Settings from ``read_params(range, ESMA_PARAMS)`` output; ``as_of`` defaults to ``today``."""
+    known = {p.name for p in ESMA_PARAMS}
+    unknown = [name for name in params if name not in known]
+    if unknown:
+        raise InputError(
+            [
+                Problem(f"unknown parameter '{name}'; known: {', '.join(sorted(known))}", None, "params")
+                for name in unknown
+            ]
+        )
+    for name, value in params.items():
+        if name.startswith("fx.") and value is not None and not float(value) > 0:
+            raise InputError(Problem(f"{name} must be a positive rate, got {value}", None, "params"))
+    rates = {
+        name.removeprefix("fx."): float(v)
+        for name, v in params.items()
+        if name.startswith("fx.") and v is not None
+    }
+    caps = {k: float(_rules()["leverage"][k]) for k in esma_classes()}
+    for name, value in params.items():
+        if name.startswith("leverage.") and value is not None:
+            caps[name.removeprefix("leverage.")] = float(value)
+    return EsmaSettings(
+        as_of=today_if_missing(dict(params), today),
+        fx_rates=MappingProxyType(rates),
+        leverage=MappingProxyType(caps),
+    )
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetailLine:
+    """One position: its class, notional in the account currency, and initial margin.
+
+    ``margin = notional / max_leverage`` (ESMA) or ``notional × margin_rate`` (US forex);
+    ``fx_rate`` is the account-currency units per unit of ``currency`` that converted it.
+    """
+
+    row: int
+    symbol: str
+    type: str
+    rule_class: str
+    currency: str
+    notional: float
+    fx_rate: float
+    max_leverage: float
+    margin_rate: float
+    margin: float
+
+
+@dataclass(frozen=True)
+class EsmaResult:
+    """Initial margin per position and in total, in the account currency.
+
+    ``close_out_level`` is the equity at which the provider must close positions (ESMA: 50% of the
+    total initial margin); ``None`` for the US rule, which has none.
+    """
+
+    regime: str  # "esma" | "nfa"
+    account_currency: str
+    lines: tuple[RetailLine, ...]
+    total: float
+    close_out_level: float | None
+    gross_notional: float
+
+    @property
+    def requirement(self) -> float:
+        return self.total
+
+    @property
+    def effective_leverage(self) -> float:
+        """Gross notional over total initial margin (0 for an empty book)."""
+        return self.gross_notional / self.total if self.total > 0 else 0.0
+
+    def table(self) -> list[list[Any]]:
+        """One row per position, then the totals (and the close-out level), header first."""
+        ccy = self.account_currency
+        rows: list[list[Any]] = [
+            [
+                "row",
+                "symbol",
+                "type",
+                "class",
+                "currency",
+                f"notional ({ccy})",
+                f"fx rate ({ccy} per unit)",
+                "leverage used",
+                "margin rate",
+                f"initial margin ({ccy})",
+            ]
+        ]
+        for line in self.lines:
+            rows.append(
+                [
+                    float(line.row),
+                    line.symbol,
+                    line.type,
+                    line.rule_class,
+                    line.currency,
+                    _cents(line.notional),
+                    round(line.fx_rate, 8),
+                    round(line.max_leverage, 4),
+                    round(line.margin_rate, 8),
+                    _cents(line.margin),
+                ]
+            )
+        rows.append(
+            [
+                "total",
+                "",
+                "",
+                "",
+                "",
+                _cents(self.gross_notional),
+                "",
+                round(self.effective_leverage, 4),
+                "",
+                _cents(self.total),
+            ]
+        )
+        if self.close_out_level is not None:
+            fraction = float(_rules().get("close_out.fraction"))
+            rows.append(
+                [
+                    f"margin close-out level ({fraction:.0%} of initial margin)",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    _cents(self.close_out_level),
+                ]
+            )
+        return rows
+
+
+def _cents(value: float) -> float:
+    return round(float(value), 2) + 0.0
+
+
+# --- classification ----------------------------------------------------------------------------------
+
+
+def currency_pair(symbol: str) -> tuple[str, str] | None:
+    """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes."""
+    letters = re.sub(r"[/.\-_ ]", "", symbol.upper())
+    known = _codes("currencies")
+    if len(letters) == 6 and letters[:3] in known and letters[3:] in known:
+        return letters[:3], letters[3:]
+    return None
+
+
+def esma_class(p: Position) -> str:
+    """The ESMA class of a position (see the module docstring for the order of the tests)."""
+    classes = _rules()["classes"]
+    if p.asset_class in ("crypto", "gold", "commodity"):
+        return str(classes[p.asset_class])
+    pair = currency_pair(p.symbol) if _is_pair_row(p) else None
+    if pair is not None:
+        major = _codes("major_currencies")
+        return (
+            "major_fx"
+            if p.asset_class == "fx_major" or (pair[0] in major and pair[1] in major)
+            else "non_major_fx"
+        )
+    indices = _index_symbols()
+    if p.symbol in indices or p.underlying in indices:
+        return "major_index"
+    if p.asset_class in classes:
+        return str(classes[p.asset_class])
+    return "other"
+
+
+def _is_pair_row(p: Position) -> bool:
+    return p.type == "fx" or p.asset_class in ("fx", "fx_major")
+
+
+# --- the engines -----------------------------------------------------------------------------------
+
+
+def esma_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettings) -> EsmaResult:
+    """ESMA initial margin of a book of CFDs and rolling spot FX, and its margin close-out level."""
+    account = _account_currency(account_currency)
+
+    def terms(p: Position) -> tuple[str, float, float]:
+        rule_class = esma_class(p)
+        leverage = float(settings.leverage[rule_class])
+        return rule_class, leverage, 1.0 / leverage
+
+    result = _margin(portfolio, account, settings, "esma", terms)
+    fraction = float(_rules().get("close_out.fraction"))
+    return EsmaResult("esma", account, result[0], result[1], fraction * result[1], result[2])
+
+
+def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettings) -> EsmaResult:
+    """US retail forex security deposit: 2% of the notional for pairs of two major currencies, 5% for
+    every other pair (CFTC 5.9 / NFA; confidence L). Only currency pairs are accepted."""
+    account = _account_currency(account_currency)
+    nfa = _rules()["nfa"]
+    major = tuple(str(c) for c in nfa["major_codes"])
+
+    def terms(p: Position) -> tuple[str, float, float]:
+        base, quote = currency_pair(p.symbol) or ("", "")
+        is_major = base in major and quote in major
+        rate = float(nfa["major_pct"] if is_major else nfa["other_pct"])
+        return ("nfa_major" if is_major else "nfa_other"), 1.0 / rate, rate
+
+    unsupported = [
+        Problem(
+            f"the US forex rule covers currency pairs; '{p.symbol}' ({p.type}, class {esma_class(p)}) is not "
+            "one (CFDs are not offered to US retail customers)",
+            p.row,
+            "type",
+        )
+        for p in portfolio
+        if p.type in RETAIL_TYPES
+        and not (
+            _is_pair_row(p)
+            and currency_pair(p.symbol)
+            and p.asset_class not in ("crypto", "gold", "commodity")
+        )
+    ]
+    if unsupported:
+        raise UnsupportedError(unsupported)
+    lines, total, gross = _margin(portfolio, account, settings, "nfa", terms)
+    return EsmaResult("nfa", account, lines, total, None, gross)
+
+
+def _account_currency(value: str) -> str:
+    code = str(value or "").strip().upper()
+    if code not in _codes("currencies"):
+        raise InputError(
+            Problem(f"'{value}' is not a known currency code (e.g. EUR, USD, GBP)", None, "account_currency")
+        )
+    return code
+
+
+def _margin(
+    portfolio: Portfolio,
+    account: str,
+    settings: EsmaSettings,
+    regime: str,
+    terms: Callable[[Position], tuple[str, float, float]],
+) -> tuple[tuple[RetailLine, ...], float, float]:
+    """Lines, total margin and gross notional; ``terms`` gives a row's (class, leverage, margin rate)."""
+    unsupported: list[Problem] = []
+    bad: list[Problem] = []
+    missing: list[Problem] = []
+    lines = []
+    for p in portfolio:
+        if p.type not in RETAIL_TYPES:
+            rule = "ESMA leverage caps" if regime == "esma" else "the US forex rule"
+            unsupported.append(
+                Problem(f"{rule} apply to CFDs and rolling spot FX; a {p.type} is neither", p.row, "type")
+            )
+            continue
+        converted = _notional(p, account, settings, bad, missing)
+        if converted is None:
+            continue
+        currency, notional, rate = converted
+        rule_class, leverage, margin_rate = terms(p)
+        lines.append(
+            RetailLine(
+                p.row,
+                p.symbol,
+                p.type,
+                rule_class,
+                currency,
+                notional,
+                rate,
+                leverage,
+                margin_rate,
+                notional * margin_rate,
+            )
+        )
+    for kind, problems in ((UnsupportedError, unsupported), (InputError, bad), (MissingDataError, missing)):
+        if problems:
+            raise kind(problems)
+    return tuple(lines), sum(line.margin for line in lines), sum(line.notional for line in lines)
+
+
+def _notional(
+    p: Position, account: str, settings: EsmaSettings, bad: list[Problem], missing: list[Problem]
+) -> tuple[str, float, float] | None:
+    """(currency converted from, notional in the account currency, rate used), or None after a problem."""
+    units = abs(p.quantity) * p.multiplier
+    currency: str | None
+    pair = currency_pair(p.symbol) if _is_pair_row(p) else None
+    if _is_pair_row(p) and pair is None and p.asset_class not in ("crypto", "gold", "commodity"):
+        bad.append(
+            Problem(
+                f"'{p.symbol}' is not a currency pair of two known codes (e.g. EURUSD); for a metal or a "
+                "cryptocurrency quoted like a pair give its class (gold, commodity, crypto)",
+                p.row,
+                "symbol",
+            )
+        )
+        return None
+    if pair is not None:
+        base, quote = pair
+        if account == base:
+            return base, units, 1.0
+        if account == quote:
+            return quote, units * p.price, 1.0
+        currency = p.currency or quote
+        if currency not in pair:
+            bad.append(
+                Problem(
+                    f"a {base}{quote} position is in {base} or {quote}, not {currency}", p.row, "currency"
+                )
+            )
+            return None
+        native = {base: units, quote: units * p.price}
+    else:
+        currency = p.currency or _quote_of_symbol(p)
+        native = {currency: units * p.price} if currency else {}
+    given = p.fx_rate
+    if not math.isnan(given):
+        if given <= 0:
+            bad.append(Problem(f"fx_rate must be positive, got {given:g}", p.row, "fx_rate"))
+            return None
+        if currency == account and given != 1.0:
+            bad.append(
+                Problem(
+                    f"the position is in the account currency {account}: its fx_rate is 1, not {given:g}",
+                    p.row,
+                    "fx_rate",
+                )
+            )
+            return None
+        return currency or "", (native[currency] if currency else units * p.price) * given, given
+    if currency is None:
+        missing.append(
+            Problem(f"give the currency of the price (or an fx_rate to {account})", p.row, "currency")
+        )
+        return None
+    if currency == account:
+        return currency, native[currency], 1.0
+    candidates = (currency, *(c for c in native if c != currency))
+    for ccy in candidates:
+        if ccy in settings.fx_rates:
+            return ccy, native[ccy] * settings.fx_rates[ccy], settings.fx_rates[ccy]
+    missing.append(
+        Problem(
+            f"no rate from {currency} to the account currency {account} ({currency}{account}): give "
+            f"fx_rate ({account} per {currency}) in the table or "
+            f"{' or '.join(f'fx.{c}' for c in candidates)} in the parameters",
+            p.row,
+            "fx_rate",
+        )
+    )
+    return None
+
+
+def _quote_of_symbol(p: Position) -> str | None:
+    """The price currency of an fx-typed row that is not a currency pair (XAUUSD, BTCUSD): its last
+    three letters when they are a known code."""
+    if p.type != "fx":
+        return None
+    letters = re.sub(r"[/.\-_ ]", "", p.symbol.upper())
+    return letters[-3:] if letters[-3:] in _codes("currencies") else None
+
+
+__all__ = [
+    "ESMA_PARAMS",
+    "EsmaResult",
+    "EsmaSettings",
+    "RetailLine",
+    "currency_pair",
+    "esma_class",
+    "esma_classes",
+    "esma_margin",
+    "esma_settings",
+    "nfa_margin",
+]
