@@ -153,6 +153,22 @@ def table(rows: list[list[Any]]) -> list[list[Any]]:
     return out
 
 
+def run(
+    kind: str,
+    positions: Any,
+    params: Any,
+    specs: Sequence[Param],
+    engine: Callable[[Portfolio, dict[str, Any], dt.date], T],
+    *options: Hashable,
+) -> T:
+    """Read the params and positions, then run ``engine(portfolio, values, as_of)`` once per
+    content: the shared path of every positions-based worksheet function."""
+    values, as_of, sleeve = params_of(params, specs)
+    frozen, portfolio = portfolio_of(positions, as_of, sleeve)
+    key = (as_of, freeze(values), *options)
+    return cached(kind, frozen, key, lambda: engine(portfolio, values, as_of))
+
+
 # --- Reg T ---------------------------------------------------------------------------------------
 
 REGT_PARAMS: tuple[Param, ...] = (AS_OF,)
@@ -164,14 +180,10 @@ def _regt(positions: Any, basis: Any, net_of_proceeds: Any, params: Any) -> Any:
 
     chosen = choice(basis, "basis", BASES, "initial")
     net = flag(net_of_proceeds, "net_of_proceeds")
-    _, as_of, sleeve = params_of(params, REGT_PARAMS)
-    frozen, portfolio = portfolio_of(positions, as_of, sleeve)
-    return cached(
-        "regt",
-        frozen,
-        (as_of, chosen, net),
-        lambda: regt_margin(portfolio, basis=chosen, net_of_proceeds=net),
-    )
+    return run(
+        "regt", positions, params, REGT_PARAMS,
+        lambda p, v, d: regt_margin(p, basis=chosen, net_of_proceeds=net), chosen, net,
+    )  # fmt: skip
 
 
 def regt_margin(positions: Any, basis: Any = None, net_of_proceeds: Any = None, params: Any = None) -> float:
@@ -190,10 +202,7 @@ def regt_breakdown(
 def _pm(positions: Any, params: Any) -> Any:
     from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
 
-    values, as_of, sleeve = params_of(params, PM_PARAMS)
-    settings = pm_settings(values, today())
-    frozen, portfolio = portfolio_of(positions, as_of, sleeve)
-    return cached("pm", frozen, (as_of, freeze(values)), lambda: pm_requirement(portfolio, settings))
+    return run("pm", positions, params, PM_PARAMS, lambda p, v, d: pm_requirement(p, pm_settings(v, d)))
 
 
 def pm_requirement(positions: Any, params: Any = None) -> float:
@@ -206,6 +215,89 @@ def pm_scenarios(positions: Any, params: Any = None) -> list[list[Any]]:
 
 def pm_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
     return table(_pm(positions, params).breakdown_table())
+
+
+# --- futures (SPAN-style) ----------------------------------------------------------------------------
+
+
+def _span(positions: Any, params: Any) -> Any:
+    from xlmargin.span import SPAN_PARAMS, futures_margin, span_settings
+
+    return run("span", positions, params, SPAN_PARAMS, lambda p, v, d: futures_margin(p, span_settings(v, d)))
+
+
+def futures_margin(positions: Any, params: Any = None) -> float:
+    return finite(_span(positions, params).requirement, "the futures requirement")
+
+
+def futures_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
+    return table(_span(positions, params).table())
+
+
+# --- EU retail (ESMA) ----------------------------------------------------------------------------------
+
+
+def _esma(positions: Any, account_currency: Any, params: Any) -> Any:
+    from xlmargin.esma import ESMA_PARAMS, esma_margin, esma_settings
+
+    currency = "EUR" if _blank(account_currency) else str(account_currency).strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise InputError(
+            Problem(f"'{account_currency}' is not a currency code such as EUR", None, "account_currency")
+        )
+    return run(
+        "esma", positions, params, ESMA_PARAMS,
+        lambda p, v, d: esma_margin(p, currency, esma_settings(v, d)), currency,
+    )  # fmt: skip
+
+
+def esma_margin(positions: Any, account_currency: Any = None, params: Any = None) -> float:
+    return finite(_esma(positions, account_currency, params).total, "the ESMA initial margin")
+
+
+def esma_breakdown(positions: Any, account_currency: Any = None, params: Any = None) -> list[list[Any]]:
+    return table(_esma(positions, account_currency, params).table())
+
+
+# --- the account view and capacity ----------------------------------------------------------------------
+
+
+def _account(positions: Any, params: Any) -> Any:
+    from xlmargin.account import ACCOUNT_PARAMS, account_margin, account_settings
+
+    return run(
+        "account", positions, params, ACCOUNT_PARAMS,
+        lambda p, v, d: account_margin(p, account_settings(v, d)),
+    )  # fmt: skip
+
+
+def account_margin(positions: Any, params: Any = None) -> float:
+    return finite(_account(positions, params).total, "the account requirement")
+
+
+def account_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
+    return table(_account(positions, params).table())
+
+
+def margin_cushion(equity: Any, requirement: Any) -> list[list[Any]]:
+    """One row: the excess of equity over the requirement, and that excess as a share of equity."""
+    from xlmargin.capacity import margin_cushion as cushion
+
+    excess, share = cushion(number(equity, "equity"), number(requirement, "requirement"))
+    return table([[excess, share]])
+
+
+def max_notional(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> float:
+    from xlmargin.capacity import CAPACITY_PARAMS, REGIMES, capacity_settings
+    from xlmargin.capacity import max_notional as solve
+
+    amount = number(equity, "equity")
+    chosen = choice(regime, "regime", REGIMES, "pm")
+    result = run(
+        "max_notional", positions, params, CAPACITY_PARAMS,
+        lambda p, v, d: solve(p, amount, chosen, capacity_settings(v, d)), amount, chosen,
+    )  # fmt: skip
+    return finite(result.gross_notional, "the maximum notional")
 
 
 # --- about -----------------------------------------------------------------------------------------
@@ -225,6 +317,26 @@ def param_specs(engine: str) -> tuple[Param, ...]:
         from xlmargin.pm import PM_PARAMS
 
         return PM_PARAMS
+    if engine == "span":
+        from xlmargin.span import SPAN_PARAMS
+
+        return SPAN_PARAMS
+    if engine == "esma":
+        from xlmargin.esma import ESMA_PARAMS
+
+        return ESMA_PARAMS
+    if engine == "account":
+        from xlmargin.account import ACCOUNT_PARAMS
+
+        return ACCOUNT_PARAMS
+    if engine == "capacity":
+        from xlmargin.capacity import CAPACITY_PARAMS
+
+        return CAPACITY_PARAMS
+    if engine == "stress":
+        from xlmargin.stress import STRESS_PARAMS
+
+        return STRESS_PARAMS
     raise InputError(Problem(f"no parameters are documented for '{engine}'"))
 
 

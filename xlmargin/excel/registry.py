@@ -105,6 +105,85 @@ FUNCTIONS: tuple[Function, ...] = (
         "pm",
     ),
     Function(
+        "FUTURES_MARGIN",
+        "Futures and options-on-futures margin, SPAN-style: 16-scenario scanning risk per combined "
+        "commodity, calendar spread charges, inter-commodity credits, short-option minimum.",
+        (POSITIONS, PARAMS),
+        "scalar",
+        fn.futures_margin,
+        "span",
+    ),
+    Function(
+        "FUTURES_BREAKDOWN",
+        "SPAN-style breakdown per combined commodity: scanning risk, worst scenario, spread charges "
+        "and credits, short-option minimum, maintenance and initial.",
+        (POSITIONS, PARAMS),
+        "table",
+        fn.futures_breakdown,
+        "span",
+    ),
+    Function(
+        "ESMA_MARGIN",
+        "EU retail initial margin under the ESMA leverage caps (30:1 major FX ... 2:1 crypto), "
+        "in the account currency.",
+        (POSITIONS, Arg("account_currency", 'Three-letter code, "EUR" by default.', optional=True), PARAMS),
+        "scalar",
+        fn.esma_margin,
+        "esma",
+    ),
+    Function(
+        "ESMA_BREAKDOWN",
+        "ESMA breakdown per position: class, leverage cap, notional and initial margin in the account "
+        "currency, and the 50% margin close-out level.",
+        (POSITIONS, Arg("account_currency", 'Three-letter code, "EUR" by default.', optional=True), PARAMS),
+        "table",
+        fn.esma_breakdown,
+        "esma",
+    ),
+    Function(
+        "ACCOUNT_MARGIN",
+        "The whole account as brokers segment it: securities under Reg T or portfolio margin, "
+        "futures under SPAN, FX and CFDs under their retail rule, added.",
+        (POSITIONS, PARAMS),
+        "scalar",
+        fn.account_margin,
+        "account",
+    ),
+    Function(
+        "ACCOUNT_BREAKDOWN",
+        "The account view by segment: regime, positions and requirement of each, then the total.",
+        (POSITIONS, PARAMS),
+        "table",
+        fn.account_breakdown,
+        "account",
+    ),
+    Function(
+        "MARGIN_CUSHION",
+        "One row: the excess of equity over a requirement, and that excess as a share of equity.",
+        (
+            Arg("equity", "Account equity (net liquidation value)."),
+            Arg("requirement", "A margin requirement."),
+        ),
+        "table",
+        fn.margin_cushion,
+    ),
+    Function(
+        "MAX_NOTIONAL",
+        "The gross notional the book can be scaled to at the given equity before the requirement "
+        "reaches it (less a cushion), under the chosen regime.",
+        (
+            POSITIONS,
+            Arg("equity", "Account equity available to margin the book."),
+            Arg(
+                "regime", '"pm" (default), "regt", "regt_maintenance", "futures", "esma" or "account".', True
+            ),
+            PARAMS,
+        ),
+        "scalar",
+        fn.max_notional,
+        "capacity",
+    ),
+    Function(
         "XLM_PARAMS",
         "The parameters a function's params range accepts: name, default and meaning.",
         (Arg("function", 'The function\'s name, e.g. "PM_REQUIREMENT".'),),

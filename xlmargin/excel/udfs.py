@@ -88,6 +88,78 @@ def PM_BREAKDOWN(positions, params=None):
 
 
 @udf()
+@arg("positions", **RANGE, doc=help_of("FUTURES_MARGIN", "positions"))
+@arg("params", **RANGE, doc=help_of("FUTURES_MARGIN", "params"))
+@described
+def FUTURES_MARGIN(positions, params=None):
+    return call("FUTURES_MARGIN", positions, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("FUTURES_BREAKDOWN", "positions"))
+@arg("params", **RANGE, doc=help_of("FUTURES_BREAKDOWN", "params"))
+@ret(index=False, header=False)
+@described
+def FUTURES_BREAKDOWN(positions, params=None):
+    return call("FUTURES_BREAKDOWN", positions, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("ESMA_MARGIN", "positions"))
+@arg("account_currency", doc=help_of("ESMA_MARGIN", "account_currency"))
+@arg("params", **RANGE, doc=help_of("ESMA_MARGIN", "params"))
+@described
+def ESMA_MARGIN(positions, account_currency=None, params=None):
+    return call("ESMA_MARGIN", positions, account_currency, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("ESMA_BREAKDOWN", "positions"))
+@arg("account_currency", doc=help_of("ESMA_BREAKDOWN", "account_currency"))
+@arg("params", **RANGE, doc=help_of("ESMA_BREAKDOWN", "params"))
+@ret(index=False, header=False)
+@described
+def ESMA_BREAKDOWN(positions, account_currency=None, params=None):
+    return call("ESMA_BREAKDOWN", positions, account_currency, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("ACCOUNT_MARGIN", "positions"))
+@arg("params", **RANGE, doc=help_of("ACCOUNT_MARGIN", "params"))
+@described
+def ACCOUNT_MARGIN(positions, params=None):
+    return call("ACCOUNT_MARGIN", positions, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("ACCOUNT_BREAKDOWN", "positions"))
+@arg("params", **RANGE, doc=help_of("ACCOUNT_BREAKDOWN", "params"))
+@ret(index=False, header=False)
+@described
+def ACCOUNT_BREAKDOWN(positions, params=None):
+    return call("ACCOUNT_BREAKDOWN", positions, params)
+
+
+@udf()
+@arg("equity", doc=help_of("MARGIN_CUSHION", "equity"))
+@arg("requirement", doc=help_of("MARGIN_CUSHION", "requirement"))
+@ret(index=False, header=False)
+@described
+def MARGIN_CUSHION(equity, requirement):
+    return call("MARGIN_CUSHION", equity, requirement)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("MAX_NOTIONAL", "positions"))
+@arg("equity", doc=help_of("MAX_NOTIONAL", "equity"))
+@arg("regime", doc=help_of("MAX_NOTIONAL", "regime"))
+@arg("params", **RANGE, doc=help_of("MAX_NOTIONAL", "params"))
+@described
+def MAX_NOTIONAL(positions, equity, regime=None, params=None):
+    return call("MAX_NOTIONAL", positions, equity, regime, params)
+
+
+@udf()
 @arg("function", doc=help_of("XLM_PARAMS", "function"))
 @ret(index=False, header=False)
 @described
