@@ -124,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (repeatable)"
     )
     margin.set_defaults(handler=cmd_margin)
+
+    from xlmargin import install
+
+    install.register(sub)
     return parser
 
 

@@ -782,8 +782,9 @@ def _maturity(r: _ColumnReader, kind: np.ndarray, as_of: dt.date) -> FloatArray:
             if (error := _excel_error(value)) is not None:
                 r.bad(i, "maturity", f"the cell holds the error value {error}")
                 continue
-            if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 200:
-                out[i] = float(value)
+            years, _ = _to_number(value) if isinstance(value, str) else (value, None)
+            if isinstance(years, int | float) and not isinstance(years, bool) and 0 < years <= 200:
+                out[i] = float(years)
                 continue
             date = _to_date(value)
             if date is None:

@@ -49,16 +49,23 @@ def _logger() -> logging.Logger:
             logger.removeHandler(handler)
             handler.close()
         sink: logging.Handler
-        try:
-            log_path().parent.mkdir(parents=True, exist_ok=True)
-            sink = RotatingFileHandler(target, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
-        except OSError:
-            sink = logging.NullHandler()  # a read-only home must not break a cell
+        if sys.platform == "emscripten":  # xlwings Lite: Pyodide's files vanish; the console stays
+            sink = logging.StreamHandler(sys.stderr)
+        else:
+            sink = _file_sink(target)
         sink.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(sink)
         logger.setLevel(logging.INFO)
         logger.propagate = False
     return logger
+
+
+def _file_sink(target: str) -> logging.Handler:
+    try:
+        log_path().parent.mkdir(parents=True, exist_ok=True)
+        return RotatingFileHandler(target, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
+    except OSError:
+        return logging.NullHandler()  # a read-only home must not break a cell
 
 
 def call(name: str, *args: Any) -> Any:

@@ -23,6 +23,8 @@ from xlmargin.excel.route import call
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+__all__ = list(BY_NAME)  # what ``from xlmargin.excel.udfs import *`` (xlwings Lite's main.py) exports
+
 RANGE = {"ndim": 2, "err_to_str": True}
 
 
