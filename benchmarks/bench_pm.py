@@ -1,0 +1,133 @@
+"""Portfolio-margin benchmark: the 5,000-position book of ``benchmarks/book.py``.
+
+Run from the repository root::
+
+    python -m benchmarks.bench_pm            # 30 repetitions of each timing
+    python -m benchmarks.bench_pm --repeat 100
+
+Prints, for the book with and without a volatility column:
+
+- end to end from the Excel-shaped list of lists: ``read_positions`` + ``pm_settings`` +
+  ``pm_requirement`` (best of N and median, milliseconds), and each part alone;
+- the engine against a bare numpy evaluation of the same valuations: ONE ``option_price`` call
+  over every (option row × regulatory point) pair of the book, inputs prepared beforehand,
+  nothing else (the floor any engine on this kernel can reach);
+- the engine with every house layer on (36 points instead of 10, concentration scan);
+- peak memory of one end-to-end run (tracemalloc: Python allocations, numpy included).
+
+Timings on a shared machine vary; the best of N is the figure least disturbed by other load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from benchmarks.book import AS_OF, book
+from xlmargin.errors import XlMarginError
+from xlmargin.params import read_params
+from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
+from xlmargin.positions import read_positions
+from xlmargin.pricing import option_price
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """(best, median) wall time of ``fn`` in milliseconds over ``repeat`` runs, after one warm-up."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return min(times), statistics.median(times)
+
+
+def end_to_end(table: list[list[Any]], params: Any = None) -> float:
+    settings = pm_settings(read_params(params, PM_PARAMS), AS_OF)
+    return pm_requirement(read_positions(table, as_of=AS_OF), settings).requirement
+
+
+def bare_inputs(table: list[list[Any]]) -> tuple[np.ndarray, ...]:
+    """The (option row × regulatory point) inputs of the book, each row at its class group's moves."""
+    portfolio = read_positions(table, as_of=AS_OF)
+    result = pm_requirement(portfolio, pm_settings({}, AS_OF))
+    moves = {g.id: np.array(g.moves) for g in result.class_groups}
+    a = portfolio.arrays
+    opt = np.flatnonzero(a["type"] == "option")
+    row_moves = np.array([moves[g] for g in a["class_group"][opt]])
+    col = (slice(None), None)
+    return (
+        a["underlying_price"][opt][col] * (1.0 + row_moves),
+        a["strike"][opt][col],
+        a["expiry_years"][opt][col],
+        a["dividend_yield"][opt][col],
+        a["volatility"][opt][col],
+        (a["right"][opt] == "C")[col],
+        (a["style"][opt] == "american")[col],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    n = parser.parse_args().repeat
+
+    with_vol = book()
+    without_vol = book(volatility=False)
+    options = sum(1 for row in with_vol[1:] if row[1] == "option")
+    underlyings = len({row[4] or row[0] for row in with_vol[1:]})
+    print(
+        f"book: {len(with_vol) - 1} positions, {options} options, {underlyings} underlyings; "
+        f"{n} repetitions; times in ms (best / median)"
+    )
+
+    portfolio = read_positions(with_vol, as_of=AS_OF)
+    settings = pm_settings({}, AS_OF)
+    house = pm_settings({"house": True}, AS_OF)
+    spots, K, T, q, sigma, call, american = bare_inputs(with_vol)
+    pairs = spots.size
+
+    def bare() -> None:
+        option_price(spots, K, T, 0.0, q, sigma, call, american)
+
+    rows = [
+        ("end to end, volatility given", lambda: end_to_end(with_vol)),
+        ("  read_positions alone", lambda: read_positions(with_vol, as_of=AS_OF)),
+        ("  pm_requirement alone (engine)", lambda: pm_requirement(portfolio, settings)),
+        (f"  bare option_price, {pairs:,} pairs in one call", bare),
+        ("  engine, every house layer on", lambda: pm_requirement(portfolio, house)),
+        ("end to end, volatility implied", lambda: end_to_end(without_vol)),
+    ]
+    results: dict[str, tuple[float, float]] = {}
+    for label, fn in rows:
+        try:
+            results[label] = best, median = timed(fn, n)
+            print(f"{label:<48} {best:8.2f} / {median:8.2f}")
+        except XlMarginError as exc:
+            print(f"{label:<48}   failed: {exc}")
+    engine = results.get("  pm_requirement alone (engine)")
+    floor = results.get(f"  bare option_price, {pairs:,} pairs in one call")
+    if engine and floor:
+        print(
+            f"engine / bare numpy: {engine[0] / floor[0]:.2f}x (best), {engine[1] / floor[1]:.2f}x (median)"
+        )
+
+    gc.collect()
+    tracemalloc.start()
+    end_to_end(with_vol)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"peak memory, one end-to-end run (volatility given): {peak / 2**20:.1f} MiB")
+    print(f"requirement: {end_to_end(with_vol):,.2f}")
+
+
+if __name__ == "__main__":
+    main()
