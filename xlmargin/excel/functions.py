@@ -300,6 +300,60 @@ def max_notional(positions: Any, equity: Any, regime: Any = None, params: Any = 
     return finite(result.gross_notional, "the maximum notional")
 
 
+# --- the cross-asset risk view (a house model, not a regulation) ------------------------------------
+
+
+def _stress(
+    kind: str,
+    positions: Any,
+    params: Any,
+    covariance: Any,
+    compute: Callable[[Portfolio, Any], T],
+    *options: Hashable,
+) -> T:
+    from xlmargin.stress import STRESS_PARAMS, stress_settings
+
+    matrix = None if _blank_range(covariance) else covariance
+    return run(
+        kind, positions, params, STRESS_PARAMS,
+        lambda p, v, d: compute(p, stress_settings(v, d, matrix)), freeze(matrix), *options,
+    )  # fmt: skip
+
+
+def _blank_range(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return all(_blank_range(v) for v in value)
+    return _blank(value)
+
+
+def stress_pnl(positions: Any, scenario: Any, params: Any = None, covariance: Any = None) -> float:
+    from xlmargin.stress import stress_pnl as pnl
+
+    if _blank(scenario):
+        raise InputError(Problem("give a scenario id, e.g. E10 (STRESS_TABLE lists them)", None, "scenario"))
+    name = str(scenario).strip()
+    result = _stress("stress_pnl", positions, params, covariance, lambda p, s: pnl(p, name, s), name)
+    return finite(result.pnl, "the stress P&L")
+
+
+def stress_table(positions: Any, params: Any = None, covariance: Any = None) -> list[list[Any]]:
+    from xlmargin.stress import stress_table as grid
+
+    return table(_stress("stress_table", positions, params, covariance, grid))
+
+
+def risk_margin(positions: Any, params: Any = None, covariance: Any = None) -> float:
+    from xlmargin.stress import risk_margin as worst
+
+    return finite(_stress("risk_margin", positions, params, covariance, worst).requirement, "the risk margin")
+
+
+def risk_breakdown(positions: Any, params: Any = None, covariance: Any = None) -> list[list[Any]]:
+    from xlmargin.stress import risk_margin as worst
+
+    return table(_stress("risk_margin", positions, params, covariance, worst).table())
+
+
 # --- about -----------------------------------------------------------------------------------------
 
 

@@ -50,6 +50,11 @@ class Function:
 
 POSITIONS = Arg("positions", POSITIONS_HELP)
 PARAMS = Arg("params", PARAMS_HELP, optional=True)
+COVARIANCE = Arg(
+    "covariance",
+    "Optional square covariance matrix with factor names as first row and column; blank = the default.",
+    optional=True,
+)
 BASIS = Arg("basis", '"initial" (default) or "maintenance".', optional=True)
 NET = Arg(
     "net_of_proceeds",
@@ -156,6 +161,46 @@ FUNCTIONS: tuple[Function, ...] = (
         "table",
         fn.account_breakdown,
         "account",
+    ),
+    Function(
+        "STRESS_PNL",
+        "House risk view (not a regulation): the book's P&L under one named scenario - a historical "
+        "event, a k-sigma or principal-component move, or a correlation break.",
+        (
+            POSITIONS,
+            Arg("scenario", "A scenario id such as E10 (COVID crash) or CB2; STRESS_TABLE lists them."),
+            PARAMS,
+            COVARIANCE,
+        ),
+        "scalar",
+        fn.stress_pnl,
+        "stress",
+    ),
+    Function(
+        "STRESS_TABLE",
+        "House risk view (not a regulation): every scenario of the library with the book's P&L, worst first.",
+        (POSITIONS, PARAMS, COVARIANCE),
+        "table",
+        fn.stress_table,
+        "stress",
+    ),
+    Function(
+        "RISK_MARGIN",
+        "House risk view (not a regulation): the worst loss over the scenario library, shown beside "
+        "the regulatory numbers; cross-asset correlation offsets included.",
+        (POSITIONS, PARAMS, COVARIANCE),
+        "scalar",
+        fn.risk_margin,
+        "stress",
+    ),
+    Function(
+        "RISK_BREAKDOWN",
+        "House risk view: the worst loss and its scenario, the worst correlation-break loss, and the "
+        "figure with no cross-asset offsets, by liquidation group.",
+        (POSITIONS, PARAMS, COVARIANCE),
+        "table",
+        fn.risk_breakdown,
+        "stress",
     ),
     Function(
         "MARGIN_CUSHION",

@@ -143,6 +143,45 @@ def ACCOUNT_BREAKDOWN(positions, params=None):
 
 
 @udf()
+@arg("positions", **RANGE, doc=help_of("STRESS_PNL", "positions"))
+@arg("scenario", doc=help_of("STRESS_PNL", "scenario"))
+@arg("params", **RANGE, doc=help_of("STRESS_PNL", "params"))
+@arg("covariance", **RANGE, doc=help_of("STRESS_PNL", "covariance"))
+@described
+def STRESS_PNL(positions, scenario, params=None, covariance=None):
+    return call("STRESS_PNL", positions, scenario, params, covariance)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("STRESS_TABLE", "positions"))
+@arg("params", **RANGE, doc=help_of("STRESS_TABLE", "params"))
+@arg("covariance", **RANGE, doc=help_of("STRESS_TABLE", "covariance"))
+@ret(index=False, header=False)
+@described
+def STRESS_TABLE(positions, params=None, covariance=None):
+    return call("STRESS_TABLE", positions, params, covariance)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("RISK_MARGIN", "positions"))
+@arg("params", **RANGE, doc=help_of("RISK_MARGIN", "params"))
+@arg("covariance", **RANGE, doc=help_of("RISK_MARGIN", "covariance"))
+@described
+def RISK_MARGIN(positions, params=None, covariance=None):
+    return call("RISK_MARGIN", positions, params, covariance)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("RISK_BREAKDOWN", "positions"))
+@arg("params", **RANGE, doc=help_of("RISK_BREAKDOWN", "params"))
+@arg("covariance", **RANGE, doc=help_of("RISK_BREAKDOWN", "covariance"))
+@ret(index=False, header=False)
+@described
+def RISK_BREAKDOWN(positions, params=None, covariance=None):
+    return call("RISK_BREAKDOWN", positions, params, covariance)
+
+
+@udf()
 @arg("equity", doc=help_of("MARGIN_CUSHION", "equity"))
 @arg("requirement", doc=help_of("MARGIN_CUSHION", "requirement"))
 @ret(index=False, header=False)
