@@ -171,7 +171,11 @@ def run(
 
 # --- Reg T ---------------------------------------------------------------------------------------
 
-REGT_PARAMS: tuple[Param, ...] = (AS_OF,)
+# Strategy-based margin prices nothing, but accepts `rate` so one parameter block serves every function.
+REGT_PARAMS: tuple[Param, ...] = (
+    AS_OF,
+    Param("rate", "number", 0.0, "not used by strategy-based margin (accepted so one params block serves all)"),
+)
 BASES = ("initial", "maintenance")
 
 

@@ -1,0 +1,228 @@
+"""Every worksheet function called as Excel calls it, from both routes, and the shared cache.
+
+Classic Windows COM hands blanks as None and integers as floats, dates as datetimes; Office.js
+hands blanks as 0, integers as ints and dates as serial numbers. Both must give the same answer;
+malformed ranges of every kind must come back as a number, a table or one '#' line — never raise.
+"""
+
+import datetime as dt
+import math
+
+import pytest
+
+from tests.conftest import AS_OF
+from xlmargin.excel import functions as fn
+from xlmargin.excel import registry, udfs
+from xlmargin.excel.functions import CACHE
+
+SERIAL = (AS_OF - dt.date(1899, 12, 30)).days
+EXPIRY = AS_OF + dt.timedelta(days=45)
+PARAMS = [["as_of", dt.datetime(2026, 11, 20)], ["rate", 0.04]]
+PARAMS_OFFICE = [["as_of", SERIAL], ["rate", 0.04]]
+
+HEADER = ["Symbol", "Type", "Qty", "Price", "UndPx", "Strike", "Expiry", "Right", "Mult", "IV", "Sleeve"]
+
+
+def classic_book() -> list[list]:
+    expiry = dt.datetime.combine(EXPIRY, dt.time())
+    return [
+        HEADER,
+        ["AAPL", "stock", 300.0, 228.5, None, None, None, None, None, None, "core"],
+        ["AAPL", "option", -3.0, 4.1, 228.5, 240.0, expiry, "C", None, None, "core"],
+        ["SPY", "etf", 200.0, 598.3, None, None, None, None, None, None, "core"],
+        ["SPX", "option", -1.0, 31.2, 5985.0, 5600.0, expiry, "P", None, None, "core"],
+        ["SPX", "option", 1.0, 22.0, 5985.0, 5500.0, expiry, "P", None, None, "core"],
+        ["TLT", "etf", 500.0, 92.4, None, None, None, None, None, None, "hedge"],
+        ["GLD", "etf", 100.0, 242.8, None, None, None, None, None, None, "hedge"],
+    ]
+
+
+def office_book() -> list[list]:
+    """The same book as Office.js sends it: blanks 0, whole numbers int, dates serial."""
+    serial = (EXPIRY - dt.date(1899, 12, 30)).days
+    out = [HEADER]
+    for row in classic_book()[1:]:
+        cells = []
+        for cell in row:
+            if cell is None:
+                cells.append(0)
+            elif isinstance(cell, dt.datetime):
+                cells.append(serial)
+            elif isinstance(cell, float) and cell.is_integer():
+                cells.append(int(cell))
+            else:
+                cells.append(cell)
+        out.append(cells)
+    return out
+
+
+FUTURES = [
+    ["Symbol", "Type", "Qty", "Price"],
+    ["ESZ6", "future", 2.0, 6000.0],
+    ["NQZ6", "future", -1.0, 21000.0],
+]
+RETAIL = [
+    ["Symbol", "Type", "Qty", "Price", "Currency", "Class"],
+    ["DE40", "cfd", 1.0, 11500.0, "EUR", None],
+    ["EURUSD", "fx", 100000.0, 1.0444, None, "fx_major"],
+]
+
+# name -> (classic arguments, Office.js arguments)
+CALLS = {
+    "REGT_MARGIN": ((classic_book(), None, None, PARAMS), (office_book(), 0, 0, PARAMS_OFFICE)),
+    "REGT_BREAKDOWN": (
+        (classic_book(), "maintenance", True, PARAMS),
+        (office_book(), "maintenance", 1, PARAMS_OFFICE),
+    ),
+    "PM_REQUIREMENT": ((classic_book(), PARAMS), (office_book(), PARAMS_OFFICE)),
+    "PM_SCENARIOS": ((classic_book(), PARAMS), (office_book(), PARAMS_OFFICE)),
+    "PM_BREAKDOWN": ((classic_book(), PARAMS), (office_book(), PARAMS_OFFICE)),
+    "FUTURES_MARGIN": ((FUTURES, PARAMS), (FUTURES, PARAMS_OFFICE)),
+    "FUTURES_BREAKDOWN": ((FUTURES, PARAMS), (FUTURES, PARAMS_OFFICE)),
+    "ESMA_MARGIN": (
+        (RETAIL, "EUR", [["as_of", AS_OF], ["fx.USD", 0.9575]]),
+        (RETAIL, "EUR", [["fx.USD", 0.9575]]),
+    ),
+    "ESMA_BREAKDOWN": ((RETAIL, None, [["fx.USD", 0.9575]]), (RETAIL, 0, [["fx.USD", 0.9575]])),
+    "ACCOUNT_MARGIN": ((classic_book(), PARAMS), (office_book(), PARAMS_OFFICE)),
+    "ACCOUNT_BREAKDOWN": ((classic_book(), PARAMS), (office_book(), PARAMS_OFFICE)),
+    "STRESS_PNL": ((classic_book(), "E10", PARAMS, None), (office_book(), "E10", PARAMS_OFFICE, 0)),
+    "STRESS_TABLE": ((classic_book(), PARAMS, None), (office_book(), PARAMS_OFFICE, 0)),
+    "RISK_MARGIN": ((classic_book(), PARAMS, None), (office_book(), PARAMS_OFFICE, 0)),
+    "RISK_BREAKDOWN": ((classic_book(), PARAMS, None), (office_book(), PARAMS_OFFICE, 0)),
+    "MARGIN_CUSHION": ((250000.0, 100000.0), (250000, 100000)),
+    "MAX_NOTIONAL": ((classic_book(), 250000.0, "pm", PARAMS), (office_book(), 250000, "pm", PARAMS_OFFICE)),
+    "XLM_PARAMS": (("PM_REQUIREMENT",), ("pm_requirement",)),
+    "XLM_VERSION": ((), ()),
+}
+
+
+def assert_clean(result, shape: str) -> None:
+    """A finite number, or a rectangular table of str/float with no blank-making cell."""
+    if shape == "scalar":
+        if isinstance(result, str):
+            assert not result.startswith("#"), result
+        else:
+            assert isinstance(result, float) and math.isfinite(result)
+        return
+    assert isinstance(result, list) and result and all(isinstance(r, list) for r in result), result
+    width = len(result[0])
+    for row in result:
+        assert len(row) == width
+        for cell in row:
+            assert isinstance(cell, str | float | int) and not isinstance(cell, bool), cell
+            if isinstance(cell, float):
+                assert math.isfinite(cell)
+
+
+def test_every_registered_function_is_covered_here():
+    assert set(CALLS) == set(registry.BY_NAME)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_classic_and_office_js_inputs_give_the_same_clean_result(name):
+    classic_args, office_args = CALLS[name]
+    udf = getattr(udfs, name)
+    classic = udf(*classic_args)
+    office = udf(*office_args)
+    assert_clean(classic, registry.BY_NAME[name].shape)
+    assert classic == office
+
+
+@pytest.mark.parametrize("name", ["REGT_MARGIN", "PM_REQUIREMENT", "RISK_MARGIN"])
+def test_oversized_ranges_with_trailing_blank_rows_and_columns(name):
+    padded = [[*row, None, None] for row in classic_book()] + [[None] * (len(HEADER) + 2)] * 200
+    udf = getattr(udfs, name)
+    rest = CALLS[name][0][1:]
+    assert udf(padded, *rest) == udf(classic_book(), *rest)
+
+
+POSITIONS_FUNCTIONS = sorted(f.name for f in registry.FUNCTIONS if f.args and f.args[0].name == "positions")
+MALFORMED = {
+    "header only": [HEADER],
+    "single cell": [["AAPL"]],
+    "single row": HEADER,
+    "empty": [],
+    "all blank": [[None, None], [None, None]],
+    "error value in a price": [HEADER[:4], ["AAPL", "stock", 100.0, "#N/A"]],
+    "text in quantity": [HEADER[:4], ["AAPL", "stock", "lots", 10.0]],
+    "missing quantity column": [["Symbol", "Price"], ["AAPL", 10.0]],
+    "a number": 42.0,
+    "none": None,
+    "ragged rows": [HEADER[:4], ["AAPL", "stock"], ["MSFT", "stock", 1.0, 2.0, 3.0, 4.0]],
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+@pytest.mark.parametrize("name", POSITIONS_FUNCTIONS)
+def test_malformed_ranges_give_one_hash_line_never_an_exception(name, case):
+    args = list(CALLS[name][0])
+    args[0] = MALFORMED[case]
+    result = getattr(udfs, name)(*args)
+    assert isinstance(result, str) and result.startswith("#"), result
+    assert "\n" not in result and "Traceback" not in result
+
+
+def test_errors_name_the_row_and_column():
+    book = classic_book()
+    book[3][3] = "#N/A"
+    assert udfs.REGT_MARGIN(book) == "#INPUT row 4, price: the cell holds the error value #N/A"
+
+
+def test_bad_scalar_arguments_are_named():
+    assert udfs.REGT_MARGIN(classic_book(), "overnight").startswith("#INPUT basis: basis must be one of")
+    assert udfs.MARGIN_CUSHION("lots", 1.0) == "#INPUT equity: 'lots' is not a number"
+    assert udfs.PM_REQUIREMENT(classic_book(), [["volatility_smile", 1.0]]).startswith(
+        "#INPUT row 1, params: unknown parameter 'volatility_smile'; known:"
+    )
+
+
+def test_sleeve_parameter_selects_part_of_the_book():
+    core = fn.pm_requirement(classic_book(), [*PARAMS, ["sleeve", "core"]])
+    hedge = fn.pm_requirement(classic_book(), [*PARAMS, ["sleeve", "hedge"]])
+    both = fn.pm_requirement(classic_book(), PARAMS)
+    # Regulatory portfolio margin grants no offset between the equity book and the hedge sleeve.
+    assert both == pytest.approx(core + hedge)
+
+
+def test_a_second_call_over_an_unchanged_range_is_served_from_the_cache():
+    CACHE.clear()
+    book = classic_book()
+    first = fn.pm_requirement(book, PARAMS)
+    misses = CACHE.misses
+    second = fn.pm_requirement([list(r) for r in book], PARAMS)  # equal content, new objects
+    assert second == first
+    assert CACHE.misses == misses and CACHE.hits >= 1
+
+
+def test_the_cells_of_a_comparison_table_reading_one_range_compute_it_once(monkeypatch):
+    import xlmargin.pm as pm
+
+    CACHE.clear()
+    calls = []
+    real = pm.pm_requirement
+    monkeypatch.setattr(pm, "pm_requirement", lambda *a, **k: calls.append(1) or real(*a, **k))
+    book = classic_book()
+    fn.pm_requirement(book, PARAMS)
+    fn.pm_scenarios(book, PARAMS)
+    fn.pm_breakdown(book, PARAMS)
+    fn.regt_margin(book, None, None, PARAMS)
+    assert len(calls) == 1
+    # the positions were parsed once for all four cells
+    assert sum(1 for key in CACHE._data.values() if key[0][0] == "positions") == 1
+
+
+def test_the_cache_is_bounded():
+    from xlmargin.excel.cache import ResultCache
+
+    cache = ResultCache(max_entries=3, max_cells=10)
+    for i in range(10):
+        cache.get_or_compute(("k", i), lambda i=i: i, cells=4)
+    assert len(cache) <= 3 and cache.cells <= 10
+
+
+def test_version_names_the_rule_sets():
+    text = fn.xlm_version()
+    assert text.startswith("xlmargin ")
+    for rule_file in ("regt", "pm", "span", "esma", "stress", "symbols"):
+        assert f"{rule_file} " in text

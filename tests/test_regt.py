@@ -1,0 +1,465 @@
+"""Reg T / FINRA 4210 / Cboe 10.3: one test per rule, each figure worked by hand in its docstring or comment.
+
+Rule numbers are those of xlmargin/rules/regt.toml (see margin-rules.md §1 for their sources).
+Positions go in as Excel hands them over: a header row, then rows of floats, strings and None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from tests.conftest import AS_OF
+from xlmargin import rules
+from xlmargin.errors import InputError, UnsupportedError
+from xlmargin.positions import read_positions
+from xlmargin.regt import HEADER as TABLE_HEADER
+from xlmargin.regt import RegTResult, cents, regt_margin
+from xlmargin.regt._formulas import add_months
+
+HEADER = ["Symbol", "Type", "Qty", "Price", "Und Px", "Strike", "Right", "Mult", "Class", "Expiry", "DTE",
+          "Leverage", "Maturity", "Currency", "Underlying"]  # fmt: skip
+
+
+def opt(qty, right, strike, price, spot=100.0, *, days=30.0, expiry=None, symbol="XYZ", mult=100.0,
+        klass=None, leverage=None, underlying=None, currency=None) -> list:  # fmt: skip
+    return [symbol, "option", float(qty), float(price), float(spot), float(strike), right, mult, klass,
+            expiry, None if expiry else days, leverage, None, currency, underlying]  # fmt: skip
+
+
+def stk(qty, price, *, symbol="XYZ", kind="stock", leverage=None, currency=None) -> list:
+    return [symbol, kind, float(qty), float(price), None, None, None, None, None, None, None, leverage, None,
+            currency, None]  # fmt: skip
+
+
+def other(symbol, kind, qty, price, *, klass=None, maturity=None) -> list:
+    return [symbol, kind, float(qty), float(price), None, None, None, None, klass, None, None, None, maturity,
+            None, None]  # fmt: skip
+
+
+def run(*rows, basis="initial", net=False, rule_set=None, as_of=AS_OF) -> RegTResult:
+    return regt_margin(read_positions([HEADER, *rows], as_of=as_of), basis=basis, net_of_proceeds=net,
+                       rules=rule_set)  # fmt: skip
+
+
+def strategies(result: RegTResult) -> list[str]:
+    return [g.strategy for g in result.groups]
+
+
+def override(**values) -> rules.RuleSet:
+    return rules.load("regt").with_overrides({k.replace("__", "."): v for k, v in values.items()})
+
+
+# --- uncovered options ---------------------------------------------------------------------------
+
+
+def test_naked_call_includes_its_value_and_net_applies_the_proceeds():
+    """tastytrade: max(1.50 + 13.00 − 3.00, 1.50 + 6.50) × 100 = 1,150 gross; 1,150 − 150 = 1,000 net."""
+    leg = opt(-1, "C", 68, 1.5, 65)
+    assert run(leg).total == 1150.0
+    assert run(leg, net=True).total == 1000.0
+    (group,) = run(leg).groups
+    assert (group.margin, group.long_cost, group.short_proceeds, group.gross, group.net) == (
+        1150,
+        0,
+        150,
+        1150,
+        1000,
+    )
+
+
+def test_maintenance_uses_the_same_formula_on_current_marks():
+    leg = opt(-3, "P", 95, 2.0, 97.0)  # 2.00 + 19.40 − 2.00 = 19.40 vs 2.00 + 9.50 → 1,940 × 3
+    assert run(leg).total == run(leg, basis="maintenance").total == 5820.0
+
+
+def test_naked_put_floor_is_on_the_strike_and_fx_floor_on_the_underlying():
+    # equity put far out of the money: 0.10 + 20.00 − 40.00 < floor 0.10 + 10% × 60 strike = 6.10
+    assert run(opt(-1, "P", 60, 0.1, 100)).total == 610.0
+    # currency put: 0.02 + 4% × 1.08 − 0 = 0.0632 > floor 0.02 + 0.75% × 1.08 (the underlying); × 10,000
+    assert run(opt(-1, "P", 1.10, 0.02, 1.08, mult=10_000.0, klass="fx_major")).total == 632.0
+
+
+def test_leveraged_etf_options_scale_the_percentages():
+    """Cboe: percentages × the leverage factor: 2× → 40% of the underlying: 5 + 40 = 45 × 100."""
+    assert run(opt(-1, "C", 100, 5.0, 100, leverage=2.0)).total == 4500.0
+
+
+def test_broad_index_uses_15_percent_and_a_house_override_changes_it():
+    leg = opt(-1, "P", 64, 10.0, 58, klass="broad_index")  # Hull: (10 + 8.70) × 100
+    assert run(leg).total == 1870.0
+    assert run(leg, rule_set=override(naked__broad_index__pct=0.20)).total == 2160.0  # 10 + 11.60
+
+
+def test_house_minimum_per_share_is_an_override_not_a_regulatory_rule():
+    """tastytrade's $2.50/share floor: 0.05 + 20% × 50 − 30 < 0.05 + 10% × 20 = 2.05 < 2.50 (house)."""
+    leg = opt(-1, "P", 20, 0.05, 50)
+    assert run(leg).total == 205.0
+    (group,) = run(leg, rule_set=override(house__naked_min_per_share=2.50)).groups
+    assert group.margin == 250.0 and "2.50 (house)" in group.rule
+
+
+# --- long options and the nine-month rule -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expiry", "expected"),
+    [(dt.date(2027, 8, 20), 1000.0), (dt.date(2027, 8, 21), 750.0)],
+    ids=["nine-calendar-months-paid-in-full", "one-day-more-75-percent"],
+)
+def test_long_option_nine_calendar_month_boundary(expiry, expected):
+    """Cboe: ≤ 9 months paid in full, longer 75% of cost; AS_OF 2026-11-20 + 9 months = 2027-08-20
+    (273 days: a '270 days' reading would already charge 75% on 2027-08-18)."""
+    assert dt.date(2026, 11, 20) == AS_OF
+    assert run(opt(1, "C", 100, 10.0, expiry=expiry)).total == expected
+
+
+def test_long_dated_option_maintenance_is_75_percent_of_market_value_and_fx_is_paid_in_full():
+    assert run(opt(1, "C", 80, 12.0, 78, days=540), basis="maintenance").total == 900.0
+    assert run(opt(1, "C", 1.1, 0.05, 1.08, days=540, mult=10_000.0, klass="fx_major")).total == 500.0
+
+
+def test_calendar_month_arithmetic_clamps_to_the_month_end():
+    assert add_months(dt.date(2026, 11, 20), 9) == dt.date(2027, 8, 20)
+    assert add_months(dt.date(2026, 5, 31), 9) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2027, 5, 31), 9) == dt.date(2028, 2, 29)
+
+
+# --- spreads ----------------------------------------------------------------------------------------
+
+
+def test_credit_spread_is_the_lesser_of_naked_and_width():
+    # width binds: naked 5.00 + 20.00 = 25.00/share vs width 5 × 100
+    result = run(opt(-3, "C", 100, 5.0), opt(3, "C", 105, 2.5))
+    (group,) = result.groups
+    assert (group.strategy, group.margin, group.long_cost, group.short_proceeds) == (
+        "credit spread",
+        1500,
+        750,
+        1500,
+    )
+    assert result.total == 1500.0 and result.net == 750.0
+    assert "lesser of naked requirement and strike difference × 100 × 3" in group.rule
+    # naked binds: 0.50 + 20.00 − 20.00 < floor 0.50 + 10.00 → 1,050 < width 20 × 100
+    (far,) = run(opt(-1, "C", 120, 0.5), opt(1, "C", 140, 0.1)).groups
+    assert (far.strategy, far.margin) == ("credit spread", 1050.0)
+
+
+def test_debit_spread_pays_the_debit():
+    result = run(opt(2, "C", 100, 5.0), opt(-2, "C", 105, 2.5))
+    assert strategies(result) == ["debit spread"]
+    assert (result.gross, result.net) == (500.0, 500.0)
+
+
+def test_calendar_needs_the_long_to_expire_on_or_after_the_short():
+    calendar = run(opt(-1, "C", 100, 3.0, days=30), opt(1, "C", 100, 5.0, days=90))
+    assert strategies(calendar) == ["calendar spread"] and calendar.total == 200.0
+    # aus07 IBM: the long expires first: no spread: long paid + short naked (3.00 + 20.00 = 2,300)
+    broken = run(opt(1, "C", 100, 3.0, days=30), opt(-1, "C", 100, 5.0, days=90))
+    assert sorted(strategies(broken)) == ["long call", "naked call"]
+    assert broken.total == 300.0 + 2500.0
+
+
+def test_offsetting_rows_of_one_contract_need_nothing_beyond_the_long():
+    result = run(opt(2, "P", 95, 1.25), opt(-2, "P", 95, 1.25))
+    assert strategies(result) == ["offsetting long and short"]
+    assert (result.gross, result.net) == (0.0, 0.0)
+
+
+# --- combinations ------------------------------------------------------------------------------------
+
+
+def test_short_strangle_may_mix_expiries_unless_the_rule_says_otherwise():
+    legs = (opt(-1, "C", 110, 1.0, days=30), opt(-1, "P", 90, 1.0, days=90))
+    # naked call 1.00 + 20.00 − 10.00 = 11.00; put the same: 1,100 + other side's value 100
+    assert run(*legs).total == 1200.0
+    assert run(*legs, rule_set=override(straddle__same_expiry_required=True)).total == 2200.0
+
+
+def test_iron_condor_takes_the_larger_wing_and_ibkr_style_needs_equal_wings():
+    legs = (opt(1, "P", 85, 0.5), opt(-1, "P", 90, 1.0), opt(-1, "C", 110, 1.0), opt(1, "C", 120, 0.3))
+    assert strategies(run(*legs)) == ["iron condor"]
+    assert run(*legs).total == 1000.0  # max(5, 10) × 100
+    # IBKR-style: no condor; two credit spreads would need 500 + 1,000, but the short strangle
+    # (1,100 + the other side's 100) with both longs paid (50 + 30) needs less
+    equal = run(*legs, rule_set=override(iron_condor__equal_wings_required=True))
+    assert sorted(strategies(equal)) == ["long call", "long put", "short strangle"]
+    assert equal.total == 1280.0
+
+
+def test_iron_butterfly():
+    legs = (opt(1, "P", 95, 1.0), opt(-1, "P", 100, 3.0), opt(-1, "C", 100, 3.0), opt(1, "C", 105, 1.0))
+    result = run(*legs)
+    assert strategies(result) == ["iron butterfly"] and result.total == 500.0
+
+
+def test_short_call_butterfly_is_the_credit_legs_width():
+    result = run(opt(-1, "C", 95, 7.0), opt(2, "C", 100, 4.0), opt(-1, "C", 105, 2.0))
+    (group,) = result.groups
+    assert (group.strategy, group.margin, group.long_cost, group.short_proceeds) == (
+        "short butterfly",
+        500,
+        800,
+        900,
+    )
+
+
+def test_long_put_butterfly_is_the_net_debit_and_beats_two_spreads():
+    """As two spreads the 100/95 put spread is a credit spread (margin 500); as a butterfly, none."""
+    result = run(opt(1, "P", 105, 6.0), opt(-2, "P", 100, 3.0), opt(1, "P", 95, 1.0))
+    assert strategies(result) == ["long butterfly"] and result.total == 100.0
+
+
+def test_butterfly_body_split_over_two_rows_is_merged():
+    result = run(opt(1, "C", 95, 7.0), opt(-1, "C", 100, 4.0), opt(1, "C", 105, 2.0), opt(-1, "C", 100, 4.0))
+    (group,) = result.groups
+    assert group.strategy == "long butterfly"
+    assert [(leg.row, leg.quantity) for leg in group.legs] == [(2, 1.0), (3, -1.0), (5, -1.0), (4, 1.0)]
+
+
+def test_boxes():
+    long_box = (opt(1, "C", 95, 7.0), opt(-1, "C", 105, 2.0), opt(1, "P", 105, 6.0), opt(-1, "P", 95, 1.0))
+    result = run(*long_box)
+    assert strategies(result) == ["long box"] and result.total == 1000.0  # the debit
+    short_box = [[*row[:2], -row[2], *row[3:]] for row in long_box]
+    result = run(*short_box)
+    assert strategies(result) == ["short box"]
+    assert (result.gross, result.net) == (1000.0, 0.0)  # width 10 × 100; net 1,000 + 300 − 1,300
+
+
+# --- with the underlying ---------------------------------------------------------------------------
+
+
+def test_covered_call_maintenance_values_the_stock_at_no_more_than_the_strike():
+    legs = (stk(100, 110.0), opt(-1, "C", 100, 12.0, 110))
+    assert run(*legs, basis="maintenance").total == 2500.0  # 25% × min(11,000, 10,000)
+    assert run(*legs).total == 5500.0  # initial 50% × 11,000, the call needs nothing
+
+
+def test_covered_put_adds_the_puts_in_the_money_amount():
+    # short stock max(50% × 5,000, maintenance 30% = 1,500) + put ITM 5 × 100
+    assert run(stk(-100, 50.0), opt(-1, "P", 55, 6.0, 50)).total == 3000.0
+
+
+def test_protective_put_maintenance_excludes_the_puts_value():
+    legs = (stk(100, 50.0), opt(1, "P", 45, 1.0, 50))
+    assert run(*legs).total == 2600.0  # 50% × 5,000 + put 100
+    # lesser of (10% × 45 + OTM 5) × 100 = 950 and 25% × 5,000 = 1,250
+    assert run(*legs, basis="maintenance").total == 950.0
+
+
+def test_protective_call():
+    legs = (stk(-100, 50.0), opt(1, "C", 55, 1.0, 50))
+    assert run(*legs).total == 2600.0  # short stock 2,500 + call 100
+    # lesser of (10% × 55 + OTM 5) × 100 = 1,050 and short maintenance max(30% × 5,000, 5 × 100)
+    assert run(*legs, basis="maintenance").total == 1050.0
+
+
+def test_collar():
+    legs = (stk(100, 50.0), opt(1, "P", 45, 1.0, 50), opt(-1, "C", 55, 1.5, 50))
+    initial = run(*legs, net=True)
+    assert strategies(initial) == ["collar"] and initial.total == 2450.0  # 2,500 + 100 − 150
+    # lesser of (10% × 45 + 5) × 100 = 950 and 25% × 55 × 100 = 1,375
+    assert run(*legs, basis="maintenance").total == 950.0
+
+
+def test_conversion_and_reversal_maintenance():
+    conversion = (stk(100, 50.0), opt(1, "P", 50, 2.0, 50), opt(-1, "C", 50, 2.5, 50))
+    result = run(*conversion, basis="maintenance")
+    assert strategies(result) == ["conversion"] and result.total == 500.0  # 10% × 50 × 100
+    reversal = (stk(-100, 50.0), opt(-1, "P", 55, 6.0, 50), opt(1, "C", 55, 1.0, 50))
+    result = run(*reversal, basis="maintenance")
+    assert strategies(result) == ["reversal"] and result.total == 1050.0  # 10% × 55 × 100 + ITM 500
+
+
+def test_index_calls_are_covered_by_basket_etfs_in_index_units_only():
+    """Cboe: 1,000 SPY cover one SPX contract (SPY = 0.1 SPX). VOO has no fixed ratio (units 0)."""
+    spx_call = opt(-1, "C", 5100, 20.0, 5000, symbol="SPX")
+    covered = run(stk(1000, 500.0, symbol="SPY", kind="etf"), spx_call)
+    assert strategies(covered) == ["covered call"] and covered.total == 250_000.0
+    assert [leg.quantity for leg in covered.groups[0].legs] == [1000.0, -1.0]
+    # SPX: 20 + 15% × 5,000 − 100 = 670/share; VOO cannot cover it
+    uncovered = run(stk(1000, 500.0, symbol="VOO", kind="etf"), spx_call)
+    assert sorted(strategies(uncovered)) == ["long stock", "naked call"]
+    assert uncovered.total == 250_000.0 + 67_000.0
+    # 999 SPY shares are not a whole contract's worth
+    assert strategies(run(stk(999, 500.0, symbol="SPY", kind="etf"), spx_call)) == [
+        "long stock",
+        "naked call",
+    ]
+
+
+def test_partial_cover_leaves_the_rest_naked_and_the_odd_shares_as_stock():
+    result = run(stk(250, 38.0), opt(-3, "C", 35, 4.0, 38))
+    groups = {g.strategy: g for g in result.groups}
+    assert [leg.quantity for leg in groups["covered call"].legs] == [200.0, -2.0]
+    assert [leg.quantity for leg in groups["long stock"].legs] == [50.0]
+    assert [leg.quantity for leg in groups["naked call"].legs] == [-1.0]
+
+
+# --- stock ---------------------------------------------------------------------------------------------
+
+
+def test_leveraged_etf_percentages_are_scaled_and_capped():
+    assert run(stk(100, 50.0, leverage=3.0)).total == 5000.0  # 50% × 3 = 150%, capped at 100%
+    assert run(stk(100, 50.0, leverage=3.0), basis="maintenance").total == 3750.0  # 25% × 3
+    assert run(stk(-100, 50.0, leverage=-2.0)).total == 5000.0  # short 50% × 2 = 100%
+
+
+def test_short_stock_under_five_dollars():
+    assert run(stk(-10_000, 4.5), basis="maintenance").total == 45_000.0  # max(2.50 × 10,000, 100%)
+    assert run(stk(-1000, 50.0), basis="maintenance").total == 15_000.0  # max(5 × 1,000, 30%)
+
+
+# --- other position types -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("klass", "years", "expected"),
+    [("treasury", 0.5, 9_800.0), ("treasury", 7.0, 39_200.0), ("agency", 25.0, 58_800.0),
+     ("municipal", 12.0, 68_600.0)],
+    ids=["treasury-under-1y-1pct", "treasury-5-10y-4pct", "agency-20y-plus-6pct", "municipal-7pct"],
+)  # fmt: skip
+def test_bonds_take_finra_maturity_buckets_on_both_bases(klass, years, expected):
+    bond = other("B", "bond", 1_000_000, 98.0, klass=klass, maturity=years)  # market value 980,000
+    assert run(bond).total == run(bond, basis="maintenance").total == expected
+    short = other("B", "bond", -1_000_000, 98.0, klass=klass, maturity=years)
+    assert run(short).total == expected
+
+
+def test_cash_needs_nothing():
+    result = run(other("USD", "cash", 10_000, 1.0), stk(100, 50.0))
+    assert strategies(result) == ["cash", "long stock"] and result.total == 2500.0
+
+
+def test_every_unsupported_row_is_named_at_once():
+    with pytest.raises(UnsupportedError) as info:
+        run(other("ESZ6", "future", 1, 5000.0), stk(100, 50.0), other("EURUSD", "fx", 10_000, 1.1),
+            other("DAX", "cfd", 1, 18_000.0), other("CORP", "bond", 1000, 99.0, maturity=5.0))  # fmt: skip
+    problems = [str(p) for p in info.value.problems]
+    assert problems == [
+        "row 2, type: ESZ6: future positions have no Reg T rule; use FUTURES_MARGIN",
+        "row 4, type: EURUSD: fx positions have no Reg T rule; use ESMA_MARGIN",
+        "row 5, type: DAX: cfd positions have no Reg T rule; use ESMA_MARGIN",
+        "row 6, class: CORP: no Reg T rule for equity bonds; supported classes: treasury, agency, municipal",
+    ]
+    assert info.value.code == "UNSUP"
+
+
+def test_short_option_on_a_class_without_a_naked_rule_is_unsupported():
+    with pytest.raises(
+        UnsupportedError, match="row 2, class: XYZ: no uncovered-option rule for class agency"
+    ):
+        run(opt(-1, "C", 100, 1.0, klass="agency"))
+
+
+def test_unknown_basis_is_an_input_error():
+    with pytest.raises(InputError, match="basis must be one of initial, maintenance"):
+        run(stk(100, 50.0), basis="overnight")
+
+
+# --- the result ------------------------------------------------------------------------------------------
+
+
+def test_table_is_excel_ready_and_adds_up():
+    result = run(stk(300, 38.0), opt(-6, "C", 35, 4.0, 38), opt(1, "P", 30, 0.5, 38), net=True)
+    table = result.table()
+    assert table[0] == list(TABLE_HEADER)
+    assert table[-1][0] == "Total" and table[-1][-1] == result.total == result.net
+    assert len(table) == len(result.groups) + 2
+    assert all(
+        isinstance(c, str | float) and not (isinstance(c, float) and math.isnan(c)) for r in table for c in r
+    )
+    assert all(isinstance(c, float) for r in table[1:] for c in r[4:])
+    assert sum(r[-1] for r in table[1:-1]) == pytest.approx(result.total, abs=1e-9)
+    # the put and call proceeds tie a collar with a covered call and a lone put: the collar is named
+    legs = "row 2: +100 XYZ shares; row 4: +1 XYZ 2026-12-20 30 put; row 3: -1 XYZ 2026-12-20 35 call"
+    assert table[1][:3] == ["collar", "XYZ", legs]
+
+
+def test_large_counts_print_without_exponents():
+    table = run(stk(1_000_000, 5.0)).table()
+    assert table[1][2] == "row 2: +1,000,000 XYZ shares"
+    assert table[1][3].endswith("× 1,000,000 shares")
+
+
+def test_money_is_rounded_half_up_to_the_cent():
+    assert (cents(0.125), cents(-0.125), cents(2.675), cents(1150.0049999999998)) == (
+        0.13,
+        -0.13,
+        2.68,
+        1150.01,
+    )
+    # worthless in-the-money index call: 0 + 15% × 1,460.617 × 100 = 21,909.255, half a cent: up
+    (group,) = run(opt(-1, "C", 1400, 0.0, 1460.617, klass="broad_index")).groups
+    assert group.margin == 21_909.26
+
+
+def test_total_is_the_sum_of_the_rounded_groups():
+    legs = [opt(-1, "C", 1400 + k, 0.0, 1460.617, klass="broad_index") for k in (0, 1)]
+    result = run(*legs)
+    assert result.total == 43_818.52  # 2 × 21,909.26, not the unrounded 43,818.51
+
+
+def test_mixed_currencies_are_reported():
+    result = run(stk(100, 50.0, currency="USD"), stk(100, 50.0, symbol="ABC", currency="EUR"))
+    assert result.warnings == ("positions in EUR, USD are added as given, without conversion",)
+
+
+def test_candidate_cap_falls_back_to_two_leg_strategies_with_a_warning():
+    legs = (opt(1, "P", 85, 0.5), opt(-1, "P", 90, 1.0), opt(-1, "C", 110, 1.0), opt(1, "C", 120, 0.3))
+    result = run(*legs, rule_set=override(pairing__max_candidates=1))
+    assert sorted(strategies(result)) == ["long call", "long put", "short strangle"]  # no condor
+    assert result.total == 1280.0 > run(*legs).total == 1000.0
+    assert len(result.warnings) == 1 and "only two-leg strategies" in result.warnings[0]
+
+
+# --- optimal, not greedy ---------------------------------------------------------------------------
+
+
+def test_greedy_first_match_pairing_is_beaten():
+    """One long 105 call, two short calls. Greedy pairs the long with the first short it meets (the
+    110, a debit spread) and leaves the at-the-money 100 naked; pairing it with the 100 (a 500 credit
+    spread) and leaving the far 110 naked is cheaper."""
+    long105, short110, short100 = opt(1, "C", 105, 2.0), opt(-1, "C", 110, 1.0), opt(-1, "C", 100, 4.0)
+    greedy = run(long105, short110).total + run(short100).total  # 100 debit + (4 + 20) × 100
+    optimal = run(long105, short100).total + run(short110).total  # 500 + (1 + 20 − 10) × 100
+    assert (greedy, optimal) == (2500.0, 1600.0)
+    for order in (
+        (long105, short110, short100),
+        (short100, short110, long105),
+        (short110, long105, short100),
+    ):
+        assert run(*order).total == optimal
+
+
+def test_scaling_can_lower_the_requirement_per_copy():
+    """Found by hypothesis: R(2·P) < 2·R(P). One copy is best as a covered put plus an offsetting
+    call pair (3,675); two copies can form a reversal, a lone short stock, an offsetting pair and a
+    short straddle across the copies (1,800 + 2,925 + 0 + 1,950 = 6,675 < 7,350). Whole contracts
+    make the pairing an integer program, and integer optima do not scale."""
+
+    def book(k):
+        legs = (stk(-100 * k, 97.5), opt(k, "C", 105, 7.5, 97.5), opt(-k, "C", 105, 7.5, 97.5),
+                opt(-k, "P", 105, 0.0, 97.5))  # fmt: skip
+        return run(*legs, basis="maintenance")
+
+    assert sorted(strategies(book(1))) == ["covered put", "offsetting long and short"]
+    assert (book(1).total, book(2).total) == (3675.0, 6675.0)
+    assert sorted(strategies(book(2))) == [
+        "offsetting long and short",
+        "reversal",
+        "short stock",
+        "short straddle",
+    ]
+
+
+def test_row_order_does_not_change_the_groups():
+    rows = [stk(200, 100.0), opt(-2, "C", 105, 2.0), opt(1, "P", 95, 1.5), opt(-1, "P", 90, 0.8),
+            opt(1, "C", 110, 0.9), opt(-1, "C", 100, 4.0, days=60)]  # fmt: skip
+    forward, backward = run(*rows), run(*reversed(rows))
+    assert forward.total == backward.total
+    key = sorted((g.strategy, g.margin, g.long_cost, g.short_proceeds) for g in forward.groups)
+    assert key == sorted((g.strategy, g.margin, g.long_cost, g.short_proceeds) for g in backward.groups)

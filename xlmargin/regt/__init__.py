@@ -1,0 +1,297 @@
+"""Strategy-based margin: Regulation T, FINRA Rule 4210 and Cboe Rule 10.3, initial and maintenance.
+
+``regt_margin(portfolio)`` pairs each underlying's legs into the strategies the rules recognise
+(spreads, straddles, condors, butterflies, boxes, covered and protective positions, collars,
+conversions), choosing the pairing with the lowest requirement by integer programming, so the
+result does not depend on the order of the rows. Every figure's rule is in ``xlmargin/rules/regt.toml``.
+
+Each group reports three figures, rounded to the cent (half up, as brokers round):
+
+- ``margin``: the rule's own figure. For a naked short it includes the option's current value
+  (Cboe: "100% of the option proceeds plus 20% of the underlying..."); for a credit spread,
+  condor or short butterfly the width; for a covered call the stock's requirement; zero for debit
+  spreads and long butterflies.
+- ``long_cost``: what the group's long options require: the premium (100% with nine calendar
+  months or less to expiry; 75% of cost at initial, 75% of market value at maintenance beyond).
+  A hedged group at maintenance (protective put or call, collar, conversion) has none: its
+  formula covers the pair.
+- ``short_proceeds``: the current value of the group's short options.
+
+Two conventions are published, and both are reported:
+
+- ``gross`` (FINRA; tastytrade, Hull, OptionsHouse print it) = margin + max(long_cost −
+  short_proceeds, 0): a net debit is paid, a net credit is not applied.
+- ``net`` (Cboe's comparison tables: the cash to add) = margin + long_cost − short_proceeds.
+
+``total`` is the requested one, the sum of the rounded groups. Bonds (Treasury, agency, municipal)
+take FINRA 4210(e)(2)'s maturity buckets; cash needs nothing; futures, options on futures, spot
+FX and CFDs have no Reg T rule and raise :class:`~xlmargin.errors.UnsupportedError` naming every
+such row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from xlmargin import rules as rule_files
+from xlmargin.errors import InputError, Problem, UnsupportedError
+from xlmargin.positions import Portfolio, Position
+from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
+from xlmargin.regt._legs import BookLeg, book_legs
+from xlmargin.regt._pairing import optimal_units
+from xlmargin.regt._strategies import Candidate, Enumerator
+from xlmargin.rules import RuleSet
+
+BASES = ("initial", "maintenance")
+HEADER = ("Strategy", "Underlying", "Legs", "Rule", "Margin", "Long cost", "Short proceeds", "Requirement")
+_OTHER_REGIME = {
+    "future": "FUTURES_MARGIN",
+    "future_option": "FUTURES_MARGIN",
+    "fx": "ESMA_MARGIN",
+    "cfd": "ESMA_MARGIN",
+}
+_CENT = Decimal("0.01")
+
+
+def cents(x: float) -> float:
+    """Round to the cent, half up (away from zero), after removing binary noise.
+
+    ``1150.0049999999998`` (a computed 1,150.005) → 1,150.01; ``0.125`` → 0.13; ``-0.125`` → -0.13.
+    """
+    return float(Decimal(f"{x:.15g}").quantize(_CENT, rounding=ROUND_HALF_UP)) + 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """The part of one row a group uses: ``quantity`` is signed, in the row's own units."""
+
+    row: int
+    symbol: str
+    description: str
+    quantity: float
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyGroup:
+    """One recognised strategy (or a leg on its own) and what it needs, in cents."""
+
+    strategy: str
+    underlying: str
+    legs: tuple[Leg, ...]
+    rule: str
+    margin: float
+    long_cost: float
+    short_proceeds: float
+    gross: float
+    net: float
+
+
+@dataclass(frozen=True, slots=True)
+class RegTResult:
+    """The requirement (``total``, in the requested convention), both conventions, and the groups.
+
+    ``gross`` and ``net`` are those of the pairing chosen for ``total``'s convention (the pairing
+    that minimises the other convention may differ, as may its figure).
+    """
+
+    basis: str
+    net_of_proceeds: bool
+    total: float
+    gross: float
+    net: float
+    groups: tuple[StrategyGroup, ...]
+    warnings: tuple[str, ...]
+
+    def table(self) -> list[list[Any]]:
+        """The breakdown for a worksheet: a header, one row per group, a Total row; str and float only."""
+        out: list[list[Any]] = [list(HEADER)]
+        for g in self.groups:
+            legs = "; ".join(
+                f"row {leg.row}: {'+' if leg.quantity > 0 else '-'}{num(abs(leg.quantity))} {leg.description}"
+                for leg in g.legs
+            )
+            requirement = g.net if self.net_of_proceeds else g.gross
+            out.append(
+                [g.strategy, g.underlying, legs, g.rule, g.margin, g.long_cost, g.short_proceeds, requirement]
+            )
+        margin = cents(sum(g.margin for g in self.groups))
+        long_cost = cents(sum(g.long_cost for g in self.groups))
+        proceeds = cents(sum(g.short_proceeds for g in self.groups))
+        out.append(["Total", "", "", "", margin, long_cost, proceeds, self.total])
+        return out
+
+
+def regt_margin(
+    portfolio: Portfolio,
+    *,
+    basis: str = "initial",
+    net_of_proceeds: bool = False,
+    rules: RuleSet | None = None,
+) -> RegTResult:
+    """The strategy-based requirement of ``portfolio`` on ``basis`` ("initial" or "maintenance").
+
+    ``net_of_proceeds`` picks the convention of ``total``: False for FINRA's gross figure, True
+    for the Cboe cash-to-add figure (see the module docstring). The pairing minimises that same
+    convention. ``rules`` defaults to the shipped ``regt`` rule file; a house layer is an override
+    of it (``load("regt").with_overrides({"naked.highcap_index.pct": 0.20})``).
+    """
+    if basis not in BASES:
+        raise InputError(Problem(f"basis must be one of {', '.join(BASES)}, got '{basis}'", column="basis"))
+    r = RegTRules.of(rules if rules is not None else rule_files.load("regt"))
+    positions = portfolio.positions
+    _check_supported(positions, r)
+    warnings = _currency_warnings(positions)
+
+    groups: list[StrategyGroup] = []
+    books: dict[str, list[Position]] = defaultdict(list)
+    for p in positions:
+        if p.type == "bond":
+            groups.append(_bond_group(p, r))
+        elif p.type == "cash":
+            groups.append(
+                _group(
+                    "cash", p.symbol, [_whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
+                )
+            )
+        else:
+            books[p.class_group].append(p)
+    for name in sorted(books):
+        legs = book_legs(books[name], r, basis, portfolio.as_of)
+        enumerator = Enumerator(legs, r, basis, net_of_proceeds)
+        candidates = enumerator.candidates()
+        warnings.extend(enumerator.warnings)
+        units = optimal_units(legs, candidates, net_of_proceeds)
+        groups.extend(_book_groups(legs, candidates, units))
+
+    groups.sort(key=lambda g: (min((leg.row for leg in g.legs), default=0), g.strategy))
+    gross = cents(sum(g.gross for g in groups))
+    net = cents(sum(g.net for g in groups))
+    return RegTResult(
+        basis, net_of_proceeds, net if net_of_proceeds else gross, gross, net, tuple(groups), tuple(warnings)
+    )
+
+
+def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:
+    """Every position without a Reg T rule, reported at once: never priced at zero in silence."""
+    problems = []
+    for p in positions:
+        if p.type in _OTHER_REGIME:
+            problems.append(
+                Problem(
+                    f"{p.symbol}: {p.type.replace('_', ' ')} positions have no Reg T rule; "
+                    f"use {_OTHER_REGIME[p.type]}",
+                    p.row,
+                    "type",
+                )
+            )
+        elif p.type == "bond" and p.asset_class not in r.fixed_income:
+            problems.append(
+                Problem(
+                    f"{p.symbol}: no Reg T rule for {p.asset_class} bonds; supported classes: "
+                    f"{', '.join(r.fixed_income)}",
+                    p.row,
+                    "class",
+                )
+            )
+        elif p.is_option and p.quantity < 0 and p.asset_class not in r.naked:
+            problems.append(
+                Problem(f"{p.symbol}: no uncovered-option rule for class {p.asset_class}", p.row, "class")
+            )
+    if problems:
+        raise UnsupportedError(problems)
+
+
+def _currency_warnings(positions: tuple[Position, ...]) -> list[str]:
+    currencies = sorted({p.currency for p in positions if p.currency})
+    if len(currencies) > 1:
+        return [f"positions in {', '.join(currencies)} are added as given, without conversion"]
+    return []
+
+
+def _whole(p: Position, description: str) -> Leg:
+    return Leg(p.row, p.symbol, f"{p.symbol} {description}", p.quantity)
+
+
+def _group(strategy: str, underlying: str, legs: list[Leg], rule: str, figures: Figures) -> StrategyGroup:
+    rounded = Figures(cents(figures.margin), cents(figures.long_cost), cents(figures.short_proceeds))
+    return StrategyGroup(
+        strategy,
+        underlying,
+        tuple(legs),
+        rule,
+        rounded.margin,
+        rounded.long_cost,
+        rounded.short_proceeds,
+        cents(rounded.gross),
+        cents(rounded.net),
+    )
+
+
+def _bond_group(p: Position, r: RegTRules) -> StrategyGroup:
+    rate, text = bond_rate(r, p)
+    value = abs(p.market_value)
+    return _group(
+        f"{p.asset_class} bond",
+        p.symbol,
+        [_whole(p, "bond")],
+        f"{text}: {money(value)} × {rate:g}",
+        Figures(margin=rate * value),
+    )
+
+
+class _Allocator:
+    """Hands out a leg's contracts (shares) row by row, in row order, to the groups that use them."""
+
+    def __init__(self, leg: BookLeg):
+        self.leg = leg
+        self.left = [amount for _, _, amount in leg.sources]
+
+    def take(self, amount: float) -> list[Leg]:
+        out = []
+        p = self.leg.position
+        sign = 1.0 if self.leg.is_long else -1.0
+        per_unit = 1.0 if p.is_option else p.multiplier  # stock capacity is in shares
+        for k, (row, symbol, _) in enumerate(self.leg.sources):
+            if amount <= 1e-9:
+                break
+            part = min(self.left[k], amount)
+            if part > 1e-9:
+                self.left[k] -= part
+                amount -= part
+                out.append(Leg(row, symbol, self.leg.describe(), sign * part / per_unit))
+        return out
+
+    @property
+    def remaining(self) -> float:
+        return sum(self.left)
+
+
+def _book_groups(legs: list[BookLeg], candidates: list[Candidate], units: list[int]) -> list[StrategyGroup]:
+    allocators = [_Allocator(leg) for leg in legs]
+    groups = []
+    for cand, n in zip(candidates, units):
+        if n <= 0:
+            continue
+        used = [leg for i, amount in cand.uses for leg in allocators[i].take(amount * n)]
+        underlying = next(
+            (legs[i].position.underlying for i, _ in cand.uses if not legs[i].is_stock),
+            legs[cand.uses[0][0]].position.underlying,
+        )
+        groups.append(
+            _group(cand.strategy, underlying, used, cand.rule.replace("{n}", num(n)), cand.unit * n)
+        )
+    for leg, allocator in zip(legs, allocators):
+        left = allocator.remaining
+        if left <= 1e-9:
+            continue
+        rule = leg.standalone_rule.replace("{n}", num(left))
+        groups.append(
+            _group(leg.name, leg.position.underlying, allocator.take(left), rule, leg.standalone * left)
+        )
+    return groups
+
+
+__all__ = ["BASES", "HEADER", "Leg", "RegTResult", "StrategyGroup", "cents", "regt_margin"]

@@ -1,0 +1,272 @@
+"""The per-position rules of Reg T / FINRA 4210 / Cboe 10.3, each quoted beside its formula.
+
+Every number comes from the rule file (``xlmargin/rules/regt.toml``), read once into
+:class:`RegTRules`. Money is in the positions' currency; option prices are per share, so a
+contract's value is ``price × multiplier``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from xlmargin.positions import Position
+from xlmargin.rules import RuleSet
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What a group needs: the rule's margin, its long options' cost, its short options' proceeds."""
+
+    margin: float = 0.0
+    long_cost: float = 0.0
+    short_proceeds: float = 0.0
+
+    def __mul__(self, k: float) -> Figures:
+        return Figures(self.margin * k, self.long_cost * k, self.short_proceeds * k)
+
+    @property
+    def gross(self) -> float:
+        """FINRA's figure: a net debit is paid, a net credit is not applied."""
+        return self.margin + max(self.long_cost - self.short_proceeds, 0.0)
+
+    @property
+    def net(self) -> float:
+        """Cboe's "cash to add": the short proceeds applied against margin and long cost."""
+        return self.margin + self.long_cost - self.short_proceeds
+
+    def cost(self, net_of_proceeds: bool) -> float:
+        return self.net if net_of_proceeds else self.gross
+
+
+@dataclass(frozen=True, slots=True)
+class NakedRates:
+    pct: float
+    call_floor_pct: float
+    put_floor_pct: float
+    put_floor_on_underlying: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RegTRules:
+    """The numbers of one Reg T rule file, typed; a missing entry is a RuleError when loading."""
+
+    id: str
+    long_initial: float
+    long_maintenance: float
+    short_initial: float
+    short_maintenance: float
+    short_maintenance_per_share: float
+    low_price_threshold: float
+    short_low_maintenance: float
+    short_low_maintenance_per_share: float
+    leverage_cap: float
+    paid_in_full: float
+    long_dated_months: int
+    long_dated_initial: float
+    long_dated_maintenance: float
+    long_dated_classes: frozenset[str]
+    naked: Mapping[str, NakedRates]
+    naked_min_per_share: float
+    long_expires_on_or_after_short: bool
+    straddle_same_expiry: bool
+    condor_equal_wings: bool
+    covered_call_at_most_strike: bool
+    protective_put_strike_pct: float
+    protective_put_stock_pct: float
+    collar_strike_pct: float
+    collar_call_strike_pct: float
+    protective_call_strike_pct: float
+    conversion_strike_pct: float
+    fixed_income: Mapping[str, tuple[tuple[float, float, float], ...]]
+    max_candidates: int
+
+    @staticmethod
+    def of(rules: RuleSet) -> RegTRules:
+        g = rules.get
+        naked = {
+            name: NakedRates(
+                float(t["pct"]),
+                float(t["call_floor_pct"]),
+                float(t["put_floor_pct"]),
+                bool(t.get("put_floor_on_underlying", False)),
+            )
+            for name, t in rules["naked"].items()
+        }
+        fixed = {
+            name: tuple((float(a), float(b), float(c)) for a, b, c in t["buckets"])
+            for name, t in rules["fixed_income"].items()
+        }
+        return RegTRules(
+            id=rules.id,
+            long_initial=float(g("equity.long_initial")),
+            long_maintenance=float(g("equity.long_maintenance")),
+            short_initial=float(g("equity.short_initial")),
+            short_maintenance=float(g("equity.short_maintenance")),
+            short_maintenance_per_share=float(g("equity.short_maintenance_per_share")),
+            low_price_threshold=float(g("equity.low_price_threshold")),
+            short_low_maintenance=float(g("equity.short_low_maintenance")),
+            short_low_maintenance_per_share=float(g("equity.short_low_maintenance_per_share")),
+            leverage_cap=float(g("leveraged_etf.cap")),
+            paid_in_full=float(g("long_option.paid_in_full")),
+            long_dated_months=int(g("long_option.long_dated_months")),
+            long_dated_initial=float(g("long_option.long_dated_initial")),
+            long_dated_maintenance=float(g("long_option.long_dated_maintenance")),
+            long_dated_classes=frozenset(g("long_option.long_dated_classes")),
+            naked=naked,
+            naked_min_per_share=float(g("house.naked_min_per_share")),
+            long_expires_on_or_after_short=bool(g("spread.long_expires_on_or_after_short")),
+            straddle_same_expiry=bool(g("straddle.same_expiry_required")),
+            condor_equal_wings=bool(g("iron_condor.equal_wings_required")),
+            covered_call_at_most_strike=bool(g("covered_call.maintenance_stock_at_most_strike")),
+            protective_put_strike_pct=float(g("protective_put.strike_pct")),
+            protective_put_stock_pct=float(g("protective_put.stock_pct")),
+            collar_strike_pct=float(g("collar.strike_pct")),
+            collar_call_strike_pct=float(g("collar.call_strike_pct")),
+            protective_call_strike_pct=float(g("protective_call.strike_pct")),
+            conversion_strike_pct=float(g("conversion.strike_pct")),
+            fixed_income=fixed,
+            max_candidates=int(g("pairing.max_candidates")),
+        )
+
+    def levered(self, pct: float, leverage: float) -> float:
+        """Leveraged ETFs: "percentages × the leverage factor, capped" (IBKR; Cboe for options).
+        An inverse fund's factor counts by its size; a factor below 1 never lowers a percentage."""
+        factor = max(abs(leverage), 1.0)
+        return min(pct * factor, self.leverage_cap) if factor != 1.0 else pct
+
+
+def pct(x: float) -> str:
+    """A fraction as the rules print it: 0.2 → '20%', 0.0075 → '0.75%'."""
+    return f"{x * 100:g}%"
+
+
+def money(x: float) -> str:
+    return f"{x:,.2f}"
+
+
+def num(x: float) -> str:
+    """A count or a strike, without exponent: 1000000 → '1,000,000', 0.5 → '0.5'."""
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:,.6f}".rstrip("0").rstrip(".")
+
+
+def lev_note(leverage: float) -> str:
+    return f" (× {num(abs(leverage))} leverage)" if abs(leverage) != 1.0 else ""
+
+
+# --- stock -------------------------------------------------------------------------------------
+
+
+def long_stock_rate(r: RegTRules, basis: str, leverage: float) -> float:
+    """Long stock: Reg T initial 50% of market value; FINRA 4210(c) maintenance 25%."""
+    return r.levered(r.long_initial if basis == "initial" else r.long_maintenance, leverage)
+
+
+def short_stock_maintenance(r: RegTRules, price: float, leverage: float) -> tuple[float, str]:
+    """FINRA 4210(c), per share: at or above $5 the greater of $5.00 and 30% of market value;
+    below $5 the greater of $2.50 and 100% of market value."""
+    if price >= r.low_price_threshold:
+        rate, floor = r.levered(r.short_maintenance, leverage), r.short_maintenance_per_share
+        where = f"price ≥ {num(r.low_price_threshold)}"
+    else:
+        rate, floor = r.levered(r.short_low_maintenance, leverage), r.short_low_maintenance_per_share
+        where = f"price < {num(r.low_price_threshold)}"
+    text = f"greater of {pct(rate)} of value and {money(floor)}/share ({where})"
+    return max(rate * price, floor), text
+
+
+def short_stock_per_share(r: RegTRules, basis: str, price: float, leverage: float) -> tuple[float, str]:
+    """Short stock, beyond the sale proceeds. Initial: Reg T 150% of value including the proceeds
+    (50% beyond them), and never less than the maintenance requirement; maintenance: FINRA 4210(c)."""
+    maintenance, text = short_stock_maintenance(r, price, leverage)
+    if basis == "maintenance":
+        return maintenance, text
+    rate = r.levered(r.short_initial, leverage)
+    return max(rate * price, maintenance), f"greater of {pct(rate)} of value and maintenance ({text})"
+
+
+def stock_figures(r: RegTRules, basis: str, p: Position) -> tuple[float, str]:
+    """A stock row on its own, per share: (requirement, rule text without the share count)."""
+    if p.quantity > 0:
+        rate = long_stock_rate(r, basis, p.leverage)
+        rule = "Reg T initial" if basis == "initial" else "FINRA 4210(c) maintenance"
+        return rate * p.price, f"long stock: {pct(rate)} of market value{lev_note(p.leverage)} ({rule})"
+    per_share, text = short_stock_per_share(r, basis, p.price, p.leverage)
+    return per_share, f"short stock, beyond the proceeds: {text}{lev_note(p.leverage)}"
+
+
+# --- options -----------------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar-month arithmetic: 2026-11-20 + 9 → 2027-08-20; 2026-05-31 + 9 → 2027-02-28."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def long_option_rate(r: RegTRules, basis: str, p: Position, as_of: dt.date) -> tuple[float, str]:
+    """Long options (Cboe): nine calendar months or less to expiry, pay 100% of the premium; a listed
+    equity or equity-index option with more than nine months: 75% of cost at initial, 75% of market
+    value at maintenance (it reverts to 100% once nine months or less remain)."""
+    assert p.expiry is not None  # read_positions gives every option an expiry
+    horizon = add_months(as_of, r.long_dated_months)
+    if p.expiry > horizon and p.asset_class in r.long_dated_classes:
+        rate = r.long_dated_initial if basis == "initial" else r.long_dated_maintenance
+        what = "cost" if basis == "initial" else "market value"
+        return rate, f"{pct(rate)} of {what} (more than {r.long_dated_months} months to expiry)"
+    return r.paid_in_full, f"paid in full ({r.long_dated_months} months or less to expiry)"
+
+
+def otm(p: Position) -> float:
+    """Out-of-the-money amount per share, on the underlying price: calls K − S, puts S − K."""
+    return max(p.strike - p.underlying_price, 0.0) if p.is_call else max(p.underlying_price - p.strike, 0.0)
+
+
+def itm(p: Position) -> float:
+    """In-the-money amount per share: calls S − K, puts K − S."""
+    return max(p.underlying_price - p.strike, 0.0) if p.is_call else max(p.strike - p.underlying_price, 0.0)
+
+
+def naked_per_share(r: RegTRules, p: Position) -> tuple[float, str]:
+    """Short uncovered option, per share (Cboe 10.3 / FINRA 4210(f)(2)(D)): 100% of the option's
+    current value plus pct × the underlying, less the out-of-the-money amount, but at least the
+    value plus floor pct × the underlying (calls) or × the strike (puts; FX options: the underlying).
+    The percentages are those of the underlying's class, times the leverage of a leveraged ETF.
+    A house minimum per share (tastytrade's $2.50) applies only when a house layer sets one."""
+    rates = r.naked[p.asset_class]
+    rate = r.levered(rates.pct, p.leverage)
+    S, K, value = p.underlying_price, p.strike, p.price
+    if p.is_call:
+        floor_rate, floor_base, base_name = r.levered(rates.call_floor_pct, p.leverage), S, "underlying"
+    elif rates.put_floor_on_underlying:
+        floor_rate, floor_base, base_name = r.levered(rates.put_floor_pct, p.leverage), S, "underlying"
+    else:
+        floor_rate, floor_base, base_name = r.levered(rates.put_floor_pct, p.leverage), K, "strike"
+    main = value + rate * S - otm(p)
+    floor = value + floor_rate * floor_base
+    amount = max(main, floor, r.naked_min_per_share)
+    house = f", {money(r.naked_min_per_share)} (house)" if r.naked_min_per_share > 0 else ""
+    text = (
+        f"value + {pct(rate)} × underlying − OTM, at least value + {pct(floor_rate)} × {base_name}"
+        f"{lev_note(p.leverage)}: max({money(value)} + {money(rate * S)} − {money(otm(p))}, "
+        f"{money(value)} + {money(floor_rate * floor_base)}{house}) = {money(amount)}/share"
+    )
+    return amount, text
+
+
+# --- fixed income ------------------------------------------------------------------------------
+
+
+def bond_rate(r: RegTRules, p: Position) -> tuple[float, str]:
+    """FINRA 4210(e)(2): a percentage of market value by remaining maturity, net long or short;
+    Reg T calls exempted securities "good faith", so the same figure serves initial and maintenance."""
+    buckets = r.fixed_income[p.asset_class]
+    # the bucket whose lower bound is the largest one not above the maturity; the last is open-ended
+    low, high, rate = max((b for b in buckets if b[0] <= p.maturity_years), key=lambda b: b[0])
+    bucket = f"{num(low)}–{num(high)} years" if p.maturity_years < high else f"{num(low)} years or more"
+    return rate, f"{p.asset_class} bond, {bucket} to maturity: {pct(rate)} of market value (FINRA 4210(e)(2))"
