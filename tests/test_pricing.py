@@ -108,7 +108,8 @@ def test_american_matches_binomial_tree() -> None:
     The tree's own error reaches 0.2% for low-volatility contracts at 2,000 steps, larger than
     the tolerance, so its price is corrected with the European control variate of Hull & White
     (1988, J. Financial and Quantitative Analysis 23, 237-251): ``CRR_A - CRR_E + BSM``, the
-    European tree and formula taken with the same inputs. Measured worst case: 0.04%.
+    European tree and formula taken with the same inputs. Measured: worst difference 4% of the
+    tolerance here; 0.04% at most over 3,000 contracts of the same grid (long-dated puts, high r).
     """
     c = random_contracts(150, seed=2)
     fast = option_price(
@@ -131,6 +132,8 @@ def test_contracts_broadcast_against_spots_share_one_boundary() -> None:
     flat = option_price(spots.ravel(), *flat_args, True, np.repeat(c["on_future"], moves.size))
     assert shared.shape == spots.shape
     np.testing.assert_allclose(shared.ravel(), flat, rtol=1e-12, atol=1e-12)
+    flags_only = option_price(100.0, 100.0, 1.0, 0.05, 0.02, 0.3, True, np.array([[True], [False]]))
+    assert flags_only.shape == (2, 1)
 
 
 def test_reference_tree_converges_to_closed_form() -> None:

@@ -20,16 +20,19 @@ Methods
 - European: ``black`` is the one Black formula (Black 1976, "The pricing of commodity contracts",
   J. Financial Economics 3, 167-179). Black-Scholes-Merton with a continuous dividend yield
   (Merton 1973) is Black on the forward ``F = S exp((r - q) T)``.
-- American: the integral equation of Kim (1990) for the early-exercise premium, solved with the
+- American: the integral equation of Kim (1990, "The analytic valuation of American options",
+  Rev. Financial Studies 3, 547-572) for the early-exercise premium, solved with the
   spectral collocation of Andersen, Lake & Offengelden (2016), "High-performance American option
   pricing", J. Computational Finance 20(1), 39-87: the exercise boundary is started from Li's QD+
   approximation (Li 2010, "Analytical approximations for the critical stock prices of American
   options", Rev. Derivatives Research 13, 75-99), refined by fixed-point iteration of their
   equation "FP-B" on Chebyshev nodes in sqrt(time), and the premium is integrated by
   Gauss-Legendre quadrature. Calls are priced as puts by the put-call symmetry of McDonald &
-  Schroder (1998), ``C(S, K, r, q) = P(K, S, q, r)``. Accuracy and speed are measured in
-  ``tests/test_pricing.py`` and ``benchmarks/bench_pricing.py``.
-- Implied volatility: Newton's method safeguarded by a bisection bracket, vectorised.
+  Schroder (1998, "A parity result for American options", J. Computational Finance 1, 5-13),
+  ``C(S, K, r, q) = P(K, S, q, r)``. Accuracy and speed are measured in ``tests/test_pricing.py``
+  and ``benchmarks/bench_pricing.py``; closed-form approximations were measured too and rejected
+  (Ju & Zhong 1999 and QD+ are up to 2% off for long-dated, low-volatility puts).
+- Implied volatility: Newton steps inside a shrinking bisection bracket, vectorised.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ SIGMA_MIN: Final = 1e-4
 SIGMA_MAX: Final = 10.0
 """Upper end of the implied-volatility search range."""
 
-# Resolution of the American method, named as in Andersen, Lake & Offengelden (2016, section 5):
+# Resolution of the American method, named as in Andersen, Lake & Offengelden (2016):
 # the cheapest setting found that keeps the error well inside 0.1% of a 2,000-step binomial tree
 # on the test grid (see tests/test_pricing.py; the worst cases have low sigma and high r).
 _BOUNDARY_NODES: Final = 4  # n: Chebyshev nodes of the exercise boundary
@@ -198,7 +201,7 @@ class _Quadrature:
         n = _BOUNDARY_NODES
         node_tau = ((1.0 + np.cos(np.arange(n) * np.pi / n)) / 2.0) ** 2
         # Fixed-point integrals: tau_i - u = tau_i t^2, t = (1 + y) / 2 on Gauss-Legendre y,
-        # which removes the 1/sqrt(tau_i - u) singularity (Andersen et al. 2016, section 4.3).
+        # which removes the 1/sqrt(tau_i - u) singularity of the integrands.
         y, w = np.polynomial.legendre.leggauss(_BOUNDARY_QUADRATURE)
         t = (1.0 + y) / 2.0
         fp_elapsed = node_tau[:, None] * t**2
@@ -228,9 +231,17 @@ def _qd_plus_boundary(
 ) -> FloatArray:
     """Exercise boundary of a put with strike 1 at time to expiry ``tau`` by Li's (2010) QD+.
 
-    Solves ``(1 - e^{-q tau} N(-d1)) B + (lambda + c0) (1 - B - p(B)) = 0`` (Li 2010, eq. 21;
-    Andersen et al. 2016, eq. 32) by Newton steps in ``ln B`` from the seed of Barone-Adesi &
-    Whaley (1987), keeping ``B`` in ``(0, X]``. Needs ``r > 0``.
+    Solves ``(1 - e^{-q tau} N(-d1(B))) B + (lambda + c0) (1 - B - p(B)) = 0`` with ``p`` the
+    European put, ``alpha = 2 r / sigma^2``, ``beta = 2 (r - q) / sigma^2``,
+    ``h = 1 - e^{-r tau}``, ``lambda = (1 - beta - sqrt((beta - 1)^2 + 4 alpha / h)) / 2`` and
+
+        c0 = -(1 - h) alpha / (2 lambda + beta - 1)
+             * (1 / h - e^{r tau} Theta(B) / (r (1 - B - p(B))) + lambda' / (2 lambda + beta - 1)),
+
+    ``Theta`` the European put's time decay and ``lambda' = d lambda / dh`` (Li 2010; Andersen et
+    al. 2016 use it as their starting boundary). Newton steps in ``ln B`` start from the seed of
+    Barone-Adesi & Whaley (1987, J. Finance 42, 301-320) and keep ``B`` in ``(0, X]``. Needs
+    ``r > 0``.
     """
     variance = sigma * sigma
     alpha = 2.0 * r / variance
@@ -289,7 +300,8 @@ def _interpolated_log_boundary(
 ) -> FloatArray:
     """``ln(B(u) / X)`` at the points of ``interpolation`` from ``B`` at nodes 0..n-1.
 
-    Interpolates ``H = ln(B / X)^2`` (Andersen et al. 2016, eq. 38); ``H = 0`` at node ``n``.
+    Interpolates ``H = ln(B / X)^2``, smooth in ``sqrt(tau)`` (Andersen et al. 2016); ``H = 0`` at
+    node ``n``.
     """
     H = np.zeros((B.shape[0], _BOUNDARY_NODES + 1))
     H[:, :-1] = np.log(B / X) ** 2
@@ -301,7 +313,7 @@ def _exercise_boundary(
 ) -> FloatArray:
     """Exercise boundary of a put with strike 1 at the nodes, ``[contract, node]``.
 
-    Starts from QD+ and applies the fixed-point map FP-B of Andersen et al. (2016, eqs. 27-28):
+    Starts from QD+ and applies the fixed-point map "FP-B" of Andersen et al. (2016):
 
         B(tau) = exp(-(r - q) tau) N(tau, B) / D(tau, B),
         N = n(d2(tau, B)) / (sigma sqrt(tau))
@@ -317,25 +329,27 @@ def _exercise_boundary(
     tau = T[c2] * quad.node_tau  # [contract, node]
     B = _qd_plus_boundary(tau, r[c2], q[c2], sigma[c2], X[c2])
 
-    # Iteration-independent parts, [contract, node, point] unless noted.
+    # Iteration-independent parts, [contract, node, point] unless noted: per-contract scalars
+    # times the fixed fractions of T.
+    sqrt_T = np.sqrt(T)[c3]
+    sqrt_elapsed = np.sqrt(quad.fp_elapsed)
+    inv_std_dev = (1.0 / sigma)[c3] / sqrt_T / sqrt_elapsed
+    d1_shift = ((r - q) / sigma + 0.5 * sigma)[c3] * sqrt_T * sqrt_elapsed
+    log_growth = ((r - q) * T)[c3] * quad.fp_elapsed  # n(d2) = z e^{(r-q)(tau-u)} n(d1)
+    singular = (sqrt_T / sigma[c3]) * (np.sqrt(quad.node_tau)[:, None] * quad.fp_singular_weight)
+    q_growth = q[c3] * np.exp((q * T)[c3] * quad.fp_u)
+    w_N = _INV_SQRT_2PI * r[c3] * np.exp((r * T)[c3] * quad.fp_u) * singular
+    w_D_cdf = q_growth * (T[c3] * (quad.node_tau[:, None] * quad.fp_regular_weight))
+    w_D_pdf = _INV_SQRT_2PI * q_growth * singular
     drift = (r - q)[c2]
-    elapsed = T[c3] * quad.fp_elapsed
-    inv_std_dev = 1.0 / (sigma[c3] * np.sqrt(elapsed))
-    d1_shift = drift[..., None] * elapsed * inv_std_dev + 0.5 / inv_std_dev
-    log_growth = drift[..., None] * elapsed  # n(d2) = (B(tau) / B(u)) e^{(r-q)(tau-u)} n(d1)
-    u = T[c3] * quad.fp_u
-    singular = np.sqrt(tau)[..., None] / sigma[c3] * quad.fp_singular_weight
-    w_N = _INV_SQRT_2PI * r[c3] * np.exp(r[c3] * u) * singular
-    w_D_cdf = q[c3] * np.exp(q[c3] * u) * tau[..., None] * quad.fp_regular_weight
-    w_D_pdf = _INV_SQRT_2PI * q[c3] * np.exp(q[c3] * u) * singular
     node_std_dev = sigma[c2] * np.sqrt(tau)  # [contract, node]
     node_growth = np.exp(drift * tau)
-    shape = elapsed.shape
+    shape = inv_std_dev.shape
 
     for _ in range(_BOUNDARY_ITERATIONS):
         log_b_over_x = np.log(B / X[c2])
-        log_b_u = _interpolated_log_boundary(B, X[c2], quad.fp_interpolation).reshape(shape)
-        log_ratio = log_b_over_x[..., None] - log_b_u  # ln(B(tau) / B(u))
+        log_bu_over_x = _interpolated_log_boundary(B, X[c2], quad.fp_interpolation)
+        log_ratio = log_b_over_x[..., None] - log_bu_over_x.reshape(shape)  # ln(B(tau) / B(u))
         d1 = log_ratio * inv_std_dev + d1_shift
         half_d1_sq = 0.5 * d1 * d1
         integral_N = np.einsum("cnj,cnj->cn", w_N, np.exp(log_ratio + log_growth - half_d1_sq))
@@ -406,11 +420,10 @@ def _early_exercise(
     A call is the put ``P(K, S, q, r)`` (McDonald & Schroder 1998). The boundary depends on
     ``(T, r, q, sigma, call/put)`` only, so it is computed once per element of their broadcast
     shape (a "contract") and shared by all spots broadcast against it. Early exercise has value
-    only where the put-side rate is positive (``r T`` above ``_NEGLIGIBLE``); elsewhere the American value is the European one
-    (exact for put-side ``q >= 0``; the double boundary of ``q < r <= 0`` is not modelled) or the
-    intrinsic value if larger.
+    only where the put-side rate is positive (``r T`` above ``_NEGLIGIBLE``); elsewhere the
+    American value is the European one (exact for put-side ``q >= 0``; the double boundary of
+    ``q < r <= 0`` is not modelled) or the intrinsic value if larger.
     """
-    shape = european.shape
     contract_shape = np.broadcast_shapes(
         T.shape, r.shape, q.shape, sigma.shape, is_call.shape, is_american.shape
     )
@@ -424,6 +437,7 @@ def _early_exercise(
     value = np.where(is_american, np.maximum(european, _intrinsic(S, K, is_call)), european)
     if not needs_boundary.any():
         return value
+    shape = value.shape
 
     # Each element's contract, as a row of the contracts that need a boundary.
     contract_of = _flat(np.arange(needs_boundary.size).reshape(contract_shape), shape)
@@ -441,7 +455,7 @@ def _early_exercise(
     elements, x, put_strike = elements[alive], x[alive], put_strike[alive]
     premium = put_strike * integrand.premium(x, contract[alive])
     result = value.ravel()
-    result[elements] = np.maximum(result[elements], european.ravel()[elements] + premium)
+    result[elements] = np.maximum(result[elements], _flat(european, shape)[elements] + premium)
     return result.reshape(shape)
 
 
@@ -489,6 +503,8 @@ def option_price(
     S, K, T, r, q, sigma = (_as_float(a) for a in (S, K, T, r, q, sigma))
     is_call, is_american, on_future = (_as_bool(a) for a in (is_call, is_american, on_future))
     q = np.where(on_future, r, q)
+    # The flags' shapes count in the result's shape too.
+    is_call = np.broadcast_to(is_call, np.broadcast_shapes(is_call.shape, is_american.shape))
     european = bsm(S, K, T, r, q, sigma, is_call)
     if not is_american.any():
         return european
@@ -602,7 +618,7 @@ def _iv_start(
 ) -> FloatArray:
     """Starting volatility ``sqrt(2 |ln(F / K)| / T)`` (Manaster & Koehler 1982), at least 0.2."""
     log_moneyness = np.abs(np.log(S / K) + (r - q) * T)
-    return np.clip(np.sqrt(2.0 * log_moneyness / T), 0.2, SIGMA_MAX / 2.0)
+    return np.clip(np.sqrt(2.0 * log_moneyness) / np.sqrt(T), 0.2, SIGMA_MAX / 2.0)
 
 
 def _rtsafe(
