@@ -209,7 +209,7 @@ def test_the_cells_of_a_comparison_table_reading_one_range_compute_it_once(monke
     fn.regt_margin(book, None, None, PARAMS)
     assert len(calls) == 1
     # the positions were parsed once for all four cells
-    assert sum(1 for key in CACHE._data.values() if key[0][0] == "positions") == 1
+    assert sum(1 for key in CACHE._data if key[0] == "positions") == 1
 
 
 def test_the_cache_is_bounded():

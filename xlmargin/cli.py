@@ -126,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     margin.set_defaults(handler=cmd_margin)
 
     from xlmargin import install
+    from xlmargin.workbook.cli import register as register_workbook_commands
 
+    register_workbook_commands(sub)
     install.register(sub)
     return parser
 

@@ -19,8 +19,8 @@ T = TypeVar("T")
 def freeze(value: Any) -> Hashable:
     """A hashable copy of an Excel argument: a 2-D range becomes a tuple of tuples."""
     if isinstance(value, list | tuple):
-        if value and all(isinstance(row, list | tuple) for row in value):
-            return tuple(tuple(row) for row in value)
+        if value and set(map(type, value)) <= {list, tuple}:
+            return tuple(map(tuple, value))
         return tuple(value)
     if isinstance(value, dict):
         return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
@@ -40,32 +40,32 @@ class ResultCache:
     def __init__(self, max_entries: int = 256, max_cells: int = 4_000_000):
         self.max_entries = max_entries
         self.max_cells = max_cells
-        self._data: OrderedDict[Hashable, tuple[Hashable, int, Any]] = OrderedDict()
+        self._data: OrderedDict[Hashable, tuple[Any, int, Any]] = OrderedDict()
         self._cells = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T], cells: int = 1) -> T:
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T], cells: int = 1, check: Any = None) -> T:
         """The cached value for ``key``, computing (and storing) it on a miss.
 
-        ``key`` should hold frozen arguments; it is hashed once and compared on a hit. A computation
-        that raises is not cached (the next call tries again).
+        ``key`` should be small (digests, not whole ranges); ``check`` is what makes a hit exact: the
+        frozen range itself (compared with ``==``) or the object a result was computed from
+        (compared by identity first). A computation that raises is not cached.
         """
-        digest = hash(key)
         with self._lock:
-            entry = self._data.get(digest)
-            if entry is not None and entry[0] == key:
-                self._data.move_to_end(digest)
+            entry = self._data.get(key)
+            if entry is not None and (entry[0] is check or entry[0] == check):
+                self._data.move_to_end(key)
                 self.hits += 1
                 return entry[2]  # type: ignore[no-any-return]
             self.misses += 1
         value = compute()
         with self._lock:
-            old = self._data.pop(digest, None)
+            old = self._data.pop(key, None)
             if old is not None:
                 self._cells -= old[1]
-            self._data[digest] = (key, cells, value)
+            self._data[key] = (check, cells, value)
             self._cells += cells
             while self._data and (len(self._data) > self.max_entries or self._cells > self.max_cells):
                 _, (_, evicted_cells, _) = self._data.popitem(last=False)

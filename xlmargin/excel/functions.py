@@ -106,26 +106,37 @@ def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.dat
 
 
 def portfolio_of(positions: Any, as_of: dt.date, sleeve: str | None = None) -> tuple[Hashable, Portfolio]:
-    """The validated portfolio for a positions range (parsed once per content and date), keeping
-    only the chosen sleeves when ``sleeve`` is given."""
+    """The validated portfolio for a positions range, parsed once per content and date, keeping
+    only the chosen sleeves when ``sleeve`` is given; and a small token naming that content."""
     frozen = freeze(positions)
-    key = ("positions", frozen, as_of)
-    portfolio = CACHE.get_or_compute(key, lambda: read_positions(positions, as_of=as_of), size_of(frozen))
+    digest = hash(frozen)
+    cells = size_of(frozen)
+    portfolio = CACHE.get_or_compute(
+        ("positions", digest, as_of), lambda: read_positions(positions, as_of=as_of), cells, check=frozen
+    )
     if sleeve is None:
-        return frozen, portfolio
-    wanted = {s.strip().lower() for s in sleeve.split(",") if s.strip()}
+        return (digest, None), portfolio
+    chosen = sleeve.strip().lower()
+    return (digest, chosen), CACHE.get_or_compute(
+        ("sleeve", digest, as_of, chosen), lambda: _select_sleeves(portfolio, chosen), check=portfolio
+    )
+
+
+def _select_sleeves(portfolio: Portfolio, sleeve: str) -> Portfolio:
+    wanted = {s.strip() for s in sleeve.split(",") if s.strip()}
     keep = [str(s).lower() in wanted if s is not None else False for s in portfolio.arrays["sleeve"]]
     if not any(keep):
         found = sorted({str(s) for s in portfolio.arrays["sleeve"] if s is not None}) or ["none"]
         raise InputError(
             Problem(f"no position is in sleeve '{sleeve}'; sleeves found: {', '.join(found)}", None, "sleeve")
         )
-    return (frozen, sleeve.lower()), portfolio.select(keep)
+    return portfolio.select(keep)
 
 
-def cached(kind: str, frozen_positions: Hashable, options: Hashable, compute: Callable[[], T]) -> T:
-    """An engine result, computed once per (engine, positions content, options)."""
-    return CACHE.get_or_compute((kind, frozen_positions, options), compute, size_of(frozen_positions))
+def cached(kind: str, token: Hashable, options: Hashable, portfolio: Portfolio, compute: Callable[[], T]) -> T:
+    """An engine result, computed once per (engine, positions content, options). A hit must come from
+    the very portfolio the positions cache just verified, so a hash collision can never leak."""
+    return CACHE.get_or_compute((kind, token, options), compute, check=portfolio)
 
 
 def finite(value: float, what: str) -> float:
@@ -164,9 +175,9 @@ def run(
     """Read the params and positions, then run ``engine(portfolio, values, as_of)`` once per
     content: the shared path of every positions-based worksheet function."""
     values, as_of, sleeve = params_of(params, specs)
-    frozen, portfolio = portfolio_of(positions, as_of, sleeve)
+    token, portfolio = portfolio_of(positions, as_of, sleeve)
     key = (as_of, freeze(values), *options)
-    return cached(kind, frozen, key, lambda: engine(portfolio, values, as_of))
+    return cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
 
 
 # --- Reg T ---------------------------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""Benchmark: the worksheet functions as Excel calls them (a list of lists in, through the UDF layer).
+
+Measures, on the 5,000-position book of :mod:`benchmarks.book`:
+- the first ``PM_REQUIREMENT`` call (parse, validate, price, cache store);
+- a repeat call on an unchanged range (content hashed, served from the shared cache);
+- ``STRESS_TABLE`` and ``REGT_MARGIN`` first calls;
+- the ten cells of a comparison table reading one range (shared parse, one run per engine).
+
+Run: ``python -m benchmarks.bench_excel [--repeat N]``. Figures go in the README; this is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+from benchmarks.book import AS_OF, book
+from xlmargin.excel import udfs
+from xlmargin.excel.functions import CACHE
+
+PARAMS = [["as_of", AS_OF]]
+
+
+def timed(fn: Callable[[], object], repeat: int, setup: Callable[[], None] = lambda: None) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        setup()
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * 1e3)
+        if isinstance(result, str) and result.startswith("#"):
+            raise SystemExit(f"the function failed: {result}")
+    return times
+
+
+def show(label: str, times: list[float]) -> None:
+    print(f"{label:<58} {min(times):8.2f} / {statistics.median(times):8.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=15)
+    repeat = parser.parse_args().repeat
+    rows = book()
+    print(f"book: {len(rows) - 1} positions; {repeat} repetitions; times in ms (best / median)")
+
+    show("PM_REQUIREMENT, first call (cache cleared)",
+         timed(lambda: udfs.PM_REQUIREMENT(rows, PARAMS), repeat, CACHE.clear))
+    udfs.PM_REQUIREMENT(rows, PARAMS)
+    copies = [[list(r) for r in rows] for _ in range(repeat)]  # Excel hands over a fresh list each call
+    show("PM_REQUIREMENT, repeat call on an unchanged range",
+         timed(lambda: udfs.PM_REQUIREMENT(copies.pop(), PARAMS), repeat))
+    show("STRESS_TABLE, first call (cache cleared)",
+         timed(lambda: udfs.STRESS_TABLE(rows, PARAMS), repeat, CACHE.clear))
+    show("REGT_MARGIN, first call (cache cleared)",
+         timed(lambda: udfs.REGT_MARGIN(rows, None, None, PARAMS), max(3, repeat // 5), CACHE.clear))
+
+    def comparison_cells() -> None:
+        for _ in range(3):
+            udfs.PM_REQUIREMENT(rows, PARAMS)
+        udfs.PM_SCENARIOS(rows, PARAMS)
+        udfs.PM_BREAKDOWN(rows, PARAMS)
+        udfs.RISK_MARGIN(rows, PARAMS)
+        udfs.STRESS_PNL(rows, "CB2", PARAMS)
+        udfs.STRESS_TABLE(rows, PARAMS)
+        udfs.REGT_MARGIN(rows, None, None, PARAMS)
+        udfs.REGT_MARGIN(rows, "maintenance", None, PARAMS)
+
+    show("ten comparison-table cells over one range (cache cleared)",
+         timed(comparison_cells, max(3, repeat // 5), CACHE.clear))
+    print(f"cache after the run: {len(CACHE)} entries, {CACHE.cells:,} input cells held")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""``xlmargin recalc / freeze / templates``: what they print, what they write, and how they fail.
+
+The commands are driven through ``register(subparsers)`` on a bare parser, the contract with
+``xlmargin.cli``. Expected figures are the worksheet functions' own (regression consistency, not
+published numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import REPO
+from xlmargin.workbook.cli import register
+
+HEDGE = REPO / "workbooks" / "hedge_comparison.xlsx"
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol3;</workbook>'
+)
+
+
+def xlmargin(*argv: str | Path) -> int:
+    parser = argparse.ArgumentParser(prog="xlmargin")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args([str(a) for a in argv])
+    return int(args.handler(args))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sheet_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as zf:
+        return "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))
+
+
+def test_recalc_prints_the_comparison_table_and_leaves_the_input_alone(tmp_path: Path, capsys) -> None:
+    before = digest(HEDGE)
+    out = tmp_path / "hedge.recalc.xlsx"
+    assert xlmargin("recalc", HEDGE, "-o", out) == 0
+    printed = capsys.readouterr().out
+    assert digest(HEDGE) == before
+    sheet = openpyxl.load_workbook(out, data_only=True)["Comparison"]
+    assert "Comparison!A4:I8" in printed
+    for row in range(5, 9):
+        line = next(text for text in printed.splitlines() if text.startswith(sheet[f"A{row}"].value))
+        assert f"{sheet[f'B{row}'].value:,.2f}" in line  # upfront equity
+        assert f"{100 * sheet[f'C{row}'].value:,.2f}" in line  # efficiency, in %
+    assert "Efficiency vs Reg T (%)" in printed
+    assert all(len(line) <= 120 for line in printed.splitlines()[1:])
+    assert "hold an error" not in printed
+
+
+def test_recalc_writes_beside_the_input_by_default_and_in_place_on_request(tmp_path: Path, capsys) -> None:
+    book = tmp_path / "book.xlsx"
+    shutil.copy(REPO / "workbooks" / "allocation_template.xlsx", book)
+    assert xlmargin("recalc", book) == 0
+    beside = tmp_path / "book.recalc.xlsx"
+    assert openpyxl.load_workbook(beside, data_only=True)["Margin"]["B9"].value > 0
+    assert openpyxl.load_workbook(book, data_only=True)["Margin"]["B9"].value is None
+    assert xlmargin("recalc", book, "--in-place") == 0
+    assert openpyxl.load_workbook(book, data_only=True)["Margin"]["B9"].value == pytest.approx(
+        openpyxl.load_workbook(beside, data_only=True)["Margin"]["B9"].value
+    )
+    assert "Margin!A8:D11" in capsys.readouterr().out
+
+
+def test_recalc_of_a_bundled_template_needs_no_repository(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert xlmargin("recalc", "--template", "netting_example") == 0
+    assert (tmp_path / "netting_example.recalc.xlsx").is_file()
+    printed = capsys.readouterr().out
+    assert "27,000.00" in printed  # case 3: the article's two stocks, nothing nets
+
+
+def test_a_workbook_without_report_ranges_gets_one_line_per_xlmargin_cell(tmp_path: Path, capsys) -> None:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Book"
+    for row in (
+        ["symbol", "type", "quantity", "price"],
+        ["SPY", "etf", 100, 690.0],
+        ["IBM", "stock", "x", 1.0],
+    ):
+        ws.append(row)
+    ws["F1"] = "=PM_REQUIREMENT(A1:D2)"
+    ws["F2"] = "=PM_REQUIREMENT(A1:D3)"
+    ws["F3"] = "=F1*2"
+    path = tmp_path / "plain.xlsx"
+    book.save(path)
+    assert xlmargin("recalc", path, "-o", tmp_path / "out.xlsx") == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"Book!F1\s+PM_REQUIREMENT\s+5,520\.00", printed)
+    assert "1 cells hold an error:" in printed
+    assert "Book!F2: #INPUT row 3, quantity: 'x' is not a number" in printed
+
+
+def test_freeze_writes_values_and_no_formula(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "frozen.xlsx"
+    assert xlmargin("freeze", HEDGE, "-o", out) == 0
+    assert re.search(r"<f[ >]", sheet_xml(out)) is None  # no cell formula (conditional formats keep theirs)
+    frozen = openpyxl.load_workbook(out)["Comparison"]
+    assert isinstance(frozen["B5"].value, int | float) and frozen["B5"].value > 0
+    assert isinstance(frozen["F6"].value, float)  # a member of the MARGIN_CUSHION array
+    assert "formula cells replaced by their values" in capsys.readouterr().out
+
+
+def test_templates_writes_every_workbook(tmp_path: Path, capsys) -> None:
+    assert xlmargin("templates", "--out", tmp_path / "wb") == 0
+    names = sorted(p.name for p in (tmp_path / "wb").iterdir())
+    assert names == ["allocation_template.xlsx", "hedge_comparison.xlsx", "netting_example.xlsx"]
+    assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+def _truncated(path: Path) -> None:
+    data = HEDGE.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _renamed_text(path: Path) -> None:
+    path.write_text("symbol,quantity\nSPY,100\n")
+
+
+def _xml_bomb(path: Path) -> None:
+    with zipfile.ZipFile(HEDGE) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, BILLION_LAUGHS if info.filename == "xl/workbook.xml" else src.read(info))
+
+
+@pytest.mark.parametrize(
+    "make", [_truncated, _renamed_text, _xml_bomb], ids=["truncated", "text", "xml-bomb"]
+)
+@pytest.mark.parametrize("command", ["recalc", "freeze"])
+def test_a_bad_file_is_one_line_exit_2_and_nothing_written(
+    tmp_path: Path, capsys, make, command: str
+) -> None:
+    bad = tmp_path / "bad.xlsx"
+    make(bad)
+    before = digest(bad)
+    assert xlmargin(command, bad, "-o", tmp_path / "out.xlsx") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+    assert captured.err.startswith("xlmargin: bad.xlsx: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xlsx"]
+    assert digest(bad) == before
+
+
+def test_conflicting_or_missing_sources_are_one_line_errors(tmp_path: Path, capsys) -> None:
+    assert xlmargin("recalc") == 2
+    assert xlmargin("recalc", HEDGE, "--template", "hedge_comparison") == 2
+    assert xlmargin("recalc", "--template", "hedge_comparison", "--in-place") == 2
+    assert xlmargin("recalc", HEDGE, "-o", HEDGE) == 2
+    assert xlmargin("templates", "--out", HEDGE) == 2  # a file, not a folder
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 5 and all(e.startswith("xlmargin: ") for e in errors)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_renders_the_recalculated_comparison(tmp_path: Path) -> None:
+    """LibreOffice shows the cached values of plain formula cells; it recalculates array formulas on
+    load (and, without the add-in, shows #NAME? there), so only the scalar figures are checked."""
+    out = tmp_path / "hedge_comparison.xlsx"
+    assert xlmargin("recalc", HEDGE, "-o", out) == 0
+    command = ["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
+               "--outdir", str(tmp_path), str(out)]  # fmt: skip
+    done = subprocess.run(
+        ["setsid", "timeout", "-k", "5", "120", *command], capture_output=True, text=True, check=False
+    )
+    pdf = tmp_path / "hedge_comparison.pdf"
+    assert done.returncode == 0 and pdf.is_file(), done.stderr
+    if shutil.which("pdftotext") is None:
+        return
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    sheet = openpyxl.load_workbook(out, data_only=True)["Comparison"]
+    for ref in ("B5", "B6", "B7", "B8", "D6", "G6", "H7", "I7"):
+        assert f"${sheet[ref].value:,.0f}" in text, ref
+    assert f"{sheet['C6'].value:.1%}" in text

@@ -1,0 +1,283 @@
+"""The workbook commands of the ``xlmargin`` command line: ``recalc``, ``freeze`` and ``templates``.
+
+``register(subparsers)`` adds them to the main parser. Every failure (an unusable workbook, an
+input the engine refuses, a template that cannot be built, a file that cannot be written) is one
+line on stderr and exit code 2; nothing is written then, and the input is never overwritten unless
+``--in-place`` is given (the write is atomic).
+
+- ``xlmargin recalc IN.xlsx [-o OUT.xlsx | --in-place]`` evaluates every formula, xlmargin's and
+  Excel's around them, writes the values as the cells' cached values (to ``IN.recalc.xlsx`` beside
+  the input by default) and prints the results: the workbook's report ranges (the defined names
+  ``xlmReport1``, ``xlmReport2``... that the templates carry) as text tables, or else one line per
+  xlmargin cell. ``--template NAME`` recalculates a bundled template instead of a file.
+- ``xlmargin freeze IN.xlsx -o OUT.xlsx``: the same values, with every formula removed, for a reader
+  without the add-in.
+- ``xlmargin templates [--out DIR]``: writes the template workbooks (default ``./workbooks``).
+
+The worksheet functions run through :func:`xlmargin.excel.route.call` on the classic route, so a
+cell whose function fails holds one line of text (``#INPUT row 7, price: ...``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+from xlmargin.errors import XlMarginError
+from xlmargin.excel import registry, route
+from xlmargin.templates import TEMPLATES, TemplateError, write, write_all
+from xlmargin.templates.model import REPORT_PREFIX
+from xlmargin.workbook import RecalcReport, WorkbookError, freeze, recalc
+
+MAX_LISTED = 40  # xlmargin cells listed for a workbook without report ranges, and error cells shown
+_FAILURES = (WorkbookError, XlMarginError, TemplateError, OSError)
+
+
+def worksheet_functions() -> dict[str, Callable[..., object]]:
+    """Every registry function by name, each mapping its errors to one ``#CODE ...`` text line."""
+
+    def bind(name: str) -> Callable[..., object]:
+        return lambda *args: route.call(name, *args)
+
+    return {name: bind(name) for name in registry.BY_NAME}
+
+
+# --- inputs and outputs ----------------------------------------------------------------------------
+
+
+@contextmanager
+def _source(args: argparse.Namespace) -> Iterator[Path]:
+    """The workbook to read: the FILE argument, or the named template built into a temp folder."""
+    if args.template is None:
+        if args.file is None:
+            raise WorkbookError("give a workbook file or --template NAME")
+        yield Path(args.file)
+        return
+    if args.file is not None:
+        raise WorkbookError("give a workbook file or --template NAME, not both")
+    with tempfile.TemporaryDirectory(prefix="xlmargin-template-") as folder:
+        book = TEMPLATES[args.template]
+        yield write(book, Path(folder) / f"{book.name}.xlsx", worksheet_functions())
+
+
+def _default_output(args: argparse.Namespace, source: Path) -> Path:
+    """``IN.recalc.xlsx`` beside the input; for a template, in the current folder."""
+    folder = Path.cwd() if args.template is not None else source.parent
+    return folder / f"{source.stem}.recalc{source.suffix}"
+
+
+# --- printing --------------------------------------------------------------------------------------
+
+_CALL = re.compile(
+    r"\b(?:_xldudf_\w*?_)?(" + "|".join(sorted(registry.BY_NAME, key=len, reverse=True)) + r")\s*\(",
+    re.IGNORECASE,
+)
+
+
+def _is_error(value: object) -> bool:
+    return isinstance(value, str) and value.startswith("#")
+
+
+def _xlmargin_cells(report: RecalcReport) -> list[tuple[str, str, bool, object]]:
+    """(where, function, is an array, value) of each xlmargin formula cell; an array counts once."""
+    members = {
+        (c.sheet, f"{get_column_letter(col)}{row}")
+        for c in report.cells
+        if c.array_ref is not None
+        for col, row in _cells_of(c.array_ref)
+        if f"{get_column_letter(col)}{row}" != c.ref
+    }
+    out = []
+    for cell in report.cells:
+        match = _CALL.search(cell.formula)
+        if match is None or (cell.sheet, cell.ref) in members:
+            continue
+        where = f"{cell.sheet}!{cell.array_ref or cell.ref}"
+        out.append((where, match.group(1).upper(), cell.array_ref is not None, cell.value))
+    return out
+
+
+def _cells_of(ref: str) -> Iterator[tuple[int, int]]:
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    for row in range(min_row, max_row + 1):
+        for col in range(min_col, max_col + 1):
+            yield col, row
+
+
+def _report_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    """The workbook's report ranges (``xlmReport1``, ``xlmReport2``... in order), read back as
+    (title, rows); percent columns are scaled to %."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        numbered = re.compile(rf"{REPORT_PREFIX}(\d+)$", re.IGNORECASE)
+        names = sorted((int(m.group(1)), name) for name in book.defined_names if (m := numbered.match(name)))
+        reports = []
+        for _, name in names:
+            for sheet, ref in book.defined_names[name].destinations:
+                if sheet in book.sheetnames:
+                    area = ref.replace("$", "")
+                    min_col, min_row, max_col, max_row = range_boundaries(area)
+                    rows = book[sheet].iter_rows(min_row, max_row, min_col, max_col)
+                    reports.append((f"{sheet}!{area}", _as_table([list(row) for row in rows])))
+        return reports
+    finally:
+        book.close()
+
+
+def _as_table(cells: list[list[Any]]) -> list[list[Any]]:
+    """Values of a header + body range; a column whose numbers all show as % is given in %."""
+    rows: list[list[Any]] = [["" if c.value is None else c.value for c in row] for row in cells]
+    for j in range(len(rows[0]) if rows else 0):
+        body = [row[j] for row in cells[1:] if isinstance(row[j].value, int | float)]
+        if body and all("%" in (c.number_format or "") for c in body):
+            rows[0][j] = f"{rows[0][j]} (%)"
+            for row in rows[1:]:
+                if isinstance(row[j], int | float) and not isinstance(row[j], bool):
+                    row[j] = 100.0 * row[j]
+    return rows
+
+
+def _split_wide(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
+    """Column groups that each fit ``width`` when rendered, every group led by the first column."""
+    from xlmargin.cli import render
+
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for j in range(1, len(rows[0])):
+        trial = [0, *current, j]
+        if current and max(map(len, render([[r[i] for i in trial] for r in rows]).splitlines())) > width:
+            groups.append(current)
+            current = [j]
+        else:
+            current.append(j)
+    groups.append(current)
+    return [[[r[i] for i in (0, *group)] for r in rows] for group in groups]
+
+
+def _print_results(path: Path, report: RecalcReport, source: str) -> None:
+    from xlmargin.cli import fmt, render
+
+    cells = _xlmargin_cells(report)
+    errors = [c for c in report.cells if _is_error(c.value)]
+    print(f"{source}: {len(report.cells)} formula cells recalculated ({len(cells)} xlmargin) -> {path}")
+    reports = _report_rows(path)
+    width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
+    for title, rows in reports:
+        print(f"\n{title}")
+        print("\n\n".join(render(part) for part in (_split_wide(rows, width) if rows else [])))
+    if not reports:
+        print()
+        for where, name, is_array, value in cells[:MAX_LISTED]:
+            shown = f"array, first cell {fmt(value)}" if is_array else fmt(value)
+            print(f"  {where:<28} {name:<16} {shown}")
+        if len(cells) > MAX_LISTED:
+            print(f"  ... and {len(cells) - MAX_LISTED} more")
+    if errors:
+        print(f"\n{len(errors)} cells hold an error:")
+        for c in errors[:MAX_LISTED]:
+            print(f"  {c.sheet}!{c.ref}: {c.value}")
+
+
+# --- commands ----------------------------------------------------------------------------------------
+
+
+def _fail(exc: BaseException) -> int:
+    message = exc.summary() if isinstance(exc, XlMarginError) else str(exc)
+    print(f"xlmargin: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def cmd_recalc(args: argparse.Namespace) -> int:
+    """``xlmargin recalc``: recalculate into a new file (or in place) and print the results."""
+    try:
+        if args.in_place and args.template is not None:
+            raise WorkbookError("--in-place needs a workbook file, not a template")
+        with _source(args) as source:
+            target = source if args.in_place else Path(args.output or _default_output(args, source))
+            report = recalc(
+                source, None if args.in_place else target, worksheet_functions(), in_place=args.in_place
+            )
+            _print_results(target, report, args.template or source.name)
+    except _FAILURES as exc:
+        return _fail(exc)
+    return 0
+
+
+def cmd_freeze(args: argparse.Namespace) -> int:
+    """``xlmargin freeze``: a values-only copy."""
+    try:
+        with _source(args) as source:
+            report = freeze(source, Path(args.output), worksheet_functions())
+    except _FAILURES as exc:
+        return _fail(exc)
+    errors = sum(_is_error(c.value) for c in report.cells)
+    print(f"{args.template or Path(args.file).name}: {len(report.cells)} formula cells replaced by their "
+          f"values -> {args.output}")  # fmt: skip
+    if errors:
+        print(f"{errors} of them hold an error line; recalc lists them")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    """``xlmargin templates``: write every template workbook."""
+    try:
+        paths = write_all(TEMPLATES.values(), Path(args.out), worksheet_functions())
+    except _FAILURES as exc:
+        return _fail(exc)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``recalc``, ``freeze`` and ``templates`` to the ``xlmargin`` parser's subparsers."""
+    names = sorted(TEMPLATES)
+
+    def source_arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("file", nargs="?", help="the workbook (.xlsx or .xlsm)")
+        parser.add_argument(
+            "--template", choices=names, help="use a bundled template workbook instead of a file"
+        )
+
+    recalc_parser = subparsers.add_parser(
+        "recalc",
+        help="recalculate a workbook's formulas headlessly and print the results",
+        description="Evaluate every formula (xlmargin's and Excel's), store the values in the workbook "
+        "and print its report tables. Writes IN.recalc.xlsx beside the input unless -o or --in-place.",
+    )
+    source_arguments(recalc_parser)
+    output = recalc_parser.add_mutually_exclusive_group()
+    output.add_argument("-o", "--output", help="the recalculated workbook to write")
+    output.add_argument("--in-place", action="store_true", help="update the input file itself (atomically)")
+    recalc_parser.set_defaults(handler=cmd_recalc)
+
+    freeze_parser = subparsers.add_parser(
+        "freeze",
+        help="write a values-only copy for readers without the add-in",
+        description="Recalculate, then write a copy in which every formula is replaced by its value.",
+    )
+    source_arguments(freeze_parser)
+    freeze_parser.add_argument("-o", "--output", required=True, help="the values-only workbook to write")
+    freeze_parser.set_defaults(handler=cmd_freeze)
+
+    templates_parser = subparsers.add_parser(
+        "templates",
+        help="write the template workbooks",
+        description=f"Write {', '.join(f'{n}.xlsx' for n in names)} from their specs.",
+    )
+    templates_parser.add_argument("--out", default="workbooks", help="the folder (default: ./workbooks)")
+    templates_parser.set_defaults(handler=cmd_templates)
+
+
+__all__ = ["cmd_freeze", "cmd_recalc", "cmd_templates", "register", "worksheet_functions"]
