@@ -46,16 +46,24 @@ def main() -> None:
     rows = book()
     print(f"book: {len(rows) - 1} positions; {repeat} repetitions; times in ms (best / median)")
 
-    show("PM_REQUIREMENT, first call (cache cleared)",
-         timed(lambda: udfs.PM_REQUIREMENT(rows, PARAMS), repeat, CACHE.clear))
+    show(
+        "PM_REQUIREMENT, first call (cache cleared)",
+        timed(lambda: udfs.PM_REQUIREMENT(rows, PARAMS), repeat, CACHE.clear),
+    )
     udfs.PM_REQUIREMENT(rows, PARAMS)
     copies = [[list(r) for r in rows] for _ in range(repeat)]  # Excel hands over a fresh list each call
-    show("PM_REQUIREMENT, repeat call on an unchanged range",
-         timed(lambda: udfs.PM_REQUIREMENT(copies.pop(), PARAMS), repeat))
-    show("STRESS_TABLE, first call (cache cleared)",
-         timed(lambda: udfs.STRESS_TABLE(rows, PARAMS), repeat, CACHE.clear))
-    show("REGT_MARGIN, first call (cache cleared)",
-         timed(lambda: udfs.REGT_MARGIN(rows, None, None, PARAMS), max(3, repeat // 5), CACHE.clear))
+    show(
+        "PM_REQUIREMENT, repeat call on an unchanged range",
+        timed(lambda: udfs.PM_REQUIREMENT(copies.pop(), PARAMS), repeat),
+    )
+    show(
+        "STRESS_TABLE, first call (cache cleared)",
+        timed(lambda: udfs.STRESS_TABLE(rows, PARAMS), repeat, CACHE.clear),
+    )
+    show(
+        "REGT_MARGIN, first call (cache cleared)",
+        timed(lambda: udfs.REGT_MARGIN(rows, None, None, PARAMS), max(3, repeat // 5), CACHE.clear),
+    )
 
     def comparison_cells() -> None:
         for _ in range(3):
@@ -68,8 +76,10 @@ def main() -> None:
         udfs.REGT_MARGIN(rows, None, None, PARAMS)
         udfs.REGT_MARGIN(rows, "maintenance", None, PARAMS)
 
-    show("ten comparison-table cells over one range (cache cleared)",
-         timed(comparison_cells, max(3, repeat // 5), CACHE.clear))
+    show(
+        "ten comparison-table cells over one range (cache cleared)",
+        timed(comparison_cells, max(3, repeat // 5), CACHE.clear),
+    )
     print(f"cache after the run: {len(CACHE)} entries, {CACHE.cells:,} input cells held")
 
 

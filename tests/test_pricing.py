@@ -54,9 +54,7 @@ def rows(c: dict[str, np.ndarray]) -> list[tuple[float, float, float, float, flo
     q = np.where(c["on_future"], c["r"], c["q"])
     return [
         (float(S), float(K), float(T), float(r), float(qq), float(s), bool(call))
-        for S, K, T, r, qq, s, call in zip(
-            c["S"], c["K"], c["T"], c["r"], q, c["sigma"], c["is_call"]
-        )
+        for S, K, T, r, qq, s, call in zip(c["S"], c["K"], c["T"], c["r"], q, c["sigma"], c["is_call"])
     ]
 
 
@@ -256,9 +254,7 @@ def test_implied_volatility_reprices(is_american: bool) -> None:
 
 
 @given(price_inputs, st.booleans(), st.booleans())
-def test_implied_volatility_of_a_model_price_reprices_it(
-    x: dict, is_american: bool, on_future: bool
-) -> None:
+def test_implied_volatility_of_a_model_price_reprices_it(x: dict, is_american: bool, on_future: bool) -> None:
     """A model price lies inside ``iv_bounds`` by construction, so it has an implied volatility."""
     S, K, T, r, q, sigma, is_call = (x[k] for k in PRICE_KEYS)
     flags = (is_call, is_american, on_future)

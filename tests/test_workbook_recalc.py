@@ -101,9 +101,7 @@ def _png() -> bytes:
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 def _rezip(path: Path, add: dict[str, bytes], edit: dict[str, Callable[[str], str]]) -> None:
@@ -493,8 +491,6 @@ def test_libreoffice_shows_recalculated_numbers(xlsx: Path, tmp_path: Path) -> N
     plain = [r.split(",") for r in (tmp_path / "csv" / "out-Summary.csv").read_text().splitlines()]
     assert plain[0][1] == "12"  # a custom function's cached value
     assert plain[1][1] == "24"  # its dependant
-    flat = [
-        r.split(",") for r in (tmp_path / "csv" / "frozen-Summary.csv").read_text().splitlines()
-    ]
+    flat = [r.split(",") for r in (tmp_path / "csv" / "frozen-Summary.csv").read_text().splitlines()]
     assert flat[0][:8] == ["", "12", "", "a", "1", "", "a", "1"]
     assert flat[3][9:11] == ["#N/A", "#N/A"]

@@ -28,9 +28,7 @@ def test_refs_round_trip() -> None:
     assert parse_ref("A1") == (1, 1)
     assert parse_ref("$AB$12") == (12, 28)
     assert format_ref(12, 28) == "AB12"
-    assert all(
-        parse_ref(format_ref(r, c)) == (r, c) for r in (1, 9, 1048576) for c in (1, 26, 27, 16384)
-    )
+    assert all(parse_ref(format_ref(r, c)) == (r, c) for r in (1, 9, 1048576) for c in (1, 26, 27, 16384))
     assert range_cells("B2:C3") == [(2, 2), (2, 3), (3, 2), (3, 3)]
     assert range_cells("C3") == [(3, 3)]
 
@@ -134,9 +132,7 @@ def test_prefixed_pretty_printed_xml_without_refs() -> None:
         "</x:worksheet>\n"
     )
     assert scan_formulas(xml) == [Cell(1, 2, Formula("normal", None, False))]
-    new = rewrite(
-        xml, {(1, 2): CellEdit(None, "2"), (2, 1): CellEdit(None, "3")}, drop_formulas=False
-    )
+    new = rewrite(xml, {(1, 2): CellEdit(None, "2"), (2, 1): CellEdit(None, "3")}, drop_formulas=False)
     assert new == xml.replace("<x:v>0</x:v>", "<x:v>2</x:v>").replace(
         "</x:row>\n  </x:sheetData>",
         '</x:row><x:row r="2"><x:c r="A2"><x:v>3</x:v></x:c></x:row>\n  </x:sheetData>',

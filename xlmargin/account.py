@@ -29,9 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
+from xlmargin.errors import MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import ESMA_PARAMS, EsmaResult, EsmaSettings, esma_margin, esma_settings, nfa_margin
-from xlmargin.params import AS_OF, RATE, Param, today_if_missing
+from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
 from xlmargin.positions import Portfolio
 from xlmargin.regt import regt_margin
@@ -109,16 +109,7 @@ class AccountSettings:
 
 def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettings:
     """Settings from ``read_params(range, ACCOUNT_PARAMS)`` output; ``as_of`` defaults to ``today``."""
-    known = {p.name: p for p in ACCOUNT_PARAMS}
-    unknown = [name for name in params if name not in known]
-    if unknown:
-        raise InputError(
-            [
-                Problem(f"unknown parameter '{name}'; known: {', '.join(known)}", None, "params")
-                for name in unknown
-            ]
-        )
-    values = {name: spec.default for name, spec in known.items()} | dict(params)
+    values = with_defaults(params, ACCOUNT_PARAMS)
     as_of = today_if_missing(values, today)
     basis = str(values["basis"])
 

@@ -77,6 +77,7 @@ def cmd_margin(args: argparse.Namespace) -> int:
     as_of = _as_of(args)
     portfolio = read_positions(path, as_of=as_of)
     print(f"{path.name}: {len(portfolio)} positions, valued {as_of.isoformat()}")
+    warnings: tuple[str, ...]
     if args.regime == "regt":
         from xlmargin.regt import regt_margin
 
@@ -86,16 +87,18 @@ def cmd_margin(args: argparse.Namespace) -> int:
         convention = "net of short-option proceeds" if args.net else "gross"
         print(f"Reg T {args.basis} requirement ({convention}): {result.total:,.2f}\n")
         print(render(result.table()))
+        warnings = result.warnings
     else:
         from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
 
         values = read_params([*args.param, f"as_of={as_of.isoformat()}"], PM_PARAMS)
-        result = pm_requirement(portfolio, pm_settings(values, as_of))
-        print(f"Portfolio margin requirement: {result.requirement:,.2f}\n")
-        print(render(result.breakdown_table()))
+        pm = pm_requirement(portfolio, pm_settings(values, as_of))
+        print(f"Portfolio margin requirement: {pm.requirement:,.2f}\n")
+        print(render(pm.breakdown_table()))
         print()
-        print(render(result.scenarios_table()))
-    for warning in getattr(result, "warnings", ()):
+        print(render(pm.scenarios_table()))
+        warnings = pm.warnings
+    for warning in warnings:
         print(f"warning: {warning}")
     return 0
 

@@ -44,7 +44,7 @@ from typing import Any
 
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
-from xlmargin.params import AS_OF, Param, today_if_missing
+from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
 
 RETAIL_TYPES = ("cfd", "fx")
@@ -122,15 +122,7 @@ class EsmaSettings:
 
 def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
     """Settings from ``read_params(range, ESMA_PARAMS)`` output; ``as_of`` defaults to ``today``."""
-    known = {p.name for p in ESMA_PARAMS}
-    unknown = [name for name in params if name not in known]
-    if unknown:
-        raise InputError(
-            [
-                Problem(f"unknown parameter '{name}'; known: {', '.join(sorted(known))}", None, "params")
-                for name in unknown
-            ]
-        )
+    with_defaults(params, ESMA_PARAMS)  # unknown names are an error
     for name, value in params.items():
         if name.startswith("fx.") and value is not None and not float(value) > 0:
             raise InputError(Problem(f"{name} must be a positive rate, got {value}", None, "params"))

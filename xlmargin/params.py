@@ -10,7 +10,6 @@ Blank rows are ignored, so users can select an oversized range.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -72,6 +71,22 @@ def read_params(data: Any, specs: Iterable[Param]) -> dict[str, Any]:
     if problems:
         raise InputError(problems)
     return values
+
+
+def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str, Any]:
+    """Every spec's value, given or default, from ``read_params`` output or a Python mapping.
+
+    Engines' ``*_settings`` functions start here, so a Python caller may pass only what it changes;
+    a name no spec knows is an :class:`InputError` that lists the known ones.
+    """
+    known = {spec.name: spec for spec in specs}
+    unknown = [name for name in params if name not in known]
+    if unknown:
+        names = ", ".join(known)
+        raise InputError(
+            [Problem(f"unknown parameter '{n}'; known: {names}", None, "params") for n in unknown]
+        )
+    return {name: spec.default for name, spec in known.items()} | dict(params)
 
 
 def _pairs(data: Any, problems: list[Problem]) -> list[tuple[int, str, Any]]:
@@ -165,21 +180,11 @@ def _convert(spec: Param, raw: Any) -> Any:
 
 
 def _number(raw: Any) -> float:
-    if isinstance(raw, bool):
-        raise ValueError(f"{raw} is not a number")
-    if isinstance(raw, int | float):
-        number = float(raw)
-    elif isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("$", "")
-        percent = text.endswith("%")
-        try:
-            number = float(text.rstrip("%")) / (100.0 if percent else 1.0)
-        except ValueError:
-            raise ValueError(f"'{raw}' is not a number") from None
-    else:
-        raise ValueError(f"'{raw}' is not a number")
-    if not math.isfinite(number):
-        raise ValueError(f"{raw} is not a finite number")
+    from xlmargin.positions import _to_number
+
+    number, problem = _to_number(raw)
+    if problem:
+        raise ValueError(problem)
     return number
 
 

@@ -295,9 +295,7 @@ def _qd_plus_boundary(
     return B
 
 
-def _interpolated_log_boundary(
-    B: FloatArray, X: FloatArray, interpolation: FloatArray
-) -> FloatArray:
+def _interpolated_log_boundary(B: FloatArray, X: FloatArray, interpolation: FloatArray) -> FloatArray:
     """``ln(B(u) / X)`` at the points of ``interpolation`` from ``B`` at nodes 0..n-1.
 
     Interpolates ``H = ln(B / X)^2``, smooth in ``sqrt(tau)`` (Andersen et al. 2016); ``H = 0`` at
@@ -602,9 +600,7 @@ def implied_volatility(
             euro_upper = bsm(*contract[:5], SIGMA_MAX, contract[5])
             target = np.clip(price_[rows], euro_lower, euro_upper)
             start = _rtsafe(target, euro_lower, euro_upper, start, contract, american=False)
-        sigma[rows] = _rtsafe(
-            price_[rows], lower[rows], upper[rows], start, contract, american=american_flag
-        )
+        sigma[rows] = _rtsafe(price_[rows], lower[rows], upper[rows], start, contract, american=american_flag)
     return sigma.reshape(shape)
 
 
@@ -613,9 +609,7 @@ def _iv_tolerance(price: FloatArray) -> FloatArray:
     return np.maximum(_IV_PRICE_RTOL * np.abs(price), _IV_PRICE_ATOL)
 
 
-def _iv_start(
-    S: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray, q: FloatArray
-) -> FloatArray:
+def _iv_start(S: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray, q: FloatArray) -> FloatArray:
     """Starting volatility ``sqrt(2 |ln(F / K)| / T)`` (Manaster & Koehler 1982), at least 0.2."""
     log_moneyness = np.abs(np.log(S / K) + (r - q) * T)
     return np.clip(np.sqrt(2.0 * log_moneyness) / np.sqrt(T), 0.2, SIGMA_MAX / 2.0)
@@ -672,9 +666,7 @@ def _rtsafe(
         newton = np.divide(f, slope, out=np.full(f.shape, np.inf), where=slope > 0.0)
         candidate = s - newton
         use_newton = (
-            (candidate > lo[a])
-            & (candidate < hi[a])
-            & (np.abs(newton) < 0.5 * np.abs(step_before[a]))
+            (candidate > lo[a]) & (candidate < hi[a]) & (np.abs(newton) < 0.5 * np.abs(step_before[a]))
         )
         step_before[a] = step[a]
         step[a] = np.where(use_newton, newton, s - 0.5 * (lo[a] + hi[a]))

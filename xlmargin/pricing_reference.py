@@ -26,9 +26,7 @@ def _norm_cdf(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
-def bsm_scalar(
-    S: float, K: float, T: float, r: float, q: float, sigma: float, is_call: bool
-) -> float:
+def bsm_scalar(S: float, K: float, T: float, r: float, q: float, sigma: float, is_call: bool) -> float:
     """European option price under Black-Scholes-Merton with continuous dividend yield ``q``.
 
     At and after expiry (``T <= 0``) the value is the intrinsic value.

@@ -61,7 +61,7 @@ import numpy as np
 from xlmargin import rules
 from xlmargin._typing import FloatArray
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError, UnsupportedError
-from xlmargin.params import AS_OF, RATE, Param, today_if_missing
+from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
 from xlmargin.pricing import implied_volatility, option_price
 from xlmargin.rules import RuleSet
@@ -269,16 +269,7 @@ def span_settings(params: Mapping[str, Any], today: dt.date, rule_set: RuleSet |
     what it changes. ``rule_set`` replaces the shipped ``span.toml`` (tests, house files).
     """
     rule_set = rule_set or rules.load("span")
-    specs = {p.name: p for p in (SPAN_PARAMS if rule_set is rules.load("span") else span_params(rule_set))}
-    unknown = [name for name in params if name not in specs]
-    if unknown:
-        raise InputError(
-            [
-                Problem(f"unknown parameter '{name}'; known: {', '.join(specs)}", None, "params")
-                for name in unknown
-            ]
-        )
-    values = {name: spec.default for name, spec in specs.items()} | dict(params)
+    values = with_defaults(params, SPAN_PARAMS if rule_set is rules.load("span") else span_params(rule_set))
     overrides = {name: float(v) for name, v in values.items() if "." in name and v is not None}
     scenarios = rule_set["scenarios"]
     accounts = rule_set["accounts"]

@@ -68,7 +68,7 @@ import numpy as np
 from xlmargin import instruments, rules
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError
-from xlmargin.params import AS_OF, RATE, Param, norm, today_if_missing
+from xlmargin.params import AS_OF, RATE, Param, norm, today_if_missing, with_defaults
 from xlmargin.positions import OPTION_TYPES, Portfolio
 from xlmargin.pricing import implied_volatility, iv_bounds, option_price
 
@@ -243,16 +243,7 @@ def stress_settings(
     annualised covariances in the factors' printed units, with the factor names as its first row and
     first column (see :func:`parse_covariance`); blank means the default of stress-scenarios.md §2.2.
     """
-    known = {p.name: p for p in STRESS_PARAMS}
-    unknown = [name for name in params if name not in known]
-    if unknown:
-        raise InputError(
-            [
-                Problem(f"unknown parameter '{name}'; known: {', '.join(known)}", None, "params")
-                for name in unknown
-            ]
-        )
-    values = {name: spec.default for name, spec in known.items()} | dict(params)
+    values = with_defaults(params, STRESS_PARAMS)
     components = float(values["pca_components"])
     if not components.is_integer():
         raise InputError(

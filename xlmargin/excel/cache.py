@@ -24,7 +24,7 @@ def freeze(value: Any) -> Hashable:
         return tuple(value)
     if isinstance(value, dict):
         return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def size_of(frozen: Hashable) -> int:
@@ -58,7 +58,7 @@ class ResultCache:
             if entry is not None and (entry[0] is check or entry[0] == check):
                 self._data.move_to_end(key)
                 self.hits += 1
-                return entry[2]  # type: ignore[no-any-return]
+                return entry[2]
             self.misses += 1
         value = compute()
         with self._lock:

@@ -133,7 +133,9 @@ def _select_sleeves(portfolio: Portfolio, sleeve: str) -> Portfolio:
     return portfolio.select(keep)
 
 
-def cached(kind: str, token: Hashable, options: Hashable, portfolio: Portfolio, compute: Callable[[], T]) -> T:
+def cached(
+    kind: str, token: Hashable, options: Hashable, portfolio: Portfolio, compute: Callable[[], T]
+) -> T:
     """An engine result, computed once per (engine, positions content, options). A hit must come from
     the very portfolio the positions cache just verified, so a hash collision can never leak."""
     return CACHE.get_or_compute((kind, token, options), compute, check=portfolio)
@@ -185,7 +187,9 @@ def run(
 # Strategy-based margin prices nothing, but accepts `rate` so one parameter block serves every function.
 REGT_PARAMS: tuple[Param, ...] = (
     AS_OF,
-    Param("rate", "number", 0.0, "not used by strategy-based margin (accepted so one params block serves all)"),
+    Param(
+        "rate", "number", 0.0, "not used by strategy-based margin (accepted so one params block serves all)"
+    ),
 )
 BASES = ("initial", "maintenance")
 

@@ -15,8 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from xlmargin import rules
-from xlmargin.errors import InputError, Problem
-from xlmargin.params import AS_OF, RATE, Param, today_if_missing
+from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 
 HOUSE_LAYERS = ("volatility", "extreme", "concentration", "initial")
 MINIMUM_SCOPES = ("class_group", "account")
@@ -150,16 +149,7 @@ def pm_settings(params: Mapping[str, Any], today: dt.date) -> PMSettings:
     Missing names take their defaults, so a Python caller may pass only what it changes. A house
     layer is on when its own switch is TRUE, or when it is left blank and ``house`` is TRUE.
     """
-    known = {p.name: p for p in PM_PARAMS}
-    unknown = [name for name in params if name not in known]
-    if unknown:
-        raise InputError(
-            [
-                Problem(f"unknown parameter '{name}'; known: {', '.join(known)}", None, "params")
-                for name in unknown
-            ]
-        )
-    values = {name: spec.default for name, spec in known.items()} | dict(params)
+    values = with_defaults(params, PM_PARAMS)
     master = bool(values["house"])
     layers = frozenset(
         layer for layer in HOUSE_LAYERS

@@ -45,11 +45,7 @@ def _rels(zf: zipfile.ZipFile) -> list[dict[str, str]]:
     if _WORKBOOK_RELS not in zf.namelist():
         raise WorkbookError(f"{_label(zf)}: no {_WORKBOOK_RELS} in the zip")
     root = _parse(zf, _WORKBOOK_RELS)
-    return [
-        {_local(k): v for k, v in el.attrib.items()}
-        for el in root
-        if _local(el.tag) == "Relationship"
-    ]
+    return [{_local(k): v for k, v in el.attrib.items()} for el in root if _local(el.tag) == "Relationship"]
 
 
 def _target_part(target: str) -> str:
@@ -92,9 +88,7 @@ def calc_chain_edits(zf: zipfile.ZipFile) -> tuple[dict[str, bytes], set[str]]:
         rels_xml = re.sub(pattern, "", rels_xml)
     replaced[_WORKBOOK_RELS] = rels_xml.encode("utf-8")
     types = read_part(zf, _CONTENT_TYPES).decode("utf-8")
-    pattern = (
-        rf"""<(?:[\w.-]+:)?Override\b[^>]*\bPartName\s*=\s*["']/{re.escape(part)}["'][^>]*/>"""
-    )
+    pattern = rf"""<(?:[\w.-]+:)?Override\b[^>]*\bPartName\s*=\s*["']/{re.escape(part)}["'][^>]*/>"""
     replaced[_CONTENT_TYPES] = re.sub(pattern, "", types, flags=re.IGNORECASE).encode("utf-8")
     return replaced, {n for n in zf.namelist() if n.lower() == part.lower()}
 

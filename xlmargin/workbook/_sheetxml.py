@@ -98,11 +98,7 @@ def range_cells(ref: str) -> list[tuple[int, int]]:
     first, _, last = ref.partition(":")
     r1, c1 = parse_ref(first)
     r2, c2 = parse_ref(last) if last else (r1, c1)
-    return [
-        (r, c)
-        for r in range(min(r1, r2), max(r1, r2) + 1)
-        for c in range(min(c1, c2), max(c1, c2) + 1)
-    ]
+    return [(r, c) for r in range(min(r1, r2), max(r1, r2) + 1) for c in range(min(c1, c2), max(c1, c2) + 1)]
 
 
 def scan_formulas(xml: str) -> list[Cell]:
@@ -141,9 +137,7 @@ def rewrite(xml: str, edits: Mapping[tuple[int, int], CellEdit], *, drop_formula
             replaced[row.num] = _rewrite_row(xml, prefix, row, row_edits, drop_formulas)
     inserted = {}
     for r, cells in by_row.items():
-        new = "".join(
-            _new_cell(prefix, r, c, e) for c, e in sorted(cells.items()) if e.v is not None
-        )
+        new = "".join(_new_cell(prefix, r, c, e) for c, e in sorted(cells.items()) if e.v is not None)
         if new:
             inserted[r] = f'<{prefix}row r="{r}">{new}</{prefix}row>'
     body = _merge(xml, [(r.num, r.element) for r in rows], replaced, inserted, body_start, body_end)
@@ -194,10 +188,7 @@ def _elements(xml: str, tag: str, start: int, end: int) -> Iterator[_Element]:
 
 
 def _attrs(text: str) -> dict[str, str]:
-    return {
-        m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
-        for m in _ATTR.finditer(text)
-    }
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(text)}
 
 
 def _r(attrs: str) -> str | None:
@@ -260,9 +251,7 @@ def _new_cell(prefix: str, row: int, col: int, edit: CellEdit) -> str:
     return f'<{prefix}c r="{ref}"{t}><{prefix}v>{edit.v}</{prefix}v></{prefix}c>'
 
 
-def _rewrite_row(
-    xml: str, prefix: str, row: _Row, edits: Mapping[int, CellEdit], drop_formulas: bool
-) -> str:
+def _rewrite_row(xml: str, prefix: str, row: _Row, edits: Mapping[int, CellEdit], drop_formulas: bool) -> str:
     pending = dict(edits)
     replaced = {}
     cells = _row_cells(xml, prefix, row)
@@ -314,9 +303,7 @@ def _set_attr(attrs: str, name: str, value: str | None) -> str:
     return attrs[: m.start()] + f'{m.group(1)}{name}="{value}"' + attrs[m.end() :]
 
 
-def _rewrite_cell(
-    xml: str, prefix: str, cell: _Element, edit: CellEdit | None, drop_formula: bool
-) -> str:
+def _rewrite_cell(xml: str, prefix: str, cell: _Element, edit: CellEdit | None, drop_formula: bool) -> str:
     f = _child(xml, prefix, "f", cell)
     attrs = cell.attrs
     if drop_formula and f is not None:
@@ -329,9 +316,7 @@ def _rewrite_cell(
     if f is not None:
         if drop_formula:
             splices.append((f.start, f.end, ""))
-        elif (
-            edit is not None and edit.array_ref is not None and _attrs(f.attrs).get("t") == "array"
-        ):
+        elif edit is not None and edit.array_ref is not None and _attrs(f.attrs).get("t") == "array":
             f_open = xml[f.start : f.open_end]
             new_open = f"<{prefix}f" + _set_attr(f.attrs, "ref", edit.array_ref)
             new_open += "/>" if f.self_closing else ">"

@@ -101,9 +101,7 @@ _ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind != "NImp
 _FIT = "_XLWB_ARRAY_FIT"
 _XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
 # characters XML 1.0 cannot carry, and a literal "_xHHHH_" (escaped as "_x005F_xHHHH_")
-_XSTRING_ESCAPE = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)"
-)
+_XSTRING_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 
 
 class CellError(str):
@@ -231,9 +229,7 @@ def _escape(text: str) -> str:
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("\r", "&#13;")
-    return _XSTRING_ESCAPE.sub(
-        lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text
-    )
+    return _XSTRING_ESCAPE.sub(lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text)
 
 
 def _number(value: float) -> str:
@@ -407,9 +403,7 @@ def _results(
                 new, array_ref = old, _array_ref(c)
             for r, k in old:
                 if (r, k) not in new:
-                    out[(sheet.name, r, k)] = CellResult(
-                        sheet.name, sx.format_ref(r, k), text, None
-                    )
+                    out[(sheet.name, r, k)] = CellResult(sheet.name, sx.format_ref(r, k), text, None)
             for r, k in new:
                 put(sheet.name, r, k, text, array_ref if (r, k) == (c.row, c.col) else None)
     order = {s.name: i for i, s in enumerate(sheets)}

@@ -125,18 +125,14 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> None:
             raise WorkbookError(
                 f"{name}: too large once unpacked (over {MAX_TOTAL_BYTES // 2**20} MB; zip bomb?)"
             )
-        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(
-            info.compress_size, 1
-        ):
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise WorkbookError(
                 f"{name}: part {info.filename} is compressed more than {MAX_RATIO}:1 (zip bomb?)"
             )
         if info.flag_bits & 0x1:
             raise WorkbookError(f"{name}: part {info.filename} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise WorkbookError(
-                f"{name}: part {info.filename} uses an unsupported compression method"
-            )
+            raise WorkbookError(f"{name}: part {info.filename} uses an unsupported compression method")
     if "xl/workbook.bin" in names:
         raise WorkbookError(f"{name}: a binary .xlsb workbook; save it as .xlsx or .xlsm")
     for required in ("[Content_Types].xml", "xl/workbook.xml"):
