@@ -463,3 +463,25 @@ def test_row_order_does_not_change_the_groups():
     assert forward.total == backward.total
     key = sorted((g.strategy, g.margin, g.long_cost, g.short_proceeds) for g in forward.groups)
     assert key == sorted((g.strategy, g.margin, g.long_cost, g.short_proceeds) for g in backward.groups)
+
+
+def test_a_very_large_underlying_is_searched_within_bounds_and_says_so() -> None:
+    """Above `pairing.exhaustive_legs` option legs, spreads pair with the nearest strikes per expiry
+    (a bounded search), and the result says the pairing may not be the optimum."""
+    import time
+
+    from tests.conftest import AS_OF
+    from xlmargin.positions import read_positions
+    from xlmargin.regt import regt_margin
+
+    header = ["symbol", "type", "quantity", "price", "underlying price", "strike", "days", "right"]
+    rows = [header]
+    for i in range(120):
+        strike = 80.0 + i
+        rows.append(["XYZ", "option", 1.0 if i % 2 else -1.0, max(100.0 - strike, 0.0) + 1.0, 100.0,
+                     strike, 30.0 + 30 * (i % 3), "C" if i % 4 < 2 else "P"])  # fmt: skip
+    start = time.perf_counter()
+    result = regt_margin(read_positions(rows, as_of=AS_OF))
+    assert time.perf_counter() - start < 30
+    assert result.total > 0
+    assert any("nearest strikes per expiry" in w for w in result.warnings)

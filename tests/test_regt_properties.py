@@ -170,7 +170,7 @@ def test_the_integer_program_finds_the_exhaustive_optimum(market, book, conventi
     r = RegTRules.of(rules.load("regt"))
     legs = book_legs(portfolio.positions, r, basis, AS_OF)
     candidates = Enumerator(legs, r, basis, net).candidates()
-    units = optimal_units(legs, candidates, net)
+    units = optimal_units(legs, candidates, net, time_limit=60.0, warnings=[])
     used = [0.0] * len(legs)
     for cand, n in zip(candidates, units):
         for i, a in cand.uses:

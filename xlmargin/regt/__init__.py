@@ -163,7 +163,7 @@ def regt_margin(
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
         candidates = enumerator.candidates()
         warnings.extend(enumerator.warnings)
-        units = optimal_units(legs, candidates, net_of_proceeds)
+        units = optimal_units(legs, candidates, net_of_proceeds, r.time_limit_seconds, warnings)
         groups.extend(_book_groups(legs, candidates, units))
 
     groups.sort(key=lambda g: (min((leg.row for leg in g.legs), default=0), g.strategy))

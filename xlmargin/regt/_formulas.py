@@ -82,6 +82,9 @@ class RegTRules:
     conversion_strike_pct: float
     fixed_income: Mapping[str, tuple[tuple[float, float, float], ...]]
     max_candidates: int
+    exhaustive_legs: int
+    nearest_strikes: int
+    time_limit_seconds: float
 
     @staticmethod
     def of(rules: RuleSet) -> RegTRules:
@@ -129,6 +132,9 @@ class RegTRules:
             conversion_strike_pct=float(g("conversion.strike_pct")),
             fixed_income=fixed,
             max_candidates=int(g("pairing.max_candidates")),
+            exhaustive_legs=int(g("pairing.exhaustive_legs")),
+            nearest_strikes=int(g("pairing.nearest_strikes")),
+            time_limit_seconds=float(g("pairing.time_limit_seconds")),
         )
 
     def levered(self, pct: float, leverage: float) -> float:

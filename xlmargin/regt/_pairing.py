@@ -21,13 +21,23 @@ from xlmargin.regt._strategies import Candidate
 
 _SAME_COST = 1e-4  # dollars: pairings within this of the optimum count as equally cheap
 _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
+_TIME_LIMIT_STATUS = 1  # scipy.optimize.milp: "Iteration or time limit reached"
+_TIE_BREAK_LIMIT = 5000  # candidates above which equally cheap pairings are not re-ranked by group count
 
 
-def optimal_units(legs: list[BookLeg], candidates: list[Candidate], net_of_proceeds: bool) -> list[int]:
+def optimal_units(
+    legs: list[BookLeg],
+    candidates: list[Candidate],
+    net_of_proceeds: bool,
+    time_limit: float,
+    warnings: list[str],
+) -> list[int]:
     """Units of each candidate in a cheapest pairing (row-order independent: the legs and candidates
-    arrive in canonical order, and HiGHS is deterministic)."""
+    arrive in canonical order, and HiGHS is deterministic). Should the solver reach ``time_limit``
+    seconds, its best pairing is used and ``warnings`` says by how much it may exceed the optimum."""
     if not candidates:
         return []
+    options = {**_OPTIONS, "time_limit": time_limit}
     n = len(candidates)
     rows, cols, amounts = [], [], []
     for j, cand in enumerate(candidates):
@@ -48,19 +58,34 @@ def optimal_units(legs: list[BookLeg], candidates: list[Candidate], net_of_proce
         ]
     )
     integral = np.ones(n)
-    first = milp(cost, integrality=integral, bounds=bounds, constraints=[held], options=_OPTIONS)
+    underlying = legs[0].position.underlying
+    # The LP relaxation first: when its optimum is integral (common — spreads alone form a
+    # bipartite matching), that is the integer optimum too, found without branching.
+    relaxed = milp(cost, integrality=np.zeros(n), bounds=bounds, constraints=[held], options=options)
+    if relaxed.x is not None and np.allclose(relaxed.x, np.round(relaxed.x), atol=1e-9):
+        first = relaxed
+    else:
+        first = milp(cost, integrality=integral, bounds=bounds, constraints=[held], options=options)
     if first.x is None:
-        underlying = legs[0].position.underlying
         raise XlMarginError(f"{underlying}: the pairing solver failed ({first.message})")
     best = np.round(first.x)
     optimum = float(cost @ best)
+    if first.status == _TIME_LIMIT_STATUS:
+        bound = float(getattr(first, "mip_dual_bound", optimum) or optimum)
+        warnings.append(
+            f"{underlying}: the pairing solver stopped at its {time_limit:g} s limit; the requirement may "
+            f"exceed the optimum by up to {max(optimum - bound, 0.0):,.2f}"
+        )
+        return [int(x) for x in best]
+    if n > _TIE_BREAK_LIMIT:  # naming the fewest groups is cosmetic; not worth a second search here
+        return [int(x) for x in best]
     # pieces a unit removes from the breakdown: its legs' contracts (a stock counts once) less itself
     pieces = np.array(
         [sum(1.0 if legs[i].is_stock else a for i, a in cand.uses) - 1.0 for cand in candidates]
     )
     cheapest = LinearConstraint(cost.reshape(1, -1), -np.inf, optimum + _SAME_COST)
     second = milp(
-        -pieces, integrality=integral, bounds=bounds, constraints=[held, cheapest], options=_OPTIONS
+        -pieces, integrality=integral, bounds=bounds, constraints=[held, cheapest], options=options
     )
     if second.x is not None and float(cost @ np.round(second.x)) <= optimum + _SAME_COST:
         best = np.round(second.x)

@@ -11,7 +11,7 @@ part of an optimal pairing). Ties are kept so that the pairing can name the stra
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from xlmargin.regt._formulas import (
@@ -109,18 +109,46 @@ class Enumerator:
         legs = self.legs
         longs = [i for i in self.options if legs[i].is_long]
         shorts = [i for i in self.options if not legs[i].is_long]
-        for i in longs:
-            for j in shorts:
+        partners = self._partners(longs, shorts)
+        for j in shorts:
+            for i in partners(j, longs):
                 yield self._keep(self.vertical(legs[i], legs[j]), ((i, 1.0), (j, 1.0)))
         for i in shorts:
-            for j in shorts:
-                if legs[i].position.is_call and not legs[j].position.is_call:
+            if legs[i].position.is_call:
+                for j in partners(i, [k for k in shorts if not legs[k].position.is_call]):
                     yield self._keep(self.straddle(legs[i], legs[j]), ((i, 1.0), (j, 1.0)))
         for s in self.stocks:
             for o in self.options:
                 spu = self.shares_per_contract(legs[s], legs[o])
                 if spu is not None:
                     yield self._keep(self.stock_and_option(legs[s], legs[o], spu), ((s, spu), (o, 1.0)))
+
+    def _partners(self, longs: list[int], shorts: list[int]) -> Callable[[int, list[int]], list[int]]:
+        """Which legs a leg may pair with: all of them, or — on an underlying with more option legs
+        than ``exhaustive_legs`` — the ``nearest_strikes`` nearest strikes of each expiry (a bounded
+        search, said in a warning: the requirement may then exceed the true optimum)."""
+        if len(longs) + len(shorts) <= self.r.exhaustive_legs:
+            return lambda _leg, pool: pool
+        underlying = self.legs[0].position.underlying
+        self.warnings.append(
+            f"{underlying}: {len(longs) + len(shorts)} option legs; spreads and straddles were searched "
+            f"among each leg's {self.r.nearest_strikes} nearest strikes per expiry, so the pairing may "
+            "not be the optimum"
+        )
+        k = self.r.nearest_strikes
+
+        def nearest(leg: int, pool: list[int]) -> list[int]:
+            strike = self.legs[leg].position.strike
+            by_expiry: dict[object, list[int]] = defaultdict(list)
+            for other in pool:
+                by_expiry[self.legs[other].expiry].append(other)
+            chosen: list[int] = []
+            for group in by_expiry.values():
+                group.sort(key=lambda o: (abs(self.legs[o].position.strike - strike), o))
+                chosen.extend(group[:k])
+            return sorted(chosen)
+
+        return nearest
 
     def _composites(self) -> Iterator[Candidate | None]:
         """Condors, butterflies, boxes, collars, conversions, reversals; lazily, for the cap."""
