@@ -226,3 +226,16 @@ def test_version_names_the_rule_sets():
     assert text.startswith("xlmargin ")
     for rule_file in ("regt", "pm", "span", "esma", "stress", "symbols"):
         assert f"{rule_file} " in text
+
+
+def test_an_edit_anywhere_in_the_range_is_never_served_from_the_cache():
+    """The cache key reads only a few rows; the whole range is compared on every hit."""
+    CACHE.clear()
+    book = classic_book()
+    before = fn.pm_requirement(book, PARAMS)
+    edited = [list(r) for r in book]
+    edited[2][2] = -6.0  # row 3: neither the first, middle nor last row of the range
+    after = fn.pm_requirement(edited, PARAMS)
+    assert after != before
+    book[2][2] = -6.0  # the caller mutating its own list after a call cannot corrupt the cache
+    assert fn.pm_requirement(classic_book(), PARAMS) == before

@@ -27,10 +27,26 @@ def freeze(value: Any) -> Hashable:
     return value
 
 
-def size_of(frozen: Hashable) -> int:
-    """Cells in a frozen argument, for the memory bound."""
-    if isinstance(frozen, tuple):
-        return sum(len(r) if isinstance(r, tuple) else 1 for r in frozen)
+def digest(value: Any) -> Hashable:
+    """A cheap key for a range: its size and three of its rows. Not unique — the cache compares the
+    whole range on a hit — but different ranges seldom share it, so they seldom evict each other."""
+    if isinstance(value, list | tuple) and value:
+        n = len(value)
+        return (n, freeze([value[0], value[n // 2], value[-1]]))
+    return freeze(value)
+
+
+def snapshot(value: Any) -> Any:
+    """A copy of a range that later edits of the caller's lists cannot change."""
+    if isinstance(value, list):
+        return [list(r) if isinstance(r, list) else r for r in value]
+    return value
+
+
+def size_of(value: Any) -> int:
+    """Cells in a range, for the memory bound."""
+    if isinstance(value, list | tuple):
+        return sum(len(r) if isinstance(r, list | tuple) else 1 for r in value)
     return 1
 
 
@@ -46,12 +62,20 @@ class ResultCache:
         self.hits = 0
         self.misses = 0
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T], cells: int = 1, check: Any = None) -> T:
+    def get_or_compute(
+        self,
+        key: Hashable,
+        compute: Callable[[], T],
+        cells: int = 1,
+        check: Any = None,
+        keep: Callable[[], Any] | None = None,
+    ) -> T:
         """The cached value for ``key``, computing (and storing) it on a miss.
 
-        ``key`` should be small (digests, not whole ranges); ``check`` is what makes a hit exact: the
-        frozen range itself (compared with ``==``) or the object a result was computed from
-        (compared by identity first). A computation that raises is not cached.
+        ``key`` should be small (a digest, not a whole range); ``check`` is what makes a hit exact:
+        the range itself (compared with ``==`` against the stored copy) or the object a result was
+        computed from (compared by identity first). ``keep`` makes the copy stored on a miss (by
+        default ``check`` itself). A computation that raises is not cached.
         """
         with self._lock:
             entry = self._data.get(key)
@@ -65,7 +89,7 @@ class ResultCache:
             old = self._data.pop(key, None)
             if old is not None:
                 self._cells -= old[1]
-            self._data[key] = (check, cells, value)
+            self._data[key] = (keep() if keep is not None else check, cells, value)
             self._cells += cells
             while self._data and (len(self._data) > self.max_entries or self._cells > self.max_cells):
                 _, (_, evicted_cells, _) = self._data.popitem(last=False)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from xlmargin import __version__, rules
 from xlmargin.errors import InputError, Problem
-from xlmargin.excel.cache import ResultCache, freeze, size_of
+from xlmargin.excel.cache import ResultCache, digest, freeze, size_of, snapshot
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
 
@@ -108,17 +108,19 @@ def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.dat
 def portfolio_of(positions: Any, as_of: dt.date, sleeve: str | None = None) -> tuple[Hashable, Portfolio]:
     """The validated portfolio for a positions range, parsed once per content and date, keeping
     only the chosen sleeves when ``sleeve`` is given; and a small token naming that content."""
-    frozen = freeze(positions)
-    digest = hash(frozen)
-    cells = size_of(frozen)
+    token = digest(positions)
     portfolio = CACHE.get_or_compute(
-        ("positions", digest, as_of), lambda: read_positions(positions, as_of=as_of), cells, check=frozen
+        ("positions", token, as_of),
+        lambda: read_positions(positions, as_of=as_of),
+        size_of(positions),
+        check=positions,
+        keep=lambda: snapshot(positions),
     )
     if sleeve is None:
-        return (digest, None), portfolio
+        return (token, None), portfolio
     chosen = sleeve.strip().lower()
-    return (digest, chosen), CACHE.get_or_compute(
-        ("sleeve", digest, as_of, chosen), lambda: _select_sleeves(portfolio, chosen), check=portfolio
+    return (token, chosen), CACHE.get_or_compute(
+        ("sleeve", token, as_of, chosen), lambda: _select_sleeves(portfolio, chosen), check=portfolio
     )
 
 
