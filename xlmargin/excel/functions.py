@@ -149,15 +149,19 @@ def finite(value: float, what: str) -> float:
     return float(value)
 
 
+EMPTY = "–"  # an empty label cell: an empty string is stored without a cached value, which
+# LibreOffice and other viewers treat as "not computed" and recalculate (to #NAME? without the add-in)
+
+
 def table(rows: list[list[Any]]) -> list[list[Any]]:
-    """A rectangular 2-D list of str/float, never None or NaN (those would show as blanks)."""
+    """A rectangular 2-D list of str/float, never None, NaN or an empty string."""
     width = max((len(r) for r in rows), default=0)
     out = []
     for row in rows:
         cells = []
         for cell in [*row, *([""] * (width - len(row)))]:
-            if cell is None:
-                cells.append("")
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                cells.append(EMPTY)
             elif isinstance(cell, float) and not math.isfinite(cell):
                 raise InputError(Problem("a result cell is not a finite number; check the inputs"))
             elif isinstance(cell, dt.date):

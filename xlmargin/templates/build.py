@@ -100,13 +100,20 @@ def _cell(ws: Worksheet, spec: Cell) -> None:
 
 
 def _array(ws: Worksheet, spec: Array) -> None:
-    first = spec.ref.split(":")[0]
-    ws[first] = ArrayFormula(spec.ref, spec.formula)
+    """A fixed-shape output over its explicit range. With ``spec.cse`` one legacy array formula;
+    otherwise one ``=INDEX(formula, i, j)`` per cell, which every viewer shows from its cached value
+    (LibreOffice recomputes array formulas on load, and without the add-in that is #NAME?); the
+    shared results cache makes the repeated calls one computation."""
     min_col, min_row, max_col, max_row = range_boundaries(spec.ref)
+    inner = spec.formula.removeprefix("=")
+    if spec.cse:
+        ws[spec.ref.split(":")[0]] = ArrayFormula(spec.ref, spec.formula)
     for row in range(min_row, max_row + 1):
         for col in range(min_col, max_col + 1):
             letter = get_column_letter(col)
             ref = f"{letter}{row}"
+            if not spec.cse:
+                ws[ref] = f"=INDEX({inner},{row - min_row + 1},{col - min_col + 1})"
             _style(ws, ref, spec.style, spec.formats.get(letter, spec.fmt))
             if spec.header and row == min_row:
                 ws[ref].font = Font(bold=True)

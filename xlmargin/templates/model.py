@@ -49,7 +49,9 @@ class Cell:
 
 @dataclass(frozen=True)
 class Array:
-    """A fixed-shape array formula (legacy CSE) over the explicit range ``ref``, e.g. ``E5:F5``.
+    """A fixed-shape output over the explicit range ``ref``, e.g. ``E5:F5``: one ``INDEX`` formula
+    per cell by default (every viewer shows the cached values), or one legacy CSE array formula
+    (``cse``), which openpyxl writes faithfully but LibreOffice recomputes on load.
 
     ``formats`` maps a column letter of the range to a number format; ``fmt`` is the default.
     ``header`` marks the result's first row as column titles. The generator checks that the
@@ -62,6 +64,7 @@ class Array:
     formats: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     style: Style | None = "result"
     header: bool = False
+    cse: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,12 @@
   it does not know, so a block holds only names every function it feeds accepts. An optional
   input that is blank blanks its whole row (name included), because a named but empty parameter
   is an error: ``as_of`` appears only when a valuation date is given;
-- fixed-shape results are legacy CSE array formulas over an explicit range (openpyxl drops the
-  dynamic-array metadata, excel-integration.md §3.8); the generator checks each range against
-  the formula's actual result;
+- fixed-shape results fill an explicit range, one ``=INDEX(FUNCTION(...), row, column)`` formula
+  per cell: nothing depends on dynamic arrays (openpyxl drops their metadata,
+  excel-integration.md §3.8), and every viewer shows the cached values (LibreOffice recomputes
+  legacy CSE arrays on load, which without the add-in is #NAME?); the shared results cache makes
+  the repeated calls one computation; the generator checks each range against the formula's
+  actual result;
 - omitted optional arguments are written out (``"initial",FALSE``): an empty argument reaches a
   headless engine as 0, not as "missing".
 """
@@ -732,13 +735,12 @@ _ABOUT_SHEET = Sheet(
             [
                 (
                     "Fixed-size results",
-                    "The P&L grids and the stress table are array formulas over a fixed "
-                    f"range: {_GRID_ALL_ROWS} and {_GRID_CORE_ROWS} rows (header, one row per class group, "
-                    f"Total) and {_ST_END - _ST + 1} rows (header, each scenario kept, notes). After "
-                    "changing the "
-                    "positions, select the range and re-enter the formula larger (Ctrl+Shift+Enter) "
-                    "if a class "
-                    "group is added; extra cells show #N/A.",
+                    "The P&L grids and the stress table fill fixed ranges, one INDEX(FUNCTION(...), row, "
+                    f"column) formula per cell: {_GRID_ALL_ROWS} and {_GRID_CORE_ROWS} rows (header, one "
+                    f"row per class group, Total) and {_ST_END - _ST + 1} rows (header, each scenario kept, "
+                    "notes). If a class group is added, copy the last row's formulas down one row and "
+                    "raise its row number; cells past the result show #REF!. In Excel 365 you may instead "
+                    "type the function once and let it spill.",
                 ),
                 (
                     "Error lines",
@@ -747,9 +749,9 @@ _ABOUT_SHEET = Sheet(
                 ),
                 (
                     "Without the add-in",
-                    "Excel recalculates on open and shows #NAME? for the xlmargin functions; LibreOffice "
-                    "keeps the stored values of single cells but recomputes array formulas (#NAME?). "
-                    "Send `xlmargin freeze` output (values only) to readers without the add-in.",
+                    "After `xlmargin recalc` every cell stores its value, and LibreOffice shows them; "
+                    "Excel without the add-in recalculates on open and shows #NAME? for the xlmargin "
+                    "functions. Send `xlmargin freeze` output (values only) to readers without the add-in.",
                 ),
             ],
         ),
