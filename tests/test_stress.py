@@ -189,7 +189,7 @@ def test_implied_volatility_comes_from_the_price_and_bad_prices_name_the_row() -
     given = book(["SPY P", "option", 1, price, "SPY", 590, 600, 91, "P", 0.2], header=OPTIONS_HEADER)
     assert pnl_of(p, "E5").pnl == pytest.approx(pnl_of(given, "E5").pnl, rel=1e-6)
     bad = book(["SPY P", "option", 1, 0.01, "SPY", 590, 600, 91, "P"], header=OPTIONS_HEADER)
-    with pytest.raises(InputError, match=r"row 2, price: price 0\.01 is outside"):
+    with pytest.raises(InputError, match=r"row 2, price: price 0\.01 is below 10, its value at the lowest"):
         stress.stress_table(bad, SETTINGS)
 
 

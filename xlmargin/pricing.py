@@ -37,6 +37,7 @@ Methods
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
@@ -45,6 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from xlmargin._typing import BoolArray, FloatArray
+from xlmargin.errors import InputError, Problem
 
 _Scalar = TypeVar("_Scalar", bound=np.generic)
 
@@ -674,3 +676,38 @@ def _rtsafe(
         sigma[a] = np.where(done, s, s - step[a])
         active = a[~done]
     return sigma
+
+
+def implied_volatility_or_error(
+    price: ArrayLike,
+    S: ArrayLike,
+    K: ArrayLike,
+    T: ArrayLike,
+    r: ArrayLike,
+    q: ArrayLike,
+    is_call: ArrayLike,
+    is_american: ArrayLike,
+    on_future: ArrayLike,
+    rows_of: Callable[[int], Sequence[int]],
+) -> FloatArray:
+    """:func:`implied_volatility`, or one :class:`~xlmargin.errors.InputError` that names, for
+    every price no volatility reproduces, the spreadsheet rows holding it (``rows_of(i)`` for
+    contract ``i``, asked only on failure), the ``price`` column and the bound the price breaks."""
+    sigma = np.asarray(implied_volatility(price, S, K, T, r, q, is_call, is_american, on_future))
+    failed = np.flatnonzero(np.isnan(sigma))
+    if failed.size == 0:
+        return sigma
+    _, lower, upper = iv_bounds(price, S, K, T, r, q, is_call, is_american, on_future)
+    quoted = np.broadcast_to(np.asarray(price, dtype=np.float64), sigma.shape)
+    problems: list[Problem] = []
+    for i in failed:
+        value, low, high = float(quoted[i]), float(lower[i]), float(upper[i])
+        if value < low:
+            why = f"is below {low:.6g}, its value at the lowest volatility (no-arbitrage lower bound)"
+        elif value > high:
+            why = f"is above {high:.6g}, the option's value at {SIGMA_MAX:.0%} volatility (upper bound)"
+        else:
+            why = f"could not be inverted (bounds {low:.6g} to {high:.6g})"
+        message = f"price {value:g} {why}: no implied volatility; give a volatility or fix the price"
+        problems.extend(Problem(message, int(row), "price") for row in rows_of(int(i)))
+    raise InputError(sorted(problems, key=lambda p: p.row or 0))

@@ -70,7 +70,7 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError
 from xlmargin.params import AS_OF, RATE, Param, norm, today_if_missing, with_defaults
 from xlmargin.positions import OPTION_TYPES, Portfolio
-from xlmargin.pricing import implied_volatility, iv_bounds, option_price
+from xlmargin.pricing import implied_volatility_or_error, option_price
 
 KINDS = ("historical", "sigma", "pca", "correlation_break")
 HOUSE_NOTE = (
@@ -872,18 +872,10 @@ def _build_options(
     sigma[expired & np.isnan(sigma)] = 0.0
     need = np.flatnonzero(np.isnan(sigma))
     if need.size:
-        sigma[need] = _implied(
-            a["price"][idx][need],
-            S[need],
-            K[need],
-            T[need],
-            settings.rate,
-            q[need],
-            call[need],
-            american[need],
-            on_future[need],
-            a["row"][idx][need],
-        )
+        sigma[need] = implied_volatility_or_error(
+            a["price"][idx][need], S[need], K[need], T[need], settings.rate, q[need], call[need],
+            american[need], on_future[need], lambda i: [int(a["row"][idx][need][i])],
+        )  # fmt: skip
     shift = _rules()["vol_shift"]
     vol_factors = [_factor_index()[f] for f in shift["factors"]]
     shifted = settings.vol_shift & (model_kind[idx] == _LINEAR) & np.isin(factor[idx], vol_factors) & ~expired
@@ -896,37 +888,6 @@ def _build_options(
         duration=np.where(dur, duration[idx], 0.0), convexity=np.where(dur, convexity[idx], 0.0),
         vol_term=vol_term,
     )  # fmt: skip
-
-
-def _implied(
-    price: FloatArray,
-    S: FloatArray,
-    K: FloatArray,
-    T: FloatArray,
-    rate: float,
-    q: FloatArray,
-    call: BoolArray,
-    american: BoolArray,
-    on_future: BoolArray,
-    rows: IntArray,
-) -> FloatArray:
-    """Implied volatilities; a price outside the no-arbitrage bounds is an input error naming each row."""
-    ok, lower, upper = iv_bounds(price, S, K, T, rate, q, call, american, on_future)
-    if not np.all(ok):
-        raise InputError(
-            [
-                Problem(
-                    f"price {price[j]:g} is outside [{lower[j]:.4g}, {upper[j]:.4g}], the range an implied "
-                    "volatility can reach; give a volatility or correct the price",
-                    int(rows[j]),
-                    "price",
-                )
-                for j in np.flatnonzero(~ok)
-            ]
-        )
-    return np.asarray(
-        implied_volatility(price, S, K, T, rate, q, call, american, on_future), dtype=np.float64
-    )
 
 
 def _build_bonds(a: Mapping[str, np.ndarray], idx: IntArray, fx: FloatArray) -> _Bonds:

@@ -52,7 +52,7 @@ from xlmargin.pm.result import (
 )
 from xlmargin.pm.settings import HOUSE_LAYERS, MINIMUM_SCOPES, PMSettings
 from xlmargin.positions import Portfolio
-from xlmargin.pricing import SIGMA_MAX, implied_volatility, iv_bounds, option_price
+from xlmargin.pricing import implied_volatility_or_error, option_price
 from xlmargin.rules import RuleSet
 
 COVERED = ("stock", "etf", "option")
@@ -432,29 +432,11 @@ def _volatilities(
     if not need.any():
         return sigma
     c = first[need]
-    implied = implied_volatility(price[c], S[c], K[c], T[c], rate, q[c], call[c], american[c])
-    failed = np.isnan(implied)
-    if failed.any():
-        bad = np.flatnonzero(np.isin(inverse, np.flatnonzero(need)[failed]))
-        _, lower, upper = iv_bounds(
-            price[bad], S[bad], K[bad], T[bad], rate, q[bad], call[bad], american[bad]
-        )
-        problems = []
-        for i, low, high in zip(bad, lower, upper, strict=True):
-            if price[i] < low:
-                why = f"is below {low:.6g}, its value at the lowest volatility (no-arbitrage lower bound)"
-            elif price[i] > high:
-                why = f"is above {high:.6g}, the option's value at {SIGMA_MAX:.0%} volatility (upper bound)"
-            else:
-                why = f"could not be inverted (bounds {low:.6g} to {high:.6g})"
-            problems.append(
-                Problem(
-                    f"price {price[i]:g} {why}: no implied volatility; give a volatility or fix the price",
-                    int(rows[i]),
-                    "price",
-                )
-            )
-        raise InputError(sorted(problems, key=lambda p: p.row or 0))
+    contracts = np.flatnonzero(need)
+    implied = implied_volatility_or_error(
+        price[c], S[c], K[c], T[c], rate, q[c], call[c], american[c], False,
+        lambda i: rows[inverse == contracts[i]].tolist(),
+    )  # fmt: skip
     sigma[need] = implied
     return sigma
 

@@ -84,9 +84,7 @@ def optimal_units(
         [sum(1.0 if legs[i].is_stock else a for i, a in cand.uses) - 1.0 for cand in candidates]
     )
     cheapest = LinearConstraint(cost.reshape(1, -1), -np.inf, optimum + _SAME_COST)
-    second = milp(
-        -pieces, integrality=integral, bounds=bounds, constraints=[held, cheapest], options=options
-    )
+    second = milp(-pieces, integrality=integral, bounds=bounds, constraints=[held, cheapest], options=options)
     if second.x is not None and float(cost @ np.round(second.x)) <= optimum + _SAME_COST:
         best = np.round(second.x)
     return [int(x) for x in best]
