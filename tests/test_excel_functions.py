@@ -239,3 +239,11 @@ def test_an_edit_anywhere_in_the_range_is_never_served_from_the_cache():
     assert after != before
     book[2][2] = -6.0  # the caller mutating its own list after a call cannot corrupt the cache
     assert fn.pm_requirement(classic_book(), PARAMS) == before
+
+
+def test_the_readme_documents_every_worksheet_function_with_its_signature():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for function in registry.FUNCTIONS:
+        assert f"`{function.signature}`" in readme, function.signature
