@@ -150,6 +150,8 @@ MALFORMED = {
     "a number": 42.0,
     "none": None,
     "ragged rows": [HEADER[:4], ["AAPL", "stock"], ["MSFT", "stock", 1.0, 2.0, 3.0, 4.0]],
+    "absurd quantity": [HEADER[:4], ["AAPL", "stock", 1e308, 10.0]],
+    "NaN price": [HEADER[:4], ["AAPL", "stock", 1.0, float("nan")]],
 }
 
 

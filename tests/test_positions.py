@@ -206,3 +206,12 @@ def test_all_problems_are_reported_together_and_the_message_is_one_line():
 def test_degenerate_tables_are_input_errors(data):
     with pytest.raises(InputError):
         read(data)
+
+
+@pytest.mark.parametrize("value", [1e308, float("inf"), float("nan"), "1e300", "nan"])
+def test_non_finite_and_absurdly_large_numbers_are_named_not_silently_zero(value):
+    """A NaN must not read as a blank (a silent zero quantity); 1e308 would overflow the engines."""
+    found = problems([["Symbol", "Qty", "Price"], ["IBM", value, 10.0]])
+    assert found == [
+        f"row 2, quantity: {value} is not a finite number of sensible size (at most 1e+15 in absolute value)"
+    ]

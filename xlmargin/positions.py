@@ -102,6 +102,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("factor", "text", ("riskfactor",)),
 )
 REQUIRED = ("symbol", "quantity")
+# No position has a quantity, price or strike beyond this; larger numbers are typing errors, and
+# products of them would overflow to infinity inside the engines.
+LARGEST = 1e15
 
 
 def _norm(header: str) -> str:
@@ -416,9 +419,10 @@ class _ColumnReader:
             except (TypeError, ValueError):
                 out = None
             if out is not None:
-                bad = np.isinf(out)
+                with np.errstate(invalid="ignore"):
+                    bad = ~(np.abs(out) <= LARGEST) & ~self.blank(name)  # inf, NaN, absurd sizes
                 for i in _indices(bad):
-                    self.bad(int(i), name, f"{values[i]} is not a finite number")
+                    self.bad(i, name, _too_large(values[i]))
                 out[bad] = np.nan
                 if col.zero_is_blank:
                     out[out == 0] = np.nan
@@ -593,9 +597,13 @@ def _to_number(value: Any) -> tuple[float, str | None]:
             return math.nan, f"'{value}' is not a number"
     else:
         return math.nan, f"'{value}' is not a number"
-    if not math.isfinite(number):
-        return math.nan, f"{value} is not a finite number"
+    if not abs(number) <= LARGEST:
+        return math.nan, _too_large(value)
     return number, None
+
+
+def _too_large(value: Any) -> str:
+    return f"{value} is not a finite number of sensible size (at most {LARGEST:.0e} in absolute value)"
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -67,25 +67,20 @@ def flag(value: Any, name: str, default: bool = False) -> bool:
 
 
 def number(value: Any, name: str) -> float:
-    """A required number argument (a single cell)."""
+    """A required number argument (a single cell), parsed like a number cell of the positions table."""
+    from xlmargin.positions import _to_number
+
     if isinstance(value, list | tuple):
         flat = [v for row in value for v in (row if isinstance(row, list | tuple) else [row])]
         if len(flat) != 1:
             raise InputError(Problem(f"{name} must be a single cell, got {len(flat)} cells", None, name))
         value = flat[0]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        if isinstance(value, str):
-            try:
-                value = float(value.strip().replace(",", "").replace("$", ""))
-            except ValueError:
-                raise InputError(Problem(f"'{value}' is not a number", None, name)) from None
-        else:
-            raise InputError(
-                Problem(f"{name} is missing" if value is None else f"'{value}' is not a number", None, name)
-            )
-    if not math.isfinite(value):
-        raise InputError(Problem(f"{value} is not a finite number", None, name))
-    return float(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InputError(Problem(f"{name} is missing", None, name))
+    parsed, problem = _to_number(value)
+    if problem:
+        raise InputError(Problem(problem, None, name))
+    return parsed
 
 
 SLEEVE = Param(
