@@ -12,31 +12,22 @@ Run: ``python -m benchmarks.bench_excel [--repeat N]``. Figures go in the README
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 from benchmarks.book import AS_OF, book
+from benchmarks.timing import timed
 from xlmargin.excel import udfs
 from xlmargin.excel.functions import CACHE
 
 PARAMS = [["as_of", AS_OF]]
 
 
-def timed(fn: Callable[[], object], repeat: int, setup: Callable[[], None] = lambda: None) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        setup()
-        start = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - start) * 1e3)
-        if isinstance(result, str) and result.startswith("#"):
-            raise SystemExit(f"the function failed: {result}")
-    return times
+def show(label: str, figures: tuple[float, float]) -> None:
+    print(f"{label:<58} {figures[0]:8.2f} / {figures[1]:8.2f}")
 
 
-def show(label: str, times: list[float]) -> None:
-    print(f"{label:<58} {min(times):8.2f} / {statistics.median(times):8.2f}")
+def ok(result: object) -> None:
+    if isinstance(result, str) and result.startswith("#"):
+        raise SystemExit(f"the function failed: {result}")
 
 
 def main() -> None:
@@ -48,21 +39,21 @@ def main() -> None:
 
     show(
         "PM_REQUIREMENT, first call (cache cleared)",
-        timed(lambda: udfs.PM_REQUIREMENT(rows, PARAMS), repeat, CACHE.clear),
+        timed(lambda: ok(udfs.PM_REQUIREMENT(rows, PARAMS)), repeat, CACHE.clear),
     )
     udfs.PM_REQUIREMENT(rows, PARAMS)
-    copies = [[list(r) for r in rows] for _ in range(repeat)]  # Excel hands over a fresh list each call
+    copies = [[list(r) for r in rows] for _ in range(repeat + 1)]  # Excel hands a fresh list each call
     show(
         "PM_REQUIREMENT, repeat call on an unchanged range",
-        timed(lambda: udfs.PM_REQUIREMENT(copies.pop(), PARAMS), repeat),
+        timed(lambda: ok(udfs.PM_REQUIREMENT(copies.pop(), PARAMS)), repeat),
     )
     show(
         "STRESS_TABLE, first call (cache cleared)",
-        timed(lambda: udfs.STRESS_TABLE(rows, PARAMS), repeat, CACHE.clear),
+        timed(lambda: ok(udfs.STRESS_TABLE(rows, PARAMS)), repeat, CACHE.clear),
     )
     show(
         "REGT_MARGIN, first call (cache cleared)",
-        timed(lambda: udfs.REGT_MARGIN(rows, None, None, PARAMS), max(3, repeat // 5), CACHE.clear),
+        timed(lambda: ok(udfs.REGT_MARGIN(rows, None, None, PARAMS)), max(3, repeat // 5), CACHE.clear),
     )
 
     def comparison_cells() -> None:

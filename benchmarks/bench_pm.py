@@ -22,32 +22,18 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
-import time
 import tracemalloc
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from benchmarks.book import AS_OF, book
+from benchmarks.timing import timed
 from xlmargin.errors import XlMarginError
 from xlmargin.params import read_params
 from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
 from xlmargin.positions import read_positions
 from xlmargin.pricing import option_price
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
-    """(best, median) wall time of ``fn`` in milliseconds over ``repeat`` runs, after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return min(times), statistics.median(times)
 
 
 def end_to_end(table: list[list[Any]], params: Any = None) -> float:

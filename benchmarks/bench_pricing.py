@@ -21,30 +21,16 @@ Timings on a shared machine vary; the best of N is the figure least disturbed by
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from benchmarks.timing import timed
 from xlmargin.pricing import implied_volatility, option_price
 
 CONTRACTS = 4_700
 MOVES = np.linspace(-0.15, 0.15, 10)
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
-    """(best, median) wall time of ``fn`` in milliseconds over ``repeat`` runs, after a warm-up."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return min(times), statistics.median(times)
 
 
 def book(seed: int = 20261120) -> dict[str, np.ndarray]:

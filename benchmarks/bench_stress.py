@@ -21,28 +21,13 @@ Timings on a shared machine vary; the best of N is the figure least disturbed by
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 from benchmarks.book import AS_OF, book
+from benchmarks.timing import timed
 from xlmargin.params import read_params
 from xlmargin.positions import read_positions
 from xlmargin.stress import STRESS_PARAMS, risk_margin, scenario_library, stress_settings, stress_table
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
-    """(best, median) wall time of ``fn`` in milliseconds over ``repeat`` runs, after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return min(times), statistics.median(times)
 
 
 def end_to_end(table: list[list[Any]]) -> list[list[Any]]:
