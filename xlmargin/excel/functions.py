@@ -414,17 +414,10 @@ def param_specs(engine: str) -> tuple[Param, ...]:
     raise InputError(Problem(f"no parameters are documented for '{engine}'"))
 
 
-def xlm_params(function: Any) -> list[list[Any]]:
-    """The parameters a worksheet function accepts: name, default and meaning, one per row."""
-    from xlmargin.excel.registry import BY_NAME
-
-    name = str(function or "").strip().upper().split("(")[0].split(".")[-1]
-    entry = BY_NAME.get(name)
-    if entry is None or entry.params is None:
-        with_params = ", ".join(f.name for f in BY_NAME.values() if f.params)
-        raise InputError(Problem(f"'{function}' takes no parameter range; functions that do: {with_params}"))
+def param_table(engine: str) -> list[list[Any]]:
+    """The parameters of an engine's worksheet functions: name, default and meaning, one per row."""
     rows: list[list[Any]] = [["parameter", "default", "meaning"]]
-    for spec in (*param_specs(entry.params), SLEEVE):
+    for spec in (*param_specs(engine), SLEEVE):
         default = spec.default
         if isinstance(default, bool):
             default = "TRUE" if default else "FALSE"

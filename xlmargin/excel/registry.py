@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from xlmargin.errors import InputError, Problem
 from xlmargin.excel import functions as fn
 
 CATEGORY = "xlmargin"
@@ -62,6 +63,17 @@ NET = Arg(
     "TRUE: net of short-option sale proceeds (Cboe tables).",
     optional=True,
 )
+
+
+def xlm_params(function: Any) -> list[list[Any]]:
+    """The parameters a worksheet function accepts: name, default and meaning, one per row."""
+    name = str(function or "").strip().upper().split("(")[0].split(".")[-1]
+    entry = BY_NAME.get(name)
+    if entry is None or entry.params is None:
+        with_params = ", ".join(f.name for f in FUNCTIONS if f.params)
+        raise InputError(Problem(f"'{function}' takes no parameter range; functions that do: {with_params}"))
+    return fn.param_table(entry.params)
+
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -233,7 +245,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "The parameters a function's params range accepts: name, default and meaning.",
         (Arg("function", 'The function\'s name, e.g. "PM_REQUIREMENT".'),),
         "table",
-        fn.xlm_params,
+        xlm_params,
     ),
     Function(
         "XLM_VERSION",

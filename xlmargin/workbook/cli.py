@@ -36,6 +36,7 @@ from xlmargin.errors import XlMarginError
 from xlmargin.excel import registry, route
 from xlmargin.templates import TEMPLATES, TemplateError, write, write_all
 from xlmargin.templates.model import REPORT_PREFIX
+from xlmargin.textable import fmt, render
 from xlmargin.workbook import RecalcReport, WorkbookError, freeze, recalc
 
 MAX_LISTED = 40  # xlmargin cells listed for a workbook without report ranges, and error cells shown
@@ -150,8 +151,6 @@ def _as_table(cells: list[list[Any]]) -> list[list[Any]]:
 
 def _split_wide(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
     """Column groups that each fit ``width`` when rendered, every group led by the first column."""
-    from xlmargin.cli import render
-
     groups: list[list[int]] = []
     current: list[int] = []
     for j in range(1, len(rows[0])):
@@ -166,8 +165,6 @@ def _split_wide(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
 
 
 def _print_results(path: Path, report: RecalcReport, source: str) -> None:
-    from xlmargin.cli import fmt, render
-
     cells = _xlmargin_cells(report)
     errors = [c for c in report.cells if _is_error(c.value)]
     print(f"{source}: {len(report.cells)} formula cells recalculated ({len(cells)} xlmargin) -> {path}")
