@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlmargin.cells import NOT_A_DATE, error_message, excel_error, is_blank, to_date, to_number
 from xlmargin.errors import InputError, Problem
 
 _TRUE = {"true", "yes", "y", "on", "1"}
@@ -128,21 +129,12 @@ def _pairs(data: Any, problems: list[Problem]) -> list[tuple[int, str, Any]]:
 
 
 def _blank(value: Any) -> bool:
-    return (
-        value is None
-        or (isinstance(value, str) and not value.strip())
-        or (isinstance(value, int | float) and not isinstance(value, bool) and value == 0)
-    )
+    return is_blank(value)
 
 
 def _convert(spec: Param, raw: Any) -> Any:
-    if (
-        isinstance(raw, str)
-        and raw.strip().startswith("#")
-        and raw.strip().upper().rstrip("!?/0A")
-        in ("#N", "#VALUE", "#REF", "#DIV", "#NUM", "#NAME", "#NULL", "#SPILL", "#CALC")
-    ):
-        raise ValueError(f"the cell holds the error value {raw.strip()}")
+    if (error := excel_error(raw)) is not None:
+        raise ValueError(error_message(error))
     if spec.kind == "number":
         number = _number(raw)
         if spec.minimum is not None and number < spec.minimum:
@@ -162,11 +154,9 @@ def _convert(spec: Param, raw: Any) -> Any:
             return False
         raise ValueError(f"'{raw}' is not TRUE or FALSE")
     if spec.kind == "date":
-        from xlmargin.positions import _to_date
-
-        date = _to_date(raw)
+        date = to_date(raw)
         if date is None:
-            raise ValueError(f"'{raw}' is not a date (use a date cell, an Excel serial number or YYYY-MM-DD)")
+            raise ValueError(f"'{raw}' {NOT_A_DATE}")
         return date
     if spec.kind == "choice":
         text = str(raw).strip().lower()
@@ -180,9 +170,7 @@ def _convert(spec: Param, raw: Any) -> Any:
 
 
 def _number(raw: Any) -> float:
-    from xlmargin.positions import _to_number
-
-    number, problem = _to_number(raw)
+    number, problem = to_number(raw)
     if problem:
         raise ValueError(problem)
     return number

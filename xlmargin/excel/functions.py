@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from xlmargin import __version__, rules
+from xlmargin.cells import is_blank, is_blank_range, to_number
 from xlmargin.errors import InputError, Problem
 from xlmargin.excel.cache import ResultCache, digest, freeze, size_of, snapshot
 from xlmargin.params import AS_OF, Param, read_params
@@ -34,17 +35,9 @@ def today() -> dt.date:
 # --- shared plumbing ---------------------------------------------------------------------------
 
 
-def _blank(value: Any) -> bool:
-    return (
-        value is None
-        or (isinstance(value, str) and not value.strip())
-        or (isinstance(value, int | float) and not isinstance(value, bool) and value == 0)
-    )
-
-
 def choice(value: Any, name: str, choices: Sequence[str], default: str) -> str:
     """An optional text argument; blank (None, '' or Office.js' 0) means the default."""
-    if _blank(value):
+    if is_blank(value):
         return default
     text = str(value).strip().lower().replace(" ", "_")
     for option in choices:
@@ -68,8 +61,6 @@ def flag(value: Any, name: str, default: bool = False) -> bool:
 
 def number(value: Any, name: str) -> float:
     """A required number argument (a single cell), parsed like a number cell of the positions table."""
-    from xlmargin.positions import _to_number
-
     if isinstance(value, list | tuple):
         flat = [v for row in value for v in (row if isinstance(row, list | tuple) else [row])]
         if len(flat) != 1:
@@ -77,7 +68,7 @@ def number(value: Any, name: str) -> float:
         value = flat[0]
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InputError(Problem(f"{name} is missing", None, name))
-    parsed, problem = _to_number(value)
+    parsed, problem = to_number(value)
     if problem:
         raise InputError(Problem(problem, None, name))
     return parsed
@@ -103,6 +94,18 @@ def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.dat
 def portfolio_of(positions: Any, as_of: dt.date, sleeve: str | None = None) -> tuple[Hashable, Portfolio]:
     """The validated portfolio for a positions range, parsed once per content and date, keeping
     only the chosen sleeves when ``sleeve`` is given; and a small token naming that content."""
+    if not isinstance(positions, list | tuple):
+        # A cell hands over a range (a list of rows) or a single value; a text here would be a file
+        # path, and a worksheet function never reads a file the workbook does not contain.
+        shown = f"the text '{positions}'" if isinstance(positions, str) else f"a {type(positions).__name__}"
+        raise InputError(
+            Problem(
+                f"positions must be a range with a header row, got {shown}; worksheet functions never "
+                "read files (use the xlmargin command or the Python API for files)",
+                None,
+                "positions",
+            )
+        )
     token = digest(positions)
     portfolio = CACHE.get_or_compute(
         ("positions", token, as_of),
@@ -260,7 +263,7 @@ def futures_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
 def _esma(positions: Any, account_currency: Any, params: Any) -> Any:
     from xlmargin.esma import ESMA_PARAMS, esma_margin, esma_settings
 
-    currency = "EUR" if _blank(account_currency) else str(account_currency).strip().upper()
+    currency = "EUR" if is_blank(account_currency) else str(account_currency).strip().upper()
     if len(currency) != 3 or not currency.isalpha():
         raise InputError(
             Problem(f"'{account_currency}' is not a currency code such as EUR", None, "account_currency")
@@ -333,23 +336,17 @@ def _stress(
 ) -> T:
     from xlmargin.stress import STRESS_PARAMS, stress_settings
 
-    matrix = None if _blank_range(covariance) else covariance
+    matrix = None if is_blank_range(covariance) else covariance
     return run(
         kind, positions, params, STRESS_PARAMS,
         lambda p, v, d: compute(p, stress_settings(v, d, matrix)), freeze(matrix), *options,
     )  # fmt: skip
 
 
-def _blank_range(value: Any) -> bool:
-    if isinstance(value, list | tuple):
-        return all(_blank_range(v) for v in value)
-    return _blank(value)
-
-
 def stress_pnl(positions: Any, scenario: Any, params: Any = None, covariance: Any = None) -> float:
     from xlmargin.stress import stress_pnl as pnl
 
-    if _blank(scenario):
+    if is_blank(scenario):
         raise InputError(Problem("give a scenario id, e.g. E10 (STRESS_TABLE lists them)", None, "scenario"))
     name = str(scenario).strip()
     result = _stress("stress_pnl", positions, params, covariance, lambda p, s: pnl(p, name, s), name)

@@ -1,0 +1,101 @@
+"""One rule for what a spreadsheet cell holds: blank, an Excel error value, a number, a date.
+
+Every reader of cells (the positions table, the parameter range, the worksheet functions' scalar
+arguments, the covariance range) asks this module, so a blank or a ``#N/A`` means the same
+everywhere. Blanks arrive as ``None``, ``''`` (or spaces) and, from Office.js, as ``0``: callers say
+whether a zero counts as blank for the cell at hand. Booleans are never blank and never numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+EXCEL_ERRORS = (
+    "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!",
+    "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
+)  # fmt: skip
+# No position has a quantity, price or strike beyond this; larger numbers are typing errors, and
+# products of them would overflow to infinity inside the engines.
+LARGEST = 1e15
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d-%b-%Y", "%d %b %Y", "%b %d %Y", "%b %d, %Y")
+
+
+def is_blank(value: Any, zero_is_blank: bool = True) -> bool:
+    """True for ``None``, an empty or all-space string, and (when ``zero_is_blank``) a numeric 0."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if zero_is_blank and isinstance(value, int | float) and not isinstance(value, bool):
+        return value == 0
+    return False
+
+
+def is_blank_range(value: Any) -> bool:
+    """True when every cell of a (possibly nested) range is blank."""
+    if isinstance(value, list | tuple):
+        return all(is_blank_range(v) for v in value)
+    return is_blank(value)
+
+
+def excel_error(value: Any) -> str | None:
+    """The Excel error value a cell holds (``#N/A``...), as Excel spells it, or None."""
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        return value.strip().upper()
+    return None
+
+
+def error_message(error: str) -> str:
+    return f"the cell holds the error value {error}"
+
+
+def to_number(value: Any) -> tuple[float, str | None]:
+    """(the number, None), or (NaN, why not). Text may carry thousands separators, ``$`` and ``%``."""
+    if (error := excel_error(value)) is not None:
+        return math.nan, error_message(error)
+    if isinstance(value, bool):
+        return math.nan, f"{value} is not a number"
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace("$", "")
+        percent = text.endswith("%")
+        try:
+            number = float(text.rstrip("%")) / (100.0 if percent else 1.0)
+        except ValueError:
+            return math.nan, f"'{value}' is not a number"
+    else:
+        return math.nan, f"'{value}' is not a number"
+    if not abs(number) <= LARGEST:
+        return math.nan, too_large(value)
+    return number, None
+
+
+def too_large(value: Any) -> str:
+    return f"{value} is not a finite number of sensible size (at most {LARGEST:.0e} in absolute value)"
+
+
+def to_date(value: Any) -> dt.date | None:
+    """A date cell, an Excel serial number (1900 system) or a date text; None when it is none of these."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2_958_466:  # Excel's serial range, 1900-01-01 .. 9999-12-31
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+NOT_A_DATE = "is not a date (use a date cell, an Excel serial number or YYYY-MM-DD)"

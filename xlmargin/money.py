@@ -1,0 +1,22 @@
+"""The one rounding rule for money: to the cent, half away from zero, after removing binary noise.
+
+``1150.0049999999998`` (a computed 1,150.005) → 1,150.01; ``0.125`` → 0.13; ``-0.125`` → -0.13; a
+negative zero becomes zero. Excel's ROUND does the same, so a cell and a report agree to the cent.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+_CENT = Decimal("0.01")
+
+
+def cents(value: float) -> float:
+    """Money rounded to the cent (half away from zero), never a negative zero."""
+    return float(Decimal(f"{float(value):.15g}").quantize(_CENT, rounding=ROUND_HALF_UP)) + 0.0
+
+
+def rounded(value: float, digits: int) -> float:
+    """A figure rounded to ``digits`` decimals by the same rule (ratios, deltas, rates shown in tables)."""
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(f"{float(value):.15g}").quantize(quantum, rounding=ROUND_HALF_UP)) + 0.0

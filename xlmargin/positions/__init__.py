@@ -1,0 +1,55 @@
+"""The positions table: what Excel (or a DataFrame, CSV or XLSX file) hands over, validated and frozen.
+
+Input is a table with a header row. Headers match case-insensitively, ignoring spaces, underscores,
+hyphens and dots, in any order; unknown columns are ignored; fully blank rows are ignored so users
+can select oversized ranges (``A1:K500``). Blanks may arrive as ``None``, ``''`` or ``0`` (Office.js
+sends ``0``), integers as floats, dates as ``datetime`` or Excel serial numbers.
+
+Rows are numbered as in the selected range, the header being row 1, so for a range that starts
+in row 1 the numbers are the spreadsheet's own. Every problem of the table is collected and raised
+once as an :class:`~xlmargin.errors.InputError`: a table with a bad row never yields a partial
+total.
+
+Quantities are signed (long > 0) and kept apart from the multiplier. Option prices are per share
+(per unit of the underlying), bond prices per 100 of face.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from xlmargin.errors import InputError, Problem
+from xlmargin.positions.build import build_arrays
+from xlmargin.positions.columns import COLUMN_ORDER, COLUMNS, REQUIRED, Column, map_header
+from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES, Portfolio, Position
+from xlmargin.positions.reader import ColumnReader
+from xlmargin.positions.source import table_of
+
+
+def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
+    """Read and validate a positions table.
+
+    ``data`` is a list of lists (header row first, as Excel hands it over), a pandas DataFrame,
+    or the path of a CSV or XLSX file. ``as_of`` is the valuation date: expiries are measured
+    from it and may not precede it.
+    """
+    header, rows, first_row = table_of(data)
+    problems: list[Problem] = []
+    index = map_header(header, problems)
+    if problems:
+        raise InputError(problems)
+    reader = ColumnReader(index, rows, first_row, problems)
+    if reader.n == 0:
+        raise InputError(Problem("the positions table has a header but no positions"))
+    arrays = build_arrays(reader, as_of)
+    if problems:
+        problems.sort(key=lambda p: (p.row or 0, COLUMN_ORDER.get(p.column or "", 99)))
+        raise InputError(problems)
+    return Portfolio(arrays, as_of)
+
+
+__all__ = [
+    "CLASSES", "COLUMNS", "OPTION_TYPES", "REQUIRED", "TYPES",
+    "Column", "Portfolio", "Position", "read_positions",
+]  # fmt: skip

@@ -1,0 +1,138 @@
+"""What a validated positions table is: :class:`Position` rows and the frozen :class:`Portfolio`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from xlmargin._typing import BoolArray
+
+TYPES = ("stock", "etf", "option", "future", "future_option", "bond", "fx", "cfd", "cash")
+CLASSES = (
+    "equity",
+    "narrow_index",
+    "broad_index",
+    "highcap_index",
+    "treasury",
+    "agency",
+    "municipal",
+    "gold",
+    "fx_major",
+    "fx",
+    "commodity",
+    "crypto",
+)
+OPTION_TYPES = ("option", "future_option")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """One validated row. ``row`` is the row number within the selected range (header = 1)."""
+
+    row: int
+    symbol: str
+    type: str
+    quantity: float
+    price: float  # NaN for cash
+    underlying: str
+    class_group: str  # the underlying, or its index basket: the portfolio-margin class group
+    asset_class: str
+    multiplier: float
+    underlying_price: float = math.nan
+    strike: float = math.nan
+    right: str | None = None  # "C" | "P"
+    expiry: dt.date | None = None
+    expiry_years: float = math.nan  # ACT/365 from the valuation date
+    style: str | None = None  # "american" | "european"
+    volatility: float = math.nan
+    dividend_yield: float = 0.0
+    leverage: float = 1.0
+    currency: str | None = None
+    maturity_years: float = math.nan
+    sleeve: str | None = None
+    index_units: float = 1.0  # index value one unit represents, for ETF-versus-index cover
+    coupon: float = math.nan  # bonds: annual coupon rate, decimal
+    yield_: float = math.nan  # bonds: yield to maturity, decimal
+    duration: float = math.nan  # bonds and bond ETFs: modified duration, years
+    fx_rate: float = math.nan  # account-currency units per unit of the position's currency
+    beta: float = math.nan  # to the position's risk factor (stress view)
+    factor: str | None = None  # the risk factor, overriding the built-in mapping (stress view)
+
+    @property
+    def is_option(self) -> bool:
+        return self.type in OPTION_TYPES
+
+    @property
+    def is_call(self) -> bool:
+        return self.right == "C"
+
+    @property
+    def market_value(self) -> float:
+        """Signed value of the position at its price (cash: its quantity)."""
+        if self.type == "cash":
+            return self.quantity
+        if self.type == "bond":
+            return self.quantity * self.price / 100.0
+        return self.quantity * self.price * self.multiplier
+
+
+class Portfolio:
+    """A validated, immutable positions table.
+
+    Engines that vectorise read :attr:`arrays` (one read-only numpy array per field, in row
+    order); rule-by-rule engines iterate :class:`Position` objects, built on first use.
+    """
+
+    __slots__ = ("_arrays", "_positions", "as_of")
+
+    def __init__(self, arrays: Mapping[str, np.ndarray], as_of: dt.date):
+        for arr in arrays.values():
+            arr.setflags(write=False)
+        self._arrays = MappingProxyType(dict(arrays))
+        self._positions: tuple[Position, ...] | None = None
+        self.as_of = as_of
+
+    @property
+    def arrays(self) -> Mapping[str, np.ndarray]:
+        return self._arrays
+
+    @property
+    def positions(self) -> tuple[Position, ...]:
+        if self._positions is None:
+            names = [f.name for f in fields(Position)]
+            columns = [self._arrays[n].tolist() for n in names]
+            self._positions = tuple(Position(*values) for values in zip(*columns, strict=True))
+        return self._positions
+
+    def __len__(self) -> int:
+        return len(self._arrays["row"])
+
+    def __iter__(self) -> Iterator[Position]:
+        return iter(self.positions)
+
+    def select(self, keep: Sequence[bool] | BoolArray) -> Portfolio:
+        """The positions where ``keep`` is true, as a new portfolio."""
+        mask = np.asarray(keep, dtype=bool)
+        return Portfolio({k: v[mask] for k, v in self._arrays.items()}, self.as_of)
+
+    @staticmethod
+    def from_positions(positions: Sequence[Position], as_of: dt.date) -> Portfolio:
+        arrays = {}
+        for f in fields(Position):
+            values = [getattr(p, f.name) for p in positions]
+            arrays[f.name] = np.array(values, dtype=DTYPES.get(f.name, object))
+        return Portfolio(arrays, as_of)
+
+
+FLOAT_FIELDS = (
+    "quantity", "price", "multiplier", "underlying_price", "strike", "expiry_years", "volatility",
+    "dividend_yield", "leverage", "maturity_years", "index_units", "coupon", "yield_", "duration",
+    "fx_rate", "beta",
+)  # fmt: skip
+DTYPES: dict[str, Any] = dict.fromkeys(FLOAT_FIELDS, np.float64) | {"row": np.int64}

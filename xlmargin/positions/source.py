@@ -1,0 +1,68 @@
+"""Where a positions table comes from: a list of rows (Excel), a DataFrame, or a CSV/XLSX file."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from xlmargin.cells import is_blank
+from xlmargin.errors import InputError, Problem
+
+
+def table_of(data: Any) -> tuple[list[Any], Sequence[Sequence[Any]], int]:
+    """(header, data rows, row number of the first data row)."""
+    if isinstance(data, str | Path):
+        return table_of(read_file(Path(data)))
+    if type(data).__name__ == "DataFrame":
+        import pandas as pd
+
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(Problem(f"expected a table with a header row, got {type(data).__name__}"))
+        values = data.astype(object).where(data.notna(), None).values.tolist()
+        return [str(c) for c in data.columns], values, 2
+    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
+        # rows are only read from here on: a list row is used as it is, other rows become lists
+        table = [r if r.__class__ is list else list(r) if _is_row(r) else [r] for r in data]
+        # a single header row arrives from a one-row range as a flat list of strings
+        if table and all(len(r) == 1 for r in table) and len(data) > 1 and not _looks_2d(data):
+            table = [list(data)]
+        # leading blank rows (a range that starts above the table) are skipped
+        start = 0
+        while start < len(table) and all(is_blank(v) for v in table[start]):
+            start += 1
+        if start == len(table):
+            raise InputError(Problem("the positions range is empty"))
+        return table[start], table[start + 1 :], start + 2
+    raise InputError(Problem(f"expected a table with a header row, got {type(data).__name__}"))
+
+
+def _is_row(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str)
+
+
+def _looks_2d(data: Sequence[Any]) -> bool:
+    return any(isinstance(r, Sequence) and not isinstance(r, str) for r in data)
+
+
+def read_file(path: Path) -> list[list[Any]]:
+    if not path.is_file():
+        raise InputError(Problem(f"no such file: {path}"))
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            return [list(r) for r in csv.reader(fh)]
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a bad file
+            raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
+        try:
+            sheet = book["Positions"] if "Positions" in book.sheetnames else book.worksheets[0]
+            return [list(r) for r in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    raise InputError(Problem(f"{path.name}: positions files must be .csv or .xlsx"))
