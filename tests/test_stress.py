@@ -15,6 +15,9 @@ from xlmargin.errors import InputError, MissingDataError
 from xlmargin.params import read_params
 from xlmargin.positions import read_positions
 from xlmargin.pricing import option_price
+from xlmargin.stress.book import build_book
+from xlmargin.stress.pnl import position_pnl
+from xlmargin.stress.scenarios import move_matrix
 
 SETTINGS = stress.stress_settings({}, AS_OF)
 HEADER = ["symbol", "type", "quantity", "price", "sleeve", "currency", "fx_rate", "factor", "beta"]
@@ -51,10 +54,10 @@ def test_every_position_maps_to_its_factor() -> None:
     moves = {"us_equity": 10.0, "intl_equity": 20.0, "gold": 30.0, "usd": 40.0, "oil": 50.0}
     p_sap = book(["SAP", "stock", 1, 200, None, None, None, "intl_equity", 1.2])
     s = stress.Scenario("T", "test", "historical", moves, "test", "L", "")
-    run = stress._pnl(stress._build_book(p, SETTINGS), stress._move_matrix([s]), 0.0)[:, 0]
+    run = position_pnl(build_book(p, SETTINGS), move_matrix([s]), 0.0)[:, 0]
     values = np.array([500, 230, 80, 250, 28, 70, 230, 200.0])
     np.testing.assert_allclose(run / values, [0.10, 0.10, 0.20, 0.30, 0.40, 0.50, 0.10, 0.10])
-    sap = stress._pnl(stress._build_book(p_sap, SETTINGS), stress._move_matrix([s]), 0.0)[0, 0]
+    sap = position_pnl(build_book(p_sap, SETTINGS), move_matrix([s]), 0.0)[0, 0]
     assert sap == pytest.approx(200 * 1.2 * 0.20)  # the factor and beta columns override the tables
 
 
