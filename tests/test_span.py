@@ -21,7 +21,7 @@ from xlmargin.pricing_reference import bsm_scalar
 from xlmargin.rules import RuleSet
 from xlmargin.span import (
     SPAN_PARAMS,
-    _contract_month,
+    SpanSettings,
     calendar_spread_margin,
     futures_margin,
     inter_spread_credit,
@@ -29,6 +29,7 @@ from xlmargin.span import (
     scenarios,
     span_settings,
 )
+from xlmargin.span.months import contract_month
 
 HEADER = [
     "symbol",
@@ -241,11 +242,11 @@ def test_calendar_spread_in_one_tier() -> None:
 
 def test_contract_month_codes() -> None:
     """Months after the valuation month (November 2026); one year digit means the next such year."""
-    assert _contract_month(12, "6", AS_OF) == 1  # Z6: December 2026
-    assert _contract_month(11, "6", AS_OF) == 0  # X6: this month
-    assert _contract_month(3, "7", AS_OF) == 4  # H7: March 2027
-    assert _contract_month(9, "6", AS_OF) == 118  # U6 has passed: September 2036
-    assert _contract_month(3, "27", AS_OF) == 4  # H27
+    assert contract_month(12, "6", AS_OF) == 1  # Z6: December 2026
+    assert contract_month(11, "6", AS_OF) == 0  # X6: this month
+    assert contract_month(3, "7", AS_OF) == 4  # H7: March 2027
+    assert contract_month(9, "6", AS_OF) == 118  # U6 has passed: September 2036
+    assert contract_month(3, "27", AS_OF) == 4  # H27
 
 
 def test_inter_spreads_in_priority_order_share_a_leg() -> None:
@@ -445,3 +446,14 @@ def test_requirement_is_never_negative(picks: list[tuple[int, int]]) -> None:
     assert all(
         line.maintenance >= 0 and line.inter_credit <= line.scanning_risk + 1e-9 for line in result.lines
     )
+
+
+def test_settings_defaults_are_the_rule_files() -> None:
+    """SpanSettings' own defaults are span.toml's, the same as span_settings with no parameters."""
+    resolved = span_settings({}, AS_OF)
+    bare = SpanSettings(AS_OF, resolved.products, resolved.inter)
+    assert bare == resolved
+    shipped = rules.load("span")
+    assert bare.initial_multiple == shipped.get("accounts.hrp_initial_multiple")
+    assert bare.extreme_cover == shipped.get("scenarios.extreme_cover")
+    assert bare.price_steps == shipped.get("scenarios.price_steps")
