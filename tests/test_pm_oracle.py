@@ -25,10 +25,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.books import book
 from tests.conftest import AS_OF
 from xlmargin import rules
 from xlmargin.pm import pm_requirement, pm_settings
-from xlmargin.positions import read_positions
 from xlmargin.pricing_reference import bsm_scalar
 
 HEADER = ["symbol", "type", "quantity", "price", "underlying price", "strike", "days", "right",
@@ -128,7 +128,7 @@ books = st.lists(st.one_of(option_rows, option_rows, st.builds(line_row, st.inte
 @given(rows=books)
 def test_engine_equals_the_scalar_reference(rows: list[list[Any]]) -> None:
     """The vectorised scan equals plain loops with the reference pricer, to the cent."""
-    portfolio = read_positions([HEADER, *rows], as_of=AS_OF)
+    portfolio = book(*rows, header=HEADER)
     engine = pm_requirement(portfolio, pm_settings({}, AS_OF)).requirement
     assert engine == pytest.approx(reference_requirement(rows), abs=0.011)
 

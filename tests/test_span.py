@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import books
+from tests.books import EXPIRY, book
 from tests.conftest import AS_OF
 from xlmargin import instruments, rules
 from xlmargin.capacity import scaled
 from xlmargin.errors import InputError, MissingDataError, RuleError, UnsupportedError
 from xlmargin.params import norm, read_params
-from xlmargin.positions import read_positions
 from xlmargin.pricing import implied_volatility
 from xlmargin.pricing_reference import bsm_scalar
 from xlmargin.rules import RuleSet
@@ -31,28 +32,13 @@ from xlmargin.span import (
 )
 from xlmargin.span.months import contract_month
 
-HEADER = [
-    "symbol",
-    "type",
-    "qty",
-    "price",
-    "underlying",
-    "underlying price",
-    "strike",
-    "expiry",
-    "right",
-    "volatility",
-    "multiplier",
-    "currency",
-]
-EXPIRY = dt.date(2026, 12, 18)
 DEFAULT = span_settings({}, AS_OF)
 
 
 def future(
     symbol: str, qty: float, price: float = 100.0, multiplier: Any = None, currency: Any = None
 ) -> list[Any]:
-    return [symbol, "future", qty, price, None, None, None, None, None, None, multiplier, currency]
+    return books.future(symbol, qty, price, multiplier=multiplier, currency=currency)
 
 
 def option(
@@ -65,11 +51,8 @@ def option(
     vol: Any = 0.2,
     expiry: dt.date = EXPIRY,
 ) -> list[Any]:
-    return [f"{under} {right}{strike:g}", "fop", qty, price, under, f, strike, expiry, right, vol, None, None]
-
-
-def book(*rows: list[Any]) -> Any:
-    return read_positions([HEADER, *rows], as_of=AS_OF)
+    return books.row(f"{under} {right}{strike:g}", "fop", qty, price, underlying=under, underlying_price=f,
+                     strike=strike, expiry=expiry, right=right, volatility=vol)  # fmt: skip
 
 
 def scan(root: str) -> float:
@@ -342,9 +325,9 @@ def test_short_option_minimum_is_a_floor() -> None:
 
 def test_non_futures_rows_are_named_not_skipped() -> None:
     rows = [
-        ["AAPL", "stock", 100, 200, None, None, None, None, None, None, None, None],
+        books.stock("AAPL", 100, 200),
         future("ESZ6", 1),
-        ["EURUSD", "fx", 1000, 1.1, None, None, None, None, None, None, None, None],
+        books.row("EURUSD", "fx", 1000, 1.1),
         future("XYZZ6", 1),
     ]
     with pytest.raises(UnsupportedError) as err:

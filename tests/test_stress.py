@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import books
 from tests.conftest import AS_OF
 from xlmargin import instruments as ins
 from xlmargin import stress
 from xlmargin.errors import InputError, MissingDataError
 from xlmargin.params import read_params
-from xlmargin.positions import read_positions
 from xlmargin.pricing import option_price
 from xlmargin.pricing_reference import bsm_scalar, crr_binomial
 from xlmargin.stress.book import build_book
@@ -25,7 +25,7 @@ HEADER = ["symbol", "type", "quantity", "price", "sleeve", "currency", "fx_rate"
 
 
 def book(*rows: list[Any], header: list[str] = HEADER) -> Any:
-    return read_positions([header, *[list(r) for r in rows]], as_of=AS_OF)
+    return books.book(*rows, header=header)
 
 
 def pnl_of(portfolio: Any, scenario: str, settings: stress.StressSettings = SETTINGS) -> stress.StressResult:
@@ -461,6 +461,7 @@ def _totals(rows: list[list[Any]]) -> dict[str, float]:
     return {r[0]: r[3] for r in table[1:] if r[0] != "note"}
 
 
+@pytest.mark.slow
 @given(
     st.lists(st.integers(-5, 5), min_size=len(UNIVERSE), max_size=len(UNIVERSE)).filter(any),
     st.lists(st.integers(-5, 5), min_size=len(UNIVERSE), max_size=len(UNIVERSE)).filter(any),
