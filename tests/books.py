@@ -15,7 +15,7 @@ from xlmargin.positions import Portfolio, read_positions
 
 HEADER = (
     "symbol", "type", "qty", "price", "underlying", "underlying price", "strike", "expiry", "right",
-    "currency", "volatility", "multiplier", "class", "fx_rate",
+    "currency", "volatility", "multiplier", "class", "fx_rate", "days",
 )  # fmt: skip
 EXPIRY = dt.date(2026, 12, 18)  # the options' default expiry: four weeks after AS_OF
 _KEY = {name.replace(" ", "_"): i for i, name in enumerate(HEADER)} | {"klass": HEADER.index("class")}
