@@ -56,6 +56,7 @@ cross-asset offsets would count it).
 from xlmargin.stress.covariance import Covariance, default_covariance, parse_covariance
 from xlmargin.stress.factors import Factor, factors
 from xlmargin.stress.results import (
+    BLANK_NOTE,
     HOUSE_NOTE,
     RiskMarginResult,
     StressResult,
@@ -67,6 +68,7 @@ from xlmargin.stress.scenarios import KINDS, Scenario, scenario_library
 from xlmargin.stress.settings import STRESS_PARAMS, StressSettings, stress_settings
 
 __all__ = [
+    "BLANK_NOTE",
     "HOUSE_NOTE",
     "KINDS",
     "STRESS_PARAMS",
