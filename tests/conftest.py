@@ -2,14 +2,17 @@
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-# Deterministic, CI-sized property runs.
+# Deterministic, CI-sized property runs by default; HYPOTHESIS_PROFILE=deep pytest searches far wider
+# (random seeds, 2,000 examples a property: minutes, not seconds), e.g. before a release.
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True)
-settings.load_profile("ci")
+settings.register_profile("deep", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 AS_OF = dt.date(2026, 11, 20)
 REPO = Path(__file__).resolve().parents[1]

@@ -8,29 +8,18 @@ from typing import Any
 
 import pytest
 
+from tests import books
+from tests.books import EXPIRY
 from tests.conftest import AS_OF
 from xlmargin.account import ACCOUNT_PARAMS, SEGMENTS, account_margin, account_settings
 from xlmargin.errors import InputError, MissingDataError, UnsupportedError
 from xlmargin.esma import esma_margin, nfa_margin
 from xlmargin.params import norm, read_params
 from xlmargin.pm import pm_requirement
-from xlmargin.positions import TYPES, read_positions
+from xlmargin.positions import TYPES
 from xlmargin.regt import regt_margin
 from xlmargin.span import futures_margin
 
-HEADER = [
-    "symbol",
-    "type",
-    "qty",
-    "price",
-    "underlying",
-    "underlying price",
-    "strike",
-    "expiry",
-    "right",
-    "currency",
-]
-EXPIRY = dt.date(2026, 12, 18)
 ROWS = [
     ["AAPL", "stock", 100, 200, None, None, None, None, None, None],
     ["AAPL C210", "option", -1, 5, "AAPL", 200, 210, EXPIRY, "C", None],
@@ -43,7 +32,7 @@ ROWS = [
 
 
 def book(rows: list[list[Any]] = ROWS) -> Any:
-    return read_positions([HEADER, *rows], as_of=AS_OF)
+    return books.book(*rows)  # rows in tests.books.HEADER order
 
 
 def settings(**params: Any) -> Any:

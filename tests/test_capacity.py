@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
 import pytest
 
+from tests.books import EXPIRY, book, future, stock
 from tests.conftest import AS_OF
 from xlmargin.capacity import (
     CAPACITY_PARAMS,
@@ -22,32 +22,7 @@ from xlmargin.params import norm, read_params
 from xlmargin.positions import read_positions
 from xlmargin.regt import regt_margin
 
-HEADER = [
-    "symbol",
-    "type",
-    "qty",
-    "price",
-    "underlying",
-    "underlying price",
-    "strike",
-    "expiry",
-    "right",
-    "currency",
-]
-EXPIRY = dt.date(2026, 12, 18)
 DEFAULT = capacity_settings({}, AS_OF)
-
-
-def book(*rows: list[Any]) -> Any:
-    return read_positions([HEADER, *rows], as_of=AS_OF)
-
-
-def stock(symbol: str, qty: float, price: float) -> list[Any]:
-    return [symbol, "stock", qty, price, None, None, None, None, None, None]
-
-
-def future(symbol: str, qty: float, price: float) -> list[Any]:
-    return [symbol, "future", qty, price, None, None, None, None, None, None]
 
 
 # --- cushion ---------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests import books
+from tests.books import book
 from tests.conftest import AS_OF
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, UnsupportedError
@@ -20,9 +22,7 @@ from xlmargin.esma import (
     nfa_margin,
 )
 from xlmargin.params import norm, read_params
-from xlmargin.positions import read_positions
 
-HEADER = ["symbol", "type", "qty", "price", "multiplier", "currency", "class", "fx_rate", "underlying"]
 NO_RATES = esma_settings({}, AS_OF)
 
 
@@ -37,11 +37,8 @@ def row(
     fx_rate: Any = None,
     underlying: Any = None,
 ) -> list[Any]:
-    return [symbol, kind, qty, price, multiplier, currency, klass, fx_rate, underlying]
-
-
-def book(*rows: list[Any]) -> Any:
-    return read_positions([HEADER, *rows], as_of=AS_OF)
+    return books.row(symbol, kind, qty, price, multiplier=multiplier, currency=currency, klass=klass,
+                     fx_rate=fx_rate, underlying=underlying)  # fmt: skip
 
 
 def leverage(name: str) -> float:

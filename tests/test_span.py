@@ -10,18 +10,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import books
+from tests.books import EXPIRY, book
 from tests.conftest import AS_OF
 from xlmargin import instruments, rules
 from xlmargin.capacity import scaled
 from xlmargin.errors import InputError, MissingDataError, RuleError, UnsupportedError
 from xlmargin.params import norm, read_params
-from xlmargin.positions import read_positions
 from xlmargin.pricing import implied_volatility
 from xlmargin.pricing_reference import bsm_scalar
 from xlmargin.rules import RuleSet
 from xlmargin.span import (
     SPAN_PARAMS,
-    _contract_month,
+    SpanSettings,
     calendar_spread_margin,
     futures_margin,
     inter_spread_credit,
@@ -29,29 +30,15 @@ from xlmargin.span import (
     scenarios,
     span_settings,
 )
+from xlmargin.span.months import contract_month
 
-HEADER = [
-    "symbol",
-    "type",
-    "qty",
-    "price",
-    "underlying",
-    "underlying price",
-    "strike",
-    "expiry",
-    "right",
-    "volatility",
-    "multiplier",
-    "currency",
-]
-EXPIRY = dt.date(2026, 12, 18)
 DEFAULT = span_settings({}, AS_OF)
 
 
 def future(
     symbol: str, qty: float, price: float = 100.0, multiplier: Any = None, currency: Any = None
 ) -> list[Any]:
-    return [symbol, "future", qty, price, None, None, None, None, None, None, multiplier, currency]
+    return books.future(symbol, qty, price, multiplier=multiplier, currency=currency)
 
 
 def option(
@@ -64,11 +51,8 @@ def option(
     vol: Any = 0.2,
     expiry: dt.date = EXPIRY,
 ) -> list[Any]:
-    return [f"{under} {right}{strike:g}", "fop", qty, price, under, f, strike, expiry, right, vol, None, None]
-
-
-def book(*rows: list[Any]) -> Any:
-    return read_positions([HEADER, *rows], as_of=AS_OF)
+    return books.row(f"{under} {right}{strike:g}", "fop", qty, price, underlying=under, underlying_price=f,
+                     strike=strike, expiry=expiry, right=right, volatility=vol)  # fmt: skip
 
 
 def scan(root: str) -> float:
@@ -241,11 +225,11 @@ def test_calendar_spread_in_one_tier() -> None:
 
 def test_contract_month_codes() -> None:
     """Months after the valuation month (November 2026); one year digit means the next such year."""
-    assert _contract_month(12, "6", AS_OF) == 1  # Z6: December 2026
-    assert _contract_month(11, "6", AS_OF) == 0  # X6: this month
-    assert _contract_month(3, "7", AS_OF) == 4  # H7: March 2027
-    assert _contract_month(9, "6", AS_OF) == 118  # U6 has passed: September 2036
-    assert _contract_month(3, "27", AS_OF) == 4  # H27
+    assert contract_month(12, "6", AS_OF) == 1  # Z6: December 2026
+    assert contract_month(11, "6", AS_OF) == 0  # X6: this month
+    assert contract_month(3, "7", AS_OF) == 4  # H7: March 2027
+    assert contract_month(9, "6", AS_OF) == 118  # U6 has passed: September 2036
+    assert contract_month(3, "27", AS_OF) == 4  # H27
 
 
 def test_inter_spreads_in_priority_order_share_a_leg() -> None:
@@ -341,9 +325,9 @@ def test_short_option_minimum_is_a_floor() -> None:
 
 def test_non_futures_rows_are_named_not_skipped() -> None:
     rows = [
-        ["AAPL", "stock", 100, 200, None, None, None, None, None, None, None, None],
+        books.stock("AAPL", 100, 200),
         future("ESZ6", 1),
-        ["EURUSD", "fx", 1000, 1.1, None, None, None, None, None, None, None, None],
+        books.row("EURUSD", "fx", 1000, 1.1),
         future("XYZZ6", 1),
     ]
     with pytest.raises(UnsupportedError) as err:
@@ -445,3 +429,14 @@ def test_requirement_is_never_negative(picks: list[tuple[int, int]]) -> None:
     assert all(
         line.maintenance >= 0 and line.inter_credit <= line.scanning_risk + 1e-9 for line in result.lines
     )
+
+
+def test_settings_defaults_are_the_rule_files() -> None:
+    """SpanSettings' own defaults are span.toml's, the same as span_settings with no parameters."""
+    resolved = span_settings({}, AS_OF)
+    bare = SpanSettings(AS_OF, resolved.products, resolved.inter)
+    assert bare == resolved
+    shipped = rules.load("span")
+    assert bare.initial_multiple == shipped.get("accounts.hrp_initial_multiple")
+    assert bare.extreme_cover == shipped.get("scenarios.extreme_cover")
+    assert bare.price_steps == shipped.get("scenarios.price_steps")

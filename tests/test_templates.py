@@ -87,6 +87,7 @@ def value(book: Path, defined_name: str) -> Any:
 # --- the files ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the module fixture regenerates and recalculates every template
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_regenerated_template_equals_the_committed_one(built, name: str) -> None:
     committed = COMMITTED / f"{name}.xlsx"
@@ -94,6 +95,7 @@ def test_regenerated_template_equals_the_committed_one(built, name: str) -> None
     assert snapshot(built[name][0]) == snapshot(committed), f"{committed} is stale: run `xlmargin templates`"
 
 
+@pytest.mark.slow  # the module fixture regenerates and recalculates every template
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_every_xlmargin_cell_carries_a_number_and_no_cell_an_error(built, name: str) -> None:
     _, _, report = built[name]
@@ -137,6 +139,7 @@ def test_the_shape_check_refuses_an_array_range_that_cuts_the_result() -> None:
         check_shapes(broken, worksheet_functions())
 
 
+@pytest.mark.slow  # the module fixture regenerates and recalculates every template
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_every_sheet_with_formulas_flags_error_lines_in_red(built, name: str) -> None:
     book = openpyxl.load_workbook(built[name][0])
@@ -150,6 +153,7 @@ def test_every_sheet_with_formulas_flags_error_lines_in_red(built, name: str) ->
         assert book[sheet.title].freeze_panes == sheet.freeze
 
 
+@pytest.mark.slow  # the module fixture regenerates and recalculates every template
 def test_formats_follow_the_spec(built) -> None:
     book = openpyxl.load_workbook(built["hedge_comparison"][0])
     assert book["Comparison"]["B5"].number_format == "$#,##0"
@@ -159,6 +163,7 @@ def test_formats_follow_the_spec(built) -> None:
 # --- the hedge comparison against the engine -------------------------------------------------------
 
 
+@pytest.mark.slow  # the module fixture regenerates and recalculates every template
 def test_hedge_comparison_equals_direct_engine_calls(built) -> None:
     _, out, report = built["hedge_comparison"]
     rows = table_rows(out)
@@ -224,6 +229,7 @@ def test_hedge_comparison_equals_direct_engine_calls(built) -> None:
 # --- the netting example against the engine and the article ---------------------------------------
 
 
+@pytest.mark.slow  # the module fixture regenerates and recalculates every template
 def test_netting_example_equals_direct_engine_calls_and_the_articles_27000(built) -> None:
     _, out, report = built["netting_example"]
     rows = table_rows(out)
@@ -262,6 +268,7 @@ def test_netting_example_equals_direct_engine_calls_and_the_articles_27000(built
         assert expected[2] == pytest.approx(expected[0] + expected[1])
 
 
+@pytest.mark.slow  # the module fixture regenerates and recalculates every template
 def test_allocation_template_equals_direct_engine_calls(built) -> None:
     _, out, report = built["allocation_template"]
     rows = table_rows(out)

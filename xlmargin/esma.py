@@ -418,10 +418,8 @@ def _notional(
         return None
     if pair is not None:
         base, quote = pair
-        if account == base:
-            return base, units, 1.0
-        if account == quote:
-            return quote, units * p.price, 1.0
+        if account in pair:  # a pair holding the account currency needs no rate
+            return (base, units, 1.0) if account == base else (quote, units * p.price, 1.0)
         currency = p.currency or quote
         if currency not in pair:
             bad.append(
@@ -434,26 +432,45 @@ def _notional(
     else:
         currency = p.currency or _quote_of_symbol(p)
         native = {currency: units * p.price} if currency else {}
-    given = p.fx_rate
-    if not math.isnan(given):
-        if given <= 0:
-            bad.append(Problem(f"fx_rate must be positive, got {given:g}", p.row, "fx_rate"))
-            return None
-        if currency == account and given != 1.0:
-            bad.append(
-                Problem(
-                    f"the position is in the account currency {account}: its fx_rate is 1, not {given:g}",
-                    p.row,
-                    "fx_rate",
-                )
-            )
-            return None
-        return currency or "", (native[currency] if currency else units * p.price) * given, given
+    if not math.isnan(p.fx_rate):
+        return _at_given_rate(p, account, currency, native.get(currency or "", units * p.price), bad)
     if currency is None:
         missing.append(
             Problem(f"give the currency of the price (or an fx_rate to {account})", p.row, "currency")
         )
         return None
+    return _at_parameter_rate(p, account, currency, native, settings, missing)
+
+
+def _at_given_rate(
+    p: Position, account: str, currency: str | None, amount: float, bad: list[Problem]
+) -> tuple[str, float, float] | None:
+    """A notional converted at the row's own ``fx_rate`` (account currency per unit of ``currency``)."""
+    given = p.fx_rate
+    if given <= 0:
+        bad.append(Problem(f"fx_rate must be positive, got {given:g}", p.row, "fx_rate"))
+        return None
+    if currency == account and given != 1.0:
+        bad.append(
+            Problem(
+                f"the position is in the account currency {account}: its fx_rate is 1, not {given:g}",
+                p.row,
+                "fx_rate",
+            )
+        )
+        return None
+    return currency or "", amount * given, given
+
+
+def _at_parameter_rate(
+    p: Position,
+    account: str,
+    currency: str,
+    native: Mapping[str, float],
+    settings: EsmaSettings,
+    missing: list[Problem],
+) -> tuple[str, float, float] | None:
+    """A notional converted at an ``fx.XXX`` parameter rate: of its currency, else the pair's other one."""
     if currency == account:
         return currency, native[currency], 1.0
     candidates = (currency, *(c for c in native if c != currency))

@@ -415,66 +415,74 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     currency, fx_rate, rows = a["currency"], a["fx_rate"], a["row"]
     foreign = np.array([c is not None and c != usd for c in currency], dtype=bool)
     for i in np.flatnonzero((kind == "fx") | (kind == "future") | foreign):
-        k = kind[i]
-        if k == "fx":
-            pair = fx_pair(str(a["symbol"][i]))
-            if pair is None:
-                bad.append(
-                    Problem(
-                        f"'{a['symbol'][i]}' is not a currency pair such as EURUSD", int(rows[i]), "symbol"
-                    )
-                )
-                continue
-            units = qty[i] * mult[i]
-            if pair.quote == usd:
-                amount = units * price[i]
-            elif pair.base == usd:
-                amount = units
-            elif np.isnan(fx_rate[i]):
-                missing.append(
-                    Problem(
-                        f"{pair.base}{pair.quote} needs the USD value of one {pair.quote} "
-                        "in the fx_rate column",
-                        int(rows[i]),
-                        "fx_rate",
-                    )
-                )
-                continue
-            else:
-                amount = units * price[i] * fx_rate[i]
-            ccy1[i], usd1[i], ccy2[i], usd2[i] = pair.base, amount, pair.quote, -amount
-            continue
-        if foreign[i]:
-            if np.isnan(fx_rate[i]):
-                missing.append(
-                    Problem(
-                        f"a position in {currency[i]} needs the USD value of one {currency[i]} in "
-                        "the fx_rate column",
-                        int(rows[i]),
-                        "fx_rate",
-                    )
-                )
-                continue
-            value_fx[i] = fx_rate[i]
-        if k == "future":
-            spec = future_spec(str(a["symbol"][i])) or future_spec(str(a["underlying"][i]))
-            if spec is not None and spec.factor == "currency" and spec.currency:
-                multiplier = spec.multiplier if mult[i] == 1.0 else mult[i]
-                amount = qty[i] * multiplier * price[i] * value_fx[i]
-                ccy1[i], usd1[i], ccy2[i], usd2[i] = spec.currency, amount, usd, -amount
-            continue
-        if k == "cash":
-            local = qty[i]
-        elif k == "bond":
-            local = qty[i] * price[i] / PER_FACE
+        row = int(rows[i])
+        legs: _Legs | Problem | None
+        if kind[i] == "fx":
+            legs = _pair_legs(str(a["symbol"][i]), qty[i] * mult[i], price[i], fx_rate[i], row)
+        elif foreign[i] and np.isnan(fx_rate[i]):
+            legs = Problem(
+                f"a position in {currency[i]} needs the USD value of one {currency[i]} in the fx_rate column",
+                row,
+                "fx_rate",
+            )
+        elif kind[i] == "future":
+            value_fx[i] = fx_rate[i] if foreign[i] else 1.0
+            legs = _future_legs(a, int(i), value_fx[i])
         else:
-            local = qty[i] * price[i] * mult[i]
-        ccy1[i], usd1[i] = currency[i], local * value_fx[i]
+            value_fx[i] = fx_rate[i]
+            legs = str(currency[i]), _local_value(kind[i], qty[i], price[i], mult[i]) * value_fx[i], "", 0.0
+        if isinstance(legs, Problem):  # a symbol that is no pair is bad input; a blank rate, missing data
+            (bad if legs.column == "symbol" else missing).append(legs)
+        elif legs is not None:
+            ccy1[i], usd1[i], ccy2[i], usd2[i] = legs
     if bad:
         raise InputError(bad)
     if missing:
         raise MissingDataError(missing)
     return CurrencyLegs(ccy1, usd1, ccy2, usd2, value_fx)
+
+
+_Legs = tuple[str, float, str, float]  # (currency, USD amount) twice
+
+
+def _pair_legs(symbol: str, units: float, price: float, fx_rate: float, row: int) -> _Legs | Problem:
+    """An ``fx`` row: + its notional in the base currency, − the same in the quote currency (USD)."""
+    usd = numeraire()
+    pair = fx_pair(symbol)
+    if pair is None:
+        return Problem(f"'{symbol}' is not a currency pair such as EURUSD", row, "symbol")
+    if pair.quote == usd:
+        amount = units * price
+    elif pair.base == usd:
+        amount = units
+    elif np.isnan(fx_rate):
+        return Problem(
+            f"{pair.base}{pair.quote} needs the USD value of one {pair.quote} in the fx_rate column",
+            row,
+            "fx_rate",
+        )
+    else:
+        amount = units * price * fx_rate
+    return pair.base, amount, pair.quote, -amount
+
+
+def _future_legs(a: Mapping[str, np.ndarray], i: int, value_fx: float) -> _Legs | None:
+    """A currency future: + its notional in the currency, − the same in USD; other futures none."""
+    spec = future_spec(str(a["symbol"][i])) or future_spec(str(a["underlying"][i]))
+    if spec is None or spec.factor != "currency" or not spec.currency:
+        return None
+    multiplier = spec.multiplier if a["multiplier"][i] == 1.0 else a["multiplier"][i]
+    amount = a["quantity"][i] * multiplier * a["price"][i] * value_fx
+    return spec.currency, amount, numeraire(), -amount
+
+
+def _local_value(kind: str, quantity: float, price: float, multiplier: float) -> float:
+    """A position's value in its own currency (cash is its quantity; a bond is priced per 100 face)."""
+    if kind == "cash":
+        return quantity
+    if kind == "bond":
+        return quantity * price / PER_FACE
+    return quantity * price * multiplier
 
 
 def currency_exposures(portfolio: Portfolio) -> dict[str, float]:

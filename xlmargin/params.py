@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,82 +91,113 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
 
 
 def _pairs(data: Any, problems: list[Problem]) -> list[tuple[int, str, Any]]:
-    """(row, name, value) for every non-blank entry of the parameter range."""
-    if data is None or (isinstance(data, str) and not data.strip()):
-        return []
-    if isinstance(data, Mapping):
-        return [(i + 1, str(k), v) for i, (k, v) in enumerate(data.items())]
-    if isinstance(data, str):
-        data = [data]
-    if not isinstance(data, Sequence):
-        if isinstance(data, int | float) and data == 0:  # an empty single cell from Office.js
-            return []
-        problems.append(Problem(f"expected a two-column name/value range, got {data!r}", None, "params"))
-        return []
-    rows = [list(r) if isinstance(r, Sequence) and not isinstance(r, str) else [r] for r in data]
-    if len(rows) == 1 and len(rows[0]) > 2 and all(isinstance(v, str) and "=" in v for v in rows[0] if v):
-        rows = [[v] for v in rows[0]]  # one row of name=value strings
-    if len(rows) == 1 and len(rows[0]) == 2 and all(isinstance(v, str) and "=" in v for v in rows[0]):
-        rows = [[v] for v in rows[0]]
+    """(row, name, value) for every non-blank row of the parameter range."""
     out = []
-    for i, cells in enumerate(rows, start=1):
-        cells = [c for c in cells if not _blank(c)] if len(cells) != 2 else cells
-        if all(_blank(c) for c in cells):
-            continue
-        if len(cells) >= 2 and isinstance(cells[0], str) and "=" not in cells[0]:
-            if len(cells) > 2 and not all(_blank(c) for c in cells[2:]):
-                problems.append(Problem("a parameter row holds a name and one value", i, "params"))
-                continue
-            out.append((i, cells[0], cells[1]))
-        elif (len(cells) == 1 and isinstance(cells[0], str) and "=" in cells[0]) or (
-            len(cells) == 2 and _blank(cells[1]) and isinstance(cells[0], str) and "=" in cells[0]
-        ):
-            name, _, value = cells[0].partition("=")
-            out.append((i, name, value.strip()))
-        else:
-            problems.append(Problem(f"cannot read {cells!r} as a name and a value", i, "params"))
+    for row, cells in _rows(data, problems):
+        entry = _entry(cells)
+        if isinstance(entry, str):
+            problems.append(Problem(entry, row, "params"))
+        elif entry is not None:
+            out.append((row, *entry))
     return out
 
 
-def _blank(value: Any) -> bool:
-    return is_blank(value)
+def _rows(data: Any, problems: list[Problem]) -> list[tuple[int, list[Any]]]:
+    """The range as numbered rows of cells: a mapping is one row per item, a string one cell, and a
+    single row of ``name=value`` strings (Bloomberg style, across) one row per string."""
+    if isinstance(data, Mapping):
+        return [(i, [str(k), v]) for i, (k, v) in enumerate(data.items(), start=1)]
+    if isinstance(data, str) or is_blank(data):  # an empty single cell arrives as None, "" or 0
+        data = [[data]]
+    if not isinstance(data, Sequence):
+        problems.append(Problem(f"expected a two-column name/value range, got {data!r}", None, "params"))
+        return []
+    rows = [list(r) if isinstance(r, Sequence) and not isinstance(r, str) else [r] for r in data]
+    filled = [c for c in rows[0] if not is_blank(c)] if len(rows) == 1 else []
+    if len(filled) > 1 and all(_assignment(c) for c in filled):
+        rows = [[c] for c in rows[0]]
+    return list(enumerate(rows, start=1))
+
+
+def _entry(cells: list[Any]) -> tuple[str, Any] | str | None:
+    """A row's (name, value); ``None`` for a blank row; a message for a row that is neither.
+
+    The name is the first non-blank cell: ``name=value`` text, or a name with its value in the next
+    cell (whatever that holds, 0 included). Any cell after that must be blank.
+    """
+    start = next((j for j, c in enumerate(cells) if not is_blank(c)), None)
+    if start is None:
+        return None
+    name = cells[start]
+    used = 1 if _assignment(name) else 2
+    if not isinstance(name, str) or any(not is_blank(c) for c in cells[start + used :]):
+        if isinstance(name, str) and used == 2:
+            return "a parameter row holds a name and one value"
+        return f"cannot read {[c for c in cells if not is_blank(c)]!r} as a name and a value"
+    if used == 1:
+        key, _, value = name.partition("=")
+        return key, value.strip()
+    return name, cells[start + 1] if start + 1 < len(cells) else None
+
+
+def _assignment(cell: Any) -> bool:
+    return isinstance(cell, str) and "=" in cell
 
 
 def _convert(spec: Param, raw: Any) -> Any:
+    """The value of one parameter cell for its spec, or a ``ValueError`` saying why not."""
     if (error := excel_error(raw)) is not None:
         raise ValueError(error_message(error))
-    if spec.kind == "number":
-        number = _number(raw)
-        if spec.minimum is not None and number < spec.minimum:
-            raise ValueError(f"must be at least {spec.minimum:g}, got {number:g}")
-        if spec.maximum is not None and number > spec.maximum:
-            raise ValueError(f"must be at most {spec.maximum:g}, got {number:g}")
-        return number
-    if spec.kind == "bool":
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, int | float) and raw in (0, 1):
-            return bool(raw)
-        text = str(raw).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise ValueError(f"'{raw}' is not TRUE or FALSE")
-    if spec.kind == "date":
-        date = to_date(raw)
-        if date is None:
-            raise ValueError(f"'{raw}' {NOT_A_DATE}")
-        return date
-    if spec.kind == "choice":
-        text = str(raw).strip().lower()
-        for choice in spec.choices:
-            if norm(choice) == norm(text):
-                return choice
-        raise ValueError(f"'{raw}' is not one of {', '.join(spec.choices)}")
     if spec.kind == "text":
-        return str(raw).strip()
-    raise ValueError(f"parameter kind '{spec.kind}' is not known")  # a programming error, shown plainly
+        return "" if raw is None else str(raw).strip()
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise ValueError("no value given (clear the name too, or delete the row, to use the default)")
+    convert = _CONVERTERS.get(spec.kind)
+    if convert is None:
+        raise ValueError(f"parameter kind '{spec.kind}' is not known")  # a programming error, shown plainly
+    return convert(spec, raw)
+
+
+def _to_bounded_number(spec: Param, raw: Any) -> float:
+    number = _number(raw)
+    if spec.minimum is not None and number < spec.minimum:
+        raise ValueError(f"must be at least {spec.minimum:g}, got {number:g}")
+    if spec.maximum is not None and number > spec.maximum:
+        raise ValueError(f"must be at most {spec.maximum:g}, got {number:g}")
+    return number
+
+
+def _to_bool(spec: Param, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int | float) and raw in (0, 1):
+        return bool(raw)
+    text = str(raw).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError(f"'{raw}' is not TRUE or FALSE")
+
+
+def _to_param_date(spec: Param, raw: Any) -> dt.date:
+    date = to_date(raw)
+    if date is None:
+        raise ValueError(f"'{raw}' {NOT_A_DATE}")
+    return date
+
+
+def _to_choice(spec: Param, raw: Any) -> str:
+    for choice in spec.choices:
+        if norm(choice) == norm(str(raw)):
+            return choice
+    raise ValueError(f"'{raw}' is not one of {', '.join(spec.choices)}")
+
+
+_CONVERTERS: dict[str, Callable[[Param, Any], Any]] = {
+    "number": _to_bounded_number,
+    "bool": _to_bool,
+    "date": _to_param_date,
+    "choice": _to_choice,
+}
 
 
 def _number(raw: Any) -> float:

@@ -1,5 +1,6 @@
-"""Template workbooks: a declarative spec (:mod:`.spec`, in the vocabulary of :mod:`.model`) and
-the openpyxl generator that interprets it (:mod:`.build`). ``xlmargin templates`` writes them."""
+"""Template workbooks: a declarative spec (:mod:`.spec`, one module per workbook, in the vocabulary
+of :mod:`.model`) and the openpyxl generator that interprets it (:mod:`.build`). ``xlmargin
+templates`` writes them."""
 
 from xlmargin.templates.build import TemplateError, write, write_all
 from xlmargin.templates.model import Book

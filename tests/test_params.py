@@ -1,0 +1,93 @@
+"""The parameter range reader: row shapes it accepts, and one clear line for each it refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from xlmargin.errors import InputError
+from xlmargin.params import AS_OF, RATE, Param, read_params
+
+SPECS = (
+    AS_OF,
+    RATE,
+    Param("include", "text", "", "scenario ids"),
+    Param("hrp", "bool", True, "speculator account"),
+    Param("basis", "choice", "maintenance", "which figure", choices=("maintenance", "initial")),
+)
+
+
+def message(data: Any) -> str:
+    with pytest.raises(InputError) as err:
+        read_params(data, SPECS)
+    return str(err.value)
+
+
+def test_a_trailing_blank_cell_after_a_zero_value_is_fine() -> None:
+    """Issue 10 item 11: ``["rate", 0, ""]`` is rate 0, not "cannot read ['rate']"."""
+    assert read_params([["rate", 0, ""]], SPECS)["rate"] == 0.0
+    assert read_params([["rate", 0.03, None, 0]], SPECS)["rate"] == 0.03
+    assert read_params([["rate", 0]], SPECS)["rate"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [["rate", 0.02], ["hrp", "no"]],  # two columns
+        [["rate", 0.02, None], [None, None, None], ["hrp", False, ""]],  # oversized, a blank row
+        [[None, "rate", 0.02], [None, "hrp", 0]],  # a blank column before the names
+        ["rate=0.02", "hrp=FALSE"],  # name=value down a column
+        [["rate=0.02", "hrp=off", None, ""]],  # ... or across one row
+        [["rate=0.02", ""], ["hrp=n", None]],  # name=value with a blank neighbour
+        {"rate": 0.02, "hrp": False},  # a Python mapping
+    ],
+)
+def test_row_shapes(data: Any) -> None:
+    values = read_params(data, SPECS)
+    assert (values["rate"], values["hrp"]) == (0.02, False)
+
+
+@pytest.mark.parametrize("data", [None, "", "  ", 0, [], [[None, None]], [["", 0]]])
+def test_empty_ranges_give_the_defaults(data: Any) -> None:
+    assert read_params(data, SPECS) == {s.name: s.default for s in SPECS}
+
+
+def test_values_of_each_kind() -> None:
+    values = read_params(
+        [["as_of", "2026-11-20"], ["include", " E1, E2 "], ["basis", "Initial"], ["hrp", 1]], SPECS
+    )
+    assert values["as_of"] == dt.date(2026, 11, 20)
+    assert (values["include"], values["basis"], values["hrp"]) == ("E1, E2", "initial", True)
+    assert read_params([["include", None, None]], SPECS)["include"] == ""  # blank text is blank
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ([["rate", 0.02, 5]], "row 1, params: a parameter row holds a name and one value"),
+        ([["rate=0.02", 5]], "row 1, params: cannot read ['rate=0.02', 5] as a name and a value"),
+        ([[7, 0.02]], "row 1, params: cannot read [7, 0.02] as a name and a value"),
+        ([["rate"]], "row 1, params: rate: no value given"),
+        ([["rate", None, ""]], "row 1, params: rate: no value given"),
+        ([["rate", "#N/A"]], "row 1, params: rate: the cell holds the error value #N/A"),
+        ([["hrp", 0.5]], "row 1, params: hrp: '0.5' is not TRUE or FALSE"),
+        ([["basis", "both"]], "row 1, params: basis: 'both' is not one of maintenance, initial"),
+        ([["rate", 0.9]], "row 1, params: rate: must be at most 0.5"),
+        ([["rate", 0.01], ["Rate", 0.02]], "row 2, params: parameter 'rate' is given twice (rows 1 and 2)"),
+        ([["shock", 1]], "row 1, params: unknown parameter 'shock'; known: as_of, rate, include"),
+        (5, "params: expected a two-column name/value range, got 5"),
+    ],
+)
+def test_refusals_are_one_line_naming_the_row(data: Any, expected: str) -> None:
+    text = message(data)
+    assert expected in text
+    assert "\n" not in text
+
+
+def test_every_bad_row_is_reported_at_once() -> None:
+    with pytest.raises(InputError) as err:
+        read_params([["rate", "x"], ["hrp", "maybe"], ["basis", "none"]], SPECS)
+    assert [(p.row, p.column) for p in err.value.problems] == [(1, "params"), (2, "params"), (3, "params")]
+    assert str(err.value).endswith("(+2 more)")

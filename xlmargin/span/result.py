@@ -1,0 +1,154 @@
+"""What the futures-margin engine returns: per combined commodity lines, spreads formed, totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from xlmargin.span.arithmetic import Scenario
+
+
+@dataclass(frozen=True)
+class InterSpreadResult:
+    """Spreads formed for one recognised pair and the credit each leg received."""
+
+    id: str
+    legs: tuple[str, str]
+    ratio: tuple[float, float]
+    spreads: float
+    credit_rate: float
+    credits: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class CommodityLine:
+    """One combined commodity: its summed risk array and the SPAN steps that build its requirement.
+
+    ``maintenance = max(scanning_risk + intra_charge − inter_credit, short_option_minimum)``.
+    """
+
+    root: str
+    name: str
+    rows: tuple[int, ...]
+    pnl: tuple[float, ...]  # summed risk array, gains positive, in scenario order
+    scanning_risk: float
+    worst_scenario: int  # 1-based scenario number of the worst P&L
+    net_delta: float  # futures-equivalent contracts
+    price_risk: float  # the scanning risk less time and volatility risk
+    intra_charge: float
+    inter_credit: float
+    short_option_minimum: float
+    net_option_value: float  # long options at market less short options at market
+    maintenance: float
+    initial: float
+
+
+@dataclass(frozen=True)
+class SpanResult:
+    """The futures requirement: per combined commodity lines, the spreads formed, and the totals.
+
+    ``requirement`` is ``maintenance`` unless the settings ask for ``initial``.
+    """
+
+    lines: tuple[CommodityLine, ...]
+    spreads: tuple[InterSpreadResult, ...]
+    scenarios: tuple[Scenario, ...]
+    basis: str
+    currency: str
+    maintenance: float
+    initial: float
+    net_option_value: float
+    gross_notional: float  # Σ |qty| × point value × futures price (options: their underlying future)
+
+    @property
+    def requirement(self) -> float:
+        return self.initial if self.basis == "initial" else self.maintenance
+
+    def table(self) -> list[list[Any]]:
+        """One row per combined commodity and a total row, header first; money in cents."""
+        rows: list[list[Any]] = [
+            [
+                "combined commodity",
+                "name",
+                "positions",
+                "net delta",
+                "scanning risk",
+                "worst scenario",
+                "intra spread charge",
+                "inter spread credit",
+                "short option minimum",
+                "net option value",
+                f"maintenance ({self.currency})",
+                f"initial ({self.currency})",
+            ]
+        ]
+        for line in self.lines:
+            worst = self.scenarios[line.worst_scenario - 1]
+            rows.append(
+                [
+                    line.root,
+                    line.name,
+                    float(len(line.rows)),
+                    _round(line.net_delta, 4),
+                    _cents(line.scanning_risk),
+                    f"{worst.number}: {worst.label}",
+                    _cents(line.intra_charge),
+                    _cents(line.inter_credit),
+                    _cents(line.short_option_minimum),
+                    _cents(line.net_option_value),
+                    _cents(line.maintenance),
+                    _cents(line.initial),
+                ]
+            )
+        rows.append(
+            [
+                "total",
+                "",
+                float(sum(len(line.rows) for line in self.lines)),
+                "",
+                _cents(sum(line.scanning_risk for line in self.lines)),
+                "",
+                _cents(sum(line.intra_charge for line in self.lines)),
+                _cents(sum(line.inter_credit for line in self.lines)),
+                "",
+                _cents(self.net_option_value),
+                _cents(self.maintenance),
+                _cents(self.initial),
+            ]
+        )
+        return rows
+
+    def scenarios_table(self) -> list[list[Any]]:
+        """The summed risk array of every combined commodity, one row per scenario, header first."""
+        rows: list[list[Any]] = [
+            [
+                "scenario",
+                "description",
+                "price move (× scan range)",
+                "volatility",
+                "weight",
+                *(line.root for line in self.lines),
+            ]
+        ]
+        for s in self.scenarios:
+            vol = {1: "up", -1: "down", 0: "unchanged"}[s.vol_direction]
+            rows.append(
+                [
+                    float(s.number),
+                    s.label,
+                    _round(s.fraction, 6),
+                    vol,
+                    _round(s.weight, 6),
+                    *(_cents(line.pnl[s.number - 1]) for line in self.lines),
+                ]
+            )
+        return rows
+
+
+def _cents(value: float) -> float:
+    """Money rounded to cents, without a negative zero."""
+    return round(float(value), 2) + 0.0
+
+
+def _round(value: float, digits: int) -> float:
+    return round(float(value), digits) + 0.0

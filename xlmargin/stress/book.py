@@ -1,0 +1,322 @@
+"""The book: every position mapped once to its factor exposures, options and bonds kept apart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from xlmargin import instruments
+from xlmargin._typing import BoolArray, FloatArray, IntArray
+from xlmargin.errors import InputError, MissingDataError, Problem
+from xlmargin.positions import OPTION_TYPES, Portfolio
+from xlmargin.pricing import implied_volatility_or_error
+from xlmargin.stress.classify import DURATION, LINEAR, NONE, Model, classify
+from xlmargin.stress.factors import factor_index, factors, stress_rules
+from xlmargin.stress.settings import StressSettings
+
+_DAYS_PER_YEAR = 365.0  # expiry_years is ACT/365 (positions)
+_WARN_ROWS = 10  # rows named in one warning before "..."
+
+
+@dataclass(frozen=True)
+class Options:
+    """Options, each with its underlying's loadings: revalued through the pricing kernel."""
+
+    units: FloatArray  # USD per unit of option price: contracts × multiplier × fx
+    S: FloatArray
+    K: FloatArray
+    T: FloatArray
+    q: FloatArray
+    sigma: FloatArray
+    call: BoolArray
+    american: BoolArray
+    on_future: BoolArray
+    beta: FloatArray  # (m × F) the underlying's loadings on price factors
+    weights: FloatArray  # (m × F) the underlying's yield-move weights (duration underlyings)
+    duration: FloatArray
+    convexity: FloatArray
+    vol_term: FloatArray  # Δσ per unit (decimal) VIX move; 0 where no vol shift applies
+
+
+@dataclass(frozen=True)
+class Bonds:
+    face_usd: FloatArray  # quantity / 100 × fx: USD per point of price
+    coupon: FloatArray
+    yield_: FloatArray
+    maturity: FloatArray
+    dirty: FloatArray
+
+
+@dataclass(frozen=True)
+class Book:
+    """The portfolio as factor exposures; every array in row order of the (filtered) portfolio."""
+
+    rows: IntArray
+    symbols: np.ndarray
+    sleeves: np.ndarray
+    groups: np.ndarray
+    gross: FloatArray
+    value: FloatArray  # USD value (notional for futures) whose return the loadings give
+    linear_idx: IntArray  # rows with a value and loadings: stocks, funds, futures
+    beta: FloatArray  # (n × F)
+    weights: FloatArray  # (n × F) yield-move weights of duration instruments
+    duration: FloatArray
+    convexity: FloatArray
+    bond_idx: IntArray
+    bonds: Bonds
+    option_idx: IntArray
+    options: Options
+    own_idx: IntArray  # rows whose asset P&L is in a foreign currency with a factor
+    own_factor: IntArray
+    legs: FloatArray  # (n × F) USD currency-leg amounts
+    warnings: tuple[str, ...]
+
+
+def _rows_text(rows: Sequence[int]) -> str:
+    head = ", ".join(str(r) for r in rows[:_WARN_ROWS])
+    return head + (f" and {len(rows) - _WARN_ROWS} more" if len(rows) > _WARN_ROWS else "")
+
+
+def _models(a: Mapping[str, np.ndarray], is_option: BoolArray) -> tuple[list[Model], IntArray]:
+    """Each distinct instrument's model and every row's index into them; bad ``factor`` cells refused."""
+    kind = a["type"]
+    keys = zip(
+        np.where(is_option, np.where(kind == "future_option", "future", "stock"), kind).tolist(),
+        np.where(is_option, a["underlying"], a["symbol"]).tolist(),
+        a["underlying"].tolist(),
+        a["asset_class"].tolist(),
+        a["factor"].tolist(),
+    )
+    lookup: dict[tuple[Any, ...], int] = {}
+    codes = np.fromiter((lookup.setdefault(k, len(lookup)) for k in keys), dtype=np.int64, count=len(kind))
+    models = [classify(*k) for k in lookup]
+    problems = [
+        Problem(models[c].problem, int(a["row"][i]), "factor")
+        for i, c in enumerate(codes)
+        if models[c].problem
+    ]
+    if problems:
+        raise InputError(problems)
+    return models, codes
+
+
+def _require(a: Mapping[str, np.ndarray], model_kind: IntArray, duration: FloatArray) -> None:
+    """Refuse rate-sensitive rows without a duration and bonds without a coupon, naming every row."""
+    missing = [
+        Problem(
+            "a rate-sensitive position needs a modified duration (the duration column); "
+            f"{a['symbol'][i]} is not in the bond-ETF or futures table",
+            int(a["row"][i]),
+            "duration",
+        )
+        for i in np.flatnonzero((model_kind == DURATION) & np.isnan(duration))
+    ]
+    missing += [
+        Problem("a bond needs a coupon (0 for a zero-coupon bond)", int(a["row"][i]), "coupon")
+        for i in np.flatnonzero((a["type"] == "bond") & np.isnan(a["coupon"]))
+    ]
+    if missing:
+        raise MissingDataError(missing)
+
+
+@dataclass(frozen=True)
+class _Currency:
+    legs: FloatArray  # (n × F) USD currency-leg amounts
+    own_idx: IntArray
+    own_factor: IntArray
+    warnings: tuple[str, ...]
+
+
+def _currency(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs) -> _Currency:
+    """Currency legs (pairs and foreign positions); currency futures are linear on their currency."""
+    kind = a["type"]
+    leg_matrix = np.zeros((len(kind), len(factors())))
+    unstressed: dict[str, list[int]] = {}
+    for ccys, amounts in ((legs.ccy1, legs.usd1), (legs.ccy2, legs.usd2)):
+        for i in np.flatnonzero((ccys != "") & (kind != "future")):
+            f_name = instruments.currency_factor(ccys[i])
+            if f_name is not None:
+                leg_matrix[i, factor_index()[f_name]] += amounts[i]
+            elif ccys[i] != instruments.numeraire():
+                unstressed.setdefault(str(ccys[i]), []).append(int(a["row"][i]))
+    usd = instruments.numeraire()
+    own = [
+        (i, factor_index()[f_name])
+        for i, c in enumerate(a["currency"])
+        if kind[i] != "fx" and c is not None and c != usd
+        for f_name in [instruments.currency_factor(str(c))]
+        if f_name is not None
+    ]
+    return _Currency(
+        leg_matrix,
+        np.array([i for i, _ in own], dtype=np.int64),
+        np.array([f for _, f in own], dtype=np.int64),
+        tuple(
+            f"{ccy} has no risk factor: its currency legs are held constant (rows {_rows_text(rows)})"
+            for ccy, rows in unstressed.items()
+        ),
+    )
+
+
+def _unstressed(
+    a: Mapping[str, np.ndarray], models: list[Model], codes: IntArray, groups: np.ndarray
+) -> tuple[str, ...]:
+    """Put rows no factor moves in the group ``unstressed``; one warning per reason."""
+    by_note: dict[str, list[int]] = {}
+    for i in np.flatnonzero(np.array([m.kind for m in models], dtype=np.int64)[codes] == NONE):
+        by_note.setdefault(models[codes[i]].note, []).append(int(a["row"][i]))
+        groups[i] = "unstressed"
+    return tuple(f"held constant, {note}: rows {_rows_text(rows)}" for note, rows in by_note.items())
+
+
+def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
+    """Map every position to its factor exposures; raise one error naming every bad row."""
+    a = portfolio.arrays
+    n = len(portfolio)
+    F = len(factors())
+    kind = a["type"]
+    is_option = np.isin(kind, OPTION_TYPES)
+    models, codes = _models(a, is_option)
+
+    def column(attr: str, dtype: Any = np.float64) -> np.ndarray:
+        return np.array([getattr(m, attr) for m in models], dtype=dtype)[codes]
+
+    model_kind = column("kind", np.int64)
+    factor = column("factor", np.int64)
+    rate_factor = column("rate_factor", np.int64)
+    spread = column("spread", np.int64)
+    groups = column("group", object)
+    beta = np.where(np.isnan(a["beta"]), column("beta") * a["leverage"], a["beta"])
+    duration = np.where(np.isnan(a["duration"]), column("duration"), a["duration"])
+    maturity = np.where(np.isnan(a["maturity_years"]), column("maturity"), a["maturity_years"])
+    maturity = np.where(np.isnan(maturity), duration, maturity)  # placed on the curve at its duration
+    convexity = column("convexity")  # the table's; 0 for an instrument outside the tables
+    table_mult = column("multiplier")
+    multiplier = np.where((a["multiplier"] == 1.0) & ~np.isnan(table_mult), table_mult, a["multiplier"])
+    _require(a, model_kind, duration)
+
+    legs = instruments.currency_legs(portfolio)
+    fx = legs.value_fx
+    qty, price = a["quantity"], a["price"]
+
+    loads = np.zeros((n, F))
+    weights = np.zeros((n, F))
+    linear = model_kind == LINEAR
+    loads[np.flatnonzero(linear), factor[linear]] = beta[linear]
+    dur = model_kind == DURATION
+    curve = instruments.curve_weights(np.where(dur, maturity, 0.0))
+    tenors = np.array([factor_index()[t] for t, _ in instruments.curve_tenors()], dtype=np.int64)
+    chosen = dur & (rate_factor >= 0)
+    weights[:, tenors] = np.where((dur & ~chosen)[:, None], curve, 0.0)
+    weights[np.flatnonzero(chosen), rate_factor[chosen]] = 1.0
+    credit = dur & (spread >= 0)
+    weights[np.flatnonzero(credit), spread[credit]] += 1.0
+
+    value = np.where(np.isin(kind, ("stock", "etf", "cfd", "future")), qty * price * multiplier * fx, 0.0)
+    gross = np.abs(value)
+
+    # options: the underlying's loadings move the spot; the option is repriced
+    opt = np.flatnonzero(is_option)
+    options = _build_options(
+        a, opt, settings, loads, weights, duration, convexity, multiplier, fx, factor, model_kind
+    )
+    gross[opt] = np.abs(options.units * options.S)
+    for arr in (loads, weights):
+        arr[opt] = 0.0
+    duration = np.where(dur & ~is_option, duration, 0.0)
+    convexity = np.where(dur & ~is_option, convexity, 0.0)
+    loaded = np.any(loads != 0.0, axis=1) | np.any(weights != 0.0, axis=1)
+    linear_idx = np.flatnonzero((value != 0.0) & loaded)
+
+    # bonds: full repricing from the yield
+    bond = np.flatnonzero(kind == "bond")
+    bonds = _build_bonds(a, bond, fx)
+    weights[bond] = 0.0
+    weights[np.ix_(bond, tenors)] = instruments.curve_weights(a["maturity_years"][bond])
+    gross[bond] = np.abs(bonds.face_usd * price[bond])
+
+    fx_rows = kind == "fx"
+    gross[fx_rows] = np.abs(legs.usd1[fx_rows])
+    ccy = _currency(a, legs)
+    warnings = ccy.warnings + _unstressed(a, models, codes, groups)
+    return Book(
+        rows=a["row"], symbols=a["symbol"], sleeves=a["sleeve"], groups=groups, gross=gross, value=value,
+        linear_idx=linear_idx,
+        beta=loads, weights=weights, duration=duration, convexity=convexity,
+        bond_idx=bond, bonds=bonds, option_idx=opt, options=options,
+        own_idx=ccy.own_idx, own_factor=ccy.own_factor, legs=ccy.legs, warnings=warnings,
+    )  # fmt: skip
+
+
+def _build_options(
+    a: Mapping[str, np.ndarray],
+    idx: IntArray,
+    settings: StressSettings,
+    loads: FloatArray,
+    weights: FloatArray,
+    duration: FloatArray,
+    convexity: FloatArray,
+    multiplier: FloatArray,
+    fx: FloatArray,
+    factor: IntArray,
+    model_kind: IntArray,
+) -> Options:
+    """The options of the book with their underlyings' loadings and their volatilities."""
+    S, K, T = a["underlying_price"][idx], a["strike"][idx], a["expiry_years"][idx]
+    q = a["dividend_yield"][idx]
+    call = a["right"][idx] == "C"
+    american = a["style"][idx] == "american"
+    on_future = a["type"][idx] == "future_option"
+    sigma = a["volatility"][idx].copy()
+    expired = T <= 0.0
+    sigma[expired & np.isnan(sigma)] = 0.0
+    need = np.flatnonzero(np.isnan(sigma))
+    if need.size:
+        sigma[need] = implied_volatility_or_error(
+            a["price"][idx][need], S[need], K[need], T[need], settings.rate, q[need], call[need],
+            american[need], on_future[need], lambda i: [int(a["row"][idx][need][i])],
+        )  # fmt: skip
+    shift = stress_rules()["vol_shift"]
+    vol_factors = [factor_index()[f] for f in shift["factors"]]
+    shifted = settings.vol_shift & (model_kind[idx] == LINEAR) & np.isin(factor[idx], vol_factors) & ~expired
+    reference = float(shift["reference_days"]) / _DAYS_PER_YEAR
+    vol_term = np.where(shifted, np.sqrt(reference / np.maximum(T, reference)), 0.0)
+    dur = model_kind[idx] == DURATION
+    return Options(
+        units=a["quantity"][idx] * multiplier[idx] * fx[idx], S=S, K=K, T=T, q=q, sigma=sigma, call=call,
+        american=american, on_future=on_future, beta=loads[idx].copy(), weights=weights[idx].copy(),
+        duration=np.where(dur, duration[idx], 0.0), convexity=np.where(dur, convexity[idx], 0.0),
+        vol_term=vol_term,
+    )  # fmt: skip
+
+
+def _build_bonds(a: Mapping[str, np.ndarray], idx: IntArray, fx: FloatArray) -> Bonds:
+    """Bonds with their yields (given, or solved from the clean price)."""
+    coupon, maturity, price = a["coupon"][idx], a["maturity_years"][idx], a["price"][idx]
+    yield_ = a["yield_"][idx].copy()
+    need = np.isnan(yield_)
+    if need.any():
+        yield_[need] = instruments.bond_yield(price[need], coupon[need], maturity[need])
+        bad = np.flatnonzero(need & np.isnan(yield_))
+        if bad.size:
+            low, high = (stress_rules().get(f"instruments.bond.{k}") for k in ("yield_low", "yield_high"))
+            raise InputError(
+                [
+                    Problem(
+                        f"no yield between {low:.0%} and {high:.0%} gives the price {price[j]:g}",
+                        int(a["row"][idx][j]),
+                        "price",
+                    )
+                    for j in bad
+                ]
+            )
+    return Bonds(
+        a["quantity"][idx] / instruments.PER_FACE * fx[idx],
+        coupon,
+        yield_,
+        maturity,
+        instruments.bond_dirty_price(coupon, yield_, maturity),
+    )

@@ -1,0 +1,216 @@
+"""What the stress functions return: one scenario's breakdown, the table of all, the worst losses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from xlmargin._typing import FloatArray
+from xlmargin.errors import InputError, Problem
+from xlmargin.positions import Portfolio
+from xlmargin.stress.book import Book, build_book
+from xlmargin.stress.factors import factors
+from xlmargin.stress.pnl import position_pnl
+from xlmargin.stress.scenarios import Scenario, move_matrix, scenario_library
+from xlmargin.stress.settings import StressSettings
+
+HOUSE_NOTE = (
+    "xlmargin house risk view, NOT a regulatory or broker margin: cross-asset offsets shown here are "
+    "granted by no CCP (FINRA PM and Eurex give none). P&L in USD, signed (loss < 0), instant revaluation."
+)
+BLANK_NOTE = (
+    "Historical scenarios replay stress-scenarios.md tables 1a/1b/§1.5; a blank source cell leaves its "
+    "factor unmoved (listed in each scenario's notes)."
+)
+
+
+def _cents(value: float) -> float:
+    """Money rounded to cents, without a negative zero."""
+    return round(float(value), 2) + 0.0
+
+
+def _percent(pnl: float, gross: float) -> float:
+    return round(float(100.0 * pnl / gross), 6) + 0.0 if gross > 0.0 else 0.0
+
+
+def _notes(width: int, warnings: Sequence[str], *extra: str) -> list[list[Any]]:
+    """Note rows for a table: the house-view caveat, extra notes and every warning."""
+    return [["note", text, *[""] * (width - 2)] for text in (HOUSE_NOTE, *extra, *warnings)]
+
+
+@dataclass(frozen=True)
+class StressResult:
+    """One scenario's P&L on the book (house risk view, not a regulation).
+
+    ``pnl`` is the signed USD total. ``positions`` holds (row, symbol, P&L) per position in row
+    order; ``factors`` the P&L with each moved factor alone, plus ``interaction`` (what only the
+    joint move produces: convexity across factors, options, currency cross terms), so that they add
+    up to ``pnl``; ``sleeves`` the P&L by the ``sleeve`` column (``""`` for positions without one).
+    """
+
+    scenario: Scenario
+    pnl: float
+    gross_exposure: float
+    positions: tuple[tuple[int, str, float], ...]
+    factors: Mapping[str, float]
+    sleeves: Mapping[str, float]
+    warnings: tuple[str, ...] = ()
+
+    def table(self) -> list[list[Any]]:
+        """Header, the total, each factor, each sleeve, each position (worst first), then notes."""
+        header = ["line", "item", "P&L", "% of gross"]
+        gross = self.gross_exposure
+        title = f"{self.scenario.id}: {self.scenario.name}"
+        out: list[list[Any]] = [header, ["total", title, _cents(self.pnl), _percent(self.pnl, gross)]]
+        out += [["factor", name, _cents(v), _percent(v, gross)] for name, v in self.factors.items()]
+        out += [
+            ["sleeve", name or "(none)", _cents(v), _percent(v, gross)] for name, v in self.sleeves.items()
+        ]
+        ranked = sorted(self.positions, key=lambda p: p[2])
+        out += [["position", f"{sym} (row {row})", _cents(v), _percent(v, gross)] for row, sym, v in ranked]
+        s = self.scenario
+        extra = [f"scenario {s.id}: {s.source} [{s.confidence}]", *([s.notes] if s.notes else [])]
+        return out + _notes(len(header), self.warnings, *extra)
+
+
+def stress_pnl(portfolio: Portfolio, scenario_id: str, settings: StressSettings) -> StressResult:
+    """The P&L of one scenario of :func:`scenario_library`, by position, factor and sleeve.
+
+    House risk view, not a regulation. An unknown ``scenario_id`` is an :class:`InputError` that
+    lists every id.
+    """
+    library = scenario_library(settings)
+    found = [s for s in library if s.id.upper() == str(scenario_id).strip().upper()]
+    if not found:
+        raise InputError(Problem(f"unknown scenario '{scenario_id}'; ids: {', '.join(s.id for s in library)}",
+                                 None, "scenario"))  # fmt: skip
+    scenario = found[0]
+    book = build_book(portfolio, settings)
+    moved = [f.id for f in factors() if scenario.moves.get(f.id, 0.0) != 0.0]
+    alone = [Scenario(f"{scenario.id}:{name}", name, scenario.kind, {name: scenario.moves[name]}, "", "", "")
+             for name in moved]  # fmt: skip
+    pnl = position_pnl(book, move_matrix([scenario, *alone]), settings.rate)
+    total = pnl[:, 0]
+    by_factor = {name: float(pnl[:, j + 1].sum()) for j, name in enumerate(moved)}
+    by_factor["interaction"] = float(total.sum()) - sum(by_factor.values())
+    sleeves: dict[str, float] = {}
+    for sleeve, value in zip(book.sleeves, total):
+        sleeves[sleeve or ""] = sleeves.get(sleeve or "", 0.0) + float(value)
+    return StressResult(
+        scenario=scenario, pnl=float(total.sum()), gross_exposure=float(book.gross.sum()),
+        positions=tuple((int(r), str(sym), float(v)) for r, sym, v in zip(book.rows, book.symbols, total)),
+        factors=MappingProxyType(by_factor), sleeves=MappingProxyType(sleeves), warnings=book.warnings,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Run:
+    library: tuple[Scenario, ...]
+    book: Book
+    pnl: FloatArray  # positions × scenarios
+
+
+def _run(portfolio: Portfolio, settings: StressSettings) -> _Run:
+    library = scenario_library(settings)
+    book = build_book(portfolio, settings)
+    return _Run(library, book, position_pnl(book, move_matrix(library), settings.rate))
+
+
+def _horizon_note(settings: StressSettings) -> str:
+    return (
+        f"sigma, PCA and regime-swap scenarios: k = {settings.k:g} standard deviations over "
+        f"{settings.horizon_days:g} trading days of the covariance: {settings.covariance.source}"
+    )
+
+
+def stress_table(portfolio: Portfolio, settings: StressSettings) -> list[list[Any]]:
+    """Every scenario's P&L, worst first: the house risk view, not a regulation.
+
+    Columns: id, name, kind, P&L (USD, signed), % of gross exposure, worst contributor (the position
+    losing most, with its row). After the scenario rows come note rows (first cell ``"note"``): the
+    house-view caveat, how blank source cells are treated, the sigma horizon and covariance, and any
+    position held constant.
+    """
+    run = _run(portfolio, settings)
+    totals = run.pnl.sum(axis=0)
+    gross = float(run.book.gross.sum())
+    worst = np.argmin(run.pnl, axis=0)
+    header = ["id", "name", "kind", "P&L", "% of gross", "worst contributor"]
+    rows = []
+    for j in np.argsort(totals, kind="stable"):
+        s = run.library[j]
+        i = worst[j]
+        contributor = f"{run.book.symbols[i]} (row {run.book.rows[i]}): {run.pnl[i, j]:,.0f}"
+        rows.append([s.id, s.name, s.kind, _cents(totals[j]), _percent(totals[j], gross), contributor])
+    return [header, *rows, *_notes(len(header), run.book.warnings, BLANK_NOTE, _horizon_note(settings))]
+
+
+@dataclass(frozen=True)
+class RiskMarginResult:
+    """The house view's requirement-like figures (not a regulation; no CCP grants these offsets).
+
+    ``requirement`` is the worst loss over the scenario library as a positive number (0 when no
+    scenario loses), from ``scenario_id``; ``correlation_break_loss`` the worst loss over the
+    correlation-break scenarios alone (0 and ``""`` when the filters drop them all).
+    ``no_offset_requirement`` adds up each liquidation group's own worst loss (equity, rates, credit,
+    precious metals, FX, commodity...), the way a CCP that gives no cross-asset offsets would count
+    (stress-scenarios.md §3.4.5); ``groups`` holds (group, worst loss, scenario id) for each.
+    """
+
+    requirement: float
+    scenario_id: str
+    scenario_name: str
+    correlation_break_loss: float
+    correlation_break_id: str
+    no_offset_requirement: float
+    groups: tuple[tuple[str, float, str], ...]
+    gross_exposure: float
+    scenarios: int
+    warnings: tuple[str, ...] = ()
+
+    def table(self) -> list[list[Any]]:
+        """Header, one row per figure, then notes."""
+        header = ["measure", "value", "scenario", "note"]
+        out: list[list[Any]] = [
+            header,
+            ["worst loss (house view)", _cents(self.requirement), self.scenario_id, self.scenario_name],
+            ["worst correlation-break loss", _cents(self.correlation_break_loss), self.correlation_break_id,
+             "hedge legs moving against the core book"],
+            ["no-offset figure", _cents(self.no_offset_requirement), "",
+             "sum of each liquidation group's own worst loss: no cross-asset offsets"],
+        ]  # fmt: skip
+        out += [[f"group {g}", _cents(loss), sid, ""] for g, loss, sid in self.groups]
+        out += [
+            ["gross exposure", _cents(self.gross_exposure), "", ""],
+            ["scenarios", float(self.scenarios), "", ""],
+        ]
+        return out + _notes(len(header), self.warnings)
+
+
+def risk_margin(portfolio: Portfolio, settings: StressSettings) -> RiskMarginResult:
+    """Worst loss over the scenario library, worst correlation-break loss and the no-offset figure.
+
+    A house risk model, not a regulation: see :class:`RiskMarginResult`.
+    """
+    run = _run(portfolio, settings)
+    totals = run.pnl.sum(axis=0)
+    j = int(np.argmin(totals))
+    breaks = [i for i, s in enumerate(run.library) if s.kind == "correlation_break"]
+    b = min(breaks, key=lambda i: totals[i]) if breaks else -1
+    groups = []
+    for g in sorted(set(run.book.groups)):
+        group_pnl = run.pnl[run.book.groups == g].sum(axis=0)
+        w = int(np.argmin(group_pnl))
+        groups.append((str(g), max(0.0, -float(group_pnl[w])), run.library[w].id))
+    return RiskMarginResult(
+        requirement=max(0.0, -float(totals[j])), scenario_id=run.library[j].id,
+        scenario_name=run.library[j].name,
+        correlation_break_loss=max(0.0, -float(totals[b])) if b >= 0 else 0.0,
+        correlation_break_id=run.library[b].id if b >= 0 else "",
+        no_offset_requirement=sum(loss for _, loss, _ in groups), groups=tuple(groups),
+        gross_exposure=float(run.book.gross.sum()), scenarios=len(run.library), warnings=run.book.warnings,
+    )  # fmt: skip
