@@ -186,11 +186,18 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
     kinds = [_type(r, problems) for r in records]
     prices: dict[str, str] = {}
     by_conid: dict[str, str] = {}
+    futures: dict[str, set[str]] = {}
     for r, t in zip(records, kinds, strict=True):
         if t in ("stock", "etf", "future") and r.get("price"):
             prices.setdefault(r.get("symbol").upper(), r.get("price"))
             if r.get("conid"):
                 by_conid[r.get("conid")] = r.get("price")
+            if t == "future" and r.get("underlying"):
+                futures.setdefault(r.get("underlying").upper(), set()).add(r.get("price"))
+    # an option on a future names the future's root (ES); that serves only when one ES future is held
+    for root, found in futures.items():
+        if len(found) == 1:
+            prices.setdefault(root, found.pop())
     rows: list[tuple[Any, ...]] = []
     names: list[Mapping[str, str]] = []
     for r, t in zip(records, kinds, strict=True):
@@ -201,7 +208,8 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
         if t in OPTIONS:
             _option_terms(r, values, problems)
             if values["underlying_price"] is None:
-                found = by_conid.get(r.get("underlying_conid")) or prices.get((values["underlying"] or "").upper())
+                underlying = (values["underlying"] or "").upper()
+                found = by_conid.get(r.get("underlying_conid")) or prices.get(underlying)
                 if found is None:
                     problems.append(
                         Problem(

@@ -26,7 +26,7 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def looks_like(head: bytes) -> str | None:
-    """"ibkr-statement", "ibkr-portfolio" or None, from the first rows of a CSV file."""
+    """ "ibkr-statement", "ibkr-portfolio" or None, from the first rows of a CSV file."""
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -51,16 +51,16 @@ class _Positions(ContentHandler):
 
 
 def read(path: Path) -> list[Record]:
+    import defusedxml
     import defusedxml.sax
 
     handler = _Positions()
     try:
         defusedxml.sax.parse(str(path), handler)
     except SAXParseException as exc:
-        raise InputError(
-            Problem(f"{path.name}: the XML is truncated or malformed ({exc.getMessage()})", exc.getLineNumber())
-        ) from None
-    except SAXException as exc:  # defusedxml's refusals: entities, DTDs
+        message = f"{path.name}: the XML is truncated or malformed ({exc.getMessage()})"
+        raise InputError(Problem(message, exc.getLineNumber())) from None
+    except (SAXException, defusedxml.DefusedXmlException) as exc:  # entities, DTDs, external references
         raise InputError(Problem(f"{path.name}: the XML is refused ({exc})")) from None
     if handler.root not in ROOTS:
         raise InputError(Problem(f"{path.name}: <{handler.root}> is not a Flex Query report"))
