@@ -195,9 +195,9 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
             if t == "future" and r.get("underlying"):
                 futures.setdefault(r.get("underlying").upper(), set()).add(r.get("price"))
     # an option on a future names the future's root (ES); that serves only when one ES future is held
-    for root, found in futures.items():
-        if len(found) == 1:
-            prices.setdefault(root, found.pop())
+    for root, held in futures.items():
+        if len(held) == 1:
+            prices.setdefault(root, held.pop())
     rows: list[tuple[Any, ...]] = []
     names: list[Mapping[str, str]] = []
     for r, t in zip(records, kinds, strict=True):
@@ -209,8 +209,8 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
             _option_terms(r, values, problems)
             if values["underlying_price"] is None:
                 underlying = (values["underlying"] or "").upper()
-                found = by_conid.get(r.get("underlying_conid")) or prices.get(underlying)
-                if found is None:
+                price = by_conid.get(r.get("underlying_conid")) or prices.get(underlying)
+                if price is None:
                     problems.append(
                         Problem(
                             f"{values['symbol']}: the export gives no price for the underlying "
@@ -220,7 +220,7 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
                             "underlying_price",
                         )
                     )
-                values["underlying_price"] = found
+                values["underlying_price"] = price
         rows.append(tuple(values[name] for name in HEADER))
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:

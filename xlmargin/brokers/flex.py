@@ -46,7 +46,7 @@ class _Positions(ContentHandler):
         if name == "FlexStatement" and attrs.get("accountId"):
             self.accounts[attrs["accountId"]] = None
         if name == "OpenPosition":
-            line = self.locator.getLineNumber() if self.locator else 0
+            line = (self.locator.getLineNumber() if self.locator else None) or 0
             self.records.append(record(line, attrs.items()))
 
 
