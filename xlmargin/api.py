@@ -29,12 +29,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from xlmargin.brokers import BrokerTable
     from xlmargin.excel.registry import Function
     from xlmargin.positions import Portfolio
 
@@ -52,13 +53,10 @@ def rows_of(data: TableLike, *, sheet: str | None = None, table: str | None = No
     header row is found) or a broker export, recognised from its content.
     """
     if isinstance(data, str | Path):
-        from xlmargin.brokers import detect, import_broker
         from xlmargin.positions.source import read_file
 
-        path = Path(data)
-        if path.is_file() and detect(path) is not None:
-            return import_broker(path).table()
-        return read_file(path, sheet, table)
+        imported = broker_table(data)
+        return imported.table() if imported is not None else read_file(Path(data), sheet, table)
     if type(data).__name__ == "DataFrame":
         return _frame_rows(data)
     if isinstance(data, list | tuple):
@@ -78,6 +76,15 @@ def _frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
     if not isinstance(frame.index, pd.RangeIndex):  # a labelled index (a covariance matrix) is column one
         return [["", *header], *([str(i), *row] for i, row in zip(frame.index, values, strict=True))]
     return [header, *values]
+
+
+def broker_table(data: TableLike) -> BrokerTable | None:
+    """The broker export ``data`` names, imported; None when it is not a path to one."""
+    from xlmargin.brokers import detect, import_broker
+
+    if isinstance(data, str | Path) and Path(data).is_file() and detect(Path(data)) is not None:
+        return import_broker(data)
+    return None
 
 
 def read_positions(
@@ -143,12 +150,16 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             params[key] = value
         else:
             raise TypeError(f"{entry.name.lower()}() got an unexpected keyword argument '{key}'")
+    imported = broker_table(values.get("positions"))
     for name in TABLE_ARGS:
         if values.get(name) is not None:
-            values[name] = rows_of(values[name])
+            values[name] = imported.table() if name == "positions" and imported else rows_of(values[name])
     if takes_params:
         values["params"] = params or None
-    result = entry.impl(*(values.get(n) for n in names))
+    try:
+        result = entry.impl(*(values.get(n) for n in names))
+    except XlMarginError as exc:
+        raise imported.explain(exc) if imported else exc from None
     if entry.shape == "table":
         return frame(result)
     if isinstance(result, float):

@@ -118,19 +118,21 @@ class BrokerTable:
     names: tuple[Mapping[str, str], ...]  # canonical column → the export's field name, per position
 
     def table(self) -> list[list[Any]]:
-        """Header row first, as the positions reader takes it."""
-        return [list(HEADER), *(list(r) for r in self.rows)]
+        """Header row first, as the positions reader takes it, each position at its file row (blank
+        rows between are ignored by the reader), so that the reader's row numbers are the file's."""
+        out: list[list[Any]] = [list(HEADER)]
+        for line, row in zip(self.lines, self.rows, strict=True):
+            out.extend([] for _ in range(line - len(out) - 1))
+            out.append(list(row))
+        return out
 
     def explain(self, error: XlMarginError) -> XlMarginError:
-        """The same error with its rows and columns named as in the export."""
-        problems = []
-        for p in error.problems:
-            if p.row is not None and 2 <= p.row < len(self.lines) + 2:
-                i = p.row - 2
-                column = self.names[i].get(p.column or "", p.column)
-                problems.append(Problem(p.message, self.lines[i], column))
-            else:
-                problems.append(p)
+        """The same error with its columns named as in the export."""
+        names = dict(zip(self.lines, self.names, strict=True))
+        problems = [
+            Problem(p.message, p.row, names[p.row].get(p.column, p.column)) if p.row in names and p.column else p
+            for p in error.problems
+        ]
         return type(error)(problems)
 
 
@@ -225,7 +227,10 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:
         raise InputError(problems)
-    return BrokerTable(kind, source, tuple(rows), tuple(r.line for r in records), tuple(names))
+    lines = [r.line for r in records]
+    if any(b <= a for a, b in zip([1, *lines], lines, strict=False)):  # an XML file written on one line
+        lines = list(range(2, len(records) + 2))
+    return BrokerTable(kind, source, tuple(rows), tuple(lines), tuple(names))
 
 
 def _type(r: Record, problems: list[Problem]) -> str | None:
