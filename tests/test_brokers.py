@@ -62,8 +62,8 @@ def test_a_positions_table_is_not_a_broker_export() -> None:
 
 def test_options_take_the_underlying_price_from_its_stock_row() -> None:
     table = import_broker(DATA / "ibkr_flex.xml").table()
-    assert table[8] == [] and table[9][0] == "AAPL  260116C00260000"  # each position at its file row
-    option = dict(zip(table[0], table[9], strict=True))
+    assert table[7] == [] and table[8][0] == "AAPL  260116C00260000"  # each position at its file row (9)
+    option = dict(zip(table[0], table[8], strict=True))
     assert (option["type"], option["underlying"], option["underlying_price"]) == ("option", "AAPL", "250.42")
     assert (option["strike"], option["expiry"], option["right"]) == ("260", "20260116", "C")
 
