@@ -130,7 +130,9 @@ class BrokerTable:
         """The same error with its columns named as in the export."""
         names = dict(zip(self.lines, self.names, strict=True))
         problems = [
-            Problem(p.message, p.row, names[p.row].get(p.column, p.column)) if p.row in names and p.column else p
+            Problem(p.message, p.row, names[p.row].get(p.column, p.column))
+            if p.row in names and p.column
+            else p
             for p in error.problems
         ]
         return type(error)(problems)
