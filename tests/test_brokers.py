@@ -64,16 +64,16 @@ def test_options_take_the_underlying_price_from_its_stock_row() -> None:
     table = import_broker(DATA / "ibkr_flex.xml").table()
     assert table[7] == [] and table[8][0] == "AAPL  260116C00260000"  # each position at its file row (9)
     option = dict(zip(table[0], table[8], strict=True))
-    assert (option["type"], option["underlying"], option["underlying_price"]) == ("option", "AAPL", "250.42")
-    assert (option["strike"], option["expiry"], option["right"]) == ("260", "20260116", "C")
+    assert (option["type"], option["underlying"], option["underlying_price"]) == ("option", "AAPL", 250.42)
+    assert (option["strike"], option["expiry"], option["right"]) == (260.0, "20260116", "C")
 
 
 def test_statement_options_read_their_terms_from_the_description_and_rates_from_their_section() -> None:
     rows = [dict(zip(*[import_broker(DATA / "ibkr_statement.csv").table()[0]], r, strict=True))
             for r in import_broker(DATA / "ibkr_statement.csv").rows]  # fmt: skip
     spy_put = next(r for r in rows if r["symbol"] == "SPY 20MAR26 650 P")
-    assert (spy_put["expiry"], spy_put["strike"], spy_put["right"]) == ("2026-03-20", "650", "P")
-    assert next(r for r in rows if r["symbol"] == "SAP")["fx_rate"] == "1.1745"
+    assert (spy_put["expiry"], spy_put["strike"], spy_put["right"]) == ("2026-03-20", 650.0, "P")
+    assert next(r for r in rows if r["symbol"] == "SAP")["fx_rate"] == 1.1745
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -168,5 +168,5 @@ def test_every_ibkr_asset_class_maps_to_a_position_type(tmp_path: Path) -> None:
     path = _write(tmp_path, "all.csv", "\n".join(rows) + "\n")
     table = import_broker(path)
     assert [r[1] for r in table.rows] == ["future", "future_option", "fx", "bond", "cfd"]
-    assert table.rows[1][5] == "6890.25"  # the option on ES takes the ES future's price
+    assert table.rows[1][5] == 6890.25  # the option on ES takes the ES future's price
     assert table.rows[2][0] == "EURUSD"

@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,11 +97,17 @@ class Record:
         return self.values.get(meaning, "").strip()
 
 
+@lru_cache(maxsize=4096)
+def meaning_of(name: str) -> str | None:
+    """What an export's field name means here (None: nothing), once per distinct name."""
+    return FIELDS.get(field_key(name))
+
+
 def record(line: int, cells: Iterable[tuple[str, Any]]) -> Record:
     """A record from (field name, text) pairs; fields that mean nothing here are dropped."""
     out = Record(line, {})
     for name, value in cells:
-        meaning = FIELDS.get(field_key(name))
+        meaning = meaning_of(name)
         if meaning is not None and meaning not in out.values:
             out.values[meaning] = "" if value is None else str(value)
             out.names[meaning] = name
@@ -225,7 +232,7 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
                         )
                     )
                 values["underlying_price"] = price
-        rows.append(tuple(values[name] for name in HEADER))
+        rows.append(tuple(_number(values[name]) if name in NUMBERS else values[name] for name in HEADER))
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:
         raise InputError(problems)
@@ -233,6 +240,21 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
     if any(b <= a for a, b in zip([1, *lines], lines, strict=False)):  # an XML file written on one line
         lines = list(range(2, len(records) + 2))
     return BrokerTable(kind, source, tuple(rows), tuple(lines), tuple(names))
+
+
+NUMBERS = frozenset(("quantity", "price", "underlying_price", "strike", "multiplier", "fx_rate"))
+
+
+def _number(text: Any) -> Any:
+    """A plain decimal as a float, so the reader takes its fast path; any other text stays as it is,
+    for the reader to parse ("1,234.50") or report by row."""
+    try:
+        return float(text) if isinstance(text, str) and text.strip().lower() not in _NOT_PLAIN else text
+    except ValueError:
+        return text
+
+
+_NOT_PLAIN = frozenset(("nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"))
 
 
 def _type(r: Record, problems: list[Problem]) -> str | None:
