@@ -23,10 +23,11 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'xlmargin' has no attribute '{name}'")
     from xlmargin import api
 
-    try:
-        return getattr(api, name)
-    except AttributeError:
-        raise AttributeError(f"module 'xlmargin' has no attribute '{name}'") from None
+    if name not in _API and name not in api.twins():  # api's own helpers are not the package's
+        raise AttributeError(f"module 'xlmargin' has no attribute '{name}'")
+    found = getattr(api, name)
+    globals()[name] = found  # looked up once
+    return found
 
 
 def __dir__() -> list[str]:
