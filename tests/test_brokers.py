@@ -170,3 +170,17 @@ def test_every_ibkr_asset_class_maps_to_a_position_type(tmp_path: Path) -> None:
     assert [r[1] for r in table.rows] == ["future", "future_option", "fx", "bond", "cfd"]
     assert table.rows[1][5] == 6890.25  # the option on ES takes the ES future's price
     assert table.rows[2][0] == "EURUSD"
+
+
+def test_a_flex_report_on_one_line_numbers_its_positions(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_flex.xml").read_text().replace("\n<", "<").replace('position="300"', 'position="x"')
+    path = _write(tmp_path, "oneline.xml", text)
+    assert len(import_broker(path).rows) == 8
+    with pytest.raises(InputError, match=r"^row 4, position: 'x' is not a number$"):  # the third position
+        read_broker(path, as_of=AS_OF)
+
+
+def test_other_xml_and_csv_files_are_refused(tmp_path: Path) -> None:
+    for name, text in (("other.xml", "<workbook><sheet/></workbook>"), ("other.csv", "a,b\n1,2\n")):
+        with pytest.raises(InputError, match="is not a broker export xlmargin reads"):
+            import_broker(_write(tmp_path, name, text))
