@@ -15,6 +15,7 @@ from xlmargin.money import cents
 
 GAP = "  "
 NARROWEST = 12  # a wrapped text column keeps at least this many characters
+WRAPPED = 24  # a long text column claims this much when columns are grouped into blocks
 
 
 def fmt(cell: Any) -> str:
@@ -39,7 +40,8 @@ def render(rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
     ]
     widths = [max(len(r[i]) for r in texts) for i in range(count)]
     limit = width or 1_000_000
-    blocks = _blocks(widths, limit) if sum(widths) + len(GAP) * (count - 1) > limit else [list(range(count))]
+    too_wide = sum(widths) + len(GAP) * (count - 1) > limit
+    blocks = _blocks(widths, numeric, limit) if too_wide else [list(range(count))]
     out = []
     for columns in blocks:
         fitted = _fit([widths[i] for i in columns], [numeric[i] for i in columns], limit)
@@ -47,14 +49,18 @@ def render(rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
     return "\n\n".join(out)
 
 
-def _blocks(widths: list[int], limit: int) -> list[list[int]]:
-    """Column groups that fit side by side, each starting with the first column."""
-    first = min(widths[0], max(NARROWEST, limit // 3))
+def _blocks(widths: list[int], numeric: list[bool], limit: int) -> list[list[int]]:
+    """Column groups that fit side by side once long texts wrap, each starting with the first column."""
+
+    def claim(i: int) -> int:
+        return widths[i] if numeric[i] else min(widths[i], WRAPPED)
+
+    first = claim(0)
     blocks: list[list[int]] = []
     current = [0]
     used = first
     for i in range(1, len(widths)):
-        need = len(GAP) + min(widths[i], max(NARROWEST, limit - first - len(GAP)))
+        need = len(GAP) + claim(i)
         if used + need > limit and len(current) > 1:
             blocks.append(current)
             current, used = [0], first
@@ -65,16 +71,18 @@ def _blocks(widths: list[int], limit: int) -> list[list[int]]:
 
 
 def _fit(widths: list[int], numeric: list[bool], limit: int) -> list[int]:
-    """Narrow the widest text columns (they wrap) until the row fits or none can narrow further."""
-    widths = list(widths)
-    while sum(widths) + len(GAP) * (len(widths) - 1) > limit:
-        text = [i for i, w in enumerate(widths) if not numeric[i] and w > NARROWEST]
-        if not text:
-            break
-        widest = max(text, key=lambda i: widths[i])
-        excess = sum(widths) + len(GAP) * (len(widths) - 1) - limit
-        widths[widest] = max(NARROWEST, widths[widest] - excess)
-    return widths
+    """Share the room left by the figures among the text columns (they wrap): the narrow ones keep
+    their width, the rest split what remains evenly, none below NARROWEST."""
+    if sum(widths) + len(GAP) * (len(widths) - 1) <= limit:
+        return widths
+    fitted = list(widths)
+    text = sorted((i for i, n in enumerate(numeric) if not n), key=lambda i: widths[i])
+    room = limit - len(GAP) * (len(widths) - 1) - sum(w for w, n in zip(widths, numeric, strict=True) if n)
+    for k, i in enumerate(text):
+        share = room // (len(text) - k)
+        fitted[i] = min(widths[i], max(NARROWEST, share))
+        room -= fitted[i]
+    return fitted
 
 
 def _block(texts: list[list[str]], widths: list[int], numeric: list[bool]) -> str:
