@@ -304,7 +304,8 @@ def test_default_home_is_the_users(home, runs):
     assert (home / ".xlmargin" / "install.json").is_file()
 
 
-def test_register_adds_the_commands(home, runs, capsys):
+def test_register_adds_the_commands(home, runs, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")  # an Excel machine: status checks the configuration
     parser = argparse.ArgumentParser(prog="xlmargin")
     inst.register(parser.add_subparsers(dest="command", required=True))
 

@@ -1,19 +1,27 @@
 """The ``xlmargin`` command line.
 
-``xlmargin margin [FILE]`` prints the requirement and breakdown of a CSV or XLSX positions file
-(the bundled sample when FILE is omitted). Every error is one clear message and exit code 2;
-nothing prints a traceback.
+``xlmargin margin [FILE] --regime regt|pm|futures|esma|account|risk`` prints the requirement and the
+breakdown of a positions table: a CSV file, a table inside a workbook (``--sheet``/``--table``; the
+header row is found below any title) or a broker export (detected from its content). ``--format``
+picks a plain-text table that fits the terminal, CSV or JSON. Every error is one clear message and
+exit code 2; nothing prints a traceback, and a closed pipe (``| head -1``) ends every command quietly.
+
+Other commands register themselves in :func:`build_parser`, one line each.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from xlmargin import __version__
 from xlmargin.errors import XlMarginError
@@ -28,6 +36,58 @@ def sample_positions() -> Path:
     return Path(str(resources.files("xlmargin.data").joinpath(SAMPLE)))
 
 
+# --- the regimes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Regime:
+    """What ``margin --regime NAME`` prints: a headline figure and the engine result's tables."""
+
+    label: str
+    run: Callable[[list[list[Any]], argparse.Namespace, list[str]], Any]  # the engine result
+    figure: str  # the result's attribute holding the requirement
+    tables: tuple[str, ...]  # the result's methods returning tables, the first being the breakdown
+
+
+def _regimes() -> dict[str, Regime]:
+    # The worksheet functions' own paths (xlmargin.excel.functions), so the command, Excel and the
+    # Python API compute through one route and cache.
+    from xlmargin.excel import functions as fn
+
+    def risk(rows: list[list[Any]], args: argparse.Namespace, params: list[str]) -> Any:
+        from xlmargin.stress import risk_margin
+
+        return fn._stress("risk_margin", rows, params, None, risk_margin)
+
+    return {
+        "regt": Regime(
+            "Reg T {basis} requirement ({convention})",
+            lambda rows, a, p: fn._regt(rows, a.basis, a.net, p), "total", ("table",),
+        ),
+        "pm": Regime(
+            "Portfolio margin requirement",
+            lambda rows, a, p: fn._pm(rows, p), "requirement", ("breakdown_table", "scenarios_table"),
+        ),
+        "futures": Regime(
+            "Futures (SPAN-style) requirement",
+            lambda rows, a, p: fn._span(rows, p), "requirement", ("table",),
+        ),
+        "esma": Regime(
+            "ESMA initial margin ({currency})",
+            lambda rows, a, p: fn._esma(rows, a.account_currency, p), "total", ("table",),
+        ),
+        "account": Regime(
+            "Account requirement", lambda rows, a, p: fn._account(rows, p), "total", ("table",)
+        ),
+        "risk": Regime(
+            "Risk view (house, not a regulation): worst stress loss", risk, "requirement", ("table",)
+        ),
+    }  # fmt: skip
+
+
+REGIMES = ("regt", "pm", "futures", "esma", "account", "risk")
+
+
 # --- commands ----------------------------------------------------------------------------------
 
 
@@ -36,36 +96,72 @@ def _as_of(args: argparse.Namespace) -> dt.date:
 
 
 def cmd_margin(args: argparse.Namespace) -> int:
-    from xlmargin.positions import read_positions
+    from xlmargin.api import broker_table, rows_of
+    from xlmargin.cells import is_blank
+    from xlmargin.excel.functions import portfolio_of
+    from xlmargin.money import cents
 
     path = Path(args.file) if args.file else sample_positions()
     as_of = _as_of(args)
-    portfolio = read_positions(path, as_of=as_of)
-    print(f"{path.name}: {len(portfolio)} positions, valued {as_of.isoformat()}")
-    warnings: tuple[str, ...]
-    if args.regime == "regt":
-        from xlmargin.regt import regt_margin
-
-        if args.param:
-            raise XlMarginError("--param is not used by the Reg T regime; use --as-of")
-        result = regt_margin(portfolio, basis=args.basis, net_of_proceeds=args.net)
-        convention = "net of short-option proceeds" if args.net else "gross"
-        print(f"Reg T {args.basis} requirement ({convention}): {result.total:,.2f}\n")
-        print(render(result.table()))
-        warnings = result.warnings
-    else:
-        from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
-
-        values = read_params([*args.param, f"as_of={as_of.isoformat()}"], PM_PARAMS)
-        pm = pm_requirement(portfolio, pm_settings(values, as_of))
-        print(f"Portfolio margin requirement: {pm.requirement:,.2f}\n")
-        print(render(pm.breakdown_table()))
-        print()
-        print(render(pm.scenarios_table()))
-        warnings = pm.warnings
+    imported = broker_table(path)
+    if imported is not None and (args.sheet or args.table):
+        raise XlMarginError(f"{path.name} is a broker export ({imported.format}): it has no sheets or tables")
+    rows = imported.table() if imported is not None else rows_of(path, sheet=args.sheet, table=args.table)
+    params = [*args.param, f"as_of={as_of.isoformat()}"]
+    regime = _regimes()[args.regime]
+    try:
+        _, portfolio = portfolio_of(rows, as_of)
+        result = regime.run(rows, args, params)
+    except XlMarginError as exc:
+        raise imported.explain(exc) if imported is not None else exc from None
+    figure = cents(getattr(result, regime.figure))
+    label = regime.label.format(
+        basis=args.basis,
+        convention="net of short-option proceeds" if args.net else "gross",
+        currency="EUR" if is_blank(args.account_currency) else str(args.account_currency).upper(),
+    )
+    tables = [getattr(result, name)() for name in regime.tables]
+    warnings = [*getattr(portfolio, "warnings", ()), *getattr(result, "warnings", ())]
     for warning in warnings:
-        print(f"warning: {warning}")
+        print(f"warning: {warning}", file=sys.stderr)
+    source = f"{path.name} ({imported.format})" if imported is not None else path.name
+    if args.format == "json":
+        document = {
+            "file": source, "positions": len(portfolio), "as_of": as_of.isoformat(), "regime": args.regime,
+            "label": label, "requirement": figure,
+            "tables": [{"columns": t[0], "rows": [[_plain(c) for c in r] for r in t[1:]]} for t in tables],
+            "warnings": warnings,
+        }  # fmt: skip
+        print(json.dumps(document, indent=2, default=str))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerows([[_plain(c) for c in r] for r in tables[0]])
+    else:
+        print(f"{source}: {len(portfolio)} positions, valued {as_of.isoformat()}")
+        print(f"{label}: {fmt(figure)}")
+        for table in tables:
+            print()
+            print(render(table, width=terminal_width()))
     return 0
+
+
+def _plain(cell: Any) -> Any:
+    """A table cell for CSV/JSON: figures without binary noise (``48400.00000000001`` → 48400.0)."""
+    from xlmargin.money import rounded
+
+    if isinstance(cell, float) and not isinstance(cell, bool):
+        return rounded(cell, 9)
+    return cell
+
+
+def terminal_width() -> int:
+    """The terminal's width; unlimited (no wrapping) when the output is not a terminal and COLUMNS
+    is not set."""
+    if "COLUMNS" in os.environ or sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return 1_000_000
 
 
 def _date(text: str) -> dt.date:
@@ -82,15 +178,41 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"xlmargin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    margin = sub.add_parser("margin", help="print the requirement and breakdown of a positions file")
-    margin.add_argument("file", nargs="?", help="CSV or XLSX positions file (default: the bundled sample)")
-    margin.add_argument("--regime", choices=("regt", "pm"), default="regt")
-    margin.add_argument("--basis", choices=("initial", "maintenance"), default="initial")
-    margin.add_argument("--net", action="store_true", help="net of short-option sale proceeds")
-    margin.add_argument("--as-of", type=_date, help="valuation date (default: today)")
-    margin.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (repeatable)"
+    margin = sub.add_parser(
+        "margin",
+        help="print the requirement and breakdown of a positions file under one regime",
+        description="Read a positions table (CSV, a table inside a workbook, or an IBKR export: Flex XML, "
+        "activity statement or portfolio CSV, detected from its content) and print its requirement "
+        "and breakdown.",
     )
+    margin.add_argument(
+        "file", nargs="?", help="CSV/XLSX positions file or broker export (default: the bundled sample)"
+    )
+    margin.add_argument(
+        "--regime", choices=REGIMES, default="regt",
+        help="regt: Reg T strategy margin (default); pm: portfolio margin; futures: SPAN-style; "
+        "esma: EU retail caps; account: every segment added; risk: the house stress view",
+    )  # fmt: skip
+    margin.add_argument(
+        "--sheet", help="the workbook sheet holding the table (default: Positions, else the first)"
+    )
+    margin.add_argument("--table", help="the Excel table (e.g. tblPositions) holding the positions")
+    margin.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table",
+        help="table: plain text fitted to the terminal (default); csv: the breakdown table; json: everything",
+    )  # fmt: skip
+    margin.add_argument(
+        "--basis", choices=("initial", "maintenance"), default="initial", help="Reg T basis (default initial)"
+    )
+    margin.add_argument("--net", action="store_true", help="Reg T net of short-option sale proceeds")
+    margin.add_argument(
+        "--account-currency", metavar="CCY", help="ESMA: the account's currency (default EUR)"
+    )
+    margin.add_argument("--as-of", type=_date, help="valuation date, YYYY-MM-DD (default: today)")
+    margin.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="a parameter of the regime, repeatable (the worksheet function XLM_PARAMS lists them)",
+    )  # fmt: skip
     margin.set_defaults(handler=cmd_margin)
 
     from xlmargin import install
@@ -102,19 +224,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
-    except XlMarginError as exc:
-        print(f"xlmargin: {exc.details()}", file=sys.stderr)
-        return 2
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, a usage error: flush while a closed pipe is caught
+            sys.stdout.flush()
+            return exc.code if isinstance(exc.code, int) else 2
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        try:
+            code = handler(args)
+        except XlMarginError as exc:
+            print(f"xlmargin: {exc.details()}", file=sys.stderr)
+            code = 2
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # the reader of our output went away (`xlmargin margin | head`)
+    except BrokenPipeError:  # the reader of our output went away (`xlmargin margin | head -1`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return 0
 
 
 __all__ = ["fmt", "main", "read_params", "render"]

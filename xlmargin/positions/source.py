@@ -46,23 +46,61 @@ def _looks_2d(data: Sequence[Any]) -> bool:
     return any(isinstance(r, Sequence) and not isinstance(r, str) for r in data)
 
 
-def read_file(path: Path) -> list[list[Any]]:
+def read_file(path: Path, sheet: str | None = None, table: str | None = None) -> list[list[Any]]:
+    """The rows of a CSV or XLSX file from its header row on; rows above the header (a title, notes)
+    come back blank so that row numbers stay the file's own. In a workbook, ``table`` names an Excel
+    table (its range is read), ``sheet`` a sheet; by default the sheet "Positions", else the first."""
     if not path.is_file():
         raise InputError(Problem(f"no such file: {path}"))
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
+        if sheet or table:
+            raise InputError(Problem(f"{path.name} is a CSV file: it has no sheets or tables"))
         with path.open(newline="", encoding="utf-8-sig") as fh:
-            return [list(r) for r in csv.reader(fh)]
+            return from_header([list(r) for r in csv.reader(fh)])
     if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a bad file
-            raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
-        try:
-            sheet = book["Positions"] if "Positions" in book.sheetnames else book.worksheets[0]
-            return [list(r) for r in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
+        return from_header(_workbook_rows(path, sheet, table))
     raise InputError(Problem(f"{path.name}: positions files must be .csv or .xlsx"))
+
+
+def from_header(rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows with those above the header row (the first that names symbol and quantity) blanked."""
+    from xlmargin.positions.columns import HEADER_MAP, REQUIRED, norm_header
+
+    for i, row in enumerate(rows):
+        named = {HEADER_MAP.get(norm_header(c)) for c in row if isinstance(c, str)}
+        if all(name in named for name in REQUIRED):
+            return [[] for _ in range(i)] + rows[i:]
+    return rows  # no header: the reader says which column is missing
+
+
+def _workbook_rows(path: Path, sheet: str | None, table: str | None) -> list[list[Any]]:
+    import openpyxl
+    from openpyxl.utils.cell import range_boundaries
+
+    try:  # tables are only loaded outside read-only mode
+        book = openpyxl.load_workbook(path, read_only=table is None, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a bad file
+        raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
+    try:
+        if table is not None:
+            for ws in book.worksheets:
+                ref = {name.lower(): ref for name, ref in ws.tables.items()}.get(table.lower())
+                if ref is not None and (sheet is None or ws.title == sheet):
+                    left, top, right, bottom = range_boundaries(ref)
+                    cells = ws.iter_rows(
+                        min_row=top, max_row=bottom, min_col=left, max_col=right, values_only=True
+                    )
+                    return [[] for _ in range(top - 1)] + [list(r) for r in cells]
+            names = [n for ws in book.worksheets for n in ws.tables] or ["none"]
+            raise InputError(Problem(f"{path.name} has no table '{table}'; tables: {', '.join(names)}"))
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                known = ", ".join(book.sheetnames)
+                raise InputError(Problem(f"{path.name} has no sheet '{sheet}'; sheets: {known}"))
+            chosen = book[sheet]
+        else:
+            chosen = book["Positions"] if "Positions" in book.sheetnames else book.worksheets[0]
+        return [list(r) for r in chosen.iter_rows(values_only=True)]
+    finally:
+        book.close()

@@ -1,0 +1,132 @@
+"""The Python API gives the worksheet functions' numbers, from DataFrames, paths and lists of rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import xlmargin
+from xlmargin import api
+from xlmargin.errors import InputError, UnsupportedError, XlMarginError
+from xlmargin.excel import functions as fn
+from xlmargin.excel.registry import FUNCTIONS, Function
+from xlmargin.money import cents
+
+DATA = Path(__file__).parent / "data"
+BOOK = DATA / "ibkr_book.csv"
+AS_OF = dt.date(2025, 12, 31)
+PARAMS = [["as_of", AS_OF]]
+
+
+def book_rows() -> list[list[Any]]:
+    return api.rows_of(BOOK)
+
+
+def test_every_worksheet_function_has_a_twin() -> None:
+    for entry in FUNCTIONS:
+        function = getattr(xlmargin, entry.name.lower())
+        assert callable(function) and function.__doc__
+        names = list(inspect.signature(function).parameters)
+        assert "params" not in names[:-1]  # params, when taken, are the trailing keywords
+        assert names[: len(names) - ("params" in names)] == [a.name for a in entry.args if a.name != "params"]
+    assert {f.name.lower() for f in FUNCTIONS} <= set(dir(xlmargin))
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("regt_margin", ()),
+        ("regt_margin", ("maintenance",)),
+        ("pm_requirement", ()),
+        ("risk_margin", ()),
+        ("stress_pnl", ("E10",)),
+        ("max_notional", (500_000, "pm")),
+    ],
+)
+def test_scalars_equal_the_worksheet_function_to_the_cent(name: str, args: tuple[Any, ...]) -> None:
+    expected = getattr(fn, name)(book_rows(), *args, params=PARAMS)
+    assert getattr(xlmargin, name)(pd.read_csv(BOOK), *args, as_of=AS_OF) == cents(expected)
+
+
+@pytest.mark.parametrize(
+    "name", ["regt_breakdown", "pm_breakdown", "pm_scenarios", "stress_table", "account_breakdown"]
+)
+def test_tables_equal_the_worksheet_function(name: str) -> None:
+    rows = getattr(fn, name)(book_rows(), params=PARAMS)
+    result = getattr(xlmargin, name)(BOOK, as_of=AS_OF)
+    assert isinstance(result, pd.DataFrame)
+    assert list(result.columns) == rows[0]
+    assert result.values.tolist() == rows[1:]
+
+
+def test_a_dataframe_a_path_and_a_list_give_the_same_figure() -> None:
+    figures = {
+        xlmargin.pm_requirement(data, as_of=AS_OF)
+        for data in (pd.read_csv(BOOK), BOOK, str(BOOK), book_rows())
+    }
+    assert figures == {42380.36}
+
+
+def test_a_broker_export_is_read_by_the_api() -> None:
+    assert xlmargin.regt_margin(DATA / "ibkr_flex.xml", as_of=AS_OF) == xlmargin.regt_margin(
+        BOOK, as_of=AS_OF
+    )
+    imported = xlmargin.import_broker(DATA / "ibkr_statement.csv")
+    assert list(imported.columns)[:4] == ["symbol", "type", "quantity", "price"] and len(imported) == 8
+    assert len(xlmargin.read_positions(DATA / "ibkr_portfolio.csv", as_of=AS_OF)) == 8
+
+
+def test_keyword_params_map_onto_parameter_names() -> None:
+    sample = Path(xlmargin.__file__).parent / "data" / "sample_positions.csv"  # SPY, SPX, QQQ and IWM
+    default = xlmargin.pm_requirement(sample, as_of=AS_OF)
+    no_offset = xlmargin.pm_requirement(sample, as_of=AS_OF, offset_us_broad=0)
+    same = xlmargin.pm_requirement(sample, params={"as_of": AS_OF, "offset.us_broad": 0})
+    assert no_offset == same > default  # the broad-index class groups no longer offset each other
+    assert xlmargin.regt_margin(BOOK, basis="maintenance", as_of=AS_OF) == 99_411.70
+
+
+def test_read_positions_finds_the_table_inside_a_template() -> None:
+    portfolio = xlmargin.read_positions(Path("workbooks/hedge_comparison.xlsx"), as_of=AS_OF)
+    by_table = xlmargin.read_positions(
+        Path("workbooks/hedge_comparison.xlsx"), as_of=AS_OF, table="tblPositions"
+    )
+    assert len(portfolio) == len(by_table) == 15
+    assert portfolio.arrays["symbol"].tolist() == by_table.arrays["symbol"].tolist()
+
+
+def test_errors_raise_never_a_hash_text() -> None:
+    with pytest.raises(UnsupportedError):
+        xlmargin.esma_margin(BOOK, "USD", as_of=AS_OF)  # stocks carry no ESMA leverage cap
+    with pytest.raises(InputError, match="unknown parameter 'colour'"):
+        xlmargin.pm_requirement(BOOK, colour="red")
+    with pytest.raises(XlMarginError, match="no such file"):
+        xlmargin.pm_requirement("missing.csv")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'rate'"):
+        xlmargin.margin_cushion(100, 50, rate=0.04)
+    with pytest.raises(AttributeError):
+        xlmargin.no_such_function  # noqa: B018
+
+
+def test_results_are_floats_rounded_to_the_cent_and_texts() -> None:
+    noisy = Function("NOISY", "a figure with binary noise", (), "scalar", lambda: 48_400.00000000001)
+    assert api.call(noisy, (), {}) == 48_400.0
+    assert api.call(replace(noisy, impl=lambda: 1_999_999.9999999998), (), {}) == 2_000_000.0
+    # tables keep the worksheet's exact figures (shares and ratios sit beside money); no header → numbered
+    cushion = xlmargin.margin_cushion(100_000, 48_400)
+    assert cushion.values.tolist() == [[51_600.0, 0.516]]
+    assert isinstance(xlmargin.xlm_version(), str)
+    assert list(xlmargin.xlm_params("PM_REQUIREMENT").columns) == ["parameter", "default", "meaning"]
+
+
+def test_import_xlmargin_stays_light() -> None:
+    code = "import sys, xlmargin; print(sorted(m for m in ('pandas', 'numpy', 'scipy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,186 @@
+"""Broker exports: the same book as an IBKR Flex XML, an activity statement and a portfolio CSV.
+
+tests/data/ibkr_book.csv is the book as a canonical positions table; the three exports state the
+same positions as IBKR writes them (the Flex report also carries tax-lot rows, the statement lots
+and subtotals, which must not be counted twice). Every format must give the canonical figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from xlmargin.brokers import detect, import_broker, read_broker
+from xlmargin.errors import InputError
+from xlmargin.money import cents
+from xlmargin.params import read_params
+from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
+from xlmargin.positions import Portfolio, read_positions
+from xlmargin.regt import regt_margin
+
+DATA = Path(__file__).parent / "data"
+AS_OF = dt.date(2025, 12, 31)  # the Flex report's reportDate
+EXPORTS = {
+    "ibkr_flex.xml": "ibkr-flex",
+    "ibkr_statement.csv": "ibkr-statement",
+    "ibkr_portfolio.csv": "ibkr-portfolio",
+}
+SPX_PUT = "SPX Dec18'26 5600 Put,OPT,SPX,-1,61.30,USD,100,P,5600,20261218,1,-6130.00,70.10,880.00"
+
+
+def figures(portfolio: Portfolio) -> tuple[float, ...]:
+    pm = pm_requirement(portfolio, pm_settings(read_params([f"as_of={AS_OF}"], PM_PARAMS), AS_OF))
+    return (
+        cents(regt_margin(portfolio, basis="initial").total),
+        cents(regt_margin(portfolio, basis="maintenance").total),
+        cents(regt_margin(portfolio, basis="initial", net_of_proceeds=True).total),
+        cents(pm.requirement),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_each_export_margins_like_the_canonical_table(name: str) -> None:
+    canonical = figures(read_positions(DATA / "ibkr_book.csv", as_of=AS_OF))
+    assert figures(read_broker(DATA / name, as_of=AS_OF)) == canonical
+    assert len(import_broker(DATA / name).rows) == 8  # lots and totals dropped
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_the_format_is_detected_from_content(name: str, tmp_path: Path) -> None:
+    renamed = tmp_path / "export.txt"
+    renamed.write_bytes((DATA / name).read_bytes())
+    assert detect(renamed) == EXPORTS[name]
+
+
+def test_a_positions_table_is_not_a_broker_export() -> None:
+    assert detect(DATA / "ibkr_book.csv") is None
+    with pytest.raises(InputError, match="is not a broker export xlmargin reads"):
+        import_broker(DATA / "ibkr_book.csv")
+
+
+def test_options_take_the_underlying_price_from_its_stock_row() -> None:
+    table = import_broker(DATA / "ibkr_flex.xml").table()
+    assert table[7] == [] and table[8][0] == "AAPL  260116C00260000"  # each position at its file row (9)
+    option = dict(zip(table[0], table[8], strict=True))
+    assert (option["type"], option["underlying"], option["underlying_price"]) == ("option", "AAPL", 250.42)
+    assert (option["strike"], option["expiry"], option["right"]) == (260.0, "20260116", "C")
+
+
+def test_statement_options_read_their_terms_from_the_description_and_rates_from_their_section() -> None:
+    rows = [dict(zip(*[import_broker(DATA / "ibkr_statement.csv").table()[0]], r, strict=True))
+            for r in import_broker(DATA / "ibkr_statement.csv").rows]  # fmt: skip
+    spy_put = next(r for r in rows if r["symbol"] == "SPY 20MAR26 650 P")
+    assert (spy_put["expiry"], spy_put["strike"], spy_put["right"]) == ("2026-03-20", 650.0, "P")
+    assert next(r for r in rows if r["symbol"] == "SAP")["fx_rate"] == 1.1745
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_truncated_xml_is_one_line_naming_the_row(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_flex.xml").read_text()
+    path = _write(tmp_path, "cut.xml", text[: len(text) // 2])
+    with pytest.raises(InputError) as info:
+        import_broker(path)
+    assert "truncated or malformed" in str(info.value)
+    assert info.value.problems[0].row is not None
+    assert "\n" not in str(info.value)
+
+
+def test_xml_entities_are_refused(tmp_path: Path) -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE FlexQueryResponse [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+        '<FlexQueryResponse><FlexStatements><FlexStatement accountId="U1"><OpenPositions>'
+        '<OpenPosition symbol="&b;" assetCategory="STK" position="1" markPrice="1"/>'
+        "</OpenPositions></FlexStatement></FlexStatements></FlexQueryResponse>"
+    )
+    with pytest.raises(InputError, match="refused"):
+        import_broker(_write(tmp_path, "bomb.xml", bomb))
+
+
+def test_a_report_of_two_accounts_is_refused(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_flex.xml").read_text()
+    second = text.replace('accountId="U1234567"', 'accountId="U7654321"')
+    start, end = second.index("<FlexStatement "), second.index("</FlexStatements>")
+    both = text.replace("</FlexStatements>", second[start:end] + "</FlexStatements>")
+    with pytest.raises(InputError, match="2 accounts"):
+        import_broker(_write(tmp_path, "two.xml", both))
+
+
+def test_an_index_option_without_its_underlying_row_asks_for_the_column(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_portfolio.csv").read_text().splitlines()
+    text.append(SPX_PUT)
+    path = _write(tmp_path, "spx.csv", "\n".join(text) + "\n")
+    with pytest.raises(InputError) as info:
+        import_broker(path)
+    problem = info.value.problems[0]
+    assert (problem.row, problem.column) == (10, "underlying_price")
+    assert "no SPX row" in problem.message and "Underlying Price" in problem.message
+
+
+def test_an_underlying_price_column_serves_options_on_indexes(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_portfolio.csv").read_text().splitlines()
+    lines = [text[0] + ",Underlying Price"] + [line + "," for line in text[1:]]
+    lines.append(SPX_PUT + ",6845.50")
+    portfolio = read_broker(_write(tmp_path, "spx.csv", "\n".join(lines) + "\n"), as_of=AS_OF)
+    assert len(portfolio) == 9
+
+
+def test_a_row_of_the_wrong_width_is_named(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_statement.csv").read_text().replace("Stocks,USD,MSFT,300,1,", "Stocks,USD,MSFT,300,")
+    with pytest.raises(InputError, match=r"^row 23: bad.csv: the row has 11 cells where the header has 12$"):
+        import_broker(_write(tmp_path, "bad.csv", text))
+
+
+def test_reader_errors_name_the_export_row_and_field(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_portfolio.csv").read_text().replace(",483.62,USD", ",n/a,USD")
+    with pytest.raises(InputError, match=r"^row 4, Mark Price: 'n/a' is not a number \(\+2 more\)$") as info:
+        read_broker(_write(tmp_path, "bad.csv", text), as_of=AS_OF)
+    # the two MSFT puts take their underlying price from that row, and say so at their own rows
+    where = [(p.row, p.column) for p in info.value.problems[1:]]
+    assert where == [(5, "underlying_price"), (6, "underlying_price")]
+    flex = (DATA / "ibkr_flex.xml").read_text().replace('position="300"', 'position="three hundred"')
+    with pytest.raises(InputError, match=r"^row 10, position: 'three hundred' is not a number$"):
+        read_broker(_write(tmp_path, "bad.xml", flex), as_of=AS_OF)
+
+
+def test_an_unknown_asset_class_is_named(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_portfolio.csv").read_text().replace("SAP,STK", "SAP,WAR")
+    with pytest.raises(InputError, match=r"^row 9, Asset Class: asset class 'WAR' is not one"):
+        import_broker(_write(tmp_path, "war.csv", text))
+
+
+def test_every_ibkr_asset_class_maps_to_a_position_type(tmp_path: Path) -> None:
+    rows = [
+        "Financial Instrument,Asset Class,Underlying Symbol,Position,Mark Price,Currency,Multiplier,"
+        "Put/Call,Strike,Last Trading Day",
+        "ESH6,FUT,ES,2,6890.25,USD,50,,,20260320",
+        "ES Mar20'26 6500 Put,FOP,ES,-1,48.50,USD,50,P,6500,20260320",
+        "EUR.USD,CASH,,25000,1.1745,USD,1,,,",
+        "T 4 1/4 05/15/31,BOND,,100000,99.20,USD,1,,,",
+        "IBDE40,CFD,,10,24310.5,EUR,1,,,",
+    ]
+    path = _write(tmp_path, "all.csv", "\n".join(rows) + "\n")
+    table = import_broker(path)
+    assert [r[1] for r in table.rows] == ["future", "future_option", "fx", "bond", "cfd"]
+    assert table.rows[1][5] == 6890.25  # the option on ES takes the ES future's price
+    assert table.rows[2][0] == "EURUSD"
+
+
+def test_a_flex_report_on_one_line_numbers_its_positions(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_flex.xml").read_text().replace("\n<", "<").replace('position="300"', 'position="x"')
+    path = _write(tmp_path, "oneline.xml", text)
+    assert len(import_broker(path).rows) == 8
+    with pytest.raises(InputError, match=r"^row 4, position: 'x' is not a number$"):  # the third position
+        read_broker(path, as_of=AS_OF)
+
+
+def test_other_xml_and_csv_files_are_refused(tmp_path: Path) -> None:
+    for name, text in (("other.xml", "<workbook><sheet/></workbook>"), ("other.csv", "a,b\n1,2\n")):
+        with pytest.raises(InputError, match="is not a broker export xlmargin reads"):
+            import_broker(_write(tmp_path, name, text))

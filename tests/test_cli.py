@@ -1,0 +1,169 @@
+"""`xlmargin margin` for every regime, inside workbooks, from broker exports, as table, CSV or JSON.
+
+Expected figures are the worksheet functions' own on the same table (the command must agree with
+Excel and the Python API to the cent), not published values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xlmargin import api
+from xlmargin.cli import build_parser, main, sample_positions
+from xlmargin.excel import functions as fn
+from xlmargin.money import cents
+from xlmargin.textable import render
+
+DATA = Path(__file__).parent / "data"
+TEMPLATE = Path("workbooks/hedge_comparison.xlsx")  # its positions table starts at A4
+AS_OF = "2025-12-31"
+FUTURES = "symbol,type,quantity,price,multiplier\nESZ6,future,2,6000,50\nNQZ6,future,-1,21000,20\n"
+FX = (
+    "symbol,type,quantity,price,currency,fx_rate\n"
+    "EURUSD,fx,100000,1.1745,USD,0.8514\nXAUUSD,cfd,10,2650,USD,0.8514\n"
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def figure(out: str) -> float:
+    """The headline figure of table output: the number after the label's colon."""
+    line = out.splitlines()[1]
+    return float(line.rsplit(": ", 1)[1].replace(",", ""))
+
+
+@pytest.mark.parametrize(
+    ("regime", "text", "function", "args"),
+    [
+        ("regt", None, "regt_margin", ()),
+        ("pm", None, "pm_requirement", ()),
+        ("account", None, "account_margin", ()),
+        ("risk", None, "risk_margin", ()),
+        ("futures", FUTURES, "futures_margin", ()),
+        ("esma", FX, "esma_margin", ("EUR",)),
+    ],
+)
+def test_every_regime_prints_the_worksheet_figure(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    regime: str,
+    text: str | None,
+    function: str,
+    args: tuple,
+) -> None:
+    path = sample_positions()
+    if text is not None:
+        path = tmp_path / f"{regime}.csv"
+        path.write_text(text)
+    code, out, _ = run(capsys, "margin", path, "--regime", regime, "--as-of", AS_OF)
+    assert code == 0
+    expected = getattr(fn, function)(api.rows_of(path), *args, params=[f"as_of={AS_OF}"])
+    assert figure(out) == cents(expected)
+
+
+def test_the_bundled_template_is_read_below_its_title(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "margin", TEMPLATE, "--regime", "pm", "--as-of", AS_OF)
+    assert code == 0 and out.startswith("hedge_comparison.xlsx: 15 positions")
+    expected = cents(fn.pm_requirement(api.rows_of(TEMPLATE), params=[f"as_of={AS_OF}"]))
+    assert figure(out) == expected
+    code, by_table, _ = run(
+        capsys, "margin", TEMPLATE, "--table", "tblPositions", "--regime", "pm", "--as-of", AS_OF
+    )
+    assert code == 0 and figure(by_table) == expected
+
+
+def test_a_missing_sheet_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "margin", TEMPLATE, "--sheet", "Book")
+    assert code == 2 and out == ""
+    assert err == "xlmargin: hedge_comparison.xlsx has no sheet 'Book'; sheets: Comparison, Positions, " \
+        "Parameters, Scenarios, About\n"  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["ibkr_flex.xml", "ibkr_statement.csv", "ibkr_portfolio.csv"])
+def test_broker_exports_are_read_directly(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    _, canonical, _ = run(capsys, "margin", DATA / "ibkr_book.csv", "--regime", "pm", "--as-of", AS_OF)
+    code, out, _ = run(capsys, "margin", DATA / name, "--regime", "pm", "--as-of", AS_OF)
+    assert code == 0 and f"({name.split('.')[0].replace('_', '-')}" in out.splitlines()[0]
+    assert figure(out) == figure(canonical) == 42_380.36
+
+
+def test_broker_errors_name_the_export_row_and_field(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "margin", DATA / "ibkr_flex.xml", "--as-of", "2026-02-01")
+    assert code == 2
+    assert (
+        err.splitlines()[0]
+        == "xlmargin: row 9, expiry: expiry 2026-01-16 is before the valuation date 2026-02-01"
+    )
+
+
+def test_csv_and_json_carry_the_breakdown(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "margin", "--regime", "regt", "--as-of", AS_OF, "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    expected = fn.regt_breakdown(api.rows_of(sample_positions()), params=[f"as_of={AS_OF}"])
+    assert code == 0 and rows[0] == expected[0] and len(rows) == len(expected)
+    code, out, _ = run(capsys, "margin", "--regime", "pm", "--as-of", AS_OF, "--format", "json")
+    document = json.loads(out)
+    assert document["requirement"] == figure(run(capsys, "margin", "--regime", "pm", "--as-of", AS_OF)[1])
+    assert [len(t["columns"]) > 3 for t in document["tables"]] == [True, True]
+    assert document["warnings"]  # the unconfirmed us_broad offset is flagged
+
+
+def test_warnings_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "margin", "--regime", "pm", "--as-of", AS_OF)
+    assert code == 0 and "warning" not in out
+    assert err.startswith("warning: product group us_broad offsets")
+
+
+def test_tables_wrap_to_the_width_and_lose_nothing() -> None:
+    note = "a long explanation that would not fit beside the figures on a narrow terminal at all"
+    rows = [["level", "note", *(f"point {i}" for i in range(8))], ["class group", note, *range(8)]]
+    text = render(rows, width=60)
+    assert max(len(line) for line in text.splitlines()) <= 60
+    assert all(word in text for word in note.split()) and "7.00" in text
+    assert "…" not in text and "point 7" in text
+
+
+def test_money_is_shown_to_the_cent_without_noise() -> None:
+    assert render([["figure"], [48_400.000000000015]]).splitlines()[2] == "48,400.00"
+    assert render([["figure"], [1_999_999.9999999998]]).splitlines()[2] == "2,000,000.00"
+
+
+def test_every_option_has_help() -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    margin = commands.choices["margin"]  # type: ignore[attr-defined]
+    for action in margin._actions:
+        assert action.help, action.dest
+
+
+def test_a_closed_pipe_ends_quietly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read, write = os.pipe()
+    os.close(read)
+    with open(write, "w") as stream:  # the command points the descriptor at os.devnull
+        monkeypatch.setattr(sys, "stdout", stream)
+        assert main(["margin", "--regime", "pm", "--as-of", AS_OF]) == 0
+        monkeypatch.undo()
+    assert capsys.readouterr().err.startswith("warning:")  # only the warnings, no traceback
+
+
+def test_status_without_excel_says_so_and_succeeds(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    code, out, _ = run(capsys, "status")
+    assert code == 0 and "Excel does not run on linux" in out

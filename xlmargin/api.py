@@ -1,0 +1,251 @@
+"""The Python API: every worksheet function as a snake_case function taking a DataFrame.
+
+::
+
+    import pandas as pd, xlmargin
+    book = pd.read_csv("positions.csv")
+    xlmargin.pm_requirement(book, as_of=date(2026, 12, 4), rate=0.04)   # a float, to the cent
+    xlmargin.regt_margin(book, basis="maintenance")
+    xlmargin.pm_breakdown(book)                                         # a DataFrame
+    xlmargin.stress_table("positions.xlsx")                             # a path is read here
+
+Each twin is made from the worksheet function's registry entry (:data:`xlmargin.excel.registry.FUNCTIONS`),
+so a function added there has its twin here without more code: ``MARGIN_IMPACT`` becomes
+``xlmargin.margin_impact``. The arguments keep their worksheet names and order. A table argument
+(positions, trades, candidates, covariance) may be a DataFrame, a list of rows with the header first,
+or the path of a CSV/XLSX positions file or a broker export; the API reads the file, the worksheet
+layer never does. The optional params range becomes keyword arguments (``as_of=date``, ``rate=0.04``,
+``offset_us_broad=0.5`` for ``offset.us_broad``; names match as in a params range) or a mapping
+passed as ``params=``. A scalar result is a float rounded to the cent (:func:`xlmargin.money.cents`);
+a table is a DataFrame whose columns are the table's header row. Errors raise
+:class:`xlmargin.errors.XlMarginError` subclasses, never a ``#`` text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.money import cents
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from xlmargin.brokers import BrokerTable
+    from xlmargin.excel.registry import Function
+    from xlmargin.positions import Portfolio
+
+TABLE_ARGS = ("positions", "trades", "candidates", "covariance")
+TableLike = Any  # a DataFrame, a list of rows (header first), or the path of a file
+
+
+# --- tables in -----------------------------------------------------------------------------------
+
+
+def rows_of(data: TableLike, *, sheet: str | None = None, table: str | None = None) -> list[list[Any]]:
+    """A table argument as the worksheet functions take it: a list of rows, header first.
+
+    A path is a CSV/XLSX positions file (``sheet``/``table`` pick a range inside a workbook; the
+    header row is found) or a broker export, recognised from its content.
+    """
+    if isinstance(data, str | Path):
+        from xlmargin.positions.source import read_file
+
+        imported = broker_table(data)
+        return imported.table() if imported is not None else read_file(Path(data), sheet, table)
+    if type(data).__name__ == "DataFrame":
+        return _frame_rows(data)
+    if isinstance(data, list | tuple):
+        return [list(r) if isinstance(r, list | tuple) else [r] for r in data]
+    raise InputError(
+        Problem(f"expected a DataFrame, a list of rows or a file path, got {type(data).__name__}")
+    )
+
+
+def _frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(Problem(f"expected a DataFrame, got {type(frame).__name__}"))
+    values = frame.astype(object).where(frame.notna(), None).values.tolist()
+    header = [str(c) for c in frame.columns]
+    if not isinstance(frame.index, pd.RangeIndex):  # a labelled index (a covariance matrix) is column one
+        return [["", *header], *([str(i), *row] for i, row in zip(frame.index, values, strict=True))]
+    return [header, *values]
+
+
+def broker_table(data: TableLike) -> BrokerTable | None:
+    """The broker export ``data`` names, imported; None when it is not a path to one."""
+    from xlmargin.brokers import detect, import_broker
+
+    if isinstance(data, str | Path) and Path(data).is_file() and detect(Path(data)) is not None:
+        return import_broker(data)
+    return None
+
+
+def read_positions(
+    data: TableLike, *, as_of: dt.date | None = None, sheet: str | None = None, table: str | None = None
+) -> Portfolio:
+    """A validated portfolio from a DataFrame, a list of rows, a positions file or a broker export;
+    ``as_of`` (default: today) is the valuation date."""
+    from xlmargin.brokers import detect, read_broker
+    from xlmargin.positions import read_positions as read
+
+    when = as_of or dt.date.today()
+    if isinstance(data, str | Path) and Path(data).is_file() and detect(Path(data)) is not None:
+        return read_broker(data, as_of=when)
+    return read(rows_of(data, sheet=sheet, table=table), as_of=when)
+
+
+def import_broker(path: str | Path) -> pd.DataFrame:
+    """A broker export (IBKR Flex XML, activity statement CSV, TWS/Portal portfolio CSV) as a
+    positions DataFrame with the canonical columns."""
+    import pandas as pd
+
+    from xlmargin.brokers import HEADER
+    from xlmargin.brokers import import_broker as read
+
+    return pd.DataFrame([list(r) for r in read(path).rows], columns=list(HEADER))
+
+
+# --- results out ---------------------------------------------------------------------------------
+
+
+def frame(rows: list[list[Any]]) -> pd.DataFrame:
+    """A worksheet table as a DataFrame: the header row (a first row of texts) becomes the columns;
+    a table without one (MARGIN_CUSHION's single row of figures) keeps numbered columns."""
+    import pandas as pd
+
+    if rows and all(isinstance(c, str) for c in rows[0]):
+        return pd.DataFrame([list(r) for r in rows[1:]], columns=list(rows[0]))
+    return pd.DataFrame([list(r) for r in rows])
+
+
+def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run a worksheet function the Python way: tables read, params from keywords, results typed."""
+    names = [a.name for a in entry.args]
+    takes_params = "params" in names
+    positional = [n for n in names if n != "params"]
+    if len(args) > len(positional):
+        raise TypeError(
+            f"{entry.name.lower()}() takes {len(positional)} positional arguments, got {len(args)}"
+        )
+    values: dict[str, Any] = dict(zip(positional, args, strict=False))
+    params: dict[str, Any] = {}
+    given = kwargs.pop("params", None)
+    if given is not None:
+        if not isinstance(given, Mapping):
+            raise TypeError("params must be a mapping of parameter names to values")
+        params.update(given)
+    for key, value in kwargs.items():
+        if key in positional:
+            if key in values:
+                raise TypeError(f"{entry.name.lower()}() got two values for '{key}'")
+            values[key] = value
+        elif takes_params:
+            params[key] = value
+        else:
+            raise TypeError(f"{entry.name.lower()}() got an unexpected keyword argument '{key}'")
+    imported = broker_table(values.get("positions"))
+    for name in TABLE_ARGS:
+        if values.get(name) is not None:
+            values[name] = imported.table() if name == "positions" and imported else rows_of(values[name])
+    if takes_params:
+        values["params"] = params or None
+    try:
+        result = entry.impl(*(values.get(n) for n in names))
+    except XlMarginError as exc:
+        raise imported.explain(exc) if imported else exc from None
+    if entry.shape == "table":
+        return frame(result)
+    if isinstance(result, float):
+        return cents(result)
+    return result
+
+
+def twin(entry: Function) -> Callable[..., Any]:
+    """The Python function for one worksheet function: signature and help from its registry entry."""
+
+    def function(*args: Any, **kwargs: Any) -> Any:
+        return call(entry, args, kwargs)
+
+    parameters = []
+    for arg in entry.args:
+        if arg.name == "params":
+            continue
+        default = None if arg.optional else inspect.Parameter.empty
+        annotation = "TableLike" if arg.name in TABLE_ARGS else "Any"
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        parameters.append(inspect.Parameter(arg.name, kind, default=default, annotation=annotation))
+    if any(a.name == "params" for a in entry.args):
+        parameters.append(inspect.Parameter("params", inspect.Parameter.VAR_KEYWORD, annotation="Any"))
+    returns = "pd.DataFrame" if entry.shape == "table" else "float"
+    function.__signature__ = inspect.Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
+    function.__name__ = function.__qualname__ = entry.name.lower()
+    function.__module__ = __name__
+    lines = [entry.summary, "", f"The twin of ={entry.signature} in Excel.", ""]
+    lines += [f"{a.name}: {a.help}" for a in entry.args if a.name != "params"]
+    if any(a.name == "params" for a in entry.args):
+        lines.append("**params: parameters by name (as_of=date, rate=0.04, ...); XLM_PARAMS lists them.")
+    function.__doc__ = "\n".join(lines)
+    return function
+
+
+# --- the core twins, spelled out for editors and type checkers ------------------------------------
+
+
+def pm_requirement(positions: TableLike, **params: Any) -> float:
+    """Portfolio margin (FINRA 4210(g), OCC TIMS method) of a book, to the cent."""
+    return float(_call("PM_REQUIREMENT", (positions,), params))
+
+
+def pm_breakdown(positions: TableLike, **params: Any) -> pd.DataFrame:
+    """Portfolio-margin breakdown per class and product group, as a DataFrame."""
+    result: pd.DataFrame = _call("PM_BREAKDOWN", (positions,), params)
+    return result
+
+
+def regt_margin(
+    positions: TableLike, basis: str = "initial", net_of_proceeds: bool = False, **params: Any
+) -> float:
+    """Strategy-based (Reg T / FINRA 4210) margin, initial or maintenance, to the cent."""
+    return float(_call("REGT_MARGIN", (positions, basis, net_of_proceeds), params))
+
+
+def stress_table(positions: TableLike, covariance: TableLike | None = None, **params: Any) -> pd.DataFrame:
+    """The house stress library with the book's P&L under each scenario, worst first."""
+    result: pd.DataFrame = _call("STRESS_TABLE", (positions,), {**params, "covariance": covariance})
+    return result
+
+
+def _call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    from xlmargin.excel.registry import BY_NAME
+
+    return call(BY_NAME[name], args, dict(kwargs))
+
+
+EXPLICIT = {"pm_requirement": pm_requirement, "pm_breakdown": pm_breakdown,
+            "regt_margin": regt_margin, "stress_table": stress_table}  # fmt: skip
+
+
+def twins() -> dict[str, Callable[..., Any]]:
+    """Every worksheet function's Python twin, by snake_case name."""
+    from xlmargin.excel.registry import FUNCTIONS
+
+    return {f.name.lower(): EXPLICIT.get(f.name.lower()) or twin(f) for f in FUNCTIONS}
+
+
+def __getattr__(name: str) -> Any:
+    found = twins().get(name)
+    if found is None:
+        raise AttributeError(f"module 'xlmargin.api' has no attribute '{name}'")
+    globals()[name] = found
+    return found
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *twins()})

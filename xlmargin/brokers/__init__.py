@@ -1,0 +1,305 @@
+"""Broker exports turned into the positions contract.
+
+Three Interactive Brokers exports are read, recognised from their content (never from the file name):
+
+- ``ibkr-flex``: a Flex Query XML report with an Open Positions section (``<OpenPosition .../>``).
+- ``ibkr-statement``: an activity statement CSV, the multi-section file whose rows start with the
+  section name and ``Header``/``Data``/``SubTotal``/``Total``; its "Open Positions" section is read,
+  and its "Base Currency Exchange Rate" section supplies each currency's rate to the base.
+- ``ibkr-portfolio``: a TWS or Client Portal portfolio CSV, one header row then one row per position.
+
+Each becomes a table with the canonical headers (symbol, type, quantity, price, underlying,
+underlying_price, strike, expiry, right, multiplier, currency, fx_rate), which the positions reader
+then validates like any other table. Problems name the file's row (its line number) and the
+export's own column name.
+
+IBKR exports do not carry an option's underlying price. It is taken from the underlying's own row
+in the same export (a stock for an equity option, the future for an option on a future); when the
+book holds no such row, the file needs an ``Underlying Price`` column, and the error says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from xlmargin.errors import InputError, Problem, XlMarginError
+
+if TYPE_CHECKING:
+    from xlmargin.positions import Portfolio
+
+HEADER = (
+    "symbol", "type", "quantity", "price", "underlying", "underlying_price",
+    "strike", "expiry", "right", "multiplier", "currency", "fx_rate",
+)  # fmt: skip
+FORMATS = {
+    "ibkr-flex": "IBKR Flex Query XML (Open Positions)",
+    "ibkr-statement": "IBKR activity statement CSV (Open Positions section)",
+    "ibkr-portfolio": "TWS / Client Portal portfolio CSV",
+}
+
+# An export's field names (compared without case, spaces, underscores, slashes, hyphens and dots)
+# mapped to what they mean here; Flex attribute names and CSV headers share the table.
+FIELDS: dict[str, str] = {
+    "symbol": "symbol", "financialinstrument": "symbol", "instrument": "symbol", "contract": "symbol",
+    "description": "description", "financialinstrumentdescription": "description",
+    "assetcategory": "asset", "assetclass": "asset", "sectype": "asset", "securitytype": "asset",
+    "subcategory": "subcategory",
+    "position": "quantity", "quantity": "quantity", "pos": "quantity",
+    "markprice": "price", "mark": "price", "closeprice": "price", "marketprice": "price",
+    "lastprice": "price", "last": "price", "price": "price",
+    "multiplier": "multiplier", "mult": "multiplier",
+    "currency": "currency",
+    "underlyingsymbol": "underlying", "underlying": "underlying",
+    "underlyingprice": "underlying_price", "undprice": "underlying_price",
+    "strike": "strike", "expiry": "expiry", "lasttradingday": "expiry", "expiration": "expiry",
+    "putcall": "right", "right": "right",
+    "fxratetobase": "fx_rate",
+    "conid": "conid", "underlyingconid": "underlying_conid",
+    "leveldetail": "detail", "levelofdetail": "detail", "datadiscriminator": "detail",
+    "accountid": "account", "account": "account",
+}  # fmt: skip
+
+# IBKR asset classes (Flex codes and the activity statement's category names) → position types
+ASSETS: dict[str, str] = {
+    "stk": "stock", "stocks": "stock", "stock": "stock",
+    "opt": "option", "equityandindexoptions": "option", "options": "option", "option": "option",
+    "fut": "future", "futures": "future", "future": "future",
+    "fop": "future_option", "optionsonfutures": "future_option", "futuresoptions": "future_option",
+    "cash": "fx", "forex": "fx",
+    "bond": "bond", "bonds": "bond", "bill": "bond", "treasurybills": "bond",
+    "cfd": "cfd", "cfds": "cfd", "fxcfd": "cfd",
+}  # fmt: skip
+OPTIONS = ("option", "future_option")
+
+# IBKR's own option description: root, expiry DDMMMYY, strike, C/P ("AAPL 16JAN26 260 C")
+_DESCRIPTION = re.compile(r"^(\S+)\s+(\d{1,2}[A-Z]{3}\d{2})\s+(\d+(?:\.\d+)?)\s+([CP])\b", re.IGNORECASE)
+
+
+def field_key(name: str) -> str:
+    return re.sub(r"[\s_\-./]+", "", name.strip().lower())
+
+
+@dataclass(slots=True)
+class Record:
+    """One position as an export states it: meaning → text, the file row, and meaning → field name."""
+
+    line: int
+    values: dict[str, str]
+    names: dict[str, str] = field(default_factory=dict)
+
+    def get(self, meaning: str) -> str:
+        return self.values.get(meaning, "").strip()
+
+
+@lru_cache(maxsize=4096)
+def meaning_of(name: str) -> str | None:
+    """What an export's field name means here (None: nothing), once per distinct name."""
+    return FIELDS.get(field_key(name))
+
+
+def record(line: int, cells: Iterable[tuple[str, Any]]) -> Record:
+    """A record from (field name, text) pairs; fields that mean nothing here are dropped."""
+    out = Record(line, {})
+    for name, value in cells:
+        meaning = meaning_of(name)
+        if meaning is not None and meaning not in out.values:
+            out.values[meaning] = "" if value is None else str(value)
+            out.names[meaning] = name
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerTable:
+    """A broker export as a positions table: canonical header, rows, and where each row came from."""
+
+    format: str
+    source: str
+    rows: tuple[tuple[Any, ...], ...]
+    lines: tuple[int, ...]  # the file row of each position
+    names: tuple[Mapping[str, str], ...]  # canonical column → the export's field name, per position
+
+    def table(self) -> list[list[Any]]:
+        """Header row first, as the positions reader takes it, each position at its file row (blank
+        rows between are ignored by the reader), so that the reader's row numbers are the file's."""
+        out: list[list[Any]] = [list(HEADER)]
+        for line, row in zip(self.lines, self.rows, strict=True):
+            out.extend([] for _ in range(line - len(out) - 1))
+            out.append(list(row))
+        return out
+
+    def explain(self, error: XlMarginError) -> XlMarginError:
+        """The same error with its columns named as in the export."""
+        names = dict(zip(self.lines, self.names, strict=True))
+        problems = [
+            Problem(p.message, p.row, names[p.row].get(p.column, p.column))
+            if p.row in names and p.column
+            else p
+            for p in error.problems
+        ]
+        return type(error)(problems)
+
+
+def detect(path: Path) -> str | None:
+    """The export format of ``path`` judged from its first bytes, or None when it is not one."""
+    from xlmargin.brokers import csvs, flex
+
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return None
+    if flex.looks_like(head):
+        return "ibkr-flex"
+    return csvs.looks_like(head)
+
+
+def import_broker(path: str | Path) -> BrokerTable:
+    """Read a broker export (format detected from its content) into a positions table."""
+    from xlmargin.brokers import csvs, flex
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(Problem(f"no such file: {path}"))
+    kind = detect(path)
+    if kind is None:
+        known = "; ".join(FORMATS.values())
+        raise InputError(Problem(f"{path.name} is not a broker export xlmargin reads ({known})"))
+    readers: dict[str, Callable[[Path], list[Record]]] = {
+        "ibkr-flex": flex.read,
+        "ibkr-statement": csvs.read_statement,
+        "ibkr-portfolio": csvs.read_portfolio,
+    }
+    return finish(kind, path.name, readers[kind](path))
+
+
+def read_broker(path: str | Path, *, as_of: dt.date) -> Portfolio:
+    """A broker export read and validated as a portfolio; errors name the export's rows and fields."""
+    from xlmargin.positions import read_positions
+
+    imported = import_broker(path)
+    try:
+        return read_positions(imported.table(), as_of=as_of)
+    except XlMarginError as exc:
+        raise imported.explain(exc) from None
+
+
+def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
+    """Records → canonical rows: types from asset classes, option terms, underlying prices."""
+    problems: list[Problem] = []
+    if not records:
+        raise InputError(Problem(f"{source}: the export holds no open positions"))
+    kinds = [_type(r, problems) for r in records]
+    prices: dict[str, str] = {}
+    by_conid: dict[str, str] = {}
+    futures: dict[str, set[str]] = {}
+    for r, t in zip(records, kinds, strict=True):
+        if t in ("stock", "etf", "future") and r.get("price"):
+            prices.setdefault(r.get("symbol").upper(), r.get("price"))
+            if r.get("conid"):
+                by_conid[r.get("conid")] = r.get("price")
+            if t == "future" and r.get("underlying"):
+                futures.setdefault(r.get("underlying").upper(), set()).add(r.get("price"))
+    # an option on a future names the future's root (ES); that serves only when one ES future is held
+    for root, held in futures.items():
+        if len(held) == 1:
+            prices.setdefault(root, held.pop())
+    rows: list[tuple[Any, ...]] = []
+    names: list[Mapping[str, str]] = []
+    for r, t in zip(records, kinds, strict=True):
+        values = {name: r.get(name) or None for name in HEADER}
+        values["type"] = t
+        if t == "fx" and values["symbol"]:
+            values["symbol"] = re.sub(r"[./ ]", "", values["symbol"])
+        if t in OPTIONS:
+            _option_terms(r, values, problems)
+            if values["underlying_price"] is None:
+                underlying = (values["underlying"] or "").upper()
+                price = by_conid.get(r.get("underlying_conid")) or prices.get(underlying)
+                if price is None:
+                    problems.append(
+                        Problem(
+                            f"{values['symbol']}: the export gives no price for the underlying "
+                            f"{values['underlying']} and the book has no {values['underlying']} row; "
+                            "add an 'Underlying Price' column",
+                            r.line,
+                            "underlying_price",
+                        )
+                    )
+                values["underlying_price"] = price
+        rows.append(tuple(_number(values[name]) if name in NUMBERS else values[name] for name in HEADER))
+        names.append({**r.names, "type": r.names.get("asset", "type")})
+    if problems:
+        raise InputError(problems)
+    lines = [r.line for r in records]
+    if any(b <= a for a, b in zip([1, *lines], lines, strict=False)):  # an XML file written on one line
+        lines = list(range(2, len(records) + 2))
+    return BrokerTable(kind, source, tuple(rows), tuple(lines), tuple(names))
+
+
+NUMBERS = frozenset(("quantity", "price", "underlying_price", "strike", "multiplier", "fx_rate"))
+
+
+def _number(text: Any) -> Any:
+    """A plain decimal as a float, so the reader takes its fast path; any other text stays as it is,
+    for the reader to parse ("1,234.50") or report by row."""
+    try:
+        return float(text) if isinstance(text, str) and text.strip().lower() not in _NOT_PLAIN else text
+    except ValueError:
+        return text
+
+
+_NOT_PLAIN = frozenset(("nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"))
+
+
+def _type(r: Record, problems: list[Problem]) -> str | None:
+    asset = r.get("asset")
+    if not asset:
+        problems.append(Problem("no asset class", r.line, r.names.get("asset", "Asset Class")))
+        return None
+    kind = ASSETS.get(field_key(asset))
+    if kind is None:
+        known = ", ".join(sorted({k.upper() for k in ASSETS if len(k) <= 5}))
+        problems.append(
+            Problem(f"asset class '{asset}' is not one xlmargin margins ({known})", r.line, r.names["asset"])
+        )
+        return None
+    if kind == "stock" and field_key(r.get("subcategory")) == "etf":
+        return "etf"
+    return kind
+
+
+def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) -> None:
+    """Strike, expiry, right and underlying from their fields, else from IBKR's description."""
+    if all(values[k] for k in ("strike", "expiry", "right", "underlying")):
+        return
+    text = r.get("description") or r.get("symbol")
+    match = _DESCRIPTION.match(text.upper())
+    if match is None:
+        missing = ", ".join(k for k in ("underlying", "strike", "expiry", "right") if not values[k])
+        problems.append(
+            Problem(
+                f"option '{text}' states no {missing} and is not an IBKR description such as "
+                "'AAPL 16JAN26 260 C'",
+                r.line,
+                r.names.get("symbol", "symbol"),
+            )
+        )
+        return
+    root, expiry, strike, right = match.groups()
+    values["underlying"] = values["underlying"] or root
+    values["strike"] = values["strike"] or strike
+    values["right"] = values["right"] or right
+    if not values["expiry"]:
+        try:
+            values["expiry"] = dt.datetime.strptime(expiry, "%d%b%y").date().isoformat()
+        except ValueError:
+            problems.append(Problem(f"'{expiry}' in '{text}' is not a date", r.line, r.names.get("symbol")))
+
+
+__all__ = ["FORMATS", "HEADER", "BrokerTable", "detect", "import_broker", "read_broker"]

@@ -1,0 +1,104 @@
+"""IBKR CSV exports: the activity statement (multi-section) and the TWS / Client Portal portfolio."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from xlmargin.brokers import FIELDS, Record, field_key, record
+from xlmargin.errors import InputError, Problem
+
+SECTION = "Open Positions"
+RATES = "Base Currency Exchange Rate"
+ROW_KINDS = ("Header", "Data", "SubTotal", "Total", "Notes")
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(file row, cells) of every non-blank row."""
+    reader = csv.reader(io.StringIO(text))
+    line = 1
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            yield line, cells
+        line = reader.line_num + 1
+
+
+def looks_like(head: bytes) -> str | None:
+    """ "ibkr-statement", "ibkr-portfolio" or None, from the first rows of a CSV file."""
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    first = next((cells for _, cells in _rows(text)), None)
+    if first is None:
+        return None
+    if len(first) >= 2 and first[1].strip() == "Header":
+        return "ibkr-statement"
+    meanings = {FIELDS.get(field_key(c)) for c in first}
+    # a positions table says "type"; a broker portfolio says what IBKR calls the asset class
+    if {"asset", "quantity", "price"} <= meanings and "type" not in {field_key(c) for c in first}:
+        return "ibkr-portfolio"
+    return None
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(f"{path.name} is not UTF-8 text ({exc.reason})")) from None
+
+
+def _width_problem(path: Path, line: int, got: int, want: int) -> InputError:
+    return InputError(Problem(f"{path.name}: the row has {got} cells where the header has {want}", line))
+
+
+def read_statement(path: Path) -> list[Record]:
+    """The Open Positions section's summary rows; each currency's rate to the base from the
+    statement's exchange-rate section."""
+    header: list[str] | None = None
+    rate_header: list[str] | None = None
+    records: list[Record] = []
+    rates: dict[str, str] = {}
+    for line, cells in _rows(_text(path)):
+        section, kind, rest = cells[0].strip(), cells[1].strip() if len(cells) > 1 else "", cells[2:]
+        if section == SECTION and kind not in ROW_KINDS:
+            raise InputError(Problem(f"{path.name}: '{kind}' is not Header, Data, SubTotal or Total", line))
+        if section == SECTION and kind == "Header":
+            header = rest
+        elif section == RATES and kind == "Header":
+            rate_header = [field_key(c) for c in rest]
+        elif section == SECTION and kind == "Data":
+            if header is None:
+                raise InputError(Problem(f"{path.name}: Open Positions data before its header", line))
+            if len(rest) != len(header):
+                raise _width_problem(path, line, len(rest), len(header))
+            found = record(line, zip(header, rest, strict=True))
+            if found.get("detail").lower() in ("", "summary"):
+                records.append(found)
+        elif section == RATES and kind == "Data" and rate_header and len(rest) == len(rate_header):
+            row = dict(zip(rate_header, rest, strict=True))
+            rates[row.get("currency", "").strip().upper()] = row.get("rate", "").strip()
+    if header is None:
+        raise InputError(Problem(f"{path.name}: the statement has no Open Positions section"))
+    for r in records:
+        if "fx_rate" not in r.values and r.get("currency").upper() in rates:
+            r.values["fx_rate"] = rates[r.get("currency").upper()]
+            r.names["fx_rate"] = RATES
+    return records
+
+
+def read_portfolio(path: Path) -> list[Record]:
+    """One header row, then a position per row; a trailing total row (no symbol) is skipped."""
+    rows = _rows(_text(path))
+    _, header = next(rows)
+    records = []
+    for line, cells in rows:
+        if len(cells) != len(header):
+            raise _width_problem(path, line, len(cells), len(header))
+        found = record(line, zip(header, cells, strict=True))
+        if not found.get("symbol") and not found.get("asset"):
+            continue
+        records.append(found)
+    return records

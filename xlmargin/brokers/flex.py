@@ -1,0 +1,81 @@
+"""IBKR Flex Query XML: the ``<OpenPosition>`` elements of a Flex report.
+
+Parsed with defusedxml's SAX reader (no entity expansion, no network, the line of each element).
+``ibflex`` was evaluated and not used: importing it imports its web client, which needs ``requests``
+(not a dependency); it parses with the standard library's ElementTree, which defusedxml exists to
+guard; and it rejects values it does not know (a new currency code), where only a dozen fields
+matter here.
+
+A Flex query may report each position once (``levelOfDetail="SUMMARY"``) and again per tax lot
+(``"LOT"``): only the summary rows are read when there are any, so lots are never counted twice.
+A report of several accounts is refused: margin is computed per account.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.sax import SAXException, SAXParseException
+from xml.sax.handler import ContentHandler
+from xml.sax.xmlreader import AttributesImpl, Locator
+
+from xlmargin.brokers import Record, record
+from xlmargin.errors import InputError, Problem
+
+ROOTS = ("FlexQueryResponse", "FlexStatements", "FlexStatement")
+
+
+def looks_like(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return text.startswith(b"<") and any(root.encode() in head for root in ROOTS)
+
+
+class _Positions(ContentHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.locator: Locator | None = None
+        self.root: str | None = None
+        self.records: list[Record] = []
+        self.accounts: dict[str, None] = {}
+
+    def setDocumentLocator(self, locator: Locator) -> None:
+        self.locator = locator
+
+    def startElement(self, name: str, attrs: AttributesImpl) -> None:
+        if self.root is None:
+            self.root = name
+        if name == "FlexStatement" and attrs.get("accountId"):
+            self.accounts[attrs["accountId"]] = None
+        if name == "OpenPosition":
+            line = (self.locator.getLineNumber() if self.locator else None) or 0
+            self.records.append(record(line, attrs.items()))
+
+
+def read(path: Path) -> list[Record]:
+    import defusedxml
+    import defusedxml.sax
+
+    handler = _Positions()
+    try:
+        defusedxml.sax.parse(str(path), handler)
+    except SAXParseException as exc:
+        message = f"{path.name}: the XML is truncated or malformed ({exc.getMessage()})"
+        raise InputError(Problem(message, exc.getLineNumber())) from None
+    except (SAXException, defusedxml.DefusedXmlException) as exc:  # entities, DTDs, external references
+        raise InputError(Problem(f"{path.name}: the XML is refused ({exc})")) from None
+    if handler.root not in ROOTS:
+        raise InputError(Problem(f"{path.name}: <{handler.root}> is not a Flex Query report"))
+    if len(handler.accounts) > 1:
+        raise InputError(
+            Problem(
+                f"{path.name} holds {len(handler.accounts)} accounts ({', '.join(handler.accounts)}); "
+                "margin is per account: export one account per file"
+            )
+        )
+    if not handler.records:
+        raise InputError(
+            Problem(f"{path.name}: the Flex report has no OpenPosition rows; add Open Positions to the query")
+        )
+    records = handler.records
+    if any(r.get("detail").upper() == "SUMMARY" for r in records):
+        records = [r for r in records if r.get("detail").upper() == "SUMMARY"]
+    return records
