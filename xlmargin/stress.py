@@ -1253,3 +1253,13 @@ __all__ = [
     "stress_settings",
     "stress_table",
 ]
+
+
+def scenario_pnl_matrix(
+    portfolio: Portfolio, settings: StressSettings
+) -> tuple[tuple[Scenario, ...], FloatArray]:
+    """The scenario library and the USD P&L of every position under every scenario (positions in row
+    order × scenarios), each contract priced once per scenario: the risk view as arrays, for callers
+    that combine positions linearly (the hedge optimiser, contributions)."""
+    run = _run(portfolio, settings)
+    return run.library, run.pnl
