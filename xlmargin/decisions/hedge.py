@@ -6,10 +6,10 @@ quantity of 20 means "buy up to 20" and −20 "sell up to 20") and ``cost`` (per
 blank = price × multiplier, the premium of an option, the price of a share). Options and futures
 trade in whole contracts (a mixed-integer program), shares and bonds continuously.
 
-**Objectives.** ``pm``: the regulatory portfolio margin; ``risk``: the house risk view's worst loss
-over the scenario library, correlation breaks included; ``account``: the account view, when its
-securities are under portfolio margin (Reg T's strategy pairing is not a linear program, so it is
-refused). Every candidate and book row is priced once per scenario; the requirement is then the
+**Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates);
+``risk``: the house risk view's worst loss over the scenario library, correlation breaks included.
+(Reg T's strategy pairing, hence the account view under Reg T, is not a linear program in the
+quantities and is not offered as an objective; its before/after figures are still shown.) Every candidate and book row is priced once per scenario; the requirement is then the
 maximum of linear functions of the quantities (:mod:`._linear`, :mod:`._pm`) and is minimised
 exactly by HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium spent, or notional for shares).
 
@@ -47,9 +47,10 @@ from xlmargin.decisions._lp import Program
 from xlmargin.decisions.impact import ImpactResult, margin_impact
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.params import norm
+from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio, read_positions
 
-OBJECTIVES = ("pm", "risk", "account")
+OBJECTIVES = ("pm", "risk")
 WHOLE = ("option", "future_option", "future")  # traded in whole contracts
 SHOWN = ("pm", "regt", "risk")  # the before/after rows of the result
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
@@ -238,4 +239,19 @@ def _objective(
         _, unit = unit_stress_pnl(union, settings)
         base = portfolio.arrays["quantity"] @ unit[:n]
         return worst_loss_variable(program, x, unit[n:], base), 0.0
-    return _pm.requirement_variable(program, x, union, n, settings, objective)
+    whole_book = np.flatnonzero(~np.isin(c.portfolio.arrays["type"], COVERED))
+    if len(whole_book):
+        k = int(whole_book[0])
+        raise InputError(
+            Problem(
+                f"a {c.portfolio.arrays['type'][k]} candidate is outside portfolio margin; the pm objective "
+                "trades stock, ETF and option lines",
+                int(c.portfolio.arrays["row"][k]),
+                "candidates type",
+            )
+        )
+    risk = risk_arrays(union, settings.account.pm)
+    base = np.where(risk.index < n, risk.quantity, 0.0)
+    terms = _pm.covered_terms(risk, n, x, np.ones(len(x)))
+    t, constant = _pm.requirement_variable(program, risk, base, terms)
+    return t, constant + _pm.outside_requirement(portfolio, settings.account.pm)
