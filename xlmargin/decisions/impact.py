@@ -24,7 +24,7 @@ from xlmargin.decisions._common import (
     requirement,
     with_trades,
 )
-from xlmargin.errors import InputError, Problem, UnsupportedError
+from xlmargin.errors import UnsupportedError
 from xlmargin.positions import Portfolio
 from xlmargin.stress import risk_margin
 
@@ -79,8 +79,6 @@ def margin_impact(
     regimes: tuple[str, ...] = REGIMES,
 ) -> ImpactResult:
     """Before, after and change of each regime's requirement (module docstring)."""
-    if len(trades) == 0:
-        raise InputError(Problem("the trades table has no rows", None, "trades"))
     for regime in regimes:
         check_regime(regime)
     after = with_trades(portfolio, trades)
