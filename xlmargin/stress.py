@@ -1256,10 +1256,11 @@ __all__ = [
 
 
 def scenario_pnl_matrix(
-    portfolio: Portfolio, settings: StressSettings
+    portfolio: Portfolio, settings: StressSettings, scenarios: Sequence[Scenario] | None = None
 ) -> tuple[tuple[Scenario, ...], FloatArray]:
-    """The scenario library and the USD P&L of every position under every scenario (positions in row
-    order × scenarios), each contract priced once per scenario: the risk view as arrays, for callers
-    that combine positions linearly (the hedge optimiser, contributions)."""
-    run = _run(portfolio, settings)
-    return run.library, run.pnl
+    """The scenarios (default: the library) and the USD P&L of every position under each (positions
+    in row order × scenarios), each contract priced once per scenario: the risk view as arrays, for
+    callers that combine positions linearly or scale a scenario (the decisions package)."""
+    chosen = scenario_library(settings) if scenarios is None else tuple(scenarios)
+    book = _build_book(portfolio, settings)
+    return chosen, _pnl(book, _move_matrix(chosen), settings.rate)
