@@ -10,18 +10,27 @@ and every optimiser's answer is re-computed by the engine and reported beside it
 
 from xlmargin.decisions._common import DECISION_PARAMS, REGIMES, DecisionSettings, decision_settings
 from xlmargin.decisions.hedge import OBJECTIVES, Candidates, HedgeResult, hedge_optimize, read_candidates
+from xlmargin.decisions.contribution import ContributionResult, margin_contribution
 from xlmargin.decisions.impact import ImpactResult, margin_impact
+from xlmargin.decisions.liquidation import LiquidationResult, liquidation_plan
+from xlmargin.decisions.margin_call import MarginCallResult, margin_call_move
 
 __all__ = [
     "DECISION_PARAMS",
     "OBJECTIVES",
     "REGIMES",
     "Candidates",
+    "ContributionResult",
     "DecisionSettings",
     "HedgeResult",
     "ImpactResult",
+    "LiquidationResult",
+    "MarginCallResult",
     "decision_settings",
     "hedge_optimize",
+    "liquidation_plan",
+    "margin_call_move",
+    "margin_contribution",
     "margin_impact",
     "read_candidates",
 ]

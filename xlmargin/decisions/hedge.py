@@ -1,9 +1,10 @@
 """The hedge optimiser: the quantities of candidate instruments that minimise a requirement.
 
 **Candidates** are rows like positions, with three optional columns: ``min_qty`` and ``max_qty``
-(signed quantities; when both are blank the trade runs from 0 to the row's ``quantity``, so a
-quantity of 20 means "buy up to 20" and −20 "sell up to 20") and ``cost`` (per unit of quantity;
-blank = price × multiplier, the premium of an option, the price of a share). Options and futures
+(signed quantities; when both are blank, or both 0 as Office.js sends blanks, the trade runs from 0
+to the row's ``quantity``, so a quantity of 20 means "buy up to 20" and −20 "sell up to 20") and
+``cost`` (per unit of quantity; blank or 0 = price × multiplier, the premium of an option, the
+price of a share). Options and futures
 trade in whole contracts (a mixed-integer program), shares and bonds continuously.
 
 **Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates);
@@ -106,7 +107,10 @@ def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
 
     low, high, cost = column("min_qty"), column("max_qty"), column("cost")
     quantity = portfolio.arrays["quantity"]
-    blank = np.isnan(low) & np.isnan(high)
+    # Office.js sends blank cells as 0: min and max both 0 (a trade never allowed) mean blank, and so
+    # does a cost of 0
+    blank = (np.isnan(low) | (low == 0.0)) & (np.isnan(high) | (high == 0.0))
+    cost[cost == 0.0] = np.nan
     low = np.where(blank, np.minimum(quantity, 0.0), np.nan_to_num(low, nan=0.0))
     high = np.where(blank, np.maximum(quantity, 0.0), np.nan_to_num(high, nan=0.0))
     cost = np.where(np.isnan(cost), notional(portfolio), cost)

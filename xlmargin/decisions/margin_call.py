@@ -39,6 +39,7 @@ _STEP = 0.02  # grid step of the uniform move
 _DOWN, _UP = -0.99, 1.0  # the uniform move searched
 _SCALE_STEP, _SCALE_MAX = 0.1, 5.0  # grid and range of the scenario scale
 _TOLERANCE = 1e-6  # bisection stops when the bracket is this narrow
+_MIN_GROWTH = 1e-6  # a moved price never falls below this fraction of today's (the kernel takes logs)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def _moved(
     repriced), and the P&L of that move."""
     a = portfolio.arrays
     arrays = dict(a)
+    growth, spot_growth = np.maximum(growth, _MIN_GROWTH), np.maximum(spot_growth, _MIN_GROWTH)
     price = a["price"].copy()
     linear = np.flatnonzero(np.isin(a["type"], LINEAR))
     price[linear] = a["price"][linear] * growth[linear]
