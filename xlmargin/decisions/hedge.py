@@ -71,8 +71,8 @@ class Candidates:
 
 def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
     """Candidates from a table with its header row first (module docstring)."""
-    rows = [list(r) for r in data] if isinstance(data, list | tuple) else []
-    if not rows:
+    rows = [list(r) if isinstance(r, list | tuple) else [r] for r in data] if isinstance(data, list | tuple) else []
+    if not any(c is not None and str(c).strip() not in ("", "0") for r in rows[1:] for c in r):
         raise InputError(Problem("the candidate list is empty", None, "candidates"))
     header = [norm(str(h)) if h is not None else "" for h in rows[0]]
     extra = {_EXTRA[h]: i for i, h in enumerate(header) if h in _EXTRA}

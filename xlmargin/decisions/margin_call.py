@@ -8,12 +8,12 @@ regime's engine run on the book at the moved prices. The answer is the smallest 
 
     equity + P&L(m) ≤ requirement(m),
 
-searched separately downwards (to −99%) and upwards (to +100%): a grid of 2% steps finds the
+searched separately downwards (to −99%) and upwards (to +100%): a grid of 5% steps finds the
 first step at or past the call, then bisection narrows it to 0.0001%. A crossing inside one grid
 step that reverses again before the next is not seen. Bonds, FX, CFDs and cash keep their prices.
 
 **Scaled scenario.** The same for the worst scenario of the risk view's library, scaled by a
-factor ``α`` (0 to 5): the P&L is the stress engine's, and the moved prices follow each position's
+factor ``α`` (0 to 5, a grid of 0.25 then bisection): the P&L is the stress engine's, and the moved prices follow each position's
 own scenario P&L (an option's underlying moves as that underlying would). All positions are taken
 in US dollars.
 """
@@ -35,9 +35,9 @@ from xlmargin.pricing import implied_volatility_or_error, option_price
 from xlmargin.stress import Scenario, risk_margin, scenario_library, scenario_pnl_matrix
 
 LINEAR = ("stock", "etf", "future")  # moved by their own price
-_STEP = 0.02  # grid step of the uniform move
+_STEP = 0.05  # grid step of the uniform move
 _DOWN, _UP = -0.99, 1.0  # the uniform move searched
-_SCALE_STEP, _SCALE_MAX = 0.1, 5.0  # grid and range of the scenario scale
+_SCALE_STEP, _SCALE_MAX = 0.25, 5.0  # grid and range of the scenario scale
 _TOLERANCE = 1e-6  # bisection stops when the bracket is this narrow
 _MIN_GROWTH = 1e-6  # a moved price never falls below this fraction of today's (the kernel takes logs)
 
@@ -79,12 +79,12 @@ def margin_call_move(
     if not equity > 0:
         raise InputError(Problem(f"equity must be above 0, got {equity:g}", None, "equity"))
     required = engine(regime, settings)
-    sigma = _volatilities(portfolio, settings.account.pm.rate)
+    options = _options(portfolio, settings.account.pm.rate)
     now = required(portfolio)
 
     def uniform(m: float) -> tuple[float, float]:
         n = len(portfolio)
-        book, pnl = _moved(portfolio, np.full(n, 1.0 + m), np.full(n, 1.0 + m), sigma, settings.account.pm.rate)
+        book, pnl = _moved(portfolio, np.full(n, 1.0 + m), np.full(n, 1.0 + m), options)
         return equity + pnl, required(book)
 
     crossings = [
@@ -94,7 +94,7 @@ def margin_call_move(
     worst = risk_margin(portfolio, settings.stress)
     chosen = [s for s in scenario_library(settings.stress) if s.id == worst.scenario_id]
     if worst.requirement > 0 and chosen:
-        crossings.append(_scenario(portfolio, equity, chosen[0], required, sigma, settings))
+        crossings.append(_scenario(portfolio, equity, chosen[0], required, options, settings))
     return MarginCallResult(regime, equity, now, tuple(crossings))
 
 
@@ -151,8 +151,25 @@ def _option_values(a: Any, idx: np.ndarray, spot: FloatArray, sigma: FloatArray,
     )
 
 
+@dataclass(frozen=True)
+class _Options:
+    """The option rows with their volatility and model value today, the reference of their P&L."""
+
+    index: np.ndarray
+    sigma: FloatArray  # per row of the portfolio (NaN where not an option)
+    value: FloatArray  # per option row
+    rate: float
+
+
+def _options(portfolio: Portfolio, rate: float) -> _Options:
+    a = portfolio.arrays
+    opt = np.flatnonzero(np.isin(a["type"], OPTION_TYPES))
+    sigma = _volatilities(portfolio, rate)
+    return _Options(opt, sigma, _option_values(a, opt, a["underlying_price"][opt], sigma, rate), rate)
+
+
 def _moved(
-    portfolio: Portfolio, growth: FloatArray, spot_growth: FloatArray, sigma: FloatArray, rate: float
+    portfolio: Portfolio, growth: FloatArray, spot_growth: FloatArray, options: _Options
 ) -> tuple[Portfolio, float]:
     """The book with linear prices × ``growth`` and option underlyings × ``spot_growth`` (options
     repriced), and the P&L of that move."""
@@ -162,11 +179,10 @@ def _moved(
     price = a["price"].copy()
     linear = np.flatnonzero(np.isin(a["type"], LINEAR))
     price[linear] = a["price"][linear] * growth[linear]
-    opt = np.flatnonzero(np.isin(a["type"], OPTION_TYPES))
+    opt, sigma = options.index, options.sigma
     if opt.size:
-        spot = a["underlying_price"][opt]
-        moved_spot = spot * spot_growth[opt]
-        change = _option_values(a, opt, moved_spot, sigma, rate) - _option_values(a, opt, spot, sigma, rate)
+        moved_spot = a["underlying_price"][opt] * spot_growth[opt]
+        change = _option_values(a, opt, moved_spot, sigma, options.rate) - options.value
         price[opt] = np.maximum(a["price"][opt] + change, 0.0)
         underlying = a["underlying_price"].copy()
         underlying[opt] = moved_spot
@@ -185,13 +201,13 @@ def _scenario(
     equity: float,
     scenario: Scenario,
     required: Callable[[Portfolio], float],
-    sigma: FloatArray,
+    options: _Options,
     settings: DecisionSettings,
 ) -> Crossing:
     """The smallest scale of ``scenario`` at which equity meets the requirement."""
     a = portfolio.arrays
     n = len(portfolio)
-    opt = np.flatnonzero(np.isin(a["type"], OPTION_TYPES))
+    opt = options.index
     # one unit of every row, then one unit of each option's underlying: their scenario returns
     units = dict(a)
     units["quantity"] = np.ones(n)
@@ -211,7 +227,7 @@ def _scenario(
         growth = np.where(np.isnan(value), 1.0, 1.0 + unit / np.where(np.isnan(value), 1.0, value))
         spot_growth = np.ones(n)
         spot_growth[opt] = 1.0 + pnl[n:, 0] / a["underlying_price"][opt]
-        book, _ = _moved(portfolio, growth, spot_growth, sigma, settings.account.pm.rate)
+        book, _ = _moved(portfolio, growth, spot_growth, options)
         return equity + float(a["quantity"] @ unit), required(book)
 
     found = _search(
