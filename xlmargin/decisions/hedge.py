@@ -5,7 +5,7 @@
 to the row's ``quantity``, so a quantity of 20 means "buy up to 20" and −20 "sell up to 20") and
 ``cost`` (per unit of quantity; blank or 0 = price × multiplier, the premium of an option, the
 price of a share). Options and futures
-trade in whole contracts (a mixed-integer program), shares and bonds continuously.
+trade in whole contracts and shares in whole shares (a mixed-integer program); bonds continuously.
 
 **Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates);
 ``risk``: the house risk view's worst loss over the scenario library, correlation breaks included.
@@ -52,7 +52,7 @@ from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio, read_positions
 
 OBJECTIVES = ("pm", "risk")
-WHOLE = ("option", "future_option", "future")  # traded in whole contracts
+WHOLE = ("stock", "etf", "option", "future_option", "future")  # traded in whole units
 SHOWN = ("pm", "regt", "risk")  # the before/after rows of the result
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
 _TIE = 1e-7  # second solve: requirement within this relative distance of the least

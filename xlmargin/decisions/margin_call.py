@@ -62,12 +62,18 @@ class MarginCallResult:
 
     def table(self) -> list[list[Any]]:
         out: list[list[Any]] = [
-            ["path", "move at the call", "equity there", "requirement there", "note"],
+            ["path", "move at the call (%)", "equity there", "requirement there", "note"],
             ["now", 0.0, cents(self.equity), cents(self.requirement), f"{self.regime} requirement"],
         ]
         for c in self.crossings:
-            out.append([c.label, "none" if c.at is None else round(c.at, 6), cents(c.equity), cents(c.requirement), c.note])
+            out.append([c.label, "none" if c.at is None else _percent(c), cents(c.equity), cents(c.requirement), c.note])
         return out
+
+
+def _percent(c: Crossing) -> float:
+    """A move in percent; a scenario's scale stays a multiple."""
+    at = float(c.at or 0.0)
+    return round(at if c.label.startswith("scenario") else 100.0 * at, 4) + 0.0
 
 
 def margin_call_move(
@@ -88,8 +94,8 @@ def margin_call_move(
         return equity + pnl, required(book)
 
     crossings = [
-        _search("market down", uniform, -_STEP, _DOWN, "uniform move of every underlying; a fraction"),
-        _search("market up", uniform, _STEP, _UP, "uniform move of every underlying; a fraction"),
+        _search("market down", uniform, -_STEP, _DOWN, "uniform move of every underlying"),
+        _search("market up", uniform, _STEP, _UP, "uniform move of every underlying"),
     ]
     worst = risk_margin(portfolio, settings.stress)
     chosen = [s for s in scenario_library(settings.stress) if s.id == worst.scenario_id]
