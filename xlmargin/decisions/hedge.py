@@ -55,7 +55,7 @@ OBJECTIVES = ("pm", "risk")
 WHOLE = ("stock", "etf", "option", "future_option", "future")  # traded in whole units
 SHOWN = ("pm", "regt", "risk")  # the before/after rows of the result
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
-_TIE = 1e-7  # second solve: requirement within this relative distance of the least
+_TIE = 1e-4  # second solve: requirement within a hundredth of a cent of the least
 
 
 @dataclass(frozen=True)
@@ -192,11 +192,11 @@ def hedge_optimize(
     first = program.solve(settings.time_limit, why, unbounded)
     least = first.objective
     program.clear_objective()
-    program.constrain(np.array([t]), 1.0, -np.inf, least + _TIE * max(1.0, abs(least)))
+    program.constrain(np.array([t]), 1.0, -np.inf, least + _TIE)
     program.minimise(spend, c.cost)
     second = program.solve(settings.time_limit, why, unbounded)
     chosen = second.x[x]
-    value = second.x[t] + constant
+    value = least + constant
     status = first.status if not first.optimal else second.status
     trades_book = with_quantities(c.portfolio, chosen)
     after = with_trades(portfolio, trades_book)
