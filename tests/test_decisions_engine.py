@@ -150,6 +150,12 @@ def test_impact_change_is_after_minus_before_to_the_cent_in_every_regime():
     pm = result.line("pm")
     assert pm.before == requirement("pm", INDEX_BOOK, SETTINGS)
     assert pm.after == requirement("pm", after, SETTINGS)
+    for regime in ("regt", "regt_maintenance"):  # touched class groups re-paired: the engine's figure
+        assert result.line(regime).after == requirement(regime, after, SETTINGS)
+        assert result.line(regime).before == requirement(regime, INDEX_BOOK, SETTINGS)
+    risk = result.line("risk")  # one pricing of the union, weighted twice: the engine's figures
+    assert risk.before == pytest.approx(requirement("risk", INDEX_BOOK, SETTINGS), abs=0.011)
+    assert risk.after == pytest.approx(requirement("risk", after, SETTINGS), abs=0.011)
     futures = {x.regime: x for x in result.lines}["futures"]
     assert not futures.applies and "futures" in futures.note  # SPAN takes futures only: shown as n/a
 

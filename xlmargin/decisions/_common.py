@@ -163,6 +163,13 @@ def concatenate(first: Portfolio, second: Portfolio) -> Portfolio:
 def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
     """The book after ``trades``: a trade on a contract the book holds (same :data:`CONTRACT_KEY`)
     changes that row's quantity, any other trade is a new row; rows netted to zero are dropped."""
+    union, _, after = trade_union(portfolio, trades)
+    return with_quantities(union, after)
+
+
+def trade_union(portfolio: Portfolio, trades: Portfolio) -> tuple[Portfolio, np.ndarray, np.ndarray]:
+    """The book's rows then the trades that open a new row, with the quantities before and after
+    the trades (a trade on a held contract changes that row's quantity)."""
     index: dict[tuple[Any, ...], int] = {}
     for i, key in enumerate(contract_keys(portfolio)):
         index.setdefault(key, i)
@@ -173,11 +180,10 @@ def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
         if i is not None:
             quantity[i] += trades.arrays["quantity"][j]
             new[j] = False
-    return with_quantities(concatenate(portfolio, trades.select(new)), _joined(quantity, trades, new))
-
-
-def _joined(quantity: np.ndarray, trades: Portfolio, new: np.ndarray) -> np.ndarray:
-    return np.concatenate([quantity, trades.arrays["quantity"][new]])
+    opened = trades.select(new)
+    before = np.concatenate([portfolio.arrays["quantity"], np.zeros(len(opened))])
+    after = np.concatenate([quantity, opened.arrays["quantity"]])
+    return concatenate(portfolio, opened), before, after
 
 
 def notional(portfolio: Portfolio) -> np.ndarray:

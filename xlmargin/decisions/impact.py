@@ -8,12 +8,19 @@ does not margin the book (portfolio margin refuses futures, SPAN takes only futu
 "n/a" and the engine's reason in the table, and is an error when that regime alone is asked for.
 The risk view adds a row for the worst correlation-break loss, so a trade that lowers the worst
 loss but fails when the hedge decouples is visible.
+
+Reg T pairs again only the class groups the trades touch (its total is a sum over class groups).
+Portfolio margin and the risk view price every contract once for both figures: the book's rows
+and the trades' new rows are priced together (the PM risk arrays, the scenario P&L matrix of one
+unit) and the two figures are the same arrays weighted by the quantities before and after.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from xlmargin.decisions._common import (
     LABELS,
@@ -22,13 +29,19 @@ from xlmargin.decisions._common import (
     cents,
     check_regime,
     requirement,
-    with_trades,
+    trade_union,
+    with_quantities,
 )
+from xlmargin.decisions._linear import unit_stress_pnl
+from xlmargin.decisions._pm import outside_requirement
 from xlmargin.errors import UnsupportedError
+from xlmargin.pm.risk import requirement as pm_result
+from xlmargin.pm.risk import risk_arrays
 from xlmargin.positions import Portfolio
-from xlmargin.stress import risk_margin
+from xlmargin.regt import regt_margin
 
 BREAK = "risk_break"  # the extra risk-view row: the worst correlation-break loss
+BREAK_LABEL = "risk view: worst correlation-break loss"
 
 
 @dataclass(frozen=True)
@@ -81,21 +94,20 @@ def margin_impact(
     """Before, after and change of each regime's requirement (module docstring)."""
     for regime in regimes:
         check_regime(regime)
-    after = with_trades(portfolio, trades)
+    union, before_qty, after_qty = trade_union(portfolio, trades)
+    after = with_quantities(union, after_qty)
     lines = []
     for regime in regimes:
-        if regime == "risk":
-            lines.extend(_risk_lines(portfolio, after, settings))
-            continue
         try:
-            lines.append(
-                ImpactLine(
-                    regime,
-                    LABELS[regime],
-                    cents(requirement(regime, portfolio, settings)),
-                    cents(requirement(regime, after, settings)),
-                )
-            )
+            if regime == "risk":
+                lines.extend(_risk_lines(union, before_qty, after_qty, settings))
+            elif regime == "pm":
+                lines.append(ImpactLine("pm", LABELS["pm"], *_pm_pair(union, before_qty, after_qty, settings)))
+            elif regime in ("regt", "regt_maintenance"):
+                lines.append(ImpactLine(regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty)))
+            else:
+                old, new = requirement(regime, portfolio, settings), requirement(regime, after, settings)
+                lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new)))
         except UnsupportedError as error:
             if len(regimes) == 1:
                 raise
@@ -103,19 +115,46 @@ def margin_impact(
     return ImpactResult(tuple(lines), len(trades))
 
 
-def _risk_lines(before: Portfolio, after: Portfolio, settings: DecisionSettings) -> list[ImpactLine]:
-    old, new = (risk_margin(p, settings.stress) if len(p) else None for p in (before, after))
+def _pm_pair(union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings) -> tuple[float, float]:
+    """Portfolio margin before and after, every contract priced once (the union's risk arrays)."""
+    pm = settings.account.pm
+    risk = risk_arrays(union, pm)
+    return tuple(  # type: ignore[return-value]
+        cents(pm_result(risk, q[risk.index]).requirement + outside_requirement(with_quantities(union, q), pm))
+        for q in (before, after)
+    )
+
+
+def _regt_pair(regime: str, union: Portfolio, before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
+    """Reg T before and after. Reg T pairs legs within a class group only and adds the groups'
+    cent figures, so the book after is the book before, less the class groups the trades touch as
+    they were, plus those groups as they are after: only the touched groups are paired again."""
+    basis = "maintenance" if regime == "regt_maintenance" else "initial"
+    groups = union.arrays["class_group"]
+    touched = np.isin(groups, np.unique(groups[before != after]))
+
+    def total(q: np.ndarray, keep: np.ndarray) -> float:
+        book = with_quantities(union.select(keep), q[keep])
+        return regt_margin(book, basis=basis).total if len(book) else 0.0
+
+    old = total(before, np.ones(len(union), dtype=bool))
+    return cents(old), cents(old - total(before, touched) + total(after, touched))
+
+
+def _risk_lines(
+    union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings
+) -> list[ImpactLine]:
+    """The worst loss and the worst correlation-break loss before and after, from one pricing."""
+    if len(union) == 0:
+        return [ImpactLine("risk", LABELS["risk"], 0.0, 0.0), ImpactLine(BREAK, BREAK_LABEL, 0.0, 0.0)]
+    library, unit = unit_stress_pnl(union, settings)
+    breaks = np.array([s.kind == "correlation_break" for s in library], dtype=bool)
+    worst, broken = [], []
+    for q in (before, after):
+        totals = q @ unit
+        worst.append(cents(max(0.0, -float(totals.min()))))
+        broken.append(cents(max(0.0, -float(totals[breaks].min()))) if breaks.any() else 0.0)
     return [
-        ImpactLine(
-            "risk",
-            LABELS["risk"],
-            cents(old.requirement if old else 0.0),
-            cents(new.requirement if new else 0.0),
-        ),
-        ImpactLine(
-            BREAK,
-            "risk view: worst correlation-break loss",
-            cents(old.correlation_break_loss if old else 0.0),
-            cents(new.correlation_break_loss if new else 0.0),
-        ),
+        ImpactLine("risk", LABELS["risk"], worst[0], worst[1]),
+        ImpactLine(BREAK, BREAK_LABEL, broken[0], broken[1]),
     ]
