@@ -18,7 +18,7 @@ exactly by HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium spent, or n
 plans with the least requirement the cheapest is chosen (a second solve), so the answer does not
 depend on the order of the rows. The optimiser's value is re-verified by running the engine on the
 book after the trades; both are reported, and before/after figures for portfolio margin, Reg T,
-the risk view and its worst correlation-break loss show a hedge that lowers regulatory margin but
+the account view, the risk view and its worst correlation-break loss show a hedge that lowers regulatory margin but
 fails when correlations break.
 """
 
@@ -53,7 +53,7 @@ from xlmargin.positions import Portfolio, read_positions
 
 OBJECTIVES = ("pm", "risk")
 WHOLE = ("stock", "etf", "option", "future_option", "future")  # traded in whole units
-SHOWN = ("pm", "regt", "risk")  # the before/after rows of the result
+SHOWN = ("pm", "regt", "account", "risk")  # the before/after rows of the result
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
 _TIE = 1e-4  # second solve: requirement within a hundredth of a cent of the least
 
@@ -163,8 +163,10 @@ def hedge_optimize(
     settings: DecisionSettings,
     objective: str = "pm",
     budget: float | None = None,
+    shown: tuple[str, ...] = SHOWN,
 ) -> HedgeResult:
-    """The candidate quantities that minimise ``objective`` within ``budget`` (module docstring)."""
+    """The candidate quantities that minimise ``objective`` within ``budget`` (module docstring);
+    ``shown`` are the regimes whose before/after figures follow the trades."""
     if objective not in OBJECTIVES:
         raise InputError(
             Problem(f"objective must be one of {', '.join(OBJECTIVES)}, got '{objective}'", None, "objective")
@@ -219,7 +221,7 @@ def hedge_optimize(
         engine_value=cents(check),
         spend=float(np.dot(c.cost, np.abs(chosen))),
         budget=budget,
-        impact=margin_impact(portfolio, trades_book, settings, SHOWN),
+        impact=margin_impact(portfolio, trades_book, settings, shown),
     )
 
 

@@ -5,7 +5,7 @@ For each regime the regime's own engine is run on the book and on the book after
 against that row). ``before`` and ``after`` are rounded to the cent first and ``change`` is their
 difference, so ``change = after − before`` holds to the cent in every row. A regime whose engine
 does not margin the book (portfolio margin refuses futures, SPAN takes only futures) shows
-"n/a" and the engine's reason in the table, and is an error when that regime alone is asked for.
+"n/a" (before, after or both) and the engine's reason in the table, and is an error when that regime alone is asked for.
 The risk view adds a row for the worst correlation-break loss, so a trade that lowers the worst
 loss but fails when the hedge decouples is visible.
 
@@ -42,24 +42,27 @@ from xlmargin.regt import regt_margin
 
 BREAK = "risk_break"  # the extra risk-view row: the worst correlation-break loss
 BREAK_LABEL = "risk view: worst correlation-break loss"
+NA = "n/a"  # a figure the regime's engine does not give for the book (its note says why)
 
 
 @dataclass(frozen=True)
 class ImpactLine:
-    """One regime before and after the trades; ``note`` holds why a regime does not apply."""
+    """One regime before and after the trades; ``note`` holds why a figure is missing (None)."""
 
     regime: str
     label: str
-    before: float
-    after: float
+    before: float | None
+    after: float | None
     note: str = ""
 
     @property
     def applies(self) -> bool:
-        return not self.note
+        return self.before is not None and self.after is not None
 
     @property
     def change(self) -> float:
+        if self.before is None or self.after is None:
+            raise UnsupportedError(f"{self.label}: {self.note}")
         return cents(self.after - self.before)
 
 
@@ -78,10 +81,8 @@ class ImpactResult:
         """Header, then one row per regime: before, after, change (USD), and a note."""
         out: list[list[Any]] = [["regime", "before", "after", "change", "note"]]
         for x in self.lines:
-            if x.applies:
-                out.append([x.label, x.before, x.after, x.change, ""])
-            else:
-                out.append([x.label, "n/a", "n/a", "n/a", x.note])
+            shown = [NA if v is None else v for v in (x.before, x.after)]
+            out.append([x.label, *shown, x.change if x.applies else NA, x.note])
         return out
 
 
@@ -111,8 +112,16 @@ def margin_impact(
         except UnsupportedError as error:
             if len(regimes) == 1:
                 raise
-            lines.append(ImpactLine(regime, LABELS[regime], 0.0, 0.0, str(error)))
+            lines.append(ImpactLine(regime, LABELS[regime], _alone(regime, portfolio, settings), None, str(error)))
     return ImpactResult(tuple(lines), len(trades))
+
+
+def _alone(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> float | None:
+    """The requirement before the trades when the regime cannot take the book after them."""
+    try:
+        return cents(requirement(regime, portfolio, settings))
+    except UnsupportedError:
+        return None
 
 
 def _pm_pair(union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings) -> tuple[float, float]:
