@@ -75,22 +75,30 @@ def main(argv: list[str] | None = None) -> None:
     pm, pm_median = timed(lambda: pm_requirement(portfolio, settings.account.pm), args.repeat)
     print(f"one PM call: {pm:.1f} ms best, {pm_median:.1f} ms median")
     impact, impact_median = timed(lambda: margin_impact(portfolio, trades, settings, ("pm",)), args.repeat)
-    print(f"MARGIN_IMPACT (pm): {impact:.1f} ms best, {impact_median:.1f} ms median; {impact / pm:.2f}x one PM call")
-    contribution, contribution_median = timed(lambda: margin_contribution(portfolio, settings, "pm"), args.repeat)
+    print(
+        f"MARGIN_IMPACT (pm): {impact:.1f} ms best, {impact_median:.1f} ms median; "
+        f"{impact / pm:.2f}x one PM call"
+    )
+    contribution, contribution_median = timed(
+        lambda: margin_contribution(portfolio, settings, "pm"), args.repeat
+    )
     print(
         f"MARGIN_CONTRIBUTION (pm): {contribution:.1f} ms best, {contribution_median:.1f} ms median; "
         f"{contribution / pm:.2f}x one PM call"
     )
     for objective in ("pm", "risk"):
         best, median = timed(
-            lambda: hedge_optimize(portfolio, cands, settings, objective, shown=("pm", "risk")), args.repeat
+            lambda o=objective: hedge_optimize(portfolio, cands, settings, o, shown=("pm", "risk")),
+            args.repeat,
         )
         print(
             f"HEDGE_OPTIMIZE ({objective}), 20 candidates, optimiser + PM and risk-view check: "
             f"{best:.1f} ms best, {median:.1f} ms median"
         )
     regt, regt_median = timed(lambda: regt_margin(portfolio), 1)
-    print(f"  + the Reg T before/after rows: one Reg T call on the book, {regt:.1f} ms ({regt_median:.1f} ms)")
+    print(
+        f"  + the Reg T before/after rows: one Reg T call on the book, {regt:.1f} ms ({regt_median:.1f} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -110,7 +110,10 @@ CALLS |= {
         (office_book(), CANDIDATES_OFFICE, "pm", 0, PARAMS_OFFICE),
     ),
     "MARGIN_CALL_MOVE": ((classic_book(), 250000.0, None, PARAMS), (office_book(), 250000, 0, PARAMS_OFFICE)),
-    "LIQUIDATION_PLAN": ((classic_book(), 20000.0, "pm", PARAMS), (office_book(), 20000, "pm", PARAMS_OFFICE)),
+    "LIQUIDATION_PLAN": (
+        (classic_book(), 20000.0, "pm", PARAMS),
+        (office_book(), 20000, "pm", PARAMS_OFFICE),
+    ),
 }
 
 

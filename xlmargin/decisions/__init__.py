@@ -9,8 +9,8 @@ and every optimiser's answer is re-computed by the engine and reported beside it
 """
 
 from xlmargin.decisions._common import DECISION_PARAMS, REGIMES, DecisionSettings, decision_settings
-from xlmargin.decisions.hedge import OBJECTIVES, Candidates, HedgeResult, hedge_optimize, read_candidates
 from xlmargin.decisions.contribution import ContributionResult, margin_contribution
+from xlmargin.decisions.hedge import OBJECTIVES, Candidates, HedgeResult, hedge_optimize, read_candidates
 from xlmargin.decisions.impact import ImpactResult, margin_impact
 from xlmargin.decisions.liquidation import LiquidationResult, liquidation_plan
 from xlmargin.decisions.margin_call import MarginCallResult, margin_call_move

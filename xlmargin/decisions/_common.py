@@ -153,9 +153,7 @@ def with_quantities(portfolio: Portfolio, quantity: np.ndarray) -> Portfolio:
 def concatenate(first: Portfolio, second: Portfolio) -> Portfolio:
     """The rows of both books, ``first``'s then ``second``'s (row numbers kept)."""
     if first.as_of != second.as_of:
-        raise InputError(
-            Problem(f"the books are valued on {first.as_of} and {second.as_of}", None, "as_of")
-        )
+        raise InputError(Problem(f"the books are valued on {first.as_of} and {second.as_of}", None, "as_of"))
     arrays = {k: np.concatenate([first.arrays[k], second.arrays[k]]) for k in first.arrays}
     return Portfolio(arrays, first.as_of)
 
@@ -176,9 +174,9 @@ def trade_union(portfolio: Portfolio, trades: Portfolio) -> tuple[Portfolio, np.
     quantity = portfolio.arrays["quantity"].copy()
     new = np.ones(len(trades), dtype=bool)
     for j, key in enumerate(contract_keys(trades)):
-        i = index.get(key)
-        if i is not None:
-            quantity[i] += trades.arrays["quantity"][j]
+        held = index.get(key)
+        if held is not None:
+            quantity[held] += trades.arrays["quantity"][j]
             new[j] = False
     opened = trades.select(new)
     before = np.concatenate([portfolio.arrays["quantity"], np.zeros(len(opened))])

@@ -21,7 +21,9 @@ from xlmargin.positions import Portfolio
 from xlmargin.stress import Scenario, scenario_pnl_matrix
 
 
-def unit_stress_pnl(portfolio: Portfolio, settings: DecisionSettings) -> tuple[tuple[Scenario, ...], FloatArray]:
+def unit_stress_pnl(
+    portfolio: Portfolio, settings: DecisionSettings
+) -> tuple[tuple[Scenario, ...], FloatArray]:
     """The scenario library and the P&L of ONE unit of quantity of every row (rows × scenarios):
     the positions priced once with every quantity set to 1 (P&L is linear in the quantity)."""
     arrays = dict(portfolio.arrays)

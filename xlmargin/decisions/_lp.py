@@ -20,7 +20,9 @@ from xlmargin.errors import InputError, Problem
 _TIME_LIMIT = 1  # scipy.optimize.milp status codes
 _INFEASIBLE = 2
 _UNBOUNDED = 3
-_GAP = 1e-9  # relative MIP gap at which HiGHS stops: money to a fraction of a cent (its default, 1e-4, is not)
+_GAP = (
+    1e-9  # relative MIP gap at which HiGHS stops: money to a fraction of a cent (its default, 1e-4, is not)
+)
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,13 @@ class Program:
             raise InputError(Problem(unbounded))
         if result.x is None:
             why = "the time limit was hit before any plan was found" if result.status == _TIME_LIMIT else ""
-            raise InputError(Problem(f"the optimiser found no plan: {why or result.message}", None, "time_limit"))
+            raise InputError(
+                Problem(f"the optimiser found no plan: {why or result.message}", None, "time_limit")
+            )
         gap = float(getattr(result, "mip_gap", 0.0) or 0.0)
         optimal = result.status == 0
         x = np.asarray(result.x, dtype=float)
         x = np.where(np.array(self._integer), np.round(x), x)
-        return Solution(x, float(result.fun), optimal, 0.0 if optimal else (gap if math.isfinite(gap) else 1.0))
+        return Solution(
+            x, float(result.fun), optimal, 0.0 if optimal else (gap if math.isfinite(gap) else 1.0)
+        )

@@ -42,7 +42,9 @@ class Terms:
     weights: FloatArray
 
 
-def requirement_variable(program: Program, risk: RiskArrays, base: FloatArray, terms: Terms) -> tuple[int, float]:
+def requirement_variable(
+    program: Program, risk: RiskArrays, base: FloatArray, terms: Terms
+) -> tuple[int, float]:
     """A variable equal (at the optimum of a minimisation) to the regulatory portfolio margin of
     the covered rows at ``base + terms``, less a constant, and that constant (the class groups no
     variable touches). Outside lines (bonds) are not included."""
@@ -107,7 +109,9 @@ def requirement_variable(program: Program, risk: RiskArrays, base: FloatArray, t
         minimum_const = float(min_constant[members].sum())
         minimum_vars = [m for g in members for m in min_vars[g]]
         if not touched[members].any():
-            netted = np.minimum(pnl[members], 0.0).sum(axis=0) + offset * np.maximum(pnl[members], 0.0).sum(axis=0)
+            netted = np.minimum(pnl[members], 0.0).sum(axis=0) + offset * np.maximum(pnl[members], 0.0).sum(
+                axis=0
+            )
             loss = max(0.0, -float(netted.min())) if n_points else 0.0
             constant += max(loss, minimum_const) if per_group else 0.0
             constant_loss += loss
@@ -118,29 +122,32 @@ def requirement_variable(program: Program, risk: RiskArrays, base: FloatArray, t
             g: program.variables(0.0, np.inf, count=n_points) for g in members if offset < 1.0 and touched[g]
         }
         for p in range(n_points):
-            cols: list[int] = [r]
+            row_cols: list[int] = [r]
             weights: list[float] = [1.0]
             lower = 0.0
             for g in members:
                 var, w, c = group_pnl(g, p)
                 if touched[g]:
                     # r ≥ −pnl + (1 − o) u  →  r + Σ w x − (1 − o) u ≥ −c;   u − Σ w x ≥ c
-                    cols += var.tolist()
+                    row_cols += var.tolist()
                     weights += w.tolist()
                     lower -= c
                     if g in gains:
                         u = int(gains[g][p])
-                        cols.append(u)
+                        row_cols.append(u)
                         weights.append(-(1.0 - offset))
                         program.constrain(np.append(var, u), np.append(-w, 1.0), c, np.inf)
                 else:
                     lower -= c - (1.0 - offset) * max(c, 0.0)
-            program.constrain(np.array(cols), np.array(weights), lower, np.inf)
+            program.constrain(np.array(row_cols), np.array(weights), lower, np.inf)
         if per_group:
             total = int(program.variables(0.0, np.inf)[0])
             program.constrain(np.array([total, r]), np.array([1.0, -1.0]), 0.0, np.inf)
             program.constrain(
-                np.array([total, *minimum_vars]), np.array([1.0] + [-1.0] * len(minimum_vars)), minimum_const, np.inf
+                np.array([total, *minimum_vars]),
+                np.array([1.0] + [-1.0] * len(minimum_vars)),
+                minimum_const,
+                np.inf,
             )
             unit_vars.append(total)
         else:
@@ -152,8 +159,12 @@ def requirement_variable(program: Program, risk: RiskArrays, base: FloatArray, t
         program.constrain(np.array([out, *unit_vars]), np.array([1.0] + [-1.0] * len(unit_vars)), 0.0, np.inf)
         return out, constant
     # per account: total = max(Σ losses, Σ minimums)
-    program.constrain(np.array([out, *loss_vars]), np.array([1.0] + [-1.0] * len(loss_vars)), constant_loss, np.inf)
-    program.constrain(np.array([out, *unit_vars]), np.array([1.0] + [-1.0] * len(unit_vars)), constant_min, np.inf)
+    program.constrain(
+        np.array([out, *loss_vars]), np.array([1.0] + [-1.0] * len(loss_vars)), constant_loss, np.inf
+    )
+    program.constrain(
+        np.array([out, *unit_vars]), np.array([1.0] + [-1.0] * len(unit_vars)), constant_min, np.inf
+    )
     return out, 0.0
 
 

@@ -38,7 +38,7 @@ def _table(path: str) -> list[list[Any]]:
             finally:
                 book.close()
         with file.open(newline="", encoding="utf-8-sig") as handle:
-            return [row for row in csv.reader(handle)]
+            return list(csv.reader(handle))
     except OSError as error:
         raise InputError(Problem(f"cannot read {path}: {error.strerror or error}")) from None
 
@@ -72,7 +72,9 @@ def cmd_hedge(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     candidates = read_candidates(_table(args.candidates), settings.as_of)
-    result = hedge_optimize(_book(args.positions, settings), candidates, settings, args.objective, args.budget)
+    result = hedge_optimize(
+        _book(args.positions, settings), candidates, settings, args.objective, args.budget
+    )
     print(render(result.table()))
     return 0
 
@@ -120,7 +122,9 @@ def register(sub: Any) -> None:
     hedge.add_argument("--budget", type=float, help="cap on the sum of cost x |quantity|")
     hedge.set_defaults(handler=cmd_hedge)
 
-    plan = sub.add_parser("plan", help="the least to close to meet a margin call, and the distance to the next")
+    plan = sub.add_parser(
+        "plan", help="the least to close to meet a margin call, and the distance to the next"
+    )
     _common(plan)
     plan.add_argument("--equity", type=float, required=True, help="account equity (net liquidation value)")
     plan.add_argument("--regime", choices=PLAN_REGIMES, default="pm")

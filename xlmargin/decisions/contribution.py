@@ -10,8 +10,9 @@ cent goes to the largest one):
   point, plus a share of what its group adds beyond that loss (the per-contract minimum top-up, and
   for a product group its share of the offset credit: a product group's requirement is split over
   its class groups in proportion to their own requirements) in proportion to the position's
-  per-contract minimum, or, in a group without one, to its largest P&L over the valuation points. Bonds, margined outside
-  portfolio margin, carry their own line's requirement; cash carries nothing.
+  per-contract minimum, or, in a group without one, to its largest P&L over the valuation
+  points. Bonds, margined outside portfolio margin, carry their own line's requirement; cash
+  carries nothing.
 
 Neither recomputes the book once per position: the P&L is priced once (the PM risk arrays, the
 risk view's scenario matrix) and each "without" figure is a vectorised update of the one group
@@ -53,13 +54,21 @@ class ContributionResult:
         for i in order:
             share = self.component[i] / self.total if self.total else 0.0
             out.append(
-                [float(self.rows[i]), self.symbols[i], self.incremental[i], self.component[i], round(share, 6)]
+                [
+                    float(self.rows[i]),
+                    self.symbols[i],
+                    self.incremental[i],
+                    self.component[i],
+                    round(share, 6),
+                ]
             )
         out.append(["total", self.regime, "", cents(self.total), 1.0 if self.total else 0.0])
         return out
 
 
-def margin_contribution(portfolio: Portfolio, settings: DecisionSettings, regime: str = "pm") -> ContributionResult:
+def margin_contribution(
+    portfolio: Portfolio, settings: DecisionSettings, regime: str = "pm"
+) -> ContributionResult:
     """Incremental and component requirement of every position (module docstring)."""
     check_regime(regime, REGIMES)
     if regime == "risk":
@@ -98,7 +107,9 @@ def _risk(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, Floa
 def _pm(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, FloatArray, FloatArray]:
     pm_settings = settings.account.pm
     if pm_settings.house:
-        raise UnsupportedError("contributions are of the regulatory portfolio margin; switch the house layers off")
+        raise UnsupportedError(
+            "contributions are of the regulatory portfolio margin; switch the house layers off"
+        )
     risk = risk_arrays(portfolio, pm_settings)
     bonds = portfolio.arrays["type"] == "bond"
     outside = pm_requirement(portfolio.select(bonds), pm_settings).outside if bonds.any() else ()
@@ -135,7 +146,7 @@ def _pm_covered(risk: RiskArrays) -> tuple[float, FloatArray, FloatArray]:
     option = risk.series >= 0
     contracts = np.bincount(risk.series[option], weights=q[option], minlength=len(risk.series_group))
 
-    def series_minimum(n: FloatArray, s: np.ndarray) -> FloatArray:
+    def series_minimum(n: np.ndarray, s: np.ndarray) -> np.ndarray:
         return np.where(n > 0, n * risk.series_long_minimum[s], -n * risk.series_short_minimum[s])
 
     own_min = np.zeros(len(q))
@@ -146,7 +157,9 @@ def _pm_covered(risk: RiskArrays) -> tuple[float, FloatArray, FloatArray]:
     offset = np.ones(n_groups)
     unit_of = np.arange(n_groups)
     for table in pm["product_groups"]:
-        members = [g for g, gid in enumerate(risk.group_ids) if gid in {str(m) for m in table["class_groups"]}]
+        members = [
+            g for g, gid in enumerate(risk.group_ids) if gid in {str(m) for m in table["class_groups"]}
+        ]
         if members:
             offset[members] = float(risk.settings.offsets.get(str(table["id"]), table["offset"]))
             unit_of[members] = members[0]
@@ -180,10 +193,16 @@ def _pm_covered(risk: RiskArrays) -> tuple[float, FloatArray, FloatArray]:
     # components: loss at the group's worst point, plus a share of the rest of the group's requirement
     worst = np.argmin(pnl, axis=1)
     own_loss = -q * unit[np.arange(len(q)), worst[g]]
-    group_own = np.maximum(np.maximum(0.0, -pnl.min(axis=1)), minimum) if per_group else np.maximum(0.0, -pnl.min(axis=1))
+    group_own = (
+        np.maximum(np.maximum(0.0, -pnl.min(axis=1)), minimum)
+        if per_group
+        else np.maximum(0.0, -pnl.min(axis=1))
+    )
     unit_own = np.bincount(unit_of, weights=group_own, minlength=n_units)
     if per_group:
-        share = np.where(unit_own[unit_of] > 0, group_own / np.where(unit_own[unit_of] > 0, unit_own[unit_of], 1.0), 0.0)
+        share = np.where(
+            unit_own[unit_of] > 0, group_own / np.where(unit_own[unit_of] > 0, unit_own[unit_of], 1.0), 0.0
+        )
         group_req = unit_req[unit_of] * share
         # a unit whose groups own nothing yet requires something: split evenly
         members_count = np.bincount(unit_of, minlength=n_units)

@@ -10,16 +10,17 @@ trade in whole contracts and shares in whole shares (a mixed-integer program); b
 **Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates);
 ``risk``: the house risk view's worst loss over the scenario library, correlation breaks included.
 (Reg T's strategy pairing, hence the account view under Reg T, is not a linear program in the
-quantities and is not offered as an objective; its before/after figures are still shown.) Every candidate and book row is priced once per scenario; the requirement is then the
-maximum of linear functions of the quantities (:mod:`._linear`, :mod:`._pm`) and is minimised
-exactly by HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium spent, or notional for shares).
+quantities and is not offered as an objective; its before/after figures are still shown.) Every
+candidate and book row is priced once per scenario; the requirement is then the maximum of
+linear functions of the quantities (:mod:`._linear`, :mod:`._pm`) and is minimised exactly by
+HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium spent, or notional for shares).
 
 **Determinism.** Candidates are put in a canonical order before the program is built, and among
 plans with the least requirement the cheapest is chosen (a second solve), so the answer does not
 depend on the order of the rows. The optimiser's value is re-verified by running the engine on the
 book after the trades; both are reported, and before/after figures for portfolio margin, Reg T,
-the account view, the risk view and its worst correlation-break loss show a hedge that lowers regulatory margin but
-fails when correlations break.
+the account view, the risk view and its worst correlation-break loss show a hedge that lowers
+regulatory margin but fails when correlations break.
 """
 
 from __future__ import annotations
@@ -71,7 +72,11 @@ class Candidates:
 
 def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
     """Candidates from a table with its header row first (module docstring)."""
-    rows = [list(r) if isinstance(r, list | tuple) else [r] for r in data] if isinstance(data, list | tuple) else []
+    rows = (
+        [list(r) if isinstance(r, list | tuple) else [r] for r in data]
+        if isinstance(data, list | tuple)
+        else []
+    )
     if not any(c is not None and str(c).strip() not in ("", "0") for r in rows[1:] for c in r):
         raise InputError(Problem("the candidate list is empty", None, "candidates"))
     header = [norm(str(h)) if h is not None else "" for h in rows[0]]
@@ -80,7 +85,10 @@ def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
         portfolio = read_positions(rows, as_of=as_of)
     except XlMarginError as error:
         raise type(error)(
-            [Problem(p.message, p.row, f"candidates {p.column}" if p.column else "candidates") for p in error.problems]
+            [
+                Problem(p.message, p.row, f"candidates {p.column}" if p.column else "candidates")
+                for p in error.problems
+            ]
         ) from None
     if len(portfolio) == 0:
         raise InputError(Problem("the candidate list is empty", None, "candidates"))
@@ -116,9 +124,13 @@ def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
     cost = np.where(np.isnan(cost), notional(portfolio), cost)
     for k, row in enumerate(portfolio.arrays["row"]):
         if low[k] > high[k]:
-            problems.append(Problem(f"min_qty {low[k]:g} is above max_qty {high[k]:g}", int(row), "candidates"))
+            problems.append(
+                Problem(f"min_qty {low[k]:g} is above max_qty {high[k]:g}", int(row), "candidates")
+            )
         if cost[k] < 0:
-            problems.append(Problem(f"a cost cannot be negative, got {cost[k]:g}", int(row), "candidates cost"))
+            problems.append(
+                Problem(f"a cost cannot be negative, got {cost[k]:g}", int(row), "candidates cost")
+            )
     if problems:
         raise InputError(problems)
     whole = np.isin(portfolio.arrays["type"], WHOLE)
@@ -173,7 +185,9 @@ def hedge_optimize(
         )
     if budget is not None and not budget > 0:
         raise InputError(Problem(f"a budget must be above 0, got {budget:g}", None, "budget"))
-    order = sorted(range(len(candidates.portfolio)), key=lambda k: repr(contract_keys(candidates.portfolio)[k]))
+    order = sorted(
+        range(len(candidates.portfolio)), key=lambda k: repr(contract_keys(candidates.portfolio)[k])
+    )
     c = _reordered(candidates, np.array(order, dtype=np.int64))
     program = Program()
     x = program.variables(c.low, c.high, c.whole)
@@ -194,7 +208,7 @@ def hedge_optimize(
     first = program.solve(settings.time_limit, why, unbounded)
     least = first.objective
     program.clear_objective()
-    program.constrain(np.array([t]), 1.0, -np.inf, least + _TIE)
+    program.constrain(np.array([t]), np.ones(1), -np.inf, least + _TIE)
     program.minimise(spend, c.cost)
     second = program.solve(settings.time_limit, why, unbounded)
     chosen = second.x[x]
@@ -227,7 +241,9 @@ def hedge_optimize(
 
 def _reordered(c: Candidates, order: np.ndarray) -> Candidates:
     arrays = {k: v[order] for k, v in c.portfolio.arrays.items()}
-    return Candidates(Portfolio(arrays, c.portfolio.as_of), c.low[order], c.high[order], c.cost[order], c.whole[order])
+    return Candidates(
+        Portfolio(arrays, c.portfolio.as_of), c.low[order], c.high[order], c.cost[order], c.whole[order]
+    )
 
 
 def _objective(

@@ -5,7 +5,8 @@ For each regime the regime's own engine is run on the book and on the book after
 against that row). ``before`` and ``after`` are rounded to the cent first and ``change`` is their
 difference, so ``change = after − before`` holds to the cent in every row. A regime whose engine
 does not margin the book (portfolio margin refuses futures, SPAN takes only futures) shows
-"n/a" (before, after or both) and the engine's reason in the table, and is an error when that regime alone is asked for.
+"n/a" (before, after or both) and the engine's reason in the table, and is an error when that
+regime alone is asked for.
 The risk view adds a row for the worst correlation-break loss, so a trade that lowers the worst
 loss but fails when the hedge decouples is visible.
 
@@ -103,16 +104,22 @@ def margin_impact(
             if regime == "risk":
                 lines.extend(_risk_lines(union, before_qty, after_qty, settings))
             elif regime == "pm":
-                lines.append(ImpactLine("pm", LABELS["pm"], *_pm_pair(union, before_qty, after_qty, settings)))
+                lines.append(
+                    ImpactLine("pm", LABELS["pm"], *_pm_pair(union, before_qty, after_qty, settings))
+                )
             elif regime in ("regt", "regt_maintenance"):
-                lines.append(ImpactLine(regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty)))
+                lines.append(
+                    ImpactLine(regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty))
+                )
             else:
                 old, new = requirement(regime, portfolio, settings), requirement(regime, after, settings)
                 lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new)))
         except UnsupportedError as error:
             if len(regimes) == 1:
                 raise
-            lines.append(ImpactLine(regime, LABELS[regime], _alone(regime, portfolio, settings), None, str(error)))
+            lines.append(
+                ImpactLine(regime, LABELS[regime], _alone(regime, portfolio, settings), None, str(error))
+            )
     return ImpactResult(tuple(lines), len(trades))
 
 
@@ -124,7 +131,9 @@ def _alone(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> flo
         return None
 
 
-def _pm_pair(union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings) -> tuple[float, float]:
+def _pm_pair(
+    union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings
+) -> tuple[float, float]:
     """Portfolio margin before and after, every contract priced once (the union's risk arrays)."""
     pm = settings.account.pm
     risk = risk_arrays(union, pm)

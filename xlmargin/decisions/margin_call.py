@@ -13,9 +13,9 @@ first step at or past the call, then bisection narrows it to 0.0001%. A crossing
 step that reverses again before the next is not seen. Bonds, FX, CFDs and cash keep their prices.
 
 **Scaled scenario.** The same for the worst scenario of the risk view's library, scaled by a
-factor ``α`` (0 to 5, a grid of 0.25 then bisection): the P&L is the stress engine's, and the moved prices follow each position's
-own scenario P&L (an option's underlying moves as that underlying would). All positions are taken
-in US dollars.
+factor ``α`` (0 to 5, a grid of 0.25 then bisection): the P&L is the stress engine's, and the
+moved prices follow each position's own scenario P&L (an option's underlying moves as that
+underlying would). All positions are taken in US dollars.
 """
 
 from __future__ import annotations
@@ -66,7 +66,15 @@ class MarginCallResult:
             ["now", 0.0, cents(self.equity), cents(self.requirement), f"{self.regime} requirement"],
         ]
         for c in self.crossings:
-            out.append([c.label, "none" if c.at is None else _percent(c), cents(c.equity), cents(c.requirement), c.note])
+            out.append(
+                [
+                    c.label,
+                    "none" if c.at is None else _percent(c),
+                    cents(c.equity),
+                    cents(c.requirement),
+                    c.note,
+                ]
+            )
         return out
 
 
@@ -127,7 +135,13 @@ def _search(
             return Crossing(label, outside, equity, required, note)
         inside = x
         x = round(x + step, 12)
-    return Crossing(label, None, equity, required, f"no margin call within {limit:+.0%}" if abs(limit) <= 1 else f"no margin call up to {limit:g}×")
+    return Crossing(
+        label,
+        None,
+        equity,
+        required,
+        f"no margin call within {limit:+.0%}" if abs(limit) <= 1 else f"no margin call up to {limit:g}×",
+    )
 
 
 def _volatilities(portfolio: Portfolio, rate: float) -> FloatArray:
@@ -150,9 +164,16 @@ def _volatilities(portfolio: Portfolio, rate: float) -> FloatArray:
 def _option_values(a: Any, idx: np.ndarray, spot: FloatArray, sigma: FloatArray, rate: float) -> FloatArray:
     return np.asarray(
         option_price(
-            spot, a["strike"][idx], a["expiry_years"][idx], rate, a["dividend_yield"][idx], sigma[idx],
-            a["right"][idx] == "C", a["style"][idx] == "american", a["type"][idx] == "future_option",
-        ),  # fmt: skip
+            spot,
+            a["strike"][idx],
+            a["expiry_years"][idx],
+            rate,
+            a["dividend_yield"][idx],
+            sigma[idx],
+            a["right"][idx] == "C",
+            a["style"][idx] == "american",
+            a["type"][idx] == "future_option",
+        ),
         dtype=np.float64,
     )
 

@@ -75,7 +75,9 @@ def hedge_optimize(
     chosen = choice(objective, "objective", OBJECTIVES, "pm")
     cap = None if _blank(budget) else number(budget, "budget")
     if not isinstance(candidates, list | tuple):
-        raise InputError(Problem("give the candidate list as a range with its header row", None, "candidates"))
+        raise InputError(
+            Problem("give the candidate list as a range with its header row", None, "candidates")
+        )
     result = _decide(
         "hedge_optimize", positions, params,
         lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap),

@@ -261,10 +261,17 @@ FUNCTIONS: tuple[Function, ...] = (
         "portfolio margin, futures, the account and the risk view; with regime, that change alone.",
         (
             POSITIONS,
-            Arg("trades", "Trades as a table with the positions' columns (signed quantity); a trade on a held "
-                "contract nets against it."),
-            Arg("regime", 'Blank for the table, or "regt", "regt_maintenance", "pm", "futures", "account" or '
-                '"risk" for that change alone.', True),
+            Arg(
+                "trades",
+                "Trades as a table with the positions' columns (signed quantity); a trade on a held "
+                "contract nets against it.",
+            ),
+            Arg(
+                "regime",
+                'Blank for the table, or "regt", "regt_maintenance", "pm", "futures", "account" or '
+                '"risk" for that change alone.',
+                True,
+            ),
             PARAMS,
         ),
         "table",
@@ -286,9 +293,16 @@ FUNCTIONS: tuple[Function, ...] = (
         "worst stress loss within a budget, then before/after for PM, Reg T and the risk view.",
         (
             POSITIONS,
-            Arg("candidates", "Candidate rows like positions, with optional min_qty, max_qty and cost columns; "
-                "blank min/max = from 0 to the quantity."),
-            Arg("objective", '"pm" (default, regulatory portfolio margin) or "risk" (worst stress loss).', True),
+            Arg(
+                "candidates",
+                "Candidate rows like positions, with optional min_qty, max_qty and cost columns; "
+                "blank min/max = from 0 to the quantity.",
+            ),
+            Arg(
+                "objective",
+                '"pm" (default, regulatory portfolio margin) or "risk" (worst stress loss).',
+                True,
+            ),
             Arg("budget", "Optional cap on the sum of cost x |quantity| (premium or notional spent).", True),
             PARAMS,
         ),
@@ -303,7 +317,9 @@ FUNCTIONS: tuple[Function, ...] = (
         (
             POSITIONS,
             Arg("equity", "Account equity (net liquidation value) now."),
-            Arg("regime", '"pm" (default), "regt", "regt_maintenance", "futures", "account" or "risk".', True),
+            Arg(
+                "regime", '"pm" (default), "regt", "regt_maintenance", "futures", "account" or "risk".', True
+            ),
             PARAMS,
         ),
         "table",

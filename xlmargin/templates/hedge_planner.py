@@ -1,4 +1,4 @@
-"""``hedge_planner.xlsx``: a book, a candidate list, the optimal hedge, a what-if and the margin-call distance.
+"""``hedge_planner.xlsx``: a book, candidates, the optimal hedge, a what-if and the margin-call distance.
 
 A $960,000 US equity book (stocks and ETFs), six hedge candidates (SPY puts, an E-mini S&P put on
 the future, an E-mini short, TLT, GLD, UUP), HEDGE_OPTIMIZE over them within a premium budget,
@@ -8,7 +8,21 @@ equity. Prices are illustrative late-2026 levels, not quotes.
 
 from __future__ import annotations
 
-from xlmargin.templates.model import DATE, MONEY, PNL, PRICE, QTY, Array, Book, Cell, Chart, Name, Series, Sheet, Table
+from xlmargin.templates.model import (
+    DATE,
+    MONEY,
+    PNL,
+    PRICE,
+    QTY,
+    Array,
+    Book,
+    Cell,
+    Chart,
+    Name,
+    Series,
+    Sheet,
+    Table,
+)
 from xlmargin.templates.spec import AS_OF_ROW, POSITIONS, blocks, grid
 
 PLANNER_POSITIONS = (
@@ -44,7 +58,9 @@ _CALL_TOP = _IMPACT_TOP + IMPACT_ROWS + 2
 _PARAMS_TOP = _CALL_TOP + CALL_ROWS + 2
 
 _BLOCK_CELLS, _BLOCK_NAMES = blocks(
-    "Planner", f"A{_PARAMS_TOP}", (("PlanParams", "parameters of every function", (AS_OF_ROW, ("rate", "=RiskFreeRate"))),)
+    "Planner",
+    f"A{_PARAMS_TOP}",
+    (("PlanParams", "parameters of every function", (AS_OF_ROW, ("rate", "=RiskFreeRate"))),),
 )
 
 _HEDGE = f"=HEDGE_OPTIMIZE({POSITIONS},tblCandidates[#All],Objective,Budget,PlanParams)"
@@ -80,7 +96,9 @@ _PLANNER = Sheet(
         ),
         Cell("A8", "Budget", "label"),
         Cell("B8", 60_000, "input", MONEY),
-        Cell("C8", "Cap on Σ cost × |quantity|: premium for options, notional for shares and futures.", "aside"),
+        Cell(
+            "C8", "Cap on Σ cost × |quantity|: premium for options, notional for shares and futures.", "aside"
+        ),
         Cell(
             "A10",
             "Optimal hedge (HEDGE_OPTIMIZE): chosen trades, then each regime before and after them",
@@ -92,13 +110,31 @@ _PLANNER = Sheet(
             "Distance to a margin call under portfolio margin (MARGIN_CALL_MOVE at the account equity)",
             "section",
         ),
-        *grid(f"I{_IMPACT_TOP + IMPACT_ROWS + 1}", [("n/a: the regime does not margin the book (see the note).",)], "aside"),
+        *grid(
+            f"I{_IMPACT_TOP + IMPACT_ROWS + 1}",
+            [("n/a: the regime does not margin the book (see the note).",)],
+            "aside",
+        ),
         *_BLOCK_CELLS,
     ),
     arrays=(
-        Array(f"A{_HEDGE_TOP}:G{_HEDGE_TOP + HEDGE_ROWS - 1}", _HEDGE, fmt=MONEY, formats={"C": QTY, "G": PNL}, header=True),
-        Array(f"A{_IMPACT_TOP}:E{_IMPACT_TOP + IMPACT_ROWS - 1}", _IMPACT, fmt=MONEY, formats={"D": PNL}, header=True),
-        Array(f"A{_CALL_TOP}:E{_CALL_TOP + CALL_ROWS - 1}", _CALL, fmt=MONEY, formats={"B": "0.00"}, header=True),
+        Array(
+            f"A{_HEDGE_TOP}:G{_HEDGE_TOP + HEDGE_ROWS - 1}",
+            _HEDGE,
+            fmt=MONEY,
+            formats={"C": QTY, "G": PNL},
+            header=True,
+        ),
+        Array(
+            f"A{_IMPACT_TOP}:E{_IMPACT_TOP + IMPACT_ROWS - 1}",
+            _IMPACT,
+            fmt=MONEY,
+            formats={"D": PNL},
+            header=True,
+        ),
+        Array(
+            f"A{_CALL_TOP}:E{_CALL_TOP + CALL_ROWS - 1}", _CALL, fmt=MONEY, formats={"B": "0.00"}, header=True
+        ),
     ),
     charts=(
         Chart(
@@ -144,8 +180,9 @@ _CANDIDATES = Sheet(
         Cell("A1", "Hedge candidates", "title"),
         Cell(
             "A2",
-            "quantity = the most to trade (signed); min_qty / max_qty override it; cost per unit, blank = price "
-            "× multiplier (a future's cost is a token 0.01 here: its margin, not its notional, is what it uses).",
+            "quantity = the most to trade (signed); min_qty / max_qty override it; cost per unit, "
+            "blank = price × multiplier (a future's cost is a token 0.01 here: its margin, not its "
+            "notional, is what it uses).",
             "subtitle",
         ),
     ),
@@ -158,8 +195,21 @@ _CANDIDATES = Sheet(
             {"quantity": QTY, "price": PRICE, "underlying_price": PRICE, "strike": PRICE},
         ),
     ),
-    widths={"A": 11, "B": 13, "C": 10, "D": 10, "E": 11, "F": 17, "G": 9, "H": 7, "I": 7, "J": 11, "K": 9,
-            "L": 9, "M": 9},  # fmt: skip
+    widths={
+        "A": 11,
+        "B": 13,
+        "C": 10,
+        "D": 10,
+        "E": 11,
+        "F": 17,
+        "G": 9,
+        "H": 7,
+        "I": 7,
+        "J": 11,
+        "K": 9,
+        "L": 9,
+        "M": 9,
+    },
     freeze="A5",
 )
 
