@@ -243,3 +243,27 @@ def test_margin_call_move_of_a_long_stock_book_by_hand():
     assert result.crossings[2].label.startswith("scenario")
     with pytest.raises(InputError, match="equity must be above 0"):
         margin_call_move(LONG_STOCK, -1.0, SETTINGS)
+
+
+# --- the solver's time limit ---------------------------------------------------------------------------
+
+
+def test_a_time_limit_returns_the_best_plan_found_and_says_so():
+    # a "market split" instance (Cornuéjols & Dawande 1999): 40 binaries, 5 equalities with slack;
+    # a plan is found at once, proving the optimum takes far longer than 0.3 s
+    from xlmargin.decisions._lp import Program
+
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 100, (5, 40)).astype(float)
+    target = np.floor(a.sum(axis=1) / 2)
+    program = Program()
+    x = program.variables(0.0, 1.0, True, count=40)
+    over, under = program.variables(0.0, np.inf, count=5), program.variables(0.0, np.inf, count=5)
+    for i in range(5):
+        program.constrain(
+            np.concatenate([x, [over[i], under[i]]]), np.concatenate([a[i], [1, -1]]), *[target[i]] * 2
+        )
+    program.minimise(np.concatenate([over, under]), 1.0)
+    solution = program.solve(0.3, "infeasible", "unbounded")
+    assert not solution.optimal and solution.gap > 0
+    assert solution.status.startswith("time limit hit: best plan found, optimality gap")
