@@ -214,9 +214,10 @@ def test_liquidation_restores_equity_and_brute_force_finds_no_smaller_plan(regim
     assert round(plan.optimiser_value, 2) == round(plan.after, 2)
     q = SMALL.arrays["quantity"]
     size = notional(SMALL)
-    least = min(
+    plans = sorted(itertools.product(*[range(int(abs(v)) + 1) for v in q]), key=lambda y: float(size @ y))
+    least = next(  # every whole-unit closing plan, least notional first: the first that fits
         float(size @ np.array(y))
-        for y in itertools.product(*[range(int(abs(v)) + 1) for v in q])
+        for y in plans
         if requirement(regime, with_quantities(SMALL, q - np.sign(q) * np.array(y)), SETTINGS) <= equity
     )
     assert plan.notional == pytest.approx(least, abs=0.01)
