@@ -268,3 +268,13 @@ def test_a_time_limit_returns_the_best_plan_found_and_says_so():
     solution = program.solve(0.3, "infeasible", "unbounded")
     assert not solution.optimal and solution.gap > 0
     assert solution.status.startswith("time limit hit: best plan found, optimality gap")
+
+
+def test_a_leveraged_etf_trade_is_priced_apart_and_refused_as_a_pm_candidate():
+    header = ["symbol", "type", "quantity", "price", "leverage"]
+    trade = read_positions([header, ["IVV", "etf", 100, 600.0, 2]], as_of=AS_OF)  # SPX class group
+    line = margin_impact(INDEX_BOOK, trade, SETTINGS, ("pm",)).line("pm")
+    assert line.before == requirement("pm", INDEX_BOOK, SETTINGS)
+    assert line.after == requirement("pm", with_trades(INDEX_BOOK, trade), SETTINGS)
+    with pytest.raises(InputError, match="row 2, candidates leverage"):
+        hedge_optimize(INDEX_BOOK, read_candidates([header, ["SSO", "etf", 100, 100.0, 2]], AS_OF), SETTINGS)

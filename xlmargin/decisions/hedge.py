@@ -272,6 +272,16 @@ def _objective(
                 "candidates type",
             )
         )
+    leveraged = np.flatnonzero(np.abs(c.portfolio.arrays["leverage"]) != 1.0)
+    if len(leveraged):
+        raise InputError(
+            Problem(
+                "a leveraged ETF candidate widens its class group's scan range once held, which is not "
+                "linear in its quantity; the pm objective cannot trade it (the risk objective can)",
+                int(c.portfolio.arrays["row"][leveraged[0]]),
+                "candidates leverage",
+            )
+        )
     risk = risk_arrays(union, settings.account.pm)
     base = np.where(risk.index < n, risk.quantity, 0.0)
     terms = _pm.covered_terms(risk, n, x, np.ones(len(x)))

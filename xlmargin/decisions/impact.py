@@ -136,6 +136,12 @@ def _pm_pair(
 ) -> tuple[float, float]:
     """Portfolio margin before and after, every contract priced once (the union's risk arrays)."""
     pm = settings.account.pm
+    opened = np.flatnonzero(before == 0.0)
+    if np.any(np.abs(union.arrays["leverage"][opened]) != 1.0):
+        # a leveraged ETF widens its class group's range even at zero quantity: price each book apart
+        return tuple(  # type: ignore[return-value]
+            cents(requirement("pm", with_quantities(union, q), settings)) for q in (before, after)
+        )
     risk = risk_arrays(union, pm)
     return tuple(  # type: ignore[return-value]
         cents(pm_result(risk, q[risk.index]).requirement + outside_requirement(with_quantities(union, q), pm))
