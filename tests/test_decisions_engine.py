@@ -278,3 +278,23 @@ def test_a_leveraged_etf_trade_is_priced_apart_and_refused_as_a_pm_candidate():
     assert line.after == requirement("pm", with_trades(INDEX_BOOK, trade), SETTINGS)
     with pytest.raises(InputError, match="row 2, candidates leverage"):
         hedge_optimize(INDEX_BOOK, read_candidates([header, ["SSO", "etf", 100, 100.0, 2]], AS_OF), SETTINGS)
+
+
+def test_fewest_trades_plan_is_the_brute_force_lexicographic_optimum():
+    equity = 0.55 * requirement("pm", SMALL, SETTINGS)
+    by_trades = decision_settings({"as_of": AS_OF, "plan_by": "trades"}, AS_OF)
+    plan = liquidation_plan(SMALL, equity, by_trades, "pm")
+    assert plan.after <= equity + 0.005
+    q = SMALL.arrays["quantity"]
+    size = notional(SMALL)
+    plans = sorted(
+        itertools.product(*[range(int(abs(v)) + 1) for v in q]),
+        key=lambda y: (sum(v > 0 for v in y), float(size @ y)),
+    )
+    best = next(  # fewest positions touched, then least notional: the first plan that fits
+        y
+        for y in plans
+        if requirement("pm", with_quantities(SMALL, q - np.sign(q) * np.array(y)), SETTINGS) <= equity
+    )
+    assert len(plan.trades) == sum(v > 0 for v in best)
+    assert plan.notional == pytest.approx(float(size @ best), abs=0.01)

@@ -46,15 +46,25 @@ TIME_LIMIT = Param(
 )
 
 
+PLAN_BY = Param(
+    "plan_by",
+    "choice",
+    "notional",
+    "what the liquidation plan minimises: notional (default: the value closed) or trades (the number "
+    "of positions touched, then the value)",
+    choices=("notional", "trades"),
+)
+
+
 def _params() -> tuple[Param, ...]:
-    params = {p.name: p for p in (CUSHION, TIME_LIMIT, *ACCOUNT_PARAMS)}
+    params = {p.name: p for p in (CUSHION, TIME_LIMIT, PLAN_BY, *ACCOUNT_PARAMS)}
     for spec in STRESS_PARAMS:
         params.setdefault(spec.name, spec)
     return tuple(params.values())
 
 
 DECISION_PARAMS: tuple[Param, ...] = _params()
-"""The cushion and time limit, then every parameter of the account view and of the risk view."""
+"""The cushion, time limit and liquidation goal, then every parameter of the account and risk views."""
 
 _ACCOUNT_NAMES = frozenset(p.name for p in (CUSHION, *ACCOUNT_PARAMS))
 _STRESS_NAMES = frozenset(p.name for p in STRESS_PARAMS)
@@ -68,6 +78,7 @@ class DecisionSettings:
     stress: StressSettings
     cushion: float = 0.0
     time_limit: float = float(TIME_LIMIT.default)
+    plan_by: str = str(PLAN_BY.default)
 
     @property
     def as_of(self) -> dt.date:
@@ -78,6 +89,7 @@ def decision_settings(params: Mapping[str, Any], today: dt.date) -> DecisionSett
     """Settings from ``read_params(range, DECISION_PARAMS)`` output; ``as_of`` defaults to ``today``."""
     values = dict(params)
     limit = values.get("time_limit")
+    plan_by = values.get("plan_by")
     capacity = capacity_settings({k: v for k, v in values.items() if k in _ACCOUNT_NAMES}, today)
     stress = stress_settings(
         {k: v for k, v in values.items() if k in _STRESS_NAMES} | {"as_of": capacity.account.as_of}, today
@@ -87,6 +99,7 @@ def decision_settings(params: Mapping[str, Any], today: dt.date) -> DecisionSett
         stress=stress,
         cushion=capacity.cushion,
         time_limit=float(TIME_LIMIT.default if limit is None else limit),
+        plan_by=str(PLAN_BY.default if plan_by is None else plan_by),
     )
 
 

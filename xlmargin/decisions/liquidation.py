@@ -1,7 +1,8 @@
 """The least to close so that the requirement is back within the equity.
 
 Closing only: each position may be reduced towards zero, never increased or reversed. The plan
-minimises the notional closed (Σ price × multiplier × units closed) subject to
+minimises the notional closed (Σ price × multiplier × units closed), or with ``plan_by = trades``
+first the number of positions touched and then the notional, subject to
 
     requirement(book after closing) ≤ equity × (1 − cushion)
 
@@ -100,7 +101,12 @@ def liquidation_plan(
     program = Program()
     y = program.variables(0.0, np.where(closable, np.abs(quantity), 0.0), np.isin(a["type"], WHOLE))
     size = notional(book)
-    program.minimise(y, size)
+    goals = [(y, size)]  # lexicographic: the notional closed, then (below) the requirement left
+    if settings.plan_by == "trades":  # fewest positions touched first
+        z = program.variables(0.0, 1.0, True, count=len(y))
+        for yi, zi, most in zip(y, z, np.abs(quantity), strict=True):
+            program.constrain(np.array([yi, zi]), np.array([1.0, -most]), -np.inf, 0.0)
+        goals.insert(0, (z, np.ones(len(z))))
     if regime == "risk":
         _, unit = unit_stress_pnl(book, settings)
         t = worst_loss_variable(program, y, -sign[:, None] * unit, quantity @ unit)
@@ -115,13 +121,17 @@ def liquidation_plan(
         f"even closing every position the plan may close leaves the {regime} requirement above {target:,.2f}"
     )
     unbounded = "the liquidation problem is unbounded"
-    first = program.solve(settings.time_limit, infeasible, unbounded)
-    # among the plans closing the least notional, the one leaving the lowest requirement
-    program.constrain(y, size, -np.inf, first.objective + _TIE * max(1.0, first.objective))
+    statuses = []
+    for columns, weights in goals:  # each goal at its best, then the next among those plans
+        program.clear_objective()
+        program.minimise(columns, weights)
+        best = program.solve(settings.time_limit, infeasible, unbounded)
+        statuses.append(best)
+        program.constrain(columns, weights, -np.inf, best.objective + _TIE * max(1.0, best.objective))
     program.clear_objective()
     program.minimise(np.array([t]), 1.0)
     solution = program.solve(settings.time_limit, infeasible, unbounded)
-    status = first.status if not first.optimal else solution.status
+    status = next((s.status for s in statuses if not s.optimal), solution.status)
     closed = solution.x[y]
     after_book = with_quantities(book, quantity - sign * closed)
     after = requirement(regime, after_book, settings)

@@ -328,8 +328,8 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "LIQUIDATION_PLAN",
-        "The least notional to close (closing only, whole units) so that the requirement is back within "
-        "equity less the cushion param; the trades and the figures after.",
+        "The least notional (params plan_by=trades: fewest positions) to close, closing only and in whole "
+        "units, so that the requirement is back within equity less the cushion param; trades and figures.",
         (
             POSITIONS,
             Arg("equity", "Account equity (net liquidation value)."),
