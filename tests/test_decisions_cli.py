@@ -74,6 +74,8 @@ PARAMS = [["as_of", "2026-11-20"]]
         ("MARGIN_CALL_MOVE", (POSITIONS, 0.0, None, PARAMS), "equity must be above 0"),
         ("MARGIN_IMPACT", (POSITIONS, [POSITIONS[0]], None, PARAMS), "no positions"),
         ("MARGIN_CONTRIBUTION", (POSITIONS, "regt", PARAMS), "regime must be one of"),
+        ("MARGIN_IMPACT", (POSITIONS, "trades.csv", None, PARAMS), "trades must be a range"),
+        ("HEDGE_OPTIMIZE", (POSITIONS, "candidates.csv", None, None, PARAMS), "candidates must be a range"),
     ],
 )  # fmt: skip
 def test_worksheet_functions_show_one_error_line(name: str, args: tuple, message: str) -> None:

@@ -32,6 +32,14 @@ def _decide(
     return cached(kind, token, key, portfolio, lambda: compute(portfolio, decision_settings(values, as_of)))
 
 
+def _range(value: Any, name: str) -> None:
+    """A table argument must be a range: a text would be a file path, and a worksheet function
+    never reads a file the workbook does not contain."""
+    if not isinstance(value, list | tuple):
+        shown = f"the text '{value}'" if isinstance(value, str) else f"a {type(value).__name__}"
+        raise InputError(Problem(f"{name} must be a range with a header row, got {shown}", None, name))
+
+
 def _as_of(params: Any) -> Any:
     from xlmargin.decisions import DECISION_PARAMS
 
@@ -44,6 +52,7 @@ def margin_impact(positions: Any, trades: Any, regime: Any = None, params: Any =
     from xlmargin.decisions import margin_impact as impact
 
     chosen = None if _blank(regime) else choice(regime, "regime", REGIMES, "pm")
+    _range(trades, "trades")
     _, book = portfolio_of(trades, _as_of(params))
     if len(book) == 0:
         raise InputError(Problem("the trades table has no rows", None, "trades"))
@@ -74,10 +83,7 @@ def hedge_optimize(
 
     chosen = choice(objective, "objective", OBJECTIVES, "pm")
     cap = None if _blank(budget) else number(budget, "budget")
-    if not isinstance(candidates, list | tuple):
-        raise InputError(
-            Problem("give the candidate list as a range with its header row", None, "candidates")
-        )
+    _range(candidates, "candidates")
     result = _decide(
         "hedge_optimize", positions, params,
         lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap),
