@@ -95,6 +95,26 @@ CALLS = {
     "XLM_PARAMS": (("PM_REQUIREMENT",), ("pm_requirement",)),
     "XLM_VERSION": ((), ()),
 }
+TRADES = [["Symbol", "Type", "Qty", "Price"], ["SPY", "etf", -100.0, 598.3], ["QQQ", "etf", 50.0, 512.4]]
+CANDIDATES = [
+    ["Symbol", "Type", "Qty", "Price", "UndPx", "Strike", "Expiry", "Right", "min_qty", "max_qty", "cost"],
+    ["SPY", "option", 3.0, 9.5, 598.3, 580.0, dt.datetime.combine(EXPIRY, dt.time()), "P", None, None, None],
+    ["TLT", "etf", 500.0, 92.4, None, None, None, None, None, None, None],
+]
+CANDIDATES_OFFICE = [[0 if c is None else c for c in row] for row in CANDIDATES]
+CALLS |= {
+    "MARGIN_IMPACT": ((classic_book(), TRADES, None, PARAMS), (office_book(), TRADES, 0, PARAMS_OFFICE)),
+    "MARGIN_CONTRIBUTION": ((classic_book(), "pm", PARAMS), (office_book(), "pm", PARAMS_OFFICE)),
+    "HEDGE_OPTIMIZE": (
+        (classic_book(), CANDIDATES, "pm", None, PARAMS),
+        (office_book(), CANDIDATES_OFFICE, "pm", 0, PARAMS_OFFICE),
+    ),
+    "MARGIN_CALL_MOVE": ((classic_book(), 250000.0, None, PARAMS), (office_book(), 250000, 0, PARAMS_OFFICE)),
+    "LIQUIDATION_PLAN": (
+        (classic_book(), 20000.0, "pm", PARAMS),
+        (office_book(), 20000, "pm", PARAMS_OFFICE),
+    ),
+}
 
 
 def assert_clean(result, shape: str) -> None:

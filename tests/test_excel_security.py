@@ -9,7 +9,15 @@ import pytest
 from xlmargin.excel import registry, udfs
 
 POSITIONS_FUNCTIONS = sorted(f.name for f in registry.FUNCTIONS if f.args and f.args[0].name == "positions")
-SECOND = {"STRESS_PNL": "E10", "MAX_NOTIONAL": 1_000_000.0}
+TRADES = [["symbol", "quantity", "price"], ["SPY", 10.0, 500.0]]
+SECOND = {
+    "STRESS_PNL": "E10",
+    "MAX_NOTIONAL": 1_000_000.0,
+    "MARGIN_CALL_MOVE": 1_000_000.0,
+    "LIQUIDATION_PLAN": 1_000_000.0,
+    "MARGIN_IMPACT": TRADES,
+    "HEDGE_OPTIMIZE": TRADES,
+}
 
 
 @pytest.fixture
@@ -41,3 +49,11 @@ def test_the_engine_reader_still_reads_files_for_the_cli_and_python(secret):
 
     with pytest.raises(InputError, match="row 2, price"):
         read_positions(secret, as_of=dt.date(2026, 11, 20))
+
+
+@pytest.mark.parametrize("name", ["MARGIN_IMPACT", "HEDGE_OPTIMIZE"])
+def test_a_text_trades_or_candidates_argument_is_refused(name, secret, monkeypatch):
+    monkeypatch.chdir(secret.parent)
+    result = getattr(udfs, name)(TRADES, secret.name)
+    assert isinstance(result, str) and result.startswith("#INPUT"), result
+    assert "hunter2" not in result

@@ -120,8 +120,13 @@ def test_freeze_writes_values_and_no_formula(tmp_path: Path, capsys) -> None:
 def test_templates_writes_every_workbook(tmp_path: Path, capsys) -> None:
     assert xlmargin("templates", "--out", tmp_path / "wb") == 0
     names = sorted(p.name for p in (tmp_path / "wb").iterdir())
-    assert names == ["allocation_template.xlsx", "hedge_comparison.xlsx", "netting_example.xlsx"]
-    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert names == [
+        "allocation_template.xlsx",
+        "hedge_comparison.xlsx",
+        "hedge_planner.xlsx",
+        "netting_example.xlsx",
+    ]
+    assert len(capsys.readouterr().out.splitlines()) == 4
 
 
 def _truncated(path: Path) -> None:

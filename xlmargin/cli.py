@@ -220,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_workbook_commands(sub)
     install.register(sub)
+    from xlmargin.decisions.cli import register as register_decision_commands  # whatif, hedge, plan
+
+    register_decision_commands(sub)
     return parser
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlmargin.errors import InputError, Problem
+from xlmargin.excel import decisions as dec
 from xlmargin.excel import functions as fn
 
 CATEGORY = "xlmargin"
@@ -253,6 +254,91 @@ FUNCTIONS: tuple[Function, ...] = (
         (),
         "scalar",
         fn.xlm_version,
+    ),
+    Function(
+        "MARGIN_IMPACT",
+        "What trades do to the requirement before they are placed: before, after and change for Reg T, "
+        "portfolio margin, futures, the account and the risk view; with regime, that change alone.",
+        (
+            POSITIONS,
+            Arg(
+                "trades",
+                "Trades as a table with the positions' columns (signed quantity); a trade on a held "
+                "contract nets against it.",
+            ),
+            Arg(
+                "regime",
+                'Blank for the table, or "regt", "regt_maintenance", "pm", "futures", "account" or '
+                '"risk" for that change alone.',
+                True,
+            ),
+            PARAMS,
+        ),
+        "table",
+        dec.margin_impact,
+        "decisions",
+    ),
+    Function(
+        "MARGIN_CONTRIBUTION",
+        "Which positions use the margin: per position its incremental requirement (total minus total "
+        "without it) and a component share adding up to the total, largest first.",
+        (POSITIONS, Arg("regime", '"pm" (default) or "risk".', True), PARAMS),
+        "table",
+        dec.margin_contribution,
+        "decisions",
+    ),
+    Function(
+        "HEDGE_OPTIMIZE",
+        "Exact (LP/MILP) hedge: quantities of candidate instruments minimising portfolio margin or the "
+        "worst stress loss within a budget, then before/after for PM, Reg T and the risk view.",
+        (
+            POSITIONS,
+            Arg(
+                "candidates",
+                "Candidate rows like positions, with optional min_qty, max_qty and cost columns; "
+                "blank min/max = from 0 to the quantity.",
+            ),
+            Arg(
+                "objective",
+                '"pm" (default, regulatory portfolio margin) or "risk" (worst stress loss).',
+                True,
+            ),
+            Arg("budget", "Optional cap on the sum of cost x |quantity| (premium or notional spent).", True),
+            PARAMS,
+        ),
+        "table",
+        dec.hedge_optimize,
+        "decisions",
+    ),
+    Function(
+        "MARGIN_CALL_MOVE",
+        "How far the market can move before a margin call: the smallest uniform move down and up, and "
+        "the scale of the worst stress scenario, with the requirement at the moved prices.",
+        (
+            POSITIONS,
+            Arg("equity", "Account equity (net liquidation value) now."),
+            Arg(
+                "regime", '"pm" (default), "regt", "regt_maintenance", "futures", "account" or "risk".', True
+            ),
+            PARAMS,
+        ),
+        "table",
+        dec.margin_call_move,
+        "decisions",
+    ),
+    Function(
+        "LIQUIDATION_PLAN",
+        "The least notional (params plan_by=trades: fewest positions) to close, closing only and in whole "
+        "units, so that the requirement is back within equity less the cushion param; trades and figures.",
+        (
+            POSITIONS,
+            Arg("equity", "Account equity (net liquidation value)."),
+            Arg("regime", '"pm" (default) or "risk".', True),
+            PARAMS,
+        ),
+        "table",
+        dec.liquidation_plan,
+        "decisions",
     ),
 )
 

@@ -212,3 +212,58 @@ def XLM_PARAMS(function):
 @described
 def XLM_VERSION():
     return call("XLM_VERSION")
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("MARGIN_IMPACT", "positions"))
+@arg("trades", **RANGE, doc=help_of("MARGIN_IMPACT", "trades"))
+@arg("regime", doc=help_of("MARGIN_IMPACT", "regime"))
+@arg("params", **RANGE, doc=help_of("MARGIN_IMPACT", "params"))
+@ret(index=False, header=False)
+@described
+def MARGIN_IMPACT(positions, trades, regime=None, params=None):
+    return call("MARGIN_IMPACT", positions, trades, regime, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("MARGIN_CONTRIBUTION", "positions"))
+@arg("regime", doc=help_of("MARGIN_CONTRIBUTION", "regime"))
+@arg("params", **RANGE, doc=help_of("MARGIN_CONTRIBUTION", "params"))
+@ret(index=False, header=False)
+@described
+def MARGIN_CONTRIBUTION(positions, regime=None, params=None):
+    return call("MARGIN_CONTRIBUTION", positions, regime, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("HEDGE_OPTIMIZE", "positions"))
+@arg("candidates", **RANGE, doc=help_of("HEDGE_OPTIMIZE", "candidates"))
+@arg("objective", doc=help_of("HEDGE_OPTIMIZE", "objective"))
+@arg("budget", doc=help_of("HEDGE_OPTIMIZE", "budget"))
+@arg("params", **RANGE, doc=help_of("HEDGE_OPTIMIZE", "params"))
+@ret(index=False, header=False)
+@described
+def HEDGE_OPTIMIZE(positions, candidates, objective=None, budget=None, params=None):
+    return call("HEDGE_OPTIMIZE", positions, candidates, objective, budget, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("MARGIN_CALL_MOVE", "positions"))
+@arg("equity", doc=help_of("MARGIN_CALL_MOVE", "equity"))
+@arg("regime", doc=help_of("MARGIN_CALL_MOVE", "regime"))
+@arg("params", **RANGE, doc=help_of("MARGIN_CALL_MOVE", "params"))
+@ret(index=False, header=False)
+@described
+def MARGIN_CALL_MOVE(positions, equity, regime=None, params=None):
+    return call("MARGIN_CALL_MOVE", positions, equity, regime, params)
+
+
+@udf()
+@arg("positions", **RANGE, doc=help_of("LIQUIDATION_PLAN", "positions"))
+@arg("equity", doc=help_of("LIQUIDATION_PLAN", "equity"))
+@arg("regime", doc=help_of("LIQUIDATION_PLAN", "regime"))
+@arg("params", **RANGE, doc=help_of("LIQUIDATION_PLAN", "params"))
+@ret(index=False, header=False)
+@described
+def LIQUIDATION_PLAN(positions, equity, regime=None, params=None):
+    return call("LIQUIDATION_PLAN", positions, equity, regime, params)

@@ -61,6 +61,7 @@ from xlmargin.stress.results import (
     RiskMarginResult,
     StressResult,
     risk_margin,
+    scenario_pnl_matrix,
     stress_pnl,
     stress_table,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "parse_covariance",
     "risk_margin",
     "scenario_library",
+    "scenario_pnl_matrix",
     "stress_pnl",
     "stress_settings",
     "stress_table",

@@ -214,3 +214,14 @@ def risk_margin(portfolio: Portfolio, settings: StressSettings) -> RiskMarginRes
         no_offset_requirement=sum(loss for _, loss, _ in groups), groups=tuple(groups),
         gross_exposure=float(run.book.gross.sum()), scenarios=len(run.library), warnings=run.book.warnings,
     )  # fmt: skip
+
+
+def scenario_pnl_matrix(
+    portfolio: Portfolio, settings: StressSettings, scenarios: Sequence[Scenario] | None = None
+) -> tuple[tuple[Scenario, ...], FloatArray]:
+    """The scenarios (default: the library) and the USD P&L of every position under each (positions
+    in row order × scenarios), each contract priced once per scenario: the risk view as arrays, for
+    callers that combine positions linearly or scale a scenario (the decisions package)."""
+    chosen = scenario_library(settings) if scenarios is None else tuple(scenarios)
+    book = build_book(portfolio, settings)
+    return chosen, position_pnl(book, move_matrix(chosen), settings.rate)

@@ -23,8 +23,9 @@ them with openpyxl; ``xlmargin templates`` writes them to ``workbooks/``. Conven
 
 from xlmargin.templates.allocation_template import ALLOCATION_TEMPLATE
 from xlmargin.templates.hedge_comparison import HEDGE_COMPARISON
+from xlmargin.templates.hedge_planner import HEDGE_PLANNER
 from xlmargin.templates.model import Book
 from xlmargin.templates.netting_example import NETTING_EXAMPLE
 
-BOOKS: tuple[Book, ...] = (HEDGE_COMPARISON, NETTING_EXAMPLE, ALLOCATION_TEMPLATE)
+BOOKS: tuple[Book, ...] = (HEDGE_COMPARISON, NETTING_EXAMPLE, ALLOCATION_TEMPLATE, HEDGE_PLANNER)
 """Every template, in the order ``xlmargin templates`` writes them."""

@@ -1,0 +1,105 @@
+"""Margin-decision benchmarks on the 5,000-position book of ``benchmarks/book.py``.
+
+Run from the repository root::
+
+    python -m benchmarks.bench_decisions            # 5 repetitions of each timing
+    python -m benchmarks.bench_decisions --repeat 10
+
+Prints (best of N and median, milliseconds, after one warm-up), the book read once beforehand:
+
+- one portfolio-margin call (``pm_requirement``), the yardstick;
+- ``margin_impact`` with 20 trades, portfolio margin only, and its ratio to one PM call
+  (target ≤ 2×: both figures come from one pricing of the book and the trades);
+- ``margin_contribution`` under portfolio margin and its ratio to one PM call (target ≤ 5×: the
+  book is priced once, never once per position);
+- ``hedge_optimize`` with 20 candidates (index and single-stock puts, ETFs), objective pm and
+  risk (target ≤ 2 s): the optimiser, the engine's check and the PM and risk-view before/after;
+  the Reg T before/after rows of the full result add one Reg T call on the book (its own figure,
+  printed after: optimal pairing of a 1,034-leg SPX class) plus a re-pairing of the touched classes.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from benchmarks.book import AS_OF, book
+from benchmarks.timing import timed
+from xlmargin.decisions import (
+    decision_settings,
+    hedge_optimize,
+    margin_contribution,
+    margin_impact,
+    read_candidates,
+)
+from xlmargin.pm import pm_requirement
+from xlmargin.positions import Portfolio, read_positions
+from xlmargin.regt import regt_margin
+
+CANDIDATE_HEADER = ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "days",
+                    "right", "volatility"]  # fmt: skip
+
+
+def candidates(portfolio: Portfolio) -> list[list[Any]]:
+    """20 candidates: a 5%-out-of-the-money put on each of the book's first 15 option underlyings
+    (so they share class groups with the book), and five ETFs."""
+    a = portfolio.arrays
+    rows: list[list[Any]] = [CANDIDATE_HEADER]
+    seen = set()
+    for i in range(len(portfolio)):
+        symbol = a["underlying"][i]
+        if a["type"][i] != "option" or symbol in seen:
+            continue
+        seen.add(symbol)
+        spot = float(a["underlying_price"][i])
+        rows.append([f"{symbol} P", "option", 20, round(0.02 * spot, 2), symbol, spot, round(0.95 * spot), 45,
+                     "put", float(a["volatility"][i])])  # fmt: skip
+        if len(rows) > 15:
+            break
+    for symbol, price in (("TLT", 92.4), ("GLD", 242.8), ("UUP", 28.5), ("IEF", 95.1), ("SHY", 82.3)):
+        rows.append([symbol, "etf", 2000, price, None, None, None, None, None, None])
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    table = book()
+    portfolio = read_positions(table, as_of=AS_OF)
+    settings = decision_settings({"as_of": AS_OF}, AS_OF)
+    trades = read_positions([table[0], *table[1:21]], as_of=AS_OF)
+    cands = read_candidates(candidates(portfolio), AS_OF)
+    print(f"book: {len(portfolio)} positions; trades: {len(trades)}; candidates: {len(cands.portfolio)}")
+
+    pm, pm_median = timed(lambda: pm_requirement(portfolio, settings.account.pm), args.repeat)
+    print(f"one PM call: {pm:.1f} ms best, {pm_median:.1f} ms median")
+    impact, impact_median = timed(lambda: margin_impact(portfolio, trades, settings, ("pm",)), args.repeat)
+    print(
+        f"MARGIN_IMPACT (pm): {impact:.1f} ms best, {impact_median:.1f} ms median; "
+        f"{impact / pm:.2f}x one PM call"
+    )
+    contribution, contribution_median = timed(
+        lambda: margin_contribution(portfolio, settings, "pm"), args.repeat
+    )
+    print(
+        f"MARGIN_CONTRIBUTION (pm): {contribution:.1f} ms best, {contribution_median:.1f} ms median; "
+        f"{contribution / pm:.2f}x one PM call"
+    )
+    for objective in ("pm", "risk"):
+        best, median = timed(
+            lambda o=objective: hedge_optimize(portfolio, cands, settings, o, shown=("pm", "risk")),
+            args.repeat,
+        )
+        print(
+            f"HEDGE_OPTIMIZE ({objective}), 20 candidates, optimiser + PM and risk-view check: "
+            f"{best:.1f} ms best, {median:.1f} ms median"
+        )
+    regt, regt_median = timed(lambda: regt_margin(portfolio), 1)
+    print(
+        f"  + the Reg T before/after rows: one Reg T call on the book, {regt:.1f} ms ({regt_median:.1f} ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()

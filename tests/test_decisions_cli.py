@@ -1,0 +1,84 @@
+"""The decision commands (``xlmargin whatif``, ``hedge``, ``plan``) and the worksheet functions'
+error lines: a result table on stdout, or one line on stderr / in the cell naming the cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xlmargin.cli import main
+from xlmargin.excel import udfs
+
+BOOK = "symbol,type,quantity,price\nXYZ,stock,1000,100\nABC,stock,500,40\n"
+TRADES = "symbol,type,quantity,price\nXYZ,stock,-400,100\n"
+CANDIDATES = (
+    "symbol,type,quantity,price,underlying,underlying_price,strike,days,right,volatility,max_qty\n"
+    "XYZ P95,option,10,1.5,XYZ,100,95,30,put,0.3,\n"
+)
+
+
+def write(folder: Path, name: str, text: str) -> str:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_whatif_hedge_and_plan_print_their_tables(tmp_path: Path, capsys) -> None:
+    book = write(tmp_path, "book.csv", BOOK)
+    date = ["--as-of", "2026-11-20"]
+    assert main(["whatif", book, write(tmp_path, "trades.csv", TRADES), *date, "--regime", "pm"]) == 0
+    out = capsys.readouterr().out
+    # 1,000 → 600 XYZ at $100 and 500 ABC at $40, 15% each: 18,000 → 12,000
+    assert "18,000.00" in out and "12,000.00" in out and "-6,000.00" in out
+    assert main(["hedge", book, write(tmp_path, "candidates.csv", CANDIDATES), *date]) == 0
+    assert "XYZ P95 (row 2)" in capsys.readouterr().out
+    assert main(["plan", book, "--equity", "10000", *date]) == 0
+    out = capsys.readouterr().out
+    assert "notional closed" in out and "market down" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["plan", "BOOK", "--equity", "0"], "equity must be above 0"),
+        (["hedge", "BOOK", "EMPTY"], "candidate list is empty"),
+        (["whatif", "BOOK", "MISSING"], "cannot read"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr(tmp_path: Path, capsys, argv: list[str], message: str) -> None:
+    files = {
+        "BOOK": write(tmp_path, "book.csv", BOOK),
+        "EMPTY": write(tmp_path, "empty.csv", "symbol,type\n"),
+    }
+    files["MISSING"] = str(tmp_path / "missing.csv")
+    assert main([files.get(a, a) for a in argv] + ["--as-of", "2026-11-20"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+POSITIONS = [["symbol", "type", "quantity", "price"], ["XYZ", "stock", 1000.0, 100.0]]
+PARAMS = [["as_of", "2026-11-20"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "message"),
+    [
+        ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"]], "pm", None, PARAMS),
+         "candidate list is empty"),
+        ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, None]],
+                            "pm", None, PARAMS), "row 2, candidates price"),
+        ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, 90.0]],
+                            "regt", None, PARAMS), "objective must be one of"),
+        ("LIQUIDATION_PLAN", (POSITIONS, -5.0, "pm", PARAMS), "equity must be above 0"),
+        ("MARGIN_CALL_MOVE", (POSITIONS, 0.0, None, PARAMS), "equity must be above 0"),
+        ("MARGIN_IMPACT", (POSITIONS, [POSITIONS[0]], None, PARAMS), "no positions"),
+        ("MARGIN_CONTRIBUTION", (POSITIONS, "regt", PARAMS), "regime must be one of"),
+        ("MARGIN_IMPACT", (POSITIONS, "trades.csv", None, PARAMS), "trades must be a range"),
+        ("HEDGE_OPTIMIZE", (POSITIONS, "candidates.csv", None, None, PARAMS), "candidates must be a range"),
+    ],
+)  # fmt: skip
+def test_worksheet_functions_show_one_error_line(name: str, args: tuple, message: str) -> None:
+    result = getattr(udfs, name)(*args)
+    assert isinstance(result, str) and result.startswith("#") and message in result, result
+    assert "\n" not in result

@@ -1,0 +1,205 @@
+"""What every decision shares: its settings, a book with trades added, one requirement per regime.
+
+Regimes: ``regt`` (Reg T initial), ``regt_maintenance``, ``pm`` (portfolio margin, the regulatory
+figure), ``futures`` (SPAN on the ``basis`` parameter), ``account`` (the account view) and ``risk``
+(the house risk view: the worst loss over the scenario library, not a regulation). Each figure is
+the regime's own engine run on the book; nothing is re-derived here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from xlmargin.account import ACCOUNT_PARAMS, AccountSettings, account_margin
+from xlmargin.capacity import CUSHION, capacity_settings
+from xlmargin.errors import InputError, Problem
+from xlmargin.params import Param
+from xlmargin.pm import pm_requirement
+from xlmargin.positions import Portfolio
+from xlmargin.regt import regt_margin
+from xlmargin.span import futures_margin
+from xlmargin.stress import STRESS_PARAMS, StressSettings, risk_margin, stress_settings
+
+REGIMES = ("regt", "regt_maintenance", "pm", "futures", "account", "risk")
+LABELS = {
+    "regt": "Reg T initial",
+    "regt_maintenance": "Reg T maintenance",
+    "pm": "portfolio margin",
+    "futures": "futures (SPAN)",
+    "account": "account view",
+    "risk": "risk view: worst stress loss",
+}
+
+TIME_LIMIT = Param(
+    "time_limit",
+    "number",
+    20.0,
+    "seconds the hedge optimiser and the liquidation plan may search; when hit, the best plan found "
+    "is returned with its optimality gap",
+    minimum=0.1,
+    maximum=3600.0,
+)
+
+
+PLAN_BY = Param(
+    "plan_by",
+    "choice",
+    "notional",
+    "what the liquidation plan minimises: notional (default: the value closed) or trades (the number "
+    "of positions touched, then the value)",
+    choices=("notional", "trades"),
+)
+
+
+def _params() -> tuple[Param, ...]:
+    params = {p.name: p for p in (CUSHION, TIME_LIMIT, PLAN_BY, *ACCOUNT_PARAMS)}
+    for spec in STRESS_PARAMS:
+        params.setdefault(spec.name, spec)
+    return tuple(params.values())
+
+
+DECISION_PARAMS: tuple[Param, ...] = _params()
+"""The cushion, time limit and liquidation goal, then every parameter of the account and risk views."""
+
+_ACCOUNT_NAMES = frozenset(p.name for p in (CUSHION, *ACCOUNT_PARAMS))
+_STRESS_NAMES = frozenset(p.name for p in STRESS_PARAMS)
+
+
+@dataclass(frozen=True)
+class DecisionSettings:
+    """Every engine's settings (the account view's and the risk view's), the cushion and time limit."""
+
+    account: AccountSettings
+    stress: StressSettings
+    cushion: float = 0.0
+    time_limit: float = float(TIME_LIMIT.default)
+    plan_by: str = str(PLAN_BY.default)
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.account.as_of
+
+
+def decision_settings(params: Mapping[str, Any], today: dt.date) -> DecisionSettings:
+    """Settings from ``read_params(range, DECISION_PARAMS)`` output; ``as_of`` defaults to ``today``."""
+    values = dict(params)
+    limit = values.get("time_limit")
+    plan_by = values.get("plan_by")
+    capacity = capacity_settings({k: v for k, v in values.items() if k in _ACCOUNT_NAMES}, today)
+    stress = stress_settings(
+        {k: v for k, v in values.items() if k in _STRESS_NAMES} | {"as_of": capacity.account.as_of}, today
+    )
+    return DecisionSettings(
+        account=capacity.account,
+        stress=stress,
+        cushion=capacity.cushion,
+        time_limit=float(TIME_LIMIT.default if limit is None else limit),
+        plan_by=str(PLAN_BY.default if plan_by is None else plan_by),
+    )
+
+
+def check_regime(regime: str, allowed: tuple[str, ...] = REGIMES) -> str:
+    if regime not in allowed:
+        raise InputError(
+            Problem(f"regime must be one of {', '.join(allowed)}, got '{regime}'", None, "regime")
+        )
+    return regime
+
+
+def engine(regime: str, settings: DecisionSettings) -> Callable[[Portfolio], float]:
+    """book → the regime's requirement, by the regime's own engine (module docstring)."""
+    account = settings.account
+    engines: dict[str, Callable[[Portfolio], float]] = {
+        "regt": lambda p: regt_margin(p, basis="initial").total,
+        "regt_maintenance": lambda p: regt_margin(p, basis="maintenance").total,
+        "pm": lambda p: pm_requirement(p, account.pm).requirement,
+        "futures": lambda p: futures_margin(p, account.span).requirement,
+        "account": lambda p: account_margin(p, account).total,
+        "risk": lambda p: risk_margin(p, settings.stress).requirement,
+    }
+    return engines[check_regime(regime)]
+
+
+def requirement(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> float:
+    """The regime's requirement of ``portfolio``; an empty book needs nothing."""
+    if len(portfolio) == 0:
+        return 0.0
+    return engine(regime, settings)(portfolio)
+
+
+def cents(value: float) -> float:
+    """Money rounded to cents, without a negative zero."""
+    return round(float(value), 2) + 0.0
+
+
+# --- books ---------------------------------------------------------------------------------------
+
+# Two rows hold the same contract when these fields agree (the quantity and marks may differ).
+CONTRACT_KEY = ("type", "symbol", "underlying", "right", "strike", "expiry", "multiplier", "style")
+
+
+def contract_keys(portfolio: Portfolio) -> list[tuple[Any, ...]]:
+    a = portfolio.arrays
+    columns = [a[name].tolist() for name in CONTRACT_KEY]
+    return [tuple(_key_part(v) for v in values) for values in zip(*columns, strict=True)]
+
+
+def _key_part(value: Any) -> Any:
+    if isinstance(value, float) and value != value:  # NaN: a field the row does not have
+        return None
+    return value
+
+
+def with_quantities(portfolio: Portfolio, quantity: np.ndarray) -> Portfolio:
+    """The same rows with new quantities; rows whose quantity is zero are dropped."""
+    arrays = dict(portfolio.arrays)
+    arrays["quantity"] = np.asarray(quantity, dtype=np.float64)
+    keep = arrays["quantity"] != 0.0
+    return Portfolio({k: v[keep] for k, v in arrays.items()}, portfolio.as_of)
+
+
+def concatenate(first: Portfolio, second: Portfolio) -> Portfolio:
+    """The rows of both books, ``first``'s then ``second``'s (row numbers kept)."""
+    if first.as_of != second.as_of:
+        raise InputError(Problem(f"the books are valued on {first.as_of} and {second.as_of}", None, "as_of"))
+    arrays = {k: np.concatenate([first.arrays[k], second.arrays[k]]) for k in first.arrays}
+    return Portfolio(arrays, first.as_of)
+
+
+def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
+    """The book after ``trades``: a trade on a contract the book holds (same :data:`CONTRACT_KEY`)
+    changes that row's quantity, any other trade is a new row; rows netted to zero are dropped."""
+    union, _, after = trade_union(portfolio, trades)
+    return with_quantities(union, after)
+
+
+def trade_union(portfolio: Portfolio, trades: Portfolio) -> tuple[Portfolio, np.ndarray, np.ndarray]:
+    """The book's rows then the trades that open a new row, with the quantities before and after
+    the trades (a trade on a held contract changes that row's quantity)."""
+    index: dict[tuple[Any, ...], int] = {}
+    for i, key in enumerate(contract_keys(portfolio)):
+        index.setdefault(key, i)
+    quantity = portfolio.arrays["quantity"].copy()
+    new = np.ones(len(trades), dtype=bool)
+    for j, key in enumerate(contract_keys(trades)):
+        held = index.get(key)
+        if held is not None:
+            quantity[held] += trades.arrays["quantity"][j]
+            new[j] = False
+    opened = trades.select(new)
+    before = np.concatenate([portfolio.arrays["quantity"], np.zeros(len(opened))])
+    after = np.concatenate([quantity, opened.arrays["quantity"]])
+    return concatenate(portfolio, opened), before, after
+
+
+def notional(portfolio: Portfolio) -> np.ndarray:
+    """Per row, the value traded when one unit of quantity is closed (USD, unsigned): the price ×
+    multiplier (bonds per 100 of face), the size a liquidation is measured in."""
+    a = portfolio.arrays
+    per_unit = np.where(a["type"] == "bond", a["price"] / 100.0, a["price"] * a["multiplier"])
+    return np.abs(np.nan_to_num(per_unit))

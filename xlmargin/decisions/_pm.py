@@ -1,0 +1,182 @@
+"""Portfolio margin as a linear program in the quantities of some rows.
+
+On the risk arrays (:mod:`xlmargin.pm.risk`) a class group's P&L at a valuation point is
+``Σ quantity × unit_pnl``, and the regulatory requirement is built from it by maxima and sums only:
+
+- a class group's loss ``L_g = max(0, max_p −pnl_gp)``: a variable ``r ≥ 0, r ≥ −pnl_gp``;
+- a series' per-contract minimum ``max(long × n, −short × n)`` (n = net contracts): a variable
+  ``m ≥ long × n, m ≥ −short × n``;
+- a product group with offset o: at each point ``−Σ_g min(pnl,0) − o Σ_g max(pnl,0)
+  = −Σ_g pnl + (1 − o) Σ_g max(pnl, 0)``, convex in the P&L because ``1 − o ≥ 0``:
+  variables ``u_gp ≥ pnl_gp, u_gp ≥ 0``;
+- per class group (``minimum.scope = class_group``) a unit's requirement is the greater of its loss
+  and its minimum; per account, the total is the greater of the summed losses and minimums.
+
+Minimised, every variable settles on the maximum it bounds, so the optimum is the engine's figure.
+Only the class groups (and product groups) that a variable row touches enter the program; the
+rest, and the lines outside portfolio margin (bonds), are a constant taken from the engine. The
+regulatory figure is the one optimised: with house layers on, the program is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from xlmargin._typing import FloatArray, IntArray
+from xlmargin.decisions._lp import Program
+from xlmargin.errors import UnsupportedError
+from xlmargin.pm import PMSettings, pm_requirement
+from xlmargin.pm.result import REGULATORY
+from xlmargin.pm.risk import RiskArrays
+from xlmargin.positions import Portfolio
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Quantity of covered row ``rows[i]`` = base + Σ ``weights[i]`` × variable ``columns[i]``."""
+
+    rows: IntArray  # covered-row indices (into the risk arrays)
+    columns: IntArray  # program variables
+    weights: FloatArray
+
+
+def requirement_variable(
+    program: Program, risk: RiskArrays, base: FloatArray, terms: Terms
+) -> tuple[int, float]:
+    """A variable equal (at the optimum of a minimisation) to the regulatory portfolio margin of
+    the covered rows at ``base + terms``, less a constant, and that constant (the class groups no
+    variable touches). Outside lines (bonds) are not included."""
+    if risk.settings.house:
+        raise UnsupportedError(
+            "the optimiser works on the regulatory portfolio margin; switch the house layers off"
+        )
+    pm = risk.rules
+    per_group = pm.get("minimum.scope") == "class_group"
+    columns = np.array([i for i, p in enumerate(risk.points) if p.layer == REGULATORY])
+    pnl = np.add.reduceat(base[:, None] * risk.unit_pnl[:, columns], risk.starts, axis=0)
+    n_groups = len(risk.group_ids)
+    touched = np.zeros(n_groups, dtype=bool)
+    touched[risk.group[terms.rows]] = True
+
+    # the per-contract minimum of each class group: constant series plus one variable per touched series
+    option = risk.series >= 0
+    n_series = len(risk.series_group)
+    contracts = np.bincount(risk.series[option], weights=base[option], minlength=n_series)
+    per_series = np.where(
+        contracts > 0, contracts * risk.series_long_minimum, -contracts * risk.series_short_minimum
+    )
+    series_of_term = risk.series[terms.rows]
+    moving = np.unique(series_of_term[series_of_term >= 0])
+    fixed = np.ones(n_series, dtype=bool)
+    fixed[moving] = False
+    min_constant = np.bincount(risk.series_group[fixed], weights=per_series[fixed], minlength=n_groups)
+    min_vars: dict[int, list[int]] = {g: [] for g in range(n_groups)}
+    for s in moving:
+        m = int(program.variables(0.0, np.inf)[0])
+        pick = series_of_term == s
+        cols, w = terms.columns[pick], terms.weights[pick]
+        n0 = float(contracts[s])
+        long_, short = float(risk.series_long_minimum[s]), float(risk.series_short_minimum[s])
+        # m ≥ long × (n0 + Σ w x)  and  m ≥ −short × (n0 + Σ w x)
+        program.constrain(np.append(cols, m), np.append(-long_ * w, 1.0), long_ * n0, np.inf)
+        program.constrain(np.append(cols, m), np.append(short * w, 1.0), -short * n0, np.inf)
+        min_vars[int(risk.series_group[s])].append(m)
+
+    def group_pnl(g: int, p: int) -> tuple[IntArray, FloatArray, float]:
+        """Group g's P&L at regulatory column p: (variables, weights, constant)."""
+        pick = risk.group[terms.rows] == g
+        unit = risk.unit_pnl[terms.rows[pick], columns[p]]
+        return terms.columns[pick], terms.weights[pick] * unit, float(pnl[g, p])
+
+    product_of: dict[str, tuple[str, float]] = {}
+    for table in pm["product_groups"]:
+        offset = float(risk.settings.offsets.get(str(table["id"]), table["offset"]))
+        for member in table["class_groups"]:
+            product_of[str(member)] = (str(table["id"]), offset)
+    units: dict[str, list[int]] = {}
+    for g, gid in enumerate(risk.group_ids):
+        units.setdefault(product_of[gid][0] if gid in product_of else f"class {gid}", []).append(g)
+
+    n_points = len(columns)
+    loss_vars: list[int] = []
+    unit_vars: list[int] = []
+    constant_loss = constant_min = constant = 0.0
+    for name, members in units.items():
+        # a standalone class group counts its P&L in full: the product formula with offset 1
+        offset = product_of[risk.group_ids[members[0]]][1] if not name.startswith("class ") else 1.0
+        minimum_const = float(min_constant[members].sum())
+        minimum_vars = [m for g in members for m in min_vars[g]]
+        if not touched[members].any():
+            netted = np.minimum(pnl[members], 0.0).sum(axis=0) + offset * np.maximum(pnl[members], 0.0).sum(
+                axis=0
+            )
+            loss = max(0.0, -float(netted.min())) if n_points else 0.0
+            constant += max(loss, minimum_const) if per_group else 0.0
+            constant_loss += loss
+            constant_min += minimum_const
+            continue
+        r = int(program.variables(0.0, np.inf)[0])
+        gains = {
+            g: program.variables(0.0, np.inf, count=n_points) for g in members if offset < 1.0 and touched[g]
+        }
+        for p in range(n_points):
+            row_cols: list[int] = [r]
+            weights: list[float] = [1.0]
+            lower = 0.0
+            for g in members:
+                var, w, c = group_pnl(g, p)
+                if touched[g]:
+                    # r ≥ −pnl + (1 − o) u  →  r + Σ w x − (1 − o) u ≥ −c;   u − Σ w x ≥ c
+                    row_cols += var.tolist()
+                    weights += w.tolist()
+                    lower -= c
+                    if g in gains:
+                        u = int(gains[g][p])
+                        row_cols.append(u)
+                        weights.append(-(1.0 - offset))
+                        program.constrain(np.append(var, u), np.append(-w, 1.0), c, np.inf)
+                else:
+                    lower -= c - (1.0 - offset) * max(c, 0.0)
+            program.constrain(np.array(row_cols), np.array(weights), lower, np.inf)
+        if per_group:
+            total = int(program.variables(0.0, np.inf)[0])
+            program.constrain(np.array([total, r]), np.array([1.0, -1.0]), 0.0, np.inf)
+            program.constrain(
+                np.array([total, *minimum_vars]),
+                np.array([1.0] + [-1.0] * len(minimum_vars)),
+                minimum_const,
+                np.inf,
+            )
+            unit_vars.append(total)
+        else:
+            loss_vars.append(r)
+            constant_min += minimum_const
+            unit_vars += minimum_vars  # collected for the account-wide minimum below
+    out = int(program.variables(0.0, np.inf)[0])
+    if per_group:
+        program.constrain(np.array([out, *unit_vars]), np.array([1.0] + [-1.0] * len(unit_vars)), 0.0, np.inf)
+        return out, constant
+    # per account: total = max(Σ losses, Σ minimums)
+    program.constrain(
+        np.array([out, *loss_vars]), np.array([1.0] + [-1.0] * len(loss_vars)), constant_loss, np.inf
+    )
+    program.constrain(
+        np.array([out, *unit_vars]), np.array([1.0] + [-1.0] * len(unit_vars)), constant_min, np.inf
+    )
+    return out, 0.0
+
+
+def outside_requirement(portfolio: Portfolio, settings: PMSettings) -> float:
+    """The lines margined outside portfolio margin (bonds), by the engine: a constant of the program."""
+    bonds = portfolio.arrays["type"] == "bond"
+    return pm_requirement(portfolio.select(bonds), settings).requirement if bonds.any() else 0.0
+
+
+def covered_terms(risk: RiskArrays, start: int, columns: IntArray, weights: FloatArray) -> Terms:
+    """Terms for the covered rows whose portfolio index is ``start + k``: variable ``columns[k]``
+    with weight ``weights[k]``."""
+    rows = np.flatnonzero(risk.index >= start)
+    k = risk.index[rows] - start
+    return Terms(rows, np.asarray(columns)[k], np.asarray(weights, dtype=float)[k])

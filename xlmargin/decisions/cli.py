@@ -1,0 +1,131 @@
+"""The decision commands of the ``xlmargin`` command line: ``whatif``, ``hedge`` and ``plan``.
+
+``register(subparsers)`` adds them to the main parser; failures are one line on stderr and exit
+code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
+
+- ``xlmargin whatif POSITIONS TRADES [--regime R]``: before, after and change of every regime.
+- ``xlmargin hedge POSITIONS CANDIDATES [--objective pm|risk] [--budget N]``: the optimal hedge.
+- ``xlmargin plan POSITIONS --equity N [--regime pm|risk]``: the least to close to meet a margin
+  call, then how far the market can move before the next one.
+
+Files are CSV or XLSX tables with a header row; ``--param NAME=VALUE`` (repeatable) and
+``--as-of`` are the worksheet functions' ``params``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from xlmargin.errors import InputError, Problem
+from xlmargin.params import read_params
+from xlmargin.textable import render
+
+
+def _table(path: str) -> list[list[Any]]:
+    """A CSV or XLSX file (its first sheet) as rows of cells, header first."""
+    file = Path(path)
+    try:
+        if file.suffix.lower() in (".xlsx", ".xlsm"):
+            from openpyxl import load_workbook
+
+            book = load_workbook(file, read_only=True, data_only=True)
+            try:
+                return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                book.close()
+        with file.open(newline="", encoding="utf-8-sig") as handle:
+            return list(csv.reader(handle))
+    except OSError as error:
+        raise InputError(Problem(f"cannot read {path}: {error.strerror or error}")) from None
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from xlmargin.decisions import DECISION_PARAMS, decision_settings
+
+    as_of = args.as_of or dt.date.today()
+    values = read_params([*args.param, f"as_of={as_of.isoformat()}"], DECISION_PARAMS)
+    return decision_settings(values, as_of)
+
+
+def _book(path: str, settings: Any) -> Any:
+    from xlmargin.positions import read_positions
+
+    return read_positions(_table(path), as_of=settings.as_of)
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from xlmargin.decisions import REGIMES, margin_impact
+
+    settings = _settings(args)
+    regimes = REGIMES if args.regime is None else (args.regime,)
+    result = margin_impact(_book(args.positions, settings), _book(args.trades, settings), settings, regimes)
+    print(render(result.table()))
+    return 0
+
+
+def cmd_hedge(args: argparse.Namespace) -> int:
+    from xlmargin.decisions import hedge_optimize, read_candidates
+
+    settings = _settings(args)
+    candidates = read_candidates(_table(args.candidates), settings.as_of)
+    result = hedge_optimize(
+        _book(args.positions, settings), candidates, settings, args.objective, args.budget
+    )
+    print(render(result.table()))
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from xlmargin.decisions import liquidation_plan, margin_call_move
+
+    settings = _settings(args)
+    book = _book(args.positions, settings)
+    print(render(liquidation_plan(book, args.equity, settings, args.regime).table()))
+    print()
+    print(render(margin_call_move(book, args.equity, settings, args.regime).table()))
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("positions", help="CSV or XLSX positions file")
+    parser.add_argument("--as-of", type=_date, help="valuation date (default: today)")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (repeatable)"
+    )
+
+
+def register(sub: Any) -> None:
+    from xlmargin.decisions import OBJECTIVES, REGIMES
+    from xlmargin.decisions.liquidation import REGIMES as PLAN_REGIMES
+
+    whatif = sub.add_parser("whatif", help="before, after and change of the requirement for a set of trades")
+    _common(whatif)
+    whatif.add_argument("trades", help="CSV or XLSX trades file (the positions' columns, signed quantity)")
+    whatif.add_argument("--regime", choices=REGIMES, help="one regime only (default: all)")
+    whatif.set_defaults(handler=cmd_whatif)
+
+    hedge = sub.add_parser("hedge", help="the candidate quantities that minimise the requirement (LP/MILP)")
+    _common(hedge)
+    hedge.add_argument("candidates", help="CSV or XLSX candidates file (optional min_qty, max_qty, cost)")
+    hedge.add_argument("--objective", choices=OBJECTIVES, default="pm")
+    hedge.add_argument("--budget", type=float, help="cap on the sum of cost x |quantity|")
+    hedge.set_defaults(handler=cmd_hedge)
+
+    plan = sub.add_parser(
+        "plan", help="the least to close to meet a margin call, and the distance to the next"
+    )
+    _common(plan)
+    plan.add_argument("--equity", type=float, required=True, help="account equity (net liquidation value)")
+    plan.add_argument("--regime", choices=PLAN_REGIMES, default="pm")
+    plan.set_defaults(handler=cmd_plan)

@@ -1,0 +1,232 @@
+"""Which positions use the margin: each position's incremental and component requirement.
+
+**Incremental** = total − total without the position (every other row kept). **Component** is an
+allocation of the total that adds up to it (to the cent: components are rounded and the residual
+cent goes to the largest one):
+
+- ``risk`` (the risk view): the position's loss in the book's worst scenario; the components add
+  up to the worst loss.
+- ``pm`` (portfolio margin): the position's loss at its class group's worst regulatory valuation
+  point, plus a share of what its group adds beyond that loss (the per-contract minimum top-up, and
+  for a product group its share of the offset credit: a product group's requirement is split over
+  its class groups in proportion to their own requirements) in proportion to the position's
+  per-contract minimum, or, in a group without one, to its largest P&L over the valuation
+  points. Bonds, margined outside portfolio margin, carry their own line's requirement; cash
+  carries nothing.
+
+Neither recomputes the book once per position: the P&L is priced once (the PM risk arrays, the
+risk view's scenario matrix) and each "without" figure is a vectorised update of the one group
+(or scenario total) the position is in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from xlmargin._typing import FloatArray
+from xlmargin.decisions._common import DecisionSettings, cents, check_regime
+from xlmargin.errors import UnsupportedError
+from xlmargin.pm import pm_requirement
+from xlmargin.pm.result import REGULATORY
+from xlmargin.pm.risk import RiskArrays, risk_arrays
+from xlmargin.positions import Portfolio
+from xlmargin.stress import scenario_pnl_matrix
+
+REGIMES = ("pm", "risk")
+
+
+@dataclass(frozen=True)
+class ContributionResult:
+    regime: str
+    total: float
+    rows: tuple[int, ...]
+    symbols: tuple[str, ...]
+    incremental: tuple[float, ...]
+    component: tuple[float, ...]  # rounded to cents, adding up to cents(total)
+
+    def table(self) -> list[list[Any]]:
+        """One row per position, largest component first, then the total."""
+        out: list[list[Any]] = [["row", "symbol", "incremental", "component", "share of total"]]
+        order = sorted(range(len(self.rows)), key=lambda i: (-self.component[i], self.rows[i]))
+        for i in order:
+            share = self.component[i] / self.total if self.total else 0.0
+            out.append(
+                [
+                    float(self.rows[i]),
+                    self.symbols[i],
+                    self.incremental[i],
+                    self.component[i],
+                    round(share, 6),
+                ]
+            )
+        out.append(["total", self.regime, "", cents(self.total), 1.0 if self.total else 0.0])
+        return out
+
+
+def margin_contribution(
+    portfolio: Portfolio, settings: DecisionSettings, regime: str = "pm"
+) -> ContributionResult:
+    """Incremental and component requirement of every position (module docstring)."""
+    check_regime(regime, REGIMES)
+    if regime == "risk":
+        total, without, component = _risk(portfolio, settings)
+    else:
+        total, without, component = _pm(portfolio, settings)
+    a = portfolio.arrays
+    return ContributionResult(
+        regime=regime,
+        total=total,
+        rows=tuple(int(r) for r in a["row"]),
+        symbols=tuple(str(s) for s in a["symbol"]),
+        incremental=tuple(cents(total - w) for w in without),
+        component=tuple(_apportion(component, total)),
+    )
+
+
+def _apportion(component: FloatArray, total: float) -> list[float]:
+    """Components in cents adding up to ``cents(total)``: the residual goes to the largest one."""
+    rounded = np.round(component, 2)
+    if len(rounded):
+        rounded[int(np.argmax(np.abs(component)))] += round(cents(total) - float(rounded.sum()), 2)
+    return [cents(v) for v in rounded]
+
+
+def _risk(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, FloatArray, FloatArray]:
+    _, pnl = scenario_pnl_matrix(portfolio, settings.stress)
+    totals = pnl.sum(axis=0)
+    j = int(np.argmin(totals))
+    total = max(0.0, -float(totals[j]))
+    without = np.maximum(0.0, -(totals[None, :] - pnl).min(axis=1))
+    component = -pnl[:, j] if total > 0 else np.zeros(len(portfolio))
+    return total, without, component
+
+
+def _pm(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, FloatArray, FloatArray]:
+    pm_settings = settings.account.pm
+    if pm_settings.house:
+        raise UnsupportedError(
+            "contributions are of the regulatory portfolio margin; switch the house layers off"
+        )
+    risk = risk_arrays(portfolio, pm_settings)
+    bonds = portfolio.arrays["type"] == "bond"
+    outside = pm_requirement(portfolio.select(bonds), pm_settings).outside if bonds.any() else ()
+    n = len(portfolio)
+    without = np.zeros(n)
+    component = np.zeros(n)
+    outside_total = float(sum(o.requirement for o in outside))
+    covered_total, covered_without, covered_component = _pm_covered(risk)
+    total = covered_total + outside_total
+    without[:] = total  # rows that are neither covered nor bonds (cash) change nothing
+    without[risk.index] = covered_without + outside_total
+    component[risk.index] = covered_component
+    bond_index = np.flatnonzero(bonds)
+    for i, line in zip(bond_index, outside, strict=True):
+        without[i] = total - line.requirement
+        component[i] = line.requirement
+    return cents(total), without, component
+
+
+def _pm_covered(risk: RiskArrays) -> tuple[float, FloatArray, FloatArray]:
+    """(regulatory total of the covered rows, total without each covered row, each one's component)."""
+    pm = risk.rules
+    per_group = pm.get("minimum.scope") == "class_group"
+    columns = np.array([i for i, p in enumerate(risk.points) if p.layer == REGULATORY])
+    q = risk.quantity
+    unit = risk.unit_pnl[:, columns]
+    n_groups = len(risk.group_ids)
+    if not n_groups:
+        return 0.0, np.zeros(0), np.zeros(0)
+    pnl = np.add.reduceat(q[:, None] * unit, risk.starts, axis=0)
+    minimum = risk.group_minimum(q)
+
+    # each row's change of its group's minimum when it is removed
+    option = risk.series >= 0
+    contracts = np.bincount(risk.series[option], weights=q[option], minlength=len(risk.series_group))
+
+    def series_minimum(n: np.ndarray, s: np.ndarray) -> np.ndarray:
+        return np.where(n > 0, n * risk.series_long_minimum[s], -n * risk.series_short_minimum[s])
+
+    own_min = np.zeros(len(q))
+    s = risk.series[option]
+    own_min[option] = series_minimum(contracts[s], s) - series_minimum(contracts[s] - q[option], s)
+
+    # units: standalone class groups (offset 1: P&L counted in full) and product groups
+    offset = np.ones(n_groups)
+    unit_of = np.arange(n_groups)
+    for table in pm["product_groups"]:
+        members = [
+            g for g, gid in enumerate(risk.group_ids) if gid in {str(m) for m in table["class_groups"]}
+        ]
+        if members:
+            offset[members] = float(risk.settings.offsets.get(str(table["id"]), table["offset"]))
+            unit_of[members] = members[0]
+
+    def netted(x: FloatArray, o: FloatArray) -> FloatArray:
+        return np.minimum(x, 0.0) + o[..., None] * np.maximum(x, 0.0)
+
+    n_units = n_groups
+    unit_net = np.zeros((n_units, len(columns)))
+    np.add.at(unit_net, unit_of, netted(pnl, offset))
+    unit_loss = np.maximum(0.0, -unit_net.min(axis=1))
+    unit_min = np.bincount(unit_of, weights=minimum, minlength=n_units)
+    present = np.zeros(n_units, dtype=bool)
+    present[unit_of] = True
+    unit_req = np.where(present, np.maximum(unit_loss, unit_min) if per_group else unit_loss, 0.0)
+    loss_sum, min_sum = float(unit_loss[present].sum()), float(unit_min[present].sum())
+    total = float(unit_req.sum()) if per_group else max(loss_sum, min_sum)
+
+    # without each row: only its group's (and unit's) P&L and minimum change
+    g = risk.group
+    u = unit_of[g]
+    moved = pnl[g] - q[:, None] * unit
+    net_without = unit_net[u] - netted(pnl[g], offset[g]) + netted(moved, offset[g])
+    loss_without = np.maximum(0.0, -net_without.min(axis=1))
+    min_without = unit_min[u] - own_min
+    if per_group:
+        without = total - unit_req[u] + np.maximum(loss_without, min_without)
+    else:
+        without = np.maximum(loss_sum - unit_loss[u] + loss_without, min_sum - own_min)
+
+    # components: loss at the group's worst point, plus a share of the rest of the group's requirement
+    worst = np.argmin(pnl, axis=1)
+    own_loss = -q * unit[np.arange(len(q)), worst[g]]
+    group_own = (
+        np.maximum(np.maximum(0.0, -pnl.min(axis=1)), minimum)
+        if per_group
+        else np.maximum(0.0, -pnl.min(axis=1))
+    )
+    unit_own = np.bincount(unit_of, weights=group_own, minlength=n_units)
+    if per_group:
+        share = np.where(
+            unit_own[unit_of] > 0, group_own / np.where(unit_own[unit_of] > 0, unit_own[unit_of], 1.0), 0.0
+        )
+        group_req = unit_req[unit_of] * share
+        # a unit whose groups own nothing yet requires something: split evenly
+        members_count = np.bincount(unit_of, minlength=n_units)
+        group_req = np.where(unit_own[unit_of] > 0, group_req, unit_req[unit_of] / members_count[unit_of])
+    else:
+        group_req = _account_scope_groups(total, group_own)
+    rest = group_req - np.bincount(g, weights=own_loss, minlength=n_groups)
+    own_min_weight = np.abs(own_min)
+    group_weight = np.bincount(g, weights=own_min_weight, minlength=n_groups)
+    value = np.abs(q) * np.abs(unit).max(axis=1)  # the row's largest P&L over the points
+    value_weight = np.bincount(g, weights=value, minlength=n_groups)
+    use_min = group_weight[g] > 0
+    weight = np.where(use_min, own_min_weight / np.where(use_min, group_weight[g], 1.0), 0.0)
+    by_value = ~use_min & (value_weight[g] > 0)
+    weight = np.where(by_value, value / np.where(by_value, value_weight[g], 1.0), weight)
+    counts = np.bincount(g, minlength=n_groups)
+    weight = np.where(~use_min & ~by_value, 1.0 / counts[g], weight)
+    component = own_loss + rest[g] * weight
+    return total, without, component
+
+
+def _account_scope_groups(total: float, group_own: FloatArray) -> FloatArray:
+    """Per account minimum scope: the total split over class groups in proportion to their losses."""
+    own = float(group_own.sum())
+    if own > 0:
+        return total * group_own / own
+    return np.full(len(group_own), total / max(len(group_own), 1))

@@ -1,0 +1,289 @@
+"""The hedge optimiser: the quantities of candidate instruments that minimise a requirement.
+
+**Candidates** are rows like positions, with three optional columns: ``min_qty`` and ``max_qty``
+(signed quantities; when both are blank, or both 0 as Office.js sends blanks, the trade runs from 0
+to the row's ``quantity``, so a quantity of 20 means "buy up to 20" and −20 "sell up to 20") and
+``cost`` (per unit of quantity; blank or 0 = price × multiplier, the premium of an option, the
+price of a share). Options and futures
+trade in whole contracts and shares in whole shares (a mixed-integer program); bonds continuously.
+
+**Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates);
+``risk``: the house risk view's worst loss over the scenario library, correlation breaks included.
+(Reg T's strategy pairing, hence the account view under Reg T, is not a linear program in the
+quantities and is not offered as an objective; its before/after figures are still shown.) Every
+candidate and book row is priced once per scenario; the requirement is then the maximum of
+linear functions of the quantities (:mod:`._linear`, :mod:`._pm`) and is minimised exactly by
+HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium spent, or notional for shares).
+
+**Determinism.** Candidates are put in a canonical order before the program is built, and among
+plans with the least requirement the cheapest is chosen (a second solve), so the answer does not
+depend on the order of the rows. The optimiser's value is re-verified by running the engine on the
+book after the trades; both are reported, and before/after figures for portfolio margin, Reg T,
+the account view, the risk view and its worst correlation-break loss show a hedge that lowers
+regulatory margin but fails when correlations break.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from xlmargin._typing import BoolArray, FloatArray
+from xlmargin.decisions import _pm
+from xlmargin.decisions._common import (
+    DecisionSettings,
+    cents,
+    concatenate,
+    contract_keys,
+    notional,
+    requirement,
+    with_quantities,
+    with_trades,
+)
+from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
+from xlmargin.decisions._lp import Program
+from xlmargin.decisions.impact import ImpactResult, margin_impact
+from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.params import norm
+from xlmargin.pm.risk import COVERED, risk_arrays
+from xlmargin.positions import Portfolio, read_positions
+
+OBJECTIVES = ("pm", "risk")
+WHOLE = ("stock", "etf", "option", "future_option", "future")  # traded in whole units
+SHOWN = ("pm", "regt", "account", "risk")  # the before/after rows of the result
+_EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
+_TIE = 1e-4  # second solve: requirement within a hundredth of a cent of the least
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The candidate rows, with each one's signed quantity range and cost per unit."""
+
+    portfolio: Portfolio
+    low: FloatArray
+    high: FloatArray
+    cost: FloatArray
+    whole: BoolArray
+
+
+def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
+    """Candidates from a table with its header row first (module docstring)."""
+    rows = (
+        [list(r) if isinstance(r, list | tuple) else [r] for r in data]
+        if isinstance(data, list | tuple)
+        else []
+    )
+    if not any(c is not None and str(c).strip() not in ("", "0") for r in rows[1:] for c in r):
+        raise InputError(Problem("the candidate list is empty", None, "candidates"))
+    header = [norm(str(h)) if h is not None else "" for h in rows[0]]
+    extra = {_EXTRA[h]: i for i, h in enumerate(header) if h in _EXTRA}
+    try:
+        portfolio = read_positions(rows, as_of=as_of)
+    except XlMarginError as error:
+        raise type(error)(
+            [
+                Problem(p.message, p.row, f"candidates {p.column}" if p.column else "candidates")
+                for p in error.problems
+            ]
+        ) from None
+    if len(portfolio) == 0:
+        raise InputError(Problem("the candidate list is empty", None, "candidates"))
+    problems: list[Problem] = []
+
+    def column(name: str) -> FloatArray:
+        out = np.full(len(portfolio), np.nan)
+        if name not in extra:
+            return out
+        for k, row in enumerate(portfolio.arrays["row"]):
+            cells = rows[int(row) - 1]
+            value = cells[extra[name]] if extra[name] < len(cells) else None
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = math.nan
+            if isinstance(value, bool) or not math.isfinite(number):
+                problems.append(Problem(f"'{value}' is not a number", int(row), f"candidates {name}"))
+            else:
+                out[k] = number
+        return out
+
+    low, high, cost = column("min_qty"), column("max_qty"), column("cost")
+    quantity = portfolio.arrays["quantity"]
+    # Office.js sends blank cells as 0: min and max both 0 (a trade never allowed) mean blank, and so
+    # does a cost of 0
+    blank = (np.isnan(low) | (low == 0.0)) & (np.isnan(high) | (high == 0.0))
+    cost[cost == 0.0] = np.nan
+    low = np.where(blank, np.minimum(quantity, 0.0), np.nan_to_num(low, nan=0.0))
+    high = np.where(blank, np.maximum(quantity, 0.0), np.nan_to_num(high, nan=0.0))
+    cost = np.where(np.isnan(cost), notional(portfolio), cost)
+    for k, row in enumerate(portfolio.arrays["row"]):
+        if low[k] > high[k]:
+            problems.append(
+                Problem(f"min_qty {low[k]:g} is above max_qty {high[k]:g}", int(row), "candidates")
+            )
+        if cost[k] < 0:
+            problems.append(
+                Problem(f"a cost cannot be negative, got {cost[k]:g}", int(row), "candidates cost")
+            )
+    if problems:
+        raise InputError(problems)
+    whole = np.isin(portfolio.arrays["type"], WHOLE)
+    low = np.where(whole, np.ceil(low - 1e-9), low)
+    high = np.where(whole, np.floor(high + 1e-9), high)
+    return Candidates(portfolio, low, high, cost, whole)
+
+
+@dataclass(frozen=True)
+class HedgeResult:
+    objective: str
+    status: str
+    trades: tuple[tuple[int, str, float, float], ...]  # (candidate row, symbol, quantity, spend)
+    optimiser_value: float
+    engine_value: float
+    spend: float
+    budget: float | None
+    impact: ImpactResult
+
+    def table(self) -> list[list[Any]]:
+        """Status, the optimiser's and the engine's value, each trade, then before/after rows."""
+        out: list[list[Any]] = [
+            ["line", "item", "quantity", "spend", "before", "after", "change"],
+            ["status", self.status, "", "", "", "", ""],
+            ["objective", self.objective, "", "", "", self.optimiser_value, "optimiser value"],
+            ["check", f"{self.objective} by the engine", "", "", "", self.engine_value, "engine value"],
+        ]
+        if not self.trades:
+            out.append(["trade", "none: no candidate lowers the objective", 0.0, 0.0, "", "", ""])
+        for row, symbol, quantity, spend in self.trades:
+            out.append(["trade", f"{symbol} (row {row})", quantity, cents(spend), "", "", ""])
+        budget = "no budget" if self.budget is None else f"budget {self.budget:,.2f}"
+        out.append(["spend", budget, "", cents(self.spend), "", "", ""])
+        for line in self.impact.table()[1:]:
+            out.append(["figure", line[0], "", "", line[1], line[2], line[3]])
+        return out
+
+
+def hedge_optimize(
+    portfolio: Portfolio,
+    candidates: Candidates,
+    settings: DecisionSettings,
+    objective: str = "pm",
+    budget: float | None = None,
+    shown: tuple[str, ...] = SHOWN,
+) -> HedgeResult:
+    """The candidate quantities that minimise ``objective`` within ``budget`` (module docstring);
+    ``shown`` are the regimes whose before/after figures follow the trades."""
+    if objective not in OBJECTIVES:
+        raise InputError(
+            Problem(f"objective must be one of {', '.join(OBJECTIVES)}, got '{objective}'", None, "objective")
+        )
+    if budget is not None and not budget > 0:
+        raise InputError(Problem(f"a budget must be above 0, got {budget:g}", None, "budget"))
+    order = sorted(
+        range(len(candidates.portfolio)), key=lambda k: repr(contract_keys(candidates.portfolio)[k])
+    )
+    c = _reordered(candidates, np.array(order, dtype=np.int64))
+    program = Program()
+    x = program.variables(c.low, c.high, c.whole)
+    spend = program.variables(0.0, np.inf, count=len(x))
+    for xi, si in zip(x, spend):
+        program.constrain(np.array([si, xi]), np.array([1.0, -1.0]), 0.0, np.inf)
+        program.constrain(np.array([si, xi]), np.array([1.0, 1.0]), 0.0, np.inf)
+    if budget is not None:
+        program.constrain(spend, c.cost, -np.inf, budget)
+    t, constant = _objective(program, x, portfolio, c, settings, objective)
+    program.minimise(np.array([t]), 1.0)
+    why = (
+        f"no plan fits the budget of {budget:,.2f}: the candidates' minimum quantities cost more"
+        if budget is not None
+        else "the candidates' quantity ranges admit no plan"
+    )
+    unbounded = "the problem is unbounded: give every candidate a finite min_qty and max_qty"
+    first = program.solve(settings.time_limit, why, unbounded)
+    least = first.objective
+    program.clear_objective()
+    program.constrain(np.array([t]), np.ones(1), -np.inf, least + _TIE)
+    program.minimise(spend, c.cost)
+    second = program.solve(settings.time_limit, why, unbounded)
+    chosen = second.x[x]
+    value = least + constant
+    status = first.status if not first.optimal else second.status
+    trades_book = with_quantities(c.portfolio, chosen)
+    after = with_trades(portfolio, trades_book)
+    check = requirement(objective, after, settings)
+    picked = np.flatnonzero(chosen != 0.0)
+    trades = tuple(
+        (
+            int(c.portfolio.arrays["row"][k]),
+            str(c.portfolio.arrays["symbol"][k]),
+            float(chosen[k]),
+            float(c.cost[k] * abs(chosen[k])),
+        )
+        for k in sorted(picked, key=lambda k: int(c.portfolio.arrays["row"][k]))
+    )
+    return HedgeResult(
+        objective=objective,
+        status=status,
+        trades=trades,
+        optimiser_value=cents(value),
+        engine_value=cents(check),
+        spend=float(np.dot(c.cost, np.abs(chosen))),
+        budget=budget,
+        impact=margin_impact(portfolio, trades_book, settings, shown),
+    )
+
+
+def _reordered(c: Candidates, order: np.ndarray) -> Candidates:
+    arrays = {k: v[order] for k, v in c.portfolio.arrays.items()}
+    return Candidates(
+        Portfolio(arrays, c.portfolio.as_of), c.low[order], c.high[order], c.cost[order], c.whole[order]
+    )
+
+
+def _objective(
+    program: Program,
+    x: np.ndarray,
+    portfolio: Portfolio,
+    c: Candidates,
+    settings: DecisionSettings,
+    objective: str,
+) -> tuple[int, float]:
+    """The variable holding the objective's variable part, and its constant part."""
+    n = len(portfolio)
+    union = concatenate(portfolio, c.portfolio)
+    if objective == "risk":
+        _, unit = unit_stress_pnl(union, settings)
+        base = portfolio.arrays["quantity"] @ unit[:n]
+        return worst_loss_variable(program, x, unit[n:], base), 0.0
+    whole_book = np.flatnonzero(~np.isin(c.portfolio.arrays["type"], COVERED))
+    if len(whole_book):
+        k = int(whole_book[0])
+        raise InputError(
+            Problem(
+                f"a {c.portfolio.arrays['type'][k]} candidate is outside portfolio margin; the pm objective "
+                "trades stock, ETF and option lines",
+                int(c.portfolio.arrays["row"][k]),
+                "candidates type",
+            )
+        )
+    leveraged = np.flatnonzero(np.abs(c.portfolio.arrays["leverage"]) != 1.0)
+    if len(leveraged):
+        raise InputError(
+            Problem(
+                "a leveraged ETF candidate widens its class group's scan range once held, which is not "
+                "linear in its quantity; the pm objective cannot trade it (the risk objective can)",
+                int(c.portfolio.arrays["row"][leveraged[0]]),
+                "candidates leverage",
+            )
+        )
+    risk = risk_arrays(union, settings.account.pm)
+    base = np.where(risk.index < n, risk.quantity, 0.0)
+    terms = _pm.covered_terms(risk, n, x, np.ones(len(x)))
+    t, constant = _pm.requirement_variable(program, risk, base, terms)
+    return t, constant + _pm.outside_requirement(portfolio, settings.account.pm)

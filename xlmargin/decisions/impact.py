@@ -1,0 +1,184 @@
+"""What a trade does to the requirement before it is placed.
+
+For each regime the regime's own engine is run on the book and on the book after the trades
+(:func:`~xlmargin.decisions._common.with_trades`: a trade on a contract the book holds nets
+against that row). ``before`` and ``after`` are rounded to the cent first and ``change`` is their
+difference, so ``change = after − before`` holds to the cent in every row. A regime whose engine
+does not margin the book (portfolio margin refuses futures, SPAN takes only futures) shows
+"n/a" (before, after or both) and the engine's reason in the table, and is an error when that
+regime alone is asked for.
+The risk view adds a row for the worst correlation-break loss, so a trade that lowers the worst
+loss but fails when the hedge decouples is visible.
+
+Reg T pairs again only the class groups the trades touch (its total is a sum over class groups).
+Portfolio margin and the risk view price every contract once for both figures: the book's rows
+and the trades' new rows are priced together (the PM risk arrays, the scenario P&L matrix of one
+unit) and the two figures are the same arrays weighted by the quantities before and after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from xlmargin.decisions._common import (
+    LABELS,
+    REGIMES,
+    DecisionSettings,
+    cents,
+    check_regime,
+    requirement,
+    trade_union,
+    with_quantities,
+)
+from xlmargin.decisions._linear import unit_stress_pnl
+from xlmargin.decisions._pm import outside_requirement
+from xlmargin.errors import UnsupportedError
+from xlmargin.pm.risk import requirement as pm_result
+from xlmargin.pm.risk import risk_arrays
+from xlmargin.positions import Portfolio
+from xlmargin.regt import regt_margin
+
+BREAK = "risk_break"  # the extra risk-view row: the worst correlation-break loss
+BREAK_LABEL = "risk view: worst correlation-break loss"
+NA = "n/a"  # a figure the regime's engine does not give for the book (its note says why)
+
+
+@dataclass(frozen=True)
+class ImpactLine:
+    """One regime before and after the trades; ``note`` holds why a figure is missing (None)."""
+
+    regime: str
+    label: str
+    before: float | None
+    after: float | None
+    note: str = ""
+
+    @property
+    def applies(self) -> bool:
+        return self.before is not None and self.after is not None
+
+    @property
+    def change(self) -> float:
+        if self.before is None or self.after is None:
+            raise UnsupportedError(f"{self.label}: {self.note}")
+        return cents(self.after - self.before)
+
+
+@dataclass(frozen=True)
+class ImpactResult:
+    lines: tuple[ImpactLine, ...]
+    trades: int
+
+    def line(self, regime: str) -> ImpactLine:
+        found = next(x for x in self.lines if x.regime == regime)
+        if not found.applies:
+            raise UnsupportedError(f"{found.label}: {found.note}")
+        return found
+
+    def table(self) -> list[list[Any]]:
+        """Header, then one row per regime: before, after, change (USD), and a note."""
+        out: list[list[Any]] = [["regime", "before", "after", "change", "note"]]
+        for x in self.lines:
+            shown = [NA if v is None else v for v in (x.before, x.after)]
+            out.append([x.label, *shown, x.change if x.applies else NA, x.note])
+        return out
+
+
+def margin_impact(
+    portfolio: Portfolio,
+    trades: Portfolio,
+    settings: DecisionSettings,
+    regimes: tuple[str, ...] = REGIMES,
+) -> ImpactResult:
+    """Before, after and change of each regime's requirement (module docstring)."""
+    for regime in regimes:
+        check_regime(regime)
+    union, before_qty, after_qty = trade_union(portfolio, trades)
+    after = with_quantities(union, after_qty)
+    lines = []
+    for regime in regimes:
+        try:
+            if regime == "risk":
+                lines.extend(_risk_lines(union, before_qty, after_qty, settings))
+            elif regime == "pm":
+                lines.append(
+                    ImpactLine("pm", LABELS["pm"], *_pm_pair(union, before_qty, after_qty, settings))
+                )
+            elif regime in ("regt", "regt_maintenance"):
+                lines.append(
+                    ImpactLine(regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty))
+                )
+            else:
+                old, new = requirement(regime, portfolio, settings), requirement(regime, after, settings)
+                lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new)))
+        except UnsupportedError as error:
+            if len(regimes) == 1:
+                raise
+            lines.append(
+                ImpactLine(regime, LABELS[regime], _alone(regime, portfolio, settings), None, str(error))
+            )
+    return ImpactResult(tuple(lines), len(trades))
+
+
+def _alone(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> float | None:
+    """The requirement before the trades when the regime cannot take the book after them."""
+    try:
+        return cents(requirement(regime, portfolio, settings))
+    except UnsupportedError:
+        return None
+
+
+def _pm_pair(
+    union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings
+) -> tuple[float, float]:
+    """Portfolio margin before and after, every contract priced once (the union's risk arrays)."""
+    pm = settings.account.pm
+    opened = np.flatnonzero(before == 0.0)
+    if np.any(np.abs(union.arrays["leverage"][opened]) != 1.0):
+        # a leveraged ETF widens its class group's range even at zero quantity: price each book apart
+        return tuple(  # type: ignore[return-value]
+            cents(requirement("pm", with_quantities(union, q), settings)) for q in (before, after)
+        )
+    risk = risk_arrays(union, pm)
+    return tuple(  # type: ignore[return-value]
+        cents(pm_result(risk, q[risk.index]).requirement + outside_requirement(with_quantities(union, q), pm))
+        for q in (before, after)
+    )
+
+
+def _regt_pair(regime: str, union: Portfolio, before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
+    """Reg T before and after. Reg T pairs legs within a class group only and adds the groups'
+    cent figures, so the book after is the book before, less the class groups the trades touch as
+    they were, plus those groups as they are after: only the touched groups are paired again."""
+    basis = "maintenance" if regime == "regt_maintenance" else "initial"
+    groups = union.arrays["class_group"]
+    touched = np.isin(groups, np.unique(groups[before != after]))
+
+    def total(q: np.ndarray, keep: np.ndarray) -> float:
+        book = with_quantities(union.select(keep), q[keep])
+        return regt_margin(book, basis=basis).total if len(book) else 0.0
+
+    old = total(before, np.ones(len(union), dtype=bool))
+    return cents(old), cents(old - total(before, touched) + total(after, touched))
+
+
+def _risk_lines(
+    union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings
+) -> list[ImpactLine]:
+    """The worst loss and the worst correlation-break loss before and after, from one pricing."""
+    if len(union) == 0:
+        return [ImpactLine("risk", LABELS["risk"], 0.0, 0.0), ImpactLine(BREAK, BREAK_LABEL, 0.0, 0.0)]
+    library, unit = unit_stress_pnl(union, settings)
+    breaks = np.array([s.kind == "correlation_break" for s in library], dtype=bool)
+    worst, broken = [], []
+    for q in (before, after):
+        totals = q @ unit
+        worst.append(cents(max(0.0, -float(totals.min()))))
+        broken.append(cents(max(0.0, -float(totals[breaks].min()))) if breaks.any() else 0.0)
+    return [
+        ImpactLine("risk", LABELS["risk"], worst[0], worst[1]),
+        ImpactLine(BREAK, BREAK_LABEL, broken[0], broken[1]),
+    ]

@@ -1,0 +1,264 @@
+"""How far the market can move before a margin call.
+
+**Uniform move.** Every stock, ETF and future price, and the underlying of every option, moves by
+the same percentage ``m`` (no betas: a "beta-free" move); options are repriced at the moved
+underlying by the pricing kernel with today's volatility (the ``volatility`` column, or implied
+from the price) and time. Equity after the move is ``equity + P&L(m)``; the requirement is the
+regime's engine run on the book at the moved prices. The answer is the smallest ``|m|`` at which
+
+    equity + P&L(m) ≤ requirement(m),
+
+searched separately downwards (to −99%) and upwards (to +100%): a grid of 5% steps finds the
+first step at or past the call, then bisection narrows it to 0.0001%. A crossing inside one grid
+step that reverses again before the next is not seen. Bonds, FX, CFDs and cash keep their prices.
+
+**Scaled scenario.** The same for the worst scenario of the risk view's library, scaled by a
+factor ``α`` (0 to 5, a grid of 0.25 then bisection): the P&L is the stress engine's, and the
+moved prices follow each position's own scenario P&L (an option's underlying moves as that
+underlying would). All positions are taken in US dollars.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from xlmargin._typing import FloatArray
+from xlmargin.decisions._common import DecisionSettings, cents, check_regime, engine
+from xlmargin.errors import InputError, Problem
+from xlmargin.positions import OPTION_TYPES, Portfolio
+from xlmargin.pricing import implied_volatility_or_error, option_price
+from xlmargin.stress import Scenario, risk_margin, scenario_library, scenario_pnl_matrix
+
+LINEAR = ("stock", "etf", "future")  # moved by their own price
+_STEP = 0.05  # grid step of the uniform move
+_DOWN, _UP = -0.99, 1.0  # the uniform move searched
+_SCALE_STEP, _SCALE_MAX = 0.25, 5.0  # grid and range of the scenario scale
+_TOLERANCE = 1e-6  # bisection stops when the bracket is this narrow
+_MIN_GROWTH = 1e-6  # a moved price never falls below this fraction of today's (the kernel takes logs)
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Where equity meets the requirement along one path; ``at`` is None when it never does."""
+
+    label: str
+    at: float | None
+    equity: float  # equity at the crossing (or at the end of the path)
+    requirement: float
+    note: str
+
+
+@dataclass(frozen=True)
+class MarginCallResult:
+    regime: str
+    equity: float
+    requirement: float
+    crossings: tuple[Crossing, ...]
+
+    def table(self) -> list[list[Any]]:
+        out: list[list[Any]] = [
+            ["path", "move at the call (%)", "equity there", "requirement there", "note"],
+            ["now", 0.0, cents(self.equity), cents(self.requirement), f"{self.regime} requirement"],
+        ]
+        for c in self.crossings:
+            out.append(
+                [
+                    c.label,
+                    "none" if c.at is None else _percent(c),
+                    cents(c.equity),
+                    cents(c.requirement),
+                    c.note,
+                ]
+            )
+        return out
+
+
+def _percent(c: Crossing) -> float:
+    """A move in percent; a scenario's scale stays a multiple."""
+    at = float(c.at or 0.0)
+    return round(at if c.label.startswith("scenario") else 100.0 * at, 4) + 0.0
+
+
+def margin_call_move(
+    portfolio: Portfolio, equity: float, settings: DecisionSettings, regime: str = "pm"
+) -> MarginCallResult:
+    """The smallest uniform market move, down and up, and the smallest scale of the worst stress
+    scenario, at which equity falls to the requirement (module docstring)."""
+    check_regime(regime)
+    if not equity > 0:
+        raise InputError(Problem(f"equity must be above 0, got {equity:g}", None, "equity"))
+    required = engine(regime, settings)
+    options = _options(portfolio, settings.account.pm.rate)
+    now = required(portfolio)
+
+    def uniform(m: float) -> tuple[float, float]:
+        n = len(portfolio)
+        book, pnl = _moved(portfolio, np.full(n, 1.0 + m), np.full(n, 1.0 + m), options)
+        return equity + pnl, required(book)
+
+    crossings = [
+        _search("market down", uniform, -_STEP, _DOWN, "uniform move of every underlying"),
+        _search("market up", uniform, _STEP, _UP, "uniform move of every underlying"),
+    ]
+    worst = risk_margin(portfolio, settings.stress)
+    chosen = [s for s in scenario_library(settings.stress) if s.id == worst.scenario_id]
+    if worst.requirement > 0 and chosen:
+        crossings.append(_scenario(portfolio, equity, chosen[0], required, options, settings))
+    return MarginCallResult(regime, equity, now, tuple(crossings))
+
+
+def _search(
+    label: str, at: Callable[[float], tuple[float, float]], step: float, limit: float, note: str
+) -> Crossing:
+    """The first point from 0 towards ``limit`` where equity ≤ requirement, by grid then bisection."""
+    equity, required = at(0.0)
+    if equity <= required:
+        return Crossing(label, 0.0, equity, required, "already at or past a margin call")
+    inside = 0.0
+    x = step
+    while (x - limit) * math.copysign(1.0, step) <= 1e-12:
+        equity, required = at(x)
+        if equity <= required:
+            outside = x
+            while abs(outside - inside) > _TOLERANCE:
+                mid = 0.5 * (inside + outside)
+                e, r = at(mid)
+                if e <= r:
+                    outside, equity, required = mid, e, r
+                else:
+                    inside = mid
+            return Crossing(label, outside, equity, required, note)
+        inside = x
+        x = round(x + step, 12)
+    return Crossing(
+        label,
+        None,
+        equity,
+        required,
+        f"no margin call within {limit:+.0%}" if abs(limit) <= 1 else f"no margin call up to {limit:g}×",
+    )
+
+
+def _volatilities(portfolio: Portfolio, rate: float) -> FloatArray:
+    """Each option row's volatility: the column, else implied from the price (0 once expired)."""
+    a = portfolio.arrays
+    sigma = a["volatility"].copy()
+    opt = np.flatnonzero(np.isin(a["type"], OPTION_TYPES))
+    expired = opt[a["expiry_years"][opt] <= 0.0]
+    sigma[expired] = np.where(np.isnan(sigma[expired]), 0.0, sigma[expired])
+    need = opt[np.isnan(sigma[opt])]
+    if need.size:
+        sigma[need] = implied_volatility_or_error(
+            a["price"][need], a["underlying_price"][need], a["strike"][need], a["expiry_years"][need], rate,
+            a["dividend_yield"][need], a["right"][need] == "C", a["style"][need] == "american",
+            a["type"][need] == "future_option", lambda i: [int(a["row"][need][i])],
+        )  # fmt: skip
+    return sigma
+
+
+def _option_values(a: Any, idx: np.ndarray, spot: FloatArray, sigma: FloatArray, rate: float) -> FloatArray:
+    return np.asarray(
+        option_price(
+            spot,
+            a["strike"][idx],
+            a["expiry_years"][idx],
+            rate,
+            a["dividend_yield"][idx],
+            sigma[idx],
+            a["right"][idx] == "C",
+            a["style"][idx] == "american",
+            a["type"][idx] == "future_option",
+        ),
+        dtype=np.float64,
+    )
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The option rows with their volatility and model value today, the reference of their P&L."""
+
+    index: np.ndarray
+    sigma: FloatArray  # per row of the portfolio (NaN where not an option)
+    value: FloatArray  # per option row
+    rate: float
+
+
+def _options(portfolio: Portfolio, rate: float) -> _Options:
+    a = portfolio.arrays
+    opt = np.flatnonzero(np.isin(a["type"], OPTION_TYPES))
+    sigma = _volatilities(portfolio, rate)
+    return _Options(opt, sigma, _option_values(a, opt, a["underlying_price"][opt], sigma, rate), rate)
+
+
+def _moved(
+    portfolio: Portfolio, growth: FloatArray, spot_growth: FloatArray, options: _Options
+) -> tuple[Portfolio, float]:
+    """The book with linear prices × ``growth`` and option underlyings × ``spot_growth`` (options
+    repriced), and the P&L of that move."""
+    a = portfolio.arrays
+    arrays = dict(a)
+    growth, spot_growth = np.maximum(growth, _MIN_GROWTH), np.maximum(spot_growth, _MIN_GROWTH)
+    price = a["price"].copy()
+    linear = np.flatnonzero(np.isin(a["type"], LINEAR))
+    price[linear] = a["price"][linear] * growth[linear]
+    opt, sigma = options.index, options.sigma
+    if opt.size:
+        moved_spot = a["underlying_price"][opt] * spot_growth[opt]
+        change = _option_values(a, opt, moved_spot, sigma, options.rate) - options.value
+        price[opt] = np.maximum(a["price"][opt] + change, 0.0)
+        underlying = a["underlying_price"].copy()
+        underlying[opt] = moved_spot
+        arrays["underlying_price"] = underlying
+        vol = a["volatility"].copy()
+        vol[opt] = sigma[opt]
+        arrays["volatility"] = vol
+    arrays["price"] = price
+    moved = np.union1d(linear, opt)
+    pnl = float(np.sum(a["quantity"][moved] * a["multiplier"][moved] * (price[moved] - a["price"][moved])))
+    return Portfolio(arrays, portfolio.as_of), pnl
+
+
+def _scenario(
+    portfolio: Portfolio,
+    equity: float,
+    scenario: Scenario,
+    required: Callable[[Portfolio], float],
+    options: _Options,
+    settings: DecisionSettings,
+) -> Crossing:
+    """The smallest scale of ``scenario`` at which equity meets the requirement."""
+    a = portfolio.arrays
+    n = len(portfolio)
+    opt = options.index
+    # one unit of every row, then one unit of each option's underlying: their scenario returns
+    units = dict(a)
+    units["quantity"] = np.ones(n)
+    spots = {k: v[opt].copy() for k, v in a.items()}
+    spots["type"] = np.where(spots["type"] == "future_option", "future", "stock").astype(object)
+    spots["symbol"] = spots["underlying"]
+    spots["price"] = spots["underlying_price"]
+    spots["quantity"] = np.ones(len(opt))
+    spots["multiplier"] = np.ones(len(opt))
+    union = Portfolio({k: np.concatenate([units[k], spots[k]]) for k in a}, portfolio.as_of)
+    value = np.where(np.isin(a["type"], LINEAR), a["price"] * a["multiplier"], np.nan)
+
+    def at(scale: float) -> tuple[float, float]:
+        scaled = replace(scenario, moves={k: v * scale for k, v in scenario.moves.items()})
+        _, pnl = scenario_pnl_matrix(union, settings.stress, [scaled])
+        unit = pnl[:n, 0]
+        growth = np.where(np.isnan(value), 1.0, 1.0 + unit / np.where(np.isnan(value), 1.0, value))
+        spot_growth = np.ones(n)
+        spot_growth[opt] = 1.0 + pnl[n:, 0] / a["underlying_price"][opt]
+        book, _ = _moved(portfolio, growth, spot_growth, options)
+        return equity + float(a["quantity"] @ unit), required(book)
+
+    found = _search(
+        f"scenario {scenario.id} scaled", at, _SCALE_STEP, _SCALE_MAX,
+        f"{scenario.name}: the move column is the scale (1 = as printed)",
+    )  # fmt: skip
+    return found

@@ -1,0 +1,118 @@
+"""The margin-decision worksheet functions as plain Python (see :mod:`xlmargin.decisions`).
+
+Same conventions as :mod:`.functions`: positions first, ``params`` last; the positions, trades
+and candidate ranges are read once per content and the engine runs once per (content, options).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from xlmargin.cells import is_blank
+from xlmargin.errors import InputError, Problem
+from xlmargin.excel.cache import digest, freeze
+from xlmargin.excel.functions import cached, choice, finite, number, params_of, portfolio_of, table
+from xlmargin.positions import Portfolio
+
+T = TypeVar("T")
+
+
+def _decide(
+    kind: str,
+    positions: Any,
+    params: Any,
+    compute: Callable[[Portfolio, Any], T],
+    *options: Hashable,
+) -> T:
+    from xlmargin.decisions import DECISION_PARAMS, decision_settings
+
+    values, as_of, sleeve = params_of(params, DECISION_PARAMS)
+    token, portfolio = portfolio_of(positions, as_of, sleeve)
+    key = (as_of, freeze(values), *options)
+    return cached(kind, token, key, portfolio, lambda: compute(portfolio, decision_settings(values, as_of)))
+
+
+def _range(value: Any, name: str) -> None:
+    """A table argument must be a range: a text would be a file path, and a worksheet function
+    never reads a file the workbook does not contain."""
+    if not isinstance(value, list | tuple):
+        shown = f"the text '{value}'" if isinstance(value, str) else f"a {type(value).__name__}"
+        raise InputError(Problem(f"{name} must be a range with a header row, got {shown}", None, name))
+
+
+def _as_of(params: Any) -> Any:
+    from xlmargin.decisions import DECISION_PARAMS
+
+    return params_of(params, DECISION_PARAMS)[1]
+
+
+def margin_impact(positions: Any, trades: Any, regime: Any = None, params: Any = None) -> Any:
+    """The before/after table, or with ``regime`` the change of that regime's requirement."""
+    from xlmargin.decisions import REGIMES
+    from xlmargin.decisions import margin_impact as impact
+
+    chosen = None if is_blank(regime) else choice(regime, "regime", REGIMES, "pm")
+    _range(trades, "trades")
+    _, book = portfolio_of(trades, _as_of(params))
+    if len(book) == 0:
+        raise InputError(Problem("the trades table has no rows", None, "trades"))
+    regimes = REGIMES if chosen is None else (chosen,)
+    result = _decide(
+        "margin_impact", positions, params,
+        lambda p, s: impact(p, book, s, regimes), digest(trades), regimes,
+    )  # fmt: skip
+    if chosen is None:
+        return table(result.table())
+    return finite(result.line(chosen).change, f"the change of the {chosen} requirement")
+
+
+def margin_contribution(positions: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
+    from xlmargin.decisions.contribution import REGIMES, margin_contribution
+
+    chosen = choice(regime, "regime", REGIMES, "pm")
+    result = _decide(
+        "margin_contribution", positions, params, lambda p, s: margin_contribution(p, s, chosen), chosen
+    )
+    return table(result.table())
+
+
+def hedge_optimize(
+    positions: Any, candidates: Any, objective: Any = None, budget: Any = None, params: Any = None
+) -> list[list[Any]]:
+    from xlmargin.decisions import OBJECTIVES, hedge_optimize, read_candidates
+
+    chosen = choice(objective, "objective", OBJECTIVES, "pm")
+    cap = None if is_blank(budget) else number(budget, "budget")
+    _range(candidates, "candidates")
+    result = _decide(
+        "hedge_optimize", positions, params,
+        lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap),
+        digest(candidates), chosen, cap,
+    )  # fmt: skip
+    return table(result.table())
+
+
+def margin_call_move(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
+    from xlmargin.decisions import REGIMES
+    from xlmargin.decisions.margin_call import margin_call_move
+
+    amount = number(equity, "equity")
+    chosen = choice(regime, "regime", REGIMES, "pm")
+    result = _decide(
+        "margin_call_move", positions, params,
+        lambda p, s: margin_call_move(p, amount, s, chosen), amount, chosen,
+    )  # fmt: skip
+    return table(result.table())
+
+
+def liquidation_plan(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
+    from xlmargin.decisions.liquidation import REGIMES, liquidation_plan
+
+    amount = number(equity, "equity")
+    chosen = choice(regime, "regime", REGIMES, "pm")
+    result = _decide(
+        "liquidation_plan", positions, params,
+        lambda p, s: liquidation_plan(p, amount, s, chosen), amount, chosen,
+    )  # fmt: skip
+    return table(result.table())
