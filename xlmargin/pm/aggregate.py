@@ -1,0 +1,229 @@
+"""The account step of portfolio margin: class-group P&L vectors in, the :class:`PMResult` out.
+
+Steps 4 to 7 of the rule stated in :mod:`xlmargin.pm.engine` (class requirement, per-contract
+minimum, product-group offsets, outside lines) and the house layers, on a :class:`GroupScan`
+that :func:`xlmargin.pm.risk.requirement` sums from the risk arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from xlmargin._typing import FloatArray, IntArray
+from xlmargin.pm.result import (
+    REGULATORY,
+    ClassGroupResult,
+    HouseResult,
+    OutsideResult,
+    PMResult,
+    ProductGroupResult,
+    ValuationPoint,
+    cents,
+)
+from xlmargin.pm.settings import HOUSE_LAYERS, PMSettings
+from xlmargin.rules import RuleSet
+
+
+@dataclass(frozen=True)
+class GroupScan:
+    """Per class group (index g): ids, ranges, P&L per point, minimums, concentration-scan P&L."""
+
+    ids: list[str]
+    asset_class: list[str]
+    up: FloatArray
+    down: FloatArray
+    rows: list[tuple[int, ...]]
+    moves: FloatArray  # G × points
+    pnl: FloatArray  # G × points, counted (weighted) P&L
+    minimum: FloatArray  # G
+    concentration: FloatArray  # G × 4: P&L at +large, −large, +small, −small (empty when off)
+    warnings: tuple[str, ...]
+
+
+def _loss(pnl: FloatArray, columns: slice | IntArray) -> FloatArray:
+    """max(0, −min P&L) over the chosen columns, along the last axis."""
+    return np.maximum(0.0, -pnl[..., columns].min(axis=-1))
+
+
+def account_result(
+    scan: GroupScan,
+    outside: tuple[OutsideResult, ...],
+    points: tuple[ValuationPoint, ...],
+    pm: RuleSet,
+    settings: PMSettings,
+) -> PMResult:
+    """Class groups, product groups, house layers and the account total."""
+    per_group = pm.get("minimum.scope") == "class_group"
+    regulatory_columns = np.array([i for i, p in enumerate(points) if p.layer == REGULATORY])
+    every = slice(None)
+    n_groups = len(scan.ids)
+    worst = _loss(scan.pnl, regulatory_columns) if n_groups else np.zeros(0)
+    house_worst = _loss(scan.pnl, every) if n_groups else np.zeros(0)
+    minimum = scan.minimum
+    group_req = np.maximum(worst, minimum) if per_group else worst
+    group_house = np.maximum(house_worst, minimum) if per_group else house_worst
+
+    product_of: dict[str, Mapping[str, Any]] = {}
+    for table in pm["product_groups"]:
+        for member in table["class_groups"]:
+            product_of[str(member)] = table
+    group_product = [str(product_of[i]["id"]) if i in product_of else "" for i in scan.ids]
+
+    worst_column = regulatory_columns[np.argmin(scan.pnl[:, regulatory_columns], axis=1)] if n_groups else []
+    columns = zip(
+        scan.ids, group_product, scan.asset_class, scan.up.tolist(), scan.down.tolist(), scan.rows,
+        scan.moves.tolist(), scan.pnl.tolist(), np.asarray(worst_column).tolist(), worst.tolist(),
+        minimum.tolist(), group_req.tolist(), house_worst.tolist(), group_house.tolist(), strict=True,
+    )  # fmt: skip
+    class_results = [
+        ClassGroupResult(
+            id=gid,
+            product_group=product,
+            asset_class=cls,
+            range_label=_range_label(up, down),
+            rows=rows,
+            moves=tuple(moves),
+            pnl=tuple(pnl),
+            worst_point=points[w].label,
+            worst_move=moves[w],
+            worst_loss=loss,
+            minimum=least,
+            requirement=req,
+            house_loss=h_loss,
+            house_requirement=h_req,
+        )
+        for (gid, product, cls, up, down, rows, moves, pnl, w, loss, least, req, h_loss, h_req) in columns
+    ]
+
+    product_results = []
+    standalone = np.array([p == "" for p in group_product], dtype=bool)
+    scenario_total = float(worst[standalone].sum())
+    house_total = float(house_worst[standalone].sum())
+    regulatory_pm = float(group_req[standalone].sum())
+    house_pm = float(group_house[standalone].sum())
+    warnings = list(scan.warnings)
+    for table in pm["product_groups"]:
+        pid = str(table["id"])
+        members = np.array([g for g in range(n_groups) if group_product[g] == pid], dtype=np.int64)
+        if not len(members):
+            continue
+        offset = float(settings.offsets.get(pid, table["offset"]))
+        x = scan.pnl[members]
+        netted = np.minimum(x, 0.0).sum(axis=0) + offset * np.maximum(x, 0.0).sum(axis=0)
+        p_worst = float(_loss(netted, regulatory_columns))
+        p_house = float(_loss(netted, every))
+        p_min = float(minimum[members].sum())
+        p_req = max(p_worst, p_min) if per_group else p_worst
+        p_house_req = max(p_house, p_min) if per_group else p_house
+        w = int(regulatory_columns[np.argmin(netted[regulatory_columns])])
+        product_results.append(
+            ProductGroupResult(
+                id=pid,
+                name=str(table["name"]),
+                offset=offset,
+                confidence="user" if pid in settings.offsets else str(table["confidence"]),
+                class_groups=tuple(scan.ids[g] for g in members),
+                pnl=tuple(float(v) for v in netted),
+                worst_point=points[w].label,
+                worst_loss=p_worst,
+                minimum=p_min,
+                requirement=p_req,
+                offset_credit=float(group_req[members].sum()) - p_req,
+                house_requirement=p_house_req,
+            )
+        )
+        scenario_total += p_worst
+        house_total += p_house
+        regulatory_pm += p_req
+        house_pm += p_house_req
+        if len(members) > 1 and pid not in settings.offsets and table["confidence"] == "L":
+            warnings.append(
+                f"product group {pid} offsets {offset:.0%} of gains: an unconfirmed figure; "
+                f"override it with offset.{pid}"
+            )
+    total_minimum = float(minimum.sum())
+    if not per_group:
+        regulatory_pm = max(scenario_total, total_minimum)
+        house_pm = max(house_total, total_minimum)
+
+    outside_total = sum(o.requirement for o in outside)
+    if outside:
+        warnings.append(
+            f"{len(outside)} bond position(s) margined outside portfolio margin by FINRA 4210(e)(2): "
+            f"{cents(outside_total):,.2f} added to the total"
+        )
+    regulatory = regulatory_pm + outside_total
+    house = None
+    requirement = initial = regulatory
+    if settings.house:
+        house = _house(scan, house_pm, pm, settings)
+        requirement = house.portfolio + outside_total
+        initial = house.portfolio * house.initial_multiple + outside_total
+        warnings.append(
+            f"house layers on ({', '.join(house.layers)}): the requirement {cents(requirement):,.2f} "
+            f"is a house figure, not a regulation; the regulatory minimum is {cents(regulatory):,.2f}"
+        )
+
+    minimum_equity = float(pm.get("account.minimum_equity"))
+    eligible = None if settings.equity is None else settings.equity >= minimum_equity
+    if eligible is False:
+        warnings.append(
+            f"equity {settings.equity:,.2f} is below the FINRA 4210(g) minimum of "
+            f"{minimum_equity:,.0f}: the account is not eligible for portfolio margin"
+        )
+    return PMResult(
+        requirement=cents(requirement),
+        regulatory=cents(regulatory),
+        initial=cents(initial),
+        points=points,
+        class_groups=tuple(class_results),
+        product_groups=tuple(product_results),
+        outside=outside,
+        minimum_scope=str(pm.get("minimum.scope")),
+        minimum=cents(total_minimum),
+        minimum_equity=minimum_equity,
+        eligible=eligible,
+        equity=settings.equity,
+        house=house,
+        rule_set=pm.id,
+        warnings=tuple(warnings),
+    )
+
+
+def _house(scan: GroupScan, house_pm: float, pm: RuleSet, settings: PMSettings) -> HouseResult:
+    """The house figure: the scan with house points, or the concentration scan when larger.
+
+    Concentration (IBKR, margin-rules §3.1): the ``count`` class groups with the largest loss at
+    ± ``move`` take that move, every other class group ± ``other_move``; two scenarios, the whole
+    book up and the whole book down, each summing every class group's P&L (no offset haircut);
+    the concentration figure is the larger loss of the two.
+    """
+    layers = settings.house_layers
+    concentration = 0.0
+    chosen: tuple[str, ...] = ()
+    if "concentration" in layers:
+        count = int(pm.get("house.concentration.count"))
+        pnl = scan.concentration  # +large, −large, +small, −small
+        large_loss = np.maximum(0.0, -pnl[:, :2].min(axis=1))
+        top = np.argsort(-large_loss, kind="stable")[:count]
+        top = top[large_loss[top] > 0]
+        taken = pnl[:, 2:].copy()  # up, down
+        taken[top] = pnl[top, :2]
+        concentration = max(0.0, float(-taken.sum(axis=0).min())) if len(scan.ids) else 0.0
+        chosen = tuple(scan.ids[g] for g in top)
+    multiple = float(pm.get("house.initial.multiple")) if "initial" in layers else 1.0
+    order = tuple(layer for layer in HOUSE_LAYERS if layer in layers)
+    return HouseResult(order, house_pm, concentration, chosen, max(house_pm, concentration), multiple)
+
+
+def _range_label(up: float, down: float) -> str:
+    if up == down:
+        return f"±{up * 100:.4g}%"
+    return f"-{down * 100:.4g}%/+{up * 100:.4g}%"
+
+
+__all__ = ["GroupScan", "account_result"]
