@@ -108,7 +108,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     Refuses what portfolio margin does not cover (futures, FX, CFDs), naming every row; bonds and
     cash are left out (bonds are margined outside by :func:`xlmargin.pm.engine.pm_requirement`).
     """
-    pm = _rule_set(rules, settings)
+    pm = pm_rules(rules, settings)
     if portfolio.as_of != settings.as_of:
         raise InputError(
             Problem(
@@ -226,7 +226,7 @@ def requirement(
 # --- rules and points ------------------------------------------------------------------------
 
 
-def _rule_set(rules: RuleSet | None, settings: PMSettings) -> RuleSet:
+def pm_rules(rules: RuleSet | None, settings: PMSettings) -> RuleSet:
     pm = rules if rules is not None else rule_files.load("pm")
     if settings.rule_overrides:
         pm = pm.with_overrides(settings.rule_overrides)
