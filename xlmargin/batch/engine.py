@@ -71,18 +71,20 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
     if by.strip().lower() not in keys:
         raise InputError(Problem(f"the table has no '{by}' column to split the accounts by", 1, by))
     col = keys.index(by.strip().lower())
-    labels = ["" if _blank(r[col] if col < len(r) else None) else str(r[col]).strip() for r in rows]
-    names = list(dict.fromkeys(labels))
+    raw = [r[col] if col < len(r) else None for r in rows]
+    label = {v: "" if _blank(v) else str(v).strip() for v in dict.fromkeys(raw)}
+    names = list(dict.fromkeys(label.values()))
     code_of = {name: i for i, name in enumerate(names)}
-    row_account = np.array([code_of[x] for x in labels], dtype=np.int64)
+    code_of_raw = {v: code_of[x] for v, x in label.items()}
+    row_account = np.fromiter(map(code_of_raw.__getitem__, raw), np.int64, len(raw))
     errors: dict[int, list[Problem]] = {}
     if "" in code_of:
-        blank = [i + 2 for i, x in enumerate(labels) if x == ""]
-        errors[code_of[""]] = [Problem(f"the account is blank in {len(blank)} row(s)", blank[0], by)]
-    table = [[v for j, v in enumerate(r) if j != col] for r in rows]
-    head = [h for j, h in enumerate(header) if j != col]
+        blank = np.flatnonzero(row_account == code_of[""]) + 2
+        errors[code_of[""]] = [Problem(f"the account is blank in {len(blank)} row(s)", int(blank[0]), by)]
+    # the reader ignores a column without a header: the account column stays in place, unread
+    head = [None if j == col else h for j, h in enumerate(header)]
     try:
-        portfolio = read_positions([head, *table], as_of=as_of)
+        portfolio = read_positions([head, *rows], as_of=as_of)
     except InputError as exc:
         placed = [(p.row - 2, p) for p in exc.problems if p.row is not None and 2 <= p.row < len(rows) + 2]
         if len(placed) < len(exc.problems):
@@ -91,14 +93,17 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
             errors.setdefault(int(row_account[i]), []).append(p)
         bad = np.isin(row_account, list(errors))
         portfolio = read_positions(
-            [head, *[[None] * len(head) if b else r for r, b in zip(table, bad, strict=True)]], as_of=as_of
+            [head, *[[] if b else r for r, b in zip(rows, bad, strict=True)]], as_of=as_of
         )
     account = row_account[portfolio.arrays["row"] - 2]
+    positions = np.bincount(account, minlength=len(names))
+    for code in errors:
+        positions[code] = int(np.count_nonzero(row_account == code))
     return Accounts(
         names=names,
         portfolio=portfolio,
         account=account,
-        positions=np.bincount(account, minlength=len(names)),
+        positions=positions,
         errors={code: _message(InputError(problems)) for code, problems in errors.items()},
     )
 
@@ -352,7 +357,7 @@ def _rows(data: Any) -> tuple[list[Any], list[list[Any]]]:
         values = data.astype(object).where(data.notna(), None).values.tolist()
         return [str(c) for c in data.columns], values
     if isinstance(data, Sequence) and data and isinstance(data[0], Sequence):
-        return list(data[0]), [list(r) for r in data[1:]]
+        return list(data[0]), [r if isinstance(r, list) else list(r) for r in data[1:]]
     raise InputError(Problem(f"expected a table with a header row, got {type(data).__name__}"))
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import XlMarginError
 from xlmargin.pm.result import REGULATORY, cents
-from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, risk_arrays
+from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, risk_arrays, string_codes
 from xlmargin.pm.settings import PMSettings, pm_settings
 from xlmargin.positions import Portfolio
 
@@ -220,11 +220,11 @@ def irregular_accounts(
     covered = np.flatnonzero(np.isin(kind, COVERED))
     if not len(covered):
         return irregular
-    _, group = np.unique(a["class_group"][covered], return_inverse=True)
-    _, cls = np.unique(a["asset_class"][covered], return_inverse=True)
-    n_groups = int(group.max()) + 1
-    pairs = np.unique(group * (int(cls.max()) + 1) + cls)
-    mixed = np.bincount(pairs // (int(cls.max()) + 1), minlength=n_groups) > 1
+    group, group_ids = string_codes(a["class_group"][covered])
+    cls, class_ids = string_codes(a["asset_class"][covered])
+    n_groups, n_classes = len(group_ids), len(class_ids)
+    pairs = np.unique(group * n_classes + cls)
+    mixed = np.bincount(pairs // n_classes, minlength=n_groups) > 1
     irregular[account[covered[mixed[group]]]] = True
     if pm_rules(None, settings).get("leveraged_etf.scale_range_by_leverage"):
         lev = np.maximum(1.0, np.abs(a["leverage"][covered]))

@@ -122,7 +122,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     _refuse(a)
     points = _points(pm, settings)
     covered = np.flatnonzero(np.isin(a["type"], COVERED))
-    codes, ids = _codes(a["class_group"][covered])
+    codes, ids = string_codes(a["class_group"][covered])
     order = np.argsort(codes, kind="stable")
     idx, codes = covered[order], codes[order]
     n_groups = len(ids)
@@ -227,6 +227,7 @@ def requirement(
 
 
 def pm_rules(rules: RuleSet | None, settings: PMSettings) -> RuleSet:
+    """``rules`` (default: the shipped pm.toml) with the settings' overrides, checked."""
     pm = rules if rules is not None else rule_files.load("pm")
     if settings.rule_overrides:
         pm = pm.with_overrides(settings.rule_overrides)
@@ -297,7 +298,7 @@ def _refuse(a: Mapping[str, np.ndarray]) -> None:
 # --- the scan --------------------------------------------------------------------------------
 
 
-def _codes(values: np.ndarray) -> tuple[IntArray, list[str]]:
+def string_codes(values: np.ndarray) -> tuple[IntArray, list[str]]:
     """Integer codes of the strings ``values`` and the distinct values, sorted (codes follow that order)."""
     cells = values.tolist()
     ids = sorted(dict.fromkeys(cells))
@@ -319,7 +320,7 @@ def _ranges(
         for cls in table["classes"]:
             by_class[str(cls)] = (float(table["up"]), float(table["down"]))
     classes = a["asset_class"][idx]
-    class_codes, class_names = _codes(classes)
+    class_codes, class_names = string_codes(classes)
     n_classes, n_groups = len(class_names), len(ids)
     pairs = np.unique(codes * n_classes + class_codes)
     if len(pairs) > n_groups:
@@ -490,4 +491,14 @@ def _volatilities(
     return sigma
 
 
-__all__ = ["COVERED", "IGNORED", "OUTSIDE", "REFUSED", "RiskArrays", "requirement", "risk_arrays"]
+__all__ = [
+    "COVERED",
+    "IGNORED",
+    "OUTSIDE",
+    "REFUSED",
+    "RiskArrays",
+    "pm_rules",
+    "requirement",
+    "risk_arrays",
+    "string_codes",
+]
