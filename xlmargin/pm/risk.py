@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -33,6 +32,7 @@ from xlmargin.pm.result import OutsideResult, PMResult, ValuationPoint
 from xlmargin.pm.settings import MINIMUM_SCOPES, PMSettings
 from xlmargin.positions import Portfolio
 from xlmargin.pricing import implied_volatility_or_error, option_price
+from xlmargin.pricing.contracts import ContractCache
 from xlmargin.rules import RuleSet
 
 COVERED = ("stock", "etf", "option")
@@ -405,24 +405,32 @@ def _option_values(
     g = codes[first]
 
     sigma = _volatilities(vol, price, S, K, T, rate, q, call, american, first, inverse, a["row"][idx])
-    # One kernel call per volatility state (one without the house volatility layer): contracts
-    # enter as (U, 1) columns against (U, points) spots so each American exercise boundary is
-    # solved once per contract and state.
+    # Values are kept per contract and column set (a recalculation after a quantity change, a
+    # batch, a what-if price nothing again); the missing contracts are priced in one kernel call
+    # per volatility state (one without the house volatility layer), contracts entering as (U, 1)
+    # columns against (U, points) spots so each American exercise boundary is solved once.
     c = first
-    spots = S[c][:, None] * (1.0 + moves[g])
-    values = np.empty_like(spots)
-    for factor in np.unique(vol_factor):
-        cols = np.flatnonzero(vol_factor == factor)
-        values[:, cols] = option_price(
-            spots[:, cols],
-            K[c][:, None],
-            T[c][:, None],
-            rate,
-            q[c][:, None],
-            (sigma * factor)[:, None],
-            call[c][:, None],
-            american[c][:, None],
-        )
+    keys = np.column_stack([S[c], K[c], T[c], q[c], sigma, call[c], american[c], moves[g]]).astype(np.float64)
+
+    def value_rows(rows: IntArray) -> FloatArray:
+        u = c[rows]
+        spots = S[u][:, None] * (1.0 + moves[g[rows]])
+        values = np.empty_like(spots)
+        for factor in np.unique(vol_factor):
+            cols = np.flatnonzero(vol_factor == factor)
+            values[:, cols] = option_price(
+                spots[:, cols],
+                K[u][:, None],
+                T[u][:, None],
+                rate,
+                q[u][:, None],
+                (sigma[rows] * factor)[:, None],
+                call[u][:, None],
+                american[u][:, None],
+            )
+        return values
+
+    values = _values_cache(rate, vol_factor).get_or_compute(keys, value_rows)
     unpriced = ~np.isfinite(values).all(axis=1)
     if unpriced.any():
         rows = a["row"][idx][np.isin(inverse, np.flatnonzero(unpriced))]
@@ -440,20 +448,39 @@ def _option_values(
     return values, first, inverse
 
 
+_VALUE_CACHES: dict[bytes, ContractCache] = {}
+_MAX_COLUMN_SETS = 8  # column sets (rate, points, house layers) kept at once
+
+
+def _values_cache(rate: float, vol_factor: FloatArray) -> ContractCache:
+    """The option-value cache of one column set: a contract's key row holds its moves."""
+    config = np.concatenate([[rate], vol_factor]).astype(np.float64).tobytes()
+    cache = _VALUE_CACHES.get(config)
+    if cache is None:
+        if len(_VALUE_CACHES) >= _MAX_COLUMN_SETS:
+            _VALUE_CACHES.clear()
+        cache = _VALUE_CACHES[config] = ContractCache(len(vol_factor))
+    return cache
+
+
 def _distinct(keys: FloatArray) -> tuple[IntArray, IntArray]:
     """(index of the first row of each distinct key row, each row's distinct index).
 
-    Rows are compared as raw bytes (keys hold no NaN), in first-seen order.
+    Rows are compared by value (keys hold no NaN); distinct indices follow first appearance.
     """
-    cells = (
-        np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1] * keys.itemsize))).ravel().tolist()
-    )
-    seen: dict[Any, int] = {}
-    inverse = np.fromiter((seen.setdefault(c, len(seen)) for c in cells), np.int64, len(cells))
-    # ids are handed out in order of first appearance: a row is first when its id exceeds all before it
-    new = np.ones(len(cells), dtype=bool)
-    new[1:] = inverse[1:] > np.maximum.accumulate(inverse)[:-1]
-    return np.flatnonzero(new), inverse
+    n = keys.shape[0]
+    order = np.lexsort(keys.T[::-1])  # stable: within equal rows, by position
+    ordered = keys[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    group = np.cumsum(starts) - 1  # each sorted row's group, groups in sorted order
+    first = order[starts]  # each group's first row (the smallest position of its rows)
+    rank = np.empty(len(first), dtype=np.int64)
+    by_position = np.argsort(first, kind="stable")
+    rank[by_position] = np.arange(len(first))
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = rank[group]
+    return first[by_position], inverse
 
 
 def _volatilities(
