@@ -16,7 +16,7 @@ from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.errors import InputError, Problem
 from xlmargin.pricing.american import option_price
 from xlmargin.pricing.contracts import ContractCache
-from xlmargin.pricing.european import _as_bool, _as_float, _bsm_vega, bsm
+from xlmargin.pricing.european import _as_bool, _as_float, _bsm_vega, _intrinsic, bsm
 
 SIGMA_MIN: Final = 1e-4
 """Lower end of the implied-volatility search range."""
@@ -121,7 +121,7 @@ def _solve(
     future_: BoolArray,
 ) -> FloatArray:
     """:func:`implied_volatility` on 1-D arrays, without the cache."""
-    ok, lower, upper = iv_bounds(price_, S_, K_, T_, r_, q_, call_, american_, future_)
+    ok, lower, upper = _bracket(price_, S_, K_, T_, r_, q_, call_, american_, future_)
     q_ = np.where(future_, r_, q_)
     sigma = np.full(price_.size, np.nan)
     for american_flag in (False, True):
@@ -141,6 +141,54 @@ def _solve(
 
 
 _SOLVED: Final = ContractCache(1)
+
+
+def _bracket(
+    price: FloatArray,
+    S: FloatArray,
+    K: FloatArray,
+    T: FloatArray,
+    r: FloatArray,
+    q: FloatArray,
+    is_call: BoolArray,
+    is_american: BoolArray,
+    on_future: BoolArray,
+) -> tuple[BoolArray, FloatArray, FloatArray]:
+    """:func:`iv_bounds`, pricing an American option at the ends of the range only when needed.
+
+    The American value lies between ``max(intrinsic, European)`` and that plus the largest
+    early-exercise premium, ``K' (1 - e^{-r' T})`` on the put side (strike ``K'``, rate ``r'``;
+    the kernel's premium integral is bounded so, its dividend term being ≤ 0 for ``q' >= 0``).
+    A price at or above that cap at ``SIGMA_MIN`` and at or below the floor at ``SIGMA_MAX`` is
+    surely invertible: its bounds come back as ∓inf (the solver then brackets by volatility alone)
+    and only the other American options are priced at ``SIGMA_MIN`` and ``SIGMA_MAX``.
+    """
+    q_eff = np.where(on_future, r, q)
+    lower = bsm(S, K, T, r, q_eff, SIGMA_MIN, is_call)
+    upper = bsm(S, K, T, r, q_eff, SIGMA_MAX, is_call)
+    tolerance = _iv_tolerance(price)
+    ok = np.isfinite(price) & (T > 0.0) & (price >= lower - tolerance) & (price <= upper + tolerance)
+    american = np.flatnonzero(is_american)
+    if not len(american):
+        return ok, lower, upper
+    a = american
+    intrinsic = _intrinsic(S[a], K[a], is_call[a])
+    put_strike = np.where(is_call[a], S[a], K[a])
+    put_r = np.where(is_call[a], q_eff[a], r[a])
+    put_q = np.where(is_call[a], r[a], q_eff[a])
+    cap = put_strike * -np.expm1(-np.maximum(put_r, 0.0) * np.maximum(T[a], 0.0)) * (1.0 + 1e-9)
+    lower_cap = np.maximum(intrinsic, lower[a] + cap)
+    upper_floor = np.maximum(intrinsic, upper[a])
+    p, tol = price[a], tolerance[a]
+    sure = np.isfinite(p) & (T[a] > 0.0) & (put_q >= 0.0) & (p >= lower_cap + tol) & (p <= upper_floor - tol)
+    lower[a[sure]], upper[a[sure]] = -np.inf, np.inf
+    ok[a[sure]] = True
+    rest = a[~sure]
+    if len(rest):
+        ok[rest], lower[rest], upper[rest] = iv_bounds(
+            price[rest], S[rest], K[rest], T[rest], r[rest], q[rest], is_call[rest], True, on_future[rest]
+        )
+    return ok, lower, upper
 
 
 def _iv_tolerance(price: FloatArray) -> FloatArray:
