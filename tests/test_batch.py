@@ -148,6 +148,13 @@ def test_other_regimes_equal_their_engine_account_by_account(regime: str, params
         assert requirement == round(expected, 2), account
 
 
+def test_the_command_offers_every_regime_the_engine_knows() -> None:
+    from xlmargin.batch import REGIMES
+    from xlmargin.batch.cli import REGIMES as OFFERED
+
+    assert OFFERED == REGIMES
+
+
 def test_batch_refuses_a_table_without_the_account_column() -> None:
     with pytest.raises(InputError, match="no 'portfolio' column"):
         batch(_table(1, 100), by="portfolio", as_of=AS_OF)

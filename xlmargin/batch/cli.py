@@ -21,6 +21,7 @@ from typing import Any
 from xlmargin.errors import InputError, Problem, XlMarginError
 
 WRITERS = (".csv", ".parquet")
+REGIMES = ("pm", "regt", "account", "risk")  # xlmargin.batch.engine.REGIMES, not imported at start-up
 
 
 def read_table(path: Path) -> Any:
@@ -104,9 +105,7 @@ def _date(text: str) -> dt.date:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``batch`` to the ``xlmargin`` parser's subparsers."""
-    from xlmargin.batch.engine import REGIMES
-
+    """Add ``batch`` to the ``xlmargin`` parser's subparsers (importing no engine: ``--help`` stays fast)."""
     parser = subparsers.add_parser(
         "batch",
         help="margin every account of a positions file: one row per account",
