@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_workbook_commands(sub)
     install.register(sub)
     from xlmargin.batch.cli import register as register_batch_command
+
     register_batch_command(sub)
     return parser
 
