@@ -467,20 +467,28 @@ def _distinct(keys: FloatArray) -> tuple[IntArray, IntArray]:
     """(index of the first row of each distinct key row, each row's distinct index).
 
     Rows are compared by value (keys hold no NaN); distinct indices follow first appearance.
+    Rows are grouped by a 64-bit hash of their bytes, and the grouping is checked exactly: on a
+    collision (never seen; kept for exactness) they are grouped by sorting instead.
     """
     n = keys.shape[0]
-    order = np.lexsort(keys.T[::-1])  # stable: within equal rows, by position
-    ordered = keys[order]
-    starts = np.ones(n, dtype=bool)
-    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
-    group = np.cumsum(starts) - 1  # each sorted row's group, groups in sorted order
-    first = order[starts]  # each group's first row (the smallest position of its rows)
-    rank = np.empty(len(first), dtype=np.int64)
+    words = np.ascontiguousarray(keys, dtype=np.float64).view(np.uint64)
+    digest = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
+    for column in words.T:  # FNV-1a over the columns' 64-bit words (wrapping arithmetic)
+        digest = (digest ^ column) * np.uint64(0x100000001B3)
+    _, first, group = np.unique(digest, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    if not (keys[first][group] == keys).all():
+        order = np.lexsort(keys.T[::-1])  # stable: within equal rows, by position
+        ordered = keys[order]
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+        first = order[starts]
+        group = np.empty(n, dtype=np.int64)
+        group[order] = np.cumsum(starts) - 1
     by_position = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), dtype=np.int64)
     rank[by_position] = np.arange(len(first))
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = rank[group]
-    return first[by_position], inverse
+    return first[by_position], rank[group]
 
 
 def _volatilities(
