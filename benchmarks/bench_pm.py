@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import statistics
+import time
 import tracemalloc
 from typing import Any
 
@@ -61,6 +63,18 @@ def bare_inputs(table: list[list[Any]]) -> tuple[np.ndarray, ...]:
         (a["right"][opt] == "C")[col],
         (a["style"][opt] == "american")[col],
     )
+
+
+def _cpu_ms(fn: Any, n: int, setup: Any) -> str:
+    times = []
+    for _ in range(n):
+        if setup is not None:
+            setup()
+        gc.collect()
+        start = time.process_time()
+        fn()
+        times.append((time.process_time() - start) * 1e3)
+    return f"{min(times):8.2f} / {statistics.median(times):8.2f}"
 
 
 def main() -> None:
@@ -114,6 +128,13 @@ def main() -> None:
                 f"engine ({state}) / bare numpy (cold): {engine[0] / floor[0]:.2f}x (best), "
                 f"{engine[1] / floor[1]:.2f}x (median)"
             )
+
+    # CPU time of this process (time.process_time), less disturbed than wall time when other jobs
+    # share the machine; numpy runs these paths on one thread.
+    print("CPU time, ms (best / median):")
+    for label, fn, setup in rows:
+        if "engine" in label or "bare" in label:
+            print(f"{label:<48} {_cpu_ms(fn, n, setup)}")
 
     gc.collect()
     tracemalloc.start()
