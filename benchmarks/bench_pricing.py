@@ -13,7 +13,10 @@ median wall time of
 - American, laid out as the engine passes them: contract parameters of shape (4700, 1) against
   spots (4700, 10), so each contract's exercise boundary is computed once;
 - American, 47,000 independent contracts (flat arrays): the boundary for every price;
-- implied volatility of the 4,700 contracts from their prices, European and American.
+- implied volatility of the 4,700 contracts from their prices, European and American;
+
+each cold (every pricing cache cleared before the run: a contract never seen) and warm (the
+same call again: exercise boundaries and implied vols looked up, see ``xlmargin.pricing.contracts``).
 
 Timings on a shared machine vary; the best of N is the figure least disturbed by other load.
 """
@@ -27,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.timing import timed
-from xlmargin.pricing import implied_volatility, option_price
+from xlmargin.pricing import clear_caches, implied_volatility, option_price
 
 CONTRACTS = 4_700
 MOVES = np.linspace(-0.15, 0.15, 10)
@@ -81,10 +84,12 @@ def main() -> None:
             lambda: implied_volatility(amer_price, *price_args, b["is_call"], True),
         ),
     ]
-    print(f"best and median of {repeat} runs, milliseconds")
+    print(f"best and median of {repeat} runs, milliseconds; cold = caches cleared before each run")
+    print(f"  {'':<42} {'cold':>17} {'warm (cached)':>17}")
     for label, fn in cases:
-        best, median = timed(fn, repeat)
-        print(f"  {label:<42} {best:8.1f} {median:8.1f}")
+        best, median = timed(fn, repeat, clear_caches)
+        warm_best, warm_median = timed(fn, repeat)
+        print(f"  {label:<42} {best:8.1f} {median:8.1f} {warm_best:8.1f} {warm_median:8.1f}")
 
 
 if __name__ == "__main__":

@@ -117,3 +117,15 @@ def test_requirement_refuses_a_quantity_vector_of_the_wrong_length() -> None:
     risk = risk_arrays(_book(1), pm_settings({}, AS_OF))
     with pytest.raises(InputError, match="one per covered row"):
         requirement(risk, np.zeros(3))
+
+
+def test_series_are_grouped_exactly_in_first_seen_order() -> None:
+    from xlmargin.pm.risk import _distinct
+
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 40, (2000, 10)).astype(float)[rng.integers(0, 2000, 12000)]
+    first, inverse = _distinct(keys)
+    seen: dict[tuple[float, ...], int] = {}
+    expected = np.array([seen.setdefault(tuple(row), len(seen)) for row in keys.tolist()])
+    np.testing.assert_array_equal(inverse, expected)
+    np.testing.assert_array_equal(first, [np.flatnonzero(expected == i)[0] for i in range(len(seen))])

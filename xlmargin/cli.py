@@ -223,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     from xlmargin.decisions.cli import register as register_decision_commands  # whatif, hedge, plan
 
     register_decision_commands(sub)
+    from xlmargin.batch.cli import register as register_batch_command
+
+    register_batch_command(sub)
     return parser
 
 

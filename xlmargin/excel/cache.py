@@ -44,9 +44,13 @@ def snapshot(value: Any) -> Any:
 
 
 def size_of(value: Any) -> int:
-    """Cells in a range, for the memory bound."""
+    """Cells in a range, for the memory bound: rows × the first row's width (Excel ranges are
+    rectangular), so a call served from the cache does not walk the range to count them."""
     if isinstance(value, list | tuple):
-        return sum(len(r) if isinstance(r, list | tuple) else 1 for r in value)
+        if not value:
+            return 1
+        first = value[0]
+        return len(value) * (len(first) if isinstance(first, list | tuple) and first else 1)
     return 1
 
 

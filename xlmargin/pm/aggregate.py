@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -220,6 +221,7 @@ def _house(scan: GroupScan, house_pm: float, pm: RuleSet, settings: PMSettings) 
     return HouseResult(order, house_pm, concentration, chosen, max(house_pm, concentration), multiple)
 
 
+@lru_cache(maxsize=64)
 def _range_label(up: float, down: float) -> str:
     if up == down:
         return f"±{up * 100:.4g}%"

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -33,6 +32,7 @@ from xlmargin.pm.result import OutsideResult, PMResult, ValuationPoint
 from xlmargin.pm.settings import MINIMUM_SCOPES, PMSettings
 from xlmargin.positions import Portfolio
 from xlmargin.pricing import implied_volatility_or_error, option_price
+from xlmargin.pricing.contracts import ContractCache
 from xlmargin.rules import RuleSet
 
 COVERED = ("stock", "etf", "option")
@@ -108,7 +108,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     Refuses what portfolio margin does not cover (futures, FX, CFDs), naming every row; bonds and
     cash are left out (bonds are margined outside by :func:`xlmargin.pm.engine.pm_requirement`).
     """
-    pm = _rule_set(rules, settings)
+    pm = pm_rules(rules, settings)
     if portfolio.as_of != settings.as_of:
         raise InputError(
             Problem(
@@ -122,7 +122,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     _refuse(a)
     points = _points(pm, settings)
     covered = np.flatnonzero(np.isin(a["type"], COVERED))
-    codes, ids = _codes(a["class_group"][covered])
+    codes, ids = string_codes(a["class_group"][covered])
     order = np.argsort(codes, kind="stable")
     idx, codes = covered[order], codes[order]
     n_groups = len(ids)
@@ -226,7 +226,8 @@ def requirement(
 # --- rules and points ------------------------------------------------------------------------
 
 
-def _rule_set(rules: RuleSet | None, settings: PMSettings) -> RuleSet:
+def pm_rules(rules: RuleSet | None, settings: PMSettings) -> RuleSet:
+    """``rules`` (default: the shipped pm.toml) with the settings' overrides, checked."""
     pm = rules if rules is not None else rule_files.load("pm")
     if settings.rule_overrides:
         pm = pm.with_overrides(settings.rule_overrides)
@@ -297,7 +298,7 @@ def _refuse(a: Mapping[str, np.ndarray]) -> None:
 # --- the scan --------------------------------------------------------------------------------
 
 
-def _codes(values: np.ndarray) -> tuple[IntArray, list[str]]:
+def string_codes(values: np.ndarray) -> tuple[IntArray, list[str]]:
     """Integer codes of the strings ``values`` and the distinct values, sorted (codes follow that order)."""
     cells = values.tolist()
     ids = sorted(dict.fromkeys(cells))
@@ -319,7 +320,7 @@ def _ranges(
         for cls in table["classes"]:
             by_class[str(cls)] = (float(table["up"]), float(table["down"]))
     classes = a["asset_class"][idx]
-    class_codes, class_names = _codes(classes)
+    class_codes, class_names = string_codes(classes)
     n_classes, n_groups = len(class_names), len(ids)
     pairs = np.unique(codes * n_classes + class_codes)
     if len(pairs) > n_groups:
@@ -404,24 +405,32 @@ def _option_values(
     g = codes[first]
 
     sigma = _volatilities(vol, price, S, K, T, rate, q, call, american, first, inverse, a["row"][idx])
-    # One kernel call per volatility state (one without the house volatility layer): contracts
-    # enter as (U, 1) columns against (U, points) spots so each American exercise boundary is
-    # solved once per contract and state.
+    # Values are kept per contract and column set (a recalculation after a quantity change, a
+    # batch, a what-if price nothing again); the missing contracts are priced in one kernel call
+    # per volatility state (one without the house volatility layer), contracts entering as (U, 1)
+    # columns against (U, points) spots so each American exercise boundary is solved once.
     c = first
-    spots = S[c][:, None] * (1.0 + moves[g])
-    values = np.empty_like(spots)
-    for factor in np.unique(vol_factor):
-        cols = np.flatnonzero(vol_factor == factor)
-        values[:, cols] = option_price(
-            spots[:, cols],
-            K[c][:, None],
-            T[c][:, None],
-            rate,
-            q[c][:, None],
-            (sigma * factor)[:, None],
-            call[c][:, None],
-            american[c][:, None],
-        )
+    keys = np.column_stack([S[c], K[c], T[c], q[c], sigma, call[c], american[c], moves[g]]).astype(np.float64)
+
+    def value_rows(rows: IntArray) -> FloatArray:
+        u = c[rows]
+        spots = S[u][:, None] * (1.0 + moves[g[rows]])
+        values = np.empty_like(spots)
+        for factor in np.unique(vol_factor):
+            cols = np.flatnonzero(vol_factor == factor)
+            values[:, cols] = option_price(
+                spots[:, cols],
+                K[u][:, None],
+                T[u][:, None],
+                rate,
+                q[u][:, None],
+                (sigma[rows] * factor)[:, None],
+                call[u][:, None],
+                american[u][:, None],
+            )
+        return values
+
+    values = _values_cache(rate, vol_factor).get_or_compute(keys, value_rows)
     unpriced = ~np.isfinite(values).all(axis=1)
     if unpriced.any():
         rows = a["row"][idx][np.isin(inverse, np.flatnonzero(unpriced))]
@@ -439,20 +448,47 @@ def _option_values(
     return values, first, inverse
 
 
+_VALUE_CACHES: dict[bytes, ContractCache] = {}
+_MAX_COLUMN_SETS = 8  # column sets (rate, points, house layers) kept at once
+
+
+def _values_cache(rate: float, vol_factor: FloatArray) -> ContractCache:
+    """The option-value cache of one column set: a contract's key row holds its moves."""
+    config = np.concatenate([[rate], vol_factor]).astype(np.float64).tobytes()
+    cache = _VALUE_CACHES.get(config)
+    if cache is None:
+        if len(_VALUE_CACHES) >= _MAX_COLUMN_SETS:
+            _VALUE_CACHES.clear()
+        cache = _VALUE_CACHES[config] = ContractCache(len(vol_factor))
+    return cache
+
+
 def _distinct(keys: FloatArray) -> tuple[IntArray, IntArray]:
     """(index of the first row of each distinct key row, each row's distinct index).
 
-    Rows are compared as raw bytes (keys hold no NaN), in first-seen order.
+    Rows are compared by value (keys hold no NaN); distinct indices follow first appearance.
+    Rows are grouped by a 64-bit hash of their bytes, and the grouping is checked exactly: on a
+    collision (never seen; kept for exactness) they are grouped by sorting instead.
     """
-    cells = (
-        np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1] * keys.itemsize))).ravel().tolist()
-    )
-    seen: dict[Any, int] = {}
-    inverse = np.fromiter((seen.setdefault(c, len(seen)) for c in cells), np.int64, len(cells))
-    # ids are handed out in order of first appearance: a row is first when its id exceeds all before it
-    new = np.ones(len(cells), dtype=bool)
-    new[1:] = inverse[1:] > np.maximum.accumulate(inverse)[:-1]
-    return np.flatnonzero(new), inverse
+    n = keys.shape[0]
+    words = np.ascontiguousarray(keys, dtype=np.float64).view(np.uint64)
+    digest = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
+    for column in words.T:  # FNV-1a over the columns' 64-bit words (wrapping arithmetic)
+        digest = (digest ^ column) * np.uint64(0x100000001B3)
+    _, first, group = np.unique(digest, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    if not (keys[first][group] == keys).all():
+        order = np.lexsort(keys.T[::-1])  # stable: within equal rows, by position
+        ordered = keys[order]
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+        first = order[starts]
+        group = np.empty(n, dtype=np.int64)
+        group[order] = np.cumsum(starts) - 1
+    by_position = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[by_position] = np.arange(len(first))
+    return first[by_position], rank[group]
 
 
 def _volatilities(
@@ -490,4 +526,14 @@ def _volatilities(
     return sigma
 
 
-__all__ = ["COVERED", "IGNORED", "OUTSIDE", "REFUSED", "RiskArrays", "requirement", "risk_arrays"]
+__all__ = [
+    "COVERED",
+    "IGNORED",
+    "OUTSIDE",
+    "REFUSED",
+    "RiskArrays",
+    "pm_rules",
+    "requirement",
+    "risk_arrays",
+    "string_codes",
+]

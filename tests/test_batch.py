@@ -1,0 +1,179 @@
+"""The batch: one row per account, equal to margining each account alone, with and without Dask."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.book import AS_OF, book
+from xlmargin.batch import batch
+from xlmargin.batch.pm import shared_risk
+from xlmargin.cli import main
+from xlmargin.errors import InputError, XlMarginError
+from xlmargin.pm import pm_requirement, pm_settings
+from xlmargin.pm.risk import risk_arrays
+from xlmargin.positions import read_positions
+
+N_ACCOUNTS = 25
+
+
+def _table(seed: int, n_positions: int = 500) -> list[list[Any]]:
+    """The benchmark book's rows dealt at random to accounts, with quantities redrawn per row."""
+    rows = book(n_positions, 30, 40, volatility=seed % 2 == 0, seed=seed)
+    rng = np.random.default_rng(seed)
+    table = [["account", *rows[0]]]
+    for row in rows[1:]:
+        row = list(row)
+        row[2] = float(rng.integers(-9, 10) or 1)
+        table.append([f"A{rng.integers(N_ACCOUNTS):02d}", *row])
+    return table
+
+
+def _alone(table: list[list[Any]], account: str, params: dict[str, Any]) -> float | str:
+    rows = [table[0][1:]] + [r[1:] for r in table[1:] if r[0] == account]
+    try:
+        return pm_requirement(read_positions(rows, as_of=AS_OF), pm_settings(params, AS_OF)).requirement
+    except XlMarginError as exc:
+        return f"#{exc.code} {exc.summary()}"
+
+
+def _spoil(table: list[list[Any]]) -> list[list[Any]]:
+    """One account with a bad price cell, one holding a future (refused by PM), one with a blank account."""
+    table = [list(r) for r in table]
+    price = table[0].index("price")
+    table[3][price] = "n/a"
+    table[5][0], table[5][2] = table[3][0].replace("A", "B"), "future"
+    table[7][0] = None
+    return table
+
+
+@pytest.mark.parametrize(
+    ("seed", "params"),
+    [
+        (1, {}),
+        (2, {}),
+        (3, {"house": True}),
+        (4, {"minimum_scope": "account"}),
+        (5, {"house.concentration": True}),
+    ],
+)
+def test_pm_batch_equals_each_account_alone_to_the_cent(
+    seed: int, params: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xlmargin.pm
+
+    table = _spoil(_table(seed))
+    alone: list[int] = []
+    monkeypatch.setattr(
+        xlmargin.pm, "pm_requirement", lambda p, s: alone.append(len(p)) or pm_requirement(p, s)
+    )
+    result = batch(table, "account", "pm", params, as_of=AS_OF)
+    assert len(alone) == 1  # only the account holding a future went one by one
+    assert list(result.columns) == [
+        "account",
+        "positions",
+        "requirement",
+        "regulatory",
+        "initial",
+        "minimum",
+        "error",
+    ]
+    accounts = list(dict.fromkeys("" if r[0] is None else r[0] for r in table[1:]))
+    assert result["account"].tolist() == accounts
+    for account, requirement, error in zip(
+        result["account"], result["requirement"], result["error"], strict=True
+    ):
+        if account == "":
+            assert error.startswith("#INPUT row 8, account: the account is blank")
+            continue
+        expected = _alone(table, account, params)
+        if isinstance(expected, str):
+            assert error.split(":")[-1] == expected.split(":")[-1]
+            assert np.isnan(requirement)
+        else:
+            assert error == ""
+            assert requirement == expected, account
+    errors = result.set_index("account")["error"]
+    assert "price" in errors[table[3][0]] and "row 4" in errors[table[3][0]]
+    assert "FUTURES_MARGIN" in errors[table[5][0]]
+
+
+def test_pm_batch_on_dask_equals_the_single_process_run() -> None:
+    distributed = pytest.importorskip("distributed")
+    table = _spoil(_table(6))
+    alone = batch(table, as_of=AS_OF)
+    with (
+        distributed.LocalCluster(processes=False, n_workers=2, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        pd.testing.assert_frame_equal(batch(table, as_of=AS_OF, dask=client), alone)
+        small = [r for r in table if r[2] != "option"][:40]  # Reg T: stock lines only, fast
+        pd.testing.assert_frame_equal(
+            batch(small, regime="regt", as_of=AS_OF, dask=client), batch(small, regime="regt", as_of=AS_OF)
+        )
+
+
+def test_shared_risk_travels_by_pickle() -> None:
+    table = _table(7, 200)
+    portfolio = read_positions([table[0][1:], *[r[1:] for r in table[1:]]], as_of=AS_OF)
+    shared = shared_risk(risk_arrays(portfolio, pm_settings({"house": True}, AS_OF)))
+    back = pickle.loads(pickle.dumps(shared))
+    np.testing.assert_array_equal(back.unit_pnl, shared.unit_pnl)
+
+
+@pytest.mark.parametrize(
+    ("regime", "params"), [("regt", {"basis": "maintenance"}), ("account", {}), ("risk", {})]
+)
+def test_other_regimes_equal_their_engine_account_by_account(regime: str, params: dict[str, Any]) -> None:
+    from xlmargin.account import account_margin, account_settings
+    from xlmargin.regt import regt_margin
+    from xlmargin.stress import risk_margin, stress_settings
+
+    table = _table(8, 60)
+    result = batch(table, regime=regime, params=params, as_of=AS_OF)
+    for account, requirement in zip(result["account"], result["requirement"], strict=True):
+        portfolio = read_positions(
+            [table[0][1:]] + [r[1:] for r in table[1:] if r[0] == account], as_of=AS_OF
+        )
+        if regime == "regt":
+            expected = regt_margin(portfolio, basis="maintenance").total
+        elif regime == "account":
+            expected = account_margin(portfolio, account_settings({}, AS_OF)).total
+        else:
+            expected = risk_margin(portfolio, stress_settings({}, AS_OF)).requirement
+        assert requirement == round(expected, 2), account
+
+
+def test_the_command_offers_every_regime_the_engine_knows() -> None:
+    from xlmargin.batch import REGIMES
+    from xlmargin.batch.cli import REGIMES as OFFERED
+
+    assert OFFERED == REGIMES
+
+
+def test_batch_refuses_a_table_without_the_account_column() -> None:
+    with pytest.raises(InputError, match="no 'portfolio' column"):
+        batch(_table(1, 100), by="portfolio", as_of=AS_OF)
+
+
+def test_cli_writes_csv_and_parquet_and_keeps_existing_files(tmp_path: Any, capsys: Any) -> None:
+    table = _spoil(_table(9, 120))
+    source = tmp_path / "book.csv"
+    pd.DataFrame(table[1:], columns=table[0]).to_csv(source, index=False)
+    out = tmp_path / "results.csv"
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 0
+    written = pd.read_csv(out, keep_default_na=False)
+    expected = batch(table, as_of=AS_OF)
+    assert written["requirement"].replace("", np.nan).astype(float).tolist() == pytest.approx(
+        expected["requirement"].tolist(), nan_ok=True
+    )
+    assert "accounts" in capsys.readouterr().err
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 2
+    assert "exists" in capsys.readouterr().err
+    parquet = tmp_path / "results.parquet"
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(parquet)]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(parquet), expected)

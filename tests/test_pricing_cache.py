@@ -1,0 +1,81 @@
+"""The pricing caches change no result: warm equals cold, and the cache stays within its bound.
+
+Why these hold: a cached row is the kernel's own output for exactly the same float inputs (keys
+compare raw bytes), and every kernel result depends only on the inputs in its key.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xlmargin.pricing import clear_caches, implied_volatility, iv_bounds, option_price
+from xlmargin.pricing import implied as implied_module
+from xlmargin.pricing.contracts import ContractCache
+
+
+def _contracts(n: int, seed: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    S = rng.uniform(50.0, 150.0, n)
+    K = rng.uniform(60.0, 140.0, n)
+    T = rng.choice([0.02, 0.25, 1.0, 2.0], n)
+    r = rng.choice([0.0, 0.03, 0.08], n)
+    q = rng.choice([0.0, 0.02, 0.06], n)
+    sigma = rng.uniform(0.08, 0.9, n)
+    call = rng.random(n) < 0.5
+    american = rng.random(n) < 0.7
+    return S, K, T, r, q, sigma, call, american
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_american_prices_are_the_same_warm_and_cold(seed: int) -> None:
+    S, K, T, r, q, sigma, call, american = _contracts(300, seed)
+    clear_caches()
+    cold = option_price(S, K, T, r, q, sigma, call, american)
+    warm = option_price(S, K, T, r, q, sigma, call, american)
+    np.testing.assert_array_equal(warm, cold)
+    moved = option_price(S * 1.1, K, T, r, q, sigma, call, american)  # same boundaries, new spots
+    clear_caches()
+    np.testing.assert_allclose(moved, option_price(S * 1.1, K, T, r, q, sigma, call, american), rtol=1e-13)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_implied_vol_is_the_same_warm_cold_and_with_every_bound_priced(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    S, K, T, r, q, sigma, call, american = _contracts(300, seed)
+    price = option_price(S, K, T, r, q, sigma, call, american)
+    price[:5] = -1.0  # not invertible: NaN whichever path
+    clear_caches()
+    cold = implied_volatility(price, S, K, T, r, q, call, american)
+    warm = implied_volatility(price, S, K, T, r, q, call, american)
+    np.testing.assert_array_equal(warm, cold)
+    assert np.isnan(cold[:5]).all()
+    ok = iv_bounds(price, S, K, T, r, q, call, american)[0]
+    np.testing.assert_array_equal(~np.isnan(cold), ok)  # the documented NaN contract
+    # Every American option priced at both ends of the range, as before the premium-cap shortcut:
+    monkeypatch.setattr(implied_module, "_bracket", iv_bounds)
+    clear_caches()
+    full = implied_volatility(price, S, K, T, r, q, call, american)
+    np.testing.assert_array_equal(np.isnan(full), np.isnan(cold))
+    reprice = option_price(S, K, T, r, q, np.nan_to_num(cold, nan=0.2), call, american)
+    tolerance = np.maximum(1e-8 * np.abs(price), 1e-10)
+    assert (np.abs(reprice - price)[ok] <= tolerance[ok]).all()
+
+
+def test_contract_cache_stays_within_its_bound_and_computes_each_missing_key_once() -> None:
+    cache = ContractCache(2, max_entries=100)
+    asked: list[int] = []
+
+    def compute(rows: np.ndarray) -> np.ndarray:
+        asked.append(len(rows))
+        return np.column_stack([keys[rows, 0] * 2.0, keys[rows, 1] + 1.0])
+
+    keys = np.column_stack([np.arange(250.0) % 130.0, np.ones(250)])
+    out = cache.get_or_compute(keys, compute)
+    np.testing.assert_array_equal(out[:, 0], keys[:, 0] * 2.0)
+    assert asked == [130]  # 250 rows, 130 distinct keys
+    assert len(cache) <= 100
+    again = cache.get_or_compute(keys[-10:], compute)
+    np.testing.assert_array_equal(again, out[-10:])
+    assert asked == [130]  # the newest keys are kept

@@ -1,0 +1,132 @@
+"""``xlmargin batch FILE``: one row of figures per account of a positions file, to CSV or Parquet.
+
+``register(subparsers)`` adds the command to the main parser. The file is CSV, XLSX (the sheet
+"Positions", else the first) or Parquet, with an account column besides the positions columns.
+Results go to ``-o results.csv`` or ``results.parquet``, written atomically to a new file (an
+existing one is kept unless ``--force``; the input is never overwritten), or as CSV to stdout.
+A summary line (accounts, errors, seconds) goes to stderr, with a progress bar on a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from xlmargin.errors import InputError, Problem, XlMarginError
+
+WRITERS = (".csv", ".parquet")
+REGIMES = ("pm", "regt", "account", "risk")  # xlmargin.batch.engine.REGIMES, not imported at start-up
+
+
+def read_table(path: Path) -> Any:
+    """The file as a DataFrame of text cells (CSV, as the positions reader reads it) or typed cells."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError(Problem(f"no such file: {path}"))
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix in (".xlsx", ".xlsm"):
+            sheets = pd.read_excel(path, sheet_name=None, dtype=object)
+            return sheets.get("Positions", next(iter(sheets.values())))
+    except (OSError, ValueError, ImportError) as exc:
+        raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
+    raise InputError(Problem(f"{path.name}: a batch file must be .csv, .xlsx or .parquet"))
+
+
+def write_table(frame: Any, output: Path, *, force: bool) -> None:
+    """Write ``frame`` to ``output`` (CSV or Parquet by its suffix) through a temporary file."""
+    suffix = output.suffix.lower()
+    if suffix not in WRITERS:
+        raise XlMarginError(f"{output.name}: results are written as .csv or .parquet")
+    if output.exists() and not force:
+        raise XlMarginError(f"{output} exists; choose another name or pass --force to replace it")
+    if not output.parent.is_dir():
+        raise XlMarginError(f"{output}: the folder {output.parent} does not exist")
+    fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    os.close(fd)
+    try:
+        if suffix == ".csv":
+            frame.to_csv(temp, index=False)
+        else:
+            frame.to_parquet(temp, index=False)
+        Path(temp).replace(output)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from xlmargin.batch import batch
+
+    source = Path(args.file)
+    output = Path(args.output) if args.output else None
+    if output is not None and output.resolve() == source.resolve():
+        raise XlMarginError("the results would overwrite the input file; choose another -o")
+    params = list(args.param)
+    if args.as_of:
+        params.append(f"as_of={args.as_of.isoformat()}")
+    started = time.perf_counter()
+    try:
+        frame = batch(read_table(source), args.account_column, args.regime, params, dask=args.dask)
+    except OSError as exc:
+        raise XlMarginError(f"the Dask cluster failed: {exc}") from None
+    errors = int((frame["error"] != "").sum())
+    try:
+        if output is None:
+            frame.to_csv(sys.stdout, index=False)
+        else:
+            write_table(frame, output, force=args.force)
+    except OSError as exc:
+        raise XlMarginError(f"cannot write {output}: {exc}") from None
+    print(
+        f"{len(frame)} accounts, {errors} with errors, {time.perf_counter() - started:.2f} s"
+        + (f"; results in {output}" if output else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def register(subparsers: Any) -> None:
+    """Add ``batch`` to the ``xlmargin`` parser's subparsers (importing no engine: ``--help`` stays fast)."""
+    parser = subparsers.add_parser(
+        "batch",
+        help="margin every account of a positions file: one row per account",
+        description="Read a CSV, XLSX or Parquet file of positions with an account column and write one "
+        "row per account: the requirement and key figures, or the account's error.",
+    )
+    parser.add_argument("file", help="the positions file (.csv, .xlsx or .parquet)")
+    parser.add_argument("--account-column", default="account", help="the column naming the account")
+    parser.add_argument("--regime", choices=REGIMES, default="pm")
+    parser.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")
+    parser.add_argument("--force", action="store_true", help="replace an existing results file")
+    parser.add_argument("--as-of", type=_date, help="valuation date (default: today)")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a regime parameter (repeatable)"
+    )
+    parser.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help="run on a Dask cluster: its scheduler address (tcp://host:8786) or 'local'",
+    )
+    parser.set_defaults(handler=cmd_batch)
+
+
+__all__ = ["cmd_batch", "read_table", "register", "write_table"]

@@ -1,0 +1,300 @@
+"""Portfolio margin for many accounts at once: one pricing of the union, then group sums.
+
+:func:`xlmargin.pm.risk.risk_arrays` on the union of the accounts' books prices every distinct
+contract once (its series key holds the contract's terms, never the account). What is left per
+account is linear in the quantities, so :func:`account_figures` runs the account step of
+:mod:`xlmargin.pm.aggregate` for every account of a partition at once, with numpy: (account,
+class group) pairs are summed with one ``reduceat``, product groups and house layers by account
+with ``bincount``. :class:`SharedRisk` holds only numpy arrays and plain numbers, so a Dask worker
+receives it by pickle.
+
+Accounts the union would treat differently from their own book go through ``pm_requirement``
+one by one instead (see :func:`irregular_accounts`): a class group whose rows disagree on the
+asset class, a class group whose leverage-scaled range differs from the union's, and books that
+hold anything but stock, ETF, option and cash lines (bonds are margined outside PM; refused
+types are an error). So the batch equals the one-account-at-a-time result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from xlmargin._typing import BoolArray, FloatArray, IntArray
+from xlmargin.errors import XlMarginError
+from xlmargin.pm.result import REGULATORY, cents
+from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, risk_arrays, string_codes
+from xlmargin.pm.settings import PMSettings, pm_settings
+from xlmargin.positions import Portfolio
+
+if TYPE_CHECKING:
+    from xlmargin.batch.engine import Accounts
+
+FIGURES = ("requirement", "regulatory", "initial", "minimum")
+PARTITION = 2000  # accounts per account-step call: the unit of progress and of Dask tasks
+RETRIES = 3  # union pricings that may fail on a named row before every account goes one by one
+
+
+@dataclass(frozen=True)
+class SharedRisk:
+    """The risk arrays of the union, reduced to what the account step needs (arrays and numbers)."""
+
+    unit_pnl: FloatArray  # covered rows × points
+    unit_concentration: FloatArray  # covered rows × 4 (× 0 when that layer is off)
+    group: IntArray  # per covered row
+    series: IntArray  # per covered row, -1 for stock and ETF lines
+    series_long_minimum: FloatArray
+    series_short_minimum: FloatArray
+    series_group: IntArray
+    regulatory: IntArray  # the regulatory columns of the points
+    product: IntArray  # per class group: its product group (index into ``offsets``), -1 when standalone
+    offsets: FloatArray  # per product group
+    per_group: bool  # the per-contract minimum applies per class group (else per account)
+    house: bool  # any house layer on
+    concentration_count: int  # class groups taking the large move; -1 when that layer is off
+    initial_multiple: float
+    n_groups: int
+
+
+def shared_risk(risk: RiskArrays) -> SharedRisk:
+    """The account-step inputs of ``risk`` (offsets as the settings override them)."""
+    pm, settings = risk.rules, risk.settings
+    tables = list(pm["product_groups"])
+    product_of = {str(member): p for p, table in enumerate(tables) for member in table["class_groups"]}
+    layers = settings.house_layers
+    return SharedRisk(
+        unit_pnl=risk.unit_pnl,
+        unit_concentration=risk.unit_concentration,
+        group=risk.group,
+        series=risk.series,
+        series_long_minimum=risk.series_long_minimum,
+        series_short_minimum=risk.series_short_minimum,
+        series_group=risk.series_group,
+        regulatory=np.array([i for i, p in enumerate(risk.points) if p.layer == REGULATORY], dtype=np.int64),
+        product=np.array([product_of.get(g, -1) for g in risk.group_ids], dtype=np.int64),
+        offsets=np.array([float(settings.offsets.get(str(t["id"]), t["offset"])) for t in tables]),
+        per_group=pm.get("minimum.scope") == "class_group",
+        house=settings.house,
+        concentration_count=int(pm.get("house.concentration.count")) if "concentration" in layers else -1,
+        initial_multiple=float(pm.get("house.initial.multiple")) if "initial" in layers else 1.0,
+        n_groups=len(risk.group_ids),
+    )
+
+
+def account_figures(
+    shared: SharedRisk, rows: IntArray, account: IntArray, quantity: FloatArray, n_accounts: int
+) -> dict[str, FloatArray]:
+    """Each account's requirement, regulatory, initial and minimum figures (not yet rounded).
+
+    ``rows`` index the covered rows of the union (increasing within each account), ``account``
+    gives each one's account (0 … ``n_accounts`` − 1) and ``quantity`` its quantity. The steps
+    are those of :func:`xlmargin.pm.aggregate.account_result`, for every account at once.
+    """
+    G = shared.n_groups
+    key = account * G + shared.group[rows]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    rows, quantity = rows[order], quantity[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
+    pair_key = key[starts]
+    pair_account, pair_group = pair_key // G, pair_key % G
+    n_points = shared.unit_pnl.shape[1]
+    if len(rows):
+        pnl = np.add.reduceat(quantity[:, None] * shared.unit_pnl[rows], starts, axis=0)
+    else:
+        pnl = np.zeros((0, n_points))
+    minimum = _pair_minimum(shared, rows, account[order], quantity, pair_key)
+
+    def by_account(values: FloatArray, mask: BoolArray | None = None) -> FloatArray:
+        owners, weights = (pair_account, values) if mask is None else (pair_account[mask], values[mask])
+        return np.bincount(owners, weights=weights, minlength=n_accounts).astype(np.float64, copy=False)
+
+    worst = _loss(pnl, shared.regulatory)
+    house_worst = _loss(pnl, slice(None))
+    group_req = np.maximum(worst, minimum) if shared.per_group else worst
+    group_house = np.maximum(house_worst, minimum) if shared.per_group else house_worst
+    product = shared.product[pair_group]
+    standalone = product < 0
+    scenario_total = by_account(worst, standalone)
+    house_total = by_account(house_worst, standalone)
+    regulatory = by_account(group_req, standalone)
+    house_pm = by_account(group_house, standalone)
+    for p, offset in enumerate(shared.offsets.tolist()):
+        members = np.flatnonzero(product == p)
+        if not len(members):
+            continue
+        x = pnl[members]
+        owners = pair_account[members]
+        first = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        netted = np.add.reduceat(np.minimum(x, 0.0), first, axis=0) + offset * np.add.reduceat(
+            np.maximum(x, 0.0), first, axis=0
+        )
+        p_worst = _loss(netted, shared.regulatory)
+        p_house = _loss(netted, slice(None))
+        p_min = np.add.reduceat(minimum[members], first)
+        held = owners[first]
+        scenario_total[held] += p_worst
+        house_total[held] += p_house
+        regulatory[held] += np.maximum(p_worst, p_min) if shared.per_group else p_worst
+        house_pm[held] += np.maximum(p_house, p_min) if shared.per_group else p_house
+    total_minimum = by_account(minimum)
+    if not shared.per_group:
+        regulatory = np.maximum(scenario_total, total_minimum)
+        house_pm = np.maximum(house_total, total_minimum)
+
+    requirement = initial = regulatory
+    if shared.house:
+        portfolio = np.maximum(
+            house_pm, _concentration(shared, rows, quantity, starts, pair_account, n_accounts)
+        )
+        requirement, initial = portfolio, portfolio * shared.initial_multiple
+    return {
+        "requirement": requirement,
+        "regulatory": regulatory,
+        "initial": initial,
+        "minimum": total_minimum,
+    }
+
+
+def _loss(pnl: FloatArray, columns: slice | IntArray) -> FloatArray:
+    """max(0, −min P&L) over the chosen columns, per row."""
+    if not len(pnl):
+        return np.zeros(0)
+    return np.maximum(0.0, -pnl[:, columns].min(axis=1))
+
+
+def _pair_minimum(
+    shared: SharedRisk, rows: IntArray, account: IntArray, quantity: FloatArray, pair_key: IntArray
+) -> FloatArray:
+    """Per (account, class group) pair: the per-contract minimum, netted per account and series."""
+    series = shared.series[rows]
+    option = series >= 0
+    n_series = len(shared.series_group)
+    if not option.any():
+        return np.zeros(len(pair_key))
+    key = account[option] * n_series + series[option]
+    held, inverse = np.unique(key, return_inverse=True)
+    contracts = np.bincount(inverse, weights=quantity[option], minlength=len(held))
+    s = held % n_series
+    per = np.where(
+        contracts > 0, contracts * shared.series_long_minimum[s], -contracts * shared.series_short_minimum[s]
+    )
+    pair = np.searchsorted(pair_key, (held // n_series) * shared.n_groups + shared.series_group[s])
+    return np.bincount(pair, weights=per, minlength=len(pair_key)).astype(np.float64)
+
+
+def _concentration(
+    shared: SharedRisk,
+    rows: IntArray,
+    quantity: FloatArray,
+    starts: IntArray,
+    pair_account: IntArray,
+    n_accounts: int,
+) -> FloatArray:
+    """The concentration scan per account (0 when that layer is off); see ``aggregate._house``."""
+    if shared.concentration_count < 0 or not len(rows):
+        return np.zeros(n_accounts)
+    pnl = np.add.reduceat(quantity[:, None] * shared.unit_concentration[rows], starts, axis=0)
+    large_loss = np.maximum(0.0, -pnl[:, :2].min(axis=1))
+    order = np.lexsort((-large_loss, pair_account))  # by account, then largest loss first (stable)
+    owners = pair_account[order]
+    rank = np.arange(len(order)) - np.searchsorted(owners, owners)
+    top = np.zeros(len(order), dtype=bool)
+    top[order] = (rank < shared.concentration_count) & (large_loss[order] > 0)
+    taken = np.where(top[:, None], pnl[:, :2], pnl[:, 2:])
+    up = np.bincount(pair_account, weights=taken[:, 0], minlength=n_accounts)
+    down = np.bincount(pair_account, weights=taken[:, 1], minlength=n_accounts)
+    return np.maximum(0.0, -np.minimum(up, down))
+
+
+def irregular_accounts(
+    a: Mapping[str, np.ndarray], account: IntArray, n_accounts: int, settings: PMSettings
+) -> BoolArray:
+    """Accounts whose book the union would not treat as it treats it alone (see the module docstring)."""
+    irregular = np.zeros(n_accounts, dtype=bool)
+    kind = a["type"]
+    irregular[account[~np.isin(kind, (*COVERED, *IGNORED))]] = True
+    covered = np.flatnonzero(np.isin(kind, COVERED))
+    if not len(covered):
+        return irregular
+    group, group_ids = string_codes(a["class_group"][covered])
+    cls, class_ids = string_codes(a["asset_class"][covered])
+    n_groups, n_classes = len(group_ids), len(class_ids)
+    pairs = np.unique(group * n_classes + cls)
+    mixed = np.bincount(pairs // n_classes, minlength=n_groups) > 1
+    irregular[account[covered[mixed[group]]]] = True
+    if pm_rules(None, settings).get("leveraged_etf.scale_range_by_leverage"):
+        lev = np.maximum(1.0, np.abs(a["leverage"][covered]))
+        union = np.ones(n_groups)
+        np.maximum.at(union, group, lev)
+        key = account[covered] * n_groups + group
+        held, inverse = np.unique(key, return_inverse=True)
+        own = np.ones(len(held))
+        np.maximum.at(own, inverse, lev)
+        irregular[(held // n_groups)[own != union[held % n_groups]]] = True
+    return irregular
+
+
+def pm_batch(
+    values: Mapping[str, Any],
+    accounts: Accounts,
+    todo: list[int],
+    client: Any,
+    show: bool,
+    figures: dict[int, dict[str, Any]],
+) -> list[int]:
+    """Fill ``figures`` for the accounts of ``todo`` the union can stand for; returns the others.
+
+    A union pricing that fails on named rows (a price no volatility reproduces, a move of −100%)
+    sends those rows' accounts one by one, where they get their own error, and prices again.
+    """
+    from xlmargin.batch.engine import bar
+
+    settings = pm_settings(values, values["as_of"])
+    a = accounts.portfolio.arrays
+    regular = np.zeros(len(accounts.names), dtype=bool)
+    regular[todo] = True
+    regular &= ~irregular_accounts(a, accounts.account, len(accounts.names), settings)
+    risk = None
+    for _ in range(RETRIES):
+        keep = regular[accounts.account]
+        if not keep.any():
+            break
+        try:
+            risk = risk_arrays(
+                Portfolio({k: v[keep] for k, v in a.items()}, accounts.portfolio.as_of), settings
+            )
+            break
+        except XlMarginError as exc:
+            named = [p.row for p in exc.problems if p.row is not None]
+            regular[accounts.account[np.searchsorted(a["row"], named)] if named else slice(None)] = False
+    else:
+        regular[:] = False
+    if risk is None or not regular.any():
+        return todo
+    codes = np.flatnonzero(regular)
+    local = np.searchsorted(codes, accounts.account[keep][risk.index])  # each covered row's account
+    order = np.argsort(local, kind="stable")
+    local = local[order]
+    shared: Any = shared_risk(risk)
+    if client is not None:
+        shared = client.scatter(shared, broadcast=True)
+    tasks = []
+    for lo in range(0, len(codes), PARTITION):
+        hi = min(lo + PARTITION, len(codes))
+        start, stop = np.searchsorted(local, [lo, hi])
+        rows = order[start:stop]
+        args = (shared, rows, local[start:stop] - lo, risk.quantity[rows], hi - lo)
+        tasks.append((lo, client.submit(account_figures, *args, pure=False) if client else args))
+    for lo, task in bar(tasks, len(tasks), show):
+        part = task.result() if client is not None else account_figures(*task)
+        columns = [[cents(v) for v in part[c].tolist()] for c in FIGURES]
+        for i, row in enumerate(zip(*columns, strict=True)):
+            figures[int(codes[lo + i])] = dict(zip(FIGURES, row, strict=True))
+    return [int(i) for i in todo if not regular[i]]
+
+
+__all__ = ["FIGURES", "SharedRisk", "account_figures", "irregular_accounts", "pm_batch", "shared_risk"]

@@ -1,0 +1,414 @@
+"""American prices: the exercise boundary and early-exercise premium (Andersen, Lake & Offengelden 2016).
+
+See :mod:`xlmargin.pricing` for the symbols and the methods. Each contract's boundary and premium
+integrand are kept in a bounded cache keyed by the inputs they depend on (``T, r, q, sigma`` on
+the put side), so a contract seen again (a recalculation, the next implied-volatility step at
+the same volatility, a batch) is not solved again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtr
+
+from xlmargin._typing import BoolArray, FloatArray
+from xlmargin.pricing.contracts import ContractCache
+from xlmargin.pricing.european import (
+    _INV_SQRT_2PI,
+    _NEGLIGIBLE,
+    _as_bool,
+    _as_float,
+    _flat,
+    _intrinsic,
+    _norm_pdf,
+    _std_dev,
+    bsm,
+)
+
+# Resolution of the American method, named as in Andersen, Lake & Offengelden (2016):
+# the cheapest setting found that keeps the error well inside 0.1% of a 2,000-step binomial tree
+# on the test grid (see tests/test_pricing.py; the worst cases have low sigma and high r).
+_BOUNDARY_NODES: Final = 4  # n: Chebyshev nodes of the exercise boundary
+_BOUNDARY_QUADRATURE: Final = 6  # l: Gauss-Legendre points per fixed-point integral
+_BOUNDARY_ITERATIONS: Final = 2  # m: fixed-point (FP-B) iterations
+_QD_PLUS_NEWTON_STEPS: Final = 3  # Newton steps on Li's QD+ equation for the starting boundary
+_PREMIUM_QUADRATURE: Final = 8  # p: Gauss-Legendre points of the premium integral
+
+
+def _chebyshev_interpolation_matrix(z: FloatArray) -> FloatArray:
+    """Matrix ``M`` with ``f(z) ~ f_nodes @ M`` for values at the Chebyshev-Lobatto nodes.
+
+    Nodes ``cos(i pi / n)``, ``i = 0..n``; ``z`` holds the evaluation points in ``[-1, 1]``.
+    """
+    n = _BOUNDARY_NODES
+    i = np.arange(n + 1)
+    halve_ends = np.where((i == 0) | (i == n), 0.5, 1.0)
+    # Chebyshev coefficients a_k = sum_i f_i to_coefficients[i, k]
+    to_coefficients = (2.0 / n) * np.cos(np.outer(i, i) * np.pi / n)
+    to_coefficients *= halve_ends[:, None] * halve_ends[None, :]
+    chebyshev_at_z = np.cos(np.outer(i, np.arccos(z)))  # T_k(z), [k, point]
+    return to_coefficients @ chebyshev_at_z
+
+
+@dataclass(frozen=True)
+class _Quadrature:
+    """Contract-independent nodes, quadrature rules and interpolation matrices, times ``T``.
+
+    The boundary is interpolated in ``z = 2 sqrt(tau / T) - 1`` at ``z_i = cos(i pi / n)``:
+    node ``i`` sits at time to expiry ``tau_i = T node_tau_i``, node 0 at ``T`` and node ``n``
+    at 0, where the boundary is known and so not iterated.
+    """
+
+    node_tau: FloatArray  # [node], nodes 0..n-1
+    fp_elapsed: FloatArray  # (tau_i - u_j) / T, [node, point]
+    fp_u: FloatArray  # u_j / T, [node, point]
+    fp_singular_weight: FloatArray  # int_0^tau g / sqrt(tau - u) du ~ sqrt(tau) sum_j w_j g(u_j)
+    fp_regular_weight: FloatArray  # int_0^tau g du ~ tau sum_j w_j g(u_j)
+    fp_interpolation: FloatArray  # [n + 1, node * point]
+    premium_elapsed: FloatArray  # (T - u_j) / T, [point]
+    premium_weight: FloatArray  # int_0^T g du ~ T sum_j w_j g(u_j)
+    premium_interpolation: FloatArray  # [n + 1, point]
+
+    @classmethod
+    def build(cls) -> _Quadrature:
+        n = _BOUNDARY_NODES
+        node_tau = ((1.0 + np.cos(np.arange(n) * np.pi / n)) / 2.0) ** 2
+        # Fixed-point integrals: tau_i - u = tau_i t^2, t = (1 + y) / 2 on Gauss-Legendre y,
+        # which removes the 1/sqrt(tau_i - u) singularity of the integrands.
+        y, w = np.polynomial.legendre.leggauss(_BOUNDARY_QUADRATURE)
+        t = (1.0 + y) / 2.0
+        fp_elapsed = node_tau[:, None] * t**2
+        fp_u = node_tau[:, None] - fp_elapsed
+        # Premium integral: u = T sin^2(theta), theta = pi (1 + y) / 4, dense at both ends where
+        # the integrand behaves like sqrt(u) and sqrt(T - u).
+        y_p, w_p = np.polynomial.legendre.leggauss(_PREMIUM_QUADRATURE)
+        theta = np.pi * (1.0 + y_p) / 4.0
+        return cls(
+            node_tau=node_tau,
+            fp_elapsed=fp_elapsed,
+            fp_u=fp_u,
+            fp_singular_weight=w,
+            fp_regular_weight=w * t,
+            fp_interpolation=_chebyshev_interpolation_matrix(2.0 * np.sqrt(fp_u.ravel()) - 1.0),
+            premium_elapsed=np.cos(theta) ** 2,
+            premium_weight=w_p * np.sin(2.0 * theta) * np.pi / 4.0,
+            premium_interpolation=_chebyshev_interpolation_matrix(2.0 * np.sin(theta) - 1.0),
+        )
+
+
+_QUADRATURE: Final = _Quadrature.build()
+
+
+def _qd_plus_boundary(
+    tau: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray, X: FloatArray
+) -> FloatArray:
+    """Exercise boundary of a put with strike 1 at time to expiry ``tau`` by Li's (2010) QD+.
+
+    Solves ``(1 - e^{-q tau} N(-d1(B))) B + (lambda + c0) (1 - B - p(B)) = 0`` with ``p`` the
+    European put, ``alpha = 2 r / sigma^2``, ``beta = 2 (r - q) / sigma^2``,
+    ``h = 1 - e^{-r tau}``, ``lambda = (1 - beta - sqrt((beta - 1)^2 + 4 alpha / h)) / 2`` and
+
+        c0 = -(1 - h) alpha / (2 lambda + beta - 1)
+             * (1 / h - e^{r tau} Theta(B) / (r (1 - B - p(B))) + lambda' / (2 lambda + beta - 1)),
+
+    ``Theta`` the European put's time decay and ``lambda' = d lambda / dh`` (Li 2010; Andersen et
+    al. 2016 use it as their starting boundary). Newton steps in ``ln B`` start from the seed of
+    Barone-Adesi & Whaley (1987, J. Finance 42, 301-320) and keep ``B`` in ``(0, X]``. Needs
+    ``r > 0``.
+    """
+    variance = sigma * sigma
+    alpha = 2.0 * r / variance
+    beta = 2.0 * (r - q) / variance
+    h = -np.expm1(-r * tau)
+    root = np.sqrt((beta - 1.0) ** 2 + 4.0 * alpha / h)  # -(2 lambda + beta - 1)
+    lam = 0.5 * (1.0 - beta - root)
+    lam_dh = alpha / (h * h * root)
+    k = -(1.0 - h) * alpha / root
+    mu = -lam_dh / root
+    sqrt_tau = np.sqrt(tau)
+    std_dev = sigma * sqrt_tau
+    df_r = np.exp(-r * tau)
+    df_q = np.exp(-q * tau)
+
+    # Seed: B = b_inf + (X - b_inf) e^{h}, h <= 0, between the perpetual boundary and X.
+    lam_perpetual = 0.5 * (1.0 - beta - np.sqrt((beta - 1.0) ** 2 + 4.0 * alpha))
+    b_perpetual = lam_perpetual / (lam_perpetual - 1.0)
+    gap = X - b_perpetual
+    has_gap = gap > 0.0
+    h_seed = ((r - q) * tau - 2.0 * std_dev) * X / np.where(has_gap, gap, 1.0)
+    B = np.where(has_gap, X + gap * np.expm1(np.minimum(h_seed, 0.0)), X)
+
+    for _ in range(_QD_PLUS_NEWTON_STEPS):
+        d1 = (np.log(B) + (r - q) * tau) / std_dev + 0.5 * std_dev
+        n_d1 = _norm_pdf(d1)
+        N_minus_d1 = ndtr(-d1)
+        N_minus_d2 = ndtr(std_dev - d1)
+        premium = 1.0 - B - (df_r * N_minus_d2 - B * df_q * N_minus_d1)
+        theta = df_r * r * N_minus_d2 - B * df_q * (q * N_minus_d1 + 0.5 * sigma * n_d1 / sqrt_tau)
+        # f(B) and df/dB, with (lambda + c0) premium expanded so that nothing divides by premium
+        f = (
+            (1.0 - df_q * N_minus_d1) * B
+            + lam * premium
+            - k * (premium / h - theta / (r * df_r) + mu * premium)
+        )
+        premium_dB = df_q * N_minus_d1 - 1.0
+        theta_dB = df_q * (
+            n_d1 * (0.5 * d1 / tau - (r - q) / std_dev - 0.5 * sigma / sqrt_tau) - q * N_minus_d1
+        )
+        f_dB = (
+            1.0
+            - df_q * N_minus_d1
+            + df_q * n_d1 / std_dev
+            + lam * premium_dB
+            - k * (premium_dB / h - theta_dB / (r * df_r) + mu * premium_dB)
+        )
+        # Newton step on ln B, at most a factor e down and never above X
+        step = np.divide(-f, B * f_dB, out=np.zeros_like(B), where=f_dB > 0.0)
+        B = np.minimum(B * np.exp(np.clip(step, -1.0, np.log(X / B))), X)
+    return B
+
+
+def _interpolated_log_boundary(B: FloatArray, X: FloatArray, interpolation: FloatArray) -> FloatArray:
+    """``ln(B(u) / X)`` at the points of ``interpolation`` from ``B`` at nodes 0..n-1.
+
+    Interpolates ``H = ln(B / X)^2``, smooth in ``sqrt(tau)`` (Andersen et al. 2016); ``H = 0`` at
+    node ``n``.
+    """
+    H = np.zeros((B.shape[0], _BOUNDARY_NODES + 1))
+    H[:, :-1] = np.log(B / X) ** 2
+    return -np.sqrt(np.maximum(H @ interpolation, 0.0))
+
+
+def _exercise_boundary(
+    T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray, X: FloatArray
+) -> FloatArray:
+    """Exercise boundary of a put with strike 1 at the nodes, ``[contract, node]``.
+
+    Starts from QD+ and applies the fixed-point map "FP-B" of Andersen et al. (2016):
+
+        B(tau) = exp(-(r - q) tau) N(tau, B) / D(tau, B),
+        N = n(d2(tau, B)) / (sigma sqrt(tau))
+            + r int_0^tau e^{r u} n(d2(tau - u, B(tau) / B(u))) / (sigma sqrt(tau - u)) du,
+        D = n(d1(tau, B)) / (sigma sqrt(tau)) + N(d1(tau, B))
+            + q int_0^tau e^{q u} [N(d1) + n(d1) / (sigma sqrt(tau - u))] du,
+
+    the integrands' ``d1, d2`` taken at ``(tau - u, B(tau) / B(u))``.
+    """
+    quad = _QUADRATURE
+    c2 = (slice(None), None)
+    c3 = (slice(None), None, None)
+    tau = T[c2] * quad.node_tau  # [contract, node]
+    B = _qd_plus_boundary(tau, r[c2], q[c2], sigma[c2], X[c2])
+
+    # Iteration-independent parts, [contract, node, point] unless noted: per-contract scalars
+    # times the fixed fractions of T.
+    sqrt_T = np.sqrt(T)[c3]
+    sqrt_elapsed = np.sqrt(quad.fp_elapsed)
+    inv_std_dev = (1.0 / sigma)[c3] / sqrt_T / sqrt_elapsed
+    d1_shift = ((r - q) / sigma + 0.5 * sigma)[c3] * sqrt_T * sqrt_elapsed
+    log_growth = ((r - q) * T)[c3] * quad.fp_elapsed  # n(d2) = z e^{(r-q)(tau-u)} n(d1)
+    singular = (sqrt_T / sigma[c3]) * (np.sqrt(quad.node_tau)[:, None] * quad.fp_singular_weight)
+    q_growth = q[c3] * np.exp((q * T)[c3] * quad.fp_u)
+    w_N = _INV_SQRT_2PI * r[c3] * np.exp((r * T)[c3] * quad.fp_u) * singular
+    w_D_cdf = q_growth * (T[c3] * (quad.node_tau[:, None] * quad.fp_regular_weight))
+    w_D_pdf = _INV_SQRT_2PI * q_growth * singular
+    drift = (r - q)[c2]
+    node_std_dev = sigma[c2] * np.sqrt(tau)  # [contract, node]
+    node_growth = np.exp(drift * tau)
+    shape = inv_std_dev.shape
+
+    for _ in range(_BOUNDARY_ITERATIONS):
+        log_b_over_x = np.log(B / X[c2])
+        log_bu_over_x = _interpolated_log_boundary(B, X[c2], quad.fp_interpolation)
+        log_ratio = log_b_over_x[..., None] - log_bu_over_x.reshape(shape)  # ln(B(tau) / B(u))
+        d1 = log_ratio * inv_std_dev + d1_shift
+        half_d1_sq = 0.5 * d1 * d1
+        integral_N = np.einsum("cnj,cnj->cn", w_N, np.exp(log_ratio + log_growth - half_d1_sq))
+        integral_D = np.einsum("cnj,cnj->cn", w_D_cdf, ndtr(d1)) + np.einsum(
+            "cnj,cnj->cn", w_D_pdf, np.exp(-half_d1_sq)
+        )
+        d1_node = (np.log(B) + drift * tau) / node_std_dev + 0.5 * node_std_dev
+        n_d1_node = _norm_pdf(d1_node)
+        numerator = B * node_growth * n_d1_node / node_std_dev + integral_N
+        denominator = node_growth * (n_d1_node / node_std_dev + ndtr(d1_node) + integral_D)
+        # Where both underflow (a node far inside the exercise region) the node is kept.
+        usable = (numerator > 0.0) & (denominator > 0.0)
+        B = np.minimum(np.divide(numerator, denominator, out=B, where=usable), X[c2])
+    return B
+
+
+class _PremiumIntegrand:
+    """Per-contract parts of the premium integrand at the quadrature points, ``[contract, point]``.
+
+    With ``w = T - u`` the time from now to the exercise date and ``B = B(u)``:
+    ``-d1(w, x / B) = ln(x) minus_inv_std_dev + minus_d1_shift`` and ``-d2 = -d1 + std_dev``.
+    The parts of all contracts sit side by side in one array, a row per contract (the cached
+    unit): the boundary at ``T``, then five blocks of ``_PREMIUM_QUADRATURE`` columns.
+    """
+
+    WIDTH: Final = 1 + 5 * _PREMIUM_QUADRATURE
+
+    def __init__(self, packed: FloatArray) -> None:
+        p = _PREMIUM_QUADRATURE
+        self.exercise_boundary: FloatArray = packed[:, 0]
+        self.minus_inv_std_dev: FloatArray = packed[:, 1 : 1 + p]
+        self.minus_d1_shift: FloatArray = packed[:, 1 + p : 1 + 2 * p]
+        self.std_dev: FloatArray = packed[:, 1 + 2 * p : 1 + 3 * p]
+        self.weight_r: FloatArray = packed[:, 1 + 3 * p : 1 + 4 * p]
+        self.weight_q: FloatArray = packed[:, 1 + 4 * p :]
+
+    @classmethod
+    def of(cls, T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray) -> _PremiumIntegrand:
+        """The integrands of puts with strike 1, from the cache where the contract was seen before."""
+        keys = np.column_stack([T, r, q, sigma])
+        return cls(
+            _INTEGRANDS.get_or_compute(
+                keys, lambda rows: _solve_integrand(T[rows], r[rows], q[rows], sigma[rows])
+            )
+        )
+
+    def premium(self, x: FloatArray, contract: NDArray[np.intp]) -> FloatArray:
+        """Early-exercise premium of a put with strike 1 at spot ``x`` (Kim 1990):
+
+            int_0^T [r e^{-r w} N(-d2(w, x / B(u))) - q x e^{-q w} N(-d1(w, x / B(u)))] du.
+
+        ``contract`` gives each spot's row.
+        """
+        minus_d1 = np.log(x)[:, None] * self.minus_inv_std_dev[contract]
+        minus_d1 += self.minus_d1_shift[contract]
+        minus_d2 = minus_d1 + self.std_dev[contract]
+        return np.einsum("ej,ej->e", self.weight_r[contract], ndtr(minus_d2)) - x * np.einsum(
+            "ej,ej->e", self.weight_q[contract], ndtr(minus_d1)
+        )
+
+
+def _solve_integrand(T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray) -> FloatArray:
+    """Packed integrand rows (see :class:`_PremiumIntegrand`): boundary solved, premium parts set."""
+    quad = _QUADRATURE
+    c2 = (slice(None), None)
+    X = np.where(q > r, r / np.where(q > r, q, 1.0), 1.0)
+    B = _exercise_boundary(T, r, q, sigma, X)
+    log_b = np.log(X)[c2] + _interpolated_log_boundary(B, X[c2], quad.premium_interpolation)
+    elapsed = T[c2] * quad.premium_elapsed
+    std_dev = sigma[c2] * np.sqrt(elapsed)
+    du = T[c2] * quad.premium_weight
+    return np.hstack(
+        [
+            B[:, :1],
+            -1.0 / std_dev,
+            (log_b - (r - q)[c2] * elapsed) / std_dev - 0.5 * std_dev,
+            std_dev,
+            r[c2] * np.exp(-r[c2] * elapsed) * du,
+            q[c2] * np.exp(-q[c2] * elapsed) * du,
+        ]
+    )
+
+
+_INTEGRANDS: Final = ContractCache(_PremiumIntegrand.WIDTH)
+
+
+def _early_exercise(
+    european: FloatArray,
+    S: FloatArray,
+    K: FloatArray,
+    T: FloatArray,
+    r: FloatArray,
+    q: FloatArray,
+    sigma: FloatArray,
+    is_call: BoolArray,
+    is_american: BoolArray,
+) -> FloatArray:
+    """Replace ``european`` by the American value where ``is_american``.
+
+    A call is the put ``P(K, S, q, r)`` (McDonald & Schroder 1998). The boundary depends on
+    ``(T, r, q, sigma, call/put)`` only, so it is computed once per element of their broadcast
+    shape (a "contract") and shared by all spots broadcast against it. Early exercise has value
+    only where the put-side rate is positive (``r T`` above ``_NEGLIGIBLE``); elsewhere the
+    American value is the European one (exact for put-side ``q >= 0``; the double boundary of
+    ``q < r <= 0`` is not modelled) or the intrinsic value if larger.
+    """
+    contract_shape = np.broadcast_shapes(
+        T.shape, r.shape, q.shape, sigma.shape, is_call.shape, is_american.shape
+    )
+    T_c, r_c, q_c, sigma_c = (_flat(a, contract_shape) for a in (T, r, q, sigma))
+    call_c, american_c = (_flat(a, contract_shape) for a in (is_call, is_american))
+    put_r = np.where(call_c, q_c, r_c)
+    put_q = np.where(call_c, r_c, q_c)
+    has_vol = _std_dev(T_c, sigma_c) > _NEGLIGIBLE
+    needs_boundary = american_c & (put_r * T_c > _NEGLIGIBLE) & has_vol
+
+    value = np.where(is_american, np.maximum(european, _intrinsic(S, K, is_call)), european)
+    if not needs_boundary.any():
+        return value
+    shape = value.shape
+
+    # Each element's contract, as a row of the contracts that need a boundary.
+    contract_of = _flat(np.arange(needs_boundary.size).reshape(contract_shape), shape)
+    elements = np.flatnonzero(needs_boundary[contract_of])
+    contract = (np.cumsum(needs_boundary) - 1)[contract_of[elements]]
+    integrand = _PremiumIntegrand.of(
+        T_c[needs_boundary], put_r[needs_boundary], put_q[needs_boundary], sigma_c[needs_boundary]
+    )
+    S_e, K_e = (_flat(a, shape)[elements] for a in (S, K))
+    call_e = _flat(is_call, shape)[elements]
+    put_strike = np.where(call_e, S_e, K_e)
+    x = np.where(call_e, K_e, S_e) / put_strike
+    # Below the boundary the value is the intrinsic value, already in ``value``.
+    alive = x > integrand.exercise_boundary[contract]
+    elements, x, put_strike = elements[alive], x[alive], put_strike[alive]
+    premium = put_strike * integrand.premium(x, contract[alive])
+    result = value.ravel()
+    result[elements] = np.maximum(result[elements], _flat(european, shape)[elements] + premium)
+    return result.reshape(shape)
+
+
+def american(
+    S: ArrayLike,
+    K: ArrayLike,
+    T: ArrayLike,
+    r: ArrayLike,
+    q: ArrayLike,
+    sigma: ArrayLike,
+    is_call: ArrayLike,
+) -> FloatArray:
+    """American option price with continuous dividend yield ``q`` (equity, ETF, index).
+
+    Andersen, Lake & Offengelden (2016), see the module docstring; intrinsic value for
+    ``T <= 0``. Contract parameters broadcast against ``S`` (e.g. shape ``(n, 1)`` against spots
+    ``(n, m)``) share one exercise boundary.
+    """
+    return option_price(S, K, T, r, q, sigma, is_call, True)
+
+
+def option_price(
+    S: ArrayLike,
+    K: ArrayLike,
+    T: ArrayLike,
+    r: ArrayLike,
+    q: ArrayLike,
+    sigma: ArrayLike,
+    is_call: ArrayLike,
+    is_american: ArrayLike,
+    on_future: ArrayLike = False,
+) -> FloatArray:
+    """Price of European or American options on a spot or on a future: every revaluation.
+
+    ``on_future``: ``S`` is the futures price and ``q`` is ignored (set to ``r``, the futures
+    price having no drift): Black (1976) when European, American on the future otherwise.
+    Arguments broadcast; for speed pass the contract parameters (``T, r, q, sigma`` and the
+    flags) with length-1 axes where several spots share a contract, e.g. ``(n, 1)`` against
+    spots ``(n, m)``, so the American exercise boundary is computed once per contract.
+    """
+    S, K, T, r, q, sigma = (_as_float(a) for a in (S, K, T, r, q, sigma))
+    is_call, is_american, on_future = (_as_bool(a) for a in (is_call, is_american, on_future))
+    q = np.where(on_future, r, q)
+    # The flags' shapes count in the result's shape too.
+    is_call = np.broadcast_to(is_call, np.broadcast_shapes(is_call.shape, is_american.shape))
+    european = bsm(S, K, T, r, q, sigma, is_call)
+    if not is_american.any():
+        return european
+    return _early_exercise(european, S, K, T, r, q, sigma, is_call, is_american)

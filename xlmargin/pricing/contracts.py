@@ -1,0 +1,88 @@
+"""Bounded per-contract caches for the pricing kernel: results that depend on a few inputs only.
+
+A :class:`ContractCache` maps a row of float64 inputs (compared as raw bytes: the exact numbers,
+never a rounding of them) to a row of float64 results. The American exercise boundary depends on
+``(T, r, q, sigma)`` and an implied volatility on the contract and its price, not on anything
+else a caller holds, so a contract seen again is looked up instead of solved. Each cache holds at
+most ``max_entries`` contracts and drops its oldest half when full; ``clear_caches()`` empties
+them all (benchmarks time a cold start with it). Lookups are safe from several threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from itertools import islice
+from typing import Final
+
+import numpy as np
+
+from xlmargin._typing import FloatArray, IntArray
+
+MAX_ENTRIES: Final = 200_000  # contracts per cache: ~100 MB at the widest rows (41 floats)
+
+_ALL: weakref.WeakSet[ContractCache] = weakref.WeakSet()
+
+
+class ContractCache:
+    """Rows of ``width`` results keyed by rows of inputs (see the module docstring)."""
+
+    def __init__(self, width: int, max_entries: int = MAX_ENTRIES):
+        self.width = width
+        self.max_entries = max_entries
+        self._data: dict[bytes, bytes] = {}
+        self._lock = threading.Lock()
+        _ALL.add(self)
+
+    def get_or_compute(self, keys: FloatArray, compute: Callable[[IntArray], FloatArray]) -> FloatArray:
+        """The results of every row of ``keys`` (n × k): cached rows looked up, the others computed.
+
+        ``compute(rows)`` gets the indices of the distinct missing key rows and returns their
+        results, ``len(rows)`` × ``width``.
+        """
+        n = keys.shape[0]
+        if n == 0:
+            return np.zeros((0, self.width))
+        row_bytes = keys.shape[1] * 8
+        void = np.ascontiguousarray(keys, dtype=np.float64).view(np.dtype((np.void, row_bytes)))
+        names: list[bytes] = void.ravel().tolist()  # type: ignore[assignment]  # void rows give bytes
+        found: list[bytes | None] = list(map(self._data.get, names))
+        if None in found:
+            missing: dict[bytes, int] = {}
+            for i, (name, value) in enumerate(zip(names, found, strict=True)):
+                if value is None:
+                    missing.setdefault(name, i)
+            rows = np.fromiter(missing.values(), np.int64, len(missing))
+            computed = np.ascontiguousarray(compute(rows), dtype=np.float64)
+            packed = computed.view(np.dtype((np.void, self.width * 8)))
+            results: list[bytes] = packed.ravel().tolist()  # type: ignore[assignment]
+            fresh = dict(zip(missing, results, strict=True))
+            found = [
+                fresh[name] if value is None else value for name, value in zip(names, found, strict=True)
+            ]
+            self._store(fresh)
+        return np.frombuffer(b"".join(found), dtype=np.float64).reshape(n, self.width)  # type: ignore[arg-type]
+
+    def _store(self, fresh: dict[bytes, bytes]) -> None:
+        with self._lock:
+            self._data.update(fresh)
+            if len(self._data) > self.max_entries:
+                for name in list(islice(self._data, len(self._data) - self.max_entries // 2)):
+                    self._data.pop(name, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def clear_caches() -> None:
+    """Empty every pricing cache (results are unchanged; only the next call is slower)."""
+    for cache in list(_ALL):
+        cache.clear()
+
+
+__all__ = ["MAX_ENTRIES", "ContractCache", "clear_caches"]

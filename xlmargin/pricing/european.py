@@ -1,0 +1,103 @@
+"""European prices (the one Black formula), shared helpers and the numeric floor of the kernel.
+
+See :mod:`xlmargin.pricing` for the symbols and the methods.
+"""
+
+from __future__ import annotations
+
+from typing import Final, TypeVar
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtr
+
+from xlmargin._typing import BoolArray, FloatArray
+
+_Scalar = TypeVar("_Scalar", bound=np.generic)
+
+# Relative size below which a term is dropped: an option with total volatility sigma sqrt(T)
+# below it is priced at zero volatility (the time value left out is below that fraction of the
+# forward), and one whose put-side r T is below it has no early-exercise premium (the premium is
+# at most r T times the strike).
+_NEGLIGIBLE: Final = 1e-12
+
+_INV_SQRT_2PI: Final = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+def _norm_pdf(x: FloatArray) -> FloatArray:
+    return _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+
+
+def _as_float(x: ArrayLike) -> FloatArray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _as_bool(x: ArrayLike) -> BoolArray:
+    return np.asarray(x, dtype=np.bool_)
+
+
+def _flat(a: NDArray[_Scalar], shape: tuple[int, ...]) -> NDArray[_Scalar]:
+    """``a`` broadcast to ``shape`` and flattened (a copy only where broadcasting repeats)."""
+    return np.broadcast_to(a, shape).ravel()
+
+
+def _intrinsic(S: FloatArray, K: FloatArray, is_call: BoolArray) -> FloatArray:
+    return np.maximum(np.where(is_call, S - K, K - S), 0.0)
+
+
+def _std_dev(T: FloatArray, sigma: FloatArray) -> FloatArray:
+    """Total volatility ``sigma sqrt(T)``, zero when expired."""
+    return sigma * np.sqrt(np.maximum(T, 0.0))
+
+
+def black(
+    F: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, sigma: ArrayLike, is_call: ArrayLike
+) -> FloatArray:
+    """Black (1976) price of a European option on a forward ``F``, discounted at ``r``.
+
+    ``exp(-r T) (F N(d1) - K N(d2))`` for a call, ``exp(-r T) (K N(-d2) - F N(-d1))`` for a put,
+    with ``d1,2 = ln(F / K) / (sigma sqrt(T)) +- sigma sqrt(T) / 2``. With zero total volatility
+    the value is the discounted intrinsic value of the forward; at and after expiry (``T <= 0``)
+    it is the intrinsic value ``max(+-(F - K), 0)``.
+    """
+    F, K, T, r, sigma = (_as_float(a) for a in (F, K, T, r, sigma))
+    is_call = _as_bool(is_call)
+    sign = np.where(is_call, 1.0, -1.0)
+    std_dev = _std_dev(T, sigma)
+    has_vol = std_dev > _NEGLIGIBLE
+    safe_std_dev = np.where(has_vol, std_dev, 1.0)
+    d1 = np.log(F / K) / safe_std_dev + 0.5 * safe_std_dev
+    d2 = d1 - safe_std_dev
+    undiscounted = np.where(
+        has_vol,
+        sign * (F * ndtr(sign * d1) - K * ndtr(sign * d2)),
+        np.maximum(sign * (F - K), 0.0),
+    )
+    return np.maximum(np.exp(-r * np.maximum(T, 0.0)) * undiscounted, 0.0)
+
+
+def bsm(
+    S: ArrayLike,
+    K: ArrayLike,
+    T: ArrayLike,
+    r: ArrayLike,
+    q: ArrayLike,
+    sigma: ArrayLike,
+    is_call: ArrayLike,
+) -> FloatArray:
+    """Black-Scholes-Merton price of a European option with continuous dividend yield ``q``.
+
+    Black (1976) on the forward ``F = S exp((r - q) T)``; intrinsic value for ``T <= 0``.
+    """
+    S, T, r, q = (_as_float(a) for a in (S, T, r, q))
+    F = S * np.exp((r - q) * np.maximum(T, 0.0))
+    return black(F, K, T, r, sigma, is_call)
+
+
+def _bsm_vega(
+    S: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray
+) -> FloatArray:
+    """dBSM/dsigma ``= S exp(-q T) n(d1) sqrt(T)``, for ``T > 0`` and ``sigma > 0``."""
+    std_dev = _std_dev(T, sigma)
+    d1 = (np.log(S / K) + (r - q) * T) / std_dev + 0.5 * std_dev
+    return S * np.exp(-q * T) * _norm_pdf(d1) * np.sqrt(T)
