@@ -57,27 +57,27 @@ def _regimes() -> dict[str, Regime]:
     def risk(rows: list[list[Any]], args: argparse.Namespace, params: list[str]) -> Any:
         from xlmargin.stress import risk_margin
 
-        return fn._stress("risk_margin", rows, params, None, risk_margin)
+        return fn.stress_result("risk_margin", rows, params, None, risk_margin)
 
     return {
         "regt": Regime(
             "Reg T {basis} requirement ({convention})",
-            lambda rows, a, p: fn._regt(rows, a.basis, a.net, p), "total", ("table",),
+            lambda rows, a, p: fn.regt_result(rows, a.basis, a.net, p), "total", ("table",),
         ),
         "pm": Regime(
             "Portfolio margin requirement",
-            lambda rows, a, p: fn._pm(rows, p), "requirement", ("breakdown_table", "scenarios_table"),
+            lambda rows, a, p: fn.pm_result(rows, p), "requirement", ("breakdown_table", "scenarios_table"),
         ),
         "futures": Regime(
             "Futures (SPAN-style) requirement",
-            lambda rows, a, p: fn._span(rows, p), "requirement", ("table",),
+            lambda rows, a, p: fn.futures_result(rows, p), "requirement", ("table",),
         ),
         "esma": Regime(
             "ESMA initial margin ({currency})",
-            lambda rows, a, p: fn._esma(rows, a.account_currency, p), "total", ("table",),
+            lambda rows, a, p: fn.esma_result(rows, a.account_currency, p), "total", ("table",),
         ),
         "account": Regime(
-            "Account requirement", lambda rows, a, p: fn._account(rows, p), "total", ("table",)
+            "Account requirement", lambda rows, a, p: fn.account_result(rows, p), "total", ("table",)
         ),
         "risk": Regime(
             "Risk view (house, not a regulation): worst stress loss", risk, "requirement", ("table",)

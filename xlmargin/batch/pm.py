@@ -31,7 +31,7 @@ from xlmargin.pm.settings import PMSettings, pm_settings
 from xlmargin.positions import Portfolio
 
 if TYPE_CHECKING:
-    from xlmargin.batch.engine import Accounts
+    from xlmargin.batch.accounts import Accounts
 
 FIGURES = ("requirement", "regulatory", "initial", "minimum")
 PARTITION = 2000  # accounts per account-step call: the unit of progress and of Dask tasks
@@ -251,7 +251,7 @@ def pm_batch(
     A union pricing that fails on named rows (a price no volatility reproduces, a move of −100%)
     sends those rows' accounts one by one, where they get their own error, and prices again.
     """
-    from xlmargin.batch.engine import bar
+    from xlmargin.batch.accounts import bar
 
     settings = pm_settings(values, values["as_of"])
     a = accounts.portfolio.arrays

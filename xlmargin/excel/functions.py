@@ -198,7 +198,7 @@ REGT_PARAMS: tuple[Param, ...] = (
 BASES = ("initial", "maintenance")
 
 
-def _regt(positions: Any, basis: Any, net_of_proceeds: Any, params: Any) -> Any:
+def regt_result(positions: Any, basis: Any, net_of_proceeds: Any, params: Any) -> Any:
     from xlmargin.regt import regt_margin
 
     chosen = choice(basis, "basis", BASES, "initial")
@@ -210,57 +210,57 @@ def _regt(positions: Any, basis: Any, net_of_proceeds: Any, params: Any) -> Any:
 
 
 def regt_margin(positions: Any, basis: Any = None, net_of_proceeds: Any = None, params: Any = None) -> float:
-    return finite(_regt(positions, basis, net_of_proceeds, params).total, "the Reg T requirement")
+    return finite(regt_result(positions, basis, net_of_proceeds, params).total, "the Reg T requirement")
 
 
 def regt_breakdown(
     positions: Any, basis: Any = None, net_of_proceeds: Any = None, params: Any = None
 ) -> list[list[Any]]:
-    return table(_regt(positions, basis, net_of_proceeds, params).table())
+    return table(regt_result(positions, basis, net_of_proceeds, params).table())
 
 
 # --- portfolio margin ------------------------------------------------------------------------------
 
 
-def _pm(positions: Any, params: Any) -> Any:
+def pm_result(positions: Any, params: Any) -> Any:
     from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
 
     return run("pm", positions, params, PM_PARAMS, lambda p, v, d: pm_requirement(p, pm_settings(v, d)))
 
 
 def pm_requirement(positions: Any, params: Any = None) -> float:
-    return finite(_pm(positions, params).requirement, "the portfolio-margin requirement")
+    return finite(pm_result(positions, params).requirement, "the portfolio-margin requirement")
 
 
 def pm_scenarios(positions: Any, params: Any = None) -> list[list[Any]]:
-    return table(_pm(positions, params).scenarios_table())
+    return table(pm_result(positions, params).scenarios_table())
 
 
 def pm_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
-    return table(_pm(positions, params).breakdown_table())
+    return table(pm_result(positions, params).breakdown_table())
 
 
 # --- futures (SPAN-style) ----------------------------------------------------------------------------
 
 
-def _span(positions: Any, params: Any) -> Any:
+def futures_result(positions: Any, params: Any) -> Any:
     from xlmargin.span import SPAN_PARAMS, futures_margin, span_settings
 
     return run("span", positions, params, SPAN_PARAMS, lambda p, v, d: futures_margin(p, span_settings(v, d)))
 
 
 def futures_margin(positions: Any, params: Any = None) -> float:
-    return finite(_span(positions, params).requirement, "the futures requirement")
+    return finite(futures_result(positions, params).requirement, "the futures requirement")
 
 
 def futures_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
-    return table(_span(positions, params).table())
+    return table(futures_result(positions, params).table())
 
 
 # --- EU retail (ESMA) ----------------------------------------------------------------------------------
 
 
-def _esma(positions: Any, account_currency: Any, params: Any) -> Any:
+def esma_result(positions: Any, account_currency: Any, params: Any) -> Any:
     from xlmargin.esma import ESMA_PARAMS, esma_margin, esma_settings
 
     currency = "EUR" if is_blank(account_currency) else str(account_currency).strip().upper()
@@ -275,17 +275,17 @@ def _esma(positions: Any, account_currency: Any, params: Any) -> Any:
 
 
 def esma_margin(positions: Any, account_currency: Any = None, params: Any = None) -> float:
-    return finite(_esma(positions, account_currency, params).total, "the ESMA initial margin")
+    return finite(esma_result(positions, account_currency, params).total, "the ESMA initial margin")
 
 
 def esma_breakdown(positions: Any, account_currency: Any = None, params: Any = None) -> list[list[Any]]:
-    return table(_esma(positions, account_currency, params).table())
+    return table(esma_result(positions, account_currency, params).table())
 
 
 # --- the account view and capacity ----------------------------------------------------------------------
 
 
-def _account(positions: Any, params: Any) -> Any:
+def account_result(positions: Any, params: Any) -> Any:
     from xlmargin.account import ACCOUNT_PARAMS, account_margin, account_settings
 
     return run(
@@ -295,11 +295,11 @@ def _account(positions: Any, params: Any) -> Any:
 
 
 def account_margin(positions: Any, params: Any = None) -> float:
-    return finite(_account(positions, params).total, "the account requirement")
+    return finite(account_result(positions, params).total, "the account requirement")
 
 
 def account_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
-    return table(_account(positions, params).table())
+    return table(account_result(positions, params).table())
 
 
 def margin_cushion(equity: Any, requirement: Any) -> list[list[Any]]:
@@ -326,7 +326,7 @@ def max_notional(positions: Any, equity: Any, regime: Any = None, params: Any = 
 # --- the cross-asset risk view (a house model, not a regulation) ------------------------------------
 
 
-def _stress(
+def stress_result(
     kind: str,
     positions: Any,
     params: Any,
@@ -349,26 +349,28 @@ def stress_pnl(positions: Any, scenario: Any, params: Any = None, covariance: An
     if is_blank(scenario):
         raise InputError(Problem("give a scenario id, e.g. E10 (STRESS_TABLE lists them)", None, "scenario"))
     name = str(scenario).strip()
-    result = _stress("stress_pnl", positions, params, covariance, lambda p, s: pnl(p, name, s), name)
+    result = stress_result("stress_pnl", positions, params, covariance, lambda p, s: pnl(p, name, s), name)
     return finite(result.pnl, "the stress P&L")
 
 
 def stress_table(positions: Any, params: Any = None, covariance: Any = None) -> list[list[Any]]:
     from xlmargin.stress import stress_table as grid
 
-    return table(_stress("stress_table", positions, params, covariance, grid))
+    return table(stress_result("stress_table", positions, params, covariance, grid))
 
 
 def risk_margin(positions: Any, params: Any = None, covariance: Any = None) -> float:
     from xlmargin.stress import risk_margin as worst
 
-    return finite(_stress("risk_margin", positions, params, covariance, worst).requirement, "the risk margin")
+    return finite(
+        stress_result("risk_margin", positions, params, covariance, worst).requirement, "the risk margin"
+    )
 
 
 def risk_breakdown(positions: Any, params: Any = None, covariance: Any = None) -> list[list[Any]]:
     from xlmargin.stress import risk_margin as worst
 
-    return table(_stress("risk_margin", positions, params, covariance, worst).table())
+    return table(stress_result("risk_margin", positions, params, covariance, worst).table())
 
 
 # --- about -----------------------------------------------------------------------------------------

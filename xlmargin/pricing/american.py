@@ -18,15 +18,15 @@ from scipy.special import ndtr
 from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.pricing.contracts import ContractCache
 from xlmargin.pricing.european import (
-    _INV_SQRT_2PI,
-    _NEGLIGIBLE,
-    _as_bool,
-    _as_float,
-    _flat,
-    _intrinsic,
-    _norm_pdf,
-    _std_dev,
+    INV_SQRT_2PI,
+    NEGLIGIBLE,
+    as_bool_array,
+    as_float_array,
     bsm,
+    flat,
+    intrinsic_value,
+    norm_pdf,
+    total_std_dev,
 )
 
 # Resolution of the American method, named as in Andersen, Lake & Offengelden (2016):
@@ -144,7 +144,7 @@ def _qd_plus_boundary(
 
     for _ in range(_QD_PLUS_NEWTON_STEPS):
         d1 = (np.log(B) + (r - q) * tau) / std_dev + 0.5 * std_dev
-        n_d1 = _norm_pdf(d1)
+        n_d1 = norm_pdf(d1)
         N_minus_d1 = ndtr(-d1)
         N_minus_d2 = ndtr(std_dev - d1)
         premium = 1.0 - B - (df_r * N_minus_d2 - B * df_q * N_minus_d1)
@@ -213,9 +213,9 @@ def _exercise_boundary(
     log_growth = ((r - q) * T)[c3] * quad.fp_elapsed  # n(d2) = z e^{(r-q)(tau-u)} n(d1)
     singular = (sqrt_T / sigma[c3]) * (np.sqrt(quad.node_tau)[:, None] * quad.fp_singular_weight)
     q_growth = q[c3] * np.exp((q * T)[c3] * quad.fp_u)
-    w_N = _INV_SQRT_2PI * r[c3] * np.exp((r * T)[c3] * quad.fp_u) * singular
+    w_N = INV_SQRT_2PI * r[c3] * np.exp((r * T)[c3] * quad.fp_u) * singular
     w_D_cdf = q_growth * (T[c3] * (quad.node_tau[:, None] * quad.fp_regular_weight))
-    w_D_pdf = _INV_SQRT_2PI * q_growth * singular
+    w_D_pdf = INV_SQRT_2PI * q_growth * singular
     drift = (r - q)[c2]
     node_std_dev = sigma[c2] * np.sqrt(tau)  # [contract, node]
     node_growth = np.exp(drift * tau)
@@ -232,7 +232,7 @@ def _exercise_boundary(
             "cnj,cnj->cn", w_D_pdf, np.exp(-half_d1_sq)
         )
         d1_node = (np.log(B) + drift * tau) / node_std_dev + 0.5 * node_std_dev
-        n_d1_node = _norm_pdf(d1_node)
+        n_d1_node = norm_pdf(d1_node)
         numerator = B * node_growth * n_d1_node / node_std_dev + integral_N
         denominator = node_growth * (n_d1_node / node_std_dev + ndtr(d1_node) + integral_D)
         # Where both underflow (a node far inside the exercise region) the node is kept.
@@ -327,34 +327,34 @@ def _early_exercise(
     A call is the put ``P(K, S, q, r)`` (McDonald & Schroder 1998). The boundary depends on
     ``(T, r, q, sigma, call/put)`` only, so it is computed once per element of their broadcast
     shape (a "contract") and shared by all spots broadcast against it. Early exercise has value
-    only where the put-side rate is positive (``r T`` above ``_NEGLIGIBLE``); elsewhere the
+    only where the put-side rate is positive (``r T`` above ``NEGLIGIBLE``); elsewhere the
     American value is the European one (exact for put-side ``q >= 0``; the double boundary of
     ``q < r <= 0`` is not modelled) or the intrinsic value if larger.
     """
     contract_shape = np.broadcast_shapes(
         T.shape, r.shape, q.shape, sigma.shape, is_call.shape, is_american.shape
     )
-    T_c, r_c, q_c, sigma_c = (_flat(a, contract_shape) for a in (T, r, q, sigma))
-    call_c, american_c = (_flat(a, contract_shape) for a in (is_call, is_american))
+    T_c, r_c, q_c, sigma_c = (flat(a, contract_shape) for a in (T, r, q, sigma))
+    call_c, american_c = (flat(a, contract_shape) for a in (is_call, is_american))
     put_r = np.where(call_c, q_c, r_c)
     put_q = np.where(call_c, r_c, q_c)
-    has_vol = _std_dev(T_c, sigma_c) > _NEGLIGIBLE
-    needs_boundary = american_c & (put_r * T_c > _NEGLIGIBLE) & has_vol
+    has_vol = total_std_dev(T_c, sigma_c) > NEGLIGIBLE
+    needs_boundary = american_c & (put_r * T_c > NEGLIGIBLE) & has_vol
 
-    value = np.where(is_american, np.maximum(european, _intrinsic(S, K, is_call)), european)
+    value = np.where(is_american, np.maximum(european, intrinsic_value(S, K, is_call)), european)
     if not needs_boundary.any():
         return value
     shape = value.shape
 
     # Each element's contract, as a row of the contracts that need a boundary.
-    contract_of = _flat(np.arange(needs_boundary.size).reshape(contract_shape), shape)
+    contract_of = flat(np.arange(needs_boundary.size).reshape(contract_shape), shape)
     elements = np.flatnonzero(needs_boundary[contract_of])
     contract = (np.cumsum(needs_boundary) - 1)[contract_of[elements]]
     integrand = _PremiumIntegrand.of(
         T_c[needs_boundary], put_r[needs_boundary], put_q[needs_boundary], sigma_c[needs_boundary]
     )
-    S_e, K_e = (_flat(a, shape)[elements] for a in (S, K))
-    call_e = _flat(is_call, shape)[elements]
+    S_e, K_e = (flat(a, shape)[elements] for a in (S, K))
+    call_e = flat(is_call, shape)[elements]
     put_strike = np.where(call_e, S_e, K_e)
     x = np.where(call_e, K_e, S_e) / put_strike
     # Below the boundary the value is the intrinsic value, already in ``value``.
@@ -362,7 +362,7 @@ def _early_exercise(
     elements, x, put_strike = elements[alive], x[alive], put_strike[alive]
     premium = put_strike * integrand.premium(x, contract[alive])
     result = value.ravel()
-    result[elements] = np.maximum(result[elements], _flat(european, shape)[elements] + premium)
+    result[elements] = np.maximum(result[elements], flat(european, shape)[elements] + premium)
     return result.reshape(shape)
 
 
@@ -403,8 +403,8 @@ def option_price(
     flags) with length-1 axes where several spots share a contract, e.g. ``(n, 1)`` against
     spots ``(n, m)``, so the American exercise boundary is computed once per contract.
     """
-    S, K, T, r, q, sigma = (_as_float(a) for a in (S, K, T, r, q, sigma))
-    is_call, is_american, on_future = (_as_bool(a) for a in (is_call, is_american, on_future))
+    S, K, T, r, q, sigma = (as_float_array(a) for a in (S, K, T, r, q, sigma))
+    is_call, is_american, on_future = (as_bool_array(a) for a in (is_call, is_american, on_future))
     q = np.where(on_future, r, q)
     # The flags' shapes count in the result's shape too.
     is_call = np.broadcast_to(is_call, np.broadcast_shapes(is_call.shape, is_american.shape))

@@ -19,33 +19,33 @@ _Scalar = TypeVar("_Scalar", bound=np.generic)
 # below it is priced at zero volatility (the time value left out is below that fraction of the
 # forward), and one whose put-side r T is below it has no early-exercise premium (the premium is
 # at most r T times the strike).
-_NEGLIGIBLE: Final = 1e-12
+NEGLIGIBLE: Final = 1e-12
 
-_INV_SQRT_2PI: Final = 1.0 / np.sqrt(2.0 * np.pi)
-
-
-def _norm_pdf(x: FloatArray) -> FloatArray:
-    return _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+INV_SQRT_2PI: Final = 1.0 / np.sqrt(2.0 * np.pi)
 
 
-def _as_float(x: ArrayLike) -> FloatArray:
+def norm_pdf(x: FloatArray) -> FloatArray:
+    return INV_SQRT_2PI * np.exp(-0.5 * x * x)
+
+
+def as_float_array(x: ArrayLike) -> FloatArray:
     return np.asarray(x, dtype=np.float64)
 
 
-def _as_bool(x: ArrayLike) -> BoolArray:
+def as_bool_array(x: ArrayLike) -> BoolArray:
     return np.asarray(x, dtype=np.bool_)
 
 
-def _flat(a: NDArray[_Scalar], shape: tuple[int, ...]) -> NDArray[_Scalar]:
+def flat(a: NDArray[_Scalar], shape: tuple[int, ...]) -> NDArray[_Scalar]:
     """``a`` broadcast to ``shape`` and flattened (a copy only where broadcasting repeats)."""
     return np.broadcast_to(a, shape).ravel()
 
 
-def _intrinsic(S: FloatArray, K: FloatArray, is_call: BoolArray) -> FloatArray:
+def intrinsic_value(S: FloatArray, K: FloatArray, is_call: BoolArray) -> FloatArray:
     return np.maximum(np.where(is_call, S - K, K - S), 0.0)
 
 
-def _std_dev(T: FloatArray, sigma: FloatArray) -> FloatArray:
+def total_std_dev(T: FloatArray, sigma: FloatArray) -> FloatArray:
     """Total volatility ``sigma sqrt(T)``, zero when expired."""
     return sigma * np.sqrt(np.maximum(T, 0.0))
 
@@ -60,11 +60,11 @@ def black(
     the value is the discounted intrinsic value of the forward; at and after expiry (``T <= 0``)
     it is the intrinsic value ``max(+-(F - K), 0)``.
     """
-    F, K, T, r, sigma = (_as_float(a) for a in (F, K, T, r, sigma))
-    is_call = _as_bool(is_call)
+    F, K, T, r, sigma = (as_float_array(a) for a in (F, K, T, r, sigma))
+    is_call = as_bool_array(is_call)
     sign = np.where(is_call, 1.0, -1.0)
-    std_dev = _std_dev(T, sigma)
-    has_vol = std_dev > _NEGLIGIBLE
+    std_dev = total_std_dev(T, sigma)
+    has_vol = std_dev > NEGLIGIBLE
     safe_std_dev = np.where(has_vol, std_dev, 1.0)
     d1 = np.log(F / K) / safe_std_dev + 0.5 * safe_std_dev
     d2 = d1 - safe_std_dev
@@ -89,15 +89,15 @@ def bsm(
 
     Black (1976) on the forward ``F = S exp((r - q) T)``; intrinsic value for ``T <= 0``.
     """
-    S, T, r, q = (_as_float(a) for a in (S, T, r, q))
+    S, T, r, q = (as_float_array(a) for a in (S, T, r, q))
     F = S * np.exp((r - q) * np.maximum(T, 0.0))
     return black(F, K, T, r, sigma, is_call)
 
 
-def _bsm_vega(
+def bsm_vega(
     S: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray
 ) -> FloatArray:
     """dBSM/dsigma ``= S exp(-q T) n(d1) sqrt(T)``, for ``T > 0`` and ``sigma > 0``."""
-    std_dev = _std_dev(T, sigma)
+    std_dev = total_std_dev(T, sigma)
     d1 = (np.log(S / K) + (r - q) * T) / std_dev + 0.5 * std_dev
-    return S * np.exp(-q * T) * _norm_pdf(d1) * np.sqrt(T)
+    return S * np.exp(-q * T) * norm_pdf(d1) * np.sqrt(T)

@@ -16,7 +16,7 @@ from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.errors import InputError, Problem
 from xlmargin.pricing.american import option_price
 from xlmargin.pricing.contracts import ContractCache
-from xlmargin.pricing.european import _as_bool, _as_float, _bsm_vega, _intrinsic, bsm
+from xlmargin.pricing.european import as_bool_array, as_float_array, bsm, bsm_vega, intrinsic_value
 
 SIGMA_MIN: Final = 1e-4
 """Lower end of the implied-volatility search range."""
@@ -51,13 +51,13 @@ def iv_bounds(
     (then ``lower = upper =`` the intrinsic value). The engine names the offending rows from the
     mask and the bounds; the kernel itself never raises.
     """
-    price = _as_float(price)
+    price = as_float_array(price)
     lower = option_price(S, K, T, r, q, SIGMA_MIN, is_call, is_american, on_future)
     upper = option_price(S, K, T, r, q, SIGMA_MAX, is_call, is_american, on_future)
     tolerance = _iv_tolerance(price)
     ok = (
         np.isfinite(price)
-        & (_as_float(T) > 0.0)
+        & (as_float_array(T) > 0.0)
         & (price >= lower - tolerance)
         & (price <= upper + tolerance)
     )
@@ -94,10 +94,10 @@ def implied_volatility(
         *(np.shape(a) for a in (price, S, K, T, r, q, is_call, is_american, on_future))
     )
     price_, S_, K_, T_, r_, q_ = (
-        np.broadcast_to(_as_float(a), shape).ravel() for a in (price, S, K, T, r, q)
+        np.broadcast_to(as_float_array(a), shape).ravel() for a in (price, S, K, T, r, q)
     )
     call_, american_, future_ = (
-        np.broadcast_to(_as_bool(a), shape).ravel() for a in (is_call, is_american, on_future)
+        np.broadcast_to(as_bool_array(a), shape).ravel() for a in (is_call, is_american, on_future)
     )
     keys = np.column_stack([price_, S_, K_, T_, r_, q_, call_, american_, future_]).astype(np.float64)
     solved = _SOLVED.get_or_compute(
@@ -172,7 +172,7 @@ def _bracket(
     if not len(american):
         return ok, lower, upper
     a = american
-    intrinsic = _intrinsic(S[a], K[a], is_call[a])
+    intrinsic = intrinsic_value(S[a], K[a], is_call[a])
     put_strike = np.where(is_call[a], S[a], K[a])
     put_r = np.where(is_call[a], q_eff[a], r[a])
     put_q = np.where(is_call[a], r[a], q_eff[a])
@@ -242,7 +242,7 @@ def _rtsafe(
         hi[a] = np.where(above, s, hi[a])
         lo[a] = np.where(above, lo[a], s)
 
-        slope = _bsm_vega(S[a], K[a], T[a], r[a], q[a], s)
+        slope = bsm_vega(S[a], K[a], T[a], r[a], q[a], s)
         if american:
             secant_ds = s - previous_sigma[a]
             secant_df = f - previous_f[a]

@@ -1,0 +1,118 @@
+"""The batch's input: one table of many accounts, read once, and each account's rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from xlmargin._typing import IntArray
+from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.positions import Portfolio, read_positions
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """The table read once: the portfolio of every readable row, and which account each row is.
+
+    ``account`` maps each portfolio row to an index into ``names``; ``errors`` holds, per account
+    index, the one-line message of an account that cannot be margined (rows the reader refused).
+    """
+
+    names: list[str]
+    portfolio: Portfolio
+    account: IntArray
+    positions: IntArray  # per account: its number of positions
+    errors: dict[int, str]
+
+    def rows_of(self, codes: Iterable[int]) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
+        """(account, its portfolio's arrays) for each account in ``codes`` (in account order)."""
+        order = np.argsort(self.account, kind="stable")
+        bounds = np.searchsorted(self.account[order], np.arange(len(self.names) + 1))
+        a = self.portfolio.arrays
+        for code in codes:
+            take = order[bounds[code] : bounds[code + 1]]
+            yield code, {k: v[take] for k, v in a.items()}
+
+
+def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
+    """Split ``data`` (a DataFrame or a list of lists, header first) by its ``by`` column and read it.
+
+    A row with a blank account, and every row the reader refuses, makes an error for its account
+    (the blank one is named ""); a problem the reader cannot place on a row (a missing column)
+    stops the batch, as it concerns every account.
+    """
+    header, rows = _rows(data)
+    keys = [str(h).strip().lower() for h in header]
+    if by.strip().lower() not in keys:
+        raise InputError(Problem(f"the table has no '{by}' column to split the accounts by", 1, by))
+    col = keys.index(by.strip().lower())
+    raw = [r[col] if col < len(r) else None for r in rows]
+    label = {v: "" if _blank(v) else str(v).strip() for v in dict.fromkeys(raw)}
+    names = list(dict.fromkeys(label.values()))
+    code_of = {name: i for i, name in enumerate(names)}
+    code_of_raw = {v: code_of[x] for v, x in label.items()}
+    row_account = np.fromiter(map(code_of_raw.__getitem__, raw), np.int64, len(raw))
+    errors: dict[int, list[Problem]] = {}
+    if "" in code_of:
+        blank = np.flatnonzero(row_account == code_of[""]) + 2
+        errors[code_of[""]] = [Problem(f"the account is blank in {len(blank)} row(s)", int(blank[0]), by)]
+    # the reader ignores a column without a header: the account column stays in place, unread
+    head = [None if j == col else h for j, h in enumerate(header)]
+    try:
+        portfolio = read_positions([head, *rows], as_of=as_of)
+    except InputError as exc:
+        placed = [(p.row - 2, p) for p in exc.problems if p.row is not None and 2 <= p.row < len(rows) + 2]
+        if len(placed) < len(exc.problems):
+            raise
+        for i, p in placed:
+            errors.setdefault(int(row_account[i]), []).append(p)
+        bad = np.isin(row_account, list(errors))
+        portfolio = read_positions(
+            [head, *[[] if b else r for r, b in zip(rows, bad, strict=True)]], as_of=as_of
+        )
+    account = row_account[portfolio.arrays["row"] - 2]
+    positions = np.bincount(account, minlength=len(names))
+    for code in errors:
+        positions[code] = int(np.count_nonzero(row_account == code))
+    return Accounts(
+        names=names,
+        portfolio=portfolio,
+        account=account,
+        positions=positions,
+        errors={code: message(InputError(problems)) for code, problems in errors.items()},
+    )
+
+
+def bar(items: Iterable[Any], total: int, show: bool) -> Iterable[Any]:
+    if not show or total <= 1:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, unit="part", file=sys.stderr, desc="accounts")
+
+
+def message(exc: XlMarginError) -> str:
+    return f"#{exc.code} {exc.summary()}"
+
+
+def _blank(value: Any) -> bool:
+    return (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _rows(data: Any) -> tuple[list[Any], list[list[Any]]]:
+    """(header, data rows) of a DataFrame or a list of lists (header first)."""
+    if type(data).__name__ == "DataFrame":
+        values = data.astype(object).where(data.notna(), None).values.tolist()
+        return [str(c) for c in data.columns], values
+    if isinstance(data, Sequence) and data and isinstance(data[0], Sequence):
+        return list(data[0]), [r if isinstance(r, list) else list(r) for r in data[1:]]
+    raise InputError(Problem(f"expected a table with a header row, got {type(data).__name__}"))
