@@ -274,6 +274,39 @@ def test_conversion_and_reversal_maintenance():
     assert strategies(result) == ["reversal"] and result.total == 1050.0  # 10% × 55 × 100 + ITM 500
 
 
+def test_conversion_maintenance_adds_the_short_calls_in_the_money_amount():
+    """Issue 10 item 8. Stock 105, put and call 100: 10% × 100 × 100 + call ITM (105 − 100) × 100
+    = 1,500, as the collar formula gives for the same legs (10% × 100 + put OTM 5) and as the
+    mirror-image reversal (stock 95: 1,000 + put ITM 500) gives."""
+    conversion = (stk(100, 105.0), opt(1, "P", 100, 0.5, 105), opt(-1, "C", 100, 5.5, 105))
+    result = run(*conversion, basis="maintenance")
+    assert strategies(result) == ["conversion"] and result.total == 1500.0
+    mirror = (stk(-100, 95.0), opt(-1, "P", 100, 5.5, 95), opt(1, "C", 100, 0.5, 95))
+    result = run(*mirror, basis="maintenance")
+    assert strategies(result) == ["reversal"] and result.total == 1500.0
+    # the call out of the money adds nothing: 10% × 100 × 100
+    otm = (stk(100, 95.0), opt(1, "P", 100, 5.5, 95), opt(-1, "C", 100, 0.5, 95))
+    assert run(*otm, basis="maintenance").total == 1000.0
+
+
+def test_conversion_and_reverse_conversion_match_ibkr_as_quoted_by_lean():
+    """QuantConnect Lean, Tests/Common/Securities/OptionStrategyPositionGroupBuyingPowerModelTests.cs,
+    MaintenanceMarginTestCases: SPY Jun 21 2024 524 call 2.29 / put 0.827, 100 shares, leverage 2
+    (Lean's own model setting, not an ETF factor). Conversion at SPY 524.63: "IB: 5303"
+    = 10% × 524 × 100 + (524.63 − 524) × 100; reverse conversion at SPY 524.61: "IB: 5240"."""
+    expiry = dt.datetime(2024, 6, 21)
+    as_of = dt.date(2024, 6, 10)
+    spy = dict(expiry=expiry, symbol="SPY")
+    conversion = (stk(100, 524.63, symbol="SPY"), opt(1, "P", 524, 0.827, 524.63, **spy),
+                  opt(-1, "C", 524, 2.29, 524.63, **spy))  # fmt: skip
+    result = run(*conversion, basis="maintenance", as_of=as_of)
+    assert strategies(result) == ["conversion"] and result.total == 5303.0
+    reversal = (stk(-100, 524.61, symbol="SPY"), opt(-1, "P", 524, 0.827, 524.61, **spy),
+                opt(1, "C", 524, 2.29, 524.61, **spy))  # fmt: skip
+    result = run(*reversal, basis="maintenance", as_of=as_of)
+    assert strategies(result) == ["reversal"] and result.total == 5240.0
+
+
 def test_index_calls_are_covered_by_basket_etfs_in_index_units_only():
     """Cboe: 1,000 SPY cover one SPX contract (SPY = 0.1 SPX). VOO has no fixed ratio (units 0)."""
     spx_call = opt(-1, "C", 5100, 20.0, 5000, symbol="SPX")

@@ -456,7 +456,9 @@ class Enumerator:
     def collar(self, stock: BookLeg, put: BookLeg, call: BookLeg, spu: float) -> _Shape:
         """Collar. Initial: the stock's requirement, the put paid, the call needs nothing.
         Maintenance: the lesser of 10% × put strike + put OTM amount and 25% × call strike.
-        Conversion (same strike and expiry) at maintenance: 10% of the exercise price [L]."""
+        Conversion (same strike and expiry) at maintenance: 10% of the exercise price plus the short
+        call's in-the-money amount [L] (IBKR, as quoted in QuantConnect Lean's tests: 5,303 =
+        10% × 524 × 100 + (524.63 − 524) × 100), the mirror image of the reversal's put ITM amount."""
         s, p, c = stock.position, put.position, call.position
         conversion = _same_series(put, call)
         name = "conversion" if conversion else "collar"
@@ -469,11 +471,13 @@ class Enumerator:
             )
         if conversion:
             rate = self.r.levered(self.r.conversion_strike_pct, s.leverage)
-            margin = rate * p.strike * p.multiplier
+            extra = itm(c) * c.multiplier
+            margin = rate * p.strike * p.multiplier + extra
             return _Shape(
                 name,
                 Figures(margin, 0.0, call.value),
-                f"conversion: {pct(rate)} × exercise price × {num(p.multiplier)} = {money(margin)} × {{n}}",
+                f"conversion: {pct(rate)} × exercise price × {num(p.multiplier)} + call in-the-money amount"
+                f" {money(extra)} = {money(margin)} × {{n}}",
             )
         strike_rate = self.r.levered(self.r.collar_strike_pct, s.leverage)
         call_rate = self.r.levered(self.r.collar_call_strike_pct, s.leverage)
