@@ -219,6 +219,67 @@ def test_butterfly_body_split_over_two_rows_is_merged():
     assert [(leg.row, leg.quantity) for leg in group.legs] == [(2, 1.0), (3, -1.0), (5, -1.0), (4, 1.0)]
 
 
+def test_long_put_condor_is_the_net_debit_not_a_credit_spreads_width():
+    """Issue 10 item 9. Long 95 / short 90 / short 85 / long 80 puts, equal gaps: at expiry the
+    intrinsic values never lose (Cboe RG07-43; SEC 34-67752: a spread's margin is its maximum risk),
+    so the longs are paid (600 + 80) against the shorts (350 + 180): a 150 debit. Split into a
+    95/90 debit spread (600 − 350 = 250) and an 85/80 credit spread (width 500) it needed 750."""
+    legs = (
+        opt(1, "P", 95, 6.0, 90),
+        opt(-1, "P", 90, 3.5, 90),
+        opt(-1, "P", 85, 1.8, 90),
+        opt(1, "P", 80, 0.8, 90),
+    )
+    result = run(*legs)
+    (group,) = result.groups
+    assert (group.strategy, group.margin, group.long_cost, group.short_proceeds) == (
+        "long condor",
+        0,
+        680,
+        530,
+    )
+    assert result.total == 150.0
+    assert run(*legs, net=True).total == 150.0
+
+
+def test_long_condor_with_unequal_wings_is_margined_at_its_greatest_loss():
+    """Long 95 / short 90 / short 85 / long 75 puts: at 75 and below the options are worth
+    20 − 15 − 10 + 0 = −5 a share, so margin 500 plus the 100 debit (630 − 530) = 600, against
+    250 + 1,000 = 1,250 as a debit and a credit spread, which a house requiring equal outer
+    intervals (CIRO GN-5700-21-002's reading) still charges."""
+    legs = (
+        opt(1, "P", 95, 6.0, 90),
+        opt(-1, "P", 90, 3.5, 90),
+        opt(-1, "P", 85, 1.8, 90),
+        opt(1, "P", 75, 0.3, 90),
+    )
+    result = run(*legs)
+    assert strategies(result) == ["long condor"] and result.total == 600.0
+    strict = run(*legs, rule_set=override(long_condor__equal_wings_required=True))
+    assert sorted(strategies(strict)) == ["credit spread", "debit spread"] and strict.total == 1250.0
+
+
+def test_long_call_condor_with_a_wider_body_and_a_broken_wing_butterfly():
+    """Long 80 / short 85 / short 95 / long 100 calls (outer intervals 5, body 10): never a loss at
+    expiry, margin 0; the longs 2,100 + 10 against the shorts 1,700 + 700 are a 290 credit: gross 0,
+    net −290. Long 95 / short 2 × 100 / long 110 calls: at 110 and
+    above 15 − 20 = −5 a share, margin 500, the longs 700 + 100 against the body 800: gross 500,
+    where a debit spread (300) and a 100/110 credit spread (1,000) needed 1,300."""
+    condor = (opt(1, "C", 80, 21.0), opt(-1, "C", 85, 17.0), opt(-1, "C", 95, 7.0), opt(1, "C", 100, 0.1))
+    result = run(*condor)
+    assert strategies(result) == ["long condor"] and result.total == 0.0 and result.net == -290.0
+    butterfly = (opt(1, "C", 95, 7.0), opt(-2, "C", 100, 4.0), opt(1, "C", 110, 1.0))
+    result = run(*butterfly)
+    (group,) = result.groups
+    assert (group.strategy, group.margin, group.long_cost, group.short_proceeds) == (
+        "long butterfly",
+        500,
+        800,
+        800,
+    )
+    assert result.total == 500.0
+
+
 def test_boxes():
     long_box = (opt(1, "C", 95, 7.0), opt(-1, "C", 105, 2.0), opt(1, "P", 105, 6.0), opt(-1, "P", 95, 1.0))
     result = run(*long_box)
@@ -296,7 +357,7 @@ def test_conversion_and_reverse_conversion_match_ibkr_as_quoted_by_lean():
     = 10% × 524 × 100 + (524.63 − 524) × 100; reverse conversion at SPY 524.61: "IB: 5240"."""
     expiry = dt.datetime(2024, 6, 21)
     as_of = dt.date(2024, 6, 10)
-    spy = dict(expiry=expiry, symbol="SPY")
+    spy = {"expiry": expiry, "symbol": "SPY"}
     conversion = (stk(100, 524.63, symbol="SPY"), opt(1, "P", 524, 0.827, 524.63, **spy),
                   opt(-1, "C", 524, 2.29, 524.63, **spy))  # fmt: skip
     result = run(*conversion, basis="maintenance", as_of=as_of)

@@ -163,6 +163,8 @@ class Enumerator:
             yield from self._condors(calls, puts)
             yield from self._butterflies(calls)
             yield from self._butterflies(puts)
+            yield from self._long_condors(calls)
+            yield from self._long_condors(puts)
             yield from self._boxes(calls, puts)
         yield from self._stock_triples()
 
@@ -282,6 +284,54 @@ class Enumerator:
             shape = _Shape("short butterfly", unit, rule)
             parts = self._best_split((self.vertical(lb, la), self.vertical(lb, lc)))
         return self._keep(shape, ((a, 1.0), (b, 2.0), (c, 1.0)), parts)
+
+    def _long_condors(self, series: list[int]) -> Iterator[Candidate | None]:
+        """Long condors (one right and expiry: long K1 < short K2 < short K3 < long K4) and long
+        butterflies with unequal wings (K2 = K3; equal wings are :meth:`_butterflies`). On an
+        underlying with more option legs than ``exhaustive_legs``, each short pair takes the nearest
+        long below and above it, and the second short is among the ``nearest_strikes`` next ones."""
+        legs = self.legs
+        ordered = sorted(series, key=lambda i: (legs[i].position.strike, i))
+        longs = [i for i in ordered if legs[i].is_long]
+        shorts = [i for i in ordered if not legs[i].is_long]
+        bounded = len(self.options) > self.r.exhaustive_legs
+        for n, b in enumerate(shorts):
+            kb = legs[b].position.strike
+            below = [a for a in longs if legs[a].position.strike < kb]
+            seconds = shorts[n : n + self.r.nearest_strikes] if bounded else shorts[n:]
+            for c in seconds:
+                kc = legs[c].position.strike
+                above = [d for d in longs if legs[d].position.strike > kc]
+                for a in below[-1:] if bounded else below:
+                    for d in above[:1] if bounded else above:
+                        yield self._long_condor(a, b, c, d)
+
+    def _long_condor(self, a: int, b: int, c: int, d: int) -> Candidate | None:
+        la, lb, lc, ld = (self.legs[x] for x in (a, b, c, d))
+        k1, k2, k3, k4 = (leg.position.strike for leg in (la, lb, lc, ld))
+        if (k2 - k1 == k4 - k3) if b == c else (self.r.long_condor_equal_wings and k2 - k1 != k4 - k3):
+            return None  # an equal-winged butterfly is _butterflies'; unequal wings when the rule forbids
+        call = la.position.is_call
+        mult = lb.position.multiplier
+
+        def payoff(s: float) -> float:  # per share at expiry, underlying at s
+            value = (lambda k: max(s - k, 0.0)) if call else (lambda k: max(k - s, 0.0))
+            return value(k1) - value(k2) - value(k3) + value(k4)
+
+        loss = max(0.0, -min(payoff(k) for k in (k1, k2, k3, k4)))  # linear between strikes, flat beyond
+        name = "long butterfly" if k2 == k3 else "long condor"
+        unit = Figures(loss * mult, la.long_cost + ld.long_cost, lb.value + lc.value)
+        rule = (
+            f"{name}: longs paid; margin the greatest loss at expiry = {num(loss)} × {num(mult)} × {{n}}"
+            f" (strikes {num(k1)}/{num(k2)}/{num(k3)}/{num(k4)})"
+        )
+        splits = [
+            (self.vertical(la, lb), self.vertical(ld, lc)),
+            (self.vertical(la, lc), self.vertical(ld, lb)),
+        ]
+        parts = self._best_split(*splits)
+        uses = ((a, 1.0), (b, 2.0), (d, 1.0)) if b == c else ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0))
+        return self._keep(_Shape(name, unit, rule), uses, parts)
 
     def _boxes(self, calls: list[int], puts: list[int]) -> Iterator[Candidate | None]:
         """Box: a call spread and a put spread on the same two strikes. Long box (both debit):
