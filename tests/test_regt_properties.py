@@ -143,7 +143,7 @@ def test_a_vertical_never_needs_more_than_its_width_plus_its_debit(
 def _exhaustive(legs, candidates, net: bool) -> float:
     """The cheapest pairing by trying every feasible number of units of every candidate."""
     alone = sum(leg.standalone.cost(net) * leg.capacity for leg in legs)
-    saving = [c.unit.cost(net) - sum(legs[i].standalone.cost(net) * a for i, a in c.uses) for c in candidates]
+    saving = [c.cost - sum(legs[i].standalone.cost(net) * a for i, a in c.uses) for c in candidates]
     best = 0.0
 
     def search(j: int, left: list[float], total: float) -> None:
@@ -175,7 +175,7 @@ def test_the_integer_program_finds_the_exhaustive_optimum(market, book, conventi
     for cand, n in zip(candidates, units):
         for i, a in cand.uses:
             used[i] += a * n
-    cost = sum(c.unit.cost(net) * n for c, n in zip(candidates, units))
+    cost = sum(c.cost * n for c, n in zip(candidates, units))
     cost += sum(leg.standalone.cost(net) * (leg.capacity - u) for leg, u in zip(legs, used))
     assert abs(cost - _exhaustive(legs, candidates, net)) <= SAME
     total = regt_margin(portfolio, basis=basis, net_of_proceeds=net).total

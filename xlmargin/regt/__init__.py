@@ -31,9 +31,12 @@ such row.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 from typing import Any
 
 from xlmargin import rules as rule_files
@@ -41,7 +44,7 @@ from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.positions import Portfolio, Position
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, book_legs
-from xlmargin.regt._pairing import optimal_units
+from xlmargin.regt._pairing import block, solve
 from xlmargin.regt._strategies import Candidate, Enumerator
 from xlmargin.rules import RuleSet
 
@@ -158,13 +161,30 @@ def regt_margin(
             )
         else:
             books[p.class_group].append(p)
-    for name in sorted(books):
+    # Each underlying's groups and warnings, from the cache when its rows are unchanged; the
+    # others are enumerated here and their integer programs solved together.
+    settings = (basis, net_of_proceeds, repr(r), portfolio.as_of)
+    done: dict[str, tuple[tuple[StrategyGroup, ...], tuple[str, ...]]] = {}
+    pending = []
+    for name in books:
+        key = (settings, tuple(map(_content, books[name])))
+        hit = PAIRINGS.get(key)
+        if hit is not None:
+            done[name] = hit
+            continue
         legs = book_legs(books[name], r, basis, portfolio.as_of)
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
-        candidates = enumerator.candidates()
-        warnings.extend(enumerator.warnings)
-        units = optimal_units(legs, candidates, net_of_proceeds, r.time_limit_seconds, warnings)
-        groups.extend(_book_groups(legs, candidates, units))
+        pending.append((name, key, legs, enumerator.candidates(), enumerator.warnings))
+    notes: list[list[str]] = [[] for _ in pending]
+    solved = solve(
+        [block(legs, cands, net_of_proceeds) for _, _, legs, cands, _ in pending], r.time_limit_seconds, notes
+    )
+    for (name, key, legs, candidates, found), units, note in zip(pending, solved, notes):
+        done[name] = (tuple(_book_groups(legs, candidates, units)), (*found, *note))
+        PAIRINGS.put(key, done[name])
+    for name in sorted(done):
+        groups.extend(done[name][0])
+        warnings.extend(done[name][1])
 
     groups.sort(key=lambda g: (min((leg.row for leg in g.legs), default=0), g.strategy))
     gross = cents(sum(g.gross for g in groups))
@@ -172,6 +192,59 @@ def regt_margin(
     return RegTResult(
         basis, net_of_proceeds, net if net_of_proceeds else gross, gross, net, tuple(groups), tuple(warnings)
     )
+
+
+# the fields of a position that Reg T reads, in one C-level call; NaN-free for stocks and options
+_content = attrgetter(
+    "row",
+    "symbol",
+    "type",
+    "quantity",
+    "price",
+    "underlying",
+    "class_group",
+    "asset_class",
+    "multiplier",
+    "strike",
+    "right",
+    "expiry",
+    "style",
+    "underlying_price",
+    "leverage",
+    "index_units",
+)
+
+
+class _Pairings:
+    """A bounded, thread-safe, least-recently-used map from one underlying's rows (and the basis,
+    convention, rules and valuation date) to its groups and warnings: a recalculation that changes
+    one underlying re-solves that one only."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+PAIRINGS = _Pairings(4096)
 
 
 def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:
@@ -280,8 +353,9 @@ def _book_groups(legs: list[BookLeg], candidates: list[Candidate], units: list[i
             (legs[i].position.underlying for i, _ in cand.uses if not legs[i].is_stock),
             legs[cand.uses[0][0]].position.underlying,
         )
+        shape = cand.shape()
         groups.append(
-            _group(cand.strategy, underlying, used, cand.rule.replace("{n}", num(n)), cand.unit * n)
+            _group(shape.strategy, underlying, used, shape.rule.replace("{n}", num(n)), shape.unit * n)
         )
     for leg, allocator in zip(legs, allocators):
         left = allocator.remaining

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
 
 from xlmargin.regt._formulas import (
     Figures,
@@ -33,12 +36,26 @@ TOLERANCE = 1e-6  # dollars: "costs no more than" allows for floating-point nois
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One strategy instance: legs consumed per unit (leg index, contracts or shares) and its needs."""
+    """One strategy instance: legs consumed per unit (leg index, contracts or shares), what a unit
+    costs in the enumerator's convention, and ``shape``, which builds its name, figures and rule
+    when the pairing uses it (most candidates are never used, and their words cost more than
+    their numbers)."""
 
-    strategy: str
     uses: tuple[tuple[int, float], ...]
-    unit: Figures
-    rule: str  # "{n}" stands for the number of units
+    cost: float
+    shape: Callable[[], _Shape]
+
+    @property
+    def strategy(self) -> str:
+        return self.shape().strategy
+
+    @property
+    def unit(self) -> Figures:
+        return self.shape().unit
+
+    @property
+    def rule(self) -> str:  # "{n}" stands for the number of units
+        return self.shape().rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +94,7 @@ class Enumerator:
         cost = self._cost(shape)
         if cost > self._alone(uses) + TOLERANCE or (parts is not None and cost > parts + TOLERANCE):
             return None
-        return Candidate(shape.strategy, uses, shape.unit, shape.rule)
+        return Candidate(uses, cost, lambda: shape)
 
     def _best_split(self, *splits: tuple[_Shape | None, ...]) -> float | None:
         """The cheapest split of a composite into the strategies (or lone legs) it is made of."""
@@ -89,7 +106,7 @@ class Enumerator:
     # --- enumeration -------------------------------------------------------------------------
 
     def candidates(self) -> list[Candidate]:
-        found = [c for c in self._two_leg() if c is not None]
+        found = self._two_leg()
         composites: list[Candidate] = []
         for count, candidate in enumerate(self._composites(), start=len(found) + 1):
             if count > self.r.max_candidates:
@@ -105,30 +122,91 @@ class Enumerator:
                 composites.append(candidate)
         return found + composites
 
-    def _two_leg(self) -> Iterator[Candidate | None]:
+    def _two_leg(self) -> list[Candidate]:
+        """Spreads, straddles and stock with one option. The option pairs are filtered column-wise
+        (the same formulas as :meth:`vertical` and :meth:`straddle`, on arrays) and only the pairs
+        kept are built, in the order of the loops they replace: each short, then its partners."""
         legs = self.legs
         longs = [i for i in self.options if legs[i].is_long]
         shorts = [i for i in self.options if not legs[i].is_long]
         partners = self._partners(longs, shorts)
-        for j in shorts:
-            for i in partners(j, longs):
-                yield self._keep(self.vertical(legs[i], legs[j]), ((i, 1.0), (j, 1.0)))
-        for i in shorts:
-            if legs[i].position.is_call:
-                for j in partners(i, [k for k in shorts if not legs[k].position.is_call]):
-                    yield self._keep(self.straddle(legs[i], legs[j]), ((i, 1.0), (j, 1.0)))
+        a = self._arrays()
+        found: list[Candidate] = []
+        short, long = _pairs(shorts, longs, partners)
+        keep = a.is_call[long] == a.is_call[short]
+        keep &= (a.deliverable[long] == a.deliverable[short]) & (a.capacity[long] >= 1.0 - 1e-9)
+        keep &= a.capacity[short] >= 1.0 - 1e-9
+        if self.r.long_expires_on_or_after_short:
+            keep &= a.expiry[long] >= a.expiry[short]
+        width = np.where(a.is_call[long], a.strike[long] - a.strike[short], a.strike[short] - a.strike[long])
+        margin = np.where(width > 0, np.minimum(a.naked[short], width * a.multiplier[short]), 0.0)
+        cost = self._cost_of(margin, a.long_cost[long], a.value[short])
+        keep &= ~(cost > a.alone[long] + a.alone[short] + TOLERANCE)
+        # the mask above is vertical's own conditions, so each kept pair's shape is not None
+        for j, i, c in zip(short[keep].tolist(), long[keep].tolist(), cost[keep].tolist()):
+            found.append(Candidate(((i, 1.0), (j, 1.0)), c, partial(self.vertical, legs[i], legs[j])))  # type: ignore[arg-type]
+        calls = [i for i in shorts if legs[i].position.is_call]
+        call, put = _pairs(calls, [k for k in shorts if not legs[k].position.is_call], partners)
+        keep = (a.deliverable[call] == a.deliverable[put]) & (a.capacity[call] >= 1.0 - 1e-9)
+        keep &= a.capacity[put] >= 1.0 - 1e-9
+        if self.r.straddle_same_expiry:
+            keep &= a.expiry[call] == a.expiry[put]
+        margin = np.where(
+            a.naked[call] >= a.naked[put], a.naked[call] + a.value[put], a.naked[put] + a.value[call]
+        )
+        cost = self._cost_of(margin, np.zeros(len(call)), a.value[call] + a.value[put])
+        keep &= ~(cost > a.alone[call] + a.alone[put] + TOLERANCE)
+        for i, j, c in zip(call[keep].tolist(), put[keep].tolist(), cost[keep].tolist()):
+            found.append(Candidate(((i, 1.0), (j, 1.0)), c, partial(self.straddle, legs[i], legs[j])))  # type: ignore[arg-type]
         for s in self.stocks:
             for o in self.options:
                 spu = self.shares_per_contract(legs[s], legs[o])
                 if spu is not None:
-                    yield self._keep(self.stock_and_option(legs[s], legs[o], spu), ((s, spu), (o, 1.0)))
+                    kept = self._keep(self.stock_and_option(legs[s], legs[o], spu), ((s, spu), (o, 1.0)))
+                    if kept is not None:
+                        found.append(kept)
+        return found
 
-    def _partners(self, longs: list[int], shorts: list[int]) -> Callable[[int, list[int]], list[int]]:
-        """Which legs a leg may pair with: all of them, or — on an underlying with more option legs
-        than ``exhaustive_legs`` — the ``nearest_strikes`` nearest strikes of each expiry (a bounded
-        search, said in a warning: the requirement may then exceed the true optimum)."""
+    def _cost_of(self, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
+        """:meth:`Figures.cost` on arrays, operation for operation."""
+        if self.net:
+            return margin + long_cost - proceeds
+        return margin + np.maximum(long_cost - proceeds, 0.0)
+
+    def _arrays(self) -> _LegArrays:
+        legs = self.legs
+        deliverables: dict[tuple[str, float], int] = {}
+        return _LegArrays(
+            is_call=np.array([leg.position.is_call for leg in legs], dtype=bool),
+            deliverable=np.array(
+                [
+                    deliverables.setdefault(
+                        (leg.position.underlying, leg.position.multiplier), len(deliverables)
+                    )
+                    for leg in legs
+                ],
+                dtype=np.intp,
+            ),
+            expiry=np.array(
+                [leg.expiry.toordinal() if not leg.is_stock else 0 for leg in legs], dtype=np.int64
+            ),
+            strike=np.array([leg.position.strike for leg in legs], dtype=float),
+            multiplier=np.array([leg.position.multiplier for leg in legs], dtype=float),
+            naked=np.array([leg.naked for leg in legs], dtype=float),
+            value=np.array([leg.value for leg in legs], dtype=float),
+            long_cost=np.array([leg.long_cost for leg in legs], dtype=float),
+            alone=np.array([leg.standalone.cost(self.net) for leg in legs], dtype=float),
+            capacity=np.array([leg.capacity for leg in legs], dtype=float),
+        )
+
+    def _partners(
+        self, longs: list[int], shorts: list[int]
+    ) -> Callable[[list[int], list[int]], list[np.ndarray]] | None:
+        """Which legs each leg may pair with: all of them (None), or — on an underlying with more
+        option legs than ``exhaustive_legs`` — the ``nearest_strikes`` nearest strikes of each expiry
+        (a bounded search, said in a warning: the requirement may then exceed the true optimum)."""
         if len(longs) + len(shorts) <= self.r.exhaustive_legs:
-            return lambda _leg, pool: pool
+            return None
         underlying = self.legs[0].position.underlying
         self.warnings.append(
             f"{underlying}: {len(longs) + len(shorts)} option legs; spreads and straddles were searched "
@@ -136,17 +214,25 @@ class Enumerator:
             "not be the optimum"
         )
         k = self.r.nearest_strikes
+        strikes = np.array([leg.position.strike for leg in self.legs], dtype=float)
+        expiries = [None if leg.is_stock else leg.expiry for leg in self.legs]
 
-        def nearest(leg: int, pool: list[int]) -> list[int]:
-            strike = self.legs[leg].position.strike
+        def nearest(of: list[int], pool: list[int]) -> list[np.ndarray]:
+            """For each leg of ``of``, the pool's legs nearest in strike per expiry (ties: the lower
+            index), in index order."""
             by_expiry: dict[object, list[int]] = defaultdict(list)
             for other in pool:
-                by_expiry[self.legs[other].expiry].append(other)
-            chosen: list[int] = []
+                by_expiry[expiries[other]].append(other)
+            here = strikes[of][:, None]
+            chosen = []
             for group in by_expiry.values():
-                group.sort(key=lambda o: (abs(self.legs[o].position.strike - strike), o))
-                chosen.extend(group[:k])
-            return sorted(chosen)
+                members = np.array(group, dtype=np.intp)
+                order = np.argsort(np.abs(strikes[members][None, :] - here), axis=1, kind="stable")[:, :k]
+                chosen.append(members[order])
+            rows = (
+                np.sort(np.concatenate(chosen, axis=1), axis=1) if chosen else np.zeros((len(of), 0), np.intp)
+            )
+            return list(rows)
 
         return nearest
 
@@ -574,3 +660,33 @@ def _same_deliverable(a: BookLeg, b: BookLeg) -> bool:
 
 def _same_series(put: BookLeg, call: BookLeg) -> bool:
     return put.position.strike == call.position.strike and put.expiry == call.expiry
+
+
+@dataclass(frozen=True, slots=True)
+class _LegArrays:
+    """What the two-leg filter reads of each leg, as arrays indexed like the legs."""
+
+    is_call: np.ndarray
+    deliverable: np.ndarray  # one code per (underlying, multiplier)
+    expiry: np.ndarray  # ordinal days
+    strike: np.ndarray
+    multiplier: np.ndarray
+    naked: np.ndarray
+    value: np.ndarray
+    long_cost: np.ndarray
+    alone: np.ndarray
+    capacity: np.ndarray
+
+
+def _pairs(
+    first: list[int], pool: list[int], partners: Callable[[list[int], list[int]], list[np.ndarray]] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(leg of ``first``, partner in ``pool``) index arrays, in loop order: each leg of ``first``,
+    then its partners in index order."""
+    if not first or not pool:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    if partners is None:
+        return np.repeat(np.array(first, np.intp), len(pool)), np.tile(np.array(pool, np.intp), len(first))
+    sets = partners(first, pool)
+    lengths = [len(x) for x in sets]
+    return np.repeat(np.array(first, np.intp), lengths), np.concatenate(sets).astype(np.intp)
