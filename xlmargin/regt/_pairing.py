@@ -130,18 +130,51 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
     # Among equally cheap pairings, the fewest groups; nothing to re-rank when every candidate is
     # already at its bound (no pairing forms more).
     ties = [k for k in best if np.any(best[k] < blocks[k].upper)]
-    if ties:
-        chosen = [blocks[k] for k in ties]
-        optima = np.array([float(blocks[k].cost @ best[k]) for k in ties])
-        second = milp(**_stacked(chosen, integral=True, cheapest=optima + _SAME_COST), options=options)
-        if second.x is not None:
-            for k, x, optimum in zip(ties, _split(second.x, chosen), optima):
-                x = np.round(x)
-                if float(blocks[k].cost @ x) <= optimum + _SAME_COST:
-                    best[k] = x
+    if ties:  # the relaxation bounds the pieces: where it cannot beat the pairing found, no search
+        optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
+        relaxed = _most_pieces(milp, blocks, ties, optima, best, integral=False, options=options)
+        search = []
+        for k, x in zip(ties, relaxed) if relaxed is not None else ():
+            if float(blocks[k].pieces @ x) <= float(blocks[k].pieces @ best[k]) + 1e-6:
+                continue  # no pairing within the optimum's cost forms fewer groups
+            if np.allclose(x, np.round(x), atol=1e-9) and _within(blocks[k], np.round(x), optima[k]):
+                best[k] = np.round(x)
+            else:
+                search.append(k)
+        if relaxed is None:
+            search = ties
+        if search:
+            found = _most_pieces(milp, blocks, search, optima, best, integral=True, options=options)
+            for k, x in zip(search, found or ()):
+                if _within(blocks[k], np.round(x), optima[k]):
+                    best[k] = np.round(x)
     for k, x in best.items():
         out[k] = [int(v) for v in x]
     return out
+
+
+def _most_pieces(
+    milp: Any,
+    blocks: list[Block],
+    which: list[int],
+    optima: dict[int, float],
+    best: dict[int, np.ndarray],
+    *,
+    integral: bool,
+    options: dict[str, Any],
+) -> list[np.ndarray] | None:
+    """Per block of ``which``, a pairing with the most pieces among those within ``_SAME_COST``
+    of its optimum (the relaxation's, or the integer program's); None if the solver found none."""
+    chosen = [blocks[k] for k in which]
+    cheapest = np.array([optima[k] for k in which]) + _SAME_COST
+    result = milp(**_stacked(chosen, integral=integral, cheapest=cheapest), options=options)
+    if result.x is None:
+        return None
+    return _split(result.x, chosen)
+
+
+def _within(b: Block, x: np.ndarray, optimum: float) -> bool:
+    return float(b.cost @ x) <= optimum + _SAME_COST
 
 
 def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
