@@ -579,3 +579,66 @@ def test_a_very_large_underlying_is_searched_within_bounds_and_says_so() -> None
     assert time.perf_counter() - start < 30
     assert result.total > 0
     assert any("nearest strikes per expiry" in w for w in result.warnings)
+
+
+# --- the pairing cache -----------------------------------------------------------------------------
+
+
+def _counting_solver(monkeypatch) -> list[int]:
+    """Patch the solver to record how many underlyings each call solves."""
+    import xlmargin.regt as regt
+
+    calls: list[int] = []
+    real = regt.solve
+
+    def counting(blocks, time_limit, warnings):
+        calls.append(len(blocks))
+        return real(blocks, time_limit, warnings)
+
+    monkeypatch.setattr(regt, "solve", counting)
+    return calls
+
+
+def test_a_repeat_call_solves_only_the_underlyings_that_changed(monkeypatch):
+    from xlmargin.regt import PAIRINGS
+
+    book = [opt(1, "C", 95, 7.0), opt(-2, "C", 100, 4.0), opt(1, "C", 105, 2.0),
+            opt(-1, "P", 45, 1.0, 50, symbol="ABC"), opt(1, "P", 40, 0.4, 50, symbol="ABC"),
+            stk(100, 50.0, symbol="ABC"), opt(-1, "C", 55, 1.5, 50, symbol="ABC")]  # fmt: skip
+    PAIRINGS.clear()
+    calls = _counting_solver(monkeypatch)
+    first = run(*book)
+    assert calls == [2]
+    assert run(*book) == first and calls == [2, 0]  # rows read again: every underlying from the cache
+    assert run(*reversed(book)).total == first.total  # other rows, other groups: solved again
+    changed = [*book[:3], opt(-2, "P", 45, 1.0, 50, symbol="ABC"), *book[4:]]
+    calls.clear()
+    result = run(*changed)
+    assert calls == [1]  # XYZ from the cache, ABC solved
+    PAIRINGS.clear()
+    assert run(*changed) == result  # the same as solving everything afresh
+    calls.clear()
+    run(*changed, basis="maintenance")
+    run(*changed, rule_set=override(house__naked_min_per_share=2.5))
+    assert calls == [2, 2]  # another basis or rule set shares nothing
+
+
+def test_the_pairing_cache_is_bounded_least_recently_used_first():
+    from xlmargin.regt import _Pairings
+
+    cache = _Pairings(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # now "b" is the least recently used
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+
+
+def test_importing_reg_t_does_not_load_the_solver():
+    """scipy.optimize is a third of a cold start; it loads when a pairing needs solving."""
+    import subprocess
+    import sys
+
+    code = "import sys, xlmargin.regt; print('scipy.optimize' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -194,25 +194,16 @@ def regt_margin(
     )
 
 
-# the fields of a position that Reg T reads, in one C-level call; NaN-free for stocks and options
-_content = attrgetter(
-    "row",
-    "symbol",
-    "type",
-    "quantity",
-    "price",
-    "underlying",
-    "class_group",
-    "asset_class",
-    "multiplier",
-    "strike",
-    "right",
-    "expiry",
-    "style",
-    "underlying_price",
-    "leverage",
-    "index_units",
-)
+# The fields of a position that Reg T reads, in one C-level call each. A stock's option fields are
+# NaN, which equals nothing, so they stay out of its key (a NaN key would only ever miss).
+_STOCK_FIELDS = ("row", "symbol", "type", "quantity", "price", "underlying", "class_group", "asset_class",
+                 "multiplier", "leverage", "index_units")  # fmt: skip
+_stock_content = attrgetter(*_STOCK_FIELDS)
+_option_content = attrgetter(*_STOCK_FIELDS, "strike", "right", "expiry", "style", "underlying_price")
+
+
+def _content(p: Position) -> tuple[Any, ...]:
+    return _option_content(p) if p.is_option else _stock_content(p)
 
 
 class _Pairings:
