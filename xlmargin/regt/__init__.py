@@ -36,7 +36,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from xlmargin import rules as rule_files
@@ -150,6 +150,7 @@ def regt_margin(
 
     groups: list[StrategyGroup] = []
     books: dict[str, list[Position]] = defaultdict(list)
+    contents: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for p in positions:
         if p.type == "bond":
             groups.append(_bond_group(p, r))
@@ -161,13 +162,14 @@ def regt_margin(
             )
         else:
             books[p.class_group].append(p)
+            contents[p.class_group].append(_option_content(p) if p.is_option else _stock_content(p))
     # Each underlying's groups and warnings, from the cache when its rows are unchanged; the
     # others are enumerated here and their integer programs solved together.
     settings = (basis, net_of_proceeds, repr(r), portfolio.as_of)
-    done: dict[str, tuple[tuple[StrategyGroup, ...], tuple[str, ...]]] = {}
+    done: dict[str, _Pairing] = {}
     pending = []
     for name in books:
-        key = (settings, tuple(map(_content, books[name])))
+        key = _Key((settings, tuple(contents[name])))
         hit = PAIRINGS.get(key)
         if hit is not None:
             done[name] = hit
@@ -180,18 +182,49 @@ def regt_margin(
         [block(legs, cands, net_of_proceeds) for _, _, legs, cands, _ in pending], r.time_limit_seconds, notes
     )
     for (name, key, legs, candidates, found), units, note in zip(pending, solved, notes):
-        done[name] = (tuple(_book_groups(legs, candidates, units)), (*found, *note))
+        made = _book_groups(legs, candidates, units)
+        done[name] = _Pairing(tuple((_order(g), g) for g in made), (*found, *note))
         PAIRINGS.put(key, done[name])
+    ordered = [(_order(g), g) for g in groups]
     for name in sorted(done):
-        groups.extend(done[name][0])
-        warnings.extend(done[name][1])
-
-    groups.sort(key=lambda g: (min((leg.row for leg in g.legs), default=0), g.strategy))
+        ordered.extend(done[name].groups)
+        warnings.extend(done[name].warnings)
+    ordered.sort(key=itemgetter(0))  # stable: equal keys keep the order above
+    groups = [g for _, g in ordered]
     gross = cents(sum(g.gross for g in groups))
     net = cents(sum(g.net for g in groups))
     return RegTResult(
         basis, net_of_proceeds, net if net_of_proceeds else gross, gross, net, tuple(groups), tuple(warnings)
     )
+
+
+def _order(g: StrategyGroup) -> tuple[int, str]:
+    """Where a group goes in the breakdown: by its first row, then by name."""
+    return (min((leg.row for leg in g.legs), default=0), g.strategy)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pairing:
+    """One underlying's groups (each with its place in the breakdown) and warnings."""
+
+    groups: tuple[tuple[tuple[int, str], StrategyGroup], ...]
+    warnings: tuple[str, ...]
+
+
+class _Key:
+    """A cache key that hashes its (long) contents once."""
+
+    __slots__ = ("hash", "items")
+
+    def __init__(self, items: tuple[Any, ...]):
+        self.items = items
+        self.hash = hash(items)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.hash == other.hash and self.items == other.items
 
 
 # The fields of a position that Reg T reads, in one C-level call each. A stock's option fields are
@@ -200,10 +233,6 @@ _STOCK_FIELDS = ("row", "symbol", "type", "quantity", "price", "underlying", "cl
                  "multiplier", "leverage", "index_units")  # fmt: skip
 _stock_content = attrgetter(*_STOCK_FIELDS)
 _option_content = attrgetter(*_STOCK_FIELDS, "strike", "right", "expiry", "style", "underlying_price")
-
-
-def _content(p: Position) -> tuple[Any, ...]:
-    return _option_content(p) if p.is_option else _stock_content(p)
 
 
 class _Pairings:
@@ -218,14 +247,15 @@ class _Pairings:
 
     def get(self, key: Hashable) -> Any:
         with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(found[0])  # the stored key: found by identity, not compared again
+            return found[1]
 
     def put(self, key: Hashable, value: Any) -> None:
         with self._lock:
-            self._items[key] = value
+            self._items[key] = (key, value)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
