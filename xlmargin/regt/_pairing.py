@@ -9,10 +9,14 @@ the one with the fewest groups (a butterfly rather than two spreads that cost th
 the breakdown names the strategy; that changes no total.
 
 Underlyings share no leg, so their programs are independent: :func:`solve` stacks them into one
-block-diagonal program and makes at most three solver calls for the whole book (the LP relaxation,
-the integer program of the blocks whose relaxation is fractional, the tie-break), where one call
-per underlying cost more in scipy's set-up than in HiGHS. Each block's optimum is the optimum of
-its own program: the objective and the constraints are sums over blocks.
+block-diagonal program and makes at most four solver calls for the whole book (the LP relaxation,
+the integer program of the blocks whose relaxation is fractional, and for the tie-break its
+relaxation, which settles most blocks, then the integer program of the rest), where one call per
+underlying cost more in scipy's set-up than in HiGHS. Each block's optimum is the optimum of its
+own program: the objective and the constraints are sums over blocks. A block above
+``_TIE_BREAK_LIMIT`` candidates (a market maker's class) is solved alone, as before, without the
+tie-break. Among equally cheap pairings the stacked solve may settle on another one than a solve
+per underlying would: the same requirement before rounding, to within ``_SAME_COST``.
 """
 
 from __future__ import annotations
@@ -44,9 +48,8 @@ class Block:
     capacity: np.ndarray  # per leg
     upper: np.ndarray  # per candidate: the most units the legs allow
     cost: np.ndarray  # per candidate: its cost less that of its legs alone
-    pieces: (
-        np.ndarray
-    )  # per candidate: breakdown rows a unit removes (legs' contracts, a stock once, less one)
+    # per candidate: the breakdown rows a unit removes (its legs' contracts, a stock once, less one)
+    pieces: np.ndarray
 
     @property
     def size(self) -> int:
@@ -132,19 +135,19 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
     ties = [k for k in best if np.any(best[k] < blocks[k].upper)]
     if ties:  # the relaxation bounds the pieces: where it cannot beat the pairing found, no search
         optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
-        relaxed = _most_pieces(milp, blocks, ties, optima, best, integral=False, options=options)
+        bound = _most_pieces(milp, blocks, ties, optima, integral=False, options=options)
         search = []
-        for k, x in zip(ties, relaxed) if relaxed is not None else ():
+        for k, x in zip(ties, bound) if bound is not None else ():
             if float(blocks[k].pieces @ x) <= float(blocks[k].pieces @ best[k]) + 1e-6:
                 continue  # no pairing within the optimum's cost forms fewer groups
             if np.allclose(x, np.round(x), atol=1e-9) and _within(blocks[k], np.round(x), optima[k]):
                 best[k] = np.round(x)
             else:
                 search.append(k)
-        if relaxed is None:
+        if bound is None:
             search = ties
         if search:
-            found = _most_pieces(milp, blocks, search, optima, best, integral=True, options=options)
+            found = _most_pieces(milp, blocks, search, optima, integral=True, options=options)
             for k, x in zip(search, found or ()):
                 if _within(blocks[k], np.round(x), optima[k]):
                     best[k] = np.round(x)
@@ -158,7 +161,6 @@ def _most_pieces(
     blocks: list[Block],
     which: list[int],
     optima: dict[int, float],
-    best: dict[int, np.ndarray],
     *,
     integral: bool,
     options: dict[str, Any],
