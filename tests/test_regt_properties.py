@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -234,3 +235,25 @@ def test_the_column_wise_two_leg_filter_equals_the_obvious_loops(market, book, c
     assert [(c.uses, c.cost, c.strategy, c.unit, c.rule) for c in fast] == [
         (c.uses, c.cost, c.strategy, c.unit, c.rule) for c in slow
     ]
+
+
+@settings(max_examples=30)
+@given(st.lists(st.tuples(markets(), books(max_rows=5, max_qty=3)), min_size=2, max_size=4), conventions)
+def test_solving_underlyings_together_finds_each_ones_optimum(underlyings, convention):
+    """Underlyings share no leg, so the stacked program's optimum is each block's own optimum: its
+    objective and constraints are sums over blocks."""
+    from xlmargin.regt._pairing import block, solve
+
+    basis, net = convention
+    r = RegTRules.of(rules.load("regt"))
+    blocks = []
+    for market, book in underlyings:
+        legs = book_legs(
+            read_positions([HEADER, *rows(market, book)], as_of=AS_OF).positions, r, basis, AS_OF
+        )
+        blocks.append(block(legs, Enumerator(legs, r, basis, net).candidates(), net))
+    together = solve(blocks, 60.0, [[] for _ in blocks])
+    for b, units in zip(blocks, together):
+        (alone,) = solve([b], 60.0, [[]])
+        assert len(units) == len(alone) == b.size
+        assert abs(float(b.cost @ np.array(units)) - float(b.cost @ np.array(alone))) <= SAME
