@@ -237,7 +237,7 @@ def test_the_column_wise_two_leg_filter_equals_the_obvious_loops(market, book, c
     ]
 
 
-@settings(max_examples=30)
+@settings(max_examples=15)
 @given(st.lists(st.tuples(markets(), books(max_rows=5, max_qty=3)), min_size=2, max_size=4), conventions)
 def test_solving_underlyings_together_finds_each_ones_optimum(underlyings, convention):
     """Underlyings share no leg, so the stacked program's optimum is each block's own optimum: its
