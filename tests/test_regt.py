@@ -642,3 +642,21 @@ def test_importing_reg_t_does_not_load_the_solver():
     code = "import sys, xlmargin.regt; print('scipy.optimize' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_long_condor_wings_are_the_nearest_strikes_so_a_dense_chain_stays_under_the_cap():
+    """60 puts of one expiry, long and short in turn: every short pair with every wing would be
+    about 20,000 condors, past `pairing.max_candidates` with the other strategies, and the cap
+    would drop every composite; with the four nearest longs each side there are 1,000 or so."""
+    from xlmargin.regt._formulas import RegTRules
+    from xlmargin.regt._legs import book_legs
+    from xlmargin.regt._strategies import Enumerator
+
+    rows = [opt(1 if k % 2 else -1, "P", 50 + k, max(50 + k - 80, 0) + 1.0, 80) for k in range(60)]
+    portfolio = read_positions([HEADER, *rows], as_of=AS_OF)
+    r = RegTRules.of(rules.load("regt"))
+    legs = book_legs(portfolio.positions, r, "initial", AS_OF)
+    enumerator = Enumerator(legs, r, "initial", False)
+    condors = [c for c in enumerator.candidates() if len(c.uses) == 4]
+    assert enumerator.warnings == []
+    assert 0 < len(condors) <= 30 * 31 // 2 * 4 * 4  # short pairs × nearest wings each side

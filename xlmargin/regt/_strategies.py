@@ -373,23 +373,25 @@ class Enumerator:
 
     def _long_condors(self, series: list[int]) -> Iterator[Candidate | None]:
         """Long condors (one right and expiry: long K1 < short K2 < short K3 < long K4) and long
-        butterflies with unequal wings (K2 = K3; equal wings are :meth:`_butterflies`). On an
-        underlying with more option legs than ``exhaustive_legs``, each short pair takes the nearest
-        long below and above it, and the second short is among the ``nearest_strikes`` next ones."""
+        butterflies with unequal wings (K2 = K3; equal wings are :meth:`_butterflies`). The wings
+        are the ``nearest_strikes`` longs below and above the short pair, so that the count grows
+        with the square of the shorts, not the fourth power of the legs; on an underlying with more
+        option legs than ``exhaustive_legs``, the nearest long on each side, and the second short
+        among the ``nearest_strikes`` next ones."""
         legs = self.legs
         ordered = sorted(series, key=lambda i: (legs[i].position.strike, i))
         longs = [i for i in ordered if legs[i].is_long]
         shorts = [i for i in ordered if not legs[i].is_long]
-        bounded = len(self.options) > self.r.exhaustive_legs
+        k = self.r.nearest_strikes
+        wings = 1 if len(self.options) > self.r.exhaustive_legs else k
         for n, b in enumerate(shorts):
             kb = legs[b].position.strike
-            below = [a for a in longs if legs[a].position.strike < kb]
-            seconds = shorts[n : n + self.r.nearest_strikes] if bounded else shorts[n:]
-            for c in seconds:
+            below = [a for a in longs if legs[a].position.strike < kb][-wings:]
+            for c in shorts[n : n + k] if wings == 1 else shorts[n:]:
                 kc = legs[c].position.strike
-                above = [d for d in longs if legs[d].position.strike > kc]
-                for a in below[-1:] if bounded else below:
-                    for d in above[:1] if bounded else above:
+                above = [d for d in longs if legs[d].position.strike > kc][:wings]
+                for a in below:
+                    for d in above:
                         yield self._long_condor(a, b, c, d)
 
     def _long_condor(self, a: int, b: int, c: int, d: int) -> Candidate | None:
