@@ -219,6 +219,67 @@ def test_butterfly_body_split_over_two_rows_is_merged():
     assert [(leg.row, leg.quantity) for leg in group.legs] == [(2, 1.0), (3, -1.0), (5, -1.0), (4, 1.0)]
 
 
+def test_long_put_condor_is_the_net_debit_not_a_credit_spreads_width():
+    """Issue 10 item 9. Long 95 / short 90 / short 85 / long 80 puts, equal gaps: at expiry the
+    intrinsic values never lose (Cboe RG07-43; SEC 34-67752: a spread's margin is its maximum risk),
+    so the longs are paid (600 + 80) against the shorts (350 + 180): a 150 debit. Split into a
+    95/90 debit spread (600 − 350 = 250) and an 85/80 credit spread (width 500) it needed 750."""
+    legs = (
+        opt(1, "P", 95, 6.0, 90),
+        opt(-1, "P", 90, 3.5, 90),
+        opt(-1, "P", 85, 1.8, 90),
+        opt(1, "P", 80, 0.8, 90),
+    )
+    result = run(*legs)
+    (group,) = result.groups
+    assert (group.strategy, group.margin, group.long_cost, group.short_proceeds) == (
+        "long condor",
+        0,
+        680,
+        530,
+    )
+    assert result.total == 150.0
+    assert run(*legs, net=True).total == 150.0
+
+
+def test_long_condor_with_unequal_wings_is_margined_at_its_greatest_loss():
+    """Long 95 / short 90 / short 85 / long 75 puts: at 75 and below the options are worth
+    20 − 15 − 10 + 0 = −5 a share, so margin 500 plus the 100 debit (630 − 530) = 600, against
+    250 + 1,000 = 1,250 as a debit and a credit spread, which a house requiring equal outer
+    intervals (CIRO GN-5700-21-002's reading) still charges."""
+    legs = (
+        opt(1, "P", 95, 6.0, 90),
+        opt(-1, "P", 90, 3.5, 90),
+        opt(-1, "P", 85, 1.8, 90),
+        opt(1, "P", 75, 0.3, 90),
+    )
+    result = run(*legs)
+    assert strategies(result) == ["long condor"] and result.total == 600.0
+    strict = run(*legs, rule_set=override(long_condor__equal_wings_required=True))
+    assert sorted(strategies(strict)) == ["credit spread", "debit spread"] and strict.total == 1250.0
+
+
+def test_long_call_condor_with_a_wider_body_and_a_broken_wing_butterfly():
+    """Long 80 / short 85 / short 95 / long 100 calls (outer intervals 5, body 10): never a loss at
+    expiry, margin 0; the longs 2,100 + 10 against the shorts 1,700 + 700 are a 290 credit: gross 0,
+    net −290. Long 95 / short 2 × 100 / long 110 calls: at 110 and
+    above 15 − 20 = −5 a share, margin 500, the longs 700 + 100 against the body 800: gross 500,
+    where a debit spread (300) and a 100/110 credit spread (1,000) needed 1,300."""
+    condor = (opt(1, "C", 80, 21.0), opt(-1, "C", 85, 17.0), opt(-1, "C", 95, 7.0), opt(1, "C", 100, 0.1))
+    result = run(*condor)
+    assert strategies(result) == ["long condor"] and result.total == 0.0 and result.net == -290.0
+    butterfly = (opt(1, "C", 95, 7.0), opt(-2, "C", 100, 4.0), opt(1, "C", 110, 1.0))
+    result = run(*butterfly)
+    (group,) = result.groups
+    assert (group.strategy, group.margin, group.long_cost, group.short_proceeds) == (
+        "long butterfly",
+        500,
+        800,
+        800,
+    )
+    assert result.total == 500.0
+
+
 def test_boxes():
     long_box = (opt(1, "C", 95, 7.0), opt(-1, "C", 105, 2.0), opt(1, "P", 105, 6.0), opt(-1, "P", 95, 1.0))
     result = run(*long_box)
@@ -272,6 +333,39 @@ def test_conversion_and_reversal_maintenance():
     reversal = (stk(-100, 50.0), opt(-1, "P", 55, 6.0, 50), opt(1, "C", 55, 1.0, 50))
     result = run(*reversal, basis="maintenance")
     assert strategies(result) == ["reversal"] and result.total == 1050.0  # 10% × 55 × 100 + ITM 500
+
+
+def test_conversion_maintenance_adds_the_short_calls_in_the_money_amount():
+    """Issue 10 item 8. Stock 105, put and call 100: 10% × 100 × 100 + call ITM (105 − 100) × 100
+    = 1,500, as the collar formula gives for the same legs (10% × 100 + put OTM 5) and as the
+    mirror-image reversal (stock 95: 1,000 + put ITM 500) gives."""
+    conversion = (stk(100, 105.0), opt(1, "P", 100, 0.5, 105), opt(-1, "C", 100, 5.5, 105))
+    result = run(*conversion, basis="maintenance")
+    assert strategies(result) == ["conversion"] and result.total == 1500.0
+    mirror = (stk(-100, 95.0), opt(-1, "P", 100, 5.5, 95), opt(1, "C", 100, 0.5, 95))
+    result = run(*mirror, basis="maintenance")
+    assert strategies(result) == ["reversal"] and result.total == 1500.0
+    # the call out of the money adds nothing: 10% × 100 × 100
+    otm = (stk(100, 95.0), opt(1, "P", 100, 5.5, 95), opt(-1, "C", 100, 0.5, 95))
+    assert run(*otm, basis="maintenance").total == 1000.0
+
+
+def test_conversion_and_reverse_conversion_match_ibkr_as_quoted_by_lean():
+    """QuantConnect Lean, Tests/Common/Securities/OptionStrategyPositionGroupBuyingPowerModelTests.cs,
+    MaintenanceMarginTestCases: SPY Jun 21 2024 524 call 2.29 / put 0.827, 100 shares, leverage 2
+    (Lean's own model setting, not an ETF factor). Conversion at SPY 524.63: "IB: 5303"
+    = 10% × 524 × 100 + (524.63 − 524) × 100; reverse conversion at SPY 524.61: "IB: 5240"."""
+    expiry = dt.datetime(2024, 6, 21)
+    as_of = dt.date(2024, 6, 10)
+    spy = {"expiry": expiry, "symbol": "SPY"}
+    conversion = (stk(100, 524.63, symbol="SPY"), opt(1, "P", 524, 0.827, 524.63, **spy),
+                  opt(-1, "C", 524, 2.29, 524.63, **spy))  # fmt: skip
+    result = run(*conversion, basis="maintenance", as_of=as_of)
+    assert strategies(result) == ["conversion"] and result.total == 5303.0
+    reversal = (stk(-100, 524.61, symbol="SPY"), opt(-1, "P", 524, 0.827, 524.61, **spy),
+                opt(1, "C", 524, 2.29, 524.61, **spy))  # fmt: skip
+    result = run(*reversal, basis="maintenance", as_of=as_of)
+    assert strategies(result) == ["reversal"] and result.total == 5240.0
 
 
 def test_index_calls_are_covered_by_basket_etfs_in_index_units_only():
@@ -485,3 +579,84 @@ def test_a_very_large_underlying_is_searched_within_bounds_and_says_so() -> None
     assert time.perf_counter() - start < 30
     assert result.total > 0
     assert any("nearest strikes per expiry" in w for w in result.warnings)
+
+
+# --- the pairing cache -----------------------------------------------------------------------------
+
+
+def _counting_solver(monkeypatch) -> list[int]:
+    """Patch the solver to record how many underlyings each call solves."""
+    import xlmargin.regt as regt
+
+    calls: list[int] = []
+    real = regt.solve
+
+    def counting(blocks, time_limit, warnings):
+        calls.append(len(blocks))
+        return real(blocks, time_limit, warnings)
+
+    monkeypatch.setattr(regt, "solve", counting)
+    return calls
+
+
+def test_a_repeat_call_solves_only_the_underlyings_that_changed(monkeypatch):
+    from xlmargin.regt import PAIRINGS
+
+    book = [opt(1, "C", 95, 7.0), opt(-2, "C", 100, 4.0), opt(1, "C", 105, 2.0),
+            opt(-1, "P", 45, 1.0, 50, symbol="ABC"), opt(1, "P", 40, 0.4, 50, symbol="ABC"),
+            stk(100, 50.0, symbol="ABC"), opt(-1, "C", 55, 1.5, 50, symbol="ABC")]  # fmt: skip
+    PAIRINGS.clear()
+    calls = _counting_solver(monkeypatch)
+    first = run(*book)
+    assert calls == [2]
+    assert run(*book) == first and calls == [2, 0]  # rows read again: every underlying from the cache
+    assert run(*reversed(book)).total == first.total  # other rows, other groups: solved again
+    changed = [*book[:3], opt(-2, "P", 45, 1.0, 50, symbol="ABC"), *book[4:]]
+    calls.clear()
+    result = run(*changed)
+    assert calls == [1]  # XYZ from the cache, ABC solved
+    PAIRINGS.clear()
+    assert run(*changed) == result  # the same as solving everything afresh
+    calls.clear()
+    run(*changed, basis="maintenance")
+    run(*changed, rule_set=override(house__naked_min_per_share=2.5))
+    assert calls == [2, 2]  # another basis or rule set shares nothing
+
+
+def test_the_pairing_cache_is_bounded_least_recently_used_first():
+    from xlmargin.regt import _Pairings
+
+    cache = _Pairings(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # now "b" is the least recently used
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+
+
+def test_importing_reg_t_does_not_load_the_solver():
+    """scipy.optimize is a third of a cold start; it loads when a pairing needs solving."""
+    import subprocess
+    import sys
+
+    code = "import sys, xlmargin.regt; print('scipy.optimize' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_long_condor_wings_are_the_nearest_strikes_so_a_dense_chain_stays_under_the_cap():
+    """60 puts of one expiry, long and short in turn: every short pair with every wing would be
+    about 20,000 condors, past `pairing.max_candidates` with the other strategies, and the cap
+    would drop every composite; with the four nearest longs each side there are 1,000 or so."""
+    from xlmargin.regt._formulas import RegTRules
+    from xlmargin.regt._legs import book_legs
+    from xlmargin.regt._strategies import Enumerator
+
+    rows = [opt(1 if k % 2 else -1, "P", 50 + k, max(50 + k - 80, 0) + 1.0, 80) for k in range(60)]
+    portfolio = read_positions([HEADER, *rows], as_of=AS_OF)
+    r = RegTRules.of(rules.load("regt"))
+    legs = book_legs(portfolio.positions, r, "initial", AS_OF)
+    enumerator = Enumerator(legs, r, "initial", False)
+    condors = [c for c in enumerator.candidates() if len(c.uses) == 4]
+    assert enumerator.warnings == []
+    assert 0 < len(condors) <= 30 * 31 // 2 * 4 * 4  # short pairs × nearest wings each side

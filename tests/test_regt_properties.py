@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,7 +144,7 @@ def test_a_vertical_never_needs_more_than_its_width_plus_its_debit(
 def _exhaustive(legs, candidates, net: bool) -> float:
     """The cheapest pairing by trying every feasible number of units of every candidate."""
     alone = sum(leg.standalone.cost(net) * leg.capacity for leg in legs)
-    saving = [c.unit.cost(net) - sum(legs[i].standalone.cost(net) * a for i, a in c.uses) for c in candidates]
+    saving = [c.cost - sum(legs[i].standalone.cost(net) * a for i, a in c.uses) for c in candidates]
     best = 0.0
 
     def search(j: int, left: list[float], total: float) -> None:
@@ -175,8 +176,84 @@ def test_the_integer_program_finds_the_exhaustive_optimum(market, book, conventi
     for cand, n in zip(candidates, units):
         for i, a in cand.uses:
             used[i] += a * n
-    cost = sum(c.unit.cost(net) * n for c, n in zip(candidates, units))
+    cost = sum(c.cost * n for c, n in zip(candidates, units))
     cost += sum(leg.standalone.cost(net) * (leg.capacity - u) for leg, u in zip(legs, used))
     assert abs(cost - _exhaustive(legs, candidates, net)) <= SAME
     total = regt_margin(portfolio, basis=basis, net_of_proceeds=net).total
     assert abs(total - cost) <= 0.005 * (len(candidates) + len(legs))
+
+
+def _two_leg_reference(e: Enumerator) -> list:
+    """The two-leg candidates by the obvious loops: each short with each partner (every long, or
+    the nearest strikes per expiry), each short call with each short put, each stock with each
+    option; the filter and the figures are the scalar methods themselves."""
+    legs, k = e.legs, e.r.nearest_strikes
+    longs = [i for i in e.options if legs[i].is_long]
+    shorts = [i for i in e.options if not legs[i].is_long]
+    bounded = len(longs) + len(shorts) > e.r.exhaustive_legs
+
+    def partners(leg: int, pool: list[int]) -> list[int]:
+        if not bounded:
+            return pool
+        chosen = []
+        strike = legs[leg].position.strike
+        for expiry in {legs[o].expiry for o in pool}:
+            group = [o for o in pool if legs[o].expiry == expiry]
+            chosen.extend(sorted(group, key=lambda o: (abs(legs[o].position.strike - strike), o))[:k])
+        return sorted(chosen)
+
+    out = []
+    for j in shorts:
+        out += [e._keep(e.vertical(legs[i], legs[j]), ((i, 1.0), (j, 1.0))) for i in partners(j, longs)]
+    puts = [p for p in shorts if not legs[p].position.is_call]
+    for c in (c for c in shorts if legs[c].position.is_call):
+        out += [e._keep(e.straddle(legs[c], legs[p]), ((c, 1.0), (p, 1.0))) for p in partners(c, puts)]
+    for s in e.stocks:
+        for o in e.options:
+            spu = e.shares_per_contract(legs[s], legs[o])
+            if spu is not None:
+                out.append(e._keep(e.stock_and_option(legs[s], legs[o], spu), ((s, spu), (o, 1.0))))
+    return [c for c in out if c is not None]
+
+
+@settings(max_examples=60)
+@given(markets(), books(max_rows=8), conventions, st.sampled_from([None, (2, 1), (3, 2)]))
+def test_the_column_wise_two_leg_filter_equals_the_obvious_loops(market, book, convention, bound):
+    """The fast enumeration (numpy masks, words built lazily) against its slow twin, exhaustive and,
+    with ``exhaustive_legs`` lowered, in the bounded nearest-strikes search."""
+    basis, net = convention
+    rule_set = rules.load("regt")
+    if bound is not None:
+        rule_set = rule_set.with_overrides(
+            {"pairing.exhaustive_legs": bound[0], "pairing.nearest_strikes": bound[1]}
+        )
+    r = RegTRules.of(rule_set)
+    portfolio = read_positions([HEADER, *rows(market, book)], as_of=AS_OF)
+    legs = book_legs(portfolio.positions, r, basis, AS_OF)
+    fast = Enumerator(legs, r, basis, net)._two_leg()
+    slow = _two_leg_reference(Enumerator(legs, r, basis, net))
+    assert [(c.uses, c.cost, c.strategy, c.unit, c.rule) for c in fast] == [
+        (c.uses, c.cost, c.strategy, c.unit, c.rule) for c in slow
+    ]
+
+
+@settings(max_examples=15)
+@given(st.lists(st.tuples(markets(), books(max_rows=5, max_qty=3)), min_size=2, max_size=4), conventions)
+def test_solving_underlyings_together_finds_each_ones_optimum(underlyings, convention):
+    """Underlyings share no leg, so the stacked program's optimum is each block's own optimum: its
+    objective and constraints are sums over blocks."""
+    from xlmargin.regt._pairing import block, solve
+
+    basis, net = convention
+    r = RegTRules.of(rules.load("regt"))
+    blocks = []
+    for market, book in underlyings:
+        legs = book_legs(
+            read_positions([HEADER, *rows(market, book)], as_of=AS_OF).positions, r, basis, AS_OF
+        )
+        blocks.append(block(legs, Enumerator(legs, r, basis, net).candidates(), net))
+    together = solve(blocks, 60.0, [[] for _ in blocks])
+    for b, units in zip(blocks, together):
+        (alone,) = solve([b], 60.0, [[]])
+        assert len(units) == len(alone) == b.size
+        assert abs(float(b.cost @ np.array(units)) - float(b.cost @ np.array(alone))) <= SAME

@@ -31,9 +31,12 @@ such row.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from xlmargin import rules as rule_files
@@ -41,7 +44,7 @@ from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.positions import Portfolio, Position
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, book_legs
-from xlmargin.regt._pairing import optimal_units
+from xlmargin.regt._pairing import block, solve
 from xlmargin.regt._strategies import Candidate, Enumerator
 from xlmargin.rules import RuleSet
 
@@ -147,6 +150,7 @@ def regt_margin(
 
     groups: list[StrategyGroup] = []
     books: dict[str, list[Position]] = defaultdict(list)
+    contents: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for p in positions:
         if p.type == "bond":
             groups.append(_bond_group(p, r))
@@ -158,20 +162,110 @@ def regt_margin(
             )
         else:
             books[p.class_group].append(p)
-    for name in sorted(books):
+            contents[p.class_group].append(_option_content(p) if p.is_option else _stock_content(p))
+    # Each underlying's groups and warnings, from the cache when its rows are unchanged; the
+    # others are enumerated here and their integer programs solved together.
+    settings = (basis, net_of_proceeds, repr(r), portfolio.as_of)
+    done: dict[str, _Pairing] = {}
+    pending = []
+    for name in books:
+        key = _Key((settings, tuple(contents[name])))
+        hit = PAIRINGS.get(key)
+        if hit is not None:
+            done[name] = hit
+            continue
         legs = book_legs(books[name], r, basis, portfolio.as_of)
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
-        candidates = enumerator.candidates()
-        warnings.extend(enumerator.warnings)
-        units = optimal_units(legs, candidates, net_of_proceeds, r.time_limit_seconds, warnings)
-        groups.extend(_book_groups(legs, candidates, units))
-
-    groups.sort(key=lambda g: (min((leg.row for leg in g.legs), default=0), g.strategy))
+        pending.append((name, key, legs, enumerator.candidates(), enumerator.warnings))
+    notes: list[list[str]] = [[] for _ in pending]
+    solved = solve(
+        [block(legs, cands, net_of_proceeds) for _, _, legs, cands, _ in pending], r.time_limit_seconds, notes
+    )
+    for (name, key, legs, candidates, found), units, note in zip(pending, solved, notes):
+        made = _book_groups(legs, candidates, units)
+        done[name] = _Pairing(tuple((_order(g), g) for g in made), (*found, *note))
+        PAIRINGS.put(key, done[name])
+    ordered = [(_order(g), g) for g in groups]
+    for name in sorted(done):
+        ordered.extend(done[name].groups)
+        warnings.extend(done[name].warnings)
+    ordered.sort(key=itemgetter(0))  # stable: equal keys keep the order above
+    groups = [g for _, g in ordered]
     gross = cents(sum(g.gross for g in groups))
     net = cents(sum(g.net for g in groups))
     return RegTResult(
         basis, net_of_proceeds, net if net_of_proceeds else gross, gross, net, tuple(groups), tuple(warnings)
     )
+
+
+def _order(g: StrategyGroup) -> tuple[int, str]:
+    """Where a group goes in the breakdown: by its first row, then by name."""
+    return (min((leg.row for leg in g.legs), default=0), g.strategy)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pairing:
+    """One underlying's groups (each with its place in the breakdown) and warnings."""
+
+    groups: tuple[tuple[tuple[int, str], StrategyGroup], ...]
+    warnings: tuple[str, ...]
+
+
+class _Key:
+    """A cache key that hashes its (long) contents once."""
+
+    __slots__ = ("hash", "items")
+
+    def __init__(self, items: tuple[Any, ...]):
+        self.items = items
+        self.hash = hash(items)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.hash == other.hash and self.items == other.items
+
+
+# The fields of a position that Reg T reads, in one C-level call each. A stock's option fields are
+# NaN, which equals nothing, so they stay out of its key (a NaN key would only ever miss).
+_STOCK_FIELDS = ("row", "symbol", "type", "quantity", "price", "underlying", "class_group", "asset_class",
+                 "multiplier", "leverage", "index_units")  # fmt: skip
+_stock_content = attrgetter(*_STOCK_FIELDS)
+_option_content = attrgetter(*_STOCK_FIELDS, "strike", "right", "expiry", "style", "underlying_price")
+
+
+class _Pairings:
+    """A bounded, thread-safe, least-recently-used map from one underlying's rows (and the basis,
+    convention, rules and valuation date) to its groups and warnings: a recalculation that changes
+    one underlying re-solves that one only."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(found[0])  # the stored key: found by identity, not compared again
+            return found[1]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = (key, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+PAIRINGS = _Pairings(4096)
 
 
 def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:
@@ -280,8 +374,9 @@ def _book_groups(legs: list[BookLeg], candidates: list[Candidate], units: list[i
             (legs[i].position.underlying for i, _ in cand.uses if not legs[i].is_stock),
             legs[cand.uses[0][0]].position.underlying,
         )
+        shape = cand.shape()
         groups.append(
-            _group(cand.strategy, underlying, used, cand.rule.replace("{n}", num(n)), cand.unit * n)
+            _group(shape.strategy, underlying, used, shape.rule.replace("{n}", num(n)), shape.unit * n)
         )
     for leg, allocator in zip(legs, allocators):
         left = allocator.remaining

@@ -73,6 +73,7 @@ class RegTRules:
     long_expires_on_or_after_short: bool
     straddle_same_expiry: bool
     condor_equal_wings: bool
+    long_condor_equal_wings: bool
     covered_call_at_most_strike: bool
     protective_put_strike_pct: float
     protective_put_stock_pct: float
@@ -123,6 +124,7 @@ class RegTRules:
             long_expires_on_or_after_short=bool(g("spread.long_expires_on_or_after_short")),
             straddle_same_expiry=bool(g("straddle.same_expiry_required")),
             condor_equal_wings=bool(g("iron_condor.equal_wings_required")),
+            long_condor_equal_wings=bool(g("long_condor.equal_wings_required")),
             covered_call_at_most_strike=bool(g("covered_call.maintenance_stock_at_most_strike")),
             protective_put_strike_pct=float(g("protective_put.strike_pct")),
             protective_put_stock_pct=float(g("protective_put.stock_pct")),

@@ -7,13 +7,24 @@ the group's gross or net figure, both linear in the units. Solved exactly by HiG
 ``scipy.optimize.milp`` with a zero relative gap. Among equally cheap pairings a second solve picks
 the one with the fewest groups (a butterfly rather than two spreads that cost the same), so that
 the breakdown names the strategy; that changes no total.
+
+Underlyings share no leg, so their programs are independent: :func:`solve` stacks them into one
+block-diagonal program and makes at most four solver calls for the whole book (the LP relaxation,
+the integer program of the blocks whose relaxation is fractional, and for the tie-break its
+relaxation, which settles most blocks, then the integer program of the rest), where one call per
+underlying cost more in scipy's set-up than in HiGHS. Each block's optimum is the optimum of its
+own program: the objective and the constraints are sums over blocks. A block above
+``_TIE_BREAK_LIMIT`` candidates (a market maker's class) is solved alone, as before, without the
+tie-break. Among equally cheap pairings the stacked solve may settle on another one than a solve
+per underlying would: the same requirement before rounding, to within ``_SAME_COST``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_array
 
 from xlmargin.errors import XlMarginError
 from xlmargin.regt._legs import BookLeg
@@ -21,8 +32,50 @@ from xlmargin.regt._strategies import Candidate
 
 _SAME_COST = 1e-4  # dollars: pairings within this of the optimum count as equally cheap
 _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
+_OPTIMAL_STATUS = 0  # scipy.optimize.milp: "Optimal solution found"
 _TIME_LIMIT_STATUS = 1  # scipy.optimize.milp: "Iteration or time limit reached"
 _TIE_BREAK_LIMIT = 5000  # candidates above which equally cheap pairings are not re-ranked by group count
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One underlying's program: ``uses`` are (leg, candidate, amount) triples, numbered within it."""
+
+    underlying: str
+    leg: np.ndarray  # int, per use
+    cand: np.ndarray  # int, per use (non-decreasing)
+    amount: np.ndarray  # per use
+    capacity: np.ndarray  # per leg
+    upper: np.ndarray  # per candidate: the most units the legs allow
+    cost: np.ndarray  # per candidate: its cost less that of its legs alone
+    # per candidate: the breakdown rows a unit removes (its legs' contracts, a stock once, less one)
+    pieces: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.cost)
+
+
+def block(legs: list[BookLeg], candidates: list[Candidate], net_of_proceeds: bool) -> Block:
+    """The program of one underlying's legs and candidates, built column-wise."""
+    counts = np.fromiter((len(c.uses) for c in candidates), dtype=np.intp, count=len(candidates))
+    leg = np.fromiter((i for c in candidates for i, _ in c.uses), dtype=np.intp, count=int(counts.sum()))
+    amount = np.fromiter((a for c in candidates for _, a in c.uses), dtype=float, count=len(leg))
+    cand = np.repeat(np.arange(len(candidates)), counts)
+    capacity = np.array([lg.capacity for lg in legs], dtype=float)
+    alone = np.array([lg.standalone.cost(net_of_proceeds) for lg in legs], dtype=float)
+    stock = np.array([lg.is_stock for lg in legs], dtype=bool)
+    unit = np.fromiter((c.cost for c in candidates), dtype=float, count=len(candidates))
+    n = len(candidates)
+    if n:
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        upper = np.floor(np.minimum.reduceat(capacity[leg] / amount, starts) + 1e-9)
+    else:
+        upper = np.zeros(0)
+    cost = unit - np.bincount(cand, weights=alone[leg] * amount, minlength=n)
+    pieces = np.bincount(cand, weights=np.where(stock[leg], 1.0, amount), minlength=n) - 1.0
+    underlying = legs[0].position.underlying if legs else ""
+    return Block(underlying, leg, cand, amount, capacity, upper, cost, pieces)
 
 
 def optimal_units(
@@ -32,59 +85,157 @@ def optimal_units(
     time_limit: float,
     warnings: list[str],
 ) -> list[int]:
-    """Units of each candidate in a cheapest pairing (row-order independent: the legs and candidates
-    arrive in canonical order, and HiGHS is deterministic). Should the solver reach ``time_limit``
-    seconds, its best pairing is used and ``warnings`` says by how much it may exceed the optimum."""
-    if not candidates:
-        return []
+    """Units of each candidate in a cheapest pairing of one underlying (see :func:`solve`)."""
+    notes: list[list[str]] = [[]]
+    units = solve([block(legs, candidates, net_of_proceeds)], time_limit, notes)[0]
+    warnings.extend(notes[0])
+    return units
+
+
+def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> list[list[int]]:
+    """Units of each candidate of each block in a cheapest pairing (row-order independent: the legs
+    and candidates arrive in canonical order, and HiGHS is deterministic). Should the solver reach
+    ``time_limit`` seconds on a block, its best pairing is used and that block's ``warnings`` say by
+    how much it may exceed the optimum."""
+    out: list[list[int]] = [[] for _ in blocks]
+    for k, b in enumerate(blocks):  # large programs alone: each is most of a solve's work anyway
+        if b.size > _TIE_BREAK_LIMIT:
+            out[k] = _alone(b, time_limit, warnings[k])
+    todo = [k for k, b in enumerate(blocks) if 0 < b.size <= _TIE_BREAK_LIMIT]
+    if not todo:
+        return out
+    from scipy.optimize import milp  # lazily: the solver's import is a third of a cold start
+
     options = {**_OPTIONS, "time_limit": time_limit}
-    n = len(candidates)
-    rows, cols, amounts = [], [], []
-    for j, cand in enumerate(candidates):
-        for leg, amount in cand.uses:
-            rows.append(leg)
-            cols.append(j)
-            amounts.append(amount)
-    use = csr_array((amounts, (rows, cols)), shape=(len(legs), n))
-    capacity = np.array([leg.capacity for leg in legs])
-    upper = np.array([min(legs[i].capacity / a for i, a in cand.uses) for cand in candidates])
-    bounds = Bounds(np.zeros(n), np.floor(upper + 1e-9))
-    held = LinearConstraint(use, -np.inf, capacity)
-    cost = np.array(
-        [
-            cand.unit.cost(net_of_proceeds)
-            - sum(legs[i].standalone.cost(net_of_proceeds) * a for i, a in cand.uses)
-            for cand in candidates
-        ]
-    )
-    integral = np.ones(n)
-    underlying = legs[0].position.underlying
-    # The LP relaxation first: when its optimum is integral (common — spreads alone form a
-    # bipartite matching), that is the integer optimum too, found without branching.
-    relaxed = milp(cost, integrality=np.zeros(n), bounds=bounds, constraints=[held], options=options)
+    # The LP relaxation first: when a block's optimum is integral (common — spreads alone form a
+    # bipartite matching), that is its integer optimum too, found without branching.
+    relaxed = milp(**_stacked([blocks[k] for k in todo], integral=False), options=options)
+    if relaxed.status != _OPTIMAL_STATUS or relaxed.x is None:
+        for k in todo:  # one program per block, each saying whether it reached the limit
+            out[k] = _alone(blocks[k], time_limit, warnings[k])
+        return out
+    best: dict[int, np.ndarray] = {}
+    fractional = []
+    for k, x in zip(todo, _split(relaxed.x, [blocks[k] for k in todo])):
+        if np.allclose(x, np.round(x), atol=1e-9):
+            best[k] = np.round(x)
+        else:
+            fractional.append(k)
+    if fractional:
+        first = milp(**_stacked([blocks[k] for k in fractional], integral=True), options=options)
+        if first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
+            for k in fractional:
+                out[k] = _alone(blocks[k], time_limit, warnings[k])
+        else:
+            best.update(
+                zip(fractional, (np.round(x) for x in _split(first.x, [blocks[k] for k in fractional])))
+            )
+    # Among equally cheap pairings, the fewest groups; nothing to re-rank when every candidate is
+    # already at its bound (no pairing forms more).
+    ties = [k for k in best if np.any(best[k] < blocks[k].upper)]
+    if ties:  # the relaxation bounds the pieces: where it cannot beat the pairing found, no search
+        optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
+        bound = _most_pieces(milp, blocks, ties, optima, integral=False, options=options)
+        search = []
+        for k, x in zip(ties, bound) if bound is not None else ():
+            if float(blocks[k].pieces @ x) <= float(blocks[k].pieces @ best[k]) + 1e-6:
+                continue  # no pairing within the optimum's cost forms fewer groups
+            if np.allclose(x, np.round(x), atol=1e-9) and _within(blocks[k], np.round(x), optima[k]):
+                best[k] = np.round(x)
+            else:
+                search.append(k)
+        if bound is None:
+            search = ties
+        if search:
+            found = _most_pieces(milp, blocks, search, optima, integral=True, options=options)
+            for k, x in zip(search, found or ()):
+                if _within(blocks[k], np.round(x), optima[k]):
+                    best[k] = np.round(x)
+    for k, x in best.items():
+        out[k] = [int(v) for v in x]
+    return out
+
+
+def _most_pieces(
+    milp: Any,
+    blocks: list[Block],
+    which: list[int],
+    optima: dict[int, float],
+    *,
+    integral: bool,
+    options: dict[str, Any],
+) -> list[np.ndarray] | None:
+    """Per block of ``which``, a pairing with the most pieces among those within ``_SAME_COST``
+    of its optimum (the relaxation's, or the integer program's); None if the solver found none."""
+    chosen = [blocks[k] for k in which]
+    cheapest = np.array([optima[k] for k in which]) + _SAME_COST
+    result = milp(**_stacked(chosen, integral=integral, cheapest=cheapest), options=options)
+    if result.x is None:
+        return None
+    return _split(result.x, chosen)
+
+
+def _within(b: Block, x: np.ndarray, optimum: float) -> bool:
+    return float(b.cost @ x) <= optimum + _SAME_COST
+
+
+def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
+    """One block solved on its own, with the time-limit warning of its underlying."""
+    if not b.size:
+        return []
+    from scipy.optimize import milp
+
+    options = {**_OPTIONS, "time_limit": time_limit}
+    relaxed = milp(**_stacked([b], integral=False), options=options)
     if relaxed.x is not None and np.allclose(relaxed.x, np.round(relaxed.x), atol=1e-9):
         first = relaxed
     else:
-        first = milp(cost, integrality=integral, bounds=bounds, constraints=[held], options=options)
+        first = milp(**_stacked([b], integral=True), options=options)
     if first.x is None:
-        raise XlMarginError(f"{underlying}: the pairing solver failed ({first.message})")
+        raise XlMarginError(f"{b.underlying}: the pairing solver failed ({first.message})")
     best = np.round(first.x)
-    optimum = float(cost @ best)
+    optimum = float(b.cost @ best)
     if first.status == _TIME_LIMIT_STATUS:
         bound = float(getattr(first, "mip_dual_bound", optimum) or optimum)
         warnings.append(
-            f"{underlying}: the pairing solver stopped at its {time_limit:g} s limit; the requirement may "
+            f"{b.underlying}: the pairing solver stopped at its {time_limit:g} s limit; the requirement may "
             f"exceed the optimum by up to {max(optimum - bound, 0.0):,.2f}"
         )
         return [int(x) for x in best]
-    if n > _TIE_BREAK_LIMIT:  # naming the fewest groups is cosmetic; not worth a second search here
+    if b.size > _TIE_BREAK_LIMIT:
         return [int(x) for x in best]
-    # pieces a unit removes from the breakdown: its legs' contracts (a stock counts once) less itself
-    pieces = np.array(
-        [sum(1.0 if legs[i].is_stock else a for i, a in cand.uses) - 1.0 for cand in candidates]
-    )
-    cheapest = LinearConstraint(cost.reshape(1, -1), -np.inf, optimum + _SAME_COST)
-    second = milp(-pieces, integrality=integral, bounds=bounds, constraints=[held, cheapest], options=options)
-    if second.x is not None and float(cost @ np.round(second.x)) <= optimum + _SAME_COST:
+    second = milp(**_stacked([b], integral=True, cheapest=np.array([optimum + _SAME_COST])), options=options)
+    if second.x is not None and float(b.cost @ np.round(second.x)) <= optimum + _SAME_COST:
         best = np.round(second.x)
     return [int(x) for x in best]
+
+
+def _stacked(blocks: list[Block], *, integral: bool, cheapest: np.ndarray | None = None) -> dict[str, Any]:
+    """``milp``'s positional arguments for the blocks side by side: minimise the cost, or, given
+    each block's ``cheapest`` bound on its cost, maximise the pieces within it."""
+    from scipy.optimize import Bounds, LinearConstraint
+    from scipy.sparse import csr_array
+
+    leg_offsets = np.cumsum([0, *(len(b.capacity) for b in blocks)])
+    cand_offsets = np.cumsum([0, *(b.size for b in blocks)])
+    rows = np.concatenate([b.leg + o for b, o in zip(blocks, leg_offsets)])
+    cols = np.concatenate([b.cand + o for b, o in zip(blocks, cand_offsets)])
+    amounts = np.concatenate([b.amount for b in blocks])
+    n = int(cand_offsets[-1])
+    use = csr_array((amounts, (rows, cols)), shape=(int(leg_offsets[-1]), n))
+    constraints = [LinearConstraint(use, -np.inf, np.concatenate([b.capacity for b in blocks]))]
+    cost = np.concatenate([b.cost for b in blocks])
+    if cheapest is not None:
+        block_of = np.repeat(np.arange(len(blocks)), [b.size for b in blocks])
+        per_block = csr_array((cost, (block_of, np.arange(n))), shape=(len(blocks), n))
+        constraints.append(LinearConstraint(per_block, -np.inf, cheapest))
+        objective = -np.concatenate([b.pieces for b in blocks])
+    else:
+        objective = cost
+    bounds = Bounds(np.zeros(n), np.concatenate([b.upper for b in blocks]))
+    integrality = np.full(n, 1.0 if integral else 0.0)
+    return {"c": objective, "integrality": integrality, "bounds": bounds, "constraints": constraints}
+
+
+def _split(x: np.ndarray, blocks: list[Block]) -> list[np.ndarray]:
+    return np.split(x, np.cumsum([b.size for b in blocks])[:-1])

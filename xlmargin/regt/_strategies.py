@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
 
 from xlmargin.regt._formulas import (
     Figures,
@@ -33,12 +36,26 @@ TOLERANCE = 1e-6  # dollars: "costs no more than" allows for floating-point nois
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One strategy instance: legs consumed per unit (leg index, contracts or shares) and its needs."""
+    """One strategy instance: legs consumed per unit (leg index, contracts or shares), what a unit
+    costs in the enumerator's convention, and ``shape``, which builds its name, figures and rule
+    when the pairing uses it (most candidates are never used, and their words cost more than
+    their numbers)."""
 
-    strategy: str
     uses: tuple[tuple[int, float], ...]
-    unit: Figures
-    rule: str  # "{n}" stands for the number of units
+    cost: float
+    shape: Callable[[], _Shape]
+
+    @property
+    def strategy(self) -> str:
+        return self.shape().strategy
+
+    @property
+    def unit(self) -> Figures:
+        return self.shape().unit
+
+    @property
+    def rule(self) -> str:  # "{n}" stands for the number of units
+        return self.shape().rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +94,7 @@ class Enumerator:
         cost = self._cost(shape)
         if cost > self._alone(uses) + TOLERANCE or (parts is not None and cost > parts + TOLERANCE):
             return None
-        return Candidate(shape.strategy, uses, shape.unit, shape.rule)
+        return Candidate(uses, cost, lambda: shape)
 
     def _best_split(self, *splits: tuple[_Shape | None, ...]) -> float | None:
         """The cheapest split of a composite into the strategies (or lone legs) it is made of."""
@@ -89,7 +106,7 @@ class Enumerator:
     # --- enumeration -------------------------------------------------------------------------
 
     def candidates(self) -> list[Candidate]:
-        found = [c for c in self._two_leg() if c is not None]
+        found = self._two_leg()
         composites: list[Candidate] = []
         for count, candidate in enumerate(self._composites(), start=len(found) + 1):
             if count > self.r.max_candidates:
@@ -105,30 +122,91 @@ class Enumerator:
                 composites.append(candidate)
         return found + composites
 
-    def _two_leg(self) -> Iterator[Candidate | None]:
+    def _two_leg(self) -> list[Candidate]:
+        """Spreads, straddles and stock with one option. The option pairs are filtered column-wise
+        (the same formulas as :meth:`vertical` and :meth:`straddle`, on arrays) and only the pairs
+        kept are built, in the order of the loops they replace: each short, then its partners."""
         legs = self.legs
         longs = [i for i in self.options if legs[i].is_long]
         shorts = [i for i in self.options if not legs[i].is_long]
         partners = self._partners(longs, shorts)
-        for j in shorts:
-            for i in partners(j, longs):
-                yield self._keep(self.vertical(legs[i], legs[j]), ((i, 1.0), (j, 1.0)))
-        for i in shorts:
-            if legs[i].position.is_call:
-                for j in partners(i, [k for k in shorts if not legs[k].position.is_call]):
-                    yield self._keep(self.straddle(legs[i], legs[j]), ((i, 1.0), (j, 1.0)))
+        a = self._arrays()
+        found: list[Candidate] = []
+        short, long = _pairs(shorts, longs, partners)
+        keep = a.is_call[long] == a.is_call[short]
+        keep &= (a.deliverable[long] == a.deliverable[short]) & (a.capacity[long] >= 1.0 - 1e-9)
+        keep &= a.capacity[short] >= 1.0 - 1e-9
+        if self.r.long_expires_on_or_after_short:
+            keep &= a.expiry[long] >= a.expiry[short]
+        width = np.where(a.is_call[long], a.strike[long] - a.strike[short], a.strike[short] - a.strike[long])
+        margin = np.where(width > 0, np.minimum(a.naked[short], width * a.multiplier[short]), 0.0)
+        cost = self._cost_of(margin, a.long_cost[long], a.value[short])
+        keep &= ~(cost > a.alone[long] + a.alone[short] + TOLERANCE)
+        # the mask above is vertical's own conditions, so each kept pair's shape is not None
+        for j, i, c in zip(short[keep].tolist(), long[keep].tolist(), cost[keep].tolist()):
+            found.append(Candidate(((i, 1.0), (j, 1.0)), c, partial(self.vertical, legs[i], legs[j])))  # type: ignore[arg-type]
+        calls = [i for i in shorts if legs[i].position.is_call]
+        call, put = _pairs(calls, [k for k in shorts if not legs[k].position.is_call], partners)
+        keep = (a.deliverable[call] == a.deliverable[put]) & (a.capacity[call] >= 1.0 - 1e-9)
+        keep &= a.capacity[put] >= 1.0 - 1e-9
+        if self.r.straddle_same_expiry:
+            keep &= a.expiry[call] == a.expiry[put]
+        margin = np.where(
+            a.naked[call] >= a.naked[put], a.naked[call] + a.value[put], a.naked[put] + a.value[call]
+        )
+        cost = self._cost_of(margin, np.zeros(len(call)), a.value[call] + a.value[put])
+        keep &= ~(cost > a.alone[call] + a.alone[put] + TOLERANCE)
+        for i, j, c in zip(call[keep].tolist(), put[keep].tolist(), cost[keep].tolist()):
+            found.append(Candidate(((i, 1.0), (j, 1.0)), c, partial(self.straddle, legs[i], legs[j])))  # type: ignore[arg-type]
         for s in self.stocks:
             for o in self.options:
                 spu = self.shares_per_contract(legs[s], legs[o])
                 if spu is not None:
-                    yield self._keep(self.stock_and_option(legs[s], legs[o], spu), ((s, spu), (o, 1.0)))
+                    kept = self._keep(self.stock_and_option(legs[s], legs[o], spu), ((s, spu), (o, 1.0)))
+                    if kept is not None:
+                        found.append(kept)
+        return found
 
-    def _partners(self, longs: list[int], shorts: list[int]) -> Callable[[int, list[int]], list[int]]:
-        """Which legs a leg may pair with: all of them, or — on an underlying with more option legs
-        than ``exhaustive_legs`` — the ``nearest_strikes`` nearest strikes of each expiry (a bounded
-        search, said in a warning: the requirement may then exceed the true optimum)."""
+    def _cost_of(self, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
+        """:meth:`Figures.cost` on arrays, operation for operation."""
+        if self.net:
+            return margin + long_cost - proceeds
+        return margin + np.maximum(long_cost - proceeds, 0.0)
+
+    def _arrays(self) -> _LegArrays:
+        legs = self.legs
+        deliverables: dict[tuple[str, float], int] = {}
+        return _LegArrays(
+            is_call=np.array([leg.position.is_call for leg in legs], dtype=bool),
+            deliverable=np.array(
+                [
+                    deliverables.setdefault(
+                        (leg.position.underlying, leg.position.multiplier), len(deliverables)
+                    )
+                    for leg in legs
+                ],
+                dtype=np.intp,
+            ),
+            expiry=np.array(
+                [leg.expiry.toordinal() if not leg.is_stock else 0 for leg in legs], dtype=np.int64
+            ),
+            strike=np.array([leg.position.strike for leg in legs], dtype=float),
+            multiplier=np.array([leg.position.multiplier for leg in legs], dtype=float),
+            naked=np.array([leg.naked for leg in legs], dtype=float),
+            value=np.array([leg.value for leg in legs], dtype=float),
+            long_cost=np.array([leg.long_cost for leg in legs], dtype=float),
+            alone=np.array([leg.standalone.cost(self.net) for leg in legs], dtype=float),
+            capacity=np.array([leg.capacity for leg in legs], dtype=float),
+        )
+
+    def _partners(
+        self, longs: list[int], shorts: list[int]
+    ) -> Callable[[list[int], list[int]], list[np.ndarray]] | None:
+        """Which legs each leg may pair with: all of them (None), or — on an underlying with more
+        option legs than ``exhaustive_legs`` — the ``nearest_strikes`` nearest strikes of each expiry
+        (a bounded search, said in a warning: the requirement may then exceed the true optimum)."""
         if len(longs) + len(shorts) <= self.r.exhaustive_legs:
-            return lambda _leg, pool: pool
+            return None
         underlying = self.legs[0].position.underlying
         self.warnings.append(
             f"{underlying}: {len(longs) + len(shorts)} option legs; spreads and straddles were searched "
@@ -136,17 +214,25 @@ class Enumerator:
             "not be the optimum"
         )
         k = self.r.nearest_strikes
+        strikes = np.array([leg.position.strike for leg in self.legs], dtype=float)
+        expiries = [None if leg.is_stock else leg.expiry for leg in self.legs]
 
-        def nearest(leg: int, pool: list[int]) -> list[int]:
-            strike = self.legs[leg].position.strike
+        def nearest(of: list[int], pool: list[int]) -> list[np.ndarray]:
+            """For each leg of ``of``, the pool's legs nearest in strike per expiry (ties: the lower
+            index), in index order."""
             by_expiry: dict[object, list[int]] = defaultdict(list)
             for other in pool:
-                by_expiry[self.legs[other].expiry].append(other)
-            chosen: list[int] = []
+                by_expiry[expiries[other]].append(other)
+            here = strikes[of][:, None]
+            chosen = []
             for group in by_expiry.values():
-                group.sort(key=lambda o: (abs(self.legs[o].position.strike - strike), o))
-                chosen.extend(group[:k])
-            return sorted(chosen)
+                members = np.array(group, dtype=np.intp)
+                order = np.argsort(np.abs(strikes[members][None, :] - here), axis=1, kind="stable")[:, :k]
+                chosen.append(members[order])
+            rows = (
+                np.sort(np.concatenate(chosen, axis=1), axis=1) if chosen else np.zeros((len(of), 0), np.intp)
+            )
+            return list(rows)
 
         return nearest
 
@@ -163,6 +249,8 @@ class Enumerator:
             yield from self._condors(calls, puts)
             yield from self._butterflies(calls)
             yield from self._butterflies(puts)
+            yield from self._long_condors(calls)
+            yield from self._long_condors(puts)
             yield from self._boxes(calls, puts)
         yield from self._stock_triples()
 
@@ -282,6 +370,56 @@ class Enumerator:
             shape = _Shape("short butterfly", unit, rule)
             parts = self._best_split((self.vertical(lb, la), self.vertical(lb, lc)))
         return self._keep(shape, ((a, 1.0), (b, 2.0), (c, 1.0)), parts)
+
+    def _long_condors(self, series: list[int]) -> Iterator[Candidate | None]:
+        """Long condors (one right and expiry: long K1 < short K2 < short K3 < long K4) and long
+        butterflies with unequal wings (K2 = K3; equal wings are :meth:`_butterflies`). The wings
+        are the ``nearest_strikes`` longs below and above the short pair, so that the count grows
+        with the square of the shorts, not the fourth power of the legs; on an underlying with more
+        option legs than ``exhaustive_legs``, the nearest long on each side, and the second short
+        among the ``nearest_strikes`` next ones."""
+        legs = self.legs
+        ordered = sorted(series, key=lambda i: (legs[i].position.strike, i))
+        longs = [i for i in ordered if legs[i].is_long]
+        shorts = [i for i in ordered if not legs[i].is_long]
+        k = self.r.nearest_strikes
+        wings = 1 if len(self.options) > self.r.exhaustive_legs else k
+        for n, b in enumerate(shorts):
+            kb = legs[b].position.strike
+            below = [a for a in longs if legs[a].position.strike < kb][-wings:]
+            for c in shorts[n : n + k] if wings == 1 else shorts[n:]:
+                kc = legs[c].position.strike
+                above = [d for d in longs if legs[d].position.strike > kc][:wings]
+                for a in below:
+                    for d in above:
+                        yield self._long_condor(a, b, c, d)
+
+    def _long_condor(self, a: int, b: int, c: int, d: int) -> Candidate | None:
+        la, lb, lc, ld = (self.legs[x] for x in (a, b, c, d))
+        k1, k2, k3, k4 = (leg.position.strike for leg in (la, lb, lc, ld))
+        if (k2 - k1 == k4 - k3) if b == c else (self.r.long_condor_equal_wings and k2 - k1 != k4 - k3):
+            return None  # an equal-winged butterfly is _butterflies'; unequal wings when the rule forbids
+        call = la.position.is_call
+        mult = lb.position.multiplier
+
+        def payoff(s: float) -> float:  # per share at expiry, underlying at s
+            value = (lambda k: max(s - k, 0.0)) if call else (lambda k: max(k - s, 0.0))
+            return value(k1) - value(k2) - value(k3) + value(k4)
+
+        loss = max(0.0, -min(payoff(k) for k in (k1, k2, k3, k4)))  # linear between strikes, flat beyond
+        name = "long butterfly" if k2 == k3 else "long condor"
+        unit = Figures(loss * mult, la.long_cost + ld.long_cost, lb.value + lc.value)
+        rule = (
+            f"{name}: longs paid; margin the greatest loss at expiry = {num(loss)} × {num(mult)} × {{n}}"
+            f" (strikes {num(k1)}/{num(k2)}/{num(k3)}/{num(k4)})"
+        )
+        splits = [
+            (self.vertical(la, lb), self.vertical(ld, lc)),
+            (self.vertical(la, lc), self.vertical(ld, lb)),
+        ]
+        parts = self._best_split(*splits)
+        uses = ((a, 1.0), (b, 2.0), (d, 1.0)) if b == c else ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0))
+        return self._keep(_Shape(name, unit, rule), uses, parts)
 
     def _boxes(self, calls: list[int], puts: list[int]) -> Iterator[Candidate | None]:
         """Box: a call spread and a put spread on the same two strikes. Long box (both debit):
@@ -456,7 +594,9 @@ class Enumerator:
     def collar(self, stock: BookLeg, put: BookLeg, call: BookLeg, spu: float) -> _Shape:
         """Collar. Initial: the stock's requirement, the put paid, the call needs nothing.
         Maintenance: the lesser of 10% × put strike + put OTM amount and 25% × call strike.
-        Conversion (same strike and expiry) at maintenance: 10% of the exercise price [L]."""
+        Conversion (same strike and expiry) at maintenance: 10% of the exercise price plus the short
+        call's in-the-money amount [L] (IBKR, as quoted in QuantConnect Lean's tests: 5,303 =
+        10% × 524 × 100 + (524.63 − 524) × 100), the mirror image of the reversal's put ITM amount."""
         s, p, c = stock.position, put.position, call.position
         conversion = _same_series(put, call)
         name = "conversion" if conversion else "collar"
@@ -469,11 +609,13 @@ class Enumerator:
             )
         if conversion:
             rate = self.r.levered(self.r.conversion_strike_pct, s.leverage)
-            margin = rate * p.strike * p.multiplier
+            extra = itm(c) * c.multiplier
+            margin = rate * p.strike * p.multiplier + extra
             return _Shape(
                 name,
                 Figures(margin, 0.0, call.value),
-                f"conversion: {pct(rate)} × exercise price × {num(p.multiplier)} = {money(margin)} × {{n}}",
+                f"conversion: {pct(rate)} × exercise price × {num(p.multiplier)} + call in-the-money amount"
+                f" {money(extra)} = {money(margin)} × {{n}}",
             )
         strike_rate = self.r.levered(self.r.collar_strike_pct, s.leverage)
         call_rate = self.r.levered(self.r.collar_call_strike_pct, s.leverage)
@@ -520,3 +662,33 @@ def _same_deliverable(a: BookLeg, b: BookLeg) -> bool:
 
 def _same_series(put: BookLeg, call: BookLeg) -> bool:
     return put.position.strike == call.position.strike and put.expiry == call.expiry
+
+
+@dataclass(frozen=True, slots=True)
+class _LegArrays:
+    """What the two-leg filter reads of each leg, as arrays indexed like the legs."""
+
+    is_call: np.ndarray
+    deliverable: np.ndarray  # one code per (underlying, multiplier)
+    expiry: np.ndarray  # ordinal days
+    strike: np.ndarray
+    multiplier: np.ndarray
+    naked: np.ndarray
+    value: np.ndarray
+    long_cost: np.ndarray
+    alone: np.ndarray
+    capacity: np.ndarray
+
+
+def _pairs(
+    first: list[int], pool: list[int], partners: Callable[[list[int], list[int]], list[np.ndarray]] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(leg of ``first``, partner in ``pool``) index arrays, in loop order: each leg of ``first``,
+    then its partners in index order."""
+    if not first or not pool:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    if partners is None:
+        return np.repeat(np.array(first, np.intp), len(pool)), np.tile(np.array(pool, np.intp), len(first))
+    sets = partners(first, pool)
+    lengths = [len(x) for x in sets]
+    return np.repeat(np.array(first, np.intp), lengths), np.concatenate(sets).astype(np.intp)

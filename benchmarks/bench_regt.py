@@ -1,0 +1,153 @@
+"""Reg T benchmark: strategy-based margin of the 5,000-position book of ``benchmarks/book.py``
+(295 underlyings with options or stock; the SPX class alone holds 1,260 legs).
+
+Run from the repository root::
+
+    python -m benchmarks.bench_regt            # 5 first calls, 30 repeat calls
+    python -m benchmarks.bench_regt --repeat 10
+
+Prints, for the initial/gross and the maintenance/net requirement (best and median, milliseconds;
+and CPU seconds of the median run, steadier than wall time on a shared machine):
+
+- first call: the pairing cache cleared before each run, so every underlying is enumerated and
+  its integer program solved (one block-diagonal program for the book; the three classes above
+  5,000 candidates alone);
+- repeat call: the same positions read again (new objects, equal content), every underlying
+  served from the pairing cache;
+- one underlying changed: one option row's quantity changed, so that underlying alone is solved;
+- the stages of a first call: legs, candidate enumeration, solving;
+- ``REGT_MARGIN`` as Excel calls it (a list of lists through the UDF layer): cold (the worksheet
+  cache and the pairing cache cleared), and with the worksheet cache cleared but the pairing
+  cache warm, as after an edit elsewhere in the range or workbook (reading the range included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks.book import AS_OF, book
+from benchmarks.timing import timed
+from xlmargin import rules as rule_files
+from xlmargin.excel import udfs
+from xlmargin.excel.functions import CACHE
+from xlmargin.positions import Portfolio, read_positions
+from xlmargin.regt import PAIRINGS, regt_margin
+from xlmargin.regt._formulas import RegTRules
+from xlmargin.regt._legs import book_legs
+from xlmargin.regt._pairing import block, solve
+from xlmargin.regt._strategies import Enumerator
+
+CONVENTIONS = (("initial", False), ("maintenance", True))
+PARAMS = [["as_of", AS_OF]]
+
+
+def cpu_median(fn: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = None) -> float:
+    """Median CPU time (process, all threads) of ``fn`` in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        start = time.process_time()
+        fn()
+        times.append((time.process_time() - start) * 1e3)
+    return statistics.median(times)
+
+
+def stages(portfolio: Portfolio, basis: str, net: bool) -> dict[str, float]:
+    """Seconds spent building legs, enumerating candidates and solving, over the whole book."""
+    r = RegTRules.of(rule_files.load("regt"))
+    books: dict[str, list[Any]] = defaultdict(list)
+    for p in portfolio.positions:
+        if p.type not in ("bond", "cash"):
+            books[p.class_group].append(p)
+    start = time.perf_counter()
+    legs = [book_legs(books[name], r, basis, portfolio.as_of) for name in sorted(books)]
+    built = time.perf_counter()
+    candidates = [Enumerator(leg, r, basis, net).candidates() for leg in legs]
+    enumerated = time.perf_counter()
+    blocks = [block(leg, cands, net) for leg, cands in zip(legs, candidates)]
+    solve(blocks, r.time_limit_seconds, [[] for _ in blocks])
+    solved = time.perf_counter()
+    return {
+        "legs": built - start,
+        "enumeration": enumerated - built,
+        "solve": solved - enumerated,
+        "candidates": sum(len(c) for c in candidates),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--repeat", type=int, default=30, help="repeat-call runs (first calls: a sixth, at least 3)"
+    )
+    args = parser.parse_args(argv)
+    table = book()
+    portfolio = read_positions(table, as_of=AS_OF)
+    again = read_positions(table, as_of=AS_OF)  # equal content, new objects
+    changed_table = [list(row) for row in table]
+    first_option = next(k for k, row in enumerate(changed_table) if k and row[1] == "option")
+    changed_table[first_option][2] += 1.0
+    changed = read_positions(changed_table, as_of=AS_OF)
+    firsts = max(3, args.repeat // 6)
+    print(
+        f"Reg T on {len(portfolio.positions):,} positions (benchmarks/book.py); milliseconds, best / median"
+    )
+    for basis, net in CONVENTIONS:
+        label = f"{basis}, {'net' if net else 'gross'}"
+        result = regt_margin(portfolio, basis=basis, net_of_proceeds=net)
+
+        def run(p: Portfolio = portfolio, b: str = basis, n: bool = net) -> float:
+            return regt_margin(p, basis=b, net_of_proceeds=n).total
+
+        best, median = timed(run, firsts, PAIRINGS.clear)
+        cpu = cpu_median(run, firsts, PAIRINGS.clear)
+        print(
+            f"  {label}: total {result.total:,.2f}, {len(result.groups):,} groups, "
+            f"{len(result.warnings)} warnings"
+        )
+        print(f"    first call (cache cleared)       {best:9.1f} / {median:9.1f}   cpu {cpu:9.1f}")
+        run()
+
+        def repeat(b: str = basis, n: bool = net) -> float:
+            return run(again, b, n)
+
+        best, median = timed(repeat, args.repeat)
+        cpu = cpu_median(repeat, args.repeat)
+        print(f"    repeat call (every underlying)   {best:9.1f} / {median:9.1f}   cpu {cpu:9.1f}")
+        elapsed = []
+        for _ in range(max(3, args.repeat // 3)):
+            run()  # the cache holds the book as it was
+            start = time.perf_counter()
+            run(changed)
+            elapsed.append((time.perf_counter() - start) * 1e3)
+        print(f"    one underlying changed           {min(elapsed):9.1f} / {statistics.median(elapsed):9.1f}")
+        parts = stages(portfolio, basis, net)
+        print(
+            f"    stages of a first call: legs {parts['legs'] * 1e3:.0f} ms, enumeration "
+            f"{parts['enumeration'] * 1e3:.0f} ms ({parts['candidates']:,.0f} candidates), "
+            f"solve {parts['solve'] * 1e3:.0f} ms"
+        )
+
+    def udf() -> None:
+        result = udfs.REGT_MARGIN(table, None, None, PARAMS)
+        if isinstance(result, str):
+            raise SystemExit(f"REGT_MARGIN failed: {result}")
+
+    def cold() -> None:
+        CACHE.clear()
+        PAIRINGS.clear()
+
+    best, median = timed(udf, firsts, cold)
+    print(f"  REGT_MARGIN as Excel calls it, cold               {best:9.1f} / {median:9.1f}")
+    best, median = timed(udf, args.repeat, CACHE.clear)
+    print(f"  REGT_MARGIN, worksheet cache cleared, pairings warm {best:7.1f} / {median:9.1f}")
+
+
+if __name__ == "__main__":
+    main()
