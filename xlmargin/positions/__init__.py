@@ -20,7 +20,7 @@ import datetime as dt
 from typing import Any
 
 from xlmargin.errors import InputError, Problem
-from xlmargin.positions.build import build_arrays
+from xlmargin.positions.build import broker_type_column, build_arrays
 from xlmargin.positions.columns import COLUMN_ORDER, COLUMNS, REQUIRED, Column, map_header
 from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES, Portfolio, Position
 from xlmargin.positions.reader import ColumnReader
@@ -36,17 +36,22 @@ def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
     """
     header, rows, first_row = table_of(data)
     problems: list[Problem] = []
-    index = map_header(header, problems)
+    mapped = map_header(header, problems)
     if problems:
         raise InputError(problems)
-    reader = ColumnReader(index, rows, first_row, problems)
+    reader = ColumnReader(mapped.index, rows, first_row, problems)
     if reader.n == 0:
         raise InputError(Problem("the positions table has a header but no positions"))
-    arrays = build_arrays(reader, as_of)
+    ignored = list(mapped.ignored)
+    broker = broker_type_column(reader, mapped.broker, ignored)
+    warnings: list[str] = []
+    if ignored:
+        warnings.append(f"columns ignored (not positions fields): {', '.join(ignored)}")
+    arrays = build_arrays(reader, as_of, broker, warnings)
     if problems:
         problems.sort(key=lambda p: (p.row or 0, COLUMN_ORDER.get(p.column or "", 99)))
         raise InputError(problems)
-    return Portfolio(arrays, as_of)
+    return Portfolio(arrays, as_of, tuple(warnings))
 
 
 __all__ = [

@@ -1,0 +1,182 @@
+"""What a row says without saying it: option terms read from its symbol, its type when none is
+given, its currency from a pair symbol; and the warnings a user should see about a book.
+
+Rules (each documented in README "The positions table"):
+
+- A symbol (or, failing that, a ``description``) that reads as an option symbol
+  (:mod:`xlmargin.symbols`) makes the row an option when no type is given, and fills its
+  underlying, strike, right, expiry and multiplier where those cells are blank; a filled cell that
+  disagrees with the symbol is an error naming the row and that column. A symbol shaped like an
+  option symbol whose terms do not read is an error naming the row.
+- A row without a type is an option when its symbol reads as one or it has a right or a strike;
+  else a stock. A row typed as anything else that has a strike or a right (or, for a stock or an
+  ETF, an expiry) is an error: it is an option typed wrongly, or a cell pasted into the wrong row.
+- A blank currency is the quote currency of a pair symbol (EURUSD, USDJPY, XAUUSD, BTCUSD, EUR/USD,
+  EUR.USD → USD, JPY, USD, ...); any other symbol needs its currency where an engine needs one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from xlmargin._typing import BoolArray, FloatArray
+from xlmargin.positions.reader import ColumnReader, Text, _objects, indices
+from xlmargin.symbols import OptionSymbol, SymbolError, looks_like_option, pair_quote, parse_option
+
+# how many rows a warning names before it says "and N more"
+SHOWN_ROWS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolTerms:
+    """Per row: the option its symbol (or description) names, NaN/None where it names none."""
+
+    parsed: BoolArray
+    column: np.ndarray  # "symbol" or "description": where the terms were read
+    text: np.ndarray  # the text they were read from
+    underlying: np.ndarray
+    root: np.ndarray
+    strike: FloatArray
+    right: np.ndarray
+    expiry: FloatArray  # date ordinals
+    multiplier: FloatArray
+    option_like: BoolArray  # reads like an option (IBM 95 CALL) without being a readable symbol
+
+
+def symbol_terms(r: ColumnReader, symbol: Text, symbol_upper: Sequence[str]) -> SymbolTerms | None:
+    """The option terms of every row's symbol, else its description; None when no row has any."""
+    by_symbol = _parse_column(r, "symbol", symbol, symbol_upper)
+    description = r.text("description")
+    by_description = None
+    if r.has("description"):
+        upper = [v.upper() if v else "" for v in description.values]
+        by_description = _parse_column(r, "description", description, upper)
+    found = [x for x in (by_symbol, by_description) if x is not None]
+    if not found:
+        return None
+    n = r.n
+    parsed = np.zeros(n, dtype=bool)
+    option_like = np.zeros(n, dtype=bool)
+    column = np.full(n, None, dtype=object)
+    text, underlying, root, right = (np.full(n, None, dtype=object) for _ in range(4))
+    strike, expiry, multiplier = (np.full(n, np.nan) for _ in range(3))
+    for name, read in (("symbol", by_symbol), ("description", by_description)):
+        if read is None:
+            continue
+        codes, options, like, texts = read
+        per_row = _objects(options)[codes]
+        take = np.array([o is not None for o in options], dtype=bool)[codes] & ~parsed
+        if take.any():
+            rows = np.flatnonzero(take)
+            chosen: list[OptionSymbol] = per_row[rows].tolist()
+            column[rows] = name
+            text[rows] = _objects(texts)[codes[rows]]
+            underlying[rows] = [o.underlying for o in chosen]
+            root[rows] = [o.root for o in chosen]
+            right[rows] = [o.right for o in chosen]
+            strike[rows] = [o.strike for o in chosen]
+            expiry[rows] = [o.expiry.toordinal() for o in chosen]
+            multiplier[rows] = [np.nan if o.multiplier is None else o.multiplier for o in chosen]
+            parsed |= take
+        option_like |= np.array(like, dtype=bool)[codes]
+    return SymbolTerms(parsed, column, text, underlying, root, strike, right, expiry, multiplier, option_like & ~parsed)
+
+
+_Parsed = tuple[np.ndarray, list[OptionSymbol | None], list[bool], Sequence[str]]
+
+
+def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) -> _Parsed | None:
+    """Each distinct text parsed once; a malformed option symbol is reported on each of its rows."""
+    options: list[OptionSymbol | None] = []
+    like: list[bool] = []
+    bad: dict[int, str] = {}
+    for k, value in enumerate(upper):
+        option = None
+        try:
+            option = parse_option(value) if value else None
+        except SymbolError as exc:
+            bad[k] = str(exc)
+        options.append(option)
+        like.append(option is None and k not in bad and bool(value) and looks_like_option(value))
+    for i in indices(np.isin(text.codes, list(bad))):
+        r.bad(i, name, bad[int(text.codes[i])])
+    if not bad and not any(o is not None for o in options) and not any(like):
+        return None
+    return text.codes, options, like, upper
+
+
+def check_and_fill(
+    r: ColumnReader,
+    terms: SymbolTerms,
+    is_option: BoolArray,
+    strike: FloatArray,
+    right: np.ndarray,
+    expiry: FloatArray,
+    multiplier: FloatArray,
+) -> None:
+    """Fill blank option cells from the symbol's terms; a filled cell that disagrees is an error."""
+    rows = terms.parsed & is_option
+    for name, given, from_symbol, differs in (
+        ("strike", strike, terms.strike, lambda a, b: ~np.isclose(a, b, rtol=1e-9, atol=1e-9)),
+        ("expiry", expiry, terms.expiry, np.not_equal),
+        ("multiplier", multiplier, terms.multiplier, lambda a, b: ~np.isclose(a, b, rtol=1e-9, atol=1e-9)),
+    ):
+        have = rows & ~np.isnan(given) & ~np.isnan(from_symbol)
+        for i in indices(have & differs(np.where(have, given, 0.0), np.where(have, from_symbol, 0.0))):
+            shown = _shown(name, from_symbol[i])
+            r.bad(i, name, f"{_shown(name, given[i])} disagrees with the {terms.column[i]} '{terms.text[i]}' ({shown})")
+        fill = rows & np.isnan(given)
+        given[fill] = from_symbol[fill]
+    have = rows & (right != None)  # noqa: E711 - elementwise
+    for i in indices(have & (right != terms.right)):
+        r.bad(i, "right", f"{right[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' ({terms.right[i]})")
+    fill = rows & (right == None)  # noqa: E711 - elementwise
+    right[fill] = terms.right[fill]
+
+
+def _shown(name: str, value: float) -> str:
+    if name == "expiry":
+        import datetime as dt
+
+        return dt.date.fromordinal(int(value)).isoformat()
+    return f"{value:g}"
+
+
+def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_option: BoolArray) -> None:
+    """An underlying cell must name the symbol's underlying (or its root: SPXW for SPX)."""
+    from xlmargin.symbols import underlying_of_root
+
+    have = terms.parsed & is_option & (given != None)  # noqa: E711 - elementwise
+    seen: dict[tuple[str, str, str], bool] = {}
+    for i in indices(have):
+        key = (given[i], terms.root[i], terms.underlying[i])
+        if key not in seen:
+            seen[key] = given[i] in (terms.root[i], terms.underlying[i]) or underlying_of_root(given[i]) == key[2]
+        if not seen[key]:
+            r.bad(
+                i,
+                "underlying",
+                f"{given[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' (an option on {terms.underlying[i]})",
+            )
+
+
+def pair_currencies(symbol: Text, upper: Sequence[str]) -> np.ndarray:
+    """The quote currency of every row whose symbol is a currency pair (None elsewhere)."""
+    return _objects([pair_quote(s) if s else None for s in upper])[symbol.codes]
+
+
+def rows_text(rows: Sequence[int]) -> str:
+    """'row 4' or 'rows 4, 7, 9' (and 'and N more' beyond :data:`SHOWN_ROWS`)."""
+    shown = ", ".join(str(x) for x in rows[:SHOWN_ROWS])
+    more = f" and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else ""
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+
+
+def warn_rows(r: ColumnReader, warnings: list[str], mask: BoolArray, message: str) -> None:
+    """One warning naming the rows where ``mask`` is true (none when there are none)."""
+    found = indices(mask)
+    if found:
+        warnings.append(f"{rows_text([int(r.rows[i]) for i in found])}: {message}")
