@@ -134,6 +134,8 @@ def underlying_of_root(root: str) -> str:
 
 def pair_quote(symbol: str) -> str | None:
     """The quote currency of a currency-pair symbol (``EUR/USD`` → USD), or None when it is not one."""
+    if len(symbol) < 6:
+        return None
     letters = re.sub(r"[/.\-_ ]", "", symbol.upper())
     if len(letters) != 6:
         return None

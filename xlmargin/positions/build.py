@@ -59,6 +59,7 @@ def symbol_tables() -> tuple[Mapping[str, str], Mapping[str, tuple[str, float]],
     return classes, baskets, european, table["multipliers"]
 
 
+_KIND = f"U{max(map(len, TYPES))}"
 _TYPE_TABLE = {norm_header(t): t for t in TYPES} | _TYPE_ALIASES
 _BROKER_TYPE_TABLE = _TYPE_TABLE | _BROKER_ALIASES
 _CLASS_TABLE = {norm_header(c): c for c in CLASSES}
@@ -71,9 +72,10 @@ def _enum(
     table: Mapping[str, str],
     unknown: Callable[[str], str],
     rows: BoolArray | None = None,
+    dtype: Any = object,
 ) -> np.ndarray:
-    """The canonical value of each row, None where blank or unknown; an unknown value is reported
-    with ``unknown(value)`` on each row (of ``rows`` when given)."""
+    """The canonical value of each row, None (or '' for a string ``dtype``) where blank or unknown;
+    an unknown value is reported with ``unknown(value)`` on each row (of ``rows`` when given)."""
     found: list[str | None] = []
     bad: dict[int, str] = {}
     for k, value in enumerate(text.values):
@@ -85,7 +87,9 @@ def _enum(
         mask = np.isin(text.codes, list(bad))
         for i in indices(mask if rows is None else mask & rows):
             r.bad(i, name, bad[int(text.codes[i])])
-    return _objects(found)[text.codes]
+    if dtype is object:
+        return _objects(found)[text.codes]
+    return np.array([f or "" for f in found], dtype=dtype)[text.codes]
 
 
 def _unknown(name: str, known: Sequence[str], unsupported: Mapping[str, str] | None = None) -> Callable[[str], str]:
@@ -128,9 +132,10 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
 
     type_text = r.text("type")
     table = _BROKER_TYPE_TABLE if broker else _TYPE_TABLE
-    given_kind = _enum(r, "type", type_text, table, _unknown("type", TYPES, _UNSUPPORTED if broker else None))
+    unknown = _unknown("type", TYPES, _UNSUPPORTED if broker else None)
+    kind = _enum(r, "type", type_text, table, unknown, dtype=_KIND)  # fixed-width text: fast comparisons
     untyped = type_text.blank
-    kind = np.where(given_kind == None, "stock", given_kind)  # noqa: E711 - elementwise
+    kind[kind == ""] = "stock"
     if untyped.any():
         inferred = untyped & (parsed | ~r.blank("right") | ~r.blank("strike"))
         kind[inferred] = "option"
@@ -197,7 +202,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     expiry_years = np.full(n, np.nan)
     if (is_option | (kind == "future")).any():
         _options(
-            r, is_option, kind, underlying, european_roots, as_of, quantity, strike, underlying_price,
+            r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike, underlying_price,
             right, style, expiry, expiry_years, multiplier, terms,
         )  # fmt: skip
     multiplier = np.where(np.isnan(multiplier), np.where(kind == "option", multipliers["option"], 1.0), multiplier)
@@ -217,7 +222,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
         "price": price,
         "underlying": underlying,
         "class_group": class_group,
-        "asset_class": asset_class.astype(object),
+        "asset_class": asset_class,
         "multiplier": multiplier,
         "underlying_price": underlying_price,
         "strike": strike,
@@ -257,10 +262,12 @@ def _underlying(
         return given, und.codes, [u or "" for u in und_upper]
     if und.blank.all() and not from_symbol:
         return _objects(sym_upper)[sym.codes], sym.codes, sym_upper
-    own = _objects(sym_upper)[sym.codes]
-    if from_symbol:
-        assert terms is not None
-        own = np.where(terms.parsed & is_option, terms.underlying, own)
+    if not from_symbol:  # codes into the column's distinct values followed by the symbols'
+        codes = np.where(und.blank, sym.codes + len(und_upper), und.codes)
+        uniques = [u or "" for u in und_upper] + list(sym_upper)
+        return _objects(uniques)[codes], codes, uniques
+    assert terms is not None
+    own = np.where(terms.parsed & is_option, terms.underlying, _objects(sym_upper)[sym.codes])
     underlying = np.where(und.blank, own, given)
     codes, uniques = factorize(underlying.tolist())
     return underlying, codes, uniques
@@ -377,7 +384,7 @@ def _options(
     r: ColumnReader,
     is_option: BoolArray,
     kind: np.ndarray,
-    underlying: np.ndarray,
+    underlying: tuple[np.ndarray, list[str]],
     european_roots: frozenset[str],
     as_of: dt.date,
     quantity: FloatArray,
@@ -394,7 +401,7 @@ def _options(
     expiry when one is given (their contract month), without needing one. Blank option cells are
     filled from the option symbol first."""
     right[:] = _enum(r, "right", r.text("right"), _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
-    ordinal, _, _ = r.dates("expiry")
+    ordinal, date_codes, distinct = r.dates("expiry")
     if terms is not None:
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
     filled = terms.parsed & is_option if terms is not None else np.zeros(r.n, dtype=bool)
@@ -425,14 +432,22 @@ def _options(
         r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
     expiry_years[has_date] = (ordinal[has_date] - as_of.toordinal()) / 365.0
     expiry_years[has_days] = days[has_days] / 365.0
-    whole = np.where(has_date, ordinal, np.where(has_days, as_of.toordinal() + np.floor(np.nan_to_num(days)), np.nan))
-    dates, inverse = np.unique(whole, return_inverse=True)
-    expiry[:] = _objects([dt.date.fromordinal(int(d)) if d == d else None for d in dates.tolist()])[inverse]
+    if not has_days.any() and not filled.any():  # the column's own dates
+        expiry[has_date] = _objects(distinct)[date_codes[has_date]]
+    else:
+        whole = np.where(has_date, ordinal, as_of.toordinal() + np.floor(np.nan_to_num(days)))
+        dated_rows = has_date | has_days
+        dates, inverse = np.unique(whole[dated_rows], return_inverse=True)
+        expiry[dated_rows] = _objects([dt.date.fromordinal(int(d)) for d in dates.tolist()])[inverse]
 
-    styles = _enum(r, "style", r.text("style"), _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option)
-    european = np.isin(underlying, list(european_roots)) | (kind == "future_option")
-    default = np.where(european, "european", "american")
-    style[:] = np.where(is_option, np.where(styles == None, default, styles), None)  # noqa: E711
+    codes, uniques = underlying
+    european = np.array([u in european_roots for u in uniques], dtype=bool)[codes] | (kind == "future_option")
+    style[:] = _objects(["american", "european"])[european.astype(np.int64)]
+    if r.has("style"):
+        given = _enum(r, "style", r.text("style"), _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option)
+        chosen = given != None  # noqa: E711 - elementwise
+        style[chosen] = given[chosen]
+    style[~is_option] = None
 
     opt = np.flatnonzero(is_option)
     for i in opt[quantity[opt] != np.round(quantity[opt])].tolist():

@@ -100,7 +100,7 @@ def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) 
         except SymbolError as exc:
             bad[k] = str(exc)
         options.append(option)
-        like.append(option is None and k not in bad and bool(value) and looks_like_option(value))
+        like.append(option is None and k not in bad and " " in value and looks_like_option(value))
     for i in indices(np.isin(text.codes, list(bad))):
         r.bad(i, name, bad[int(text.codes[i])])
     if not bad and not any(o is not None for o in options) and not any(like):

@@ -65,9 +65,10 @@ class ColumnReader:
         self._first_row = first_row
         self._reported: set[str] = set()
         width = max(index.values()) + 1
-        if rows and min(map(len, rows)) < width:
+        columns = list(zip(*rows, strict=False)) if rows else [()] * width  # as long as the shortest row
+        if len(columns) < width:  # a short row: pad the short ones
             rows = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in rows]
-        columns = list(zip(*rows, strict=False)) if rows else [()] * width  # rows may be longer
+            columns = list(zip(*rows, strict=False))
         self._raw: dict[str, Sequence[Any]] = {name: columns[i] for name, i in index.items()}
         self._parsed = {name: self._parse(name, cells) for name, cells in self._raw.items()}
         empty = np.ones(len(rows), dtype=bool)
@@ -137,6 +138,11 @@ class ColumnReader:
         values: list[str | None] = []
         bad: dict[int, str] = {}
         for k, value in enumerate(parsed.uniques):
+            if value.__class__ is str:  # the common case, checked without function calls
+                stripped = value.strip()
+                if stripped and (stripped[0] != "#" or excel_error(stripped) is None):
+                    values.append(stripped)
+                    continue
             if is_blank(value):
                 values.append(None)
             elif (error := excel_error(value)) is not None:
@@ -185,8 +191,8 @@ class ColumnReader:
         if COLUMN_BY_NAME[name].kind == "number":
             return self._numbers(name, cells)
         codes, uniques = factorize(cells)
-        blank_u = np.array([is_blank(v) for v in uniques], dtype=bool)
-        strict_u = np.array([is_blank(v, False) for v in uniques], dtype=bool)
+        blank_u = np.array([_blank(v, True) for v in uniques], dtype=bool)
+        strict_u = np.array([_blank(v, False) for v in uniques], dtype=bool)
         return _Parsed(blank_u[codes], strict_u[codes], codes=codes, uniques=uniques)
 
     def _numbers(self, name: str, cells: Sequence[Any]) -> _Parsed:
@@ -197,7 +203,7 @@ class ColumnReader:
             out = None
         if out is not None:
             missing = np.isnan(out)
-            clean = not missing.any() or int(missing.sum()) == list(cells).count(None)  # no NaN cell
+            clean = not missing.any() or int(missing.sum()) == cells.count(None)  # no NaN cell
             maybe_bool = np.flatnonzero((out == 0) | (out == 1))
             if clean and not any(cells[j].__class__ is bool for j in maybe_bool.tolist()):
                 with np.errstate(invalid="ignore"):
@@ -235,8 +241,19 @@ def factorize(values: Sequence[Any]) -> tuple[IntArray, list[Any]]:
         keyed = list(zip(map(type, values), values, strict=True))
         position = {key: k for k, key in enumerate(dict.fromkeys(keyed))}
         return _take(position, keyed), [key[1] for key in position]
-    position = {value: k for k, value in enumerate(first)}
-    return _take(position, values), list(position)
+    uniques = list(first)
+    for k, value in enumerate(uniques):
+        first[value] = k
+    return _take(first, values), uniques
+
+
+def _blank(value: Any, zero_is_blank: bool) -> bool:
+    """:func:`xlmargin.cells.is_blank`, answered inline for the text and date cells most columns hold."""
+    if value.__class__ is str:
+        return not value.strip()
+    if value.__class__ is dt.datetime or value.__class__ is dt.date:
+        return False
+    return is_blank(value, zero_is_blank)
 
 
 def _take(position: Mapping[Any, int], values: Sequence[Any]) -> IntArray:
