@@ -35,19 +35,35 @@ def problems(rows) -> list[str]:
 def test_an_option_symbol_makes_the_row_an_option_without_a_type_column(symbol):
     (put,) = read([["Symbol", "Qty", "Price", "Spot"], [symbol, -2.0, 7.5, 600.0]]).positions
     assert (put.type, put.underlying, put.strike, put.right, put.expiry) == ("option", "SPY", 590.0, "P", DEC)
-    assert (put.multiplier, put.style, put.class_group, put.asset_class) == (100.0, "american", "SPX", "highcap_index")
+    assert (put.multiplier, put.style, put.class_group, put.asset_class) == (
+        100.0,
+        "american",
+        "SPX",
+        "highcap_index",
+    )
     assert put.expiry_years == pytest.approx(28 / 365)
 
 
 def test_a_weekly_root_is_an_option_on_its_index():
-    (call,) = read([["Symbol", "Qty", "Price", "Spot"], ["SPXW  261218C06000000", 1.0, 50.0, 5900.0]]).positions
+    (call,) = read(
+        [["Symbol", "Qty", "Price", "Spot"], ["SPXW  261218C06000000", 1.0, 50.0, 5900.0]]
+    ).positions
     assert (call.underlying, call.class_group, call.style) == ("SPX", "SPX", "european")
 
 
 def test_the_description_column_is_read_when_the_symbol_is_not_an_option_symbol():
-    rows = [["Symbol", "Description", "Qty", "Price", "Spot"], ["AAPL", "AAPL 18DEC26 182.5 C 100", 3.0, 9.0, 180.0]]
+    rows = [
+        ["Symbol", "Description", "Qty", "Price", "Spot"],
+        ["AAPL", "AAPL 18DEC26 182.5 C 100", 3.0, 9.0, 180.0],
+    ]
     (call,) = read(rows).positions
-    assert (call.type, call.symbol, call.strike, call.right, call.multiplier) == ("option", "AAPL", 182.5, "C", 100.0)
+    assert (call.type, call.symbol, call.strike, call.right, call.multiplier) == (
+        "option",
+        "AAPL",
+        182.5,
+        "C",
+        100.0,
+    )
 
 
 def test_cells_that_agree_with_the_symbol_are_accepted_and_blank_ones_filled():
@@ -87,7 +103,9 @@ def test_a_malformed_option_symbol_is_a_one_line_error_naming_the_row():
     rows = [["Symbol", "Qty", "Price"], ["IBM", 1.0, 1.0], ["SPY   261318P00590000", 1.0, 7.5]]
     with pytest.raises(InputError) as info:
         read(rows)
-    assert str(info.value).startswith("row 3, symbol: 'SPY   261318P00590000': the expiry 2026-13-18 is not a date")
+    assert str(info.value).startswith(
+        "row 3, symbol: 'SPY   261318P00590000': the expiry 2026-13-18 is not a date"
+    )
     assert "\n" not in str(info.value)
 
 
@@ -102,8 +120,8 @@ def test_option_terms_on_a_row_typed_otherwise_are_errors():
         ["IBM", None, 100.0, 90.0, None, None, DEC],
     ]
     assert problems(rows) == [
-        "row 2, type: the symbol 'SPY   261218P00590000' is an option, but the type is stock; give type option "
-        "(or leave it blank)",
+        "row 2, type: the symbol 'SPY   261218P00590000' is an option, but the type is stock; "
+        "give type option (or leave it blank)",
         "row 3, strike: a stock has no strike; give type option, or clear the cell",
         "row 4, right: a etf has no right (call/put); give type option, or clear the cell",
         "row 5, expiry: a stock has no expiry; give type option or future, or clear the cell",
@@ -112,7 +130,10 @@ def test_option_terms_on_a_row_typed_otherwise_are_errors():
 
 
 def test_a_row_without_a_type_but_with_a_right_is_an_option():
-    rows = [["Symbol", "Qty", "Price", "Spot", "Strike", "Expiry", "Right"], ["IBM", -1.0, 2.0, 91.0, 95.0, DEC, "C"]]
+    rows = [
+        ["Symbol", "Qty", "Price", "Spot", "Strike", "Expiry", "Right"],
+        ["IBM", -1.0, 2.0, 91.0, 95.0, DEC, "C"],
+    ]
     (call,) = read(rows).positions
     assert (call.type, call.multiplier) == ("option", 100.0)
 
@@ -133,24 +154,28 @@ def test_an_expired_option_is_an_error_whether_its_expiry_is_a_cell_or_in_its_sy
 
 
 IBKR_HEADER = [
-    "Asset Class", "Symbol", "Description", "Underlying Symbol", "Position", "Mark Price", "Und Price", "Multiplier",
-    "Strike", "Expiry", "Put/Call", "Currency", "FX Rate To Base", "Cost Basis Price", "Conid",
+    "Asset Class", "Symbol", "Description", "Underlying Symbol", "Position", "Mark Price", "Und Price",
+    "Multiplier", "Strike", "Expiry", "Put/Call", "Currency", "FX Rate To Base", "Cost Basis Price", "Conid",
 ]  # fmt: skip
 
 
 def test_broker_headers_and_ibkr_asset_codes():
-    rows = [
-        IBKR_HEADER,
-        ["STK", "AAPL", "APPLE INC", None, 300.0, 180.0, None, 1.0, None, None, None, "USD", 1.0, 150.0, 265598],
-        ["OPT", "AAPL  261218C00185000", "AAPL 18DEC26 185 C", "AAPL", -3.0, 4.2, 180.0, 100.0, 185.0, "20261218",
-         "C", "USD", 1.0, 5.0, 1],
-        ["CASH", "EUR.USD", "EUR.USD", None, 10000.0, 1.08, None, None, None, None, None, "USD", 1.0, 1.05, 2],
-        ["FUT", "ESZ6", "ES 18DEC26", "ES", 1.0, 6000.0, None, 50.0, None, "2026-12-18", None, "USD", 1.0, 5900.0, 3],
-    ]  # fmt: skip
+    stk = ["STK", "AAPL", "APPLE INC", None, 300.0, 180.0, None, 1.0, None, None, None]
+    opt = ["OPT", "AAPL  261218C00185000", "AAPL 18DEC26 185 C", "AAPL", -3.0, 4.2, 180.0, 100.0, 185.0]
+    opt += ["20261218", "C"]
+    cash = ["CASH", "EUR.USD", "EUR.USD", None, 10000.0, 1.08, None, None, None, None, None]
+    fut = ["FUT", "ESZ6", "ES 18DEC26", "ES", 1.0, 6000.0, None, 50.0, None, "2026-12-18", None]
+    rows = [IBKR_HEADER, *([*r, "USD", 1.0, 100.0, 12345] for r in (stk, opt, cash, fut))]
     portfolio = read(rows)
     stock, call, pair, future = portfolio.positions
     assert (stock.type, call.type, pair.type, future.type) == ("stock", "option", "fx", "future")
-    assert (call.price, call.quantity, call.multiplier, call.expiry, call.right) == (4.2, -3.0, 100.0, DEC, "C")
+    assert (call.price, call.quantity, call.multiplier, call.expiry, call.right) == (
+        4.2,
+        -3.0,
+        100.0,
+        DEC,
+        "C",
+    )
     assert (call.currency, call.fx_rate, future.expiry) == ("USD", 1.0, DEC)
     assert portfolio.warnings == ("columns ignored (not positions fields): Cost Basis Price, Conid",)
 
@@ -293,7 +318,11 @@ def test_a_pair_symbol_states_its_currency_and_a_given_currency_wins():
 
 def test_esma_with_pair_symbols_and_no_currency_column():
     """Pair-symbol CFDs margin in an EUR account with only fx.USD given (they needed a currency column)."""
-    rows = [["Symbol", "Type", "Qty", "Price"], ["XAUUSD", "cfd", 1.0, 2600.0], ["BTCUSD", "cfd", 0.5, 90000.0]]
+    rows = [
+        ["Symbol", "Type", "Qty", "Price"],
+        ["XAUUSD", "cfd", 1.0, 2600.0],
+        ["BTCUSD", "cfd", 0.5, 90000.0],
+    ]
     settings = esma_settings({"fx.USD": 0.9}, AS_OF)
     result = esma_margin(read(rows), "EUR", settings)
     assert [(line.currency, line.rule_class) for line in result.lines] == [("USD", "gold"), ("USD", "crypto")]
@@ -303,7 +332,9 @@ def test_esma_with_pair_symbols_and_no_currency_column():
         esma_margin(read([rows[0], ["US500", "cfd", 1.0, 6000.0]]), "EUR", settings)
 
 
-@pytest.mark.parametrize("case", [c for c in worked_examples("esma") if c["positions"][0]["type"] == "fx"], ids=lambda c: c["id"])
+@pytest.mark.parametrize(
+    "case", [c for c in worked_examples("esma") if c["positions"][0]["type"] == "fx"], ids=lambda c: c["id"]
+)
 def test_esma_worked_examples_without_a_currency_column(case):
     """The published FX cases (worked-examples.json, regime esma) from symbol, type, qty and price only."""
     rows = [["symbol", "type", "qty", "price"]]

@@ -41,7 +41,9 @@ def test_option_symbols_in_every_form(text, expected):
     assert parse_option(text) == expected
 
 
-@pytest.mark.parametrize("text", ["IBM", "BRK.B", "S001", "EURUSD", "US500.DEC26", "US0378331005", "912828YK0", ""])
+@pytest.mark.parametrize(
+    "text", ["IBM", "BRK.B", "S001", "EURUSD", "US500.DEC26", "US0378331005", "912828YK0", ""]
+)
 def test_other_symbols_are_not_options(text):
     assert parse_option(text) is None
 

@@ -44,7 +44,12 @@ class SymbolError(ValueError):
     """A symbol shaped like an option symbol whose terms do not read (the message says which)."""
 
 
-MONTHS = {m: i for i, m in enumerate(("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC").split(), start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
+    )
+}
 _ROOT = r"(?P<root>[A-Z][A-Z0-9.]{0,5}?)"
 # Shapes, loose enough to recognise a mistyped option symbol, which is then reported, not read as a stock.
 _OSI = re.compile(_ROOT + r"\s*(?P<date>\d{6})(?P<right>[A-Z])(?P<strike>\d{8})")
@@ -54,13 +59,16 @@ _IBKR = re.compile(
     r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
 )
 _TWS = re.compile(
-    _ROOT + r"\s+(?P<month>[A-Z]{3})\s?(?P<day>\d{1,2})\s?'(?P<year>\d{2})\s+(?P<strike>\S+)\s+(?P<right>[A-Z]+)"
+    _ROOT
+    + r"\s+(?P<month>[A-Z]{3})\s?(?P<day>\d{1,2})\s?'(?P<year>\d{2})\s+(?P<strike>\S+)\s+(?P<right>[A-Z]+)"
     r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
 )
 # Looser still: a call/put word beside a number ("IBM 95 CALL", "SPY 450P"): not readable, but not a stock.
 _OPTION_WORDS = re.compile(r"\b(CALLS?|PUTS?)\b|\b\d+(\.\d+)?[CP]\b|\s[CP]$")
 _RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
-_EXAMPLE = "expected an OSI symbol such as 'SPY   251219P00450000' or a description such as 'SPX 19DEC25 4500 P'"
+_EXAMPLE = (
+    "expected an OSI symbol such as 'SPY   251219P00450000' or a description such as 'SPX 19DEC25 4500 P'"
+)
 
 
 def parse_option(text: str) -> OptionSymbol | None:
@@ -96,7 +104,9 @@ def looks_like_option(text: str) -> bool:
     return _OPTION_WORDS.search(text.upper()) is not None
 
 
-def _option(text: str, root: str, expiry: dt.date, right: str, strike: float, mult: str | None) -> OptionSymbol:
+def _option(
+    text: str, root: str, expiry: dt.date, right: str, strike: float, mult: str | None
+) -> OptionSymbol:
     found = _RIGHTS.get(right)
     if found is None:
         raise SymbolError(f"'{text}': '{right}' is not C/P (call/put); {_EXAMPLE}")
@@ -110,7 +120,9 @@ def _date(text: str, year: int, month: int, day: int) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise SymbolError(f"'{text}': the expiry {year}-{month:02d}-{day:02d} is not a date; {_EXAMPLE}") from None
+        raise SymbolError(
+            f"'{text}': the expiry {year}-{month:02d}-{day:02d} is not a date; {_EXAMPLE}"
+        ) from None
 
 
 def _number(text: str, value: str, what: str) -> float:
@@ -152,4 +164,11 @@ def _tables() -> tuple[Mapping[str, str], frozenset[str], frozenset[str]]:
     return roots, currencies, frozenset(table["pair_bases"]["codes"])
 
 
-__all__ = ["OptionSymbol", "SymbolError", "looks_like_option", "pair_quote", "parse_option", "underlying_of_root"]
+__all__ = [
+    "OptionSymbol",
+    "SymbolError",
+    "looks_like_option",
+    "pair_quote",
+    "parse_option",
+    "underlying_of_root",
+]

@@ -253,7 +253,12 @@ def _span(positions: Any, params: Any, rows: Any = None) -> Any:
     from xlmargin.span import SPAN_PARAMS, futures_margin, span_settings
 
     return run(
-        "span", positions, params, SPAN_PARAMS, lambda p, v, d: futures_margin(p, span_settings(v, d)), rows=rows
+        "span",
+        positions,
+        params,
+        SPAN_PARAMS,
+        lambda p, v, d: futures_margin(p, span_settings(v, d)),
+        rows=rows,
     )
 
 

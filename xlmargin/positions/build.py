@@ -27,7 +27,7 @@ from xlmargin.positions.infer import (
     warn_rows,
 )
 from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES
-from xlmargin.positions.reader import ColumnReader, Text, _objects, factorize, indices
+from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
 
 _TYPE_ALIASES = {
     "stk": "stock", "equity": "stock", "share": "stock", "shares": "stock",
@@ -45,10 +45,10 @@ _STYLES = {"american": "american", "a": "american", "amer": "american",
            "european": "european", "e": "european", "euro": "european"}  # fmt: skip
 
 
-
-
 @lru_cache(maxsize=1)
-def symbol_tables() -> tuple[Mapping[str, str], Mapping[str, tuple[str, float]], frozenset[str], Mapping[str, Any]]:
+def symbol_tables() -> tuple[
+    Mapping[str, str], Mapping[str, tuple[str, float]], frozenset[str], Mapping[str, Any]
+]:
     table = rules.load("symbols")
     classes = {k: v for k, v in table["classes"].items() if k not in ("source", "confidence")}
     baskets = {}
@@ -88,11 +88,13 @@ def _enum(
         for i in indices(mask if rows is None else mask & rows):
             r.bad(i, name, bad[int(text.codes[i])])
     if dtype is object:
-        return _objects(found)[text.codes]
+        return object_array(found)[text.codes]
     return np.array([f or "" for f in found], dtype=dtype)[text.codes]
 
 
-def _unknown(name: str, known: Sequence[str], unsupported: Mapping[str, str] | None = None) -> Callable[[str], str]:
+def _unknown(
+    name: str, known: Sequence[str], unsupported: Mapping[str, str] | None = None
+) -> Callable[[str], str]:
     def message(value: str) -> str:
         what = (unsupported or {}).get(norm_header(value))
         if what:
@@ -104,7 +106,7 @@ def _unknown(name: str, known: Sequence[str], unsupported: Mapping[str, str] | N
 
 def broker_type_column(r: ColumnReader, broker: frozenset[str], ignored: list[str]) -> bool:
     """Whether the type column carries a broker's codes; an "Asset Class" column holding type codes
-    (STK, OPT, ...) is read as the type column (see :data:`~xlmargin.positions.columns.BROKER_TYPE_HEADERS`)."""
+    (STK, OPT, ...) is read as the type column (see ``columns.BROKER_TYPE_HEADERS``)."""
     if "class" in broker:
         values = {norm_header(v) for v in r.text("class").values if v is not None}
         if values and not values <= _CLASS_TABLE.keys():
@@ -124,7 +126,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
 
     sym = r.text("symbol")
     sym_upper = [v.upper() if v else "" for v in sym.values]
-    symbol = _objects(sym_upper)[sym.codes]
+    symbol = object_array(sym_upper)[sym.codes]
     for i in indices(sym.blank):
         r.bad(i, "symbol", "missing symbol")
     terms = symbol_terms(r, sym, sym_upper)
@@ -162,20 +164,26 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
 
     und = r.text("underlying")
     und_upper = [v.upper() if v else None for v in und.values]
-    given_underlying = _objects(und_upper)[und.codes]
+    given_underlying = object_array(und_upper)[und.codes]
     if terms is not None:
         check_underlying(r, terms, given_underlying, is_option)
-    underlying, und_codes, und_uniques = _underlying(und, und_upper, given_underlying, sym, sym_upper, terms, is_option)
+    underlying, und_codes, und_uniques = _underlying(
+        und, und_upper, given_underlying, sym, sym_upper, terms, is_option
+    )
     basket = [baskets.get(u) for u in und_uniques]
-    class_group = _objects([b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)])[und_codes]
+    class_group = object_array([b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)])[
+        und_codes
+    ]
     index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
 
     asset_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
-    default = asset_class == None  # noqa: E711 - elementwise
+    default = is_none(asset_class)
     if default.any():
-        by_underlying = _objects([classes.get(u) for u in und_uniques])[und_codes]
-        by_symbol = _objects([classes.get(s, "equity") for s in sym_upper])[sym.codes]
-        asset_class = np.where(default, np.where(by_underlying == None, by_symbol, by_underlying), asset_class)  # noqa: E711
+        by_underlying = object_array([classes.get(u) for u in und_uniques])[und_codes]
+        by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])[sym.codes]
+        asset_class = np.where(
+            default, np.where(is_none(by_underlying), by_symbol, by_underlying), asset_class
+        )
 
     multiplier = r.number("multiplier")
     with np.errstate(invalid="ignore"):
@@ -188,9 +196,17 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     volatility = r.number("volatility")
     with np.errstate(invalid="ignore"):
         for i in indices(volatility < 0):
-            r.bad(i, "volatility", f"volatility must be positive (a decimal such as 0.25), got {volatility[i]:g}")
+            r.bad(
+                i,
+                "volatility",
+                f"volatility must be positive (a decimal such as 0.25), got {volatility[i]:g}",
+            )
         for i in indices(volatility > 10):
-            r.bad(i, "volatility", f"volatility {volatility[i]:g} looks like a percentage; give it as a decimal (0.25)")
+            r.bad(
+                i,
+                "volatility",
+                f"volatility {volatility[i]:g} looks like a percentage; give it as a decimal (0.25)",
+            )
 
     maturity_years = _maturity(r, kind, as_of)
 
@@ -202,15 +218,17 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     expiry_years = np.full(n, np.nan)
     if (is_option | (kind == "future")).any():
         _options(
-            r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike, underlying_price,
-            right, style, expiry, expiry_years, multiplier, terms,
+            r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
+            underlying_price, right, style, expiry, expiry_years, multiplier, terms,
         )  # fmt: skip
-    multiplier = np.where(np.isnan(multiplier), np.where(kind == "option", multipliers["option"], 1.0), multiplier)
+    multiplier = np.where(
+        np.isnan(multiplier), np.where(kind == "option", multipliers["option"], 1.0), multiplier
+    )
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
 
     currency = r.text("currency").map(lambda c: c.upper() if c else None)
-    no_currency = currency == None  # noqa: E711 - elementwise
+    no_currency = is_none(currency)
     if no_currency.any():
         currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
 
@@ -261,13 +279,13 @@ def _underlying(
     if not und.blank.any():
         return given, und.codes, [u or "" for u in und_upper]
     if und.blank.all() and not from_symbol:
-        return _objects(sym_upper)[sym.codes], sym.codes, sym_upper
+        return object_array(sym_upper)[sym.codes], sym.codes, sym_upper
     if not from_symbol:  # codes into the column's distinct values followed by the symbols'
         codes = np.where(und.blank, sym.codes + len(und_upper), und.codes)
         uniques = [u or "" for u in und_upper] + list(sym_upper)
-        return _objects(uniques)[codes], codes, uniques
+        return object_array(uniques)[codes], codes, uniques
     assert terms is not None
-    own = np.where(terms.parsed & is_option, terms.underlying, _objects(sym_upper)[sym.codes])
+    own = np.where(terms.parsed & is_option, terms.underlying, object_array(sym_upper)[sym.codes])
     underlying = np.where(und.blank, own, given)
     codes, uniques = factorize(underlying.tolist())
     return underlying, codes, uniques
@@ -330,7 +348,12 @@ def _multiplier_warnings(
 
 
 def _underlying_warning(
-    r: ColumnReader, is_option: BoolArray, no_underlying: BoolArray, symbol: np.ndarray, parsed: BoolArray, warnings: list[str]
+    r: ColumnReader,
+    is_option: BoolArray,
+    no_underlying: BoolArray,
+    symbol: np.ndarray,
+    parsed: BoolArray,
+    warnings: list[str],
 ) -> None:
     """Options whose underlying is their own symbol, and that symbol is not a ticker: each forms its
     own class group, which can move portfolio margin a long way."""
@@ -400,7 +423,9 @@ def _options(
     """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
     expiry when one is given (their contract month), without needing one. Blank option cells are
     filled from the option symbol first."""
-    right[:] = _enum(r, "right", r.text("right"), _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
+    right[:] = _enum(
+        r, "right", r.text("right"), _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option
+    )
     ordinal, date_codes, distinct = r.dates("expiry")
     if terms is not None:
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
@@ -424,7 +449,9 @@ def _options(
     has_date = dated & ~np.isnan(ordinal)
     has_days = dated & ~has_date & ~np.isnan(days)
     for i in indices(has_date & (ordinal < as_of.toordinal())):
-        r.bad(i, "expiry", f"expiry {dt.date.fromordinal(int(ordinal[i]))} is before the valuation date {as_of}")
+        r.bad(
+            i, "expiry", f"expiry {dt.date.fromordinal(int(ordinal[i]))} is before the valuation date {as_of}"
+        )
     with np.errstate(invalid="ignore"):
         for i in indices(has_days & (days < 0)):
             r.bad(i, "days", f"days to expiry cannot be negative, got {days[i]:g}")
@@ -433,19 +460,21 @@ def _options(
     expiry_years[has_date] = (ordinal[has_date] - as_of.toordinal()) / 365.0
     expiry_years[has_days] = days[has_days] / 365.0
     if not has_days.any() and not filled.any():  # the column's own dates
-        expiry[has_date] = _objects(distinct)[date_codes[has_date]]
+        expiry[has_date] = object_array(distinct)[date_codes[has_date]]
     else:
         whole = np.where(has_date, ordinal, as_of.toordinal() + np.floor(np.nan_to_num(days)))
         dated_rows = has_date | has_days
         dates, inverse = np.unique(whole[dated_rows], return_inverse=True)
-        expiry[dated_rows] = _objects([dt.date.fromordinal(int(d)) for d in dates.tolist()])[inverse]
+        expiry[dated_rows] = object_array([dt.date.fromordinal(int(d)) for d in dates.tolist()])[inverse]
 
     codes, uniques = underlying
     european = np.array([u in european_roots for u in uniques], dtype=bool)[codes] | (kind == "future_option")
-    style[:] = _objects(["american", "european"])[european.astype(np.int64)]
+    style[:] = object_array(["american", "european"])[european.astype(np.int64)]
     if r.has("style"):
-        given = _enum(r, "style", r.text("style"), _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option)
-        chosen = given != None  # noqa: E711 - elementwise
+        given = _enum(
+            r, "style", r.text("style"), _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option
+        )
+        chosen = ~is_none(given)
         style[chosen] = given[chosen]
     style[~is_option] = None
 

@@ -23,7 +23,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("symbol", "text", ("ticker",)),
     Column("type", "text", ("asset", "kind", "assettype", "sectype")),
     Column("quantity", "number", ("qty", "position", "pos"), zero_is_blank=False),
-    Column("price", "number", ("mark", "last", "markprice", "closeprice", "marketprice"), zero_is_blank=False),
+    Column(
+        "price", "number", ("mark", "last", "markprice", "closeprice", "marketprice"), zero_is_blank=False
+    ),
     Column("underlying", "text", ("und", "underlyingsymbol")),
     Column("underlying_price", "number", ("undpx", "undprice", "spot", "underlyingpx")),
     Column("strike", "number", ("k",)),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray
-from xlmargin.positions.reader import ColumnReader, Text, _objects, indices
+from xlmargin.positions.reader import ColumnReader, Text, indices, is_none, object_array
 from xlmargin.symbols import OptionSymbol, SymbolError, looks_like_option, pair_quote, parse_option
 
 # how many rows a warning names before it says "and N more"
@@ -67,13 +67,13 @@ def symbol_terms(r: ColumnReader, symbol: Text, symbol_upper: Sequence[str]) -> 
         if read is None:
             continue
         codes, options, like, texts = read
-        per_row = _objects(options)[codes]
+        per_row = object_array(options)[codes]
         take = np.array([o is not None for o in options], dtype=bool)[codes] & ~parsed
         if take.any():
             rows = np.flatnonzero(take)
             chosen: list[OptionSymbol] = per_row[rows].tolist()
             column[rows] = name
-            text[rows] = _objects(texts)[codes[rows]]
+            text[rows] = object_array(texts)[codes[rows]]
             underlying[rows] = [o.underlying for o in chosen]
             root[rows] = [o.root for o in chosen]
             right[rows] = [o.right for o in chosen]
@@ -82,7 +82,9 @@ def symbol_terms(r: ColumnReader, symbol: Text, symbol_upper: Sequence[str]) -> 
             multiplier[rows] = [np.nan if o.multiplier is None else o.multiplier for o in chosen]
             parsed |= take
         option_like |= np.array(like, dtype=bool)[codes]
-    return SymbolTerms(parsed, column, text, underlying, root, strike, right, expiry, multiplier, option_like & ~parsed)
+    return SymbolTerms(
+        parsed, column, text, underlying, root, strike, right, expiry, multiplier, option_like & ~parsed
+    )
 
 
 _Parsed = tuple[np.ndarray, list[OptionSymbol | None], list[bool], Sequence[str]]
@@ -127,13 +129,21 @@ def check_and_fill(
         have = rows & ~np.isnan(given) & ~np.isnan(from_symbol)
         for i in indices(have & differs(np.where(have, given, 0.0), np.where(have, from_symbol, 0.0))):
             shown = _shown(name, from_symbol[i])
-            r.bad(i, name, f"{_shown(name, given[i])} disagrees with the {terms.column[i]} '{terms.text[i]}' ({shown})")
+            r.bad(
+                i,
+                name,
+                f"{_shown(name, given[i])} disagrees with the {terms.column[i]} '{terms.text[i]}' ({shown})",
+            )
         fill = rows & np.isnan(given)
         given[fill] = from_symbol[fill]
-    have = rows & (right != None)  # noqa: E711 - elementwise
+    have = rows & ~is_none(right)
     for i in indices(have & (right != terms.right)):
-        r.bad(i, "right", f"{right[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' ({terms.right[i]})")
-    fill = rows & (right == None)  # noqa: E711 - elementwise
+        r.bad(
+            i,
+            "right",
+            f"{right[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' ({terms.right[i]})",
+        )
+    fill = rows & is_none(right)
     right[fill] = terms.right[fill]
 
 
@@ -149,23 +159,26 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
     """An underlying cell must name the symbol's underlying (or its root: SPXW for SPX)."""
     from xlmargin.symbols import underlying_of_root
 
-    have = terms.parsed & is_option & (given != None)  # noqa: E711 - elementwise
+    have = terms.parsed & is_option & ~is_none(given)
     seen: dict[tuple[str, str, str], bool] = {}
     for i in indices(have):
         key = (given[i], terms.root[i], terms.underlying[i])
         if key not in seen:
-            seen[key] = given[i] in (terms.root[i], terms.underlying[i]) or underlying_of_root(given[i]) == key[2]
+            seen[key] = (
+                given[i] in (terms.root[i], terms.underlying[i]) or underlying_of_root(given[i]) == key[2]
+            )
         if not seen[key]:
             r.bad(
                 i,
                 "underlying",
-                f"{given[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' (an option on {terms.underlying[i]})",
+                f"{given[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' "
+                f"(an option on {terms.underlying[i]})",
             )
 
 
 def pair_currencies(symbol: Text, upper: Sequence[str]) -> np.ndarray:
     """The quote currency of every row whose symbol is a currency pair (None elsewhere)."""
-    return _objects([pair_quote(s) if s else None for s in upper])[symbol.codes]
+    return object_array([pair_quote(s) if s else None for s in upper])[symbol.codes]
 
 
 def rows_text(rows: Sequence[int]) -> str:

@@ -18,7 +18,16 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.cells import LARGEST, NOT_A_DATE, error_message, excel_error, is_blank, to_date, to_number, too_large
+from xlmargin.cells import (
+    LARGEST,
+    NOT_A_DATE,
+    error_message,
+    excel_error,
+    is_blank,
+    to_date,
+    to_number,
+    too_large,
+)
 from xlmargin.errors import Problem
 from xlmargin.positions.columns import COLUMN_BY_NAME
 
@@ -33,11 +42,11 @@ class Text:
 
     def rows(self) -> np.ndarray:
         """The text of every row, as an object array."""
-        return _objects(self.values)[self.codes]
+        return object_array(self.values)[self.codes]
 
     def map(self, fn: Callable[[str | None], Any]) -> np.ndarray:
         """``fn`` of every row's text, computed once per distinct text, as an object array."""
-        return _objects([fn(v) for v in self.values])[self.codes]
+        return object_array([fn(v) for v in self.values])[self.codes]
 
 
 @dataclass(slots=True)
@@ -234,7 +243,7 @@ def factorize(values: Sequence[Any]) -> tuple[IntArray, list[Any]]:
     Booleans are kept apart from the numbers 0 and 1 they equal.
     """
     try:
-        first = dict.fromkeys(values)
+        first: dict[Any, Any] = dict.fromkeys(values)
     except TypeError:  # an unhashable cell: every cell is its own value
         return np.arange(len(values), dtype=np.int64), list(values)
     if (0 in first or 1 in first) and any(v.__class__ is bool for v in values):
@@ -264,10 +273,15 @@ def _take(position: Mapping[Any, int], values: Sequence[Any]) -> IntArray:
     return np.array(itemgetter(*values)(position), dtype=np.int64)
 
 
-def _objects(values: Sequence[Any]) -> np.ndarray:
+def object_array(values: Sequence[Any]) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out
+
+
+def is_none(values: np.ndarray) -> BoolArray:
+    """Where an object array holds None."""
+    return np.asarray(values == None, dtype=bool)  # noqa: E711 - elementwise
 
 
 def indices(mask: Any) -> list[int]:
