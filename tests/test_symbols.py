@@ -103,3 +103,28 @@ def test_text_that_reads_like_an_option(text, like):
 )
 def test_pair_symbols_state_their_quote_currency(symbol, quote):
     assert pair_quote(symbol) == quote
+
+
+def test_the_bulk_reader_equals_one_symbol_at_a_time():
+    """parse_options reads well-formed OSI symbols with numpy; it must agree with parse_option."""
+    from xlmargin.symbols import parse_options
+
+    texts = [
+        "SPY   251219P00450000", "SPY251219P00450000", "AAPL1251219C00150000", "SPXW  251219C05000000",
+        "VIXW  251217C00020000", "SPY   240229P00450000", "SPY   250229P00450000", "SPY   251319P00450000",
+        "SPY   251219X00450000", "SPY   251219P00000000", "1SPY  251219P00450000", "SPX 19DEC25 4500 P",
+        "AAPL 17JAN25 182.5 C 100", "IBM", "", "EURUSD", "IBM 95 CALL", "ABCDEFGHIJKLMNOPQRSTU",
+    ]  # fmt: skip
+    terms, bad = parse_options(texts)
+    for k, text in enumerate(texts):
+        try:
+            one = parse_option(text)
+        except SymbolError as exc:
+            assert bad[k] == str(exc) and not terms.parsed[k]
+            continue
+        assert k not in bad
+        if one is None:
+            assert not terms.parsed[k]
+            continue
+        got = (terms.root[k], terms.underlying[k], terms.right[k], terms.strike[k], terms.expiry[k])
+        assert got == (one.root, one.underlying, one.right, one.strike, one.expiry.toordinal())

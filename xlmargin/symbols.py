@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from xlmargin import rules
+from xlmargin._typing import BoolArray, FloatArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,102 @@ def parse_option(text: str) -> OptionSymbol | None:
     return _option(text, m["root"], expiry, m["right"], _number(text, m["strike"], "strike"), m["mult"])
 
 
+@dataclass(frozen=True, slots=True)
+class OptionTerms:
+    """Option symbols read in bulk: per text, whether it is one, and its terms (NaN/None if not)."""
+
+    parsed: BoolArray
+    root: np.ndarray  # object arrays of str, None where not an option
+    underlying: np.ndarray
+    right: np.ndarray
+    strike: FloatArray
+    expiry: FloatArray  # date ordinals
+    multiplier: FloatArray
+
+
+def parse_options(texts: Sequence[str]) -> tuple[OptionTerms, dict[int, str]]:
+    """:func:`parse_option` over many upper-case texts: (their terms, {index: why} for the malformed).
+
+    Well-formed OSI symbols, the bulk of a broker export, are read with numpy in one pass over
+    their characters; every other text goes through :func:`parse_option`.
+    """
+    n = len(texts)
+    root = np.full(n, None, dtype=object)
+    right = np.full(n, None, dtype=object)
+    multiplier = np.full(n, np.nan)
+    parsed, strike, expiry, calls = _osi_many(texts)
+    osi = np.flatnonzero(parsed)
+    if len(osi):
+        found = [texts[k][:-15].rstrip() for k in osi.tolist()]
+        valid = {r: _ROOT_ONLY.fullmatch(r) is not None for r in set(found)}
+        root[osi] = found
+        right[osi] = np.where(calls[osi], "C", "P")
+        wrong = osi[[not valid[r] for r in found]]
+        parsed[wrong] = False  # a root that is no ticker: read (or refused) by parse_option below
+        root[wrong] = right[wrong] = None
+        strike[wrong] = expiry[wrong] = np.nan
+    bad: dict[int, str] = {}
+    for k in np.flatnonzero(~parsed).tolist():
+        text = texts[k]
+        if len(text) < 8:  # shorter than any option symbol: the common ticker, skipped cheaply
+            continue
+        try:
+            option = parse_option(text)
+        except SymbolError as exc:
+            bad[k] = str(exc)
+            continue
+        if option is not None:
+            parsed[k] = True
+            root[k], right[k], strike[k] = option.root, option.right, option.strike
+            expiry[k] = option.expiry.toordinal()
+            multiplier[k] = np.nan if option.multiplier is None else option.multiplier
+    roots = {r: underlying_of_root(r) for r in set(root[parsed].tolist())}
+    underlying = np.full(n, None, dtype=object)
+    underlying[parsed] = [roots[r] for r in root[parsed].tolist()]
+    return OptionTerms(parsed, root, underlying, right, strike, expiry, multiplier), bad
+
+
+def _osi_many(texts: Sequence[str]) -> tuple[BoolArray, FloatArray, FloatArray, BoolArray]:
+    """(is a well-formed OSI symbol, strike, expiry ordinal, is a call) per text, from the last 15
+    characters: YYMMDD, C or P, eight strike digits (the root before them is checked by the caller)."""
+    n = len(texts)
+    none = np.zeros(n, dtype=bool), np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
+    if n == 0:
+        return none
+    chars = np.array(texts, dtype=str)
+    width = chars.dtype.itemsize // 4
+    if width < 16:
+        return none
+    codes = chars.view(np.uint32).reshape(n, width).astype(np.int64)
+    lengths = (codes != 0).sum(axis=1)
+    ok = lengths >= 16
+    tail = np.where(ok[:, None], lengths[:, None] - 15 + np.arange(15), 0)
+    t = np.take_along_axis(codes, tail, axis=1) - ord("0")
+    digits = np.r_[0:6, 7:15]
+    ok &= ((t[:, digits] >= 0) & (t[:, digits] <= 9)).all(axis=1)
+    right = t[:, 6] + ord("0")
+    ok &= (right == ord("C")) | (right == ord("P"))
+    year, month, day = 2000 + t[:, 0] * 10 + t[:, 1], t[:, 2] * 10 + t[:, 3], t[:, 4] * 10 + t[:, 5]
+    ok &= (month >= 1) & (month <= 12) & (day >= 1)
+    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("timedelta64[M]")
+    first = (np.datetime64("1970-01", "M") + months).astype("datetime64[D]")
+    following = (np.datetime64("1970-01", "M") + months + 1).astype("datetime64[D]")
+    ok &= day <= (following - first).astype(np.int64)
+    ordinal = (first - np.datetime64("1970-01-01", "D")).astype(np.int64) + _EPOCH_ORDINAL + day - 1
+    strike = t[:, 7:15] @ (10 ** np.arange(7, -1, -1)) / 1000.0
+    ok &= strike > 0
+    return (
+        ok,
+        np.where(ok, strike, np.nan),
+        np.where(ok, ordinal, np.nan).astype(np.float64),
+        right == ord("C"),
+    )
+
+
+_ROOT_ONLY = re.compile(r"[A-Z][A-Z0-9.]{0,5}")
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
 def looks_like_option(text: str) -> bool:
     """True for text that reads like an option without being a symbol :func:`parse_option` reads."""
     return _OPTION_WORDS.search(text.upper()) is not None
@@ -146,7 +245,7 @@ def underlying_of_root(root: str) -> str:
 
 def pair_quote(symbol: str) -> str | None:
     """The quote currency of a currency-pair symbol (``EUR/USD`` → USD), or None when it is not one."""
-    if len(symbol) < 6:
+    if not 6 <= len(symbol) <= 7:  # EURUSD, EUR/USD
         return None
     letters = re.sub(r"[/.\-_ ]", "", symbol.upper())
     if len(letters) != 6:
@@ -166,9 +265,11 @@ def _tables() -> tuple[Mapping[str, str], frozenset[str], frozenset[str]]:
 
 __all__ = [
     "OptionSymbol",
+    "OptionTerms",
     "SymbolError",
     "looks_like_option",
     "pair_quote",
     "parse_option",
+    "parse_options",
     "underlying_of_root",
 ]

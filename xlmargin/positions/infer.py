@@ -24,7 +24,7 @@ import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.positions.reader import ColumnReader, Text, indices, is_none, object_array
-from xlmargin.symbols import OptionSymbol, SymbolError, looks_like_option, pair_quote, parse_option
+from xlmargin.symbols import looks_like_option, pair_quote, parse_options
 
 # how many rows a warning names before it says "and N more"
 SHOWN_ROWS = 8
@@ -48,66 +48,56 @@ class SymbolTerms:
 
 def symbol_terms(r: ColumnReader, symbol: Text, symbol_upper: Sequence[str]) -> SymbolTerms | None:
     """The option terms of every row's symbol, else its description; None when no row has any."""
-    by_symbol = _parse_column(r, "symbol", symbol, symbol_upper)
-    description = r.text("description")
-    by_description = None
+    columns = [("symbol", symbol, symbol_upper)]
     if r.has("description"):
-        upper = [v.upper() if v else "" for v in description.values]
-        by_description = _parse_column(r, "description", description, upper)
-    found = [x for x in (by_symbol, by_description) if x is not None]
-    if not found:
-        return None
-    n = r.n
-    parsed = np.zeros(n, dtype=bool)
-    option_like = np.zeros(n, dtype=bool)
-    column = np.full(n, None, dtype=object)
-    text, underlying, root, right = (np.full(n, None, dtype=object) for _ in range(4))
-    strike, expiry, multiplier = (np.full(n, np.nan) for _ in range(3))
-    for name, read in (("symbol", by_symbol), ("description", by_description)):
+        description = r.text("description")
+        columns.append(("description", description, [v.upper() if v else "" for v in description.values]))
+    terms: SymbolTerms | None = None
+    for name, text, upper in columns:
+        read = _parse_column(r, name, text, upper)
         if read is None:
             continue
-        codes, options, like, texts = read
-        per_row = object_array(options)[codes]
-        take = np.array([o is not None for o in options], dtype=bool)[codes] & ~parsed
-        if take.any():
-            rows = np.flatnonzero(take)
-            chosen: list[OptionSymbol] = per_row[rows].tolist()
-            column[rows] = name
-            text[rows] = object_array(texts)[codes[rows]]
-            underlying[rows] = [o.underlying for o in chosen]
-            root[rows] = [o.root for o in chosen]
-            right[rows] = [o.right for o in chosen]
-            strike[rows] = [o.strike for o in chosen]
-            expiry[rows] = [o.expiry.toordinal() for o in chosen]
-            multiplier[rows] = [np.nan if o.multiplier is None else o.multiplier for o in chosen]
-            parsed |= take
-        option_like |= np.array(like, dtype=bool)[codes]
-    return SymbolTerms(
-        parsed, column, text, underlying, root, strike, right, expiry, multiplier, option_like & ~parsed
+        if terms is None:
+            terms = read
+            continue
+        take = read.parsed & ~terms.parsed
+        for field in ("column", "text", "underlying", "root", "strike", "right", "expiry", "multiplier"):
+            mine = getattr(terms, field)
+            mine[take] = getattr(read, field)[take]
+        terms.parsed[take] = True
+        terms.option_like[:] = (terms.option_like | read.option_like) & ~terms.parsed
+    return terms
+
+
+def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) -> SymbolTerms | None:
+    """Each distinct text read once (:func:`~xlmargin.symbols.parse_options`); a malformed option
+    symbol is reported on each of its rows. None when no text is, or reads like, an option."""
+    found, bad = parse_options(upper)
+    like = np.array(
+        [
+            not found.parsed[k] and k not in bad and " " in v and looks_like_option(v)
+            for k, v in enumerate(upper)
+        ],
+        dtype=bool,
     )
-
-
-_Parsed = tuple[np.ndarray, list[OptionSymbol | None], list[bool], Sequence[str]]
-
-
-def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) -> _Parsed | None:
-    """Each distinct text parsed once; a malformed option symbol is reported on each of its rows."""
-    options: list[OptionSymbol | None] = []
-    like: list[bool] = []
-    bad: dict[int, str] = {}
-    for k, value in enumerate(upper):
-        option = None
-        try:
-            option = parse_option(value) if value else None
-        except SymbolError as exc:
-            bad[k] = str(exc)
-        options.append(option)
-        like.append(option is None and k not in bad and " " in value and looks_like_option(value))
     for i in indices(np.isin(text.codes, list(bad))):
         r.bad(i, name, bad[int(text.codes[i])])
-    if not bad and not any(o is not None for o in options) and not any(like):
+    if not found.parsed.any() and not like.any():
         return None
-    return text.codes, options, like, upper
+    codes = text.codes
+    parsed = found.parsed[codes]
+    return SymbolTerms(
+        parsed=parsed,
+        column=np.where(parsed, name, None).astype(object),
+        text=object_array(upper)[codes],
+        underlying=found.underlying[codes],
+        root=found.root[codes],
+        strike=found.strike[codes],
+        right=found.right[codes],
+        expiry=found.expiry[codes],
+        multiplier=found.multiplier[codes],
+        option_like=like[codes],
+    )
 
 
 def check_and_fill(
@@ -178,7 +168,7 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
 
 def pair_currencies(symbol: Text, upper: Sequence[str]) -> np.ndarray:
     """The quote currency of every row whose symbol is a currency pair (None elsewhere)."""
-    return object_array([pair_quote(s) if s else None for s in upper])[symbol.codes]
+    return object_array([pair_quote(s) if 6 <= len(s) <= 7 else None for s in upper])[symbol.codes]
 
 
 def rows_text(rows: Sequence[int]) -> str:

@@ -200,8 +200,11 @@ class ColumnReader:
         if COLUMN_BY_NAME[name].kind == "number":
             return self._numbers(name, cells)
         codes, uniques = factorize(cells)
-        blank_u = np.array([_blank(v, True) for v in uniques], dtype=bool)
-        strict_u = np.array([_blank(v, False) for v in uniques], dtype=bool)
+        blank_u = np.array(
+            [not v.strip() if v.__class__ is str else _blank(v, True) for v in uniques], dtype=bool
+        )
+        # a cell blank only because it is 0 (Office.js) is a value when zeros are not blanks
+        strict_u = np.array([_blank(v, False) for v in uniques], dtype=bool) if 0 in uniques else blank_u
         return _Parsed(blank_u[codes], strict_u[codes], codes=codes, uniques=uniques)
 
     def _numbers(self, name: str, cells: Sequence[Any]) -> _Parsed:
