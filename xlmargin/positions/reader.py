@@ -208,9 +208,10 @@ class ColumnReader:
         return _Parsed(blank_u[codes], strict_u[codes], codes=codes, uniques=uniques)
 
     def _numbers(self, name: str, cells: Sequence[Any]) -> _Parsed:
-        """A number column in one numpy call when it holds only numbers and blanks (``None``)."""
-        try:
-            out = np.array(cells, dtype=np.float64)  # None becomes NaN; text raises
+        """A number column in one numpy call when it holds only numbers, number texts and blanks
+    (``None``); anything else (a NaN cell, a boolean, ``''``, ``$1,000``, ``#N/A``) cell by cell."""
+        try:  # None becomes NaN, a number text its number; other text raises
+            out = np.fromiter(cells, dtype=np.float64, count=len(cells))
         except (TypeError, ValueError, OverflowError):
             out = None
         if out is not None:
@@ -273,7 +274,7 @@ def _take(position: Mapping[Any, int], values: Sequence[Any]) -> IntArray:
         return np.zeros(0, dtype=np.int64)
     if len(values) == 1:
         return np.array([position[values[0]]], dtype=np.int64)
-    return np.array(itemgetter(*values)(position), dtype=np.int64)
+    return np.fromiter(itemgetter(*values)(position), dtype=np.int64, count=len(values))
 
 
 def object_array(values: Sequence[Any]) -> np.ndarray:
