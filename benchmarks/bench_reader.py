@@ -77,9 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"positions reader, {n:,} positions, {repeat} runs (ms)")
     for name, (best, median) in figures.items():
         print(f"  {name:<60} best {best:7.2f}   median {median:7.2f}")
-    ratio = figures["read_positions (canonical columns)"][1] / figures[
-        "column-wise floor (transpose + one numpy call per column)"
-    ][1]
+    ratio = (
+        figures["read_positions (canonical columns)"][1]
+        / figures["column-wise floor (transpose + one numpy call per column)"][1]
+    )
     print(f"  reader / floor (medians): {ratio:.2f}")
 
 

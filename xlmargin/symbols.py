@@ -164,10 +164,10 @@ def _osi_many(texts: Sequence[str]) -> tuple[BoolArray, FloatArray, FloatArray, 
     none = np.zeros(n, dtype=bool), np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
     if n == 0:
         return none
+    if max(map(len, texts)) < 16:  # no OSI symbol is this short (tickers): nothing to read
+        return none
     chars = np.array(texts, dtype=str)
     width = chars.dtype.itemsize // 4
-    if width < 16:
-        return none
     codes = chars.view(np.uint32).reshape(n, width).astype(np.int64)
     lengths = (codes != 0).sum(axis=1)
     ok = lengths >= 16

@@ -141,7 +141,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     if untyped.any():
         inferred = untyped & (parsed | ~r.blank("right") | ~r.blank("strike"))
         kind[inferred] = "option"
-    is_option = np.isin(kind, OPTION_TYPES)
+    is_option = (kind == OPTION_TYPES[0]) | (kind == OPTION_TYPES[1])
     _typed_otherwise(r, kind, untyped, is_option, terms, warnings)
     is_cash = kind == "cash"
 
@@ -176,14 +176,17 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     ]
     index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
 
-    asset_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
-    default = is_none(asset_class)
-    if default.any():
-        by_underlying = object_array([classes.get(u) for u in und_uniques])[und_codes]
-        by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])[sym.codes]
-        asset_class = np.where(
-            default, np.where(is_none(by_underlying), by_symbol, by_underlying), asset_class
-        )
+    # the class column, else the underlying's class, else the symbol's, else equity
+    by_underlying = object_array([classes.get(u) for u in und_uniques])[und_codes]
+    if r.has("class"):
+        given_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
+        given = ~is_none(given_class)
+        by_underlying[given] = given_class[given]
+    missing = np.flatnonzero(is_none(by_underlying))
+    if len(missing):
+        by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])
+        by_underlying[missing] = by_symbol[sym.codes[missing]]
+    asset_class = by_underlying
 
     multiplier = r.number("multiplier")
     with np.errstate(invalid="ignore"):

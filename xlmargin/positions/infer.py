@@ -73,13 +73,10 @@ def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) 
     """Each distinct text read once (:func:`~xlmargin.symbols.parse_options`); a malformed option
     symbol is reported on each of its rows. None when no text is, or reads like, an option."""
     found, bad = parse_options(upper)
-    like = np.array(
-        [
-            not found.parsed[k] and k not in bad and " " in v and looks_like_option(v)
-            for k, v in enumerate(upper)
-        ],
-        dtype=bool,
-    )
+    like = np.zeros(len(upper), dtype=bool)
+    for k, v in enumerate(upper):
+        if " " in v and not found.parsed[k] and k not in bad:
+            like[k] = looks_like_option(v)
     for i in indices(np.isin(text.codes, list(bad))):
         r.bad(i, name, bad[int(text.codes[i])])
     if not found.parsed.any() and not like.any():

@@ -209,7 +209,7 @@ class ColumnReader:
 
     def _numbers(self, name: str, cells: Sequence[Any]) -> _Parsed:
         """A number column in one numpy call when it holds only numbers, number texts and blanks
-    (``None``); anything else (a NaN cell, a boolean, ``''``, ``$1,000``, ``#N/A``) cell by cell."""
+        (``None``); anything else (a NaN cell, a boolean, ``''``, ``$1,000``, ``#N/A``) cell by cell."""
         try:  # None becomes NaN, a number text its number; other text raises
             out = np.fromiter(cells, dtype=np.float64, count=len(cells))
         except (TypeError, ValueError, OverflowError):
