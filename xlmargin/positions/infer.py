@@ -85,7 +85,7 @@ def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) 
     parsed = found.parsed[codes]
     return SymbolTerms(
         parsed=parsed,
-        column=np.where(parsed, name, None).astype(object),
+        column=object_array([None, name])[parsed.astype(np.int64)],
         text=object_array(upper)[codes],
         underlying=found.underlying[codes],
         root=found.root[codes],
