@@ -17,6 +17,7 @@ Rules (each documented in README "The positions table"):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.positions.reader import ColumnReader, Text, indices, is_none, object_array
-from xlmargin.symbols import looks_like_option, pair_quote, parse_options
+from xlmargin.symbols import looks_like_option, pair_quote, parse_options, underlying_of_root
 
 # how many rows a warning names before it says "and N more"
 SHOWN_ROWS = 8
@@ -136,16 +137,12 @@ def check_and_fill(
 
 def _shown(name: str, value: float) -> str:
     if name == "expiry":
-        import datetime as dt
-
         return dt.date.fromordinal(int(value)).isoformat()
     return f"{value:g}"
 
 
 def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_option: BoolArray) -> None:
     """An underlying cell must name the symbol's underlying (or its root: SPXW for SPX)."""
-    from xlmargin.symbols import underlying_of_root
-
     have = terms.parsed & is_option & ~is_none(given)
     seen: dict[tuple[str, str, str], bool] = {}
     for i in indices(have):
