@@ -4,8 +4,9 @@ Input is a table with a header row. Headers match case-insensitively, ignoring s
 hyphens and dots, in any order, with the aliases brokers export (Mark Price, Put/Call, Asset Class,
 ...); unknown columns are ignored and listed in a warning; fully blank rows are ignored so users
 can select oversized ranges (``A1:K500``). Option symbols (OSI, IBKR, TWS) and currency-pair
-symbols state terms the row may leave blank (:mod:`xlmargin.positions.infer`). Blanks may arrive as ``None``, ``''`` or ``0`` (Office.js
-sends ``0``), integers as floats, dates as ``datetime`` or Excel serial numbers.
+symbols state terms the row may leave blank (:mod:`xlmargin.positions.infer`). Blanks may arrive
+as ``None``, ``''`` or ``0`` (Office.js sends ``0``), integers as floats, dates as ``datetime`` or
+Excel serial numbers.
 
 Rows are numbered as in the selected range, the header being row 1, so for a range that starts
 in row 1 the numbers are the spreadsheet's own. Every problem of the table is collected and raised
