@@ -228,6 +228,26 @@ def test_warnings_a_user_sees_and_select_keeps_them():
     assert portfolio.select([True, False, False, False]).warnings == portfolio.warnings
 
 
+def test_text_cells_read_once_per_distinct_value():
+    """Text columns are converted per distinct cell: blanks, error values, numbers and '#' text."""
+    rows = [
+        ["Symbol", "Qty", "Price", "Sleeve"],
+        [" IBM ", 1.0, 1.0, "#core"],
+        ["IBM", 1.0, 1.0, 7.0],
+        ["IBM", 1.0, 1.0, "   "],
+        ["IBM", 1.0, 1.0, 0],
+    ]
+    assert [(p.symbol, p.sleeve) for p in read(rows)] == [
+        ("IBM", "#core"),
+        ("IBM", "7"),
+        ("IBM", None),
+        ("IBM", None),
+    ]
+    assert problems([*rows, ["IBM", 1.0, 1.0, "#REF!"]]) == [
+        "row 6, sleeve: the cell holds the error value #REF!"
+    ]
+
+
 def test_a_clean_table_has_no_warnings():
     rows = [["Symbol", "Type", "Qty", "Price"], ["IBM", "stock", 100.0, 91.0]]
     assert read(rows).warnings == ()

@@ -144,23 +144,23 @@ class ColumnReader:
             return Text(np.zeros(self.n, dtype=np.int64), [None], np.ones(self.n, dtype=bool))
         parsed = self._parsed[name]
         assert parsed.codes is not None and parsed.uniques is not None
-        values: list[str | None] = []
+        uniques = parsed.uniques
+        # the common case first, in one pass: text cells, stripped (an error value starts with '#')
+        values: list[str | None] = [v.strip() if v.__class__ is str else None for v in uniques]
         bad: dict[int, str] = {}
-        for k, value in enumerate(parsed.uniques):
-            if value.__class__ is str:  # the common case, checked without function calls
-                stripped = value.strip()
-                if stripped and (stripped[0] != "#" or excel_error(stripped) is None):
-                    values.append(stripped)
-                    continue
+        for k in [k for k, text in enumerate(values) if not text or text[0] == "#"]:
+            value = uniques[k]
+            if values[k] and excel_error(values[k]) is None:
+                continue  # text that merely starts with '#'
+            values[k] = None
             if is_blank(value):
-                values.append(None)
-            elif (error := excel_error(value)) is not None:
-                values.append(None)
+                continue
+            if (error := excel_error(value)) is not None:
                 bad[k] = error_message(error)
             elif isinstance(value, float) and value.is_integer():
-                values.append(str(int(value)))
+                values[k] = str(int(value))
             else:
-                values.append(str(value).strip())
+                values[k] = str(value).strip()
         self._report(name, parsed.codes, bad)
         return Text(self._kept(parsed.codes), values, self.blank(name))
 
