@@ -123,7 +123,7 @@ def test_option_terms_on_a_row_typed_otherwise_are_errors():
         "row 2, type: the symbol 'SPY   261218P00590000' is an option, but the type is stock; "
         "give type option (or leave it blank)",
         "row 3, strike: a stock has no strike; give type option, or clear the cell",
-        "row 4, right: a etf has no right (call/put); give type option, or clear the cell",
+        "row 4, right: an etf has no right (call/put); give type option, or clear the cell",
         "row 5, expiry: a stock has no expiry; give type option or future, or clear the cell",
         "row 6, expiry: an expiry but no type: give type option (with strike and right) or future",
     ]

@@ -320,12 +320,18 @@ def _typed_otherwise(
         )  # fmt: skip
     for name, what in (("strike", "a strike"), ("right", "a right (call/put)")):
         for i in indices(other & ~r.blank(name)):
-            r.bad(i, name, f"a {kind[i]} has no {what.split(' ', 1)[1]}; give type option, or clear the cell")
+            r.bad(
+                i, name, f"{_a(kind[i])} has no {what.split(' ', 1)[1]}; give type option, or clear the cell"
+            )
     holding = np.isin(kind, ("stock", "etf"))
     for i in indices(holding & ~r.blank("expiry") & ~untyped):
-        r.bad(i, "expiry", f"a {kind[i]} has no expiry; give type option or future, or clear the cell")
+        r.bad(i, "expiry", f"{_a(kind[i])} has no expiry; give type option or future, or clear the cell")
     for i in indices(holding & ~r.blank("expiry") & untyped):
         r.bad(i, "expiry", "an expiry but no type: give type option (with strike and right) or future")
+
+
+def _a(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def _multiplier_warnings(
