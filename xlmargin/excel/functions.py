@@ -151,11 +151,12 @@ EMPTY = "–"  # an empty label cell: an empty string is stored without a cached
 # LibreOffice and other viewers treat as "not computed" and recalculate (to #NAME? without the add-in)
 
 
-def table(rows: list[list[Any]]) -> list[list[Any]]:
-    """A rectangular 2-D list of str/float, never None, NaN or an empty string."""
+def table(rows: list[list[Any]], warnings: Sequence[str] = ()) -> list[list[Any]]:
+    """A rectangular 2-D list of str/float, never None, NaN or an empty string; each of
+    ``warnings`` (the positions reader's) becomes a last row ``["warning", text, ...]``."""
     width = max((len(r) for r in rows), default=0)
     out = []
-    for row in rows:
+    for row in [*rows, *(["warning", text] for text in warnings)]:
         cells = []
         for cell in [*row, *([""] * (width - len(row)))]:
             if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -177,13 +178,16 @@ def run(
     specs: Sequence[Param],
     engine: Callable[[Portfolio, dict[str, Any], dt.date], T],
     *options: Hashable,
-) -> T:
+    rows: Callable[[T], list[list[Any]]] | None = None,
+) -> Any:
     """Read the params and positions, then run ``engine(portfolio, values, as_of)`` once per
-    content: the shared path of every positions-based worksheet function."""
+    content: the shared path of every positions-based worksheet function. With ``rows`` (a
+    breakdown), the result's rows as a :func:`table` that ends with the reader's warnings."""
     values, as_of, sleeve = params_of(params, specs)
     token, portfolio = portfolio_of(positions, as_of, sleeve)
     key = (as_of, freeze(values), *options)
-    return cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
+    result = cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
+    return result if rows is None else table(rows(result), portfolio.warnings)
 
 
 # --- Reg T ---------------------------------------------------------------------------------------
@@ -198,14 +202,14 @@ REGT_PARAMS: tuple[Param, ...] = (
 BASES = ("initial", "maintenance")
 
 
-def regt_result(positions: Any, basis: Any, net_of_proceeds: Any, params: Any) -> Any:
+def regt_result(positions: Any, basis: Any, net_of_proceeds: Any, params: Any, rows: Any = None) -> Any:
     from xlmargin.regt import regt_margin
 
     chosen = choice(basis, "basis", BASES, "initial")
     net = flag(net_of_proceeds, "net_of_proceeds")
     return run(
         "regt", positions, params, REGT_PARAMS,
-        lambda p, v, d: regt_margin(p, basis=chosen, net_of_proceeds=net), chosen, net,
+        lambda p, v, d: regt_margin(p, basis=chosen, net_of_proceeds=net), chosen, net, rows=rows,
     )  # fmt: skip
 
 
@@ -216,16 +220,18 @@ def regt_margin(positions: Any, basis: Any = None, net_of_proceeds: Any = None, 
 def regt_breakdown(
     positions: Any, basis: Any = None, net_of_proceeds: Any = None, params: Any = None
 ) -> list[list[Any]]:
-    return table(regt_result(positions, basis, net_of_proceeds, params).table())
+    return regt_result(positions, basis, net_of_proceeds, params, rows=lambda r: r.table())
 
 
 # --- portfolio margin ------------------------------------------------------------------------------
 
 
-def pm_result(positions: Any, params: Any) -> Any:
+def pm_result(positions: Any, params: Any, rows: Any = None) -> Any:
     from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
 
-    return run("pm", positions, params, PM_PARAMS, lambda p, v, d: pm_requirement(p, pm_settings(v, d)))
+    return run(
+        "pm", positions, params, PM_PARAMS, lambda p, v, d: pm_requirement(p, pm_settings(v, d)), rows=rows
+    )
 
 
 def pm_requirement(positions: Any, params: Any = None) -> float:
@@ -233,20 +239,27 @@ def pm_requirement(positions: Any, params: Any = None) -> float:
 
 
 def pm_scenarios(positions: Any, params: Any = None) -> list[list[Any]]:
-    return table(pm_result(positions, params).scenarios_table())
+    return pm_result(positions, params, rows=lambda r: r.scenarios_table())
 
 
 def pm_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
-    return table(pm_result(positions, params).breakdown_table())
+    return pm_result(positions, params, rows=lambda r: r.breakdown_table())
 
 
 # --- futures (SPAN-style) ----------------------------------------------------------------------------
 
 
-def futures_result(positions: Any, params: Any) -> Any:
+def futures_result(positions: Any, params: Any, rows: Any = None) -> Any:
     from xlmargin.span import SPAN_PARAMS, futures_margin, span_settings
 
-    return run("span", positions, params, SPAN_PARAMS, lambda p, v, d: futures_margin(p, span_settings(v, d)))
+    return run(
+        "span",
+        positions,
+        params,
+        SPAN_PARAMS,
+        lambda p, v, d: futures_margin(p, span_settings(v, d)),
+        rows=rows,
+    )
 
 
 def futures_margin(positions: Any, params: Any = None) -> float:
@@ -254,13 +267,13 @@ def futures_margin(positions: Any, params: Any = None) -> float:
 
 
 def futures_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
-    return table(futures_result(positions, params).table())
+    return futures_result(positions, params, rows=lambda r: r.table())
 
 
 # --- EU retail (ESMA) ----------------------------------------------------------------------------------
 
 
-def esma_result(positions: Any, account_currency: Any, params: Any) -> Any:
+def esma_result(positions: Any, account_currency: Any, params: Any, rows: Any = None) -> Any:
     from xlmargin.esma import ESMA_PARAMS, esma_margin, esma_settings
 
     currency = "EUR" if is_blank(account_currency) else str(account_currency).strip().upper()
@@ -270,7 +283,7 @@ def esma_result(positions: Any, account_currency: Any, params: Any) -> Any:
         )
     return run(
         "esma", positions, params, ESMA_PARAMS,
-        lambda p, v, d: esma_margin(p, currency, esma_settings(v, d)), currency,
+        lambda p, v, d: esma_margin(p, currency, esma_settings(v, d)), currency, rows=rows,
     )  # fmt: skip
 
 
@@ -279,18 +292,18 @@ def esma_margin(positions: Any, account_currency: Any = None, params: Any = None
 
 
 def esma_breakdown(positions: Any, account_currency: Any = None, params: Any = None) -> list[list[Any]]:
-    return table(esma_result(positions, account_currency, params).table())
+    return esma_result(positions, account_currency, params, rows=lambda r: r.table())
 
 
 # --- the account view and capacity ----------------------------------------------------------------------
 
 
-def account_result(positions: Any, params: Any) -> Any:
+def account_result(positions: Any, params: Any, rows: Any = None) -> Any:
     from xlmargin.account import ACCOUNT_PARAMS, account_margin, account_settings
 
     return run(
         "account", positions, params, ACCOUNT_PARAMS,
-        lambda p, v, d: account_margin(p, account_settings(v, d)),
+        lambda p, v, d: account_margin(p, account_settings(v, d)), rows=rows,
     )  # fmt: skip
 
 
@@ -299,7 +312,7 @@ def account_margin(positions: Any, params: Any = None) -> float:
 
 
 def account_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
-    return table(account_result(positions, params).table())
+    return account_result(positions, params, rows=lambda r: r.table())
 
 
 def margin_cushion(equity: Any, requirement: Any) -> list[list[Any]]:
@@ -333,13 +346,14 @@ def stress_result(
     covariance: Any,
     compute: Callable[[Portfolio, Any], T],
     *options: Hashable,
-) -> T:
+    rows: Any = None,
+) -> Any:
     from xlmargin.stress import STRESS_PARAMS, stress_settings
 
     matrix = None if is_blank_range(covariance) else covariance
     return run(
         kind, positions, params, STRESS_PARAMS,
-        lambda p, v, d: compute(p, stress_settings(v, d, matrix)), freeze(matrix), *options,
+        lambda p, v, d: compute(p, stress_settings(v, d, matrix)), freeze(matrix), *options, rows=rows,
     )  # fmt: skip
 
 
@@ -356,7 +370,7 @@ def stress_pnl(positions: Any, scenario: Any, params: Any = None, covariance: An
 def stress_table(positions: Any, params: Any = None, covariance: Any = None) -> list[list[Any]]:
     from xlmargin.stress import stress_table as grid
 
-    return table(stress_result("stress_table", positions, params, covariance, grid))
+    return stress_result("stress_table", positions, params, covariance, grid, rows=lambda r: r)
 
 
 def risk_margin(positions: Any, params: Any = None, covariance: Any = None) -> float:
@@ -370,7 +384,7 @@ def risk_margin(positions: Any, params: Any = None, covariance: Any = None) -> f
 def risk_breakdown(positions: Any, params: Any = None, covariance: Any = None) -> list[list[Any]]:
     from xlmargin.stress import risk_margin as worst
 
-    return table(stress_result("risk_margin", positions, params, covariance, worst).table())
+    return stress_result("risk_margin", positions, params, covariance, worst, rows=lambda r: r.table())
 
 
 # --- about -----------------------------------------------------------------------------------------
@@ -410,10 +424,6 @@ def param_specs(engine: str) -> tuple[Param, ...]:
         from xlmargin.stress import STRESS_PARAMS
 
         return STRESS_PARAMS
-    if engine == "decisions":
-        from xlmargin.decisions import DECISION_PARAMS
-
-        return DECISION_PARAMS
     raise InputError(Problem(f"no parameters are documented for '{engine}'"))
 
 

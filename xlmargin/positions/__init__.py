@@ -1,14 +1,17 @@
 """The positions table: what Excel (or a DataFrame, CSV or XLSX file) hands over, validated and frozen.
 
 Input is a table with a header row. Headers match case-insensitively, ignoring spaces, underscores,
-hyphens and dots, in any order; unknown columns are ignored; fully blank rows are ignored so users
-can select oversized ranges (``A1:K500``). Blanks may arrive as ``None``, ``''`` or ``0`` (Office.js
-sends ``0``), integers as floats, dates as ``datetime`` or Excel serial numbers.
+hyphens and dots, in any order, with the aliases brokers export (Mark Price, Put/Call, Asset Class,
+...); unknown columns are ignored and listed in a warning; fully blank rows are ignored so users
+can select oversized ranges (``A1:K500``). Option symbols (OSI, IBKR, TWS) and currency-pair
+symbols state terms the row may leave blank (:mod:`xlmargin.positions.infer`). Blanks may arrive
+as ``None``, ``''`` or ``0`` (Office.js sends ``0``), integers as floats, dates as ``datetime`` or
+Excel serial numbers.
 
 Rows are numbered as in the selected range, the header being row 1, so for a range that starts
 in row 1 the numbers are the spreadsheet's own. Every problem of the table is collected and raised
 once as an :class:`~xlmargin.errors.InputError`: a table with a bad row never yields a partial
-total.
+total. What is odd but not wrong goes to :attr:`Portfolio.warnings`.
 
 Quantities are signed (long > 0) and kept apart from the multiplier. Option prices are per share
 (per unit of the underlying), bond prices per 100 of face.
@@ -20,7 +23,7 @@ import datetime as dt
 from typing import Any
 
 from xlmargin.errors import InputError, Problem
-from xlmargin.positions.build import build_arrays
+from xlmargin.positions.build import broker_type_column, build_arrays
 from xlmargin.positions.columns import COLUMN_ORDER, COLUMNS, REQUIRED, Column, map_header
 from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES, Portfolio, Position
 from xlmargin.positions.reader import ColumnReader
@@ -36,17 +39,22 @@ def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
     """
     header, rows, first_row = table_of(data)
     problems: list[Problem] = []
-    index = map_header(header, problems)
+    mapped = map_header(header, problems)
     if problems:
         raise InputError(problems)
-    reader = ColumnReader(index, rows, first_row, problems)
+    reader = ColumnReader(mapped.index, rows, first_row, problems)
     if reader.n == 0:
         raise InputError(Problem("the positions table has a header but no positions"))
-    arrays = build_arrays(reader, as_of)
+    ignored = list(mapped.ignored)
+    broker = broker_type_column(reader, mapped.broker, ignored)
+    warnings: list[str] = []
+    if ignored:
+        warnings.append(f"columns ignored (not positions fields): {', '.join(ignored)}")
+    arrays = build_arrays(reader, as_of, broker, warnings)
     if problems:
         problems.sort(key=lambda p: (p.row or 0, COLUMN_ORDER.get(p.column or "", 99)))
         raise InputError(problems)
-    return Portfolio(arrays, as_of)
+    return Portfolio(arrays, as_of, tuple(warnings))
 
 
 __all__ = [

@@ -1,10 +1,16 @@
-"""Typed columns validated into the portfolio's arrays: types, classes, class groups, options, bonds."""
+"""Typed columns validated into the portfolio's arrays: types, classes, class groups, options, bonds.
+
+Every per-row decision that depends on a text (a type name, a symbol's class, an underlying's index
+basket) is taken once per distinct text and spread to the rows by their codes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -12,8 +18,16 @@ from xlmargin import rules
 from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number
 from xlmargin.positions.columns import norm_header
+from xlmargin.positions.infer import (
+    SymbolTerms,
+    check_and_fill,
+    check_underlying,
+    pair_currencies,
+    symbol_terms,
+    warn_rows,
+)
 from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES
-from xlmargin.positions.reader import ColumnReader, indices
+from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
 
 _TYPE_ALIASES = {
     "stk": "stock", "equity": "stock", "share": "stock", "shares": "stock",
@@ -23,13 +37,18 @@ _TYPE_ALIASES = {
     "optiononfuture": "future_option",
     "forex": "fx", "currency": "fx",
 }  # fmt: skip
+# A broker's type column (IBKR "Asset Class", "SecType"): its CASH is a forex pair, not a cash balance.
+_BROKER_ALIASES = {"cash": "fx"}
+_UNSUPPORTED = {"war": "a warrant", "ind": "an index (not a position)"}
 _RIGHTS = {"c": "C", "call": "C", "p": "P", "put": "P"}
 _STYLES = {"american": "american", "a": "american", "amer": "american",
            "european": "european", "e": "european", "euro": "european"}  # fmt: skip
 
 
 @lru_cache(maxsize=1)
-def symbol_tables() -> tuple[Mapping[str, str], Mapping[str, tuple[str, float]], frozenset[str]]:
+def symbol_tables() -> tuple[
+    Mapping[str, str], Mapping[str, tuple[str, float]], frozenset[str], Mapping[str, Any]
+]:
     table = rules.load("symbols")
     classes = {k: v for k, v in table["classes"].items() if k not in ("source", "confidence")}
     baskets = {}
@@ -37,47 +56,93 @@ def symbol_tables() -> tuple[Mapping[str, str], Mapping[str, tuple[str, float]],
         for member, units in basket["members"].items():
             baskets[member] = (basket["id"], float(units))
     european = frozenset(table["european_style"]["roots"])
-    return classes, baskets, european
+    return classes, baskets, european, table["multipliers"]
 
 
-def _enum(
-    reader: ColumnReader,
-    name: str,
-    values: list[str | None],
-    table: Mapping[str, str],
-    default: str,
-    known: Sequence[str],
-) -> list[str]:
-    out = []
-    memo: dict[str, str | None] = {}
-    for i, value in enumerate(values):
-        if value is None:
-            out.append(default)
-            continue
-        if value not in memo:
-            memo[value] = table.get(norm_header(value))
-        found = memo[value]
-        if found is None:
-            reader.bad(i, name, f"unknown {name} '{value}'; known: {', '.join(known)}")
-            found = default
-        out.append(found)
-    return out
-
-
+_KIND = f"U{max(map(len, TYPES))}"
 _TYPE_TABLE = {norm_header(t): t for t in TYPES} | _TYPE_ALIASES
+_BROKER_TYPE_TABLE = _TYPE_TABLE | _BROKER_ALIASES
 _CLASS_TABLE = {norm_header(c): c for c in CLASSES}
 
 
-def build_arrays(r: ColumnReader, as_of: dt.date) -> dict[str, np.ndarray]:
-    """Typed, validated columns; every problem goes to ``r.problems``."""
-    classes, baskets, european_roots = symbol_tables()
+def _enum(
+    r: ColumnReader,
+    name: str,
+    text: Text,
+    table: Mapping[str, str],
+    unknown: Callable[[str], str],
+    rows: BoolArray | None = None,
+    dtype: Any = object,
+) -> np.ndarray:
+    """The canonical value of each row, None (or '' for a string ``dtype``) where blank or unknown;
+    an unknown value is reported with ``unknown(value)`` on each row (of ``rows`` when given)."""
+    found: list[str | None] = []
+    bad: dict[int, str] = {}
+    for k, value in enumerate(text.values):
+        canonical = None if value is None else table.get(norm_header(value))
+        if value is not None and canonical is None:
+            bad[k] = unknown(value)
+        found.append(canonical)
+    if bad:
+        mask = np.isin(text.codes, list(bad))
+        for i in indices(mask if rows is None else mask & rows):
+            r.bad(i, name, bad[int(text.codes[i])])
+    if dtype is object:
+        return object_array(found)[text.codes]
+    return np.array([f or "" for f in found], dtype=dtype)[text.codes]
+
+
+def _unknown(
+    name: str, known: Sequence[str], unsupported: Mapping[str, str] | None = None
+) -> Callable[[str], str]:
+    def message(value: str) -> str:
+        what = (unsupported or {}).get(norm_header(value))
+        if what:
+            return f"'{value}' is {what}, which xlmargin does not margin; remove the row or give its type"
+        return f"unknown {name} '{value}'; known: {', '.join(known)}"
+
+    return message
+
+
+def broker_type_column(r: ColumnReader, broker: frozenset[str], ignored: list[str]) -> bool:
+    """Whether the type column carries a broker's codes; an "Asset Class" column holding type codes
+    (STK, OPT, ...) is read as the type column (see ``columns.BROKER_TYPE_HEADERS``)."""
+    if "class" in broker:
+        values = {norm_header(v) for v in r.text("class").values if v is not None}
+        if values and not values <= _CLASS_TABLE.keys():
+            if r.has("type"):
+                ignored.append("asset class (type codes beside a type column)")
+                r.drop("class")
+            else:
+                r.rename("class", "type")
+                return True
+    return "type" in broker
+
+
+def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str]) -> dict[str, np.ndarray]:
+    """Typed, validated columns; every problem goes to ``r.problems``, every warning to ``warnings``."""
+    classes, baskets, european_roots, multipliers = symbol_tables()
     n = r.n
 
-    symbol = [s.upper() if s else "" for s in r.text("symbol")]
-    for i in indices(r.blank("symbol")):
+    sym = r.text("symbol")
+    sym_upper = [v.upper() if v else "" for v in sym.values]
+    symbol = object_array(sym_upper)[sym.codes]
+    for i in indices(sym.blank):
         r.bad(i, "symbol", "missing symbol")
-    kind = np.array(_enum(r, "type", r.text("type"), _TYPE_TABLE, "stock", TYPES), dtype=object)
-    is_option = np.isin(kind, OPTION_TYPES)
+    terms = symbol_terms(r, sym, sym_upper)
+    parsed = terms.parsed if terms is not None else np.zeros(n, dtype=bool)
+
+    type_text = r.text("type")
+    table = _BROKER_TYPE_TABLE if broker else _TYPE_TABLE
+    unknown = _unknown("type", TYPES, _UNSUPPORTED if broker else None)
+    kind = _enum(r, "type", type_text, table, unknown, dtype=_KIND)  # fixed-width text: fast comparisons
+    untyped = type_text.blank
+    kind[kind == ""] = "stock"
+    if untyped.any():
+        inferred = untyped & (parsed | ~r.blank("right") | ~r.blank("strike"))
+        kind[inferred] = "option"
+    is_option = (kind == OPTION_TYPES[0]) | (kind == OPTION_TYPES[1])
+    _typed_otherwise(r, kind, untyped, is_option, terms, warnings)
     is_cash = kind == "cash"
 
     quantity = r.number("quantity")
@@ -97,22 +162,37 @@ def build_arrays(r: ColumnReader, as_of: dt.date) -> dict[str, np.ndarray]:
         for i in indices((price == 0) & ~is_option):
             r.bad(i, "price", f"a {kind[i]} needs a positive price")
 
-    underlying = [(u.upper() if u else s) for u, s in zip(r.text("underlying"), symbol, strict=True)]
-    basket = [baskets.get(u) for u in underlying]
-    class_group = np.array([b[0] if b else u for b, u in zip(basket, underlying, strict=True)], dtype=object)
-    index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)
+    und = r.text("underlying")
+    und_upper = [v.upper() if v else None for v in und.values]
+    given_underlying = object_array(und_upper)[und.codes]
+    if terms is not None:
+        check_underlying(r, terms, given_underlying, is_option)
+    underlying, und_codes, und_uniques = _underlying(
+        und, und_upper, given_underlying, sym, sym_upper, terms, is_option
+    )
+    basket = [baskets.get(u) for u in und_uniques]
+    class_group = object_array([b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)])[
+        und_codes
+    ]
+    index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
 
-    given_class = r.text("class")
-    asset_class = _enum(r, "class", given_class, _CLASS_TABLE, "equity", CLASSES)
-    for i, value in enumerate(given_class):
-        if value is None:
-            asset_class[i] = classes.get(underlying[i], classes.get(symbol[i], "equity"))
+    # the class column, else the underlying's class, else the symbol's, else equity
+    by_underlying = object_array([classes.get(u) for u in und_uniques])[und_codes]
+    if r.has("class"):
+        given_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
+        given = ~is_none(given_class)
+        by_underlying[given] = given_class[given]
+    missing = np.flatnonzero(is_none(by_underlying))
+    if len(missing):
+        by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])
+        by_underlying[missing] = by_symbol[sym.codes[missing]]
+    asset_class = by_underlying
 
     multiplier = r.number("multiplier")
     with np.errstate(invalid="ignore"):
         for i in indices(multiplier < 0):
             r.bad(i, "multiplier", f"multiplier must be positive, got {multiplier[i]:g}")
-    multiplier = np.where(np.isnan(multiplier), np.where(kind == "option", 100.0, 1.0), multiplier)
+    given_multiplier = ~np.isnan(multiplier)
 
     leverage = np.nan_to_num(r.number("leverage"), nan=1.0)
     dividend_yield = np.nan_to_num(r.number("dividend_yield"), nan=0.0)
@@ -120,13 +200,13 @@ def build_arrays(r: ColumnReader, as_of: dt.date) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore"):
         for i in indices(volatility < 0):
             r.bad(
-                int(i),
+                i,
                 "volatility",
                 f"volatility must be positive (a decimal such as 0.25), got {volatility[i]:g}",
             )
         for i in indices(volatility > 10):
             r.bad(
-                int(i),
+                i,
                 "volatility",
                 f"volatility {volatility[i]:g} looks like a percentage; give it as a decimal (0.25)",
             )
@@ -135,57 +215,170 @@ def build_arrays(r: ColumnReader, as_of: dt.date) -> dict[str, np.ndarray]:
 
     strike = np.where(is_option, r.number("strike"), np.nan)
     underlying_price = np.where(is_option, r.number("underlying_price"), np.nan)
-    right: list[str | None] = [None] * n
-    style: list[str | None] = [None] * n
-    expiry: list[dt.date | None] = [None] * n
+    right = np.full(n, None, dtype=object)
+    style = np.full(n, None, dtype=object)
+    expiry = np.full(n, None, dtype=object)
     expiry_years = np.full(n, np.nan)
     if (is_option | (kind == "future")).any():
         _options(
-            r,
-            is_option,
-            kind,
-            underlying,
-            european_roots,
-            as_of,
-            quantity,
-            strike,
-            underlying_price,
-            right,
-            style,
-            expiry,
-            expiry_years,
-        )
+            r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
+            underlying_price, right, style, expiry, expiry_years, multiplier, terms,
+        )  # fmt: skip
+    multiplier = np.where(
+        np.isnan(multiplier), np.where(kind == "option", multipliers["option"], 1.0), multiplier
+    )
+    _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
+    _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
+
+    currency = r.text("currency").map(lambda c: c.upper() if c else None)
+    no_currency = is_none(currency)
+    if no_currency.any():
+        currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
 
     return {
         "row": r.rows,
-        "symbol": np.array(symbol, dtype=object),
-        "type": kind,
+        "symbol": symbol,
+        "type": kind.astype(object),
         "quantity": quantity,
         "price": price,
-        "underlying": np.array(underlying, dtype=object),
+        "underlying": underlying,
         "class_group": class_group,
-        "asset_class": np.array(asset_class, dtype=object),
+        "asset_class": asset_class,
         "multiplier": multiplier,
         "underlying_price": underlying_price,
         "strike": strike,
-        "right": np.array(right, dtype=object),
-        "expiry": np.array(expiry, dtype=object),
+        "right": right,
+        "expiry": expiry,
         "expiry_years": expiry_years,
-        "style": np.array(style, dtype=object),
+        "style": style,
         "volatility": volatility,
         "dividend_yield": dividend_yield,
         "leverage": leverage,
-        "currency": np.array([c.upper() if c else None for c in r.text("currency")], dtype=object),
+        "currency": currency,
         "maturity_years": maturity_years,
-        "sleeve": np.array(r.text("sleeve"), dtype=object),
+        "sleeve": r.text("sleeve").rows(),
         "index_units": index_units,
         "coupon": _percent_or_decimal(r.number("coupon")),
         "yield_": _percent_or_decimal(r.number("yield")),
         "duration": r.number("duration"),
         "fx_rate": r.number("fx_rate"),
         "beta": r.number("beta"),
-        "factor": np.array([f.lower() if f else None for f in r.text("factor")], dtype=object),
+        "factor": r.text("factor").map(lambda f: f.lower() if f else None),
     }
+
+
+def _underlying(
+    und: Text,
+    und_upper: list[str | None],
+    given: np.ndarray,
+    sym: Text,
+    sym_upper: list[str],
+    terms: SymbolTerms | None,
+    is_option: BoolArray,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(underlying per row, codes, distinct underlyings): the column where given, else the option
+    symbol's underlying, else the symbol itself."""
+    from_symbol = terms is not None and bool((terms.parsed & is_option & und.blank).any())
+    if not und.blank.any():
+        return given, und.codes, [u or "" for u in und_upper]
+    if und.blank.all() and not from_symbol:
+        return object_array(sym_upper)[sym.codes], sym.codes, sym_upper
+    if not from_symbol:  # codes into the column's distinct values followed by the symbols'
+        codes = np.where(und.blank, sym.codes + len(und_upper), und.codes)
+        uniques = [u or "" for u in und_upper] + list(sym_upper)
+        return object_array(uniques)[codes], codes, uniques
+    assert terms is not None
+    own = np.where(terms.parsed & is_option, terms.underlying, object_array(sym_upper)[sym.codes])
+    underlying = np.where(und.blank, own, given)
+    codes, uniques = factorize(underlying.tolist())
+    return underlying, codes, uniques
+
+
+def _typed_otherwise(
+    r: ColumnReader,
+    kind: np.ndarray,
+    untyped: BoolArray,
+    is_option: BoolArray,
+    terms: SymbolTerms | None,
+    warnings: list[str],
+) -> None:
+    """Rows typed as something else that carry an option's terms are errors; rows whose symbol only
+    reads like an option are warned about."""
+    other = ~is_option
+    if terms is not None:
+        for i in indices(other & terms.parsed):
+            r.bad(
+                i,
+                "type",
+                f"the {terms.column[i]} '{terms.text[i]}' is an option, but the type is {kind[i]}; give type "
+                "option (or leave it blank)",
+            )
+        warn_rows(
+            r, warnings, other & terms.option_like,
+            "the symbol reads like an option but the row is not typed as one; it is margined as its type "
+            "says (give type option, strike, right and expiry if it is an option)",
+        )  # fmt: skip
+    for name, what in (("strike", "a strike"), ("right", "a right (call/put)")):
+        for i in indices(other & ~r.blank(name)):
+            r.bad(
+                i, name, f"{_a(kind[i])} has no {what.split(' ', 1)[1]}; give type option, or clear the cell"
+            )
+    holding = np.isin(kind, ("stock", "etf"))
+    for i in indices(holding & ~r.blank("expiry") & ~untyped):
+        r.bad(i, "expiry", f"{_a(kind[i])} has no expiry; give type option or future, or clear the cell")
+    for i in indices(holding & ~r.blank("expiry") & untyped):
+        r.bad(i, "expiry", "an expiry but no type: give type option (with strike and right) or future")
+
+
+def _a(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def _multiplier_warnings(
+    r: ColumnReader,
+    kind: np.ndarray,
+    multiplier: FloatArray,
+    given: BoolArray,
+    table: Mapping[str, Any],
+    warnings: list[str],
+) -> None:
+    listed = np.isin(multiplier, np.array(table["option_listed"], dtype=np.float64))
+    sizes = "/".join(f"{m:g}" for m in table["option_listed"])
+    warn_rows(
+        r, warnings, given & (kind == "option") & ~listed,
+        f"an option multiplier other than {sizes} (listed equity and index options); check it (adjusted "
+        "contracts differ)",
+    )  # fmt: skip
+    unit = float(table["unit"])
+    warn_rows(
+        r, warnings, given & np.isin(kind, ("stock", "etf")) & (multiplier != unit),
+        f"a stock or ETF with a multiplier other than {unit:g}; is the row an option?",
+    )  # fmt: skip
+
+
+def _underlying_warning(
+    r: ColumnReader,
+    is_option: BoolArray,
+    no_underlying: BoolArray,
+    symbol: np.ndarray,
+    parsed: BoolArray,
+    warnings: list[str],
+) -> None:
+    """Options whose underlying is their own symbol, and that symbol is not a ticker: each forms its
+    own class group, which can move portfolio margin a long way."""
+    candidates = is_option & no_underlying & ~parsed
+    if not candidates.any():
+        return
+    ticker = {s: _TICKER.fullmatch(s) is not None for s in set(symbol[candidates].tolist())}
+    lone = candidates & np.array([ticker.get(s, True) is False for s in symbol.tolist()], dtype=bool)
+    warn_rows(
+        r, warnings, lone,
+        "options without an underlying whose symbol is not a ticker: each is taken as its own underlying "
+        "and forms its own class group; give an underlying column (or OSI symbols)",
+    )  # fmt: skip
+
+
+_TICKER = re.compile(r"[A-Z0-9]{1,6}([./][A-Z0-9]{1,3})?")
 
 
 def _percent_or_decimal(values: FloatArray) -> FloatArray:
@@ -195,7 +388,7 @@ def _percent_or_decimal(values: FloatArray) -> FloatArray:
 
 def _maturity(r: ColumnReader, kind: np.ndarray, as_of: dt.date) -> FloatArray:
     out = np.full(r.n, np.nan)
-    if "maturity" in r.raw:
+    if r.has("maturity"):
         for i, value in enumerate(r.cells("maturity")):
             if is_blank(value):
                 continue
@@ -223,69 +416,81 @@ def _options(
     r: ColumnReader,
     is_option: BoolArray,
     kind: np.ndarray,
-    underlying: list[str],
+    underlying: tuple[np.ndarray, list[str]],
     european_roots: frozenset[str],
     as_of: dt.date,
     quantity: FloatArray,
     strike: FloatArray,
     underlying_price: FloatArray,
-    right: list[str | None],
-    style: list[str | None],
-    expiry: list[dt.date | None],
+    right: np.ndarray,
+    style: np.ndarray,
+    expiry: np.ndarray,
     expiry_years: FloatArray,
+    multiplier: FloatArray,
+    terms: SymbolTerms | None,
 ) -> None:
     """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
-    expiry when one is given (their contract month), without needing one."""
+    expiry when one is given (their contract month), without needing one. Blank option cells are
+    filled from the option symbol first."""
+    right[:] = _enum(
+        r, "right", r.text("right"), _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option
+    )
+    ordinal, date_codes, distinct = r.dates("expiry")
+    if terms is not None:
+        check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
+    filled = terms.parsed & is_option if terms is not None else np.zeros(r.n, dtype=bool)
+
     for name, values, what in (
         ("strike", strike, "a strike"),
         ("underlying_price", underlying_price, "the underlying price"),
     ):
-        for i in indices(is_option & r.blank(name)):
+        for i in indices(is_option & r.blank(name) & ~(filled & (name == "strike"))):
             r.bad(i, name, f"an option needs {what}")
         with np.errstate(invalid="ignore"):
             for i in indices(is_option & (values < 0)):
                 r.bad(i, name, f"{name.replace('_', ' ')} must be positive, got {values[i]:g}")
-    opt = np.flatnonzero(is_option)
-    rights = r.text("right")
-    for i in opt[r.blank("right")[opt]].tolist():
+    for i in indices(is_option & r.blank("right") & ~filled):
         r.bad(i, "right", "an option needs a right (call or put)")
-    for i in opt.tolist():
-        text = rights[i]
-        if text is not None:
-            right[i] = found = _RIGHTS.get(text.lower())
-            if found is None:
-                r.bad(i, "right", f"'{text}' is not call/put/C/P")
+    right[~is_option] = None
 
-    dates = r.dates("expiry") if "expiry" in r.raw else [None] * r.n
     days = r.number("days")
-    ordinal = np.array([d.toordinal() if d is not None else np.nan for d in dates], dtype=np.float64)
     dated = is_option | (kind == "future")
     has_date = dated & ~np.isnan(ordinal)
     has_days = dated & ~has_date & ~np.isnan(days)
     for i in indices(has_date & (ordinal < as_of.toordinal())):
-        r.bad(i, "expiry", f"expiry {dates[i]} is before the valuation date {as_of}")
+        r.bad(
+            i, "expiry", f"expiry {dt.date.fromordinal(int(ordinal[i]))} is before the valuation date {as_of}"
+        )
     with np.errstate(invalid="ignore"):
         for i in indices(has_days & (days < 0)):
             r.bad(i, "days", f"days to expiry cannot be negative, got {days[i]:g}")
-    for i in indices(is_option & r.blank("expiry") & r.blank("days")):
+    for i in indices(is_option & r.blank("expiry") & r.blank("days") & ~filled):
         r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
     expiry_years[has_date] = (ordinal[has_date] - as_of.toordinal()) / 365.0
     expiry_years[has_days] = days[has_days] / 365.0
-    for i in indices(has_date):
-        expiry[i] = dates[i]
-    for i in indices(has_days):
-        expiry[i] = as_of + dt.timedelta(days=int(days[i]))
+    if not has_days.any() and not filled.any():  # the column's own dates
+        expiry[has_date] = object_array(distinct)[date_codes[has_date]]
+    else:
+        whole = np.where(has_date, ordinal, as_of.toordinal() + np.floor(np.nan_to_num(days)))
+        dated_rows = has_date | has_days
+        dates, inverse = np.unique(whole[dated_rows], return_inverse=True)
+        expiry[dated_rows] = object_array([dt.date.fromordinal(int(d)) for d in dates.tolist()])[inverse]
 
-    styles = r.text("style")
-    for i in opt.tolist():
-        text = styles[i]
-        if text is None:
-            european = kind[i] == "future_option" or underlying[i] in european_roots
-            style[i] = "european" if european else "american"
-        else:
-            style[i] = found = _STYLES.get(text.lower())
-            if found is None:
-                r.bad(i, "style", f"'{text}' is not american/european")
+    codes, uniques = underlying
+    european = np.array([u in european_roots for u in uniques], dtype=bool)[codes] | (kind == "future_option")
+    style[:] = object_array(["american", "european"])[european.astype(np.int64)]
+    if r.has("style"):
+        given = _enum(
+            r, "style", r.text("style"), _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option
+        )
+        chosen = ~is_none(given)
+        style[chosen] = given[chosen]
+    style[~is_option] = None
 
+    opt = np.flatnonzero(is_option)
     for i in opt[quantity[opt] != np.round(quantity[opt])].tolist():
         r.bad(i, "quantity", f"option contracts must be whole numbers, got {quantity[i]:g}")
+
+
+_RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}
+_STYLE_TABLE = {norm_header(k): v for k, v in _STYLES.items()}

@@ -23,17 +23,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("symbol", "text", ("ticker",)),
     Column("type", "text", ("asset", "kind", "assettype", "sectype")),
     Column("quantity", "number", ("qty", "position", "pos"), zero_is_blank=False),
-    Column("price", "number", ("mark", "last"), zero_is_blank=False),
-    Column("underlying", "text", ("und",)),
-    Column("underlying_price", "number", ("undpx", "spot", "underlyingpx")),
+    Column(
+        "price", "number", ("mark", "last", "markprice", "closeprice", "marketprice"), zero_is_blank=False
+    ),
+    Column("underlying", "text", ("und", "underlyingsymbol")),
+    Column("underlying_price", "number", ("undpx", "undprice", "spot", "underlyingpx")),
     Column("strike", "number", ("k",)),
-    Column("expiry", "date", ("expiration", "exp", "expirationdate")),
+    Column("expiry", "date", ("expiration", "exp", "expirationdate", "lasttradingday", "lasttradedate")),
     Column("days", "number", ("dte", "daystoexpiry")),
-    Column("right", "text", ("putcall", "cp", "callput")),
+    Column("right", "text", ("putcall", "put/call", "cp", "c/p", "callput")),
     Column("multiplier", "number", ("mult",)),
     Column("volatility", "number", ("iv", "vol", "impliedvolatility")),
     Column("style", "text", ("exercise", "exercisestyle")),
-    Column("class", "text", ("assetclass", "underlyingclass")),
+    Column("class", "text", ("assetclass", "underlyingclass", "assetcategory")),
     Column("dividend_yield", "number", ("divyield", "dividend", "q"), zero_is_blank=False),
     Column("leverage", "number", ("leveragefactor",)),
     Column("currency", "text", ("ccy",)),
@@ -42,10 +44,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("coupon", "number", ("couponrate",), zero_is_blank=False),
     Column("yield", "number", ("ytm", "yieldtomaturity")),
     Column("duration", "number", ("modifiedduration", "moddur")),
-    Column("fx_rate", "number", ("fxrate", "torate", "accountrate")),
+    Column("fx_rate", "number", ("fxrate", "torate", "accountrate", "fxratetobase")),
     Column("beta", "number", ()),
     Column("factor", "text", ("riskfactor",)),
+    Column("description", "text", ("financialinstrument", "financialinstrumentdescription")),
 )
+# Brokers head their instrument-type column "Asset Class" (IBKR) or "Asset Category", words that mean
+# the underlying's class here. Such a column is read as `type` when its values are type codes
+# (IBKR: STK, OPT, FUT, FOP, CASH, BOND, CFD, WAR, IND), as `class` when they are all class names.
+BROKER_TYPE_HEADERS = frozenset({"assetclass", "assetcategory", "sectype"})
 REQUIRED = ("symbol", "quantity")
 
 
@@ -61,13 +68,27 @@ COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
 COLUMN_ORDER = {c.name: i for i, c in enumerate(COLUMNS)}
 
 
-def map_header(header: Sequence[Any], problems: list[Problem]) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The header row mapped: column name → position, the headers ignored, and which mapped
+    columns carry a broker's type codes (their header is one of :data:`BROKER_TYPE_HEADERS`)."""
+
+    index: dict[str, int]
+    ignored: tuple[str, ...]
+    broker: frozenset[str]
+
+
+def map_header(header: Sequence[Any], problems: list[Problem]) -> Header:
     index: dict[str, int] = {}
+    ignored: list[str] = []
+    broker: set[str] = set()
     for i, cell in enumerate(header):
-        if is_blank(cell) or not isinstance(cell, str):
+        if is_blank(cell):
             continue
-        name = HEADER_MAP.get(norm_header(cell))
+        key = norm_header(str(cell))
+        name = HEADER_MAP.get(key) if isinstance(cell, str) else None
         if name is None:
+            ignored.append(str(cell).strip())
             continue
         if name in index:
             problems.append(
@@ -77,8 +98,10 @@ def map_header(header: Sequence[Any], problems: list[Problem]) -> dict[str, int]
             )
             continue
         index[name] = i
+        if key in BROKER_TYPE_HEADERS:
+            broker.add(name)
     for name in REQUIRED:
         if name not in index:
             aliases = ", ".join(COLUMN_BY_NAME[name].aliases)
             problems.append(Problem(f"missing required column '{name}' (or {aliases})", 1))
-    return index
+    return Header(index, tuple(ignored), frozenset(broker))

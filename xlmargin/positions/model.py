@@ -83,20 +83,22 @@ class Position:
 
 
 class Portfolio:
-    """A validated, immutable positions table.
+    """A validated, immutable positions table, and the reader's ``warnings`` about it.
 
     Engines that vectorise read :attr:`arrays` (one read-only numpy array per field, in row
     order); rule-by-rule engines iterate :class:`Position` objects, built on first use.
     """
 
-    __slots__ = ("_arrays", "_positions", "as_of")
+    __slots__ = ("_arrays", "_positions", "as_of", "warnings")
 
-    def __init__(self, arrays: Mapping[str, np.ndarray], as_of: dt.date):
+    def __init__(self, arrays: Mapping[str, np.ndarray], as_of: dt.date, warnings: Sequence[str] = ()):
         for arr in arrays.values():
             arr.setflags(write=False)
         self._arrays = MappingProxyType(dict(arrays))
         self._positions: tuple[Position, ...] | None = None
         self.as_of = as_of
+        # what the reader noticed without refusing the table (columns ignored, odd multipliers, ...)
+        self.warnings: tuple[str, ...] = tuple(warnings)
 
     @property
     def arrays(self) -> Mapping[str, np.ndarray]:
@@ -119,7 +121,7 @@ class Portfolio:
     def select(self, keep: Sequence[bool] | BoolArray) -> Portfolio:
         """The positions where ``keep`` is true, as a new portfolio."""
         mask = np.asarray(keep, dtype=bool)
-        return Portfolio({k: v[mask] for k, v in self._arrays.items()}, self.as_of)
+        return Portfolio({k: v[mask] for k, v in self._arrays.items()}, self.as_of, self.warnings)
 
     @staticmethod
     def from_positions(positions: Sequence[Position], as_of: dt.date) -> Portfolio:

@@ -1,14 +1,23 @@
-"""The data rows turned into typed columns, with a :class:`~xlmargin.errors.Problem` per bad cell."""
+"""The data rows turned into typed columns, with a :class:`~xlmargin.errors.Problem` per bad cell.
+
+Column-wise: the rows are transposed once; a number column becomes one numpy array in one call
+when it holds only numbers and blanks; a text or date column is factorised (each distinct cell is
+converted once, rows keep a code into the distinct values). Per-cell Python runs only for a column
+that holds something else (text in a number column, a NaN or a boolean cell), so that each bad cell
+is named by its row and column.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
-from xlmargin._typing import BoolArray, FloatArray
+from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import (
     LARGEST,
     NOT_A_DATE,
@@ -23,209 +32,262 @@ from xlmargin.errors import Problem
 from xlmargin.positions.columns import COLUMN_BY_NAME
 
 
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A factorised text column: row ``i`` holds ``values[codes[i]]`` (None where blank or bad)."""
+
+    codes: IntArray
+    values: list[str | None]
+    blank: BoolArray  # per row: the cell is empty (an error value is not empty: it is reported)
+
+    def rows(self) -> np.ndarray:
+        """The text of every row, as an object array."""
+        return object_array(self.values)[self.codes]
+
+    def map(self, fn: Callable[[str | None], Any]) -> np.ndarray:
+        """``fn`` of every row's text, computed once per distinct text, as an object array."""
+        return object_array([fn(v) for v in self.values])[self.codes]
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """One column read once: numbers (float array) or distinct values (codes + uniques)."""
+
+    blank: BoolArray  # zeros count as blanks here (empty-row detection)
+    strict_blank: BoolArray  # zeros are values
+    floats: FloatArray | None = None
+    codes: IntArray | None = None
+    uniques: list[Any] | None = None
+
+
 class ColumnReader:
     """Turns the data rows into typed columns, recording a Problem per bad cell.
 
-    Number columns take a numpy fast path when they hold only numbers and blanks; a column
-    with any text falls back to converting cell by cell so that each bad cell is named.
+    Fully blank rows (blank in every mapped column, a zero counting as blank) are dropped; ``rows``
+    holds the range row number of each row kept and ``n`` their count.
     """
 
     def __init__(
         self, index: Mapping[str, int], rows: Sequence[Sequence[Any]], first_row: int, problems: list[Problem]
     ):
         self.problems = problems
+        self._first_row = first_row
+        self._reported: set[str] = set()
         width = max(index.values()) + 1
-        padded = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in rows]
-        columns = list(zip(*padded, strict=False)) if padded else [()] * width  # rows may be longer
-        raw = {name: list(columns[i]) for name, i in index.items()}
-        zero_blank = {name: blank_mask(values, zero_is_blank=True) for name, values in raw.items()}
-        empty = np.ones(len(padded), dtype=bool)
-        for mask in zero_blank.values():
-            empty &= mask
+        columns = list(zip(*rows, strict=False)) if rows else [()] * width  # as long as the shortest row
+        if len(columns) < width:  # a short row: pad the short ones
+            rows = [r if len(r) >= width else [*r, *([None] * (width - len(r)))] for r in rows]
+            columns = list(zip(*rows, strict=False))
+        self._raw: dict[str, Sequence[Any]] = {name: columns[i] for name, i in index.items()}
+        self._parsed = {name: self._parse(name, cells) for name, cells in self._raw.items()}
+        empty = np.ones(len(rows), dtype=bool)
+        for parsed in self._parsed.values():
+            empty &= parsed.blank
         keep = np.flatnonzero(~empty)
-        if len(keep) == len(padded):
-            self.raw = raw
-        else:
-            self.raw = {name: [col[i] for i in keep] for name, col in raw.items()}
+        self._keep: IntArray | None = None if len(keep) == len(rows) else keep
         self.rows = (first_row + keep).astype(np.int64)
         self.n = len(keep)
-        # the masks just computed serve every column whose zeros are blanks
-        self._blank: dict[str, BoolArray] = {
-            name: mask[keep] for name, mask in zero_blank.items() if COLUMN_BY_NAME[name].zero_is_blank
-        }
+
+    # --- reporting -----------------------------------------------------------------------------
 
     def bad(self, i: int, column: str, message: str) -> None:
+        """A problem of kept row ``i``."""
         self.problems.append(Problem(message, int(self.rows[i]), column))
 
+    def _bad_raw(self, j: int, column: str, message: str) -> None:
+        """A problem of raw row ``j`` (before blank rows are dropped: a bad cell is never in one)."""
+        self.problems.append(Problem(message, self._first_row + j, column))
+
+    def rename(self, old: str, new: str) -> None:
+        """Read column ``old`` as ``new`` (a broker's "Asset Class" holding type codes)."""
+        self._raw[new] = self._raw.pop(old)
+        self._parsed[new] = self._parsed.pop(old)
+
+    def drop(self, name: str) -> None:
+        del self._raw[name], self._parsed[name]
+
+    # --- columns, kept rows only ---------------------------------------------------------------
+
+    def has(self, name: str) -> bool:
+        return name in self._raw
+
+    def _kept(self, values: np.ndarray) -> np.ndarray:
+        return values if self._keep is None else values[self._keep]
+
     def cells(self, name: str) -> list[Any]:
-        return self.raw.get(name, [None] * self.n)
+        """The raw cells of a column (for the few columns read cell by cell)."""
+        if name not in self._raw:
+            return [None] * self.n
+        raw = self._raw[name]
+        return list(raw) if self._keep is None else [raw[j] for j in self._keep.tolist()]
 
     def blank(self, name: str) -> BoolArray:
-        """True where the cell is empty (an error value is not empty: it is reported)."""
-        if name not in self._blank:
-            zero = COLUMN_BY_NAME[name].zero_is_blank
-            self._blank[name] = blank_mask(self.cells(name), zero_is_blank=zero)
-        return self._blank[name]
+        """True where the cell is empty; a zero is empty in the columns where Office.js sends blanks as 0."""
+        if name not in self._parsed:
+            return np.ones(self.n, dtype=bool)
+        parsed = self._parsed[name]
+        return self._kept(parsed.blank if COLUMN_BY_NAME[name].zero_is_blank else parsed.strict_blank)
 
     def number(self, name: str) -> FloatArray:
-        """Floats, NaN where blank or bad."""
-        values = self.cells(name)
-        col = COLUMN_BY_NAME[name]
-        if name not in self.raw:
+        """Floats, NaN where blank or bad (a new array the caller may change)."""
+        if name not in self._parsed:
             return np.full(self.n, np.nan)
-        if not any(issubclass(t, str | bool) for t in set(map(type, values))):
-            try:
-                out = np.array(values, dtype=np.float64)
-            except (TypeError, ValueError):
-                out = None
-            if out is not None:
+        parsed = self._parsed[name]
+        assert parsed.floats is not None  # a number column is parsed into floats
+        out = self._kept(parsed.floats).copy()
+        if COLUMN_BY_NAME[name].zero_is_blank:
+            out[out == 0] = np.nan
+        return out
+
+    def text(self, name: str) -> Text:
+        if name not in self._parsed:
+            return Text(np.zeros(self.n, dtype=np.int64), [None], np.ones(self.n, dtype=bool))
+        parsed = self._parsed[name]
+        assert parsed.codes is not None and parsed.uniques is not None
+        uniques = parsed.uniques
+        # the common case first, in one pass: text cells, stripped (an error value starts with '#')
+        values: list[str | None] = [v.strip() if v.__class__ is str else None for v in uniques]
+        bad: dict[int, str] = {}
+        for k in [k for k, text in enumerate(values) if not text or text[0] == "#"]:
+            value = uniques[k]
+            if values[k] and excel_error(values[k]) is None:
+                continue  # text that merely starts with '#'
+            values[k] = None
+            if is_blank(value):
+                continue
+            if (error := excel_error(value)) is not None:
+                bad[k] = error_message(error)
+            elif isinstance(value, float) and value.is_integer():
+                values[k] = str(int(value))
+            else:
+                values[k] = str(value).strip()
+        self._report(name, parsed.codes, bad)
+        return Text(self._kept(parsed.codes), values, self.blank(name))
+
+    def dates(self, name: str) -> tuple[FloatArray, IntArray, list[dt.date | None]]:
+        """(date ordinals, NaN where blank or bad; per-row codes; the distinct dates)."""
+        if name not in self._parsed:
+            return np.full(self.n, np.nan), np.zeros(self.n, dtype=np.int64), [None]
+        parsed = self._parsed[name]
+        assert parsed.codes is not None and parsed.uniques is not None
+        found: list[dt.date | None] = []
+        bad: dict[int, str] = {}
+        for k, value in enumerate(parsed.uniques):
+            date = None
+            if is_blank(value):
+                pass
+            elif (error := excel_error(value)) is not None:
+                bad[k] = error_message(error)
+            elif (date := to_date(value)) is None:
+                bad[k] = f"'{value}' {NOT_A_DATE}"
+            found.append(date)
+        self._report(name, parsed.codes, bad)
+        codes = self._kept(parsed.codes)
+        ordinals = np.array([d.toordinal() if d is not None else np.nan for d in found], dtype=np.float64)
+        return ordinals[codes], codes, found
+
+    def _report(self, name: str, codes: IntArray, bad: Mapping[int, str]) -> None:
+        """A problem for every raw row whose distinct value is bad (once, however often it is read)."""
+        if not bad or name in self._reported:
+            return
+        self._reported.add(name)
+        for j in indices(np.isin(codes, list(bad))):
+            self._bad_raw(j, name, bad[int(codes[j])])
+
+    # --- parsing each column once ---------------------------------------------------------------
+
+    def _parse(self, name: str, cells: Sequence[Any]) -> _Parsed:
+        if COLUMN_BY_NAME[name].kind == "number":
+            return self._numbers(name, cells)
+        codes, uniques = factorize(cells)
+        blank_u = np.array(
+            [not v.strip() if v.__class__ is str else _blank(v, True) for v in uniques], dtype=bool
+        )
+        # a cell blank only because it is 0 (Office.js) is a value when zeros are not blanks
+        strict_u = np.array([_blank(v, False) for v in uniques], dtype=bool) if 0 in uniques else blank_u
+        return _Parsed(blank_u[codes], strict_u[codes], codes=codes, uniques=uniques)
+
+    def _numbers(self, name: str, cells: Sequence[Any]) -> _Parsed:
+        """A number column in one numpy call when it holds only numbers, number texts and blanks
+        (``None``); anything else (a NaN cell, a boolean, ``''``, ``$1,000``, ``#N/A``) cell by cell."""
+        try:  # None becomes NaN, a number text its number; other text raises
+            out = np.fromiter(cells, dtype=np.float64, count=len(cells))
+        except (TypeError, ValueError, OverflowError):
+            out = None
+        if out is not None:
+            missing = np.isnan(out)
+            clean = not missing.any() or int(missing.sum()) == cells.count(None)  # no NaN cell
+            maybe_bool = np.flatnonzero((out == 0) | (out == 1))
+            if clean and not any(cells[j].__class__ is bool for j in maybe_bool.tolist()):
                 with np.errstate(invalid="ignore"):
-                    bad = ~(np.abs(out) <= LARGEST) & ~self.blank(name)  # inf, NaN, absurd sizes
-                for i in indices(bad):
-                    self.bad(i, name, too_large(values[i]))
-                out[bad] = np.nan
-                if col.zero_is_blank:
-                    out[out == 0] = np.nan
-                return out
-        out = np.full(self.n, np.nan)
-        for i, value in enumerate(values):
-            if is_blank(value, col.zero_is_blank):
+                    huge = ~(np.abs(out) <= LARGEST) & ~missing
+                for j in indices(huge):
+                    self._bad_raw(j, name, too_large(cells[j]))
+                out[huge] = np.nan
+                return _Parsed(missing | (out == 0), missing, floats=out)
+        out = np.full(len(cells), np.nan)
+        blank = np.zeros(len(cells), dtype=bool)
+        strict = np.zeros(len(cells), dtype=bool)
+        for j, value in enumerate(cells):
+            if is_blank(value, False):
+                blank[j] = strict[j] = True
                 continue
             number, message = to_number(value)
             if message:
-                self.bad(i, name, message)
+                self._bad_raw(j, name, message)
             else:
-                out[i] = number
-        return out
+                out[j] = number
+                blank[j] = number == 0
+        return _Parsed(blank, strict, floats=out)
 
-    def text(self, name: str) -> list[str | None]:
-        if name not in self.raw:
-            return [None] * self.n
-        if set(map(type, self.raw[name])) <= _STR_OR_NONE:
-            return self._plain_text(name)
-        blank = self.blank(name)
-        out: list[str | None] = []
-        memo: dict[Any, str | None] = {}
-        for i, value in enumerate(self.cells(name)):
-            if blank[i]:
-                out.append(None)
-                continue
-            try:
-                out.append(memo[value])
-                continue
-            except (KeyError, TypeError):
-                pass
-            if (error := excel_error(value)) is not None:
-                self.bad(i, name, error_message(error))
-                out.append(None)
-                continue
-            text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
-            if not isinstance(value, bool):
-                memo[value] = text
-            out.append(text)
-        return out
 
-    def _plain_text(self, name: str) -> list[str | None]:
-        """:meth:`text` for a column holding only ``str`` and ``None``, converted once per distinct value."""
-        cells = self.raw[name]
-        converted: dict[str | None, str | None] = {}
-        errors: set[str] = set()
-        for value in dict.fromkeys(cells):
-            if value is None or not value.strip():
-                converted[value] = None
-            elif excel_error(value) is not None:
-                converted[value] = None
-                errors.add(value)
-            else:
-                converted[value] = value.strip()
-        if errors:
-            for i, value in enumerate(cells):
-                if value in errors:
-                    self.bad(i, name, error_message(str(excel_error(value))))
-        return list(map(converted.__getitem__, cells))
+def factorize(values: Sequence[Any]) -> tuple[IntArray, list[Any]]:
+    """(codes, distinct values) with ``values[i] == distinct[codes[i]]`` and of the same type.
 
-    def dates(self, name: str) -> list[dt.date | None]:
-        if name not in self.raw:
-            return [None] * self.n
-        values = self.cells(name)
-        blank = self.blank(name)
-        out: list[dt.date | None] = []
-        cache: dict[Any, dt.date | None] = {}
-        for i, value in enumerate(values):
-            if blank[i]:
-                out.append(None)
-                continue
-            try:
-                out.append(cache[value])
-                continue
-            except (KeyError, TypeError):
-                pass
-            if (error := excel_error(value)) is not None:
-                self.bad(i, name, error_message(error))
-                out.append(None)
-                continue
-            parsed = to_date(value)
-            if not isinstance(value, bool):
-                cache[value] = parsed
-            if parsed is None:
-                self.bad(
-                    i,
-                    name,
-                    f"'{value}' {NOT_A_DATE}",
-                )
-            out.append(parsed)
-        return out
+    Booleans are kept apart from the numbers 0 and 1 they equal.
+    """
+    try:
+        first: dict[Any, Any] = dict.fromkeys(values)
+    except TypeError:  # an unhashable cell: every cell is its own value
+        return np.arange(len(values), dtype=np.int64), list(values)
+    if (0 in first or 1 in first) and any(v.__class__ is bool for v in values):
+        keyed = list(zip(map(type, values), values, strict=True))
+        position = {key: k for k, key in enumerate(dict.fromkeys(keyed))}
+        return _take(position, keyed), [key[1] for key in position]
+    uniques = list(first)
+    for k, value in enumerate(uniques):
+        first[value] = k
+    return _take(first, values), uniques
+
+
+def _blank(value: Any, zero_is_blank: bool) -> bool:
+    """:func:`xlmargin.cells.is_blank`, answered inline for the text and date cells most columns hold."""
+    if value.__class__ is str:
+        return not value.strip()
+    if value.__class__ is dt.datetime or value.__class__ is dt.date:
+        return False
+    return is_blank(value, zero_is_blank)
+
+
+def _take(position: Mapping[Any, int], values: Sequence[Any]) -> IntArray:
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(values) == 1:
+        return np.array([position[values[0]]], dtype=np.int64)
+    return np.fromiter(itemgetter(*values)(position), dtype=np.int64, count=len(values))
+
+
+def object_array(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def is_none(values: np.ndarray) -> BoolArray:
+    """Where an object array holds None."""
+    return np.asarray(values == None, dtype=bool)  # noqa: E711 - elementwise
 
 
 def indices(mask: Any) -> list[int]:
     """Row indices where ``mask`` is true, as Python ints."""
-    return [int(i) for i in np.flatnonzero(mask)]
-
-
-_STR_OR_NONE = frozenset({str, type(None)})
-_NUMBER_OR_NONE = frozenset({float, int, type(None)})
-
-
-def blank_mask(values: Sequence[Any], *, zero_is_blank: bool) -> BoolArray:
-    """Vectorised :func:`xlmargin.cells.is_blank` over a column.
-
-    Columns of plain numbers or plain strings (with blanks) take a fast path; anything else is
-    compared cell by cell as objects.
-    """
-    types = set(map(type, values))
-    if types <= _NUMBER_OR_NONE:
-        numbers = number_blanks(values, zero_is_blank)
-        if numbers is not None:
-            return numbers
-    elif types <= _STR_OR_NONE:
-        blank_of: dict[str | None, bool] = dict.fromkeys(values, False)
-        for v in blank_of:
-            blank_of[v] = v is None or not v.strip()
-        return np.fromiter(map(blank_of.__getitem__, values), dtype=np.bool_, count=len(values))
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = values
-    mask = (arr == None) | (arr == "")  # noqa: E711 - elementwise comparison
-    mask = mask.astype(np.bool_)
-    if zero_is_blank:
-        zero = np.flatnonzero(arr == 0)
-        mask[zero] = [v.__class__ is not bool for v in arr[zero]]
-    try:
-        distinct = set(values)
-    except TypeError:
-        distinct = set()
-    spaces = [v for v in distinct if isinstance(v, str) and v and not v.strip()]
-    if spaces:
-        mask |= np.array([v in spaces for v in values], dtype=bool)
-    return mask
-
-
-def number_blanks(values: Sequence[Any], zero_is_blank: bool) -> BoolArray | None:
-    """Blanks of a column of ``float``, ``int`` and ``None``; None when a NaN cell needs the slow path."""
-    try:
-        arr = np.array(values, dtype=np.float64)  # None becomes NaN
-    except OverflowError:
-        return None
-    blank = np.isnan(arr)
-    if int(blank.sum()) != list(values).count(None):
-        return None
-    return blank | (arr == 0) if zero_is_blank else blank
+    return np.flatnonzero(mask).tolist()

@@ -1,0 +1,179 @@
+"""What a row says without saying it: option terms read from its symbol, its type when none is
+given, its currency from a pair symbol; and the warnings a user should see about a book.
+
+Rules (each documented in README "The positions table"):
+
+- A symbol (or, failing that, a ``description``) that reads as an option symbol
+  (:mod:`xlmargin.symbols`) makes the row an option when no type is given, and fills its
+  underlying, strike, right, expiry and multiplier where those cells are blank; a filled cell that
+  disagrees with the symbol is an error naming the row and that column. A symbol shaped like an
+  option symbol whose terms do not read is an error naming the row.
+- A row without a type is an option when its symbol reads as one or it has a right or a strike;
+  else a stock. A row typed as anything else that has a strike or a right (or, for a stock or an
+  ETF, an expiry) is an error: it is an option typed wrongly, or a cell pasted into the wrong row.
+- A blank currency is the quote currency of a pair symbol (EURUSD, USDJPY, XAUUSD, BTCUSD, EUR/USD,
+  EUR.USD → USD, JPY, USD, ...); any other symbol needs its currency where an engine needs one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from xlmargin._typing import BoolArray, FloatArray
+from xlmargin.positions.reader import ColumnReader, Text, indices, is_none, object_array
+from xlmargin.symbols import looks_like_option, pair_quote, parse_options, underlying_of_root
+
+# how many rows a warning names before it says "and N more"
+SHOWN_ROWS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolTerms:
+    """Per row: the option its symbol (or description) names, NaN/None where it names none."""
+
+    parsed: BoolArray
+    column: np.ndarray  # "symbol" or "description": where the terms were read
+    text: np.ndarray  # the text they were read from
+    underlying: np.ndarray
+    root: np.ndarray
+    strike: FloatArray
+    right: np.ndarray
+    expiry: FloatArray  # date ordinals
+    multiplier: FloatArray
+    option_like: BoolArray  # reads like an option (IBM 95 CALL) without being a readable symbol
+
+
+def symbol_terms(r: ColumnReader, symbol: Text, symbol_upper: Sequence[str]) -> SymbolTerms | None:
+    """The option terms of every row's symbol, else its description; None when no row has any."""
+    columns = [("symbol", symbol, symbol_upper)]
+    if r.has("description"):
+        description = r.text("description")
+        columns.append(("description", description, [v.upper() if v else "" for v in description.values]))
+    terms: SymbolTerms | None = None
+    for name, text, upper in columns:
+        read = _parse_column(r, name, text, upper)
+        if read is None:
+            continue
+        if terms is None:
+            terms = read
+            continue
+        take = read.parsed & ~terms.parsed
+        for field in ("column", "text", "underlying", "root", "strike", "right", "expiry", "multiplier"):
+            mine = getattr(terms, field)
+            mine[take] = getattr(read, field)[take]
+        terms.parsed[take] = True
+        terms.option_like[:] = (terms.option_like | read.option_like) & ~terms.parsed
+    return terms
+
+
+def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) -> SymbolTerms | None:
+    """Each distinct text read once (:func:`~xlmargin.symbols.parse_options`); a malformed option
+    symbol is reported on each of its rows. None when no text is, or reads like, an option."""
+    found, bad = parse_options(upper)
+    like = np.zeros(len(upper), dtype=bool)
+    for k, v in enumerate(upper):
+        if " " in v and not found.parsed[k] and k not in bad:
+            like[k] = looks_like_option(v)
+    for i in indices(np.isin(text.codes, list(bad))):
+        r.bad(i, name, bad[int(text.codes[i])])
+    if not found.parsed.any() and not like.any():
+        return None
+    codes = text.codes
+    parsed = found.parsed[codes]
+    return SymbolTerms(
+        parsed=parsed,
+        column=object_array([None, name])[parsed.astype(np.int64)],
+        text=object_array(upper)[codes],
+        underlying=found.underlying[codes],
+        root=found.root[codes],
+        strike=found.strike[codes],
+        right=found.right[codes],
+        expiry=found.expiry[codes],
+        multiplier=found.multiplier[codes],
+        option_like=like[codes],
+    )
+
+
+def check_and_fill(
+    r: ColumnReader,
+    terms: SymbolTerms,
+    is_option: BoolArray,
+    strike: FloatArray,
+    right: np.ndarray,
+    expiry: FloatArray,
+    multiplier: FloatArray,
+) -> None:
+    """Fill blank option cells from the symbol's terms; a filled cell that disagrees is an error."""
+    rows = terms.parsed & is_option
+    for name, given, from_symbol, differs in (
+        ("strike", strike, terms.strike, lambda a, b: ~np.isclose(a, b, rtol=1e-9, atol=1e-9)),
+        ("expiry", expiry, terms.expiry, np.not_equal),
+        ("multiplier", multiplier, terms.multiplier, lambda a, b: ~np.isclose(a, b, rtol=1e-9, atol=1e-9)),
+    ):
+        have = rows & ~np.isnan(given) & ~np.isnan(from_symbol)
+        for i in indices(have & differs(np.where(have, given, 0.0), np.where(have, from_symbol, 0.0))):
+            shown = _shown(name, from_symbol[i])
+            r.bad(
+                i,
+                name,
+                f"{_shown(name, given[i])} disagrees with the {terms.column[i]} '{terms.text[i]}' ({shown})",
+            )
+        fill = rows & np.isnan(given)
+        given[fill] = from_symbol[fill]
+    have = rows & ~is_none(right)
+    for i in indices(have & (right != terms.right)):
+        r.bad(
+            i,
+            "right",
+            f"{right[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' ({terms.right[i]})",
+        )
+    fill = rows & is_none(right)
+    right[fill] = terms.right[fill]
+
+
+def _shown(name: str, value: float) -> str:
+    if name == "expiry":
+        return dt.date.fromordinal(int(value)).isoformat()
+    return f"{value:g}"
+
+
+def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_option: BoolArray) -> None:
+    """An underlying cell must name the symbol's underlying (or its root: SPXW for SPX)."""
+    have = terms.parsed & is_option & ~is_none(given)
+    seen: dict[tuple[str, str, str], bool] = {}
+    for i in indices(have):
+        key = (given[i], terms.root[i], terms.underlying[i])
+        if key not in seen:
+            seen[key] = (
+                given[i] in (terms.root[i], terms.underlying[i]) or underlying_of_root(given[i]) == key[2]
+            )
+        if not seen[key]:
+            r.bad(
+                i,
+                "underlying",
+                f"{given[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' "
+                f"(an option on {terms.underlying[i]})",
+            )
+
+
+def pair_currencies(symbol: Text, upper: Sequence[str]) -> np.ndarray:
+    """The quote currency of every row whose symbol is a currency pair (None elsewhere)."""
+    return object_array([pair_quote(s) if 6 <= len(s) <= 7 else None for s in upper])[symbol.codes]
+
+
+def rows_text(rows: Sequence[int]) -> str:
+    """'row 4' or 'rows 4, 7, 9' (and 'and N more' beyond :data:`SHOWN_ROWS`)."""
+    shown = ", ".join(str(x) for x in rows[:SHOWN_ROWS])
+    more = f" and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else ""
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+
+
+def warn_rows(r: ColumnReader, warnings: list[str], mask: BoolArray, message: str) -> None:
+    """One warning naming the rows where ``mask`` is true (none when there are none)."""
+    found = indices(mask)
+    if found:
+        warnings.append(f"{rows_text([int(r.rows[i]) for i in found])}: {message}")

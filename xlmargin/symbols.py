@@ -1,0 +1,275 @@
+"""Symbols that state their terms: option symbols and currency-pair symbols.
+
+Option symbols, in the forms brokers export (text is compared in upper case):
+
+- OSI / OCC, 21 characters: the root padded to six characters, the expiry as YYMMDD, C or P, the
+  strike times 1,000 in eight digits: ``SPY   251219P00450000``, ``SPXW  251219C05000000``; also
+  without the padding, ``SPY251219P00450000``.
+- IBKR statement descriptions: root, expiry as DDMMMYY, strike, C or P, and optionally the
+  multiplier: ``SPX 19DEC25 4500 P``, ``AAPL 17JAN25 182.5 C``, ``AAPL 17JAN25 182.5 C 100``.
+- TWS descriptions: ``SPX DEC19'25 4500 PUT`` or ``SPX DEC 19 '25 4500 PUT``.
+
+The root names the underlying through ``symbols.toml`` ``[roots]`` (SPXW → SPX); an unlisted root is
+its own underlying, except an adjusted root (a ticker followed by a digit, ``AAPL1``), whose
+underlying is the ticker.
+
+A currency-pair symbol (``EURUSD``, ``USDJPY``, ``XAUUSD``, ``BTCUSD``, ``EUR/USD``, ``EUR.USD``) is
+priced in its second code, the quote currency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from xlmargin import rules
+from xlmargin._typing import BoolArray, FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSymbol:
+    """The terms an option symbol states."""
+
+    root: str
+    underlying: str
+    expiry: dt.date
+    right: str  # "C" | "P"
+    strike: float
+    multiplier: float | None = None  # only IBKR descriptions may state it
+
+
+class SymbolError(ValueError):
+    """A symbol shaped like an option symbol whose terms do not read (the message says which)."""
+
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
+    )
+}
+_ROOT = r"(?P<root>[A-Z][A-Z0-9.]{0,5}?)"
+# Shapes, loose enough to recognise a mistyped option symbol, which is then reported, not read as a stock.
+_OSI = re.compile(_ROOT + r"\s*(?P<date>\d{6})(?P<right>[A-Z])(?P<strike>\d{8})")
+_OSI_LOOSE = re.compile(_ROOT + r"\s*\d{5,7}[A-Z]\d{5,9}")
+_IBKR = re.compile(
+    _ROOT + r"\s+(?P<day>\d{1,2})(?P<month>[A-Z]{3})(?P<year>\d{2,4})\s+(?P<strike>\S+)\s+(?P<right>[A-Z]+)"
+    r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
+)
+_TWS = re.compile(
+    _ROOT
+    + r"\s+(?P<month>[A-Z]{3})\s?(?P<day>\d{1,2})\s?'(?P<year>\d{2})\s+(?P<strike>\S+)\s+(?P<right>[A-Z]+)"
+    r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
+)
+# Looser still: a call/put word beside a number ("IBM 95 CALL", "SPY 450P"): not readable, but not a stock.
+_OPTION_WORDS = re.compile(r"\b(CALLS?|PUTS?)\b|\b\d+(\.\d+)?[CP]\b|\s[CP]$")
+_RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
+_EXAMPLE = (
+    "expected an OSI symbol such as 'SPY   251219P00450000' or a description such as 'SPX 19DEC25 4500 P'"
+)
+
+
+def parse_option(text: str) -> OptionSymbol | None:
+    """The option ``text`` names; None when it is not shaped like an option symbol.
+
+    Raises :class:`SymbolError` (one line) when it is shaped like one but a term does not read.
+    """
+    text = text.upper().strip()
+    if len(text) < 8 or not any(c.isdigit() for c in text):
+        return None
+    if (m := _OSI.fullmatch(text)) is not None:
+        date = m["date"]
+        expiry = _date(text, 2000 + int(date[:2]), int(date[2:4]), int(date[4:]))
+        return _option(text, m["root"], expiry, m["right"], int(m["strike"]) / 1000.0, None)
+    if _OSI_LOOSE.fullmatch(text):
+        raise SymbolError(
+            f"'{text}' looks like an OSI option symbol but needs six date digits (YYMMDD), C or P and "
+            f"eight strike digits; {_EXAMPLE}"
+        )
+    m = _IBKR.fullmatch(text) or _TWS.fullmatch(text)
+    if m is None:
+        return None
+    month = MONTHS.get(m["month"])
+    if month is None:
+        raise SymbolError(f"'{text}': '{m['month']}' is not a month (JAN..DEC); {_EXAMPLE}")
+    year = int(m["year"])
+    expiry = _date(text, year + 2000 if year < 100 else year, month, int(m["day"]))
+    return _option(text, m["root"], expiry, m["right"], _number(text, m["strike"], "strike"), m["mult"])
+
+
+@dataclass(frozen=True, slots=True)
+class OptionTerms:
+    """Option symbols read in bulk: per text, whether it is one, and its terms (NaN/None if not)."""
+
+    parsed: BoolArray
+    root: np.ndarray  # object arrays of str, None where not an option
+    underlying: np.ndarray
+    right: np.ndarray
+    strike: FloatArray
+    expiry: FloatArray  # date ordinals
+    multiplier: FloatArray
+
+
+def parse_options(texts: Sequence[str]) -> tuple[OptionTerms, dict[int, str]]:
+    """:func:`parse_option` over many upper-case texts: (their terms, {index: why} for the malformed).
+
+    Well-formed OSI symbols, the bulk of a broker export, are read with numpy in one pass over
+    their characters; every other text goes through :func:`parse_option`.
+    """
+    n = len(texts)
+    root = np.full(n, None, dtype=object)
+    right = np.full(n, None, dtype=object)
+    multiplier = np.full(n, np.nan)
+    parsed, strike, expiry, calls = _osi_many(texts)
+    osi = np.flatnonzero(parsed)
+    if len(osi):
+        found = [texts[k][:-15].rstrip() for k in osi.tolist()]
+        valid = {r: _ROOT_ONLY.fullmatch(r) is not None for r in set(found)}
+        root[osi] = found
+        right[osi] = np.where(calls[osi], "C", "P")
+        wrong = osi[[not valid[r] for r in found]]
+        parsed[wrong] = False  # a root that is no ticker: read (or refused) by parse_option below
+        root[wrong] = right[wrong] = None
+        strike[wrong] = expiry[wrong] = np.nan
+    bad: dict[int, str] = {}
+    for k in np.flatnonzero(~parsed).tolist():
+        text = texts[k]
+        if len(text) < 8:  # shorter than any option symbol: the common ticker, skipped cheaply
+            continue
+        try:
+            option = parse_option(text)
+        except SymbolError as exc:
+            bad[k] = str(exc)
+            continue
+        if option is not None:
+            parsed[k] = True
+            root[k], right[k], strike[k] = option.root, option.right, option.strike
+            expiry[k] = option.expiry.toordinal()
+            multiplier[k] = np.nan if option.multiplier is None else option.multiplier
+    roots = {r: underlying_of_root(r) for r in set(root[parsed].tolist())}
+    underlying = np.full(n, None, dtype=object)
+    underlying[parsed] = [roots[r] for r in root[parsed].tolist()]
+    return OptionTerms(parsed, root, underlying, right, strike, expiry, multiplier), bad
+
+
+def _osi_many(texts: Sequence[str]) -> tuple[BoolArray, FloatArray, FloatArray, BoolArray]:
+    """(is a well-formed OSI symbol, strike, expiry ordinal, is a call) per text, from the last 15
+    characters: YYMMDD, C or P, eight strike digits (the root before them is checked by the caller)."""
+    n = len(texts)
+    none = np.zeros(n, dtype=bool), np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, dtype=bool)
+    if n == 0:
+        return none
+    if max(map(len, texts)) < 16:  # no OSI symbol is this short (tickers): nothing to read
+        return none
+    chars = np.array(texts, dtype=str)
+    width = chars.dtype.itemsize // 4
+    codes = chars.view(np.uint32).reshape(n, width).astype(np.int64)
+    lengths = (codes != 0).sum(axis=1)
+    ok = lengths >= 16
+    tail = np.where(ok[:, None], lengths[:, None] - 15 + np.arange(15), 0)
+    t = np.take_along_axis(codes, tail, axis=1) - ord("0")
+    digits = np.r_[0:6, 7:15]
+    ok &= ((t[:, digits] >= 0) & (t[:, digits] <= 9)).all(axis=1)
+    right = t[:, 6] + ord("0")
+    ok &= (right == ord("C")) | (right == ord("P"))
+    year, month, day = 2000 + t[:, 0] * 10 + t[:, 1], t[:, 2] * 10 + t[:, 3], t[:, 4] * 10 + t[:, 5]
+    ok &= (month >= 1) & (month <= 12) & (day >= 1)
+    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("timedelta64[M]")
+    first = (np.datetime64("1970-01", "M") + months).astype("datetime64[D]")
+    following = (np.datetime64("1970-01", "M") + months + 1).astype("datetime64[D]")
+    ok &= day <= (following - first).astype(np.int64)
+    ordinal = (first - np.datetime64("1970-01-01", "D")).astype(np.int64) + _EPOCH_ORDINAL + day - 1
+    strike = t[:, 7:15] @ (10 ** np.arange(7, -1, -1)) / 1000.0
+    ok &= strike > 0
+    return (
+        ok,
+        np.where(ok, strike, np.nan),
+        np.where(ok, ordinal, np.nan).astype(np.float64),
+        right == ord("C"),
+    )
+
+
+_ROOT_ONLY = re.compile(r"[A-Z][A-Z0-9.]{0,5}")
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def looks_like_option(text: str) -> bool:
+    """True for text that reads like an option without being a symbol :func:`parse_option` reads."""
+    return _OPTION_WORDS.search(text.upper()) is not None
+
+
+def _option(
+    text: str, root: str, expiry: dt.date, right: str, strike: float, mult: str | None
+) -> OptionSymbol:
+    found = _RIGHTS.get(right)
+    if found is None:
+        raise SymbolError(f"'{text}': '{right}' is not C/P (call/put); {_EXAMPLE}")
+    if not strike > 0:
+        raise SymbolError(f"'{text}': the strike must be positive; {_EXAMPLE}")
+    multiplier = None if mult is None else _number(text, mult, "multiplier")
+    return OptionSymbol(root, underlying_of_root(root), expiry, found, strike, multiplier)
+
+
+def _date(text: str, year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise SymbolError(
+            f"'{text}': the expiry {year}-{month:02d}-{day:02d} is not a date; {_EXAMPLE}"
+        ) from None
+
+
+def _number(text: str, value: str, what: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise SymbolError(f"'{text}': the {what} '{value}' is not a number; {_EXAMPLE}") from None
+    if not number > 0:
+        raise SymbolError(f"'{text}': the {what} must be positive; {_EXAMPLE}")
+    return number
+
+
+def underlying_of_root(root: str) -> str:
+    """The underlying an option root names: the ``[roots]`` table, an adjusted root's ticker, or itself."""
+    listed = _tables()[0].get(root)
+    if listed is not None:
+        return listed
+    base = root.rstrip("0123456789")
+    return base if base and base != root else root
+
+
+def pair_quote(symbol: str) -> str | None:
+    """The quote currency of a currency-pair symbol (``EUR/USD`` → USD), or None when it is not one."""
+    if not 6 <= len(symbol) <= 7:  # EURUSD, EUR/USD
+        return None
+    letters = re.sub(r"[/.\-_ ]", "", symbol.upper())
+    if len(letters) != 6:
+        return None
+    _, currencies, bases = _tables()
+    base, quote = letters[:3], letters[3:]
+    return quote if quote in currencies and (base in currencies or base in bases) else None
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[Mapping[str, str], frozenset[str], frozenset[str]]:
+    table = rules.load("symbols")
+    roots = {k: str(v) for k, v in table["roots"].items() if k not in ("source", "confidence")}
+    currencies = frozenset(rules.load("esma")["currencies"]["codes"])
+    return roots, currencies, frozenset(table["pair_bases"]["codes"])
+
+
+__all__ = [
+    "OptionSymbol",
+    "OptionTerms",
+    "SymbolError",
+    "looks_like_option",
+    "pair_quote",
+    "parse_option",
+    "parse_options",
+    "underlying_of_root",
+]
