@@ -47,6 +47,9 @@ def _spoil(table: list[list[Any]]) -> list[list[Any]]:
     price = table[0].index("price")
     table[3][price] = "n/a"
     table[5][0], table[5][2] = table[3][0].replace("A", "B"), "future"
+    for column in ("strike", "right"):  # a future carries no option terms (the reader refuses them)
+        if column in table[0]:
+            table[5][table[0].index(column)] = None
     table[7][0] = None
     return table
 
