@@ -45,3 +45,5 @@ def test_excel_errors_numbers_and_dates():
     assert to_date(46346) == dt.date(2026, 11, 20)
     assert to_date("2026-11-20") == dt.date(2026, 11, 20)
     assert to_date("soon") is None
+    assert to_date(20261218) == dt.date(2026, 12, 18)
+    assert to_date(20261318) is None

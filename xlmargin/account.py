@@ -31,6 +31,7 @@ from typing import Any
 
 from xlmargin.errors import MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import ESMA_PARAMS, EsmaResult, EsmaSettings, esma_margin, esma_settings, nfa_margin
+from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
 from xlmargin.positions import Portfolio
@@ -168,20 +169,16 @@ class AccountResult:
         """Segment, regime, number of positions and requirement per segment, then the total; header first."""
         rows: list[list[Any]] = [["segment", "regime", "positions", f"requirement ({self.account_currency})"]]
         for line in self.lines:
-            rows.append([line.segment, line.regime, float(len(line.rows)), _cents(line.requirement)])
+            rows.append([line.segment, line.regime, float(len(line.rows)), cents(line.requirement)])
         rows.append(
             [
                 f"total ({self.basis})",
                 "",
                 float(sum(len(line.rows) for line in self.lines)),
-                _cents(self.total),
+                cents(self.total),
             ]
         )
         return rows
-
-
-def _cents(value: float) -> float:
-    return round(float(value), 2) + 0.0
 
 
 def securities_notional(portfolio: Portfolio) -> float:

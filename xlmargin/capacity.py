@@ -42,6 +42,7 @@ from xlmargin.account import (
 )
 from xlmargin.errors import InputError, Problem
 from xlmargin.esma import esma_margin
+from xlmargin.money import cents
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio
@@ -134,18 +135,14 @@ class MaxNotionalResult:
             ["measure", "value"],
             ["regime", self.regime],
             ["scale (× every quantity)", round(self.scale, 9)],
-            [f"gross notional ({self.currency})", _cents(self.gross_notional)],
-            [f"requirement at that scale ({self.currency})", _cents(self.requirement)],
-            [f"target: equity × (1 − cushion) ({self.currency})", _cents(self.target)],
+            [f"gross notional ({self.currency})", cents(self.gross_notional)],
+            [f"requirement at that scale ({self.currency})", cents(self.requirement)],
+            [f"target: equity × (1 − cushion) ({self.currency})", cents(self.target)],
             ["cushion", self.cushion],
-            [f"requirement now ({self.currency})", _cents(self.base_requirement)],
-            [f"gross notional now ({self.currency})", _cents(self.base_gross_notional)],
+            [f"requirement now ({self.currency})", cents(self.base_requirement)],
+            [f"gross notional now ({self.currency})", cents(self.base_gross_notional)],
             ["engine evaluations", float(self.evaluations)],
         ]
-
-
-def _cents(value: float) -> float:
-    return round(float(value), 2) + 0.0
 
 
 def _engine(

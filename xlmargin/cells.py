@@ -79,7 +79,7 @@ def too_large(value: Any) -> str:
 
 
 def to_date(value: Any) -> dt.date | None:
-    """A date cell, an Excel serial number (1900 system) or a date text; None when it is none of these."""
+    """A date cell, an Excel serial number (1900 system), a YYYYMMDD number or a date text; else None."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -87,6 +87,12 @@ def to_date(value: Any) -> dt.date | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 1 <= value < 2_958_466:  # Excel's serial range, 1900-01-01 .. 9999-12-31
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        if 19_000_101 <= value <= 99_991_231 and float(value).is_integer():
+            # YYYYMMDD typed or pasted as a number (IBKR Flex dates such as 20261218)
+            try:
+                return dt.datetime.strptime(str(int(value)), "%Y%m%d").date()
+            except ValueError:
+                return None
         return None
     if isinstance(value, str):
         text = value.strip()

@@ -44,6 +44,7 @@ from typing import Any
 
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
+from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
 
@@ -214,11 +215,11 @@ class EsmaResult:
                     line.type,
                     line.rule_class,
                     line.currency,
-                    _cents(line.notional),
+                    cents(line.notional),
                     round(line.fx_rate, 8),
                     round(line.max_leverage, 4),
                     round(line.margin_rate, 8),
-                    _cents(line.margin),
+                    cents(line.margin),
                 ]
             )
         rows.append(
@@ -228,11 +229,11 @@ class EsmaResult:
                 "",
                 "",
                 "",
-                _cents(self.gross_notional),
+                cents(self.gross_notional),
                 "",
                 round(self.effective_leverage, 4),
                 "",
-                _cents(self.total),
+                cents(self.total),
             ]
         )
         if self.close_out_level is not None:
@@ -248,14 +249,10 @@ class EsmaResult:
                     "",
                     "",
                     "",
-                    _cents(self.close_out_level),
+                    cents(self.close_out_level),
                 ]
             )
         return rows
-
-
-def _cents(value: float) -> float:
-    return round(float(value), 2) + 0.0
 
 
 # --- classification ----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import numpy as np
 
 from xlmargin.batch.accounts import Accounts, bar, message, read_accounts
 from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, read_params, today_if_missing
 from xlmargin.positions import Portfolio
 
@@ -171,11 +172,6 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio],
         }
 
     return risk_figures
-
-
-def cents(value: float) -> float:
-    """Money rounded to cents, without a negative zero (as every engine rounds its totals)."""
-    return round(float(value), 2) + 0.0
 
 
 def run_accounts(

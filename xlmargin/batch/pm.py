@@ -25,7 +25,8 @@ import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import XlMarginError
-from xlmargin.pm.result import REGULATORY, cents
+from xlmargin.money import cents
+from xlmargin.pm.result import REGULATORY
 from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, risk_arrays, string_codes
 from xlmargin.pm.settings import PMSettings, pm_settings
 from xlmargin.positions import Portfolio

@@ -132,11 +132,6 @@ def requirement(regime: str, portfolio: Portfolio, settings: DecisionSettings) -
     return engine(regime, settings)(portfolio)
 
 
-def cents(value: float) -> float:
-    """Money rounded to cents, without a negative zero."""
-    return round(float(value), 2) + 0.0
-
-
 # --- books ---------------------------------------------------------------------------------------
 
 # Two rows hold the same contract when these fields agree (the quantity and marks may differ).

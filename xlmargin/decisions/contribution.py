@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.decisions._common import DecisionSettings, cents, check_regime
+from xlmargin.decisions._common import DecisionSettings, check_regime
 from xlmargin.errors import UnsupportedError
+from xlmargin.money import cents
 from xlmargin.pm import pm_requirement
 from xlmargin.pm.result import REGULATORY
 from xlmargin.pm.risk import RiskArrays, risk_arrays

@@ -36,7 +36,6 @@ from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.decisions import _pm
 from xlmargin.decisions._common import (
     DecisionSettings,
-    cents,
     concatenate,
     contract_keys,
     notional,
@@ -48,6 +47,7 @@ from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program
 from xlmargin.decisions.impact import ImpactResult, margin_impact
 from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.money import cents
 from xlmargin.params import norm
 from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio, read_positions

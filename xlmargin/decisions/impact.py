@@ -27,7 +27,6 @@ from xlmargin.decisions._common import (
     LABELS,
     REGIMES,
     DecisionSettings,
-    cents,
     check_regime,
     requirement,
     trade_union,
@@ -36,6 +35,7 @@ from xlmargin.decisions._common import (
 from xlmargin.decisions._linear import unit_stress_pnl
 from xlmargin.decisions._pm import outside_requirement
 from xlmargin.errors import UnsupportedError
+from xlmargin.money import cents
 from xlmargin.pm.risk import requirement as pm_result
 from xlmargin.pm.risk import risk_arrays
 from xlmargin.positions import Portfolio

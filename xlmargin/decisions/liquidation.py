@@ -25,7 +25,6 @@ import numpy as np
 from xlmargin.decisions import _pm
 from xlmargin.decisions._common import (
     DecisionSettings,
-    cents,
     check_regime,
     contract_keys,
     notional,
@@ -35,6 +34,7 @@ from xlmargin.decisions._common import (
 from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program
 from xlmargin.errors import InputError, Problem
+from xlmargin.money import cents
 from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio
 

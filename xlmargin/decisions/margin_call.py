@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.decisions._common import DecisionSettings, cents, check_regime, engine
+from xlmargin.decisions._common import DecisionSettings, check_regime, engine
 from xlmargin.errors import InputError, Problem
+from xlmargin.money import cents
 from xlmargin.positions import OPTION_TYPES, Portfolio
 from xlmargin.pricing import implied_volatility_or_error, option_price
 from xlmargin.stress import Scenario, risk_margin, scenario_library, scenario_pnl_matrix

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from xlmargin.money import cents
+
 REGULATORY = "regulatory"
-
-
-def cents(value: float) -> float:
-    """Money rounded to cents, without a negative zero."""
-    return round(float(value), 2) + 0.0
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,12 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from xlmargin import rules as rule_files
 from xlmargin.errors import InputError, Problem, UnsupportedError
+from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, book_legs
@@ -56,15 +56,6 @@ _OTHER_REGIME = {
     "fx": "ESMA_MARGIN",
     "cfd": "ESMA_MARGIN",
 }
-_CENT = Decimal("0.01")
-
-
-def cents(x: float) -> float:
-    """Round to the cent, half up (away from zero), after removing binary noise.
-
-    ``1150.0049999999998`` (a computed 1,150.005) → 1,150.01; ``0.125`` → 0.13; ``-0.125`` → -0.13.
-    """
-    return float(Decimal(f"{x:.15g}").quantize(_CENT, rounding=ROUND_HALF_UP)) + 0.0
 
 
 @dataclass(frozen=True, slots=True)

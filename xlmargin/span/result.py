@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from xlmargin.money import cents
 from xlmargin.span.arithmetic import Scenario
 
 
@@ -90,14 +91,14 @@ class SpanResult:
                     line.name,
                     float(len(line.rows)),
                     _round(line.net_delta, 4),
-                    _cents(line.scanning_risk),
+                    cents(line.scanning_risk),
                     f"{worst.number}: {worst.label}",
-                    _cents(line.intra_charge),
-                    _cents(line.inter_credit),
-                    _cents(line.short_option_minimum),
-                    _cents(line.net_option_value),
-                    _cents(line.maintenance),
-                    _cents(line.initial),
+                    cents(line.intra_charge),
+                    cents(line.inter_credit),
+                    cents(line.short_option_minimum),
+                    cents(line.net_option_value),
+                    cents(line.maintenance),
+                    cents(line.initial),
                 ]
             )
         rows.append(
@@ -106,14 +107,14 @@ class SpanResult:
                 "",
                 float(sum(len(line.rows) for line in self.lines)),
                 "",
-                _cents(sum(line.scanning_risk for line in self.lines)),
+                cents(sum(line.scanning_risk for line in self.lines)),
                 "",
-                _cents(sum(line.intra_charge for line in self.lines)),
-                _cents(sum(line.inter_credit for line in self.lines)),
+                cents(sum(line.intra_charge for line in self.lines)),
+                cents(sum(line.inter_credit for line in self.lines)),
                 "",
-                _cents(self.net_option_value),
-                _cents(self.maintenance),
-                _cents(self.initial),
+                cents(self.net_option_value),
+                cents(self.maintenance),
+                cents(self.initial),
             ]
         )
         return rows
@@ -139,15 +140,10 @@ class SpanResult:
                     _round(s.fraction, 6),
                     vol,
                     _round(s.weight, 6),
-                    *(_cents(line.pnl[s.number - 1]) for line in self.lines),
+                    *(cents(line.pnl[s.number - 1]) for line in self.lines),
                 ]
             )
         return rows
-
-
-def _cents(value: float) -> float:
-    """Money rounded to cents, without a negative zero."""
-    return round(float(value), 2) + 0.0
 
 
 def _round(value: float, digits: int) -> float:

@@ -11,6 +11,7 @@ import numpy as np
 
 from xlmargin._typing import FloatArray
 from xlmargin.errors import InputError, Problem
+from xlmargin.money import cents
 from xlmargin.positions import Portfolio
 from xlmargin.stress.book import Book, build_book
 from xlmargin.stress.factors import factors
@@ -26,11 +27,6 @@ BLANK_NOTE = (
     "Historical scenarios replay stress-scenarios.md tables 1a/1b/§1.5; a blank source cell leaves its "
     "factor unmoved (listed in each scenario's notes)."
 )
-
-
-def _cents(value: float) -> float:
-    """Money rounded to cents, without a negative zero."""
-    return round(float(value), 2) + 0.0
 
 
 def _percent(pnl: float, gross: float) -> float:
@@ -65,13 +61,13 @@ class StressResult:
         header = ["line", "item", "P&L", "% of gross"]
         gross = self.gross_exposure
         title = f"{self.scenario.id}: {self.scenario.name}"
-        out: list[list[Any]] = [header, ["total", title, _cents(self.pnl), _percent(self.pnl, gross)]]
-        out += [["factor", name, _cents(v), _percent(v, gross)] for name, v in self.factors.items()]
+        out: list[list[Any]] = [header, ["total", title, cents(self.pnl), _percent(self.pnl, gross)]]
+        out += [["factor", name, cents(v), _percent(v, gross)] for name, v in self.factors.items()]
         out += [
-            ["sleeve", name or "(none)", _cents(v), _percent(v, gross)] for name, v in self.sleeves.items()
+            ["sleeve", name or "(none)", cents(v), _percent(v, gross)] for name, v in self.sleeves.items()
         ]
         ranked = sorted(self.positions, key=lambda p: p[2])
-        out += [["position", f"{sym} (row {row})", _cents(v), _percent(v, gross)] for row, sym, v in ranked]
+        out += [["position", f"{sym} (row {row})", cents(v), _percent(v, gross)] for row, sym, v in ranked]
         s = self.scenario
         extra = [f"scenario {s.id}: {s.source} [{s.confidence}]", *([s.notes] if s.notes else [])]
         return out + _notes(len(header), self.warnings, *extra)
@@ -145,7 +141,7 @@ def stress_table(portfolio: Portfolio, settings: StressSettings) -> list[list[An
         s = run.library[j]
         i = worst[j]
         contributor = f"{run.book.symbols[i]} (row {run.book.rows[i]}): {run.pnl[i, j]:,.0f}"
-        rows.append([s.id, s.name, s.kind, _cents(totals[j]), _percent(totals[j], gross), contributor])
+        rows.append([s.id, s.name, s.kind, cents(totals[j]), _percent(totals[j], gross), contributor])
     return [header, *rows, *_notes(len(header), run.book.warnings, BLANK_NOTE, _horizon_note(settings))]
 
 
@@ -177,15 +173,15 @@ class RiskMarginResult:
         header = ["measure", "value", "scenario", "note"]
         out: list[list[Any]] = [
             header,
-            ["worst loss (house view)", _cents(self.requirement), self.scenario_id, self.scenario_name],
-            ["worst correlation-break loss", _cents(self.correlation_break_loss), self.correlation_break_id,
+            ["worst loss (house view)", cents(self.requirement), self.scenario_id, self.scenario_name],
+            ["worst correlation-break loss", cents(self.correlation_break_loss), self.correlation_break_id,
              "hedge legs moving against the core book"],
-            ["no-offset figure", _cents(self.no_offset_requirement), "",
+            ["no-offset figure", cents(self.no_offset_requirement), "",
              "sum of each liquidation group's own worst loss: no cross-asset offsets"],
         ]  # fmt: skip
-        out += [[f"group {g}", _cents(loss), sid, ""] for g, loss, sid in self.groups]
+        out += [[f"group {g}", cents(loss), sid, ""] for g, loss, sid in self.groups]
         out += [
-            ["gross exposure", _cents(self.gross_exposure), "", ""],
+            ["gross exposure", cents(self.gross_exposure), "", ""],
             ["scenarios", float(self.scenarios), "", ""],
         ]
         return out + _notes(len(header), self.warnings)
