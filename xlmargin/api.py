@@ -120,9 +120,13 @@ def frame(rows: list[list[Any]]) -> pd.DataFrame:
     a table without one (MARGIN_CUSHION's single row of figures) keeps numbered columns."""
     import pandas as pd
 
-    if rows and all(isinstance(c, str) for c in rows[0]):
-        return pd.DataFrame([list(r) for r in rows[1:]], columns=list(rows[0]))
-    return pd.DataFrame([list(r) for r in rows])
+    from xlmargin.excel.functions import EMPTY
+
+    # the worksheet's placeholder for an empty label cell is a missing value in a DataFrame
+    body = [[None if c == EMPTY else c for c in r] for r in rows]
+    if body and all(isinstance(c, str) for c in rows[0]):
+        return pd.DataFrame(body[1:], columns=list(rows[0]))
+    return pd.DataFrame(body)
 
 
 def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
