@@ -65,7 +65,8 @@ def test_tables_equal_the_worksheet_function(name: str) -> None:
     assert isinstance(result, pd.DataFrame)
     assert list(result.columns) == rows[0]
     # the worksheet's "–" placeholder for an empty label is a missing value in the DataFrame
-    assert result.values.tolist() == [[None if c == fn.EMPTY else c for c in r] for r in rows[1:]]
+    got = [[None if pd.isna(c) else c for c in r] for r in result.values.tolist()]
+    assert got == [[None if c == fn.EMPTY else c for c in r] for r in rows[1:]]
 
 
 def test_a_dataframe_a_path_and_a_list_give_the_same_figure() -> None:
