@@ -129,11 +129,20 @@ class _Contracts:
 
 
 def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
-    """A row index of each distinct row of ``keys`` (rows × columns, bitwise), each row's index into them."""
-    keys = np.ascontiguousarray(keys, dtype=np.float64)
-    whole = keys.view(np.dtype((np.void, keys.itemsize * keys.shape[1]))).ravel()
-    _, first, inverse = np.unique(whole, return_index=True, return_inverse=True)
-    return first, inverse.ravel()
+    """A row index of each distinct row of ``keys`` (rows × columns) and every row's index into them.
+
+    Rows are sorted by a weighted sum of their columns, equal for equal rows, and a group is a run
+    of sorted rows equal in every column: rows with equal sums but other values (or a NaN) only
+    split a group, never merge different rows.
+    """
+    weights = 1.0 + np.arange(keys.shape[1]) / np.pi
+    order = np.argsort((keys * weights).sum(axis=1), kind="stable")
+    ranked = keys[order]
+    new = np.ones(len(order), dtype=np.bool_)
+    new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
 
 
 def _contracts(o: Options) -> _Contracts:
