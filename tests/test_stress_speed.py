@@ -29,7 +29,7 @@ HEADER = ["symbol", "type", "quantity", "price", "underlying", "underlying price
 
 # European index options, American ETF and stock options (with and without dividends), options on
 # a bond ETF (rates factors, no VIX shift), on gold, on a future, one-day and two-year ones
-OPTIONS = [
+OPTIONS: list[list[Any]] = [
     ["SPX C", "option", 1, 100.0, "SPX", 5900, 5900, 30, "C", 0.16, None, "european"],
     ["SPX P", "option", -2, 90.0, "SPX", 5900, 5600, 91, "P", 0.21, None, "european"],
     ["SPY P", "option", -3, 10.0, "SPY", 590, 600, 91, "P", 0.20, 0.013, None],
@@ -58,10 +58,11 @@ def twin_option_pnl(book: Book, moves: np.ndarray, rate: float) -> np.ndarray:
         put_rate = (rate if o.on_future[i] else o.q[i]) if o.call[i] else rate
         premium = bool(o.american[i] and put_rate > 0.0 and o.T[i] > 0.0)
         shifted = o.vol_term[i] != 0.0
-        terms = (o.K[i], o.T[i], rate, o.q[i])
 
-        def price(spot: float, sigma: float, american: bool, terms: Any = terms, i: int = i) -> float:
-            return float(option_price(spot, *terms, sigma, o.call[i], american, o.on_future[i]))
+        def price(spot: float, sigma: float, american: bool, i: int = i) -> float:
+            return float(
+                option_price(spot, o.K[i], o.T[i], rate, o.q[i], sigma, o.call[i], american, o.on_future[i])
+            )
 
         today = price(o.S[i], o.sigma[i], o.american[i])
         for j in range(moves.shape[1]):
