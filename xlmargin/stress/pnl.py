@@ -91,8 +91,11 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float) -> FloatArray:
         return option_price(spots, K, T, rate, q, sigma, call, k.american[members, None] & american, future)
 
     change = np.empty((len(k.S), s))  # per unit of each contract, in every scenario
-    for p, v in sorted(set(zip(c.profile[~boundary].tolist(), follows[~boundary].tolist()))):
-        members = np.flatnonzero(~boundary & (c.profile == p) & (follows == v))
+    # European and American contracts apart: a call without American contracts skips the kernel's
+    # early-exercise step altogether
+    keys = zip(c.profile[~boundary].tolist(), follows[~boundary].tolist(), k.american[~boundary].tolist())
+    for p, v, a in sorted(set(keys)):
+        members = np.flatnonzero(~boundary & (c.profile == p) & (follows == v) & (k.american == a))
         at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
         sigma = k.sigma[members, None]
         if v:
