@@ -101,7 +101,9 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float) -> FloatArray:
         if v:
             sigma = np.concatenate([sigma, _shifted_vol(k, members, dv)], axis=1)
         values = price(members, k.S[members, None] * np.concatenate([[1.0], g]), sigma)
-        change[members] = values[:, at] - values[:, :1]
+        moved = values[:, at]
+        moved -= values[:, :1]
+        change[members] = moved
     for p in np.unique(c.profile[boundary]).tolist():
         members = np.flatnonzero(boundary & (c.profile == p))
         at, g, _ = _distinct_moves(growth[p], vix_moves, moving[p], False)
@@ -119,8 +121,11 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float) -> FloatArray:
             layer = np.zeros((up.size, 1 + g.size))
             layer[:, 1:] = both[:, : g.size] - both[:, g.size :]
             moved[shifted] += layer[:, at]
-        change[members] = moved - values[:, :1]
-    return o.units[:, None] * change[c.of_row]
+        moved -= values[:, :1]
+        change[members] = moved
+    pnl = change[c.of_row]
+    pnl *= o.units[:, None]
+    return pnl
 
 
 @dataclass(frozen=True)
