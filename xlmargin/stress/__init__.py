@@ -33,7 +33,9 @@ How a position moves (each is revalued instantly: no carry, no time decay, no ro
   ``Δσ = ΔVIX/100 × sqrt(30 days / max(days to expiry, 30 days))`` (``[vol_shift]``). European
   options are repriced exactly at the shifted volatility; an American option takes its exact price
   at the moved spot and unshifted volatility plus the European price change the shift causes. The
-  error of that split is at most the option's early-exercise premium (tested).
+  error of that split is at most the option's early-exercise premium (tested). Rows holding the
+  same contract are priced once, and each contract once per distinct (spot, volatility) the
+  scenarios give it (``pnl``; tested against a row-by-row twin in ``tests/test_stress_speed.py``).
 
 Scenarios (:func:`scenario_library`), each with ``source`` and a confidence tag:
 

@@ -93,11 +93,8 @@ def _models(a: Mapping[str, np.ndarray], is_option: BoolArray) -> tuple[list[Mod
     lookup: dict[tuple[Any, ...], int] = {}
     codes = np.fromiter((lookup.setdefault(k, len(lookup)) for k in keys), dtype=np.int64, count=len(kind))
     models = [classify(*k) for k in lookup]
-    problems = [
-        Problem(models[c].problem, int(a["row"][i]), "factor")
-        for i, c in enumerate(codes)
-        if models[c].problem
-    ]
+    bad = np.array([bool(m.problem) for m in models], dtype=np.bool_)[codes]
+    problems = [Problem(models[codes[i]].problem, int(a["row"][i]), "factor") for i in np.flatnonzero(bad)]
     if problems:
         raise InputError(problems)
     return models, codes
@@ -143,17 +140,17 @@ def _currency(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs) -> _C
             elif ccys[i] != instruments.numeraire():
                 unstressed.setdefault(str(ccys[i]), []).append(int(a["row"][i]))
     usd = instruments.numeraire()
-    own = [
-        (i, factor_index()[f_name])
-        for i, c in enumerate(a["currency"])
-        if kind[i] != "fx" and c is not None and c != usd
-        for f_name in [instruments.currency_factor(str(c))]
-        if f_name is not None
-    ]
+    currency = a["currency"]
+    own_factor = np.full(len(kind), -1, dtype=np.int64)
+    for c in set(currency.tolist()) - {None, usd}:
+        f_name = instruments.currency_factor(str(c))
+        if f_name is not None:
+            own_factor[currency == c] = factor_index()[f_name]
+    own_idx = np.flatnonzero((own_factor >= 0) & (kind != "fx"))
     return _Currency(
         leg_matrix,
-        np.array([i for i, _ in own], dtype=np.int64),
-        np.array([f for _, f in own], dtype=np.int64),
+        own_idx,
+        own_factor[own_idx],
         tuple(
             f"{ccy} has no risk factor: its currency legs are held constant (rows {_rows_text(rows)})"
             for ccy, rows in unstressed.items()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 
 from xlmargin import instruments
-from xlmargin._typing import FloatArray, IntArray
+from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.pricing import option_price
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
@@ -50,66 +52,136 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
         pnl[book.option_idx] = _option_pnl(book.options, moves, rate)
     if book.own_idx.size:
         pnl[book.own_idx] *= 1.0 + moves[book.own_factor]
-    pnl += _apply(book.legs, moves)
+    legged = np.flatnonzero(np.any(book.legs != 0.0, axis=1))
+    pnl[legged] += _apply(book.legs[legged], moves)
     return pnl
 
 
 def _option_pnl(o: Options, moves: FloatArray, rate: float) -> FloatArray:
-    """Option P&L (options × scenarios): every moved spot repriced by the pricing kernel.
+    """Option P&L (options × scenarios): each distinct contract priced once per distinct move.
 
-    Options are grouped by the factors that drive their underlying (and the VIX, where it shifts
-    their volatility); each group is priced for the distinct moves of those factors only, an option
-    whose inputs do not move keeping its price. Options whose price has no early-exercise premium
-    (European ones, American calls without dividends, as the kernel decides) are priced in one call
-    at the moved spot and shifted volatility. Options with a premium are priced with the contract
-    parameters on a length-1 axis, so the kernel computes one exercise boundary per contract, at
-    the unshifted volatility; the VIX layer then adds the European price change from σ to σ + Δσ at
-    the moved spot (the error is at most the early-exercise premium). Column 0 of every call is
-    today's model price, the reference of the P&L.
+    Rows holding the same contract (terms, volatility, underlying loadings) are priced once.
+    Contracts are grouped by their underlying's loadings (a profile, whose spot ratio S'/S is
+    computed once per scenario) and by whether their volatility follows the VIX; a group is priced
+    for its distinct (spot ratio, VIX move) pairs among the scenarios that move one of its factors,
+    in one kernel call whose column 0 is today's model price, the reference of the P&L; a contract
+    whose inputs do not move keeps its price. Contracts whose price has no early-exercise premium
+    (European ones, American calls without dividends, as the kernel decides) are priced at the
+    moved spot and shifted volatility. Contracts with a premium get the contract parameters on a
+    length-1 axis, so the kernel computes one exercise boundary per contract, at the unshifted
+    volatility; the VIX layer then adds the European price change from σ to σ + Δσ at the moved
+    spot (the error is at most the early-exercise premium).
     """
-    m, s = len(o.S), moves.shape[1]
-    vix = factor_index()["vix"]
-    put_rate = np.where(o.call, np.where(o.on_future, rate, o.q), rate)
-    boundary = o.american & (put_rate > 0.0) & (o.T > 0.0)
-    shifted = o.vol_term != 0.0
-    drivers = (o.beta != 0.0) | (o.weights != 0.0)
-    drivers[:, vix] = shifted & ~boundary  # options priced at σ + Δσ in the main call also follow the VIX
-    code = drivers.astype(np.int64) @ (1 << np.arange(drivers.shape[1], dtype=np.int64))
-    base = np.empty(m)
-    price = np.empty((m, s))
-    for c in np.unique(code):
-        rows = np.flatnonzero(code == c)
-        pattern = drivers[rows[0]]
-        cols = np.flatnonzero(np.any(moves[pattern] != 0.0, axis=0))
-        _, first, inverse = np.unique(moves[pattern][:, cols], axis=1, return_index=True, return_inverse=True)
-        picked = moves[:, cols[first]]
-        spots = o.S[rows, None] * np.concatenate([np.ones((rows.size, 1)), _growth(o, rows, picked)], axis=1)
-        sigma = o.sigma[rows, None]
-        if pattern[vix]:
-            sigma = np.concatenate([sigma, _shifted_vol(o, rows, picked[vix])], axis=1)
-        values = option_price(
-            spots,
-            o.K[rows, None],
-            o.T[rows, None],
-            rate,
-            o.q[rows, None],
-            sigma,
-            o.call[rows, None],
-            o.american[rows, None],
-            o.on_future[rows, None],
-        )
-        base[rows] = values[:, 0]
-        price[rows] = values[:, :1]
-        price[np.ix_(rows, cols)] = values[:, 1:][:, inverse.ravel()]
-    rows = np.flatnonzero(shifted & boundary)
-    cols = np.flatnonzero(moves[vix] != 0.0)
-    if rows.size and cols.size:
-        spots = o.S[rows, None] * _growth(o, rows, moves[:, cols])
-        args = (o.K[rows, None], o.T[rows, None], rate, o.q[rows, None])
-        call, future = o.call[rows, None], o.on_future[rows, None]
-        up = option_price(spots, *args, _shifted_vol(o, rows, moves[vix, cols]), call, False, future)
-        price[np.ix_(rows, cols)] += up - option_price(spots, *args, o.sigma[rows, None], call, False, future)
-    return o.units[:, None] * (price - base[:, None])
+    s = moves.shape[1]
+    vix_moves = moves[factor_index()["vix"]]
+    c = _contracts(o)
+    k = _take(o, c.rows)
+    growth = _growth(o, c.profile_rows, moves)  # profiles × scenarios
+    drivers = (o.beta[c.profile_rows] != 0.0) | (o.weights[c.profile_rows] != 0.0)
+    moving = (drivers.astype(np.int64) @ (moves != 0.0).astype(np.int64)) > 0
+    put_rate = np.where(k.call, np.where(k.on_future, rate, k.q), rate)
+    boundary = k.american & (put_rate > 0.0) & (k.T > 0.0)
+    follows = (k.vol_term != 0.0) & ~boundary  # priced at σ + Δσ
+    layered = (k.vol_term != 0.0) & boundary  # priced at σ, plus the European change from σ to σ + Δσ
+
+    def price(members: IntArray, spots: FloatArray, sigma: FloatArray, american: bool = True) -> FloatArray:
+        """The kernel's prices of some contracts at ``spots`` and ``sigma`` (both members × points)."""
+        K, T, q, call, future = (k.K[members, None], k.T[members, None], k.q[members, None],
+                                 k.call[members, None], k.on_future[members, None])  # fmt: skip
+        return option_price(spots, K, T, rate, q, sigma, call, k.american[members, None] & american, future)
+
+    change = np.empty((len(k.S), s))  # per unit of each contract, in every scenario
+    # European and American contracts apart: a call without American contracts skips the kernel's
+    # early-exercise step altogether
+    keys = zip(c.profile[~boundary].tolist(), follows[~boundary].tolist(), k.american[~boundary].tolist())
+    for p, v, a in sorted(set(keys)):
+        members = np.flatnonzero(~boundary & (c.profile == p) & (follows == v) & (k.american == a))
+        at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
+        sigma = k.sigma[members, None]
+        if v:
+            sigma = np.concatenate([sigma, _shifted_vol(k, members, dv)], axis=1)
+        values = price(members, k.S[members, None] * np.concatenate([[1.0], g]), sigma)
+        moved = values[:, at]
+        moved -= values[:, :1]
+        change[members] = moved
+    for p in np.unique(c.profile[boundary]).tolist():
+        members = np.flatnonzero(boundary & (c.profile == p))
+        at, g, _ = _distinct_moves(growth[p], vix_moves, moving[p], False)
+        values = price(members, k.S[members, None] * np.concatenate([[1.0], g]), k.sigma[members, None])
+        moved = values[:, at]
+        shifted = np.flatnonzero(layered[members])
+        if shifted.size:
+            up = members[shifted]
+            at, g, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
+            spots = np.concatenate([k.S[up, None] * g] * 2, axis=1)
+            sigma = np.concatenate(
+                [_shifted_vol(k, up, dv), np.broadcast_to(k.sigma[up, None], (up.size, g.size))], axis=1
+            )
+            both = price(up, spots, sigma, american=False)
+            layer = np.zeros((up.size, 1 + g.size))
+            layer[:, 1:] = both[:, : g.size] - both[:, g.size :]
+            moved[shifted] += layer[:, at]
+        moved -= values[:, :1]
+        change[members] = moved
+    pnl = change[c.of_row]
+    pnl *= o.units[:, None]
+    return pnl
+
+
+@dataclass(frozen=True)
+class _Contracts:
+    rows: IntArray  # an option row of each distinct contract
+    of_row: IntArray  # each option row's contract
+    profile: IntArray  # each contract's profile: its underlying's loadings
+    profile_rows: IntArray  # an option row of each profile
+
+
+def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
+    """A row index of each distinct row of ``keys`` (rows × columns) and every row's index into them.
+
+    Rows are sorted by a weighted sum of their columns, equal for equal rows, and a group is a run
+    of sorted rows equal in every column: rows with equal sums but other values (or a NaN) only
+    split a group, never merge different rows.
+    """
+    weights = 1.0 + np.arange(keys.shape[1]) / np.pi
+    order = np.argsort((keys * weights).sum(axis=1), kind="stable")
+    ranked = keys[order]
+    new = np.ones(len(order), dtype=np.bool_)
+    new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
+
+
+def _contracts(o: Options) -> _Contracts:
+    """The distinct contracts among the options, and the distinct loadings of their underlyings."""
+    exposure = np.concatenate([o.beta, o.weights, o.duration[:, None], o.convexity[:, None]], axis=1)
+    used = np.any(exposure != 0.0, axis=0)
+    used[-1] = True  # at least one key column
+    profile_rows, profile = _distinct_rows(exposure[:, used])
+    terms = (profile, o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
+    rows, of_row = _distinct_rows(np.column_stack(terms))
+    return _Contracts(rows, of_row, profile[rows], profile_rows)
+
+
+def _take(o: Options, rows: IntArray) -> Options:
+    return Options(**{f.name: getattr(o, f.name)[rows] for f in fields(o)})
+
+
+def _distinct_moves(
+    growth: FloatArray, vix_moves: FloatArray, moving: BoolArray, follows_vix: bool
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """A group's distinct (spot ratio, VIX move) pairs among the scenarios that move it.
+
+    Returns ``(at, ratios, vix moves)``: ``at`` gives each scenario's column in a kernel call whose
+    column 0 is today (for a scenario that does not move the group) and column ``1 + i`` pair ``i``.
+    """
+    cols = np.flatnonzero(moving)
+    keys = np.column_stack([growth[cols], vix_moves[cols] if follows_vix else np.zeros(cols.size)])
+    first, inverse = _distinct_rows(keys)
+    at = np.zeros(growth.size, dtype=np.int64)
+    at[cols] = 1 + inverse
+    return at, growth[cols[first]], vix_moves[cols[first]]
 
 
 def _shifted_vol(o: Options, rows: IntArray, vix_moves: FloatArray) -> FloatArray:

@@ -1,0 +1,105 @@
+"""The fast option P&L of the stress view against its slow, obvious twin, and duplicate rows priced once.
+
+The fast path (``xlmargin.stress.pnl``) prices each distinct contract once per distinct (spot ratio,
+VIX move) of its group. The twin below prices every option row in every scenario on its own, with
+the rules the stress module docstring states: the spot moved by the underlying's loadings (floored
+above zero), today's price at the unshifted volatility, σ + Δσ for options whose volatility follows
+the VIX, and for options with an early-exercise premium the American price at σ plus the European
+change from σ to σ + Δσ. Both go through the one pricing kernel, so they agree to rounding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.conftest import AS_OF
+from xlmargin import stress
+from xlmargin.positions import read_positions
+from xlmargin.pricing import option_price
+from xlmargin.stress.book import Book, build_book
+from xlmargin.stress.factors import factor_index, stress_rules
+from xlmargin.stress.pnl import position_pnl
+from xlmargin.stress.scenarios import move_matrix
+
+HEADER = ["symbol", "type", "quantity", "price", "underlying", "underlying price", "strike", "days",
+          "right", "volatility", "dividend yield", "style"]  # fmt: skip
+
+# European index options, American ETF and stock options (with and without dividends), options on
+# a bond ETF (rates factors, no VIX shift), on gold, on a future, one-day and two-year ones
+OPTIONS: list[list[Any]] = [
+    ["SPX C", "option", 1, 100.0, "SPX", 5900, 5900, 30, "C", 0.16, None, "european"],
+    ["SPX P", "option", -2, 90.0, "SPX", 5900, 5600, 91, "P", 0.21, None, "european"],
+    ["SPY P", "option", -3, 10.0, "SPY", 590, 600, 91, "P", 0.20, 0.013, None],
+    ["SPY P2", "option", 2, 14.0, "SPY", 590, 610, 91, "P", 0.20, 0.013, None],  # SPY P but the strike
+    ["SPY C2", "option", 1, 8.0, "SPY", 590, 600, 91, "C", 0.20, 0.013, None],  # SPY P but the right
+    ["SPY C", "option", 4, 12.0, "SPY", 590, 560, 364, "C", 0.18, 0.013, None],
+    ["AAPL C", "option", 5, 9.0, "AAPL", 230, 240, 182, "C", 0.30, 0.005, None],
+    ["AAPL P", "option", -1, 4.0, "AAPL", 230, 200, 14, "P", 0.35, 0.005, None],
+    ["XYZ C", "option", 2, 3.0, "XYZ", 40, 42, 56, "C", 0.55, None, None],
+    ["TLT C", "option", -5, 2.0, "TLT", 90, 95, 60, "C", 0.15, 0.04, None],
+    ["TLT P", "option", 3, 2.5, "TLT", 90, 88, 273, "P", 0.14, 0.04, None],
+    ["GLD C", "option", 2, 8.0, "GLD", 250, 260, 119, "C", 0.17, None, None],
+    ["ES C", "future_option", 1, 150.0, "ESZ6", 6000, 6000, 30, "C", 0.18, None, "american"],
+    ["WEEK P", "option", 1, 11.0, "SPY", 590, 600, 1, "P", 0.20, None, None],
+    ["LEAP P", "option", -1, 40.0, "SPY", 590, 620, 728, "P", 0.17, 0.013, None],
+]
+
+
+def twin_option_pnl(book: Book, moves: np.ndarray, rate: float) -> np.ndarray:
+    """Option P&L (options × scenarios), one row and one scenario at a time."""
+    o = book.options
+    vix = moves[factor_index()["vix"]]
+    floor = float(stress_rules().get("vol_shift.floor"))
+    out = np.zeros((len(o.S), moves.shape[1]))
+    for i in range(len(o.S)):
+        put_rate = (rate if o.on_future[i] else o.q[i]) if o.call[i] else rate
+        premium = bool(o.american[i] and put_rate > 0.0 and o.T[i] > 0.0)
+        shifted = o.vol_term[i] != 0.0
+
+        def price(spot: float, sigma: float, american: bool, i: int = i) -> float:
+            return float(
+                option_price(spot, o.K[i], o.T[i], rate, o.q[i], sigma, o.call[i], american, o.on_future[i])
+            )
+
+        today = price(o.S[i], o.sigma[i], o.american[i])
+        for j in range(moves.shape[1]):
+            dy = float(o.weights[i] @ moves[:, j])
+            r = float(o.beta[i] @ moves[:, j]) - o.duration[i] * dy + 0.5 * o.convexity[i] * dy * dy
+            spot = o.S[i] * max(1.0 + max(r, -1.0), 1e-6)
+            up = max(o.sigma[i] + o.vol_term[i] * vix[j], floor)
+            if not shifted or (vix[j] == 0.0 and spot == o.S[i]):
+                value = price(spot, o.sigma[i], o.american[i]) if spot != o.S[i] else today
+            elif premium:  # the VIX layer applies where the VIX moves
+                layer = price(spot, up, False) - price(spot, o.sigma[i], False) if vix[j] != 0.0 else 0.0
+                value = (price(spot, o.sigma[i], True) if spot != o.S[i] else today) + layer
+            else:
+                value = price(spot, up, o.american[i])
+            out[i, j] = o.units[i] * (value - today)
+    return out
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.045])
+def test_option_pnl_matches_the_row_by_row_twin(rate: float) -> None:
+    settings = stress.stress_settings({"rate": rate}, AS_OF)
+    book = build_book(read_positions([HEADER, *OPTIONS], as_of=AS_OF), settings)
+    moves = move_matrix(stress.scenario_library(settings))
+    fast = position_pnl(book, moves, settings.rate)[book.option_idx]
+    assert (book.options.vol_term != 0.0).any() and (book.options.vol_term == 0.0).any()
+    assert fast == pytest.approx(twin_option_pnl(book, moves, settings.rate), rel=1e-12, abs=1e-9)
+
+
+def test_duplicate_rows_are_priced_once_with_the_same_pnl() -> None:
+    # every option twice, the copy holding 7 times the quantity, further down the table
+    settings = stress.stress_settings({"rate": 0.03}, AS_OF)
+    doubled = [*OPTIONS, *([*r[:2], 7 * r[2], *r[3:]] for r in OPTIONS)]
+    moves = move_matrix(stress.scenario_library(settings))
+    single = build_book(read_positions([HEADER, *OPTIONS], as_of=AS_OF), settings)
+    book = build_book(read_positions([HEADER, *doubled], as_of=AS_OF), settings)
+    once = position_pnl(single, moves, settings.rate)
+    pnl = position_pnl(book, moves, settings.rate)
+    n = len(OPTIONS)
+    assert np.array_equal(pnl[:n], once)
+    assert pnl[n:] == pytest.approx(7 * once, rel=1e-12, abs=1e-9)
