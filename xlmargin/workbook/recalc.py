@@ -563,9 +563,10 @@ def _native_output(label: str) -> Iterator[None]:
     """Capture what the engine's native code writes to stderr: a Rust panic (message and
     backtrace) becomes one error line; anything else is passed on afterwards."""
     os.environ.setdefault("RUST_BACKTRACE", "0")
+    fd = 2  # the native code writes to the process's stderr, whatever sys.stderr is
     try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stderr (embedded): nothing to capture
+        os.fstat(fd)
+    except OSError:  # no stderr at all (a GUI host): nothing to capture
         yield
         return
     sys.stderr.flush()
