@@ -304,3 +304,27 @@ def test_an_engine_panic_is_one_line_without_a_backtrace(tmp_path: Path, capfd) 
         recalculate(src, FUNCTIONS)
     captured = capfd.readouterr()
     assert "panicked" not in captured.err and "backtrace" not in captured.err
+
+
+# ---------------------------------------------------------------- 7: zip metadata
+
+
+def test_zip_metadata_survives_the_copy(tmp_path: Path) -> None:
+    src = book(tmp_path, '<row r="1"><c r="A1"><v>2</v></c><c r="B1"><f>DOUBLE(A1)</f></c></row>')
+    stamped = tmp_path / "stamped.xlsx"
+    extended_time = b"UT\x05\x00\x01\x00\xca\x9a;"  # the 0x5455 extra field: a Unix mtime
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(stamped, "w") as zout:
+        zout.comment = b"made by a test"
+        for n, info in enumerate(zin.infolist()):
+            copy = zipfile.ZipInfo(info.filename, (2001, 2, 3, 4, 5, 6 + 2 * (n % 2)))
+            copy.compress_type = zipfile.ZIP_STORED if n % 2 else zipfile.ZIP_DEFLATED
+            copy.comment, copy.extra, copy.internal_attr = f"part {n}".encode(), extended_time, n % 2
+            copy.external_attr, copy.create_system = 0o640 << 16, 3
+            zout.writestr(copy, zin.read(info))
+    out = tmp_path / "out.xlsx"
+    recalc(stamped, out, FUNCTIONS)
+    fields = ("filename", "date_time", "compress_type", "comment", "extra", "internal_attr", "external_attr", "create_system")
+    with zipfile.ZipFile(stamped) as a, zipfile.ZipFile(out) as b:
+        assert b.comment == a.comment
+        assert [[getattr(i, f) for f in fields] for i in b.infolist()] == [[getattr(i, f) for f in fields] for i in a.infolist()]
+    assert value(out, "B1") == "4"
