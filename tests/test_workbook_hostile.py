@@ -52,7 +52,8 @@ def book(
     wb = xlsxwriter.Workbook(str(path))
     wb.add_worksheet("S")
     wb.close()
-    xml = root or f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet {NS}><sheetData>{rows}</sheetData></worksheet>'
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    xml = root or f"{head}<worksheet {NS}><sheetData>{rows}</sheetData></worksheet>"
     with zipfile.ZipFile(path) as zf:
         parts = [(info, zf.read(info)) for info in zf.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -96,7 +97,7 @@ def value(path: Path, ref: str) -> str | None:
 LACKING = (
     '<row r="1"><c r="A1"><v>2</v></c>'
     '<c r="B1"><f>BDP("IBM US Equity","PX_LAST")</f><v>123</v></c>'
-    "<c r=\"C1\"><f>B1*2</f><v>1</v></c>"
+    '<c r="C1"><f>B1*2</f><v>1</v></c>'
     '<c r="D1"><f>MDURATION(DATE(2008,1,1),DATE(2016,1,1),0.08,0.09,2,1)</f><v>5.5</v></c>'
     '<c r="E1"><f>A1+1</f><v>0</v></c>'
     '<c r="F1"><f>DOUBLE(C1)</f><v>0</v></c>'
@@ -108,7 +109,9 @@ LACKING = (
 def test_functions_the_engine_lacks_keep_their_cached_values(tmp_path: Path) -> None:
     src = book(tmp_path, LACKING)
     original = src.read_bytes()
-    with pytest.raises(StaleError, match=r"3 formula cells cannot be computed here and 3 more read them") as info:
+    with pytest.raises(
+        StaleError, match=r"3 formula cells cannot be computed here and 3 more read them"
+    ) as info:
         recalc(src, None, FUNCTIONS, in_place=True)
     assert src.read_bytes() == original  # --in-place never makes the workbook worse
     report = info.value.report
@@ -135,7 +138,9 @@ def test_cli_lists_what_it_cannot_compute_and_writes_nothing(tmp_path: Path, cap
     err = capsys.readouterr().err
     assert not out.exists()
     # DOUBLE is not a worksheet function of xlmargin's: here it is one more function lacking
-    assert err.splitlines()[0].startswith("xlmargin: book.xlsx: 4 formula cells cannot be computed here and 2")
+    assert err.splitlines()[0].startswith(
+        "xlmargin: book.xlsx: 4 formula cells cannot be computed here and 2"
+    )
     assert "S!B1: BDP is not available here" in err and "S!F1: DOUBLE is not available here" in err
     assert "S!C1, S!I1" in err
     assert xlmargin("recalc", src, "-o", out, "--allow-stale") == 0
@@ -188,7 +193,8 @@ def test_namespace_prefixed_sheet_reads_and_keeps_its_prefix(tmp_path: Path) -> 
 
 
 def test_rows_and_cells_without_positions_keep_their_values(tmp_path: Path) -> None:
-    rows = "<row><c><v>10</v></c><c><v>7</v></c><c><f>A1+B1</f><v>0</v></c></row><row><c><f>A1*2</f><v>0</v></c></row>"
+    rows = "<row><c><v>10</v></c><c><v>7</v></c><c><f>A1+B1</f><v>0</v></c></row>"
+    rows += "<row><c><f>A1*2</f><v>0</v></c></row>"
     src = book(tmp_path, rows)
     out = tmp_path / "out.xlsx"
     report = recalc(src, out, FUNCTIONS)
@@ -215,14 +221,19 @@ LINK_RELS = (
 
 
 def test_a_link_to_another_workbook_keeps_its_cached_value(tmp_path: Path) -> None:
-    rows = '<row r="1"><c r="A1"><v>10</v></c><c r="B1"><f>[1]Data!A1*2</f><v>84</v></c><c r="C1"><f>B1+A1</f><v>0</v></c></row>'
+    rows = '<row r="1"><c r="A1"><v>10</v></c><c r="B1"><f>[1]Data!A1*2</f><v>84</v></c>'
+    rows += '<c r="C1"><f>B1+A1</f><v>0</v></c></row>'
     src = book(
         tmp_path,
         rows,
-        add={"xl/externalLinks/externalLink1.xml": EXTERNAL_LINK, "xl/externalLinks/_rels/externalLink1.xml.rels": LINK_RELS},
+        add={
+            "xl/externalLinks/externalLink1.xml": EXTERNAL_LINK,
+            "xl/externalLinks/_rels/externalLink1.xml.rels": LINK_RELS,
+        },
         edit={
             "xl/workbook.xml": lambda s: s.replace(
-                "</sheets>", '</sheets><externalReferences><externalReference r:id="rId99"/></externalReferences>'
+                "</sheets>",
+                '</sheets><externalReferences><externalReference r:id="rId99"/></externalReferences>',
             ),
             "xl/_rels/workbook.xml.rels": lambda s: s.replace(
                 "</Relationships>",
@@ -243,9 +254,13 @@ def test_a_link_to_another_workbook_keeps_its_cached_value(tmp_path: Path) -> No
 
 
 def test_cell_and_formula_budgets_refuse_in_one_line(tmp_path: Path) -> None:
-    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><f>A{r}*2</f></c></row>' for r in range(1, 11))
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><f>A{r}*2</f></c></row>' for r in range(1, 11)
+    )
     src = book(tmp_path, rows)
-    with pytest.raises(WorkbookError, match=r"^book.xlsx: 20 cells, more than the 19 recalc allows \(--max-cells\)$"):
+    with pytest.raises(
+        WorkbookError, match=r"^book.xlsx: 20 cells, more than the 19 recalc allows \(--max-cells\)$"
+    ):
         recalculate(src, FUNCTIONS, limits=Limits(max_cells=19))
     with pytest.raises(WorkbookError, match=r"10 formula cells, more than the 9 recalc allows"):
         recalculate(src, FUNCTIONS, limits=Limits(max_formulas=9))
@@ -287,7 +302,12 @@ def test_circular_references_and_self_ranges_say_so(tmp_path: Path) -> None:
     report = recalculate(src, FUNCTIONS)
     reasons = {k.ref: k.reason for k in report.kept}
     loop = "circular reference (the cell is in a loop of formulas, or reads one)"
-    assert reasons == {"A1": loop, "B1": loop, "C1": loop, "B6": "its range A5:C8 contains its own cell (circular reference)"}
+    assert reasons == {
+        "A1": loop,
+        "B1": loop,
+        "C1": loop,
+        "B6": "its range A5:C8 contains its own cell (circular reference)",
+    }
     assert report.value("S", "C6") == 6 and not report.stale
     out = tmp_path / "out.xlsx"
     recalc(src, out, FUNCTIONS, allow_stale=True)
@@ -300,7 +320,9 @@ def test_circular_references_and_self_ranges_say_so(tmp_path: Path) -> None:
 def test_an_engine_panic_is_one_line_without_a_backtrace(tmp_path: Path, capfd) -> None:
     rows = '<row r="1"><c r="1A"><v>2</v></c></row><row r="2"><c r="A2"><f>1+1</f></c></row>'
     src = book(tmp_path, rows)
-    with pytest.raises(WorkbookError, match=r"^book.xlsx: the formula engine (cannot read it|failed) \(.*panic"):
+    with pytest.raises(
+        WorkbookError, match=r"^book.xlsx: the formula engine (cannot read it|failed) \(.*panic"
+    ):
         recalculate(src, FUNCTIONS)
     captured = capfd.readouterr()
     assert "panicked" not in captured.err and "backtrace" not in captured.err
@@ -323,8 +345,19 @@ def test_zip_metadata_survives_the_copy(tmp_path: Path) -> None:
             zout.writestr(copy, zin.read(info))
     out = tmp_path / "out.xlsx"
     recalc(stamped, out, FUNCTIONS)
-    fields = ("filename", "date_time", "compress_type", "comment", "extra", "internal_attr", "external_attr", "create_system")
+    fields = (
+        "filename",
+        "date_time",
+        "compress_type",
+        "comment",
+        "extra",
+        "internal_attr",
+        "external_attr",
+        "create_system",
+    )
     with zipfile.ZipFile(stamped) as a, zipfile.ZipFile(out) as b:
         assert b.comment == a.comment
-        assert [[getattr(i, f) for f in fields] for i in b.infolist()] == [[getattr(i, f) for f in fields] for i in a.infolist()]
+        assert [[getattr(i, f) for f in fields] for i in b.infolist()] == [
+            [getattr(i, f) for f in fields] for i in a.infolist()
+        ]
     assert value(out, "B1") == "4"

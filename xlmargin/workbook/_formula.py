@@ -53,7 +53,7 @@ def _tokens(text: str) -> tuple[tuple[str, str, str], ...]:
         tokens = fz.tokenize("=" + text)
     except Exception:  # a formula the tokenizer refuses is left to the engine to report
         return (("Unknown", "", text),)
-    return tuple((str(t.token_type), str(t.subtype), t.value) for t in tokens)
+    return tuple((str(t.token_type), str(t.subtype), t.value) for t in tokens if t is not None)
 
 
 def _ranges(text: str) -> list[tuple[int, str]]:

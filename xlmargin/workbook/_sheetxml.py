@@ -403,7 +403,8 @@ def explicit(xml: str, shift: Callable[[str, int, int], str]) -> str:
                 if text is not None:
                     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                     new_f = f"<{prefix}f>{escaped}</{prefix}f>"
-                    body_text = body_text[: f.start - cell.open_end] + new_f + body_text[f.end - cell.open_end :]
+                    start, end = f.start - cell.open_end, f.end - cell.open_end
+                    body_text = body_text[:start] + new_f + body_text[end:]
             if cell.self_closing:
                 out.append(f"<{prefix}c{attrs}/>")
             else:

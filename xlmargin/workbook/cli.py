@@ -78,7 +78,8 @@ def _source(args: argparse.Namespace) -> Iterator[Path]:
     from xlmargin.templates import TEMPLATES, write
 
     if args.template not in TEMPLATES:
-        raise WorkbookError(f"no template {args.template!r}; the templates are {', '.join(sorted(TEMPLATES))}")
+        known = ", ".join(sorted(TEMPLATES))
+        raise WorkbookError(f"no template {args.template!r}; the templates are {known}")
     with tempfile.TemporaryDirectory(prefix="xlmargin-template-") as folder:
         book = TEMPLATES[args.template]
         yield write(book, Path(folder) / f"{book.name}.xlsx", worksheet_functions())

@@ -372,7 +372,9 @@ def recalculate(
         sheets = _read_sheets(zf, src.name)
         _check_budget(sheets, src.name, limits)
         plain = {s.part: sx.explicit(s.xml, fm.shift) for s in sheets}
-        cells = {s.name: sx.scan_formulas(plain[s.part]) if plain[s.part] is not s.xml else s.cells for s in sheets}
+        cells = {
+            s.name: s.cells if plain[s.part] is s.xml else sx.scan_formulas(plain[s.part]) for s in sheets
+        }
         kept = _uncomputable(sheets, cells, custom | _aliases(custom, sheets))
         engine_parts = {}
         for sheet in sheets:
@@ -419,7 +421,8 @@ def _uncomputable(
     sheets: Sequence[_Sheet], cells: Mapping[str, list[sx.Cell]], custom: set[str]
 ) -> dict[tuple[str, int, int], KeptCell]:
     """The formula cells the engine cannot compute: a function it lacks, another workbook."""
-    texts = {(s.name, c.row, c.col): c for s in sheets for c in cells[s.name] if c.formula.kind != "dataTable"}
+    texts = {(s.name, c.row, c.col): c for s in sheets for c in cells[s.name]}
+    texts = {key: c for key, c in texts.items() if c.formula.kind != "dataTable"}
     called = {name for c in texts.values() for name in fm.functions(c.formula.text)}
     missing = _missing_functions(frozenset(called - custom - {_FIT}))
     kept = {}
@@ -428,8 +431,10 @@ def _uncomputable(
         lacking = sorted(fm.functions(text) & missing)
         link = fm.external(text)
         if lacking:
-            reason = f"{', '.join(lacking)} is not available here" if len(lacking) == 1 else (
-                f"{', '.join(lacking)} are not available here"
+            reason = (
+                f"{', '.join(lacking)} is not available here"
+                if len(lacking) == 1
+                else (f"{', '.join(lacking)} are not available here")
             )
         elif link is not None:
             reason = f"links to another workbook ({link})"
@@ -507,7 +512,10 @@ def _report(
     todo = []
     for key in kept:
         c = anchors[key]
-        todo += [(key[0], r, k) for r, k in sx.range_cells(_array_ref(c))] if c.formula.kind == "array" else [key]
+        if c.formula.kind == "array":
+            todo += [(key[0], r, k) for r, k in sx.range_cells(_array_ref(c))]
+        else:
+            todo.append(key)
     seen = set(todo)
     while todo:
         sheet, row, col = todo.pop()
@@ -526,12 +534,12 @@ def _report(
 
 def _check_budget(sheets: Sequence[_Sheet], label: str, limits: Limits) -> None:
     """Refuse a workbook with more cells, or formula cells, than the limits allow."""
-    total = sum(s.xml.count("<c ") + s.xml.count("<c>") + s.xml.count(":c ") + s.xml.count(":c>") for s in sheets)
+    total = sum(s.xml.count(tag) for s in sheets for tag in ("<c ", "<c>", ":c ", ":c>"))
     if total > limits.max_cells:
         raise WorkbookError(
             f"{label}: {total:,} cells, more than the {limits.max_cells:,} recalc allows (--max-cells)"
         )
-    formulas = sum(len(sx.range_cells(_array_ref(c))) if c.formula.kind == "array" else 1 for s in sheets for c in s.cells)
+    formulas = sum(math.prod(_shape(c)) if c.formula.kind == "array" else 1 for s in sheets for c in s.cells)
     if formulas > limits.max_formulas:
         raise WorkbookError(
             f"{label}: {formulas:,} formula cells, more than the {limits.max_formulas:,} recalc allows "
