@@ -259,7 +259,7 @@ def test_cell_and_formula_budgets_refuse_in_one_line(tmp_path: Path) -> None:
     )
     src = book(tmp_path, rows)
     with pytest.raises(
-        WorkbookError, match=r"^book.xlsx: 20 cells, more than the 19 recalc allows \(--max-cells\)$"
+        WorkbookError, match=r"^book.xlsx: 20 cells or more, over the 19 recalc allows \(--max-cells\)$"
     ):
         recalculate(src, FUNCTIONS, limits=Limits(max_cells=19))
     with pytest.raises(WorkbookError, match=r"10 formula cells, more than the 9 recalc allows"):

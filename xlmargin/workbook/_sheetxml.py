@@ -117,6 +117,8 @@ def scan_formulas(xml: str) -> list[Cell]:
     if found is None:
         return []
     prefix, body_start, body_end, _ = found
+    if _NO_R.search(xml, body_start, body_end) is None:
+        return _scan_positioned(xml, prefix, body_start, body_end)
     cells = []
     for row in _rows(xml, prefix, body_start, body_end):
         if not _has_formula(xml, prefix, row.element):
@@ -125,6 +127,31 @@ def scan_formulas(xml: str) -> list[Cell]:
             formula = _formula(xml, prefix, cell)
             if formula is not None:
                 cells.append(Cell(row.num, col, formula))
+    return cells
+
+
+def _scan_positioned(xml: str, prefix: str, start: int, end: int) -> list[Cell]:
+    """:func:`scan_formulas` for a sheet whose every row and cell has its ``r``: from one ``<f>``
+    to the next, without walking the other cells."""
+    open_f, open_c, close_c = f"<{prefix}f", f"<{prefix}c", f"</{prefix}c>"
+    cells = []
+    pos = start
+    while (at := xml.find(open_f, pos, end)) >= 0:
+        if xml[at + len(open_f)] not in " \t\r\n/>":
+            pos = at + 1
+            continue
+        c_start = max(xml.rfind(open_c + ws, pos, at) for ws in " \t\r\n")  # pos: the last cell's end
+        c_open_end = xml.find(">", c_start) + 1
+        close = xml.find(close_c, at, end)
+        if c_start < 0 or close < 0:
+            raise ValueError("a formula outside a cell")
+        attrs = xml[c_start + len(open_c) : c_open_end - 1]
+        cell = _Element(c_start, c_open_end, close, close + len(close_c), attrs, False)
+        row, col = parse_ref(_r(attrs) or "")
+        formula = _formula(xml, prefix, cell)
+        if formula is not None:
+            cells.append(Cell(row, col, formula))
+        pos = cell.end
     return cells
 
 
@@ -319,10 +346,14 @@ def _merge(
     return "".join(out)
 
 
+@cache
+def _attr_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"""(\s+){re.escape(name)}\s*=\s*(?:"[^"]*"|'[^']*')""")
+
+
 def _set_attr(attrs: str, name: str, value: str | None) -> str:
     """Set, replace or (``value=None``) remove one attribute in a raw attribute string."""
-    pattern = re.compile(rf"""(\s+){re.escape(name)}\s*=\s*(?:"[^"]*"|'[^']*')""")
-    m = pattern.search(attrs)
+    m = _attr_pattern(name).search(attrs)
     if value is None:
         return attrs if m is None else attrs[: m.start()] + attrs[m.end() :]
     if m is None:

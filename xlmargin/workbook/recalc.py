@@ -68,6 +68,7 @@ import sys
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -316,7 +317,8 @@ class _Sheet:
     cells: list[sx.Cell]
 
 
-def _read_sheets(zf: zipfile.ZipFile, label: str) -> list[_Sheet]:
+def _read_sheets(zf: zipfile.ZipFile, label: str, *, scan: bool = True) -> list[_Sheet]:
+    """The worksheets, with their formula cells unless ``scan`` is false."""
     sheets = []
     for name, part in sheet_parts(zf):
         try:
@@ -324,11 +326,34 @@ def _read_sheets(zf: zipfile.ZipFile, label: str) -> list[_Sheet]:
         except UnicodeDecodeError:
             raise WorkbookError(f"{label}: {part} is not UTF-8 encoded; not supported") from None
         try:
-            cells = sx.scan_formulas(xml)
+            cells = sx.scan_formulas(xml) if scan else []
         except ValueError as exc:
             raise WorkbookError(f"{label}: {part} is malformed ({exc})") from exc
         sheets.append(_Sheet(name, part, xml, cells))
     return sheets
+
+
+_CELL_TAGS = (b"<c ", b"<c>", b":c ", b":c>")  # a cell, plain or namespace-prefixed
+
+
+def _count_cells(zf: zipfile.ZipFile, label: str, limits: Limits) -> None:
+    """Refuse a workbook with more cells than the limit, counted as the sheets are inflated
+    chunk by chunk, before any of them is held in memory or parsed."""
+    total = 0
+    for _, part in sheet_parts(zf):
+        tail = b""
+        try:
+            with zf.open(part) as fh:
+                while chunk := fh.read(1 << 20):
+                    window = tail + chunk  # a tag cut by the chunk boundary is counted once
+                    total += sum(window.count(tag) for tag in _CELL_TAGS)
+                    tail = chunk[-2:]
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+            raise WorkbookError(f"{label}: part {part} is corrupt ({exc})") from exc
+        if total > limits.max_cells:
+            raise WorkbookError(
+                f"{label}: {total:,} cells or more, over the {limits.max_cells:,} recalc allows (--max-cells)"
+            )
 
 
 def _address(sheet: str, row: int, col: int) -> str:
@@ -369,6 +394,7 @@ def recalculate(
     limits = limits or Limits()
     custom = {name.upper() for name in functions}
     with open_workbook_zip(src) as zf:
+        _count_cells(zf, src.name, limits)
         sheets = _read_sheets(zf, src.name)
         _check_budget(sheets, src.name, limits)
         plain = {s.part: sx.explicit(s.xml, fm.shift) for s in sheets}
@@ -533,12 +559,7 @@ def _report(
 
 
 def _check_budget(sheets: Sequence[_Sheet], label: str, limits: Limits) -> None:
-    """Refuse a workbook with more cells, or formula cells, than the limits allow."""
-    total = sum(s.xml.count(tag) for s in sheets for tag in ("<c ", "<c>", ":c ", ":c>"))
-    if total > limits.max_cells:
-        raise WorkbookError(
-            f"{label}: {total:,} cells, more than the {limits.max_cells:,} recalc allows (--max-cells)"
-        )
+    """Refuse a workbook with more formula cells than the limit allows."""
     formulas = sum(math.prod(_shape(c)) if c.formula.kind == "array" else 1 for s in sheets for c in s.cells)
     if formulas > limits.max_formulas:
         raise WorkbookError(
@@ -686,7 +707,7 @@ def _results(
 
 def _write(src: Path, dst: Path, report: RecalcReport, *, freeze_formulas: bool) -> None:
     with open_workbook_zip(src) as zf:
-        sheets = _read_sheets(zf, src.name)
+        sheets = _read_sheets(zf, src.name, scan=False)
         known = {s.name for s in sheets}
         unknown = {c.sheet for c in report.cells} - known
         if unknown:
