@@ -447,27 +447,30 @@ def _uncomputable(
     sheets: Sequence[_Sheet], cells: Mapping[str, list[sx.Cell]], custom: set[str]
 ) -> dict[tuple[str, int, int], KeptCell]:
     """The formula cells the engine cannot compute: a function it lacks, another workbook."""
-    texts = {(s.name, c.row, c.col): c for s in sheets for c in cells[s.name]}
-    texts = {key: c for key, c in texts.items() if c.formula.kind != "dataTable"}
-    called = {name for c in texts.values() for name in fm.functions(c.formula.text)}
-    missing = _missing_functions(frozenset(called - custom - {_FIT}))
+    every = "\n".join(c.formula.text for found in cells.values() for c in found)
+    missing = _missing_functions(frozenset(fm.functions(every) - custom - {_FIT}))
+    linked = "[" in every
+    if not missing and not linked:
+        return {}
     kept = {}
-    for (sheet, row, col), c in texts.items():
-        text = c.formula.text
-        lacking = sorted(fm.functions(text) & missing)
-        link = fm.external(text)
-        if lacking:
-            reason = (
-                f"{', '.join(lacking)} is not available here"
-                if len(lacking) == 1
-                else (f"{', '.join(lacking)} are not available here")
-            )
-        elif link is not None:
-            reason = f"links to another workbook ({link})"
-        else:
-            continue
-        ref = _array_ref(c) if c.formula.kind == "array" else sx.format_ref(row, col)
-        kept[(sheet, row, col)] = KeptCell(sheet, ref, "=" + text, reason)
+    for sheet in sheets:
+        for c in cells[sheet.name]:
+            text = c.formula.text
+            if c.formula.kind == "dataTable" or not (
+                (linked and "[" in text) or any(n in text.upper() for n in missing)
+            ):
+                continue
+            lacking = sorted(fm.functions(text) & missing)
+            link = fm.external(text)
+            if lacking:
+                verb = "is" if len(lacking) == 1 else "are"
+                reason = f"{', '.join(lacking)} {verb} not available here"
+            elif link is not None:
+                reason = f"links to another workbook ({link})"
+            else:
+                continue
+            ref = _array_ref(c) if c.formula.kind == "array" else sx.format_ref(c.row, c.col)
+            kept[(sheet.name, c.row, c.col)] = KeptCell(sheet.name, ref, "=" + c.formula.text, reason)
     return kept
 
 
