@@ -290,9 +290,12 @@ def _formula(xml: str, prefix: str, cell: _Element) -> Formula | None:
     f = _child(xml, prefix, "f", cell)
     if f is None:
         return None
-    attrs = _attrs(f.attrs)
-    text = html.unescape(xml[f.open_end : f.close_start])
-    return Formula(attrs.get("t", "normal"), attrs.get("ref"), "cm" in _attrs(cell.attrs), text)
+    attrs = _attrs(f.attrs) if f.attrs.strip() else {}
+    text = xml[f.open_end : f.close_start]
+    if "&" in text:
+        text = html.unescape(text)
+    dynamic = "cm" in cell.attrs and "cm" in _attrs(cell.attrs)
+    return Formula(attrs.get("t", "normal"), attrs.get("ref"), dynamic, text)
 
 
 def _new_cell(prefix: str, row: int, col: int, edit: CellEdit) -> str:
