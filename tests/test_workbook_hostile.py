@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from xlmargin.workbook import KeptCell, Limits, StaleError, WorkbookError, recalc, recalculate
+from xlmargin.workbook import KeptCell, Limits, StaleError, WorkbookError, freeze, recalc, recalculate
 from xlmargin.workbook.cli import cmd_recalc, register
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -361,3 +361,15 @@ def test_zip_metadata_survives_the_copy(tmp_path: Path) -> None:
             [getattr(i, f) for f in fields] for i in a.infolist()
         ]
     assert value(out, "B1") == "4"
+
+
+def test_freeze_keeps_the_cached_value_of_a_cell_it_cannot_compute(tmp_path: Path) -> None:
+    src = book(tmp_path, LACKING)
+    out = tmp_path / "frozen.xlsx"
+    with pytest.raises(StaleError):
+        freeze(src, out, FUNCTIONS)
+    assert not out.exists()
+    freeze(src, out, FUNCTIONS, allow_stale=True)
+    frozen = cells(out)
+    assert frozen["B1"] == '<c r="B1"><v>123</v></c>' and frozen["C1"] == '<c r="C1"><v>246</v></c>'
+    assert "<f" not in "".join(frozen.values())

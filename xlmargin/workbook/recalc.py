@@ -30,6 +30,15 @@ Formula kinds:
   the old range outside the new one lose their cached value.
 - data tables (``t="dataTable"``, What-If) are not evaluated and keep their cached values.
 
+Cells the engine cannot compute keep their cached values (:class:`KeptCell`, with the reason): a
+call to a function formualizer lacks (found by asking a scratch engine for ``=NAME()``: ``#NAME?``),
+a reference to another workbook (``[1]Data!A1``) and a circular reference. The first two never
+reach the engine: their ``<f>`` is dropped from its copy, so it reads the cached value as a
+constant and the cells that read it are computed from it; every such reader, found through the
+engine's dependency graph, is marked ``stale``. :func:`recalc` and :func:`freeze` then write
+nothing (:class:`StaleError`) unless ``allow_stale``. :class:`Limits` bounds the work: cells
+(counted while inflating, before parsing), formula cells, and seconds (``Workbook.cancel``).
+
 ``calcPr`` is left as it is. Excel recalculates on open when ``fullCalcOnLoad="1"`` or when the
 file's ``calcId`` is older than its engine, so Excel *without the add-in* may still replace our
 values with ``#NAME?``; that is why :func:`freeze` exists: with no formula left, nothing can be
@@ -53,9 +62,17 @@ formualizer 0.13.0 quirks found and worked around (re-check them when upgrading)
   ``LiteralValue.error(kind, None)`` (an ``ExcelError`` instance gives ``#VALUE!``). A Python
   ``int`` beyond 64 bits gives ``#VALUE!`` (so ints are passed as floats); ``None`` becomes 0.
 - An omitted argument (``F(1,,2)``) reaches the callback as ``0.0``, not as a missing value.
-- A formula it cannot parse evaluates to an error of kind ``Error`` instead of raising, and a
-  circular reference to kind ``Circ``; both are written as ``#VALUE!`` (Excel has no such codes).
+- A formula it cannot parse evaluates to an error of kind ``Error`` instead of raising (written as
+  ``#VALUE!``); a circular reference gives kind ``Circ`` (such cells are kept, see above).
 - A name that shadows a built-in function is refused unless ``allow_override_builtin``.
+- The umya loader reads shared formulas without shifting them (every cell of ``E4:G4`` gets the
+  anchor's text as is, down or right), reads a namespace-prefixed sheet (``<x:worksheet>``) as
+  empty and puts rows and cells without an ``r`` attribute at A1; so the engine is handed
+  :func:`._sheetxml.explicit`'s plain copy. It panics (a Rust backtrace on stderr) on a malformed
+  cell reference such as ``r="1A"``; engine stderr is captured and a panic becomes one line.
+- A reference to another workbook makes ``evaluate_all`` raise for the whole book (``Undefined
+  name: [1]Data!A1``), hence such cells are kept before evaluation.
+- A whole-column argument (``A:K``) reaches a custom function trimmed to the sheet's used rows.
 """
 
 from __future__ import annotations
