@@ -283,7 +283,18 @@ def _has_formula(xml: str, prefix: str, elem: _Element) -> bool:
 
 
 def _child(xml: str, prefix: str, tag: str, cell: _Element) -> _Element | None:
-    return next(_elements(xml, f"{prefix}{tag}", cell.open_end, cell.close_start), None)
+    """The first ``tag`` element inside ``cell`` (what ``_elements`` yields first, without a generator)."""
+    name = f"{prefix}{tag}"
+    m = _opener(name).search(xml, cell.open_end, cell.close_start)
+    if m is None:
+        return None
+    if m.group(2):
+        return _Element(m.start(), m.end(), m.end(), m.end(), m.group(1), True)
+    closer = f"</{name}>"
+    close = xml.find(closer, m.end(), cell.close_start)
+    if close < 0:
+        raise ValueError(f"unterminated <{name}>")
+    return _Element(m.start(), m.end(), close, close + len(closer), m.group(1), False)
 
 
 def _formula(xml: str, prefix: str, cell: _Element) -> Formula | None:
