@@ -218,6 +218,8 @@ def _print_stale(report: RecalcReport, out: Any) -> None:
 
 
 def _fail(exc: BaseException) -> int:
+    if isinstance(exc, BrokenPipeError):  # the reader of our output went away: the CLI ends quietly
+        raise exc
     message = exc.summary() if isinstance(exc, XlMarginError) else str(exc)
     print(f"xlmargin: {' '.join(message.split())}", file=sys.stderr)
     if isinstance(exc, StaleError):
