@@ -175,3 +175,13 @@ def test_part_inflating_past_declared_size(tmp_path: Path) -> None:
     src = tmp_path / "liar.xlsx"
     src.write_bytes(bytes(data))
     refused(src, tmp_path, "sheet1.xml is corrupt")
+
+
+@pytest.mark.parametrize(
+    "member", ["../evil.txt", "xl/../../evil.txt", "/etc/evil", "C:\\evil.txt", "xl\\..\\..\\evil"]
+)
+def test_part_names_outside_the_package_are_refused(tmp_path: Path, member: str) -> None:
+    src = make_book(tmp_path)
+    with zipfile.ZipFile(src, "a") as zf:
+        zf.writestr(member, b"not ours to copy")
+    refused(src, tmp_path, r"points outside the workbook; refused$")

@@ -6,7 +6,10 @@ See :mod:`.recalc` for the flow and :mod:`.safety` for what is refused before an
 from .recalc import (
     CellError,
     CellResult,
+    KeptCell,
+    Limits,
     RecalcReport,
+    StaleError,
     freeze,
     recalc,
     recalculate,
@@ -17,7 +20,10 @@ from .safety import WorkbookError, open_workbook_zip, parse_xml
 __all__ = [
     "CellError",
     "CellResult",
+    "KeptCell",
+    "Limits",
     "RecalcReport",
+    "StaleError",
     "WorkbookError",
     "freeze",
     "open_workbook_zip",

@@ -1,6 +1,8 @@
 """The workbook as a zip package: find its worksheets, copy it with a few parts changed.
 
-Copies keep every part's name, order, timestamp, compression method and attributes, and its
+Copies keep the archive comment and every part's name, order, timestamp, compression method,
+comment, attributes (internal and external, with the system that made them) and extra fields
+(extended timestamps and the like; zip64 sizes are rewritten by ``zipfile`` as needed), and its
 uncompressed bytes exactly; only the parts passed in ``replaced`` change and those in ``dropped``
 disappear. (Compressed bytes may differ: zlib is re-run with its default level.)
 """
@@ -12,6 +14,7 @@ import os
 import posixpath
 import re
 import stat
+import struct
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -109,8 +112,22 @@ def copy_package(
             copy.compress_type = info.compress_type
             copy.external_attr = info.external_attr
             copy.create_system = info.create_system
+            copy.internal_attr = info.internal_attr
             copy.comment = info.comment
+            copy.extra = _without_zip64(info.extra)
             dst.writestr(copy, data)
+
+
+def _without_zip64(extra: bytes) -> bytes:
+    """The extra-field records but the zip64 one (id 1), which ``zipfile`` writes itself."""
+    out = []
+    pos = 0
+    while pos + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, pos)
+        if kind != 1:
+            out.append(extra[pos : pos + 4 + size])
+        pos += 4 + size
+    return b"".join(out)
 
 
 def package_bytes(zf: zipfile.ZipFile, replaced: Mapping[str, bytes]) -> bytes:

@@ -8,13 +8,17 @@ of the old value) and an ``<is>`` inline string. Optionally it also drops the ``
 (with the ``cm`` attribute that marks it dynamic) or updates the ``ref`` of an array formula.
 Missing rows and cells are inserted in row/column order. Elements may carry a namespace prefix
 (``<x:c>``); rows and cells without an ``r`` attribute get their implicit position.
+
+:func:`explicit` writes the same sheet in the plainest form for the formula engine, whose loader
+reads neither prefixes, nor implicit positions, nor the cells a shared formula fills.
 """
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
@@ -22,15 +26,21 @@ _ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SHEET_DATA = re.compile(r"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 _R_ATTR = re.compile(r"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_NO_R = re.compile(r"<(?:[\w.-]+:)?(?:row|c)(?=[\s/>])(?![^>]*\sr\s*=)")
+_SHARED = re.compile(r"""\bt\s*=\s*["']shared["']""")
 
 
 @dataclass(frozen=True)
 class Formula:
-    """The ``<f>`` of a cell: ``kind`` is its ``t`` (normal, shared, array, dataTable)."""
+    """The ``<f>`` of a cell: ``kind`` is its ``t`` (normal, shared, array, dataTable).
+
+    ``text`` is the formula as stored (no ``=``); empty in the cells a shared formula fills.
+    """
 
     kind: str
     ref: str | None
     dynamic: bool
+    text: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,8 @@ def scan_formulas(xml: str) -> list[Cell]:
     if found is None:
         return []
     prefix, body_start, body_end, _ = found
+    if _NO_R.search(xml, body_start, body_end) is None:
+        return _scan_positioned(xml, prefix, body_start, body_end)
     cells = []
     for row in _rows(xml, prefix, body_start, body_end):
         if not _has_formula(xml, prefix, row.element):
@@ -118,8 +130,40 @@ def scan_formulas(xml: str) -> list[Cell]:
     return cells
 
 
-def rewrite(xml: str, edits: Mapping[tuple[int, int], CellEdit], *, drop_formulas: bool) -> str:
-    """Apply ``edits`` (keyed by row, column) and optionally drop every formula."""
+def _scan_positioned(xml: str, prefix: str, start: int, end: int) -> list[Cell]:
+    """:func:`scan_formulas` for a sheet whose every row and cell has its ``r``: from one ``<f>``
+    to the next, without walking the other cells."""
+    open_f, open_c, close_c = f"<{prefix}f", f"<{prefix}c", f"</{prefix}c>"
+    cells = []
+    pos = start
+    while (at := xml.find(open_f, pos, end)) >= 0:
+        if xml[at + len(open_f)] not in " \t\r\n/>":
+            pos = at + 1
+            continue
+        c_start = max(xml.rfind(open_c + ws, pos, at) for ws in " \t\r\n")  # pos: the last cell's end
+        c_open_end = xml.find(">", c_start) + 1
+        close = xml.find(close_c, at, end)
+        if c_start < 0 or close < 0:
+            raise ValueError("a formula outside a cell")
+        attrs = xml[c_start + len(open_c) : c_open_end - 1]
+        cell = _Element(c_start, c_open_end, close, close + len(close_c), attrs, False)
+        row, col = parse_ref(_r(attrs) or "")
+        formula = _formula(xml, prefix, cell)
+        if formula is not None:
+            cells.append(Cell(row, col, formula))
+        pos = cell.end
+    return cells
+
+
+def rewrite(
+    xml: str,
+    edits: Mapping[tuple[int, int], CellEdit],
+    *,
+    drop_formulas: bool,
+    drop_cells: frozenset[tuple[int, int]] = frozenset(),
+) -> str:
+    """Apply ``edits`` (keyed by row, column) and optionally drop every formula, or only those of
+    ``drop_cells`` (whose cached values stay)."""
     found = _sheet_data(xml)
     if found is None:
         if edits:
@@ -129,12 +173,17 @@ def rewrite(xml: str, edits: Mapping[tuple[int, int], CellEdit], *, drop_formula
     by_row: dict[int, dict[int, CellEdit]] = {}
     for (r, c), edit in edits.items():
         by_row.setdefault(r, {})[c] = edit
+    dropped_rows: dict[int, set[int]] = {}
+    for r, c in drop_cells:
+        dropped_rows.setdefault(r, set()).add(c)
     rows = _rows(xml, prefix, body_start, body_end)
     replaced: dict[int, str] = {}
     for row in rows:
         row_edits = by_row.pop(row.num, {})
-        if row_edits or (drop_formulas and _has_formula(xml, prefix, row.element)):
-            replaced[row.num] = _rewrite_row(xml, prefix, row, row_edits, drop_formulas)
+        drop = drop_formulas or row.num in dropped_rows
+        if row_edits or (drop and _has_formula(xml, prefix, row.element)):
+            cols = None if drop_formulas else dropped_rows.get(row.num, set())
+            replaced[row.num] = _rewrite_row(xml, prefix, row, row_edits, cols)
     inserted = {}
     for r, cells in by_row.items():
         new = "".join(_new_cell(prefix, r, c, e) for c, e in sorted(cells.items()) if e.v is not None)
@@ -234,15 +283,30 @@ def _has_formula(xml: str, prefix: str, elem: _Element) -> bool:
 
 
 def _child(xml: str, prefix: str, tag: str, cell: _Element) -> _Element | None:
-    return next(_elements(xml, f"{prefix}{tag}", cell.open_end, cell.close_start), None)
+    """The first ``tag`` element inside ``cell`` (what ``_elements`` yields first, without a generator)."""
+    name = f"{prefix}{tag}"
+    m = _opener(name).search(xml, cell.open_end, cell.close_start)
+    if m is None:
+        return None
+    if m.group(2):
+        return _Element(m.start(), m.end(), m.end(), m.end(), m.group(1), True)
+    closer = f"</{name}>"
+    close = xml.find(closer, m.end(), cell.close_start)
+    if close < 0:
+        raise ValueError(f"unterminated <{name}>")
+    return _Element(m.start(), m.end(), close, close + len(closer), m.group(1), False)
 
 
 def _formula(xml: str, prefix: str, cell: _Element) -> Formula | None:
     f = _child(xml, prefix, "f", cell)
     if f is None:
         return None
-    attrs = _attrs(f.attrs)
-    return Formula(attrs.get("t", "normal"), attrs.get("ref"), "cm" in _attrs(cell.attrs))
+    attrs = _attrs(f.attrs) if f.attrs.strip() else {}
+    text = xml[f.open_end : f.close_start]
+    if "&" in text:
+        text = html.unescape(text)
+    dynamic = "cm" in cell.attrs and "cm" in _attrs(cell.attrs)
+    return Formula(attrs.get("t", "normal"), attrs.get("ref"), dynamic, text)
 
 
 def _new_cell(prefix: str, row: int, col: int, edit: CellEdit) -> str:
@@ -251,14 +315,18 @@ def _new_cell(prefix: str, row: int, col: int, edit: CellEdit) -> str:
     return f'<{prefix}c r="{ref}"{t}><{prefix}v>{edit.v}</{prefix}v></{prefix}c>'
 
 
-def _rewrite_row(xml: str, prefix: str, row: _Row, edits: Mapping[int, CellEdit], drop_formulas: bool) -> str:
+def _rewrite_row(
+    xml: str, prefix: str, row: _Row, edits: Mapping[int, CellEdit], drop_cols: set[int] | None
+) -> str:
+    """``drop_cols``: the columns whose formula goes (None: every column)."""
     pending = dict(edits)
     replaced = {}
     cells = _row_cells(xml, prefix, row)
     for col, cell in cells:
         edit = pending.pop(col, None)
-        if edit is not None or (drop_formulas and _has_formula(xml, prefix, cell)):
-            replaced[col] = _rewrite_cell(xml, prefix, cell, edit, drop_formulas)
+        drop = drop_cols is None or col in drop_cols
+        if edit is not None or (drop and _has_formula(xml, prefix, cell)):
+            replaced[col] = _rewrite_cell(xml, prefix, cell, edit, drop)
     inserted = {c: _new_cell(prefix, row.num, c, e) for c, e in pending.items() if e.v is not None}
     elem = row.element
     if not inserted and all(xml[e.start : e.end] == replaced[c] for c, e in cells if c in replaced):
@@ -292,10 +360,14 @@ def _merge(
     return "".join(out)
 
 
+@cache
+def _attr_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"""(\s+){re.escape(name)}\s*=\s*(?:"[^"]*"|'[^']*')""")
+
+
 def _set_attr(attrs: str, name: str, value: str | None) -> str:
     """Set, replace or (``value=None``) remove one attribute in a raw attribute string."""
-    pattern = re.compile(rf"""(\s+){re.escape(name)}\s*=\s*(?:"[^"]*"|'[^']*')""")
-    m = pattern.search(attrs)
+    m = _attr_pattern(name).search(attrs)
     if value is None:
         return attrs if m is None else attrs[: m.start()] + attrs[m.end() :]
     if m is None:
@@ -340,3 +412,79 @@ def _rewrite_cell(xml: str, prefix: str, cell: _Element, edit: CellEdit | None, 
             return f"<{prefix}c{attrs}/>"
         return f"<{prefix}c{attrs}>{body}</{prefix}c>"
     return f"<{prefix}c{attrs}>{body}" + xml[cell.close_start : cell.end]
+
+
+def explicit(xml: str, shift: Callable[[str, int, int], str]) -> str:
+    """The sheet without namespace prefix, every row and cell with its ``r``, and every cell of a
+    shared formula holding the formula in full (``shift(text, rows, columns)`` moves the anchor's
+    text to a cell). An already plain sheet is returned as it is."""
+    found = _sheet_data(xml)
+    if found is None:
+        return xml
+    prefix, body_start, body_end, _ = found
+    body = xml[body_start:body_end]
+    if not prefix and _NO_R.search(body) is None and _SHARED.search(body) is None:
+        return xml
+    anchors: dict[str, tuple[int, int, str]] = {}
+    out = [xml[:body_start]]
+    pos = body_start
+    for row in _rows(xml, prefix, body_start, body_end):
+        elem = row.element
+        out.append(xml[pos : elem.start])
+        out.append(f"<{prefix}row" + _set_attr(elem.attrs, "r", str(row.num)))
+        if elem.self_closing:
+            out.append("/>")
+            pos = elem.end
+            continue
+        out.append(">")
+        pos = elem.open_end
+        for col, cell in _row_cells(xml, prefix, row):
+            out.append(xml[pos : cell.start])
+            attrs = _set_attr(cell.attrs, "r", format_ref(row.num, col))
+            body_text = xml[cell.open_end : cell.close_start]
+            f = _child(xml, prefix, "f", cell)
+            if f is not None and _attrs(f.attrs).get("t") == "shared":
+                text = _shared_text(xml, f, anchors, row.num, col, shift)
+                if text is not None:
+                    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                    new_f = f"<{prefix}f>{escaped}</{prefix}f>"
+                    start, end = f.start - cell.open_end, f.end - cell.open_end
+                    body_text = body_text[:start] + new_f + body_text[end:]
+            if cell.self_closing:
+                out.append(f"<{prefix}c{attrs}/>")
+            else:
+                out.append(f"<{prefix}c{attrs}>{body_text}</{prefix}c>")
+            pos = cell.end
+    out.append(xml[pos:])
+    plain = "".join(out)
+    return _unprefixed(plain, prefix) if prefix else plain
+
+
+def _shared_text(
+    xml: str,
+    f: _Element,
+    anchors: dict[str, tuple[int, int, str]],
+    row: int,
+    col: int,
+    shift: Callable[[str, int, int], str],
+) -> str | None:
+    """The full formula of a cell of a shared formula (None: no anchor seen for its index)."""
+    attrs = _attrs(f.attrs)
+    si = attrs.get("si", "")
+    text = html.unescape(xml[f.open_end : f.close_start])
+    if text.strip() and "ref" in attrs:
+        anchors[si] = (row, col, text)
+        return text
+    if si not in anchors:
+        return None
+    r0, c0, anchor = anchors[si]
+    return shift(anchor, row - r0, col - c0)
+
+
+def _unprefixed(xml: str, prefix: str) -> str:
+    """Elements of the ``prefix`` namespace written without it, that namespace made the default."""
+    name = re.escape(prefix[:-1])
+    xml = re.sub(rf"<(/?){name}:", r"<\1", xml)
+    if re.search(r"\sxmlns\s*=", xml[: xml.find(">", xml.find("<worksheet")) + 1]) is None:
+        xml = re.sub(rf"\sxmlns:{name}(\s*=)", r" xmlns\1", xml, count=1)
+    return xml

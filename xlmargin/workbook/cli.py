@@ -10,6 +10,10 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
   the input by default) and prints the results: the workbook's report ranges (the defined names
   ``xlmReport1``, ``xlmReport2``... that the templates carry) as text tables, or else one line per
   xlmargin cell. ``--template NAME`` recalculates a bundled template instead of a file.
+  A cell the engine cannot compute (a function it lacks such as another add-in's ``BDP``, a link
+  to another workbook, a circular reference) is listed with the cells that read it, and nothing is
+  written (exit 2) unless ``--allow-stale``: then it keeps its cached value and its readers are
+  computed from that value. ``--max-cells``, ``--max-formulas`` and ``--timeout`` bound the work.
 - ``xlmargin freeze IN.xlsx -o OUT.xlsx``: the same values, with every formula removed, for a reader
   without the add-in.
 - ``xlmargin templates [--out DIR]``: writes the template workbooks (default ``./workbooks``).
@@ -30,17 +34,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter, range_boundaries
-
 from xlmargin.errors import XlMarginError
 from xlmargin.excel import registry, route
-from xlmargin.templates import TEMPLATES, TemplateError, write, write_all
-from xlmargin.templates.model import REPORT_PREFIX
 from xlmargin.textable import fmt, render
-from xlmargin.workbook import RecalcReport, WorkbookError, freeze, recalc
+from xlmargin.workbook import Limits, RecalcReport, StaleError, WorkbookError, freeze, recalc
+from xlmargin.workbook._sheetxml import format_ref, range_cells
 
 MAX_LISTED = 40  # xlmargin cells listed for a workbook without report ranges, and error cells shown
-_FAILURES = (WorkbookError, XlMarginError, TemplateError, OSError)
+
+
+class _TemplateFailure(Exception):
+    """Stands for TemplateError until the templates are imported (only when a command needs them)."""
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    templates = sys.modules.get("xlmargin.templates")
+    failure = _TemplateFailure if templates is None else templates.TemplateError
+    return (WorkbookError, XlMarginError, failure, OSError)
 
 
 def worksheet_functions() -> dict[str, Callable[..., object]]:
@@ -65,6 +75,11 @@ def _source(args: argparse.Namespace) -> Iterator[Path]:
         return
     if args.file is not None:
         raise WorkbookError("give a workbook file or --template NAME, not both")
+    from xlmargin.templates import TEMPLATES, write
+
+    if args.template not in TEMPLATES:
+        known = ", ".join(sorted(TEMPLATES))
+        raise WorkbookError(f"no template {args.template!r}; the templates are {known}")
     with tempfile.TemporaryDirectory(prefix="xlmargin-template-") as folder:
         book = TEMPLATES[args.template]
         yield write(book, Path(folder) / f"{book.name}.xlsx", worksheet_functions())
@@ -91,11 +106,11 @@ def _is_error(value: object) -> bool:
 def _xlmargin_cells(report: RecalcReport) -> list[tuple[str, str, bool, object]]:
     """(where, function, is an array, value) of each xlmargin formula cell; an array counts once."""
     members = {
-        (c.sheet, f"{get_column_letter(col)}{row}")
+        (c.sheet, format_ref(row, col))
         for c in report.cells
         if c.array_ref is not None
-        for col, row in _cells_of(c.array_ref)
-        if f"{get_column_letter(col)}{row}" != c.ref
+        for row, col in range_cells(c.array_ref)
+        if format_ref(row, col) != c.ref
     }
     out = []
     for cell in report.cells:
@@ -107,17 +122,13 @@ def _xlmargin_cells(report: RecalcReport) -> list[tuple[str, str, bool, object]]
     return out
 
 
-def _cells_of(ref: str) -> Iterator[tuple[int, int]]:
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
-    for row in range(min_row, max_row + 1):
-        for col in range(min_col, max_col + 1):
-            yield col, row
-
-
 def _report_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
     """The workbook's report ranges (``xlmReport1``, ``xlmReport2``... in order), read back as
     (title, rows); percent columns are scaled to %."""
     from openpyxl import load_workbook
+    from openpyxl.utils.cell import range_boundaries
+
+    from xlmargin.templates.model import REPORT_PREFIX
 
     book = load_workbook(path, read_only=True, data_only=True)
     try:
@@ -184,15 +195,40 @@ def _print_results(path: Path, report: RecalcReport, source: str) -> None:
         print(f"\n{len(errors)} cells hold an error:")
         for c in errors[:MAX_LISTED]:
             print(f"  {c.sheet}!{c.ref}: {c.value}")
+    _print_stale(report, sys.stdout)
+
+
+def _print_stale(report: RecalcReport, out: Any) -> None:
+    """The cells kept at their cached values, with why, and the cells that read them."""
+    if report.kept:
+        print(f"\n{len(report.kept)} cells kept their cached values (cannot be computed here):", file=out)
+        for k in report.kept[:MAX_LISTED]:
+            print(f"  {k.sheet}!{k.ref}: {k.reason}", file=out)
+        if len(report.kept) > MAX_LISTED:
+            print(f"  ... and {len(report.kept) - MAX_LISTED} more", file=out)
+    stale = report.stale
+    if stale:
+        print(f"{len(stale)} cells read them (stale):", file=out)
+        shown = ", ".join(f"{c.sheet}!{c.ref}" for c in stale[:MAX_LISTED])
+        more = f" ... and {len(stale) - MAX_LISTED} more" if len(stale) > MAX_LISTED else ""
+        print(f"  {shown}{more}", file=out)
 
 
 # --- commands ----------------------------------------------------------------------------------------
 
 
 def _fail(exc: BaseException) -> int:
+    if isinstance(exc, BrokenPipeError):  # the reader of our output went away: the CLI ends quietly
+        raise exc
     message = exc.summary() if isinstance(exc, XlMarginError) else str(exc)
     print(f"xlmargin: {' '.join(message.split())}", file=sys.stderr)
+    if isinstance(exc, StaleError):
+        _print_stale(exc.report, sys.stderr)
     return 2
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(max_cells=args.max_cells, max_formulas=args.max_formulas, seconds=args.timeout)
 
 
 def cmd_recalc(args: argparse.Namespace) -> int:
@@ -203,10 +239,15 @@ def cmd_recalc(args: argparse.Namespace) -> int:
         with _source(args) as source:
             target = source if args.in_place else Path(args.output or _default_output(args, source))
             report = recalc(
-                source, None if args.in_place else target, worksheet_functions(), in_place=args.in_place
+                source,
+                None if args.in_place else target,
+                worksheet_functions(),
+                in_place=args.in_place,
+                allow_stale=args.allow_stale,
+                limits=_limits(args),
             )
             _print_results(target, report, args.template or source.name)
-    except _FAILURES as exc:
+    except _failures() as exc:
         return _fail(exc)
     return 0
 
@@ -215,8 +256,14 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     """``xlmargin freeze``: a values-only copy."""
     try:
         with _source(args) as source:
-            report = freeze(source, Path(args.output), worksheet_functions())
-    except _FAILURES as exc:
+            report = freeze(
+                source,
+                Path(args.output),
+                worksheet_functions(),
+                allow_stale=args.allow_stale,
+                limits=_limits(args),
+            )
+    except _failures() as exc:
         return _fail(exc)
     errors = sum(_is_error(c.value) for c in report.cells)
     print(f"{args.template or Path(args.file).name}: {len(report.cells)} formula cells replaced by their "
@@ -228,9 +275,11 @@ def cmd_freeze(args: argparse.Namespace) -> int:
 
 def cmd_templates(args: argparse.Namespace) -> int:
     """``xlmargin templates``: write every template workbook."""
+    from xlmargin.templates import TEMPLATES, write_all
+
     try:
         paths = write_all(TEMPLATES.values(), Path(args.out), worksheet_functions())
-    except _FAILURES as exc:
+    except _failures() as exc:
         return _fail(exc)
     for path in paths:
         print(path)
@@ -239,13 +288,32 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``recalc``, ``freeze`` and ``templates`` to the ``xlmargin`` parser's subparsers."""
-    names = sorted(TEMPLATES)
+    default = Limits()
 
     def source_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("file", nargs="?", help="the workbook (.xlsx or .xlsm)")
         parser.add_argument(
-            "--template", choices=names, help="use a bundled template workbook instead of a file"
+            "--template",
+            metavar="NAME",
+            help="use a bundled template workbook instead of a file (an unknown NAME lists them)",
         )
+        parser.add_argument(
+            "--allow-stale",
+            action="store_true",
+            help="write even if some cells cannot be computed here (they keep their cached values)",
+        )
+        parser.add_argument(
+            "--max-cells", type=int, default=default.max_cells, metavar="N",
+            help=f"refuse a workbook with more cells (default {default.max_cells:,})",
+        )  # fmt: skip
+        parser.add_argument(
+            "--max-formulas", type=int, default=default.max_formulas, metavar="N",
+            help=f"refuse a workbook with more formula cells (default {default.max_formulas:,})",
+        )  # fmt: skip
+        parser.add_argument(
+            "--timeout", type=float, default=default.seconds, metavar="SECONDS",
+            help=f"stop a recalculation that takes longer (default {default.seconds:g} s)",
+        )  # fmt: skip
 
     recalc_parser = subparsers.add_parser(
         "recalc",
@@ -271,7 +339,7 @@ def register(subparsers: Any) -> None:
     templates_parser = subparsers.add_parser(
         "templates",
         help="write the template workbooks",
-        description=f"Write {', '.join(f'{n}.xlsx' for n in names)} from their specs.",
+        description="Write the template workbooks from their specs.",
     )
     templates_parser.add_argument("--out", default="workbooks", help="the folder (default: ./workbooks)")
     templates_parser.set_defaults(handler=cmd_templates)

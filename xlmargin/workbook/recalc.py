@@ -30,6 +30,15 @@ Formula kinds:
   the old range outside the new one lose their cached value.
 - data tables (``t="dataTable"``, What-If) are not evaluated and keep their cached values.
 
+Cells the engine cannot compute keep their cached values (:class:`KeptCell`, with the reason): a
+call to a function formualizer lacks (found by asking a scratch engine for ``=NAME()``: ``#NAME?``),
+a reference to another workbook (``[1]Data!A1``) and a circular reference. The first two never
+reach the engine: their ``<f>`` is dropped from its copy, so it reads the cached value as a
+constant and the cells that read it are computed from it; every such reader, found through the
+engine's dependency graph, is marked ``stale``. :func:`recalc` and :func:`freeze` then write
+nothing (:class:`StaleError`) unless ``allow_stale``. :class:`Limits` bounds the work: cells
+(counted while inflating, before parsing), formula cells, and seconds (``Workbook.cancel``).
+
 ``calcPr`` is left as it is. Excel recalculates on open when ``fullCalcOnLoad="1"`` or when the
 file's ``calcId`` is older than its engine, so Excel *without the add-in* may still replace our
 values with ``#NAME?``; that is why :func:`freeze` exists: with no formula left, nothing can be
@@ -53,24 +62,40 @@ formualizer 0.13.0 quirks found and worked around (re-check them when upgrading)
   ``LiteralValue.error(kind, None)`` (an ``ExcelError`` instance gives ``#VALUE!``). A Python
   ``int`` beyond 64 bits gives ``#VALUE!`` (so ints are passed as floats); ``None`` becomes 0.
 - An omitted argument (``F(1,,2)``) reaches the callback as ``0.0``, not as a missing value.
-- A formula it cannot parse evaluates to an error of kind ``Error`` instead of raising, and a
-  circular reference to kind ``Circ``; both are written as ``#VALUE!`` (Excel has no such codes).
+- A formula it cannot parse evaluates to an error of kind ``Error`` instead of raising (written as
+  ``#VALUE!``); a circular reference gives kind ``Circ`` (such cells are kept, see above).
 - A name that shadows a built-in function is refused unless ``allow_override_builtin``.
+- The umya loader reads shared formulas without shifting them (every cell of ``E4:G4`` gets the
+  anchor's text as is, down or right), reads a namespace-prefixed sheet (``<x:worksheet>``) as
+  empty and puts rows and cells without an ``r`` attribute at A1; so the engine is handed
+  :func:`._sheetxml.explicit`'s plain copy. It panics (a Rust backtrace on stderr) on a malformed
+  cell reference such as ``r="1A"``; engine stderr is captured and a panic becomes one line.
+- A reference to another workbook makes ``evaluate_all`` raise for the whole book (``Undefined
+  name: [1]Data!A1``), hence such cells are kept before evaluation.
+- A whole-column argument (``A:K``) reaches a custom function trimmed to the sheet's used rows.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import os
 import re
+import sys
+import tempfile
+import threading
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import formualizer as fz
 
+from . import _formula as fm
 from . import _sheetxml as sx
 from ._package import calc_chain_edits, package_bytes, sheet_parts, write_atomically
 from .safety import WorkbookError, open_workbook_zip, read_part
@@ -78,7 +103,10 @@ from .safety import WorkbookError, open_workbook_zip, read_part
 __all__ = [
     "CellError",
     "CellResult",
+    "KeptCell",
+    "Limits",
     "RecalcReport",
+    "StaleError",
     "freeze",
     "recalc",
     "recalculate",
@@ -96,9 +124,11 @@ _ERROR_TEXT = {
     "Spill": "#SPILL!",
     "Calc": "#CALC!",
     "NImpl": "#NAME?",
+    "Circ": "#CIRCULAR",  # never written: such a cell keeps its cached value (see _circular)
 }
-_ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind != "NImpl"}
+_ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind not in ("NImpl", "Circ")}
 _FIT = "_XLWB_ARRAY_FIT"
+_CIRCULAR = _ERROR_TEXT["Circ"]
 _XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
 # characters XML 1.0 cannot carry, and a literal "_xHHHH_" (escaped as "_x005F_xHHHH_")
 _XSTRING_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
@@ -110,20 +140,48 @@ class CellError(str):
 
 @dataclass(frozen=True)
 class CellResult:
-    """One recalculated cell. ``array_ref`` is set on the anchor of an array formula."""
+    """One recalculated cell. ``array_ref`` is set on the anchor of an array formula; ``stale``
+    when its value reads a cell that kept its cached value (see :class:`KeptCell`)."""
 
     sheet: str
     ref: str
     formula: str
     value: object
     array_ref: str | None = None
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class KeptCell:
+    """A formula cell the engine cannot compute; it keeps its cached value. ``ref`` is the whole
+    range of an array formula."""
+
+    sheet: str
+    ref: str
+    formula: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The work recalc accepts: cells in the sheets, formula cells, seconds of evaluation.
+
+    Measured on the 2-core development machine: a recalc holds about 0.9 KB per cell at its
+    peak (950,000 cells: 0.9 GB) and spends 50-100 us per formula cell in all, so the defaults
+    keep a recalc under about 1 GB and well under a minute; raise them for a bigger workbook."""
+
+    max_cells: int = 1_000_000
+    max_formulas: int = 200_000
+    seconds: float = 60.0
 
 
 @dataclass(frozen=True)
 class RecalcReport:
-    """Every recalculated cell, in sheet order then row by row."""
+    """Every recalculated cell, in sheet order then row by row, and the cells ``kept`` at their
+    cached values."""
 
     cells: tuple[CellResult, ...]
+    kept: tuple[KeptCell, ...] = ()
     _index: dict[tuple[str, str], CellResult] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -137,6 +195,20 @@ class RecalcReport:
             return self._index[(sheet, ref.replace("$", "").upper())].value
         except KeyError:
             raise KeyError(f"{sheet}!{ref} is not a recalculated cell") from None
+
+    @property
+    def stale(self) -> tuple[CellResult, ...]:
+        """The recalculated cells whose value reads a kept cell."""
+        return tuple(c for c in self.cells if c.stale)
+
+
+class StaleError(WorkbookError):
+    """Some cells could not be computed (see ``report.kept`` and ``report.stale``); nothing was
+    written."""
+
+    def __init__(self, message: str, report: RecalcReport) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 # ---------------------------------------------------------------- engine <-> Python values
@@ -266,7 +338,8 @@ class _Sheet:
     cells: list[sx.Cell]
 
 
-def _read_sheets(zf: zipfile.ZipFile, label: str) -> list[_Sheet]:
+def _read_sheets(zf: zipfile.ZipFile, label: str, *, scan: bool = True) -> list[_Sheet]:
+    """The worksheets, with their formula cells unless ``scan`` is false."""
     sheets = []
     for name, part in sheet_parts(zf):
         try:
@@ -274,11 +347,34 @@ def _read_sheets(zf: zipfile.ZipFile, label: str) -> list[_Sheet]:
         except UnicodeDecodeError:
             raise WorkbookError(f"{label}: {part} is not UTF-8 encoded; not supported") from None
         try:
-            cells = sx.scan_formulas(xml)
+            cells = sx.scan_formulas(xml) if scan else []
         except ValueError as exc:
             raise WorkbookError(f"{label}: {part} is malformed ({exc})") from exc
         sheets.append(_Sheet(name, part, xml, cells))
     return sheets
+
+
+_CELL_TAGS = (b"<c ", b"<c>", b":c ", b":c>")  # a cell, plain or namespace-prefixed
+
+
+def _count_cells(zf: zipfile.ZipFile, label: str, limits: Limits) -> None:
+    """Refuse a workbook with more cells than the limit, counted as the sheets are inflated
+    chunk by chunk, before any of them is held in memory or parsed."""
+    total = 0
+    for _, part in sheet_parts(zf):
+        tail = b""
+        try:
+            with zf.open(part) as fh:
+                while chunk := fh.read(1 << 20):
+                    window = tail + chunk  # a tag cut by the chunk boundary is counted once
+                    total += sum(window.count(tag) for tag in _CELL_TAGS)
+                    tail = chunk[-2:]
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+            raise WorkbookError(f"{label}: part {part} is corrupt ({exc})") from exc
+        if total > limits.max_cells:
+            raise WorkbookError(
+                f"{label}: {total:,} cells or more, over the {limits.max_cells:,} recalc allows (--max-cells)"
+            )
 
 
 def _address(sheet: str, row: int, col: int) -> str:
@@ -306,33 +402,54 @@ def _register(book: fz.Workbook, functions: Mapping[str, Callable[..., object]],
     book.register_function(_FIT, _fit, min_args=3, max_args=3)
 
 
-def recalculate(src: Path, functions: Mapping[str, Callable[..., object]]) -> RecalcReport:
-    """Evaluate every formula cell of ``src`` with the given custom functions."""
+def recalculate(
+    src: Path, functions: Mapping[str, Callable[..., object]], *, limits: Limits | None = None
+) -> RecalcReport:
+    """Evaluate every formula cell of ``src`` with the given custom functions.
+
+    A cell the engine cannot compute (a function it lacks, a link to another workbook, a circular
+    reference) keeps its cached value and is listed in ``kept``; the cells that read it, however
+    indirectly, are computed from that cached value and marked ``stale``.
+    """
     src = Path(src)
+    limits = limits or Limits()
+    custom = {name.upper() for name in functions}
     with open_workbook_zip(src) as zf:
+        _count_cells(zf, src.name, limits)
         sheets = _read_sheets(zf, src.name)
-        stripped = {}
+        _check_budget(sheets, src.name, limits)
+        plain = {s.part: sx.explicit(s.xml, fm.shift) for s in sheets}
+        cells = {
+            s.name: s.cells if plain[s.part] is s.xml else sx.scan_formulas(plain[s.part]) for s in sheets
+        }
+        kept = _uncomputable(sheets, cells, custom | _aliases(custom, sheets))
+        engine_parts = {}
         for sheet in sheets:
+            dropped = frozenset((r, c) for (name, r, c) in kept if name == sheet.name)
             members = {
                 rc: sx.CellEdit(None, None)
-                for c in sheet.cells
-                if c.formula.kind == "array"
+                for c in cells[sheet.name]
+                if c.formula.kind == "array" and (c.row, c.col) not in dropped
                 for rc in _array_members(c)
             }
-            if members:
-                stripped[sheet.part] = sx.rewrite(sheet.xml, members, drop_formulas=False).encode()
-        data = package_bytes(zf, stripped)
-    try:
-        book = fz.Workbook.from_bytes(data, backend="umya")
-    except Exception as exc:  # the loader raises assorted types; all mean "unreadable"
-        detail = " ".join(str(exc).split())
-        raise WorkbookError(f"{src.name}: the formula engine cannot read it ({detail})") from exc
+            xml = plain[sheet.part]
+            if members or dropped:
+                xml = sx.rewrite(xml, members, drop_formulas=False, drop_cells=dropped)
+            if xml is not sheet.xml:
+                engine_parts[sheet.part] = xml.encode()
+        data = package_bytes(zf, engine_parts)
+    with _native_output(src.name):
+        try:
+            book = fz.Workbook.from_bytes(data, backend="umya")
+        except Exception as exc:  # the loader raises assorted types; all mean "unreadable"
+            detail = " ".join(str(exc).split())
+            raise WorkbookError(f"{src.name}: the formula engine cannot read it ({detail})") from exc
     _register(book, functions, "".join(s.xml for s in sheets))
     book.set_temporal_egress("serial")
     formulas: dict[tuple[str, int, int], str] = {}
     for sheet in sheets:
-        for c in sheet.cells:
-            if c.formula.kind == "dataTable":
+        for c in cells[sheet.name]:
+            if c.formula.kind == "dataTable" or (sheet.name, c.row, c.col) in kept:
                 continue
             text = book.get_formula(sheet.name, c.row, c.col) or ""
             formulas[(sheet.name, c.row, c.col)] = text
@@ -340,9 +457,201 @@ def recalculate(src: Path, functions: Mapping[str, Callable[..., object]]) -> Re
                 rows, cols = _shape(c)
                 expr = text.removeprefix("=")
                 book.set_formula(sheet.name, c.row, c.col, f"={_FIT}({expr},{rows},{cols})")
-    book.evaluate_all()
-    _intersect_legacy_arrays(book, sheets, formulas)
-    return RecalcReport(tuple(_results(book, sheets, formulas)))
+    _evaluate(book, src.name, limits)
+    _intersect_legacy_arrays(book, sheets, cells, formulas, src.name, limits)
+    results = _results(book, sheets, cells, formulas)
+    kept.update(_circular(results, cells, formulas))
+    return _report(book, sheets, cells, results, kept)
+
+
+def _uncomputable(
+    sheets: Sequence[_Sheet], cells: Mapping[str, list[sx.Cell]], custom: set[str]
+) -> dict[tuple[str, int, int], KeptCell]:
+    """The formula cells the engine cannot compute: a function it lacks, another workbook."""
+    every = "\n".join(c.formula.text for found in cells.values() for c in found)
+    missing = _missing_functions(frozenset(fm.functions(every) - custom - {_FIT}))
+    linked = "[" in every
+    if not missing and not linked:
+        return {}
+    kept = {}
+    for sheet in sheets:
+        for c in cells[sheet.name]:
+            text = c.formula.text
+            if c.formula.kind == "dataTable" or not (
+                (linked and "[" in text) or any(n in text.upper() for n in missing)
+            ):
+                continue
+            lacking = sorted(fm.functions(text) & missing)
+            link = fm.external(text)
+            if lacking:
+                verb = "is" if len(lacking) == 1 else "are"
+                reason = f"{', '.join(lacking)} {verb} not available here"
+            elif link is not None:
+                reason = f"links to another workbook ({link})"
+            else:
+                continue
+            ref = _array_ref(c) if c.formula.kind == "array" else sx.format_ref(c.row, c.col)
+            kept[(sheet.name, c.row, c.col)] = KeptCell(sheet.name, ref, "=" + c.formula.text, reason)
+    return kept
+
+
+@lru_cache(maxsize=64)
+def _missing_functions(names: frozenset[str]) -> frozenset[str]:
+    """The names among ``names`` that the engine does not implement (it answers ``#NAME?``)."""
+    if not names:
+        return frozenset()
+    ordered = sorted(names)
+    probe = fz.Workbook()
+    probe.add_sheet("probe")
+    for i, name in enumerate(ordered, start=1):
+        probe.set_formula("probe", i, 1, f"={name}()")
+    with _native_output("probe"):
+        probe.evaluate_all()
+    lacking = set()
+    for i, name in enumerate(ordered, start=1):
+        value = probe.get_value("probe", i, 1)
+        if isinstance(value, dict) and value.get("kind") in ("Name", "NImpl"):
+            lacking.add(name)
+    return frozenset(lacking)
+
+
+def _aliases(custom: set[str], sheets: Sequence[_Sheet]) -> set[str]:
+    """The ``_xldudf_...`` names in the formulas that stand for a custom function."""
+    found = {m.group().upper() for s in sheets for m in _XLDUDF.finditer(s.xml)}
+    return {a for a in found if any(a.endswith("_" + n) for n in custom)}
+
+
+def _circular(
+    results: dict[tuple[str, int, int], CellResult],
+    cells: Mapping[str, list[sx.Cell]],
+    formulas: Mapping[tuple[str, int, int], str],
+) -> dict[tuple[str, int, int], KeptCell]:
+    """Cells the engine found in (or reading) a circular reference, taken out of ``results``."""
+    kept = {}
+    anchors = {(name, c.row, c.col): c for name, found in cells.items() for c in found}
+    for key in [k for k, r in results.items() if r.value == _CIRCULAR]:
+        result = results.pop(key)
+        if key not in anchors:  # a member of an array formula: its anchor reports it
+            continue
+        sheet, row, col = key
+        own = [
+            a
+            for a in fm.areas(formulas[key].removeprefix("="))
+            if a[0] in (None, sheet) and a[1] <= row <= a[3] and a[2] <= col <= a[4]
+        ]
+        if own:
+            area = sx.format_ref(own[0][1], own[0][2])
+            if own[0][1:3] != own[0][3:5]:
+                area += ":" + sx.format_ref(own[0][3], own[0][4])
+            reason = f"its range {area} contains its own cell (circular reference)"
+        else:
+            reason = "circular reference (the cell is in a loop of formulas, or reads one)"
+        kept[key] = KeptCell(sheet, result.array_ref or result.ref, result.formula, reason)
+    return kept
+
+
+def _report(
+    book: fz.Workbook,
+    sheets: Sequence[_Sheet],
+    cells: Mapping[str, list[sx.Cell]],
+    results: dict[tuple[str, int, int], CellResult],
+    kept: Mapping[tuple[str, int, int], KeptCell],
+) -> RecalcReport:
+    """The report, cells reading a kept cell (however indirectly) marked stale."""
+    anchors = {(name, c.row, c.col): c for name, found in cells.items() for c in found}
+    todo = []
+    for key in kept:
+        c = anchors[key]
+        if c.formula.kind == "array":
+            todo += [(key[0], r, k) for r, k in sx.range_cells(_array_ref(c))]
+        else:
+            todo.append(key)
+    seen = set(todo)
+    while todo:
+        sheet, row, col = todo.pop()
+        for dependent in book.dependents(_address(sheet, row, col), max_results=1 << 30).dependents:
+            where, _, ref = dependent.cell.rpartition("!")
+            key = (where.strip("'").replace("''", "'"), *sx.parse_ref(ref))
+            if key not in seen:
+                seen.add(key)
+                todo.append(key)
+    order = {s.name: i for i, s in enumerate(sheets)}
+    ordered = sorted(results, key=lambda k: (order[k[0]], k[1], k[2]))
+    out = [replace(results[k], stale=True) if k in seen else results[k] for k in ordered]
+    kept_sorted = sorted(kept, key=lambda k: (order[k[0]], k[1], k[2]))
+    return RecalcReport(tuple(out), tuple(kept[k] for k in kept_sorted))
+
+
+def _check_budget(sheets: Sequence[_Sheet], label: str, limits: Limits) -> None:
+    """Refuse a workbook with more formula cells than the limit allows."""
+    formulas = sum(math.prod(_shape(c)) if c.formula.kind == "array" else 1 for s in sheets for c in s.cells)
+    if formulas > limits.max_formulas:
+        raise WorkbookError(
+            f"{label}: {formulas:,} formula cells, more than the {limits.max_formulas:,} recalc allows "
+            "(--max-formulas)"
+        )
+
+
+def _evaluate(book: fz.Workbook, label: str, limits: Limits) -> None:
+    """``evaluate_all`` under the wall-clock limit; a refusal or failure is one line."""
+    timer = threading.Timer(limits.seconds, book.cancel)
+    timer.daemon = True
+    timer.start()
+    try:
+        with _native_output(label):
+            book.evaluate_all()
+    except Exception as exc:
+        if "CANCELLED" in str(exc).upper():
+            raise WorkbookError(
+                f"{label}: recalculation took longer than {limits.seconds:g} s; stopped (--timeout)"
+            ) from None
+        detail = " ".join(str(exc).split())
+        raise WorkbookError(f"{label}: the formula engine failed ({detail})") from exc
+    finally:
+        timer.cancel()
+
+
+@contextmanager
+def _native_output(label: str) -> Iterator[None]:
+    """Capture what the engine's native code writes to stderr: a Rust panic (message and
+    backtrace) becomes one error line; anything else is passed on afterwards."""
+    os.environ.setdefault("RUST_BACKTRACE", "0")
+    fd = 2  # the native code writes to the process's stderr, whatever sys.stderr is
+    try:
+        os.fstat(fd)
+    except OSError:  # no stderr at all (a GUI host): nothing to capture
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), fd)
+        panic: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":  # pyo3's, a BaseException
+                raise
+            panic = exc
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            sink.seek(0)
+            said = sink.read().decode("utf-8", "replace")
+        if panic is not None:
+            detail = " ".join((_panic_message(said) or str(panic) or "a panic").split())
+            raise WorkbookError(f"{label}: the formula engine failed ({detail})") from panic
+        if said:
+            sys.stderr.write(said)
+
+
+def _panic_message(text: str) -> str | None:
+    """The message of a Rust panic in captured stderr (``thread ... panicked at ...:\nMESSAGE``)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if "panicked at" in line:
+            return lines[i + 1].strip() if i + 1 < len(lines) and lines[i + 1].strip() else line.strip()
+    return None
 
 
 def _shape(cell: sx.Cell) -> tuple[int, int]:
@@ -358,12 +667,17 @@ def _spill_extent(book: fz.Workbook, sheet: str, row: int, col: int) -> str | No
 
 
 def _intersect_legacy_arrays(
-    book: fz.Workbook, sheets: Sequence[_Sheet], formulas: Mapping[tuple[str, int, int], str]
+    book: fz.Workbook,
+    sheets: Sequence[_Sheet],
+    cells: Mapping[str, list[sx.Cell]],
+    formulas: Mapping[tuple[str, int, int], str],
+    label: str,
+    limits: Limits,
 ) -> None:
     """Re-set plain formulas whose result spilled as ``=@(...)``, as Excel 365 reads them."""
     changed = False
     for sheet in sheets:
-        for c in sheet.cells:
+        for c in cells[sheet.name]:
             text = formulas.get((sheet.name, c.row, c.col))
             if not text or c.formula.kind not in ("normal", "shared"):
                 continue
@@ -373,12 +687,15 @@ def _intersect_legacy_arrays(
                 book.set_formula(sheet.name, c.row, c.col, f"=@({text.removeprefix('=')})")
                 changed = True
     if changed:
-        book.evaluate_all()
+        _evaluate(book, label, limits)
 
 
 def _results(
-    book: fz.Workbook, sheets: Sequence[_Sheet], formulas: Mapping[tuple[str, int, int], str]
-) -> list[CellResult]:
+    book: fz.Workbook,
+    sheets: Sequence[_Sheet],
+    cells: Mapping[str, list[sx.Cell]],
+    formulas: Mapping[tuple[str, int, int], str],
+) -> dict[tuple[str, int, int], CellResult]:
     out: dict[tuple[str, int, int], CellResult] = {}
 
     def put(sheet: str, row: int, col: int, text: str, array_ref: str | None = None) -> None:
@@ -387,7 +704,7 @@ def _results(
         out[(sheet, row, col)] = CellResult(sheet, ref, text, value, array_ref)
 
     for sheet in sheets:
-        for c in sheet.cells:
+        for c in cells[sheet.name]:
             text = formulas.get((sheet.name, c.row, c.col))
             if text is None:
                 continue
@@ -406,8 +723,7 @@ def _results(
                     out[(sheet.name, r, k)] = CellResult(sheet.name, sx.format_ref(r, k), text, None)
             for r, k in new:
                 put(sheet.name, r, k, text, array_ref if (r, k) == (c.row, c.col) else None)
-    order = {s.name: i for i, s in enumerate(sheets)}
-    return [out[k] for k in sorted(out, key=lambda k: (order[k[0]], k[1], k[2]))]
+    return out
 
 
 # ---------------------------------------------------------------- writing
@@ -415,7 +731,7 @@ def _results(
 
 def _write(src: Path, dst: Path, report: RecalcReport, *, freeze_formulas: bool) -> None:
     with open_workbook_zip(src) as zf:
-        sheets = _read_sheets(zf, src.name)
+        sheets = _read_sheets(zf, src.name, scan=False)
         known = {s.name for s in sheets}
         unknown = {c.sheet for c in report.cells} - known
         if unknown:
@@ -460,25 +776,55 @@ def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
     return dst
 
 
+def _refuse_stale(src: Path, report: RecalcReport) -> None:
+    if report.kept:
+        stale = len(report.stale)
+        raise StaleError(
+            f"{src.name}: {len(report.kept)} formula cells cannot be computed here"
+            + (f" and {stale} more read them" if stale else "")
+            + "; nothing written (allow stale values to write the rest and keep their cached values)",
+            report,
+        )
+
+
 def recalc(
     src: Path,
     dst: Path | None,
     functions: Mapping[str, Callable[..., object]],
     *,
     in_place: bool = False,
+    allow_stale: bool = False,
+    limits: Limits | None = None,
 ) -> RecalcReport:
-    """Recalculate ``src`` into ``dst`` (or into ``src`` itself with ``in_place``)."""
+    """Recalculate ``src`` into ``dst`` (or into ``src`` itself with ``in_place``).
+
+    When some cells cannot be computed (``report.kept``) nothing is written and
+    :class:`StaleError` is raised, unless ``allow_stale``: then those cells keep their cached
+    values and the cells reading them get values computed from those (``report.stale``).
+    """
     src = Path(src)
     target = _target(src, dst, in_place)
-    report = recalculate(src, functions)
+    report = recalculate(src, functions, limits=limits)
+    if not allow_stale:
+        _refuse_stale(src, report)
     write_values(src, target, report)
     return report
 
 
-def freeze(src: Path, dst: Path, functions: Mapping[str, Callable[..., object]]) -> RecalcReport:
-    """A values-only copy: recalculate, then drop every formula and the calculation chain."""
+def freeze(
+    src: Path,
+    dst: Path,
+    functions: Mapping[str, Callable[..., object]],
+    *,
+    allow_stale: bool = False,
+    limits: Limits | None = None,
+) -> RecalcReport:
+    """A values-only copy: recalculate, then drop every formula and the calculation chain (a
+    kept cell is frozen at its cached value; see :func:`recalc` for ``allow_stale``)."""
     src = Path(src)
     target = _target(src, dst, in_place=False)
-    report = recalculate(src, functions)
+    report = recalculate(src, functions, limits=limits)
+    if not allow_stale:
+        _refuse_stale(src, report)
     _write(src, target, report, freeze_formulas=True)
     return report

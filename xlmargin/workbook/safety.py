@@ -11,7 +11,8 @@ CLI to print as is. The checks, in order:
   uncompressed in total, and no part over :data:`RATIO_MIN_BYTES` compressed more than
   :data:`MAX_RATIO` times (zipfile never inflates a part past its declared size: the CRC check
   then fails, and :func:`read_part` reports the part as corrupt);
-- no encrypted, duplicated or exotically compressed parts;
+- no encrypted, duplicated or exotically compressed parts, and no part named outside the package
+  (``../x``, ``/etc/x``, ``C:\\x``), which a copy of the zip would carry along;
 - ``[Content_Types].xml`` and ``xl/workbook.xml`` exist (an .xlsb is named as such).
 
 XML is parsed with defusedxml only (:func:`parse_xml`), and :func:`read_part` refuses any XML part
@@ -129,6 +130,8 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> None:
             raise WorkbookError(
                 f"{name}: part {info.filename} is compressed more than {MAX_RATIO}:1 (zip bomb?)"
             )
+        if _outside(info.filename):
+            raise WorkbookError(f"{name}: part name {info.filename!r} points outside the workbook; refused")
         if info.flag_bits & 0x1:
             raise WorkbookError(f"{name}: part {info.filename} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -138,3 +141,9 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> None:
     for required in ("[Content_Types].xml", "xl/workbook.xml"):
         if required not in names:
             raise WorkbookError(f"{name}: not an Excel workbook (no {required} in the zip)")
+
+
+def _outside(part: str) -> bool:
+    """Whether a part name is absolute or climbs out of the package (``..``), in any path style."""
+    path = part.replace("\\", "/")
+    return path.startswith("/") or (len(path) > 1 and path[1] == ":") or ".." in path.split("/")

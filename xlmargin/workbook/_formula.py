@@ -1,0 +1,140 @@
+"""Read and move the references of one formula's text, with formualizer's tokenizer.
+
+Used on the text stored in the sheet XML (no leading ``=``) before the formula engine sees it:
+:func:`shift` writes out a shared formula for each cell it fills, :func:`functions` lists the
+functions a formula calls, :func:`external` finds a reference to another workbook (``[1]Data!A1``)
+and :func:`areas` lists the areas a formula reads (to find one that contains its own cell).
+Structured references (``Tbl[Col]``), defined names and ``#REF!`` are left as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import formualizer as fz
+
+MAX_ROW = 1_048_576
+MAX_COL = 16_384
+
+_FUNCTION = re.compile(r"([A-Za-z_][\w.]*)\(")
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_EXTERNAL = re.compile(r"^'?\[\d+\]")
+_SHEET = re.compile(r"^((?:'(?:[^']|'')*'|[^'!]+)!)?(.*)$", re.DOTALL)
+_CELL = r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)"
+_AREA = re.compile(rf"{_CELL}(?::{_CELL})?$")
+_COLS = re.compile(r"(\$?)([A-Za-z]{1,3}):(\$?)([A-Za-z]{1,3})$")
+_ROWS = re.compile(r"(\$?)(\d+):(\$?)(\d+)$")
+
+
+class RefError(Exception):
+    """A shifted reference falls off the sheet (Excel writes ``#REF!`` there)."""
+
+
+def _col_number(letters: str) -> int:
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col
+
+
+def _col_letters(col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[tuple[str, str, str], ...]:
+    """(type, subtype, value) of each token of ``=text``; the text itself when it cannot be read."""
+    try:
+        tokens = fz.tokenize("=" + text)
+    except Exception:  # a formula the tokenizer refuses is left to the engine to report
+        return (("Unknown", "", text),)
+    return tuple((str(t.token_type), str(t.subtype), t.value) for t in tokens if t is not None)
+
+
+def _ranges(text: str) -> list[tuple[int, str]]:
+    """(index in the token list, value) of every range operand."""
+    return [(i, v) for i, (kind, sub, v) in enumerate(_tokens(text)) if kind == "Operand" and sub == "Range"]
+
+
+def functions(text: str) -> set[str]:
+    """The upper-cased names of the functions ``text`` calls (string literals ignored)."""
+    return {m.group(1).upper() for m in _FUNCTION.finditer(_STRING.sub('""', text))}
+
+
+def external(text: str) -> str | None:
+    """The first reference to another workbook in ``text`` (``[1]Data!A1``), or None."""
+    if "[" not in _STRING.sub('""', text):
+        return None
+    return next((v for _, v in _ranges(text) if _EXTERNAL.match(v)), None)
+
+
+def _move(dollar: str, value: int, by: int, limit: int) -> int:
+    if dollar:
+        return value
+    moved = value + by
+    if not 1 <= moved <= limit:
+        raise RefError
+    return moved
+
+
+def _shift_cell(m: re.Match[str], offset: int, dr: int, dc: int) -> str:
+    cd, letters, rd, digits = m.group(offset + 1, offset + 2, offset + 3, offset + 4)
+    col = _move(cd, _col_number(letters), dc, MAX_COL)
+    row = _move(rd, int(digits), dr, MAX_ROW)
+    return f"{cd}{_col_letters(col)}{rd}{row}"
+
+
+def _shift_address(address: str, dr: int, dc: int) -> str:
+    if m := _AREA.match(address):
+        first = _shift_cell(m, 0, dr, dc)
+        return first if m.group(5) is None else f"{first}:{_shift_cell(m, 4, dr, dc)}"
+    if m := _COLS.match(address):
+        c1 = _move(m.group(1), _col_number(m.group(2)), dc, MAX_COL)
+        c2 = _move(m.group(3), _col_number(m.group(4)), dc, MAX_COL)
+        return f"{m.group(1)}{_col_letters(c1)}:{m.group(3)}{_col_letters(c2)}"
+    if m := _ROWS.match(address):
+        r1 = _move(m.group(1), int(m.group(2)), dr, MAX_ROW)
+        r2 = _move(m.group(3), int(m.group(4)), dr, MAX_ROW)
+        return f"{m.group(1)}{r1}:{m.group(3)}{r2}"
+    return address  # a name, a structured reference, #REF!
+
+
+def shift(text: str, dr: int, dc: int) -> str:
+    """``text`` as written ``dr`` rows down and ``dc`` columns right (relative references move)."""
+    if dr == 0 and dc == 0:
+        return text
+    tokens = _tokens(text)
+    out = []
+    for kind, sub, value in tokens[1:] if tokens and tokens[0][2] == "=" else tokens:
+        if kind == "Operand" and sub == "Range" and not _EXTERNAL.match(value):
+            sheet, address = _SHEET.match(value).group(1, 2)  # type: ignore[union-attr]
+            try:
+                value = (sheet or "") + _shift_address(address, dr, dc)
+            except RefError:
+                value = "#REF!"
+        out.append(value)
+    return "".join(out)
+
+
+def areas(text: str) -> list[tuple[str | None, int, int, int, int]]:
+    """(sheet or None, first row, first column, last row, last column) of each area read."""
+    out = []
+    for _, value in _ranges(text):
+        sheet, address = _SHEET.match(value).group(1, 2)  # type: ignore[union-attr]
+        name = None if sheet is None else sheet[:-1].strip("'").replace("''", "'")
+        if m := _AREA.match(address):
+            r1, c1 = int(m.group(4)), _col_number(m.group(2))
+            r2, c2 = (r1, c1) if m.group(5) is None else (int(m.group(8)), _col_number(m.group(6)))
+        elif m := _COLS.match(address):
+            r1, c1, r2, c2 = 1, _col_number(m.group(2)), MAX_ROW, _col_number(m.group(4))
+        elif m := _ROWS.match(address):
+            r1, c1, r2, c2 = int(m.group(2)), 1, int(m.group(4)), MAX_COL
+        else:
+            continue
+        out.append((name, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    return out
