@@ -40,7 +40,6 @@ from pathlib import Path
 
 from xlmargin import __version__
 from xlmargin.errors import XlMarginError
-from xlmargin.excel import route
 
 PINNED_XLWINGS = "0.37.8"
 """The xlwings version of both the Python package and the VBA add-in (pyproject.toml pins it)."""
@@ -80,6 +79,8 @@ def config_path(home: Path | None = None) -> Path:
 
 def folder(home: Path | None = None) -> Path:
     """The user's xlmargin folder (:func:`route.home`), or ``home/.xlmargin`` when ``home`` is given."""
+    from xlmargin.excel import route
+
     return route.home() if home is None else home / ".xlmargin"
 
 
@@ -89,6 +90,8 @@ def record_path(home: Path | None = None) -> Path:
 
 def log_path(home: Path | None = None) -> Path:
     """Where the worksheet functions log tracebacks (:func:`route.log_path`)."""
+    from xlmargin.excel import route
+
     return folder(home) / route.log_path().name
 
 

@@ -8,12 +8,37 @@ The optimisers are exact linear or mixed-integer programs on the engines' own sc
 and every optimiser's answer is re-computed by the engine and reported beside it.
 """
 
-from xlmargin.decisions._common import DECISION_PARAMS, REGIMES, DecisionSettings, decision_settings
-from xlmargin.decisions.contribution import ContributionResult, margin_contribution
-from xlmargin.decisions.hedge import OBJECTIVES, Candidates, HedgeResult, hedge_optimize, read_candidates
-from xlmargin.decisions.impact import ImpactResult, margin_impact
-from xlmargin.decisions.liquidation import LiquidationResult, liquidation_plan
-from xlmargin.decisions.margin_call import MarginCallResult, margin_call_move
+import importlib
+from typing import Any
+
+# What each public name is, by module: imported on first use, so that registering the CLI commands
+# (and `import xlmargin.decisions`) does not load the engines and scipy.
+_WHERE = {
+    "DECISION_PARAMS": "xlmargin.decisions._common",
+    "REGIMES": "xlmargin.decisions._common",
+    "DecisionSettings": "xlmargin.decisions._common",
+    "decision_settings": "xlmargin.decisions._common",
+    "ContributionResult": "xlmargin.decisions.contribution",
+    "margin_contribution": "xlmargin.decisions.contribution",
+    "OBJECTIVES": "xlmargin.decisions.hedge",
+    "Candidates": "xlmargin.decisions.hedge",
+    "HedgeResult": "xlmargin.decisions.hedge",
+    "hedge_optimize": "xlmargin.decisions.hedge",
+    "read_candidates": "xlmargin.decisions.hedge",
+    "ImpactResult": "xlmargin.decisions.impact",
+    "margin_impact": "xlmargin.decisions.impact",
+    "LiquidationResult": "xlmargin.decisions.liquidation",
+    "liquidation_plan": "xlmargin.decisions.liquidation",
+    "MarginCallResult": "xlmargin.decisions.margin_call",
+    "margin_call_move": "xlmargin.decisions.margin_call",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'xlmargin.decisions' has no attribute '{name}'")
+
 
 __all__ = [
     "DECISION_PARAMS",

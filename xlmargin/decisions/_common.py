@@ -17,6 +17,7 @@ import numpy as np
 
 from xlmargin.account import ACCOUNT_PARAMS, AccountSettings, account_margin
 from xlmargin.capacity import CUSHION, capacity_settings
+from xlmargin.decisions.names import IMPACT_REGIMES
 from xlmargin.errors import InputError, Problem
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
@@ -25,7 +26,7 @@ from xlmargin.regt import regt_margin
 from xlmargin.span import futures_margin
 from xlmargin.stress import STRESS_PARAMS, StressSettings, risk_margin, stress_settings
 
-REGIMES = ("regt", "regt_maintenance", "pm", "futures", "account", "risk")
+REGIMES = IMPACT_REGIMES
 LABELS = {
     "regt": "Reg T initial",
     "regt_maintenance": "Reg T maintenance",

@@ -106,8 +106,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any) -> None:
-    from xlmargin.decisions import OBJECTIVES, REGIMES
-    from xlmargin.decisions.liquidation import REGIMES as PLAN_REGIMES
+    from xlmargin.decisions.names import IMPACT_REGIMES as REGIMES
+    from xlmargin.decisions.names import LINEAR_REGIMES as PLAN_REGIMES
+    from xlmargin.decisions.names import OBJECTIVES
 
     whatif = sub.add_parser("whatif", help="before, after and change of the requirement for a set of trades")
     _common(whatif)

@@ -28,6 +28,7 @@ import numpy as np
 
 from xlmargin._typing import FloatArray
 from xlmargin.decisions._common import DecisionSettings, check_regime
+from xlmargin.decisions.names import LINEAR_REGIMES
 from xlmargin.errors import UnsupportedError
 from xlmargin.money import cents
 from xlmargin.pm import pm_requirement
@@ -36,7 +37,7 @@ from xlmargin.pm.risk import RiskArrays, risk_arrays
 from xlmargin.positions import Portfolio
 from xlmargin.stress import scenario_pnl_matrix
 
-REGIMES = ("pm", "risk")
+REGIMES = LINEAR_REGIMES
 
 
 @dataclass(frozen=True)

@@ -46,13 +46,13 @@ from xlmargin.decisions._common import (
 from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program
 from xlmargin.decisions.impact import ImpactResult, margin_impact
+from xlmargin.decisions.names import OBJECTIVES
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
 from xlmargin.params import norm
 from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio, read_positions
 
-OBJECTIVES = ("pm", "risk")
 WHOLE = ("stock", "etf", "option", "future_option", "future")  # traded in whole units
 SHOWN = ("pm", "regt", "account", "risk")  # the before/after rows of the result
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}

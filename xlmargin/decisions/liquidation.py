@@ -33,12 +33,13 @@ from xlmargin.decisions._common import (
 )
 from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program
+from xlmargin.decisions.names import LINEAR_REGIMES
 from xlmargin.errors import InputError, Problem
 from xlmargin.money import cents
 from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio
 
-REGIMES = ("pm", "risk")
+REGIMES = LINEAR_REGIMES
 _TIE = 1e-9  # second solve: notional within this relative distance of the least
 WHOLE = ("stock", "etf", "option", "future", "future_option")  # closed in whole units
 

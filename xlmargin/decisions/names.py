@@ -1,0 +1,6 @@
+"""The choices the decisions accept, kept apart from the engines so the command line can offer them
+without loading the engines."""
+
+IMPACT_REGIMES = ("regt", "regt_maintenance", "pm", "futures", "account", "risk")
+LINEAR_REGIMES = ("pm", "risk")  # what the optimisers, contributions and the liquidation plan solve
+OBJECTIVES = LINEAR_REGIMES
