@@ -59,7 +59,12 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
         if suffix == ".csv":
             frame.to_csv(temp, index=False)
         else:
-            frame.to_parquet(temp, index=False)
+            try:
+                frame.to_parquet(temp, index=False)
+            except ImportError:
+                raise XlMarginError(
+                    f"{output.name}: writing Parquet needs pyarrow: pip install 'xlmargin[parquet]'"
+                ) from None
         Path(temp).replace(output)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
