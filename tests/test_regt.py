@@ -663,10 +663,11 @@ def test_long_condor_wings_are_the_nearest_strikes_so_a_dense_chain_stays_under_
 def test_long_and_short_rows_of_one_series_close_before_pairing():
     """−1 C95 @ 6.42, +2 C100 @ 3.43, −1 C105 @ 1.57, +1 C105 @ 1.57 (spot 100, 30 days, initial).
 
-    The C105 rows offset: a closed position ("offsetting long and short"), nothing required. The
-    net book is a credit spread, min(naked 642 + 20% × 100 × 100 = 2,642, width 5 × 100 = 500)
-    = 500, and a long call paid in full, 343: 843 gross; net of proceeds 500 + (343 + 343) − 642 = 544. Without netting, a short
-    butterfly −C95 +2 C100 −C105 (500) and the long C105 (157) would give 657.
+    The C105 rows offset: a closed position ("offsetting long and short"), nothing required.
+    The net book is a credit spread, min(naked 642 + 20% × 100 × 100 = 2,642, width 5 × 100 =
+    500) = 500, and a long call paid in full, 343: 843 gross; net of proceeds 500 + (343 + 343)
+    − 642 = 544. Without netting, a short butterfly −C95 +2 C100 −C105 (500) and the long C105
+    (157) would give 657.
     """
     rows = [opt(-1, "C", 95, 6.42), opt(2, "C", 100, 3.43), opt(-1, "C", 105, 1.57), opt(1, "C", 105, 1.57)]
     gross, net = run(*rows), run(*rows, net=True)
