@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 
 import pytest
 
@@ -16,7 +17,7 @@ from xlmargin import rules
 from xlmargin.errors import InputError, UnsupportedError
 from xlmargin.positions import read_positions
 from xlmargin.regt import HEADER as TABLE_HEADER
-from xlmargin.regt import RegTResult, cents, regt_margin
+from xlmargin.regt import PAIRINGS, RegTResult, StrategyGroup, cents, regt_margin
 from xlmargin.regt._formulas import add_months
 
 HEADER = ["Symbol", "Type", "Qty", "Price", "Und Px", "Strike", "Right", "Mult", "Class", "Expiry", "DTE",
@@ -689,3 +690,55 @@ def test_a_partly_offset_series_keeps_its_net_contracts_from_the_later_rows():
     assert (naked.strategy, [(leg.row, leg.quantity) for leg in naked.legs]) == ("naked call", [(2, -1.0)])
     assert [(leg.row, leg.quantity) for leg in closed.legs] == [(2, -2.0), (3, 1.0), (4, 1.0)]
     assert run(opt(1, "C", 100, 3.43), opt(-1, "C", 100, 3.43)).total == 0.0  # flat: nothing required
+
+
+# --- equally cheap pairings: one canonical choice --------------------------------------------------
+
+
+def _signature(result: RegTResult) -> tuple:
+    """The result without rows: totals, and each group with the contracts it holds, in sorted order
+    (which of several rows of one contract a group draws from follows the rows' order)."""
+
+    def held(g: StrategyGroup) -> tuple:
+        amounts: dict[str, float] = {}
+        for leg in g.legs:
+            amounts[leg.description] = amounts.get(leg.description, 0.0) + leg.quantity
+        return tuple(sorted(amounts.items()))
+
+    groups = sorted(
+        (g.strategy, g.underlying, g.rule, g.margin, g.long_cost, g.short_proceeds, g.gross, g.net, held(g))
+        for g in result.groups
+    )
+    return result.total, result.gross, result.net, groups
+
+
+@pytest.mark.parametrize("basis, net", [("initial", False), ("maintenance", True)])
+def test_equally_cheap_pairings_resolve_alike_stacked_alone_or_permuted(basis, net):
+    """Part of the benchmark book (many underlyings with equally cheap pairings: identical spreads
+    over several strikes, the other convention's figure free to differ) priced in one call (one
+    stacked program), one underlying per call, and with its rows shuffled: the same figures and
+    the same groups, to the cent (before the canonical tie-break, both conventions failed this:
+    the rounded totals moved by a cent and groups changed between the three ways)."""
+    from benchmarks.book import AS_OF as BOOK_AS_OF
+    from benchmarks.book import book as benchmark_book
+
+    table = benchmark_book(200, 15, 15)
+    header, body = table[0], table[1:]
+
+    def price(rows: list) -> RegTResult:
+        PAIRINGS.clear()
+        portfolio = read_positions([header, *rows], as_of=BOOK_AS_OF)
+        return regt_margin(portfolio, basis=basis, net_of_proceeds=net)
+
+    stacked = price(body)
+    shuffled = body[:]
+    random.Random(7).shuffle(shuffled)
+    assert _signature(price(shuffled)) == _signature(stacked)
+    by_class: dict[str, list] = {}
+    for p in read_positions(table, as_of=BOOK_AS_OF).positions:
+        by_class.setdefault(p.class_group, []).append(table[p.row - 1])
+    alone = [price(rows) for rows in by_class.values()]
+    groups = sorted(g for result in alone for g in _signature(result)[3])
+    assert groups == _signature(stacked)[3]
+    gross, net_total = cents(sum(r.gross for r in alone)), cents(sum(r.net for r in alone))
+    assert (gross, net_total) == (stacked.gross, stacked.net)
