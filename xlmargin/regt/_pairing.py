@@ -24,7 +24,7 @@ own program: the objective and the constraints are sums over blocks. A block abo
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,7 @@ _SAME_COST = 1e-4  # dollars: pairings within this of the optimum count as equal
 _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
 _OPTIMAL_STATUS = 0  # scipy.optimize.milp: "Optimal solution found"
 _TIME_LIMIT_STATUS = 1  # scipy.optimize.milp: "Iteration or time limit reached"
+_DUAL_NOISE = 1e-7  # the solver's dual feasibility tolerance, per unit a pairing may form
 _SAME_WEIGHT = 1e-7  # the weight sum (see Block.weights) a relaxation must gain to beat a pairing
 _TIE_BREAK_LIMIT = 5000  # candidates above which equally cheap pairings are not re-ranked by group count
 
@@ -120,14 +121,15 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
     options = {**_OPTIONS, "time_limit": time_limit}
     # The LP relaxation first: when a block's optimum is integral (common — spreads alone form a
     # bipartite matching), that is its integer optimum too, found without branching.
-    relaxed = milp(**_stacked([blocks[k] for k in todo], integral=False), options=options)
-    if relaxed.status != _OPTIMAL_STATUS or relaxed.x is None:
+    relaxed = _relaxation([blocks[k] for k in todo], time_limit)
+    if relaxed is None:
         for k in todo:  # one program per block, each saying whether it reached the limit
             out[k] = _alone(blocks[k], time_limit, warnings[k])
         return out
+    lp_x, reduced = relaxed
     best: dict[int, np.ndarray] = {}
     fractional = []
-    for k, x in zip(todo, _split(relaxed.x, [blocks[k] for k in todo])):
+    for k, x in zip(todo, lp_x):
         if np.allclose(x, np.round(x), atol=1e-9):
             best[k] = np.round(x)
         else:
@@ -141,10 +143,41 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
             best.update(
                 zip(fractional, (np.round(x) for x in _split(first.x, [blocks[k] for k in fractional])))
             )
-    _tie_break(milp, blocks, best, options)
+    # Reduced-cost fixing: c·x ≥ LP optimum + d·x for every feasible x (d ≥ 0, the relaxation's
+    # reduced costs), so a candidate whose d exceeds the gap to the integer optimum plus the
+    # tie tolerance is in no equally cheap pairing; the tie-breaks search without it (same optima).
+    narrowed = list(blocks)
+    for k, x, d in zip(todo, lp_x, reduced):
+        if k in best:
+            b = blocks[k]
+            slack = (
+                float(b.cost @ best[k] - b.cost @ x) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
+            )
+            narrowed[k] = replace(b, upper=np.where(d > slack, 0.0, b.upper))
+    _tie_break(milp, narrowed, best, options)
     for k, x in best.items():
         out[k] = [int(v) for v in x]
     return out
+
+
+def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """The stacked LP relaxation: each block's solution and reduced costs, or None if not solved."""
+    from scipy.optimize import linprog
+
+    program = _stacked(blocks, integral=False)
+    (capacity,) = program["constraints"]
+    bounds = np.column_stack((program["bounds"].lb, program["bounds"].ub))
+    result = linprog(
+        program["c"],
+        A_ub=capacity.A,
+        b_ub=capacity.ub,
+        bounds=bounds,
+        method="highs",
+        options={"disp": False, "time_limit": time_limit},
+    )
+    if result.status != _OPTIMAL_STATUS or result.x is None:
+        return None
+    return _split(result.x, blocks), _split(np.maximum(result.lower.marginals, 0.0), blocks)
 
 
 def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], options: dict[str, Any]) -> None:
