@@ -127,37 +127,44 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
             out[k] = _alone(blocks[k], time_limit, warnings[k])
         return out
     lp_x, reduced = relaxed
+    # Reduced-cost fixing: c·x ≥ LP optimum + d·x for every feasible x (d ≥ 0, the relaxation's
+    # reduced costs), so a candidate whose d exceeds the gap between the LP optimum and a cost
+    # that some pairing reaches (plus the tie tolerance) is in no pairing that cheap: the integer
+    # program and the tie-breaks search without it, and find the same optima.
+    solution = dict(zip(todo, lp_x))
+    duals = dict(zip(todo, reduced))
+    narrowed = list(blocks)
     best: dict[int, np.ndarray] = {}
     fractional = []
-    for k, x in zip(todo, lp_x):
+    for k, x in solution.items():
         if np.allclose(x, np.round(x), atol=1e-9):
             best[k] = np.round(x)
-        else:
+        else:  # the relaxation rounded down is a pairing (non-negative uses; below noise, down)
+            floor = np.floor(np.maximum(x - 1e-6, 0.0))
+            narrowed[k] = _narrow(blocks[k], x, duals[k], float(blocks[k].cost @ floor))
             fractional.append(k)
     if fractional:
-        first = milp(**_stacked([blocks[k] for k in fractional], integral=True), options=options)
+        first = milp(**_stacked([narrowed[k] for k in fractional], integral=True), options=options)
         if first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
             for k in fractional:
                 out[k] = _alone(blocks[k], time_limit, warnings[k])
         else:
             best.update(
-                zip(fractional, (np.round(x) for x in _split(first.x, [blocks[k] for k in fractional])))
+                zip(fractional, (np.round(x) for x in _split(first.x, [narrowed[k] for k in fractional])))
             )
-    # Reduced-cost fixing: c·x ≥ LP optimum + d·x for every feasible x (d ≥ 0, the relaxation's
-    # reduced costs), so a candidate whose d exceeds the gap to the integer optimum plus the
-    # tie tolerance is in no equally cheap pairing; the tie-breaks search without it (same optima).
-    narrowed = list(blocks)
-    for k, x, d in zip(todo, lp_x, reduced):
-        if k in best:
-            b = blocks[k]
-            slack = (
-                float(b.cost @ best[k] - b.cost @ x) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
-            )
-            narrowed[k] = replace(b, upper=np.where(d > slack, 0.0, b.upper))
+    for k in best:  # now to within the tie tolerance of the integer optimum
+        narrowed[k] = _narrow(blocks[k], solution[k], duals[k], float(blocks[k].cost @ best[k]))
     _tie_break(milp, narrowed, best, options)
     for k, x in best.items():
         out[k] = [int(v) for v in x]
     return out
+
+
+def _narrow(b: Block, x: np.ndarray, reduced: np.ndarray, reached: float) -> Block:
+    """``b`` without the candidates that no pairing within ``_SAME_COST`` of ``reached`` can use,
+    given its relaxation's solution ``x`` and reduced costs (see :func:`solve`)."""
+    slack = reached - float(b.cost @ x) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
+    return replace(b, upper=np.where(reduced > slack, 0.0, b.upper))
 
 
 def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
