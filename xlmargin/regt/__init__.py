@@ -335,6 +335,7 @@ class _Allocator:
     def __init__(self, leg: BookLeg):
         self.leg = leg
         self.left = [amount for _, _, amount in leg.sources]
+        self.description = leg.describe()
 
     def take(self, amount: float) -> list[Leg]:
         out = []
@@ -348,7 +349,7 @@ class _Allocator:
             if part > 1e-9:
                 self.left[k] -= part
                 amount -= part
-                out.append(Leg(row, symbol, self.leg.describe(), sign * part / per_unit))
+                out.append(Leg(row, symbol, self.description, sign * part / per_unit))
         return out
 
     @property
