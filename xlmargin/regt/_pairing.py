@@ -189,45 +189,37 @@ def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray
 
 def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], options: dict[str, Any]) -> None:
     """Replaces each block's pairing in ``best`` by the canonical one among equally cheap pairings:
-    the most pieces (the fewest groups), then the greatest :attr:`Block.weights` sum. Nothing to
-    re-rank where every candidate is already at its bound: no pairing forms more of any."""
+    the most pieces (the fewest groups), then the greatest :attr:`Block.weights` sum — unique, so
+    that the groups (and the other convention's figure) do not depend on which of equally good
+    pairings the solver meets first, nor on the blocks solved beside it. Nothing to re-rank where
+    every candidate is already at its bound: no pairing forms more of any."""
     ties = [k for k in best if np.any(best[k] < blocks[k].upper)]
     if not ties:
         return
     optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
-    # The relaxation bounds the pieces: where it cannot beat the pairing found, no search.
-    bound = _most_pieces(milp, blocks, ties, optima, integral=False, options=options)
-    search = []
-    for k, x in zip(ties, bound) if bound is not None else ():
-        if float(blocks[k].pieces @ x) <= float(blocks[k].pieces @ best[k]) + 1e-6:
-            continue  # no pairing within the optimum's cost forms fewer groups
-        if np.allclose(x, np.round(x), atol=1e-9) and _within(blocks[k], np.round(x), optima[k]):
-            best[k] = np.round(x)
-        else:
-            search.append(k)
-    if bound is None:
-        search = ties
-    if search:
-        found = _most_pieces(milp, blocks, search, optima, integral=True, options=options)
-        for k, x in zip(search, found or ()):
-            if _within(blocks[k], np.round(x), optima[k]):
-                best[k] = np.round(x)
-    _canonical(milp, blocks, ties, best, optima, options)
+    _improve(milp, blocks, ties, best, optima, options, maximise="pieces", margin=1e-6)
+    floors = {k: float(blocks[k].pieces @ best[k]) - 1e-6 for k in ties}
+    _improve(
+        milp, blocks, ties, best, optima, options, maximise="weights", margin=_SAME_WEIGHT, floors=floors
+    )
 
 
-def _canonical(
+def _improve(
     milp: Any,
     blocks: list[Block],
     ties: list[int],
     best: dict[int, np.ndarray],
     optima: dict[int, float],
     options: dict[str, Any],
+    *,
+    maximise: str,
+    margin: float,
+    floors: dict[int, float] | None = None,
 ) -> None:
-    """Among the pairings of ``ties`` within ``_SAME_COST`` of the optimum and with the most pieces,
-    the one of greatest weight: unique, so that the groups (and the other convention's figure)
-    do not depend on which of equally good pairings the solver meets first, nor on the blocks
-    solved beside it. Where the relaxation cannot beat the pairing found, that is the one."""
-    floors = {k: float(blocks[k].pieces @ best[k]) - 1e-6 for k in ties}
+    """Per block of ``ties``, the pairing of greatest ``maximise`` ("pieces", "weights") among those
+    within ``_SAME_COST`` of its optimum (and with at least its ``floors`` pieces) replaces the one
+    in ``best``. The relaxation bounds it: where that cannot beat the pairing found by ``margin``,
+    no search; where its solution is integral, that is the one; the rest in one integer program."""
 
     def program(which: list[int], integral: bool) -> list[np.ndarray] | None:
         chosen = [blocks[k] for k in which]
@@ -235,23 +227,24 @@ def _canonical(
             **_stacked(
                 chosen,
                 integral=integral,
-                maximise="weights",
+                maximise=maximise,
                 cheapest=np.array([optima[k] for k in which]) + _SAME_COST,
-                fewest=np.array([floors[k] for k in which]),
+                fewest=None if floors is None else np.array([floors[k] for k in which]),
             ),
             options=options,
         )
         return None if result.x is None else _split(result.x, chosen)
 
     def fits(k: int, x: np.ndarray) -> bool:
-        return _within(blocks[k], x, optima[k]) and float(blocks[k].pieces @ x) >= floors[k]
+        enough = floors is None or float(blocks[k].pieces @ x) >= floors[k]
+        return enough and _within(blocks[k], x, optima[k])
 
     relaxed = program(ties, integral=False)
     search = []
     for k, x in zip(ties, relaxed) if relaxed is not None else ():
-        w = blocks[k].weights
-        if float(w @ x) <= float(w @ best[k]) + _SAME_WEIGHT:
-            continue  # the pairing found is the heaviest
+        value = getattr(blocks[k], maximise)
+        if float(value @ x) <= float(value @ best[k]) + margin:
+            continue  # the pairing found is already the best by this measure
         if np.allclose(x, np.round(x), atol=1e-9) and fits(k, np.round(x)):
             best[k] = np.round(x)
         else:
@@ -262,27 +255,6 @@ def _canonical(
         for k, x in zip(search, program(search, integral=True) or ()):
             if fits(k, np.round(x)):
                 best[k] = np.round(x)
-
-
-def _most_pieces(
-    milp: Any,
-    blocks: list[Block],
-    which: list[int],
-    optima: dict[int, float],
-    *,
-    integral: bool,
-    options: dict[str, Any],
-) -> list[np.ndarray] | None:
-    """Per block of ``which``, a pairing with the most pieces among those within ``_SAME_COST``
-    of its optimum (the relaxation's, or the integer program's); None if the solver found none."""
-    chosen = [blocks[k] for k in which]
-    cheapest = np.array([optima[k] for k in which]) + _SAME_COST
-    result = milp(
-        **_stacked(chosen, integral=integral, maximise="pieces", cheapest=cheapest), options=options
-    )
-    if result.x is None:
-        return None
-    return _split(result.x, chosen)
 
 
 def _within(b: Block, x: np.ndarray, optimum: float) -> bool:
