@@ -43,7 +43,7 @@ from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
-from xlmargin.regt._legs import BookLeg, book_legs
+from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
 from xlmargin.regt._pairing import block, solve
 from xlmargin.regt._strategies import Candidate, Enumerator
 from xlmargin.rules import RuleSet
@@ -165,15 +165,17 @@ def regt_margin(
         if hit is not None:
             done[name] = hit
             continue
-        legs = book_legs(books[name], r, basis, portfolio.as_of)
+        legs, closed = netted_legs(books[name], r, basis, portfolio.as_of)
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
-        pending.append((name, key, legs, enumerator.candidates(), enumerator.warnings))
+        pending.append((name, key, legs, closed, enumerator.candidates(), enumerator.warnings))
     notes: list[list[str]] = [[] for _ in pending]
     solved = solve(
-        [block(legs, cands, net_of_proceeds) for _, _, legs, cands, _ in pending], r.time_limit_seconds, notes
+        [block(legs, cands, net_of_proceeds) for _, _, legs, _, cands, _ in pending],
+        r.time_limit_seconds,
+        notes,
     )
-    for (name, key, legs, candidates, found), units, note in zip(pending, solved, notes):
-        made = _book_groups(legs, candidates, units)
+    for (name, key, legs, closed, candidates, found), units, note in zip(pending, solved, notes):
+        made = [*_book_groups(legs, candidates, units), *map(_closed_group, closed)]
         done[name] = _Pairing(tuple((_order(g), g) for g in made), (*found, *note))
         PAIRINGS.put(key, done[name])
     ordered = [(_order(g), g) for g in groups]
@@ -333,6 +335,7 @@ class _Allocator:
     def __init__(self, leg: BookLeg):
         self.leg = leg
         self.left = [amount for _, _, amount in leg.sources]
+        self.description = leg.describe()
 
     def take(self, amount: float) -> list[Leg]:
         out = []
@@ -346,12 +349,21 @@ class _Allocator:
             if part > 1e-9:
                 self.left[k] -= part
                 amount -= part
-                out.append(Leg(row, symbol, self.leg.describe(), sign * part / per_unit))
+                out.append(Leg(row, symbol, self.description, sign * part / per_unit))
         return out
 
     @property
     def remaining(self) -> float:
         return sum(self.left)
+
+
+def _closed_group(c: Closed) -> StrategyGroup:
+    """Long and short rows of one series offsetting each other: flat, so no requirement."""
+    p = c.position
+    legs = [Leg(row, symbol, describe(p), amount) for row, symbol, amount in c.sources]
+    n = num(sum(amount for _, _, amount in c.sources if amount > 0))
+    rule = f"offsetting long and short: {n} long and {n} short of one series close; nothing required"
+    return _group("offsetting long and short", p.underlying, legs, rule, Figures())
 
 
 def _book_groups(legs: list[BookLeg], candidates: list[Candidate], units: list[int]) -> list[StrategyGroup]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -155,6 +156,7 @@ def money(x: float) -> str:
     return f"{x:,.2f}"
 
 
+@functools.lru_cache(maxsize=8192)  # the same strikes and counts recur across a book's rules
 def num(x: float) -> str:
     """A count or a strike, without exponent: 1000000 → '1,000,000', 0.5 → '0.5'."""
     if float(x).is_integer():

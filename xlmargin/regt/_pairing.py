@@ -4,24 +4,27 @@ Variables: ``x_j`` ≥ 0 integer units of candidate ``j``. Constraints: the cont
 leg holds, ``Σ_j use[l, j] · x_j ≤ capacity[l]``. Objective: ``Σ_j (cost_j − standalone_j) · x_j``,
 the requirement of the pairing less that of leaving every leg alone (a constant), where cost is
 the group's gross or net figure, both linear in the units. Solved exactly by HiGHS through
-``scipy.optimize.milp`` with a zero relative gap. Among equally cheap pairings a second solve picks
-the one with the fewest groups (a butterfly rather than two spreads that cost the same), so that
-the breakdown names the strategy; that changes no total.
+``scipy.optimize.milp`` with a zero relative gap. Among equally cheap pairings (within
+``_SAME_COST``) the choice is canonical, lexicographic: the fewest groups (a butterfly rather than
+two spreads that cost the same, so that the breakdown names the strategy), then the greatest sum
+of the candidates' weights (:attr:`Block.weights`, logarithms of distinct primes: no two pairings
+weigh the same). So the groups, the cent-rounded totals and the other convention's figure do not
+depend on which optimum the solver meets first, nor on the blocks solved beside it.
 
 Underlyings share no leg, so their programs are independent: :func:`solve` stacks them into one
-block-diagonal program and makes at most four solver calls for the whole book (the LP relaxation,
-the integer program of the blocks whose relaxation is fractional, and for the tie-break its
+block-diagonal program and makes at most six solver calls for the whole book (the LP relaxation,
+the integer program of the blocks whose relaxation is fractional, and for each tie-break its
 relaxation, which settles most blocks, then the integer program of the rest), where one call per
 underlying cost more in scipy's set-up than in HiGHS. Each block's optimum is the optimum of its
 own program: the objective and the constraints are sums over blocks. A block above
-``_TIE_BREAK_LIMIT`` candidates (a market maker's class) is solved alone, as before, without the
-tie-break. Among equally cheap pairings the stacked solve may settle on another one than a solve
-per underlying would: the same requirement before rounding, to within ``_SAME_COST``.
+``_TIE_BREAK_LIMIT`` candidates (a market maker's class) is solved alone, without the tie-break
+(its one program is the same however the book is called).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,6 +37,8 @@ _SAME_COST = 1e-4  # dollars: pairings within this of the optimum count as equal
 _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
 _OPTIMAL_STATUS = 0  # scipy.optimize.milp: "Optimal solution found"
 _TIME_LIMIT_STATUS = 1  # scipy.optimize.milp: "Iteration or time limit reached"
+_DUAL_NOISE = 1e-7  # the solver's dual feasibility tolerance, per unit a pairing may form
+_SAME_WEIGHT = 1e-7  # the weight sum (see Block.weights) a relaxation must gain to beat a pairing
 _TIE_BREAK_LIMIT = 5000  # candidates above which equally cheap pairings are not re-ranked by group count
 
 
@@ -54,6 +59,13 @@ class Block:
     @property
     def size(self) -> int:
         return len(self.cost)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Per candidate, the last tie-break's weight: the logarithm of the candidate's own prime
+        (the j-th candidate in canonical order, the j-th prime). Logarithms of distinct primes are
+        linearly independent over the rationals, so no two pairings weigh the same."""
+        return _prime_logs(self.size)
 
 
 def block(legs: list[BookLeg], candidates: list[Candidate], net_of_proceeds: bool) -> Block:
@@ -109,70 +121,140 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
     options = {**_OPTIONS, "time_limit": time_limit}
     # The LP relaxation first: when a block's optimum is integral (common — spreads alone form a
     # bipartite matching), that is its integer optimum too, found without branching.
-    relaxed = milp(**_stacked([blocks[k] for k in todo], integral=False), options=options)
-    if relaxed.status != _OPTIMAL_STATUS or relaxed.x is None:
+    relaxed = _relaxation([blocks[k] for k in todo], time_limit)
+    if relaxed is None:
         for k in todo:  # one program per block, each saying whether it reached the limit
             out[k] = _alone(blocks[k], time_limit, warnings[k])
         return out
+    lp_x, reduced = relaxed
+    # Reduced-cost fixing: c·x ≥ LP optimum + d·x for every feasible x (d ≥ 0, the relaxation's
+    # reduced costs), so a candidate whose d exceeds the gap between the LP optimum and a cost
+    # that some pairing reaches (plus the tie tolerance) is in no pairing that cheap: the integer
+    # program and the tie-breaks search without it, and find the same optima.
+    solution = dict(zip(todo, lp_x))
+    duals = dict(zip(todo, reduced))
+    narrowed = list(blocks)
     best: dict[int, np.ndarray] = {}
     fractional = []
-    for k, x in zip(todo, _split(relaxed.x, [blocks[k] for k in todo])):
+    for k, x in solution.items():
         if np.allclose(x, np.round(x), atol=1e-9):
             best[k] = np.round(x)
-        else:
+        else:  # the relaxation rounded down is a pairing (non-negative uses; below noise, down)
+            floor = np.floor(np.maximum(x - 1e-6, 0.0))
+            narrowed[k] = _narrow(blocks[k], x, duals[k], float(blocks[k].cost @ floor))
             fractional.append(k)
     if fractional:
-        first = milp(**_stacked([blocks[k] for k in fractional], integral=True), options=options)
+        first = milp(**_stacked([narrowed[k] for k in fractional], integral=True), options=options)
         if first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
             for k in fractional:
                 out[k] = _alone(blocks[k], time_limit, warnings[k])
         else:
             best.update(
-                zip(fractional, (np.round(x) for x in _split(first.x, [blocks[k] for k in fractional])))
+                zip(fractional, (np.round(x) for x in _split(first.x, [narrowed[k] for k in fractional])))
             )
-    # Among equally cheap pairings, the fewest groups; nothing to re-rank when every candidate is
-    # already at its bound (no pairing forms more).
-    ties = [k for k in best if np.any(best[k] < blocks[k].upper)]
-    if ties:  # the relaxation bounds the pieces: where it cannot beat the pairing found, no search
-        optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
-        bound = _most_pieces(milp, blocks, ties, optima, integral=False, options=options)
-        search = []
-        for k, x in zip(ties, bound) if bound is not None else ():
-            if float(blocks[k].pieces @ x) <= float(blocks[k].pieces @ best[k]) + 1e-6:
-                continue  # no pairing within the optimum's cost forms fewer groups
-            if np.allclose(x, np.round(x), atol=1e-9) and _within(blocks[k], np.round(x), optima[k]):
-                best[k] = np.round(x)
-            else:
-                search.append(k)
-        if bound is None:
-            search = ties
-        if search:
-            found = _most_pieces(milp, blocks, search, optima, integral=True, options=options)
-            for k, x in zip(search, found or ()):
-                if _within(blocks[k], np.round(x), optima[k]):
-                    best[k] = np.round(x)
+    for k in best:  # now to within the tie tolerance of the integer optimum
+        narrowed[k] = _narrow(blocks[k], solution[k], duals[k], float(blocks[k].cost @ best[k]))
+    _tie_break(milp, narrowed, best, options)
     for k, x in best.items():
         out[k] = [int(v) for v in x]
     return out
 
 
-def _most_pieces(
+def _narrow(b: Block, x: np.ndarray, reduced: np.ndarray, reached: float) -> Block:
+    """``b`` without the candidates that no pairing within ``_SAME_COST`` of ``reached`` can use,
+    given its relaxation's solution ``x`` and reduced costs (see :func:`solve`)."""
+    slack = reached - float(b.cost @ x) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
+    return replace(b, upper=np.where(reduced > slack, 0.0, b.upper))
+
+
+def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """The stacked LP relaxation: each block's solution and reduced costs, or None if not solved."""
+    from scipy.optimize import linprog
+
+    program = _stacked(blocks, integral=False)
+    (capacity,) = program["constraints"]
+    bounds = np.column_stack((program["bounds"].lb, program["bounds"].ub))
+    result = linprog(
+        program["c"],
+        A_ub=capacity.A,
+        b_ub=capacity.ub,
+        bounds=bounds,
+        method="highs",
+        options={"disp": False, "time_limit": time_limit},
+    )
+    if result.status != _OPTIMAL_STATUS or result.x is None:
+        return None
+    return _split(result.x, blocks), _split(np.maximum(result.lower.marginals, 0.0), blocks)
+
+
+def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], options: dict[str, Any]) -> None:
+    """Replaces each block's pairing in ``best`` by the canonical one among equally cheap pairings:
+    the most pieces (the fewest groups), then the greatest :attr:`Block.weights` sum — unique, so
+    that the groups (and the other convention's figure) do not depend on which of equally good
+    pairings the solver meets first, nor on the blocks solved beside it. Nothing to re-rank where
+    every candidate is already at its bound: no pairing forms more of any."""
+    ties = [k for k in best if np.any(best[k] < blocks[k].upper)]
+    if not ties:
+        return
+    optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
+    _improve(milp, blocks, ties, best, optima, options, maximise="pieces", margin=1e-6)
+    floors = {k: float(blocks[k].pieces @ best[k]) - 1e-6 for k in ties}
+    _improve(
+        milp, blocks, ties, best, optima, options, maximise="weights", margin=_SAME_WEIGHT, floors=floors
+    )
+
+
+def _improve(
     milp: Any,
     blocks: list[Block],
-    which: list[int],
+    ties: list[int],
+    best: dict[int, np.ndarray],
     optima: dict[int, float],
-    *,
-    integral: bool,
     options: dict[str, Any],
-) -> list[np.ndarray] | None:
-    """Per block of ``which``, a pairing with the most pieces among those within ``_SAME_COST``
-    of its optimum (the relaxation's, or the integer program's); None if the solver found none."""
-    chosen = [blocks[k] for k in which]
-    cheapest = np.array([optima[k] for k in which]) + _SAME_COST
-    result = milp(**_stacked(chosen, integral=integral, cheapest=cheapest), options=options)
-    if result.x is None:
-        return None
-    return _split(result.x, chosen)
+    *,
+    maximise: str,
+    margin: float,
+    floors: dict[int, float] | None = None,
+) -> None:
+    """Per block of ``ties``, the pairing of greatest ``maximise`` ("pieces", "weights") among those
+    within ``_SAME_COST`` of its optimum (and with at least its ``floors`` pieces) replaces the one
+    in ``best``. The relaxation bounds it: where that cannot beat the pairing found by ``margin``,
+    no search; where its solution is integral, that is the one; the rest in one integer program."""
+
+    def program(which: list[int], integral: bool) -> list[np.ndarray] | None:
+        chosen = [blocks[k] for k in which]
+        result = milp(
+            **_stacked(
+                chosen,
+                integral=integral,
+                maximise=maximise,
+                cheapest=np.array([optima[k] for k in which]) + _SAME_COST,
+                fewest=None if floors is None else np.array([floors[k] for k in which]),
+            ),
+            options=options,
+        )
+        return None if result.x is None else _split(result.x, chosen)
+
+    def fits(k: int, x: np.ndarray) -> bool:
+        enough = floors is None or float(blocks[k].pieces @ x) >= floors[k]
+        return enough and _within(blocks[k], x, optima[k])
+
+    relaxed = program(ties, integral=False)
+    search = []
+    for k, x in zip(ties, relaxed) if relaxed is not None else ():
+        value = getattr(blocks[k], maximise)
+        if float(value @ x) <= float(value @ best[k]) + margin:
+            continue  # the pairing found is already the best by this measure
+        if np.allclose(x, np.round(x), atol=1e-9) and fits(k, np.round(x)):
+            best[k] = np.round(x)
+        else:
+            search.append(k)
+    if relaxed is None:
+        search = ties
+    if search:
+        for k, x in zip(search, program(search, integral=True) or ()):
+            if fits(k, np.round(x)):
+                best[k] = np.round(x)
 
 
 def _within(b: Block, x: np.ndarray, optimum: float) -> bool:
@@ -204,15 +286,22 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
         return [int(x) for x in best]
     if b.size > _TIE_BREAK_LIMIT:
         return [int(x) for x in best]
-    second = milp(**_stacked([b], integral=True, cheapest=np.array([optimum + _SAME_COST])), options=options)
-    if second.x is not None and float(b.cost @ np.round(second.x)) <= optimum + _SAME_COST:
-        best = np.round(second.x)
-    return [int(x) for x in best]
+    found = {0: best}
+    _tie_break(milp, [b], found, options)
+    return [int(x) for x in found[0]]
 
 
-def _stacked(blocks: list[Block], *, integral: bool, cheapest: np.ndarray | None = None) -> dict[str, Any]:
-    """``milp``'s positional arguments for the blocks side by side: minimise the cost, or, given
-    each block's ``cheapest`` bound on its cost, maximise the pieces within it."""
+def _stacked(
+    blocks: list[Block],
+    *,
+    integral: bool,
+    maximise: str | None = None,
+    cheapest: np.ndarray | None = None,
+    fewest: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """``milp``'s positional arguments for the blocks side by side: minimise the cost, or maximise
+    the blocks' ``maximise`` attribute ("pieces", "weights") within each block's ``cheapest`` bound
+    on its cost and ``fewest`` bound on its pieces."""
     from scipy.optimize import Bounds, LinearConstraint
     from scipy.sparse import csr_array
 
@@ -225,16 +314,38 @@ def _stacked(blocks: list[Block], *, integral: bool, cheapest: np.ndarray | None
     use = csr_array((amounts, (rows, cols)), shape=(int(leg_offsets[-1]), n))
     constraints = [LinearConstraint(use, -np.inf, np.concatenate([b.capacity for b in blocks]))]
     cost = np.concatenate([b.cost for b in blocks])
+    block_of = np.repeat(np.arange(len(blocks)), [b.size for b in blocks])
     if cheapest is not None:
-        block_of = np.repeat(np.arange(len(blocks)), [b.size for b in blocks])
         per_block = csr_array((cost, (block_of, np.arange(n))), shape=(len(blocks), n))
         constraints.append(LinearConstraint(per_block, -np.inf, cheapest))
-        objective = -np.concatenate([b.pieces for b in blocks])
-    else:
-        objective = cost
+    if fewest is not None:
+        pieces = np.concatenate([b.pieces for b in blocks])
+        per_block = csr_array((pieces, (block_of, np.arange(n))), shape=(len(blocks), n))
+        constraints.append(LinearConstraint(per_block, fewest, np.inf))
+    objective = cost if maximise is None else -np.concatenate([getattr(b, maximise) for b in blocks])
     bounds = Bounds(np.zeros(n), np.concatenate([b.upper for b in blocks]))
     integrality = np.full(n, 1.0 if integral else 0.0)
     return {"c": objective, "integrality": integrality, "bounds": bounds, "constraints": constraints}
+
+
+@functools.cache
+def _primes(n: int) -> np.ndarray:
+    """The first ``n`` primes (a sieve, doubling its bound until it holds enough)."""
+    bound = 16
+    while True:
+        sieve = np.ones(bound, dtype=bool)
+        sieve[:2] = False
+        for p in range(2, int(bound**0.5) + 1):
+            if sieve[p]:
+                sieve[p * p :: p] = False
+        found = np.flatnonzero(sieve)
+        if len(found) >= n:
+            return found[:n]
+        bound *= 2
+
+
+def _prime_logs(n: int) -> np.ndarray:
+    return np.log(_primes(max(n, _TIE_BREAK_LIMIT))[:n].astype(float))
 
 
 def _split(x: np.ndarray, blocks: list[Block]) -> list[np.ndarray]:
