@@ -6,6 +6,15 @@ cent goes to the largest one):
 
 - ``risk`` (the risk view): the position's loss in the book's worst scenario; the components add
   up to the worst loss.
+- ``regt`` / ``regt_maintenance`` (Reg T strategy margin, gross, on the settings' ``basis`` for
+  ``regt`` and on maintenance for ``regt_maintenance``): each strategy group's requirement is split
+  over its legs in proportion to each leg's market value (|quantity| × price × multiplier, bonds
+  per 100 of face; evenly when the group's legs are worth nothing). Why market value: it is defined
+  for every leg from the row alone, needs no further engine run, and follows what carries the
+  group's risk (the stock of a covered call or a collar takes nearly all of it, a credit spread's
+  short leg more than its long one), whereas stand-alone requirements of paired legs add up to far
+  more than the group and would be as arbitrary a split. A row used by several groups adds its
+  shares of each.
 - ``pm`` (portfolio margin): the position's loss at its class group's worst regulatory valuation
   point, plus a share of what its group adds beyond that loss (the per-contract minimum top-up, and
   for a product group its share of the offset credit: a product group's requirement is split over
@@ -14,9 +23,17 @@ cent goes to the largest one):
   points. Bonds, margined outside portfolio margin, carry their own line's requirement; cash
   carries nothing.
 
-Neither recomputes the book once per position: the P&L is priced once (the PM risk arrays, the
-risk view's scenario matrix) and each "without" figure is a vectorised update of the one group
-(or scenario total) the position is in.
+PM and the risk view do not recompute the book once per position: the P&L is priced once (the PM
+risk arrays, the risk view's scenario matrix) and each "without" figure is a vectorised update of
+the one group (or scenario total) the position is in. Reg T's total is a sum over class groups: the
+book is paired once, and a position's "without" figure is exact in one of two ways. When every
+strategy group holding the row holds that row alone, it is the total less those groups (any
+pairing of the book without the row, plus the row on its own, is a pairing of the book, and the
+book's pairing less those groups is one of the rest: both bounds meet). Otherwise the row's class
+group alone is paired again without it (``regt_margin`` on those rows; the other class groups are
+untouched and the class group's own figure comes from the engine's pairing cache). Each such
+re-pairing is an integer program, so Reg T contributions cost one program per paired position:
+fine for an account, seconds to minutes on a book with a class of a thousand paired legs.
 """
 
 from __future__ import annotations
@@ -27,17 +44,18 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.decisions._common import DecisionSettings, check_regime
-from xlmargin.decisions.names import LINEAR_REGIMES
+from xlmargin.decisions._common import DecisionSettings, check_regime, notional
+from xlmargin.decisions.names import CONTRIBUTION_REGIMES
 from xlmargin.errors import UnsupportedError
 from xlmargin.money import cents
 from xlmargin.pm import pm_requirement
 from xlmargin.pm.result import REGULATORY
 from xlmargin.pm.risk import RiskArrays, risk_arrays
 from xlmargin.positions import Portfolio
+from xlmargin.regt import regt_margin
 from xlmargin.stress import scenario_pnl_matrix
 
-REGIMES = LINEAR_REGIMES
+REGIMES = CONTRIBUTION_REGIMES
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,9 @@ def margin_contribution(
     check_regime(regime, REGIMES)
     if regime == "risk":
         total, without, component = _risk(portfolio, settings)
+    elif regime in ("regt", "regt_maintenance"):
+        basis = "maintenance" if regime == "regt_maintenance" else settings.account.basis
+        total, without, component = _regt(portfolio, basis)
     else:
         total, without, component = _pm(portfolio, settings)
     a = portfolio.arrays
@@ -103,6 +124,39 @@ def _risk(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, Floa
     total = max(0.0, -float(totals[j]))
     without = np.maximum(0.0, -(totals[None, :] - pnl).min(axis=1))
     component = -pnl[:, j] if total > 0 else np.zeros(len(portfolio))
+    return total, without, component
+
+
+def _regt(portfolio: Portfolio, basis: str) -> tuple[float, FloatArray, FloatArray]:
+    result = regt_margin(portfolio, basis=basis)
+    a = portfolio.arrays
+    n = len(portfolio)
+    index = {int(r): i for i, r in enumerate(a["row"])}
+    value = notional(portfolio)
+    component = np.zeros(n)
+    alone = np.ones(n, dtype=bool)  # every group holding the row holds it alone
+    own = np.zeros(n)  # the requirement of the groups that hold the row alone
+    for group in result.groups:
+        rows = np.array([index[leg.row] for leg in group.legs], dtype=np.int64)
+        worth = np.abs([leg.quantity for leg in group.legs]) * value[rows]
+        weight = worth / worth.sum() if worth.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
+        np.add.at(component, rows, group.gross * weight)
+        if len(set(rows.tolist())) == 1:
+            own[rows[0]] += group.gross
+        else:
+            alone[rows] = False
+    total = result.total
+    without = total - own
+    paired = np.isin(a["type"], ("bond", "cash"), invert=True)
+    class_total: dict[str, float] = {}
+    for i in np.flatnonzero(~alone):
+        same = paired & (a["class_group"] == a["class_group"][i])
+        name = str(a["class_group"][i])
+        if name not in class_total:  # the book's own pairing of the class: the engine's cache
+            class_total[name] = regt_margin(portfolio.select(same), basis=basis).total
+        same[i] = False
+        rest = regt_margin(portfolio.select(same), basis=basis).total if same.any() else 0.0
+        without[i] = total - class_total[name] + rest
     return total, without, component
 
 

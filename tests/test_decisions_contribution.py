@@ -1,0 +1,62 @@
+"""MARGIN_CONTRIBUTION under Reg T and the account view (issue 12), by hand and by recomputation.
+
+Reg T figures follow regt.toml: long stock 50% of market value at initial ([stock]), a covered call
+the stock's requirement ([covered_call]), an uncovered equity call its value + 20% of the underlying
+less the out-of-the-money amount, at least value + 10% ([naked.equity]); gross convention.
+"""
+
+import pytest
+
+from tests.test_decisions_engine import SETTINGS, book
+from xlmargin.decisions import decision_settings, margin_contribution
+from xlmargin.decisions._common import requirement, with_quantities
+from tests.conftest import AS_OF
+
+COVERED = book(
+    ["XYZ", "stock", 100, 100.0],
+    ["XYZ C105", "option", -1, 2.0, "XYZ", 100.0, 105, 30, "call", 0.3],
+    ["ABC", "stock", 200, 50.0],
+)
+SPREADS = book(
+    ["XYZ", "stock", 300, 100.0],
+    ["XYZ C105", "option", -2, 2.0, "XYZ", 100.0, 105, 30, "call", 0.3],
+    ["XYZ C110", "option", 1, 0.8, "XYZ", 100.0, 110, 30, "call", 0.3],
+    ["XYZ P95", "option", 2, 1.5, "XYZ", 100.0, 95, 30, "put", 0.3],
+    ["XYZ P90", "option", -3, 0.7, "XYZ", 100.0, 90, 30, "put", 0.3],
+    ["ABC", "stock", -200, 50.0],
+    ["ABC C55", "option", -1, 0.9, "ABC", 50.0, 55, 30, "call", 0.3],
+)
+
+
+def test_covered_call_by_hand():
+    # covered call: 50% × 100 × $100 = $5,000 (the call needs nothing); ABC: 50% × $10,000 = $5,000
+    result = margin_contribution(COVERED, SETTINGS, "regt")
+    assert result.total == 10000.0
+    # the covered call's $5,000 by market value: stock $10,000, call 1 × $2 × 100 = $200
+    assert result.component == (4901.96, 98.04, 5000.0)  # 5,000 × 10,000/10,200; × 200/10,200
+    # without the stock the call is naked: $200 + 20% × $10,000 − $500 out of the money = $1,700
+    # (above the floor $200 + 10% × $10,000), so the total would be $6,700: the stock adds $3,300;
+    # without the call the stock alone needs its $5,000: the call adds nothing
+    assert result.incremental == (3300.0, 0.0, 5000.0)
+    assert [row[1] for row in result.table()[1:-1]] == ["ABC", "XYZ", "XYZ C105"]
+
+
+@pytest.mark.parametrize("regime", ["regt", "regt_maintenance"])
+def test_regt_contributions_add_up_and_incrementals_match_recomputation(regime):
+    result = margin_contribution(SPREADS, SETTINGS, regime)
+    total = requirement(regime, SPREADS, SETTINGS)
+    assert result.total == total
+    assert round(sum(result.component), 2) == round(total, 2)
+    q = SPREADS.arrays["quantity"]
+    for i in range(len(SPREADS)):
+        others = q.copy()
+        others[i] = 0.0
+        expected = round(total - requirement(regime, with_quantities(SPREADS, others), SETTINGS), 2)
+        assert result.incremental[i] == pytest.approx(expected, abs=0.011), i
+
+
+def test_regt_follows_the_basis_setting():
+    maintenance = decision_settings({"as_of": AS_OF, "basis": "maintenance"}, AS_OF)
+    by_basis = margin_contribution(SPREADS, maintenance, "regt")
+    assert by_basis.total == requirement("regt_maintenance", SPREADS, SETTINGS)
+    assert by_basis.total != requirement("regt", SPREADS, SETTINGS)
