@@ -60,3 +60,16 @@ def test_regt_follows_the_basis_setting():
     by_basis = margin_contribution(SPREADS, maintenance, "regt")
     assert by_basis.total == requirement("regt_maintenance", SPREADS, SETTINGS)
     assert by_basis.total != requirement("regt", SPREADS, SETTINGS)
+
+
+def test_liquidation_plan_refuses_reg_t_saying_why():
+    from xlmargin.decisions import liquidation_plan
+    from xlmargin.errors import InputError
+    from xlmargin.excel.decisions import liquidation_plan as sheet_plan
+
+    with pytest.raises(InputError, match="exact for pm and risk only: a Reg T requirement is itself") as error:
+        liquidation_plan(COVERED, 1000.0, SETTINGS, "regt_maintenance")
+    assert "\n" not in str(error.value)
+    header = ["symbol", "type", "quantity", "price"]
+    with pytest.raises(InputError, match="exact for pm and risk only"):
+        sheet_plan([header, ["XYZ", "stock", 100, 100.0]], 1000.0, "regt", [["as_of", AS_OF]])
