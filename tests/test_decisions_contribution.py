@@ -73,3 +73,55 @@ def test_liquidation_plan_refuses_reg_t_saying_why():
     header = ["symbol", "type", "quantity", "price"]
     with pytest.raises(InputError, match="exact for pm and risk only"):
         sheet_plan([header, ["XYZ", "stock", 100, 100.0]], 1000.0, "regt", [["as_of", AS_OF]])
+
+
+# --- the account view -----------------------------------------------------------------------------
+
+ACCOUNT_BOOK = book(
+    ["AAPL", "stock", 100, 200.0],
+    ["ESZ6", "future", 2, 6000.0],
+    ["ESH7", "future", -1, 6010.0],
+    ["EURUSD", "fx", 100000, 1.08],
+)
+
+
+def test_account_contributions_by_hand():
+    # securities, Reg T initial: 50% × 100 × $200 = $10,000. Futures, SPAN (span.toml: ES scan
+    # $22,000, intra $200 a spread, initial 110%): net +1 contract → scanning risk $22,000 at
+    # "price down 3/3", one calendar spread $200, × 1.1 = $24,420. EURUSD, ESMA major pair 30:1:
+    # $108,000 / 30 = $3,600. Total $38,020.
+    result = margin_contribution(ACCOUNT_BOOK, SETTINGS, "account")
+    assert result.total == 38020.0
+    # ES: the loss at the worst scenario (ESZ6 2 × $22,000, ESH7 −$22,000) plus the rest,
+    # $24,420 − $22,000 = $2,420, by the largest P&L over the scenarios ($44,000 : $22,000)
+    assert result.component == (10000.0, 45613.33, -21193.33, 3600.0)
+    # without ESZ6: one short ES, $22,000 × 1.1 = $24,200; without ESH7: two long, $48,400
+    assert result.incremental == (10000.0, 220.0, -23980.0, 3600.0)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"basis": "maintenance"}, {"securities": "pm"}, {"securities": "pm", "basis": "maintenance"}],
+)
+def test_account_contributions_add_up_and_incrementals_match_recomputation(params):
+    portfolio = book(
+        ["XYZ", "stock", 300, 100.0],
+        ["XYZ C105", "option", -2, 2.0, "XYZ", 100.0, 105, 30, "call", 0.3],
+        ["XYZ P95", "option", 2, 1.5, "XYZ", 100.0, 95, 30, "put", 0.3],
+        ["ESZ6", "future", 2, 6000.0],
+        ["ESH7", "future", -1, 6010.0],
+        ["NQZ6", "future", -1, 21000.0],
+        ["EURUSD", "fx", 100000, 1.08],
+        ["GBPUSD", "fx", -50000, 1.27],
+    )
+    settings = decision_settings({"as_of": AS_OF, **params}, AS_OF)
+    result = margin_contribution(portfolio, settings, "account")
+    total = requirement("account", portfolio, settings)
+    assert result.total == pytest.approx(total, abs=1e-6)
+    assert round(sum(result.component), 2) == round(total, 2)
+    q = portfolio.arrays["quantity"]
+    for i in range(len(portfolio)):
+        others = q.copy()
+        others[i] = 0.0
+        expected = round(total - requirement("account", with_quantities(portfolio, others), settings), 2)
+        assert result.incremental[i] == pytest.approx(expected, abs=0.011), i

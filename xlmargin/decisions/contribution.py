@@ -15,6 +15,18 @@ cent goes to the largest one):
   short leg more than its long one), whereas stand-alone requirements of paired legs add up to far
   more than the group and would be as arbitrary a split. A row used by several groups adds its
   shares of each.
+- ``account`` (the account view): segment by segment, each in the account currency. Securities
+  by the account's ``securities`` choice (Reg T on the account's basis, or portfolio margin, as
+  above); futures by SPAN: each combined commodity's requirement (scanning risk + calendar charge
+  − inter-commodity credit, at least the short-option minimum, × the initial multiple on the
+  initial basis) goes to its positions as their loss at the commodity's worst scenario (those add
+  up to the scanning risk), and the rest (charges less credits, the minimum's top-up, the initial
+  multiple) in proportion to each position's largest P&L over the 16 scenarios, like PM; FX and
+  CFDs carry their own ESMA / NFA margin (× 50% for the ESMA close-out level on maintenance).
+  Incremental: only the position's segment is recomputed: the securities segment as above, the
+  futures segment by SPAN without the row (inter-commodity credits tie its commodities together),
+  and the FX / CFD segment is a sum of per-position margins, so without the row it is that sum
+  less the row's own margin.
 - ``pm`` (portfolio margin): the position's loss at its class group's worst regulatory valuation
   point, plus a share of what its group adds beyond that loss (the per-contract minimum top-up, and
   for a product group its share of the offset credit: a product group's requirement is split over
@@ -44,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
+from xlmargin.account import SEGMENTS, SegmentLine, account_margin
 from xlmargin.decisions._common import DecisionSettings, check_regime, notional
 from xlmargin.decisions.names import CONTRIBUTION_REGIMES
 from xlmargin.errors import UnsupportedError
@@ -53,6 +66,7 @@ from xlmargin.pm.result import REGULATORY
 from xlmargin.pm.risk import RiskArrays, risk_arrays
 from xlmargin.positions import Portfolio
 from xlmargin.regt import regt_margin
+from xlmargin.span import SpanResult, SpanSettings, futures_margin
 from xlmargin.stress import scenario_pnl_matrix
 
 REGIMES = CONTRIBUTION_REGIMES
@@ -93,6 +107,8 @@ def margin_contribution(
     check_regime(regime, REGIMES)
     if regime == "risk":
         total, without, component = _risk(portfolio, settings)
+    elif regime == "account":
+        total, without, component = _account(portfolio, settings)
     elif regime in ("regt", "regt_maintenance"):
         basis = "maintenance" if regime == "regt_maintenance" else settings.account.basis
         total, without, component = _regt(portfolio, basis)
@@ -125,6 +141,70 @@ def _risk(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, Floa
     without = np.maximum(0.0, -(totals[None, :] - pnl).min(axis=1))
     component = -pnl[:, j] if total > 0 else np.zeros(len(portfolio))
     return total, without, component
+
+
+def _account(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, FloatArray, FloatArray]:
+    account = settings.account
+    result = account_margin(portfolio, account)
+    total = result.total
+    without = np.full(len(portfolio), total)
+    component = np.zeros(len(portfolio))
+    for line in result.lines:
+        if not line.rows:
+            continue
+        inside = np.isin(portfolio.arrays["type"], SEGMENTS[line.segment])
+        book = portfolio.select(inside)
+        if line.segment == "fx/cfd":
+            segment_total, segment_without, segment_component = _retail(book, line)
+        elif line.segment == "futures":
+            segment_total, segment_without, segment_component = _futures(book, line.detail, account.span)
+        elif account.securities == "pm":
+            segment_total, segment_without, segment_component = _pm(book, settings)
+        else:
+            segment_total, segment_without, segment_component = _regt(book, account.basis)
+        # the segment's own currency to the account's; the other segments are unchanged
+        without[inside] = total - line.requirement + line.fx_rate * segment_without
+        component[inside] = line.fx_rate * segment_component
+    return total, without, component
+
+
+def _retail(book: Portfolio, line: SegmentLine) -> tuple[float, FloatArray, FloatArray]:
+    """FX / CFDs: the segment's requirement is a sum of per-position margins (scaled by the
+    close-out fraction on maintenance), so each position's is its own."""
+    detail = line.detail
+    scale = line.requirement / detail.total if detail.total else 0.0
+    index = {int(r): i for i, r in enumerate(book.arrays["row"])}
+    own = np.zeros(len(book))
+    for retail in detail.lines:
+        own[index[retail.row]] += retail.margin * scale
+    return line.requirement, line.requirement - own, own
+
+
+def _futures(book: Portfolio, span: SpanResult, settings: SpanSettings) -> tuple[float, FloatArray, FloatArray]:
+    """SPAN: per combined commodity, each row's loss at the worst scenario plus its share of the rest."""
+    a = book.arrays
+    n = len(book)
+    index = {int(r): i for i, r in enumerate(a["row"])}
+    initial = span.basis == "initial"
+    component = np.zeros(n)
+    for line in span.lines:
+        rows = np.array([index[r] for r in line.rows], dtype=np.int64)
+        pnl = np.array([futures_margin(book.select(_only(n, i)), settings).lines[0].pnl for i in rows])
+        own = -pnl[:, line.worst_scenario - 1] if line.scanning_risk > 0 else np.zeros(len(rows))
+        size = np.abs(pnl).max(axis=1)
+        share = size / size.sum() if size.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
+        requirement = line.initial if initial else line.maintenance
+        component[rows] = own + (requirement - own.sum()) * share
+    without = np.array(
+        [futures_margin(book.select(~_only(n, i)), settings).requirement if n > 1 else 0.0 for i in range(n)]
+    )
+    return span.requirement, without, component
+
+
+def _only(n: int, i: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[i] = True
+    return mask
 
 
 def _regt(portfolio: Portfolio, basis: str) -> tuple[float, FloatArray, FloatArray]:

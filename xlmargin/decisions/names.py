@@ -4,4 +4,4 @@ without loading the engines."""
 IMPACT_REGIMES = ("regt", "regt_maintenance", "pm", "futures", "account", "risk")
 LINEAR_REGIMES = ("pm", "risk")  # what the optimisers, contributions and the liquidation plan solve
 OBJECTIVES = LINEAR_REGIMES
-CONTRIBUTION_REGIMES = ("regt", "regt_maintenance", "pm", "risk")  # MARGIN_CONTRIBUTION's choices
+CONTRIBUTION_REGIMES = ("regt", "regt_maintenance", "pm", "account", "risk")  # MARGIN_CONTRIBUTION's choices
