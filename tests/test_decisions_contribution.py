@@ -5,12 +5,16 @@ the stock's requirement ([covered_call]), an uncovered equity call its value + 2
 less the out-of-the-money amount, at least value + 10% ([naked.equity]); gross convention.
 """
 
+import itertools
+
+import numpy as np
 import pytest
 
-from tests.test_decisions_engine import SETTINGS, book
-from xlmargin.decisions import decision_settings, margin_contribution
-from xlmargin.decisions._common import requirement, with_quantities
 from tests.conftest import AS_OF
+from tests.test_decisions_engine import SETTINGS, book, candidates
+from xlmargin.decisions import decision_settings, hedge_optimize, margin_contribution
+from xlmargin.decisions._common import requirement, with_quantities, with_trades
+from xlmargin.errors import InputError
 
 COVERED = book(
     ["XYZ", "stock", 100, 100.0],
@@ -67,7 +71,9 @@ def test_liquidation_plan_refuses_reg_t_saying_why():
     from xlmargin.errors import InputError
     from xlmargin.excel.decisions import liquidation_plan as sheet_plan
 
-    with pytest.raises(InputError, match="exact for pm and risk only: a Reg T requirement is itself") as error:
+    with pytest.raises(
+        InputError, match="exact for pm and risk only: a Reg T requirement is itself"
+    ) as error:
         liquidation_plan(COVERED, 1000.0, SETTINGS, "regt_maintenance")
     assert "\n" not in str(error.value)
     header = ["symbol", "type", "quantity", "price"]
@@ -125,3 +131,56 @@ def test_account_contributions_add_up_and_incrementals_match_recomputation(param
         others[i] = 0.0
         expected = round(total - requirement("account", with_quantities(portfolio, others), settings), 2)
         assert result.incremental[i] == pytest.approx(expected, abs=0.011), i
+
+
+# --- HEDGE_OPTIMIZE, objective "account" ---------------------------------------------------------------
+
+FUTURES_BOOK = book(["AAPL", "stock", 100, 200.0], ["ESZ6", "future", 2, 6000.0])
+ES_PUT = ["ESZ6 P5900", "future_option", 4, 60.0, "ESZ6", 6000.0, 5900, 30, "put", 0.18]
+ES_SHORT = ["ESZ6", "future", -3, 6000.0]
+
+
+def test_account_objective_sells_the_futures_by_hand():
+    # before: AAPL 50% × $20,000 = $10,000 (Reg T, the securities segment: a constant), ES two long
+    # contracts × $22,000 scan × 1.1 initial = $48,400; selling two of up to three leaves $10,000
+    result = hedge_optimize(FUTURES_BOOK, candidates(ES_SHORT), SETTINGS, "account")
+    assert result.status == "optimal"
+    assert result.trades == ((2, "ESZ6", -2.0, 12000.0),)  # cost: price × the blank multiplier, 1
+    assert result.optimiser_value == result.engine_value == 10000.0
+    assert {line.regime: line for line in result.impact.lines}["account"].before == 58400.0
+
+
+def test_account_objective_reaches_the_brute_force_minimum_with_options_on_futures():
+    pm_settings = decision_settings({"as_of": AS_OF, "securities": "pm"}, AS_OF)
+    rows = [
+        ES_PUT,
+        ["ESZ6 C6100", "future_option", -2, 40.0, "ESZ6", 6000.0, 6100, 30, "call", 0.17, -2, 0],
+        ["AAPL P190", "option", 3, 2.0, "AAPL", 200.0, 190, 30, "put", 0.28],
+    ]
+    result = hedge_optimize(FUTURES_BOOK, candidates(*rows), pm_settings, "account")
+    c = candidates(*rows)
+    plans = itertools.product(range(0, 5), range(-2, 1), range(0, 4))
+    brute = min(
+        requirement(
+            "account", with_trades(FUTURES_BOOK, with_quantities(c.portfolio, np.array(k))), pm_settings
+        )
+        for k in plans
+    )
+    assert result.status == "optimal"
+    assert result.optimiser_value == result.engine_value == round(brute, 2)
+
+
+@pytest.mark.parametrize(
+    ("rows", "params", "message"),
+    [
+        ([["ESH7", "future", -1, 6010.0]], {}, "ES would hold more than one contract month: SPAN's calendar"),
+        ([["NQZ6", "future", -1, 21000.0]], {}, "NQ and ES form the inter-commodity spread ES-NQ"),
+        ([["AAPL P190", "option", 3, 2.0, "AAPL", 200.0, 190, 30, "put", 0.28]], {}, "needs securities=pm"),
+        ([["EURUSD", "fx", 1000, 1.08]], {}, "an FX or CFD candidate is not modelled"),
+    ],
+)
+def test_account_objective_refuses_what_is_not_linear_in_one_line(rows, params, message):
+    settings = decision_settings({"as_of": AS_OF, **params}, AS_OF)
+    with pytest.raises(InputError, match=message) as error:
+        hedge_optimize(FUTURES_BOOK, candidates(*rows), settings, "account")
+    assert "\n" not in str(error.value)

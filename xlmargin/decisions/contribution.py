@@ -58,6 +58,7 @@ import numpy as np
 from xlmargin._typing import FloatArray
 from xlmargin.account import SEGMENTS, SegmentLine, account_margin
 from xlmargin.decisions._common import DecisionSettings, check_regime, notional
+from xlmargin.decisions._linear import unit_span_pnl
 from xlmargin.decisions.names import CONTRIBUTION_REGIMES
 from xlmargin.errors import UnsupportedError
 from xlmargin.money import cents
@@ -155,13 +156,13 @@ def _account(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, F
         inside = np.isin(portfolio.arrays["type"], SEGMENTS[line.segment])
         book = portfolio.select(inside)
         if line.segment == "fx/cfd":
-            segment_total, segment_without, segment_component = _retail(book, line)
+            _, segment_without, segment_component = _retail(book, line)
         elif line.segment == "futures":
-            segment_total, segment_without, segment_component = _futures(book, line.detail, account.span)
+            _, segment_without, segment_component = _futures(book, line.detail, account.span)
         elif account.securities == "pm":
-            segment_total, segment_without, segment_component = _pm(book, settings)
+            _, segment_without, segment_component = _pm(book, settings)
         else:
-            segment_total, segment_without, segment_component = _regt(book, account.basis)
+            _, segment_without, segment_component = _regt(book, account.basis)
         # the segment's own currency to the account's; the other segments are unchanged
         without[inside] = total - line.requirement + line.fx_rate * segment_without
         component[inside] = line.fx_rate * segment_component
@@ -180,31 +181,31 @@ def _retail(book: Portfolio, line: SegmentLine) -> tuple[float, FloatArray, Floa
     return line.requirement, line.requirement - own, own
 
 
-def _futures(book: Portfolio, span: SpanResult, settings: SpanSettings) -> tuple[float, FloatArray, FloatArray]:
+def _futures(
+    book: Portfolio, span: SpanResult, settings: SpanSettings
+) -> tuple[float, FloatArray, FloatArray]:
     """SPAN: per combined commodity, each row's loss at the worst scenario plus its share of the rest."""
     a = book.arrays
     n = len(book)
     index = {int(r): i for i, r in enumerate(a["row"])}
     initial = span.basis == "initial"
     component = np.zeros(n)
+    pnl_all = a["quantity"][:, None] * unit_span_pnl(book, settings)
     for line in span.lines:
         rows = np.array([index[r] for r in line.rows], dtype=np.int64)
-        pnl = np.array([futures_margin(book.select(_only(n, i)), settings).lines[0].pnl for i in rows])
+        pnl = pnl_all[rows]
         own = -pnl[:, line.worst_scenario - 1] if line.scanning_risk > 0 else np.zeros(len(rows))
         size = np.abs(pnl).max(axis=1)
         share = size / size.sum() if size.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
         requirement = line.initial if initial else line.maintenance
         component[rows] = own + (requirement - own.sum()) * share
     without = np.array(
-        [futures_margin(book.select(~_only(n, i)), settings).requirement if n > 1 else 0.0 for i in range(n)]
+        [
+            futures_margin(book.select(np.arange(n) != i), settings).requirement if n > 1 else 0.0
+            for i in range(n)
+        ]
     )
     return span.requirement, without, component
-
-
-def _only(n: int, i: int) -> np.ndarray:
-    mask = np.zeros(n, dtype=bool)
-    mask[i] = True
-    return mask
 
 
 def _regt(portfolio: Portfolio, basis: str) -> tuple[float, FloatArray, FloatArray]:
