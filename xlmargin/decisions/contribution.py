@@ -229,15 +229,18 @@ def _regt(portfolio: Portfolio, basis: str) -> tuple[float, FloatArray, FloatArr
     total = result.total
     without = total - own
     paired = np.isin(a["type"], ("bond", "cash"), invert=True)
-    class_total: dict[str, float] = {}
+    classes = a["class_group"]
+    # each class's own pairing in the book, read from the engine's cache before the re-pairings
+    # below fill it
+    class_total = {
+        name: regt_margin(portfolio.select(paired & (classes == name)), basis=basis).total
+        for name in dict.fromkeys(classes[~alone].tolist())
+    }
     for i in np.flatnonzero(~alone):
-        same = paired & (a["class_group"] == a["class_group"][i])
-        name = str(a["class_group"][i])
-        if name not in class_total:  # the book's own pairing of the class: the engine's cache
-            class_total[name] = regt_margin(portfolio.select(same), basis=basis).total
+        same = paired & (classes == classes[i])
         same[i] = False
         rest = regt_margin(portfolio.select(same), basis=basis).total if same.any() else 0.0
-        without[i] = total - class_total[name] + rest
+        without[i] = total - class_total[classes[i]] + rest
     return total, without, component
 
 
