@@ -184,3 +184,23 @@ def test_account_objective_refuses_what_is_not_linear_in_one_line(rows, params, 
     with pytest.raises(InputError, match=message) as error:
         hedge_optimize(FUTURES_BOOK, candidates(*rows), settings, "account")
     assert "\n" not in str(error.value)
+
+
+def test_account_objective_in_another_currency_matches_the_engine():
+    # a EUR account: the PM and SPAN segments are converted at fx.USD; the optimiser's total must
+    # still be the engine's, and a stock candidate in a book without securities is not bought
+    params = {"as_of": AS_OF, "securities": "pm", "account_currency": "EUR", "fx.USD": 0.9}
+    settings = decision_settings(params, AS_OF)
+    stock = ["XYZ", "stock", 100, 100.0, None, None, None, None, None, None, -100, 100]
+    only_futures = hedge_optimize(
+        book(["ESZ6", "future", 2, 6000.0]), candidates(stock, ES_SHORT), settings, "account"
+    )
+    assert only_futures.trades == ((3, "ESZ6", -2.0, 12000.0),)
+    assert only_futures.optimiser_value == only_futures.engine_value == 0.0
+    mixed = book(["XYZ", "stock", 1000, 100.0], ["ESZ6", "future", 1, 6000.0])
+    result = hedge_optimize(mixed, candidates(PUT_ROW), settings, "account")
+    assert result.trades and result.optimiser_value == result.engine_value
+    assert result.engine_value < requirement("account", mixed, settings)
+
+
+PUT_ROW = ["XYZ P95", "option", 20, 1.5, "XYZ", 100.0, 95, 30, "put", 0.3]
