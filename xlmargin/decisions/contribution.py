@@ -81,6 +81,7 @@ class ContributionResult:
     symbols: tuple[str, ...]
     incremental: tuple[float, ...]
     component: tuple[float, ...]  # rounded to cents, adding up to cents(total)
+    warnings: tuple[str, ...] = ()  # the engines' (Reg T: a pairing stopped by its time limit)
 
     def table(self) -> list[list[Any]]:
         """One row per position, largest component first, then the total."""
@@ -98,6 +99,7 @@ class ContributionResult:
                 ]
             )
         out.append(["total", self.regime, "", cents(self.total), 1.0 if self.total else 0.0])
+        out += [["warning", text, "", "", ""] for text in self.warnings]
         return out
 
 
@@ -106,13 +108,14 @@ def margin_contribution(
 ) -> ContributionResult:
     """Incremental and component requirement of every position (module docstring)."""
     check_regime(regime, REGIMES)
+    notes: list[str] = []
     if regime == "risk":
         total, without, component = _risk(portfolio, settings)
     elif regime == "account":
-        total, without, component = _account(portfolio, settings)
+        total, without, component = _account(portfolio, settings, notes)
     elif regime in ("regt", "regt_maintenance"):
         basis = "maintenance" if regime == "regt_maintenance" else settings.account.basis
-        total, without, component = _regt(portfolio, basis)
+        total, without, component = _regt(portfolio, basis, notes)
     else:
         total, without, component = _pm(portfolio, settings)
     a = portfolio.arrays
@@ -123,6 +126,7 @@ def margin_contribution(
         symbols=tuple(str(s) for s in a["symbol"]),
         incremental=tuple(cents(total - w) for w in without),
         component=tuple(_apportion(component, total)),
+        warnings=tuple(dict.fromkeys(notes)),
     )
 
 
@@ -144,7 +148,9 @@ def _risk(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, Floa
     return total, without, component
 
 
-def _account(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, FloatArray, FloatArray]:
+def _account(
+    portfolio: Portfolio, settings: DecisionSettings, notes: list[str]
+) -> tuple[float, FloatArray, FloatArray]:
     account = settings.account
     result = account_margin(portfolio, account)
     total = result.total
@@ -162,7 +168,7 @@ def _account(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, F
         elif account.securities == "pm":
             _, segment_without, segment_component = _pm(book, settings)
         else:
-            _, segment_without, segment_component = _regt(book, account.basis)
+            _, segment_without, segment_component = _regt(book, account.basis, notes)
         # the segment's own currency to the account's; the other segments are unchanged
         without[inside] = total - line.requirement + line.fx_rate * segment_without
         component[inside] = line.fx_rate * segment_component
@@ -208,8 +214,10 @@ def _futures(
     return span.requirement, without, component
 
 
-def _regt(portfolio: Portfolio, basis: str) -> tuple[float, FloatArray, FloatArray]:
+def _regt(portfolio: Portfolio, basis: str, notes: list[str]) -> tuple[float, FloatArray, FloatArray]:
+    """``notes`` collects the warnings of every pairing (one stopped by its time limit says so)."""
     result = regt_margin(portfolio, basis=basis)
+    notes += result.warnings
     a = portfolio.arrays
     n = len(portfolio)
     index = {int(r): i for i, r in enumerate(a["row"])}
@@ -239,8 +247,10 @@ def _regt(portfolio: Portfolio, basis: str) -> tuple[float, FloatArray, FloatArr
     for i in np.flatnonzero(~alone):
         same = paired & (classes == classes[i])
         same[i] = False
-        rest = regt_margin(portfolio.select(same), basis=basis).total if same.any() else 0.0
-        without[i] = total - class_total[classes[i]] + rest
+        rest = regt_margin(portfolio.select(same), basis=basis) if same.any() else None
+        if rest is not None:
+            notes += rest.warnings
+        without[i] = total - class_total[classes[i]] + (rest.total if rest is not None else 0.0)
     return total, without, component
 
 
