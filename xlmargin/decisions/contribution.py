@@ -45,7 +45,10 @@ book's pairing less those groups is one of the rest: both bounds meet). Otherwis
 group alone is paired again without it (``regt_margin`` on those rows; the other class groups are
 untouched and the class group's own figure comes from the engine's pairing cache). Each such
 re-pairing is an integer program, so Reg T contributions cost one program per paired position:
-fine for an account, seconds to minutes on a book with a class of a thousand paired legs.
+fine for an account, seconds to minutes on a book with a class of a thousand paired legs. Both
+arguments hold for the optimal pairing; on a class so large that Reg T searches spreads among each
+leg's nearest strikes only, its warning is carried into the result (one line for the pairings
+without each position), as the figures are then the engine's best pairing, not a proven optimum.
 """
 
 from __future__ import annotations
@@ -244,13 +247,17 @@ def _regt(portfolio: Portfolio, basis: str, notes: list[str]) -> tuple[float, Fl
         name: regt_margin(portfolio.select(paired & (classes == name)), basis=basis).total
         for name in dict.fromkeys(classes[~alone].tolist())
     }
+    warned: list[tuple[int, str]] = []
     for i in np.flatnonzero(~alone):
         same = paired & (classes == classes[i])
         same[i] = False
         rest = regt_margin(portfolio.select(same), basis=basis) if same.any() else None
-        if rest is not None:
-            notes += rest.warnings
+        if rest is not None and rest.warnings:
+            warned.append((int(a["row"][i]), rest.warnings[0]))
         without[i] = total - class_total[classes[i]] + (rest.total if rest is not None else 0.0)
+    if warned:  # one line, not one per position
+        rows = ", ".join(str(row) for row, _ in warned[:5]) + (", ..." if len(warned) > 5 else "")
+        notes.append(f"the pairing without row(s) {rows} ({len(warned)} in all) warned: {warned[0][1]}")
     return total, without, component
 
 
