@@ -176,7 +176,6 @@ def test_account_objective_reaches_the_brute_force_minimum_with_options_on_futur
         ([["ESH7", "future", -1, 6010.0]], {}, "ES would hold more than one contract month: SPAN's calendar"),
         ([["NQZ6", "future", -1, 21000.0]], {}, "NQ and ES form the inter-commodity spread ES-NQ"),
         ([["AAPL P190", "option", 3, 2.0, "AAPL", 200.0, 190, 30, "put", 0.28]], {}, "needs securities=pm"),
-        ([["EURUSD", "fx", 1000, 1.08]], {}, "an FX or CFD candidate is not modelled"),
     ],
 )
 def test_account_objective_refuses_what_is_not_linear_in_one_line(rows, params, message):
@@ -225,3 +224,19 @@ def test_account_objective_nets_a_candidate_against_a_held_short_option(strike):
         for k in itertools.product(range(0, 7), range(-3, 1))
     )
     assert result.optimiser_value == result.engine_value == round(brute, 2)
+
+
+@pytest.mark.parametrize(
+    ("basis", "stock", "fx"), [("initial", 10000.0, 3600.0), ("maintenance", 5000.0, 1800.0)]
+)
+def test_account_objective_closes_fx_by_hand(basis, stock, fx):
+    # EURUSD 100,000 at 1.08, ESMA major pair 30:1: $3,600 initial, the close-out level (50%) on
+    # maintenance; AAPL Reg T 50% / 25% of $20,000. Selling 100,000 of up to 150,000 EURUSD clears
+    # the FX segment; a GBPUSD purchase only adds margin and is not made.
+    settings = decision_settings({"as_of": AS_OF, "basis": basis}, AS_OF)
+    held = book(["EURUSD", "fx", 100000, 1.08], ["AAPL", "stock", 100, 200.0])
+    rows = [["EURUSD", "fx", -150000, 1.08], ["GBPUSD", "fx", 50000, 1.27]]
+    result = hedge_optimize(held, candidates(*rows), settings, "account")
+    assert requirement("account", held, settings) == stock + fx
+    assert result.trades == ((2, "EURUSD", -100000.0, 108000.0),)
+    assert result.optimiser_value == result.engine_value == stock

@@ -256,8 +256,8 @@ def _regt(portfolio: Portfolio, basis: str, notes: list[str]) -> tuple[float, Fl
             warned.append((int(a["row"][i]), rest.warnings[0]))
         without[i] = total - class_total[classes[i]] + (rest.total if rest is not None else 0.0)
     if warned:  # one line, not one per position
-        rows = ", ".join(str(row) for row, _ in warned[:5]) + (", ..." if len(warned) > 5 else "")
-        notes.append(f"the pairing without row(s) {rows} ({len(warned)} in all) warned: {warned[0][1]}")
+        listed = ", ".join(str(row) for row, _ in warned[:5]) + (", ..." if len(warned) > 5 else "")
+        notes.append(f"the pairing without row(s) {listed} ({len(warned)} in all) warned: {warned[0][1]}")
     return total, without, component
 
 

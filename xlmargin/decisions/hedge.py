@@ -5,7 +5,8 @@
 to the row's ``quantity``, so a quantity of 20 means "buy up to 20" and −20 "sell up to 20") and
 ``cost`` (per unit of quantity; blank or 0 = price × multiplier, the premium of an option, the
 price of a share). Options and futures
-trade in whole contracts and shares in whole shares (a mixed-integer program); bonds continuously.
+trade in whole contracts, shares in whole shares, FX and CFDs in whole units (a mixed-integer
+program); bonds continuously.
 
 **Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates);
 ``risk``: the house risk view's worst loss over the scenario library, correlation breaks included;
@@ -18,9 +19,10 @@ of the two (× the initial multiple). The calendar spread charge (``charge × mi
 deltas)``) and the inter-commodity credit (the minimum of two legs' deltas times a price risk per
 delta) are neither convex nor linear, so a futures candidate whose combined commodity could hold
 two contract months with a charge, or whose paired commodity of a recognised inter-commodity
-spread is in the book or the candidates, is refused with a line saying why. Segments the
-candidates do not touch are the engine's constant; FX and CFD candidates are refused (use
-``risk``). (Reg T's strategy pairing, hence the account view under Reg T, is not a linear program
+spread is in the book or the candidates, is refused with a line saying why. FX and CFD
+candidates: each position's margin is its rate × |notional| (ESMA caps or the US forex deposit),
+so ``|held + x|`` per row, convex. Segments the candidates do not touch are the engine's
+constant. (Reg T's strategy pairing, hence the account view under Reg T, is not a linear program
 in the quantities: a securities candidate under it is refused; its before/after figures are still
 shown.) Every
 candidate and book row is priced once per scenario; the requirement is then the maximum of
@@ -45,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray
-from xlmargin.account import ENGINE_CURRENCY, SEGMENTS, account_margin
+from xlmargin.account import ENGINE_CURRENCY, SEGMENTS, AccountSettings, account_margin
 from xlmargin.decisions import _pm
 from xlmargin.decisions._common import (
     DecisionSettings,
@@ -61,6 +63,7 @@ from xlmargin.decisions._lp import Program
 from xlmargin.decisions.impact import ImpactResult, margin_impact
 from xlmargin.decisions.names import OBJECTIVES
 from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.esma import esma_margin, nfa_margin
 from xlmargin.money import cents
 from xlmargin.params import norm
 from xlmargin.pm.risk import COVERED, risk_arrays
@@ -68,7 +71,7 @@ from xlmargin.positions import Portfolio, read_positions
 from xlmargin.span import SpanSettings, futures_margin
 from xlmargin.span.months import product_and_month
 
-WHOLE = ("stock", "etf", "option", "future_option", "future")  # traded in whole units
+WHOLE = ("stock", "etf", "option", "future_option", "future", "fx", "cfd")  # traded in whole units
 SHOWN = ("pm", "regt", "account", "risk")  # the before/after rows of the result
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
 _TIE = 1e-4  # second solve: requirement within a hundredth of a cent of the least
@@ -322,15 +325,6 @@ def _account_objective(
             constant += lines[segment].requirement
             continue
         row = int(c.portfolio.arrays["row"][pick[0]])
-        if segment == "fx/cfd":
-            raise InputError(
-                Problem(
-                    "the account objective trades securities and futures; an FX or CFD candidate is not "
-                    "modelled there (the risk objective prices it)",
-                    row,
-                    "candidates type",
-                )
-            )
         if segment == "securities" and account.securities != "pm":
             raise InputError(
                 Problem(
@@ -342,11 +336,13 @@ def _account_objective(
             )
         book = portfolio.select(np.isin(portfolio.arrays["type"], types))
         sub = _reordered(c, pick)
+        rate = _engine_rate(settings) if segment != "fx/cfd" else 1.0  # ESMA/NFA: the account's own
         if segment == "securities":
             t, fixed = _objective(program, x[pick], book, sub, settings, "pm")
-        else:
+        elif segment == "futures":
             t, fixed = _span_variable(program, x[pick], book, sub, account.span)
-        rate = _engine_rate(settings)
+        else:
+            t, fixed = _retail_variable(program, x[pick], book, sub, account)
         columns.append(t)
         weights.append(rate)
         constant += rate * fixed
@@ -354,6 +350,47 @@ def _account_objective(
     # total ≥ Σ rate × segment variable + the constant segments
     program.constrain(np.array([total, *columns]), np.array([1.0, *(-w for w in weights)]), constant, np.inf)
     return total, 0.0
+
+
+def _retail_variable(
+    program: Program, x: np.ndarray, book: Portfolio, c: Candidates, account: AccountSettings
+) -> tuple[int, float]:
+    """FX and CFDs: a sum of per-position margins, each its own rate × |notional| (ESMA caps or the
+    US forex deposit), so ``|q0 + x|`` per candidate row (q0: the held row it nets against) is
+    exact; on maintenance the ESMA segment is its close-out fraction of that sum."""
+    retail = nfa_margin if account.fx_rule == "nfa" else esma_margin
+    one = dict(c.portfolio.arrays)
+    one["quantity"] = np.ones(len(c.portfolio))
+    priced = retail(Portfolio(one, c.portfolio.as_of), account.account_currency, account.esma)
+    unit = np.zeros(len(c.portfolio))
+    where = {int(r): k for k, r in enumerate(c.portfolio.arrays["row"])}
+    for line in priced.lines:
+        unit[where[line.row]] = line.margin
+    scale = 1.0
+    if account.basis == "maintenance" and priced.close_out_level is not None and priced.total > 0:
+        scale = priced.close_out_level / priced.total
+    own = np.zeros(len(book))
+    if len(book):
+        index = {int(r): i for i, r in enumerate(book.arrays["row"])}
+        for line in retail(book, account.account_currency, account.esma).lines:
+            own[index[line.row]] = line.margin
+    held = {key: i for i, key in enumerate(contract_keys(book))} if len(book) else {}
+    netted = np.ones(len(book), dtype=bool)
+    margins = []
+    for k, key in enumerate(contract_keys(c.portfolio)):
+        i = held.get(key)
+        q0 = float(book.arrays["quantity"][i]) if i is not None else 0.0
+        per_unit = own[i] / abs(q0) if i is not None and q0 != 0.0 else unit[k]  # the held row's price
+        if i is not None:
+            netted[i] = False
+        m = int(program.variables(0.0, np.inf)[0])
+        # m ≥ ±per_unit × (q0 + x)
+        program.constrain(np.array([m, x[k]]), np.array([1.0, -per_unit]), per_unit * q0, np.inf)
+        program.constrain(np.array([m, x[k]]), np.array([1.0, per_unit]), -per_unit * q0, np.inf)
+        margins.append(m)
+    out = int(program.variables(0.0, np.inf)[0])
+    program.constrain(np.array([out, *margins]), np.array([1.0, *([-scale] * len(margins))]), 0.0, np.inf)
+    return out, scale * float(own[netted].sum())
 
 
 def _engine_rate(settings: DecisionSettings) -> float:
