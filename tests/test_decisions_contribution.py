@@ -107,7 +107,13 @@ def test_account_contributions_by_hand():
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"basis": "maintenance"}, {"securities": "pm"}, {"securities": "pm", "basis": "maintenance"}],
+    [
+        {},
+        {"basis": "maintenance"},
+        {"securities": "pm"},
+        {"securities": "pm", "basis": "maintenance"},
+        {"account_currency": "EUR", "fx.USD": 0.9, "fx.GBP": 1.15},
+    ],
 )
 def test_account_contributions_add_up_and_incrementals_match_recomputation(params):
     portfolio = book(
