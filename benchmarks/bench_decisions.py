@@ -4,6 +4,7 @@ Run from the repository root::
 
     python -m benchmarks.bench_decisions            # 5 repetitions of each timing
     python -m benchmarks.bench_decisions --repeat 10
+    python -m benchmarks.bench_decisions --regt-rows 5000   # Reg T contributions on the whole book
 
 Prints (best of N and median, milliseconds, after one warm-up), the book read once beforehand:
 
@@ -12,8 +13,13 @@ Prints (best of N and median, milliseconds, after one warm-up), the book read on
   (target ≤ 2×: both figures come from one pricing of the book and the trades);
 - ``margin_contribution`` under portfolio margin and its ratio to one PM call (target ≤ 5×: the
   book is priced once, never once per position);
-- ``hedge_optimize`` with 20 candidates (index and single-stock puts, ETFs), objective pm and
-  risk (target ≤ 2 s): the optimiser, the engine's check and the PM and risk-view before/after;
+- ``margin_contribution`` under Reg T on the book's first ``--regt-rows`` positions (default 250),
+  once, and one Reg T call on the same rows (pairing cache cleared before each): every paired
+  position's class group is paired again without it, one integer program per paired position,
+  so this grows with the size of the classes, not only with the number of rows;
+- ``hedge_optimize`` with 20 candidates (index and single-stock puts, ETFs), objective pm, risk,
+  and account with securities under PM (target ≤ 2 s): the optimiser, the engine's check and the
+  PM and risk-view before/after;
   the Reg T before/after rows of the full result add one Reg T call on the book (its own figure,
   printed after: optimal pairing of a 1,034-leg SPX class) plus a re-pairing of the touched classes.
 """
@@ -21,7 +27,10 @@ Prints (best of N and median, milliseconds, after one warm-up), the book read on
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
+
+import numpy as np
 
 from benchmarks.book import AS_OF, book
 from benchmarks.timing import timed
@@ -34,7 +43,7 @@ from xlmargin.decisions import (
 )
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio, read_positions
-from xlmargin.regt import regt_margin
+from xlmargin.regt import PAIRINGS, regt_margin
 
 CANDIDATE_HEADER = ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "days",
                     "right", "volatility"]  # fmt: skip
@@ -64,6 +73,7 @@ def candidates(portfolio: Portfolio) -> list[list[Any]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--regt-rows", type=int, default=250, help="rows for the Reg T contributions")
     args = parser.parse_args(argv)
     table = book()
     portfolio = read_positions(table, as_of=AS_OF)
@@ -86,9 +96,24 @@ def main(argv: list[str] | None = None) -> None:
         f"MARGIN_CONTRIBUTION (pm): {contribution:.1f} ms best, {contribution_median:.1f} ms median; "
         f"{contribution / pm:.2f}x one PM call"
     )
-    for objective in ("pm", "risk"):
+    head = portfolio.select(np.arange(len(portfolio)) < args.regt_rows)
+    PAIRINGS.clear()  # each measured once from a cold pairing cache: a warm one would answer both
+    start = time.perf_counter()
+    regt_margin(head)
+    one = (time.perf_counter() - start) * 1000.0
+    PAIRINGS.clear()
+    start = time.perf_counter()
+    margin_contribution(head, settings, "regt")
+    regt_contribution = (time.perf_counter() - start) * 1000.0
+    print(
+        f"MARGIN_CONTRIBUTION (regt), first {len(head)} positions: {regt_contribution / 1000:.2f} s; "
+        f"one Reg T call on them {one:.1f} ms"
+    )
+    # the account objective with securities under portfolio margin (the book holds no futures)
+    account = decision_settings({"as_of": AS_OF, "securities": "pm"}, AS_OF)
+    for objective, chosen in (("pm", settings), ("risk", settings), ("account", account)):
         best, median = timed(
-            lambda o=objective: hedge_optimize(portfolio, cands, settings, o, shown=("pm", "risk")),
+            lambda o=objective, s=chosen: hedge_optimize(portfolio, cands, s, o, shown=("pm", "risk")),
             args.repeat,
         )
         print(

@@ -73,7 +73,7 @@ PARAMS = [["as_of", "2026-11-20"]]
         ("LIQUIDATION_PLAN", (POSITIONS, -5.0, "pm", PARAMS), "equity must be above 0"),
         ("MARGIN_CALL_MOVE", (POSITIONS, 0.0, None, PARAMS), "equity must be above 0"),
         ("MARGIN_IMPACT", (POSITIONS, [POSITIONS[0]], None, PARAMS), "no positions"),
-        ("MARGIN_CONTRIBUTION", (POSITIONS, "regt", PARAMS), "regime must be one of"),
+        ("MARGIN_CONTRIBUTION", (POSITIONS, "futures", PARAMS), "regime must be one of"),
         ("MARGIN_IMPACT", (POSITIONS, "trades.csv", None, PARAMS), "trades must be a range"),
         ("HEDGE_OPTIMIZE", (POSITIONS, "candidates.csv", None, None, PARAMS), "candidates must be a range"),
     ],

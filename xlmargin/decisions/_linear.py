@@ -18,6 +18,7 @@ from xlmargin._typing import FloatArray, IntArray
 from xlmargin.decisions._common import DecisionSettings
 from xlmargin.decisions._lp import Program
 from xlmargin.positions import Portfolio
+from xlmargin.span import SpanSettings, futures_margin
 from xlmargin.stress import Scenario, scenario_pnl_matrix
 
 
@@ -30,6 +31,19 @@ def unit_stress_pnl(
     arrays["quantity"] = np.ones(len(portfolio))
     library, pnl = scenario_pnl_matrix(Portfolio(arrays, portfolio.as_of), settings.stress)
     return library, pnl
+
+
+def unit_span_pnl(portfolio: Portfolio, settings: SpanSettings) -> FloatArray:
+    """The SPAN risk array of ONE unit of every row of a futures book (rows × 16 scenarios), each
+    row priced once by the engine on its own (a row's P&L does not depend on the others)."""
+    arrays = dict(portfolio.arrays)
+    arrays["quantity"] = np.ones(len(portfolio))
+    unit = Portfolio(arrays, portfolio.as_of)
+    rows = [
+        futures_margin(unit.select(np.arange(len(unit)) == i), settings).lines[0].pnl
+        for i in range(len(unit))
+    ]
+    return np.array(rows, dtype=np.float64).reshape(len(unit), -1)
 
 
 def worst_loss_variable(program: Program, columns: IntArray, unit: FloatArray, base: FloatArray) -> int:

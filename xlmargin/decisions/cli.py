@@ -128,5 +128,7 @@ def register(sub: Any) -> None:
     )
     _common(plan)
     plan.add_argument("--equity", type=float, required=True, help="account equity (net liquidation value)")
-    plan.add_argument("--regime", choices=PLAN_REGIMES, default="pm")
+    plan.add_argument(
+        "--regime", choices=(*PLAN_REGIMES, "regt", "regt_maintenance"), default="pm"
+    )  # Reg T: says why not
     plan.set_defaults(handler=cmd_plan)

@@ -6,6 +6,27 @@ cent goes to the largest one):
 
 - ``risk`` (the risk view): the position's loss in the book's worst scenario; the components add
   up to the worst loss.
+- ``regt`` / ``regt_maintenance`` (Reg T strategy margin, gross, on the settings' ``basis`` for
+  ``regt`` and on maintenance for ``regt_maintenance``): each strategy group's requirement is split
+  over its legs in proportion to each leg's market value (|quantity| × price × multiplier, bonds
+  per 100 of face; evenly when the group's legs are worth nothing). Why market value: it is defined
+  for every leg from the row alone, needs no further engine run, and follows what carries the
+  group's risk (the stock of a covered call or a collar takes nearly all of it, a credit spread's
+  short leg more than its long one), whereas stand-alone requirements of paired legs add up to far
+  more than the group and would be as arbitrary a split. A row used by several groups adds its
+  shares of each.
+- ``account`` (the account view): segment by segment, each in the account currency. Securities
+  by the account's ``securities`` choice (Reg T on the account's basis, or portfolio margin, as
+  above); futures by SPAN: each combined commodity's requirement (scanning risk + calendar charge
+  − inter-commodity credit, at least the short-option minimum, × the initial multiple on the
+  initial basis) goes to its positions as their loss at the commodity's worst scenario (those add
+  up to the scanning risk), and the rest (charges less credits, the minimum's top-up, the initial
+  multiple) in proportion to each position's largest P&L over the 16 scenarios, like PM; FX and
+  CFDs carry their own ESMA / NFA margin (× 50% for the ESMA close-out level on maintenance).
+  Incremental: only the position's segment is recomputed: the securities segment as above, the
+  futures segment by SPAN without the row (inter-commodity credits tie its commodities together),
+  and the FX / CFD segment is a sum of per-position margins, so without the row it is that sum
+  less the row's own margin.
 - ``pm`` (portfolio margin): the position's loss at its class group's worst regulatory valuation
   point, plus a share of what its group adds beyond that loss (the per-contract minimum top-up, and
   for a product group its share of the offset credit: a product group's requirement is split over
@@ -14,9 +35,20 @@ cent goes to the largest one):
   points. Bonds, margined outside portfolio margin, carry their own line's requirement; cash
   carries nothing.
 
-Neither recomputes the book once per position: the P&L is priced once (the PM risk arrays, the
-risk view's scenario matrix) and each "without" figure is a vectorised update of the one group
-(or scenario total) the position is in.
+PM and the risk view do not recompute the book once per position: the P&L is priced once (the PM
+risk arrays, the risk view's scenario matrix) and each "without" figure is a vectorised update of
+the one group (or scenario total) the position is in. Reg T's total is a sum over class groups: the
+book is paired once, and a position's "without" figure is exact in one of two ways. When every
+strategy group holding the row holds that row alone, it is the total less those groups (any
+pairing of the book without the row, plus the row on its own, is a pairing of the book, and the
+book's pairing less those groups is one of the rest: both bounds meet). Otherwise the row's class
+group alone is paired again without it (``regt_margin`` on those rows; the other class groups are
+untouched and the class group's own figure comes from the engine's pairing cache). Each such
+re-pairing is an integer program, so Reg T contributions cost one program per paired position:
+fine for an account, seconds to minutes on a book with a class of a thousand paired legs. Both
+arguments hold for the optimal pairing; on a class so large that Reg T searches spreads among each
+leg's nearest strikes only, its warning is carried into the result (one line for the pairings
+without each position), as the figures are then the engine's best pairing, not a proven optimum.
 """
 
 from __future__ import annotations
@@ -27,17 +59,21 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.decisions._common import DecisionSettings, check_regime
-from xlmargin.decisions.names import LINEAR_REGIMES
+from xlmargin.account import SEGMENTS, SegmentLine, account_margin
+from xlmargin.decisions._common import DecisionSettings, check_regime, notional
+from xlmargin.decisions._linear import unit_span_pnl
+from xlmargin.decisions.names import CONTRIBUTION_REGIMES
 from xlmargin.errors import UnsupportedError
 from xlmargin.money import cents
 from xlmargin.pm import pm_requirement
 from xlmargin.pm.result import REGULATORY
 from xlmargin.pm.risk import RiskArrays, risk_arrays
 from xlmargin.positions import Portfolio
+from xlmargin.regt import regt_margin
+from xlmargin.span import SpanResult, SpanSettings, futures_margin
 from xlmargin.stress import scenario_pnl_matrix
 
-REGIMES = LINEAR_REGIMES
+REGIMES = CONTRIBUTION_REGIMES
 
 
 @dataclass(frozen=True)
@@ -48,6 +84,7 @@ class ContributionResult:
     symbols: tuple[str, ...]
     incremental: tuple[float, ...]
     component: tuple[float, ...]  # rounded to cents, adding up to cents(total)
+    warnings: tuple[str, ...] = ()  # the engines' (Reg T: a pairing stopped by its time limit)
 
     def table(self) -> list[list[Any]]:
         """One row per position, largest component first, then the total."""
@@ -65,6 +102,7 @@ class ContributionResult:
                 ]
             )
         out.append(["total", self.regime, "", cents(self.total), 1.0 if self.total else 0.0])
+        out += [["warning", text, "", "", ""] for text in self.warnings]
         return out
 
 
@@ -73,8 +111,14 @@ def margin_contribution(
 ) -> ContributionResult:
     """Incremental and component requirement of every position (module docstring)."""
     check_regime(regime, REGIMES)
+    notes: list[str] = []
     if regime == "risk":
         total, without, component = _risk(portfolio, settings)
+    elif regime == "account":
+        total, without, component = _account(portfolio, settings, notes)
+    elif regime in ("regt", "regt_maintenance"):
+        basis = "maintenance" if regime == "regt_maintenance" else settings.account.basis
+        total, without, component = _regt(portfolio, basis, notes)
     else:
         total, without, component = _pm(portfolio, settings)
     a = portfolio.arrays
@@ -85,6 +129,7 @@ def margin_contribution(
         symbols=tuple(str(s) for s in a["symbol"]),
         incremental=tuple(cents(total - w) for w in without),
         component=tuple(_apportion(component, total)),
+        warnings=tuple(dict.fromkeys(notes)),
     )
 
 
@@ -103,6 +148,116 @@ def _risk(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, Floa
     total = max(0.0, -float(totals[j]))
     without = np.maximum(0.0, -(totals[None, :] - pnl).min(axis=1))
     component = -pnl[:, j] if total > 0 else np.zeros(len(portfolio))
+    return total, without, component
+
+
+def _account(
+    portfolio: Portfolio, settings: DecisionSettings, notes: list[str]
+) -> tuple[float, FloatArray, FloatArray]:
+    account = settings.account
+    result = account_margin(portfolio, account)
+    total = result.total
+    without = np.full(len(portfolio), total)
+    component = np.zeros(len(portfolio))
+    for line in result.lines:
+        if not line.rows:
+            continue
+        inside = np.isin(portfolio.arrays["type"], SEGMENTS[line.segment])
+        book = portfolio.select(inside)
+        if line.segment == "fx/cfd":
+            _, segment_without, segment_component = _retail(book, line)
+        elif line.segment == "futures":
+            _, segment_without, segment_component = _futures(book, line.detail, account.span)
+        elif account.securities == "pm":
+            _, segment_without, segment_component = _pm(book, settings)
+        else:
+            _, segment_without, segment_component = _regt(book, account.basis, notes)
+        # the segment's own currency to the account's; the other segments are unchanged
+        without[inside] = total - line.requirement + line.fx_rate * segment_without
+        component[inside] = line.fx_rate * segment_component
+    return total, without, component
+
+
+def _retail(book: Portfolio, line: SegmentLine) -> tuple[float, FloatArray, FloatArray]:
+    """FX / CFDs: the segment's requirement is a sum of per-position margins (scaled by the
+    close-out fraction on maintenance), so each position's is its own."""
+    detail = line.detail
+    scale = line.requirement / detail.total if detail.total else 0.0
+    index = {int(r): i for i, r in enumerate(book.arrays["row"])}
+    own = np.zeros(len(book))
+    for retail in detail.lines:
+        own[index[retail.row]] += retail.margin * scale
+    return line.requirement, line.requirement - own, own
+
+
+def _futures(
+    book: Portfolio, span: SpanResult, settings: SpanSettings
+) -> tuple[float, FloatArray, FloatArray]:
+    """SPAN: per combined commodity, each row's loss at the worst scenario plus its share of the rest."""
+    a = book.arrays
+    n = len(book)
+    index = {int(r): i for i, r in enumerate(a["row"])}
+    initial = span.basis == "initial"
+    component = np.zeros(n)
+    pnl_all = a["quantity"][:, None] * unit_span_pnl(book, settings)
+    for line in span.lines:
+        rows = np.array([index[r] for r in line.rows], dtype=np.int64)
+        pnl = pnl_all[rows]
+        own = -pnl[:, line.worst_scenario - 1] if line.scanning_risk > 0 else np.zeros(len(rows))
+        size = np.abs(pnl).max(axis=1)
+        share = size / size.sum() if size.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
+        requirement = line.initial if initial else line.maintenance
+        component[rows] = own + (requirement - own.sum()) * share
+    without = np.array(
+        [
+            futures_margin(book.select(np.arange(n) != i), settings).requirement if n > 1 else 0.0
+            for i in range(n)
+        ]
+    )
+    return span.requirement, without, component
+
+
+def _regt(portfolio: Portfolio, basis: str, notes: list[str]) -> tuple[float, FloatArray, FloatArray]:
+    """``notes`` collects the warnings of every pairing (one stopped by its time limit says so)."""
+    result = regt_margin(portfolio, basis=basis)
+    notes += result.warnings
+    a = portfolio.arrays
+    n = len(portfolio)
+    index = {int(r): i for i, r in enumerate(a["row"])}
+    value = notional(portfolio)
+    component = np.zeros(n)
+    alone = np.ones(n, dtype=bool)  # every group holding the row holds it alone
+    own = np.zeros(n)  # the requirement of the groups that hold the row alone
+    for group in result.groups:
+        rows = np.array([index[leg.row] for leg in group.legs], dtype=np.int64)
+        worth = np.abs([leg.quantity for leg in group.legs]) * value[rows]
+        weight = worth / worth.sum() if worth.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
+        np.add.at(component, rows, group.gross * weight)
+        if len(set(rows.tolist())) == 1:
+            own[rows[0]] += group.gross
+        else:
+            alone[rows] = False
+    total = result.total
+    without = total - own
+    paired = np.isin(a["type"], ("bond", "cash"), invert=True)
+    classes = a["class_group"]
+    # each class's own pairing in the book, read from the engine's cache before the re-pairings
+    # below fill it
+    class_total = {
+        name: regt_margin(portfolio.select(paired & (classes == name)), basis=basis).total
+        for name in dict.fromkeys(classes[~alone].tolist())
+    }
+    warned: list[tuple[int, str]] = []
+    for i in np.flatnonzero(~alone):
+        same = paired & (classes == classes[i])
+        same[i] = False
+        rest = regt_margin(portfolio.select(same), basis=basis) if same.any() else None
+        if rest is not None and rest.warnings:
+            warned.append((int(a["row"][i]), rest.warnings[0]))
+        without[i] = total - class_total[classes[i]] + (rest.total if rest is not None else 0.0)
+    if warned:  # one line, not one per position
+        listed = ", ".join(str(row) for row, _ in warned[:5]) + (", ..." if len(warned) > 5 else "")
+        notes.append(f"the pairing without row(s) {listed} ({len(warned)} in all) warned: {warned[0][1]}")
     return total, without, component
 
 

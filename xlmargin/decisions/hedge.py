@@ -5,12 +5,26 @@
 to the row's ``quantity``, so a quantity of 20 means "buy up to 20" and −20 "sell up to 20") and
 ``cost`` (per unit of quantity; blank or 0 = price × multiplier, the premium of an option, the
 price of a share). Options and futures
-trade in whole contracts and shares in whole shares (a mixed-integer program); bonds continuously.
+trade in whole contracts, shares in whole shares, FX and CFDs in whole units (a mixed-integer
+program); bonds continuously.
 
 **Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates);
-``risk``: the house risk view's worst loss over the scenario library, correlation breaks included.
-(Reg T's strategy pairing, hence the account view under Reg T, is not a linear program in the
-quantities and is not offered as an objective; its before/after figures are still shown.) Every
+``risk``: the house risk view's worst loss over the scenario library, correlation breaks included;
+``account``: the account view's total, segment by segment in the account currency. Its securities
+candidates need ``securities = pm`` (the PM program below); its futures candidates are exact under
+SPAN where SPAN is a maximum of linear functions of the quantities: each combined commodity's
+scanning risk is the worst of its 16 scenario P&Ls (linear), the short-option minimum is
+``rate × Σ max(−net contracts, 0)`` (convex, piecewise-linear) and the requirement is the greater
+of the two (× the initial multiple). The calendar spread charge (``charge × min(long, short month
+deltas)``) and the inter-commodity credit (the minimum of two legs' deltas times a price risk per
+delta) are neither convex nor linear, so a futures candidate whose combined commodity could hold
+two contract months with a charge, or whose paired commodity of a recognised inter-commodity
+spread is in the book or the candidates, is refused with a line saying why. FX and CFD
+candidates: each position's margin is its rate × |notional| (ESMA caps or the US forex deposit),
+so ``|held + x|`` per row, convex. Segments the candidates do not touch are the engine's
+constant. (Reg T's strategy pairing, hence the account view under Reg T, is not a linear program
+in the quantities: a securities candidate under it is refused; its before/after figures are still
+shown.) Every
 candidate and book row is priced once per scenario; the requirement is then the maximum of
 linear functions of the quantities (:mod:`._linear`, :mod:`._pm`) and is minimised exactly by
 HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium spent, or notional for shares).
@@ -33,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray
+from xlmargin.account import ENGINE_CURRENCY, SEGMENTS, AccountSettings, account_margin
 from xlmargin.decisions import _pm
 from xlmargin.decisions._common import (
     DecisionSettings,
@@ -43,17 +58,20 @@ from xlmargin.decisions._common import (
     with_quantities,
     with_trades,
 )
-from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
+from xlmargin.decisions._linear import unit_span_pnl, unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program
 from xlmargin.decisions.impact import ImpactResult, margin_impact
 from xlmargin.decisions.names import OBJECTIVES
 from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.esma import esma_margin, nfa_margin
 from xlmargin.money import cents
 from xlmargin.params import norm
 from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio, read_positions
+from xlmargin.span import SpanSettings, futures_margin
+from xlmargin.span.months import product_and_month
 
-WHOLE = ("stock", "etf", "option", "future_option", "future")  # traded in whole units
+WHOLE = ("stock", "etf", "option", "future_option", "future", "fx", "cfd")  # traded in whole units
 SHOWN = ("pm", "regt", "account", "risk")  # the before/after rows of the result
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
 _TIE = 1e-4  # second solve: requirement within a hundredth of a cent of the least
@@ -257,6 +275,8 @@ def _objective(
     """The variable holding the objective's variable part, and its constant part."""
     n = len(portfolio)
     union = concatenate(portfolio, c.portfolio)
+    if objective == "account":
+        return _account_objective(program, x, portfolio, c, settings)
     if objective == "risk":
         _, unit = unit_stress_pnl(union, settings)
         base = portfolio.arrays["quantity"] @ unit[:n]
@@ -287,3 +307,188 @@ def _objective(
     terms = _pm.covered_terms(risk, n, x, np.ones(len(x)))
     t, constant = _pm.requirement_variable(program, risk, base, terms)
     return t, constant + _pm.outside_requirement(portfolio, settings.account.pm)
+
+
+def _account_objective(
+    program: Program, x: np.ndarray, portfolio: Portfolio, c: Candidates, settings: DecisionSettings
+) -> tuple[int, float]:
+    """The account view's total: each segment the candidates touch as a program, the rest constant."""
+    account = settings.account
+    lines = {line.segment: line for line in account_margin(portfolio, account).lines}
+    kinds = c.portfolio.arrays["type"]
+    columns: list[int] = []
+    weights: list[float] = []
+    constant = 0.0
+    for segment, types in SEGMENTS.items():
+        pick = np.flatnonzero(np.isin(kinds, types))
+        if not len(pick):
+            constant += lines[segment].requirement
+            continue
+        row = int(c.portfolio.arrays["row"][pick[0]])
+        if segment == "securities" and account.securities != "pm":
+            raise InputError(
+                Problem(
+                    "the account objective needs securities=pm for a securities candidate: Reg T's strategy "
+                    "pairing is an integer program, not a maximum of linear functions of the quantities",
+                    row,
+                    "candidates type",
+                )
+            )
+        book = portfolio.select(np.isin(portfolio.arrays["type"], types))
+        sub = _reordered(c, pick)
+        rate = _engine_rate(settings) if segment != "fx/cfd" else 1.0  # ESMA/NFA: the account's own
+        if segment == "securities":
+            t, fixed = _objective(program, x[pick], book, sub, settings, "pm")
+        elif segment == "futures":
+            t, fixed = _span_variable(program, x[pick], book, sub, account.span)
+        else:
+            t, fixed = _retail_variable(program, x[pick], book, sub, account)
+        columns.append(t)
+        weights.append(rate)
+        constant += rate * fixed
+    total = int(program.variables(0.0, np.inf)[0])
+    # total ≥ Σ rate × segment variable + the constant segments
+    program.constrain(np.array([total, *columns]), np.array([1.0, *(-w for w in weights)]), constant, np.inf)
+    return total, 0.0
+
+
+def _retail_variable(
+    program: Program, x: np.ndarray, book: Portfolio, c: Candidates, account: AccountSettings
+) -> tuple[int, float]:
+    """FX and CFDs: a sum of per-position margins, each its own rate × |notional| (ESMA caps or the
+    US forex deposit), so ``|q0 + x|`` per candidate row (q0: the held row it nets against) is
+    exact; on maintenance the ESMA segment is its close-out fraction of that sum."""
+    retail = nfa_margin if account.fx_rule == "nfa" else esma_margin
+    one = dict(c.portfolio.arrays)
+    one["quantity"] = np.ones(len(c.portfolio))
+    priced = retail(Portfolio(one, c.portfolio.as_of), account.account_currency, account.esma)
+    unit = np.zeros(len(c.portfolio))
+    where = {int(r): k for k, r in enumerate(c.portfolio.arrays["row"])}
+    for line in priced.lines:
+        unit[where[line.row]] = line.margin
+    scale = 1.0
+    if account.basis == "maintenance" and priced.close_out_level is not None and priced.total > 0:
+        scale = priced.close_out_level / priced.total
+    own = np.zeros(len(book))
+    if len(book):
+        index = {int(r): i for i, r in enumerate(book.arrays["row"])}
+        for line in retail(book, account.account_currency, account.esma).lines:
+            own[index[line.row]] = line.margin
+    held = {key: i for i, key in enumerate(contract_keys(book))} if len(book) else {}
+    netted = np.ones(len(book), dtype=bool)
+    margins = []
+    for k, key in enumerate(contract_keys(c.portfolio)):
+        i = held.get(key)
+        q0 = float(book.arrays["quantity"][i]) if i is not None else 0.0
+        per_unit = own[i] / abs(q0) if i is not None and q0 != 0.0 else unit[k]  # the held row's price
+        if i is not None:
+            netted[i] = False
+        m = int(program.variables(0.0, np.inf)[0])
+        # m ≥ ±per_unit × (q0 + x)
+        program.constrain(np.array([m, x[k]]), np.array([1.0, -per_unit]), per_unit * q0, np.inf)
+        program.constrain(np.array([m, x[k]]), np.array([1.0, per_unit]), -per_unit * q0, np.inf)
+        margins.append(m)
+    out = int(program.variables(0.0, np.inf)[0])
+    program.constrain(np.array([out, *margins]), np.array([1.0, *([-scale] * len(margins))]), 0.0, np.inf)
+    return out, scale * float(own[netted].sum())
+
+
+def _engine_rate(settings: DecisionSettings) -> float:
+    """Account-currency units per US dollar, the currency the PM and SPAN figures are in."""
+    account = settings.account
+    if account.account_currency == ENGINE_CURRENCY:
+        return 1.0
+    rate = account.esma.fx_rates.get(ENGINE_CURRENCY)
+    if rate is None or not math.isfinite(rate):
+        raise InputError(
+            Problem(
+                f"give fx.{ENGINE_CURRENCY} to add US-dollar margins to a {account.account_currency} account"
+            )
+        )
+    return float(rate)
+
+
+def _span_variable(
+    program: Program, x: np.ndarray, book: Portfolio, c: Candidates, span: SpanSettings
+) -> tuple[int, float]:
+    """A variable equal (at the optimum) to the SPAN requirement of the futures book after the
+    candidate trades, less a constant (the combined commodities no candidate touches)."""
+    n = len(book)
+    union = concatenate(book, c.portfolio) if n else c.portfolio
+    unit = unit_span_pnl(union, span)  # each row priced once, by the engine
+    found = [product_and_month(p, span) for p in union.positions]
+    root = np.array([f[0].root if f else "" for f in found])
+    month = [f[1] if f else None for f in found]
+    quantity = np.concatenate([book.arrays["quantity"], np.zeros(len(c.portfolio))])
+    # a candidate on a held contract nets against that row (as the trades do)
+    held = {key: i for i, key in enumerate(contract_keys(book))} if n else {}
+    base_of = np.array([held.get(key, -1) for key in contract_keys(c.portfolio)], dtype=np.int64)
+    is_option = np.isin(union.arrays["type"], ("future_option",))
+    touched = sorted(set(root[n:].tolist()))
+    present = set(root.tolist())
+    constant = 0.0
+    if n:
+        for line in futures_margin(book, span).lines:
+            if line.root not in touched:
+                constant += line.initial if span.basis == "initial" else line.maintenance
+    multiple = span.initial_multiple if span.basis == "initial" else 1.0
+    parts = []
+    for name in touched:
+        product = span.products[name]
+        mine = np.flatnonzero(root == name)
+        first = int(c.portfolio.arrays["row"][int(mine[mine >= n][0]) - n])
+        charged = any(t.intra > 0 for t in product.tiers) or any(s.charge > 0 for s in product.tier_spreads)
+        if charged and len({month[i] for i in mine}) > 1:
+            raise InputError(
+                Problem(
+                    f"{name} would hold more than one contract month: SPAN's calendar spread charge "
+                    "(charge × the lesser of long and short month deltas) is not convex in the quantities, "
+                    "so the account objective cannot trade it",
+                    first,
+                    "candidates symbol",
+                )
+            )
+        for spread in span.inter:
+            other = (
+                spread.legs[1]
+                if spread.legs[0] == name
+                else spread.legs[0]
+                if spread.legs[1] == name
+                else None
+            )
+            if other is not None and other in present:
+                raise InputError(
+                    Problem(
+                        f"{name} and {other} form the inter-commodity spread {spread.id}: its credit "
+                        "(the lesser leg's deltas × a price risk per delta) is not convex in the quantities, "
+                        "so the account objective cannot trade it",
+                        first,
+                        "candidates symbol",
+                    )
+                )
+        own = mine[mine >= n] - n
+        fixed_rows = mine[mine < n]
+        base = quantity[fixed_rows] @ unit[fixed_rows] if len(fixed_rows) else np.zeros(unit.shape[1])
+        scan = worst_loss_variable(program, x[own], unit[mine[mine >= n]], base)
+        requirement = int(program.variables(0.0, np.inf)[0])
+        program.constrain(np.array([requirement, scan]), np.array([1.0, -1.0]), 0.0, np.inf)
+        # short option minimum: rate × Σ max(−net contracts, 0), a candidate netting against its held row
+        netted = set(base_of[own][base_of[own] >= 0].tolist())
+        shorts = sum(-quantity[i] for i in fixed_rows if is_option[i] and quantity[i] < 0 and i not in netted)
+        short_vars = []
+        for k in own[is_option[n + own]]:
+            s = int(program.variables(0.0, np.inf)[0])
+            q0 = float(quantity[base_of[k]]) if base_of[k] >= 0 else 0.0
+            program.constrain(np.array([s, x[k]]), np.array([1.0, 1.0]), -q0, np.inf)  # s ≥ −(q0 + x)
+            short_vars.append(s)
+        rate = product.short_option_minimum
+        program.constrain(
+            np.array([requirement, *short_vars]),
+            np.array([1.0, *([-rate] * len(short_vars))]),
+            rate * shorts,
+            np.inf,
+        )
+        parts.append(requirement)
+    out = int(program.variables(0.0, np.inf)[0])
+    program.constrain(np.array([out, *parts]), np.array([1.0, *([-multiple] * len(parts))]), 0.0, np.inf)
+    return out, constant

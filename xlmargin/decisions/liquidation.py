@@ -13,6 +13,12 @@ prices). Shares, options and futures are closed in whole units (a mixed-integer 
 Closing at the market leaves the equity unchanged. The engine then re-computes the requirement
 of the book after the plan; both figures are reported. Deng, Dulaney & McCann (2012) pose the same
 problem; this solves it exactly rather than greedily.
+
+Reg T is refused with a message saying why: its requirement is the cost of the optimal strategy
+pairing, itself an integer program over the candidate strategies, so "the least sale after which
+the optimal pairing fits" is a program over pairings and sales together (the pairing variables'
+capacities depend on the sale). Its size grows with every candidate strategy of every underlying
+(tens of thousands on a real book), and no exact program of reasonable size is known for it.
 """
 
 from __future__ import annotations
@@ -40,6 +46,11 @@ from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio
 
 REGIMES = LINEAR_REGIMES
+NOT_REGT = (
+    "the liquidation plan is exact for pm and risk only: a Reg T requirement is itself an optimal "
+    "strategy pairing (an integer program), so the least sale under it would be a program over every "
+    "pairing of every partial close, not one that can be solved exactly in reasonable time"
+)
 _TIE = 1e-9  # second solve: notional within this relative distance of the least
 WHOLE = ("stock", "etf", "option", "future", "future_option")  # closed in whole units
 
@@ -82,6 +93,8 @@ def liquidation_plan(
     portfolio: Portfolio, equity: float, settings: DecisionSettings, regime: str = "pm"
 ) -> LiquidationResult:
     """The least notional to close so that the requirement fits the equity (module docstring)."""
+    if regime in ("regt", "regt_maintenance"):
+        raise InputError(Problem(NOT_REGT, None, "regime"))
     check_regime(regime, REGIMES)
     if not equity > 0:
         raise InputError(Problem(f"equity must be above 0, got {equity:g}", None, "equity"))

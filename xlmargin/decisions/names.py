@@ -3,4 +3,5 @@ without loading the engines."""
 
 IMPACT_REGIMES = ("regt", "regt_maintenance", "pm", "futures", "account", "risk")
 LINEAR_REGIMES = ("pm", "risk")  # what the optimisers, contributions and the liquidation plan solve
-OBJECTIVES = LINEAR_REGIMES
+OBJECTIVES = (*LINEAR_REGIMES, "account")  # what the hedge optimiser minimises
+CONTRIBUTION_REGIMES = ("regt", "regt_maintenance", "pm", "account", "risk")  # MARGIN_CONTRIBUTION's choices

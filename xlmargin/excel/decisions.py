@@ -107,7 +107,8 @@ def margin_call_move(positions: Any, equity: Any, regime: Any = None, params: An
 
 
 def liquidation_plan(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
-    from xlmargin.decisions.liquidation import REGIMES, liquidation_plan
+    from xlmargin.decisions import REGIMES  # the plan itself says why it refuses Reg T
+    from xlmargin.decisions.liquidation import liquidation_plan
 
     amount = number(equity, "equity")
     chosen = choice(regime, "regime", REGIMES, "pm")

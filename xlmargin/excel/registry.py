@@ -282,7 +282,15 @@ FUNCTIONS: tuple[Function, ...] = (
         "MARGIN_CONTRIBUTION",
         "Which positions use the margin: per position its incremental requirement (total minus total "
         "without it) and a component share adding up to the total, largest first.",
-        (POSITIONS, Arg("regime", '"pm" (default) or "risk".', True), PARAMS),
+        (
+            POSITIONS,
+            Arg(
+                "regime",
+                '"pm" (default), "regt" (on the basis param), "regt_maintenance", "account" or "risk".',
+                True,
+            ),
+            PARAMS,
+        ),
         "table",
         dec.margin_contribution,
         "decisions",
@@ -300,7 +308,8 @@ FUNCTIONS: tuple[Function, ...] = (
             ),
             Arg(
                 "objective",
-                '"pm" (default, regulatory portfolio margin) or "risk" (worst stress loss).',
+                '"pm" (default, regulatory portfolio margin), "risk" (worst stress loss) or "account" '
+                "(the account view: securities under pm, futures under SPAN).",
                 True,
             ),
             Arg("budget", "Optional cap on the sum of cost x |quantity| (premium or notional spent).", True),
@@ -333,7 +342,11 @@ FUNCTIONS: tuple[Function, ...] = (
         (
             POSITIONS,
             Arg("equity", "Account equity (net liquidation value)."),
-            Arg("regime", '"pm" (default) or "risk".', True),
+            Arg(
+                "regime",
+                '"pm" (default) or "risk"; Reg T is refused (its pairing is itself an integer program).',
+                True,
+            ),
             PARAMS,
         ),
         "table",
