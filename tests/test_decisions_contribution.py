@@ -6,6 +6,7 @@ less the out-of-the-money amount, at least value + 10% ([naked.equity]); gross c
 """
 
 import itertools
+import types
 
 import numpy as np
 import pytest
@@ -246,3 +247,25 @@ def test_account_objective_closes_fx_by_hand(basis, stock, fx):
     assert requirement("account", held, settings) == stock + fx
     assert result.trades == ((2, "EURUSD", -100000.0, 108000.0),)
     assert result.optimiser_value == result.engine_value == stock
+
+
+def test_reg_t_contributions_stop_at_the_time_limit_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A book whose re-pairings would hold the spreadsheet for minutes is refused, not ground through."""
+    import xlmargin.decisions.contribution as contribution
+    from xlmargin.positions import read_positions
+
+    rows = [
+        ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "expiry", "right"]
+    ]
+    for k in (95, 100):  # two call spreads: every leg is paired, so each needs a re-pairing
+        rows.append([f"XYZ C{k}", "option", -1, 7.5 - (k - 95), "XYZ", 100.0, float(k), "2027-03-19", "C"])
+        rows.append(
+            [f"XYZ C{k + 2}", "option", 1, 6.0 - (k - 95), "XYZ", 100.0, float(k + 2), "2027-03-19", "C"]
+        )
+    book = read_positions(rows, as_of=AS_OF)
+    settings = decision_settings({"time_limit": 0.1}, AS_OF)
+    ticks = itertools.count()
+    clock = types.SimpleNamespace(monotonic=lambda: float(next(ticks)))
+    monkeypatch.setattr(contribution, "time", clock)  # each step "takes" 1 s
+    with pytest.raises(InputError, match="re-pair a class group once per paired position"):
+        margin_contribution(book, settings, "regt")

@@ -53,6 +53,7 @@ without each position), as the figures are then the engine's best pairing, not a
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +64,7 @@ from xlmargin.account import SEGMENTS, SegmentLine, account_margin
 from xlmargin.decisions._common import DecisionSettings, check_regime, notional
 from xlmargin.decisions._linear import unit_span_pnl
 from xlmargin.decisions.names import CONTRIBUTION_REGIMES
-from xlmargin.errors import UnsupportedError
+from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.money import cents
 from xlmargin.pm import pm_requirement
 from xlmargin.pm.result import REGULATORY
@@ -118,7 +119,7 @@ def margin_contribution(
         total, without, component = _account(portfolio, settings, notes)
     elif regime in ("regt", "regt_maintenance"):
         basis = "maintenance" if regime == "regt_maintenance" else settings.account.basis
-        total, without, component = _regt(portfolio, basis, notes)
+        total, without, component = _regt(portfolio, basis, notes, settings.time_limit)
     else:
         total, without, component = _pm(portfolio, settings)
     a = portfolio.arrays
@@ -171,7 +172,7 @@ def _account(
         elif account.securities == "pm":
             _, segment_without, segment_component = _pm(book, settings)
         else:
-            _, segment_without, segment_component = _regt(book, account.basis, notes)
+            _, segment_without, segment_component = _regt(book, account.basis, notes, settings.time_limit)
         # the segment's own currency to the account's; the other segments are unchanged
         without[inside] = total - line.requirement + line.fx_rate * segment_without
         component[inside] = line.fx_rate * segment_component
@@ -217,8 +218,14 @@ def _futures(
     return span.requirement, without, component
 
 
-def _regt(portfolio: Portfolio, basis: str, notes: list[str]) -> tuple[float, FloatArray, FloatArray]:
-    """``notes`` collects the warnings of every pairing (one stopped by its time limit says so)."""
+def _regt(
+    portfolio: Portfolio, basis: str, notes: list[str], time_limit: float
+) -> tuple[float, FloatArray, FloatArray]:
+    """``notes`` collects the warnings of every pairing (one stopped by its time limit says so).
+
+    Each paired position's incremental figure re-pairs its class group without it: a book with
+    thousands of paired legs in large classes needs minutes. The work stops with a one-line error
+    once it has run ``time_limit`` seconds, rather than hold the spreadsheet."""
     result = regt_margin(portfolio, basis=basis)
     notes += result.warnings
     a = portfolio.arrays
@@ -248,7 +255,19 @@ def _regt(portfolio: Portfolio, basis: str, notes: list[str]) -> tuple[float, Fl
         for name in dict.fromkeys(classes[~alone].tolist())
     }
     warned: list[tuple[int, str]] = []
-    for i in np.flatnonzero(~alone):
+    deadline = time.monotonic() + time_limit
+    repairs = np.flatnonzero(~alone)
+    for done, i in enumerate(repairs):
+        if time.monotonic() > deadline:
+            raise InputError(
+                Problem(
+                    f"Reg T contributions re-pair a class group once per paired position: {done} of "
+                    f"{len(repairs)} done in the time_limit of {time_limit:g} s; use the pm regime, select a "
+                    "sleeve, or raise time_limit",
+                    None,
+                    "regime",
+                )
+            )
         same = paired & (classes == classes[i])
         same[i] = False
         rest = regt_margin(portfolio.select(same), basis=basis) if same.any() else None
