@@ -31,7 +31,7 @@ class ValuationPoint:
     layer: str = REGULATORY  # "regulatory" | "volatility" | "extreme" (house layers)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a book holds hundreds, built on every call
 class ClassGroupResult:
     """One class group: every product on one deliverable (an index basket shares one group).
 
@@ -63,7 +63,7 @@ class ClassGroupResult:
         return self.requirement > self.worst_loss
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductGroupResult:
     """Class groups whose gains offset each other's losses at a fraction ``offset``, point by point.
 

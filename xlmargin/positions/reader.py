@@ -211,12 +211,12 @@ class ColumnReader:
         """A number column in one numpy call when it holds only numbers, number texts and blanks
         (``None``); anything else (a NaN cell, a boolean, ``''``, ``$1,000``, ``#N/A``) cell by cell."""
         try:  # None becomes NaN, a number text its number; other text raises
-            out = np.fromiter(cells, dtype=np.float64, count=len(cells))
+            out: FloatArray | None = np.array(cells, dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
             out = None
-        if out is not None:
+        if out is not None and out.shape == (len(cells),):  # not cells that are themselves sequences
             missing = np.isnan(out)
-            clean = not missing.any() or int(missing.sum()) == cells.count(None)  # no NaN cell
+            clean = all(cells[j] is None for j in indices(missing))  # no NaN cell
             maybe_bool = np.flatnonzero((out == 0) | (out == 1))
             if clean and not any(cells[j].__class__ is bool for j in maybe_bool.tolist()):
                 with np.errstate(invalid="ignore"):
@@ -255,9 +255,7 @@ def factorize(values: Sequence[Any]) -> tuple[IntArray, list[Any]]:
         position = {key: k for k, key in enumerate(dict.fromkeys(keyed))}
         return _take(position, keyed), [key[1] for key in position]
     uniques = list(first)
-    for k, value in enumerate(uniques):
-        first[value] = k
-    return _take(first, values), uniques
+    return _take(dict(zip(uniques, range(len(uniques)), strict=True)), values), uniques
 
 
 def _blank(value: Any, zero_is_blank: bool) -> bool:
