@@ -410,7 +410,7 @@ def _option_values(
     # per volatility state (one without the house volatility layer), contracts entering as (U, 1)
     # columns against (U, points) spots so each American exercise boundary is solved once.
     c = first
-    keys = np.column_stack([S[c], K[c], T[c], q[c], sigma, call[c], american[c], moves[g]]).astype(np.float64)
+    keys = np.column_stack([S[c], K[c], T[c], q[c], sigma, call[c], american[c], moves[g]])  # float64
 
     def value_rows(rows: IntArray) -> FloatArray:
         u = c[rows]
@@ -477,7 +477,7 @@ def _distinct(keys: FloatArray) -> tuple[IntArray, IntArray]:
         digest = (digest ^ column) * np.uint64(0x100000001B3)
     _, first, group = np.unique(digest, return_index=True, return_inverse=True)
     group = group.reshape(-1)
-    if not (keys[first][group] == keys).all():
+    if not (keys[first[group]] == keys).all():  # one gather (two would copy the rows twice)
         order = np.lexsort(keys.T[::-1])  # stable: within equal rows, by position
         ordered = keys[order]
         starts = np.ones(n, dtype=bool)
@@ -485,10 +485,12 @@ def _distinct(keys: FloatArray) -> tuple[IntArray, IntArray]:
         first = order[starts]
         group = np.empty(n, dtype=np.int64)
         group[order] = np.cumsum(starts) - 1
-    by_position = np.argsort(first, kind="stable")
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[by_position] = np.arange(len(first))
-    return first[by_position], rank[group]
+    # number the distinct rows by first appearance without a sort: mark the first rows in row
+    # order, count them up to each row
+    is_first = np.zeros(n, dtype=bool)
+    is_first[first] = True
+    rank = np.cumsum(is_first) - 1
+    return np.flatnonzero(is_first), rank[first][group]
 
 
 def _volatilities(
