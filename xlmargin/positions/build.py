@@ -63,6 +63,14 @@ _KIND = f"U{max(map(len, TYPES))}"
 _TYPE_TABLE = {norm_header(t): t for t in TYPES} | _TYPE_ALIASES
 _BROKER_TYPE_TABLE = _TYPE_TABLE | _BROKER_ALIASES
 _CLASS_TABLE = {norm_header(c): c for c in CLASSES}
+_TYPE_ORDER = np.array(sorted(TYPES), dtype=_KIND)  # every value ``kind`` may hold, sorted
+_TYPE_OBJECTS = object_array(sorted(TYPES))
+
+
+def _filled(values: FloatArray, fill: float) -> FloatArray:
+    """``values`` (a new array from the reader, finite or NaN) with NaN replaced by ``fill``, in place."""
+    values[np.isnan(values)] = fill
+    return values
 
 
 def _enum(
@@ -148,7 +156,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     quantity = r.number("quantity")
     for i in indices(r.blank("quantity")):
         r.bad(i, "quantity", "missing quantity")
-    quantity = np.nan_to_num(quantity, nan=0.0)
+    quantity = _filled(quantity, 0.0)
 
     price = r.number("price")
     price[is_cash] = np.nan
@@ -194,8 +202,8 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
             r.bad(i, "multiplier", f"multiplier must be positive, got {multiplier[i]:g}")
     given_multiplier = ~np.isnan(multiplier)
 
-    leverage = np.nan_to_num(r.number("leverage"), nan=1.0)
-    dividend_yield = np.nan_to_num(r.number("dividend_yield"), nan=0.0)
+    leverage = _filled(r.number("leverage"), 1.0)
+    dividend_yield = _filled(r.number("dividend_yield"), 0.0)
     volatility = r.number("volatility")
     with np.errstate(invalid="ignore"):
         for i in indices(volatility < 0):
@@ -238,7 +246,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     return {
         "row": r.rows,
         "symbol": symbol,
-        "type": kind.astype(object),
+        "type": _TYPE_OBJECTS[np.searchsorted(_TYPE_ORDER, kind)],  # shared str objects, no copies
         "quantity": quantity,
         "price": price,
         "underlying": underlying,
