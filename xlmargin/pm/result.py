@@ -9,6 +9,7 @@ columns, never ``None`` or NaN.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from xlmargin.money import cents
 
@@ -31,8 +32,7 @@ class ValuationPoint:
     layer: str = REGULATORY  # "regulatory" | "volatility" | "extreme" (house layers)
 
 
-@dataclass(frozen=True, slots=True)  # slots: a book holds hundreds, built on every call
-class ClassGroupResult:
+class ClassGroupResult(NamedTuple):  # a named tuple: a book holds hundreds, built on every call
     """One class group: every product on one deliverable (an index basket shares one group).
 
     ``pnl`` holds the counted P&L at each point of :attr:`PMResult.points` (weighted for extreme
