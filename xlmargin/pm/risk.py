@@ -119,9 +119,10 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
             )
         )
     a = portfolio.arrays
-    _refuse(a)
+    category = _categories(a["type"])
+    _refuse(a, category)
     points = _points(pm, settings)
-    covered = np.flatnonzero(np.isin(a["type"], COVERED))
+    covered = np.flatnonzero(category == 0)
     codes, ids = string_codes(a["class_group"][covered])
     order = np.argsort(codes, kind="stable")
     idx, codes = covered[order], codes[order]
@@ -276,11 +277,23 @@ def _points(pm: RuleSet, settings: PMSettings) -> tuple[ValuationPoint, ...]:
     return tuple(points)
 
 
-def _refuse(a: Mapping[str, np.ndarray]) -> None:
+_CATEGORY = {**dict.fromkeys(COVERED, 0), **dict.fromkeys(OUTSIDE, 1), **dict.fromkeys(IGNORED, 2)}
+
+
+def _categories(kind: np.ndarray) -> IntArray:
+    """Per row: 0 covered, 1 outside (margined apart), 2 ignored, 3 refused; one dict lookup a row
+    (``np.isin`` on text compares every row with every value)."""
+    kinds = kind.tolist()
+    try:
+        return np.fromiter(map(_CATEGORY.__getitem__, kinds), np.int64, len(kinds))
+    except KeyError:  # a type portfolio margin does not handle
+        return np.array([_CATEGORY.get(k, 3) for k in kinds], dtype=np.int64)
+
+
+def _refuse(a: Mapping[str, np.ndarray], category: IntArray) -> None:
     """Positions no portfolio-margin rule covers: one error naming every row, never a silent zero."""
     kind = a["type"]
-    handled = (*COVERED, *OUTSIDE, *IGNORED)
-    bad = np.flatnonzero(~np.isin(kind, handled))
+    bad = np.flatnonzero(category == 3)
     if len(bad):
         raise UnsupportedError(
             [
@@ -320,10 +333,12 @@ def _ranges(
         for cls in table["classes"]:
             by_class[str(cls)] = (float(table["up"]), float(table["down"]))
     classes = a["asset_class"][idx]
-    class_codes, class_names = string_codes(classes)
-    n_classes, n_groups = len(class_names), len(ids)
-    pairs = np.unique(codes * n_classes + class_codes)
-    if len(pairs) > n_groups:
+    n_groups = len(ids)
+    group_class_of = classes[np.searchsorted(codes, np.arange(n_groups))]  # each group's first row
+    if (classes != group_class_of[codes]).any():  # rows of one group disagree: name them
+        class_codes, class_names = string_codes(classes)
+        n_classes = len(class_names)
+        pairs = np.unique(codes * n_classes + class_codes)
         group_of_pair, count = np.unique(pairs // n_classes, return_counts=True)
         problems = []
         for g in group_of_pair[count > 1]:
@@ -341,7 +356,7 @@ def _ranges(
                 )
             )
         raise InputError(problems)
-    group_class = [str(class_names[p % n_classes]) for p in pairs]
+    group_class = [str(c) for c in group_class_of.tolist()]
     missing = sorted({c for c in group_class if c not in by_class})
     if missing:
         raise RuleError(f"pm.toml has no valuation range for asset class {', '.join(missing)}")
