@@ -155,7 +155,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     if option.any():
         opt = np.flatnonzero(option)
         values, first, inverse = _option_values(a, idx[opt], codes[opt], moves, vol_factor, settings.rate)
-        unit[opt] = mult[opt][:, None] * (values[inverse, 1:] - values[inverse, :1])
+        unit[opt] = mult[opt][:, None] * (values[:, 1:] - values[:, :1])[inverse]  # per contract, then rows
         series[opt] = inverse
         series_group = codes[opt][first]
         contract_mult = mult[opt][first]
@@ -334,7 +334,8 @@ def _ranges(
             by_class[str(cls)] = (float(table["up"]), float(table["down"]))
     classes = a["asset_class"][idx]
     n_groups = len(ids)
-    group_class_of = classes[np.searchsorted(codes, np.arange(n_groups))]  # each group's first row
+    starts = np.searchsorted(codes, np.arange(n_groups))  # each group's first row (codes are sorted)
+    group_class_of = classes[starts]
     if (classes != group_class_of[codes]).any():  # rows of one group disagree: name them
         class_codes, class_names = string_codes(classes)
         n_classes = len(class_names)
@@ -365,7 +366,8 @@ def _ranges(
     warnings: list[str] = []
     if pm.get("leveraged_etf.scale_range_by_leverage"):
         scale = np.ones(n_groups)
-        np.maximum.at(scale, codes, np.abs(a["leverage"][idx]))
+        if n_groups:  # the largest |leverage| of each group's rows, at least 1
+            scale = np.maximum(scale, np.maximum.reduceat(np.abs(a["leverage"][idx]), starts))
         for g in np.flatnonzero(scale != 1.0):
             warnings.append(
                 f"class group {ids[g]} is scanned at its range × leverage {scale[g]:g} "
