@@ -32,7 +32,7 @@ from xlmargin.pm.result import OutsideResult, PMResult, ValuationPoint
 from xlmargin.pm.settings import MINIMUM_SCOPES, PMSettings
 from xlmargin.positions import Portfolio
 from xlmargin.pricing import implied_volatility_or_error, option_price
-from xlmargin.pricing.contracts import ContractCache
+from xlmargin.pricing.contracts import ContractCache, LastCall
 from xlmargin.rules import RuleSet
 
 COVERED = ("stock", "etf", "option")
@@ -418,6 +418,12 @@ def _option_values(
     price = a["price"][idx]
     mult = a["multiplier"][idx]
     keys = np.column_stack([codes, S, K, T, call, american, q, np.nan_to_num(vol, nan=-1.0), price, mult])
+    # every input of what follows: the same as the last call's (an edit that changed no contract) gives
+    # the last call's values without a per-contract lookup
+    inputs = (keys, moves, vol_factor, np.array([rate]))
+    last = _LAST_BOOK.get(inputs)
+    if last is not None:
+        return last[0], last[1], last[2]
     first, inverse = _distinct(keys)
     g = codes[first]
 
@@ -462,9 +468,11 @@ def _option_values(
                 for r in np.sort(rows)
             ]
         )
+    _LAST_BOOK.put(inputs, (values, first, inverse))
     return values, first, inverse
 
 
+_LAST_BOOK = LastCall()
 _VALUE_CACHES: dict[bytes, ContractCache] = {}
 _MAX_COLUMN_SETS = 8  # column sets (rate, points, house layers) kept at once
 
