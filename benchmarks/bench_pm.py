@@ -49,6 +49,19 @@ def end_to_end(table: list[list[Any]], params: Any = None) -> float:
     return pm_requirement(read_positions(table, as_of=AS_OF), settings).requirement
 
 
+def _editor(table: list[list[Any]], column: str) -> Any:
+    """A setup that changes ``column`` of the first option row to a value not seen before, as a
+    user's edit does before Excel recalculates (a strike edit makes a contract never priced)."""
+    j, row = table[0].index(column), next(r for r in table[1:] if r[1] == "option")
+    base, count = row[j], [0]
+
+    def edit() -> None:
+        count[0] += 1
+        row[j] = base + count[0] * (1.0 if column == "quantity" else 0.01)
+
+    return edit
+
+
 def bare_inputs(table: list[list[Any]]) -> tuple[np.ndarray, ...]:
     """The (option row × regulatory point) inputs of the book, each row at its class group's moves."""
     portfolio = read_positions(table, as_of=AS_OF)
@@ -106,9 +119,13 @@ def main() -> None:
 
     implied = read_positions(without_vol, as_of=AS_OF)
     cold = clear_caches
+    edited = [list(row) for row in with_vol]
+    edit_quantity, edit_strike = _editor(edited, "quantity"), _editor(edited, "strike")
     rows = [
         ("end to end, volatility given, warm", lambda: end_to_end(with_vol), None),
         ("end to end, volatility given, cold", lambda: end_to_end(with_vol), cold),
+        ("  after editing one quantity, warm", lambda: end_to_end(edited), edit_quantity),
+        ("  after editing one strike (a new contract)", lambda: end_to_end(edited), edit_strike),
         ("  read_positions alone", lambda: read_positions(with_vol, as_of=AS_OF), None),
         ("  pm_requirement alone (engine), warm", lambda: pm_requirement(portfolio, settings), None),
         ("  pm_requirement alone (engine), cold", lambda: pm_requirement(portfolio, settings), cold),
