@@ -185,12 +185,15 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
 
     # the class column, else the underlying's class, else the symbol's, else equity
-    by_underlying = object_array([classes.get(u) for u in und_uniques])[und_codes]
+    known = [classes.get(u) for u in und_uniques]
+    by_underlying = object_array(known)[und_codes]
     if r.has("class"):
         given_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
         given = ~is_none(given_class)
         by_underlying[given] = given_class[given]
-    missing = np.flatnonzero(is_none(by_underlying))
+        missing = np.flatnonzero(is_none(by_underlying))
+    else:  # found per distinct underlying
+        missing = np.flatnonzero(np.array([c is None for c in known], dtype=bool)[und_codes])
     if len(missing):
         by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])
         by_underlying[missing] = by_symbol[sym.codes[missing]]
@@ -238,10 +241,13 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
 
-    currency = r.text("currency").map(lambda c: c.upper() if c else None)
-    no_currency = is_none(currency)
-    if no_currency.any():
-        currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
+    if r.has("currency"):
+        currency = r.text("currency").map(lambda c: c.upper() if c else None)
+        no_currency = is_none(currency)
+        if no_currency.any():
+            currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
+    else:  # every row's currency from its symbol when it is a pair
+        currency = pair_currencies(sym, sym_upper)
 
     return {
         "row": r.rows,
@@ -350,7 +356,9 @@ def _multiplier_warnings(
     table: Mapping[str, Any],
     warnings: list[str],
 ) -> None:
-    listed = np.isin(multiplier, np.array(table["option_listed"], dtype=np.float64))
+    listed = np.zeros(len(multiplier), dtype=bool)
+    for size in table["option_listed"]:  # a few sizes: one comparison each (isin sorts)
+        listed |= multiplier == float(size)
     sizes = "/".join(f"{m:g}" for m in table["option_listed"])
     warn_rows(
         r, warnings, given & (kind == "option") & ~listed,
