@@ -271,7 +271,7 @@ def _at(cells: Sequence[Any], rows: list[int]) -> Sequence[Any]:
     """The cells at ``rows``, gathered in C."""
     if len(rows) < 2:
         return [cells[j] for j in rows]
-    return itemgetter(*rows)(cells)  # type: ignore[no-any-return]
+    return itemgetter(*rows)(cells)
 
 
 def _all_none(cells: Sequence[Any], rows: list[int]) -> bool:
