@@ -129,3 +129,22 @@ def test_series_are_grouped_exactly_in_first_seen_order() -> None:
     expected = np.array([seen.setdefault(tuple(row), len(seen)) for row in keys.tolist()])
     np.testing.assert_array_equal(inverse, expected)
     np.testing.assert_array_equal(first, [np.flatnonzero(expected == i)[0] for i in range(len(seen))])
+
+
+@pytest.mark.parametrize("column", ["strike", "quantity", "price", "underlying price"])
+def test_an_edit_between_two_calls_gives_the_result_of_a_first_call(column: str) -> None:
+    """The engine keeps the last book's option values: the call after an edit (of a contract's
+    terms, or of what no contract depends on) equals the same book valued with every cache empty."""
+    from xlmargin.pricing import clear_caches
+
+    table = book(300, 25, 30, seed=7)
+    settings = pm_settings({}, AS_OF)
+    pm_requirement(read_positions(table, as_of=AS_OF), settings)
+    j = table[0].index(column)
+    row = next(r for r in table[1:] if r[1] == "option")
+    row[j] = row[j] + (1.0 if column == "quantity" else 0.37)
+    after_edit = pm_requirement(read_positions(table, as_of=AS_OF), settings)
+    clear_caches()
+    fresh = pm_requirement(read_positions(table, as_of=AS_OF), settings)
+    assert after_edit.requirement == fresh.requirement
+    assert [g.pnl for g in after_edit.class_groups] == [g.pnl for g in fresh.class_groups]

@@ -215,3 +215,15 @@ def test_non_finite_and_absurdly_large_numbers_are_named_not_silently_zero(value
     assert found == [
         f"row 2, quantity: {value} is not a finite number of sensible size (at most 1e+15 in absolute value)"
     ]
+
+
+@pytest.mark.parametrize("bad", [True, float("nan")])
+def test_one_bad_cell_among_many_blanks_and_zeros_is_named(bad):
+    """The whole-column conversion looks for NaN and boolean cells only among its blanks and its
+    zeros and ones: the bad cell is still found, by row, in a long column of them."""
+    rows = [["Symbol", "Qty", "Price", "Dividend yield"]]
+    rows += [[f"S{i}", 1.0, 10.0, None if i % 2 else 0.0] for i in range(40)]
+    rows[30][3] = bad
+    found = problems(rows)
+    assert len(found) == 1 and found[0].startswith("row 31, dividend_yield: ")  # the header is row 1
+    assert len(read(rows[:30] + rows[31:])) == 39

@@ -11,7 +11,7 @@ import pytest
 
 from xlmargin.pricing import clear_caches, implied_volatility, iv_bounds, option_price
 from xlmargin.pricing import implied as implied_module
-from xlmargin.pricing.contracts import ContractCache
+from xlmargin.pricing.contracts import ContractCache, LastCall
 
 
 def _contracts(n: int, seed: int) -> tuple[np.ndarray, ...]:
@@ -79,3 +79,21 @@ def test_contract_cache_stays_within_its_bound_and_computes_each_missing_key_onc
     again = cache.get_or_compute(keys[-10:], compute)
     np.testing.assert_array_equal(again, out[-10:])
     assert asked == [130]  # the newest keys are kept
+
+
+def test_last_call_is_returned_only_for_exactly_the_same_inputs() -> None:
+    memo = LastCall()
+    inputs = (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.05]))
+    result = (np.array([10.0, 20.0]),)
+    assert memo.get(inputs) is None
+    memo.put(inputs, result)
+    assert memo.get((inputs[0].copy(), inputs[1].copy())) is result
+    assert not result[0].flags.writeable  # a caller cannot change what the next call gets
+    inputs[0][0, 0] = 1.0 + 1e-15  # the memo kept its own copy: the caller's array may change
+    assert memo.get(inputs) is None
+    assert memo.get((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.05]))) is result
+    assert memo.get((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([np.nextafter(0.05, 1.0)]))) is None
+    assert memo.get((np.array([[1, 2], [3, 4]]), np.array([0.05]))) is None  # another dtype
+    assert memo.get((np.array([[1.0, 2.0]]), np.array([0.05]))) is None  # another shape
+    clear_caches()
+    assert memo.get((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.05]))) is None

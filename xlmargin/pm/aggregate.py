@@ -80,22 +80,23 @@ def account_result(
         scan.moves.tolist(), scan.pnl.tolist(), np.asarray(worst_column).tolist(), worst.tolist(),
         minimum.tolist(), group_req.tolist(), house_worst.tolist(), group_house.tolist(), strict=True,
     )  # fmt: skip
+    labels = [p.label for p in points]
     class_results = [
-        ClassGroupResult(
-            id=gid,
-            product_group=product,
-            asset_class=cls,
-            range_label=_range_label(up, down),
-            rows=rows,
-            moves=tuple(moves),
-            pnl=tuple(pnl),
-            worst_point=points[w].label,
-            worst_move=moves[w],
-            worst_loss=loss,
-            minimum=least,
-            requirement=req,
-            house_loss=h_loss,
-            house_requirement=h_req,
+        ClassGroupResult(  # positional, in the order of its fields (hundreds per call)
+            gid,
+            product,
+            cls,
+            _range_label(up, down),
+            rows,
+            tuple(moves),
+            tuple(pnl),
+            labels[w],
+            moves[w],
+            loss,
+            least,
+            req,
+            h_loss,
+            h_req,
         )
         for (gid, product, cls, up, down, rows, moves, pnl, w, loss, least, req, h_loss, h_req) in columns
     ]

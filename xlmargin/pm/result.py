@@ -9,6 +9,7 @@ columns, never ``None`` or NaN.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from xlmargin.money import cents
 
@@ -31,8 +32,7 @@ class ValuationPoint:
     layer: str = REGULATORY  # "regulatory" | "volatility" | "extreme" (house layers)
 
 
-@dataclass(frozen=True)
-class ClassGroupResult:
+class ClassGroupResult(NamedTuple):  # a named tuple: a book holds hundreds, built on every call
     """One class group: every product on one deliverable (an index basket shares one group).
 
     ``pnl`` holds the counted P&L at each point of :attr:`PMResult.points` (weighted for extreme
@@ -63,7 +63,7 @@ class ClassGroupResult:
         return self.requirement > self.worst_loss
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductGroupResult:
     """Class groups whose gains offset each other's losses at a fraction ``offset``, point by point.
 

@@ -32,7 +32,7 @@ from xlmargin.pm.result import OutsideResult, PMResult, ValuationPoint
 from xlmargin.pm.settings import MINIMUM_SCOPES, PMSettings
 from xlmargin.positions import Portfolio
 from xlmargin.pricing import implied_volatility_or_error, option_price
-from xlmargin.pricing.contracts import ContractCache
+from xlmargin.pricing.contracts import ContractCache, LastCall
 from xlmargin.rules import RuleSet
 
 COVERED = ("stock", "etf", "option")
@@ -119,9 +119,10 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
             )
         )
     a = portfolio.arrays
-    _refuse(a)
+    category = _categories(a["type"])
+    _refuse(a, category)
     points = _points(pm, settings)
-    covered = np.flatnonzero(np.isin(a["type"], COVERED))
+    covered = np.flatnonzero(category == 0)
     codes, ids = string_codes(a["class_group"][covered])
     order = np.argsort(codes, kind="stable")
     idx, codes = covered[order], codes[order]
@@ -154,7 +155,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     if option.any():
         opt = np.flatnonzero(option)
         values, first, inverse = _option_values(a, idx[opt], codes[opt], moves, vol_factor, settings.rate)
-        unit[opt] = mult[opt][:, None] * (values[inverse, 1:] - values[inverse, :1])
+        unit[opt] = mult[opt][:, None] * (values[:, 1:] - values[:, :1])[inverse]  # per contract, then rows
         series[opt] = inverse
         series_group = codes[opt][first]
         contract_mult = mult[opt][first]
@@ -276,11 +277,23 @@ def _points(pm: RuleSet, settings: PMSettings) -> tuple[ValuationPoint, ...]:
     return tuple(points)
 
 
-def _refuse(a: Mapping[str, np.ndarray]) -> None:
+_CATEGORY = {**dict.fromkeys(COVERED, 0), **dict.fromkeys(OUTSIDE, 1), **dict.fromkeys(IGNORED, 2)}
+
+
+def _categories(kind: np.ndarray) -> IntArray:
+    """Per row: 0 covered, 1 outside (margined apart), 2 ignored, 3 refused; one dict lookup a row
+    (``np.isin`` on text compares every row with every value)."""
+    kinds = kind.tolist()
+    try:
+        return np.fromiter(map(_CATEGORY.__getitem__, kinds), np.int64, len(kinds))
+    except KeyError:  # a type portfolio margin does not handle
+        return np.array([_CATEGORY.get(k, 3) for k in kinds], dtype=np.int64)
+
+
+def _refuse(a: Mapping[str, np.ndarray], category: IntArray) -> None:
     """Positions no portfolio-margin rule covers: one error naming every row, never a silent zero."""
     kind = a["type"]
-    handled = (*COVERED, *OUTSIDE, *IGNORED)
-    bad = np.flatnonzero(~np.isin(kind, handled))
+    bad = np.flatnonzero(category == 3)
     if len(bad):
         raise UnsupportedError(
             [
@@ -320,10 +333,13 @@ def _ranges(
         for cls in table["classes"]:
             by_class[str(cls)] = (float(table["up"]), float(table["down"]))
     classes = a["asset_class"][idx]
-    class_codes, class_names = string_codes(classes)
-    n_classes, n_groups = len(class_names), len(ids)
-    pairs = np.unique(codes * n_classes + class_codes)
-    if len(pairs) > n_groups:
+    n_groups = len(ids)
+    starts = np.searchsorted(codes, np.arange(n_groups))  # each group's first row (codes are sorted)
+    group_class_of = classes[starts]
+    if (classes != group_class_of[codes]).any():  # rows of one group disagree: name them
+        class_codes, class_names = string_codes(classes)
+        n_classes = len(class_names)
+        pairs = np.unique(codes * n_classes + class_codes)
         group_of_pair, count = np.unique(pairs // n_classes, return_counts=True)
         problems = []
         for g in group_of_pair[count > 1]:
@@ -341,7 +357,7 @@ def _ranges(
                 )
             )
         raise InputError(problems)
-    group_class = [str(class_names[p % n_classes]) for p in pairs]
+    group_class = [str(c) for c in group_class_of.tolist()]
     missing = sorted({c for c in group_class if c not in by_class})
     if missing:
         raise RuleError(f"pm.toml has no valuation range for asset class {', '.join(missing)}")
@@ -350,7 +366,8 @@ def _ranges(
     warnings: list[str] = []
     if pm.get("leveraged_etf.scale_range_by_leverage"):
         scale = np.ones(n_groups)
-        np.maximum.at(scale, codes, np.abs(a["leverage"][idx]))
+        if n_groups:  # the largest |leverage| of each group's rows, at least 1
+            scale = np.maximum(scale, np.maximum.reduceat(np.abs(a["leverage"][idx]), starts))
         for g in np.flatnonzero(scale != 1.0):
             warnings.append(
                 f"class group {ids[g]} is scanned at its range × leverage {scale[g]:g} "
@@ -401,6 +418,12 @@ def _option_values(
     price = a["price"][idx]
     mult = a["multiplier"][idx]
     keys = np.column_stack([codes, S, K, T, call, american, q, np.nan_to_num(vol, nan=-1.0), price, mult])
+    # every input of what follows: the same as the last call's (an edit that changed no contract) gives
+    # the last call's values without a per-contract lookup
+    inputs = (keys, moves, vol_factor, np.array([rate]))
+    last = _LAST_BOOK.get(inputs)
+    if last is not None:
+        return last[0], last[1], last[2]
     first, inverse = _distinct(keys)
     g = codes[first]
 
@@ -410,7 +433,7 @@ def _option_values(
     # per volatility state (one without the house volatility layer), contracts entering as (U, 1)
     # columns against (U, points) spots so each American exercise boundary is solved once.
     c = first
-    keys = np.column_stack([S[c], K[c], T[c], q[c], sigma, call[c], american[c], moves[g]]).astype(np.float64)
+    keys = np.column_stack([S[c], K[c], T[c], q[c], sigma, call[c], american[c], moves[g]])  # float64
 
     def value_rows(rows: IntArray) -> FloatArray:
         u = c[rows]
@@ -445,9 +468,11 @@ def _option_values(
                 for r in np.sort(rows)
             ]
         )
+    _LAST_BOOK.put(inputs, (values, first, inverse))
     return values, first, inverse
 
 
+_LAST_BOOK = LastCall()
 _VALUE_CACHES: dict[bytes, ContractCache] = {}
 _MAX_COLUMN_SETS = 8  # column sets (rate, points, house layers) kept at once
 
@@ -477,7 +502,7 @@ def _distinct(keys: FloatArray) -> tuple[IntArray, IntArray]:
         digest = (digest ^ column) * np.uint64(0x100000001B3)
     _, first, group = np.unique(digest, return_index=True, return_inverse=True)
     group = group.reshape(-1)
-    if not (keys[first][group] == keys).all():
+    if not (keys[first[group]] == keys).all():  # one gather (two would copy the rows twice)
         order = np.lexsort(keys.T[::-1])  # stable: within equal rows, by position
         ordered = keys[order]
         starts = np.ones(n, dtype=bool)
@@ -485,10 +510,12 @@ def _distinct(keys: FloatArray) -> tuple[IntArray, IntArray]:
         first = order[starts]
         group = np.empty(n, dtype=np.int64)
         group[order] = np.cumsum(starts) - 1
-    by_position = np.argsort(first, kind="stable")
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[by_position] = np.arange(len(first))
-    return first[by_position], rank[group]
+    # number the distinct rows by first appearance without a sort: mark the first rows in row
+    # order, count them up to each row
+    is_first = np.zeros(n, dtype=bool)
+    is_first[first] = True
+    rank = np.cumsum(is_first) - 1
+    return np.flatnonzero(is_first), rank[first][group]
 
 
 def _volatilities(

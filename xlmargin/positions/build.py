@@ -63,6 +63,14 @@ _KIND = f"U{max(map(len, TYPES))}"
 _TYPE_TABLE = {norm_header(t): t for t in TYPES} | _TYPE_ALIASES
 _BROKER_TYPE_TABLE = _TYPE_TABLE | _BROKER_ALIASES
 _CLASS_TABLE = {norm_header(c): c for c in CLASSES}
+_TYPE_ORDER = np.array(sorted(TYPES), dtype=_KIND)  # every value ``kind`` may hold, sorted
+_TYPE_OBJECTS = object_array(sorted(TYPES))
+
+
+def _filled(values: FloatArray, fill: float) -> FloatArray:
+    """``values`` (a new array from the reader, finite or NaN) with NaN replaced by ``fill``, in place."""
+    values[np.isnan(values)] = fill
+    return values
 
 
 def _enum(
@@ -148,7 +156,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     quantity = r.number("quantity")
     for i in indices(r.blank("quantity")):
         r.bad(i, "quantity", "missing quantity")
-    quantity = np.nan_to_num(quantity, nan=0.0)
+    quantity = _filled(quantity, 0.0)
 
     price = r.number("price")
     price[is_cash] = np.nan
@@ -177,12 +185,15 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
 
     # the class column, else the underlying's class, else the symbol's, else equity
-    by_underlying = object_array([classes.get(u) for u in und_uniques])[und_codes]
+    known = [classes.get(u) for u in und_uniques]
+    by_underlying = object_array(known)[und_codes]
     if r.has("class"):
         given_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
         given = ~is_none(given_class)
         by_underlying[given] = given_class[given]
-    missing = np.flatnonzero(is_none(by_underlying))
+        missing = np.flatnonzero(is_none(by_underlying))
+    else:  # found per distinct underlying
+        missing = np.flatnonzero(np.array([c is None for c in known], dtype=bool)[und_codes])
     if len(missing):
         by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])
         by_underlying[missing] = by_symbol[sym.codes[missing]]
@@ -194,8 +205,8 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
             r.bad(i, "multiplier", f"multiplier must be positive, got {multiplier[i]:g}")
     given_multiplier = ~np.isnan(multiplier)
 
-    leverage = np.nan_to_num(r.number("leverage"), nan=1.0)
-    dividend_yield = np.nan_to_num(r.number("dividend_yield"), nan=0.0)
+    leverage = _filled(r.number("leverage"), 1.0)
+    dividend_yield = _filled(r.number("dividend_yield"), 0.0)
     volatility = r.number("volatility")
     with np.errstate(invalid="ignore"):
         for i in indices(volatility < 0):
@@ -230,15 +241,18 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
 
-    currency = r.text("currency").map(lambda c: c.upper() if c else None)
-    no_currency = is_none(currency)
-    if no_currency.any():
-        currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
+    if r.has("currency"):
+        currency = r.text("currency").map(lambda c: c.upper() if c else None)
+        no_currency = is_none(currency)
+        if no_currency.any():
+            currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
+    else:  # every row's currency from its symbol when it is a pair
+        currency = pair_currencies(sym, sym_upper)
 
     return {
         "row": r.rows,
         "symbol": symbol,
-        "type": kind.astype(object),
+        "type": _TYPE_OBJECTS[np.searchsorted(_TYPE_ORDER, kind)],  # shared str objects, no copies
         "quantity": quantity,
         "price": price,
         "underlying": underlying,
@@ -342,7 +356,9 @@ def _multiplier_warnings(
     table: Mapping[str, Any],
     warnings: list[str],
 ) -> None:
-    listed = np.isin(multiplier, np.array(table["option_listed"], dtype=np.float64))
+    listed = np.zeros(len(multiplier), dtype=bool)
+    for size in table["option_listed"]:  # a few sizes: one comparison each (isin sorts)
+        listed |= multiplier == float(size)
     sizes = "/".join(f"{m:g}" for m in table["option_listed"])
     warn_rows(
         r, warnings, given & (kind == "option") & ~listed,

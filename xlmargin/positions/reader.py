@@ -73,6 +73,7 @@ class ColumnReader:
         self.problems = problems
         self._first_row = first_row
         self._reported: set[str] = set()
+        self._texts: dict[str, Text] = {}
         width = max(index.values()) + 1
         columns = list(zip(*rows, strict=False)) if rows else [()] * width  # as long as the shortest row
         if len(columns) < width:  # a short row: pad the short ones
@@ -102,9 +103,11 @@ class ColumnReader:
         """Read column ``old`` as ``new`` (a broker's "Asset Class" holding type codes)."""
         self._raw[new] = self._raw.pop(old)
         self._parsed[new] = self._parsed.pop(old)
+        self._texts.pop(old, None)
 
     def drop(self, name: str) -> None:
         del self._raw[name], self._parsed[name]
+        self._texts.pop(name, None)
 
     # --- columns, kept rows only ---------------------------------------------------------------
 
@@ -140,6 +143,13 @@ class ColumnReader:
         return out
 
     def text(self, name: str) -> Text:
+        """The column's text, read once (its bad cells are reported the first time)."""
+        found = self._texts.get(name)
+        if found is None:
+            found = self._texts[name] = self._text(name)
+        return found
+
+    def _text(self, name: str) -> Text:
         if name not in self._parsed:
             return Text(np.zeros(self.n, dtype=np.int64), [None], np.ones(self.n, dtype=bool))
         parsed = self._parsed[name]
@@ -211,14 +221,13 @@ class ColumnReader:
         """A number column in one numpy call when it holds only numbers, number texts and blanks
         (``None``); anything else (a NaN cell, a boolean, ``''``, ``$1,000``, ``#N/A``) cell by cell."""
         try:  # None becomes NaN, a number text its number; other text raises
-            out = np.fromiter(cells, dtype=np.float64, count=len(cells))
+            out: FloatArray | None = np.array(cells, dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
             out = None
-        if out is not None:
+        if out is not None and out.shape == (len(cells),):  # not cells that are themselves sequences
             missing = np.isnan(out)
-            clean = not missing.any() or int(missing.sum()) == cells.count(None)  # no NaN cell
-            maybe_bool = np.flatnonzero((out == 0) | (out == 1))
-            if clean and not any(cells[j].__class__ is bool for j in maybe_bool.tolist()):
+            clean = _all_none(cells, indices(missing))  # no NaN cell
+            if clean and bool not in set(map(type, _at(cells, indices((out == 0) | (out == 1))))):
                 with np.errstate(invalid="ignore"):
                     huge = ~(np.abs(out) <= LARGEST) & ~missing
                 for j in indices(huge):
@@ -255,9 +264,18 @@ def factorize(values: Sequence[Any]) -> tuple[IntArray, list[Any]]:
         position = {key: k for k, key in enumerate(dict.fromkeys(keyed))}
         return _take(position, keyed), [key[1] for key in position]
     uniques = list(first)
-    for k, value in enumerate(uniques):
-        first[value] = k
-    return _take(first, values), uniques
+    return _take(dict(zip(uniques, range(len(uniques)), strict=True)), values), uniques
+
+
+def _at(cells: Sequence[Any], rows: list[int]) -> Sequence[Any]:
+    """The cells at ``rows``, gathered in C."""
+    if len(rows) < 2:
+        return [cells[j] for j in rows]
+    return itemgetter(*rows)(cells)
+
+
+def _all_none(cells: Sequence[Any], rows: list[int]) -> bool:
+    return list(_at(cells, rows)).count(None) == len(rows)
 
 
 def _blank(value: Any, zero_is_blank: bool) -> bool:
