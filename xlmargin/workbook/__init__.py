@@ -1,20 +1,13 @@
 """Headless recalculation of workbooks that use our worksheet functions, losing nothing.
 
-See :mod:`.recalc` for the flow and :mod:`.safety` for what is refused before any parsing.
+See :mod:`.calculate` for the flow, :mod:`.output` for writing the results back, :mod:`.report` for
+what is returned and :mod:`.safety` for what is refused before any parsing. ``recalc`` here is the
+function (:func:`.output.recalc`); there is no module of that name.
 """
 
-from .recalc import (
-    CellError,
-    CellResult,
-    KeptCell,
-    Limits,
-    RecalcReport,
-    StaleError,
-    freeze,
-    recalc,
-    recalculate,
-    write_values,
-)
+from .calculate import recalculate
+from .output import freeze, recalc, write_values
+from .report import CellError, CellResult, KeptCell, Limits, RecalcReport, StaleError
 from .safety import WorkbookError, open_workbook_zip, parse_xml
 
 __all__ = [

@@ -78,18 +78,10 @@ formualizer 0.13.0 quirks found and worked around (re-check them when upgrading)
 from __future__ import annotations
 
 import math
-import numbers
-import os
-import re
-import sys
-import tempfile
-import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -97,248 +89,24 @@ import formualizer as fz
 
 from . import _formula as fm
 from . import _sheetxml as sx
-from ._package import calc_chain_edits, package_bytes, sheet_parts, write_atomically
+from ._engine import evaluate, native_output
+from ._package import package_bytes, sheet_parts
+from ._values import CIRCULAR, FIT, XLDUDF, fit_array, from_engine, wrap
+from .report import CellError, CellResult, KeptCell, Limits, RecalcReport
 from .safety import WorkbookError, open_workbook_zip, read_part
 
-__all__ = [
-    "CellError",
-    "CellResult",
-    "KeptCell",
-    "Limits",
-    "RecalcReport",
-    "StaleError",
-    "freeze",
-    "recalc",
-    "recalculate",
-    "write_values",
-]
-
-_ERROR_TEXT = {
-    "Null": "#NULL!",
-    "Div": "#DIV/0!",
-    "Value": "#VALUE!",
-    "Ref": "#REF!",
-    "Name": "#NAME?",
-    "Num": "#NUM!",
-    "Na": "#N/A",
-    "Spill": "#SPILL!",
-    "Calc": "#CALC!",
-    "NImpl": "#NAME?",
-    "Circ": "#CIRCULAR",  # never written: such a cell keeps its cached value (see _circular)
-}
-_ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind not in ("NImpl", "Circ")}
-_FIT = "_XLWB_ARRAY_FIT"
-_CIRCULAR = _ERROR_TEXT["Circ"]
-_XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
-# characters XML 1.0 cannot carry, and a literal "_xHHHH_" (escaped as "_x005F_xHHHH_")
-_XSTRING_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
-
-
-class CellError(str):
-    """An Excel error value such as ``#N/A``; a ``str`` so that it compares as its text."""
+__all__ = ["Sheet", "read_sheets", "recalculate"]
 
 
 @dataclass(frozen=True)
-class CellResult:
-    """One recalculated cell. ``array_ref`` is set on the anchor of an array formula; ``stale``
-    when its value reads a cell that kept its cached value (see :class:`KeptCell`)."""
-
-    sheet: str
-    ref: str
-    formula: str
-    value: object
-    array_ref: str | None = None
-    stale: bool = False
-
-
-@dataclass(frozen=True)
-class KeptCell:
-    """A formula cell the engine cannot compute; it keeps its cached value. ``ref`` is the whole
-    range of an array formula."""
-
-    sheet: str
-    ref: str
-    formula: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The work recalc accepts: cells in the sheets, formula cells, seconds of evaluation.
-
-    Measured on the 2-core development machine: a recalc holds about 0.9 KB per cell at its
-    peak (950,000 cells: 0.9 GB) and spends 50-100 us per formula cell in all, so the defaults
-    keep a recalc under about 1 GB and well under a minute; raise them for a bigger workbook."""
-
-    max_cells: int = 1_000_000
-    max_formulas: int = 200_000
-    seconds: float = 60.0
-
-
-@dataclass(frozen=True)
-class RecalcReport:
-    """Every recalculated cell, in sheet order then row by row, and the cells ``kept`` at their
-    cached values."""
-
-    cells: tuple[CellResult, ...]
-    kept: tuple[KeptCell, ...] = ()
-    _index: dict[tuple[str, str], CellResult] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
-
-    def __post_init__(self) -> None:
-        self._index.update(((c.sheet, c.ref), c) for c in self.cells)
-
-    def value(self, sheet: str, ref: str) -> object:
-        """The value of a recalculated cell; ``KeyError`` for any other cell."""
-        try:
-            return self._index[(sheet, ref.replace("$", "").upper())].value
-        except KeyError:
-            raise KeyError(f"{sheet}!{ref} is not a recalculated cell") from None
-
-    @property
-    def stale(self) -> tuple[CellResult, ...]:
-        """The recalculated cells whose value reads a kept cell."""
-        return tuple(c for c in self.cells if c.stale)
-
-
-class StaleError(WorkbookError):
-    """Some cells could not be computed (see ``report.kept`` and ``report.stale``); nothing was
-    written."""
-
-    def __init__(self, message: str, report: RecalcReport) -> None:
-        super().__init__(message)
-        self.report = report
-
-
-# ---------------------------------------------------------------- engine <-> Python values
-
-
-def _from_engine(value: object) -> object:
-    """A formualizer value (argument or result) as a plain Python value."""
-    if isinstance(value, list):
-        return [_from_engine(v) for v in value]
-    if isinstance(value, dict) and value.get("type") == "Error":
-        return CellError(_ERROR_TEXT.get(str(value.get("kind")), "#VALUE!"))
-    if isinstance(value, bool | str) or value is None:
-        return value
-    if isinstance(value, numbers.Real):
-        number = float(value)
-        return number if math.isfinite(number) else CellError("#NUM!")
-    raise WorkbookError(f"unexpected value from the formula engine: {value!r}")
-
-
-def _scalar_to_engine(value: object) -> object:
-    if isinstance(value, str):
-        kind = _ERROR_KIND.get(value)
-        return value if kind is None else fz.LiteralValue.error(kind, None)
-    if isinstance(value, bool | date):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, numbers.Real):
-        number = float(value)
-        return number if math.isfinite(number) else fz.LiteralValue.error("Num", None)
-    tolist = getattr(value, "tolist", None)  # numpy scalars
-    if callable(tolist):
-        return _scalar_to_engine(tolist())
-    raise TypeError(f"cannot return a {type(value).__name__} to a cell")
-
-
-def _to_engine(value: object) -> object:
-    """A custom function's result as formualizer expects it (scalar or list of rows)."""
-    tolist = getattr(value, "tolist", None)  # numpy arrays
-    if callable(tolist) and not isinstance(value, list):
-        value = tolist()
-    if not isinstance(value, list | tuple):
-        return _scalar_to_engine(value)
-    if all(isinstance(r, list | tuple) for r in value):
-        rows = [list(r) for r in value]
-    elif any(isinstance(r, list | tuple) for r in value):
-        raise TypeError("a returned list mixes rows and single values")
-    else:
-        rows = [list(value)]
-    if not rows or not any(rows):
-        return fz.LiteralValue.error("Calc", None)
-    width = max(len(r) for r in rows)
-    na = CellError("#N/A")
-    return [[_scalar_to_engine(v) for v in r + [na] * (width - len(r))] for r in rows]
-
-
-def _wrap(fn: Callable[..., object]) -> Callable[..., object]:
-    def call(*args: object) -> object:
-        return _to_engine(fn(*(_from_engine(a) for a in args)))
-
-    return call
-
-
-def _fit(value: object, rows: object, cols: object) -> object:
-    """Fit an array result to a CSE range of ``rows`` x ``cols`` cells, as Excel does."""
-    if not isinstance(rows, float | int) or not isinstance(cols, float | int):
-        return fz.LiteralValue.error("Value", None)
-    n, m = int(rows), int(cols)
-    grid = _from_engine(value)
-    if not isinstance(grid, list):
-        grid = [[grid]]
-    height, width = len(grid), len(grid[0])
-
-    def cell(i: int, j: int) -> object:
-        i = 0 if height == 1 else i
-        j = 0 if width == 1 else j
-        return grid[i][j] if i < height and j < width else CellError("#N/A")
-
-    return _to_engine([[cell(i, j) for j in range(m)] for i in range(n)])
-
-
-# ---------------------------------------------------------------- cell values -> XML text
-
-
-def _escape(text: str) -> str:
-    """XML-escape, keep CR as a character reference, ST_Xstring-escape what XML cannot carry.
-
-    LibreOffice and openpyxl do not decode ``_xHHHH_`` in ``<v>``; only control characters and
-    the rare literal ``_xHHHH_`` are affected.
-    """
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("\r", "&#13;")
-    return _XSTRING_ESCAPE.sub(lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text)
-
-
-def _number(value: float) -> str:
-    if value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    return repr(value)
-
-
-def _cached(value: object) -> tuple[str | None, str | None]:
-    """The ``t`` attribute and ``<v>`` text that store ``value`` in a formula cell."""
-    if value is None:
-        return None, None
-    if isinstance(value, CellError):
-        return "e", _escape(value)
-    if isinstance(value, bool):
-        return "b", "1" if value else "0"
-    if isinstance(value, str):
-        return "str", _escape(value)
-    if isinstance(value, numbers.Real) and math.isfinite(value):
-        return None, _number(float(value))
-    if isinstance(value, numbers.Real):
-        return "e", "#NUM!"
-    raise WorkbookError(f"cannot store a {type(value).__name__} as a cell value")
-
-
-# ---------------------------------------------------------------- recalculation
-
-
-@dataclass(frozen=True)
-class _Sheet:
+class Sheet:
     name: str
     part: str
     xml: str
     cells: list[sx.Cell]
 
 
-def _read_sheets(zf: zipfile.ZipFile, label: str, *, scan: bool = True) -> list[_Sheet]:
+def read_sheets(zf: zipfile.ZipFile, label: str, *, scan: bool = True) -> list[Sheet]:
     """The worksheets, with their formula cells unless ``scan`` is false."""
     sheets = []
     for name, part in sheet_parts(zf):
@@ -350,7 +118,7 @@ def _read_sheets(zf: zipfile.ZipFile, label: str, *, scan: bool = True) -> list[
             cells = sx.scan_formulas(xml) if scan else []
         except ValueError as exc:
             raise WorkbookError(f"{label}: {part} is malformed ({exc})") from exc
-        sheets.append(_Sheet(name, part, xml, cells))
+        sheets.append(Sheet(name, part, xml, cells))
     return sheets
 
 
@@ -393,13 +161,13 @@ def _array_members(cell: sx.Cell) -> list[tuple[int, int]]:
 
 def _register(book: fz.Workbook, functions: Mapping[str, Callable[..., object]], xml: str) -> None:
     names = {name.upper(): fn for name, fn in functions.items()}
-    for alias in {m.group().upper() for m in _XLDUDF.finditer(xml)}:
+    for alias in {m.group().upper() for m in XLDUDF.finditer(xml)}:
         match = max((n for n in names if alias.endswith("_" + n)), key=len, default=None)
         if match is not None:
             names.setdefault(alias, names[match])
     for name, fn in names.items():
-        book.register_function(name, _wrap(fn), min_args=0)
-    book.register_function(_FIT, _fit, min_args=3, max_args=3)
+        book.register_function(name, wrap(fn), min_args=0)
+    book.register_function(FIT, fit_array, min_args=3, max_args=3)
 
 
 def recalculate(
@@ -416,36 +184,68 @@ def recalculate(
     custom = {name.upper() for name in functions}
     with open_workbook_zip(src) as zf:
         _count_cells(zf, src.name, limits)
-        sheets = _read_sheets(zf, src.name)
+        sheets = read_sheets(zf, src.name)
         _check_budget(sheets, src.name, limits)
         plain = {s.part: sx.explicit(s.xml, fm.shift) for s in sheets}
         cells = {
             s.name: s.cells if plain[s.part] is s.xml else sx.scan_formulas(plain[s.part]) for s in sheets
         }
         kept = _uncomputable(sheets, cells, custom | _aliases(custom, sheets))
-        engine_parts = {}
-        for sheet in sheets:
-            dropped = frozenset((r, c) for (name, r, c) in kept if name == sheet.name)
-            members = {
-                rc: sx.CellEdit(None, None)
-                for c in cells[sheet.name]
-                if c.formula.kind == "array" and (c.row, c.col) not in dropped
-                for rc in _array_members(c)
-            }
-            xml = plain[sheet.part]
-            if members or dropped:
-                xml = sx.rewrite(xml, members, drop_formulas=False, drop_cells=dropped)
-            if xml is not sheet.xml:
-                engine_parts[sheet.part] = xml.encode()
-        data = package_bytes(zf, engine_parts)
-    with _native_output(src.name):
-        try:
-            book = fz.Workbook.from_bytes(data, backend="umya")
-        except Exception as exc:  # the loader raises assorted types; all mean "unreadable"
-            detail = " ".join(str(exc).split())
-            raise WorkbookError(f"{src.name}: the formula engine cannot read it ({detail})") from exc
+        data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept))
+    book = _load(data, src.name)
     _register(book, functions, "".join(s.xml for s in sheets))
     book.set_temporal_egress("serial")
+    formulas = _engine_formulas(book, sheets, cells, kept)
+    evaluate(book, src.name, limits)
+    _intersect_legacy_arrays(book, sheets, cells, formulas, src.name, limits)
+    results = _results(book, sheets, cells, formulas)
+    kept.update(_circular(results, cells, formulas))
+    return _report(book, sheets, cells, results, kept)
+
+
+def _engine_parts(
+    sheets: Sequence[Sheet],
+    plain: Mapping[str, str],
+    cells: Mapping[str, list[sx.Cell]],
+    kept: Mapping[tuple[str, int, int], KeptCell],
+) -> dict[str, bytes]:
+    """The sheets as the engine must read them: explicit, kept cells' formulas dropped, and the
+    cached values of array members stripped (they would block the spill)."""
+    parts = {}
+    for sheet in sheets:
+        dropped = frozenset((r, c) for (name, r, c) in kept if name == sheet.name)
+        members = {
+            rc: sx.CellEdit(None, None)
+            for c in cells[sheet.name]
+            if c.formula.kind == "array" and (c.row, c.col) not in dropped
+            for rc in _array_members(c)
+        }
+        xml = plain[sheet.part]
+        if members or dropped:
+            xml = sx.rewrite(xml, members, drop_formulas=False, drop_cells=dropped)
+        if xml is not sheet.xml:
+            parts[sheet.part] = xml.encode()
+    return parts
+
+
+def _load(data: bytes, label: str) -> fz.Workbook:
+    """The engine's workbook from the package bytes; an unreadable one is one line."""
+    with native_output(label):
+        try:
+            return fz.Workbook.from_bytes(data, backend="umya")
+        except Exception as exc:  # the loader raises assorted types; all mean "unreadable"
+            detail = " ".join(str(exc).split())
+            raise WorkbookError(f"{label}: the formula engine cannot read it ({detail})") from exc
+
+
+def _engine_formulas(
+    book: fz.Workbook,
+    sheets: Sequence[Sheet],
+    cells: Mapping[str, list[sx.Cell]],
+    kept: Mapping[tuple[str, int, int], KeptCell],
+) -> dict[tuple[str, int, int], str]:
+    """The formula text of every cell the engine computes, each CSE array formula wrapped in the
+    fitting function so that its result fills its fixed range as Excel does."""
     formulas: dict[tuple[str, int, int], str] = {}
     for sheet in sheets:
         for c in cells[sheet.name]:
@@ -456,20 +256,16 @@ def recalculate(
             if c.formula.kind == "array" and not c.formula.dynamic and text:
                 rows, cols = _shape(c)
                 expr = text.removeprefix("=")
-                book.set_formula(sheet.name, c.row, c.col, f"={_FIT}({expr},{rows},{cols})")
-    _evaluate(book, src.name, limits)
-    _intersect_legacy_arrays(book, sheets, cells, formulas, src.name, limits)
-    results = _results(book, sheets, cells, formulas)
-    kept.update(_circular(results, cells, formulas))
-    return _report(book, sheets, cells, results, kept)
+                book.set_formula(sheet.name, c.row, c.col, f"={FIT}({expr},{rows},{cols})")
+    return formulas
 
 
 def _uncomputable(
-    sheets: Sequence[_Sheet], cells: Mapping[str, list[sx.Cell]], custom: set[str]
+    sheets: Sequence[Sheet], cells: Mapping[str, list[sx.Cell]], custom: set[str]
 ) -> dict[tuple[str, int, int], KeptCell]:
     """The formula cells the engine cannot compute: a function it lacks, another workbook."""
     every = "\n".join(c.formula.text for found in cells.values() for c in found)
-    missing = _missing_functions(frozenset(fm.functions(every) - custom - {_FIT}))
+    missing = _missing_functions(frozenset(fm.functions(every) - custom - {FIT}))
     linked = "[" in every
     if not missing and not linked:
         return {}
@@ -505,7 +301,7 @@ def _missing_functions(names: frozenset[str]) -> frozenset[str]:
     probe.add_sheet("probe")
     for i, name in enumerate(ordered, start=1):
         probe.set_formula("probe", i, 1, f"={name}()")
-    with _native_output("probe"):
+    with native_output("probe"):
         probe.evaluate_all()
     lacking = set()
     for i, name in enumerate(ordered, start=1):
@@ -515,9 +311,9 @@ def _missing_functions(names: frozenset[str]) -> frozenset[str]:
     return frozenset(lacking)
 
 
-def _aliases(custom: set[str], sheets: Sequence[_Sheet]) -> set[str]:
+def _aliases(custom: set[str], sheets: Sequence[Sheet]) -> set[str]:
     """The ``_xldudf_...`` names in the formulas that stand for a custom function."""
-    found = {m.group().upper() for s in sheets for m in _XLDUDF.finditer(s.xml)}
+    found = {m.group().upper() for s in sheets for m in XLDUDF.finditer(s.xml)}
     return {a for a in found if any(a.endswith("_" + n) for n in custom)}
 
 
@@ -529,7 +325,7 @@ def _circular(
     """Cells the engine found in (or reading) a circular reference, taken out of ``results``."""
     kept = {}
     anchors = {(name, c.row, c.col): c for name, found in cells.items() for c in found}
-    for key in [k for k, r in results.items() if r.value == _CIRCULAR]:
+    for key in [k for k, r in results.items() if r.value == CIRCULAR]:
         result = results.pop(key)
         if key not in anchors:  # a member of an array formula: its anchor reports it
             continue
@@ -552,7 +348,7 @@ def _circular(
 
 def _report(
     book: fz.Workbook,
-    sheets: Sequence[_Sheet],
+    sheets: Sequence[Sheet],
     cells: Mapping[str, list[sx.Cell]],
     results: dict[tuple[str, int, int], CellResult],
     kept: Mapping[tuple[str, int, int], KeptCell],
@@ -582,7 +378,7 @@ def _report(
     return RecalcReport(tuple(out), tuple(kept[k] for k in kept_sorted))
 
 
-def _check_budget(sheets: Sequence[_Sheet], label: str, limits: Limits) -> None:
+def _check_budget(sheets: Sequence[Sheet], label: str, limits: Limits) -> None:
     """Refuse a workbook with more formula cells than the limit allows."""
     formulas = sum(math.prod(_shape(c)) if c.formula.kind == "array" else 1 for s in sheets for c in s.cells)
     if formulas > limits.max_formulas:
@@ -590,68 +386,6 @@ def _check_budget(sheets: Sequence[_Sheet], label: str, limits: Limits) -> None:
             f"{label}: {formulas:,} formula cells, more than the {limits.max_formulas:,} recalc allows "
             "(--max-formulas)"
         )
-
-
-def _evaluate(book: fz.Workbook, label: str, limits: Limits) -> None:
-    """``evaluate_all`` under the wall-clock limit; a refusal or failure is one line."""
-    timer = threading.Timer(limits.seconds, book.cancel)
-    timer.daemon = True
-    timer.start()
-    try:
-        with _native_output(label):
-            book.evaluate_all()
-    except Exception as exc:
-        if "CANCELLED" in str(exc).upper():
-            raise WorkbookError(
-                f"{label}: recalculation took longer than {limits.seconds:g} s; stopped (--timeout)"
-            ) from None
-        detail = " ".join(str(exc).split())
-        raise WorkbookError(f"{label}: the formula engine failed ({detail})") from exc
-    finally:
-        timer.cancel()
-
-
-@contextmanager
-def _native_output(label: str) -> Iterator[None]:
-    """Capture what the engine's native code writes to stderr: a Rust panic (message and
-    backtrace) becomes one error line; anything else is passed on afterwards."""
-    os.environ.setdefault("RUST_BACKTRACE", "0")
-    fd = 2  # the native code writes to the process's stderr, whatever sys.stderr is
-    try:
-        os.fstat(fd)
-    except OSError:  # no stderr at all (a GUI host): nothing to capture
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), fd)
-        panic: BaseException | None = None
-        try:
-            yield
-        except BaseException as exc:
-            if type(exc).__name__ != "PanicException":  # pyo3's, a BaseException
-                raise
-            panic = exc
-        finally:
-            os.dup2(saved, fd)
-            os.close(saved)
-            sink.seek(0)
-            said = sink.read().decode("utf-8", "replace")
-        if panic is not None:
-            detail = " ".join((_panic_message(said) or str(panic) or "a panic").split())
-            raise WorkbookError(f"{label}: the formula engine failed ({detail})") from panic
-        if said:
-            sys.stderr.write(said)
-
-
-def _panic_message(text: str) -> str | None:
-    """The message of a Rust panic in captured stderr (``thread ... panicked at ...:\nMESSAGE``)."""
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if "panicked at" in line:
-            return lines[i + 1].strip() if i + 1 < len(lines) and lines[i + 1].strip() else line.strip()
-    return None
 
 
 def _shape(cell: sx.Cell) -> tuple[int, int]:
@@ -668,7 +402,7 @@ def _spill_extent(book: fz.Workbook, sheet: str, row: int, col: int) -> str | No
 
 def _intersect_legacy_arrays(
     book: fz.Workbook,
-    sheets: Sequence[_Sheet],
+    sheets: Sequence[Sheet],
     cells: Mapping[str, list[sx.Cell]],
     formulas: Mapping[tuple[str, int, int], str],
     label: str,
@@ -681,25 +415,25 @@ def _intersect_legacy_arrays(
             text = formulas.get((sheet.name, c.row, c.col))
             if not text or c.formula.kind not in ("normal", "shared"):
                 continue
-            value = _from_engine(book.get_value(sheet.name, c.row, c.col))
+            value = from_engine(book.get_value(sheet.name, c.row, c.col))
             blocked = isinstance(value, CellError) and value == "#SPILL!"
             if blocked or _spill_extent(book, sheet.name, c.row, c.col) is not None:
                 book.set_formula(sheet.name, c.row, c.col, f"=@({text.removeprefix('=')})")
                 changed = True
     if changed:
-        _evaluate(book, label, limits)
+        evaluate(book, label, limits)
 
 
 def _results(
     book: fz.Workbook,
-    sheets: Sequence[_Sheet],
+    sheets: Sequence[Sheet],
     cells: Mapping[str, list[sx.Cell]],
     formulas: Mapping[tuple[str, int, int], str],
 ) -> dict[tuple[str, int, int], CellResult]:
     out: dict[tuple[str, int, int], CellResult] = {}
 
     def put(sheet: str, row: int, col: int, text: str, array_ref: str | None = None) -> None:
-        value = _from_engine(book.get_value(sheet, row, col))
+        value = from_engine(book.get_value(sheet, row, col))
         ref = sx.format_ref(row, col)
         out[(sheet, row, col)] = CellResult(sheet, ref, text, value, array_ref)
 
@@ -727,104 +461,3 @@ def _results(
 
 
 # ---------------------------------------------------------------- writing
-
-
-def _write(src: Path, dst: Path, report: RecalcReport, *, freeze_formulas: bool) -> None:
-    with open_workbook_zip(src) as zf:
-        sheets = _read_sheets(zf, src.name, scan=False)
-        known = {s.name for s in sheets}
-        unknown = {c.sheet for c in report.cells} - known
-        if unknown:
-            raise WorkbookError(f"{src.name}: the report names sheets it lacks: {sorted(unknown)}")
-        replaced: dict[str, bytes] = {}
-        dropped: set[str] = set()
-        if freeze_formulas:
-            replaced, dropped = calc_chain_edits(zf)
-        by_sheet: dict[str, dict[tuple[int, int], sx.CellEdit]] = {}
-        for c in report.cells:
-            t, v = _cached(c.value)
-            by_sheet.setdefault(c.sheet, {})[sx.parse_ref(c.ref)] = sx.CellEdit(t, v, c.array_ref)
-        for sheet in sheets:
-            edits = by_sheet.get(sheet.name, {})
-            if not edits and not freeze_formulas:
-                continue
-            xml = sx.rewrite(sheet.xml, edits, drop_formulas=freeze_formulas)
-            if xml != sheet.xml:
-                replaced[sheet.part] = xml.encode("utf-8")
-        write_atomically(zf, dst, replaced, dropped, mode_from=src)
-
-
-def write_values(src: Path, dst: Path, report: RecalcReport) -> None:
-    """Copy ``src`` to ``dst`` changing only the cached values of the report's cells."""
-    _write(Path(src), Path(dst), report, freeze_formulas=False)
-
-
-def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
-    if in_place:
-        if dst is not None and Path(dst).resolve() != src.resolve():
-            raise WorkbookError(f"{src.name}: give an output file or in-place, not both")
-        return src
-    if dst is None:
-        raise WorkbookError(f"{src.name}: no output file given (or recalculate in place)")
-    dst = Path(dst)
-    if dst.is_dir():
-        raise WorkbookError(f"{dst}: is a folder; give the output file's name")
-    if dst.resolve() == src.resolve():
-        raise WorkbookError(f"{src.name}: the output is the input; recalculate in place instead")
-    if dst.suffix.lower() != src.suffix.lower():
-        raise WorkbookError(f"{dst.name}: the output must keep the {src.suffix} extension")
-    return dst
-
-
-def _refuse_stale(src: Path, report: RecalcReport) -> None:
-    if report.kept:
-        stale = len(report.stale)
-        raise StaleError(
-            f"{src.name}: {len(report.kept)} formula cells cannot be computed here"
-            + (f" and {stale} more read them" if stale else "")
-            + "; nothing written (allow stale values to write the rest and keep their cached values)",
-            report,
-        )
-
-
-def recalc(
-    src: Path,
-    dst: Path | None,
-    functions: Mapping[str, Callable[..., object]],
-    *,
-    in_place: bool = False,
-    allow_stale: bool = False,
-    limits: Limits | None = None,
-) -> RecalcReport:
-    """Recalculate ``src`` into ``dst`` (or into ``src`` itself with ``in_place``).
-
-    When some cells cannot be computed (``report.kept``) nothing is written and
-    :class:`StaleError` is raised, unless ``allow_stale``: then those cells keep their cached
-    values and the cells reading them get values computed from those (``report.stale``).
-    """
-    src = Path(src)
-    target = _target(src, dst, in_place)
-    report = recalculate(src, functions, limits=limits)
-    if not allow_stale:
-        _refuse_stale(src, report)
-    write_values(src, target, report)
-    return report
-
-
-def freeze(
-    src: Path,
-    dst: Path,
-    functions: Mapping[str, Callable[..., object]],
-    *,
-    allow_stale: bool = False,
-    limits: Limits | None = None,
-) -> RecalcReport:
-    """A values-only copy: recalculate, then drop every formula and the calculation chain (a
-    kept cell is frozen at its cached value; see :func:`recalc` for ``allow_stale``)."""
-    src = Path(src)
-    target = _target(src, dst, in_place=False)
-    report = recalculate(src, functions, limits=limits)
-    if not allow_stale:
-        _refuse_stale(src, report)
-    _write(src, target, report, freeze_formulas=True)
-    return report

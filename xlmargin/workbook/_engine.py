@@ -1,0 +1,77 @@
+"""Running the formula engine: its native stderr captured, its evaluation under a clock."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import formualizer as fz
+
+from .report import Limits
+from .safety import WorkbookError
+
+
+def evaluate(book: fz.Workbook, label: str, limits: Limits) -> None:
+    """``evaluate_all`` under the wall-clock limit; a refusal or failure is one line."""
+    timer = threading.Timer(limits.seconds, book.cancel)
+    timer.daemon = True
+    timer.start()
+    try:
+        with native_output(label):
+            book.evaluate_all()
+    except Exception as exc:
+        if "CANCELLED" in str(exc).upper():
+            raise WorkbookError(
+                f"{label}: recalculation took longer than {limits.seconds:g} s; stopped (--timeout)"
+            ) from None
+        detail = " ".join(str(exc).split())
+        raise WorkbookError(f"{label}: the formula engine failed ({detail})") from exc
+    finally:
+        timer.cancel()
+
+
+@contextmanager
+def native_output(label: str) -> Iterator[None]:
+    """Capture what the engine's native code writes to stderr: a Rust panic (message and
+    backtrace) becomes one error line; anything else is passed on afterwards."""
+    os.environ.setdefault("RUST_BACKTRACE", "0")
+    fd = 2  # the native code writes to the process's stderr, whatever sys.stderr is
+    try:
+        os.fstat(fd)
+    except OSError:  # no stderr at all (a GUI host): nothing to capture
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), fd)
+        panic: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":  # pyo3's, a BaseException
+                raise
+            panic = exc
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            sink.seek(0)
+            said = sink.read().decode("utf-8", "replace")
+        if panic is not None:
+            detail = " ".join((_panic_message(said) or str(panic) or "a panic").split())
+            raise WorkbookError(f"{label}: the formula engine failed ({detail})") from panic
+        if said:
+            sys.stderr.write(said)
+
+
+def _panic_message(text: str) -> str | None:
+    """The message of a Rust panic in captured stderr (``thread ... panicked at ...:\nMESSAGE``)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if "panicked at" in line:
+            return lines[i + 1].strip() if i + 1 < len(lines) and lines[i + 1].strip() else line.strip()
+    return None

@@ -1,0 +1,153 @@
+"""Values crossing between the formula engine and Python, and a value's text in a cell's XML."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Callable
+from datetime import date
+
+import formualizer as fz
+
+from .report import CellError
+from .safety import WorkbookError
+
+_ERROR_TEXT = {
+    "Null": "#NULL!",
+    "Div": "#DIV/0!",
+    "Value": "#VALUE!",
+    "Ref": "#REF!",
+    "Name": "#NAME?",
+    "Num": "#NUM!",
+    "Na": "#N/A",
+    "Spill": "#SPILL!",
+    "Calc": "#CALC!",
+    "NImpl": "#NAME?",
+    "Circ": "#CIRCULAR",  # never written: such a cell keeps its cached value (see _circular)
+}
+_ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind not in ("NImpl", "Circ")}
+FIT = "_XLWB_ARRAY_FIT"
+CIRCULAR = _ERROR_TEXT["Circ"]
+XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
+# characters XML 1.0 cannot carry, and a literal "_xHHHH_" (escaped as "_x005F_xHHHH_")
+_XSTRING_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+
+
+# ---------------------------------------------------------------- engine <-> Python values
+
+
+def from_engine(value: object) -> object:
+    """A formualizer value (argument or result) as a plain Python value."""
+    if isinstance(value, list):
+        return [from_engine(v) for v in value]
+    if isinstance(value, dict) and value.get("type") == "Error":
+        return CellError(_ERROR_TEXT.get(str(value.get("kind")), "#VALUE!"))
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else CellError("#NUM!")
+    raise WorkbookError(f"unexpected value from the formula engine: {value!r}")
+
+
+def _scalar_to_engine(value: object) -> object:
+    if isinstance(value, str):
+        kind = _ERROR_KIND.get(value)
+        return value if kind is None else fz.LiteralValue.error(kind, None)
+    if isinstance(value, bool | date):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else fz.LiteralValue.error("Num", None)
+    tolist = getattr(value, "tolist", None)  # numpy scalars
+    if callable(tolist):
+        return _scalar_to_engine(tolist())
+    raise TypeError(f"cannot return a {type(value).__name__} to a cell")
+
+
+def to_engine(value: object) -> object:
+    """A custom function's result as formualizer expects it (scalar or list of rows)."""
+    tolist = getattr(value, "tolist", None)  # numpy arrays
+    if callable(tolist) and not isinstance(value, list):
+        value = tolist()
+    if not isinstance(value, list | tuple):
+        return _scalar_to_engine(value)
+    if all(isinstance(r, list | tuple) for r in value):
+        rows = [list(r) for r in value]
+    elif any(isinstance(r, list | tuple) for r in value):
+        raise TypeError("a returned list mixes rows and single values")
+    else:
+        rows = [list(value)]
+    if not rows or not any(rows):
+        return fz.LiteralValue.error("Calc", None)
+    width = max(len(r) for r in rows)
+    na = CellError("#N/A")
+    return [[_scalar_to_engine(v) for v in r + [na] * (width - len(r))] for r in rows]
+
+
+def wrap(fn: Callable[..., object]) -> Callable[..., object]:
+    def call(*args: object) -> object:
+        return to_engine(fn(*(from_engine(a) for a in args)))
+
+    return call
+
+
+def fit_array(value: object, rows: object, cols: object) -> object:
+    """Fit an array result to a CSE range of ``rows`` x ``cols`` cells, as Excel does."""
+    if not isinstance(rows, float | int) or not isinstance(cols, float | int):
+        return fz.LiteralValue.error("Value", None)
+    n, m = int(rows), int(cols)
+    grid = from_engine(value)
+    if not isinstance(grid, list):
+        grid = [[grid]]
+    height, width = len(grid), len(grid[0])
+
+    def cell(i: int, j: int) -> object:
+        i = 0 if height == 1 else i
+        j = 0 if width == 1 else j
+        return grid[i][j] if i < height and j < width else CellError("#N/A")
+
+    return to_engine([[cell(i, j) for j in range(m)] for i in range(n)])
+
+
+# ---------------------------------------------------------------- cell values -> XML text
+
+
+def _escape(text: str) -> str:
+    """XML-escape, keep CR as a character reference, ST_Xstring-escape what XML cannot carry.
+
+    LibreOffice and openpyxl do not decode ``_xHHHH_`` in ``<v>``; only control characters and
+    the rare literal ``_xHHHH_`` are affected.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\r", "&#13;")
+    return _XSTRING_ESCAPE.sub(lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text)
+
+
+def _number(value: float) -> str:
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
+def cached(value: object) -> tuple[str | None, str | None]:
+    """The ``t`` attribute and ``<v>`` text that store ``value`` in a formula cell."""
+    if value is None:
+        return None, None
+    if isinstance(value, CellError):
+        return "e", _escape(value)
+    if isinstance(value, bool):
+        return "b", "1" if value else "0"
+    if isinstance(value, str):
+        return "str", _escape(value)
+    if isinstance(value, numbers.Real) and math.isfinite(value):
+        return None, _number(float(value))
+    if isinstance(value, numbers.Real):
+        return "e", "#NUM!"
+    raise WorkbookError(f"cannot store a {type(value).__name__} as a cell value")
+
+
+# ---------------------------------------------------------------- recalculation

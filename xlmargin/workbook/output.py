@@ -1,0 +1,116 @@
+"""Writing a recalculation back: the cached values into a copy (or in place), or a values-only copy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from . import _sheetxml as sx
+from ._package import calc_chain_edits, write_atomically
+from ._values import cached
+from .calculate import read_sheets, recalculate
+from .report import Limits, RecalcReport, StaleError
+from .safety import WorkbookError, open_workbook_zip
+
+__all__ = ["freeze", "recalc", "write_values"]
+
+
+def _write(src: Path, dst: Path, report: RecalcReport, *, freeze_formulas: bool) -> None:
+    with open_workbook_zip(src) as zf:
+        sheets = read_sheets(zf, src.name, scan=False)
+        known = {s.name for s in sheets}
+        unknown = {c.sheet for c in report.cells} - known
+        if unknown:
+            raise WorkbookError(f"{src.name}: the report names sheets it lacks: {sorted(unknown)}")
+        replaced: dict[str, bytes] = {}
+        dropped: set[str] = set()
+        if freeze_formulas:
+            replaced, dropped = calc_chain_edits(zf)
+        by_sheet: dict[str, dict[tuple[int, int], sx.CellEdit]] = {}
+        for c in report.cells:
+            t, v = cached(c.value)
+            by_sheet.setdefault(c.sheet, {})[sx.parse_ref(c.ref)] = sx.CellEdit(t, v, c.array_ref)
+        for sheet in sheets:
+            edits = by_sheet.get(sheet.name, {})
+            if not edits and not freeze_formulas:
+                continue
+            xml = sx.rewrite(sheet.xml, edits, drop_formulas=freeze_formulas)
+            if xml != sheet.xml:
+                replaced[sheet.part] = xml.encode("utf-8")
+        write_atomically(zf, dst, replaced, dropped, mode_from=src)
+
+
+def write_values(src: Path, dst: Path, report: RecalcReport) -> None:
+    """Copy ``src`` to ``dst`` changing only the cached values of the report's cells."""
+    _write(Path(src), Path(dst), report, freeze_formulas=False)
+
+
+def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
+    if in_place:
+        if dst is not None and Path(dst).resolve() != src.resolve():
+            raise WorkbookError(f"{src.name}: give an output file or in-place, not both")
+        return src
+    if dst is None:
+        raise WorkbookError(f"{src.name}: no output file given (or recalculate in place)")
+    dst = Path(dst)
+    if dst.is_dir():
+        raise WorkbookError(f"{dst}: is a folder; give the output file's name")
+    if dst.resolve() == src.resolve():
+        raise WorkbookError(f"{src.name}: the output is the input; recalculate in place instead")
+    if dst.suffix.lower() != src.suffix.lower():
+        raise WorkbookError(f"{dst.name}: the output must keep the {src.suffix} extension")
+    return dst
+
+
+def _refuse_stale(src: Path, report: RecalcReport) -> None:
+    if report.kept:
+        stale = len(report.stale)
+        raise StaleError(
+            f"{src.name}: {len(report.kept)} formula cells cannot be computed here"
+            + (f" and {stale} more read them" if stale else "")
+            + "; nothing written (allow stale values to write the rest and keep their cached values)",
+            report,
+        )
+
+
+def recalc(
+    src: Path,
+    dst: Path | None,
+    functions: Mapping[str, Callable[..., object]],
+    *,
+    in_place: bool = False,
+    allow_stale: bool = False,
+    limits: Limits | None = None,
+) -> RecalcReport:
+    """Recalculate ``src`` into ``dst`` (or into ``src`` itself with ``in_place``).
+
+    When some cells cannot be computed (``report.kept``) nothing is written and
+    :class:`StaleError` is raised, unless ``allow_stale``: then those cells keep their cached
+    values and the cells reading them get values computed from those (``report.stale``).
+    """
+    src = Path(src)
+    target = _target(src, dst, in_place)
+    report = recalculate(src, functions, limits=limits)
+    if not allow_stale:
+        _refuse_stale(src, report)
+    write_values(src, target, report)
+    return report
+
+
+def freeze(
+    src: Path,
+    dst: Path,
+    functions: Mapping[str, Callable[..., object]],
+    *,
+    allow_stale: bool = False,
+    limits: Limits | None = None,
+) -> RecalcReport:
+    """A values-only copy: recalculate, then drop every formula and the calculation chain (a
+    kept cell is frozen at its cached value; see :func:`recalc` for ``allow_stale``)."""
+    src = Path(src)
+    target = _target(src, dst, in_place=False)
+    report = recalculate(src, functions, limits=limits)
+    if not allow_stale:
+        _refuse_stale(src, report)
+    _write(src, target, report, freeze_formulas=True)
+    return report
