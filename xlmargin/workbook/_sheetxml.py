@@ -377,33 +377,13 @@ def _set_attr(attrs: str, name: str, value: str | None) -> str:
 
 def _rewrite_cell(xml: str, prefix: str, cell: _Element, edit: CellEdit | None, drop_formula: bool) -> str:
     f = _child(xml, prefix, "f", cell)
-    attrs = cell.attrs
-    if drop_formula and f is not None:
-        attrs = _set_attr(attrs, "cm", None)
-    if edit is not None:
-        attrs = _set_attr(_set_attr(attrs, "t", edit.t), "vm", None)
+    attrs = _cell_attrs(cell.attrs, edit, drop_formula and f is not None)
     # (start, end, replacement) splices inside the cell body, applied back to front
     splices: list[tuple[int, int, str]] = []
-    new_v = "" if edit is None or edit.v is None else f"<{prefix}v>{edit.v}</{prefix}v>"
     if f is not None:
-        if drop_formula:
-            splices.append((f.start, f.end, ""))
-        elif edit is not None and edit.array_ref is not None and _attrs(f.attrs).get("t") == "array":
-            f_open = xml[f.start : f.open_end]
-            new_open = f"<{prefix}f" + _set_attr(f.attrs, "ref", edit.array_ref)
-            new_open += "/>" if f.self_closing else ">"
-            if new_open != f_open:
-                splices.append((f.start, f.open_end, new_open))
+        splices += _formula_splices(xml, prefix, f, edit, drop_formula)
     if edit is not None:
-        v = _child(xml, prefix, "v", cell)
-        if v is not None:
-            splices.append((v.start, v.end, new_v))
-        elif new_v:
-            at = cell.open_end if f is None else (f.start if drop_formula else f.end)
-            splices.append((at, at, new_v))
-        inline = _child(xml, prefix, "is", cell)
-        if inline is not None:
-            splices.append((inline.start, inline.end, ""))
+        splices += _value_splices(xml, prefix, cell, f, edit, drop_formula)
     body = xml[cell.open_end : cell.close_start]
     for s, e, text in sorted(splices, key=lambda x: (x[0], x[1]), reverse=True):
         body = body[: s - cell.open_end] + text + body[e - cell.open_end :]
@@ -412,6 +392,46 @@ def _rewrite_cell(xml: str, prefix: str, cell: _Element, edit: CellEdit | None, 
             return f"<{prefix}c{attrs}/>"
         return f"<{prefix}c{attrs}>{body}</{prefix}c>"
     return f"<{prefix}c{attrs}>{body}" + xml[cell.close_start : cell.end]
+
+
+def _cell_attrs(attrs: str, edit: CellEdit | None, drop_cm: bool) -> str:
+    """The cell's attributes: no ``cm`` once its formula goes; the edit's ``t`` and no ``vm``."""
+    if drop_cm:
+        attrs = _set_attr(attrs, "cm", None)
+    if edit is not None:
+        attrs = _set_attr(_set_attr(attrs, "t", edit.t), "vm", None)
+    return attrs
+
+
+def _formula_splices(
+    xml: str, prefix: str, f: _Element, edit: CellEdit | None, drop_formula: bool
+) -> list[tuple[int, int, str]]:
+    """Drop the ``<f>``, or give an array formula the edit's new ``ref``."""
+    if drop_formula:
+        return [(f.start, f.end, "")]
+    if edit is None or edit.array_ref is None or _attrs(f.attrs).get("t") != "array":
+        return []
+    new_open = f"<{prefix}f" + _set_attr(f.attrs, "ref", edit.array_ref)
+    new_open += "/>" if f.self_closing else ">"
+    return [] if new_open == xml[f.start : f.open_end] else [(f.start, f.open_end, new_open)]
+
+
+def _value_splices(
+    xml: str, prefix: str, cell: _Element, f: _Element | None, edit: CellEdit, drop_formula: bool
+) -> list[tuple[int, int, str]]:
+    """Replace (or insert after the formula) the ``<v>``; drop an inline string."""
+    splices = []
+    new_v = "" if edit.v is None else f"<{prefix}v>{edit.v}</{prefix}v>"
+    v = _child(xml, prefix, "v", cell)
+    if v is not None:
+        splices.append((v.start, v.end, new_v))
+    elif new_v:
+        at = cell.open_end if f is None else (f.start if drop_formula else f.end)
+        splices.append((at, at, new_v))
+    inline = _child(xml, prefix, "is", cell)
+    if inline is not None:
+        splices.append((inline.start, inline.end, ""))
+    return splices
 
 
 def explicit(xml: str, shift: Callable[[str, int, int], str]) -> str:
