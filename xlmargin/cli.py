@@ -96,30 +96,16 @@ def _as_of(args: argparse.Namespace) -> dt.date:
 
 
 def cmd_margin(args: argparse.Namespace) -> int:
-    from xlmargin.api import broker_table, rows_of
-    from xlmargin.cells import is_blank
-    from xlmargin.excel.functions import portfolio_of
+    from xlmargin.api import broker_table
     from xlmargin.money import cents
 
     path = Path(args.file) if args.file else sample_positions()
     as_of = _as_of(args)
     imported = broker_table(path)
-    if imported is not None and (args.sheet or args.table):
-        raise XlMarginError(f"{path.name} is a broker export ({imported.format}): it has no sheets or tables")
-    rows = imported.table() if imported is not None else rows_of(path, sheet=args.sheet, table=args.table)
-    params = [*args.param, f"as_of={as_of.isoformat()}"]
     regime = _regimes()[args.regime]
-    try:
-        _, portfolio = portfolio_of(rows, as_of)
-        result = regime.run(rows, args, params)
-    except XlMarginError as exc:
-        raise imported.explain(exc) if imported is not None else exc from None
+    portfolio, result = _margin_result(args, path, imported, regime, as_of)
     figure = cents(getattr(result, regime.figure))
-    label = regime.label.format(
-        basis=args.basis,
-        convention="net of short-option proceeds" if args.net else "gross",
-        currency="EUR" if is_blank(args.account_currency) else str(args.account_currency).upper(),
-    )
+    label = _margin_label(regime, args)
     tables = [getattr(result, name)() for name in regime.tables]
     warnings = [*getattr(portfolio, "warnings", ()), *getattr(result, "warnings", ())]
     for warning in warnings:
@@ -137,12 +123,46 @@ def cmd_margin(args: argparse.Namespace) -> int:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerows([[_plain(c) for c in r] for r in tables[0]])
     else:
-        print(f"{source}: {len(portfolio)} positions, valued {as_of.isoformat()}")
-        print(f"{label}: {fmt(figure)}")
-        for table in tables:
-            print()
-            print(render(table, width=terminal_width()))
+        _print_margin_text(source, len(portfolio), as_of, f"{label}: {fmt(figure)}", tables)
     return 0
+
+
+def _margin_result(
+    args: argparse.Namespace, path: Path, imported: Any, regime: Regime, as_of: dt.date
+) -> tuple[Any, Any]:
+    """The portfolio read from ``path`` (or from the broker export ``imported``) and the regime's
+    result; an error in a broker export is explained in that export's terms."""
+    from xlmargin.api import rows_of
+    from xlmargin.excel.functions import portfolio_of
+
+    if imported is not None and (args.sheet or args.table):
+        raise XlMarginError(f"{path.name} is a broker export ({imported.format}): it has no sheets or tables")
+    rows = imported.table() if imported is not None else rows_of(path, sheet=args.sheet, table=args.table)
+    params = [*args.param, f"as_of={as_of.isoformat()}"]
+    try:
+        _, portfolio = portfolio_of(rows, as_of)
+        result = regime.run(rows, args, params)
+    except XlMarginError as exc:
+        raise imported.explain(exc) if imported is not None else exc from None
+    return portfolio, result
+
+
+def _margin_label(regime: Regime, args: argparse.Namespace) -> str:
+    from xlmargin.cells import is_blank
+
+    return regime.label.format(
+        basis=args.basis,
+        convention="net of short-option proceeds" if args.net else "gross",
+        currency="EUR" if is_blank(args.account_currency) else str(args.account_currency).upper(),
+    )
+
+
+def _print_margin_text(source: str, positions: int, as_of: dt.date, headline: str, tables: list[Any]) -> None:
+    print(f"{source}: {positions} positions, valued {as_of.isoformat()}")
+    print(headline)
+    for table in tables:
+        print()
+        print(render(table, width=terminal_width()))
 
 
 def _plain(cell: Any) -> Any:
