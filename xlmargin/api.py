@@ -132,33 +132,12 @@ def frame(rows: list[list[Any]]) -> pd.DataFrame:
 def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Run a worksheet function the Python way: tables read, params from keywords, results typed."""
     names = [a.name for a in entry.args]
-    takes_params = "params" in names
-    positional = [n for n in names if n != "params"]
-    if len(args) > len(positional):
-        raise TypeError(
-            f"{entry.name.lower()}() takes {len(positional)} positional arguments, got {len(args)}"
-        )
-    values: dict[str, Any] = dict(zip(positional, args, strict=False))
-    params: dict[str, Any] = {}
-    given = kwargs.pop("params", None)
-    if given is not None:
-        if not isinstance(given, Mapping):
-            raise TypeError("params must be a mapping of parameter names to values")
-        params.update(given)
-    for key, value in kwargs.items():
-        if key in positional:
-            if key in values:
-                raise TypeError(f"{entry.name.lower()}() got two values for '{key}'")
-            values[key] = value
-        elif takes_params:
-            params[key] = value
-        else:
-            raise TypeError(f"{entry.name.lower()}() got an unexpected keyword argument '{key}'")
+    values, params = _bind(entry, args, kwargs)
     imported = broker_table(values.get("positions"))
     for name in TABLE_ARGS:
         if values.get(name) is not None:
             values[name] = imported.table() if name == "positions" and imported else rows_of(values[name])
-    if takes_params:
+    if "params" in names:
         values["params"] = params or None
     try:
         result = entry.impl(*(values.get(n) for n in names))
@@ -169,6 +148,42 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if isinstance(result, float):
         return cents(result)
     return result
+
+
+def _bind(
+    entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The arguments by name and the params, from a Python call's positional and keyword
+    arguments (a keyword that is not an argument is a param, when the function takes params)."""
+    names = [a.name for a in entry.args]
+    takes_params = "params" in names
+    positional = [n for n in names if n != "params"]
+    if len(args) > len(positional):
+        raise TypeError(
+            f"{entry.name.lower()}() takes {len(positional)} positional arguments, got {len(args)}"
+        )
+    values: dict[str, Any] = dict(zip(positional, args, strict=False))
+    params = _given_params(kwargs)
+    for key, value in kwargs.items():
+        if key in positional:
+            if key in values:
+                raise TypeError(f"{entry.name.lower()}() got two values for '{key}'")
+            values[key] = value
+        elif takes_params:
+            params[key] = value
+        else:
+            raise TypeError(f"{entry.name.lower()}() got an unexpected keyword argument '{key}'")
+    return values, params
+
+
+def _given_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The ``params=`` mapping taken out of ``kwargs`` (a copy; empty when not given)."""
+    given = kwargs.pop("params", None)
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise TypeError("params must be a mapping of parameter names to values")
+    return dict(given)
 
 
 def twin(entry: Function) -> Callable[..., Any]:
