@@ -195,6 +195,24 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
     if not records:
         raise InputError(Problem(f"{source}: the export holds no open positions"))
     kinds = [_type(r, problems) for r in records]
+    prices, by_conid = _underlying_prices(records, kinds)
+    rows: list[tuple[Any, ...]] = []
+    names: list[Mapping[str, str]] = []
+    for r, t in zip(records, kinds, strict=True):
+        values = _values(r, t, problems)
+        if t in OPTIONS and values["underlying_price"] is None:
+            values["underlying_price"] = _underlying_price(r, values, prices, by_conid, problems)
+        rows.append(tuple(_number(values[name]) if name in NUMBERS else values[name] for name in HEADER))
+        names.append({**r.names, "type": r.names.get("asset", "type")})
+    if problems:
+        raise InputError(problems)
+    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names))
+
+
+def _underlying_prices(
+    records: list[Record], kinds: list[str | None]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The prices the book's stock, ETF and future rows give, by symbol and by conid."""
     prices: dict[str, str] = {}
     by_conid: dict[str, str] = {}
     futures: dict[str, set[str]] = {}
@@ -209,37 +227,50 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
     for root, held in futures.items():
         if len(held) == 1:
             prices.setdefault(root, held.pop())
-    rows: list[tuple[Any, ...]] = []
-    names: list[Mapping[str, str]] = []
-    for r, t in zip(records, kinds, strict=True):
-        values = {name: r.get(name) or None for name in HEADER}
-        values["type"] = t
-        if t == "fx" and values["symbol"]:
-            values["symbol"] = re.sub(r"[./ ]", "", values["symbol"])
-        if t in OPTIONS:
-            _option_terms(r, values, problems)
-            if values["underlying_price"] is None:
-                underlying = (values["underlying"] or "").upper()
-                price = by_conid.get(r.get("underlying_conid")) or prices.get(underlying)
-                if price is None:
-                    problems.append(
-                        Problem(
-                            f"{values['symbol']}: the export gives no price for the underlying "
-                            f"{values['underlying']} and the book has no {values['underlying']} row; "
-                            "add an 'Underlying Price' column",
-                            r.line,
-                            "underlying_price",
-                        )
-                    )
-                values["underlying_price"] = price
-        rows.append(tuple(_number(values[name]) if name in NUMBERS else values[name] for name in HEADER))
-        names.append({**r.names, "type": r.names.get("asset", "type")})
-    if problems:
-        raise InputError(problems)
+    return prices, by_conid
+
+
+def _values(r: Record, t: str | None, problems: list[Problem]) -> dict[str, Any]:
+    """One record's canonical fields: its type, an FX pair's symbol without separators, an
+    option's terms (read from its description when the fields are missing)."""
+    values = {name: r.get(name) or None for name in HEADER}
+    values["type"] = t
+    if t == "fx" and values["symbol"]:
+        values["symbol"] = re.sub(r"[./ ]", "", values["symbol"])
+    if t in OPTIONS:
+        _option_terms(r, values, problems)
+    return values
+
+
+def _underlying_price(
+    r: Record,
+    values: Mapping[str, Any],
+    prices: Mapping[str, str],
+    by_conid: Mapping[str, str],
+    problems: list[Problem],
+) -> str | None:
+    """An option's underlying price from the book's rows (by conid, else by symbol)."""
+    underlying = (values["underlying"] or "").upper()
+    price = by_conid.get(r.get("underlying_conid")) or prices.get(underlying)
+    if price is None:
+        problems.append(
+            Problem(
+                f"{values['symbol']}: the export gives no price for the underlying "
+                f"{values['underlying']} and the book has no {values['underlying']} row; "
+                "add an 'Underlying Price' column",
+                r.line,
+                "underlying_price",
+            )
+        )
+    return price
+
+
+def _lines(records: list[Record]) -> list[int]:
+    """The records' source lines; numbered from 2 when they do not rise (XML written on one line)."""
     lines = [r.line for r in records]
-    if any(b <= a for a, b in zip([1, *lines], lines, strict=False)):  # an XML file written on one line
+    if any(b <= a for a, b in zip([1, *lines], lines, strict=False)):
         lines = list(range(2, len(records) + 2))
-    return BrokerTable(kind, source, tuple(rows), tuple(lines), tuple(names))
+    return lines
 
 
 NUMBERS = frozenset(("quantity", "price", "underlying_price", "strike", "multiplier", "fx_rate"))
