@@ -63,23 +63,10 @@ def read_statement(path: Path) -> list[Record]:
     rates: dict[str, str] = {}
     for line, cells in _rows(_text(path)):
         section, kind, rest = cells[0].strip(), cells[1].strip() if len(cells) > 1 else "", cells[2:]
-        if section == SECTION and kind not in ROW_KINDS:
-            raise InputError(Problem(f"{path.name}: '{kind}' is not Header, Data, SubTotal or Total", line))
-        if section == SECTION and kind == "Header":
-            header = rest
-        elif section == RATES and kind == "Header":
-            rate_header = [field_key(c) for c in rest]
-        elif section == SECTION and kind == "Data":
-            if header is None:
-                raise InputError(Problem(f"{path.name}: Open Positions data before its header", line))
-            if len(rest) != len(header):
-                raise _width_problem(path, line, len(rest), len(header))
-            found = record(line, zip(header, rest, strict=True))
-            if found.get("detail").lower() in ("", "summary"):
-                records.append(found)
-        elif section == RATES and kind == "Data" and rate_header and len(rest) == len(rate_header):
-            row = dict(zip(rate_header, rest, strict=True))
-            rates[row.get("currency", "").strip().upper()] = row.get("rate", "").strip()
+        if section == SECTION:
+            header = _positions_row(path, line, kind, rest, header, records)
+        elif section == RATES:
+            rate_header = _rates_row(kind, rest, rate_header, rates)
     if header is None:
         raise InputError(Problem(f"{path.name}: the statement has no Open Positions section"))
     for r in records:
@@ -87,6 +74,37 @@ def read_statement(path: Path) -> list[Record]:
             r.values["fx_rate"] = rates[r.get("currency").upper()]
             r.names["fx_rate"] = RATES
     return records
+
+
+def _positions_row(
+    path: Path, line: int, kind: str, rest: list[str], header: list[str] | None, records: list[Record]
+) -> list[str] | None:
+    """One Open Positions row: a header (returned), or a summary data row (added to ``records``)."""
+    if kind not in ROW_KINDS:
+        raise InputError(Problem(f"{path.name}: '{kind}' is not Header, Data, SubTotal or Total", line))
+    if kind == "Header":
+        return rest
+    if kind == "Data":
+        if header is None:
+            raise InputError(Problem(f"{path.name}: Open Positions data before its header", line))
+        if len(rest) != len(header):
+            raise _width_problem(path, line, len(rest), len(header))
+        found = record(line, zip(header, rest, strict=True))
+        if found.get("detail").lower() in ("", "summary"):
+            records.append(found)
+    return header
+
+
+def _rates_row(
+    kind: str, rest: list[str], rate_header: list[str] | None, rates: dict[str, str]
+) -> list[str] | None:
+    """One exchange-rate row: a header (returned), or a currency's rate (added to ``rates``)."""
+    if kind == "Header":
+        return [field_key(c) for c in rest]
+    if kind == "Data" and rate_header and len(rest) == len(rate_header):
+        row = dict(zip(rate_header, rest, strict=True))
+        rates[row.get("currency", "").strip().upper()] = row.get("rate", "").strip()
+    return rate_header
 
 
 def read_portfolio(path: Path) -> list[Record]:
