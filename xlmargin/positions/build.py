@@ -146,17 +146,10 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     underlying, und_codes, und_uniques = _underlying(
         und, und_upper, given_underlying, sym, sym_upper, terms, is_option
     )
-    basket = [baskets.get(u) for u in und_uniques]
-    class_group = object_array([b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)])[
-        und_codes
-    ]
-    index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
+    class_group, index_units = _baskets(baskets, und_codes, und_uniques)
     asset_class = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
 
-    multiplier = r.number("multiplier")
-    with np.errstate(invalid="ignore"):
-        for i in indices(multiplier < 0):
-            r.bad(i, "multiplier", f"multiplier must be positive, got {multiplier[i]:g}")
+    multiplier = _multiplier(r)
     given_multiplier = ~np.isnan(multiplier)
 
     leverage = _filled(r.number("leverage"), 1.0)
@@ -267,6 +260,28 @@ def _price(r: ColumnReader, kind: np.ndarray, is_option: BoolArray) -> FloatArra
         for i in indices((price == 0) & ~is_option):
             r.bad(i, "price", f"a {kind[i]} needs a positive price")
     return price
+
+
+def _baskets(
+    baskets: Mapping[str, tuple[str, float]], und_codes: np.ndarray, und_uniques: list[str]
+) -> tuple[np.ndarray, FloatArray]:
+    """Each row's class group (its underlying's index basket, else the underlying) and its index
+    units (1 outside a basket)."""
+    basket = [baskets.get(u) for u in und_uniques]
+    class_group = object_array([b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)])[
+        und_codes
+    ]
+    index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
+    return class_group, index_units
+
+
+def _multiplier(r: ColumnReader) -> FloatArray:
+    """The multiplier column as given (NaN where blank); a negative one reported."""
+    multiplier = r.number("multiplier")
+    with np.errstate(invalid="ignore"):
+        for i in indices(multiplier < 0):
+            r.bad(i, "multiplier", f"multiplier must be positive, got {multiplier[i]:g}")
+    return multiplier
 
 
 def _asset_class(
