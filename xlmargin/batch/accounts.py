@@ -47,34 +47,14 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
     stops the batch, as it concerns every account.
     """
     header, rows = _rows(data)
-    keys = [str(h).strip().lower() for h in header]
-    if by.strip().lower() not in keys:
-        raise InputError(Problem(f"the table has no '{by}' column to split the accounts by", 1, by))
-    col = keys.index(by.strip().lower())
-    raw = [r[col] if col < len(r) else None for r in rows]
-    label = {v: "" if _blank(v) else str(v).strip() for v in dict.fromkeys(raw)}
-    names = list(dict.fromkeys(label.values()))
-    code_of = {name: i for i, name in enumerate(names)}
-    code_of_raw = {v: code_of[x] for v, x in label.items()}
-    row_account = np.fromiter(map(code_of_raw.__getitem__, raw), np.int64, len(raw))
+    col, names, row_account = _account_codes(header, rows, by)
     errors: dict[int, list[Problem]] = {}
-    if "" in code_of:
-        blank = np.flatnonzero(row_account == code_of[""]) + 2
-        errors[code_of[""]] = [Problem(f"the account is blank in {len(blank)} row(s)", int(blank[0]), by)]
+    if "" in names:
+        blank = np.flatnonzero(row_account == names.index("")) + 2
+        errors[names.index("")] = [Problem(f"the account is blank in {len(blank)} row(s)", int(blank[0]), by)]
     # the reader ignores a column without a header: the account column stays in place, unread
     head = [None if j == col else h for j, h in enumerate(header)]
-    try:
-        portfolio = read_positions([head, *rows], as_of=as_of)
-    except InputError as exc:
-        placed = [(p.row - 2, p) for p in exc.problems if p.row is not None and 2 <= p.row < len(rows) + 2]
-        if len(placed) < len(exc.problems):
-            raise
-        for i, p in placed:
-            errors.setdefault(int(row_account[i]), []).append(p)
-        bad = np.isin(row_account, list(errors))
-        portfolio = read_positions(
-            [head, *[[] if b else r for r, b in zip(rows, bad, strict=True)]], as_of=as_of
-        )
+    portfolio = _read_placing_errors(head, rows, row_account, as_of, errors)
     account = row_account[portfolio.arrays["row"] - 2]
     positions = np.bincount(account, minlength=len(names))
     for code in errors:
@@ -86,6 +66,43 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
         positions=positions,
         errors={code: message(InputError(problems)) for code, problems in errors.items()},
     )
+
+
+def _account_codes(header: list[Any], rows: list[list[Any]], by: str) -> tuple[int, list[str], IntArray]:
+    """The ``by`` column's index, the account names in order of appearance ("" for a blank) and
+    each row's account index."""
+    keys = [str(h).strip().lower() for h in header]
+    if by.strip().lower() not in keys:
+        raise InputError(Problem(f"the table has no '{by}' column to split the accounts by", 1, by))
+    col = keys.index(by.strip().lower())
+    raw = [r[col] if col < len(r) else None for r in rows]
+    label = {v: "" if _blank(v) else str(v).strip() for v in dict.fromkeys(raw)}
+    names = list(dict.fromkeys(label.values()))
+    code_of = {name: i for i, name in enumerate(names)}
+    code_of_raw = {v: code_of[x] for v, x in label.items()}
+    return col, names, np.fromiter(map(code_of_raw.__getitem__, raw), np.int64, len(raw))
+
+
+def _read_placing_errors(
+    head: list[Any],
+    rows: list[list[Any]],
+    row_account: IntArray,
+    as_of: dt.date,
+    errors: dict[int, list[Problem]],
+) -> Portfolio:
+    """The portfolio of the rows; when the reader refuses rows, their problems go to their accounts
+    in ``errors`` and the table is read again without those accounts' rows. A problem on no row
+    (a missing column) is raised, as it concerns every account."""
+    try:
+        return read_positions([head, *rows], as_of=as_of)
+    except InputError as exc:
+        placed = [(p.row - 2, p) for p in exc.problems if p.row is not None and 2 <= p.row < len(rows) + 2]
+        if len(placed) < len(exc.problems):
+            raise
+        for i, p in placed:
+            errors.setdefault(int(row_account[i]), []).append(p)
+        bad = np.isin(row_account, list(errors))
+        return read_positions([head, *[[] if b else r for r, b in zip(rows, bad, strict=True)]], as_of=as_of)
 
 
 def bar(items: Iterable[Any], total: int, show: bool) -> Iterable[Any]:

@@ -252,50 +252,73 @@ def pm_batch(
     A union pricing that fails on named rows (a price no volatility reproduces, a move of −100%)
     sends those rows' accounts one by one, where they get their own error, and prices again.
     """
-    from xlmargin.batch.accounts import bar
-
     settings = pm_settings(values, values["as_of"])
     a = accounts.portfolio.arrays
     regular = np.zeros(len(accounts.names), dtype=bool)
     regular[todo] = True
     regular &= ~irregular_accounts(a, accounts.account, len(accounts.names), settings)
-    risk = None
+    union = _union_risk(accounts, regular, settings)
+    if union is None or not regular.any():
+        return todo
+    risk, keep = union
+    codes = np.flatnonzero(regular)
+    local = np.searchsorted(codes, accounts.account[keep][risk.index])  # each covered row's account
+    _collect(_submit(risk, local, len(codes), client), codes, client, show, figures)
+    return [int(i) for i in todo if not regular[i]]
+
+
+def _union_risk(
+    accounts: Accounts, regular: BoolArray, settings: PMSettings
+) -> tuple[RiskArrays, BoolArray] | None:
+    """The risk arrays of the regular accounts' rows, and which rows those are; None when no account
+    is left. An account whose rows the pricing names is taken out of ``regular`` and the union
+    priced again (up to ``RETRIES`` times, then every account is)."""
+    a = accounts.portfolio.arrays
     for _ in range(RETRIES):
         keep = regular[accounts.account]
         if not keep.any():
-            break
+            return None
         try:
             risk = risk_arrays(
                 Portfolio({k: v[keep] for k, v in a.items()}, accounts.portfolio.as_of), settings
             )
-            break
+            return risk, keep
         except XlMarginError as exc:
             named = [p.row for p in exc.problems if p.row is not None]
             regular[accounts.account[np.searchsorted(a["row"], named)] if named else slice(None)] = False
-    else:
-        regular[:] = False
-    if risk is None or not regular.any():
-        return todo
-    codes = np.flatnonzero(regular)
-    local = np.searchsorted(codes, accounts.account[keep][risk.index])  # each covered row's account
+    regular[:] = False
+    return None
+
+
+def _submit(risk: RiskArrays, local: IntArray, n_accounts: int, client: Any) -> list[tuple[int, Any]]:
+    """The accounts' parts of ``PARTITION`` accounts each, as (first account, task): a dask future
+    when ``client`` is given, else the arguments of :func:`account_figures`."""
     order = np.argsort(local, kind="stable")
     local = local[order]
     shared: Any = shared_risk(risk)
     if client is not None:
         shared = client.scatter(shared, broadcast=True)
     tasks = []
-    for lo in range(0, len(codes), PARTITION):
-        hi = min(lo + PARTITION, len(codes))
+    for lo in range(0, n_accounts, PARTITION):
+        hi = min(lo + PARTITION, n_accounts)
         start, stop = np.searchsorted(local, [lo, hi])
         rows = order[start:stop]
         args = (shared, rows, local[start:stop] - lo, risk.quantity[rows], hi - lo)
         tasks.append((lo, client.submit(account_figures, *args, pure=False) if client else args))
+    return tasks
+
+
+def _collect(
+    tasks: list[tuple[int, Any]], codes: IntArray, client: Any, show: bool, figures: dict[int, dict[str, Any]]
+) -> None:
+    """Each part's figures, to the cent, into ``figures`` by account code."""
+    from xlmargin.batch.accounts import bar
+
     for lo, task in bar(tasks, len(tasks), show):
         part = task.result() if client is not None else account_figures(*task)
         columns = [[cents(v) for v in part[c].tolist()] for c in FIGURES]
         for i, row in enumerate(zip(*columns, strict=True)):
             figures[int(codes[lo + i])] = dict(zip(FIGURES, row, strict=True))
-    return [int(i) for i in todo if not regular[i]]
 
 
 __all__ = ["FIGURES", "SharedRisk", "account_figures", "irregular_accounts", "pm_batch", "shared_risk"]

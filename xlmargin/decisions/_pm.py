@@ -20,11 +20,11 @@ regulatory figure is the one optimised: with house layers on, the program is ref
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from xlmargin._typing import FloatArray, IntArray
+from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.decisions._lp import Program
 from xlmargin.errors import UnsupportedError
 from xlmargin.pm import PMSettings, pm_requirement
@@ -52,15 +52,36 @@ def requirement_variable(
         raise UnsupportedError(
             "the optimiser works on the regulatory portfolio margin; switch the house layers off"
         )
-    pm = risk.rules
-    per_group = pm.get("minimum.scope") == "class_group"
+    per_group = risk.rules.get("minimum.scope") == "class_group"
     columns = np.array([i for i, p in enumerate(risk.points) if p.layer == REGULATORY])
     pnl = np.add.reduceat(base[:, None] * risk.unit_pnl[:, columns], risk.starts, axis=0)
-    n_groups = len(risk.group_ids)
-    touched = np.zeros(n_groups, dtype=bool)
+    touched = np.zeros(len(risk.group_ids), dtype=bool)
     touched[risk.group[terms.rows]] = True
+    min_constant, min_vars = _minimum_variables(program, risk, base, terms)
+    scan = _Scan(program, risk, terms, pnl, columns, touched)
+    account = _Account()
+    for members, offset in _units(risk):
+        minimum_const = float(min_constant[members].sum())
+        minimum_vars = [m for g in members for m in min_vars[g]]
+        if not touched[members].any():
+            account.add_constant(scan.constant_loss(members, offset), minimum_const, per_group)
+            continue
+        r = scan.loss_variable(members, offset)
+        if per_group:
+            account.unit_vars.append(_greater_of(program, r, minimum_vars, minimum_const))
+        else:
+            account.loss_vars.append(r)
+            account.constant_min += minimum_const
+            account.unit_vars += minimum_vars  # collected for the account-wide minimum below
+    return account.total(program, per_group)
 
-    # the per-contract minimum of each class group: constant series plus one variable per touched series
+
+def _minimum_variables(
+    program: Program, risk: RiskArrays, base: FloatArray, terms: Terms
+) -> tuple[FloatArray, dict[int, list[int]]]:
+    """The per-contract minimum of each class group: a constant for the series no term moves, and
+    one variable per moving series, ``m ≥ long × n, m ≥ −short × n`` (listed by class group)."""
+    n_groups = len(risk.group_ids)
     option = risk.series >= 0
     n_series = len(risk.series_group)
     contracts = np.bincount(risk.series[option], weights=base[option], minlength=n_series)
@@ -83,51 +104,66 @@ def requirement_variable(
         program.constrain(np.append(cols, m), np.append(-long_ * w, 1.0), long_ * n0, np.inf)
         program.constrain(np.append(cols, m), np.append(short * w, 1.0), -short * n0, np.inf)
         min_vars[int(risk.series_group[s])].append(m)
+    return min_constant.astype(np.float64, copy=False), min_vars
 
-    def group_pnl(g: int, p: int) -> tuple[IntArray, FloatArray, float]:
-        """Group g's P&L at regulatory column p: (variables, weights, constant)."""
-        pick = risk.group[terms.rows] == g
-        unit = risk.unit_pnl[terms.rows[pick], columns[p]]
-        return terms.columns[pick], terms.weights[pick] * unit, float(pnl[g, p])
 
+def _units(risk: RiskArrays) -> list[tuple[list[int], float]]:
+    """The account's units, each (class-group indices, offset): a product group with its offset,
+    or a standalone class group, which counts its P&L in full (the product formula with offset 1)."""
     product_of: dict[str, tuple[str, float]] = {}
-    for table in pm["product_groups"]:
+    for table in risk.rules["product_groups"]:
         offset = float(risk.settings.offsets.get(str(table["id"]), table["offset"]))
         for member in table["class_groups"]:
             product_of[str(member)] = (str(table["id"]), offset)
     units: dict[str, list[int]] = {}
     for g, gid in enumerate(risk.group_ids):
         units.setdefault(product_of[gid][0] if gid in product_of else f"class {gid}", []).append(g)
+    return [
+        (members, product_of[risk.group_ids[members[0]]][1] if not name.startswith("class ") else 1.0)
+        for name, members in units.items()
+    ]
 
-    n_points = len(columns)
-    loss_vars: list[int] = []
-    unit_vars: list[int] = []
-    constant_loss = constant_min = constant = 0.0
-    for name, members in units.items():
-        # a standalone class group counts its P&L in full: the product formula with offset 1
-        offset = product_of[risk.group_ids[members[0]]][1] if not name.startswith("class ") else 1.0
-        minimum_const = float(min_constant[members].sum())
-        minimum_vars = [m for g in members for m in min_vars[g]]
-        if not touched[members].any():
-            netted = np.minimum(pnl[members], 0.0).sum(axis=0) + offset * np.maximum(pnl[members], 0.0).sum(
-                axis=0
-            )
-            loss = max(0.0, -float(netted.min())) if n_points else 0.0
-            constant += max(loss, minimum_const) if per_group else 0.0
-            constant_loss += loss
-            constant_min += minimum_const
-            continue
+
+@dataclass(frozen=True)
+class _Scan:
+    """The regulatory P&L of the class groups at ``base``, with the terms that move it."""
+
+    program: Program
+    risk: RiskArrays
+    terms: Terms
+    pnl: FloatArray  # class groups × regulatory points, at base
+    columns: IntArray  # regulatory columns of the risk arrays
+    touched: BoolArray  # per class group: some term moves it
+
+    def group_pnl(self, g: int, p: int) -> tuple[IntArray, FloatArray, float]:
+        """Group g's P&L at regulatory column p: (variables, weights, constant)."""
+        pick = self.risk.group[self.terms.rows] == g
+        unit = self.risk.unit_pnl[self.terms.rows[pick], self.columns[p]]
+        return self.terms.columns[pick], self.terms.weights[pick] * unit, float(self.pnl[g, p])
+
+    def constant_loss(self, members: list[int], offset: float) -> float:
+        """The loss of a unit no term moves."""
+        pnl = self.pnl[members]
+        netted = np.minimum(pnl, 0.0).sum(axis=0) + offset * np.maximum(pnl, 0.0).sum(axis=0)
+        return max(0.0, -float(netted.min())) if len(self.columns) else 0.0
+
+    def loss_variable(self, members: list[int], offset: float) -> int:
+        """A variable r ≥ the unit's loss at every regulatory point."""
+        program = self.program
+        n_points = len(self.columns)
         r = int(program.variables(0.0, np.inf)[0])
         gains = {
-            g: program.variables(0.0, np.inf, count=n_points) for g in members if offset < 1.0 and touched[g]
+            g: program.variables(0.0, np.inf, count=n_points)
+            for g in members
+            if offset < 1.0 and self.touched[g]
         }
         for p in range(n_points):
             row_cols: list[int] = [r]
             weights: list[float] = [1.0]
             lower = 0.0
             for g in members:
-                var, w, c = group_pnl(g, p)
-                if touched[g]:
+                var, w, c = self.group_pnl(g, p)
+                if self.touched[g]:
                     # r ≥ −pnl + (1 − o) u  →  r + Σ w x − (1 − o) u ≥ −c;   u − Σ w x ≥ c
                     row_cols += var.tolist()
                     weights += w.tolist()
@@ -140,32 +176,54 @@ def requirement_variable(
                 else:
                     lower -= c - (1.0 - offset) * max(c, 0.0)
             program.constrain(np.array(row_cols), np.array(weights), lower, np.inf)
+        return r
+
+
+def _greater_of(program: Program, r: int, minimum_vars: list[int], minimum_const: float) -> int:
+    """A variable ≥ the loss variable r and ≥ the unit's minimum (variables plus a constant)."""
+    total = int(program.variables(0.0, np.inf)[0])
+    program.constrain(np.array([total, r]), np.array([1.0, -1.0]), 0.0, np.inf)
+    program.constrain(
+        np.array([total, *minimum_vars]),
+        np.array([1.0] + [-1.0] * len(minimum_vars)),
+        minimum_const,
+        np.inf,
+    )
+    return total
+
+
+@dataclass
+class _Account:
+    """The account's sums so far: variables and constants, losses and minimums."""
+
+    loss_vars: list[int] = field(default_factory=list)
+    unit_vars: list[int] = field(default_factory=list)
+    constant_loss: float = 0.0
+    constant_min: float = 0.0
+    constant: float = 0.0
+
+    def add_constant(self, loss: float, minimum: float, per_group: bool) -> None:
+        """A unit no term moves: its requirement is a constant."""
+        self.constant += max(loss, minimum) if per_group else 0.0
+        self.constant_loss += loss
+        self.constant_min += minimum
+
+    def total(self, program: Program, per_group: bool) -> tuple[int, float]:
+        """The account variable and its constant: the sum of the units' requirements (per class
+        group), or the greater of the summed losses and the summed minimums (per account)."""
+        out = int(program.variables(0.0, np.inf)[0])
         if per_group:
-            total = int(program.variables(0.0, np.inf)[0])
-            program.constrain(np.array([total, r]), np.array([1.0, -1.0]), 0.0, np.inf)
-            program.constrain(
-                np.array([total, *minimum_vars]),
-                np.array([1.0] + [-1.0] * len(minimum_vars)),
-                minimum_const,
-                np.inf,
-            )
-            unit_vars.append(total)
-        else:
-            loss_vars.append(r)
-            constant_min += minimum_const
-            unit_vars += minimum_vars  # collected for the account-wide minimum below
-    out = int(program.variables(0.0, np.inf)[0])
-    if per_group:
-        program.constrain(np.array([out, *unit_vars]), np.array([1.0] + [-1.0] * len(unit_vars)), 0.0, np.inf)
-        return out, constant
-    # per account: total = max(Σ losses, Σ minimums)
-    program.constrain(
-        np.array([out, *loss_vars]), np.array([1.0] + [-1.0] * len(loss_vars)), constant_loss, np.inf
-    )
-    program.constrain(
-        np.array([out, *unit_vars]), np.array([1.0] + [-1.0] * len(unit_vars)), constant_min, np.inf
-    )
-    return out, 0.0
+            unit = self.unit_vars
+            program.constrain(np.array([out, *unit]), np.array([1.0] + [-1.0] * len(unit)), 0.0, np.inf)
+            return out, self.constant
+        loss, unit = self.loss_vars, self.unit_vars
+        program.constrain(
+            np.array([out, *loss]), np.array([1.0] + [-1.0] * len(loss)), self.constant_loss, np.inf
+        )
+        program.constrain(
+            np.array([out, *unit]), np.array([1.0] + [-1.0] * len(unit)), self.constant_min, np.inf
+        )
+        return out, 0.0
 
 
 def outside_requirement(portfolio: Portfolio, settings: PMSettings) -> float:

@@ -70,6 +70,7 @@ from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio, read_positions
 from xlmargin.span import SpanSettings, futures_margin
 from xlmargin.span.months import product_and_month
+from xlmargin.span.settings import Product
 
 WHOLE = ("stock", "etf", "option", "future_option", "future", "fx", "cfd")  # traded in whole units
 SHOWN = ("pm", "regt", "account", "risk")  # the before/after rows of the result
@@ -413,82 +414,119 @@ def _span_variable(
 ) -> tuple[int, float]:
     """A variable equal (at the optimum) to the SPAN requirement of the futures book after the
     candidate trades, less a constant (the combined commodities no candidate touches)."""
-    n = len(book)
-    union = concatenate(book, c.portfolio) if n else c.portfolio
-    unit = unit_span_pnl(union, span)  # each row priced once, by the engine
-    found = [product_and_month(p, span) for p in union.positions]
-    root = np.array([f[0].root if f else "" for f in found])
-    month = [f[1] if f else None for f in found]
-    quantity = np.concatenate([book.arrays["quantity"], np.zeros(len(c.portfolio))])
-    # a candidate on a held contract nets against that row (as the trades do)
-    held = {key: i for i, key in enumerate(contract_keys(book))} if n else {}
-    base_of = np.array([held.get(key, -1) for key in contract_keys(c.portfolio)], dtype=np.int64)
-    is_option = np.isin(union.arrays["type"], ("future_option",))
-    touched = sorted(set(root[n:].tolist()))
-    present = set(root.tolist())
-    constant = 0.0
-    if n:
-        for line in futures_margin(book, span).lines:
-            if line.root not in touched:
-                constant += line.initial if span.basis == "initial" else line.maintenance
+    rows = _SpanRows.of(book, c, span)
+    touched = sorted(set(rows.root[rows.n :].tolist()))
+    present = set(rows.root.tolist())
+    constant = _span_constant(book, span, touched)
     multiple = span.initial_multiple if span.basis == "initial" else 1.0
     parts = []
     for name in touched:
         product = span.products[name]
-        mine = np.flatnonzero(root == name)
-        first = int(c.portfolio.arrays["row"][int(mine[mine >= n][0]) - n])
-        charged = any(t.intra > 0 for t in product.tiers) or any(s.charge > 0 for s in product.tier_spreads)
-        if charged and len({month[i] for i in mine}) > 1:
+        mine = np.flatnonzero(rows.root == name)
+        first = int(c.portfolio.arrays["row"][int(mine[mine >= rows.n][0]) - rows.n])
+        _refuse_non_convex(name, product, {rows.month[i] for i in mine}, present, span, first)
+        parts.append(_commodity_requirement(program, x, rows, mine, product.short_option_minimum))
+    out = int(program.variables(0.0, np.inf)[0])
+    program.constrain(np.array([out, *parts]), np.array([1.0, *([-multiple] * len(parts))]), 0.0, np.inf)
+    return out, constant
+
+
+@dataclass(frozen=True)
+class _SpanRows:
+    """The book's rows then the candidates' (``n`` book rows), each priced once by the engine."""
+
+    n: int
+    unit: FloatArray  # rows × SPAN scenarios, P&L per unit of quantity
+    root: np.ndarray  # combined commodity of each row ("" when none)
+    month: list[Any]
+    quantity: FloatArray  # held quantity (0 for a candidate row)
+    base_of: np.ndarray  # per candidate: the held row it nets against, or −1
+    is_option: BoolArray
+
+    @classmethod
+    def of(cls, book: Portfolio, c: Candidates, span: SpanSettings) -> _SpanRows:
+        n = len(book)
+        union = concatenate(book, c.portfolio) if n else c.portfolio
+        unit = unit_span_pnl(union, span)  # each row priced once, by the engine
+        found = [product_and_month(p, span) for p in union.positions]
+        root = np.array([f[0].root if f else "" for f in found])
+        month = [f[1] if f else None for f in found]
+        quantity = np.concatenate([book.arrays["quantity"], np.zeros(len(c.portfolio))])
+        # a candidate on a held contract nets against that row (as the trades do)
+        held = {key: i for i, key in enumerate(contract_keys(book))} if n else {}
+        base_of = np.array([held.get(key, -1) for key in contract_keys(c.portfolio)], dtype=np.int64)
+        is_option = np.isin(union.arrays["type"], ("future_option",))
+        return cls(n, unit, root, month, quantity, base_of, is_option)
+
+
+def _span_constant(book: Portfolio, span: SpanSettings, touched: list[str]) -> float:
+    """The SPAN requirement of the combined commodities no candidate touches, by the engine."""
+    constant = 0.0
+    if len(book):
+        for line in futures_margin(book, span).lines:
+            if line.root not in touched:
+                constant += line.initial if span.basis == "initial" else line.maintenance
+    return constant
+
+
+def _refuse_non_convex(
+    name: str, product: Product, months: set[Any], present: set[str], span: SpanSettings, first: int
+) -> None:
+    """Refuse a combined commodity whose SPAN charge is not convex in the quantities: a charged
+    calendar spread across months, or an inter-commodity spread with a leg in the book."""
+    charged = any(t.intra > 0 for t in product.tiers) or any(s.charge > 0 for s in product.tier_spreads)
+    if charged and len(months) > 1:
+        raise InputError(
+            Problem(
+                f"{name} would hold more than one contract month: SPAN's calendar spread charge "
+                "(charge × the lesser of long and short month deltas) is not convex in the quantities, "
+                "so the account objective cannot trade it",
+                first,
+                "candidates symbol",
+            )
+        )
+    for spread in span.inter:
+        other = (
+            spread.legs[1] if spread.legs[0] == name else spread.legs[0] if spread.legs[1] == name else None
+        )
+        if other is not None and other in present:
             raise InputError(
                 Problem(
-                    f"{name} would hold more than one contract month: SPAN's calendar spread charge "
-                    "(charge × the lesser of long and short month deltas) is not convex in the quantities, "
+                    f"{name} and {other} form the inter-commodity spread {spread.id}: its credit "
+                    "(the lesser leg's deltas × a price risk per delta) is not convex in the quantities, "
                     "so the account objective cannot trade it",
                     first,
                     "candidates symbol",
                 )
             )
-        for spread in span.inter:
-            other = (
-                spread.legs[1]
-                if spread.legs[0] == name
-                else spread.legs[0]
-                if spread.legs[1] == name
-                else None
-            )
-            if other is not None and other in present:
-                raise InputError(
-                    Problem(
-                        f"{name} and {other} form the inter-commodity spread {spread.id}: its credit "
-                        "(the lesser leg's deltas × a price risk per delta) is not convex in the quantities, "
-                        "so the account objective cannot trade it",
-                        first,
-                        "candidates symbol",
-                    )
-                )
-        own = mine[mine >= n] - n
-        fixed_rows = mine[mine < n]
-        base = quantity[fixed_rows] @ unit[fixed_rows] if len(fixed_rows) else np.zeros(unit.shape[1])
-        scan = worst_loss_variable(program, x[own], unit[mine[mine >= n]], base)
-        requirement = int(program.variables(0.0, np.inf)[0])
-        program.constrain(np.array([requirement, scan]), np.array([1.0, -1.0]), 0.0, np.inf)
-        # short option minimum: rate × Σ max(−net contracts, 0), a candidate netting against its held row
-        netted = set(base_of[own][base_of[own] >= 0].tolist())
-        shorts = sum(-quantity[i] for i in fixed_rows if is_option[i] and quantity[i] < 0 and i not in netted)
-        short_vars = []
-        for k in own[is_option[n + own]]:
-            s = int(program.variables(0.0, np.inf)[0])
-            q0 = float(quantity[base_of[k]]) if base_of[k] >= 0 else 0.0
-            program.constrain(np.array([s, x[k]]), np.array([1.0, 1.0]), -q0, np.inf)  # s ≥ −(q0 + x)
-            short_vars.append(s)
-        rate = product.short_option_minimum
-        program.constrain(
-            np.array([requirement, *short_vars]),
-            np.array([1.0, *([-rate] * len(short_vars))]),
-            rate * shorts,
-            np.inf,
-        )
-        parts.append(requirement)
-    out = int(program.variables(0.0, np.inf)[0])
-    program.constrain(np.array([out, *parts]), np.array([1.0, *([-multiple] * len(parts))]), 0.0, np.inf)
-    return out, constant
+
+
+def _commodity_requirement(
+    program: Program, x: np.ndarray, rows: _SpanRows, mine: np.ndarray, rate: float
+) -> int:
+    """A variable ≥ one combined commodity's scanning risk and ≥ its short option minimum."""
+    n, quantity = rows.n, rows.quantity
+    own = mine[mine >= n] - n
+    fixed_rows = mine[mine < n]
+    base = quantity[fixed_rows] @ rows.unit[fixed_rows] if len(fixed_rows) else np.zeros(rows.unit.shape[1])
+    scan = worst_loss_variable(program, x[own], rows.unit[mine[mine >= n]], base)
+    requirement = int(program.variables(0.0, np.inf)[0])
+    program.constrain(np.array([requirement, scan]), np.array([1.0, -1.0]), 0.0, np.inf)
+    # short option minimum: rate × Σ max(−net contracts, 0), a candidate netting against its held row
+    netted = set(rows.base_of[own][rows.base_of[own] >= 0].tolist())
+    shorts = sum(
+        -quantity[i] for i in fixed_rows if rows.is_option[i] and quantity[i] < 0 and i not in netted
+    )
+    short_vars = []
+    for k in own[rows.is_option[n + own]]:
+        s = int(program.variables(0.0, np.inf)[0])
+        q0 = float(quantity[rows.base_of[k]]) if rows.base_of[k] >= 0 else 0.0
+        program.constrain(np.array([s, x[k]]), np.array([1.0, 1.0]), -q0, np.inf)  # s ≥ −(q0 + x)
+        short_vars.append(s)
+    program.constrain(
+        np.array([requirement, *short_vars]),
+        np.array([1.0, *([-rate] * len(short_vars))]),
+        rate * shorts,
+        np.inf,
+    )
+    return requirement

@@ -60,28 +60,114 @@ def account_result(
     """Class groups, product groups, house layers and the account total."""
     per_group = pm.get("minimum.scope") == "class_group"
     regulatory_columns = np.array([i for i, p in enumerate(points) if p.layer == REGULATORY])
-    every = slice(None)
-    n_groups = len(scan.ids)
-    worst = _loss(scan.pnl, regulatory_columns) if n_groups else np.zeros(0)
-    house_worst = _loss(scan.pnl, every) if n_groups else np.zeros(0)
-    minimum = scan.minimum
-    group_req = np.maximum(worst, minimum) if per_group else worst
-    group_house = np.maximum(house_worst, minimum) if per_group else house_worst
+    losses = _GroupLosses.of(scan, regulatory_columns, per_group)
+    group_product = _product_ids(scan.ids, pm)
+    class_results = _class_results(scan, points, group_product, regulatory_columns, losses)
 
+    standalone = np.array([p == "" for p in group_product], dtype=bool)
+    totals = _Totals(
+        scenario=float(losses.worst[standalone].sum()),
+        house=float(losses.house_worst[standalone].sum()),
+        regulatory_pm=float(losses.group_req[standalone].sum()),
+        house_pm=float(losses.group_house[standalone].sum()),
+    )
+    warnings = list(scan.warnings)
+    product_results = _product_results(
+        scan, points, group_product, regulatory_columns, losses, pm, settings, totals, warnings
+    )
+    total_minimum = float(scan.minimum.sum())
+    if not per_group:
+        totals.regulatory_pm = max(totals.scenario, total_minimum)
+        totals.house_pm = max(totals.house, total_minimum)
+
+    outside_total = sum(o.requirement for o in outside)
+    if outside:
+        warnings.append(
+            f"{len(outside)} bond position(s) margined outside portfolio margin by FINRA 4210(e)(2): "
+            f"{cents(outside_total):,.2f} added to the total"
+        )
+    regulatory = totals.regulatory_pm + outside_total
+    house, requirement, initial = _house_totals(
+        scan, totals.house_pm, outside_total, regulatory, pm, settings, warnings
+    )
+    minimum_equity = float(pm.get("account.minimum_equity"))
+    eligible = _eligibility(settings.equity, minimum_equity, warnings)
+    return PMResult(
+        requirement=cents(requirement),
+        regulatory=cents(regulatory),
+        initial=cents(initial),
+        points=points,
+        class_groups=tuple(class_results),
+        product_groups=tuple(product_results),
+        outside=outside,
+        minimum_scope=str(pm.get("minimum.scope")),
+        minimum=cents(total_minimum),
+        minimum_equity=minimum_equity,
+        eligible=eligible,
+        equity=settings.equity,
+        house=house,
+        rule_set=pm.id,
+        warnings=tuple(warnings),
+    )
+
+
+@dataclass(frozen=True)
+class _GroupLosses:
+    """Per class group: worst regulatory and house losses, and the requirements with the minimum."""
+
+    worst: FloatArray
+    house_worst: FloatArray
+    group_req: FloatArray
+    group_house: FloatArray
+
+    @classmethod
+    def of(cls, scan: GroupScan, regulatory_columns: IntArray, per_group: bool) -> _GroupLosses:
+        n_groups = len(scan.ids)
+        worst = _loss(scan.pnl, regulatory_columns) if n_groups else np.zeros(0)
+        house_worst = _loss(scan.pnl, slice(None)) if n_groups else np.zeros(0)
+        minimum = scan.minimum
+        group_req = np.maximum(worst, minimum) if per_group else worst
+        group_house = np.maximum(house_worst, minimum) if per_group else house_worst
+        return cls(worst, house_worst, group_req, group_house)
+
+
+@dataclass
+class _Totals:
+    """Running account sums, added to in the order the rule adds them (standalone, then products)."""
+
+    scenario: float
+    house: float
+    regulatory_pm: float
+    house_pm: float
+
+
+def _product_ids(ids: list[str], pm: RuleSet) -> list[str]:
+    """The product group id of each class group ("" when it stands alone)."""
     product_of: dict[str, Mapping[str, Any]] = {}
     for table in pm["product_groups"]:
         for member in table["class_groups"]:
             product_of[str(member)] = table
-    group_product = [str(product_of[i]["id"]) if i in product_of else "" for i in scan.ids]
+    return [str(product_of[i]["id"]) if i in product_of else "" for i in ids]
 
+
+def _class_results(
+    scan: GroupScan,
+    points: tuple[ValuationPoint, ...],
+    group_product: list[str],
+    regulatory_columns: IntArray,
+    losses: _GroupLosses,
+) -> list[ClassGroupResult]:
+    """One :class:`ClassGroupResult` per class group, built from plain lists (hundreds per call)."""
+    n_groups = len(scan.ids)
     worst_column = regulatory_columns[np.argmin(scan.pnl[:, regulatory_columns], axis=1)] if n_groups else []
     columns = zip(
         scan.ids, group_product, scan.asset_class, scan.up.tolist(), scan.down.tolist(), scan.rows,
-        scan.moves.tolist(), scan.pnl.tolist(), np.asarray(worst_column).tolist(), worst.tolist(),
-        minimum.tolist(), group_req.tolist(), house_worst.tolist(), group_house.tolist(), strict=True,
+        scan.moves.tolist(), scan.pnl.tolist(), np.asarray(worst_column).tolist(), losses.worst.tolist(),
+        scan.minimum.tolist(), losses.group_req.tolist(), losses.house_worst.tolist(),
+        losses.group_house.tolist(), strict=True,
     )  # fmt: skip
     labels = [p.label for p in points]
-    class_results = [
+    return [
         ClassGroupResult(  # positional, in the order of its fields (hundreds per call)
             gid,
             product,
@@ -101,28 +187,36 @@ def account_result(
         for (gid, product, cls, up, down, rows, moves, pnl, w, loss, least, req, h_loss, h_req) in columns
     ]
 
-    product_results = []
-    standalone = np.array([p == "" for p in group_product], dtype=bool)
-    scenario_total = float(worst[standalone].sum())
-    house_total = float(house_worst[standalone].sum())
-    regulatory_pm = float(group_req[standalone].sum())
-    house_pm = float(group_house[standalone].sum())
-    warnings = list(scan.warnings)
+
+def _product_results(
+    scan: GroupScan,
+    points: tuple[ValuationPoint, ...],
+    group_product: list[str],
+    regulatory_columns: IntArray,
+    losses: _GroupLosses,
+    pm: RuleSet,
+    settings: PMSettings,
+    totals: _Totals,
+    warnings: list[str],
+) -> list[ProductGroupResult]:
+    """Net each product group's class groups with its offset; add to ``totals`` and ``warnings``."""
+    per_group = pm.get("minimum.scope") == "class_group"
+    results = []
     for table in pm["product_groups"]:
         pid = str(table["id"])
-        members = np.array([g for g in range(n_groups) if group_product[g] == pid], dtype=np.int64)
+        members = np.array([g for g in range(len(scan.ids)) if group_product[g] == pid], dtype=np.int64)
         if not len(members):
             continue
         offset = float(settings.offsets.get(pid, table["offset"]))
         x = scan.pnl[members]
         netted = np.minimum(x, 0.0).sum(axis=0) + offset * np.maximum(x, 0.0).sum(axis=0)
         p_worst = float(_loss(netted, regulatory_columns))
-        p_house = float(_loss(netted, every))
-        p_min = float(minimum[members].sum())
+        p_house = float(_loss(netted, slice(None)))
+        p_min = float(scan.minimum[members].sum())
         p_req = max(p_worst, p_min) if per_group else p_worst
         p_house_req = max(p_house, p_min) if per_group else p_house
         w = int(regulatory_columns[np.argmin(netted[regulatory_columns])])
-        product_results.append(
+        results.append(
             ProductGroupResult(
                 id=pid,
                 name=str(table["name"]),
@@ -134,66 +228,53 @@ def account_result(
                 worst_loss=p_worst,
                 minimum=p_min,
                 requirement=p_req,
-                offset_credit=float(group_req[members].sum()) - p_req,
+                offset_credit=float(losses.group_req[members].sum()) - p_req,
                 house_requirement=p_house_req,
             )
         )
-        scenario_total += p_worst
-        house_total += p_house
-        regulatory_pm += p_req
-        house_pm += p_house_req
+        totals.scenario += p_worst
+        totals.house += p_house
+        totals.regulatory_pm += p_req
+        totals.house_pm += p_house_req
         if len(members) > 1 and pid not in settings.offsets and table["confidence"] == "L":
             warnings.append(
                 f"product group {pid} offsets {offset:.0%} of gains: an unconfirmed figure; "
                 f"override it with offset.{pid}"
             )
-    total_minimum = float(minimum.sum())
-    if not per_group:
-        regulatory_pm = max(scenario_total, total_minimum)
-        house_pm = max(house_total, total_minimum)
+    return results
 
-    outside_total = sum(o.requirement for o in outside)
-    if outside:
-        warnings.append(
-            f"{len(outside)} bond position(s) margined outside portfolio margin by FINRA 4210(e)(2): "
-            f"{cents(outside_total):,.2f} added to the total"
-        )
-    regulatory = regulatory_pm + outside_total
-    house = None
-    requirement = initial = regulatory
-    if settings.house:
-        house = _house(scan, house_pm, pm, settings)
-        requirement = house.portfolio + outside_total
-        initial = house.portfolio * house.initial_multiple + outside_total
-        warnings.append(
-            f"house layers on ({', '.join(house.layers)}): the requirement {cents(requirement):,.2f} "
-            f"is a house figure, not a regulation; the regulatory minimum is {cents(regulatory):,.2f}"
-        )
 
-    minimum_equity = float(pm.get("account.minimum_equity"))
-    eligible = None if settings.equity is None else settings.equity >= minimum_equity
+def _house_totals(
+    scan: GroupScan,
+    house_pm: float,
+    outside_total: float,
+    regulatory: float,
+    pm: RuleSet,
+    settings: PMSettings,
+    warnings: list[str],
+) -> tuple[HouseResult | None, float, float]:
+    """The house result (None when off), the requirement and the initial requirement."""
+    if not settings.house:
+        return None, regulatory, regulatory
+    house = _house(scan, house_pm, pm, settings)
+    requirement = house.portfolio + outside_total
+    initial = house.portfolio * house.initial_multiple + outside_total
+    warnings.append(
+        f"house layers on ({', '.join(house.layers)}): the requirement {cents(requirement):,.2f} "
+        f"is a house figure, not a regulation; the regulatory minimum is {cents(regulatory):,.2f}"
+    )
+    return house, requirement, initial
+
+
+def _eligibility(equity: float | None, minimum_equity: float, warnings: list[str]) -> bool | None:
+    """Whether the account's equity meets the portfolio-margin minimum (None when not given)."""
+    eligible = None if equity is None else equity >= minimum_equity
     if eligible is False:
         warnings.append(
-            f"equity {settings.equity:,.2f} is below the FINRA 4210(g) minimum of "
+            f"equity {equity:,.2f} is below the FINRA 4210(g) minimum of "
             f"{minimum_equity:,.0f}: the account is not eligible for portfolio margin"
         )
-    return PMResult(
-        requirement=cents(requirement),
-        regulatory=cents(regulatory),
-        initial=cents(initial),
-        points=points,
-        class_groups=tuple(class_results),
-        product_groups=tuple(product_results),
-        outside=outside,
-        minimum_scope=str(pm.get("minimum.scope")),
-        minimum=cents(total_minimum),
-        minimum_equity=minimum_equity,
-        eligible=eligible,
-        equity=settings.equity,
-        house=house,
-        rule_set=pm.id,
-        warnings=tuple(warnings),
-    )
+    return eligible
 
 
 def _house(scan: GroupScan, house_pm: float, pm: RuleSet, settings: PMSettings) -> HouseResult:

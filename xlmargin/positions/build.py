@@ -132,43 +132,11 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     classes, baskets, european_roots, multipliers = symbol_tables()
     n = r.n
 
-    sym = r.text("symbol")
-    sym_upper = [v.upper() if v else "" for v in sym.values]
-    symbol = object_array(sym_upper)[sym.codes]
-    for i in indices(sym.blank):
-        r.bad(i, "symbol", "missing symbol")
-    terms = symbol_terms(r, sym, sym_upper)
+    sym, sym_upper, symbol, terms = _symbols(r)
     parsed = terms.parsed if terms is not None else np.zeros(n, dtype=bool)
-
-    type_text = r.text("type")
-    table = _BROKER_TYPE_TABLE if broker else _TYPE_TABLE
-    unknown = _unknown("type", TYPES, _UNSUPPORTED if broker else None)
-    kind = _enum(r, "type", type_text, table, unknown, dtype=_KIND)  # fixed-width text: fast comparisons
-    untyped = type_text.blank
-    kind[kind == ""] = "stock"
-    if untyped.any():
-        inferred = untyped & (parsed | ~r.blank("right") | ~r.blank("strike"))
-        kind[inferred] = "option"
-    is_option = (kind == OPTION_TYPES[0]) | (kind == OPTION_TYPES[1])
-    _typed_otherwise(r, kind, untyped, is_option, terms, warnings)
-    is_cash = kind == "cash"
-
-    quantity = r.number("quantity")
-    for i in indices(r.blank("quantity")):
-        r.bad(i, "quantity", "missing quantity")
-    quantity = _filled(quantity, 0.0)
-
-    price = r.number("price")
-    price[is_cash] = np.nan
-    # an FX row may omit its price: ESMA margins a pair in the account's base currency without it,
-    # and every engine that needs the rate reports its absence by row
-    for i in indices(r.blank("price") & ~is_cash & (kind != "fx")):
-        r.bad(i, "price", "missing price")
-    with np.errstate(invalid="ignore"):
-        for i in indices(price < 0):
-            r.bad(i, "price", f"negative price {price[i]:g}")
-        for i in indices((price == 0) & ~is_option):
-            r.bad(i, "price", f"a {kind[i]} needs a positive price")
+    kind, is_option = _kinds(r, broker, parsed, terms, warnings)
+    quantity = _quantity(r)
+    price = _price(r, kind, is_option)
 
     und = r.text("underlying")
     und_upper = [v.upper() if v else None for v in und.values]
@@ -178,50 +146,15 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     underlying, und_codes, und_uniques = _underlying(
         und, und_upper, given_underlying, sym, sym_upper, terms, is_option
     )
-    basket = [baskets.get(u) for u in und_uniques]
-    class_group = object_array([b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)])[
-        und_codes
-    ]
-    index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
+    class_group, index_units = _baskets(baskets, und_codes, und_uniques)
+    asset_class = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
 
-    # the class column, else the underlying's class, else the symbol's, else equity
-    known = [classes.get(u) for u in und_uniques]
-    by_underlying = object_array(known)[und_codes]
-    if r.has("class"):
-        given_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
-        given = ~is_none(given_class)
-        by_underlying[given] = given_class[given]
-        missing = np.flatnonzero(is_none(by_underlying))
-    else:  # found per distinct underlying
-        missing = np.flatnonzero(np.array([c is None for c in known], dtype=bool)[und_codes])
-    if len(missing):
-        by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])
-        by_underlying[missing] = by_symbol[sym.codes[missing]]
-    asset_class = by_underlying
-
-    multiplier = r.number("multiplier")
-    with np.errstate(invalid="ignore"):
-        for i in indices(multiplier < 0):
-            r.bad(i, "multiplier", f"multiplier must be positive, got {multiplier[i]:g}")
+    multiplier = _multiplier(r)
     given_multiplier = ~np.isnan(multiplier)
 
     leverage = _filled(r.number("leverage"), 1.0)
     dividend_yield = _filled(r.number("dividend_yield"), 0.0)
-    volatility = r.number("volatility")
-    with np.errstate(invalid="ignore"):
-        for i in indices(volatility < 0):
-            r.bad(
-                i,
-                "volatility",
-                f"volatility must be positive (a decimal such as 0.25), got {volatility[i]:g}",
-            )
-        for i in indices(volatility > 10):
-            r.bad(
-                i,
-                "volatility",
-                f"volatility {volatility[i]:g} looks like a percentage; give it as a decimal (0.25)",
-            )
-
+    volatility = _volatility(r)
     maturity_years = _maturity(r, kind, as_of)
 
     strike = np.where(is_option, r.number("strike"), np.nan)
@@ -240,14 +173,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     )
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
-
-    if r.has("currency"):
-        currency = r.text("currency").map(lambda c: c.upper() if c else None)
-        no_currency = is_none(currency)
-        if no_currency.any():
-            currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
-    else:  # every row's currency from its symbol when it is a pair
-        currency = pair_currencies(sym, sym_upper)
+    currency = _currency(r, sym, sym_upper)
 
     return {
         "row": r.rows,
@@ -277,8 +203,143 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
         "duration": r.number("duration"),
         "fx_rate": r.number("fx_rate"),
         "beta": r.number("beta"),
-        "factor": r.text("factor").map(lambda f: f.lower() if f else None),
+        "factor": r.text("factor").map(_lower),
     }
+
+
+def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms | None]:
+    """The symbol column (text, upper-cased distinct values, per row) and the option terms that
+    symbols spell; a blank symbol is reported."""
+    sym = r.text("symbol")
+    sym_upper = [v.upper() if v else "" for v in sym.values]
+    symbol = object_array(sym_upper)[sym.codes]
+    for i in indices(sym.blank):
+        r.bad(i, "symbol", "missing symbol")
+    return sym, sym_upper, symbol, symbol_terms(r, sym, sym_upper)
+
+
+def _kinds(
+    r: ColumnReader, broker: bool, parsed: BoolArray, terms: SymbolTerms | None, warnings: list[str]
+) -> tuple[np.ndarray, BoolArray]:
+    """Each row's type (fixed-width text: fast comparisons) and whether it is an option: the type
+    column, else an option where the row carries an option's terms, else a stock."""
+    type_text = r.text("type")
+    table = _BROKER_TYPE_TABLE if broker else _TYPE_TABLE
+    unknown = _unknown("type", TYPES, _UNSUPPORTED if broker else None)
+    kind = _enum(r, "type", type_text, table, unknown, dtype=_KIND)
+    untyped = type_text.blank
+    kind[kind == ""] = "stock"
+    if untyped.any():
+        inferred = untyped & (parsed | ~r.blank("right") | ~r.blank("strike"))
+        kind[inferred] = "option"
+    is_option = (kind == OPTION_TYPES[0]) | (kind == OPTION_TYPES[1])
+    _typed_otherwise(r, kind, untyped, is_option, terms, warnings)
+    return kind, is_option
+
+
+def _quantity(r: ColumnReader) -> FloatArray:
+    """The quantity column, a blank reported (and read as 0)."""
+    quantity = r.number("quantity")
+    for i in indices(r.blank("quantity")):
+        r.bad(i, "quantity", "missing quantity")
+    return _filled(quantity, 0.0)
+
+
+def _price(r: ColumnReader, kind: np.ndarray, is_option: BoolArray) -> FloatArray:
+    """The price column (NaN for cash); missing, negative or (but for options) zero prices reported."""
+    is_cash = kind == "cash"
+    price = r.number("price")
+    price[is_cash] = np.nan
+    # an FX row may omit its price: ESMA margins a pair in the account's base currency without it,
+    # and every engine that needs the rate reports its absence by row
+    for i in indices(r.blank("price") & ~is_cash & (kind != "fx")):
+        r.bad(i, "price", "missing price")
+    with np.errstate(invalid="ignore"):
+        for i in indices(price < 0):
+            r.bad(i, "price", f"negative price {price[i]:g}")
+        for i in indices((price == 0) & ~is_option):
+            r.bad(i, "price", f"a {kind[i]} needs a positive price")
+    return price
+
+
+def _baskets(
+    baskets: Mapping[str, tuple[str, float]], und_codes: np.ndarray, und_uniques: list[str]
+) -> tuple[np.ndarray, FloatArray]:
+    """Each row's class group (its underlying's index basket, else the underlying) and its index
+    units (1 outside a basket)."""
+    basket = [baskets.get(u) for u in und_uniques]
+    class_group = object_array([b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)])[
+        und_codes
+    ]
+    index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
+    return class_group, index_units
+
+
+def _multiplier(r: ColumnReader) -> FloatArray:
+    """The multiplier column as given (NaN where blank); a negative one reported."""
+    multiplier = r.number("multiplier")
+    with np.errstate(invalid="ignore"):
+        for i in indices(multiplier < 0):
+            r.bad(i, "multiplier", f"multiplier must be positive, got {multiplier[i]:g}")
+    return multiplier
+
+
+def _asset_class(
+    r: ColumnReader,
+    classes: Mapping[str, str],
+    und_codes: np.ndarray,
+    und_uniques: list[str],
+    sym: Text,
+    sym_upper: list[str],
+) -> np.ndarray:
+    """The class column, else the underlying's class, else the symbol's, else equity."""
+    known = [classes.get(u) for u in und_uniques]
+    by_underlying = object_array(known)[und_codes]
+    if r.has("class"):
+        given_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
+        given = ~is_none(given_class)
+        by_underlying[given] = given_class[given]
+        missing = np.flatnonzero(is_none(by_underlying))
+    else:  # found per distinct underlying
+        missing = np.flatnonzero(np.array([c is None for c in known], dtype=bool)[und_codes])
+    if len(missing):
+        by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])
+        by_underlying[missing] = by_symbol[sym.codes[missing]]
+    return by_underlying
+
+
+def _volatility(r: ColumnReader) -> FloatArray:
+    """The volatility column; a negative value, or one that looks like a percentage, reported."""
+    volatility = r.number("volatility")
+    with np.errstate(invalid="ignore"):
+        for i in indices(volatility < 0):
+            r.bad(
+                i,
+                "volatility",
+                f"volatility must be positive (a decimal such as 0.25), got {volatility[i]:g}",
+            )
+        for i in indices(volatility > 10):
+            r.bad(
+                i,
+                "volatility",
+                f"volatility {volatility[i]:g} looks like a percentage; give it as a decimal (0.25)",
+            )
+    return volatility
+
+
+def _currency(r: ColumnReader, sym: Text, sym_upper: list[str]) -> np.ndarray:
+    """The currency column, upper-cased; where blank (or absent) the currency of a pair's symbol."""
+    if r.has("currency"):
+        currency = r.text("currency").map(lambda c: c.upper() if c else None)
+        no_currency = is_none(currency)
+        if no_currency.any():
+            currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
+        return currency
+    return pair_currencies(sym, sym_upper)  # every row's currency from its symbol when it is a pair
+
+
+def _lower(text: str | None) -> str | None:
+    return text.lower() if text else None
 
 
 def _underlying(
