@@ -87,7 +87,7 @@ def frozen_early_exercise(
     return result.reshape(shape)
 
 
-def frozen_option_price(S, K, T, r, q, sigma, is_call, is_american, on_future=False) -> FloatArray:  # type: ignore[no-untyped-def]
+def frozen_option_price(S, K, T, r, q, sigma, is_call, is_american, on_future=False) -> FloatArray:
     """``option_price`` at commit 8d709bd."""
     S, K, T, r, q, sigma = (as_float_array(a) for a in (S, K, T, r, q, sigma))
     is_call, is_american, on_future = (as_bool_array(a) for a in (is_call, is_american, on_future))
@@ -120,7 +120,7 @@ def _contracts(n: int, seed: int) -> dict[str, np.ndarray]:
 MOVES = np.linspace(-0.3, 0.3, 7)
 
 
-def layouts(seed: int) -> dict[str, tuple]:  # type: ignore[type-arg]
+def layouts(seed: int) -> dict[str, tuple]:
     """``option_price`` arguments in the layouts the engines use, by name."""
     c = _contracts(60, seed)
     col = {k: v[:, None] for k, v in c.items()}
