@@ -294,13 +294,19 @@ class _PremiumIntegrand:
     def premium_table(self, x: FloatArray) -> FloatArray:
         """:meth:`premium` at spots ``x``, a row per contract and a column per spot."""
         c3 = (slice(None), None, slice(None))
-        minus_d1 = np.log(x)[..., None] * self.minus_inv_std_dev[c3]
-        minus_d1 += self.minus_d1_shift[c3]
-        minus_d2 = minus_d1 + self.std_dev[c3]
-        premium = (ndtr(minus_d2) @ self.weight_r[..., None])[..., 0]
+        # One array, [contract, spot, point], holds -d1 then -d2 then N(-d2): no temporaries of
+        # that size beyond it (allocating them costs as much as the arithmetic).
+        minus_d = np.log(x)[..., None] * self.minus_inv_std_dev[c3]
+        minus_d += self.minus_d1_shift[c3]
+        # The dividend term only where the put-side dividend is not zero (its weights are 0).
         paying = np.flatnonzero(self.weight_q.any(axis=1))
         if paying.size:
-            premium[paying] -= x[paying] * (ndtr(minus_d1[paying]) @ self.weight_q[paying, :, None])[..., 0]
+            N_minus_d1 = ndtr(minus_d if paying.size == len(x) else minus_d[paying])
+            dividend = x[paying] * (N_minus_d1 @ self.weight_q[paying, :, None])[..., 0]
+        minus_d += self.std_dev[c3]
+        premium = (ndtr(minus_d, out=minus_d) @ self.weight_r[..., None])[..., 0]
+        if paying.size:
+            premium[paying] -= dividend
         return premium
 
 
