@@ -94,7 +94,7 @@ def main() -> None:
         ),
         (
             "American, no premium, sigma per spot",
-            lambda: option_price(spots, column[0], column[1], 0.0, column[3], vols, True, True),
+            lambda: option_price(spots, column[0], column[1], column[2], 0.0, vols, True, True),
         ),
         (
             f"implied volatility, {CONTRACTS:,} European",
