@@ -141,6 +141,11 @@ def layouts(seed: int) -> dict[str, tuple]:
         "flat": tuple(c[k] for k in ("S", *keys, "sigma", *flags)),
         # contract parameters along the last axis, spots along the first
         "row": (spots.T, *(c[k] for k in keys), c["sigma"], *(c[k] for k in flags)),
+        # contracts on the first and last axes, spots on the middle one
+        "middle": (
+            spots.reshape(6, 10, 7).transpose(0, 2, 1), *(c[k].reshape(6, 1, 10) for k in keys),
+            c["sigma"].reshape(6, 1, 10), *(c[k].reshape(6, 1, 10) for k in flags),
+        ),
         # one contract against many spots; scalar flags
         "scalar": (c["S"], 100.0, 0.75, 0.05, 0.02, 0.3, False, True),
         # expired and zero-volatility contracts among live ones

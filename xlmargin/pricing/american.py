@@ -377,7 +377,8 @@ def _early_exercise(
     shape = value.shape
     spots_per_contract = _spots_per_contract(contract_shape, shape)
     if spots_per_contract is None:
-        return _early_exercise_elements(value, european, S, K, is_call, needs_boundary, integrand)
+        contracts = needs_boundary.reshape(contract_shape)
+        return _early_exercise_elements(value, european, S, K, is_call, contracts, integrand)
 
     # Contract i owns elements i m .. (i + 1) m - 1 of the flattened result: a table, a row per
     # contract that needs a boundary, a column per spot.
@@ -420,10 +421,13 @@ def _early_exercise_elements(
     needs_boundary: BoolArray,
     integrand: _PremiumIntegrand,
 ) -> FloatArray:
-    """``_early_exercise`` for any other layout: each element looks up its contract's row."""
+    """``_early_exercise`` for any other layout: each element looks up its contract's row.
+
+    ``needs_boundary`` has the contracts' shape; ``integrand`` a row per True element.
+    """
     shape = value.shape
     contract_of = flat(np.arange(needs_boundary.size).reshape(needs_boundary.shape), shape)
-    elements = np.flatnonzero(needs_boundary[contract_of])
+    elements = np.flatnonzero(needs_boundary.ravel()[contract_of])
     contract = (np.cumsum(needs_boundary) - 1)[contract_of[elements]]
     S_e, K_e = (flat(a, shape)[elements] for a in (S, K))
     call_e = flat(is_call, shape)[elements]
