@@ -4,6 +4,7 @@ Run from the repository root::
 
     python -m benchmarks.bench_pricing            # best of 20
     python -m benchmarks.bench_pricing --repeat 50
+    python -m benchmarks.bench_pricing --stress   # the kernel calls of STRESS_TABLE, CPU time
 
 A book of 4,700 random options (S/K 0.7-1.3, T 1 day-2 years, sigma 5-100%, r 0-8%, q 0-6%,
 calls and puts) revalued at 10 price points, -15% to +15%: 47,000 prices. Prints the best and
@@ -13,10 +14,17 @@ median wall time of
 - American, laid out as the engine passes them: contract parameters of shape (4700, 1) against
   spots (4700, 10), so each contract's exercise boundary is computed once;
 - American, 47,000 independent contracts (flat arrays): the boundary for every price;
+- American calls without dividends (no premium) with the volatility moving with the spot, (4700, 10):
+  the stress engine's volatility layer, which must cost what the European price costs;
 - implied volatility of the 4,700 contracts from their prices, European and American;
 
 each cold (every pricing cache cleared before the run: a contract never seen) and warm (the
 same call again: exercise boundaries and implied vols looked up, see ``xlmargin.pricing.contracts``).
+
+``--stress`` instead records the ``option_price`` calls ``stress_table`` makes on the 5,000-position
+book of ``benchmarks/book.py`` and times them alone, in CPU time (``time.process_time``, less
+disturbed by other load than wall time), cold and warm, with the European price of the same calls
+for scale.
 
 Timings on a shared machine vary; the best of N is the figure least disturbed by other load.
 """
@@ -24,6 +32,9 @@ Timings on a shared machine vary; the best of N is the figure least disturbed by
 from __future__ import annotations
 
 import argparse
+import gc
+import statistics
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +64,12 @@ def book(seed: int = 20261120) -> dict[str, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--stress", action="store_true", help="time the kernel calls of STRESS_TABLE")
+    args = parser.parse_args()
+    if args.stress:
+        stress_calls(args.repeat)
+        return
+    repeat = args.repeat
 
     b = book()
     keys = ("K", "T", "r", "q", "sigma", "is_call")
@@ -61,6 +77,7 @@ def main() -> None:
     column = [b[k][:, None] for k in keys]  # contract parameters, (4700, 1)
     flat = [np.repeat(b[k], MOVES.size) for k in keys]  # 47,000 independent rows
     n = spots.size
+    vols = column[4] * (1.0 + np.linspace(-0.3, 0.6, MOVES.size))  # (4700, 10)
     price_args = (b["S"], b["K"], b["T"], b["r"], b["q"])
     euro_price = option_price(*price_args, b["sigma"], b["is_call"], False)
     amer_price = option_price(*price_args, b["sigma"], b["is_call"], True)
@@ -74,6 +91,10 @@ def main() -> None:
         (
             f"American, {n:,} independent contracts",
             lambda: option_price(spots.ravel(), *flat, True),
+        ),
+        (
+            "American, no premium, sigma per spot",
+            lambda: option_price(spots, column[0], column[1], column[2], 0.0, vols, True, True),
         ),
         (
             f"implied volatility, {CONTRACTS:,} European",
@@ -90,6 +111,63 @@ def main() -> None:
         best, median = timed(fn, repeat, clear_caches)
         warm_best, warm_median = timed(fn, repeat)
         print(f"  {label:<42} {best:8.1f} {median:8.1f} {warm_best:8.1f} {warm_median:8.1f}")
+
+
+def cpu_timed(
+    fn: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = None
+) -> tuple[float, float]:
+    """(best, median) CPU time of ``fn`` in milliseconds, as ``benchmarks.timing.timed`` with
+    ``time.process_time``."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        gc.collect()
+        start = time.process_time()
+        fn()
+        times.append((time.process_time() - start) * 1e3)
+    return min(times), statistics.median(times)
+
+
+def stress_calls(repeat: int) -> None:
+    """The ``option_price`` calls of ``stress_table`` on the benchmark book, timed alone."""
+    from benchmarks.book import AS_OF
+    from benchmarks.book import book as stress_book
+    from xlmargin.params import read_params
+    from xlmargin.positions import read_positions
+    from xlmargin.stress import STRESS_PARAMS, pnl, stress_settings, stress_table
+
+    calls: list[tuple[list[Any], dict[str, Any]]] = []
+
+    def recording(*a: Any, **k: Any) -> Any:
+        calls.append((list(a), k))
+        return option_price(*a, **k)
+
+    settings = stress_settings(read_params(None, STRESS_PARAMS), AS_OF)
+    positions = read_positions(stress_book(), as_of=AS_OF)
+    pnl.option_price = recording
+    try:
+        stress_table(positions, settings)
+    finally:
+        pnl.option_price = option_price
+
+    def price(american: bool) -> Callable[[], Any]:
+        def run() -> None:
+            for a, k in calls:
+                option_price(*a[:7], a[7] if american else False, *a[8:], **k)
+
+        return run
+
+    shapes = ", ".join("x".join(map(str, np.shape(a[0]))) for a, _ in calls)
+    print(f"STRESS_TABLE's {len(calls)} kernel calls ({shapes}); best and median of {repeat}, ms CPU")
+    for label, fn, setup in (
+        ("cold (pricing caches cleared)", price(True), clear_caches),
+        ("warm (boundaries cached)", price(True), None),
+        ("the same calls priced European", price(False), None),
+    ):
+        best, median = cpu_timed(fn, repeat, setup)
+        print(f"  {label:<42} {best:8.1f} {median:8.1f}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ the same volatility, a batch) is not solved again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -101,6 +101,8 @@ class _Quadrature:
 
 
 _QUADRATURE: Final = _Quadrature.build()
+
+_T = TypeVar("_T", bound=np.generic)
 
 
 def _qd_plus_boundary(
@@ -281,9 +283,31 @@ class _PremiumIntegrand:
         minus_d1 = np.log(x)[:, None] * self.minus_inv_std_dev[contract]
         minus_d1 += self.minus_d1_shift[contract]
         minus_d2 = minus_d1 + self.std_dev[contract]
-        return np.einsum("ej,ej->e", self.weight_r[contract], ndtr(minus_d2)) - x * np.einsum(
-            "ej,ej->e", self.weight_q[contract], ndtr(minus_d1)
+        premium = np.einsum("ej,ej->e", self.weight_r[contract], ndtr(minus_d2))
+        # The dividend term only where the put-side dividend is not zero (its weights are 0).
+        paying = np.flatnonzero(self.weight_q[contract].any(axis=1))
+        premium[paying] -= x[paying] * np.einsum(
+            "ej,ej->e", self.weight_q[contract[paying]], ndtr(minus_d1[paying])
         )
+        return premium
+
+    def premium_table(self, x: FloatArray) -> FloatArray:
+        """:meth:`premium` at spots ``x``, a row per contract and a column per spot."""
+        c3 = (slice(None), None, slice(None))
+        # One array, [contract, spot, point], holds -d1 then -d2 then N(-d2): no temporaries of
+        # that size beyond it (allocating them costs as much as the arithmetic).
+        minus_d = np.log(x)[..., None] * self.minus_inv_std_dev[c3]
+        minus_d += self.minus_d1_shift[c3]
+        # The dividend term only where the put-side dividend is not zero (its weights are 0).
+        paying = np.flatnonzero(self.weight_q.any(axis=1))
+        if paying.size:
+            N_minus_d1 = ndtr(minus_d if paying.size == len(x) else minus_d[paying])
+            dividend = x[paying] * (N_minus_d1 @ self.weight_q[paying, :, None])[..., 0]
+        minus_d += self.std_dev[c3]
+        premium = (ndtr(minus_d, out=minus_d) @ self.weight_r[..., None])[..., 0]
+        if paying.size:
+            premium[paying] -= dividend
+        return premium
 
 
 def _solve_integrand(T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray) -> FloatArray:
@@ -331,6 +355,11 @@ def _early_exercise(
     American value is the European one (exact for put-side ``q >= 0``; the double boundary of
     ``q < r <= 0`` is not modelled) or the intrinsic value if larger.
     """
+    value = np.where(is_american, np.maximum(european, intrinsic_value(S, K, is_call)), european)
+    # Decided before sigma is spread to the contracts: a volatility that moves with the spot
+    # (shape of the spots) would otherwise make every spot a contract.
+    if not (is_american & (np.where(is_call, q, r) * T > NEGLIGIBLE)).any():
+        return value
     contract_shape = np.broadcast_shapes(
         T.shape, r.shape, q.shape, sigma.shape, is_call.shape, is_american.shape
     )
@@ -340,24 +369,70 @@ def _early_exercise(
     put_q = np.where(call_c, r_c, q_c)
     has_vol = total_std_dev(T_c, sigma_c) > NEGLIGIBLE
     needs_boundary = american_c & (put_r * T_c > NEGLIGIBLE) & has_vol
-
-    value = np.where(is_american, np.maximum(european, intrinsic_value(S, K, is_call)), european)
     if not needs_boundary.any():
         return value
-    shape = value.shape
-
-    # Each element's contract, as a row of the contracts that need a boundary.
-    contract_of = flat(np.arange(needs_boundary.size).reshape(contract_shape), shape)
-    elements = np.flatnonzero(needs_boundary[contract_of])
-    contract = (np.cumsum(needs_boundary) - 1)[contract_of[elements]]
     integrand = _PremiumIntegrand.of(
         T_c[needs_boundary], put_r[needs_boundary], put_q[needs_boundary], sigma_c[needs_boundary]
     )
+    shape = value.shape
+    spots_per_contract = _spots_per_contract(contract_shape, shape)
+    if spots_per_contract is None:
+        contracts = needs_boundary.reshape(contract_shape)
+        return _early_exercise_elements(value, european, S, K, is_call, contracts, integrand)
+
+    # Contract i owns elements i m .. (i + 1) m - 1 of the flattened result: a table, a row per
+    # contract that needs a boundary, a column per spot.
+    m = spots_per_contract
+    rows = np.flatnonzero(needs_boundary)
+
+    def table(a: NDArray[_T]) -> NDArray[_T]:
+        return np.broadcast_to(a, shape).reshape(-1, m)[rows]
+
+    S_t, K_t, call_t = table(S), table(K), table(is_call)
+    put_strike = np.where(call_t, S_t, K_t)
+    x = np.where(call_t, K_t, S_t) / put_strike
+    # Below the boundary the value is the intrinsic value, already in ``value``; the premium
+    # computed there is not used.
+    alive = x > integrand.exercise_boundary[:, None]
+    premium = put_strike * integrand.premium_table(x)
+    result = value.reshape(-1, m)  # a copy where ``value`` is not contiguous
+    result[rows] = np.where(alive, np.maximum(result[rows], table(european) + premium), result[rows])
+    return result.reshape(shape)
+
+
+def _spots_per_contract(contract_shape: tuple[int, ...], shape: tuple[int, ...]) -> int | None:
+    """``m`` when the contracts are the leading axes of ``shape`` and the spots the trailing ones
+    (contract ``i`` owning elements ``i m .. (i + 1) m - 1`` of the flattened result), else None."""
+    padded = (1,) * (len(shape) - len(contract_shape)) + contract_shape
+    leading = 0
+    while leading < len(shape) and padded[leading] == shape[leading]:
+        leading += 1
+    if any(n != 1 for n in padded[leading:]):
+        return None
+    return int(np.prod(shape[leading:], dtype=np.int64))
+
+
+def _early_exercise_elements(
+    value: FloatArray,
+    european: FloatArray,
+    S: FloatArray,
+    K: FloatArray,
+    is_call: BoolArray,
+    needs_boundary: BoolArray,
+    integrand: _PremiumIntegrand,
+) -> FloatArray:
+    """``_early_exercise`` for any other layout: each element looks up its contract's row.
+
+    ``needs_boundary`` has the contracts' shape; ``integrand`` a row per True element.
+    """
+    shape = value.shape
+    contract_of = flat(np.arange(needs_boundary.size).reshape(needs_boundary.shape), shape)
+    elements = np.flatnonzero(needs_boundary.ravel()[contract_of])
+    contract = (np.cumsum(needs_boundary) - 1)[contract_of[elements]]
     S_e, K_e = (flat(a, shape)[elements] for a in (S, K))
     call_e = flat(is_call, shape)[elements]
     put_strike = np.where(call_e, S_e, K_e)
     x = np.where(call_e, K_e, S_e) / put_strike
-    # Below the boundary the value is the intrinsic value, already in ``value``.
     alive = x > integrand.exercise_boundary[contract]
     elements, x, put_strike = elements[alive], x[alive], put_strike[alive]
     premium = put_strike * integrand.premium(x, contract[alive])
