@@ -13,7 +13,6 @@ from typing import Final, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr
 
 from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.pricing.contracts import ContractCache
@@ -25,6 +24,7 @@ from xlmargin.pricing.european import (
     bsm,
     flat,
     intrinsic_value,
+    ndtr,
     norm_pdf,
     total_std_dev,
 )

@@ -5,11 +5,10 @@ See :mod:`xlmargin.pricing` for the symbols and the methods.
 
 from __future__ import annotations
 
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr
 
 from xlmargin._typing import BoolArray, FloatArray
 
@@ -22,6 +21,14 @@ _Scalar = TypeVar("_Scalar", bound=np.generic)
 NEGLIGIBLE: Final = 1e-12
 
 INV_SQRT_2PI: Final = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+def ndtr(x: Any, *args: Any, **kwargs: Any) -> Any:
+    """The standard normal distribution function (``scipy.special.ndtr``), imported on first use so
+    that a book without options (and every command that prices none) never loads scipy.special."""
+    from scipy.special import ndtr as scipy_ndtr
+
+    return scipy_ndtr(x, *args, **kwargs)
 
 
 def norm_pdf(x: FloatArray) -> FloatArray:
