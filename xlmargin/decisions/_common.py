@@ -139,16 +139,20 @@ def requirement(regime: str, portfolio: Portfolio, settings: DecisionSettings) -
 CONTRACT_KEY = ("type", "symbol", "underlying", "right", "strike", "expiry", "multiplier", "style")
 
 
-def contract_keys(portfolio: Portfolio) -> list[tuple[Any, ...]]:
+def contract_keys(portfolio: Portfolio, rows: np.ndarray | None = None) -> list[tuple[Any, ...]]:
+    """Each row's :data:`CONTRACT_KEY` as a tuple (of the ``rows`` given, by index, else of every
+    row); a field the row does not have (NaN) is None."""
     a = portfolio.arrays
-    columns = [a[name].tolist() for name in CONTRACT_KEY]
-    return [tuple(_key_part(v) for v in values) for values in zip(*columns, strict=True)]
+    columns = (_key_column(a[name] if rows is None else a[name][rows]) for name in CONTRACT_KEY)
+    return list(zip(*columns, strict=True))
 
 
-def _key_part(value: Any) -> Any:
-    if isinstance(value, float) and value != value:  # NaN: a field the row does not have
-        return None
-    return value
+def _key_column(values: np.ndarray) -> list[Any]:
+    if values.dtype.kind != "f":
+        return values.tolist()
+    cells = values.astype(object)
+    cells[np.isnan(values)] = None
+    return cells.tolist()
 
 
 def with_quantities(portfolio: Portfolio, quantity: np.ndarray) -> Portfolio:
@@ -177,8 +181,13 @@ def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
 def trade_union(portfolio: Portfolio, trades: Portfolio) -> tuple[Portfolio, np.ndarray, np.ndarray]:
     """The book's rows then the trades that open a new row, with the quantities before and after
     the trades (a trade on a held contract changes that row's quantity)."""
+    # only the book's rows of a traded symbol can hold a traded contract
+    traded = set(trades.arrays["symbol"].tolist())
+    rows = np.array(
+        [i for i, s in enumerate(portfolio.arrays["symbol"].tolist()) if s in traded], dtype=np.int64
+    )
     index: dict[tuple[Any, ...], int] = {}
-    for i, key in enumerate(contract_keys(portfolio)):
+    for i, key in zip(rows.tolist(), contract_keys(portfolio, rows), strict=True):
         index.setdefault(key, i)
     quantity = portfolio.arrays["quantity"].copy()
     new = np.ones(len(trades), dtype=bool)
