@@ -742,3 +742,21 @@ def test_equally_cheap_pairings_resolve_alike_stacked_alone_or_permuted(basis, n
     assert groups == _signature(stacked)[3]
     gross, net_total = cents(sum(r.gross for r in alone)), cents(sum(r.net for r in alone))
     assert (gross, net_total) == (stacked.gross, stacked.net)
+
+
+def test_realistic_call_ladder_keeps_its_optimal_canonical_pairing():
+    """Regression guard on the pairing of a many-leg book: the optimum (and its canonical groups,
+    the tie-break's choice) recorded from the exact solver; any change to the solver's stages that
+    lands on another total or another equally cheap pairing fails here."""
+    from benchmarks.bench_regt import call_ladder
+
+    PAIRINGS.clear()
+    result = regt_margin(read_positions(call_ladder(realistic=True), as_of=AS_OF))
+    assert (result.total, result.gross, result.net) == (2000.0, 2000.0, 600.0)
+    assert result.warnings == ()
+    groups = sorted((g.strategy, tuple(sorted(leg.row for leg in g.legs))) for g in result.groups)
+    spreads = [(2, 11), (20, 21), (22, 31), (40, 41)]
+    condors = [(3, 4, 6, 7), (5, 8, 10, 13), (9, 12, 14, 17), (15, 16, 18, 19)]
+    condors += [tuple(row + 20 for row in rows) for rows in condors]
+    expected = [("credit spread", rows) for rows in spreads] + [("long condor", rows) for rows in condors]
+    assert groups == expected
