@@ -760,3 +760,27 @@ def test_realistic_call_ladder_keeps_its_optimal_canonical_pairing():
     condors += [tuple(row + 20 for row in rows) for rows in condors]
     expected = [("credit spread", rows) for rows in spreads] + [("long condor", rows) for rows in condors]
     assert groups == expected
+
+
+def test_tie_break_stops_at_the_deadline_and_keeps_the_cheapest_pairing():
+    """The tie-break's solves share the solve's time limit: past the deadline, each block's search
+    stops, is reported as stopped, and keeps the pairing it had (as cheap as before)."""
+    import time
+
+    import numpy as np
+    from scipy.optimize import milp
+
+    from benchmarks.bench_regt import call_ladder
+    from xlmargin.regt._formulas import RegTRules
+    from xlmargin.regt._legs import book_legs
+    from xlmargin.regt._pairing import _tie_break, block
+    from xlmargin.regt._strategies import Enumerator
+
+    r = RegTRules.of(rules.load("regt"))
+    portfolio = read_positions(call_ladder(realistic=True), as_of=AS_OF)
+    legs = book_legs(list(portfolio.positions), r, "initial", AS_OF)
+    b = block(legs, Enumerator(legs, r, "initial", False).candidates(), False)
+    nothing = np.zeros(b.size)  # a pairing, not the canonical one: no strategy formed
+    found = {0: nothing.copy()}
+    assert _tie_break(milp, [b], found, time.monotonic() - 1.0) == {0}
+    assert np.array_equal(found[0], nothing)

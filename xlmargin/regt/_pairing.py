@@ -24,6 +24,7 @@ own program: the objective and the constraints are sums over blocks. A block abo
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,6 +40,7 @@ _OPTIMAL_STATUS = 0  # scipy.optimize.milp: "Optimal solution found"
 _TIME_LIMIT_STATUS = 1  # scipy.optimize.milp: "Iteration or time limit reached"
 _DUAL_NOISE = 1e-7  # the solver's dual feasibility tolerance, per unit a pairing may form
 _SAME_WEIGHT = 1e-7  # the weight sum (see Block.weights) a relaxation must gain to beat a pairing
+_LEAST_TIME = 1e-3  # seconds: a solve started after the deadline gets this long (HiGHS needs a limit > 0)
 _TIE_BREAK_LIMIT = 5000  # candidates above which equally cheap pairings are not re-ranked by group count
 
 
@@ -118,6 +120,7 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
         return out
     from scipy.optimize import milp  # lazily: the solver's import is a third of a cold start
 
+    start = time.monotonic()
     options = {**_OPTIONS, "time_limit": time_limit}
     # The LP relaxation first: when a block's optimum is integral (common — spreads alone form a
     # bipartite matching), that is its integer optimum too, found without branching.
@@ -154,7 +157,8 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
             )
     for k in best:  # now to within the tie tolerance of the integer optimum
         narrowed[k] = _narrow(blocks[k], solution[k], duals[k], float(blocks[k].cost @ best[k]))
-    _tie_break(milp, narrowed, best, options)
+    for k in _tie_break(milp, narrowed, best, start + time_limit):
+        warnings[k].append(_unranked(blocks[k], time_limit))
     for k, x in best.items():
         out[k] = [int(v) for v in x]
     return out
@@ -187,21 +191,27 @@ def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray
     return _split(result.x, blocks), _split(np.maximum(result.lower.marginals, 0.0), blocks)
 
 
-def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], options: dict[str, Any]) -> None:
+def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], deadline: float) -> set[int]:
     """Replaces each block's pairing in ``best`` by the canonical one among equally cheap pairings:
     the most pieces (the fewest groups), then the greatest :attr:`Block.weights` sum — unique, so
     that the groups (and the other convention's figure) do not depend on which of equally good
     pairings the solver meets first, nor on the blocks solved beside it. Nothing to re-rank where
-    every candidate is already at its bound: no pairing forms more of any."""
+    every candidate is already at its bound: no pairing forms more of any.
+
+    Every solve stops at ``deadline`` (``time.monotonic()``): the blocks whose search it cut short
+    are returned, each keeping a pairing as cheap as before, but perhaps not the canonical one."""
     ties = [k for k in best if np.any(best[k] < blocks[k].upper)]
+    stopped: set[int] = set()
     if not ties:
-        return
+        return stopped
     optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
-    _improve(milp, blocks, ties, best, optima, options, maximise="pieces", margin=1e-6)
+    _improve(milp, blocks, ties, best, optima, deadline, stopped, maximise="pieces", margin=1e-6)
     floors = {k: float(blocks[k].pieces @ best[k]) - 1e-6 for k in ties}
     _improve(
-        milp, blocks, ties, best, optima, options, maximise="weights", margin=_SAME_WEIGHT, floors=floors
-    )
+        milp, blocks, ties, best, optima, deadline, stopped, maximise="weights", margin=_SAME_WEIGHT,
+        floors=floors,
+    )  # fmt: skip
+    return stopped
 
 
 def _improve(
@@ -210,7 +220,8 @@ def _improve(
     ties: list[int],
     best: dict[int, np.ndarray],
     optima: dict[int, float],
-    options: dict[str, Any],
+    deadline: float,
+    stopped: set[int],
     *,
     maximise: str,
     margin: float,
@@ -219,7 +230,8 @@ def _improve(
     """Per block of ``ties``, the pairing of greatest ``maximise`` ("pieces", "weights") among those
     within ``_SAME_COST`` of its optimum (and with at least its ``floors`` pieces) replaces the one
     in ``best``. The relaxation bounds it: where that cannot beat the pairing found by ``margin``,
-    no search; where its solution is integral, that is the one; the rest in one integer program."""
+    no search; where its solution is integral, that is the one; the rest in one integer program.
+    The blocks of a solve that reaches ``deadline`` are added to ``stopped``."""
 
     def program(which: list[int], integral: bool) -> list[np.ndarray] | None:
         chosen = [blocks[k] for k in which]
@@ -231,8 +243,10 @@ def _improve(
                 cheapest=np.array([optima[k] for k in which]) + _SAME_COST,
                 fewest=None if floors is None else np.array([floors[k] for k in which]),
             ),
-            options=options,
+            options={**_OPTIONS, "time_limit": max(deadline - time.monotonic(), _LEAST_TIME)},
         )
+        if result.status != _OPTIMAL_STATUS:
+            stopped.update(which)
         return None if result.x is None else _split(result.x, chosen)
 
     def fits(k: int, x: np.ndarray) -> bool:
@@ -257,6 +271,14 @@ def _improve(
                 best[k] = np.round(x)
 
 
+def _unranked(b: Block, time_limit: float) -> str:
+    return (
+        f"{b.underlying}: the pairing solver reached its {time_limit:g} s limit while choosing among "
+        "equally cheap pairings; the requirement is the cheapest pairing's, but its groups (and the "
+        "other convention's figure) may not be the canonical ones"
+    )
+
+
 def _within(b: Block, x: np.ndarray, optimum: float) -> bool:
     return float(b.cost @ x) <= optimum + _SAME_COST
 
@@ -267,6 +289,7 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
         return []
     from scipy.optimize import milp
 
+    start = time.monotonic()
     options = {**_OPTIONS, "time_limit": time_limit}
     relaxed = milp(**_stacked([b], integral=False), options=options)
     if relaxed.x is not None and np.allclose(relaxed.x, np.round(relaxed.x), atol=1e-9):
@@ -287,7 +310,8 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
     if b.size > _TIE_BREAK_LIMIT:
         return [int(x) for x in best]
     found = {0: best}
-    _tie_break(milp, [b], found, options)
+    if _tie_break(milp, [b], found, start + time_limit):
+        warnings.append(_unranked(b, time_limit))
     return [int(x) for x in found[0]]
 
 
