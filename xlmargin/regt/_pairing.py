@@ -142,10 +142,24 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
     for k, x in solution.items():
         if np.allclose(x, np.round(x), atol=1e-9):
             best[k] = np.round(x)
-        else:  # the relaxation rounded down is a pairing (non-negative uses; below noise, down)
-            floor = np.floor(np.maximum(x - 1e-6, 0.0))
-            narrowed[k] = _narrow(blocks[k], x, duals[k], float(blocks[k].cost @ floor))
+        else:
             fractional.append(k)
+    # Pairings that some solution reaches, for the fixing: the relaxation rounded down (non-negative
+    # uses; below noise, down), and the relaxation of two-leg strategies alone (spreads, straddles:
+    # often integral). Where the latter is integral and as cheap as the relaxation of all the
+    # candidates, it is optimal and no integer program is needed (condor ladders: the relaxation
+    # of all mixes halves of condors, at the same cost as whole spreads).
+    pairs = _relaxation([_two_leg(blocks[k]) for k in fractional], time_limit) if fractional else None
+    for k, y in zip(fractional[:], pairs[0] if pairs is not None else [None] * len(fractional)):
+        b, x = blocks[k], solution[k]
+        reached = float(b.cost @ np.floor(np.maximum(x - 1e-6, 0.0)))
+        if y is not None and np.allclose(y, np.round(y), atol=1e-9):
+            if float(b.cost @ np.round(y)) <= float(b.cost @ x) + _DUAL_NOISE:
+                best[k] = np.round(y)
+                fractional.remove(k)
+                continue
+            reached = min(reached, float(b.cost @ np.round(y)))
+        narrowed[k] = _narrow(b, x, duals[k], reached)
     if fractional:
         first = milp(**_stacked([narrowed[k] for k in fractional], integral=True), options=options)
         if first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
@@ -162,6 +176,11 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
     for k, x in best.items():
         out[k] = [int(v) for v in x]
     return out
+
+
+def _two_leg(b: Block) -> Block:
+    """``b`` with only its candidates of two legs (or a leg and stock)."""
+    return replace(b, upper=np.where(np.bincount(b.cand, minlength=b.size) == 2, b.upper, 0.0))
 
 
 def _narrow(b: Block, x: np.ndarray, reduced: np.ndarray, reached: float) -> Block:
