@@ -162,7 +162,11 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
         narrowed[k] = _narrow(b, x, duals[k], reached)
     if fractional:
         first = milp(**_stacked([narrowed[k] for k in fractional], integral=True), options=options)
-        if first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
+        if first.status == _TIME_LIMIT_STATUS and first.x is not None and len(fractional) == 1:
+            # one block: solving it alone would be this program again, for as long
+            (k,) = fractional
+            out[k] = _stopped(blocks[k], first, time_limit, warnings[k])
+        elif first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
             for k in fractional:
                 out[k] = _alone(blocks[k], time_limit, warnings[k])
         else:
@@ -290,6 +294,18 @@ def _improve(
                 best[k] = np.round(x)
 
 
+def _stopped(b: Block, result: Any, time_limit: float, warnings: list[str]) -> list[int]:
+    """The best pairing of an integer program that reached its time limit, and its warning."""
+    best = np.round(result.x)
+    optimum = float(b.cost @ best)
+    bound = float(getattr(result, "mip_dual_bound", optimum) or optimum)
+    warnings.append(
+        f"{b.underlying}: the pairing solver stopped at its {time_limit:g} s limit; the requirement may "
+        f"exceed the optimum by up to {max(optimum - bound, 0.0):,.2f}"
+    )
+    return [int(x) for x in best]
+
+
 def _unranked(b: Block, time_limit: float) -> str:
     return (
         f"{b.underlying}: the pairing solver reached its {time_limit:g} s limit while choosing among "
@@ -317,15 +333,9 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
         first = milp(**_stacked([b], integral=True), options=options)
     if first.x is None:
         raise XlMarginError(f"{b.underlying}: the pairing solver failed ({first.message})")
-    best = np.round(first.x)
-    optimum = float(b.cost @ best)
     if first.status == _TIME_LIMIT_STATUS:
-        bound = float(getattr(first, "mip_dual_bound", optimum) or optimum)
-        warnings.append(
-            f"{b.underlying}: the pairing solver stopped at its {time_limit:g} s limit; the requirement may "
-            f"exceed the optimum by up to {max(optimum - bound, 0.0):,.2f}"
-        )
-        return [int(x) for x in best]
+        return _stopped(b, first, time_limit, warnings)
+    best = np.round(first.x)
     if b.size > _TIE_BREAK_LIMIT:
         return [int(x) for x in best]
     found = {0: best}
