@@ -12,11 +12,13 @@ weigh the same). So the groups, the cent-rounded totals and the other convention
 depend on which optimum the solver meets first, nor on the blocks solved beside it.
 
 Underlyings share no leg, so their programs are independent: :func:`solve` stacks them into one
-block-diagonal program and makes at most six solver calls for the whole book (the LP relaxation,
-the integer program of the blocks whose relaxation is fractional, and for each tie-break its
-relaxation, which settles most blocks, then the integer program of the rest), where one call per
-underlying cost more in scipy's set-up than in HiGHS. Each block's optimum is the optimum of its
-own program: the objective and the constraints are sums over blocks. A block above
+block-diagonal program and makes at most seven solver calls for the whole book (the LP relaxation;
+for the blocks whose relaxation is fractional, the relaxation of their two-leg strategies alone,
+which is often an integral pairing as cheap as the relaxation, then the integer program of the
+rest; and for each tie-break its relaxation, which settles most blocks, then the integer program
+of the rest), where one call per underlying cost more in scipy's set-up than in HiGHS. The
+tie-breaks share the time limit of the solve that found the optimum. Each block's optimum is the
+optimum of its own program: the objective and the constraints are sums over blocks. A block above
 ``_TIE_BREAK_LIMIT`` candidates (a market maker's class) is solved alone, without the tie-break
 (its one program is the same however the book is called).
 """
