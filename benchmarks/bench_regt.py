@@ -19,6 +19,12 @@ and CPU seconds of the median run, steadier than wall time on a shared machine):
 - ``REGT_MARGIN`` as Excel calls it (a list of lists through the UDF layer): cold (the worksheet
   cache and the pairing cache cleared), and with the worksheet cache cleared but the pairing
   cache warm, as after an edit elsewhere in the range or workbook (reading the range included).
+
+With ``--ladder``, instead: the first call (pairing cache cleared) on a 40-leg single-expiry call
+ladder (20 short calls, 20 long one strike above each), with realistic prices and with every short
+at 2.00 and every long at 1.50 (many equally cheap pairings: the hardest case for the tie-break)::
+
+    python -m benchmarks.bench_regt --ladder --repeat 3
 """
 
 from __future__ import annotations
@@ -44,6 +50,49 @@ from xlmargin.regt._strategies import Enumerator
 
 CONVENTIONS = (("initial", False), ("maintenance", True))
 PARAMS = [["as_of", AS_OF]]
+LADDER_HEADER = [
+    "symbol",
+    "type",
+    "quantity",
+    "price",
+    "underlying",
+    "underlying_price",
+    "strike",
+    "expiry",
+    "right",
+]
+
+
+def call_ladder(realistic: bool) -> list[list[Any]]:
+    """The 40-leg call ladder of ``--ladder`` (header row first): short calls at 80, 82, ..., 118
+    and a long call one strike above each, expiring 2027-03-19, the underlying at 100; realistic
+    prices (intrinsic value plus 2.00 short, 1.80 long) or every short at 2.00 and long at 1.50."""
+    rows: list[list[Any]] = [LADDER_HEADER]
+    for k in range(80, 120, 2):
+        short, long = (max(100 - k, 0) + 2.0, max(99 - k, 0) + 1.8) if realistic else (2.0, 1.5)
+        rows.append([f"XYZ C{k}", "option", -1, short, "XYZ", 100.0, float(k), "2027-03-19", "C"])
+        rows.append([f"XYZ C{k + 1}", "option", 1, long, "XYZ", 100.0, float(k + 1), "2027-03-19", "C"])
+    return rows
+
+
+def ladders(repeat: int) -> None:
+    """Prints the first-call times of both ladders (see the module docstring)."""
+    print("Reg T on a 40-leg call ladder, first call (pairing cache cleared); milliseconds, best / median")
+    for realistic in (True, False):
+        portfolio = read_positions(call_ladder(realistic), as_of=AS_OF)
+        for basis, net in CONVENTIONS:
+            result = regt_margin(portfolio, basis=basis, net_of_proceeds=net)
+
+            def run(b: str = basis, n: bool = net, p: Portfolio = portfolio) -> float:
+                return regt_margin(p, basis=b, net_of_proceeds=n).total
+
+            best, median = timed(run, repeat, PAIRINGS.clear)
+            prices = "realistic" if realistic else "identical prices"
+            print(
+                f"  {prices}, {basis}, {'net' if net else 'gross'}: "
+                f"total {result.total:,.2f}, {len(result.groups)} groups, {len(result.warnings)} warnings"
+                f"   {best:9.1f} / {median:9.1f}"
+            )
 
 
 def cpu_median(fn: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = None) -> float:
@@ -86,7 +135,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--repeat", type=int, default=30, help="repeat-call runs (first calls: a sixth, at least 3)"
     )
+    parser.add_argument("--ladder", action="store_true", help="time the two 40-leg call ladders only")
     args = parser.parse_args(argv)
+    if args.ladder:
+        ladders(args.repeat)
+        return
     table = book()
     portfolio = read_positions(table, as_of=AS_OF)
     again = read_positions(table, as_of=AS_OF)  # equal content, new objects

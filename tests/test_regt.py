@@ -742,3 +742,61 @@ def test_equally_cheap_pairings_resolve_alike_stacked_alone_or_permuted(basis, n
     assert groups == _signature(stacked)[3]
     gross, net_total = cents(sum(r.gross for r in alone)), cents(sum(r.net for r in alone))
     assert (gross, net_total) == (stacked.gross, stacked.net)
+
+
+def test_realistic_call_ladder_keeps_its_optimal_canonical_pairing():
+    """Regression guard on the pairing of a many-leg book: the optimum (and its canonical groups,
+    the tie-break's choice) recorded from the exact solver; any change to the solver's stages that
+    lands on another total or another equally cheap pairing fails here."""
+    from benchmarks.bench_regt import call_ladder
+
+    PAIRINGS.clear()
+    result = regt_margin(read_positions(call_ladder(realistic=True), as_of=AS_OF))
+    assert (result.total, result.gross, result.net) == (2000.0, 2000.0, 600.0)
+    assert result.warnings == ()
+    groups = sorted((g.strategy, tuple(sorted(leg.row for leg in g.legs))) for g in result.groups)
+    spreads = [(2, 11), (20, 21), (22, 31), (40, 41)]
+    condors = [(3, 4, 6, 7), (5, 8, 10, 13), (9, 12, 14, 17), (15, 16, 18, 19)]
+    condors += [tuple(row + 20 for row in rows) for rows in condors]
+    expected = [("credit spread", rows) for rows in spreads] + [("long condor", rows) for rows in condors]
+    assert groups == expected
+
+
+def test_tie_break_stops_at_the_deadline_and_keeps_the_cheapest_pairing():
+    """The tie-break's solves share the solve's time limit: past the deadline, each block's search
+    stops, is reported as stopped, and keeps the pairing it had (as cheap as before)."""
+    import time
+
+    import numpy as np
+    from scipy.optimize import milp
+
+    from benchmarks.bench_regt import call_ladder
+    from xlmargin.regt._formulas import RegTRules
+    from xlmargin.regt._legs import book_legs
+    from xlmargin.regt._pairing import _tie_break, block
+    from xlmargin.regt._strategies import Enumerator
+
+    r = RegTRules.of(rules.load("regt"))
+    portfolio = read_positions(call_ladder(realistic=True), as_of=AS_OF)
+    legs = book_legs(list(portfolio.positions), r, "initial", AS_OF)
+    b = block(legs, Enumerator(legs, r, "initial", False).candidates(), False)
+    nothing = np.zeros(b.size)  # a pairing, not the canonical one: no strategy formed
+    found = {0: nothing.copy()}
+    assert _tie_break(milp, [b], found, time.monotonic() - 1.0) == {0}
+    assert np.array_equal(found[0], nothing)
+
+
+def test_a_book_the_solver_cannot_finish_stops_once_at_the_limit_with_one_warning():
+    """The identical-price ladder (many equally cheap pairings; its integer program is slow to prove
+    optimal): at a short limit, one solve, one line saying by how much the requirement may exceed
+    the optimum (before, the one block was solved a second time alone, for the limit again)."""
+    from benchmarks.bench_regt import call_ladder
+
+    PAIRINGS.clear()
+    portfolio = read_positions(call_ladder(realistic=False), as_of=AS_OF)
+    result = regt_margin(portfolio, rules=override(pairing__time_limit_seconds=0.5))
+    (warning,) = result.warnings
+    assert warning.startswith(
+        "XYZ: the pairing solver stopped at its 0.5 s limit; the requirement may exceed"
+    )
+    assert result.total >= 2000.0  # the optimum (the benchmark's figure): a limit never undercuts it

@@ -12,11 +12,13 @@ weigh the same). So the groups, the cent-rounded totals and the other convention
 depend on which optimum the solver meets first, nor on the blocks solved beside it.
 
 Underlyings share no leg, so their programs are independent: :func:`solve` stacks them into one
-block-diagonal program and makes at most six solver calls for the whole book (the LP relaxation,
-the integer program of the blocks whose relaxation is fractional, and for each tie-break its
-relaxation, which settles most blocks, then the integer program of the rest), where one call per
-underlying cost more in scipy's set-up than in HiGHS. Each block's optimum is the optimum of its
-own program: the objective and the constraints are sums over blocks. A block above
+block-diagonal program and makes at most seven solver calls for the whole book (the LP relaxation;
+for the blocks whose relaxation is fractional, the relaxation of their two-leg strategies alone,
+which is often an integral pairing as cheap as the relaxation, then the integer program of the
+rest; and for each tie-break its relaxation, which settles most blocks, then the integer program
+of the rest), where one call per underlying cost more in scipy's set-up than in HiGHS. The
+tie-breaks share the time limit of the solve that found the optimum. Each block's optimum is the
+optimum of its own program: the objective and the constraints are sums over blocks. A block above
 ``_TIE_BREAK_LIMIT`` candidates (a market maker's class) is solved alone, without the tie-break
 (its one program is the same however the book is called).
 """
@@ -24,6 +26,7 @@ own program: the objective and the constraints are sums over blocks. A block abo
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,6 +42,7 @@ _OPTIMAL_STATUS = 0  # scipy.optimize.milp: "Optimal solution found"
 _TIME_LIMIT_STATUS = 1  # scipy.optimize.milp: "Iteration or time limit reached"
 _DUAL_NOISE = 1e-7  # the solver's dual feasibility tolerance, per unit a pairing may form
 _SAME_WEIGHT = 1e-7  # the weight sum (see Block.weights) a relaxation must gain to beat a pairing
+_LEAST_TIME = 1e-3  # seconds: a solve started after the deadline gets this long (HiGHS needs a limit > 0)
 _TIE_BREAK_LIMIT = 5000  # candidates above which equally cheap pairings are not re-ranked by group count
 
 
@@ -118,6 +122,7 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
         return out
     from scipy.optimize import milp  # lazily: the solver's import is a third of a cold start
 
+    start = time.monotonic()
     options = {**_OPTIONS, "time_limit": time_limit}
     # The LP relaxation first: when a block's optimum is integral (common — spreads alone form a
     # bipartite matching), that is its integer optimum too, found without branching.
@@ -139,13 +144,31 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
     for k, x in solution.items():
         if np.allclose(x, np.round(x), atol=1e-9):
             best[k] = np.round(x)
-        else:  # the relaxation rounded down is a pairing (non-negative uses; below noise, down)
-            floor = np.floor(np.maximum(x - 1e-6, 0.0))
-            narrowed[k] = _narrow(blocks[k], x, duals[k], float(blocks[k].cost @ floor))
+        else:
             fractional.append(k)
+    # Pairings that some solution reaches, for the fixing: the relaxation rounded down (non-negative
+    # uses; below noise, down), and the relaxation of two-leg strategies alone (spreads, straddles:
+    # often integral). Where the latter is integral and as cheap as the relaxation of all the
+    # candidates, it is optimal and no integer program is needed (condor ladders: the relaxation
+    # of all mixes halves of condors, at the same cost as whole spreads).
+    pairs = _relaxation([_two_leg(blocks[k]) for k in fractional], time_limit) if fractional else None
+    for k, y in zip(fractional[:], pairs[0] if pairs is not None else [None] * len(fractional)):
+        b, x = blocks[k], solution[k]
+        reached = float(b.cost @ np.floor(np.maximum(x - 1e-6, 0.0)))
+        if y is not None and np.allclose(y, np.round(y), atol=1e-9):
+            if float(b.cost @ np.round(y)) <= float(b.cost @ x) + _DUAL_NOISE:
+                best[k] = np.round(y)
+                fractional.remove(k)
+                continue
+            reached = min(reached, float(b.cost @ np.round(y)))
+        narrowed[k] = _narrow(b, x, duals[k], reached)
     if fractional:
         first = milp(**_stacked([narrowed[k] for k in fractional], integral=True), options=options)
-        if first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
+        if first.status == _TIME_LIMIT_STATUS and first.x is not None and len(fractional) == 1:
+            # one block: solving it alone would be this program again, for as long
+            (k,) = fractional
+            out[k] = _stopped(blocks[k], first, time_limit, warnings[k])
+        elif first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
             for k in fractional:
                 out[k] = _alone(blocks[k], time_limit, warnings[k])
         else:
@@ -154,10 +177,16 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
             )
     for k in best:  # now to within the tie tolerance of the integer optimum
         narrowed[k] = _narrow(blocks[k], solution[k], duals[k], float(blocks[k].cost @ best[k]))
-    _tie_break(milp, narrowed, best, options)
+    for k in _tie_break(milp, narrowed, best, start + time_limit):
+        warnings[k].append(_unranked(blocks[k], time_limit))
     for k, x in best.items():
         out[k] = [int(v) for v in x]
     return out
+
+
+def _two_leg(b: Block) -> Block:
+    """``b`` with only its candidates of two legs (or a leg and stock)."""
+    return replace(b, upper=np.where(np.bincount(b.cand, minlength=b.size) == 2, b.upper, 0.0))
 
 
 def _narrow(b: Block, x: np.ndarray, reduced: np.ndarray, reached: float) -> Block:
@@ -187,21 +216,27 @@ def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray
     return _split(result.x, blocks), _split(np.maximum(result.lower.marginals, 0.0), blocks)
 
 
-def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], options: dict[str, Any]) -> None:
+def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], deadline: float) -> set[int]:
     """Replaces each block's pairing in ``best`` by the canonical one among equally cheap pairings:
     the most pieces (the fewest groups), then the greatest :attr:`Block.weights` sum — unique, so
     that the groups (and the other convention's figure) do not depend on which of equally good
     pairings the solver meets first, nor on the blocks solved beside it. Nothing to re-rank where
-    every candidate is already at its bound: no pairing forms more of any."""
+    every candidate is already at its bound: no pairing forms more of any.
+
+    Every solve stops at ``deadline`` (``time.monotonic()``): the blocks whose search it cut short
+    are returned, each keeping a pairing as cheap as before, but perhaps not the canonical one."""
     ties = [k for k in best if np.any(best[k] < blocks[k].upper)]
+    stopped: set[int] = set()
     if not ties:
-        return
+        return stopped
     optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
-    _improve(milp, blocks, ties, best, optima, options, maximise="pieces", margin=1e-6)
+    _improve(milp, blocks, ties, best, optima, deadline, stopped, maximise="pieces", margin=1e-6)
     floors = {k: float(blocks[k].pieces @ best[k]) - 1e-6 for k in ties}
     _improve(
-        milp, blocks, ties, best, optima, options, maximise="weights", margin=_SAME_WEIGHT, floors=floors
-    )
+        milp, blocks, ties, best, optima, deadline, stopped, maximise="weights", margin=_SAME_WEIGHT,
+        floors=floors,
+    )  # fmt: skip
+    return stopped
 
 
 def _improve(
@@ -210,7 +245,8 @@ def _improve(
     ties: list[int],
     best: dict[int, np.ndarray],
     optima: dict[int, float],
-    options: dict[str, Any],
+    deadline: float,
+    stopped: set[int],
     *,
     maximise: str,
     margin: float,
@@ -219,7 +255,8 @@ def _improve(
     """Per block of ``ties``, the pairing of greatest ``maximise`` ("pieces", "weights") among those
     within ``_SAME_COST`` of its optimum (and with at least its ``floors`` pieces) replaces the one
     in ``best``. The relaxation bounds it: where that cannot beat the pairing found by ``margin``,
-    no search; where its solution is integral, that is the one; the rest in one integer program."""
+    no search; where its solution is integral, that is the one; the rest in one integer program.
+    The blocks of a solve that reaches ``deadline`` are added to ``stopped``."""
 
     def program(which: list[int], integral: bool) -> list[np.ndarray] | None:
         chosen = [blocks[k] for k in which]
@@ -231,8 +268,10 @@ def _improve(
                 cheapest=np.array([optima[k] for k in which]) + _SAME_COST,
                 fewest=None if floors is None else np.array([floors[k] for k in which]),
             ),
-            options=options,
+            options={**_OPTIONS, "time_limit": max(deadline - time.monotonic(), _LEAST_TIME)},
         )
+        if result.status != _OPTIMAL_STATUS:
+            stopped.update(which)
         return None if result.x is None else _split(result.x, chosen)
 
     def fits(k: int, x: np.ndarray) -> bool:
@@ -257,6 +296,26 @@ def _improve(
                 best[k] = np.round(x)
 
 
+def _stopped(b: Block, result: Any, time_limit: float, warnings: list[str]) -> list[int]:
+    """The best pairing of an integer program that reached its time limit, and its warning."""
+    best = np.round(result.x)
+    optimum = float(b.cost @ best)
+    bound = float(getattr(result, "mip_dual_bound", optimum) or optimum)
+    warnings.append(
+        f"{b.underlying}: the pairing solver stopped at its {time_limit:g} s limit; the requirement may "
+        f"exceed the optimum by up to {max(optimum - bound, 0.0):,.2f}"
+    )
+    return [int(x) for x in best]
+
+
+def _unranked(b: Block, time_limit: float) -> str:
+    return (
+        f"{b.underlying}: the pairing solver reached its {time_limit:g} s limit while choosing among "
+        "equally cheap pairings; the requirement is the cheapest pairing's, but its groups (and the "
+        "other convention's figure) may not be the canonical ones"
+    )
+
+
 def _within(b: Block, x: np.ndarray, optimum: float) -> bool:
     return float(b.cost @ x) <= optimum + _SAME_COST
 
@@ -267,6 +326,7 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
         return []
     from scipy.optimize import milp
 
+    start = time.monotonic()
     options = {**_OPTIONS, "time_limit": time_limit}
     relaxed = milp(**_stacked([b], integral=False), options=options)
     if relaxed.x is not None and np.allclose(relaxed.x, np.round(relaxed.x), atol=1e-9):
@@ -275,19 +335,14 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
         first = milp(**_stacked([b], integral=True), options=options)
     if first.x is None:
         raise XlMarginError(f"{b.underlying}: the pairing solver failed ({first.message})")
-    best = np.round(first.x)
-    optimum = float(b.cost @ best)
     if first.status == _TIME_LIMIT_STATUS:
-        bound = float(getattr(first, "mip_dual_bound", optimum) or optimum)
-        warnings.append(
-            f"{b.underlying}: the pairing solver stopped at its {time_limit:g} s limit; the requirement may "
-            f"exceed the optimum by up to {max(optimum - bound, 0.0):,.2f}"
-        )
-        return [int(x) for x in best]
+        return _stopped(b, first, time_limit, warnings)
+    best = np.round(first.x)
     if b.size > _TIE_BREAK_LIMIT:
         return [int(x) for x in best]
     found = {0: best}
-    _tie_break(milp, [b], found, options)
+    if _tie_break(milp, [b], found, start + time_limit):
+        warnings.append(_unranked(b, time_limit))
     return [int(x) for x in found[0]]
 
 
