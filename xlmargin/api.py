@@ -93,9 +93,10 @@ def read_positions(
     """A validated portfolio from a DataFrame, a list of rows, a positions file or a broker export;
     ``as_of`` (default: today) is the valuation date."""
     from xlmargin.brokers import detect, read_broker
+    from xlmargin.excel.functions import today
     from xlmargin.positions import read_positions as read
 
-    when = as_of or dt.date.today()
+    when = as_of or today()
     if isinstance(data, str | Path) and Path(data).is_file() and detect(Path(data)) is not None:
         return read_broker(data, as_of=when)
     return read(rows_of(data, sheet=sheet, table=table), as_of=when)

@@ -92,7 +92,9 @@ REGIMES = ("regt", "pm", "futures", "esma", "account", "risk")
 
 
 def _as_of(args: argparse.Namespace) -> dt.date:
-    return args.as_of or dt.date.today()
+    from xlmargin.excel.functions import today
+
+    return args.as_of or today()
 
 
 def cmd_margin(args: argparse.Namespace) -> int:

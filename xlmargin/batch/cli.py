@@ -73,6 +73,7 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from xlmargin.batch import batch
+    from xlmargin.excel.functions import today
 
     source = Path(args.file)
     output = Path(args.output) if args.output else None
@@ -83,7 +84,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         params.append(f"as_of={args.as_of.isoformat()}")
     started = time.perf_counter()
     try:
-        frame = batch(read_table(source), args.account_column, args.regime, params, dask=args.dask)
+        frame = batch(
+            read_table(source), args.account_column, args.regime, params, dask=args.dask, today=today()
+        )
     except OSError as exc:
         raise XlMarginError(f"the Dask cluster failed: {exc}") from None
     errors = int((frame["error"] != "").sum())

@@ -28,7 +28,7 @@ import numpy as np
 from xlmargin.batch.accounts import Accounts, bar, message, read_accounts
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
-from xlmargin.params import AS_OF, Param, read_params, today_if_missing
+from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio
 
 REGIMES = ("pm", "regt", "account", "risk")
@@ -63,7 +63,11 @@ def batch(
         )
     given = dict(params) if isinstance(params, Mapping) else dict(_named(params))
     values = read_params({**given, **more}, specs(regime))
-    as_of = today_if_missing(values, today or dt.date.today())
+    given_date = values.get("as_of")
+    as_of = given_date if isinstance(given_date, dt.date) else today
+    if as_of is None:
+        # the engine never reads the clock: the caller (the command line, the Python API) says which day
+        raise InputError(Problem("give the valuation date: as_of=YYYY-MM-DD", None, "as_of"))
     values["as_of"] = as_of
     accounts = read_accounts(data, by, as_of)
     show = sys.stderr.isatty() if progress is None else progress

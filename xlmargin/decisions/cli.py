@@ -45,8 +45,9 @@ def _table(path: str) -> list[list[Any]]:
 
 def _settings(args: argparse.Namespace) -> Any:
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
+    from xlmargin.excel.functions import today
 
-    as_of = args.as_of or dt.date.today()
+    as_of = args.as_of or today()
     values = read_params([*args.param, f"as_of={as_of.isoformat()}"], DECISION_PARAMS)
     return decision_settings(values, as_of)
 
