@@ -118,8 +118,15 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
         if b.size > _TIE_BREAK_LIMIT:
             out[k] = _alone(b, time_limit, warnings[k])
     todo = [k for k, b in enumerate(blocks) if 0 < b.size <= _TIE_BREAK_LIMIT]
-    if not todo:
-        return out
+    if todo:
+        _solve_stacked(blocks, todo, time_limit, warnings, out)
+    return out
+
+
+def _solve_stacked(
+    blocks: list[Block], todo: list[int], time_limit: float, warnings: list[list[str]], out: list[list[int]]
+) -> None:
+    """:func:`solve` for the blocks ``todo``, stacked into one program: their pairings go to ``out``."""
     from scipy.optimize import milp  # lazily: the solver's import is a third of a cold start
 
     start = time.monotonic()
@@ -130,7 +137,7 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
     if relaxed is None:
         for k in todo:  # one program per block, each saying whether it reached the limit
             out[k] = _alone(blocks[k], time_limit, warnings[k])
-        return out
+        return
     lp_x, reduced = relaxed
     # Reduced-cost fixing: c·x ≥ LP optimum + d·x for every feasible x (d ≥ 0, the relaxation's
     # reduced costs), so a candidate whose d exceeds the gap between the LP optimum and a cost
@@ -138,50 +145,74 @@ def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> 
     # program and the tie-breaks search without it, and find the same optima.
     solution = dict(zip(todo, lp_x))
     duals = dict(zip(todo, reduced))
-    narrowed = list(blocks)
-    best: dict[int, np.ndarray] = {}
-    fractional = []
-    for k, x in solution.items():
-        if np.allclose(x, np.round(x), atol=1e-9):
-            best[k] = np.round(x)
-        else:
-            fractional.append(k)
-    # Pairings that some solution reaches, for the fixing: the relaxation rounded down (non-negative
-    # uses; below noise, down), and the relaxation of two-leg strategies alone (spreads, straddles:
-    # often integral). Where the latter is integral and as cheap as the relaxation of all the
-    # candidates, it is optimal and no integer program is needed (condor ladders: the relaxation
-    # of all mixes halves of condors, at the same cost as whole spreads).
-    pairs = _relaxation([_two_leg(blocks[k]) for k in fractional], time_limit) if fractional else None
-    for k, y in zip(fractional[:], pairs[0] if pairs is not None else [None] * len(fractional)):
-        b, x = blocks[k], solution[k]
-        reached = float(b.cost @ np.floor(np.maximum(x - 1e-6, 0.0)))
-        if y is not None and np.allclose(y, np.round(y), atol=1e-9):
-            if float(b.cost @ np.round(y)) <= float(b.cost @ x) + _DUAL_NOISE:
-                best[k] = np.round(y)
-                fractional.remove(k)
-                continue
-            reached = min(reached, float(b.cost @ np.round(y)))
-        narrowed[k] = _narrow(b, x, duals[k], reached)
+    best = {k: np.round(x) for k, x in solution.items() if np.allclose(x, np.round(x), atol=1e-9)}
+    fractional = [k for k in todo if k not in best]
+    narrowed = _settle_by_two_leg_pairings(blocks, fractional, solution, duals, best, time_limit)
+    fractional = [k for k in fractional if k not in best]
     if fractional:
-        first = milp(**_stacked([narrowed[k] for k in fractional], integral=True), options=options)
-        if first.status == _TIME_LIMIT_STATUS and first.x is not None and len(fractional) == 1:
-            # one block: solving it alone would be this program again, for as long
-            (k,) = fractional
-            out[k] = _stopped(blocks[k], first, time_limit, warnings[k])
-        elif first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
-            for k in fractional:
-                out[k] = _alone(blocks[k], time_limit, warnings[k])
-        else:
-            best.update(
-                zip(fractional, (np.round(x) for x in _split(first.x, [narrowed[k] for k in fractional])))
-            )
+        _integer_program(milp, blocks, narrowed, fractional, best, out, options, time_limit, warnings)
     for k in best:  # now to within the tie tolerance of the integer optimum
         narrowed[k] = _narrow(blocks[k], solution[k], duals[k], float(blocks[k].cost @ best[k]))
     for k in _tie_break(milp, narrowed, best, start + time_limit):
         warnings[k].append(_unranked(blocks[k], time_limit))
     for k, x in best.items():
         out[k] = [int(v) for v in x]
-    return out
+
+
+def _settle_by_two_leg_pairings(
+    blocks: list[Block],
+    fractional: list[int],
+    solution: dict[int, np.ndarray],
+    duals: dict[int, np.ndarray],
+    best: dict[int, np.ndarray],
+    time_limit: float,
+) -> list[Block]:
+    """The blocks narrowed by reduced-cost fixing; fractional blocks settled by two-leg pairings.
+
+    Pairings that some solution reaches, for the fixing: the relaxation rounded down (non-negative
+    uses; below noise, down), and the relaxation of two-leg strategies alone (spreads, straddles:
+    often integral). Where the latter is integral and as cheap as the relaxation of all the
+    candidates, it is optimal and no integer program is needed (condor ladders: the relaxation of
+    all mixes halves of condors, at the same cost as whole spreads); such blocks enter ``best``."""
+    narrowed = list(blocks)
+    pairs = _relaxation([_two_leg(blocks[k]) for k in fractional], time_limit) if fractional else None
+    for k, y in zip(fractional, pairs[0] if pairs is not None else [None] * len(fractional)):
+        b, x = blocks[k], solution[k]
+        reached = float(b.cost @ np.floor(np.maximum(x - 1e-6, 0.0)))
+        if y is not None and np.allclose(y, np.round(y), atol=1e-9):
+            if float(b.cost @ np.round(y)) <= float(b.cost @ x) + _DUAL_NOISE:
+                best[k] = np.round(y)
+                continue
+            reached = min(reached, float(b.cost @ np.round(y)))
+        narrowed[k] = _narrow(b, x, duals[k], reached)
+    return narrowed
+
+
+def _integer_program(
+    milp: Any,
+    blocks: list[Block],
+    narrowed: list[Block],
+    fractional: list[int],
+    best: dict[int, np.ndarray],
+    out: list[list[int]],
+    options: dict[str, Any],
+    time_limit: float,
+    warnings: list[list[str]],
+) -> None:
+    """The fractional blocks' integer program, stacked: optima go to ``best``; blocks the time limit
+    stopped get their pairing in ``out`` directly, with a warning."""
+    first = milp(**_stacked([narrowed[k] for k in fractional], integral=True), options=options)
+    if first.status == _TIME_LIMIT_STATUS and first.x is not None and len(fractional) == 1:
+        # one block: solving it alone would be this program again, for as long
+        (k,) = fractional
+        out[k] = _stopped(blocks[k], first, time_limit, warnings[k])
+    elif first.status != _OPTIMAL_STATUS or first.x is None:  # a limit reached: say so block by block
+        for k in fractional:
+            out[k] = _alone(blocks[k], time_limit, warnings[k])
+    else:
+        best.update(
+            zip(fractional, (np.round(x) for x in _split(first.x, [narrowed[k] for k in fractional])))
+        )
 
 
 def _two_leg(b: Block) -> Block:
