@@ -6,7 +6,7 @@ import math
 import pytest
 
 from xlmargin.cells import excel_error, is_blank, to_date, to_number
-from xlmargin.money import cents, rounded
+from xlmargin.money import cents, cents_down, rounded
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,10 @@ def test_excel_errors_numbers_and_dates():
     assert to_date("soon") is None
     assert to_date(20261218) == dt.date(2026, 12, 18)
     assert to_date(20261318) is None
+
+
+def test_a_maximum_rounds_down_to_the_cent():
+    assert cents_down(2_000_000.008) == 2_000_000.0
+    assert cents_down(2_000_000.0099999) == 2_000_000.0
+    assert cents_down(1.9999999999999998) == 2.0  # binary noise is not a cent
+    assert cents_down(-0.001) == -0.01

@@ -42,7 +42,7 @@ from xlmargin.account import (
 )
 from xlmargin.errors import InputError, Problem
 from xlmargin.esma import esma_margin
-from xlmargin.money import cents
+from xlmargin.money import cents, cents_down
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio
@@ -234,7 +234,7 @@ def max_notional(
     return MaxNotionalResult(
         regime=regime,
         scale=lo,
-        gross_notional=lo * base_notional,
+        gross_notional=cents_down(lo * base_notional),  # a maximum: never a cent above it
         requirement=at_scale,
         target=target,
         equity=equity,
