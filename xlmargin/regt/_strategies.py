@@ -19,89 +19,16 @@ import numpy as np
 
 from xlmargin.regt._formulas import (
     Figures,
-    RegTRules,
-    itm,
-    long_stock_rate,
     money,
     num,
-    otm,
-    pct,
-    short_stock_maintenance,
-    short_stock_per_share,
 )
 from xlmargin.regt._legs import BookLeg
-
-TOLERANCE = 1e-6  # dollars: "costs no more than" allows for floating-point noise
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One strategy instance: legs consumed per unit (leg index, contracts or shares), what a unit
-    costs in the enumerator's convention, and ``shape``, which builds its name, figures and rule
-    when the pairing uses it (most candidates are never used, and their words cost more than
-    their numbers)."""
-
-    uses: tuple[tuple[int, float], ...]
-    cost: float
-    shape: Callable[[], _Shape]
-
-    @property
-    def strategy(self) -> str:
-        return self.shape().strategy
-
-    @property
-    def unit(self) -> Figures:
-        return self.shape().unit
-
-    @property
-    def rule(self) -> str:  # "{n}" stands for the number of units
-        return self.shape().rule
+from xlmargin.regt._shapes import TOLERANCE, Candidate, Shape, same_deliverable
+from xlmargin.regt._stock import StockStrategies
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    strategy: str
-    unit: Figures
-    rule: str
-
-
-class Enumerator:
+class Enumerator(StockStrategies):
     """Builds the candidates of one underlying under one basis and one convention."""
-
-    def __init__(self, legs: list[BookLeg], r: RegTRules, basis: str, net_of_proceeds: bool):
-        self.legs = legs
-        self.r = r
-        self.basis = basis
-        self.net = net_of_proceeds
-        self.warnings: list[str] = []
-        self.stocks = [i for i, leg in enumerate(legs) if leg.is_stock]
-        self.options = [i for i, leg in enumerate(legs) if not leg.is_stock]
-
-    # --- the filter --------------------------------------------------------------------------
-
-    def _cost(self, shape: _Shape) -> float:
-        return shape.unit.cost(self.net)
-
-    def _alone(self, uses: tuple[tuple[int, float], ...]) -> float:
-        return sum(self.legs[i].standalone.cost(self.net) * amount for i, amount in uses)
-
-    def _keep(
-        self, shape: _Shape | None, uses: tuple[tuple[int, float], ...], parts: float | None = None
-    ) -> Candidate | None:
-        """The candidate, if it can lower the requirement (see the module docstring)."""
-        if shape is None or any(self.legs[i].capacity < amount - 1e-9 for i, amount in uses):
-            return None
-        cost = self._cost(shape)
-        if cost > self._alone(uses) + TOLERANCE or (parts is not None and cost > parts + TOLERANCE):
-            return None
-        return Candidate(uses, cost, lambda: shape)
-
-    def _best_split(self, *splits: tuple[_Shape | None, ...]) -> float | None:
-        """The cheapest split of a composite into the strategies (or lone legs) it is made of."""
-        return min(
-            (sum(self._cost(s) for s in split if s is not None) for split in splits if None not in split),
-            default=None,
-        )
 
     # --- enumeration -------------------------------------------------------------------------
 
@@ -256,13 +183,13 @@ class Enumerator:
 
     # --- option-only strategies ------------------------------------------------------------------
 
-    def vertical(self, long: BookLeg, short: BookLeg) -> _Shape | None:
+    def vertical(self, long: BookLeg, short: BookLeg) -> Shape | None:
         """Spread (Cboe; FINRA 4210): same underlying, right and multiplier, the long
         expiring on or after the short. Debit spread (long at least as far in the money): pay the
         long, nothing on the short. Credit spread: the lesser of the short's naked requirement and
         the strike difference × multiplier."""
         lp, sp = long.position, short.position
-        if lp.right != sp.right or not _same_deliverable(long, short):
+        if lp.right != sp.right or not same_deliverable(long, short):
             return None
         if self.r.long_expires_on_or_after_short and long.expiry < short.expiry:
             return None
@@ -275,18 +202,18 @@ class Enumerator:
                 f"{name}: lesser of naked requirement and strike difference × {num(sp.multiplier)} × {{n}}"
                 f" = min({money(short.naked)}, {num(width)} × {num(sp.multiplier)}) × {{n}}; long paid"
             )
-            return _Shape(name, Figures(margin, long.long_cost, short.value), rule)
+            return Shape(name, Figures(margin, long.long_cost, short.value), rule)
         if lp.strike == sp.strike:
             name = "offsetting long and short" if same_expiry else "calendar spread"
         else:
             name = "debit spread" if same_expiry else "diagonal debit spread"
         rule = f"{name}: long expires on or after the short: pay the long, no margin on the short; × {{n}}"
-        return _Shape(name, Figures(0.0, long.long_cost, short.value), rule)
+        return Shape(name, Figures(0.0, long.long_cost, short.value), rule)
 
-    def straddle(self, call: BookLeg, put: BookLeg) -> _Shape | None:
+    def straddle(self, call: BookLeg, put: BookLeg) -> Shape | None:
         """Short straddle or combination (Cboe): the greater of the two naked requirements plus
         the current value of the other option."""
-        if not _same_deliverable(call, put) or (self.r.straddle_same_expiry and call.expiry != put.expiry):
+        if not same_deliverable(call, put) or (self.r.straddle_same_expiry and call.expiry != put.expiry):
             return None
         same = call.position.strike == put.position.strike and call.expiry == put.expiry
         name = "short straddle" if same else "short strangle"
@@ -295,7 +222,7 @@ class Enumerator:
         else:
             margin, which = put.naked + call.value, f"put {money(put.naked)} + call value {money(call.value)}"
         rule = f"{name}: greater naked requirement + value of the other side = {which}, × {{n}}"
-        return _Shape(name, Figures(margin, 0.0, call.value + put.value), rule)
+        return Shape(name, Figures(margin, 0.0, call.value + put.value), rule)
 
     def _condors(self, calls: list[int], puts: list[int]) -> Iterator[Candidate | None]:
         """Iron condor / iron butterfly (Cboe; tastytrade): a put credit spread below a call credit
@@ -334,7 +261,7 @@ class Enumerator:
                     f" = max({num(wp)}, {num(wc)}) × {num(mult)} × {{n}}"
                 )
                 parts = self._best_split((self.vertical(la, lb), self.vertical(ld, lc)))
-                yield self._keep(_Shape(name, unit, rule), ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0)), parts)
+                yield self._keep(Shape(name, unit, rule), ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0)), parts)
 
     def _butterflies(self, series: list[int]) -> Iterator[Candidate | None]:
         """Butterflies (IBKR; tastytrade): one right and expiry, equidistant strikes, body 2×.
@@ -359,7 +286,7 @@ class Enumerator:
         width = lb.position.strike - la.position.strike
         if la.is_long:
             unit = Figures(0.0, la.long_cost + lc.long_cost, 2 * lb.value)
-            shape = _Shape("long butterfly", unit, "long butterfly: pay the net debit, no margin; × {n}")
+            shape = Shape("long butterfly", unit, "long butterfly: pay the net debit, no margin; × {n}")
             parts = self._best_split((self.vertical(la, lb), self.vertical(lc, lb)))
         else:
             unit = Figures(width * mult, 2 * lb.long_cost, la.value + lc.value)
@@ -367,7 +294,7 @@ class Enumerator:
                 f"short butterfly: width of the credit leg × {num(mult)} × {{n}}"
                 f" = {num(width)} × {num(mult)} × {{n}}; body paid"
             )
-            shape = _Shape("short butterfly", unit, rule)
+            shape = Shape("short butterfly", unit, rule)
             parts = self._best_split((self.vertical(lb, la), self.vertical(lb, lc)))
         return self._keep(shape, ((a, 1.0), (b, 2.0), (c, 1.0)), parts)
 
@@ -419,7 +346,7 @@ class Enumerator:
         ]
         parts = self._best_split(*splits)
         uses = ((a, 1.0), (b, 2.0), (d, 1.0)) if b == c else ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0))
-        return self._keep(_Shape(name, unit, rule), uses, parts)
+        return self._keep(Shape(name, unit, rule), uses, parts)
 
     def _boxes(self, calls: list[int], puts: list[int]) -> Iterator[Candidate | None]:
         """Box: a call spread and a put spread on the same two strikes. Long box (both debit):
@@ -444,224 +371,11 @@ class Enumerator:
         long_cost, proceeds = li.long_cost + lk.long_cost, lj.value + lm.value
         if width > 0:
             rule = f"short box: its width × {num(mult)} × {{n}} = {num(width)} × {num(mult)} × {{n}}"
-            shape = _Shape("short box", Figures(width * mult, long_cost, proceeds), rule)
+            shape = Shape("short box", Figures(width * mult, long_cost, proceeds), rule)
         else:
-            shape = _Shape("long box", Figures(0.0, long_cost, proceeds), "long box: pay the debit; × {n}")
+            shape = Shape("long box", Figures(0.0, long_cost, proceeds), "long box: pay the debit; × {n}")
         parts = self._best_split((self.vertical(li, lj), self.vertical(lk, lm)))
         return self._keep(shape, ((i, 1.0), (j, 1.0), (k, 1.0), (m, 1.0)), parts)
-
-    # --- strategies with the underlying --------------------------------------------------------------
-
-    @staticmethod
-    def shares_per_contract(stock: BookLeg, option: BookLeg) -> float | None:
-        """Shares of the stock that cover one contract: the multiplier for the option's own
-        underlying; for an index option and a basket ETF, in equivalent index units (Cboe: 1,000
-        SPY shares cover one 100-multiplier SPX contract); None if the stock cannot cover it."""
-        s, o = stock.position, option.position
-        if s.underlying == o.underlying:
-            return o.multiplier
-        if s.class_group == o.class_group and s.index_units > 0 and o.index_units > 0:
-            return round(o.multiplier * o.index_units / s.index_units, 9)
-        return None
-
-    def stock_and_option(self, stock: BookLeg, option: BookLeg, spu: float) -> _Shape | None:
-        if stock.is_long and not option.is_long and option.position.is_call:
-            return self.covered_call(stock, option, spu)
-        if not stock.is_long and not option.is_long and not option.position.is_call:
-            return self.covered_put(stock, option, spu)
-        if stock.is_long and option.is_long and not option.position.is_call:
-            return self.protective_put(stock, option, spu)
-        if not stock.is_long and option.is_long and option.position.is_call:
-            return self.protective_call(stock, option, spu)
-        return None
-
-    def _stock_margin(self, stock: BookLeg, spu: float) -> tuple[float, str]:
-        """The requirement of ``spu`` shares of the stock, and the rule in words."""
-        p = stock.position
-        if stock.is_long:
-            rate = long_stock_rate(self.r, self.basis, p.leverage)
-            return rate * p.price * spu, f"{pct(rate)} × {num(spu)} shares × {money(p.price)}"
-        per_share, text = short_stock_per_share(self.r, self.basis, p.price, p.leverage)
-        return per_share * spu, f"short stock {text} × {num(spu)} shares"
-
-    def covered_call(self, stock: BookLeg, call: BookLeg, spu: float) -> _Shape:
-        """Covered call (Cboe): the stock's requirement; the call needs nothing, its proceeds may be
-        applied. Maintenance: 25% of the stock valued at no more than the call strike."""
-        s, c = stock.position, call.position
-        if self.basis == "maintenance" and self.r.covered_call_at_most_strike:
-            rate = long_stock_rate(self.r, self.basis, s.leverage)
-            value = min(spu * s.price, c.strike * c.multiplier)
-            margin, text = (
-                rate * value,
-                f"{pct(rate)} × stock valued at no more than the strike {money(value)}",
-            )
-        else:
-            margin, text = self._stock_margin(stock, spu)
-        return _Shape(
-            "covered call",
-            Figures(margin, 0.0, call.value),
-            f"covered call: stock requirement {text}; the call needs nothing; × {{n}}",
-        )
-
-    def covered_put(self, stock: BookLeg, put: BookLeg, spu: float) -> _Shape:
-        """Covered put (IBKR; moomoo): the short stock's requirement plus the put's in-the-money amount."""
-        margin, text = self._stock_margin(stock, spu)
-        extra = itm(put.position) * put.position.multiplier
-        return _Shape(
-            "covered put",
-            Figures(margin + extra, 0.0, put.value),
-            f"covered put: {text} + put in-the-money amount {money(extra)}; × {{n}}",
-        )
-
-    def protective_put(self, stock: BookLeg, put: BookLeg, spu: float) -> _Shape:
-        """Protective put. Initial (Cboe): the stock's requirement, the put paid in full. Maintenance:
-        the lesser of 10% × put strike + the put's out-of-the-money amount and 25% × stock value
-        (the put's own value is not added: the formula covers the pair)."""
-        s, p = stock.position, put.position
-        if self.basis == "initial":
-            margin, text = self._stock_margin(stock, spu)
-            return _Shape(
-                "protective put",
-                Figures(margin, put.long_cost, 0.0),
-                f"protective put: stock {text}; put paid in full; × {{n}}",
-            )
-        strike_rate = self.r.levered(self.r.protective_put_strike_pct, s.leverage)
-        stock_rate = self.r.levered(self.r.protective_put_stock_pct, s.leverage)
-        hedged = p.multiplier * (strike_rate * p.strike + otm(p))
-        plain = stock_rate * spu * s.price
-        return _Shape(
-            "protective put",
-            Figures(min(hedged, plain)),
-            f"protective put: lesser of {pct(strike_rate)} × put strike + put OTM and {pct(stock_rate)}"
-            f" × stock value = min({money(hedged)}, {money(plain)}) × {{n}}",
-        )
-
-    def protective_call(self, stock: BookLeg, call: BookLeg, spu: float) -> _Shape:
-        """Protective call. Initial: the short stock's requirement, the call paid in full.
-        Maintenance: the lesser of 10% × call strike + the call's out-of-the-money amount and the
-        short stock's maintenance requirement."""
-        s, c = stock.position, call.position
-        if self.basis == "initial":
-            margin, text = self._stock_margin(stock, spu)
-            return _Shape(
-                "protective call",
-                Figures(margin, call.long_cost, 0.0),
-                f"protective call: {text}; call paid in full; × {{n}}",
-            )
-        strike_rate = self.r.levered(self.r.protective_call_strike_pct, s.leverage)
-        hedged = c.multiplier * (strike_rate * c.strike + otm(c))
-        plain = short_stock_maintenance(self.r, s.price, s.leverage)[0] * spu
-        return _Shape(
-            "protective call",
-            Figures(min(hedged, plain)),
-            f"protective call: lesser of {pct(strike_rate)} × call strike + call OTM and short-stock"
-            f" maintenance = min({money(hedged)}, {money(plain)}) × {{n}}",
-        )
-
-    def _stock_triples(self) -> Iterator[Candidate | None]:
-        """Collars and conversions (long stock, long put, short call) and reversals (short stock,
-        short put, long call at the put's strike and expiry)."""
-        legs = self.legs
-        puts = [i for i in self.options if not legs[i].position.is_call]
-        calls = [i for i in self.options if legs[i].position.is_call]
-        for s in self.stocks:
-            stock = legs[s]
-            for p in puts:
-                for c in calls:
-                    put, call = legs[p], legs[c]
-                    if not _same_deliverable(put, call) or put.is_long == call.is_long:
-                        continue
-                    spu = self.shares_per_contract(stock, put)
-                    if spu is None or put.is_long != stock.is_long:
-                        yield None
-                        continue
-                    uses = ((s, spu), (p, 1.0), (c, 1.0))
-                    if stock.is_long:
-                        parts = self._best_split(
-                            (self.covered_call(stock, call, spu), _alone_shape(put)),
-                            (self.protective_put(stock, put, spu), _alone_shape(call)),
-                        )
-                        yield self._keep(self.collar(stock, put, call, spu), uses, parts)
-                    elif _same_series(put, call):
-                        parts = self._best_split(
-                            (self.covered_put(stock, put, spu), _alone_shape(call)),
-                            (self.protective_call(stock, call, spu), _alone_shape(put)),
-                        )
-                        yield self._keep(self.reversal(stock, put, call, spu), uses, parts)
-                    else:
-                        yield None
-
-    def collar(self, stock: BookLeg, put: BookLeg, call: BookLeg, spu: float) -> _Shape:
-        """Collar. Initial: the stock's requirement, the put paid, the call needs nothing.
-        Maintenance: the lesser of 10% × put strike + put OTM amount and 25% × call strike.
-        Conversion (same strike and expiry) at maintenance: 10% of the exercise price plus the short
-        call's in-the-money amount [L] (IBKR, as quoted in QuantConnect Lean's tests: 5,303 =
-        10% × 524 × 100 + (524.63 − 524) × 100), the mirror image of the reversal's put ITM amount."""
-        s, p, c = stock.position, put.position, call.position
-        conversion = _same_series(put, call)
-        name = "conversion" if conversion else "collar"
-        if self.basis == "initial":
-            margin, text = self._stock_margin(stock, spu)
-            return _Shape(
-                name,
-                Figures(margin, put.long_cost, call.value),
-                f"{name}: stock {text}; put paid in full; the call needs nothing; × {{n}}",
-            )
-        if conversion:
-            rate = self.r.levered(self.r.conversion_strike_pct, s.leverage)
-            extra = itm(c) * c.multiplier
-            margin = rate * p.strike * p.multiplier + extra
-            return _Shape(
-                name,
-                Figures(margin, 0.0, call.value),
-                f"conversion: {pct(rate)} × exercise price × {num(p.multiplier)} + call in-the-money amount"
-                f" {money(extra)} = {money(margin)} × {{n}}",
-            )
-        strike_rate = self.r.levered(self.r.collar_strike_pct, s.leverage)
-        call_rate = self.r.levered(self.r.collar_call_strike_pct, s.leverage)
-        hedged = p.multiplier * (strike_rate * p.strike + otm(p))
-        capped = call_rate * c.strike * c.multiplier
-        return _Shape(
-            name,
-            Figures(min(hedged, capped), 0.0, call.value),
-            f"collar: lesser of {pct(strike_rate)} × put strike + put OTM and {pct(call_rate)} × call strike"
-            f" = min({money(hedged)}, {money(capped)}) × {{n}}",
-        )
-
-    def reversal(self, stock: BookLeg, put: BookLeg, call: BookLeg, spu: float) -> _Shape:
-        """Reverse conversion (short stock, short put, long call, same strike and expiry).
-        Initial: as a covered put plus a long call. Maintenance: 10% of the exercise price plus
-        the put's in-the-money amount [L]."""
-        s, p = stock.position, put.position
-        extra = itm(p) * p.multiplier
-        if self.basis == "initial":
-            margin, text = self._stock_margin(stock, spu)
-            return _Shape(
-                "reversal",
-                Figures(margin + extra, call.long_cost, put.value),
-                f"reversal: {text} + put in-the-money amount {money(extra)}; call paid; × {{n}}",
-            )
-        rate = self.r.levered(self.r.conversion_strike_pct, s.leverage)
-        margin = rate * p.strike * p.multiplier + extra
-        return _Shape(
-            "reversal",
-            Figures(margin, 0.0, put.value),
-            f"reversal: {pct(rate)} × exercise price × {num(p.multiplier)} + put in-the-money amount"
-            f" = {money(margin)} × {{n}}",
-        )
-
-
-def _alone_shape(leg: BookLeg) -> _Shape:
-    return _Shape("", leg.standalone, "")
-
-
-def _same_deliverable(a: BookLeg, b: BookLeg) -> bool:
-    """Options that can be paired: the same underlying and the same multiplier."""
-    return a.position.underlying == b.position.underlying and a.position.multiplier == b.position.multiplier
-
-
-def _same_series(put: BookLeg, call: BookLeg) -> bool:
-    return put.position.strike == call.position.strike and put.expiry == call.expiry
 
 
 @dataclass(frozen=True, slots=True)
