@@ -143,9 +143,13 @@ def _pm_pair(
             cents(requirement("pm", with_quantities(union, q), settings)) for q in (before, after)
         )
     risk = risk_arrays(union, pm)
+    bonds = bool(np.any(union.arrays["type"] == "bond"))  # margined outside PM; none: nothing to add
+
+    def outside(q: np.ndarray) -> float:
+        return outside_requirement(with_quantities(union, q), pm) if bonds else 0.0
+
     return tuple(  # type: ignore[return-value]
-        cents(pm_result(risk, q[risk.index]).requirement + outside_requirement(with_quantities(union, q), pm))
-        for q in (before, after)
+        cents(pm_result(risk, q[risk.index]).requirement + outside(q)) for q in (before, after)
     )
 
 
