@@ -25,15 +25,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
-import time
 import tracemalloc
 from typing import Any
 
 import numpy as np
 
 from benchmarks.book import AS_OF, book
-from benchmarks.timing import timed
+from benchmarks.timing import cpu_timed, timed
 from xlmargin.errors import XlMarginError
 from xlmargin.params import read_params
 from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
@@ -82,16 +80,9 @@ def bare_inputs(table: list[list[Any]]) -> tuple[np.ndarray, ...]:
     )
 
 
-def _cpu_ms(fn: Any, n: int, setup: Any) -> str:
-    times = []
-    for _ in range(n):
-        if setup is not None:
-            setup()
-        gc.collect()
-        start = time.process_time()
-        fn()
-        times.append((time.process_time() - start) * 1e3)
-    return f"{min(times):8.2f} / {statistics.median(times):8.2f}"
+def _cpu(fn: Any, n: int, setup: Any) -> str:
+    best, median = cpu_timed(fn, n, setup, warm_up=False)
+    return f"{best:8.2f} / {median:8.2f}"
 
 
 def main() -> None:
@@ -143,7 +134,7 @@ def main() -> None:
     for label, fn, setup in rows:
         try:
             results[label] = best, median = timed(fn, n, setup)
-            print(f"{label:<48} {best:8.2f} / {median:8.2f}   {_cpu_ms(fn, n, setup)}")
+            print(f"{label:<48} {best:8.2f} / {median:8.2f}   {_cpu(fn, n, setup)}")
         except XlMarginError as exc:
             print(f"{label:<48}   failed: {exc}")
     floor = results.get(f"  bare option_price, {pairs:,} pairs, cold")

@@ -32,15 +32,12 @@ Timings on a shared machine vary; the best of N is the figure least disturbed by
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from benchmarks.timing import timed
+from benchmarks.timing import cpu_timed, timed
 from xlmargin.pricing import clear_caches, implied_volatility, option_price
 
 CONTRACTS = 4_700
@@ -111,23 +108,6 @@ def main() -> None:
         best, median = timed(fn, repeat, clear_caches)
         warm_best, warm_median = timed(fn, repeat)
         print(f"  {label:<42} {best:8.1f} {median:8.1f} {warm_best:8.1f} {warm_median:8.1f}")
-
-
-def cpu_timed(
-    fn: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = None
-) -> tuple[float, float]:
-    """(best, median) CPU time of ``fn`` in milliseconds, as ``benchmarks.timing.timed`` with
-    ``time.process_time``."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        if setup is not None:
-            setup()
-        gc.collect()
-        start = time.process_time()
-        fn()
-        times.append((time.process_time() - start) * 1e3)
-    return min(times), statistics.median(times)
 
 
 def stress_calls(repeat: int) -> None:

@@ -22,16 +22,13 @@ measured in the same run.
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from benchmarks.book import AS_OF, book
-from benchmarks.timing import timed
+from benchmarks.timing import cpu_timed, timed
 from xlmargin.positions import read_positions
 
 
@@ -44,18 +41,6 @@ def floor(table: list[list[Any]]) -> list[np.ndarray]:
         except (TypeError, ValueError):
             out.append(np.array(column, dtype=object))
     return out
-
-
-def cpu_times(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
-    """(best, median) CPU time of ``fn`` in this thread, milliseconds, after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.thread_time()
-        fn()
-        times.append((time.thread_time() - start) * 1e3)
-    return min(times), statistics.median(times)
 
 
 def as_export(table: list[list[Any]]) -> list[list[Any]]:
@@ -95,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     cpu = {}
     for name, fn in runs.items():
         best, median = timed(fn, repeat)
-        cpu_best, cpu[name] = cpu_times(fn, repeat)
+        cpu_best, cpu[name] = cpu_timed(fn, repeat)
         print(
             f"  {name:<58} wall best {best:6.2f} median {median:6.2f}   "
             f"CPU best {cpu_best:6.2f} median {cpu[name]:6.2f}"

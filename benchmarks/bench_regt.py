@@ -33,11 +33,10 @@ import argparse
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 
 from benchmarks.book import AS_OF, book
-from benchmarks.timing import timed
+from benchmarks.timing import cpu_timed, timed
 from xlmargin import rules as rule_files
 from xlmargin.excel import udfs
 from xlmargin.excel.functions import CACHE
@@ -95,18 +94,6 @@ def ladders(repeat: int) -> None:
             )
 
 
-def cpu_median(fn: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = None) -> float:
-    """Median CPU time (process, all threads) of ``fn`` in milliseconds."""
-    times = []
-    for _ in range(repeat):
-        if setup is not None:
-            setup()
-        start = time.process_time()
-        fn()
-        times.append((time.process_time() - start) * 1e3)
-    return statistics.median(times)
-
-
 def stages(portfolio: Portfolio, basis: str, net: bool) -> dict[str, float]:
     """Seconds spent building legs, enumerating candidates and solving, over the whole book."""
     r = RegTRules.of(rule_files.load("regt"))
@@ -159,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
             return regt_margin(p, basis=b, net_of_proceeds=n).total
 
         best, median = timed(run, firsts, PAIRINGS.clear)
-        cpu = cpu_median(run, firsts, PAIRINGS.clear)
+        cpu = cpu_timed(run, firsts, PAIRINGS.clear, warm_up=False)[1]
         print(
             f"  {label}: total {result.total:,.2f}, {len(result.groups):,} groups, "
             f"{len(result.warnings)} warnings"
@@ -171,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
             return run(again, b, n)
 
         best, median = timed(repeat, args.repeat)
-        cpu = cpu_median(repeat, args.repeat)
+        cpu = cpu_timed(repeat, args.repeat, warm_up=False)[1]
         print(f"    repeat call (every underlying)   {best:9.1f} / {median:9.1f}   cpu {cpu:9.1f}")
         elapsed = []
         for _ in range(max(3, args.repeat // 3)):
