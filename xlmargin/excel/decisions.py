@@ -94,26 +94,24 @@ def hedge_optimize(
 
 
 def margin_call_move(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
-    from xlmargin.decisions import REGIMES
     from xlmargin.decisions.margin_call import margin_call_move
 
-    amount = number(equity, "equity")
-    chosen = choice(regime, "regime", REGIMES, "pm")
-    result = _decide(
-        "margin_call_move", positions, params,
-        lambda p, s: margin_call_move(p, amount, s, chosen), amount, chosen,
-    )  # fmt: skip
-    return table(result.table())
+    return _against_equity("margin_call_move", margin_call_move, positions, equity, regime, params)
 
 
 def liquidation_plan(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
-    from xlmargin.decisions import REGIMES  # the plan itself says why it refuses Reg T
-    from xlmargin.decisions.liquidation import liquidation_plan
+    from xlmargin.decisions.liquidation import liquidation_plan  # it says itself why it refuses Reg T
+
+    return _against_equity("liquidation_plan", liquidation_plan, positions, equity, regime, params)
+
+
+def _against_equity(
+    kind: str, decide: Callable[..., Any], positions: Any, equity: Any, regime: Any, params: Any
+) -> list[list[Any]]:
+    """A decision measured against the account's equity, under one regime (pm by default)."""
+    from xlmargin.decisions import REGIMES
 
     amount = number(equity, "equity")
     chosen = choice(regime, "regime", REGIMES, "pm")
-    result = _decide(
-        "liquidation_plan", positions, params,
-        lambda p, s: liquidation_plan(p, amount, s, chosen), amount, chosen,
-    )  # fmt: skip
+    result = _decide(kind, positions, params, lambda p, s: decide(p, amount, s, chosen), amount, chosen)
     return table(result.table())
