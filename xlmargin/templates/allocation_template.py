@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xlmargin.templates.layout import AS_OF_ROW, POSITIONS, blocks, grid
+from xlmargin.templates.layout import AS_OF_ROW, POSITIONS, blocks, grid, input_rows
 from xlmargin.templates.model import (
     DATE,
     MONEY,
@@ -83,15 +83,29 @@ _ALLOCATION_MARGIN_SHEET = Sheet(
             "Every figure recalculates from the positions table and the inputs below (yellow).",
             "subtitle",
         ),
-        Cell("A4", "Account equity", "label"),
-        Cell("B4", 500_000, "input", MONEY),
-        Cell("C4", "Net liquidation value: cash plus positions at market minus any loan.", "aside"),
-        Cell("A5", "Valuation date", "label"),
-        Cell("B5", None, "input", DATE),
-        Cell("C5", "Blank = today; options are valued to their days to expiry from it.", "aside"),
-        Cell("A6", "Risk-free rate", "label"),
-        Cell("B6", 0.04, "input", "0.00%"),
-        Cell("C6", "Continuously compounded; used to revalue options under portfolio margin.", "aside"),
+        *input_rows(
+            "A4",
+            [
+                (
+                    "Account equity",
+                    500_000,
+                    MONEY,
+                    "Net liquidation value: cash plus positions at market minus any loan.",
+                ),
+                (
+                    "Valuation date",
+                    None,
+                    DATE,
+                    "Blank = today; options are valued to their days to expiry from it.",
+                ),
+                (
+                    "Risk-free rate",
+                    0.04,
+                    "0.00%",
+                    "Continuously compounded; used to revalue options under portfolio margin.",
+                ),
+            ],
+        ),
         *grid("A8", [("Measure", "Requirement", "Excess over equity", "Cushion", "Rule")], "header"),
         Cell("A9", "Reg T initial", "label"),
         Cell("B9", f'=REGT_MARGIN({POSITIONS},"initial",FALSE,AllocRegT)', "result", MONEY),

@@ -8,7 +8,7 @@ equity. Prices are illustrative late-2026 levels, not quotes.
 
 from __future__ import annotations
 
-from xlmargin.templates.layout import AS_OF_ROW, POSITIONS, blocks, grid
+from xlmargin.templates.layout import AS_OF_ROW, POSITIONS, blocks, grid, input_rows
 from xlmargin.templates.model import (
     DATE,
     MONEY,
@@ -77,15 +77,24 @@ _PLANNER = Sheet(
             "(LP/MILP): options and shares in whole units; its value is re-checked by the engine.",
             "subtitle",
         ),
-        Cell("A4", "Account equity", "label"),
-        Cell("B4", 250_000, "input", MONEY),
-        Cell("C4", "Net liquidation value: the margin-call distance is measured against it.", "aside"),
-        Cell("A5", "Valuation date", "label"),
-        Cell("B5", None, "input", DATE),
-        Cell("C5", "Blank = today; options are valued to their days to expiry from it.", "aside"),
-        Cell("A6", "Risk-free rate", "label"),
-        Cell("B6", 0.04, "input", "0.00%"),
-        Cell("C6", "Continuously compounded; used to revalue options.", "aside"),
+        *input_rows(
+            "A4",
+            [
+                (
+                    "Account equity",
+                    250_000,
+                    MONEY,
+                    "Net liquidation value: the margin-call distance is measured against it.",
+                ),
+                (
+                    "Valuation date",
+                    None,
+                    DATE,
+                    "Blank = today; options are valued to their days to expiry from it.",
+                ),
+                ("Risk-free rate", 0.04, "0.00%", "Continuously compounded; used to revalue options."),
+            ],
+        ),
         Cell("A7", "Objective", "label"),
         Cell("B7", "risk", "input"),
         Cell(

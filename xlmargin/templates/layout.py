@@ -85,3 +85,17 @@ def text_rows(anchor: str, rows: Sequence[tuple[str, str]], note_style: Style = 
         if note:
             out.append(Cell(f"{column(col, 1)}{row + i}", note, note_style))
     return tuple(out)
+
+
+def input_rows(anchor: str, rows: Sequence[tuple[str, Value, str | None, str]]) -> tuple[Cell, ...]:
+    """Yellow inputs, one a row: a label, the input cell beside it (with its number format) and an
+    aside explaining it, running on to the right."""
+    col, row = split_ref(anchor)
+    out = []
+    for i, (label, value, fmt, aside) in enumerate(rows):
+        out += [
+            Cell(f"{col}{row + i}", label, "label"),
+            Cell(f"{column(col, 1)}{row + i}", value, "input", fmt),
+            Cell(f"{column(col, 2)}{row + i}", aside, "aside"),
+        ]
+    return tuple(out)
