@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin import __version__
+from xlmargin.cliargs import iso_date
 from xlmargin.errors import XlMarginError
 from xlmargin.params import read_params
 from xlmargin.textable import fmt, render
@@ -186,13 +187,6 @@ def terminal_width() -> int:
     return 1_000_000
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlmargin", description="Margin requirements for Excel positions tables."
@@ -230,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     margin.add_argument(
         "--account-currency", metavar="CCY", help="ESMA: the account's currency (default EUR)"
     )
-    margin.add_argument("--as-of", type=_date, help="valuation date, YYYY-MM-DD (default: today)")
+    margin.add_argument("--as-of", type=iso_date, help="valuation date, YYYY-MM-DD (default: today)")
     margin.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE",
         help="a parameter of the regime, repeatable (the worksheet function XLM_PARAMS lists them)",

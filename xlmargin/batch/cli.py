@@ -10,7 +10,6 @@ A summary line (accounts, errors, seconds) goes to stderr, with a progress bar o
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -18,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from xlmargin.cliargs import iso_date
 from xlmargin.errors import InputError, Problem, XlMarginError
 
 WRITERS = (".csv", ".parquet")
@@ -105,13 +105,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-
-
 def register(subparsers: Any) -> None:
     """Add ``batch`` to the ``xlmargin`` parser's subparsers (importing no engine: ``--help`` stays fast)."""
     parser = subparsers.add_parser(
@@ -125,7 +118,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--regime", choices=REGIMES, default="pm")
     parser.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")
     parser.add_argument("--force", action="store_true", help="replace an existing results file")
-    parser.add_argument("--as-of", type=_date, help="valuation date (default: today)")
+    parser.add_argument("--as-of", type=iso_date, help="valuation date (default: today)")
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a regime parameter (repeatable)"
     )

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from xlmargin.cliargs import iso_date
 from xlmargin.errors import InputError, Problem
 from xlmargin.params import read_params
 from xlmargin.textable import render
@@ -91,16 +91,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
-
-
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("positions", help="CSV or XLSX positions file")
-    parser.add_argument("--as-of", type=_date, help="valuation date (default: today)")
+    parser.add_argument("--as-of", type=iso_date, help="valuation date (default: today)")
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (repeatable)"
     )
