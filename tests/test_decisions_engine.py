@@ -246,6 +246,21 @@ def test_margin_call_move_of_a_long_stock_book_by_hand():
         margin_call_move(LONG_STOCK, -1.0, SETTINGS)
 
 
+def test_margin_call_move_is_never_shown_longer_than_it_is():
+    """PM on long stock needs its loss at the −15% point (pm.toml, OCC TIMS equity range), so the
+    call comes at equity + 100,000 m = 15% × 100,000 (1 + m): with equity 25,493.827065 at
+    m = −0.123456789 exactly. The table shows −12.3456% (cut toward zero at four decimals), never
+    −12.3457%, and the equity meets the requirement there to the cent."""
+    equity = 15_000 + 85_000 * 0.123456789
+    result = margin_call_move(LONG_STOCK, equity, SETTINGS, "pm")
+    down = result.crossings[0]
+    assert down.at == pytest.approx(-0.123456789, abs=1e-9)
+    assert abs(down.at) <= 0.123456789 + 1e-15
+    row = result.table()[2]
+    assert row[:2] == ["market down", -12.3456]
+    assert row[2] == pytest.approx(row[3], abs=0.01)
+
+
 # --- the solver's time limit ---------------------------------------------------------------------------
 
 

@@ -112,13 +112,15 @@ def check_regime(regime: str, allowed: tuple[str, ...] = REGIMES) -> str:
     return regime
 
 
-def engine(regime: str, settings: DecisionSettings) -> Callable[[Portfolio], float]:
-    """book → the regime's requirement, by the regime's own engine (module docstring)."""
+def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Callable[[Portfolio], float]:
+    """book → the regime's requirement, by the regime's own engine (module docstring); with
+    ``exact``, before the engine rounds it to the cent (what a search along a path compares)."""
     account = settings.account
+    regt, pm = ("exact", "exact") if exact else ("total", "requirement")
     engines: dict[str, Callable[[Portfolio], float]] = {
-        "regt": lambda p: regt_margin(p, basis="initial").total,
-        "regt_maintenance": lambda p: regt_margin(p, basis="maintenance").total,
-        "pm": lambda p: pm_requirement(p, account.pm).requirement,
+        "regt": lambda p: getattr(regt_margin(p, basis="initial"), regt),
+        "regt_maintenance": lambda p: getattr(regt_margin(p, basis="maintenance"), regt),
+        "pm": lambda p: getattr(pm_requirement(p, account.pm), pm),
         "futures": lambda p: futures_margin(p, account.span).requirement,
         "account": lambda p: account_margin(p, account).total,
         "risk": lambda p: risk_margin(p, settings.stress).requirement,
