@@ -22,7 +22,7 @@ from xlmargin.decisions import (
     margin_impact,
     read_candidates,
 )
-from xlmargin.decisions._common import notional, requirement, with_quantities, with_trades
+from xlmargin.decisions._common import notional, requirement, trade_union, with_quantities, with_trades
 from xlmargin.errors import InputError
 from xlmargin.positions import read_positions
 
@@ -167,6 +167,27 @@ def test_closing_trade_nets_the_row_away():
     result = margin_impact(INDEX_BOOK, closing, SETTINGS, ("pm",))
     without = INDEX_BOOK.select(INDEX_BOOK.arrays["symbol"] != "AAPL")
     assert result.line("pm").after == requirement("pm", without, SETTINGS)
+
+
+def test_trades_net_only_against_the_same_contract():
+    """A trade nets against the row holding its contract (every CONTRACT_KEY field equal: a stock's
+    blank strike matches a blank strike); one that differs in any field opens a row."""
+    held = book(
+        ["XYZ", "stock", 100, 50.0],
+        ["XYZ C55", "option", -1, 1.2, "XYZ", 50.0, 55, 30, "call", 0.3],
+        ["XYZ C55", "option", 2, 1.4, "XYZ", 50.0, 55, 60, "call", 0.3],
+    )
+    trades = book(
+        ["XYZ", "stock", -40, 50.0],  # nets: stock, no strike
+        ["XYZ C55", "option", 1, 1.4, "XYZ", 50.0, 55, 60, "call", 0.3],  # nets with row 4
+        ["XYZ C55", "option", 3, 1.3, "XYZ", 50.0, 55, 45, "call", 0.3],  # another expiry: opens
+        ["XYZ C55", "option", 1, 1.2, "XYZ", 50.0, 55, 30, "put", 0.3],  # another right: opens
+        ["ABC", "stock", 10, 20.0],  # another symbol: opens
+    )
+    union, before, after = trade_union(held, trades)
+    assert before.tolist() == [100, -1, 2, 0, 0, 0]
+    assert after.tolist() == [60, -1, 3, 3, 1, 10]
+    assert union.arrays["row"].tolist() == [2, 3, 4, 4, 5, 6]  # the opened trades keep their rows
 
 
 # --- contributions ----------------------------------------------------------------------------------

@@ -183,11 +183,13 @@ def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
 def trade_union(portfolio: Portfolio, trades: Portfolio) -> tuple[Portfolio, np.ndarray, np.ndarray]:
     """The book's rows then the trades that open a new row, with the quantities before and after
     the trades (a trade on a held contract changes that row's quantity)."""
-    # only the book's rows of a traded symbol can hold a traded contract
-    traded = set(trades.arrays["symbol"].tolist())
-    rows = np.array(
-        [i for i, s in enumerate(portfolio.arrays["symbol"].tolist()) if s in traded], dtype=np.int64
-    )
+    # only the book's rows whose symbol and strike (both in the key) are among the trades' can hold
+    # a traded contract: the full keys are built for those few rows only
+    a, t = portfolio.arrays, trades.arrays
+    traded = set(t["symbol"].tolist())
+    symbol = np.fromiter(map(traded.__contains__, a["symbol"].tolist()), bool, len(portfolio))
+    strike = np.isin(a["strike"], t["strike"]) | (np.isnan(a["strike"]) & np.isnan(t["strike"]).any())
+    rows = np.flatnonzero(symbol & strike)
     index: dict[tuple[Any, ...], int] = {}
     for i, key in zip(rows.tolist(), contract_keys(portfolio, rows), strict=True):
         index.setdefault(key, i)

@@ -97,7 +97,6 @@ def margin_impact(
     for regime in regimes:
         check_regime(regime)
     union, before_qty, after_qty = trade_union(portfolio, trades)
-    after = with_quantities(union, after_qty)
     lines = []
     for regime in regimes:
         try:
@@ -112,6 +111,7 @@ def margin_impact(
                     ImpactLine(regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty))
                 )
             else:
+                after = with_quantities(union, after_qty)
                 old, new = requirement(regime, portfolio, settings), requirement(regime, after, settings)
                 lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new)))
         except UnsupportedError as error:
