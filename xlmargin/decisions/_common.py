@@ -9,6 +9,7 @@ the regime's own engine run on the book; nothing is re-derived here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 from xlmargin.account import ACCOUNT_PARAMS, AccountSettings, account_margin
 from xlmargin.capacity import CUSHION, capacity_settings
 from xlmargin.decisions.names import IMPACT_REGIMES
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio
@@ -104,6 +105,33 @@ def decision_settings(params: Mapping[str, Any], today: dt.date) -> DecisionSett
     )
 
 
+def above_zero(value: Any, what: str, column: str) -> float:
+    """``value`` when it is a finite number above 0 (an equity, a budget); otherwise one line
+    naming ``column``: an infinite equity would meet every call and leave no figure to show."""
+    plain = isinstance(value, int | float) and not isinstance(value, bool)
+    number = float(value) if plain else math.nan
+    if math.isfinite(number) and number > 0:
+        return number
+    rule = "a finite number above 0" if math.isinf(number) else "above 0"
+    shown = f"{number:g}" if plain else repr(value)
+    raise InputError(Problem(f"{what} must be {rule}, got {shown}", None, column))
+
+
+def in_table(name: str, error: XlMarginError, joined: bool = False) -> XlMarginError:
+    """``error`` with each problem's column prefixed by table ``name`` ("trades quantity"), so a
+    row number of the trades or candidates is not read as one of the positions'. With ``joined``
+    the error is about the positions with that table's rows joined under negative row numbers
+    (:func:`trade_union`'s ``mark``): only those problems are renamed, at their own row."""
+
+    def named(p: Problem) -> Problem:
+        if joined and (p.row is None or p.row > 0):
+            return p
+        row = None if p.row is None else abs(p.row)
+        return Problem(p.message, row, f"{name} {p.column}" if p.column else name)
+
+    return type(error)([named(p) for p in error.problems])
+
+
 def check_regime(regime: str, allowed: tuple[str, ...] = REGIMES) -> str:
     if regime not in allowed:
         raise InputError(
@@ -180,9 +208,13 @@ def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
     return with_quantities(union, after)
 
 
-def trade_union(portfolio: Portfolio, trades: Portfolio) -> tuple[Portfolio, np.ndarray, np.ndarray]:
+def trade_union(
+    portfolio: Portfolio, trades: Portfolio, mark: bool = False
+) -> tuple[Portfolio, np.ndarray, np.ndarray]:
     """The book's rows then the trades that open a new row, with the quantities before and after
-    the trades (a trade on a held contract changes that row's quantity)."""
+    the trades (a trade on a held contract changes that row's quantity). With ``mark`` the opened
+    rows keep their trades-table row numbers negated, so an engine's error can say whose row it is
+    (:func:`in_table`)."""
     # only the book's rows whose symbol and strike (both in the key) are among the trades' can hold
     # a traded contract: the full keys are built for those few rows only
     a, t = portfolio.arrays, trades.arrays
@@ -201,6 +233,8 @@ def trade_union(portfolio: Portfolio, trades: Portfolio) -> tuple[Portfolio, np.
             quantity[held] += trades.arrays["quantity"][j]
             new[j] = False
     opened = trades.select(new)
+    if mark:
+        opened = Portfolio({**opened.arrays, "row": -opened.arrays["row"]}, opened.as_of, opened.warnings)
     before = np.concatenate([portfolio.arrays["quantity"], np.zeros(len(opened))])
     after = np.concatenate([quantity, opened.arrays["quantity"]])
     return concatenate(portfolio, opened), before, after

@@ -55,12 +55,18 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _book(path: str, settings: Any, name: str = "") -> Any:
-    """The positions file read as a book; its reader warnings on stderr (``name`` says whose)."""
+    """The positions file read as a book; its reader warnings on stderr, and with ``name`` (the
+    trades) its errors and warnings say whose they are."""
+    from xlmargin.decisions import in_table
+    from xlmargin.errors import XlMarginError
     from xlmargin.positions import read_positions
 
-    book = read_positions(_table(path), as_of=settings.as_of)
+    try:
+        book = read_positions(_table(path), as_of=settings.as_of)
+    except XlMarginError as error:
+        raise (in_table(name, error) if name else error) from None
     for warning in book.warnings:
-        print(f"warning: {name}{warning}", file=sys.stderr)
+        print(f"warning: {f'{name}: ' if name else ''}{warning}", file=sys.stderr)
     return book
 
 
@@ -69,7 +75,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     regimes = REGIMES if args.regime is None else (args.regime,)
-    book, trades = _book(args.positions, settings), _book(args.trades, settings, "trades: ")
+    book, trades = _book(args.positions, settings), _book(args.trades, settings, "trades")
     result = margin_impact(book, trades, settings, regimes)
     print(render(result.table()))
     return 0

@@ -32,8 +32,7 @@ import numpy as np
 
 from xlmargin._typing import FloatArray
 from xlmargin.capacity import boundary
-from xlmargin.decisions._common import DecisionSettings, check_regime, engine
-from xlmargin.errors import InputError, Problem
+from xlmargin.decisions._common import DecisionSettings, above_zero, check_regime, engine
 from xlmargin.money import cents, truncated
 from xlmargin.positions import OPTION_TYPES, Portfolio
 from xlmargin.pricing import implied_volatility_or_error, option_price
@@ -97,8 +96,7 @@ def margin_call_move(
     """The smallest uniform market move, down and up, and the smallest scale of the worst stress
     scenario, at which equity falls to the requirement (module docstring)."""
     check_regime(regime)
-    if not equity > 0:
-        raise InputError(Problem(f"equity must be above 0, got {equity:g}", None, "equity"))
+    equity = above_zero(equity, "equity", "equity")
     now = engine(regime, settings)(portfolio)
     required = engine(regime, settings, exact=True)
     options = _options(portfolio, settings.account.pm.rate)

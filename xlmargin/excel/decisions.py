@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from xlmargin.cells import is_blank
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.excel.cache import digest
 from xlmargin.excel.functions import choice, finite, number, params_of, portfolio_of, run
 from xlmargin.positions import Portfolio
@@ -57,12 +57,15 @@ def _as_of(params: Any) -> Any:
 
 def margin_impact(positions: Any, trades: Any, regime: Any = None, params: Any = None) -> Any:
     """The before/after table, or with ``regime`` the change of that regime's requirement."""
-    from xlmargin.decisions import REGIMES
+    from xlmargin.decisions import REGIMES, in_table
     from xlmargin.decisions import margin_impact as impact
 
     chosen = None if is_blank(regime) else choice(regime, "regime", REGIMES, "pm")
     _range(trades, "trades")
-    _, book = portfolio_of(trades, _as_of(params))
+    try:
+        _, book = portfolio_of(trades, _as_of(params))
+    except XlMarginError as error:
+        raise in_table("trades", error) from None
     if len(book) == 0:
         raise InputError(Problem("the trades table has no rows", None, "trades"))
     regimes = REGIMES if chosen is None else (chosen,)
