@@ -127,7 +127,7 @@ def _search(
     if equity <= required:
         return Crossing(label, 0.0, equity, required, "already at or past a margin call")
     noise = _NOISE * abs(equity)
-    seen: dict[float, tuple[float, float]] = {}
+    seen: dict[float, tuple[float, float]] = {0.0: (equity, required)}
 
     def short(x: float) -> float:
         seen[x] = at(x)
