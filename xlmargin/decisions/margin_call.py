@@ -16,7 +16,7 @@ never be shown longer than it is). A crossing inside one grid step that reverses
 next is not seen. Bonds, FX, CFDs and cash keep their prices.
 
 **Scaled scenario.** The same for the worst scenario of the risk view's library, scaled by a
-factor ``α`` (0 to 5, a grid of 0.25 then bisection): the P&L is the stress engine's, and the
+factor ``α`` (0 to 5, a grid of 0.25 then the same search): the P&L is the stress engine's, and the
 moved prices follow each position's own scenario P&L (an option's underlying moves as that
 underlying would). All positions are taken in US dollars.
 """
