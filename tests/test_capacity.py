@@ -19,6 +19,7 @@ from xlmargin.capacity import (
 )
 from xlmargin.errors import InputError
 from xlmargin.params import norm, read_params
+from xlmargin.pm import pm_requirement
 from xlmargin.positions import read_positions
 from xlmargin.regt import regt_margin
 
@@ -158,3 +159,47 @@ def test_errors() -> None:
 def test_parameter_names_are_unique() -> None:
     names = [norm(p.name) for p in CAPACITY_PARAMS]
     assert len(names) == len(set(names))
+
+
+# --- the search runs on the requirement before rounding ------------------------------------------
+
+
+def _hedge_core() -> Any:
+    from xlmargin.templates.hedge_comparison import HEDGE_POSITIONS
+
+    rows = [["symbol", "type", "qty", "price"], *[list(r[:4]) for r in HEDGE_POSITIONS if r[4] == "core"]]
+    return read_positions(rows, as_of=AS_OF)
+
+
+@pytest.mark.parametrize(("regime", "share"), [("regt", 0.50), ("regt_maintenance", 0.25)])
+def test_reg_t_maximum_is_exact_to_the_cent(regime: str, share: float) -> None:
+    """hedge_comparison's core basket (11 long ETFs and stocks, $998,750): Reg T needs 50% of a long
+    position's value at initial and 25% at maintenance (regt.toml long_initial, long_maintenance;
+    Reg T §220.12, FINRA 4210(c)), so $1,000,000 of equity carries exactly $2,000,000 or $4,000,000.
+    A search on the cent-rounded requirement let eleven half-up roundings run a cent past it."""
+    result = max_notional(_hedge_core(), 1_000_000, regime, DEFAULT)
+    assert result.base_gross_notional == 998_750.0
+    assert result.gross_notional == 1_000_000 / share  # exactly, not 2,000,000.01
+    assert result.requirement == 1_000_000.0
+
+
+@pytest.mark.parametrize("regime", ["regt", "pm"])
+def test_the_maximum_is_the_last_cent_that_fits(regime: str) -> None:
+    """The reported notional fits before rounding, and one cent more does not."""
+    portfolio = _hedge_core()
+    result = max_notional(portfolio, 1_000_000, regime, DEFAULT)
+    exact = {
+        "regt": lambda p: regt_margin(p).exact,
+        "pm": lambda p: pm_requirement(p, DEFAULT.account.pm).exact,
+    }[regime]
+
+    def at(notional: float) -> float:
+        return exact(scaled(portfolio, notional / result.base_gross_notional))
+
+    assert at(result.gross_notional) <= result.target * (1 + 1e-12)
+    assert at(result.gross_notional + 0.01) > result.target
+
+
+def test_a_linear_requirement_is_solved_in_a_few_evaluations() -> None:
+    """Secant steps are exact on a linear piece: no long bisection."""
+    assert max_notional(_hedge_core(), 1_000_000, "regt", DEFAULT).evaluations <= 8

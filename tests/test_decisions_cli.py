@@ -82,3 +82,56 @@ def test_worksheet_functions_show_one_error_line(name: str, args: tuple, message
     result = getattr(udfs, name)(*args)
     assert isinstance(result, str) and result.startswith("#") and message in result, result
     assert "\n" not in result
+
+
+# --- hostile input: the trades table's rows are named as the trades' ----------------------------
+
+TRADES_HEADER = ["symbol", "type", "quantity", "price"]
+
+
+@pytest.mark.parametrize(
+    ("trades", "message"),
+    [
+        ([TRADES_HEADER, ["XYZ", "stock", "abc", 100.0]], "row 2, trades quantity: 'abc' is not a number"),
+        ([TRADES_HEADER, ["XYZ", "stock", None, 100.0]], "row 2, trades quantity: missing quantity"),
+        ([TRADES_HEADER, ["XYZ", "stock", 10.0, "n/a"]], "row 2, trades price"),
+        ([TRADES_HEADER, ["", "stock", 10.0, 100.0]], "row 2, trades symbol: missing symbol"),
+    ],
+)
+def test_a_bad_trade_is_one_line_naming_the_trades_row(trades: list, message: str) -> None:
+    result = udfs.MARGIN_IMPACT(POSITIONS, trades, None, PARAMS)
+    assert isinstance(result, str) and result.startswith("#") and message in result, result
+
+
+def test_an_engine_refusing_a_trade_names_the_trades_row(tmp_path: Path, capsys) -> None:
+    """Portfolio margin refuses a futures trade: the note (all regimes) and the error (one regime)
+    name row 2 of the trades, not row 2 of the positions (a stock the engine takes)."""
+    future = [TRADES_HEADER, ["ESZ6", "future", 1.0, 6000.0]]
+    table = udfs.MARGIN_IMPACT(POSITIONS, future, None, PARAMS)
+    notes = {r[0]: r[4] for r in table[1:]}
+    assert notes["portfolio margin"].startswith("row 2, trades type: a future position")
+    single = udfs.MARGIN_IMPACT(POSITIONS, future, "pm", PARAMS)
+    assert single.startswith("#") and "row 2, trades type" in single
+    book = write(tmp_path, "book.csv", BOOK)
+    trades = write(tmp_path, "trades.csv", "symbol,type,quantity,price\nXYZ,stock,abc,100\n")
+    assert main(["whatif", book, trades, "--as-of", "2026-11-20"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "row 2, trades quantity: 'abc' is not a number" in err[0]
+
+
+@pytest.mark.parametrize("equity", ["inf", "-inf", "nan", "1e400"])
+def test_an_equity_that_is_not_a_finite_positive_number_is_one_line(
+    tmp_path: Path, capsys, equity: str
+) -> None:
+    book = write(tmp_path, "book.csv", BOOK)
+    assert main(["plan", book, f"--equity={equity}", "--as-of", "2026-11-20"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "equity: equity must be" in err[0] and "Traceback" not in err[0]
+
+
+def test_an_infinite_budget_is_refused(tmp_path: Path, capsys) -> None:
+    book = write(tmp_path, "book.csv", BOOK)
+    candidates = write(tmp_path, "candidates.csv", CANDIDATES)
+    assert main(["hedge", book, candidates, "--budget=inf", "--as-of", "2026-11-20"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "budget: a budget must be a finite number above 0, got inf" in err[0]

@@ -22,7 +22,7 @@ from xlmargin.decisions import (
     margin_impact,
     read_candidates,
 )
-from xlmargin.decisions._common import notional, requirement, with_quantities, with_trades
+from xlmargin.decisions._common import notional, requirement, trade_union, with_quantities, with_trades
 from xlmargin.errors import InputError
 from xlmargin.positions import read_positions
 
@@ -169,6 +169,27 @@ def test_closing_trade_nets_the_row_away():
     assert result.line("pm").after == requirement("pm", without, SETTINGS)
 
 
+def test_trades_net_only_against_the_same_contract():
+    """A trade nets against the row holding its contract (every CONTRACT_KEY field equal: a stock's
+    blank strike matches a blank strike); one that differs in any field opens a row."""
+    held = book(
+        ["XYZ", "stock", 100, 50.0],
+        ["XYZ C55", "option", -1, 1.2, "XYZ", 50.0, 55, 30, "call", 0.3],
+        ["XYZ C55", "option", 2, 1.4, "XYZ", 50.0, 55, 60, "call", 0.3],
+    )
+    trades = book(
+        ["XYZ", "stock", -40, 50.0],  # nets: stock, no strike
+        ["XYZ C55", "option", 1, 1.4, "XYZ", 50.0, 55, 60, "call", 0.3],  # nets with row 4
+        ["XYZ C55", "option", 3, 1.3, "XYZ", 50.0, 55, 45, "call", 0.3],  # another expiry: opens
+        ["XYZ C55", "option", 1, 1.2, "XYZ", 50.0, 55, 30, "put", 0.3],  # another right: opens
+        ["ABC", "stock", 10, 20.0],  # another symbol: opens
+    )
+    union, before, after = trade_union(held, trades)
+    assert before.tolist() == [100, -1, 2, 0, 0, 0]
+    assert after.tolist() == [60, -1, 3, 3, 1, 10]
+    assert union.arrays["row"].tolist() == [2, 3, 4, 4, 5, 6]  # the opened trades keep their rows
+
+
 # --- contributions ----------------------------------------------------------------------------------
 
 
@@ -244,6 +265,21 @@ def test_margin_call_move_of_a_long_stock_book_by_hand():
     assert result.crossings[2].label.startswith("scenario")
     with pytest.raises(InputError, match="equity must be above 0"):
         margin_call_move(LONG_STOCK, -1.0, SETTINGS)
+
+
+def test_margin_call_move_is_never_shown_longer_than_it_is():
+    """PM on long stock needs its loss at the −15% point (pm.toml, OCC TIMS equity range), so the
+    call comes at equity + 100,000 m = 15% × 100,000 (1 + m): with equity 25,493.827065 at
+    m = −0.123456789 exactly. The table shows −12.3456% (cut toward zero at four decimals), never
+    −12.3457%, and the equity meets the requirement there to the cent."""
+    equity = 15_000 + 85_000 * 0.123456789
+    result = margin_call_move(LONG_STOCK, equity, SETTINGS, "pm")
+    down = result.crossings[0]
+    assert down.at == pytest.approx(-0.123456789, abs=1e-9)
+    assert abs(down.at) <= 0.123456789 + 1e-15
+    row = result.table()[2]
+    assert row[:2] == ["market down", -12.3456]
+    assert row[2] == pytest.approx(row[3], abs=0.01)
 
 
 # --- the solver's time limit ---------------------------------------------------------------------------

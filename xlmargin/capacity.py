@@ -12,9 +12,13 @@ recomputes the requirement ``R(λ)``. The largest ``λ`` with
 
     R(λ) ≤ equity × (1 − cushion)
 
-is found by bracketing (doubling or halving ``λ`` from 1) and then bisection, never by dividing
-``target / R(1)``: requirements are homogeneous of degree one only in their core; per-contract
-minimums, short option minimums, cent rounding and choices between rules break it. Quantities are
+is found by bracketing (doubling or halving ``λ`` from 1) and then :func:`boundary` (secant steps,
+exact on a piece where the requirement is linear in ``λ``, with bisection where they stall), never
+by dividing ``target / R(1)``: requirements are homogeneous of degree one only in their core;
+per-contract minimums, short option minimums and choices between rules break it. The search runs on
+the engine's requirement before cent rounding (Reg T rounds each strategy group: summed, fifteen
+half-up roundings let a rounded search run cents past the limit); only the reported notional is
+rounded, down to the cent, since a maximum must never exceed what the equity carries. Quantities are
 scaled continuously (fractional contracts): ``λ`` is a scale to round down, not an order size.
 The answer is the crossing found from ``λ = 1``; a requirement that is not monotone in ``λ`` could
 cross again further out. The cushion defaults to 0 (the book may use all the equity); a house
@@ -52,7 +56,11 @@ from xlmargin.span import futures_margin
 REGIMES = ("regt", "regt_maintenance", "pm", "futures", "esma", "account")
 _MAX_SCALE = 1e6  # bracketing gives up above this factor: the requirement does not grow with the book
 _MIN_SCALE = 1e-9  # ... and below this one: not even a sliver of the book fits (λ = 0)
-_RELATIVE_TOLERANCE = 1e-9  # bisection stops when the bracket is this narrow relative to λ
+_RELATIVE_TOLERANCE = 1e-15  # the search stops when the bracket is this narrow relative to λ
+# Two requirements this close (relative) are equal but for floating-point error: a millionth of a
+# cent on a million. A crossing found on a linear piece lands within it of the target.
+_NOISE = 1e-12
+_STEPS = 200  # at most this many narrowing steps (bisection alone needs about 50 at float precision)
 
 CUSHION = Param(
     "cushion",
@@ -147,33 +155,42 @@ class MaxNotionalResult:
 
 def _engine(
     regime: str, settings: CapacitySettings
-) -> tuple[Callable[[Portfolio], tuple[float, float]], str]:
-    """(book → (requirement, gross notional), currency) for a regime."""
+) -> tuple[Callable[[Portfolio], tuple[float, float, float]], str]:
+    """(book → (requirement before rounding, the engine's requirement, gross notional), currency)."""
     account = settings.account
-    if regime == "regt":
-        return lambda p: (regt_margin(p, basis="initial").total, securities_notional(p)), ENGINE_CURRENCY
-    if regime == "regt_maintenance":
-        return lambda p: (regt_margin(p, basis="maintenance").total, securities_notional(p)), ENGINE_CURRENCY
+    if regime in ("regt", "regt_maintenance"):
+        basis = "initial" if regime == "regt" else "maintenance"
+
+        def regt(p: Portfolio) -> tuple[float, float, float]:
+            result = regt_margin(p, basis=basis)
+            return result.exact, result.total, securities_notional(p)
+
+        return regt, ENGINE_CURRENCY
     if regime == "pm":
-        return lambda p: (pm_requirement(p, account.pm).requirement, securities_notional(p)), ENGINE_CURRENCY
+
+        def pm(p: Portfolio) -> tuple[float, float, float]:
+            result = pm_requirement(p, account.pm)
+            return result.exact, result.requirement, securities_notional(p)
+
+        return pm, ENGINE_CURRENCY
     if regime == "futures":
 
-        def futures(p: Portfolio) -> tuple[float, float]:
+        def futures(p: Portfolio) -> tuple[float, float, float]:
             result = futures_margin(p, account.span)
-            return result.requirement, result.gross_notional
+            return result.requirement, result.requirement, result.gross_notional
 
         return futures, account.span.currency
     if regime == "esma":
 
-        def esma(p: Portfolio) -> tuple[float, float]:
+        def esma(p: Portfolio) -> tuple[float, float, float]:
             result = esma_margin(p, account.account_currency, account.esma)
-            return result.total, result.gross_notional
+            return result.total, result.total, result.gross_notional
 
         return esma, account.account_currency
 
-    def whole(p: Portfolio) -> tuple[float, float]:
+    def whole(p: Portfolio) -> tuple[float, float, float]:
         result = account_margin(p, account)
-        return result.total, result.gross_notional
+        return result.total, result.total, result.gross_notional
 
     return whole, account.account_currency
 
@@ -198,39 +215,43 @@ def max_notional(
     target = equity * (1.0 - settings.cushion)
     evaluations = 0
 
-    def requirement(scale: float) -> float:
+    def excess(scale: float) -> float:
+        """The requirement at ``scale`` before rounding, less the target."""
         nonlocal evaluations
         evaluations += 1
-        return engine(scaled(portfolio, scale))[0]
+        return engine(scaled(portfolio, scale))[0] - target
 
-    base_requirement, base_notional = engine(portfolio)
+    base_exact, base_requirement, base_notional = engine(portfolio)
     evaluations += 1
+    noise = _NOISE * max(abs(target), 1.0)
+    lo = 0.0
     if target <= 0:
-        lo = 0.0
-    elif base_requirement <= target:
-        lo, hi = 1.0, 2.0
-        while requirement(hi) <= target:
-            lo, hi = hi, hi * 2.0
+        pass
+    elif base_exact <= target:
+        lo, f_lo, hi = 1.0, base_exact - target, 2.0
+        while (f_hi := excess(hi)) <= 0:
+            lo, f_lo, hi = hi, f_hi, hi * 2.0
             if hi > _MAX_SCALE:
                 raise InputError(
                     Problem(
                         f"the {regime} requirement does not grow with the book (at most "
-                        f"{requirement(lo):,.2f} at {lo:g} × every quantity): no finite maximum",
+                        f"{engine(scaled(portfolio, lo))[1]:,.2f} at {lo:g} × every quantity): no "
+                        "finite maximum",
                         None,
                         "positions",
                     )
                 )
-        lo = _bisect(requirement, target, lo, hi)
+        lo = boundary(excess, lo, hi, f_lo, f_hi, noise).ok
     else:
-        lo, hi = 0.5, 1.0
-        while requirement(lo) > target:
-            lo, hi = lo / 2.0, lo
+        hi, f_hi, lo = 1.0, base_exact - target, 0.5
+        while (f_lo := excess(lo)) > 0:
+            hi, f_hi, lo = lo, f_lo, lo / 2.0
             if lo < _MIN_SCALE:
                 lo = 0.0
                 break
         if lo > 0:
-            lo = _bisect(requirement, target, lo, hi)
-    at_scale = requirement(lo) if lo > 0 else 0.0
+            lo = boundary(excess, lo, hi, f_lo, f_hi, noise).ok
+    at_scale = engine(scaled(portfolio, lo))[1] if lo > 0 else 0.0
     return MaxNotionalResult(
         regime=regime,
         scale=lo,
@@ -246,22 +267,59 @@ def max_notional(
     )
 
 
-def _bisect(requirement: Callable[[float], float], target: float, lo: float, hi: float) -> float:
-    """Shrink ``[lo, hi]`` with ``R(lo) ≤ target < R(hi)`` until it is narrow; return ``lo``."""
-    while hi - lo > _RELATIVE_TOLERANCE * hi:
-        mid = 0.5 * (lo + hi)
-        if requirement(mid) <= target:
-            lo = mid
+@dataclass(frozen=True)
+class Boundary:
+    """Where a search ended: ``f(ok) ≤ 0 < f(bad)``; ``converged`` when ``f(ok)`` is within the
+    noise of zero (``ok`` is the crossing), otherwise the bracket is as narrow as asked."""
+
+    ok: float
+    bad: float
+    f_ok: float
+    f_bad: float
+    converged: bool
+
+
+def boundary(
+    f: Callable[[float], float],
+    ok: float,
+    bad: float,
+    f_ok: float,
+    f_bad: float,
+    noise: float,
+    width: float | None = None,
+) -> Boundary:
+    """Narrow the bracket between ``ok`` (``f ≤ 0``) and ``bad`` (``f > 0``), either way round, to
+    the last ``ok``: secant steps, exact where ``f`` is linear between the ends, with a bisection
+    step whenever a step fails to halve the bracket (kinks, jumps). Ends when ``f(ok)`` is within
+    ``noise`` below zero (the crossing, but for floating-point error) or the bracket is ``width``
+    wide (default: float precision relative to the ends)."""
+    narrow = _RELATIVE_TOLERANCE * max(abs(ok), abs(bad)) if width is None else width
+    secant = True
+    for _ in range(_STEPS):
+        span = abs(bad - ok)
+        if f_ok >= -noise or span <= narrow:
+            break
+        x = ok + (bad - ok) * (-f_ok / (f_bad - f_ok)) if secant else 0.5 * (ok + bad)
+        if not min(ok, bad) < x < max(ok, bad):
+            x = 0.5 * (ok + bad)
+            if not min(ok, bad) < x < max(ok, bad):
+                break  # adjacent floats
+        fx = f(x)
+        if fx <= 0:
+            ok, f_ok = x, fx
         else:
-            hi = mid
-    return lo
+            bad, f_bad = x, fx
+        secant = abs(bad - ok) <= 0.5 * span
+    return Boundary(ok, bad, f_ok, f_bad, f_ok >= -noise)
 
 
 __all__ = [
     "CAPACITY_PARAMS",
     "REGIMES",
+    "Boundary",
     "CapacitySettings",
     "MaxNotionalResult",
+    "boundary",
     "capacity_settings",
     "margin_cushion",
     "max_notional",

@@ -6,7 +6,7 @@ negative zero becomes zero. Excel's ROUND does the same, so a cell and a report 
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 _CENT = Decimal("0.01")
 
@@ -26,3 +26,10 @@ def cents_down(value: float) -> float:
     """Money rounded down to the cent (after removing binary noise): for a maximum, where the next
     cent up would break the limit it is the maximum of (2,000,000.008 → 2,000,000.00)."""
     return float(Decimal(f"{float(value):.15g}").quantize(_CENT, rounding=ROUND_FLOOR)) + 0.0
+
+
+def truncated(value: float, digits: int) -> float:
+    """A figure cut toward zero at ``digits`` decimals (after removing binary noise): for a distance
+    that must never be shown longer than it is (0.123456789 → 0.1234 at 4)."""
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(f"{float(value):.15g}").quantize(quantum, rounding=ROUND_DOWN)) + 0.0

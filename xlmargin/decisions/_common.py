@@ -9,6 +9,7 @@ the regime's own engine run on the book; nothing is re-derived here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 from xlmargin.account import ACCOUNT_PARAMS, AccountSettings, account_margin
 from xlmargin.capacity import CUSHION, capacity_settings
 from xlmargin.decisions.names import IMPACT_REGIMES
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio
@@ -104,6 +105,33 @@ def decision_settings(params: Mapping[str, Any], today: dt.date) -> DecisionSett
     )
 
 
+def above_zero(value: Any, what: str, column: str) -> float:
+    """``value`` when it is a finite number above 0 (an equity, a budget); otherwise one line
+    naming ``column``: an infinite equity would meet every call and leave no figure to show."""
+    plain = isinstance(value, int | float) and not isinstance(value, bool)
+    number = float(value) if plain else math.nan
+    if math.isfinite(number) and number > 0:
+        return number
+    rule = "a finite number above 0" if math.isinf(number) else "above 0"
+    shown = f"{number:g}" if plain else repr(value)
+    raise InputError(Problem(f"{what} must be {rule}, got {shown}", None, column))
+
+
+def in_table(name: str, error: XlMarginError, joined: bool = False) -> XlMarginError:
+    """``error`` with each problem's column prefixed by table ``name`` ("trades quantity"), so a
+    row number of the trades or candidates is not read as one of the positions'. With ``joined``
+    the error is about the positions with that table's rows joined under negative row numbers
+    (:func:`trade_union`'s ``mark``): only those problems are renamed, at their own row."""
+
+    def named(p: Problem) -> Problem:
+        if joined and (p.row is None or p.row > 0):
+            return p
+        row = None if p.row is None else abs(p.row)
+        return Problem(p.message, row, f"{name} {p.column}" if p.column else name)
+
+    return type(error)([named(p) for p in error.problems])
+
+
 def check_regime(regime: str, allowed: tuple[str, ...] = REGIMES) -> str:
     if regime not in allowed:
         raise InputError(
@@ -112,13 +140,15 @@ def check_regime(regime: str, allowed: tuple[str, ...] = REGIMES) -> str:
     return regime
 
 
-def engine(regime: str, settings: DecisionSettings) -> Callable[[Portfolio], float]:
-    """book → the regime's requirement, by the regime's own engine (module docstring)."""
+def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Callable[[Portfolio], float]:
+    """book → the regime's requirement, by the regime's own engine (module docstring); with
+    ``exact``, before the engine rounds it to the cent (what a search along a path compares)."""
     account = settings.account
+    regt, pm = ("exact", "exact") if exact else ("total", "requirement")
     engines: dict[str, Callable[[Portfolio], float]] = {
-        "regt": lambda p: regt_margin(p, basis="initial").total,
-        "regt_maintenance": lambda p: regt_margin(p, basis="maintenance").total,
-        "pm": lambda p: pm_requirement(p, account.pm).requirement,
+        "regt": lambda p: getattr(regt_margin(p, basis="initial"), regt),
+        "regt_maintenance": lambda p: getattr(regt_margin(p, basis="maintenance"), regt),
+        "pm": lambda p: getattr(pm_requirement(p, account.pm), pm),
         "futures": lambda p: futures_margin(p, account.span).requirement,
         "account": lambda p: account_margin(p, account).total,
         "risk": lambda p: risk_margin(p, settings.stress).requirement,
@@ -178,14 +208,20 @@ def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
     return with_quantities(union, after)
 
 
-def trade_union(portfolio: Portfolio, trades: Portfolio) -> tuple[Portfolio, np.ndarray, np.ndarray]:
+def trade_union(
+    portfolio: Portfolio, trades: Portfolio, mark: bool = False
+) -> tuple[Portfolio, np.ndarray, np.ndarray]:
     """The book's rows then the trades that open a new row, with the quantities before and after
-    the trades (a trade on a held contract changes that row's quantity)."""
-    # only the book's rows of a traded symbol can hold a traded contract
-    traded = set(trades.arrays["symbol"].tolist())
-    rows = np.array(
-        [i for i, s in enumerate(portfolio.arrays["symbol"].tolist()) if s in traded], dtype=np.int64
-    )
+    the trades (a trade on a held contract changes that row's quantity). With ``mark`` the opened
+    rows keep their trades-table row numbers negated, so an engine's error can say whose row it is
+    (:func:`in_table`)."""
+    # only the book's rows whose symbol and strike (both in the key) are among the trades' can hold
+    # a traded contract: the full keys are built for those few rows only
+    a, t = portfolio.arrays, trades.arrays
+    traded = set(t["symbol"].tolist())
+    symbol = np.fromiter(map(traded.__contains__, a["symbol"].tolist()), bool, len(portfolio))
+    strike = np.isin(a["strike"], t["strike"]) | (np.isnan(a["strike"]) & np.isnan(t["strike"]).any())
+    rows = np.flatnonzero(symbol & strike)
     index: dict[tuple[Any, ...], int] = {}
     for i, key in zip(rows.tolist(), contract_keys(portfolio, rows), strict=True):
         index.setdefault(key, i)
@@ -197,6 +233,8 @@ def trade_union(portfolio: Portfolio, trades: Portfolio) -> tuple[Portfolio, np.
             quantity[held] += trades.arrays["quantity"][j]
             new[j] = False
     opened = trades.select(new)
+    if mark:
+        opened = Portfolio({**opened.arrays, "row": -opened.arrays["row"]}, opened.as_of, opened.warnings)
     before = np.concatenate([portfolio.arrays["quantity"], np.zeros(len(opened))])
     after = np.concatenate([quantity, opened.arrays["quantity"]])
     return concatenate(portfolio, opened), before, after

@@ -9,13 +9,15 @@ code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
   call, then how far the market can move before the next one.
 
 Files are CSV or XLSX tables with a header row; ``--param NAME=VALUE`` (repeatable) and
-``--as-of`` are the worksheet functions' ``params``.
+``--as-of`` are the worksheet functions' ``params``. The reader's warnings about a book go to
+stderr, one ``warning:`` line each (the trades' named as theirs), as ``xlmargin margin`` prints them.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +54,20 @@ def _settings(args: argparse.Namespace) -> Any:
     return decision_settings(values, as_of)
 
 
-def _book(path: str, settings: Any) -> Any:
+def _book(path: str, settings: Any, name: str = "") -> Any:
+    """The positions file read as a book; its reader warnings on stderr, and with ``name`` (the
+    trades) its errors and warnings say whose they are."""
+    from xlmargin.decisions import in_table
+    from xlmargin.errors import XlMarginError
     from xlmargin.positions import read_positions
 
-    return read_positions(_table(path), as_of=settings.as_of)
+    try:
+        book = read_positions(_table(path), as_of=settings.as_of)
+    except XlMarginError as error:
+        raise (in_table(name, error) if name else error) from None
+    for warning in book.warnings:
+        print(f"warning: {f'{name}: ' if name else ''}{warning}", file=sys.stderr)
+    return book
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
@@ -63,7 +75,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     regimes = REGIMES if args.regime is None else (args.regime,)
-    result = margin_impact(_book(args.positions, settings), _book(args.trades, settings), settings, regimes)
+    book, trades = _book(args.positions, settings), _book(args.trades, settings, "trades")
+    result = margin_impact(book, trades, settings, regimes)
     print(render(result.table()))
     return 0
 

@@ -51,8 +51,10 @@ from xlmargin.account import ENGINE_CURRENCY, SEGMENTS, AccountSettings, account
 from xlmargin.decisions import _pm
 from xlmargin.decisions._common import (
     DecisionSettings,
+    above_zero,
     concatenate,
     contract_keys,
+    in_table,
     notional,
     requirement,
     with_quantities,
@@ -103,12 +105,7 @@ def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
     try:
         portfolio = read_positions(rows, as_of=as_of)
     except XlMarginError as error:
-        raise type(error)(
-            [
-                Problem(p.message, p.row, f"candidates {p.column}" if p.column else "candidates")
-                for p in error.problems
-            ]
-        ) from None
+        raise in_table("candidates", error) from None
     if len(portfolio) == 0:
         raise InputError(Problem("the candidate list is empty", None, "candidates"))
     problems: list[Problem] = []
@@ -202,8 +199,8 @@ def hedge_optimize(
         raise InputError(
             Problem(f"objective must be one of {', '.join(OBJECTIVES)}, got '{objective}'", None, "objective")
         )
-    if budget is not None and not budget > 0:
-        raise InputError(Problem(f"a budget must be above 0, got {budget:g}", None, "budget"))
+    if budget is not None:
+        budget = above_zero(budget, "a budget", "budget")
     order = sorted(
         range(len(candidates.portfolio)), key=lambda k: repr(contract_keys(candidates.portfolio)[k])
     )

@@ -28,13 +28,14 @@ from xlmargin.decisions._common import (
     REGIMES,
     DecisionSettings,
     check_regime,
+    in_table,
     requirement,
     trade_union,
     with_quantities,
 )
 from xlmargin.decisions._linear import unit_stress_pnl
 from xlmargin.decisions._pm import outside_requirement
-from xlmargin.errors import UnsupportedError
+from xlmargin.errors import UnsupportedError, XlMarginError
 from xlmargin.money import cents
 from xlmargin.pm.risk import requirement as pm_result
 from xlmargin.pm.risk import risk_arrays
@@ -96,8 +97,7 @@ def margin_impact(
     """Before, after and change of each regime's requirement (module docstring)."""
     for regime in regimes:
         check_regime(regime)
-    union, before_qty, after_qty = trade_union(portfolio, trades)
-    after = with_quantities(union, after_qty)
+    union, before_qty, after_qty = trade_union(portfolio, trades, mark=True)
     lines = []
     for regime in regimes:
         try:
@@ -112,11 +112,13 @@ def margin_impact(
                     ImpactLine(regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty))
                 )
             else:
+                after = with_quantities(union, after_qty)
                 old, new = requirement(regime, portfolio, settings), requirement(regime, after, settings)
                 lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new)))
-        except UnsupportedError as error:
-            if len(regimes) == 1:
-                raise
+        except XlMarginError as raised:
+            error = in_table("trades", raised, joined=True)
+            if len(regimes) == 1 or not isinstance(error, UnsupportedError):
+                raise error from None
             lines.append(
                 ImpactLine(regime, LABELS[regime], _alone(regime, portfolio, settings), None, str(error))
             )

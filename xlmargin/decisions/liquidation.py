@@ -31,6 +31,7 @@ import numpy as np
 from xlmargin.decisions import _pm
 from xlmargin.decisions._common import (
     DecisionSettings,
+    above_zero,
     check_regime,
     contract_keys,
     notional,
@@ -96,8 +97,7 @@ def liquidation_plan(
     if regime in ("regt", "regt_maintenance"):
         raise InputError(Problem(NOT_REGT, None, "regime"))
     check_regime(regime, REGIMES)
-    if not equity > 0:
-        raise InputError(Problem(f"equity must be above 0, got {equity:g}", None, "equity"))
+    equity = above_zero(equity, "equity", "equity")
     target = equity * (1.0 - settings.cushion)
     before = requirement(regime, portfolio, settings)
     if before <= target:

@@ -9,11 +9,14 @@ regime's engine run on the book at the moved prices. The answer is the smallest 
     equity + P&L(m) ≤ requirement(m),
 
 searched separately downwards (to −99%) and upwards (to +100%): a grid of 5% steps finds the
-first step at or past the call, then bisection narrows it to 0.0001%. A crossing inside one grid
-step that reverses again before the next is not seen. Bonds, FX, CFDs and cash keep their prices.
+first step at or past the call, then :func:`xlmargin.capacity.boundary` (secant and bisection
+steps) narrows it well below the 0.0001% shown. The search compares the requirement before the
+engine rounds it to the cent, and the move shown is cut toward zero (a distance to a call must
+never be shown longer than it is). A crossing inside one grid step that reverses again before the
+next is not seen. Bonds, FX, CFDs and cash keep their prices.
 
 **Scaled scenario.** The same for the worst scenario of the risk view's library, scaled by a
-factor ``α`` (0 to 5, a grid of 0.25 then bisection): the P&L is the stress engine's, and the
+factor ``α`` (0 to 5, a grid of 0.25 then the same search): the P&L is the stress engine's, and the
 moved prices follow each position's own scenario P&L (an option's underlying moves as that
 underlying would). All positions are taken in US dollars.
 """
@@ -28,9 +31,9 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.decisions._common import DecisionSettings, check_regime, engine
-from xlmargin.errors import InputError, Problem
-from xlmargin.money import cents
+from xlmargin.capacity import boundary
+from xlmargin.decisions._common import DecisionSettings, above_zero, check_regime, engine
+from xlmargin.money import cents, truncated
 from xlmargin.positions import OPTION_TYPES, Portfolio
 from xlmargin.pricing import implied_volatility_or_error, option_price
 from xlmargin.stress import Scenario, risk_margin, scenario_library, scenario_pnl_matrix
@@ -39,7 +42,8 @@ LINEAR = ("stock", "etf", "future")  # moved by their own price
 _STEP = 0.05  # grid step of the uniform move
 _DOWN, _UP = -0.99, 1.0  # the uniform move searched
 _SCALE_STEP, _SCALE_MAX = 0.25, 5.0  # grid and range of the scenario scale
-_TOLERANCE = 1e-6  # bisection stops when the bracket is this narrow
+_TOLERANCE = 1e-9  # the search stops when the bracket is this narrow (a thousandth of what is shown)
+_NOISE = 1e-12  # of equity: equity and requirement this close are equal but for floating-point error
 _MIN_GROWTH = 1e-6  # a moved price never falls below this fraction of today's (the kernel takes logs)
 
 
@@ -80,9 +84,10 @@ class MarginCallResult:
 
 
 def _percent(c: Crossing) -> float:
-    """A move in percent; a scenario's scale stays a multiple."""
+    """A move in percent (a scenario's scale stays a multiple), cut toward zero at four decimals:
+    ``at`` is the last point before the call, so the figure shown never exceeds the distance."""
     at = float(c.at or 0.0)
-    return round(at if c.label.startswith("scenario") else 100.0 * at, 4) + 0.0
+    return truncated(at if c.label.startswith("scenario") else 100.0 * at, 4)
 
 
 def margin_call_move(
@@ -91,11 +96,10 @@ def margin_call_move(
     """The smallest uniform market move, down and up, and the smallest scale of the worst stress
     scenario, at which equity falls to the requirement (module docstring)."""
     check_regime(regime)
-    if not equity > 0:
-        raise InputError(Problem(f"equity must be above 0, got {equity:g}", None, "equity"))
-    required = engine(regime, settings)
+    equity = above_zero(equity, "equity", "equity")
+    now = engine(regime, settings)(portfolio)
+    required = engine(regime, settings, exact=True)
     options = _options(portfolio, settings.account.pm.rate)
-    now = required(portfolio)
 
     def uniform(m: float) -> tuple[float, float]:
         n = len(portfolio)
@@ -116,26 +120,32 @@ def margin_call_move(
 def _search(
     label: str, at: Callable[[float], tuple[float, float]], step: float, limit: float, note: str
 ) -> Crossing:
-    """The first point from 0 towards ``limit`` where equity ≤ requirement, by grid then bisection."""
+    """The first point from 0 towards ``limit`` where equity ≤ requirement, by a grid then
+    :func:`boundary` on ``requirement − equity``; ``at`` of the crossing is the last point before
+    it (to 1e-9), with the equity and requirement at the call."""
     equity, required = at(0.0)
     if equity <= required:
         return Crossing(label, 0.0, equity, required, "already at or past a margin call")
-    inside = 0.0
+    noise = _NOISE * abs(equity)
+    seen: dict[float, tuple[float, float]] = {0.0: (equity, required)}
+
+    def short(x: float) -> float:
+        seen[x] = at(x)
+        return seen[x][1] - seen[x][0]
+
+    inside, f_inside = 0.0, required - equity
     x = step
     while (x - limit) * math.copysign(1.0, step) <= 1e-12:
-        equity, required = at(x)
-        if equity <= required:
-            outside = x
-            while abs(outside - inside) > _TOLERANCE:
-                mid = 0.5 * (inside + outside)
-                e, r = at(mid)
-                if e <= r:
-                    outside, equity, required = mid, e, r
-                else:
-                    inside = mid
-            return Crossing(label, outside, equity, required, note)
-        inside = x
+        f = short(x)
+        if f == 0.0:
+            return Crossing(label, x, *seen[x], note)
+        if f > 0.0:
+            found = boundary(short, inside, x, f_inside, f, noise, _TOLERANCE)
+            equity, required = seen[found.ok if found.converged else found.bad]
+            return Crossing(label, found.ok, equity, required, note)
+        inside, f_inside = x, f
         x = round(x + step, 12)
+    equity, required = seen.get(inside, (equity, required))
     return Crossing(
         label,
         None,

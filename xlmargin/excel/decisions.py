@@ -1,36 +1,44 @@
 """The margin-decision worksheet functions as plain Python (see :mod:`xlmargin.decisions`).
 
 Same conventions as :mod:`.functions`: positions first, ``params`` last; the positions, trades
-and candidate ranges are read once per content and the engine runs once per (content, options).
+and candidate ranges are read once per content and the engine runs once per (content, options),
+by the same route as the breakdowns (:func:`.functions.run`), so every decision table ends with the
+positions reader's warnings as the breakdown tables do (MARGIN_IMPACT's with the trades' too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any
 
 from xlmargin.cells import is_blank
-from xlmargin.errors import InputError, Problem
-from xlmargin.excel.cache import digest, freeze
-from xlmargin.excel.functions import cached, choice, finite, number, params_of, portfolio_of, table
+from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.excel.cache import digest
+from xlmargin.excel.functions import choice, finite, number, params_of, portfolio_of, run
 from xlmargin.positions import Portfolio
-
-T = TypeVar("T")
 
 
 def _decide(
     kind: str,
     positions: Any,
     params: Any,
-    compute: Callable[[Portfolio, Any], T],
+    compute: Callable[[Portfolio, Any], Any],
     *options: Hashable,
-) -> T:
+    rows: Callable[[Any], list[list[Any]]] | None = None,
+) -> Any:
+    """The decision's result, once per content and options; with ``rows``, its table ending with the
+    reader's warnings (:func:`.functions.run`)."""
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
 
-    values, as_of, sleeve = params_of(params, DECISION_PARAMS)
-    token, portfolio = portfolio_of(positions, as_of, sleeve)
-    key = (as_of, freeze(values), *options)
-    return cached(kind, token, key, portfolio, lambda: compute(portfolio, decision_settings(values, as_of)))
+    def engine(portfolio: Portfolio, values: dict[str, Any], as_of: Any) -> Any:
+        return compute(portfolio, decision_settings(values, as_of))
+
+    return run(kind, positions, params, DECISION_PARAMS, engine, *options, rows=rows)
+
+
+def _table(result: Any) -> list[list[Any]]:
+    """A decision result's own table (every decision result has one)."""
+    return result.table()
 
 
 def _range(value: Any, name: str) -> None:
@@ -49,21 +57,29 @@ def _as_of(params: Any) -> Any:
 
 def margin_impact(positions: Any, trades: Any, regime: Any = None, params: Any = None) -> Any:
     """The before/after table, or with ``regime`` the change of that regime's requirement."""
-    from xlmargin.decisions import REGIMES
+    from xlmargin.decisions import REGIMES, in_table
     from xlmargin.decisions import margin_impact as impact
 
     chosen = None if is_blank(regime) else choice(regime, "regime", REGIMES, "pm")
     _range(trades, "trades")
-    _, book = portfolio_of(trades, _as_of(params))
+    try:
+        _, book = portfolio_of(trades, _as_of(params))
+    except XlMarginError as error:
+        raise in_table("trades", error) from None
     if len(book) == 0:
         raise InputError(Problem("the trades table has no rows", None, "trades"))
     regimes = REGIMES if chosen is None else (chosen,)
+
+    def rows(result: Any) -> list[list[Any]]:  # then the trades' own warnings, named as theirs
+        return [*result.table(), *(["warning", f"trades: {text}"] for text in book.warnings)]
+
     result = _decide(
         "margin_impact", positions, params,
         lambda p, s: impact(p, book, s, regimes), digest(trades), regimes,
+        rows=None if chosen else rows,
     )  # fmt: skip
     if chosen is None:
-        return table(result.table())
+        return result
     return finite(result.line(chosen).change, f"the change of the {chosen} requirement")
 
 
@@ -71,10 +87,10 @@ def margin_contribution(positions: Any, regime: Any = None, params: Any = None) 
     from xlmargin.decisions.contribution import REGIMES, margin_contribution
 
     chosen = choice(regime, "regime", REGIMES, "pm")
-    result = _decide(
-        "margin_contribution", positions, params, lambda p, s: margin_contribution(p, s, chosen), chosen
-    )
-    return table(result.table())
+    return _decide(
+        "margin_contribution", positions, params, lambda p, s: margin_contribution(p, s, chosen), chosen,
+        rows=_table,
+    )  # fmt: skip
 
 
 def hedge_optimize(
@@ -85,12 +101,11 @@ def hedge_optimize(
     chosen = choice(objective, "objective", OBJECTIVES, "pm")
     cap = None if is_blank(budget) else number(budget, "budget")
     _range(candidates, "candidates")
-    result = _decide(
+    return _decide(
         "hedge_optimize", positions, params,
         lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap),
-        digest(candidates), chosen, cap,
+        digest(candidates), chosen, cap, rows=_table,
     )  # fmt: skip
-    return table(result.table())
 
 
 def margin_call_move(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
@@ -113,5 +128,6 @@ def _against_equity(
 
     amount = number(equity, "equity")
     chosen = choice(regime, "regime", REGIMES, "pm")
-    result = _decide(kind, positions, params, lambda p, s: decide(p, amount, s, chosen), amount, chosen)
-    return table(result.table())
+    return _decide(
+        kind, positions, params, lambda p, s: decide(p, amount, s, chosen), amount, chosen, rows=_table
+    )

@@ -107,6 +107,7 @@ def account_result(
         equity=settings.equity,
         house=house,
         rule_set=pm.id,
+        exact=requirement,
         warnings=tuple(warnings),
     )
 

@@ -140,6 +140,7 @@ class PMResult:
     equity: float | None
     house: HouseResult | None
     rule_set: str
+    exact: float  # ``requirement`` before rounding, for a search on the requirement (capacity)
     warnings: tuple[str, ...] = ()
 
     def scenarios_table(self) -> list[list[str | float]]:

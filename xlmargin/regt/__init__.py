@@ -81,6 +81,7 @@ class StrategyGroup:
     short_proceeds: float
     gross: float
     net: float
+    exact: Figures  # the three figures before rounding, for a search on the requirement (capacity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ class RegTResult:
     net: float
     groups: tuple[StrategyGroup, ...]
     warnings: tuple[str, ...]
+    exact: float  # ``total`` before rounding: the groups' unrounded figures summed
 
     def table(self) -> list[list[Any]]:
         """The breakdown for a worksheet: a header, one row per group, a Total row; str and float only."""
@@ -186,9 +188,9 @@ def regt_margin(
     groups = [g for _, g in ordered]
     gross = cents(sum(g.gross for g in groups))
     net = cents(sum(g.net for g in groups))
-    return RegTResult(
-        basis, net_of_proceeds, net if net_of_proceeds else gross, gross, net, tuple(groups), tuple(warnings)
-    )
+    exact = sum(g.exact.cost(net_of_proceeds) for g in groups)
+    total = net if net_of_proceeds else gross
+    return RegTResult(basis, net_of_proceeds, total, gross, net, tuple(groups), tuple(warnings), exact)
 
 
 def _order(g: StrategyGroup) -> tuple[int, str]:
@@ -314,6 +316,7 @@ def _group(strategy: str, underlying: str, legs: list[Leg], rule: str, figures: 
         rounded.short_proceeds,
         cents(rounded.gross),
         cents(rounded.net),
+        figures,
     )
 
 

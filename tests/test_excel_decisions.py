@@ -1,0 +1,79 @@
+"""The decision worksheet functions end their tables with the positions reader's warnings, as the
+breakdown tables do (MARGIN_IMPACT also with the trades'), and the decision commands print them on
+stderr as ``xlmargin margin`` does: a user sees the same warnings wherever the book is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xlmargin.cli import main
+from xlmargin.excel import decisions as fn
+from xlmargin.excel.functions import pm_breakdown
+
+PARAMS = [["as_of", "2026-11-20"]]
+# "desk" is no positions field: the reader keeps the book and warns that the column is ignored
+BOOK = [
+    ["symbol", "type", "quantity", "price", "desk"],
+    ["XYZ", "stock", 1000.0, 100.0, "alpha"],
+    ["ABC", "stock", 500.0, 40.0, "beta"],
+]
+IGNORED = "columns ignored (not positions fields): desk"
+TRADES = [["symbol", "type", "quantity", "price", "note"], ["XYZ", "stock", -400.0, 100.0, "trim"]]
+CANDIDATES = [
+    ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "days", "right",
+     "volatility"],
+    ["XYZ P95", "option", 10.0, 1.5, "XYZ", 100.0, 95.0, 30.0, "put", 0.3],
+]  # fmt: skip
+
+
+def _warnings(table: list[list[Any]]) -> list[str]:
+    return [r[1] for r in table if r[0] == "warning"]
+
+
+TABLES = {
+    "MARGIN_IMPACT": lambda: fn.margin_impact(BOOK, TRADES, None, PARAMS),
+    "MARGIN_CONTRIBUTION": lambda: fn.margin_contribution(BOOK, "pm", PARAMS),
+    "HEDGE_OPTIMIZE": lambda: fn.hedge_optimize(BOOK, CANDIDATES, "pm", None, PARAMS),
+    "MARGIN_CALL_MOVE": lambda: fn.margin_call_move(BOOK, 20_000.0, "pm", PARAMS),
+    "LIQUIDATION_PLAN": lambda: fn.liquidation_plan(BOOK, 15_000.0, "pm", PARAMS),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_decision_table_ends_with_the_readers_warnings(name: str) -> None:
+    table = TABLES[name]()
+    assert IGNORED in _warnings(pm_breakdown(BOOK, PARAMS))  # the breakdown shows it ...
+    assert IGNORED in _warnings(table)  # ... and so does the decision table
+    first = next(i for i, r in enumerate(table) if r[0] == "warning")
+    assert all(r[0] == "warning" for r in table[first:])  # the last rows
+    assert len({len(r) for r in table}) == 1  # still rectangular
+
+
+def test_margin_impact_names_the_trades_warnings_as_theirs() -> None:
+    warnings = _warnings(fn.margin_impact(BOOK, TRADES, None, PARAMS))
+    assert "trades: columns ignored (not positions fields): note" in warnings
+    assert fn.margin_impact(BOOK, TRADES, "pm", PARAMS) == -6000.0  # a scalar: no rows
+
+
+def test_a_clean_book_adds_no_warning_rows() -> None:
+    clean = [r[:4] for r in BOOK]
+    assert _warnings(fn.margin_contribution(clean, "pm", PARAMS)) == []
+
+
+def test_the_decision_commands_print_the_warnings_on_stderr(tmp_path: Path, capsys: Any) -> None:
+    def csv(name: str, rows: list[list[Any]]) -> str:
+        path = tmp_path / name
+        path.write_text("\n".join(",".join(str(c) for c in r) for r in rows) + "\n", encoding="utf-8")
+        return str(path)
+
+    book, trades = csv("book.csv", BOOK), csv("trades.csv", TRADES)
+    date = ["--as-of", "2026-11-20"]
+    assert main(["whatif", book, trades, *date, "--regime", "pm"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert f"warning: {IGNORED}" in err
+    assert "warning: trades: columns ignored (not positions fields): note" in err
+    assert main(["plan", book, "--equity", "15000", *date]) == 0
+    assert f"warning: {IGNORED}" in capsys.readouterr().err.splitlines()
