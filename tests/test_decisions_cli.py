@@ -38,6 +38,17 @@ def test_whatif_hedge_and_plan_print_their_tables(tmp_path: Path, capsys) -> Non
     assert "notional closed" in out and "market down" in out
 
 
+def test_plan_under_reg_t_says_why_no_sale_and_still_gives_the_distance(tmp_path: Path, capsys) -> None:
+    book = write(tmp_path, "book.csv", BOOK)
+    assert main(["plan", book, "--equity", "20000", "--regime", "regt", "--as-of", "2026-11-20"]) == 0
+    captured = capsys.readouterr()
+    # Reg T initial on 1,000 XYZ at $100 and 500 ABC at $40: 50% of $120,000 = 60,000 > 20,000
+    assert "60,000.00" in captured.out and "regt requirement" in captured.out
+    assert "market down" in captured.out
+    assert "notional closed" not in captured.out
+    assert captured.err.startswith("xlmargin: no liquidation plan: the liquidation plan is exact for pm")
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -95,11 +95,16 @@ def cmd_hedge(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from xlmargin.decisions import liquidation_plan, margin_call_move
+    from xlmargin.decisions.liquidation import NOT_REGT
+    from xlmargin.decisions.names import LINEAR_REGIMES
 
     settings = _settings(args)
     book = _book(args.positions, settings)
-    print(render(liquidation_plan(book, args.equity, settings, args.regime).table()))
-    print()
+    if args.regime in LINEAR_REGIMES:
+        print(render(liquidation_plan(book, args.equity, settings, args.regime).table()))
+        print()
+    else:  # the distance to a call still answers under Reg T; the least sale does not (NOT_REGT)
+        print(f"xlmargin: no liquidation plan: {NOT_REGT}", file=sys.stderr)
     print(render(margin_call_move(book, args.equity, settings, args.regime).table()))
     return 0
 
