@@ -159,21 +159,30 @@ def _array_members(cell: sx.Cell) -> list[tuple[int, int]]:
     return [rc for rc in sx.range_cells(_array_ref(cell)) if rc != (cell.row, cell.col)]
 
 
-def _register(book: fz.Workbook, functions: Mapping[str, Callable[..., object]], xml: str) -> None:
+def _register(
+    book: fz.Workbook, functions: Mapping[str, Callable[..., object]], xml: str, *, pure: bool
+) -> None:
     names = {name.upper(): fn for name, fn in functions.items()}
     for alias in {m.group().upper() for m in XLDUDF.finditer(xml)}:
         match = max((n for n in names if alias.endswith("_" + n)), key=len, default=None)
         if match is not None:
             names.setdefault(alias, names[match])
     for name, fn in names.items():
-        book.register_function(name, wrap(fn), min_args=0)
+        book.register_function(name, wrap(fn, pure=pure), min_args=0)
     book.register_function(FIT, fit_array, min_args=3, max_args=3)
 
 
 def recalculate(
-    src: Path, functions: Mapping[str, Callable[..., object]], *, limits: Limits | None = None
+    src: Path,
+    functions: Mapping[str, Callable[..., object]],
+    *,
+    limits: Limits | None = None,
+    pure: bool = False,
 ) -> RecalcReport:
     """Evaluate every formula cell of ``src`` with the given custom functions.
+
+    ``pure``: the functions give the same value for the same arguments, so each distinct call
+    runs once in this recalculation however many cells make it (see :func:`._values.wrap`).
 
     A cell the engine cannot compute (a function it lacks, a link to another workbook, a circular
     reference) keeps its cached value and is listed in ``kept``; the cells that read it, however
@@ -193,7 +202,7 @@ def recalculate(
         kept = _uncomputable(sheets, cells, custom | _aliases(custom, sheets))
         data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept))
     book = _load(data, src.name)
-    _register(book, functions, "".join(s.xml for s in sheets))
+    _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
     book.set_temporal_egress("serial")
     formulas = _engine_formulas(book, sheets, cells, kept)
     evaluate(book, src.name, limits)

@@ -245,6 +245,7 @@ def cmd_recalc(args: argparse.Namespace) -> int:
                 in_place=args.in_place,
                 allow_stale=args.allow_stale,
                 limits=_limits(args),
+                pure=True,
             )
             _print_results(target, report, args.template or source.name)
     except _failures() as exc:
@@ -262,6 +263,7 @@ def cmd_freeze(args: argparse.Namespace) -> int:
                 worksheet_functions(),
                 allow_stale=args.allow_stale,
                 limits=_limits(args),
+                pure=True,
             )
     except _failures() as exc:
         return _fail(exc)
