@@ -275,7 +275,7 @@ def _uncomputable(
     """The formula cells the engine cannot compute: a function it lacks, another workbook."""
     every = "\n".join(c.formula.text for found in cells.values() for c in found)
     missing = _missing_functions(frozenset(fm.functions(every) - custom - {FIT}))
-    linked = "[" in every
+    linked = fm.may_link(every)
     if not missing and not linked:
         return {}
     kept = {}
@@ -283,7 +283,7 @@ def _uncomputable(
         for c in cells[sheet.name]:
             text = c.formula.text
             if c.formula.kind == "dataTable" or not (
-                (linked and "[" in text) or any(n in text.upper() for n in missing)
+                (linked and fm.may_link(text)) or any(n in text.upper() for n in missing)
             ):
                 continue
             lacking = sorted(fm.functions(text) & missing)
