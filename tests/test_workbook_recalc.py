@@ -8,6 +8,7 @@ snapshots of our own behaviour, not published figures). The stand-in functions a
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import shutil
 import struct
@@ -528,3 +529,18 @@ def test_pure_functions_run_once_per_distinct_call(tmp_path: Path) -> None:
     assert sorted(type(args[0]).__name__ for name, args in calls if name == "ECHO") == [
         "CellError", "bool", "float", "list", "str"
     ]  # fmt: skip
+
+
+def test_the_engines_copy_is_stored_uncompressed_unless_large(tmp_path: Path, monkeypatch) -> None:
+    src = _function_book(tmp_path, {"B2": "=SUMQTY(A1:D1)"})
+    with zipfile.ZipFile(src) as zf:
+        original = {i.filename: (i.compress_type, zf.read(i)) for i in zf.infolist()}
+        small = _package.package_bytes(zf, {})
+        monkeypatch.setattr(_package, "STORED_BYTES", 0)
+        large = _package.package_bytes(zf, {})
+    for data, kinds in ((small, {zipfile.ZIP_STORED}), (large, {zipfile.ZIP_DEFLATED})):
+        with zipfile.ZipFile(io.BytesIO(data)) as copy:
+            parts = {i.filename: copy.read(i) for i in copy.infolist()}
+            assert parts == {name: body for name, (_, body) in original.items()}
+            assert {i.compress_type for i in copy.infolist()} == kinds
+    assert {kind for kind, _ in original.values()} == {zipfile.ZIP_DEFLATED}
