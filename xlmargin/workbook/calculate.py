@@ -199,9 +199,12 @@ def recalculate(
         cells = {
             s.name: s.cells if plain[s.part] is s.xml else sx.scan_formulas(plain[s.part]) for s in sheets
         }
-        kept = _uncomputable(sheets, cells, custom | _aliases(custom, sheets))
+        every = "\n".join(c.formula.text for found in cells.values() for c in found)
+        called = fm.functions(every)
+        python = custom | _aliases(custom, sheets)
+        kept = _uncomputable(sheets, cells, every, called - python)
         data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept))
-    book = _load(data, src.name)
+    book = _load(data, src.name, one_thread=not called.isdisjoint(python))
     _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
     book.set_temporal_egress("serial")
     formulas = _engine_formulas(book, sheets, cells, kept)
@@ -237,11 +240,21 @@ def _engine_parts(
     return parts
 
 
-def _load(data: bytes, label: str) -> fz.Workbook:
-    """The engine's workbook from the package bytes; an unreadable one is one line."""
+def _load(data: bytes, label: str, *, one_thread: bool) -> fz.Workbook:
+    """The engine's workbook from the package bytes; an unreadable one is one line.
+
+    ``one_thread`` when the formulas call Python functions: they hold the interpreter lock, so a
+    second engine thread only waits and spins (the hedge comparison's whole recalc: about 10% less
+    CPU and wall time on one thread). The engine's parallel scheduler is kept, with one thread,
+    because its sequential one never looks at ``cancel`` (the time limit)."""
+    config = None
+    if one_thread:
+        evaluation = fz.EvaluationConfig()
+        evaluation.max_threads = 1
+        config = fz.WorkbookConfig(eval_config=evaluation)
     with native_output(label):
         try:
-            return fz.Workbook.from_bytes(data, backend="umya")
+            return fz.Workbook.from_bytes(data, backend="umya", config=config)
         except Exception as exc:  # the loader raises assorted types; all mean "unreadable"
             detail = " ".join(str(exc).split())
             raise WorkbookError(f"{label}: the formula engine cannot read it ({detail})") from exc
@@ -270,11 +283,12 @@ def _engine_formulas(
 
 
 def _uncomputable(
-    sheets: Sequence[Sheet], cells: Mapping[str, list[sx.Cell]], custom: set[str]
+    sheets: Sequence[Sheet], cells: Mapping[str, list[sx.Cell]], every: str, builtin: set[str]
 ) -> dict[tuple[str, int, int], KeptCell]:
-    """The formula cells the engine cannot compute: a function it lacks, another workbook."""
-    every = "\n".join(c.formula.text for found in cells.values() for c in found)
-    missing = _missing_functions(frozenset(fm.functions(every) - custom - {FIT}))
+    """The formula cells the engine cannot compute: a function it lacks, another workbook.
+    ``every`` is the text of every formula; ``builtin`` the functions they call that are not
+    Python functions (the engine must know them)."""
+    missing = _missing_functions(frozenset(builtin - {FIT}))
     linked = fm.may_link(every)
     if not missing and not linked:
         return {}
