@@ -20,6 +20,9 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
 
 The worksheet functions run through :func:`xlmargin.excel.route.call` on the classic route, so a
 cell whose function fails holds one line of text (``#INPUT row 7, price: ...``), never a traceback.
+They are pure (the same arguments give the same value), so each distinct call runs once per
+recalculation: the cells that each read one cell of ``INDEX(PM_SCENARIOS(...), r, c)`` share one
+grid. The report ranges are read back from the written file with :mod:`xlmargin.workbook.ranges`.
 """
 
 from __future__ import annotations
