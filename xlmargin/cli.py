@@ -195,7 +195,7 @@ def terminal_width() -> int:
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "xlmargin.workbook.cli": ("recalc", "freeze", "templates"),
     "xlmargin.install": ("install", "uninstall", "status"),
-    "xlmargin.decisions.cli": ("whatif", "hedge", "plan"),  # what-if, hedge, plan
+    "xlmargin.decisions.cli": ("whatif", "hedge", "plan"),
     "xlmargin.batch.cli": ("batch",),
 }
 
