@@ -29,7 +29,7 @@ _REL_CALC_CHAIN = "/calcChain"
 _WORKBOOK = "xl/workbook.xml"
 _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 _CONTENT_TYPES = "[Content_Types].xml"
-STORED_BYTES = 64 << 20  # the engine's copy of a package up to this size is not compressed
+STORED_BYTES = 4 << 20  # the engine's copy of a package up to this size is not compressed (memory)
 
 
 def _local(tag: str) -> str:
