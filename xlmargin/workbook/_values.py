@@ -29,7 +29,7 @@ _ERROR_TEXT = {
 }
 _ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind not in ("NImpl", "Circ")}
 FIT = "_XLWB_ARRAY_FIT"
-MEMO_BYTES = 64 << 20  # arguments a pure function's memo keeps per recalculation (see wrap)
+MEMO_BYTES = 16 << 20  # arguments a pure function's memo keeps per recalculation (see wrap)
 CIRCULAR = _ERROR_TEXT["Circ"]
 XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
 # characters XML 1.0 cannot carry, and a literal "_xHHHH_" (escaped as "_x005F_xHHHH_")
