@@ -29,6 +29,7 @@ from xlmargin.workbook import (
     RecalcReport,
     WorkbookError,
     _package,
+    _values,
     freeze,
     recalc,
     recalculate,
@@ -544,3 +545,17 @@ def test_the_engines_copy_is_stored_uncompressed_unless_large(tmp_path: Path, mo
             assert parts == {name: body for name, (_, body) in original.items()}
             assert {i.compress_type for i in copy.infolist()} == kinds
     assert {kind for kind, _ in original.values()} == {zipfile.ZIP_DEFLATED}
+
+
+def test_a_pure_functions_memo_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    calls: list[object] = []
+
+    def counted(rng: list[list[object]]) -> object:
+        calls.append(rng)
+        return sumqty(rng)
+
+    src = _function_book(tmp_path, {f"B{r}": "=SUMQTY(A1:D1)" for r in range(2, 6)})
+    monkeypatch.setattr(_values, "MEMO_BYTES", 0)  # no room: every call runs, with the same values
+    report = recalculate(src, {"SUMQTY": counted}, pure=True)
+    assert len(calls) == 4
+    assert report.cells == recalculate(src, {"SUMQTY": sumqty}).cells
