@@ -15,7 +15,6 @@ import argparse
 import csv
 import datetime as dt
 import importlib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -122,6 +121,8 @@ def cmd_margin(args: argparse.Namespace) -> int:
             "tables": [{"columns": t[0], "rows": [[_plain(c) for c in r] for r in t[1:]]} for t in tables],
             "warnings": warnings,
         }  # fmt: skip
+        import json
+
         print(json.dumps(document, indent=2, default=str))
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
