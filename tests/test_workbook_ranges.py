@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -96,3 +97,22 @@ def test_recalc_loads_no_module_it_does_not_need(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
     assert "Reg T baseline" in done.stdout
     assert done.stdout.rstrip().endswith("[]")
+
+
+def test_a_cell_its_type_cannot_read_is_shown_as_stored(tmp_path: Path) -> None:
+    path = tmp_path / "odd.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    s = wb.add_worksheet("S")
+    s.write_row("A1", ["text", 0.5, True])
+    wb.define_name("xlmReport1", "=S!$A$1:$C$1")
+    wb.close()
+    odd = tmp_path / "odd2.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(odd, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="A1" t="s"><v>0</v>', b'<c r="A1" t="s" s="x"><v>99</v>')
+                data = data.replace(b"<v>0.5</v>", b"<v>abc</v>")
+            dst.writestr(info, data)
+    [(_, _, rows)] = named_ranges(odd, ANY)
+    assert [c.value for c in rows[0]] == ["99", "abc", True]

@@ -26,7 +26,7 @@ from xml.etree.ElementTree import Element
 from . import _formula as fm
 from . import _sheetxml as sx
 from ._package import sheet_parts
-from .safety import WorkbookError, open_workbook_zip, parse_xml, read_part
+from .safety import open_workbook_zip, parse_xml, read_part
 
 __all__ = ["Shown", "named_ranges"]
 
@@ -115,19 +115,20 @@ def _number_formats(zf: zipfile.ZipFile) -> list[str]:
     if part is None:
         return []
     root = _part(zf, part)
-    custom = {
-        int(el.get("numFmtId", "-1")): el.get("formatCode", GENERAL)
-        for el in root.iter()
-        if _local(el.tag) == "numFmt"
-    }
+    numbered = (el for el in root.iter() if _local(el.tag) == "numFmt")
+    custom = {_int(el.get("numFmtId")): el.get("formatCode", GENERAL) for el in numbered}
     xfs = next((el for el in root if _local(el.tag) == "cellXfs"), None)
     if xfs is None:
         return []
     out = []
     for xf in xfs:
-        number = int(xf.get("numFmtId", "0"))
+        number = _int(xf.get("numFmtId"), 0)
         out.append(custom.get(number, _BUILTIN.get(number, GENERAL)))
     return out
+
+
+def _int(text: str | None, default: int = -1) -> int:
+    return int(text) if text is not None and text.strip().isdigit() else default
 
 
 def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
@@ -152,7 +153,7 @@ def _runs(si: Element) -> Iterator[str]:
 def _shown(cell: sx.Stored | None, formats: list[str], strings: list[str], date1904: bool) -> Shown:
     if cell is None:
         return Shown(None)
-    style = int(cell.s) if cell.s and cell.s.isdigit() else 0
+    style = _int(cell.s, 0)
     number_format = formats[style] if style < len(formats) else GENERAL
     return Shown(_value(cell, number_format, strings, date1904), number_format)
 
@@ -171,9 +172,9 @@ def _value(cell: sx.Stored, number_format: str, strings: list[str], date1904: bo
         if t in ("str", "e", "d"):
             return v
         number: float | int = float(v) if any(ch in v for ch in ".eE") else int(v)
-    except (ValueError, IndexError) as exc:
-        raise WorkbookError(f"a cell holds {v!r}, which its type {t!r} cannot read ({exc})") from None
-    return _date(number, date1904) if _is_date(number_format) else number
+        return _date(number, date1904) if _is_date(number_format) else number
+    except (ValueError, IndexError, OverflowError):  # not what its type says: shown as stored
+        return v
 
 
 def _is_date(number_format: str) -> bool:
