@@ -6,7 +6,9 @@ Excel and the Python API to the cent), not published values.
 
 from __future__ import annotations
 
+import argparse
 import csv
+import importlib
 import io
 import json
 import os
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 
 from xlmargin import api
-from xlmargin.cli import build_parser, main, sample_positions
+from xlmargin.cli import COMMAND_MODULES, build_parser, main, sample_positions
 from xlmargin.excel import functions as fn
 from xlmargin.money import cents
 from xlmargin.textable import render
@@ -167,3 +169,18 @@ def test_status_without_excel_says_so_and_succeeds(
     monkeypatch.setenv("HOME", str(tmp_path))
     code, out, _ = run(capsys, "status")
     assert code == 0 and "Excel does not run on linux" in out
+
+
+def test_each_command_module_adds_the_commands_the_cli_expects() -> None:
+    def commands(parser: argparse.ArgumentParser) -> list[str]:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return list(sub.choices)
+
+    for module, expected in COMMAND_MODULES.items():
+        bare = argparse.ArgumentParser()
+        importlib.import_module(module).register(bare.add_subparsers())
+        assert tuple(commands(bare)) == expected, module
+    every = [name for names in COMMAND_MODULES.values() for name in names]
+    assert commands(build_parser()) == ["margin", *every]
+    assert commands(build_parser("recalc")) == ["margin", "recalc", "freeze", "templates"]
+    assert commands(build_parser("no-such-command")) == commands(build_parser("--help")) == ["margin", *every]

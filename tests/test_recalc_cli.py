@@ -196,3 +196,10 @@ def test_libreoffice_renders_the_recalculated_comparison(tmp_path: Path) -> None
     for ref in ("B5", "B6", "B7", "B8", "D6", "G6", "H7", "I7"):
         assert f"${sheet[ref].value:,.0f}" in text, ref
     assert f"{sheet['C6'].value:.1%}" in text
+
+
+def test_the_report_names_are_those_the_templates_write() -> None:
+    from xlmargin.templates.model import REPORT_PREFIX
+    from xlmargin.workbook import cli
+
+    assert cli.REPORT_PREFIX == REPORT_PREFIX

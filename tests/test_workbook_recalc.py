@@ -8,6 +8,7 @@ snapshots of our own behaviour, not published figures). The stand-in functions a
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import shutil
 import struct
@@ -28,6 +29,7 @@ from xlmargin.workbook import (
     RecalcReport,
     WorkbookError,
     _package,
+    _values,
     freeze,
     recalc,
     recalculate,
@@ -495,3 +497,65 @@ def test_libreoffice_shows_recalculated_numbers(xlsx: Path, tmp_path: Path) -> N
     flat = [r.split(",") for r in (tmp_path / "csv" / "frozen-Summary.csv").read_text().splitlines()]
     assert flat[0][:8] == ["", "12", "", "a", "1", "", "a", "1"]
     assert flat[3][9:11] == ["#N/A", "#N/A"]
+
+
+def test_pure_functions_run_once_per_distinct_call(tmp_path: Path) -> None:
+    calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def echo(*args: object) -> object:
+        calls.append(("ECHO", args))
+        return repr(args)
+
+    def counted_grid() -> object:
+        calls.append(("GRID", ()))
+        return grid()
+
+    def boom(*_: object) -> object:
+        calls.append(("BOOM", ()))
+        raise ValueError("no")
+
+    formulas = {f"B{r}": f"=INDEX(GRID(),{r % 3 + 1},2)" for r in range(2, 8)}
+    formulas |= {"C2": "=ECHO(A1:D1)", "C3": "=ECHO(A1:D1)", "C4": "=ECHO(TRUE)", "C5": "=ECHO(1)"}
+    formulas |= {"C6": '=ECHO("#N/A")', "C7": "=ECHO(NA())", "C8": "=BOOM()", "C9": "=BOOM()"}
+    src = _function_book(tmp_path, formulas)
+    functions: dict[str, Callable[..., object]] = {"ECHO": echo, "GRID": counted_grid, "BOOM": boom}
+    every = recalculate(src, functions)
+    assert len(calls) == len(formulas)  # not pure: each cell runs its function
+    calls.clear()
+    once = recalculate(src, functions, pure=True)
+    assert once.cells == every.cells
+    ran = sorted(name for name, _ in calls)
+    assert ran == ["BOOM", "BOOM", "ECHO", "ECHO", "ECHO", "ECHO", "ECHO", "GRID"]  # a raise is not kept
+    assert [once.value("S", f"C{r}") for r in (4, 5, 6, 7)] == ["(True,)", "(1.0,)", "('#N/A',)", "('#N/A',)"]
+    assert sorted(type(args[0]).__name__ for name, args in calls if name == "ECHO") == [
+        "CellError", "bool", "float", "list", "str"
+    ]  # fmt: skip
+
+
+def test_the_engines_copy_is_stored_uncompressed_unless_large(tmp_path: Path, monkeypatch) -> None:
+    src = _function_book(tmp_path, {"B2": "=SUMQTY(A1:D1)"})
+    with zipfile.ZipFile(src) as zf:
+        original = {i.filename: (i.compress_type, zf.read(i)) for i in zf.infolist()}
+        small = _package.package_bytes(zf, {})
+        monkeypatch.setattr(_package, "STORED_BYTES", 0)
+        large = _package.package_bytes(zf, {})
+    for data, kinds in ((small, {zipfile.ZIP_STORED}), (large, {zipfile.ZIP_DEFLATED})):
+        with zipfile.ZipFile(io.BytesIO(data)) as copy:
+            parts = {i.filename: copy.read(i) for i in copy.infolist()}
+            assert parts == {name: body for name, (_, body) in original.items()}
+            assert {i.compress_type for i in copy.infolist()} == kinds
+    assert {kind for kind, _ in original.values()} == {zipfile.ZIP_DEFLATED}
+
+
+def test_a_pure_functions_memo_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    calls: list[object] = []
+
+    def counted(rng: list[list[object]]) -> object:
+        calls.append(rng)
+        return sumqty(rng)
+
+    src = _function_book(tmp_path, {f"B{r}": "=SUMQTY(A1:D1)" for r in range(2, 6)})
+    monkeypatch.setattr(_values, "MEMO_BYTES", 0)  # no room: every call runs, with the same values
+    report = recalculate(src, {"SUMQTY": counted}, pure=True)
+    assert len(calls) == 4
+    assert report.cells == recalculate(src, {"SUMQTY": sumqty}).cells

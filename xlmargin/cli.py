@@ -6,7 +6,7 @@ header row is found below any title) or a broker export (detected from its conte
 picks a plain-text table that fits the terminal, CSV or JSON. Every error is one clear message and
 exit code 2; nothing prints a traceback, and a closed pipe (``| head -1``) ends every command quietly.
 
-Other commands register themselves in :func:`build_parser`, one line each.
+Other commands register themselves in :func:`build_parser` (``COMMAND_MODULES``, one line each).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import json
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -121,6 +121,8 @@ def cmd_margin(args: argparse.Namespace) -> int:
             "tables": [{"columns": t[0], "rows": [[_plain(c) for c in r] for r in t[1:]]} for t in tables],
             "warnings": warnings,
         }  # fmt: skip
+        import json
+
         print(json.dumps(document, indent=2, default=str))
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -187,7 +189,20 @@ def terminal_width() -> int:
     return 1_000_000
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The modules that add the other commands, in the order ``--help`` lists them, with the commands
+# each adds (a test checks them). A command given on the command line loads only its own module, so
+# that ``xlmargin recalc`` does not import the installer; anything else (``--help``, no command, an
+# unknown word) loads them all.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "xlmargin.workbook.cli": ("recalc", "freeze", "templates"),
+    "xlmargin.install": ("install", "uninstall", "status"),
+    "xlmargin.decisions.cli": ("whatif", "hedge", "plan"),
+    "xlmargin.batch.cli": ("batch",),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (given the ``command`` about to run) ``margin`` and that command's."""
     parser = argparse.ArgumentParser(
         prog="xlmargin", description="Margin requirements for Excel positions tables."
     )
@@ -231,23 +246,16 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     margin.set_defaults(handler=cmd_margin)
 
-    from xlmargin import install
-    from xlmargin.workbook.cli import register as register_workbook_commands
-
-    register_workbook_commands(sub)
-    install.register(sub)
-    from xlmargin.decisions.cli import register as register_decision_commands  # whatif, hedge, plan
-
-    register_decision_commands(sub)
-    from xlmargin.batch.cli import register as register_batch_command
-
-    register_batch_command(sub)
+    wanted = [m for m, commands in COMMAND_MODULES.items() if command in commands] or list(COMMAND_MODULES)
+    for module in wanted:
+        importlib.import_module(module).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = build_parser()
+        args_given = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser(args_given[0] if args_given else None)
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help, --version, a usage error: flush while a closed pipe is caught

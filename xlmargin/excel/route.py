@@ -13,15 +13,16 @@ cell.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlmargin.errors import XlMarginError
 from xlmargin.excel import registry
+
+if TYPE_CHECKING:  # logging is imported when something fails, not by every recalculation
+    import logging
 
 NOT_APPLICABLE = "#N/A"
 
@@ -42,6 +43,8 @@ def log_path() -> Path:
 
 
 def _logger() -> logging.Logger:
+    import logging
+
     logger = logging.getLogger("xlmargin.udfs")
     target = str(log_path())
     if not any(getattr(h, "baseFilename", None) == target for h in logger.handlers):
@@ -61,6 +64,9 @@ def _logger() -> logging.Logger:
 
 
 def _file_sink(target: str) -> logging.Handler:
+    import logging
+    from logging.handlers import RotatingFileHandler
+
     try:
         log_path().parent.mkdir(parents=True, exist_ok=True)
         return RotatingFileHandler(target, maxBytes=1_000_000, backupCount=2, encoding="utf-8")

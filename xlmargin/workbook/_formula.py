@@ -20,6 +20,7 @@ MAX_COL = 16_384
 _FUNCTION = re.compile(r"([A-Za-z_][\w.]*)\(")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 _EXTERNAL = re.compile(r"^'?\[\d+\]")
+_LINK = re.compile(r"\[\d+\]")  # anywhere: a structured reference (``tbl[#All]``) is not tokenized
 _SHEET = re.compile(r"^((?:'(?:[^']|'')*'|[^'!]+)!)?(.*)$", re.DOTALL)
 _CELL = r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)"
 _AREA = re.compile(rf"{_CELL}(?::{_CELL})?$")
@@ -66,9 +67,15 @@ def functions(text: str) -> set[str]:
     return {m.group(1).upper() for m in _FUNCTION.finditer(_STRING.sub('""', text))}
 
 
+def may_link(text: str) -> bool:
+    """Whether ``text`` may refer to another workbook (``[1]``, outside string literals): a cheap
+    test before :func:`external` reads it."""
+    return _LINK.search(_STRING.sub('""', text)) is not None
+
+
 def external(text: str) -> str | None:
     """The first reference to another workbook in ``text`` (``[1]Data!A1``), or None."""
-    if "[" not in _STRING.sub('""', text):
+    if not may_link(text):
         return None
     return next((v for _, v in _ranges(text) if _EXTERNAL.match(v)), None)
 

@@ -29,6 +29,7 @@ _REL_CALC_CHAIN = "/calcChain"
 _WORKBOOK = "xl/workbook.xml"
 _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 _CONTENT_TYPES = "[Content_Types].xml"
+STORED_BYTES = 4 << 20  # the engine's copy of a package up to this size is not compressed (memory)
 
 
 def _local(tag: str) -> str:
@@ -97,9 +98,15 @@ def calc_chain_edits(zf: zipfile.ZipFile) -> tuple[dict[str, bytes], set[str]]:
 
 
 def copy_package(
-    zf: zipfile.ZipFile, out: BinaryIO, replaced: Mapping[str, bytes], dropped: set[str]
+    zf: zipfile.ZipFile,
+    out: BinaryIO,
+    replaced: Mapping[str, bytes],
+    dropped: set[str],
+    *,
+    stored: bool = False,
 ) -> None:
-    """Write the package to ``out`` with some parts replaced or dropped."""
+    """Write the package to ``out`` with some parts replaced or dropped; ``stored``: every part
+    uncompressed (a copy only the formula engine reads, which then need not inflate it)."""
     with zipfile.ZipFile(out, "w") as dst:
         dst.comment = zf.comment
         for info in zf.infolist():
@@ -109,7 +116,7 @@ def copy_package(
             if data is None:
                 data = read_part(zf, info.filename)
             copy = zipfile.ZipInfo(info.filename, info.date_time)
-            copy.compress_type = info.compress_type
+            copy.compress_type = zipfile.ZIP_STORED if stored else info.compress_type
             copy.external_attr = info.external_attr
             copy.create_system = info.create_system
             copy.internal_attr = info.internal_attr
@@ -131,9 +138,12 @@ def _without_zip64(extra: bytes) -> bytes:
 
 
 def package_bytes(zf: zipfile.ZipFile, replaced: Mapping[str, bytes]) -> bytes:
-    """The package, with some parts replaced, as bytes in memory."""
+    """The package, with some parts replaced, as bytes in memory: uncompressed up to
+    ``STORED_BYTES`` (no deflating here nor inflating in the engine), compressed beyond, where
+    memory matters more."""
     buf = io.BytesIO()
-    copy_package(zf, buf, replaced, set())
+    size = sum(i.file_size for i in zf.infolist())
+    copy_package(zf, buf, replaced, set(), stored=size <= STORED_BYTES)
     return buf.getvalue()
 
 

@@ -309,6 +309,54 @@ def _formula(xml: str, prefix: str, cell: _Element) -> Formula | None:
     return Formula(attrs.get("t", "normal"), attrs.get("ref"), dynamic, text)
 
 
+class Stored(NamedTuple):
+    """What a cell stores, as written: its ``t`` and ``s`` attributes, the text of its ``<v>`` and
+    that of its inline string ``<is>`` (each None when absent; texts unescaped)."""
+
+    t: str | None
+    s: str | None
+    v: str | None
+    inline: str | None
+
+
+def stored_cells(
+    xml: str, first_row: int, last_row: int, first_col: int, last_col: int
+) -> dict[tuple[int, int], Stored]:
+    """The cells of the sheet inside the area, keyed by (row, column); absent cells are absent."""
+    found = _sheet_data(xml)
+    if found is None:
+        return {}
+    prefix, body_start, body_end, _ = found
+    out = {}
+    for row in _rows(xml, prefix, body_start, body_end):
+        if row.num > last_row:
+            break
+        if row.num < first_row:
+            continue
+        for col, cell in _row_cells(xml, prefix, row):
+            if first_col <= col <= last_col:
+                attrs = _attrs(cell.attrs)
+                v = _child(xml, prefix, "v", cell)
+                inline = _child(xml, prefix, "is", cell)
+                out[(row.num, col)] = Stored(
+                    attrs.get("t"),
+                    attrs.get("s"),
+                    None if v is None else html.unescape(xml[v.open_end : v.close_start]),
+                    None if inline is None else _texts(xml[inline.open_end : inline.close_start]),
+                )
+    return out
+
+
+_T = re.compile(
+    r"<(?:[\w.-]+:)?t(?:\s[^>]*)?>(.*?)</(?:[\w.-]+:)?t>|<(?:[\w.-]+:)?rPh\b.*?</(?:[\w.-]+:)?rPh>", re.DOTALL
+)
+
+
+def _texts(xml: str) -> str:
+    """The text of a rich or plain string (``<t>`` runs joined; phonetic ``<rPh>`` runs skipped)."""
+    return html.unescape("".join(m.group(1) or "" for m in _T.finditer(xml)))
+
+
 def _new_cell(prefix: str, row: int, col: int, edit: CellEdit) -> str:
     t = f' t="{edit.t}"' if edit.t else ""
     ref = format_ref(row, col)

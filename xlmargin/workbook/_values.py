@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import pickle
 import re
 from collections.abc import Callable
 from datetime import date
@@ -28,6 +29,7 @@ _ERROR_TEXT = {
 }
 _ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind not in ("NImpl", "Circ")}
 FIT = "_XLWB_ARRAY_FIT"
+MEMO_BYTES = 16 << 20  # arguments a pure function's memo keeps per recalculation (see wrap)
 CIRCULAR = _ERROR_TEXT["Circ"]
 XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
 # characters XML 1.0 cannot carry, and a literal "_xHHHH_" (escaped as "_x005F_xHHHH_")
@@ -88,9 +90,34 @@ def to_engine(value: object) -> object:
     return [[_scalar_to_engine(v) for v in r + [na] * (width - len(r))] for r in rows]
 
 
-def wrap(fn: Callable[..., object]) -> Callable[..., object]:
-    def call(*args: object) -> object:
+def wrap(fn: Callable[..., object], *, pure: bool = False) -> Callable[..., object]:
+    """``fn`` as the engine calls it. A ``pure`` function (the same arguments always give the same
+    value) runs once per distinct set of arguments for as long as the returned callable lives (one
+    recalculation): the cells that each read one cell of ``INDEX(PM_SCENARIOS(range), r, c)``
+    compute the grid once. The key is the pickle of the engine's arguments, which tells ``TRUE``
+    from ``1``, ``-0.0`` from ``0`` and an error from its text; a call that raises is not kept."""
+
+    def run(args: tuple[object, ...]) -> object:
         return to_engine(fn(*(from_engine(a) for a in args)))
+
+    if not pure:
+        return lambda *args: run(args)
+    memo: dict[bytes, object] = {}
+    room = MEMO_BYTES  # the keys kept are bounded; past the bound, calls simply run
+
+    def call(*args: object) -> object:
+        nonlocal room
+        try:
+            key = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):  # a value pickle cannot take
+            return run(args)
+        if key in memo:
+            return memo[key]
+        result = run(args)
+        if len(key) <= room:
+            room -= len(key)
+            memo[key] = result
+        return result
 
     return call
 

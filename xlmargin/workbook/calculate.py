@@ -159,21 +159,30 @@ def _array_members(cell: sx.Cell) -> list[tuple[int, int]]:
     return [rc for rc in sx.range_cells(_array_ref(cell)) if rc != (cell.row, cell.col)]
 
 
-def _register(book: fz.Workbook, functions: Mapping[str, Callable[..., object]], xml: str) -> None:
+def _register(
+    book: fz.Workbook, functions: Mapping[str, Callable[..., object]], xml: str, *, pure: bool
+) -> None:
     names = {name.upper(): fn for name, fn in functions.items()}
     for alias in {m.group().upper() for m in XLDUDF.finditer(xml)}:
         match = max((n for n in names if alias.endswith("_" + n)), key=len, default=None)
         if match is not None:
             names.setdefault(alias, names[match])
     for name, fn in names.items():
-        book.register_function(name, wrap(fn), min_args=0)
+        book.register_function(name, wrap(fn, pure=pure), min_args=0)
     book.register_function(FIT, fit_array, min_args=3, max_args=3)
 
 
 def recalculate(
-    src: Path, functions: Mapping[str, Callable[..., object]], *, limits: Limits | None = None
+    src: Path,
+    functions: Mapping[str, Callable[..., object]],
+    *,
+    limits: Limits | None = None,
+    pure: bool = False,
 ) -> RecalcReport:
     """Evaluate every formula cell of ``src`` with the given custom functions.
+
+    ``pure``: the functions give the same value for the same arguments, so each distinct call
+    runs once in this recalculation however many cells make it (see :func:`._values.wrap`).
 
     A cell the engine cannot compute (a function it lacks, a link to another workbook, a circular
     reference) keeps its cached value and is listed in ``kept``; the cells that read it, however
@@ -190,10 +199,13 @@ def recalculate(
         cells = {
             s.name: s.cells if plain[s.part] is s.xml else sx.scan_formulas(plain[s.part]) for s in sheets
         }
-        kept = _uncomputable(sheets, cells, custom | _aliases(custom, sheets))
+        every = "\n".join(c.formula.text for found in cells.values() for c in found)
+        called = fm.functions(every)
+        python = custom | _aliases(custom, sheets)
+        kept = _uncomputable(sheets, cells, every, called - python)
         data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept))
-    book = _load(data, src.name)
-    _register(book, functions, "".join(s.xml for s in sheets))
+    book = _load(data, src.name, one_thread=not called.isdisjoint(python))
+    _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
     book.set_temporal_egress("serial")
     formulas = _engine_formulas(book, sheets, cells, kept)
     evaluate(book, src.name, limits)
@@ -228,11 +240,21 @@ def _engine_parts(
     return parts
 
 
-def _load(data: bytes, label: str) -> fz.Workbook:
-    """The engine's workbook from the package bytes; an unreadable one is one line."""
+def _load(data: bytes, label: str, *, one_thread: bool) -> fz.Workbook:
+    """The engine's workbook from the package bytes; an unreadable one is one line.
+
+    ``one_thread`` when the formulas call Python functions: they hold the interpreter lock, so a
+    second engine thread only waits and spins (the hedge comparison's whole recalc: about 10% less
+    CPU and wall time on one thread). The engine's parallel scheduler is kept, with one thread,
+    because its sequential one never looks at ``cancel`` (the time limit)."""
+    config = None
+    if one_thread:
+        evaluation = fz.EvaluationConfig()
+        evaluation.max_threads = 1
+        config = fz.WorkbookConfig(eval_config=evaluation)
     with native_output(label):
         try:
-            return fz.Workbook.from_bytes(data, backend="umya")
+            return fz.Workbook.from_bytes(data, backend="umya", config=config)
         except Exception as exc:  # the loader raises assorted types; all mean "unreadable"
             detail = " ".join(str(exc).split())
             raise WorkbookError(f"{label}: the formula engine cannot read it ({detail})") from exc
@@ -261,12 +283,13 @@ def _engine_formulas(
 
 
 def _uncomputable(
-    sheets: Sequence[Sheet], cells: Mapping[str, list[sx.Cell]], custom: set[str]
+    sheets: Sequence[Sheet], cells: Mapping[str, list[sx.Cell]], every: str, builtin: set[str]
 ) -> dict[tuple[str, int, int], KeptCell]:
-    """The formula cells the engine cannot compute: a function it lacks, another workbook."""
-    every = "\n".join(c.formula.text for found in cells.values() for c in found)
-    missing = _missing_functions(frozenset(fm.functions(every) - custom - {FIT}))
-    linked = "[" in every
+    """The formula cells the engine cannot compute: a function it lacks, another workbook.
+    ``every`` is the text of every formula; ``builtin`` the functions they call that are not
+    Python functions (the engine must know them)."""
+    missing = _missing_functions(frozenset(builtin - {FIT}))
+    linked = fm.may_link(every)
     if not missing and not linked:
         return {}
     kept = {}
@@ -274,7 +297,7 @@ def _uncomputable(
         for c in cells[sheet.name]:
             text = c.formula.text
             if c.formula.kind == "dataTable" or not (
-                (linked and "[" in text) or any(n in text.upper() for n in missing)
+                (linked and fm.may_link(text)) or any(n in text.upper() for n in missing)
             ):
                 continue
             lacking = sorted(fm.functions(text) & missing)

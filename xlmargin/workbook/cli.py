@@ -20,6 +20,9 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
 
 The worksheet functions run through :func:`xlmargin.excel.route.call` on the classic route, so a
 cell whose function fails holds one line of text (``#INPUT row 7, price: ...``), never a traceback.
+They are pure (the same arguments give the same value), so each distinct call runs once per
+recalculation: the cells that each read one cell of ``INDEX(PM_SCENARIOS(...), r, c)`` share one
+grid. The report ranges are read back from the written file with :mod:`xlmargin.workbook.ranges`.
 """
 
 from __future__ import annotations
@@ -39,8 +42,12 @@ from xlmargin.excel import registry, route
 from xlmargin.textable import fmt, render
 from xlmargin.workbook import Limits, RecalcReport, StaleError, WorkbookError, freeze, recalc
 from xlmargin.workbook._sheetxml import format_ref, range_cells
+from xlmargin.workbook.ranges import Shown, named_ranges
 
 MAX_LISTED = 40  # xlmargin cells listed for a workbook without report ranges, and error cells shown
+# The report ranges' names, as the templates write them (xlmargin.templates.model.REPORT_PREFIX, which
+# a test checks this equals): importing the templates here would load openpyxl, for one word.
+REPORT_PREFIX = "xlmReport"
 
 
 class _TemplateFailure(Exception):
@@ -125,29 +132,16 @@ def _xlmargin_cells(report: RecalcReport) -> list[tuple[str, str, bool, object]]
 def _report_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
     """The workbook's report ranges (``xlmReport1``, ``xlmReport2``... in order), read back as
     (title, rows); percent columns are scaled to %."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.cell import range_boundaries
-
-    from xlmargin.templates.model import REPORT_PREFIX
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        numbered = re.compile(rf"{REPORT_PREFIX}(\d+)$", re.IGNORECASE)
-        names = sorted((int(m.group(1)), name) for name in book.defined_names if (m := numbered.match(name)))
-        reports = []
-        for _, name in names:
-            for sheet, ref in book.defined_names[name].destinations:
-                if sheet in book.sheetnames:
-                    area = ref.replace("$", "")
-                    min_col, min_row, max_col, max_row = range_boundaries(area)
-                    rows = book[sheet].iter_rows(min_row, max_row, min_col, max_col)
-                    reports.append((f"{sheet}!{area}", _as_table([list(row) for row in rows])))
-        return reports
-    finally:
-        book.close()
+    numbered = re.compile(rf"{REPORT_PREFIX}(\d+)", re.IGNORECASE)
+    found = sorted(
+        (int(m.group(1)), i, title, rows)
+        for i, (name, title, rows) in enumerate(named_ranges(path, numbered))
+        if (m := numbered.fullmatch(name))
+    )
+    return [(title, _as_table(rows)) for _, _, title, rows in found]
 
 
-def _as_table(cells: list[list[Any]]) -> list[list[Any]]:
+def _as_table(cells: list[list[Shown]]) -> list[list[Any]]:
     """Values of a header + body range; a column whose numbers all show as % is given in %."""
     rows: list[list[Any]] = [["" if c.value is None else c.value for c in row] for row in cells]
     for j in range(len(rows[0]) if rows else 0):
@@ -245,6 +239,7 @@ def cmd_recalc(args: argparse.Namespace) -> int:
                 in_place=args.in_place,
                 allow_stale=args.allow_stale,
                 limits=_limits(args),
+                pure=True,
             )
             _print_results(target, report, args.template or source.name)
     except _failures() as exc:
@@ -262,6 +257,7 @@ def cmd_freeze(args: argparse.Namespace) -> int:
                 worksheet_functions(),
                 allow_stale=args.allow_stale,
                 limits=_limits(args),
+                pure=True,
             )
     except _failures() as exc:
         return _fail(exc)

@@ -81,16 +81,18 @@ def recalc(
     in_place: bool = False,
     allow_stale: bool = False,
     limits: Limits | None = None,
+    pure: bool = False,
 ) -> RecalcReport:
     """Recalculate ``src`` into ``dst`` (or into ``src`` itself with ``in_place``).
 
     When some cells cannot be computed (``report.kept``) nothing is written and
     :class:`StaleError` is raised, unless ``allow_stale``: then those cells keep their cached
     values and the cells reading them get values computed from those (``report.stale``).
+    ``pure`` functions run once per distinct call (see :func:`.calculate.recalculate`).
     """
     src = Path(src)
     target = _target(src, dst, in_place)
-    report = recalculate(src, functions, limits=limits)
+    report = recalculate(src, functions, limits=limits, pure=pure)
     if not allow_stale:
         _refuse_stale(src, report)
     write_values(src, target, report)
@@ -104,12 +106,13 @@ def freeze(
     *,
     allow_stale: bool = False,
     limits: Limits | None = None,
+    pure: bool = False,
 ) -> RecalcReport:
     """A values-only copy: recalculate, then drop every formula and the calculation chain (a
-    kept cell is frozen at its cached value; see :func:`recalc` for ``allow_stale``)."""
+    kept cell is frozen at its cached value; see :func:`recalc` for ``allow_stale`` and ``pure``)."""
     src = Path(src)
     target = _target(src, dst, in_place=False)
-    report = recalculate(src, functions, limits=limits)
+    report = recalculate(src, functions, limits=limits, pure=pure)
     if not allow_stale:
         _refuse_stale(src, report)
     _write(src, target, report, freeze_formulas=True)
