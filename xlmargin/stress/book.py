@@ -90,8 +90,9 @@ def _models(a: Mapping[str, np.ndarray], is_option: BoolArray) -> tuple[list[Mod
         a["asset_class"].tolist(),
         a["factor"].tolist(),
     )
-    lookup: dict[tuple[Any, ...], int] = {}
-    codes = np.fromiter((lookup.setdefault(k, len(lookup)) for k in keys), dtype=np.int64, count=len(kind))
+    rows = list(keys)
+    lookup = {k: i for i, k in enumerate(dict.fromkeys(rows))}  # first-seen order
+    codes = np.fromiter(map(lookup.__getitem__, rows), dtype=np.int64, count=len(rows))
     models = [classify(*k) for k in lookup]
     bad = np.array([bool(m.problem) for m in models], dtype=np.bool_)[codes]
     problems = [Problem(models[codes[i]].problem, int(a["row"][i]), "factor") for i in np.flatnonzero(bad)]
@@ -284,7 +285,7 @@ def _build_options(
     dur = model_kind[idx] == DURATION
     return Options(
         units=a["quantity"][idx] * multiplier[idx] * fx[idx], S=S, K=K, T=T, q=q, sigma=sigma, call=call,
-        american=american, on_future=on_future, beta=loads[idx].copy(), weights=weights[idx].copy(),
+        american=american, on_future=on_future, beta=loads[idx], weights=weights[idx],
         duration=np.where(dur, duration[idx], 0.0), convexity=np.where(dur, convexity[idx], 0.0),
         vol_term=vol_term,
     )  # fmt: skip
