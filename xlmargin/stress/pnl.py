@@ -10,6 +10,7 @@ import numpy as np
 from xlmargin import instruments
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.pricing import option_price_moved
+from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
 
@@ -62,14 +63,42 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
 
 
 def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, rows: IntArray) -> None:
-    """Write the options' P&L into ``pnl[rows]`` (``rows`` the book rows of the options, in order):
-    each distinct contract priced once per distinct move.
+    """Write the options' P&L into ``pnl[rows]`` (``rows`` the book rows of the options, in order).
 
-    Rows holding the same contract (terms, volatility, underlying loadings) are priced once.
+    Each distinct contract is priced once per distinct move (:func:`_price_changes`). The last
+    book's price changes are kept with the exact inputs they came from (every contract's terms,
+    the loadings of their underlyings, the moves, the rate): a recalculation after an edit that
+    changes no contract (a quantity, a stock line) prices nothing again and only multiplies.
+    """
+    c = _contracts(o)
+    floor = float(stress_rules().get("vol_shift.floor"))
+    inputs = (c.terms, c.profiles, moves, np.array([rate, floor]))
+    kept = _LAST_BOOK.get(inputs)
+    if kept is None:
+        kept = _price_changes(o, c, moves, rate, floor)
+        _LAST_BOOK.put(inputs, kept)
+    by_contract, starts, of_row, firsts = kept[:4]
+    n = len(firsts)
+    for first, change, at in zip(firsts.tolist(), kept[4 : 4 + n], kept[4 + n :], strict=True):
+        # the rows of contracts first, first + 1...: per unit change[:, at] (all columns if none) × units
+        own = by_contract[starts[first] : starts[first + len(change)]]
+        out = (change.take(at, axis=1) if at.size else change).take(of_row[own] - first, axis=0)
+        out *= o.units[own, None]
+        pnl[rows[own]] = out
+
+
+_LAST_BOOK = LastCall()
+
+
+def _price_changes(
+    o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float
+) -> tuple[IntArray | FloatArray, ...]:
+    """Every contract's price change per unit in every scenario, in blocks of contracts.
+
     Contracts are grouped by their underlying's loadings (a profile, whose spot ratio S'/S is
     computed once per scenario) and by whether their volatility follows the VIX; a group is priced
     for its distinct (spot ratio, VIX move) pairs among the scenarios that move one of its factors,
-    in one kernel call (``option_price_moved``: each contract's terms once, each ratio once) whose
+    in kernel calls (``option_price_moved``: each contract's terms once, each ratio once) whose
     column 0 is today's model price, the reference of the P&L; a contract whose inputs do not move
     keeps its price. Contracts whose price has no early-exercise premium (European ones, American
     calls without dividends, as the kernel decides) are priced at the moved spot and shifted
@@ -77,10 +106,13 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
     kernel computes one exercise boundary per contract, at the unshifted volatility; the VIX layer
     then adds the European price change from σ to σ + Δσ at the moved spot (the error is at most
     the early-exercise premium).
+
+    Returns ``(by_contract, starts, of_row, firsts, *changes, *ats)``: contracts renumbered in group
+    order, ``of_row`` each option row's contract, ``by_contract`` the option rows in contract order
+    and ``starts`` where each contract's rows begin in it; then per block its first contract, its
+    changes (contracts × columns) and the column of each scenario (empty: one column each).
     """
     vix_moves = moves[factor_index()["vix"]]
-    floor = float(stress_rules().get("vol_shift.floor"))
-    c = _contracts(o)
     growth = _growth(o, c.profile_rows, moves)  # profiles × scenarios
     drivers = (o.beta[c.profile_rows] != 0.0) | (o.weights[c.profile_rows] != 0.0)
     moving = (drivers.astype(np.int64) @ (moves != 0.0).astype(np.int64)) > 0
@@ -98,9 +130,8 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
     of_row = rank[c.of_row]
     by_contract = np.argsort(of_row, kind="stable")
     starts = np.searchsorted(of_row[by_contract], np.arange(order.size + 1))
-    contract = c.rows[order]
     S, K, T, q, sigma, call, american, on_future, vol_term = (
-        getattr(o, name)[contract]
+        getattr(o, name)[c.rows[order]]
         for name in ("S", "K", "T", "q", "sigma", "call", "american", "on_future", "vol_term")
     )
     profile, boundary, follows = c.profile[order], boundary[order], follows[order]
@@ -115,48 +146,44 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
         """σ + Δσ for some contracts and VIX moves (decimal points), floored (``[vol_shift]``)."""
         return np.maximum(sigma[at, None] + vol_term[at, None] * dv, floor)
 
-    def write(first: int, change: FloatArray, at: IntArray | None = None) -> None:
-        """P&L of the rows of contracts ``first, first + 1...``: per unit ``change[:, at]`` × units."""
-        own = by_contract[starts[first] : starts[first + len(change)]]
-        local = of_row[own] - first
-        out = change[local] if at is None else change[local[:, None], at]
-        out *= o.units[own, None]
-        pnl[rows[own]] = out
-
+    firsts: list[int] = []
+    changes: list[FloatArray] = []
+    ats: list[IntArray] = []
     keys = np.column_stack([boundary, profile, follows, american])
     edges = [0, *(np.flatnonzero(np.any(keys[1:] != keys[:-1], axis=1)) + 1).tolist(), order.size]
     for first, last in itertools.pairwise(edges):
         p, v = int(profile[first]), bool(follows[first])
+        blocks = [slice(a, min(a + _BLOCK, last)) for a in range(first, last, _BLOCK)]
+        firsts += [b.start for b in blocks]
         if not boundary[first]:
             at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
             ratios = np.concatenate([[1.0], g])
-            for a in range(first, last, _BLOCK):
-                block = slice(a, min(a + _BLOCK, last))
-                vol = (
-                    np.concatenate([sigma[block, None], shifted(block, dv)], axis=1)
-                    if v
-                    else sigma[block, None]
-                )
+            for block in blocks:
+                vol = sigma[block, None]
+                if v:
+                    vol = np.concatenate([vol, shifted(block, dv)], axis=1)
                 values = price(block, ratios, vol)
                 values -= values[:, :1].copy()
-                write(a, values, at)
+                changes.append(values)
+                ats.append(at)
             continue
         at, g, _ = _distinct_moves(growth[p], vix_moves, moving[p], False)
         ratios = np.concatenate([[1.0], g])
         at_vix, g_vix, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
-        for a in range(first, last, _BLOCK):
-            block = slice(a, min(a + _BLOCK, last))
+        for block in blocks:
             values = price(block, ratios, sigma[block, None])
             moved = values[:, at]
             moved -= values[:, :1]
-            up = np.flatnonzero(vol_term[block] != 0.0)
+            up = block.start + np.flatnonzero(vol_term[block] != 0.0)
             if up.size:  # the VIX layer: the European change from σ to σ + Δσ at the moved spot
-                vol = np.concatenate([shifted(a + up, dv), np.repeat(sigma[a + up, None], g_vix.size, 1)], 1)
-                both = price(a + up, np.concatenate([g_vix, g_vix]), vol, early=False)
+                vol = np.concatenate([shifted(up, dv), np.repeat(sigma[up, None], g_vix.size, 1)], 1)
+                both = price(up, np.concatenate([g_vix, g_vix]), vol, early=False)
                 layer = np.zeros((up.size, 1 + g_vix.size))
                 layer[:, 1:] = both[:, : g_vix.size] - both[:, g_vix.size :]
-                moved[up] += layer[:, at_vix]
-            write(a, moved)
+                moved[up - block.start] += layer[:, at_vix]
+            changes.append(moved)
+            ats.append(np.zeros(0, dtype=np.int64))
+    return (by_contract, starts, of_row, np.array(firsts, dtype=np.int64), *changes, *ats)
 
 
 @dataclass(frozen=True)
@@ -165,6 +192,8 @@ class _Contracts:
     of_row: IntArray  # each option row's contract
     profile: IntArray  # each contract's profile: its underlying's loadings
     profile_rows: IntArray  # an option row of each profile
+    terms: FloatArray  # each option row's profile and contract terms (the rows compared)
+    profiles: FloatArray  # each profile's loadings
 
 
 def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
@@ -175,7 +204,7 @@ def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
     split a group, never merge different rows.
     """
     weights = 1.0 + np.arange(keys.shape[1]) / np.pi
-    order = np.argsort((keys * weights).sum(axis=1), kind="stable")
+    order = np.argsort(np.einsum("ij,j->i", keys, weights), kind="stable")
     ranked = keys[order]
     new = np.ones(len(order), dtype=np.bool_)
     new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
@@ -188,9 +217,13 @@ def _contracts(o: Options) -> _Contracts:
     """The distinct contracts among the options, and the distinct loadings of their underlyings."""
     loads = [m[:, np.any(m != 0.0, axis=0)] for m in (o.beta, o.weights)]
     profile_rows, profile = _distinct_rows(np.column_stack([*loads, o.duration, o.convexity]))
-    terms = (profile, o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
-    rows, of_row = _distinct_rows(np.column_stack(terms))
-    return _Contracts(rows, of_row, profile[rows], profile_rows)
+    terms = np.column_stack(
+        (profile, o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
+    )
+    rows, of_row = _distinct_rows(terms)
+    r = profile_rows
+    profiles = np.column_stack([o.beta[r], o.weights[r], o.duration[r], o.convexity[r]])
+    return _Contracts(rows, of_row, profile[rows], profile_rows, terms, profiles)
 
 
 def _distinct_moves(
