@@ -103,3 +103,33 @@ def test_duplicate_rows_are_priced_once_with_the_same_pnl() -> None:
     n = len(OPTIONS)
     assert np.array_equal(pnl[:n], once)
     assert pnl[n:] == pytest.approx(7 * once, rel=1e-12, abs=1e-9)
+
+
+def test_an_edit_that_changes_no_contract_prices_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the last book's price changes are reused when only quantities change; any change of terms reprices
+    from xlmargin.pricing import clear_caches
+    from xlmargin.stress import pnl as stress_pnl_module
+
+    settings = stress.stress_settings({"rate": 0.03}, AS_OF)
+    moves = move_matrix(stress.scenario_library(settings))
+    edited = [[*r[:2], 3 * r[2], *r[3:]] for r in OPTIONS]
+    restruck = [[*r[:6], r[6] + 1, *r[7:]] if i == 2 else r for i, r in enumerate(OPTIONS)]
+    books = {name: build_book(read_positions([HEADER, *rows], as_of=AS_OF), settings)
+             for name, rows in (("base", OPTIONS), ("edited", edited), ("restruck", restruck))}  # fmt: skip
+    fresh = {}
+    for name, book in books.items():
+        clear_caches()
+        fresh[name] = position_pnl(book, moves, settings.rate)
+    calls = []
+    kernel = stress_pnl_module.option_price_moved
+    monkeypatch.setattr(stress_pnl_module, "option_price_moved", lambda *a: calls.append(1) or kernel(*a))
+    clear_caches()
+    assert np.array_equal(position_pnl(books["base"], moves, settings.rate), fresh["base"])
+    priced = len(calls)
+    assert priced > 0
+    assert np.array_equal(position_pnl(books["edited"], moves, settings.rate), fresh["edited"])
+    assert len(calls) == priced  # quantities only: nothing priced
+    assert fresh["edited"] == pytest.approx(3 * fresh["base"], rel=1e-12, abs=1e-9)
+    assert np.array_equal(position_pnl(books["restruck"], moves, settings.rate), fresh["restruck"])
+    assert len(calls) > priced  # a strike changed: priced again
+    assert not np.array_equal(fresh["restruck"], fresh["base"])
