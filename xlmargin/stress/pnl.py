@@ -18,6 +18,7 @@ _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of 
 # Contracts priced per kernel call: small enough that the call's temporaries are reused from one
 # block to the next; a fresh large array costs a page fault per 4 KB, as much as the arithmetic.
 _BLOCK = 256
+_PREMIUM_BLOCK = 256
 
 
 def _apply(loadings: FloatArray, moves: FloatArray) -> FloatArray:
@@ -81,8 +82,9 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
     n = len(firsts)
     for first, change, at in zip(firsts.tolist(), kept[4 : 4 + n], kept[4 + n :], strict=True):
         # the rows of contracts first, first + 1...: per unit change[:, at] (all columns if none) × units
-        own = by_contract[starts[first] : starts[first + len(change)]]
-        out = (change.take(at, axis=1) if at.size else change).take(of_row[own] - first, axis=0)
+        own: IntArray = by_contract[starts[first] : starts[first + len(change)]]
+        columns: IntArray = at
+        out = (change.take(columns, axis=1) if at.size else change).take(of_row[own] - first, axis=0)
         out *= o.units[own, None]
         pnl[rows[own]] = out
 
@@ -92,7 +94,7 @@ _LAST_BOOK = LastCall()
 
 def _price_changes(
     o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float
-) -> tuple[IntArray | FloatArray, ...]:
+) -> tuple[np.ndarray, ...]:
     """Every contract's price change per unit in every scenario, in blocks of contracts.
 
     Contracts are grouped by their underlying's loadings (a profile, whose spot ratio S'/S is
@@ -153,7 +155,8 @@ def _price_changes(
     edges = [0, *(np.flatnonzero(np.any(keys[1:] != keys[:-1], axis=1)) + 1).tolist(), order.size]
     for first, last in itertools.pairwise(edges):
         p, v = int(profile[first]), bool(follows[first])
-        blocks = [slice(a, min(a + _BLOCK, last)) for a in range(first, last, _BLOCK)]
+        size = _PREMIUM_BLOCK if boundary[first] else _BLOCK
+        blocks = [slice(a, min(a + size, last)) for a in range(first, last, size)]
         firsts += [b.start for b in blocks]
         if not boundary[first]:
             at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
@@ -217,9 +220,8 @@ def _contracts(o: Options) -> _Contracts:
     """The distinct contracts among the options, and the distinct loadings of their underlyings."""
     loads = [m[:, np.any(m != 0.0, axis=0)] for m in (o.beta, o.weights)]
     profile_rows, profile = _distinct_rows(np.column_stack([*loads, o.duration, o.convexity]))
-    terms = np.column_stack(
-        (profile, o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
-    )
+    columns = (profile, o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
+    terms = np.column_stack(columns).astype(np.float64, copy=False)
     rows, of_row = _distinct_rows(terms)
     r = profile_rows
     profiles = np.column_stack([o.beta[r], o.weights[r], o.duration[r], o.convexity[r]])
