@@ -125,6 +125,7 @@ def test_an_edit_that_changes_no_contract_prices_nothing_again(monkeypatch: pyte
     monkeypatch.setattr(stress_pnl_module, "option_price_moved", lambda *a: calls.append(1) or kernel(*a))
     clear_caches()
     assert np.array_equal(position_pnl(books["base"], moves, settings.rate), fresh["base"])
+    position_pnl(books["base"], moves[:, :1], settings.rate)  # another scenario set keeps its own
     priced = len(calls)
     assert priced > 0
     assert np.array_equal(position_pnl(books["edited"], moves, settings.rate), fresh["edited"])

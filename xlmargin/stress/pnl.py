@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,16 +70,20 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
 
     Each distinct contract is priced once per distinct move (:func:`_price_changes`). The last
     book's price changes are kept with the exact inputs they came from (every contract's terms,
-    the loadings of their underlyings, the moves, the rate): a recalculation after an edit that
-    changes no contract (a quantity, a stock line) prices nothing again and only multiplies.
+    the loadings of their underlyings, the moves, the rate), one last book per scenario set and
+    book size (a sheet's STRESS_TABLE, STRESS_PNL and sleeve cells keep their own): a
+    recalculation after an edit that changes no contract (a quantity, a stock line) prices
+    nothing again and only multiplies.
     """
     c = _contracts(o)
     floor = float(stress_rules().get("vol_shift.floor"))
-    inputs = (c.terms, c.profiles, moves, np.array([rate, floor]))
-    kept = _LAST_BOOK.get(inputs)
+    settings = np.array([rate, floor, len(o.S)])
+    inputs = (c.terms, c.profiles, moves, settings)
+    last = _last_book(moves.tobytes() + settings.tobytes())
+    kept = last.get(inputs)
     if kept is None:
         kept = _price_changes(o, c, moves, rate, floor)
-        _LAST_BOOK.put(inputs, kept)
+        last.put(inputs, kept)
     by_contract, starts, of_row, firsts = kept[:4]
     n = len(firsts)
     for first, change, at in zip(firsts.tolist(), kept[4 : 4 + n], kept[4 + n :], strict=True):
@@ -89,7 +95,21 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
         pnl[rows[own]] = out
 
 
-_LAST_BOOK = LastCall()
+_LAST_BOOKS: OrderedDict[bytes, LastCall] = OrderedDict()
+_MAX_LAST_BOOKS = 16  # scenario sets and book sizes kept at once, least recently used dropped
+_LOCK = threading.Lock()
+
+
+def _last_book(key: bytes) -> LastCall:
+    """The last-book memo of one scenario set and book size."""
+    with _LOCK:
+        last = _LAST_BOOKS.get(key)
+        if last is None:
+            last = _LAST_BOOKS[key] = LastCall()
+            while len(_LAST_BOOKS) > _MAX_LAST_BOOKS:
+                _LAST_BOOKS.popitem(last=False)
+        _LAST_BOOKS.move_to_end(key)
+        return last
 
 
 def _price_changes(
