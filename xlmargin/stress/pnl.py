@@ -164,9 +164,9 @@ def _price_changes(
         return option_price_moved(S[one], K[one], T[one], rate, q[one], vol, call[one],
                                   american[one] & early, on_future[one], g[None, :])  # fmt: skip
 
-    def shifted(at: slice | IntArray, dv: FloatArray) -> FloatArray:
+    def shifted(at: slice | IntArray, dv: FloatArray, out: FloatArray | None = None) -> FloatArray:
         """σ + Δσ for some contracts and VIX moves (decimal points), floored (``[vol_shift]``)."""
-        return np.maximum(sigma[at, None] + vol_term[at, None] * dv, floor)
+        return np.maximum(sigma[at, None] + vol_term[at, None] * dv, floor, out=out)
 
     firsts: list[int] = []
     changes: list[FloatArray] = []
@@ -183,8 +183,10 @@ def _price_changes(
             ratios = np.concatenate([[1.0], g])
             for block in blocks:
                 vol = sigma[block, None]
-                if v:
-                    vol = np.concatenate([vol, shifted(block, dv)], axis=1)
+                if v:  # today's σ, then σ + Δσ per move
+                    vol = np.empty((block.stop - block.start, ratios.size))
+                    vol[:, 0] = sigma[block]
+                    shifted(block, dv, out=vol[:, 1:])
                 values = price(block, ratios, vol)
                 values -= values[:, :1].copy()
                 changes.append(values)
