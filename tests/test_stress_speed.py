@@ -134,3 +134,17 @@ def test_an_edit_that_changes_no_contract_prices_nothing_again(monkeypatch: pyte
     assert np.array_equal(position_pnl(books["restruck"], moves, settings.rate), fresh["restruck"])
     assert len(calls) > priced  # a strike changed: priced again
     assert not np.array_equal(fresh["restruck"], fresh["base"])
+
+
+def test_blocks_of_contracts_price_as_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    # groups split across kernel calls (blocks of 2 contracts) give the P&L of one call per group
+    from xlmargin.pricing import clear_caches
+    from xlmargin.stress import pnl as stress_pnl_module
+
+    settings = stress.stress_settings({"rate": 0.045}, AS_OF)
+    book = build_book(read_positions([HEADER, *OPTIONS, *OPTIONS[::-1]], as_of=AS_OF), settings)
+    moves = move_matrix(stress.scenario_library(settings))
+    whole = position_pnl(book, moves, settings.rate)
+    clear_caches()
+    monkeypatch.setattr(stress_pnl_module, "_BLOCK", 2)
+    assert position_pnl(book, moves, settings.rate) == pytest.approx(whole, rel=1e-12, abs=1e-9)

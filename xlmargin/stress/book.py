@@ -90,9 +90,8 @@ def _models(a: Mapping[str, np.ndarray], is_option: BoolArray) -> tuple[list[Mod
         a["asset_class"].tolist(),
         a["factor"].tolist(),
     )
-    rows = list(keys)
-    lookup = {k: i for i, k in enumerate(dict.fromkeys(rows))}  # first-seen order
-    codes = np.fromiter(map(lookup.__getitem__, rows), dtype=np.int64, count=len(rows))
+    lookup: dict[tuple[Any, ...], int] = {}
+    codes = np.fromiter((lookup.setdefault(k, len(lookup)) for k in keys), dtype=np.int64, count=len(kind))
     models = [classify(*k) for k in lookup]
     bad = np.array([bool(m.problem) for m in models], dtype=np.bool_)[codes]
     problems = [Problem(models[codes[i]].problem, int(a["row"][i]), "factor") for i in np.flatnonzero(bad)]
