@@ -77,9 +77,9 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
     """
     c = _contracts(o)
     floor = float(stress_rules().get("vol_shift.floor"))
-    settings = np.array([rate, floor, len(o.S)])
-    inputs = (c.terms, c.profiles, moves, settings)
-    last = _last_book(moves.tobytes() + settings.tobytes())
+    given = np.array([rate, floor, len(o.S)])
+    inputs = (c.terms, c.profiles, moves, given)
+    last = _last_book(moves.tobytes() + given.tobytes())
     kept = last.get(inputs)
     if kept is None:
         kept = _price_changes(o, c, moves, rate, floor)
