@@ -148,3 +148,20 @@ def test_blocks_of_contracts_price_as_one_call(monkeypatch: pytest.MonkeyPatch) 
     clear_caches()
     monkeypatch.setattr(stress_pnl_module, "_BLOCK", 2)
     assert position_pnl(book, moves, settings.rate) == pytest.approx(whole, rel=1e-12, abs=1e-9)
+
+
+def test_last_books_kept_within_their_memory_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # over budget, the least recently used last books go; the one just priced stays
+    from xlmargin.stress import pnl as stress_pnl_module
+
+    settings = stress.stress_settings({}, AS_OF)
+    book = build_book(read_positions([HEADER, *OPTIONS], as_of=AS_OF), settings)
+    moves = move_matrix(stress.scenario_library(settings))
+    monkeypatch.setattr(stress_pnl_module, "_LAST_BOOKS", type(stress_pnl_module._LAST_BOOKS)())
+    expected = [position_pnl(book, moves[:, j : j + 1], settings.rate) for j in range(3)]
+    assert len(stress_pnl_module._LAST_BOOKS) == 3
+    monkeypatch.setattr(stress_pnl_module, "_MAX_KEPT_BYTES", 1)
+    again = position_pnl(book, moves[:, 3:4], settings.rate)
+    assert len(stress_pnl_module._LAST_BOOKS) == 1
+    assert np.array_equal(position_pnl(book, moves[:, 3:4], settings.rate), again)
+    assert np.array_equal(position_pnl(book, moves[:, :1], settings.rate), expected[0])

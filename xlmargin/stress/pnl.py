@@ -79,11 +79,13 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
     floor = float(stress_rules().get("vol_shift.floor"))
     given = np.array([rate, floor, len(o.S)])
     inputs = (c.terms, c.profiles, moves, given)
-    last = _last_book(moves.tobytes() + given.tobytes())
+    key = moves.tobytes() + given.tobytes()
+    last = _last_book(key)
     kept = last.get(inputs)
     if kept is None:
         kept = _price_changes(o, c, moves, rate, floor)
         last.put(inputs, kept)
+        _keep_within_budget(key, sum(a.nbytes for a in (*inputs, *kept)))
     by_contract, starts, of_row, firsts = kept[:4]
     n = len(firsts)
     for first, change, at in zip(firsts.tolist(), kept[4 : 4 + n], kept[4 + n :], strict=True):
@@ -95,21 +97,33 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
         pnl[rows[own]] = out
 
 
-_LAST_BOOKS: OrderedDict[bytes, LastCall] = OrderedDict()
-_MAX_LAST_BOOKS = 16  # scenario sets and book sizes kept at once, least recently used dropped
+# One last book per scenario set and book size, least recently used first, with the bytes it keeps
+# (price changes and the inputs they came from: 2.5 MB for the 5,000-position benchmark book).
+_LAST_BOOKS: OrderedDict[bytes, tuple[LastCall, int]] = OrderedDict()
+_MAX_KEPT_BYTES = 64 * 2**20
 _LOCK = threading.Lock()
 
 
 def _last_book(key: bytes) -> LastCall:
     """The last-book memo of one scenario set and book size."""
     with _LOCK:
-        last = _LAST_BOOKS.get(key)
+        last, size = _LAST_BOOKS.pop(key, (None, 0))
         if last is None:
-            last = _LAST_BOOKS[key] = LastCall()
-            while len(_LAST_BOOKS) > _MAX_LAST_BOOKS:
-                _LAST_BOOKS.popitem(last=False)
-        _LAST_BOOKS.move_to_end(key)
+            last = LastCall()
+        _LAST_BOOKS[key] = (last, size)
         return last
+
+
+def _keep_within_budget(key: bytes, size: int) -> None:
+    """Record what the last book of ``key`` keeps; drop the least recently used others over budget."""
+    with _LOCK:
+        if key in _LAST_BOOKS:
+            _LAST_BOOKS[key] = (_LAST_BOOKS[key][0], size)
+        total = sum(kept for _, kept in _LAST_BOOKS.values())
+        for old in [k for k in _LAST_BOOKS if k != key]:
+            if total <= _MAX_KEPT_BYTES:
+                break
+            total -= _LAST_BOOKS.pop(old)[1]
 
 
 def _price_changes(
