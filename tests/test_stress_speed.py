@@ -103,3 +103,65 @@ def test_duplicate_rows_are_priced_once_with_the_same_pnl() -> None:
     n = len(OPTIONS)
     assert np.array_equal(pnl[:n], once)
     assert pnl[n:] == pytest.approx(7 * once, rel=1e-12, abs=1e-9)
+
+
+def test_an_edit_that_changes_no_contract_prices_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the last book's price changes are reused when only quantities change; any change of terms reprices
+    from xlmargin.pricing import clear_caches
+    from xlmargin.stress import pnl as stress_pnl_module
+
+    settings = stress.stress_settings({"rate": 0.03}, AS_OF)
+    moves = move_matrix(stress.scenario_library(settings))
+    edited = [[*r[:2], 3 * r[2], *r[3:]] for r in OPTIONS]
+    restruck = [[*r[:6], r[6] + 1, *r[7:]] if i == 2 else r for i, r in enumerate(OPTIONS)]
+    books = {name: build_book(read_positions([HEADER, *rows], as_of=AS_OF), settings)
+             for name, rows in (("base", OPTIONS), ("edited", edited), ("restruck", restruck))}  # fmt: skip
+    fresh = {}
+    for name, book in books.items():
+        clear_caches()
+        fresh[name] = position_pnl(book, moves, settings.rate)
+    calls = []
+    kernel = stress_pnl_module.option_price_moved
+    monkeypatch.setattr(stress_pnl_module, "option_price_moved", lambda *a: calls.append(1) or kernel(*a))
+    clear_caches()
+    assert np.array_equal(position_pnl(books["base"], moves, settings.rate), fresh["base"])
+    position_pnl(books["base"], moves[:, :1], settings.rate)  # another scenario set keeps its own
+    priced = len(calls)
+    assert priced > 0
+    assert np.array_equal(position_pnl(books["edited"], moves, settings.rate), fresh["edited"])
+    assert len(calls) == priced  # quantities only: nothing priced
+    assert fresh["edited"] == pytest.approx(3 * fresh["base"], rel=1e-12, abs=1e-9)
+    assert np.array_equal(position_pnl(books["restruck"], moves, settings.rate), fresh["restruck"])
+    assert len(calls) > priced  # a strike changed: priced again
+    assert not np.array_equal(fresh["restruck"], fresh["base"])
+
+
+def test_blocks_of_contracts_price_as_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    # groups split across kernel calls (blocks of 2 contracts) give the P&L of one call per group
+    from xlmargin.pricing import clear_caches
+    from xlmargin.stress import pnl as stress_pnl_module
+
+    settings = stress.stress_settings({"rate": 0.045}, AS_OF)
+    book = build_book(read_positions([HEADER, *OPTIONS, *OPTIONS[::-1]], as_of=AS_OF), settings)
+    moves = move_matrix(stress.scenario_library(settings))
+    whole = position_pnl(book, moves, settings.rate)
+    clear_caches()
+    monkeypatch.setattr(stress_pnl_module, "_BLOCK", 2)
+    assert position_pnl(book, moves, settings.rate) == pytest.approx(whole, rel=1e-12, abs=1e-9)
+
+
+def test_last_books_kept_within_their_memory_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # over budget, the least recently used last books go; the one just priced stays
+    from xlmargin.stress import pnl as stress_pnl_module
+
+    settings = stress.stress_settings({}, AS_OF)
+    book = build_book(read_positions([HEADER, *OPTIONS], as_of=AS_OF), settings)
+    moves = move_matrix(stress.scenario_library(settings))
+    monkeypatch.setattr(stress_pnl_module, "_LAST_BOOKS", type(stress_pnl_module._LAST_BOOKS)())
+    expected = [position_pnl(book, moves[:, j : j + 1], settings.rate) for j in range(3)]
+    assert len(stress_pnl_module._LAST_BOOKS) == 3
+    monkeypatch.setattr(stress_pnl_module, "_MAX_KEPT_BYTES", 1)
+    again = position_pnl(book, moves[:, 3:4], settings.rate)
+    assert len(stress_pnl_module._LAST_BOOKS) == 1
+    assert np.array_equal(position_pnl(book, moves[:, 3:4], settings.rate), again)
+    assert np.array_equal(position_pnl(book, moves[:, :1], settings.rate), expected[0])

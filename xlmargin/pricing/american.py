@@ -22,6 +22,7 @@ from xlmargin.pricing.european import (
     as_bool_array,
     as_float_array,
     bsm,
+    bsm_moved,
     flat,
     intrinsic_value,
     ndtr,
@@ -487,3 +488,32 @@ def option_price(
     if not is_american.any():
         return european
     return _early_exercise(european, S, K, T, r, q, sigma, is_call, is_american)
+
+
+def option_price_moved(
+    S: ArrayLike,
+    K: ArrayLike,
+    T: ArrayLike,
+    r: ArrayLike,
+    q: ArrayLike,
+    sigma: ArrayLike,
+    is_call: ArrayLike,
+    is_american: ArrayLike,
+    on_future: ArrayLike,
+    growth: ArrayLike,
+) -> FloatArray:
+    """``option_price(S * growth, K, T, r, q, sigma, is_call, is_american, on_future)``, equal to
+    rounding: contracts (terms with a length-1 axis) revalued at spots moved by the ratios
+    ``growth`` (positive), the European part by :func:`bsm_moved` (one logarithm per contract and
+    one per ratio, not one per point), the early-exercise step as in :func:`option_price`.
+    """
+    S, growth, r, q = (as_float_array(a) for a in (S, growth, r, q))
+    is_call, is_american, on_future = (as_bool_array(a) for a in (is_call, is_american, on_future))
+    q = np.where(on_future, r, q)
+    is_call = np.broadcast_to(is_call, np.broadcast_shapes(is_call.shape, is_american.shape))
+    european = bsm_moved(S, K, T, r, q, sigma, is_call, growth)
+    if not is_american.any():
+        return european
+    spots = S * growth
+    K, T, sigma = (as_float_array(a) for a in (K, T, sigma))
+    return _early_exercise(european, spots, K, T, r, q, sigma, is_call, is_american)

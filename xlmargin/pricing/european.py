@@ -108,3 +108,50 @@ def bsm_vega(
     std_dev = total_std_dev(T, sigma)
     d1 = (np.log(S / K) + (r - q) * T) / std_dev + 0.5 * std_dev
     return S * np.exp(-q * T) * norm_pdf(d1) * np.sqrt(T)
+
+
+def bsm_moved(
+    S: ArrayLike,
+    K: ArrayLike,
+    T: ArrayLike,
+    r: ArrayLike,
+    q: ArrayLike,
+    sigma: ArrayLike,
+    is_call: ArrayLike,
+    growth: ArrayLike,
+) -> FloatArray:
+    """``bsm(S * growth, K, T, r, q, sigma, is_call)``, equal to rounding, for spots moved by ratios.
+
+    For a grid of contracts (terms with a length-1 axis, e.g. ``(n, 1)``) and spot ratios
+    (``growth``, e.g. ``(1, m)`` or ``(n, m)``; ``sigma`` may have a column per ratio too):
+    ``ln(F / K)``, the forward and the discount factor are computed once per contract and
+    ``ln(growth)`` once per ratio, so a point costs its two normal distribution values and a few
+    products instead of a logarithm and a quotient more. ``growth`` must be positive.
+    """
+    S, K, T, r, q, sigma, growth = (as_float_array(a) for a in (S, K, T, r, q, sigma, growth))
+    is_call = as_bool_array(is_call)
+    elapsed = np.maximum(T, 0.0)
+    forward = S * np.exp((r - q) * elapsed)
+    std_dev = total_std_dev(T, sigma)
+    has_vol = std_dev > NEGLIGIBLE
+    safe_std_dev = std_dev if has_vol.all() else np.where(has_vol, std_dev, 1.0)
+    sign = np.where(is_call, 1.0, -1.0)
+    F = forward * growth
+    shape = np.broadcast_shapes(F.shape, K.shape, safe_std_dev.shape, sign.shape, np.shape(r))
+    # In place from here: at the sizes of a scenario grid a fresh array costs as much as the
+    # arithmetic on it.
+    d1 = np.empty(shape)
+    np.add(np.log(forward / K), np.log(growth), out=d1)
+    d1 /= safe_std_dev
+    d1 += 0.5 * safe_std_dev
+    d2 = np.subtract(d1, safe_std_dev, out=np.empty(shape))
+    d1 *= sign
+    d2 *= sign
+    undiscounted = ndtr(d1, out=d1)
+    undiscounted *= F
+    undiscounted -= np.multiply(ndtr(d2, out=d2), K, out=d2)
+    undiscounted *= sign
+    if not has_vol.all():
+        undiscounted = np.where(has_vol, undiscounted, np.maximum(sign * (F - K), 0.0))
+    undiscounted *= np.exp(-r * elapsed)
+    return np.maximum(undiscounted, 0.0, out=undiscounted)

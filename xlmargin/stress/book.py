@@ -284,7 +284,7 @@ def _build_options(
     dur = model_kind[idx] == DURATION
     return Options(
         units=a["quantity"][idx] * multiplier[idx] * fx[idx], S=S, K=K, T=T, q=q, sigma=sigma, call=call,
-        american=american, on_future=on_future, beta=loads[idx].copy(), weights=weights[idx].copy(),
+        american=american, on_future=on_future, beta=loads[idx], weights=weights[idx],
         duration=np.where(dur, duration[idx], 0.0), convexity=np.where(dur, convexity[idx], 0.0),
         vol_term=vol_term,
     )  # fmt: skip

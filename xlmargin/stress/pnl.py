@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import itertools
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 
 from xlmargin import instruments
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.pricing import option_price
+from xlmargin.pricing import option_price_moved
+from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
 
 _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of its price (log-safe)
+# Contracts priced per kernel call: bounds the kernel's temporaries (the early-exercise premium holds
+# contracts × points × its quadrature) on a large book; on the 5,000-position benchmark book one
+# block per group or blocks of 256 measure the same.
+_BLOCK = 1024
 
 
 def _apply(loadings: FloatArray, moves: FloatArray) -> FloatArray:
@@ -49,7 +57,7 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
         moved = instruments.bond_dirty_price(b.coupon[:, None], b.yield_[:, None] + dy, b.maturity[:, None])
         pnl[book.bond_idx] = b.face_usd[:, None] * (moved - b.dirty[:, None])
     if book.option_idx.size:
-        pnl[book.option_idx] = _option_pnl(book.options, moves, rate)
+        _option_pnl(book.options, moves, rate, pnl, book.option_idx)
     if book.own_idx.size:
         pnl[book.own_idx] *= 1.0 + moves[book.own_factor]
     legged = np.flatnonzero(np.any(book.legs != 0.0, axis=1))
@@ -57,75 +65,163 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
     return pnl
 
 
-def _option_pnl(o: Options, moves: FloatArray, rate: float) -> FloatArray:
-    """Option P&L (options × scenarios): each distinct contract priced once per distinct move.
+def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, rows: IntArray) -> None:
+    """Write the options' P&L into ``pnl[rows]`` (``rows`` the book rows of the options, in order).
 
-    Rows holding the same contract (terms, volatility, underlying loadings) are priced once.
+    Each distinct contract is priced once per distinct move (:func:`_price_changes`). The last
+    book's price changes are kept with the exact inputs they came from (every contract's terms,
+    the loadings of their underlyings, the moves, the rate), one last book per scenario set and
+    book size (a sheet's STRESS_TABLE, STRESS_PNL and sleeve cells keep their own): a
+    recalculation after an edit that changes no contract (a quantity, a stock line) prices
+    nothing again and only multiplies.
+    """
+    c = _contracts(o)
+    floor = float(stress_rules().get("vol_shift.floor"))
+    given = np.array([rate, floor, len(o.S)])
+    inputs = (c.terms, c.profiles, moves, given)
+    key = moves.tobytes() + given.tobytes()
+    last = _last_book(key)
+    kept = last.get(inputs)
+    if kept is None:
+        kept = _price_changes(o, c, moves, rate, floor)
+        last.put(inputs, kept)
+        _keep_within_budget(key, sum(a.nbytes for a in (*inputs, *kept)))
+    by_contract, starts, of_row, firsts = kept[:4]
+    n = len(firsts)
+    for first, change, at in zip(firsts.tolist(), kept[4 : 4 + n], kept[4 + n :], strict=True):
+        # the rows of contracts first, first + 1...: per unit change[:, at] (all columns if none) × units
+        own: IntArray = by_contract[starts[first] : starts[first + len(change)]]
+        columns: IntArray = at
+        out = (change.take(columns, axis=1) if at.size else change).take(of_row[own] - first, axis=0)
+        out *= o.units[own, None]
+        pnl[rows[own]] = out
+
+
+# One last book per scenario set and book size, least recently used first, with the bytes it keeps
+# (price changes and the inputs they came from: 2.5 MB for the 5,000-position benchmark book).
+_LAST_BOOKS: OrderedDict[bytes, tuple[LastCall, int]] = OrderedDict()
+_MAX_KEPT_BYTES = 64 * 2**20
+_LOCK = threading.Lock()
+
+
+def _last_book(key: bytes) -> LastCall:
+    """The last-book memo of one scenario set and book size."""
+    with _LOCK:
+        last, size = _LAST_BOOKS.pop(key, (None, 0))
+        if last is None:
+            last = LastCall()
+        _LAST_BOOKS[key] = (last, size)
+        return last
+
+
+def _keep_within_budget(key: bytes, size: int) -> None:
+    """Record what the last book of ``key`` keeps; drop the least recently used others over budget."""
+    with _LOCK:
+        if key in _LAST_BOOKS:
+            _LAST_BOOKS[key] = (_LAST_BOOKS[key][0], size)
+        total = sum(kept for _, kept in _LAST_BOOKS.values())
+        for old in [k for k in _LAST_BOOKS if k != key]:
+            if total <= _MAX_KEPT_BYTES:
+                break
+            total -= _LAST_BOOKS.pop(old)[1]
+
+
+def _price_changes(
+    o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float
+) -> tuple[np.ndarray, ...]:
+    """Every contract's price change per unit in every scenario, in blocks of contracts.
+
     Contracts are grouped by their underlying's loadings (a profile, whose spot ratio S'/S is
     computed once per scenario) and by whether their volatility follows the VIX; a group is priced
     for its distinct (spot ratio, VIX move) pairs among the scenarios that move one of its factors,
-    in one kernel call whose column 0 is today's model price, the reference of the P&L; a contract
-    whose inputs do not move keeps its price. Contracts whose price has no early-exercise premium
-    (European ones, American calls without dividends, as the kernel decides) are priced at the
-    moved spot and shifted volatility. Contracts with a premium get the contract parameters on a
-    length-1 axis, so the kernel computes one exercise boundary per contract, at the unshifted
-    volatility; the VIX layer then adds the European price change from σ to σ + Δσ at the moved
-    spot (the error is at most the early-exercise premium).
+    in kernel calls (``option_price_moved``: each contract's terms once, each ratio once) whose
+    column 0 is today's model price, the reference of the P&L; a contract whose inputs do not move
+    keeps its price. Contracts whose price has no early-exercise premium (European ones, American
+    calls without dividends, as the kernel decides) are priced at the moved spot and shifted
+    volatility. Contracts with a premium get the contract parameters on a length-1 axis, so the
+    kernel computes one exercise boundary per contract, at the unshifted volatility; the VIX layer
+    then adds the European price change from σ to σ + Δσ at the moved spot (the error is at most
+    the early-exercise premium).
+
+    Returns ``(by_contract, starts, of_row, firsts, *changes, *ats)``: contracts renumbered in group
+    order, ``of_row`` each option row's contract, ``by_contract`` the option rows in contract order
+    and ``starts`` where each contract's rows begin in it; then per block its first contract, its
+    changes (contracts × columns) and the column of each scenario (empty: one column each).
     """
-    s = moves.shape[1]
     vix_moves = moves[factor_index()["vix"]]
-    c = _contracts(o)
-    k = _take(o, c.rows)
     growth = _growth(o, c.profile_rows, moves)  # profiles × scenarios
     drivers = (o.beta[c.profile_rows] != 0.0) | (o.weights[c.profile_rows] != 0.0)
     moving = (drivers.astype(np.int64) @ (moves != 0.0).astype(np.int64)) > 0
-    put_rate = np.where(k.call, np.where(k.on_future, rate, k.q), rate)
-    boundary = k.american & (put_rate > 0.0) & (k.T > 0.0)
-    follows = (k.vol_term != 0.0) & ~boundary  # priced at σ + Δσ
-    layered = (k.vol_term != 0.0) & boundary  # priced at σ, plus the European change from σ to σ + Δσ
+    call, american, on_future, q, T, vol_term = (
+        getattr(o, name)[c.rows] for name in ("call", "american", "on_future", "q", "T", "vol_term")
+    )
+    put_rate = np.where(call, np.where(on_future, rate, q), rate)
+    boundary = american & (put_rate > 0.0) & (T > 0.0)
+    follows = (vol_term != 0.0) & ~boundary  # priced at σ + Δσ
+    # Contracts in group order (premium or not, profile, VIX or not, American or not): a group, and
+    # each block of it, is a run of contracts, and their option rows a run of ``by_contract``.
+    order = np.lexsort((american, follows, c.profile, boundary))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    of_row = rank[c.of_row]
+    by_contract = np.argsort(of_row, kind="stable")
+    starts = np.searchsorted(of_row[by_contract], np.arange(order.size + 1))
+    S, K, T, q, sigma, call, american, on_future, vol_term = (
+        getattr(o, name)[c.rows[order]]
+        for name in ("S", "K", "T", "q", "sigma", "call", "american", "on_future", "vol_term")
+    )
+    profile, boundary, follows = c.profile[order], boundary[order], follows[order]
 
-    def price(members: IntArray, spots: FloatArray, sigma: FloatArray, american: bool = True) -> FloatArray:
-        """The kernel's prices of some contracts at ``spots`` and ``sigma`` (both members × points)."""
-        K, T, q, call, future = (k.K[members, None], k.T[members, None], k.q[members, None],
-                                 k.call[members, None], k.on_future[members, None])  # fmt: skip
-        return option_price(spots, K, T, rate, q, sigma, call, k.american[members, None] & american, future)
+    def price(at: slice | IntArray, g: FloatArray, vol: FloatArray, early: bool = True) -> FloatArray:
+        """The kernel's prices of some contracts at spot ratios ``g`` and volatilities ``vol``."""
+        one = (at, None)
+        return option_price_moved(S[one], K[one], T[one], rate, q[one], vol, call[one],
+                                  american[one] & early, on_future[one], g[None, :])  # fmt: skip
 
-    change = np.empty((len(k.S), s))  # per unit of each contract, in every scenario
-    # European and American contracts apart: a call without American contracts skips the kernel's
-    # early-exercise step altogether
-    keys = zip(c.profile[~boundary].tolist(), follows[~boundary].tolist(), k.american[~boundary].tolist())
-    for p, v, a in sorted(set(keys)):
-        members = np.flatnonzero(~boundary & (c.profile == p) & (follows == v) & (k.american == a))
-        at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
-        sigma = k.sigma[members, None]
-        if v:
-            sigma = np.concatenate([sigma, _shifted_vol(k, members, dv)], axis=1)
-        values = price(members, k.S[members, None] * np.concatenate([[1.0], g]), sigma)
-        moved = values[:, at]
-        moved -= values[:, :1]
-        change[members] = moved
-    for p in np.unique(c.profile[boundary]).tolist():
-        members = np.flatnonzero(boundary & (c.profile == p))
+    def shifted(at: slice | IntArray, dv: FloatArray, out: FloatArray | None = None) -> FloatArray:
+        """σ + Δσ for some contracts and VIX moves (decimal points), floored (``[vol_shift]``)."""
+        return np.maximum(sigma[at, None] + vol_term[at, None] * dv, floor, out=out)
+
+    firsts: list[int] = []
+    changes: list[FloatArray] = []
+    ats: list[IntArray] = []
+    keys = np.column_stack([boundary, profile, follows, american])
+    edges = [0, *(np.flatnonzero(np.any(keys[1:] != keys[:-1], axis=1)) + 1).tolist(), order.size]
+    for first, last in itertools.pairwise(edges):
+        p, v = int(profile[first]), bool(follows[first])
+        blocks = [slice(a, min(a + _BLOCK, last)) for a in range(first, last, _BLOCK)]
+        firsts += [b.start for b in blocks]
+        if not boundary[first]:
+            at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
+            ratios = np.concatenate([[1.0], g])
+            for block in blocks:
+                vol = sigma[block, None]
+                if v:  # today's σ, then σ + Δσ per move
+                    vol = np.empty((block.stop - block.start, ratios.size))
+                    vol[:, 0] = sigma[block]
+                    shifted(block, dv, out=vol[:, 1:])
+                values = price(block, ratios, vol)
+                values -= values[:, :1].copy()
+                changes.append(values)
+                ats.append(at)
+            continue
         at, g, _ = _distinct_moves(growth[p], vix_moves, moving[p], False)
-        values = price(members, k.S[members, None] * np.concatenate([[1.0], g]), k.sigma[members, None])
-        moved = values[:, at]
-        shifted = np.flatnonzero(layered[members])
-        if shifted.size:
-            up = members[shifted]
-            at, g, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
-            spots = np.concatenate([k.S[up, None] * g] * 2, axis=1)
-            sigma = np.concatenate(
-                [_shifted_vol(k, up, dv), np.broadcast_to(k.sigma[up, None], (up.size, g.size))], axis=1
-            )
-            both = price(up, spots, sigma, american=False)
-            layer = np.zeros((up.size, 1 + g.size))
-            layer[:, 1:] = both[:, : g.size] - both[:, g.size :]
-            moved[shifted] += layer[:, at]
-        moved -= values[:, :1]
-        change[members] = moved
-    pnl = change[c.of_row]
-    pnl *= o.units[:, None]
-    return pnl
+        ratios = np.concatenate([[1.0], g])
+        at_vix, g_vix, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
+        for block in blocks:
+            values = price(block, ratios, sigma[block, None])
+            moved = values[:, at]
+            moved -= values[:, :1]
+            up = block.start + np.flatnonzero(vol_term[block] != 0.0)
+            if up.size:  # the VIX layer: the European change from σ to σ + Δσ at the moved spot
+                vol = np.concatenate([shifted(up, dv), np.repeat(sigma[up, None], g_vix.size, 1)], 1)
+                both = price(up, np.concatenate([g_vix, g_vix]), vol, early=False)
+                layer = np.zeros((up.size, 1 + g_vix.size))
+                layer[:, 1:] = both[:, : g_vix.size] - both[:, g_vix.size :]
+                moved[up - block.start] += layer[:, at_vix]
+            changes.append(moved)
+            ats.append(np.zeros(0, dtype=np.int64))
+    return (by_contract, starts, of_row, np.array(firsts, dtype=np.int64), *changes, *ats)
 
 
 @dataclass(frozen=True)
@@ -134,6 +230,8 @@ class _Contracts:
     of_row: IntArray  # each option row's contract
     profile: IntArray  # each contract's profile: its underlying's loadings
     profile_rows: IntArray  # an option row of each profile
+    terms: FloatArray  # each option row's profile and contract terms (the rows compared)
+    profiles: FloatArray  # each profile's loadings
 
 
 def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
@@ -144,7 +242,7 @@ def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
     split a group, never merge different rows.
     """
     weights = 1.0 + np.arange(keys.shape[1]) / np.pi
-    order = np.argsort((keys * weights).sum(axis=1), kind="stable")
+    order = np.argsort(np.einsum("ij,j->i", keys, weights), kind="stable")
     ranked = keys[order]
     new = np.ones(len(order), dtype=np.bool_)
     new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
@@ -155,17 +253,14 @@ def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
 
 def _contracts(o: Options) -> _Contracts:
     """The distinct contracts among the options, and the distinct loadings of their underlyings."""
-    exposure = np.concatenate([o.beta, o.weights, o.duration[:, None], o.convexity[:, None]], axis=1)
-    used = np.any(exposure != 0.0, axis=0)
-    used[-1] = True  # at least one key column
-    profile_rows, profile = _distinct_rows(exposure[:, used])
-    terms = (profile, o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
-    rows, of_row = _distinct_rows(np.column_stack(terms))
-    return _Contracts(rows, of_row, profile[rows], profile_rows)
-
-
-def _take(o: Options, rows: IntArray) -> Options:
-    return Options(**{f.name: getattr(o, f.name)[rows] for f in fields(o)})
+    loads = [m[:, np.any(m != 0.0, axis=0)] for m in (o.beta, o.weights)]
+    profile_rows, profile = _distinct_rows(np.column_stack([*loads, o.duration, o.convexity]))
+    columns = (profile, o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
+    terms = np.column_stack(columns).astype(np.float64, copy=False)
+    rows, of_row = _distinct_rows(terms)
+    r = profile_rows
+    profiles = np.column_stack([o.beta[r], o.weights[r], o.duration[r], o.convexity[r]])
+    return _Contracts(rows, of_row, profile[rows], profile_rows, terms, profiles)
 
 
 def _distinct_moves(
@@ -182,12 +277,6 @@ def _distinct_moves(
     at = np.zeros(growth.size, dtype=np.int64)
     at[cols] = 1 + inverse
     return at, growth[cols[first]], vix_moves[cols[first]]
-
-
-def _shifted_vol(o: Options, rows: IntArray, vix_moves: FloatArray) -> FloatArray:
-    """σ + Δσ for some options and VIX moves (decimal points), floored (``[vol_shift]``)."""
-    floor = float(stress_rules().get("vol_shift.floor"))
-    return np.maximum(o.sigma[rows, None] + o.vol_term[rows, None] * vix_moves, floor)
 
 
 def _growth(o: Options, rows: IntArray, moves: FloatArray) -> FloatArray:

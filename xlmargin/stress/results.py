@@ -134,7 +134,8 @@ def stress_table(portfolio: Portfolio, settings: StressSettings) -> list[list[An
     run = _run(portfolio, settings)
     totals = run.pnl.sum(axis=0)
     gross = float(run.book.gross.sum())
-    worst = np.argmin(run.pnl, axis=0)
+    # the first position at each scenario's minimum: argmin along the rows would copy the whole matrix
+    worst = np.argmax(run.pnl == run.pnl.min(axis=0), axis=0)
     header = ["id", "name", "kind", "P&L", "% of gross", "worst contributor"]
     rows = []
     for j in np.argsort(totals, kind="stable"):

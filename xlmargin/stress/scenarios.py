@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -162,6 +163,14 @@ def _regime_swap(settings: StressSettings) -> Scenario:
     )  # fmt: skip
 
 
+@cache
+def _replays() -> tuple[Scenario, ...]:
+    """The historical events and the correlation breaks: they depend on the rules alone."""
+    table = stress_rules()
+    return (*(_joint(e, "historical") for e in table["historical"]),
+            *(_joint(e, "correlation_break") for e in table["correlation_break"]))  # fmt: skip
+
+
 def scenario_library(settings: StressSettings) -> tuple[Scenario, ...]:
     """Every scenario of the house view after ``include``/``exclude``, in a fixed order.
 
@@ -169,10 +178,7 @@ def scenario_library(settings: StressSettings) -> tuple[Scenario, ...]:
     scenarios of ``settings.covariance``. Raises :class:`InputError` for an unknown id or kind in
     the filters, or when they leave nothing.
     """
-    table = stress_rules()
-    library = [_joint(e, "historical") for e in table["historical"]]
-    library += [_joint(e, "correlation_break") for e in table["correlation_break"]]
-    library.append(_regime_swap(settings))
+    library = [*_replays(), _regime_swap(settings)]
     library += _sigma_scenarios(settings) + _pca_scenarios(settings)
     ids = {s.id.upper() for s in library}
     bad = [
