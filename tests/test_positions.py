@@ -3,12 +3,14 @@
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.book import book
 from tests.conftest import AS_OF
 from xlmargin.errors import InputError
-from xlmargin.positions import read_positions
+from xlmargin.positions import Portfolio, read_positions
 
 HEADER = ["Symbol", "Type", "Qty", "Price", "UndPx", "Strike", "Expiry", "Right", "Mult", "IV"]
 STOCK = ["IBM", "stock", 500.0, 91.25, None, None, None, None, None, None]
@@ -227,3 +229,13 @@ def test_one_bad_cell_among_many_blanks_and_zeros_is_named(bad):
     found = problems(rows)
     assert len(found) == 1 and found[0].startswith("row 31, dividend_yield: ")  # the header is row 1
     assert len(read(rows[:30] + rows[31:])) == 39
+
+
+def test_codes_of_a_text_column_follow_its_values_and_a_selection() -> None:
+    portfolio = read_positions(book(200, 20, 20, seed=3), as_of=AS_OF)  # SPY/XSP/SPX share a group
+    keep = np.arange(len(portfolio)) % 3 == 0
+    for p in (portfolio, portfolio.select(keep), Portfolio(dict(portfolio.arrays), AS_OF)):
+        for name in ("type", "class_group", "symbol"):
+            codes, values = p.codes(name)
+            assert len(set(values)) == len(values)
+            assert [values[c] for c in codes.tolist()] == p.arrays[name].tolist()

@@ -119,11 +119,13 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
             )
         )
     a = portfolio.arrays
-    category = _categories(a["type"])
+    type_codes, types = portfolio.codes("type")
+    category = _categories(types)[type_codes]
     _refuse(a, category)
     points = _points(pm, settings)
     covered = np.flatnonzero(category == 0)
-    codes, ids = string_codes(a["class_group"][covered])
+    group_codes, groups = portfolio.codes("class_group")
+    codes, ids = sorted_codes(group_codes[covered], groups)
     order = np.argsort(codes, kind="stable")
     idx, codes = covered[order], codes[order]
     n_groups = len(ids)
@@ -144,7 +146,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
         vol_factor = np.concatenate([vol_factor, np.ones(4)])
     _check_moves(moves, ids, codes, rows)
 
-    option = a["type"][idx] == "option"
+    option = (type_codes == types.index("option"))[idx] if "option" in types else np.zeros(len(idx), bool)
     linear = ~option
     mult = a["multiplier"][idx]
     unit = np.empty((len(idx), moves.shape[1] - 1))
@@ -280,14 +282,9 @@ def _points(pm: RuleSet, settings: PMSettings) -> tuple[ValuationPoint, ...]:
 _CATEGORY = {**dict.fromkeys(COVERED, 0), **dict.fromkeys(OUTSIDE, 1), **dict.fromkeys(IGNORED, 2)}
 
 
-def _categories(kind: np.ndarray) -> IntArray:
-    """Per row: 0 covered, 1 outside (margined apart), 2 ignored, 3 refused; one dict lookup a row
-    (``np.isin`` on text compares every row with every value)."""
-    kinds = kind.tolist()
-    try:
-        return np.fromiter(map(_CATEGORY.__getitem__, kinds), np.int64, len(kinds))
-    except KeyError:  # a type portfolio margin does not handle
-        return np.array([_CATEGORY.get(k, 3) for k in kinds], dtype=np.int64)
+def _categories(types: Sequence[str]) -> IntArray:
+    """Per type: 0 covered, 1 outside (margined apart), 2 ignored, 3 refused."""
+    return np.array([_CATEGORY.get(k, 3) for k in types], dtype=np.int64)
 
 
 def _refuse(a: Mapping[str, np.ndarray], category: IntArray) -> None:
@@ -317,6 +314,17 @@ def string_codes(values: np.ndarray) -> tuple[IntArray, list[str]]:
     ids = sorted(dict.fromkeys(cells))
     index = {v: i for i, v in enumerate(ids)}
     return np.fromiter(map(index.__getitem__, cells), np.int64, len(cells)), ids
+
+
+def sorted_codes(codes: IntArray, values: Sequence[str]) -> tuple[IntArray, list[str]]:
+    """:func:`string_codes` of the strings ``values[codes]``, from their codes (``values`` distinct):
+    the distinct strings the codes use, sorted, and each code's index among them."""
+    present = np.flatnonzero(np.bincount(codes, minlength=len(values)))
+    names = [values[c] for c in present.tolist()]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    rank = np.zeros(len(values), dtype=np.int64)
+    rank[present[order]] = np.arange(len(order))
+    return rank[codes], [names[i] for i in order]
 
 
 def _ranges(
@@ -562,5 +570,6 @@ __all__ = [
     "pm_rules",
     "requirement",
     "risk_arrays",
+    "sorted_codes",
     "string_codes",
 ]

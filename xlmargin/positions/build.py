@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin import rules
-from xlmargin._typing import BoolArray, FloatArray
+from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number
 from xlmargin.positions.columns import norm_header
 from xlmargin.positions.infer import (
@@ -64,7 +64,8 @@ _TYPE_TABLE = {norm_header(t): t for t in TYPES} | _TYPE_ALIASES
 _BROKER_TYPE_TABLE = _TYPE_TABLE | _BROKER_ALIASES
 _CLASS_TABLE = {norm_header(c): c for c in CLASSES}
 _TYPE_ORDER = np.array(sorted(TYPES), dtype=_KIND)  # every value ``kind`` may hold, sorted
-_TYPE_OBJECTS = object_array(sorted(TYPES))
+_TYPE_NAMES = sorted(TYPES)
+_TYPE_OBJECTS = object_array(_TYPE_NAMES)
 
 
 def _filled(values: FloatArray, fill: float) -> FloatArray:
@@ -127,8 +128,12 @@ def broker_type_column(r: ColumnReader, broker: frozenset[str], ignored: list[st
     return "type" in broker
 
 
-def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str]) -> dict[str, np.ndarray]:
-    """Typed, validated columns; every problem goes to ``r.problems``, every warning to ``warnings``."""
+def build_arrays(
+    r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[IntArray, list[str]]]]:
+    """Typed, validated columns, and the codes of the type and class-group columns (see
+    :meth:`~xlmargin.positions.model.Portfolio.codes`); every problem goes to ``r.problems``,
+    every warning to ``warnings``."""
     classes, baskets, european_roots, multipliers = symbol_tables()
     n = r.n
 
@@ -146,7 +151,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     underlying, und_codes, und_uniques = _underlying(
         und, und_upper, given_underlying, sym, sym_upper, terms, is_option
     )
-    class_group, index_units = _baskets(baskets, und_codes, und_uniques)
+    class_group, group_codes, index_units = _baskets(baskets, und_codes, und_uniques)
     asset_class = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
 
     multiplier = _multiplier(r)
@@ -175,10 +180,12 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
     currency = _currency(r, sym, sym_upper)
 
+    type_codes = np.searchsorted(_TYPE_ORDER, kind)
+    codes = {"type": (type_codes, _TYPE_NAMES), "class_group": group_codes}
     return {
         "row": r.rows,
         "symbol": symbol,
-        "type": _TYPE_OBJECTS[np.searchsorted(_TYPE_ORDER, kind)],  # shared str objects, no copies
+        "type": _TYPE_OBJECTS[type_codes],  # shared str objects, no copies
         "quantity": quantity,
         "price": price,
         "underlying": underlying,
@@ -204,7 +211,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
         "fx_rate": r.number("fx_rate"),
         "beta": r.number("beta"),
         "factor": r.text("factor").map(_lower),
-    }
+    }, codes
 
 
 def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms | None]:
@@ -264,15 +271,15 @@ def _price(r: ColumnReader, kind: np.ndarray, is_option: BoolArray) -> FloatArra
 
 def _baskets(
     baskets: Mapping[str, tuple[str, float]], und_codes: np.ndarray, und_uniques: list[str]
-) -> tuple[np.ndarray, FloatArray]:
-    """Each row's class group (its underlying's index basket, else the underlying) and its index
-    units (1 outside a basket)."""
+) -> tuple[np.ndarray, tuple[IntArray, list[str]], FloatArray]:
+    """Each row's class group (its underlying's index basket, else the underlying), as text and as
+    codes into the distinct class groups, and its index units (1 outside a basket)."""
     basket = [baskets.get(u) for u in und_uniques]
-    class_group = object_array([b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)])[
-        und_codes
-    ]
+    groups = [b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)]
+    class_group = object_array(groups)[und_codes]
+    group_of_underlying, distinct = factorize(groups)  # underlyings of one basket share a group
     index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
-    return class_group, index_units
+    return class_group, (group_of_underlying[und_codes], distinct), index_units
 
 
 def _multiplier(r: ColumnReader) -> FloatArray:
