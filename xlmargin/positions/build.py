@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -59,13 +60,29 @@ def symbol_tables() -> tuple[
     return classes, baskets, european, table["multipliers"]
 
 
-_KIND = f"U{max(map(len, TYPES))}"
 _TYPE_TABLE = {norm_header(t): t for t in TYPES} | _TYPE_ALIASES
 _BROKER_TYPE_TABLE = _TYPE_TABLE | _BROKER_ALIASES
 _CLASS_TABLE = {norm_header(c): c for c in CLASSES}
-_TYPE_ORDER = np.array(sorted(TYPES), dtype=_KIND)  # every value ``kind`` may hold, sorted
 _TYPE_NAMES = sorted(TYPES)
+_TYPE_CODE = {t: i for i, t in enumerate(_TYPE_NAMES)}
 _TYPE_OBJECTS = object_array(_TYPE_NAMES)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kinds:
+    """Each row's type as a code into ``_TYPE_NAMES``: masks compare integers, not text."""
+
+    codes: IntArray
+
+    def of(self, *names: str) -> BoolArray:
+        """True on the rows of any of the types ``names``."""
+        out = self.codes == _TYPE_CODE[names[0]]
+        for name in names[1:]:
+            out |= self.codes == _TYPE_CODE[name]
+        return out
+
+    def __getitem__(self, i: int) -> str:
+        return _TYPE_NAMES[self.codes[i]]
 
 
 def _filled(values: FloatArray, fill: float) -> FloatArray:
@@ -81,10 +98,21 @@ def _enum(
     table: Mapping[str, str],
     unknown: Callable[[str], str],
     rows: BoolArray | None = None,
-    dtype: Any = object,
 ) -> np.ndarray:
-    """The canonical value of each row, None (or '' for a string ``dtype``) where blank or unknown;
-    an unknown value is reported with ``unknown(value)`` on each row (of ``rows`` when given)."""
+    """The canonical value of each row, None where blank or unknown; an unknown value is reported
+    with ``unknown(value)`` on each row (of ``rows`` when given)."""
+    return object_array(_canonical(r, name, text, table, unknown, rows))[text.codes]
+
+
+def _canonical(
+    r: ColumnReader,
+    name: str,
+    text: Text,
+    table: Mapping[str, str],
+    unknown: Callable[[str], str],
+    rows: BoolArray | None = None,
+) -> list[str | None]:
+    """:func:`_enum` per distinct text (``text.values``), the unknown ones reported on their rows."""
     found: list[str | None] = []
     bad: dict[int, str] = {}
     for k, value in enumerate(text.values):
@@ -96,9 +124,7 @@ def _enum(
         mask = np.isin(text.codes, list(bad))
         for i in indices(mask if rows is None else mask & rows):
             r.bad(i, name, bad[int(text.codes[i])])
-    if dtype is object:
-        return object_array(found)[text.codes]
-    return np.array([f or "" for f in found], dtype=dtype)[text.codes]
+    return found
 
 
 def _unknown(
@@ -168,24 +194,23 @@ def build_arrays(
     style = np.full(n, None, dtype=object)
     expiry = np.full(n, None, dtype=object)
     expiry_years = np.full(n, np.nan)
-    if (is_option | (kind == "future")).any():
+    if (is_option | kind.of("future")).any():
         _options(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
             underlying_price, right, style, expiry, expiry_years, multiplier, terms,
         )  # fmt: skip
     multiplier = np.where(
-        np.isnan(multiplier), np.where(kind == "option", multipliers["option"], 1.0), multiplier
+        np.isnan(multiplier), np.where(kind.of("option"), multipliers["option"], 1.0), multiplier
     )
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
     currency = _currency(r, sym, sym_upper)
 
-    type_codes = np.searchsorted(_TYPE_ORDER, kind)
-    codes = {"type": (type_codes, _TYPE_NAMES), "class_group": group_codes}
+    codes = {"type": (kind.codes, _TYPE_NAMES), "class_group": group_codes}
     return {
         "row": r.rows,
         "symbol": symbol,
-        "type": _TYPE_OBJECTS[type_codes],  # shared str objects, no copies
+        "type": _TYPE_OBJECTS[kind.codes],  # shared str objects, no copies
         "quantity": quantity,
         "price": price,
         "underlying": underlying,
@@ -227,19 +252,20 @@ def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms 
 
 def _kinds(
     r: ColumnReader, broker: bool, parsed: BoolArray, terms: SymbolTerms | None, warnings: list[str]
-) -> tuple[np.ndarray, BoolArray]:
-    """Each row's type (fixed-width text: fast comparisons) and whether it is an option: the type
-    column, else an option where the row carries an option's terms, else a stock."""
+) -> tuple[_Kinds, BoolArray]:
+    """Each row's type and whether it is an option: the type column, else an option where the row
+    carries an option's terms, else a stock (a blank or unknown type: the unknown one is reported)."""
     type_text = r.text("type")
     table = _BROKER_TYPE_TABLE if broker else _TYPE_TABLE
     unknown = _unknown("type", TYPES, _UNSUPPORTED if broker else None)
-    kind = _enum(r, "type", type_text, table, unknown, dtype=_KIND)
+    canonical = _canonical(r, "type", type_text, table, unknown)
+    codes = np.array([_TYPE_CODE[c or "stock"] for c in canonical], dtype=np.int64)[type_text.codes]
     untyped = type_text.blank
-    kind[kind == ""] = "stock"
     if untyped.any():
         inferred = untyped & (parsed | ~r.blank("right") | ~r.blank("strike"))
-        kind[inferred] = "option"
-    is_option = (kind == OPTION_TYPES[0]) | (kind == OPTION_TYPES[1])
+        codes[inferred] = _TYPE_CODE["option"]
+    kind = _Kinds(codes)
+    is_option = kind.of(*OPTION_TYPES)
     _typed_otherwise(r, kind, untyped, is_option, terms, warnings)
     return kind, is_option
 
@@ -252,14 +278,14 @@ def _quantity(r: ColumnReader) -> FloatArray:
     return _filled(quantity, 0.0)
 
 
-def _price(r: ColumnReader, kind: np.ndarray, is_option: BoolArray) -> FloatArray:
+def _price(r: ColumnReader, kind: _Kinds, is_option: BoolArray) -> FloatArray:
     """The price column (NaN for cash); missing, negative or (but for options) zero prices reported."""
-    is_cash = kind == "cash"
+    is_cash = kind.of("cash")
     price = r.number("price")
     price[is_cash] = np.nan
     # an FX row may omit its price: ESMA margins a pair in the account's base currency without it,
     # and every engine that needs the rate reports its absence by row
-    for i in indices(r.blank("price") & ~is_cash & (kind != "fx")):
+    for i in indices(r.blank("price") & ~is_cash & ~kind.of("fx")):
         r.bad(i, "price", "missing price")
     with np.errstate(invalid="ignore"):
         for i in indices(price < 0):
@@ -378,7 +404,7 @@ def _underlying(
 
 def _typed_otherwise(
     r: ColumnReader,
-    kind: np.ndarray,
+    kind: _Kinds,
     untyped: BoolArray,
     is_option: BoolArray,
     terms: SymbolTerms | None,
@@ -405,7 +431,7 @@ def _typed_otherwise(
             r.bad(
                 i, name, f"{_a(kind[i])} has no {what.split(' ', 1)[1]}; give type option, or clear the cell"
             )
-    holding = np.isin(kind, ("stock", "etf"))
+    holding = kind.of("stock", "etf")
     for i in indices(holding & ~r.blank("expiry") & ~untyped):
         r.bad(i, "expiry", f"{_a(kind[i])} has no expiry; give type option or future, or clear the cell")
     for i in indices(holding & ~r.blank("expiry") & untyped):
@@ -418,7 +444,7 @@ def _a(kind: str) -> str:
 
 def _multiplier_warnings(
     r: ColumnReader,
-    kind: np.ndarray,
+    kind: _Kinds,
     multiplier: FloatArray,
     given: BoolArray,
     table: Mapping[str, Any],
@@ -429,13 +455,13 @@ def _multiplier_warnings(
         listed |= multiplier == float(size)
     sizes = "/".join(f"{m:g}" for m in table["option_listed"])
     warn_rows(
-        r, warnings, given & (kind == "option") & ~listed,
+        r, warnings, given & kind.of("option") & ~listed,
         f"an option multiplier other than {sizes} (listed equity and index options); check it (adjusted "
         "contracts differ)",
     )  # fmt: skip
     unit = float(table["unit"])
     warn_rows(
-        r, warnings, given & np.isin(kind, ("stock", "etf")) & (multiplier != unit),
+        r, warnings, given & kind.of("stock", "etf") & (multiplier != unit),
         f"a stock or ETF with a multiplier other than {unit:g}; is the row an option?",
     )  # fmt: skip
 
@@ -470,7 +496,7 @@ def _percent_or_decimal(values: FloatArray) -> FloatArray:
     return np.where(np.abs(values) > 1.0, values / 100.0, values)
 
 
-def _maturity(r: ColumnReader, kind: np.ndarray, as_of: dt.date) -> FloatArray:
+def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
     out = np.full(r.n, np.nan)
     if r.has("maturity"):
         for i, value in enumerate(r.cells("maturity")):
@@ -491,7 +517,7 @@ def _maturity(r: ColumnReader, kind: np.ndarray, as_of: dt.date) -> FloatArray:
             else:
                 out[i] = (date - as_of).days / 365.0
     blank = r.blank("maturity")
-    for i in indices((kind == "bond") & blank):
+    for i in indices(kind.of("bond") & blank):
         r.bad(i, "maturity", "a bond needs a maturity (a date or years)")
     return out
 
@@ -499,7 +525,7 @@ def _maturity(r: ColumnReader, kind: np.ndarray, as_of: dt.date) -> FloatArray:
 def _options(
     r: ColumnReader,
     is_option: BoolArray,
-    kind: np.ndarray,
+    kind: _Kinds,
     underlying: tuple[np.ndarray, list[str]],
     european_roots: frozenset[str],
     as_of: dt.date,
@@ -538,7 +564,7 @@ def _options(
     right[~is_option] = None
 
     days = r.number("days")
-    dated = is_option | (kind == "future")
+    dated = is_option | kind.of("future")
     has_date = dated & ~np.isnan(ordinal)
     has_days = dated & ~has_date & ~np.isnan(days)
     for i in indices(has_date & (ordinal < as_of.toordinal())):
@@ -561,7 +587,7 @@ def _options(
         expiry[dated_rows] = object_array([dt.date.fromordinal(int(d)) for d in dates.tolist()])[inverse]
 
     codes, uniques = underlying
-    european = np.array([u in european_roots for u in uniques], dtype=bool)[codes] | (kind == "future_option")
+    european = np.array([u in european_roots for u in uniques], dtype=bool)[codes] | kind.of("future_option")
     style[:] = object_array(["american", "european"])[european.astype(np.int64)]
     if r.has("style"):
         given = _enum(

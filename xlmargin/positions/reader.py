@@ -228,11 +228,11 @@ class ColumnReader:
             missing = np.isnan(out)
             clean = _all_none(cells, indices(missing))  # no NaN cell
             if clean and bool not in set(map(type, _at(cells, indices((out == 0) | (out == 1))))):
-                with np.errstate(invalid="ignore"):
-                    huge = ~(np.abs(out) <= LARGEST) & ~missing
-                for j in indices(huge):
-                    self._bad_raw(j, name, too_large(cells[j]))
-                out[huge] = np.nan
+                huge = np.abs(out) > LARGEST  # an infinity too; NaN (blank) is not
+                if huge.any():
+                    for j in indices(huge):
+                        self._bad_raw(j, name, too_large(cells[j]))
+                    out[huge] = np.nan
                 return _Parsed(missing | (out == 0), missing, floats=out)
         out = np.full(len(cells), np.nan)
         blank = np.zeros(len(cells), dtype=bool)
@@ -275,7 +275,7 @@ def _at(cells: Sequence[Any], rows: list[int]) -> Sequence[Any]:
 
 
 def _all_none(cells: Sequence[Any], rows: list[int]) -> bool:
-    return list(_at(cells, rows)).count(None) == len(rows)
+    return _at(cells, rows).count(None) == len(rows)
 
 
 def _blank(value: Any, zero_is_blank: bool) -> bool:
