@@ -98,21 +98,9 @@ def _enum(
     table: Mapping[str, str],
     unknown: Callable[[str], str],
     rows: BoolArray | None = None,
-) -> np.ndarray:
-    """The canonical value of each row, None where blank or unknown; an unknown value is reported
-    with ``unknown(value)`` on each row (of ``rows`` when given)."""
-    return object_array(_canonical(r, name, text, table, unknown, rows))[text.codes]
-
-
-def _canonical(
-    r: ColumnReader,
-    name: str,
-    text: Text,
-    table: Mapping[str, str],
-    unknown: Callable[[str], str],
-    rows: BoolArray | None = None,
 ) -> list[str | None]:
-    """:func:`_enum` per distinct text (``text.values``), the unknown ones reported on their rows."""
+    """The canonical value of each distinct text (``text.values``), None where blank or unknown; an
+    unknown value is reported with ``unknown(value)`` on each of its rows (of ``rows`` when given)."""
     found: list[str | None] = []
     bad: dict[int, str] = {}
     for k, value in enumerate(text.values):
@@ -258,7 +246,7 @@ def _kinds(
     type_text = r.text("type")
     table = _BROKER_TYPE_TABLE if broker else _TYPE_TABLE
     unknown = _unknown("type", TYPES, _UNSUPPORTED if broker else None)
-    canonical = _canonical(r, "type", type_text, table, unknown)
+    canonical = _enum(r, "type", type_text, table, unknown)
     codes = np.array([_TYPE_CODE[c or "stock"] for c in canonical], dtype=np.int64)[type_text.codes]
     untyped = type_text.blank
     if untyped.any():
@@ -329,7 +317,8 @@ def _asset_class(
     known = [classes.get(u) for u in und_uniques]
     by_underlying = object_array(known)[und_codes]
     if r.has("class"):
-        given_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
+        text = r.text("class")
+        given_class = text.spread(_enum(r, "class", text, _CLASS_TABLE, _unknown("class", CLASSES)))
         given = ~is_none(given_class)
         by_underlying[given] = given_class[given]
         missing = np.flatnonzero(is_none(by_underlying))
@@ -542,8 +531,9 @@ def _options(
     """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
     expiry when one is given (their contract month), without needing one. Blank option cells are
     filled from the option symbol first."""
-    right[:] = _enum(
-        r, "right", r.text("right"), _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option
+    text = r.text("right")
+    right[:] = text.spread(
+        _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
     )
     ordinal, date_codes, distinct = r.dates("expiry")
     if terms is not None:
@@ -590,8 +580,9 @@ def _options(
     european = np.array([u in european_roots for u in uniques], dtype=bool)[codes] | kind.of("future_option")
     style[:] = object_array(["american", "european"])[european.astype(np.int64)]
     if r.has("style"):
-        given = _enum(
-            r, "style", r.text("style"), _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option
+        text = r.text("style")
+        given = text.spread(
+            _enum(r, "style", text, _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option)
         )
         chosen = ~is_none(given)
         style[chosen] = given[chosen]

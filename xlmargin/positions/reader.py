@@ -46,7 +46,11 @@ class Text:
 
     def map(self, fn: Callable[[str | None], Any]) -> np.ndarray:
         """``fn`` of every row's text, computed once per distinct text, as an object array."""
-        return object_array([fn(v) for v in self.values])[self.codes]
+        return self.spread([fn(v) for v in self.values])
+
+    def spread(self, found: Sequence[Any]) -> np.ndarray:
+        """Per row, as an object array, what ``found`` holds for its distinct text (one per value)."""
+        return object_array(found)[self.codes]
 
 
 @dataclass(slots=True)
