@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.bench_reader import as_export
 from benchmarks.book import book
 from tests.conftest import AS_OF
 from xlmargin.errors import InputError
@@ -231,11 +232,13 @@ def test_one_bad_cell_among_many_blanks_and_zeros_is_named(bad):
     assert len(read(rows[:30] + rows[31:])) == 39
 
 
-def test_codes_of_a_text_column_follow_its_values_and_a_selection() -> None:
-    portfolio = read_positions(book(200, 20, 20, seed=3), as_of=AS_OF)  # SPY/XSP/SPX share a group
+@pytest.mark.parametrize("osi", [False, True])
+def test_codes_of_a_text_column_follow_its_values_and_a_selection(osi: bool) -> None:
+    table = book(200, 20, 20, seed=3)  # SPY/XSP/SPX share a class group
+    portfolio = read_positions(as_export(table) if osi else table, as_of=AS_OF)  # rights from symbols
     keep = np.arange(len(portfolio)) % 3 == 0
     for p in (portfolio, portfolio.select(keep), Portfolio(dict(portfolio.arrays), AS_OF)):
-        for name in ("type", "class_group", "symbol"):
+        for name in ("type", "class_group", "symbol", "right", "style"):
             codes, values = p.codes(name)
             assert len(set(values)) == len(values)
             assert [values[c] for c in codes.tolist()] == p.arrays[name].tolist()

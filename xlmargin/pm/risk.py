@@ -146,7 +146,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
         vol_factor = np.concatenate([vol_factor, np.ones(4)])
     _check_moves(moves, ids, codes, rows)
 
-    option = (type_codes == types.index("option"))[idx] if "option" in types else np.zeros(len(idx), bool)
+    option = holds(portfolio, "type", "option")[idx]
     linear = ~option
     mult = a["multiplier"][idx]
     unit = np.empty((len(idx), moves.shape[1] - 1))
@@ -156,7 +156,11 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     series_group = np.zeros(0, dtype=np.int64)
     if option.any():
         opt = np.flatnonzero(option)
-        values, first, inverse = _option_values(a, idx[opt], codes[opt], moves, vol_factor, settings.rate)
+        held = idx[opt]
+        call, american = holds(portfolio, "right", "C")[held], holds(portfolio, "style", "american")[held]
+        values, first, inverse = _option_values(
+            a, held, codes[opt], call, american, moves, vol_factor, settings.rate
+        )
         unit[opt] = mult[opt][:, None] * (values[:, 1:] - values[:, :1])[inverse]  # per contract, then rows
         series[opt] = inverse
         series_group = codes[opt][first]
@@ -316,6 +320,12 @@ def string_codes(values: np.ndarray) -> tuple[IntArray, list[str]]:
     return np.fromiter(map(index.__getitem__, cells), np.int64, len(cells)), ids
 
 
+def holds(portfolio: Portfolio, name: str, value: str) -> BoolArray:
+    """Per row: the text column ``name`` holds ``value`` (one comparison per distinct text)."""
+    codes, values = portfolio.codes(name)
+    return np.array([v == value for v in values], dtype=bool)[codes]
+
+
 def sorted_codes(codes: IntArray, values: Sequence[str]) -> tuple[IntArray, list[str]]:
     """:func:`string_codes` of the strings ``values[codes]``, from their codes (``values`` distinct):
     the distinct strings the codes use, sorted, and each code's index among them."""
@@ -406,6 +416,8 @@ def _option_values(
     a: Mapping[str, np.ndarray],
     idx: IntArray,
     codes: IntArray,
+    call: BoolArray,
+    american: BoolArray,
     moves: FloatArray,
     vol_factor: FloatArray,
     rate: float,
@@ -420,8 +432,6 @@ def _option_values(
     K = a["strike"][idx]
     T = a["expiry_years"][idx]
     q = a["dividend_yield"][idx]
-    call = a["right"][idx] == "C"
-    american = a["style"][idx] == "american"
     vol = a["volatility"][idx]
     price = a["price"][idx]
     mult = a["multiplier"][idx]
@@ -567,6 +577,7 @@ __all__ = [
     "OUTSIDE",
     "REFUSED",
     "RiskArrays",
+    "holds",
     "pm_rules",
     "requirement",
     "risk_arrays",

@@ -144,7 +144,7 @@ def broker_type_column(r: ColumnReader, broker: frozenset[str], ignored: list[st
 
 def build_arrays(
     r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str]
-) -> tuple[dict[str, np.ndarray], dict[str, tuple[IntArray, list[str]]]]:
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[IntArray, Sequence[str | None]]]]:
     """Typed, validated columns, and the codes of the type and class-group columns (see
     :meth:`~xlmargin.positions.model.Portfolio.codes`); every problem goes to ``r.problems``,
     every warning to ``warnings``."""
@@ -182,8 +182,12 @@ def build_arrays(
     style = np.full(n, None, dtype=object)
     expiry = np.full(n, None, dtype=object)
     expiry_years = np.full(n, np.nan)
+    codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {
+        "type": (kind.codes, _TYPE_NAMES),
+        "class_group": group_codes,
+    }
     if (is_option | kind.of("future")).any():
-        _options(
+        codes |= _options(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
             underlying_price, right, style, expiry, expiry_years, multiplier, terms,
         )  # fmt: skip
@@ -194,7 +198,6 @@ def build_arrays(
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
     currency = _currency(r, sym, sym_upper)
 
-    codes = {"type": (kind.codes, _TYPE_NAMES), "class_group": group_codes}
     return {
         "row": r.rows,
         "symbol": symbol,
@@ -527,14 +530,14 @@ def _options(
     expiry_years: FloatArray,
     multiplier: FloatArray,
     terms: SymbolTerms | None,
-) -> None:
+) -> dict[str, tuple[IntArray, Sequence[str | None]]]:
     """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
     expiry when one is given (their contract month), without needing one. Blank option cells are
-    filled from the option symbol first."""
+    filled from the option symbol first. Returns the codes of the right and style columns (the
+    right's only when no symbol filled it)."""
     text = r.text("right")
-    right[:] = text.spread(
-        _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
-    )
+    found = _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
+    right[:] = text.spread(found)
     ordinal, date_codes, distinct = r.dates("expiry")
     if terms is not None:
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
@@ -552,6 +555,11 @@ def _options(
     for i in indices(is_option & r.blank("right") & ~filled):
         r.bad(i, "right", "an option needs a right (call or put)")
     right[~is_option] = None
+    codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {}
+    if terms is None:
+        right_codes = np.array([_RIGHT_NAMES.index(f) for f in found], dtype=np.int64)[text.codes]
+        right_codes[~is_option] = _RIGHT_NAMES.index(None)
+        codes["right"] = (right_codes, _RIGHT_NAMES)
 
     days = r.number("days")
     dated = is_option | kind.of("future")
@@ -576,22 +584,28 @@ def _options(
         dates, inverse = np.unique(whole[dated_rows], return_inverse=True)
         expiry[dated_rows] = object_array([dt.date.fromordinal(int(d)) for d in dates.tolist()])[inverse]
 
-    codes, uniques = underlying
-    european = np.array([u in european_roots for u in uniques], dtype=bool)[codes] | kind.of("future_option")
-    style[:] = object_array(["american", "european"])[european.astype(np.int64)]
+    und_codes, uniques = underlying
+    european = np.array([u in european_roots for u in uniques], dtype=bool)[und_codes] | kind.of(
+        "future_option"
+    )
+    style_codes = european.astype(np.int64)  # into _STYLE_NAMES
     if r.has("style"):
         text = r.text("style")
-        given = text.spread(
-            _enum(r, "style", text, _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option)
-        )
-        chosen = ~is_none(given)
-        style[chosen] = given[chosen]
-    style[~is_option] = None
+        found = _enum(r, "style", text, _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option)
+        given = np.array([_STYLE_NAMES.index(f) for f in found], dtype=np.int64)[text.codes]
+        chosen = given != _STYLE_NAMES.index(None)
+        style_codes[chosen] = given[chosen]
+    style_codes[~is_option] = _STYLE_NAMES.index(None)
+    style[:] = object_array(_STYLE_NAMES)[style_codes]
+    codes["style"] = (style_codes, _STYLE_NAMES)
 
     opt = np.flatnonzero(is_option)
     for i in opt[quantity[opt] != np.round(quantity[opt])].tolist():
         r.bad(i, "quantity", f"option contracts must be whole numbers, got {quantity[i]:g}")
+    return codes
 
 
 _RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}
+_RIGHT_NAMES = ("C", "P", None)
+_STYLE_NAMES = ("american", "european", None)
 _STYLE_TABLE = {norm_header(k): v for k, v in _STYLES.items()}
