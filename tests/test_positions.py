@@ -232,13 +232,19 @@ def test_one_bad_cell_among_many_blanks_and_zeros_is_named(bad):
     assert len(read(rows[:30] + rows[31:])) == 39
 
 
-@pytest.mark.parametrize("osi", [False, True])
-def test_codes_of_a_text_column_follow_its_values_and_a_selection(osi: bool) -> None:
+@pytest.mark.parametrize("shape", ["book", "osi", "class column"])
+def test_codes_of_a_text_column_follow_its_values_and_a_selection(shape: str) -> None:
     table = book(200, 20, 20, seed=3)  # SPY/XSP/SPX share a class group
-    portfolio = read_positions(as_export(table) if osi else table, as_of=AS_OF)  # rights from symbols
+    if shape == "osi":  # rights read from the symbols
+        table = as_export(table)
+    if shape == "class column":  # given on some rows, else the underlying's or the symbol's
+        table = [[*table[0], "class"]] + [
+            [*row, "narrow_index" if row[0] == "S001" else None] for row in table[1:]
+        ]
+    portfolio = read_positions(table, as_of=AS_OF)
     keep = np.arange(len(portfolio)) % 3 == 0
     for p in (portfolio, portfolio.select(keep), Portfolio(dict(portfolio.arrays), AS_OF)):
-        for name in ("type", "class_group", "symbol", "right", "style"):
+        for name in ("type", "class_group", "asset_class", "symbol", "right", "style"):
             codes, values = p.codes(name)
             assert len(set(values)) == len(values)
             assert [values[c] for c in codes.tolist()] == p.arrays[name].tolist()

@@ -130,7 +130,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     idx, codes = covered[order], codes[order]
     n_groups = len(ids)
     rows = a["row"][idx]
-    asset_class, up, down, warnings = _ranges(a, idx, codes, ids, pm)
+    asset_class, up, down, warnings = _ranges(portfolio, idx, codes, ids, pm)
 
     # column 0 is the base (no move), then the points, then the concentration moves (±large, ±small)
     fraction = np.array([0.0, *(p.fraction for p in points)])
@@ -338,7 +338,7 @@ def sorted_codes(codes: IntArray, values: Sequence[str]) -> tuple[IntArray, list
 
 
 def _ranges(
-    a: Mapping[str, np.ndarray], idx: IntArray, codes: IntArray, ids: list[str], pm: RuleSet
+    portfolio: Portfolio, idx: IntArray, codes: IntArray, ids: list[str], pm: RuleSet
 ) -> tuple[list[str], FloatArray, FloatArray, tuple[str, ...]]:
     """Each class group's asset class and range (up, down as positive fractions).
 
@@ -350,11 +350,14 @@ def _ranges(
     for table in pm["ranges"].values():
         for cls in table["classes"]:
             by_class[str(cls)] = (float(table["up"]), float(table["down"]))
-    classes = a["asset_class"][idx]
+    a = portfolio.arrays
+    row_class, class_of_code = portfolio.codes("asset_class")
+    row_class = row_class[idx]
     n_groups = len(ids)
     starts = np.searchsorted(codes, np.arange(n_groups))  # each group's first row (codes are sorted)
-    group_class_of = classes[starts]
-    if (classes != group_class_of[codes]).any():  # rows of one group disagree: name them
+    group_class_of = row_class[starts]
+    if (row_class != group_class_of[codes]).any():  # rows of one group disagree: name them
+        classes = a["asset_class"][idx]
         class_codes, class_names = string_codes(classes)
         n_classes = len(class_names)
         pairs = np.unique(codes * n_classes + class_codes)
@@ -375,7 +378,7 @@ def _ranges(
                 )
             )
         raise InputError(problems)
-    group_class = [str(c) for c in group_class_of.tolist()]
+    group_class = [str(class_of_code[c]) for c in group_class_of.tolist()]
     missing = sorted({c for c in group_class if c not in by_class})
     if missing:
         raise RuleError(f"pm.toml has no valuation range for asset class {', '.join(missing)}")

@@ -166,7 +166,7 @@ def build_arrays(
         und, und_upper, given_underlying, sym, sym_upper, terms, is_option
     )
     class_group, group_codes, index_units = _baskets(baskets, und_codes, und_uniques)
-    asset_class = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
+    asset_class, class_codes = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
 
     multiplier = _multiplier(r)
     given_multiplier = ~np.isnan(multiplier)
@@ -185,6 +185,7 @@ def build_arrays(
     codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {
         "type": (kind.codes, _TYPE_NAMES),
         "class_group": group_codes,
+        "asset_class": class_codes,
     }
     if (is_option | kind.of("future")).any():
         codes |= _options(
@@ -311,26 +312,29 @@ def _multiplier(r: ColumnReader) -> FloatArray:
 def _asset_class(
     r: ColumnReader,
     classes: Mapping[str, str],
-    und_codes: np.ndarray,
+    und_codes: IntArray,
     und_uniques: list[str],
     sym: Text,
     sym_upper: list[str],
-) -> np.ndarray:
-    """The class column, else the underlying's class, else the symbol's, else equity."""
-    known = [classes.get(u) for u in und_uniques]
-    by_underlying = object_array(known)[und_codes]
+) -> tuple[np.ndarray, tuple[IntArray, list[str | None]]]:
+    """The class column, else the underlying's class, else the symbol's, else equity; as text and
+    as codes. Chosen per distinct text: each row takes a code into the underlyings' classes, the
+    class column's values or the symbols' classes, made distinct at the end."""
+    found: list[str | None] = [classes.get(u) for u in und_uniques]
+    codes = und_codes.astype(np.int64)  # a copy
     if r.has("class"):
         text = r.text("class")
-        given_class = text.spread(_enum(r, "class", text, _CLASS_TABLE, _unknown("class", CLASSES)))
-        given = ~is_none(given_class)
-        by_underlying[given] = given_class[given]
-        missing = np.flatnonzero(is_none(by_underlying))
-    else:  # found per distinct underlying
-        missing = np.flatnonzero(np.array([c is None for c in known], dtype=bool)[und_codes])
-    if len(missing):
-        by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])
-        by_underlying[missing] = by_symbol[sym.codes[missing]]
-    return by_underlying
+        given = _enum(r, "class", text, _CLASS_TABLE, _unknown("class", CLASSES))
+        chosen = np.array([c is not None for c in given], dtype=bool)[text.codes]
+        codes[chosen] = len(found) + text.codes[chosen]
+        found += given
+    missing = np.array([c is None for c in found], dtype=bool)[codes]
+    if missing.any():
+        codes[missing] = len(found) + sym.codes[missing]
+        found += [classes.get(s, "equity") for s in sym_upper]
+    distinct_codes, distinct = factorize(found)
+    codes = distinct_codes[codes]
+    return object_array(distinct)[codes], (codes, distinct)
 
 
 def _volatility(r: ColumnReader) -> FloatArray:
