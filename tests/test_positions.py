@@ -248,3 +248,15 @@ def test_codes_of_a_text_column_follow_its_values_and_a_selection(shape: str) ->
             codes, values = p.codes(name)
             assert len(set(values)) == len(values)
             assert [values[c] for c in codes.tolist()] == p.arrays[name].tolist()
+
+
+def test_a_long_table_is_transposed_in_blocks_as_one_zip_would(monkeypatch) -> None:
+    from xlmargin.positions import reader
+
+    monkeypatch.setattr(reader, "_ONE_ZIP", 10)
+    monkeypatch.setattr(reader, "_BLOCK", 4)
+    rows = [[f"r{i}c{j}" for j in range(5 - (i == 13) - 2 * (i == 30))] for i in range(41)]
+    assert [tuple(c) for c in reader.transpose(rows)] == list(zip(*rows, strict=False))
+    assert len(reader.transpose(rows)) == 3  # as long as the shortest row
+    table = [["symbol", "quantity", "price"], *[[f"S{i}", float(i + 1), 10.0] for i in range(30)]]
+    assert read(table).arrays["quantity"].tolist() == [float(i + 1) for i in range(30)]
