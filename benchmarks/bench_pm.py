@@ -18,7 +18,9 @@ Prints, for the book with and without a volatility column:
 - the engine with every house layer on (36 points instead of 10, concentration scan);
 - peak memory of one end-to-end run (tracemalloc: Python allocations, numpy included).
 
-Timings on a shared machine vary; the best of N is the figure least disturbed by other load.
+Every path runs once before any is timed (a session that has been working: see ``main``), then
+each is timed after one more warm-up call. Timings on a shared machine vary; the best of N is the
+figure least disturbed by other load.
 """
 
 from __future__ import annotations
