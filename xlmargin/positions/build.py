@@ -537,8 +537,7 @@ def _options(
 ) -> dict[str, tuple[IntArray, Sequence[str | None]]]:
     """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
     expiry when one is given (their contract month), without needing one. Blank option cells are
-    filled from the option symbol first. Returns the codes of the right and style columns (the
-    right's only when no symbol filled it)."""
+    filled from the option symbol first. Returns the codes of the right and style columns."""
     text = r.text("right")
     found = _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
     right[:] = text.spread(found)
@@ -559,11 +558,12 @@ def _options(
     for i in indices(is_option & r.blank("right") & ~filled):
         r.bad(i, "right", "an option needs a right (call or put)")
     right[~is_option] = None
-    codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {}
-    if terms is None:
+    if terms is None:  # per distinct text
         right_codes = np.array([_RIGHT_NAMES.index(f) for f in found], dtype=np.int64)[text.codes]
         right_codes[~is_option] = _RIGHT_NAMES.index(None)
-        codes["right"] = (right_codes, _RIGHT_NAMES)
+    else:  # some filled from symbols: per row
+        right_codes = np.where(right == "C", 0, np.where(right == "P", 1, 2))
+    codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {"right": (right_codes, _RIGHT_NAMES)}
 
     days = r.number("days")
     dated = is_option | kind.of("future")
@@ -610,6 +610,6 @@ def _options(
 
 
 _RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}
-_RIGHT_NAMES = ("C", "P", None)
+_RIGHT_NAMES = ("C", "P", None)  # codes 0, 1, 2
 _STYLE_NAMES = ("american", "european", None)
 _STYLE_TABLE = {norm_header(k): v for k, v in _STYLES.items()}
