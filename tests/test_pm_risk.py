@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from benchmarks.book import AS_OF, book
+from tests.test_pm import option, stock
+from tests.test_pm import portfolio as pm_portfolio
 from xlmargin.errors import InputError
 from xlmargin.pm import pm_requirement, pm_settings
 from xlmargin.pm.risk import requirement, risk_arrays
@@ -148,3 +150,33 @@ def test_an_edit_between_two_calls_gives_the_result_of_a_first_call(column: str)
     fresh = pm_requirement(read_positions(table, as_of=AS_OF), settings)
     assert after_edit.requirement == fresh.requirement
     assert [g.pnl for g in after_edit.class_groups] == [g.pnl for g in fresh.class_groups]
+
+
+def test_the_readers_codes_give_the_risk_arrays_of_codes_found_afresh() -> None:
+    # the reader hands the engine its type and class-group codes; a portfolio built from the same
+    # arrays without them (as engines that edit arrays build one) finds them itself
+    portfolio = read_positions(book(400, 30, 40, seed=7), as_of=AS_OF)
+    settings = pm_settings({}, AS_OF)
+    seeded = risk_arrays(portfolio, settings)
+    fresh = risk_arrays(Portfolio(dict(portfolio.arrays), AS_OF), settings)
+    assert seeded.group_ids == fresh.group_ids
+    for name in ("index", "group", "starts", "series", "unit_pnl"):
+        np.testing.assert_array_equal(getattr(seeded, name), getattr(fresh, name))
+
+
+def test_underlyings_spelled_in_two_cases_share_one_class_group() -> None:
+    lower = option("SPY", 1, "C", 600.0, 590.0, 28, 0.2)
+    lower[4] = "spy"
+    portfolio = pm_portfolio(
+        lower,
+        option("SPY", -1, "P", 580.0, 590.0, 28, 0.2),
+        option("SPX", 1, "C", 6000.0, 5900.0, 28, 0.2, american=False),
+        stock("IBM", 100, 250.0),
+    )
+    codes, values = portfolio.codes("class_group")
+    assert len(set(values)) == len(values)
+    groups = portfolio.arrays["class_group"].tolist()
+    assert [values[c] for c in codes] == groups == ["SPX", "SPX", "SPX", "IBM"]
+    risk = risk_arrays(portfolio, pm_settings({}, AS_OF))
+    assert risk.group_ids == ["IBM", "SPX"]
+    assert risk.group.tolist() == [0, 1, 1, 1]

@@ -3,12 +3,15 @@
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.bench_reader import as_export
+from benchmarks.book import book
 from tests.conftest import AS_OF
 from xlmargin.errors import InputError
-from xlmargin.positions import read_positions
+from xlmargin.positions import Portfolio, read_positions
 
 HEADER = ["Symbol", "Type", "Qty", "Price", "UndPx", "Strike", "Expiry", "Right", "Mult", "IV"]
 STOCK = ["IBM", "stock", 500.0, 91.25, None, None, None, None, None, None]
@@ -227,3 +230,33 @@ def test_one_bad_cell_among_many_blanks_and_zeros_is_named(bad):
     found = problems(rows)
     assert len(found) == 1 and found[0].startswith("row 31, dividend_yield: ")  # the header is row 1
     assert len(read(rows[:30] + rows[31:])) == 39
+
+
+@pytest.mark.parametrize("shape", ["book", "osi", "class column"])
+def test_codes_of_a_text_column_follow_its_values_and_a_selection(shape: str) -> None:
+    table = book(200, 20, 20, seed=3)  # SPY/XSP/SPX share a class group
+    if shape == "osi":  # rights read from the symbols
+        table = as_export(table)
+    if shape == "class column":  # given on some rows, else the underlying's or the symbol's
+        table = [[*table[0], "class"]] + [
+            [*row, "narrow_index" if row[0] == "S001" else None] for row in table[1:]
+        ]
+    portfolio = read_positions(table, as_of=AS_OF)
+    keep = np.arange(len(portfolio)) % 3 == 0
+    for p in (portfolio, portfolio.select(keep), Portfolio(dict(portfolio.arrays), AS_OF)):
+        for name in ("type", "class_group", "asset_class", "symbol", "right", "style"):
+            codes, values = p.codes(name)
+            assert len(set(values)) == len(values)
+            assert [values[c] for c in codes.tolist()] == p.arrays[name].tolist()
+
+
+def test_a_long_table_is_transposed_in_blocks_as_one_zip_would(monkeypatch) -> None:
+    from xlmargin.positions import reader
+
+    monkeypatch.setattr(reader, "_ONE_ZIP", 10)
+    monkeypatch.setattr(reader, "_BLOCK", 4)
+    rows = [[f"r{i}c{j}" for j in range(5 - (i == 13) - 2 * (i == 30))] for i in range(41)]
+    assert [tuple(c) for c in reader.transpose(rows)] == list(zip(*rows, strict=False))
+    assert len(reader.transpose(rows)) == 3  # as long as the shortest row
+    table = [["symbol", "quantity", "price"], *[[f"S{i}", float(i + 1), 10.0] for i in range(30)]]
+    assert read(table).arrays["quantity"].tolist() == [float(i + 1) for i in range(30)]

@@ -38,7 +38,7 @@ import numpy as np
 
 from xlmargin._typing import BoolArray
 from xlmargin.pm.result import OutsideResult, PMResult
-from xlmargin.pm.risk import COVERED, IGNORED, OUTSIDE, REFUSED, requirement, risk_arrays
+from xlmargin.pm.risk import COVERED, IGNORED, OUTSIDE, REFUSED, holds, requirement, risk_arrays
 from xlmargin.pm.settings import PMSettings
 from xlmargin.positions import Portfolio
 from xlmargin.rules import RuleSet
@@ -51,7 +51,8 @@ def pm_requirement(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | 
     minimum's scope, product-group offsets) apply on top of it for this call only.
     """
     risk = risk_arrays(portfolio, settings, rules)
-    return requirement(risk, outside=_outside(portfolio, np.isin(portfolio.arrays["type"], OUTSIDE)))
+    bonds = np.logical_or.reduce([holds(portfolio, "type", kind) for kind in OUTSIDE])
+    return requirement(risk, outside=_outside(portfolio, bonds))
 
 
 def _outside(portfolio: Portfolio, mask: BoolArray) -> tuple[OutsideResult, ...]:

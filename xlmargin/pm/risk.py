@@ -119,16 +119,18 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
             )
         )
     a = portfolio.arrays
-    category = _categories(a["type"])
+    type_codes, types = portfolio.codes("type")
+    category = _categories(types)[type_codes]
     _refuse(a, category)
     points = _points(pm, settings)
     covered = np.flatnonzero(category == 0)
-    codes, ids = string_codes(a["class_group"][covered])
+    group_codes, groups = portfolio.codes("class_group")
+    codes, ids = sorted_codes(group_codes[covered], groups)
     order = np.argsort(codes, kind="stable")
     idx, codes = covered[order], codes[order]
     n_groups = len(ids)
     rows = a["row"][idx]
-    asset_class, up, down, warnings = _ranges(a, idx, codes, ids, pm)
+    asset_class, up, down, warnings = _ranges(portfolio, idx, codes, ids, pm)
 
     # column 0 is the base (no move), then the points, then the concentration moves (±large, ±small)
     fraction = np.array([0.0, *(p.fraction for p in points)])
@@ -144,7 +146,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
         vol_factor = np.concatenate([vol_factor, np.ones(4)])
     _check_moves(moves, ids, codes, rows)
 
-    option = a["type"][idx] == "option"
+    option = holds(portfolio, "type", "option")[idx]
     linear = ~option
     mult = a["multiplier"][idx]
     unit = np.empty((len(idx), moves.shape[1] - 1))
@@ -154,7 +156,11 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     series_group = np.zeros(0, dtype=np.int64)
     if option.any():
         opt = np.flatnonzero(option)
-        values, first, inverse = _option_values(a, idx[opt], codes[opt], moves, vol_factor, settings.rate)
+        held = idx[opt]
+        call, american = holds(portfolio, "right", "C")[held], holds(portfolio, "style", "american")[held]
+        values, first, inverse = _option_values(
+            a, held, codes[opt], call, american, moves, vol_factor, settings.rate
+        )
         unit[opt] = mult[opt][:, None] * (values[:, 1:] - values[:, :1])[inverse]  # per contract, then rows
         series[opt] = inverse
         series_group = codes[opt][first]
@@ -280,14 +286,9 @@ def _points(pm: RuleSet, settings: PMSettings) -> tuple[ValuationPoint, ...]:
 _CATEGORY = {**dict.fromkeys(COVERED, 0), **dict.fromkeys(OUTSIDE, 1), **dict.fromkeys(IGNORED, 2)}
 
 
-def _categories(kind: np.ndarray) -> IntArray:
-    """Per row: 0 covered, 1 outside (margined apart), 2 ignored, 3 refused; one dict lookup a row
-    (``np.isin`` on text compares every row with every value)."""
-    kinds = kind.tolist()
-    try:
-        return np.fromiter(map(_CATEGORY.__getitem__, kinds), np.int64, len(kinds))
-    except KeyError:  # a type portfolio margin does not handle
-        return np.array([_CATEGORY.get(k, 3) for k in kinds], dtype=np.int64)
+def _categories(types: Sequence[str]) -> IntArray:
+    """Per type: 0 covered, 1 outside (margined apart), 2 ignored, 3 refused."""
+    return np.array([_CATEGORY.get(k, 3) for k in types], dtype=np.int64)
 
 
 def _refuse(a: Mapping[str, np.ndarray], category: IntArray) -> None:
@@ -319,8 +320,25 @@ def string_codes(values: np.ndarray) -> tuple[IntArray, list[str]]:
     return np.fromiter(map(index.__getitem__, cells), np.int64, len(cells)), ids
 
 
+def holds(portfolio: Portfolio, name: str, value: str) -> BoolArray:
+    """Per row: the text column ``name`` holds ``value`` (one comparison per distinct text)."""
+    codes, values = portfolio.codes(name)
+    return np.array([v == value for v in values], dtype=bool)[codes]
+
+
+def sorted_codes(codes: IntArray, values: Sequence[str]) -> tuple[IntArray, list[str]]:
+    """:func:`string_codes` of the strings ``values[codes]``, from their codes (``values`` distinct):
+    the distinct strings the codes use, sorted, and each code's index among them."""
+    present = np.flatnonzero(np.bincount(codes, minlength=len(values)))
+    names = [values[c] for c in present.tolist()]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    rank = np.zeros(len(values), dtype=np.int64)
+    rank[present[order]] = np.arange(len(order))
+    return rank[codes], [names[i] for i in order]
+
+
 def _ranges(
-    a: Mapping[str, np.ndarray], idx: IntArray, codes: IntArray, ids: list[str], pm: RuleSet
+    portfolio: Portfolio, idx: IntArray, codes: IntArray, ids: list[str], pm: RuleSet
 ) -> tuple[list[str], FloatArray, FloatArray, tuple[str, ...]]:
     """Each class group's asset class and range (up, down as positive fractions).
 
@@ -332,11 +350,14 @@ def _ranges(
     for table in pm["ranges"].values():
         for cls in table["classes"]:
             by_class[str(cls)] = (float(table["up"]), float(table["down"]))
-    classes = a["asset_class"][idx]
+    a = portfolio.arrays
+    row_class, class_of_code = portfolio.codes("asset_class")
+    row_class = row_class[idx]
     n_groups = len(ids)
     starts = np.searchsorted(codes, np.arange(n_groups))  # each group's first row (codes are sorted)
-    group_class_of = classes[starts]
-    if (classes != group_class_of[codes]).any():  # rows of one group disagree: name them
+    group_class_of = row_class[starts]
+    if (row_class != group_class_of[codes]).any():  # rows of one group disagree: name them
+        classes = a["asset_class"][idx]
         class_codes, class_names = string_codes(classes)
         n_classes = len(class_names)
         pairs = np.unique(codes * n_classes + class_codes)
@@ -357,7 +378,7 @@ def _ranges(
                 )
             )
         raise InputError(problems)
-    group_class = [str(c) for c in group_class_of.tolist()]
+    group_class = [str(class_of_code[c]) for c in group_class_of.tolist()]
     missing = sorted({c for c in group_class if c not in by_class})
     if missing:
         raise RuleError(f"pm.toml has no valuation range for asset class {', '.join(missing)}")
@@ -398,6 +419,8 @@ def _option_values(
     a: Mapping[str, np.ndarray],
     idx: IntArray,
     codes: IntArray,
+    call: BoolArray,
+    american: BoolArray,
     moves: FloatArray,
     vol_factor: FloatArray,
     rate: float,
@@ -412,8 +435,6 @@ def _option_values(
     K = a["strike"][idx]
     T = a["expiry_years"][idx]
     q = a["dividend_yield"][idx]
-    call = a["right"][idx] == "C"
-    american = a["style"][idx] == "american"
     vol = a["volatility"][idx]
     price = a["price"][idx]
     mult = a["multiplier"][idx]
@@ -559,8 +580,10 @@ __all__ = [
     "OUTSIDE",
     "REFUSED",
     "RiskArrays",
+    "holds",
     "pm_rules",
     "requirement",
     "risk_arrays",
+    "sorted_codes",
     "string_codes",
 ]

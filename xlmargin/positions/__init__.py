@@ -50,11 +50,11 @@ def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
     warnings: list[str] = []
     if ignored:
         warnings.append(f"columns ignored (not positions fields): {', '.join(ignored)}")
-    arrays = build_arrays(reader, as_of, broker, warnings)
+    arrays, codes = build_arrays(reader, as_of, broker, warnings)
     if problems:
         problems.sort(key=lambda p: (p.row or 0, COLUMN_ORDER.get(p.column or "", 99)))
         raise InputError(problems)
-    return Portfolio(arrays, as_of, tuple(warnings))
+    return Portfolio(arrays, as_of, tuple(warnings), codes)
 
 
 __all__ = [

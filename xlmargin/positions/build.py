@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from xlmargin import rules
-from xlmargin._typing import BoolArray, FloatArray
+from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number
 from xlmargin.positions.columns import norm_header
 from xlmargin.positions.infer import (
@@ -59,12 +60,29 @@ def symbol_tables() -> tuple[
     return classes, baskets, european, table["multipliers"]
 
 
-_KIND = f"U{max(map(len, TYPES))}"
 _TYPE_TABLE = {norm_header(t): t for t in TYPES} | _TYPE_ALIASES
 _BROKER_TYPE_TABLE = _TYPE_TABLE | _BROKER_ALIASES
 _CLASS_TABLE = {norm_header(c): c for c in CLASSES}
-_TYPE_ORDER = np.array(sorted(TYPES), dtype=_KIND)  # every value ``kind`` may hold, sorted
-_TYPE_OBJECTS = object_array(sorted(TYPES))
+_TYPE_NAMES = sorted(TYPES)
+_TYPE_CODE = {t: i for i, t in enumerate(_TYPE_NAMES)}
+_TYPE_OBJECTS = object_array(_TYPE_NAMES)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kinds:
+    """Each row's type as a code into ``_TYPE_NAMES``: masks compare integers, not text."""
+
+    codes: IntArray
+
+    def of(self, *names: str) -> BoolArray:
+        """True on the rows of any of the types ``names``."""
+        out = self.codes == _TYPE_CODE[names[0]]
+        for name in names[1:]:
+            out |= self.codes == _TYPE_CODE[name]
+        return out
+
+    def __getitem__(self, i: int) -> str:
+        return _TYPE_NAMES[self.codes[i]]
 
 
 def _filled(values: FloatArray, fill: float) -> FloatArray:
@@ -80,10 +98,9 @@ def _enum(
     table: Mapping[str, str],
     unknown: Callable[[str], str],
     rows: BoolArray | None = None,
-    dtype: Any = object,
-) -> np.ndarray:
-    """The canonical value of each row, None (or '' for a string ``dtype``) where blank or unknown;
-    an unknown value is reported with ``unknown(value)`` on each row (of ``rows`` when given)."""
+) -> list[str | None]:
+    """The canonical value of each distinct text (``text.values``), None where blank or unknown; an
+    unknown value is reported with ``unknown(value)`` on each of its rows (of ``rows`` when given)."""
     found: list[str | None] = []
     bad: dict[int, str] = {}
     for k, value in enumerate(text.values):
@@ -95,9 +112,7 @@ def _enum(
         mask = np.isin(text.codes, list(bad))
         for i in indices(mask if rows is None else mask & rows):
             r.bad(i, name, bad[int(text.codes[i])])
-    if dtype is object:
-        return object_array(found)[text.codes]
-    return np.array([f or "" for f in found], dtype=dtype)[text.codes]
+    return found
 
 
 def _unknown(
@@ -127,8 +142,12 @@ def broker_type_column(r: ColumnReader, broker: frozenset[str], ignored: list[st
     return "type" in broker
 
 
-def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str]) -> dict[str, np.ndarray]:
-    """Typed, validated columns; every problem goes to ``r.problems``, every warning to ``warnings``."""
+def build_arrays(
+    r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[IntArray, Sequence[str | None]]]]:
+    """Typed, validated columns, and the codes of the type and class-group columns (see
+    :meth:`~xlmargin.positions.model.Portfolio.codes`); every problem goes to ``r.problems``,
+    every warning to ``warnings``."""
     classes, baskets, european_roots, multipliers = symbol_tables()
     n = r.n
 
@@ -146,8 +165,8 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     underlying, und_codes, und_uniques = _underlying(
         und, und_upper, given_underlying, sym, sym_upper, terms, is_option
     )
-    class_group, index_units = _baskets(baskets, und_codes, und_uniques)
-    asset_class = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
+    class_group, group_codes, index_units = _baskets(baskets, und_codes, und_uniques)
+    asset_class, class_codes = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
 
     multiplier = _multiplier(r)
     given_multiplier = ~np.isnan(multiplier)
@@ -163,13 +182,18 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     style = np.full(n, None, dtype=object)
     expiry = np.full(n, None, dtype=object)
     expiry_years = np.full(n, np.nan)
-    if (is_option | (kind == "future")).any():
-        _options(
+    codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {
+        "type": (kind.codes, _TYPE_NAMES),
+        "class_group": group_codes,
+        "asset_class": class_codes,
+    }
+    if (is_option | kind.of("future")).any():
+        codes |= _options(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
             underlying_price, right, style, expiry, expiry_years, multiplier, terms,
         )  # fmt: skip
     multiplier = np.where(
-        np.isnan(multiplier), np.where(kind == "option", multipliers["option"], 1.0), multiplier
+        np.isnan(multiplier), np.where(kind.of("option"), multipliers["option"], 1.0), multiplier
     )
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
@@ -178,7 +202,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
     return {
         "row": r.rows,
         "symbol": symbol,
-        "type": _TYPE_OBJECTS[np.searchsorted(_TYPE_ORDER, kind)],  # shared str objects, no copies
+        "type": _TYPE_OBJECTS[kind.codes],  # shared str objects, no copies
         "quantity": quantity,
         "price": price,
         "underlying": underlying,
@@ -204,7 +228,7 @@ def build_arrays(r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[s
         "fx_rate": r.number("fx_rate"),
         "beta": r.number("beta"),
         "factor": r.text("factor").map(_lower),
-    }
+    }, codes
 
 
 def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms | None]:
@@ -220,19 +244,20 @@ def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms 
 
 def _kinds(
     r: ColumnReader, broker: bool, parsed: BoolArray, terms: SymbolTerms | None, warnings: list[str]
-) -> tuple[np.ndarray, BoolArray]:
-    """Each row's type (fixed-width text: fast comparisons) and whether it is an option: the type
-    column, else an option where the row carries an option's terms, else a stock."""
+) -> tuple[_Kinds, BoolArray]:
+    """Each row's type and whether it is an option: the type column, else an option where the row
+    carries an option's terms, else a stock (a blank or unknown type: the unknown one is reported)."""
     type_text = r.text("type")
     table = _BROKER_TYPE_TABLE if broker else _TYPE_TABLE
     unknown = _unknown("type", TYPES, _UNSUPPORTED if broker else None)
-    kind = _enum(r, "type", type_text, table, unknown, dtype=_KIND)
+    canonical = _enum(r, "type", type_text, table, unknown)
+    codes = np.array([_TYPE_CODE[c or "stock"] for c in canonical], dtype=np.int64)[type_text.codes]
     untyped = type_text.blank
-    kind[kind == ""] = "stock"
     if untyped.any():
         inferred = untyped & (parsed | ~r.blank("right") | ~r.blank("strike"))
-        kind[inferred] = "option"
-    is_option = (kind == OPTION_TYPES[0]) | (kind == OPTION_TYPES[1])
+        codes[inferred] = _TYPE_CODE["option"]
+    kind = _Kinds(codes)
+    is_option = kind.of(*OPTION_TYPES)
     _typed_otherwise(r, kind, untyped, is_option, terms, warnings)
     return kind, is_option
 
@@ -245,14 +270,14 @@ def _quantity(r: ColumnReader) -> FloatArray:
     return _filled(quantity, 0.0)
 
 
-def _price(r: ColumnReader, kind: np.ndarray, is_option: BoolArray) -> FloatArray:
+def _price(r: ColumnReader, kind: _Kinds, is_option: BoolArray) -> FloatArray:
     """The price column (NaN for cash); missing, negative or (but for options) zero prices reported."""
-    is_cash = kind == "cash"
+    is_cash = kind.of("cash")
     price = r.number("price")
     price[is_cash] = np.nan
     # an FX row may omit its price: ESMA margins a pair in the account's base currency without it,
     # and every engine that needs the rate reports its absence by row
-    for i in indices(r.blank("price") & ~is_cash & (kind != "fx")):
+    for i in indices(r.blank("price") & ~is_cash & ~kind.of("fx")):
         r.bad(i, "price", "missing price")
     with np.errstate(invalid="ignore"):
         for i in indices(price < 0):
@@ -264,15 +289,15 @@ def _price(r: ColumnReader, kind: np.ndarray, is_option: BoolArray) -> FloatArra
 
 def _baskets(
     baskets: Mapping[str, tuple[str, float]], und_codes: np.ndarray, und_uniques: list[str]
-) -> tuple[np.ndarray, FloatArray]:
-    """Each row's class group (its underlying's index basket, else the underlying) and its index
-    units (1 outside a basket)."""
+) -> tuple[np.ndarray, tuple[IntArray, list[str]], FloatArray]:
+    """Each row's class group (its underlying's index basket, else the underlying), as text and as
+    codes into the distinct class groups, and its index units (1 outside a basket)."""
     basket = [baskets.get(u) for u in und_uniques]
-    class_group = object_array([b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)])[
-        und_codes
-    ]
+    groups = [b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)]
+    class_group = object_array(groups)[und_codes]
+    group_of_underlying, distinct = factorize(groups)  # underlyings of one basket share a group
     index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
-    return class_group, index_units
+    return class_group, (group_of_underlying[und_codes], distinct), index_units
 
 
 def _multiplier(r: ColumnReader) -> FloatArray:
@@ -287,25 +312,29 @@ def _multiplier(r: ColumnReader) -> FloatArray:
 def _asset_class(
     r: ColumnReader,
     classes: Mapping[str, str],
-    und_codes: np.ndarray,
+    und_codes: IntArray,
     und_uniques: list[str],
     sym: Text,
     sym_upper: list[str],
-) -> np.ndarray:
-    """The class column, else the underlying's class, else the symbol's, else equity."""
-    known = [classes.get(u) for u in und_uniques]
-    by_underlying = object_array(known)[und_codes]
+) -> tuple[np.ndarray, tuple[IntArray, list[str | None]]]:
+    """The class column, else the underlying's class, else the symbol's, else equity; as text and
+    as codes. Chosen per distinct text: each row takes a code into the underlyings' classes, the
+    class column's values or the symbols' classes, made distinct at the end."""
+    found: list[str | None] = [classes.get(u) for u in und_uniques]
+    codes = und_codes.astype(np.int64)  # a copy
     if r.has("class"):
-        given_class = _enum(r, "class", r.text("class"), _CLASS_TABLE, _unknown("class", CLASSES))
-        given = ~is_none(given_class)
-        by_underlying[given] = given_class[given]
-        missing = np.flatnonzero(is_none(by_underlying))
-    else:  # found per distinct underlying
-        missing = np.flatnonzero(np.array([c is None for c in known], dtype=bool)[und_codes])
-    if len(missing):
-        by_symbol = object_array([classes.get(s, "equity") for s in sym_upper])
-        by_underlying[missing] = by_symbol[sym.codes[missing]]
-    return by_underlying
+        text = r.text("class")
+        given = _enum(r, "class", text, _CLASS_TABLE, _unknown("class", CLASSES))
+        chosen = np.array([c is not None for c in given], dtype=bool)[text.codes]
+        codes[chosen] = len(found) + text.codes[chosen]
+        found += given
+    missing = np.array([c is None for c in found], dtype=bool)[codes]
+    if missing.any():
+        codes[missing] = len(found) + sym.codes[missing]
+        found += [classes.get(s, "equity") for s in sym_upper]
+    distinct_codes, distinct = factorize(found)
+    codes = distinct_codes[codes]
+    return object_array(distinct)[codes], (codes, distinct)
 
 
 def _volatility(r: ColumnReader) -> FloatArray:
@@ -371,7 +400,7 @@ def _underlying(
 
 def _typed_otherwise(
     r: ColumnReader,
-    kind: np.ndarray,
+    kind: _Kinds,
     untyped: BoolArray,
     is_option: BoolArray,
     terms: SymbolTerms | None,
@@ -398,7 +427,7 @@ def _typed_otherwise(
             r.bad(
                 i, name, f"{_a(kind[i])} has no {what.split(' ', 1)[1]}; give type option, or clear the cell"
             )
-    holding = np.isin(kind, ("stock", "etf"))
+    holding = kind.of("stock", "etf")
     for i in indices(holding & ~r.blank("expiry") & ~untyped):
         r.bad(i, "expiry", f"{_a(kind[i])} has no expiry; give type option or future, or clear the cell")
     for i in indices(holding & ~r.blank("expiry") & untyped):
@@ -411,7 +440,7 @@ def _a(kind: str) -> str:
 
 def _multiplier_warnings(
     r: ColumnReader,
-    kind: np.ndarray,
+    kind: _Kinds,
     multiplier: FloatArray,
     given: BoolArray,
     table: Mapping[str, Any],
@@ -422,13 +451,13 @@ def _multiplier_warnings(
         listed |= multiplier == float(size)
     sizes = "/".join(f"{m:g}" for m in table["option_listed"])
     warn_rows(
-        r, warnings, given & (kind == "option") & ~listed,
+        r, warnings, given & kind.of("option") & ~listed,
         f"an option multiplier other than {sizes} (listed equity and index options); check it (adjusted "
         "contracts differ)",
     )  # fmt: skip
     unit = float(table["unit"])
     warn_rows(
-        r, warnings, given & np.isin(kind, ("stock", "etf")) & (multiplier != unit),
+        r, warnings, given & kind.of("stock", "etf") & (multiplier != unit),
         f"a stock or ETF with a multiplier other than {unit:g}; is the row an option?",
     )  # fmt: skip
 
@@ -463,7 +492,7 @@ def _percent_or_decimal(values: FloatArray) -> FloatArray:
     return np.where(np.abs(values) > 1.0, values / 100.0, values)
 
 
-def _maturity(r: ColumnReader, kind: np.ndarray, as_of: dt.date) -> FloatArray:
+def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
     out = np.full(r.n, np.nan)
     if r.has("maturity"):
         for i, value in enumerate(r.cells("maturity")):
@@ -484,7 +513,7 @@ def _maturity(r: ColumnReader, kind: np.ndarray, as_of: dt.date) -> FloatArray:
             else:
                 out[i] = (date - as_of).days / 365.0
     blank = r.blank("maturity")
-    for i in indices((kind == "bond") & blank):
+    for i in indices(kind.of("bond") & blank):
         r.bad(i, "maturity", "a bond needs a maturity (a date or years)")
     return out
 
@@ -492,7 +521,7 @@ def _maturity(r: ColumnReader, kind: np.ndarray, as_of: dt.date) -> FloatArray:
 def _options(
     r: ColumnReader,
     is_option: BoolArray,
-    kind: np.ndarray,
+    kind: _Kinds,
     underlying: tuple[np.ndarray, list[str]],
     european_roots: frozenset[str],
     as_of: dt.date,
@@ -505,13 +534,13 @@ def _options(
     expiry_years: FloatArray,
     multiplier: FloatArray,
     terms: SymbolTerms | None,
-) -> None:
+) -> dict[str, tuple[IntArray, Sequence[str | None]]]:
     """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
     expiry when one is given (their contract month), without needing one. Blank option cells are
-    filled from the option symbol first."""
-    right[:] = _enum(
-        r, "right", r.text("right"), _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option
-    )
+    filled from the option symbol first. Returns the codes of the right and style columns."""
+    text = r.text("right")
+    found = _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
+    right[:] = text.spread(found)
     ordinal, date_codes, distinct = r.dates("expiry")
     if terms is not None:
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
@@ -529,9 +558,15 @@ def _options(
     for i in indices(is_option & r.blank("right") & ~filled):
         r.bad(i, "right", "an option needs a right (call or put)")
     right[~is_option] = None
+    if terms is None:  # per distinct text
+        right_codes = np.array([_RIGHT_NAMES.index(f) for f in found], dtype=np.int64)[text.codes]
+        right_codes[~is_option] = _RIGHT_NAMES.index(None)
+    else:  # some filled from symbols: per row
+        right_codes = np.where(right == "C", 0, np.where(right == "P", 1, 2))
+    codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {"right": (right_codes, _RIGHT_NAMES)}
 
     days = r.number("days")
-    dated = is_option | (kind == "future")
+    dated = is_option | kind.of("future")
     has_date = dated & ~np.isnan(ordinal)
     has_days = dated & ~has_date & ~np.isnan(days)
     for i in indices(has_date & (ordinal < as_of.toordinal())):
@@ -553,21 +588,28 @@ def _options(
         dates, inverse = np.unique(whole[dated_rows], return_inverse=True)
         expiry[dated_rows] = object_array([dt.date.fromordinal(int(d)) for d in dates.tolist()])[inverse]
 
-    codes, uniques = underlying
-    european = np.array([u in european_roots for u in uniques], dtype=bool)[codes] | (kind == "future_option")
-    style[:] = object_array(["american", "european"])[european.astype(np.int64)]
+    und_codes, uniques = underlying
+    european = np.array([u in european_roots for u in uniques], dtype=bool)[und_codes] | kind.of(
+        "future_option"
+    )
+    style_codes = european.astype(np.int64)  # into _STYLE_NAMES
     if r.has("style"):
-        given = _enum(
-            r, "style", r.text("style"), _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option
-        )
-        chosen = ~is_none(given)
-        style[chosen] = given[chosen]
-    style[~is_option] = None
+        text = r.text("style")
+        found = _enum(r, "style", text, _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option)
+        given = np.array([_STYLE_NAMES.index(f) for f in found], dtype=np.int64)[text.codes]
+        chosen = given != _STYLE_NAMES.index(None)
+        style_codes[chosen] = given[chosen]
+    style_codes[~is_option] = _STYLE_NAMES.index(None)
+    style[:] = object_array(_STYLE_NAMES)[style_codes]
+    codes["style"] = (style_codes, _STYLE_NAMES)
 
     opt = np.flatnonzero(is_option)
     for i in opt[quantity[opt] != np.round(quantity[opt])].tolist():
         r.bad(i, "quantity", f"option contracts must be whole numbers, got {quantity[i]:g}")
+    return codes
 
 
 _RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}
+_RIGHT_NAMES = ("C", "P", None)  # codes 0, 1, 2
+_STYLE_NAMES = ("american", "european", None)
 _STYLE_TABLE = {norm_header(k): v for k, v in _STYLES.items()}

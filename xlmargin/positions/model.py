@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin._typing import BoolArray
+from xlmargin._typing import BoolArray, IntArray
 
 TYPES = ("stock", "etf", "option", "future", "future_option", "bond", "fx", "cfd", "cash")
 CLASSES = (
@@ -86,15 +86,26 @@ class Portfolio:
     """A validated, immutable positions table, and the reader's ``warnings`` about it.
 
     Engines that vectorise read :attr:`arrays` (one read-only numpy array per field, in row
-    order); rule-by-rule engines iterate :class:`Position` objects, built on first use.
+    order); rule-by-rule engines iterate :class:`Position` objects, built on first use; engines
+    that group rows by a text column read its :meth:`codes`.
     """
 
-    __slots__ = ("_arrays", "_positions", "as_of", "warnings")
+    __slots__ = ("_arrays", "_codes", "_positions", "as_of", "warnings")
 
-    def __init__(self, arrays: Mapping[str, np.ndarray], as_of: dt.date, warnings: Sequence[str] = ()):
+    def __init__(
+        self,
+        arrays: Mapping[str, np.ndarray],
+        as_of: dt.date,
+        warnings: Sequence[str] = (),
+        codes: Mapping[str, tuple[IntArray, Sequence[Any]]] | None = None,
+    ):
         for arr in arrays.values():
             arr.setflags(write=False)
         self._arrays = MappingProxyType(dict(arrays))
+        self._codes: dict[str, tuple[IntArray, tuple[Any, ...]]] = {}
+        for name, (found, values) in (codes or {}).items():
+            found.setflags(write=False)
+            self._codes[name] = (found, tuple(values))
         self._positions: tuple[Position, ...] | None = None
         self.as_of = as_of
         # what the reader noticed without refusing the table (columns ignored, odd multipliers, ...)
@@ -112,6 +123,22 @@ class Portfolio:
             self._positions = tuple(Position(*values) for values in zip(*columns, strict=True))
         return self._positions
 
+    def codes(self, name: str) -> tuple[IntArray, tuple[Any, ...]]:
+        """A text column as integer codes into distinct values: ``arrays[name][i] == values[codes[i]]``.
+
+        The values are distinct and may include some no row holds (the reader hands over the codes
+        it made while reading, over every value a column may take); found once per portfolio, so
+        engines group rows without hashing every cell again.
+        """
+        found = self._codes.get(name)
+        if found is None:
+            from xlmargin.positions.reader import factorize
+
+            codes, values = factorize(self._arrays[name].tolist())
+            codes.setflags(write=False)
+            found = self._codes[name] = (codes, tuple(values))
+        return found
+
     def __len__(self) -> int:
         return len(self._arrays["row"])
 
@@ -121,7 +148,8 @@ class Portfolio:
     def select(self, keep: Sequence[bool] | BoolArray) -> Portfolio:
         """The positions where ``keep`` is true, as a new portfolio."""
         mask = np.asarray(keep, dtype=bool)
-        return Portfolio({k: v[mask] for k, v in self._arrays.items()}, self.as_of, self.warnings)
+        codes = {k: (c[mask], values) for k, (c, values) in self._codes.items()}
+        return Portfolio({k: v[mask] for k, v in self._arrays.items()}, self.as_of, self.warnings, codes)
 
     @staticmethod
     def from_positions(positions: Sequence[Position], as_of: dt.date) -> Portfolio:
