@@ -127,7 +127,7 @@ def _solve_stacked(
     blocks: list[Block], todo: list[int], time_limit: float, warnings: list[list[str]], out: list[list[int]]
 ) -> None:
     """:func:`solve` for the blocks ``todo``, stacked into one program: their pairings go to ``out``."""
-    from scipy.optimize import milp  # lazily: the solver's import is a third of a cold start
+    from xlmargin.regt._highs import milp  # lazily: the solver's import is a third of a cold start
 
     start = time.monotonic()
     options = {**_OPTIONS, "time_limit": time_limit}
@@ -229,22 +229,15 @@ def _narrow(b: Block, x: np.ndarray, reduced: np.ndarray, reached: float) -> Blo
 
 def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
     """The stacked LP relaxation: each block's solution and reduced costs, or None if not solved."""
-    from scipy.optimize import linprog
+    from xlmargin.regt._highs import linprog
 
     program = _stacked(blocks, integral=False)
     (capacity,) = program["constraints"]
     bounds = np.column_stack((program["bounds"].lb, program["bounds"].ub))
-    result = linprog(
-        program["c"],
-        A_ub=capacity.A,
-        b_ub=capacity.ub,
-        bounds=bounds,
-        method="highs",
-        options={"disp": False, "time_limit": time_limit},
-    )
-    if result.status != _OPTIMAL_STATUS or result.x is None:
+    result = linprog(program["c"], capacity.A, capacity.ub, bounds, time_limit)
+    if result.status != _OPTIMAL_STATUS or result.x is None or result.reduced is None:
         return None
-    return _split(result.x, blocks), _split(np.maximum(result.lower.marginals, 0.0), blocks)
+    return _split(result.x, blocks), _split(np.maximum(result.reduced, 0.0), blocks)
 
 
 def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], deadline: float) -> set[int]:
@@ -355,7 +348,7 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
     """One block solved on its own, with the time-limit warning of its underlying."""
     if not b.size:
         return []
-    from scipy.optimize import milp
+    from xlmargin.regt._highs import milp
 
     start = time.monotonic()
     options = {**_OPTIONS, "time_limit": time_limit}
