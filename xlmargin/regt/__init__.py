@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -366,12 +366,15 @@ def _closed_group(c: Closed) -> StrategyGroup:
     return _group("offsetting long and short", p.underlying, legs, rule, Figures())
 
 
-def _book_groups(legs: list[BookLeg], candidates: list[Candidate], units: list[int]) -> list[StrategyGroup]:
+def _book_groups(
+    legs: list[BookLeg], candidates: Sequence[Candidate], units: list[int]
+) -> list[StrategyGroup]:
     allocators = [_Allocator(leg) for leg in legs]
     groups = []
-    for cand, n in zip(candidates, units):
+    for j, n in enumerate(units):
         if n <= 0:
             continue
+        cand = candidates[j]
         used = [leg for i, amount in cand.uses for leg in allocators[i].take(amount * n)]
         underlying = next(
             (legs[i].position.underlying for i, _ in cand.uses if not legs[i].is_stock),

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,7 +35,7 @@ import numpy as np
 
 from xlmargin.errors import XlMarginError
 from xlmargin.regt._legs import BookLeg
-from xlmargin.regt._strategies import Candidate
+from xlmargin.regt._shapes import Candidate, Candidates
 
 _SAME_COST = 1e-4  # dollars: pairings within this of the optimum count as equally cheap
 _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
@@ -59,6 +60,10 @@ class Block:
     cost: np.ndarray  # per candidate: its cost less that of its legs alone
     # per candidate: the breakdown rows a unit removes (its legs' contracts, a stock once, less one)
     pieces: np.ndarray
+    # per candidate, the last tie-break's weight: the logarithm of the candidate's own prime (the
+    # j-th candidate in canonical order, the j-th prime). Logarithms of distinct primes are linearly
+    # independent over the rationals, so no two pairings weigh the same. None: by position.
+    chosen_weights: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -66,25 +71,21 @@ class Block:
 
     @property
     def weights(self) -> np.ndarray:
-        """Per candidate, the last tie-break's weight: the logarithm of the candidate's own prime
-        (the j-th candidate in canonical order, the j-th prime). Logarithms of distinct primes are
-        linearly independent over the rationals, so no two pairings weigh the same."""
-        return _prime_logs(self.size)
+        return _prime_logs(self.size) if self.chosen_weights is None else self.chosen_weights
 
 
-def block(legs: list[BookLeg], candidates: list[Candidate], net_of_proceeds: bool) -> Block:
+def block(legs: list[BookLeg], candidates: Sequence[Candidate], net_of_proceeds: bool) -> Block:
     """The program of one underlying's legs and candidates, built column-wise."""
-    counts = np.fromiter((len(c.uses) for c in candidates), dtype=np.intp, count=len(candidates))
-    leg = np.fromiter((i for c in candidates for i, _ in c.uses), dtype=np.intp, count=int(counts.sum()))
-    amount = np.fromiter((a for c in candidates for _, a in c.uses), dtype=float, count=len(leg))
-    cand = np.repeat(np.arange(len(candidates)), counts)
+    if not isinstance(candidates, Candidates):
+        listed, candidates = list(candidates), Candidates()
+        candidates.extend(listed)
+    leg, amount, cand, unit = candidates.columns()
     capacity = np.array([lg.capacity for lg in legs], dtype=float)
     alone = np.array([lg.standalone.cost(net_of_proceeds) for lg in legs], dtype=float)
     stock = np.array([lg.is_stock for lg in legs], dtype=bool)
-    unit = np.fromiter((c.cost for c in candidates), dtype=float, count=len(candidates))
     n = len(candidates)
     if n:
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        starts = np.flatnonzero(np.r_[True, cand[1:] != cand[:-1]])
         upper = np.floor(np.minimum.reduceat(capacity[leg] / amount, starts) + 1e-9)
     else:
         upper = np.zeros(0)
@@ -253,14 +254,36 @@ def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], dead
     stopped: set[int] = set()
     if not ties:
         return stopped
-    optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
-    _improve(milp, blocks, ties, best, optima, deadline, stopped, maximise="pieces", margin=1e-6)
-    floors = {k: float(blocks[k].pieces @ best[k]) - 1e-6 for k in ties}
+    # The programs hold only the candidates a pairing may still use (reduced-cost fixing leaves
+    # most at zero units), each keeping its weight: the same programs, a third of the columns.
+    live = {k: np.flatnonzero((blocks[k].upper > 0) | (best[k] > 0)) for k in ties}
+    narrow = list(blocks)
+    found = dict(best)
+    for k in ties:
+        narrow[k], found[k] = _columns(blocks[k], live[k]), best[k][live[k]]
+    optima = {k: float(narrow[k].cost @ found[k]) for k in ties}
+    _improve(milp, narrow, ties, found, optima, deadline, stopped, maximise="pieces", margin=1e-6)
+    floors = {k: float(narrow[k].pieces @ found[k]) - 1e-6 for k in ties}
     _improve(
-        milp, blocks, ties, best, optima, deadline, stopped, maximise="weights", margin=_SAME_WEIGHT,
+        milp, narrow, ties, found, optima, deadline, stopped, maximise="weights", margin=_SAME_WEIGHT,
         floors=floors,
     )  # fmt: skip
+    for k in ties:
+        best[k] = np.zeros(blocks[k].size)
+        best[k][live[k]] = found[k]
     return stopped
+
+
+def _columns(b: Block, keep: np.ndarray) -> Block:
+    """``b`` with only the candidates ``keep`` (increasing indices), each keeping its weight."""
+    chosen = np.zeros(b.size, dtype=bool)
+    chosen[keep] = True
+    uses = chosen[b.cand]
+    renumber = np.cumsum(chosen) - 1
+    return Block(
+        b.underlying, b.leg[uses], renumber[b.cand[uses]], b.amount[uses], b.capacity, b.upper[keep],
+        b.cost[keep], b.pieces[keep], b.weights[keep],
+    )  # fmt: skip
 
 
 def _improve(

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from xlmargin.regt._formulas import (
     num,
 )
 from xlmargin.regt._legs import BookLeg
-from xlmargin.regt._shapes import TOLERANCE, Candidate, Shape, same_deliverable
+from xlmargin.regt._shapes import TOLERANCE, Candidate, Candidates, Shape, same_deliverable
 from xlmargin.regt._stock import StockStrategies
 
 
@@ -32,7 +31,7 @@ class Enumerator(StockStrategies):
 
     # --- enumeration -------------------------------------------------------------------------
 
-    def candidates(self) -> list[Candidate]:
+    def candidates(self) -> Candidates:
         found = self._two_leg()
         composites: list[Candidate] = []
         for count, candidate in enumerate(self._composites(), start=len(found) + 1):
@@ -47,9 +46,10 @@ class Enumerator(StockStrategies):
                 break
             if candidate is not None:
                 composites.append(candidate)
-        return found + composites
+        found.extend(composites)
+        return found
 
-    def _two_leg(self) -> list[Candidate]:
+    def _two_leg(self) -> Candidates:
         """Spreads, straddles and stock with one option. The option pairs are filtered column-wise
         (the same formulas as :meth:`vertical` and :meth:`straddle`, on arrays) and only the pairs
         kept are built, in the order of the loops they replace: each short, then its partners."""
@@ -58,7 +58,7 @@ class Enumerator(StockStrategies):
         shorts = [i for i in self.options if not legs[i].is_long]
         partners = self._partners(longs, shorts)
         a = self._arrays()
-        found: list[Candidate] = []
+        found = Candidates()
         short, long = _pairs(shorts, longs, partners)
         keep = a.is_call[long] == a.is_call[short]
         keep &= (a.deliverable[long] == a.deliverable[short]) & (a.capacity[long] >= 1.0 - 1e-9)
@@ -70,8 +70,7 @@ class Enumerator(StockStrategies):
         cost = self._cost_of(margin, a.long_cost[long], a.value[short])
         keep &= ~(cost > a.alone[long] + a.alone[short] + TOLERANCE)
         # the mask above is vertical's own conditions, so each kept pair's shape is not None
-        for j, i, c in zip(short[keep].tolist(), long[keep].tolist(), cost[keep].tolist()):
-            found.append(Candidate(((i, 1.0), (j, 1.0)), c, partial(self.vertical, legs[i], legs[j])))  # type: ignore[arg-type]
+        found.add_pairs(long[keep], short[keep], cost[keep], self._pair_shape(self.vertical))
         calls = [i for i in shorts if legs[i].position.is_call]
         call, put = _pairs(calls, [k for k in shorts if not legs[k].position.is_call], partners)
         keep = (a.deliverable[call] == a.deliverable[put]) & (a.capacity[call] >= 1.0 - 1e-9)
@@ -83,16 +82,22 @@ class Enumerator(StockStrategies):
         )
         cost = self._cost_of(margin, np.zeros(len(call)), a.value[call] + a.value[put])
         keep &= ~(cost > a.alone[call] + a.alone[put] + TOLERANCE)
-        for i, j, c in zip(call[keep].tolist(), put[keep].tolist(), cost[keep].tolist()):
-            found.append(Candidate(((i, 1.0), (j, 1.0)), c, partial(self.straddle, legs[i], legs[j])))  # type: ignore[arg-type]
+        found.add_pairs(call[keep], put[keep], cost[keep], self._pair_shape(self.straddle))
+        stock_pairs = []
         for s in self.stocks:
             for o in self.options:
                 spu = self.shares_per_contract(legs[s], legs[o])
                 if spu is not None:
                     kept = self._keep(self.stock_and_option(legs[s], legs[o], spu), ((s, spu), (o, 1.0)))
                     if kept is not None:
-                        found.append(kept)
+                        stock_pairs.append(kept)
+        found.extend(stock_pairs)
         return found
+
+    def _pair_shape(self, shape: Callable[[BookLeg, BookLeg], Shape | None]) -> Callable[[int, int], Shape]:
+        """``shape`` of two legs by their indices (for pairs its own conditions kept: never None)."""
+        legs = self.legs
+        return lambda i, j: shape(legs[i], legs[j])  # type: ignore[return-value]
 
     def _cost_of(self, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
         """:meth:`Figures.cost` on arrays, operation for operation."""
