@@ -303,7 +303,9 @@ def _whole(p: Position, description: str) -> Leg:
 
 
 def _group(strategy: str, underlying: str, legs: list[Leg], rule: str, figures: Figures) -> StrategyGroup:
-    rounded = Figures(cents(figures.margin), cents(figures.long_cost), cents(figures.short_proceeds))
+    rounded = Figures(_cents(figures.margin), _cents(figures.long_cost), _cents(figures.short_proceeds))
+    # without a net debit the gross figure is the rounded margin itself: rounding it again is a no-op
+    debit = rounded.long_cost > rounded.short_proceeds or abs(rounded.margin) >= _EXACT_CENTS
     return StrategyGroup(
         strategy,
         underlying,
@@ -312,9 +314,17 @@ def _group(strategy: str, underlying: str, legs: list[Leg], rule: str, figures: 
         rounded.margin,
         rounded.long_cost,
         rounded.short_proceeds,
-        cents(rounded.gross),
-        cents(rounded.net),
+        cents(rounded.gross) if debit else rounded.margin,
+        _cents(rounded.net),
     )
+
+
+_EXACT_CENTS = 1e12  # below this, a figure in cents prints back exactly at cents' 15 digits
+
+
+def _cents(value: float) -> float:
+    """:func:`cents`, zero (half a group's figures) answered without the decimal arithmetic."""
+    return cents(value) if value else 0.0
 
 
 def _bond_group(p: Position, r: RegTRules) -> StrategyGroup:

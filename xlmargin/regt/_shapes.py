@@ -140,6 +140,7 @@ class StrategyFilter:
         self.warnings: list[str] = []
         self.stocks = [i for i, leg in enumerate(legs) if leg.is_stock]
         self.options = [i for i, leg in enumerate(legs) if not leg.is_stock]
+        self.alone_cost = [leg.standalone.cost(net_of_proceeds) for leg in legs]  # per contract (share)
 
     # --- the filter --------------------------------------------------------------------------
 
@@ -147,7 +148,7 @@ class StrategyFilter:
         return shape.unit.cost(self.net)
 
     def _alone(self, uses: tuple[tuple[int, float], ...]) -> float:
-        return sum(self.legs[i].standalone.cost(self.net) * amount for i, amount in uses)
+        return sum(self.alone_cost[i] * amount for i, amount in uses)
 
     def _keep(
         self, shape: Shape | None, uses: tuple[tuple[int, float], ...], parts: float | None = None

@@ -145,7 +145,7 @@ class StockStrategies(StrategyFilter):
             if legs[c].position.is_call:
                 q = legs[c].position
                 others[(q.underlying, q.multiplier, not legs[c].is_long)].append(c)
-        alone = [leg.standalone.cost(self.net) for leg in legs]
+        alone = self.alone_cost
         for s in self.stocks:
             stock = legs[s]
             with_stock: dict[tuple[int, float], float] = {}  # a call's two-leg strategy with the stock

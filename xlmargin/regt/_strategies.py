@@ -127,7 +127,7 @@ class Enumerator(StockStrategies):
             naked=np.array([leg.naked for leg in legs], dtype=float),
             value=np.array([leg.value for leg in legs], dtype=float),
             long_cost=np.array([leg.long_cost for leg in legs], dtype=float),
-            alone=np.array([leg.standalone.cost(self.net) for leg in legs], dtype=float),
+            alone=np.array(self.alone_cost, dtype=float),
             capacity=np.array([leg.capacity for leg in legs], dtype=float),
         )
 
