@@ -35,13 +35,16 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
+
+import numpy as np
 
 from xlmargin import rules as rule_files
 from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
+from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
 from xlmargin.regt._pairing import block, solve
@@ -135,37 +138,49 @@ def regt_margin(
     if basis not in BASES:
         raise InputError(Problem(f"basis must be one of {', '.join(BASES)}, got '{basis}'", column="basis"))
     r = RegTRules.of(rules if rules is not None else rule_files.load("regt"))
-    positions = portfolio.positions
-    _check_supported(positions, r)
-    warnings = _currency_warnings(positions)
+    arrays = portfolio.arrays
+    types = arrays["type"].tolist()
+    _check_supported(_flagged(portfolio, types, r), r)
+    warnings = _currency_warnings(arrays["currency"].tolist())
 
-    groups: list[StrategyGroup] = []
-    books: dict[str, list[Position]] = defaultdict(list)
+    # Each underlying's rows and what the cache compares of them, read from the columns: a
+    # Position is built only for the rows of an underlying the cache does not hold.
+    rows: dict[str, list[int]] = defaultdict(list)
     contents: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for p in positions:
-        if p.type == "bond":
-            groups.append(_bond_group(p, r))
-        elif p.type == "cash":
-            groups.append(
-                _group(
-                    "cash", p.symbol, [_whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
-                )
-            )
+    others = []  # bonds and cash
+    values = list(zip(*(arrays[f].tolist() for f in (*_STOCK_FIELDS, *_OPTION_FIELDS))))
+    for i, (kind, name) in enumerate(zip(types, arrays["class_group"].tolist())):
+        if kind in ("bond", "cash"):
+            others.append(i)
         else:
-            books[p.class_group].append(p)
-            contents[p.class_group].append(_option_content(p) if p.is_option else _stock_content(p))
-    # Each underlying's groups and warnings, from the cache when its rows are unchanged; the
-    # others are enumerated here and their integer programs solved together.
+            rows[name].append(i)
+            contents[name].append(values[i] if kind in OPTION_TYPES else values[i][: len(_STOCK_FIELDS)])
     settings = (basis, net_of_proceeds, repr(r), portfolio.as_of)
     done: dict[str, _Pairing] = {}
-    pending = []
-    for name in books:
+    missed: dict[str, _Key] = {}
+    for name in rows:
         key = _Key((settings, tuple(contents[name])))
         hit = PAIRINGS.get(key)
-        if hit is not None:
+        if hit is None:
+            missed[name] = key
+        else:
             done[name] = hit
-            continue
-        legs, closed = netted_legs(books[name], r, basis, portfolio.as_of)
+    needed = sorted([*others, *(i for name in missed for i in rows[name])])
+    position = dict(zip(needed, _positions(portfolio, needed)))
+    groups: list[StrategyGroup] = []
+    for i in others:
+        p = position[i]
+        if p.type == "bond":
+            groups.append(_bond_group(p, r))
+        else:
+            cash = _group(
+                "cash", p.symbol, [_whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
+            )
+            groups.append(cash)
+    # The underlyings the cache did not hold: enumerated here, their integer programs solved together.
+    pending = []
+    for name, key in missed.items():
+        legs, closed = netted_legs([position[i] for i in rows[name]], r, basis, portfolio.as_of)
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
         pending.append((name, key, legs, closed, enumerator.candidates(), enumerator.warnings))
     notes: list[list[str]] = [[] for _ in pending]
@@ -220,12 +235,35 @@ class _Key:
         return isinstance(other, _Key) and self.hash == other.hash and self.items == other.items
 
 
-# The fields of a position that Reg T reads, in one C-level call each. A stock's option fields are
-# NaN, which equals nothing, so they stay out of its key (a NaN key would only ever miss).
+# The fields of a position that Reg T reads. A stock's option fields are NaN, which equals
+# nothing, so they stay out of its key (a NaN key would only ever miss).
 _STOCK_FIELDS = ("row", "symbol", "type", "quantity", "price", "underlying", "class_group", "asset_class",
                  "multiplier", "leverage", "index_units")  # fmt: skip
-_stock_content = attrgetter(*_STOCK_FIELDS)
-_option_content = attrgetter(*_STOCK_FIELDS, "strike", "right", "expiry", "style", "underlying_price")
+_OPTION_FIELDS = ("strike", "right", "expiry", "style", "underlying_price")
+
+
+def _positions(portfolio: Portfolio, rows: list[int]) -> tuple[Position, ...]:
+    """The positions of ``rows`` (increasing indices), built from the columns for those rows only."""
+    if len(rows) == len(portfolio):
+        return portfolio.positions
+    keep = np.zeros(len(portfolio), dtype=bool)
+    keep[rows] = True
+    return portfolio.select(keep).positions
+
+
+def _flagged(portfolio: Portfolio, types: list[str], r: RegTRules) -> tuple[Position, ...]:
+    """The positions :func:`_check_supported` may refuse (another regime's type, a bond class or
+    a short option class without a rule), in row order: usually none."""
+    classes = portfolio.arrays["asset_class"].tolist()
+    short = (portfolio.arrays["quantity"] < 0).tolist()
+    rows = [
+        i
+        for i, (kind, name, below) in enumerate(zip(types, classes, short))
+        if kind in _OTHER_REGIME
+        or (kind == "bond" and name not in r.fixed_income)
+        or (kind in OPTION_TYPES and below and name not in r.naked)
+    ]
+    return _positions(portfolio, rows) if rows else ()
 
 
 class _Pairings:
@@ -291,8 +329,8 @@ def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:
         raise UnsupportedError(problems)
 
 
-def _currency_warnings(positions: tuple[Position, ...]) -> list[str]:
-    currencies = sorted({p.currency for p in positions if p.currency})
+def _currency_warnings(column: list[str | None]) -> list[str]:
+    currencies = sorted({c for c in column if c})
     if len(currencies) > 1:
         return [f"positions in {', '.join(currencies)} are added as given, without conversion"]
     return []
