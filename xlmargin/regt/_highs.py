@@ -34,6 +34,10 @@ class Solution:
     message: str
     mip_dual_bound: float | None = None
     reduced: np.ndarray | None = None
+    # relaxations only: the reduced costs of the columns at their upper bound (≤ 0, scipy's
+    # ``upper.marginals``) and the rows' duals (≤ 0 on a binding row, scipy's ``ineqlin.marginals``)
+    reduced_upper: np.ndarray | None = None
+    row_duals: np.ndarray | None = None
 
 
 def milp(
@@ -83,7 +87,10 @@ def linprog(c: np.ndarray, a_ub: Any, b_ub: np.ndarray, bounds: np.ndarray, time
             c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs",
             options={"disp": False, "time_limit": time_limit},
         )  # fmt: skip
-        return Solution(found.status, found.x, found.message, reduced=found.lower.marginals)
+        return Solution(
+            found.status, found.x, found.message, reduced=found.lower.marginals,
+            reduced_upper=found.upper.marginals, row_duals=found.ineqlin.marginals,
+        )  # fmt: skip
     lb, ub = bounds.T.astype(np.float64)  # an infinite bound needs no translation: kHighsInf is inf
     rhs = np.asarray(b_ub, dtype=np.float64)
     settings = {
@@ -148,15 +155,22 @@ def _run(
         return Solution(code, None, message)
     solution = highs.getSolution()
     x = np.array(solution.col_value)
-    reduced = None
-    if duals:
-        at_lower = np.array([int(s) for s in highs.getBasis().col_status]) == _LOWER
-        reduced = np.where(at_lower, np.array(solution.col_dual), 0.0)
-    return Solution(code, x, message, info.mip_dual_bound if mip else None, reduced)
+    if not duals:
+        return Solution(code, x, message, info.mip_dual_bound if mip else None)
+    status_of = np.array([int(s) for s in highs.getBasis().col_status])
+    col_dual = np.array(solution.col_dual)
+    return Solution(
+        code,
+        x,
+        message,
+        reduced=np.where(status_of == _LOWER, col_dual, 0.0),
+        reduced_upper=np.where(status_of == _UPPER, col_dual, 0.0),
+        row_duals=np.array(solution.row_dual),
+    )
 
 
 _STATUS: dict[Any, tuple[int, str]] = {}
-_LOWER = -1
+_LOWER = _UPPER = -1
 if _h is not None:
     _STATUS = {
         _h.HighsModelStatus.kOptimal: (0, "optimal"),
@@ -167,3 +181,4 @@ if _h is not None:
         _h.HighsModelStatus.kUnbounded: (3, "unbounded"),
     }
     _LOWER = int(_h.HighsBasisStatus.kLower)
+    _UPPER = int(_h.HighsBasisStatus.kUpper)

@@ -29,7 +29,7 @@ import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -64,6 +64,10 @@ class Block:
     # j-th candidate in canonical order, the j-th prime). Logarithms of distinct primes are linearly
     # independent over the rationals, so no two pairings weigh the same. None: by position.
     chosen_weights: np.ndarray | None = None
+    # reduced-cost fixing's bounds (None: none): per candidate, the fewest units a pairing as cheap
+    # as the best found can form; per leg, whether such a pairing must use all of it
+    lower: np.ndarray | None = None
+    full: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -164,7 +168,7 @@ def _settle_by_two_leg_pairings(
     blocks: list[Block],
     fractional: list[int],
     solution: dict[int, np.ndarray],
-    duals: dict[int, np.ndarray],
+    duals: dict[int, _Duals],
     best: dict[int, np.ndarray],
     time_limit: float,
 ) -> list[Block]:
@@ -221,15 +225,33 @@ def _two_leg(b: Block) -> Block:
     return replace(b, upper=np.where(np.bincount(b.cand, minlength=b.size) == 2, b.upper, 0.0))
 
 
-def _narrow(b: Block, x: np.ndarray, reduced: np.ndarray, reached: float) -> Block:
-    """``b`` without the candidates that no pairing within ``_SAME_COST`` of ``reached`` can use,
-    given its relaxation's solution ``x`` and reduced costs (see :func:`solve`)."""
+def _narrow(b: Block, x: np.ndarray, duals: _Duals, reached: float) -> Block:
+    """``b`` restricted to the pairings within ``_SAME_COST`` of ``reached``, given its relaxation's
+    solution ``x`` and duals (see :func:`solve`): c·y = c·x + Σ d_j (y_j − x_j) + Σ w_l s_l for every
+    pairing y, each term ≥ 0 (d the reduced costs, w the legs' duals, s a leg's contracts left), so
+    a term above the slack cannot be paid: a candidate of reduced cost d_j > slack is not used, one
+    at its bound with d_j < −slack is used to the full, and an option leg with w_l > slack is used
+    to the full (its contracts left are a whole number, 1 or more, once not all are used)."""
     slack = reached - float(b.cost @ x) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
-    return replace(b, upper=np.where(reduced > slack, 0.0, b.upper))
+    upper = np.where(duals.reduced > slack, 0.0, b.upper)
+    lower = np.where(-duals.reduced_upper > slack, upper, 0.0)
+    whole = np.ones(len(b.capacity), dtype=bool)  # legs whose contracts left are whole numbers
+    np.logical_and.at(whole, b.leg, b.amount == np.round(b.amount))
+    whole &= b.capacity == np.round(b.capacity)
+    return replace(b, upper=upper, lower=lower, full=whole & (-duals.rows > slack))
 
 
-def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
-    """The stacked LP relaxation: each block's solution and reduced costs, or None if not solved."""
+class _Duals(NamedTuple):
+    """One block's part of a relaxation's duals: per candidate the reduced cost at its lower bound
+    (≥ 0) and at its upper bound (≤ 0), per leg the capacity row's dual (≤ 0 when binding)."""
+
+    reduced: np.ndarray
+    reduced_upper: np.ndarray
+    rows: np.ndarray
+
+
+def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray], list[_Duals]] | None:
+    """The stacked LP relaxation: each block's solution and duals, or None if not solved."""
     from xlmargin.regt._highs import linprog
 
     program = _stacked(blocks, integral=False)
@@ -238,7 +260,13 @@ def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray
     result = linprog(program["c"], capacity.A, capacity.ub, bounds, time_limit)
     if result.status != _OPTIMAL_STATUS or result.x is None or result.reduced is None:
         return None
-    return _split(result.x, blocks), _split(np.maximum(result.reduced, 0.0), blocks)
+    assert result.reduced_upper is not None and result.row_duals is not None
+    rows = np.split(result.row_duals, np.cumsum([len(b.capacity) for b in blocks])[:-1])
+    duals = [
+        _Duals(np.maximum(d, 0.0), np.minimum(u, 0.0), np.minimum(w, 0.0))
+        for d, u, w in zip(_split(result.reduced, blocks), _split(result.reduced_upper, blocks), rows)
+    ]
+    return _split(result.x, blocks), duals
 
 
 def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], deadline: float) -> set[int]:
@@ -282,7 +310,7 @@ def _columns(b: Block, keep: np.ndarray) -> Block:
     renumber = np.cumsum(chosen) - 1
     return Block(
         b.underlying, b.leg[uses], renumber[b.cand[uses]], b.amount[uses], b.capacity, b.upper[keep],
-        b.cost[keep], b.pieces[keep], b.weights[keep],
+        b.cost[keep], b.pieces[keep], b.weights[keep], None if b.lower is None else b.lower[keep], b.full,
     )  # fmt: skip
 
 
@@ -414,7 +442,9 @@ def _stacked(
     amounts = np.concatenate([b.amount for b in blocks])
     n = int(cand_offsets[-1])
     use = csr_array((amounts, (rows, cols)), shape=(int(leg_offsets[-1]), n))
-    constraints = [LinearConstraint(use, -np.inf, np.concatenate([b.capacity for b in blocks]))]
+    full = np.concatenate([np.zeros(len(b.capacity), bool) if b.full is None else b.full for b in blocks])
+    capacity = np.concatenate([b.capacity for b in blocks])
+    constraints = [LinearConstraint(use, np.where(full, capacity, -np.inf), capacity)]
     cost = np.concatenate([b.cost for b in blocks])
     block_of = np.repeat(np.arange(len(blocks)), [b.size for b in blocks])
     if cheapest is not None:
@@ -425,7 +455,8 @@ def _stacked(
         per_block = csr_array((pieces, (block_of, np.arange(n))), shape=(len(blocks), n))
         constraints.append(LinearConstraint(per_block, fewest, np.inf))
     objective = cost if maximise is None else -np.concatenate([getattr(b, maximise) for b in blocks])
-    bounds = Bounds(np.zeros(n), np.concatenate([b.upper for b in blocks]))
+    lower = np.concatenate([np.zeros(b.size) if b.lower is None else b.lower for b in blocks])
+    bounds = Bounds(lower, np.concatenate([b.upper for b in blocks]))
     integrality = np.full(n, 1.0 if integral else 0.0)
     return {"c": objective, "integrality": integrality, "bounds": bounds, "constraints": constraints}
 
