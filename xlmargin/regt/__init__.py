@@ -34,6 +34,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -47,7 +48,8 @@ from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
-from xlmargin.regt._pairing import block, solve
+from xlmargin.regt._pairing import Block, block, solve, start
+from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator
 from xlmargin.rules import RuleSet
 
@@ -177,21 +179,27 @@ def regt_margin(
                 "cash", p.symbol, [_whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
             )
             groups.append(cash)
-    # The underlyings the cache did not hold: enumerated here, their integer programs solved together.
-    pending = []
-    for name, key in missed.items():
+    # The underlyings the cache did not hold: enumerated here, the largest first, each large one's
+    # program started as soon as it is built (it runs beside the rest), the others solved together.
+    built: dict[str, _Built] = {}
+    for name in sorted(missed, key=lambda n: -len(rows[n])):
         legs, closed = netted_legs([position[i] for i in rows[name]], r, basis, portfolio.as_of)
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
-        pending.append((name, key, legs, closed, enumerator.candidates(), enumerator.warnings))
-    notes: list[list[str]] = [[] for _ in pending]
+        candidates = enumerator.candidates()
+        program = block(legs, candidates, net_of_proceeds)
+        notes: list[str] = []
+        job = start(program, r.time_limit_seconds, notes)
+        built[name] = _Built(legs, closed, candidates, program, [*enumerator.warnings], notes, job)
+    order = [built[name] for name in missed]  # the stacked program's order: the rows'
     solved = solve(
-        [block(legs, cands, net_of_proceeds) for _, _, legs, _, cands, _ in pending],
+        [b.program for b in order],
         r.time_limit_seconds,
-        notes,
+        [b.notes for b in order],
+        {k: b.job for k, b in enumerate(order) if b.job is not None},
     )
-    for (name, key, legs, closed, candidates, found), units, note in zip(pending, solved, notes):
-        made = [*_book_groups(legs, candidates, units), *map(_closed_group, closed)]
-        done[name] = _Pairing(tuple((_order(g), g) for g in made), (*found, *note))
+    for (name, key), b, units in zip(missed.items(), order, solved):
+        made = [*_book_groups(b.legs, b.candidates, units), *map(_closed_group, b.closed)]
+        done[name] = _Pairing(tuple((_order(g), g) for g in made), (*b.found, *b.notes))
         PAIRINGS.put(key, done[name])
     ordered = [(_order(g), g) for g in groups]
     for name in sorted(done):
@@ -209,6 +217,20 @@ def regt_margin(
 def _order(g: StrategyGroup) -> tuple[int, str]:
     """Where a group goes in the breakdown: by its first row, then by name."""
     return (min((leg.row for leg in g.legs), default=0), g.strategy)
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """One underlying on its way through the pairing: its legs, closed positions, candidates,
+    program, warnings (the enumerator's, the solver's) and, for a large one, its running solve."""
+
+    legs: list[BookLeg]
+    closed: list[Closed]
+    candidates: Candidates
+    program: Block
+    found: list[str]
+    notes: list[str]
+    job: Future[list[int]] | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,8 +26,10 @@ optimum of its own program: the objective and the constraints are sums over bloc
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -113,18 +115,42 @@ def optimal_units(
     return units
 
 
-def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> list[list[int]]:
+def start(b: Block, time_limit: float, warnings: list[str]) -> Future[list[int]] | None:
+    """A large block's program (see :func:`solve`) started on a worker thread, where it runs while
+    the caller builds the other blocks (HiGHS releases the interpreter lock while it solves); None
+    for a block :func:`solve` stacks with the others. The same program, so the same pairing."""
+    if b.size <= _TIE_BREAK_LIMIT:
+        return None
+    return _workers(os.getpid()).submit(_alone, b, time_limit, warnings)
+
+
+@functools.cache
+def _workers(process: int) -> ThreadPoolExecutor:
+    """The worker threads of this process (a forked child, which has none of its parent's threads,
+    makes its own)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlmargin-pairing")
+
+
+def solve(
+    blocks: list[Block],
+    time_limit: float,
+    warnings: list[list[str]],
+    started: dict[int, Future[list[int]]] | None = None,
+) -> list[list[int]]:
     """Units of each candidate of each block in a cheapest pairing (row-order independent: the legs
     and candidates arrive in canonical order, and HiGHS is deterministic). Should the solver reach
     ``time_limit`` seconds on a block, its best pairing is used and that block's ``warnings`` say by
-    how much it may exceed the optimum."""
+    how much it may exceed the optimum. ``started``: the blocks whose programs :func:`start` began."""
     out: list[list[int]] = [[] for _ in blocks]
+    started = started or {}
     for k, b in enumerate(blocks):  # large programs alone: each is most of a solve's work anyway
-        if b.size > _TIE_BREAK_LIMIT:
+        if b.size > _TIE_BREAK_LIMIT and k not in started:
             out[k] = _alone(b, time_limit, warnings[k])
     todo = [k for k, b in enumerate(blocks) if 0 < b.size <= _TIE_BREAK_LIMIT]
     if todo:
         _solve_stacked(blocks, todo, time_limit, warnings, out)
+    for k, job in started.items():
+        out[k] = job.result()
     return out
 
 
@@ -230,8 +256,9 @@ def _narrow(b: Block, x: np.ndarray, duals: _Duals, reached: float) -> Block:
     solution ``x`` and duals (see :func:`solve`): c·y = c·x + Σ d_j (y_j − x_j) + Σ w_l s_l for every
     pairing y, each term ≥ 0 (d the reduced costs, w the legs' duals, s a leg's contracts left), so
     a term above the slack cannot be paid: a candidate of reduced cost d_j > slack is not used, one
-    at its bound with d_j < −slack is used to the full, and an option leg with w_l > slack is used
-    to the full (its contracts left are a whole number, 1 or more, once not all are used)."""
+    at its bound with d_j < −slack is used to the full, and a leg with w_l > slack is used to the
+    full where its contracts (shares) left can only be whole numbers: 1 or more, once not all are
+    used (its capacity and every amount of it a candidate uses are whole numbers)."""
     slack = reached - float(b.cost @ x) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
     upper = np.where(duals.reduced > slack, 0.0, b.upper)
     lower = np.where(-duals.reduced_upper > slack, upper, 0.0)
