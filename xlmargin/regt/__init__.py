@@ -50,7 +50,7 @@ from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
 from xlmargin.regt._pairing import Block, block, solve, start
 from xlmargin.regt._shapes import Candidates
-from xlmargin.regt._strategies import Candidate, Enumerator
+from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
 from xlmargin.rules import RuleSet
 
 BASES = ("initial", "maintenance")
@@ -182,14 +182,17 @@ def regt_margin(
     # The underlyings the cache did not hold: enumerated here, the largest first, each large one's
     # program started as soon as it is built (it runs beside the rest), the others solved together.
     built: dict[str, _Built] = {}
+    batch: list[tuple[str, list[BookLeg], list[Closed], Enumerator]] = []  # enumerated together
     for name in sorted(missed, key=lambda n: -len(rows[n])):
         legs, closed = netted_legs([position[i] for i in rows[name]], r, basis, portfolio.as_of)
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
-        candidates = enumerator.candidates()
-        program = block(legs, candidates, net_of_proceeds)
-        notes: list[str] = []
-        job = start(program, r.time_limit_seconds, notes)
-        built[name] = _Built(legs, closed, candidates, program, [*enumerator.warnings], notes, job)
+        if len(enumerator.options) <= r.exhaustive_legs:
+            batch.append((name, legs, closed, enumerator))
+        else:
+            built[name] = _build(legs, closed, enumerator, enumerator.candidates(), r)
+    found = all_candidates([enumerator for *_, enumerator in batch])
+    for (name, legs, closed, enumerator), candidates in zip(batch, found):
+        built[name] = _build(legs, closed, enumerator, candidates, r)
     order = [built[name] for name in missed]  # the stacked program's order: the rows'
     solved = solve(
         [b.program for b in order],
@@ -231,6 +234,16 @@ class _Built:
     found: list[str]
     notes: list[str]
     job: Future[list[int]] | None
+
+
+def _build(
+    legs: list[BookLeg], closed: list[Closed], e: Enumerator, candidates: Candidates, r: RegTRules
+) -> _Built:
+    """One underlying's program, started on a worker thread at once if it is a large one."""
+    program = block(legs, candidates, e.net)
+    notes: list[str] = []
+    job = start(program, r.time_limit_seconds, notes)
+    return _Built(legs, closed, candidates, program, [*e.warnings], notes, job)
 
 
 @dataclass(frozen=True, slots=True)

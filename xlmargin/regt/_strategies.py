@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from xlmargin.regt._formulas import (
     Figures,
+    RegTRules,
     money,
     num,
 )
@@ -31,8 +33,10 @@ class Enumerator(StockStrategies):
 
     # --- enumeration -------------------------------------------------------------------------
 
-    def candidates(self) -> Candidates:
-        found = self._two_leg()
+    def candidates(self, pairs: _Pairs | None = None) -> Candidates:
+        """The candidates, in canonical order; ``pairs``: this underlying's option pairs already
+        filtered (by :func:`all_candidates`, for many underlyings at once)."""
+        found = self._two_leg(pairs)
         composites: list[Candidate] = []
         for count, candidate in enumerate(self._composites(), start=len(found) + 1):
             if count > self.r.max_candidates:
@@ -49,40 +53,21 @@ class Enumerator(StockStrategies):
         found.extend(composites)
         return found
 
-    def _two_leg(self) -> Candidates:
+    def _two_leg(self, pairs: _Pairs | None = None) -> Candidates:
         """Spreads, straddles and stock with one option. The option pairs are filtered column-wise
         (the same formulas as :meth:`vertical` and :meth:`straddle`, on arrays) and only the pairs
         kept are built, in the order of the loops they replace: each short, then its partners."""
         legs = self.legs
-        longs = [i for i in self.options if legs[i].is_long]
-        shorts = [i for i in self.options if not legs[i].is_long]
-        partners = self._partners(longs, shorts)
-        a = self._arrays()
+        if pairs is None:
+            longs, shorts, calls, puts = self._sides()
+            partners = self._partners(longs, shorts)
+            verticals = _pairs(shorts, longs, partners)
+            straddles = _pairs(calls, puts, partners)
+            pairs = _filter(_leg_arrays(legs, self.alone_cost), verticals, straddles, self.r, self.net)
         found = Candidates()
-        short, long = _pairs(shorts, longs, partners)
-        keep = a.is_call[long] == a.is_call[short]
-        keep &= (a.deliverable[long] == a.deliverable[short]) & (a.capacity[long] >= 1.0 - 1e-9)
-        keep &= a.capacity[short] >= 1.0 - 1e-9
-        if self.r.long_expires_on_or_after_short:
-            keep &= a.expiry[long] >= a.expiry[short]
-        width = np.where(a.is_call[long], a.strike[long] - a.strike[short], a.strike[short] - a.strike[long])
-        margin = np.where(width > 0, np.minimum(a.naked[short], width * a.multiplier[short]), 0.0)
-        cost = self._cost_of(margin, a.long_cost[long], a.value[short])
-        keep &= ~(cost > a.alone[long] + a.alone[short] + TOLERANCE)
-        # the mask above is vertical's own conditions, so each kept pair's shape is not None
-        found.add_pairs(long[keep], short[keep], cost[keep], self._pair_shape(self.vertical))
-        calls = [i for i in shorts if legs[i].position.is_call]
-        call, put = _pairs(calls, [k for k in shorts if not legs[k].position.is_call], partners)
-        keep = (a.deliverable[call] == a.deliverable[put]) & (a.capacity[call] >= 1.0 - 1e-9)
-        keep &= a.capacity[put] >= 1.0 - 1e-9
-        if self.r.straddle_same_expiry:
-            keep &= a.expiry[call] == a.expiry[put]
-        margin = np.where(
-            a.naked[call] >= a.naked[put], a.naked[call] + a.value[put], a.naked[put] + a.value[call]
-        )
-        cost = self._cost_of(margin, np.zeros(len(call)), a.value[call] + a.value[put])
-        keep &= ~(cost > a.alone[call] + a.alone[put] + TOLERANCE)
-        found.add_pairs(call[keep], put[keep], cost[keep], self._pair_shape(self.straddle))
+        # the masks are vertical's and straddle's own conditions, so each kept pair's shape is not None
+        found.add_pairs(pairs.long, pairs.short, pairs.spread_cost, self._pair_shape(self.vertical))
+        found.add_pairs(pairs.call, pairs.put, pairs.straddle_cost, self._pair_shape(self.straddle))
         stock_pairs = []
         for s in self.stocks:
             for o in self.options:
@@ -94,42 +79,18 @@ class Enumerator(StockStrategies):
         found.extend(stock_pairs)
         return found
 
+    def _sides(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """The long options, the short ones, and the short calls and short puts, in index order."""
+        legs = self.legs
+        longs = [i for i in self.options if legs[i].is_long]
+        shorts = [i for i in self.options if not legs[i].is_long]
+        calls = [i for i in shorts if legs[i].position.is_call]
+        return longs, shorts, calls, [k for k in shorts if not legs[k].position.is_call]
+
     def _pair_shape(self, shape: Callable[[BookLeg, BookLeg], Shape | None]) -> Callable[[int, int], Shape]:
         """``shape`` of two legs by their indices (for pairs its own conditions kept: never None)."""
         legs = self.legs
         return lambda i, j: shape(legs[i], legs[j])  # type: ignore[return-value]
-
-    def _cost_of(self, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
-        """:meth:`Figures.cost` on arrays, operation for operation."""
-        if self.net:
-            return margin + long_cost - proceeds
-        return margin + np.maximum(long_cost - proceeds, 0.0)
-
-    def _arrays(self) -> _LegArrays:
-        legs = self.legs
-        deliverables: dict[tuple[str, float], int] = {}
-        return _LegArrays(
-            is_call=np.array([leg.position.is_call for leg in legs], dtype=bool),
-            deliverable=np.array(
-                [
-                    deliverables.setdefault(
-                        (leg.position.underlying, leg.position.multiplier), len(deliverables)
-                    )
-                    for leg in legs
-                ],
-                dtype=np.intp,
-            ),
-            expiry=np.array(
-                [leg.expiry.toordinal() if not leg.is_stock else 0 for leg in legs], dtype=np.int64
-            ),
-            strike=np.array([leg.position.strike for leg in legs], dtype=float),
-            multiplier=np.array([leg.position.multiplier for leg in legs], dtype=float),
-            naked=np.array([leg.naked for leg in legs], dtype=float),
-            value=np.array([leg.value for leg in legs], dtype=float),
-            long_cost=np.array([leg.long_cost for leg in legs], dtype=float),
-            alone=np.array(self.alone_cost, dtype=float),
-            capacity=np.array([leg.capacity for leg in legs], dtype=float),
-        )
 
     def _partners(
         self, longs: list[int], shorts: list[int]
@@ -397,6 +358,129 @@ class _LegArrays:
     long_cost: np.ndarray
     alone: np.ndarray
     capacity: np.ndarray
+
+
+class _Pairs(NamedTuple):
+    """Option pairs kept as candidates, legs numbered within their underlying: spreads (long,
+    short) and short straddles or strangles (call, put), each with its cost."""
+
+    long: np.ndarray
+    short: np.ndarray
+    spread_cost: np.ndarray
+    call: np.ndarray
+    put: np.ndarray
+    straddle_cost: np.ndarray
+
+
+def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
+    """Each enumerator's :meth:`Enumerator.candidates` (one basis and convention for all), the
+    option pairs of the underlyings searched exhaustively filtered in one pass over all of them
+    (the same formulas on the same numbers, element by element: the same pairs and costs)."""
+    pairs: list[_Pairs | None] = [None] * len(enumerators)
+    batch = []
+    for k, e in enumerate(enumerators):
+        sides = e._sides()
+        if len(sides[0]) + len(sides[1]) <= e.r.exhaustive_legs:  # every pair, no warning
+            batch.append((k, e, sides))
+    if batch:
+        offsets = np.cumsum([0, *(len(e.legs) for _, e, _ in batch)])
+        legs = [leg for _, e, _ in batch for leg in e.legs]
+        alone = [cost for _, e, _ in batch for cost in e.alone_cost]
+        verticals = [_pairs(shorts, longs, None) for _, _, (longs, shorts, _, _) in batch]
+        straddles = [_pairs(calls, puts, None) for _, _, (_, _, calls, puts) in batch]
+        first = batch[0][1]
+        found = _filter(
+            _leg_arrays(legs, alone),
+            _stacked_pairs(verticals, offsets),
+            _stacked_pairs(straddles, offsets),
+            first.r,
+            first.net,
+        )
+        # where each underlying's kept pairs start and end; its legs renumbered from zero
+        spreads = np.cumsum(
+            [0, *np.bincount(np.searchsorted(offsets, found.short, "right") - 1, minlength=len(batch))]
+        )
+        straddle = np.cumsum(
+            [0, *np.bincount(np.searchsorted(offsets, found.call, "right") - 1, minlength=len(batch))]
+        )
+        for n, (k, _, _) in enumerate(batch):
+            a, b, c, d, o = spreads[n], spreads[n + 1], straddle[n], straddle[n + 1], offsets[n]
+            pairs[k] = _Pairs(
+                found.long[a:b] - o, found.short[a:b] - o, found.spread_cost[a:b],
+                found.call[c:d] - o, found.put[c:d] - o, found.straddle_cost[c:d],
+            )  # fmt: skip
+    return [e.candidates(p) for e, p in zip(enumerators, pairs)]
+
+
+def _stacked_pairs(
+    pairs: list[tuple[np.ndarray, np.ndarray]], offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-underlying (first, second) leg pairs as one pair of arrays, legs numbered book-wide."""
+    first = np.concatenate([f + o for (f, _), o in zip(pairs, offsets)])
+    second = np.concatenate([s + o for (_, s), o in zip(pairs, offsets)])
+    return first.astype(np.intp), second.astype(np.intp)
+
+
+def _filter(
+    a: _LegArrays,
+    verticals: tuple[np.ndarray, np.ndarray],
+    straddles: tuple[np.ndarray, np.ndarray],
+    r: RegTRules,
+    net: bool,
+) -> _Pairs:
+    """The (short, long) and (short call, short put) pairs that are candidates, with their costs:
+    :meth:`Enumerator.vertical` and :meth:`Enumerator.straddle` on arrays, operation for operation."""
+    short, long = verticals
+    keep = a.is_call[long] == a.is_call[short]
+    keep &= (a.deliverable[long] == a.deliverable[short]) & (a.capacity[long] >= 1.0 - 1e-9)
+    keep &= a.capacity[short] >= 1.0 - 1e-9
+    if r.long_expires_on_or_after_short:
+        keep &= a.expiry[long] >= a.expiry[short]
+    width = np.where(a.is_call[long], a.strike[long] - a.strike[short], a.strike[short] - a.strike[long])
+    margin = np.where(width > 0, np.minimum(a.naked[short], width * a.multiplier[short]), 0.0)
+    cost = _cost_of(net, margin, a.long_cost[long], a.value[short])
+    keep &= ~(cost > a.alone[long] + a.alone[short] + TOLERANCE)
+    call, put = straddles
+    both = (a.deliverable[call] == a.deliverable[put]) & (a.capacity[call] >= 1.0 - 1e-9)
+    both &= a.capacity[put] >= 1.0 - 1e-9
+    if r.straddle_same_expiry:
+        both &= a.expiry[call] == a.expiry[put]
+    margin = np.where(
+        a.naked[call] >= a.naked[put], a.naked[call] + a.value[put], a.naked[put] + a.value[call]
+    )
+    pair_cost = _cost_of(net, margin, np.zeros(len(call)), a.value[call] + a.value[put])
+    both &= ~(pair_cost > a.alone[call] + a.alone[put] + TOLERANCE)
+    return _Pairs(long[keep], short[keep], cost[keep], call[both], put[both], pair_cost[both])
+
+
+def _cost_of(net: bool, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
+    """:meth:`Figures.cost` on arrays, operation for operation."""
+    if net:
+        return margin + long_cost - proceeds
+    return margin + np.maximum(long_cost - proceeds, 0.0)
+
+
+def _leg_arrays(legs: list[BookLeg], alone: list[float]) -> _LegArrays:
+    """What the two-leg filter reads of each leg, as arrays indexed like ``legs``."""
+    deliverables: dict[tuple[str, float], int] = {}
+    return _LegArrays(
+        is_call=np.array([leg.position.is_call for leg in legs], dtype=bool),
+        deliverable=np.array(
+            [
+                deliverables.setdefault((leg.position.underlying, leg.position.multiplier), len(deliverables))
+                for leg in legs
+            ],
+            dtype=np.intp,
+        ),
+        expiry=np.array([leg.expiry.toordinal() if not leg.is_stock else 0 for leg in legs], dtype=np.int64),
+        strike=np.array([leg.position.strike for leg in legs], dtype=float),
+        multiplier=np.array([leg.position.multiplier for leg in legs], dtype=float),
+        naked=np.array([leg.naked for leg in legs], dtype=float),
+        value=np.array([leg.value for leg in legs], dtype=float),
+        long_cost=np.array([leg.long_cost for leg in legs], dtype=float),
+        alone=np.array(alone, dtype=float),
+        capacity=np.array([leg.capacity for leg in legs], dtype=float),
+    )
 
 
 def _pairs(
