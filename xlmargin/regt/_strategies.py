@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -37,7 +38,7 @@ class Enumerator(StockStrategies):
         """The candidates, in canonical order; ``pairs``: this underlying's option pairs already
         filtered (by :func:`all_candidates`, for many underlyings at once)."""
         found = self._two_leg(pairs)
-        composites: list[Candidate] = []
+        composites: list[Candidate | Callable[[], Candidate | None]] = []
         for count, candidate in enumerate(self._composites(), start=len(found) + 1):
             if count > self.r.max_candidates:
                 underlying = self.legs[0].position.underlying
@@ -50,7 +51,9 @@ class Enumerator(StockStrategies):
                 break
             if candidate is not None:
                 composites.append(candidate)
-        found.extend(composites)
+        # the composites priced only now that the cap is known to hold (in the order found)
+        priced = (c() if callable(c) else c for c in composites)
+        found.extend([c for c in priced if c is not None])
         return found
 
     def _two_leg(self, pairs: _Pairs | None = None) -> Candidates:
@@ -129,8 +132,10 @@ class Enumerator(StockStrategies):
 
         return nearest
 
-    def _composites(self) -> Iterator[Candidate | None]:
-        """Condors, butterflies, boxes, collars, conversions, reversals; lazily, for the cap."""
+    def _composites(self) -> Iterator[Candidate | Callable[[], Candidate | None] | None]:
+        """Condors, butterflies, boxes, collars, conversions, reversals; lazily, for the cap: an
+        option-only composite comes as the call that prices it, made once the cap is known to hold
+        (None: a combination that is not one)."""
         legs = self.legs
         by_series: dict[tuple[object, ...], list[int]] = defaultdict(list)
         for i in self.options:
@@ -190,7 +195,7 @@ class Enumerator(StockStrategies):
         rule = f"{name}: greater naked requirement + value of the other side = {which}, × {{n}}"
         return Shape(name, Figures(margin, 0.0, call.value + put.value), rule)
 
-    def _condors(self, calls: list[int], puts: list[int]) -> Iterator[Candidate | None]:
+    def _condors(self, calls: list[int], puts: list[int]) -> Iterator[Callable[[], Candidate | None] | None]:
         """Iron condor / iron butterfly (Cboe; tastytrade): a put credit spread below a call credit
         spread, one expiry; only one side can finish in the money, so the larger wing's width."""
         legs = self.legs
@@ -219,17 +224,23 @@ class Enumerator(StockStrategies):
                 if self.r.condor_equal_wings and wp != wc:
                     yield None
                     continue
-                mult = lb.position.multiplier
-                name = "iron butterfly" if lb.position.strike == lc.position.strike else "iron condor"
-                unit = Figures(max(wp, wc) * mult, la.long_cost + ld.long_cost, lb.value + lc.value)
-                rule = (
-                    f"{name}: only one side can finish in the money: larger wing width × {num(mult)} × {{n}}"
-                    f" = max({num(wp)}, {num(wc)}) × {num(mult)} × {{n}}"
-                )
-                parts = self._best_split((self.vertical(la, lb), self.vertical(ld, lc)))
-                yield self._keep(Shape(name, unit, rule), ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0)), parts)
+                yield partial(self._condor, a, b, c, d)
 
-    def _butterflies(self, series: list[int]) -> Iterator[Candidate | None]:
+    def _condor(self, a: int, b: int, c: int, d: int) -> Candidate | None:
+        la, lb, lc, ld = (self.legs[x] for x in (a, b, c, d))
+        wp = lb.position.strike - la.position.strike
+        wc = ld.position.strike - lc.position.strike
+        mult = lb.position.multiplier
+        name = "iron butterfly" if lb.position.strike == lc.position.strike else "iron condor"
+        unit = Figures(max(wp, wc) * mult, la.long_cost + ld.long_cost, lb.value + lc.value)
+        rule = (
+            f"{name}: only one side can finish in the money: larger wing width × {num(mult)} × {{n}}"
+            f" = max({num(wp)}, {num(wc)}) × {num(mult)} × {{n}}"
+        )
+        parts = self._best_split((self.vertical(la, lb), self.vertical(ld, lc)))
+        return self._keep(Shape(name, unit, rule), ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0)), parts)
+
+    def _butterflies(self, series: list[int]) -> Iterator[Callable[[], Candidate | None]]:
         """Butterflies (IBKR; tastytrade): one right and expiry, equidistant strikes, body 2×.
         Long (long wings, short body): pay the net debit, no margin. Short (short wings, long
         body): the width of the credit leg × multiplier."""
@@ -244,7 +255,7 @@ class Enumerator(StockStrategies):
                     continue
                 # equidistant: the far wing sits at 2 × body − near wing (rounded: 0.1 steps are inexact)
                 for c in by_strike.get((round(2 * kb - ka, 9), legs[a].is_long), []):
-                    yield self._butterfly(a, b, c)
+                    yield partial(self._butterfly, a, b, c)
 
     def _butterfly(self, a: int, b: int, c: int) -> Candidate | None:
         la, lb, lc = self.legs[a], self.legs[b], self.legs[c]
@@ -264,7 +275,7 @@ class Enumerator(StockStrategies):
             parts = self._best_split((self.vertical(lb, la), self.vertical(lb, lc)))
         return self._keep(shape, ((a, 1.0), (b, 2.0), (c, 1.0)), parts)
 
-    def _long_condors(self, series: list[int]) -> Iterator[Candidate | None]:
+    def _long_condors(self, series: list[int]) -> Iterator[Callable[[], Candidate | None]]:
         """Long condors (one right and expiry: long K1 < short K2 < short K3 < long K4) and long
         butterflies with unequal wings (K2 = K3; equal wings are :meth:`_butterflies`). The wings
         are the ``nearest_strikes`` longs below and above the short pair, so that the count grows
@@ -285,7 +296,7 @@ class Enumerator(StockStrategies):
                 above = [d for d in longs if legs[d].position.strike > kc][:wings]
                 for a in below:
                     for d in above:
-                        yield self._long_condor(a, b, c, d)
+                        yield partial(self._long_condor, a, b, c, d)
 
     def _long_condor(self, a: int, b: int, c: int, d: int) -> Candidate | None:
         la, lb, lc, ld = (self.legs[x] for x in (a, b, c, d))
@@ -314,7 +325,7 @@ class Enumerator(StockStrategies):
         uses = ((a, 1.0), (b, 2.0), (d, 1.0)) if b == c else ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0))
         return self._keep(Shape(name, unit, rule), uses, parts)
 
-    def _boxes(self, calls: list[int], puts: list[int]) -> Iterator[Candidate | None]:
+    def _boxes(self, calls: list[int], puts: list[int]) -> Iterator[Callable[[], Candidate | None]]:
         """Box: a call spread and a put spread on the same two strikes. Long box (both debit):
         pay the debit. Short box (both credit): its width × multiplier, its maximum loss [L]."""
         legs = self.legs
@@ -328,7 +339,7 @@ class Enumerator(StockStrategies):
                     continue
                 for k in put_at.get((kj, True), []):
                     for m in put_at.get((ki, False), []):
-                        yield self._box(i, j, k, m)
+                        yield partial(self._box, i, j, k, m)
 
     def _box(self, i: int, j: int, k: int, m: int) -> Candidate | None:
         li, lj, lk, lm = (self.legs[x] for x in (i, j, k, m))
