@@ -48,7 +48,7 @@ from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
-from xlmargin.regt._pairing import Block, block, solve, start
+from xlmargin.regt._pairing import Block, block, blocks, solve, start
 from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
 from xlmargin.rules import RuleSet
@@ -191,8 +191,11 @@ def regt_margin(
         else:
             built[name] = _build(legs, closed, enumerator, enumerator.candidates(), r)
     found = all_candidates([enumerator for *_, enumerator in batch])
-    for (name, legs, closed, enumerator), candidates in zip(batch, found):
-        built[name] = _build(legs, closed, enumerator, candidates, r)
+    programs = blocks(
+        [(legs, candidates) for (_, legs, _, _), candidates in zip(batch, found)], net_of_proceeds
+    )
+    for (name, legs, closed, enumerator), candidates, program in zip(batch, found, programs):
+        built[name] = _Built(legs, closed, candidates, program, [*enumerator.warnings], [], None)
     order = [built[name] for name in missed]  # the stacked program's order: the rows'
     solved = solve(
         [b.program for b in order],

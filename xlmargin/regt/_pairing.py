@@ -82,14 +82,27 @@ class Block:
 
 def block(legs: list[BookLeg], candidates: Sequence[Candidate], net_of_proceeds: bool) -> Block:
     """The program of one underlying's legs and candidates, built column-wise."""
-    if not isinstance(candidates, Candidates):
-        listed, candidates = list(candidates), Candidates()
-        candidates.extend(listed)
-    leg, amount, cand, unit = candidates.columns()
-    capacity = np.array([lg.capacity for lg in legs], dtype=float)
-    alone = np.array([lg.standalone.cost(net_of_proceeds) for lg in legs], dtype=float)
-    stock = np.array([lg.is_stock for lg in legs], dtype=bool)
-    n = len(candidates)
+    return blocks([(legs, candidates)], net_of_proceeds)[0]
+
+
+def blocks(books: list[tuple[list[BookLeg], Sequence[Candidate]]], net_of_proceeds: bool) -> list[Block]:
+    """The programs of many underlyings' legs and candidates (see :func:`block`), built in one pass
+    over all of them (each candidate's uses summed in the same order: the same figures)."""
+    if not books:
+        return []
+    columns = [_columns_of(candidates) for _, candidates in books]
+    leg_offsets = np.cumsum([0, *(len(legs) for legs, _ in books)])
+    cand_offsets = np.cumsum([0, *(len(candidates) for _, candidates in books)])
+    use_offsets = np.cumsum([0, *(len(c[0]) for c in columns)])
+    leg = np.concatenate([c[0] + o for c, o in zip(columns, leg_offsets)]).astype(np.intp)
+    amount = np.concatenate([c[1] for c in columns])
+    cand = np.concatenate([c[2] + o for c, o in zip(columns, cand_offsets)]).astype(np.intp)
+    unit = np.concatenate([c[3] for c in columns])
+    everyone = [lg for legs, _ in books for lg in legs]
+    capacity = np.array([lg.capacity for lg in everyone], dtype=float)
+    alone = np.array([lg.standalone.cost(net_of_proceeds) for lg in everyone], dtype=float)
+    stock = np.array([lg.is_stock for lg in everyone], dtype=bool)
+    n = len(unit)
     if n:
         starts = np.flatnonzero(np.r_[True, cand[1:] != cand[:-1]])
         upper = np.floor(np.minimum.reduceat(capacity[leg] / amount, starts) + 1e-9)
@@ -97,8 +110,25 @@ def block(legs: list[BookLeg], candidates: Sequence[Candidate], net_of_proceeds:
         upper = np.zeros(0)
     cost = unit - np.bincount(cand, weights=alone[leg] * amount, minlength=n)
     pieces = np.bincount(cand, weights=np.where(stock[leg], 1.0, amount), minlength=n) - 1.0
-    underlying = legs[0].position.underlying if legs else ""
-    return Block(underlying, leg, cand, amount, capacity, upper, cost, pieces)
+    out = []
+    for k, (legs, _) in enumerate(books):
+        u, v = use_offsets[k], use_offsets[k + 1]
+        c, d = cand_offsets[k], cand_offsets[k + 1]
+        l0, l1 = leg_offsets[k], leg_offsets[k + 1]
+        underlying = legs[0].position.underlying if legs else ""
+        program = Block(
+            underlying, leg[u:v] - l0, cand[u:v] - c, amount[u:v], capacity[l0:l1], upper[c:d], cost[c:d],
+            pieces[c:d],
+        )  # fmt: skip
+        out.append(program)
+    return out
+
+
+def _columns_of(candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if not isinstance(candidates, Candidates):
+        listed, candidates = list(candidates), Candidates()
+        candidates.extend(listed)
+    return candidates.columns()
 
 
 def optimal_units(
@@ -262,9 +292,8 @@ def _narrow(b: Block, x: np.ndarray, duals: _Duals, reached: float) -> Block:
     slack = reached - float(b.cost @ x) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
     upper = np.where(duals.reduced > slack, 0.0, b.upper)
     lower = np.where(-duals.reduced_upper > slack, upper, 0.0)
-    whole = np.ones(len(b.capacity), dtype=bool)  # legs whose contracts left are whole numbers
-    np.logical_and.at(whole, b.leg, b.amount == np.round(b.amount))
-    whole &= b.capacity == np.round(b.capacity)
+    broken = np.bincount(b.leg, weights=b.amount != np.round(b.amount), minlength=len(b.capacity))
+    whole = (broken == 0) & (b.capacity == np.round(b.capacity))  # contracts left: whole numbers
     return replace(b, upper=upper, lower=lower, full=whole & (-duals.rows > slack))
 
 
