@@ -587,9 +587,9 @@ def _counting_solver(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = regt.solve
 
-    def counting(blocks, time_limit, warnings):
+    def counting(blocks, *rest):
         calls.append(len(blocks))
-        return real(blocks, time_limit, warnings)
+        return real(blocks, *rest)
 
     monkeypatch.setattr(regt, "solve", counting)
     return calls

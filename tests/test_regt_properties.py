@@ -277,3 +277,36 @@ def test_solving_underlyings_together_finds_each_ones_optimum(underlyings, conve
         (alone,) = solve([b], 60.0, [[]])
         assert len(units) == len(alone) == b.size
         assert abs(float(b.cost @ np.array(units)) - float(b.cost @ np.array(alone))) <= SAME
+
+
+@settings(max_examples=30)
+@given(
+    st.lists(st.tuples(markets(), books(max_rows=8)), min_size=1, max_size=4),
+    conventions,
+    st.sampled_from([None, (3, 2)]),
+)
+def test_enumerating_underlyings_together_gives_each_ones_candidates(underlyings, convention, bound):
+    """The option pairs of many underlyings filtered in one pass (legs numbered book-wide, then
+    back) are each underlying's own candidates, in its order, to the last bit of their costs; with
+    ``exhaustive_legs`` lowered, the underlyings above it are enumerated on their own."""
+    from xlmargin.regt._strategies import all_candidates
+
+    basis, net = convention
+    rule_set = rules.load("regt")
+    if bound is not None:
+        rule_set = rule_set.with_overrides(
+            {"pairing.exhaustive_legs": bound[0], "pairing.nearest_strikes": bound[1]}
+        )
+    r = RegTRules.of(rule_set)
+    books_legs = [
+        book_legs(read_positions([HEADER, *rows(m, b)], as_of=AS_OF).positions, r, basis, AS_OF)
+        for m, b in underlyings
+    ]
+    together = [Enumerator(legs, r, basis, net) for legs in books_legs]
+    for legs, enumerator, found in zip(books_legs, together, all_candidates(together)):
+        alone = Enumerator(legs, r, basis, net)
+        expected = alone.candidates()
+        assert [(c.uses, c.cost, c.strategy, c.unit, c.rule) for c in found] == [
+            (c.uses, c.cost, c.strategy, c.unit, c.rule) for c in expected
+        ]
+        assert enumerator.warnings == alone.warnings

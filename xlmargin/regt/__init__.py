@@ -33,19 +33,24 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any
+
+import numpy as np
 
 from xlmargin import rules as rule_files
 from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
+from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
-from xlmargin.regt._pairing import block, solve
-from xlmargin.regt._strategies import Candidate, Enumerator
+from xlmargin.regt._pairing import Block, block, blocks, solve, start
+from xlmargin.regt._shapes import Candidates
+from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
 from xlmargin.rules import RuleSet
 
 BASES = ("initial", "maintenance")
@@ -137,48 +142,72 @@ def regt_margin(
     if basis not in BASES:
         raise InputError(Problem(f"basis must be one of {', '.join(BASES)}, got '{basis}'", column="basis"))
     r = RegTRules.of(rules if rules is not None else rule_files.load("regt"))
-    positions = portfolio.positions
-    _check_supported(positions, r)
-    warnings = _currency_warnings(positions)
+    arrays = portfolio.arrays
+    types = arrays["type"].tolist()
+    _check_supported(_flagged(portfolio, types, r), r)
+    warnings = _currency_warnings(arrays["currency"].tolist())
 
-    groups: list[StrategyGroup] = []
-    books: dict[str, list[Position]] = defaultdict(list)
+    # Each underlying's rows and what the cache compares of them, read from the columns: a
+    # Position is built only for the rows of an underlying the cache does not hold.
+    rows: dict[str, list[int]] = defaultdict(list)
     contents: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for p in positions:
-        if p.type == "bond":
-            groups.append(_bond_group(p, r))
-        elif p.type == "cash":
-            groups.append(
-                _group(
-                    "cash", p.symbol, [_whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
-                )
-            )
+    others = []  # bonds and cash
+    values = list(zip(*(arrays[f].tolist() for f in (*_STOCK_FIELDS, *_OPTION_FIELDS))))
+    for i, (kind, name) in enumerate(zip(types, arrays["class_group"].tolist())):
+        if kind in ("bond", "cash"):
+            others.append(i)
         else:
-            books[p.class_group].append(p)
-            contents[p.class_group].append(_option_content(p) if p.is_option else _stock_content(p))
-    # Each underlying's groups and warnings, from the cache when its rows are unchanged; the
-    # others are enumerated here and their integer programs solved together.
+            rows[name].append(i)
+            contents[name].append(values[i] if kind in OPTION_TYPES else values[i][: len(_STOCK_FIELDS)])
     settings = (basis, net_of_proceeds, repr(r), portfolio.as_of)
     done: dict[str, _Pairing] = {}
-    pending = []
-    for name in books:
+    missed: dict[str, _Key] = {}
+    for name in rows:
         key = _Key((settings, tuple(contents[name])))
         hit = PAIRINGS.get(key)
-        if hit is not None:
+        if hit is None:
+            missed[name] = key
+        else:
             done[name] = hit
-            continue
-        legs, closed = netted_legs(books[name], r, basis, portfolio.as_of)
+    needed = sorted([*others, *(i for name in missed for i in rows[name])])
+    position = dict(zip(needed, _positions(portfolio, needed)))
+    groups: list[StrategyGroup] = []
+    for i in others:
+        p = position[i]
+        if p.type == "bond":
+            groups.append(_bond_group(p, r))
+        else:
+            cash = _group(
+                "cash", p.symbol, [_whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
+            )
+            groups.append(cash)
+    # The underlyings the cache did not hold: enumerated here, the largest first, each large one's
+    # program started as soon as it is built (it runs beside the rest), the others solved together.
+    built: dict[str, _Built] = {}
+    batch: list[tuple[str, list[BookLeg], list[Closed], Enumerator]] = []  # enumerated together
+    for name in sorted(missed, key=lambda n: -len(rows[n])):
+        legs, closed = netted_legs([position[i] for i in rows[name]], r, basis, portfolio.as_of)
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
-        pending.append((name, key, legs, closed, enumerator.candidates(), enumerator.warnings))
-    notes: list[list[str]] = [[] for _ in pending]
-    solved = solve(
-        [block(legs, cands, net_of_proceeds) for _, _, legs, _, cands, _ in pending],
-        r.time_limit_seconds,
-        notes,
+        if len(enumerator.options) <= r.exhaustive_legs:
+            batch.append((name, legs, closed, enumerator))
+        else:
+            built[name] = _build(legs, closed, enumerator, enumerator.candidates(), r)
+    found = all_candidates([enumerator for *_, enumerator in batch])
+    programs = blocks(
+        [(legs, candidates) for (_, legs, _, _), candidates in zip(batch, found)], net_of_proceeds
     )
-    for (name, key, legs, closed, candidates, found), units, note in zip(pending, solved, notes):
-        made = [*_book_groups(legs, candidates, units), *map(_closed_group, closed)]
-        done[name] = _Pairing(tuple((_order(g), g) for g in made), (*found, *note))
+    for (name, legs, closed, enumerator), candidates, program in zip(batch, found, programs):
+        built[name] = _Built(legs, closed, candidates, program, [*enumerator.warnings], [], None)
+    order = [built[name] for name in missed]  # the stacked program's order: the rows'
+    solved = solve(
+        [b.program for b in order],
+        r.time_limit_seconds,
+        [b.notes for b in order],
+        {k: b.job for k, b in enumerate(order) if b.job is not None},
+    )
+    for (name, key), b, units in zip(missed.items(), order, solved):
+        made = [*_book_groups(b.legs, b.candidates, units), *map(_closed_group, b.closed)]
+        done[name] = _Pairing(tuple((_order(g), g) for g in made), (*b.found, *b.notes))
         PAIRINGS.put(key, done[name])
     ordered = [(_order(g), g) for g in groups]
     for name in sorted(done):
@@ -196,6 +225,30 @@ def regt_margin(
 def _order(g: StrategyGroup) -> tuple[int, str]:
     """Where a group goes in the breakdown: by its first row, then by name."""
     return (min((leg.row for leg in g.legs), default=0), g.strategy)
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """One underlying on its way through the pairing: its legs, closed positions, candidates,
+    program, warnings (the enumerator's, the solver's) and, for a large one, its running solve."""
+
+    legs: list[BookLeg]
+    closed: list[Closed]
+    candidates: Candidates
+    program: Block
+    found: list[str]
+    notes: list[str]
+    job: Future[list[int]] | None
+
+
+def _build(
+    legs: list[BookLeg], closed: list[Closed], e: Enumerator, candidates: Candidates, r: RegTRules
+) -> _Built:
+    """One underlying's program, started on a worker thread at once if it is a large one."""
+    program = block(legs, candidates, e.net)
+    notes: list[str] = []
+    job = start(program, r.time_limit_seconds, notes)
+    return _Built(legs, closed, candidates, program, [*e.warnings], notes, job)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,12 +275,35 @@ class _Key:
         return isinstance(other, _Key) and self.hash == other.hash and self.items == other.items
 
 
-# The fields of a position that Reg T reads, in one C-level call each. A stock's option fields are
-# NaN, which equals nothing, so they stay out of its key (a NaN key would only ever miss).
+# The fields of a position that Reg T reads. A stock's option fields are NaN, which equals
+# nothing, so they stay out of its key (a NaN key would only ever miss).
 _STOCK_FIELDS = ("row", "symbol", "type", "quantity", "price", "underlying", "class_group", "asset_class",
                  "multiplier", "leverage", "index_units")  # fmt: skip
-_stock_content = attrgetter(*_STOCK_FIELDS)
-_option_content = attrgetter(*_STOCK_FIELDS, "strike", "right", "expiry", "style", "underlying_price")
+_OPTION_FIELDS = ("strike", "right", "expiry", "style", "underlying_price")
+
+
+def _positions(portfolio: Portfolio, rows: list[int]) -> tuple[Position, ...]:
+    """The positions of ``rows`` (increasing indices), built from the columns for those rows only."""
+    if len(rows) == len(portfolio):
+        return portfolio.positions
+    keep = np.zeros(len(portfolio), dtype=bool)
+    keep[rows] = True
+    return portfolio.select(keep).positions
+
+
+def _flagged(portfolio: Portfolio, types: list[str], r: RegTRules) -> tuple[Position, ...]:
+    """The positions :func:`_check_supported` may refuse (another regime's type, a bond class or
+    a short option class without a rule), in row order: usually none."""
+    classes = portfolio.arrays["asset_class"].tolist()
+    short = (portfolio.arrays["quantity"] < 0).tolist()
+    rows = [
+        i
+        for i, (kind, name, below) in enumerate(zip(types, classes, short))
+        if kind in _OTHER_REGIME
+        or (kind == "bond" and name not in r.fixed_income)
+        or (kind in OPTION_TYPES and below and name not in r.naked)
+    ]
+    return _positions(portfolio, rows) if rows else ()
 
 
 class _Pairings:
@@ -293,8 +369,8 @@ def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:
         raise UnsupportedError(problems)
 
 
-def _currency_warnings(positions: tuple[Position, ...]) -> list[str]:
-    currencies = sorted({p.currency for p in positions if p.currency})
+def _currency_warnings(column: list[str | None]) -> list[str]:
+    currencies = sorted({c for c in column if c})
     if len(currencies) > 1:
         return [f"positions in {', '.join(currencies)} are added as given, without conversion"]
     return []
@@ -305,7 +381,9 @@ def _whole(p: Position, description: str) -> Leg:
 
 
 def _group(strategy: str, underlying: str, legs: list[Leg], rule: str, figures: Figures) -> StrategyGroup:
-    rounded = Figures(cents(figures.margin), cents(figures.long_cost), cents(figures.short_proceeds))
+    rounded = Figures(_cents(figures.margin), _cents(figures.long_cost), _cents(figures.short_proceeds))
+    # without a net debit the gross figure is the rounded margin itself: rounding it again is a no-op
+    debit = rounded.long_cost > rounded.short_proceeds or abs(rounded.margin) >= _EXACT_CENTS
     return StrategyGroup(
         strategy,
         underlying,
@@ -314,10 +392,18 @@ def _group(strategy: str, underlying: str, legs: list[Leg], rule: str, figures: 
         rounded.margin,
         rounded.long_cost,
         rounded.short_proceeds,
-        cents(rounded.gross),
-        cents(rounded.net),
+        cents(rounded.gross) if debit else rounded.margin,
+        _cents(rounded.net),
         figures,
     )
+
+
+_EXACT_CENTS = 1e12  # below this, a figure in cents prints back exactly at cents' 15 digits
+
+
+def _cents(value: float) -> float:
+    """:func:`cents`, zero (half a group's figures) answered without the decimal arithmetic."""
+    return cents(value) if value else 0.0
 
 
 def _bond_group(p: Position, r: RegTRules) -> StrategyGroup:
@@ -369,12 +455,15 @@ def _closed_group(c: Closed) -> StrategyGroup:
     return _group("offsetting long and short", p.underlying, legs, rule, Figures())
 
 
-def _book_groups(legs: list[BookLeg], candidates: list[Candidate], units: list[int]) -> list[StrategyGroup]:
+def _book_groups(
+    legs: list[BookLeg], candidates: Sequence[Candidate], units: list[int]
+) -> list[StrategyGroup]:
     allocators = [_Allocator(leg) for leg in legs]
     groups = []
-    for cand, n in zip(candidates, units):
+    for j, n in enumerate(units):
         if n <= 0:
             continue
+        cand = candidates[j]
         used = [leg for i, amount in cand.uses for leg in allocators[i].take(amount * n)]
         underlying = next(
             (legs[i].position.underlying for i, _ in cand.uses if not legs[i].is_stock),

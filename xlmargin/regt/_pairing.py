@@ -26,15 +26,18 @@ optimum of its own program: the objective and the constraints are sums over bloc
 from __future__ import annotations
 
 import functools
+import os
 import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from xlmargin.errors import XlMarginError
 from xlmargin.regt._legs import BookLeg
-from xlmargin.regt._strategies import Candidate
+from xlmargin.regt._shapes import Candidate, Candidates
 
 _SAME_COST = 1e-4  # dollars: pairings within this of the optimum count as equally cheap
 _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
@@ -59,6 +62,14 @@ class Block:
     cost: np.ndarray  # per candidate: its cost less that of its legs alone
     # per candidate: the breakdown rows a unit removes (its legs' contracts, a stock once, less one)
     pieces: np.ndarray
+    # per candidate, the last tie-break's weight: the logarithm of the candidate's own prime (the
+    # j-th candidate in canonical order, the j-th prime). Logarithms of distinct primes are linearly
+    # independent over the rationals, so no two pairings weigh the same. None: by position.
+    chosen_weights: np.ndarray | None = None
+    # reduced-cost fixing's bounds (None: none): per candidate, the fewest units a pairing as cheap
+    # as the best found can form; per leg, whether such a pairing must use all of it
+    lower: np.ndarray | None = None
+    full: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -66,32 +77,58 @@ class Block:
 
     @property
     def weights(self) -> np.ndarray:
-        """Per candidate, the last tie-break's weight: the logarithm of the candidate's own prime
-        (the j-th candidate in canonical order, the j-th prime). Logarithms of distinct primes are
-        linearly independent over the rationals, so no two pairings weigh the same."""
-        return _prime_logs(self.size)
+        return _prime_logs(self.size) if self.chosen_weights is None else self.chosen_weights
 
 
-def block(legs: list[BookLeg], candidates: list[Candidate], net_of_proceeds: bool) -> Block:
+def block(legs: list[BookLeg], candidates: Sequence[Candidate], net_of_proceeds: bool) -> Block:
     """The program of one underlying's legs and candidates, built column-wise."""
-    counts = np.fromiter((len(c.uses) for c in candidates), dtype=np.intp, count=len(candidates))
-    leg = np.fromiter((i for c in candidates for i, _ in c.uses), dtype=np.intp, count=int(counts.sum()))
-    amount = np.fromiter((a for c in candidates for _, a in c.uses), dtype=float, count=len(leg))
-    cand = np.repeat(np.arange(len(candidates)), counts)
-    capacity = np.array([lg.capacity for lg in legs], dtype=float)
-    alone = np.array([lg.standalone.cost(net_of_proceeds) for lg in legs], dtype=float)
-    stock = np.array([lg.is_stock for lg in legs], dtype=bool)
-    unit = np.fromiter((c.cost for c in candidates), dtype=float, count=len(candidates))
-    n = len(candidates)
+    return blocks([(legs, candidates)], net_of_proceeds)[0]
+
+
+def blocks(books: list[tuple[list[BookLeg], Sequence[Candidate]]], net_of_proceeds: bool) -> list[Block]:
+    """The programs of many underlyings' legs and candidates (see :func:`block`), built in one pass
+    over all of them (each candidate's uses summed in the same order: the same figures)."""
+    if not books:
+        return []
+    columns = [_columns_of(candidates) for _, candidates in books]
+    leg_offsets = np.cumsum([0, *(len(legs) for legs, _ in books)])
+    cand_offsets = np.cumsum([0, *(len(candidates) for _, candidates in books)])
+    use_offsets = np.cumsum([0, *(len(c[0]) for c in columns)])
+    leg = np.concatenate([c[0] + o for c, o in zip(columns, leg_offsets)]).astype(np.intp)
+    amount = np.concatenate([c[1] for c in columns])
+    cand = np.concatenate([c[2] + o for c, o in zip(columns, cand_offsets)]).astype(np.intp)
+    unit = np.concatenate([c[3] for c in columns])
+    everyone = [lg for legs, _ in books for lg in legs]
+    capacity = np.array([lg.capacity for lg in everyone], dtype=float)
+    alone = np.array([lg.standalone.cost(net_of_proceeds) for lg in everyone], dtype=float)
+    stock = np.array([lg.is_stock for lg in everyone], dtype=bool)
+    n = len(unit)
     if n:
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        starts = np.flatnonzero(np.r_[True, cand[1:] != cand[:-1]])
         upper = np.floor(np.minimum.reduceat(capacity[leg] / amount, starts) + 1e-9)
     else:
         upper = np.zeros(0)
     cost = unit - np.bincount(cand, weights=alone[leg] * amount, minlength=n)
     pieces = np.bincount(cand, weights=np.where(stock[leg], 1.0, amount), minlength=n) - 1.0
-    underlying = legs[0].position.underlying if legs else ""
-    return Block(underlying, leg, cand, amount, capacity, upper, cost, pieces)
+    out = []
+    for k, (legs, _) in enumerate(books):
+        u, v = use_offsets[k], use_offsets[k + 1]
+        c, d = cand_offsets[k], cand_offsets[k + 1]
+        l0, l1 = leg_offsets[k], leg_offsets[k + 1]
+        underlying = legs[0].position.underlying if legs else ""
+        program = Block(
+            underlying, leg[u:v] - l0, cand[u:v] - c, amount[u:v], capacity[l0:l1], upper[c:d], cost[c:d],
+            pieces[c:d],
+        )  # fmt: skip
+        out.append(program)
+    return out
+
+
+def _columns_of(candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if not isinstance(candidates, Candidates):
+        listed, candidates = list(candidates), Candidates()
+        candidates.extend(listed)
+    return candidates.columns()
 
 
 def optimal_units(
@@ -108,18 +145,42 @@ def optimal_units(
     return units
 
 
-def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> list[list[int]]:
+def start(b: Block, time_limit: float, warnings: list[str]) -> Future[list[int]] | None:
+    """A large block's program (see :func:`solve`) started on a worker thread, where it runs while
+    the caller builds the other blocks (HiGHS releases the interpreter lock while it solves); None
+    for a block :func:`solve` stacks with the others. The same program, so the same pairing."""
+    if b.size <= _TIE_BREAK_LIMIT:
+        return None
+    return _workers(os.getpid()).submit(_alone, b, time_limit, warnings)
+
+
+@functools.cache
+def _workers(process: int) -> ThreadPoolExecutor:
+    """The worker threads of this process (a forked child, which has none of its parent's threads,
+    makes its own)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlmargin-pairing")
+
+
+def solve(
+    blocks: list[Block],
+    time_limit: float,
+    warnings: list[list[str]],
+    started: dict[int, Future[list[int]]] | None = None,
+) -> list[list[int]]:
     """Units of each candidate of each block in a cheapest pairing (row-order independent: the legs
     and candidates arrive in canonical order, and HiGHS is deterministic). Should the solver reach
     ``time_limit`` seconds on a block, its best pairing is used and that block's ``warnings`` say by
-    how much it may exceed the optimum."""
+    how much it may exceed the optimum. ``started``: the blocks whose programs :func:`start` began."""
     out: list[list[int]] = [[] for _ in blocks]
+    started = started or {}
     for k, b in enumerate(blocks):  # large programs alone: each is most of a solve's work anyway
-        if b.size > _TIE_BREAK_LIMIT:
+        if b.size > _TIE_BREAK_LIMIT and k not in started:
             out[k] = _alone(b, time_limit, warnings[k])
     todo = [k for k, b in enumerate(blocks) if 0 < b.size <= _TIE_BREAK_LIMIT]
     if todo:
         _solve_stacked(blocks, todo, time_limit, warnings, out)
+    for k, job in started.items():
+        out[k] = job.result()
     return out
 
 
@@ -127,7 +188,7 @@ def _solve_stacked(
     blocks: list[Block], todo: list[int], time_limit: float, warnings: list[list[str]], out: list[list[int]]
 ) -> None:
     """:func:`solve` for the blocks ``todo``, stacked into one program: their pairings go to ``out``."""
-    from scipy.optimize import milp  # lazily: the solver's import is a third of a cold start
+    from xlmargin.regt._highs import milp  # lazily: the solver's import is a third of a cold start
 
     start = time.monotonic()
     options = {**_OPTIONS, "time_limit": time_limit}
@@ -163,7 +224,7 @@ def _settle_by_two_leg_pairings(
     blocks: list[Block],
     fractional: list[int],
     solution: dict[int, np.ndarray],
-    duals: dict[int, np.ndarray],
+    duals: dict[int, _Duals],
     best: dict[int, np.ndarray],
     time_limit: float,
 ) -> list[Block]:
@@ -220,31 +281,48 @@ def _two_leg(b: Block) -> Block:
     return replace(b, upper=np.where(np.bincount(b.cand, minlength=b.size) == 2, b.upper, 0.0))
 
 
-def _narrow(b: Block, x: np.ndarray, reduced: np.ndarray, reached: float) -> Block:
-    """``b`` without the candidates that no pairing within ``_SAME_COST`` of ``reached`` can use,
-    given its relaxation's solution ``x`` and reduced costs (see :func:`solve`)."""
+def _narrow(b: Block, x: np.ndarray, duals: _Duals, reached: float) -> Block:
+    """``b`` restricted to the pairings within ``_SAME_COST`` of ``reached``, given its relaxation's
+    solution ``x`` and duals (see :func:`solve`): c·y = c·x + Σ d_j (y_j − x_j) + Σ w_l s_l for every
+    pairing y, each term ≥ 0 (d the reduced costs, w the legs' duals, s a leg's contracts left), so
+    a term above the slack cannot be paid: a candidate of reduced cost d_j > slack is not used, one
+    at its bound with d_j < −slack is used to the full, and a leg with w_l > slack is used to the
+    full where its contracts (shares) left can only be whole numbers: 1 or more, once not all are
+    used (its capacity and every amount of it a candidate uses are whole numbers)."""
     slack = reached - float(b.cost @ x) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
-    return replace(b, upper=np.where(reduced > slack, 0.0, b.upper))
+    upper = np.where(duals.reduced > slack, 0.0, b.upper)
+    lower = np.where(-duals.reduced_upper > slack, upper, 0.0)
+    broken = np.bincount(b.leg, weights=b.amount != np.round(b.amount), minlength=len(b.capacity))
+    whole = (broken == 0) & (b.capacity == np.round(b.capacity))  # contracts left: whole numbers
+    return replace(b, upper=upper, lower=lower, full=whole & (-duals.rows > slack))
 
 
-def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
-    """The stacked LP relaxation: each block's solution and reduced costs, or None if not solved."""
-    from scipy.optimize import linprog
+class _Duals(NamedTuple):
+    """One block's part of a relaxation's duals: per candidate the reduced cost at its lower bound
+    (≥ 0) and at its upper bound (≤ 0), per leg the capacity row's dual (≤ 0 when binding)."""
+
+    reduced: np.ndarray
+    reduced_upper: np.ndarray
+    rows: np.ndarray
+
+
+def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray], list[_Duals]] | None:
+    """The stacked LP relaxation: each block's solution and duals, or None if not solved."""
+    from xlmargin.regt._highs import linprog
 
     program = _stacked(blocks, integral=False)
     (capacity,) = program["constraints"]
     bounds = np.column_stack((program["bounds"].lb, program["bounds"].ub))
-    result = linprog(
-        program["c"],
-        A_ub=capacity.A,
-        b_ub=capacity.ub,
-        bounds=bounds,
-        method="highs",
-        options={"disp": False, "time_limit": time_limit},
-    )
-    if result.status != _OPTIMAL_STATUS or result.x is None:
+    result = linprog(program["c"], capacity.A, capacity.ub, bounds, time_limit)
+    if result.status != _OPTIMAL_STATUS or result.x is None or result.reduced is None:
         return None
-    return _split(result.x, blocks), _split(np.maximum(result.lower.marginals, 0.0), blocks)
+    assert result.reduced_upper is not None and result.row_duals is not None
+    rows = np.split(result.row_duals, np.cumsum([len(b.capacity) for b in blocks])[:-1])
+    duals = [
+        _Duals(np.maximum(d, 0.0), np.minimum(u, 0.0), np.minimum(w, 0.0))
+        for d, u, w in zip(_split(result.reduced, blocks), _split(result.reduced_upper, blocks), rows)
+    ]
+    return _split(result.x, blocks), duals
 
 
 def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], deadline: float) -> set[int]:
@@ -260,14 +338,36 @@ def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], dead
     stopped: set[int] = set()
     if not ties:
         return stopped
-    optima = {k: float(blocks[k].cost @ best[k]) for k in ties}
-    _improve(milp, blocks, ties, best, optima, deadline, stopped, maximise="pieces", margin=1e-6)
-    floors = {k: float(blocks[k].pieces @ best[k]) - 1e-6 for k in ties}
+    # The programs hold only the candidates a pairing may still use (reduced-cost fixing leaves
+    # most at zero units), each keeping its weight: the same programs, a third of the columns.
+    live = {k: np.flatnonzero((blocks[k].upper > 0) | (best[k] > 0)) for k in ties}
+    narrow = list(blocks)
+    found = dict(best)
+    for k in ties:
+        narrow[k], found[k] = _columns(blocks[k], live[k]), best[k][live[k]]
+    optima = {k: float(narrow[k].cost @ found[k]) for k in ties}
+    _improve(milp, narrow, ties, found, optima, deadline, stopped, maximise="pieces", margin=1e-6)
+    floors = {k: float(narrow[k].pieces @ found[k]) - 1e-6 for k in ties}
     _improve(
-        milp, blocks, ties, best, optima, deadline, stopped, maximise="weights", margin=_SAME_WEIGHT,
+        milp, narrow, ties, found, optima, deadline, stopped, maximise="weights", margin=_SAME_WEIGHT,
         floors=floors,
     )  # fmt: skip
+    for k in ties:
+        best[k] = np.zeros(blocks[k].size)
+        best[k][live[k]] = found[k]
     return stopped
+
+
+def _columns(b: Block, keep: np.ndarray) -> Block:
+    """``b`` with only the candidates ``keep`` (increasing indices), each keeping its weight."""
+    chosen = np.zeros(b.size, dtype=bool)
+    chosen[keep] = True
+    uses = chosen[b.cand]
+    renumber = np.cumsum(chosen) - 1
+    return Block(
+        b.underlying, b.leg[uses], renumber[b.cand[uses]], b.amount[uses], b.capacity, b.upper[keep],
+        b.cost[keep], b.pieces[keep], b.weights[keep], None if b.lower is None else b.lower[keep], b.full,
+    )  # fmt: skip
 
 
 def _improve(
@@ -355,7 +455,7 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
     """One block solved on its own, with the time-limit warning of its underlying."""
     if not b.size:
         return []
-    from scipy.optimize import milp
+    from xlmargin.regt._highs import milp
 
     start = time.monotonic()
     options = {**_OPTIONS, "time_limit": time_limit}
@@ -398,7 +498,9 @@ def _stacked(
     amounts = np.concatenate([b.amount for b in blocks])
     n = int(cand_offsets[-1])
     use = csr_array((amounts, (rows, cols)), shape=(int(leg_offsets[-1]), n))
-    constraints = [LinearConstraint(use, -np.inf, np.concatenate([b.capacity for b in blocks]))]
+    full = np.concatenate([np.zeros(len(b.capacity), bool) if b.full is None else b.full for b in blocks])
+    capacity = np.concatenate([b.capacity for b in blocks])
+    constraints = [LinearConstraint(use, np.where(full, capacity, -np.inf), capacity)]
     cost = np.concatenate([b.cost for b in blocks])
     block_of = np.repeat(np.arange(len(blocks)), [b.size for b in blocks])
     if cheapest is not None:
@@ -409,7 +511,8 @@ def _stacked(
         per_block = csr_array((pieces, (block_of, np.arange(n))), shape=(len(blocks), n))
         constraints.append(LinearConstraint(per_block, fewest, np.inf))
     objective = cost if maximise is None else -np.concatenate([getattr(b, maximise) for b in blocks])
-    bounds = Bounds(np.zeros(n), np.concatenate([b.upper for b in blocks]))
+    lower = np.concatenate([np.zeros(b.size) if b.lower is None else b.lower for b in blocks])
+    bounds = Bounds(lower, np.concatenate([b.upper for b in blocks]))
     integrality = np.full(n, 1.0 if integral else 0.0)
     return {"c": objective, "integrality": integrality, "bounds": bounds, "constraints": constraints}
 

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import bisect
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
+
+import numpy as np
 
 from xlmargin.regt._formulas import Figures, RegTRules
 from xlmargin.regt._legs import BookLeg
@@ -36,6 +40,87 @@ class Candidate:
         return self.shape().rule
 
 
+class Candidates(Sequence[Candidate]):
+    """One underlying's candidates, in order, held column-wise: the pairs of two options found by
+    array masks stay arrays (legs, costs), and a :class:`Candidate` is made only when one is asked
+    for — most never are: the program reads :meth:`columns`, the breakdown the few it uses."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._size = 0
+        # per part: (first legs, second legs, costs, shape of a pair) or a list of Candidates
+        self._parts: list[
+            tuple[np.ndarray, np.ndarray, np.ndarray, Callable[[int, int], Shape]] | list[Candidate]
+        ] = []
+
+    def add_pairs(
+        self, first: np.ndarray, second: np.ndarray, cost: np.ndarray, shape: Callable[[int, int], Shape]
+    ) -> None:
+        """Candidates using one contract of leg ``first[k]`` and one of ``second[k]``, costing
+        ``cost[k]``; ``shape(first[k], second[k])`` names them."""
+        if len(cost):
+            self._append((first, second, cost, shape), len(cost))
+
+    def extend(self, candidates: list[Candidate]) -> None:
+        if candidates:
+            self._append(candidates, len(candidates))
+
+    def _append(
+        self,
+        part: tuple[np.ndarray, np.ndarray, np.ndarray, Callable[[int, int], Shape]] | list[Candidate],
+        n: int,
+    ) -> None:
+        self._starts.append(self._size)
+        self._parts.append(part)
+        self._size += n
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, j: int) -> Candidate: ...
+    @overload
+    def __getitem__(self, j: slice) -> list[Candidate]: ...
+    def __getitem__(self, j: int | slice) -> Candidate | list[Candidate]:
+        if isinstance(j, slice):
+            return [self[k] for k in range(*j.indices(self._size))]
+        if j < 0:
+            j += self._size
+        if not 0 <= j < self._size:
+            raise IndexError(j)
+        n = bisect.bisect_right(self._starts, j) - 1
+        part, k = self._parts[n], j - self._starts[n]
+        if isinstance(part, list):
+            return part[k]
+        first, second, cost, shape = part
+        a, b = int(first[k]), int(second[k])
+        return Candidate(((a, 1.0), (b, 1.0)), float(cost[k]), lambda: shape(a, b))
+
+    def __iter__(self) -> Iterator[Candidate]:
+        return (self[j] for j in range(self._size))
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per use of a leg: the leg, the amount, the candidate (non-decreasing); per candidate its cost."""
+        legs, amounts, counts, costs = [], [], [], []
+        for part in self._parts:
+            if isinstance(part, list):
+                counts.append(np.fromiter((len(c.uses) for c in part), dtype=np.intp, count=len(part)))
+                n = int(counts[-1].sum())
+                legs.append(np.fromiter((i for c in part for i, _ in c.uses), dtype=np.intp, count=n))
+                amounts.append(np.fromiter((a for c in part for _, a in c.uses), dtype=float, count=n))
+                costs.append(np.fromiter((c.cost for c in part), dtype=float, count=len(part)))
+            else:
+                first, second, cost, _ = part
+                counts.append(np.full(len(cost), 2, dtype=np.intp))
+                legs.append(np.column_stack((first, second)).ravel().astype(np.intp))
+                amounts.append(np.ones(2 * len(cost)))
+                costs.append(np.asarray(cost, dtype=float))
+        if not counts:
+            return np.zeros(0, np.intp), np.zeros(0), np.zeros(0, np.intp), np.zeros(0)
+        cand = np.repeat(np.arange(self._size), np.concatenate(counts))
+        return np.concatenate(legs), np.concatenate(amounts), cand, np.concatenate(costs)
+
+
 @dataclass(frozen=True, slots=True)
 class Shape:
     strategy: str
@@ -55,6 +140,7 @@ class StrategyFilter:
         self.warnings: list[str] = []
         self.stocks = [i for i, leg in enumerate(legs) if leg.is_stock]
         self.options = [i for i, leg in enumerate(legs) if not leg.is_stock]
+        self.alone_cost = [leg.standalone.cost(net_of_proceeds) for leg in legs]  # per contract (share)
 
     # --- the filter --------------------------------------------------------------------------
 
@@ -62,7 +148,7 @@ class StrategyFilter:
         return shape.unit.cost(self.net)
 
     def _alone(self, uses: tuple[tuple[int, float], ...]) -> float:
-        return sum(self.legs[i].standalone.cost(self.net) * amount for i, amount in uses)
+        return sum(self.alone_cost[i] * amount for i, amount in uses)
 
     def _keep(
         self, shape: Shape | None, uses: tuple[tuple[int, float], ...], parts: float | None = None

@@ -3,7 +3,9 @@ reversals (Cboe Rule 10.3, FINRA 4210(f)(2)); the rule in words beside each form
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
+from itertools import repeat
 
 from xlmargin.regt._formulas import (
     Figures,
@@ -17,7 +19,7 @@ from xlmargin.regt._formulas import (
     short_stock_per_share,
 )
 from xlmargin.regt._legs import BookLeg
-from xlmargin.regt._shapes import Candidate, Shape, StrategyFilter, alone_shape, same_deliverable, same_series
+from xlmargin.regt._shapes import Candidate, Shape, StrategyFilter, same_series
 
 
 class StockStrategies(StrategyFilter):
@@ -133,36 +135,50 @@ class StockStrategies(StrategyFilter):
 
     def _stock_triples(self) -> Iterator[Candidate | None]:
         """Collars and conversions (long stock, long put, short call) and reversals (short stock,
-        short put, long call at the put's strike and expiry)."""
+        short put, long call at the put's strike and expiry). Each put meets the calls of its
+        deliverable on the other side, in index order; what a split into a two-leg strategy and a
+        lone leg costs is worked out once per leg, not once per triple."""
         legs = self.legs
         puts = [i for i in self.options if not legs[i].position.is_call]
-        calls = [i for i in self.options if legs[i].position.is_call]
+        others: dict[tuple[str, float, bool], list[int]] = defaultdict(list)
+        for c in self.options:
+            if legs[c].position.is_call:
+                q = legs[c].position
+                others[(q.underlying, q.multiplier, not legs[c].is_long)].append(c)
+        alone = self.alone_cost
         for s in self.stocks:
             stock = legs[s]
+            with_stock: dict[tuple[int, float], float] = {}  # a call's two-leg strategy with the stock
             for p in puts:
+                put = legs[p]
+                calls = others.get((put.position.underlying, put.position.multiplier, put.is_long), [])
+                if not calls:
+                    continue
+                spu = self.shares_per_contract(stock, put)
+                if spu is None or put.is_long != stock.is_long:
+                    yield from repeat(None, len(calls))
+                    continue
+                if stock.is_long:
+                    hedged = self._cost(self.protective_put(stock, put, spu))
+                else:
+                    hedged = self._cost(self.covered_put(stock, put, spu))
                 for c in calls:
-                    put, call = legs[p], legs[c]
-                    if not same_deliverable(put, call) or put.is_long == call.is_long:
-                        continue
-                    spu = self.shares_per_contract(stock, put)
-                    if spu is None or put.is_long != stock.is_long:
+                    call = legs[c]
+                    if not stock.is_long and not same_series(put, call):
                         yield None
                         continue
+                    if (c, spu) not in with_stock:
+                        pair = self.covered_call if stock.is_long else self.protective_call
+                        with_stock[(c, spu)] = self._cost(pair(stock, call, spu))
+                    # the cheaper split, as _best_split adds and compares them
+                    parts = min(with_stock[(c, spu)] + alone[p], hedged + alone[c])
                     uses = ((s, spu), (p, 1.0), (c, 1.0))
-                    if stock.is_long:
-                        parts = self._best_split(
-                            (self.covered_call(stock, call, spu), alone_shape(put)),
-                            (self.protective_put(stock, put, spu), alone_shape(call)),
-                        )
-                        yield self._keep(self.collar(stock, put, call, spu), uses, parts)
-                    elif same_series(put, call):
-                        parts = self._best_split(
-                            (self.covered_put(stock, put, spu), alone_shape(call)),
-                            (self.protective_call(stock, call, spu), alone_shape(put)),
-                        )
-                        yield self._keep(self.reversal(stock, put, call, spu), uses, parts)
-                    else:
-                        yield None
+                    shape = (
+                        self.collar(stock, put, call, spu)
+                        if stock.is_long
+                        else self.reversal(stock, put, call, spu)
+                    )
+                    yield self._keep(shape, uses, parts)
 
     def collar(self, stock: BookLeg, put: BookLeg, call: BookLeg, spu: float) -> Shape:
         """Collar. Initial: the stock's requirement, the put paid, the call needs nothing.

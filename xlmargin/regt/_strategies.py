@@ -14,16 +14,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 
 from xlmargin.regt._formulas import (
     Figures,
+    RegTRules,
     money,
     num,
 )
 from xlmargin.regt._legs import BookLeg
-from xlmargin.regt._shapes import TOLERANCE, Candidate, Shape, same_deliverable
+from xlmargin.regt._shapes import TOLERANCE, Candidate, Candidates, Shape, same_deliverable
 from xlmargin.regt._stock import StockStrategies
 
 
@@ -32,9 +34,11 @@ class Enumerator(StockStrategies):
 
     # --- enumeration -------------------------------------------------------------------------
 
-    def candidates(self) -> list[Candidate]:
-        found = self._two_leg()
-        composites: list[Candidate] = []
+    def candidates(self, pairs: _Pairs | None = None) -> Candidates:
+        """The candidates, in canonical order; ``pairs``: this underlying's option pairs already
+        filtered (by :func:`all_candidates`, for many underlyings at once)."""
+        found = self._two_leg(pairs)
+        composites: list[Candidate | Callable[[], Candidate | None]] = []
         for count, candidate in enumerate(self._composites(), start=len(found) + 1):
             if count > self.r.max_candidates:
                 underlying = self.legs[0].position.underlying
@@ -47,84 +51,49 @@ class Enumerator(StockStrategies):
                 break
             if candidate is not None:
                 composites.append(candidate)
-        return found + composites
+        # the composites priced only now that the cap is known to hold (in the order found)
+        priced = (c() if callable(c) else c for c in composites)
+        found.extend([c for c in priced if c is not None])
+        return found
 
-    def _two_leg(self) -> list[Candidate]:
+    def _two_leg(self, pairs: _Pairs | None = None) -> Candidates:
         """Spreads, straddles and stock with one option. The option pairs are filtered column-wise
         (the same formulas as :meth:`vertical` and :meth:`straddle`, on arrays) and only the pairs
         kept are built, in the order of the loops they replace: each short, then its partners."""
         legs = self.legs
-        longs = [i for i in self.options if legs[i].is_long]
-        shorts = [i for i in self.options if not legs[i].is_long]
-        partners = self._partners(longs, shorts)
-        a = self._arrays()
-        found: list[Candidate] = []
-        short, long = _pairs(shorts, longs, partners)
-        keep = a.is_call[long] == a.is_call[short]
-        keep &= (a.deliverable[long] == a.deliverable[short]) & (a.capacity[long] >= 1.0 - 1e-9)
-        keep &= a.capacity[short] >= 1.0 - 1e-9
-        if self.r.long_expires_on_or_after_short:
-            keep &= a.expiry[long] >= a.expiry[short]
-        width = np.where(a.is_call[long], a.strike[long] - a.strike[short], a.strike[short] - a.strike[long])
-        margin = np.where(width > 0, np.minimum(a.naked[short], width * a.multiplier[short]), 0.0)
-        cost = self._cost_of(margin, a.long_cost[long], a.value[short])
-        keep &= ~(cost > a.alone[long] + a.alone[short] + TOLERANCE)
-        # the mask above is vertical's own conditions, so each kept pair's shape is not None
-        for j, i, c in zip(short[keep].tolist(), long[keep].tolist(), cost[keep].tolist()):
-            found.append(Candidate(((i, 1.0), (j, 1.0)), c, partial(self.vertical, legs[i], legs[j])))  # type: ignore[arg-type]
-        calls = [i for i in shorts if legs[i].position.is_call]
-        call, put = _pairs(calls, [k for k in shorts if not legs[k].position.is_call], partners)
-        keep = (a.deliverable[call] == a.deliverable[put]) & (a.capacity[call] >= 1.0 - 1e-9)
-        keep &= a.capacity[put] >= 1.0 - 1e-9
-        if self.r.straddle_same_expiry:
-            keep &= a.expiry[call] == a.expiry[put]
-        margin = np.where(
-            a.naked[call] >= a.naked[put], a.naked[call] + a.value[put], a.naked[put] + a.value[call]
-        )
-        cost = self._cost_of(margin, np.zeros(len(call)), a.value[call] + a.value[put])
-        keep &= ~(cost > a.alone[call] + a.alone[put] + TOLERANCE)
-        for i, j, c in zip(call[keep].tolist(), put[keep].tolist(), cost[keep].tolist()):
-            found.append(Candidate(((i, 1.0), (j, 1.0)), c, partial(self.straddle, legs[i], legs[j])))  # type: ignore[arg-type]
+        if pairs is None:
+            longs, shorts, calls, puts = self._sides()
+            partners = self._partners(longs, shorts)
+            verticals = _pairs(shorts, longs, partners)
+            straddles = _pairs(calls, puts, partners)
+            pairs = _filter(_leg_arrays(legs, self.alone_cost), verticals, straddles, self.r, self.net)
+        found = Candidates()
+        # the masks are vertical's and straddle's own conditions, so each kept pair's shape is not None
+        found.add_pairs(pairs.long, pairs.short, pairs.spread_cost, self._pair_shape(self.vertical))
+        found.add_pairs(pairs.call, pairs.put, pairs.straddle_cost, self._pair_shape(self.straddle))
+        stock_pairs = []
         for s in self.stocks:
             for o in self.options:
                 spu = self.shares_per_contract(legs[s], legs[o])
                 if spu is not None:
                     kept = self._keep(self.stock_and_option(legs[s], legs[o], spu), ((s, spu), (o, 1.0)))
                     if kept is not None:
-                        found.append(kept)
+                        stock_pairs.append(kept)
+        found.extend(stock_pairs)
         return found
 
-    def _cost_of(self, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
-        """:meth:`Figures.cost` on arrays, operation for operation."""
-        if self.net:
-            return margin + long_cost - proceeds
-        return margin + np.maximum(long_cost - proceeds, 0.0)
-
-    def _arrays(self) -> _LegArrays:
+    def _sides(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """The long options, the short ones, and the short calls and short puts, in index order."""
         legs = self.legs
-        deliverables: dict[tuple[str, float], int] = {}
-        return _LegArrays(
-            is_call=np.array([leg.position.is_call for leg in legs], dtype=bool),
-            deliverable=np.array(
-                [
-                    deliverables.setdefault(
-                        (leg.position.underlying, leg.position.multiplier), len(deliverables)
-                    )
-                    for leg in legs
-                ],
-                dtype=np.intp,
-            ),
-            expiry=np.array(
-                [leg.expiry.toordinal() if not leg.is_stock else 0 for leg in legs], dtype=np.int64
-            ),
-            strike=np.array([leg.position.strike for leg in legs], dtype=float),
-            multiplier=np.array([leg.position.multiplier for leg in legs], dtype=float),
-            naked=np.array([leg.naked for leg in legs], dtype=float),
-            value=np.array([leg.value for leg in legs], dtype=float),
-            long_cost=np.array([leg.long_cost for leg in legs], dtype=float),
-            alone=np.array([leg.standalone.cost(self.net) for leg in legs], dtype=float),
-            capacity=np.array([leg.capacity for leg in legs], dtype=float),
-        )
+        longs = [i for i in self.options if legs[i].is_long]
+        shorts = [i for i in self.options if not legs[i].is_long]
+        calls = [i for i in shorts if legs[i].position.is_call]
+        return longs, shorts, calls, [k for k in shorts if not legs[k].position.is_call]
+
+    def _pair_shape(self, shape: Callable[[BookLeg, BookLeg], Shape | None]) -> Callable[[int, int], Shape]:
+        """``shape`` of two legs by their indices (for pairs its own conditions kept: never None)."""
+        legs = self.legs
+        return lambda i, j: shape(legs[i], legs[j])  # type: ignore[return-value]
 
     def _partners(
         self, longs: list[int], shorts: list[int]
@@ -163,8 +132,10 @@ class Enumerator(StockStrategies):
 
         return nearest
 
-    def _composites(self) -> Iterator[Candidate | None]:
-        """Condors, butterflies, boxes, collars, conversions, reversals; lazily, for the cap."""
+    def _composites(self) -> Iterator[Candidate | Callable[[], Candidate | None] | None]:
+        """Condors, butterflies, boxes, collars, conversions, reversals; lazily, for the cap: an
+        option-only composite comes as the call that prices it, made once the cap is known to hold
+        (None: a combination that is not one)."""
         legs = self.legs
         by_series: dict[tuple[object, ...], list[int]] = defaultdict(list)
         for i in self.options:
@@ -224,7 +195,7 @@ class Enumerator(StockStrategies):
         rule = f"{name}: greater naked requirement + value of the other side = {which}, × {{n}}"
         return Shape(name, Figures(margin, 0.0, call.value + put.value), rule)
 
-    def _condors(self, calls: list[int], puts: list[int]) -> Iterator[Candidate | None]:
+    def _condors(self, calls: list[int], puts: list[int]) -> Iterator[Callable[[], Candidate | None] | None]:
         """Iron condor / iron butterfly (Cboe; tastytrade): a put credit spread below a call credit
         spread, one expiry; only one side can finish in the money, so the larger wing's width."""
         legs = self.legs
@@ -253,17 +224,23 @@ class Enumerator(StockStrategies):
                 if self.r.condor_equal_wings and wp != wc:
                     yield None
                     continue
-                mult = lb.position.multiplier
-                name = "iron butterfly" if lb.position.strike == lc.position.strike else "iron condor"
-                unit = Figures(max(wp, wc) * mult, la.long_cost + ld.long_cost, lb.value + lc.value)
-                rule = (
-                    f"{name}: only one side can finish in the money: larger wing width × {num(mult)} × {{n}}"
-                    f" = max({num(wp)}, {num(wc)}) × {num(mult)} × {{n}}"
-                )
-                parts = self._best_split((self.vertical(la, lb), self.vertical(ld, lc)))
-                yield self._keep(Shape(name, unit, rule), ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0)), parts)
+                yield partial(self._condor, a, b, c, d)
 
-    def _butterflies(self, series: list[int]) -> Iterator[Candidate | None]:
+    def _condor(self, a: int, b: int, c: int, d: int) -> Candidate | None:
+        la, lb, lc, ld = (self.legs[x] for x in (a, b, c, d))
+        wp = lb.position.strike - la.position.strike
+        wc = ld.position.strike - lc.position.strike
+        mult = lb.position.multiplier
+        name = "iron butterfly" if lb.position.strike == lc.position.strike else "iron condor"
+        unit = Figures(max(wp, wc) * mult, la.long_cost + ld.long_cost, lb.value + lc.value)
+        rule = (
+            f"{name}: only one side can finish in the money: larger wing width × {num(mult)} × {{n}}"
+            f" = max({num(wp)}, {num(wc)}) × {num(mult)} × {{n}}"
+        )
+        parts = self._best_split((self.vertical(la, lb), self.vertical(ld, lc)))
+        return self._keep(Shape(name, unit, rule), ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0)), parts)
+
+    def _butterflies(self, series: list[int]) -> Iterator[Callable[[], Candidate | None]]:
         """Butterflies (IBKR; tastytrade): one right and expiry, equidistant strikes, body 2×.
         Long (long wings, short body): pay the net debit, no margin. Short (short wings, long
         body): the width of the credit leg × multiplier."""
@@ -278,7 +255,7 @@ class Enumerator(StockStrategies):
                     continue
                 # equidistant: the far wing sits at 2 × body − near wing (rounded: 0.1 steps are inexact)
                 for c in by_strike.get((round(2 * kb - ka, 9), legs[a].is_long), []):
-                    yield self._butterfly(a, b, c)
+                    yield partial(self._butterfly, a, b, c)
 
     def _butterfly(self, a: int, b: int, c: int) -> Candidate | None:
         la, lb, lc = self.legs[a], self.legs[b], self.legs[c]
@@ -298,7 +275,7 @@ class Enumerator(StockStrategies):
             parts = self._best_split((self.vertical(lb, la), self.vertical(lb, lc)))
         return self._keep(shape, ((a, 1.0), (b, 2.0), (c, 1.0)), parts)
 
-    def _long_condors(self, series: list[int]) -> Iterator[Candidate | None]:
+    def _long_condors(self, series: list[int]) -> Iterator[Callable[[], Candidate | None]]:
         """Long condors (one right and expiry: long K1 < short K2 < short K3 < long K4) and long
         butterflies with unequal wings (K2 = K3; equal wings are :meth:`_butterflies`). The wings
         are the ``nearest_strikes`` longs below and above the short pair, so that the count grows
@@ -319,7 +296,7 @@ class Enumerator(StockStrategies):
                 above = [d for d in longs if legs[d].position.strike > kc][:wings]
                 for a in below:
                     for d in above:
-                        yield self._long_condor(a, b, c, d)
+                        yield partial(self._long_condor, a, b, c, d)
 
     def _long_condor(self, a: int, b: int, c: int, d: int) -> Candidate | None:
         la, lb, lc, ld = (self.legs[x] for x in (a, b, c, d))
@@ -348,7 +325,7 @@ class Enumerator(StockStrategies):
         uses = ((a, 1.0), (b, 2.0), (d, 1.0)) if b == c else ((a, 1.0), (b, 1.0), (c, 1.0), (d, 1.0))
         return self._keep(Shape(name, unit, rule), uses, parts)
 
-    def _boxes(self, calls: list[int], puts: list[int]) -> Iterator[Candidate | None]:
+    def _boxes(self, calls: list[int], puts: list[int]) -> Iterator[Callable[[], Candidate | None]]:
         """Box: a call spread and a put spread on the same two strikes. Long box (both debit):
         pay the debit. Short box (both credit): its width × multiplier, its maximum loss [L]."""
         legs = self.legs
@@ -362,7 +339,7 @@ class Enumerator(StockStrategies):
                     continue
                 for k in put_at.get((kj, True), []):
                     for m in put_at.get((ki, False), []):
-                        yield self._box(i, j, k, m)
+                        yield partial(self._box, i, j, k, m)
 
     def _box(self, i: int, j: int, k: int, m: int) -> Candidate | None:
         li, lj, lk, lm = (self.legs[x] for x in (i, j, k, m))
@@ -392,6 +369,129 @@ class _LegArrays:
     long_cost: np.ndarray
     alone: np.ndarray
     capacity: np.ndarray
+
+
+class _Pairs(NamedTuple):
+    """Option pairs kept as candidates, legs numbered within their underlying: spreads (long,
+    short) and short straddles or strangles (call, put), each with its cost."""
+
+    long: np.ndarray
+    short: np.ndarray
+    spread_cost: np.ndarray
+    call: np.ndarray
+    put: np.ndarray
+    straddle_cost: np.ndarray
+
+
+def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
+    """Each enumerator's :meth:`Enumerator.candidates` (one basis and convention for all), the
+    option pairs of the underlyings searched exhaustively filtered in one pass over all of them
+    (the same formulas on the same numbers, element by element: the same pairs and costs)."""
+    pairs: list[_Pairs | None] = [None] * len(enumerators)
+    batch = []
+    for k, e in enumerate(enumerators):
+        sides = e._sides()
+        if len(sides[0]) + len(sides[1]) <= e.r.exhaustive_legs:  # every pair, no warning
+            batch.append((k, e, sides))
+    if batch:
+        offsets = np.cumsum([0, *(len(e.legs) for _, e, _ in batch)])
+        legs = [leg for _, e, _ in batch for leg in e.legs]
+        alone = [cost for _, e, _ in batch for cost in e.alone_cost]
+        verticals = [_pairs(shorts, longs, None) for _, _, (longs, shorts, _, _) in batch]
+        straddles = [_pairs(calls, puts, None) for _, _, (_, _, calls, puts) in batch]
+        first = batch[0][1]
+        found = _filter(
+            _leg_arrays(legs, alone),
+            _stacked_pairs(verticals, offsets),
+            _stacked_pairs(straddles, offsets),
+            first.r,
+            first.net,
+        )
+        # where each underlying's kept pairs start and end; its legs renumbered from zero
+        spreads = np.cumsum(
+            [0, *np.bincount(np.searchsorted(offsets, found.short, "right") - 1, minlength=len(batch))]
+        )
+        straddle = np.cumsum(
+            [0, *np.bincount(np.searchsorted(offsets, found.call, "right") - 1, minlength=len(batch))]
+        )
+        for n, (k, _, _) in enumerate(batch):
+            a, b, c, d, o = spreads[n], spreads[n + 1], straddle[n], straddle[n + 1], offsets[n]
+            pairs[k] = _Pairs(
+                found.long[a:b] - o, found.short[a:b] - o, found.spread_cost[a:b],
+                found.call[c:d] - o, found.put[c:d] - o, found.straddle_cost[c:d],
+            )  # fmt: skip
+    return [e.candidates(p) for e, p in zip(enumerators, pairs)]
+
+
+def _stacked_pairs(
+    pairs: list[tuple[np.ndarray, np.ndarray]], offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-underlying (first, second) leg pairs as one pair of arrays, legs numbered book-wide."""
+    first = np.concatenate([f + o for (f, _), o in zip(pairs, offsets)])
+    second = np.concatenate([s + o for (_, s), o in zip(pairs, offsets)])
+    return first.astype(np.intp), second.astype(np.intp)
+
+
+def _filter(
+    a: _LegArrays,
+    verticals: tuple[np.ndarray, np.ndarray],
+    straddles: tuple[np.ndarray, np.ndarray],
+    r: RegTRules,
+    net: bool,
+) -> _Pairs:
+    """The (short, long) and (short call, short put) pairs that are candidates, with their costs:
+    :meth:`Enumerator.vertical` and :meth:`Enumerator.straddle` on arrays, operation for operation."""
+    short, long = verticals
+    keep = a.is_call[long] == a.is_call[short]
+    keep &= (a.deliverable[long] == a.deliverable[short]) & (a.capacity[long] >= 1.0 - 1e-9)
+    keep &= a.capacity[short] >= 1.0 - 1e-9
+    if r.long_expires_on_or_after_short:
+        keep &= a.expiry[long] >= a.expiry[short]
+    width = np.where(a.is_call[long], a.strike[long] - a.strike[short], a.strike[short] - a.strike[long])
+    margin = np.where(width > 0, np.minimum(a.naked[short], width * a.multiplier[short]), 0.0)
+    cost = _cost_of(net, margin, a.long_cost[long], a.value[short])
+    keep &= ~(cost > a.alone[long] + a.alone[short] + TOLERANCE)
+    call, put = straddles
+    both = (a.deliverable[call] == a.deliverable[put]) & (a.capacity[call] >= 1.0 - 1e-9)
+    both &= a.capacity[put] >= 1.0 - 1e-9
+    if r.straddle_same_expiry:
+        both &= a.expiry[call] == a.expiry[put]
+    margin = np.where(
+        a.naked[call] >= a.naked[put], a.naked[call] + a.value[put], a.naked[put] + a.value[call]
+    )
+    pair_cost = _cost_of(net, margin, np.zeros(len(call)), a.value[call] + a.value[put])
+    both &= ~(pair_cost > a.alone[call] + a.alone[put] + TOLERANCE)
+    return _Pairs(long[keep], short[keep], cost[keep], call[both], put[both], pair_cost[both])
+
+
+def _cost_of(net: bool, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
+    """:meth:`Figures.cost` on arrays, operation for operation."""
+    if net:
+        return margin + long_cost - proceeds
+    return margin + np.maximum(long_cost - proceeds, 0.0)
+
+
+def _leg_arrays(legs: list[BookLeg], alone: list[float]) -> _LegArrays:
+    """What the two-leg filter reads of each leg, as arrays indexed like ``legs``."""
+    deliverables: dict[tuple[str, float], int] = {}
+    return _LegArrays(
+        is_call=np.array([leg.position.is_call for leg in legs], dtype=bool),
+        deliverable=np.array(
+            [
+                deliverables.setdefault((leg.position.underlying, leg.position.multiplier), len(deliverables))
+                for leg in legs
+            ],
+            dtype=np.intp,
+        ),
+        expiry=np.array([leg.expiry.toordinal() if not leg.is_stock else 0 for leg in legs], dtype=np.int64),
+        strike=np.array([leg.position.strike for leg in legs], dtype=float),
+        multiplier=np.array([leg.position.multiplier for leg in legs], dtype=float),
+        naked=np.array([leg.naked for leg in legs], dtype=float),
+        value=np.array([leg.value for leg in legs], dtype=float),
+        long_cost=np.array([leg.long_cost for leg in legs], dtype=float),
+        alone=np.array(alone, dtype=float),
+        capacity=np.array([leg.capacity for leg in legs], dtype=float),
+    )
 
 
 def _pairs(
