@@ -165,3 +165,30 @@ def test_last_books_kept_within_their_memory_budget(monkeypatch: pytest.MonkeyPa
     assert len(stress_pnl_module._LAST_BOOKS) == 1
     assert np.array_equal(position_pnl(book, moves[:, 3:4], settings.rate), again)
     assert np.array_equal(position_pnl(book, moves[:, :1], settings.rate), expected[0])
+
+
+def test_new_spots_reuse_the_exercise_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a boundary depends on (T, r, q, σ), not on the spot: a recalculation with new spots (which
+    # misses the last book) prices again but solves no boundary again
+    import importlib
+
+    from xlmargin.pricing import clear_caches
+
+    american = importlib.import_module("xlmargin.pricing.american")
+    settings = stress.stress_settings({"rate": 0.045}, AS_OF)
+    moved = [[*r[:5], 1.01 * r[5], *r[6:]] for r in OPTIONS]
+    book, book_moved = (
+        build_book(read_positions([HEADER, *rows], as_of=AS_OF), settings) for rows in (OPTIONS, moved)
+    )
+    moves = move_matrix(stress.scenario_library(settings))
+    clear_caches()
+    fresh = position_pnl(book_moved, moves, settings.rate)
+    solved: list[int] = []
+    solve = american._solve_integrand
+    monkeypatch.setattr(american, "_solve_integrand", lambda T, *a: solved.append(len(T)) or solve(T, *a))
+    clear_caches()
+    position_pnl(book, moves, settings.rate)
+    first = sum(solved)
+    assert first > 0
+    assert np.array_equal(position_pnl(book_moved, moves, settings.rate), fresh)
+    assert sum(solved) == first
