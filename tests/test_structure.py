@@ -19,7 +19,6 @@ from tests.conftest import REPO
 PACKAGE = REPO / "xlmargin"
 
 
-
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(REPO).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
