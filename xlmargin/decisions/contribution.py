@@ -65,7 +65,7 @@ from xlmargin.decisions._common import DecisionSettings, check_regime, notional
 from xlmargin.decisions._linear import unit_span_pnl
 from xlmargin.decisions.names import CONTRIBUTION_REGIMES
 from xlmargin.errors import InputError, Problem, UnsupportedError
-from xlmargin.money import cents
+from xlmargin.money import cents, cents_of
 from xlmargin.pm import pm_requirement
 from xlmargin.pm.result import REGULATORY
 from xlmargin.pm.risk import RiskArrays, risk_arrays
@@ -128,7 +128,7 @@ def margin_contribution(
         total=total,
         rows=tuple(int(r) for r in a["row"]),
         symbols=tuple(str(s) for s in a["symbol"]),
-        incremental=tuple(cents(total - w) for w in without),
+        incremental=tuple(cents_of(total - np.asarray(without, dtype=float))),
         component=tuple(_apportion(component, total)),
         warnings=tuple(dict.fromkeys(notes)),
     )
@@ -139,7 +139,7 @@ def _apportion(component: FloatArray, total: float) -> list[float]:
     rounded = np.round(component, 2)
     if len(rounded):
         rounded[int(np.argmax(np.abs(component)))] += round(cents(total) - float(rounded.sum()), 2)
-    return [cents(v) for v in rounded]
+    return cents_of(rounded)
 
 
 def _risk(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, FloatArray, FloatArray]:
