@@ -132,3 +132,11 @@ def test_import_xlmargin_stays_light() -> None:
     code = "import sys, xlmargin; print(sorted(m for m in ('pandas', 'numpy', 'scipy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_read_positions_takes_as_of_as_the_twins_do() -> None:
+    rows = [["symbol", "type", "quantity", "price"], ["XYZ", "stock", 10.0, 100.0]]
+    assert xlmargin.read_positions(rows, as_of="2026-12-04").as_of == dt.date(2026, 12, 4)
+    assert xlmargin.read_positions(rows, as_of=46360).as_of == dt.date(2026, 12, 4)  # Excel serial
+    with pytest.raises(InputError, match="as_of: 'garbage' is not a date"):
+        xlmargin.read_positions(rows, as_of="garbage")

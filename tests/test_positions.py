@@ -260,3 +260,17 @@ def test_a_long_table_is_transposed_in_blocks_as_one_zip_would(monkeypatch) -> N
     assert len(reader.transpose(rows)) == 3  # as long as the shortest row
     table = [["symbol", "quantity", "price"], *[[f"S{i}", float(i + 1), 10.0] for i in range(30)]]
     assert read(table).arrays["quantity"].tolist() == [float(i + 1) for i in range(30)]
+
+
+def test_zero_days_to_expiry_says_a_zero_reads_as_blank():
+    # Office.js sends a blank cell as 0, so a 0 in days cannot mean "expires today": say so, by row
+    header = ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "days"]
+    rows = [
+        [*header, "right"],
+        ["X C100", "option", -1.0, 2.0, "X", 100.0, 100.0, 0.0, "call"],
+        ["X C100", "option", -1.0, 2.0, "X", 100.0, 100.0, None, "call"],
+    ]
+    assert problems(rows) == [
+        "row 2, days: days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)",
+        "row 3, expiry: an option needs an expiry date (or days to expiry)",
+    ]

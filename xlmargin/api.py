@@ -23,7 +23,6 @@ a table is a DataFrame whose columns are the table's header row. Errors raise
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -88,15 +87,20 @@ def broker_table(data: TableLike) -> BrokerTable | None:
 
 
 def read_positions(
-    data: TableLike, *, as_of: dt.date | None = None, sheet: str | None = None, table: str | None = None
+    data: TableLike, *, as_of: Any = None, sheet: str | None = None, table: str | None = None
 ) -> Portfolio:
     """A validated portfolio from a DataFrame, a list of rows, a positions file or a broker export;
-    ``as_of`` (default: today) is the valuation date."""
+    ``as_of`` (default: today) is the valuation date: a date, an ISO text or an Excel serial number,
+    as the twins' ``as_of`` takes it."""
     from xlmargin.brokers import detect, read_broker
+    from xlmargin.cells import to_date
     from xlmargin.excel.functions import today
     from xlmargin.positions import read_positions as read
 
-    when = as_of or today()
+    when = today() if as_of is None else to_date(as_of)
+    if when is None:
+        message = f"{as_of!r} is not a date (use a date, an Excel serial number or YYYY-MM-DD)"
+        raise InputError(Problem(message, None, "as_of"))
     if isinstance(data, str | Path) and Path(data).is_file() and detect(Path(data)) is not None:
         return read_broker(data, as_of=when)
     return read(rows_of(data, sheet=sheet, table=table), as_of=when)

@@ -576,8 +576,12 @@ def _options(
     with np.errstate(invalid="ignore"):
         for i in indices(has_days & (days < 0)):
             r.bad(i, "days", f"days to expiry cannot be negative, got {days[i]:g}")
-    for i in indices(is_option & r.blank("expiry") & r.blank("days") & ~filled):
+    undated = is_option & r.blank("expiry") & r.blank("days") & ~filled
+    zero_days = r.zero("days")
+    for i in indices(undated & ~zero_days):
         r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
+    for i in indices(undated & zero_days):  # Office.js sends a blank cell as 0: a 0 cannot mean today
+        r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
     expiry_years[has_date] = (ordinal[has_date] - as_of.toordinal()) / 365.0
     expiry_years[has_days] = days[has_days] / 365.0
     if not has_days.any() and not filled.any():  # the column's own dates

@@ -135,6 +135,15 @@ class ColumnReader:
         parsed = self._parsed[name]
         return self._kept(parsed.blank if COLUMN_BY_NAME[name].zero_is_blank else parsed.strict_blank)
 
+    def zero(self, name: str) -> BoolArray:
+        """True where the cell held a 0 that reads as a blank (``zero_is_blank`` columns), so a message
+        can say why a 0 the user typed counts as missing."""
+        if name not in self._parsed or not COLUMN_BY_NAME[name].zero_is_blank:
+            return np.zeros(self.n, dtype=bool)
+        parsed = self._parsed[name]
+        assert parsed.floats is not None  # a number column is parsed into floats
+        return self._kept(parsed.floats) == 0
+
     def number(self, name: str) -> FloatArray:
         """Floats, NaN where blank or bad (a new array the caller may change)."""
         if name not in self._parsed:
