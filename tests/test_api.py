@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import inspect
 import subprocess
@@ -140,3 +141,18 @@ def test_read_positions_takes_as_of_as_the_twins_do() -> None:
     assert xlmargin.read_positions(rows, as_of=46360).as_of == dt.date(2026, 12, 4)  # Excel serial
     with pytest.raises(InputError, match="as_of: 'garbage' is not a date"):
         xlmargin.read_positions(rows, as_of="garbage")
+
+
+def test_a_csv_with_datetime_expiries_reads_them_as_dates(tmp_path: Path) -> None:
+    # csv.writer (and pandas, for a column with any time of day) writes a datetime as 2027-03-19 00:00:00
+    path = tmp_path / "book.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        header = ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike"]
+        writer.writerow([*header, "expiry", "right"])
+        writer.writerow(
+            ["XYZ C100", "option", -1, 2.0, "XYZ", 100.0, 100.0, dt.datetime(2027, 3, 19), "call"]
+        )
+    assert "2027-03-19 00:00:00" in path.read_text(encoding="utf-8")
+    portfolio = xlmargin.read_positions(path, as_of="2026-12-04")
+    assert portfolio.positions[0].expiry == dt.date(2027, 3, 19)

@@ -47,6 +47,8 @@ def test_excel_errors_numbers_and_dates():
     assert to_date("soon") is None
     assert to_date(20261218) == dt.date(2026, 12, 18)
     assert to_date(20261318) is None
+    # a DataFrame's datetime column as pandas writes it to CSV, and its ISO form
+    assert to_date("2027-08-20 00:00:00") == to_date("2027-08-20T00:00:00") == dt.date(2027, 8, 20)
 
 
 def test_a_maximum_rounds_down_to_the_cent():

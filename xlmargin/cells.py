@@ -20,7 +20,17 @@ EXCEL_ERRORS = (
 # products of them would overflow to infinity inside the engines.
 LARGEST = 1e15
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d-%b-%Y", "%d %b %Y", "%b %d %Y", "%b %d, %Y")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%b %d %Y",
+    "%b %d, %Y",
+    "%Y-%m-%d %H:%M:%S",  # pandas' to_csv of a datetime column; the day is what counts
+    "%Y-%m-%dT%H:%M:%S",
+)
 
 
 def is_blank(value: Any, zero_is_blank: bool = True) -> bool:
