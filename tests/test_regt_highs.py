@@ -1,0 +1,32 @@
+"""``regt._highs`` calls scipy's own HiGHS module directly and falls back to scipy's public
+``milp``/``linprog`` when that private module is absent. Both routes must give the same pairing:
+the same totals, groups and figures, to the cent."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.book import AS_OF, book
+from xlmargin.positions import read_positions
+from xlmargin.regt import PAIRINGS, _highs, regt_margin
+
+
+def breakdown(portfolio, basis: str, net: bool):
+    PAIRINGS.clear()
+    result = regt_margin(portfolio, basis=basis, net_of_proceeds=net)
+    return result.total, [(g.strategy, g.underlying, tuple(g.legs), g.margin, g.gross) for g in result.groups]
+
+
+@pytest.mark.skipif(_highs._h is None, reason="no private HiGHS module in this scipy: the fallback runs")
+@pytest.mark.parametrize(("basis", "net"), [("initial", False), ("maintenance", True)])
+def test_the_public_scipy_route_gives_the_same_pairing(monkeypatch, basis: str, net: bool) -> None:
+    table = book()
+    small = [r for r in table[1:] if r[4] not in ("SPX", "NDX", "RUT")]  # the large classes take long
+    rows = [table[0], *small[:900]]
+    portfolio = read_positions(rows, as_of=AS_OF)
+    direct = breakdown(portfolio, basis, net)
+    monkeypatch.setattr(_highs, "_h", None)
+    public = breakdown(portfolio, basis, net)
+    PAIRINGS.clear()
+    assert public == direct
+    assert len(direct[1]) > 100  # spreads, straddles and covered positions were paired
