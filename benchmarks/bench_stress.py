@@ -131,9 +131,9 @@ def cold() -> None:
 
 
 def kernel_share(fn: Callable[[], Any], repeat: int) -> float:
-    """Median CPU milliseconds ``fn`` spends inside ``option_price_moved`` (as the stress P&L calls
+    """Median CPU milliseconds ``fn`` spends inside ``option_price`` (as the stress P&L calls
     it), each run after the pricing caches and the last book are cleared."""
-    kernel = pnl.option_price_moved
+    kernel = pnl.option_price
     spent: list[float] = []
 
     def counted(*args: Any) -> Any:
@@ -143,14 +143,14 @@ def kernel_share(fn: Callable[[], Any], repeat: int) -> float:
         finally:
             spent[-1] += time.process_time() - start
 
-    pnl.option_price_moved = counted  # type: ignore[assignment]
+    pnl.option_price = counted  # type: ignore[assignment]
     try:
         for _ in range(repeat):
             cold()
             spent.append(0.0)
             fn()
     finally:
-        pnl.option_price_moved = kernel
+        pnl.option_price = kernel
     return statistics.median(spent) * 1e3
 
 
@@ -203,7 +203,7 @@ def engine(table: list[list[Any]], n: int) -> None:
         cpu_best, cpu_median = cpu_timed(fn, n, setup)
         print(f"  {label:<52} {best:8.1f} ({median:.1f}) | {cpu_best:.1f} ({cpu_median:.1f})")
     share = kernel_share(lambda: pnl.position_pnl(book_, moves, settings.rate), n)
-    print(f"  {'    of which option_price_moved (CPU median)':<52} {share:8.1f}")
+    print(f"  {'    of which option_price (CPU median)':<52} {share:8.1f}")
 
 
 if __name__ == "__main__":

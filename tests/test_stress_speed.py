@@ -121,8 +121,8 @@ def test_an_edit_that_changes_no_contract_prices_nothing_again(monkeypatch: pyte
         clear_caches()
         fresh[name] = position_pnl(book, moves, settings.rate)
     calls = []
-    kernel = stress_pnl_module.option_price_moved
-    monkeypatch.setattr(stress_pnl_module, "option_price_moved", lambda *a: calls.append(1) or kernel(*a))
+    kernel = stress_pnl_module.option_price
+    monkeypatch.setattr(stress_pnl_module, "option_price", lambda *a: calls.append(1) or kernel(*a))
     clear_caches()
     assert np.array_equal(position_pnl(books["base"], moves, settings.rate), fresh["base"])
     position_pnl(books["base"], moves[:, :1], settings.rate)  # another scenario set keeps its own

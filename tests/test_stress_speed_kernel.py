@@ -1,7 +1,7 @@
-"""``option_price_moved``, the stress view's kernel call, prices as ``option_price`` at the moved spots.
+"""``option_price(..., growth)``, the stress view's call, prices as ``option_price`` at the moved spots.
 
 The stress P&L revalues each contract at spot ratios S'/S (one per distinct scenario move) through
-``option_price_moved``, which computes ``ln(F / K)`` once per contract and ``ln(S'/S)`` once per
+``option_price`` with ``growth``, which computes ``ln(F / K)`` once per contract and ``ln(S'/S)`` once per
 ratio. It must give ``option_price(S * ratio, ...)`` to rounding in every case the kernel handles:
 calls and puts, European and American (with and without an early-exercise premium), options on
 futures, expired contracts, zero volatility, negative rates, a volatility per point (the VIX
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.test_pricing_kernel import _contracts
-from xlmargin.pricing import option_price, option_price_moved
+from xlmargin.pricing import option_price
 
 RATIOS = np.array([1.0, 0.7, 0.93, 1.0001, 1.25, 1e-6, 3.0])
 
@@ -29,7 +29,7 @@ def _column(seed: int) -> dict[str, np.ndarray]:
 
 def _price_both(c: dict[str, np.ndarray], sigma: np.ndarray, growth: np.ndarray) -> tuple:
     terms = (c["K"], c["T"], c["r"], c["q"], sigma, c["is_call"], c["is_american"], c["on_future"])
-    return option_price_moved(c["S"], *terms, growth), option_price(c["S"] * growth, *terms)
+    return option_price(c["S"], *terms, growth), option_price(c["S"] * growth, *terms)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -470,6 +470,7 @@ def option_price(
     is_call: ArrayLike,
     is_american: ArrayLike,
     on_future: ArrayLike = False,
+    growth: ArrayLike | None = None,
 ) -> FloatArray:
     """Price of European or American options on a spot or on a future: every revaluation.
 
@@ -478,42 +479,21 @@ def option_price(
     Arguments broadcast; for speed pass the contract parameters (``T, r, q, sigma`` and the
     flags) with length-1 axes where several spots share a contract, e.g. ``(n, 1)`` against
     spots ``(n, m)``, so the American exercise boundary is computed once per contract.
+    ``growth`` (positive ratios): the price at spots ``S * growth``, equal to rounding, with the
+    European part by :func:`bsm_moved` (one logarithm per contract and one per ratio, not one per
+    point): the stress view's revaluation.
     """
     S, K, T, r, q, sigma = (as_float_array(a) for a in (S, K, T, r, q, sigma))
     is_call, is_american, on_future = (as_bool_array(a) for a in (is_call, is_american, on_future))
     q = np.where(on_future, r, q)
     # The flags' shapes count in the result's shape too.
     is_call = np.broadcast_to(is_call, np.broadcast_shapes(is_call.shape, is_american.shape))
-    european = bsm(S, K, T, r, q, sigma, is_call)
+    if growth is None:
+        european = bsm(S, K, T, r, q, sigma, is_call)
+    else:
+        growth = as_float_array(growth)
+        european = bsm_moved(S, K, T, r, q, sigma, is_call, growth)
     if not is_american.any():
         return european
-    return _early_exercise(european, S, K, T, r, q, sigma, is_call, is_american)
-
-
-def option_price_moved(
-    S: ArrayLike,
-    K: ArrayLike,
-    T: ArrayLike,
-    r: ArrayLike,
-    q: ArrayLike,
-    sigma: ArrayLike,
-    is_call: ArrayLike,
-    is_american: ArrayLike,
-    on_future: ArrayLike,
-    growth: ArrayLike,
-) -> FloatArray:
-    """``option_price(S * growth, K, T, r, q, sigma, is_call, is_american, on_future)``, equal to
-    rounding: contracts (terms with a length-1 axis) revalued at spots moved by the ratios
-    ``growth`` (positive), the European part by :func:`bsm_moved` (one logarithm per contract and
-    one per ratio, not one per point), the early-exercise step as in :func:`option_price`.
-    """
-    S, growth, r, q = (as_float_array(a) for a in (S, growth, r, q))
-    is_call, is_american, on_future = (as_bool_array(a) for a in (is_call, is_american, on_future))
-    q = np.where(on_future, r, q)
-    is_call = np.broadcast_to(is_call, np.broadcast_shapes(is_call.shape, is_american.shape))
-    european = bsm_moved(S, K, T, r, q, sigma, is_call, growth)
-    if not is_american.any():
-        return european
-    spots = S * growth
-    K, T, sigma = (as_float_array(a) for a in (K, T, sigma))
+    spots = S if growth is None else S * growth
     return _early_exercise(european, spots, K, T, r, q, sigma, is_call, is_american)

@@ -36,7 +36,7 @@ How a position moves (each is revalued instantly: no carry, no time decay, no ro
   error of that split is at most the option's early-exercise premium (tested). Rows holding the
   same contract are priced once, and each contract once per distinct (spot, volatility) the
   scenarios give it (``pnl``; tested against a row-by-row twin in ``tests/test_stress_speed.py``),
-  through ``pricing.option_price_moved`` (the contract's ``ln F/K`` once, each spot ratio's log
+  through ``pricing.option_price`` (the contract's ``ln F/K`` once, each spot ratio's log
   once) in blocks of contracts. The last book's price changes are kept with the exact inputs they
   came from, so a recalculation after an edit that changes no contract prices nothing again.
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from xlmargin import instruments
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.pricing import option_price_moved
+from xlmargin.pricing import option_price
 from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
@@ -134,7 +134,7 @@ def _price_changes(
     Contracts are grouped by their underlying's loadings (a profile, whose spot ratio S'/S is
     computed once per scenario) and by whether their volatility follows the VIX; a group is priced
     for its distinct (spot ratio, VIX move) pairs among the scenarios that move one of its factors,
-    in kernel calls (``option_price_moved``: each contract's terms once, each ratio once) whose
+    in kernel calls (``option_price``: each contract's terms once, each ratio once) whose
     column 0 is today's model price, the reference of the P&L; a contract whose inputs do not move
     keeps its price. Contracts whose price has no early-exercise premium (European ones, American
     calls without dividends, as the kernel decides) are priced at the moved spot and shifted
@@ -175,7 +175,7 @@ def _price_changes(
     def price(at: slice | IntArray, g: FloatArray, vol: FloatArray, early: bool = True) -> FloatArray:
         """The kernel's prices of some contracts at spot ratios ``g`` and volatilities ``vol``."""
         one = (at, None)
-        return option_price_moved(S[one], K[one], T[one], rate, q[one], vol, call[one],
+        return option_price(S[one], K[one], T[one], rate, q[one], vol, call[one],
                                   american[one] & early, on_future[one], g[None, :])  # fmt: skip
 
     def shifted(at: slice | IntArray, dv: FloatArray, out: FloatArray | None = None) -> FloatArray:
