@@ -77,3 +77,34 @@ def test_the_decision_commands_print_the_warnings_on_stderr(tmp_path: Path, caps
     assert "warning: trades: columns ignored (not positions fields): note" in err
     assert main(["plan", book, "--equity", "15000", *date]) == 0
     assert f"warning: {IGNORED}" in capsys.readouterr().err.splitlines()
+
+
+def _edit_row_outside_the_digest(rows: list[list[Any]], column: str, value: Any) -> list[list[Any]]:
+    """A copy of ``rows`` with one cell changed in a row that is neither the first, the middle nor
+    the last row (the rows a cheap range digest samples)."""
+    assert len(rows) >= 5
+    changed = [list(r) for r in rows]
+    changed[3][rows[0].index(column)] = value
+    return changed
+
+
+def test_margin_impact_follows_an_edit_of_any_trades_row() -> None:
+    """The trades enter the result's cache key in full: an edit of a row that a digest of the range
+    (its size, first, middle and last rows) does not see still changes the result."""
+    trades = [TRADES[0], *([sym, "stock", -100.0, 10.0, ""] for sym in ("XYZ", "ABC", "XYZ", "ABC"))]
+    edited = _edit_row_outside_the_digest(trades, "quantity", -300.0)
+    before = fn.margin_impact(BOOK, trades, "pm", PARAMS)
+    after = fn.margin_impact(BOOK, edited, "pm", PARAMS)
+    assert after != before
+    assert after == fn.margin_impact(BOOK, [list(r) for r in edited], "pm", PARAMS)  # a hit: the same
+
+
+def test_hedge_optimize_follows_an_edit_of_any_candidates_row() -> None:
+    """As for the trades: the candidate range is in the cache key in full, every row of it."""
+    put = CANDIDATES[1]
+    rows = [CANDIDATES[0], *([f"XYZ P{k}", *put[1:6], float(k), *put[7:]] for k in (90, 92, 94, 96))]
+    edited = _edit_row_outside_the_digest(rows, "symbol", "XYZ P94 edited")
+    items = [row[1] for row in fn.hedge_optimize(BOOK, rows, "pm", None, PARAMS)]
+    assert "XYZ P94 (row 4)" in items
+    items = [row[1] for row in fn.hedge_optimize(BOOK, edited, "pm", None, PARAMS)]
+    assert "XYZ P94 EDITED (row 4)" in items  # symbols read in upper case

@@ -4,6 +4,9 @@ Same conventions as :mod:`.functions`: positions first, ``params`` last; the pos
 and candidate ranges are read once per content and the engine runs once per (content, options),
 by the same route as the breakdowns (:func:`.functions.run`), so every decision table ends with the
 positions reader's warnings as the breakdown tables do (MARGIN_IMPACT's with the trades' too).
+The trades and candidate ranges are options of that cache key in full (:func:`.cache.freeze`): the
+cache verifies the positions range on a hit, not the options, so a partial key such as the range's
+size and three rows would hand back the result of the trades before an edit of any other row.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from xlmargin.cells import is_blank
 from xlmargin.errors import InputError, Problem, XlMarginError
-from xlmargin.excel.cache import digest
+from xlmargin.excel.cache import freeze
 from xlmargin.excel.functions import choice, finite, number, params_of, portfolio_of, run
 from xlmargin.positions import Portfolio
 
@@ -75,7 +78,7 @@ def margin_impact(positions: Any, trades: Any, regime: Any = None, params: Any =
 
     result = _decide(
         "margin_impact", positions, params,
-        lambda p, s: impact(p, book, s, regimes), digest(trades), regimes,
+        lambda p, s: impact(p, book, s, regimes), freeze(trades), regimes,
         rows=None if chosen else rows,
     )  # fmt: skip
     if chosen is None:
@@ -104,7 +107,7 @@ def hedge_optimize(
     return _decide(
         "hedge_optimize", positions, params,
         lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap),
-        digest(candidates), chosen, cap, rows=_table,
+        freeze(candidates), chosen, cap, rows=_table,
     )  # fmt: skip
 
 
