@@ -355,3 +355,18 @@ def test_fewest_trades_plan_is_the_brute_force_lexicographic_optimum():
     )
     assert len(plan.trades) == sum(v > 0 for v in best)
     assert plan.notional == pytest.approx(float(size @ best), abs=0.01)
+
+
+def test_margin_call_move_under_the_account_view_compares_unrounded_segments():
+    """A book of securities only: the account view is its Reg T segment, so the call is where
+    Reg T's is, with the same equity and requirement there. On the sum of cent-rounded segments the
+    search stopped a cent or two off (a regression snapshot book from benchmarks/book.py)."""
+    from benchmarks.book import AS_OF as BOOK_AS_OF
+    from benchmarks.book import book as bench_book
+
+    portfolio = read_positions(bench_book(30, 12, 8, seed=0), as_of=BOOK_AS_OF)
+    settings = decision_settings({"as_of": BOOK_AS_OF}, BOOK_AS_OF)
+    equity = 1.02 * requirement("regt", portfolio, settings)
+    account = margin_call_move(portfolio, equity, settings, "account").table()
+    alone = margin_call_move(portfolio, equity, settings, "regt").table()
+    assert [row[1:4] for row in account[1:]] == [row[1:4] for row in alone[1:]]

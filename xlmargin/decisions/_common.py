@@ -151,7 +151,7 @@ def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Call
         "regt_maintenance": lambda p: getattr(regt_margin(p, basis="maintenance"), regt),
         "pm": lambda p: getattr(pm_requirement(p, account.pm), pm),
         "futures": lambda p: futures_margin(p, account.span).requirement,
-        "account": lambda p: account_margin(p, account).total,
+        "account": lambda p: getattr(account_margin(p, account), "exact" if exact else "total"),
         "risk": lambda p: risk_margin(p, settings.stress).requirement,
     }
     return engines[check_regime(regime)]
