@@ -10,7 +10,9 @@ Prints (best of N and median, milliseconds, after one warm-up), the book read on
 
 - one portfolio-margin call (``pm_requirement``), the yardstick;
 - ``margin_impact`` with 20 trades, portfolio margin only, and its ratio to one PM call
-  (target ≤ 2×: both figures come from one pricing of the book and the trades);
+  (target ≤ 2×: both figures come from one pricing of the book and the trades): trades on 20
+  contracts the book holds (the book with new quantities), then 20 trades that each open a row
+  (the same rows with the strike moved off the book's: the book and 20 new contracts);
 - ``margin_contribution`` under portfolio margin and its ratio to one PM call (target ≤ 5×: the
   book is priced once, never once per position);
 - ``margin_contribution`` under Reg T on the book's first ``--regt-rows`` positions (default 250),
@@ -79,6 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     portfolio = read_positions(table, as_of=AS_OF)
     settings = decision_settings({"as_of": AS_OF}, AS_OF)
     trades = read_positions([table[0], *table[1:21]], as_of=AS_OF)
+    strike = table[0].index("strike")
+    opening = read_positions(
+        [table[0], *([*r[:strike], r[strike] + 0.5, *r[strike + 1 :]] for r in table[1:21])], as_of=AS_OF
+    )
     cands = read_candidates(candidates(portfolio), AS_OF)
     print(f"book: {len(portfolio)} positions; trades: {len(trades)}; candidates: {len(cands.portfolio)}")
 
@@ -90,6 +96,12 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"MARGIN_IMPACT (pm): {impact:.1f} ms best, {impact_median:.1f} ms median; "
         f"{impact / pm:.2f}x one PM call; CPU {impact_cpu:.1f} ms best, {impact_cpu / pm_cpu:.2f}x"
+    )
+    opened, opened_median = timed(lambda: margin_impact(portfolio, opening, settings, ("pm",)), args.repeat)
+    opened_cpu = cpu_timed(lambda: margin_impact(portfolio, opening, settings, ("pm",)), args.repeat)[0]
+    print(
+        f"MARGIN_IMPACT (pm), trades opening rows: {opened:.1f} ms best, {opened_median:.1f} ms median; "
+        f"{opened / pm:.2f}x one PM call; CPU {opened_cpu:.1f} ms best, {opened_cpu / pm_cpu:.2f}x"
     )
     contribution, contribution_median = timed(
         lambda: margin_contribution(portfolio, settings, "pm"), args.repeat

@@ -14,6 +14,7 @@ from tests.conftest import AS_OF
 from xlmargin.account import ACCOUNT_PARAMS, SEGMENTS, account_margin, account_settings
 from xlmargin.errors import InputError, MissingDataError, UnsupportedError
 from xlmargin.esma import esma_margin, nfa_margin
+from xlmargin.money import cents
 from xlmargin.params import norm, read_params
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import TYPES
@@ -132,3 +133,19 @@ def test_parameters() -> None:
     s = account_settings(values, dt.date(2030, 1, 1))
     assert s.as_of == AS_OF and s.span.as_of == AS_OF and s.pm.as_of == AS_OF
     assert s.span.products["ES"].scan == 30000 and s.span.basis == "maintenance"
+
+
+@pytest.mark.parametrize("securities", ["regt", "pm"])
+def test_exact_is_the_sum_of_the_segments_before_rounding(securities: str) -> None:
+    """``exact`` adds each engine's figure before its cent rounding (Reg T's ``exact``, PM's
+    ``initial_exact``; SPAN and ESMA do not round), and rounds to each segment's requirement."""
+    portfolio = book()
+    s = settings(securities=securities, **({"house.initial": True} if securities == "pm" else {}))
+    result = account_margin(portfolio, s)
+    securities_line = result.lines[0]
+    detail = securities_line.detail
+    expected = detail.exact if securities == "regt" else detail.initial_exact
+    assert securities_line.exact == expected
+    assert cents(securities_line.exact) == securities_line.requirement
+    assert [line.exact for line in result.lines[1:]] == [line.requirement for line in result.lines[1:]]
+    assert result.exact == sum(line.exact for line in result.lines)

@@ -203,3 +203,35 @@ def test_the_maximum_is_the_last_cent_that_fits(regime: str) -> None:
 def test_a_linear_requirement_is_solved_in_a_few_evaluations() -> None:
     """Secant steps are exact on a linear piece: no long bisection."""
     assert max_notional(_hedge_core(), 1_000_000, "regt", DEFAULT).evaluations <= 8
+
+
+@pytest.mark.parametrize("securities", ["regt", "pm"])
+def test_the_account_view_searches_its_segments_before_rounding(securities: str) -> None:
+    """A book of securities only: the account view is its securities segment, so its maximum
+    notional is that regime's to the cent. Summing the segments' cent-rounded figures (Reg T rounds
+    every strategy group, portfolio margin its account figure) stopped the search cents to either
+    side of it (book: a regression snapshot from benchmarks/book.py, where it did)."""
+    from benchmarks.book import AS_OF as BOOK_AS_OF
+    from benchmarks.book import book as bench_book
+
+    portfolio = read_positions(bench_book(30, 12, 8, seed=0), as_of=BOOK_AS_OF)
+    settings = capacity_settings({"securities": securities}, BOOK_AS_OF)
+    for equity in (12_345.67, 100_000.0, 777_777.0):
+        account = max_notional(portfolio, equity, "account", settings)
+        alone = max_notional(portfolio, equity, securities, settings)
+        assert (account.scale, account.gross_notional) == (alone.scale, alone.gross_notional)
+
+
+def test_the_account_view_on_the_pm_initial_basis_searches_the_unrounded_initial() -> None:
+    """With the house initial multiple on, the account's securities segment is PM's initial
+    figure: the search compares it before rounding, so the maximum is the last cent that fits."""
+    portfolio = _hedge_core()
+    settings = capacity_settings({"securities": "pm", "house.initial": True}, AS_OF)
+    result = max_notional(portfolio, 1_000_000, "account", settings)
+
+    def at(notional: float) -> float:
+        book = scaled(portfolio, notional / result.base_gross_notional)
+        return pm_requirement(book, settings.account.pm).initial_exact
+
+    assert at(result.gross_notional) <= result.target * (1 + 1e-12)
+    assert at(result.gross_notional + 0.01) > result.target

@@ -190,6 +190,27 @@ def test_trades_net_only_against_the_same_contract():
     assert union.arrays["row"].tolist() == [2, 3, 4, 4, 5, 6]  # the opened trades keep their rows
 
 
+def test_the_union_carries_codes_that_match_its_columns():
+    """The book with trades joined keeps the book's text-column codes and extends them by the
+    trades' values (no second pass over the rows), so they must still name every row's value; a
+    book whose trades all net against held rows is the book itself."""
+    held = book(["XYZ", "stock", 100, 50.0], ["XYZ C55", "option", -1, 1.2, "XYZ", 50.0, 55, 30, "call", 0.3])
+    trades = book(["ABC", "etf", 10, 20.0], ["XYZ C55", "option", 1, 1.2, "XYZ", 50.0, 55, 30, "put", 0.3])
+    names = ("type", "class_group", "asset_class", "right", "style", "symbol")
+    for name in names:
+        held.codes(name)
+    union, _, after = trade_union(held, trades, mark=True)
+    assert set(names) <= set(union.coded())
+    for name in names:
+        codes, values = union.codes(name)
+        assert [values[c] for c in codes.tolist()] == union.arrays[name].tolist()
+    closed = with_quantities(union, after)
+    for name in names:
+        codes, values = closed.codes(name)
+        assert [values[c] for c in codes.tolist()] == closed.arrays[name].tolist()
+    assert trade_union(held, book(["XYZ", "stock", -40, 50.0]))[0] is held
+
+
 # --- contributions ----------------------------------------------------------------------------------
 
 
@@ -334,3 +355,18 @@ def test_fewest_trades_plan_is_the_brute_force_lexicographic_optimum():
     )
     assert len(plan.trades) == sum(v > 0 for v in best)
     assert plan.notional == pytest.approx(float(size @ best), abs=0.01)
+
+
+def test_margin_call_move_under_the_account_view_compares_unrounded_segments():
+    """A book of securities only: the account view is its Reg T segment, so the call is where
+    Reg T's is, with the same equity and requirement there. On the sum of cent-rounded segments the
+    search stopped a cent or two off (a regression snapshot book from benchmarks/book.py)."""
+    from benchmarks.book import AS_OF as BOOK_AS_OF
+    from benchmarks.book import book as bench_book
+
+    portfolio = read_positions(bench_book(30, 12, 8, seed=0), as_of=BOOK_AS_OF)
+    settings = decision_settings({"as_of": BOOK_AS_OF}, BOOK_AS_OF)
+    equity = 1.02 * requirement("regt", portfolio, settings)
+    account = margin_call_move(portfolio, equity, settings, "account").table()
+    alone = margin_call_move(portfolio, equity, settings, "regt").table()
+    assert [row[1:4] for row in account[1:]] == [row[1:4] for row in alone[1:]]

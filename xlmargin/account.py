@@ -136,7 +136,9 @@ class SegmentLine:
     """One segment: its rule, the rows it margined, and its requirement in the account currency.
 
     ``fx_rate`` converted the engine's currency to the account currency (1 when they agree);
-    ``gross_notional`` is the segment's gross notional in the account currency.
+    ``gross_notional`` is the segment's gross notional in the account currency; ``exact`` is the
+    requirement before the engine rounds it to the cent (Reg T rounds each strategy group, portfolio
+    margin its account figures), what a search along a path compares.
     """
 
     segment: str
@@ -146,16 +148,21 @@ class SegmentLine:
     fx_rate: float
     gross_notional: float
     detail: Any  # the engine's own result (RegTResult, PMResult, SpanResult, EsmaResult), None when empty
+    exact: float
 
 
 @dataclass(frozen=True)
 class AccountResult:
-    """The account requirement: ``total = Σ lines.requirement`` in ``account_currency``."""
+    """The account requirement: ``total = Σ lines.requirement`` in ``account_currency``, and
+    ``exact = Σ lines.exact``, the same before the engines' cent rounding: the figure capacity and
+    margin-call searches compare, since a sum of rounded segments moves in cent steps and lets a
+    search stop cents to either side of the crossing."""
 
     basis: str
     account_currency: str
     lines: tuple[SegmentLine, ...]
     total: float
+    exact: float
 
     @property
     def requirement(self) -> float:
@@ -217,7 +224,7 @@ def account_margin(portfolio: Portfolio, settings: AccountSettings) -> AccountRe
         rows = tuple(int(r) for r in book.arrays["row"])
         regime = _regime(segment, settings)
         if not rows:
-            lines.append(SegmentLine(segment, regime, rows, 0.0, 1.0, 0.0, None))
+            lines.append(SegmentLine(segment, regime, rows, 0.0, 1.0, 0.0, None, 0.0))
             continue
         if segment == "fx/cfd":
             fx_result = _fx(book, settings)
@@ -225,23 +232,37 @@ def account_margin(portfolio: Portfolio, settings: AccountSettings) -> AccountRe
             if settings.basis == "maintenance" and fx_result.close_out_level is not None:
                 requirement = fx_result.close_out_level
             lines.append(
-                SegmentLine(segment, regime, rows, requirement, 1.0, fx_result.gross_notional, fx_result)
+                SegmentLine(
+                    segment, regime, rows, requirement, 1.0, fx_result.gross_notional, fx_result, requirement
+                )
             )
             continue
         rate = _usd_rate(settings)
         detail: Any
-        if segment == "futures":
+        if segment == "futures":  # SPAN's figures are not rounded
             detail = futures_margin(book, settings.span)
             requirement, notional = detail.requirement, detail.gross_notional
+            exact = requirement
         elif settings.securities == "pm":
             detail = pm_requirement(book, settings.pm)
-            requirement = detail.initial if settings.basis == "initial" else detail.requirement
+            initial = settings.basis == "initial"
+            requirement = detail.initial if initial else detail.requirement
+            exact = detail.initial_exact if initial else detail.exact
             notional = securities_notional(book)
         else:
             detail = regt_margin(book, basis=settings.basis)
-            requirement, notional = detail.total, securities_notional(book)
-        lines.append(SegmentLine(segment, regime, rows, requirement * rate, rate, notional * rate, detail))
-    return AccountResult(settings.basis, account, tuple(lines), sum(line.requirement for line in lines))
+            requirement, exact, notional = detail.total, detail.exact, securities_notional(book)
+        line = SegmentLine(
+            segment, regime, rows, requirement * rate, rate, notional * rate, detail, exact * rate
+        )
+        lines.append(line)
+    return AccountResult(
+        settings.basis,
+        account,
+        tuple(lines),
+        sum(line.requirement for line in lines),
+        sum(line.exact for line in lines),
+    )
 
 
 def _fx(book: Portfolio, settings: AccountSettings) -> EsmaResult:

@@ -190,7 +190,7 @@ def _engine(
 
     def whole(p: Portfolio) -> tuple[float, float, float]:
         result = account_margin(p, account)
-        return result.total, result.total, result.gross_notional
+        return result.exact, result.total, result.gross_notional
 
     return whole, account.account_currency
 

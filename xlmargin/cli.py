@@ -15,9 +15,11 @@ import argparse
 import csv
 import datetime as dt
 import importlib
+import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -252,6 +254,61 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def native_stdout_hidden() -> Iterator[None]:
+    """Keep the process's standard output for what xlmargin prints: while the body runs, native
+    code writing to file descriptor 1 (HiGHS prints some MIP messages with ``printf`` whatever its
+    options say) writes to the null device, and ``sys.stdout`` writes to a copy of the real
+    descriptor. A ``--format json`` or ``csv`` document stays parseable. Without a descriptor behind
+    ``sys.stdout`` (a test's capture, a GUI host) there is nothing native code could reach: no
+    change."""
+    python_stdout = sys.stdout
+    fd = _descriptor(python_stdout)
+    if fd is None:
+        yield
+        return
+    python_stdout.flush()  # a closed pipe raises here: main ends quietly
+    kept = os.dup(fd)
+    ours = io.TextIOWrapper(  # closed below (and ``kept`` with it), after the descriptors are put back
+        io.BufferedWriter(io.FileIO(kept, "w")), encoding=python_stdout.encoding,
+        errors=python_stdout.errors, line_buffering=getattr(python_stdout, "line_buffering", False),
+    )  # fmt: skip
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+    sys.stdout = ours
+    try:
+        yield
+    finally:
+        _flush_native_stdio()  # what native code buffered goes to the null device, not to our output
+        os.dup2(kept, fd)
+        sys.stdout = python_stdout
+        ours.close()  # writes what we printed (a closed pipe raises here, as at the end of main)
+
+
+def _descriptor(stream: Any) -> int | None:
+    """The open file descriptor behind ``stream``, or None (a test's capture, no console, a
+    closed standard output that Python shows as ``sys.stdout = None``)."""
+    try:
+        fd = int(stream.fileno())
+        os.fstat(fd)
+    except (AttributeError, ValueError, OSError):  # io.UnsupportedOperation is both
+        return None
+    return fd
+
+
+def _flush_native_stdio() -> None:
+    """Flush the C library's stdio buffers (``fflush(NULL)``): output HiGHS has ``printf``-ed but
+    not written yet. Best effort: a C library that cannot be loaded has nothing of ours buffered."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("ucrtbase") if os.name == "nt" else ctypes.CDLL(None)
+        libc.fflush(None)
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args_given = sys.argv[1:] if argv is None else list(argv)
@@ -263,7 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exc.code if isinstance(exc.code, int) else 2
         handler: Callable[[argparse.Namespace], int] = args.handler
         try:
-            code = handler(args)
+            with native_stdout_hidden():
+                code = handler(args)
         except XlMarginError as exc:
             print(f"xlmargin: {exc.details()}", file=sys.stderr)
             code = 2

@@ -23,6 +23,7 @@ from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio
+from xlmargin.positions.reader import factorize
 from xlmargin.regt import regt_margin
 from xlmargin.span import futures_margin
 from xlmargin.stress import STRESS_PARAMS, StressSettings, risk_margin, stress_settings
@@ -150,7 +151,7 @@ def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Call
         "regt_maintenance": lambda p: getattr(regt_margin(p, basis="maintenance"), regt),
         "pm": lambda p: getattr(pm_requirement(p, account.pm), pm),
         "futures": lambda p: futures_margin(p, account.span).requirement,
-        "account": lambda p: account_margin(p, account).total,
+        "account": lambda p: getattr(account_margin(p, account), "exact" if exact else "total"),
         "risk": lambda p: risk_margin(p, settings.stress).requirement,
     }
     return engines[check_regime(regime)]
@@ -186,19 +187,46 @@ def _key_column(values: np.ndarray) -> list[Any]:
 
 
 def with_quantities(portfolio: Portfolio, quantity: np.ndarray) -> Portfolio:
-    """The same rows with new quantities; rows whose quantity is zero are dropped."""
+    """The same rows with new quantities; rows whose quantity is zero are dropped. The text
+    columns' codes are kept (:meth:`Portfolio.codes`), so an engine does not find them again."""
     arrays = dict(portfolio.arrays)
     arrays["quantity"] = np.asarray(quantity, dtype=np.float64)
     keep = arrays["quantity"] != 0.0
-    return Portfolio({k: v[keep] for k, v in arrays.items()}, portfolio.as_of)
+    codes = {name: _selected(portfolio.codes(name), keep) for name in portfolio.coded()}
+    return Portfolio({k: v[keep] for k, v in arrays.items()}, portfolio.as_of, codes=codes)
+
+
+def _selected(
+    coded: tuple[np.ndarray, tuple[Any, ...]], keep: np.ndarray
+) -> tuple[np.ndarray, tuple[Any, ...]]:
+    codes, values = coded
+    return codes[keep], values
 
 
 def concatenate(first: Portfolio, second: Portfolio) -> Portfolio:
-    """The rows of both books, ``first``'s then ``second``'s (row numbers kept)."""
+    """The rows of both books, ``first``'s then ``second``'s (row numbers kept); the codes of
+    ``first``'s coded text columns are extended by ``second``'s (:func:`joined_codes`), not found
+    again over every row. With ``second`` empty, ``first`` itself: trades that all net against
+    held rows then leave the book as it was priced (the engines' last-book memos still apply)."""
     if first.as_of != second.as_of:
         raise InputError(Problem(f"the books are valued on {first.as_of} and {second.as_of}", None, "as_of"))
+    if len(second) == 0:
+        return first
     arrays = {k: np.concatenate([first.arrays[k], second.arrays[k]]) for k in first.arrays}
-    return Portfolio(arrays, first.as_of)
+    codes = {name: joined_codes(first.codes(name), second.codes(name)) for name in first.coded()}
+    return Portfolio(arrays, first.as_of, codes=codes)
+
+
+def joined_codes(
+    first: tuple[np.ndarray, tuple[Any, ...]], second: tuple[np.ndarray, tuple[Any, ...]]
+) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """The codes of a column made of ``first``'s rows then ``second``'s, from each part's (codes,
+    distinct values): ``first``'s values keep their codes and ``second``'s values that ``first``
+    lacks are added after them, equal values compared as :func:`factorize` compares them."""
+    codes, values = first
+    more_codes, more_values = second
+    index, distinct = factorize([*values, *more_values])  # values are distinct: index[:n] is 0..n-1
+    return np.concatenate([codes, index[len(values) :][more_codes]]), tuple(distinct)
 
 
 def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
@@ -219,7 +247,8 @@ def trade_union(
     # a traded contract: the full keys are built for those few rows only
     a, t = portfolio.arrays, trades.arrays
     traded = set(t["symbol"].tolist())
-    symbol = np.fromiter(map(traded.__contains__, a["symbol"].tolist()), bool, len(portfolio))
+    symbol_codes, symbols = portfolio.codes("symbol")  # found once per book, not once per call
+    symbol = np.fromiter(map(traded.__contains__, symbols), bool, len(symbols))[symbol_codes]
     strike = np.isin(a["strike"], t["strike"]) | (np.isnan(a["strike"]) & np.isnan(t["strike"]).any())
     rows = np.flatnonzero(symbol & strike)
     index: dict[tuple[Any, ...], int] = {}

@@ -37,8 +37,8 @@ from xlmargin.decisions._linear import unit_stress_pnl
 from xlmargin.decisions._pm import outside_requirement
 from xlmargin.errors import UnsupportedError, XlMarginError
 from xlmargin.money import cents
+from xlmargin.pm.risk import holds, risk_arrays
 from xlmargin.pm.risk import requirement as pm_result
-from xlmargin.pm.risk import risk_arrays
 from xlmargin.positions import Portfolio
 from xlmargin.regt import regt_margin
 
@@ -145,7 +145,7 @@ def _pm_pair(
             cents(requirement("pm", with_quantities(union, q), settings)) for q in (before, after)
         )
     risk = risk_arrays(union, pm)
-    bonds = bool(np.any(union.arrays["type"] == "bond"))  # margined outside PM; none: nothing to add
+    bonds = bool(holds(union, "type", "bond").any())  # margined outside PM; none: nothing to add
 
     def outside(q: np.ndarray) -> float:
         return outside_requirement(with_quantities(union, q), pm) if bonds else 0.0

@@ -108,6 +108,7 @@ def account_result(
         house=house,
         rule_set=pm.id,
         exact=requirement,
+        initial_exact=initial,
         warnings=tuple(warnings),
     )
 

@@ -141,6 +141,7 @@ class PMResult:
     house: HouseResult | None
     rule_set: str
     exact: float  # ``requirement`` before rounding, for a search on the requirement (capacity)
+    initial_exact: float  # ``initial`` before rounding (the account view's initial basis searches on it)
     warnings: tuple[str, ...] = ()
 
     def scenarios_table(self) -> list[list[str | float]]:

@@ -139,6 +139,11 @@ class Portfolio:
             found = self._codes[name] = (codes, tuple(values))
         return found
 
+    def coded(self) -> tuple[str, ...]:
+        """The columns whose :meth:`codes` are known (handed over by the reader or found since), so
+        a book built from this one's rows can carry them instead of finding them again."""
+        return tuple(self._codes)
+
     def __len__(self) -> int:
         return len(self._arrays["row"])
 
