@@ -263,6 +263,24 @@ def test_an_edit_anywhere_in_the_range_is_never_served_from_the_cache():
     assert fn.pm_requirement(classic_book(), PARAMS) == before
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["symbol", "qty"], ["XYZ", 1.0]],  # every row a list: the C-mapped copy
+        [["symbol", "qty"], ("XYZ", 1.0)],  # a tuple row: kept, it cannot change
+        ["symbol", "qty"],  # one row handed over flat: single values, kept
+    ],
+)
+def test_the_cached_copy_of_a_range_is_equal_and_shares_no_list_with_it(rows):
+    """The positions cache stores :func:`snapshot` of the range and compares later calls with it:
+    equal to the range, and no list of it is the caller's, whatever the rows are."""
+    from xlmargin.excel.cache import snapshot
+
+    copy = snapshot(rows)
+    assert copy == rows and copy is not rows
+    assert not any(a is b for a, b in zip(copy, rows, strict=True) if isinstance(b, list))
+
+
 def test_the_readme_documents_every_worksheet_function_with_its_signature():
     from pathlib import Path
 

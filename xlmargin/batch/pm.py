@@ -27,7 +27,7 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import XlMarginError
 from xlmargin.money import cents
 from xlmargin.pm.result import REGULATORY
-from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, risk_arrays, string_codes
+from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, risk_arrays
 from xlmargin.pm.settings import PMSettings, pm_settings
 from xlmargin.positions import Portfolio
 
@@ -212,17 +212,21 @@ def _concentration(
 
 
 def irregular_accounts(
-    a: Mapping[str, np.ndarray], account: IntArray, n_accounts: int, settings: PMSettings
+    portfolio: Portfolio, account: IntArray, n_accounts: int, settings: PMSettings
 ) -> BoolArray:
-    """Accounts whose book the union would not treat as it treats it alone (see the module docstring)."""
+    """Accounts whose book the union would not treat as it treats it alone (see the module docstring).
+
+    Rows are grouped by the reader's codes of the type, class-group and asset-class columns
+    (:meth:`Portfolio.codes`, as the engine groups them), not by comparing text per row."""
+    a = portfolio.arrays
     irregular = np.zeros(n_accounts, dtype=bool)
-    kind = a["type"]
-    irregular[account[~np.isin(kind, (*COVERED, *IGNORED))]] = True
-    covered = np.flatnonzero(np.isin(kind, COVERED))
+    irregular[account[~_of_types(portfolio, (*COVERED, *IGNORED))]] = True
+    covered = np.flatnonzero(_of_types(portfolio, COVERED))
     if not len(covered):
         return irregular
-    group, group_ids = string_codes(a["class_group"][covered])
-    cls, class_ids = string_codes(a["asset_class"][covered])
+    group_codes, group_ids = portfolio.codes("class_group")
+    class_codes, class_ids = portfolio.codes("asset_class")
+    group, cls = group_codes[covered], class_codes[covered]
     n_groups, n_classes = len(group_ids), len(class_ids)
     pairs = np.unique(group * n_classes + cls)
     mixed = np.bincount(pairs // n_classes, minlength=n_groups) > 1
@@ -239,6 +243,12 @@ def irregular_accounts(
     return irregular
 
 
+def _of_types(portfolio: Portfolio, kinds: tuple[str, ...]) -> BoolArray:
+    """Per row: its type is one of ``kinds`` (one test per distinct type)."""
+    codes, types = portfolio.codes("type")
+    return np.array([t in kinds for t in types], dtype=bool)[codes]
+
+
 def pm_batch(
     values: Mapping[str, Any],
     accounts: Accounts,
@@ -253,10 +263,9 @@ def pm_batch(
     sends those rows' accounts one by one, where they get their own error, and prices again.
     """
     settings = pm_settings(values, values["as_of"])
-    a = accounts.portfolio.arrays
     regular = np.zeros(len(accounts.names), dtype=bool)
     regular[todo] = True
-    regular &= ~irregular_accounts(a, accounts.account, len(accounts.names), settings)
+    regular &= ~irregular_accounts(accounts.portfolio, accounts.account, len(accounts.names), settings)
     union = _union_risk(accounts, regular, settings)
     if union is None or not regular.any():
         return todo
@@ -279,9 +288,7 @@ def _union_risk(
         if not keep.any():
             return None
         try:
-            risk = risk_arrays(
-                Portfolio({k: v[keep] for k, v in a.items()}, accounts.portfolio.as_of), settings
-            )
+            risk = risk_arrays(accounts.portfolio.select(keep), settings)  # the reader's codes kept
             return risk, keep
         except XlMarginError as exc:
             named = [p.row for p in exc.problems if p.row is not None]
