@@ -118,10 +118,25 @@ class Portfolio:
     @property
     def positions(self) -> tuple[Position, ...]:
         if self._positions is None:
-            names = [f.name for f in fields(Position)]
-            columns = [self._arrays[n].tolist() for n in names]
+            columns = [self._arrays[n].tolist() for n in _FIELD_NAMES]
             self._positions = tuple(Position(*values) for values in zip(*columns, strict=True))
         return self._positions
+
+    def positions_at(self, indices: Sequence[int]) -> tuple[Position, ...]:
+        """The positions at these indices (0-based, into the columns), in that order.
+
+        Taken from :attr:`positions` when they are built, or when most of the table is asked
+        for (building them all then costs little more, and later calls find them); otherwise
+        built from the columns for those indices only.
+        """
+        built = self._positions
+        if built is None and 2 * len(indices) > len(self):
+            built = self.positions
+        if built is not None:
+            return tuple(built[i] for i in indices)
+        index = np.asarray(indices, dtype=np.int64)
+        columns = [self._arrays[n][index].tolist() for n in _FIELD_NAMES]
+        return tuple(Position(*values) for values in zip(*columns, strict=True))
 
     def codes(self, name: str) -> tuple[IntArray, tuple[Any, ...]]:
         """A text column as integer codes into distinct values: ``arrays[name][i] == values[codes[i]]``.
@@ -160,6 +175,7 @@ class Portfolio:
         return Portfolio(arrays, as_of)
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(Position))
 FLOAT_FIELDS = (
     "quantity", "price", "multiplier", "underlying_price", "strike", "expiry_years", "volatility",
     "dividend_yield", "leverage", "maturity_years", "index_units", "coupon", "yield_", "duration",

@@ -39,15 +39,13 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-import numpy as np
-
 from xlmargin import rules as rule_files
 from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
-from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
+from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe
 from xlmargin.regt._pairing import Block, block, blocks, solve, start
 from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
@@ -169,8 +167,8 @@ def regt_margin(
             missed[name] = key
         else:
             done[name] = hit
-    needed = sorted([*others, *(i for name in missed for i in rows[name])])
-    position = dict(zip(needed, _positions(portfolio, needed)))
+    position = dict(zip(others, _positions(portfolio, others)))
+    netted = book_netted_legs(portfolio, {name: rows[name] for name in missed}, r, basis)
     groups: list[StrategyGroup] = []
     for i in others:
         p = position[i]
@@ -186,7 +184,7 @@ def regt_margin(
     built: dict[str, _Built] = {}
     batch: list[tuple[str, list[BookLeg], list[Closed], Enumerator]] = []  # enumerated together
     for name in sorted(missed, key=lambda n: -len(rows[n])):
-        legs, closed = netted_legs([position[i] for i in rows[name]], r, basis, portfolio.as_of)
+        legs, closed = netted[name]
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
         if len(enumerator.options) <= r.exhaustive_legs:
             batch.append((name, legs, closed, enumerator))
@@ -284,11 +282,7 @@ _OPTION_FIELDS = ("strike", "right", "expiry", "style", "underlying_price")
 
 def _positions(portfolio: Portfolio, rows: list[int]) -> tuple[Position, ...]:
     """The positions of ``rows`` (increasing indices), built from the columns for those rows only."""
-    if len(rows) == len(portfolio):
-        return portfolio.positions
-    keep = np.zeros(len(portfolio), dtype=bool)
-    keep[rows] = True
-    return portfolio.select(keep).positions
+    return portfolio.positions_at(rows)
 
 
 def _flagged(portfolio: Portfolio, types: list[str], r: RegTRules) -> tuple[Position, ...]:
