@@ -194,3 +194,20 @@ def test_the_column_wise_standalone_figures_equal_the_scalar_rules(basis, house)
         got = (found.margin[k].item(), found.long_cost[k].item(), found.short_proceeds[k].item())
         assert repr(got) == repr(expected), p
         assert math.copysign(1.0, found.value[k]) == math.copysign(1.0, value)
+
+
+def test_positions_built_field_by_field_equal_the_constructors():
+    """Portfolio.positions and positions_at set the fields column by column: the same positions as
+    ``Position(*row)``, frozen as ever."""
+    from dataclasses import FrozenInstanceError, fields
+
+    portfolio = BOOKS[1]
+    names = [f.name for f in fields(Position)]
+    rows = zip(*(portfolio.arrays[n].tolist() for n in names))
+    expected = tuple(Position(*values) for values in rows)
+    some = list(range(0, len(portfolio), 3))
+    fresh = Portfolio(dict(portfolio.arrays), AS_OF)  # its positions not built: built for ``some`` only
+    assert repr(fresh.positions_at(some)) == repr(tuple(expected[i] for i in some))
+    assert repr(portfolio.positions) == repr(expected)
+    with pytest.raises(FrozenInstanceError):
+        portfolio.positions[0].quantity = 1.0  # type: ignore[misc]
