@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -241,7 +242,7 @@ def book_netted_legs(
     if sum(counts) < COLUMN_WISE_ROWS:
         return _row_by_row(portfolio, rows, names, terms)
     a = portfolio.arrays
-    index = np.fromiter((i for name in names for i in rows[name]), dtype=np.int64, count=sum(counts))
+    index = np.array(list(chain.from_iterable(rows[name] for name in names)), dtype=np.int64)
     group = np.repeat(np.arange(len(names), dtype=np.int64), counts)
     is_option = _is_text(portfolio, "type", OPTION_TYPES)[index]
     numbers = ("quantity", "price", "multiplier", "leverage", "strike", "underlying_price")
@@ -281,7 +282,7 @@ def book_netted_legs(
         np.where(stock, 0, ranks["style"]),
     ]
     keys = np.array([group, stock, *slots], dtype=float)[:, take]
-    row = np.asarray(a["row"])[index][take]
+    row = a["row"][index[take]]
     order = np.lexsort((row, *keys[::-1]))
     keys = keys[:, order]
     starts = np.flatnonzero(np.r_[True, np.any(keys[:, 1:] != keys[:, :-1], axis=0)]) if len(order) else order
@@ -292,9 +293,11 @@ def book_netted_legs(
     netting = np.minimum(longs, totals - longs) > 0
     # The positions: each contract's first row, every row of a netted contract or inexact underlying.
     first = at[starts]
-    wanted = [first] + [at[s:e] for s, e in zip(starts[netting], ends[netting])]
-    wanted.append(np.flatnonzero(inexact[group]))
-    built = np.unique(np.concatenate(wanted))
+    wanted = inexact[group]
+    wanted[first] = True
+    for s, e in zip(starts[netting].tolist(), ends[netting].tolist()):
+        wanted[at[s:e]] = True
+    built = np.flatnonzero(wanted)
     position = dict(zip(built.tolist(), portfolio.positions_at(index[built].tolist())))
     class_codes, class_names = portfolio.codes("asset_class")
     is_call = _is_text(portfolio, "right", ("C",))[index]
@@ -314,8 +317,7 @@ def book_netted_legs(
     proceeds, value = figures.short_proceeds.tolist(), figures.value.tolist()
     option, long, call = is_option.tolist(), (quantity > 0).tolist(), is_call.tolist()
     capacity, owner = totals.tolist(), group[first].tolist()
-    row_numbers = np.asarray(a["row"])[index][at].tolist()
-    sources = list(zip(row_numbers, a["symbol"][index][at].tolist(), amount[at].tolist()))
+    sources = list(zip(a["row"][index[at]].tolist(), a["symbol"][index[at]].tolist(), amount[at].tolist()))
     out: dict[str, tuple[list[BookLeg], list[Closed]]] = {name: ([], []) for name in names}
     for k, (s, e, j, shared) in enumerate(
         zip(starts.tolist(), ends.tolist(), first.tolist(), netting.tolist())
