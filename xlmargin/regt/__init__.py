@@ -32,7 +32,7 @@ such row.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -42,12 +42,13 @@ from typing import Any
 import numpy as np
 
 from xlmargin import rules as rule_files
+from xlmargin._typing import BoolArray
 from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
-from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
+from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe
 from xlmargin.regt._pairing import Block, block, blocks, solve, start
 from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
@@ -142,35 +143,23 @@ def regt_margin(
     if basis not in BASES:
         raise InputError(Problem(f"basis must be one of {', '.join(BASES)}, got '{basis}'", column="basis"))
     r = RegTRules.of(rules if rules is not None else rule_files.load("regt"))
-    arrays = portfolio.arrays
-    types = arrays["type"].tolist()
-    _check_supported(_flagged(portfolio, types, r), r)
-    warnings = _currency_warnings(arrays["currency"].tolist())
-
+    _check_supported(_flagged(portfolio, r), r)
+    warnings = _currency_warnings(portfolio)
     # Each underlying's rows and what the cache compares of them, read from the columns: a
     # Position is built only for the rows of an underlying the cache does not hold.
-    rows: dict[str, list[int]] = defaultdict(list)
-    contents: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    others = []  # bonds and cash
-    values = list(zip(*(arrays[f].tolist() for f in (*_STOCK_FIELDS, *_OPTION_FIELDS))))
-    for i, (kind, name) in enumerate(zip(types, arrays["class_group"].tolist())):
-        if kind in ("bond", "cash"):
-            others.append(i)
-        else:
-            rows[name].append(i)
-            contents[name].append(values[i] if kind in OPTION_TYPES else values[i][: len(_STOCK_FIELDS)])
+    rows, contents, others = _underlyings(portfolio)
     settings = (basis, net_of_proceeds, repr(r), portfolio.as_of)
     done: dict[str, _Pairing] = {}
     missed: dict[str, _Key] = {}
     for name in rows:
-        key = _Key((settings, tuple(contents[name])))
+        key = _Key((settings, contents[name]))
         hit = PAIRINGS.get(key)
         if hit is None:
             missed[name] = key
         else:
             done[name] = hit
-    needed = sorted([*others, *(i for name in missed for i in rows[name])])
-    position = dict(zip(needed, _positions(portfolio, needed)))
+    position = dict(zip(others, _positions(portfolio, others)))
+    netted = book_netted_legs(portfolio, {name: rows[name] for name in missed}, r, basis)
     groups: list[StrategyGroup] = []
     for i in others:
         p = position[i]
@@ -186,7 +175,7 @@ def regt_margin(
     built: dict[str, _Built] = {}
     batch: list[tuple[str, list[BookLeg], list[Closed], Enumerator]] = []  # enumerated together
     for name in sorted(missed, key=lambda n: -len(rows[n])):
-        legs, closed = netted_legs([position[i] for i in rows[name]], r, basis, portfolio.as_of)
+        legs, closed = netted[name]
         enumerator = Enumerator(legs, r, basis, net_of_proceeds)
         if len(enumerator.options) <= r.exhaustive_legs:
             batch.append((name, legs, closed, enumerator))
@@ -284,25 +273,67 @@ _OPTION_FIELDS = ("strike", "right", "expiry", "style", "underlying_price")
 
 def _positions(portfolio: Portfolio, rows: list[int]) -> tuple[Position, ...]:
     """The positions of ``rows`` (increasing indices), built from the columns for those rows only."""
-    if len(rows) == len(portfolio):
-        return portfolio.positions
-    keep = np.zeros(len(portfolio), dtype=bool)
-    keep[rows] = True
-    return portfolio.select(keep).positions
+    return portfolio.positions_at(rows)
 
 
-def _flagged(portfolio: Portfolio, types: list[str], r: RegTRules) -> tuple[Position, ...]:
+def _underlyings(
+    portfolio: Portfolio,
+) -> tuple[dict[str, list[int]], dict[str, tuple[tuple[Any, ...], ...]], list[int]]:
+    """Each underlying's rows (indices, increasing; underlyings in the order they first appear),
+    what the pairing cache compares of them, and the rows of bonds and cash, from the columns.
+
+    An underlying's contents are one tuple per field of :data:`_STOCK_FIELDS` and
+    :data:`_OPTION_FIELDS` over its rows: equal contents hold the same rows. A stock row's numeric
+    option fields are NaN, which equals nothing, so they count as 0 (its type tells it apart).
+    """
+    kind = _is_type(portfolio, ("bond", "cash"))
+    held = np.flatnonzero(~kind)
+    group_codes, group_names = portfolio.codes("class_group")
+    codes = group_codes[held]
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(held) else order
+    ends = np.r_[starts[1:], len(order)].astype(np.int64)
+    by_first_row = np.argsort(order[starts], kind="stable")  # underlyings as they first appear
+    index = held[order]
+    option = _is_type(portfolio, OPTION_TYPES)[index]
+    columns = []
+    for field in (*_STOCK_FIELDS, *_OPTION_FIELDS):
+        column = portfolio.arrays[field][index]
+        if field in _OPTION_FIELDS and column.dtype.kind == "f":
+            column = np.where(option, column, 0.0)
+        columns.append(column.tolist())
+    rows: dict[str, list[int]] = {}
+    contents: dict[str, tuple[tuple[Any, ...], ...]] = {}
+    names, spans, at = (
+        sorted_codes[starts].tolist(),
+        list(zip(starts.tolist(), ends.tolist())),
+        index.tolist(),
+    )
+    for k in by_first_row.tolist():
+        name, (a, b) = group_names[names[k]], spans[k]
+        rows[name] = at[a:b]
+        contents[name] = tuple(tuple(column[a:b]) for column in columns)
+    return rows, contents, np.flatnonzero(kind).tolist()
+
+
+def _is_type(portfolio: Portfolio, types: tuple[str, ...]) -> BoolArray:
+    """Whether each row's type is one of ``types``, from the type column's codes."""
+    codes, names = portfolio.codes("type")
+    return np.array([name in types for name in names], dtype=bool)[codes]
+
+
+def _flagged(portfolio: Portfolio, r: RegTRules) -> tuple[Position, ...]:
     """The positions :func:`_check_supported` may refuse (another regime's type, a bond class or
     a short option class without a rule), in row order: usually none."""
-    classes = portfolio.arrays["asset_class"].tolist()
-    short = (portfolio.arrays["quantity"] < 0).tolist()
-    rows = [
-        i
-        for i, (kind, name, below) in enumerate(zip(types, classes, short))
-        if kind in _OTHER_REGIME
-        or (kind == "bond" and name not in r.fixed_income)
-        or (kind in OPTION_TYPES and below and name not in r.naked)
-    ]
+    classes, class_names = portfolio.codes("asset_class")
+    no_bond_rule = np.array([name not in r.fixed_income for name in class_names], dtype=bool)[classes]
+    no_naked_rule = np.array([name not in r.naked for name in class_names], dtype=bool)[classes]
+    short = portfolio.arrays["quantity"] < 0
+    flagged = _is_type(portfolio, tuple(_OTHER_REGIME))
+    flagged |= _is_type(portfolio, ("bond",)) & no_bond_rule
+    flagged |= _is_type(portfolio, OPTION_TYPES) & short & no_naked_rule
+    rows = np.flatnonzero(flagged).tolist()
     return _positions(portfolio, rows) if rows else ()
 
 
@@ -369,8 +400,9 @@ def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:
         raise UnsupportedError(problems)
 
 
-def _currency_warnings(column: list[str | None]) -> list[str]:
-    currencies = sorted({c for c in column if c})
+def _currency_warnings(portfolio: Portfolio) -> list[str]:
+    codes, names = portfolio.codes("currency")
+    currencies = sorted({c for c in (names[k] for k in np.unique(codes).tolist()) if c})
     if len(currencies) > 1:
         return [f"positions in {', '.join(currencies)} are added as given, without conversion"]
     return []

@@ -13,6 +13,9 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
+from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.positions import Position
 from xlmargin.rules import RuleSet
 
@@ -280,3 +283,101 @@ def bond_rate(r: RegTRules, p: Position) -> tuple[float, str]:
     low, high, rate = max((b for b in buckets if b[0] <= p.maturity_years), key=lambda b: b[0])
     bucket = f"{num(low)}–{num(high)} years" if p.maturity_years < high else f"{num(low)} years or more"
     return rate, f"{p.asset_class} bond, {bucket} to maturity: {pct(rate)} of market value (FINRA 4210(e)(2))"
+
+
+# --- a leg on its own, column-wise ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StandaloneColumns:
+    """What each row needs when it is a leg on its own, one array per figure (per contract for
+    options, per share for stock): :func:`stock_figures`, :func:`long_option_rate` and
+    :func:`naked_per_share` over many rows at once, for a book's first call."""
+
+    margin: FloatArray  # stock: per share; short option: the naked requirement per contract
+    long_cost: FloatArray  # long option: the premium to pay per contract
+    short_proceeds: FloatArray  # short option: its value per contract
+    value: FloatArray  # price × multiplier
+
+
+def _max(a: FloatArray | float, b: FloatArray | float) -> FloatArray:
+    """Python's ``max(a, b)`` elementwise: ``a`` unless ``b`` is greater (so a tie keeps ``a``'s
+    sign of zero, as the scalar rules do)."""
+    return np.where(np.greater(b, a), b, a)
+
+
+def _min(a: FloatArray | float, b: FloatArray | float) -> FloatArray:
+    """Python's ``min(a, b)`` elementwise: ``a`` unless ``b`` is smaller."""
+    return np.where(np.less(b, a), b, a)
+
+
+def _levered(r: RegTRules, pct: FloatArray | float, leverage: FloatArray) -> FloatArray:
+    """:meth:`RegTRules.levered` elementwise, in the same operations."""
+    factor = _max(np.abs(leverage), 1.0)
+    return np.where(factor != 1.0, _min(pct * factor, r.leverage_cap), pct)
+
+
+def standalone_columns(
+    r: RegTRules,
+    basis: str,
+    as_of: dt.date,
+    is_option: BoolArray,
+    is_call: BoolArray,
+    is_long: BoolArray,
+    classes: tuple[IntArray, tuple[object, ...]],
+    columns: Mapping[str, FloatArray],
+) -> StandaloneColumns:
+    """Each row's figures alone, bit for bit those of the scalar rules (the same floating-point
+    operations in the same order): a first call computes them for a whole book in one pass.
+
+    ``classes`` is the asset-class column as codes and their values; ``columns`` holds ``price``,
+    ``multiplier``, ``leverage``, ``underlying_price``, ``strike`` and ``expiry`` (days, as ordinals).
+    A row's figures are meaningful for what it is (stock, long option, short option); the others
+    may be NaN. Rows a scalar rule would refuse (a short option of a class without a naked rule)
+    come out NaN: the caller has refused them already.
+    """
+    price, mult, lev = columns["price"], columns["multiplier"], columns["leverage"]
+    S, K = columns["underlying_price"], columns["strike"]
+    codes, names = classes
+    with np.errstate(all="ignore"):  # NaN in the rows a figure does not apply to, as in the scalars
+        value = price * mult
+        # stock: stock_figures
+        long_stock = _levered(r, r.long_initial if basis == "initial" else r.long_maintenance, lev) * price
+        high = price >= r.low_price_threshold
+        rate = np.where(
+            high, _levered(r, r.short_maintenance, lev), _levered(r, r.short_low_maintenance, lev)
+        )
+        floor = np.where(high, r.short_maintenance_per_share, r.short_low_maintenance_per_share)
+        short_stock = _max(rate * price, floor)
+        if basis != "maintenance":
+            short_stock = _max(_levered(r, r.short_initial, lev) * price, short_stock)
+        # long option: long_option_rate × value
+        horizon = add_months(as_of, r.long_dated_months).toordinal()
+        dated = np.array([name in r.long_dated_classes for name in names], dtype=bool)[codes]
+        long_dated = r.long_dated_initial if basis == "initial" else r.long_dated_maintenance
+        long_cost = np.where((columns["expiry"] > horizon) & dated, long_dated, r.paid_in_full) * value
+        # short option: naked_per_share × multiplier
+        rates = [r.naked.get(name) if isinstance(name, str) else None for name in names]
+        table = np.array(
+            [
+                (x.pct, x.call_floor_pct, x.put_floor_pct, x.put_floor_on_underlying)
+                if x is not None
+                else (np.nan, np.nan, np.nan, 0.0)
+                for x in rates
+            ],
+            dtype=float,
+        ).reshape(-1, 4)[codes]
+        pct_rate = _levered(r, table[:, 0], lev)
+        call_floor, put_floor = _levered(r, table[:, 1], lev), _levered(r, table[:, 2], lev)
+        floor_rate = np.where(is_call, call_floor, put_floor)
+        floor_base = np.where(is_call | (table[:, 3] != 0.0), S, K)
+        out_of_money = np.where(is_call, _max(K - S, 0.0), _max(S - K, 0.0))
+        main = price + pct_rate * S - out_of_money
+        naked = _max(_max(main, price + floor_rate * floor_base), r.naked_min_per_share) * mult
+    short_option = is_option & ~is_long
+    return StandaloneColumns(
+        margin=np.where(is_option, np.where(is_long, 0.0, naked), np.where(is_long, long_stock, short_stock)),
+        long_cost=np.where(is_option & is_long, long_cost, 0.0),
+        short_proceeds=np.where(short_option, value, 0.0),
+        value=value,
+    )
