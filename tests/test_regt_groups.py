@@ -20,7 +20,7 @@ from tests.conftest import AS_OF
 from tests.test_regt import HEADER, opt, stk
 from xlmargin import rules
 from xlmargin.positions import Portfolio, read_positions
-from xlmargin.regt import PAIRINGS, _book_groups, _groups_together, _Solved, regt_margin
+from xlmargin.regt import PAIRINGS, _book_groups, _groups_together, _order, _Solved, regt_margin
 from xlmargin.regt._formulas import RegTRules
 from xlmargin.regt._legs import netted_legs
 from xlmargin.regt._pairing import block, solve
@@ -53,6 +53,13 @@ def row_by_row(books: list[_Solved]) -> list[list]:
     return [_book_groups(b.legs, b.candidates, b.units) for b in books]
 
 
+def together(books: list[_Solved]) -> list[list]:
+    """``_groups_together``'s groups, each place checked against ``_order``'s."""
+    placed = _groups_together(books)
+    assert [[place for place, _ in b] for b in placed] == [[_order(g) for _, g in b] for b in placed]
+    return [[g for _, g in b] for b in placed]
+
+
 @st.composite
 def tables(draw) -> list[list]:
     """Up to three underlyings, each with options on a small grid (so strategies collide) and
@@ -71,7 +78,7 @@ def tables(draw) -> list[list]:
 @given(tables(), st.sampled_from(("initial", "maintenance")), st.booleans())
 def test_all_underlyings_at_once_equal_the_row_by_row_allocation(table, basis, net):
     books = solved(read_positions([HEADER, *table], as_of=AS_OF), basis, net)
-    assert repr(_groups_together(books)) == repr(row_by_row(books))
+    assert repr(together(books)) == repr(row_by_row(books))
 
 
 def test_amounts_off_the_grid_take_the_row_by_row_path():
@@ -86,7 +93,7 @@ def test_amounts_off_the_grid_take_the_row_by_row_path():
         opt(2, "C", 110, 0.9, symbol="XYZ"),
     ]
     books = solved(read_positions([HEADER, *table], as_of=AS_OF), "initial", False)
-    groups = _groups_together(books)
+    groups = together(books)
     assert repr(groups) == repr(row_by_row(books))
     leftover = next(g for g in groups[0] if g.strategy == "long stock")
     assert sum(leg.quantity for leg in leftover.legs) == (100.1 - 100.0) + 0.2
@@ -101,15 +108,15 @@ def test_units_asking_more_than_a_leg_holds_take_the_row_by_row_path():
     units = [0] * len(books[0].units)
     units[spread] = 2  # two spreads, but one long call
     greedy = _Solved(books[0].legs, books[0].candidates, books[0].program, units)
-    assert repr(_groups_together([greedy, books[1]])) == repr(row_by_row([greedy, books[1]]))
+    assert repr(together([greedy, books[1]])) == repr(row_by_row([greedy, books[1]]))
 
 
 def test_an_underlying_whose_rows_all_close_has_no_groups_beside_others():
     table = [opt(2, "P", 95, 1.25, symbol="ABC"), opt(-2, "P", 95, 1.25, symbol="ABC"), opt(-1, "P", 95, 1.5)]
     books = solved(read_positions([HEADER, *table], as_of=AS_OF), "initial", False)
     assert [len(b.legs) for b in books] == [0, 1]
-    assert repr(_groups_together(books)) == repr(row_by_row(books))
-    assert repr(_groups_together(books[:1])) == repr(row_by_row(books[:1])) == "[[]]"
+    assert repr(together(books)) == repr(row_by_row(books))
+    assert repr(together(books[:1])) == repr(row_by_row(books[:1])) == "[[]]"
 
 
 def test_shapes_are_those_of_the_candidates():

@@ -209,9 +209,9 @@ def regt_margin(
     paired = _groups_together(
         [_Solved(b.legs, b.candidates, b.program, units) for b, units in zip(order, solved)]
     )
-    for (name, key), b, made in zip(missed.items(), order, paired):
-        made.extend(map(_closed_group, b.closed))
-        done[name] = _Pairing(tuple((_order(g), g) for g in made), (*b.found, *b.notes))
+    for (name, key), b, placed in zip(missed.items(), order, paired):
+        placed.extend((_order(g), g) for g in map(_closed_group, b.closed))
+        done[name] = _Pairing(tuple(placed), (*b.found, *b.notes))
         PAIRINGS.put(key, done[name])
     ordered = [(_order(g), g) for g in groups]
     for name in sorted(done):
@@ -504,8 +504,9 @@ _GRID = 1024.0
 _GRID_TOTAL = 2.0**40
 
 
-def _groups_together(books: Sequence[_Solved]) -> list[list[StrategyGroup]]:
-    """Each underlying's groups, the same as :func:`_book_groups` makes them, for all at once.
+def _groups_together(books: Sequence[_Solved]) -> list[list[tuple[tuple[int, str], StrategyGroup]]]:
+    """Each underlying's groups, the same as :func:`_book_groups` makes them, for all at once, each
+    with its place in the breakdown (:func:`_order`).
 
     A leg's contracts (shares) lie end to end on a line, row after row (its sources), and the legs
     one after the other. What each leg is asked for — each use by a chosen candidate, in the
@@ -543,7 +544,7 @@ def _groups_together(books: Sequence[_Solved]) -> list[list[StrategyGroup]]:
     if inexact.any():
         exact = iter(_groups_together([b for b, bad in zip(books, inexact) if not bad]))
         return [
-            _book_groups(b.legs, b.candidates, b.units) if bad else next(exact)
+            [(_order(g), g) for g in _book_groups(b.legs, b.candidates, b.units)] if bad else next(exact)
             for b, bad in zip(books, inexact)
         ]
 
@@ -580,14 +581,17 @@ def _groups_together(books: Sequence[_Solved]) -> list[list[StrategyGroup]]:
     per_unit = np.where(stock, [leg.position.multiplier for leg in legs], 1.0)  # stock: shares
     quantity = sign[piece_leg] * (cuts - piece_start)[in_order] / per_unit[piece_leg]
     descriptions = [leg.describe() for leg in legs]
-    rows = [row for row, _, _ in sources]
+    rows = np.array([row for row, _, _ in sources], dtype=np.intp)
     symbols = [symbol for _, symbol, _ in sources]
     pieces = [
-        Leg(rows[k], symbols[k], descriptions[i], q)
-        for k, i, q in zip(piece_source.tolist(), piece_leg.tolist(), quantity.tolist())
+        Leg(row, symbols[k], descriptions[i], q)
+        for row, k, i, q in zip(
+            rows[piece_source].tolist(), piece_source.tolist(), piece_leg.tolist(), quantity.tolist()
+        )
     ]
-    bounds = np.searchsorted(group_of_demand[piece_demand], np.arange(len(firsts) + 1)).tolist()
-    legs_of = [tuple(pieces[a:b]) for a, b in pairwise(bounds)]
+    bounds = np.searchsorted(group_of_demand[piece_demand], np.arange(len(firsts) + 1))
+    legs_of = [tuple(pieces[a:b]) for a, b in pairwise(bounds.tolist())]
+    first_rows = np.minimum.reduceat(rows[piece_source], bounds[:-1]).tolist() if len(firsts) else []
 
     # What each group is: a chosen candidate's shape and units, or a leg alone and what is left of it.
     chosen_cands = group_key[firsts[~alone[firsts]]]  # increasing
@@ -621,8 +625,10 @@ def _groups_together(books: Sequence[_Solved]) -> list[list[StrategyGroup]]:
             figures.append(shape.unit * n)
             candidate += 1
     groups = [
-        StrategyGroup(*fields)
-        for fields in zip(strategies, underlyings, legs_of, rules, *_rounded(figures), figures)
+        ((row, fields[0]), StrategyGroup(*fields))
+        for row, fields in zip(
+            first_rows, zip(strategies, underlyings, legs_of, rules, *_rounded(figures), figures)
+        )
     ]
     ends = np.cumsum(np.bincount(book_of_leg[demand_leg[firsts]], minlength=len(books))).tolist()
     return [groups[a:b] for a, b in pairwise([0, *ends])]
