@@ -20,7 +20,8 @@ from tests.conftest import AS_OF
 from tests.test_regt import HEADER, opt, stk
 from xlmargin import rules
 from xlmargin.positions import Portfolio, read_positions
-from xlmargin.regt import PAIRINGS, _book_groups, _groups_together, _order, _Solved, regt_margin
+from xlmargin.regt import PAIRINGS, _book_groups, _groups_together, _order, regt_margin
+from xlmargin.regt._allocation import Solved
 from xlmargin.regt._formulas import RegTRules
 from xlmargin.regt._legs import netted_legs
 from xlmargin.regt._pairing import block, solve
@@ -33,7 +34,7 @@ DAYS = (30.0, 400.0)  # within and beyond nine months: long options at 100% and 
 CONTRACTS = [(right, strike, days) for right in "CP" for strike in STRIKES for days in DAYS]
 
 
-def solved(portfolio: Portfolio, basis: str, net: bool) -> list[_Solved]:
+def solved(portfolio: Portfolio, basis: str, net: bool) -> list[Solved]:
     """Each underlying's legs, candidates, program and optimal units, as ``regt_margin`` pairs them."""
     r = RegTRules.of(rules.load("regt"))
     by_underlying = defaultdict(list)
@@ -45,15 +46,15 @@ def solved(portfolio: Portfolio, basis: str, net: bool) -> list[_Solved]:
         candidates = Enumerator(legs, r, basis, net).candidates()
         program = block(legs, candidates, net)
         units = solve([program], r.time_limit_seconds, [[]])[0]
-        out.append(_Solved(legs, candidates, program, units))
+        out.append(Solved(legs, candidates, program, units))
     return out
 
 
-def row_by_row(books: list[_Solved]) -> list[list]:
+def row_by_row(books: list[Solved]) -> list[list]:
     return [_book_groups(b.legs, b.candidates, b.units) for b in books]
 
 
-def together(books: list[_Solved]) -> list[list]:
+def together(books: list[Solved]) -> list[list]:
     """``_groups_together``'s groups, each place checked against ``_order``'s."""
     placed = _groups_together(books)
     assert [[place for place, _ in b] for b in placed] == [[_order(g) for _, g in b] for b in placed]
@@ -107,7 +108,7 @@ def test_units_asking_more_than_a_leg_holds_take_the_row_by_row_path():
     spread = next(j for j, c in enumerate(books[0].candidates) if len(c.uses) == 2)
     units = [0] * len(books[0].units)
     units[spread] = 2  # two spreads, but one long call
-    greedy = _Solved(books[0].legs, books[0].candidates, books[0].program, units)
+    greedy = Solved(books[0].legs, books[0].candidates, books[0].program, units)
     assert repr(together([greedy, books[1]])) == repr(row_by_row([greedy, books[1]]))
 
 

@@ -47,6 +47,7 @@ from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.money import cents, cents_of
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
+from xlmargin.regt._allocation import Asked, Demands, Pieces, Solved, run_starts
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
 from xlmargin.regt._pairing import Block, block, blocks, solve, start
@@ -207,7 +208,7 @@ def regt_margin(
         {k: b.job for k, b in enumerate(order) if b.job is not None},
     )
     paired = _groups_together(
-        [_Solved(b.legs, b.candidates, b.program, units) for b, units in zip(order, solved)]
+        [Solved(b.legs, b.candidates, b.program, units) for b, units in zip(order, solved)]
     )
     for (name, key), b, placed in zip(missed.items(), order, paired):
         placed.extend((_order(g), g) for g in map(_closed_group, b.closed))
@@ -488,131 +489,75 @@ def _book_groups(
     return groups
 
 
-@dataclass(frozen=True, slots=True)
-class _Solved:
-    """One underlying's legs, candidates and program, and the units of each candidate its pairing uses."""
-
-    legs: list[BookLeg]
-    candidates: Candidates
-    program: Block
-    units: list[int]
-
-
-# Amounts on this grid (multiples of 1/1024: whole contracts, whole shares, halves, quarters) and
-# their running sums below _GRID_TOTAL add and subtract exactly in floats, in any order.
-_GRID = 1024.0
-_GRID_TOTAL = 2.0**40
-
-
-def _groups_together(books: Sequence[_Solved]) -> list[list[tuple[tuple[int, str], StrategyGroup]]]:
+def _groups_together(books: Sequence[Solved]) -> list[list[tuple[tuple[int, str], StrategyGroup]]]:
     """Each underlying's groups, the same as :func:`_book_groups` makes them, for all at once, each
-    with its place in the breakdown (:func:`_order`).
-
-    A leg's contracts (shares) lie end to end on a line, row after row (its sources), and the legs
-    one after the other. What each leg is asked for — each use by a chosen candidate, in the
-    candidates' order, then what is left for the leg alone — lies end to end on the same line in
-    the same order. Cut the line at the end of every source and every demand: each piece is one
-    :class:`Leg` of the breakdown, the part of one row one group uses, as :class:`_Allocator`
-    hands it out. That holds exactly while every amount is on the 1/1024 grid and no leg is asked
-    for more than it holds; an underlying where either fails goes through :func:`_book_groups`.
-    """
+    with its place in the breakdown (:func:`_order`): the rows each group uses found for every
+    underlying at once (:mod:`xlmargin.regt._allocation`), except where that could differ in the
+    last bit from handing them out row by row."""
     if not books:
         return []
-    legs = [leg for b in books for leg in b.legs]
-    leg_counts = [len(b.legs) for b in books]
-    leg_starts = np.cumsum([0, *leg_counts[:-1]])
-    book_of_leg = np.repeat(np.arange(len(books)), leg_counts)
-    sources = [s for leg in legs for s in leg.sources]
-    source_leg = np.repeat(np.arange(len(legs)), [len(leg.sources) for leg in legs])
-    held = np.fromiter((amount for _, _, amount in sources), dtype=float, count=len(sources))
-
-    cand_starts = np.cumsum([0, *(len(b.units) for b in books)])
-    units = np.fromiter((n for b in books for n in b.units), dtype=float, count=int(cand_starts[-1]))
-    cand = np.concatenate([b.program.cand + start for b, start in zip(books, cand_starts)])
-    chosen = units[cand] > 0
-    use_cand = cand[chosen]
-    use_leg = np.concatenate([b.program.leg + start for b, start in zip(books, leg_starts)])[chosen]
-    use_size = np.concatenate([b.program.amount for b in books])[chosen] * units[use_cand]
-    left = np.bincount(source_leg, held, len(legs)) - np.bincount(use_leg, use_size, len(legs))
-
-    off_grid = np.bincount(source_leg, ~_on_grid(held), len(legs)) + np.bincount(
-        use_leg, ~_on_grid(use_size), len(legs)
-    )
-    inexact = np.bincount(book_of_leg, (off_grid > 0) | (left < 0), len(books)) > 0
-    if held.sum() >= _GRID_TOTAL:
-        inexact[:] = True
+    asked = Asked(books)
+    inexact = asked.inexact()
     if inexact.any():
         exact = iter(_groups_together([b for b, bad in zip(books, inexact) if not bad]))
         return [
             [(_order(g), g) for g in _book_groups(b.legs, b.candidates, b.units)] if bad else next(exact)
             for b, bad in zip(books, inexact)
         ]
-
-    # The demands in the breakdown's order: per underlying its chosen uses, then its legs alone.
-    alone_leg = np.flatnonzero(left > 0)
-    demand_leg = np.concatenate([use_leg, alone_leg])
-    demand_size = np.concatenate([use_size, left[alone_leg]])
-    alone = np.r_[np.zeros(len(use_leg), dtype=bool), np.ones(len(alone_leg), dtype=bool)]
-    group_key = np.concatenate([use_cand, cand_starts[-1] + alone_leg])
-    sequence = np.lexsort((np.arange(len(demand_leg)), alone, book_of_leg[demand_leg]))
-    demand_leg, demand_size, alone, group_key = (
-        demand_leg[sequence],
-        demand_size[sequence],
-        alone[sequence],
-        group_key[sequence],
-    )
-    opens = _run_starts(group_key)  # a demand that starts a group
-    group_of_demand = np.cumsum(opens) - 1
-    firsts = np.flatnonzero(opens)
-
-    # The line cut at every demand's and every source's end; each piece's demand and source.
-    by_leg = np.argsort(demand_leg, kind="stable")
-    demand_ends = np.cumsum(demand_size[by_leg])
-    source_ends = np.cumsum(held)
-    cuts = np.union1d(demand_ends, source_ends)
-    piece_start = np.concatenate(([0.0], cuts))[:-1]  # where the piece before ends
-    piece_demand = by_leg[np.searchsorted(demand_ends, piece_start, side="right")]
-    piece_source = np.searchsorted(source_ends, piece_start, side="right")
-    in_order = np.argsort(piece_demand, kind="stable")  # a group's pieces: its uses', each in row order
-    piece_demand, piece_source = piece_demand[in_order], piece_source[in_order]
-    piece_leg = demand_leg[piece_demand]
-    stock = np.array([leg.is_stock for leg in legs], dtype=bool)
-    sign = np.array([1.0 if leg.is_long else -1.0 for leg in legs])
-    per_unit = np.where(stock, [leg.position.multiplier for leg in legs], 1.0)  # stock: shares
-    quantity = sign[piece_leg] * (cuts - piece_start)[in_order] / per_unit[piece_leg]
-    descriptions = [leg.describe() for leg in legs]
-    rows = np.array([row for row, _, _ in sources], dtype=np.intp)
-    symbols = [symbol for _, symbol, _ in sources]
-    pieces = [
-        Leg(row, symbols[k], descriptions[i], q)
-        for row, k, i, q in zip(
-            rows[piece_source].tolist(), piece_source.tolist(), piece_leg.tolist(), quantity.tolist()
-        )
+    demands = asked.demands()
+    legs_of, first_rows = _legs_of(asked, asked.pieces(demands))
+    strategies, underlyings, rules, figures = _described(asked, demands)
+    fields = zip(strategies, underlyings, legs_of, rules, *_rounded(figures), figures)
+    groups = [
+        ((row, strategy), StrategyGroup(strategy, *rest))
+        for row, (strategy, *rest) in zip(first_rows, fields)
     ]
-    bounds = np.searchsorted(group_of_demand[piece_demand], np.arange(len(firsts) + 1))
-    legs_of = [tuple(pieces[a:b]) for a, b in pairwise(bounds.tolist())]
-    first_rows = np.minimum.reduceat(rows[piece_source], bounds[:-1]).tolist() if len(firsts) else []
+    ends = np.cumsum(np.bincount(asked.book_of_leg[demands.leg[demands.firsts]], minlength=len(books)))
+    return [groups[a:b] for a, b in pairwise([0, *ends.tolist()])]
 
-    # What each group is: a chosen candidate's shape and units, or a leg alone and what is left of it.
-    chosen_cands = group_key[firsts[~alone[firsts]]]  # increasing
-    splits = np.searchsorted(chosen_cands, cand_starts).tolist()
+
+def _legs_of(asked: Asked, pieces: Pieces) -> tuple[list[tuple[Leg, ...]], list[int]]:
+    """Each group's legs, one per piece (see :class:`~xlmargin.regt._allocation.Pieces`; a stock
+    leg's amounts are shares, its quantities in the row's units), and its first row."""
+    sign = np.array([1.0 if leg.is_long else -1.0 for leg in asked.legs])
+    per_unit = np.array([leg.position.multiplier if leg.is_stock else 1.0 for leg in asked.legs])
+    quantity = sign[pieces.leg] * pieces.amount / per_unit[pieces.leg]
+    descriptions = [leg.describe() for leg in asked.legs]
+    rows = np.array([row for row, _, _ in asked.sources], dtype=np.intp)[pieces.source]
+    symbols = [symbol for _, symbol, _ in asked.sources]
+    made = [
+        Leg(row, symbols[k], descriptions[i], q)
+        for row, k, i, q in zip(rows.tolist(), pieces.source.tolist(), pieces.leg.tolist(), quantity.tolist())
+    ]
+    bounds = pieces.bounds
+    legs_of = [tuple(made[a:b]) for a, b in pairwise(bounds.tolist())]
+    return legs_of, (np.minimum.reduceat(rows, bounds[:-1]).tolist() if len(rows) else [])
+
+
+def _described(asked: Asked, demands: Demands) -> tuple[list[str], list[str], list[str], list[Figures]]:
+    """Each group's strategy, underlying, rule and figures: a chosen candidate's shape times its
+    units, or a leg alone times what is left of it."""
+    firsts = demands.firsts
+    chosen = demands.key[firsts[~demands.alone[firsts]]]  # increasing
+    splits = np.searchsorted(chosen, asked.cand_starts).tolist()
     shapes: list[Shape] = []
     counts: list[int] = []
-    for k, b in enumerate(books):
-        local = (chosen_cands[splits[k] : splits[k + 1]] - cand_starts[k]).tolist()
+    for k, b in enumerate(asked.books):
+        local = (chosen[splits[k] : splits[k + 1]] - asked.cand_starts[k]).tolist()
         shapes.extend(b.candidates.shapes(local))
         counts.extend(b.units[j] for j in local)
     # a candidate's underlying: that of its first option leg, or of its first leg if it has none
-    uses = np.flatnonzero(~alone)
-    ranked = uses[np.lexsort((uses, stock[demand_leg[uses]], group_of_demand[uses]))]
-    naming = demand_leg[ranked[_run_starts(group_of_demand[ranked])]].tolist()
+    uses = np.flatnonzero(~demands.alone)
+    stock = np.array([leg.is_stock for leg in asked.legs], dtype=bool)
+    ranked = uses[np.lexsort((uses, stock[demands.leg[uses]], demands.group[uses]))]
+    naming = demands.leg[ranked[run_starts(demands.group[ranked])]].tolist()
     strategies, underlyings, rules, figures = [], [], [], []
     candidate = 0
-    for is_alone, i, size in zip(
-        alone[firsts].tolist(), demand_leg[firsts].tolist(), demand_size[firsts].tolist()
+    for alone, i, size in zip(
+        demands.alone[firsts].tolist(), demands.leg[firsts].tolist(), demands.size[firsts].tolist()
     ):
-        if is_alone:
-            leg = legs[i]
+        if alone:
+            leg = asked.legs[i]
             strategies.append(leg.name)
             underlyings.append(leg.position.underlying)
             rules.append(leg.standalone_rule.replace("{n}", num(size)))
@@ -620,18 +565,11 @@ def _groups_together(books: Sequence[_Solved]) -> list[list[tuple[tuple[int, str
         else:
             shape, n = shapes[candidate], counts[candidate]
             strategies.append(shape.strategy)
-            underlyings.append(legs[naming[candidate]].position.underlying)
+            underlyings.append(asked.legs[naming[candidate]].position.underlying)
             rules.append(shape.rule.replace("{n}", num(n)))
             figures.append(shape.unit * n)
             candidate += 1
-    groups = [
-        ((row, fields[0]), StrategyGroup(*fields))
-        for row, fields in zip(
-            first_rows, zip(strategies, underlyings, legs_of, rules, *_rounded(figures), figures)
-        )
-    ]
-    ends = np.cumsum(np.bincount(book_of_leg[demand_leg[firsts]], minlength=len(books))).tolist()
-    return [groups[a:b] for a, b in pairwise([0, *ends])]
+    return strategies, underlyings, rules, figures
 
 
 def _rounded(
@@ -645,19 +583,6 @@ def _rounded(
     gross = np.where(debit, cents_of(margin + np.maximum(long_cost - proceeds, 0.0)), margin)
     net = cents_of(margin + long_cost - proceeds)
     return margin.tolist(), long_cost.tolist(), proceeds.tolist(), gross.tolist(), net
-
-
-def _run_starts(keys: np.ndarray) -> np.ndarray:
-    """Whether each key starts a run of equal keys."""
-    starts = np.ones(len(keys), dtype=bool)
-    starts[1:] = keys[1:] != keys[:-1]
-    return starts
-
-
-def _on_grid(amounts: np.ndarray) -> np.ndarray:
-    """Whether each amount is a multiple of 1/1024 (see _GRID)."""
-    scaled = amounts * _GRID
-    return (scaled == np.floor(scaled)) & (np.abs(amounts) < _GRID_TOTAL)
 
 
 __all__ = ["BASES", "HEADER", "Leg", "RegTResult", "StrategyGroup", "cents", "regt_margin"]
