@@ -508,10 +508,7 @@ def _groups_together(books: Sequence[Solved]) -> list[list[tuple[tuple[int, str]
     legs_of, first_rows = _legs_of(asked, asked.pieces(demands))
     strategies, underlyings, rules, figures = _described(asked, demands)
     fields = zip(strategies, underlyings, legs_of, rules, *_rounded(figures), figures)
-    groups = [
-        ((row, strategy), StrategyGroup(strategy, *rest))
-        for row, (strategy, *rest) in zip(first_rows, fields)
-    ]
+    groups = [((row, group[0]), StrategyGroup(*group)) for row, group in zip(first_rows, fields)]
     ends = np.cumsum(np.bincount(asked.book_of_leg[demands.leg[demands.firsts]], minlength=len(books)))
     return [groups[a:b] for a, b in pairwise([0, *ends.tolist()])]
 
@@ -520,7 +517,7 @@ def _legs_of(asked: Asked, pieces: Pieces) -> tuple[list[tuple[Leg, ...]], list[
     """Each group's legs, one per piece (see :class:`~xlmargin.regt._allocation.Pieces`; a stock
     leg's amounts are shares, its quantities in the row's units), and its first row."""
     sign = np.array([1.0 if leg.is_long else -1.0 for leg in asked.legs])
-    per_unit = np.array([leg.position.multiplier if leg.is_stock else 1.0 for leg in asked.legs])
+    per_unit = np.where(asked.stock, [leg.position.multiplier for leg in asked.legs], 1.0)
     quantity = sign[pieces.leg] * pieces.amount / per_unit[pieces.leg]
     descriptions = [leg.describe() for leg in asked.legs]
     rows = np.array([row for row, _, _ in asked.sources], dtype=np.intp)[pieces.source]
@@ -548,8 +545,7 @@ def _described(asked: Asked, demands: Demands) -> tuple[list[str], list[str], li
         counts.extend(b.units[j] for j in local)
     # a candidate's underlying: that of its first option leg, or of its first leg if it has none
     uses = np.flatnonzero(~demands.alone)
-    stock = np.array([leg.is_stock for leg in asked.legs], dtype=bool)
-    ranked = uses[np.lexsort((uses, stock[demands.leg[uses]], demands.group[uses]))]
+    ranked = uses[np.lexsort((uses, asked.stock[demands.leg[uses]], demands.group[uses]))]
     naming = demands.leg[ranked[run_starts(demands.group[ranked])]].tolist()
     strategies, underlyings, rules, figures = [], [], [], []
     candidate = 0

@@ -65,11 +65,13 @@ class Pieces:
 class Asked:
     """What the chosen units of many underlyings ask of their legs, column-wise (legs and
     candidates numbered across the underlyings): per use of a leg by a chosen candidate its leg,
-    candidate and amount; per leg what is left for it alone; per source (a row of a leg) its amount."""
+    candidate and amount; per leg whether it is stock and what is left for it alone; per source (a
+    row of a leg) its amount."""
 
     def __init__(self, books: Sequence[Solved]):
         self.books = books
         self.legs = [leg for b in books for leg in b.legs]
+        self.stock = np.array([leg.is_stock for leg in self.legs], dtype=bool)
         leg_counts = [len(b.legs) for b in books]
         self.book_of_leg = np.repeat(np.arange(len(books)), leg_counts)
         self.sources = [s for leg in self.legs for s in leg.sources]
