@@ -463,6 +463,8 @@ def _closed_group(c: Closed) -> StrategyGroup:
 def _book_groups(
     legs: list[BookLeg], candidates: Sequence[Candidate], units: list[int]
 ) -> list[StrategyGroup]:
+    """One underlying's groups, each leg's rows handed out in row order, group after group: the slow,
+    obvious twin of :func:`_groups_together`, and its path where amounts leave the 1/1024 grid."""
     allocators = [_Allocator(leg) for leg in legs]
     groups = []
     for j, n in enumerate(units):
