@@ -36,7 +36,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from operator import itemgetter
 from typing import Any
 
@@ -47,11 +47,11 @@ from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.money import cents, cents_of
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
-from xlmargin.regt._allocation import Asked, Demands, Pieces, Solved, run_starts
+from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, describe, netted_legs
 from xlmargin.regt._pairing import Block, block, blocks, solve, start
-from xlmargin.regt._shapes import Candidates, Shape
+from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
 from xlmargin.rules import RuleSet
 
@@ -500,70 +500,49 @@ def _groups_together(books: Sequence[Solved]) -> list[list[tuple[tuple[int, str]
         return []
     asked = Asked(books)
     inexact = asked.inexact()
-    if inexact.any():
+    if any(inexact):
         exact = iter(_groups_together([b for b, bad in zip(books, inexact) if not bad]))
         return [
             [(_order(g), g) for g in _book_groups(b.legs, b.candidates, b.units)] if bad else next(exact)
             for b, bad in zip(books, inexact)
         ]
     demands = asked.demands()
-    legs_of, first_rows = _legs_of(asked, asked.pieces(demands))
-    strategies, underlyings, rules, figures = _described(asked, demands)
-    fields = zip(strategies, underlyings, legs_of, rules, *_rounded(figures), figures)
-    groups = [((row, group[0]), StrategyGroup(*group)) for row, group in zip(first_rows, fields)]
-    ends = np.cumsum(np.bincount(asked.book_of_leg[demands.leg[demands.firsts]], minlength=len(books)))
-    return [groups[a:b] for a, b in pairwise([0, *ends.tolist()])]
+    pieces = asked.pieces(demands)
+    groups = asked.groups(demands)
+    strategies, underlyings, rules, figures = _described(asked, groups)
+    fields = zip(strategies, underlyings, _legs_of(asked, pieces), rules, *_rounded(figures), figures)
+    placed = [((row, group[0]), StrategyGroup(*group)) for row, group in zip(pieces.first_row, fields)]
+    return [placed[a:b] for a, b in pairwise([0, *accumulate(groups.counts)])]
 
 
-def _legs_of(asked: Asked, pieces: Pieces) -> tuple[list[tuple[Leg, ...]], list[int]]:
-    """Each group's legs, one per piece (see :class:`~xlmargin.regt._allocation.Pieces`; a stock
-    leg's amounts are shares, its quantities in the row's units), and its first row."""
-    sign = np.array([1.0 if leg.is_long else -1.0 for leg in asked.legs])
-    per_unit = np.where(asked.stock, [leg.position.multiplier for leg in asked.legs], 1.0)
-    quantity = sign[pieces.leg] * pieces.amount / per_unit[pieces.leg]
+def _legs_of(asked: Asked, pieces: Pieces) -> list[tuple[Leg, ...]]:
+    """Each group's legs, one per piece (see :class:`~xlmargin.regt._allocation.Pieces`)."""
     descriptions = [leg.describe() for leg in asked.legs]
-    rows = np.array([row for row, _, _ in asked.sources], dtype=np.intp)[pieces.source]
     symbols = [symbol for _, symbol, _ in asked.sources]
     made = [
         Leg(row, symbols[k], descriptions[i], q)
-        for row, k, i, q in zip(rows.tolist(), pieces.source.tolist(), pieces.leg.tolist(), quantity.tolist())
+        for row, k, i, q in zip(pieces.row, pieces.source, pieces.leg, pieces.quantity)
     ]
-    bounds = pieces.bounds
-    legs_of = [tuple(made[a:b]) for a, b in pairwise(bounds.tolist())]
-    return legs_of, (np.minimum.reduceat(rows, bounds[:-1]).tolist() if len(rows) else [])
+    return [tuple(made[a:b]) for a, b in pairwise(pieces.bounds)]
 
 
-def _described(asked: Asked, demands: Demands) -> tuple[list[str], list[str], list[str], list[Figures]]:
+def _described(asked: Asked, groups: Groups) -> tuple[list[str], list[str], list[str], list[Figures]]:
     """Each group's strategy, underlying, rule and figures: a chosen candidate's shape times its
     units, or a leg alone times what is left of it."""
-    firsts = demands.firsts
-    chosen = demands.key[firsts[~demands.alone[firsts]]]  # increasing
-    splits = np.searchsorted(chosen, asked.cand_starts).tolist()
-    shapes: list[Shape] = []
-    counts: list[int] = []
-    for k, b in enumerate(asked.books):
-        local = (chosen[splits[k] : splits[k + 1]] - asked.cand_starts[k]).tolist()
-        shapes.extend(b.candidates.shapes(local))
-        counts.extend(b.units[j] for j in local)
-    # a candidate's underlying: that of its first option leg, or of its first leg if it has none
-    uses = np.flatnonzero(~demands.alone)
-    ranked = uses[np.lexsort((uses, asked.stock[demands.leg[uses]], demands.group[uses]))]
-    naming = demands.leg[ranked[run_starts(demands.group[ranked])]].tolist()
+    shapes = [shape for b, chosen in zip(asked.books, groups.chosen) for shape in b.candidates.shapes(chosen)]
+    counts = [b.units[j] for b, chosen in zip(asked.books, groups.chosen) for j in chosen]
     strategies, underlyings, rules, figures = [], [], [], []
     candidate = 0
-    for alone, i, size in zip(
-        demands.alone[firsts].tolist(), demands.leg[firsts].tolist(), demands.size[firsts].tolist()
-    ):
+    for alone, i, size in zip(groups.alone, groups.leg, groups.size):
+        leg = asked.legs[i]
+        underlyings.append(leg.position.underlying)
         if alone:
-            leg = asked.legs[i]
             strategies.append(leg.name)
-            underlyings.append(leg.position.underlying)
             rules.append(leg.standalone_rule.replace("{n}", num(size)))
             figures.append(leg.standalone * size)
         else:
             shape, n = shapes[candidate], counts[candidate]
             strategies.append(shape.strategy)
-            underlyings.append(asked.legs[naming[candidate]].position.underlying)
             rules.append(shape.rule.replace("{n}", num(n)))
             figures.append(shape.unit * n)
             candidate += 1
@@ -575,12 +554,13 @@ def _rounded(
 ) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
     """Every group's margin, long cost, short proceeds, gross and net in cents, as :func:`_group`
     rounds them one group at a time (:func:`cents_of` gives :func:`cents`' very floats)."""
-    exact = np.array([(f.margin, f.long_cost, f.short_proceeds) for f in figures], dtype=float).reshape(-1, 3)
-    margin, long_cost, proceeds = np.array(cents_of(exact), dtype=float).reshape(-1, 3).T
-    debit = (long_cost > proceeds) | (np.abs(margin) >= _EXACT_CENTS)
-    gross = np.where(debit, cents_of(margin + np.maximum(long_cost - proceeds, 0.0)), margin)
-    net = cents_of(margin + long_cost - proceeds)
-    return margin.tolist(), long_cost.tolist(), proceeds.tolist(), gross.tolist(), net
+    columns = cents_of([x for f in figures for x in (f.margin, f.long_cost, f.short_proceeds)])
+    margin, long_cost, proceeds = columns[0::3], columns[1::3], columns[2::3]
+    rounded = list(zip(margin, long_cost, proceeds))
+    gross = cents_of([m + max(c - p, 0.0) for m, c, p in rounded])
+    # without a net debit the gross figure is the rounded margin itself (see _group)
+    gross = [g if c > p or abs(m) >= _EXACT_CENTS else m for g, (m, c, p) in zip(gross, rounded)]
+    return margin, long_cost, proceeds, gross, cents_of([m + c - p for m, c, p in rounded])
 
 
 __all__ = ["BASES", "HEADER", "Leg", "RegTResult", "StrategyGroup", "cents", "regt_margin"]

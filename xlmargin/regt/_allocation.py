@@ -53,30 +53,49 @@ class Demands:
 @dataclass(frozen=True, slots=True)
 class Pieces:
     """The line cut (see the module docstring), in the groups' order and within a group in its uses'
-    order, each use's pieces in row order: per piece its source (numbered across all legs), its leg
-    and its amount; ``bounds``: where each group's pieces start, and the end."""
+    order, each use's pieces in row order, as lists for building the breakdown's legs: per piece its
+    source (numbered across all legs), leg, row and signed quantity in the row's units (a stock
+    leg's amounts are shares); per group where its pieces start (and the end), and its first row."""
 
-    source: np.ndarray
-    leg: np.ndarray
-    amount: np.ndarray
-    bounds: np.ndarray
+    source: list[int]
+    leg: list[int]
+    row: list[int]
+    quantity: list[float]
+    bounds: list[int]
+    first_row: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Groups:
+    """Per group, in the breakdown's order: whether it is a leg alone; ``leg``, that leg, or for a
+    candidate the leg naming its underlying (its first option leg, or its first leg if it has none);
+    ``size``, what is left of a leg alone. Per underlying: its chosen candidates (its own indices,
+    increasing) and how many groups it has."""
+
+    alone: list[bool]
+    leg: list[int]
+    size: list[float]
+    chosen: list[list[int]]
+    counts: list[int]
 
 
 class Asked:
     """What the chosen units of many underlyings ask of their legs, column-wise (legs and
     candidates numbered across the underlyings): per use of a leg by a chosen candidate its leg,
-    candidate and amount; per leg whether it is stock and what is left for it alone; per source (a
-    row of a leg) its amount."""
+    candidate and amount; per leg whether it is stock, whether long, and what is left for it alone;
+    per source (a row of a leg) its row and amount."""
 
     def __init__(self, books: Sequence[Solved]):
         self.books = books
         self.legs = [leg for b in books for leg in b.legs]
         self.stock = np.array([leg.is_stock for leg in self.legs], dtype=bool)
+        self.long = np.array([leg.is_long for leg in self.legs], dtype=bool)
         leg_counts = [len(b.legs) for b in books]
         self.book_of_leg = np.repeat(np.arange(len(books)), leg_counts)
         self.sources = [s for leg in self.legs for s in leg.sources]
         self.source_leg = np.repeat(np.arange(len(self.legs)), [len(leg.sources) for leg in self.legs])
         self.held = np.array([amount for _, _, amount in self.sources], dtype=float)
+        self.rows = np.array([row for row, _, _ in self.sources], dtype=np.intp)
         self.cand_starts = np.cumsum([0, *(len(b.units) for b in books)])
         units = np.concatenate([np.asarray(b.units, dtype=float) for b in books])
         cand = np.concatenate([b.program.cand + start for b, start in zip(books, self.cand_starts)])
@@ -88,14 +107,14 @@ class Asked:
         n = len(self.legs)
         self.left = np.bincount(self.source_leg, self.held, n) - np.bincount(self.use_leg, self.use_size, n)
 
-    def inexact(self) -> np.ndarray:
+    def inexact(self) -> list[bool]:
         """Per underlying, whether cutting the line could differ from handing out row by row: an
         amount off the 1/1024 grid, a leg asked for more than it holds, or sums too large."""
         n = len(self.legs)
         off_grid = np.bincount(self.source_leg, ~on_grid(self.held), n)
         off_grid += np.bincount(self.use_leg, ~on_grid(self.use_size), n)
         inexact = np.bincount(self.book_of_leg, (off_grid > 0) | (self.left < 0), len(self.books)) > 0
-        return inexact | (self.held.sum() >= GRID_TOTAL)
+        return (inexact | (self.held.sum() >= GRID_TOTAL)).tolist()
 
     def demands(self) -> Demands:
         """The demands in the breakdown's order: per underlying its chosen uses, then its legs alone."""
@@ -122,7 +141,36 @@ class Asked:
         demand = demand[in_order]
         source = np.searchsorted(source_ends, starts, side="right")[in_order]
         bounds = np.searchsorted(demands.group[demand], np.arange(len(demands.firsts) + 1))
-        return Pieces(source, demands.leg[demand], (cuts - starts)[in_order], bounds)
+        leg = demands.leg[demand]
+        multiplier = np.array([g.position.multiplier for g in self.legs], dtype=float)
+        per_unit = np.where(self.stock, multiplier, 1.0)  # a stock leg's amounts are shares
+        quantity = np.where(self.long, 1.0, -1.0)[leg] * (cuts - starts)[in_order] / per_unit[leg]
+        rows = self.rows[source]
+        first_row = np.minimum.reduceat(rows, bounds[:-1]) if len(rows) else rows
+        return Pieces(
+            source.tolist(),
+            leg.tolist(),
+            rows.tolist(),
+            quantity.tolist(),
+            bounds.tolist(),
+            first_row.tolist(),
+        )
+
+    def groups(self, demands: Demands) -> Groups:
+        """What each group is (see :class:`Groups`)."""
+        firsts = demands.firsts
+        alone = demands.alone[firsts]
+        chosen = demands.key[firsts[~alone]]  # increasing
+        splits = np.searchsorted(chosen, self.cand_starts)
+        per_book = [
+            (chosen[splits[k] : splits[k + 1]] - self.cand_starts[k]).tolist() for k in range(len(self.books))
+        ]
+        uses = np.flatnonzero(~demands.alone)
+        ranked = uses[np.lexsort((uses, self.stock[demands.leg[uses]], demands.group[uses]))]
+        leg = demands.leg[firsts]
+        leg[~alone] = demands.leg[ranked[run_starts(demands.group[ranked])]]
+        counts = np.bincount(self.book_of_leg[demands.leg[firsts]], minlength=len(self.books))
+        return Groups(alone.tolist(), leg.tolist(), demands.size[firsts].tolist(), per_book, counts.tolist())
 
 
 def run_starts(keys: np.ndarray) -> np.ndarray:
