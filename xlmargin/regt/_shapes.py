@@ -108,8 +108,8 @@ class Candidates(Sequence[Candidate]):
             part, k = self._parts[n], j - self._starts[n]
             if isinstance(part, list):
                 out.append(part[k].shape())
-            else:
-                first, second, _, shape = part
+            else:  # (first legs, second legs, costs, shape of a pair, ...)
+                first, second, shape = part[0], part[1], part[3]
                 out.append(shape(int(first[k]), int(second[k])))
         return out
 
