@@ -36,6 +36,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from itertools import accumulate, pairwise
 from operator import itemgetter
 from typing import Any
 
@@ -44,9 +45,10 @@ import numpy as np
 from xlmargin import rules as rule_files
 from xlmargin._typing import BoolArray
 from xlmargin.errors import InputError, Problem, UnsupportedError
-from xlmargin.money import cents
+from xlmargin.money import cents, cents_of
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
+from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe
 from xlmargin.regt._pairing import Block, block, blocks, solve, start
@@ -194,9 +196,12 @@ def regt_margin(
         [b.notes for b in order],
         {k: b.job for k, b in enumerate(order) if b.job is not None},
     )
-    for (name, key), b, units in zip(missed.items(), order, solved):
-        made = [*_book_groups(b.legs, b.candidates, units), *map(_closed_group, b.closed)]
-        done[name] = _Pairing(tuple((_order(g), g) for g in made), (*b.found, *b.notes))
+    paired = _groups_together(
+        [Solved(b.legs, b.candidates, b.program, units) for b, units in zip(order, solved)]
+    )
+    for (name, key), b, placed in zip(missed.items(), order, paired):
+        placed.extend((_order(g), g) for g in map(_closed_group, b.closed))
+        done[name] = _Pairing(tuple(placed), (*b.found, *b.notes))
         PAIRINGS.put(key, done[name])
     ordered = [(_order(g), g) for g in groups]
     for name in sorted(done):
@@ -490,6 +495,8 @@ def _closed_group(c: Closed) -> StrategyGroup:
 def _book_groups(
     legs: list[BookLeg], candidates: Sequence[Candidate], units: list[int]
 ) -> list[StrategyGroup]:
+    """One underlying's groups, each leg's rows handed out in row order, group after group: the slow,
+    obvious twin of :func:`_groups_together`, and its path where amounts leave the 1/1024 grid."""
     allocators = [_Allocator(leg) for leg in legs]
     groups = []
     for j, n in enumerate(units):
@@ -514,6 +521,78 @@ def _book_groups(
             _group(leg.name, leg.position.underlying, allocator.take(left), rule, leg.standalone * left)
         )
     return groups
+
+
+def _groups_together(books: Sequence[Solved]) -> list[list[tuple[tuple[int, str], StrategyGroup]]]:
+    """Each underlying's groups, the same as :func:`_book_groups` makes them, for all at once, each
+    with its place in the breakdown (:func:`_order`): the rows each group uses found for every
+    underlying at once (:mod:`xlmargin.regt._allocation`), except where that could differ in the
+    last bit from handing them out row by row."""
+    if not books:
+        return []
+    asked = Asked(books)
+    inexact = asked.inexact()
+    if any(inexact):
+        exact = iter(_groups_together([b for b, bad in zip(books, inexact) if not bad]))
+        return [
+            [(_order(g), g) for g in _book_groups(b.legs, b.candidates, b.units)] if bad else next(exact)
+            for b, bad in zip(books, inexact)
+        ]
+    demands = asked.demands()
+    pieces = asked.pieces(demands)
+    groups = asked.groups(demands)
+    strategies, underlyings, rules, figures = _described(asked, groups)
+    fields = zip(strategies, underlyings, _legs_of(asked, pieces), rules, *_rounded(figures), figures)
+    placed = [((row, group[0]), StrategyGroup(*group)) for row, group in zip(pieces.first_row, fields)]
+    return [placed[a:b] for a, b in pairwise([0, *accumulate(groups.counts)])]
+
+
+def _legs_of(asked: Asked, pieces: Pieces) -> list[tuple[Leg, ...]]:
+    """Each group's legs, one per piece (see :class:`~xlmargin.regt._allocation.Pieces`)."""
+    descriptions = [leg.describe() for leg in asked.legs]
+    symbols = [symbol for _, symbol, _ in asked.sources]
+    made = [
+        Leg(row, symbols[k], descriptions[i], q)
+        for row, k, i, q in zip(pieces.row, pieces.source, pieces.leg, pieces.quantity)
+    ]
+    return [tuple(made[a:b]) for a, b in pairwise(pieces.bounds)]
+
+
+def _described(asked: Asked, groups: Groups) -> tuple[list[str], list[str], list[str], list[Figures]]:
+    """Each group's strategy, underlying, rule and figures: a chosen candidate's shape times its
+    units, or a leg alone times what is left of it."""
+    shapes = [shape for b, chosen in zip(asked.books, groups.chosen) for shape in b.candidates.shapes(chosen)]
+    counts = [b.units[j] for b, chosen in zip(asked.books, groups.chosen) for j in chosen]
+    strategies, underlyings, rules, figures = [], [], [], []
+    candidate = 0
+    for alone, i, size in zip(groups.alone, groups.leg, groups.size):
+        leg = asked.legs[i]
+        underlyings.append(leg.position.underlying)
+        if alone:
+            strategies.append(leg.name)
+            rules.append(leg.standalone_rule.replace("{n}", num(size)))
+            figures.append(leg.standalone * size)
+        else:
+            shape, n = shapes[candidate], counts[candidate]
+            strategies.append(shape.strategy)
+            rules.append(shape.rule.replace("{n}", num(n)))
+            figures.append(shape.unit * n)
+            candidate += 1
+    return strategies, underlyings, rules, figures
+
+
+def _rounded(
+    figures: list[Figures],
+) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
+    """Every group's margin, long cost, short proceeds, gross and net in cents, as :func:`_group`
+    rounds them one group at a time (:func:`cents_of` gives :func:`cents`' very floats)."""
+    columns = cents_of([x for f in figures for x in (f.margin, f.long_cost, f.short_proceeds)])
+    margin, long_cost, proceeds = columns[0::3], columns[1::3], columns[2::3]
+    rounded = list(zip(margin, long_cost, proceeds))
+    gross = cents_of([m + max(c - p, 0.0) for m, c, p in rounded])
+    # without a net debit the gross figure is the rounded margin itself (see _group)
+    gross = [g if c > p or abs(m) >= _EXACT_CENTS else m for g, (m, c, p) in zip(gross, rounded)]
+    return margin, long_cost, proceeds, gross, cents_of([m + c - p for m, c, p in rounded])
 
 
 __all__ = ["BASES", "HEADER", "Leg", "RegTResult", "StrategyGroup", "cents", "regt_margin"]

@@ -99,6 +99,20 @@ class Candidates(Sequence[Candidate]):
     def __iter__(self) -> Iterator[Candidate]:
         return (self[j] for j in range(self._size))
 
+    def shapes(self, chosen: Sequence[int]) -> list[Shape]:
+        """The shapes of the candidates ``chosen`` (indices): what the breakdown needs of the ones
+        a pairing uses, without making a :class:`Candidate` (and its closure) of each."""
+        out = []
+        for j in chosen:
+            n = bisect.bisect_right(self._starts, j) - 1
+            part, k = self._parts[n], j - self._starts[n]
+            if isinstance(part, list):
+                out.append(part[k].shape())
+            else:  # (first legs, second legs, costs, shape of a pair, ...)
+                first, second, shape = part[0], part[1], part[3]
+                out.append(shape(int(first[k]), int(second[k])))
+        return out
+
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per use of a leg: the leg, the amount, the candidate (non-decreasing); per candidate its cost."""
         legs, amounts, counts, costs = [], [], [], []
