@@ -16,6 +16,10 @@ from xlmargin.regt._legs import BookLeg
 TOLERANCE = 1e-6  # dollars: "costs no more than" allows for floating-point noise
 
 
+# a part of Candidates held as arrays: (first legs, second legs, costs, shape of a pair, first amounts)
+_PairPart = tuple[np.ndarray, np.ndarray, np.ndarray, "Callable[[int, int], Shape]", np.ndarray]
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """One strategy instance: legs consumed per unit (leg index, contracts or shares), what a unit
@@ -48,28 +52,28 @@ class Candidates(Sequence[Candidate]):
     def __init__(self) -> None:
         self._starts: list[int] = []
         self._size = 0
-        # per part: (first legs, second legs, costs, shape of a pair) or a list of Candidates
-        self._parts: list[
-            tuple[np.ndarray, np.ndarray, np.ndarray, Callable[[int, int], Shape]] | list[Candidate]
-        ] = []
+        # per part: (first legs, second legs, costs, shape of a pair, first legs' amounts) or a list
+        self._parts: list[_PairPart | list[Candidate]] = []
 
     def add_pairs(
-        self, first: np.ndarray, second: np.ndarray, cost: np.ndarray, shape: Callable[[int, int], Shape]
+        self,
+        first: np.ndarray,
+        second: np.ndarray,
+        cost: np.ndarray,
+        shape: Callable[[int, int], Shape],
+        first_amount: np.ndarray | None = None,
     ) -> None:
-        """Candidates using one contract of leg ``first[k]`` and one of ``second[k]``, costing
-        ``cost[k]``; ``shape(first[k], second[k])`` names them."""
+        """Candidates using one contract of leg ``first[k]`` (or ``first_amount[k]`` shares of a
+        stock) and one of ``second[k]``, costing ``cost[k]``; ``shape(first[k], second[k])`` names them."""
         if len(cost):
-            self._append((first, second, cost, shape), len(cost))
+            amount = np.ones(len(cost)) if first_amount is None else np.asarray(first_amount, dtype=float)
+            self._append((first, second, cost, shape, amount), len(cost))
 
     def extend(self, candidates: list[Candidate]) -> None:
         if candidates:
             self._append(candidates, len(candidates))
 
-    def _append(
-        self,
-        part: tuple[np.ndarray, np.ndarray, np.ndarray, Callable[[int, int], Shape]] | list[Candidate],
-        n: int,
-    ) -> None:
+    def _append(self, part: _PairPart | list[Candidate], n: int) -> None:
         self._starts.append(self._size)
         self._parts.append(part)
         self._size += n
@@ -92,9 +96,9 @@ class Candidates(Sequence[Candidate]):
         part, k = self._parts[n], j - self._starts[n]
         if isinstance(part, list):
             return part[k]
-        first, second, cost, shape = part
+        first, second, cost, shape, amount = part
         a, b = int(first[k]), int(second[k])
-        return Candidate(((a, 1.0), (b, 1.0)), float(cost[k]), lambda: shape(a, b))
+        return Candidate(((a, float(amount[k])), (b, 1.0)), float(cost[k]), lambda: shape(a, b))
 
     def __iter__(self) -> Iterator[Candidate]:
         return (self[j] for j in range(self._size))
@@ -110,10 +114,10 @@ class Candidates(Sequence[Candidate]):
                 amounts.append(np.fromiter((a for c in part for _, a in c.uses), dtype=float, count=n))
                 costs.append(np.fromiter((c.cost for c in part), dtype=float, count=len(part)))
             else:
-                first, second, cost, _ = part
+                first, second, cost, _, amount = part
                 counts.append(np.full(len(cost), 2, dtype=np.intp))
                 legs.append(np.column_stack((first, second)).ravel().astype(np.intp))
-                amounts.append(np.ones(2 * len(cost)))
+                amounts.append(np.column_stack((amount, np.ones(len(cost)))).ravel())
                 costs.append(np.asarray(cost, dtype=float))
         if not counts:
             return np.zeros(0, np.intp), np.zeros(0), np.zeros(0, np.intp), np.zeros(0)

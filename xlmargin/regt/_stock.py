@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import repeat
+
+import numpy as np
 
 from xlmargin.regt._formulas import (
     Figures,
+    RegTRules,
     itm,
     long_stock_rate,
     money,
@@ -19,7 +23,7 @@ from xlmargin.regt._formulas import (
     short_stock_per_share,
 )
 from xlmargin.regt._legs import BookLeg
-from xlmargin.regt._shapes import Candidate, Shape, StrategyFilter, same_series
+from xlmargin.regt._shapes import TOLERANCE, Candidate, Shape, StrategyFilter, same_series
 
 
 class StockStrategies(StrategyFilter):
@@ -238,3 +242,138 @@ class StockStrategies(StrategyFilter):
             f"reversal: {pct(rate)} × exercise price × {num(p.multiplier)} + put in-the-money amount"
             f" = {money(margin)} × {{n}}",
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LegArrays:
+    """What the column-wise filters read of each leg, as arrays indexed like the legs; the stock
+    fields (per share, in the basis the arrays were made for) are zero on option legs."""
+
+    is_call: np.ndarray
+    is_long: np.ndarray
+    deliverable: np.ndarray  # one code per (underlying, multiplier)
+    underlying: np.ndarray  # one code per underlying
+    class_group: np.ndarray  # one code per class group
+    index_units: np.ndarray
+    expiry: np.ndarray  # ordinal days
+    strike: np.ndarray
+    multiplier: np.ndarray
+    price: np.ndarray
+    underlying_price: np.ndarray
+    naked: np.ndarray
+    value: np.ndarray
+    long_cost: np.ndarray
+    alone: np.ndarray
+    capacity: np.ndarray
+    stock_margin: np.ndarray  # :meth:`StockStrategies._stock_margin` of one share
+    long_rate: np.ndarray  # the long-stock rate (a covered call's stock valued at most at the strike)
+    protective_put_strike: np.ndarray  # the rates of the protective put and call at maintenance
+    protective_put_stock: np.ndarray
+    protective_call_strike: np.ndarray
+    short_maintenance: np.ndarray  # the short stock's maintenance requirement of one share
+
+
+def leg_arrays(legs: list[BookLeg], alone: list[float], r: RegTRules, basis: str) -> LegArrays:
+    """What the column-wise filters read of each leg, as arrays indexed like ``legs`` (one row of
+    numbers per leg, read in one pass)."""
+    deliverables: dict[tuple[str, float], int] = {}
+    underlyings: dict[str, int] = {}
+    classes: dict[str, int] = {}
+    rows = []
+    for leg, cost in zip(legs, alone):
+        p = leg.position
+        codes = (
+            deliverables.setdefault((p.underlying, p.multiplier), len(deliverables)),
+            underlyings.setdefault(p.underlying, len(underlyings)),
+            classes.setdefault(p.class_group, len(classes)),
+            p.expiry.toordinal() if p.is_option else 0,  # type: ignore[union-attr]
+        )
+        figures = (p.index_units, p.strike, p.multiplier, p.price, p.underlying_price, leg.naked,
+                   leg.value, leg.long_cost, cost, leg.capacity, p.is_call, p.quantity > 0)  # fmt: skip
+        rows.append((*codes, *figures, *(_stock_rates(leg, r, basis) if not p.is_option else _NO_STOCK)))
+    table = np.array(rows, dtype=float).reshape(len(legs), 4 + 12 + len(_NO_STOCK))
+    code = table[:, :4].astype(np.int64)
+    return LegArrays(
+        deliverable=code[:, 0].astype(np.intp), underlying=code[:, 1].astype(np.intp),
+        class_group=code[:, 2].astype(np.intp), expiry=code[:, 3],
+        index_units=table[:, 4], strike=table[:, 5], multiplier=table[:, 6], price=table[:, 7],
+        underlying_price=table[:, 8], naked=table[:, 9], value=table[:, 10], long_cost=table[:, 11],
+        alone=table[:, 12], capacity=table[:, 13], is_call=table[:, 14] != 0, is_long=table[:, 15] != 0,
+        stock_margin=table[:, 16], long_rate=table[:, 17], protective_put_strike=table[:, 18],
+        protective_put_stock=table[:, 19], protective_call_strike=table[:, 20],
+        short_maintenance=table[:, 21],
+    )  # fmt: skip
+
+
+_NO_STOCK = (0.0,) * 6
+
+
+def _stock_rates(stock: BookLeg, r: RegTRules, basis: str) -> tuple[float, ...]:
+    """A stock leg's per-share figures of :class:`LegArrays`, by the scalar formulas."""
+    p = stock.position
+    if stock.is_long:
+        margin = long_stock_rate(r, basis, p.leverage) * p.price
+    else:
+        margin = short_stock_per_share(r, basis, p.price, p.leverage)[0]
+    return (
+        margin,
+        long_stock_rate(r, basis, p.leverage),
+        r.levered(r.protective_put_strike_pct, p.leverage),
+        r.levered(r.protective_put_stock_pct, p.leverage),
+        r.levered(r.protective_call_strike_pct, p.leverage),
+        short_stock_maintenance(r, p.price, p.leverage)[0],
+    )
+
+
+def stock_option_pairs(
+    a: LegArrays, stock: np.ndarray, option: np.ndarray, r: RegTRules, basis: str, net: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Of the (stock, option) leg pairs, those that are candidates: (stocks, options, shares per
+    contract, costs). :meth:`StockStrategies.shares_per_contract`, :meth:`~StockStrategies.stock_and_option`
+    and the filter on arrays, operation for operation (the same pairs, to the last bit of their costs)."""
+    same = a.underlying[stock] == a.underlying[option]
+    cover = (a.class_group[stock] == a.class_group[option]) & (a.index_units[stock] > 0)
+    cover &= (a.index_units[option] > 0) & ~same
+    spu = np.where(same, a.multiplier[option], 0.0)
+    for k in np.flatnonzero(cover):  # Python's round, as shares_per_contract rounds (index covers: few)
+        o, s = option[k], stock[k]
+        spu[k] = round(float(a.multiplier[o]) * float(a.index_units[o]) / float(a.index_units[s]), 9)
+    long_stock, long_option, call = a.is_long[stock], a.is_long[option], a.is_call[option]
+    covered_call = long_stock & ~long_option & call
+    covered_put = ~long_stock & ~long_option & ~call
+    protective_put = long_stock & long_option & ~call
+    protective_call = ~long_stock & long_option & call
+    keep = (same | cover) & (covered_call | covered_put | protective_put | protective_call)
+    strike, mult, s_price = a.strike[option], a.multiplier[option], a.underlying_price[option]
+    stock_margin = a.stock_margin[stock] * spu
+    value, zero = a.value[option], np.zeros(len(stock))
+    if basis == "maintenance" and r.covered_call_at_most_strike:
+        call_margin = a.long_rate[stock] * np.minimum(spu * a.price[stock], strike * mult)
+    else:
+        call_margin = stock_margin
+    put_itm = np.maximum(strike - s_price, 0.0)
+    margin = np.where(covered_call, call_margin, np.where(covered_put, stock_margin + put_itm * mult, 0.0))
+    proceeds = np.where(covered_call | covered_put, value, 0.0)
+    if basis == "initial":
+        margin = np.where(protective_put | protective_call, stock_margin, margin)
+        long_cost = np.where(protective_put | protective_call, a.long_cost[option], zero)
+    else:
+        put_otm, call_otm = np.maximum(s_price - strike, 0.0), np.maximum(strike - s_price, 0.0)
+        hedged_put = mult * (a.protective_put_strike[stock] * strike + put_otm)
+        plain_put = a.protective_put_stock[stock] * spu * a.price[stock]
+        hedged_call = mult * (a.protective_call_strike[stock] * strike + call_otm)
+        plain_call = a.short_maintenance[stock] * spu
+        margin = np.where(protective_put, np.minimum(hedged_put, plain_put), margin)
+        margin = np.where(protective_call, np.minimum(hedged_call, plain_call), margin)
+        long_cost = zero
+    cost = cost_of(net, margin, long_cost, proceeds)
+    keep &= (a.capacity[stock] >= spu - 1e-9) & (a.capacity[option] >= 1.0 - 1e-9)
+    keep &= ~(cost > a.alone[stock] * spu + a.alone[option] * 1.0 + TOLERANCE)
+    return stock[keep], option[keep], spu[keep], cost[keep]
+
+
+def cost_of(net: bool, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
+    """:meth:`Figures.cost` on arrays, operation for operation."""
+    if net:
+        return margin + long_cost - proceeds
+    return margin + np.maximum(long_cost - proceeds, 0.0)
