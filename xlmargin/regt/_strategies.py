@@ -25,7 +25,14 @@ from xlmargin.regt._formulas import (
 )
 from xlmargin.regt._legs import BookLeg
 from xlmargin.regt._shapes import TOLERANCE, Candidate, Candidates, Shape, same_deliverable
-from xlmargin.regt._stock import LegArrays, StockStrategies, cost_of, leg_arrays, stock_option_pairs
+from xlmargin.regt._stock import (
+    LegArrays,
+    StockStrategies,
+    cost_of,
+    leg_arrays,
+    stock_option_pairs,
+    stock_triples,
+)
 
 
 class Enumerator(StockStrategies):
@@ -34,49 +41,79 @@ class Enumerator(StockStrategies):
     # --- enumeration -------------------------------------------------------------------------
 
     def candidates(self, pairs: _Pairs | None = None) -> Candidates:
-        """The candidates, in canonical order; ``pairs``: this underlying's option pairs already
-        filtered (by :func:`all_candidates`, for many underlyings at once)."""
+        """The candidates, in canonical order; ``pairs``: this underlying's two-leg pairs and stock
+        triples already filtered (by :func:`all_candidates`, for many underlyings at once)."""
+        pairs = self._pairs(with_triples=False) if pairs is None else pairs
         found = self._two_leg(pairs)
-        composites: list[Candidate | Callable[[], Candidate | None]] = []
-        for count, candidate in enumerate(self._composites(), start=len(found) + 1):
-            if count > self.r.max_candidates:
-                underlying = self.legs[0].position.underlying
-                self.warnings.append(
-                    f"{underlying}: more than {self.r.max_candidates:,} strategy candidates; only two-leg "
-                    "strategies (spreads, straddles, stock with one option) were recognised, so the "
-                    "requirement may be higher than the optimal pairing's"
-                )
-                composites = []
+        composites: list[Callable[[], Candidate | None]] = []
+        tried = len(found)  # the cap counts every combination tried, kept or not
+        for candidate in self._composites():
+            tried += 1
+            if tried > self.r.max_candidates:
                 break
             if candidate is not None:
                 composites.append(candidate)
+        triples = self.triple_count() if pairs.triples is None else len(pairs.triples.kept)
+        if tried + triples > self.r.max_candidates:
+            underlying = self.legs[0].position.underlying
+            self.warnings.append(
+                f"{underlying}: more than {self.r.max_candidates:,} strategy candidates; only two-leg "
+                "strategies (spreads, straddles, stock with one option) were recognised, so the "
+                "requirement may be higher than the optimal pairing's"
+            )
+            return found
         # the composites priced only now that the cap is known to hold (in the order found)
-        priced = (c() if callable(c) else c for c in composites)
-        found.extend([c for c in priced if c is not None])
+        found.extend([c for c in (make() for make in composites) if c is not None])
+        found.extend(self._triples(pairs.triples if pairs.triples is not None else self._stock_triples()))
         return found
 
+    def _pairs(self, *, with_triples: bool = True) -> _Pairs:
+        """This underlying's two-leg pairs and (or not: they may be past the cap) its stock triples,
+        filtered on arrays."""
+        longs, shorts, calls, puts = self._sides()
+        partners = self._partners(longs, shorts)
+        triples = self.triples() if with_triples else None
+        return _filter(
+            self._arrays(),
+            _pairs(shorts, longs, partners),
+            _pairs(calls, puts, partners),
+            _stock_pairs(self.stocks, self.options),
+            None if triples is None else _triples(triples),
+            self.r,
+            self.basis,
+            self.net,
+        )
+
+    def _stock_triples(self) -> _Triples:
+        """This underlying's stock triples, filtered on arrays."""
+        triples = _triples(self.triples())
+        return _Triples(*triples, *stock_triples(self._arrays(), *triples, self.r, self.basis, self.net))
+
+    def _arrays(self) -> LegArrays:
+        return leg_arrays(self.legs, self.alone_cost, self.r, self.basis)
+
     def _two_leg(self, pairs: _Pairs | None = None) -> Candidates:
-        """Spreads, straddles and stock with one option. The option pairs are filtered column-wise
-        (the same formulas as :meth:`vertical` and :meth:`straddle`, on arrays) and only the pairs
-        kept are built, in the order of the loops they replace: each short, then its partners."""
-        if pairs is None:
-            longs, shorts, calls, puts = self._sides()
-            partners = self._partners(longs, shorts)
-            pairs = _filter(
-                leg_arrays(self.legs, self.alone_cost, self.r, self.basis),
-                _pairs(shorts, longs, partners),
-                _pairs(calls, puts, partners),
-                _stock_pairs(self.stocks, self.options),
-                self.r,
-                self.basis,
-                self.net,
-            )
+        """Spreads, straddles and stock with one option. The pairs are filtered column-wise (the
+        same formulas as :meth:`vertical`, :meth:`straddle` and :meth:`stock_and_option`, on
+        arrays) and only the pairs kept are built, in the order of the loops they replace: each
+        short, then its partners; each stock, then each option."""
+        pairs = self._pairs() if pairs is None else pairs
         found = Candidates()
         # the masks are the methods' own conditions, so each kept pair's shape is not None
         found.add_pairs(pairs.long, pairs.short, pairs.spread_cost, self._pair_shape(self.vertical))
         found.add_pairs(pairs.call, pairs.put, pairs.straddle_cost, self._pair_shape(self.straddle))
         found.add_pairs(pairs.stock, pairs.option, pairs.stock_cost, self._stock_shape, pairs.shares)
         return found
+
+    def _triples(self, t: _Triples) -> list[Candidate]:
+        """The collars, conversions and reversals that :func:`stock_triples` kept, in loop order."""
+        kept = np.flatnonzero(t.kept)
+        legs = zip(t.stock[kept].tolist(), t.put[kept].tolist(), t.call[kept].tolist())
+        shares, costs = t.shares[kept].tolist(), t.cost[kept].tolist()
+        return [
+            Candidate(((s, spu), (p, 1.0), (c, 1.0)), cost, partial(self.triple_shape, s, p, c))
+            for (s, p, c), spu, cost in zip(legs, shares, costs)
+        ]
 
     def _stock_shape(self, s: int, o: int) -> Shape:
         """:meth:`stock_and_option` of two legs by their indices (for pairs it kept: never None)."""
@@ -134,10 +171,10 @@ class Enumerator(StockStrategies):
 
         return nearest
 
-    def _composites(self) -> Iterator[Candidate | Callable[[], Candidate | None] | None]:
-        """Condors, butterflies, boxes, collars, conversions, reversals; lazily, for the cap: an
-        option-only composite comes as the call that prices it, made once the cap is known to hold
-        (None: a combination that is not one)."""
+    def _composites(self) -> Iterator[Callable[[], Candidate | None] | None]:
+        """Condors, butterflies and boxes; lazily, for the cap: a composite comes as the call that
+        prices it, made once the cap is known to hold (None: a combination that is not one). The
+        stock triples (collars, conversions, reversals) come after them, from :func:`stock_triples`."""
         legs = self.legs
         by_series: dict[tuple[object, ...], list[int]] = defaultdict(list)
         for i in self.options:
@@ -152,7 +189,6 @@ class Enumerator(StockStrategies):
             yield from self._long_condors(calls)
             yield from self._long_condors(puts)
             yield from self._boxes(calls, puts)
-        yield from self._stock_triples()
 
     # --- option-only strategies ------------------------------------------------------------------
 
@@ -372,6 +408,24 @@ class _Pairs(NamedTuple):
     option: np.ndarray
     shares: np.ndarray
     stock_cost: np.ndarray
+    triples: _Triples | None = None  # None: not filtered yet
+
+
+class _Triples(NamedTuple):
+    """Every (stock, put, call) triple tried (the cap counts them), whether it is kept as a
+    candidate, its shares of stock per unit and its cost."""
+
+    stock: np.ndarray
+    put: np.ndarray
+    call: np.ndarray
+    kept: np.ndarray
+    shares: np.ndarray
+    cost: np.ndarray
+
+    def part(self, start: int, end: int, offset: int) -> _Triples:
+        """The triples ``start:end``, their legs less ``offset``."""
+        legs = (self.stock[start:end] - offset, self.put[start:end] - offset, self.call[start:end] - offset)
+        return _Triples(*legs, self.kept[start:end], self.shares[start:end], self.cost[start:end])
 
 
 def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
@@ -391,12 +445,14 @@ def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
         verticals = [_pairs(shorts, longs, None) for _, _, (longs, shorts, _, _) in batch]
         straddles = [_pairs(calls, puts, None) for _, _, (_, _, calls, puts) in batch]
         with_stock = [_stock_pairs(e.stocks, e.options) for _, e, _ in batch]
+        triples = [e.triples() for _, e, _ in batch]
         first = batch[0][1]
         found = _filter(
             leg_arrays(legs, alone, first.r, first.basis),
             _stacked_pairs(verticals, offsets),
             _stacked_pairs(straddles, offsets),
             _stacked_pairs(with_stock, offsets),
+            _stacked_triples(triples, offsets),
             first.r,
             first.basis,
             first.net,
@@ -408,13 +464,16 @@ def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
             return np.cumsum([0, *per])
 
         spreads, straddle, stock = bounds(found.short), bounds(found.call), bounds(found.stock)
+        tried = np.cumsum([0, *(len(t[0]) for t in triples)])
+        assert found.triples is not None  # filtered with the pairs
         for n, (k, _, _) in enumerate(batch):  # each underlying's legs renumbered from zero
             a, b, c, d, o = spreads[n], spreads[n + 1], straddle[n], straddle[n + 1], offsets[n]
-            e, f = stock[n], stock[n + 1]
+            e, f, g, h = stock[n], stock[n + 1], tried[n], tried[n + 1]
             pairs[k] = _Pairs(
                 found.long[a:b] - o, found.short[a:b] - o, found.spread_cost[a:b],
                 found.call[c:d] - o, found.put[c:d] - o, found.straddle_cost[c:d],
                 found.stock[e:f] - o, found.option[e:f] - o, found.shares[e:f], found.stock_cost[e:f],
+                found.triples.part(g, h, o),
             )  # fmt: skip
     return [e.candidates(p) for e, p in zip(enumerators, pairs)]
 
@@ -433,6 +492,7 @@ def _filter(
     verticals: tuple[np.ndarray, np.ndarray],
     straddles: tuple[np.ndarray, np.ndarray],
     with_stock: tuple[np.ndarray, np.ndarray],
+    triples: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     r: RegTRules,
     basis: str,
     net: bool,
@@ -461,10 +521,30 @@ def _filter(
     pair_cost = cost_of(net, margin, np.zeros(len(call)), a.value[call] + a.value[put])
     both &= ~(pair_cost > a.alone[call] + a.alone[put] + TOLERANCE)
     stock, option, shares, stock_cost = stock_option_pairs(a, *with_stock, r, basis, net)
-    return _Pairs(
+    pairs = _Pairs(
         long[keep], short[keep], cost[keep], call[both], put[both], pair_cost[both],
         stock, option, shares, stock_cost,
     )  # fmt: skip
+    if triples is None:
+        return pairs
+    return pairs._replace(triples=_Triples(*triples, *stock_triples(a, *triples, r, basis, net)))
+
+
+def _triples(triples: tuple[list[int], list[int], list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(stock, put, call) index lists as arrays."""
+    stocks, puts, calls = (np.array(legs, dtype=np.intp) for legs in triples)
+    return stocks, puts, calls
+
+
+def _stacked_triples(
+    triples: list[tuple[list[int], list[int], list[int]]], offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-underlying (stock, put, call) triples as arrays, legs numbered book-wide."""
+    stocks, puts, calls = (
+        np.concatenate([np.array(t[m], dtype=np.intp) + o for t, o in zip(triples, offsets)]).astype(np.intp)
+        for m in range(3)
+    )
+    return stocks, puts, calls
 
 
 def _stock_pairs(stocks: list[int], options: list[int]) -> tuple[np.ndarray, np.ndarray]:
