@@ -181,14 +181,21 @@ class Enumerator(StockStrategies):
             p = legs[i].position
             by_series[(p.underlying, p.multiplier, p.expiry)].append(i)
         for series in by_series.values():
+            if len(series) < 3:
+                continue  # every composite holds three legs of a series or more; most series have one
             calls = [i for i in series if legs[i].position.is_call]
             puts = [i for i in series if not legs[i].position.is_call]
-            yield from self._condors(calls, puts)
-            yield from self._butterflies(calls)
-            yield from self._butterflies(puts)
-            yield from self._long_condors(calls)
-            yield from self._long_condors(puts)
-            yield from self._boxes(calls, puts)
+            both = len(calls) >= 2 and len(puts) >= 2  # a condor's or a box's two spreads
+            if both:
+                yield from self._condors(calls, puts)
+            for legs_of_right in (calls, puts):  # three legs of one right: a butterfly's
+                if len(legs_of_right) >= 3:
+                    yield from self._butterflies(legs_of_right)
+            for legs_of_right in (calls, puts):
+                if len(legs_of_right) >= 3:  # two wings and a body (of one leg or two)
+                    yield from self._long_condors(legs_of_right)
+            if both:
+                yield from self._boxes(calls, puts)
 
     # --- option-only strategies ------------------------------------------------------------------
 
