@@ -105,24 +105,53 @@ class Candidates(Sequence[Candidate]):
 
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per use of a leg: the leg, the amount, the candidate (non-decreasing); per candidate its cost."""
-        legs, amounts, counts, costs = [], [], [], []
-        for part in self._parts:
+        return stacked_columns([self])
+
+
+def stacked_columns(many: Sequence[Candidates]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`Candidates.columns` of many underlyings' candidates side by side, candidates numbered
+    across all of them (legs within their own underlying), gathered part by part and placed with
+    one scatter per column, not a few small arrays per underlying."""
+    pair_ids, firsts, seconds, pair_amounts, pair_costs = [], [], [], [], []
+    listed: list[Candidate] = []
+    list_ids: list[int] = []
+    offset = 0
+    for candidates in many:
+        for start, part in zip(candidates._starts, candidates._parts):
             if isinstance(part, list):
-                counts.append(np.fromiter((len(c.uses) for c in part), dtype=np.intp, count=len(part)))
-                n = int(counts[-1].sum())
-                legs.append(np.fromiter((i for c in part for i, _ in c.uses), dtype=np.intp, count=n))
-                amounts.append(np.fromiter((a for c in part for _, a in c.uses), dtype=float, count=n))
-                costs.append(np.fromiter((c.cost for c in part), dtype=float, count=len(part)))
+                list_ids.extend(range(offset + start, offset + start + len(part)))
+                listed.extend(part)
             else:
                 first, second, cost, _, amount = part
-                counts.append(np.full(len(cost), 2, dtype=np.intp))
-                legs.append(np.column_stack((first, second)).ravel().astype(np.intp))
-                amounts.append(np.column_stack((amount, np.ones(len(cost)))).ravel())
-                costs.append(np.asarray(cost, dtype=float))
-        if not counts:
-            return np.zeros(0, np.intp), np.zeros(0), np.zeros(0, np.intp), np.zeros(0)
-        cand = np.repeat(np.arange(self._size), np.concatenate(counts))
-        return np.concatenate(legs), np.concatenate(amounts), cand, np.concatenate(costs)
+                pair_ids.append(np.arange(offset + start, offset + start + len(cost)))
+                firsts.append(first)
+                seconds.append(second)
+                pair_amounts.append(amount)
+                pair_costs.append(cost)
+        offset += len(candidates)
+    pairs = np.concatenate(pair_ids) if pair_ids else np.zeros(0, np.intp)
+    singles = np.array(list_ids, dtype=np.intp)
+    counts = np.zeros(offset, dtype=np.intp)
+    counts[pairs] = 2
+    counts[singles] = [len(c.uses) for c in listed]
+    cost = np.zeros(offset)
+    if pair_costs:
+        cost[pairs] = np.concatenate(pair_costs)
+    cost[singles] = [c.cost for c in listed]
+    starts = np.cumsum(counts) - counts  # each candidate's first use
+    legs = np.zeros(int(counts.sum()), dtype=np.intp)
+    amounts = np.ones(len(legs))
+    if pair_ids:
+        legs[starts[pairs]] = np.concatenate(firsts)
+        legs[starts[pairs] + 1] = np.concatenate(seconds)
+        amounts[starts[pairs]] = np.concatenate(pair_amounts)
+    if listed:
+        per = counts[singles]
+        within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+        where = np.repeat(starts[singles], per) + within
+        legs[where] = [i for c in listed for i, _ in c.uses]
+        amounts[where] = [a for c in listed for _, a in c.uses]
+    return legs, amounts, np.repeat(np.arange(offset), counts), cost
 
 
 @dataclass(frozen=True, slots=True)
