@@ -46,15 +46,18 @@ class Enumerator(StockStrategies):
         pairs = self._pairs(with_triples=False) if pairs is None else pairs
         found = self._two_leg(pairs)
         composites: list[Callable[[], Candidate | None]] = []
-        tried = len(found)  # the cap counts every combination tried, kept or not
+        # the cap counts every composite tried, kept or not, and is passed once one is tried beyond it
+        room = max(self.r.max_candidates - len(found), 0)
+        tried = 0
         for candidate in self._composites():
             tried += 1
-            if tried > self.r.max_candidates:
+            if tried > room:
                 break
             if candidate is not None:
                 composites.append(candidate)
-        triples = self.triple_count() if pairs.triples is None else len(pairs.triples.kept)
-        if tried + triples > self.r.max_candidates:
+        if tried <= room:  # the stock triples, tried last, count only while the cap holds
+            tried += self.triple_count() if pairs.triples is None else len(pairs.triples.kept)
+        if tried > room:
             underlying = self.legs[0].position.underlying
             self.warnings.append(
                 f"{underlying}: more than {self.r.max_candidates:,} strategy candidates; only two-leg "
