@@ -101,7 +101,8 @@ def ladders(repeat: int) -> None:
 
 
 def stages(portfolio: Portfolio, basis: str, net: bool) -> dict[str, float]:
-    """Seconds spent building legs, enumerating candidates and solving, over the whole book."""
+    """Seconds spent building legs, enumerating candidates (and of that, the classes enumerated
+    alone) and solving, over the whole book."""
     r = RegTRules.of(rule_files.load("regt"))
     books: dict[str, list[Any]] = defaultdict(list)
     for p in portfolio.positions:
@@ -115,6 +116,7 @@ def stages(portfolio: Portfolio, basis: str, net: bool) -> dict[str, float]:
     alone = [k for k, e in enumerate(enumerators) if len(e.options) > r.exhaustive_legs]
     together = [k for k, e in enumerate(enumerators) if len(e.options) <= r.exhaustive_legs]
     programs = [block(legs[k], enumerators[k].candidates(), net) for k in alone]
+    many_legs = time.perf_counter()
     found = all_candidates([enumerators[k] for k in together])
     programs += blocks_of([(legs[k], c) for k, c in zip(together, found)], net)
     large = [b for b in programs if b.size > LARGE]
@@ -127,6 +129,8 @@ def stages(portfolio: Portfolio, basis: str, net: bool) -> dict[str, float]:
     return {
         "legs": built - start,
         "enumeration": enumerated - built,
+        "many legs": many_legs - built,
+        "exhaustive legs": r.exhaustive_legs,
         "large": large_solved - enumerated,
         "stacked": solved - large_solved,
         "candidates": sum(b.size for b in programs),
@@ -187,7 +191,9 @@ def main(argv: list[str] | None = None) -> None:
         parts = stages(portfolio, basis, net)
         print(
             f"    stages of a first call: legs {parts['legs'] * 1e3:.0f} ms, enumeration "
-            f"{parts['enumeration'] * 1e3:.0f} ms ({parts['candidates']:,.0f} candidates), solve: "
+            f"{parts['enumeration'] * 1e3:.0f} ms ({parts['candidates']:,.0f} candidates; the classes "
+            f"of more than {parts['exhaustive legs']:.0f} option legs {parts['many legs'] * 1e3:.0f} ms), "
+            "solve: "
             f"{parts['classes']:.0f} large classes {parts['large'] * 1e3:.0f} ms, "
             f"the others stacked {parts['stacked'] * 1e3:.0f} ms"
         )
