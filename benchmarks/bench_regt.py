@@ -17,8 +17,9 @@ and CPU seconds of the median run, steadier than wall time on a shared machine):
   served from the pairing cache;
 - one underlying changed: one option row's quantity changed, so that underlying alone is solved;
 - the stages of a first call, one after the other (no worker thread): legs, candidate
-  enumeration, solving the classes above 5,000 candidates (each alone) and the stacked program of
-  the others (with its tie-break);
+  enumeration and programs (as ``regt_margin`` does it: an underlying of more than
+  ``exhaustive_legs`` option legs alone, the others in one pass), solving the classes above 5,000
+  candidates (each alone) and the stacked program of the others (with its tie-break);
 - ``REGT_MARGIN`` as Excel calls it (a list of lists through the UDF layer): cold (the worksheet
   cache and the pairing cache cleared), and with the worksheet cache cleared but the pairing
   cache warm, as after an edit elsewhere in the range or workbook (reading the range included).
@@ -49,7 +50,8 @@ from xlmargin.regt._formulas import RegTRules
 from xlmargin.regt._legs import book_legs
 from xlmargin.regt._pairing import _TIE_BREAK_LIMIT as LARGE
 from xlmargin.regt._pairing import block, solve
-from xlmargin.regt._strategies import Enumerator
+from xlmargin.regt._pairing import blocks as blocks_of
+from xlmargin.regt._strategies import Enumerator, all_candidates
 
 CONVENTIONS = (("initial", False), ("maintenance", True))
 PARAMS = [["as_of", AS_OF]]
@@ -99,7 +101,8 @@ def ladders(repeat: int) -> None:
 
 
 def stages(portfolio: Portfolio, basis: str, net: bool) -> dict[str, float]:
-    """Seconds spent building legs, enumerating candidates and solving, over the whole book."""
+    """Seconds spent building legs, enumerating candidates (and of that, the classes enumerated
+    alone) and solving, over the whole book."""
     r = RegTRules.of(rule_files.load("regt"))
     books: dict[str, list[Any]] = defaultdict(list)
     for p in portfolio.positions:
@@ -108,21 +111,29 @@ def stages(portfolio: Portfolio, basis: str, net: bool) -> dict[str, float]:
     start = time.perf_counter()
     legs = [book_legs(books[name], r, basis, portfolio.as_of) for name in sorted(books)]
     built = time.perf_counter()
-    candidates = [Enumerator(leg, r, basis, net).candidates() for leg in legs]
-    blocks = [block(leg, cands, net) for leg, cands in zip(legs, candidates)]
-    large = [b for b in blocks if b.size > LARGE]
-    small = [b for b in blocks if b.size <= LARGE]
-    programs = time.perf_counter()
+    # as regt_margin enumerates: an underlying of many option legs alone, the others in one pass
+    enumerators = [Enumerator(leg, r, basis, net) for leg in legs]
+    alone = [k for k, e in enumerate(enumerators) if len(e.options) > r.exhaustive_legs]
+    together = [k for k, e in enumerate(enumerators) if len(e.options) <= r.exhaustive_legs]
+    programs = [block(legs[k], enumerators[k].candidates(), net) for k in alone]
+    many_legs = time.perf_counter()
+    found = all_candidates([enumerators[k] for k in together])
+    programs += blocks_of([(legs[k], c) for k, c in zip(together, found)], net)
+    large = [b for b in programs if b.size > LARGE]
+    small = [b for b in programs if b.size <= LARGE]
+    enumerated = time.perf_counter()
     solve(large, r.time_limit_seconds, [[] for _ in large])
-    alone = time.perf_counter()
+    large_solved = time.perf_counter()
     solve(small, r.time_limit_seconds, [[] for _ in small])
     solved = time.perf_counter()
     return {
         "legs": built - start,
-        "enumeration": programs - built,
-        "large": alone - programs,
-        "stacked": solved - alone,
-        "candidates": sum(len(c) for c in candidates),
+        "enumeration": enumerated - built,
+        "many legs": many_legs - built,
+        "exhaustive legs": r.exhaustive_legs,
+        "large": large_solved - enumerated,
+        "stacked": solved - large_solved,
+        "candidates": sum(b.size for b in programs),
         "classes": len(large),
     }
 
@@ -180,7 +191,9 @@ def main(argv: list[str] | None = None) -> None:
         parts = stages(portfolio, basis, net)
         print(
             f"    stages of a first call: legs {parts['legs'] * 1e3:.0f} ms, enumeration "
-            f"{parts['enumeration'] * 1e3:.0f} ms ({parts['candidates']:,.0f} candidates), solve: "
+            f"{parts['enumeration'] * 1e3:.0f} ms ({parts['candidates']:,.0f} candidates; the classes "
+            f"of more than {parts['exhaustive legs']:.0f} option legs {parts['many legs'] * 1e3:.0f} ms), "
+            "solve: "
             f"{parts['classes']:.0f} large classes {parts['large'] * 1e3:.0f} ms, "
             f"the others stacked {parts['stacked'] * 1e3:.0f} ms"
         )

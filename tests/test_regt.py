@@ -511,6 +511,17 @@ def test_candidate_cap_falls_back_to_two_leg_strategies_with_a_warning():
     assert len(result.warnings) == 1 and "only two-leg strategies" in result.warnings[0]
 
 
+def test_candidate_cap_warns_only_when_a_composite_is_left_out():
+    """Two-leg strategies beyond the cap but no composite to try (one leg per expiry, no stock):
+    nothing was left out, so no warning; with a stock (a collar to try) the warning is due."""
+    legs = (opt(-1, "C", 100, 3.0, days=30), opt(1, "C", 105, 2.0, days=60), opt(1, "C", 110, 1.5, days=90))
+    capped = override(pairing__max_candidates=1)  # the two diagonal spreads are already past it
+    assert run(*legs, rule_set=capped).groups == run(*legs).groups
+    assert run(*legs, rule_set=capped).warnings == ()
+    (warning,) = run(*legs, opt(1, "P", 95, 2.5, days=90), stk(100, 100.0), rule_set=capped).warnings
+    assert "only two-leg strategies" in warning
+
+
 # --- optimal, not greedy ---------------------------------------------------------------------------
 
 

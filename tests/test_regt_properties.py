@@ -31,6 +31,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +43,7 @@ from xlmargin.regt import regt_margin
 from xlmargin.regt._formulas import RegTRules
 from xlmargin.regt._legs import book_legs
 from xlmargin.regt._pairing import optimal_units
+from xlmargin.regt._shapes import same_deliverable, same_series
 from xlmargin.regt._strategies import Enumerator
 
 SPOTS = (97.5, 100.0, 103.25)
@@ -252,6 +254,79 @@ def test_the_column_wise_two_leg_filter_equals_the_obvious_loops(market, book, c
     legs = book_legs(portfolio.positions, r, basis, AS_OF)
     fast = Enumerator(legs, r, basis, net)._two_leg()
     slow = _two_leg_reference(Enumerator(legs, r, basis, net))
+    assert [(c.uses, c.cost, c.strategy, c.unit, c.rule) for c in fast] == [
+        (c.uses, c.cost, c.strategy, c.unit, c.rule) for c in slow
+    ]
+
+
+def _triples_reference(e: Enumerator) -> tuple[int, list]:
+    """The stock triples by the obvious loops (each stock, each put, each call of the put's
+    deliverable on the other side), the figures and the filter the scalar methods themselves: how
+    many triples were tried (the candidate cap counts them), and the candidates kept."""
+    legs = e.legs
+    tried, out = 0, []
+    for s in e.stocks:
+        stock = legs[s]
+        for p in (i for i in e.options if not legs[i].position.is_call):
+            put = legs[p]
+            for c in e.options:
+                call = legs[c]
+                opposite = call.position.is_call and call.is_long != put.is_long
+                if not opposite or not same_deliverable(put, call):
+                    continue
+                tried += 1
+                spu = e.shares_per_contract(stock, put)
+                paired = stock.is_long or same_series(put, call)
+                if spu is None or put.is_long != stock.is_long or not paired:
+                    continue
+                if stock.is_long:
+                    hedged, pair = e.protective_put(stock, put, spu), e.covered_call(stock, call, spu)
+                    shape = e.collar(stock, put, call, spu)
+                else:
+                    hedged, pair = e.covered_put(stock, put, spu), e.protective_call(stock, call, spu)
+                    shape = e.reversal(stock, put, call, spu)
+                parts = min(e._cost(pair) + e.alone_cost[p], e._cost(hedged) + e.alone_cost[c])
+                out.append(e._keep(shape, ((s, spu), (p, 1.0), (c, 1.0)), parts))
+    return tried, [c for c in out if c is not None]
+
+
+@settings(max_examples=60)
+@given(markets(), books(max_rows=8), conventions, st.sampled_from([None, 2.0, -3.0]))
+def test_the_column_wise_stock_triples_equal_the_obvious_loops(market, book, convention, leverage):
+    """Collars, conversions and reversals filtered on arrays against their slow twin: the same
+    triples tried, the same candidates in the same order, to the last bit of their costs."""
+    basis, net = convention
+    r = RegTRules.of(rules.load("regt"))
+    table = [[*row[:11], leverage, *row[12:]] for row in rows(market, book)]
+    legs = book_legs(read_positions([HEADER, *table], as_of=AS_OF).positions, r, basis, AS_OF)
+    e = Enumerator(legs, r, basis, net)
+    fast = e._triples(e._stock_triples())
+    tried, slow = _triples_reference(e)
+    assert e.triple_count() == len(e.triples()[0]) == tried
+    assert [(c.uses, c.cost, c.strategy, c.unit, c.rule) for c in fast] == [
+        (c.uses, c.cost, c.strategy, c.unit, c.rule) for c in slow
+    ]
+
+
+@pytest.mark.parametrize("basis, net", [(b, n) for b in ("initial", "maintenance") for n in (False, True)])
+@pytest.mark.parametrize("shares, leverage", [(300, None), (-300, None), (200, 2.0), (-200, -3.0)])
+def test_stock_triples_of_a_full_chain_equal_the_obvious_loops(basis, net, shares, leverage):
+    """Every contract of the small universe held with stock (beside long stock the puts long and
+    the calls short, beside short stock the other way round): collars, conversions and reversals at
+    every strike, each on arrays as the obvious loops make it (the random books above meet few)."""
+    r = RegTRules.of(rules.load("regt"))
+    spot = 101.0
+    table = [stk(shares, spot, leverage=leverage)]
+    for k, (right, strike, days) in enumerate(CONTRACTS):
+        intrinsic = max(spot - strike, 0.0) if right == "C" else max(strike - spot, 0.0)
+        price = intrinsic + 1.0 + k / 8
+        side = 1 if (right == "P") == (shares > 0) else -1
+        table.append(opt(side * (1 + k % 3), right, strike, price, spot, days=days, leverage=leverage))
+    legs = book_legs(read_positions([HEADER, *table], as_of=AS_OF).positions, r, basis, AS_OF)
+    e = Enumerator(legs, r, basis, net)
+    fast = e._triples(e._stock_triples())
+    tried, slow = _triples_reference(e)
+    assert slow and e.triple_count() == tried
     assert [(c.uses, c.cost, c.strategy, c.unit, c.rule) for c in fast] == [
         (c.uses, c.cost, c.strategy, c.unit, c.rule) for c in slow
     ]

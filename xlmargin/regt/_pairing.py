@@ -37,7 +37,7 @@ import numpy as np
 
 from xlmargin.errors import XlMarginError
 from xlmargin.regt._legs import BookLeg
-from xlmargin.regt._shapes import Candidate, Candidates
+from xlmargin.regt._shapes import Candidate, Candidates, stacked_columns
 
 _SAME_COST = 1e-4  # dollars: pairings within this of the optimum count as equally cheap
 _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
@@ -90,14 +90,12 @@ def blocks(books: list[tuple[list[BookLeg], Sequence[Candidate]]], net_of_procee
     over all of them (each candidate's uses summed in the same order: the same figures)."""
     if not books:
         return []
-    columns = [_columns_of(candidates) for _, candidates in books]
     leg_offsets = np.cumsum([0, *(len(legs) for legs, _ in books)])
     cand_offsets = np.cumsum([0, *(len(candidates) for _, candidates in books)])
-    use_offsets = np.cumsum([0, *(len(c[0]) for c in columns)])
-    leg = np.concatenate([c[0] + o for c, o in zip(columns, leg_offsets)]).astype(np.intp)
-    amount = np.concatenate([c[1] for c in columns])
-    cand = np.concatenate([c[2] + o for c, o in zip(columns, cand_offsets)]).astype(np.intp)
-    unit = np.concatenate([c[3] for c in columns])
+    leg, amount, cand, unit = stacked_columns([_candidates_of(candidates) for _, candidates in books])
+    of_block = np.repeat(np.arange(len(books)), np.diff(cand_offsets))[cand]  # each use's underlying
+    use_offsets = np.cumsum([0, *np.bincount(of_block, minlength=len(books))])
+    leg = leg + leg_offsets[of_block]
     everyone = [lg for legs, _ in books for lg in legs]
     capacity = np.array([lg.capacity for lg in everyone], dtype=float)
     alone = np.array([lg.standalone.cost(net_of_proceeds) for lg in everyone], dtype=float)
@@ -124,11 +122,12 @@ def blocks(books: list[tuple[list[BookLeg], Sequence[Candidate]]], net_of_procee
     return out
 
 
-def _columns_of(candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    if not isinstance(candidates, Candidates):
-        listed, candidates = list(candidates), Candidates()
-        candidates.extend(listed)
-    return candidates.columns()
+def _candidates_of(candidates: Sequence[Candidate]) -> Candidates:
+    if isinstance(candidates, Candidates):
+        return candidates
+    held = Candidates()
+    held.extend(list(candidates))
+    return held
 
 
 def optimal_units(

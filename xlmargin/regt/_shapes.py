@@ -16,6 +16,10 @@ from xlmargin.regt._legs import BookLeg
 TOLERANCE = 1e-6  # dollars: "costs no more than" allows for floating-point noise
 
 
+# a part of Candidates held as arrays: (first legs, second legs, costs, shape of a pair, first amounts)
+_PairPart = tuple[np.ndarray, np.ndarray, np.ndarray, "Callable[[int, int], Shape]", np.ndarray]
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """One strategy instance: legs consumed per unit (leg index, contracts or shares), what a unit
@@ -48,28 +52,28 @@ class Candidates(Sequence[Candidate]):
     def __init__(self) -> None:
         self._starts: list[int] = []
         self._size = 0
-        # per part: (first legs, second legs, costs, shape of a pair) or a list of Candidates
-        self._parts: list[
-            tuple[np.ndarray, np.ndarray, np.ndarray, Callable[[int, int], Shape]] | list[Candidate]
-        ] = []
+        # per part: (first legs, second legs, costs, shape of a pair, first legs' amounts) or a list
+        self._parts: list[_PairPart | list[Candidate]] = []
 
     def add_pairs(
-        self, first: np.ndarray, second: np.ndarray, cost: np.ndarray, shape: Callable[[int, int], Shape]
+        self,
+        first: np.ndarray,
+        second: np.ndarray,
+        cost: np.ndarray,
+        shape: Callable[[int, int], Shape],
+        first_amount: np.ndarray | None = None,
     ) -> None:
-        """Candidates using one contract of leg ``first[k]`` and one of ``second[k]``, costing
-        ``cost[k]``; ``shape(first[k], second[k])`` names them."""
+        """Candidates using one contract of leg ``first[k]`` (or ``first_amount[k]`` shares of a
+        stock) and one of ``second[k]``, costing ``cost[k]``; ``shape(first[k], second[k])`` names them."""
         if len(cost):
-            self._append((first, second, cost, shape), len(cost))
+            amount = np.ones(len(cost)) if first_amount is None else np.asarray(first_amount, dtype=float)
+            self._append((first, second, cost, shape, amount), len(cost))
 
     def extend(self, candidates: list[Candidate]) -> None:
         if candidates:
             self._append(candidates, len(candidates))
 
-    def _append(
-        self,
-        part: tuple[np.ndarray, np.ndarray, np.ndarray, Callable[[int, int], Shape]] | list[Candidate],
-        n: int,
-    ) -> None:
+    def _append(self, part: _PairPart | list[Candidate], n: int) -> None:
         self._starts.append(self._size)
         self._parts.append(part)
         self._size += n
@@ -92,9 +96,9 @@ class Candidates(Sequence[Candidate]):
         part, k = self._parts[n], j - self._starts[n]
         if isinstance(part, list):
             return part[k]
-        first, second, cost, shape = part
+        first, second, cost, shape, amount = part
         a, b = int(first[k]), int(second[k])
-        return Candidate(((a, 1.0), (b, 1.0)), float(cost[k]), lambda: shape(a, b))
+        return Candidate(((a, float(amount[k])), (b, 1.0)), float(cost[k]), lambda: shape(a, b))
 
     def __iter__(self) -> Iterator[Candidate]:
         return (self[j] for j in range(self._size))
@@ -115,24 +119,53 @@ class Candidates(Sequence[Candidate]):
 
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per use of a leg: the leg, the amount, the candidate (non-decreasing); per candidate its cost."""
-        legs, amounts, counts, costs = [], [], [], []
-        for part in self._parts:
+        return stacked_columns([self])
+
+
+def stacked_columns(many: Sequence[Candidates]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`Candidates.columns` of many underlyings' candidates side by side, candidates numbered
+    across all of them (legs within their own underlying), gathered part by part and placed with
+    one scatter per column, not a few small arrays per underlying."""
+    pair_ids, firsts, seconds, pair_amounts, pair_costs = [], [], [], [], []
+    listed: list[Candidate] = []
+    list_ids: list[int] = []
+    offset = 0
+    for candidates in many:
+        for start, part in zip(candidates._starts, candidates._parts):
             if isinstance(part, list):
-                counts.append(np.fromiter((len(c.uses) for c in part), dtype=np.intp, count=len(part)))
-                n = int(counts[-1].sum())
-                legs.append(np.fromiter((i for c in part for i, _ in c.uses), dtype=np.intp, count=n))
-                amounts.append(np.fromiter((a for c in part for _, a in c.uses), dtype=float, count=n))
-                costs.append(np.fromiter((c.cost for c in part), dtype=float, count=len(part)))
+                list_ids.extend(range(offset + start, offset + start + len(part)))
+                listed.extend(part)
             else:
-                first, second, cost, _ = part
-                counts.append(np.full(len(cost), 2, dtype=np.intp))
-                legs.append(np.column_stack((first, second)).ravel().astype(np.intp))
-                amounts.append(np.ones(2 * len(cost)))
-                costs.append(np.asarray(cost, dtype=float))
-        if not counts:
-            return np.zeros(0, np.intp), np.zeros(0), np.zeros(0, np.intp), np.zeros(0)
-        cand = np.repeat(np.arange(self._size), np.concatenate(counts))
-        return np.concatenate(legs), np.concatenate(amounts), cand, np.concatenate(costs)
+                first, second, cost, _, amount = part
+                pair_ids.append(np.arange(offset + start, offset + start + len(cost)))
+                firsts.append(first)
+                seconds.append(second)
+                pair_amounts.append(amount)
+                pair_costs.append(cost)
+        offset += len(candidates)
+    pairs = np.concatenate(pair_ids) if pair_ids else np.zeros(0, np.intp)
+    singles = np.array(list_ids, dtype=np.intp)
+    counts = np.zeros(offset, dtype=np.intp)
+    counts[pairs] = 2
+    counts[singles] = [len(c.uses) for c in listed]
+    cost = np.zeros(offset)
+    if pair_costs:
+        cost[pairs] = np.concatenate(pair_costs)
+    cost[singles] = [c.cost for c in listed]
+    starts = np.cumsum(counts) - counts  # each candidate's first use
+    legs = np.zeros(int(counts.sum()), dtype=np.intp)
+    amounts = np.ones(len(legs))
+    if pair_ids:
+        legs[starts[pairs]] = np.concatenate(firsts)
+        legs[starts[pairs] + 1] = np.concatenate(seconds)
+        amounts[starts[pairs]] = np.concatenate(pair_amounts)
+    if listed:
+        per = counts[singles]
+        within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+        where = np.repeat(starts[singles], per) + within
+        legs[where] = [i for c in listed for i, _ in c.uses]
+        amounts[where] = [a for c in listed for _, a in c.uses]
+    return legs, amounts, np.repeat(np.arange(offset), counts), cost
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,13 @@ reversals (Cboe Rule 10.3, FINRA 4210(f)(2)); the rule in words beside each form
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from itertools import repeat
+from dataclasses import dataclass
+
+import numpy as np
 
 from xlmargin.regt._formulas import (
     Figures,
+    RegTRules,
     itm,
     long_stock_rate,
     money,
@@ -19,7 +21,7 @@ from xlmargin.regt._formulas import (
     short_stock_per_share,
 )
 from xlmargin.regt._legs import BookLeg
-from xlmargin.regt._shapes import Candidate, Shape, StrategyFilter, same_series
+from xlmargin.regt._shapes import TOLERANCE, Shape, StrategyFilter, same_series
 
 
 class StockStrategies(StrategyFilter):
@@ -133,52 +135,45 @@ class StockStrategies(StrategyFilter):
             f" maintenance = min({money(hedged)}, {money(plain)}) × {{n}}",
         )
 
-    def _stock_triples(self) -> Iterator[Candidate | None]:
-        """Collars and conversions (long stock, long put, short call) and reversals (short stock,
-        short put, long call at the put's strike and expiry). Each put meets the calls of its
-        deliverable on the other side, in index order; what a split into a two-leg strategy and a
-        lone leg costs is worked out once per leg, not once per triple."""
+    def triples(self) -> tuple[list[int], list[int], list[int]]:
+        """The (stock, put, call) leg triples that may be collars and conversions (long stock, long
+        put, short call) or reversals (short stock, short put, long call at the put's strike and
+        expiry): each stock with each put, then the calls of the put's deliverable on the other
+        side, in index order. :func:`stock_triples` keeps the candidates among them."""
+        with_puts: list[int] = []
+        calls: list[int] = []
+        for p, found in self._calls_of_puts():
+            with_puts.extend([p] * len(found))
+            calls.extend(found)
+        n = len(self.stocks)
+        return [s for s in self.stocks for _ in calls], with_puts * n, calls * n
+
+    def triple_count(self) -> int:
+        """How many triples :meth:`triples` lists (without listing them: the candidate cap's count)."""
+        return len(self.stocks) * sum(len(calls) for _, calls in self._calls_of_puts())
+
+    def _calls_of_puts(self) -> list[tuple[int, list[int]]]:
+        """Each put, with the calls of its deliverable on the other side (index order)."""
         legs = self.legs
-        puts = [i for i in self.options if not legs[i].position.is_call]
         others: dict[tuple[str, float, bool], list[int]] = defaultdict(list)
         for c in self.options:
             if legs[c].position.is_call:
                 q = legs[c].position
                 others[(q.underlying, q.multiplier, not legs[c].is_long)].append(c)
-        alone = self.alone_cost
-        for s in self.stocks:
-            stock = legs[s]
-            with_stock: dict[tuple[int, float], float] = {}  # a call's two-leg strategy with the stock
-            for p in puts:
-                put = legs[p]
-                calls = others.get((put.position.underlying, put.position.multiplier, put.is_long), [])
-                if not calls:
-                    continue
-                spu = self.shares_per_contract(stock, put)
-                if spu is None or put.is_long != stock.is_long:
-                    yield from repeat(None, len(calls))
-                    continue
-                if stock.is_long:
-                    hedged = self._cost(self.protective_put(stock, put, spu))
-                else:
-                    hedged = self._cost(self.covered_put(stock, put, spu))
-                for c in calls:
-                    call = legs[c]
-                    if not stock.is_long and not same_series(put, call):
-                        yield None
-                        continue
-                    if (c, spu) not in with_stock:
-                        pair = self.covered_call if stock.is_long else self.protective_call
-                        with_stock[(c, spu)] = self._cost(pair(stock, call, spu))
-                    # the cheaper split, as _best_split adds and compares them
-                    parts = min(with_stock[(c, spu)] + alone[p], hedged + alone[c])
-                    uses = ((s, spu), (p, 1.0), (c, 1.0))
-                    shape = (
-                        self.collar(stock, put, call, spu)
-                        if stock.is_long
-                        else self.reversal(stock, put, call, spu)
-                    )
-                    yield self._keep(shape, uses, parts)
+        return [
+            (p, others.get((legs[p].position.underlying, legs[p].position.multiplier, legs[p].is_long), []))
+            for p in self.options
+            if not legs[p].position.is_call
+        ]
+
+    def triple_shape(self, s: int, p: int, c: int) -> Shape:
+        """:meth:`collar` or :meth:`reversal` of three legs by their indices (a kept triple's)."""
+        stock, put, call = self.legs[s], self.legs[p], self.legs[c]
+        spu = self.shares_per_contract(stock, put)
+        assert spu is not None  # stock_triples keeps only covered puts
+        if stock.is_long:
+            return self.collar(stock, put, call, spu)
+        return self.reversal(stock, put, call, spu)
 
     def collar(self, stock: BookLeg, put: BookLeg, call: BookLeg, spu: float) -> Shape:
         """Collar. Initial: the stock's requirement, the put paid, the call needs nothing.
@@ -238,3 +233,204 @@ class StockStrategies(StrategyFilter):
             f"reversal: {pct(rate)} × exercise price × {num(p.multiplier)} + put in-the-money amount"
             f" = {money(margin)} × {{n}}",
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LegArrays:
+    """What the column-wise filters read of each leg, as arrays indexed like the legs; the stock
+    fields (per share, in the basis the arrays were made for) are zero on option legs."""
+
+    is_call: np.ndarray
+    is_long: np.ndarray
+    deliverable: np.ndarray  # one code per (underlying, multiplier)
+    underlying: np.ndarray  # one code per underlying
+    class_group: np.ndarray  # one code per class group
+    index_units: np.ndarray
+    expiry: np.ndarray  # ordinal days
+    strike: np.ndarray
+    multiplier: np.ndarray
+    price: np.ndarray
+    underlying_price: np.ndarray
+    naked: np.ndarray
+    value: np.ndarray
+    long_cost: np.ndarray
+    alone: np.ndarray
+    capacity: np.ndarray
+    stock_margin: np.ndarray  # :meth:`StockStrategies._stock_margin` of one share
+    long_rate: np.ndarray  # the long-stock rate (a covered call's stock valued at most at the strike)
+    protective_put_strike: np.ndarray  # the rates of the protective put and call at maintenance
+    protective_put_stock: np.ndarray
+    protective_call_strike: np.ndarray
+    short_maintenance: np.ndarray  # the short stock's maintenance requirement of one share
+    conversion_strike: np.ndarray  # the rates of conversions, reversals and collars at maintenance
+    collar_strike: np.ndarray
+    collar_call_strike: np.ndarray
+
+
+def leg_arrays(legs: list[BookLeg], alone: list[float], r: RegTRules, basis: str) -> LegArrays:
+    """What the column-wise filters read of each leg, as arrays indexed like ``legs`` (one row of
+    numbers per leg, read in one pass)."""
+    deliverables: dict[tuple[str, float], int] = {}
+    underlyings: dict[str, int] = {}
+    classes: dict[str, int] = {}
+    rows = []
+    for leg, cost in zip(legs, alone):
+        p = leg.position
+        codes = (
+            deliverables.setdefault((p.underlying, p.multiplier), len(deliverables)),
+            underlyings.setdefault(p.underlying, len(underlyings)),
+            classes.setdefault(p.class_group, len(classes)),
+            p.expiry.toordinal() if p.is_option else 0,  # type: ignore[union-attr]
+        )
+        figures = (p.index_units, p.strike, p.multiplier, p.price, p.underlying_price, leg.naked,
+                   leg.value, leg.long_cost, cost, leg.capacity, p.is_call, p.quantity > 0)  # fmt: skip
+        rows.append((*codes, *figures, *(_stock_rates(leg, r, basis) if not p.is_option else _NO_STOCK)))
+    table = np.array(rows, dtype=float).reshape(len(legs), 16 + len(_NO_STOCK))
+    code = table[:, :4].astype(np.int64)
+    return LegArrays(
+        deliverable=code[:, 0].astype(np.intp), underlying=code[:, 1].astype(np.intp),
+        class_group=code[:, 2].astype(np.intp), expiry=code[:, 3],
+        index_units=table[:, 4], strike=table[:, 5], multiplier=table[:, 6], price=table[:, 7],
+        underlying_price=table[:, 8], naked=table[:, 9], value=table[:, 10], long_cost=table[:, 11],
+        alone=table[:, 12], capacity=table[:, 13], is_call=table[:, 14] != 0, is_long=table[:, 15] != 0,
+        stock_margin=table[:, 16], long_rate=table[:, 17], protective_put_strike=table[:, 18],
+        protective_put_stock=table[:, 19], protective_call_strike=table[:, 20],
+        short_maintenance=table[:, 21], conversion_strike=table[:, 22], collar_strike=table[:, 23],
+        collar_call_strike=table[:, 24],
+    )  # fmt: skip
+
+
+_NO_STOCK = (0.0,) * 9
+
+
+def _stock_rates(stock: BookLeg, r: RegTRules, basis: str) -> tuple[float, ...]:
+    """A stock leg's per-share figures of :class:`LegArrays`, by the scalar formulas."""
+    p = stock.position
+    if stock.is_long:
+        margin = long_stock_rate(r, basis, p.leverage) * p.price
+    else:
+        margin = short_stock_per_share(r, basis, p.price, p.leverage)[0]
+    return (
+        margin,
+        long_stock_rate(r, basis, p.leverage),
+        r.levered(r.protective_put_strike_pct, p.leverage),
+        r.levered(r.protective_put_stock_pct, p.leverage),
+        r.levered(r.protective_call_strike_pct, p.leverage),
+        short_stock_maintenance(r, p.price, p.leverage)[0],
+        r.levered(r.conversion_strike_pct, p.leverage),
+        r.levered(r.collar_strike_pct, p.leverage),
+        r.levered(r.collar_call_strike_pct, p.leverage),
+    )
+
+
+def stock_option_pairs(
+    a: LegArrays, stock: np.ndarray, option: np.ndarray, r: RegTRules, basis: str, net: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Of the (stock, option) leg pairs, those that are candidates: (stocks, options, shares per
+    contract, costs). :meth:`StockStrategies.shares_per_contract`, :meth:`~StockStrategies.stock_and_option`
+    and the filter on arrays, operation for operation (the same pairs, to the last bit of their costs)."""
+    spu, covers = _shares(a, stock, option)
+    strategy, cost = _pair_costs(a, stock, option, spu, r, basis, net)
+    keep = covers & strategy
+    keep &= (a.capacity[stock] >= spu - 1e-9) & (a.capacity[option] >= 1.0 - 1e-9)
+    keep &= ~(cost > a.alone[stock] * spu + a.alone[option] * 1.0 + TOLERANCE)
+    return stock[keep], option[keep], spu[keep], cost[keep]
+
+
+def _shares(a: LegArrays, stock: np.ndarray, option: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`StockStrategies.shares_per_contract` on arrays: the shares (0 where none), and where
+    the stock covers the option."""
+    same = a.underlying[stock] == a.underlying[option]
+    cover = (a.class_group[stock] == a.class_group[option]) & (a.index_units[stock] > 0)
+    cover &= (a.index_units[option] > 0) & ~same
+    spu = np.where(same, a.multiplier[option], 0.0)
+    for k in np.flatnonzero(cover):  # Python's round, as shares_per_contract rounds (index covers: few)
+        o, s = option[k], stock[k]
+        spu[k] = round(float(a.multiplier[o]) * float(a.index_units[o]) / float(a.index_units[s]), 9)
+    return spu, same | cover
+
+
+def _pair_costs(
+    a: LegArrays, stock: np.ndarray, option: np.ndarray, spu: np.ndarray, r: RegTRules, basis: str, net: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where :meth:`StockStrategies.stock_and_option` is a strategy, and its cost (for ``spu``
+    shares), on arrays."""
+    long_stock, long_option, call = a.is_long[stock], a.is_long[option], a.is_call[option]
+    covered_call = long_stock & ~long_option & call
+    covered_put = ~long_stock & ~long_option & ~call
+    protective_put = long_stock & long_option & ~call
+    protective_call = ~long_stock & long_option & call
+    strike, mult, s_price = a.strike[option], a.multiplier[option], a.underlying_price[option]
+    stock_margin = a.stock_margin[stock] * spu
+    value, zero = a.value[option], np.zeros(len(stock))
+    if basis == "maintenance" and r.covered_call_at_most_strike:
+        call_margin = a.long_rate[stock] * np.minimum(spu * a.price[stock], strike * mult)
+    else:
+        call_margin = stock_margin
+    put_itm = np.maximum(strike - s_price, 0.0)
+    margin = np.where(covered_call, call_margin, np.where(covered_put, stock_margin + put_itm * mult, 0.0))
+    proceeds = np.where(covered_call | covered_put, value, 0.0)
+    if basis == "initial":
+        margin = np.where(protective_put | protective_call, stock_margin, margin)
+        long_cost = np.where(protective_put | protective_call, a.long_cost[option], zero)
+    else:
+        put_otm, call_otm = np.maximum(s_price - strike, 0.0), np.maximum(strike - s_price, 0.0)
+        hedged_put = mult * (a.protective_put_strike[stock] * strike + put_otm)
+        plain_put = a.protective_put_stock[stock] * spu * a.price[stock]
+        hedged_call = mult * (a.protective_call_strike[stock] * strike + call_otm)
+        plain_call = a.short_maintenance[stock] * spu
+        margin = np.where(protective_put, np.minimum(hedged_put, plain_put), margin)
+        margin = np.where(protective_call, np.minimum(hedged_call, plain_call), margin)
+        long_cost = zero
+    strategy = covered_call | covered_put | protective_put | protective_call
+    return strategy, cost_of(net, margin, long_cost, proceeds)
+
+
+def stock_triples(
+    a: LegArrays, stock: np.ndarray, put: np.ndarray, call: np.ndarray, r: RegTRules, basis: str, net: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of the (stock, put, call) triples that :meth:`StockStrategies.triples` lists, which are
+    candidates (a mask), the shares of stock per unit and the cost: :meth:`~StockStrategies.collar`
+    and :meth:`~StockStrategies.reversal` and the filter (against the legs alone and against the
+    cheaper split into a two-leg strategy and a lone leg) on arrays, operation for operation."""
+    spu, covers = _shares(a, stock, put)
+    long_stock = a.is_long[stock]
+    same_series = (a.strike[put] == a.strike[call]) & (a.expiry[put] == a.expiry[call])
+    keep = covers & (a.is_long[put] == long_stock) & (long_stock | same_series)
+    hedged = _pair_costs(a, stock, put, spu, r, basis, net)[1]  # protective or covered put
+    with_stock = _pair_costs(a, stock, call, spu, r, basis, net)[1]  # covered or protective call
+    parts = np.minimum(with_stock + a.alone[put], hedged + a.alone[call])
+    put_strike, put_mult, call_strike, call_mult = (
+        a.strike[put],
+        a.multiplier[put],
+        a.strike[call],
+        a.multiplier[call],
+    )
+    put_itm = np.maximum(put_strike - a.underlying_price[put], 0.0)
+    call_itm = np.maximum(a.underlying_price[call] - call_strike, 0.0)
+    stock_margin = a.stock_margin[stock] * spu
+    conversion = a.conversion_strike[stock] * put_strike * put_mult
+    if basis == "initial":
+        margin = np.where(long_stock, stock_margin, stock_margin + put_itm * put_mult)
+        long_cost = np.where(long_stock, a.long_cost[put], a.long_cost[call])
+    else:
+        put_otm = np.maximum(a.underlying_price[put] - put_strike, 0.0)
+        hedged_put = put_mult * (a.collar_strike[stock] * put_strike + put_otm)
+        capped = a.collar_call_strike[stock] * call_strike * call_mult
+        collar = np.where(same_series, conversion + call_itm * call_mult, np.minimum(hedged_put, capped))
+        margin = np.where(long_stock, collar, conversion + put_itm * put_mult)
+        long_cost = np.zeros(len(stock))
+    proceeds = np.where(long_stock, a.value[call], a.value[put])
+    cost = cost_of(net, margin, long_cost, proceeds)
+    keep &= (a.capacity[stock] >= spu - 1e-9) & (a.capacity[put] >= 1.0 - 1e-9)
+    keep &= a.capacity[call] >= 1.0 - 1e-9
+    alone = a.alone[stock] * spu + a.alone[put] * 1.0 + a.alone[call] * 1.0
+    keep &= ~(cost > alone + TOLERANCE) & ~(cost > parts + TOLERANCE)
+    return keep, spu, cost
+
+
+def cost_of(net: bool, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
+    """:meth:`Figures.cost` on arrays, operation for operation."""
+    if net:
+        return margin + long_cost - proceeds
+    return margin + np.maximum(long_cost - proceeds, 0.0)

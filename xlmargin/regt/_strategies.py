@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 
@@ -26,7 +25,14 @@ from xlmargin.regt._formulas import (
 )
 from xlmargin.regt._legs import BookLeg
 from xlmargin.regt._shapes import TOLERANCE, Candidate, Candidates, Shape, same_deliverable
-from xlmargin.regt._stock import StockStrategies
+from xlmargin.regt._stock import (
+    LegArrays,
+    StockStrategies,
+    cost_of,
+    leg_arrays,
+    stock_option_pairs,
+    stock_triples,
+)
 
 
 class Enumerator(StockStrategies):
@@ -35,52 +41,88 @@ class Enumerator(StockStrategies):
     # --- enumeration -------------------------------------------------------------------------
 
     def candidates(self, pairs: _Pairs | None = None) -> Candidates:
-        """The candidates, in canonical order; ``pairs``: this underlying's option pairs already
-        filtered (by :func:`all_candidates`, for many underlyings at once)."""
+        """The candidates, in canonical order; ``pairs``: this underlying's two-leg pairs and stock
+        triples already filtered (by :func:`all_candidates`, for many underlyings at once)."""
+        pairs = self._pairs(with_triples=False) if pairs is None else pairs
         found = self._two_leg(pairs)
-        composites: list[Candidate | Callable[[], Candidate | None]] = []
-        for count, candidate in enumerate(self._composites(), start=len(found) + 1):
-            if count > self.r.max_candidates:
-                underlying = self.legs[0].position.underlying
-                self.warnings.append(
-                    f"{underlying}: more than {self.r.max_candidates:,} strategy candidates; only two-leg "
-                    "strategies (spreads, straddles, stock with one option) were recognised, so the "
-                    "requirement may be higher than the optimal pairing's"
-                )
-                composites = []
+        composites: list[Callable[[], Candidate | None]] = []
+        # the cap counts every composite tried, kept or not, and is passed once one is tried beyond it
+        room = max(self.r.max_candidates - len(found), 0)
+        tried = 0
+        for candidate in self._composites():
+            tried += 1
+            if tried > room:
                 break
             if candidate is not None:
                 composites.append(candidate)
+        if tried <= room:  # the stock triples, tried last, count only while the cap holds
+            tried += self.triple_count() if pairs.triples is None else len(pairs.triples.kept)
+        if tried > room:
+            underlying = self.legs[0].position.underlying
+            self.warnings.append(
+                f"{underlying}: more than {self.r.max_candidates:,} strategy candidates; only two-leg "
+                "strategies (spreads, straddles, stock with one option) were recognised, so the "
+                "requirement may be higher than the optimal pairing's"
+            )
+            return found
         # the composites priced only now that the cap is known to hold (in the order found)
-        priced = (c() if callable(c) else c for c in composites)
-        found.extend([c for c in priced if c is not None])
+        found.extend([c for c in (make() for make in composites) if c is not None])
+        found.extend(self._triples(pairs.triples if pairs.triples is not None else self._stock_triples()))
         return found
 
+    def _pairs(self, *, with_triples: bool = True) -> _Pairs:
+        """This underlying's two-leg pairs and (or not: they may be past the cap) its stock triples,
+        filtered on arrays."""
+        longs, shorts, calls, puts = self._sides()
+        partners = self._partners(longs, shorts)
+        triples = self.triples() if with_triples else None
+        return _filter(
+            self._arrays(),
+            _pairs(shorts, longs, partners),
+            _pairs(calls, puts, partners),
+            _stock_pairs(self.stocks, self.options),
+            None if triples is None else _triples(triples),
+            self.r,
+            self.basis,
+            self.net,
+        )
+
+    def _stock_triples(self) -> _Triples:
+        """This underlying's stock triples, filtered on arrays."""
+        triples = _triples(self.triples())
+        return _Triples(*triples, *stock_triples(self._arrays(), *triples, self.r, self.basis, self.net))
+
+    def _arrays(self) -> LegArrays:
+        return leg_arrays(self.legs, self.alone_cost, self.r, self.basis)
+
     def _two_leg(self, pairs: _Pairs | None = None) -> Candidates:
-        """Spreads, straddles and stock with one option. The option pairs are filtered column-wise
-        (the same formulas as :meth:`vertical` and :meth:`straddle`, on arrays) and only the pairs
-        kept are built, in the order of the loops they replace: each short, then its partners."""
-        legs = self.legs
-        if pairs is None:
-            longs, shorts, calls, puts = self._sides()
-            partners = self._partners(longs, shorts)
-            verticals = _pairs(shorts, longs, partners)
-            straddles = _pairs(calls, puts, partners)
-            pairs = _filter(_leg_arrays(legs, self.alone_cost), verticals, straddles, self.r, self.net)
+        """Spreads, straddles and stock with one option. The pairs are filtered column-wise (the
+        same formulas as :meth:`vertical`, :meth:`straddle` and :meth:`stock_and_option`, on
+        arrays) and only the pairs kept are built, in the order of the loops they replace: each
+        short, then its partners; each stock, then each option."""
+        pairs = self._pairs() if pairs is None else pairs
         found = Candidates()
-        # the masks are vertical's and straddle's own conditions, so each kept pair's shape is not None
+        # the masks are the methods' own conditions, so each kept pair's shape is not None
         found.add_pairs(pairs.long, pairs.short, pairs.spread_cost, self._pair_shape(self.vertical))
         found.add_pairs(pairs.call, pairs.put, pairs.straddle_cost, self._pair_shape(self.straddle))
-        stock_pairs = []
-        for s in self.stocks:
-            for o in self.options:
-                spu = self.shares_per_contract(legs[s], legs[o])
-                if spu is not None:
-                    kept = self._keep(self.stock_and_option(legs[s], legs[o], spu), ((s, spu), (o, 1.0)))
-                    if kept is not None:
-                        stock_pairs.append(kept)
-        found.extend(stock_pairs)
+        found.add_pairs(pairs.stock, pairs.option, pairs.stock_cost, self._stock_shape, pairs.shares)
         return found
+
+    def _triples(self, t: _Triples) -> list[Candidate]:
+        """The collars, conversions and reversals that :func:`stock_triples` kept, in loop order."""
+        kept = np.flatnonzero(t.kept)
+        legs = zip(t.stock[kept].tolist(), t.put[kept].tolist(), t.call[kept].tolist())
+        shares, costs = t.shares[kept].tolist(), t.cost[kept].tolist()
+        return [
+            Candidate(((s, spu), (p, 1.0), (c, 1.0)), cost, partial(self.triple_shape, s, p, c))
+            for (s, p, c), spu, cost in zip(legs, shares, costs)
+        ]
+
+    def _stock_shape(self, s: int, o: int) -> Shape:
+        """:meth:`stock_and_option` of two legs by their indices (for pairs it kept: never None)."""
+        stock, option = self.legs[s], self.legs[o]
+        spu = self.shares_per_contract(stock, option)
+        return self.stock_and_option(stock, option, spu)  # type: ignore[arg-type,return-value]
 
     def _sides(self) -> tuple[list[int], list[int], list[int], list[int]]:
         """The long options, the short ones, and the short calls and short puts, in index order."""
@@ -132,25 +174,31 @@ class Enumerator(StockStrategies):
 
         return nearest
 
-    def _composites(self) -> Iterator[Candidate | Callable[[], Candidate | None] | None]:
-        """Condors, butterflies, boxes, collars, conversions, reversals; lazily, for the cap: an
-        option-only composite comes as the call that prices it, made once the cap is known to hold
-        (None: a combination that is not one)."""
+    def _composites(self) -> Iterator[Callable[[], Candidate | None] | None]:
+        """Condors, butterflies and boxes; lazily, for the cap: a composite comes as the call that
+        prices it, made once the cap is known to hold (None: a combination that is not one). The
+        stock triples (collars, conversions, reversals) come after them, from :func:`stock_triples`."""
         legs = self.legs
         by_series: dict[tuple[object, ...], list[int]] = defaultdict(list)
         for i in self.options:
             p = legs[i].position
             by_series[(p.underlying, p.multiplier, p.expiry)].append(i)
         for series in by_series.values():
+            if len(series) < 3:
+                continue  # every composite holds three legs of a series or more; most series have one
             calls = [i for i in series if legs[i].position.is_call]
             puts = [i for i in series if not legs[i].position.is_call]
-            yield from self._condors(calls, puts)
-            yield from self._butterflies(calls)
-            yield from self._butterflies(puts)
-            yield from self._long_condors(calls)
-            yield from self._long_condors(puts)
-            yield from self._boxes(calls, puts)
-        yield from self._stock_triples()
+            both = len(calls) >= 2 and len(puts) >= 2  # a condor's or a box's two spreads
+            if both:
+                yield from self._condors(calls, puts)
+            for legs_of_right in (calls, puts):  # three legs of one right: a butterfly's
+                if len(legs_of_right) >= 3:
+                    yield from self._butterflies(legs_of_right)
+            for legs_of_right in (calls, puts):
+                if len(legs_of_right) >= 3:  # two wings and a body (of one leg or two)
+                    yield from self._long_condors(legs_of_right)
+            if both:
+                yield from self._boxes(calls, puts)
 
     # --- option-only strategies ------------------------------------------------------------------
 
@@ -355,25 +403,10 @@ class Enumerator(StockStrategies):
         return self._keep(shape, ((i, 1.0), (j, 1.0), (k, 1.0), (m, 1.0)), parts)
 
 
-@dataclass(frozen=True, slots=True)
-class _LegArrays:
-    """What the two-leg filter reads of each leg, as arrays indexed like the legs."""
-
-    is_call: np.ndarray
-    deliverable: np.ndarray  # one code per (underlying, multiplier)
-    expiry: np.ndarray  # ordinal days
-    strike: np.ndarray
-    multiplier: np.ndarray
-    naked: np.ndarray
-    value: np.ndarray
-    long_cost: np.ndarray
-    alone: np.ndarray
-    capacity: np.ndarray
-
-
 class _Pairs(NamedTuple):
-    """Option pairs kept as candidates, legs numbered within their underlying: spreads (long,
-    short) and short straddles or strangles (call, put), each with its cost."""
+    """Two-leg pairs kept as candidates, legs numbered within their underlying: spreads (long,
+    short), short straddles or strangles (call, put) and stock with an option (stock, option, the
+    shares that cover one contract), each with its cost."""
 
     long: np.ndarray
     short: np.ndarray
@@ -381,6 +414,28 @@ class _Pairs(NamedTuple):
     call: np.ndarray
     put: np.ndarray
     straddle_cost: np.ndarray
+    stock: np.ndarray
+    option: np.ndarray
+    shares: np.ndarray
+    stock_cost: np.ndarray
+    triples: _Triples | None = None  # None: not filtered yet
+
+
+class _Triples(NamedTuple):
+    """Every (stock, put, call) triple tried (the cap counts them), whether it is kept as a
+    candidate, its shares of stock per unit and its cost."""
+
+    stock: np.ndarray
+    put: np.ndarray
+    call: np.ndarray
+    kept: np.ndarray
+    shares: np.ndarray
+    cost: np.ndarray
+
+    def part(self, start: int, end: int, offset: int) -> _Triples:
+        """The triples ``start:end``, their legs less ``offset``."""
+        legs = (self.stock[start:end] - offset, self.put[start:end] - offset, self.call[start:end] - offset)
+        return _Triples(*legs, self.kept[start:end], self.shares[start:end], self.cost[start:end])
 
 
 def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
@@ -399,26 +454,36 @@ def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
         alone = [cost for _, e, _ in batch for cost in e.alone_cost]
         verticals = [_pairs(shorts, longs, None) for _, _, (longs, shorts, _, _) in batch]
         straddles = [_pairs(calls, puts, None) for _, _, (_, _, calls, puts) in batch]
+        with_stock = [_stock_pairs(e.stocks, e.options) for _, e, _ in batch]
+        triples = [e.triples() for _, e, _ in batch]
         first = batch[0][1]
         found = _filter(
-            _leg_arrays(legs, alone),
+            leg_arrays(legs, alone, first.r, first.basis),
             _stacked_pairs(verticals, offsets),
             _stacked_pairs(straddles, offsets),
+            _stacked_pairs(with_stock, offsets),
+            _stacked_triples(triples, offsets),
             first.r,
+            first.basis,
             first.net,
         )
-        # where each underlying's kept pairs start and end; its legs renumbered from zero
-        spreads = np.cumsum(
-            [0, *np.bincount(np.searchsorted(offsets, found.short, "right") - 1, minlength=len(batch))]
-        )
-        straddle = np.cumsum(
-            [0, *np.bincount(np.searchsorted(offsets, found.call, "right") - 1, minlength=len(batch))]
-        )
-        for n, (k, _, _) in enumerate(batch):
+
+        def bounds(legs_kept: np.ndarray) -> np.ndarray:
+            """Where each underlying's kept pairs start and end (``legs_kept``: their first legs)."""
+            per = np.bincount(np.searchsorted(offsets, legs_kept, "right") - 1, minlength=len(batch))
+            return np.cumsum([0, *per])
+
+        spreads, straddle, stock = bounds(found.short), bounds(found.call), bounds(found.stock)
+        tried = np.cumsum([0, *(len(t[0]) for t in triples)])
+        assert found.triples is not None  # filtered with the pairs
+        for n, (k, _, _) in enumerate(batch):  # each underlying's legs renumbered from zero
             a, b, c, d, o = spreads[n], spreads[n + 1], straddle[n], straddle[n + 1], offsets[n]
+            e, f, g, h = stock[n], stock[n + 1], tried[n], tried[n + 1]
             pairs[k] = _Pairs(
                 found.long[a:b] - o, found.short[a:b] - o, found.spread_cost[a:b],
                 found.call[c:d] - o, found.put[c:d] - o, found.straddle_cost[c:d],
+                found.stock[e:f] - o, found.option[e:f] - o, found.shares[e:f], found.stock_cost[e:f],
+                found.triples.part(g, h, o),
             )  # fmt: skip
     return [e.candidates(p) for e, p in zip(enumerators, pairs)]
 
@@ -433,14 +498,18 @@ def _stacked_pairs(
 
 
 def _filter(
-    a: _LegArrays,
+    a: LegArrays,
     verticals: tuple[np.ndarray, np.ndarray],
     straddles: tuple[np.ndarray, np.ndarray],
+    with_stock: tuple[np.ndarray, np.ndarray],
+    triples: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     r: RegTRules,
+    basis: str,
     net: bool,
 ) -> _Pairs:
-    """The (short, long) and (short call, short put) pairs that are candidates, with their costs:
-    :meth:`Enumerator.vertical` and :meth:`Enumerator.straddle` on arrays, operation for operation."""
+    """The (short, long), (short call, short put) and (stock, option) pairs that are candidates,
+    with their costs: :meth:`Enumerator.vertical`, :meth:`Enumerator.straddle` and
+    :func:`stock_option_pairs` on arrays, operation for operation."""
     short, long = verticals
     keep = a.is_call[long] == a.is_call[short]
     keep &= (a.deliverable[long] == a.deliverable[short]) & (a.capacity[long] >= 1.0 - 1e-9)
@@ -449,7 +518,7 @@ def _filter(
         keep &= a.expiry[long] >= a.expiry[short]
     width = np.where(a.is_call[long], a.strike[long] - a.strike[short], a.strike[short] - a.strike[long])
     margin = np.where(width > 0, np.minimum(a.naked[short], width * a.multiplier[short]), 0.0)
-    cost = _cost_of(net, margin, a.long_cost[long], a.value[short])
+    cost = cost_of(net, margin, a.long_cost[long], a.value[short])
     keep &= ~(cost > a.alone[long] + a.alone[short] + TOLERANCE)
     call, put = straddles
     both = (a.deliverable[call] == a.deliverable[put]) & (a.capacity[call] >= 1.0 - 1e-9)
@@ -459,38 +528,39 @@ def _filter(
     margin = np.where(
         a.naked[call] >= a.naked[put], a.naked[call] + a.value[put], a.naked[put] + a.value[call]
     )
-    pair_cost = _cost_of(net, margin, np.zeros(len(call)), a.value[call] + a.value[put])
+    pair_cost = cost_of(net, margin, np.zeros(len(call)), a.value[call] + a.value[put])
     both &= ~(pair_cost > a.alone[call] + a.alone[put] + TOLERANCE)
-    return _Pairs(long[keep], short[keep], cost[keep], call[both], put[both], pair_cost[both])
+    stock, option, shares, stock_cost = stock_option_pairs(a, *with_stock, r, basis, net)
+    pairs = _Pairs(
+        long[keep], short[keep], cost[keep], call[both], put[both], pair_cost[both],
+        stock, option, shares, stock_cost,
+    )  # fmt: skip
+    if triples is None:
+        return pairs
+    return pairs._replace(triples=_Triples(*triples, *stock_triples(a, *triples, r, basis, net)))
 
 
-def _cost_of(net: bool, margin: np.ndarray, long_cost: np.ndarray, proceeds: np.ndarray) -> np.ndarray:
-    """:meth:`Figures.cost` on arrays, operation for operation."""
-    if net:
-        return margin + long_cost - proceeds
-    return margin + np.maximum(long_cost - proceeds, 0.0)
+def _triples(triples: tuple[list[int], list[int], list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(stock, put, call) index lists as arrays."""
+    stocks, puts, calls = (np.array(legs, dtype=np.intp) for legs in triples)
+    return stocks, puts, calls
 
 
-def _leg_arrays(legs: list[BookLeg], alone: list[float]) -> _LegArrays:
-    """What the two-leg filter reads of each leg, as arrays indexed like ``legs``."""
-    deliverables: dict[tuple[str, float], int] = {}
-    return _LegArrays(
-        is_call=np.array([leg.position.is_call for leg in legs], dtype=bool),
-        deliverable=np.array(
-            [
-                deliverables.setdefault((leg.position.underlying, leg.position.multiplier), len(deliverables))
-                for leg in legs
-            ],
-            dtype=np.intp,
-        ),
-        expiry=np.array([leg.expiry.toordinal() if not leg.is_stock else 0 for leg in legs], dtype=np.int64),
-        strike=np.array([leg.position.strike for leg in legs], dtype=float),
-        multiplier=np.array([leg.position.multiplier for leg in legs], dtype=float),
-        naked=np.array([leg.naked for leg in legs], dtype=float),
-        value=np.array([leg.value for leg in legs], dtype=float),
-        long_cost=np.array([leg.long_cost for leg in legs], dtype=float),
-        alone=np.array(alone, dtype=float),
-        capacity=np.array([leg.capacity for leg in legs], dtype=float),
+def _stacked_triples(
+    triples: list[tuple[list[int], list[int], list[int]]], offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-underlying (stock, put, call) triples as arrays, legs numbered book-wide."""
+    stocks, puts, calls = (
+        np.concatenate([np.array(t[m], dtype=np.intp) + o for t, o in zip(triples, offsets)]).astype(np.intp)
+        for m in range(3)
+    )
+    return stocks, puts, calls
+
+
+def _stock_pairs(stocks: list[int], options: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(stock, option) index arrays in loop order: each stock, then each option."""
+    return np.repeat(np.array(stocks, np.intp), len(options)), np.tile(
+        np.array(options, np.intp), len(stocks)
     )
 
 
