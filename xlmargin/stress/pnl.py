@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +17,7 @@ from xlmargin.pricing import option_price
 from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
+from xlmargin.stress.threads import run_in_order
 
 _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of its price (log-safe)
 # Contracts priced per kernel call: bounds the kernel's temporaries (the early-exercise premium holds
@@ -141,7 +144,7 @@ def _price_changes(
     volatility. Contracts with a premium get the contract parameters on a length-1 axis, so the
     kernel computes one exercise boundary per contract, at the unshifted volatility; the VIX layer
     then adds the European price change from σ to σ + Δσ at the moved spot (the error is at most
-    the early-exercise premium).
+    the early-exercise premium). The blocks are priced on two threads (:func:`run_in_order`).
 
     Returns ``(by_contract, starts, of_row, firsts, *changes, *ats)``: contracts renumbered in group
     order, ``of_row`` each option row's contract, ``by_contract`` the option rows in contract order
@@ -182,46 +185,74 @@ def _price_changes(
         """σ + Δσ for some contracts and VIX moves (decimal points), floored (``[vol_shift]``)."""
         return np.maximum(sigma[at, None] + vol_term[at, None] * dv, floor, out=out)
 
-    firsts: list[int] = []
-    changes: list[FloatArray] = []
-    ats: list[IntArray] = []
+    def european_changes(block: slice, ratios: FloatArray, dv: FloatArray, v: bool) -> FloatArray:
+        """A block's price changes at the moved spot and, where it follows the VIX, σ + Δσ."""
+        vol = sigma[block, None]
+        if v:  # today's σ, then σ + Δσ per move
+            vol = np.empty((block.stop - block.start, ratios.size))
+            vol[:, 0] = sigma[block]
+            shifted(block, dv, out=vol[:, 1:])
+        values = price(block, ratios, vol)
+        values -= values[:, :1].copy()
+        return values
+
+    def premium_changes(
+        block: slice, ratios: FloatArray, at: IntArray, g_vix: FloatArray, at_vix: IntArray, dv: FloatArray
+    ) -> FloatArray:
+        """A block's price changes with the early-exercise premium at σ, plus the VIX layer."""
+        values = price(block, ratios, sigma[block, None])
+        moved = values[:, at]
+        moved -= values[:, :1]
+        up = block.start + np.flatnonzero(vol_term[block] != 0.0)
+        if up.size:  # the VIX layer: the European change from σ to σ + Δσ at the moved spot
+            vol = np.concatenate([shifted(up, dv), np.repeat(sigma[up, None], g_vix.size, 1)], 1)
+            both = price(up, np.concatenate([g_vix, g_vix]), vol, early=False)
+            layer = np.zeros((up.size, 1 + g_vix.size))
+            layer[:, 1:] = both[:, : g_vix.size] - both[:, g_vix.size :]
+            moved[up - block.start] += layer[:, at_vix]
+        return moved
+
+    # Blocks as (first contract, job, column of each scenario). The blocks with a premium run one
+    # after the other in one job: they solve the exercise boundaries they share through the
+    # kernel's cache, and which block solves one must not depend on the threads' timing (a boundary
+    # solved in another batch can differ in the last bit). Being the costliest, that job goes first.
+    premium_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
+    european_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
     keys = np.column_stack([boundary, profile, follows, american])
     edges = [0, *(np.flatnonzero(np.any(keys[1:] != keys[:-1], axis=1)) + 1).tolist(), order.size]
     for first, last in itertools.pairwise(edges):
         p, v = int(profile[first]), bool(follows[first])
         blocks = [slice(a, min(a + _BLOCK, last)) for a in range(first, last, _BLOCK)]
-        firsts += [b.start for b in blocks]
         if not boundary[first]:
             at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
             ratios = np.concatenate([[1.0], g])
-            for block in blocks:
-                vol = sigma[block, None]
-                if v:  # today's σ, then σ + Δσ per move
-                    vol = np.empty((block.stop - block.start, ratios.size))
-                    vol[:, 0] = sigma[block]
-                    shifted(block, dv, out=vol[:, 1:])
-                values = price(block, ratios, vol)
-                values -= values[:, :1].copy()
-                changes.append(values)
-                ats.append(at)
+            european_blocks += [
+                (b.start, functools.partial(european_changes, b, ratios, dv, v), at) for b in blocks
+            ]
             continue
         at, g, _ = _distinct_moves(growth[p], vix_moves, moving[p], False)
         ratios = np.concatenate([[1.0], g])
         at_vix, g_vix, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
-        for block in blocks:
-            values = price(block, ratios, sigma[block, None])
-            moved = values[:, at]
-            moved -= values[:, :1]
-            up = block.start + np.flatnonzero(vol_term[block] != 0.0)
-            if up.size:  # the VIX layer: the European change from σ to σ + Δσ at the moved spot
-                vol = np.concatenate([shifted(up, dv), np.repeat(sigma[up, None], g_vix.size, 1)], 1)
-                both = price(up, np.concatenate([g_vix, g_vix]), vol, early=False)
-                layer = np.zeros((up.size, 1 + g_vix.size))
-                layer[:, 1:] = both[:, : g_vix.size] - both[:, g_vix.size :]
-                moved[up - block.start] += layer[:, at_vix]
-            changes.append(moved)
-            ats.append(np.zeros(0, dtype=np.int64))
+        every = np.zeros(0, dtype=np.int64)
+        premium_blocks += [
+            (b.start, functools.partial(premium_changes, b, ratios, at, g_vix, at_vix, dv), every)
+            for b in blocks
+        ]
+
+    chosen = premium_blocks + european_blocks
+    jobs = [
+        _in_turn([job for _, job, _ in premium_blocks]),
+        *(_in_turn([job]) for _, job, _ in european_blocks),
+    ]
+    changes = [change for done in run_in_order(jobs) for change in done]
+    firsts = [first for first, _, _ in chosen]
+    ats = [at for _, _, at in chosen]
     return (by_contract, starts, of_row, np.array(firsts, dtype=np.int64), *changes, *ats)
+
+
+def _in_turn(blocks: list[Callable[[], FloatArray]]) -> Callable[[], list[FloatArray]]:
+    """One job that prices ``blocks`` one after the other, on one thread."""
+    return lambda: [block() for block in blocks]
 
 
 @dataclass(frozen=True)
