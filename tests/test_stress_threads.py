@@ -62,14 +62,20 @@ def test_a_busy_helper_leaves_every_job_to_the_caller(monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize("rate", [0.0, 0.045])
 def test_option_pnl_is_the_same_on_one_thread_and_two(monkeypatch: pytest.MonkeyPatch, rate: float) -> None:
-    # enough American contracts with an early-exercise premium that their group is cut in two blocks
+    # premium blocks cut into many small pieces that share exercise boundaries (one per expiry,
+    # dividend and volatility, whatever the strike): bit for bit what one thread computes
+    from xlmargin.stress import pnl
+
     strikes = [[*r[:6], r[6] + k, *r[7:]] for k in range(0, 60, 2) for r in OPTIONS]
     settings = stress.stress_settings({"rate": rate}, AS_OF)
     book = build_book(read_positions([HEADER, *strikes], as_of=AS_OF), settings)
     moves = move_matrix(stress.scenario_library(settings))
+    monkeypatch.setattr(pnl, "_MIN_HALF", 2)
+    monkeypatch.setattr(pnl, "_BLOCK", 8)
     results = []
-    for helpers in (0, 1):
+    for helpers in (0, 1, 1, 1):
         monkeypatch.setattr(threads, "HELPER_THREADS", helpers)
         clear_caches()  # the kernel's caches and the last book's price changes
         results.append(position_pnl(book, moves, settings.rate))
-    assert np.array_equal(results[0], results[1])
+    for other in results[1:]:
+        assert np.array_equal(other, results[0])

@@ -24,6 +24,8 @@ _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of 
 # contracts × points × its quadrature) on a large book; on the 5,000-position benchmark book one
 # block per group or blocks of 256 measure the same.
 _BLOCK = 1024
+_MIN_HALF = 64  # contracts: a premium block is not cut into halves smaller than this
+_TODAY = np.ones(1)  # the spot ratio of today's price
 
 
 def _apply(loadings: FloatArray, moves: FloatArray) -> FloatArray:
@@ -212,10 +214,12 @@ def _price_changes(
             moved[up - block.start] += layer[:, at_vix]
         return moved
 
-    # Blocks as (first contract, job, column of each scenario). The blocks with a premium run one
-    # after the other in one job: they solve the exercise boundaries they share through the
-    # kernel's cache, and which block solves one must not depend on the threads' timing (a boundary
-    # solved in another batch can differ in the last bit). Being the costliest, that job goes first.
+    # Blocks as (first contract, job, column of each scenario). The kernel solves the exercise
+    # boundaries of a premium block's contracts in one batch and caches them; a boundary solved in
+    # another batch can differ in the last bit, so the boundaries are solved first, block after block
+    # in one job as on one thread (pricing each block at today's spot), beside the European blocks;
+    # then the premium blocks, cut in halves that find every boundary cached, are priced.
+    boundaries: list[Callable[[], FloatArray]] = []
     premium_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
     european_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
     keys = np.column_stack([boundary, profile, follows, american])
@@ -234,20 +238,28 @@ def _price_changes(
         ratios = np.concatenate([[1.0], g])
         at_vix, g_vix, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
         every = np.zeros(0, dtype=np.int64)
+        boundaries += [functools.partial(price, b, _TODAY, sigma[b, None]) for b in blocks]
         premium_blocks += [
-            (b.start, functools.partial(premium_changes, b, ratios, at, g_vix, at_vix, dv), every)
+            (half.start, functools.partial(premium_changes, half, ratios, at, g_vix, at_vix, dv), every)
             for b in blocks
+            for half in _halves(b)
         ]
 
+    european = run_in_order([_in_turn(boundaries), *(_in_turn([job]) for _, job, _ in european_blocks)])[1:]
+    premium = run_in_order([_in_turn([job]) for _, job, _ in premium_blocks])
+    changes = [change for done in (*premium, *european) for change in done]
     chosen = premium_blocks + european_blocks
-    jobs = [
-        _in_turn([job for _, job, _ in premium_blocks]),
-        *(_in_turn([job]) for _, job, _ in european_blocks),
-    ]
-    changes = [change for done in run_in_order(jobs) for change in done]
     firsts = [first for first, _, _ in chosen]
     ats = [at for _, _, at in chosen]
     return (by_contract, starts, of_row, np.array(firsts, dtype=np.int64), *changes, *ats)
+
+
+def _halves(block: slice) -> list[slice]:
+    """A premium block cut in two (one half per thread), unless under ``2 * _MIN_HALF`` contracts."""
+    if block.stop - block.start < 2 * _MIN_HALF:
+        return [block]
+    middle = (block.start + block.stop) // 2
+    return [slice(block.start, middle), slice(middle, block.stop)]
 
 
 def _in_turn(blocks: list[Callable[[], FloatArray]]) -> Callable[[], list[FloatArray]]:
