@@ -17,7 +17,7 @@ from xlmargin.pricing import option_price
 from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
-from xlmargin.stress.threads import run_in_order
+from xlmargin.stress.threads import helping, run_in_order
 
 _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of its price (log-safe)
 # Contracts priced per kernel call: bounds the kernel's temporaries (the early-exercise premium holds
@@ -218,7 +218,9 @@ def _price_changes(
     # boundaries of a premium block's contracts in one batch and caches them; a boundary solved in
     # another batch can differ in the last bit, so the boundaries are solved first, block after block
     # in one job as on one thread (pricing each block at today's spot), beside the European blocks;
-    # then the premium blocks, cut in halves that find every boundary cached, are priced.
+    # then the premium blocks, cut in halves that find every boundary cached, are priced. On one
+    # thread neither step would gain anything: each premium block solves its boundaries as it goes.
+    two_threads = helping()
     boundaries: list[Callable[[], FloatArray]] = []
     premium_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
     european_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
@@ -238,11 +240,12 @@ def _price_changes(
         ratios = np.concatenate([[1.0], g])
         at_vix, g_vix, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
         every = np.zeros(0, dtype=np.int64)
-        boundaries += [functools.partial(price, b, _TODAY, sigma[b, None]) for b in blocks]
+        if two_threads:
+            boundaries += [functools.partial(price, b, _TODAY, sigma[b, None]) for b in blocks]
+            blocks = [half for b in blocks for half in _halves(b)]
         premium_blocks += [
-            (half.start, functools.partial(premium_changes, half, ratios, at, g_vix, at_vix, dv), every)
+            (b.start, functools.partial(premium_changes, b, ratios, at, g_vix, at_vix, dv), every)
             for b in blocks
-            for half in _halves(b)
         ]
 
     european = run_in_order([_in_turn(boundaries), *(_in_turn([job]) for _, job, _ in european_blocks)])[1:]

@@ -35,6 +35,11 @@ def _helper_pool() -> ThreadPoolExecutor:
         return _helper
 
 
+def helping() -> bool:
+    """Whether a helper thread takes jobs beside the caller (read at each call: a setting)."""
+    return HELPER_THREADS > 0
+
+
 class _Queue:
     """The jobs of one call: each claimed by exactly one thread; a failure stops the rest."""
 
@@ -70,7 +75,7 @@ def run_in_order(jobs: Sequence[Callable[[], T]]) -> list[T]:
     results: list[T | None] = [None] * len(jobs)
     queue = _Queue(jobs, results)
     helped: Future[None] | None = None
-    if HELPER_THREADS > 0 and len(jobs) > 1:
+    if helping() and len(jobs) > 1:
         helped = _helper_pool().submit(queue.drain)
     try:
         queue.drain()
