@@ -87,19 +87,37 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
     key = moves.tobytes() + given.tobytes()
     last = _last_book(key)
     kept = last.get(inputs)
-    if kept is None:
-        kept = _price_changes(o, c, moves, rate, floor)
+    if kept is None:  # each block's P&L is written as soon as it is priced, on the thread that priced it
+        kept = _price_changes(o, c, moves, rate, floor, pnl, rows)
         last.put(inputs, kept)
         _keep_within_budget(key, sum(a.nbytes for a in (*inputs, *kept)))
+        return
     by_contract, starts, of_row, firsts = kept[:4]
+    write = _block_writer(pnl, rows, o.units, by_contract, starts, of_row)
     n = len(firsts)
     for first, change, at in zip(firsts.tolist(), kept[4 : 4 + n], kept[4 + n :], strict=True):
+        write(first, change, at)
+
+
+def _block_writer(
+    pnl: FloatArray,
+    rows: IntArray,
+    units: FloatArray,
+    by_contract: IntArray,
+    starts: IntArray,
+    of_row: IntArray,
+) -> Callable[[int, FloatArray, IntArray], None]:
+    """A function that writes one block's P&L into ``pnl[rows]`` (see :func:`_price_changes` for the
+    arguments); blocks own disjoint rows, so two threads may write theirs at once."""
+
+    def write(first: int, change: FloatArray, at: IntArray) -> None:
         # the rows of contracts first, first + 1...: per unit change[:, at] (all columns if none) × units
         own: IntArray = by_contract[starts[first] : starts[first + len(change)]]
-        columns: IntArray = at
-        out = (change.take(columns, axis=1) if at.size else change).take(of_row[own] - first, axis=0)
-        out *= o.units[own, None]
+        out = (change.take(at, axis=1) if at.size else change).take(of_row[own] - first, axis=0)
+        out *= units[own, None]
         pnl[rows[own]] = out
+
+    return write
 
 
 # One last book per scenario set and book size, least recently used first, with the bytes it keeps
@@ -132,7 +150,7 @@ def _keep_within_budget(key: bytes, size: int) -> None:
 
 
 def _price_changes(
-    o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float
+    o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float, pnl: FloatArray, rows: IntArray
 ) -> tuple[np.ndarray, ...]:
     """Every contract's price change per unit in every scenario, in blocks of contracts.
 
@@ -146,7 +164,8 @@ def _price_changes(
     volatility. Contracts with a premium get the contract parameters on a length-1 axis, so the
     kernel computes one exercise boundary per contract, at the unshifted volatility; the VIX layer
     then adds the European price change from σ to σ + Δσ at the moved spot (the error is at most
-    the early-exercise premium). The blocks are priced on two threads (:func:`run_in_order`).
+    the early-exercise premium). The blocks are priced on two threads (:func:`run_in_order`), and
+    each block's P&L written into ``pnl[rows]`` (``rows`` the book rows of the options) once priced.
 
     Returns ``(by_contract, starts, of_row, firsts, *changes, *ats)``: contracts renumbered in group
     order, ``of_row`` each option row's contract, ``by_contract`` the option rows in contract order
@@ -248,8 +267,11 @@ def _price_changes(
             for b in blocks
         ]
 
-    european = run_in_order([_in_turn(boundaries), *(_in_turn([job]) for _, job, _ in european_blocks)])[1:]
-    premium = run_in_order([_in_turn([job]) for _, job, _ in premium_blocks])
+    write = _block_writer(pnl, rows, o.units, by_contract, starts, of_row)
+    european = run_in_order(
+        [_in_turn(boundaries), *(_in_turn([_written(write, *block)]) for block in european_blocks)]
+    )[1:]
+    premium = run_in_order([_in_turn([_written(write, *block)]) for block in premium_blocks])
     changes = [change for done in (*premium, *european) for change in done]
     chosen = premium_blocks + european_blocks
     firsts = [first for first, _, _ in chosen]
@@ -263,6 +285,22 @@ def _halves(block: slice) -> list[slice]:
         return [block]
     middle = (block.start + block.stop) // 2
     return [slice(block.start, middle), slice(middle, block.stop)]
+
+
+def _written(
+    write: Callable[[int, FloatArray, IntArray], None],
+    first: int,
+    job: Callable[[], FloatArray],
+    at: IntArray,
+) -> Callable[[], FloatArray]:
+    """``job`` (a block's price changes), its P&L written once it is priced."""
+
+    def priced() -> FloatArray:
+        change = job()
+        write(first, change, at)
+        return change
+
+    return priced
 
 
 def _in_turn(blocks: list[Callable[[], FloatArray]]) -> Callable[[], list[FloatArray]]:
