@@ -472,3 +472,11 @@ def test_scenario_pnl_is_additive_and_order_free(a: list[int], b: list[int]) -> 
     both = _totals(_from(a) + _from(b)[::-1])
     for sid, value in both.items():
         assert value == pytest.approx(one[sid] + two[sid], abs=0.05)
+
+
+def test_worst_contributor_is_the_first_row_among_equal_losses() -> None:
+    # two identical lines lose the same in every scenario: the table names the first of them
+    rows = [["SPY", "etf", 100, 590], ["TLT", "etf", 100, 90], ["SPY", "etf", 100, 590]]
+    table = stress.stress_table(book(*rows, header=OPTIONS_HEADER), SETTINGS)
+    contributors = {r[5].split(":")[0] for r in table[1:] if r[0] != "note"}
+    assert "SPY (row 2)" in contributors and "SPY (row 4)" not in contributors

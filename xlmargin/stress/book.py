@@ -80,11 +80,43 @@ def _rows_text(rows: Sequence[int]) -> str:
     return head + (f" and {len(rows) - _WARN_ROWS} more" if len(rows) > _WARN_ROWS else "")
 
 
-def _models(a: Mapping[str, np.ndarray], is_option: BoolArray) -> tuple[list[Model], IntArray]:
+@dataclass(frozen=True)
+class _Rows:
+    """Which rows hold which type, right and style: compared once per distinct value of each column
+    (``Portfolio.codes``), not once per row."""
+
+    option: BoolArray
+    future_option: BoolArray
+    future: BoolArray
+    bond: BoolArray
+    fx: BoolArray
+    valued: BoolArray  # stocks, ETFs, CFDs and futures: a value whose return the loadings give
+    call: BoolArray
+    american: BoolArray
+
+    @classmethod
+    def of(cls, portfolio: Portfolio) -> _Rows:
+        def holding(column: str, *values: str) -> BoolArray:
+            codes, distinct = portfolio.codes(column)
+            return np.array([v in values for v in distinct], dtype=np.bool_)[codes]
+
+        return cls(
+            option=holding("type", *OPTION_TYPES),
+            future_option=holding("type", "future_option"),
+            future=holding("type", "future"),
+            bond=holding("type", "bond"),
+            fx=holding("type", "fx"),
+            valued=holding("type", "stock", "etf", "cfd", "future"),
+            call=holding("right", "C"),
+            american=holding("style", "american"),
+        )
+
+
+def _models(a: Mapping[str, np.ndarray], rows: _Rows) -> tuple[list[Model], IntArray]:
     """Each distinct instrument's model and every row's index into them; bad ``factor`` cells refused."""
-    kind = a["type"]
+    kind, is_option = a["type"], rows.option
     keys = zip(
-        np.where(is_option, np.where(kind == "future_option", "future", "stock"), kind).tolist(),
+        np.where(is_option, np.where(rows.future_option, "future", "stock"), kind).tolist(),
         np.where(is_option, a["underlying"], a["symbol"]).tolist(),
         a["underlying"].tolist(),
         a["asset_class"].tolist(),
@@ -100,7 +132,9 @@ def _models(a: Mapping[str, np.ndarray], is_option: BoolArray) -> tuple[list[Mod
     return models, codes
 
 
-def _require(a: Mapping[str, np.ndarray], model_kind: IntArray, duration: FloatArray) -> None:
+def _require(
+    a: Mapping[str, np.ndarray], model_kind: IntArray, duration: FloatArray, bond: BoolArray
+) -> None:
     """Refuse rate-sensitive rows without a duration and bonds without a coupon, naming every row."""
     missing = [
         Problem(
@@ -113,7 +147,7 @@ def _require(a: Mapping[str, np.ndarray], model_kind: IntArray, duration: FloatA
     ]
     missing += [
         Problem("a bond needs a coupon (0 for a zero-coupon bond)", int(a["row"][i]), "coupon")
-        for i in np.flatnonzero((a["type"] == "bond") & np.isnan(a["coupon"]))
+        for i in np.flatnonzero(bond & np.isnan(a["coupon"]))
     ]
     if missing:
         raise MissingDataError(missing)
@@ -127,13 +161,13 @@ class _Currency:
     warnings: tuple[str, ...]
 
 
-def _currency(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs) -> _Currency:
+def _currency(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs, rows: _Rows) -> _Currency:
     """Currency legs (pairs and foreign positions); currency futures are linear on their currency."""
     kind = a["type"]
     leg_matrix = np.zeros((len(kind), len(factors())))
     unstressed: dict[str, list[int]] = {}
     for ccys, amounts in ((legs.ccy1, legs.usd1), (legs.ccy2, legs.usd2)):
-        for i in np.flatnonzero((ccys != "") & (kind != "future")):
+        for i in np.flatnonzero((ccys != "") & ~rows.future):
             f_name = instruments.currency_factor(ccys[i])
             if f_name is not None:
                 leg_matrix[i, factor_index()[f_name]] += amounts[i]
@@ -146,7 +180,7 @@ def _currency(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs) -> _C
         f_name = instruments.currency_factor(str(c))
         if f_name is not None:
             own_factor[currency == c] = factor_index()[f_name]
-    own_idx = np.flatnonzero((own_factor >= 0) & (kind != "fx"))
+    own_idx = np.flatnonzero((own_factor >= 0) & ~rows.fx)
     return _Currency(
         leg_matrix,
         own_idx,
@@ -174,9 +208,9 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     a = portfolio.arrays
     n = len(portfolio)
     F = len(factors())
-    kind = a["type"]
-    is_option = np.isin(kind, OPTION_TYPES)
-    models, codes = _models(a, is_option)
+    rows = _Rows.of(portfolio)
+    is_option = rows.option
+    models, codes = _models(a, rows)
 
     def column(attr: str, dtype: Any = np.float64) -> np.ndarray:
         return np.array([getattr(m, attr) for m in models], dtype=dtype)[codes]
@@ -193,7 +227,7 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     convexity = column("convexity")  # the table's; 0 for an instrument outside the tables
     table_mult = column("multiplier")
     multiplier = np.where((a["multiplier"] == 1.0) & ~np.isnan(table_mult), table_mult, a["multiplier"])
-    _require(a, model_kind, duration)
+    _require(a, model_kind, duration, rows.bond)
 
     legs = instruments.currency_legs(portfolio)
     fx = legs.value_fx
@@ -212,13 +246,13 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     credit = dur & (spread >= 0)
     weights[np.flatnonzero(credit), spread[credit]] += 1.0
 
-    value = np.where(np.isin(kind, ("stock", "etf", "cfd", "future")), qty * price * multiplier * fx, 0.0)
+    value = np.where(rows.valued, qty * price * multiplier * fx, 0.0)
     gross = np.abs(value)
 
     # options: the underlying's loadings move the spot; the option is repriced
     opt = np.flatnonzero(is_option)
     options = _build_options(
-        a, opt, settings, loads, weights, duration, convexity, multiplier, fx, factor, model_kind
+        a, rows, opt, settings, loads, weights, duration, convexity, multiplier, fx, factor, model_kind
     )
     gross[opt] = np.abs(options.units * options.S)
     for arr in (loads, weights):
@@ -229,15 +263,15 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     linear_idx = np.flatnonzero((value != 0.0) & loaded)
 
     # bonds: full repricing from the yield
-    bond = np.flatnonzero(kind == "bond")
+    bond = np.flatnonzero(rows.bond)
     bonds = _build_bonds(a, bond, fx)
     weights[bond] = 0.0
     weights[np.ix_(bond, tenors)] = instruments.curve_weights(a["maturity_years"][bond])
     gross[bond] = np.abs(bonds.face_usd * price[bond])
 
-    fx_rows = kind == "fx"
+    fx_rows = rows.fx
     gross[fx_rows] = np.abs(legs.usd1[fx_rows])
-    ccy = _currency(a, legs)
+    ccy = _currency(a, legs, rows)
     warnings = ccy.warnings + _unstressed(a, models, codes, groups)
     return Book(
         rows=a["row"], symbols=a["symbol"], sleeves=a["sleeve"], groups=groups, gross=gross, value=value,
@@ -250,6 +284,7 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
 
 def _build_options(
     a: Mapping[str, np.ndarray],
+    rows: _Rows,
     idx: IntArray,
     settings: StressSettings,
     loads: FloatArray,
@@ -264,9 +299,7 @@ def _build_options(
     """The options of the book with their underlyings' loadings and their volatilities."""
     S, K, T = a["underlying_price"][idx], a["strike"][idx], a["expiry_years"][idx]
     q = a["dividend_yield"][idx]
-    call = a["right"][idx] == "C"
-    american = a["style"][idx] == "american"
-    on_future = a["type"][idx] == "future_option"
+    call, american, on_future = rows.call[idx], rows.american[idx], rows.future_option[idx]
     sigma = a["volatility"][idx].copy()
     expired = T <= 0.0
     sigma[expired & np.isnan(sigma)] = 0.0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,12 +17,15 @@ from xlmargin.pricing import option_price
 from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
+from xlmargin.stress.threads import helping, run_in_order
 
 _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of its price (log-safe)
 # Contracts priced per kernel call: bounds the kernel's temporaries (the early-exercise premium holds
 # contracts × points × its quadrature) on a large book; on the 5,000-position benchmark book one
 # block per group or blocks of 256 measure the same.
 _BLOCK = 1024
+_MIN_HALF = 64  # contracts: a premium block is not cut into halves smaller than this
+_TODAY = np.ones(1)  # the spot ratio of today's price
 
 
 def _apply(loadings: FloatArray, moves: FloatArray) -> FloatArray:
@@ -82,19 +87,37 @@ def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, row
     key = moves.tobytes() + given.tobytes()
     last = _last_book(key)
     kept = last.get(inputs)
-    if kept is None:
-        kept = _price_changes(o, c, moves, rate, floor)
+    if kept is None:  # each block's P&L is written as soon as it is priced, on the thread that priced it
+        kept = _price_changes(o, c, moves, rate, floor, pnl, rows)
         last.put(inputs, kept)
         _keep_within_budget(key, sum(a.nbytes for a in (*inputs, *kept)))
+        return
     by_contract, starts, of_row, firsts = kept[:4]
+    write = _block_writer(pnl, rows, o.units, by_contract, starts, of_row)
     n = len(firsts)
     for first, change, at in zip(firsts.tolist(), kept[4 : 4 + n], kept[4 + n :], strict=True):
+        write(first, change, at)
+
+
+def _block_writer(
+    pnl: FloatArray,
+    rows: IntArray,
+    units: FloatArray,
+    by_contract: IntArray,
+    starts: IntArray,
+    of_row: IntArray,
+) -> Callable[[int, FloatArray, IntArray], None]:
+    """A function that writes one block's P&L into ``pnl[rows]`` (see :func:`_price_changes` for the
+    arguments); blocks own disjoint rows, so two threads may write theirs at once."""
+
+    def write(first: int, change: FloatArray, at: IntArray) -> None:
         # the rows of contracts first, first + 1...: per unit change[:, at] (all columns if none) × units
         own: IntArray = by_contract[starts[first] : starts[first + len(change)]]
-        columns: IntArray = at
-        out = (change.take(columns, axis=1) if at.size else change).take(of_row[own] - first, axis=0)
-        out *= o.units[own, None]
+        out = (change.take(at, axis=1) if at.size else change).take(of_row[own] - first, axis=0)
+        out *= units[own, None]
         pnl[rows[own]] = out
+
+    return write
 
 
 # One last book per scenario set and book size, least recently used first, with the bytes it keeps
@@ -127,7 +150,7 @@ def _keep_within_budget(key: bytes, size: int) -> None:
 
 
 def _price_changes(
-    o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float
+    o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float, pnl: FloatArray, rows: IntArray
 ) -> tuple[np.ndarray, ...]:
     """Every contract's price change per unit in every scenario, in blocks of contracts.
 
@@ -141,7 +164,8 @@ def _price_changes(
     volatility. Contracts with a premium get the contract parameters on a length-1 axis, so the
     kernel computes one exercise boundary per contract, at the unshifted volatility; the VIX layer
     then adds the European price change from σ to σ + Δσ at the moved spot (the error is at most
-    the early-exercise premium).
+    the early-exercise premium). The blocks are priced on two threads (:func:`run_in_order`), and
+    each block's P&L written into ``pnl[rows]`` (``rows`` the book rows of the options) once priced.
 
     Returns ``(by_contract, starts, of_row, firsts, *changes, *ats)``: contracts renumbered in group
     order, ``of_row`` each option row's contract, ``by_contract`` the option rows in contract order
@@ -182,46 +206,106 @@ def _price_changes(
         """σ + Δσ for some contracts and VIX moves (decimal points), floored (``[vol_shift]``)."""
         return np.maximum(sigma[at, None] + vol_term[at, None] * dv, floor, out=out)
 
-    firsts: list[int] = []
-    changes: list[FloatArray] = []
-    ats: list[IntArray] = []
+    def european_changes(block: slice, ratios: FloatArray, dv: FloatArray, v: bool) -> FloatArray:
+        """A block's price changes at the moved spot and, where it follows the VIX, σ + Δσ."""
+        vol = sigma[block, None]
+        if v:  # today's σ, then σ + Δσ per move
+            vol = np.empty((block.stop - block.start, ratios.size))
+            vol[:, 0] = sigma[block]
+            shifted(block, dv, out=vol[:, 1:])
+        values = price(block, ratios, vol)
+        values -= values[:, :1].copy()
+        return values
+
+    def premium_changes(
+        block: slice, ratios: FloatArray, at: IntArray, g_vix: FloatArray, at_vix: IntArray, dv: FloatArray
+    ) -> FloatArray:
+        """A block's price changes with the early-exercise premium at σ, plus the VIX layer."""
+        values = price(block, ratios, sigma[block, None])
+        moved = values[:, at]
+        moved -= values[:, :1]
+        up = block.start + np.flatnonzero(vol_term[block] != 0.0)
+        if up.size:  # the VIX layer: the European change from σ to σ + Δσ at the moved spot
+            vol = np.concatenate([shifted(up, dv), np.repeat(sigma[up, None], g_vix.size, 1)], 1)
+            both = price(up, np.concatenate([g_vix, g_vix]), vol, early=False)
+            layer = np.zeros((up.size, 1 + g_vix.size))
+            layer[:, 1:] = both[:, : g_vix.size] - both[:, g_vix.size :]
+            moved[up - block.start] += layer[:, at_vix]
+        return moved
+
+    # Blocks as (first contract, job, column of each scenario). The kernel solves the exercise
+    # boundaries of a premium block's contracts in one batch and caches them; a boundary solved in
+    # another batch can differ in the last bit, so the boundaries are solved first, block after block
+    # in one job as on one thread (pricing each block at today's spot), beside the European blocks;
+    # then the premium blocks, cut in halves that find every boundary cached, are priced. On one
+    # thread neither step would gain anything: each premium block solves its boundaries as it goes.
+    two_threads = helping()
+    boundaries: list[Callable[[], FloatArray]] = []
+    premium_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
+    european_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
     keys = np.column_stack([boundary, profile, follows, american])
     edges = [0, *(np.flatnonzero(np.any(keys[1:] != keys[:-1], axis=1)) + 1).tolist(), order.size]
     for first, last in itertools.pairwise(edges):
         p, v = int(profile[first]), bool(follows[first])
         blocks = [slice(a, min(a + _BLOCK, last)) for a in range(first, last, _BLOCK)]
-        firsts += [b.start for b in blocks]
         if not boundary[first]:
             at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
             ratios = np.concatenate([[1.0], g])
-            for block in blocks:
-                vol = sigma[block, None]
-                if v:  # today's σ, then σ + Δσ per move
-                    vol = np.empty((block.stop - block.start, ratios.size))
-                    vol[:, 0] = sigma[block]
-                    shifted(block, dv, out=vol[:, 1:])
-                values = price(block, ratios, vol)
-                values -= values[:, :1].copy()
-                changes.append(values)
-                ats.append(at)
+            european_blocks += [
+                (b.start, functools.partial(european_changes, b, ratios, dv, v), at) for b in blocks
+            ]
             continue
         at, g, _ = _distinct_moves(growth[p], vix_moves, moving[p], False)
         ratios = np.concatenate([[1.0], g])
         at_vix, g_vix, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
-        for block in blocks:
-            values = price(block, ratios, sigma[block, None])
-            moved = values[:, at]
-            moved -= values[:, :1]
-            up = block.start + np.flatnonzero(vol_term[block] != 0.0)
-            if up.size:  # the VIX layer: the European change from σ to σ + Δσ at the moved spot
-                vol = np.concatenate([shifted(up, dv), np.repeat(sigma[up, None], g_vix.size, 1)], 1)
-                both = price(up, np.concatenate([g_vix, g_vix]), vol, early=False)
-                layer = np.zeros((up.size, 1 + g_vix.size))
-                layer[:, 1:] = both[:, : g_vix.size] - both[:, g_vix.size :]
-                moved[up - block.start] += layer[:, at_vix]
-            changes.append(moved)
-            ats.append(np.zeros(0, dtype=np.int64))
+        every = np.zeros(0, dtype=np.int64)
+        if two_threads:
+            boundaries += [functools.partial(price, b, _TODAY, sigma[b, None]) for b in blocks]
+            blocks = [half for b in blocks for half in _halves(b)]
+        premium_blocks += [
+            (b.start, functools.partial(premium_changes, b, ratios, at, g_vix, at_vix, dv), every)
+            for b in blocks
+        ]
+
+    write = _block_writer(pnl, rows, o.units, by_contract, starts, of_row)
+    european = run_in_order(
+        [_in_turn(boundaries), *(_in_turn([_written(write, *block)]) for block in european_blocks)]
+    )[1:]
+    premium = run_in_order([_in_turn([_written(write, *block)]) for block in premium_blocks])
+    changes = [change for done in (*premium, *european) for change in done]
+    chosen = premium_blocks + european_blocks
+    firsts = [first for first, _, _ in chosen]
+    ats = [at for _, _, at in chosen]
     return (by_contract, starts, of_row, np.array(firsts, dtype=np.int64), *changes, *ats)
+
+
+def _halves(block: slice) -> list[slice]:
+    """A premium block cut in two (one half per thread), unless under ``2 * _MIN_HALF`` contracts."""
+    if block.stop - block.start < 2 * _MIN_HALF:
+        return [block]
+    middle = (block.start + block.stop) // 2
+    return [slice(block.start, middle), slice(middle, block.stop)]
+
+
+def _written(
+    write: Callable[[int, FloatArray, IntArray], None],
+    first: int,
+    job: Callable[[], FloatArray],
+    at: IntArray,
+) -> Callable[[], FloatArray]:
+    """``job`` (a block's price changes), its P&L written once it is priced."""
+
+    def priced() -> FloatArray:
+        change = job()
+        write(first, change, at)
+        return change
+
+    return priced
+
+
+def _in_turn(blocks: list[Callable[[], FloatArray]]) -> Callable[[], list[FloatArray]]:
+    """One job that prices ``blocks`` one after the other, on one thread."""
+    return lambda: [block() for block in blocks]
 
 
 @dataclass(frozen=True)
