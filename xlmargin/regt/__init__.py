@@ -44,6 +44,7 @@ import numpy as np
 
 from xlmargin import rules as rule_files
 from xlmargin._typing import BoolArray
+from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.money import cents, cents_of
 from xlmargin.positions import Portfolio, Position
@@ -128,6 +129,7 @@ class RegTResult:
         return out
 
 
+@collector_paused()  # a first call's objects hold no cycles: the collector's scans find nothing
 def regt_margin(
     portfolio: Portfolio,
     *,

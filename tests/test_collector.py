@@ -1,0 +1,64 @@
+"""The collector pause (xlmargin/collector.py): the collector is off inside, back as it was after."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import threading
+
+import pytest
+
+from xlmargin.collector import collector_paused
+from xlmargin.positions import read_positions
+from xlmargin.regt import PAIRINGS, regt_margin
+
+
+def test_the_collector_is_off_inside_and_back_on_after_even_when_the_block_raises():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError("inside")
+    assert gc.isenabled()
+
+
+def test_a_collector_the_caller_turned_off_stays_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_overlapping_calls_on_two_threads_share_one_pause():
+    """The first to end must not turn the collector back on under the other."""
+    inside, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with collector_paused():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other)
+    with collector_paused():
+        thread.start()
+        inside.wait(5)
+    assert not gc.isenabled()  # this block ended, the other thread's has not
+    release.set()
+    thread.join(5)
+    assert gc.isenabled()
+
+
+def test_a_reg_t_call_leaves_the_collector_on():
+    book = read_positions(
+        [["symbol", "type", "quantity", "price", "underlying price", "strike", "days", "right"],
+         ["XYZ", "option", -1, 2.5, 100, 105, 60, "C"],
+         ["XYZ", "option", 1, 1.0, 100, 110, 60, "C"]],
+        as_of=dt.date(2026, 12, 4),
+    )  # fmt: skip
+    PAIRINGS.clear()
+    assert regt_margin(book).total > 0
+    assert gc.isenabled()
