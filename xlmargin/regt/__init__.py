@@ -191,16 +191,17 @@ def regt_margin(
     )
     for (name, legs, closed, enumerator), candidates, program in zip(batch, found, programs):
         built[name] = _Built(legs, closed, candidates, program, [*enumerator.warnings], [], None)
+    # The large underlyings' groups are made on the worker thread that solved them (see _build),
+    # while this thread solves and groups the others: the groups of an underlying are its own.
     order = [built[name] for name in missed]  # the stacked program's order: the rows'
-    solved = solve(
-        [b.program for b in order],
-        r.time_limit_seconds,
-        [b.notes for b in order],
-        {k: b.job for k, b in enumerate(order) if b.job is not None},
+    stacked = [b for b in order if b.job is None]
+    solved = solve([b.program for b in stacked], r.time_limit_seconds, [b.notes for b in stacked])
+    together = iter(
+        _groups_together(
+            [Solved(b.legs, b.candidates, b.program, units) for b, units in zip(stacked, solved)]
+        )
     )
-    paired = _groups_together(
-        [Solved(b.legs, b.candidates, b.program, units) for b, units in zip(order, solved)]
-    )
+    paired = [next(together) if b.job is None else b.job.result() for b in order]
     for (name, key), b, placed in zip(missed.items(), order, paired):
         placed.extend((_order(g), g) for g in map(_closed_group, b.closed))
         done[name] = _Pairing(tuple(placed), (*b.found, *b.notes))
@@ -223,10 +224,14 @@ def _order(g: StrategyGroup) -> tuple[int, str]:
     return (min((leg.row for leg in g.legs), default=0), g.strategy)
 
 
+_Placed = tuple[tuple[int, str], StrategyGroup]  # a group and its place in the breakdown (_order)
+
+
 @dataclass(frozen=True, slots=True)
 class _Built:
     """One underlying on its way through the pairing: its legs, closed positions, candidates,
-    program, warnings (the enumerator's, the solver's) and, for a large one, its running solve."""
+    program, warnings (the enumerator's, the solver's) and, for a large one, its running solve
+    (which ends with its groups)."""
 
     legs: list[BookLeg]
     closed: list[Closed]
@@ -234,16 +239,21 @@ class _Built:
     program: Block
     found: list[str]
     notes: list[str]
-    job: Future[list[int]] | None
+    job: Future[list[_Placed]] | None
 
 
 def _build(
     legs: list[BookLeg], closed: list[Closed], e: Enumerator, candidates: Candidates, r: RegTRules
 ) -> _Built:
-    """One underlying's program, started on a worker thread at once if it is a large one."""
+    """One underlying's program, started on a worker thread at once if it is a large one: there
+    its groups are made as soon as it is solved, beside the caller's work on the others."""
     program = block(legs, candidates, e.net)
     notes: list[str] = []
-    job = start(program, r.time_limit_seconds, notes)
+
+    def grouped(units: list[int]) -> list[_Placed]:
+        return _groups_together([Solved(legs, candidates, program, units)])[0]
+
+    job = start(program, r.time_limit_seconds, notes, grouped)
     return _Built(legs, closed, candidates, program, [*e.warnings], notes, job)
 
 
@@ -251,7 +261,7 @@ def _build(
 class _Pairing:
     """One underlying's groups (each with its place in the breakdown) and warnings."""
 
-    groups: tuple[tuple[tuple[int, str], StrategyGroup], ...]
+    groups: tuple[_Placed, ...]
     warnings: tuple[str, ...]
 
 
@@ -525,7 +535,7 @@ def _book_groups(
     return groups
 
 
-def _groups_together(books: Sequence[Solved]) -> list[list[tuple[tuple[int, str], StrategyGroup]]]:
+def _groups_together(books: Sequence[Solved]) -> list[list[_Placed]]:
     """Each underlying's groups, the same as :func:`_book_groups` makes them, for all at once, each
     with its place in the breakdown (:func:`_order`): the rows each group uses found for every
     underlying at once (:mod:`xlmargin.regt._allocation`), except where that could differ in the

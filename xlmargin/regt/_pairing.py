@@ -28,10 +28,10 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -47,6 +47,8 @@ _DUAL_NOISE = 1e-7  # the solver's dual feasibility tolerance, per unit a pairin
 _SAME_WEIGHT = 1e-7  # the weight sum (see Block.weights) a relaxation must gain to beat a pairing
 _LEAST_TIME = 1e-3  # seconds: a solve started after the deadline gets this long (HiGHS needs a limit > 0)
 _TIE_BREAK_LIMIT = 5000  # candidates above which equally cheap pairings are not re-ranked by group count
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,13 +146,17 @@ def optimal_units(
     return units
 
 
-def start(b: Block, time_limit: float, warnings: list[str]) -> Future[list[int]] | None:
+def start(
+    b: Block, time_limit: float, warnings: list[str], then: Callable[[list[int]], T]
+) -> Future[T] | None:
     """A large block's program (see :func:`solve`) started on a worker thread, where it runs while
-    the caller builds the other blocks (HiGHS releases the interpreter lock while it solves); None
-    for a block :func:`solve` stacks with the others. The same program, so the same pairing."""
+    the caller builds and solves the other blocks (HiGHS releases the interpreter lock while it
+    solves), followed on that thread by ``then`` of its units (the caller's breakdown groups, so
+    they are made while the caller solves the rest); None for a block :func:`solve` stacks with
+    the others. The same program, so the same pairing."""
     if b.size <= _TIE_BREAK_LIMIT:
         return None
-    return _workers(os.getpid()).submit(_alone, b, time_limit, warnings)
+    return _workers(os.getpid()).submit(lambda: then(_alone(b, time_limit, warnings)))
 
 
 @functools.cache
@@ -160,26 +166,18 @@ def _workers(process: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlmargin-pairing")
 
 
-def solve(
-    blocks: list[Block],
-    time_limit: float,
-    warnings: list[list[str]],
-    started: dict[int, Future[list[int]]] | None = None,
-) -> list[list[int]]:
+def solve(blocks: list[Block], time_limit: float, warnings: list[list[str]]) -> list[list[int]]:
     """Units of each candidate of each block in a cheapest pairing (row-order independent: the legs
     and candidates arrive in canonical order, and HiGHS is deterministic). Should the solver reach
     ``time_limit`` seconds on a block, its best pairing is used and that block's ``warnings`` say by
-    how much it may exceed the optimum. ``started``: the blocks whose programs :func:`start` began."""
+    how much it may exceed the optimum."""
     out: list[list[int]] = [[] for _ in blocks]
-    started = started or {}
     for k, b in enumerate(blocks):  # large programs alone: each is most of a solve's work anyway
-        if b.size > _TIE_BREAK_LIMIT and k not in started:
+        if b.size > _TIE_BREAK_LIMIT:
             out[k] = _alone(b, time_limit, warnings[k])
     todo = [k for k, b in enumerate(blocks) if 0 < b.size <= _TIE_BREAK_LIMIT]
     if todo:
         _solve_stacked(blocks, todo, time_limit, warnings, out)
-    for k, job in started.items():
-        out[k] = job.result()
     return out
 
 
