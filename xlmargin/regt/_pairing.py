@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -316,11 +317,10 @@ def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray
     if result.status != _OPTIMAL_STATUS or result.x is None or result.reduced is None:
         return None
     assert result.reduced_upper is not None and result.row_duals is not None
-    rows = np.split(result.row_duals, np.cumsum([len(b.capacity) for b in blocks])[:-1])
-    duals = [
-        _Duals(np.maximum(d, 0.0), np.minimum(u, 0.0), np.minimum(w, 0.0))
-        for d, u, w in zip(_split(result.reduced, blocks), _split(result.reduced_upper, blocks), rows)
-    ]
+    reduced = _split(np.maximum(result.reduced, 0.0), blocks)
+    reduced_upper = _split(np.minimum(result.reduced_upper, 0.0), blocks)
+    rows = _pieces(np.minimum(result.row_duals, 0.0), [len(b.capacity) for b in blocks])
+    duals = [_Duals(d, u, w) for d, u, w in zip(reduced, reduced_upper, rows)]
     return _split(result.x, blocks), duals
 
 
@@ -548,4 +548,12 @@ def _integral(xs: list[np.ndarray]) -> list[bool]:
 
 
 def _split(x: np.ndarray, blocks: list[Block]) -> list[np.ndarray]:
-    return np.split(x, np.cumsum([b.size for b in blocks])[:-1])
+    """``x`` cut into the blocks' parts."""
+    return _pieces(x, [b.size for b in blocks])
+
+
+def _pieces(x: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    """``x`` cut into consecutive pieces of ``sizes``, as ``np.split`` cuts it, by plain slices
+    (``np.split`` costs some 10 µs a piece, and the stacked solve cuts hundreds)."""
+    ends = list(accumulate(sizes))
+    return [x[a:b] for a, b in zip([0, *ends], ends)]
