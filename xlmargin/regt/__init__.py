@@ -52,7 +52,7 @@ from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe
-from xlmargin.regt._pairing import Block, block, blocks, solve, start
+from xlmargin.regt._pairing import Block, block, blocks, solve, solve_beside, start
 from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
 from xlmargin.rules import RuleSet
@@ -194,13 +194,14 @@ def regt_margin(
     # The large underlyings' groups are made on the worker thread that solved them (see _build),
     # while this thread solves and groups the others: the groups of an underlying are its own.
     order = [built[name] for name in missed]  # the stacked program's order: the rows'
-    stacked = [b for b in order if b.job is None]
-    solved = solve([b.program for b in stacked], r.time_limit_seconds, [b.notes for b in stacked])
-    together = iter(
-        _groups_together(
-            [Solved(b.legs, b.candidates, b.program, units) for b, units in zip(stacked, solved)]
-        )
-    )
+    # The others in two halves: the second solved and grouped on a thread beside this one.
+    first, second = _halves([b for b in order if b.job is None])
+    beside = solve_beside(
+        [b.program for b in second], r.time_limit_seconds, [b.notes for b in second],
+        lambda units: _groups_together(_solved(second, units)),
+    ) if second else None  # fmt: skip
+    solved = solve([b.program for b in first], r.time_limit_seconds, [b.notes for b in first])
+    together = iter([*_groups_together(_solved(first, solved)), *(beside.result() if beside else [])])
     paired = [next(together) if b.job is None else b.job.result() for b in order]
     for (name, key), b, placed in zip(missed.items(), order, paired):
         placed.extend((_order(g), g) for g in map(_closed_group, b.closed))
@@ -240,6 +241,23 @@ class _Built:
     found: list[str]
     notes: list[str]
     job: Future[list[_Placed]] | None
+
+
+def _halves(stacked: list[_Built]) -> tuple[list[_Built], list[_Built]]:
+    """``stacked`` cut where half its candidates come before: two programs of about equal work,
+    solved side by side. A book of fewer candidates than ``_HALVED_ABOVE`` is not cut."""
+    sizes = [b.program.size for b in stacked]
+    if sum(sizes) <= _HALVED_ABOVE:
+        return stacked, []
+    cut = next(k for k, before in enumerate(accumulate(sizes)) if 2 * before >= sum(sizes))
+    return stacked[: cut + 1], stacked[cut + 1 :]
+
+
+_HALVED_ABOVE = 2000  # candidates: a smaller stacked program solves in a few ms, not worth a thread
+
+
+def _solved(built: list[_Built], units: list[list[int]]) -> list[Solved]:
+    return [Solved(b.legs, b.candidates, b.program, u) for b, u in zip(built, units)]
 
 
 def _build(

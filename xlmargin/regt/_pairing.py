@@ -160,6 +160,22 @@ def start(
     return _workers(os.getpid()).submit(lambda: then(_alone(b, time_limit, warnings)))
 
 
+def solve_beside(
+    blocks: list[Block], time_limit: float, warnings: list[list[str]], then: Callable[[list[list[int]]], T]
+) -> Future[T]:
+    """:func:`solve` of ``blocks`` followed by ``then`` of their units, on a thread of its own
+    (not the large blocks' workers, which may still be busy): HiGHS releases the interpreter lock
+    while it solves, so the caller's own solve and this one overlap. Each block's pairing is its
+    own (see the module docstring), so the same as solved together."""
+    return _beside(os.getpid()).submit(lambda: then(solve(blocks, time_limit, warnings)))
+
+
+@functools.cache
+def _beside(process: int) -> ThreadPoolExecutor:
+    """The thread of :func:`solve_beside` in this process (see :func:`_workers`)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlmargin-stacked")
+
+
 @functools.cache
 def _workers(process: int) -> ThreadPoolExecutor:
     """The worker threads of this process (a forked child, which has none of its parent's threads,
