@@ -82,6 +82,14 @@ def test_all_underlyings_at_once_equal_the_row_by_row_allocation(table, basis, n
     assert repr(together(books)) == repr(row_by_row(books))
 
 
+@given(tables(), st.sampled_from(("initial", "maintenance")), st.booleans())
+def test_each_underlying_alone_has_its_groups_of_all_at_once(table, basis, net):
+    """A large underlying's groups are made alone, on the worker thread that solved it, while the
+    others are grouped together: an underlying's groups must not depend on those beside it."""
+    books = solved(read_positions([HEADER, *table], as_of=AS_OF), basis, net)
+    assert repr([_groups_together([b])[0] for b in books]) == repr(_groups_together(books))
+
+
 def test_amounts_off_the_grid_take_the_row_by_row_path():
     """100.1 + 0.2 shares less the 100 a covered call takes is 0.29999999999999716 on the line, but
     0.2999999999999943 row by row (100.1 − 100, then + 0.2): the long stock left over must be the

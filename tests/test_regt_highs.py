@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.book import AS_OF, book
+from xlmargin import regt
 from xlmargin.positions import read_positions
-from xlmargin.regt import PAIRINGS, _highs, regt_margin
+from xlmargin.regt import PAIRINGS, _halves, _highs, regt_margin
 
 
 def breakdown(portfolio, basis: str, net: bool):
@@ -30,3 +31,30 @@ def test_the_public_scipy_route_gives_the_same_pairing(monkeypatch, basis: str, 
     PAIRINGS.clear()
     assert public == direct
     assert len(direct[1]) > 100  # spreads, straddles and covered positions were paired
+
+
+@pytest.mark.parametrize(("basis", "net"), [("initial", False), ("maintenance", True)])
+def test_the_stacked_program_in_two_halves_gives_the_pairing_of_one(
+    monkeypatch, basis: str, net: bool
+) -> None:
+    """Above ``_HALVED_ABOVE`` candidates the stacked program is cut in two, the second half solved
+    on a thread beside the first: each underlying's pairing is its own, so the same breakdown."""
+    table = book()
+    small = [r for r in table[1:] if r[4] not in ("SPX", "NDX", "RUT", "IWM")]
+    portfolio = read_positions([table[0], *small], as_of=AS_OF)
+    cut = []
+
+    def recorded(stacked):
+        cut.append(_halves(stacked))
+        return cut[-1]
+
+    monkeypatch.setattr(regt, "_halves", recorded)
+    PAIRINGS.clear()
+    halved = regt_margin(portfolio, basis=basis, net_of_proceeds=net)
+    assert cut and cut[-1][1], "the book is large enough to be halved"
+    monkeypatch.setattr(regt, "_HALVED_ABOVE", 10**9)
+    PAIRINGS.clear()
+    whole = regt_margin(portfolio, basis=basis, net_of_proceeds=net)
+    assert not cut[-1][1]
+    PAIRINGS.clear()
+    assert repr(halved) == repr(whole)

@@ -42,7 +42,7 @@ from xlmargin.positions import read_positions
 from xlmargin.regt import regt_margin
 from xlmargin.regt._formulas import RegTRules
 from xlmargin.regt._legs import book_legs
-from xlmargin.regt._pairing import optimal_units
+from xlmargin.regt._pairing import _integral, optimal_units
 from xlmargin.regt._shapes import same_deliverable, same_series
 from xlmargin.regt._strategies import Enumerator
 
@@ -385,3 +385,17 @@ def test_enumerating_underlyings_together_gives_each_ones_candidates(underlyings
             (c.uses, c.cost, c.strategy, c.unit, c.rule) for c in expected
         ]
         assert enumerator.warnings == alone.warnings
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from((0.0, 1.0, 2.0, 1.0 + 1e-10, 3.0 - 1e-6, 0.5, -1e-12, np.nan, np.inf)), max_size=4
+        ),
+        max_size=5,
+    )
+)
+def test_the_blocks_integrality_check_is_numpys_allclose_block_by_block(values):
+    """The stacked solve checks every block's relaxation at once: the same verdict as a call per block."""
+    xs = [np.array(v, dtype=float) for v in values]
+    assert _integral(xs) == [bool(np.allclose(x, np.round(x), atol=1e-9)) for x in xs]

@@ -52,7 +52,7 @@ from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe
-from xlmargin.regt._pairing import Block, block, blocks, solve, start
+from xlmargin.regt._pairing import Block, block, blocks, solve, solve_beside, start
 from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
 from xlmargin.rules import RuleSet
@@ -191,16 +191,18 @@ def regt_margin(
     )
     for (name, legs, closed, enumerator), candidates, program in zip(batch, found, programs):
         built[name] = _Built(legs, closed, candidates, program, [*enumerator.warnings], [], None)
+    # The large underlyings' groups are made on the worker thread that solved them (see _build),
+    # while this thread solves and groups the others: the groups of an underlying are its own.
     order = [built[name] for name in missed]  # the stacked program's order: the rows'
-    solved = solve(
-        [b.program for b in order],
-        r.time_limit_seconds,
-        [b.notes for b in order],
-        {k: b.job for k, b in enumerate(order) if b.job is not None},
-    )
-    paired = _groups_together(
-        [Solved(b.legs, b.candidates, b.program, units) for b, units in zip(order, solved)]
-    )
+    # The others in two halves: the second solved and grouped on a thread beside this one.
+    first, second = _halves([b for b in order if b.job is None])
+    beside = solve_beside(
+        [b.program for b in second], r.time_limit_seconds, [b.notes for b in second],
+        lambda units: _groups_together(_solved(second, units)),
+    ) if second else None  # fmt: skip
+    solved = solve([b.program for b in first], r.time_limit_seconds, [b.notes for b in first])
+    together = iter([*_groups_together(_solved(first, solved)), *(beside.result() if beside else [])])
+    paired = [next(together) if b.job is None else b.job.result() for b in order]
     for (name, key), b, placed in zip(missed.items(), order, paired):
         placed.extend((_order(g), g) for g in map(_closed_group, b.closed))
         done[name] = _Pairing(tuple(placed), (*b.found, *b.notes))
@@ -223,10 +225,14 @@ def _order(g: StrategyGroup) -> tuple[int, str]:
     return (min((leg.row for leg in g.legs), default=0), g.strategy)
 
 
+_Placed = tuple[tuple[int, str], StrategyGroup]  # a group and its place in the breakdown (_order)
+
+
 @dataclass(frozen=True, slots=True)
 class _Built:
     """One underlying on its way through the pairing: its legs, closed positions, candidates,
-    program, warnings (the enumerator's, the solver's) and, for a large one, its running solve."""
+    program, warnings (the enumerator's, the solver's) and, for a large one, its running solve
+    (which ends with its groups)."""
 
     legs: list[BookLeg]
     closed: list[Closed]
@@ -234,16 +240,38 @@ class _Built:
     program: Block
     found: list[str]
     notes: list[str]
-    job: Future[list[int]] | None
+    job: Future[list[_Placed]] | None
+
+
+def _halves(stacked: list[_Built]) -> tuple[list[_Built], list[_Built]]:
+    """``stacked`` cut where half its candidates come before: two programs of about equal work,
+    solved side by side. A book of fewer candidates than ``_HALVED_ABOVE`` is not cut."""
+    sizes = [b.program.size for b in stacked]
+    if sum(sizes) <= _HALVED_ABOVE:
+        return stacked, []
+    cut = next(k for k, before in enumerate(accumulate(sizes)) if 2 * before >= sum(sizes))
+    return stacked[: cut + 1], stacked[cut + 1 :]
+
+
+_HALVED_ABOVE = 2000  # candidates: a smaller stacked program solves in a few ms, not worth a thread
+
+
+def _solved(built: list[_Built], units: list[list[int]]) -> list[Solved]:
+    return [Solved(b.legs, b.candidates, b.program, u) for b, u in zip(built, units)]
 
 
 def _build(
     legs: list[BookLeg], closed: list[Closed], e: Enumerator, candidates: Candidates, r: RegTRules
 ) -> _Built:
-    """One underlying's program, started on a worker thread at once if it is a large one."""
+    """One underlying's program, started on a worker thread at once if it is a large one: there
+    its groups are made as soon as it is solved, beside the caller's work on the others."""
     program = block(legs, candidates, e.net)
     notes: list[str] = []
-    job = start(program, r.time_limit_seconds, notes)
+
+    def grouped(units: list[int]) -> list[_Placed]:
+        return _groups_together([Solved(legs, candidates, program, units)])[0]
+
+    job = start(program, r.time_limit_seconds, notes, grouped)
     return _Built(legs, closed, candidates, program, [*e.warnings], notes, job)
 
 
@@ -251,7 +279,7 @@ def _build(
 class _Pairing:
     """One underlying's groups (each with its place in the breakdown) and warnings."""
 
-    groups: tuple[tuple[tuple[int, str], StrategyGroup], ...]
+    groups: tuple[_Placed, ...]
     warnings: tuple[str, ...]
 
 
@@ -525,7 +553,7 @@ def _book_groups(
     return groups
 
 
-def _groups_together(books: Sequence[Solved]) -> list[list[tuple[tuple[int, str], StrategyGroup]]]:
+def _groups_together(books: Sequence[Solved]) -> list[list[_Placed]]:
     """Each underlying's groups, the same as :func:`_book_groups` makes them, for all at once, each
     with its place in the breakdown (:func:`_order`): the rows each group uses found for every
     underlying at once (:mod:`xlmargin.regt._allocation`), except where that could differ in the
