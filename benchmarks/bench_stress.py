@@ -23,7 +23,9 @@ Prints best of N and median, in milliseconds:
   engine alone split into building the book, the P&L (and the pricing kernel's share of it) and
   the table. These print wall and CPU time. The option blocks are priced on two threads where the
   machine has two cores (``xlmargin.stress.threads``); the first call and the P&L are also timed on
-  one thread.
+  one thread. Last, the minor page faults of a first call (memory the C allocator handed back to
+  the system between calls and takes again): their number varies from run to run and from 0 to a
+  few thousand, a few milliseconds of CPU, and explains much of the spread between best and median.
 
 Timings on a shared machine vary; the best of N is the figure least disturbed by other load.
 """
@@ -232,6 +234,30 @@ def engine(table: list[list[Any]], n: int) -> None:
         print(f"  {label:<52} {best:8.1f} ({median:.1f}) | {cpu_best:.1f} ({cpu_median:.1f})")
     share = kernel_share(lambda: pnl.position_pnl(book_, moves, settings.rate), n)
     print(f"  {'    of which option_price (CPU median)':<52} {share:8.1f}")
+    faults = minor_faults(lambda: as_excel(table), n)
+    if faults is not None:
+        least, median = faults
+        print(f"  {'STRESS_TABLE first call: minor page faults':<52} {least:8d} ({median:.0f})")
+
+
+def minor_faults(fn: Callable[[], Any], repeat: int) -> tuple[int, float] | None:
+    """(fewest, median) minor page faults of this process during ``fn``, each run after the caches
+    are cleared; None where the platform does not count them (``resource`` is Unix only)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+
+    def counted() -> int:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+    faults = []
+    for _ in range(repeat):
+        cold()
+        before = counted()
+        fn()
+        faults.append(counted() - before)
+    return min(faults), statistics.median(faults)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ import threading
 
 import pytest
 
+from xlmargin import stress
 from xlmargin.collector import collector_paused
+from xlmargin.excel import udfs
+from xlmargin.excel.functions import CACHE
 from xlmargin.positions import read_positions
 from xlmargin.regt import PAIRINGS, regt_margin
 
@@ -61,4 +64,22 @@ def test_a_reg_t_call_leaves_the_collector_on():
     )  # fmt: skip
     PAIRINGS.clear()
     assert regt_margin(book).total > 0
+    assert gc.isenabled()
+
+
+def test_the_stress_worksheet_functions_read_and_compute_with_the_collector_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pause covers the reader and the engine of STRESS_TABLE (the Excel layer's stress glue)."""
+    seen: list[bool] = []
+
+    def grid(portfolio: object, settings: object) -> list[list[object]]:
+        seen.append(gc.isenabled())
+        return [["id"]]
+
+    monkeypatch.setattr(stress, "stress_table", grid)
+    CACHE.clear()
+    table = [["symbol", "quantity", "price"], ["XYZ", 10, 100.0]]
+    assert udfs.STRESS_TABLE(table, [["as_of", dt.date(2026, 12, 4)]]) == [["id"]]
+    assert seen == [False]
     assert gc.isenabled()
