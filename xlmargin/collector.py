@@ -1,11 +1,12 @@
 """The cyclic garbage collector, paused while an engine call builds many short-lived objects.
 
-A first Reg T call on a 5,000-position book allocates some 100,000 container objects (legs,
+A first Reg T call on a 5,000-position book builds tens of thousands of container objects (legs,
 candidates, groups, their tuples), none of them in a reference cycle: reference counting frees
 every one. CPython's cyclic collector does not know that; it counts allocations and, every few
 hundred, scans the younger generations, and now and then the whole heap (every tracked object of
-the process, the workbook's cached ranges included). On the benchmark book those scans cost
-about 70 ms of a 390 ms first call and find nothing to free.
+the process, the workbook's cached ranges included). On the benchmark book that is about 150
+collections during one call, one of them full, some 44 ms in all, and they free nothing
+(``python -m benchmarks.bench_collector``, which also times the call with the collector on and off).
 
 :func:`collector_paused` turns the collector off for the duration of the call and puts back what
 it found. The collector is process-wide, so the pause is counted: threads that run engine calls at

@@ -243,6 +243,9 @@ class _Built:
     job: Future[list[_Placed]] | None
 
 
+_HALVED_ABOVE = 2000  # candidates: a smaller stacked program solves in a few ms, not worth a thread
+
+
 def _halves(stacked: list[_Built]) -> tuple[list[_Built], list[_Built]]:
     """``stacked`` cut where half its candidates come before: two programs of about equal work,
     solved side by side. A book of fewer candidates than ``_HALVED_ABOVE`` is not cut."""
@@ -251,9 +254,6 @@ def _halves(stacked: list[_Built]) -> tuple[list[_Built], list[_Built]]:
         return stacked, []
     cut = next(k for k, before in enumerate(accumulate(sizes)) if 2 * before >= sum(sizes))
     return stacked[: cut + 1], stacked[cut + 1 :]
-
-
-_HALVED_ABOVE = 2000  # candidates: a smaller stacked program solves in a few ms, not worth a thread
 
 
 def _solved(built: list[_Built], units: list[list[int]]) -> list[Solved]:
