@@ -38,6 +38,9 @@ _BOUNDARY_QUADRATURE: Final = 6  # l: Gauss-Legendre points per fixed-point inte
 _BOUNDARY_ITERATIONS: Final = 2  # m: fixed-point (FP-B) iterations
 _QD_PLUS_NEWTON_STEPS: Final = 3  # Newton steps on Li's QD+ equation for the starting boundary
 _PREMIUM_QUADRATURE: Final = 8  # p: Gauss-Legendre points of the premium integral
+# Elements (contract × spot × point) of one chunk of a premium table: 128 KB per array, a few of
+# which fit a core's 512 KB-1 MB second-level cache.
+_CHUNK_POINTS: Final = 2**14
 
 
 def _chebyshev_interpolation_matrix(z: FloatArray) -> FloatArray:
@@ -257,6 +260,7 @@ class _PremiumIntegrand:
 
     def __init__(self, packed: FloatArray) -> None:
         p = _PREMIUM_QUADRATURE
+        self.packed = packed
         self.exercise_boundary: FloatArray = packed[:, 0]
         self.minus_inv_std_dev: FloatArray = packed[:, 1 : 1 + p]
         self.minus_d1_shift: FloatArray = packed[:, 1 + p : 1 + 2 * p]
@@ -293,7 +297,24 @@ class _PremiumIntegrand:
         return premium
 
     def premium_table(self, x: FloatArray) -> FloatArray:
-        """:meth:`premium` at spots ``x``, a row per contract and a column per spot."""
+        """:meth:`premium` at spots ``x``, a row per contract and a column per spot.
+
+        Computed for a few contracts at a time, so that the [contract, spot, point] arrays of a
+        chunk stay in the core's own cache (:data:`_CHUNK_POINTS`): on a large table (the stress
+        view's 700 contracts × 40 spots) that is a third faster than one pass over the whole, and
+        each row's arithmetic is the same.
+        """
+        rows = max(1, _CHUNK_POINTS // (x.shape[1] * _PREMIUM_QUADRATURE))
+        if len(x) <= rows:
+            return self._premium_rows(x)
+        out = np.empty(x.shape)
+        for start in range(0, len(x), rows):
+            chunk = slice(start, start + rows)
+            out[chunk] = _PremiumIntegrand(self.packed[chunk])._premium_rows(x[chunk])
+        return out
+
+    def _premium_rows(self, x: FloatArray) -> FloatArray:
+        """:meth:`premium_table` in one pass over all the contracts."""
         c3 = (slice(None), None, slice(None))
         # One array, [contract, spot, point], holds -d1 then -d2 then N(-d2): no temporaries of
         # that size beyond it (allocating them costs as much as the arithmetic).
