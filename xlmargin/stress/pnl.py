@@ -182,8 +182,9 @@ def _price_changes(
     volatility. Contracts with a premium get the contract parameters on a length-1 axis, so the
     kernel computes one exercise boundary per contract, at the unshifted volatility; the VIX layer
     then adds the European price change from σ to σ + Δσ at the moved spot (the error is at most
-    the early-exercise premium). The blocks are priced on two threads (:func:`run_in_order`), and
-    each block's P&L written into ``pnl[rows]`` (``rows`` the book rows of the options) once priced.
+    the early-exercise premium). The blocks are priced on two threads (:func:`run_in_order`), a
+    premium block once ``boundaries`` (every exercise boundary solved and kept) is done, and each
+    block's P&L written into ``pnl[rows]`` (``rows`` the book rows of the options) once priced.
 
     Returns ``(by_contract, starts, of_row, firsts, *changes, *ats)``: contracts renumbered in group
     order, ``of_row`` each option row's contract, ``by_contract`` the option rows in contract order
