@@ -12,6 +12,7 @@ from xlmargin import instruments
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import InputError, MissingDataError, Problem
 from xlmargin.positions import OPTION_TYPES, Portfolio
+from xlmargin.positions.reader import factorize
 from xlmargin.pricing import implied_volatility_or_error
 from xlmargin.stress.classify import DURATION, LINEAR, NONE, Model, classify
 from xlmargin.stress.factors import factor_index, factors, stress_rules
@@ -112,24 +113,60 @@ class _Rows:
         )
 
 
-def _models(a: Mapping[str, np.ndarray], rows: _Rows) -> tuple[list[Model], IntArray]:
-    """Each distinct instrument's model and every row's index into them; bad ``factor`` cells refused."""
-    kind, is_option = a["type"], rows.option
-    keys = zip(
-        np.where(is_option, np.where(rows.future_option, "future", "stock"), kind).tolist(),
-        np.where(is_option, a["underlying"], a["symbol"]).tolist(),
-        a["underlying"].tolist(),
-        a["asset_class"].tolist(),
-        a["factor"].tolist(),
-    )
-    lookup: dict[tuple[Any, ...], int] = {}
-    codes = np.fromiter((lookup.setdefault(k, len(lookup)) for k in keys), dtype=np.int64, count=len(kind))
-    models = [classify(*k) for k in lookup]
+def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
+    """Each distinct instrument's model and every row's index into them; bad ``factor`` cells refused.
+
+    An instrument is its (type, symbol, underlying, class, factor), an option's symbol being its
+    underlying. Rows are grouped on the columns' integer codes, not on tuples of their cells, so
+    ``classify`` runs once per distinct instrument and no row's cells are hashed together.
+    """
+    a = portfolio.arrays
+    n = len(portfolio)
+    option = rows.option
+    type_codes, types = portfolio.codes("type")
+    class_codes, classes = portfolio.codes("asset_class")
+    underlying, underlyings = portfolio.codes("underlying")
+    own_symbol = _codes_at(a["symbol"], np.flatnonzero(~option))  # an option's symbol is not read
+    named = np.where(option, underlying, own_symbol + len(underlyings))
+    given = a["factor"] != None  # noqa: E711 (numpy compares every cell with None)
+    factor_override = _codes_at(a["factor"], np.flatnonzero(given))
+    parts = ((type_codes, len(types)), (named, len(underlyings) + n), (underlying, len(underlyings)),
+             (class_codes, len(classes)), (factor_override + 1, n + 1))  # fmt: skip
+    key = np.zeros(n, dtype=np.int64)
+    size = 1
+    for codes, count in parts:
+        if size > _MAX_KEY // count:  # renumber the keys found so far before they could overflow
+            key = np.unique(key, return_inverse=True)[1]
+            size = n
+        key, size = key * count + codes, size * count
+    first, codes = np.unique(key, return_index=True, return_inverse=True)[1:]
+    kind = np.where(option[first], np.where(rows.future_option[first], "future", "stock"), a["type"][first])
+    models = [
+        classify(*k)
+        for k in zip(
+            kind.tolist(),
+            np.where(option[first], a["underlying"][first], a["symbol"][first]).tolist(),
+            a["underlying"][first].tolist(),
+            a["asset_class"][first].tolist(),
+            a["factor"][first].tolist(),
+        )
+    ]
     bad = np.array([bool(m.problem) for m in models], dtype=np.bool_)[codes]
     problems = [Problem(models[codes[i]].problem, int(a["row"][i]), "factor") for i in np.flatnonzero(bad)]
     if problems:
         raise InputError(problems)
     return models, codes
+
+
+_MAX_KEY = 2**62  # the combined instrument key stays below it (int64)
+
+
+def _codes_at(values: np.ndarray, at: IntArray) -> IntArray:
+    """Integer codes of ``values`` at the rows ``at`` (equal cells, equal codes) and -1 elsewhere:
+    only those cells are hashed (an option's symbol, a blank ``factor`` cell need none)."""
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[at] = factorize(values[at].tolist())[0]
+    return codes
 
 
 def _require(
@@ -210,7 +247,7 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     F = len(factors())
     rows = _Rows.of(portfolio)
     is_option = rows.option
-    models, codes = _models(a, rows)
+    models, codes = _models(portfolio, rows)
 
     def column(attr: str, dtype: Any = np.float64) -> np.ndarray:
         return np.array([getattr(m, attr) for m in models], dtype=dtype)[codes]
