@@ -270,40 +270,29 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     fx = legs.value_fx
     qty, price = a["quantity"], a["price"]
 
-    loads = np.zeros((n, F))
-    weights = np.zeros((n, F))
-    linear = model_kind == LINEAR
-    loads[np.flatnonzero(linear), factor[linear]] = beta[linear]
-    dur = model_kind == DURATION
-    curve = instruments.curve_weights(np.where(dur, maturity, 0.0))
-    tenors = np.array([factor_index()[t] for t, _ in instruments.curve_tenors()], dtype=np.int64)
-    chosen = dur & (rate_factor >= 0)
-    weights[:, tenors] = np.where((dur & ~chosen)[:, None], curve, 0.0)
-    weights[np.flatnonzero(chosen), rate_factor[chosen]] = 1.0
-    credit = dur & (spread >= 0)
-    weights[np.flatnonzero(credit), spread[credit]] += 1.0
-
     value = np.where(rows.valued, qty * price * multiplier * fx, 0.0)
     gross = np.abs(value)
 
     # options: the underlying's loadings move the spot; the option is repriced
     opt = np.flatnonzero(is_option)
     options = _build_options(
-        a, rows, opt, settings, loads, weights, duration, convexity, multiplier, fx, factor, model_kind
-    )
+        a, rows, opt, settings, _exposures(opt, model_kind, factor, beta, maturity, rate_factor, spread),
+        duration, convexity, multiplier, fx, factor, model_kind,
+    )  # fmt: skip
     gross[opt] = np.abs(options.units * options.S)
-    for arr in (loads, weights):
-        arr[opt] = 0.0
+    other = np.flatnonzero(~is_option)
+    loads, weights = np.zeros((n, F)), np.zeros((n, F))  # options' rows stay 0: their loadings move S
+    loads[other], weights[other] = _exposures(other, model_kind, factor, beta, maturity, rate_factor, spread)
+    dur = model_kind == DURATION
     duration = np.where(dur & ~is_option, duration, 0.0)
     convexity = np.where(dur & ~is_option, convexity, 0.0)
-    loaded = np.any(loads != 0.0, axis=1) | np.any(weights != 0.0, axis=1)
-    linear_idx = np.flatnonzero((value != 0.0) & loaded)
+    valued = np.flatnonzero(value != 0.0)
+    linear_idx = valued[np.any(loads[valued] != 0.0, axis=1) | np.any(weights[valued] != 0.0, axis=1)]
 
     # bonds: full repricing from the yield
     bond = np.flatnonzero(rows.bond)
     bonds = _build_bonds(a, bond, fx)
-    weights[bond] = 0.0
-    weights[np.ix_(bond, tenors)] = instruments.curve_weights(a["maturity_years"][bond])
+    weights[np.ix_(bond, _tenors())] = instruments.curve_weights(a["maturity_years"][bond])
     gross[bond] = np.abs(bonds.face_usd * price[bond])
 
     fx_rows = rows.fx
@@ -319,13 +308,42 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     )  # fmt: skip
 
 
+def _exposures(
+    at: IntArray,
+    model_kind: IntArray,
+    factor: IntArray,
+    beta: FloatArray,
+    maturity: FloatArray,
+    rate_factor: IntArray,
+    spread: IntArray,
+) -> tuple[FloatArray, FloatArray]:
+    """(loadings on price factors, yield-move weights) of the rows ``at``, each (len(at) × F): only
+    those rows are written, so an option book's rows are set once, in the options' own matrices."""
+    loads, weights = np.zeros((len(at), len(factors()))), np.zeros((len(at), len(factors())))
+    kind = model_kind[at]
+    linear = np.flatnonzero(kind == LINEAR)
+    loads[linear, factor[at[linear]]] = beta[at[linear]]
+    dur = kind == DURATION
+    chosen = dur & (rate_factor[at] >= 0)
+    curved = np.flatnonzero(dur & ~chosen)
+    weights[curved[:, None], _tenors()] = instruments.curve_weights(maturity[at[curved]])
+    weights[np.flatnonzero(chosen), rate_factor[at][chosen]] = 1.0
+    credit = np.flatnonzero(dur & (spread[at] >= 0))
+    weights[credit, spread[at[credit]]] += 1.0
+    return loads, weights
+
+
+def _tenors() -> IntArray:
+    """The curve's key-rate factors, in the order of ``instruments.curve_weights``' columns."""
+    return np.array([factor_index()[t] for t, _ in instruments.curve_tenors()], dtype=np.int64)
+
+
 def _build_options(
     a: Mapping[str, np.ndarray],
     rows: _Rows,
     idx: IntArray,
     settings: StressSettings,
-    loads: FloatArray,
-    weights: FloatArray,
+    exposures: tuple[FloatArray, FloatArray],
     duration: FloatArray,
     convexity: FloatArray,
     multiplier: FloatArray,
@@ -333,7 +351,7 @@ def _build_options(
     factor: IntArray,
     model_kind: IntArray,
 ) -> Options:
-    """The options of the book with their underlyings' loadings and their volatilities."""
+    """The options of the book with their underlyings' ``exposures`` and their volatilities."""
     S, K, T = a["underlying_price"][idx], a["strike"][idx], a["expiry_years"][idx]
     q = a["dividend_yield"][idx]
     call, american, on_future = rows.call[idx], rows.american[idx], rows.future_option[idx]
@@ -354,7 +372,7 @@ def _build_options(
     dur = model_kind[idx] == DURATION
     return Options(
         units=a["quantity"][idx] * multiplier[idx] * fx[idx], S=S, K=K, T=T, q=q, sigma=sigma, call=call,
-        american=american, on_future=on_future, beta=loads[idx], weights=weights[idx],
+        american=american, on_future=on_future, beta=exposures[0], weights=exposures[1],
         duration=np.where(dur, duration[idx], 0.0), convexity=np.where(dur, convexity[idx], 0.0),
         vol_term=vol_term,
     )  # fmt: skip
