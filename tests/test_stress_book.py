@@ -11,6 +11,7 @@ from tests.conftest import AS_OF
 from xlmargin import stress
 from xlmargin.stress import book as stress_book
 from xlmargin.stress.book import build_book
+from xlmargin.stress.classify import classify
 
 SETTINGS = stress.stress_settings({}, AS_OF)
 HEADER = ["symbol", "type", "quantity", "price", "underlying", "underlying price", "strike", "days", "right",
@@ -65,3 +66,10 @@ def test_rows_of_one_instrument_share_its_model_and_an_option_follows_its_underl
     np.testing.assert_array_equal(book.options.beta[0], book.beta[spy])  # the put moves with SPY
     np.testing.assert_array_equal(book.options.beta[0], book.options.beta[-1])
     assert book.groups[spy_put] == book.groups[spy] == "equity"
+
+
+def test_instruments_of_one_class_share_one_model_object() -> None:
+    # build_book gathers each distinct Model object's fields once: every stock of a class is one object
+    aapl = classify("stock", "AAPL", "AAPL", "equity", None)
+    assert classify("stock", "MSFT", "MSFT", "equity", None) is aapl
+    assert classify("stock", "MSFT", "MSFT", "broad_index", None) is not aapl

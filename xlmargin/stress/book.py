@@ -114,7 +114,8 @@ class _Rows:
 
 
 def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
-    """Each distinct instrument's model and every row's index into them; bad ``factor`` cells refused.
+    """The distinct models of the book's instruments and every row's index into them; bad ``factor``
+    cells refused.
 
     An instrument is its (type, symbol, underlying, class, factor), an option's symbol being its
     underlying. Rows are grouped on the columns' integer codes, not on tuples of their cells, so
@@ -139,9 +140,9 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
             key = np.unique(key, return_inverse=True)[1]
             size = n
         key, size = key * count + codes, size * count
-    first, codes = np.unique(key, return_index=True, return_inverse=True)[1:]
+    first, instrument = np.unique(key, return_index=True, return_inverse=True)[1:]
     kind = np.where(option[first], np.where(rows.future_option[first], "future", "stock"), a["type"][first])
-    models = [
+    found = [
         classify(*k)
         for k in zip(
             kind.tolist(),
@@ -151,6 +152,10 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
             a["factor"][first].tolist(),
         )
     ]
+    # instruments of one class (every stock, say) share one cached Model: keep each object once
+    models = list({id(m): m for m in found}.values())
+    position = {id(m): i for i, m in enumerate(models)}
+    codes = np.array([position[id(m)] for m in found], dtype=np.int64)[instrument]
     bad = np.array([bool(m.problem) for m in models], dtype=np.bool_)[codes]
     problems = [Problem(models[codes[i]].problem, int(a["row"][i]), "factor") for i in np.flatnonzero(bad)]
     if problems:
