@@ -249,7 +249,6 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     """Map every position to its factor exposures; raise one error naming every bad row."""
     a = portfolio.arrays
     n = len(portfolio)
-    F = len(factors())
     rows = _Rows.of(portfolio)
     is_option = rows.option
     models, codes = _models(portfolio, rows)
@@ -279,15 +278,15 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     gross = np.abs(value)
 
     # options: the underlying's loadings move the spot; the option is repriced
+    profile = _Profile(model_kind, factor, beta, maturity, rate_factor, spread)
     opt = np.flatnonzero(is_option)
     options = _build_options(
-        a, rows, opt, settings, _exposures(opt, model_kind, factor, beta, maturity, rate_factor, spread),
+        a, rows, opt, settings, profile.exposures(opt, len(opt), np.arange(len(opt))),
         duration, convexity, multiplier, fx, factor, model_kind,
     )  # fmt: skip
     gross[opt] = np.abs(options.units * options.S)
     other = np.flatnonzero(~is_option)
-    loads, weights = np.zeros((n, F)), np.zeros((n, F))  # options' rows stay 0: their loadings move S
-    loads[other], weights[other] = _exposures(other, model_kind, factor, beta, maturity, rate_factor, spread)
+    loads, weights = profile.exposures(other, n, other)  # options' rows stay 0: their loadings move S
     dur = model_kind == DURATION
     duration = np.where(dur & ~is_option, duration, 0.0)
     convexity = np.where(dur & ~is_option, convexity, 0.0)
@@ -314,29 +313,33 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     )  # fmt: skip
 
 
-def _exposures(
-    at: IntArray,
-    model_kind: IntArray,
-    factor: IntArray,
-    beta: FloatArray,
-    maturity: FloatArray,
-    rate_factor: IntArray,
-    spread: IntArray,
-) -> tuple[FloatArray, FloatArray]:
-    """(loadings on price factors, yield-move weights) of the rows ``at``, each (len(at) × F): only
-    those rows are written, so an option book's rows are set once, in the options' own matrices."""
-    loads, weights = np.zeros((len(at), len(factors()))), np.zeros((len(at), len(factors())))
-    kind = model_kind[at]
-    linear = np.flatnonzero(kind == LINEAR)
-    loads[linear, factor[at[linear]]] = beta[at[linear]]
-    dur = kind == DURATION
-    chosen = dur & (rate_factor[at] >= 0)
-    curved = np.flatnonzero(dur & ~chosen)
-    weights[curved[:, None], _tenors()] = instruments.curve_weights(maturity[at[curved]])
-    weights[np.flatnonzero(chosen), rate_factor[at][chosen]] = 1.0
-    credit = np.flatnonzero(dur & (spread[at] >= 0))
-    weights[credit, spread[at[credit]]] += 1.0
-    return loads, weights
+@dataclass(frozen=True)
+class _Profile:
+    """Every row's model fields: its instrument's (``classify``), or the row's own beta and maturity."""
+
+    kind: IntArray
+    factor: IntArray
+    beta: FloatArray
+    maturity: FloatArray
+    rate_factor: IntArray
+    spread: IntArray
+
+    def exposures(self, at: IntArray, rows: int, place: IntArray) -> tuple[FloatArray, FloatArray]:
+        """(loadings on price factors, yield-move weights), (rows × F) each: position ``at[j]``'s in
+        row ``place[j]``, every other row 0. Only non-zero cells are written, so a matrix's memory is
+        touched only where a row has an exposure (an option book's n × F matrices at its few stocks)."""
+        loads, weights = np.zeros((rows, len(factors()))), np.zeros((rows, len(factors())))
+        kind = self.kind[at]
+        linear = np.flatnonzero(kind == LINEAR)
+        loads[place[linear], self.factor[at[linear]]] = self.beta[at[linear]]
+        dur = kind == DURATION
+        chosen = dur & (self.rate_factor[at] >= 0)
+        curved = np.flatnonzero(dur & ~chosen)
+        weights[place[curved][:, None], _tenors()] = instruments.curve_weights(self.maturity[at[curved]])
+        weights[place[chosen], self.rate_factor[at][chosen]] = 1.0
+        credit = np.flatnonzero(dur & (self.spread[at] >= 0))
+        weights[place[credit], self.spread[at[credit]]] += 1.0
+        return loads, weights
 
 
 def _tenors() -> IntArray:
