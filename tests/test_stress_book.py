@@ -73,3 +73,10 @@ def test_instruments_of_one_class_share_one_model_object() -> None:
     aapl = classify("stock", "AAPL", "AAPL", "equity", None)
     assert classify("stock", "MSFT", "MSFT", "equity", None) is aapl
     assert classify("stock", "MSFT", "MSFT", "broad_index", None) is not aapl
+
+
+def test_a_book_of_no_rows_is_an_empty_book() -> None:
+    # a filter (sleeve, say) can leave no row: the instrument keys of no row are no division by zero
+    portfolio = books.book(*mixed_rows(), header=HEADER)
+    book = build_book(portfolio.select(np.zeros(len(portfolio), dtype=bool)), SETTINGS)
+    assert book.beta.shape == (0, book.beta.shape[1]) and book.options.S.size == 0 and book.warnings == ()

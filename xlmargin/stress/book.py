@@ -135,7 +135,8 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
              (class_codes, len(classes)), (factor_override + 1, n + 1))  # fmt: skip
     key = np.zeros(n, dtype=np.int64)
     size = 1
-    for codes, count in parts:
+    for codes, distinct in parts:
+        count = max(distinct, 1)  # an empty book's columns have no values
         if size > _MAX_KEY // count:  # renumber the keys found so far before they could overflow
             key = np.unique(key, return_inverse=True)[1]
             size = n
