@@ -413,8 +413,12 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     missing: list[Problem] = []
     kind, qty, price, mult = a["type"], a["quantity"], a["price"], a["multiplier"]
     currency, fx_rate, rows = a["currency"], a["fx_rate"], a["row"]
-    foreign = np.array([c is not None and c != usd for c in currency], dtype=bool)
-    for i in np.flatnonzero((kind == "fx") | (kind == "future") | foreign):
+    foreign = np.zeros(n, dtype=bool)
+    for c in set(currency.tolist()) - {None, usd}:  # each currency compared once, not each cell
+        foreign |= currency == c
+    type_codes, types = portfolio.codes("type")
+    pair_or_future = np.array([t in ("fx", "future") for t in types], dtype=bool)[type_codes]
+    for i in np.flatnonzero(pair_or_future | foreign):
         row = int(rows[i])
         legs: _Legs | Problem | None
         if kind[i] == "fx":

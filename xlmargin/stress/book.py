@@ -12,6 +12,7 @@ from xlmargin import instruments
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import InputError, MissingDataError, Problem
 from xlmargin.positions import OPTION_TYPES, Portfolio
+from xlmargin.positions.reader import factorize
 from xlmargin.pricing import implied_volatility_or_error
 from xlmargin.stress.classify import DURATION, LINEAR, NONE, Model, classify
 from xlmargin.stress.factors import factor_index, factors, stress_rules
@@ -112,24 +113,66 @@ class _Rows:
         )
 
 
-def _models(a: Mapping[str, np.ndarray], rows: _Rows) -> tuple[list[Model], IntArray]:
-    """Each distinct instrument's model and every row's index into them; bad ``factor`` cells refused."""
-    kind, is_option = a["type"], rows.option
-    keys = zip(
-        np.where(is_option, np.where(rows.future_option, "future", "stock"), kind).tolist(),
-        np.where(is_option, a["underlying"], a["symbol"]).tolist(),
-        a["underlying"].tolist(),
-        a["asset_class"].tolist(),
-        a["factor"].tolist(),
-    )
-    lookup: dict[tuple[Any, ...], int] = {}
-    codes = np.fromiter((lookup.setdefault(k, len(lookup)) for k in keys), dtype=np.int64, count=len(kind))
-    models = [classify(*k) for k in lookup]
+def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
+    """The distinct models of the book's instruments and every row's index into them; bad ``factor``
+    cells refused.
+
+    An instrument is its (type, symbol, underlying, class, factor), an option's symbol being its
+    underlying. Rows are grouped on the columns' integer codes, not on tuples of their cells, so
+    ``classify`` runs once per distinct instrument and no row's cells are hashed together.
+    """
+    a = portfolio.arrays
+    n = len(portfolio)
+    option = rows.option
+    type_codes, types = portfolio.codes("type")
+    class_codes, classes = portfolio.codes("asset_class")
+    underlying, underlyings = portfolio.codes("underlying")
+    own_symbol = _codes_at(a["symbol"], np.flatnonzero(~option))  # an option's symbol is not read
+    named = np.where(option, underlying, own_symbol + len(underlyings))
+    given = a["factor"] != None  # noqa: E711 (numpy compares every cell with None)
+    factor_override = _codes_at(a["factor"], np.flatnonzero(given))
+    parts = ((type_codes, len(types)), (named, len(underlyings) + n), (underlying, len(underlyings)),
+             (class_codes, len(classes)), (factor_override + 1, n + 1))  # fmt: skip
+    key = np.zeros(n, dtype=np.int64)
+    size = 1
+    for codes, distinct in parts:
+        count = max(distinct, 1)  # an empty book's columns have no values
+        if size > _MAX_KEY // count:  # renumber the keys found so far before they could overflow
+            key = np.unique(key, return_inverse=True)[1]
+            size = n
+        key, size = key * count + codes, size * count
+    first, instrument = np.unique(key, return_index=True, return_inverse=True)[1:]
+    kind = np.where(option[first], np.where(rows.future_option[first], "future", "stock"), a["type"][first])
+    found = [
+        classify(*k)
+        for k in zip(
+            kind.tolist(),
+            np.where(option[first], a["underlying"][first], a["symbol"][first]).tolist(),
+            a["underlying"][first].tolist(),
+            a["asset_class"][first].tolist(),
+            a["factor"][first].tolist(),
+        )
+    ]
+    # instruments of one class (every stock, say) share one cached Model: keep each object once
+    models = list({id(m): m for m in found}.values())
+    position = {id(m): i for i, m in enumerate(models)}
+    codes = np.array([position[id(m)] for m in found], dtype=np.int64)[instrument]
     bad = np.array([bool(m.problem) for m in models], dtype=np.bool_)[codes]
     problems = [Problem(models[codes[i]].problem, int(a["row"][i]), "factor") for i in np.flatnonzero(bad)]
     if problems:
         raise InputError(problems)
     return models, codes
+
+
+_MAX_KEY = 2**62  # the combined instrument key stays below it (int64)
+
+
+def _codes_at(values: np.ndarray, at: IntArray) -> IntArray:
+    """Integer codes of ``values`` at the rows ``at`` (equal cells, equal codes) and -1 elsewhere:
+    only those cells are hashed (an option's symbol, a blank ``factor`` cell need none)."""
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[at] = factorize(values[at].tolist())[0]
+    return codes
 
 
 def _require(
@@ -207,10 +250,9 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     """Map every position to its factor exposures; raise one error naming every bad row."""
     a = portfolio.arrays
     n = len(portfolio)
-    F = len(factors())
     rows = _Rows.of(portfolio)
     is_option = rows.option
-    models, codes = _models(a, rows)
+    models, codes = _models(portfolio, rows)
 
     def column(attr: str, dtype: Any = np.float64) -> np.ndarray:
         return np.array([getattr(m, attr) for m in models], dtype=dtype)[codes]
@@ -233,40 +275,30 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     fx = legs.value_fx
     qty, price = a["quantity"], a["price"]
 
-    loads = np.zeros((n, F))
-    weights = np.zeros((n, F))
-    linear = model_kind == LINEAR
-    loads[np.flatnonzero(linear), factor[linear]] = beta[linear]
-    dur = model_kind == DURATION
-    curve = instruments.curve_weights(np.where(dur, maturity, 0.0))
-    tenors = np.array([factor_index()[t] for t, _ in instruments.curve_tenors()], dtype=np.int64)
-    chosen = dur & (rate_factor >= 0)
-    weights[:, tenors] = np.where((dur & ~chosen)[:, None], curve, 0.0)
-    weights[np.flatnonzero(chosen), rate_factor[chosen]] = 1.0
-    credit = dur & (spread >= 0)
-    weights[np.flatnonzero(credit), spread[credit]] += 1.0
-
     value = np.where(rows.valued, qty * price * multiplier * fx, 0.0)
     gross = np.abs(value)
 
     # options: the underlying's loadings move the spot; the option is repriced
+    profile = _Profile(model_kind, factor, beta, maturity, rate_factor, spread)
     opt = np.flatnonzero(is_option)
     options = _build_options(
-        a, rows, opt, settings, loads, weights, duration, convexity, multiplier, fx, factor, model_kind
-    )
+        a, rows, opt, settings, profile.exposures(opt, len(opt), np.arange(len(opt))),
+        duration, convexity, multiplier, fx, factor, model_kind,
+    )  # fmt: skip
     gross[opt] = np.abs(options.units * options.S)
-    for arr in (loads, weights):
-        arr[opt] = 0.0
+    other = np.flatnonzero(~is_option)
+    loads, weights = profile.exposures(other, n, other)  # options' rows stay 0: their loadings move S
+    dur = model_kind == DURATION
     duration = np.where(dur & ~is_option, duration, 0.0)
     convexity = np.where(dur & ~is_option, convexity, 0.0)
-    loaded = np.any(loads != 0.0, axis=1) | np.any(weights != 0.0, axis=1)
-    linear_idx = np.flatnonzero((value != 0.0) & loaded)
+    valued = np.flatnonzero(value != 0.0)
+    linear_idx = valued[np.any(loads[valued] != 0.0, axis=1) | np.any(weights[valued] != 0.0, axis=1)]
 
     # bonds: full repricing from the yield
     bond = np.flatnonzero(rows.bond)
     bonds = _build_bonds(a, bond, fx)
-    weights[bond] = 0.0
-    weights[np.ix_(bond, tenors)] = instruments.curve_weights(a["maturity_years"][bond])
+    if bond.size:  # the curve weights of no bond still cost a few numpy calls
+        weights[np.ix_(bond, _tenors())] = instruments.curve_weights(a["maturity_years"][bond])
     gross[bond] = np.abs(bonds.face_usd * price[bond])
 
     fx_rows = rows.fx
@@ -282,13 +314,46 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Profile:
+    """Every row's model fields: its instrument's (``classify``), or the row's own beta and maturity."""
+
+    kind: IntArray
+    factor: IntArray
+    beta: FloatArray
+    maturity: FloatArray
+    rate_factor: IntArray
+    spread: IntArray
+
+    def exposures(self, at: IntArray, rows: int, place: IntArray) -> tuple[FloatArray, FloatArray]:
+        """(loadings on price factors, yield-move weights), (rows × F) each: position ``at[j]``'s in
+        row ``place[j]``, every other row 0. Only non-zero cells are written, so a matrix's memory is
+        touched only where a row has an exposure (an option book's n × F matrices at its few stocks)."""
+        loads, weights = np.zeros((rows, len(factors()))), np.zeros((rows, len(factors())))
+        kind = self.kind[at]
+        linear = np.flatnonzero(kind == LINEAR)
+        loads[place[linear], self.factor[at[linear]]] = self.beta[at[linear]]
+        dur = kind == DURATION
+        chosen = dur & (self.rate_factor[at] >= 0)
+        curved = np.flatnonzero(dur & ~chosen)
+        weights[place[curved][:, None], _tenors()] = instruments.curve_weights(self.maturity[at[curved]])
+        weights[place[chosen], self.rate_factor[at][chosen]] = 1.0
+        credit = np.flatnonzero(dur & (self.spread[at] >= 0))
+        weights[place[credit], self.spread[at[credit]]] += 1.0
+        return loads, weights
+
+
+def _tenors() -> IntArray:
+    """The curve's key-rate factors, in the order of ``instruments.curve_weights``' columns."""
+    return np.array([factor_index()[t] for t, _ in instruments.curve_tenors()], dtype=np.int64)
+
+
 def _build_options(
     a: Mapping[str, np.ndarray],
     rows: _Rows,
     idx: IntArray,
     settings: StressSettings,
-    loads: FloatArray,
-    weights: FloatArray,
+    exposures: tuple[FloatArray, FloatArray],
     duration: FloatArray,
     convexity: FloatArray,
     multiplier: FloatArray,
@@ -296,7 +361,7 @@ def _build_options(
     factor: IntArray,
     model_kind: IntArray,
 ) -> Options:
-    """The options of the book with their underlyings' loadings and their volatilities."""
+    """The options of the book with their underlyings' ``exposures`` and their volatilities."""
     S, K, T = a["underlying_price"][idx], a["strike"][idx], a["expiry_years"][idx]
     q = a["dividend_yield"][idx]
     call, american, on_future = rows.call[idx], rows.american[idx], rows.future_option[idx]
@@ -317,7 +382,7 @@ def _build_options(
     dur = model_kind[idx] == DURATION
     return Options(
         units=a["quantity"][idx] * multiplier[idx] * fx[idx], S=S, K=K, T=T, q=q, sigma=sigma, call=call,
-        american=american, on_future=on_future, beta=loads[idx], weights=weights[idx],
+        american=american, on_future=on_future, beta=exposures[0], weights=exposures[1],
         duration=np.where(dur, duration[idx], 0.0), convexity=np.where(dur, convexity[idx], 0.0),
         vol_term=vol_term,
     )  # fmt: skip
@@ -325,6 +390,8 @@ def _build_options(
 
 def _build_bonds(a: Mapping[str, np.ndarray], idx: IntArray, fx: FloatArray) -> Bonds:
     """Bonds with their yields (given, or solved from the clean price)."""
+    if not idx.size:  # an option book: the bond pricer's numpy calls cost ~0.1 ms even on no bond
+        return Bonds(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
     coupon, maturity, price = a["coupon"][idx], a["maturity_years"][idx], a["price"][idx]
     yield_ = a["yield_"][idx].copy()
     need = np.isnan(yield_)

@@ -96,8 +96,12 @@ def _listed(names: tuple[str, str]) -> Model | None:
     return None
 
 
+@cache
 def _by_class(asset_class: str) -> Model:
-    """The fallback: rates for government paper, else the factor ``[mapping.classes]`` names."""
+    """The fallback: rates for government paper, else the factor ``[mapping.classes]`` names.
+
+    Cached, so every instrument of a class shares one (immutable) Model: ``build_book`` gathers the
+    models' fields once per distinct Model object."""
     if asset_class in ("treasury", "agency", "municipal"):
         return Model(DURATION, "rates")
     target = stress_rules().get("mapping.classes").get(asset_class)
