@@ -220,6 +220,15 @@ def test_non_finite_and_absurdly_large_numbers_are_named_not_silently_zero(value
     ]
 
 
+@pytest.mark.parametrize("value", [-1e308, float("-inf"), 2e15])
+def test_a_too_large_number_among_blanks_is_named_whatever_its_sign(value):
+    """A number column's range is checked on its largest and smallest numbers, blanks (NaN) skipped."""
+    rows = [["Symbol", "Qty", "Price", "Dividend yield"]] + [[f"S{i}", 1.0, 10.0, None] for i in range(5)]
+    rows[3][3] = value
+    sensible = "is not a finite number of sensible size (at most 1e+15 in absolute value)"
+    assert problems(rows) == [f"row 4, dividend_yield: {value} {sensible}"]
+
+
 @pytest.mark.parametrize("bad", [True, float("nan")])
 def test_one_bad_cell_among_many_blanks_and_zeros_is_named(bad):
     """The whole-column conversion looks for NaN and boolean cells only among its blanks and its

@@ -159,8 +159,9 @@ def build_arrays(
 
     und = r.text("underlying")
     und_upper = [v.upper() if v else None for v in und.values]
-    given_underlying = object_array(und_upper)[und.codes]
+    given_underlying = None  # per row, only where symbols state underlyings to check it against
     if terms is not None:
+        given_underlying = und.spread(und_upper)
         check_underlying(r, terms, given_underlying, is_option)
     underlying, und_codes, und_uniques = _underlying(
         und, und_upper, given_underlying, sym, sym_upper, terms, is_option
@@ -178,20 +179,19 @@ def build_arrays(
 
     strike = np.where(is_option, r.number("strike"), np.nan)
     underlying_price = np.where(is_option, r.number("underlying_price"), np.nan)
-    right = np.full(n, None, dtype=object)
-    style = np.full(n, None, dtype=object)
-    expiry = np.full(n, None, dtype=object)
-    expiry_years = np.full(n, np.nan)
     codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {
         "type": (kind.codes, _TYPE_NAMES),
         "class_group": group_codes,
         "asset_class": class_codes,
     }
     if (is_option | kind.of("future")).any():
-        codes |= _options(
+        options = _options(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
-            underlying_price, right, style, expiry, expiry_years, multiplier, terms,
+            underlying_price, multiplier, terms,
         )  # fmt: skip
+        codes |= options.codes
+    else:
+        options = _OptionColumns.none(n)
     multiplier = np.where(
         np.isnan(multiplier), np.where(kind.of("option"), multipliers["option"], 1.0), multiplier
     )
@@ -211,10 +211,10 @@ def build_arrays(
         "multiplier": multiplier,
         "underlying_price": underlying_price,
         "strike": strike,
-        "right": right,
-        "expiry": expiry,
-        "expiry_years": expiry_years,
-        "style": style,
+        "right": options.right,
+        "expiry": options.expiry,
+        "expiry_years": options.expiry_years,
+        "style": options.style,
         "volatility": volatility,
         "dividend_yield": dividend_yield,
         "leverage": leverage,
@@ -222,8 +222,8 @@ def build_arrays(
         "maturity_years": maturity_years,
         "sleeve": r.text("sleeve").rows(),
         "index_units": index_units,
-        "coupon": _percent_or_decimal(r.number("coupon")),
-        "yield_": _percent_or_decimal(r.number("yield")),
+        "coupon": _percent_or_decimal(r, "coupon"),
+        "yield_": _percent_or_decimal(r, "yield"),
         "duration": r.number("duration"),
         "fx_rate": r.number("fx_rate"),
         "beta": r.number("beta"),
@@ -374,24 +374,25 @@ def _lower(text: str | None) -> str | None:
 def _underlying(
     und: Text,
     und_upper: list[str | None],
-    given: np.ndarray,
+    given: np.ndarray | None,
     sym: Text,
     sym_upper: list[str],
     terms: SymbolTerms | None,
     is_option: BoolArray,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(underlying per row, codes, distinct underlyings): the column where given, else the option
-    symbol's underlying, else the symbol itself."""
+    symbol's underlying, else the symbol itself. ``given`` is the column per row, upper-cased (None
+    when not made yet: only the rows that keep it need it)."""
     from_symbol = terms is not None and bool((terms.parsed & is_option & und.blank).any())
     if not und.blank.any():
-        return given, und.codes, [u or "" for u in und_upper]
+        return und.spread(und_upper) if given is None else given, und.codes, [u or "" for u in und_upper]
     if und.blank.all() and not from_symbol:
         return object_array(sym_upper)[sym.codes], sym.codes, sym_upper
     if not from_symbol:  # codes into the column's distinct values followed by the symbols'
         codes = np.where(und.blank, sym.codes + len(und_upper), und.codes)
         uniques = [u or "" for u in und_upper] + list(sym_upper)
         return object_array(uniques)[codes], codes, uniques
-    assert terms is not None
+    assert terms is not None and given is not None
     own = np.where(terms.parsed & is_option, terms.underlying, object_array(sym_upper)[sym.codes])
     underlying = np.where(und.blank, own, given)
     codes, uniques = factorize(underlying.tolist())
@@ -487,8 +488,11 @@ def _underlying_warning(
 _TICKER = re.compile(r"[A-Z0-9]{1,6}([./][A-Z0-9]{1,3})?")
 
 
-def _percent_or_decimal(values: FloatArray) -> FloatArray:
+def _percent_or_decimal(r: ColumnReader, name: str) -> FloatArray:
     """Coupons and yields as decimals; a value above 1 (4.25) is read as a percentage."""
+    values = r.number(name)
+    if not r.has(name):  # all NaN
+        return values
     return np.where(np.abs(values) > 1.0, values / 100.0, values)
 
 
@@ -528,19 +532,15 @@ def _options(
     quantity: FloatArray,
     strike: FloatArray,
     underlying_price: FloatArray,
-    right: np.ndarray,
-    style: np.ndarray,
-    expiry: np.ndarray,
-    expiry_years: FloatArray,
     multiplier: FloatArray,
     terms: SymbolTerms | None,
-) -> dict[str, tuple[IntArray, Sequence[str | None]]]:
+) -> _OptionColumns:
     """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
     expiry when one is given (their contract month), without needing one. Blank option cells are
-    filled from the option symbol first. Returns the codes of the right and style columns."""
+    filled from the option symbol first (``strike`` and ``multiplier`` in place)."""
     text = r.text("right")
     found = _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
-    right[:] = text.spread(found)
+    right = text.spread(found)
     ordinal, date_codes, distinct = r.dates("expiry")
     if terms is not None:
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
@@ -582,11 +582,13 @@ def _options(
         r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
     for i in indices(undated & zero_days):  # Office.js sends a blank cell as 0: a 0 cannot mean today
         r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
+    expiry_years = np.full(r.n, np.nan)
     expiry_years[has_date] = (ordinal[has_date] - as_of.toordinal()) / 365.0
     expiry_years[has_days] = days[has_days] / 365.0
-    if not has_days.any() and not filled.any():  # the column's own dates
-        expiry[has_date] = object_array(distinct)[date_codes[has_date]]
+    if not has_days.any() and not filled.any():  # the column's own dates (None past the last)
+        expiry = object_array([*distinct, None])[np.where(has_date, date_codes, len(distinct))]
     else:
+        expiry = np.full(r.n, None, dtype=object)
         whole = np.where(has_date, ordinal, as_of.toordinal() + np.floor(np.nan_to_num(days)))
         dated_rows = has_date | has_days
         dates, inverse = np.unique(whole[dated_rows], return_inverse=True)
@@ -604,13 +606,30 @@ def _options(
         chosen = given != _STYLE_NAMES.index(None)
         style_codes[chosen] = given[chosen]
     style_codes[~is_option] = _STYLE_NAMES.index(None)
-    style[:] = object_array(_STYLE_NAMES)[style_codes]
     codes["style"] = (style_codes, _STYLE_NAMES)
 
     opt = np.flatnonzero(is_option)
     for i in opt[quantity[opt] != np.round(quantity[opt])].tolist():
         r.bad(i, "quantity", f"option contracts must be whole numbers, got {quantity[i]:g}")
-    return codes
+    return _OptionColumns(right, object_array(_STYLE_NAMES)[style_codes], expiry, expiry_years, codes)
+
+
+@dataclass(frozen=True, slots=True)
+class _OptionColumns:
+    """What :func:`_options` reads: per row right, style, expiry (None off options) and years to
+    expiry (NaN), and the codes of the right and style columns."""
+
+    right: np.ndarray
+    style: np.ndarray
+    expiry: np.ndarray
+    expiry_years: FloatArray
+    codes: dict[str, tuple[IntArray, Sequence[str | None]]]
+
+    @staticmethod
+    def none(n: int) -> _OptionColumns:
+        """A book without options or futures."""
+        blank = np.full(n, None, dtype=object)
+        return _OptionColumns(blank, blank.copy(), blank.copy(), np.full(n, np.nan), {})
 
 
 _RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}

@@ -239,14 +239,17 @@ class ColumnReader:
             out = None
         if out is not None and out.shape == (len(cells),):  # not cells that are themselves sequences
             missing = np.isnan(out)
+            zero = out == 0
             clean = _all_none(cells, indices(missing))  # no NaN cell
-            if clean and bool not in set(map(type, _at(cells, indices((out == 0) | (out == 1))))):
-                huge = np.abs(out) > LARGEST  # an infinity too; NaN (blank) is not
-                if huge.any():
+            if clean and bool not in set(map(type, _at(cells, indices(zero | (out == 1))))):
+                # the largest and smallest number first (NaN, a blank, skipped): no array to make
+                # in the common case
+                if np.fmax.reduce(out, initial=0.0) > LARGEST or np.fmin.reduce(out, initial=0.0) < -LARGEST:
+                    huge = np.abs(out) > LARGEST  # an infinity too; NaN (blank) is not
                     for j in indices(huge):
                         self._bad_raw(j, name, too_large(cells[j]))
                     out[huge] = np.nan
-                return _Parsed(missing | (out == 0), missing, floats=out)
+                return _Parsed(missing | zero, missing, floats=out)
         out = np.full(len(cells), np.nan)
         blank = np.zeros(len(cells), dtype=bool)
         strict = np.zeros(len(cells), dtype=bool)
