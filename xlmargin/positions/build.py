@@ -172,8 +172,8 @@ def build_arrays(
     multiplier = _multiplier(r)
     given_multiplier = ~np.isnan(multiplier)
 
-    leverage = _filled(r.number("leverage"), 1.0)
-    dividend_yield = _filled(r.number("dividend_yield"), 0.0)
+    leverage = _filled(r.number("leverage"), 1.0) if r.has("leverage") else np.ones(n)
+    dividend_yield = _filled(r.number("dividend_yield"), 0.0) if r.has("dividend_yield") else np.zeros(n)
     volatility = _volatility(r)
     maturity_years = _maturity(r, kind, as_of)
 
@@ -198,6 +198,9 @@ def build_arrays(
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
     currency = _currency(r, sym, sym_upper)
+    # the columns kept as read, when absent: one all-NaN (all-None) array for all of them, which
+    # the portfolio makes read-only like every other
+    no_numbers, no_texts = np.full(n, np.nan), np.full(n, None, dtype=object)
 
     return {
         "row": r.rows,
@@ -220,14 +223,14 @@ def build_arrays(
         "leverage": leverage,
         "currency": currency,
         "maturity_years": maturity_years,
-        "sleeve": r.text("sleeve").rows(),
+        "sleeve": r.text("sleeve").rows() if r.has("sleeve") else no_texts,
         "index_units": index_units,
-        "coupon": _percent_or_decimal(r, "coupon"),
-        "yield_": _percent_or_decimal(r, "yield"),
-        "duration": r.number("duration"),
-        "fx_rate": r.number("fx_rate"),
-        "beta": r.number("beta"),
-        "factor": r.text("factor").map(_lower),
+        "coupon": _percent_or_decimal(r.number("coupon")) if r.has("coupon") else no_numbers,
+        "yield_": _percent_or_decimal(r.number("yield")) if r.has("yield") else no_numbers,
+        "duration": r.number("duration") if r.has("duration") else no_numbers,
+        "fx_rate": r.number("fx_rate") if r.has("fx_rate") else no_numbers,
+        "beta": r.number("beta") if r.has("beta") else no_numbers,
+        "factor": r.text("factor").map(_lower) if r.has("factor") else no_texts,
     }, codes
 
 
@@ -488,11 +491,8 @@ def _underlying_warning(
 _TICKER = re.compile(r"[A-Z0-9]{1,6}([./][A-Z0-9]{1,3})?")
 
 
-def _percent_or_decimal(r: ColumnReader, name: str) -> FloatArray:
+def _percent_or_decimal(values: FloatArray) -> FloatArray:
     """Coupons and yields as decimals; a value above 1 (4.25) is read as a percentage."""
-    values = r.number(name)
-    if not r.has(name):  # all NaN
-        return values
     return np.where(np.abs(values) > 1.0, values / 100.0, values)
 
 

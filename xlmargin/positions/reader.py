@@ -90,7 +90,7 @@ class ColumnReader:
             empty &= parsed.blank
         keep = np.flatnonzero(~empty)
         self._keep: IntArray | None = None if len(keep) == len(rows) else keep
-        self.rows = (first_row + keep).astype(np.int64)
+        self.rows = (first_row + keep).astype(np.int64, copy=False)
         self.n = len(keep)
 
     # --- reporting -----------------------------------------------------------------------------
@@ -344,5 +344,6 @@ def is_none(values: np.ndarray) -> BoolArray:
 
 
 def indices(mask: Any) -> list[int]:
-    """Row indices where ``mask`` is true, as Python ints."""
-    return np.flatnonzero(mask).tolist()
+    """Row indices where ``mask`` is true, as Python ints (``np.flatnonzero`` without its Python-level
+    wrappers: a read asks this of some fifty masks, most of them all false)."""
+    return np.asarray(mask).ravel().nonzero()[0].tolist()
