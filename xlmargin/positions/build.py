@@ -582,8 +582,7 @@ def _options(
         r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
     for i in indices(undated & zero_days):  # Office.js sends a blank cell as 0: a 0 cannot mean today
         r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
-    expiry_years = np.full(r.n, np.nan)
-    expiry_years[has_date] = (ordinal[has_date] - as_of.toordinal()) / 365.0
+    expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / 365.0, np.nan)
     expiry_years[has_days] = days[has_days] / 365.0
     if not has_days.any() and not filled.any():  # the column's own dates (None past the last)
         expiry = object_array([*distinct, None])[np.where(has_date, date_codes, len(distinct))]
@@ -608,8 +607,7 @@ def _options(
     style_codes[~is_option] = _STYLE_NAMES.index(None)
     codes["style"] = (style_codes, _STYLE_NAMES)
 
-    opt = np.flatnonzero(is_option)
-    for i in opt[quantity[opt] != np.round(quantity[opt])].tolist():
+    for i in indices(is_option & (quantity != np.round(quantity))):  # quantities are never NaN
         r.bad(i, "quantity", f"option contracts must be whole numbers, got {quantity[i]:g}")
     return _OptionColumns(right, object_array(_STYLE_NAMES)[style_codes], expiry, expiry_years, codes)
 

@@ -227,7 +227,10 @@ class ColumnReader:
             [not v.strip() if v.__class__ is str else _blank(v, True) for v in uniques], dtype=bool
         )
         # a cell blank only because it is 0 (Office.js) is a value when zeros are not blanks
-        strict_u = np.array([_blank(v, False) for v in uniques], dtype=bool) if 0 in uniques else blank_u
+        if 0 not in uniques:
+            blank = blank_u[codes]
+            return _Parsed(blank, blank, codes=codes, uniques=uniques)  # the masks are only read
+        strict_u = np.array([_blank(v, False) for v in uniques], dtype=bool)
         return _Parsed(blank_u[codes], strict_u[codes], codes=codes, uniques=uniques)
 
     def _numbers(self, name: str, cells: Sequence[Any]) -> _Parsed:
