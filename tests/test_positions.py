@@ -283,3 +283,14 @@ def test_zero_days_to_expiry_says_a_zero_reads_as_blank():
         "row 2, days: days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)",
         "row 3, expiry: an option needs an expiry date (or days to expiry)",
     ]
+
+
+def test_a_blank_mask_shared_by_several_readers_cannot_be_changed_by_one() -> None:
+    """The reader hands one mask for every absent column, and one for a text column's blanks and
+    strict blanks: they are read-only, so no caller can change another's."""
+    from xlmargin.positions.reader import ColumnReader
+
+    r = ColumnReader({"symbol": 0, "quantity": 1}, [["IBM", 1.0], ["SPY", 2.0]], 2, [])
+    for mask in (r.blank("strike"), r.blank("symbol"), r.text("underlying").blank):
+        with pytest.raises(ValueError, match="read-only"):
+            mask[0] = False

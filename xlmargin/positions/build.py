@@ -324,16 +324,16 @@ def _asset_class(
     as codes. Chosen per distinct text: each row takes a code into the underlyings' classes, the
     class column's values or the symbols' classes, made distinct at the end."""
     found: list[str | None] = [classes.get(u) for u in und_uniques]
-    codes = und_codes.astype(np.int64)  # a copy
+    codes = und_codes
     if r.has("class"):
         text = r.text("class")
         given = _enum(r, "class", text, _CLASS_TABLE, _unknown("class", CLASSES))
         chosen = np.array([c is not None for c in given], dtype=bool)[text.codes]
-        codes[chosen] = len(found) + text.codes[chosen]
+        codes = np.where(chosen, len(found) + text.codes, codes)
         found += given
     missing = np.array([c is None for c in found], dtype=bool)[codes]
     if missing.any():
-        codes[missing] = len(found) + sym.codes[missing]
+        codes = np.where(missing, len(found) + sym.codes, codes)
         found += [classes.get(s, "equity") for s in sym_upper]
     distinct_codes, distinct = factorize(found)
     codes = distinct_codes[codes]

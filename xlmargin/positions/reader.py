@@ -92,6 +92,7 @@ class ColumnReader:
         self._keep: IntArray | None = None if len(keep) == len(rows) else keep
         self.rows = (first_row + keep).astype(np.int64, copy=False)
         self.n = len(keep)
+        self._every_row = _read_only(np.ones(self.n, dtype=bool))  # the blanks of any absent column
 
     # --- reporting -----------------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class ColumnReader:
     def blank(self, name: str) -> BoolArray:
         """True where the cell is empty; a zero is empty in the columns where Office.js sends blanks as 0."""
         if name not in self._parsed:
-            return np.ones(self.n, dtype=bool)
+            return self._every_row
         parsed = self._parsed[name]
         return self._kept(parsed.blank if COLUMN_BY_NAME[name].zero_is_blank else parsed.strict_blank)
 
@@ -164,7 +165,7 @@ class ColumnReader:
 
     def _text(self, name: str) -> Text:
         if name not in self._parsed:
-            return Text(np.zeros(self.n, dtype=np.int64), [None], np.ones(self.n, dtype=bool))
+            return Text(np.zeros(self.n, dtype=np.int64), [None], self._every_row)
         parsed = self._parsed[name]
         assert parsed.codes is not None and parsed.uniques is not None
         uniques = parsed.uniques
@@ -228,8 +229,8 @@ class ColumnReader:
         )
         # a cell blank only because it is 0 (Office.js) is a value when zeros are not blanks
         if 0 not in uniques:
-            blank = blank_u[codes]
-            return _Parsed(blank, blank, codes=codes, uniques=uniques)  # the masks are only read
+            blank = _read_only(blank_u[codes])
+            return _Parsed(blank, blank, codes=codes, uniques=uniques)
         strict_u = np.array([_blank(v, False) for v in uniques], dtype=bool)
         return _Parsed(blank_u[codes], strict_u[codes], codes=codes, uniques=uniques)
 
@@ -333,6 +334,13 @@ def _take(position: Mapping[Any, int], values: Sequence[Any]) -> IntArray:
     if len(values) == 1:
         return np.array([position[values[0]]], dtype=np.int64)
     return np.fromiter(itemgetter(*values)(position), dtype=np.int64, count=len(values))
+
+
+def _read_only(mask: BoolArray) -> BoolArray:
+    """``mask``, made read-only: one mask is handed out for several purposes (blanks and strict
+    blanks; every absent column), so none of its readers may change it."""
+    mask.setflags(write=False)
+    return mask
 
 
 def object_array(values: Sequence[Any]) -> np.ndarray:
