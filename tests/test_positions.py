@@ -294,3 +294,24 @@ def test_a_blank_mask_shared_by_several_readers_cannot_be_changed_by_one() -> No
     for mask in (r.blank("strike"), r.blank("symbol"), r.text("underlying").blank):
         with pytest.raises(ValueError, match="read-only"):
             mask[0] = False
+
+
+def test_the_reader_reads_with_the_collector_off_and_leaves_it_on(monkeypatch) -> None:
+    """A read makes thousands of containers and no cycle: the collector waits (xlmargin.collector),
+    and is back on after a good table and after a bad one."""
+    import gc
+
+    import xlmargin.positions as positions
+
+    seen: list[bool] = []
+    build = positions.build_arrays
+
+    def watched(*args):
+        seen.append(gc.isenabled())
+        return build(*args)
+
+    monkeypatch.setattr(positions, "build_arrays", watched)
+    assert len(read([["Symbol", "Qty", "Price"], ["IBM", 10.0, 91.25]])) == 1
+    assert problems([["Symbol", "Qty", "Price"], ["IBM", "ten", 91.25]])
+    assert seen == [False, False]
+    assert gc.isenabled()
