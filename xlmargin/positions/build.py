@@ -384,8 +384,8 @@ def _underlying(
     is_option: BoolArray,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(underlying per row, codes, distinct underlyings): the column where given, else the option
-    symbol's underlying, else the symbol itself. ``given`` is the column per row, upper-cased (None
-    when not made yet: only the rows that keep it need it)."""
+    symbol's underlying, else the symbol itself. ``given`` is the column per row, upper-cased, when
+    already made for the symbols' check (else None: made here only where the result keeps it)."""
     from_symbol = terms is not None and bool((terms.parsed & is_option & und.blank).any())
     if not und.blank.any():
         return und.spread(und_upper) if given is None else given, und.codes, [u or "" for u in und_upper]
