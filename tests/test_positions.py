@@ -220,6 +220,15 @@ def test_non_finite_and_absurdly_large_numbers_are_named_not_silently_zero(value
     ]
 
 
+@pytest.mark.parametrize("value", [-1e308, float("-inf"), 2e15])
+def test_a_too_large_number_among_blanks_is_named_whatever_its_sign(value):
+    """A number column's range is checked on its largest and smallest numbers, blanks (NaN) skipped."""
+    rows = [["Symbol", "Qty", "Price", "Dividend yield"]] + [[f"S{i}", 1.0, 10.0, None] for i in range(5)]
+    rows[3][3] = value
+    sensible = "is not a finite number of sensible size (at most 1e+15 in absolute value)"
+    assert problems(rows) == [f"row 4, dividend_yield: {value} {sensible}"]
+
+
 @pytest.mark.parametrize("bad", [True, float("nan")])
 def test_one_bad_cell_among_many_blanks_and_zeros_is_named(bad):
     """The whole-column conversion looks for NaN and boolean cells only among its blanks and its
@@ -274,3 +283,35 @@ def test_zero_days_to_expiry_says_a_zero_reads_as_blank():
         "row 2, days: days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)",
         "row 3, expiry: an option needs an expiry date (or days to expiry)",
     ]
+
+
+def test_a_blank_mask_shared_by_several_readers_cannot_be_changed_by_one() -> None:
+    """The reader hands one mask for every absent column, and one for a text column's blanks and
+    strict blanks: they are read-only, so no caller can change another's."""
+    from xlmargin.positions.reader import ColumnReader
+
+    r = ColumnReader({"symbol": 0, "quantity": 1}, [["IBM", 1.0], ["SPY", 2.0]], 2, [])
+    for mask in (r.blank("strike"), r.blank("symbol"), r.text("underlying").blank):
+        with pytest.raises(ValueError, match="read-only"):
+            mask[0] = False
+
+
+def test_the_reader_reads_with_the_collector_off_and_leaves_it_on(monkeypatch) -> None:
+    """A read makes thousands of containers and no cycle: the collector waits (xlmargin.collector),
+    and is back on after a good table and after a bad one."""
+    import gc
+
+    import xlmargin.positions as positions
+
+    seen: list[bool] = []
+    build = positions.build_arrays
+
+    def watched(*args):
+        seen.append(gc.isenabled())
+        return build(*args)
+
+    monkeypatch.setattr(positions, "build_arrays", watched)
+    assert len(read([["Symbol", "Qty", "Price"], ["IBM", 10.0, 91.25]])) == 1
+    assert problems([["Symbol", "Qty", "Price"], ["IBM", "ten", 91.25]])
+    assert seen == [False, False]
+    assert gc.isenabled()

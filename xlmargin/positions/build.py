@@ -159,8 +159,9 @@ def build_arrays(
 
     und = r.text("underlying")
     und_upper = [v.upper() if v else None for v in und.values]
-    given_underlying = object_array(und_upper)[und.codes]
+    given_underlying = None  # per row, only where symbols state underlyings to check it against
     if terms is not None:
+        given_underlying = und.spread(und_upper)
         check_underlying(r, terms, given_underlying, is_option)
     underlying, und_codes, und_uniques = _underlying(
         und, und_upper, given_underlying, sym, sym_upper, terms, is_option
@@ -171,33 +172,35 @@ def build_arrays(
     multiplier = _multiplier(r)
     given_multiplier = ~np.isnan(multiplier)
 
-    leverage = _filled(r.number("leverage"), 1.0)
-    dividend_yield = _filled(r.number("dividend_yield"), 0.0)
+    leverage = _filled(r.number("leverage"), 1.0) if r.has("leverage") else np.ones(n)
+    dividend_yield = _filled(r.number("dividend_yield"), 0.0) if r.has("dividend_yield") else np.zeros(n)
     volatility = _volatility(r)
     maturity_years = _maturity(r, kind, as_of)
 
     strike = np.where(is_option, r.number("strike"), np.nan)
     underlying_price = np.where(is_option, r.number("underlying_price"), np.nan)
-    right = np.full(n, None, dtype=object)
-    style = np.full(n, None, dtype=object)
-    expiry = np.full(n, None, dtype=object)
-    expiry_years = np.full(n, np.nan)
     codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {
         "type": (kind.codes, _TYPE_NAMES),
         "class_group": group_codes,
         "asset_class": class_codes,
     }
     if (is_option | kind.of("future")).any():
-        codes |= _options(
+        options = _options(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
-            underlying_price, right, style, expiry, expiry_years, multiplier, terms,
+            underlying_price, multiplier, terms,
         )  # fmt: skip
+        codes |= options.codes
+    else:
+        options = _OptionColumns.none(n)
     multiplier = np.where(
         np.isnan(multiplier), np.where(kind.of("option"), multipliers["option"], 1.0), multiplier
     )
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
     currency = _currency(r, sym, sym_upper)
+    # the columns kept as read, when absent: one all-NaN (all-None) array for all of them, which
+    # the portfolio makes read-only like every other
+    no_numbers, no_texts = np.full(n, np.nan), np.full(n, None, dtype=object)
 
     return {
         "row": r.rows,
@@ -211,23 +214,23 @@ def build_arrays(
         "multiplier": multiplier,
         "underlying_price": underlying_price,
         "strike": strike,
-        "right": right,
-        "expiry": expiry,
-        "expiry_years": expiry_years,
-        "style": style,
+        "right": options.right,
+        "expiry": options.expiry,
+        "expiry_years": options.expiry_years,
+        "style": options.style,
         "volatility": volatility,
         "dividend_yield": dividend_yield,
         "leverage": leverage,
         "currency": currency,
         "maturity_years": maturity_years,
-        "sleeve": r.text("sleeve").rows(),
+        "sleeve": r.text("sleeve").rows() if r.has("sleeve") else no_texts,
         "index_units": index_units,
-        "coupon": _percent_or_decimal(r.number("coupon")),
-        "yield_": _percent_or_decimal(r.number("yield")),
-        "duration": r.number("duration"),
-        "fx_rate": r.number("fx_rate"),
-        "beta": r.number("beta"),
-        "factor": r.text("factor").map(_lower),
+        "coupon": _percent_or_decimal(r.number("coupon")) if r.has("coupon") else no_numbers,
+        "yield_": _percent_or_decimal(r.number("yield")) if r.has("yield") else no_numbers,
+        "duration": r.number("duration") if r.has("duration") else no_numbers,
+        "fx_rate": r.number("fx_rate") if r.has("fx_rate") else no_numbers,
+        "beta": r.number("beta") if r.has("beta") else no_numbers,
+        "factor": r.text("factor").map(_lower) if r.has("factor") else no_texts,
     }, codes
 
 
@@ -321,16 +324,16 @@ def _asset_class(
     as codes. Chosen per distinct text: each row takes a code into the underlyings' classes, the
     class column's values or the symbols' classes, made distinct at the end."""
     found: list[str | None] = [classes.get(u) for u in und_uniques]
-    codes = und_codes.astype(np.int64)  # a copy
+    codes = und_codes
     if r.has("class"):
         text = r.text("class")
         given = _enum(r, "class", text, _CLASS_TABLE, _unknown("class", CLASSES))
         chosen = np.array([c is not None for c in given], dtype=bool)[text.codes]
-        codes[chosen] = len(found) + text.codes[chosen]
+        codes = np.where(chosen, len(found) + text.codes, codes)
         found += given
     missing = np.array([c is None for c in found], dtype=bool)[codes]
     if missing.any():
-        codes[missing] = len(found) + sym.codes[missing]
+        codes = np.where(missing, len(found) + sym.codes, codes)
         found += [classes.get(s, "equity") for s in sym_upper]
     distinct_codes, distinct = factorize(found)
     codes = distinct_codes[codes]
@@ -374,24 +377,25 @@ def _lower(text: str | None) -> str | None:
 def _underlying(
     und: Text,
     und_upper: list[str | None],
-    given: np.ndarray,
+    given: np.ndarray | None,
     sym: Text,
     sym_upper: list[str],
     terms: SymbolTerms | None,
     is_option: BoolArray,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(underlying per row, codes, distinct underlyings): the column where given, else the option
-    symbol's underlying, else the symbol itself."""
+    symbol's underlying, else the symbol itself. ``given`` is the column per row, upper-cased, when
+    already made for the symbols' check (else None: made here only where the result keeps it)."""
     from_symbol = terms is not None and bool((terms.parsed & is_option & und.blank).any())
     if not und.blank.any():
-        return given, und.codes, [u or "" for u in und_upper]
+        return und.spread(und_upper) if given is None else given, und.codes, [u or "" for u in und_upper]
     if und.blank.all() and not from_symbol:
         return object_array(sym_upper)[sym.codes], sym.codes, sym_upper
     if not from_symbol:  # codes into the column's distinct values followed by the symbols'
         codes = np.where(und.blank, sym.codes + len(und_upper), und.codes)
         uniques = [u or "" for u in und_upper] + list(sym_upper)
         return object_array(uniques)[codes], codes, uniques
-    assert terms is not None
+    assert terms is not None and given is not None
     own = np.where(terms.parsed & is_option, terms.underlying, object_array(sym_upper)[sym.codes])
     underlying = np.where(und.blank, own, given)
     codes, uniques = factorize(underlying.tolist())
@@ -528,19 +532,15 @@ def _options(
     quantity: FloatArray,
     strike: FloatArray,
     underlying_price: FloatArray,
-    right: np.ndarray,
-    style: np.ndarray,
-    expiry: np.ndarray,
-    expiry_years: FloatArray,
     multiplier: FloatArray,
     terms: SymbolTerms | None,
-) -> dict[str, tuple[IntArray, Sequence[str | None]]]:
+) -> _OptionColumns:
     """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
     expiry when one is given (their contract month), without needing one. Blank option cells are
-    filled from the option symbol first. Returns the codes of the right and style columns."""
+    filled from the option symbol first (``strike`` and ``multiplier`` in place)."""
     text = r.text("right")
     found = _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
-    right[:] = text.spread(found)
+    right = text.spread(found)
     ordinal, date_codes, distinct = r.dates("expiry")
     if terms is not None:
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
@@ -582,11 +582,12 @@ def _options(
         r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
     for i in indices(undated & zero_days):  # Office.js sends a blank cell as 0: a 0 cannot mean today
         r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
-    expiry_years[has_date] = (ordinal[has_date] - as_of.toordinal()) / 365.0
+    expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / 365.0, np.nan)
     expiry_years[has_days] = days[has_days] / 365.0
-    if not has_days.any() and not filled.any():  # the column's own dates
-        expiry[has_date] = object_array(distinct)[date_codes[has_date]]
+    if not has_days.any() and not filled.any():  # the column's own dates (None past the last)
+        expiry = object_array([*distinct, None])[np.where(has_date, date_codes, len(distinct))]
     else:
+        expiry = np.full(r.n, None, dtype=object)
         whole = np.where(has_date, ordinal, as_of.toordinal() + np.floor(np.nan_to_num(days)))
         dated_rows = has_date | has_days
         dates, inverse = np.unique(whole[dated_rows], return_inverse=True)
@@ -604,13 +605,29 @@ def _options(
         chosen = given != _STYLE_NAMES.index(None)
         style_codes[chosen] = given[chosen]
     style_codes[~is_option] = _STYLE_NAMES.index(None)
-    style[:] = object_array(_STYLE_NAMES)[style_codes]
     codes["style"] = (style_codes, _STYLE_NAMES)
 
-    opt = np.flatnonzero(is_option)
-    for i in opt[quantity[opt] != np.round(quantity[opt])].tolist():
+    for i in indices(is_option & (quantity != np.round(quantity))):  # quantities are never NaN
         r.bad(i, "quantity", f"option contracts must be whole numbers, got {quantity[i]:g}")
-    return codes
+    return _OptionColumns(right, object_array(_STYLE_NAMES)[style_codes], expiry, expiry_years, codes)
+
+
+@dataclass(frozen=True, slots=True)
+class _OptionColumns:
+    """What :func:`_options` reads: per row right, style, expiry (None off options) and years to
+    expiry (NaN), and the codes of the right and style columns."""
+
+    right: np.ndarray
+    style: np.ndarray
+    expiry: np.ndarray
+    expiry_years: FloatArray
+    codes: dict[str, tuple[IntArray, Sequence[str | None]]]
+
+    @staticmethod
+    def none(n: int) -> _OptionColumns:
+        """A book without options or futures."""
+        blank = np.full(n, None, dtype=object)
+        return _OptionColumns(blank, blank.copy(), blank.copy(), np.full(n, np.nan), {})
 
 
 _RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}

@@ -75,9 +75,11 @@ def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) 
     symbol is reported on each of its rows. None when no text is, or reads like, an option."""
     found, bad = parse_options(upper)
     like = np.zeros(len(upper), dtype=bool)
-    for k, v in enumerate(upper):
-        if " " in v and not found.parsed[k] and k not in bad:
-            like[k] = looks_like_option(v)
+    # only texts with a space can read like an option; an OSI symbol has spaces too, but is read
+    spaced = np.array([" " in v for v in upper], dtype=bool)
+    for k in indices(spaced & ~found.parsed):
+        if k not in bad:
+            like[k] = looks_like_option(upper[k])
     for i in indices(np.isin(text.codes, list(bad))):
         r.bad(i, name, bad[int(text.codes[i])])
     if not found.parsed.any() and not like.any():

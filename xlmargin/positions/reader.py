@@ -90,8 +90,9 @@ class ColumnReader:
             empty &= parsed.blank
         keep = np.flatnonzero(~empty)
         self._keep: IntArray | None = None if len(keep) == len(rows) else keep
-        self.rows = (first_row + keep).astype(np.int64)
+        self.rows = (first_row + keep).astype(np.int64, copy=False)
         self.n = len(keep)
+        self._every_row = _read_only(np.ones(self.n, dtype=bool))  # the blanks of any absent column
 
     # --- reporting -----------------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class ColumnReader:
     def blank(self, name: str) -> BoolArray:
         """True where the cell is empty; a zero is empty in the columns where Office.js sends blanks as 0."""
         if name not in self._parsed:
-            return np.ones(self.n, dtype=bool)
+            return self._every_row
         parsed = self._parsed[name]
         return self._kept(parsed.blank if COLUMN_BY_NAME[name].zero_is_blank else parsed.strict_blank)
 
@@ -164,7 +165,7 @@ class ColumnReader:
 
     def _text(self, name: str) -> Text:
         if name not in self._parsed:
-            return Text(np.zeros(self.n, dtype=np.int64), [None], np.ones(self.n, dtype=bool))
+            return Text(np.zeros(self.n, dtype=np.int64), [None], self._every_row)
         parsed = self._parsed[name]
         assert parsed.codes is not None and parsed.uniques is not None
         uniques = parsed.uniques
@@ -227,7 +228,10 @@ class ColumnReader:
             [not v.strip() if v.__class__ is str else _blank(v, True) for v in uniques], dtype=bool
         )
         # a cell blank only because it is 0 (Office.js) is a value when zeros are not blanks
-        strict_u = np.array([_blank(v, False) for v in uniques], dtype=bool) if 0 in uniques else blank_u
+        if 0 not in uniques:
+            blank = _read_only(blank_u[codes])
+            return _Parsed(blank, blank, codes=codes, uniques=uniques)
+        strict_u = np.array([_blank(v, False) for v in uniques], dtype=bool)
         return _Parsed(blank_u[codes], strict_u[codes], codes=codes, uniques=uniques)
 
     def _numbers(self, name: str, cells: Sequence[Any]) -> _Parsed:
@@ -239,14 +243,17 @@ class ColumnReader:
             out = None
         if out is not None and out.shape == (len(cells),):  # not cells that are themselves sequences
             missing = np.isnan(out)
+            zero = out == 0
             clean = _all_none(cells, indices(missing))  # no NaN cell
-            if clean and bool not in set(map(type, _at(cells, indices((out == 0) | (out == 1))))):
-                huge = np.abs(out) > LARGEST  # an infinity too; NaN (blank) is not
-                if huge.any():
+            if clean and bool not in set(map(type, _at(cells, indices(zero | (out == 1))))):
+                # the largest and smallest number first (NaN, a blank, skipped): no array to make
+                # in the common case
+                if np.fmax.reduce(out, initial=0.0) > LARGEST or np.fmin.reduce(out, initial=0.0) < -LARGEST:
+                    huge = np.abs(out) > LARGEST  # an infinity too; NaN (blank) is not
                     for j in indices(huge):
                         self._bad_raw(j, name, too_large(cells[j]))
                     out[huge] = np.nan
-                return _Parsed(missing | (out == 0), missing, floats=out)
+                return _Parsed(missing | zero, missing, floats=out)
         out = np.full(len(cells), np.nan)
         blank = np.zeros(len(cells), dtype=bool)
         strict = np.zeros(len(cells), dtype=bool)
@@ -329,6 +336,13 @@ def _take(position: Mapping[Any, int], values: Sequence[Any]) -> IntArray:
     return np.fromiter(itemgetter(*values)(position), dtype=np.int64, count=len(values))
 
 
+def _read_only(mask: BoolArray) -> BoolArray:
+    """``mask``, made read-only: one mask is handed out for several purposes (blanks and strict
+    blanks; every absent column), so none of its readers may change it."""
+    mask.setflags(write=False)
+    return mask
+
+
 def object_array(values: Sequence[Any]) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = values
@@ -341,5 +355,6 @@ def is_none(values: np.ndarray) -> BoolArray:
 
 
 def indices(mask: Any) -> list[int]:
-    """Row indices where ``mask`` is true, as Python ints."""
-    return np.flatnonzero(mask).tolist()
+    """Row indices where ``mask`` is true, as Python ints (``np.flatnonzero`` without its Python-level
+    wrappers: a read asks this of some fifty masks, most of them all false)."""
+    return np.asarray(mask).ravel().nonzero()[0].tolist()
