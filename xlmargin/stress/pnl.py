@@ -17,14 +17,16 @@ from xlmargin.pricing import option_price, solve_exercise_boundaries
 from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
-from xlmargin.stress.threads import Started, run_in_order, start
+from xlmargin.stress.threads import run_in_order, start
 
 _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of its price (log-safe)
 # Prices (contracts × columns) per job: the option book is priced in jobs of about this size, shared
-# by two threads. A premium point costs about eight European ones (its quadrature); at these sizes
-# a job's arrays stay in a core's cache and the two threads end within a job of each other.
-_EUROPEAN_POINTS = 2**14
-_PREMIUM_POINTS = 2**11
+# by two threads; a premium price costs about eight European ones (its quadrature). Larger jobs
+# balance the threads less well, smaller ones cost more than they balance: every array operation
+# hands the interpreter lock between the threads. On the benchmark book, jobs of 2^11 premium and
+# 2^14 European prices took 37 ms of CPU for what these sizes price in 27 and one thread in 19.
+_EUROPEAN_POINTS = 2**17
+_PREMIUM_POINTS = 2**14
 
 
 def _apply(loadings: FloatArray, moves: FloatArray) -> FloatArray:
@@ -51,11 +53,6 @@ def _returns(
 
 def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
     """USD P&L (positions × scenarios) for decimal factor moves (F × scenarios)."""
-    # The options' exercise boundaries are solved first, on the helper thread where there is one,
-    # while this thread values the rest of the book and prepares the option jobs.
-    boundaries = (
-        start(functools.partial(_solve_boundaries, book.options, rate)) if book.option_idx.size else None
-    )
     pnl = np.zeros((len(book.rows), moves.shape[1]))
     lin = book.linear_idx
     returns = _returns(book.beta[lin], book.weights[lin], book.duration[lin], book.convexity[lin], moves)
@@ -65,8 +62,8 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
         dy = _apply(book.weights[book.bond_idx], moves)
         moved = instruments.bond_dirty_price(b.coupon[:, None], b.yield_[:, None] + dy, b.maturity[:, None])
         pnl[book.bond_idx] = b.face_usd[:, None] * (moved - b.dirty[:, None])
-    if boundaries is not None:
-        _option_pnl(book.options, moves, rate, pnl, book.option_idx, boundaries)
+    if book.option_idx.size:
+        _option_pnl(book.options, moves, rate, pnl, book.option_idx)
     if book.own_idx.size:
         pnl[book.own_idx] *= 1.0 + moves[book.own_factor]
     legged = np.flatnonzero(np.any(book.legs != 0.0, axis=1))
@@ -79,9 +76,7 @@ def _solve_boundaries(o: Options, rate: float) -> None:
     solve_exercise_boundaries(o.T, rate, o.q, o.sigma, o.call, o.american, o.on_future)
 
 
-def _option_pnl(
-    o: Options, moves: FloatArray, rate: float, pnl: FloatArray, rows: IntArray, boundaries: Started[None]
-) -> None:
+def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, rows: IntArray) -> None:
     """Write the options' P&L into ``pnl[rows]`` (``rows`` the book rows of the options, in order).
 
     Each distinct contract is priced once per distinct move (:func:`_price_changes`). The last
@@ -99,7 +94,7 @@ def _option_pnl(
     last = _last_book(key)
     kept = last.get(inputs)
     if kept is None:  # each block's P&L is written as soon as it is priced, on the thread that priced it
-        kept = _price_changes(o, c, moves, rate, floor, pnl, rows, boundaries)
+        kept = _price_changes(o, c, moves, rate, floor, pnl, rows)
         last.put(inputs, kept)
         _keep_within_budget(key, sum(a.nbytes for a in (*inputs, *kept)))
         return
@@ -168,7 +163,6 @@ def _price_changes(
     floor: float,
     pnl: FloatArray,
     rows: IntArray,
-    boundaries: Started[None],
 ) -> tuple[np.ndarray, ...]:
     """Every contract's price change per unit in every scenario, in blocks of contracts.
 
@@ -255,8 +249,8 @@ def _price_changes(
 
     # Jobs as (first contract, job, column of each scenario): each a run of contracts of one group,
     # sized so that the two threads share the work evenly; a contract's price does not depend on the
-    # contracts priced beside it. The exercise boundaries (solved ahead by ``position_pnl``) are
-    # awaited by the premium jobs only, so the European ones go first.
+    # contracts priced beside it. The premium jobs await the exercise boundaries, so the European
+    # ones go first.
     european: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
     premium: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
     keys = np.column_stack([boundary, profile, follows, american])
@@ -280,6 +274,11 @@ def _price_changes(
             for b in _pieces(first, last, ratios.size, _PREMIUM_POINTS)
         ]
 
+    # The exercise boundaries, solved first: on the helper thread where there is one, while this one
+    # starts on the European jobs (whose large array operations leave it the interpreter lock:
+    # solved beside this thread's own preparation above, both would wait on the lock); else by the
+    # first premium job.
+    boundaries = start(functools.partial(_solve_boundaries, o, rate))
     write = _block_writer(pnl, rows, o.units, by_contract, starts, of_row)
     chosen = european + premium
     changes = run_in_order([_written(write, *job) for job in chosen])
