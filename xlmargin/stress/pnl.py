@@ -288,8 +288,10 @@ def _price_changes(
 
 
 def _pieces(first: int, last: int, columns: int, points: int) -> list[slice]:
-    """Contracts ``first..last - 1`` cut into runs of about ``points`` contracts × columns each."""
-    size = max(1, points // columns)
+    """Contracts ``first..last - 1`` cut into equal runs of at most about ``points`` contracts ×
+    columns each (equal, so that the last jobs of the two threads end together)."""
+    count = -(-(last - first) * columns // points)  # runs needed, rounded up
+    size = -(-(last - first) // count)
     return [slice(a, min(a + size, last)) for a in range(first, last, size)]
 
 
