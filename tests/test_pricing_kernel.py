@@ -13,6 +13,7 @@ dividend is zero. None of that may move a price: the kernel is compared with
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -176,6 +177,22 @@ def test_kernel_equals_the_frozen_kernel(layout: str, seed: int) -> None:
 def test_kernel_equals_prices_recorded_before_the_fast_paths(layout: str) -> None:
     recorded = json.loads(RECORDED.read_text())[layout]
     assert_close(option_price(*layouts(0)[layout]), np.array(recorded))
+
+
+@pytest.mark.parametrize("chunk", [1, 7 * 8, 5 * 7 * 8])
+def test_premium_table_in_chunks_equals_one_pass(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """A premium table computed a few contracts at a time (one, one, five per chunk here: the
+    stress view's tables are hundreds of contracts by forty spots) is the one-pass table, bit for
+    bit, whether the put-side dividends are all zero, all paid, or mixed."""
+    american = importlib.import_module("xlmargin.pricing.american")  # not the function of that name
+    c = _contracts(60, 4)
+    x = np.exp(np.linspace(-0.4, 0.4, MOVES.size))[None, :] * np.ones((60, 1))
+    for q in (c["q"], np.zeros(60), np.full(60, 0.02)):
+        integrand = american._PremiumIntegrand.of(c["T"], np.full(60, 0.05), q, c["sigma"])
+        whole = integrand.premium_table(x)
+        monkeypatch.setattr(american, "_CHUNK_POINTS", chunk)
+        assert np.array_equal(integrand.premium_table(x), whole)
+        monkeypatch.undo()
 
 
 def record() -> None:

@@ -47,6 +47,42 @@ def test_a_failing_job_raises_and_stops_the_others(monkeypatch: pytest.MonkeyPat
     assert len(ran) < 49
 
 
+def test_a_started_job_runs_once_and_every_thread_gets_its_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threads, "HELPER_THREADS", 1)
+    runs: list[str] = []
+
+    def job() -> int:
+        runs.append(threading.current_thread().name)
+        time.sleep(0.01)
+        return 7
+
+    started = threads.start(job)
+    assert threads.run_in_order([started.result for _ in range(6)]) == [7] * 6
+    assert len(runs) == 1
+
+
+def test_a_started_job_waits_for_no_busy_helper_and_raises_where_awaited(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(threads, "HELPER_THREADS", 1)
+    release = threading.Event()
+    busy = threads._helper_pool().submit(release.wait)
+    try:
+        assert (
+            threads.start(lambda: threading.current_thread().name).result() == threading.current_thread().name
+        )
+
+        def failing() -> None:
+            raise ValueError("boundaries failed")
+
+        started = threads.start(failing)
+        with pytest.raises(ValueError, match="boundaries failed"):
+            started.result()
+    finally:
+        release.set()
+        busy.result()
+
+
 def test_a_busy_helper_leaves_every_job_to_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
     # another call (Excel runs worksheet functions concurrently) holds the helper: nothing waits for it
     monkeypatch.setattr(threads, "HELPER_THREADS", 1)
@@ -70,8 +106,8 @@ def test_option_pnl_is_the_same_on_one_thread_and_two(monkeypatch: pytest.Monkey
     settings = stress.stress_settings({"rate": rate}, AS_OF)
     book = build_book(read_positions([HEADER, *strikes], as_of=AS_OF), settings)
     moves = move_matrix(stress.scenario_library(settings))
-    monkeypatch.setattr(pnl, "_MIN_HALF", 2)
-    monkeypatch.setattr(pnl, "_BLOCK", 8)
+    monkeypatch.setattr(pnl, "_EUROPEAN_POINTS", 8)  # jobs of a contract or two
+    monkeypatch.setattr(pnl, "_PREMIUM_POINTS", 8)
     results = []
     for helpers in (0, 1, 1, 1):
         monkeypatch.setattr(threads, "HELPER_THREADS", helpers)

@@ -38,6 +38,10 @@ _BOUNDARY_QUADRATURE: Final = 6  # l: Gauss-Legendre points per fixed-point inte
 _BOUNDARY_ITERATIONS: Final = 2  # m: fixed-point (FP-B) iterations
 _QD_PLUS_NEWTON_STEPS: Final = 3  # Newton steps on Li's QD+ equation for the starting boundary
 _PREMIUM_QUADRATURE: Final = 8  # p: Gauss-Legendre points of the premium integral
+# Elements (contract × spot × point) of one chunk of a premium table: 128 KB per array, a few of
+# which fit a core's 512 KB-1 MB second-level cache.
+_CHUNK_POINTS: Final = 2**14
+_SOLVE_BATCH: Final = 1024  # contracts per batch of solve_exercise_boundaries: its arrays ~200 KB each
 
 
 def _chebyshev_interpolation_matrix(z: FloatArray) -> FloatArray:
@@ -257,6 +261,7 @@ class _PremiumIntegrand:
 
     def __init__(self, packed: FloatArray) -> None:
         p = _PREMIUM_QUADRATURE
+        self.packed = packed
         self.exercise_boundary: FloatArray = packed[:, 0]
         self.minus_inv_std_dev: FloatArray = packed[:, 1 : 1 + p]
         self.minus_d1_shift: FloatArray = packed[:, 1 + p : 1 + 2 * p]
@@ -293,7 +298,24 @@ class _PremiumIntegrand:
         return premium
 
     def premium_table(self, x: FloatArray) -> FloatArray:
-        """:meth:`premium` at spots ``x``, a row per contract and a column per spot."""
+        """:meth:`premium` at spots ``x``, a row per contract and a column per spot.
+
+        Computed for a few contracts at a time, so that the [contract, spot, point] arrays of a
+        chunk stay in the core's own cache (:data:`_CHUNK_POINTS`): on a large table (the stress
+        view's 700 contracts × 40 spots) that is a third faster than one pass over the whole, and
+        each row's arithmetic is the same.
+        """
+        rows = max(1, _CHUNK_POINTS // (x.shape[1] * _PREMIUM_QUADRATURE))
+        if len(x) <= rows:
+            return self._premium_rows(x)
+        out = np.empty(x.shape)
+        for start in range(0, len(x), rows):
+            chunk = slice(start, start + rows)
+            out[chunk] = _PremiumIntegrand(self.packed[chunk])._premium_rows(x[chunk])
+        return out
+
+    def _premium_rows(self, x: FloatArray) -> FloatArray:
+        """:meth:`premium_table` in one pass over all the contracts."""
         c3 = (slice(None), None, slice(None))
         # One array, [contract, spot, point], holds -d1 then -d2 then N(-d2): no temporaries of
         # that size beyond it (allocating them costs as much as the arithmetic).
@@ -366,15 +388,10 @@ def _early_exercise(
     )
     T_c, r_c, q_c, sigma_c = (flat(a, contract_shape) for a in (T, r, q, sigma))
     call_c, american_c = (flat(a, contract_shape) for a in (is_call, is_american))
-    put_r = np.where(call_c, q_c, r_c)
-    put_q = np.where(call_c, r_c, q_c)
-    has_vol = total_std_dev(T_c, sigma_c) > NEGLIGIBLE
-    needs_boundary = american_c & (put_r * T_c > NEGLIGIBLE) & has_vol
+    needs_boundary, keys = _put_side(T_c, r_c, q_c, sigma_c, call_c, american_c)
     if not needs_boundary.any():
         return value
-    integrand = _PremiumIntegrand.of(
-        T_c[needs_boundary], put_r[needs_boundary], put_q[needs_boundary], sigma_c[needs_boundary]
-    )
+    integrand = _PremiumIntegrand.of(*keys)
     shape = value.shape
     spots_per_contract = _spots_per_contract(contract_shape, shape)
     if spots_per_contract is None:
@@ -399,6 +416,52 @@ def _early_exercise(
     result = value.reshape(-1, m)  # a copy where ``value`` is not contiguous
     result[rows] = np.where(alive, np.maximum(result[rows], table(european) + premium), result[rows])
     return result.reshape(shape)
+
+
+def _put_side(
+    T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray, is_call: BoolArray, is_american: BoolArray
+) -> tuple[BoolArray, tuple[FloatArray, FloatArray, FloatArray, FloatArray]]:
+    """Which contracts (1-D arrays, ``q`` already ``r`` on a future) have an early-exercise premium,
+    and their boundary's inputs ``(T, r, q, sigma)`` on the put side (a call is a put with ``r`` and
+    ``q`` swapped): those of American contracts with a positive put-side rate and some volatility."""
+    put_r = np.where(is_call, q, r)
+    put_q = np.where(is_call, r, q)
+    has_vol = total_std_dev(T, sigma) > NEGLIGIBLE
+    needs_boundary = is_american & (put_r * T > NEGLIGIBLE) & has_vol
+    return needs_boundary, (
+        T[needs_boundary],
+        put_r[needs_boundary],
+        put_q[needs_boundary],
+        sigma[needs_boundary],
+    )
+
+
+def solve_exercise_boundaries(
+    T: ArrayLike,
+    r: ArrayLike,
+    q: ArrayLike,
+    sigma: ArrayLike,
+    is_call: ArrayLike,
+    is_american: ArrayLike,
+    on_future: ArrayLike = False,
+) -> None:
+    """Solve and keep the exercise boundaries that :func:`option_price` will look up for these
+    contracts (arguments as there, broadcast together), in batches of :data:`_SOLVE_BATCH` of them;
+    boundaries already kept are not solved again.
+
+    A boundary solved in one batch can differ in the last bit from the same boundary solved in
+    another. A caller that prices contracts in blocks on several threads calls this first, so that
+    every block finds the same boundaries however the blocks are split and whichever thread prices
+    them: the result does not depend on the number of threads.
+    """
+    numbers = [as_float_array(a) for a in (T, r, q, sigma)]
+    flags = [as_bool_array(a) for a in (is_call, is_american, on_future)]
+    shape = np.broadcast_shapes(*(a.shape for a in (*numbers, *flags)))
+    T_c, r_c, q_c, sigma_c = (flat(a, shape) for a in numbers)
+    call_c, american_c, future_c = (flat(a, shape) for a in flags)
+    _, keys = _put_side(T_c, r_c, np.where(future_c, r_c, q_c), sigma_c, call_c, american_c)
+    for start in range(0, keys[0].size, _SOLVE_BATCH):
+        _PremiumIntegrand.of(*(k[start : start + _SOLVE_BATCH] for k in keys))
 
 
 def _spots_per_contract(contract_shape: tuple[int, ...], shape: tuple[int, ...]) -> int | None:

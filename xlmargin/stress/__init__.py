@@ -37,8 +37,9 @@ How a position moves (each is revalued instantly: no carry, no time decay, no ro
   same contract are priced once, and each contract once per distinct (spot, volatility) the
   scenarios give it (``pnl``; tested against a row-by-row twin in ``tests/test_stress_speed.py``),
   through ``pricing.option_price`` (the contract's ``ln F/K`` once, each spot ratio's log
-  once) in blocks of contracts, on two threads where there are two cores (``threads``: the
-  blocks with an early-exercise premium on one, the others shared; the same numbers either way).
+  once) in jobs of contracts, on two threads where there are two cores (``threads``: the exercise
+  boundaries solved first on one while the other starts on the European jobs, then every job
+  shared; the same numbers either way).
   The last book's price changes are kept with the exact inputs they came from, so a
   recalculation after an edit that changes no contract prices nothing again.
 

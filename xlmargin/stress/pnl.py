@@ -13,19 +13,20 @@ import numpy as np
 
 from xlmargin import instruments
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.pricing import option_price
+from xlmargin.pricing import option_price, solve_exercise_boundaries
 from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
-from xlmargin.stress.threads import helping, run_in_order
+from xlmargin.stress.threads import run_in_order, start
 
 _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of its price (log-safe)
-# Contracts priced per kernel call: bounds the kernel's temporaries (the early-exercise premium holds
-# contracts × points × its quadrature) on a large book; on the 5,000-position benchmark book one
-# block per group or blocks of 256 measure the same.
-_BLOCK = 1024
-_MIN_HALF = 64  # contracts: a premium block is not cut into halves smaller than this
-_TODAY = np.ones(1)  # the spot ratio of today's price
+# Prices (contracts × columns) per job: the option book is priced in jobs of about this size, shared
+# by two threads; a premium price costs about eight European ones (its quadrature). Larger jobs
+# balance the threads less well, smaller ones cost more than they balance: every array operation
+# hands the interpreter lock between the threads. On the benchmark book, jobs of 2^11 premium and
+# 2^14 European prices took 37 ms of CPU, these sizes 24-27 ms, one thread 19 ms.
+_EUROPEAN_POINTS = 2**17
+_PREMIUM_POINTS = 2**14
 
 
 def _apply(loadings: FloatArray, moves: FloatArray) -> FloatArray:
@@ -68,6 +69,11 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
     legged = np.flatnonzero(np.any(book.legs != 0.0, axis=1))
     pnl[legged] += _apply(book.legs[legged], moves)
     return pnl
+
+
+def _solve_boundaries(o: Options, rate: float) -> None:
+    """The exercise boundaries the options' repricing will look up (see :func:`solve_exercise_boundaries`)."""
+    solve_exercise_boundaries(o.T, rate, o.q, o.sigma, o.call, o.american, o.on_future)
 
 
 def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, rows: IntArray) -> None:
@@ -150,7 +156,13 @@ def _keep_within_budget(key: bytes, size: int) -> None:
 
 
 def _price_changes(
-    o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float, pnl: FloatArray, rows: IntArray
+    o: Options,
+    c: _Contracts,
+    moves: FloatArray,
+    rate: float,
+    floor: float,
+    pnl: FloatArray,
+    rows: IntArray,
 ) -> tuple[np.ndarray, ...]:
     """Every contract's price change per unit in every scenario, in blocks of contracts.
 
@@ -164,8 +176,9 @@ def _price_changes(
     volatility. Contracts with a premium get the contract parameters on a length-1 axis, so the
     kernel computes one exercise boundary per contract, at the unshifted volatility; the VIX layer
     then adds the European price change from σ to σ + Δσ at the moved spot (the error is at most
-    the early-exercise premium). The blocks are priced on two threads (:func:`run_in_order`), and
-    each block's P&L written into ``pnl[rows]`` (``rows`` the book rows of the options) once priced.
+    the early-exercise premium). The blocks are priced on two threads (:func:`run_in_order`), a
+    premium block once ``boundaries`` (every exercise boundary solved and kept) is done, and each
+    block's P&L written into ``pnl[rows]`` (``rows`` the book rows of the options) once priced.
 
     Returns ``(by_contract, starts, of_row, firsts, *changes, *ats)``: contracts renumbered in group
     order, ``of_row`` each option row's contract, ``by_contract`` the option rows in contract order
@@ -221,6 +234,7 @@ def _price_changes(
         block: slice, ratios: FloatArray, at: IntArray, g_vix: FloatArray, at_vix: IntArray, dv: FloatArray
     ) -> FloatArray:
         """A block's price changes with the early-exercise premium at σ, plus the VIX layer."""
+        boundaries.result()  # every boundary solved and kept: the kernel looks them up
         values = price(block, ratios, sigma[block, None])
         moved = values[:, at]
         moved -= values[:, :1]
@@ -233,58 +247,52 @@ def _price_changes(
             moved[up - block.start] += layer[:, at_vix]
         return moved
 
-    # Blocks as (first contract, job, column of each scenario). The kernel solves the exercise
-    # boundaries of a premium block's contracts in one batch and caches them; a boundary solved in
-    # another batch can differ in the last bit, so the boundaries are solved first, block after block
-    # in one job as on one thread (pricing each block at today's spot), beside the European blocks;
-    # then the premium blocks, cut in halves that find every boundary cached, are priced. On one
-    # thread neither step would gain anything: each premium block solves its boundaries as it goes.
-    two_threads = helping()
-    boundaries: list[Callable[[], FloatArray]] = []
-    premium_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
-    european_blocks: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
+    # Jobs as (first contract, job, column of each scenario): each a run of contracts of one group,
+    # sized so that the two threads share the work evenly; a contract's price does not depend on the
+    # contracts priced beside it. The premium jobs await the exercise boundaries, so the European
+    # ones go first.
+    european: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
+    premium: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
     keys = np.column_stack([boundary, profile, follows, american])
     edges = [0, *(np.flatnonzero(np.any(keys[1:] != keys[:-1], axis=1)) + 1).tolist(), order.size]
     for first, last in itertools.pairwise(edges):
         p, v = int(profile[first]), bool(follows[first])
-        blocks = [slice(a, min(a + _BLOCK, last)) for a in range(first, last, _BLOCK)]
         if not boundary[first]:
             at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
             ratios = np.concatenate([[1.0], g])
-            european_blocks += [
-                (b.start, functools.partial(european_changes, b, ratios, dv, v), at) for b in blocks
+            european += [
+                (b.start, functools.partial(european_changes, b, ratios, dv, v), at)
+                for b in _pieces(first, last, ratios.size, _EUROPEAN_POINTS)
             ]
             continue
         at, g, _ = _distinct_moves(growth[p], vix_moves, moving[p], False)
         ratios = np.concatenate([[1.0], g])
         at_vix, g_vix, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
         every = np.zeros(0, dtype=np.int64)
-        if two_threads:
-            boundaries += [functools.partial(price, b, _TODAY, sigma[b, None]) for b in blocks]
-            blocks = [half for b in blocks for half in _halves(b)]
-        premium_blocks += [
+        premium += [
             (b.start, functools.partial(premium_changes, b, ratios, at, g_vix, at_vix, dv), every)
-            for b in blocks
+            for b in _pieces(first, last, ratios.size, _PREMIUM_POINTS)
         ]
 
+    # The exercise boundaries, solved first: on the helper thread where there is one, while this one
+    # starts on the European jobs (whose large array operations leave it the interpreter lock:
+    # solved beside this thread's own preparation above, both would wait on the lock); else by the
+    # first premium job.
+    boundaries = start(functools.partial(_solve_boundaries, o, rate))
     write = _block_writer(pnl, rows, o.units, by_contract, starts, of_row)
-    european = run_in_order(
-        [_in_turn(boundaries), *(_in_turn([_written(write, *block)]) for block in european_blocks)]
-    )[1:]
-    premium = run_in_order([_in_turn([_written(write, *block)]) for block in premium_blocks])
-    changes = [change for done in (*premium, *european) for change in done]
-    chosen = premium_blocks + european_blocks
+    chosen = european + premium
+    changes = run_in_order([_written(write, *job) for job in chosen])
     firsts = [first for first, _, _ in chosen]
     ats = [at for _, _, at in chosen]
     return (by_contract, starts, of_row, np.array(firsts, dtype=np.int64), *changes, *ats)
 
 
-def _halves(block: slice) -> list[slice]:
-    """A premium block cut in two (one half per thread), unless under ``2 * _MIN_HALF`` contracts."""
-    if block.stop - block.start < 2 * _MIN_HALF:
-        return [block]
-    middle = (block.start + block.stop) // 2
-    return [slice(block.start, middle), slice(middle, block.stop)]
+def _pieces(first: int, last: int, columns: int, points: int) -> list[slice]:
+    """Contracts ``first..last - 1`` cut into equal runs of at most about ``points`` contracts ×
+    columns each (equal, so that the last jobs of the two threads end together)."""
+    count = -(-(last - first) * columns // points)  # runs needed, rounded up
+    size = -(-(last - first) // count)
+    return [slice(a, min(a + size, last)) for a in range(first, last, size)]
 
 
 def _written(
@@ -301,11 +309,6 @@ def _written(
         return change
 
     return priced
-
-
-def _in_turn(blocks: list[Callable[[], FloatArray]]) -> Callable[[], list[FloatArray]]:
-    """One job that prices ``blocks`` one after the other, on one thread."""
-    return lambda: [block() for block in blocks]
 
 
 @dataclass(frozen=True)

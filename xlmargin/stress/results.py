@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin._typing import FloatArray, IntArray
+from xlmargin._typing import FloatArray
 from xlmargin.errors import InputError, Problem
 from xlmargin.money import cents
 from xlmargin.positions import Portfolio
@@ -123,20 +123,6 @@ def _horizon_note(settings: StressSettings) -> str:
     )
 
 
-def _first_row_at_minimum(pnl: FloatArray) -> IntArray:
-    """Each column's first row holding its minimum (``np.argmin(pnl, axis=0)``, ties to the first).
-
-    The minima are a reduction along the rows (fast on a row-major matrix); the rows that reach
-    them are found in one pass over the matrix in memory order. ``argmin`` or ``argmax`` along the
-    rows would first copy the whole matrix into column order.
-    """
-    at_minimum = np.flatnonzero(pnl == pnl.min(axis=0))  # row-major: row by row
-    rows, columns = np.divmod(at_minimum, pnl.shape[1])
-    first = np.zeros(pnl.shape[1], dtype=np.int64)
-    first[columns[::-1]] = rows[::-1]  # the last write to a column is its first row
-    return first
-
-
 def stress_table(portfolio: Portfolio, settings: StressSettings) -> list[list[Any]]:
     """Every scenario's P&L, worst first: the house risk view, not a regulation.
 
@@ -148,7 +134,7 @@ def stress_table(portfolio: Portfolio, settings: StressSettings) -> list[list[An
     run = _run(portfolio, settings)
     totals = run.pnl.sum(axis=0)
     gross = float(run.book.gross.sum())
-    worst = _first_row_at_minimum(run.pnl)
+    worst = np.argmin(run.pnl, axis=0)  # each scenario's first row at its worst loss
     header = ["id", "name", "kind", "P&L", "% of gross", "worst contributor"]
     rows = []
     for j in np.argsort(totals, kind="stable"):

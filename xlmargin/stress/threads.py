@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -84,3 +84,43 @@ def run_in_order(jobs: Sequence[Callable[[], T]]) -> list[T]:
             queue.stop()
             helped.result()  # the job it claimed, finished (its exception raised here)
     return results  # type: ignore[return-value]  # every slot filled: the queue was drained
+
+
+class Started(Generic[T]):
+    """A job handed to the helper thread now, its result awaited later (:meth:`result`, from any
+    thread). If the helper has not begun it by then (busy with another call's jobs, or switched
+    off), the first thread to ask runs it: nothing waits on a helper that is not coming."""
+
+    def __init__(self, job: Callable[[], T]) -> None:
+        self._job: Callable[[], T] | None = job
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        if helping():
+            _helper_pool().submit(self._run)
+
+    def _run(self) -> None:
+        with self._lock:
+            job, self._job = self._job, None  # claimed: whoever comes next finds None
+        if job is None:
+            return
+        try:
+            self._value = job()
+        except BaseException as error:
+            self._error = error
+        finally:
+            self._done.set()
+
+    def result(self) -> T:
+        """The job's result once it has run, here or on the helper; its exception raised here."""
+        self._run()
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]  # set: the job ran without raising
+
+
+def start(job: Callable[[], T]) -> Started[T]:
+    """``job`` begun on the helper thread where there is one (see :class:`Started`)."""
+    return Started(job)
