@@ -156,13 +156,7 @@ def _keep_within_budget(key: bytes, size: int) -> None:
 
 
 def _price_changes(
-    o: Options,
-    c: _Contracts,
-    moves: FloatArray,
-    rate: float,
-    floor: float,
-    pnl: FloatArray,
-    rows: IntArray,
+    o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float, pnl: FloatArray, rows: IntArray
 ) -> tuple[np.ndarray, ...]:
     """Every contract's price change per unit in every scenario, in blocks of contracts.
 
