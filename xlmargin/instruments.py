@@ -413,9 +413,8 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     missing: list[Problem] = []
     kind, qty, price, mult = a["type"], a["quantity"], a["price"], a["multiplier"]
     currency, fx_rate, rows = a["currency"], a["fx_rate"], a["row"]
-    foreign = np.zeros(n, dtype=bool)
-    for c in set(currency.tolist()) - {None, usd}:  # each currency compared once, not each cell
-        foreign |= currency == c
+    currency_codes, currencies = portfolio.codes("currency")  # each currency compared once, not each cell
+    foreign = np.array([c is not None and c != usd for c in currencies], dtype=bool)[currency_codes]
     type_codes, types = portfolio.codes("type")
     pair_or_future = np.array([t in ("fx", "future") for t in types], dtype=bool)[type_codes]
     for i in np.flatnonzero(pair_or_future | foreign):

@@ -27,7 +27,7 @@ from xlmargin.positions.infer import (
     symbol_terms,
     warn_rows,
 )
-from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES
+from xlmargin.positions.model import CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
 
 _TYPE_ALIASES = {
@@ -515,7 +515,7 @@ def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
             elif date < as_of:
                 r.bad(i, "maturity", f"maturity {date} is before the valuation date {as_of}")
             else:
-                out[i] = (date - as_of).days / 365.0
+                out[i] = (date - as_of).days / DAYS_PER_YEAR
     blank = r.blank("maturity")
     for i in indices(kind.of("bond") & blank):
         r.bad(i, "maturity", "a bond needs a maturity (a date or years)")
@@ -582,8 +582,8 @@ def _options(
         r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
     for i in indices(undated & zero_days):  # Office.js sends a blank cell as 0: a 0 cannot mean today
         r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
-    expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / 365.0, np.nan)
-    expiry_years[has_days] = days[has_days] / 365.0
+    expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / DAYS_PER_YEAR, np.nan)
+    expiry_years[has_days] = days[has_days] / DAYS_PER_YEAR
     if not has_days.any() and not filled.any():  # the column's own dates (None past the last)
         expiry = object_array([*distinct, None])[np.where(has_date, date_codes, len(distinct))]
     else:

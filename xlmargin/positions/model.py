@@ -30,6 +30,7 @@ CLASSES = (
     "crypto",
 )
 OPTION_TYPES = ("option", "future_option")
+DAYS_PER_YEAR = 365.0  # expiry_years and maturity_years count days ACT/365 from the valuation date
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,13 @@ from xlmargin import instruments
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import InputError, MissingDataError, Problem
 from xlmargin.positions import OPTION_TYPES, Portfolio
+from xlmargin.positions.model import DAYS_PER_YEAR
 from xlmargin.positions.reader import factorize
 from xlmargin.pricing import implied_volatility_or_error
 from xlmargin.stress.classify import DURATION, LINEAR, NONE, Model, classify
 from xlmargin.stress.factors import factor_index, factors, stress_rules
 from xlmargin.stress.settings import StressSettings
 
-_DAYS_PER_YEAR = 365.0  # expiry_years is ACT/365 (positions)
 _WARN_ROWS = 10  # rows named in one warning before "..."
 
 
@@ -377,7 +377,7 @@ def _build_options(
     shift = stress_rules()["vol_shift"]
     vol_factors = [factor_index()[f] for f in shift["factors"]]
     shifted = settings.vol_shift & (model_kind[idx] == LINEAR) & np.isin(factor[idx], vol_factors) & ~expired
-    reference = float(shift["reference_days"]) / _DAYS_PER_YEAR
+    reference = float(shift["reference_days"]) / DAYS_PER_YEAR
     vol_term = np.where(shifted, np.sqrt(reference / np.maximum(T, reference)), 0.0)
     dur = model_kind[idx] == DURATION
     return Options(
