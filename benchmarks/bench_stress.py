@@ -157,10 +157,10 @@ def one_thread(fn: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def kernel_share(fn: Callable[[], Any], repeat: int) -> float:
-    """Median CPU milliseconds ``fn`` spends inside ``option_price`` (as the stress P&L calls
+    """Median CPU milliseconds ``fn`` spends inside ``option_prices`` (as the stress P&L calls
     it), each run after the pricing caches and the last book are cleared; on one thread, since the
     process's CPU clock would count two threads' overlapping calls twice."""
-    kernel = pnl.option_price
+    kernel = pnl.option_prices
     spent: list[float] = []
     fn = one_thread(fn)
 
@@ -171,14 +171,14 @@ def kernel_share(fn: Callable[[], Any], repeat: int) -> float:
         finally:
             spent[-1] += time.process_time() - start
 
-    pnl.option_price = counted  # type: ignore[assignment]
+    pnl.option_prices = counted  # type: ignore[assignment]
     try:
         for _ in range(repeat):
             cold()
             spent.append(0.0)
             fn()
     finally:
-        pnl.option_price = kernel
+        pnl.option_prices = kernel
     return statistics.median(spent) * 1e3
 
 
@@ -233,7 +233,7 @@ def engine(table: list[list[Any]], n: int) -> None:
         cpu_best, cpu_median = cpu_timed(fn, n, setup)
         print(f"  {label:<52} {best:8.1f} ({median:.1f}) | {cpu_best:.1f} ({cpu_median:.1f})")
     share = kernel_share(lambda: pnl.position_pnl(book_, moves, settings.rate), n)
-    print(f"  {'    of which option_price (CPU median)':<52} {share:8.1f}")
+    print(f"  {'    of which option_prices (CPU median)':<52} {share:8.1f}")
     faults = minor_faults(lambda: as_excel(table), n)
     if faults is not None:
         least, median = faults

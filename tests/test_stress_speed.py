@@ -121,8 +121,8 @@ def test_an_edit_that_changes_no_contract_prices_nothing_again(monkeypatch: pyte
         clear_caches()
         fresh[name] = position_pnl(book, moves, settings.rate)
     calls = []
-    kernel = stress_pnl_module.option_price
-    monkeypatch.setattr(stress_pnl_module, "option_price", lambda *a: calls.append(1) or kernel(*a))
+    kernel = stress_pnl_module.option_prices
+    monkeypatch.setattr(stress_pnl_module, "option_prices", lambda *a: calls.append(1) or kernel(*a))
     clear_caches()
     assert np.array_equal(position_pnl(books["base"], moves, settings.rate), fresh["base"])
     position_pnl(books["base"], moves[:, :1], settings.rate)  # another scenario set keeps its own
@@ -150,6 +150,25 @@ def test_blocks_of_contracts_price_as_one_call(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(stress_pnl_module, "_EUROPEAN_POINTS", 2)
     monkeypatch.setattr(stress_pnl_module, "_PREMIUM_POINTS", 2)
     assert np.array_equal(position_pnl(book, moves, settings.rate), whole)
+
+
+def test_vix_layer_reuses_the_european_prices_of_the_premium(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the VIX layer of a contract with a premium takes its price at σ from the European prices the
+    # premium started from; pricing both ends of the layer again gives the same P&L, bit for bit
+    from xlmargin.pricing import clear_caches
+    from xlmargin.stress import pnl as stress_pnl_module
+
+    settings = stress.stress_settings({"rate": 0.045}, AS_OF)
+    book = build_book(read_positions([HEADER, *OPTIONS], as_of=AS_OF), settings)
+    moves = move_matrix(stress.scenario_library(settings))
+    looked_up: list[bool] = []
+    columns_of = stress_pnl_module._columns_of
+    monkeypatch.setattr(stress_pnl_module, "_columns_of", lambda *a: looked_up.append(True) or columns_of(*a))
+    reused = position_pnl(book, moves, settings.rate)
+    assert looked_up  # the book has American options with a premium that follow the VIX
+    clear_caches()
+    monkeypatch.setattr(stress_pnl_module, "_columns_of", lambda *a: None)
+    assert np.array_equal(position_pnl(book, moves, settings.rate), reused)
 
 
 def test_last_books_kept_within_their_memory_budget(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,7 +35,7 @@ Methods
 - Implied volatility: Newton steps inside a shrinking bisection bracket, vectorised.
 """
 
-from xlmargin.pricing.american import american, option_price, solve_exercise_boundaries
+from xlmargin.pricing.american import american, option_price, option_prices, solve_exercise_boundaries
 from xlmargin.pricing.contracts import clear_caches
 from xlmargin.pricing.european import black, bsm
 from xlmargin.pricing.implied import (
@@ -57,5 +57,6 @@ __all__ = [
     "implied_volatility_or_error",
     "iv_bounds",
     "option_price",
+    "option_prices",
     "solve_exercise_boundaries",
 ]

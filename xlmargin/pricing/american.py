@@ -546,6 +546,23 @@ def option_price(
     European part by :func:`bsm_moved` (one logarithm per contract and one per ratio, not one per
     point): the stress view's revaluation.
     """
+    return option_prices(S, K, T, r, q, sigma, is_call, is_american, on_future, growth)[1]
+
+
+def option_prices(
+    S: ArrayLike,
+    K: ArrayLike,
+    T: ArrayLike,
+    r: ArrayLike,
+    q: ArrayLike,
+    sigma: ArrayLike,
+    is_call: ArrayLike,
+    is_american: ArrayLike,
+    on_future: ArrayLike = False,
+    growth: ArrayLike | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """(European prices, :func:`option_price`): the European price of every option, which the
+    American ones start from, and the prices themselves (the same array where none is American)."""
     S, K, T, r, q, sigma = (as_float_array(a) for a in (S, K, T, r, q, sigma))
     is_call, is_american, on_future = (as_bool_array(a) for a in (is_call, is_american, on_future))
     q = np.where(on_future, r, q)
@@ -557,6 +574,6 @@ def option_price(
         growth = as_float_array(growth)
         european = bsm_moved(S, K, T, r, q, sigma, is_call, growth)
     if not is_american.any():
-        return european
+        return european, european
     spots = S if growth is None else S * growth
-    return _early_exercise(european, spots, K, T, r, q, sigma, is_call, is_american)
+    return european, _early_exercise(european, spots, K, T, r, q, sigma, is_call, is_american)

@@ -134,24 +134,24 @@ def bsm_moved(
     forward = S * np.exp((r - q) * elapsed)
     std_dev = total_std_dev(T, sigma)
     has_vol = std_dev > NEGLIGIBLE
-    safe_std_dev = std_dev if has_vol.all() else np.where(has_vol, std_dev, 1.0)
+    all_vol = bool(has_vol.all())
     sign = np.where(is_call, 1.0, -1.0)
+    # The call/put sign rides on the total volatility: dividing by ``sign * std_dev`` gives exactly
+    # ``sign * (x / std_dev)``, so d1 and d2 come out signed without a pass of their own, and the
+    # sign meets the discount factor in one product per contract.
+    signed = (std_dev if all_vol else np.where(has_vol, std_dev, 1.0)) * sign
     F = forward * growth
-    shape = np.broadcast_shapes(F.shape, K.shape, safe_std_dev.shape, sign.shape, np.shape(r))
+    shape = np.broadcast_shapes(F.shape, K.shape, signed.shape, np.shape(r))
     # In place from here: at the sizes of a scenario grid a fresh array costs as much as the
     # arithmetic on it.
-    d1 = np.empty(shape)
-    np.add(np.log(forward / K), np.log(growth), out=d1)
-    d1 /= safe_std_dev
-    d1 += 0.5 * safe_std_dev
-    d2 = np.subtract(d1, safe_std_dev, out=np.empty(shape))
-    d1 *= sign
-    d2 *= sign
-    undiscounted = ndtr(d1, out=d1)
-    undiscounted *= F
-    undiscounted -= np.multiply(ndtr(d2, out=d2), K, out=d2)
-    undiscounted *= sign
-    if not has_vol.all():
-        undiscounted = np.where(has_vol, undiscounted, np.maximum(sign * (F - K), 0.0))
-    undiscounted *= np.exp(-r * elapsed)
-    return np.maximum(undiscounted, 0.0, out=undiscounted)
+    d1 = np.add(np.log(forward / K), np.log(growth), out=np.empty(shape))
+    d1 /= signed
+    d1 += 0.5 * signed
+    d2 = np.subtract(d1, signed, out=np.empty(shape))
+    value = ndtr(d1, out=d1)
+    value *= F
+    value -= np.multiply(ndtr(d2, out=d2), K, out=d2)
+    if not all_vol:  # zero volatility: the forward's intrinsic value (signed back below)
+        np.copyto(value, np.maximum(sign * (F - K), 0.0) * sign, where=~has_vol)
+    value *= sign * np.exp(-r * elapsed)
+    return np.maximum(value, 0.0, out=value)

@@ -13,7 +13,7 @@ import numpy as np
 
 from xlmargin import instruments
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.pricing import option_price, solve_exercise_boundaries
+from xlmargin.pricing import option_prices, solve_exercise_boundaries
 from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
@@ -163,14 +163,15 @@ def _price_changes(
     Contracts are grouped by their underlying's loadings (a profile, whose spot ratio S'/S is
     computed once per scenario) and by whether their volatility follows the VIX; a group is priced
     for its distinct (spot ratio, VIX move) pairs among the scenarios that move one of its factors,
-    in kernel calls (``option_price``: each contract's terms once, each ratio once) whose
+    in kernel calls (``option_prices``: each contract's terms once, each ratio once) whose
     column 0 is today's model price, the reference of the P&L; a contract whose inputs do not move
     keeps its price. Contracts whose price has no early-exercise premium (European ones, American
     calls without dividends, as the kernel decides) are priced at the moved spot and shifted
     volatility. Contracts with a premium get the contract parameters on a length-1 axis, so the
     kernel computes one exercise boundary per contract, at the unshifted volatility; the VIX layer
     then adds the European price change from σ to σ + Δσ at the moved spot (the error is at most
-    the early-exercise premium). The blocks are priced on two threads (:func:`run_in_order`), a
+    the early-exercise premium), its price at σ taken from the European prices the premium started
+    from. The blocks are priced on two threads (:func:`run_in_order`), a
     premium block once ``boundaries`` (every exercise boundary solved and kept) is done, and each
     block's P&L written into ``pnl[rows]`` (``rows`` the book rows of the options) once priced.
 
@@ -203,11 +204,18 @@ def _price_changes(
     )
     profile, boundary, follows = c.profile[order], boundary[order], follows[order]
 
+    def prices(
+        at: slice | IntArray, g: FloatArray, vol: FloatArray, early: bool = True
+    ) -> tuple[FloatArray, FloatArray]:
+        """The kernel's (European, final) prices of some contracts at spot ratios ``g`` and
+        volatilities ``vol``."""
+        one = (at, None)
+        return option_prices(S[one], K[one], T[one], rate, q[one], vol, call[one],
+                             american[one] & early, on_future[one], g[None, :])  # fmt: skip
+
     def price(at: slice | IntArray, g: FloatArray, vol: FloatArray, early: bool = True) -> FloatArray:
         """The kernel's prices of some contracts at spot ratios ``g`` and volatilities ``vol``."""
-        one = (at, None)
-        return option_price(S[one], K[one], T[one], rate, q[one], vol, call[one],
-                                  american[one] & early, on_future[one], g[None, :])  # fmt: skip
+        return prices(at, g, vol, early)[1]
 
     def shifted(at: slice | IntArray, dv: FloatArray, out: FloatArray | None = None) -> FloatArray:
         """σ + Δσ for some contracts and VIX moves (decimal points), floored (``[vol_shift]``)."""
@@ -229,15 +237,20 @@ def _price_changes(
     ) -> FloatArray:
         """A block's price changes with the early-exercise premium at σ, plus the VIX layer."""
         boundaries.result()  # every boundary solved and kept: the kernel looks them up
-        values = price(block, ratios, sigma[block, None])
+        european, values = prices(block, ratios, sigma[block, None])
         moved = values[:, at]
         moved -= values[:, :1]
         up = block.start + np.flatnonzero(vol_term[block] != 0.0)
         if up.size:  # the VIX layer: the European change from σ to σ + Δσ at the moved spot
-            vol = np.concatenate([shifted(up, dv), np.repeat(sigma[up, None], g_vix.size, 1)], 1)
-            both = price(up, np.concatenate([g_vix, g_vix]), vol, early=False)
             layer = np.zeros((up.size, 1 + g_vix.size))
-            layer[:, 1:] = both[:, : g_vix.size] - both[:, g_vix.size :]
+            columns = _columns_of(g_vix, ratios)
+            if columns is None:  # (not expected: every VIX scenario's ratio is one of the block's)
+                vol = np.concatenate([shifted(up, dv), np.repeat(sigma[up, None], g_vix.size, 1)], 1)
+                both = price(up, np.concatenate([g_vix, g_vix]), vol, early=False)
+                layer[:, 1:] = both[:, : g_vix.size] - both[:, g_vix.size :]
+            else:  # at σ, the European prices already computed for the premium
+                layer[:, 1:] = price(up, g_vix, shifted(up, dv), early=False)
+                layer[:, 1:] -= european[up - block.start][:, columns]
             moved[up - block.start] += layer[:, at_vix]
         return moved
 
@@ -279,6 +292,15 @@ def _price_changes(
     firsts = [first for first, _, _ in chosen]
     ats = [at for _, _, at in chosen]
     return (by_contract, starts, of_row, np.array(firsts, dtype=np.int64), *changes, *ats)
+
+
+def _columns_of(values: FloatArray, ratios: FloatArray) -> IntArray | None:
+    """The column of ``ratios`` holding each of ``values`` (equal floats), or None if one is missing."""
+    column = {ratio: j for j, ratio in enumerate(ratios.tolist())}
+    found = [column.get(v) for v in values.tolist()]
+    if None in found:
+        return None
+    return np.array(found, dtype=np.int64)
 
 
 def _pieces(first: int, last: int, columns: int, points: int) -> list[slice]:
