@@ -154,3 +154,25 @@ def test_default_correlation_block_is_section_2_2() -> None:
     np.testing.assert_array_equal(corr, corr.T)
     assert np.linalg.eigvalsh(corr).min() == pytest.approx(0.066, abs=5e-4)
     assert STRESS.get("covariance.default.asset_vols_pct")[0] == 16.47  # US Large Cap
+
+
+def test_every_asset_class_maps_to_a_factor_the_curve_or_none_by_the_rule_file() -> None:
+    # [mapping.classes] names a price factor, or "duration" (the yield curve by the position's
+    # duration); a class it leaves out (crypto) has no factor. classify reads the table, not a list.
+    from xlmargin.positions.model import CLASSES
+    from xlmargin.stress.classify import DURATION, LINEAR, NONE, classify
+    from xlmargin.stress.factors import factor_index
+
+    about = ("source", "confidence", "notes")
+    table = {k: v for k, v in STRESS.get("mapping.classes").items() if k not in about}
+    assert set(table) <= set(CLASSES)
+    for asset_class in CLASSES:
+        model = classify("stock", "NO-SUCH-SYMBOL", "NO-SUCH-SYMBOL", asset_class, None)
+        target = table.get(asset_class)
+        if target == "duration":
+            assert (model.kind, model.group) == (DURATION, "rates"), asset_class
+        elif target is None:
+            assert model.kind == NONE and asset_class in model.note, asset_class
+        else:
+            assert (model.kind, model.factor) == (LINEAR, factor_index()[target]), asset_class
+    assert {c for c, t in table.items() if t == "duration"} == {"treasury", "agency", "municipal"}

@@ -98,13 +98,14 @@ def _listed(names: tuple[str, str]) -> Model | None:
 
 @cache
 def _by_class(asset_class: str) -> Model:
-    """The fallback: rates for government paper, else the factor ``[mapping.classes]`` names.
+    """The fallback: the factor ``[mapping.classes]`` names for the class, or the yield curve by
+    duration where it names ``duration`` (government paper).
 
     Cached, so every instrument of a class shares one (immutable) Model: ``build_book`` gathers the
     models' fields once per distinct Model object."""
-    if asset_class in ("treasury", "agency", "municipal"):
-        return Model(DURATION, "rates")
     target = stress_rules().get("mapping.classes").get(asset_class)
+    if target == "duration":
+        return Model(DURATION, "rates")
     if isinstance(target, str):
         f = factor_index()[target]
         return Model(LINEAR, _group_of(f), factor=f)
