@@ -10,6 +10,7 @@ change from σ to σ + Δσ. Both go through the one pricing kernel, so they agr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -123,17 +124,33 @@ def test_an_edit_that_changes_no_contract_prices_nothing_again(monkeypatch: pyte
     calls = []
     kernel = stress_pnl_module.option_prices
     monkeypatch.setattr(stress_pnl_module, "option_prices", lambda *a: calls.append(1) or kernel(*a))
+    prepared = []  # distinct contracts found and boundary solves begun
+    contracts, start = stress_pnl_module._contracts, stress_pnl_module.start
+    monkeypatch.setattr(stress_pnl_module, "_contracts", lambda o: prepared.append(1) or contracts(o))
+    monkeypatch.setattr(stress_pnl_module, "start", lambda job: prepared.append(1) or start(job))
     clear_caches()
     assert np.array_equal(position_pnl(books["base"], moves, settings.rate), fresh["base"])
     position_pnl(books["base"], moves[:, :1], settings.rate)  # another scenario set keeps its own
-    priced = len(calls)
+    priced, seen = len(calls), len(prepared)
     assert priced > 0
+    assert seen == 4
     assert np.array_equal(position_pnl(books["edited"], moves, settings.rate), fresh["edited"])
     assert len(calls) == priced  # quantities only: nothing priced
+    assert len(prepared) == seen  # nor any contract looked for or boundary solved
     assert fresh["edited"] == pytest.approx(3 * fresh["base"], rel=1e-12, abs=1e-9)
     assert np.array_equal(position_pnl(books["restruck"], moves, settings.rate), fresh["restruck"])
     assert len(calls) > priced  # a strike changed: priced again
     assert not np.array_equal(fresh["restruck"], fresh["base"])
+    # the underlyings' loadings count too: the same contracts, every underlying's loadings halved,
+    # are priced again after the base book
+    half = replace(
+        books["base"], options=replace(books["base"].options, beta=0.5 * books["base"].options.beta)
+    )
+    clear_caches()
+    alone = position_pnl(half, moves, settings.rate)
+    assert not np.array_equal(alone, fresh["base"])
+    assert np.array_equal(position_pnl(books["base"], moves, settings.rate), fresh["base"])
+    assert np.array_equal(position_pnl(half, moves, settings.rate), alone)
 
 
 def test_blocks_of_contracts_price_as_one_call(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,7 @@ from xlmargin.pricing import option_prices, solve_exercise_boundaries
 from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
-from xlmargin.stress.threads import run_in_order, start
+from xlmargin.stress.threads import Started, run_in_order, start
 
 _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of its price (log-safe)
 # Prices (contracts × columns) per job: the option book is priced in jobs of about this size, shared
@@ -53,6 +53,14 @@ def _returns(
 
 def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
     """USD P&L (positions × scenarios) for decimal factor moves (F × scenarios)."""
+    memo = _memo(book.options, moves, rate) if book.option_idx.size else None
+    # Options to price: their exercise boundaries are solved first, on the helper thread where there
+    # is one, while this thread prices the linear rows and finds the distinct contracts; the solve's
+    # array operations leave it the interpreter lock (0.8 ms off a first STRESS_TABLE of the
+    # benchmark book against a start beside the first jobs).
+    boundaries = None
+    if memo is not None and memo.kept is None:
+        boundaries = start(functools.partial(_solve_boundaries, book.options, rate))
     pnl = np.zeros((len(book.rows), moves.shape[1]))
     lin = book.linear_idx
     returns = _returns(book.beta[lin], book.weights[lin], book.duration[lin], book.convexity[lin], moves)
@@ -62,8 +70,8 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
         dy = _apply(book.weights[book.bond_idx], moves)
         moved = instruments.bond_dirty_price(b.coupon[:, None], b.yield_[:, None] + dy, b.maturity[:, None])
         pnl[book.bond_idx] = b.face_usd[:, None] * (moved - b.dirty[:, None])
-    if book.option_idx.size:
-        _option_pnl(book.options, moves, rate, pnl, book.option_idx)
+    if memo is not None:
+        _option_pnl(book.options, moves, rate, pnl, book.option_idx, memo, boundaries)
     if book.own_idx.size:
         pnl[book.own_idx] *= 1.0 + moves[book.own_factor]
     legged = np.flatnonzero(np.any(book.legs != 0.0, axis=1))
@@ -76,32 +84,56 @@ def _solve_boundaries(o: Options, rate: float) -> None:
     solve_exercise_boundaries(o.T, rate, o.q, o.sigma, o.call, o.american, o.on_future)
 
 
-def _option_pnl(o: Options, moves: FloatArray, rate: float, pnl: FloatArray, rows: IntArray) -> None:
-    """Write the options' P&L into ``pnl[rows]`` (``rows`` the book rows of the options, in order).
+@dataclass(frozen=True)
+class _Memo:
+    """The last book of a scenario set and book size, and what it keeps for these options."""
 
-    Each distinct contract is priced once per distinct move (:func:`_price_changes`). The last
-    book's price changes are kept with the exact inputs they came from (every contract's terms,
-    the loadings of their underlyings, the moves, the rate), one last book per scenario set and
-    book size (a sheet's STRESS_TABLE, STRESS_PNL and sleeve cells keep their own): a
-    recalculation after an edit that changes no contract (a quantity, a stock line) prices
-    nothing again and only multiplies.
-    """
-    c = _contracts(o)
+    last: LastCall
+    key: bytes  # the scenario set and book size
+    inputs: tuple[np.ndarray, ...]  # every input of the options' price changes, compared exactly
+    floor: float  # the shifted volatilities' floor ([vol_shift])
+    kept: tuple[np.ndarray, ...] | None  # the price changes, if the last book had these inputs
+
+
+def _memo(o: Options, moves: FloatArray, rate: float) -> _Memo:
+    """The last book's price changes, kept with the exact inputs they came from (each option's terms
+    and its underlying's loadings, the moves, the rate, the volatility floor), one last book per
+    scenario set and book size (a sheet's STRESS_TABLE, STRESS_PNL and sleeve cells keep their
+    own): a recalculation after an edit that changes no option's inputs (a quantity, a stock line)
+    prices nothing again, and finds nothing again (no distinct contracts), and only multiplies."""
     floor = float(stress_rules().get("vol_shift.floor"))
     given = np.array([rate, floor, len(o.S)])
-    inputs = (c.terms, c.profiles, moves, given)
+    terms = (o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
+    inputs = (*terms, o.beta, o.weights, o.duration, o.convexity, moves, given)
     key = moves.tobytes() + given.tobytes()
     last = _last_book(key)
-    kept = last.get(inputs)
-    if kept is None:  # each block's P&L is written as soon as it is priced, on the thread that priced it
-        kept = _price_changes(o, c, moves, rate, floor, pnl, rows)
-        last.put(inputs, kept)
-        _keep_within_budget(key, sum(a.nbytes for a in (*inputs, *kept)))
+    return _Memo(last, key, inputs, floor, last.get(inputs))
+
+
+def _option_pnl(
+    o: Options,
+    moves: FloatArray,
+    rate: float,
+    pnl: FloatArray,
+    rows: IntArray,
+    memo: _Memo,
+    boundaries: Started[None] | None,
+) -> None:
+    """Write the options' P&L into ``pnl[rows]`` (``rows`` the book rows of the options, in order):
+    the last book's price changes (``memo``) times the units, or each distinct contract priced once
+    per distinct move (:func:`_price_changes`, ``boundaries`` the solve of their exercise
+    boundaries, begun by the caller), each block's P&L written as soon as it is priced, on the
+    thread that priced it."""
+    if memo.kept is None:
+        assert boundaries is not None  # begun wherever the options are priced
+        kept = _price_changes(o, _contracts(o), moves, rate, memo.floor, pnl, rows, boundaries)
+        memo.last.put(memo.inputs, kept)
+        _keep_within_budget(memo.key, sum(a.nbytes for a in (*memo.inputs, *kept)))
         return
-    by_contract, starts, of_row, firsts = kept[:4]
+    by_contract, starts, of_row, firsts = memo.kept[:4]
     write = _block_writer(pnl, rows, o.units, by_contract, starts, of_row)
     n = len(firsts)
-    for first, change, at in zip(firsts.tolist(), kept[4 : 4 + n], kept[4 + n :], strict=True):
+    for first, change, at in zip(firsts.tolist(), memo.kept[4 : 4 + n], memo.kept[4 + n :], strict=True):
         write(first, change, at)
 
 
@@ -127,7 +159,7 @@ def _block_writer(
 
 
 # One last book per scenario set and book size, least recently used first, with the bytes it keeps
-# (price changes and the inputs they came from: 2.5 MB for the 5,000-position benchmark book).
+# (price changes and the inputs they came from: 2.9 MB for the 5,000-position benchmark book).
 _LAST_BOOKS: OrderedDict[bytes, tuple[LastCall, int]] = OrderedDict()
 _MAX_KEPT_BYTES = 64 * 2**20
 _LOCK = threading.Lock()
@@ -156,7 +188,14 @@ def _keep_within_budget(key: bytes, size: int) -> None:
 
 
 def _price_changes(
-    o: Options, c: _Contracts, moves: FloatArray, rate: float, floor: float, pnl: FloatArray, rows: IntArray
+    o: Options,
+    c: _Contracts,
+    moves: FloatArray,
+    rate: float,
+    floor: float,
+    pnl: FloatArray,
+    rows: IntArray,
+    boundaries: Started[None],
 ) -> tuple[np.ndarray, ...]:
     """Every contract's price change per unit in every scenario, in blocks of contracts.
 
@@ -281,11 +320,6 @@ def _price_changes(
             for b in _pieces(first, last, ratios.size, _PREMIUM_POINTS)
         ]
 
-    # The exercise boundaries, solved first: on the helper thread where there is one, while this one
-    # starts on the European jobs (whose large array operations leave it the interpreter lock:
-    # solved beside this thread's own preparation above, both would wait on the lock); else by the
-    # first premium job.
-    boundaries = start(functools.partial(_solve_boundaries, o, rate))
     write = _block_writer(pnl, rows, o.units, by_contract, starts, of_row)
     chosen = european + premium
     changes = run_in_order([_written(write, *job) for job in chosen])
@@ -333,8 +367,6 @@ class _Contracts:
     of_row: IntArray  # each option row's contract
     profile: IntArray  # each contract's profile: its underlying's loadings
     profile_rows: IntArray  # an option row of each profile
-    terms: FloatArray  # each option row's profile and contract terms (the rows compared)
-    profiles: FloatArray  # each profile's loadings
 
 
 def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
@@ -361,9 +393,7 @@ def _contracts(o: Options) -> _Contracts:
     columns = (profile, o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
     terms = np.column_stack(columns).astype(np.float64, copy=False)
     rows, of_row = _distinct_rows(terms)
-    r = profile_rows
-    profiles = np.column_stack([o.beta[r], o.weights[r], o.duration[r], o.convexity[r]])
-    return _Contracts(rows, of_row, profile[rows], profile_rows, terms, profiles)
+    return _Contracts(rows, of_row, profile[rows], profile_rows)
 
 
 def _distinct_moves(
