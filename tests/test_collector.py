@@ -83,3 +83,33 @@ def test_the_stress_worksheet_functions_read_and_compute_with_the_collector_off(
     assert udfs.STRESS_TABLE(table, [["as_of", dt.date(2026, 12, 4)]]) == [["id"]]
     assert seen == [False]
     assert gc.isenabled()
+
+
+def _in_generation(obj: object, generation: int) -> bool:
+    return any(o is obj for o in gc.get_objects(generation))
+
+
+def test_what_a_call_leaves_behind_is_not_scanned_as_young():
+    """After the pause its survivors sit in the oldest generation: no young collection scans them."""
+    gc.collect()
+    with collector_paused():
+        kept = [[float(i)] for i in range(2_000)]
+    assert gc.get_count()[0] < 50
+    assert not _in_generation(kept[0], 0) and _in_generation(kept[0], 2)
+    outside = [0.0]
+    assert _in_generation(outside, 0)  # outside the pause, a new object is young as ever
+
+
+def test_a_permanent_generation_kept_by_someone_else_is_left_alone():
+    gc.collect()
+    theirs = [1.0]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collector_paused():
+            ours = [2.0]
+        assert gc.get_freeze_count() == frozen
+        assert not any(o is theirs for o in gc.get_objects())  # still permanent
+        assert _in_generation(ours, 0)  # ours were not moved either
+    finally:
+        gc.unfreeze()
