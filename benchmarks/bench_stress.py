@@ -17,18 +17,18 @@ Prints best of N and median, in milliseconds:
   and ``risk_margin``;
 - ``STRESS_TABLE`` as Excel calls it (list of lists → reader → engine → table, the function cache
   and any pricing caches cleared before each call, at the default rate of 0; the target is 25 ms);
-  the same after an edit
-  that changes one quantity (what Excel recalculates; the kernel's caches and the last book's
-  option price changes are warm); the same after a strike edit (a contract the last book does not
-  hold: the whole option book is priced again, the exercise boundaries from the cache); and the
-  engine alone split into building the book, the P&L (and the pricing kernel's share of it) and
-  the table. These print wall and CPU time. The option blocks are priced on two threads where the
-  machine has two cores (``xlmargin.stress.threads``); the first call and the P&L are also timed on
-  one thread. Last, the minor page faults of a first call (memory the C allocator handed back to
-  the system between calls and takes again): their number varies from run to run and from 0 to a
-  few thousand, a few milliseconds of CPU, and explains much of the spread between best and median.
-  Then the first call again at a 4% rate, where every American put has an early-exercise premium
-  to price (at the default rate of 0 only calls on dividend payers have one).
+  the same after an edit that changes one quantity (what Excel recalculates; the kernel's caches
+  and the last book's option price changes are warm); the same after a strike edit (a contract the
+  last book does not hold: the whole option book is priced again, the exercise boundaries from the
+  cache); and the engine alone split into building the book, the P&L (and the pricing kernel's
+  share of it) and the table. These print wall and CPU time. The option blocks are priced on two
+  threads where the machine has two cores (``xlmargin.stress.threads``); the first call and the
+  P&L are also timed on one thread. Last, the minor page faults of a first call (memory the C
+  allocator handed back to the system between calls and takes again): their number varies from run
+  to run and from 0 to a few thousand, a few milliseconds of CPU, and explains much of the spread
+  between best and median. Then the first call again at a 4% rate, where every American put has an
+  early-exercise premium to price (at the default rate of 0 only calls on dividend payers have
+  one).
 
 With ``--engine``, every row runs once before any is timed, as in ``bench_pm``.
 
