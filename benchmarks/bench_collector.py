@@ -8,12 +8,6 @@ Calls ``regt_margin`` without its pause (``__wrapped__``) on the 5,000-position 
 pairing cache cleared, alternating runs with the collector on and off, and prints the best and
 median of each, with the collections that ran during the "on" runs (``gc.callbacks``): how many,
 how many were full, their time, and how many objects they freed.
-
-Then ``STRESS_TABLE``'s first call (caches cleared) as Excel makes it, alternating runs in which the
-pause ends as ``collector_paused`` ends it (every object moved to the oldest generation, unscanned)
-and runs in which it only switches the collector back on: the young collections that the first
-allocations after the call then trigger, their time and the objects they scan (the youngest
-generation's size when they start), and the calls' wall time.
 """
 
 from __future__ import annotations
@@ -25,9 +19,6 @@ import time
 from typing import Any
 
 from benchmarks.book import AS_OF, book
-from xlmargin import collector, pricing
-from xlmargin.excel import udfs
-from xlmargin.excel.functions import CACHE
 from xlmargin.positions import read_positions
 from xlmargin.regt import PAIRINGS, regt_margin
 
@@ -75,50 +66,6 @@ def main() -> None:
     runs, full, seconds, freed = (statistics.median(c[k] for c in counts) for k in range(4))
     print(f"  collections during a call (median): {runs:.0f}, of which full {full:.0f}; "
           f"{seconds * 1e3:.1f} ms; objects freed {freed:.0f}")  # fmt: skip
-    after_the_pause(book(), 4 * args.repeat)
-
-
-def after_the_pause(table: list[list[Any]], repeat: int) -> None:
-    """The young collections after a first STRESS_TABLE, its survivors moved or left young."""
-    params = [["as_of", AS_OF]]
-    seen: list[tuple[float, int]] = []  # (seconds, objects in the youngest generation) per collection
-    started: list[tuple[float, int]] = []
-
-    def watch(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":  # counted before the clock starts: the count makes a list of them
-            young = len(gc.get_objects(0)) if info["generation"] == 0 else 0
-            started.append((time.perf_counter(), young))
-        else:
-            since, young = started.pop()
-            seen.append((time.perf_counter() - since, young))
-
-    moved = collector._to_oldest_generation
-    rows: dict[str, list[tuple[float, float, float]]] = {"moved": [], "left young": []}
-    gc.callbacks.append(watch)
-    try:
-        for run in range(repeat + 1):
-            for mode in ("moved", "left young"):
-                collector._to_oldest_generation = moved if mode == "moved" else lambda: None
-                CACHE.clear()
-                pricing.clear_caches()
-                gc.collect()
-                seen.clear()
-                start = time.perf_counter()
-                udfs.STRESS_TABLE(table, params)
-                wall = time.perf_counter() - start
-                for _ in range(8):  # the next allocations, as Excel's own after the call
-                    [[] for _ in range(100)]
-                if run:  # the first round warms both
-                    rows[mode].append((wall, sum(s for s, _ in seen), sum(n for _, n in seen)))
-    finally:
-        gc.callbacks.remove(watch)
-        collector._to_oldest_generation = moved
-    print("STRESS_TABLE first call (caches cleared), 5,000 positions; median of "
-          f"{repeat} alternated runs")  # fmt: skip
-    for mode, runs in rows.items():
-        wall, collecting, scanned = (statistics.median(r[k] for r in runs) for k in range(3))
-        print(f"  survivors {mode:<10}  call {wall * 1e3:6.1f} ms; young collections after it "
-              f"{collecting * 1e3:5.2f} ms, objects scanned {scanned:,.0f}")  # fmt: skip
 
 
 if __name__ == "__main__":
