@@ -248,9 +248,7 @@ def engine(table: list[list[Any]], n: int) -> None:
             setup()
         fn()
     for label, (fn, setup) in figures.items():
-        best, median = timed(fn, n, setup)
-        cpu_best, cpu_median = cpu_timed(fn, n, setup)
-        print(f"  {label:<52} {best:8.1f} ({median:.1f}) | {cpu_best:.1f} ({cpu_median:.1f})")
+        print_row(label, fn, setup, n)
     share = kernel_share(lambda: pnl.position_pnl(book_, moves, settings.rate), n)
     print(f"  {'    of which option_prices (CPU median)':<52} {share:8.1f}")
     faults = minor_faults(lambda: as_excel(table), n)
@@ -259,9 +257,15 @@ def engine(table: list[list[Any]], n: int) -> None:
         print(f"  {'STRESS_TABLE first call: minor page faults':<52} {least:8d} ({median:.0f})")
     # Last: its larger temporaries change how glibc's allocator adapts, and so the faults above.
     as_excel(table, rated)
-    best, median = timed(lambda: as_excel(table, rated), n, cold)
-    cpu_best, cpu_median = cpu_timed(lambda: as_excel(table, rated), n, cold)
-    label = f"STRESS_TABLE first call, rate {RATE:.0%} (puts' premiums)"
+    print_row(
+        f"STRESS_TABLE first call, rate {RATE:.0%} (puts' premiums)", lambda: as_excel(table, rated), cold, n
+    )
+
+
+def print_row(label: str, fn: Callable[[], Any], setup: Callable[[], Any] | None, n: int) -> None:
+    """One row: best of ``n`` (median) wall and CPU milliseconds of ``fn``, ``setup`` before each."""
+    best, median = timed(fn, n, setup)
+    cpu_best, cpu_median = cpu_timed(fn, n, setup)
     print(f"  {label:<52} {best:8.1f} ({median:.1f}) | {cpu_best:.1f} ({cpu_median:.1f})")
 
 
