@@ -28,7 +28,8 @@ Prints best of N and median, in milliseconds:
   to run and from 0 to a few thousand, a few milliseconds of CPU, and explains much of the spread
   between best and median. Then the first call again at a 4% rate, where every American put has an
   early-exercise premium to price (at the default rate of 0 only calls on dividend payers have
-  one).
+  one); and the first call on the book with a beta column, a beta per underlying, where each
+  underlying's spot moves by a ratio of its own in every scenario.
 
 With ``--engine``, every row runs once before any is timed, as in ``bench_pm``.
 
@@ -43,6 +44,8 @@ import statistics
 import time
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from benchmarks.book import AS_OF, book
 from benchmarks.timing import cpu_timed, timed
@@ -260,6 +263,24 @@ def engine(table: list[list[Any]], n: int) -> None:
     print_row(
         f"STRESS_TABLE first call, rate {RATE:.0%} (puts' premiums)", lambda: as_excel(table, rated), cold, n
     )
+    betas = with_betas(table)
+    as_excel(betas)
+    print_row("STRESS_TABLE first call, a beta per underlying", lambda: as_excel(betas), cold, n)
+
+
+def with_betas(table: list[list[Any]]) -> list[list[Any]]:
+    """The book with a beta column, each underlying a beta of its own from 0.6 to 1.6 (a risk
+    view's book often has one): every underlying then moves by its own ratio in each scenario."""
+    header = table[0]
+    underlying, symbol = header.index("underlying"), header.index("symbol")
+
+    def name(row: list[Any]) -> str:
+        return str(row[underlying] or row[symbol])
+
+    names = sorted({name(row) for row in table[1:]})
+    drawn = np.random.default_rng(20261206).uniform(0.6, 1.6, len(names)).round(2).tolist()
+    beta = dict(zip(names, drawn, strict=True))
+    return [[*header, "beta"], *([*row, beta[name(row)]] for row in table[1:])]
 
 
 def print_row(label: str, fn: Callable[[], Any], setup: Callable[[], Any] | None, n: int) -> None:

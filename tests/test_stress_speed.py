@@ -92,6 +92,44 @@ def test_option_pnl_matches_the_row_by_row_twin(rate: float) -> None:
     assert fast == pytest.approx(twin_option_pnl(book, moves, settings.rate), rel=1e-12, abs=1e-9)
 
 
+def _beta_book(betas: list[float]) -> list[list[Any]]:
+    """Calls and puts on one stock per beta (a beta column, as a risk view's book often has),
+    American with a dividend yield (an early-exercise premium at a positive rate) or European."""
+    rows = []
+    for i, beta in enumerate(betas):
+        name, spot, style = f"S{i}", 50.0 + 7 * i, ("european" if i % 3 == 0 else None)
+        for right, strike, days in (("C", spot * 1.05, 91), ("P", spot * 0.9, 182), ("C", spot, 28)):
+            rows.append([f"{name} {right}{days}", "option", 1 + i % 4, 2.0, name, spot, strike, days, right,
+                         0.2 + 0.01 * i, 0.01 * (i % 3), style, beta])  # fmt: skip
+    return [[*HEADER, "beta"], *rows]
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.045])
+def test_a_beta_per_underlying_is_priced_per_block_not_per_underlying(
+    rate: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with a beta of its own, each underlying has its own spot ratios in every scenario; its
+    # contracts still go to the kernel with the others (a row of ratios each), in as many calls as
+    # when every underlying shares one beta, and the P&L matches the twin
+    from xlmargin.pricing import clear_caches
+    from xlmargin.stress import pnl as stress_pnl_module
+
+    settings = stress.stress_settings({"rate": rate}, AS_OF)
+    moves = move_matrix(stress.scenario_library(settings))
+    calls: list[int] = []
+    kernel = stress_pnl_module.option_prices
+    monkeypatch.setattr(stress_pnl_module, "option_prices", lambda *a: calls.append(1) or kernel(*a))
+    counted = {}
+    for name, betas in (("shared", [1.2] * 12), ("own", [0.5 + 0.1 * i for i in range(12)])):
+        book = build_book(read_positions(_beta_book(betas), as_of=AS_OF), settings)
+        clear_caches()
+        calls.clear()
+        fast = position_pnl(book, moves, settings.rate)[book.option_idx]
+        counted[name] = len(calls)
+        assert fast == pytest.approx(twin_option_pnl(book, moves, settings.rate), rel=1e-12, abs=1e-9)
+    assert counted["own"] == counted["shared"]
+
+
 def test_duplicate_rows_are_priced_once_with_the_same_pnl() -> None:
     # every option twice, the copy holding 7 times the quantity, further down the table
     settings = stress.stress_settings({"rate": 0.03}, AS_OF)
@@ -179,12 +217,12 @@ def test_vix_layer_reuses_the_european_prices_of_the_premium(monkeypatch: pytest
     book = build_book(read_positions([HEADER, *OPTIONS], as_of=AS_OF), settings)
     moves = move_matrix(stress.scenario_library(settings))
     looked_up: list[bool] = []
-    columns_of = stress_pnl_module._columns_of
-    monkeypatch.setattr(stress_pnl_module, "_columns_of", lambda *a: looked_up.append(True) or columns_of(*a))
+    found = stress_pnl_module._sigma_columns
+    monkeypatch.setattr(stress_pnl_module, "_sigma_columns", lambda *a: looked_up.append(True) or found(*a))
     reused = position_pnl(book, moves, settings.rate)
     assert looked_up  # the book has American options with a premium that follow the VIX
     clear_caches()
-    monkeypatch.setattr(stress_pnl_module, "_columns_of", lambda *a: None)
+    monkeypatch.setattr(stress_pnl_module, "_sigma_columns", lambda *a: None)
     assert np.array_equal(position_pnl(book, moves, settings.rate), reused)
 
 

@@ -149,9 +149,11 @@ def _block_writer(
     arguments); blocks own disjoint rows, so two threads may write theirs at once."""
 
     def write(first: int, change: FloatArray, at: IntArray) -> None:
-        # the rows of contracts first, first + 1...: per unit change[:, at] (all columns if none) × units
+        # the rows of contracts first, first + 1...: per unit, contract i's change[i, at[i]] (all
+        # columns if ``at`` is empty) × units
         own: IntArray = by_contract[starts[first] : starts[first + len(change)]]
-        out = (change.take(at, axis=1) if at.size else change).take(of_row[own] - first, axis=0)
+        per_scenario = _per_scenario(change, at) if at.size else change
+        out = per_scenario.take(of_row[own] - first, axis=0)
         out *= units[own, None]
         pnl[rows[own]] = out
 
@@ -199,39 +201,53 @@ def _price_changes(
 ) -> tuple[np.ndarray, ...]:
     """Every contract's price change per unit in every scenario, in blocks of contracts.
 
-    Contracts are grouped by their underlying's loadings (a profile, whose spot ratio S'/S is
-    computed once per scenario) and by whether their volatility follows the VIX; a group is priced
-    for its distinct (spot ratio, VIX move) pairs among the scenarios that move one of its factors,
-    in kernel calls (``option_prices``: each contract's terms once, each ratio once) whose
-    column 0 is today's model price, the reference of the P&L; a contract whose inputs do not move
-    keeps its price. Contracts whose price has no early-exercise premium (European ones, American
-    calls without dividends, as the kernel decides) are priced at the moved spot and shifted
-    volatility. Contracts with a premium get the contract parameters on a length-1 axis, so the
-    kernel computes one exercise boundary per contract, at the unshifted volatility; the VIX layer
-    then adds the European price change from σ to σ + Δσ at the moved spot (the error is at most
-    the early-exercise premium), its price at σ taken from the European prices the premium started
-    from. The blocks are priced on two threads (:func:`run_in_order`), a
-    premium block once ``boundaries`` (every exercise boundary solved and kept) is done, and each
-    block's P&L written into ``pnl[rows]`` (``rows`` the book rows of the options) once priced.
+    Each contract is priced at the distinct (spot ratio, VIX move) pairs of its underlying's
+    loadings (its profile, whose spot ratio S'/S is computed once per scenario) among the scenarios
+    that move one of its factors, and at column 0, today's model price, the reference of the P&L;
+    a contract whose inputs do not move keeps its price. Contracts are grouped by whether they have
+    an early-exercise premium, whether their volatility follows the VIX, American or not and how
+    many pairs their profile has, not by profile: a block of a group is one kernel call
+    (``option_prices``: each contract's terms once, with a row of spot ratios of its own), so a book
+    with a beta per underlying costs as many calls as one whose underlyings share a beta (on the
+    5,000-position benchmark book with 300 betas, 367 calls became 7). Contracts whose price has no
+    early-exercise premium (European ones, American calls without dividends, as the kernel decides)
+    are priced at the moved spot and shifted volatility. Contracts with a premium get the contract
+    parameters on a length-1 axis, so the kernel computes one exercise boundary per contract, at
+    the unshifted volatility; the VIX layer then adds the European price change from σ to σ + Δσ at
+    the moved spot (the error is at most the early-exercise premium), its price at σ taken from the
+    European prices the premium started from. The blocks are priced on two threads
+    (:func:`run_in_order`), a premium block once ``boundaries`` (every exercise boundary solved and
+    kept) is done, and each block's P&L written into ``pnl[rows]`` (``rows`` the book rows of the
+    options) once priced.
 
     Returns ``(by_contract, starts, of_row, firsts, *changes, *ats)``: contracts renumbered in group
     order, ``of_row`` each option row's contract, ``by_contract`` the option rows in contract order
     and ``starts`` where each contract's rows begin in it; then per block its first contract, its
-    changes (contracts × columns) and the column of each scenario (empty: one column each).
+    changes (contracts × columns) and each contract's column of each scenario (contracts ×
+    scenarios; empty: one column each).
     """
     vix_moves = moves[factor_index()["vix"]]
     growth = _growth(o, c.profile_rows, moves)  # profiles × scenarios
     drivers = (o.beta[c.profile_rows] != 0.0) | (o.weights[c.profile_rows] != 0.0)
     moving = (drivers.astype(np.int64) @ (moves != 0.0).astype(np.int64)) > 0
+    vix_moving = np.broadcast_to(vix_moves != 0.0, moving.shape)
     call, american, on_future, q, T, vol_term = (
         getattr(o, name)[c.rows] for name in ("call", "american", "on_future", "q", "T", "vol_term")
     )
     put_rate = np.where(call, np.where(on_future, rate, q), rate)
     boundary = american & (put_rate > 0.0) & (T > 0.0)
     follows = (vol_term != 0.0) & ~boundary  # priced at σ + Δσ
-    # Contracts in group order (premium or not, profile, VIX or not, American or not): a group, and
-    # each block of it, is a run of contracts, and their option rows a run of ``by_contract``.
-    order = np.lexsort((american, follows, c.profile, boundary))
+    # Each profile's distinct moves: at the spot alone (premium contracts, and those whose volatility
+    # does not follow the VIX), with the VIX (the others), and the VIX layer of premium contracts.
+    plain = _distinct_moves(growth, vix_moves, moving, False)
+    shifting = _distinct_moves(growth, vix_moves, moving | vix_moving, True) if follows.any() else plain
+    layer = _distinct_moves(growth, vix_moves, vix_moving, True) if boundary.any() else plain
+    width = np.where(follows, shifting.width[c.profile], plain.width[c.profile])
+    # Contracts in group order (premium or not, VIX or not, American or not, number of distinct
+    # moves, profile): a group, and each block of it, is a run of contracts, and their option rows a
+    # run of ``by_contract``. A group's contracts all have as many distinct moves, so a block is one
+    # kernel call whatever the profiles in it: contract i priced at its own profile's spot ratios.
+    order = np.lexsort((c.profile, width, american, follows, boundary))
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     of_row = rank[c.of_row]
@@ -241,84 +257,88 @@ def _price_changes(
         getattr(o, name)[c.rows[order]]
         for name in ("S", "K", "T", "q", "sigma", "call", "american", "on_future", "vol_term")
     )
-    profile, boundary, follows = c.profile[order], boundary[order], follows[order]
+    profile, boundary, follows, width = c.profile[order], boundary[order], follows[order], width[order]
 
     def prices(
         at: slice | IntArray, g: FloatArray, vol: FloatArray, early: bool = True
     ) -> tuple[FloatArray, FloatArray]:
-        """The kernel's (European, final) prices of some contracts at spot ratios ``g`` and
-        volatilities ``vol``."""
+        """The kernel's (European, final) prices of some contracts at spot ratios ``g`` (a row per
+        contract) and volatilities ``vol``."""
         one = (at, None)
         return option_prices(S[one], K[one], T[one], rate, q[one], vol, call[one],
-                             american[one] & early, on_future[one], g[None, :])  # fmt: skip
+                             american[one] & early, on_future[one], g)  # fmt: skip
 
     def price(at: slice | IntArray, g: FloatArray, vol: FloatArray, early: bool = True) -> FloatArray:
         """The kernel's prices of some contracts at spot ratios ``g`` and volatilities ``vol``."""
         return prices(at, g, vol, early)[1]
 
     def shifted(at: slice | IntArray, dv: FloatArray, out: FloatArray | None = None) -> FloatArray:
-        """σ + Δσ for some contracts and VIX moves (decimal points), floored (``[vol_shift]``)."""
+        """σ + Δσ for some contracts and VIX moves (decimal points, a row per contract), floored
+        (``[vol_shift]``)."""
         return np.maximum(sigma[at, None] + vol_term[at, None] * dv, floor, out=out)
 
-    def european_changes(block: slice, ratios: FloatArray, dv: FloatArray, v: bool) -> FloatArray:
+    def european_changes(block: slice, moves_: _Moves, columns: int, v: bool) -> FloatArray:
         """A block's price changes at the moved spot and, where it follows the VIX, σ + Δσ."""
+        own = _profiles_of(profile[block])
+        ratios = moves_.ratio[own, :columns]
         vol = sigma[block, None]
         if v:  # today's σ, then σ + Δσ per move
-            vol = np.empty((block.stop - block.start, ratios.size))
+            vol = np.empty((block.stop - block.start, columns))
             vol[:, 0] = sigma[block]
-            shifted(block, dv, out=vol[:, 1:])
+            shifted(block, moves_.vix[own, 1:columns], out=vol[:, 1:])
         values = price(block, ratios, vol)
         values -= values[:, :1].copy()
         return values
 
-    def premium_changes(
-        block: slice, ratios: FloatArray, at: IntArray, g_vix: FloatArray, at_vix: IntArray, dv: FloatArray
-    ) -> FloatArray:
+    def premium_changes(block: slice, columns: int) -> FloatArray:
         """A block's price changes with the early-exercise premium at σ, plus the VIX layer."""
         boundaries.result()  # every boundary solved and kept: the kernel looks them up
-        european, values = prices(block, ratios, sigma[block, None])
-        moved = values[:, at]
+        own = _profiles_of(profile[block])
+        european, values = prices(block, plain.ratio[own, :columns], sigma[block, None])
+        moved = _per_scenario(values, plain.at[own])
         moved -= values[:, :1]
-        up = block.start + np.flatnonzero(vol_term[block] != 0.0)
-        if up.size:  # the VIX layer: the European change from σ to σ + Δσ at the moved spot
-            layer = np.zeros((up.size, 1 + g_vix.size))
-            columns = _columns_of(g_vix, ratios)
-            if columns is None:  # (not expected: every VIX scenario's ratio is one of the block's)
-                vol = np.concatenate([shifted(up, dv), np.repeat(sigma[up, None], g_vix.size, 1)], 1)
-                both = price(up, np.concatenate([g_vix, g_vix]), vol, early=False)
-                layer[:, 1:] = both[:, : g_vix.size] - both[:, g_vix.size :]
+        up = np.flatnonzero(vol_term[block] != 0.0)
+        lp = _profiles_of(profile[block][up]) if up.size else up
+        pairs = int(layer.width[lp].max()) if up.size else 0
+        if pairs:  # the VIX layer: the European change from σ to σ + Δσ at the moved spot
+            pick = slice(1, 1 + pairs)
+            g_vix, dv = layer.ratio[lp, pick], layer.vix[lp, pick]
+            rows = block.start + up
+            change = np.zeros((up.size, 1 + pairs))
+            columns_at = _sigma_columns(plain, layer, lp, pairs)
+            if columns_at is None:  # (not expected: see _sigma_columns)
+                vol = np.concatenate([shifted(rows, dv), np.repeat(sigma[rows, None], pairs, 1)], 1)
+                g_both = np.broadcast_to(np.concatenate([g_vix, g_vix], 1), (up.size, 2 * pairs))
+                both = price(rows, g_both, vol, early=False)
+                change[:, 1:] = both[:, :pairs] - both[:, pairs:]
             else:  # at σ, the European prices already computed for the premium
-                layer[:, 1:] = price(up, g_vix, shifted(up, dv), early=False)
-                layer[:, 1:] -= european[up - block.start][:, columns]
-            moved[up - block.start] += layer[:, at_vix]
+                change[:, 1:] = price(rows, g_vix, shifted(rows, dv), early=False)
+                change[:, 1:] -= _per_scenario(european[up], columns_at)
+            moved[up] += _per_scenario(change, layer.at[lp])
         return moved
 
-    # Jobs as (first contract, job, column of each scenario): each a run of contracts of one group,
-    # sized so that the two threads share the work evenly; a contract's price does not depend on the
-    # contracts priced beside it. The premium jobs await the exercise boundaries, so the European
-    # ones go first.
+    # Jobs as (first contract, job, each contract's column of each scenario): each a run of
+    # contracts of one group, sized so that the two threads share the work evenly; a contract's
+    # price does not depend on the contracts priced beside it. The premium jobs await the exercise
+    # boundaries, so the European ones go first.
     european: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
     premium: list[tuple[int, Callable[[], FloatArray], IntArray]] = []
-    keys = np.column_stack([boundary, profile, follows, american])
+    keys = np.column_stack([boundary, follows, american, width])
     edges = [0, *(np.flatnonzero(np.any(keys[1:] != keys[:-1], axis=1)) + 1).tolist(), order.size]
+    every = np.zeros(0, dtype=np.int64)
     for first, last in itertools.pairwise(edges):
-        p, v = int(profile[first]), bool(follows[first])
+        columns = 1 + int(width[first])
         if not boundary[first]:
-            at, g, dv = _distinct_moves(growth[p], vix_moves, moving[p] | (v & (vix_moves != 0.0)), v)
-            ratios = np.concatenate([[1.0], g])
-            european += [
-                (b.start, functools.partial(european_changes, b, ratios, dv, v), at)
-                for b in _pieces(first, last, ratios.size, _EUROPEAN_POINTS)
+            v = bool(follows[first])
+            moves_ = shifting if v else plain
+            for b in _pieces(first, last, columns, _EUROPEAN_POINTS):
+                job = functools.partial(european_changes, b, moves_, columns, v)
+                european.append((b.start, job, moves_.at[_profiles_of(profile[b])]))
+        else:
+            premium += [
+                (b.start, functools.partial(premium_changes, b, columns), every)
+                for b in _pieces(first, last, columns, _PREMIUM_POINTS)
             ]
-            continue
-        at, g, _ = _distinct_moves(growth[p], vix_moves, moving[p], False)
-        ratios = np.concatenate([[1.0], g])
-        at_vix, g_vix, dv = _distinct_moves(growth[p], vix_moves, vix_moves != 0.0, True)
-        every = np.zeros(0, dtype=np.int64)
-        premium += [
-            (b.start, functools.partial(premium_changes, b, ratios, at, g_vix, at_vix, dv), every)
-            for b in _pieces(first, last, ratios.size, _PREMIUM_POINTS)
-        ]
 
     write = _block_writer(pnl, rows, o.units, by_contract, starts, of_row)
     chosen = european + premium
@@ -328,13 +348,33 @@ def _price_changes(
     return (by_contract, starts, of_row, np.array(firsts, dtype=np.int64), *changes, *ats)
 
 
-def _columns_of(values: FloatArray, ratios: FloatArray) -> IntArray | None:
-    """The column of ``ratios`` holding each of ``values`` (equal floats), or None if one is missing."""
-    column = {ratio: j for j, ratio in enumerate(ratios.tolist())}
-    found = [column.get(v) for v in values.tolist()]
-    if None in found:
+def _profiles_of(profiles: IntArray) -> IntArray:
+    """The rows of a move table for contracts of ``profiles`` (sorted): one row, broadcast to
+    them all, where they share a profile (a book without its own betas), else a row each."""
+    return profiles[:1] if profiles[0] == profiles[-1] else profiles
+
+
+def _per_scenario(values: FloatArray, at: IntArray) -> FloatArray:
+    """``values[i, at[i]]`` for each row ``i`` of ``values``; ``at`` of one row (:func:`_profiles_of`)
+    serves them all, gathered as whole columns."""
+    return values.take(at[0], axis=1) if len(at) == 1 else np.take_along_axis(values, at, axis=1)
+
+
+def _sigma_columns(plain: _Moves, layer: _Moves, profiles: IntArray, pairs: int) -> IntArray | None:
+    """For contracts of ``profiles`` (a row each), the column of ``plain`` (their premium prices'
+    spot ratios) holding the spot ratio of each of their VIX pairs in ``layer`` (columns
+    ``1..pairs``), or None if one is missing.
+
+    A pair's ratio is that of a scenario standing for it, and ``plain`` maps that scenario to the
+    column of its ratio, or to today's (ratio 1) when it moves none of the profile's factors, where
+    the ratio is exactly 1 too. So none is missing; the comparison keeps that an exact fact.
+    """
+    scenario = layer.scenario[profiles, 1 : 1 + pairs]
+    found = np.take_along_axis(plain.at[profiles], scenario, axis=1)
+    wanted = layer.ratio[profiles, 1 : 1 + pairs]
+    if not np.array_equal(np.take_along_axis(plain.ratio[profiles], found, axis=1), wanted):
         return None
-    return np.array(found, dtype=np.int64)
+    return found
 
 
 def _pieces(first: int, last: int, columns: int, points: int) -> list[slice]:
@@ -396,20 +436,48 @@ def _contracts(o: Options) -> _Contracts:
     return _Contracts(rows, of_row, profile[rows], profile_rows)
 
 
+@dataclass(frozen=True)
+class _Moves:
+    """Each profile's distinct (spot ratio, VIX move) pairs among the scenarios that move it, a row
+    per profile: column 0 is today (ratio 1, no VIX move), columns ``1..width[p]`` profile ``p``'s
+    pairs, and the columns after those repeat today (never looked up)."""
+
+    at: IntArray  # profiles × scenarios: each scenario's column (0 for one that moves nothing)
+    ratio: FloatArray  # profiles × columns: the spot ratio S'/S of each column
+    vix: FloatArray  # profiles × columns: the VIX move of each column (0 without the VIX)
+    scenario: IntArray  # profiles × columns: a scenario standing for each pair (0 elsewhere)
+    width: IntArray  # profiles: pairs of each
+
+
 def _distinct_moves(
     growth: FloatArray, vix_moves: FloatArray, moving: BoolArray, follows_vix: bool
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """A group's distinct (spot ratio, VIX move) pairs among the scenarios that move it.
-
-    Returns ``(at, ratios, vix moves)``: ``at`` gives each scenario's column in a kernel call whose
-    column 0 is today (for a scenario that does not move the group) and column ``1 + i`` pair ``i``.
-    """
-    cols = np.flatnonzero(moving)
-    keys = np.column_stack([growth[cols], vix_moves[cols] if follows_vix else np.zeros(cols.size)])
-    first, inverse = _distinct_rows(keys)
-    at = np.zeros(growth.size, dtype=np.int64)
-    at[cols] = 1 + inverse
-    return at, growth[cols[first]], vix_moves[cols[first]]
+) -> _Moves:
+    """Every profile's distinct (spot ratio, VIX move) pairs among the scenarios that move it
+    (``moving``, profiles × scenarios), the VIX move counted only if ``follows_vix``: all profiles
+    at once, sorted within each row, so that a book with a beta per underlying costs a few array
+    operations, not a few per underlying."""
+    profiles, scenarios = growth.shape
+    row = np.repeat(np.arange(profiles), scenarios)
+    g = growth.ravel()
+    v = np.broadcast_to(vix_moves, growth.shape).ravel() if follows_vix else np.zeros(g.size)
+    m = np.ascontiguousarray(moving).ravel()
+    order = np.lexsort((v, g, m, row))  # by profile, the scenarios that move it last, then by pair
+    row, g, v, m = row[order], g[order], v[order], m[order]
+    new = m.copy()  # a moving scenario whose pair differs from the one before it in its row
+    new[1:] &= (row[1:] != row[:-1]) | (g[1:] != g[:-1]) | (v[1:] != v[:-1]) | ~m[:-1]
+    width = np.bincount(row[new], minlength=profiles)
+    before = np.cumsum(width) - width  # pairs of the rows above
+    column = np.where(m, np.cumsum(new) - before[row], 0)
+    at = np.empty(g.size, dtype=np.int64)
+    at[order] = column
+    most = int(width.max()) if profiles else 0
+    ratio, vix = np.ones((profiles, 1 + most)), np.zeros((profiles, 1 + most))
+    scenario = np.zeros((profiles, 1 + most), dtype=np.int64)
+    first = np.flatnonzero(new)
+    ratio[row[first], column[first]] = g[first]
+    vix[row[first], column[first]] = v[first]
+    scenario[row[first], column[first]] = order[first] % max(scenarios, 1)
+    return _Moves(at.reshape(profiles, scenarios), ratio, vix, scenario, width)
 
 
 def _growth(o: Options, rows: IntArray, moves: FloatArray) -> FloatArray:
