@@ -116,6 +116,10 @@ def test_e10_on_a_linear_book_matches_hand_computation() -> None:
     assert result.factors["gold"] == pytest.approx(expected[2])
     assert sum(result.factors.values()) == pytest.approx(result.pnl)
     assert result.sleeves["hedge"] == pytest.approx(sum(expected[2:5]))
+    assert list(result.sleeves) == ["core", "hedge", ""]  # as they first appear; no sleeve is ""
+    assert result.sleeves["core"] == pytest.approx(sum(expected[:2]))
+    assert result.sleeves[""] == pytest.approx(sum(expected[5:]))
+    assert [(row, symbol) for row, symbol, _ in result.positions][:2] == [(2, "SPY"), (3, "EFA")]
     assert result.gross_exposure == pytest.approx(
         50_000 + 16_000 + 10_000 + 28_000 + 90_000 + 110_000 + 100_000 + 22_000
     )

@@ -13,6 +13,7 @@ from xlmargin._typing import FloatArray
 from xlmargin.errors import InputError, Problem
 from xlmargin.money import cents
 from xlmargin.positions import Portfolio
+from xlmargin.positions.reader import factorize
 from xlmargin.stress.book import Book, build_book
 from xlmargin.stress.factors import factors
 from xlmargin.stress.pnl import position_pnl
@@ -93,12 +94,13 @@ def stress_pnl(portfolio: Portfolio, scenario_id: str, settings: StressSettings)
     total = pnl[:, 0]
     by_factor = {name: float(pnl[:, j + 1].sum()) for j, name in enumerate(moved)}
     by_factor["interaction"] = float(total.sum()) - sum(by_factor.values())
-    sleeves: dict[str, float] = {}
-    for sleeve, value in zip(book.sleeves, total):
-        sleeves[sleeve or ""] = sleeves.get(sleeve or "", 0.0) + float(value)
+    # each sleeve's P&L summed in row order (as a loop over the rows would), in the order sleeves appear
+    codes, names = factorize([sleeve or "" for sleeve in book.sleeves.tolist()])
+    sleeves = dict(zip(names, np.bincount(codes, weights=total, minlength=len(names)).tolist(), strict=True))
+    positions = zip(book.rows.tolist(), map(str, book.symbols.tolist()), total.tolist(), strict=True)
     return StressResult(
         scenario=scenario, pnl=float(total.sum()), gross_exposure=float(book.gross.sum()),
-        positions=tuple((int(r), str(sym), float(v)) for r, sym, v in zip(book.rows, book.symbols, total)),
+        positions=tuple(positions),
         factors=MappingProxyType(by_factor), sleeves=MappingProxyType(sleeves), warnings=book.warnings,
     )  # fmt: skip
 
