@@ -28,8 +28,9 @@ Prints best of N and median, in milliseconds:
   to run and from 0 to a few thousand, a few milliseconds of CPU, and explains much of the spread
   between best and median. Then the first call again at a 4% rate, where every American put has an
   early-exercise premium to price (at the default rate of 0 only calls on dividend payers have
-  one); and the first call on the book with a beta column, a beta per underlying, where each
-  underlying's spot moves by a ratio of its own in every scenario.
+  one); the first call on the book with a beta column, a beta per underlying, where each
+  underlying's spot moves by a ratio of its own in every scenario; and on the book priced in
+  euros, where every row has a currency leg.
 
 With ``--engine``, every row runs once before any is timed, as in ``bench_pm``.
 
@@ -266,6 +267,15 @@ def engine(table: list[list[Any]], n: int) -> None:
     betas = with_betas(table)
     as_excel(betas)
     print_row("STRESS_TABLE first call, a beta per underlying", lambda: as_excel(betas), cold, n)
+    euros = in_euros(table)
+    as_excel(euros)
+    print_row("STRESS_TABLE first call, every row priced in EUR", lambda: as_excel(euros), cold, n)
+
+
+def in_euros(table: list[list[Any]]) -> list[list[Any]]:
+    """The book priced in euros (currency and fx_rate columns): every row's P&L converted at the
+    moved EURUSD, every row a euro leg."""
+    return [[*table[0], "currency", "fx_rate"], *([*row, "EUR", 1.08] for row in table[1:])]
 
 
 def with_betas(table: list[list[Any]]) -> list[list[Any]]:

@@ -228,6 +228,34 @@ def test_missing_rate_and_bad_pair_are_reported_by_row() -> None:
         )
 
 
+def test_missing_rates_of_every_kind_come_in_row_order() -> None:
+    # rows priced abroad are read as whole columns, pairs and futures row by row: the problems of
+    # both still come out in the table's row order
+    rows = [HEADER,
+            ["SAP", "stock", 1, 200.0, "EUR"],
+            ["EURJPY", "fx", 1, 162.0],
+            ["CASH", "cash", 100, None, "GBP"],
+            ["ESZ6", "future", 1, 6000.0, "EUR"]]  # fmt: skip
+    with pytest.raises(MissingDataError) as raised:
+        ins.currency_legs(read_positions(rows, as_of=AS_OF))
+    assert [(p.row, p.column) for p in raised.value.problems] == [(2, "fx_rate"), (3, "fx_rate"),
+                                                                  (4, "fx_rate"), (5, "fx_rate")]  # fmt: skip
+
+
+def test_local_values_abroad_by_kind() -> None:
+    # cash is its quantity, a bond is priced per 100 of face, anything else quantity × price × multiplier
+    book = read_positions(
+        [[*HEADER, "coupon", "maturity"],
+         ["CASH", "cash", 1000, None, "EUR", 1.10],
+         ["BUND", "bond", 50_000, 98.0, "EUR", 1.10, None, 2.5, 8.0],
+         ["SAP", "stock", 3, 200.0, "EUR", 1.10, 10, None, None]],
+        as_of=AS_OF,
+    )  # fmt: skip
+    legs = ins.currency_legs(book)
+    assert list(legs.ccy1) == ["EUR", "EUR", "EUR"]
+    np.testing.assert_allclose(legs.usd1, [1_100.0, 50_000 * 0.98 * 1.10, 3 * 200.0 * 10 * 1.10], rtol=1e-15)
+
+
 def test_currency_factors() -> None:
     assert ins.numeraire() == "USD"
     assert [ins.currency_factor(c) for c in ("EUR", "jpy", "XAU", "USD", "AUD")] == [

@@ -125,6 +125,22 @@ def test_e10_on_a_linear_book_matches_hand_computation() -> None:
     )
 
 
+def test_a_book_wholly_in_euros_matches_hand_computation() -> None:
+    # every row priced in EUR: each row's asset P&L is converted at the moved EURUSD and its euro
+    # leg moves with it. E10 (COVID crash): EFA -32.6 %, EURUSD -0.3 %, S&P -33.9 %
+    p = book(
+        ["SAP", "stock", 100, 200, None, "EUR", 1.10, "intl_equity"],
+        ["ASML", "stock", -10, 700, None, "EUR", 1.10, "intl_equity"],
+        ["CASH", "cash", 5000, None, None, "EUR", 1.10],
+        ["SPY", "etf", 10, 500, None, "EUR", 1.10],
+    )
+    both = (1 - 0.326) * (1 - 0.003) - 1
+    expected = [22_000 * both, -7_700 * both, 5_500 * -0.003, 5_500 * ((1 - 0.339) * (1 - 0.003) - 1)]
+    result = pnl_of(p, "E10")
+    np.testing.assert_allclose([v for _, _, v in result.positions], expected, rtol=1e-12)
+    assert result.factors["eur"] == pytest.approx((22_000 - 7_700 + 5_500 + 5_500) * -0.003)
+
+
 def test_bonds_are_fully_repriced_at_the_moved_yield() -> None:
     # E11 (2022 rate shock): 10y +228 bp. A 10-year 4 % bond at 4.5 % sits on the 10y node.
     header = ["symbol", "type", "quantity", "price", "coupon", "yield", "maturity"]

@@ -409,40 +409,62 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     ccy2 = np.full(n, "", dtype=object)
     usd1, usd2 = np.zeros(n), np.zeros(n)
     value_fx = np.ones(n)
-    bad: list[Problem] = []
-    missing: list[Problem] = []
+    bad: list[tuple[int, Problem]] = []  # (position, problem): reported in row order
+    missing: list[tuple[int, Problem]] = []
     kind, qty, price, mult = a["type"], a["quantity"], a["price"], a["multiplier"]
     currency, fx_rate, rows = a["currency"], a["fx_rate"], a["row"]
     currency_codes, currencies = portfolio.codes("currency")  # each currency compared once, not each cell
     foreign = np.array([c is not None and c != usd for c in currencies], dtype=bool)[currency_codes]
     type_codes, types = portfolio.codes("type")
     pair_or_future = np.array([t in ("fx", "future") for t in types], dtype=bool)[type_codes]
-    for i in np.flatnonzero(pair_or_future | foreign):
+    # Any other position in a foreign currency (a foreign stock, bond or fund, cash): one leg, its
+    # local value in USD, computed for all such rows at once (a European book is thousands of them).
+    held = foreign & ~pair_or_future
+    unrated = np.flatnonzero(held & np.isnan(fx_rate))
+    missing += [(int(i), _needs_rate(str(currency[i]), int(rows[i]))) for i in unrated]
+    rated = np.flatnonzero(held & ~np.isnan(fx_rate))
+    if rated.size:
+        value_fx[rated] = fx_rate[rated]
+        ccy1[rated] = currency[rated]
+        usd1[rated] = _local_values(kind[rated], qty[rated], price[rated], mult[rated]) * value_fx[rated]
+    for i in np.flatnonzero(pair_or_future):
         row = int(rows[i])
         legs: _Legs | Problem | None
         if kind[i] == "fx":
             legs = _pair_legs(str(a["symbol"][i]), qty[i] * mult[i], price[i], fx_rate[i], row)
         elif foreign[i] and np.isnan(fx_rate[i]):
-            legs = Problem(
-                f"a position in {currency[i]} needs the USD value of one {currency[i]} in the fx_rate column",
-                row,
-                "fx_rate",
-            )
-        elif kind[i] == "future":
+            legs = _needs_rate(str(currency[i]), row)
+        else:  # a future
             value_fx[i] = fx_rate[i] if foreign[i] else 1.0
             legs = _future_legs(a, int(i), value_fx[i])
-        else:
-            value_fx[i] = fx_rate[i]
-            legs = str(currency[i]), _local_value(kind[i], qty[i], price[i], mult[i]) * value_fx[i], "", 0.0
         if isinstance(legs, Problem):  # a symbol that is no pair is bad input; a blank rate, missing data
-            (bad if legs.column == "symbol" else missing).append(legs)
+            (bad if legs.column == "symbol" else missing).append((int(i), legs))
         elif legs is not None:
             ccy1[i], usd1[i], ccy2[i], usd2[i] = legs
     if bad:
-        raise InputError(bad)
+        raise InputError([problem for _, problem in sorted(bad, key=lambda found: found[0])])
     if missing:
-        raise MissingDataError(missing)
+        raise MissingDataError([problem for _, problem in sorted(missing, key=lambda found: found[0])])
     return CurrencyLegs(ccy1, usd1, ccy2, usd2, value_fx)
+
+
+def _needs_rate(currency: str, row: int) -> Problem:
+    return Problem(
+        f"a position in {currency} needs the USD value of one {currency} in the fx_rate column",
+        row,
+        "fx_rate",
+    )
+
+
+def _local_values(
+    kind: np.ndarray, quantity: FloatArray, price: FloatArray, multiplier: FloatArray
+) -> FloatArray:
+    """Positions' values in their own currency (cash is its quantity; a bond is priced per 100 face)."""
+    return np.where(
+        kind == "cash",
+        quantity,
+        np.where(kind == "bond", quantity * price / PER_FACE, quantity * price * multiplier),
+    )
 
 
 _Legs = tuple[str, float, str, float]  # (currency, USD amount) twice
@@ -477,15 +499,6 @@ def _future_legs(a: Mapping[str, np.ndarray], i: int, value_fx: float) -> _Legs 
     multiplier = spec.multiplier if a["multiplier"][i] == 1.0 else a["multiplier"][i]
     amount = a["quantity"][i] * multiplier * a["price"][i] * value_fx
     return spec.currency, amount, numeraire(), -amount
-
-
-def _local_value(kind: str, quantity: float, price: float, multiplier: float) -> float:
-    """A position's value in its own currency (cash is its quantity; a bond is priced per 100 face)."""
-    if kind == "cash":
-        return quantity
-    if kind == "bond":
-        return quantity * price / PER_FACE
-    return quantity * price * multiplier
 
 
 def currency_exposures(portfolio: Portfolio) -> dict[str, float]:

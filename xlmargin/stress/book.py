@@ -209,14 +209,16 @@ def _currency(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs, rows:
     kind = a["type"]
     leg_matrix = np.zeros((len(kind), len(factors())))
     unstressed: dict[str, list[int]] = {}
-    for ccys, amounts in ((legs.ccy1, legs.usd1), (legs.ccy2, legs.usd2)):
-        for i in np.flatnonzero((ccys != "") & ~rows.future):
-            f_name = instruments.currency_factor(ccys[i])
-            if f_name is not None:
-                leg_matrix[i, factor_index()[f_name]] += amounts[i]
-            elif ccys[i] != instruments.numeraire():
-                unstressed.setdefault(str(ccys[i]), []).append(int(a["row"][i]))
     usd = instruments.numeraire()
+    for ccys, amounts in ((legs.ccy1, legs.usd1), (legs.ccy2, legs.usd2)):
+        at = np.flatnonzero((ccys != "") & ~rows.future)
+        codes, names = factorize(ccys[at].tolist())  # each currency looked up once
+        factor_of = [instruments.currency_factor(str(c)) for c in names]
+        column = np.array([-1 if f is None else factor_index()[f] for f in factor_of], dtype=np.int64)[codes]
+        moved = column >= 0
+        np.add.at(leg_matrix, (at[moved], column[moved]), amounts[at[moved]])
+        for i in at[~moved & np.array([c != usd for c in names], dtype=bool)[codes]]:
+            unstressed.setdefault(str(ccys[i]), []).append(int(a["row"][i]))
     currency = a["currency"]
     own_factor = np.full(len(kind), -1, dtype=np.int64)
     for c in set(currency.tolist()) - {None, usd}:

@@ -37,8 +37,12 @@ def _apply(loadings: FloatArray, moves: FloatArray) -> FloatArray:
     """
     out = np.zeros((loadings.shape[0], moves.shape[1]))
     for f in np.flatnonzero(np.any(loadings != 0.0, axis=0)):
-        rows = np.flatnonzero(loadings[:, f])
-        out[rows] += loadings[rows, f, None] * moves[f]
+        column = loadings[:, f]
+        rows = np.flatnonzero(column)
+        if 2 * rows.size > column.size:  # most rows (a book in euros): a pass over all beats a
+            out += column[:, None] * moves[f]  # gather and a scatter, and adding 0 changes nothing
+        else:
+            out[rows] += column[rows, None] * moves[f]
     return out
 
 
@@ -72,7 +76,9 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
         pnl[book.bond_idx] = b.face_usd[:, None] * (moved - b.dirty[:, None])
     if memo is not None:
         _option_pnl(book.options, moves, rate, pnl, book.option_idx, memo, boundaries)
-    if book.own_idx.size:
+    if book.own_idx.size == len(book.rows):  # every row in a foreign currency: no gather, no scatter
+        pnl *= 1.0 + moves[book.own_factor]
+    elif book.own_idx.size:
         pnl[book.own_idx] *= 1.0 + moves[book.own_factor]
     legged = np.flatnonzero(np.any(book.legs != 0.0, axis=1))
     pnl[legged] += _apply(book.legs[legged], moves)
