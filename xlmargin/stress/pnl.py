@@ -50,9 +50,12 @@ def _returns(
     beta: FloatArray, weights: FloatArray, duration: FloatArray, convexity: FloatArray, moves: FloatArray
 ) -> FloatArray:
     """Price returns (rows × scenarios): linear loadings plus −D·Δy + ½·C·Δy², never below −100 %."""
-    dy = _apply(weights, moves)
-    r = _apply(beta, moves) - duration[:, None] * dy + 0.5 * convexity[:, None] * dy * dy
-    return np.maximum(r, -1.0)
+    r = _apply(beta, moves)
+    if weights.any():  # (a book of stocks moves no yield: no passes for a Δy of 0)
+        dy = _apply(weights, moves)
+        r -= duration[:, None] * dy
+        r += 0.5 * convexity[:, None] * dy * dy
+    return np.maximum(r, -1.0, out=r)
 
 
 def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
@@ -68,7 +71,10 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
     pnl = np.zeros((len(book.rows), moves.shape[1]))
     lin = book.linear_idx
     returns = _returns(book.beta[lin], book.weights[lin], book.duration[lin], book.convexity[lin], moves)
-    pnl[lin] = book.value[lin, None] * returns
+    if lin.size == len(book.rows):  # every row linear (a book of stocks): no scatter
+        np.multiply(book.value[:, None], returns, out=pnl)
+    else:
+        pnl[lin] = book.value[lin, None] * returns
     if book.bond_idx.size:
         b = book.bonds
         dy = _apply(book.weights[book.bond_idx], moves)
