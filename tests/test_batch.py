@@ -118,6 +118,9 @@ def test_pm_batch_on_dask_equals_the_single_process_run() -> None:
         pd.testing.assert_frame_equal(
             batch(small, regime="regt", as_of=AS_OF, dask=client), batch(small, regime="regt", as_of=AS_OF)
         )
+        pd.testing.assert_frame_equal(
+            batch(table, regime="risk", as_of=AS_OF, dask=client), batch(table, regime="risk", as_of=AS_OF)
+        )
 
 
 def test_shared_risk_travels_by_pickle() -> None:
@@ -149,6 +152,63 @@ def test_other_regimes_equal_their_engine_account_by_account(regime: str, params
         else:
             expected = risk_margin(portfolio, stress_settings({}, AS_OF)).requirement
         assert requirement == round(expected, 2), account
+
+
+def _risk_batch(
+    table: list[list[Any]], rate: float, monkeypatch: pytest.MonkeyPatch
+) -> tuple[pd.DataFrame, int]:
+    """The risk batch of ``table`` by account, and how many books the stress view valued for it."""
+    import xlmargin.stress.results as results
+
+    valued: list[int] = []
+    run = results._run
+    monkeypatch.setattr(results, "_run", lambda p, s: valued.append(len(p)) or run(p, s))
+    result = batch(table, regime="risk", params={"rate": rate}, as_of=AS_OF).set_index("account")
+    monkeypatch.setattr(results, "_run", run)
+    return result, len(valued)
+
+
+@pytest.mark.parametrize(("seed", "rate"), [(9, 0.0), (10, 0.04)])
+def test_risk_batch_values_each_part_once_and_equals_each_account_alone(
+    seed: int, rate: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the house risk view values the accounts of a part as one book (volatilities implied from
+    # the prices for an odd seed, given for an even one); every figure equals the account's own
+    from xlmargin.stress import risk_margin, stress_settings
+
+    table = _spoil(_table(seed, 400))
+    result, valued = _risk_batch(table, rate, monkeypatch)
+    assert valued == 1  # the accounts the reader took, valued as one book
+    settings = stress_settings({"rate": rate}, AS_OF)
+    margined = result[result["error"] == ""]
+    assert len(margined) == len(result) - 2  # the blank account and the one with a bad price cell
+    for account, row in margined.iterrows():
+        own = [table[0][1:]] + [r[1:] for r in table[1:] if r[0] == account]
+        alone = risk_margin(read_positions(own, as_of=AS_OF), settings)
+        assert (row["requirement"], row["scenario"], row["correlation_break_loss"]) == (
+            round(alone.requirement, 2),
+            alone.scenario_id,
+            round(alone.correlation_break_loss, 2),
+        ), account
+        assert (row["no_offset_requirement"], row["gross_exposure"]) == (
+            round(alone.no_offset_requirement, 2),
+            round(alone.gross_exposure, 2),
+        ), account
+
+
+def test_risk_batch_takes_out_an_account_the_union_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an account holding a row the stress view refuses (an option priced above its underlying: no
+    # volatility reproduces it) is taken out of the part and goes alone, where it gets its own
+    # error; the others get the figures they get without it
+    table = _spoil(_table(9, 400))  # volatilities implied from the prices
+    without, _ = _risk_batch(table, 0.0, monkeypatch)
+    option = next(r for r in table[1:] if r[2] == "option")
+    spot = table[0].index("underlying price")
+    priced_above_its_underlying = ["NOIV", *option[1:4], 10 * option[spot], *option[5:]]
+    result, valued = _risk_batch([*table, priced_above_its_underlying], 0.0, monkeypatch)
+    assert valued == 3  # the part, the part without NOIV, then NOIV alone
+    assert result.loc["NOIV", "error"].startswith("#INPUT row 402, price:")
+    pd.testing.assert_frame_equal(result.loc[without.index], without)
 
 
 def test_the_command_offers_every_regime_the_engine_knows() -> None:

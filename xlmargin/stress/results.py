@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -195,22 +196,52 @@ def risk_margin(portfolio: Portfolio, settings: StressSettings) -> RiskMarginRes
     A house risk model, not a regulation: see :class:`RiskMarginResult`.
     """
     run = _run(portfolio, settings)
-    totals = run.pnl.sum(axis=0)
+    return _risk_result(run.library, run.pnl, run.book.gross, run.book.groups, run.book.warnings)
+
+
+def risk_margins(
+    portfolio: Portfolio, settings: StressSettings, bounds: Sequence[int]
+) -> list[RiskMarginResult]:
+    """:func:`risk_margin` of each of many accounts held in one book, account ``k`` the rows
+    ``bounds[k]`` to ``bounds[k + 1] - 1`` (the batch's union of a part of its accounts).
+
+    The book is valued once (each distinct contract priced once for all the accounts); each
+    account's figures then come from its own rows of the P&L, summed as :func:`risk_margin` sums
+    them, so they equal those of the account alone. The results carry no warnings: the book's
+    warnings name rows of the union, not of one account.
+    """
+    run = _run(portfolio, settings)
+    return [
+        _risk_result(run.library, run.pnl[lo:hi], run.book.gross[lo:hi], run.book.groups[lo:hi])
+        for lo, hi in itertools.pairwise(bounds)
+    ]
+
+
+def _risk_result(
+    library: Sequence[Scenario],
+    pnl: FloatArray,
+    gross: FloatArray,
+    groups: np.ndarray,
+    warnings: tuple[str, ...] = (),
+) -> RiskMarginResult:
+    """The figures of :func:`risk_margin` from a book's P&L (positions × scenarios of ``library``),
+    its positions' gross exposures and liquidation groups."""
+    totals = pnl.sum(axis=0)
     j = int(np.argmin(totals))
-    breaks = [i for i, s in enumerate(run.library) if s.kind == "correlation_break"]
+    breaks = [i for i, s in enumerate(library) if s.kind == "correlation_break"]
     b = min(breaks, key=lambda i: totals[i]) if breaks else -1
-    groups = []
-    for g in sorted(set(run.book.groups)):
-        group_pnl = run.pnl[run.book.groups == g].sum(axis=0)
+    found = []
+    for g in sorted(set(groups)):
+        group_pnl = pnl[groups == g].sum(axis=0)
         w = int(np.argmin(group_pnl))
-        groups.append((str(g), max(0.0, -float(group_pnl[w])), run.library[w].id))
+        found.append((str(g), max(0.0, -float(group_pnl[w])), library[w].id))
     return RiskMarginResult(
-        requirement=max(0.0, -float(totals[j])), scenario_id=run.library[j].id,
-        scenario_name=run.library[j].name,
+        requirement=max(0.0, -float(totals[j])), scenario_id=library[j].id,
+        scenario_name=library[j].name,
         correlation_break_loss=max(0.0, -float(totals[b])) if b >= 0 else 0.0,
-        correlation_break_id=run.library[b].id if b >= 0 else "",
-        no_offset_requirement=sum(loss for _, loss, _ in groups), groups=tuple(groups),
-        gross_exposure=float(run.book.gross.sum()), scenarios=len(run.library), warnings=run.book.warnings,
+        correlation_break_id=library[b].id if b >= 0 else "",
+        no_offset_requirement=sum(loss for _, loss, _ in found), groups=tuple(found),
+        gross_exposure=float(gross.sum()), scenarios=len(library), warnings=warnings,
     )  # fmt: skip
 
 
