@@ -14,6 +14,10 @@ from xlmargin._typing import IntArray
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.positions import Portfolio, read_positions
 
+# Valuations of the union of many accounts that may fail on named rows (whose accounts are then
+# taken out and margined alone) before the rest go one account at a time too (pm and risk regimes).
+RETRIES = 3
+
 
 @dataclass(frozen=True)
 class Accounts:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin.batch.accounts import Accounts, bar, message, read_accounts
+from xlmargin.batch.accounts import RETRIES, Accounts, bar, message, read_accounts
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, read_params
@@ -194,9 +194,6 @@ def run_accounts(
         except XlMarginError as exc:
             errors[code] = message(exc)
     return figures, errors
-
-
-RETRIES = 3  # union valuations that may fail on named rows before the rest go one by one
 
 
 _Book = tuple[int, dict[str, np.ndarray]]  # an account's code and its portfolio's arrays

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray, IntArray
+from xlmargin.batch.accounts import RETRIES, Accounts
 from xlmargin.errors import XlMarginError
 from xlmargin.money import cents
 from xlmargin.pm.result import REGULATORY
@@ -31,12 +32,8 @@ from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, risk_arrays
 from xlmargin.pm.settings import PMSettings, pm_settings
 from xlmargin.positions import Portfolio
 
-if TYPE_CHECKING:
-    from xlmargin.batch.accounts import Accounts
-
 FIGURES = ("requirement", "regulatory", "initial", "minimum")
 PARTITION = 2000  # accounts per account-step call: the unit of progress and of Dask tasks
-RETRIES = 3  # union pricings that may fail on a named row before every account goes one by one
 
 
 @dataclass(frozen=True)
