@@ -250,9 +250,10 @@ def _halves(stacked: list[_Built]) -> tuple[list[_Built], list[_Built]]:
     """``stacked`` cut where half its candidates come before: two programs of about equal work,
     solved side by side. A book of fewer candidates than ``_HALVED_ABOVE`` is not cut."""
     sizes = [b.program.size for b in stacked]
-    if sum(sizes) <= _HALVED_ABOVE:
+    total = sum(sizes)
+    if total <= _HALVED_ABOVE:
         return stacked, []
-    cut = next(k for k, before in enumerate(accumulate(sizes)) if 2 * before >= sum(sizes))
+    cut = next(k for k, before in enumerate(accumulate(sizes)) if 2 * before >= total)
     return stacked[: cut + 1], stacked[cut + 1 :]
 
 
