@@ -15,6 +15,8 @@ redrawn. Prints, in seconds (best / median):
 - ``batch(table, regime="risk")``: the house stress view, the accounts of each part of 1,000
   valued as one book (each distinct contract priced once per part), each account's figures from
   its own rows;
+- with ``--regt``: ``batch(table, regime="regt")`` once, the accounts of each part of 1,000 paired
+  in one engine call;
 - with ``--loop``: the same accounts one ``read_positions`` + ``pm_requirement`` call each (the
   figure the batch replaces), and its ratio to the batch;
 - with ``--dask``: the batch on a local in-process Dask cluster (partitions, scattered risk arrays).
@@ -60,6 +62,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--loop", action="store_true", help="also time one pm_requirement call per account")
     parser.add_argument("--dask", action="store_true", help="also time the batch on a local Dask cluster")
+    parser.add_argument("--regt", action="store_true", help="also time the Reg T batch once (about 40 s)")
     args = parser.parse_args()
     table = accounts_table(args.accounts, args.positions)
     n = args.repeat
@@ -99,6 +102,9 @@ def main() -> None:
         "batch(table), house risk view (regime risk)",
         timed(lambda: batch(table, regime="risk", as_of=AS_OF, progress=False), n),
     )
+    if args.regt:
+        regt = timed(lambda: batch(table, regime="regt", as_of=AS_OF, progress=False), 1)
+        show("batch(table), Reg T (regime regt), once", regt)
     if args.dask:
         from distributed import Client, LocalCluster
 

@@ -211,6 +211,34 @@ def test_risk_batch_takes_out_an_account_the_union_refuses(monkeypatch: pytest.M
     pd.testing.assert_frame_equal(result.loc[without.index], without)
 
 
+@pytest.mark.parametrize(("basis", "net"), [("initial", False), ("maintenance", True)])
+def test_regt_batch_pairs_each_part_in_one_call_and_equals_each_account_alone(
+    basis: str, net: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reg T values the accounts of a part in one engine call, each account's class groups renamed
+    # apart: every figure equals the account's own. An account holding a future (no Reg T rule)
+    # is taken out of the part and gets its own error
+    import xlmargin.regt
+    from xlmargin.regt import regt_margin
+
+    table = _spoil(_table(11, 400))
+    calls: list[int] = []
+    engine = xlmargin.regt.regt_margin
+    monkeypatch.setattr(xlmargin.regt, "regt_margin", lambda p, **k: calls.append(len(p)) or engine(p, **k))
+    params = {"basis": basis, "net_of_proceeds": net}
+    result = batch(table, regime="regt", params=params, as_of=AS_OF).set_index("account")
+    futures = table[5][0]
+    assert len(calls) == 3  # the part; the part without the account holding a future; that one alone
+    assert "FUTURES_MARGIN" in result.loc[futures, "error"]
+    margined = result[result["error"] == ""]
+    assert len(margined) == len(result) - 3  # the blank account, a bad price cell, the future
+    for account, row in margined.iterrows():
+        own = [table[0][1:]] + [r[1:] for r in table[1:] if r[0] == account]
+        alone = regt_margin(read_positions(own, as_of=AS_OF), basis=basis, net_of_proceeds=net)
+        figures = (row["requirement"], row["gross"], row["net"])
+        assert figures == (alone.total, alone.gross, alone.net), account
+
+
 def test_the_command_offers_every_regime_the_engine_knows() -> None:
     from xlmargin.batch import REGIMES
     from xlmargin.batch.cli import REGIMES as OFFERED

@@ -17,7 +17,7 @@ from xlmargin import rules
 from xlmargin.errors import InputError, UnsupportedError
 from xlmargin.positions import read_positions
 from xlmargin.regt import HEADER as TABLE_HEADER
-from xlmargin.regt import PAIRINGS, RegTResult, StrategyGroup, cents, regt_margin
+from xlmargin.regt import PAIRINGS, RegTResult, StrategyGroup, cents, cut_short, regt_margin
 from xlmargin.regt._formulas import add_months
 
 HEADER = ["Symbol", "Type", "Qty", "Price", "Und Px", "Strike", "Right", "Mult", "Class", "Expiry", "DTE",
@@ -811,3 +811,5 @@ def test_a_book_the_solver_cannot_finish_stops_once_at_the_limit_with_one_warnin
         "XYZ: the pairing solver stopped at its 0.5 s limit; the requirement may exceed"
     )
     assert result.total >= 2000.0  # the optimum (the benchmark's figure): a limit never undercuts it
+    assert cut_short(result.warnings)  # what the batch reads before it trusts a stacked solve
+    assert not cut_short(regt_margin(read_positions(call_ladder(realistic=True), as_of=AS_OF)).warnings)

@@ -8,10 +8,15 @@ the reader's own message; the other accounts are margined:
   once (:mod:`xlmargin.batch.pm`); accounts the union cannot stand for go one by one;
 - ``risk``: the accounts of a part valued as one book (every distinct contract priced once), each
   account's figures then taken from its own rows as the engine takes them alone
-  (:func:`xlmargin.stress.risk_margins`); an account holding a row the union's valuation refuses
-  is taken out and goes alone, where it gets its own error;
-- ``regt``, ``account``: one engine call per account (Reg T pairing and the account view are not
-  linear in the quantities).
+  (:func:`xlmargin.stress.risk_margins`);
+- ``regt``: the accounts of a part paired in one engine call, each account's class groups renamed
+  apart (the pairing never spans two class groups), so that their programs are stacked into a few
+  solves; each account's figures are the sums of its own groups;
+- ``account``: one engine call per account (the account view is not linear in the quantities).
+
+Under ``risk`` and ``regt``, an account holding a row the part's engine call refuses is taken out
+and goes alone, where it gets its own error; a Reg T part whose solve reaches the time limit goes
+one account at a time, as each would alone.
 
 With Dask (``dask=`` a ``distributed.Client``, a scheduler address, or ``"local"``) the accounts are
 cut into partitions; the PM risk arrays are computed once, scattered to every worker, and each
@@ -37,9 +42,9 @@ from xlmargin.positions import Portfolio
 
 REGIMES = ("pm", "regt", "account", "risk")
 PARTITION = 100  # accounts per engine-call partition: the unit of progress and of Dask tasks
-# ... but under ``risk`` a part is valued as one book (every distinct contract priced once per part):
-# larger parts price each contract fewer times. 1,000 accounts of 50 positions: a book of 50,000 rows.
-RISK_PARTITION = 1000
+# ... but where the accounts of a part are valued together (``TOGETHER``), larger parts save more:
+# 1,000 accounts of 50 positions are a book of 50,000 rows.
+TOGETHER_PARTITION = 1000
 
 
 def batch(
@@ -181,12 +186,12 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio],
 def run_accounts(
     regime: str, values: Mapping[str, Any], books: list[tuple[int, dict[str, np.ndarray]]]
 ) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
-    """Each account's figures, or its error message: under ``risk`` the accounts valued together
-    (:func:`risk_together`), the others (and those) one engine call per account."""
+    """Each account's figures, or its error message: under ``risk`` and ``regt`` the accounts
+    valued together (:func:`together`), the rest one engine call per account."""
     figures: dict[int, dict[str, Any]] = {}
     errors: dict[int, str] = {}
-    if regime == "risk":
-        books = risk_together(values, books, figures)
+    if regime in TOGETHER:
+        books = together(TOGETHER[regime](values), values["as_of"], books, figures)
     figures_of = one_account(regime, values)
     for code, arrays in books:
         try:
@@ -197,20 +202,18 @@ def run_accounts(
 
 
 _Book = tuple[int, dict[str, np.ndarray]]  # an account's code and its portfolio's arrays
+# The figures of many accounts from one book of their rows, account k the rows bounds[k]..bounds[k+1];
+# None when they must be valued alone after all
+_Together = Callable[[Portfolio, list[int]], list[dict[str, Any]] | None]
 
 
-def risk_together(
-    values: Mapping[str, Any], books: list[_Book], figures: dict[int, dict[str, Any]]
+def together(
+    value: _Together, as_of: dt.date, books: list[_Book], figures: dict[int, dict[str, Any]]
 ) -> list[_Book]:
-    """The house risk figures of many accounts from one valuation of their rows together, into
-    ``figures`` (every distinct contract priced once; each account's figures from its own rows, as
-    alone: see :func:`xlmargin.stress.risk_margins`). Returns the accounts to value alone: those
-    holding a row the union's valuation refuses (each then gets its own error), or all of them
-    after ``RETRIES`` refusals or one that names no row."""
-    from xlmargin.stress import risk_margins, stress_settings
-
-    as_of = values["as_of"]
-    settings = stress_settings(values, as_of)
+    """The figures of many accounts from one engine call on their rows together (``value``), into
+    ``figures``. Returns the accounts to value alone: those holding a row the union's engine call
+    refuses (each then gets its own error), or all of them after ``RETRIES`` refusals, one that
+    names no row, or when ``value`` says so (None)."""
     alone: list[_Book] = []
     for _ in range(RETRIES):
         if len(books) < 2:
@@ -218,7 +221,7 @@ def risk_together(
         union = {name: np.concatenate([arrays[name] for _, arrays in books]) for name in books[0][1]}
         bounds = np.cumsum([0, *(len(arrays["row"]) for _, arrays in books)]).tolist()
         try:
-            results = risk_margins(Portfolio(union, as_of), settings, bounds)
+            found = value(Portfolio(union, as_of), bounds)
         except XlMarginError as exc:
             named = [p.row for p in exc.problems if p.row is not None]
             if not named:
@@ -227,9 +230,62 @@ def risk_together(
             alone += [book for book, bad in zip(books, refused, strict=True) if bad]
             books = [book for book, bad in zip(books, refused, strict=True) if not bad]
             continue
-        figures.update({code: _risk_figures(r) for (code, _), r in zip(books, results, strict=True)})
+        if found is None:
+            break
+        figures.update({code: f for (code, _), f in zip(books, found, strict=True)})
         return alone
     return alone + books
+
+
+def _risk_together(values: Mapping[str, Any]) -> _Together:
+    """The house risk view of many accounts: the book valued once (every distinct contract priced
+    once), each account's figures from its own rows as alone (:func:`xlmargin.stress.risk_margins`)."""
+    from xlmargin.stress import risk_margins, stress_settings
+
+    settings = stress_settings(values, values["as_of"])
+
+    def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any]]:
+        return [_risk_figures(r) for r in risk_margins(union, settings, bounds)]
+
+    return value
+
+
+def _regt_together(values: Mapping[str, Any]) -> _Together:
+    """Reg T for many accounts in one call: each account's class groups renamed apart (the pairing
+    is made per class group, and never across two), so that the engine pairs each account's
+    underlyings as it would alone, stacking all their programs into a few solves; each account's
+    figures are then the sums of its own groups, in the order the engine sums them alone."""
+    from xlmargin.regt import cut_short, regt_margin
+
+    basis, net_of_proceeds = values["basis"], bool(values["net_of_proceeds"])
+
+    def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any]] | None:
+        a = dict(union.arrays)
+        owner = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+        a["class_group"] = np.array(
+            [f"{k}\x1f{group}" for group, k in zip(a["class_group"].tolist(), owner.tolist(), strict=True)],
+            dtype=object,
+        )
+        result = regt_margin(Portfolio(a, union.as_of), basis=basis, net_of_proceeds=net_of_proceeds)
+        if cut_short(result.warnings):
+            return None  # a solve cut short is shared by the blocks stacked in it: each account alone
+        account_of_row = dict(zip(a["row"].tolist(), owner.tolist(), strict=True))
+        groups: list[list[Any]] = [[] for _ in range(len(bounds) - 1)]
+        for g in result.groups:  # in the breakdown's order: each account's in its own order
+            groups[account_of_row[g.legs[0].row]].append(g)
+        out = []
+        for own in groups:
+            gross, net = cents(sum(g.gross for g in own)), cents(sum(g.net for g in own))
+            out.append({"requirement": net if net_of_proceeds else gross, "gross": gross, "net": net})
+        return out
+
+    return value
+
+
+TOGETHER: dict[str, Callable[[Mapping[str, Any]], _Together]] = {
+    "risk": _risk_together,
+    "regt": _regt_together,
+}
 
 
 def _risk_figures(r: Any) -> dict[str, Any]:
@@ -255,7 +311,7 @@ def _run(
         from xlmargin.batch.pm import pm_batch
 
         todo = pm_batch(values, accounts, todo, client, show, figures)
-    size = RISK_PARTITION if regime == "risk" else PARTITION
+    size = TOGETHER_PARTITION if regime in TOGETHER else PARTITION
     parts = [todo[i : i + size] for i in range(0, len(todo), size)]
     if client is not None:
         futures = [

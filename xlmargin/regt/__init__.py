@@ -52,7 +52,7 @@ from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
 from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe
-from xlmargin.regt._pairing import Block, block, blocks, solve, solve_beside, start
+from xlmargin.regt._pairing import Block, block, blocks, cut_short, solve, solve_beside, start
 from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
 from xlmargin.rules import RuleSet
@@ -626,4 +626,4 @@ def _rounded(
     return margin, long_cost, proceeds, gross, cents_of([m + c - p for m, c, p in rounded])
 
 
-__all__ = ["BASES", "HEADER", "Leg", "RegTResult", "StrategyGroup", "cents", "regt_margin"]
+__all__ = ["BASES", "HEADER", "Leg", "RegTResult", "StrategyGroup", "cents", "cut_short", "regt_margin"]

@@ -442,13 +442,21 @@ def _improve(
                 best[k] = np.round(x)
 
 
+_LIMIT_NOTE = ": the pairing solver "  # in the warning of every solve its time limit cut short
+
+
+def cut_short(warnings: Sequence[str]) -> bool:
+    """Whether ``warnings`` (a result's) say that the time limit cut a pairing solve short."""
+    return any(_LIMIT_NOTE in w and " s limit" in w for w in warnings)
+
+
 def _stopped(b: Block, result: Any, time_limit: float, warnings: list[str]) -> list[int]:
     """The best pairing of an integer program that reached its time limit, and its warning."""
     best = np.round(result.x)
     optimum = float(b.cost @ best)
     bound = float(getattr(result, "mip_dual_bound", optimum) or optimum)
     warnings.append(
-        f"{b.underlying}: the pairing solver stopped at its {time_limit:g} s limit; the requirement may "
+        f"{b.underlying}{_LIMIT_NOTE}stopped at its {time_limit:g} s limit; the requirement may "
         f"exceed the optimum by up to {max(optimum - bound, 0.0):,.2f}"
     )
     return [int(x) for x in best]
@@ -456,7 +464,7 @@ def _stopped(b: Block, result: Any, time_limit: float, warnings: list[str]) -> l
 
 def _unranked(b: Block, time_limit: float) -> str:
     return (
-        f"{b.underlying}: the pairing solver reached its {time_limit:g} s limit while choosing among "
+        f"{b.underlying}{_LIMIT_NOTE}reached its {time_limit:g} s limit while choosing among "
         "equally cheap pairings; the requirement is the cheapest pairing's, but its groups (and the "
         "other convention's figure) may not be the canonical ones"
     )
