@@ -272,6 +272,8 @@ def _regt_together(values: Mapping[str, Any]) -> _Together:
         account_of_row = dict(zip(a["row"].tolist(), owner.tolist(), strict=True))
         groups: list[list[Any]] = [[] for _ in range(len(bounds) - 1)]
         for g in result.groups:  # in the breakdown's order: each account's in its own order
+            if not g.legs:  # (not expected: every group holds a leg) no account to give it to
+                return None
             groups[account_of_row[g.legs[0].row]].append(g)
         out = []
         for own in groups:
