@@ -226,7 +226,9 @@ def together(
             named = [p.row for p in exc.problems if p.row is not None]
             if not named:
                 break
-            refused = [np.isin(arrays["row"], named).any() for _, arrays in books]
+            refused = [bool(np.isin(arrays["row"], named).any()) for _, arrays in books]
+            if not any(refused):  # rows of no account here: the same call would fail again
+                break
             alone += [book for book, bad in zip(books, refused, strict=True) if bad]
             books = [book for book, bad in zip(books, refused, strict=True) if not bad]
             continue
