@@ -239,6 +239,41 @@ def test_regt_batch_pairs_each_part_in_one_call_and_equals_each_account_alone(
         assert figures == (alone.total, alone.gross, alone.net), account
 
 
+@pytest.mark.parametrize("params", [{}, {"basis": "maintenance"}, {"securities": "pm"}])
+def test_account_batch_equals_each_account_alone(
+    params: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with Reg T for securities, the accounts' securities are paired in one call and each account's
+    # view made with its own result; with portfolio margin each account goes alone. Every segment
+    # equals the account's own view; the account holding a future SPAN has no parameters for gets
+    # its own error, and the others' securities are not paired again
+    import xlmargin.regt
+    from xlmargin.account import account_margin, account_settings
+    from xlmargin.money import cents
+
+    table = _spoil(_table(12, 400))
+    stock = next(r for r in table[1:] if r[2] == "stock")
+    future = ["FUT", "ESZ6", "future", 2.0, 6000.0, *([None] * (len(table[0]) - 5))]
+    table += [future, ["FUT", *stock[1:]]]  # an account with a futures segment and a securities one
+    calls: list[int] = []
+    engine = xlmargin.regt.regt_margin
+    monkeypatch.setattr(xlmargin.regt, "regt_margin", lambda p, **k: calls.append(len(p)) or engine(p, **k))
+    result = batch(table, regime="account", params=params, as_of=AS_OF).set_index("account")
+    if params.get("securities") != "pm":
+        assert len(calls) == 1  # every account's securities paired in one call
+    settings = account_settings(params, AS_OF)
+    margined = result[result["error"] == ""]
+    assert len(margined) == len(result) - 3  # the blank account, a bad price cell, the future
+    assert "row 6" in result.loc[table[5][0], "error"]
+    for account, row in margined.iterrows():
+        own = [table[0][1:]] + [r[1:] for r in table[1:] if r[0] == account]
+        alone = account_margin(read_positions(own, as_of=AS_OF), settings)
+        segments = {line.segment: cents(line.requirement) for line in alone.lines}
+        expected = (cents(alone.total), segments["securities"], segments["futures"], segments["fx/cfd"])
+        assert (row["requirement"], row["securities"], row["futures"], row["fx/cfd"]) == expected, account
+    assert margined.loc["FUT", "futures"] > 0 and margined.loc["FUT", "securities"] > 0
+
+
 def test_the_command_offers_every_regime_the_engine_knows() -> None:
     from xlmargin.batch import REGIMES
     from xlmargin.batch.cli import REGIMES as OFFERED

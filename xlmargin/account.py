@@ -35,7 +35,7 @@ from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
 from xlmargin.positions import Portfolio
-from xlmargin.regt import regt_margin
+from xlmargin.regt import RegTResult, regt_margin
 from xlmargin.span import SPAN_PARAMS, SpanSettings, futures_margin, span_settings
 
 BASES = ("initial", "maintenance")
@@ -205,8 +205,14 @@ def securities_notional(portfolio: Portfolio) -> float:
     return total
 
 
-def account_margin(portfolio: Portfolio, settings: AccountSettings) -> AccountResult:
-    """Each segment's requirement under its rule, and their sum (see the module docstring)."""
+def account_margin(
+    portfolio: Portfolio, settings: AccountSettings, *, securities: RegTResult | None = None
+) -> AccountResult:
+    """Each segment's requirement under its rule, and their sum (see the module docstring).
+
+    ``securities``: the Reg T result of the securities segment, when the caller has it already (the
+    batch pairs many accounts' securities in one call: :func:`xlmargin.regt.regt_margins`); used
+    only where Reg T margins securities."""
     kinds = portfolio.arrays["type"]
     segment_of = {t: name for name, types in SEGMENTS.items() for t in types}
     orphans = [
@@ -250,7 +256,7 @@ def account_margin(portfolio: Portfolio, settings: AccountSettings) -> AccountRe
             exact = detail.initial_exact if initial else detail.exact
             notional = securities_notional(book)
         else:
-            detail = regt_margin(book, basis=settings.basis)
+            detail = regt_margin(book, basis=settings.basis) if securities is None else securities
             requirement, exact, notional = detail.total, detail.exact, securities_notional(book)
         line = SegmentLine(
             segment, regime, rows, requirement * rate, rate, notional * rate, detail, exact * rate

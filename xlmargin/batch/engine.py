@@ -11,12 +11,14 @@ the reader's own message; the other accounts are margined:
   (:func:`xlmargin.stress.risk_margins`);
 - ``regt``: the accounts of a part paired in one engine call, each account's class groups renamed
   apart (the pairing never spans two class groups), so that their programs are stacked into a few
-  solves; each account's figures are the sums of its own groups;
-- ``account``: one engine call per account (the account view is not linear in the quantities).
+  solves; each account's figures are the sums of its own groups (:func:`xlmargin.regt.regt_margins`);
+- ``account``: with Reg T for securities, the accounts' securities paired in one call as under
+  ``regt``, then each account's view made with its own Reg T result; with portfolio margin for
+  securities, one engine call per account.
 
-Under ``risk`` and ``regt``, an account holding a row the part's engine call refuses is taken out
-and goes alone, where it gets its own error; a Reg T part whose solve reaches the time limit goes
-one account at a time, as each would alone.
+An account holding a row the part's engine call refuses is taken out and goes alone, where it gets
+its own error; a Reg T part whose solve reaches the time limit goes one account at a time, as each
+would alone.
 
 With Dask (``dask=`` a ``distributed.Client``, a scheduler address, or ``"local"``) the accounts are
 cut into partitions; the PM risk arrays are computed once, scattered to every worker, and each
@@ -27,6 +29,7 @@ workers need xlmargin installed. Results equal the single-process run.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -165,12 +168,7 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio],
         settings = account_settings(values, as_of)
 
         def account_figures(p: Portfolio) -> dict[str, Any]:
-            r = account_margin(p, settings)
-            segments = {line.segment: cents(line.requirement) for line in r.lines}
-            return {
-                "requirement": cents(r.total),
-                **{s: segments.get(s, 0.0) for s in FIGURES["account"][1:]},
-            }
+            return _account_figures(account_margin(p, settings))
 
         return account_figures
     from xlmargin.stress import risk_margin, stress_settings
@@ -203,8 +201,8 @@ def run_accounts(
 
 _Book = tuple[int, dict[str, np.ndarray]]  # an account's code and its portfolio's arrays
 # The figures of many accounts from one book of their rows, account k the rows bounds[k]..bounds[k+1];
-# None when they must be valued alone after all
-_Together = Callable[[Portfolio, list[int]], list[dict[str, Any]] | None]
+# None for an account (or all of them) to be valued alone after all
+_Together = Callable[[Portfolio, list[int]], Sequence[dict[str, Any] | None] | None]
 
 
 def together(
@@ -213,7 +211,7 @@ def together(
     """The figures of many accounts from one engine call on their rows together (``value``), into
     ``figures``. Returns the accounts to value alone: those holding a row the union's engine call
     refuses (each then gets its own error), or all of them after ``RETRIES`` refusals, one that
-    names no row, or when ``value`` says so (None)."""
+    names no row, or when ``value`` says so (None, for one account or for all)."""
     alone: list[_Book] = []
     for _ in range(RETRIES):
         if len(books) < 2:
@@ -234,8 +232,8 @@ def together(
             continue
         if found is None:
             break
-        figures.update({code: f for (code, _), f in zip(books, found, strict=True)})
-        return alone
+        figures.update({code: f for (code, _), f in zip(books, found, strict=True) if f is not None})
+        return alone + [book for book, f in zip(books, found, strict=True) if f is None]
     return alone + books
 
 
@@ -253,34 +251,47 @@ def _risk_together(values: Mapping[str, Any]) -> _Together:
 
 
 def _regt_together(values: Mapping[str, Any]) -> _Together:
-    """Reg T for many accounts in one call: each account's class groups renamed apart (the pairing
-    is made per class group, and never across two), so that the engine pairs each account's
-    underlyings as it would alone, stacking all their programs into a few solves; each account's
-    figures are then the sums of its own groups, in the order the engine sums them alone."""
-    from xlmargin.regt import cut_short, regt_margin
+    """Reg T for many accounts in one pairing call (:func:`xlmargin.regt.regt_margins`)."""
+    from xlmargin.regt import regt_margins
 
     basis, net_of_proceeds = values["basis"], bool(values["net_of_proceeds"])
 
     def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any]] | None:
-        a = dict(union.arrays)
+        results = regt_margins(union, bounds, basis=basis, net_of_proceeds=net_of_proceeds)
+        if results is None:
+            return None
+        return [{"requirement": r.total, "gross": r.gross, "net": r.net} for r in results]
+
+    return value
+
+
+def _account_together(values: Mapping[str, Any]) -> _Together:
+    """The account view for many accounts: their securities paired in one Reg T call
+    (:func:`xlmargin.regt.regt_margins`), then each account's view as alone with its own Reg T
+    result (:func:`xlmargin.account.account_margin`'s ``securities``); with portfolio margin for
+    securities, None (each account alone)."""
+    from xlmargin.account import SEGMENTS, account_margin, account_settings
+    from xlmargin.regt import regt_margins
+
+    settings = account_settings(values, values["as_of"])
+    securities = SEGMENTS["securities"]
+
+    def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any] | None] | None:
+        if settings.securities != "regt":
+            return None
+        held = np.isin(union.arrays["type"], securities)
         owner = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
-        a["class_group"] = np.array(
-            [f"{k}\x1f{group}" for group, k in zip(a["class_group"].tolist(), owner.tolist(), strict=True)],
-            dtype=object,
-        )
-        result = regt_margin(Portfolio(a, union.as_of), basis=basis, net_of_proceeds=net_of_proceeds)
-        if cut_short(result.warnings):
-            return None  # a solve cut short is shared by the blocks stacked in it: each account alone
-        account_of_row = dict(zip(a["row"].tolist(), owner.tolist(), strict=True))
-        groups: list[list[Any]] = [[] for _ in range(len(bounds) - 1)]
-        for g in result.groups:  # in the breakdown's order: each account's in its own order
-            if not g.legs:  # (not expected: every group holds a leg) no account to give it to
-                return None
-            groups[account_of_row[g.legs[0].row]].append(g)
-        out = []
-        for own in groups:
-            gross, net = cents(sum(g.gross for g in own)), cents(sum(g.net for g in own))
-            out.append({"requirement": net if net_of_proceeds else gross, "gross": gross, "net": net})
+        own_bounds = np.searchsorted(owner[held], np.arange(len(bounds))).tolist()
+        paired = regt_margins(union.select(held), own_bounds, basis=settings.basis)
+        if paired is None:
+            return None
+        out: list[dict[str, Any] | None] = []
+        for (lo, hi), regt in zip(itertools.pairwise(bounds), paired, strict=True):
+            book = Portfolio({name: column[lo:hi] for name, column in union.arrays.items()}, union.as_of)
+            try:
+                out.append(_account_figures(account_margin(book, settings, securities=regt)))
+            except XlMarginError:  # another segment refuses a row: that account alone, for its error
+                out.append(None)
         return out
 
     return value
@@ -289,7 +300,13 @@ def _regt_together(values: Mapping[str, Any]) -> _Together:
 TOGETHER: dict[str, Callable[[Mapping[str, Any]], _Together]] = {
     "risk": _risk_together,
     "regt": _regt_together,
+    "account": _account_together,
 }
+
+
+def _account_figures(r: Any) -> dict[str, Any]:
+    segments = {line.segment: cents(line.requirement) for line in r.lines}
+    return {"requirement": cents(r.total), **{s: segments.get(s, 0.0) for s in FIGURES["account"][1:]}}
 
 
 def _risk_figures(r: Any) -> dict[str, Any]:

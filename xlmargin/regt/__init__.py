@@ -220,6 +220,46 @@ def regt_margin(
     return RegTResult(basis, net_of_proceeds, total, gross, net, tuple(groups), tuple(warnings), exact)
 
 
+def regt_margins(
+    portfolio: Portfolio, bounds: Sequence[int], *, basis: str = "initial", net_of_proceeds: bool = False
+) -> list[RegTResult] | None:
+    """:func:`regt_margin` of each of many accounts held in one book, account ``k`` the rows
+    ``bounds[k]`` to ``bounds[k + 1] - 1`` (a batch's union of a part of its accounts).
+
+    The pairing is made per class group and never spans two, so each account's class groups are
+    renamed apart and the book is paired in one call: every underlying's program stacked into a few
+    solves, each pairing canonical whatever is solved beside it. Each account's result is then made
+    of its own groups, summed in the order :func:`regt_margin` sums them alone, so its figures are
+    the account's own. The results carry no warnings (they name the renamed class groups). None
+    when the time limit cut a solve short: a stacked solve is shared by every account in it, so
+    each must then be paired alone.
+    """
+    a = dict(portfolio.arrays)
+    edges = np.asarray(bounds, dtype=np.int64)
+    owner = np.repeat(np.arange(len(edges) - 1), edges[1:] - edges[:-1])
+    # "k\x1f..." : a prefix of digits and a separator, so two accounts' names never meet
+    a["class_group"] = np.array(
+        [f"{k}\x1f{group}" for group, k in zip(a["class_group"].tolist(), owner.tolist(), strict=True)],
+        dtype=object,
+    )
+    whole = regt_margin(Portfolio(a, portfolio.as_of), basis=basis, net_of_proceeds=net_of_proceeds)
+    if cut_short(whole.warnings):
+        return None
+    account_of_row = dict(zip(a["row"].tolist(), owner.tolist(), strict=True))
+    groups: list[list[StrategyGroup]] = [[] for _ in range(len(bounds) - 1)]
+    for g in whole.groups:  # in the breakdown's order, so each account's in its own order
+        if not g.legs:  # (not expected: every group holds a leg) no account to give it to
+            return None
+        groups[account_of_row[g.legs[0].row]].append(g)
+    out = []
+    for own in groups:
+        gross, net = cents(sum(g.gross for g in own)), cents(sum(g.net for g in own))
+        exact = sum(g.exact.cost(net_of_proceeds) for g in own)
+        total = net if net_of_proceeds else gross
+        out.append(RegTResult(basis, net_of_proceeds, total, gross, net, tuple(own), (), exact))
+    return out
+
+
 def _order(g: StrategyGroup) -> tuple[int, str]:
     """Where a group goes in the breakdown: by its first row, then by name."""
     return (min((leg.row for leg in g.legs), default=0), g.strategy)
@@ -626,4 +666,14 @@ def _rounded(
     return margin, long_cost, proceeds, gross, cents_of([m + c - p for m, c, p in rounded])
 
 
-__all__ = ["BASES", "HEADER", "Leg", "RegTResult", "StrategyGroup", "cents", "cut_short", "regt_margin"]
+__all__ = [
+    "BASES",
+    "HEADER",
+    "Leg",
+    "RegTResult",
+    "StrategyGroup",
+    "cents",
+    "cut_short",
+    "regt_margin",
+    "regt_margins",
+]
