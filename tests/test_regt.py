@@ -813,3 +813,34 @@ def test_a_book_the_solver_cannot_finish_stops_once_at_the_limit_with_one_warnin
     assert result.total >= 2000.0  # the optimum (the benchmark's figure): a limit never undercuts it
     assert cut_short(result.warnings)  # what the batch reads before it trusts a stacked solve
     assert not cut_short(regt_margin(read_positions(call_ladder(realistic=True), as_of=AS_OF)).warnings)
+
+
+def test_many_accounts_in_one_call_are_paired_apart_each_as_alone():
+    """regt_margins (the batch's Reg T): account 0 is long the call account 1 is short, account 2
+    holds both sides of a spread and stock. In one book the two calls would offset; paired apart,
+    each account's groups and figures are its own, on both conventions."""
+    from xlmargin.regt import regt_margins
+
+    accounts = [
+        [opt(1, "C", 100, 3.0)],
+        [opt(-1, "C", 100, 3.0), stk(100, 100.0)],
+        [opt(1, "C", 100, 3.0), opt(-1, "C", 105, 1.0), stk(-50, 100.0, symbol="ABC")],
+    ]
+    rows = [row for account in accounts for row in account]
+    bounds = [0, 1, 3, 6]
+    for net in (False, True):
+        together = regt_margins(
+            read_positions([HEADER, *rows], as_of=AS_OF), bounds, basis="initial", net_of_proceeds=net
+        )
+        assert together is not None
+        for k, account in enumerate(accounts):
+            alone = run(*account, net=net)
+            mine = together[k]
+            assert (mine.total, mine.gross, mine.net, mine.exact) == (
+                alone.total,
+                alone.gross,
+                alone.net,
+                alone.exact,
+            )
+            assert strategies(mine) == strategies(alone)
+    assert "offsetting long and short" not in strategies(together[0]) + strategies(together[1])
