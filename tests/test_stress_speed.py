@@ -128,6 +128,12 @@ def test_a_beta_per_underlying_is_priced_per_block_not_per_underlying(
         counted[name] = len(calls)
         assert fast == pytest.approx(twin_option_pnl(book, moves, settings.rate), rel=1e-12, abs=1e-9)
     assert counted["own"] == counted["shared"]
+    # the VIX layer priced at both ends (rows of several profiles in one block) gives the same P&L
+    clear_caches()
+    reused = position_pnl(book, moves, settings.rate)
+    clear_caches()
+    monkeypatch.setattr(stress_pnl_module, "_sigma_columns", lambda *a: None)
+    assert np.array_equal(position_pnl(book, moves, settings.rate), reused)
 
 
 def test_duplicate_rows_are_priced_once_with_the_same_pnl() -> None:
