@@ -12,6 +12,7 @@ from benchmarks.book import book
 from tests.conftest import AS_OF
 from xlmargin.errors import InputError
 from xlmargin.positions import Portfolio, read_positions
+from xlmargin.positions.model import DAYS_PER_YEAR
 
 HEADER = ["Symbol", "Type", "Qty", "Price", "UndPx", "Strike", "Expiry", "Right", "Mult", "IV"]
 STOCK = ["IBM", "stock", 500.0, 91.25, None, None, None, None, None, None]
@@ -315,3 +316,19 @@ def test_the_reader_reads_with_the_collector_off_and_leaves_it_on(monkeypatch) -
     assert problems([["Symbol", "Qty", "Price"], ["IBM", "ten", 91.25]])
     assert seen == [False, False]
     assert gc.isenabled()
+
+
+def test_maturities_as_years_or_dates_and_every_bad_one_on_its_row():
+    # read once per distinct cell (a bond book repeats its maturity dates), reported on every row
+    header = ["symbol", "type", "quantity", "price", "coupon", "maturity"]
+    cells = [5.0, "7", dt.datetime(2030, 5, 15), "soon", dt.date(2020, 1, 1), 5.0, "soon", "#N/A"]
+    rows = [header] + [[f"B{i}", "bond", 1000, 99.0, 4.0, c] for i, c in enumerate(cells)]
+    assert problems(rows) == [
+        "row 5, maturity: 'soon' is neither a date nor a number of years",
+        f"row 6, maturity: maturity 2020-01-01 is before the valuation date {AS_OF}",
+        "row 8, maturity: 'soon' is neither a date nor a number of years",
+        "row 9, maturity: the cell holds the error value #N/A",
+    ]
+    good = read([header] + [r for r in rows[1:] if r[5] in (5.0, "7", dt.datetime(2030, 5, 15))])
+    years = (dt.date(2030, 5, 15) - AS_OF).days / DAYS_PER_YEAR
+    assert good.arrays["maturity_years"].tolist() == pytest.approx([5.0, 7.0, years, 5.0])

@@ -39,6 +39,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -56,8 +57,14 @@ def _rules() -> rules.RuleSet:
     return rules.load("esma")
 
 
+@cache  # the rule file is loaded once (rules.load): its code lists are read once, not once per row
 def _codes(table: str, key: str = "codes") -> tuple[str, ...]:
     return tuple(str(c) for c in _rules()[table][key])
+
+
+@cache
+def _code_set(table: str, key: str = "codes") -> frozenset[str]:
+    return frozenset(_codes(table, key))
 
 
 def _index_symbols() -> dict[str, str]:
@@ -258,10 +265,11 @@ class EsmaResult:
 # --- classification ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # a book of pairs repeats a few symbols thousands of times
 def currency_pair(symbol: str) -> tuple[str, str] | None:
     """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes."""
     letters = re.sub(r"[/.\-_ ]", "", symbol.upper())
-    known = _codes("currencies")
+    known = _code_set("currencies")
     if len(letters) == 6 and letters[:3] in known and letters[3:] in known:
         return letters[:3], letters[3:]
     return None
@@ -274,7 +282,7 @@ def esma_class(p: Position) -> str:
         return str(classes[p.asset_class])
     pair = currency_pair(p.symbol) if _is_pair_row(p) else None
     if pair is not None:
-        major = _codes("major_currencies")
+        major = _code_set("major_currencies")
         return (
             "major_fx"
             if p.asset_class == "fx_major" or (pair[0] in major and pair[1] in major)
@@ -345,7 +353,7 @@ def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettin
 
 def _account_currency(value: str) -> str:
     code = str(value or "").strip().upper()
-    if code not in _codes("currencies"):
+    if code not in _code_set("currencies"):
         raise InputError(
             Problem(f"'{value}' is not a known currency code (e.g. EUR, USD, GBP)", None, "account_currency")
         )
@@ -492,7 +500,7 @@ def _quote_of_symbol(p: Position) -> str | None:
     if p.type != "fx":
         return None
     letters = re.sub(r"[/.\-_ ]", "", p.symbol.upper())
-    return letters[-3:] if letters[-3:] in _codes("currencies") else None
+    return letters[-3:] if letters[-3:] in _code_set("currencies") else None
 
 
 __all__ = [

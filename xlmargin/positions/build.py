@@ -497,25 +497,33 @@ def _percent_or_decimal(values: FloatArray) -> FloatArray:
 
 
 def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
+    """Years to maturity: a number of years or a date, read once per distinct cell (a bond book
+    repeats its maturity dates); each bad cell reported on its row, in row order."""
     out = np.full(r.n, np.nan)
     if r.has("maturity"):
-        for i, value in enumerate(r.cells("maturity")):
+        codes, uniques = factorize(r.cells("maturity"))
+        years_of = np.full(len(uniques), np.nan)
+        problem: dict[int, str] = {}
+        for k, value in enumerate(uniques):
             if is_blank(value):
                 continue
             if (error := excel_error(value)) is not None:
-                r.bad(i, "maturity", error_message(error))
+                problem[k] = error_message(error)
                 continue
             years, _ = to_number(value) if isinstance(value, str) else (value, None)
             if isinstance(years, int | float) and not isinstance(years, bool) and 0 < years <= 200:
-                out[i] = float(years)
+                years_of[k] = float(years)
                 continue
             date = to_date(value)
             if date is None:
-                r.bad(i, "maturity", f"'{value}' is neither a date nor a number of years")
+                problem[k] = f"'{value}' is neither a date nor a number of years"
             elif date < as_of:
-                r.bad(i, "maturity", f"maturity {date} is before the valuation date {as_of}")
+                problem[k] = f"maturity {date} is before the valuation date {as_of}"
             else:
-                out[i] = (date - as_of).days / DAYS_PER_YEAR
+                years_of[k] = (date - as_of).days / DAYS_PER_YEAR
+        out = years_of[codes]
+        for i in indices(np.isin(codes, list(problem))):
+            r.bad(i, "maturity", problem[int(codes[i])])
     blank = r.blank("maturity")
     for i in indices(kind.of("bond") & blank):
         r.bad(i, "maturity", "a bond needs a maturity (a date or years)")

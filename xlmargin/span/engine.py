@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -114,6 +115,8 @@ def _legs(portfolio: Portfolio, settings: SpanSettings) -> list[Leg]:
     missing: list[Problem] = []
     legs = []
     known = ", ".join(settings.products)
+    # each contract's product and month found once, however many rows hold it
+    found_for: dict[tuple[Any, ...], tuple[Product, int | None] | None] = {}
     for p in portfolio:
         if p.type not in FUTURES_TYPES:
             unsupported.append(
@@ -125,7 +128,10 @@ def _legs(portfolio: Portfolio, settings: SpanSettings) -> list[Leg]:
                 )
             )
             continue
-        found = product_and_month(p, settings)
+        contract = (p.symbol, p.underlying, p.is_option, p.expiry)
+        if contract not in found_for:
+            found_for[contract] = product_and_month(p, settings)
+        found = found_for[contract]
         if found is None:
             what = (
                 f"the underlying '{p.underlying}' (give the future, e.g. ESZ6)"
