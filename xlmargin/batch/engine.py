@@ -45,8 +45,8 @@ from xlmargin.positions import Portfolio
 
 REGIMES = ("pm", "regt", "account", "risk")
 PARTITION = 100  # accounts per engine-call partition: the unit of progress and of Dask tasks
-# ... but where the accounts of a part are valued together (``TOGETHER``), larger parts save more:
-# 1,000 accounts of 50 positions are a book of 50,000 rows.
+# ... but where the accounts of a part are valued together (``TOGETHER``), larger parts save more
+# in one process: 1,000 accounts of 50 positions are a book of 50,000 rows.
 TOGETHER_PARTITION = 1000
 
 
@@ -332,7 +332,9 @@ def _run(
         from xlmargin.batch.pm import pm_batch
 
         todo = pm_batch(values, accounts, todo, client, show, figures)
-    size = TOGETHER_PARTITION if regime in TOGETHER else PARTITION
+    # one process: large parts (each contract priced, each program stacked, once per part); on a
+    # cluster, parts of PARTITION accounts, so that every worker has some
+    size = TOGETHER_PARTITION if regime in TOGETHER and client is None else PARTITION
     parts = [todo[i : i + size] for i in range(0, len(todo), size)]
     if client is not None:
         futures = [
