@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -48,6 +47,7 @@ from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedEr
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
+from xlmargin.symbols import PAIR_SEPARATORS
 
 RETAIL_TYPES = ("cfd", "fx")
 PAIR_CLASSES = ("major_fx", "non_major_fx")
@@ -268,7 +268,7 @@ class EsmaResult:
 @lru_cache(maxsize=4096)  # a book of pairs repeats a few symbols thousands of times
 def currency_pair(symbol: str) -> tuple[str, str] | None:
     """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes."""
-    letters = re.sub(r"[/.\-_ ]", "", symbol.upper())
+    letters = PAIR_SEPARATORS.sub("", symbol.upper())
     known = _code_set("currencies")
     if len(letters) == 6 and letters[:3] in known and letters[3:] in known:
         return letters[:3], letters[3:]
@@ -499,7 +499,7 @@ def _quote_of_symbol(p: Position) -> str | None:
     three letters when they are a known code."""
     if p.type != "fx":
         return None
-    letters = re.sub(r"[/.\-_ ]", "", p.symbol.upper())
+    letters = PAIR_SEPARATORS.sub("", p.symbol.upper())
     return letters[-3:] if letters[-3:] in _code_set("currencies") else None
 
 

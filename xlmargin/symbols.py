@@ -66,6 +66,8 @@ _TWS = re.compile(
     + r"\s+(?P<month>[A-Z]{3})\s?(?P<day>\d{1,2})\s?'(?P<year>\d{2})\s+(?P<strike>\S+)\s+(?P<right>[A-Z]+)"
     r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
 )
+_DIGIT_LETTER = re.compile(r"\d[A-Z]")
+PAIR_SEPARATORS = re.compile(r"[/.\-_ ]")  # between a pair's two codes: EUR/USD, EUR.USD, EUR-USD
 # Looser still: a call/put word beside a number ("IBM 95 CALL", "SPY 450P"): not readable, but not a stock.
 _OPTION_WORDS = re.compile(r"\b(CALLS?|PUTS?)\b|\b\d+(\.\d+)?[CP]\b|\s[CP]$")
 _RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
@@ -80,7 +82,14 @@ def parse_option(text: str) -> OptionSymbol | None:
     Raises :class:`SymbolError` (one line) when it is shaped like one but a term does not read.
     """
     text = text.upper().strip()
-    if len(text) < 8 or not any(c.isdigit() for c in text):
+    if len(text) < 8:
+        return None
+    # every shape below holds a digit followed by a letter (OSI, IBKR) or an apostrophe and a digit
+    # (TWS): a bond's description or a CUSIP without them is no option, found without trying each
+    if "'" not in text:
+        if _DIGIT_LETTER.search(text) is None:
+            return None
+    elif not any(c.isdigit() for c in text):
         return None
     if (m := _OSI.fullmatch(text)) is not None:
         date = m["date"]
@@ -200,7 +209,9 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 def looks_like_option(text: str) -> bool:
     """True for text that reads like an option without being a symbol :func:`parse_option` reads."""
-    return _OPTION_WORDS.search(text.upper()) is not None
+    upper = text.upper()
+    # every form the pattern reads holds a C or a P: most texts (tickers, bond descriptions) skip it
+    return ("C" in upper or "P" in upper) and _OPTION_WORDS.search(upper) is not None
 
 
 def _option(
@@ -247,7 +258,7 @@ def pair_quote(symbol: str) -> str | None:
     """The quote currency of a currency-pair symbol (``EUR/USD`` → USD), or None when it is not one."""
     if not 6 <= len(symbol) <= 7:  # EURUSD, EUR/USD
         return None
-    letters = re.sub(r"[/.\-_ ]", "", symbol.upper())
+    letters = PAIR_SEPARATORS.sub("", symbol.upper())
     if len(letters) != 6:
         return None
     _, currencies, bases = _tables()
