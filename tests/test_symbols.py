@@ -128,3 +128,23 @@ def test_the_bulk_reader_equals_one_symbol_at_a_time():
             continue
         got = (terms.root[k], terms.underlying[k], terms.right[k], terms.strike[k], terms.expiry[k])
         assert got == (one.root, one.underlying, one.right, one.strike, one.expiry.toordinal())
+
+
+@pytest.mark.parametrize("text", ["T 3.25 05/15/2030", "912828XY9", "UST 4 1/2 2031", "AAPL 2030 NOTE"])
+def test_bond_descriptions_and_cusips_are_not_options(text):
+    # no digit followed by a letter and no apostrophe: no option shape can read them
+    assert parse_option(text) is None
+    assert not looks_like_option(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "right", "strike"),
+    [
+        ("SPY   251219P00450000", "P", 450.0),
+        ("SPX 19DEC25 4500 C", "C", 4500.0),
+        ("SPX DEC 19 '25 4500 P", "P", 4500.0),
+    ],
+)
+def test_each_option_shape_still_reads(text, right, strike):
+    option = parse_option(text)
+    assert option is not None and (option.right, option.strike) == (right, strike)
