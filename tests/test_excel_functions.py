@@ -234,6 +234,30 @@ def test_the_cells_of_a_comparison_table_reading_one_range_compute_it_once(monke
     assert sum(1 for key in CACHE._data if key[0] == "positions") == 1
 
 
+def test_a_breakdown_is_formatted_once_and_handed_out_as_a_copy(monkeypatch):
+    # a second cell showing the same breakdown (or a full recalculation) gets the table made for
+    # the first, not a new one; what a caller does to its table changes nothing the next one gets
+    from xlmargin.regt import RegTResult
+
+    CACHE.clear()
+    made = []
+    real = RegTResult.table
+    monkeypatch.setattr(RegTResult, "table", lambda self: made.append(1) or real(self))
+    book = classic_book()
+    first = fn.regt_breakdown(book, None, None, PARAMS)
+    first[1][0] = "changed"
+    first.append(["extra"])
+    second = fn.regt_breakdown([list(r) for r in book], None, None, PARAMS)
+    assert len(made) == 1
+    assert second[1][0] != "changed" and second[-1] != ["extra"]
+    assert second == fn.regt_breakdown(book, None, None, PARAMS)
+    fn.regt_breakdown(book, "maintenance", None, PARAMS)  # another result: its own table
+    assert len(made) == 2
+    # the PM result's two views are two tables, each made once
+    assert fn.pm_scenarios(book, PARAMS) != fn.pm_breakdown(book, PARAMS)
+    assert fn.pm_scenarios(book, PARAMS)[0] == fn.pm_scenarios(book, PARAMS)[0]
+
+
 def test_the_cache_is_bounded():
     from xlmargin.excel.cache import ResultCache
 

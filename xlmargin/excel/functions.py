@@ -183,12 +183,24 @@ def run(
 ) -> Any:
     """Read the params and positions, then run ``engine(portfolio, values, as_of)`` once per
     content: the shared path of every positions-based worksheet function. With ``rows`` (a
-    breakdown), the result's rows as a :func:`table` that ends with the reader's warnings."""
+    breakdown), the result's rows as a :func:`table` that ends with the reader's warnings, made
+    once per result and view (a Reg T breakdown of the benchmark book is 14 ms of formatting) and
+    handed out as a copy, so that a caller changing what it gets changes nothing kept."""
     values, as_of, sleeve = params_of(params, specs)
     token, portfolio = portfolio_of(positions, as_of, sleeve)
     key = (as_of, freeze(values), *options)
     result = cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
-    return result if rows is None else table(rows(result), portfolio.warnings)
+    if rows is None:
+        return result
+    if rows.__closure__:  # a view that depends on more than the result: made each time
+        return table(rows(result), portfolio.warnings)
+    shown = CACHE.get_or_compute(
+        ("table", kind, token, key, rows.__code__),
+        lambda: table(rows(result), portfolio.warnings),
+        size_of(positions),
+        check=result,
+    )
+    return [list(row) for row in shown]
 
 
 # --- Reg T ---------------------------------------------------------------------------------------
