@@ -188,8 +188,9 @@ def run_accounts(
     valued together (:func:`together`), the rest one engine call per account."""
     figures: dict[int, dict[str, Any]] = {}
     errors: dict[int, str] = {}
-    if regime in TOGETHER:
-        books = together(TOGETHER[regime](values), values["as_of"], books, figures)
+    value = TOGETHER[regime](values) if regime in TOGETHER else None
+    if value is not None:
+        books = together(value, values["as_of"], books, figures)
     figures_of = one_account(regime, values)
     for code, arrays in books:
         try:
@@ -265,20 +266,20 @@ def _regt_together(values: Mapping[str, Any]) -> _Together:
     return value
 
 
-def _account_together(values: Mapping[str, Any]) -> _Together:
+def _account_together(values: Mapping[str, Any]) -> _Together | None:
     """The account view for many accounts: their securities paired in one Reg T call
     (:func:`xlmargin.regt.regt_margins`), then each account's view as alone with its own Reg T
-    result (:func:`xlmargin.account.account_margin`'s ``securities``); with portfolio margin for
-    securities, None (each account alone)."""
+    result (:func:`xlmargin.account.account_margin`'s ``securities``); None with portfolio margin
+    for securities (each account alone)."""
     from xlmargin.account import SEGMENTS, account_margin, account_settings
     from xlmargin.regt import regt_margins
 
     settings = account_settings(values, values["as_of"])
+    if settings.securities != "regt":
+        return None
     securities = SEGMENTS["securities"]
 
     def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any] | None] | None:
-        if settings.securities != "regt":
-            return None
         held = np.isin(union.arrays["type"], securities)
         owner = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
         own_bounds = np.searchsorted(owner[held], np.arange(len(bounds))).tolist()
@@ -297,7 +298,7 @@ def _account_together(values: Mapping[str, Any]) -> _Together:
     return value
 
 
-TOGETHER: dict[str, Callable[[Mapping[str, Any]], _Together]] = {
+TOGETHER: dict[str, Callable[[Mapping[str, Any]], _Together | None]] = {
     "risk": _risk_together,
     "regt": _regt_together,
     "account": _account_together,
