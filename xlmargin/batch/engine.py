@@ -335,7 +335,8 @@ def _run(
         todo = pm_batch(values, accounts, todo, client, show, figures)
     # one process: large parts (each contract priced, each program stacked, once per part); on a
     # cluster, parts of PARTITION accounts, so that every worker has some
-    size = TOGETHER_PARTITION if regime in TOGETHER and client is None else PARTITION
+    grouped = regime in TOGETHER and TOGETHER[regime](values) is not None
+    size = TOGETHER_PARTITION if grouped and client is None else PARTITION
     parts = [todo[i : i + size] for i in range(0, len(todo), size)]
     if client is not None:
         futures = [
