@@ -29,12 +29,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from xlmargin.errors import MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import ESMA_PARAMS, EsmaResult, EsmaSettings, esma_margin, esma_settings, nfa_margin
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
 from xlmargin.positions import Portfolio
+from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt import RegTResult, regt_margin
 from xlmargin.span import SPAN_PARAMS, SpanSettings, futures_margin, span_settings
 
@@ -191,18 +194,31 @@ class AccountResult:
 def securities_notional(portfolio: Portfolio) -> float:
     """Gross notional of a securities book in its price currency: |qty| × price × multiplier for stocks
     and funds, |qty| × price / 100 for bonds (price per 100 of face), |qty| × underlying price ×
-    multiplier for options (the exposure they control); cash has none."""
-    total = 0.0
-    for p in portfolio:
-        if p.type == "cash":
-            continue
-        if p.type == "bond":
-            total += abs(p.quantity) * p.price / 100.0
-        elif p.is_option:
-            total += abs(p.quantity) * p.underlying_price * p.multiplier
-        else:
-            total += abs(p.quantity * p.price * p.multiplier)
-    return total
+    multiplier for options (the exposure they control); cash has none. Each row's figure from the
+    columns, added in row order (the sum a loop over the rows makes, to the last bit)."""
+    a = portfolio.arrays
+    q, price, multiplier = a["quantity"], a["price"], a["multiplier"]
+    kind = _of_types(portfolio)
+    with np.errstate(invalid="ignore"):  # a cash row's blank price: its figure is not used
+        each = np.where(
+            kind == "bond",
+            np.abs(q) * price / 100.0,
+            np.where(
+                kind == "option",
+                np.abs(q) * a["underlying_price"] * multiplier,
+                np.abs(q * price * multiplier),
+            ),
+        )
+    return sum(np.where(kind == "cash", 0.0, each).tolist(), 0.0)
+
+
+def _of_types(portfolio: Portfolio) -> np.ndarray:
+    """Each row's kind for :func:`securities_notional`: "cash", "bond", "option" or "other" (one test
+    per distinct type)."""
+    codes, types = portfolio.codes("type")
+    names = ["cash" if t == "cash" else "bond" if t == "bond" else "option" if t in OPTION_TYPES else "other"
+             for t in types]  # fmt: skip
+    return np.array(names, dtype=object)[codes]
 
 
 def account_margin(
@@ -213,19 +229,20 @@ def account_margin(
     ``securities``: the Reg T result of the securities segment, when the caller has it already (the
     batch pairs many accounts' securities in one call: :func:`xlmargin.regt.regt_margins`); used
     only where Reg T margins securities."""
-    kinds = portfolio.arrays["type"]
+    kinds, rows_of = portfolio.arrays["type"], portfolio.arrays["row"]
+    type_codes, type_names = portfolio.codes("type")  # each type tested once, not each row
     segment_of = {t: name for name, types in SEGMENTS.items() for t in types}
+    orphan = np.array([t not in segment_of for t in type_names], dtype=bool)[type_codes]
     orphans = [
-        Problem(f"no account segment margins a '{p.type}'", p.row, "type")
-        for p in portfolio
-        if p.type not in segment_of
+        Problem(f"no account segment margins a '{kinds[i]}'", int(rows_of[i]), "type")
+        for i in np.flatnonzero(orphan)
     ]
     if orphans:
         raise UnsupportedError(orphans)
     account = settings.account_currency
     lines = []
     for segment, types in SEGMENTS.items():
-        mask = [k in types for k in kinds]
+        mask = np.array([t in types for t in type_names], dtype=bool)[type_codes]
         book = portfolio.select(mask)
         rows = tuple(int(r) for r in book.arrays["row"])
         regime = _regime(segment, settings)
