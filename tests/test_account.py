@@ -149,3 +149,29 @@ def test_exact_is_the_sum_of_the_segments_before_rounding(securities: str) -> No
     assert cents(securities_line.exact) == securities_line.requirement
     assert [line.exact for line in result.lines[1:]] == [line.requirement for line in result.lines[1:]]
     assert result.exact == sum(line.exact for line in result.lines)
+
+
+def test_securities_notional_is_the_row_by_row_sum_to_the_last_bit():
+    # read from the columns, added in row order: the sum a loop over the positions makes
+    from benchmarks.book import book
+    from xlmargin.account import securities_notional
+    from xlmargin.positions import read_positions
+
+    misc = [["symbol", "type", "quantity", "price", "coupon", "maturity", "multiplier"],
+            ["CASH", "cash", 1000.0, None, None, None, None],
+            ["T1", "bond", 100_000.0, 99.5, 4.0, 10.0, None],
+            ["SPY", "etf", -3.0, 590.0, None, None, None],
+            ["XYZ", "stock", 7.0, 12.5, None, None, 10.0]]  # fmt: skip
+    for table in (book(400, 20, 60, seed=3), misc):
+        portfolio = read_positions(table, as_of=AS_OF)
+        total = 0.0
+        for p in portfolio:
+            if p.type == "cash":
+                continue
+            if p.type == "bond":
+                total += abs(p.quantity) * p.price / 100.0
+            elif p.is_option:
+                total += abs(p.quantity) * p.underlying_price * p.multiplier
+            else:
+                total += abs(p.quantity * p.price * p.multiplier)
+        assert securities_notional(portfolio) == total
