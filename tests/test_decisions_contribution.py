@@ -60,6 +60,22 @@ def test_regt_contributions_add_up_and_incrementals_match_recomputation(regime):
         assert result.incremental[i] == pytest.approx(expected, abs=0.011), i
 
 
+def test_regt_re_pairings_stacked_equal_them_one_by_one(monkeypatch):
+    # the class groups without each row are paired as the accounts of one book; one call per row
+    # gives the same figures, bit for bit
+    import xlmargin.decisions.contribution as contribution
+
+    stacked = contribution._stacked_repairs
+    used: list[int] = []
+    monkeypatch.setattr(contribution, "_stacked_repairs", lambda *a: used.append(1) or stacked(*a))
+    together = margin_contribution(SPREADS, SETTINGS, "regt")
+    assert used
+    monkeypatch.setattr(contribution, "_STACKED_ROWS", 2)  # a call per copy or two: the same
+    assert margin_contribution(SPREADS, SETTINGS, "regt") == together
+    monkeypatch.setattr(contribution, "_stacked_repairs", lambda *a: None)
+    assert margin_contribution(SPREADS, SETTINGS, "regt") == together
+
+
 def test_regt_follows_the_basis_setting():
     maintenance = decision_settings({"as_of": AS_OF, "basis": "maintenance"}, AS_OF)
     by_basis = margin_contribution(SPREADS, maintenance, "regt")
