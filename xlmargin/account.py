@@ -198,7 +198,7 @@ def securities_notional(portfolio: Portfolio) -> float:
     columns, added in row order (the sum a loop over the rows makes, to the last bit)."""
     a = portfolio.arrays
     q, price, multiplier = a["quantity"], a["price"], a["multiplier"]
-    kind = _of_types(portfolio)
+    kind = _row_kinds(portfolio)
     with np.errstate(invalid="ignore"):  # a cash row's blank price: its figure is not used
         each = np.where(
             kind == "bond",
@@ -212,7 +212,7 @@ def securities_notional(portfolio: Portfolio) -> float:
     return sum(np.where(kind == "cash", 0.0, each).tolist(), 0.0)
 
 
-def _of_types(portfolio: Portfolio) -> np.ndarray:
+def _row_kinds(portfolio: Portfolio) -> np.ndarray:
     """Each row's kind for :func:`securities_notional`: "cash", "bond", "option" or "other" (one test
     per distinct type)."""
     codes, types = portfolio.codes("type")
