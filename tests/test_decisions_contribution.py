@@ -72,6 +72,15 @@ def test_regt_re_pairings_stacked_equal_them_one_by_one(monkeypatch):
     assert used
     monkeypatch.setattr(contribution, "_STACKED_ROWS", 2)  # a call per copy or two: the same
     assert margin_contribution(SPREADS, SETTINGS, "regt") == together
+    # the engine refusing the copies (its message would name their rows) sends them one by one
+    import xlmargin.regt
+    from xlmargin.errors import XlMarginError
+
+    def refuse(*_: object, **__: object) -> None:
+        raise XlMarginError("row 2 of the copies")
+
+    monkeypatch.setattr(xlmargin.regt, "regt_margins", refuse)
+    assert margin_contribution(SPREADS, SETTINGS, "regt") == together
     monkeypatch.setattr(contribution, "_stacked_repairs", lambda *a: None)
     assert margin_contribution(SPREADS, SETTINGS, "regt") == together
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from xlmargin.errors import MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import ESMA_PARAMS, EsmaResult, EsmaSettings, esma_margin, esma_settings, nfa_margin
+from xlmargin.instruments import PER_FACE
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
@@ -202,7 +203,7 @@ def securities_notional(portfolio: Portfolio) -> float:
     with np.errstate(invalid="ignore"):  # a cash row's blank price: its figure is not used
         each = np.where(
             kind == "bond",
-            np.abs(q) * price / 100.0,
+            np.abs(q) * price / PER_FACE,
             np.where(
                 kind == "option",
                 np.abs(q) * a["underlying_price"] * multiplier,

@@ -67,7 +67,7 @@ from xlmargin.account import SEGMENTS, SegmentLine, account_margin
 from xlmargin.decisions._common import DecisionSettings, check_regime, notional
 from xlmargin.decisions._linear import unit_span_pnl
 from xlmargin.decisions.names import CONTRIBUTION_REGIMES
-from xlmargin.errors import InputError, Problem, UnsupportedError
+from xlmargin.errors import InputError, Problem, UnsupportedError, XlMarginError
 from xlmargin.money import cents, cents_of
 from xlmargin.pm import pm_requirement
 from xlmargin.pm.result import REGULATORY
@@ -309,7 +309,8 @@ def _stacked_repairs(
     class group less its row, the copies' rows numbered apart in their own order, so that each is
     paired as it would be alone. In calls of at most ``_STACKED_ROWS`` rows, each after checking
     ``deadline`` (past it, the one-line error of :func:`_regt`); None when a solve reaches its time
-    limit (the caller pairs them one by one, for the warnings)."""
+    limit or the engine refuses a copy (the caller pairs them one by one, for the warnings and for
+    errors that name the book's own rows)."""
     from xlmargin.regt import regt_margins
 
     a = portfolio.arrays
@@ -331,7 +332,10 @@ def _stacked_repairs(
         copies = {name: column[take] for name, column in a.items()}
         copies["row"] = np.arange(2, 2 + len(take), dtype=np.int64)  # numbered apart, in order
         bounds = np.cumsum([0, *(len(v) for v in variants[start:stop])]).tolist()
-        found = regt_margins(Portfolio(copies, portfolio.as_of), bounds, basis=basis)
+        try:
+            found = regt_margins(Portfolio(copies, portfolio.as_of), bounds, basis=basis)
+        except XlMarginError:  # its message would name the copies' rows: one by one, for the real ones
+            return None
         if found is None:
             return None
         totals += [r.total for r in found]

@@ -212,7 +212,14 @@ def regt_margin(
         ordered.extend(done[name].groups)
         warnings.extend(done[name].warnings)
     ordered.sort(key=itemgetter(0))  # stable: equal keys keep the order above
-    groups = [g for _, g in ordered]
+    return _result(basis, net_of_proceeds, [g for _, g in ordered], warnings)
+
+
+def _result(
+    basis: str, net_of_proceeds: bool, groups: Sequence[StrategyGroup], warnings: Sequence[str]
+) -> RegTResult:
+    """The result of ``groups`` (in the breakdown's order): both conventions summed over the rounded
+    groups, ``exact`` over the unrounded ones."""
     gross = cents(sum(g.gross for g in groups))
     net = cents(sum(g.net for g in groups))
     exact = sum(g.exact.cost(net_of_proceeds) for g in groups)
@@ -251,13 +258,7 @@ def regt_margins(
         if not g.legs:  # (not expected: every group holds a leg) no account to give it to
             return None
         groups[account_of_row[g.legs[0].row]].append(g)
-    out = []
-    for own in groups:
-        gross, net = cents(sum(g.gross for g in own)), cents(sum(g.net for g in own))
-        exact = sum(g.exact.cost(net_of_proceeds) for g in own)
-        total = net if net_of_proceeds else gross
-        out.append(RegTResult(basis, net_of_proceeds, total, gross, net, tuple(own), (), exact))
-    return out
+    return [_result(basis, net_of_proceeds, own, ()) for own in groups]
 
 
 def _order(g: StrategyGroup) -> tuple[int, str]:
