@@ -24,6 +24,7 @@ from xlmargin.positions.infer import (
     check_and_fill,
     check_underlying,
     pair_currencies,
+    pair_quotes,
     symbol_terms,
     warn_rows,
 )
@@ -184,6 +185,8 @@ def build_arrays(
         "class_group": group_codes,
         "asset_class": class_codes,
     }
+    if len(set(und_uniques)) == len(und_uniques):  # (upper-casing can make two cells one value)
+        codes["underlying"] = (und_codes, und_uniques)
     if (is_option | kind.of("future")).any():
         options = _options(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
@@ -197,7 +200,7 @@ def build_arrays(
     )
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
-    currency = _currency(r, sym, sym_upper)
+    currency = _currency(r, sym, sym_upper, codes)
     # the columns kept as read, when absent: one all-NaN (all-None) array for all of them, which
     # the portfolio makes read-only like every other
     no_numbers, no_texts = np.full(n, np.nan), np.full(n, None, dtype=object)
@@ -359,15 +362,23 @@ def _volatility(r: ColumnReader) -> FloatArray:
     return volatility
 
 
-def _currency(r: ColumnReader, sym: Text, sym_upper: list[str]) -> np.ndarray:
-    """The currency column, upper-cased; where blank (or absent) the currency of a pair's symbol."""
+def _currency(
+    r: ColumnReader, sym: Text, sym_upper: list[str], codes: dict[str, tuple[IntArray, Sequence[str | None]]]
+) -> np.ndarray:
+    """The currency column, upper-cased; where blank (or absent) the currency of a pair's symbol.
+    Without the column, its codes go into ``codes``: one per distinct symbol's currency, found from
+    the symbols' codes (the engines group rows by currency)."""
     if r.has("currency"):
         currency = r.text("currency").map(lambda c: c.upper() if c else None)
         no_currency = is_none(currency)
         if no_currency.any():
             currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
         return currency
-    return pair_currencies(sym, sym_upper)  # every row's currency from its symbol when it is a pair
+    # every row's currency from its symbol when it is a pair
+    of_symbol, distinct = factorize(pair_quotes(sym_upper))
+    row_codes = of_symbol[sym.codes]
+    codes["currency"] = (row_codes, distinct)
+    return object_array(distinct)[row_codes]
 
 
 def _lower(text: str | None) -> str | None:

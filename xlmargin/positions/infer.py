@@ -164,7 +164,13 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
 
 def pair_currencies(symbol: Text, upper: Sequence[str]) -> np.ndarray:
     """The quote currency of every row whose symbol is a currency pair (None elsewhere)."""
-    return object_array([pair_quote(s) if 6 <= len(s) <= 7 else None for s in upper])[symbol.codes]
+    return object_array(pair_quotes(upper))[symbol.codes]
+
+
+def pair_quotes(upper: Sequence[str]) -> list[str | None]:
+    """The quote currency of each of the distinct symbols ``upper`` that is a currency pair (None
+    for the others)."""
+    return [pair_quote(s) if 6 <= len(s) <= 7 else None for s in upper]
 
 
 def rows_text(rows: Sequence[int]) -> str:

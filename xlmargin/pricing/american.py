@@ -227,6 +227,7 @@ def _exercise_boundary(
     node_std_dev = sigma[c2] * np.sqrt(tau)  # [contract, node]
     node_growth = np.exp(drift * tau)
     shape = inv_std_dev.shape
+    dividends = bool(q.any())
 
     for _ in range(_BOUNDARY_ITERATIONS):
         log_b_over_x = np.log(B / X[c2])
@@ -235,8 +236,11 @@ def _exercise_boundary(
         d1 = log_ratio * inv_std_dev + d1_shift
         half_d1_sq = 0.5 * d1 * d1
         integral_N = np.einsum("cnj,cnj->cn", w_N, np.exp(log_ratio + log_growth - half_d1_sq))
-        integral_D = np.einsum("cnj,cnj->cn", w_D_cdf, ndtr(d1)) + np.einsum(
-            "cnj,cnj->cn", w_D_pdf, np.exp(-half_d1_sq)
+        integral_D = (
+            np.einsum("cnj,cnj->cn", w_D_cdf, ndtr(d1))
+            + np.einsum("cnj,cnj->cn", w_D_pdf, np.exp(-half_d1_sq))
+            if dividends
+            else 0.0  # its weights are all 0: no put-side dividend (an American call at a rate of 0)
         )
         d1_node = (np.log(B) + drift * tau) / node_std_dev + 0.5 * node_std_dev
         n_d1_node = norm_pdf(d1_node)

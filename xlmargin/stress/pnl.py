@@ -425,14 +425,16 @@ def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
     """A row index of each distinct row of ``keys`` (rows × columns) and every row's index into them.
 
     Rows are sorted by a weighted sum of their columns, equal for equal rows, and a group is a run
-    of sorted rows equal in every column: rows with equal sums but other values (or a NaN) only
-    split a group, never merge different rows.
+    of sorted rows equal byte for byte: rows with equal sums but other values (or a 0 and a -0)
+    only split a group, never merge different rows.
     """
     weights = 1.0 + np.arange(keys.shape[1]) / np.pi
     order = np.argsort(np.einsum("ij,j->i", keys, weights), kind="stable")
-    ranked = keys[order]
+    # (``take``, and rows compared as one value each: a third of the time of ``keys[order]`` and
+    # ``np.any(... != ..., axis=1)`` on an option book's few columns)
+    ranked = keys.take(order, axis=0).view(np.dtype((np.void, keys.itemsize * keys.shape[1]))).ravel()
     new = np.ones(len(order), dtype=np.bool_)
-    new[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
+    new[1:] = ranked[1:] != ranked[:-1]
     inverse = np.empty(len(order), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return order[new], inverse
