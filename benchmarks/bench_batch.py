@@ -15,6 +15,9 @@ redrawn. Prints, in seconds (best / median):
 - ``batch(table, regime="risk")``: the house stress view, the accounts of each part of 1,000
   valued as one book (each distinct contract priced once per part), each account's figures from
   its own rows;
+- ``batch(table, regime="account", params={"securities": "pm"})``: the account view with portfolio
+  margin for securities, the securities of each part of 1,000 accounts priced as one book and each
+  account's figure found by the PM batch's account step;
 - with ``--regt``: ``batch(table, regime="regt")`` once, the accounts of each part of 1,000 paired
   in one engine call;
 - with ``--loop``: the same accounts one ``read_positions`` + ``pm_requirement`` call each (the
@@ -101,6 +104,13 @@ def main() -> None:
     show(
         "batch(table), house risk view (regime risk)",
         timed(lambda: batch(table, regime="risk", as_of=AS_OF, progress=False), n),
+    )
+    show(
+        "batch(table), account view, PM securities",
+        timed(
+            lambda: batch(table, regime="account", params={"securities": "pm"}, as_of=AS_OF, progress=False),
+            n,
+        ),
     )
     if args.regt:
         regt = timed(lambda: batch(table, regime="regt", as_of=AS_OF, progress=False), 1)

@@ -239,14 +239,24 @@ def test_regt_batch_pairs_each_part_in_one_call_and_equals_each_account_alone(
         assert figures == (alone.total, alone.gross, alone.net), account
 
 
-@pytest.mark.parametrize("params", [{}, {"basis": "maintenance"}, {"securities": "pm"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"basis": "maintenance"},
+        {"securities": "pm"},
+        {"securities": "pm", "basis": "maintenance", "house": True},
+    ],
+)
 def test_account_batch_equals_each_account_alone(
     params: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # with Reg T for securities, the accounts' securities are paired in one call and each account's
-    # view made with its own result; with portfolio margin each account goes alone. Every segment
-    # equals the account's own view; the account holding a future SPAN has no parameters for gets
-    # its own error, and the others' securities are not paired again
+    # the accounts' securities are valued at once (Reg T: paired in one call; portfolio margin:
+    # priced as one book, each account's figure from the PM batch's account step) and each
+    # account's view made with its own figures. Every segment equals the account's own view; the
+    # account holding a future SPAN has no parameters for gets its own error, and the others'
+    # securities are not valued again
+    import xlmargin.pm.risk
     import xlmargin.regt
     from xlmargin.account import account_margin, account_settings
     from xlmargin.money import cents
@@ -258,9 +268,14 @@ def test_account_batch_equals_each_account_alone(
     calls: list[int] = []
     engine = xlmargin.regt.regt_margin
     monkeypatch.setattr(xlmargin.regt, "regt_margin", lambda p, **k: calls.append(len(p)) or engine(p, **k))
+    priced: list[int] = []
+    pricing = xlmargin.pm.risk.risk_arrays
+    monkeypatch.setattr(xlmargin.pm.risk, "risk_arrays", lambda p, s: priced.append(len(p)) or pricing(p, s))
     result = batch(table, regime="account", params=params, as_of=AS_OF).set_index("account")
-    if params.get("securities") != "pm":
-        assert len(calls) == 1  # every account's securities paired in one call
+    if params.get("securities") == "pm":
+        assert len(priced) == 1 and not calls  # every account's securities priced as one book
+    else:
+        assert len(calls) == 1 and not priced  # every account's securities paired in one call
     settings = account_settings(params, AS_OF)
     margined = result[result["error"] == ""]
     assert len(margined) == len(result) - 3  # the blank account, a bad price cell, the future

@@ -156,6 +156,17 @@ class SegmentLine:
 
 
 @dataclass(frozen=True)
+class SecuritiesFigures:
+    """The portfolio-margin requirement of a securities segment on the account's basis, to the cent
+    and exact, as a caller computed it: the batch prices many accounts' securities once and finds
+    each account's figures with numpy (:func:`xlmargin.batch.pm.account_figures`). A
+    :class:`SegmentLine` made from it holds it as its ``detail``."""
+
+    requirement: float
+    exact: float
+
+
+@dataclass(frozen=True)
 class AccountResult:
     """The account requirement: ``total = Σ lines.requirement`` in ``account_currency``, and
     ``exact = Σ lines.exact``, the same before the engines' cent rounding: the figure capacity and
@@ -223,13 +234,17 @@ def _row_kinds(portfolio: Portfolio) -> np.ndarray:
 
 
 def account_margin(
-    portfolio: Portfolio, settings: AccountSettings, *, securities: RegTResult | None = None
+    portfolio: Portfolio,
+    settings: AccountSettings,
+    *,
+    securities: RegTResult | SecuritiesFigures | None = None,
 ) -> AccountResult:
     """Each segment's requirement under its rule, and their sum (see the module docstring).
 
-    ``securities``: the Reg T result of the securities segment, when the caller has it already (the
-    batch pairs many accounts' securities in one call: :func:`xlmargin.regt.regt_margins`); used
-    only where Reg T margins securities."""
+    ``securities``: the securities segment's figures when the caller has them already (the batch
+    values many accounts' securities at once): a Reg T result where Reg T margins securities
+    (:func:`xlmargin.regt.regt_margins`), :class:`SecuritiesFigures` where portfolio margin does;
+    one of the other rule is not used."""
     kinds, rows_of = portfolio.arrays["type"], portfolio.arrays["row"]
     type_codes, type_names = portfolio.codes("type")  # each type tested once, not each row
     segment_of = {t: name for name, types in SEGMENTS.items() for t in types}
@@ -268,13 +283,17 @@ def account_margin(
             requirement, notional = detail.requirement, detail.gross_notional
             exact = requirement
         elif settings.securities == "pm":
-            detail = pm_requirement(book, settings.pm)
-            initial = settings.basis == "initial"
-            requirement = detail.initial if initial else detail.requirement
-            exact = detail.initial_exact if initial else detail.exact
+            if isinstance(securities, SecuritiesFigures):
+                detail, requirement, exact = securities, securities.requirement, securities.exact
+            else:
+                detail = pm_requirement(book, settings.pm)
+                initial = settings.basis == "initial"
+                requirement = detail.initial if initial else detail.requirement
+                exact = detail.initial_exact if initial else detail.exact
             notional = securities_notional(book)
         else:
-            detail = regt_margin(book, basis=settings.basis) if securities is None else securities
+            given = securities if isinstance(securities, RegTResult) else None
+            detail = regt_margin(book, basis=settings.basis) if given is None else given
             requirement, exact, notional = detail.total, detail.exact, securities_notional(book)
         line = SegmentLine(
             segment, regime, rows, requirement * rate, rate, notional * rate, detail, exact * rate
@@ -330,6 +349,7 @@ __all__ = [
     "SEGMENTS",
     "AccountResult",
     "AccountSettings",
+    "SecuritiesFigures",
     "SegmentLine",
     "account_margin",
     "account_settings",

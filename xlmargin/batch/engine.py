@@ -266,34 +266,78 @@ def _regt_together(values: Mapping[str, Any]) -> _Together:
     return value
 
 
-def _account_together(values: Mapping[str, Any]) -> _Together | None:
-    """The account view for many accounts: their securities paired in one Reg T call
-    (:func:`xlmargin.regt.regt_margins`), then each account's view as alone with its own Reg T
-    result (:func:`xlmargin.account.account_margin`'s ``securities``); None with portfolio margin
-    for securities (each account alone)."""
+def _account_together(values: Mapping[str, Any]) -> _Together:
+    """The account view for many accounts: their securities valued at once (Reg T: paired in one
+    call; portfolio margin: every distinct contract priced once), then each account's view as alone
+    with its own securities figures (:func:`xlmargin.account.account_margin`'s ``securities``)."""
     from xlmargin.account import SEGMENTS, account_margin, account_settings
-    from xlmargin.regt import regt_margins
 
     settings = account_settings(values, values["as_of"])
-    if settings.securities != "regt":
-        return None
     securities = SEGMENTS["securities"]
+    valued = _regt_securities(settings) if settings.securities == "regt" else _pm_securities(settings)
 
     def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any] | None] | None:
         held = np.isin(union.arrays["type"], securities)
         owner = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
         own_bounds = np.searchsorted(owner[held], np.arange(len(bounds))).tolist()
-        paired = regt_margins(union.select(held), own_bounds, basis=settings.basis)
-        if paired is None:
+        found = valued(union.select(held), own_bounds)
+        if found is None:
             return None
         out: list[dict[str, Any] | None] = []
-        for (lo, hi), regt in zip(itertools.pairwise(bounds), paired, strict=True):
+        for (lo, hi), own in zip(itertools.pairwise(bounds), found, strict=True):
+            if own is None:  # its securities are not valued with the others': the account alone
+                out.append(None)
+                continue
             book = Portfolio({name: column[lo:hi] for name, column in union.arrays.items()}, union.as_of)
             try:
-                out.append(_account_figures(account_margin(book, settings, securities=regt)))
+                out.append(_account_figures(account_margin(book, settings, securities=own)))
             except XlMarginError:  # another segment refuses a row: that account alone, for its error
                 out.append(None)
         return out
+
+    return value
+
+
+# The securities of many accounts (one book, account k the rows bounds[k]..bounds[k+1]) valued at
+# once: each account's figures (None: value that account alone), or None for all of them
+_Securities = Callable[[Portfolio, list[int]], Sequence[Any | None] | None]
+
+
+def _regt_securities(settings: Any) -> _Securities:
+    """Reg T: the accounts' securities paired in one call (None when the time limit cut it short)."""
+    from xlmargin.regt import regt_margins
+
+    return lambda book, bounds: regt_margins(book, bounds, basis=settings.basis)
+
+
+def _pm_securities(settings: Any) -> _Securities:
+    """Portfolio margin: the accounts' securities priced as one book and each account's figure found
+    by the PM batch's account step (:mod:`xlmargin.batch.pm`), on the account view's basis (the
+    initial figure or the requirement). An account the union would not treat as its own book
+    (:func:`~xlmargin.batch.pm.irregular_accounts`: a bond, say) is valued alone; a pricing that
+    refuses named rows raises, and :func:`together` values their accounts alone."""
+    from xlmargin.account import SecuritiesFigures
+    from xlmargin.batch.pm import account_figures, irregular_accounts, shared_risk
+    from xlmargin.pm.risk import risk_arrays
+
+    figure = "initial" if settings.basis == "initial" else "requirement"
+
+    def value(book: Portfolio, bounds: list[int]) -> list[SecuritiesFigures | None]:
+        n = len(bounds) - 1
+        account = np.repeat(np.arange(n), np.diff(bounds))
+        regular = ~irregular_accounts(book, account, n, settings.pm)
+        keep = regular[account]
+        found = np.zeros(n)
+        if keep.any():
+            risk = risk_arrays(book.select(keep), settings.pm)
+            local = account[keep][risk.index]  # each covered row's account
+            rows = np.argsort(local, kind="stable")
+            step = account_figures(shared_risk(risk), rows, local[rows], risk.quantity[rows], n)
+            found = step[figure]
+        return [
+            SecuritiesFigures(cents(x), x) if own else None
+            for x, own in zip(found.tolist(), regular.tolist(), strict=True)
+        ]
 
     return value
 
