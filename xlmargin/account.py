@@ -259,12 +259,12 @@ def account_margin(
     lines = []
     for segment, types in SEGMENTS.items():
         mask = np.array([t in types for t in type_names], dtype=bool)[type_codes]
-        book = portfolio.select(mask)
-        rows = tuple(int(r) for r in book.arrays["row"])
         regime = _regime(segment, settings)
-        if not rows:
-            lines.append(SegmentLine(segment, regime, rows, 0.0, 1.0, 0.0, None, 0.0))
+        if not mask.any():
+            lines.append(SegmentLine(segment, regime, (), 0.0, 1.0, 0.0, None, 0.0))
             continue
+        book = portfolio if mask.all() else portfolio.select(mask)  # (a book of one segment: no copy)
+        rows = tuple(book.arrays["row"].tolist())
         if segment == "fx/cfd":
             fx_result = _fx(book, settings)
             requirement = fx_result.total

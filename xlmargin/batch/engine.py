@@ -277,7 +277,8 @@ def _account_together(values: Mapping[str, Any]) -> _Together:
     valued = _regt_securities(settings) if settings.securities == "regt" else _pm_securities(settings)
 
     def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any] | None] | None:
-        held = np.isin(union.arrays["type"], securities)
+        codes, types = union.codes("type")  # found once here, then carried to each account's part
+        held = np.array([t in securities for t in types], dtype=bool)[codes]
         owner = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
         own_bounds = np.searchsorted(owner[held], np.arange(len(bounds))).tolist()
         found = valued(union.select(held), own_bounds)
@@ -288,9 +289,8 @@ def _account_together(values: Mapping[str, Any]) -> _Together:
             if own is None:  # its securities are not valued with the others': the account alone
                 out.append(None)
                 continue
-            book = Portfolio({name: column[lo:hi] for name, column in union.arrays.items()}, union.as_of)
             try:
-                out.append(_account_figures(account_margin(book, settings, securities=own)))
+                out.append(_account_figures(account_margin(union.part(lo, hi), settings, securities=own)))
             except XlMarginError:  # another segment refuses a row: that account alone, for its error
                 out.append(None)
         return out

@@ -171,6 +171,13 @@ class Portfolio:
         codes = {k: (c[mask], values) for k, (c, values) in self._codes.items()}
         return Portfolio({k: v[mask] for k, v in self._arrays.items()}, self.as_of, self.warnings, codes)
 
+    def part(self, start: int, stop: int) -> Portfolio:
+        """The positions ``start`` to ``stop - 1`` as a new portfolio: views of the columns, the
+        codes known so far carried (one account of a batch's union, say)."""
+        codes = {k: (c[start:stop], values) for k, (c, values) in self._codes.items()}
+        arrays = {k: v[start:stop] for k, v in self._arrays.items()}
+        return Portfolio(arrays, self.as_of, self.warnings, codes)
+
     @staticmethod
     def from_positions(positions: Sequence[Position], as_of: dt.date) -> Portfolio:
         arrays = {}
