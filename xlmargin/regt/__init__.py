@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin import rules as rule_files
+from xlmargin._records import records
 from xlmargin._typing import BoolArray
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, UnsupportedError
@@ -614,8 +615,14 @@ def _groups_together(books: Sequence[Solved]) -> list[list[_Placed]]:
     pieces = asked.pieces(demands)
     groups = asked.groups(demands)
     strategies, underlyings, rules, figures = _described(asked, groups)
-    fields = zip(strategies, underlyings, _legs_of(asked, pieces), rules, *_rounded(figures), figures)
-    placed = [((row, group[0]), StrategyGroup(*group)) for row, group in zip(pieces.first_row, fields)]
+    margin, long_cost, proceeds, gross, net = _rounded(figures)
+    columns: dict[str, Sequence[Any]] = {
+        "strategy": strategies, "underlying": underlyings, "legs": _legs_of(asked, pieces), "rule": rules,
+        "margin": margin, "long_cost": long_cost, "short_proceeds": proceeds, "gross": gross, "net": net,
+        "exact": figures,
+    }  # fmt: skip
+    made = records(StrategyGroup, columns, len(strategies))
+    placed = [((row, g.strategy), g) for row, g in zip(pieces.first_row, made)]
     return [placed[a:b] for a, b in pairwise([0, *accumulate(groups.counts)])]
 
 
@@ -623,10 +630,11 @@ def _legs_of(asked: Asked, pieces: Pieces) -> list[tuple[Leg, ...]]:
     """Each group's legs, one per piece (see :class:`~xlmargin.regt._allocation.Pieces`)."""
     descriptions = [leg.describe() for leg in asked.legs]
     symbols = [symbol for _, symbol, _ in asked.sources]
-    made = [
-        Leg(row, symbols[k], descriptions[i], q)
-        for row, k, i, q in zip(pieces.row, pieces.source, pieces.leg, pieces.quantity)
-    ]
+    columns: dict[str, Sequence[Any]] = {
+        "row": pieces.row, "symbol": [symbols[k] for k in pieces.source],
+        "description": [descriptions[i] for i in pieces.leg], "quantity": pieces.quantity,
+    }  # fmt: skip
+    made = records(Leg, columns, len(pieces.row))
     return [tuple(made[a:b]) for a, b in pairwise(pieces.bounds)]
 
 
