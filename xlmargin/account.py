@@ -243,8 +243,8 @@ def account_margin(
 
     ``securities``: the securities segment's figures when the caller has them already (the batch
     values many accounts' securities at once): a Reg T result where Reg T margins securities
-    (:func:`xlmargin.regt.regt_margins`), :class:`SecuritiesFigures` where portfolio margin does;
-    one of the other rule is not used."""
+    (:func:`xlmargin.regt.regt_margins`), :class:`SecuritiesFigures` where portfolio margin does
+    (figures of the rule not in use are ignored)."""
     kinds, rows_of = portfolio.arrays["type"], portfolio.arrays["row"]
     type_codes, type_names = portfolio.codes("type")  # each type tested once, not each row
     segment_of = {t: name for name, types in SEGMENTS.items() for t in types}

@@ -426,7 +426,8 @@ def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
 
     Rows are sorted by a weighted sum of their columns, equal for equal rows, and a group is a run
     of sorted rows equal byte for byte: rows with equal sums but other values (or a 0 and a -0)
-    only split a group, never merge different rows.
+    only split a group, never merge different rows (two rows of the same NaN bits are one row:
+    priced once, to the same NaN).
     """
     weights = 1.0 + np.arange(keys.shape[1]) / np.pi
     order = np.argsort(np.einsum("ij,j->i", keys, weights), kind="stable")
