@@ -289,6 +289,33 @@ def test_account_batch_equals_each_account_alone(
     assert margined.loc["FUT", "futures"] > 0 and margined.loc["FUT", "securities"] > 0
 
 
+def test_account_batch_with_pm_values_a_bond_holder_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # portfolio margin does not cover a bond: its account is valued alone (the bond by its own rule),
+    # the others' securities priced as one book, and every account equals its own view
+    import xlmargin.pm.risk
+    from xlmargin.account import account_margin, account_settings
+
+    header = ["account", "symbol", "type", "quantity", "price", "coupon", "maturity", "class"]
+    table = [
+        header,
+        ["A", "SPY", "stock", 10.0, 500.0, None, None, None],
+        ["B", "T 4.5 2030", "bond", 100000.0, 99.5, 4.5, "2030-11-15", "treasury"],
+        ["B", "QQQ", "etf", 5.0, 400.0, None, None, None],
+        ["C", "IWM", "etf", -7.0, 200.0, None, None, None],
+    ]
+    priced: list[int] = []
+    pricing = xlmargin.pm.risk.risk_arrays
+    monkeypatch.setattr(xlmargin.pm.risk, "risk_arrays", lambda p, s: priced.append(len(p)) or pricing(p, s))
+    params = {"securities": "pm"}
+    result = batch(table, regime="account", params=params, as_of=AS_OF).set_index("account")
+    assert priced == [2]  # A's and C's rows, priced once; B alone
+    for account in "ABC":
+        own = [header[1:]] + [r[1:] for r in table[1:] if r[0] == account]
+        alone = account_margin(read_positions(own, as_of=AS_OF), account_settings(params, AS_OF))
+        assert result.loc[account, "requirement"] == round(alone.total, 2), account
+    assert result.loc["B", "requirement"] > 3000.0  # the bond's own requirement is in it
+
+
 def test_the_command_offers_every_regime_the_engine_knows() -> None:
     from xlmargin.batch import REGIMES
     from xlmargin.batch.cli import REGIMES as OFFERED
