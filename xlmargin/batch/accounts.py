@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,14 +33,44 @@ class Accounts:
     positions: IntArray  # per account: its number of positions
     errors: dict[int, str]
 
-    def rows_of(self, codes: Iterable[int]) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
-        """(account, its portfolio's arrays) for each account in ``codes`` (in account order)."""
+    def part(self, codes: Sequence[int]) -> Part:
+        """The accounts ``codes`` (increasing), their rows gathered one account after another."""
         order = np.argsort(self.account, kind="stable")
         bounds = np.searchsorted(self.account[order], np.arange(len(self.names) + 1))
-        a = self.portfolio.arrays
-        for code in codes:
-            take = order[bounds[code] : bounds[code + 1]]
-            yield code, {k: v[take] for k, v in a.items()}
+        pieces = [order[bounds[code] : bounds[code + 1]] for code in codes]
+        take = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+        ends = np.cumsum([0, *(len(piece) for piece in pieces)]).tolist()
+        return Part(list(codes), {k: v[take] for k, v in self.portfolio.arrays.items()}, ends)
+
+
+@dataclass(frozen=True)
+class Part:
+    """Some accounts' rows, one account after another: account ``codes[k]`` holds the rows
+    ``bounds[k]`` to ``bounds[k + 1] - 1`` of ``arrays`` (a portfolio's columns). What the batch
+    values at once, and ships to a Dask worker (arrays and plain values only)."""
+
+    codes: list[int]
+    arrays: dict[str, np.ndarray]
+    bounds: list[int]
+
+    def books(self) -> list[tuple[int, dict[str, np.ndarray]]]:
+        """(account, its portfolio's arrays) for each account: views of the part's columns."""
+        return [
+            (code, {k: v[lo:hi] for k, v in self.arrays.items()})
+            for code, lo, hi in zip(self.codes, self.bounds, self.bounds[1:], strict=False)
+        ]
+
+    def only(self, keep: Sequence[bool]) -> Part:
+        """The part without the accounts ``keep`` (one flag per account) says to leave out."""
+        if all(keep):
+            return self
+        rows = np.repeat(np.asarray(keep, dtype=bool), np.diff(self.bounds))
+        sizes = np.diff(self.bounds)[np.asarray(keep, dtype=bool)]
+        return Part(
+            [code for code, k in zip(self.codes, keep, strict=True) if k],
+            {k: v[rows] for k, v in self.arrays.items()},
+            np.cumsum([0, *sizes.tolist()]).tolist(),
+        )
 
 
 def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:

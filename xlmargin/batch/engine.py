@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin.batch.accounts import RETRIES, Accounts, bar, message, read_accounts
+from xlmargin.batch.accounts import RETRIES, Accounts, Part, bar, message, read_accounts
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, read_params
@@ -182,15 +182,14 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio],
 
 
 def run_accounts(
-    regime: str, values: Mapping[str, Any], books: list[tuple[int, dict[str, np.ndarray]]]
+    regime: str, values: Mapping[str, Any], part: Part
 ) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
-    """Each account's figures, or its error message: under ``risk`` and ``regt`` the accounts
+    """Each account's figures, or its error message: under the regimes of ``TOGETHER`` the accounts
     valued together (:func:`together`), the rest one engine call per account."""
     figures: dict[int, dict[str, Any]] = {}
     errors: dict[int, str] = {}
     value = TOGETHER[regime](values) if regime in TOGETHER else None
-    if value is not None:
-        books = together(value, values["as_of"], books, figures)
+    books = together(value, values["as_of"], part, figures) if value is not None else part.books()
     figures_of = one_account(regime, values)
     for code, arrays in books:
         try:
@@ -206,36 +205,33 @@ _Book = tuple[int, dict[str, np.ndarray]]  # an account's code and its portfolio
 _Together = Callable[[Portfolio, list[int]], Sequence[dict[str, Any] | None] | None]
 
 
-def together(
-    value: _Together, as_of: dt.date, books: list[_Book], figures: dict[int, dict[str, Any]]
-) -> list[_Book]:
+def together(value: _Together, as_of: dt.date, part: Part, figures: dict[int, dict[str, Any]]) -> list[_Book]:
     """The figures of many accounts from one engine call on their rows together (``value``), into
     ``figures``. Returns the accounts to value alone: those holding a row the union's engine call
     refuses (each then gets its own error), or all of them after ``RETRIES`` refusals, one that
     names no row, or when ``value`` says so (None, for one account or for all)."""
     alone: list[_Book] = []
     for _ in range(RETRIES):
-        if len(books) < 2:
+        if len(part.codes) < 2:
             break
-        union = {name: np.concatenate([arrays[name] for _, arrays in books]) for name in books[0][1]}
-        bounds = np.cumsum([0, *(len(arrays["row"]) for _, arrays in books)]).tolist()
         try:
-            found = value(Portfolio(union, as_of), bounds)
+            found = value(Portfolio(dict(part.arrays), as_of), part.bounds)
         except XlMarginError as exc:
             named = [p.row for p in exc.problems if p.row is not None]
             if not named:
                 break
-            refused = [bool(np.isin(arrays["row"], named).any()) for _, arrays in books]
+            rows = part.arrays["row"]
+            refused = [bool(np.isin(rows[lo:hi], named).any()) for lo, hi in itertools.pairwise(part.bounds)]
             if not any(refused):  # rows of no account here: the same call would fail again
                 break
-            alone += [book for book, bad in zip(books, refused, strict=True) if bad]
-            books = [book for book, bad in zip(books, refused, strict=True) if not bad]
+            alone += part.only(refused).books()
+            part = part.only([not bad for bad in refused])
             continue
         if found is None:
             break
-        figures.update({code: f for (code, _), f in zip(books, found, strict=True) if f is not None})
-        return alone + [book for book, f in zip(books, found, strict=True) if f is None]
-    return alone + books
+        figures.update({code: f for code, f in zip(part.codes, found, strict=True) if f is not None})
+        return alone + part.only([f is None for f in found]).books()
+    return alone + part.books()
 
 
 def _risk_together(values: Mapping[str, Any]) -> _Together:
@@ -383,12 +379,10 @@ def _run(
     size = TOGETHER_PARTITION if grouped and client is None else PARTITION
     parts = [todo[i : i + size] for i in range(0, len(todo), size)]
     if client is not None:
-        futures = [
-            client.submit(run_accounts, regime, dict(values), list(accounts.rows_of(p))) for p in parts
-        ]
+        futures = [client.submit(run_accounts, regime, dict(values), accounts.part(p)) for p in parts]
         results: Iterable[Any] = (future.result() for future in futures)
     else:
-        results = (run_accounts(regime, values, list(accounts.rows_of(p))) for p in parts)
+        results = (run_accounts(regime, values, accounts.part(p)) for p in parts)
     for found, failed in bar(results, len(parts), show):
         figures.update(found)
         errors.update(failed)
