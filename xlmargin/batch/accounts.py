@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,9 @@ class Accounts:
         pieces = [order[bounds[code] : bounds[code + 1]] for code in codes]
         take = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
         ends = np.cumsum([0, *(len(piece) for piece in pieces)]).tolist()
-        return Part(list(codes), {k: v[take] for k, v in self.portfolio.arrays.items()}, ends)
+        arrays = {k: v[take] for k, v in self.portfolio.arrays.items()}
+        coded = {name: self.portfolio.codes(name) for name in self.portfolio.coded()}
+        return Part(list(codes), arrays, ends, {name: (c[take], v) for name, (c, v) in coded.items()})
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class Part:
     codes: list[int]
     arrays: dict[str, np.ndarray]
     bounds: list[int]
+    # the reader's codes of text columns (type, class group...) for these rows: the union's engine
+    # call groups rows by them without hashing every cell again
+    coded: dict[str, tuple[IntArray, tuple[Any, ...]]] = field(default_factory=dict)
+
+    def portfolio(self, as_of: dt.date) -> Portfolio:
+        """The part's rows as one portfolio, the codes carried."""
+        return Portfolio(dict(self.arrays), as_of, (), self.coded)
 
     def books(self) -> list[tuple[int, dict[str, np.ndarray]]]:
         """(account, its portfolio's arrays) for each account: views of the part's columns."""
@@ -70,6 +79,7 @@ class Part:
             [code for code, k in zip(self.codes, keep, strict=True) if k],
             {k: v[rows] for k, v in self.arrays.items()},
             np.cumsum([0, *sizes.tolist()]).tolist(),
+            {name: (c[rows], v) for name, (c, v) in self.coded.items()},
         )
 
 

@@ -215,7 +215,7 @@ def together(value: _Together, as_of: dt.date, part: Part, figures: dict[int, di
         if len(part.codes) < 2:
             break
         try:
-            found = value(Portfolio(dict(part.arrays), as_of), part.bounds)
+            found = value(part.portfolio(as_of), part.bounds)
         except XlMarginError as exc:
             named = [p.row for p in exc.problems if p.row is not None]
             if not named:
