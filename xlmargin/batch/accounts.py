@@ -70,7 +70,7 @@ class Part:
         ]
 
     def only(self, keep: Sequence[bool]) -> Part:
-        """The part without the accounts ``keep`` (one flag per account) says to leave out."""
+        """The part with only the accounts whose flag in ``keep`` (one per account, in order) is true."""
         if all(keep):
             return self
         rows = np.repeat(np.asarray(keep, dtype=bool), np.diff(self.bounds))
