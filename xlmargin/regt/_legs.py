@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from xlmargin._records import records
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
@@ -319,6 +320,14 @@ def book_netted_legs(
     capacity, owner = totals.tolist(), group[first].tolist()
     sources = list(zip(a["row"][index[at]].tolist(), a["symbol"][index[at]].tolist(), amount[at].tolist()))
     out: dict[str, tuple[list[BookLeg], list[Closed]]] = {name: ([], []) for name in names}
+    # Each leg's fields, a column each, and the list it joins: the legs (and their standalone
+    # figures) are made together at the end (records), in this order.
+    joins: list[list[BookLeg]] = []
+    chosen: list[int] = []  # the row whose figures each leg takes
+    held_by: list[tuple[tuple[int, str, float], ...]] = []
+    capacity_of: list[float] = []
+    named: list[str] = []
+    naked_of: list[float] = []
     for k, (s, e, j, shared) in enumerate(
         zip(starts.tolist(), ends.tolist(), first.tolist(), netting.tolist())
     ):
@@ -337,9 +346,37 @@ def book_netted_legs(
             name, naked = _OPTION_NAMES[(long[j], call[j])], 0.0 if long[j] else margin[j]
         else:
             name, naked = "long stock" if long[j] else "short stock", 0.0
-        standalone = Figures(margin[j], long_cost[j], proceeds[j])
-        legs.append(BookLeg(position[j], held, total, standalone, name, long_cost[j], naked, not option[j],
-                            long[j], value[j], terms))  # fmt: skip
+        joins.append(legs)
+        chosen.append(j)
+        held_by.append(held)
+        capacity_of.append(total)
+        named.append(name)
+        naked_of.append(naked)
+    n = len(chosen)
+    standalone = records(
+        Figures,
+        {
+            "margin": [margin[j] for j in chosen],
+            "long_cost": [long_cost[j] for j in chosen],
+            "short_proceeds": [proceeds[j] for j in chosen],
+        },
+        n,
+    )
+    leg_fields: dict[str, Sequence[Any]] = {
+        "position": [position[j] for j in chosen],
+        "sources": held_by,
+        "capacity": capacity_of,
+        "standalone": standalone,
+        "name": named,
+        "naked": naked_of,
+        "long_cost": [long_cost[j] for j in chosen],
+        "is_stock": [not option[j] for j in chosen],
+        "is_long": [long[j] for j in chosen],
+        "value": [value[j] for j in chosen],
+        "terms": [terms] * n,
+    }
+    for legs, leg in zip(joins, records(BookLeg, leg_fields, n), strict=True):
+        legs.append(leg)
     offsets = np.cumsum([0, *counts]).tolist()
     for k in np.flatnonzero(inexact).tolist():
         held_rows = [position[i] for i in range(offsets[k], offsets[k + 1])]
