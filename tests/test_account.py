@@ -175,3 +175,26 @@ def test_securities_notional_is_the_row_by_row_sum_to_the_last_bit():
             else:
                 total += abs(p.quantity * p.price * p.multiplier)
         assert securities_notional(portfolio) == total
+
+
+def test_securities_figures_given_by_a_caller_are_used_only_for_their_rule_and_basis() -> None:
+    # the batch hands over each account's securities figures; figures of another basis, or of the
+    # rule not in use, are ignored and the segment margined as usual
+    from xlmargin.account import SecuritiesFigures
+
+    stocks = book([ROWS[0], ROWS[1]])
+    pm = settings(securities="pm")
+    own = account_margin(stocks, pm).lines[0].requirement
+    given = SecuritiesFigures(123.45, 123.449, "initial")
+    assert account_margin(stocks, pm, securities=given).lines[0].requirement == 123.45
+    assert (
+        account_margin(stocks, pm, securities=SecuritiesFigures(1.0, 1.0, "maintenance")).lines[0].requirement
+        == own
+    )
+    regt = settings()
+    alone = account_margin(stocks, regt).lines[0].requirement
+    assert account_margin(stocks, regt, securities=given).lines[0].requirement == alone
+    maintenance = regt_margin(stocks, basis="maintenance")
+    assert account_margin(stocks, regt, securities=maintenance).lines[0].requirement == alone
+    net = regt_margin(stocks, net_of_proceeds=True)
+    assert account_margin(stocks, regt, securities=net).lines[0].detail is not net

@@ -332,3 +332,20 @@ def test_maturities_as_years_or_dates_and_every_bad_one_on_its_row():
     good = read([header] + [r for r in rows[1:] if r[5] in (5.0, "7", dt.datetime(2030, 5, 15))])
     years = (dt.date(2030, 5, 15) - AS_OF).days / DAYS_PER_YEAR
     assert good.arrays["maturity_years"].tolist() == pytest.approx([5.0, 7.0, years, 5.0])
+
+
+def test_a_table_in_any_sequence_of_rows_reads_alike() -> None:
+    # a list of lists (as Excel hands a range over) is read as it is; a tuple or a deque of rows,
+    # or rows that are tuples, give the same portfolio
+    from collections import deque
+
+    from xlmargin.positions import read_positions as read
+
+    rows = [
+        ["symbol", "type", "quantity", "price"],
+        ["AAPL", "stock", 10.0, 200.0],
+        ["MSFT", "stock", -5.0, 400.0],
+    ]
+    expected = read(rows, as_of=dt.date(2026, 12, 4)).arrays["quantity"].tolist()
+    for table in (tuple(rows), deque(rows), [tuple(r) for r in rows]):
+        assert read(table, as_of=dt.date(2026, 12, 4)).arrays["quantity"].tolist() == expected

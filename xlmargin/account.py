@@ -157,13 +157,15 @@ class SegmentLine:
 
 @dataclass(frozen=True)
 class SecuritiesFigures:
-    """The portfolio-margin requirement of a securities segment on the account's basis, to the cent
-    and exact, as a caller computed it: the batch prices many accounts' securities once and finds
-    each account's figures with numpy (:func:`xlmargin.batch.pm.account_figures`). A
-    :class:`SegmentLine` made from it holds it as its ``detail``."""
+    """The portfolio-margin requirement of a securities segment on ``basis`` (the initial figure or
+    the maintenance requirement), to the cent and exact, as a caller computed it: the batch prices
+    many accounts' securities once and finds each account's figures with numpy
+    (:func:`xlmargin.batch.pm.account_figures`). A :class:`SegmentLine` made from it holds it as
+    its ``detail``; :func:`account_margin` uses it only on the same basis."""
 
     requirement: float
     exact: float
+    basis: str
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,7 @@ def account_margin(
     ``securities``: the securities segment's figures when the caller has them already (the batch
     values many accounts' securities at once): a Reg T result where Reg T margins securities
     (:func:`xlmargin.regt.regt_margins`), :class:`SecuritiesFigures` where portfolio margin does
-    (figures of the rule not in use are ignored)."""
+    (figures of the rule not in use, or of another basis, are ignored)."""
     kinds, rows_of = portfolio.arrays["type"], portfolio.arrays["row"]
     type_codes, type_names = portfolio.codes("type")  # each type tested once, not each row
     segment_of = {t: name for name, types in SEGMENTS.items() for t in types}
@@ -283,7 +285,7 @@ def account_margin(
             requirement, notional = detail.requirement, detail.gross_notional
             exact = requirement
         elif settings.securities == "pm":
-            if isinstance(securities, SecuritiesFigures):
+            if isinstance(securities, SecuritiesFigures) and securities.basis == settings.basis:
                 detail, requirement, exact = securities, securities.requirement, securities.exact
             else:
                 detail = pm_requirement(book, settings.pm)
@@ -292,8 +294,9 @@ def account_margin(
                 exact = detail.initial_exact if initial else detail.exact
             notional = securities_notional(book)
         else:
-            given = securities if isinstance(securities, RegTResult) else None
-            detail = regt_margin(book, basis=settings.basis) if given is None else given
+            detail = securities if isinstance(securities, RegTResult) else None
+            if detail is None or (detail.basis, detail.net_of_proceeds) != (settings.basis, False):
+                detail = regt_margin(book, basis=settings.basis)  # this basis, FINRA's gross figure
             requirement, exact, notional = detail.total, detail.exact, securities_notional(book)
         line = SegmentLine(
             segment, regime, rows, requirement * rate, rate, notional * rate, detail, exact * rate

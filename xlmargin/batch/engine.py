@@ -331,7 +331,7 @@ def _pm_securities(settings: Any) -> _Securities:
             step = account_figures(shared_risk(risk), rows, local[rows], risk.quantity[rows], n)
             found = step[figure]
         return [
-            SecuritiesFigures(cents(x), x) if own else None
+            SecuritiesFigures(cents(x), x, settings.basis) if own else None
             for x, own in zip(found.tolist(), regular.tolist(), strict=True)
         ]
 

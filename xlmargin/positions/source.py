@@ -24,7 +24,7 @@ def table_of(data: Any) -> tuple[list[Any], Sequence[Sequence[Any]], int]:
         return [str(c) for c in data.columns], values, 2
     if isinstance(data, Sequence) and not isinstance(data, str | bytes):
         # rows are only read from here on: a list row is used as it is, other rows become lists
-        if set(map(type, data)) == {list}:  # a range as Excel hands it: checked in C, no new list
+        if data.__class__ is list and set(map(type, data)) == {list}:  # a range as Excel hands it
             table = data
         else:
             table = [r if r.__class__ is list else list(r) if _is_row(r) else [r] for r in data]
