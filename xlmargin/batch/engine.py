@@ -33,7 +33,7 @@ import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio
+
+if TYPE_CHECKING:  # the account view is imported where a regime needs it
+    from xlmargin.account import AccountSettings
 
 REGIMES = ("pm", "regt", "account", "risk")
 PARTITION = 100  # accounts per engine-call partition: the unit of progress and of Dask tasks
@@ -299,14 +302,14 @@ def _account_together(values: Mapping[str, Any]) -> _Together:
 _Securities = Callable[[Portfolio, list[int]], Sequence[Any | None] | None]
 
 
-def _regt_securities(settings: Any) -> _Securities:
+def _regt_securities(settings: AccountSettings) -> _Securities:
     """Reg T: the accounts' securities paired in one call (None when the time limit cut it short)."""
     from xlmargin.regt import regt_margins
 
     return lambda book, bounds: regt_margins(book, bounds, basis=settings.basis)
 
 
-def _pm_securities(settings: Any) -> _Securities:
+def _pm_securities(settings: AccountSettings) -> _Securities:
     """Portfolio margin: the accounts' securities priced as one book and each account's figure found
     by the PM batch's account step (:mod:`xlmargin.batch.pm`), on the account view's basis (the
     initial figure or the requirement). An account the union would not treat as its own book

@@ -353,11 +353,12 @@ def book_netted_legs(
         named.append(name)
         naked_of.append(naked)
     n = len(chosen)
+    cost_of = [long_cost[j] for j in chosen]
     standalone = records(
         Figures,
         {
             "margin": [margin[j] for j in chosen],
-            "long_cost": [long_cost[j] for j in chosen],
+            "long_cost": cost_of,
             "short_proceeds": [proceeds[j] for j in chosen],
         },
         n,
@@ -369,7 +370,7 @@ def book_netted_legs(
         "standalone": standalone,
         "name": named,
         "naked": naked_of,
-        "long_cost": [long_cost[j] for j in chosen],
+        "long_cost": cost_of,
         "is_stock": [not option[j] for j in chosen],
         "is_long": [long[j] for j in chosen],
         "value": [value[j] for j in chosen],
