@@ -41,6 +41,9 @@ from xlmargin.regt._legs import BookLeg
 from xlmargin.regt._shapes import Candidate, Candidates, stacked_columns
 
 _SAME_COST = 1e-4  # dollars: pairings within this of the optimum count as equally cheap
+# HiGHS' options are part of a large block's result: it has no tie-break, so another option picks
+# another of its equally cheap pairings (presolve off is a third faster there, and moved the
+# benchmark book's totals by cents). Leave them as they are unless that is the change meant.
 _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
 _OPTIMAL_STATUS = 0  # scipy.optimize.milp: "Optimal solution found"
 _TIME_LIMIT_STATUS = 1  # scipy.optimize.milp: "Iteration or time limit reached"
