@@ -703,6 +703,26 @@ def test_a_partly_offset_series_keeps_its_net_contracts_from_the_later_rows():
     assert run(opt(1, "C", 100, 3.43), opt(-1, "C", 100, 3.43)).total == 0.0  # flat: nothing required
 
 
+def test_long_and_short_rows_of_one_stock_net_like_a_series():
+    """+100 XYZ at 228.50 (row 2) against −100 (row 3): flat, nothing required (before, each row
+    was margined alone, 50% of 22,850 twice); against −60 the net +40 is long stock at 50%:
+    40 × 228.50 × 50% = 4,570, and 60 of each side close. A short majority stays short: −100
+    against +30 is −70 short stock at 50% of 70 × 228.50 = 7,997.50 (Reg T initial)."""
+    flat = run(stk(100, 228.5), stk(-100, 228.5))
+    assert flat.total == 0.0
+    assert strategies(flat) == ["offsetting long and short"]
+    assert "of one stock close" in flat.groups[0].rule
+    partly = run(stk(100, 228.5), stk(-60, 228.5))
+    assert partly.total == 4570.0
+    assert strategies(partly) == ["long stock", "offsetting long and short"]
+    assert [(leg.row, leg.quantity) for leg in partly.groups[1].legs] == [(2, 60.0), (3, -60.0)]
+    short = run(stk(-100, 228.5), stk(30, 228.5))
+    assert short.total == run(stk(-70, 228.5)).total == 7997.5
+    # column-wise (a book of 40 rows or more) and row by row agree
+    many = [stk(10, 228.5, symbol=f"S{k}") for k in range(40)]
+    assert run(*many, stk(100, 228.5), stk(-60, 228.5)).total == run(*many).total + 4570.0
+
+
 # --- equally cheap pairings: one canonical choice --------------------------------------------------
 
 

@@ -557,11 +557,12 @@ class _Allocator:
 
 
 def _closed_group(c: Closed) -> StrategyGroup:
-    """Long and short rows of one series offsetting each other: flat, so no requirement."""
+    """Long and short rows of one series (or one stock) offsetting each other: flat, so no requirement."""
     p = c.position
     legs = [Leg(row, symbol, describe(p), amount) for row, symbol, amount in c.sources]
     n = num(sum(amount for _, _, amount in c.sources if amount > 0))
-    rule = f"offsetting long and short: {n} long and {n} short of one series close; nothing required"
+    what = "series" if p.is_option else "stock"
+    rule = f"offsetting long and short: {n} long and {n} short of one {what} close; nothing required"
     return _group("offsetting long and short", p.underlying, legs, rule, Figures())
 
 

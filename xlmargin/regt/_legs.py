@@ -4,8 +4,8 @@ A leg is one contract (or one stock) held long or short, with its capacity (cont
 for stock) and what it needs on its own. Rows holding the same contract at the same marks are
 merged into one leg, so a butterfly body split over two rows is still a body, and the legs (hence
 the pairing) do not depend on the order of the rows. Long and short rows of the same option series
-net first: the contracts they offset are a closed position (:class:`Closed`, no requirement), and
-only the net quantity is a leg, so a book needs what its net position needs.
+(or stock) net first: the contracts (shares) they offset are a closed position (:class:`Closed`, no
+requirement), and only the net quantity is a leg, so a book needs what its net position needs.
 
 :func:`netted_legs` does this row by row for one underlying (the obvious version);
 :func:`book_netted_legs` does it for a whole book's underlyings at once, column-wise, with the
@@ -97,7 +97,8 @@ class BookLeg:
 
 @dataclass(frozen=True, slots=True)
 class Closed:
-    """The contracts of one option series that long and short rows offset: a closed position.
+    """The contracts of one option series (or shares of one stock) that long and short rows offset:
+    a closed position.
 
     ``sources`` are (row, symbol, signed contracts of that row offset), longs and shorts adding to zero.
     """
@@ -117,12 +118,12 @@ def describe(p: Position) -> str:
 
 def _key(p: Position) -> tuple[Any, ...]:
     """Canonical order, and identity: rows with equal keys hold the same contract at the same marks
-    (an option's key leaves out its side: long and short rows of one series net)."""
+    (the key leaves out the side: long and short rows of one series, or one stock, net)."""
     if p.is_option:
         return (0, p.underlying, p.right, p.expiry, p.strike, p.multiplier, p.price,
                 p.underlying_price, p.symbol, p.asset_class, p.leverage, p.style or "")  # fmt: skip
-    sign = 1 if p.quantity > 0 else -1
-    return (1, p.underlying, p.symbol, sign, p.price, p.multiplier, p.asset_class, p.leverage)
+    # 0 where an option has its expiry, so that the column-wise key (book_netted_legs) lines up
+    return (1, p.underlying, p.symbol, 0, p.price, p.multiplier, p.asset_class, p.leverage)
 
 
 def book_legs(positions: Sequence[Position], r: RegTRules, basis: str, as_of: dt.date) -> list[BookLeg]:
@@ -267,12 +268,11 @@ def book_netted_legs(
     inexact[group[held & ~exact]] = True
     take = held & ~inexact[group]
     # The canonical order (netted_legs' key), the row number last: one lexsort over the book.
-    sign = np.where(quantity > 0, 1.0, -1.0)
     stock = ~is_option
     slots = [
         ranks["underlying"],
         np.where(stock, ranks["symbol"], ranks["right"]),
-        np.where(stock, sign, expiry),
+        np.where(stock, 0, expiry),
         np.where(stock, columns["price"], columns["strike"]),
         columns["multiplier"],
         np.where(stock, ranks["asset_class"], columns["price"]),
