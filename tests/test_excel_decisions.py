@@ -108,3 +108,16 @@ def test_hedge_optimize_follows_an_edit_of_any_candidates_row() -> None:
     assert "XYZ P94 (row 4)" in items
     items = [row[1] for row in fn.hedge_optimize(BOOK, edited, "pm", None, PARAMS)]
     assert "XYZ P94 EDITED (row 4)" in items  # symbols read in upper case
+
+
+def test_a_true_trade_quantity_after_a_trade_of_1_is_refused_not_served_from_the_cache():
+    """The trades range is part of the cache key (``freeze``): a TRUE where a 1 was is another key,
+    so the reader sees it and refuses it (``True == 1`` in Python, with the same hash)."""
+    from xlmargin.errors import InputError
+
+    def trades(quantity: object) -> list[list[Any]]:
+        return [["symbol", "type", "quantity", "price"], ["XYZ", "stock", quantity, 100.0]]
+
+    assert fn.margin_impact(BOOK, trades(1.0), "pm", PARAMS) == 15.0  # 15% of 100
+    with pytest.raises(InputError, match="row 2, trades quantity: True is not a number"):
+        fn.margin_impact(BOOK, trades(True), "pm", PARAMS)

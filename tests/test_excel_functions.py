@@ -11,6 +11,7 @@ import math
 import pytest
 
 from tests.conftest import AS_OF
+from xlmargin.errors import InputError
 from xlmargin.excel import functions as fn
 from xlmargin.excel import registry, udfs
 from xlmargin.excel.functions import CACHE
@@ -285,6 +286,45 @@ def test_an_edit_anywhere_in_the_range_is_never_served_from_the_cache():
     assert after != before
     book[2][2] = -6.0  # the caller mutating its own list after a call cannot corrupt the cache
     assert fn.pm_requirement(classic_book(), PARAMS) == before
+
+
+@pytest.mark.parametrize("number, truth", [(1.0, True), (0.0, False), (1, True)])
+def test_a_true_or_false_in_place_of_the_number_it_equals_is_read_again_not_served(number, truth):
+    """Python holds ``True == 1`` (and ``False == 0``) with equal hashes, but the reader refuses a
+    TRUE/FALSE quantity where it takes the number: after a call on the book, the same book with
+    that one cell TRUE (FALSE) is refused, not given the book's figure from the cache; and back."""
+    CACHE.clear()
+    book = classic_book()
+    book[5][2] = number  # row 6: the long SPX put (0: no position)
+    before = fn.pm_requirement(book, PARAMS)
+    flipped = [list(r) for r in book]
+    flipped[5][2] = truth
+    with pytest.raises(InputError, match="row 6, quantity"):
+        fn.pm_requirement(flipped, PARAMS)
+    assert udfs.PM_REQUIREMENT(flipped, PARAMS).startswith("#INPUT row 6, quantity")
+    assert fn.pm_requirement([list(r) for r in book], PARAMS) == before  # the copy still serves
+
+
+def test_the_cached_copy_checks_truth_values_only_where_a_cell_equals_0_or_1():
+    """:class:`RangeCopy` compares rows with ``==`` and then, at the cells equal to 0 or 1 (found
+    at the first comparison), that a TRUE/FALSE meets a TRUE/FALSE; ranges of other shapes or
+    cells compare as lists do."""
+    import numpy as np
+
+    from xlmargin.excel.cache import RangeCopy, freeze, snapshot
+
+    rows = [["symbol", "qty", "flag"], ["XYZ", 1.0, True], ["ABC", 2.0, None]]
+    copy = snapshot(rows)
+    assert isinstance(copy, RangeCopy) and copy == rows
+    assert copy != [["symbol", "qty", "flag"], ["XYZ", True, True], ["ABC", 2.0, None]]
+    assert copy != [["symbol", "qty", "flag"], ["XYZ", 1.0, 1.0], ["ABC", 2.0, None]]
+    assert copy != [["symbol", "qty", "flag"], ["XYZ", np.True_, True], ["ABC", 2.0, None]]
+    assert copy != [["symbol", "qty"], ["XYZ", 1.0], ["ABC", 2.0]]
+    assert snapshot((("a", 1.0),)) != (("a", True),)
+    # the key of a trades or candidates range: TRUE and 1 are two keys
+    assert freeze([["XYZ", 1.0]]) != freeze([["XYZ", True]])
+    assert freeze({"net": True}) != freeze({"net": 1.0})
+    assert freeze([["XYZ", 1.0]]) == freeze([("XYZ", 1)])
 
 
 @pytest.mark.parametrize(
