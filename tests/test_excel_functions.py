@@ -351,3 +351,14 @@ def test_the_readme_documents_every_worksheet_function_with_its_signature():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for function in registry.FUNCTIONS:
         assert f"`{function.signature}`" in readme, function.signature
+
+
+def test_a_number_argument_holding_another_cells_error_says_so():
+    """A cushion that reads a requirement cell which failed shows that cell's error, not the
+    confusing "'#INPUT row 4, ...' is not a number"; an Excel error value is named as before."""
+    failed = "#INPUT row 4, quantity: 'ten' is not a number"
+    assert udfs.MARGIN_CUSHION(100_000.0, failed) == (
+        "#INPUT requirement: the cell holds an error, not a number: " + failed
+    )
+    assert udfs.MARGIN_CUSHION(100_000.0, "#N/A") == "#INPUT requirement: the cell holds the error value #N/A"
+    assert udfs.MARGIN_CUSHION(100_000.0, "#INPUTS 5").startswith("#INPUT requirement: '#INPUTS 5'")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
@@ -60,6 +61,10 @@ def flag(value: Any, name: str, default: bool = False) -> bool:
     raise InputError(Problem(f"{name} must be TRUE or FALSE, got '{value}'", None, name))
 
 
+# What a worksheet function shows when it fails (route.call): "#INPUT row 4, quantity: ..."
+_ERROR_TEXT = re.compile(r"\s*#(?:XLM|INPUT|DATA|RULE|UNSUP|ERROR)\b")
+
+
 def number(value: Any, name: str) -> float:
     """A required number argument (a single cell), parsed like a number cell of the positions table."""
     if isinstance(value, list | tuple):
@@ -69,6 +74,8 @@ def number(value: Any, name: str) -> float:
         value = flat[0]
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InputError(Problem(f"{name} is missing", None, name))
+    if isinstance(value, str) and _ERROR_TEXT.match(value):  # another xlmargin cell's error
+        raise InputError(Problem(f"the cell holds an error, not a number: {value.strip()}", None, name))
     parsed, problem = to_number(value)
     if problem:
         raise InputError(Problem(problem, None, name))
