@@ -191,6 +191,15 @@ def test_errors_name_the_row_and_column():
     assert udfs.REGT_MARGIN(book) == "#INPUT row 4, price: the cell holds the error value #N/A"
 
 
+def test_a_decimal_comma_is_an_error_naming_the_row_and_column():
+    book = classic_book()
+    book[1][3] = "228,5"  # read as 2285 before
+    assert udfs.PM_REQUIREMENT(book, PARAMS) == (
+        "#INPUT row 2, price: '228,5' is not a number: a comma is read only as a thousands separator "
+        "(1,234.5); use a point for decimals"
+    )
+
+
 def test_bad_scalar_arguments_are_named():
     assert udfs.REGT_MARGIN(classic_book(), "overnight").startswith("#INPUT basis: basis must be one of")
     assert udfs.MARGIN_CUSHION("lots", 1.0) == "#INPUT equity: 'lots' is not a number"

@@ -152,6 +152,15 @@ def test_text_in_a_number_column_and_error_values_are_named_by_row_and_column():
     ]
 
 
+def test_a_decimal_comma_is_named_by_row_and_column_not_read_a_hundred_times_larger():
+    rows = [HEADER, [*STOCK[:3], "228,5", *STOCK[4:]], [*STOCK[:3], "1,234.50", *STOCK[4:]]]
+    assert problems(rows) == [
+        "row 2, price: '228,5' is not a number: a comma is read only as a thousands separator (1,234.5); "
+        "use a point for decimals"
+    ]
+    assert read([HEADER, rows[2]]).positions[0].price == 1234.5
+
+
 def test_negative_price_and_missing_price():
     rows = [HEADER, [*STOCK[:3], -1.0, *STOCK[4:]], [*STOCK[:3], None, *STOCK[4:]]]
     assert problems(rows) == ["row 2, price: negative price -1", "row 3, price: missing price"]
