@@ -200,6 +200,19 @@ def test_a_decimal_comma_is_an_error_naming_the_row_and_column():
     )
 
 
+def test_a_boolean_or_a_date_in_a_text_column_is_an_error_not_a_ticker():
+    book = classic_book()
+    book[0] = [*HEADER, "Underlying"]
+    for row in book[1:]:
+        row.append(None)
+    book[2][-1] = True  # the covered call once became a naked call on an underlying 'TRUE'
+    assert udfs.PM_REQUIREMENT(book, PARAMS) == (
+        "#INPUT row 3, underlying: TRUE is a TRUE/FALSE cell, not an underlying"
+    )
+    book[2][-1], book[1][0] = None, dt.datetime(2026, 3, 1)  # MAR1 typed into a General column
+    assert udfs.REGT_MARGIN(book).startswith("#INPUT row 2, symbol: 2026-03-01 is a date, not a symbol; ")
+
+
 def test_bad_scalar_arguments_are_named():
     assert udfs.REGT_MARGIN(classic_book(), "overnight").startswith("#INPUT basis: basis must be one of")
     assert udfs.MARGIN_CUSHION("lots", 1.0) == "#INPUT equity: 'lots' is not a number"
