@@ -213,6 +213,14 @@ def test_a_boolean_or_a_date_in_a_text_column_is_an_error_not_a_ticker():
     assert udfs.REGT_MARGIN(book).startswith("#INPUT row 2, symbol: 2026-03-01 is a date, not a symbol; ")
 
 
+def test_a_malformed_osi_symbol_is_an_error_naming_the_row_and_the_symbol_column():
+    book = [["Symbol", "Qty", "Price", "UndPx"], ["AAPL  2401X19C00150000", -1.0, 5.0, 160.0]]
+    book.append(["AAPL", 100.0, 160.0, None])  # REGT_BREAKDOWN showed the option as short stock
+    assert udfs.PM_REQUIREMENT(book, PARAMS).startswith(
+        "#INPUT row 2, symbol: 'AAPL 2401X19C00150000' looks like an OSI option symbol but needs"
+    )
+
+
 def test_bad_scalar_arguments_are_named():
     assert udfs.REGT_MARGIN(classic_book(), "overnight").startswith("#INPUT basis: basis must be one of")
     assert udfs.MARGIN_CUSHION("lots", 1.0) == "#INPUT equity: 'lots' is not a number"
