@@ -221,6 +221,14 @@ def test_a_malformed_osi_symbol_is_an_error_naming_the_row_and_the_symbol_column
     )
 
 
+def test_a_covariance_given_as_a_text_is_refused_as_no_range():
+    # the text was read as a range of one-character rows: "row 2, covariance: 's' is not a factor"
+    assert udfs.RISK_MARGIN(classic_book(), PARAMS, "us_equity") == (
+        "#INPUT covariance: a covariance must be a range, a square matrix with the factor names as its "
+        "first row and column, not the single value 'us_equity'"
+    )
+
+
 def test_bad_scalar_arguments_are_named():
     assert udfs.REGT_MARGIN(classic_book(), "overnight").startswith("#INPUT basis: basis must be one of")
     assert udfs.MARGIN_CUSHION("lots", 1.0) == "#INPUT equity: 'lots' is not a number"
