@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import pickle
 from typing import Any
 
@@ -326,6 +327,19 @@ def test_the_command_offers_every_regime_the_engine_knows() -> None:
 def test_batch_refuses_a_table_without_the_account_column() -> None:
     with pytest.raises(InputError, match="no 'portfolio' column"):
         batch(_table(1, 100), by="portfolio", as_of=AS_OF)
+
+
+def test_a_decimal_comma_is_the_accounts_error_naming_row_and_column(tmp_path: Any, capsys: Any) -> None:
+    source = tmp_path / "book.csv"
+    source.write_text('account,symbol,quantity,price\nA,IBM,100,"228,50"\nB,IBM,100,228.50\n')
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--regime", "regt"]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert out["error"].tolist() == [
+        "#INPUT row 2, price: '228,50' is not a number: a comma is read only as a thousands separator "
+        "(1,234.5); use a point for decimals",
+        "",
+    ]
+    assert out["requirement"].tolist() == ["", "11425.0"]
 
 
 def test_cli_writes_csv_and_parquet_and_keeps_existing_files(tmp_path: Any, capsys: Any) -> None:

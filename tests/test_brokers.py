@@ -149,6 +149,21 @@ def test_reader_errors_name_the_export_row_and_field(tmp_path: Path) -> None:
         read_broker(_write(tmp_path, "bad.xml", flex), as_of=AS_OF)
 
 
+def test_a_decimal_comma_in_an_activity_statement_is_named_at_its_row_and_field(tmp_path: Path) -> None:
+    line = "Open Positions,Data,Summary,Stocks,USD,MSFT,300,1,412.75,123825,483.62,"
+    text = (DATA / "ibkr_statement.csv").read_text()
+    assert line in text
+    spoilt = text.replace(line, line.replace("483.62", '"483,62"'))  # read as 48362 before
+    why = "'483,62' is not a number: a comma is read only as a thousands separator"
+    with pytest.raises(InputError, match=f"^row 23, Close Price: {why}") as info:
+        read_broker(_write(tmp_path, "statement.csv", spoilt), as_of=AS_OF)
+    assert [(p.row, p.column) for p in info.value.problems] == [
+        (23, "Close Price"),
+        (27, "underlying_price"),
+        (28, "underlying_price"),
+    ]
+
+
 def test_an_unknown_asset_class_is_named(tmp_path: Path) -> None:
     text = (DATA / "ibkr_portfolio.csv").read_text().replace("SAP,STK", "SAP,WAR")
     with pytest.raises(InputError, match=r"^row 9, Asset Class: asset class 'WAR' is not one"):

@@ -51,6 +51,33 @@ def test_excel_errors_numbers_and_dates():
     assert to_date("2027-08-20 00:00:00") == to_date("2027-08-20T00:00:00") == dt.date(2027, 8, 20)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1,234", 1234.0), ("1,234.5", 1234.5), ("-1,234,567.25", -1234567.25), ("$1,000", 1000.0),
+     ("-$1,000.", -1000.0), ("1,250%", 12.5), (" 12,345 ", 12345.0)],
+)  # fmt: skip
+def test_a_comma_reads_as_a_thousands_separator(text, expected):
+    assert to_number(text) == (expected, None)
+
+
+@pytest.mark.parametrize("text", ["228,50", "1,5", "1.000,5", "12,34,5", "1,2,3", ",5", "1,0000", "1,000e3"])
+def test_a_comma_that_is_not_a_thousands_separator_is_refused_not_dropped(text):
+    """'228,50' once read as 22850 and '1.000,5' as 1.0005: the commas were stripped."""
+    number, why = to_number(text)
+    assert math.isnan(number)
+    assert why == (
+        f"'{text}' is not a number: a comma is read only as a thousands separator (1,234.5); "
+        "use a point for decimals"
+    )
+
+
+def test_a_numpy_boolean_is_no_number_either():
+    import numpy as np
+
+    assert to_number(np.True_)[1] == "True is not a number"
+    assert to_number(np.False_)[1] == "False is not a number"
+
+
 def test_a_maximum_rounds_down_to_the_cent():
     assert cents_down(2_000_000.008) == 2_000_000.0
     assert cents_down(2_000_000.0099999) == 2_000_000.0

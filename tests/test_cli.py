@@ -110,6 +110,19 @@ def test_broker_errors_name_the_export_row_and_field(capsys: pytest.CaptureFixtu
     )
 
 
+def test_a_decimal_comma_in_a_csv_file_is_one_line_naming_row_and_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "book.csv"
+    path.write_text('symbol,quantity,price\nIBM,100,"228,50"\n')  # read as 22850 before
+    code, out, err = run(capsys, "margin", path, "--as-of", AS_OF)
+    assert code == 2 and out == ""
+    assert err == (
+        "xlmargin: row 2, price: '228,50' is not a number: a comma is read only as a thousands separator "
+        "(1,234.5); use a point for decimals\n"
+    )
+
+
 def test_csv_and_json_carry_the_breakdown(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "margin", "--regime", "regt", "--as-of", AS_OF, "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))

@@ -192,6 +192,44 @@ def test_errors_name_the_row_and_column():
     assert udfs.REGT_MARGIN(book) == "#INPUT row 4, price: the cell holds the error value #N/A"
 
 
+def test_a_decimal_comma_is_an_error_naming_the_row_and_column():
+    book = classic_book()
+    book[1][3] = "228,5"  # read as 2285 before
+    assert udfs.PM_REQUIREMENT(book, PARAMS) == (
+        "#INPUT row 2, price: '228,5' is not a number: a comma is read only as a thousands separator "
+        "(1,234.5); use a point for decimals"
+    )
+
+
+def test_a_boolean_or_a_date_in_a_text_column_is_an_error_not_a_ticker():
+    book = classic_book()
+    book[0] = [*HEADER, "Underlying"]
+    for row in book[1:]:
+        row.append(None)
+    book[2][-1] = True  # the covered call once became a naked call on an underlying 'TRUE'
+    assert udfs.PM_REQUIREMENT(book, PARAMS) == (
+        "#INPUT row 3, underlying: TRUE is a TRUE/FALSE cell, not an underlying"
+    )
+    book[2][-1], book[1][0] = None, dt.datetime(2026, 3, 1)  # MAR1 typed into a General column
+    assert udfs.REGT_MARGIN(book).startswith("#INPUT row 2, symbol: 2026-03-01 is a date, not a symbol; ")
+
+
+def test_a_malformed_osi_symbol_is_an_error_naming_the_row_and_the_symbol_column():
+    book = [["Symbol", "Qty", "Price", "UndPx"], ["AAPL  2401X19C00150000", -1.0, 5.0, 160.0]]
+    book.append(["AAPL", 100.0, 160.0, None])  # REGT_BREAKDOWN showed the option as short stock
+    assert udfs.PM_REQUIREMENT(book, PARAMS).startswith(
+        "#INPUT row 2, symbol: 'AAPL 2401X19C00150000' looks like an OSI option symbol but needs"
+    )
+
+
+def test_a_covariance_given_as_a_text_is_refused_as_no_range():
+    # the text was read as a range of one-character rows: "row 2, covariance: 's' is not a factor"
+    assert udfs.RISK_MARGIN(classic_book(), PARAMS, "us_equity") == (
+        "#INPUT covariance: a covariance must be a range, a square matrix with the factor names as its "
+        "first row and column, not the single value 'us_equity'"
+    )
+
+
 def test_bad_scalar_arguments_are_named():
     assert udfs.REGT_MARGIN(classic_book(), "overnight").startswith("#INPUT basis: basis must be one of")
     assert udfs.MARGIN_CUSHION("lots", 1.0) == "#INPUT equity: 'lots' is not a number"

@@ -152,6 +152,15 @@ def test_text_in_a_number_column_and_error_values_are_named_by_row_and_column():
     ]
 
 
+def test_a_decimal_comma_is_named_by_row_and_column_not_read_a_hundred_times_larger():
+    rows = [HEADER, [*STOCK[:3], "228,5", *STOCK[4:]], [*STOCK[:3], "1,234.50", *STOCK[4:]]]
+    assert problems(rows) == [
+        "row 2, price: '228,5' is not a number: a comma is read only as a thousands separator (1,234.5); "
+        "use a point for decimals"
+    ]
+    assert read([HEADER, rows[2]]).positions[0].price == 1234.5
+
+
 def test_negative_price_and_missing_price():
     rows = [HEADER, [*STOCK[:3], -1.0, *STOCK[4:]], [*STOCK[:3], None, *STOCK[4:]]]
     assert problems(rows) == ["row 2, price: negative price -1", "row 3, price: missing price"]
@@ -230,7 +239,7 @@ def test_a_too_large_number_among_blanks_is_named_whatever_its_sign(value):
     assert problems(rows) == [f"row 4, dividend_yield: {value} {sensible}"]
 
 
-@pytest.mark.parametrize("bad", [True, float("nan")])
+@pytest.mark.parametrize("bad", [True, np.True_, np.False_, float("nan")])
 def test_one_bad_cell_among_many_blanks_and_zeros_is_named(bad):
     """The whole-column conversion looks for NaN and boolean cells only among its blanks and its
     zeros and ones: the bad cell is still found, by row, in a long column of them."""
@@ -240,6 +249,60 @@ def test_one_bad_cell_among_many_blanks_and_zeros_is_named(bad):
     found = problems(rows)
     assert len(found) == 1 and found[0].startswith("row 31, dividend_yield: ")  # the header is row 1
     assert len(read(rows[:30] + rows[31:])) == 39
+
+
+@pytest.mark.parametrize("boolean", [True, np.True_])
+def test_a_numpy_boolean_is_no_quantity_as_a_python_one_is_not(boolean):
+    """np.True_ (a bool column of a DataFrame's values) once read as 1 through the whole-column path."""
+    rows = [["Symbol", "Qty", "Price"], ["IBM", 100.0, 91.25], ["IBM", boolean, 91.25]]
+    assert problems(rows) == ["row 3, quantity: True is not a number"]
+    assert problems([rows[0], ["IBM", np.False_, 91.25]]) == ["row 2, quantity: False is not a number"]
+
+
+TEXT_COLUMNS = ["symbol", "type", "underlying", "right", "style", "class", "currency", "sleeve", "factor"]
+
+
+@pytest.mark.parametrize("column", TEXT_COLUMNS)
+@pytest.mark.parametrize("boolean", [True, np.False_])
+def test_a_boolean_in_a_text_column_is_refused_not_read_as_text(column, boolean):
+    """TRUE in Underlying once made a covered call naked (underlying 'TRUE'); in Symbol, a class group."""
+    row = {**dict(zip(map(str.lower, HEADER), CALL, strict=True)), column: boolean}
+    word = "TRUE" if boolean else "FALSE"
+    noun = "an underlying" if column == "underlying" else f"a {column}"
+    found = problems([list(row), list(row.values())])
+    assert f"row 2, {column}: {word} is a TRUE/FALSE cell, not {noun}" in found
+
+
+@pytest.mark.parametrize("column", TEXT_COLUMNS)
+@pytest.mark.parametrize("date", [dt.datetime(2026, 3, 1), dt.date(2026, 3, 1), pd.Timestamp("2026-03-01")])
+def test_a_date_in_a_text_column_is_refused_with_a_hint_at_excel_turning_text_into_dates(column, date):
+    """A datetime in Symbol once became the ticker '2026-03-01 00:00:00' (Excel reads MAR1 as a date)."""
+    row = {**dict(zip(map(str.lower, HEADER), CALL, strict=True)), column: date}
+    noun = "an underlying" if column == "underlying" else f"a {column}"
+    assert (
+        f"row 2, {column}: 2026-03-01 is a date, not {noun}; Excel may have turned text such as MAR1 into "
+        "a date: format the column as text and type it again"
+    ) in problems([list(row), list(row.values())])
+
+
+def test_numbers_in_text_columns_still_read_as_text_and_a_bad_asset_class_cell_is_named_once():
+    rows = [["Symbol", "Qty", "Price", "Sleeve"], [7203.0, 100.0, 2500.0, 1.0], ["IBM", 1.0, 91.25, 2.5]]
+    assert [(p.symbol, p.sleeve) for p in read(rows)] == [("7203", "1"), ("IBM", "2.5")]
+    # an Asset Class column of type codes is the type column: its bad cell is named there alone
+    rows = [["Symbol", "Qty", "Price", "Asset Class"], ["IBM", 1.0, 91.25, "STK"], ["IBM", 1.0, 91.25, True]]
+    assert problems(rows) == ["row 3, type: TRUE is a TRUE/FALSE cell, not a type"]
+
+
+def test_booleans_and_dates_in_a_dataframes_text_columns_are_named():
+    frame = pd.DataFrame({"Symbol": ["IBM", "MSFT"], "Qty": [1.0, 2.0], "Price": [91.25, 480.0]})
+    frame["Underlying"] = [True, False]
+    frame["Currency"] = [pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-02 09:30")]
+    assert [p.split(";")[0] for p in problems(frame)] == [
+        "row 2, underlying: TRUE is a TRUE/FALSE cell, not an underlying",
+        "row 2, currency: 2026-03-01 is a date, not a currency",
+        "row 3, underlying: FALSE is a TRUE/FALSE cell, not an underlying",
+        "row 3, currency: 2026-03-02 09:30:00 is a date, not a currency",
+    ]
 
 
 @pytest.mark.parametrize("shape", ["book", "osi", "class column"])

@@ -109,6 +109,21 @@ def test_a_malformed_option_symbol_is_a_one_line_error_naming_the_row():
     assert "\n" not in str(info.value)
 
 
+def test_an_osi_symbol_with_a_letter_among_its_digits_is_an_error_not_a_short_stock():
+    """'2401X19' for a date was read as the ticker of a short stock; a stock with digits stays one."""
+    rows = [
+        ["Symbol", "Qty", "Price", "UndPx"],
+        ["AAPL  2401X19C00150000", -1.0, 5.0, 160.0],
+        ["AAPL", 100.0, 160.0, None],
+        ["AAPL  261218C0015000O", -1.0, 5.0, 160.0],
+    ]
+    found = problems(rows)
+    assert [p.split(":")[0] for p in found] == ["row 2, symbol", "row 4, symbol"]
+    assert "'AAPL  2401X19C00150000' looks like an OSI option symbol but needs six date digits" in found[0]
+    stocks = [["Symbol", "Qty", "Price"], *([s, 1.0, 10.0] for s in ("BRK B", "BF.B", 7203.0, "SPY", "S001"))]
+    assert {p.type for p in read(stocks)} == {"stock"}
+
+
 def test_option_terms_on_a_row_typed_otherwise_are_errors():
     header = ["Symbol", "Type", "Qty", "Price", "Strike", "Right", "Expiry"]
     rows = [

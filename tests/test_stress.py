@@ -393,11 +393,33 @@ def test_a_covariance_range_replaces_the_default() -> None:
             "row 2, covariance: column usd: '#N/A'",
         ),
         ([["", "usd", "gbp"], ["usd", 1.0, 0.0], ["eur", 0.0, 1.0]], "must name the same factors"),
+        # range rows, not body rows: a blank row between the names and the matrix is counted
+        (
+            [["", "usd", "gbp"], [None, None, None], ["usd", 1.0, 0.0], ["gbp", "x", 1.0]],
+            "^row 4, covariance: column usd: 'x' is not a number$",
+        ),
+        (
+            [["", "usd"], ["usd", "6,4"]],
+            "^row 2, covariance: column usd: '6,4' is not a number: a comma is read only as a thousands",
+        ),
+        # a text or a number for the range was read character by character ("'s' is not a factor")
+        ("us_equity", "^covariance: a covariance must be a range, a square matrix .* value 'us_equity'$"),
+        (400.0, "not the single value '400.0'$"),
+        ([["us_equity"]], "not the single value 'us_equity'$"),
     ],
 )
 def test_bad_covariance_ranges(cov: list[list[Any]], message: str) -> None:
     with pytest.raises(InputError, match=message):
         stress.stress_settings({}, AS_OF, cov)
+
+
+def test_covariances_typed_as_text_read_as_in_the_positions_table() -> None:
+    cov = [["", "usd", "us_equity"], ["us_equity", "-50", "400"], ["usd", " 64 ", "-50.0"]]
+    np.testing.assert_allclose(
+        stress.stress_settings({}, AS_OF, cov).covariance.matrix, [[64.0, -50.0], [-50.0, 400.0]]
+    )
+    big = [["", "usd"], ["usd", "1,600"]]
+    assert stress.stress_settings({}, AS_OF, big).covariance.matrix.tolist() == [[1600.0]]
 
 
 # --- tables ------------------------------------------------------------------------------------------

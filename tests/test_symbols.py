@@ -42,8 +42,10 @@ def test_option_symbols_in_every_form(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["IBM", "BRK.B", "S001", "EURUSD", "US500.DEC26", "US0378331005", "912828YK0", ""]
-)
+    "text",
+    ["IBM", "BRK.B", "BRK B", "BF.B", "7203", "SPY", "S001", "EURUSD", "US500.DEC26", "US0378331005",
+     "US38259P5089", "BBG000B9XRY4", "912828YK0", ""],
+)  # fmt: skip
 def test_other_symbols_are_not_options(text):
     assert parse_option(text) is None
 
@@ -55,6 +57,11 @@ def test_other_symbols_are_not_options(text):
         ("SPY   251219X00450000", "'X' is not C/P"),
         ("SPY   251219P0045000", "needs six date digits (YYMMDD), C or P and eight strike digits"),
         ("SPY   25121P00450000", "needs six date digits"),
+        # letters where OSI has digits: read as short stock before
+        ("AAPL  2401X19C00150000", "looks like an OSI option symbol but needs six date digits"),
+        ("AAPL  240119C0015000O", "looks like an OSI option symbol but needs six date digits"),
+        ("AAPL240119P0015000O", "looks like an OSI option symbol but needs six date digits"),
+        ("AAPL  24O119C00150000", "looks like an OSI option symbol but needs six date digits"),
         ("SPX 19DEX25 4500 P", "'DEX' is not a month"),
         ("SPX 31FEB25 4500 P", "the expiry 2025-02-31 is not a date"),
         ("SPX 19DEC25 45x00 P", "the strike '45X00' is not a number"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import sys
 from typing import Any
 
 EXCEL_ERRORS = (
@@ -31,6 +33,11 @@ DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",  # pandas' to_csv of a datetime column; the day is what counts
     "%Y-%m-%dT%H:%M:%S",
 )
+# A comma in a number text is a thousands separator only: groups of exactly three digits after a
+# first group of one to three, before any decimal point. '228,50' (a decimal comma) or '12,34,5'
+# would otherwise lose their commas and read a hundred or a thousand times too large.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+THOUSANDS_ONLY = "a comma is read only as a thousands separator (1,234.5); use a point for decimals"
 
 
 def is_blank(value: Any, zero_is_blank: bool = True) -> bool:
@@ -62,19 +69,33 @@ def error_message(error: str) -> str:
     return f"the cell holds the error value {error}"
 
 
+def is_boolean(value: Any) -> bool:
+    """True for TRUE/FALSE: a Python bool or a numpy one (a DataFrame's bool column, ``np.True_``)."""
+    if isinstance(value, bool):
+        return True
+    numpy = sys.modules.get("numpy")  # a numpy boolean exists only once numpy is imported
+    return numpy is not None and isinstance(value, numpy.bool_)
+
+
 def to_number(value: Any) -> tuple[float, str | None]:
-    """(the number, None), or (NaN, why not). Text may carry thousands separators, ``$`` and ``%``."""
+    """(the number, None), or (NaN, why not). Text may carry thousands separators, ``$`` and ``%``;
+    a comma anywhere else (a decimal comma, '228,50') is refused, not dropped."""
     if (error := excel_error(value)) is not None:
         return math.nan, error_message(error)
-    if isinstance(value, bool):
+    if is_boolean(value):
         return math.nan, f"{value} is not a number"
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace("$", "")
+        text = value.strip().replace("$", "")
         percent = text.endswith("%")
+        text = text.rstrip("%")
+        if "," in text:
+            if _GROUPED.fullmatch(text) is None:
+                return math.nan, f"'{value}' is not a number: {THOUSANDS_ONLY}"
+            text = text.replace(",", "")
         try:
-            number = float(text.rstrip("%")) / (100.0 if percent else 1.0)
+            number = float(text) / (100.0 if percent else 1.0)
         except ValueError:
             return math.nan, f"'{value}' is not a number"
     else:

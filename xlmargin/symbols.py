@@ -57,6 +57,10 @@ _ROOT = r"(?P<root>[A-Z][A-Z0-9.]{0,5}?)"
 # Shapes, loose enough to recognise a mistyped option symbol, which is then reported, not read as a stock.
 _OSI = re.compile(_ROOT + r"\s*(?P<date>\d{6})(?P<right>[A-Z])(?P<strike>\d{8})")
 _OSI_LOOSE = re.compile(_ROOT + r"\s*\d{5,7}[A-Z]\d{5,9}")
+# OSI's places with a letter among the digits ('2401X19' for a date, 'C0015000O' for C and a strike):
+# after the root, a C or P between five to seven and seven to nine letters or digits, at least ten of
+# them digits. No ticker, ISIN (12 characters) or CUSIP has this shape.
+_OSI_TYPO = re.compile(_ROOT + r"\s*(?=(?:[A-Z]*\d){10})[A-Z0-9]{5,7}[CP][A-Z0-9]{7,9}")
 _IBKR = re.compile(
     _ROOT + r"\s+(?P<day>\d{1,2})(?P<month>[A-Z]{3})(?P<year>\d{2,4})\s+(?P<strike>\S+)\s+(?P<right>[A-Z]+)"
     r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
@@ -95,7 +99,7 @@ def parse_option(text: str) -> OptionSymbol | None:
         date = m["date"]
         expiry = _date(text, 2000 + int(date[:2]), int(date[2:4]), int(date[4:]))
         return _option(text, m["root"], expiry, m["right"], int(m["strike"]) / 1000.0, None)
-    if _OSI_LOOSE.fullmatch(text):
+    if _OSI_LOOSE.fullmatch(text) or _OSI_TYPO.fullmatch(text):
         raise SymbolError(
             f"'{text}' looks like an OSI option symbol but needs six date digits (YYMMDD), C or P and "
             f"eight strike digits; {_EXAMPLE}"

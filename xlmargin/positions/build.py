@@ -132,7 +132,8 @@ def broker_type_column(r: ColumnReader, broker: frozenset[str], ignored: list[st
     """Whether the type column carries a broker's codes; an "Asset Class" column holding type codes
     (STK, OPT, ...) is read as the type column (see ``columns.BROKER_TYPE_HEADERS``)."""
     if "class" in broker:
-        values = {norm_header(v) for v in r.text("class").values if v is not None}
+        # looked at, not reported: a bad cell is reported once, under the name the column is read as
+        values = {norm_header(v) for v in r.text("class", report=False).values if v is not None}
         if values and not values <= _CLASS_TABLE.keys():
             if r.has("type"):
                 ignored.append("asset class (type codes beside a type column)")

@@ -5,6 +5,10 @@ when it holds only numbers and blanks; a text or date column is factorised (each
 converted once, rows keep a code into the distinct values). Per-cell Python runs only for a column
 that holds something else (text in a number column, a NaN or a boolean cell), so that each bad cell
 is named by its row and column.
+
+A text column takes text and numbers (a numeric ticker such as 7203 reads as '7203'); a TRUE/FALSE
+or a date cell there is refused, not read as the text 'TRUE' or '2026-03-01 00:00:00' (a ticker
+such as MAR1 that Excel turned into a date). Booleans, Python's or numpy's, are no numbers either.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from xlmargin.cells import (
     error_message,
     excel_error,
     is_blank,
+    is_boolean,
     to_date,
     to_number,
     too_large,
@@ -77,7 +82,7 @@ class ColumnReader:
         self.problems = problems
         self._first_row = first_row
         self._reported: set[str] = set()
-        self._texts: dict[str, Text] = {}
+        self._texts: dict[str, tuple[Text, dict[int, str]]] = {}  # a text column and its bad values
         width = max(index.values()) + 1
         columns = transpose(rows) if rows else [()] * width  # as long as the shortest row
         if len(columns) < width:  # a short row: pad the short ones
@@ -156,16 +161,22 @@ class ColumnReader:
             out[out == 0] = np.nan
         return out
 
-    def text(self, name: str) -> Text:
-        """The column's text, read once (its bad cells are reported the first time)."""
+    def text(self, name: str, report: bool = True) -> Text:
+        """The column's text, read once; its bad cells are reported the first time it is read with
+        ``report`` (a column only looked at, an "Asset Class" that may be renamed, is not)."""
         found = self._texts.get(name)
         if found is None:
             found = self._texts[name] = self._text(name)
-        return found
+        text, bad = found
+        parsed = self._parsed.get(name)  # None for an absent column, which has nothing to report
+        if report and parsed is not None and parsed.codes is not None:
+            self._report(name, parsed.codes, bad)
+        return text
 
-    def _text(self, name: str) -> Text:
+    def _text(self, name: str) -> tuple[Text, dict[int, str]]:
+        """(the column's text, {distinct value: why it is refused})."""
         if name not in self._parsed:
-            return Text(np.zeros(self.n, dtype=np.int64), [None], self._every_row)
+            return Text(np.zeros(self.n, dtype=np.int64), [None], self._every_row), {}
         parsed = self._parsed[name]
         assert parsed.codes is not None and parsed.uniques is not None
         uniques = parsed.uniques
@@ -181,12 +192,18 @@ class ColumnReader:
                 continue
             if (error := excel_error(value)) is not None:
                 bad[k] = error_message(error)
+            elif is_boolean(value):
+                bad[k] = f"{str(bool(value)).upper()} is a TRUE/FALSE cell, not {_a(name)}"
+            elif isinstance(value, dt.date | np.datetime64):
+                bad[k] = (
+                    f"{_day(value)} is a date, not {_a(name)}; Excel may have turned text such as "
+                    "MAR1 into a date: format the column as text and type it again"
+                )
             elif isinstance(value, float) and value.is_integer():
                 values[k] = str(int(value))
             else:
                 values[k] = str(value).strip()
-        self._report(name, parsed.codes, bad)
-        return Text(self._kept(parsed.codes), values, self.blank(name))
+        return Text(self._kept(parsed.codes), values, self.blank(name)), bad
 
     def dates(self, name: str) -> tuple[FloatArray, IntArray, list[dt.date | None]]:
         """(date ordinals, NaN where blank or bad; per-row codes; the distinct dates)."""
@@ -245,7 +262,7 @@ class ColumnReader:
             missing = np.isnan(out)
             zero = out == 0
             clean = _all_none(cells, indices(missing))  # no NaN cell
-            if clean and bool not in set(map(type, _at(cells, indices(zero | (out == 1))))):
+            if clean and _BOOLEANS.isdisjoint(map(type, _at(cells, indices(zero | (out == 1))))):
                 # the largest and smallest number first (NaN, a blank, skipped): no array to make
                 # in the common case
                 if np.fmax.reduce(out, initial=0.0) > LARGEST or np.fmin.reduce(out, initial=0.0) < -LARGEST:
@@ -300,12 +317,28 @@ def factorize(values: Sequence[Any]) -> tuple[IntArray, list[Any]]:
         first: dict[Any, Any] = dict.fromkeys(values)
     except TypeError:  # an unhashable cell: every cell is its own value
         return np.arange(len(values), dtype=np.int64), list(values)
-    if (0 in first or 1 in first) and any(v.__class__ is bool for v in values):
+    if (0 in first or 1 in first) and any(v.__class__ in _BOOLEANS for v in values):
         keyed = list(zip(map(type, values), values, strict=True))
         position = {key: k for k, key in enumerate(dict.fromkeys(keyed))}
         return _take(position, keyed), [key[1] for key in position]
     uniques = list(first)
     return _take(dict(zip(uniques, range(len(uniques)), strict=True)), values), uniques
+
+
+_BOOLEANS = frozenset((bool, np.bool_))  # TRUE/FALSE cells: equal to 1 and 0, yet no numbers
+
+
+def _a(name: str) -> str:
+    """A column's name as a noun with its article: 'a symbol', 'an underlying'."""
+    noun = name.replace("_", " ")
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def _day(value: Any) -> str:
+    """A date cell as the user sees it: the day alone when it has no time of day."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    return str(value)
 
 
 def _at(cells: Sequence[Any], rows: list[int]) -> Sequence[Any]:

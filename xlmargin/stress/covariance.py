@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -13,6 +13,7 @@ import numpy as np
 
 from xlmargin import instruments
 from xlmargin._typing import FloatArray
+from xlmargin.cells import excel_error, is_boolean, to_number
 from xlmargin.errors import InputError, Problem, RuleError
 from xlmargin.stress.factors import factor_index, factors, stress_rules
 
@@ -85,8 +86,22 @@ def covariance_or_default(data: Sequence[Sequence[Any]] | None) -> Covariance:
     return parse_covariance(data)
 
 
+def _not_a_range(value: Any) -> InputError:
+    return InputError(
+        Problem(
+            f"a covariance must be a range, a square matrix with the factor names as its first row and "
+            f"column, not the single value '{value}'",
+            None,
+            "covariance",
+        )
+    )
+
+
 def _grid(data: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    """The range as rows of cells without its trailing blank rows; an empty range is an error."""
+    """The range as rows of cells without its trailing blank rows; an empty range, or a text or a
+    number given for one (whose characters would be read as rows), is an error."""
+    if isinstance(data, str | bytes) or not isinstance(data, Iterable):
+        raise _not_a_range(data)
     table = [list(r) if isinstance(r, Sequence) and not isinstance(r, str) else [r] for r in data]
     while table and all(_blank_cell(c) for c in table[-1]):
         table.pop()
@@ -105,17 +120,29 @@ def _factor_name(cell: Any, row: int, problems: list[Problem]) -> str | None:
     return None
 
 
-def _numbers(body: Sequence[Sequence[Any]], cols: Sequence[str | None]) -> FloatArray:
-    """The matrix body (rows × columns after the names), every cell a finite number."""
+def _number(cell: Any) -> float | str:
+    """A cell's number, or why it holds none; a number typed as text ('400', '1,600') reads as
+    in the positions table (:func:`xlmargin.cells.to_number`)."""
+    if isinstance(cell, str) and cell.strip() and excel_error(cell) is None:
+        number, why = to_number(cell)
+        return number if why is None else why
+    if is_boolean(cell) or not isinstance(cell, int | float) or not math.isfinite(cell):
+        return f"{cell!r} is not a number"
+    return float(cell)
+
+
+def _numbers(body: Sequence[tuple[int, Sequence[Any]]], cols: Sequence[str | None]) -> FloatArray:
+    """The matrix body (range row number, cells) × the columns after the names, every cell a finite
+    number."""
     values = np.zeros((len(body), len(cols)))
     problems = []
-    for i, r in enumerate(body):
+    for i, (row, cells) in enumerate(body):
         for j, col in enumerate(cols):
-            cell = r[j + 1] if j + 1 < len(r) else None
-            if isinstance(cell, bool) or not isinstance(cell, int | float) or not math.isfinite(cell):
-                problems.append(Problem(f"column {col}: {cell!r} is not a number", i + 2, "covariance"))
+            found = _number(cells[j + 1] if j + 1 < len(cells) else None)
+            if isinstance(found, str):
+                problems.append(Problem(f"column {col}: {found}", row, "covariance"))
             else:
-                values[i, j] = float(cell)
+                values[i, j] = found
     if problems:
         raise InputError(problems)
     return values
@@ -144,8 +171,9 @@ def parse_covariance(data: Sequence[Sequence[Any]]) -> Covariance:
 
     Values are annualised covariances in the factors' printed units (% for prices, bp for yields and
     spreads, points for VIX): a 20 % vol is a variance of 400. The matrix must be symmetric and
-    positive semi-definite; rows and columns may come in different orders. Cells are numbered as in
-    the range (its first row is row 1).
+    positive semi-definite; rows and columns may come in different orders. A number typed as text
+    reads as in the positions table. Cells are numbered as in the range (its first row is row 1,
+    blank rows counted); a single text or number for the range is refused.
     """
     table = _grid(data)
     header = table[0]
@@ -153,9 +181,12 @@ def parse_covariance(data: Sequence[Sequence[Any]]) -> Covariance:
     while width > 1 and (_blank_cell(header[width - 1]) or header[width - 1] == 0):
         width -= 1
     problems: list[Problem] = []
+    # each body row with its number in the range (blank rows between them are skipped, not renumbered)
+    body = [(i + 1, r) for i, r in enumerate(table) if i and not all(_blank_cell(c) for c in r)]
+    if width <= 1 and not body:  # a single cell: no factor names, no matrix
+        raise _not_a_range(header[0] if header else None)
     cols = [_factor_name(c, 1, problems) for c in header[1:width]]
-    body = [r for r in table[1:] if not all(_blank_cell(c) for c in r)]
-    rows = [_factor_name(r[0], i + 2, problems) for i, r in enumerate(body)]
+    rows = [_factor_name(r[0], row, problems) for row, r in body]
     if len(rows) != len(cols):
         problems.append(
             Problem(
