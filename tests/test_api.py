@@ -156,3 +156,21 @@ def test_a_csv_with_datetime_expiries_reads_them_as_dates(tmp_path: Path) -> Non
     assert "2027-03-19 00:00:00" in path.read_text(encoding="utf-8")
     portfolio = xlmargin.read_positions(path, as_of="2026-12-04")
     assert portfolio.positions[0].expiry == dt.date(2027, 3, 19)
+
+
+def test_a_named_index_is_a_column_of_the_table() -> None:
+    """``df.set_index("symbol")`` (or a MultiIndex of named columns) keeps those columns: the book's
+    figure does not change; an unnamed index (a filtered frame's) is still no column."""
+    frame = pd.read_csv(BOOK)
+    expected = xlmargin.pm_requirement(frame, as_of=AS_OF)
+    assert xlmargin.pm_requirement(frame.set_index("symbol"), as_of=AS_OF) == expected
+    assert xlmargin.pm_requirement(frame.set_index(["symbol", "currency"]), as_of=AS_OF) == expected
+    assert xlmargin.pm_requirement(frame.iloc[::-1], as_of=AS_OF) == expected  # reversed: unnamed index
+
+
+def test_an_as_of_from_numpy_or_pandas_is_a_date() -> None:
+    import numpy as np
+
+    expected = xlmargin.pm_requirement(BOOK, as_of=AS_OF)
+    assert xlmargin.pm_requirement(BOOK, as_of=np.datetime64("2025-12-31")) == expected
+    assert xlmargin.pm_requirement(BOOK, as_of=pd.Timestamp("2025-12-31")) == expected

@@ -83,3 +83,19 @@ def test_a_maximum_rounds_down_to_the_cent():
     assert cents_down(2_000_000.0099999) == 2_000_000.0
     assert cents_down(1.9999999999999998) == 2.0  # binary noise is not a cent
     assert cents_down(-0.001) == -0.01
+
+
+def test_a_serial_or_yyyymmdd_typed_as_text_and_a_numpy_date_read_as_dates():
+    """'46346' reads as the serial 46346 does (the not-a-date message offers serial numbers), and a
+    numpy datetime64 (a DataFrame's dates; an ``as_of`` from numpy) as its day."""
+    import numpy as np
+
+    assert to_date("46346") == to_date(" 46346 ") == dt.date(2026, 11, 20)
+    assert to_date("20261218") == dt.date(2026, 12, 18)
+    assert (
+        to_date(np.datetime64("2026-11-20"))
+        == to_date(np.datetime64("2026-11-20T15:30"))
+        == dt.date(2026, 11, 20)
+    )
+    assert to_date(np.datetime64("NaT")) is None
+    assert to_date("0") is None and to_date("²³") is None  # not a serial; not ASCII digits

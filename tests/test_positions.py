@@ -202,6 +202,15 @@ def test_fractional_option_contracts_and_volatility_as_percentage():
     ]
 
 
+def test_fractional_futures_contracts():
+    """A futures position is whole contracts, as an option position is: 2.5 ES contracts are refused
+    with the row and column (they were margined as 2.5 contracts)."""
+    header = ["symbol", "type", "quantity", "price", "multiplier", "expiry", "underlying"]
+    future = ["ESZ6", "future", 2.5, 6000.0, 50.0, dt.date(2026, 12, 18), "ES"]
+    assert problems([header, future]) == ["row 2, quantity: futures contracts must be whole numbers, got 2.5"]
+    assert read([header, [*future[:2], -2.0, *future[3:]]]).arrays["quantity"].tolist() == [-2.0]
+
+
 def test_all_problems_are_reported_together_and_the_message_is_one_line():
     rows = [HEADER, [*STOCK[:3], "#N/A", *STOCK[4:]], [*STOCK[:2], None, *STOCK[3:]]]
     with pytest.raises(InputError) as info:

@@ -70,6 +70,8 @@ def _frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
 
     if not isinstance(frame, pd.DataFrame):
         raise InputError(Problem(f"expected a DataFrame, got {type(frame).__name__}"))
+    if not isinstance(frame.index, pd.RangeIndex) and any(n is not None for n in frame.index.names):
+        frame = frame.reset_index()  # a named index (``df.set_index("symbol")``) is a column again
     values = frame.astype(object).where(frame.notna(), None).values.tolist()
     header = [str(c) for c in frame.columns]
     if not isinstance(frame.index, pd.RangeIndex):  # a labelled index (a covariance matrix) is column one

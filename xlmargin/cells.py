@@ -127,11 +127,17 @@ def to_date(value: Any) -> dt.date | None:
         return None
     if isinstance(value, str):
         text = value.strip()
+        if text.isascii() and text.isdigit():  # a serial or YYYYMMDD typed as text: as the number
+            return to_date(int(text))
         for fmt in DATE_FORMATS:
             try:
                 return dt.datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
+        return None
+    if value.__class__.__name__ == "datetime64":  # numpy's (a DataFrame's dates, pandas' NaT aside)
+        day = value.astype("datetime64[D]").item()
+        return day if isinstance(day, dt.date) else None
     return None
 
 

@@ -629,6 +629,8 @@ def _options(
 
     for i in indices(is_option & (quantity != np.round(quantity))):  # quantities are never NaN
         r.bad(i, "quantity", f"option contracts must be whole numbers, got {quantity[i]:g}")
+    for i in indices(kind.of("future") & (quantity != np.round(quantity))):
+        r.bad(i, "quantity", f"futures contracts must be whole numbers, got {quantity[i]:g}")
     return _OptionColumns(right, object_array(_STYLE_NAMES)[style_codes], expiry, expiry_years, codes)
 
 
