@@ -421,3 +421,14 @@ def test_a_table_in_any_sequence_of_rows_reads_alike() -> None:
     expected = read(rows, as_of=dt.date(2026, 12, 4)).arrays["quantity"].tolist()
     for table in (tuple(rows), deque(rows), [tuple(r) for r in rows]):
         assert read(table, as_of=dt.date(2026, 12, 4)).arrays["quantity"].tolist() == expected
+
+
+def test_messages_that_name_a_type_take_its_article():
+    """'an etf needs a positive price', not 'a etf' (and 'an option', 'an fx', 'a stock')."""
+    from xlmargin.errors import a_or_an
+
+    assert [a_or_an(w) for w in ("option", "etf", "fx", "stock", "future option")] == [
+        "an option", "an etf", "an fx", "a stock", "a future option",
+    ]  # fmt: skip
+    rows = [["symbol", "type", "quantity", "price"], ["SPY", "etf", 10.0, 0.0]]
+    assert problems(rows) == ["row 2, price: an etf needs a positive price"]

@@ -37,6 +37,12 @@ class Problem:
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
+def a_or_an(word: str) -> str:
+    """``word`` with its indefinite article, for messages that name a position type: "an option",
+    "an etf" and "an fx" (said letter by letter), "a stock", "a future"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' or word.lower() == 'fx' else 'a'} {word}"
+
+
 class XlMarginError(Exception):
     """Base of every deliberate xlmargin error; ``code`` is stable across versions."""
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from xlmargin import rules as rule_files
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.errors import InputError, Problem, RuleError, UnsupportedError, XlMarginError
+from xlmargin.errors import InputError, Problem, RuleError, UnsupportedError, XlMarginError, a_or_an
 from xlmargin.pm.aggregate import GroupScan, account_result
 from xlmargin.pm.result import OutsideResult, PMResult, ValuationPoint
 from xlmargin.pm.settings import MINIMUM_SCOPES, PMSettings
@@ -299,7 +299,7 @@ def _refuse(a: Mapping[str, np.ndarray], category: IntArray) -> None:
         raise UnsupportedError(
             [
                 Problem(
-                    f"a {kind[i].replace('_', ' ')} position is not covered by portfolio margin; use "
+                    f"{a_or_an(kind[i].replace('_', ' '))} position is not covered by portfolio margin; use "
                     f"{REFUSED.get(str(kind[i]), 'another regime')}",
                     int(a["row"][i]),
                     "type",

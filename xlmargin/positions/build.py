@@ -18,6 +18,7 @@ import numpy as np
 from xlmargin import rules
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number
+from xlmargin.errors import a_or_an
 from xlmargin.positions.columns import norm_header
 from xlmargin.positions.infer import (
     SymbolTerms,
@@ -290,7 +291,7 @@ def _price(r: ColumnReader, kind: _Kinds, is_option: BoolArray) -> FloatArray:
         for i in indices(price < 0):
             r.bad(i, "price", f"negative price {price[i]:g}")
         for i in indices((price == 0) & ~is_option):
-            r.bad(i, "price", f"a {kind[i]} needs a positive price")
+            r.bad(i, "price", f"{a_or_an(str(kind[i]))} needs a positive price")
     return price
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
+from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
 from xlmargin.positions import Portfolio, Position
 from xlmargin.pricing import implied_volatility, option_price
 from xlmargin.span.arithmetic import Scenario, scenarios
@@ -121,7 +121,7 @@ def _legs(portfolio: Portfolio, settings: SpanSettings) -> list[Leg]:
         if p.type not in FUTURES_TYPES:
             unsupported.append(
                 Problem(
-                    f"a {p.type} is not a futures position: futures margin takes futures "
+                    f"{a_or_an(p.type)} is not a futures position: futures margin takes futures "
                     "and options on futures only",
                     p.row,
                     "type",
