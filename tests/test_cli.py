@@ -219,3 +219,16 @@ def test_native_solver_output_never_reaches_stdout(tmp_path: Path) -> None:
     assert plan.splitlines()[0].split()[:2] == ["line", "item"]  # the plan's table, first
     document = json.loads(command("margin", str(path), "--regime", "pm", "--format", "json"))
     assert document["positions"] == len(rows) - 1
+
+
+def test_a_valuation_date_at_the_calendar_end_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """--as-of 9999-12-31 (or as_of in a params range) on a book with days to expiry was a
+    ValueError traceback ("year 10000 is out of range"); each such row is now named."""
+    code, out, err = run(capsys, "margin", "--as-of", "9999-12-31")
+    assert code == 2 and out == ""
+    assert err.startswith("xlmargin: row ") and "days from the valuation date 9999-12-31 run past" in err
+    assert "Traceback" not in err
+    from xlmargin.excel import udfs
+
+    cell = udfs.PM_REQUIREMENT(api.rows_of(sample_positions()), [["as_of", "9999-12-31"]])
+    assert cell.startswith("#INPUT row ") and "run past 9999-12-31" in cell
