@@ -232,3 +232,47 @@ def test_a_valuation_date_at_the_calendar_end_is_one_line(capsys: pytest.Capture
 
     cell = udfs.PM_REQUIREMENT(api.rows_of(sample_positions()), [["as_of", "9999-12-31"]])
     assert cell.startswith("#INPUT row ") and "run past 9999-12-31" in cell
+
+
+LATIN1 = b"symbol,quantity,price\nCAF\xe9,100,228.5\n"  # a CSV saved as 'CSV (Comma delimited)' in cp1252
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("latin1.csv", LATIN1, "latin1.csv is not UTF-8 text (byte 0xe9 on line 2); save it from Excel "
+         "as 'CSV UTF-8 (Comma delimited)'"),
+        ("semicolons.csv", b"symbol;quantity;price\nAAPL;100;228,5\n", "semicolons.csv: no header row "
+         "naming symbol and quantity; its cells are separated by ';'"),
+        ("fake.xlsx", b"hello", "cannot read fake.xlsx: File is not a zip file"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_a_positions_csv_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes, message: str
+) -> None:
+    (tmp_path / name).write_bytes(data)
+    code, out, err = run(capsys, "margin", tmp_path / name)
+    assert code == 2 and out == ""
+    assert err.startswith(f"xlmargin: {message}") and len(err.splitlines()) == 1
+
+
+def test_excel_unicode_text_is_read_as_utf16_with_tabs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Excel's 'Unicode Text' export: UTF-16 with a byte-order mark, cells separated by tabs."""
+    text = "symbol\ttype\tquantity\tprice\r\nCAFÉ\tstock\t100\t228.5\r\n"
+    (tmp_path / "unicode.csv").write_bytes(text.encode("utf-16"))
+    (tmp_path / "plain.csv").write_text(text.replace("\t", ","), encoding="utf-8")
+    _, plain, _ = run(capsys, "margin", tmp_path / "plain.csv", "--as-of", AS_OF)
+    code, out, _ = run(capsys, "margin", tmp_path / "unicode.csv", "--as-of", AS_OF)
+    assert code == 0 and "CAFÉ" in out and figure(out) == figure(plain) == 11_425.00
+
+
+@pytest.mark.parametrize(
+    ("path", "message"), [(".", "is a folder, not a file"), (os.devnull, "is not a regular file")]
+)
+def test_a_folder_or_a_device_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], path: str, message: str
+) -> None:
+    code, _, err = run(capsys, "margin", path)
+    assert code == 2 and err == f"xlmargin: {path} {message}\n"

@@ -54,7 +54,7 @@ def test_plan_under_reg_t_says_why_no_sale_and_still_gives_the_distance(tmp_path
     [
         (["plan", "BOOK", "--equity", "0"], "equity must be above 0"),
         (["hedge", "BOOK", "EMPTY"], "candidate list is empty"),
-        (["whatif", "BOOK", "MISSING"], "cannot read"),
+        (["whatif", "BOOK", "MISSING"], "trades: no such file"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr(tmp_path: Path, capsys, argv: list[str], message: str) -> None:
@@ -146,3 +146,29 @@ def test_an_infinite_budget_is_refused(tmp_path: Path, capsys) -> None:
     assert main(["hedge", book, candidates, "--budget=inf", "--as-of", "2026-11-20"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "budget: a budget must be a finite number above 0, got inf" in err[0]
+
+
+@pytest.mark.parametrize("command", ["whatif", "plan", "hedge"])
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("latin1.csv", b"symbol,quantity,price\nCAF\xe9,100,228.5\n", "latin1.csv is not UTF-8 text"),
+        ("fake.xlsx", b"hello", "cannot read fake.xlsx: File is not a zip file"),
+    ],
+)
+def test_a_file_margin_refuses_is_refused_the_same_way(
+    tmp_path: Path, capsys, command: str, name: str, data: bytes, message: str
+) -> None:
+    """A non-UTF-8 CSV was a UnicodeDecodeError and a text file named .xlsx a BadZipFile traceback
+    here; the decision commands now read their files as ``xlmargin margin`` does."""
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    book = write(tmp_path, "book.csv", BOOK)
+    argv = {
+        "whatif": ["whatif", str(bad), book],
+        "plan": ["plan", str(bad), "--equity", "10000"],
+        "hedge": ["hedge", book, str(bad)],
+    }[command]
+    assert main([*argv, "--as-of", "2026-11-20"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"xlmargin: {message}") and len(err.splitlines()) == 1
