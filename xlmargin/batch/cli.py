@@ -19,28 +19,27 @@ from typing import Any
 
 from xlmargin.cliargs import iso_date
 from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.files import input_file
 
 WRITERS = (".csv", ".parquet")
 REGIMES = ("pm", "regt", "account", "risk")  # xlmargin.batch.engine.REGIMES, not imported at start-up
 
 
 def read_table(path: Path) -> Any:
-    """The file as a DataFrame of text cells (CSV, as the positions reader reads it) or typed cells."""
-    import pandas as pd
+    """The file's table: CSV and XLSX as rows of cells, read as ``xlmargin margin`` reads a positions
+    file (the header row found, rows numbered as in the file); Parquet as a DataFrame."""
+    from xlmargin.positions.source import read_file
 
-    if not path.is_file():
-        raise InputError(Problem(f"no such file: {path}"))
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        if suffix == ".parquet":
+    suffix = input_file(path).suffix.lower()
+    if suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
+        return read_file(path)
+    if suffix == ".parquet":
+        import pandas as pd
+
+        try:
             return pd.read_parquet(path)
-        if suffix in (".xlsx", ".xlsm"):
-            sheets = pd.read_excel(path, sheet_name=None, dtype=object)
-            return sheets.get("Positions", next(iter(sheets.values())))
-    except (OSError, ValueError, ImportError) as exc:
-        raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
+        except (OSError, ValueError, ImportError) as exc:
+            raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
     raise InputError(Problem(f"{path.name}: a batch file must be .csv, .xlsx or .parquet"))
 
 
