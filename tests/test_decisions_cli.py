@@ -83,6 +83,9 @@ PARAMS = [["as_of", "2026-11-20"]]
                             "regt", None, PARAMS), "objective must be one of"),
         ("LIQUIDATION_PLAN", (POSITIONS, -5.0, "pm", PARAMS), "equity must be above 0"),
         ("MARGIN_CALL_MOVE", (POSITIONS, 0.0, None, PARAMS), "equity must be above 0"),
+        ("MARGIN_CALL_MOVE", (POSITIONS, 1e300, None, PARAMS), "equity: 1e+300 is not a finite number"),
+        ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, 90.0]],
+                            "pm", 1e16, PARAMS), "budget: 1e+16 is not a finite number of sensible size"),
         ("MARGIN_IMPACT", (POSITIONS, [POSITIONS[0]], None, PARAMS), "no positions"),
         ("MARGIN_CONTRIBUTION", (POSITIONS, "futures", PARAMS), "regime must be one of"),
         ("MARGIN_IMPACT", (POSITIONS, "trades.csv", None, PARAMS), "trades must be a range"),
@@ -130,7 +133,7 @@ def test_an_engine_refusing_a_trade_names_the_trades_row(tmp_path: Path, capsys)
     assert len(err) == 1 and "row 2, trades quantity: 'abc' is not a number" in err[0]
 
 
-@pytest.mark.parametrize("equity", ["inf", "-inf", "nan", "1e400"])
+@pytest.mark.parametrize("equity", ["inf", "-inf", "nan", "1e400", "1e300"])
 def test_an_equity_that_is_not_a_finite_positive_number_is_one_line(
     tmp_path: Path, capsys, equity: str
 ) -> None:
@@ -172,3 +175,20 @@ def test_a_file_margin_refuses_is_refused_the_same_way(
     assert main([*argv, "--as-of", "2026-11-20"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"xlmargin: {message}") and len(err.splitlines()) == 1
+
+
+def test_an_amount_beyond_what_a_cell_may_hold_is_refused(tmp_path: Path, capsys) -> None:
+    """--equity 1e300 was a decimal.InvalidOperation traceback (rounding to the cent) and --budget
+    had no bound: both now stop at 1e15, the largest number a positions cell may hold."""
+    book = write(tmp_path, "book.csv", BOOK)
+    candidates = write(tmp_path, "candidates.csv", CANDIDATES)
+    for argv, message in (
+        (["plan", book, "--equity", "1e300"], "equity: equity must be at most 1e+15, got 1e+300"),
+        (
+            ["hedge", book, candidates, "--budget", "2e15"],
+            "budget: a budget must be at most 1e+15, got 2e+15",
+        ),
+    ):
+        assert main([*argv, "--as-of", "2026-11-20"]) == 2
+        assert capsys.readouterr().err == f"xlmargin: {message}\n"
+    assert main(["plan", book, "--equity", "1e15", "--as-of", "2026-11-20"]) == 0

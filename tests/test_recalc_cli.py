@@ -173,6 +173,27 @@ def test_conflicting_or_missing_sources_are_one_line_errors(tmp_path: Path, caps
     assert len(errors) == 5 and all(e.startswith("xlmargin: ") for e in errors)
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--max-cells", "0", "'0' is not a whole number above 0"),
+        ("--max-formulas", "-5", "'-5' is not a whole number above 0"),
+        ("--timeout", "0", "'0' is not a number of seconds above 0"),
+        ("--timeout", "-1", "'-1' is not a number of seconds above 0"),
+        ("--timeout", "nan", "'nan' is not a number of seconds above 0"),
+    ],
+)
+def test_a_limit_of_zero_or_less_is_a_usage_error(
+    tmp_path: Path, capsys, option: str, value: str, message: str
+) -> None:
+    """--max-cells 0 refused every workbook as too big; --timeout -1 was accepted and ran unbounded."""
+    with pytest.raises(SystemExit) as exit_:
+        xlmargin("recalc", HEDGE, "-o", tmp_path / "out.xlsx", option, value)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"argument {option}: {message}")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_renders_the_recalculated_comparison(tmp_path: Path) -> None:

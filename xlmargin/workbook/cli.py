@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from xlmargin.cliargs import count_above_zero, seconds_above_zero
 from xlmargin.errors import XlMarginError
 from xlmargin.excel import registry, route
 from xlmargin.textable import fmt, render
@@ -299,15 +300,15 @@ def register(subparsers: Any) -> None:
             help="write even if some cells cannot be computed here (they keep their cached values)",
         )
         parser.add_argument(
-            "--max-cells", type=int, default=default.max_cells, metavar="N",
+            "--max-cells", type=count_above_zero, default=default.max_cells, metavar="N",
             help=f"refuse a workbook with more cells (default {default.max_cells:,})",
         )  # fmt: skip
         parser.add_argument(
-            "--max-formulas", type=int, default=default.max_formulas, metavar="N",
+            "--max-formulas", type=count_above_zero, default=default.max_formulas, metavar="N",
             help=f"refuse a workbook with more formula cells (default {default.max_formulas:,})",
         )  # fmt: skip
         parser.add_argument(
-            "--timeout", type=float, default=default.seconds, metavar="SECONDS",
+            "--timeout", type=seconds_above_zero, default=default.seconds, metavar="SECONDS",
             help=f"stop a recalculation that takes longer (default {default.seconds:g} s)",
         )  # fmt: skip
 
