@@ -406,3 +406,16 @@ def test_cli_names_an_unreadable_file_as_margin_does(tmp_path: Any, capsys: Any)
     assert capsys.readouterr().err.startswith("xlmargin: latin1.csv is not UTF-8 text (byte 0xe9 on line 2)")
     assert main(["batch", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"xlmargin: {tmp_path} is a folder, not a file\n"
+
+
+@pytest.mark.parametrize("address", ["garbage", "http://host:8786"])
+def test_cli_explains_a_dask_address_it_cannot_use(tmp_path: Any, capsys: Any, address: str) -> None:
+    """distributed's ValueError for an address without a port or with an unknown scheme was a
+    traceback; it is refused before any connection is tried, so no cluster is needed here."""
+    pytest.importorskip("distributed")
+    source = tmp_path / "book.csv"
+    source.write_text(BLANKS, encoding="utf-8")
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--dask", address]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"xlmargin: '{address}' is not a Dask scheduler address (")
+    assert err.endswith("give one such as tcp://host:8786, or 'local' for a cluster in this process\n")
