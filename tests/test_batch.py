@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import pickle
+import stat
 from typing import Any
 
 import numpy as np
@@ -419,3 +421,23 @@ def test_cli_explains_a_dask_address_it_cannot_use(tmp_path: Any, capsys: Any, a
     err = capsys.readouterr().err
     assert err.startswith(f"xlmargin: '{address}' is not a Dask scheduler address (")
     assert err.endswith("give one such as tcp://host:8786, or 'local' for a cluster in this process\n")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_cli_results_get_the_mode_open_would_give_them(tmp_path: Any, capsys: Any) -> None:
+    """The results were written through mkstemp and came out 0600 (also over a 0644 file with
+    --force); now a new file gets 0666 less the umask and a replaced one keeps its mode."""
+    source = tmp_path / "book.csv"
+    source.write_text(BLANKS, encoding="utf-8")
+    csv_out, parquet = tmp_path / "results.csv", tmp_path / "results.parquet"
+    umask = os.umask(0o022)
+    try:
+        for output in (csv_out, parquet):
+            assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(output)]) == 0
+            assert stat.S_IMODE(output.stat().st_mode) == 0o644
+        csv_out.chmod(0o664)
+        assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(csv_out), "--force"]) == 0
+        assert stat.S_IMODE(csv_out.stat().st_mode) == 0o664
+    finally:
+        os.umask(umask)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.csv", "results.csv", "results.parquet"]

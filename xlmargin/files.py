@@ -77,10 +77,10 @@ def separator_hint(rows: list[list[str]]) -> str:
     return ""
 
 
-def refuse_existing(path: Path, force: bool) -> None:
+def refuse_existing(path: Path, force: bool, instead: str = "another name") -> None:
     """Stop, before any work, when ``path`` exists and replacing it was not asked for."""
     if path.exists() and not force:
-        raise XlMarginError(f"{path} exists; choose another name or pass --force to replace it")
+        raise XlMarginError(f"{path} exists; choose {instead} or pass --force to replace it")
 
 
 def new_file_mode(path: Path) -> int:

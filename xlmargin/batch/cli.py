@@ -10,16 +10,14 @@ A summary line (accounts, errors, seconds) goes to stderr, with a progress bar o
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from xlmargin.cliargs import iso_date
 from xlmargin.errors import InputError, Problem, XlMarginError
-from xlmargin.files import input_file
+from xlmargin.files import atomic_output, input_file, refuse_existing
 
 WRITERS = (".csv", ".parquet")
 REGIMES = ("pm", "regt", "account", "risk")  # xlmargin.batch.engine.REGIMES, not imported at start-up
@@ -48,13 +46,10 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
     suffix = output.suffix.lower()
     if suffix not in WRITERS:
         raise XlMarginError(f"{output.name}: results are written as .csv or .parquet")
-    if output.exists() and not force:
-        raise XlMarginError(f"{output} exists; choose another name or pass --force to replace it")
+    refuse_existing(output, force)
     if not output.parent.is_dir():
         raise XlMarginError(f"{output}: the folder {output.parent} does not exist")
-    fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    os.close(fd)
-    try:
+    with atomic_output(output) as temp:
         if suffix == ".csv":
             frame.to_csv(temp, index=False)
         else:
@@ -64,10 +59,6 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
                 raise XlMarginError(
                     f"{output.name}: writing Parquet needs pyarrow: pip install 'xlmargin[parquet]'"
                 ) from None
-        Path(temp).replace(output)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -78,6 +69,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.resolve() == source.resolve():
         raise XlMarginError("the results would overwrite the input file; choose another -o")
+    if output is not None:
+        refuse_existing(output, args.force)  # before the work, not after it
     params = list(args.param)
     if args.as_of:
         params.append(f"as_of={args.as_of.isoformat()}")
