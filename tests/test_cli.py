@@ -276,3 +276,17 @@ def test_a_folder_or_a_device_is_named_as_such(
 ) -> None:
     code, _, err = run(capsys, "margin", path)
     assert code == 2 and err == f"xlmargin: {path} {message}\n"
+
+
+def test_a_table_named_with_another_sheet_says_where_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """It said "has no table 'tblPositions'; tables: tblPositions"."""
+    code, _, err = run(capsys, "margin", TEMPLATE, "--table", "tblPositions", "--sheet", "Comparison")
+    assert code == 2
+    assert (
+        err
+        == "xlmargin: hedge_comparison.xlsx: table 'tblPositions' is on sheet 'Positions', not 'Comparison'\n"
+    )
+    code, _, err = run(capsys, "margin", TEMPLATE, "--table", "tblBook")
+    assert (
+        code == 2 and err == "xlmargin: hedge_comparison.xlsx has no table 'tblBook'; tables: tblPositions\n"
+    )

@@ -105,6 +105,11 @@ def _workbook_rows(path: Path, sheet: str | None, table: str | None) -> list[lis
                         min_row=top, max_row=bottom, min_col=left, max_col=right, values_only=True
                     )
                     return [[] for _ in range(top - 1)] + [list(r) for r in cells]
+            elsewhere = [ws.title for ws in book.worksheets if table.lower() in map(str.lower, ws.tables)]
+            if elsewhere:  # named with a sheet it is not on
+                raise InputError(
+                    Problem(f"{path.name}: table '{table}' is on sheet '{elsewhere[0]}', not '{sheet}'")
+                )
             names = [n for ws in book.worksheets for n in ws.tables] or ["none"]
             raise InputError(Problem(f"{path.name} has no table '{table}'; tables: {', '.join(names)}"))
         if sheet is not None:
