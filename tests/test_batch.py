@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 import pickle
+import stat
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -359,3 +362,95 @@ def test_cli_writes_csv_and_parquet_and_keeps_existing_files(tmp_path: Any, caps
     parquet = tmp_path / "results.parquet"
     assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(parquet)]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(parquet), expected)
+
+
+BLANKS = "account,symbol,type,quantity,price\nA1,AAPL,stock,100,228.5\n\n,,,,\nA2,MSFT,stock,ten,400\n"
+
+
+def test_cli_ignores_blank_rows_and_numbers_rows_as_margin_does(tmp_path: Any, capsys: Any) -> None:
+    """A fully blank row (an empty line, or only commas) belongs to no account: it was account ""
+    with the error "account is blank", and A2's error said row 4 where margin says row 5."""
+    source = tmp_path / "book.csv"
+    source.write_text(BLANKS, encoding="utf-8")
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 0
+    written = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert written["account"].tolist() == ["A1", "A2"]
+    assert written["error"].tolist() == ["", "#INPUT row 5, quantity: 'ten' is not a number"]
+    assert main(["margin", str(source), "--as-of", AS_OF.isoformat()]) == 2
+    assert capsys.readouterr().err == "xlmargin: row 5, quantity: 'ten' is not a number\n"
+
+
+def test_cli_reads_a_workbook_below_its_title_with_the_file_s_row_numbers(tmp_path: Any, capsys: Any) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Positions"
+    for row in BLANKS.splitlines():
+        sheet.append(row.split(",") if row else [])
+    sheet.insert_rows(1, 2)
+    sheet["A1"] = "Accounts at the close"
+    source = tmp_path / "book.xlsx"
+    book.save(source)
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 0
+    written = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert written["error"].tolist() == ["", "#INPUT row 7, quantity: 'ten' is not a number"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("account,symbol,quantity,quantity,price\nA1,AAPL,100,5,228.5\n",
+         "row 1, quantity: duplicate header: 'quantity' and 'quantity' both mean quantity"),
+        ("account;symbol;quantity;price\nA1;AAPL;100;228,5\n", "book.csv: no header row naming symbol "
+         "and quantity; its cells are separated by ';'"),
+    ],
+)  # fmt: skip
+def test_cli_refuses_a_header_as_margin_does(tmp_path: Any, capsys: Any, text: str, message: str) -> None:
+    """An exact duplicate header was read by pandas as quantity and quantity.1 (the first used)."""
+    source = tmp_path / "book.csv"
+    source.write_text(text, encoding="utf-8")
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 2
+    assert capsys.readouterr().err.startswith(f"xlmargin: {message}")
+    assert main(["margin", str(source), "--as-of", AS_OF.isoformat()]) == 2
+    assert capsys.readouterr().err.startswith(f"xlmargin: {message}")
+
+
+def test_cli_names_an_unreadable_file_as_margin_does(tmp_path: Any, capsys: Any) -> None:
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(b"account,symbol,quantity,price\nA1,CAF\xe9,100,228.5\n")
+    assert main(["batch", str(latin1)]) == 2
+    assert capsys.readouterr().err.startswith("xlmargin: latin1.csv is not UTF-8 text (byte 0xe9 on line 2)")
+    assert main(["batch", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"xlmargin: {tmp_path} is a folder, not a file\n"
+
+
+@pytest.mark.parametrize("address", ["garbage", "http://host:8786"])
+def test_cli_explains_a_dask_address_it_cannot_use(tmp_path: Any, capsys: Any, address: str) -> None:
+    """distributed's ValueError for an address without a port or with an unknown scheme was a
+    traceback; it is refused before any connection is tried, so no cluster is needed here."""
+    pytest.importorskip("distributed")
+    source = tmp_path / "book.csv"
+    source.write_text(BLANKS, encoding="utf-8")
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--dask", address]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"xlmargin: '{address}' is not a Dask scheduler address (")
+    assert err.endswith("give one such as tcp://host:8786, or 'local' for a cluster in this process\n")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_cli_results_get_the_mode_open_would_give_them(tmp_path: Any, capsys: Any) -> None:
+    """The results were written through mkstemp and came out 0600 (also over a 0644 file with
+    --force); now a new file gets 0666 less the umask and a replaced one keeps its mode."""
+    source = tmp_path / "book.csv"
+    source.write_text(BLANKS, encoding="utf-8")
+    csv_out, parquet = tmp_path / "results.csv", tmp_path / "results.parquet"
+    umask = os.umask(0o022)
+    try:
+        for output in (csv_out, parquet):
+            assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(output)]) == 0
+            assert stat.S_IMODE(output.stat().st_mode) == 0o644
+        csv_out.chmod(0o664)
+        assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(csv_out), "--force"]) == 0
+        assert stat.S_IMODE(csv_out.stat().st_mode) == 0o664
+    finally:
+        os.umask(umask)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.csv", "results.csv", "results.parquet"]

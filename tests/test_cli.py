@@ -232,3 +232,74 @@ def test_native_solver_output_never_reaches_stdout(tmp_path: Path) -> None:
     assert plan.splitlines()[0].split()[:2] == ["line", "item"]  # the plan's table, first
     document = json.loads(command("margin", str(path), "--regime", "pm", "--format", "json"))
     assert document["positions"] == len(rows) - 1
+
+
+def test_a_valuation_date_at_the_calendar_end_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """--as-of 9999-12-31 (or as_of in a params range) on a book with days to expiry was a
+    ValueError traceback ("year 10000 is out of range"); each such row is now named."""
+    code, out, err = run(capsys, "margin", "--as-of", "9999-12-31")
+    assert code == 2 and out == ""
+    assert err.startswith("xlmargin: row ") and "days from the valuation date 9999-12-31 run past" in err
+    assert "Traceback" not in err
+    from xlmargin.excel import udfs
+
+    cell = udfs.PM_REQUIREMENT(api.rows_of(sample_positions()), [["as_of", "9999-12-31"]])
+    assert cell.startswith("#INPUT row ") and "run past 9999-12-31" in cell
+
+
+LATIN1 = b"symbol,quantity,price\nCAF\xe9,100,228.5\n"  # a CSV saved as 'CSV (Comma delimited)' in cp1252
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("latin1.csv", LATIN1, "latin1.csv is not UTF-8 text (byte 0xe9 on line 2); save it from Excel "
+         "as 'CSV UTF-8 (Comma delimited)'"),
+        ("semicolons.csv", b"symbol;quantity;price\nAAPL;100;228,5\n", "semicolons.csv: no header row "
+         "naming symbol and quantity; its cells are separated by ';'"),
+        ("fake.xlsx", b"hello", "cannot read fake.xlsx: File is not a zip file"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_a_positions_csv_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes, message: str
+) -> None:
+    (tmp_path / name).write_bytes(data)
+    code, out, err = run(capsys, "margin", tmp_path / name)
+    assert code == 2 and out == ""
+    assert err.startswith(f"xlmargin: {message}") and len(err.splitlines()) == 1
+
+
+def test_excel_unicode_text_is_read_as_utf16_with_tabs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Excel's 'Unicode Text' export: UTF-16 with a byte-order mark, cells separated by tabs."""
+    text = "symbol\ttype\tquantity\tprice\r\nCAFÉ\tstock\t100\t228.5\r\n"
+    (tmp_path / "unicode.csv").write_bytes(text.encode("utf-16"))
+    (tmp_path / "plain.csv").write_text(text.replace("\t", ","), encoding="utf-8")
+    _, plain, _ = run(capsys, "margin", tmp_path / "plain.csv", "--as-of", AS_OF)
+    code, out, _ = run(capsys, "margin", tmp_path / "unicode.csv", "--as-of", AS_OF)
+    assert code == 0 and "CAFÉ" in out and figure(out) == figure(plain) == 11_425.00
+
+
+@pytest.mark.parametrize(
+    ("path", "message"), [(".", "is a folder, not a file"), (os.devnull, "is not a regular file")]
+)
+def test_a_folder_or_a_device_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], path: str, message: str
+) -> None:
+    code, _, err = run(capsys, "margin", path)
+    assert code == 2 and err == f"xlmargin: {path} {message}\n"
+
+
+def test_a_table_named_with_another_sheet_says_where_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """It said "has no table 'tblPositions'; tables: tblPositions"."""
+    code, _, err = run(capsys, "margin", TEMPLATE, "--table", "tblPositions", "--sheet", "Comparison")
+    assert code == 2
+    assert (
+        err
+        == "xlmargin: hedge_comparison.xlsx: table 'tblPositions' is on sheet 'Positions', not 'Comparison'\n"
+    )
+    code, _, err = run(capsys, "margin", TEMPLATE, "--table", "tblBook")
+    assert (
+        code == 2 and err == "xlmargin: hedge_comparison.xlsx has no table 'tblBook'; tables: tblPositions\n"
+    )

@@ -54,7 +54,7 @@ def test_plan_under_reg_t_says_why_no_sale_and_still_gives_the_distance(tmp_path
     [
         (["plan", "BOOK", "--equity", "0"], "equity must be above 0"),
         (["hedge", "BOOK", "EMPTY"], "candidate list is empty"),
-        (["whatif", "BOOK", "MISSING"], "cannot read"),
+        (["whatif", "BOOK", "MISSING"], "trades: no such file"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr(tmp_path: Path, capsys, argv: list[str], message: str) -> None:
@@ -83,6 +83,9 @@ PARAMS = [["as_of", "2026-11-20"]]
                             "regt", None, PARAMS), "objective must be one of"),
         ("LIQUIDATION_PLAN", (POSITIONS, -5.0, "pm", PARAMS), "equity must be above 0"),
         ("MARGIN_CALL_MOVE", (POSITIONS, 0.0, None, PARAMS), "equity must be above 0"),
+        ("MARGIN_CALL_MOVE", (POSITIONS, 1e300, None, PARAMS), "equity: 1e+300 is not a finite number"),
+        ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, 90.0]],
+                            "pm", 1e16, PARAMS), "budget: 1e+16 is not a finite number of sensible size"),
         ("MARGIN_IMPACT", (POSITIONS, [POSITIONS[0]], None, PARAMS), "no positions"),
         ("MARGIN_CONTRIBUTION", (POSITIONS, "futures", PARAMS), "regime must be one of"),
         ("MARGIN_IMPACT", (POSITIONS, "trades.csv", None, PARAMS), "trades must be a range"),
@@ -130,7 +133,7 @@ def test_an_engine_refusing_a_trade_names_the_trades_row(tmp_path: Path, capsys)
     assert len(err) == 1 and "row 2, trades quantity: 'abc' is not a number" in err[0]
 
 
-@pytest.mark.parametrize("equity", ["inf", "-inf", "nan", "1e400"])
+@pytest.mark.parametrize("equity", ["inf", "-inf", "nan", "1e400", "1e300"])
 def test_an_equity_that_is_not_a_finite_positive_number_is_one_line(
     tmp_path: Path, capsys, equity: str
 ) -> None:
@@ -146,3 +149,46 @@ def test_an_infinite_budget_is_refused(tmp_path: Path, capsys) -> None:
     assert main(["hedge", book, candidates, "--budget=inf", "--as-of", "2026-11-20"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "budget: a budget must be a finite number above 0, got inf" in err[0]
+
+
+@pytest.mark.parametrize("command", ["whatif", "plan", "hedge"])
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("latin1.csv", b"symbol,quantity,price\nCAF\xe9,100,228.5\n", "latin1.csv is not UTF-8 text"),
+        ("fake.xlsx", b"hello", "cannot read fake.xlsx: File is not a zip file"),
+    ],
+)
+def test_a_file_margin_refuses_is_refused_the_same_way(
+    tmp_path: Path, capsys, command: str, name: str, data: bytes, message: str
+) -> None:
+    """A non-UTF-8 CSV was a UnicodeDecodeError and a text file named .xlsx a BadZipFile traceback
+    here; the decision commands now read their files as ``xlmargin margin`` does."""
+    bad = tmp_path / name
+    bad.write_bytes(data)
+    book = write(tmp_path, "book.csv", BOOK)
+    argv = {
+        "whatif": ["whatif", str(bad), book],
+        "plan": ["plan", str(bad), "--equity", "10000"],
+        "hedge": ["hedge", book, str(bad)],
+    }[command]
+    assert main([*argv, "--as-of", "2026-11-20"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"xlmargin: {message}") and len(err.splitlines()) == 1
+
+
+def test_an_amount_beyond_what_a_cell_may_hold_is_refused(tmp_path: Path, capsys) -> None:
+    """--equity 1e300 was a decimal.InvalidOperation traceback (rounding to the cent) and --budget
+    had no bound: both now stop at 1e15, the largest number a positions cell may hold."""
+    book = write(tmp_path, "book.csv", BOOK)
+    candidates = write(tmp_path, "candidates.csv", CANDIDATES)
+    for argv, message in (
+        (["plan", book, "--equity", "1e300"], "equity: equity must be at most 1e+15, got 1e+300"),
+        (
+            ["hedge", book, candidates, "--budget", "2e15"],
+            "budget: a budget must be at most 1e+15, got 2e+15",
+        ),
+    ):
+        assert main([*argv, "--as-of", "2026-11-20"]) == 2
+        assert capsys.readouterr().err == f"xlmargin: {message}\n"
+    assert main(["plan", book, "--equity", "1e15", "--as-of", "2026-11-20"]) == 0

@@ -358,6 +358,25 @@ def test_zero_days_to_expiry_says_a_zero_reads_as_blank():
     ]
 
 
+def test_days_that_run_past_the_calendar_are_named_on_their_row() -> None:
+    """An expiry is a date: days to expiry (or a valuation date of 9999-12-31) that run past the
+    last date Python knows were a ValueError out of the reader; now a problem on the row."""
+    header = ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "days"]
+    rows = [
+        [*header, "right"],
+        ["X C100", "option", -1.0, 2.0, "X", 100.0, 100.0, 10_000_000.0, "call"],
+        ["X C100", "option", -1.0, 2.0, "X", 100.0, 100.0, -10_000_000.0, "call"],
+        ["X C100", "option", -1.0, 2.0, "X", 100.0, 100.0, 21.0, "call"],
+    ]
+    assert problems(rows) == [
+        "row 2, days: 1e+07 days from the valuation date 2026-11-20 run past 9999-12-31",
+        "row 3, days: days to expiry cannot be negative, got -1e+07",
+    ]
+    with pytest.raises(InputError) as info:
+        read_positions(rows[::3], as_of=dt.date.max)
+    assert str(info.value) == "row 2, days: 21 days from the valuation date 9999-12-31 run past 9999-12-31"
+
+
 def test_a_blank_mask_shared_by_several_readers_cannot_be_changed_by_one() -> None:
     """The reader hands one mask for every absent column, and one for a text column's blanks and
     strict blanks: they are read-only, so no caller can change another's."""

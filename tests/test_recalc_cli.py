@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import shutil
+import stat
 import subprocess
 import zipfile
 from pathlib import Path
@@ -171,6 +173,96 @@ def test_conflicting_or_missing_sources_are_one_line_errors(tmp_path: Path, caps
     assert xlmargin("templates", "--out", HEDGE) == 2  # a file, not a folder
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 5 and all(e.startswith("xlmargin: ") for e in errors)
+
+
+def test_an_existing_output_is_kept_unless_force(tmp_path: Path, monkeypatch, capsys) -> None:
+    """recalc -o, recalc's default IN.recalc.xlsx and freeze -o replaced an existing file silently."""
+    book = tmp_path / "book.xlsx"
+    shutil.copy(REPO / "workbooks" / "allocation_template.xlsx", book)
+    mine = b"the user's own file"
+    for command, output, argv in (
+        ("recalc", tmp_path / "out.xlsx", ["-o", tmp_path / "out.xlsx"]),
+        ("recalc", tmp_path / "book.recalc.xlsx", []),
+        ("freeze", tmp_path / "frozen.xlsx", ["-o", tmp_path / "frozen.xlsx"]),
+    ):
+        output.write_bytes(mine)
+        assert xlmargin(command, book, *argv) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert (
+            captured.err == f"xlmargin: {output} exists; choose another name or pass --force to replace it\n"
+        )
+        assert output.read_bytes() == mine
+        assert xlmargin(command, book, *argv, "--force") == 0
+        assert zipfile.is_zipfile(output)
+        capsys.readouterr()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "netting_example.recalc.xlsx").write_bytes(mine)
+    assert xlmargin("recalc", "--template", "netting_example") == 2
+    assert (tmp_path / "netting_example.recalc.xlsx").read_bytes() == mine
+    assert xlmargin("recalc", book, "--in-place") == 0  # the input itself, as documented
+
+
+def test_templates_keep_an_edited_workbook_unless_force(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "workbooks"
+    folder.mkdir()
+    edited = folder / "hedge_comparison.xlsx"
+    edited.write_bytes(b"my edits")
+    assert xlmargin("templates", "--out", folder) == 2
+    assert capsys.readouterr().err == (
+        f"xlmargin: {edited} exists; choose another --out folder or pass --force to replace it\n"
+    )
+    assert [p.name for p in folder.iterdir()] == ["hedge_comparison.xlsx"]  # none of the others either
+    assert edited.read_bytes() == b"my edits"
+    assert xlmargin("templates", "--out", folder, "--force") == 0
+    assert len(list(folder.iterdir())) == 4 and zipfile.is_zipfile(edited)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_written_workbooks_get_the_mode_open_would_give_them(tmp_path: Path, capsys) -> None:
+    """A new file gets 0666 less the umask (recalc -o copied the input's mode); a replaced file
+    keeps its own mode (--force, --in-place); templates alike."""
+    book = tmp_path / "book.xlsx"
+    shutil.copy(REPO / "workbooks" / "allocation_template.xlsx", book)
+    book.chmod(0o600)
+    out, frozen = tmp_path / "out.xlsx", tmp_path / "frozen.xlsx"
+    umask = os.umask(0o022)
+    try:
+        assert xlmargin("recalc", book, "-o", out) == 0
+        assert xlmargin("freeze", book, "-o", frozen) == 0
+        assert xlmargin("templates", "--out", tmp_path / "wb") == 0
+        assert {mode(p) for p in (out, frozen, *(tmp_path / "wb").iterdir())} == {0o644}
+        out.chmod(0o640)
+        assert xlmargin("recalc", book, "-o", out, "--force") == 0
+        assert xlmargin("recalc", book, "--in-place") == 0
+        assert (mode(out), mode(book)) == (0o640, 0o600)
+    finally:
+        os.umask(umask)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--max-cells", "0", "'0' is not a whole number above 0"),
+        ("--max-formulas", "-5", "'-5' is not a whole number above 0"),
+        ("--timeout", "0", "'0' is not a number of seconds above 0"),
+        ("--timeout", "-1", "'-1' is not a number of seconds above 0"),
+        ("--timeout", "nan", "'nan' is not a number of seconds above 0"),
+    ],
+)
+def test_a_limit_of_zero_or_less_is_a_usage_error(
+    tmp_path: Path, capsys, option: str, value: str, message: str
+) -> None:
+    """--max-cells 0 refused every workbook as too big; --timeout -1 was accepted and ran unbounded."""
+    with pytest.raises(SystemExit) as exit_:
+        xlmargin("recalc", HEDGE, "-o", tmp_path / "out.xlsx", option, value)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"argument {option}: {message}")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow

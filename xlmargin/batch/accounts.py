@@ -86,20 +86,23 @@ class Part:
 def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
     """Split ``data`` (a DataFrame or a list of lists, header first) by its ``by`` column and read it.
 
-    A row with a blank account, and every row the reader refuses, makes an error for its account
-    (the blank one is named ""); a problem the reader cannot place on a row (a missing column)
-    stops the batch, as it concerns every account.
+    Rows are numbered as the positions reader numbers them (the header's row plus one for the
+    first row; blank rows above the header, as a file's title rows come, count). A fully blank row
+    is ignored. A row with a blank account, and every row the reader refuses, makes an error for
+    its account (the blank one is named ""); a problem the reader cannot place on a row (a missing
+    column) stops the batch, as it concerns every account.
     """
-    header, rows = _rows(data)
+    above, header, rows = _rows(data)
+    first = above + 2  # the row number of rows[0]
     col, names, row_account = _account_codes(header, rows, by)
     errors: dict[int, list[Problem]] = {}
     if "" in names:
-        blank = np.flatnonzero(row_account == names.index("")) + 2
+        blank = np.flatnonzero(row_account == names.index("")) + first
         errors[names.index("")] = [Problem(f"the account is blank in {len(blank)} row(s)", int(blank[0]), by)]
     # the reader ignores a column without a header: the account column stays in place, unread
     head = [None if j == col else h for j, h in enumerate(header)]
-    portfolio = _read_placing_errors(head, rows, row_account, as_of, errors)
-    account = row_account[portfolio.arrays["row"] - 2]
+    portfolio = _read_placing_errors([[]] * above, head, rows, row_account, as_of, errors)
+    account = row_account[portfolio.arrays["row"] - first]
     positions = np.bincount(account, minlength=len(names))
     for code in errors:
         positions[code] = int(np.count_nonzero(row_account == code))
@@ -114,39 +117,45 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
 
 def _account_codes(header: list[Any], rows: list[list[Any]], by: str) -> tuple[int, list[str], IntArray]:
     """The ``by`` column's index, the account names in order of appearance ("" for a blank) and
-    each row's account index."""
+    each row's account index (-1 for a fully blank row, which belongs to no account)."""
     keys = [str(h).strip().lower() for h in header]
     if by.strip().lower() not in keys:
         raise InputError(Problem(f"the table has no '{by}' column to split the accounts by", 1, by))
     col = keys.index(by.strip().lower())
     raw = [r[col] if col < len(r) else None for r in rows]
     label = {v: "" if _blank(v) else str(v).strip() for v in dict.fromkeys(raw)}
-    names = list(dict.fromkeys(label.values()))
+    empty = [all(map(_blank, r)) for r in rows]
+    names = list(dict.fromkeys(x for x, e in zip(map(label.__getitem__, raw), empty, strict=True) if not e))
     code_of = {name: i for i, name in enumerate(names)}
-    code_of_raw = {v: code_of[x] for v, x in label.items()}
-    return col, names, np.fromiter(map(code_of_raw.__getitem__, raw), np.int64, len(raw))
+    codes = [-1 if e else code_of[label[v]] for v, e in zip(raw, empty, strict=True)]
+    return col, names, np.fromiter(codes, np.int64, len(raw))
 
 
 def _read_placing_errors(
+    above: list[list[Any]],
     head: list[Any],
     rows: list[list[Any]],
     row_account: IntArray,
     as_of: dt.date,
     errors: dict[int, list[Problem]],
 ) -> Portfolio:
-    """The portfolio of the rows; when the reader refuses rows, their problems go to their accounts
-    in ``errors`` and the table is read again without those accounts' rows. A problem on no row
-    (a missing column) is raised, as it concerns every account."""
+    """The portfolio of the rows (below the blank rows ``above`` the header); when the reader
+    refuses rows, their problems go to their accounts in ``errors`` and the table is read again
+    without those accounts' rows. A problem on no row (a missing column) is raised, as it concerns
+    every account."""
+    first = len(above) + 2
     try:
-        return read_positions([head, *rows], as_of=as_of)
+        return read_positions([*above, head, *rows], as_of=as_of)
     except InputError as exc:
-        placed = [(p.row - 2, p) for p in exc.problems if p.row is not None and 2 <= p.row < len(rows) + 2]
+        rows_at = range(first, first + len(rows))
+        placed = [(p.row - first, p) for p in exc.problems if p.row is not None and p.row in rows_at]
         if len(placed) < len(exc.problems):
             raise
         for i, p in placed:
             errors.setdefault(int(row_account[i]), []).append(p)
         bad = np.isin(row_account, list(errors))
-        return read_positions([head, *[[] if b else r for r, b in zip(rows, bad, strict=True)]], as_of=as_of)
+        kept = [[] if b else r for r, b in zip(rows, bad, strict=True)]
+        return read_positions([*above, head, *kept], as_of=as_of)
 
 
 def bar(items: Iterable[Any], total: int, show: bool) -> Iterable[Any]:
@@ -169,11 +178,15 @@ def _blank(value: Any) -> bool:
     )
 
 
-def _rows(data: Any) -> tuple[list[Any], list[list[Any]]]:
-    """(header, data rows) of a DataFrame or a list of lists (header first)."""
+def _rows(data: Any) -> tuple[int, list[Any], list[list[Any]]]:
+    """(blank rows above the header, header, data rows) of a DataFrame or a list of lists."""
     if type(data).__name__ == "DataFrame":
         values = data.astype(object).where(data.notna(), None).values.tolist()
-        return [str(c) for c in data.columns], values
+        return 0, [str(c) for c in data.columns], values
     if isinstance(data, Sequence) and data and isinstance(data[0], Sequence):
-        return list(data[0]), [r if isinstance(r, list) else list(r) for r in data[1:]]
+        above = 0
+        while above < len(data) - 1 and all(map(_blank, data[above])):
+            above += 1
+        header, *rows = data[above:]
+        return above, list(header), [r if isinstance(r, list) else list(r) for r in rows]
     raise InputError(Problem(f"expected a table with a header row, got {type(data).__name__}"))

@@ -10,37 +10,34 @@ A summary line (accounts, errors, seconds) goes to stderr, with a progress bar o
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from xlmargin.cliargs import iso_date
 from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.files import atomic_output, input_file, refuse_existing
 
 WRITERS = (".csv", ".parquet")
 REGIMES = ("pm", "regt", "account", "risk")  # xlmargin.batch.engine.REGIMES, not imported at start-up
 
 
 def read_table(path: Path) -> Any:
-    """The file as a DataFrame of text cells (CSV, as the positions reader reads it) or typed cells."""
-    import pandas as pd
+    """The file's table: CSV and XLSX as rows of cells, read as ``xlmargin margin`` reads a positions
+    file (the header row found, rows numbered as in the file); Parquet as a DataFrame."""
+    from xlmargin.positions.source import read_file
 
-    if not path.is_file():
-        raise InputError(Problem(f"no such file: {path}"))
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        if suffix == ".parquet":
+    suffix = input_file(path).suffix.lower()
+    if suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
+        return read_file(path)
+    if suffix == ".parquet":
+        import pandas as pd
+
+        try:
             return pd.read_parquet(path)
-        if suffix in (".xlsx", ".xlsm"):
-            sheets = pd.read_excel(path, sheet_name=None, dtype=object)
-            return sheets.get("Positions", next(iter(sheets.values())))
-    except (OSError, ValueError, ImportError) as exc:
-        raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
+        except (OSError, ValueError, ImportError) as exc:
+            raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
     raise InputError(Problem(f"{path.name}: a batch file must be .csv, .xlsx or .parquet"))
 
 
@@ -49,13 +46,10 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
     suffix = output.suffix.lower()
     if suffix not in WRITERS:
         raise XlMarginError(f"{output.name}: results are written as .csv or .parquet")
-    if output.exists() and not force:
-        raise XlMarginError(f"{output} exists; choose another name or pass --force to replace it")
+    refuse_existing(output, force)
     if not output.parent.is_dir():
         raise XlMarginError(f"{output}: the folder {output.parent} does not exist")
-    fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    os.close(fd)
-    try:
+    with atomic_output(output) as temp:
         if suffix == ".csv":
             frame.to_csv(temp, index=False)
         else:
@@ -65,10 +59,6 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
                 raise XlMarginError(
                     f"{output.name}: writing Parquet needs pyarrow: pip install 'xlmargin[parquet]'"
                 ) from None
-        Path(temp).replace(output)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -79,6 +69,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.resolve() == source.resolve():
         raise XlMarginError("the results would overwrite the input file; choose another -o")
+    if output is not None:
+        refuse_existing(output, args.force)  # before the work, not after it
     params = list(args.param)
     if args.as_of:
         params.append(f"as_of={args.as_of.isoformat()}")

@@ -413,6 +413,11 @@ def _client(dask: Any) -> Iterator[Any]:
         client = Client(dask, timeout=10)
     except OSError as exc:
         raise XlMarginError(f"cannot reach the Dask scheduler at {dask}: {exc}") from None
+    except ValueError as exc:  # distributed's parse of the address: no port, an unknown scheme
+        raise XlMarginError(
+            f"'{dask}' is not a Dask scheduler address ({exc}): give one such as tcp://host:8786, "
+            "or 'local' for a cluster in this process"
+        ) from None
     with client:
         yield client
 

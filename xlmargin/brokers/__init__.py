@@ -162,10 +162,9 @@ def detect(path: Path) -> str | None:
 def import_broker(path: str | Path) -> BrokerTable:
     """Read a broker export (format detected from its content) into a positions table."""
     from xlmargin.brokers import csvs, flex
+    from xlmargin.files import input_file
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(Problem(f"no such file: {path}"))
+    path = input_file(Path(path))
     kind = detect(path)
     if kind is None:
         known = "; ".join(FORMATS.values())

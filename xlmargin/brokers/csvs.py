@@ -9,6 +9,7 @@ from pathlib import Path
 
 from xlmargin.brokers import FIELDS, Record, field_key, record
 from xlmargin.errors import InputError, Problem
+from xlmargin.files import csv_text
 
 SECTION = "Open Positions"
 RATES = "Base Currency Exchange Rate"
@@ -43,13 +44,6 @@ def looks_like(head: bytes) -> str | None:
     return None
 
 
-def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(f"{path.name} is not UTF-8 text ({exc.reason})")) from None
-
-
 def _width_problem(path: Path, line: int, got: int, want: int) -> InputError:
     return InputError(Problem(f"{path.name}: the row has {got} cells where the header has {want}", line))
 
@@ -61,7 +55,7 @@ def read_statement(path: Path) -> list[Record]:
     rate_header: list[str] | None = None
     records: list[Record] = []
     rates: dict[str, str] = {}
-    for line, cells in _rows(_text(path)):
+    for line, cells in _rows(csv_text(path)):
         section, kind, rest = cells[0].strip(), cells[1].strip() if len(cells) > 1 else "", cells[2:]
         if section == SECTION:
             header = _positions_row(path, line, kind, rest, header, records)
@@ -109,7 +103,7 @@ def _rates_row(
 
 def read_portfolio(path: Path) -> list[Record]:
     """One header row, then a position per row; a trailing total row (no symbol) is skipped."""
-    rows = _rows(_text(path))
+    rows = _rows(csv_text(path))
     _, header = next(rows)
     records = []
     for line, cells in rows:

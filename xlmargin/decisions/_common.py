@@ -18,6 +18,7 @@ import numpy as np
 
 from xlmargin.account import ACCOUNT_PARAMS, AccountSettings, account_margin
 from xlmargin.capacity import CUSHION, capacity_settings
+from xlmargin.cells import LARGEST
 from xlmargin.decisions.names import IMPACT_REGIMES
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.params import Param
@@ -107,12 +108,16 @@ def decision_settings(params: Mapping[str, Any], today: dt.date) -> DecisionSett
 
 
 def above_zero(value: Any, what: str, column: str) -> float:
-    """``value`` when it is a finite number above 0 (an equity, a budget); otherwise one line
-    naming ``column``: an infinite equity would meet every call and leave no figure to show."""
+    """``value`` when it is a finite number above 0 (an equity, a budget) and at most the largest
+    amount a table cell may hold (:data:`xlmargin.cells.LARGEST`); otherwise one line naming
+    ``column``: an infinite equity would meet every call and leave no figure to show, and a figure
+    beyond 1e15 cannot be rounded to the cent."""
     plain = isinstance(value, int | float) and not isinstance(value, bool)
     number = float(value) if plain else math.nan
-    if math.isfinite(number) and number > 0:
+    if 0 < number <= LARGEST:
         return number
+    if LARGEST < number < math.inf:
+        raise InputError(Problem(f"{what} must be at most {LARGEST:.0e}, got {number:g}", None, column))
     rule = "a finite number above 0" if math.isinf(number) else "above 0"
     shown = f"{number:g}" if plain else repr(value)
     raise InputError(Problem(f"{what} must be {rule}, got {shown}", None, column))

@@ -8,41 +8,30 @@ code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
 - ``xlmargin plan POSITIONS --equity N [--regime pm|risk]``: the least to close to meet a margin
   call, then how far the market can move before the next one.
 
-Files are CSV or XLSX tables with a header row; ``--param NAME=VALUE`` (repeatable) and
-``--as-of`` are the worksheet functions' ``params``. The reader's warnings about a book go to
-stderr, one ``warning:`` line each (the trades' named as theirs), as ``xlmargin margin`` prints them.
+Files are CSV or XLSX tables with a header row, read as ``xlmargin margin`` reads them;
+``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions' ``params``. The
+reader's warnings about a book go to stderr, one ``warning:`` line each (the trades' named as
+theirs), as ``xlmargin margin`` prints them.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 from typing import Any
 
 from xlmargin.cliargs import iso_date
-from xlmargin.errors import InputError, Problem
 from xlmargin.params import read_params
 from xlmargin.textable import render
 
 
 def _table(path: str) -> list[list[Any]]:
-    """A CSV or XLSX file (its first sheet) as rows of cells, header first."""
-    file = Path(path)
-    try:
-        if file.suffix.lower() in (".xlsx", ".xlsm"):
-            from openpyxl import load_workbook
+    """A CSV or XLSX file as rows of cells, read as ``xlmargin margin`` reads a positions file
+    (in a workbook the sheet "Positions", else the first; the header row is found below a title)."""
+    from xlmargin.positions.source import read_file
 
-            book = load_workbook(file, read_only=True, data_only=True)
-            try:
-                return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-            finally:
-                book.close()
-        with file.open(newline="", encoding="utf-8-sig") as handle:
-            return list(csv.reader(handle))
-    except OSError as error:
-        raise InputError(Problem(f"cannot read {path}: {error.strerror or error}")) from None
+    return read_file(Path(path))
 
 
 def _settings(args: argparse.Namespace) -> Any:

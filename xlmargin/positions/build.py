@@ -597,6 +597,13 @@ def _options(
     with np.errstate(invalid="ignore"):
         for i in indices(has_days & (days < 0)):
             r.bad(i, "days", f"days to expiry cannot be negative, got {days[i]:g}")
+    # the expiry is a date: days that run past the calendar (a year beyond 9999, as from an
+    # as_of of 9999-12-31) are refused on their row rather than stopping the read
+    day = as_of.toordinal() + np.floor(np.where(has_days, days, 0.0))
+    off_calendar = has_days & ((day < 1) | (day > dt.date.max.toordinal()))
+    for i in indices(off_calendar & (days >= 0)):
+        r.bad(i, "days", f"{days[i]:g} days from the valuation date {as_of} run past {dt.date.max}")
+    has_days &= ~off_calendar
     undated = is_option & r.blank("expiry") & r.blank("days") & ~filled
     zero_days = r.zero("days")
     for i in indices(undated & ~zero_days):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from xlmargin.cells import is_blank
 from xlmargin.errors import InputError, Problem
+from xlmargin.files import csv_rows, input_file, separator_hint
 
 
 def table_of(data: Any) -> tuple[list[Any], Sequence[Sequence[Any]], int]:
@@ -52,29 +52,39 @@ def _looks_2d(data: Sequence[Any]) -> bool:
 def read_file(path: Path, sheet: str | None = None, table: str | None = None) -> list[list[Any]]:
     """The rows of a CSV or XLSX file from its header row on; rows above the header (a title, notes)
     come back blank so that row numbers stay the file's own. In a workbook, ``table`` names an Excel
-    table (its range is read), ``sheet`` a sheet; by default the sheet "Positions", else the first."""
-    if not path.is_file():
-        raise InputError(Problem(f"no such file: {path}"))
+    table (its range is read), ``sheet`` a sheet; by default the sheet "Positions", else the first.
+    A CSV file is read as :func:`xlmargin.files.csv_rows` reads it (UTF-8, or Excel's UTF-16)."""
+    input_file(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         if sheet or table:
             raise InputError(Problem(f"{path.name} is a CSV file: it has no sheets or tables"))
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            return from_header([list(r) for r in csv.reader(fh)])
+        rows: list[list[Any]] = list(csv_rows(path))
+        if header_row(rows) is None and (hint := separator_hint(rows)):
+            raise InputError(Problem(f"{path.name}: no header row naming symbol and quantity; {hint}"))
+        return from_header(rows)
     if suffix in (".xlsx", ".xlsm"):
         return from_header(_workbook_rows(path, sheet, table))
     raise InputError(Problem(f"{path.name}: positions files must be .csv or .xlsx"))
 
 
-def from_header(rows: list[list[Any]]) -> list[list[Any]]:
-    """The rows with those above the header row (the first that names symbol and quantity) blanked."""
+def header_row(rows: list[list[Any]]) -> int | None:
+    """The index of the header row (the first that names symbol and quantity), or None."""
     from xlmargin.positions.columns import HEADER_MAP, REQUIRED, norm_header
 
     for i, row in enumerate(rows):
         named = {HEADER_MAP.get(norm_header(c)) for c in row if isinstance(c, str)}
         if all(name in named for name in REQUIRED):
-            return [[] for _ in range(i)] + rows[i:]
-    return rows  # no header: the reader says which column is missing
+            return i
+    return None
+
+
+def from_header(rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows with those above the header row (the first that names symbol and quantity) blanked."""
+    i = header_row(rows)
+    if i is None:
+        return rows  # no header: the reader says which column is missing
+    return [[] for _ in range(i)] + rows[i:]
 
 
 def _workbook_rows(path: Path, sheet: str | None, table: str | None) -> list[list[Any]]:
@@ -95,6 +105,11 @@ def _workbook_rows(path: Path, sheet: str | None, table: str | None) -> list[lis
                         min_row=top, max_row=bottom, min_col=left, max_col=right, values_only=True
                     )
                     return [[] for _ in range(top - 1)] + [list(r) for r in cells]
+            elsewhere = [ws.title for ws in book.worksheets if table.lower() in map(str.lower, ws.tables)]
+            if elsewhere:  # named with a sheet it is not on
+                raise InputError(
+                    Problem(f"{path.name}: table '{table}' is on sheet '{elsewhere[0]}', not '{sheet}'")
+                )
             names = [n for ws in book.worksheets for n in ws.tables] or ["none"]
             raise InputError(Problem(f"{path.name} has no table '{table}'; tables: {', '.join(names)}"))
         if sheet is not None:

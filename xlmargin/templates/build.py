@@ -15,7 +15,6 @@ silently cuts the result; too large shows ``#N/A``).
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -33,6 +32,7 @@ from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlmargin.files import atomic_output, refuse_existing
 from xlmargin.templates.model import REPORT_PREFIX, Array, Book, Cell, Chart, Sheet, Style, Table
 from xlmargin.workbook import recalculate
 
@@ -303,25 +303,25 @@ def check_shapes(book: Book, functions: Functions) -> None:
 
 
 def write(book: Book, path: Path, functions: Functions) -> Path:
-    """Check ``book``'s array shapes, then save it to ``path`` atomically."""
+    """Check ``book``'s array shapes, then save it to ``path`` atomically (the mode of a file it
+    replaces, else the umask's: :func:`xlmargin.files.atomic_output`)."""
     check_shapes(book, functions)
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        workbook(book).save(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(tmp).chmod(0o666 & ~umask)  # mkstemp creates the file private; a template is not
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as temp:
+        workbook(book).save(temp)
     return path
 
 
-def write_all(books: Iterable[Book], folder: Path, functions: Functions) -> list[Path]:
-    """Write every book into ``folder`` (created if needed) as ``<name>.xlsx``."""
+def write_all(
+    books: Iterable[Book], folder: Path, functions: Functions, *, force: bool = False
+) -> list[Path]:
+    """Write every book into ``folder`` (created if needed) as ``<name>.xlsx``. A workbook already
+    there (a user's edited copy) is replaced only with ``force``; all are checked before any is
+    written."""
     folder = Path(folder)
+    books = list(books)
+    paths = [folder / f"{book.name}.xlsx" for book in books]
+    for path in paths:
+        refuse_existing(path, force, "another --out folder")
     folder.mkdir(parents=True, exist_ok=True)
-    return [write(book, folder / f"{book.name}.xlsx", functions) for book in books]
+    return [write(book, path, functions) for book, path in zip(books, paths, strict=True)]

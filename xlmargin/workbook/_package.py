@@ -13,14 +13,14 @@ import io
 import os
 import posixpath
 import re
-import stat
 import struct
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
+
+from xlmargin.files import atomic_output
 
 from .safety import WorkbookError, parse_xml, read_part
 
@@ -152,21 +152,13 @@ def write_atomically(
     dst: Path,
     replaced: Mapping[str, bytes],
     dropped: set[str],
-    mode_from: Path,
 ) -> None:
-    """Write the package to ``dst`` through a temp file in its folder and ``os.replace``."""
+    """Write the package to ``dst`` through a temp file in its folder and ``os.replace``; the file
+    gets the mode of the one it replaces, else the umask's (:func:`xlmargin.files.atomic_output`)."""
     folder = dst.parent
     if not folder.is_dir():
         raise WorkbookError(f"{dst}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            copy_package(zf, fh, replaced, dropped)
-            fh.flush()
-            os.fsync(fh.fileno())
-        temp = Path(tmp)
-        temp.chmod(stat.S_IMODE(mode_from.stat().st_mode))
-        temp.replace(dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(dst) as temp, temp.open("wb") as fh:
+        copy_package(zf, fh, replaced, dropped)
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -3,7 +3,8 @@
 ``register(subparsers)`` adds them to the main parser. Every failure (an unusable workbook, an
 input the engine refuses, a template that cannot be built, a file that cannot be written) is one
 line on stderr and exit code 2; nothing is written then, and the input is never overwritten unless
-``--in-place`` is given (the write is atomic).
+``--in-place`` is given (the write is atomic). An existing output file (``-o``, the default
+``IN.recalc.xlsx``, a template in the ``--out`` folder) is refused unless ``--force`` is given.
 
 - ``xlmargin recalc IN.xlsx [-o OUT.xlsx | --in-place]`` evaluates every formula, xlmargin's and
   Excel's around them, writes the values as the cells' cached values (to ``IN.recalc.xlsx`` beside
@@ -37,8 +38,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from xlmargin.cliargs import count_above_zero, seconds_above_zero
 from xlmargin.errors import XlMarginError
 from xlmargin.excel import registry, route
+from xlmargin.files import refuse_existing
 from xlmargin.textable import fmt, render
 from xlmargin.workbook import Limits, RecalcReport, StaleError, WorkbookError, freeze, recalc
 from xlmargin.workbook._sheetxml import format_ref, range_cells
@@ -221,6 +224,13 @@ def _fail(exc: BaseException) -> int:
     return 2
 
 
+def _refuse_existing(target: Path, source: Path, force: bool) -> None:
+    """An existing output is replaced only with ``--force`` (the input itself: ``--in-place``,
+    which :func:`xlmargin.workbook.recalc` says)."""
+    if target.resolve() != source.resolve():
+        refuse_existing(target, force)
+
+
 def _limits(args: argparse.Namespace) -> Limits:
     return Limits(max_cells=args.max_cells, max_formulas=args.max_formulas, seconds=args.timeout)
 
@@ -232,6 +242,8 @@ def cmd_recalc(args: argparse.Namespace) -> int:
             raise WorkbookError("--in-place needs a workbook file, not a template")
         with _source(args) as source:
             target = source if args.in_place else Path(args.output or _default_output(args, source))
+            if not args.in_place:
+                _refuse_existing(target, source, args.force)
             report = recalc(
                 source,
                 None if args.in_place else target,
@@ -251,6 +263,7 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     """``xlmargin freeze``: a values-only copy."""
     try:
         with _source(args) as source:
+            _refuse_existing(Path(args.output), source, args.force)
             report = freeze(
                 source,
                 Path(args.output),
@@ -274,7 +287,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
     from xlmargin.templates import TEMPLATES, write_all
 
     try:
-        paths = write_all(TEMPLATES.values(), Path(args.out), worksheet_functions())
+        paths = write_all(TEMPLATES.values(), Path(args.out), worksheet_functions(), force=args.force)
     except _failures() as exc:
         return _fail(exc)
     for path in paths:
@@ -299,15 +312,15 @@ def register(subparsers: Any) -> None:
             help="write even if some cells cannot be computed here (they keep their cached values)",
         )
         parser.add_argument(
-            "--max-cells", type=int, default=default.max_cells, metavar="N",
+            "--max-cells", type=count_above_zero, default=default.max_cells, metavar="N",
             help=f"refuse a workbook with more cells (default {default.max_cells:,})",
         )  # fmt: skip
         parser.add_argument(
-            "--max-formulas", type=int, default=default.max_formulas, metavar="N",
+            "--max-formulas", type=count_above_zero, default=default.max_formulas, metavar="N",
             help=f"refuse a workbook with more formula cells (default {default.max_formulas:,})",
         )  # fmt: skip
         parser.add_argument(
-            "--timeout", type=float, default=default.seconds, metavar="SECONDS",
+            "--timeout", type=seconds_above_zero, default=default.seconds, metavar="SECONDS",
             help=f"stop a recalculation that takes longer (default {default.seconds:g} s)",
         )  # fmt: skip
 
@@ -321,6 +334,7 @@ def register(subparsers: Any) -> None:
     output = recalc_parser.add_mutually_exclusive_group()
     output.add_argument("-o", "--output", help="the recalculated workbook to write")
     output.add_argument("--in-place", action="store_true", help="update the input file itself (atomically)")
+    recalc_parser.add_argument("--force", action="store_true", help="replace an existing output file")
     recalc_parser.set_defaults(handler=cmd_recalc)
 
     freeze_parser = subparsers.add_parser(
@@ -330,6 +344,7 @@ def register(subparsers: Any) -> None:
     )
     source_arguments(freeze_parser)
     freeze_parser.add_argument("-o", "--output", required=True, help="the values-only workbook to write")
+    freeze_parser.add_argument("--force", action="store_true", help="replace an existing output file")
     freeze_parser.set_defaults(handler=cmd_freeze)
 
     templates_parser = subparsers.add_parser(
@@ -338,6 +353,9 @@ def register(subparsers: Any) -> None:
         description="Write the template workbooks from their specs.",
     )
     templates_parser.add_argument("--out", default="workbooks", help="the folder (default: ./workbooks)")
+    templates_parser.add_argument(
+        "--force", action="store_true", help="replace template workbooks already in the folder"
+    )
     templates_parser.set_defaults(handler=cmd_templates)
 
 

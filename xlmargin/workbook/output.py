@@ -37,7 +37,7 @@ def _write(src: Path, dst: Path, report: RecalcReport, *, freeze_formulas: bool)
             xml = sx.rewrite(sheet.xml, edits, drop_formulas=freeze_formulas)
             if xml != sheet.xml:
                 replaced[sheet.part] = xml.encode("utf-8")
-        write_atomically(zf, dst, replaced, dropped, mode_from=src)
+        write_atomically(zf, dst, replaced, dropped)
 
 
 def write_values(src: Path, dst: Path, report: RecalcReport) -> None:

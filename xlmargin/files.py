@@ -1,0 +1,121 @@
+"""Files the user hands the command line, and files it writes for the user.
+
+Reading: :func:`input_file` says in one line why a path cannot be read (missing, a folder, a
+device); :func:`csv_rows` reads a CSV file as Excel saves one: UTF-8 with or without a byte-order
+mark, or UTF-16 with its mark ("Unicode Text", tab-separated). Any other encoding is one error
+naming the file and the way out, never a ``UnicodeDecodeError``.
+
+Writing: nothing the user owns is replaced unless asked. :func:`refuse_existing` stops before any
+work when the output exists and ``--force`` was not given; :func:`atomic_output` writes through a
+temporary file beside the output and renames it over the output at the end, giving the new file the
+mode a plain ``open()`` would (the umask's) or, when it replaces a file, that file's mode.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from xlmargin.errors import InputError, Problem, XlMarginError
+
+SAVE_AS = "save it from Excel as 'CSV UTF-8 (Comma delimited)'"
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def input_file(path: Path) -> Path:
+    """``path`` when it is a regular file; else one error saying what it is instead."""
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise InputError(Problem(f"{path} is a folder, not a file"))
+    if path.exists():
+        raise InputError(Problem(f"{path} is not a regular file"))
+    raise InputError(Problem(f"no such file: {path}"))
+
+
+def csv_text(path: Path) -> str:
+    """The text of a CSV file, decoded as Excel writes it (see the module docstring)."""
+    try:
+        data = input_file(path).read_bytes()
+    except OSError as error:
+        raise InputError(Problem(f"cannot read {path.name}: {error.strerror or error}")) from None
+    encoding = "utf-16" if data.startswith(_UTF16_MARKS) else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        bad = data[error.start : error.start + 1].hex()
+        raise InputError(
+            Problem(f"{path.name} is not UTF-8 text (byte 0x{bad} on line {line}); {SAVE_AS}")
+        ) from None
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    """The cells of a CSV file, row by row (an empty line is an empty row, so row numbers stay the
+    file's lines). Tab-separated when the first line has tabs and no comma (Excel's Unicode Text)."""
+    text = csv_text(path)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def separator_hint(rows: list[list[str]]) -> str:
+    """A hint for a CSV file whose header was not found: "" unless its first line reads as one
+    cell holding semicolons (a CSV saved with ';' between the cells, as Excel does in many locales)."""
+    first = next((row for row in rows if any(cell.strip() for cell in row)), [])
+    if len(first) == 1 and ";" in first[0]:
+        return (
+            "its cells are separated by ';' (Excel's list separator in many locales); xlmargin "
+            "reads CSV with ',' between cells and '.' in numbers"
+        )
+    return ""
+
+
+def refuse_existing(path: Path, force: bool, instead: str = "another name") -> None:
+    """Stop, before any work, when ``path`` exists and replacing it was not asked for."""
+    if path.exists() and not force:
+        raise XlMarginError(f"{path} exists; choose {instead} or pass --force to replace it")
+
+
+def new_file_mode(path: Path) -> int:
+    """The permission bits a file written to ``path`` gets: those of the file it replaces, else
+    what ``open()`` would give a new file (0o666 less the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only way to read it; set straight back
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path in ``path``'s folder to write to; at the end of the block it is given
+    :func:`new_file_mode` and renamed to ``path`` (atomically), or removed if the block failed."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        temp.chmod(new_file_mode(path))
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+__all__ = [
+    "atomic_output",
+    "csv_rows",
+    "csv_text",
+    "input_file",
+    "new_file_mode",
+    "refuse_existing",
+    "separator_hint",
+]
