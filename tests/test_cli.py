@@ -303,3 +303,26 @@ def test_a_table_named_with_another_sheet_says_where_it_is(capsys: pytest.Captur
     assert (
         code == 2 and err == "xlmargin: hedge_comparison.xlsx has no table 'tblBook'; tables: tblPositions\n"
     )
+
+
+def test_the_valuation_date_may_come_with_param_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--param as_of=...`` is a valuation date as ``--as-of`` is (it was refused as given twice:
+    the command added its own); both at once, or twice, are refused in one line."""
+    path = tmp_path / "book.csv"
+    path.write_text("symbol,type,quantity,price\nAAPL,stock,100,228.5\n", encoding="utf-8")
+    code, out, _ = run(capsys, "margin", path, "--param", "as_of=2026-11-20")
+    assert code == 0 and "valued 2026-11-20" in out
+    code, out, _ = run(capsys, "margin", path, "--as-of", "2026-11-20")
+    assert code == 0 and "valued 2026-11-20" in out
+    for argv in (("--param", "as_of=2026-11-20", "--as-of", "2026-11-21"),
+                 ("--param", "as_of=2026-11-20", "--param", "AS OF=2026-11-21")):  # fmt: skip
+        code, _, err = run(capsys, "margin", path, *argv)
+        assert code == 2 and err.strip() == (
+            "xlmargin: the valuation date is given more than once: give one --as-of or as_of"
+        )
+    code, _, err = run(capsys, "margin", path, "--param", "as_of=soon")
+    assert code == 2 and "as_of: 'soon' is not a date" in err
+    code, out, _ = run(capsys, "whatif", path, path, "--regime", "pm", "--param", "as_of=2026-11-20")
+    assert code == 0, out

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin import __version__
-from xlmargin.cliargs import iso_date
+from xlmargin.cliargs import iso_date, with_as_of
 from xlmargin.errors import XlMarginError
 from xlmargin.params import read_params
 from xlmargin.textable import fmt, render
@@ -94,10 +94,11 @@ REGIMES = ("regt", "pm", "futures", "esma", "account", "risk")
 # --- commands ----------------------------------------------------------------------------------
 
 
-def _as_of(args: argparse.Namespace) -> dt.date:
+def _as_of(args: argparse.Namespace) -> tuple[dt.date, list[str]]:
+    """The valuation date (``--as-of``, an ``as_of`` in ``--param``, or today) and the parameters."""
     from xlmargin.excel.functions import today
 
-    return args.as_of or today()
+    return with_as_of(args.param, args.as_of, today())
 
 
 def cmd_margin(args: argparse.Namespace) -> int:
@@ -105,10 +106,10 @@ def cmd_margin(args: argparse.Namespace) -> int:
     from xlmargin.money import cents
 
     path = Path(args.file) if args.file else sample_positions()
-    as_of = _as_of(args)
+    as_of, params = _as_of(args)
     imported = broker_table(path)
     regime = _regimes()[args.regime]
-    portfolio, result = _margin_result(args, path, imported, regime, as_of)
+    portfolio, result = _margin_result(args, path, imported, regime, as_of, params)
     figure = cents(getattr(result, regime.figure))
     label = _margin_label(regime, args)
     tables = [getattr(result, name)() for name in regime.tables]
@@ -135,7 +136,7 @@ def cmd_margin(args: argparse.Namespace) -> int:
 
 
 def _margin_result(
-    args: argparse.Namespace, path: Path, imported: Any, regime: Regime, as_of: dt.date
+    args: argparse.Namespace, path: Path, imported: Any, regime: Regime, as_of: dt.date, params: list[str]
 ) -> tuple[Any, Any]:
     """The portfolio read from ``path`` (or from the broker export ``imported``) and the regime's
     result; an error in a broker export is explained in that export's terms."""
@@ -145,7 +146,6 @@ def _margin_result(
     if imported is not None and (args.sheet or args.table):
         raise XlMarginError(f"{path.name} is a broker export ({imported.format}): it has no sheets or tables")
     rows = imported.table() if imported is not None else rows_of(path, sheet=args.sheet, table=args.table)
-    params = [*args.param, f"as_of={as_of.isoformat()}"]
     try:
         _, portfolio = portfolio_of(rows, as_of)
         result = regime.run(rows, args, params)

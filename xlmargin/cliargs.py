@@ -36,3 +36,23 @@ def seconds_above_zero(text: str) -> float:
     if not 0 < number < math.inf:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
     return number
+
+
+def with_as_of(params: list[str], as_of: dt.date | None, today: dt.date) -> tuple[dt.date, list[str]]:
+    """The valuation date and the ``--param`` list holding it: ``--as-of`` added to the list; else
+    an ``as_of`` given with ``--param`` (read as a params range reads it); else today, added. Both
+    at once are refused."""
+    from xlmargin.cells import NOT_A_DATE, to_date
+    from xlmargin.errors import InputError, Problem
+    from xlmargin.params import norm
+
+    given = [value.strip() for name, _, value in (p.partition("=") for p in params) if norm(name) == "asof"]
+    if len(given) + (as_of is not None) > 1:
+        raise InputError(Problem("the valuation date is given more than once: give one --as-of or as_of"))
+    if given:
+        date = to_date(given[0])
+        if date is None:
+            raise InputError(Problem(f"'{given[0]}' {NOT_A_DATE}", None, "as_of"))
+        return date, list(params)
+    date = as_of or today
+    return date, [*params, f"as_of={date.isoformat()}"]

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from xlmargin.cliargs import iso_date
+from xlmargin.cliargs import iso_date, with_as_of
 from xlmargin.params import read_params
 from xlmargin.textable import render
 
@@ -38,8 +38,8 @@ def _settings(args: argparse.Namespace) -> Any:
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
     from xlmargin.excel.functions import today
 
-    as_of = args.as_of or today()
-    values = read_params([*args.param, f"as_of={as_of.isoformat()}"], DECISION_PARAMS)
+    as_of, params = with_as_of(args.param, args.as_of, today())
+    values = read_params(params, DECISION_PARAMS)
     return decision_settings(values, as_of)
 
 
