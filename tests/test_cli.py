@@ -219,3 +219,9 @@ def test_native_solver_output_never_reaches_stdout(tmp_path: Path) -> None:
     assert plan.splitlines()[0].split()[:2] == ["line", "item"]  # the plan's table, first
     document = json.loads(command("margin", str(path), "--regime", "pm", "--format", "json"))
     assert document["positions"] == len(rows) - 1
+
+
+def test_a_sleeve_list_with_an_unknown_name_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "margin", "--regime", "pm", "--as-of", AS_OF, "--param", "sleeve=hedge,cor")
+    assert (code, out) == (2, "")
+    assert err == "xlmargin: sleeve: no position is in sleeve 'cor'; sleeves found: core, hedge\n"

@@ -11,6 +11,7 @@ import math
 import pytest
 
 from tests.conftest import AS_OF
+from xlmargin.errors import InputError
 from xlmargin.excel import functions as fn
 from xlmargin.excel import registry, udfs
 from xlmargin.excel.functions import CACHE
@@ -311,3 +312,37 @@ def test_the_readme_documents_every_worksheet_function_with_its_signature():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     for function in registry.FUNCTIONS:
         assert f"`{function.signature}`" in readme, function.signature
+
+
+def test_a_sleeve_list_with_a_name_no_position_holds_is_refused():
+    # A misspelt name in a list used to be dropped silently, leaving a partial total.
+    book = classic_book()
+    both = fn.pm_requirement(book, [*PARAMS, ["sleeve", "Hedge, core"]])
+    assert both == fn.pm_requirement(book, PARAMS)
+    with pytest.raises(InputError, match=r"no position is in sleeve 'cor'; sleeves found: core, hedge$"):
+        fn.pm_requirement(book, [*PARAMS, ["sleeve", "hedge,cor"]])
+    with pytest.raises(
+        InputError, match=r"no position is in sleeves 'cash', 'cor'; sleeves found: core, hedge"
+    ):
+        fn.regt_margin(book, None, None, [*PARAMS, ["sleeve", "cor, hedge, cash"]])
+    assert udfs.PM_REQUIREMENT(book, [*PARAMS, ["sleeve", "hedge,cor"]]).startswith(
+        "#INPUT sleeve: no position is in sleeve 'cor'"
+    )
+
+
+def test_a_sleeve_given_as_a_number_matches_the_sleeve_cell_as_the_reader_shows_it():
+    book = [[*row[:-1], 1.0 if row[-1] == "core" else 2.0] for row in classic_book()[1:]]
+    book = [HEADER, *book]
+    core = fn.pm_requirement(classic_book(), [*PARAMS, ["sleeve", "core"]])
+    assert fn.pm_requirement(book, [*PARAMS, ["sleeve", 1.0]]) == core
+    assert fn.pm_requirement(book, [*PARAMS, ["sleeve", 1]]) == core  # Office.js sends whole numbers as int
+    assert fn.pm_requirement(book, [*PARAMS, "sleeve=1, 2"]) == fn.pm_requirement(book, PARAMS)
+    with pytest.raises(InputError, match="no position is in sleeve '3'; sleeves found: 1, 2"):
+        fn.pm_requirement(book, [*PARAMS, ["sleeve", 3.0]])
+
+
+@pytest.mark.parametrize("blank", [None, "", " ", 0, ", ,"])
+def test_a_blank_sleeve_means_the_whole_book(blank):
+    assert fn.pm_requirement(classic_book(), [*PARAMS, ["sleeve", blank]]) == fn.pm_requirement(
+        classic_book(), PARAMS
+    )

@@ -79,7 +79,8 @@ SLEEVE = Param(
     "sleeve",
     "text",
     None,
-    "only the positions whose sleeve column is one of these names (comma-separated), e.g. core",
+    "only the positions whose sleeve column is one of these names (comma-separated, each one "
+    "that some position holds), e.g. core; blank: the whole book",
 )
 
 
@@ -115,23 +116,35 @@ def portfolio_of(positions: Any, as_of: dt.date, sleeve: str | None = None) -> t
         check=positions,
         keep=lambda: snapshot(positions),
     )
-    if sleeve is None:
+    names = sleeve_names(sleeve)
+    if not names:
         return (token, None), portfolio
-    chosen = sleeve.strip().lower()
-    return (token, chosen), CACHE.get_or_compute(
-        ("sleeve", token, as_of, chosen), lambda: _select_sleeves(portfolio, chosen), check=portfolio
+    return (token, names), CACHE.get_or_compute(
+        ("sleeve", token, as_of, names), lambda: select_sleeves(portfolio, names), check=portfolio
     )
 
 
-def _select_sleeves(portfolio: Portfolio, sleeve: str) -> Portfolio:
-    wanted = {s.strip() for s in sleeve.split(",") if s.strip()}
-    keep = [str(s).lower() in wanted if s is not None else False for s in portfolio.arrays["sleeve"]]
-    if not any(keep):
-        found = sorted({str(s) for s in portfolio.arrays["sleeve"] if s is not None}) or ["none"]
+def sleeve_names(sleeve: str | None) -> tuple[str, ...]:
+    """The sleeve names a ``sleeve`` parameter holds (comma-separated), lower-cased, sorted and
+    without repeats; none (no filter) when it is blank."""
+    return tuple(sorted({s.strip().lower() for s in (sleeve or "").split(",") if s.strip()}))
+
+
+def select_sleeves(portfolio: Portfolio, names: Sequence[str]) -> Portfolio:
+    """The positions whose ``sleeve`` is one of ``names`` (lower-case, as :func:`sleeve_names` gives
+    them), compared case-insensitively with the text the reader made of the sleeve cell. Every name
+    must match a sleeve: a misspelt one would otherwise leave a silently partial total."""
+    sleeves = [None if s is None else str(s).lower() for s in portfolio.arrays["sleeve"].tolist()]
+    missing = [name for name in names if name not in sleeves]
+    if missing:
+        found = sorted({str(s) for s in portfolio.arrays["sleeve"].tolist() if s is not None}) or ["none"]
+        shown = ", ".join(f"'{name}'" for name in missing)
+        noun = "sleeve" if len(missing) == 1 else "sleeves"
         raise InputError(
-            Problem(f"no position is in sleeve '{sleeve}'; sleeves found: {', '.join(found)}", None, "sleeve")
+            Problem(f"no position is in {noun} {shown}; sleeves found: {', '.join(found)}", None, "sleeve")
         )
-    return portfolio.select(keep)
+    wanted = set(names)
+    return portfolio.select([s in wanted for s in sleeves])
 
 
 def cached(
