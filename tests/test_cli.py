@@ -225,3 +225,12 @@ def test_a_sleeve_list_with_an_unknown_name_is_refused(capsys: pytest.CaptureFix
     code, out, err = run(capsys, "margin", "--regime", "pm", "--as-of", AS_OF, "--param", "sleeve=hedge,cor")
     assert (code, out) == (2, "")
     assert err == "xlmargin: sleeve: no position is in sleeve 'cor'; sleeves found: core, hedge\n"
+
+
+def test_the_account_view_prints_its_segments_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    params = ("--param", "securities=pm", "--param", "equity=50000")
+    code, _, err = run(capsys, "margin", "--regime", "account", "--as-of", AS_OF, *params)
+    assert code == 0
+    assert "warning: equity 50,000.00 is below the FINRA 4210(g) minimum of 100,000" in err
+    code, out, _ = run(capsys, "margin", "--regime", "account", "--as-of", AS_OF, *params, "--format", "json")
+    assert any(w.startswith("equity 50,000.00 is below") for w in json.loads(out)["warnings"])

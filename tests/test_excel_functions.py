@@ -346,3 +346,48 @@ def test_a_blank_sleeve_means_the_whole_book(blank):
     assert fn.pm_requirement(classic_book(), [*PARAMS, ["sleeve", blank]]) == fn.pm_requirement(
         classic_book(), PARAMS
     )
+
+
+def _warnings(rows: list[list]) -> list[str]:
+    return [r[1] for r in rows if r[0] == "warning"]
+
+
+def test_reg_t_breakdown_ends_with_the_engines_own_warnings_once():
+    # A class of more than `pairing.exhaustive_legs` option legs is paired among the nearest strikes,
+    # and says so; REGT_BREAKDOWN showed only the positions reader's warnings.
+    header = ["symbol", "type", "quantity", "price", "underlying price", "strike", "days", "right", "memo"]
+    rows = [header]
+    for i in range(90):
+        strike = 80.0 + i
+        rows.append(["XYZ", "option", 1.0 if i % 2 else -1.0, max(100.0 - strike, 0.0) + 1.0, 100.0,
+                     strike, 30.0 + 30 * (i % 3), "C" if i % 4 < 2 else "P", "x"])  # fmt: skip
+    for _ in range(2):  # the second from the cache
+        shown = _warnings(fn.regt_breakdown(rows, None, None, PARAMS))
+        assert shown[0] == "columns ignored (not positions fields): memo"
+        assert len(shown) == 2 and "nearest strikes per expiry" in shown[1]
+
+
+def test_pm_and_account_breakdowns_end_with_the_engines_warnings():
+    params = [*PARAMS, ["equity", 50_000.0]]
+    below = "equity 50,000.00 is below the FINRA 4210(g) minimum of 100,000: the account is not eligible"
+    assert [w[: len(below)] for w in _warnings(fn.pm_breakdown(classic_book(), params))] == [below]
+    account = fn.account_breakdown(classic_book(), [*params, ["securities", "pm"]])
+    assert [w[: len(below)] for w in _warnings(account)] == [below]
+
+
+def test_a_stress_note_is_not_repeated_as_a_warning_row():
+    rows = [
+        ["Symbol", "Type", "Qty", "Price", "Currency", "fx_rate"],
+        ["THYAO", "stock", 100.0, 300.0, "TRY", 0.03],
+    ]
+    table = fn.risk_breakdown(rows, PARAMS)
+    assert [r[1] for r in table if r[0] == "note"][-1].startswith("TRY has no risk factor")
+    assert _warnings(table) == []
+
+
+def test_a_warning_given_twice_is_one_row():
+    assert fn.table([["a", 1.0], ["note", "seen"]], ["x", "x", "seen"]) == [
+        ["a", 1.0],
+        ["note", "seen"],
+        ["warning", "x"],
+    ]

@@ -189,6 +189,13 @@ class AccountResult:
     def gross_notional(self) -> float:
         return sum(line.gross_notional for line in self.lines)
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The segment engines' warnings (Reg T's pairing and currency notes, portfolio margin's),
+        each once, in segment order."""
+        found = (w for line in self.lines for w in getattr(line.detail, "warnings", ()))
+        return tuple(dict.fromkeys(found))
+
     def table(self) -> list[list[Any]]:
         """Segment, regime, number of positions and requirement per segment, then the total; header first."""
         rows: list[list[Any]] = [["segment", "regime", "positions", f"requirement ({self.account_currency})"]]

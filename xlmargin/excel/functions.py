@@ -165,12 +165,22 @@ EMPTY = "–"  # an empty label cell: an empty string is stored without a cached
 # LibreOffice and other viewers treat as "not computed" and recalculate (to #NAME? without the add-in)
 
 
+def warnings_of(portfolio: Portfolio, result: Any) -> tuple[str, ...]:
+    """What a result warns of, each once: the positions reader's warnings, then the engine's own
+    (``result.warnings``: Reg T's pairing and currency notes, portfolio margin's eligibility and
+    offset notes, the account view's segments')."""
+    return tuple(dict.fromkeys([*portfolio.warnings, *getattr(result, "warnings", ())]))
+
+
 def table(rows: list[list[Any]], warnings: Sequence[str] = ()) -> list[list[Any]]:
     """A rectangular 2-D list of str/float, never None, NaN or an empty string; each of
-    ``warnings`` (the positions reader's) becomes a last row ``["warning", text, ...]``."""
+    ``warnings`` becomes a last row ``["warning", text, ...]``, once, unless the rows already show
+    it as a ``note`` or ``warning`` row (the stress tables' notes, a contribution's warnings)."""
     width = max((len(r) for r in rows), default=0)
+    shown = {r[1] for r in rows if len(r) > 1 and r[0] in ("note", "warning")}
+    added = [text for text in dict.fromkeys(warnings) if text not in shown]
     out = []
-    for row in [*rows, *(["warning", text] for text in warnings)]:
+    for row in [*rows, *(["warning", text] for text in added)]:
         cells = []
         for cell in [*row, *([""] * (width - len(row)))]:
             if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -193,10 +203,13 @@ def run(
     engine: Callable[[Portfolio, dict[str, Any], dt.date], T],
     *options: Hashable,
     rows: Callable[[T], list[list[Any]]] | None = None,
+    own_warnings: bool = True,
 ) -> Any:
     """Read the params and positions, then run ``engine(portfolio, values, as_of)`` once per
     content: the shared path of every positions-based worksheet function. With ``rows`` (a
-    breakdown), the result's rows as a :func:`table` that ends with the reader's warnings, made
+    breakdown), the result's rows as a :func:`table` that ends with the reader's and (unless not
+    ``own_warnings``: a P&L grid, which the engine's notes on the requirement do not explain) the
+    engine's warnings (:func:`warnings_of`), made
     once per result and view (a Reg T breakdown of the benchmark book is 14 ms of formatting) and
     handed out as a copy, so that a caller changing what it gets changes nothing kept."""
     values, as_of, sleeve = params_of(params, specs)
@@ -205,11 +218,12 @@ def run(
     result = cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
     if rows is None:
         return result
+    warnings = warnings_of(portfolio, result) if own_warnings else portfolio.warnings
     if rows.__closure__:  # a view that depends on more than the result: made each time
-        return table(rows(result), portfolio.warnings)
+        return table(rows(result), warnings)
     shown = CACHE.get_or_compute(
         ("table", kind, token, key, rows.__code__),
-        lambda: table(rows(result), portfolio.warnings),
+        lambda: table(rows(result), warnings),
         size_of(positions),
         check=result,
     )
@@ -252,12 +266,13 @@ def regt_breakdown(
 # --- portfolio margin ------------------------------------------------------------------------------
 
 
-def pm_result(positions: Any, params: Any, rows: Any = None) -> Any:
+def pm_result(positions: Any, params: Any, rows: Any = None, own_warnings: bool = True) -> Any:
     from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
 
     return run(
-        "pm", positions, params, PM_PARAMS, lambda p, v, d: pm_requirement(p, pm_settings(v, d)), rows=rows
-    )
+        "pm", positions, params, PM_PARAMS, lambda p, v, d: pm_requirement(p, pm_settings(v, d)),
+        rows=rows, own_warnings=own_warnings,
+    )  # fmt: skip
 
 
 def pm_requirement(positions: Any, params: Any = None) -> float:
@@ -265,7 +280,7 @@ def pm_requirement(positions: Any, params: Any = None) -> float:
 
 
 def pm_scenarios(positions: Any, params: Any = None) -> list[list[Any]]:
-    return pm_result(positions, params, rows=lambda r: r.scenarios_table())
+    return pm_result(positions, params, rows=lambda r: r.scenarios_table(), own_warnings=False)
 
 
 def pm_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
