@@ -13,7 +13,9 @@ and spot FX sit under the ESMA caps):
 ``total = Σ segment requirements``, in the account currency. Every position type belongs to exactly
 one segment, and a position a segment's engine cannot margin is an error naming its row, so no
 position is dropped. Reg T, portfolio margin and SPAN compute in US dollars; for another account
-currency they are converted with the ``fx.USD`` parameter.
+currency they are converted with the ``fx.USD`` parameter. A security priced in another currency
+is converted to dollars first with its ``fx_rate`` (account-currency units per unit, so divided by
+``fx.USD`` in another account currency: :func:`securities_in_usd`).
 
 On the maintenance basis the ESMA segment shows the *margin close-out level* (50% of the initial
 margin: where the provider must start closing positions), the ESMA counterpart of a maintenance
@@ -33,7 +35,7 @@ import numpy as np
 
 from xlmargin.errors import MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import ESMA_PARAMS, EsmaResult, EsmaSettings, esma_margin, esma_settings, nfa_margin
-from xlmargin.instruments import PER_FACE
+from xlmargin.instruments import PER_FACE, in_usd
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
@@ -287,6 +289,8 @@ def account_margin(
             continue
         rate = _usd_rate(settings)
         detail: Any
+        if segment == "securities":
+            book = securities_in_usd(book, settings)
         if segment == "futures":  # SPAN's figures are not rounded
             detail = futures_margin(book, settings.span)
             requirement, notional = detail.requirement, detail.gross_notional
@@ -316,6 +320,22 @@ def account_margin(
         sum(line.requirement for line in lines),
         sum(line.exact for line in lines),
     )
+
+
+def securities_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
+    """The securities rows in US dollars, as Reg T and portfolio margin compute
+    (:func:`~xlmargin.instruments.in_usd`). The table's ``fx_rate`` is in account-currency units per
+    unit of the row's currency, so for another account currency it is divided by ``fx.USD``, and a
+    row in the account currency itself needs no rate."""
+    if settings.account_currency == ENGINE_CURRENCY:
+        return in_usd(book)
+    a = book.arrays
+    own = (a["currency"] == settings.account_currency) & np.isnan(a["fx_rate"])
+    if own.any():
+        rates = np.where(own, 1.0, a["fx_rate"])
+        codes = {name: book.codes(name) for name in book.coded()}
+        book = Portfolio({**a, "fx_rate": rates}, book.as_of, book.warnings, codes)
+    return in_usd(book, per_usd=_usd_rate(settings))
 
 
 def _fx(book: Portfolio, settings: AccountSettings) -> EsmaResult:
@@ -363,5 +383,6 @@ __all__ = [
     "SegmentLine",
     "account_margin",
     "account_settings",
+    "securities_in_usd",
     "securities_notional",
 ]
