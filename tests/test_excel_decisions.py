@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from xlmargin.cli import main
+from xlmargin.errors import InputError
 from xlmargin.excel import decisions as fn
 from xlmargin.excel.functions import pm_breakdown
 
@@ -108,3 +109,17 @@ def test_hedge_optimize_follows_an_edit_of_any_candidates_row() -> None:
     assert "XYZ P94 (row 4)" in items
     items = [row[1] for row in fn.hedge_optimize(BOOK, edited, "pm", None, PARAMS)]
     assert "XYZ P94 EDITED (row 4)" in items  # symbols read in upper case
+
+
+@pytest.mark.parametrize("budget", [0, 0.0, -10.0, "0"])
+def test_a_budget_of_zero_is_refused_as_a_negative_one(budget: Any) -> None:
+    # 0 read as a blank budget: "spend: no budget", and the plan spent
+    shown = f"{float(budget):g}" if not isinstance(budget, str) else "0"
+    with pytest.raises(InputError, match=f"a budget must be above 0, got {shown}"):
+        fn.hedge_optimize(BOOK, CANDIDATES, "pm", budget, PARAMS)
+
+
+@pytest.mark.parametrize("budget", [None, "", " "])
+def test_only_an_empty_budget_is_no_budget(budget: Any) -> None:
+    rows = fn.hedge_optimize(BOOK, CANDIDATES, "pm", budget, PARAMS)
+    assert next(r for r in rows if r[0] == "spend")[1] == "no budget"

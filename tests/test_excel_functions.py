@@ -108,7 +108,8 @@ CALLS |= {
     "MARGIN_CONTRIBUTION": ((classic_book(), "pm", PARAMS), (office_book(), "pm", PARAMS_OFFICE)),
     "HEDGE_OPTIMIZE": (
         (classic_book(), CANDIDATES, "pm", None, PARAMS),
-        (office_book(), CANDIDATES_OFFICE, "pm", 0, PARAMS_OFFICE),
+        # the budget left out: a 0 (Office.js' empty cell) is a budget, refused (test_excel_decisions)
+        (office_book(), CANDIDATES_OFFICE, "pm", None, PARAMS_OFFICE),
     ),
     "MARGIN_CALL_MOVE": ((classic_book(), 250000.0, None, PARAMS), (office_book(), 250000, 0, PARAMS_OFFICE)),
     "LIQUIDATION_PLAN": (
@@ -391,3 +392,14 @@ def test_a_warning_given_twice_is_one_row():
         ["note", "seen"],
         ["warning", "x"],
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ["MARGIN_IMPACT", "MARGIN_CONTRIBUTION", "HEDGE_OPTIMIZE", "MARGIN_CALL_MOVE", "LIQUIDATION_PLAN"]
+)
+def test_xlm_params_lists_the_decision_functions_parameters(name):
+    # the README sends users to =XLM_PARAMS("HEDGE_OPTIMIZE"); it said no parameters were documented
+    listed = [row[0] for row in udfs.XLM_PARAMS(name)]
+    assert listed[0] == "parameter"
+    assert {"cushion", "time_limit", "plan_by", "securities", "include", "sleeve"} <= set(listed)
+    assert len(listed) == len(set(listed))

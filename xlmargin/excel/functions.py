@@ -469,6 +469,10 @@ def param_specs(engine: str) -> tuple[Param, ...]:
         from xlmargin.stress import STRESS_PARAMS
 
         return STRESS_PARAMS
+    if engine == "decisions":
+        from xlmargin.decisions import DECISION_PARAMS
+
+        return DECISION_PARAMS
     raise InputError(Problem(f"no parameters are documented for '{engine}'"))
 
 
