@@ -403,3 +403,59 @@ def test_xlm_params_lists_the_decision_functions_parameters(name):
     assert listed[0] == "parameter"
     assert {"cushion", "time_limit", "plan_by", "securities", "include", "sleeve"} <= set(listed)
     assert len(listed) == len(set(listed))
+
+
+FUTURE_OPTIONS = [
+    ["Symbol", "Type", "Qty", "Price", "Underlying", "UndPx", "Strike", "Days", "Right", "Mult"],
+    ["ESZ6", "future", 3.0, 6000.0, None, None, None, None, None, None],
+    ["ES C", "future_option", -2.0, 151.37, "ESZ6", 6000.0, 6000.0, 30.0, "C", 50.0],
+]
+THIRDS = [
+    ["Symbol", "Type", "Qty", "Price", "Currency"],
+    ["DE40", "cfd", 1.0, 11725.0, "EUR"],
+    ["FR40", "cfd", 1.0, 8333.35, "EUR"],
+]
+DATED = [["as_of", AS_OF]]
+MIXED = [  # futures in USD and CFDs in EUR, for a EUR account
+    [*FUTURE_OPTIONS[0], "Currency"],
+    *([*row, None] for row in FUTURE_OPTIONS[1:]),
+    *([symbol, kind, qty, price, *[None] * 6, currency] for symbol, kind, qty, price, currency in THIRDS[1:]),
+]
+IN_EUR = [*PARAMS, "fx.USD=1.1", "account_currency=EUR"]
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("RISK_MARGIN", (classic_book(), PARAMS)),
+        ("STRESS_PNL", (classic_book(), "E10", PARAMS)),
+        ("ESMA_MARGIN", (THIRDS, "EUR", DATED)),
+        ("ACCOUNT_MARGIN", (MIXED, IN_EUR)),
+        ("FUTURES_MARGIN", (FUTURE_OPTIONS, PARAMS)),
+    ],
+)
+def test_single_number_functions_are_to_the_cent(name, args):
+    # they gave 77140.56825347598, 3908.3333333333335, ... whose last digits moved with row order
+    value = getattr(udfs, name)(*args)
+    assert isinstance(value, float) and value == round(value, 2) and value != 0
+    positions, *rest = args
+    assert getattr(udfs, name)([positions[0], *reversed(positions[1:])], *rest) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "column"),
+    [
+        ("ESMA_BREAKDOWN", (THIRDS, "EUR", DATED), -1),
+        (
+            "ACCOUNT_BREAKDOWN",
+            (MIXED, IN_EUR),
+            -1,
+        ),
+        ("FUTURES_BREAKDOWN", (FUTURE_OPTIONS, PARAMS), -2),
+    ],
+)
+def test_breakdown_lines_add_up_to_their_total_to_the_cent(name, args, column):
+    rows = getattr(udfs, name)(*args)
+    total = next(r for r in rows if str(r[0]).startswith("total"))
+    lines = [r[column] for r in rows[1 : rows.index(total)]]
+    assert round(sum(lines), 2) == total[column]

@@ -172,7 +172,8 @@ class SecuritiesFigures:
 
 @dataclass(frozen=True)
 class AccountResult:
-    """The account requirement: ``total = Σ lines.requirement`` in ``account_currency``, and
+    """The account requirement: ``total = Σ lines.requirement`` in ``account_currency``, each line
+    and the total in cents, and
     ``exact = Σ lines.exact``, the same before the engines' cent rounding: the figure capacity and
     margin-call searches compare, since a sum of rounded segments moves in cent steps and lets a
     search stop cents to either side of the crossing."""
@@ -278,12 +279,13 @@ def account_margin(
         rows = tuple(book.arrays["row"].tolist())
         if segment == "fx/cfd":
             fx_result = _fx(book, settings)
-            requirement = fx_result.total
+            requirement, exact = fx_result.total, fx_result.exact
             if settings.basis == "maintenance" and fx_result.close_out_level is not None:
                 requirement = fx_result.close_out_level
+                exact *= fx_result.close_out_level / fx_result.total if fx_result.total else 0.0
             lines.append(
                 SegmentLine(
-                    segment, regime, rows, requirement, 1.0, fx_result.gross_notional, fx_result, requirement
+                    segment, regime, rows, requirement, 1.0, fx_result.gross_notional, fx_result, exact
                 )
             )
             continue
@@ -291,10 +293,10 @@ def account_margin(
         detail: Any
         if segment == "securities":
             book = securities_in_usd(book, settings)
-        if segment == "futures":  # SPAN's figures are not rounded
+        if segment == "futures":
             detail = futures_margin(book, settings.span)
             requirement, notional = detail.requirement, detail.gross_notional
-            exact = requirement
+            exact = detail.exact
         elif settings.securities == "pm":
             if isinstance(securities, SecuritiesFigures) and securities.basis == settings.basis:
                 detail, requirement, exact = securities, securities.requirement, securities.exact
@@ -310,14 +312,14 @@ def account_margin(
                 detail = regt_margin(book, basis=settings.basis)  # this basis, FINRA's gross figure
             requirement, exact, notional = detail.total, detail.exact, securities_notional(book)
         line = SegmentLine(
-            segment, regime, rows, requirement * rate, rate, notional * rate, detail, exact * rate
+            segment, regime, rows, cents(requirement * rate), rate, notional * rate, detail, exact * rate
         )
         lines.append(line)
     return AccountResult(
         settings.basis,
         account,
         tuple(lines),
-        sum(line.requirement for line in lines),
+        cents(sum(line.requirement for line in lines)),
         sum(line.exact for line in lines),
     )
 

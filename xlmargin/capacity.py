@@ -177,14 +177,14 @@ def _engine(
 
         def futures(p: Portfolio) -> tuple[float, float, float]:
             result = futures_margin(p, account.span)
-            return result.requirement, result.requirement, result.gross_notional
+            return result.exact, result.requirement, result.gross_notional
 
         return futures, account.span.currency
     if regime == "esma":
 
         def esma(p: Portfolio) -> tuple[float, float, float]:
             result = esma_margin(p, account.account_currency, account.esma)
-            return result.total, result.total, result.gross_notional
+            return result.exact, result.total, result.gross_notional
 
         return esma, account.account_currency
 
