@@ -137,3 +137,11 @@ def test_batch_equals_each_account_alone_with_foreign_rows(regime: str, params: 
         else:
             expected = account_margin(own, account_settings(params, AS_OF)).total
         assert requirement == round(expected, 2), account
+
+
+@pytest.mark.parametrize("regime", ["pm", "regt"])
+def test_max_notional_is_in_dollars_too(regime: str):
+    yen, dollars = _yen_book(), _in_dollars(_yen_book())
+    assert fn.max_notional(yen, 250_000.0, regime, PARAMS) == fn.max_notional(
+        dollars, 250_000.0, regime, PARAMS
+    )

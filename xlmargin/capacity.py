@@ -46,6 +46,7 @@ from xlmargin.account import (
 )
 from xlmargin.errors import InputError, Problem
 from xlmargin.esma import esma_margin
+from xlmargin.instruments import in_usd
 from xlmargin.money import cents, cents_down
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
@@ -163,14 +164,14 @@ def _engine(
 
         def regt(p: Portfolio) -> tuple[float, float, float]:
             result = regt_margin(p, basis=basis)
-            return result.exact, result.total, securities_notional(p)
+            return result.exact, result.total, securities_notional(in_usd(p))  # in the engine's dollars
 
         return regt, ENGINE_CURRENCY
     if regime == "pm":
 
         def pm(p: Portfolio) -> tuple[float, float, float]:
             result = pm_requirement(p, account.pm)
-            return result.exact, result.requirement, securities_notional(p)
+            return result.exact, result.requirement, securities_notional(in_usd(p))
 
         return pm, ENGINE_CURRENCY
     if regime == "futures":
