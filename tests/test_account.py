@@ -138,7 +138,7 @@ def test_parameters() -> None:
 @pytest.mark.parametrize("securities", ["regt", "pm"])
 def test_exact_is_the_sum_of_the_segments_before_rounding(securities: str) -> None:
     """``exact`` adds each engine's figure before its cent rounding (Reg T's ``exact``, PM's
-    ``initial_exact``; SPAN and ESMA do not round), and rounds to each segment's requirement."""
+    ``initial_exact``, SPAN's and ESMA's ``exact``), and rounds to each segment's requirement."""
     portfolio = book()
     s = settings(securities=securities, **({"house.initial": True} if securities == "pm" else {}))
     result = account_margin(portfolio, s)
@@ -147,7 +147,8 @@ def test_exact_is_the_sum_of_the_segments_before_rounding(securities: str) -> No
     expected = detail.exact if securities == "regt" else detail.initial_exact
     assert securities_line.exact == expected
     assert cents(securities_line.exact) == securities_line.requirement
-    assert [line.exact for line in result.lines[1:]] == [line.requirement for line in result.lines[1:]]
+    assert [cents(line.exact) for line in result.lines] == [line.requirement for line in result.lines]
+    assert [line.exact for line in result.lines[1:]] == [line.detail.exact for line in result.lines[1:]]
     assert result.exact == sum(line.exact for line in result.lines)
 
 

@@ -75,7 +75,7 @@ def test_a_dataframe_a_path_and_a_list_give_the_same_figure() -> None:
         xlmargin.pm_requirement(data, as_of=AS_OF)
         for data in (pd.read_csv(BOOK), BOOK, str(BOOK), book_rows())
     }
-    assert figures == {42380.36}
+    assert figures == {42920.87}  # SAP in dollars at 1.1745 USD per EUR (42,380.36 as if euros were dollars)
 
 
 def test_a_broker_export_is_read_by_the_api() -> None:
@@ -93,7 +93,8 @@ def test_keyword_params_map_onto_parameter_names() -> None:
     no_offset = xlmargin.pm_requirement(sample, as_of=AS_OF, offset_us_broad=0)
     same = xlmargin.pm_requirement(sample, params={"as_of": AS_OF, "offset.us_broad": 0})
     assert no_offset == same > default  # the broad-index class groups no longer offset each other
-    assert xlmargin.regt_margin(BOOK, basis="maintenance", as_of=AS_OF) == 99_411.70
+    # SAP: 25% of 100 × 206.50 EUR at 1.1745 USD per EUR (99,411.70 as if its euros were dollars)
+    assert xlmargin.regt_margin(BOOK, basis="maintenance", as_of=AS_OF) == 100_312.56
 
 
 def test_read_positions_finds_the_table_inside_a_template() -> None:

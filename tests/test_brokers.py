@@ -199,3 +199,50 @@ def test_other_xml_and_csv_files_are_refused(tmp_path: Path) -> None:
     for name, text in (("other.xml", "<workbook><sheet/></workbook>"), ("other.csv", "a,b\n1,2\n")):
         with pytest.raises(InputError, match="is not a broker export xlmargin reads"):
             import_broker(_write(tmp_path, name, text))
+
+
+def _lots_only(text: str, line: str, quantities: tuple[str, ...], summary: str, lot: str) -> str:
+    """``text`` with the summary row ``line`` replaced by one lot row per quantity."""
+    lots = [
+        line.replace(summary, lot).replace('"100"', f'"{q}"').replace(",100,", f",{q},") for q in quantities
+    ]
+    return text.replace(line, "\n".join(lots))
+
+
+@pytest.mark.parametrize("quantities", [("100",), ("60", "40")])
+def test_a_flex_position_reported_by_lots_alone_is_their_sum(
+    tmp_path: Path, quantities: tuple[str, ...]
+) -> None:
+    # SAP's summary row replaced by lot rows: it was dropped, and portfolio margin fell by its share
+    text = (DATA / "ibkr_flex.xml").read_text()
+    line = next(row for row in text.splitlines() if 'symbol="SAP"' in row)
+    path = tmp_path / "flex.xml"
+    path.write_text(_lots_only(text, line, quantities, 'levelOfDetail="SUMMARY"', 'levelOfDetail="LOT"'))
+    assert len(import_broker(path).rows) == 8
+    assert figures(read_broker(path, as_of=AS_OF)) == figures(
+        read_broker(DATA / "ibkr_flex.xml", as_of=AS_OF)
+    )
+
+
+def test_a_statement_position_reported_by_lots_alone_is_their_sum(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_statement.csv").read_text()
+    line = next(row for row in text.splitlines() if ",SAP,100," in row)
+    path = tmp_path / "statement.csv"
+    path.write_text(_lots_only(text, line, ("70", "30"), ",Summary,", ",Lot,"))
+    assert figures(read_broker(path, as_of=AS_OF)) == figures(
+        read_broker(DATA / "ibkr_statement.csv", as_of=AS_OF)
+    )
+
+
+def test_a_statement_option_named_by_its_osi_symbol_states_its_terms(tmp_path: Path) -> None:
+    # it was refused: "states no underlying, strike, expiry, right"
+    text = (DATA / "ibkr_statement.csv").read_text().replace("AAPL 16JAN26 260 C", "AAPL  260116C00260000")
+    path = tmp_path / "statement.csv"
+    path.write_text(text)
+    assert figures(read_broker(path, as_of=AS_OF)) == figures(
+        read_broker(DATA / "ibkr_statement.csv", as_of=AS_OF)
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text.replace("AAPL  260116C00260000", "AAPL  261316C00260000"))
+    with pytest.raises(InputError, match="row 26, Symbol: 'AAPL  261316C00260000'"):
+        import_broker(bad)

@@ -98,7 +98,7 @@ def test_broker_exports_are_read_directly(capsys: pytest.CaptureFixture[str], na
     _, canonical, _ = run(capsys, "margin", DATA / "ibkr_book.csv", "--regime", "pm", "--as-of", AS_OF)
     code, out, _ = run(capsys, "margin", DATA / name, "--regime", "pm", "--as-of", AS_OF)
     assert code == 0 and f"({name.split('.')[0].replace('_', '-')}" in out.splitlines()[0]
-    assert figure(out) == figure(canonical) == 42_380.36
+    assert figure(out) == figure(canonical) == 42_920.87  # SAP's euros in dollars (42,380.36 before)
 
 
 def test_broker_errors_name_the_export_row_and_field(capsys: pytest.CaptureFixture[str]) -> None:
@@ -326,3 +326,18 @@ def test_the_valuation_date_may_come_with_param_once(
     assert code == 2 and "as_of: 'soon' is not a date" in err
     code, out, _ = run(capsys, "whatif", path, path, "--regime", "pm", "--param", "as_of=2026-11-20")
     assert code == 0, out
+
+
+def test_a_sleeve_list_with_an_unknown_name_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "margin", "--regime", "pm", "--as-of", AS_OF, "--param", "sleeve=hedge,cor")
+    assert (code, out) == (2, "")
+    assert err == "xlmargin: sleeve: no position is in sleeve 'cor'; sleeves found: core, hedge\n"
+
+
+def test_the_account_view_prints_its_segments_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    params = ("--param", "securities=pm", "--param", "equity=50000")
+    code, _, err = run(capsys, "margin", "--regime", "account", "--as-of", AS_OF, *params)
+    assert code == 0
+    assert "warning: equity 50,000.00 is below the FINRA 4210(g) minimum of 100,000" in err
+    code, out, _ = run(capsys, "margin", "--regime", "account", "--as-of", AS_OF, *params, "--format", "json")
+    assert any(w.startswith("equity 50,000.00 is below") for w in json.loads(out)["warnings"])

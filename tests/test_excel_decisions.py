@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from xlmargin.cli import main
+from xlmargin.errors import InputError
 from xlmargin.excel import decisions as fn
 from xlmargin.excel.functions import pm_breakdown
 
@@ -121,3 +122,17 @@ def test_a_true_trade_quantity_after_a_trade_of_1_is_refused_not_served_from_the
     assert fn.margin_impact(BOOK, trades(1.0), "pm", PARAMS) == 15.0  # 15% of 100
     with pytest.raises(InputError, match="row 2, trades quantity: True is not a number"):
         fn.margin_impact(BOOK, trades(True), "pm", PARAMS)
+
+
+@pytest.mark.parametrize("budget", [0, 0.0, -10.0, "0"])
+def test_a_budget_of_zero_is_refused_as_a_negative_one(budget: Any) -> None:
+    # 0 read as a blank budget: "spend: no budget", and the plan spent
+    shown = f"{float(budget):g}" if not isinstance(budget, str) else "0"
+    with pytest.raises(InputError, match=f"a budget must be above 0, got {shown}"):
+        fn.hedge_optimize(BOOK, CANDIDATES, "pm", budget, PARAMS)
+
+
+@pytest.mark.parametrize("budget", [None, "", " "])
+def test_only_an_empty_budget_is_no_budget(budget: Any) -> None:
+    rows = fn.hedge_optimize(BOOK, CANDIDATES, "pm", budget, PARAMS)
+    assert next(r for r in rows if r[0] == "spend")[1] == "no budget"

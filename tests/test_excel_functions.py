@@ -108,7 +108,8 @@ CALLS |= {
     "MARGIN_CONTRIBUTION": ((classic_book(), "pm", PARAMS), (office_book(), "pm", PARAMS_OFFICE)),
     "HEDGE_OPTIMIZE": (
         (classic_book(), CANDIDATES, "pm", None, PARAMS),
-        (office_book(), CANDIDATES_OFFICE, "pm", 0, PARAMS_OFFICE),
+        # the budget left out: a 0 (Office.js' empty cell) is a budget, refused (test_excel_decisions)
+        (office_book(), CANDIDATES_OFFICE, "pm", None, PARAMS_OFFICE),
     ),
     "MARGIN_CALL_MOVE": ((classic_book(), 250000.0, None, PARAMS), (office_book(), 250000, 0, PARAMS_OFFICE)),
     "LIQUIDATION_PLAN": (
@@ -400,3 +401,149 @@ def test_a_number_argument_holding_another_cells_error_says_so():
     )
     assert udfs.MARGIN_CUSHION(100_000.0, "#N/A") == "#INPUT requirement: the cell holds the error value #N/A"
     assert udfs.MARGIN_CUSHION(100_000.0, "#INPUTS 5").startswith("#INPUT requirement: '#INPUTS 5'")
+
+
+def test_a_sleeve_list_with_a_name_no_position_holds_is_refused():
+    # A misspelt name in a list used to be dropped silently, leaving a partial total.
+    book = classic_book()
+    both = fn.pm_requirement(book, [*PARAMS, ["sleeve", "Hedge, core"]])
+    assert both == fn.pm_requirement(book, PARAMS)
+    with pytest.raises(InputError, match=r"no position is in sleeve 'cor'; sleeves found: core, hedge$"):
+        fn.pm_requirement(book, [*PARAMS, ["sleeve", "hedge,cor"]])
+    with pytest.raises(
+        InputError, match=r"no position is in sleeves 'cash', 'cor'; sleeves found: core, hedge"
+    ):
+        fn.regt_margin(book, None, None, [*PARAMS, ["sleeve", "cor, hedge, cash"]])
+    assert udfs.PM_REQUIREMENT(book, [*PARAMS, ["sleeve", "hedge,cor"]]).startswith(
+        "#INPUT sleeve: no position is in sleeve 'cor'"
+    )
+
+
+def test_a_sleeve_given_as_a_number_matches_the_sleeve_cell_as_the_reader_shows_it():
+    book = [[*row[:-1], 1.0 if row[-1] == "core" else 2.0] for row in classic_book()[1:]]
+    book = [HEADER, *book]
+    core = fn.pm_requirement(classic_book(), [*PARAMS, ["sleeve", "core"]])
+    assert fn.pm_requirement(book, [*PARAMS, ["sleeve", 1.0]]) == core
+    assert fn.pm_requirement(book, [*PARAMS, ["sleeve", 1]]) == core  # Office.js sends whole numbers as int
+    assert fn.pm_requirement(book, [*PARAMS, "sleeve=1, 2"]) == fn.pm_requirement(book, PARAMS)
+    with pytest.raises(InputError, match="no position is in sleeve '3'; sleeves found: 1, 2"):
+        fn.pm_requirement(book, [*PARAMS, ["sleeve", 3.0]])
+
+
+@pytest.mark.parametrize("blank", [None, "", " ", 0, ", ,"])
+def test_a_blank_sleeve_means_the_whole_book(blank):
+    assert fn.pm_requirement(classic_book(), [*PARAMS, ["sleeve", blank]]) == fn.pm_requirement(
+        classic_book(), PARAMS
+    )
+
+
+def _warnings(rows: list[list]) -> list[str]:
+    return [r[1] for r in rows if r[0] == "warning"]
+
+
+def test_reg_t_breakdown_ends_with_the_engines_own_warnings_once():
+    # A class of more than `pairing.exhaustive_legs` option legs is paired among the nearest strikes,
+    # and says so; REGT_BREAKDOWN showed only the positions reader's warnings.
+    header = ["symbol", "type", "quantity", "price", "underlying price", "strike", "days", "right", "memo"]
+    rows = [header]
+    for i in range(90):
+        strike = 80.0 + i
+        rows.append(["XYZ", "option", 1.0 if i % 2 else -1.0, max(100.0 - strike, 0.0) + 1.0, 100.0,
+                     strike, 30.0 + 30 * (i % 3), "C" if i % 4 < 2 else "P", "x"])  # fmt: skip
+    for _ in range(2):  # the second from the cache
+        shown = _warnings(fn.regt_breakdown(rows, None, None, PARAMS))
+        assert shown[0] == "columns ignored (not positions fields): memo"
+        assert len(shown) == 2 and "nearest strikes per expiry" in shown[1]
+
+
+def test_pm_and_account_breakdowns_end_with_the_engines_warnings():
+    params = [*PARAMS, ["equity", 50_000.0]]
+    below = "equity 50,000.00 is below the FINRA 4210(g) minimum of 100,000: the account is not eligible"
+    assert [w[: len(below)] for w in _warnings(fn.pm_breakdown(classic_book(), params))] == [below]
+    account = fn.account_breakdown(classic_book(), [*params, ["securities", "pm"]])
+    assert [w[: len(below)] for w in _warnings(account)] == [below]
+
+
+def test_a_stress_note_is_not_repeated_as_a_warning_row():
+    rows = [
+        ["Symbol", "Type", "Qty", "Price", "Currency", "fx_rate"],
+        ["THYAO", "stock", 100.0, 300.0, "TRY", 0.03],
+    ]
+    table = fn.risk_breakdown(rows, PARAMS)
+    assert [r[1] for r in table if r[0] == "note"][-1].startswith("TRY has no risk factor")
+    assert _warnings(table) == []
+
+
+def test_a_warning_given_twice_is_one_row():
+    assert fn.table([["a", 1.0], ["note", "seen"]], ["x", "x", "seen"]) == [
+        ["a", 1.0],
+        ["note", "seen"],
+        ["warning", "x"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["MARGIN_IMPACT", "MARGIN_CONTRIBUTION", "HEDGE_OPTIMIZE", "MARGIN_CALL_MOVE", "LIQUIDATION_PLAN"]
+)
+def test_xlm_params_lists_the_decision_functions_parameters(name):
+    # the README sends users to =XLM_PARAMS("HEDGE_OPTIMIZE"); it said no parameters were documented
+    listed = [row[0] for row in udfs.XLM_PARAMS(name)]
+    assert listed[0] == "parameter"
+    assert {"cushion", "time_limit", "plan_by", "securities", "include", "sleeve"} <= set(listed)
+    assert len(listed) == len(set(listed))
+
+
+FUTURE_OPTIONS = [
+    ["Symbol", "Type", "Qty", "Price", "Underlying", "UndPx", "Strike", "Days", "Right", "Mult"],
+    ["ESZ6", "future", 3.0, 6000.0, None, None, None, None, None, None],
+    ["ES C", "future_option", -2.0, 151.37, "ESZ6", 6000.0, 6000.0, 30.0, "C", 50.0],
+]
+THIRDS = [
+    ["Symbol", "Type", "Qty", "Price", "Currency"],
+    ["DE40", "cfd", 1.0, 11725.0, "EUR"],
+    ["FR40", "cfd", 1.0, 8333.35, "EUR"],
+]
+DATED = [["as_of", AS_OF]]
+MIXED = [  # futures in USD and CFDs in EUR, for a EUR account
+    [*FUTURE_OPTIONS[0], "Currency"],
+    *([*row, None] for row in FUTURE_OPTIONS[1:]),
+    *([symbol, kind, qty, price, *[None] * 6, currency] for symbol, kind, qty, price, currency in THIRDS[1:]),
+]
+IN_EUR = [*PARAMS, "fx.USD=1.1", "account_currency=EUR"]
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("RISK_MARGIN", (classic_book(), PARAMS)),
+        ("STRESS_PNL", (classic_book(), "E10", PARAMS)),
+        ("ESMA_MARGIN", (THIRDS, "EUR", DATED)),
+        ("ACCOUNT_MARGIN", (MIXED, IN_EUR)),
+        ("FUTURES_MARGIN", (FUTURE_OPTIONS, PARAMS)),
+    ],
+)
+def test_single_number_functions_are_to_the_cent(name, args):
+    # they gave 77140.56825347598, 3908.3333333333335, ... whose last digits moved with row order
+    value = getattr(udfs, name)(*args)
+    assert isinstance(value, float) and value == round(value, 2) and value != 0
+    positions, *rest = args
+    assert getattr(udfs, name)([positions[0], *reversed(positions[1:])], *rest) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "column"),
+    [
+        ("ESMA_BREAKDOWN", (THIRDS, "EUR", DATED), -1),
+        (
+            "ACCOUNT_BREAKDOWN",
+            (MIXED, IN_EUR),
+            -1,
+        ),
+        ("FUTURES_BREAKDOWN", (FUTURE_OPTIONS, PARAMS), -2),
+    ],
+)
+def test_breakdown_lines_add_up_to_their_total_to_the_cent(name, args, column):
+    rows = getattr(udfs, name)(*args)
+    total = next(r for r in rows if str(r[0]).startswith("total"))
+    lines = [r[column] for r in rows[1 : rows.index(total)]]
+    assert round(sum(lines), 2) == total[column]

@@ -498,9 +498,12 @@ def test_total_is_the_sum_of_the_rounded_groups():
     assert result.total == 43_818.52  # 2 × 21,909.26, not the unrounded 43,818.51
 
 
-def test_mixed_currencies_are_reported():
-    result = run(stk(100, 50.0, currency="USD"), stk(100, 50.0, symbol="ABC", currency="EUR"))
-    assert result.warnings == ("positions in EUR, USD are added as given, without conversion",)
+def test_a_foreign_position_is_margined_in_dollars():
+    # (it was added as given, euros as dollars, with a warning; tests/test_usd_engines.py has more)
+    rows = [[*HEADER, "fx_rate"], [*stk(100, 50.0, currency="USD"), None],
+            [*stk(100, 50.0, symbol="ABC", currency="EUR"), 1.2]]  # fmt: skip
+    result = regt_margin(read_positions(rows, as_of=AS_OF))
+    assert sorted(g.margin for g in result.groups) == [2500.0, 3000.0] and result.warnings == ()
 
 
 def test_candidate_cap_falls_back_to_two_leg_strategies_with_a_warning():

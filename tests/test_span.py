@@ -415,10 +415,10 @@ def test_row_order_does_not_matter(picks: list[tuple[int, int]], rnd: Any) -> No
 @given(_BOOKS, st.floats(0.1, 10.0))
 def test_positively_homogeneous(picks: list[tuple[int, int]], scale: float) -> None:
     """Risk arrays, deltas, spreads formed and the short option minimum are all linear in the
-    quantities, and this engine neither rounds nor adds fixed amounts: R(λP) = λ R(P)."""
+    quantities, and this engine adds no fixed amounts: R(λP) = λ R(P) before the cent rounding."""
     portfolio = book(*_rows(picks))
-    base = futures_margin(portfolio, DEFAULT).maintenance
-    again = futures_margin(scaled(portfolio, scale), DEFAULT).maintenance
+    base = futures_margin(portfolio, DEFAULT).exact  # (maintenance, the default basis)
+    again = futures_margin(scaled(portfolio, scale), DEFAULT).exact
     assert again == pytest.approx(scale * base, rel=1e-9, abs=1e-6)
 
 

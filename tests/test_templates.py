@@ -265,7 +265,7 @@ def test_netting_example_equals_direct_engine_calls_and_the_articles_27000(built
         scenario = sheet[f"B{row}"].value
         expected = [fn.stress_pnl(rows, scenario, [["sleeve", s]]) for s in (first, second, both)]
         assert [cell(f"{c}{row}") for c in "CDE"] == pytest.approx(expected)
-        assert expected[2] == pytest.approx(expected[0] + expected[1])
+        assert expected[2] == pytest.approx(expected[0] + expected[1], abs=0.011)  # each to the cent
 
 
 @pytest.mark.slow  # the module fixture regenerates and recalculates every template

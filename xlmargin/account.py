@@ -13,7 +13,9 @@ and spot FX sit under the ESMA caps):
 ``total = Σ segment requirements``, in the account currency. Every position type belongs to exactly
 one segment, and a position a segment's engine cannot margin is an error naming its row, so no
 position is dropped. Reg T, portfolio margin and SPAN compute in US dollars; for another account
-currency they are converted with the ``fx.USD`` parameter.
+currency they are converted with the ``fx.USD`` parameter. A security priced in another currency
+is converted to dollars first with its ``fx_rate`` (account-currency units per unit, so divided by
+``fx.USD`` in another account currency: :func:`securities_in_usd`).
 
 On the maintenance basis the ESMA segment shows the *margin close-out level* (50% of the initial
 margin: where the provider must start closing positions), the ESMA counterpart of a maintenance
@@ -33,7 +35,7 @@ import numpy as np
 
 from xlmargin.errors import MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import ESMA_PARAMS, EsmaResult, EsmaSettings, esma_margin, esma_settings, nfa_margin
-from xlmargin.instruments import PER_FACE
+from xlmargin.instruments import PER_FACE, in_usd
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
@@ -170,7 +172,8 @@ class SecuritiesFigures:
 
 @dataclass(frozen=True)
 class AccountResult:
-    """The account requirement: ``total = Σ lines.requirement`` in ``account_currency``, and
+    """The account requirement: ``total = Σ lines.requirement`` in ``account_currency``, each line
+    and the total in cents, and
     ``exact = Σ lines.exact``, the same before the engines' cent rounding: the figure capacity and
     margin-call searches compare, since a sum of rounded segments moves in cent steps and lets a
     search stop cents to either side of the crossing."""
@@ -188,6 +191,13 @@ class AccountResult:
     @property
     def gross_notional(self) -> float:
         return sum(line.gross_notional for line in self.lines)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The segment engines' warnings (Reg T's pairing and currency notes, portfolio margin's),
+        each once, in segment order."""
+        found = (w for line in self.lines for w in getattr(line.detail, "warnings", ()))
+        return tuple(dict.fromkeys(found))
 
     def table(self) -> list[list[Any]]:
         """Segment, regime, number of positions and requirement per segment, then the total; header first."""
@@ -269,21 +279,24 @@ def account_margin(
         rows = tuple(book.arrays["row"].tolist())
         if segment == "fx/cfd":
             fx_result = _fx(book, settings)
-            requirement = fx_result.total
+            requirement, exact = fx_result.total, fx_result.exact
             if settings.basis == "maintenance" and fx_result.close_out_level is not None:
                 requirement = fx_result.close_out_level
+                exact *= fx_result.close_out_level / fx_result.total if fx_result.total else 0.0
             lines.append(
                 SegmentLine(
-                    segment, regime, rows, requirement, 1.0, fx_result.gross_notional, fx_result, requirement
+                    segment, regime, rows, requirement, 1.0, fx_result.gross_notional, fx_result, exact
                 )
             )
             continue
         rate = _usd_rate(settings)
         detail: Any
-        if segment == "futures":  # SPAN's figures are not rounded
+        if segment == "securities":
+            book = securities_in_usd(book, settings)
+        if segment == "futures":
             detail = futures_margin(book, settings.span)
             requirement, notional = detail.requirement, detail.gross_notional
-            exact = requirement
+            exact = detail.exact
         elif settings.securities == "pm":
             if isinstance(securities, SecuritiesFigures) and securities.basis == settings.basis:
                 detail, requirement, exact = securities, securities.requirement, securities.exact
@@ -299,16 +312,32 @@ def account_margin(
                 detail = regt_margin(book, basis=settings.basis)  # this basis, FINRA's gross figure
             requirement, exact, notional = detail.total, detail.exact, securities_notional(book)
         line = SegmentLine(
-            segment, regime, rows, requirement * rate, rate, notional * rate, detail, exact * rate
+            segment, regime, rows, cents(requirement * rate), rate, notional * rate, detail, exact * rate
         )
         lines.append(line)
     return AccountResult(
         settings.basis,
         account,
         tuple(lines),
-        sum(line.requirement for line in lines),
+        cents(sum(line.requirement for line in lines)),
         sum(line.exact for line in lines),
     )
+
+
+def securities_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
+    """The securities rows in US dollars, as Reg T and portfolio margin compute
+    (:func:`~xlmargin.instruments.in_usd`). The table's ``fx_rate`` is in account-currency units per
+    unit of the row's currency, so for another account currency it is divided by ``fx.USD``, and a
+    row in the account currency itself needs no rate."""
+    if settings.account_currency == ENGINE_CURRENCY:
+        return in_usd(book)
+    a = book.arrays
+    own = (a["currency"] == settings.account_currency) & np.isnan(a["fx_rate"])
+    if own.any():
+        rates = np.where(own, 1.0, a["fx_rate"])
+        codes = {name: book.codes(name) for name in book.coded()}
+        book = Portfolio({**a, "fx_rate": rates}, book.as_of, book.warnings, codes)
+    return in_usd(book, per_usd=_usd_rate(settings))
 
 
 def _fx(book: Portfolio, settings: AccountSettings) -> EsmaResult:
@@ -356,5 +385,6 @@ __all__ = [
     "SegmentLine",
     "account_margin",
     "account_settings",
+    "securities_in_usd",
     "securities_notional",
 ]

@@ -46,6 +46,7 @@ from xlmargin.account import (
 )
 from xlmargin.errors import InputError, Problem
 from xlmargin.esma import esma_margin
+from xlmargin.instruments import in_usd
 from xlmargin.money import cents, cents_down
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
@@ -163,28 +164,28 @@ def _engine(
 
         def regt(p: Portfolio) -> tuple[float, float, float]:
             result = regt_margin(p, basis=basis)
-            return result.exact, result.total, securities_notional(p)
+            return result.exact, result.total, securities_notional(in_usd(p))  # in the engine's dollars
 
         return regt, ENGINE_CURRENCY
     if regime == "pm":
 
         def pm(p: Portfolio) -> tuple[float, float, float]:
             result = pm_requirement(p, account.pm)
-            return result.exact, result.requirement, securities_notional(p)
+            return result.exact, result.requirement, securities_notional(in_usd(p))
 
         return pm, ENGINE_CURRENCY
     if regime == "futures":
 
         def futures(p: Portfolio) -> tuple[float, float, float]:
             result = futures_margin(p, account.span)
-            return result.requirement, result.requirement, result.gross_notional
+            return result.exact, result.requirement, result.gross_notional
 
         return futures, account.span.currency
     if regime == "esma":
 
         def esma(p: Portfolio) -> tuple[float, float, float]:
             result = esma_margin(p, account.account_currency, account.esma)
-            return result.total, result.total, result.gross_notional
+            return result.exact, result.total, result.gross_notional
 
         return esma, account.account_currency
 

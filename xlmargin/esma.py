@@ -187,6 +187,7 @@ class EsmaResult:
     total: float
     close_out_level: float | None
     gross_notional: float
+    exact: float  # ``total`` before rounding (each line's margin and the total are in cents)
 
     @property
     def requirement(self) -> float:
@@ -312,9 +313,9 @@ def esma_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSetti
         leverage = float(settings.leverage[rule_class])
         return rule_class, leverage, 1.0 / leverage
 
-    result = _margin(portfolio, account, settings, "esma", terms)
+    lines, total, gross, exact = _margin(portfolio, account, settings, "esma", terms)
     fraction = float(_rules().get("close_out.fraction"))
-    return EsmaResult("esma", account, result[0], result[1], fraction * result[1], result[2])
+    return EsmaResult("esma", account, lines, total, cents(fraction * total), gross, exact)
 
 
 def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettings) -> EsmaResult:
@@ -347,8 +348,8 @@ def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettin
     ]
     if unsupported:
         raise UnsupportedError(unsupported)
-    lines, total, gross = _margin(portfolio, account, settings, "nfa", terms)
-    return EsmaResult("nfa", account, lines, total, None, gross)
+    lines, total, gross, exact = _margin(portfolio, account, settings, "nfa", terms)
+    return EsmaResult("nfa", account, lines, total, None, gross, exact)
 
 
 def _account_currency(value: str) -> str:
@@ -366,12 +367,14 @@ def _margin(
     settings: EsmaSettings,
     regime: str,
     terms: Callable[[Position], tuple[str, float, float]],
-) -> tuple[tuple[RetailLine, ...], float, float]:
-    """Lines, total margin and gross notional; ``terms`` gives a row's (class, leverage, margin rate)."""
+) -> tuple[tuple[RetailLine, ...], float, float, float]:
+    """Lines, total margin (the lines' cents added), gross notional and the total before rounding;
+    ``terms`` gives a row's (class, leverage, margin rate)."""
     unsupported: list[Problem] = []
     bad: list[Problem] = []
     missing: list[Problem] = []
     lines = []
+    exact: list[float] = []
     for p in portfolio:
         if p.type not in RETAIL_TYPES:
             rule = "ESMA leverage caps" if regime == "esma" else "the US forex rule"
@@ -395,13 +398,15 @@ def _margin(
                 rate,
                 leverage,
                 margin_rate,
-                notional * margin_rate,
+                cents(notional * margin_rate),
             )
         )
+        exact.append(notional * margin_rate)
     for kind, problems in ((UnsupportedError, unsupported), (InputError, bad), (MissingDataError, missing)):
         if problems:
             raise kind(problems)
-    return tuple(lines), sum(line.margin for line in lines), sum(line.notional for line in lines)
+    total = cents(sum(line.margin for line in lines))
+    return tuple(lines), total, sum(line.notional for line in lines), sum(exact)
 
 
 def _notional(

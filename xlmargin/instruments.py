@@ -361,6 +361,54 @@ def numeraire() -> str:
     return _currencies()[0]
 
 
+# The fields of a row that are amounts of its currency, for the engines that compute in US dollars.
+MONEY_FIELDS = ("price", "underlying_price", "strike")
+
+
+def in_usd(portfolio: Portfolio, per_usd: float = 1.0) -> Portfolio:
+    """``portfolio`` with every row priced in another currency than USD converted to US dollars, for
+    the engines that compute in them (Reg T and portfolio margin): price, underlying price and strike
+    times the row's ``fx_rate`` (USD per unit of its currency; with ``per_usd``, the units of the
+    rate's currency that make one USD: the account view's rates are in the account currency). The
+    option value is homogeneous of degree one in spot, strike and premium, so the scan is exact; a
+    bond's quantity is its face and its price per 100, so its value converts with its price. The
+    rows converted then read USD at a rate of 1, so converting again changes nothing.
+
+    A row with a blank currency or USD is left as it is (a book in dollars is returned itself), and
+    so is cash, which neither engine margins. A foreign row without a positive ``fx_rate`` is a
+    :class:`MissingDataError` naming it, as the risk view's."""
+    usd = numeraire()
+    codes, currencies = portfolio.codes("currency")
+    a = portfolio.arrays
+    foreign = np.array([c is not None and c != usd for c in currencies], dtype=bool)[codes]
+    foreign &= a["type"] != "cash"
+    if not foreign.any():
+        return portfolio
+    at = np.flatnonzero(foreign)
+    rate = a["fx_rate"][at] / per_usd
+    bad = at[~(rate > 0)]
+    if bad.size:
+        given = a["fx_rate"]
+        raise MissingDataError(
+            [
+                _needs_rate(str(a["currency"][i]), int(a["row"][i]))
+                if np.isnan(given[i])
+                else Problem(f"fx_rate must be positive, got {given[i]:g}", int(a["row"][i]), "fx_rate")
+                for i in bad.tolist()
+            ]
+        )
+    arrays = dict(a)
+    for name in MONEY_FIELDS:
+        arrays[name] = a[name].copy()
+        arrays[name][at] *= rate
+    arrays["currency"] = a["currency"].copy()
+    arrays["currency"][at] = usd
+    arrays["fx_rate"] = a["fx_rate"].copy()
+    arrays["fx_rate"][at] = 1.0
+    kept = {name: portfolio.codes(name) for name in portfolio.coded() if name != "currency"}
+    return Portfolio(arrays, portfolio.as_of, portfolio.warnings, kept)
+
+
 def currency_factor(currency: str) -> str | None:
     """The risk factor that moves one unit of ``currency`` in USD (None for USD and unmodelled ones)."""
     return _currencies()[1].get(currency.upper())

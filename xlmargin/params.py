@@ -149,13 +149,24 @@ def _convert(spec: Param, raw: Any) -> Any:
     if (error := excel_error(raw)) is not None:
         raise ValueError(error_message(error))
     if spec.kind == "text":
-        return "" if raw is None else str(raw).strip()
+        return text_of(raw)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise ValueError("no value given (clear the name too, or delete the row, to use the default)")
     convert = _CONVERTERS.get(spec.kind)
     if convert is None:
         raise ValueError(f"parameter kind '{spec.kind}' is not known")  # a programming error, shown plainly
     return convert(spec, raw)
+
+
+def text_of(raw: Any) -> str:
+    """A text parameter's value as the positions reader shows a text cell: stripped, a whole number
+    without its ``.0`` (a sleeve cell holding 1.0 reads as '1', so ``sleeve`` = 1.0 must too), and
+    blank for a blank cell (Office.js' 0 included, as the reader takes it)."""
+    if is_blank(raw):
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
 
 
 def _to_bounded_number(spec: Param, raw: Any) -> float:

@@ -304,9 +304,10 @@ _Securities = Callable[[Portfolio, list[int]], Sequence[Any | None] | None]
 
 def _regt_securities(settings: AccountSettings) -> _Securities:
     """Reg T: the accounts' securities paired in one call (None when the time limit cut it short)."""
+    from xlmargin.account import securities_in_usd
     from xlmargin.regt import regt_margins
 
-    return lambda book, bounds: regt_margins(book, bounds, basis=settings.basis)
+    return lambda book, bounds: regt_margins(securities_in_usd(book, settings), bounds, basis=settings.basis)
 
 
 def _pm_securities(settings: AccountSettings) -> _Securities:
@@ -315,13 +316,14 @@ def _pm_securities(settings: AccountSettings) -> _Securities:
     initial figure or the requirement). An account the union would not treat as its own book
     (:func:`~xlmargin.batch.pm.irregular_accounts`: a bond, say) is valued alone; a pricing that
     refuses named rows raises, and :func:`together` values their accounts alone."""
-    from xlmargin.account import SecuritiesFigures
+    from xlmargin.account import SecuritiesFigures, securities_in_usd
     from xlmargin.batch.pm import account_figures, irregular_accounts, shared_risk
     from xlmargin.pm.risk import risk_arrays
 
     figure = "initial" if settings.basis == "initial" else "requirement"
 
     def value(book: Portfolio, bounds: list[int]) -> list[SecuritiesFigures | None]:
+        book = securities_in_usd(book, settings)  # as account_margin converts each account's
         n = len(bounds) - 1
         account = np.repeat(np.arange(n), np.diff(bounds))
         regular = ~irregular_accounts(book, account, n, settings.pm)

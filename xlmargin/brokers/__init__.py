@@ -310,6 +310,8 @@ def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) ->
         return
     text = r.get("description") or r.get("symbol")
     match = _DESCRIPTION.match(text.upper())
+    if match is None and _symbol_terms(r, values, problems):
+        return
     if match is None:
         missing = ", ".join(k for k in ("underlying", "strike", "expiry", "right") if not values[k])
         problems.append(
@@ -330,6 +332,65 @@ def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) ->
             values["expiry"] = dt.datetime.strptime(expiry, "%d%b%y").date().isoformat()
         except ValueError:
             problems.append(Problem(f"'{expiry}' in '{text}' is not a date", r.line, r.names.get("symbol")))
+
+
+def _symbol_terms(r: Record, values: dict[str, Any], problems: list[Problem]) -> bool:
+    """Blank strike, expiry, right and underlying from an option symbol in the symbol or description
+    field (OSI ``AAPL  260116C00260000``, TWS, IBKR), as the positions reader reads one; whether one
+    was found (a symbol shaped like one whose terms do not read is a problem, and counts as found)."""
+    from xlmargin.symbols import SymbolError, parse_option
+
+    for meaning in ("symbol", "description"):
+        try:
+            found = parse_option(r.get(meaning)) if r.get(meaning) else None
+        except SymbolError as exc:
+            problems.append(Problem(str(exc), r.line, r.names.get(meaning, meaning)))
+            return True
+        if found is not None:
+            values["underlying"] = values["underlying"] or found.underlying
+            values["strike"] = values["strike"] or repr(found.strike)
+            values["right"] = values["right"] or found.right
+            values["expiry"] = values["expiry"] or found.expiry.isoformat()
+            return True
+    return False
+
+
+def summaries_or_lots(records: list[Record]) -> list[Record]:
+    """An export's positions when it reports them once (``SUMMARY``) and again per tax lot: the
+    summary rows, and for a position that has only lot rows, those lots summed into one (the first
+    lot's row, the lots' quantity), never dropped. Rows of one position share its contract id, else
+    its symbol and description. An export without summary rows is read as it is (its lots add up)."""
+    if not any(r.get("detail").upper() == "SUMMARY" for r in records):
+        return records
+    summarised = {_position_key(r) for r in records if r.get("detail").upper() == "SUMMARY"}
+    lots: dict[tuple[str, ...], list[Record]] = {}
+    for r in records:
+        if r.get("detail").upper() != "SUMMARY" and _position_key(r) not in summarised:
+            lots.setdefault(_position_key(r), []).append(r)
+    out: list[Record] = []
+    for r in records:
+        if r.get("detail").upper() == "SUMMARY":
+            out.append(r)
+        elif (group := lots.get(_position_key(r))) is not None and group[0] is r:
+            out += _summed(group)
+    return out
+
+
+def _position_key(r: Record) -> tuple[str, ...]:
+    return (r.get("conid"),) if r.get("conid") else ("", r.get("symbol"), r.get("description"))
+
+
+def _summed(lots: list[Record]) -> list[Record]:
+    """A position's lots as one record: the first lot with their quantity added (the lots as they
+    are when one is alone or a quantity does not read, so the reader names its row)."""
+    if len(lots) == 1:
+        return lots
+    try:
+        quantity = sum(float(r.get("quantity").replace(",", "")) for r in lots)
+    except ValueError:
+        return lots
+    first = lots[0]
+    return [Record(first.line, {**first.values, "quantity": f"{quantity:.15g}"}, dict(first.names))]
 
 
 __all__ = ["FORMATS", "HEADER", "BrokerTable", "detect", "import_broker", "read_broker"]

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from xlmargin.brokers import FIELDS, Record, field_key, record
+from xlmargin.brokers import FIELDS, Record, field_key, record, summaries_or_lots
 from xlmargin.errors import InputError, Problem
 from xlmargin.files import csv_text
 
@@ -63,6 +63,7 @@ def read_statement(path: Path) -> list[Record]:
             rate_header = _rates_row(kind, rest, rate_header, rates)
     if header is None:
         raise InputError(Problem(f"{path.name}: the statement has no Open Positions section"))
+    records = summaries_or_lots(records)
     for r in records:
         if "fx_rate" not in r.values and r.get("currency").upper() in rates:
             r.values["fx_rate"] = rates[r.get("currency").upper()]
@@ -83,9 +84,7 @@ def _positions_row(
             raise InputError(Problem(f"{path.name}: Open Positions data before its header", line))
         if len(rest) != len(header):
             raise _width_problem(path, line, len(rest), len(header))
-        found = record(line, zip(header, rest, strict=True))
-        if found.get("detail").lower() in ("", "summary"):
-            records.append(found)
+        records.append(record(line, zip(header, rest, strict=True)))
     return header
 
 

@@ -7,7 +7,8 @@ guard; and it rejects values it does not know (a new currency code), where only 
 matter here.
 
 A Flex query may report each position once (``levelOfDetail="SUMMARY"``) and again per tax lot
-(``"LOT"``): only the summary rows are read when there are any, so lots are never counted twice.
+(``"LOT"``): the summary rows are read, and a position reported by lots alone is their sum
+(:func:`~xlmargin.brokers.summaries_or_lots`), so lots are never counted twice nor dropped.
 A report of several accounts is refused: margin is computed per account.
 """
 
@@ -18,7 +19,7 @@ from xml.sax import SAXException, SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
 
-from xlmargin.brokers import Record, record
+from xlmargin.brokers import Record, record, summaries_or_lots
 from xlmargin.errors import InputError, Problem
 
 ROOTS = ("FlexQueryResponse", "FlexStatements", "FlexStatement")
@@ -75,7 +76,4 @@ def read(path: Path) -> list[Record]:
         raise InputError(
             Problem(f"{path.name}: the Flex report has no OpenPosition rows; add Open Positions to the query")
         )
-    records = handler.records
-    if any(r.get("detail").upper() == "SUMMARY" for r in records):
-        records = [r for r in records if r.get("detail").upper() == "SUMMARY"]
-    return records
+    return summaries_or_lots(handler.records)

@@ -155,9 +155,9 @@ def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Call
         "regt": lambda p: getattr(regt_margin(p, basis="initial"), regt),
         "regt_maintenance": lambda p: getattr(regt_margin(p, basis="maintenance"), regt),
         "pm": lambda p: getattr(pm_requirement(p, account.pm), pm),
-        "futures": lambda p: futures_margin(p, account.span).requirement,
+        "futures": lambda p: getattr(futures_margin(p, account.span), "exact" if exact else "requirement"),
         "account": lambda p: getattr(account_margin(p, account), "exact" if exact else "total"),
-        "risk": lambda p: risk_margin(p, settings.stress).requirement,
+        "risk": lambda p: getattr(risk_margin(p, settings.stress), "exact" if exact else "requirement"),
     }
     return engines[check_regime(regime)]
 

@@ -102,7 +102,8 @@ def hedge_optimize(
     from xlmargin.decisions import OBJECTIVES, hedge_optimize, read_candidates
 
     chosen = choice(objective, "objective", OBJECTIVES, "pm")
-    cap = None if is_blank(budget) else number(budget, "budget")
+    # only an empty budget is no budget: a typed 0 is a budget, refused as any other not above 0
+    cap = None if is_blank(budget, zero_is_blank=False) else number(budget, "budget")
     _range(candidates, "candidates")
     return _decide(
         "hedge_optimize", positions, params,

@@ -86,7 +86,8 @@ SLEEVE = Param(
     "sleeve",
     "text",
     None,
-    "only the positions whose sleeve column is one of these names (comma-separated), e.g. core",
+    "only the positions whose sleeve column is one of these names (comma-separated, each one "
+    "that some position holds), e.g. core; blank: the whole book",
 )
 
 
@@ -122,23 +123,35 @@ def portfolio_of(positions: Any, as_of: dt.date, sleeve: str | None = None) -> t
         check=positions,
         keep=lambda: snapshot(positions),
     )
-    if sleeve is None:
+    names = sleeve_names(sleeve)
+    if not names:
         return (token, None), portfolio
-    chosen = sleeve.strip().lower()
-    return (token, chosen), CACHE.get_or_compute(
-        ("sleeve", token, as_of, chosen), lambda: _select_sleeves(portfolio, chosen), check=portfolio
+    return (token, names), CACHE.get_or_compute(
+        ("sleeve", token, as_of, names), lambda: select_sleeves(portfolio, names), check=portfolio
     )
 
 
-def _select_sleeves(portfolio: Portfolio, sleeve: str) -> Portfolio:
-    wanted = {s.strip() for s in sleeve.split(",") if s.strip()}
-    keep = [str(s).lower() in wanted if s is not None else False for s in portfolio.arrays["sleeve"]]
-    if not any(keep):
-        found = sorted({str(s) for s in portfolio.arrays["sleeve"] if s is not None}) or ["none"]
+def sleeve_names(sleeve: str | None) -> tuple[str, ...]:
+    """The sleeve names a ``sleeve`` parameter holds (comma-separated), lower-cased, sorted and
+    without repeats; none (no filter) when it is blank."""
+    return tuple(sorted({s.strip().lower() for s in (sleeve or "").split(",") if s.strip()}))
+
+
+def select_sleeves(portfolio: Portfolio, names: Sequence[str]) -> Portfolio:
+    """The positions whose ``sleeve`` is one of ``names`` (lower-case, as :func:`sleeve_names` gives
+    them), compared case-insensitively with the text the reader made of the sleeve cell. Every name
+    must match a sleeve: a misspelt one would otherwise leave a silently partial total."""
+    sleeves = [None if s is None else str(s).lower() for s in portfolio.arrays["sleeve"].tolist()]
+    missing = [name for name in names if name not in sleeves]
+    if missing:
+        found = sorted({str(s) for s in portfolio.arrays["sleeve"].tolist() if s is not None}) or ["none"]
+        shown = ", ".join(f"'{name}'" for name in missing)
+        noun = "sleeve" if len(missing) == 1 else "sleeves"
         raise InputError(
-            Problem(f"no position is in sleeve '{sleeve}'; sleeves found: {', '.join(found)}", None, "sleeve")
+            Problem(f"no position is in {noun} {shown}; sleeves found: {', '.join(found)}", None, "sleeve")
         )
-    return portfolio.select(keep)
+    wanted = set(names)
+    return portfolio.select([s in wanted for s in sleeves])
 
 
 def cached(
@@ -159,12 +172,22 @@ EMPTY = "–"  # an empty label cell: an empty string is stored without a cached
 # LibreOffice and other viewers treat as "not computed" and recalculate (to #NAME? without the add-in)
 
 
+def warnings_of(portfolio: Portfolio, result: Any) -> tuple[str, ...]:
+    """What a result warns of, each once: the positions reader's warnings, then the engine's own
+    (``result.warnings``: Reg T's pairing and currency notes, portfolio margin's eligibility and
+    offset notes, the account view's segments')."""
+    return tuple(dict.fromkeys([*portfolio.warnings, *getattr(result, "warnings", ())]))
+
+
 def table(rows: list[list[Any]], warnings: Sequence[str] = ()) -> list[list[Any]]:
     """A rectangular 2-D list of str/float, never None, NaN or an empty string; each of
-    ``warnings`` (the positions reader's) becomes a last row ``["warning", text, ...]``."""
+    ``warnings`` becomes a last row ``["warning", text, ...]``, once, unless the rows already show
+    it as a ``note`` or ``warning`` row (the stress tables' notes, a contribution's warnings)."""
     width = max((len(r) for r in rows), default=0)
+    shown = {r[1] for r in rows if len(r) > 1 and r[0] in ("note", "warning")}
+    added = [text for text in dict.fromkeys(warnings) if text not in shown]
     out = []
-    for row in [*rows, *(["warning", text] for text in warnings)]:
+    for row in [*rows, *(["warning", text] for text in added)]:
         cells = []
         for cell in [*row, *([""] * (width - len(row)))]:
             if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -187,10 +210,13 @@ def run(
     engine: Callable[[Portfolio, dict[str, Any], dt.date], T],
     *options: Hashable,
     rows: Callable[[T], list[list[Any]]] | None = None,
+    own_warnings: bool = True,
 ) -> Any:
     """Read the params and positions, then run ``engine(portfolio, values, as_of)`` once per
     content: the shared path of every positions-based worksheet function. With ``rows`` (a
-    breakdown), the result's rows as a :func:`table` that ends with the reader's warnings, made
+    breakdown), the result's rows as a :func:`table` that ends with the reader's and (unless not
+    ``own_warnings``: a P&L grid, which the engine's notes on the requirement do not explain) the
+    engine's warnings (:func:`warnings_of`), made
     once per result and view (a Reg T breakdown of the benchmark book is 14 ms of formatting) and
     handed out as a copy, so that a caller changing what it gets changes nothing kept."""
     values, as_of, sleeve = params_of(params, specs)
@@ -199,11 +225,12 @@ def run(
     result = cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
     if rows is None:
         return result
+    warnings = warnings_of(portfolio, result) if own_warnings else portfolio.warnings
     if rows.__closure__:  # a view that depends on more than the result: made each time
-        return table(rows(result), portfolio.warnings)
+        return table(rows(result), warnings)
     shown = CACHE.get_or_compute(
         ("table", kind, token, key, rows.__code__),
-        lambda: table(rows(result), portfolio.warnings),
+        lambda: table(rows(result), warnings),
         size_of(positions),
         check=result,
     )
@@ -246,12 +273,13 @@ def regt_breakdown(
 # --- portfolio margin ------------------------------------------------------------------------------
 
 
-def pm_result(positions: Any, params: Any, rows: Any = None) -> Any:
+def pm_result(positions: Any, params: Any, rows: Any = None, own_warnings: bool = True) -> Any:
     from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
 
     return run(
-        "pm", positions, params, PM_PARAMS, lambda p, v, d: pm_requirement(p, pm_settings(v, d)), rows=rows
-    )
+        "pm", positions, params, PM_PARAMS, lambda p, v, d: pm_requirement(p, pm_settings(v, d)),
+        rows=rows, own_warnings=own_warnings,
+    )  # fmt: skip
 
 
 def pm_requirement(positions: Any, params: Any = None) -> float:
@@ -259,7 +287,7 @@ def pm_requirement(positions: Any, params: Any = None) -> float:
 
 
 def pm_scenarios(positions: Any, params: Any = None) -> list[list[Any]]:
-    return pm_result(positions, params, rows=lambda r: r.scenarios_table())
+    return pm_result(positions, params, rows=lambda r: r.scenarios_table(), own_warnings=False)
 
 
 def pm_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
@@ -448,6 +476,10 @@ def param_specs(engine: str) -> tuple[Param, ...]:
         from xlmargin.stress import STRESS_PARAMS
 
         return STRESS_PARAMS
+    if engine == "decisions":
+        from xlmargin.decisions import DECISION_PARAMS
+
+        return DECISION_PARAMS
     raise InputError(Problem(f"no parameters are documented for '{engine}'"))
 
 

@@ -312,7 +312,12 @@ FUNCTIONS: tuple[Function, ...] = (
                 "(the account view: securities under pm, futures under SPAN).",
                 True,
             ),
-            Arg("budget", "Optional cap on the sum of cost x |quantity| (premium or notional spent).", True),
+            Arg(
+                "budget",
+                "Optional cap on the sum of cost x |quantity| (premium or notional spent); empty: no "
+                "budget; 0 or less is refused.",
+                True,
+            ),
             PARAMS,
         ),
         "table",

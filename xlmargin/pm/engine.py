@@ -21,7 +21,10 @@ The regulatory minimum (margin-rules.md §2.7), every number read from ``rules/p
    requirements and the summed minimum (``minimum.scope``).
 6. Product groups: at each point a class group's loss counts 100%, its gain × the group's
    offset; product requirement = max(0, −min over points). Standalone class groups add.
-7. Outside portfolio margin: bonds by their FINRA 4210(e)(2) rule, added as separate lines.
+7. Currency: a row priced in another currency is converted to US dollars with its ``fx_rate``
+   (:func:`xlmargin.instruments.in_usd`) in :func:`~xlmargin.pm.risk.risk_arrays`, which every
+   path goes through (single calls, decisions, the batch), and for the bonds outside.
+8. Outside portfolio margin: bonds by their FINRA 4210(e)(2) rule, added as separate lines.
    Futures, futures options, FX and CFDs are refused with their rows named; cash needs nothing.
 
 House layers (a broker's model, off unless switched on): IV shifted up and down at each price
@@ -37,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from xlmargin._typing import BoolArray
+from xlmargin.instruments import in_usd
 from xlmargin.pm.result import OutsideResult, PMResult
 from xlmargin.pm.risk import COVERED, IGNORED, OUTSIDE, REFUSED, holds, requirement, risk_arrays
 from xlmargin.pm.settings import PMSettings
@@ -64,7 +68,7 @@ def _outside(portfolio: Portfolio, mask: BoolArray) -> tuple[OutsideResult, ...]
         return ()
     from xlmargin.regt import regt_margin  # loads the pairing solver only for books that hold bonds
 
-    bonds = portfolio.select(mask)
+    bonds = in_usd(portfolio.select(mask))
     value = {p.row: p.market_value for p in bonds}
     result = regt_margin(bonds, basis="maintenance")
     return tuple(

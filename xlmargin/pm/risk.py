@@ -27,6 +27,7 @@ import numpy as np
 from xlmargin import rules as rule_files
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import InputError, Problem, RuleError, UnsupportedError, XlMarginError, a_or_an
+from xlmargin.instruments import in_usd
 from xlmargin.pm.aggregate import GroupScan, account_result
 from xlmargin.pm.result import OutsideResult, PMResult, ValuationPoint
 from xlmargin.pm.settings import MINIMUM_SCOPES, PMSettings
@@ -122,6 +123,8 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     type_codes, types = portfolio.codes("type")
     category = _categories(types)[type_codes]
     _refuse(a, category)
+    portfolio = in_usd(portfolio)  # prices, spots and strikes in US dollars, as the rules are
+    a = portfolio.arrays
     points = _points(pm, settings)
     covered = np.flatnonzero(category == 0)
     group_codes, groups = portfolio.codes("class_group")

@@ -47,6 +47,7 @@ from xlmargin._records import records
 from xlmargin._typing import BoolArray
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, UnsupportedError
+from xlmargin.instruments import in_usd
 from xlmargin.money import cents, cents_of
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
@@ -149,7 +150,8 @@ def regt_margin(
         raise InputError(Problem(f"basis must be one of {', '.join(BASES)}, got '{basis}'", column="basis"))
     r = RegTRules.of(rules if rules is not None else rule_files.load("regt"))
     _check_supported(_flagged(portfolio, r), r)
-    warnings = _currency_warnings(portfolio)
+    portfolio = in_usd(portfolio)  # prices, spots and strikes in US dollars, as the rules are
+    warnings: list[str] = []
     # Each underlying's rows and what the cache compares of them, read from the columns: a
     # Position is built only for the rows of an underlying the cache does not hold.
     rows, contents, others = _underlyings(portfolio)
@@ -476,14 +478,6 @@ def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:
             )
     if problems:
         raise UnsupportedError(problems)
-
-
-def _currency_warnings(portfolio: Portfolio) -> list[str]:
-    codes, names = portfolio.codes("currency")
-    currencies = sorted({c for c in (names[k] for k in np.unique(codes).tolist()) if c})
-    if len(currencies) > 1:
-        return [f"positions in {', '.join(currencies)} are added as given, without conversion"]
-    return []
 
 
 def _whole(p: Position, description: str) -> Leg:

@@ -11,6 +11,7 @@ import numpy as np
 
 from xlmargin._typing import FloatArray
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
+from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
 from xlmargin.pricing import implied_volatility, option_price
 from xlmargin.span.arithmetic import Scenario, scenarios
@@ -60,6 +61,7 @@ def futures_margin(portfolio: Portfolio, settings: SpanSettings) -> SpanResult:
 
     spreads, credits = _inter_credits(settings.inter, partial)
     lines = []
+    exact: list[float] = []
     for root, group in by_root.items():
         product, scan, net_delta, price_risk, intra = partial[root]
         shorts = sum(
@@ -84,11 +86,13 @@ def futures_margin(portfolio: Portfolio, settings: SpanSettings) -> SpanResult:
                 inter_credit=credits.get(root, 0.0),
                 short_option_minimum=som,
                 net_option_value=nov,
-                maintenance=maintenance,
-                initial=maintenance * settings.initial_multiple,
+                maintenance=cents(maintenance),
+                initial=cents(maintenance * settings.initial_multiple),
             )
         )
-    maintenance = sum(line.maintenance for line in lines)
+        exact.append(maintenance * (settings.initial_multiple if settings.basis == "initial" else 1.0))
+    # the totals are the lines' cents added (so the breakdown adds up); ``exact`` before rounding
+    maintenance = cents(sum(line.maintenance for line in lines))
     gross = sum(
         abs(leg.position.quantity)
         * leg.product.point_value
@@ -102,9 +106,10 @@ def futures_margin(portfolio: Portfolio, settings: SpanSettings) -> SpanResult:
         basis=settings.basis,
         currency=settings.currency,
         maintenance=maintenance,
-        initial=maintenance * settings.initial_multiple,
+        initial=cents(sum(line.initial for line in lines)),
         net_option_value=sum(line.net_option_value for line in lines),
         gross_notional=gross,
+        exact=sum(exact),
     )
 
 

@@ -48,7 +48,9 @@ class CommodityLine:
 class SpanResult:
     """The futures requirement: per combined commodity lines, the spreads formed, and the totals.
 
-    ``requirement`` is ``maintenance`` unless the settings ask for ``initial``.
+    ``requirement`` is ``maintenance`` unless the settings ask for ``initial``. Each line's
+    maintenance and initial are rounded to the cent and the totals are their sums; ``exact`` is the
+    requirement before rounding (what a search along a path compares).
     """
 
     lines: tuple[CommodityLine, ...]
@@ -60,6 +62,7 @@ class SpanResult:
     initial: float
     net_option_value: float
     gross_notional: float  # Σ |qty| × point value × futures price (options: their underlying future)
+    exact: float
 
     @property
     def requirement(self) -> float:

@@ -44,7 +44,7 @@ def _notes(width: int, warnings: Sequence[str], *extra: str) -> list[list[Any]]:
 class StressResult:
     """One scenario's P&L on the book (house risk view, not a regulation).
 
-    ``pnl`` is the signed USD total. ``positions`` holds (row, symbol, P&L) per position in row
+    ``pnl`` is the signed USD total, to the cent. ``positions`` holds (row, symbol, P&L) per position in row
     order; ``factors`` the P&L with each moved factor alone, plus ``interaction`` (what only the
     joint move produces: convexity across factors, options, currency cross terms), so that they add
     up to ``pnl``; ``sleeves`` the P&L by the ``sleeve`` column (``""`` for positions without one).
@@ -100,7 +100,7 @@ def stress_pnl(portfolio: Portfolio, scenario_id: str, settings: StressSettings)
     sleeves = dict(zip(names, np.bincount(codes, weights=total, minlength=len(names)).tolist(), strict=True))
     positions = zip(book.rows.tolist(), map(str, book.symbols.tolist()), total.tolist(), strict=True)
     return StressResult(
-        scenario=scenario, pnl=float(total.sum()), gross_exposure=float(book.gross.sum()),
+        scenario=scenario, pnl=cents(float(total.sum())), gross_exposure=float(book.gross.sum()),
         positions=tuple(positions),
         factors=MappingProxyType(by_factor), sleeves=MappingProxyType(sleeves), warnings=book.warnings,
     )  # fmt: skip
@@ -170,6 +170,8 @@ class RiskMarginResult:
     gross_exposure: float
     scenarios: int
     warnings: tuple[str, ...] = ()
+    exact: float = 0.0  # ``requirement`` before rounding (the losses are in cents, the no-offset
+    # figure the sum of the groups' cents)
 
     def table(self) -> list[list[Any]]:
         """Header, one row per figure, then notes."""
@@ -234,14 +236,15 @@ def _risk_result(
     for g in sorted(set(groups)):
         group_pnl = pnl[groups == g].sum(axis=0)
         w = int(np.argmin(group_pnl))
-        found.append((str(g), max(0.0, -float(group_pnl[w])), library[w].id))
+        found.append((str(g), cents(max(0.0, -float(group_pnl[w]))), library[w].id))
+    worst = max(0.0, -float(totals[j]))
     return RiskMarginResult(
-        requirement=max(0.0, -float(totals[j])), scenario_id=library[j].id,
+        requirement=cents(worst), scenario_id=library[j].id,
         scenario_name=library[j].name,
-        correlation_break_loss=max(0.0, -float(totals[b])) if b >= 0 else 0.0,
+        correlation_break_loss=cents(max(0.0, -float(totals[b]))) if b >= 0 else 0.0,
         correlation_break_id=library[b].id if b >= 0 else "",
-        no_offset_requirement=sum(loss for _, loss, _ in found), groups=tuple(found),
-        gross_exposure=float(gross.sum()), scenarios=len(library), warnings=warnings,
+        no_offset_requirement=cents(sum(loss for _, loss, _ in found)), groups=tuple(found),
+        gross_exposure=float(gross.sum()), scenarios=len(library), warnings=warnings, exact=worst,
     )  # fmt: skip
 
 
