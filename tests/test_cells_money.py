@@ -99,3 +99,4 @@ def test_a_serial_or_yyyymmdd_typed_as_text_and_a_numpy_date_read_as_dates():
     )
     assert to_date(np.datetime64("NaT")) is None
     assert to_date("0") is None and to_date("²³") is None  # not a serial; not ASCII digits
+    assert to_date("2026") is None and to_date("12") is None  # a year or a day alone is no date

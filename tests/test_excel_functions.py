@@ -547,3 +547,11 @@ def test_breakdown_lines_add_up_to_their_total_to_the_cent(name, args, column):
     total = next(r for r in rows if str(r[0]).startswith("total"))
     lines = [r[column] for r in rows[1 : rows.index(total)]]
     assert round(sum(lines), 2) == total[column]
+
+
+def test_a_flat_cached_copy_compares_its_single_values():
+    """A range handed over flat (single values) keeps its 0/1 checks on the values themselves."""
+    from xlmargin.excel.cache import snapshot
+
+    assert snapshot([1, 0, 2]) == [1, 0, 2]
+    assert snapshot([1, 0, 2]) != [True, 0, 2]

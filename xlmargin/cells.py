@@ -127,7 +127,9 @@ def to_date(value: Any) -> dt.date | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        if text.isascii() and text.isdigit():  # a serial or YYYYMMDD typed as text: as the number
+        # a serial (five digits: 1927-2173) or YYYYMMDD typed as text reads as the number; a year
+        # or a day typed alone ('2026', '12') is no date
+        if text.isascii() and text.isdigit() and len(text) in (5, 8):
             return to_date(int(text))
         for fmt in DATE_FORMATS:
             try:

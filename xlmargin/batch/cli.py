@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from xlmargin.cliargs import iso_date
+from xlmargin.cliargs import iso_date, with_as_of
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.files import atomic_output, input_file, refuse_existing
+from xlmargin.params import norm
 
 WRITERS = (".csv", ".parquet")
 REGIMES = ("pm", "regt", "account", "risk")  # xlmargin.batch.engine.REGIMES, not imported at start-up
@@ -72,8 +73,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if output is not None:
         refuse_existing(output, args.force)  # before the work, not after it
     params = list(args.param)
-    if args.as_of:
-        params.append(f"as_of={args.as_of.isoformat()}")
+    if args.as_of or any(norm(p.partition("=")[0]) == "asof" for p in params):
+        params = with_as_of(params, args.as_of, today())[1]
     started = time.perf_counter()
     try:
         frame = batch(

@@ -94,7 +94,7 @@ class RangeCopy:
         if cells is None:
             cells = self._cells = _zero_or_one_cells(self.rows)
         rows: Any = other
-        return all(_is_truth(rows[i][j]) is truth for i, j, truth in cells)
+        return all(_is_truth(_cell_at(rows[i], j)) is truth for i, j, truth in cells)
 
     __hash__ = None  # type: ignore[assignment]  # compared, never a key
 
@@ -106,6 +106,11 @@ class RangeCopy:
 
     def __getitem__(self, index: Any) -> Any:
         return self.rows[index]
+
+
+def _cell_at(row: Any, j: int) -> Any:
+    """Cell ``j`` of a row, or the row itself where a flat range holds single values."""
+    return row[j] if isinstance(row, list | tuple) else row
 
 
 def _zero_or_one_cells(rows: Any) -> tuple[tuple[int, int, bool], ...]:
