@@ -454,3 +454,24 @@ def test_cli_results_get_the_mode_open_would_give_them(tmp_path: Any, capsys: An
     finally:
         os.umask(umask)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.csv", "results.csv", "results.parquet"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("results.txt", "results are written as .csv or .parquet"), ("missing/results.csv", "does not exist")],
+)
+def test_an_unwritable_output_is_refused_before_the_work(
+    name: str, message: str, tmp_path: Any, capsys: Any, monkeypatch: Any
+) -> None:
+    """A wrong suffix or a missing folder is refused before any account is margined (it was found
+    only when writing, after the whole batch had run)."""
+    import xlmargin.batch as batch_module
+
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the batch ran")
+
+    monkeypatch.setattr(batch_module, "batch", never)
+    source = tmp_path / "book.csv"
+    source.write_text("account,symbol,quantity,price\nA,IBM,100,228.5\n", encoding="utf-8")
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / name)]) == 2
+    assert message in capsys.readouterr().err

@@ -42,14 +42,21 @@ def read_table(path: Path) -> Any:
     raise InputError(Problem(f"{path.name}: a batch file must be .csv, .xlsx or .parquet"))
 
 
-def write_table(frame: Any, output: Path, *, force: bool) -> None:
-    """Write ``frame`` to ``output`` (CSV or Parquet by its suffix) through a temporary file."""
+def check_output(output: Path, *, force: bool) -> str:
+    """What makes ``output`` unwritable, refused before the work (its suffix, an existing file
+    without ``force``, a missing folder); its suffix otherwise."""
     suffix = output.suffix.lower()
     if suffix not in WRITERS:
         raise XlMarginError(f"{output.name}: results are written as .csv or .parquet")
     refuse_existing(output, force)
     if not output.parent.is_dir():
         raise XlMarginError(f"{output}: the folder {output.parent} does not exist")
+    return suffix
+
+
+def write_table(frame: Any, output: Path, *, force: bool) -> None:
+    """Write ``frame`` to ``output`` (CSV or Parquet by its suffix) through a temporary file."""
+    suffix = check_output(output, force=force)
     with atomic_output(output) as temp:
         if suffix == ".csv":
             frame.to_csv(temp, index=False)
@@ -71,7 +78,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if output is not None and output.resolve() == source.resolve():
         raise XlMarginError("the results would overwrite the input file; choose another -o")
     if output is not None:
-        refuse_existing(output, args.force)  # before the work, not after it
+        check_output(output, force=args.force)  # before the work, not after it
     params = list(args.param)
     if args.as_of or any(norm(p.partition("=")[0]) == "asof" for p in params):
         params = with_as_of(params, args.as_of, today())[1]
