@@ -116,11 +116,12 @@ def test_empty_segments_show_zero_and_the_table_is_plain() -> None:
     table = result.table()
     assert table[0] == ["segment", "regime", "positions", "requirement (USD)"]
     assert [r[0] for r in table[1:]] == ["securities", "futures", "fx/cfd", "total (initial)"]
-    assert [r[2] for r in table[1:]] == [1.0, 0.0, 0.0, 1.0]
+    assert [r[2] for r in table[1:]] == [1, 0, 0, 1] and all(type(r[2]) is int for r in table[1:])  # counts
     assert table[-1][-1] == pytest.approx(10_000.0)
     for r in table:
         assert all(
-            isinstance(c, str | float) and not (isinstance(c, float) and not math.isfinite(c)) for c in r
+            isinstance(c, str | float | int) and not (isinstance(c, float) and not math.isfinite(c))
+            for c in r
         )
 
 

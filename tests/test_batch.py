@@ -333,10 +333,16 @@ def test_batch_refuses_a_table_without_the_account_column() -> None:
 
 
 def test_a_decimal_comma_is_the_accounts_error_naming_row_and_column(tmp_path: Any, capsys: Any) -> None:
+    """B is margined and A gets its error row; the exit code is 2 (an input error) and stderr names A."""
     source = tmp_path / "book.csv"
     source.write_text('account,symbol,quantity,price\nA,IBM,100,"228,50"\nB,IBM,100,228.50\n')
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--regime", "regt"]) == 0
-    out = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--regime", "regt"]) == 2
+    printed = capsys.readouterr()
+    assert printed.err.splitlines()[-1] == (
+        "xlmargin: 1 of 2 accounts has an error: A (row 2, price: '228,50' is not a number: a comma is read "
+        "only as a thousands separator (1,234.5); ...)"
+    )
+    out = pd.read_csv(io.StringIO(printed.out), keep_default_na=False)
     assert out["error"].tolist() == [
         "#INPUT row 2, price: '228,50' is not a number: a comma is read only as a thousands separator "
         "(1,234.5); use a point for decimals",
@@ -350,7 +356,8 @@ def test_cli_writes_csv_and_parquet_and_keeps_existing_files(tmp_path: Any, caps
     source = tmp_path / "book.csv"
     pd.DataFrame(table[1:], columns=table[0]).to_csv(source, index=False)
     out = tmp_path / "results.csv"
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 0
+    # _spoil's accounts have errors: exit 2, the results written all the same
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 2
     written = pd.read_csv(out, keep_default_na=False)
     expected = batch(table, as_of=AS_OF)
     assert written["requirement"].replace("", np.nan).astype(float).tolist() == pytest.approx(
@@ -360,7 +367,7 @@ def test_cli_writes_csv_and_parquet_and_keeps_existing_files(tmp_path: Any, caps
     assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 2
     assert "exists" in capsys.readouterr().err
     parquet = tmp_path / "results.parquet"
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(parquet)]) == 0
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(parquet)]) == 2
     pd.testing.assert_frame_equal(pd.read_parquet(parquet), expected)
 
 
@@ -372,7 +379,7 @@ def test_cli_ignores_blank_rows_and_numbers_rows_as_margin_does(tmp_path: Any, c
     with the error "account is blank", and A2's error said row 4 where margin says row 5."""
     source = tmp_path / "book.csv"
     source.write_text(BLANKS, encoding="utf-8")
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 0
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 2  # A2's error
     written = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
     assert written["account"].tolist() == ["A1", "A2"]
     assert written["error"].tolist() == ["", "#INPUT row 5, quantity: 'ten' is not a number"]
@@ -390,7 +397,7 @@ def test_cli_reads_a_workbook_below_its_title_with_the_file_s_row_numbers(tmp_pa
     sheet["A1"] = "Accounts at the close"
     source = tmp_path / "book.xlsx"
     book.save(source)
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 0
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 2  # A2's error
     written = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
     assert written["error"].tolist() == ["", "#INPUT row 7, quantity: 'ten' is not a number"]
 
@@ -441,7 +448,7 @@ def test_cli_results_get_the_mode_open_would_give_them(tmp_path: Any, capsys: An
     """The results were written through mkstemp and came out 0600 (also over a 0644 file with
     --force); now a new file gets 0666 less the umask and a replaced one keeps its mode."""
     source = tmp_path / "book.csv"
-    source.write_text(BLANKS, encoding="utf-8")
+    source.write_text("account,symbol,type,quantity,price\nA1,AAPL,stock,100,228.5\n", encoding="utf-8")
     csv_out, parquet = tmp_path / "results.csv", tmp_path / "results.parquet"
     umask = os.umask(0o022)
     try:
@@ -475,3 +482,72 @@ def test_an_unwritable_output_is_refused_before_the_work(
     source.write_text("account,symbol,quantity,price\nA,IBM,100,228.5\n", encoding="utf-8")
     assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / name)]) == 2
     assert message in capsys.readouterr().err
+
+
+def _accounts_file(tmp_path: Any, text: str) -> Any:
+    source = tmp_path / "book.csv"
+    source.write_text(text, encoding="utf-8")
+    return source
+
+
+def test_every_account_gets_its_row_and_the_exit_names_the_errors(tmp_path: Any, capsys: Any) -> None:
+    """Seven of nine accounts have a bad price: the results hold all nine, written to the file, and
+    the command exits 2 (it exited 0) with one stderr line naming the first five and how many more."""
+    rows = [f"E{k},IBM,stock,100,bad{k}" for k in range(1, 8)]
+    source = _accounts_file(
+        tmp_path, "\n".join(["account,symbol,type,quantity,price", "G1,IBM,stock,100,228.5", *rows,
+                             "G2,IBM,stock,-100,228.5"]) + "\n",
+    )  # fmt: skip
+    out = tmp_path / "results.csv"
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--regime", "regt", "-o", str(out)]) == 2
+    written = pd.read_csv(out, keep_default_na=False)
+    assert written["account"].tolist() == ["G1", *(f"E{k}" for k in range(1, 8)), "G2"]
+    assert written["requirement"].tolist() == ["11425.0", *[""] * 7, "11425.0"]  # short: 50% of 22,850
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == (
+        "xlmargin: 7 of 9 accounts have errors: "
+        + ", ".join(f"E{k} (row {k + 2}, price: 'bad{k}' is not a number)" for k in range(1, 6))
+        + " and 2 more"
+    )
+
+
+def test_an_account_given_only_by_name_is_an_error_naming_its_rows(tmp_path: Any, capsys: Any) -> None:
+    """A row giving only the account's name is ignored as a blank row is; an account whose every
+    row is such a row holds no positions and says so with its rows (it was margined as an empty
+    book: requirement 0, no error)."""
+    text = "\n".join(
+        [
+            "account,symbol,type,quantity,price",
+            "A,AAPL,stock,100,228.5",
+            "A,,,,",
+            "C,,,,",
+            "B,MSFT,stock,10,400",
+            "C,,,",
+        ]
+    )
+    for regime in ("pm", "regt", "account", "risk"):
+        result = batch(pd.read_csv(io.StringIO(text)), regime=regime, as_of=AS_OF).set_index("account")
+        assert result.loc["A", "positions"] == 1 and result.loc["A", "error"] == ""
+        assert result.loc["A", "requirement"] > 0 and result.loc["B", "error"] == ""
+        assert result.loc["C", "positions"] == 0 and np.isnan(result.loc["C", "requirement"])
+        assert result.loc["C", "error"] == (
+            "#INPUT row 4, account: the account holds no positions (only its name is given: rows 4, 6)"
+        )
+    source = _accounts_file(tmp_path, text)
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "xlmargin: 1 of 3 accounts has an error: C (row 4, account: the account holds no positions (only "
+        "its name is given: rows 4, 6))"
+    )
+
+
+def test_a_batch_without_errors_exits_0(tmp_path: Any, capsys: Any) -> None:
+    source = _accounts_file(tmp_path, "account,symbol,type,quantity,price\nA,AAPL,stock,100,228.5\n")
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 0
+    assert "xlmargin:" not in capsys.readouterr().err
+
+
+def test_the_help_states_the_exit_code(capsys: Any) -> None:
+    assert main(["batch", "--help"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "the exit code is 2 (0 when every account was margined)" in printed

@@ -22,7 +22,7 @@ from xlmargin import api
 from xlmargin.cli import COMMAND_MODULES, build_parser, main, sample_positions
 from xlmargin.excel import functions as fn
 from xlmargin.money import cents
-from xlmargin.textable import render
+from xlmargin.textable import fmt, render
 
 DATA = Path(__file__).parent / "data"
 TEMPLATE = Path("workbooks/hedge_comparison.xlsx")  # its positions table starts at A4
@@ -143,7 +143,10 @@ def test_warnings_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_tables_wrap_to_the_width_and_lose_nothing() -> None:
     note = "a long explanation that would not fit beside the figures on a narrow terminal at all"
-    rows = [["level", "note", *(f"point {i}" for i in range(8))], ["class group", note, *range(8)]]
+    rows = [
+        ["level", "note", *(f"point {i}" for i in range(8))],
+        ["class group", note, *map(float, range(8))],
+    ]
     text = render(rows, width=60)
     assert max(len(line) for line in text.splitlines()) <= 60
     assert all(word in text for word in note.split()) and "7.00" in text
@@ -341,3 +344,61 @@ def test_the_account_view_prints_its_segments_warnings(capsys: pytest.CaptureFix
     assert "warning: equity 50,000.00 is below the FINRA 4210(g) minimum of 100,000" in err
     code, out, _ = run(capsys, "margin", "--regime", "account", "--as-of", AS_OF, *params, "--format", "json")
     assert any(w.startswith("equity 50,000.00 is below") for w in json.loads(out)["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("regime", "options", "message"),
+    [
+        ("pm", ("--basis", "maintenance"), "--basis applies to --regime regt only, not pm"),
+        ("pm", ("--net",), "--net applies to --regime regt only, not pm"),
+        ("esma", ("--net",), "--net applies to --regime regt only, not esma"),
+        ("risk", ("--basis", "initial"), "--basis applies to --regime regt only, not risk"),
+        ("account", ("--basis", "maintenance"),
+         "--basis applies to --regime regt only, not account (the account view takes --param basis=...)"),
+        ("regt", ("--account-currency", "USD"), "--account-currency applies to --regime esma only, not regt"),
+        ("account", ("--account-currency", "USD"), "--account-currency applies to --regime esma only, not "
+         "account (the account view takes --param account_currency=...)"),
+    ],
+)  # fmt: skip
+def test_an_option_of_another_regime_is_refused(
+    capsys: pytest.CaptureFixture[str], regime: str, options: tuple[str, ...], message: str
+) -> None:
+    """`--regime pm --basis maintenance` printed portfolio margin as if the basis had not been given."""
+    code, out, err = run(capsys, "margin", "--regime", regime, *options, "--as-of", AS_OF)
+    assert (code, out, err) == (2, "", f"xlmargin: {message}\n")
+
+
+def test_the_reg_t_options_still_apply_to_reg_t(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "margin", "--regime", "regt", "--basis", "maintenance", "--net", "--as-of", AS_OF
+    )
+    assert code == 0 and out.splitlines()[1].startswith(
+        "Reg T maintenance requirement (net of short-option proceeds): "
+    )
+    code, out, _ = run(capsys, "margin", "--as-of", AS_OF)
+    assert code == 0 and out.splitlines()[1].startswith("Reg T initial requirement (gross): ")
+
+
+def test_counts_and_row_numbers_print_whole(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The account view's positions per segment printed as 19.00, the risk view's scenario count as
+    56.00 and ESMA's row numbers as 2.00; ESMA's margin rate of 1/30 (30:1) as 0.03."""
+    _, out, _ = run(capsys, "margin", "--regime", "account", "--as-of", AS_OF)
+    lines = out.splitlines()
+    assert lines[5].split()[:4] == ["securities", "Reg", "T", "initial"] and lines[5].split()[-2] == "19"
+    assert lines[-1].split()[:2] == ["total", "(initial)"] and lines[-1].split()[-2] == "19"
+    _, out, _ = run(capsys, "margin", "--regime", "risk", "--as-of", AS_OF)
+    counted = [line.split() for line in out.splitlines() if line.startswith("scenarios ")]
+    assert counted == [["scenarios", "56"]]
+    path = tmp_path / "fx.csv"
+    path.write_text(FX)
+    _, out, _ = run(capsys, "margin", path, "--regime", "esma", "--as-of", AS_OF)
+    header, _, first, second = out.splitlines()[3:7]
+    assert "margin rate (%)" in header
+    assert first.split()[:2] == ["2", "EURUSD"] and first.split()[-2:-1] == ["3.33"]  # ESMA: 30:1, 3.33%
+    assert second.split()[:2] == ["3", "XAUUSD"] and second.split()[-2:-1] == ["5.00"]  # gold: 20:1, 5%
+
+
+def test_text_cells_print_amounts_to_the_cent_and_counts_whole() -> None:
+    assert [fmt(19), fmt(1200), fmt(19.0), fmt(48400.00000000001), fmt(True)] == [
+        "19", "1,200", "19.00", "48,400.00", "TRUE",
+    ]  # fmt: skip

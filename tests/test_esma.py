@@ -22,6 +22,7 @@ from xlmargin.esma import (
     nfa_margin,
 )
 from xlmargin.params import norm, read_params
+from xlmargin.textable import fmt
 
 NO_RATES = esma_settings({}, AS_OF)
 
@@ -219,16 +220,24 @@ def test_totals_close_out_and_table() -> None:
     table = result.table()
     assert table[0][0] == "row" and table[0][-1] == "initial margin (EUR)"
     assert [r[0] for r in table[1:]] == [
-        2.0,
-        3.0,
-        4.0,
+        2,
+        3,
+        4,
         "total",
         "margin close-out level (50% of initial margin)",
     ]
+    assert all(type(r[0]) is int for r in table[1:4])  # row numbers print as 2, not 2.00
+    # the margin rate as ESMA prints it, a percentage of the notional (ESMA35-43-1000: 3.33% for a
+    # major currency pair at 30:1, 5% for a major index at 20:1, 20% for a single stock at 5:1); as
+    # a fraction the command line showed 1/30 as 0.03
+    rate = table[0].index("margin rate (%)")
+    assert [r[rate] for r in table[1:4]] == pytest.approx([100 / 30, 5.0, 20.0], abs=1e-6)
+    assert [fmt(r[rate]) for r in table[1:4]] == ["3.33", "5.00", "20.00"]
     for r in table:
         assert len(r) == len(table[0])
         assert all(
-            isinstance(c, str | float) and not (isinstance(c, float) and not math.isfinite(c)) for c in r
+            isinstance(c, str | float | int) and not (isinstance(c, float) and not math.isfinite(c))
+            for c in r
         )
 
 

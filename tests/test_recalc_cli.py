@@ -87,7 +87,8 @@ def test_recalc_of_a_bundled_template_needs_no_repository(tmp_path: Path, monkey
     assert "27,000.00" in printed  # case 3: the article's two stocks, nothing nets
 
 
-def test_a_workbook_without_report_ranges_gets_one_line_per_xlmargin_cell(tmp_path: Path, capsys) -> None:
+def _book_with_a_bad_row(path: Path, *formulas: tuple[str, str]) -> Path:
+    """SPY in row 2, and in row 3 a quantity that is not a number; ``formulas`` as (cell, formula)."""
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "Book"
@@ -97,16 +98,47 @@ def test_a_workbook_without_report_ranges_gets_one_line_per_xlmargin_cell(tmp_pa
         ["IBM", "stock", "x", 1.0],
     ):
         ws.append(row)
-    ws["F1"] = "=PM_REQUIREMENT(A1:D2)"
-    ws["F2"] = "=PM_REQUIREMENT(A1:D3)"
-    ws["F3"] = "=F1*2"
-    path = tmp_path / "plain.xlsx"
+    for cell, formula in formulas:
+        ws[cell] = formula
     book.save(path)
-    assert xlmargin("recalc", path, "-o", tmp_path / "out.xlsx") == 0
-    printed = capsys.readouterr().out
+    return path
+
+
+def test_a_workbook_without_report_ranges_gets_one_line_per_xlmargin_cell(tmp_path: Path, capsys) -> None:
+    """The cell where PM_REQUIREMENT fails is listed on stderr and the exit code is 2 (it was 0,
+    the error shown among the results only); the workbook is written all the same."""
+    path = _book_with_a_bad_row(
+        tmp_path / "plain.xlsx",
+        ("F1", "=PM_REQUIREMENT(A1:D2)"), ("F2", "=PM_REQUIREMENT(A1:D3)"), ("F3", "=F1*2"), ("F4", "=1/0"),
+    )  # fmt: skip
+    assert xlmargin("recalc", path, "-o", tmp_path / "out.xlsx") == 2
+    printed, err = capsys.readouterr()
     assert re.search(r"Book!F1\s+PM_REQUIREMENT\s+5,520\.00", printed)
-    assert "1 cells hold an error:" in printed
-    assert "Book!F2: #INPUT row 3, quantity: 'x' is not a number" in printed
+    assert "1 cells hold an Excel error value:\n  Book!F4: #DIV/0!" in printed
+    assert err == (
+        f"xlmargin: 1 cell holds an xlmargin error (written to {tmp_path / 'out.xlsx'}):\n"
+        "  Book!F2: #INPUT row 3, quantity: 'x' is not a number\n"
+    )
+    assert openpyxl.load_workbook(tmp_path / "out.xlsx")["Book"]["F3"].value == "=F1*2"
+
+
+@pytest.mark.parametrize("command", ["recalc", "freeze"])
+def test_cells_where_a_function_failed_are_listed_and_exit_2(tmp_path: Path, capsys, command: str) -> None:
+    """recalc and freeze exited 0 over cells holding an xlmargin error; INDEX of a table whose
+    function failed holds Excel's #REF!, listed with the function it calls. The output is written."""
+    path = _book_with_a_bad_row(
+        tmp_path / "bad.xlsx",
+        ("F1", "=PM_REQUIREMENT(A1:D2)"), ("F2", "=INDEX(PM_SCENARIOS(A1:D3), 2, 3)"),
+        ("F3", "=REGT_MARGIN(A1:D3)"),
+    )  # fmt: skip
+    out = tmp_path / "out.xlsx"
+    assert xlmargin(command, path, "-o", out) == 2
+    assert capsys.readouterr().err == (
+        f"xlmargin: 2 cells hold an xlmargin error (written to {out}):\n"
+        "  Book!F3: #INPUT row 3, quantity: 'x' is not a number\n"
+        "  Book!F2: #REF! where PM_SCENARIOS is called\n"
+    )
+    assert openpyxl.load_workbook(out)["Book"]["F1"].value is not None
 
 
 def test_freeze_writes_values_and_no_formula(tmp_path: Path, capsys) -> None:

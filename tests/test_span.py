@@ -362,7 +362,7 @@ def _plain(table: list[list[Any]]) -> None:
     for row in table:
         assert len(row) == width
         for cell in row:
-            assert isinstance(cell, str | float) and not isinstance(cell, bool)
+            assert isinstance(cell, str | float | int) and not isinstance(cell, bool)  # int: a count
             assert not (isinstance(cell, float) and not math.isfinite(cell))
 
 

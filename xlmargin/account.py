@@ -203,12 +203,12 @@ class AccountResult:
         """Segment, regime, number of positions and requirement per segment, then the total; header first."""
         rows: list[list[Any]] = [["segment", "regime", "positions", f"requirement ({self.account_currency})"]]
         for line in self.lines:
-            rows.append([line.segment, line.regime, float(len(line.rows)), cents(line.requirement)])
+            rows.append([line.segment, line.regime, len(line.rows), cents(line.requirement)])
         rows.append(
             [
                 f"total ({self.basis})",
                 "",
-                float(sum(len(line.rows) for line in self.lines)),
+                sum(len(line.rows) for line in self.lines),
                 cents(self.total),
             ]
         )

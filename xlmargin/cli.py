@@ -32,6 +32,7 @@ from xlmargin.params import read_params
 from xlmargin.textable import fmt, render
 
 SAMPLE = "sample_positions.csv"
+BASIS = "initial"  # Reg T's basis when --basis is not given
 
 
 def sample_positions() -> Path:
@@ -65,7 +66,7 @@ def _regimes() -> dict[str, Regime]:
     return {
         "regt": Regime(
             "Reg T {basis} requirement ({convention})",
-            lambda rows, a, p: fn.regt_result(rows, a.basis, a.net, p), "total", ("table",),
+            lambda rows, a, p: fn.regt_result(rows, a.basis or BASIS, a.net, p), "total", ("table",),
         ),
         "pm": Regime(
             "Portfolio margin requirement",
@@ -89,6 +90,14 @@ def _regimes() -> dict[str, Regime]:
 
 
 REGIMES = ("regt", "pm", "futures", "esma", "account", "risk")
+# The options of ``margin`` that some regimes only take: (option, attribute, those regimes, the
+# account view's parameter for the same thing). Given with another regime they are refused, not
+# ignored (``--regime pm --basis maintenance`` printed portfolio margin as if it had not been given).
+REGIME_OPTIONS = (
+    ("--basis", "basis", ("regt",), "basis"),
+    ("--net", "net", ("regt",), None),
+    ("--account-currency", "account_currency", ("esma",), "account_currency"),
+)
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -101,10 +110,22 @@ def _as_of(args: argparse.Namespace) -> tuple[dt.date, list[str]]:
     return with_as_of(args.param, args.as_of, today())
 
 
+def _refuse_other_regimes_options(args: argparse.Namespace) -> None:
+    """One line naming an option given with a regime it does not apply to, and the regimes it does."""
+    for option, name, regimes, param in REGIME_OPTIONS:
+        if getattr(args, name) not in (None, False) and args.regime not in regimes:
+            account = param is not None and args.regime == "account"
+            hint = f" (the account view takes --param {param}=...)" if account else ""
+            raise XlMarginError(
+                f"{option} applies to --regime {' or '.join(regimes)} only, not {args.regime}{hint}"
+            )
+
+
 def cmd_margin(args: argparse.Namespace) -> int:
     from xlmargin.api import broker_table
     from xlmargin.money import cents
 
+    _refuse_other_regimes_options(args)
     path = Path(args.file) if args.file else sample_positions()
     as_of, params = _as_of(args)
     imported = broker_table(path)
@@ -158,7 +179,7 @@ def _margin_label(regime: Regime, args: argparse.Namespace) -> str:
     from xlmargin.cells import is_blank
 
     return regime.label.format(
-        basis=args.basis,
+        basis=args.basis or BASIS,
         convention="net of short-option proceeds" if args.net else "gross",
         currency="EUR" if is_blank(args.account_currency) else str(args.account_currency).upper(),
     )
@@ -235,11 +256,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="table: plain text fitted to the terminal (default); csv: the breakdown table; json: everything",
     )  # fmt: skip
     margin.add_argument(
-        "--basis", choices=("initial", "maintenance"), default="initial", help="Reg T basis (default initial)"
-    )
+        "--basis", choices=("initial", "maintenance"),
+        help=f"Reg T basis (default {BASIS}); --regime regt only, as --net is",
+    )  # fmt: skip
     margin.add_argument("--net", action="store_true", help="Reg T net of short-option sale proceeds")
     margin.add_argument(
-        "--account-currency", metavar="CCY", help="ESMA: the account's currency (default EUR)"
+        "--account-currency", metavar="CCY", help="ESMA: the account's currency (default EUR); esma only"
     )
     margin.add_argument("--as-of", type=iso_date, help="valuation date, YYYY-MM-DD (default: today)")
     margin.add_argument(

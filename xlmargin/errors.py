@@ -11,11 +11,13 @@
 Every error carries a list of :class:`Problem` (row, column, message). Parsing collects all
 problems of a table and raises once, so a user fixes a range in one pass. ``str(error)`` is one
 line, meant for a cell: ``row 7, price: '#N/A' is not a number (+2 more)``; ``error.details()``
-lists every problem, one per line, for the CLI and the log.
+lists every problem, one per line, for the CLI and the log. A worksheet function that fails shows
+``#CODE`` and that line in its cell (``#ERROR`` for an unexpected failure): :func:`is_error_text`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -91,3 +93,13 @@ class UnsupportedError(XlMarginError):
     """A position that no rule of the requested regime covers; never silently priced at zero."""
 
     code = "UNSUP"
+
+
+# What a worksheet function shows when it fails (xlmargin.excel.route.call): "#INPUT row 4, quantity: ..."
+_ERROR_TEXT = re.compile(r"\s*#(?:XLM|INPUT|DATA|RULE|UNSUP|ERROR)\b")
+
+
+def is_error_text(value: object) -> bool:
+    """Whether ``value`` is the text a failed xlmargin function shows in its cell (Excel's own error
+    values such as ``#N/A`` are not)."""
+    return isinstance(value, str) and _ERROR_TEXT.match(value) is not None

@@ -211,14 +211,14 @@ class EsmaResult:
                 f"notional ({ccy})",
                 f"fx rate ({ccy} per unit)",
                 "leverage used",
-                "margin rate",
+                "margin rate (%)",
                 f"initial margin ({ccy})",
             ]
         ]
         for line in self.lines:
             rows.append(
                 [
-                    float(line.row),
+                    line.row,
                     line.symbol,
                     line.type,
                     line.rule_class,
@@ -226,7 +226,7 @@ class EsmaResult:
                     cents(line.notional),
                     round(line.fx_rate, 8),
                     round(line.max_leverage, 4),
-                    round(line.margin_rate, 8),
+                    round(100.0 * line.margin_rate, 6),
                     cents(line.margin),
                 ]
             )

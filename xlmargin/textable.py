@@ -19,9 +19,12 @@ WRAPPED = 24  # a long text column claims this much when columns are grouped int
 
 
 def fmt(cell: Any) -> str:
+    """A cell as text: an amount (a float) to the cent, a count or a row number (an int) whole."""
     if isinstance(cell, bool):
         return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float | int):
+    if isinstance(cell, int):
+        return f"{cell:,}"
+    if isinstance(cell, float):
         return f"{cents(cell):,.2f}"
     return str(cell)
 

@@ -13,6 +13,7 @@ import numpy as np
 from xlmargin._typing import IntArray
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.positions import Portfolio, read_positions
+from xlmargin.positions.infer import rows_text
 
 # Valuations of the union of many accounts that may fail on named rows (whose accounts are then
 # taken out and margined alone) before the rest go one account at a time too (pm and risk regimes).
@@ -88,9 +89,11 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
 
     Rows are numbered as the positions reader numbers them (the header's row plus one for the
     first row; blank rows above the header, as a file's title rows come, count). A fully blank row
-    is ignored. A row with a blank account, and every row the reader refuses, makes an error for
-    its account (the blank one is named ""); a problem the reader cannot place on a row (a missing
-    column) stops the batch, as it concerns every account.
+    is ignored, and so is a row that gives only the account's name; an account left without any
+    position is an error naming those rows (it used to be margined as an empty book: 0). A row with
+    a blank account, and every row the reader refuses, makes an error for its account (the blank
+    one is named ""); a problem the reader cannot place on a row (a missing column) stops the batch,
+    as it concerns every account.
     """
     above, header, rows = _rows(data)
     first = above + 2  # the row number of rows[0]
@@ -106,6 +109,10 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
     positions = np.bincount(account, minlength=len(names))
     for code in errors:
         positions[code] = int(np.count_nonzero(row_account == code))
+    for code in np.flatnonzero(positions == 0).tolist():  # every row of it names only the account
+        named = (np.flatnonzero(row_account == code) + first).tolist()
+        problem = f"the account holds no positions (only its name is given: {rows_text(named)})"
+        errors[code] = [Problem(problem, named[0], by)]
     return Accounts(
         names=names,
         portfolio=portfolio,

@@ -5,6 +5,9 @@
 Results go to ``-o results.csv`` or ``results.parquet``, written atomically to a new file (an
 existing one is kept unless ``--force``; the input is never overwritten), or as CSV to stdout.
 A summary line (accounts, errors, seconds) goes to stderr, with a progress bar on a terminal.
+An account the engine refuses gets its error row and never stops the others; when any account has
+one, the results are still written, the accounts and their errors are named on stderr, and the
+exit code is 2, as for any input error.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from xlmargin.params import norm
 
 WRITERS = (".csv", ".parquet")
 REGIMES = ("pm", "regt", "account", "risk")  # xlmargin.batch.engine.REGIMES, not imported at start-up
+LISTED = 5  # accounts named in the summary of the error rows
 
 
 def read_table(path: Path) -> Any:
@@ -102,7 +106,28 @@ def cmd_batch(args: argparse.Namespace) -> int:
         + (f"; results in {output}" if output else ""),
         file=sys.stderr,
     )
+    if errors:
+        print(f"xlmargin: {errors_summary(frame)}", file=sys.stderr)
+        return 2
     return 0
+
+
+def errors_summary(frame: Any) -> str:
+    """One line naming the accounts with an error row and each one's message (its code left out),
+    the first :data:`LISTED` of them: "2 of 40 accounts have errors: ACC7 (row 12, price: ...), ..."."""
+    failed = frame[frame["error"] != ""]
+    named = [
+        f"{account} ({_shortened(error.partition(' ')[2])})"
+        for account, error in zip(failed["account"][:LISTED], failed["error"][:LISTED], strict=True)
+    ]
+    more = f" and {len(failed) - LISTED} more" if len(failed) > LISTED else ""
+    have = "has an error" if len(failed) == 1 else "have errors"
+    return f"{len(failed)} of {len(frame)} accounts {have}: {', '.join(named)}{more}"
+
+
+def _shortened(text: str, limit: int = 100) -> str:
+    """``text``, or its words that fit in ``limit`` characters with "..." (the results hold it whole)."""
+    return text if len(text) <= limit else text[: limit - 2].rsplit(" ", 1)[0] + " ..."
 
 
 def register(subparsers: Any) -> None:
@@ -111,7 +136,10 @@ def register(subparsers: Any) -> None:
         "batch",
         help="margin every account of a positions file: one row per account",
         description="Read a CSV, XLSX or Parquet file of positions with an account column and write one "
-        "row per account: the requirement and key figures, or the account's error.",
+        "row per account: the requirement and key figures, or the account's error. An account with an "
+        "error never stops the others: every account gets its row and the results are written, but the "
+        "accounts with errors are named on stderr and the exit code is 2 (0 when every account was "
+        "margined).",
     )
     parser.add_argument("file", help="the positions file (.csv, .xlsx or .parquet)")
     parser.add_argument("--account-column", default="account", help="the column naming the account")
@@ -130,4 +158,4 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=cmd_batch)
 
 
-__all__ = ["cmd_batch", "read_table", "register", "write_table"]
+__all__ = ["cmd_batch", "errors_summary", "read_table", "register", "write_table"]

@@ -98,7 +98,7 @@ class ContributionResult:
             share = self.component[i] / self.total if self.total else 0.0
             out.append(
                 [
-                    float(self.rows[i]),
+                    self.rows[i],
                     self.symbols[i],
                     self.incremental[i],
                     self.component[i],

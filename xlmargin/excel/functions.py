@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from xlmargin import __version__, rules
 from xlmargin.cells import is_blank, is_blank_range, to_number
 from xlmargin.collector import collector_paused
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import InputError, Problem, is_error_text
 from xlmargin.excel.cache import ResultCache, digest, freeze, size_of, snapshot
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
@@ -61,10 +60,6 @@ def flag(value: Any, name: str, default: bool = False) -> bool:
     raise InputError(Problem(f"{name} must be TRUE or FALSE, got '{value}'", None, name))
 
 
-# What a worksheet function shows when it fails (route.call): "#INPUT row 4, quantity: ..."
-_ERROR_TEXT = re.compile(r"\s*#(?:XLM|INPUT|DATA|RULE|UNSUP|ERROR)\b")
-
-
 def number(value: Any, name: str) -> float:
     """A required number argument (a single cell), parsed like a number cell of the positions table."""
     if isinstance(value, list | tuple):
@@ -74,7 +69,7 @@ def number(value: Any, name: str) -> float:
         value = flat[0]
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InputError(Problem(f"{name} is missing", None, name))
-    if isinstance(value, str) and _ERROR_TEXT.match(value):  # another xlmargin cell's error
+    if is_error_text(value):  # another xlmargin cell's error
         raise InputError(Problem(f"the cell holds an error, not a number: {value.strip()}", None, name))
     parsed, problem = to_number(value)
     if problem:
@@ -180,9 +175,10 @@ def warnings_of(portfolio: Portfolio, result: Any) -> tuple[str, ...]:
 
 
 def table(rows: list[list[Any]], warnings: Sequence[str] = ()) -> list[list[Any]]:
-    """A rectangular 2-D list of str/float, never None, NaN or an empty string; each of
-    ``warnings`` becomes a last row ``["warning", text, ...]``, once, unless the rows already show
-    it as a ``note`` or ``warning`` row (the stress tables' notes, a contribution's warnings)."""
+    """A rectangular 2-D list of str/float (int for a count or a row number), never None, NaN or an
+    empty string; each of ``warnings`` becomes a last row ``["warning", text, ...]``, once, unless
+    the rows already show it as a ``note`` or ``warning`` row (the stress tables' notes, a
+    contribution's warnings)."""
     width = max((len(r) for r in rows), default=0)
     shown = {r[1] for r in rows if len(r) > 1 and r[0] in ("note", "warning")}
     added = [text for text in dict.fromkeys(warnings) if text not in shown]

@@ -92,7 +92,7 @@ class SpanResult:
                 [
                     line.root,
                     line.name,
-                    float(len(line.rows)),
+                    len(line.rows),
                     _round(line.net_delta, 4),
                     cents(line.scanning_risk),
                     f"{worst.number}: {worst.label}",
@@ -108,7 +108,7 @@ class SpanResult:
             [
                 "total",
                 "",
-                float(sum(len(line.rows) for line in self.lines)),
+                sum(len(line.rows) for line in self.lines),
                 "",
                 cents(sum(line.scanning_risk for line in self.lines)),
                 "",

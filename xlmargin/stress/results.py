@@ -187,7 +187,7 @@ class RiskMarginResult:
         out += [[f"group {g}", cents(loss), sid, ""] for g, loss, sid in self.groups]
         out += [
             ["gross exposure", cents(self.gross_exposure), "", ""],
-            ["scenarios", float(self.scenarios), "", ""],
+            ["scenarios", self.scenarios, "", ""],
         ]
         return out + _notes(len(header), self.warnings)
 

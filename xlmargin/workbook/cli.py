@@ -15,6 +15,8 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
   to another workbook, a circular reference) is listed with the cells that read it, and nothing is
   written (exit 2) unless ``--allow-stale``: then it keeps its cached value and its readers are
   computed from that value. ``--max-cells``, ``--max-formulas`` and ``--timeout`` bound the work.
+  Cells where an xlmargin function failed (``#INPUT row 7, price: ...``) are listed on stderr and
+  the exit code is 2, the workbook written all the same (to look at); ``freeze`` does the same.
 - ``xlmargin freeze IN.xlsx -o OUT.xlsx``: the same values, with every formula removed, for a reader
   without the add-in.
 - ``xlmargin templates [--out DIR]``: writes the template workbooks (default ``./workbooks``).
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin.cliargs import count_above_zero, seconds_above_zero
-from xlmargin.errors import XlMarginError
+from xlmargin.errors import XlMarginError, is_error_text
 from xlmargin.excel import registry, route
 from xlmargin.files import refuse_existing
 from xlmargin.textable import fmt, render
@@ -110,7 +112,28 @@ _CALL = re.compile(
 
 
 def _is_error(value: object) -> bool:
-    return isinstance(value, str) and value.startswith("#")
+    """An Excel error value (``#N/A``, ``#VALUE!``...); an xlmargin function's error text is
+    listed apart (:func:`_failed`)."""
+    return isinstance(value, str) and value.startswith("#") and not is_error_text(value)
+
+
+def _failed(report: RecalcReport, written: Path) -> int:
+    """The exit code once ``written`` is written: 2 when cells hold an xlmargin function's error
+    text, or an Excel error value where an xlmargin function is called (``INDEX`` of a table whose
+    function failed is ``#REF!``), each listed on stderr with the error's first line; else 0."""
+    failed = {f"{c.sheet}!{c.ref}": str(c.value) for c in report.cells if is_error_text(c.value)}
+    for where, name, _, value in _xlmargin_cells(report):
+        if _is_error(value):
+            failed.setdefault(where, f"{value} where {name} is called")
+    if not failed:
+        return 0
+    holds = "cell holds" if len(failed) == 1 else "cells hold"
+    print(f"xlmargin: {len(failed)} {holds} an xlmargin error (written to {written}):", file=sys.stderr)
+    for where, error in list(failed.items())[:MAX_LISTED]:
+        print(f"  {where}: {error.strip().splitlines()[0]}", file=sys.stderr)
+    if len(failed) > MAX_LISTED:
+        print(f"  ... and {len(failed) - MAX_LISTED} more", file=sys.stderr)
+    return 2
 
 
 def _xlmargin_cells(report: RecalcReport) -> list[tuple[str, str, bool, object]]:
@@ -145,8 +168,10 @@ def _report_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
 
 
 def _as_table(cells: list[list[Shown]]) -> list[list[Any]]:
-    """Values of a header + body range; a column whose numbers all show as % is given in %."""
-    rows: list[list[Any]] = [["" if c.value is None else c.value for c in row] for row in cells]
+    """Values of a header + body range, every number a float as Excel holds it (the file writes
+    ``1000`` without a point, read back as an int); a column whose numbers all show as % is given
+    in %."""
+    rows: list[list[Any]] = [[_as_number(c.value) for c in row] for row in cells]
     for j in range(len(rows[0]) if rows else 0):
         body = [row[j] for row in cells[1:] if isinstance(row[j].value, int | float)]
         if body and all("%" in (c.number_format or "") for c in body):
@@ -155,6 +180,12 @@ def _as_table(cells: list[list[Shown]]) -> list[list[Any]]:
                 if isinstance(row[j], int | float) and not isinstance(row[j], bool):
                     row[j] = 100.0 * row[j]
     return rows
+
+
+def _as_number(value: object) -> object:
+    if value is None:
+        return ""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _split_wide(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
@@ -189,7 +220,7 @@ def _print_results(path: Path, report: RecalcReport, source: str) -> None:
         if len(cells) > MAX_LISTED:
             print(f"  ... and {len(cells) - MAX_LISTED} more")
     if errors:
-        print(f"\n{len(errors)} cells hold an error:")
+        print(f"\n{len(errors)} cells hold an Excel error value:")
         for c in errors[:MAX_LISTED]:
             print(f"  {c.sheet}!{c.ref}: {c.value}")
     _print_stale(report, sys.stdout)
@@ -256,7 +287,7 @@ def cmd_recalc(args: argparse.Namespace) -> int:
             _print_results(target, report, args.template or source.name)
     except _failures() as exc:
         return _fail(exc)
-    return 0
+    return _failed(report, target)
 
 
 def cmd_freeze(args: argparse.Namespace) -> int:
@@ -278,8 +309,8 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     print(f"{args.template or Path(args.file).name}: {len(report.cells)} formula cells replaced by their "
           f"values -> {args.output}")  # fmt: skip
     if errors:
-        print(f"{errors} of them hold an error line; recalc lists them")
-    return 0
+        print(f"{errors} of them hold an Excel error value; recalc lists them")
+    return _failed(report, Path(args.output))
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
