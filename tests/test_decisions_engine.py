@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import AS_OF
+from xlmargin import api
+from xlmargin.cli import sample_positions
 from xlmargin.decisions import (
     decision_settings,
     hedge_optimize,
@@ -169,6 +171,22 @@ def test_closing_trade_nets_the_row_away():
     assert result.line("pm").after == requirement("pm", without, SETTINGS)
 
 
+def test_a_trade_priced_apart_from_the_held_row_is_a_warning_and_the_mark_is_used():
+    """A trade on a held contract nets into the book's row, which keeps its price: margin values a
+    position at its mark (the ±15% of margin-rules.md §2.3 moves the market value), so the 610 XYZ
+    left need 610 × $100 × 15% whatever the trades' prices. The conflict was silent; it is now a
+    warning naming both rows and both prices."""
+    held = book(["ABC", "stock", 10, 20.0], ["XYZ", "stock", 1000, 100.0])
+    trades = book(["XYZ", "stock", -400, 90.0], ["XYZ", "stock", 10, 100.0], ["DEF", "stock", 5, 7.0])
+    result = margin_impact(held, trades, SETTINGS, ("pm",))
+    assert result.line("pm").after == (610 * 100.0 + 10 * 20.0 + 5 * 7.0) * 0.15  # XYZ, ABC, new DEF
+    assert result.warnings == (
+        "trades row 2: price 90 differs from 100 on positions row 3, the same contract (XYZ); the "
+        "book's price is used, as margin values a held position at its mark, not at a trade's price",
+    )  # row 3 at the same price and the new DEF row: no warning
+    assert margin_impact(held, book(["XYZ", "stock", -400, 100.0]), SETTINGS, ("pm",)).warnings == ()
+
+
 def test_trades_net_only_against_the_same_contract():
     """A trade nets against the row holding its contract (every CONTRACT_KEY field equal: a stock's
     blank strike matches a blank strike); one that differs in any field opens a row."""
@@ -272,6 +290,56 @@ def test_liquidation_needs_positive_equity_and_sells_nothing_when_within():
     with pytest.raises(InputError, match="equity must be above 0"):
         liquidation_plan(SMALL, 0.0, SETTINGS)
     assert liquidation_plan(LONG_STOCK, 20000.0, SETTINGS).trades == ()
+
+
+BOND_HEADER = ["symbol", "type", "quantity", "price", "maturity", "coupon", "denomination"]
+
+
+def test_a_plan_sells_bonds_in_whole_pieces_of_their_denomination():
+    """A bond's quantity is its face, and bonds trade in pieces of a minimum denomination (face 1,000
+    unless the row gives its own): the plan proposed -99,897.93 face of the sample's Treasury."""
+    bonds = read_positions(
+        [
+            BOND_HEADER,
+            ["UST A", "bond", 100000, 99.2, 5.0, 4.25, None],  # pieces of 1,000
+            ["UST B", "bond", 2500, 99.2, 5.0, 4.25, None],  # 0, 1,000, 2,000 or all 2,500
+            ["CORP", "bond", 60000, 101.5, 8.0, 5.5, 5000],  # pieces of 5,000
+        ],
+        as_of=AS_OF,
+    )
+    before = requirement("risk", bonds, SETTINGS)
+    for share in (0.9, 0.5, 0.13, 0.01):
+        plan = liquidation_plan(bonds, share * before, SETTINGS, "risk")
+        assert plan.status == "optimal" and plan.trades
+        assert plan.after <= plan.target + 0.005
+        for row, _, trade, _ in plan.trades:
+            piece = {2: 1000, 3: 1000, 4: 5000}[row]
+            assert trade % piece == 0 or (row == 3 and trade == -2500), (share, row, trade)
+
+
+def test_a_plan_on_the_sample_for_an_equity_of_1_is_optimal_not_a_time_limit():
+    """`xlmargin plan --regime risk --equity 1` on the bundled sample ran into its time limit twice
+    (40 s): the bond's face, continuous, let the solver tune the residual loss to the dollar in
+    ever more ways. In whole pieces the plan is proven optimal at once (0.4 s)."""
+    sample = read_positions(api.rows_of(sample_positions()), as_of=AS_OF)
+    quick = decision_settings({"as_of": AS_OF, "time_limit": 5.0}, AS_OF)
+    plan = liquidation_plan(sample, 1.0, quick, "risk")
+    assert plan.status == "optimal"
+    assert plan.after <= 1.0 + 0.005
+    bond = next(t for t in plan.trades if t[1] == "UST 4.25 2031")
+    assert bond[2] % 1000 == 0
+
+
+def test_a_plan_no_sale_can_meet_says_what_selling_everything_leaves():
+    """Under portfolio margin the plan does not sell bonds (margined outside it): the sample's
+    Treasury alone leaves a requirement no equity of 1 meets. Said before any search."""
+    sample = read_positions(api.rows_of(sample_positions()), as_of=AS_OF)
+    with pytest.raises(InputError) as raised:
+        liquidation_plan(sample, 1.0, SETTINGS, "pm")
+    message = str(raised.value)
+    assert message.startswith("equity: no sale reaches the requirement: selling everything the plan may ")
+    assert "leaves the pm requirement at " in message and "above the target 1.00" in message
+    assert "bonds are margined outside portfolio margin" in message
 
 
 # --- margin call -----------------------------------------------------------------------------------------

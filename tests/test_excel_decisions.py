@@ -59,6 +59,24 @@ def test_margin_impact_names_the_trades_warnings_as_theirs() -> None:
     assert fn.margin_impact(BOOK, TRADES, "pm", PARAMS) == -6000.0  # a scalar: no rows
 
 
+def test_a_trade_priced_apart_from_the_books_row_is_a_warning_row_and_on_stderr(
+    tmp_path: Path, capsys: Any
+) -> None:
+    trades = [TRADES[0], ["XYZ", "stock", -400.0, 95.5, "trim"]]
+    conflict = (
+        "trades row 2: price 95.5 differs from 100 on positions row 2, the same contract (XYZ); the "
+        "book's price is used, as margin values a held position at its mark, not at a trade's price"
+    )
+    assert conflict in _warnings(fn.margin_impact(BOOK, trades, None, PARAMS))
+    assert fn.margin_impact(BOOK, trades, "pm", PARAMS) == -6000.0  # at the book's $100, not $95.50
+    paths = []
+    for name, rows in (("book.csv", BOOK), ("trades.csv", trades)):
+        (tmp_path / name).write_text("\n".join(",".join(map(str, r)) for r in rows) + "\n", encoding="utf-8")
+        paths.append(str(tmp_path / name))
+    assert main(["whatif", *paths, "--as-of", "2026-11-20", "--regime", "pm"]) == 0
+    assert f"warning: {conflict}" in capsys.readouterr().err.splitlines()
+
+
 def test_a_clean_book_adds_no_warning_rows() -> None:
     clean = [r[:4] for r in BOOK]
     assert _warnings(fn.margin_contribution(clean, "pm", PARAMS)) == []

@@ -14,6 +14,7 @@ from tests.conftest import AS_OF
 from xlmargin.errors import InputError
 from xlmargin.excel import functions as fn
 from xlmargin.excel import registry, udfs
+from xlmargin.excel.cache import digest
 from xlmargin.excel.functions import CACHE
 
 SERIAL = (AS_OF - dt.date(1899, 12, 30)).days
@@ -174,6 +175,8 @@ MALFORMED = {
     "ragged rows": [HEADER[:4], ["AAPL", "stock"], ["MSFT", "stock", 1.0, 2.0, 3.0, 4.0]],
     "absurd quantity": [HEADER[:4], ["AAPL", "stock", 1e308, 10.0]],
     "NaN price": [HEADER[:4], ["AAPL", "stock", 1.0, float("nan")]],
+    "a list in a row": [HEADER[:4], ["AAPL", "stock", [100.0], 10.0], ["MSFT", "stock", 1.0, 2.0]],
+    "a row that is a number": [HEADER[:4], ["AAPL", "stock", 100.0, 10.0], 5.0, ["MSFT", "stock", 1.0, 2.0]],
 }
 
 
@@ -191,6 +194,20 @@ def test_errors_name_the_row_and_column():
     book = classic_book()
     book[3][3] = "#N/A"
     assert udfs.REGT_MARGIN(book) == "#INPUT row 4, price: the cell holds the error value #N/A"
+
+
+@pytest.mark.parametrize("cell", [[228.5], (228.5,), {"price": 228.5}, [[228.5, None]]])
+def test_a_list_in_a_cell_beside_numbers_is_an_error_naming_the_row_and_column(cell):
+    """The cache's key for a range (``digest``) raised TypeError (unhashable list) on a row mixing
+    lists and numbers, before the reader could name the cell; the key is only a key, so it is made
+    and the reader refuses the cell."""
+    book = classic_book()
+    book[-1] = [*book[-1]]
+    book[-1][3] = cell
+    result = udfs.PM_REQUIREMENT(book, PARAMS)
+    assert result.startswith(f"#INPUT row {len(book)}, price: "), result
+    assert "is not a number" in result
+    hash(digest([HEADER, 5.0, [1.0, [2.0]], {"a": [3.0]}]))  # rows mixing lists and single values
 
 
 def test_a_decimal_comma_is_an_error_naming_the_row_and_column():

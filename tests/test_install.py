@@ -141,7 +141,7 @@ def test_uninstall_restores_the_previous_config_exactly(home, runs, monkeypatch)
 
     inst.install(home=home)
     inst.install(home=home)
-    assert vba_reads(conf(home), "UDF MODULES") == "xlmargin.excel.udfs"
+    assert vba_reads(conf(home), "UDF MODULES") == "mymodule;xlmargin.excel.udfs"
     assert inst.uninstall(home=home) == 0
 
     assert conf(home).read_bytes() == original
@@ -157,13 +157,70 @@ def test_uninstall_removes_a_config_install_created(home, runs):
 
 def test_uninstall_keeps_a_value_the_user_changed_since(home, runs, capsys):
     inst.install(home=home)
-    text = conf(home).read_text().replace("xlmargin.excel.udfs", "xlmargin.excel.udfs;mine")
+    text = conf(home).read_text().replace(sys.executable, "C:\\mine\\pythonw.exe")
     conf(home).write_text(text)
 
     inst.uninstall(home=home)
 
-    assert conf(home).read_text() == '"UDF MODULES","xlmargin.excel.udfs;mine"\n'
+    assert conf(home).read_text() == '"INTERPRETER_WIN","C:\\mine\\pythonw.exe"\n'
     assert "changed since xlmargin set it" in capsys.readouterr().out
+
+
+def test_install_adds_its_module_to_the_users_list(home, runs, monkeypatch, capsys):
+    """UDF MODULES is a ';'-separated list (xlwings docs/addin.md): install replaced it with ours,
+    so the user's own worksheet functions stopped loading."""
+    conf(home).parent.mkdir()
+    original = '"PYTHONPATH","C:\\work"\r\n"Udf Modules","pricing;risk_tools"\r\n'
+    conf(home).write_bytes(original.encode())
+
+    assert inst.install(home=home) == 0
+
+    assert vba_reads(conf(home), "UDF MODULES") == "pricing;risk_tools;xlmargin.excel.udfs"
+    assert xlwings_reads(conf(home), monkeypatch)["udf modules"] == "pricing;risk_tools;xlmargin.excel.udfs"
+    assert 'add xlmargin.excel.udfs to "UDF MODULES"' in capsys.readouterr().out
+    assert inst.install(home=home) == 0  # again: nothing added twice
+    assert vba_reads(conf(home), "UDF MODULES") == "pricing;risk_tools;xlmargin.excel.udfs"
+
+    assert inst.uninstall(home=home) == 0
+    assert conf(home).read_bytes() == original.encode()
+
+
+def test_a_list_that_names_ours_already_is_left_as_it_is(home, runs, capsys):
+    conf(home).parent.mkdir()
+    original = '"UDF MODULES","xlmargin.excel.udfs; mine"\n'
+    conf(home).write_text(original)
+
+    inst.install(home=home)
+
+    assert conf(home).read_text().splitlines()[1:] == [original.strip()]
+    assert "already lists xlmargin.excel.udfs" in capsys.readouterr().out
+    inst.uninstall(home=home)
+    assert conf(home).read_text() == original  # it was the user's before install: kept
+
+
+def test_uninstall_takes_only_ours_out_of_a_list_edited_since(home, runs, capsys):
+    conf(home).parent.mkdir()
+    conf(home).write_text('"UDF MODULES","mine"\n')
+    inst.install(home=home)
+    text = conf(home).read_text().replace("mine;xlmargin.excel.udfs", "mine;xlmargin.excel.udfs;theirs")
+    conf(home).write_text(text)
+
+    inst.uninstall(home=home)
+
+    assert conf(home).read_text() == '"UDF MODULES","mine;theirs"\n'
+    assert 'take xlmargin.excel.udfs out of "UDF MODULES"' in capsys.readouterr().out
+
+
+def test_uninstall_after_an_install_that_replaced_the_list_puts_it_back(home, runs):
+    """An install made before ours was appended wrote "xlmargin.excel.udfs" over the user's list."""
+    conf(home).parent.mkdir()
+    conf(home).write_text('"UDF MODULES","mine"\n')
+    inst.install(home=home)
+    conf(home).write_text(conf(home).read_text().replace("mine;xlmargin.excel.udfs", "xlmargin.excel.udfs"))
+
+    inst.uninstall(home=home)
+
+    assert conf(home).read_text() == '"UDF MODULES","mine"\n'
 
 
 def test_dry_run_uninstall_changes_nothing(home, runs, capsys):

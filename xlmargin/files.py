@@ -26,6 +26,7 @@ from xlmargin.errors import InputError, Problem, XlMarginError
 
 SAVE_AS = "save it from Excel as 'CSV UTF-8 (Comma delimited)'"
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+PROC_STATUS = Path("/proc/self/status")  # Linux shows the umask there ("Umask:\t0022")
 
 
 def input_file(path: Path) -> Path:
@@ -83,37 +84,77 @@ def refuse_existing(path: Path, force: bool, instead: str = "another name") -> N
         raise XlMarginError(f"{path} exists; choose {instead} or pass --force to replace it")
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where the system shows it (Linux:
+    ``/proc/self/status``); elsewhere set to 0 and straight back, the only portable way, which a
+    thread creating a file at that moment could see."""
+    try:
+        with PROC_STATUS.open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def new_file_mode(path: Path) -> int:
     """The permission bits a file written to ``path`` gets: those of the file it replaces, else
     what ``open()`` would give a new file (0o666 less the umask)."""
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
-        umask = os.umask(0)  # the only way to read it; set straight back
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~current_umask()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX); a system or file system that cannot open or
+    sync a folder (Windows, some network and FUSE mounts) is left as it is."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextmanager
 def atomic_output(path: Path) -> Iterator[Path]:
     """A temporary path in ``path``'s folder to write to; at the end of the block it is given
-    :func:`new_file_mode` and renamed to ``path`` (atomically), or removed if the block failed."""
+    :func:`new_file_mode`, flushed to disk and renamed to ``path`` (atomically; the folder is then
+    flushed too), or removed if the block failed. A power loss leaves the old file or the new one,
+    never an empty one."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     temp = Path(name)
     try:
         yield temp
         temp.chmod(new_file_mode(path))
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         temp.replace(path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    _fsync_folder(path.parent)
 
 
 __all__ = [
     "atomic_output",
     "csv_rows",
     "csv_text",
+    "current_umask",
     "input_file",
     "new_file_mode",
     "refuse_existing",

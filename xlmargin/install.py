@@ -3,13 +3,16 @@
 ``xlmargin install`` makes Excel on Windows load the worksheet functions:
 
 1. it sets two keys in the user's xlwings configuration file, the last place the xlwings add-in
-   looks (after an ``xlwings.conf`` sheet and an ``xlwings.conf`` beside the workbook):
-   ``"UDF MODULES","xlmargin.excel.udfs"`` and ``INTERPRETER_WIN`` (``INTERPRETER_MAC`` on macOS)
-   = this environment's Python, ``pythonw.exe`` on Windows so that no console window opens;
+   looks (after an ``xlwings.conf`` sheet and an ``xlwings.conf`` beside the workbook): it adds
+   ``xlmargin.excel.udfs`` to ``"UDF MODULES"`` (a ``;``-separated list of modules: the user's own
+   stay, in their order, ours at the end; a list already naming ours is left as it is), and sets
+   ``INTERPRETER_WIN`` (``INTERPRETER_MAC`` on macOS) to this environment's Python,
+   ``pythonw.exe`` on Windows so that no console window opens;
 2. on Windows and macOS it runs ``xlwings addin install``, which copies ``xlwings.xlam`` of the
    installed, pinned xlwings into Excel's startup folder (add-in and package must be one version);
 3. it records what it changed in ``install.json`` in the user's xlmargin folder, so that
-   ``xlmargin uninstall`` puts back exactly the lines it replaced and removes only what it added.
+   ``xlmargin uninstall`` puts back exactly the lines it replaced and removes only what it added
+   (from a UDF MODULES list edited since, only ``xlmargin.excel.udfs``).
 
 The file is xlwings' own format, read by two readers that disagree on duplicates: the add-in's
 VBA ``GetConfigFromFile`` (``Input #`` of two fields; the *first* line whose key matches
@@ -46,6 +49,8 @@ PINNED_XLWINGS = "0.37.8"
 
 UDF_MODULE = "xlmargin.excel.udfs"
 UDF_MODULES = "UDF MODULES"
+LISTS = frozenset({UDF_MODULES})
+"""Keys whose value is a ``;``-separated list: ours is added to it, never put in its place."""
 RECORD = "install.json"
 ADDIN = "xlwings.xlam"
 ADDIN_TIMEOUT = 300  # seconds: `xlwings addin install` may have to start a hidden Excel
@@ -205,8 +210,32 @@ def write_lines(path: Path, lines: Iterable[Line]) -> None:
         raise XlMarginError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def _modules(value: str) -> list[str]:
+    return [name.strip() for name in value.split(";")]
+
+
+def appended(value: str | None, name: str) -> str:
+    """A ``;``-separated list with ``name`` at its end, unless the list already names it."""
+    if value is None or not value.strip():
+        return name
+    if name in _modules(value):
+        return value
+    return value.rstrip().rstrip(";") + ";" + name
+
+
+def without(value: str, name: str) -> str:
+    """A ``;``-separated list without ``name``; the other names as they were."""
+    return ";".join(part for part in value.split(";") if part.strip() != name)
+
+
+def new_value(key: str, value: str, line: Line | None) -> str:
+    """What a line of ``key`` holds once set: our value, or for a list the line's with ours added."""
+    return appended(value_of(line.text) if line else None, value) if key in LISTS else value
+
+
 def configured(lines: list[Line], settings: Mapping[str, str]) -> list[Line]:
-    """``lines`` with every line of a key in ``settings`` set to our value, missing keys on top.
+    """``lines`` with every line of a key in ``settings`` set to our value (a list key: ours added
+    to the line's list; a line whose list names ours already is kept as it is), missing keys on top.
 
     New keys go first: the add-in reads the first match, and a file whose last line has no line
     ending stays byte-identical below them.
@@ -216,7 +245,10 @@ def configured(lines: list[Line], settings: Mapping[str, str]) -> list[Line]:
     out = [Line(format_line(key, value), ending) for key, value in settings.items() if key not in present]
     for line in lines:
         key = key_of(line, settings)
-        out.append(Line(format_line(key, settings[key]), line.end) if key else line)
+        if key is None or (key in LISTS and new_value(key, settings[key], line) == value_of(line.text)):
+            out.append(line)
+        else:
+            out.append(Line(format_line(key, new_value(key, settings[key], line)), line.end))
     return out
 
 
@@ -225,7 +257,8 @@ def configured(lines: list[Line], settings: Mapping[str, str]) -> list[Line]:
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """A key install set: our value, and the lines (without endings) that carried the key before."""
+    """A key install set: our value (for a list key, the name added to it), and the lines (without
+    endings) that carried the key before."""
 
     value: str
     previous: tuple[str, ...] = ()
@@ -272,24 +305,46 @@ class Record:
 def restored(lines: list[Line], settings: Mapping[str, Setting]) -> tuple[list[Line], list[str]]:
     """``lines`` with each of our lines put back to the line it replaced (or removed), and notes.
 
-    A line whose value the user has changed since install is theirs now and is left alone.
+    A line whose value the user has changed since install is theirs now and is left alone, except
+    that from a list key's line the name install added is taken out (the user's names stay).
     """
     pending = {key: list(setting.previous) for key, setting in settings.items()}
     changed: dict[str, str | None] = {}
+    taken_out: dict[str, str] = {}
     out: list[Line] = []
     for line in lines:
         key = key_of(line, settings)
+        value = value_of(line.text)
         if key is None:
             out.append(line)
-        elif value_of(line.text) != settings[key].value:
-            changed.setdefault(key, value_of(line.text))
-            out.append(line)
-        elif pending[key]:
+            continue
+        ours = settings[key].value
+        previous = pending[key][0] if pending[key] else None
+        before = value_of(previous) if previous is not None else None
+        added = key in LISTS and ours not in _modules(before or "")  # install added ours to the list
+        # a list key's line is as install left it if it holds the previous list with ours added
+        # (or ours alone, as installs wrote before they appended)
+        mine = value == appended(before, ours) or (added and value == ours) if key in LISTS else value == ours
+        if mine and previous is not None:
             out.append(Line(pending[key].pop(0), line.end))
-        # else: a line install added, dropped
+        elif mine:
+            pass  # a line install added, dropped
+        elif added and value is not None and ours in _modules(value):
+            rest = without(value, ours)
+            taken_out.setdefault(key, rest)
+            if rest.strip():
+                out.append(Line(format_line(key, rest), line.end))
+        else:
+            changed.setdefault(key, value)
+            out.append(line)
     notes = []
     for key, setting in settings.items():
-        if key in changed:
+        if key in taken_out:
+            notes.append(
+                f'take {setting.value} out of "{key}" (changed since xlmargin added it), '
+                f'leaving "{taken_out[key]}"'
+            )
+        elif key in changed:
             notes.append(f'leave "{key}" = "{changed[key]}": changed since xlmargin set it')
         elif pending[key]:
             notes.append(f'"{key}" is no longer in the file: its value before xlmargin is not put back')
@@ -356,8 +411,11 @@ def _settings_record(
     record = {}
     for key, value in settings.items():
         before = tuple(line.text for line in lines if key_of(line, [key]))
+        values = [value_of(text) or "" for text in before]
         ours = (
-            key in earlier and bool(before) and all(value_of(text) == earlier[key].value for text in before)
+            key in earlier
+            and bool(before)
+            and all(value in _modules(v) if key in LISTS else v == earlier[key].value for v in values)
         )
         record[key] = Setting(value, earlier[key].previous if ours else before)
     return record
@@ -385,14 +443,21 @@ def install(dry_run: bool = False, home: Path | None = None) -> int:
 
     def change(key: str, value: str) -> str:
         before = [value_of(text) for text in record.settings[key].previous]
-        return f'"{key}" = "{value}"' + (
+        if key in LISTS:
+            now = [value_of(line.text) for line in new_lines if key_of(line, [key])]
+            if all(appended(v, value) == v for v in before) and before:
+                return f'"{key}" already lists {value}: "{" / ".join(map(str, now))}" kept'
+            return f'add {value} to "{key}" = "{" / ".join(map(str, now))}"' + (
+                f" (before xlmargin: {' / '.join(map(str, before))})" if before else ""
+            )
+        return f'set "{key}" = "{value}"' + (
             f" (before xlmargin: {' / '.join(map(str, before))})" if before else ""
         )
 
     print(f"xlmargin {__version__} install ({system()}, Python {interpreter()})")
     steps = [
         Step(
-            f"write {config}: set " + "; ".join(change(k, v) for k, v in settings.items()),
+            f"write {config}: " + "; ".join(change(k, v) for k, v in settings.items()),
             lambda: write_lines(config, new_lines),
         ),
         Step(f"record what changed in {record_file}", lambda: record.save(record_file)),
@@ -529,10 +594,6 @@ class Status:
             f"install record   {self.record} ({self.installed_at or 'not installed'})",
             f"log file         {self.log}",
         ]
-
-
-def _modules(value: str) -> list[str]:
-    return [name.strip() for name in value.split(";")]
 
 
 def status(home: Path | None = None) -> Status:

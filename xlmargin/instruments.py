@@ -56,6 +56,9 @@ from xlmargin.positions import Portfolio
 
 PER_FACE = 100.0
 """Bond prices are quoted per 100 of face value."""
+BOND_DENOMINATION = 1000.0
+"""The least face a bond trades in when its row gives no ``denomination``: the usual minimum piece
+of corporate and most government bonds (a bond's quantity is its face)."""
 
 _MONTH_CODES = "FGHJKMNQUVXZ"  # futures delivery-month letters, January to December
 _TIME_TOL = 1e-9  # a maturity within this many periods of a coupon date is on it

@@ -241,13 +241,9 @@ def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
     return with_quantities(union, after)
 
 
-def trade_union(
-    portfolio: Portfolio, trades: Portfolio, mark: bool = False
-) -> tuple[Portfolio, np.ndarray, np.ndarray]:
-    """The book's rows then the trades that open a new row, with the quantities before and after
-    the trades (a trade on a held contract changes that row's quantity). With ``mark`` the opened
-    rows keep their trades-table row numbers negated, so an engine's error can say whose row it is
-    (:func:`in_table`)."""
+def held_rows(portfolio: Portfolio, trades: Portfolio) -> np.ndarray:
+    """Per trade, the index of the book's row holding its contract (the first, same
+    :data:`CONTRACT_KEY`), or -1 where the book does not hold it."""
     # only the book's rows whose symbol and strike (both in the key) are among the trades' can hold
     # a traded contract: the full keys are built for those few rows only
     a, t = portfolio.arrays, trades.arrays
@@ -259,13 +255,41 @@ def trade_union(
     index: dict[tuple[Any, ...], int] = {}
     for i, key in zip(rows.tolist(), contract_keys(portfolio, rows), strict=True):
         index.setdefault(key, i)
+    return np.array([index.get(key, -1) for key in contract_keys(trades)], dtype=np.intp)
+
+
+def price_conflicts(portfolio: Portfolio, trades: Portfolio) -> tuple[str, ...]:
+    """A warning per trade whose price differs from the price of the row of the book that holds
+    the same contract: the trade nets into that row, which keeps the book's price. Margin values a
+    position at its mark, not at what it was bought or sold for, so the book's price is the right
+    one; the warning says which rows disagree and that the trade's price was not used."""
+    held = held_rows(portfolio, trades)
+    out = []
+    for j in np.flatnonzero(held >= 0).tolist():
+        i = int(held[j])
+        price, mark = float(trades.arrays["price"][j]), float(portfolio.arrays["price"][i])
+        if math.isnan(price) or math.isnan(mark) or math.isclose(price, mark, rel_tol=1e-9, abs_tol=1e-12):
+            continue
+        out.append(
+            f"trades row {int(trades.arrays['row'][j])}: price {price:,.10g} differs from {mark:,.10g} on "
+            f"positions row {int(portfolio.arrays['row'][i])}, the same contract "
+            f"({portfolio.arrays['symbol'][i]}); the book's price is used, as margin values a held "
+            "position at its mark, not at a trade's price"
+        )
+    return tuple(out)
+
+
+def trade_union(
+    portfolio: Portfolio, trades: Portfolio, mark: bool = False
+) -> tuple[Portfolio, np.ndarray, np.ndarray]:
+    """The book's rows then the trades that open a new row, with the quantities before and after
+    the trades (a trade on a held contract changes that row's quantity). With ``mark`` the opened
+    rows keep their trades-table row numbers negated, so an engine's error can say whose row it is
+    (:func:`in_table`)."""
     quantity = portfolio.arrays["quantity"].copy()
-    new = np.ones(len(trades), dtype=bool)
-    for j, key in enumerate(contract_keys(trades)):
-        held = index.get(key)
-        if held is not None:
-            quantity[held] += trades.arrays["quantity"][j]
-            new[j] = False
+    held = held_rows(portfolio, trades)
+    new = held < 0
+    np.add.at(quantity, held[~new], trades.arrays["quantity"][~new])
     opened = trades.select(new)
     if mark:
         opened = Portfolio({**opened.arrays, "row": -opened.arrays["row"]}, opened.as_of, opened.warnings)

@@ -66,6 +66,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     regimes = REGIMES if args.regime is None else (args.regime,)
     book, trades = _book(args.positions, settings), _book(args.trades, settings, "trades")
     result = margin_impact(book, trades, settings, regimes)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(render(result.table()))
     return 0
 

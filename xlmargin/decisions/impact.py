@@ -2,11 +2,12 @@
 
 For each regime the regime's own engine is run on the book and on the book after the trades
 (:func:`~xlmargin.decisions._common.with_trades`: a trade on a contract the book holds nets
-against that row). ``before`` and ``after`` are rounded to the cent first and ``change`` is their
-difference, so ``change = after − before`` holds to the cent in every row. A regime whose engine
-does not margin the book (portfolio margin refuses futures, SPAN takes only futures) shows
-"n/a" (before, after or both) and the engine's reason in the table, and is an error when that
-regime alone is asked for.
+against that row, at the book's price: margin values a position at its mark, and a trade priced
+otherwise is a warning naming both rows and both prices). ``before`` and ``after`` are rounded
+to the cent first and ``change`` is their difference, so ``change = after − before`` holds to
+the cent in every row. A regime whose engine does not margin the book (portfolio margin refuses
+futures, SPAN takes only futures) shows "n/a" (before, after or both) and the engine's reason in
+the table, and is an error when that regime alone is asked for.
 The risk view adds a row for the worst correlation-break loss, so a trade that lowers the worst
 loss but fails when the hedge decouples is visible.
 
@@ -29,6 +30,7 @@ from xlmargin.decisions._common import (
     DecisionSettings,
     check_regime,
     in_table,
+    price_conflicts,
     requirement,
     trade_union,
     with_quantities,
@@ -72,6 +74,7 @@ class ImpactLine:
 class ImpactResult:
     lines: tuple[ImpactLine, ...]
     trades: int
+    warnings: tuple[str, ...] = ()  # a trade priced apart from the book's row of its contract
 
     def line(self, regime: str) -> ImpactLine:
         found = next(x for x in self.lines if x.regime == regime)
@@ -122,7 +125,7 @@ def margin_impact(
             lines.append(
                 ImpactLine(regime, LABELS[regime], _alone(regime, portfolio, settings), None, str(error))
             )
-    return ImpactResult(tuple(lines), len(trades))
+    return ImpactResult(tuple(lines), len(trades), price_conflicts(portfolio, trades))
 
 
 def _alone(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> float | None:

@@ -9,7 +9,8 @@ first the number of positions touched and then the notional, subject to
 where the requirement is the regime's, as a linear program in the units closed: ``pm`` on the
 portfolio-margin risk arrays (stock, ETF and option lines; bonds are margined outside portfolio
 margin and are not sold by the plan), ``risk`` on the risk view's scenario matrix (every row it
-prices). Shares, options and futures are closed in whole units (a mixed-integer program).
+prices). Shares, options and futures are closed in whole units, bonds in whole pieces of their
+``denomination`` (face 1,000 when the row gives none) or entirely (a mixed-integer program).
 Closing at the market leaves the equity unchanged. The engine then re-computes the requirement
 of the book after the plan; both figures are reported. Deng, Dulaney & McCann (2012) pose the same
 problem; this solves it exactly rather than greedily.
@@ -23,6 +24,7 @@ capacities depend on the sale). Its size grows with every candidate strategy of 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,7 @@ from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program
 from xlmargin.decisions.names import LINEAR_REGIMES
 from xlmargin.errors import InputError, Problem
+from xlmargin.instruments import BOND_DENOMINATION
 from xlmargin.money import cents
 from xlmargin.pm.risk import COVERED, risk_arrays
 from xlmargin.positions import Portfolio
@@ -112,8 +115,21 @@ def liquidation_plan(
     closable = quantity != 0.0
     if regime == "pm":
         closable &= np.isin(a["type"], COVERED)
+    emptied = requirement(regime, with_quantities(book, np.where(closable, 0.0, quantity)), settings)
+    infeasible = (
+        f"no sale reaches the requirement: selling everything the plan may close leaves the {regime} "
+        f"requirement at {emptied:,.2f}, above the target {target:,.2f} (equity × (1 − cushion))"
+        + (
+            "; bonds are margined outside portfolio margin and are not sold by the plan"
+            if regime == "pm"
+            else ""
+        )
+    )
+    if emptied > target:  # said at once: a MILP may take its whole time limit to prove it
+        raise InputError(Problem(infeasible, None, "equity"))
     program = Program()
     y = program.variables(0.0, np.where(closable, np.abs(quantity), 0.0), np.isin(a["type"], WHOLE))
+    pieces = _bond_pieces(program, y, book, closable)
     size = notional(book)
     goals = [(y, size)]  # lexicographic: the notional closed, then (below) the requirement left
     if settings.plan_by == "trades":  # fewest positions touched first
@@ -131,9 +147,6 @@ def liquidation_plan(
         t, constant = _pm.requirement_variable(program, risk, risk.quantity, terms)
         constant += _pm.outside_requirement(book, settings.account.pm)
     program.constrain(np.array([t]), np.array([1.0]), -np.inf, target - constant)
-    infeasible = (
-        f"even closing every position the plan may close leaves the {regime} requirement above {target:,.2f}"
-    )
     unbounded = "the liquidation problem is unbounded"
     statuses = []
     for columns, weights in goals:  # each goal at its best, then the next among those plans
@@ -147,6 +160,12 @@ def liquidation_plan(
     solution = program.solve(settings.time_limit, infeasible, unbounded)
     status = next((s.status for s in statuses if not s.optimal), solution.status)
     closed = solution.x[y]
+    for i, k, whole in pieces:  # exact multiples of the piece, not the solver's float
+        closed[i] = (
+            abs(quantity[i])
+            if whole is not None and solution.x[whole] > 0.5
+            else _piece(a, i) * solution.x[k]
+        )
     after_book = with_quantities(book, quantity - sign * closed)
     after = requirement(regime, after_book, settings)
     trades = tuple(
@@ -163,3 +182,33 @@ def liquidation_plan(
         after=after,
         trades=trades,
     )
+
+
+def _piece(a: Any, i: int) -> float:
+    """The least face bond row ``i`` trades in: its ``denomination``, else the usual 1,000."""
+    d = float(a["denomination"][i])
+    return d if d > 0.0 else BOND_DENOMINATION
+
+
+def _bond_pieces(
+    program: Program, y: np.ndarray, book: Portfolio, closable: np.ndarray
+) -> list[tuple[int, int, int | None]]:
+    """Tie each closable bond's face closed to whole pieces: ``y = piece × k`` with ``k`` whole, or,
+    when the face held is no multiple of the piece, the whole position (``y = piece × k + rest ×
+    w``, where ``w`` = 1 needs every whole piece sold). Per bond: (row index, k, w or None)."""
+    a = book.arrays
+    out: list[tuple[int, int, int | None]] = []
+    for i in np.flatnonzero(closable & (a["type"] == "bond")).tolist():
+        piece, held = _piece(a, i), abs(float(a["quantity"][i]))
+        full = math.floor(held / piece + 1e-9)
+        rest = held - full * piece
+        k = int(program.variables(0.0, float(full), True)[0])
+        if rest <= 1e-9 * max(1.0, held):
+            program.constrain(np.array([y[i], k]), np.array([1.0, -piece]), 0.0, 0.0)
+            out.append((i, k, None))
+            continue
+        w = int(program.variables(0.0, 1.0, True)[0])
+        program.constrain(np.array([y[i], k, w]), np.array([1.0, -piece, -rest]), 0.0, 0.0)
+        program.constrain(np.array([k, w]), np.array([-1.0, float(full)]), -np.inf, 0.0)  # w ≤ k / full
+        out.append((i, k, w))
+    return out

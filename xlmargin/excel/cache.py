@@ -20,7 +20,8 @@ def freeze(value: Any) -> Hashable:
     """A hashable copy of an Excel argument: a 2-D range becomes a tuple of tuples. A TRUE or FALSE
     cell is kept apart from the 1 or 0 it equals in Python (``True == 1`` and their hashes agree),
     since the readers refuse the one where they take the other: two ranges that differ only there
-    are two keys."""
+    are two keys. A cell or row that is itself a list (a row mixing lists and numbers) is frozen
+    too: never an unhashable key, whatever the range holds."""
     if isinstance(value, list | tuple):
         if value and set(map(type, value)) <= {list, tuple}:
             return tuple(tuple(map(_cell, row)) for row in value)
@@ -36,8 +37,28 @@ class _Truth(tuple[str, bool]):
     __slots__ = ()
 
 
+class _Nested(tuple[str, Any]):
+    """A cell that holds a list, a dict or another unhashable value (a nested list beside numbers
+    in a range row, say): a hashable stand-in, so the key is made and the reader, not the cache,
+    names the cell's row and column."""
+
+    __slots__ = ()
+
+
 def _cell(value: Any) -> Any:
-    return _Truth(("TRUE/FALSE", bool(value))) if _is_truth(value) else value
+    if _is_truth(value):
+        return _Truth(("TRUE/FALSE", bool(value)))
+    if value.__class__.__hash__ is None or isinstance(value, tuple):
+        return _nested(value)
+    return value
+
+
+def _nested(value: Any) -> Hashable:
+    if isinstance(value, list | tuple):
+        return _Nested((type(value).__name__, tuple(map(_cell, value))))
+    if isinstance(value, dict):
+        return _Nested(("dict", freeze(value)))
+    return _Nested((type(value).__name__, repr(value)))
 
 
 def _is_truth(value: Any) -> bool:

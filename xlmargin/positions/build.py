@@ -233,6 +233,7 @@ def build_arrays(
         "coupon": _percent_or_decimal(r.number("coupon")) if r.has("coupon") else no_numbers,
         "yield_": _percent_or_decimal(r.number("yield")) if r.has("yield") else no_numbers,
         "duration": r.number("duration") if r.has("duration") else no_numbers,
+        "denomination": _denomination(r, kind) if r.has("denomination") else no_numbers,
         "fx_rate": r.number("fx_rate") if r.has("fx_rate") else no_numbers,
         "beta": r.number("beta") if r.has("beta") else no_numbers,
         "factor": r.text("factor").map(_lower) if r.has("factor") else no_texts,
@@ -502,6 +503,20 @@ def _underlying_warning(
 
 
 _TICKER = re.compile(r"[A-Z0-9]{1,6}([./][A-Z0-9]{1,3})?")
+
+
+def _denomination(r: ColumnReader, kind: _Kinds) -> FloatArray:
+    """A bond's least face traded (NaN where blank: the usual 1,000); one not above 0 reported.
+    Other types have none."""
+    denomination = np.where(kind.of("bond"), r.number("denomination"), np.nan)
+    with np.errstate(invalid="ignore"):
+        for i in indices(denomination <= 0):
+            r.bad(
+                i,
+                "denomination",
+                f"a bond's denomination (the least face traded) must be above 0, got {denomination[i]:g}",
+            )
+    return denomination
 
 
 def _percent_or_decimal(values: FloatArray) -> FloatArray:

@@ -44,6 +44,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("coupon", "number", ("couponrate",), zero_is_blank=False),
     Column("yield", "number", ("ytm", "yieldtomaturity")),
     Column("duration", "number", ("modifiedduration", "moddur")),
+    Column("denomination", "number", ("mindenomination", "minimumdenomination", "minpiece", "piece")),
     Column("fx_rate", "number", ("fxrate", "torate", "accountrate", "fxratetobase")),
     Column("beta", "number", ()),
     Column("factor", "text", ("riskfactor",)),

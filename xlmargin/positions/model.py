@@ -62,6 +62,7 @@ class Position:
     coupon: float = math.nan  # bonds: annual coupon rate, decimal
     yield_: float = math.nan  # bonds: yield to maturity, decimal
     duration: float = math.nan  # bonds and bond ETFs: modified duration, years
+    denomination: float = math.nan  # bonds: the least face traded (blank: BOND_DENOMINATION)
     fx_rate: float = math.nan  # account-currency units per unit of the position's currency
     beta: float = math.nan  # to the position's risk factor (stress view)
     factor: str | None = None  # the risk factor, overriding the built-in mapping (stress view)
@@ -200,6 +201,6 @@ def _positions_of(columns: Mapping[str, np.ndarray]) -> tuple[Position, ...]:
 FLOAT_FIELDS = (
     "quantity", "price", "multiplier", "underlying_price", "strike", "expiry_years", "volatility",
     "dividend_yield", "leverage", "maturity_years", "index_units", "coupon", "yield_", "duration",
-    "fx_rate", "beta",
+    "denomination", "fx_rate", "beta",
 )  # fmt: skip
 DTYPES: dict[str, Any] = dict.fromkeys(FLOAT_FIELDS, np.float64) | {"row": np.int64}
