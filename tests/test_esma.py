@@ -177,6 +177,10 @@ def test_other_types_are_named_not_skipped() -> None:
     with pytest.raises(UnsupportedError) as err:
         esma_margin(book(*rows), "USD", NO_RATES)
     assert [(p.row, p.column) for p in err.value.problems] == [(2, "type"), (4, "type")]
+    assert "a stock is neither" in err.value.problems[0].message
+    rows = [row("SPY", "etf", 10, 600.0), row("EURUSD", "fx", 1000, 1.1)]
+    with pytest.raises(UnsupportedError, match="an etf is neither"):
+        esma_margin(book(*rows), "USD", NO_RATES)
 
 
 def test_no_netting_between_positions() -> None:

@@ -43,7 +43,7 @@ from types import MappingProxyType
 from typing import Any
 
 from xlmargin import rules
-from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
+from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
@@ -379,7 +379,9 @@ def _margin(
         if p.type not in RETAIL_TYPES:
             rule = "ESMA leverage caps" if regime == "esma" else "the US forex rule"
             unsupported.append(
-                Problem(f"{rule} apply to CFDs and rolling spot FX; a {p.type} is neither", p.row, "type")
+                Problem(
+                    f"{rule} apply to CFDs and rolling spot FX; {a_or_an(p.type)} is neither", p.row, "type"
+                )
             )
             continue
         converted = _notional(p, account, settings, bad, missing)
