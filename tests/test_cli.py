@@ -402,3 +402,33 @@ def test_text_cells_print_amounts_to_the_cent_and_counts_whole() -> None:
     assert [fmt(19), fmt(1200), fmt(19.0), fmt(48400.00000000001), fmt(True)] == [
         "19", "1,200", "19.00", "48,400.00", "TRUE",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("margin", "BOOK", "--regime", "account"),
+        ("batch", "BOOK", "--regime", "pm"),
+        ("whatif", "BOOK", "BOOK"),
+        ("hedge", "BOOK", "BOOK"),
+        ("plan", "BOOK", "--equity", "10000"),
+    ],
+)
+def test_a_bad_param_is_named_by_its_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """`batch --param` errors began "row 1, params:", a range the command line does not have; each
+    command that takes --param now names the option, and refuses a name given twice or no NAME=VALUE."""
+    path = tmp_path / "book.csv"
+    path.write_text("account,symbol,type,quantity,price\nA,XYZ,stock,100,50\n", encoding="utf-8")
+    argv = [str(path) if a == "BOOK" else a for a in command]
+    for params, message in (
+        (("rate=high",), "--param rate=high: rate: 'high' is not a number"),
+        (
+            ("rate=0.01", "RATE=0.02"),
+            "--param RATE=0.02: parameter 'rate' is given twice (also --param rate=0.01)",
+        ),
+        (("rate",), "--param rate: not NAME=VALUE"),
+    ):
+        code, out, err = run(capsys, *argv, "--as-of", AS_OF, *(x for p in params for x in ("--param", p)))
+        assert (code, out, err) == (2, "", f"xlmargin: {message}\n")

@@ -192,3 +192,45 @@ def test_an_amount_beyond_what_a_cell_may_hold_is_refused(tmp_path: Path, capsys
         assert main([*argv, "--as-of", "2026-11-20"]) == 2
         assert capsys.readouterr().err == f"xlmargin: {message}\n"
     assert main(["plan", book, "--equity", "1e15", "--as-of", "2026-11-20"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "refused"),
+    [
+        (["whatif", "BOOK", "TRADES", "--regime", "pm", "--param", "basis=maintenance"],
+         "basis is not used by whatif --regime pm (it computes pm)"),
+        (["whatif", "BOOK", "TRADES", "--param", "cushion=0.1"],
+         "cushion is not used by whatif (it computes regt, regt_maintenance, pm, futures, account, risk)"),
+        (["hedge", "BOOK", "CANDIDATES", "--param", "plan_by=trades"],
+         "plan_by is not used by hedge (it computes pm, regt, account, risk and searches within time_limit)"),
+        (["plan", "BOOK", "--equity", "10000", "--regime", "regt", "--param", "cushion=0.1"],
+         "cushion is not used by plan --regime regt (it computes regt and the risk view's worst scenario; "
+         "no liquidation plan is made under Reg T)"),
+        (["plan", "BOOK", "--equity", "10000", "--param", "securities=pm"],
+         "securities is not used by plan --regime pm (it computes pm and the risk view's worst scenario)"),
+        # a parameter one of the regimes computed reads is taken
+        (["whatif", "BOOK", "TRADES", "--param", "basis=maintenance"], None),
+        (["whatif", "BOOK", "TRADES", "--regime", "account", "--param", "basis=maintenance"], None),
+        (["hedge", "BOOK", "CANDIDATES", "--param", "time_limit=5", "--param", "securities=pm"], None),
+        (["plan", "BOOK", "--equity", "10000", "--param", "cushion=0.1", "--param", "plan_by=trades"], None),
+        (["plan", "BOOK", "--equity", "10000", "--regime", "regt", "--param", "k=2"], None),
+    ],
+)  # fmt: skip
+def test_a_param_no_regime_of_the_command_uses_is_refused(
+    tmp_path: Path, capsys, argv: list[str], refused: str | None
+) -> None:
+    """`whatif --regime pm --param basis=maintenance` printed portfolio margin as if the basis had
+    not been given; a parameter is taken when any regime the command computes reads it (the risk
+    view's worst scenario always, for the distance to a call)."""
+    files = {
+        "BOOK": write(tmp_path, "book.csv", BOOK),
+        "TRADES": write(tmp_path, "trades.csv", TRADES),
+        "CANDIDATES": write(tmp_path, "candidates.csv", CANDIDATES),
+    }
+    code = main([files.get(a, a) for a in argv] + ["--as-of", "2026-11-20"])
+    captured = capsys.readouterr()
+    if refused is None:
+        assert code == 0, captured.err
+    else:
+        name = argv[-1]
+        assert (code, captured.out, captured.err) == (2, "", f"xlmargin: --param {name}: {refused}\n")

@@ -187,6 +187,43 @@ def test_a_trade_priced_apart_from_the_held_row_is_a_warning_and_the_mark_is_use
     assert margin_impact(held, book(["XYZ", "stock", -400, 100.0]), SETTINGS, ("pm",)).warnings == ()
 
 
+def test_trades_of_a_contract_the_book_does_not_hold_make_one_row_at_the_first_ones_price():
+    """Two trades of a contract the book does not hold were two rows at their own prices, silently:
+    100 DEF at $50 and 100 at $52 (less 50 at $50) were margined as $7,700 of stock. They now make one
+    row at the first trade's price, as a trade on a held contract takes the book's row's, so the 150
+    DEF need 150 × $50 × 15% (margin-rules.md §2.3) beside XYZ's 1,000 × $100 × 15%, and the trade
+    priced otherwise is a warning naming both trades rows and both prices."""
+    held = book(["XYZ", "stock", 1000, 100.0])
+    trades = book(["DEF", "stock", 100, 50.0], ["DEF", "stock", 100, 52.0], ["DEF", "stock", -50, 50.0])
+    result = margin_impact(held, trades, SETTINGS, ("pm",))
+    assert result.line("pm").after == (1000 * 100.0 + 150 * 50.0) * 0.15
+    assert result.warnings == (
+        "trades row 3: price 52 differs from 50 on trades row 2, the same contract (DEF); the book does "
+        "not hold it, so its trades make one row at the first one's price, as a trade on a held contract "
+        "takes the book's price",
+    )  # row 4 at the first one's price: no warning
+    union, before, after = trade_union(held, trades, mark=True)
+    assert union.arrays["row"].tolist() == [2, -2]  # one row, named by the first trade's
+    assert (before.tolist(), after.tolist()) == ([1000, 0], [1000, 150])
+    # trades that cancel out leave nothing of their contract
+    assert len(with_trades(held, book(["DEF", "stock", 10, 50.0], ["DEF", "stock", -10, 50.0]))) == 1
+
+
+def test_a_chosen_candidate_priced_apart_from_the_held_row_is_a_warning():
+    """Candidates net into the book's rows as trades do (at the book's price): one priced otherwise
+    was not said. Selling 500 of the 1,000 XYZ leaves 500 × $100 × 15% by the engine."""
+    result = hedge_optimize(LONG_STOCK, candidates(["XYZ", "stock", -500, 99.0]), SETTINGS, "pm")
+    assert result.trades == ((2, "XYZ", -500.0, 49_500.0),)
+    assert result.engine_value == 500 * 100.0 * 0.15
+    assert result.warnings == (
+        "candidates row 2: price 99 differs from 100 on positions row 2, the same contract (XYZ); the "
+        "book's price is used, as margin values a held position at its mark, not at a trade's price",
+    )
+    assert (
+        hedge_optimize(LONG_STOCK, candidates(["XYZ", "stock", -500, 100.0]), SETTINGS, "pm").warnings == ()
+    )
+
+
 def test_trades_net_only_against_the_same_contract():
     """A trade nets against the row holding its contract (every CONTRACT_KEY field equal: a stock's
     blank strike matches a blank strike); one that differs in any field opens a row."""

@@ -34,6 +34,15 @@ def _warnings(table: list[list[Any]]) -> list[str]:
     return [r[1] for r in table if r[0] == "warning"]
 
 
+def _files(folder: Path, **tables: list[list[Any]]) -> list[str]:
+    """Each table written as ``folder/<name>.csv``; their paths, in order."""
+    for name, rows in tables.items():
+        (folder / f"{name}.csv").write_text(
+            "\n".join(",".join(map(str, r)) for r in rows) + "\n", encoding="utf-8"
+        )
+    return [str(folder / f"{name}.csv") for name in tables]
+
+
 TABLES = {
     "MARGIN_IMPACT": lambda: fn.margin_impact(BOOK, TRADES, None, PARAMS),
     "MARGIN_CONTRIBUTION": lambda: fn.margin_contribution(BOOK, "pm", PARAMS),
@@ -69,11 +78,44 @@ def test_a_trade_priced_apart_from_the_books_row_is_a_warning_row_and_on_stderr(
     )
     assert conflict in _warnings(fn.margin_impact(BOOK, trades, None, PARAMS))
     assert fn.margin_impact(BOOK, trades, "pm", PARAMS) == -6000.0  # at the book's $100, not $95.50
-    paths = []
-    for name, rows in (("book.csv", BOOK), ("trades.csv", trades)):
-        (tmp_path / name).write_text("\n".join(",".join(map(str, r)) for r in rows) + "\n", encoding="utf-8")
-        paths.append(str(tmp_path / name))
+    paths = _files(tmp_path, book=BOOK, trades=trades)
     assert main(["whatif", *paths, "--as-of", "2026-11-20", "--regime", "pm"]) == 0
+    assert f"warning: {conflict}" in capsys.readouterr().err.splitlines()
+
+
+def test_trades_of_one_new_contract_at_two_prices_are_a_warning_row_and_on_stderr(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """Two DEF trades (the book holds none) at $50 and $52 were two rows at their own prices, with no
+    warning; they make one row at the first one's price: 200 × $50 × 15% = 1,500."""
+    trades = [TRADES[0], ["DEF", "stock", 100.0, 50.0, ""], ["DEF", "stock", 100.0, 52.0, ""]]
+    conflict = (
+        "trades row 3: price 52 differs from 50 on trades row 2, the same contract (DEF); the book does "
+        "not hold it, so its trades make one row at the first one's price, as a trade on a held contract "
+        "takes the book's price"
+    )
+    assert conflict in _warnings(fn.margin_impact(BOOK, trades, None, PARAMS))
+    assert fn.margin_impact(BOOK, trades, "pm", PARAMS) == 1500.0
+    paths = _files(tmp_path, book=BOOK, trades=trades)
+    assert main(["whatif", *paths, "--as-of", "2026-11-20", "--regime", "pm"]) == 0
+    assert f"warning: {conflict}" in capsys.readouterr().err.splitlines()
+
+
+def test_a_chosen_candidate_priced_apart_from_the_books_row_is_a_warning_row_and_on_stderr(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """HEDGE_OPTIMIZE and ``xlmargin hedge`` net a chosen candidate into the book's row, at the
+    book's price, as MARGIN_IMPACT does a trade; the price conflict was said for trades only."""
+    candidates = [["symbol", "type", "quantity", "price"], ["XYZ", "stock", -500.0, 99.0]]
+    conflict = (
+        "candidates row 2: price 99 differs from 100 on positions row 2, the same contract (XYZ); the "
+        "book's price is used, as margin values a held position at its mark, not at a trade's price"
+    )
+    table = fn.hedge_optimize(BOOK, candidates, "pm", None, PARAMS)
+    assert conflict in _warnings(table)
+    assert table[-1][0] == "warning" and len({len(r) for r in table}) == 1  # the last rows, rectangular
+    paths = _files(tmp_path, book=BOOK, candidates=candidates)
+    assert main(["hedge", *paths, "--as-of", "2026-11-20"]) == 0
     assert f"warning: {conflict}" in capsys.readouterr().err.splitlines()
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin import __version__
-from xlmargin.cliargs import iso_date, with_as_of
+from xlmargin.cliargs import cli_params, iso_date, with_as_of
 from xlmargin.errors import XlMarginError
 from xlmargin.params import read_params
 from xlmargin.textable import fmt, render
@@ -51,6 +51,7 @@ class Regime:
     run: Callable[[list[list[Any]], argparse.Namespace, list[str]], Any]  # the engine result
     figure: str  # the result's attribute holding the requirement
     tables: tuple[str, ...]  # the result's methods returning tables, the first being the breakdown
+    params: str  # the engine whose parameters its worksheet functions take (functions.param_specs)
 
 
 def _regimes() -> dict[str, Regime]:
@@ -66,25 +67,27 @@ def _regimes() -> dict[str, Regime]:
     return {
         "regt": Regime(
             "Reg T {basis} requirement ({convention})",
-            lambda rows, a, p: fn.regt_result(rows, a.basis or BASIS, a.net, p), "total", ("table",),
+            lambda rows, a, p: fn.regt_result(rows, a.basis or BASIS, a.net, p), "total", ("table",), "regt",
         ),
         "pm": Regime(
-            "Portfolio margin requirement",
-            lambda rows, a, p: fn.pm_result(rows, p), "requirement", ("breakdown_table", "scenarios_table"),
+            "Portfolio margin requirement", lambda rows, a, p: fn.pm_result(rows, p), "requirement",
+            ("breakdown_table", "scenarios_table"), "pm",
         ),
         "futures": Regime(
             "Futures (SPAN-style) requirement",
-            lambda rows, a, p: fn.futures_result(rows, p), "requirement", ("table",),
+            lambda rows, a, p: fn.futures_result(rows, p), "requirement", ("table",), "span",
         ),
         "esma": Regime(
             "ESMA initial margin ({currency})",
-            lambda rows, a, p: fn.esma_result(rows, a.account_currency, p), "total", ("table",),
+            lambda rows, a, p: fn.esma_result(rows, a.account_currency, p), "total", ("table",), "esma",
         ),
         "account": Regime(
-            "Account requirement", lambda rows, a, p: fn.account_result(rows, p), "total", ("table",)
+            "Account requirement", lambda rows, a, p: fn.account_result(rows, p), "total", ("table",),
+            "account",
         ),
         "risk": Regime(
-            "Risk view (house, not a regulation): worst stress loss", risk, "requirement", ("table",)
+            "Risk view (house, not a regulation): worst stress loss", risk, "requirement", ("table",),
+            "stress",
         ),
     }  # fmt: skip
 
@@ -123,13 +126,15 @@ def _refuse_other_regimes_options(args: argparse.Namespace) -> None:
 
 def cmd_margin(args: argparse.Namespace) -> int:
     from xlmargin.api import broker_table
+    from xlmargin.excel.functions import SLEEVE, param_specs
     from xlmargin.money import cents
 
     _refuse_other_regimes_options(args)
     path = Path(args.file) if args.file else sample_positions()
     as_of, params = _as_of(args)
-    imported = broker_table(path)
     regime = _regimes()[args.regime]
+    cli_params(params, (*param_specs(regime.params), SLEEVE))  # a bad one named by its option
+    imported = broker_table(path)
     portfolio, result = _margin_result(args, path, imported, regime, as_of, params)
     figure = cents(getattr(result, regime.figure))
     label = _margin_label(regime, args)

@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlmargin.params import Param
 
 
 def iso_date(text: str) -> dt.date:
@@ -56,3 +61,33 @@ def with_as_of(params: list[str], as_of: dt.date | None, today: dt.date) -> tupl
         return date, list(params)
     date = as_of or today
     return date, [*params, f"as_of={date.isoformat()}"]
+
+
+def cli_params(
+    params: list[str], specs: Sequence[Param], known: Sequence[Param] = (), computed: str = ""
+) -> dict[str, Any]:
+    """The ``--param NAME=VALUE`` options read against ``specs`` as a params range is read
+    (:func:`~xlmargin.params.read_params`: every spec's value, given or default), each problem
+    naming its option ("--param basis=maint: basis: 'maint' is not one of initial, maintenance"):
+    the command line has no range whose row and column it could name. With ``known`` (every
+    parameter the command's settings take) the values are those, and a name of ``known`` that
+    ``specs`` (what the regimes the command computes read) lack is refused, not ignored, with
+    ``computed`` saying what the command computes."""
+    from xlmargin.errors import InputError, Problem
+    from xlmargin.params import norm, read_params
+
+    def where(row: int) -> str:
+        return f"--param {params[row - 1]}"
+
+    used = {norm(spec.name) for spec in specs}
+    names = {norm(spec.name): spec.name for spec in known}
+    problems = []
+    for row, given in enumerate(params, start=1):
+        name = norm(given.partition("=")[0])
+        if "=" not in given:
+            problems.append(Problem("not NAME=VALUE", None, where(row)))
+        elif name not in used and name in names:
+            problems.append(Problem(f"{names[name]} is not used by {computed}", None, where(row)))
+    if problems:
+        raise InputError(problems)
+    return read_params(params, known or specs, where)

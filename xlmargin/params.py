@@ -39,36 +39,40 @@ class Param:
     maximum: float | None = None
 
 
-def read_params(data: Any, specs: Iterable[Param]) -> dict[str, Any]:
+def read_params(
+    data: Any, specs: Iterable[Param], where: Callable[[int], str] | None = None
+) -> dict[str, Any]:
     """Parse ``data`` against ``specs``; returns every spec's value (given or default).
 
-    Every problem is collected and raised once as an :class:`InputError`.
+    Every problem is collected and raised once as an :class:`InputError`. A problem names its row
+    of the range and the column "params"; with ``where``, the place ``where(row)`` names instead
+    (the command line's ``--param NAME=VALUE``: it has no range).
     """
     specs = tuple(specs)
     by_norm = {norm(s.name): s for s in specs}
     values = {s.name: s.default for s in specs}
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for row, name, raw in _pairs(data, problems):
+
+    def at(message: str, row: int) -> Problem:
+        return Problem(message, row, "params") if where is None else Problem(message, None, where(row))
+
+    for row, name, raw in _pairs(data, problems, at):
         spec = by_norm.get(norm(name))
         if spec is None:
             known = ", ".join(s.name for s in specs) or "none"
-            problems.append(Problem(f"unknown parameter '{name}'; known: {known}", row, "params"))
+            problems.append(at(f"unknown parameter '{name}'; known: {known}", row))
             continue
         if spec.name in seen:
-            problems.append(
-                Problem(
-                    f"parameter '{spec.name}' is given twice (rows {seen[spec.name]} and {row})",
-                    row,
-                    "params",
-                )
-            )
+            first = seen[spec.name]
+            also = f"rows {first} and {row}" if where is None else f"also {where(first)}"
+            problems.append(at(f"parameter '{spec.name}' is given twice ({also})", row))
             continue
         seen[spec.name] = row
         try:
             values[spec.name] = _convert(spec, raw)
         except ValueError as exc:
-            problems.append(Problem(f"{spec.name}: {exc}", row, "params"))
+            problems.append(at(f"{spec.name}: {exc}", row))
     if problems:
         raise InputError(problems)
     return values
@@ -90,13 +94,15 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
     return {name: spec.default for name, spec in known.items()} | dict(params)
 
 
-def _pairs(data: Any, problems: list[Problem]) -> list[tuple[int, str, Any]]:
-    """(row, name, value) for every non-blank row of the parameter range."""
+def _pairs(
+    data: Any, problems: list[Problem], at: Callable[[str, int], Problem]
+) -> list[tuple[int, str, Any]]:
+    """(row, name, value) for every non-blank row of the parameter range; ``at`` makes a row's problem."""
     out = []
     for row, cells in _rows(data, problems):
         entry = _entry(cells)
         if isinstance(entry, str):
-            problems.append(Problem(entry, row, "params"))
+            problems.append(at(entry, row))
         elif entry is not None:
             out.append((row, *entry))
     return out

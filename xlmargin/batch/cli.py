@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from xlmargin.cliargs import iso_date, with_as_of
+from xlmargin.cliargs import cli_params, iso_date, with_as_of
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.files import atomic_output, input_file, refuse_existing
 from xlmargin.params import norm
@@ -75,6 +75,7 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from xlmargin.batch import batch
+    from xlmargin.batch.engine import specs
     from xlmargin.excel.functions import today
 
     source = Path(args.file)
@@ -86,6 +87,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     params = list(args.param)
     if args.as_of or any(norm(p.partition("=")[0]) == "asof" for p in params):
         params = with_as_of(params, args.as_of, today())[1]
+    cli_params(params, specs(args.regime))  # a bad one named by its option, not by a params range's row
     started = time.perf_counter()
     try:
         frame = batch(

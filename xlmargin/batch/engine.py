@@ -40,8 +40,9 @@ import numpy as np
 from xlmargin.batch.accounts import RETRIES, Accounts, Part, bar, message, read_accounts
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
-from xlmargin.params import AS_OF, Param, read_params
+from xlmargin.params import Param, read_params
 from xlmargin.positions import Portfolio
+from xlmargin.regimes import regime_params
 
 if TYPE_CHECKING:  # the account view is imported where a regime needs it
     from xlmargin.account import AccountSettings
@@ -115,28 +116,19 @@ FIGURES: dict[str, tuple[str, ...]] = {
 
 
 def specs(regime: str) -> tuple[Param, ...]:
-    """The parameters ``regime`` accepts."""
-    if regime == "pm":
-        from xlmargin.pm import PM_PARAMS
-
-        return PM_PARAMS
+    """The parameters ``regime`` accepts: its engine's (:func:`xlmargin.regimes.regime_params`),
+    and under ``regt`` the basis and convention of the figure, which the batch takes as parameters."""
     if regime == "regt":
         from xlmargin.regt import BASES
 
         return (
-            AS_OF,
+            *regime_params("regt"),
             Param("basis", "choice", "initial", "initial (default) or maintenance", choices=BASES),
             Param(
                 "net_of_proceeds", "bool", False, "the Cboe net-of-proceeds figure instead of FINRA's gross"
             ),
         )
-    if regime == "account":
-        from xlmargin.account import ACCOUNT_PARAMS
-
-        return ACCOUNT_PARAMS
-    from xlmargin.stress import STRESS_PARAMS
-
-    return STRESS_PARAMS
+    return regime_params(regime)
 
 
 def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio], dict[str, Any]]:

@@ -236,7 +236,8 @@ def joined_codes(
 
 def with_trades(portfolio: Portfolio, trades: Portfolio) -> Portfolio:
     """The book after ``trades``: a trade on a contract the book holds (same :data:`CONTRACT_KEY`)
-    changes that row's quantity, any other trade is a new row; rows netted to zero are dropped."""
+    changes that row's quantity, the first trade of any other contract opens a row and the later
+    trades of that contract change it; rows netted to zero are dropped."""
     union, _, after = trade_union(portfolio, trades)
     return with_quantities(union, after)
 
@@ -258,23 +259,48 @@ def held_rows(portfolio: Portfolio, trades: Portfolio) -> np.ndarray:
     return np.array([index.get(key, -1) for key in contract_keys(trades)], dtype=np.intp)
 
 
-def price_conflicts(portfolio: Portfolio, trades: Portfolio) -> tuple[str, ...]:
-    """A warning per trade whose price differs from the price of the row of the book that holds
-    the same contract: the trade nets into that row, which keeps the book's price. Margin values a
-    position at its mark, not at what it was bought or sold for, so the book's price is the right
-    one; the warning says which rows disagree and that the trade's price was not used."""
+def opening_trades(trades: Portfolio, held: np.ndarray) -> np.ndarray:
+    """Per trade on a contract the book does not hold (``held`` < 0, :func:`held_rows`), the index
+    of the first trade of that contract, whose row the later ones net into (the trade itself when it
+    is that first); -1 for a trade on a held contract."""
+    first = np.full(len(trades), -1, dtype=np.intp)
+    new = np.flatnonzero(held < 0)
+    opener: dict[tuple[Any, ...], int] = {}
+    for j, key in zip(new.tolist(), contract_keys(trades, new), strict=True):
+        first[j] = opener.setdefault(key, j)
+    return first
+
+
+_MARK_USED = "the book's price is used, as margin values a held position at its mark, not at a trade's price"
+_FIRST_USED = (
+    "the book does not hold it, so its trades make one row at the first one's price, as a trade on a "
+    "held contract takes the book's price"
+)
+
+
+def price_conflicts(portfolio: Portfolio, trades: Portfolio, table: str = "trades") -> tuple[str, ...]:
+    """A warning per trade whose price differs from the price of the row it nets into, naming both
+    rows and prices (``table`` names the trades' rows: "trades", "candidates"). A trade on a held
+    contract nets into the book's row, which keeps the book's price: margin values a position at its
+    mark, not at what it was bought or sold for. Trades of a contract the book does not hold make one
+    row, at the first trade's price, as they would once the first is held."""
     held = held_rows(portfolio, trades)
+    first = opening_trades(trades, held)
+    rows = trades.arrays["row"]
     out = []
-    for j in np.flatnonzero(held >= 0).tolist():
-        i = int(held[j])
-        price, mark = float(trades.arrays["price"][j]), float(portfolio.arrays["price"][i])
+    for j in np.argsort(rows, kind="stable").tolist():  # in row order (a hedge's candidates are not)
+        if held[j] >= 0:
+            into, i, name, used = portfolio, int(held[j]), "positions", _MARK_USED
+        elif first[j] != j:
+            into, i, name, used = trades, int(first[j]), table, _FIRST_USED
+        else:
+            continue  # the first trade of a contract the book does not hold: a row of its own
+        price, mark = float(trades.arrays["price"][j]), float(into.arrays["price"][i])
         if math.isnan(price) or math.isnan(mark) or math.isclose(price, mark, rel_tol=1e-9, abs_tol=1e-12):
             continue
         out.append(
-            f"trades row {int(trades.arrays['row'][j])}: price {price:,.10g} differs from {mark:,.10g} on "
-            f"positions row {int(portfolio.arrays['row'][i])}, the same contract "
-            f"({portfolio.arrays['symbol'][i]}); the book's price is used, as margin values a held "
-            "position at its mark, not at a trade's price"
+            f"{table} row {int(rows[j])}: price {price:,.10g} differs from {mark:,.10g} on {name} row "
+            f"{int(into.arrays['row'][i])}, the same contract ({trades.arrays['symbol'][j]}); {used}"
         )
     return tuple(out)
 
@@ -283,18 +309,23 @@ def trade_union(
     portfolio: Portfolio, trades: Portfolio, mark: bool = False
 ) -> tuple[Portfolio, np.ndarray, np.ndarray]:
     """The book's rows then the trades that open a new row, with the quantities before and after
-    the trades (a trade on a held contract changes that row's quantity). With ``mark`` the opened
+    the trades (a trade on a held contract changes that row's quantity, a later trade of a contract
+    an earlier trade opens changes the opened row's: :func:`opening_trades`). With ``mark`` the opened
     rows keep their trades-table row numbers negated, so an engine's error can say whose row it is
     (:func:`in_table`)."""
-    quantity = portfolio.arrays["quantity"].copy()
+    quantity, traded = portfolio.arrays["quantity"].copy(), trades.arrays["quantity"]
     held = held_rows(portfolio, trades)
+    first = opening_trades(trades, held)
     new = held < 0
-    np.add.at(quantity, held[~new], trades.arrays["quantity"][~new])
-    opened = trades.select(new)
+    np.add.at(quantity, held[~new], traded[~new])
+    opens = first == np.arange(len(trades))
+    opened = trades.select(opens)
+    opened_quantity = np.zeros(len(opened))
+    np.add.at(opened_quantity, (np.cumsum(opens) - 1)[first[new]], traded[new])
     if mark:
         opened = Portfolio({**opened.arrays, "row": -opened.arrays["row"]}, opened.as_of, opened.warnings)
     before = np.concatenate([portfolio.arrays["quantity"], np.zeros(len(opened))])
-    after = np.concatenate([quantity, opened.arrays["quantity"]])
+    after = np.concatenate([quantity, opened_quantity])
     return concatenate(portfolio, opened), before, after
 
 

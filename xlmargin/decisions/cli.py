@@ -9,9 +9,11 @@ code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
   call, then how far the market can move before the next one.
 
 Files are CSV or XLSX tables with a header row, read as ``xlmargin margin`` reads them;
-``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions' ``params``. The
-reader's warnings about a book go to stderr, one ``warning:`` line each (the trades' named as
-theirs), as ``xlmargin margin`` prints them.
+``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions' ``params``, except
+that a parameter no regime the command computes reads is refused (a worksheet's params block is
+shared by every decision; an option is given to one command). The reader's warnings about a book
+go to stderr, one ``warning:`` line each (the trades' named as theirs), as ``xlmargin margin``
+prints them, and so do a trade's or a chosen candidate's price conflicts.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xlmargin.cliargs import iso_date, with_as_of
-from xlmargin.params import read_params
+from xlmargin.cliargs import cli_params, iso_date, with_as_of
 from xlmargin.textable import render
+
+if TYPE_CHECKING:
+    from xlmargin.params import Param
 
 
 def _table(path: str) -> list[list[Any]]:
@@ -34,12 +38,17 @@ def _table(path: str) -> list[list[Any]]:
     return read_file(Path(path))
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def _settings(args: argparse.Namespace, regimes: tuple[str, ...], *more: Param, computed: str) -> Any:
+    """The settings from ``--param`` and ``--as-of``. A parameter the decisions know but neither
+    the ``regimes`` the command computes nor its ``more`` own (the cushion, the time limit) use
+    is refused, ``computed`` saying what the command computes: it would change nothing."""
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
     from xlmargin.excel.functions import today
+    from xlmargin.regimes import regime_params
 
     as_of, params = with_as_of(args.param, args.as_of, today())
-    values = read_params(params, DECISION_PARAMS)
+    used = [*more, *(spec for regime in dict.fromkeys(regimes) for spec in regime_params(regime))]
+    values = cli_params(params, used, DECISION_PARAMS, computed)
     return decision_settings(values, as_of)
 
 
@@ -62,8 +71,9 @@ def _book(path: str, settings: Any, name: str = "") -> Any:
 def cmd_whatif(args: argparse.Namespace) -> int:
     from xlmargin.decisions import REGIMES, margin_impact
 
-    settings = _settings(args)
     regimes = REGIMES if args.regime is None else (args.regime,)
+    command = "whatif" if args.regime is None else f"whatif --regime {args.regime}"
+    settings = _settings(args, regimes, computed=f"{command} (it computes {', '.join(regimes)})")
     book, trades = _book(args.positions, settings), _book(args.trades, settings, "trades")
     result = margin_impact(book, trades, settings, regimes)
     for warning in result.warnings:
@@ -74,24 +84,39 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 def cmd_hedge(args: argparse.Namespace) -> int:
     from xlmargin.decisions import hedge_optimize, read_candidates
+    from xlmargin.decisions._common import TIME_LIMIT
+    from xlmargin.decisions.hedge import SHOWN
 
-    settings = _settings(args)
+    regimes = (args.objective, *SHOWN)
+    computed = f"hedge (it computes {', '.join(dict.fromkeys(regimes))} and searches within time_limit)"
+    settings = _settings(args, regimes, TIME_LIMIT, computed=computed)
     candidates = read_candidates(_table(args.candidates), settings.as_of)
     result = hedge_optimize(
         _book(args.positions, settings), candidates, settings, args.objective, args.budget
     )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(render(result.table()))
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from xlmargin.capacity import CUSHION
     from xlmargin.decisions import liquidation_plan, margin_call_move
+    from xlmargin.decisions._common import PLAN_BY, TIME_LIMIT
     from xlmargin.decisions.liquidation import NOT_REGT
     from xlmargin.decisions.names import LINEAR_REGIMES
 
-    settings = _settings(args)
+    planned = args.regime in LINEAR_REGIMES
+    computed = f"{args.regime} and the risk view's worst scenario"  # the distance to a call scales it
+    if not planned:
+        computed += "; no liquidation plan is made under Reg T"
+    more = (CUSHION, TIME_LIMIT, PLAN_BY) if planned else ()
+    settings = _settings(
+        args, (args.regime, "risk"), *more, computed=f"plan --regime {args.regime} (it computes {computed})"
+    )
     book = _book(args.positions, settings)
-    if args.regime in LINEAR_REGIMES:
+    if planned:
         print(render(liquidation_plan(book, args.equity, settings, args.regime).table()))
         print()
     else:  # the distance to a call still answers under Reg T; the least sale does not (NOT_REGT)

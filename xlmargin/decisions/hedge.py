@@ -166,6 +166,12 @@ class HedgeResult:
     budget: float | None
     impact: ImpactResult
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """A chosen candidate priced apart from the row it nets into (the book's, or another
+        candidate's of the same contract): the figures after take that row's price."""
+        return self.impact.warnings
+
     def table(self) -> list[list[Any]]:
         """Status, the optimiser's and the engine's value, each trade, then before/after rows."""
         out: list[list[Any]] = [
@@ -251,7 +257,7 @@ def hedge_optimize(
         engine_value=cents(check),
         spend=float(np.dot(c.cost, np.abs(chosen))),
         budget=budget,
-        impact=margin_impact(portfolio, trades_book, settings, shown),
+        impact=margin_impact(portfolio, trades_book, settings, shown, "candidates"),
     )
 
 

@@ -3,7 +3,9 @@
 For each regime the regime's own engine is run on the book and on the book after the trades
 (:func:`~xlmargin.decisions._common.with_trades`: a trade on a contract the book holds nets
 against that row, at the book's price: margin values a position at its mark, and a trade priced
-otherwise is a warning naming both rows and both prices). ``before`` and ``after`` are rounded
+otherwise is a warning naming both rows and both prices; trades of a contract the book does not
+hold make one row, at the first one's price, and a later one priced otherwise is a warning naming
+both trades rows). ``before`` and ``after`` are rounded
 to the cent first and ``change`` is their difference, so ``change = after − before`` holds to
 the cent in every row. A regime whose engine does not margin the book (portfolio margin refuses
 futures, SPAN takes only futures) shows "n/a" (before, after or both) and the engine's reason in
@@ -74,7 +76,7 @@ class ImpactLine:
 class ImpactResult:
     lines: tuple[ImpactLine, ...]
     trades: int
-    warnings: tuple[str, ...] = ()  # a trade priced apart from the book's row of its contract
+    warnings: tuple[str, ...] = ()  # a trade priced apart from the row it nets into (price_conflicts)
 
     def line(self, regime: str) -> ImpactLine:
         found = next(x for x in self.lines if x.regime == regime)
@@ -96,8 +98,10 @@ def margin_impact(
     trades: Portfolio,
     settings: DecisionSettings,
     regimes: tuple[str, ...] = REGIMES,
+    table: str = "trades",
 ) -> ImpactResult:
-    """Before, after and change of each regime's requirement (module docstring)."""
+    """Before, after and change of each regime's requirement (module docstring); ``table`` names
+    the trades' rows in errors and warnings (the hedge optimiser's are "candidates")."""
     for regime in regimes:
         check_regime(regime)
     union, before_qty, after_qty = trade_union(portfolio, trades, mark=True)
@@ -119,13 +123,13 @@ def margin_impact(
                 old, new = requirement(regime, portfolio, settings), requirement(regime, after, settings)
                 lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new)))
         except XlMarginError as raised:
-            error = in_table("trades", raised, joined=True)
+            error = in_table(table, raised, joined=True)
             if len(regimes) == 1 or not isinstance(error, UnsupportedError):
                 raise error from None
             lines.append(
                 ImpactLine(regime, LABELS[regime], _alone(regime, portfolio, settings), None, str(error))
             )
-    return ImpactResult(tuple(lines), len(trades), price_conflicts(portfolio, trades))
+    return ImpactResult(tuple(lines), len(trades), price_conflicts(portfolio, trades, table))
 
 
 def _alone(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> float | None:

@@ -22,6 +22,7 @@ from xlmargin.errors import InputError, Problem, is_error_text
 from xlmargin.excel.cache import ResultCache, digest, freeze, size_of, snapshot
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
+from xlmargin.regimes import regime_params
 
 T = TypeVar("T")
 
@@ -448,30 +449,16 @@ def param_specs(engine: str) -> tuple[Param, ...]:
     """The parameters an engine's worksheet functions accept (besides ``sleeve``)."""
     if engine == "regt":
         return REGT_PARAMS
-    if engine == "pm":
-        from xlmargin.pm import PM_PARAMS
-
-        return PM_PARAMS
-    if engine == "span":
-        from xlmargin.span import SPAN_PARAMS
-
-        return SPAN_PARAMS
+    if engine in ("pm", "span", "account", "stress"):  # the regime's engine's own
+        return regime_params({"span": "futures", "stress": "risk"}.get(engine, engine))
     if engine == "esma":
         from xlmargin.esma import ESMA_PARAMS
 
         return ESMA_PARAMS
-    if engine == "account":
-        from xlmargin.account import ACCOUNT_PARAMS
-
-        return ACCOUNT_PARAMS
     if engine == "capacity":
         from xlmargin.capacity import CAPACITY_PARAMS
 
         return CAPACITY_PARAMS
-    if engine == "stress":
-        from xlmargin.stress import STRESS_PARAMS
-
-        return STRESS_PARAMS
     if engine == "decisions":
         from xlmargin.decisions import DECISION_PARAMS
 
