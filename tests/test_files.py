@@ -106,3 +106,31 @@ def test_without_proc_the_umask_is_set_straight_back(tmp_path: Path, monkeypatch
         assert os.umask(0o037) == 0o037  # left as it was
     finally:
         os.umask(old)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="reads the descriptor's access mode with fcntl")
+@pytest.mark.parametrize("mode", [0o644, 0o200])
+def test_the_flush_uses_a_handle_that_may_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
+) -> None:
+    """Windows refuses to flush a read-only handle (EBADF), as this stand-in does: the file is
+    flushed through one opened for writing, before its mode (here a target without the owner's
+    read, 0o200) is given to it."""
+    import fcntl
+
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        is_folder = stat.S_ISDIR(os.fstat(fd).st_mode)
+        if not is_folder and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+            raise OSError(9, "Bad file descriptor")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    target.chmod(mode)
+    with atomic_output(target) as temp:
+        temp.write_text("new")
+    target.chmod(0o644)
+    assert target.read_text() == "new"

@@ -137,12 +137,11 @@ def atomic_output(path: Path) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
+        # Flushed through a handle that may write: Windows' FlushFileBuffers refuses a read-only one
+        # (EBADF), and before the mode is set, which may take away the owner's read or write.
+        with temp.open("r+b") as written:
+            os.fsync(written.fileno())
         temp.chmod(new_file_mode(path))
-        fd = os.open(temp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         temp.replace(path)
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -10,7 +10,6 @@ disappear. (Compressed bytes may differ: zlib is re-run with its default level.)
 from __future__ import annotations
 
 import io
-import os
 import posixpath
 import re
 import struct
@@ -159,6 +158,4 @@ def write_atomically(
     if not folder.is_dir():
         raise WorkbookError(f"{dst}: the folder {folder} does not exist")
     with atomic_output(dst) as temp, temp.open("wb") as fh:
-        copy_package(zf, fh, replaced, dropped)
-        fh.flush()
-        os.fsync(fh.fileno())
+        copy_package(zf, fh, replaced, dropped)  # flushed to disk by atomic_output
