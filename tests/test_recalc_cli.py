@@ -21,7 +21,9 @@ import openpyxl
 import pytest
 
 from tests.conftest import REPO
-from xlmargin.workbook.cli import register
+from xlmargin.textable import render
+from xlmargin.workbook.cli import _as_table, register
+from xlmargin.workbook.ranges import Shown
 
 HEDGE = REPO / "workbooks" / "hedge_comparison.xlsx"
 BILLION_LAUGHS = (
@@ -139,6 +141,38 @@ def test_cells_where_a_function_failed_are_listed_and_exit_2(tmp_path: Path, cap
         "  Book!F2: #REF! where PM_SCENARIOS is called\n"
     )
     assert openpyxl.load_workbook(out)["Book"]["F1"].value is not None
+
+
+def test_the_workbooks_own_errors_beside_an_xlmargin_call_are_not_its_failure(tmp_path: Path, capsys) -> None:
+    """``NA()`` left on purpose (a chart's gaps) and a division by zero around a PM_REQUIREMENT that
+    succeeded are the workbook's errors, listed as such with exit 0; a #REF! where a function failed
+    is listed once, on stderr, not again among Excel's error values."""
+    path = _book_with_a_bad_row(
+        tmp_path / "own.xlsx",
+        ("F1", "=IF(C2>1000,PM_REQUIREMENT(A1:D2),NA())"), ("F2", "=PM_REQUIREMENT(A1:D2)/H1"),
+    )  # fmt: skip
+    assert xlmargin("recalc", path, "-o", tmp_path / "own_out.xlsx") == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "2 cells hold an Excel error value" in captured.out
+    bad = _book_with_a_bad_row(tmp_path / "ref.xlsx", ("F2", "=INDEX(PM_SCENARIOS(A1:D3), 2, 3)"))
+    assert xlmargin("recalc", bad, "-o", tmp_path / "ref_out.xlsx") == 2
+    captured = capsys.readouterr()
+    assert "Book!F2: #REF! where PM_SCENARIOS is called" in captured.err
+    assert "Excel error value" not in captured.out
+
+
+def test_report_counts_in_a_count_format_print_whole() -> None:
+    """A report range's row numbers and counts (format ``#,##0``) print whole, as the command
+    line's own tables print them; an amount, whole or not, to the cent."""
+    rows = _as_table(
+        [
+            [Shown("row"), Shown("positions"), Shown("margin")],
+            [Shown(2, "#,##0"), Shown(19, "0"), Shown(3600, "$#,##0")],
+        ]
+    )
+    assert rows[1] == [2, 19, 3600.0] and isinstance(rows[1][0], int) and isinstance(rows[1][2], float)
+    assert render(rows).splitlines()[-1].split() == ["2", "19", "3,600.00"]
 
 
 def test_freeze_writes_values_and_no_formula(tmp_path: Path, capsys) -> None:

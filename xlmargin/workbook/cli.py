@@ -117,14 +117,26 @@ def _is_error(value: object) -> bool:
     return isinstance(value, str) and value.startswith("#") and not is_error_text(value)
 
 
-def _failed(report: RecalcReport, written: Path) -> int:
-    """The exit code once ``written`` is written: 2 when cells hold an xlmargin function's error
-    text, or an Excel error value where an xlmargin function is called (``INDEX`` of a table whose
-    function failed is ``#REF!``), each listed on stderr with the error's first line; else 0."""
+# What an xlmargin function's error text becomes in the formula around it: ``#REF!`` from ``INDEX``
+# of the one-cell text where a table was expected, ``#VALUE!`` from arithmetic on it. Other errors
+# (``NA()`` left on purpose for a chart's gaps, a division by zero) are the workbook's own.
+_CONSUMED_ERRORS = ("#REF!", "#VALUE!")
+
+
+def _xlmargin_failures(report: RecalcReport) -> dict[str, str]:
+    """Where an xlmargin function failed: each cell holding its error text, and each formula that
+    calls one and holds an error its text gives (:data:`_CONSUMED_ERRORS`), with what to show."""
     failed = {f"{c.sheet}!{c.ref}": str(c.value) for c in report.cells if is_error_text(c.value)}
     for where, name, _, value in _xlmargin_cells(report):
-        if _is_error(value):
+        if value in _CONSUMED_ERRORS:
             failed.setdefault(where, f"{value} where {name} is called")
+    return failed
+
+
+def _failed(report: RecalcReport, written: Path) -> int:
+    """The exit code once ``written`` is written: 2 when an xlmargin function failed
+    (:func:`_xlmargin_failures`), each cell listed on stderr with the error's first line; else 0."""
+    failed = _xlmargin_failures(report)
     if not failed:
         return 0
     holds = "cell holds" if len(failed) == 1 else "cells hold"
@@ -169,9 +181,9 @@ def _report_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
 
 def _as_table(cells: list[list[Shown]]) -> list[list[Any]]:
     """Values of a header + body range, every number a float as Excel holds it (the file writes
-    ``1000`` without a point, read back as an int); a column whose numbers all show as % is given
-    in %."""
-    rows: list[list[Any]] = [[_as_number(c.value) for c in row] for row in cells]
+    ``1000`` without a point, read back as an int) but a whole one in a count's format (``#,##0``),
+    which prints whole; a column whose numbers all show as % is given in %."""
+    rows: list[list[Any]] = [[_as_number(c) for c in row] for row in cells]
     for j in range(len(rows[0]) if rows else 0):
         body = [row[j] for row in cells[1:] if isinstance(row[j].value, int | float)]
         if body and all("%" in (c.number_format or "") for c in body):
@@ -182,10 +194,18 @@ def _as_table(cells: list[list[Shown]]) -> list[list[Any]]:
     return rows
 
 
-def _as_number(value: object) -> object:
+_WHOLE_FORMATS = ("0", "#,##0")  # a count's or a row number's format: shown whole
+
+
+def _as_number(cell: Shown) -> object:
+    value = cell.value
     if value is None:
         return ""
-    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    if cell.number_format in _WHOLE_FORMATS and float(value).is_integer():
+        return int(value)
+    return float(value)
 
 
 def _split_wide(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
@@ -205,7 +225,10 @@ def _split_wide(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
 
 def _print_results(path: Path, report: RecalcReport, source: str) -> None:
     cells = _xlmargin_cells(report)
-    errors = [c for c in report.cells if _is_error(c.value)]
+    failed = _xlmargin_failures(report)  # listed on stderr (_failed), not here again
+    errors = [
+        c for c in report.cells if _is_error(c.value) and f"{c.sheet}!{c.array_ref or c.ref}" not in failed
+    ]
     print(f"{source}: {len(report.cells)} formula cells recalculated ({len(cells)} xlmargin) -> {path}")
     reports = _report_rows(path)
     width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
