@@ -111,12 +111,55 @@ def test_a_book_larger_than_the_equity_scales_down() -> None:
 
 
 def test_esma_regime() -> None:
+    # EUR by default, as ESMA_MARGIN: 100,000 EUR at 30:1 needs 3,333.33 EUR
     portfolio = read_positions(
         [["symbol", "type", "qty", "price"], ["EURUSD", "fx", 100_000, 1.1]], as_of=AS_OF
     )
     result = max_notional(portfolio, 11_000, "esma", DEFAULT)
-    assert result.scale == pytest.approx(11_000 * 30 / 110_000, rel=1e-8)
+    assert result.currency == "EUR"
+    assert result.scale == pytest.approx(11_000 * 30 / 100_000, rel=1e-8)
     assert result.gross_notional == pytest.approx(11_000 * 30, rel=1e-8)
+    # a USD account, when asked for: the notional is 110,000 USD
+    usd = max_notional(portfolio, 11_000, "esma", capacity_settings({"account_currency": "usd"}, AS_OF))
+    assert usd.currency == "USD"
+    assert usd.scale == pytest.approx(11_000 * 30 / 110_000, rel=1e-8)
+
+
+@pytest.mark.parametrize("currency", [None, "GBP", "USD"])
+def test_max_notional_esma_agrees_with_esma_margin(currency: str | None) -> None:
+    # MAX_NOTIONAL's esma regime took the account view's USD default where ESMA_MARGIN takes EUR:
+    # the same book then had two different "requirement now"s
+    from xlmargin.excel import functions as fn
+
+    rows = [
+        ["symbol", "type", "qty", "price", "currency", "fx_rate"],
+        ["EURUSD", "fx", 100_000, 1.1, None, None],
+        ["DE40", "cfd", 2, 19_000.0, "EUR", None],
+        ["UK100", "cfd", -3, 8_000.0, "GBP", None],
+    ]
+    params = ["as_of=2026-11-20", "fx.EUR=0.86", "fx.GBP=1.17", "fx.USD=0.78"]
+    if currency == "USD":
+        params = ["as_of=2026-11-20", "fx.EUR=1.1", "fx.GBP=1.36"]
+    given = params if currency is None else [*params, f"account_currency={currency}"]
+    margin = fn.esma_margin(rows, currency, params)
+    equity = 50_000.0
+    table = {r[0]: r[1] for r in _max_notional_table(rows, equity, given)}
+    ccy = currency or "EUR"
+    assert table[f"requirement now ({ccy})"] == margin
+    # every margin is notional / cap: at the maximum the requirement is the equity (each of the
+    # three lines rounded to the cent)
+    assert table[f"requirement at that scale ({ccy})"] == pytest.approx(equity, abs=0.03)
+    assert fn.max_notional(rows, equity, "esma", given) == table[f"gross notional ({ccy})"]
+
+
+def _max_notional_table(rows: list[list[Any]], equity: float, params: list[str]) -> list[list[Any]]:
+    from xlmargin.capacity import max_notional as solve
+    from xlmargin.excel.functions import portfolio_of
+    from xlmargin.params import read_params
+
+    values = read_params(params, CAPACITY_PARAMS)
+    _, portfolio = portfolio_of(rows, values["as_of"])
+    return solve(portfolio, equity, "esma", capacity_settings(values, AS_OF)).table()
 
 
 def test_every_regime_runs_on_its_own_book() -> None:

@@ -16,7 +16,7 @@ import pytest
 from benchmarks.book import AS_OF, book
 from xlmargin.account import account_margin, account_settings
 from xlmargin.batch import batch
-from xlmargin.errors import MissingDataError
+from xlmargin.errors import InputError, MissingDataError
 from xlmargin.excel import functions as fn
 from xlmargin.instruments import in_usd
 from xlmargin.pm import pm_requirement, pm_settings
@@ -81,11 +81,79 @@ def test_a_foreign_row_without_a_rate_is_refused_naming_it(function: str):
 
 
 def test_a_book_in_dollars_is_left_as_it_is():
-    # a blank currency is the common case: dollars, whatever the fx_rate column holds
-    portfolio = read_positions(_yen_book(None, 2.0), as_of=AS_OF)
-    assert in_usd(portfolio) is portfolio
+    # a blank currency is the common case: dollars, at a rate of 1 when one is given
+    for rate in (None, 1.0):
+        portfolio = read_positions(_yen_book(None, rate), as_of=AS_OF)
+        assert in_usd(portfolio) is portfolio
     converted = in_usd(read_positions(_yen_book(), as_of=AS_OF))
     assert in_usd(converted) is converted  # converting twice changes nothing
+
+
+@pytest.mark.parametrize("function", ["pm_requirement", "regt_margin", "account_margin", "max_notional"])
+def test_a_blank_currency_with_another_rate_is_refused_naming_the_row(function: str):
+    # the rate was ignored and the yen prices read as dollars
+    rows = _yen_book(None, 1.08)
+    args = (rows, 1e6, "pm") if function == "max_notional" else (rows,)
+    with pytest.raises(InputError) as found:
+        getattr(fn, function)(*args, params=PARAMS)
+    assert [(p.row, p.column) for p in found.value.problems] == [(r, "currency") for r in (2, 3, 4)]
+    assert str(found.value.problems[0]) == (
+        "row 2, currency: blank, but fx_rate is 1.08 (a blank currency is US dollars, at 1): "
+        "give the currency the rate converts from"
+    )
+
+
+def test_a_blank_currency_is_legitimate_where_it_is_not_dollars():
+    # a pair's blank currency is its quote currency; a CFD's fx_rate converts its price currency
+    # (ESMA); in an account in euros a dollar row's rate is fx.USD
+    rows = [
+        ["symbol", "type", "quantity", "price", "currency", "fx_rate"],
+        ["GBPJPY", "fx", 100_000.0, 190.0, None, 0.0058],  # EUR per JPY
+        ["DE40", "cfd", 2.0, 19_000.0, None, 1.0],
+        ["AAPL", "stock", 100.0, 228.5, None, 0.92],
+    ]
+    params = {"as_of": AS_OF, "account_currency": "EUR", "fx.USD": 0.92}
+    esma = fn.esma_margin(rows[:3], "EUR", [["as_of", AS_OF]])
+    assert esma == round(100_000 * 190 * 0.0058 / 30 + 2 * 19_000 / 20, 2)
+    account = account_margin(read_positions(rows, as_of=AS_OF), account_settings(params, AS_OF))
+    usd = regt_margin(read_positions([rows[0], [*rows[3][:4], "USD", None]], as_of=AS_OF))
+    assert [line.requirement for line in account.lines] == [round(usd.total * 0.92, 2), 0.0, esma]
+    # the same dollar row at another rate than fx.USD says the rate is another currency's
+    with pytest.raises(InputError, match=r"row 4, currency: blank, but fx_rate is 1 .*fx.USD"):
+        account_margin(
+            read_positions([*rows[:3], [*rows[3][:5], 1.0]], as_of=AS_OF), account_settings(params, AS_OF)
+        )
+
+
+@pytest.mark.parametrize("account_currency", ["USD", "EUR"])
+def test_the_account_view_takes_a_missing_rate_from_the_fx_parameter(account_currency: str):
+    # its FX/CFD segment did, its securities segment refused the row; now one rate for both
+    per_usd = 1.0 if account_currency == "USD" else 0.9
+    params = {"securities": "pm", "account_currency": account_currency, "fx.USD": per_usd}
+    given = account_margin(
+        read_positions(_yen_book(rate=RATE * per_usd), as_of=AS_OF), account_settings(params, AS_OF)
+    )
+    from_parameter = account_margin(
+        read_positions(_yen_book(rate=None), as_of=AS_OF),
+        account_settings(params | {"fx.JPY": RATE * per_usd}, AS_OF),
+    )
+    assert from_parameter.total == given.total > 0
+    # the batch's account regime converts through the same helper
+    table = [["account", *HEADER], *(["A", *r] for r in _yen_book(rate=None)[1:])]
+    result = batch(table, regime="account", params=params | {"fx.JPY": RATE * per_usd}, as_of=AS_OF)
+    assert list(result["requirement"]) == [given.total]
+
+
+def test_the_conversion_is_to_dollars_whatever_the_risk_views_numeraire(monkeypatch: pytest.MonkeyPatch):
+    # the rules are in dollars: a house risk file reporting in euros must not move Reg T or PM
+    import xlmargin.instruments as instruments
+
+    portfolio = read_positions(_yen_book(), as_of=AS_OF)
+    before = in_usd(portfolio)
+    monkeypatch.setattr(instruments, "numeraire", lambda: "EUR")
+    after = in_usd(portfolio)
+    assert list(after.arrays["currency"]) == ["USD"] * 4
+    np.testing.assert_array_equal(after.arrays["price"], before.arrays["price"])
 
 
 def test_the_account_view_converts_securities_once_in_another_account_currency():
@@ -145,3 +213,50 @@ def test_max_notional_is_in_dollars_too(regime: str):
     assert fn.max_notional(yen, 250_000.0, regime, PARAMS) == fn.max_notional(
         dollars, 250_000.0, regime, PARAMS
     )
+
+
+# --- decisions and SPAN on a book mixing yen and dollars --------------------------------------------
+
+
+def _decision_settings() -> Any:
+    from xlmargin.decisions import decision_settings
+
+    return decision_settings({"as_of": AS_OF}, AS_OF)
+
+
+def test_the_decisions_measure_a_mixed_book_in_dollars():
+    # the liquidation plan's notionals, the hedge's default cost and the margin-call P&L were in
+    # each row's own currency, so yen and dollars were added as one
+    from xlmargin.decisions import hedge_optimize, liquidation_plan, margin_call_move, read_candidates
+
+    settings = _decision_settings()
+    yen = read_positions(_yen_book(), as_of=AS_OF)
+    dollars = read_positions(_in_dollars(_yen_book()), as_of=AS_OF)
+    equity = fn.pm_requirement(_in_dollars(_yen_book()), PARAMS) * 0.8
+    plans = [liquidation_plan(book, equity, settings, "pm") for book in (yen, dollars)]
+    assert plans[0].trades == plans[1].trades and plans[0].notional == plans[1].notional > 0
+    moves = [margin_call_move(book, equity * 1.5, settings, "pm") for book in (yen, dollars)]
+    # the uniform moves, down and up (the stress scenario also moves the yen: not the same book there)
+    uniform = [[c.at for c in m.crossings[:2]] for m in moves]
+    assert uniform[0] == pytest.approx(uniform[1], abs=1e-9)
+    header = [*HEADER, "min_qty"]
+    candidates = read_candidates(
+        [header, ["7203", "stock", -100.0, 2800.0, *[None] * 4, "JPY", RATE, -100.0]], AS_OF
+    )
+    hedge = hedge_optimize(yen, candidates, settings, "pm")
+    ((_, _, quantity, spend),) = hedge.trades
+    assert spend == pytest.approx(abs(quantity) * 2800.0 * RATE)
+
+
+def test_span_refuses_a_future_in_another_currency_naming_the_row():
+    # every product of span.toml is a dollar contract: a euro-priced ES is a mislabelled row, not
+    # one to convert
+    rows = [
+        ["symbol", "type", "quantity", "price", "currency", "fx_rate"],
+        ["ESZ6", "future", 1.0, 6000.0, "USD", None],
+        ["ESZ6", "future", 1.0, 5500.0, "EUR", 1.09],
+    ]
+    with pytest.raises(InputError) as found:
+        fn.futures_margin(rows, PARAMS)
+    assert [(p.row, p.column) for p in found.value.problems] == [(3, "currency")]
+    assert "ES is margined in USD, not EUR" in str(found.value)

@@ -34,8 +34,16 @@ from typing import Any
 import numpy as np
 
 from xlmargin.errors import MissingDataError, Problem, UnsupportedError
-from xlmargin.esma import ESMA_PARAMS, EsmaResult, EsmaSettings, esma_margin, esma_settings, nfa_margin
-from xlmargin.instruments import PER_FACE, in_usd
+from xlmargin.esma import (
+    DEFAULT_ACCOUNT_CURRENCY,
+    ESMA_PARAMS,
+    EsmaResult,
+    EsmaSettings,
+    esma_margin,
+    esma_settings,
+    nfa_margin,
+)
+from xlmargin.instruments import ENGINE_CURRENCY, PER_FACE, in_usd
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
@@ -52,7 +60,6 @@ SEGMENTS: dict[str, tuple[str, ...]] = {
     "futures": ("future", "future_option"),
     "fx/cfd": ("fx", "cfd"),
 }
-ENGINE_CURRENCY = "USD"  # Reg T, portfolio margin and the shipped SPAN file compute in US dollars
 
 _OWN: tuple[Param, ...] = (
     AS_OF,
@@ -82,8 +89,10 @@ _OWN: tuple[Param, ...] = (
     Param(
         "account_currency",
         "text",
-        "USD",
-        "the currency of the account (ESMA margins are in it; USD segments are converted with fx.USD)",
+        None,
+        "the currency of the account (ESMA margins are in it; USD segments are converted with fx.USD); "
+        f"blank: {ENGINE_CURRENCY}, but {DEFAULT_ACCOUNT_CURRENCY} for MAX_NOTIONAL's esma regime, as for "
+        "ESMA_MARGIN",
     ),
 )
 
@@ -130,11 +139,17 @@ def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettin
         basis=basis,
         securities=str(values["securities"]),
         fx_rule=str(values["fx_rule"]),
-        account_currency=str(values["account_currency"]).strip().upper(),
+        account_currency=given_currency(values.get("account_currency")) or ENGINE_CURRENCY,
         span=span_settings(subset(SPAN_PARAMS) | {"basis": basis}, as_of),
         esma=esma_settings(subset(ESMA_PARAMS), as_of),
         pm=pm_settings(subset(PM_PARAMS), as_of),
     )
+
+
+def given_currency(value: Any) -> str | None:
+    """The ``account_currency`` parameter as a code, None when blank."""
+    text = "" if value is None else str(value).strip().upper()
+    return text or None
 
 
 @dataclass(frozen=True)
@@ -289,7 +304,7 @@ def account_margin(
                 )
             )
             continue
-        rate = _usd_rate(settings)
+        rate = usd_rate(settings)
         detail: Any
         if segment == "securities":
             book = securities_in_usd(book, settings)
@@ -326,18 +341,28 @@ def account_margin(
 
 def securities_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
     """The securities rows in US dollars, as Reg T and portfolio margin compute
-    (:func:`~xlmargin.instruments.in_usd`). The table's ``fx_rate`` is in account-currency units per
-    unit of the row's currency, so for another account currency it is divided by ``fx.USD``, and a
-    row in the account currency itself needs no rate."""
-    if settings.account_currency == ENGINE_CURRENCY:
-        return in_usd(book)
+    (:func:`~xlmargin.instruments.in_usd`), at the account's rates (:func:`account_rates`). The
+    table's ``fx_rate`` is in account-currency units per unit of the row's currency, so for another
+    account currency it is divided by ``fx.USD``."""
+    return in_usd(account_rates(book, settings), per_usd=usd_rate(settings))
+
+
+def account_rates(book: Portfolio, settings: AccountSettings) -> Portfolio:
+    """``book`` with each blank ``fx_rate`` of a row in a named currency filled as the account view
+    reads rates: 1 for the account currency itself, else the ``fx.<CCY>`` parameter (account-currency
+    units per unit, as the ESMA segment takes it), so every segment of the view converts a currency
+    at the same rate. A row whose currency has neither keeps its blank (the engine names it). The
+    book itself when nothing is filled."""
     a = book.arrays
-    own = (a["currency"] == settings.account_currency) & np.isnan(a["fx_rate"])
-    if own.any():
-        rates = np.where(own, 1.0, a["fx_rate"])
-        codes = {name: book.codes(name) for name in book.coded()}
-        book = Portfolio({**a, "fx_rate": rates}, book.as_of, book.warnings, codes)
-    return in_usd(book, per_usd=_usd_rate(settings))
+    codes, currencies = book.codes("currency")
+    rates = dict(settings.esma.fx_rates) | {settings.account_currency: 1.0}
+    rates.pop(ENGINE_CURRENCY, None)  # a dollar row is not converted: no rate needed
+    known = np.array([rates.get(c, np.nan) if c is not None else np.nan for c in currencies])[codes]
+    fill = np.isnan(a["fx_rate"]) & ~np.isnan(known)
+    if not fill.any():
+        return book
+    coded = {name: book.codes(name) for name in book.coded()}
+    return Portfolio({**a, "fx_rate": np.where(fill, known, a["fx_rate"])}, book.as_of, book.warnings, coded)
 
 
 def _fx(book: Portfolio, settings: AccountSettings) -> EsmaResult:
@@ -346,7 +371,7 @@ def _fx(book: Portfolio, settings: AccountSettings) -> EsmaResult:
     return esma_margin(book, settings.account_currency, settings.esma)
 
 
-def _usd_rate(settings: AccountSettings) -> float:
+def usd_rate(settings: AccountSettings) -> float:
     """Account-currency units per US dollar: 1 for a USD account, else the fx.USD parameter."""
     if settings.account_currency == ENGINE_CURRENCY:
         return 1.0
@@ -378,13 +403,17 @@ def _regime(segment: str, settings: AccountSettings) -> str:
 
 __all__ = [
     "ACCOUNT_PARAMS",
+    "ENGINE_CURRENCY",
     "SEGMENTS",
     "AccountResult",
     "AccountSettings",
     "SecuritiesFigures",
     "SegmentLine",
     "account_margin",
+    "account_rates",
     "account_settings",
+    "given_currency",
     "securities_in_usd",
     "securities_notional",
+    "usd_rate",
 ]

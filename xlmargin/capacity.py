@@ -42,10 +42,11 @@ from xlmargin.account import (
     AccountSettings,
     account_margin,
     account_settings,
+    given_currency,
     securities_notional,
 )
 from xlmargin.errors import InputError, Problem
-from xlmargin.esma import esma_margin
+from xlmargin.esma import DEFAULT_ACCOUNT_CURRENCY, esma_margin
 from xlmargin.instruments import in_usd
 from xlmargin.money import cents, cents_down
 from xlmargin.params import Param
@@ -77,10 +78,13 @@ CAPACITY_PARAMS: tuple[Param, ...] = (CUSHION, *ACCOUNT_PARAMS)
 
 @dataclass(frozen=True)
 class CapacitySettings:
-    """The engines' settings (the account view's) and the cushion kept free."""
+    """The engines' settings (the account view's), the cushion kept free, and the account currency
+    of the ``esma`` regime: the ``account_currency`` parameter when given, else ESMA_MARGIN's
+    default (:data:`~xlmargin.esma.DEFAULT_ACCOUNT_CURRENCY`), where the account view's is USD."""
 
     account: AccountSettings
     cushion: float = 0.0
+    esma_currency: str = DEFAULT_ACCOUNT_CURRENCY
 
 
 def capacity_settings(params: Mapping[str, Any], today: dt.date) -> CapacitySettings:
@@ -92,7 +96,8 @@ def capacity_settings(params: Mapping[str, Any], today: dt.date) -> CapacitySett
         raise InputError(
             Problem(f"cushion must be between 0 and {CUSHION.maximum:g}, got {cushion:g}", None, "cushion")
         )
-    return CapacitySettings(account=account_settings(values, today), cushion=cushion)
+    esma_currency = given_currency(values.get("account_currency")) or DEFAULT_ACCOUNT_CURRENCY
+    return CapacitySettings(account_settings(values, today), cushion, esma_currency)
 
 
 def _number(value: Any, name: str) -> float:
@@ -184,10 +189,10 @@ def _engine(
     if regime == "esma":
 
         def esma(p: Portfolio) -> tuple[float, float, float]:
-            result = esma_margin(p, account.account_currency, account.esma)
+            result = esma_margin(p, settings.esma_currency, account.esma)
             return result.exact, result.total, result.gross_notional
 
-        return esma, account.account_currency
+        return esma, settings.esma_currency
 
     def whole(p: Portfolio) -> tuple[float, float, float]:
         result = account_margin(p, account)

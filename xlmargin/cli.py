@@ -182,11 +182,13 @@ def _margin_result(
 
 def _margin_label(regime: Regime, args: argparse.Namespace) -> str:
     from xlmargin.cells import is_blank
+    from xlmargin.esma import DEFAULT_ACCOUNT_CURRENCY
 
+    given = args.account_currency
     return regime.label.format(
         basis=args.basis or BASIS,
         convention="net of short-option proceeds" if args.net else "gross",
-        currency="EUR" if is_blank(args.account_currency) else str(args.account_currency).upper(),
+        currency=DEFAULT_ACCOUNT_CURRENCY if is_blank(given) else str(given).upper(),
     )
 
 

@@ -50,6 +50,9 @@ from xlmargin.positions import Portfolio, Position
 from xlmargin.symbols import PAIR_SEPARATORS
 
 RETAIL_TYPES = ("cfd", "fx")
+DEFAULT_ACCOUNT_CURRENCY = "EUR"
+"""The account currency of the ESMA functions when none is given (ESMA_MARGIN, ESMA_BREAKDOWN,
+MAX_NOTIONAL's esma regime): the caps are an EU retail rule."""
 PAIR_CLASSES = ("major_fx", "non_major_fx")
 
 
@@ -511,6 +514,7 @@ def _quote_of_symbol(p: Position) -> str | None:
 
 
 __all__ = [
+    "DEFAULT_ACCOUNT_CURRENCY",
     "ESMA_PARAMS",
     "EsmaResult",
     "EsmaSettings",

@@ -360,12 +360,20 @@ def _currencies() -> tuple[str, Mapping[str, str], frozenset[str]]:
 
 
 def numeraire() -> str:
-    """The currency every amount is expressed in (USD)."""
+    """The currency the house risk view expresses every amount in (``stress.toml``; USD)."""
     return _currencies()[0]
 
 
+ENGINE_CURRENCY = "USD"
+"""The currency Reg T, portfolio margin and the shipped SPAN file compute in: FINRA's and Cboe's
+rules (dollars per share, the $100,000 minimum equity) and OCC's TIMS minimums ($0.375 × the
+multiplier) are dollar amounts, whatever currency a house risk model reports in."""
+
 # The fields of a row that are amounts of its currency, for the engines that compute in US dollars.
 MONEY_FIELDS = ("price", "underlying_price", "strike")
+# Types whose blank currency is not US dollars: a pair's price is in its quote currency, and a CFD's
+# ``fx_rate`` converts its price currency, whatever it is (ESMA); cash no dollar engine margins.
+_BLANK_NOT_USD = ("fx", "cfd", "cash")
 
 
 def in_usd(portfolio: Portfolio, per_usd: float = 1.0) -> Portfolio:
@@ -377,21 +385,63 @@ def in_usd(portfolio: Portfolio, per_usd: float = 1.0) -> Portfolio:
     bond's quantity is its face and its price per 100, so its value converts with its price. The
     rows converted then read USD at a rate of 1, so converting again changes nothing.
 
+    The target is :data:`ENGINE_CURRENCY`, fixed, not :func:`numeraire`: the rules are in dollars
+    whatever the risk view's file says (both are USD as shipped).
+
     A row with a blank currency or USD is left as it is (a book in dollars is returned itself), and
-    so is cash, which neither engine margins. A foreign row without a positive ``fx_rate`` is a
-    :class:`MissingDataError` naming it, as the risk view's."""
-    usd = numeraire()
-    codes, currencies = portfolio.codes("currency")
+    so is cash, which neither engine margins. A blank currency reads as US dollars, so its
+    ``fx_rate``, when given, must be a dollar's (1, or ``per_usd``): another rate says the row is in
+    another currency, and it is an :class:`InputError` naming the row's currency column rather than
+    a rate ignored (an ``fx`` or ``cfd`` row's blank currency is its price currency, not dollars, and
+    is not checked); at ``per_usd`` it reads 1 once converted. A foreign row without a positive
+    ``fx_rate`` is a :class:`MissingDataError` naming it, as the risk view's."""
+    rate = usd_rates(portfolio, per_usd)
     a = portfolio.arrays
-    foreign = np.array([c is not None and c != usd for c in currencies], dtype=bool)[codes]
-    foreign &= a["type"] != "cash"
-    if not foreign.any():
+    restated = _dollar_blank(portfolio) & (a["fx_rate"] == per_usd) & (per_usd != 1.0)
+    if rate is None and not restated.any():
         return portfolio
+    converted = _foreign(portfolio) if rate is not None else np.zeros(len(portfolio), dtype=bool)
+    at = np.flatnonzero(converted)
+    arrays = dict(a)
+    for name in MONEY_FIELDS:
+        arrays[name] = a[name].copy()
+        if rate is not None:
+            arrays[name][at] *= rate[at]
+    arrays["currency"] = a["currency"].copy()
+    arrays["currency"][converted] = ENGINE_CURRENCY
+    arrays["fx_rate"] = a["fx_rate"].copy()
+    arrays["fx_rate"][converted | restated] = 1.0
+    kept = {name: portfolio.codes(name) for name in portfolio.coded() if name != "currency"}
+    return Portfolio(arrays, portfolio.as_of, portfolio.warnings, kept)
+
+
+def usd_rates(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray | None:
+    """Per row, the US dollars one unit of its currency is worth, as :func:`in_usd` converts (and
+    checks) the rows: the ``fx_rate`` divided by ``per_usd`` for a row in another currency, 1 for
+    a dollar row, a blank currency and cash. None when no row is in another currency."""
+    a = portfolio.arrays
+    given = a["fx_rate"]
+    mislabelled = np.flatnonzero(_dollar_blank(portfolio) & ~np.isnan(given) & (given != per_usd))
+    if mislabelled.size:
+        dollar = "1" if per_usd == 1.0 else f"a dollar's, {per_usd:g} (fx.USD)"
+        raise InputError(
+            [
+                Problem(
+                    f"blank, but fx_rate is {given[i]:g} (a blank currency is US dollars, at {dollar}): "
+                    "give the currency the rate converts from",
+                    int(a["row"][i]),
+                    "currency",
+                )
+                for i in mislabelled.tolist()
+            ]
+        )
+    foreign = _foreign(portfolio)
+    if not foreign.any():
+        return None
     at = np.flatnonzero(foreign)
-    rate = a["fx_rate"][at] / per_usd
+    rate = given[at] / per_usd
     bad = at[~(rate > 0)]
     if bad.size:
-        given = a["fx_rate"]
         raise MissingDataError(
             [
                 _needs_rate(str(a["currency"][i]), int(a["row"][i]))
@@ -400,16 +450,52 @@ def in_usd(portfolio: Portfolio, per_usd: float = 1.0) -> Portfolio:
                 for i in bad.tolist()
             ]
         )
-    arrays = dict(a)
-    for name in MONEY_FIELDS:
-        arrays[name] = a[name].copy()
-        arrays[name][at] *= rate
-    arrays["currency"] = a["currency"].copy()
-    arrays["currency"][at] = usd
-    arrays["fx_rate"] = a["fx_rate"].copy()
-    arrays["fx_rate"][at] = 1.0
-    kept = {name: portfolio.codes(name) for name in portfolio.coded() if name != "currency"}
-    return Portfolio(arrays, portfolio.as_of, portfolio.warnings, kept)
+    out = np.ones(len(portfolio))
+    out[at] = rate
+    return out
+
+
+def _dollar_blank(portfolio: Portfolio) -> np.ndarray:
+    """The rows whose blank currency reads as US dollars (every type but fx, cfd and cash)."""
+    codes, currencies = portfolio.codes("currency")
+    type_codes, types = portfolio.codes("type")
+    checked = np.array([t not in _BLANK_NOT_USD for t in types], dtype=bool)[type_codes]
+    return np.array([c is None for c in currencies], dtype=bool)[codes] & checked
+
+
+def _foreign(portfolio: Portfolio) -> np.ndarray:
+    """The rows in a named currency other than US dollars, cash aside (each currency tested once)."""
+    codes, currencies = portfolio.codes("currency")
+    foreign = np.array([c is not None and c != ENGINE_CURRENCY for c in currencies], dtype=bool)[codes]
+    return foreign & (portfolio.arrays["type"] != "cash")
+
+
+def unit_values(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray:
+    """Per row, the US-dollar value of one unit of quantity, unsigned: price × multiplier (a bond per
+    100 of face) of the row as :func:`in_usd` converts it (``per_usd`` as there); a currency pair's
+    unit is ``multiplier`` units of its base currency, valued as :func:`currency_legs` values its
+    base leg (its price is in the quote currency: USDJPY's unit is one dollar, EURJPY's needs the
+    ``fx_rate`` of the yen). Cash, which has no price, is 0. The size the decision tools measure a
+    trade or a liquidation in, comparable across the rows of a mixed-currency book."""
+    usd = in_usd(portfolio, per_usd)
+    a = usd.arrays
+    kind, price, multiplier = a["type"], a["price"], a["multiplier"]
+    with np.errstate(invalid="ignore"):
+        each = np.where(kind == "bond", price / PER_FACE, price * multiplier)
+    problems: list[Problem] = []
+    for i in np.flatnonzero(kind == "fx").tolist():
+        # a pair row in_usd converted is priced in dollars now (its rate 1); any other keeps its rate
+        converted = a["currency"][i] != portfolio.arrays["currency"][i]
+        rate = 1.0 if converted else a["fx_rate"][i] / per_usd
+        legs = _pair_legs(str(a["symbol"][i]), multiplier[i], price[i], rate, int(a["row"][i]))
+        if isinstance(legs, Problem):
+            problems.append(legs)
+        else:
+            each[i] = legs[1]
+    if problems:
+        bad = [p for p in problems if p.column == "symbol"]
+        raise InputError(bad) if bad else MissingDataError(problems)
+    return np.abs(np.nan_to_num(each))
 
 
 def currency_factor(currency: str) -> str | None:
@@ -583,6 +669,8 @@ def currency_exposures(portfolio: Portfolio) -> dict[str, float]:
 
 
 __all__ = [
+    "ENGINE_CURRENCY",
+    "MONEY_FIELDS",
     "PER_FACE",
     "BondEtf",
     "CurrencyLegs",
@@ -606,5 +694,8 @@ __all__ = [
     "future_spec",
     "futures_specs",
     "fx_pair",
+    "in_usd",
     "numeraire",
+    "unit_values",
+    "usd_rates",
 ]

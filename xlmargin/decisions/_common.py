@@ -16,11 +16,19 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin.account import ACCOUNT_PARAMS, AccountSettings, account_margin
+from xlmargin.account import (
+    ACCOUNT_PARAMS,
+    ENGINE_CURRENCY,
+    AccountSettings,
+    account_margin,
+    account_rates,
+    usd_rate,
+)
 from xlmargin.capacity import CUSHION, capacity_settings
 from xlmargin.cells import LARGEST
 from xlmargin.decisions.names import IMPACT_REGIMES
 from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.instruments import unit_values, usd_rates
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio
@@ -330,8 +338,30 @@ def trade_union(
 
 
 def notional(portfolio: Portfolio) -> np.ndarray:
-    """Per row, the value traded when one unit of quantity is closed (USD, unsigned): the price ×
-    multiplier (bonds per 100 of face), the size a liquidation is measured in."""
-    a = portfolio.arrays
-    per_unit = np.where(a["type"] == "bond", a["price"] / 100.0, a["price"] * a["multiplier"])
-    return np.abs(np.nan_to_num(per_unit))
+    """Per row, the value traded when one unit of quantity is closed, in US dollars (unsigned): the
+    price × multiplier (bonds per 100 of face) converted as Reg T and portfolio margin convert it
+    (:func:`~xlmargin.instruments.unit_values`), so the rows of a book in several currencies add up;
+    the size a liquidation is measured in and a hedge's default cost."""
+    return unit_values(portfolio)
+
+
+def money_rates(portfolio: Portfolio, regime: str, settings: DecisionSettings) -> np.ndarray:
+    """Per row, what one unit of its currency is worth in the currency of ``regime``'s requirement:
+    US dollars (the table's ``fx_rate`` read as PM and Reg T read it), or for ``account`` the
+    account currency (the rate read as the account view reads it: :func:`account_rates`). A P&L
+    in the rows' own currencies times these adds up to one figure an equity can be compared with."""
+    ones = np.ones(len(portfolio))
+    if regime != "account":
+        rates = usd_rates(portfolio)
+        return ones if rates is None else rates
+    account = settings.account
+    book = account_rates(portfolio, account)
+    if account.account_currency == ENGINE_CURRENCY:
+        rates = usd_rates(book)
+        return ones if rates is None else rates
+    own = book.arrays["currency"] == account.account_currency
+    if own.all():
+        return ones
+    per_usd = usd_rate(account)
+    rates = usd_rates(book, per_usd)
+    return np.where(own, 1.0, per_usd if rates is None else rates * per_usd)

@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.account import SEGMENTS, SegmentLine, account_margin
+from xlmargin.account import SEGMENTS, SegmentLine, account_margin, securities_in_usd
 from xlmargin.decisions._common import DecisionSettings, check_regime, notional
 from xlmargin.decisions._linear import unit_span_pnl
 from xlmargin.decisions.names import CONTRIBUTION_REGIMES
@@ -172,10 +172,11 @@ def _account(
             _, segment_without, segment_component = _retail(book, line)
         elif line.segment == "futures":
             _, segment_without, segment_component = _futures(book, line.detail, account.span)
-        elif account.securities == "pm":
-            _, segment_without, segment_component = _pm(book, settings)
+        elif account.securities == "pm":  # the engines' dollars, converted as the account view converts
+            _, segment_without, segment_component = _pm(securities_in_usd(book, account), settings)
         else:
-            _, segment_without, segment_component = _regt(book, account.basis, notes, settings.time_limit)
+            dollars = securities_in_usd(book, account)
+            _, segment_without, segment_component = _regt(dollars, account.basis, notes, settings.time_limit)
         # the segment's own currency to the account's; the other segments are unchanged
         without[inside] = total - line.requirement + line.fx_rate * segment_without
         component[inside] = line.fx_rate * segment_component

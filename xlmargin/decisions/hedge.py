@@ -3,8 +3,9 @@
 **Candidates** are rows like positions, with three optional columns: ``min_qty`` and ``max_qty``
 (signed quantities; when both are blank, or both 0 as Office.js sends blanks, the trade runs from 0
 to the row's ``quantity``, so a quantity of 20 means "buy up to 20" and −20 "sell up to 20") and
-``cost`` (per unit of quantity; blank or 0 = price × multiplier, the premium of an option, the
-price of a share). Options and futures
+``cost`` (per unit of quantity; blank or 0 = price × multiplier in US dollars, the premium of an
+option, the price of a share, converted with the row's ``fx_rate`` as portfolio margin converts it).
+Options and futures
 trade in whole contracts, shares in whole shares, FX and CFDs in whole units (a mixed-integer
 program); bonds continuously.
 
@@ -41,13 +42,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray
-from xlmargin.account import ENGINE_CURRENCY, SEGMENTS, AccountSettings, account_margin
+from xlmargin.account import SEGMENTS, AccountSettings, account_margin, securities_in_usd, usd_rate
 from xlmargin.decisions import _pm
 from xlmargin.decisions._common import (
     DecisionSettings,
@@ -340,9 +341,10 @@ def _account_objective(
             )
         book = portfolio.select(np.isin(portfolio.arrays["type"], types))
         sub = _reordered(c, pick)
-        rate = _engine_rate(settings) if segment != "fx/cfd" else 1.0  # ESMA/NFA: the account's own
-        if segment == "securities":
-            t, fixed = _objective(program, x[pick], book, sub, settings, "pm")
+        rate = usd_rate(account) if segment != "fx/cfd" else 1.0  # ESMA/NFA: the account's own
+        if segment == "securities":  # in the engine's dollars, as the account view converts them
+            dollars = replace(sub, portfolio=securities_in_usd(sub.portfolio, account))
+            t, fixed = _objective(program, x[pick], securities_in_usd(book, account), dollars, settings, "pm")
         elif segment == "futures":
             t, fixed = _span_variable(program, x[pick], book, sub, account.span)
         else:
@@ -395,21 +397,6 @@ def _retail_variable(
     out = int(program.variables(0.0, np.inf)[0])
     program.constrain(np.array([out, *margins]), np.array([1.0, *([-scale] * len(margins))]), 0.0, np.inf)
     return out, scale * float(own[netted].sum())
-
-
-def _engine_rate(settings: DecisionSettings) -> float:
-    """Account-currency units per US dollar, the currency the PM and SPAN figures are in."""
-    account = settings.account
-    if account.account_currency == ENGINE_CURRENCY:
-        return 1.0
-    rate = account.esma.fx_rates.get(ENGINE_CURRENCY)
-    if rate is None or not math.isfinite(rate):
-        raise InputError(
-            Problem(
-                f"give fx.{ENGINE_CURRENCY} to add US-dollar margins to a {account.account_currency} account"
-            )
-        )
-    return float(rate)
 
 
 def _span_variable(

@@ -32,7 +32,7 @@ import numpy as np
 
 from xlmargin._typing import FloatArray
 from xlmargin.capacity import boundary
-from xlmargin.decisions._common import DecisionSettings, above_zero, check_regime, engine
+from xlmargin.decisions._common import DecisionSettings, above_zero, check_regime, engine, money_rates
 from xlmargin.money import cents, truncated
 from xlmargin.positions import OPTION_TYPES, Portfolio
 from xlmargin.pricing import implied_volatility_or_error, option_price
@@ -99,7 +99,7 @@ def margin_call_move(
     equity = above_zero(equity, "equity", "equity")
     now = engine(regime, settings)(portfolio)
     required = engine(regime, settings, exact=True)
-    options = _options(portfolio, settings.account.pm.rate)
+    options = _options(portfolio, settings.account.pm.rate, money_rates(portfolio, regime, settings))
 
     def uniform(m: float) -> tuple[float, float]:
         n = len(portfolio)
@@ -197,20 +197,23 @@ class _Options:
     sigma: FloatArray  # per row of the portfolio (NaN where not an option)
     value: FloatArray  # per option row
     rate: float
+    money: FloatArray  # per row of the portfolio: the regime's currency per unit of the row's
 
 
-def _options(portfolio: Portfolio, rate: float) -> _Options:
+def _options(portfolio: Portfolio, rate: float, money: FloatArray) -> _Options:
     a = portfolio.arrays
     opt = np.flatnonzero(np.isin(a["type"], OPTION_TYPES))
     sigma = _volatilities(portfolio, rate)
-    return _Options(opt, sigma, _option_values(a, opt, a["underlying_price"][opt], sigma, rate), rate)
+    values = _option_values(a, opt, a["underlying_price"][opt], sigma, rate)
+    return _Options(opt, sigma, values, rate, money)
 
 
 def _moved(
     portfolio: Portfolio, growth: FloatArray, spot_growth: FloatArray, options: _Options
 ) -> tuple[Portfolio, float]:
     """The book with linear prices × ``growth`` and option underlyings × ``spot_growth`` (options
-    repriced), and the P&L of that move."""
+    repriced), and the P&L of that move in the regime's currency (each row's own currency times
+    ``options.money``, so a book in several currencies adds up)."""
     a = portfolio.arrays
     arrays = dict(a)
     growth, spot_growth = np.maximum(growth, _MIN_GROWTH), np.maximum(spot_growth, _MIN_GROWTH)
@@ -230,7 +233,8 @@ def _moved(
         arrays["volatility"] = vol
     arrays["price"] = price
     moved = np.union1d(linear, opt)
-    pnl = float(np.sum(a["quantity"][moved] * a["multiplier"][moved] * (price[moved] - a["price"][moved])))
+    change = price[moved] - a["price"][moved]
+    pnl = float(np.sum(a["quantity"][moved] * a["multiplier"][moved] * change * options.money[moved]))
     return Portfolio(arrays, portfolio.as_of), pnl
 
 
@@ -256,7 +260,8 @@ def _scenario(
     spots["quantity"] = np.ones(len(opt))
     spots["multiplier"] = np.ones(len(opt))
     union = Portfolio({k: np.concatenate([units[k], spots[k]]) for k in a}, portfolio.as_of)
-    value = np.where(np.isin(a["type"], LINEAR), a["price"] * a["multiplier"], np.nan)
+    # a unit's value in the currency of the stress P&L (US dollars, as the risk view converts it)
+    value = np.where(np.isin(a["type"], LINEAR), a["price"] * a["multiplier"] * options.money, np.nan)
 
     def at(scale: float) -> tuple[float, float]:
         scaled = replace(scenario, moves={k: v * scale for k, v in scenario.moves.items()})
@@ -264,7 +269,7 @@ def _scenario(
         unit = pnl[:n, 0]
         growth = np.where(np.isnan(value), 1.0, 1.0 + unit / np.where(np.isnan(value), 1.0, value))
         spot_growth = np.ones(n)
-        spot_growth[opt] = 1.0 + pnl[n:, 0] / a["underlying_price"][opt]
+        spot_growth[opt] = 1.0 + pnl[n:, 0] / (a["underlying_price"][opt] * options.money[opt])
         book, _ = _moved(portfolio, growth, spot_growth, options)
         return equity + float(a["quantity"] @ unit), required(book)
 

@@ -319,9 +319,10 @@ def futures_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
 
 
 def esma_result(positions: Any, account_currency: Any, params: Any, rows: Any = None) -> Any:
-    from xlmargin.esma import ESMA_PARAMS, esma_margin, esma_settings
+    from xlmargin.esma import DEFAULT_ACCOUNT_CURRENCY, ESMA_PARAMS, esma_margin, esma_settings
 
-    currency = "EUR" if is_blank(account_currency) else str(account_currency).strip().upper()
+    blank = is_blank(account_currency)
+    currency = DEFAULT_ACCOUNT_CURRENCY if blank else str(account_currency).strip().upper()
     if len(currency) != 3 or not currency.isalpha():
         raise InputError(
             Problem(f"'{account_currency}' is not a currency code such as EUR", None, "account_currency")
