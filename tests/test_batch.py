@@ -511,6 +511,22 @@ def test_every_account_gets_its_row_and_the_exit_names_the_errors(tmp_path: Any,
     )
 
 
+def test_an_error_accounts_positions_leave_out_its_name_only_rows_and_a_blank_name_is_shown(
+    tmp_path: Any, capsys: Any
+) -> None:
+    """An account with a bad row counts the rows the reader read, not the rows that give only its
+    name (ignored as blank); the stderr line shows a blank account's name as "(blank)"."""
+    text = "\n".join(
+        ["account,symbol,type,quantity,price", "A,IBM,stock,100,bad", "A,,,,", "A,,,,", ",IBM,stock,5,1.0"]
+    )
+    source = _accounts_file(tmp_path, text + "\n")
+    out = tmp_path / "results.csv"
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 2
+    written = pd.read_csv(out, keep_default_na=False)
+    assert dict(zip(written["account"], written["positions"], strict=True)) == {"A": 1, "": 1}
+    assert "(blank) (row 5, account: the account is blank" in capsys.readouterr().err.splitlines()[-1]
+
+
 def test_an_account_given_only_by_name_is_an_error_naming_its_rows(tmp_path: Any, capsys: Any) -> None:
     """A row giving only the account's name is ignored as a blank row is; an account whose every
     row is such a row holds no positions and says so with its rows (it was margined as an empty
@@ -551,3 +567,18 @@ def test_the_help_states_the_exit_code(capsys: Any) -> None:
     assert main(["batch", "--help"]) == 0
     printed = " ".join(capsys.readouterr().out.split())
     assert "the exit code is 2 (0 when every account was margined)" in printed
+
+
+def test_a_batch_where_every_account_errs_still_gives_every_row(tmp_path: Any, capsys: Any) -> None:
+    """Every account with a bad row, or giving only its name: each gets its error row and the file
+    is written (the reader's "a header but no positions" stopped the whole batch)."""
+    text = "\n".join(["account,symbol,type,quantity,price", "A,IBM,stock,100,bad", "B,,,,"])
+    source = _accounts_file(tmp_path, text + "\n")
+    out = tmp_path / "results.csv"
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 2
+    written = pd.read_csv(out, keep_default_na=False)
+    assert written["account"].tolist() == ["A", "B"]
+    assert written["error"].str.startswith("#INPUT row").all()
+    only_names = _accounts_file(tmp_path, "account,symbol,type,quantity,price\nC,,,,\n")
+    assert main(["batch", str(only_names), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "c.csv")]) == 2
+    assert "C (row 2, account: the account holds no positions" in capsys.readouterr().err

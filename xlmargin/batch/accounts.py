@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin._typing import IntArray
+from xlmargin._typing import BoolArray, IntArray
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.positions import Portfolio, read_positions
 from xlmargin.positions.infer import rows_text
@@ -104,11 +104,12 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
         errors[names.index("")] = [Problem(f"the account is blank in {len(blank)} row(s)", int(blank[0]), by)]
     # the reader ignores a column without a header: the account column stays in place, unread
     head = [None if j == col else h for j, h in enumerate(header)]
-    portfolio = _read_placing_errors([[]] * above, head, rows, row_account, as_of, errors)
+    named_only = np.array([all(_blank(v) for j, v in enumerate(r) if j != col) for r in rows], dtype=bool)
+    portfolio = _read_placing_errors([[]] * above, head, rows, row_account, named_only, as_of, errors)
     account = row_account[portfolio.arrays["row"] - first]
     positions = np.bincount(account, minlength=len(names))
-    for code in errors:
-        positions[code] = int(np.count_nonzero(row_account == code))
+    for code in errors:  # its rows the reader read (a row giving only the name is blank to it)
+        positions[code] = int(np.count_nonzero((row_account == code) & ~named_only))
     for code in np.flatnonzero(positions == 0).tolist():  # every row of it names only the account
         named = (np.flatnonzero(row_account == code) + first).tolist()
         problem = f"the account holds no positions (only its name is given: {rows_text(named)})"
@@ -143,14 +144,18 @@ def _read_placing_errors(
     head: list[Any],
     rows: list[list[Any]],
     row_account: IntArray,
+    named_only: BoolArray,
     as_of: dt.date,
     errors: dict[int, list[Problem]],
 ) -> Portfolio:
     """The portfolio of the rows (below the blank rows ``above`` the header); when the reader
     refuses rows, their problems go to their accounts in ``errors`` and the table is read again
     without those accounts' rows. A problem on no row (a missing column) is raised, as it concerns
-    every account."""
+    every account. No row left to read (each gives only its account's name, or is an erring
+    account's): no positions, each account's row then says why."""
     first = len(above) + 2
+    if named_only.all():
+        return Portfolio.from_positions([], as_of)
     try:
         return read_positions([*above, head, *rows], as_of=as_of)
     except InputError as exc:
@@ -161,6 +166,8 @@ def _read_placing_errors(
         for i, p in placed:
             errors.setdefault(int(row_account[i]), []).append(p)
         bad = np.isin(row_account, list(errors))
+        if (bad | named_only).all():
+            return Portfolio.from_positions([], as_of)
         kept = [[] if b else r for r, b in zip(rows, bad, strict=True)]
         return read_positions([*above, head, *kept], as_of=as_of)
 

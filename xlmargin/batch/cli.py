@@ -119,7 +119,7 @@ def errors_summary(frame: Any) -> str:
     the first :data:`LISTED` of them: "2 of 40 accounts have errors: ACC7 (row 12, price: ...), ..."."""
     failed = frame[frame["error"] != ""]
     named = [
-        f"{account} ({_shortened(error.partition(' ')[2])})"
+        f"{account if account.strip() else '(blank)'} ({_shortened(error.partition(' ')[2])})"
         for account, error in zip(failed["account"][:LISTED], failed["error"][:LISTED], strict=True)
     ]
     more = f" and {len(failed) - LISTED} more" if len(failed) > LISTED else ""
