@@ -67,6 +67,7 @@ def test_a_failed_file_fsync_keeps_the_old_file(tmp_path: Path, monkeypatch: pyt
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_a_new_file_gets_0666_less_the_umask(tmp_path: Path, umask: int) -> None:
     old = os.umask(umask)

@@ -223,6 +223,43 @@ def test_uninstall_after_an_install_that_replaced_the_list_puts_it_back(home, ru
     assert conf(home).read_text() == '"UDF MODULES","mine"\n'
 
 
+def test_reinstall_after_an_install_that_replaced_the_list_puts_it_back(home, runs, capsys, monkeypatch):
+    """install.ps1 promises that running it again repairs an installation: the user's list comes
+    back, with ours added, and uninstall still restores the list as it was."""
+    conf(home).parent.mkdir()
+    conf(home).write_text('"UDF MODULES","pricing;risk_tools"\n')
+    inst.install(home=home)
+    old = conf(home).read_text().replace("pricing;risk_tools;xlmargin.excel.udfs", "xlmargin.excel.udfs")
+    conf(home).write_text(old)
+    capsys.readouterr()
+
+    assert inst.install(home=home) == 0
+
+    assert vba_reads(conf(home), "UDF MODULES") == "pricing;risk_tools;xlmargin.excel.udfs"
+    assert xlwings_reads(conf(home), monkeypatch)["udf modules"] == "pricing;risk_tools;xlmargin.excel.udfs"
+    out = capsys.readouterr().out
+    assert 'put back "UDF MODULES" = "pricing;risk_tools;xlmargin.excel.udfs"' in out
+    assert "already lists" not in out
+    inst.uninstall(home=home)
+    assert conf(home).read_text() == '"UDF MODULES","pricing;risk_tools"\n'
+
+
+def test_a_repeated_install_says_the_list_names_ours_already(home, runs, capsys):
+    """The wording follows the line in the file, not the value recorded before xlmargin."""
+    conf(home).parent.mkdir()
+    conf(home).write_text('"UDF MODULES","mine"\n')
+    inst.install(home=home)
+    assert 'add xlmargin.excel.udfs to "UDF MODULES" = "mine;xlmargin.excel.udfs"' in capsys.readouterr().out
+    once = conf(home).read_bytes()
+
+    inst.install(home=home)
+
+    assert conf(home).read_bytes() == once
+    out = capsys.readouterr().out
+    assert '"UDF MODULES" already lists xlmargin.excel.udfs: "mine;xlmargin.excel.udfs" kept' in out
+    assert "add xlmargin.excel.udfs" not in out
+
+
 def test_dry_run_uninstall_changes_nothing(home, runs, capsys):
     inst.install(home=home)
     before = files(home)

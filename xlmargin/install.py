@@ -5,7 +5,8 @@
 1. it sets two keys in the user's xlwings configuration file, the last place the xlwings add-in
    looks (after an ``xlwings.conf`` sheet and an ``xlwings.conf`` beside the workbook): it adds
    ``xlmargin.excel.udfs`` to ``"UDF MODULES"`` (a ``;``-separated list of modules: the user's own
-   stay, in their order, ours at the end; a list already naming ours is left as it is), and sets
+   stay, in their order, ours at the end; a list already naming ours is left as it is, unless it
+   is ours alone where an older install replaced the user's list: that list comes back), and sets
    ``INTERPRETER_WIN`` (``INTERPRETER_MAC`` on macOS) to this environment's Python,
    ``pythonw.exe`` on Windows so that no console window opens;
 2. on Windows and macOS it runs ``xlwings addin install``, which copies ``xlwings.xlam`` of the
@@ -233,22 +234,40 @@ def new_value(key: str, value: str, line: Line | None) -> str:
     return appended(value_of(line.text) if line else None, value) if key in LISTS else value
 
 
-def configured(lines: list[Line], settings: Mapping[str, str]) -> list[Line]:
+def replaced_list(key: str, value: str, line: Line, previous: str) -> bool:
+    """Whether ``line`` is a list key's line as an install made before ours was appended left it:
+    ours alone, where the line recorded before xlmargin (``previous``) held a list without ours."""
+    return key in LISTS and value_of(line.text) == value and value not in _modules(value_of(previous) or "")
+
+
+def configured(
+    lines: list[Line], settings: Mapping[str, str], previous: Mapping[str, tuple[str, ...]] | None = None
+) -> list[Line]:
     """``lines`` with every line of a key in ``settings`` set to our value (a list key: ours added
     to the line's list; a line whose list names ours already is kept as it is), missing keys on top.
 
+    A list key's line that an older install left holding ours in place of the list recorded in
+    ``previous`` (the lines before xlmargin, in order) gets that list back with ours added.
     New keys go first: the add-in reads the first match, and a file whose last line has no line
     ending stays byte-identical below them.
     """
     ending = next((line.end for line in lines if line.end), "\r\n" if system() == "windows" else "\n")
     present = {key_of(line, settings) for line in lines}
+    pending = {key: list(texts) for key, texts in (previous or {}).items()}
     out = [Line(format_line(key, value), ending) for key, value in settings.items() if key not in present]
     for line in lines:
         key = key_of(line, settings)
-        if key is None or (key in LISTS and new_value(key, settings[key], line) == value_of(line.text)):
+        if key is None:
+            out.append(line)
+            continue
+        before = pending[key].pop(0) if pending.get(key) else None
+        base = line
+        if before is not None and replaced_list(key, settings[key], line, before):
+            base = Line(before, line.end)  # the list before xlmargin, ours to be added to it
+        if key in LISTS and new_value(key, settings[key], base) == value_of(line.text):
             out.append(line)
         else:
-            out.append(Line(format_line(key, new_value(key, settings[key], line)), line.end))
+            out.append(Line(format_line(key, new_value(key, settings[key], base)), line.end))
     return out
 
 
@@ -439,20 +458,21 @@ def install(dry_run: bool = False, home: Path | None = None) -> int:
         addin_preexisting=earlier.addin_preexisting if earlier else bool(addin and addin.is_file()),
         addin_installed=bool(earlier and earlier.addin_installed),
     )
-    new_lines = configured(lines, settings)
+    new_lines = configured(lines, settings, {k: s.previous for k, s in record.settings.items()})
 
     def change(key: str, value: str) -> str:
         before = [value_of(text) for text in record.settings[key].previous]
-        if key in LISTS:
-            now = [value_of(line.text) for line in new_lines if key_of(line, [key])]
-            if all(appended(v, value) == v for v in before) and before:
-                return f'"{key}" already lists {value}: "{" / ".join(map(str, now))}" kept'
-            return f'add {value} to "{key}" = "{" / ".join(map(str, now))}"' + (
-                f" (before xlmargin: {' / '.join(map(str, before))})" if before else ""
-            )
-        return f'set "{key}" = "{value}"' + (
-            f" (before xlmargin: {' / '.join(map(str, before))})" if before else ""
-        )
+        since = f" (before xlmargin: {' / '.join(map(str, before))})" if before else ""
+        if key in LISTS:  # worded after the line in the file now, not the one before xlmargin
+            current = [line for line in lines if key_of(line, [key])]
+            now = [line for line in new_lines if key_of(line, [key])]
+            shown = " / ".join(str(value_of(line.text)) for line in now)
+            if current and now == current:
+                return f'"{key}" already lists {value}: "{shown}" kept'
+            if any(old != new and value_of(old.text) == value for old, new in zip(current, now)):
+                return f'put back "{key}" = "{shown}": an older xlmargin install had replaced the list{since}'
+            return f'add {value} to "{key}" = "{shown}"{since}'
+        return f'set "{key}" = "{value}"{since}'
 
     print(f"xlmargin {__version__} install ({system()}, Python {interpreter()})")
     steps = [

@@ -7,8 +7,9 @@
        ("py -3.11" by default, or the python given with -Python).
     2. Installs xlmargin and the pinned xlwings into it, from PyPI or from a local wheel or folder (-Package).
     3. Runs "xlmargin install", which
-       - sets UDF Modules = xlmargin.excel.udfs and Interpreter_Win = the environment's pythonw.exe in
-         %USERPROFILE%\.xlwings\xlwings.conf, keeping every other setting;
+       - adds xlmargin.excel.udfs to the UDF Modules list (the user's own modules stay) and sets
+         Interpreter_Win = the environment's pythonw.exe in %USERPROFILE%\.xlwings\xlwings.conf,
+         keeping every other setting;
        - runs "xlwings addin install", which copies the xlwings add-in of the same version to Excel's
          XLSTART folder;
        - records what it changed in %USERPROFILE%\.xlmargin\install.json.

@@ -8,7 +8,7 @@ shapes come from :mod:`.registry`. Ranges are read as 2-D lists (``ndim=2``) wit
 text (``err_to_str``) so a ``#N/A`` in a price is reported by row, not read as a blank. Every
 function is non-volatile.
 
-Import in Excel: xlwings ribbon → UDF Modules = ``xlmargin.excel.udfs`` → Import Functions.
+Import in Excel: xlwings ribbon → UDF Modules lists ``xlmargin.excel.udfs`` → Import Functions.
 """
 
 from __future__ import annotations
