@@ -105,9 +105,8 @@ def liquidation_plan(
     before = requirement(regime, portfolio, settings)
     if before <= target:
         return LiquidationResult(regime, "no sale needed", equity, target, before, before, before, ())
-    order = np.array(
-        sorted(range(len(portfolio)), key=lambda i: repr(contract_keys(portfolio)[i])), dtype=np.int64
-    )
+    keys = [repr(k) for k in contract_keys(portfolio)]  # once: in the sort key it was once a row
+    order = np.array(sorted(range(len(portfolio)), key=keys.__getitem__), dtype=np.int64)
     book = Portfolio({k: v[order] for k, v in portfolio.arrays.items()}, portfolio.as_of)
     a = book.arrays
     quantity = a["quantity"]
