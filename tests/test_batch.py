@@ -332,6 +332,17 @@ def test_batch_refuses_a_table_without_the_account_column() -> None:
         batch(_table(1, 100), by="portfolio", as_of=AS_OF)
 
 
+def test_a_parameter_given_twice_is_refused_as_the_command_line_refuses_it() -> None:
+    """``params`` as ``name=value`` strings became a dict, so the last of two silently won (the
+    maintenance figure for ``basis=initial, basis=maintenance``); it is refused, as ``--param`` is.
+    A keyword still replaces the parameter of its name."""
+    table = _table(1, 100)
+    with pytest.raises(InputError, match=r"row 2, params: parameter 'basis' is given twice \(rows 1 and 2\)"):
+        batch(table, regime="regt", params=["basis=initial", "basis=maintenance"], as_of=AS_OF)
+    given = batch(table, regime="regt", params=["basis=initial", "as_of=2000-01-01"], as_of=AS_OF)
+    assert given.equals(batch(table, regime="regt", params={"basis": "initial"}, as_of=AS_OF))
+
+
 def test_a_decimal_comma_is_the_accounts_error_naming_row_and_column(tmp_path: Any, capsys: Any) -> None:
     """B is margined and A gets its error row; the exit code is 2 (an input error) and stderr names A."""
     source = tmp_path / "book.csv"

@@ -429,6 +429,7 @@ def test_a_bad_param_is_named_by_its_option(
             "--param RATE=0.02: parameter 'rate' is given twice (also --param rate=0.01)",
         ),
         (("rate",), "--param rate: not NAME=VALUE"),
+        (("rate=",), "--param rate=: no value given"),  # the worksheet's wording spoke of its rows
     ):
         code, out, err = run(capsys, *argv, "--as-of", AS_OF, *(x for p in params for x in ("--param", p)))
         assert (code, out, err) == (2, "", f"xlmargin: {message}\n")

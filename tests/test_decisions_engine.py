@@ -224,6 +224,21 @@ def test_a_chosen_candidate_priced_apart_from_the_held_row_is_a_warning():
     )
 
 
+@pytest.mark.parametrize("objective", ["pm", "risk"])
+def test_the_optimiser_prices_a_candidate_on_a_held_contract_at_the_books_mark(objective):
+    """The engine check nets a candidate on a held contract into the book's row, at the book's price
+    (margin values a held position at its mark); the program priced it at its own, so selling 500 of
+    the 1,000 XYZ at $99 left 500 × $100 − 500 × $99 of stock: 7,575 by the program (pm), 7,500 =
+    500 × $100 × 15% (margin-rules.md §2.3) by the engine. The program now prices it as the check."""
+    result = hedge_optimize(LONG_STOCK, candidates(["XYZ", "stock", -500, 99.0]), SETTINGS, objective)
+    assert result.trades == ((2, "XYZ", -500.0, 49_500.0),)  # the spend is still at the trade's price
+    assert result.optimiser_value == result.engine_value
+    assert result.engine_value == requirement(objective, book(["XYZ", "stock", 500, 100.0]), SETTINGS)
+    if objective == "pm":
+        assert result.engine_value == 500 * 100.0 * 0.15
+    assert len(result.warnings) == 1  # the price conflict is still said
+
+
 def test_trades_net_only_against_the_same_contract():
     """A trade nets against the row holding its contract (every CONTRACT_KEY field equal: a stock's
     blank strike matches a blank strike); one that differs in any field opens a row."""

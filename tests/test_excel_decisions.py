@@ -1,6 +1,7 @@
 """The decision worksheet functions end their tables with the positions reader's warnings, as the
-breakdown tables do (MARGIN_IMPACT also with the trades'), and the decision commands print them on
-stderr as ``xlmargin margin`` does: a user sees the same warnings wherever the book is read."""
+breakdown tables do (MARGIN_IMPACT also with the trades', HEDGE_OPTIMIZE with the candidates'), and
+the decision commands print them on stderr as ``xlmargin margin`` does: a user sees the same
+warnings wherever the book is read."""
 
 from __future__ import annotations
 
@@ -117,6 +118,26 @@ def test_a_chosen_candidate_priced_apart_from_the_books_row_is_a_warning_row_and
     paths = _files(tmp_path, book=BOOK, candidates=candidates)
     assert main(["hedge", *paths, "--as-of", "2026-11-20"]) == 0
     assert f"warning: {conflict}" in capsys.readouterr().err.splitlines()
+
+
+def test_hedge_names_the_candidates_warnings_as_theirs(tmp_path: Path, capsys: Any) -> None:
+    """The candidates reader's warnings were shown neither in HEDGE_OPTIMIZE's table nor on hedge's
+    stderr, as the trades' are for MARGIN_IMPACT and whatif; its own columns (min_qty, max_qty,
+    cost) are read by it, not ignored, and are not listed."""
+    candidates = [
+        [*CANDIDATES[0], "min_qty", "max_qty", "cost", "note"],
+        [*CANDIDATES[1], 0.0, 10.0, 150.0, "tail hedge"],
+    ]
+    ignored = "candidates: columns ignored (not positions fields): note"
+    table = fn.hedge_optimize(BOOK, candidates, "pm", None, PARAMS)
+    assert ignored in _warnings(table) and IGNORED in _warnings(table)
+    assert not any("min_qty" in text for text in _warnings(table))
+    assert table[-1][0] == "warning" and len({len(r) for r in table}) == 1  # the last rows, rectangular
+    assert _warnings(fn.hedge_optimize(BOOK, CANDIDATES, "pm", None, PARAMS)) == [IGNORED]
+    paths = _files(tmp_path, book=BOOK, candidates=candidates)
+    assert main(["hedge", *paths, "--as-of", "2026-11-20"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"warning: {IGNORED}", f"warning: {ignored}"]
 
 
 def test_a_clean_book_adds_no_warning_rows() -> None:

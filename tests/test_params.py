@@ -89,18 +89,20 @@ def test_refusals_are_one_line_naming_the_row(data: Any, expected: str) -> None:
 def test_where_names_each_row_by_the_place_it_came_from() -> None:
     """The command line's ``--param`` has no range: ``where`` names the option instead of the row,
     also in a name given twice; without it the row and the column "params" are named."""
-    given = ["basis=both", "rate=0.01", "Rate=0.02"]
+    given = ["basis=both", "rate=0.01", "Rate=0.02", "hrp="]
     with pytest.raises(InputError) as err:
         read_params(given, SPECS, where=lambda row: f"--param {given[row - 1]}")
     assert [str(p) for p in err.value.problems] == [
         "--param basis=both: basis: 'both' is not one of maintenance, initial",
         "--param Rate=0.02: parameter 'rate' is given twice (also --param rate=0.01)",
+        "--param hrp=: no value given",  # an option has no row to clear or delete
     ]
     with pytest.raises(InputError) as err:
         read_params(given, SPECS)
     assert [str(p) for p in err.value.problems] == [
         "row 1, params: basis: 'both' is not one of maintenance, initial",
         "row 3, params: parameter 'rate' is given twice (rows 2 and 3)",
+        "row 4, params: hrp: no value given (clear the name too, or delete the row, to use the default)",
     ]
 
 

@@ -46,7 +46,8 @@ def read_params(
 
     Every problem is collected and raised once as an :class:`InputError`. A problem names its row
     of the range and the column "params"; with ``where``, the place ``where(row)`` names instead
-    (the command line's ``--param NAME=VALUE``: it has no range).
+    (the command line's ``--param NAME=VALUE``: it has no range, so a blank value is "no value
+    given", without the range's advice to clear the name or delete the row).
     """
     specs = tuple(specs)
     by_norm = {norm(s.name): s for s in specs}
@@ -71,6 +72,8 @@ def read_params(
         seen[spec.name] = row
         try:
             values[spec.name] = _convert(spec, raw)
+        except _NoValue as exc:  # a range's row to clear or delete; an option is simply left out
+            problems.append(at(f"{spec.name}: {exc}" if where is None else "no value given", row))
         except ValueError as exc:
             problems.append(at(f"{spec.name}: {exc}", row))
     if problems:
@@ -150,6 +153,10 @@ def _assignment(cell: Any) -> bool:
     return isinstance(cell, str) and "=" in cell
 
 
+class _NoValue(ValueError):
+    """A parameter named without a value."""
+
+
 def _convert(spec: Param, raw: Any) -> Any:
     """The value of one parameter cell for its spec, or a ``ValueError`` saying why not."""
     if (error := excel_error(raw)) is not None:
@@ -157,7 +164,7 @@ def _convert(spec: Param, raw: Any) -> Any:
     if spec.kind == "text":
         return text_of(raw)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise ValueError("no value given (clear the name too, or delete the row, to use the default)")
+        raise _NoValue("no value given (clear the name too, or delete the row, to use the default)")
     convert = _CONVERTERS.get(spec.kind)
     if convert is None:
         raise ValueError(f"parameter kind '{spec.kind}' is not known")  # a programming error, shown plainly

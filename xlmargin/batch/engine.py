@@ -40,7 +40,7 @@ import numpy as np
 from xlmargin.batch.accounts import RETRIES, Accounts, Part, bar, message, read_accounts
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
-from xlmargin.params import Param, read_params
+from xlmargin.params import Param, norm, read_params
 from xlmargin.positions import Portfolio
 from xlmargin.regimes import regime_params
 
@@ -69,8 +69,9 @@ def batch(
 
     Columns: ``account``, ``positions``, ``requirement`` and the regime's key figures, ``error``
     ("" when the account was margined; else its one-line message and empty figures). ``params``
-    (a mapping, or ``name=value`` strings) and keyword arguments are the regime's parameters, as
-    for its worksheet function (``as_of`` defaults to ``today``, itself defaulting to the date).
+    (a mapping, or ``name=value`` strings, each name once) and keyword arguments (a keyword replaces
+    the parameter of its name) are the regime's parameters, as for its worksheet function (``as_of``
+    defaults to ``today``, itself defaulting to the date).
     ``progress`` shows a bar on stderr (default: when stderr is a terminal). ``dask`` runs the
     partitions on a Dask cluster (see the module docstring).
     """
@@ -80,8 +81,12 @@ def batch(
         raise InputError(
             Problem(f"regime must be one of {', '.join(REGIMES)}, got '{regime}'", None, "regime")
         )
-    given = dict(params) if isinstance(params, Mapping) else dict(_named(params))
-    values = read_params({**given, **more}, specs(regime))
+    # a keyword replaces the parameter of its name; a name ``params`` gives twice is refused by
+    # read_params as the command line's --param is (a dict of the pairs kept the last one silently)
+    given = params.items() if isinstance(params, Mapping) else _named(params)
+    replaced = {norm(name) for name in more}
+    rows = [[] if norm(str(name)) in replaced else [str(name), value] for name, value in given]
+    values = read_params([*rows, *([name, value] for name, value in more.items())], specs(regime))
     given_date = values.get("as_of")
     as_of = given_date if isinstance(given_date, dt.date) else today
     if as_of is None:

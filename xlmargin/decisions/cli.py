@@ -12,8 +12,8 @@ Files are CSV or XLSX tables with a header row, read as ``xlmargin margin`` read
 ``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions' ``params``, except
 that a parameter no regime the command computes reads is refused (a worksheet's params block is
 shared by every decision; an option is given to one command). The reader's warnings about a book
-go to stderr, one ``warning:`` line each (the trades' named as theirs), as ``xlmargin margin``
-prints them, and so do a trade's or a chosen candidate's price conflicts.
+go to stderr, one ``warning:`` line each (the trades' and the candidates' named as theirs), as
+``xlmargin margin`` prints them, and so do a trade's or a chosen candidate's price conflicts.
 """
 
 from __future__ import annotations
@@ -63,9 +63,14 @@ def _book(path: str, settings: Any, name: str = "") -> Any:
         book = read_positions(_table(path), as_of=settings.as_of)
     except XlMarginError as error:
         raise (in_table(name, error) if name else error) from None
-    for warning in book.warnings:
-        print(f"warning: {f'{name}: ' if name else ''}{warning}", file=sys.stderr)
+    _warn(book.warnings, name)
     return book
+
+
+def _warn(warnings: tuple[str, ...], name: str = "") -> None:
+    """A reader's warnings on stderr, one ``warning:`` line each, with ``name`` saying whose."""
+    for warning in warnings:
+        print(f"warning: {f'{name}: ' if name else ''}{warning}", file=sys.stderr)
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
@@ -91,9 +96,9 @@ def cmd_hedge(args: argparse.Namespace) -> int:
     computed = f"hedge (it computes {', '.join(dict.fromkeys(regimes))} and searches within time_limit)"
     settings = _settings(args, regimes, TIME_LIMIT, computed=computed)
     candidates = read_candidates(_table(args.candidates), settings.as_of)
-    result = hedge_optimize(
-        _book(args.positions, settings), candidates, settings, args.objective, args.budget
-    )
+    book = _book(args.positions, settings)
+    _warn(candidates.portfolio.warnings, "candidates")  # after the book's, as whatif's trades'
+    result = hedge_optimize(book, candidates, settings, args.objective, args.budget)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(render(result.table()))

@@ -22,13 +22,16 @@ delta) are neither convex nor linear, so a futures candidate whose combined comm
 two contract months with a charge, or whose paired commodity of a recognised inter-commodity
 spread is in the book or the candidates, is refused with a line saying why. FX and CFD
 candidates: each position's margin is its rate × |notional| (ESMA caps or the US forex deposit),
-so ``|held + x|`` per row, convex. Segments the candidates do not touch are the engine's
-constant. (Reg T's strategy pairing, hence the account view under Reg T, is not a linear program
-in the quantities: a securities candidate under it is refused; its before/after figures are still
-shown.) Every
-candidate and book row is priced once per scenario; the requirement is then the maximum of
-linear functions of the quantities (:mod:`._linear`, :mod:`._pm`) and is minimised exactly by
-HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium spent, or notional for shares).
+so ``|held + Σ x|`` per position, convex (the candidates of one contract are one position, in the
+book's row holding it, as the engine check makes the book; so in SPAN's short option minimum).
+Segments the candidates do not touch are the engine's constant. (Reg T's strategy pairing, hence
+the account view under Reg T, is not a linear program in the quantities: a securities candidate
+under it is refused; its before/after figures are still shown.) Every candidate and book row is
+priced once per scenario, a candidate on a held contract as the book's row it nets into (its
+price, its marks: margin values a held position at its mark, as the engine check does); the
+requirement is then the maximum of linear functions of the quantities (:mod:`._linear`,
+:mod:`._pm`) and is minimised exactly by HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium
+spent, or notional for shares).
 
 **Determinism.** Candidates are put in a canonical order before the program is built, and among
 plans with the least requirement the cheapest is chosen (a second solve), so the answer does not
@@ -55,8 +58,10 @@ from xlmargin.decisions._common import (
     above_zero,
     concatenate,
     contract_keys,
+    held_rows,
     in_table,
     notional,
+    opening_trades,
     requirement,
     with_quantities,
     with_trades,
@@ -103,8 +108,10 @@ def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
         raise InputError(Problem("the candidate list is empty", None, "candidates"))
     header = [norm(str(h)) if h is not None else "" for h in rows[0]]
     extra = {_EXTRA[h]: i for i, h in enumerate(header) if h in _EXTRA}
+    # the reader is not given the headers read here, so that its warnings list only the ignored columns
+    positions = [[None if i in extra.values() else h for i, h in enumerate(rows[0])], *rows[1:]]
     try:
-        portfolio = read_positions(rows, as_of=as_of)
+        portfolio = read_positions(positions, as_of=as_of)
     except XlMarginError as error:
         raise in_table("candidates", error) from None
     if len(portfolio) == 0:
@@ -166,6 +173,7 @@ class HedgeResult:
     spend: float
     budget: float | None
     impact: ImpactResult
+    candidate_warnings: tuple[str, ...] = ()  # the candidates reader's (a column it ignores, ...)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -220,7 +228,7 @@ def hedge_optimize(
         program.constrain(np.array([si, xi]), np.array([1.0, 1.0]), 0.0, np.inf)
     if budget is not None:
         program.constrain(spend, c.cost, -np.inf, budget)
-    t, constant = _objective(program, x, portfolio, c, settings, objective)
+    t, constant = _objective(program, x, portfolio, _as_netted(portfolio, c), settings, objective)
     program.minimise(np.array([t]), 1.0)
     why = (
         f"no plan fits the budget of {budget:,.2f}: the candidates' minimum quantities cost more"
@@ -259,6 +267,7 @@ def hedge_optimize(
         spend=float(np.dot(c.cost, np.abs(chosen))),
         budget=budget,
         impact=margin_impact(portfolio, trades_book, settings, shown, "candidates"),
+        candidate_warnings=candidates.portfolio.warnings,
     )
 
 
@@ -267,6 +276,21 @@ def _reordered(c: Candidates, order: np.ndarray) -> Candidates:
     return Candidates(
         Portfolio(arrays, c.portfolio.as_of), c.low[order], c.high[order], c.cost[order], c.whole[order]
     )
+
+
+def _as_netted(portfolio: Portfolio, c: Candidates) -> Candidates:
+    """The candidates as the engine check values them: one on a contract the book holds is the
+    book's row it nets into (:func:`held_rows`: its price, its marks), with its own quantity and row
+    number, as :func:`with_trades` makes it; margin values a held position at its mark."""
+    held = held_rows(portfolio, c.portfolio)
+    if not (held >= 0).any():
+        return c
+    take = np.where(held >= 0, held, len(portfolio) + np.arange(len(held)))
+    book, own = portfolio.arrays, c.portfolio.arrays
+    arrays = {
+        k: v if k in ("quantity", "row") else np.concatenate([book[k], v])[take] for k, v in own.items()
+    }
+    return Candidates(Portfolio(arrays, c.portfolio.as_of), c.low, c.high, c.cost, c.whole)
 
 
 def _objective(
@@ -362,8 +386,10 @@ def _retail_variable(
     program: Program, x: np.ndarray, book: Portfolio, c: Candidates, account: AccountSettings
 ) -> tuple[int, float]:
     """FX and CFDs: a sum of per-position margins, each its own rate × |notional| (ESMA caps or the
-    US forex deposit), so ``|q0 + x|`` per candidate row (q0: the held row it nets against) is
-    exact; on maintenance the ESMA segment is its close-out fraction of that sum."""
+    US forex deposit), so ``|q0 + Σ x|`` per position after the trades is exact, the candidates of
+    one contract being one position as :func:`with_trades` makes it: netted into the book's row
+    holding it (q0, :func:`held_rows`) or opened at the first one's price (:func:`opening_trades`);
+    on maintenance the ESMA segment is its close-out fraction of that sum."""
     retail = nfa_margin if account.fx_rule == "nfa" else esma_margin
     one = dict(c.portfolio.arrays)
     one["quantity"] = np.ones(len(c.portfolio))
@@ -380,23 +406,39 @@ def _retail_variable(
         index = {int(r): i for i, r in enumerate(book.arrays["row"])}
         for line in retail(book, account.account_currency, account.esma).lines:
             own[index[line.row]] = line.margin
-    held = {key: i for i, key in enumerate(contract_keys(book))} if len(book) else {}
     netted = np.ones(len(book), dtype=bool)
     margins = []
-    for k, key in enumerate(contract_keys(c.portfolio)):
-        i = held.get(key)
-        q0 = float(book.arrays["quantity"][i]) if i is not None else 0.0
-        per_unit = own[i] / abs(q0) if i is not None and q0 != 0.0 else unit[k]  # the held row's price
-        if i is not None:
+    position = _position_of(book, c.portfolio)
+    for i, ks in _by_position(position, np.arange(len(position))).items():
+        q0 = float(book.arrays["quantity"][i]) if i >= 0 else 0.0
+        per_unit = own[i] / abs(q0) if q0 != 0.0 else unit[ks[0]]  # the held row's price, or the first's
+        if i >= 0:
             netted[i] = False
         m = int(program.variables(0.0, np.inf)[0])
-        # m ≥ ±per_unit × (q0 + x)
-        program.constrain(np.array([m, x[k]]), np.array([1.0, -per_unit]), per_unit * q0, np.inf)
-        program.constrain(np.array([m, x[k]]), np.array([1.0, per_unit]), -per_unit * q0, np.inf)
+        # m ≥ ±per_unit × (q0 + Σ x)
+        columns = np.array([m, *x[ks]])
+        program.constrain(columns, np.array([1.0, *([-per_unit] * len(ks))]), per_unit * q0, np.inf)
+        program.constrain(columns, np.array([1.0, *([per_unit] * len(ks))]), -per_unit * q0, np.inf)
         margins.append(m)
     out = int(program.variables(0.0, np.inf)[0])
     program.constrain(np.array([out, *margins]), np.array([1.0, *([-scale] * len(margins))]), 0.0, np.inf)
     return out, scale * float(own[netted].sum())
+
+
+def _position_of(book: Portfolio, candidates: Portfolio) -> np.ndarray:
+    """Per candidate, the position it trades as :func:`with_trades` nets it: the index of the book's
+    row holding its contract (:func:`held_rows`), or for a contract the book does not hold ``−1 − k``,
+    k the first candidate of it (:func:`opening_trades`)."""
+    held = held_rows(book, candidates)
+    return np.where(held >= 0, held, -1 - opening_trades(candidates, held))
+
+
+def _by_position(position: np.ndarray, pick: np.ndarray) -> dict[int, list[int]]:
+    """The candidates ``pick`` (indices) by the position they trade (:func:`_position_of`)."""
+    out: dict[int, list[int]] = {}
+    for k in pick.tolist():
+        out.setdefault(int(position[k]), []).append(k)
+    return out
 
 
 def _span_variable(
@@ -430,7 +472,7 @@ class _SpanRows:
     root: np.ndarray  # combined commodity of each row ("" when none)
     month: list[Any]
     quantity: FloatArray  # held quantity (0 for a candidate row)
-    base_of: np.ndarray  # per candidate: the held row it nets against, or −1
+    position: np.ndarray  # per candidate: the position it trades (_position_of; a held row when ≥ 0)
     is_option: BoolArray
 
     @classmethod
@@ -442,11 +484,8 @@ class _SpanRows:
         root = np.array([f[0].root if f else "" for f in found])
         month = [f[1] if f else None for f in found]
         quantity = np.concatenate([book.arrays["quantity"], np.zeros(len(c.portfolio))])
-        # a candidate on a held contract nets against that row (as the trades do)
-        held = {key: i for i, key in enumerate(contract_keys(book))} if n else {}
-        base_of = np.array([held.get(key, -1) for key in contract_keys(c.portfolio)], dtype=np.int64)
         is_option = np.isin(union.arrays["type"], ("future_option",))
-        return cls(n, unit, root, month, quantity, base_of, is_option)
+        return cls(n, unit, root, month, quantity, _position_of(book, c.portfolio), is_option)
 
 
 def _span_constant(book: Portfolio, span: SpanSettings, touched: list[str]) -> float:
@@ -502,16 +541,18 @@ def _commodity_requirement(
     scan = worst_loss_variable(program, x[own], rows.unit[mine[mine >= n]], base)
     requirement = int(program.variables(0.0, np.inf)[0])
     program.constrain(np.array([requirement, scan]), np.array([1.0, -1.0]), 0.0, np.inf)
-    # short option minimum: rate × Σ max(−net contracts, 0), a candidate netting against its held row
-    netted = set(rows.base_of[own][rows.base_of[own] >= 0].tolist())
+    # short option minimum: rate × Σ max(−net contracts, 0), the candidates of one contract netting
+    # into one position (the held row's, or one they open)
+    netted = set(rows.position[own][rows.position[own] >= 0].tolist())
     shorts = sum(
         -quantity[i] for i in fixed_rows if rows.is_option[i] and quantity[i] < 0 and i not in netted
     )
     short_vars = []
-    for k in own[rows.is_option[n + own]]:
+    for i, ks in _by_position(rows.position, own[rows.is_option[n + own]]).items():
         s = int(program.variables(0.0, np.inf)[0])
-        q0 = float(quantity[rows.base_of[k]]) if rows.base_of[k] >= 0 else 0.0
-        program.constrain(np.array([s, x[k]]), np.array([1.0, 1.0]), -q0, np.inf)  # s ≥ −(q0 + x)
+        q0 = float(quantity[i]) if i >= 0 else 0.0
+        # s ≥ −(q0 + Σ x)
+        program.constrain(np.array([s, *x[ks]]), np.ones(len(ks) + 1), -q0, np.inf)
         short_vars.append(s)
     program.constrain(
         np.array([requirement, *short_vars]),

@@ -3,7 +3,8 @@
 Same conventions as :mod:`.functions`: positions first, ``params`` last; the positions, trades
 and candidate ranges are read once per content and the engine runs once per (content, options),
 by the same route as the breakdowns (:func:`.functions.run`), so every decision table ends with the
-positions reader's warnings as the breakdown tables do (MARGIN_IMPACT's with the trades' too).
+positions reader's warnings as the breakdown tables do (MARGIN_IMPACT's with the trades' too,
+HEDGE_OPTIMIZE's with the candidates').
 The trades and candidate ranges are options of that cache key in full (:func:`.cache.freeze`): the
 cache verifies the positions range on a hit, not the options, so a partial key such as the range's
 size and three rows would hand back the result of the trades before an edit of any other row.
@@ -108,8 +109,14 @@ def hedge_optimize(
     return _decide(
         "hedge_optimize", positions, params,
         lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap),
-        freeze(candidates), chosen, cap, rows=_table,
+        freeze(candidates), chosen, cap, rows=_with_candidates,
     )  # fmt: skip
+
+
+def _with_candidates(result: Any) -> list[list[Any]]:
+    """The hedge's table, then the candidates reader's warnings, named as theirs (as MARGIN_IMPACT's
+    trades')."""
+    return [*result.table(), *(["warning", f"candidates: {text}"] for text in result.candidate_warnings)]
 
 
 def margin_call_move(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
