@@ -216,9 +216,8 @@ def hedge_optimize(
         )
     if budget is not None:
         budget = above_zero(budget, "a budget", "budget")
-    order = sorted(
-        range(len(candidates.portfolio)), key=lambda k: repr(contract_keys(candidates.portfolio)[k])
-    )
+    keys = [repr(k) for k in contract_keys(candidates.portfolio)]  # once, not once per candidate
+    order = sorted(range(len(keys)), key=keys.__getitem__)
     c = _reordered(candidates, np.array(order, dtype=np.int64))
     program = Program()
     x = program.variables(c.low, c.high, c.whole)
