@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from xlmargin._typing import BoolArray, IntArray
+from xlmargin._typing import IntArray
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.positions import Portfolio, read_positions
 from xlmargin.positions.infer import rows_text
@@ -104,12 +104,17 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
         errors[names.index("")] = [Problem(f"the account is blank in {len(blank)} row(s)", int(blank[0]), by)]
     # the reader ignores a column without a header: the account column stays in place, unread
     head = [None if j == col else h for j, h in enumerate(header)]
-    named_only = np.array([all(_blank(v) for j, v in enumerate(r) if j != col) for r in rows], dtype=bool)
+
+    def named_only(row: list[Any]) -> bool:
+        """Whether a row gives only its account's name (a blank row to the reader)."""
+        return all(_blank(v) for j, v in enumerate(row) if j != col)
+
     portfolio = _read_placing_errors([[]] * above, head, rows, row_account, named_only, as_of, errors)
     account = row_account[portfolio.arrays["row"] - first]
     positions = np.bincount(account, minlength=len(names))
     for code in errors:  # its rows the reader read (a row giving only the name is blank to it)
-        positions[code] = int(np.count_nonzero((row_account == code) & ~named_only))
+        own = np.flatnonzero(row_account == code).tolist()
+        positions[code] = sum(not named_only(rows[i]) for i in own)
     for code in np.flatnonzero(positions == 0).tolist():  # every row of it names only the account
         named = (np.flatnonzero(row_account == code) + first).tolist()
         problem = f"the account holds no positions (only its name is given: {rows_text(named)})"
@@ -144,7 +149,7 @@ def _read_placing_errors(
     head: list[Any],
     rows: list[list[Any]],
     row_account: IntArray,
-    named_only: BoolArray,
+    named_only: Callable[[list[Any]], bool],
     as_of: dt.date,
     errors: dict[int, list[Problem]],
 ) -> Portfolio:
@@ -154,19 +159,19 @@ def _read_placing_errors(
     every account. No row left to read (each gives only its account's name, or is an erring
     account's): no positions, each account's row then says why."""
     first = len(above) + 2
-    if named_only.all():
-        return Portfolio.from_positions([], as_of)
     try:
         return read_positions([*above, head, *rows], as_of=as_of)
     except InputError as exc:
         rows_at = range(first, first + len(rows))
         placed = [(p.row - first, p) for p in exc.problems if p.row is not None and p.row in rows_at]
         if len(placed) < len(exc.problems):
+            if all(map(named_only, rows)):  # the reader's "a header but no positions"
+                return Portfolio.from_positions([], as_of)
             raise
         for i, p in placed:
             errors.setdefault(int(row_account[i]), []).append(p)
         bad = np.isin(row_account, list(errors))
-        if (bad | named_only).all():
+        if all(b or named_only(r) for r, b in zip(rows, bad.tolist(), strict=True)):
             return Portfolio.from_positions([], as_of)
         kept = [[] if b else r for r, b in zip(rows, bad, strict=True)]
         return read_positions([*above, head, *kept], as_of=as_of)
