@@ -593,3 +593,8 @@ def test_a_batch_where_every_account_errs_still_gives_every_row(tmp_path: Any, c
     only_names = _accounts_file(tmp_path, "account,symbol,type,quantity,price\nC,,,,\n")
     assert main(["batch", str(only_names), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "c.csv")]) == 2
     assert "C (row 2, account: the account holds no positions" in capsys.readouterr().err
+    # rows the reader finds blank though not empty: a quantity of 0, a column it ignores
+    reader_blank = "account,symbol,type,quantity,price,note\nA,IBM,stock,abc,1,\nB,,,0,,\nD,,,,,hello\n"
+    source = _accounts_file(tmp_path, reader_blank)
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "d.csv")]) == 2
+    assert pd.read_csv(tmp_path / "d.csv", keep_default_na=False)["account"].tolist() == ["A", "B", "D"]

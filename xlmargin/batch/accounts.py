@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from xlmargin._typing import IntArray
+from xlmargin.cells import is_blank
 from xlmargin.errors import InputError, Problem, XlMarginError
-from xlmargin.positions import Portfolio, read_positions
+from xlmargin.positions import NO_POSITIONS, Portfolio, read_positions
 from xlmargin.positions.infer import rows_text
 
 # Valuations of the union of many accounts that may fail on named rows (whose accounts are then
@@ -106,10 +107,11 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
     head = [None if j == col else h for j, h in enumerate(header)]
 
     def named_only(row: list[Any]) -> bool:
-        """Whether a row gives only its account's name (a blank row to the reader)."""
-        return all(_blank(v) for j, v in enumerate(row) if j != col)
+        """Whether a row gives only its account's name (blank elsewhere, a 0 blank as the reader
+        has it)."""
+        return all(_blank(v) or is_blank(v) for j, v in enumerate(row) if j != col)
 
-    portfolio = _read_placing_errors([[]] * above, head, rows, row_account, named_only, as_of, errors)
+    portfolio = _read_placing_errors([[]] * above, head, rows, row_account, as_of, errors)
     account = row_account[portfolio.arrays["row"] - first]
     positions = np.bincount(account, minlength=len(names))
     for code in errors:  # its rows the reader read (a row giving only the name is blank to it)
@@ -149,7 +151,6 @@ def _read_placing_errors(
     head: list[Any],
     rows: list[list[Any]],
     row_account: IntArray,
-    named_only: Callable[[list[Any]], bool],
     as_of: dt.date,
     errors: dict[int, list[Problem]],
 ) -> Portfolio:
@@ -159,22 +160,27 @@ def _read_placing_errors(
     every account. No row left to read (each gives only its account's name, or is an erring
     account's): no positions, each account's row then says why."""
     first = len(above) + 2
+
+    def read(table: list[list[Any]]) -> Portfolio:
+        try:
+            return read_positions(table, as_of=as_of)
+        except InputError as exc:
+            if rows and [p.message for p in exc.problems] == [NO_POSITIONS]:  # each account says why
+                return Portfolio.from_positions([], as_of)
+            raise
+
     try:
-        return read_positions([*above, head, *rows], as_of=as_of)
+        return read([*above, head, *rows])
     except InputError as exc:
         rows_at = range(first, first + len(rows))
         placed = [(p.row - first, p) for p in exc.problems if p.row is not None and p.row in rows_at]
         if len(placed) < len(exc.problems):
-            if all(map(named_only, rows)):  # the reader's "a header but no positions"
-                return Portfolio.from_positions([], as_of)
             raise
         for i, p in placed:
             errors.setdefault(int(row_account[i]), []).append(p)
         bad = np.isin(row_account, list(errors))
-        if all(b or named_only(r) for r, b in zip(rows, bad.tolist(), strict=True)):
-            return Portfolio.from_positions([], as_of)
         kept = [[] if b else r for r, b in zip(rows, bad, strict=True)]
-        return read_positions([*above, head, *kept], as_of=as_of)
+        return read([*above, head, *kept])
 
 
 def bar(items: Iterable[Any], total: int, show: bool) -> Iterable[Any]:

@@ -30,10 +30,12 @@ from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES, Portfolio, Po
 from xlmargin.positions.reader import ColumnReader
 from xlmargin.positions.source import table_of
 
-
 # Reading a range makes thousands of short-lived containers (an iterator per row while the rows are
 # transposed, a tuple per column) and no reference cycle: the collector's scans of them free nothing
 # (about 0.15 ms of a read of the benchmark book right after a collection; more as the heap grows).
+NO_POSITIONS = "the positions table has a header but no positions"
+
+
 @collector_paused()
 def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
     """Read and validate a positions table.
@@ -49,7 +51,7 @@ def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
         raise InputError(problems)
     reader = ColumnReader(mapped.index, rows, first_row, problems)
     if reader.n == 0:
-        raise InputError(Problem("the positions table has a header but no positions"))
+        raise InputError(Problem(NO_POSITIONS))
     ignored = list(mapped.ignored)
     broker = broker_type_column(reader, mapped.broker, ignored)
     warnings: list[str] = []
@@ -63,6 +65,6 @@ def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
 
 
 __all__ = [
-    "CLASSES", "COLUMNS", "OPTION_TYPES", "REQUIRED", "TYPES",
+    "CLASSES", "COLUMNS", "NO_POSITIONS", "OPTION_TYPES", "REQUIRED", "TYPES",
     "Column", "Portfolio", "Position", "read_positions",
 ]  # fmt: skip
