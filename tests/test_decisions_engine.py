@@ -25,7 +25,7 @@ from xlmargin.decisions import (
     read_candidates,
 )
 from xlmargin.decisions._common import notional, requirement, trade_union, with_quantities, with_trades
-from xlmargin.errors import InputError
+from xlmargin.errors import InputError, MissingDataError
 from xlmargin.positions import read_positions
 
 SETTINGS = decision_settings({"as_of": AS_OF}, AS_OF)
@@ -128,6 +128,16 @@ def test_bad_hedge_input_is_one_line_naming_the_cause():
         candidates(["XYZ", "stock", 10, None])
     with pytest.raises(InputError, match="candidate list is empty"):
         read_candidates([OPTION_HEADER], AS_OF)
+    # the default cost's currency problems are the candidates' (they named the positions table)
+    euro = [
+        ["symbol", "type", "quantity", "price", "currency", "fx_rate"],
+        ["SAP", "stock", 10, 200.0, "EUR", None],
+    ]
+    with pytest.raises(MissingDataError, match="row 2, candidates fx_rate"):
+        read_candidates(euro, AS_OF)
+    euro[0][4], euro[1][4:] = "currency", [None, 1.1]
+    with pytest.raises(InputError, match="row 2, candidates currency: blank"):
+        read_candidates(euro, AS_OF)
     with pytest.raises(InputError, match="candidate list is empty"):
         read_candidates([], AS_OF)
     with pytest.raises(InputError, match="min_qty 5 is above max_qty 1"):

@@ -145,7 +145,11 @@ def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
     cost[cost == 0.0] = np.nan
     low = np.where(blank, np.minimum(quantity, 0.0), np.nan_to_num(low, nan=0.0))
     high = np.where(blank, np.maximum(quantity, 0.0), np.nan_to_num(high, nan=0.0))
-    cost = np.where(np.isnan(cost), notional(portfolio), cost)
+    try:  # a candidate's default cost is its dollar notional: its currency is the candidates' to fix
+        default_cost = notional(portfolio)
+    except XlMarginError as error:
+        raise in_table("candidates", error) from None
+    cost = np.where(np.isnan(cost), default_cost, cost)
     for k, row in enumerate(portfolio.arrays["row"]):
         if low[k] > high[k]:
             problems.append(
