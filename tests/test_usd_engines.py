@@ -260,3 +260,21 @@ def test_span_refuses_a_future_in_another_currency_naming_the_row():
         fn.futures_margin(rows, PARAMS)
     assert [(p.row, p.column) for p in found.value.problems] == [(3, "currency")]
     assert "ES is margined in USD, not EUR" in str(found.value)
+
+
+def test_the_margin_call_scenario_in_a_euro_account_is_the_dollar_accounts_halved() -> None:
+    """Under the account regime the stress P&L (US dollars) is put in the account currency before it
+    meets the equity: 1,000 AAPL at 200 with 250,000 USD of equity, and the same in a EUR account
+    at fx.USD 0.5 (125,000 EUR), reach no margin call on the worst scenario alike, every figure of
+    the second half the first's (the scenario's P&L was added in dollars to euros: a call at 1.57×)."""
+    from xlmargin import margin_call_move
+
+    table = [["symbol", "type", "quantity", "price"], ["AAPL", "stock", 1000, 200.0]]
+    dollars = margin_call_move(table, 250_000, "account", params={"as_of": "2026-01-05"})
+    euros = margin_call_move(
+        table, 125_000, "account", params={"as_of": "2026-01-05", "account_currency": "EUR", "fx.USD": 0.5}
+    )
+    for column in ("move at the call (%)", "note"):
+        assert euros[column].tolist() == dollars[column].tolist()
+    for column in ("equity there", "requirement there"):
+        assert np.allclose(euros[column].astype(float), 0.5 * dollars[column].astype(float))

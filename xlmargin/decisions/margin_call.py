@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
+from xlmargin.account import usd_rate
 from xlmargin.capacity import boundary
 from xlmargin.decisions._common import DecisionSettings, above_zero, check_regime, engine, money_rates
 from xlmargin.money import cents, truncated
@@ -113,7 +114,9 @@ def margin_call_move(
     worst = risk_margin(portfolio, settings.stress)
     chosen = [s for s in scenario_library(settings.stress) if s.id == worst.scenario_id]
     if worst.requirement > 0 and chosen:
-        crossings.append(_scenario(portfolio, equity, chosen[0], required, options, settings))
+        # the stress P&L is in US dollars; the account regime's figures in the account currency
+        per_usd = usd_rate(settings.account) if regime == "account" else 1.0
+        crossings.append(_scenario(portfolio, equity, chosen[0], required, options, settings, per_usd))
     return MarginCallResult(regime, equity, now, tuple(crossings))
 
 
@@ -245,8 +248,10 @@ def _scenario(
     required: Callable[[Portfolio], float],
     options: _Options,
     settings: DecisionSettings,
+    per_usd: float,
 ) -> Crossing:
-    """The smallest scale of ``scenario`` at which equity meets the requirement."""
+    """The smallest scale of ``scenario`` at which equity meets the requirement; ``per_usd`` the
+    requirement's currency per US dollar, the stress P&L's currency."""
     a = portfolio.arrays
     n = len(portfolio)
     opt = options.index
@@ -260,12 +265,13 @@ def _scenario(
     spots["quantity"] = np.ones(len(opt))
     spots["multiplier"] = np.ones(len(opt))
     union = Portfolio({k: np.concatenate([units[k], spots[k]]) for k in a}, portfolio.as_of)
-    # a unit's value in the currency of the stress P&L (US dollars, as the risk view converts it)
+    # a unit's value in the requirement's currency, as the stress P&L is made below
     value = np.where(np.isin(a["type"], LINEAR), a["price"] * a["multiplier"] * options.money, np.nan)
 
     def at(scale: float) -> tuple[float, float]:
         scaled = replace(scenario, moves={k: v * scale for k, v in scenario.moves.items()})
         _, pnl = scenario_pnl_matrix(union, settings.stress, [scaled])
+        pnl = pnl * per_usd
         unit = pnl[:n, 0]
         growth = np.where(np.isnan(value), 1.0, 1.0 + unit / np.where(np.isnan(value), 1.0, value))
         spot_growth = np.ones(n)
