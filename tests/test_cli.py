@@ -326,7 +326,7 @@ def test_the_valuation_date_may_come_with_param_once(
             "xlmargin: the valuation date is given more than once: give one --as-of or as_of"
         )
     code, _, err = run(capsys, "margin", path, "--param", "as_of=soon")
-    assert code == 2 and "as_of: 'soon' is not a date" in err
+    assert code == 2 and "xlmargin: --param as_of=soon: 'soon' is not a date" in err
     code, out, _ = run(capsys, "whatif", path, path, "--regime", "pm", "--param", "as_of=2026-11-20")
     assert code == 0, out
 

@@ -51,13 +51,14 @@ def with_as_of(params: list[str], as_of: dt.date | None, today: dt.date) -> tupl
     from xlmargin.errors import InputError, Problem
     from xlmargin.params import norm
 
-    given = [value.strip() for name, _, value in (p.partition("=") for p in params) if norm(name) == "asof"]
+    given = [p for p in params if norm(p.partition("=")[0]) == "asof"]
     if len(given) + (as_of is not None) > 1:
         raise InputError(Problem("the valuation date is given more than once: give one --as-of or as_of"))
     if given:
-        date = to_date(given[0])
-        if date is None:
-            raise InputError(Problem(f"'{given[0]}' {NOT_A_DATE}", None, "as_of"))
+        value = given[0].partition("=")[2].strip()
+        date = to_date(value)
+        if date is None:  # named by its option, as cli_params names the others
+            raise InputError(Problem(f"--param {given[0]}: '{value}' {NOT_A_DATE}"))
         return date, list(params)
     date = as_of or today
     return date, [*params, f"as_of={date.isoformat()}"]
