@@ -278,3 +278,18 @@ def test_the_margin_call_scenario_in_a_euro_account_is_the_dollar_accounts_halve
         assert euros[column].tolist() == dollars[column].tolist()
     for column in ("equity there", "requirement there"):
         assert np.allclose(euros[column].astype(float), 0.5 * dollars[column].astype(float))
+
+
+def test_a_row_in_the_account_currency_at_another_rate_is_refused_in_every_segment() -> None:
+    """A EUR stock at fx_rate 1.1 in a EUR account was margined at 11,000 instead of 10,000 by the
+    securities segment while the FX/CFD segment refused the same rate: both refuse it now."""
+    from xlmargin import account_margin as margin
+
+    params = {"as_of": "2026-12-04", "account_currency": "EUR", "fx.USD": 0.9}
+    header = ["symbol", "type", "quantity", "price", "currency", "fx_rate"]
+    assert margin([header, ["SAP", "stock", 100, 200.0, "EUR", 1.0]], params=params) == pytest.approx(
+        10_000.0
+    )
+    for row in (["SAP", "stock", 100, 200.0, "EUR", 1.1], ["DAX", "cfd", 1, 20_000.0, "EUR", 1.1]):
+        with pytest.raises(InputError, match="row 2, fx_rate: the position is in the account currency EUR"):
+            margin([header, row], params=params)

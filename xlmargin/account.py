@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin.errors import MissingDataError, Problem, UnsupportedError
+from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import (
     DEFAULT_ACCOUNT_CURRENCY,
     ESMA_PARAMS,
@@ -42,6 +42,7 @@ from xlmargin.esma import (
     esma_margin,
     esma_settings,
     nfa_margin,
+    own_currency_rate,
 )
 from xlmargin.instruments import ENGINE_CURRENCY, PER_FACE, in_usd
 from xlmargin.money import cents
@@ -349,12 +350,18 @@ def securities_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
 
 def account_rates(book: Portfolio, settings: AccountSettings) -> Portfolio:
     """``book`` with each blank ``fx_rate`` of a row in a named currency filled as the account view
-    reads rates: 1 for the account currency itself, else the ``fx.<CCY>`` parameter (account-currency
+    reads rates (a row in the account currency at a rate other than 1 refused): 1 for the account
+    currency itself, else the ``fx.<CCY>`` parameter (account-currency
     units per unit, as the ESMA segment takes it), so every segment of the view converts a currency
     at the same rate. A row whose currency has neither keeps its blank (the engine names it). The
     book itself when nothing is filled."""
     a = book.arrays
     codes, currencies = book.codes("currency")
+    own = np.array([c == settings.account_currency for c in currencies], dtype=bool)[codes]
+    wrong = np.flatnonzero(own & ~np.isnan(a["fx_rate"]) & (a["fx_rate"] != 1.0))
+    if wrong.size:  # as the FX/CFD segment refuses it: one rate per currency across the view
+        rows, given = a["row"][wrong].tolist(), a["fx_rate"][wrong].tolist()
+        raise InputError([own_currency_rate(settings.account_currency, g, r) for r, g in zip(rows, given)])
     rates = dict(settings.esma.fx_rates) | {settings.account_currency: 1.0}
     rates.pop(ENGINE_CURRENCY, None)  # a dollar row is not converted: no rate needed
     known = np.array([rates.get(c, np.nan) if c is not None else np.nan for c in currencies])[codes]

@@ -466,15 +466,16 @@ def _at_given_rate(
         bad.append(Problem(f"fx_rate must be positive, got {given:g}", p.row, "fx_rate"))
         return None
     if currency == account and given != 1.0:
-        bad.append(
-            Problem(
-                f"the position is in the account currency {account}: its fx_rate is 1, not {given:g}",
-                p.row,
-                "fx_rate",
-            )
-        )
+        bad.append(own_currency_rate(account, given, p.row))
         return None
     return currency or "", amount * given, given
+
+
+def own_currency_rate(account: str, given: float, row: int | None) -> Problem:
+    """The problem of a row in the account currency whose ``fx_rate`` is not 1."""
+    return Problem(
+        f"the position is in the account currency {account}: its fx_rate is 1, not {given:g}", row, "fx_rate"
+    )
 
 
 def _at_parameter_rate(
