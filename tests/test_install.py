@@ -185,6 +185,22 @@ def test_install_adds_its_module_to_the_users_list(home, runs, monkeypatch, caps
     assert conf(home).read_bytes() == original.encode()
 
 
+def test_a_first_list_says_how_to_keep_a_workbooks_own_module(home, runs, capsys):
+    """xlwings imports a workbook's same-named .py only while UDF MODULES is unset (xlwings docs,
+    "UDF_MODULES ... The default imports a file in the same directory as the spreadsheet with the
+    same name"): setting the list ends that, so install says so, once."""
+    assert inst.install(home=home) == 0
+    assert "add such a module's name to the list" in capsys.readouterr().out
+
+    assert inst.install(home=home) == 0
+    assert "add such a module's name" not in capsys.readouterr().out
+
+    conf(home).write_text('"UDF MODULES","mine"\n')
+    (home / ".xlmargin" / "install.json").unlink()
+    assert inst.install(home=home) == 0
+    assert "add such a module's name" not in capsys.readouterr().out
+
+
 def test_a_list_that_names_ours_already_is_left_as_it_is(home, runs, capsys):
     conf(home).parent.mkdir()
     original = '"UDF MODULES","xlmargin.excel.udfs; mine"\n'

@@ -483,6 +483,8 @@ def install(dry_run: bool = False, home: Path | None = None) -> int:
         Step(f"record what changed in {record_file}", lambda: record.save(record_file)),
     ]
     _perform(steps, dry_run)
+    if not any(key_of(line, [UDF_MODULES]) for line in lines):
+        print(_OWN_MODULE_NOTE)
 
     ok = True
     if has_excel():
@@ -501,6 +503,13 @@ def install(dry_run: bool = False, home: Path | None = None) -> int:
     if system() == "windows" and not dry_run:
         print("next: in Excel, xlwings tab > Import Functions (installer/windows/IMPORT_FUNCTIONS.md)")
     return 0 if ok else 1
+
+
+_OWN_MODULE_NOTE = (
+    "note: with no UDF Modules set, xlwings imported each workbook's functions from the .py of the "
+    "same name beside it; now it imports the modules listed: add such a module's name to the list "
+    "(xlwings tab > UDF Modules, or the workbook's xlwings.conf sheet) to keep its functions"
+)
 
 
 def uninstall(dry_run: bool = False, home: Path | None = None) -> int:
