@@ -178,6 +178,16 @@ def test_a_closed_pipe_ends_quietly(
     assert capsys.readouterr().err.startswith("warning:")  # only the warnings, no traceback
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["recalc", "--help"], ["freeze", "--help"]])
+def test_the_help_states_the_exit_codes(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """1 (written, some results are errors) apart from 2 (bad input, nothing written): a script
+    could not tell them apart when both were 2."""
+    assert main(argv) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "exit codes: 0 done; 1 the output written (batch's results, recalc's or freeze's" in printed
+    assert "2 bad input or usage, nothing written" in printed
+
+
 def test_status_without_excel_says_so_and_succeeds(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
