@@ -188,6 +188,22 @@ def test_report_counts_in_a_count_format_print_whole() -> None:
     assert render(rows).splitlines()[-1].split() == ["2", "19", "3,600.00"]
 
 
+def test_report_row_numbers_print_as_messages_name_them() -> None:
+    """A report range's column headed row (MARGIN_CONTRIBUTION's, ESMA_BREAKDOWN's) printed row 1200
+    as 1,200 in a count's format and 1,200.00 in General; a count keeps its separators."""
+    rows = _as_table(
+        [
+            [Shown("row"), Shown("symbol"), Shown("positions"), Shown("component")],
+            [Shown(1200, "#,##0"), Shown("SPY"), Shown(1200, "0"), Shown(1200.5, "General")],
+            [Shown(1201, "General"), Shown("QQQ"), Shown(3, "0"), Shown(7, "General")],
+        ]
+    )
+    assert [line.split() for line in render(rows).splitlines()[2:]] == [
+        ["1200", "SPY", "1,200", "1,200.50"],
+        ["1201", "QQQ", "3", "7.00"],
+    ]
+
+
 def test_freeze_writes_values_and_no_formula(tmp_path: Path, capsys) -> None:
     out = tmp_path / "frozen.xlsx"
     assert xlmargin("freeze", HEDGE, "-o", out) == 0
