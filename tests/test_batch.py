@@ -344,10 +344,11 @@ def test_a_parameter_given_twice_is_refused_as_the_command_line_refuses_it() -> 
 
 
 def test_a_decimal_comma_is_the_accounts_error_naming_row_and_column(tmp_path: Any, capsys: Any) -> None:
-    """B is margined and A gets its error row; the exit code is 2 (an input error) and stderr names A."""
+    """B is margined and A gets its error row; the exit code is 1 (written, some results are errors)
+    and stderr names A."""
     source = tmp_path / "book.csv"
     source.write_text('account,symbol,quantity,price\nA,IBM,100,"228,50"\nB,IBM,100,228.50\n')
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--regime", "regt"]) == 2
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--regime", "regt"]) == 1
     printed = capsys.readouterr()
     assert printed.err.splitlines()[-1] == (
         "xlmargin: 1 of 2 accounts has an error: A (row 2, price: '228,50' is not a number: a comma is read "
@@ -367,8 +368,8 @@ def test_cli_writes_csv_and_parquet_and_keeps_existing_files(tmp_path: Any, caps
     source = tmp_path / "book.csv"
     pd.DataFrame(table[1:], columns=table[0]).to_csv(source, index=False)
     out = tmp_path / "results.csv"
-    # _spoil's accounts have errors: exit 2, the results written all the same
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 2
+    # _spoil's accounts have errors: exit 1, the results written all the same
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 1
     written = pd.read_csv(out, keep_default_na=False)
     expected = batch(table, as_of=AS_OF)
     assert written["requirement"].replace("", np.nan).astype(float).tolist() == pytest.approx(
@@ -378,7 +379,7 @@ def test_cli_writes_csv_and_parquet_and_keeps_existing_files(tmp_path: Any, caps
     assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 2
     assert "exists" in capsys.readouterr().err
     parquet = tmp_path / "results.parquet"
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(parquet)]) == 2
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(parquet)]) == 1
     pd.testing.assert_frame_equal(pd.read_parquet(parquet), expected)
 
 
@@ -390,7 +391,7 @@ def test_cli_ignores_blank_rows_and_numbers_rows_as_margin_does(tmp_path: Any, c
     with the error "account is blank", and A2's error said row 4 where margin says row 5."""
     source = tmp_path / "book.csv"
     source.write_text(BLANKS, encoding="utf-8")
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 2  # A2's error
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 1  # A2's error
     written = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
     assert written["account"].tolist() == ["A1", "A2"]
     assert written["error"].tolist() == ["", "#INPUT row 5, quantity: 'ten' is not a number"]
@@ -408,7 +409,7 @@ def test_cli_reads_a_workbook_below_its_title_with_the_file_s_row_numbers(tmp_pa
     sheet["A1"] = "Accounts at the close"
     source = tmp_path / "book.xlsx"
     book.save(source)
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 2  # A2's error
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 1  # A2's error
     written = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
     assert written["error"].tolist() == ["", "#INPUT row 7, quantity: 'ten' is not a number"]
 
@@ -503,14 +504,14 @@ def _accounts_file(tmp_path: Any, text: str) -> Any:
 
 def test_every_account_gets_its_row_and_the_exit_names_the_errors(tmp_path: Any, capsys: Any) -> None:
     """Seven of nine accounts have a bad price: the results hold all nine, written to the file, and
-    the command exits 2 (it exited 0) with one stderr line naming the first five and how many more."""
+    the command exits 1 (it exited 0) with one stderr line naming the first five and how many more."""
     rows = [f"E{k},IBM,stock,100,bad{k}" for k in range(1, 8)]
     source = _accounts_file(
         tmp_path, "\n".join(["account,symbol,type,quantity,price", "G1,IBM,stock,100,228.5", *rows,
                              "G2,IBM,stock,-100,228.5"]) + "\n",
     )  # fmt: skip
     out = tmp_path / "results.csv"
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--regime", "regt", "-o", str(out)]) == 2
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--regime", "regt", "-o", str(out)]) == 1
     written = pd.read_csv(out, keep_default_na=False)
     assert written["account"].tolist() == ["G1", *(f"E{k}" for k in range(1, 8)), "G2"]
     assert written["requirement"].tolist() == ["11425.0", *[""] * 7, "11425.0"]  # short: 50% of 22,850
@@ -532,7 +533,7 @@ def test_an_error_accounts_positions_leave_out_its_name_only_rows_and_a_blank_na
     )
     source = _accounts_file(tmp_path, text + "\n")
     out = tmp_path / "results.csv"
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 2
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 1
     written = pd.read_csv(out, keep_default_na=False)
     assert dict(zip(written["account"], written["positions"], strict=True)) == {"A": 1, "": 1}
     assert "(blank) (row 5, account: the account is blank" in capsys.readouterr().err.splitlines()[-1]
@@ -561,7 +562,7 @@ def test_an_account_given_only_by_name_is_an_error_naming_its_rows(tmp_path: Any
             "#INPUT row 4, account: the account holds no positions (only its name is given: rows 4, 6)"
         )
     source = _accounts_file(tmp_path, text)
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 2
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 1
     assert capsys.readouterr().err.splitlines()[-1] == (
         "xlmargin: 1 of 3 accounts has an error: C (row 4, account: the account holds no positions (only "
         "its name is given: rows 4, 6))"
@@ -577,7 +578,7 @@ def test_a_batch_without_errors_exits_0(tmp_path: Any, capsys: Any) -> None:
 def test_the_help_states_the_exit_code(capsys: Any) -> None:
     assert main(["batch", "--help"]) == 0
     printed = " ".join(capsys.readouterr().out.split())
-    assert "the exit code is 2 (0 when every account was margined)" in printed
+    assert "the exit code is 1 (0 when every account was margined; 2 for bad input" in printed
 
 
 def test_a_batch_where_every_account_errs_still_gives_every_row(tmp_path: Any, capsys: Any) -> None:
@@ -586,15 +587,15 @@ def test_a_batch_where_every_account_errs_still_gives_every_row(tmp_path: Any, c
     text = "\n".join(["account,symbol,type,quantity,price", "A,IBM,stock,100,bad", "B,,,,"])
     source = _accounts_file(tmp_path, text + "\n")
     out = tmp_path / "results.csv"
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 2
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(out)]) == 1
     written = pd.read_csv(out, keep_default_na=False)
     assert written["account"].tolist() == ["A", "B"]
     assert written["error"].str.startswith("#INPUT row").all()
     only_names = _accounts_file(tmp_path, "account,symbol,type,quantity,price\nC,,,,\n")
-    assert main(["batch", str(only_names), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "c.csv")]) == 2
+    assert main(["batch", str(only_names), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "c.csv")]) == 1
     assert "C (row 2, account: the account holds no positions" in capsys.readouterr().err
     # rows the reader finds blank though not empty: a quantity of 0, a column it ignores
     reader_blank = "account,symbol,type,quantity,price,note\nA,IBM,stock,abc,1,\nB,,,0,,\nD,,,,,hello\n"
     source = _accounts_file(tmp_path, reader_blank)
-    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "d.csv")]) == 2
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "d.csv")]) == 1
     assert pd.read_csv(tmp_path / "d.csv", keep_default_na=False)["account"].tolist() == ["A", "B", "D"]

@@ -22,7 +22,7 @@ from xlmargin import api
 from xlmargin.cli import COMMAND_MODULES, build_parser, main, sample_positions
 from xlmargin.excel import functions as fn
 from xlmargin.money import cents
-from xlmargin.textable import fmt, render
+from xlmargin.textable import fmt, rate, render
 
 DATA = Path(__file__).parent / "data"
 TEMPLATE = Path("workbooks/hedge_comparison.xlsx")  # its positions table starts at A4
@@ -176,6 +176,16 @@ def test_a_closed_pipe_ends_quietly(
         assert main(["margin", "--regime", "pm", "--as-of", AS_OF]) == 0
         monkeypatch.undo()
     assert capsys.readouterr().err.startswith("warning:")  # only the warnings, no traceback
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["recalc", "--help"], ["freeze", "--help"]])
+def test_the_help_states_the_exit_codes(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """1 (written, some results are errors) apart from 2 (bad input, nothing written): a script
+    could not tell them apart when both were 2."""
+    assert main(argv) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "exit codes: 0 done; 1 the output written (batch's results, recalc's or freeze's" in printed
+    assert "2 bad input or usage, nothing written" in printed
 
 
 def test_status_without_excel_says_so_and_succeeds(
@@ -396,6 +406,41 @@ def test_counts_and_row_numbers_print_whole(capsys: pytest.CaptureFixture[str], 
     assert "margin rate (%)" in header
     assert first.split()[:2] == ["2", "EURUSD"] and first.split()[-2:-1] == ["3.33"]  # ESMA: 30:1, 3.33%
     assert second.split()[:2] == ["3", "XAUUSD"] and second.split()[-2:-1] == ["5.00"]  # gold: 20:1, 5%
+
+
+def test_esma_prints_row_numbers_as_messages_name_them_and_rates_to_their_digits(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Row 1200 printed as 1,200 (the messages say row 1200) and an fx_rate of 0.8514 as 0.85; the
+    notional keeps its thousands separators."""
+    path = tmp_path / "far.csv"
+    path.write_text(
+        "symbol,type,quantity,price,currency,fx_rate\n" + "\n" * 1198
+        + "XAUUSD,cfd,10,2650,USD,0.8514\nUSDJPY,cfd,-1000,157.25,JPY,0.005471\n"
+    )  # fmt: skip
+    code, out, _ = run(capsys, "margin", path, "--regime", "esma", "--as-of", AS_OF)
+    first, second = (line.split() for line in out.splitlines()[5:7])
+    assert code == 0 and first[:2] == ["1200", "XAUUSD"] and second[:2] == ["1201", "USDJPY"]
+    assert first[5:7] == ["22,562.10", "0.8514"] and second[6] == "0.005471"
+
+
+def test_a_column_prints_by_its_header_s_meaning() -> None:
+    """A column headed row (ESMA's, the contribution table's, a report range's) holds row numbers,
+    printed whole without separators, also as the float a report range may read back; an fx rate
+    column its significant digits; any other column by fmt."""
+    table = [
+        ["row", "fx rate (EUR per unit)", "positions", "notional"],
+        [1200, 0.8514, 1200, 1200.0],
+        [12000.0, 157.2345, 3, 0.0000565],
+        ["total", 1.0, 0.0000565, ""],
+    ]
+    assert [line.split() for line in render(table).splitlines()[2:]] == [
+        ["1200", "0.8514", "1,200", "1,200.00"],
+        ["12000", "157.234", "3", "0.00"],
+        ["total", "1.00", "0.00"],
+    ]
+    rates = [rate(0.0000565), rate(1 / 1.1745), rate(-2.5), rate(0.0)]
+    assert rates == ["0.0000565", "0.851426", "-2.50", "0.00"]
 
 
 def test_text_cells_print_amounts_to_the_cent_and_counts_whole() -> None:

@@ -234,3 +234,15 @@ def test_a_param_no_regime_of_the_command_uses_is_refused(
     else:
         name = argv[-1]
         assert (code, captured.out, captured.err) == (2, "", f"xlmargin: --param {name}: {refused}\n")
+
+
+def test_the_candidates_warnings_print_even_when_no_plan_fits(tmp_path: Path, capsys) -> None:
+    """The candidates reader's warnings go to stderr before the search, so a search that fails
+    still shows them (why cmd_hedge prints them from the candidates, not from the result)."""
+    book = write(tmp_path, "book.csv", BOOK)
+    noted = CANDIDATES.replace(",max_qty\n", ",max_qty,min_qty,note\n").replace("0.3,\n", "0.3,20,10,mine\n")
+    candidates = write(tmp_path, "candidates.csv", noted)
+    assert main(["hedge", book, candidates, "--budget", "1", "--as-of", "2026-11-20"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "warning: candidates: columns ignored (not positions fields): note"
+    assert err[-1].startswith("xlmargin: ") and "no plan fits the budget of 1.00" in err[-1]

@@ -7,6 +7,7 @@ less the out-of-the-money amount, at least value + 10% ([naked.equity]); gross c
 
 import itertools
 import types
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from tests.test_decisions_engine import SETTINGS, book, candidates
 from xlmargin.decisions import decision_settings, hedge_optimize, margin_contribution
 from xlmargin.decisions._common import requirement, with_quantities, with_trades
 from xlmargin.errors import InputError
+from xlmargin.textable import render
 
 COVERED = book(
     ["XYZ", "stock", 100, 100.0],
@@ -44,6 +46,17 @@ def test_covered_call_by_hand():
     # without the call the stock alone needs its $5,000: the call adds nothing
     assert result.incremental == (3300.0, 0.0, 5000.0)
     assert [row[1] for row in result.table()[1:-1]] == ["ABC", "XYZ", "XYZ C105"]
+
+
+def test_the_printed_table_names_rows_as_messages_do():
+    """The row column printed row 1200 as 1,200; the figures keep their separators."""
+    far = replace(margin_contribution(COVERED, SETTINGS, "regt"), rows=(1200, 1201, 1202))
+    printed = [line.split() for line in render(far.table()).splitlines()[2:5]]
+    assert printed == [
+        ["1202", "ABC", "5,000.00", "5,000.00", "0.50"],
+        ["1200", "XYZ", "3,300.00", "4,901.96", "0.49"],
+        ["1201", "XYZ", "C105", "0.00", "98.04", "0.01"],
+    ]
 
 
 @pytest.mark.parametrize("regime", ["regt", "regt_maintenance"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from tests.conftest import AS_OF
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, UnsupportedError
 from xlmargin.esma import (
+    DEFAULT_ACCOUNT_CURRENCY,
     ESMA_PARAMS,
     currency_pair,
     esma_class,
@@ -268,3 +271,20 @@ def test_nfa_takes_currency_pairs_only() -> None:
     with pytest.raises(UnsupportedError) as err:
         nfa_margin(book(*rows), "USD", NO_RATES)
     assert [p.row for p in err.value.problems] == [3, 4]
+
+
+def test_the_default_account_currency_is_the_rule_files() -> None:
+    """The ESMA functions' account currency when none is given is ``[account]`` of esma.toml (a
+    constant in the code before): another value in the file is the one a blank currency takes."""
+    script = (
+        "import xlmargin.rules as rules\n"
+        "shipped = rules.load\n"
+        "rules.load = lambda name: shipped(name).with_overrides({'account.default_currency': 'GBP'}) "
+        "if name == 'esma' else shipped(name)\n"
+        "from xlmargin.excel import functions as fn\n"
+        "rows = [['symbol', 'type', 'quantity', 'price'], ['EURGBP', 'fx', 1000, 0.87]]\n"
+        "print(fn.esma_result(rows, None, ['as_of=2025-12-31']).account_currency)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout == "GBP\n"
+    assert DEFAULT_ACCOUNT_CURRENCY == rules.load("esma").get("account.default_currency") == "EUR"

@@ -107,13 +107,13 @@ def _book_with_a_bad_row(path: Path, *formulas: tuple[str, str]) -> Path:
 
 
 def test_a_workbook_without_report_ranges_gets_one_line_per_xlmargin_cell(tmp_path: Path, capsys) -> None:
-    """The cell where PM_REQUIREMENT fails is listed on stderr and the exit code is 2 (it was 0,
+    """The cell where PM_REQUIREMENT fails is listed on stderr and the exit code is 1 (it was 0,
     the error shown among the results only); the workbook is written all the same."""
     path = _book_with_a_bad_row(
         tmp_path / "plain.xlsx",
         ("F1", "=PM_REQUIREMENT(A1:D2)"), ("F2", "=PM_REQUIREMENT(A1:D3)"), ("F3", "=F1*2"), ("F4", "=1/0"),
     )  # fmt: skip
-    assert xlmargin("recalc", path, "-o", tmp_path / "out.xlsx") == 2
+    assert xlmargin("recalc", path, "-o", tmp_path / "out.xlsx") == 1
     printed, err = capsys.readouterr()
     assert re.search(r"Book!F1\s+PM_REQUIREMENT\s+5,520\.00", printed)
     assert "1 cells hold an Excel error value:\n  Book!F4: #DIV/0!" in printed
@@ -125,7 +125,7 @@ def test_a_workbook_without_report_ranges_gets_one_line_per_xlmargin_cell(tmp_pa
 
 
 @pytest.mark.parametrize("command", ["recalc", "freeze"])
-def test_cells_where_a_function_failed_are_listed_and_exit_2(tmp_path: Path, capsys, command: str) -> None:
+def test_cells_where_a_function_failed_are_listed_and_exit_1(tmp_path: Path, capsys, command: str) -> None:
     """recalc and freeze exited 0 over cells holding an xlmargin error; INDEX of a table whose
     function failed holds Excel's #REF!, listed with the function it calls. The output is written."""
     path = _book_with_a_bad_row(
@@ -134,13 +134,26 @@ def test_cells_where_a_function_failed_are_listed_and_exit_2(tmp_path: Path, cap
         ("F3", "=REGT_MARGIN(A1:D3)"),
     )  # fmt: skip
     out = tmp_path / "out.xlsx"
-    assert xlmargin(command, path, "-o", out) == 2
+    assert xlmargin(command, path, "-o", out) == 1
     assert capsys.readouterr().err == (
         f"xlmargin: 2 cells hold an xlmargin error (written to {out}):\n"
         "  Book!F3: #INPUT row 3, quantity: 'x' is not a number\n"
         "  Book!F2: #REF! where PM_SCENARIOS is called\n"
     )
     assert openpyxl.load_workbook(out)["Book"]["F1"].value is not None
+
+
+def test_a_failed_cell_in_place_is_written_with_exit_1_and_bad_input_is_2(tmp_path: Path, capsys) -> None:
+    """Exit 1 says the workbook was written (here the input itself) though a cell holds an error;
+    2 says nothing was written (both were 2)."""
+    path = _book_with_a_bad_row(tmp_path / "inplace.xlsx", ("F1", "=PM_REQUIREMENT(A1:D3)"))
+    before = digest(path)
+    assert xlmargin("recalc", path, "--in-place") == 1
+    assert digest(path) != before
+    assert "Book!F1: #INPUT row 3, quantity: 'x' is not a number" in capsys.readouterr().err
+    before = digest(path)
+    assert xlmargin("recalc", path, "--in-place", "--template", "netting_example") == 2
+    assert digest(path) == before
 
 
 def test_the_workbooks_own_errors_beside_an_xlmargin_call_are_not_its_failure(tmp_path: Path, capsys) -> None:
@@ -156,7 +169,7 @@ def test_the_workbooks_own_errors_beside_an_xlmargin_call_are_not_its_failure(tm
     assert captured.err == ""
     assert "2 cells hold an Excel error value" in captured.out
     bad = _book_with_a_bad_row(tmp_path / "ref.xlsx", ("F2", "=INDEX(PM_SCENARIOS(A1:D3), 2, 3)"))
-    assert xlmargin("recalc", bad, "-o", tmp_path / "ref_out.xlsx") == 2
+    assert xlmargin("recalc", bad, "-o", tmp_path / "ref_out.xlsx") == 1
     captured = capsys.readouterr()
     assert "Book!F2: #REF! where PM_SCENARIOS is called" in captured.err
     assert "Excel error value" not in captured.out
@@ -173,6 +186,22 @@ def test_report_counts_in_a_count_format_print_whole() -> None:
     )
     assert rows[1] == [2, 19, 3600.0] and isinstance(rows[1][0], int) and isinstance(rows[1][2], float)
     assert render(rows).splitlines()[-1].split() == ["2", "19", "3,600.00"]
+
+
+def test_report_row_numbers_print_as_messages_name_them() -> None:
+    """A report range's column headed row (MARGIN_CONTRIBUTION's, ESMA_BREAKDOWN's) printed row 1200
+    as 1,200 in a count's format and 1,200.00 in General; a count keeps its separators."""
+    rows = _as_table(
+        [
+            [Shown("row"), Shown("symbol"), Shown("positions"), Shown("component")],
+            [Shown(1200, "#,##0"), Shown("SPY"), Shown(1200, "0"), Shown(1200.5, "General")],
+            [Shown(1201, "General"), Shown("QQQ"), Shown(3, "0"), Shown(7, "General")],
+        ]
+    )
+    assert [line.split() for line in render(rows).splitlines()[2:]] == [
+        ["1200", "SPY", "1,200", "1,200.50"],
+        ["1201", "QQQ", "3", "7.00"],
+    ]
 
 
 def test_freeze_writes_values_and_no_formula(tmp_path: Path, capsys) -> None:

@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 
 from benchmarks.book import AS_OF, book
+from xlmargin import rules
 from xlmargin.account import account_margin, account_settings
 from xlmargin.batch import batch
 from xlmargin.errors import InputError, MissingDataError
 from xlmargin.excel import functions as fn
-from xlmargin.instruments import in_usd
+from xlmargin.instruments import ENGINE_CURRENCY, in_usd
 from xlmargin.pm import pm_requirement, pm_settings
 from xlmargin.positions import read_positions
 from xlmargin.regt import regt_margin
@@ -293,3 +294,11 @@ def test_a_row_in_the_account_currency_at_another_rate_is_refused_in_every_segme
     for row in (["SAP", "stock", 100, 200.0, "EUR", 1.1], ["DAX", "cfd", 1, 20_000.0, "EUR", 1.1]):
         with pytest.raises(InputError, match="row 2, fx_rate: the position is in the account currency EUR"):
             margin([header, row], params=params)
+
+
+def test_the_futures_rule_file_is_in_the_engines_currency() -> None:
+    """The account view adds the SPAN requirement to Reg T's and portfolio margin's as one dollar
+    figure (fx.USD converts all three), so span.toml's margin currency must be ENGINE_CURRENCY. It
+    stays a constant beside Reg T and portfolio margin, whose dollar amounts are the regulation's,
+    rather than being read from the futures file."""
+    assert rules.load("span").get("currency.margin") == ENGINE_CURRENCY == "USD"

@@ -4,7 +4,10 @@
 breakdown of a positions table: a CSV file, a table inside a workbook (``--sheet``/``--table``; the
 header row is found below any title) or a broker export (detected from its content). ``--format``
 picks a plain-text table that fits the terminal, CSV or JSON. Every error is one clear message and
-exit code 2; nothing prints a traceback, and a closed pipe (``| head -1``) ends every command quietly.
+exit code 2 (:data:`~xlmargin.cliargs.BAD_INPUT`: nothing written); exit code 1
+(:data:`~xlmargin.cliargs.SOME_FAILED`) is ``batch``'s, ``recalc``'s and ``freeze``'s output
+written with some of its results errors. Nothing prints a traceback, and a closed pipe
+(``| head -1``) ends every command quietly.
 
 Other commands register themselves in :func:`build_parser` (``COMMAND_MODULES``, one line each).
 """
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin import __version__
-from xlmargin.cliargs import cli_params, iso_date, with_as_of
+from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, cli_params, iso_date, with_as_of
 from xlmargin.errors import XlMarginError
 from xlmargin.params import read_params
 from xlmargin.textable import fmt, render
@@ -234,7 +237,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (given the ``command`` about to run) ``margin`` and that command's."""
     parser = argparse.ArgumentParser(
-        prog="xlmargin", description="Margin requirements for Excel positions tables."
+        prog="xlmargin", description="Margin requirements for Excel positions tables.", epilog=EXIT_CODES
     )
     parser.add_argument("--version", action="version", version=f"xlmargin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -346,14 +349,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help, --version, a usage error: flush while a closed pipe is caught
             sys.stdout.flush()
-            return exc.code if isinstance(exc.code, int) else 2
+            return exc.code if isinstance(exc.code, int) else BAD_INPUT
         handler: Callable[[argparse.Namespace], int] = args.handler
         try:
             with native_stdout_hidden():
                 code = handler(args)
         except XlMarginError as exc:
             print(f"xlmargin: {exc.details()}", file=sys.stderr)
-            code = 2
+            code = BAD_INPUT
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:

@@ -1,4 +1,5 @@
-"""Argument types the command-line modules share (the margin, batch, decision and workbook commands)."""
+"""Argument types and exit codes the command-line modules share (the margin, batch, decision and
+workbook commands)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from xlmargin.params import Param
+
+# The exit codes (the README's table; 0: every result computed). A script tells them apart: with
+# SOME_FAILED the output is there to read, with BAD_INPUT there is none.
+SOME_FAILED = 1
+"""The output is written (``batch``'s results, ``recalc``'s or ``freeze``'s workbook), but some of
+its results are errors: an account's error row, a cell where an xlmargin function failed."""
+BAD_INPUT = 2
+"""Bad input or usage, nothing written (argparse's own code for a usage error)."""
+EXIT_CODES = (
+    "exit codes: 0 done; 1 the output written (batch's results, recalc's or freeze's workbook) but some "
+    "of its results are errors, named on stderr (install, uninstall, status: a step failed or a problem "
+    "was found, as printed); 2 bad input or usage, nothing written"
+)
+"""The exit codes as ``--help`` states them."""
 
 
 def iso_date(text: str) -> dt.date:

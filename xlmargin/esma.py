@@ -50,14 +50,16 @@ from xlmargin.positions import Portfolio, Position
 from xlmargin.symbols import PAIR_SEPARATORS
 
 RETAIL_TYPES = ("cfd", "fx")
-DEFAULT_ACCOUNT_CURRENCY = "EUR"
-"""The account currency of the ESMA functions when none is given (ESMA_MARGIN, ESMA_BREAKDOWN,
-MAX_NOTIONAL's esma regime): the caps are an EU retail rule."""
 PAIR_CLASSES = ("major_fx", "non_major_fx")
 
 
 def _rules() -> rules.RuleSet:
     return rules.load("esma")
+
+
+DEFAULT_ACCOUNT_CURRENCY = str(_rules().get("account.default_currency"))
+"""The account currency of the ESMA functions when none is given (ESMA_MARGIN, ESMA_BREAKDOWN,
+MAX_NOTIONAL's esma regime), ``[account]`` of ``rules/esma.toml``: the caps are an EU retail rule."""
 
 
 @cache  # the rule file is loaded once (rules.load): its code lists are read once, not once per row

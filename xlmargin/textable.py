@@ -3,12 +3,17 @@
 A table is printed whole: nothing is cut. When it is wider than the terminal, long text cells wrap
 onto further lines; a table with more columns than fit (the portfolio-margin grid) is printed in
 blocks of columns, each repeating the first column.
+
+A cell prints by :func:`fmt` (amounts to the cent, counts whole with thousands separators) unless
+its column's header names a figure of another kind (:data:`COLUMN_FORMATS`): a row number prints as
+messages say it (``row 1200``, not ``1,200``), an exchange rate to its significant decimals.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from xlmargin.money import cents
@@ -19,7 +24,8 @@ WRAPPED = 24  # a long text column claims this much when columns are grouped int
 
 
 def fmt(cell: Any) -> str:
-    """A cell as text: an amount (a float) to the cent, a count or a row number (an int) whole."""
+    """A cell as text: an amount (a float) to the cent, a count (an int) whole, both with thousands
+    separators; a row number or a rate prints by its column (:func:`column_format`)."""
     if isinstance(cell, bool):
         return "TRUE" if cell else "FALSE"
     if isinstance(cell, int):
@@ -29,12 +35,48 @@ def fmt(cell: Any) -> str:
     return str(cell)
 
 
+def row_number(cell: Any) -> str:
+    """A row number as an error message names it: whole, without thousands separators."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool) and float(cell).is_integer():
+        return str(int(cell))
+    return fmt(cell)
+
+
+RATE_DIGITS = 6  # significant digits of an exchange rate (EURUSD 1.17450, USDJPY 157.234)
+
+
+def rate(cell: Any) -> str:
+    """An exchange rate to :data:`RATE_DIGITS` significant digits (at least two decimals, trailing
+    zeros dropped): 0.8514, 157.234, 0.0000565, 1.00; the cent would leave 0.85 of 0.8514."""
+    if not isinstance(cell, float) or not math.isfinite(cell) or cell == 0.0:
+        return fmt(cell)
+    decimals = max(2, RATE_DIGITS - 1 - math.floor(math.log10(abs(cell))))
+    whole, _, fraction = f"{cell:,.{decimals}f}".partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
+COLUMN_FORMATS: dict[str, Callable[[Any], str]] = {"row": row_number, "fx rate": rate}
+"""The format of a column's numbers by its header's name, its unit in brackets left out
+(``fx rate (EUR per unit)`` is ``fx rate``; case ignored); every other column prints by :func:`fmt`."""
+
+
+def column_format(header: Any) -> Callable[[Any], str]:
+    """How the numbers of the column headed ``header`` print (:data:`COLUMN_FORMATS`)."""
+    name = str(header).partition(" (")[0].strip().lower() if isinstance(header, str) else ""
+    return COLUMN_FORMATS.get(name, fmt)
+
+
 def render(rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
-    """A plain-text table: header row, rule, body; numbers right-aligned; at most ``width``
-    characters a line where wrapping text and splitting columns can achieve it."""
+    """A plain-text table: header row, rule, body; numbers right-aligned, each column's in its
+    format (:func:`column_format`); at most ``width`` characters a line where wrapping text and
+    splitting columns can achieve it."""
     if not rows:
         return ""
-    texts = [[fmt(c) for c in row] for row in rows]
+    formats = [column_format(header) for header in rows[0]]
+    texts = [
+        [fmt(c) for c in rows[0]],
+        *([(formats[i] if i < len(formats) else fmt)(c) for i, c in enumerate(row)] for row in rows[1:]),
+    ]
     count = max(len(r) for r in texts)
     texts = [r + [""] * (count - len(r)) for r in texts]
     numeric = [

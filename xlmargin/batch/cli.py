@@ -7,7 +7,7 @@ existing one is kept unless ``--force``; the input is never overwritten), or as 
 A summary line (accounts, errors, seconds) goes to stderr, with a progress bar on a terminal.
 An account the engine refuses gets its error row and never stops the others; when any account has
 one, the results are still written, the accounts and their errors are named on stderr, and the
-exit code is 2, as for any input error.
+exit code is 1 (:data:`~xlmargin.cliargs.SOME_FAILED`); 2 is an input error, nothing written.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from xlmargin.cliargs import cli_params, iso_date, with_as_of
+from xlmargin.cliargs import SOME_FAILED, cli_params, iso_date, with_as_of
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.files import atomic_output, input_file, refuse_existing
 from xlmargin.params import norm
@@ -110,7 +110,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     )
     if errors:
         print(f"xlmargin: {errors_summary(frame)}", file=sys.stderr)
-        return 2
+        return SOME_FAILED
     return 0
 
 
@@ -140,8 +140,8 @@ def register(subparsers: Any) -> None:
         description="Read a CSV, XLSX or Parquet file of positions with an account column and write one "
         "row per account: the requirement and key figures, or the account's error. An account with an "
         "error never stops the others: every account gets its row and the results are written, but the "
-        "accounts with errors are named on stderr and the exit code is 2 (0 when every account was "
-        "margined).",
+        "accounts with errors are named on stderr and the exit code is 1 (0 when every account was "
+        "margined; 2 for bad input or options, nothing written).",
     )
     parser.add_argument("file", help="the positions file (.csv, .xlsx or .parquet)")
     parser.add_argument("--account-column", default="account", help="the column naming the account")

@@ -16,14 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin.account import (
-    ACCOUNT_PARAMS,
-    ENGINE_CURRENCY,
-    AccountSettings,
-    account_margin,
-    account_rates,
-    usd_rate,
-)
+from xlmargin.account import ACCOUNT_PARAMS, AccountSettings, account_margin, account_rates, usd_rate
 from xlmargin.capacity import CUSHION, capacity_settings
 from xlmargin.cells import LARGEST
 from xlmargin.decisions.names import IMPACT_REGIMES
@@ -350,18 +343,14 @@ def money_rates(portfolio: Portfolio, regime: str, settings: DecisionSettings) -
     US dollars (the table's ``fx_rate`` read as PM and Reg T read it), or for ``account`` the
     account currency (the rate read as the account view reads it: :func:`account_rates`). A P&L
     in the rows' own currencies times these adds up to one figure an equity can be compared with."""
-    ones = np.ones(len(portfolio))
     if regime != "account":
         rates = usd_rates(portfolio)
-        return ones if rates is None else rates
+        return np.ones(len(portfolio)) if rates is None else rates
     account = settings.account
     book = account_rates(portfolio, account)
-    if account.account_currency == ENGINE_CURRENCY:
-        rates = usd_rates(book)
-        return ones if rates is None else rates
     own = book.arrays["currency"] == account.account_currency
-    if own.all():
-        return ones
-    per_usd = usd_rate(account)
+    if own.all():  # no rate needed: fx.USD may be missing
+        return np.ones(len(portfolio))
+    per_usd = usd_rate(account)  # 1 in a dollar account
     rates = usd_rates(book, per_usd)
     return np.where(own, 1.0, per_usd if rates is None else rates * per_usd)

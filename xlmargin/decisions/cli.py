@@ -68,7 +68,7 @@ def _book(path: str, settings: Any, name: str = "") -> Any:
 
 
 def _warn(warnings: tuple[str, ...], name: str = "") -> None:
-    """A reader's warnings on stderr, one ``warning:`` line each, with ``name`` saying whose."""
+    """Warnings on stderr, one ``warning:`` line each, with ``name`` saying whose (a reader's)."""
     for warning in warnings:
         print(f"warning: {f'{name}: ' if name else ''}{warning}", file=sys.stderr)
 
@@ -81,8 +81,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     settings = _settings(args, regimes, computed=f"{command} (it computes {', '.join(regimes)})")
     book, trades = _book(args.positions, settings), _book(args.trades, settings, "trades")
     result = margin_impact(book, trades, settings, regimes)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    _warn(result.warnings)
     print(render(result.table()))
     return 0
 
@@ -97,10 +96,11 @@ def cmd_hedge(args: argparse.Namespace) -> int:
     settings = _settings(args, regimes, TIME_LIMIT, computed=computed)
     candidates = read_candidates(_table(args.candidates), settings.as_of)
     book = _book(args.positions, settings)
-    _warn(candidates.portfolio.warnings, "candidates")  # after the book's, as whatif's trades'
+    # the reader's warnings after the book's, as whatif's trades', and before the search (which may
+    # fail); result.candidate_warnings holds them again for the worksheet function's table
+    _warn(candidates.portfolio.warnings, "candidates")
     result = hedge_optimize(book, candidates, settings, args.objective, args.budget)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    _warn(result.warnings)
     print(render(result.table()))
     return 0
 

@@ -16,7 +16,7 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
   written (exit 2) unless ``--allow-stale``: then it keeps its cached value and its readers are
   computed from that value. ``--max-cells``, ``--max-formulas`` and ``--timeout`` bound the work.
   Cells where an xlmargin function failed (``#INPUT row 7, price: ...``) are listed on stderr and
-  the exit code is 2, the workbook written all the same (to look at); ``freeze`` does the same.
+  the exit code is 1, the workbook written all the same (to look at); ``freeze`` does the same.
 - ``xlmargin freeze IN.xlsx -o OUT.xlsx``: the same values, with every formula removed, for a reader
   without the add-in.
 - ``xlmargin templates [--out DIR]``: writes the template workbooks (default ``./workbooks``).
@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from xlmargin.cliargs import count_above_zero, seconds_above_zero
+from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, SOME_FAILED, count_above_zero, seconds_above_zero
 from xlmargin.errors import XlMarginError, is_error_text
 from xlmargin.excel import registry, route
 from xlmargin.files import refuse_existing
@@ -134,8 +134,9 @@ def _xlmargin_failures(report: RecalcReport) -> dict[str, str]:
 
 
 def _failed(report: RecalcReport, written: Path) -> int:
-    """The exit code once ``written`` is written: 2 when an xlmargin function failed
-    (:func:`_xlmargin_failures`), each cell listed on stderr with the error's first line; else 0."""
+    """The exit code once ``written`` is written: 1 (:data:`SOME_FAILED`) when an xlmargin function
+    failed (:func:`_xlmargin_failures`), each cell listed on stderr with the error's first line;
+    else 0."""
     failed = _xlmargin_failures(report)
     if not failed:
         return 0
@@ -145,7 +146,7 @@ def _failed(report: RecalcReport, written: Path) -> int:
         print(f"  {where}: {error.strip().splitlines()[0]}", file=sys.stderr)
     if len(failed) > MAX_LISTED:
         print(f"  ... and {len(failed) - MAX_LISTED} more", file=sys.stderr)
-    return 2
+    return SOME_FAILED
 
 
 def _xlmargin_cells(report: RecalcReport) -> list[tuple[str, str, bool, object]]:
@@ -275,7 +276,7 @@ def _fail(exc: BaseException) -> int:
     print(f"xlmargin: {' '.join(message.split())}", file=sys.stderr)
     if isinstance(exc, StaleError):
         _print_stale(exc.report, sys.stderr)
-    return 2
+    return BAD_INPUT
 
 
 def _refuse_existing(target: Path, source: Path, force: bool) -> None:
@@ -383,6 +384,7 @@ def register(subparsers: Any) -> None:
         help="recalculate a workbook's formulas headlessly and print the results",
         description="Evaluate every formula (xlmargin's and Excel's), store the values in the workbook "
         "and print its report tables. Writes IN.recalc.xlsx beside the input unless -o or --in-place.",
+        epilog=EXIT_CODES,
     )
     source_arguments(recalc_parser)
     output = recalc_parser.add_mutually_exclusive_group()
@@ -395,6 +397,7 @@ def register(subparsers: Any) -> None:
         "freeze",
         help="write a values-only copy for readers without the add-in",
         description="Recalculate, then write a copy in which every formula is replaced by its value.",
+        epilog=EXIT_CODES,
     )
     source_arguments(freeze_parser)
     freeze_parser.add_argument("-o", "--output", required=True, help="the values-only workbook to write")
