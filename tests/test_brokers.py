@@ -246,3 +246,60 @@ def test_a_statement_option_named_by_its_osi_symbol_states_its_terms(tmp_path: P
     bad.write_text(text.replace("AAPL  260116C00260000", "AAPL  261316C00260000"))
     with pytest.raises(InputError, match="row 26, Symbol: 'AAPL  261316C00260000'"):
         import_broker(bad)
+
+
+# --- an account based in euros: IBKR's rates are to the base currency, fx_rate is USD per unit ------
+
+EUR_PER_USD = 1 / 1.1745  # the fixtures' EUR at 1.1745 USD, from a euro account
+
+
+def _euro_based(name: str, text: str, stated: bool = True) -> str:
+    """The fixture as a EUR-based account exports it: every rate to EUR instead of USD."""
+    usd, gbp = repr(EUR_PER_USD), repr(1.3462 * EUR_PER_USD)
+    if name == "ibkr_flex.xml":
+        text = text.replace('fxRateToBase="1"', f'fxRateToBase="{usd}"').replace('"1.1745"', '"1"')
+        info = '<AccountInformation accountId="U1234567" currency="EUR" />\n' if stated else ""
+        return text.replace("<OpenPositions>", f"{info}<OpenPositions>")
+    if name == "ibkr_statement.csv":
+        text = text.replace("Base Currency,USD", "Base Currency,EUR").replace(
+            "Data,EUR,1.1745", f"Data,USD,{usd}"
+        )
+        return text.replace("Data,GBP,1.3462", f"Data,GBP,{gbp}")
+    return text.replace(",1,150252", f",{usd},150252").replace(",1,-", f",{usd},-").replace(
+        ",1,145086", f",{usd},145086").replace(",1,136384", f",{usd},136384").replace(
+        ",1,3420", f",{usd},3420").replace(",1,3940", f",{usd},3940").replace(",1.1745,", ",1,")  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_an_export_of_a_euro_based_account_gives_fx_rate_in_dollars(name: str, tmp_path: Path) -> None:
+    # fxRateToBase went into fx_rate as it was: the dollar rows at 0.85 (ignored), SAP at 1 USD per EUR
+    path = _write(tmp_path, name, _euro_based(name, (DATA / name).read_text(encoding="utf-8")))
+    table = import_broker(path)
+    rates = {(r[0], r[10]): r[11] for r in table.rows}
+    assert {rate for (_, currency), rate in rates.items() if currency == "USD"} == {1.0}
+    assert rates[("SAP", "EUR")] == pytest.approx(1.1745, rel=1e-12)
+    canonical = figures(read_positions(DATA / "ibkr_book.csv", as_of=AS_OF))
+    assert figures(read_broker(path, as_of=AS_OF)) == pytest.approx(canonical, abs=0.01)
+
+
+def test_a_flex_report_that_states_no_base_is_read_by_its_dollar_rows_rate(tmp_path: Path) -> None:
+    text = _euro_based("ibkr_flex.xml", (DATA / "ibkr_flex.xml").read_text(encoding="utf-8"), stated=False)
+    rates = {r[0]: r[11] for r in import_broker(_write(tmp_path, "flex.xml", text)).rows}
+    assert rates["AAPL"] == 1.0 and rates["SAP"] == pytest.approx(1.1745, rel=1e-12)
+
+
+def test_a_euro_based_export_without_a_dollar_rate_leaves_the_rates_blank(tmp_path: Path) -> None:
+    # SAP at fxRateToBase 1 is 1 EUR per EUR: not a dollar rate; the engine asks for one
+    from xlmargin.errors import MissingDataError
+
+    text = (DATA / "ibkr_flex.xml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if "<OpenPosition " not in line or 'symbol="SAP"' in line]
+    for stated in (True, False):
+        info = '<AccountInformation accountId="U1234567" currency="EUR" />\n' if stated else ""
+        euro = (
+            "\n".join(lines).replace('"1.1745"', '"1"').replace("<OpenPositions>", f"{info}<OpenPositions>")
+        )
+        path = _write(tmp_path, "euro.xml", euro)
+        assert [r[11] for r in import_broker(path).rows] == [None]
+        with pytest.raises(MissingDataError, match="fx_rate: a position in EUR needs the USD value"):
+            regt_margin(read_broker(path, as_of=AS_OF))

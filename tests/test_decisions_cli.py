@@ -246,3 +246,35 @@ def test_the_candidates_warnings_print_even_when_no_plan_fits(tmp_path: Path, ca
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "warning: candidates: columns ignored (not positions fields): note"
     assert err[-1].startswith("xlmargin: ") and "no plan fits the budget of 1.00" in err[-1]
+
+
+YEN_BOOK = (
+    "symbol,type,quantity,price,currency,fx_rate\n7203,stock,300,2800,JPY,\nAAPL,stock,100,228.5,USD,\n"
+)
+YEN = ["--param", "fx.JPY=0.0067", "--as-of", "2026-01-05"]
+WHY = "row 2, fx_rate: a position in JPY needs the USD value of one JPY in the fx_rate column"
+
+
+def test_whatif_and_hedge_show_each_regime_or_why_not_when_only_the_account_view_has_a_rate(
+    tmp_path: Path, capsys
+) -> None:
+    # the account view fills the yen's rate from fx.JPY; Reg T, PM and the risk view need it in the
+    # table: they failed the whole command, where each regime that cannot give its figure says why
+    book = write(tmp_path, "book.csv", YEN_BOOK)
+    trades = write(tmp_path, "trades.csv", "symbol,type,quantity,price\nAAPL,stock,50,228.5\n")
+    assert main(["whatif", book, trades, *YEN]) == 0
+    table = {line.split("  ")[0]: line for line in capsys.readouterr().out.splitlines()}
+    # 300 × 2,800 × 0.0067 = 5,628 and 100 × 228.5 = 22,850, 50% each; the trade adds 11,425 × 50%
+    assert "14,239.00" in table["account view"] and "19,951.50" in table["account view"]
+    for regime in ("Reg T initial", "portfolio margin", "risk view: worst stress loss"):
+        assert table[regime].split()[-len(WHY.split()) - 3 :] == ["n/a", "n/a", "n/a", *WHY.split()]
+    candidates = write(
+        tmp_path, "candidates.csv", "symbol,type,quantity,price,min_qty\nAAPL,stock,-100,228.5,-100\n"
+    )
+    assert main(["hedge", book, candidates, "--objective", "account", "--param", "securities=pm", *YEN]) == 0
+    assert f"portfolio margin (n/a: {WHY})" in capsys.readouterr().out
+    # the regime alone, or a book no regime can read, is still the error it was
+    assert main(["whatif", book, trades, "--as-of", "2026-01-05", "--regime", "pm"]) == 2
+    assert capsys.readouterr().err == f"xlmargin: {WHY}\n"
+    assert main(["whatif", book, trades, "--as-of", "2026-01-05"]) == 2
+    assert WHY in capsys.readouterr().err

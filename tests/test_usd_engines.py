@@ -302,3 +302,76 @@ def test_the_futures_rule_file_is_in_the_engines_currency() -> None:
     stays a constant beside Reg T and portfolio margin, whose dollar amounts are the regulation's,
     rather than being read from the futures file."""
     assert rules.load("span").get("currency.margin") == ENGINE_CURRENCY == "USD"
+
+
+# --- a dollar row's rate is a dollar's, in every engine that converts ------------------------------
+
+_RATED = ["symbol", "type", "quantity", "price", "currency", "fx_rate"]
+_ENGINES = {  # engine → (a row it margins, the function)
+    "regt_margin": (["AAPL", "stock", 100.0, 228.5], fn.regt_margin),
+    "pm_requirement": (["AAPL", "stock", 100.0, 228.5], fn.pm_requirement),
+    "risk_margin": (["AAPL", "stock", 100.0, 228.5], fn.risk_margin),
+    "futures_margin": (["ESZ6", "future", 1.0, 6000.0], fn.futures_margin),
+    "account_margin securities": (["AAPL", "stock", 100.0, 228.5], fn.account_margin),
+    "account_margin futures": (["ESZ6", "future", 1.0, 6000.0], fn.account_margin),
+}
+
+
+@pytest.mark.parametrize("engine", list(_ENGINES))
+def test_a_usd_row_at_another_rate_than_1_is_refused_by_every_engine_naming_its_fx_rate(engine: str):
+    # the rate was ignored (used at 1): a contradiction, not a conversion
+    row, function = _ENGINES[engine]
+    assert function([_RATED, [*row, "USD", 1.0]], params=PARAMS) > 0  # at 1: the same as blank
+    with pytest.raises(InputError) as found:
+        function([_RATED, [*row, "USD", 1.08]], params=PARAMS)
+    assert [(p.row, p.column) for p in found.value.problems] == [(2, "fx_rate")]
+    if engine.startswith("account"):  # the USD account's own currency: its message
+        assert "the position is in the account currency USD: its fx_rate is 1, not 1.08" in str(found.value)
+    else:
+        assert str(found.value) == "row 2, fx_rate: the position is in USD: its rate is 1, not 1.08"
+
+
+@pytest.mark.parametrize("engine", list(_ENGINES))
+def test_a_blank_currency_with_another_rate_is_refused_by_every_engine_with_one_message(engine: str):
+    # the risk view, SPAN and the account view's futures read the row as dollars and ignored the rate
+    row, function = _ENGINES[engine]
+    with pytest.raises(InputError) as found:
+        function([_RATED, [*row, None, 1.08]], params=PARAMS)
+    assert str(found.value) == (
+        "row 2, currency: blank, but fx_rate is 1.08 (a blank currency is US dollars, at 1): "
+        "give the currency the rate converts from"
+    )
+
+
+@pytest.mark.parametrize("segment", ["securities", "futures"])
+def test_in_a_euro_account_a_dollar_rows_rate_is_fx_usd_in_every_segment(segment: str):
+    row = _ENGINES[f"account_margin {segment}"][0]
+    usd = fn.account_margin([_RATED, [*row, "USD", None]], params=PARAMS)
+    params = [*PARAMS, ["account_currency", "EUR"], ["fx.USD", 0.9]]
+    for currency in ("USD", None):
+        assert fn.account_margin([_RATED, [*row, currency, 0.9]], params=params) == round(usd * 0.9, 2)
+    with pytest.raises(InputError) as found:
+        fn.account_margin([_RATED, [*row, "USD", 1.0]], params=params)
+    assert (
+        str(found.value)
+        == "row 2, fx_rate: the position is in USD: its rate is a dollar's, 0.9 (fx.USD), not 1"
+    )
+    with pytest.raises(InputError, match=r"row 2, currency: blank, but fx_rate is 1 .*0\.9 \(fx\.USD\)"):
+        fn.account_margin([_RATED, [*row, None, 1.0]], params=params)
+
+
+def test_the_account_decisions_read_a_dollar_futures_rate_as_the_account_view_does():
+    # the contribution's and the hedge's futures segment called SPAN on the table as it was, so a
+    # dollar future at fx.USD, right in a euro account, read as a rate that contradicts a dollar
+    from xlmargin.decisions import decision_settings, hedge_optimize, margin_contribution, read_candidates
+
+    settings = decision_settings({"as_of": AS_OF, "account_currency": "EUR", "fx.USD": 0.9}, AS_OF)
+    held = read_positions([_RATED, ["ESZ6", "future", 2.0, 6000.0, "USD", 0.9]], as_of=AS_OF)
+    total = account_margin(held, settings.account).total
+    contribution = margin_contribution(held, settings, "account")
+    assert contribution.total == total and sum(contribution.component) == pytest.approx(total)
+    # (a candidate's default cost is its dollar notional, read with the rate as PM reads it: blank here)
+    hedge = read_candidates(
+        [[*_RATED, "min_qty"], ["ESZ6", "future", -2.0, 6000.0, "USD", None, -2.0]], AS_OF
+    )
+    assert hedge_optimize(held, hedge, settings, "account").engine_value == 0.0  # sold back to flat

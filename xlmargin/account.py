@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from xlmargin.dollars import at_dollar_rate
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import (
     DEFAULT_ACCOUNT_CURRENCY,
@@ -310,7 +311,7 @@ def account_margin(
         if segment == "securities":
             book = securities_in_usd(book, settings)
         if segment == "futures":
-            detail = futures_margin(book, settings.span)
+            detail = futures_margin(futures_in_usd(book, settings), settings.span)
             requirement, notional = detail.requirement, detail.gross_notional
             exact = detail.exact
         elif settings.securities == "pm":
@@ -346,6 +347,13 @@ def securities_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
     table's ``fx_rate`` is in account-currency units per unit of the row's currency, so for another
     account currency it is divided by ``fx.USD``."""
     return in_usd(account_rates(book, settings), per_usd=usd_rate(settings))
+
+
+def futures_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
+    """The futures rows as SPAN reads them in the account view: its rates read as every segment
+    reads them (:func:`account_rates`), a dollar row's rate ``fx.USD`` restated to 1 and any other
+    refused, as the securities segment refuses it (:func:`~xlmargin.dollars.at_dollar_rate`)."""
+    return at_dollar_rate(account_rates(book, settings), usd_rate(settings))
 
 
 def account_rates(book: Portfolio, settings: AccountSettings) -> Portfolio:
@@ -419,6 +427,7 @@ __all__ = [
     "account_margin",
     "account_rates",
     "account_settings",
+    "futures_in_usd",
     "given_currency",
     "securities_in_usd",
     "securities_notional",

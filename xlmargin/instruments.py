@@ -51,6 +51,14 @@ from numpy.typing import ArrayLike
 
 from xlmargin import rules
 from xlmargin._typing import FloatArray
+from xlmargin.dollars import (
+    ENGINE_CURRENCY,
+    MONEY_FIELDS,
+    dollar_rate_problems,
+    in_usd,
+    needs_rate,
+    usd_rates,
+)
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError
 from xlmargin.positions import Portfolio
 
@@ -364,112 +372,6 @@ def numeraire() -> str:
     return _currencies()[0]
 
 
-ENGINE_CURRENCY = "USD"
-"""The currency Reg T, portfolio margin and the shipped SPAN file compute in: FINRA's and Cboe's
-rules (dollars per share, the $100,000 minimum equity) and OCC's TIMS minimums ($0.375 × the
-multiplier) are dollar amounts, whatever currency a house risk model reports in."""
-
-# The fields of a row that are amounts of its currency, for the engines that compute in US dollars.
-MONEY_FIELDS = ("price", "underlying_price", "strike")
-# Types whose blank currency is not US dollars: a pair's price is in its quote currency, and a CFD's
-# ``fx_rate`` converts its price currency, whatever it is (ESMA); cash no dollar engine margins.
-_BLANK_NOT_USD = ("fx", "cfd", "cash")
-
-
-def in_usd(portfolio: Portfolio, per_usd: float = 1.0) -> Portfolio:
-    """``portfolio`` with every row priced in another currency than USD converted to US dollars, for
-    the engines that compute in them (Reg T and portfolio margin): price, underlying price and strike
-    times the row's ``fx_rate`` (USD per unit of its currency; with ``per_usd``, the units of the
-    rate's currency that make one USD: the account view's rates are in the account currency). The
-    option value is homogeneous of degree one in spot, strike and premium, so the scan is exact; a
-    bond's quantity is its face and its price per 100, so its value converts with its price. The
-    rows converted then read USD at a rate of 1, so converting again changes nothing.
-
-    The target is :data:`ENGINE_CURRENCY`, fixed, not :func:`numeraire`: the rules are in dollars
-    whatever the risk view's file says (both are USD as shipped).
-
-    A row with a blank currency or USD is left as it is (a book in dollars is returned itself), and
-    so is cash, which neither engine margins. A blank currency reads as US dollars, so its
-    ``fx_rate``, when given, must be a dollar's (1, or ``per_usd``): another rate says the row is in
-    another currency, and it is an :class:`InputError` naming the row's currency column rather than
-    a rate ignored (an ``fx`` or ``cfd`` row's blank currency is its price currency, not dollars, and
-    is not checked); at ``per_usd`` it reads 1 once converted. A foreign row without a positive
-    ``fx_rate`` is a :class:`MissingDataError` naming it, as the risk view's."""
-    rate = usd_rates(portfolio, per_usd)
-    a = portfolio.arrays
-    restated = _dollar_blank(portfolio) & (a["fx_rate"] == per_usd) & (per_usd != 1.0)
-    if rate is None and not restated.any():
-        return portfolio
-    converted = _foreign(portfolio) if rate is not None else np.zeros(len(portfolio), dtype=bool)
-    at = np.flatnonzero(converted)
-    arrays = dict(a)
-    for name in MONEY_FIELDS:
-        arrays[name] = a[name].copy()
-        if rate is not None:
-            arrays[name][at] *= rate[at]
-    arrays["currency"] = a["currency"].copy()
-    arrays["currency"][converted] = ENGINE_CURRENCY
-    arrays["fx_rate"] = a["fx_rate"].copy()
-    arrays["fx_rate"][converted | restated] = 1.0
-    kept = {name: portfolio.codes(name) for name in portfolio.coded() if name != "currency"}
-    return Portfolio(arrays, portfolio.as_of, portfolio.warnings, kept)
-
-
-def usd_rates(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray | None:
-    """Per row, the US dollars one unit of its currency is worth, as :func:`in_usd` converts (and
-    checks) the rows: the ``fx_rate`` divided by ``per_usd`` for a row in another currency, 1 for
-    a dollar row, a blank currency and cash. None when no row is in another currency."""
-    a = portfolio.arrays
-    given = a["fx_rate"]
-    mislabelled = np.flatnonzero(_dollar_blank(portfolio) & ~np.isnan(given) & (given != per_usd))
-    if mislabelled.size:
-        dollar = "1" if per_usd == 1.0 else f"a dollar's, {per_usd:g} (fx.USD)"
-        raise InputError(
-            [
-                Problem(
-                    f"blank, but fx_rate is {given[i]:g} (a blank currency is US dollars, at {dollar}): "
-                    "give the currency the rate converts from",
-                    int(a["row"][i]),
-                    "currency",
-                )
-                for i in mislabelled.tolist()
-            ]
-        )
-    foreign = _foreign(portfolio)
-    if not foreign.any():
-        return None
-    at = np.flatnonzero(foreign)
-    rate = given[at] / per_usd
-    bad = at[~(rate > 0)]
-    if bad.size:
-        raise MissingDataError(
-            [
-                _needs_rate(str(a["currency"][i]), int(a["row"][i]))
-                if np.isnan(given[i])
-                else Problem(f"fx_rate must be positive, got {given[i]:g}", int(a["row"][i]), "fx_rate")
-                for i in bad.tolist()
-            ]
-        )
-    out = np.ones(len(portfolio))
-    out[at] = rate
-    return out
-
-
-def _dollar_blank(portfolio: Portfolio) -> np.ndarray:
-    """The rows whose blank currency reads as US dollars (every type but fx, cfd and cash)."""
-    codes, currencies = portfolio.codes("currency")
-    type_codes, types = portfolio.codes("type")
-    checked = np.array([t not in _BLANK_NOT_USD for t in types], dtype=bool)[type_codes]
-    return np.array([c is None for c in currencies], dtype=bool)[codes] & checked
-
-
-def _foreign(portfolio: Portfolio) -> np.ndarray:
-    """The rows in a named currency other than US dollars, cash aside (each currency tested once)."""
-    codes, currencies = portfolio.codes("currency")
-    foreign = np.array([c is not None and c != ENGINE_CURRENCY for c in currencies], dtype=bool)[codes]
-    return foreign & (portfolio.arrays["type"] != "cash")
-
-
 def unit_values(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray:
     """Per row, the US-dollar value of one unit of quantity, unsigned: price × multiplier (a bond per
     100 of face) of the row as :func:`in_usd` converts it (``per_usd`` as there); a currency pair's
@@ -551,7 +453,9 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
 
     A USD-priced stock, bond or fund has no currency leg: USD is the numeraire. A dollar ETF (UUP)
     is a factor exposure (``usd``), not a leg. Raises :class:`InputError` for an ``fx`` row whose
-    symbol is not a pair, and :class:`MissingDataError` where a needed ``fx_rate`` is blank.
+    symbol is not a pair, or a row in the numeraire (named, or a blank currency read as it) at a
+    rate other than 1 (:func:`~xlmargin.dollars.dollar_rate_problems`, as Reg T and PM refuse it),
+    and :class:`MissingDataError` where a needed ``fx_rate`` is blank.
     """
     a = portfolio.arrays
     usd = numeraire()
@@ -561,6 +465,9 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     usd1, usd2 = np.zeros(n), np.zeros(n)
     value_fx = np.ones(n)
     bad: list[tuple[int, Problem]] = []  # (position, problem): reported in row order
+    if contradictions := dollar_rate_problems(portfolio, 1.0, usd):
+        index = {row: i for i, row in enumerate(a["row"].tolist())}
+        bad += [(index.get(p.row, -1), p) for p in contradictions]
     missing: list[tuple[int, Problem]] = []
     kind, qty, price, mult = a["type"], a["quantity"], a["price"], a["multiplier"]
     currency, fx_rate, rows = a["currency"], a["fx_rate"], a["row"]
@@ -572,7 +479,7 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     # local value in USD, computed for all such rows at once (a European book is thousands of them).
     held = foreign & ~pair_or_future
     unrated = np.flatnonzero(held & np.isnan(fx_rate))
-    missing += [(int(i), _needs_rate(str(currency[i]), int(rows[i]))) for i in unrated]
+    missing += [(int(i), needs_rate(str(currency[i]), int(rows[i]))) for i in unrated]
     rated = np.flatnonzero(held & ~np.isnan(fx_rate))
     if rated.size:
         value_fx[rated] = fx_rate[rated]
@@ -584,7 +491,7 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
         if kind[i] == "fx":
             legs = _pair_legs(str(a["symbol"][i]), qty[i] * mult[i], price[i], fx_rate[i], row)
         elif foreign[i] and np.isnan(fx_rate[i]):
-            legs = _needs_rate(str(currency[i]), row)
+            legs = needs_rate(str(currency[i]), row)
         else:  # a future
             value_fx[i] = fx_rate[i] if foreign[i] else 1.0
             legs = _future_legs(a, int(i), value_fx[i])
@@ -597,14 +504,6 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     if missing:
         raise MissingDataError([problem for _, problem in sorted(missing, key=lambda found: found[0])])
     return CurrencyLegs(ccy1, usd1, ccy2, usd2, value_fx)
-
-
-def _needs_rate(currency: str, row: int) -> Problem:
-    return Problem(
-        f"a position in {currency} needs the USD value of one {currency} in the fx_rate column",
-        row,
-        "fx_rate",
-    )
 
 
 def _local_values(

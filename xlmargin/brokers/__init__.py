@@ -355,6 +355,38 @@ def _symbol_terms(r: Record, values: dict[str, Any], problems: list[Problem]) ->
     return False
 
 
+def rates_in_usd(records: list[Record], base: str | None, dollar: str | None = None) -> None:
+    """The records' ``fx_rate`` made USD per unit of each row's currency, what the positions table
+    means by it. IBKR gives each currency's rate to the account's base currency (Flex
+    ``fxRateToBase``, the statement's "Base Currency Exchange Rate"): USD per unit only in a
+    USD-based account. In another base each rate is divided by the dollar's (``dollar``, the
+    export's own USD rate, else a USD row's); without a dollar rate the rates are left blank, for the
+    engine to ask for or the account view to fill from ``fx.CCY``. ``base`` is the export's stated
+    base currency; when it states none, a currency other than USD at a rate of exactly 1 is the
+    base, and an export with neither is read as USD-based."""
+    rated = [r for r in records if _rate(r.get("fx_rate")) is not None]
+    if dollar is None:
+        dollar = next((r.get("fx_rate") for r in rated if r.get("currency").upper() == "USD"), None)
+    per_usd = _rate(dollar)
+    if base is None:
+        at_one = {r.get("currency").upper() for r in rated if _rate(r.get("fx_rate")) == 1.0} - {"USD"}
+        base = "USD" if per_usd == 1.0 or (per_usd is None and not at_one) else "another"
+    if base.upper() == "USD":
+        return
+    for r in rated:
+        rate = _rate(r.get("fx_rate"))
+        r.values["fx_rate"] = "" if per_usd is None or rate is None else repr(rate / per_usd)
+
+
+def _rate(text: str | None) -> float | None:
+    """A positive rate read from an export's text, else None."""
+    try:
+        value = float(str(text).replace(",", ""))
+    except ValueError:
+        return None
+    return value if value > 0 and value != float("inf") else None
+
+
 def summaries_or_lots(records: list[Record]) -> list[Record]:
     """An export's positions when it reports them once (``SUMMARY``) and again per tax lot: the
     summary rows, and for a position that has only lot rows, those lots summed into one (the first
@@ -393,4 +425,4 @@ def _summed(lots: list[Record]) -> list[Record]:
     return [Record(first.line, {**first.values, "quantity": f"{quantity:.15g}"}, dict(first.names))]
 
 
-__all__ = ["FORMATS", "HEADER", "BrokerTable", "detect", "import_broker", "read_broker"]
+__all__ = ["FORMATS", "HEADER", "BrokerTable", "detect", "import_broker", "rates_in_usd", "read_broker"]

@@ -7,12 +7,13 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from xlmargin.brokers import FIELDS, Record, field_key, record, summaries_or_lots
+from xlmargin.brokers import FIELDS, Record, field_key, rates_in_usd, record, summaries_or_lots
 from xlmargin.errors import InputError, Problem
 from xlmargin.files import csv_text
 
 SECTION = "Open Positions"
 RATES = "Base Currency Exchange Rate"
+ACCOUNT = "Account Information"
 ROW_KINDS = ("Header", "Data", "SubTotal", "Total", "Notes")
 
 
@@ -50,24 +51,30 @@ def _width_problem(path: Path, line: int, got: int, want: int) -> InputError:
 
 def read_statement(path: Path) -> list[Record]:
     """The Open Positions section's summary rows; each currency's rate to the base from the
-    statement's exchange-rate section."""
+    statement's exchange-rate section, made USD per unit (the base from "Account Information")."""
     header: list[str] | None = None
     rate_header: list[str] | None = None
     records: list[Record] = []
     rates: dict[str, str] = {}
+    base: str | None = None
     for line, cells in _rows(csv_text(path)):
         section, kind, rest = cells[0].strip(), cells[1].strip() if len(cells) > 1 else "", cells[2:]
         if section == SECTION:
             header = _positions_row(path, line, kind, rest, header, records)
         elif section == RATES:
             rate_header = _rates_row(kind, rest, rate_header, rates)
+        elif section == ACCOUNT and kind == "Data" and len(rest) > 1 and field_key(rest[0]) == "basecurrency":
+            base = rest[1].strip().upper() or None
     if header is None:
         raise InputError(Problem(f"{path.name}: the statement has no Open Positions section"))
     records = summaries_or_lots(records)
+    if base:
+        rates.setdefault(base, "1")  # the section lists the other currencies
     for r in records:
         if "fx_rate" not in r.values and r.get("currency").upper() in rates:
             r.values["fx_rate"] = rates[r.get("currency").upper()]
             r.names["fx_rate"] = RATES
+    rates_in_usd(records, base, rates.get("USD"))  # the rates are to the base currency, fx_rate to USD
     return records
 
 
@@ -112,4 +119,5 @@ def read_portfolio(path: Path) -> list[Record]:
         if not found.get("symbol") and not found.get("asset"):
             continue
         records.append(found)
+    rates_in_usd(records, None)  # "FX Rate To Base": to the base currency, which the file does not state
     return records

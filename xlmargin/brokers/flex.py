@@ -9,7 +9,9 @@ matter here.
 A Flex query may report each position once (``levelOfDetail="SUMMARY"``) and again per tax lot
 (``"LOT"``): the summary rows are read, and a position reported by lots alone is their sum
 (:func:`~xlmargin.brokers.summaries_or_lots`), so lots are never counted twice nor dropped.
-A report of several accounts is refused: margin is computed per account.
+A report of several accounts is refused: margin is computed per account. ``fxRateToBase`` is a
+rate to the account's base currency (its ``<AccountInformation currency=...>`` when the query has
+it), made USD per unit as the positions table reads ``fx_rate`` (:func:`~xlmargin.brokers.rates_in_usd`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from xml.sax import SAXException, SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
 
-from xlmargin.brokers import Record, record, summaries_or_lots
+from xlmargin.brokers import Record, rates_in_usd, record, summaries_or_lots
 from xlmargin.errors import InputError, Problem
 
 ROOTS = ("FlexQueryResponse", "FlexStatements", "FlexStatement")
@@ -37,6 +39,7 @@ class _Positions(ContentHandler):
         self.root: str | None = None
         self.records: list[Record] = []
         self.accounts: dict[str, None] = {}
+        self.base: str | None = None  # the account's base currency, when the query reports it
 
     def setDocumentLocator(self, locator: Locator) -> None:
         self.locator = locator
@@ -46,6 +49,8 @@ class _Positions(ContentHandler):
             self.root = name
         if name == "FlexStatement" and attrs.get("accountId"):
             self.accounts[attrs["accountId"]] = None
+        if name == "AccountInformation" and attrs.get("currency"):
+            self.base = attrs["currency"].strip().upper()
         if name == "OpenPosition":
             line = (self.locator.getLineNumber() if self.locator else None) or 0
             self.records.append(record(line, attrs.items()))
@@ -76,4 +81,6 @@ def read(path: Path) -> list[Record]:
         raise InputError(
             Problem(f"{path.name}: the Flex report has no OpenPosition rows; add Open Positions to the query")
         )
-    return summaries_or_lots(handler.records)
+    records = summaries_or_lots(handler.records)
+    rates_in_usd(records, handler.base)  # fxRateToBase is to the base currency, fx_rate to USD
+    return records

@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.account import SEGMENTS, SegmentLine, account_margin, securities_in_usd
+from xlmargin.account import SEGMENTS, SegmentLine, account_margin, futures_in_usd, securities_in_usd
 from xlmargin.decisions._common import DecisionSettings, check_regime, notional
 from xlmargin.decisions._linear import unit_span_pnl
 from xlmargin.decisions.names import CONTRIBUTION_REGIMES
@@ -171,7 +171,8 @@ def _account(
         if line.segment == "fx/cfd":
             _, segment_without, segment_component = _retail(book, line)
         elif line.segment == "futures":
-            _, segment_without, segment_component = _futures(book, line.detail, account.span)
+            dollars = futures_in_usd(book, account)  # as the account view reads their rates
+            _, segment_without, segment_component = _futures(dollars, line.detail, account.span)
         elif account.securities == "pm":  # the engines' dollars, converted as the account view converts
             _, segment_without, segment_component = _pm(securities_in_usd(book, account), settings)
         else:

@@ -51,7 +51,14 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray
-from xlmargin.account import SEGMENTS, AccountSettings, account_margin, securities_in_usd, usd_rate
+from xlmargin.account import (
+    SEGMENTS,
+    AccountSettings,
+    account_margin,
+    futures_in_usd,
+    securities_in_usd,
+    usd_rate,
+)
 from xlmargin.decisions import _pm
 from xlmargin.decisions._common import (
     DecisionSettings,
@@ -199,8 +206,9 @@ class HedgeResult:
             out.append(["trade", f"{symbol} (row {row})", quantity, cents(spend), "", "", ""])
         budget = "no budget" if self.budget is None else f"budget {self.budget:,.2f}"
         out.append(["spend", budget, "", cents(self.spend), "", "", ""])
-        for line in self.impact.table()[1:]:
-            out.append(["figure", line[0], "", "", line[1], line[2], line[3]])
+        for line in self.impact.table()[1:]:  # a regime without a figure says why, as whatif's note
+            item = f"{line[0]} (n/a: {line[4]})" if line[4] else line[0]
+            out.append(["figure", item, "", "", line[1], line[2], line[3]])
         return out
 
 
@@ -373,7 +381,8 @@ def _account_objective(
             dollars = replace(sub, portfolio=securities_in_usd(sub.portfolio, account))
             t, fixed = _objective(program, x[pick], securities_in_usd(book, account), dollars, settings, "pm")
         elif segment == "futures":
-            t, fixed = _span_variable(program, x[pick], book, sub, account.span)
+            dollars = replace(sub, portfolio=futures_in_usd(sub.portfolio, account))
+            t, fixed = _span_variable(program, x[pick], futures_in_usd(book, account), dollars, account.span)
         else:
             t, fixed = _retail_variable(program, x[pick], book, sub, account)
         columns.append(t)

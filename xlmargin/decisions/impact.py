@@ -8,8 +8,10 @@ hold make one row, at the first one's price, and a later one priced otherwise is
 both trades rows). ``before`` and ``after`` are rounded
 to the cent first and ``change`` is their difference, so ``change = after − before`` holds to
 the cent in every row. A regime whose engine does not margin the book (portfolio margin refuses
-futures, SPAN takes only futures) shows "n/a" (before, after or both) and the engine's reason in
-the table, and is an error when that regime alone is asked for.
+futures, SPAN takes only futures) or cannot read it (a row's rate the account view fills from
+``fx.CCY`` and a dollar engine needs in the table; a dollar row at ``fx.USD`` in a euro account)
+shows "n/a" (before, after or both) and the engine's reason in the table, and is an error when that
+regime alone is asked for, or when no regime gives a figure (then the input is what is wrong).
 The risk view adds a row for the worst correlation-break loss, so a trade that lowers the worst
 loss but fails when the hedge decouples is visible.
 
@@ -106,6 +108,7 @@ def margin_impact(
         check_regime(regime)
     union, before_qty, after_qty = trade_union(portfolio, trades, mark=True)
     lines = []
+    refused: list[XlMarginError] = []  # the errors of regimes shown as n/a that are not Unsupported
     for regime in regimes:
         try:
             if regime == "risk":
@@ -124,19 +127,25 @@ def margin_impact(
                 lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new)))
         except XlMarginError as raised:
             error = in_table(table, raised, joined=True)
-            if len(regimes) == 1 or not isinstance(error, UnsupportedError):
+            if len(regimes) == 1:
                 raise error from None
-            lines.append(
-                ImpactLine(regime, LABELS[regime], _alone(regime, portfolio, settings), None, str(error))
-            )
+            if not isinstance(error, UnsupportedError):
+                refused.append(error)
+            before = _alone(regime, portfolio, settings)
+            lines.append(ImpactLine(regime, LABELS[regime], before, None, str(error)))
+            if regime == "risk":
+                lines.append(ImpactLine(BREAK, BREAK_LABEL, None, None, str(error)))
+    if refused and not any(line.applies for line in lines):
+        raise refused[0] from None  # no regime takes the book: it is the input, not a regime
     return ImpactResult(tuple(lines), len(trades), price_conflicts(portfolio, trades, table))
 
 
 def _alone(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> float | None:
-    """The requirement before the trades when the regime cannot take the book after them."""
+    """The requirement before the trades when the regime cannot take the book after them (None
+    when it cannot take the book before them either)."""
     try:
         return cents(requirement(regime, portfolio, settings))
-    except UnsupportedError:
+    except XlMarginError:
         return None
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
+from xlmargin.dollars import dollar_rate_problems
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
 from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
@@ -120,6 +121,8 @@ def _legs(portfolio: Portfolio, settings: SpanSettings) -> list[Leg]:
     missing: list[Problem] = []
     legs = []
     known = ", ".join(settings.products)
+    # a row in the margin currency (or a blank one) at another rate than 1: as Reg T and PM refuse it
+    contradiction = {q.row: q for q in dollar_rate_problems(portfolio, 1.0, settings.currency)}
     # each contract's product and month found once, however many rows hold it
     found_for: dict[tuple[Any, ...], tuple[Product, int | None] | None] = {}
     for p in portfolio:
@@ -133,6 +136,8 @@ def _legs(portfolio: Portfolio, settings: SpanSettings) -> list[Leg]:
                 )
             )
             continue
+        if p.row in contradiction:
+            bad.append(contradiction[p.row])
         contract = (p.symbol, p.underlying, p.is_option, p.expiry)
         if contract not in found_for:
             found_for[contract] = product_and_month(p, settings)

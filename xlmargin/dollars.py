@@ -1,0 +1,180 @@
+"""The engines' dollars: the one place a row's currency and ``fx_rate`` are read for the engines
+that compute in US dollars (Reg T, portfolio margin, SPAN; the risk view and the account view check
+their dollar rows by the same rule).
+
+- :func:`in_usd` converts the rows priced in another currency (price, underlying price, strike
+  times ``fx_rate``); :func:`usd_rates` gives each row's USD per unit.
+- :func:`dollar_rate_problems` is the one rule on a dollar row's rate: a row in USD, or with a
+  blank currency read as USD, is worth a dollar, so its ``fx_rate`` is 1 (or ``fx.USD`` where rates
+  are in another account currency); any other rate is refused naming the row, never ignored.
+- :func:`at_dollar_rate` restates the dollar rows of the account view at ``fx.USD`` to 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from xlmargin._typing import FloatArray
+from xlmargin.errors import InputError, MissingDataError, Problem
+from xlmargin.positions import Portfolio
+
+ENGINE_CURRENCY = "USD"
+"""The currency Reg T, portfolio margin and the shipped SPAN file compute in: FINRA's and Cboe's
+rules (dollars per share, the $100,000 minimum equity) and OCC's TIMS minimums ($0.375 × the
+multiplier) are dollar amounts, whatever currency a house risk model reports in."""
+
+# The fields of a row that are amounts of its currency, for the engines that compute in US dollars.
+MONEY_FIELDS = ("price", "underlying_price", "strike")
+# Types whose blank currency is not US dollars: a pair's price is in its quote currency, and a CFD's
+# ``fx_rate`` converts its price currency, whatever it is (ESMA); cash no dollar engine margins.
+_BLANK_NOT_USD = ("fx", "cfd", "cash")
+
+
+def in_usd(portfolio: Portfolio, per_usd: float = 1.0) -> Portfolio:
+    """``portfolio`` with every row priced in another currency than USD converted to US dollars, for
+    the engines that compute in them (Reg T and portfolio margin): price, underlying price and strike
+    times the row's ``fx_rate`` (USD per unit of its currency; with ``per_usd``, the units of the
+    rate's currency that make one USD: the account view's rates are in the account currency). The
+    option value is homogeneous of degree one in spot, strike and premium, so the scan is exact; a
+    bond's quantity is its face and its price per 100, so its value converts with its price. The
+    rows converted then read USD at a rate of 1, so converting again changes nothing.
+
+    The target is :data:`ENGINE_CURRENCY`, fixed, not :func:`numeraire`: the rules are in dollars
+    whatever the risk view's file says (both are USD as shipped).
+
+    A row with a blank currency or USD is left as it is (a book in dollars is returned itself), and
+    so is cash, which neither engine margins. Its ``fx_rate``, when given, must be a dollar's (1, or
+    ``per_usd``): :func:`dollar_rate_problems`; at ``per_usd`` it reads 1 once converted. A foreign
+    row without a positive ``fx_rate`` is a :class:`MissingDataError` naming it, as the risk view's."""
+    rate = usd_rates(portfolio, per_usd)
+    portfolio = _restated(portfolio, per_usd)
+    if rate is None:
+        return portfolio
+    a = portfolio.arrays
+    converted = _foreign(portfolio)
+    at = np.flatnonzero(converted)
+    arrays = dict(a)
+    for name in MONEY_FIELDS:
+        arrays[name] = a[name].copy()
+        arrays[name][at] *= rate[at]
+    arrays["currency"] = a["currency"].copy()
+    arrays["currency"][converted] = ENGINE_CURRENCY
+    arrays["fx_rate"] = a["fx_rate"].copy()
+    arrays["fx_rate"][converted] = 1.0
+    kept = {name: portfolio.codes(name) for name in portfolio.coded() if name != "currency"}
+    return Portfolio(arrays, portfolio.as_of, portfolio.warnings, kept)
+
+
+def usd_rates(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray | None:
+    """Per row, the US dollars one unit of its currency is worth, as :func:`in_usd` converts (and
+    checks) the rows: the ``fx_rate`` divided by ``per_usd`` for a row in another currency, 1 for
+    a dollar row, a blank currency and cash. None when no row is in another currency. A dollar row
+    at another rate than a dollar's is an :class:`InputError` (:func:`dollar_rate_problems`)."""
+    a = portfolio.arrays
+    given = a["fx_rate"]
+    contradictions = dollar_rate_problems(portfolio, per_usd)
+    if contradictions:
+        raise InputError(contradictions)
+    foreign = _foreign(portfolio)
+    if not foreign.any():
+        return None
+    at = np.flatnonzero(foreign)
+    rate = given[at] / per_usd
+    bad = at[~(rate > 0)]
+    if bad.size:
+        raise MissingDataError(
+            [
+                needs_rate(str(a["currency"][i]), int(a["row"][i]))
+                if np.isnan(given[i])
+                else Problem(f"fx_rate must be positive, got {given[i]:g}", int(a["row"][i]), "fx_rate")
+                for i in bad.tolist()
+            ]
+        )
+    out = np.ones(len(portfolio))
+    out[at] = rate
+    return out
+
+
+def dollar_rate_problems(
+    portfolio: Portfolio, per_usd: float = 1.0, dollar: str = ENGINE_CURRENCY
+) -> list[Problem]:
+    """The one rule of every engine converting to dollars (Reg T, PM, SPAN, the risk view, the
+    account view's securities and futures): a dollar row's ``fx_rate``, when given, is a dollar's (1,
+    or ``per_usd`` where rates are in another account currency). A row in ``dollar`` (the engine's
+    currency; USD as shipped) at another rate names its fx_rate column; a blank currency read as
+    dollars (every type but fx, cfd and cash) its currency column: the rate says another currency."""
+    given = portfolio.arrays["fx_rate"]
+    off = ~np.isnan(given) & (given != per_usd)
+    if not off.any():
+        return []
+    codes, currencies = portfolio.codes("currency")
+    named = np.array([c == dollar for c in currencies], dtype=bool)[codes]
+    at = "1" if per_usd == 1.0 else f"a dollar's, {per_usd:g} (fx.{dollar})"
+    name, rows = "US dollars" if dollar == "USD" else dollar, portfolio.arrays["row"]
+    return [
+        Problem(f"the position is in {dollar}: its rate is {at}, not {given[i]:g}", int(rows[i]), "fx_rate")
+        if named[i]
+        else Problem(
+            f"blank, but fx_rate is {given[i]:g} (a blank currency is {name}, at {at}): "
+            "give the currency the rate converts from",
+            int(rows[i]),
+            "currency",
+        )
+        for i in np.flatnonzero(off & (named | _dollar_blank(portfolio))).tolist()
+    ]
+
+
+def at_dollar_rate(portfolio: Portfolio, per_usd: float) -> Portfolio:
+    """``portfolio`` with its dollar rows' ``fx_rate`` restated from ``per_usd`` (``fx.USD``) to 1,
+    any other rate refused (:func:`dollar_rate_problems`): the account view's futures, for SPAN,
+    as :func:`in_usd` restates securities. The book itself when nothing changes."""
+    contradictions = dollar_rate_problems(portfolio, per_usd)
+    if contradictions:
+        raise InputError(contradictions)
+    return _restated(portfolio, per_usd)
+
+
+def _restated(portfolio: Portfolio, per_usd: float) -> Portfolio:
+    codes, currencies = portfolio.codes("currency")
+    named = np.array([c == ENGINE_CURRENCY for c in currencies], dtype=bool)[codes]
+    given = portfolio.arrays["fx_rate"]
+    restated = (named | _dollar_blank(portfolio)) & (given == per_usd) & (per_usd != 1.0)
+    if not restated.any():
+        return portfolio
+    coded = {name: portfolio.codes(name) for name in portfolio.coded()}
+    arrays = {**portfolio.arrays, "fx_rate": np.where(restated, 1.0, given)}
+    return Portfolio(arrays, portfolio.as_of, portfolio.warnings, coded)
+
+
+def _dollar_blank(portfolio: Portfolio) -> np.ndarray:
+    """The rows whose blank currency reads as US dollars (every type but fx, cfd and cash)."""
+    codes, currencies = portfolio.codes("currency")
+    type_codes, types = portfolio.codes("type")
+    checked = np.array([t not in _BLANK_NOT_USD for t in types], dtype=bool)[type_codes]
+    return np.array([c is None for c in currencies], dtype=bool)[codes] & checked
+
+
+def _foreign(portfolio: Portfolio) -> np.ndarray:
+    """The rows in a named currency other than US dollars, cash aside (each currency tested once)."""
+    codes, currencies = portfolio.codes("currency")
+    foreign = np.array([c is not None and c != ENGINE_CURRENCY for c in currencies], dtype=bool)[codes]
+    return foreign & (portfolio.arrays["type"] != "cash")
+
+
+def needs_rate(currency: str, row: int) -> Problem:
+    return Problem(
+        f"a position in {currency} needs the USD value of one {currency} in the fx_rate column",
+        row,
+        "fx_rate",
+    )
+
+
+__all__ = [
+    "ENGINE_CURRENCY",
+    "MONEY_FIELDS",
+    "at_dollar_rate",
+    "dollar_rate_problems",
+    "in_usd",
+    "needs_rate",
+    "usd_rates",
+]
