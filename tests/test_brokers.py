@@ -303,3 +303,79 @@ def test_a_euro_based_export_without_a_dollar_rate_leaves_the_rates_blank(tmp_pa
         assert [r[11] for r in import_broker(path).rows] == [None]
         with pytest.raises(MissingDataError, match="fx_rate: a position in EUR needs the USD value"):
             regt_margin(read_broker(path, as_of=AS_OF))
+
+
+# --- the account view of such an export: its rates are USD per unit, and it says so ---------------
+
+
+def _account_figure(capsys: pytest.CaptureFixture[str], path: Path, *params: str) -> float:
+    import json
+
+    from xlmargin.cli import main
+
+    argv = ["margin", str(path), "--regime", "account", "--as-of", str(AS_OF), "--format", "json"]
+    assert main([*argv, *(f"--param={p}" for p in params)]) == 0, capsys.readouterr().err
+    return float(json.loads(capsys.readouterr().out)["requirement"])
+
+
+def _in_euros(tmp_path: Path) -> Path:
+    """The canonical book written by hand for a euro account: fx_rate in euros per unit."""
+    text = (DATA / "ibkr_book.csv").read_text(encoding="utf-8")
+    text = text.replace(",USD,1\n", f",USD,{EUR_PER_USD!r}\n").replace(",EUR,1.1745", ",EUR,1")
+    return _write(tmp_path, "in_euros.csv", text)
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_a_euro_based_export_gives_the_account_view_of_the_book_written_in_euros(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the readers' rates are USD per unit: the account view read them as euros per unit and refused
+    # every row; the command now reads them so (fx_rates=usd) at the export's dollar rate (fx.USD)
+    export = _write(tmp_path, name, _euro_based(name, (DATA / name).read_text(encoding="utf-8")))
+    by_hand = _account_figure(capsys, _in_euros(tmp_path), "account_currency=EUR", f"fx.USD={EUR_PER_USD!r}")
+    assert _account_figure(capsys, export, "account_currency=EUR") == pytest.approx(by_hand, abs=0.01)
+    assert by_hand == pytest.approx(cents(_account_figure(capsys, DATA / name) * EUR_PER_USD), abs=0.01)
+    # the Python API reads the export the same way
+    import xlmargin
+
+    assert xlmargin.account_margin(export, as_of=AS_OF, account_currency="EUR") == pytest.approx(
+        by_hand, abs=0.01
+    )
+    # told to read the rates as the account's, the view refuses them and says how to read them
+    from xlmargin.cli import main
+
+    assert main(["margin", str(export), "--regime", "account", "--as-of", str(AS_OF),
+                 "--param", "account_currency=EUR", "--param", "fx_rates=account"]) == 2  # fmt: skip
+    assert "give fx_rates=usd" in capsys.readouterr().err
+
+
+def test_a_euro_based_export_of_dollar_positions_only_takes_fx_usd_from_the_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # no euro row to tell the euro's dollar rate: the export's own dollar rate to its base is fx.USD
+    text = _euro_based("ibkr_flex.xml", (DATA / "ibkr_flex.xml").read_text(encoding="utf-8"))
+    lines = [line for line in text.splitlines() if 'symbol="SAP"' not in line]
+    export = _write(tmp_path, "dollars.xml", "\n".join(lines))
+    table = import_broker(export)
+    assert (table.base.currency, table.base.per_usd) == ("EUR", pytest.approx(EUR_PER_USD))
+    assert table.account_params({"Account Currency": "eur"}) == {
+        "fx_rates": "usd",
+        "fx.USD": table.base.per_usd,
+    }
+    assert table.account_params({"fx_rates": "account"}) == {}  # a dollar account; given names kept
+    in_dollars = _account_figure(capsys, export)
+    assert _account_figure(capsys, export, "account_currency=EUR") == pytest.approx(
+        cents(in_dollars * EUR_PER_USD), abs=0.01
+    )
+    # another account currency than the export's base: fx.USD is the user's to give
+    assert table.account_params({"account_currency": "GBP"}) == {"fx_rates": "usd"}
+
+
+def test_an_export_that_does_not_show_its_base_gives_no_dollar_rate(tmp_path: Path) -> None:
+    # a portfolio CSV of a euro-based account whose euro row is not at exactly 1 (its base unnamed)
+    text = _euro_based("ibkr_portfolio.csv", (DATA / "ibkr_portfolio.csv").read_text(encoding="utf-8"))
+    table = import_broker(_write(tmp_path, "portfolio.csv", text.replace(",,,,1,20650", ",,,,1.05,20650")))
+    assert table.base.currency is None and table.base.per_usd == pytest.approx(EUR_PER_USD)
+    assert table.account_params({"account_currency": "EUR"}) == {"fx_rates": "usd"}
+    named = import_broker(_write(tmp_path, "named.csv", text))  # the euro row at 1: the base is EUR
+    assert named.base.currency == "EUR"

@@ -451,3 +451,36 @@ def test_messages_that_name_a_type_take_its_article():
     ]  # fmt: skip
     rows = [["symbol", "type", "quantity", "price"], ["SPY", "etf", 10.0, 0.0]]
     assert problems(rows) == ["row 2, price: an etf needs a positive price"]
+
+
+# --- a pasted IBKR table's "FX Rate To Base": USD per unit only in a USD-based account ---------------
+
+_PASTED = ["Symbol", "type", "Position", "Mark Price", "Currency", "FX Rate To Base"]
+
+
+def test_a_pasted_rate_to_a_base_other_than_usd_is_warned_of_naming_the_rows_and_the_column():
+    # a euro-based account: its euro row at exactly 1, its dollar rows at 0.85 euro; Reg T read the
+    # euro at 1 USD without a word
+    pasted = [_PASTED, ["AAPL", "stock", 600, 250.42, "USD", 0.85], ["MSFT", "stock", 10, 480.0, "USD", 0.85],
+              ["SAP", "stock", 100, 206.5, "EUR", 1], ["VOD", "stock", 100, 2.5, "GBP", 1.17]]  # fmt: skip
+    (warning,) = read_positions(pasted, as_of=AS_OF).warnings
+    assert warning.startswith(
+        "rows 2, 3, 4, FX Rate To Base: IBKR's rate to the account's base currency, here EUR (a currency "
+        "other than USD at exactly 1, or a USD row at another rate), not the USD per unit Reg T"
+    )
+    assert warning.endswith("or read it in the account view with account_currency=EUR and fx.USD=0.85")
+    euro_only = [_PASTED, ["SAP", "stock", 100, 206.5, "EUR", 1], ["VOD", "stock", 100, 2.5, "GBP", 1.17]]
+    (warning,) = read_positions(euro_only, as_of=AS_OF).warnings
+    assert warning.startswith("row 2, FX Rate To Base:") and "fx.USD (base units per USD)" in warning
+
+
+def test_a_usd_based_paste_and_the_canonical_column_are_read_without_a_warning():
+    usd_based = [
+        _PASTED,
+        ["AAPL", "stock", 600, 250.42, "USD", 1],
+        ["SAP", "stock", 100, 206.5, "EUR", 1.1745],
+    ]
+    assert read_positions(usd_based, as_of=AS_OF).warnings == ()
+    # the same rates under the positions table's own name are the user's word: USD per unit
+    canonical = [[*_PASTED[:-1], "fx_rate"], ["SAP", "stock", 100, 206.5, "EUR", 1]]
+    assert read_positions(canonical, as_of=AS_OF).warnings == ()

@@ -352,9 +352,10 @@ def test_in_a_euro_account_a_dollar_rows_rate_is_fx_usd_in_every_segment(segment
         assert fn.account_margin([_RATED, [*row, currency, 0.9]], params=params) == round(usd * 0.9, 2)
     with pytest.raises(InputError) as found:
         fn.account_margin([_RATED, [*row, "USD", 1.0]], params=params)
-    assert (
-        str(found.value)
-        == "row 2, fx_rate: the position is in USD: its rate is a dollar's, 0.9 (fx.USD), not 1"
+    assert str(found.value) == (  # at 1: what a table of USD per unit says, and how to read one
+        "row 2, fx_rate: the position is in USD: its rate is a dollar's, 0.9 (fx.USD), not 1; if the "
+        "table's rates are USD per unit (as a broker export's are, and as Reg T reads them), give "
+        "fx_rates=usd"
     )
     with pytest.raises(InputError, match=r"row 2, currency: blank, but fx_rate is 1 .*0\.9 \(fx\.USD\)"):
         fn.account_margin([_RATED, [*row, None, 1.0]], params=params)

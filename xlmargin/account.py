@@ -17,6 +17,11 @@ currency they are converted with the ``fx.USD`` parameter. A security priced in 
 is converted to dollars first with its ``fx_rate`` (account-currency units per unit, so divided by
 ``fx.USD`` in another account currency: :func:`securities_in_usd`).
 
+Every segment, and every path that converts as the view does, reads the table's rates through one
+function, :func:`account_rates`: as account-currency units per unit (``fx_rates=account``, the
+default), or as USD per unit (``fx_rates=usd``: the dollar engines' reading and the broker
+readers'), converted with ``fx.USD``, the one rate between the two.
+
 On the maintenance basis the ESMA segment shows the *margin close-out level* (50% of the initial
 margin: where the provider must start closing positions), the ESMA counterpart of a maintenance
 requirement; the US forex deposit is the same on both bases. Portfolio margin has one regulatory
@@ -33,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin.dollars import at_dollar_rate
+from xlmargin.dollars import at_dollar_rate, dollar_rate_problems
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import (
     DEFAULT_ACCOUNT_CURRENCY,
@@ -57,6 +62,10 @@ from xlmargin.span import SPAN_PARAMS, SpanSettings, futures_margin, span_settin
 BASES = ("initial", "maintenance")
 SECURITIES_RULES = ("regt", "pm")
 FX_RULES = ("esma", "nfa")
+FX_READINGS = ("account", "usd")
+# A row in the account currency agrees with fx.USD when its USD rate times fx.USD is 1 within this
+# (relative): the float noise of 1/1.08 typed as a formula, never a second rate.
+_SAME_RATE = 1e-9
 SEGMENTS: dict[str, tuple[str, ...]] = {
     "securities": ("stock", "etf", "option", "bond", "cash"),
     "futures": ("future", "future_option"),
@@ -96,6 +105,15 @@ _OWN: tuple[Param, ...] = (
         f"blank: {ENGINE_CURRENCY}, but {DEFAULT_ACCOUNT_CURRENCY} for MAX_NOTIONAL's esma regime, as for "
         "ESMA_MARGIN",
     ),
+    Param(
+        "fx_rates",
+        "choice",
+        "account",
+        "how the account view reads the fx_rate column: account (default), account-currency units per "
+        "unit; usd, USD per unit, as Reg T, PM, SPAN and the risk view read it and the broker readers "
+        "write it, converted with fx.USD (a row in the account currency must agree with it)",
+        choices=FX_READINGS,
+    ),
 )
 
 
@@ -123,6 +141,7 @@ class AccountSettings:
     span: SpanSettings
     esma: EsmaSettings
     pm: PMSettings
+    fx_rates: str = "account"  # how the table's fx_rate reads: account or usd (:func:`account_rates`)
 
 
 def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettings:
@@ -145,6 +164,7 @@ def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettin
         span=span_settings(subset(SPAN_PARAMS) | {"basis": basis}, as_of),
         esma=esma_settings(subset(ESMA_PARAMS), as_of),
         pm=pm_settings(subset(PM_PARAMS), as_of),
+        fx_rates=str(values["fx_rates"]),
     )
 
 
@@ -295,7 +315,7 @@ def account_margin(
         book = portfolio if mask.all() else portfolio.select(mask)  # (a book of one segment: no copy)
         rows = tuple(book.arrays["row"].tolist())
         if segment == "fx/cfd":
-            fx_result = _fx(book, settings)
+            fx_result = retail_margin(book, settings)
             requirement, exact = fx_result.total, fx_result.exact
             if settings.basis == "maintenance" and fx_result.close_out_level is not None:
                 requirement = fx_result.close_out_level
@@ -306,7 +326,6 @@ def account_margin(
                 )
             )
             continue
-        rate = usd_rate(settings)
         detail: Any
         if segment == "securities":
             book = securities_in_usd(book, settings)
@@ -328,6 +347,7 @@ def account_margin(
             if detail is None or (detail.basis, detail.net_of_proceeds) != (settings.basis, False):
                 detail = regt_margin(book, basis=settings.basis)  # this basis, FINRA's gross figure
             requirement, exact, notional = detail.total, detail.exact, securities_notional(book)
+        rate = usd_rate(settings)  # (after the rows' rates are read: their error first)
         line = SegmentLine(
             segment, regime, rows, cents(requirement * rate), rate, notional * rate, detail, exact * rate
         )
@@ -343,9 +363,8 @@ def account_margin(
 
 def securities_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
     """The securities rows in US dollars, as Reg T and portfolio margin compute
-    (:func:`~xlmargin.instruments.in_usd`), at the account's rates (:func:`account_rates`). The
-    table's ``fx_rate`` is in account-currency units per unit of the row's currency, so for another
-    account currency it is divided by ``fx.USD``."""
+    (:func:`~xlmargin.instruments.in_usd`), at the account's rates (:func:`account_rates`): in
+    account-currency units per unit, so divided by ``fx.USD`` in another account currency."""
     return in_usd(account_rates(book, settings), per_usd=usd_rate(settings))
 
 
@@ -356,34 +375,138 @@ def futures_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
     return at_dollar_rate(account_rates(book, settings), usd_rate(settings))
 
 
+def retail_margin(book: Portfolio, settings: AccountSettings) -> EsmaResult:
+    """The FX/CFD segment: the ESMA caps or the US forex deposit (the ``fx_rule`` choice) in the
+    account currency, its rates read as every segment reads them (:func:`account_rates`)."""
+    rule = nfa_margin if settings.fx_rule == "nfa" else esma_margin
+    return rule(account_rates(book, settings), settings.account_currency, settings.esma)
+
+
 def account_rates(book: Portfolio, settings: AccountSettings) -> Portfolio:
-    """``book`` with each blank ``fx_rate`` of a row in a named currency filled as the account view
-    reads rates (a row in the account currency at a rate other than 1 refused): 1 for the account
-    currency itself, else the ``fx.<CCY>`` parameter (account-currency
-    units per unit, as the ESMA segment takes it), so every segment of the view converts a currency
-    at the same rate. A row whose currency has neither keeps its blank (the engine names it). The
-    book itself when nothing is filled."""
+    """``book`` with each ``fx_rate`` as the account view reads it, account-currency units per unit
+    of the row's currency: the one reading of its segments (securities, futures, FX/CFD) and of every
+    path that converts as it does (the contribution, the hedge's account objective, the what-if's
+    and the margin call's money rates).
+
+    - ``fx_rates=usd``: the table's rates are USD per unit, converted with ``fx.USD``
+      (:func:`_from_usd`).
+    - ``fx_rates=account`` (the default): the rates as given; a row in the account currency at a
+      rate other than 1, or (``fx.USD`` given) a dollar row at another rate than ``fx.USD``, is
+      refused, the message saying when ``fx_rates=usd`` is meant (:func:`_check_account_reading`).
+
+    Then each blank rate of a row in a named currency is filled: 1 for the account currency, else
+    the ``fx.<CCY>`` parameter (the same unit), so every segment converts a currency at the same
+    rate; a dollar row stays blank (not converted: no rate needed), and so does a row whose currency
+    has neither (the engine names it). The book itself when nothing changes."""
+    if settings.fx_rates == "usd":
+        book = _from_usd(book, settings)
+    else:
+        _check_account_reading(book, settings)
     a = book.arrays
     codes, currencies = book.codes("currency")
-    own = np.array([c == settings.account_currency for c in currencies], dtype=bool)[codes]
-    wrong = np.flatnonzero(own & ~np.isnan(a["fx_rate"]) & (a["fx_rate"] != 1.0))
-    if wrong.size:  # as the FX/CFD segment refuses it: one rate per currency across the view
-        rows, given = a["row"][wrong].tolist(), a["fx_rate"][wrong].tolist()
-        raise InputError([own_currency_rate(settings.account_currency, g, r) for r, g in zip(rows, given)])
     rates = dict(settings.esma.fx_rates) | {settings.account_currency: 1.0}
     rates.pop(ENGINE_CURRENCY, None)  # a dollar row is not converted: no rate needed
     known = np.array([rates.get(c, np.nan) if c is not None else np.nan for c in currencies])[codes]
     fill = np.isnan(a["fx_rate"]) & ~np.isnan(known)
     if not fill.any():
         return book
+    return _with_rates(book, np.where(fill, known, a["fx_rate"]))
+
+
+_USD_HINT = (
+    "if the table's rates are USD per unit (as a broker export's are, and as Reg T reads them), "
+    "give fx_rates=usd"
+)
+
+
+def _check_account_reading(book: Portfolio, settings: AccountSettings) -> None:
+    """The account reading's refusals: one rate per currency across the view (as the FX/CFD
+    segment refuses it). A row in the account currency reads 1; with ``fx.USD`` given, a dollar
+    row reads it (:func:`~xlmargin.dollars.dollar_rate_problems`). In another account currency than
+    USD, a rate such a row has in a table of USD per unit (its own currency's, or 1 for a dollar
+    row) is told how to read the table so (:data:`_USD_HINT`)."""
+    account, given, rows = settings.account_currency, book.arrays["fx_rate"], book.arrays["row"]
+    wrong = np.flatnonzero(_in(book, account) & ~np.isnan(given) & (given != 1.0))
+    problems = [own_currency_rate(account, given[i], int(rows[i])) for i in wrong.tolist()]
+    per_usd = settings.esma.fx_rates.get(ENGINE_CURRENCY)
+    if account != ENGINE_CURRENCY and per_usd is not None:
+        problems += dollar_rate_problems(book, per_usd)
+    if not problems:
+        return
+    if account != ENGINE_CURRENCY:  # the rows a table of USD per unit has so: told how to read it
+        usd_like = {int(r) for r in rows[given == 1.0].tolist()} | {int(rows[i]) for i in wrong.tolist()}
+        problems = [
+            Problem(f"{p.message}; {_USD_HINT}", p.row, p.column)
+            if p.column == "fx_rate" and p.row in usd_like
+            else p
+            for p in problems
+        ]
+    raise InputError(sorted(problems, key=lambda p: p.row or 0))
+
+
+def _from_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
+    """The table's rates, USD per unit of each row's currency (``fx_rates=usd``), in account-currency
+    units per unit: times ``fx.USD`` (account-currency units per USD), the one rate between the two.
+    A dollar row's rate is 1 (:func:`~xlmargin.dollars.dollar_rate_problems`) and reads ``fx.USD``;
+    a row in the account currency must agree with ``fx.USD`` (its USD rate × ``fx.USD`` is 1, to
+    float noise), is refused naming its fx_rate and the ``fx.USD`` it implies otherwise, and reads
+    1. Without ``fx.USD`` the error names the rate a row in the account currency implies (never taken
+    for it: ``fx.USD`` is the one source, as it converts the dollar segments). In a USD
+    account, or with no rate given, the readings agree: the book itself."""
+    given = book.arrays["fx_rate"]
+    account = settings.account_currency
+    if account == ENGINE_CURRENCY or np.isnan(given).all():
+        return book
+    contradictions = dollar_rate_problems(book)
+    if contradictions:
+        raise InputError(
+            [Problem(f"{p.message} (fx_rates=usd: USD per unit)", p.row, p.column) for p in contradictions]
+        )
+    own = _in(book, account) & ~np.isnan(given)
+    rows = book.arrays["row"]
+    first = np.flatnonzero(own)[:1].tolist()
+    implied = "".join(
+        f"; row {int(rows[i])} rates {account} at {given[i]:g} USD: fx.{ENGINE_CURRENCY} = 1/{given[i]:g}"
+        for i in first
+    )
+    per_usd = settings.esma.fx_rates.get(ENGINE_CURRENCY)
+    if per_usd is None:
+        raise MissingDataError(
+            Problem(
+                f"fx_rates=usd reads fx_rate as USD per unit: give fx.{ENGINE_CURRENCY} ({account} per "
+                f"{ENGINE_CURRENCY}) to read it in a {account} account{implied}",
+                None,
+                "params",
+            )
+        )
+    off = np.flatnonzero(own & (np.abs(given * per_usd - 1.0) > _SAME_RATE))
+    if off.size:
+        raise InputError(
+            [
+                Problem(
+                    f"the position is in the account currency {account}: at fx.{ENGINE_CURRENCY} = "
+                    f"{per_usd:g} ({account} per {ENGINE_CURRENCY}) one {account} is {1 / per_usd:g} USD, "
+                    f"not {given[i]:g} (fx_rates=usd: USD per unit); fx.{ENGINE_CURRENCY} is the view's "
+                    f"one {account}/{ENGINE_CURRENCY} rate: give fx.{ENGINE_CURRENCY} = 1/{given[i]:g} "
+                    "or correct the row",
+                    int(rows[i]),
+                    "fx_rate",
+                )
+                for i in off.tolist()
+            ]
+        )
+    return _with_rates(book, np.where(own, 1.0, given * per_usd))
+
+
+def _in(book: Portfolio, currency: str) -> np.ndarray:
+    """The rows in ``currency`` (each distinct currency tested once)."""
+    codes, currencies = book.codes("currency")
+    return np.array([c == currency for c in currencies], dtype=bool)[codes]
+
+
+def _with_rates(book: Portfolio, rates: np.ndarray) -> Portfolio:
     coded = {name: book.codes(name) for name in book.coded()}
-    return Portfolio({**a, "fx_rate": np.where(fill, known, a["fx_rate"])}, book.as_of, book.warnings, coded)
-
-
-def _fx(book: Portfolio, settings: AccountSettings) -> EsmaResult:
-    if settings.fx_rule == "nfa":
-        return nfa_margin(book, settings.account_currency, settings.esma)
-    return esma_margin(book, settings.account_currency, settings.esma)
+    return Portfolio({**book.arrays, "fx_rate": rates}, book.as_of, book.warnings, coded)
 
 
 def usd_rate(settings: AccountSettings) -> float:
@@ -429,6 +552,7 @@ __all__ = [
     "account_settings",
     "futures_in_usd",
     "given_currency",
+    "retail_margin",
     "securities_in_usd",
     "securities_notional",
     "usd_rate",

@@ -141,6 +141,8 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     names = [a.name for a in entry.args]
     values, params = _bind(entry, args, kwargs)
     imported = broker_table(values.get("positions"))
+    if imported is not None and _reads_fx_rates(entry):  # the readers write rates USD per unit
+        params = {**imported.account_params(params), **params}
     for name in TABLE_ARGS:
         if values.get(name) is not None:
             values[name] = imported.table() if name == "positions" and imported else rows_of(values[name])
@@ -155,6 +157,14 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if isinstance(result, float):
         return cents(result)
     return result
+
+
+def _reads_fx_rates(entry: Function) -> bool:
+    """Whether the function's params hold the account view's ``fx_rates`` (the account view,
+    capacity and the decisions)."""
+    from xlmargin.excel.functions import param_specs
+
+    return entry.params is not None and any(spec.name == "fx_rates" for spec in param_specs(entry.params))
 
 
 def _bind(

@@ -138,6 +138,9 @@ def cmd_margin(args: argparse.Namespace) -> int:
     regime = _regimes()[args.regime]
     cli_params(params, (*param_specs(regime.params), SLEEVE))  # a bad one named by its option
     imported = broker_table(path)
+    if imported is not None and regime.params == "account":  # its rates are USD per unit
+        given = dict(p.partition("=")[::2] for p in params)
+        params = [*params, *(f"{name}={value}" for name, value in imported.account_params(given).items())]
     portfolio, result = _margin_result(args, path, imported, regime, as_of, params)
     figure = cents(getattr(result, regime.figure))
     label = _margin_label(regime, args)

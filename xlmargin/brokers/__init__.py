@@ -115,14 +115,40 @@ def record(line: int, cells: Iterable[tuple[str, Any]]) -> Record:
 
 
 @dataclass(frozen=True, slots=True)
+class Base:
+    """The account's base currency as an export shows it (stated, or the one currency at a rate of
+    exactly 1), and its units per US dollar (the export's own dollar rate to the base); None where
+    the export does not tell."""
+
+    currency: str | None = None
+    per_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class BrokerTable:
-    """A broker export as a positions table: canonical header, rows, and where each row came from."""
+    """A broker export as a positions table: canonical header, rows, where each row came from, and
+    the account's base currency. Its ``fx_rate`` is USD per unit (:func:`rates_in_usd`)."""
 
     format: str
     source: str
     rows: tuple[tuple[Any, ...], ...]
     lines: tuple[int, ...]  # the file row of each position
     names: tuple[Mapping[str, str], ...]  # canonical column → the export's field name, per position
+    base: Base = Base()
+
+    def account_params(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The account view's parameters this table implies, those of ``given`` (a params range's
+        names and values, matched as it matches them) kept: ``fx_rates=usd``, its rates being USD per
+        unit; and in an account of the export's base currency (``account_currency``, else USD),
+        ``fx.USD``, the export's own dollar rate to the base, the one the readers divided by."""
+        from xlmargin.params import norm
+
+        named = {norm(str(name)): value for name, value in given.items()}
+        implied: dict[str, Any] = {"fx_rates": "usd"}
+        account = str(named.get("accountcurrency") or "").strip().upper() or "USD"
+        if account == self.base.currency and account != "USD" and self.base.per_usd is not None:
+            implied["fx.USD"] = self.base.per_usd
+        return {name: value for name, value in implied.items() if norm(name) not in named}
 
     def table(self) -> list[list[Any]]:
         """Header row first, as the positions reader takes it, each position at its file row (blank
@@ -169,12 +195,13 @@ def import_broker(path: str | Path) -> BrokerTable:
     if kind is None:
         known = "; ".join(FORMATS.values())
         raise InputError(Problem(f"{path.name} is not a broker export xlmargin reads ({known})"))
-    readers: dict[str, Callable[[Path], list[Record]]] = {
+    readers: dict[str, Callable[[Path], tuple[list[Record], Base]]] = {
         "ibkr-flex": flex.read,
         "ibkr-statement": csvs.read_statement,
         "ibkr-portfolio": csvs.read_portfolio,
     }
-    return finish(kind, path.name, readers[kind](path))
+    records, base = readers[kind](path)
+    return finish(kind, path.name, records, base)
 
 
 def read_broker(path: str | Path, *, as_of: dt.date) -> Portfolio:
@@ -188,7 +215,7 @@ def read_broker(path: str | Path, *, as_of: dt.date) -> Portfolio:
         raise imported.explain(exc) from None
 
 
-def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
+def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -> BrokerTable:
     """Records → canonical rows: types from asset classes, option terms, underlying prices."""
     problems: list[Problem] = []
     if not records:
@@ -205,7 +232,7 @@ def finish(kind: str, source: str, records: list[Record]) -> BrokerTable:
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:
         raise InputError(problems)
-    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names))
+    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names), base)
 
 
 def _underlying_prices(
@@ -355,27 +382,31 @@ def _symbol_terms(r: Record, values: dict[str, Any], problems: list[Problem]) ->
     return False
 
 
-def rates_in_usd(records: list[Record], base: str | None, dollar: str | None = None) -> None:
+def rates_in_usd(records: list[Record], base: str | None, dollar: str | None = None) -> Base:
     """The records' ``fx_rate`` made USD per unit of each row's currency, what the positions table
-    means by it. IBKR gives each currency's rate to the account's base currency (Flex
-    ``fxRateToBase``, the statement's "Base Currency Exchange Rate"): USD per unit only in a
-    USD-based account. In another base each rate is divided by the dollar's (``dollar``, the
-    export's own USD rate, else a USD row's); without a dollar rate the rates are left blank, for the
-    engine to ask for or the account view to fill from ``fx.CCY``. ``base`` is the export's stated
-    base currency; when it states none, a currency other than USD at a rate of exactly 1 is the
-    base, and an export with neither is read as USD-based."""
+    means by it; the base currency found and its units per USD. IBKR gives each currency's rate to
+    the account's base currency (Flex ``fxRateToBase``, the statement's "Base Currency Exchange
+    Rate"): USD per unit only in a USD-based account. In another base each rate is divided by the
+    dollar's (``dollar``, the export's own USD rate, else a USD row's); without a dollar rate the
+    rates are left blank, for the engine to ask for or the account view to fill from ``fx.CCY``.
+    ``base`` is the export's stated base currency; when it states none, the one currency other than
+    USD at a rate of exactly 1 is the base, and an export with neither is read as USD-based."""
     rated = [r for r in records if _rate(r.get("fx_rate")) is not None]
     if dollar is None:
         dollar = next((r.get("fx_rate") for r in rated if r.get("currency").upper() == "USD"), None)
     per_usd = _rate(dollar)
     if base is None:
         at_one = {r.get("currency").upper() for r in rated if _rate(r.get("fx_rate")) == 1.0} - {"USD"}
-        base = "USD" if per_usd == 1.0 or (per_usd is None and not at_one) else "another"
-    if base.upper() == "USD":
-        return
+        if per_usd == 1.0 or (per_usd is None and not at_one):
+            base = "USD"
+        elif len(at_one) == 1:
+            base = at_one.pop()
+    if base is not None and base.upper() == "USD":
+        return Base("USD", 1.0)
     for r in rated:
         rate = _rate(r.get("fx_rate"))
         r.values["fx_rate"] = "" if per_usd is None or rate is None else repr(rate / per_usd)
+    return Base(base.upper() if base else None, per_usd)
 
 
 def _rate(text: str | None) -> float | None:
@@ -425,4 +456,6 @@ def _summed(lots: list[Record]) -> list[Record]:
     return [Record(first.line, {**first.values, "quantity": f"{quantity:.15g}"}, dict(first.names))]
 
 
-__all__ = ["FORMATS", "HEADER", "BrokerTable", "detect", "import_broker", "rates_in_usd", "read_broker"]
+__all__ = [
+    "FORMATS", "HEADER", "Base", "BrokerTable", "detect", "import_broker", "rates_in_usd", "read_broker",
+]  # fmt: skip

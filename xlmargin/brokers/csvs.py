@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from xlmargin.brokers import FIELDS, Record, field_key, rates_in_usd, record, summaries_or_lots
+from xlmargin.brokers import FIELDS, Base, Record, field_key, rates_in_usd, record, summaries_or_lots
 from xlmargin.errors import InputError, Problem
 from xlmargin.files import csv_text
 
@@ -49,7 +49,7 @@ def _width_problem(path: Path, line: int, got: int, want: int) -> InputError:
     return InputError(Problem(f"{path.name}: the row has {got} cells where the header has {want}", line))
 
 
-def read_statement(path: Path) -> list[Record]:
+def read_statement(path: Path) -> tuple[list[Record], Base]:
     """The Open Positions section's summary rows; each currency's rate to the base from the
     statement's exchange-rate section, made USD per unit (the base from "Account Information")."""
     header: list[str] | None = None
@@ -74,8 +74,8 @@ def read_statement(path: Path) -> list[Record]:
         if "fx_rate" not in r.values and r.get("currency").upper() in rates:
             r.values["fx_rate"] = rates[r.get("currency").upper()]
             r.names["fx_rate"] = RATES
-    rates_in_usd(records, base, rates.get("USD"))  # the rates are to the base currency, fx_rate to USD
-    return records
+    # the rates are to the base currency, fx_rate to USD
+    return records, rates_in_usd(records, base, rates.get("USD"))
 
 
 def _positions_row(
@@ -107,7 +107,7 @@ def _rates_row(
     return rate_header
 
 
-def read_portfolio(path: Path) -> list[Record]:
+def read_portfolio(path: Path) -> tuple[list[Record], Base]:
     """One header row, then a position per row; a trailing total row (no symbol) is skipped."""
     rows = _rows(csv_text(path))
     _, header = next(rows)
@@ -119,5 +119,5 @@ def read_portfolio(path: Path) -> list[Record]:
         if not found.get("symbol") and not found.get("asset"):
             continue
         records.append(found)
-    rates_in_usd(records, None)  # "FX Rate To Base": to the base currency, which the file does not state
-    return records
+    # "FX Rate To Base": to the base currency, which the file does not state
+    return records, rates_in_usd(records, None)

@@ -21,7 +21,7 @@ from xml.sax import SAXException, SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
 
-from xlmargin.brokers import Record, rates_in_usd, record, summaries_or_lots
+from xlmargin.brokers import Base, Record, rates_in_usd, record, summaries_or_lots
 from xlmargin.errors import InputError, Problem
 
 ROOTS = ("FlexQueryResponse", "FlexStatements", "FlexStatement")
@@ -56,7 +56,7 @@ class _Positions(ContentHandler):
             self.records.append(record(line, attrs.items()))
 
 
-def read(path: Path) -> list[Record]:
+def read(path: Path) -> tuple[list[Record], Base]:
     import defusedxml
     import defusedxml.sax
 
@@ -82,5 +82,4 @@ def read(path: Path) -> list[Record]:
             Problem(f"{path.name}: the Flex report has no OpenPosition rows; add Open Positions to the query")
         )
     records = summaries_or_lots(handler.records)
-    rates_in_usd(records, handler.base)  # fxRateToBase is to the base currency, fx_rate to USD
-    return records
+    return records, rates_in_usd(records, handler.base)  # fxRateToBase is to the base, fx_rate to USD

@@ -56,6 +56,7 @@ from xlmargin.account import (
     AccountSettings,
     account_margin,
     futures_in_usd,
+    retail_margin,
     securities_in_usd,
     usd_rate,
 )
@@ -78,7 +79,6 @@ from xlmargin.decisions._lp import Program
 from xlmargin.decisions.impact import ImpactResult, margin_impact
 from xlmargin.decisions.names import OBJECTIVES
 from xlmargin.errors import InputError, Problem, XlMarginError
-from xlmargin.esma import esma_margin, nfa_margin
 from xlmargin.money import cents
 from xlmargin.params import norm
 from xlmargin.pm.risk import COVERED, risk_arrays
@@ -402,10 +402,9 @@ def _retail_variable(
     one contract being one position as :func:`with_trades` makes it: netted into the book's row
     holding it (q0, :func:`held_rows`) or opened at the first one's price (:func:`opening_trades`);
     on maintenance the ESMA segment is its close-out fraction of that sum."""
-    retail = nfa_margin if account.fx_rule == "nfa" else esma_margin
     one = dict(c.portfolio.arrays)
     one["quantity"] = np.ones(len(c.portfolio))
-    priced = retail(Portfolio(one, c.portfolio.as_of), account.account_currency, account.esma)
+    priced = retail_margin(Portfolio(one, c.portfolio.as_of), account)
     unit = np.zeros(len(c.portfolio))
     where = {int(r): k for k, r in enumerate(c.portfolio.arrays["row"])}
     for line in priced.lines:
@@ -416,7 +415,7 @@ def _retail_variable(
     own = np.zeros(len(book))
     if len(book):
         index = {int(r): i for i, r in enumerate(book.arrays["row"])}
-        for line in retail(book, account.account_currency, account.esma).lines:
+        for line in retail_margin(book, account).lines:
             own[index[line.row]] = line.margin
     netted = np.ones(len(book), dtype=bool)
     margins = []

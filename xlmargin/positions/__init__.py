@@ -25,7 +25,8 @@ from typing import Any
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem
 from xlmargin.positions.build import broker_type_column, build_arrays
-from xlmargin.positions.columns import COLUMN_ORDER, COLUMNS, REQUIRED, Column, map_header
+from xlmargin.positions.columns import COLUMN_ORDER, COLUMNS, REQUIRED, Column, map_header, norm_header
+from xlmargin.positions.infer import RATE_TO_BASE, rate_to_base_warning
 from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES, Portfolio, Position
 from xlmargin.positions.reader import ColumnReader
 from xlmargin.positions.source import table_of
@@ -58,6 +59,9 @@ def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
     if ignored:
         warnings.append(f"columns ignored (not positions fields): {', '.join(ignored)}")
     arrays, codes = build_arrays(reader, as_of, broker, warnings)
+    rate_header = str(header[mapped.index["fx_rate"]]) if "fx_rate" in mapped.index else ""
+    if norm_header(rate_header) == RATE_TO_BASE and (found := rate_to_base_warning(rate_header, arrays)):
+        warnings.append(found)
     if problems:
         problems.sort(key=lambda p: (p.row or 0, COLUMN_ORDER.get(p.column or "", 99)))
         raise InputError(problems)

@@ -185,3 +185,33 @@ def warn_rows(r: ColumnReader, warnings: list[str], mask: BoolArray, message: st
     found = indices(mask)
     if found:
         warnings.append(f"{rows_text([int(r.rows[i]) for i in found])}: {message}")
+
+
+RATE_TO_BASE = "fxratetobase"  # IBKR's "FX Rate To Base" header, normalised (an alias of fx_rate)
+
+
+def rate_to_base_warning(header: str, arrays: dict[str, np.ndarray]) -> str | None:
+    """The warning for a pasted IBKR/TWS table whose "FX Rate To Base" column (``header``) shows a
+    base currency other than USD, naming the rows that show it and the column: a currency other than
+    USD at a rate of exactly 1 (the base itself), or a USD row at another rate. Such rates are to
+    that base, not the USD per unit every dollar engine reads ``fx_rate`` as; None when nothing
+    shows it (a USD-based paste reads as it is)."""
+    currency, rate = arrays["currency"], arrays["fx_rate"]
+    named = ~is_none(currency)
+    usd = named & (currency == "USD")
+    base_at_one = named & ~usd & (rate == 1.0)
+    dollar_off = usd & ~np.isnan(rate) & (rate != 1.0)
+    found = indices(base_at_one | dollar_off)
+    if not found:
+        return None
+    bases = sorted(set(currency[base_at_one].tolist()))
+    base = "/".join(bases) if bases else "not USD"
+    dollar = rate[dollar_off][0] if dollar_off.any() else None
+    fix = f"={dollar:g}" if dollar is not None else " (base units per USD)"
+    return (
+        f"{rows_text([int(arrays['row'][i]) for i in found])}, {header}: IBKR's rate to the account's base "
+        f"currency, here {base} (a currency other than USD at exactly 1, or a USD row at another rate), "
+        "not the USD per unit Reg T, portfolio margin, SPAN and the risk view read fx_rate as; import the "
+        "export with xlmargin (its rates are made USD per unit), or read it in the account view with "
+        f"account_currency={bases[0] if len(bases) == 1 else '<base>'} and fx.USD{fix}"
+    )
