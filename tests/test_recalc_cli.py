@@ -138,7 +138,7 @@ def test_cells_where_a_function_failed_are_listed_and_exit_1(tmp_path: Path, cap
     assert capsys.readouterr().err == (
         f"xlmargin: 2 cells hold an xlmargin error (written to {out}):\n"
         "  Book!F3: #INPUT row 3, quantity: 'x' is not a number\n"
-        "  Book!F2: #REF! where PM_SCENARIOS is called\n"
+        "  Book!F2: #REF! where PM_SCENARIOS failed: #INPUT row 3, quantity: 'x' is not a number\n"
     )
     assert openpyxl.load_workbook(out)["Book"]["F1"].value is not None
 
@@ -171,8 +171,31 @@ def test_the_workbooks_own_errors_beside_an_xlmargin_call_are_not_its_failure(tm
     bad = _book_with_a_bad_row(tmp_path / "ref.xlsx", ("F2", "=INDEX(PM_SCENARIOS(A1:D3), 2, 3)"))
     assert xlmargin("recalc", bad, "-o", tmp_path / "ref_out.xlsx") == 1
     captured = capsys.readouterr()
-    assert "Book!F2: #REF! where PM_SCENARIOS is called" in captured.err
+    assert "Book!F2: #REF! where PM_SCENARIOS failed: #INPUT row 3" in captured.err
     assert "Excel error value" not in captured.out
+
+
+@pytest.mark.parametrize("command", ["recalc", "freeze"])
+def test_a_failed_call_counts_whatever_its_formula_makes_of_it(tmp_path: Path, capsys, command: str) -> None:
+    """A failure is judged by the call's own result: MATCH over a failed table shows #N/A (exit 0
+    before, judged by the value #REF!/#VALUE! alone) and COUNT of it 0, a number, so the failed
+    function is named by itself; Excel's own #VALUE! beside a call that succeeded is the
+    workbook's (exit 1 before)."""
+    bad = _book_with_a_bad_row(
+        tmp_path / "match.xlsx",
+        ("F1", '=MATCH("x", INDEX(PM_SCENARIOS(A1:D3), 0, 1), 0)'), ("F2", "=COUNT(REGT_BREAKDOWN(A1:D3))"),
+    )  # fmt: skip
+    out = tmp_path / "match_out.xlsx"
+    assert xlmargin(command, bad, "-o", out) == 1
+    assert capsys.readouterr().err == (
+        f"xlmargin: 2 xlmargin failures (written to {out}):\n"
+        "  Book!F1: #N/A where PM_SCENARIOS failed: #INPUT row 3, quantity: 'x' is not a number\n"
+        "  REGT_BREAKDOWN(...): failed inside a formula whose cell shows a value: #INPUT row 3, quantity: "
+        "'x' is not a number\n"
+    )
+    good = _book_with_a_bad_row(tmp_path / "own.xlsx", ("F1", '=PM_REQUIREMENT(A1:D2)+"a"'))
+    assert xlmargin(command, good, "-o", tmp_path / "own_out.xlsx") == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_report_counts_in_a_count_format_print_whole() -> None:

@@ -65,11 +65,24 @@ def _failures() -> tuple[type[BaseException], ...]:
     return (WorkbookError, XlMarginError, failure, OSError)
 
 
-def worksheet_functions() -> dict[str, Callable[..., object]]:
-    """Every registry function by name, each mapping its errors to one ``#CODE ...`` text line."""
+def worksheet_functions(failed: dict[str, str] | None = None) -> dict[str, Callable[..., object]]:
+    """Every registry function by name, each mapping its errors to one ``#CODE ...`` text line.
+
+    With ``failed``, each call that returns error text also records it there (function name → its
+    first error), whatever the formula around the call makes of it: ``MATCH`` over a failed table
+    shows ``#N/A``, ``COUNT`` of it 0, and neither holds the text (:func:`_xlmargin_failures`)."""
 
     def bind(name: str) -> Callable[..., object]:
-        return lambda *args: route.call(name, *args)
+        if failed is None:
+            return lambda *args: route.call(name, *args)
+
+        def call(*args: object) -> object:
+            value = route.call(name, *args)
+            if is_error_text(value):
+                failed.setdefault(name, str(value))
+            return value
+
+        return call
 
     return {name: bind(name) for name in registry.BY_NAME}
 
@@ -117,31 +130,40 @@ def _is_error(value: object) -> bool:
     return isinstance(value, str) and value.startswith("#") and not is_error_text(value)
 
 
-# What an xlmargin function's error text becomes in the formula around it: ``#REF!`` from ``INDEX``
-# of the one-cell text where a table was expected, ``#VALUE!`` from arithmetic on it. Other errors
-# (``NA()`` left on purpose for a chart's gaps, a division by zero) are the workbook's own.
-_CONSUMED_ERRORS = ("#REF!", "#VALUE!")
-
-
-def _xlmargin_failures(report: RecalcReport) -> dict[str, str]:
-    """Where an xlmargin function failed: each cell holding its error text, and each formula that
-    calls one and holds an error its text gives (:data:`_CONSUMED_ERRORS`), with what to show."""
+def _xlmargin_failures(report: RecalcReport, calls: dict[str, str]) -> dict[str, str]:
+    """Where an xlmargin function failed, with what to show: each cell holding its error text; each
+    cell with an Excel error value (``#REF!`` from ``INDEX`` of the one-cell text where a table was
+    expected, ``#N/A`` from ``MATCH`` over it, ``#VALUE!`` from arithmetic on it) whose formula
+    calls a function that failed in this recalculation (``calls``: name → first error, from
+    :func:`worksheet_functions`); and each failed function no such cell shows (a ``COUNT`` of a
+    failed table gives 0). Where no call failed, an error value is the workbook's own (``NA()`` for
+    a chart's gaps, a division by zero, arithmetic on text), whatever the formula calls."""
     failed = {f"{c.sheet}!{c.ref}": str(c.value) for c in report.cells if is_error_text(c.value)}
+    shown = set()  # the functions whose failure a listed cell shows
     for where, name, _, value in _xlmargin_cells(report):
-        if value in _CONSUMED_ERRORS:
-            failed.setdefault(where, f"{value} where {name} is called")
+        if is_error_text(value):
+            shown.add(name)
+        elif name in calls and _is_error(value) and where not in failed:
+            failed[where] = f"{value} where {name} failed: {calls[name]}"
+            shown.add(name)
+    for name, error in calls.items():
+        if name not in shown:
+            failed[f"{name}(...)"] = f"failed inside a formula whose cell shows a value: {error}"
     return failed
 
 
-def _failed(report: RecalcReport, written: Path) -> int:
+def _failed(report: RecalcReport, written: Path, calls: dict[str, str]) -> int:
     """The exit code once ``written`` is written: 1 (:data:`SOME_FAILED`) when an xlmargin function
     failed (:func:`_xlmargin_failures`), each cell listed on stderr with the error's first line;
     else 0."""
-    failed = _xlmargin_failures(report)
+    failed = _xlmargin_failures(report, calls)
     if not failed:
         return 0
-    holds = "cell holds" if len(failed) == 1 else "cells hold"
-    print(f"xlmargin: {len(failed)} {holds} an xlmargin error (written to {written}):", file=sys.stderr)
+    if any(where.endswith("(...)") for where in failed):  # a call whose cell shows no error
+        what = f"{len(failed)} xlmargin {'failure' if len(failed) == 1 else 'failures'}"
+    else:
+        what = f"{len(failed)} {'cell holds' if len(failed) == 1 else 'cells hold'} an xlmargin error"
+    print(f"xlmargin: {what} (written to {written}):", file=sys.stderr)
     for where, error in list(failed.items())[:MAX_LISTED]:
         print(f"  {where}: {error.strip().splitlines()[0]}", file=sys.stderr)
     if len(failed) > MAX_LISTED:
@@ -224,9 +246,9 @@ def _split_wide(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
     return [[[r[i] for i in (0, *group)] for r in rows] for group in groups]
 
 
-def _print_results(path: Path, report: RecalcReport, source: str) -> None:
+def _print_results(path: Path, report: RecalcReport, source: str, calls: dict[str, str]) -> None:
     cells = _xlmargin_cells(report)
-    failed = _xlmargin_failures(report)  # listed on stderr (_failed), not here again
+    failed = _xlmargin_failures(report, calls)  # listed on stderr (_failed), not here again
     errors = [
         c for c in report.cells if _is_error(c.value) and f"{c.sheet}!{c.array_ref or c.ref}" not in failed
     ]
@@ -292,6 +314,7 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 def cmd_recalc(args: argparse.Namespace) -> int:
     """``xlmargin recalc``: recalculate into a new file (or in place) and print the results."""
+    calls: dict[str, str] = {}
     try:
         if args.in_place and args.template is not None:
             raise WorkbookError("--in-place needs a workbook file, not a template")
@@ -302,27 +325,28 @@ def cmd_recalc(args: argparse.Namespace) -> int:
             report = recalc(
                 source,
                 None if args.in_place else target,
-                worksheet_functions(),
+                worksheet_functions(calls),
                 in_place=args.in_place,
                 allow_stale=args.allow_stale,
                 limits=_limits(args),
                 pure=True,
             )
-            _print_results(target, report, args.template or source.name)
+            _print_results(target, report, args.template or source.name, calls)
     except _failures() as exc:
         return _fail(exc)
-    return _failed(report, target)
+    return _failed(report, target, calls)
 
 
 def cmd_freeze(args: argparse.Namespace) -> int:
     """``xlmargin freeze``: a values-only copy."""
+    calls: dict[str, str] = {}
     try:
         with _source(args) as source:
             _refuse_existing(Path(args.output), source, args.force)
             report = freeze(
                 source,
                 Path(args.output),
-                worksheet_functions(),
+                worksheet_functions(calls),
                 allow_stale=args.allow_stale,
                 limits=_limits(args),
                 pure=True,
@@ -334,7 +358,7 @@ def cmd_freeze(args: argparse.Namespace) -> int:
           f"values -> {args.output}")  # fmt: skip
     if errors:
         print(f"{errors} of them hold an Excel error value; recalc lists them")
-    return _failed(report, Path(args.output))
+    return _failed(report, Path(args.output), calls)
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
