@@ -18,9 +18,10 @@ is converted to dollars first with its ``fx_rate`` (account-currency units per u
 ``fx.USD`` in another account currency: :func:`securities_in_usd`).
 
 Every segment, and every path that converts as the view does, reads the table's rates through one
-function, :func:`account_rates`: as account-currency units per unit (``fx_rates=account``, the
-default), or as USD per unit (``fx_rates=usd``: the dollar engines' reading and the broker
-readers'), converted with ``fx.USD``, the one rate between the two.
+function, :func:`~xlmargin.fx_rates.read_rates` (:func:`account_rates`; the ESMA/NFA engine calls
+it with the same settings, as ESMA_MARGIN does): as account-currency units per unit
+(``fx_rates=account``, the default), or as USD per unit (``fx_rates=usd``: the dollar engines'
+reading and the broker readers'), converted with ``fx.USD``, the one rate between the two.
 
 On the maintenance basis the ESMA segment shows the *margin close-out level* (50% of the initial
 margin: where the provider must start closing positions), the ESMA counterpart of a maintenance
@@ -38,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin.dollars import at_dollar_rate, dollar_rate_problems
-from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError
+from xlmargin.dollars import at_dollar_rate
+from xlmargin.errors import MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import (
     DEFAULT_ACCOUNT_CURRENCY,
     ESMA_PARAMS,
@@ -48,8 +49,8 @@ from xlmargin.esma import (
     esma_margin,
     esma_settings,
     nfa_margin,
-    own_currency_rate,
 )
+from xlmargin.fx_rates import FX_RATES, read_rates
 from xlmargin.instruments import ENGINE_CURRENCY, PER_FACE, in_usd
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
@@ -62,10 +63,6 @@ from xlmargin.span import SPAN_PARAMS, SpanSettings, futures_margin, span_settin
 BASES = ("initial", "maintenance")
 SECURITIES_RULES = ("regt", "pm")
 FX_RULES = ("esma", "nfa")
-FX_READINGS = ("account", "usd")
-# A row in the account currency agrees with fx.USD when its USD rate times fx.USD is 1 within this
-# (relative): the float noise of 1/1.08 typed as a formula, never a second rate.
-_SAME_RATE = 1e-9
 SEGMENTS: dict[str, tuple[str, ...]] = {
     "securities": ("stock", "etf", "option", "bond", "cash"),
     "futures": ("future", "future_option"),
@@ -105,15 +102,7 @@ _OWN: tuple[Param, ...] = (
         f"blank: {ENGINE_CURRENCY}, but {DEFAULT_ACCOUNT_CURRENCY} for MAX_NOTIONAL's esma regime, as for "
         "ESMA_MARGIN",
     ),
-    Param(
-        "fx_rates",
-        "choice",
-        "account",
-        "how the account view reads the fx_rate column: account (default), account-currency units per "
-        "unit; usd, USD per unit, as Reg T, PM, SPAN and the risk view read it and the broker readers "
-        "write it, converted with fx.USD (a row in the account currency must agree with it)",
-        choices=FX_READINGS,
-    ),
+    FX_RATES,
 )
 
 
@@ -141,7 +130,12 @@ class AccountSettings:
     span: SpanSettings
     esma: EsmaSettings
     pm: PMSettings
-    fx_rates: str = "account"  # how the table's fx_rate reads: account or usd (:func:`account_rates`)
+
+    @property
+    def fx_rates(self) -> str:
+        """How the table's ``fx_rate`` reads, ``account`` or ``usd`` (:func:`account_rates`): the
+        ESMA settings' reading, one value for every segment."""
+        return self.esma.reading
 
 
 def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettings:
@@ -164,7 +158,6 @@ def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettin
         span=span_settings(subset(SPAN_PARAMS) | {"basis": basis}, as_of),
         esma=esma_settings(subset(ESMA_PARAMS), as_of),
         pm=pm_settings(subset(PM_PARAMS), as_of),
-        fx_rates=str(values["fx_rates"]),
     )
 
 
@@ -377,136 +370,23 @@ def futures_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
 
 def retail_margin(book: Portfolio, settings: AccountSettings) -> EsmaResult:
     """The FX/CFD segment: the ESMA caps or the US forex deposit (the ``fx_rule`` choice) in the
-    account currency, its rates read as every segment reads them (:func:`account_rates`)."""
+    account currency, its rates read as every segment reads them: the engine reads them with the
+    view's ``fx_rates`` and ``fx.<CCY>`` (``settings.esma``) through :func:`account_rates`' one
+    function (:func:`~xlmargin.fx_rates.read_rates`)."""
     rule = nfa_margin if settings.fx_rule == "nfa" else esma_margin
-    return rule(account_rates(book, settings), settings.account_currency, settings.esma)
+    return rule(book, settings.account_currency, settings.esma)
 
 
 def account_rates(book: Portfolio, settings: AccountSettings) -> Portfolio:
     """``book`` with each ``fx_rate`` as the account view reads it, account-currency units per unit
     of the row's currency: the one reading of its segments (securities, futures, FX/CFD) and of every
     path that converts as it does (the contribution, the hedge's account objective, the what-if's
-    and the margin call's money rates).
-
-    - ``fx_rates=usd``: the table's rates are USD per unit, converted with ``fx.USD``
-      (:func:`_from_usd`).
-    - ``fx_rates=account`` (the default): the rates as given; a row in the account currency at a
-      rate other than 1, or (``fx.USD`` given) a dollar row at another rate than ``fx.USD``, is
-      refused, the message saying when ``fx_rates=usd`` is meant (:func:`_check_account_reading`).
-
-    Then each blank rate of a row in a named currency is filled: 1 for the account currency, else
-    the ``fx.<CCY>`` parameter (the same unit), so every segment converts a currency at the same
-    rate; a dollar row stays blank (not converted: no rate needed), and so does a row whose currency
-    has neither (the engine names it). The book itself when nothing changes."""
-    if settings.fx_rates == "usd":
-        book = _from_usd(book, settings)
-    else:
-        _check_account_reading(book, settings)
-    a = book.arrays
-    codes, currencies = book.codes("currency")
-    rates = dict(settings.esma.fx_rates) | {settings.account_currency: 1.0}
-    rates.pop(ENGINE_CURRENCY, None)  # a dollar row is not converted: no rate needed
-    known = np.array([rates.get(c, np.nan) if c is not None else np.nan for c in currencies])[codes]
-    fill = np.isnan(a["fx_rate"]) & ~np.isnan(known)
-    if not fill.any():
-        return book
-    return _with_rates(book, np.where(fill, known, a["fx_rate"]))
-
-
-_USD_HINT = (
-    "if the table's rates are USD per unit (as a broker export's are, and as Reg T reads them), "
-    "give fx_rates=usd"
-)
-
-
-def _check_account_reading(book: Portfolio, settings: AccountSettings) -> None:
-    """The account reading's refusals: one rate per currency across the view (as the FX/CFD
-    segment refuses it). A row in the account currency reads 1; with ``fx.USD`` given, a dollar
-    row reads it (:func:`~xlmargin.dollars.dollar_rate_problems`). In another account currency than
-    USD, a rate such a row has in a table of USD per unit (its own currency's, or 1 for a dollar
-    row) is told how to read the table so (:data:`_USD_HINT`)."""
-    account, given, rows = settings.account_currency, book.arrays["fx_rate"], book.arrays["row"]
-    wrong = np.flatnonzero(_in(book, account) & ~np.isnan(given) & (given != 1.0))
-    problems = [own_currency_rate(account, given[i], int(rows[i])) for i in wrong.tolist()]
-    per_usd = settings.esma.fx_rates.get(ENGINE_CURRENCY)
-    if account != ENGINE_CURRENCY and per_usd is not None:
-        problems += dollar_rate_problems(book, per_usd)
-    if not problems:
-        return
-    if account != ENGINE_CURRENCY:  # the rows a table of USD per unit has so: told how to read it
-        usd_like = {int(r) for r in rows[given == 1.0].tolist()} | {int(rows[i]) for i in wrong.tolist()}
-        problems = [
-            Problem(f"{p.message}; {_USD_HINT}", p.row, p.column)
-            if p.column == "fx_rate" and p.row in usd_like
-            else p
-            for p in problems
-        ]
-    raise InputError(sorted(problems, key=lambda p: p.row or 0))
-
-
-def _from_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
-    """The table's rates, USD per unit of each row's currency (``fx_rates=usd``), in account-currency
-    units per unit: times ``fx.USD`` (account-currency units per USD), the one rate between the two.
-    A dollar row's rate is 1 (:func:`~xlmargin.dollars.dollar_rate_problems`) and reads ``fx.USD``;
-    a row in the account currency must agree with ``fx.USD`` (its USD rate × ``fx.USD`` is 1, to
-    float noise), is refused naming its fx_rate and the ``fx.USD`` it implies otherwise, and reads
-    1. Without ``fx.USD`` the error names the rate a row in the account currency implies (never taken
-    for it: ``fx.USD`` is the one source, as it converts the dollar segments). In a USD
-    account, or with no rate given, the readings agree: the book itself."""
-    given = book.arrays["fx_rate"]
-    account = settings.account_currency
-    if account == ENGINE_CURRENCY or np.isnan(given).all():
-        return book
-    contradictions = dollar_rate_problems(book)
-    if contradictions:
-        raise InputError(
-            [Problem(f"{p.message} (fx_rates=usd: USD per unit)", p.row, p.column) for p in contradictions]
-        )
-    own = _in(book, account) & ~np.isnan(given)
-    rows = book.arrays["row"]
-    first = np.flatnonzero(own)[:1].tolist()
-    implied = "".join(
-        f"; row {int(rows[i])} rates {account} at {given[i]:g} USD: fx.{ENGINE_CURRENCY} = 1/{given[i]:g}"
-        for i in first
-    )
-    per_usd = settings.esma.fx_rates.get(ENGINE_CURRENCY)
-    if per_usd is None:
-        raise MissingDataError(
-            Problem(
-                f"fx_rates=usd reads fx_rate as USD per unit: give fx.{ENGINE_CURRENCY} ({account} per "
-                f"{ENGINE_CURRENCY}) to read it in a {account} account{implied}",
-                None,
-                "params",
-            )
-        )
-    off = np.flatnonzero(own & (np.abs(given * per_usd - 1.0) > _SAME_RATE))
-    if off.size:
-        raise InputError(
-            [
-                Problem(
-                    f"the position is in the account currency {account}: at fx.{ENGINE_CURRENCY} = "
-                    f"{per_usd:g} ({account} per {ENGINE_CURRENCY}) one {account} is {1 / per_usd:g} USD, "
-                    f"not {given[i]:g} (fx_rates=usd: USD per unit); fx.{ENGINE_CURRENCY} is the view's "
-                    f"one {account}/{ENGINE_CURRENCY} rate: give fx.{ENGINE_CURRENCY} = 1/{given[i]:g} "
-                    "or correct the row",
-                    int(rows[i]),
-                    "fx_rate",
-                )
-                for i in off.tolist()
-            ]
-        )
-    return _with_rates(book, np.where(own, 1.0, given * per_usd))
-
-
-def _in(book: Portfolio, currency: str) -> np.ndarray:
-    """The rows in ``currency`` (each distinct currency tested once)."""
-    codes, currencies = book.codes("currency")
-    return np.array([c == currency for c in currencies], dtype=bool)[codes]
-
-
-def _with_rates(book: Portfolio, rates: np.ndarray) -> Portfolio:
-    coded = {name: book.codes(name) for name in book.coded()}
-    return Portfolio({**book.arrays, "fx_rate": rates}, book.as_of, book.warnings, coded)
+    and the margin call's money rates), and of the ESMA functions
+    (:func:`~xlmargin.fx_rates.read_rates`, the ``fx_rates`` parameter: ``account`` reads the rates
+    as given, refusing one only a table of USD per unit has with a hint to give ``fx_rates=usd``;
+    ``usd`` reads them as USD per unit, converted with ``fx.USD``; blank rates filled from
+    ``fx.<CCY>``)."""
+    return read_rates(book, settings.account_currency, settings.fx_rates, settings.esma.fx_rates)
 
 
 def usd_rate(settings: AccountSettings) -> float:

@@ -142,7 +142,8 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     values, params = _bind(entry, args, kwargs)
     imported = broker_table(values.get("positions"))
     if imported is not None and _reads_fx_rates(entry):  # the readers write rates USD per unit
-        params = {**imported.account_params(params), **params}
+        account = values.get("account_currency")  # the ESMA functions' argument
+        params = {**imported.account_params(params, account, _default_currency(entry, values)), **params}
     for name in TABLE_ARGS:
         if values.get(name) is not None:
             values[name] = imported.table() if name == "positions" and imported else rows_of(values[name])
@@ -160,11 +161,21 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
 
 
 def _reads_fx_rates(entry: Function) -> bool:
-    """Whether the function's params hold the account view's ``fx_rates`` (the account view,
+    """Whether the function's params hold ``fx_rates`` (the account view, the ESMA functions,
     capacity and the decisions)."""
     from xlmargin.excel.functions import param_specs
 
     return entry.params is not None and any(spec.name == "fx_rates" for spec in param_specs(entry.params))
+
+
+def _default_currency(entry: Function, values: dict[str, Any]) -> str:
+    """The account currency ``entry`` computes in when none is given: EUR for the ESMA functions and
+    MAX_NOTIONAL's esma regime (:data:`~xlmargin.esma.DEFAULT_ACCOUNT_CURRENCY`), else USD."""
+    from xlmargin.dollars import ENGINE_CURRENCY
+    from xlmargin.esma import DEFAULT_ACCOUNT_CURRENCY
+
+    esma = entry.params == "esma" or str(values.get("regime") or "").strip().lower() == "esma"
+    return DEFAULT_ACCOUNT_CURRENCY if esma else ENGINE_CURRENCY
 
 
 def _bind(

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from xlmargin.account import (
@@ -41,7 +41,6 @@ from xlmargin.account import (
     ENGINE_CURRENCY,
     AccountSettings,
     account_margin,
-    account_rates,
     account_settings,
     given_currency,
     securities_notional,
@@ -188,12 +187,10 @@ def _engine(
 
         return futures, account.span.currency
     if regime == "esma":
-        # a table of USD per unit (fx_rates=usd) read as the account view reads it, in this currency
-        view = replace(account, account_currency=settings.esma_currency)
-        usd = account.fx_rates == "usd"
+        # ESMA_MARGIN's engine and settings: its rates read as fx_rates says, in this currency
 
         def esma(p: Portfolio) -> tuple[float, float, float]:
-            result = esma_margin(account_rates(p, view) if usd else p, settings.esma_currency, account.esma)
+            result = esma_margin(p, settings.esma_currency, account.esma)
             return result.exact, result.total, result.gross_notional
 
         return esma, settings.esma_currency

@@ -20,9 +20,12 @@ pairs only.
 
 **Currency.** A position's notional is converted to the account currency with, in this order: no
 rate when the account currency is one of the pair's currencies (the pair's own price converts) or
-the position's currency; the row's ``fx_rate`` (account-currency units per unit of the position's
-currency); the ``fx.<CCY>`` parameter (same unit). A missing rate is a :class:`MissingDataError`
-naming the row and the currency pair needed, never a guess.
+the position's currency; the row's ``fx_rate``; the ``fx.<CCY>`` parameter (account-currency units
+per unit). A missing rate is a :class:`MissingDataError` naming the row and the currency pair
+needed, never a guess. The ``fx_rate`` column is read as the account view reads it, by the same
+function (:func:`~xlmargin.fx_rates.read_rates`, the ``fx_rates`` parameter): account-currency units
+per unit (``account``, the default; a rate only a table of USD per unit has is refused with a hint),
+or USD per unit converted with ``fx.USD`` (``usd``: the broker readers' rates).
 
 **Classification.** Crypto, gold and commodity classes take their caps; a currency pair (type fx,
 or class fx / fx_major, symbol of two known currency codes such as EURUSD or EUR/USD) is major when
@@ -44,6 +47,7 @@ from typing import Any
 
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
+from xlmargin.fx_rates import FX_RATES, read_rates
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
@@ -89,7 +93,7 @@ def esma_classes() -> tuple[str, ...]:
 
 def _build_params() -> tuple[Param, ...]:
     leverage = _rules()["leverage"]
-    params: list[Param] = [AS_OF]
+    params: list[Param] = [AS_OF, FX_RATES]
     for ccy in _codes("currencies"):
         params.append(
             Param(
@@ -117,25 +121,29 @@ def _build_params() -> tuple[Param, ...]:
 
 
 ESMA_PARAMS: tuple[Param, ...] = _build_params()
-"""Every parameter of the ESMA (and US forex) functions: the valuation date, ``fx.<CCY>`` rates and
-``leverage.<class>`` caps a broker may tighten."""
+"""Every parameter of the ESMA (and US forex) functions: the valuation date, how the table's
+``fx_rate`` reads (``fx_rates``), ``fx.<CCY>`` rates and ``leverage.<class>`` caps a broker may
+tighten."""
 
 
 @dataclass(frozen=True)
 class EsmaSettings:
-    """FX rates to the account currency (``fx_rates[CCY]`` = account units per CCY) and the leverage
-    cap of each ESMA class (the rule file's, or a lower one the user gives)."""
+    """FX rates to the account currency (``fx_rates[CCY]`` = account units per CCY), how the table's
+    ``fx_rate`` column reads (``reading``: the ``fx_rates`` parameter, ``account`` or ``usd``,
+    :func:`~xlmargin.fx_rates.read_rates`) and the leverage cap of each ESMA class (the rule file's,
+    or a lower one the user gives)."""
 
     as_of: dt.date
     fx_rates: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     leverage: Mapping[str, float] = field(
         default_factory=lambda: MappingProxyType({k: float(_rules()["leverage"][k]) for k in esma_classes()})
     )
+    reading: str = "account"
 
 
 def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
     """Settings from ``read_params(range, ESMA_PARAMS)`` output; ``as_of`` defaults to ``today``."""
-    with_defaults(params, ESMA_PARAMS)  # unknown names are an error
+    values = with_defaults(params, ESMA_PARAMS)  # unknown names are an error
     for name, value in params.items():
         if name.startswith("fx.") and value is not None and not float(value) > 0:
             raise InputError(Problem(f"{name} must be a positive rate, got {value}", None, "params"))
@@ -152,6 +160,7 @@ def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
         as_of=today_if_missing(dict(params), today),
         fx_rates=MappingProxyType(rates),
         leverage=MappingProxyType(caps),
+        reading=str(values["fx_rates"]),
     )
 
 
@@ -374,7 +383,9 @@ def _margin(
     terms: Callable[[Position], tuple[str, float, float]],
 ) -> tuple[tuple[RetailLine, ...], float, float, float]:
     """Lines, total margin (the lines' cents added), gross notional and the total before rounding;
-    ``terms`` gives a row's (class, leverage, margin rate)."""
+    ``terms`` gives a row's (class, leverage, margin rate). The table's rates are read as
+    ``settings.reading`` says, the account view's one reading (:func:`~xlmargin.fx_rates.read_rates`)."""
+    portfolio = read_rates(portfolio, account, settings.reading, settings.fx_rates)
     unsupported: list[Problem] = []
     bad: list[Problem] = []
     missing: list[Problem] = []
@@ -467,17 +478,7 @@ def _at_given_rate(
     if given <= 0:
         bad.append(Problem(f"fx_rate must be positive, got {given:g}", p.row, "fx_rate"))
         return None
-    if currency == account and given != 1.0:
-        bad.append(own_currency_rate(account, given, p.row))
-        return None
     return currency or "", amount * given, given
-
-
-def own_currency_rate(account: str, given: float, row: int | None) -> Problem:
-    """The problem of a row in the account currency whose ``fx_rate`` is not 1."""
-    return Problem(
-        f"the position is in the account currency {account}: its fx_rate is 1, not {given:g}", row, "fx_rate"
-    )
 
 
 def _at_parameter_rate(

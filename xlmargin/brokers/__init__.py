@@ -136,16 +136,22 @@ class BrokerTable:
     names: tuple[Mapping[str, str], ...]  # canonical column → the export's field name, per position
     base: Base = Base()
 
-    def account_params(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """The account view's parameters this table implies, those of ``given`` (a params range's
-        names and values, matched as it matches them) kept: ``fx_rates=usd``, its rates being USD per
-        unit; and in an account of the export's base currency (``account_currency``, else USD),
-        ``fx.USD``, the export's own dollar rate to the base, the one the readers divided by."""
+    def account_params(
+        self, given: Mapping[str, Any], account_currency: Any = None, default: str = "USD"
+    ) -> dict[str, Any]:
+        """The parameters this table implies to a function reading ``fx_rates`` (the account view,
+        the ESMA functions, capacity, the decisions), those of ``given`` (a params range's names and
+        values, matched as it matches them) kept: ``fx_rates=usd``, its rates being USD per unit;
+        and in an account of the export's base currency, ``fx.USD``, the export's own dollar rate to
+        the base, the one the readers divided by. The account currency is ``account_currency`` (the
+        ESMA functions' argument), else the ``account_currency`` parameter, else ``default`` (USD,
+        the account view's; EUR, the ESMA functions')."""
         from xlmargin.params import norm
 
         named = {norm(str(name)): value for name, value in given.items()}
         implied: dict[str, Any] = {"fx_rates": "usd"}
-        account = str(named.get("accountcurrency") or "").strip().upper() or "USD"
+        stated = account_currency if account_currency not in (None, "") else named.get("accountcurrency")
+        account = str(stated or "").strip().upper() or default
         if account == self.base.currency and account != "USD" and self.base.per_usd is not None:
             implied["fx.USD"] = self.base.per_usd
         return {name: value for name, value in implied.items() if norm(name) not in named}

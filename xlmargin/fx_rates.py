@@ -1,0 +1,189 @@
+"""The ``fx_rates`` parameter: how a positions table's ``fx_rate`` column is read in an account
+currency, one reading for every engine that margins in one (the account view's segments and paths,
+ESMA_MARGIN / ESMA_BREAKDOWN, MAX_NOTIONAL's esma regime).
+
+- ``account`` (the default): account-currency units per unit of the row's currency, as written.
+  A rate a table of USD per unit has (a row in the account currency at a rate other than 1; a
+  dollar row at 1 in another account currency, unless ``fx.USD`` is 1) is refused naming the row
+  and its fx_rate column, the message saying how to read such a table (:data:`USD_HINT`).
+- ``usd``: USD per unit, as Reg T, PM, SPAN and the risk view read it and the broker readers write
+  it, converted with ``fx.USD`` (account-currency units per USD), the one rate between the two.
+
+:func:`read_rates` is the reading; the engines take the book it returns, in account-currency units
+per unit, and never read the column otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from xlmargin.dollars import ENGINE_CURRENCY, dollar_rate_problems
+from xlmargin.errors import InputError, MissingDataError, Problem
+from xlmargin.params import Param
+from xlmargin.positions import Portfolio
+
+FX_READINGS = ("account", "usd")
+# A row in the account currency agrees with fx.USD when its USD rate times fx.USD is 1 within this
+# (relative): the float noise of 1/1.08 typed as a formula, never a second rate.
+_SAME_RATE = 1e-9
+
+FX_RATES = Param(
+    "fx_rates",
+    "choice",
+    "account",
+    "how the fx_rate column reads (the account view, ESMA_MARGIN and ESMA_BREAKDOWN, MAX_NOTIONAL): "
+    "account (default), account-currency units per unit; usd, USD per unit, as Reg T, PM, SPAN and "
+    "the risk view read it and the broker readers write it, converted with fx.USD (a row in the "
+    "account currency must agree with it)",
+    choices=FX_READINGS,
+)
+"""The parameter, one definition for the account view's and the ESMA functions' parameter lists."""
+
+USD_HINT = (
+    "if the table's rates are USD per unit (as a broker export's are, and as Reg T reads them), "
+    "give fx_rates=usd"
+)
+
+
+def read_rates(book: Portfolio, account: str, reading: str, per_unit: Mapping[str, float]) -> Portfolio:
+    """``book`` with each ``fx_rate`` in ``account``-currency units per unit of the row's currency,
+    the table read as ``reading`` (``fx_rates``) says; ``per_unit`` holds the ``fx.<CCY>``
+    parameters (account-currency units per CCY; ``fx.USD`` among them).
+
+    - ``usd``: the table's rates are USD per unit, converted with ``fx.USD`` (:func:`_from_usd`).
+    - ``account``: the rates as given, a rate only a table of USD per unit has refused
+      (:func:`_check_account_reading`).
+
+    Then each blank rate of a row in a named currency is filled: 1 for the account currency, else
+    the ``fx.<CCY>`` parameter (the same unit), so every segment converts a currency at the same
+    rate; a dollar row stays blank (not converted: no rate needed), and so does a row whose currency
+    has neither (the engine names it). The book itself when nothing changes."""
+    per_usd = per_unit.get(ENGINE_CURRENCY)
+    if reading == "usd":
+        book = _from_usd(book, account, per_usd)
+    else:
+        _check_account_reading(book, account, per_usd)
+    codes, currencies = book.codes("currency")
+    rates = dict(per_unit) | {account: 1.0}
+    rates.pop(ENGINE_CURRENCY, None)  # a dollar row is not converted: no rate needed
+    known = np.array([rates.get(c, np.nan) if c is not None else np.nan for c in currencies])[codes]
+    given = book.arrays["fx_rate"]
+    fill = np.isnan(given) & ~np.isnan(known)
+    if not fill.any():
+        return book
+    return _with_rates(book, np.where(fill, known, given))
+
+
+def own_currency_rate(account: str, given: float, row: int | None) -> Problem:
+    """The problem of a row in the account currency whose ``fx_rate`` is not 1."""
+    return Problem(
+        f"the position is in the account currency {account}: its fx_rate is 1, not {given:g}", row, "fx_rate"
+    )
+
+
+def _check_account_reading(book: Portfolio, account: str, per_usd: float | None) -> None:
+    """The account reading's refusals: one rate per currency. A row in the account currency reads
+    1; in another account currency than USD a dollar row reads ``fx.USD`` when it is given
+    (:func:`~xlmargin.dollars.dollar_rate_problems`), and without it a dollar row at exactly 1 is
+    refused (:func:`_unconfirmed_parity`): 1 is what a table of USD per unit has, and a real rate
+    only if one USD is worth exactly one unit of the account currency, which ``fx.USD=1`` says. The
+    rows a table of USD per unit has so (its own currency's rate, or 1 for a dollar row) are told
+    how to read the table so (:data:`USD_HINT`)."""
+    given, rows = book.arrays["fx_rate"], book.arrays["row"]
+    wrong = np.flatnonzero(_in(book, account) & ~np.isnan(given) & (given != 1.0))
+    problems = [own_currency_rate(account, given[i], int(rows[i])) for i in wrong.tolist()]
+    if account != ENGINE_CURRENCY and per_usd is not None:
+        problems += dollar_rate_problems(book, per_usd)
+    elif account != ENGINE_CURRENCY:
+        at_one = np.flatnonzero(_in(book, ENGINE_CURRENCY) & (given == 1.0))
+        problems += [_unconfirmed_parity(account, int(rows[i])) for i in at_one.tolist()]
+    if not problems:
+        return
+    if account != ENGINE_CURRENCY:  # the rows a table of USD per unit has so: told how to read it
+        usd_like = {int(r) for r in rows[given == 1.0].tolist()} | {int(rows[i]) for i in wrong.tolist()}
+        problems = [
+            Problem(f"{p.message}; {USD_HINT}", p.row, p.column)
+            if p.column == "fx_rate" and p.row in usd_like
+            else p
+            for p in problems
+        ]
+    raise InputError(sorted(problems, key=lambda p: p.row or 0))
+
+
+def _unconfirmed_parity(account: str, row: int) -> Problem:
+    """The problem of a dollar row at exactly 1 in an account in ``account`` (not USD) without
+    ``fx.USD``: read as it is written, one USD would be worth exactly one unit of ``account``."""
+    return Problem(
+        f"the position is in {ENGINE_CURRENCY} at fx_rate 1, which reads one {ENGINE_CURRENCY} as "
+        f"exactly one {account}: give fx.{ENGINE_CURRENCY}=1 if that is the rate",
+        row,
+        "fx_rate",
+    )
+
+
+def _from_usd(book: Portfolio, account: str, per_usd: float | None) -> Portfolio:
+    """The table's rates, USD per unit of each row's currency (``fx_rates=usd``), in account-currency
+    units per unit: times ``per_usd`` (``fx.USD``: account-currency units per USD), the one rate
+    between the two. A dollar row's rate is 1 (:func:`~xlmargin.dollars.dollar_rate_problems`) and
+    reads ``fx.USD``; a row in the account currency must agree with ``fx.USD`` (its USD rate ×
+    ``fx.USD`` is 1, to float noise), is refused naming its fx_rate and the ``fx.USD`` it implies
+    otherwise, and reads 1. Without ``fx.USD`` the error names the rate a row in the account currency
+    implies (never taken for it: ``fx.USD`` is the one source, as it converts the dollar segments).
+    In a USD account, or with no rate given, the readings agree: the book itself."""
+    given = book.arrays["fx_rate"]
+    if account == ENGINE_CURRENCY or np.isnan(given).all():
+        return book
+    contradictions = dollar_rate_problems(book)
+    if contradictions:
+        raise InputError(
+            [Problem(f"{p.message} (fx_rates=usd: USD per unit)", p.row, p.column) for p in contradictions]
+        )
+    own = _in(book, account) & ~np.isnan(given)
+    rows = book.arrays["row"]
+    first = np.flatnonzero(own)[:1].tolist()
+    implied = "".join(
+        f"; row {int(rows[i])} rates {account} at {given[i]:g} USD: fx.{ENGINE_CURRENCY} = 1/{given[i]:g}"
+        for i in first
+    )
+    if per_usd is None:
+        raise MissingDataError(
+            Problem(
+                f"fx_rates=usd reads fx_rate as USD per unit: give fx.{ENGINE_CURRENCY} ({account} per "
+                f"{ENGINE_CURRENCY}) to read it in a {account} account{implied}",
+                None,
+                "params",
+            )
+        )
+    off = np.flatnonzero(own & (np.abs(given * per_usd - 1.0) > _SAME_RATE))
+    if off.size:
+        raise InputError(
+            [
+                Problem(
+                    f"the position is in the account currency {account}: at fx.{ENGINE_CURRENCY} = "
+                    f"{per_usd:g} ({account} per {ENGINE_CURRENCY}) one {account} is {1 / per_usd:g} USD, "
+                    f"not {given[i]:g} (fx_rates=usd: USD per unit); fx.{ENGINE_CURRENCY} is the one "
+                    f"{account}/{ENGINE_CURRENCY} rate: give fx.{ENGINE_CURRENCY} = 1/{given[i]:g} "
+                    "or correct the row",
+                    int(rows[i]),
+                    "fx_rate",
+                )
+                for i in off.tolist()
+            ]
+        )
+    return _with_rates(book, np.where(own, 1.0, given * per_usd))
+
+
+def _in(book: Portfolio, currency: str) -> np.ndarray:
+    """The rows in ``currency`` (each distinct currency tested once)."""
+    codes, currencies = book.codes("currency")
+    return np.array([c == currency for c in currencies], dtype=bool)[codes]
+
+
+def _with_rates(book: Portfolio, rates: np.ndarray) -> Portfolio:
+    coded = {name: book.codes(name) for name in book.coded()}
+    return Portfolio({**book.arrays, "fx_rate": rates}, book.as_of, book.warnings, coded)
+
+
+__all__ = ["FX_RATES", "FX_READINGS", "USD_HINT", "own_currency_rate", "read_rates"]
