@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from xlmargin.errors import InputError
-from xlmargin.params import AS_OF, RATE, Param, read_params
+from xlmargin.params import AS_OF, RATE, Param, read_params, with_defaults
 
 SPECS = (
     AS_OF,
@@ -111,3 +111,18 @@ def test_every_bad_row_is_reported_at_once() -> None:
         read_params([["rate", "x"], ["hrp", "maybe"], ["basis", "none"]], SPECS)
     assert [(p.row, p.column) for p in err.value.problems] == [(1, "params"), (2, "params"), (3, "params")]
     assert str(err.value).endswith("(+2 more)")
+
+
+def test_a_python_mapping_s_choice_is_read_as_the_range_reads_it():
+    """A Python caller's ``{"fx_rates": "USD"}`` meant the usd reading and silently got the default
+    (the settings compared it with "usd"); a choice not offered is named, never the default."""
+    from xlmargin.account import account_settings
+    from xlmargin.esma import esma_settings
+
+    today = dt.date(2026, 1, 5)
+    assert esma_settings({"fx_rates": "USD"}, today).reading == "usd"
+    assert account_settings({"basis": "Maintenance"}, today).basis == "maintenance"
+    with pytest.raises(InputError, match="params: fx_rates: 'dollars' is not one of account, usd"):
+        esma_settings({"fx_rates": "dollars"}, today)
+    spec = Param("mode", "choice", "a", "", choices=("a", "b"))
+    assert with_defaults({"mode": None}, [spec]) == {"mode": None}  # None: the caller's "not given"

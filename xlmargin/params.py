@@ -85,7 +85,9 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
     """Every spec's value, given or default, from ``read_params`` output or a Python mapping.
 
     Engines' ``*_settings`` functions start here, so a Python caller may pass only what it changes;
-    a name no spec knows is an :class:`InputError` that lists the known ones.
+    a name no spec knows is an :class:`InputError` that lists the known ones, and a choice is read
+    as the range reads it (``"USD"`` is ``usd``; one not offered is an error naming it, never the
+    default by another name).
     """
     known = {spec.name: spec for spec in specs}
     unknown = [name for name in params if name not in known]
@@ -94,7 +96,18 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
         raise InputError(
             [Problem(f"unknown parameter '{n}'; known: {names}", None, "params") for n in unknown]
         )
-    return {name: spec.default for name, spec in known.items()} | dict(params)
+    given = dict(params)
+    problems = []
+    for name, value in given.items():
+        spec = known[name]
+        if spec.kind == "choice" and value is not None:
+            try:
+                given[name] = _to_choice(spec, value)
+            except ValueError as exc:
+                problems.append(Problem(f"{name}: {exc}", None, "params"))
+    if problems:
+        raise InputError(problems)
+    return {name: spec.default for name, spec in known.items()} | given
 
 
 def _pairs(
