@@ -262,8 +262,15 @@ def test_whatif_and_hedge_show_each_regime_or_why_not_when_only_the_account_view
     # table: they failed the whole command, where each regime that cannot give its figure says why
     book = write(tmp_path, "book.csv", YEN_BOOK)
     trades = write(tmp_path, "trades.csv", "symbol,type,quantity,price\nAAPL,stock,50,228.5\n")
-    assert main(["whatif", book, trades, *YEN]) == 0
-    table = {line.split("  ")[0]: line for line in capsys.readouterr().out.splitlines()}
+    # exit 1: the table is printed, but some regimes could not read the book (a script can tell)
+    assert main(["whatif", book, trades, *YEN]) == 1
+    out, err = capsys.readouterr()
+    assert err == (
+        "xlmargin: n/a where the input could not be read: Reg T initial, Reg T maintenance, portfolio "
+        "margin, risk view: worst stress loss, risk view: worst correlation-break loss (the note column "
+        "says why)\n"
+    )
+    table = {line.split("  ")[0]: line for line in out.splitlines()}
     # 300 × 2,800 × 0.0067 = 5,628 and 100 × 228.5 = 22,850, 50% each; the trade adds 11,425 × 50%
     assert "14,239.00" in table["account view"] and "19,951.50" in table["account view"]
     for regime in ("Reg T initial", "portfolio margin", "risk view: worst stress loss"):
@@ -271,8 +278,12 @@ def test_whatif_and_hedge_show_each_regime_or_why_not_when_only_the_account_view
     candidates = write(
         tmp_path, "candidates.csv", "symbol,type,quantity,price,min_qty\nAAPL,stock,-100,228.5,-100\n"
     )
-    assert main(["hedge", book, candidates, "--objective", "account", "--param", "securities=pm", *YEN]) == 0
+    assert main(["hedge", book, candidates, "--objective", "account", "--param", "securities=pm", *YEN]) == 1
     assert f"portfolio margin (n/a: {WHY})" in capsys.readouterr().out
+    # a regime whose rule does not apply (portfolio margin of a future) is not a failure: exit 0
+    futures = write(tmp_path, "futures.csv", "symbol,type,quantity,price\nESZ6,future,1,6000\n")
+    assert main(["whatif", futures, futures, "--as-of", "2026-01-05"]) == 0
+    assert "portfolio margin" in capsys.readouterr().out
     # the regime alone, or a book no regime can read, is still the error it was
     assert main(["whatif", book, trades, "--as-of", "2026-01-05", "--regime", "pm"]) == 2
     assert capsys.readouterr().err == f"xlmargin: {WHY}\n"

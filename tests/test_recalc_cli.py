@@ -138,7 +138,8 @@ def test_cells_where_a_function_failed_are_listed_and_exit_1(tmp_path: Path, cap
     assert capsys.readouterr().err == (
         f"xlmargin: 2 cells hold an xlmargin error (written to {out}):\n"
         "  Book!F3: #INPUT row 3, quantity: 'x' is not a number\n"
-        "  Book!F2: #REF! where PM_SCENARIOS failed: #INPUT row 3, quantity: 'x' is not a number\n"
+        "  Book!F2: #REF! in a formula calling PM_SCENARIOS, which failed: #INPUT row 3, quantity: 'x' "
+        "is not a number\n"
     )
     assert openpyxl.load_workbook(out)["Book"]["F1"].value is not None
 
@@ -171,7 +172,7 @@ def test_the_workbooks_own_errors_beside_an_xlmargin_call_are_not_its_failure(tm
     bad = _book_with_a_bad_row(tmp_path / "ref.xlsx", ("F2", "=INDEX(PM_SCENARIOS(A1:D3), 2, 3)"))
     assert xlmargin("recalc", bad, "-o", tmp_path / "ref_out.xlsx") == 1
     captured = capsys.readouterr()
-    assert "Book!F2: #REF! where PM_SCENARIOS failed: #INPUT row 3" in captured.err
+    assert "Book!F2: #REF! in a formula calling PM_SCENARIOS, which failed: #INPUT row 3" in captured.err
     assert "Excel error value" not in captured.out
 
 
@@ -189,7 +190,8 @@ def test_a_failed_call_counts_whatever_its_formula_makes_of_it(tmp_path: Path, c
     assert xlmargin(command, bad, "-o", out) == 1
     assert capsys.readouterr().err == (
         f"xlmargin: 2 xlmargin failures (written to {out}):\n"
-        "  Book!F1: #N/A where PM_SCENARIOS failed: #INPUT row 3, quantity: 'x' is not a number\n"
+        "  Book!F1: #N/A in a formula calling PM_SCENARIOS, which failed: #INPUT row 3, quantity: 'x' "
+        "is not a number\n"
         "  REGT_BREAKDOWN(...): failed inside a formula whose cell shows a value: #INPUT row 3, quantity: "
         "'x' is not a number\n"
     )

@@ -20,9 +20,9 @@ its results are errors: an account's error row, a cell where an xlmargin functio
 BAD_INPUT = 2
 """Bad input or usage, nothing written (argparse's own code for a usage error)."""
 EXIT_CODES = (
-    "exit codes: 0 done; 1 the output written (batch's results, recalc's or freeze's workbook) but some "
-    "of its results are errors, named on stderr (install, uninstall, status: a step failed or a problem "
-    "was found, as printed); 2 bad input or usage, nothing written"
+    "exit codes: 0 done; 1 the output written (batch's results, recalc's or freeze's workbook, whatif's "
+    "or hedge's table) but some of its results are errors, named on stderr (install, uninstall, status: "
+    "a step failed or a problem was found, as printed); 2 bad input or usage, nothing written"
 )
 """The exit codes as ``--help`` states them."""
 

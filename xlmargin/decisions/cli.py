@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.cliargs import cli_params, iso_date, with_as_of
+from xlmargin.cliargs import SOME_FAILED, cli_params, iso_date, with_as_of
 from xlmargin.textable import render
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     result = margin_impact(book, trades, settings, regimes)
     _warn(result.warnings)
     print(render(result.table()))
-    return 0
+    return _refused(result.refused)
 
 
 def cmd_hedge(args: argparse.Namespace) -> int:
@@ -102,7 +102,21 @@ def cmd_hedge(args: argparse.Namespace) -> int:
     result = hedge_optimize(book, candidates, settings, args.objective, args.budget)
     _warn(result.warnings)
     print(render(result.table()))
-    return 0
+    return _refused(result.impact.refused)
+
+
+def _refused(lines: tuple[Any, ...]) -> int:
+    """The exit code once the table is printed: 1 (:data:`~xlmargin.cliargs.SOME_FAILED`) when a
+    regime could not read the book (its n/a note says why, and stderr names it), else 0; a regime
+    whose rule does not apply (portfolio margin and futures) is not a failure."""
+    if not lines:
+        return 0
+    names = ", ".join(dict.fromkeys(line.label for line in lines))
+    print(
+        f"xlmargin: n/a where the input could not be read: {names} (the note column says why)",
+        file=sys.stderr,
+    )
+    return SOME_FAILED
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

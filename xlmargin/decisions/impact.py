@@ -62,6 +62,7 @@ class ImpactLine:
     before: float | None
     after: float | None
     note: str = ""
+    refused: bool = False  # the regime could not read the book (an input error), not "does not apply"
 
     @property
     def applies(self) -> bool:
@@ -79,6 +80,12 @@ class ImpactResult:
     lines: tuple[ImpactLine, ...]
     trades: int
     warnings: tuple[str, ...] = ()  # a trade priced apart from the row it nets into (price_conflicts)
+
+    @property
+    def refused(self) -> tuple[ImpactLine, ...]:
+        """The regimes shown n/a because they could not read the book or the trades (a missing
+        rate, a bad row), not because their rule does not apply (portfolio margin and futures)."""
+        return tuple(x for x in self.lines if x.refused)
 
     def line(self, regime: str) -> ImpactLine:
         found = next(x for x in self.lines if x.regime == regime)
@@ -129,12 +136,13 @@ def margin_impact(
             error = in_table(table, raised, joined=True)
             if len(regimes) == 1:
                 raise error from None
-            if not isinstance(error, UnsupportedError):
+            bad = not isinstance(error, UnsupportedError)
+            if bad:
                 refused.append(error)
             before = _alone(regime, portfolio, settings)
-            lines.append(ImpactLine(regime, LABELS[regime], before, None, str(error)))
+            lines.append(ImpactLine(regime, LABELS[regime], before, None, str(error), bad))
             if regime == "risk":
-                lines.append(ImpactLine(BREAK, BREAK_LABEL, None, None, str(error)))
+                lines.append(ImpactLine(BREAK, BREAK_LABEL, None, None, str(error), bad))
     if refused and not any(line.applies for line in lines):
         raise refused[0] from None  # no regime takes the book: it is the input, not a regime
     return ImpactResult(tuple(lines), len(trades), price_conflicts(portfolio, trades, table))

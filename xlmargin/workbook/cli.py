@@ -135,7 +135,9 @@ def _xlmargin_failures(report: RecalcReport, calls: dict[str, str]) -> dict[str,
     cell with an Excel error value (``#REF!`` from ``INDEX`` of the one-cell text where a table was
     expected, ``#N/A`` from ``MATCH`` over it, ``#VALUE!`` from arithmetic on it) whose formula
     calls a function that failed in this recalculation (``calls``: name → first error, from
-    :func:`worksheet_functions`); and each failed function no such cell shows (a ``COUNT`` of a
+    :func:`worksheet_functions`; by function, not by cell, which the engine does not say: a formula's
+    own error beside a failed call of the same function elsewhere is listed too, and the exit code
+    is 1 either way); and each failed function no such cell shows (a ``COUNT`` of a
     failed table gives 0). Where no call failed, an error value is the workbook's own (``NA()`` for
     a chart's gaps, a division by zero, arithmetic on text), whatever the formula calls."""
     failed = {f"{c.sheet}!{c.ref}": str(c.value) for c in report.cells if is_error_text(c.value)}
@@ -144,7 +146,7 @@ def _xlmargin_failures(report: RecalcReport, calls: dict[str, str]) -> dict[str,
         if is_error_text(value):
             shown.add(name)
         elif name in calls and _is_error(value) and where not in failed:
-            failed[where] = f"{value} where {name} failed: {calls[name]}"
+            failed[where] = f"{value} in a formula calling {name}, which failed: {calls[name]}"
             shown.add(name)
     for name, error in calls.items():
         if name not in shown:
