@@ -48,8 +48,8 @@ _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
 # The stacked blocks' relaxations (and their tie-breaks' relaxations) go without HiGHS' presolve:
 # their pairings are tie-broken, so the same whichever vertex the solver meets, and on a book's
 # hundreds of small blocks the presolve cost more than it saved (the benchmark book's stacked
-# solves: 112 → 91 ms of HiGHS over both conventions). Their integer programs keep it: it is what
-# makes a hard one (a ladder of equally cheap spreads) fast.
+# solves: 112 → 91 ms of HiGHS over both conventions). Their integer programs keep it: a hard one
+# (a ladder of equally cheap spreads) was not timed without it.
 _RELAXATION_OPTIONS = {**_OPTIONS, "presolve": False}
 _OPTIMAL_STATUS = 0  # scipy.optimize.milp: "Optimal solution found"
 _TIME_LIMIT_STATUS = 1  # scipy.optimize.milp: "Iteration or time limit reached"
