@@ -49,7 +49,7 @@ def milp(
     options: dict[str, Any],
 ) -> Solution:
     """``scipy.optimize.milp(c, integrality=..., bounds=..., constraints=..., options=...)`` for
-    the options the pairing uses (``mip_rel_gap``, ``time_limit``, ``disp`` False)."""
+    the options the pairing uses (``mip_rel_gap``, ``time_limit``, ``presolve``, ``disp`` False)."""
     if _h is None:  # pragma: no cover - depends on the installed scipy
         from scipy.optimize import milp as scipy_milp
 
@@ -63,6 +63,8 @@ def milp(
     lhs = np.concatenate([np.atleast_1d(k.lb).astype(np.float64) for k in constraints])
     rhs = np.concatenate([np.atleast_1d(k.ub).astype(np.float64) for k in constraints])
     settings = {"log_to_console": False, **{k: v for k, v in options.items() if k != "disp"}}
+    if "presolve" in settings:  # a bool to scipy, a word to HiGHS (as scipy translates it)
+        settings["presolve"] = "on" if settings["presolve"] else "off"
     return _run(
         np.asarray(c, dtype=np.float64),
         a,
@@ -76,16 +78,18 @@ def milp(
     )
 
 
-def linprog(c: np.ndarray, a_ub: Any, b_ub: np.ndarray, bounds: np.ndarray, time_limit: float) -> Solution:
+def linprog(
+    c: np.ndarray, a_ub: Any, b_ub: np.ndarray, bounds: np.ndarray, time_limit: float, presolve: bool = True
+) -> Solution:
     """``scipy.optimize.linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs",
-    options={"disp": False, "time_limit": time_limit})``, with the reduced costs of the columns
-    at their lower bound (scipy's ``result.lower.marginals``)."""
+    options={"disp": False, "time_limit": time_limit, "presolve": presolve})``, with the reduced
+    costs of the columns at their lower bound (scipy's ``result.lower.marginals``)."""
     if _h is None:  # pragma: no cover - depends on the installed scipy
         from scipy.optimize import linprog as scipy_linprog
 
         found = scipy_linprog(
             c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs",
-            options={"disp": False, "time_limit": time_limit},
+            options={"disp": False, "time_limit": time_limit, "presolve": presolve},
         )  # fmt: skip
         return Solution(
             found.status, found.x, found.message, reduced=found.lower.marginals,
@@ -94,7 +98,7 @@ def linprog(c: np.ndarray, a_ub: Any, b_ub: np.ndarray, bounds: np.ndarray, time
     lb, ub = bounds.T.astype(np.float64)  # an infinite bound needs no translation: kHighsInf is inf
     rhs = np.asarray(b_ub, dtype=np.float64)
     settings = {
-        "presolve": "on",
+        "presolve": "on" if presolve else "off",
         "time_limit": time_limit,
         "highs_debug_level": _h.HighsDebugLevel.kHighsDebugLevelNone,
         "log_to_console": False,

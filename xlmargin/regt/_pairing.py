@@ -45,6 +45,12 @@ _SAME_COST = 1e-4  # dollars: pairings within this of the optimum count as equal
 # another of its equally cheap pairings (presolve off is a third faster there, and moved the
 # benchmark book's totals by cents). Leave them as they are unless that is the change meant.
 _OPTIONS = {"mip_rel_gap": 0.0, "disp": False}
+# The stacked blocks' relaxations (and their tie-breaks' relaxations) go without HiGHS' presolve:
+# their pairings are tie-broken, so the same whichever vertex the solver meets, and on a book's
+# hundreds of small blocks the presolve cost more than it saved (the benchmark book's stacked
+# solves: 112 → 91 ms of HiGHS over both conventions). Their integer programs keep it: a hard one
+# (a ladder of equally cheap spreads) was not timed without it.
+_RELAXATION_OPTIONS = {**_OPTIONS, "presolve": False}
 _OPTIMAL_STATUS = 0  # scipy.optimize.milp: "Optimal solution found"
 _TIME_LIMIT_STATUS = 1  # scipy.optimize.milp: "Iteration or time limit reached"
 _DUAL_NOISE = 1e-7  # the solver's dual feasibility tolerance, per unit a pairing may form
@@ -229,12 +235,14 @@ def _solve_stacked(
     fractional = [k for k in fractional if k not in best]
     if fractional:
         _integer_program(milp, blocks, narrowed, fractional, best, out, options, time_limit, warnings)
-    for k in best:  # now to within the tie tolerance of the integer optimum
-        narrowed[k] = _narrow(blocks[k], solution[k], duals[k], float(blocks[k].cost @ best[k]))
+    settled = list(best)  # now to within the tie tolerance of the integer optimum
+    reached = [float(blocks[k].cost @ best[k]) for k in settled]
+    for k, b in zip(settled, _narrow(blocks, settled, solution, duals, reached)):
+        narrowed[k] = b
     for k in _tie_break(milp, narrowed, best, start + time_limit):
         warnings[k].append(_unranked(blocks[k], time_limit))
     for k, x in best.items():
-        out[k] = [int(v) for v in x]
+        out[k] = x.astype(np.int64).tolist()
 
 
 def _settle_by_two_leg_pairings(
@@ -256,15 +264,19 @@ def _settle_by_two_leg_pairings(
     pairs = _relaxation([_two_leg(blocks[k]) for k in fractional], time_limit) if fractional else None
     two_leg = pairs[0] if pairs is not None else [None] * len(fractional)
     whole = _integral(pairs[0]) if pairs is not None else [False] * len(fractional)
+    unsettled, reached = [], []
     for k, y, integral in zip(fractional, two_leg, whole):
         b, x = blocks[k], solution[k]
-        reached = float(b.cost @ np.floor(np.maximum(x - 1e-6, 0.0)))
+        gets = float(b.cost @ np.floor(np.maximum(x - 1e-6, 0.0)))
         if y is not None and integral:
             if float(b.cost @ np.round(y)) <= float(b.cost @ x) + _DUAL_NOISE:
                 best[k] = np.round(y)
                 continue
-            reached = min(reached, float(b.cost @ np.round(y)))
-        narrowed[k] = _narrow(b, x, duals[k], reached)
+            gets = min(gets, float(b.cost @ np.round(y)))
+        unsettled.append(k)
+        reached.append(gets)
+    for k, b in zip(unsettled, _narrow(blocks, unsettled, solution, duals, reached)):
+        narrowed[k] = b
     return narrowed
 
 
@@ -300,20 +312,46 @@ def _two_leg(b: Block) -> Block:
     return replace(b, upper=np.where(np.bincount(b.cand, minlength=b.size) == 2, b.upper, 0.0))
 
 
-def _narrow(b: Block, x: np.ndarray, duals: _Duals, reached: float) -> Block:
-    """``b`` restricted to the pairings within ``_SAME_COST`` of ``reached``, given its relaxation's
-    solution ``x`` and duals (see :func:`solve`): c·y = c·x + Σ d_j (y_j − x_j) + Σ w_l s_l for every
-    pairing y, each term ≥ 0 (d the reduced costs, w the legs' duals, s a leg's contracts left), so
-    a term above the slack cannot be paid: a candidate of reduced cost d_j > slack is not used, one
-    at its bound with d_j < −slack is used to the full, and a leg with w_l > slack is used to the
-    full where its contracts (shares) left can only be whole numbers: 1 or more, once not all are
-    used (its capacity and every amount of it a candidate uses are whole numbers)."""
-    slack = reached - float(b.cost @ x) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
-    upper = np.where(duals.reduced > slack, 0.0, b.upper)
-    lower = np.where(-duals.reduced_upper > slack, upper, 0.0)
-    broken = np.bincount(b.leg, weights=b.amount != np.round(b.amount), minlength=len(b.capacity))
-    whole = (broken == 0) & (b.capacity == np.round(b.capacity))  # contracts left: whole numbers
-    return replace(b, upper=upper, lower=lower, full=whole & (-duals.rows > slack))
+def _narrow(
+    blocks: list[Block],
+    which: list[int],
+    solution: dict[int, np.ndarray],
+    duals: dict[int, _Duals],
+    reached: list[float],
+) -> list[Block]:
+    """The blocks ``which``, each restricted to the pairings within ``_SAME_COST`` of its ``reached``
+    cost, given its relaxation's ``solution`` and ``duals`` (see :func:`solve`): c·y = c·x + Σ d_j
+    (y_j − x_j) + Σ w_l s_l for every pairing y, each term ≥ 0 (d the reduced costs, w the legs'
+    duals, s a leg's contracts left), so a term above the slack cannot be paid: a candidate of
+    reduced cost d_j > slack is not used, one at its bound with d_j < −slack is used to the full,
+    and a leg with w_l > slack is used to the full where its contracts (shares) left can only be
+    whole numbers: 1 or more, once not all are used (its capacity and every amount of it a
+    candidate uses are whole numbers). Each block's slack is its own; the comparisons are made
+    for all the blocks at once, element by element (a call per block cost more than its work)."""
+    if not which:
+        return []
+    chosen = [blocks[k] for k in which]
+    slack = [
+        cost - float(b.cost @ solution[k]) + _SAME_COST + _DUAL_NOISE * (1.0 + float(b.upper.sum()))
+        for k, b, cost in zip(which, chosen, reached)
+    ]
+    sizes, legs = [b.size for b in chosen], [len(b.capacity) for b in chosen]
+    per_candidate, per_leg = np.repeat(slack, sizes), np.repeat(slack, legs)
+    found = [duals[k] for k in which]
+    bound = np.concatenate([b.upper for b in chosen])
+    upper = np.where(np.concatenate([d.reduced for d in found]) > per_candidate, 0.0, bound)
+    lower = np.where(-np.concatenate([d.reduced_upper for d in found]) > per_candidate, upper, 0.0)
+    uses = [len(b.leg) for b in chosen]
+    leg = np.concatenate([b.leg for b in chosen]) + np.repeat(np.cumsum([0, *legs[:-1]]), uses)
+    amount = np.concatenate([b.amount for b in chosen])
+    capacity = np.concatenate([b.capacity for b in chosen])
+    broken = np.bincount(leg, weights=amount != np.round(amount), minlength=len(capacity))
+    whole = (broken == 0) & (capacity == np.round(capacity))  # contracts left: whole numbers
+    full = whole & (-np.concatenate([d.rows for d in found]) > per_leg)
+    return [
+        Block(b.underlying, b.leg, b.cand, b.amount, b.capacity, u, b.cost, b.pieces, b.chosen_weights, lw, f)
+        for b, u, lw, f in zip(chosen, _pieces(upper, sizes), _pieces(lower, sizes), _pieces(full, legs))
+    ]
 
 
 class _Duals(NamedTuple):
@@ -332,7 +370,8 @@ def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray
     program = _stacked(blocks, integral=False)
     (capacity,) = program["constraints"]
     bounds = np.column_stack((program["bounds"].lb, program["bounds"].ub))
-    result = linprog(program["c"], capacity.A, capacity.ub, bounds, time_limit)
+    # without presolve, as the other relaxations of the stacked blocks (see _RELAXATION_OPTIONS)
+    result = linprog(program["c"], capacity.A, capacity.ub, bounds, time_limit, presolve=False)
     if result.status != _OPTIMAL_STATUS or result.x is None or result.reduced is None:
         return None
     assert result.reduced_upper is not None and result.row_duals is not None
@@ -358,11 +397,11 @@ def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], dead
         return stopped
     # The programs hold only the candidates a pairing may still use (reduced-cost fixing leaves
     # most at zero units), each keeping its weight: the same programs, a third of the columns.
-    live = {k: np.flatnonzero((blocks[k].upper > 0) | (best[k] > 0)) for k in ties}
+    live = {k: (blocks[k].upper > 0) | (best[k] > 0) for k in ties}
     narrow = list(blocks)
     found = dict(best)
-    for k in ties:
-        narrow[k], found[k] = _columns(blocks[k], live[k]), best[k][live[k]]
+    for k, b in zip(ties, _columns([blocks[k] for k in ties], [live[k] for k in ties])):
+        narrow[k], found[k] = b, best[k][live[k]]
     optima = {k: float(narrow[k].cost @ found[k]) for k in ties}
     _improve(milp, narrow, ties, found, optima, deadline, stopped, maximise="pieces", margin=1e-6)
     floors = {k: float(narrow[k].pieces @ found[k]) - 1e-6 for k in ties}
@@ -376,16 +415,37 @@ def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], dead
     return stopped
 
 
-def _columns(b: Block, keep: np.ndarray) -> Block:
-    """``b`` with only the candidates ``keep`` (increasing indices), each keeping its weight."""
-    chosen = np.zeros(b.size, dtype=bool)
-    chosen[keep] = True
-    uses = chosen[b.cand]
-    renumber = np.cumsum(chosen) - 1
-    return Block(
-        b.underlying, b.leg[uses], renumber[b.cand[uses]], b.amount[uses], b.capacity, b.upper[keep],
-        b.cost[keep], b.pieces[keep], b.weights[keep], None if b.lower is None else b.lower[keep], b.full,
+def _columns(blocks: list[Block], keep: list[np.ndarray]) -> list[Block]:
+    """Each block with only its candidates where its mask ``keep`` holds, each keeping its weight,
+    gathered for all the blocks at once (a few calls per block cost more than their work)."""
+    sizes, uses = [b.size for b in blocks], [len(b.cand) for b in blocks]
+    chosen = np.concatenate(keep)
+    starts = np.cumsum([0, *sizes[:-1]])  # each block's first candidate
+    cand = np.concatenate([b.cand for b in blocks]) + np.repeat(starts, uses)
+    used = chosen[cand]
+    count = np.cumsum(chosen)  # a kept candidate's number, less that of its block's first one
+    renumber = count - 1 - np.repeat(count[starts] - chosen[starts], sizes)
+    numbers = np.arange(len(blocks))
+    kept_sizes = np.bincount(np.repeat(numbers, sizes)[chosen], minlength=len(blocks)).tolist()
+    kept_uses = np.bincount(np.repeat(numbers, uses)[used], minlength=len(blocks)).tolist()
+
+    def column(values: list[np.ndarray]) -> list[np.ndarray]:
+        return _pieces(np.concatenate(values)[chosen], kept_sizes)
+
+    def use(values: np.ndarray) -> list[np.ndarray]:
+        return _pieces(values[used], kept_uses)
+
+    lower = [np.zeros(b.size) if b.lower is None else b.lower for b in blocks]
+    parts = zip(
+        use(np.concatenate([b.leg for b in blocks])), use(renumber[cand]),
+        use(np.concatenate([b.amount for b in blocks])), column([b.upper for b in blocks]),
+        column([b.cost for b in blocks]), column([b.pieces for b in blocks]),
+        column([b.weights for b in blocks]), column(lower),
     )  # fmt: skip
+    return [
+        Block(b.underlying, leg, number, amount, b.capacity, upper, cost, pieces, weights, low, b.full)
+        for b, (leg, number, amount, upper, cost, pieces, weights, low) in zip(blocks, parts)
+    ]
 
 
 def _improve(
@@ -417,7 +477,10 @@ def _improve(
                 cheapest=np.array([optima[k] for k in which]) + _SAME_COST,
                 fewest=None if floors is None else np.array([floors[k] for k in which]),
             ),
-            options={**_OPTIONS, "time_limit": max(deadline - time.monotonic(), _LEAST_TIME)},
+            options={
+                **(_OPTIONS if integral else _RELAXATION_OPTIONS),
+                "time_limit": max(deadline - time.monotonic(), _LEAST_TIME),
+            },
         )
         if result.status != _OPTIMAL_STATUS:
             stopped.update(which)
@@ -496,11 +559,11 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
         return _stopped(b, first, time_limit, warnings)
     best = np.round(first.x)
     if b.size > _TIE_BREAK_LIMIT:
-        return [int(x) for x in best]
+        return best.astype(np.int64).tolist()
     found = {0: best}
     if _tie_break(milp, [b], found, start + time_limit):
         warnings.append(_unranked(b, time_limit))
-    return [int(x) for x in found[0]]
+    return found[0].astype(np.int64).tolist()
 
 
 def _stacked(
@@ -519,8 +582,9 @@ def _stacked(
 
     leg_offsets = np.cumsum([0, *(len(b.capacity) for b in blocks)])
     cand_offsets = np.cumsum([0, *(b.size for b in blocks)])
-    rows = np.concatenate([b.leg + o for b, o in zip(blocks, leg_offsets)])
-    cols = np.concatenate([b.cand + o for b, o in zip(blocks, cand_offsets)])
+    uses = [len(b.leg) for b in blocks]
+    rows = np.concatenate([b.leg for b in blocks]) + np.repeat(leg_offsets[:-1], uses)
+    cols = np.concatenate([b.cand for b in blocks]) + np.repeat(cand_offsets[:-1], uses)
     amounts = np.concatenate([b.amount for b in blocks])
     n = int(cand_offsets[-1])
     use = csr_array((amounts, (rows, cols)), shape=(int(leg_offsets[-1]), n))
