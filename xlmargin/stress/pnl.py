@@ -298,8 +298,13 @@ def _price_changes(
 
     def shifted(at: slice | IntArray, dv: FloatArray, out: FloatArray | None = None) -> FloatArray:
         """σ + Δσ for some contracts and VIX moves (decimal points, a row per contract), floored
-        (``[vol_shift]``)."""
-        return np.maximum(sigma[at, None] + vol_term[at, None] * dv, floor, out=out)
+        (``[vol_shift]``); in place in ``out`` (made here if not given), without temporaries."""
+        term = vol_term[at, None]
+        if out is None:
+            out = np.empty(np.broadcast_shapes(term.shape, dv.shape))
+        np.multiply(term, dv, out=out)
+        out += sigma[at, None]
+        return np.maximum(out, floor, out=out)
 
     def european_changes(block: slice, moves_: _Moves, columns: int, v: bool) -> FloatArray:
         """A block's price changes at the moved spot and, where it follows the VIX, σ + Δσ."""
@@ -457,11 +462,13 @@ def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
     """
     weights = 1.0 + np.arange(keys.shape[1]) / np.pi
     order = np.argsort(np.einsum("ij,j->i", keys, weights), kind="stable")
-    # (``take``, and rows compared as one value each: a third of the time of ``keys[order]`` and
-    # ``np.any(... != ..., axis=1)`` on an option book's few columns)
-    ranked = keys.take(order, axis=0).view(np.dtype((np.void, keys.itemsize * keys.shape[1]))).ravel()
+    # The sorted rows as columns of their bits (a column per key, each a contiguous row of the
+    # copy), neighbours compared key by key and a difference in any key found by folding the
+    # columns together: half the time of comparing whole rows as one void value each, which was
+    # a third of the time of ``np.any(... != ..., axis=1)`` on an option book's few columns.
+    ranked = np.ascontiguousarray(keys.take(order, axis=0).T).view(np.uint64)
     new = np.ones(len(order), dtype=np.bool_)
-    new[1:] = ranked[1:] != ranked[:-1]
+    np.logical_or.reduce(ranked[:, 1:] != ranked[:, :-1], axis=0, out=new[1:])
     inverse = np.empty(len(order), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return order[new], inverse
