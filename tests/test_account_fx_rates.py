@@ -86,11 +86,25 @@ def test_a_row_in_the_account_currency_must_agree_with_fx_usd_the_one_source():
     with pytest.raises(InputError) as found:
         account_margin(book(True), account_settings(conflicting, AS_OF))
     assert [(p.row, p.column) for p in found.value.problems] == [(3, "fx_rate")]
-    assert "at fx.USD = 0.9 (EUR per USD) one EUR is 1.11111 USD, not 1.08" in str(found.value)
-    assert "give fx.USD = 1/1.08" in str(found.value)
+    # the rates printed to ten digits (six printed "1.1745, not 1.1745"), the advice a number
+    assert "at fx.USD = 0.9 (EUR per USD) one EUR is 1.111111111 USD, not 1.08" in str(found.value)
+    assert "give fx.USD=0.9259259259 or correct the row" in str(found.value)
     # float noise is no conflict: fx.USD typed as =1/1.08 and as its rounded value 1.08 ** -1
     for typed in (1 / 1.08, 1.08**-1):
         account_margin(book(True), account_settings(USD_READING | {"fx.USD": typed}, AS_OF))
+    # the advice followed, as typed in a params range, is taken
+    assert fn.account_margin(rows(True), _advised(str(found.value))) == fn.account_margin(
+        rows(True), [[k, v] for k, v in USD_READING.items()]
+    )
+
+
+def _advised(message: str) -> list[list[Any]]:
+    """The USD reading's params range with the fx.USD a message advises, as text (as typed)."""
+    import re
+
+    advised = re.search(r"fx\.USD=([0-9.]+)", message)
+    assert advised is not None, message
+    return [[k, v] for k, v in USD_READING.items() if k != "fx.USD"] + [["fx.USD", advised.group(1)]]
 
 
 def test_without_fx_usd_the_error_names_the_rate_the_table_implies():
@@ -98,7 +112,38 @@ def test_without_fx_usd_the_error_names_the_rate_the_table_implies():
     with pytest.raises(MissingDataError) as found:
         account_margin(book(True), account_settings(without, AS_OF))
     assert "fx_rates=usd reads fx_rate as USD per unit: give fx.USD (EUR per USD)" in str(found.value)
-    assert "row 3 rates EUR at 1.08 USD: fx.USD = 1/1.08" in str(found.value)
+    assert "(row 2's rate converts with it); row 3 rates EUR at 1.08 USD: fx.USD=0.9259259259" in str(
+        found.value
+    )
+    assert fn.account_margin(rows(True), _advised(str(found.value))) == pytest.approx(
+        fn.account_margin(rows(True), [[k, v] for k, v in USD_READING.items()]), abs=0.01
+    )
+
+
+def test_a_rate_typed_to_the_digits_an_export_shows_is_the_rate():
+    # 0.851426, as a TWS table or six-digit message shows 0.8514261387824605, was refused as "a
+    # dollar's, 0.851426 (fx.USD), not 0.851426"; within 1e-6 two rates are one, in both readings
+    exact = 0.8514261387824605
+    in_euros = [
+        HEADER,
+        ["AAPL", "stock", 100.0, 200.0, "USD", exact],
+        ["SAP", "stock", 50.0, 180.0, "EUR", 1],
+    ]
+    in_dollars = [
+        HEADER,
+        ["AAPL", "stock", 100.0, 200.0, "USD", 1],
+        ["SAP", "stock", 50.0, 180.0, "EUR", 1 / exact],
+    ]
+    base = [["as_of", AS_OF], ["account_currency", "EUR"]]
+    figures = {
+        fn.account_margin(table, [*base, ["fx.USD", typed], *extra])
+        for typed in (exact, "0.851426", "0.8514261388")
+        for table, extra in ((in_euros, []), (in_dollars, [["fx_rates", "usd"]]))
+    }
+    assert max(figures) - min(figures) < 0.05  # 1e-6 of the book's 31,000 EUR, not a refusal
+    # beyond it the rates are two, refused, and the message shows them differing
+    with pytest.raises(InputError, match=r"its rate is a dollar's, 0\.8514 \(fx\.USD\), not 0\.8514261388"):
+        fn.account_margin(in_euros, [*base, ["fx.USD", "0.8514"]])
 
 
 def test_a_dollar_row_at_another_rate_than_1_is_refused_in_the_usd_reading():

@@ -305,6 +305,54 @@ def test_a_euro_based_export_without_a_dollar_rate_leaves_the_rates_blank(tmp_pa
             regt_margin(read_broker(path, as_of=AS_OF))
 
 
+GBP_ONLY = """Financial Instrument,Asset Class,Position,Mark Price,Currency,Multiplier,FX Rate To Base
+VOD,STK,10000,0.72,GBP,1,1.15
+BP.,STK,5000,4.50,GBP,1,1.15
+"""  # a TWS portfolio of a euro-based account: GBP at 1.15 EUR; no base stated, no USD row, nothing at 1
+
+
+def test_an_export_that_does_not_show_its_base_leaves_its_rates_blank_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # read as USD-based, 1.15 EUR per GBP was taken as 1.15 USD per GBP: Reg T 17,077.50, silently
+    from xlmargin.cli import main
+    from xlmargin.errors import MissingDataError
+
+    path = _write(tmp_path, "gbp_only.csv", GBP_ONLY)
+    table = import_broker(path)
+    assert [r[11] for r in table.rows] == [None, None]
+    assert (table.base.currency, table.base.per_usd, table.base.unread) == (None, None, (0, 1))
+    assert table.warnings == (
+        f"rows 2, 3, FX Rate To Base: {table.base.why_unread()}; give each row's fx_rate (USD per unit) "
+        "in a positions table, or read the export in the account view with account_currency = its base, "
+        "fx.USD and fx.<CCY> (base units per unit)",
+    )
+    assert "does not show" in table.warnings[0]
+    book = read_broker(path, as_of=AS_OF)
+    assert book.warnings[0] == table.warnings[0]
+    with pytest.raises(MissingDataError, match="fx_rate: a position in GBP needs the USD value"):
+        regt_margin(book)
+    # the command names each row and the export's column, and says why the rate is blank
+    assert main(["margin", str(path), "--regime", "regt", "--as-of", str(AS_OF)]) != 0
+    err = capsys.readouterr().err
+    assert "row 2, FX Rate To Base: a position in GBP needs the USD value" in err
+    assert "row 3, FX Rate To Base:" in err and "which the export does not show" in err
+    # the warning's advice: the account view in the base, given fx.USD and fx.GBP in it
+    figure = _account_figure(capsys, path, "account_currency=EUR", "fx.USD=0.85", "fx.GBP=1.15")
+    assert figure == pytest.approx(cents((0.72 * 10000 + 4.5 * 5000) * 1.15 * 0.5), abs=0.01)  # 17,077.50 EUR
+    params = ["--param=account_currency=EUR", "--param=fx.USD=0.85", "--param=fx.GBP=1.15"]
+    assert main(["margin", str(path), "--regime", "account", "--as-of", str(AS_OF), *params]) == 0
+    assert f"warning: {table.warnings[0]}" in capsys.readouterr().err
+
+
+def test_an_export_that_shows_a_dollar_base_is_read_as_it_was(tmp_path: Path) -> None:
+    # a USD row at 1 or a stated base USD: the rates are USD per unit, as before
+    with_dollar = GBP_ONLY.replace("1.15\n", "1.27\n") + "AAPL,STK,100,250,USD,1,1\n"
+    table = import_broker(_write(tmp_path, "usd.csv", with_dollar))
+    assert [r[11] for r in table.rows] == [1.27, 1.27, 1.0] and table.warnings == ()
+    assert (table.base.currency, table.base.per_usd) == ("USD", 1.0)
+
+
 # --- the account view of such an export: its rates are USD per unit, and it says so ---------------
 
 

@@ -121,6 +121,47 @@ def test_fx_rates_usd_without_fx_usd_asks_for_it():
         fn.esma_margin(rows(True), "EUR", params(fx_rates="usd"))
 
 
+EURUSD = [HEADER, ["EURUSD", "fx", 100_000.0, 1.1745, "USD", 1.0]]  # its own price converts in EUR
+
+
+@pytest.mark.parametrize("reading", ["account", "usd"])
+def test_a_rate_no_engine_reads_needs_no_fx_usd(reading: str):
+    # a pair holding the account currency, and a row in it: ESMA reads no rate for them, so fx.USD is
+    # not asked for (it was, or the pair's dollar rate 1 refused as parity, since fx_rates came in)
+    book = [*EURUSD, ["DE40", "cfd", 1.0, 24_000.0, "EUR", 1.0 if reading == "account" else EUR_USD]]
+    margin = 100_000 / 30 + 24_000 / 20
+    assert fn.esma_margin(book, "EUR", params(fx_rates=reading)) == pytest.approx(margin, abs=0.01)
+    settings = account_settings({"as_of": AS_OF, "account_currency": "EUR", "fx_rates": reading}, AS_OF)
+    assert account_margin(read_positions(book, as_of=AS_OF), settings).total == pytest.approx(
+        margin, abs=0.01
+    )
+    # a row whose rate converts still needs fx.USD, and the error names it
+    needing = [*book, ["US500", "cfd", 1.0, 6000.0, "USD", 1.0]]
+    error = MissingDataError if reading == "usd" else InputError
+    with pytest.raises(
+        error, match=r"row 4's rate converts with it" if reading == "usd" else "row 4, fx_rate"
+    ):
+        fn.esma_margin(needing, "EUR", params(fx_rates=reading))
+
+
+def test_a_dollar_based_flex_report_of_a_euro_pair_through_regime_esma(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # 3,333.33 EUR before fx_rates, then "give fx.USD": the pair's rate is not read in a EUR account
+    text = (
+        '<?xml version="1.0"?>\n<FlexQueryResponse><FlexStatements count="1"><FlexStatement accountId="U1">'
+        "<OpenPositions>\n"
+        + _position("EUR.USD", "CASH", "USD", 100_000, 1.1745, 1.0)
+        + "\n</OpenPositions></FlexStatement></FlexStatements></FlexQueryResponse>\n"
+    )
+    path = tmp_path / "fxusd.xml"
+    path.write_text(text, encoding="utf-8")
+    assert _esma_json(capsys, path)["requirement"] == 3333.33
+    argv = ["margin", str(path), "--regime", "account", "--as-of", str(AS_OF), "--format", "json"]
+    assert main([*argv, "--param", "account_currency=EUR"]) == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["requirement"] == 3333.33
+
+
 # --- a broker export of a euro-based account ------------------------------------------------------------
 
 

@@ -474,6 +474,21 @@ def test_a_pasted_rate_to_a_base_other_than_usd_is_warned_of_naming_the_rows_and
     assert warning.startswith("row 2, FX Rate To Base:") and "fx.USD (base units per USD)" in warning
 
 
+def test_the_pasted_rate_warnings_advice_is_taken_as_it_reads():
+    # the dollar rate printed to six digits, fx.USD=0.851426, was then refused as "a dollar's,
+    # 0.851426 (fx.USD), not 0.851426": printed to ten, and within 1e-6 the same rate
+    from xlmargin.excel import functions as fn
+
+    exact = 0.8514261387824605
+    pasted = [_PASTED, ["AAPL", "stock", 600, 250.42, "USD", exact], ["SAP", "stock", 100, 206.5, "EUR", 1]]
+    (warning,) = read_positions(pasted, as_of=AS_OF).warnings
+    assert warning.endswith("account_currency=EUR and fx.USD=0.8514261388")
+    for typed in ("0.8514261388", "0.851426"):  # the advice, and the six digits a table shows
+        params = [["as_of", AS_OF], ["account_currency", "EUR"], ["fx.USD", typed]]
+        in_euros = (600 * 250.42 + 100 * 206.5 / exact) * 0.5 * exact  # Reg T initial, in euros
+        assert fn.account_margin(pasted, params) == pytest.approx(in_euros, abs=0.05)
+
+
 def test_a_usd_based_paste_and_the_canonical_column_are_read_without_a_warning():
     usd_based = [
         _PASTED,

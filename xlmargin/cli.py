@@ -144,7 +144,8 @@ def cmd_margin(args: argparse.Namespace) -> int:
     figure = cents(getattr(result, regime.figure))
     label = _margin_label(regime, args)
     tables = [getattr(result, name)() for name in regime.tables]
-    warnings = [*getattr(portfolio, "warnings", ()), *getattr(result, "warnings", ())]
+    read = imported.warnings if imported is not None else ()  # the export's reader's, then the table's
+    warnings = [*read, *getattr(portfolio, "warnings", ()), *getattr(result, "warnings", ())]
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     source = f"{path.name} ({imported.format})" if imported is not None else path.name

@@ -15,13 +15,27 @@ from __future__ import annotations
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.errors import InputError, MissingDataError, Problem
+from xlmargin.errors import InputError, MissingDataError, Problem, rate_text
 from xlmargin.positions import Portfolio
 
 ENGINE_CURRENCY = "USD"
 """The currency Reg T, portfolio margin and the shipped SPAN file compute in: FINRA's and Cboe's
 rules (dollars per share, the $100,000 minimum equity) and OCC's TIMS minimums ($0.375 × the
 multiplier) are dollar amounts, whatever currency a house risk model reports in."""
+
+SAME_RATE = 1e-6
+"""Two rates are one rate when they agree within this, relative: a rate typed to the digits an
+export or a message shows (``0.851426`` for 0.8514261387824605, ``0.8514261388`` as messages print
+it, :func:`~xlmargin.errors.rate_text`) is the rate it was copied from, never a second rate; 1e-6 is
+a thousandth of a pip on EURUSD. The one tolerance of every check that two rates agree (a dollar
+row's rate and ``fx.USD``, :func:`dollar_rate_problems`; a row in the account currency and
+``fx.USD`` under ``fx_rates=usd``, :mod:`xlmargin.fx_rates`)."""
+
+
+def same_rate(given: FloatArray, rate: float | FloatArray) -> np.ndarray:
+    """Where ``given`` is ``rate`` within :data:`SAME_RATE` (relative); never where it is blank."""
+    return np.abs(given - rate) <= SAME_RATE * np.abs(rate)
+
 
 # The fields of a row that are amounts of its currency, for the engines that compute in US dollars.
 MONEY_FIELDS = ("price", "underlying_price", "strike")
@@ -86,7 +100,9 @@ def usd_rates(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray | None:
             [
                 needs_rate(str(a["currency"][i]), int(a["row"][i]))
                 if np.isnan(given[i])
-                else Problem(f"fx_rate must be positive, got {given[i]:g}", int(a["row"][i]), "fx_rate")
+                else Problem(
+                    f"fx_rate must be positive, got {rate_text(given[i])}", int(a["row"][i]), "fx_rate"
+                )
                 for i in bad.tolist()
             ]
         )
@@ -100,22 +116,27 @@ def dollar_rate_problems(
 ) -> list[Problem]:
     """The one rule of every engine converting to dollars (Reg T, PM, SPAN, the risk view, the
     account view's securities and futures): a dollar row's ``fx_rate``, when given, is a dollar's (1,
-    or ``per_usd`` where rates are in another account currency). A row in ``dollar`` (the engine's
-    currency; USD as shipped) at another rate names its fx_rate column; a blank currency read as
-    dollars (every type but fx, cfd and cash) its currency column: the rate says another currency."""
+    or ``per_usd`` where rates are in another account currency), within :data:`SAME_RATE`. A row in
+    ``dollar`` (the engine's currency; USD as shipped) at another rate names its fx_rate column; a
+    blank currency read as dollars (every type but fx, cfd and cash) its currency column: the rate
+    says another currency."""
     given = portfolio.arrays["fx_rate"]
-    off = ~np.isnan(given) & (given != per_usd)
+    off = ~np.isnan(given) & ~same_rate(given, per_usd)
     if not off.any():
         return []
     codes, currencies = portfolio.codes("currency")
     named = np.array([c == dollar for c in currencies], dtype=bool)[codes]
-    at = "1" if per_usd == 1.0 else f"a dollar's, {per_usd:g} (fx.{dollar})"
+    at = "1" if per_usd == 1.0 else f"a dollar's, {rate_text(per_usd)} (fx.{dollar})"
     name, rows = "US dollars" if dollar == "USD" else dollar, portfolio.arrays["row"]
     return [
-        Problem(f"the position is in {dollar}: its rate is {at}, not {given[i]:g}", int(rows[i]), "fx_rate")
+        Problem(
+            f"the position is in {dollar}: its rate is {at}, not {rate_text(given[i])}",
+            int(rows[i]),
+            "fx_rate",
+        )
         if named[i]
         else Problem(
-            f"blank, but fx_rate is {given[i]:g} (a blank currency is {name}, at {at}): "
+            f"blank, but fx_rate is {rate_text(given[i])} (a blank currency is {name}, at {at}): "
             "give the currency the rate converts from",
             int(rows[i]),
             "currency",
@@ -138,7 +159,7 @@ def _restated(portfolio: Portfolio, per_usd: float) -> Portfolio:
     codes, currencies = portfolio.codes("currency")
     named = np.array([c == ENGINE_CURRENCY for c in currencies], dtype=bool)[codes]
     given = portfolio.arrays["fx_rate"]
-    restated = (named | _dollar_blank(portfolio)) & (given == per_usd) & (per_usd != 1.0)
+    restated = (named | _dollar_blank(portfolio)) & same_rate(given, per_usd) & (given != 1.0)
     if not restated.any():
         return portfolio
     coded = {name: portfolio.codes(name) for name in portfolio.coded()}
@@ -172,9 +193,11 @@ def needs_rate(currency: str, row: int) -> Problem:
 __all__ = [
     "ENGINE_CURRENCY",
     "MONEY_FIELDS",
+    "SAME_RATE",
     "at_dollar_rate",
     "dollar_rate_problems",
     "in_usd",
     "needs_rate",
+    "same_rate",
     "usd_rates",
 ]

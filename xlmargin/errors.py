@@ -45,6 +45,14 @@ def a_or_an(word: str) -> str:
     return f"{'an' if word[:1].lower() in 'aeiou' or word.lower() == 'fx' else 'a'} {word}"
 
 
+def rate_text(rate: float) -> str:
+    """A rate as messages print it: ten significant digits (``0.8514261388``), so a rate a message
+    names or advises can be typed back as it reads, and agrees with the rate it came from
+    (:data:`xlmargin.dollars.SAME_RATE`); six (``:g``) printed 0.851426 for 0.8514261387824605 and
+    "1.1745, not 1.1745" for two rates a message said disagree."""
+    return f"{rate:.10g}"
+
+
 class XlMarginError(Exception):
     """Base of every deliberate xlmargin error; ``code`` is stable across versions."""
 

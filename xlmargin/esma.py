@@ -47,11 +47,11 @@ from typing import Any
 
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
-from xlmargin.fx_rates import FX_RATES, read_rates
+from xlmargin.fx_rates import FX_RATES, is_pair_row, read_rates
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
-from xlmargin.symbols import PAIR_SEPARATORS
+from xlmargin.symbols import PAIR_SEPARATORS, currency_pair
 
 RETAIL_TYPES = ("cfd", "fx")
 PAIR_CLASSES = ("major_fx", "non_major_fx")
@@ -281,15 +281,6 @@ class EsmaResult:
 
 
 @lru_cache(maxsize=4096)  # a book of pairs repeats a few symbols thousands of times
-def currency_pair(symbol: str) -> tuple[str, str] | None:
-    """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes."""
-    letters = PAIR_SEPARATORS.sub("", symbol.upper())
-    known = _code_set("currencies")
-    if len(letters) == 6 and letters[:3] in known and letters[3:] in known:
-        return letters[:3], letters[3:]
-    return None
-
-
 def esma_class(p: Position) -> str:
     """The ESMA class of a position (see the module docstring for the order of the tests)."""
     classes = _rules()["classes"]
@@ -312,7 +303,7 @@ def esma_class(p: Position) -> str:
 
 
 def _is_pair_row(p: Position) -> bool:
-    return p.type == "fx" or p.asset_class in ("fx", "fx_major")
+    return is_pair_row(p.type, p.asset_class)
 
 
 # --- the engines -----------------------------------------------------------------------------------

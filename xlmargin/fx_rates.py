@@ -7,7 +7,11 @@ ESMA_MARGIN / ESMA_BREAKDOWN, MAX_NOTIONAL's esma regime).
   dollar row at 1 in another account currency, unless ``fx.USD`` is 1) is refused naming the row
   and its fx_rate column, the message saying how to read such a table (:data:`USD_HINT`).
 - ``usd``: USD per unit, as Reg T, PM, SPAN and the risk view read it and the broker readers write
-  it, converted with ``fx.USD`` (account-currency units per USD), the one rate between the two.
+  it, converted with ``fx.USD`` (account-currency units per USD), the one rate between the two,
+  asked for only where a rate converts: the rate of a row in the account currency or of a pair
+  holding it is read by no engine (:func:`rate_unused`).
+- Two rates agree within :data:`~xlmargin.dollars.SAME_RATE` (relative 1e-6), and messages print
+  rates to ten significant digits (:func:`~xlmargin.errors.rate_text`): what they advise is taken.
 
 :func:`read_rates` is the reading; the engines take the book it returns, in account-currency units
 per unit, and never read the column otherwise.
@@ -19,15 +23,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from xlmargin.dollars import ENGINE_CURRENCY, dollar_rate_problems
-from xlmargin.errors import InputError, MissingDataError, Problem
+from xlmargin.dollars import ENGINE_CURRENCY, dollar_rate_problems, same_rate
+from xlmargin.errors import InputError, MissingDataError, Problem, rate_text
 from xlmargin.params import Param
 from xlmargin.positions import Portfolio
+from xlmargin.symbols import currency_pair
 
 FX_READINGS = ("account", "usd")
-# A row in the account currency agrees with fx.USD when its USD rate times fx.USD is 1 within this
-# (relative): the float noise of 1/1.08 typed as a formula, never a second rate.
-_SAME_RATE = 1e-9
+PAIR_ASSET_CLASSES = ("fx", "fx_major")
+"""The asset classes of a row margined as a currency pair, whatever its type (ESMA, NFA)."""
 
 FX_RATES = Param(
     "fx_rates",
@@ -79,8 +83,25 @@ def read_rates(book: Portfolio, account: str, reading: str, per_unit: Mapping[st
 def own_currency_rate(account: str, given: float, row: int | None) -> Problem:
     """The problem of a row in the account currency whose ``fx_rate`` is not 1."""
     return Problem(
-        f"the position is in the account currency {account}: its fx_rate is 1, not {given:g}", row, "fx_rate"
+        f"the position is in the account currency {account}: its fx_rate is 1, not {rate_text(given)}",
+        row,
+        "fx_rate",
     )
+
+
+def is_pair_row(kind: str, asset_class: str | None) -> bool:
+    """Whether a row is margined as a currency pair (ESMA, NFA): an fx row, or one of an FX class."""
+    return kind == "fx" or asset_class in PAIR_ASSET_CLASSES
+
+
+def rate_unused(book: Portfolio, account: str) -> np.ndarray:
+    """The rows whose ``fx_rate`` no engine reads in an ``account`` account: a row in the account
+    currency (it reads 1), and a currency pair holding the account currency (its own price converts
+    its notional: the ESMA and NFA engines read no rate for it)."""
+    symbols, names = book.codes("symbol")
+    holds = np.array([account in (currency_pair(str(s)) or ()) for s in names], dtype=bool)[symbols]
+    pairs = np.array([is_pair_row(k, c) for k, c in zip(book.arrays["type"], book.arrays["asset_class"])])
+    return _in(book, account) | (holds & pairs)
 
 
 def _check_account_reading(book: Portfolio, account: str, per_usd: float | None) -> None:
@@ -88,16 +109,17 @@ def _check_account_reading(book: Portfolio, account: str, per_usd: float | None)
     1; in another account currency than USD a dollar row reads ``fx.USD`` when it is given
     (:func:`~xlmargin.dollars.dollar_rate_problems`), and without it a dollar row at exactly 1 is
     refused (:func:`_unconfirmed_parity`): 1 is what a table of USD per unit has, and a real rate
-    only if one USD is worth exactly one unit of the account currency, which ``fx.USD=1`` says. The
-    rows a table of USD per unit has so (its own currency's rate, or 1 for a dollar row) are told
-    how to read the table so (:data:`USD_HINT`)."""
+    only if one USD is worth exactly one unit of the account currency, which ``fx.USD=1`` says (a
+    rate no engine reads, :func:`rate_unused`, is not refused so). The rows a table of USD per unit
+    has so (its own currency's rate, or 1 for a dollar row) are told how to read the table so
+    (:data:`USD_HINT`)."""
     given, rows = book.arrays["fx_rate"], book.arrays["row"]
     wrong = np.flatnonzero(_in(book, account) & ~np.isnan(given) & (given != 1.0))
     problems = [own_currency_rate(account, given[i], int(rows[i])) for i in wrong.tolist()]
     if account != ENGINE_CURRENCY and per_usd is not None:
         problems += dollar_rate_problems(book, per_usd)
-    elif account != ENGINE_CURRENCY:
-        at_one = np.flatnonzero(_in(book, ENGINE_CURRENCY) & (given == 1.0))
+    elif account != ENGINE_CURRENCY:  # a rate no engine reads says nothing of the dollar's
+        at_one = np.flatnonzero(_in(book, ENGINE_CURRENCY) & (given == 1.0) & ~rate_unused(book, account))
         problems += [_unconfirmed_parity(account, int(rows[i])) for i in at_one.tolist()]
     if not problems:
         return
@@ -127,11 +149,9 @@ def _from_usd(book: Portfolio, account: str, per_usd: float | None) -> Portfolio
     """The table's rates, USD per unit of each row's currency (``fx_rates=usd``), in account-currency
     units per unit: times ``per_usd`` (``fx.USD``: account-currency units per USD), the one rate
     between the two. A dollar row's rate is 1 (:func:`~xlmargin.dollars.dollar_rate_problems`) and
-    reads ``fx.USD``; a row in the account currency must agree with ``fx.USD`` (its USD rate ×
-    ``fx.USD`` is 1, to float noise), is refused naming its fx_rate and the ``fx.USD`` it implies
-    otherwise, and reads 1. Without ``fx.USD`` the error names the rate a row in the account currency
-    implies (never taken for it: ``fx.USD`` is the one source, as it converts the dollar segments).
-    In a USD account, or with no rate given, the readings agree: the book itself."""
+    reads ``fx.USD``; a row in the account currency reads 1 and must agree with ``fx.USD``
+    (:func:`_own_rows_at`). Without ``fx.USD``, :func:`_unconverted`. In a USD account, or with no
+    rate given, the readings agree: the book itself."""
     given = book.arrays["fx_rate"]
     if account == ENGINE_CURRENCY or np.isnan(given).all():
         return book
@@ -140,39 +160,63 @@ def _from_usd(book: Portfolio, account: str, per_usd: float | None) -> Portfolio
         raise InputError(
             [Problem(f"{p.message} (fx_rates=usd: USD per unit)", p.row, p.column) for p in contradictions]
         )
-    own = _in(book, account) & ~np.isnan(given)
-    rows = book.arrays["row"]
-    first = np.flatnonzero(own)[:1].tolist()
-    implied = "".join(
-        f"; row {int(rows[i])} rates {account} at {given[i]:g} USD: fx.{ENGINE_CURRENCY} = 1/{given[i]:g}"
-        for i in first
-    )
     if per_usd is None:
-        raise MissingDataError(
-            Problem(
-                f"fx_rates=usd reads fx_rate as USD per unit: give fx.{ENGINE_CURRENCY} ({account} per "
-                f"{ENGINE_CURRENCY}) to read it in a {account} account{implied}",
-                None,
-                "params",
-            )
-        )
-    off = np.flatnonzero(own & (np.abs(given * per_usd - 1.0) > _SAME_RATE))
+        return _unconverted(book, account)
+    own = _in(book, account) & ~np.isnan(given)
+    _own_rows_at(book, account, own, per_usd)
+    return _with_rates(book, np.where(own, 1.0, given * per_usd))
+
+
+def _own_rows_at(book: Portfolio, account: str, own: np.ndarray, per_usd: float) -> None:
+    """The rows in the account currency (``own``) agree with ``fx.USD``: one unit is 1/``per_usd``
+    USD, within :data:`~xlmargin.dollars.SAME_RATE`; one that does not is refused naming its
+    fx_rate and the ``fx.USD`` it implies (``fx.USD`` is the one source, as it converts the dollar
+    segments: never taken from a row)."""
+    given, rows = book.arrays["fx_rate"], book.arrays["row"]
+    off = np.flatnonzero(own & ~same_rate(given, 1.0 / per_usd))
     if off.size:
         raise InputError(
             [
                 Problem(
                     f"the position is in the account currency {account}: at fx.{ENGINE_CURRENCY} = "
-                    f"{per_usd:g} ({account} per {ENGINE_CURRENCY}) one {account} is {1 / per_usd:g} USD, "
-                    f"not {given[i]:g} (fx_rates=usd: USD per unit); fx.{ENGINE_CURRENCY} is the one "
-                    f"{account}/{ENGINE_CURRENCY} rate: give fx.{ENGINE_CURRENCY} = 1/{given[i]:g} "
-                    "or correct the row",
+                    f"{rate_text(per_usd)} ({account} per {ENGINE_CURRENCY}) one {account} is "
+                    f"{rate_text(1 / per_usd)} USD, not {rate_text(given[i])} (fx_rates=usd: USD per unit); "
+                    f"fx.{ENGINE_CURRENCY} is the one {account}/{ENGINE_CURRENCY} rate: give "
+                    f"fx.{ENGINE_CURRENCY}={rate_text(1 / given[i])} or correct the row",
                     int(rows[i]),
                     "fx_rate",
                 )
                 for i in off.tolist()
             ]
         )
-    return _with_rates(book, np.where(own, 1.0, given * per_usd))
+
+
+def _unconverted(book: Portfolio, account: str) -> Portfolio:
+    """The table's rates without ``fx.USD``: the rates no engine reads (:func:`rate_unused`: a row
+    in the account currency, which then reads 1, and a pair holding it) left blank, unchecked; any
+    other rate given needs ``fx.USD`` to convert, and the error names the row that needs it and
+    the ``fx.USD`` a row in the account currency implies (never taken for it)."""
+    given, rows = book.arrays["fx_rate"], book.arrays["row"]
+    unused = rate_unused(book, account)
+    needed = np.flatnonzero(~np.isnan(given) & ~unused)
+    if not needed.size:
+        return _with_rates(book, np.where(unused, np.nan, given))
+    own = np.flatnonzero(_in(book, account) & ~np.isnan(given))[:1].tolist()
+    implied = "".join(
+        f"; row {int(rows[i])} rates {account} at {rate_text(given[i])} USD: "
+        f"fx.{ENGINE_CURRENCY}={rate_text(1 / given[i])}"
+        for i in own
+    )
+    first = int(needed[0])
+    raise MissingDataError(
+        Problem(
+            f"fx_rates=usd reads fx_rate as USD per unit: give fx.{ENGINE_CURRENCY} ({account} per "
+            f"{ENGINE_CURRENCY}) to read it in a {account} account (row {int(rows[first])}'s rate "
+            f"converts with it){implied}",
+            None,
+            "params",
+        )
+    )
 
 
 def _in(book: Portfolio, currency: str) -> np.ndarray:
@@ -186,4 +230,7 @@ def _with_rates(book: Portfolio, rates: np.ndarray) -> Portfolio:
     return Portfolio({**book.arrays, "fx_rate": rates}, book.as_of, book.warnings, coded)
 
 
-__all__ = ["FX_RATES", "FX_READINGS", "USD_HINT", "own_currency_rate", "read_rates"]
+__all__ = [
+    "FX_RATES", "FX_READINGS", "PAIR_ASSET_CLASSES", "USD_HINT", "is_pair_row", "own_currency_rate",
+    "rate_unused", "read_rates",
+]  # fmt: skip

@@ -372,14 +372,14 @@ def numeraire() -> str:
     return _currencies()[0]
 
 
-def unit_values(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray:
+def unit_values(portfolio: Portfolio) -> FloatArray:
     """Per row, the US-dollar value of one unit of quantity, unsigned: price × multiplier (a bond per
-    100 of face) of the row as :func:`in_usd` converts it (``per_usd`` as there); a currency pair's
+    100 of face) of the row as :func:`in_usd` converts it (its rates USD per unit); a currency pair's
     unit is ``multiplier`` units of its base currency, valued as :func:`currency_legs` values its
     base leg (its price is in the quote currency: USDJPY's unit is one dollar, EURJPY's needs the
     ``fx_rate`` of the yen). Cash, which has no price, is 0. The size the decision tools measure a
     trade or a liquidation in, comparable across the rows of a mixed-currency book."""
-    usd = in_usd(portfolio, per_usd)
+    usd = in_usd(portfolio)
     a = usd.arrays
     kind, price, multiplier = a["type"], a["price"], a["multiplier"]
     with np.errstate(invalid="ignore"):
@@ -388,7 +388,7 @@ def unit_values(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray:
     for i in np.flatnonzero(kind == "fx").tolist():
         # a pair row in_usd converted is priced in dollars now (its rate 1); any other keeps its rate
         converted = a["currency"][i] != portfolio.arrays["currency"][i]
-        rate = 1.0 if converted else a["fx_rate"][i] / per_usd
+        rate = 1.0 if converted else a["fx_rate"][i]
         legs = _pair_legs(str(a["symbol"][i]), multiplier[i], price[i], rate, int(a["row"][i]))
         if isinstance(legs, Problem):
             problems.append(legs)

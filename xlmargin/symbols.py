@@ -270,6 +270,15 @@ def pair_quote(symbol: str) -> str | None:
     return quote if quote in currencies and (base in currencies or base in bases) else None
 
 
+def currency_pair(symbol: str) -> tuple[str, str] | None:
+    """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes."""
+    letters = PAIR_SEPARATORS.sub("", symbol.upper())
+    _, currencies, _ = _tables()
+    if len(letters) == 6 and letters[:3] in currencies and letters[3:] in currencies:
+        return letters[:3], letters[3:]
+    return None
+
+
 @lru_cache(maxsize=1)
 def _tables() -> tuple[Mapping[str, str], frozenset[str], frozenset[str]]:
     table = rules.load("symbols")
@@ -282,6 +291,7 @@ __all__ = [
     "OptionSymbol",
     "OptionTerms",
     "SymbolError",
+    "currency_pair",
     "looks_like_option",
     "pair_quote",
     "parse_option",

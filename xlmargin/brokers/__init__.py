@@ -116,12 +116,29 @@ def record(line: int, cells: Iterable[tuple[str, Any]]) -> Record:
 
 @dataclass(frozen=True, slots=True)
 class Base:
-    """The account's base currency as an export shows it (stated, or the one currency at a rate of
-    exactly 1), and its units per US dollar (the export's own dollar rate to the base); None where
-    the export does not tell."""
+    """The account's base currency as an export shows it (stated, the one currency other than USD
+    at a rate of exactly 1, or USD for a USD row at 1), and its units per US dollar (the export's
+    own dollar rate to the base); None where the export does not tell. ``unread``: the positions
+    (indices into the export's records) whose rate to the base was left blank, as it could not be
+    made USD per unit (:func:`rates_in_usd`)."""
 
     currency: str | None = None
     per_usd: float | None = None
+    unread: tuple[int, ...] = ()
+
+    def why_unread(self) -> str:
+        """Why the ``unread`` rates were left blank: the base unknown, or no dollar rate to it."""
+        if self.currency is None:
+            return (
+                "the export's rate is IBKR's rate to the account's base currency, which the export does "
+                "not show (no base stated, no USD row, no single currency at exactly 1), so it "
+                "cannot be read as USD per unit and is left blank"
+            )
+        return (
+            f"the export's rate is IBKR's rate to the account's base currency {self.currency}, and the "
+            f"export gives no USD rate to {self.currency}, so it cannot be made USD per unit and is left "
+            "blank"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +173,21 @@ class BrokerTable:
             implied["fx.USD"] = self.base.per_usd
         return {name: value for name, value in implied.items() if norm(name) not in named}
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The reader's warnings: the rows whose rate to the base was left blank, and why."""
+        if not self.base.unread:
+            return ()
+        from xlmargin.positions.infer import rows_text
+
+        rows = rows_text([self.lines[i] for i in self.base.unread])
+        column = self.names[self.base.unread[0]].get("fx_rate", "fx_rate")
+        fix = (
+            "give each row's fx_rate (USD per unit) in a positions table, or read the export in the "
+            "account view with account_currency = its base, fx.USD and fx.<CCY> (base units per unit)"
+        )
+        return (f"{rows}, {column}: {self.base.why_unread()}; {fix}",)
+
     def table(self) -> list[list[Any]]:
         """Header row first, as the positions reader takes it, each position at its file row (blank
         rows between are ignored by the reader), so that the reader's row numbers are the file's."""
@@ -166,10 +198,17 @@ class BrokerTable:
         return out
 
     def explain(self, error: XlMarginError) -> XlMarginError:
-        """The same error with its columns named as in the export."""
+        """The same error with its columns named as in the export, and a problem with the rate of a
+        row whose rate to the base the reader left blank saying why (:meth:`Base.why_unread`)."""
         names = dict(zip(self.lines, self.names, strict=True))
+        unread = {self.lines[i] for i in self.base.unread}
+        why = f"; {self.base.why_unread()}" if unread else ""
         problems = [
-            Problem(p.message, p.row, names[p.row].get(p.column, p.column))
+            Problem(
+                p.message + (why if p.row in unread and p.column == "fx_rate" else ""),
+                p.row,
+                names[p.row].get(p.column, p.column),
+            )
             if p.row in names and p.column
             else p
             for p in error.problems
@@ -212,13 +251,17 @@ def import_broker(path: str | Path) -> BrokerTable:
 
 def read_broker(path: str | Path, *, as_of: dt.date) -> Portfolio:
     """A broker export read and validated as a portfolio; errors name the export's rows and fields."""
-    from xlmargin.positions import read_positions
+    from xlmargin.positions import Portfolio, read_positions
 
     imported = import_broker(path)
     try:
-        return read_positions(imported.table(), as_of=as_of)
+        book = read_positions(imported.table(), as_of=as_of)
     except XlMarginError as exc:
         raise imported.explain(exc) from None
+    if not imported.warnings:
+        return book
+    coded = {name: book.codes(name) for name in book.coded()}
+    return Portfolio(book.arrays, book.as_of, (*imported.warnings, *book.warnings), coded)
 
 
 def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -> BrokerTable:
@@ -393,26 +436,35 @@ def rates_in_usd(records: list[Record], base: str | None, dollar: str | None = N
     means by it; the base currency found and its units per USD. IBKR gives each currency's rate to
     the account's base currency (Flex ``fxRateToBase``, the statement's "Base Currency Exchange
     Rate"): USD per unit only in a USD-based account. In another base each rate is divided by the
-    dollar's (``dollar``, the export's own USD rate, else a USD row's); without a dollar rate the
-    rates are left blank, for the engine to ask for or the account view to fill from ``fx.CCY``.
-    ``base`` is the export's stated base currency; when it states none, the one currency other than
-    USD at a rate of exactly 1 is the base, and an export with neither is read as USD-based."""
+    dollar's (``dollar``, the export's own USD rate, else a USD row's), whatever the base is.
+    ``base`` is the export's stated base currency, else the one its rates show
+    (:func:`_shown_base`). Without a dollar rate in a base other than USD, or a base shown, the
+    rates are left blank (``Base.unread``) for the engine to ask for or the account view to fill
+    from ``fx.CCY``: never read as USD per unit on a guess."""
     rated = [r for r in records if _rate(r.get("fx_rate")) is not None]
     if dollar is None:
         dollar = next((r.get("fx_rate") for r in rated if r.get("currency").upper() == "USD"), None)
     per_usd = _rate(dollar)
-    if base is None:
-        at_one = {r.get("currency").upper() for r in rated if _rate(r.get("fx_rate")) == 1.0} - {"USD"}
-        if per_usd == 1.0 or (per_usd is None and not at_one):
-            base = "USD"
-        elif len(at_one) == 1:
-            base = at_one.pop()
-    if base is not None and base.upper() == "USD":
+    base = base.upper() if base else _shown_base(rated, per_usd)
+    if base == "USD":
         return Base("USD", 1.0)
-    for r in rated:
+    unread = []
+    for i, r in enumerate(records):
         rate = _rate(r.get("fx_rate"))
-        r.values["fx_rate"] = "" if per_usd is None or rate is None else repr(rate / per_usd)
-    return Base(base.upper() if base else None, per_usd)
+        if rate is not None:
+            r.values["fx_rate"] = "" if per_usd is None else repr(rate / per_usd)
+            unread += [i] if per_usd is None else []
+    return Base(base, per_usd, tuple(unread))
+
+
+def _shown_base(rated: list[Record], per_usd: float | None) -> str | None:
+    """The base currency an export that states none shows by its rates: USD when its dollar rate is
+    1, else the one currency other than USD at a rate of exactly 1; None when it shows none (no USD
+    row, or one at another rate, and no one currency at 1), never USD by default."""
+    if per_usd == 1.0:
+        return "USD"
+    at_one = {r.get("currency").upper() for r in rated if _rate(r.get("fx_rate")) == 1.0} - {"USD"}
+    return at_one.pop() if len(at_one) == 1 else None
 
 
 def _rate(text: str | None) -> float | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray
+from xlmargin.errors import rate_text
 from xlmargin.positions.reader import ColumnReader, Text, indices, is_none, object_array
 from xlmargin.symbols import looks_like_option, pair_quote, parse_options, underlying_of_root
 
@@ -207,7 +208,7 @@ def rate_to_base_warning(header: str, arrays: dict[str, np.ndarray]) -> str | No
     bases = sorted(set(currency[base_at_one].tolist()))
     base = "/".join(bases) if bases else "not USD"
     dollar = rate[dollar_off][0] if dollar_off.any() else None
-    fix = f"={dollar:g}" if dollar is not None else " (base units per USD)"
+    fix = f"={rate_text(dollar)}" if dollar is not None else " (base units per USD)"
     return (
         f"{rows_text([int(arrays['row'][i]) for i in found])}, {header}: IBKR's rate to the account's base "
         f"currency, here {base} (a currency other than USD at exactly 1, or a USD row at another rate), "
