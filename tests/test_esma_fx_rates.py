@@ -251,3 +251,12 @@ def test_another_account_currency_than_the_exports_base_takes_fx_usd_from_the_us
     gbp = _esma_json(capsys, export, "--account-currency", "GBP", "--param", f"fx.USD={1 / GBP_USD!r}")
     in_pounds = fn.esma_margin(rows(True), "GBP", params(**{"fx.USD": 1 / GBP_USD, "fx_rates": "usd"}))
     assert gbp["requirement"] == in_pounds
+
+
+@pytest.mark.parametrize(("reading", "unit"), [("account", "EUR per GBP"), ("usd", "USD per GBP, fx_rates=usd")])
+def test_a_missing_rate_is_asked_for_in_the_unit_the_table_is_read_in(reading: str, unit: str):
+    # under fx_rates=usd the table's fx_rate is USD per unit: asking for "EUR per GBP" there led the
+    # user to type a rate the reading then multiplies by fx.USD again
+    book = [HEADER, ["UK100", "cfd", 1.0, 8000.0, "GBP", None]]
+    with pytest.raises(MissingDataError, match=rf"give fx_rate \({unit}\) in the table"):
+        fn.esma_margin(book, "EUR", params(fx_rates=reading, **{"fx.USD": PER_USD}))

@@ -490,13 +490,19 @@ def _at_parameter_rate(
     missing.append(
         Problem(
             f"no rate from {currency} to the account currency {account} ({currency}{account}): give "
-            f"fx_rate ({account} per {currency}) in the table or "
+            f"fx_rate ({_rate_unit(account, currency, settings)}) in the table or "
             f"{' or '.join(f'fx.{c}' for c in candidates)} in the parameters",
             p.row,
             "fx_rate",
         )
     )
     return None
+
+
+def _rate_unit(account: str, currency: str, settings: EsmaSettings) -> str:
+    """The unit the table's ``fx_rate`` is read in (the ``fx_rates`` reading): account-currency
+    units per unit, or USD per unit under ``fx_rates=usd``."""
+    return f"USD per {currency}, fx_rates=usd" if settings.reading == "usd" else f"{account} per {currency}"
 
 
 def _quote_of_symbol(p: Position) -> str | None:
