@@ -253,7 +253,9 @@ def test_another_account_currency_than_the_exports_base_takes_fx_usd_from_the_us
     assert gbp["requirement"] == in_pounds
 
 
-@pytest.mark.parametrize(("reading", "unit"), [("account", "EUR per GBP"), ("usd", "USD per GBP, fx_rates=usd")])
+@pytest.mark.parametrize(
+    ("reading", "unit"), [("account", "EUR per GBP"), ("usd", "USD per GBP, fx_rates=usd")]
+)
 def test_a_missing_rate_is_asked_for_in_the_unit_the_table_is_read_in(reading: str, unit: str):
     # under fx_rates=usd the table's fx_rate is USD per unit: asking for "EUR per GBP" there led the
     # user to type a rate the reading then multiplies by fx.USD again
