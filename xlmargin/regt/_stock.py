@@ -3,8 +3,10 @@ reversals (Cboe Rule 10.3, FINRA 4210(f)(2)); the rule in words beside each form
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -242,6 +244,7 @@ class LegArrays:
 
     is_call: np.ndarray
     is_long: np.ndarray
+    is_stock: np.ndarray
     deliverable: np.ndarray  # one code per (underlying, multiplier)
     underlying: np.ndarray  # one code per underlying
     class_group: np.ndarray  # one code per class group
@@ -268,38 +271,53 @@ class LegArrays:
 
 
 def leg_arrays(legs: list[BookLeg], alone: list[float], r: RegTRules, basis: str) -> LegArrays:
-    """What the column-wise filters read of each leg, as arrays indexed like ``legs`` (one row of
-    numbers per leg, read in one pass)."""
+    """What the column-wise filters read of each leg, as arrays indexed like ``legs``.
+
+    Read a few fields at a time with :func:`operator.attrgetter` (one C call per leg and group of
+    fields, not a Python tuple built field by field), text fields coded through dicts, each expiry
+    converted once per distinct date, and the stock rates (scalar formulas) computed for the stock
+    legs only: a first call reads every leg of the book here.
+    """
+    n = len(legs)
+    positions = [leg.position for leg in legs]
+    numbers = np.array(list(map(_POSITION_NUMBERS, positions)), dtype=float).reshape(n, 5)
+    figures = np.array(list(map(_LEG_NUMBERS, legs)), dtype=float).reshape(n, 6)
+    texts = list(map(_POSITION_TEXTS, positions))
+    stock = figures[:, 5] != 0
     deliverables: dict[tuple[str, float], int] = {}
     underlyings: dict[str, int] = {}
     classes: dict[str, int] = {}
-    rows = []
-    for leg, cost in zip(legs, alone):
-        p = leg.position
-        codes = (
-            deliverables.setdefault((p.underlying, p.multiplier), len(deliverables)),
-            underlyings.setdefault(p.underlying, len(underlyings)),
-            classes.setdefault(p.class_group, len(classes)),
-            p.expiry.toordinal() if p.is_option else 0,  # type: ignore[union-attr]
-        )
-        figures = (p.index_units, p.strike, p.multiplier, p.price, p.underlying_price, leg.naked,
-                   leg.value, leg.long_cost, cost, leg.capacity, p.is_call, p.quantity > 0)  # fmt: skip
-        rows.append((*codes, *figures, *(_stock_rates(leg, r, basis) if not p.is_option else _NO_STOCK)))
-    table = np.array(rows, dtype=float).reshape(len(legs), 16 + len(_NO_STOCK))
-    code = table[:, :4].astype(np.int64)
+    days: dict[dt.date, int] = {}
+    deliverable = [deliverables.setdefault((u, m), len(deliverables)) for u, m, _, _, _ in texts]
+    underlying = [underlyings.setdefault(u, len(underlyings)) for u, _, _, _, _ in texts]
+    class_group = [classes.setdefault(c, len(classes)) for _, _, c, _, _ in texts]
+    expiry = [
+        0 if is_stock else days[e] if e in days else days.setdefault(e, e.toordinal())
+        for (_, _, _, _, e), is_stock in zip(texts, stock.tolist())
+    ]
+    is_call = np.array([right == "C" for _, _, _, right, _ in texts], dtype=bool)
+    rates = np.zeros((n, len(_NO_STOCK)))
+    at = np.flatnonzero(stock).tolist()
+    if at:
+        rates[at] = [_stock_rates(legs[k], r, basis) for k in at]
     return LegArrays(
-        deliverable=code[:, 0].astype(np.intp), underlying=code[:, 1].astype(np.intp),
-        class_group=code[:, 2].astype(np.intp), expiry=code[:, 3],
-        index_units=table[:, 4], strike=table[:, 5], multiplier=table[:, 6], price=table[:, 7],
-        underlying_price=table[:, 8], naked=table[:, 9], value=table[:, 10], long_cost=table[:, 11],
-        alone=table[:, 12], capacity=table[:, 13], is_call=table[:, 14] != 0, is_long=table[:, 15] != 0,
-        stock_margin=table[:, 16], long_rate=table[:, 17], protective_put_strike=table[:, 18],
-        protective_put_stock=table[:, 19], protective_call_strike=table[:, 20],
-        short_maintenance=table[:, 21], conversion_strike=table[:, 22], collar_strike=table[:, 23],
-        collar_call_strike=table[:, 24],
+        deliverable=np.array(deliverable, dtype=np.intp), underlying=np.array(underlying, dtype=np.intp),
+        class_group=np.array(class_group, dtype=np.intp), expiry=np.array(expiry, dtype=np.int64),
+        index_units=numbers[:, 0], strike=numbers[:, 1], multiplier=numbers[:, 2], price=numbers[:, 3],
+        underlying_price=numbers[:, 4], naked=figures[:, 0], value=figures[:, 1], long_cost=figures[:, 2],
+        alone=np.array(alone, dtype=float), capacity=figures[:, 3],
+        is_call=is_call, is_long=figures[:, 4] != 0, is_stock=stock,
+        stock_margin=rates[:, 0], long_rate=rates[:, 1], protective_put_strike=rates[:, 2],
+        protective_put_stock=rates[:, 3], protective_call_strike=rates[:, 4],
+        short_maintenance=rates[:, 5], conversion_strike=rates[:, 6], collar_strike=rates[:, 7],
+        collar_call_strike=rates[:, 8],
     )  # fmt: skip
 
 
+# what leg_arrays reads of each leg's position and of the leg (a stock's expiry, None, is not converted)
+_POSITION_NUMBERS = attrgetter("index_units", "strike", "multiplier", "price", "underlying_price")
+_POSITION_TEXTS = attrgetter("underlying", "multiplier", "class_group", "right", "expiry")
+_LEG_NUMBERS = attrgetter("naked", "value", "long_cost", "capacity", "is_long", "is_stock")
 _NO_STOCK = (0.0,) * 9
 
 

@@ -441,28 +441,37 @@ class _Triples(NamedTuple):
 def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
     """Each enumerator's :meth:`Enumerator.candidates` (one basis and convention for all), the
     option pairs of the underlyings searched exhaustively filtered in one pass over all of them
-    (the same formulas on the same numbers, element by element: the same pairs and costs)."""
+    (the same formulas on the same numbers, element by element: the same pairs and costs).
+
+    Those pairs are listed for all the underlyings at once, from the book-wide leg arrays
+    (:func:`_grouped_pairs`), in the order the per-underlying loops list them: a first call meets
+    hundreds of small underlyings, where a few numpy calls each cost more than the pairs they list.
+    """
     pairs: list[_Pairs | None] = [None] * len(enumerators)
-    batch = []
-    for k, e in enumerate(enumerators):
-        sides = e._sides()
-        if len(sides[0]) + len(sides[1]) <= e.r.exhaustive_legs:  # every pair, no warning
-            batch.append((k, e, sides))
+    # every pair, no warning: longs and shorts are all the options
+    batch = [(k, e) for k, e in enumerate(enumerators) if len(e.options) <= e.r.exhaustive_legs]
     if batch:
-        offsets = np.cumsum([0, *(len(e.legs) for _, e, _ in batch)])
-        legs = [leg for _, e, _ in batch for leg in e.legs]
-        alone = [cost for _, e, _ in batch for cost in e.alone_cost]
-        verticals = [_pairs(shorts, longs, None) for _, _, (longs, shorts, _, _) in batch]
-        straddles = [_pairs(calls, puts, None) for _, _, (_, _, calls, puts) in batch]
-        with_stock = [_stock_pairs(e.stocks, e.options) for _, e, _ in batch]
-        triples = [e.triples() for _, e, _ in batch]
+        sizes = [len(e.legs) for _, e in batch]
+        offsets = np.cumsum([0, *sizes])
+        legs = [leg for _, e in batch for leg in e.legs]
+        alone = [cost for _, e in batch for cost in e.alone_cost]
         first = batch[0][1]
+        arrays = leg_arrays(legs, alone, first.r, first.basis)
+        group = np.repeat(np.arange(len(batch)), sizes)  # each leg's underlying
+        option = ~arrays.is_stock
+        longs, shorts = np.flatnonzero(option & arrays.is_long), np.flatnonzero(option & ~arrays.is_long)
+        calls, puts = (
+            np.flatnonzero(option & ~arrays.is_long & arrays.is_call),
+            np.flatnonzero(option & ~arrays.is_long & ~arrays.is_call),
+        )
+        stocks, options = np.flatnonzero(arrays.is_stock), np.flatnonzero(option)
+        triples = _grouped_triples(arrays, stocks, group, len(batch))
         found = _filter(
-            leg_arrays(legs, alone, first.r, first.basis),
-            _stacked_pairs(verticals, offsets),
-            _stacked_pairs(straddles, offsets),
-            _stacked_pairs(with_stock, offsets),
-            _stacked_triples(triples, offsets),
+            arrays,
+            _grouped_pairs(shorts, longs, group, len(batch)),
+            _grouped_pairs(calls, puts, group, len(batch)),
+            _grouped_pairs(stocks, options, group, len(batch)),
+            triples,
             first.r,
             first.basis,
             first.net,
@@ -474,9 +483,9 @@ def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
             return np.cumsum([0, *per])
 
         spreads, straddle, stock = bounds(found.short), bounds(found.call), bounds(found.stock)
-        tried = np.cumsum([0, *(len(t[0]) for t in triples)])
+        tried = np.cumsum([0, *np.bincount(group[triples[0]], minlength=len(batch))])
         assert found.triples is not None  # filtered with the pairs
-        for n, (k, _, _) in enumerate(batch):  # each underlying's legs renumbered from zero
+        for n, (k, _) in enumerate(batch):  # each underlying's legs renumbered from zero
             a, b, c, d, o = spreads[n], spreads[n + 1], straddle[n], straddle[n + 1], offsets[n]
             e, f, g, h = stock[n], stock[n + 1], tried[n], tried[n + 1]
             pairs[k] = _Pairs(
@@ -488,13 +497,25 @@ def all_candidates(enumerators: list[Enumerator]) -> list[Candidates]:
     return [e.candidates(p) for e, p in zip(enumerators, pairs)]
 
 
-def _stacked_pairs(
-    pairs: list[tuple[np.ndarray, np.ndarray]], offsets: np.ndarray
+def _grouped_pairs(
+    first: np.ndarray,
+    pool: np.ndarray,
+    group: np.ndarray,
+    groups: int,
+    pool_group: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-underlying (first, second) leg pairs as one pair of arrays, legs numbered book-wide."""
-    first = np.concatenate([f + o for (f, _), o in zip(pairs, offsets)])
-    second = np.concatenate([s + o for (_, s), o in zip(pairs, offsets)])
-    return first.astype(np.intp), second.astype(np.intp)
+    """(leg of ``first``, partner in ``pool`` of the same underlying) index arrays for many
+    underlyings at once, legs numbered book-wide (both increasing, so grouped by underlying): per
+    underlying, each leg of ``first`` then every partner in index order, as :func:`_pairs` lists
+    one underlying's (without a partner search), the underlyings one after the other. ``group``:
+    each leg's underlying; ``pool_group``: each member of ``pool``'s, if not ``group[pool]``
+    (a pool of pairs, grouped too)."""
+    in_pool = np.bincount(group[pool] if pool_group is None else pool_group, minlength=groups)
+    pool_start = np.cumsum(in_pool) - in_pool
+    per = in_pool[group[first]]  # the partners of each leg of first
+    within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    partner = pool[np.repeat(pool_start[group[first]], per) + within]
+    return np.repeat(first, per).astype(np.intp), partner.astype(np.intp)
 
 
 def _filter(
@@ -546,15 +567,20 @@ def _triples(triples: tuple[list[int], list[int], list[int]]) -> tuple[np.ndarra
     return stocks, puts, calls
 
 
-def _stacked_triples(
-    triples: list[tuple[list[int], list[int], list[int]]], offsets: np.ndarray
+def _grouped_triples(
+    a: LegArrays, stocks: np.ndarray, group: np.ndarray, groups: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-underlying (stock, put, call) triples as arrays, legs numbered book-wide."""
-    stocks, puts, calls = (
-        np.concatenate([np.array(t[m], dtype=np.intp) + o for t, o in zip(triples, offsets)]).astype(np.intp)
-        for m in range(3)
+    """:meth:`StockStrategies.triples` of many underlyings at once, as (stock, put, call) index
+    arrays, legs numbered book-wide: per underlying, each stock, then each put, then the calls of
+    the put's deliverable on the other side, in index order (the same triples in the same order)."""
+    option = ~a.is_stock
+    put, call = _grouped_pairs(
+        np.flatnonzero(option & ~a.is_call), np.flatnonzero(option & a.is_call), group, groups
     )
-    return stocks, puts, calls
+    keep = (a.deliverable[put] == a.deliverable[call]) & (a.is_long[put] != a.is_long[call])
+    put, call = put[keep], call[keep]
+    stock, pair = _grouped_pairs(stocks, np.arange(len(put), dtype=np.intp), group, groups, group[put])
+    return stock, put[pair], call[pair]
 
 
 def _stock_pairs(stocks: list[int], options: list[int]) -> tuple[np.ndarray, np.ndarray]:
