@@ -816,8 +816,40 @@ def test_tie_break_stops_at_the_deadline_and_keeps_the_cheapest_pairing():
     b = block(legs, Enumerator(legs, r, "initial", False).candidates(), False)
     nothing = np.zeros(b.size)  # a pairing, not the canonical one: no strategy formed
     found = {0: nothing.copy()}
-    assert _tie_break(milp, [b], found, time.monotonic() - 1.0) == {0}
+    assert _tie_break(milp, [b], found, time.monotonic() - 1.0) == {0: None}
     assert np.array_equal(found[0], nothing)
+
+
+def test_a_tie_break_the_solver_fails_is_not_called_a_time_limit():
+    """HiGHS' presolve can declare a tie-break program infeasible (the pairing found satisfies it:
+    numerical noise); that was reported as "reached its 20 s limit", which cut_short reads as a
+    limit. It is the solver's failure, said as such, and the cheapest pairing is kept."""
+    import time
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from benchmarks.bench_regt import call_ladder
+    from xlmargin.regt._formulas import RegTRules
+    from xlmargin.regt._legs import book_legs
+    from xlmargin.regt._pairing import _tie_break, _unranked, block, cut_short
+    from xlmargin.regt._strategies import Enumerator
+
+    r = RegTRules.of(rules.load("regt"))
+    portfolio = read_positions(call_ladder(realistic=True), as_of=AS_OF)
+    legs = book_legs(list(portfolio.positions), r, "initial", AS_OF)
+    b = block(legs, Enumerator(legs, r, "initial", False).candidates(), False)
+    nothing = np.zeros(b.size)
+
+    def infeasible(*args: object, **kwargs: object) -> SimpleNamespace:
+        return SimpleNamespace(status=2, x=None, message="infeasible (HiGHS: Infeasible)")
+
+    found = {0: nothing.copy()}
+    failed = _tie_break(infeasible, [b], found, time.monotonic() + 60.0)
+    assert failed == {0: "infeasible (HiGHS: Infeasible)"} and np.array_equal(found[0], nothing)
+    warning = _unranked(b, 20.0, failed[0])
+    assert "the pairing solver failed (infeasible" in warning and not cut_short([warning])
+    assert cut_short([_unranked(b, 20.0, None)])
 
 
 def test_a_book_the_solver_cannot_finish_stops_once_at_the_limit_with_one_warning():

@@ -522,3 +522,17 @@ def test_worst_contributor_is_the_first_row_among_equal_losses() -> None:
     table = stress.stress_table(book(*rows, header=OPTIONS_HEADER), SETTINGS)
     contributors = {r[5].split(":")[0] for r in table[1:] if r[0] != "note"}
     assert "SPY (row 2)" in contributors and "SPY (row 4)" not in contributors
+
+
+def test_a_python_callers_filters_may_be_lists():
+    """The library cache keyed the filters as given: a Python caller's lists were unhashable (a
+    TypeError where the library had been built). Lists and tuples give the same library."""
+    import datetime as dt
+
+    from xlmargin.stress import StressSettings
+    from xlmargin.stress.scenarios import scenario_library
+
+    as_of = dt.date(2026, 1, 5)
+    listed = scenario_library(StressSettings(as_of, include=["historical"]))  # type: ignore[arg-type]
+    assert listed == scenario_library(StressSettings(as_of, include=("historical",)))
+    assert 0 < len(listed) < len(scenario_library(StressSettings(as_of)))

@@ -41,7 +41,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -280,7 +280,6 @@ class EsmaResult:
 # --- classification ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)  # a book of pairs repeats a few symbols thousands of times
 def esma_class(p: Position) -> str:
     """The ESMA class of a position (see the module docstring for the order of the tests)."""
     classes = _rules()["classes"]

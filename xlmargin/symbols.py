@@ -270,6 +270,7 @@ def pair_quote(symbol: str) -> str | None:
     return quote if quote in currencies and (base in currencies or base in bases) else None
 
 
+@lru_cache(maxsize=4096)  # a book of pairs repeats a few symbols thousands of times
 def currency_pair(symbol: str) -> tuple[str, str] | None:
     """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes."""
     letters = PAIR_SEPARATORS.sub("", symbol.upper())

@@ -239,8 +239,8 @@ def _solve_stacked(
     reached = [float(blocks[k].cost @ best[k]) for k in settled]
     for k, b in zip(settled, _narrow(blocks, settled, solution, duals, reached)):
         narrowed[k] = b
-    for k in _tie_break(milp, narrowed, best, start + time_limit):
-        warnings[k].append(_unranked(blocks[k], time_limit))
+    for k, failure in _tie_break(milp, narrowed, best, start + time_limit).items():
+        warnings[k].append(_unranked(blocks[k], time_limit, failure))
     for k, x in best.items():
         out[k] = x.astype(np.int64).tolist()
 
@@ -382,7 +382,9 @@ def _relaxation(blocks: list[Block], time_limit: float) -> tuple[list[np.ndarray
     return _split(result.x, blocks), duals
 
 
-def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], deadline: float) -> set[int]:
+def _tie_break(
+    milp: Any, blocks: list[Block], best: dict[int, np.ndarray], deadline: float
+) -> dict[int, str | None]:
     """Replaces each block's pairing in ``best`` by the canonical one among equally cheap pairings:
     the most pieces (the fewest groups), then the greatest :attr:`Block.weights` sum — unique, so
     that the groups (and the other convention's figure) do not depend on which of equally good
@@ -390,9 +392,10 @@ def _tie_break(milp: Any, blocks: list[Block], best: dict[int, np.ndarray], dead
     every candidate is already at its bound: no pairing forms more of any.
 
     Every solve stops at ``deadline`` (``time.monotonic()``): the blocks whose search it cut short
-    are returned, each keeping a pairing as cheap as before, but perhaps not the canonical one."""
+    (None) or that the solver failed otherwise (its message) are returned, each keeping a pairing as
+    cheap as before, but perhaps not the canonical one."""
     ties = [k for k in best if np.any(best[k] < blocks[k].upper)]
-    stopped: set[int] = set()
+    stopped: dict[int, str | None] = {}
     if not ties:
         return stopped
     # The programs hold only the candidates a pairing may still use (reduced-cost fixing leaves
@@ -455,7 +458,7 @@ def _improve(
     best: dict[int, np.ndarray],
     optima: dict[int, float],
     deadline: float,
-    stopped: set[int],
+    stopped: dict[int, str | None],
     *,
     maximise: str,
     margin: float,
@@ -465,7 +468,8 @@ def _improve(
     within ``_SAME_COST`` of its optimum (and with at least its ``floors`` pieces) replaces the one
     in ``best``. The relaxation bounds it: where that cannot beat the pairing found by ``margin``,
     no search; where its solution is integral, that is the one; the rest in one integer program.
-    The blocks of a solve that reaches ``deadline`` are added to ``stopped``."""
+    The blocks of a solve that reaches ``deadline`` are added to ``stopped`` (None), those of a solve
+    that fails otherwise with the solver's message (never called a time limit)."""
 
     def program(which: list[int], integral: bool) -> list[np.ndarray] | None:
         chosen = [blocks[k] for k in which]
@@ -483,7 +487,8 @@ def _improve(
             },
         )
         if result.status != _OPTIMAL_STATUS:
-            stopped.update(which)
+            reason = None if result.status == _TIME_LIMIT_STATUS else result.message
+            stopped.update(dict.fromkeys(which, reason))
         return None if result.x is None else _split(result.x, chosen)
 
     def fits(k: int, x: np.ndarray) -> bool:
@@ -528,11 +533,18 @@ def _stopped(b: Block, result: Any, time_limit: float, warnings: list[str]) -> l
     return [int(x) for x in best]
 
 
-def _unranked(b: Block, time_limit: float) -> str:
+def _unranked(b: Block, time_limit: float, failure: str | None) -> str:
+    """The warning of a block whose tie-break the time limit cut short (``failure`` None) or that the
+    solver failed otherwise (its message: not a limit, so :func:`cut_short` does not read it so)."""
+    why = (
+        f"{_LIMIT_NOTE}reached its {time_limit:g} s limit"
+        if failure is None
+        else f": the pairing solver failed ({failure})"
+    )
     return (
-        f"{b.underlying}{_LIMIT_NOTE}reached its {time_limit:g} s limit while choosing among "
-        "equally cheap pairings; the requirement is the cheapest pairing's, but its groups (and the "
-        "other convention's figure) may not be the canonical ones"
+        f"{b.underlying}{why} while choosing among equally cheap pairings; the requirement is the "
+        "cheapest pairing's, but its groups (and the other convention's figure) may not be the "
+        "canonical ones"
     )
 
 
@@ -561,8 +573,8 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
     if b.size > _TIE_BREAK_LIMIT:
         return best.astype(np.int64).tolist()
     found = {0: best}
-    if _tie_break(milp, [b], found, start + time_limit):
-        warnings.append(_unranked(b, time_limit))
+    for failure in _tie_break(milp, [b], found, start + time_limit).values():
+        warnings.append(_unranked(b, time_limit, failure))
     return found[0].astype(np.int64).tolist()
 
 

@@ -184,8 +184,14 @@ def scenario_library(settings: StressSettings) -> tuple[Scenario, ...]:
     single object): a first STRESS_TABLE of a new positions range builds none (0.4 ms of it on the
     benchmark book). The scenarios are frozen, so the callers share one tuple.
     """
-    key = (settings.k, settings.horizon_days, settings.pca_components, settings.include,
-           settings.exclude, id(settings.covariance))  # fmt: skip
+    key = (
+        settings.k,
+        settings.horizon_days,
+        settings.pca_components,
+        tuple(settings.include),
+        tuple(settings.exclude),
+        id(settings.covariance),
+    )  # fmt: skip (a Python caller's lists too)
     with _LIBRARIES_LOCK:
         kept = _LIBRARIES.get(key)
     if kept is not None:
