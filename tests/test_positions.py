@@ -499,3 +499,19 @@ def test_a_usd_based_paste_and_the_canonical_column_are_read_without_a_warning()
     # the same rates under the positions table's own name are the user's word: USD per unit
     canonical = [[*_PASTED[:-1], "fx_rate"], ["SAP", "stock", 100, 206.5, "EUR", 1]]
     assert read_positions(canonical, as_of=AS_OF).warnings == ()
+
+
+def test_a_negative_fx_rate_is_refused_even_where_no_engine_reads_it():
+    """ESMA converts a pair holding the account currency by its own price, so EURUSD at fx_rate -1
+    in a dollar account was margined as if the rate were right (33.33); a rate is never negative.
+    0 stays a blank cell (Office.js sends a blank as 0)."""
+    from xlmargin.excel import route
+
+    header = ["symbol", "type", "quantity", "price", "currency", "fx_rate"]
+    with pytest.raises(InputError, match="row 2, fx_rate: fx_rate must be positive, got -1"):
+        read_positions([header, ["EURUSD", "fx", 1000, 1.1, "USD", -1]], as_of=AS_OF)
+    assert route.call("ESMA_MARGIN", [header, ["EURUSD", "fx", 1000, 1.1, "USD", -1]], "USD").startswith(
+        "#INPUT row 2, fx_rate: fx_rate must be positive"
+    )
+    zero = read_positions([header, ["AAPL", "stock", 10, 200.0, "USD", 0]], as_of=AS_OF)
+    assert math.isnan(zero.arrays["fx_rate"][0])

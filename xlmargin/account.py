@@ -131,12 +131,6 @@ class AccountSettings:
     esma: EsmaSettings
     pm: PMSettings
 
-    @property
-    def fx_rates(self) -> str:
-        """How the table's ``fx_rate`` reads, ``account`` or ``usd`` (:func:`account_rates`): the
-        ESMA settings' reading, one value for every segment."""
-        return self.esma.reading
-
 
 def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettings:
     """Settings from ``read_params(range, ACCOUNT_PARAMS)`` output; ``as_of`` defaults to ``today``."""
@@ -386,7 +380,7 @@ def account_rates(book: Portfolio, settings: AccountSettings) -> Portfolio:
     as given, refusing one only a table of USD per unit has with a hint to give ``fx_rates=usd``;
     ``usd`` reads them as USD per unit, converted with ``fx.USD``; blank rates filled from
     ``fx.<CCY>``)."""
-    return read_rates(book, settings.account_currency, settings.fx_rates, settings.esma.fx_rates)
+    return read_rates(book, settings.account_currency, settings.esma.reading, settings.esma.fx_rates)
 
 
 def usd_rate(settings: AccountSettings) -> float:

@@ -141,9 +141,10 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     names = [a.name for a in entry.args]
     values, params = _bind(entry, args, kwargs)
     imported = broker_table(values.get("positions"))
-    if imported is not None and _reads_fx_rates(entry):  # the readers write rates USD per unit
-        account = values.get("account_currency")  # the ESMA functions' argument
-        params = {**imported.account_params(params, account, _default_currency(entry, values)), **params}
+    if imported is not None:  # the readers write rates USD per unit
+        regime = str(values.get("regime") or "")
+        implied = broker_params(imported, entry.params, params, values.get("account_currency"), regime)
+        params = {**implied, **params}
     for name in TABLE_ARGS:
         if values.get(name) is not None:
             values[name] = imported.table() if name == "positions" and imported else rows_of(values[name])
@@ -160,22 +161,25 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return result
 
 
-def _reads_fx_rates(entry: Function) -> bool:
-    """Whether the function's params hold ``fx_rates`` (the account view, the ESMA functions,
-    capacity and the decisions)."""
-    from xlmargin.excel.functions import param_specs
-
-    return entry.params is not None and any(spec.name == "fx_rates" for spec in param_specs(entry.params))
-
-
-def _default_currency(entry: Function, values: dict[str, Any]) -> str:
-    """The account currency ``entry`` computes in when none is given: EUR for the ESMA functions and
-    MAX_NOTIONAL's esma regime (:data:`~xlmargin.esma.DEFAULT_ACCOUNT_CURRENCY`), else USD."""
+def broker_params(
+    imported: Any, params_key: str | None, given: Mapping[str, Any], account_currency: Any, regime: str = ""
+) -> dict[str, Any]:
+    """The parameters a broker export implies to a function whose params (``params_key``) hold
+    ``fx_rates`` (the account view, the ESMA functions, capacity, the decisions), those ``given``
+    kept: :meth:`~xlmargin.brokers.BrokerTable.account_params`, in the account currency
+    ``account_currency`` (the ESMA functions' argument, ``--account-currency``) or else its default,
+    EUR for the ESMA functions and an ``esma`` regime (:data:`~xlmargin.esma.DEFAULT_ACCOUNT_CURRENCY`),
+    USD otherwise. Nothing for a function that does not read ``fx_rates``. The API and the command
+    line both call this."""
     from xlmargin.dollars import ENGINE_CURRENCY
     from xlmargin.esma import DEFAULT_ACCOUNT_CURRENCY
+    from xlmargin.excel.functions import param_specs
 
-    esma = entry.params == "esma" or str(values.get("regime") or "").strip().lower() == "esma"
-    return DEFAULT_ACCOUNT_CURRENCY if esma else ENGINE_CURRENCY
+    if params_key is None or not any(spec.name == "fx_rates" for spec in param_specs(params_key)):
+        return {}
+    esma = params_key == "esma" or regime.strip().lower() == "esma"
+    default = DEFAULT_ACCOUNT_CURRENCY if esma else ENGINE_CURRENCY
+    return dict(imported.account_params(given, account_currency, default))
 
 
 def _bind(

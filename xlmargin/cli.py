@@ -128,7 +128,7 @@ def _refuse_other_regimes_options(args: argparse.Namespace) -> None:
 
 
 def cmd_margin(args: argparse.Namespace) -> int:
-    from xlmargin.api import broker_table
+    from xlmargin.api import broker_params, broker_table
     from xlmargin.excel.functions import SLEEVE, param_specs
     from xlmargin.money import cents
 
@@ -138,8 +138,10 @@ def cmd_margin(args: argparse.Namespace) -> int:
     regime = _regimes()[args.regime]
     cli_params(params, (*param_specs(regime.params), SLEEVE))  # a bad one named by its option
     imported = broker_table(path)
-    if imported is not None and any(spec.name == "fx_rates" for spec in param_specs(regime.params)):
-        params = [*params, *_broker_params(imported, args, params)]  # its rates are USD per unit
+    if imported is not None:  # its rates are USD per unit: the parameters it implies, as the API's
+        given = dict(p.partition("=")[::2] for p in params)
+        implied = broker_params(imported, regime.params, given, args.account_currency, args.regime)
+        params = [*params, *(f"{name}={value}" for name, value in implied.items())]
     portfolio, result = _margin_result(args, path, imported, regime, as_of, params)
     figure = cents(getattr(result, regime.figure))
     label = _margin_label(regime, args)
@@ -165,18 +167,6 @@ def cmd_margin(args: argparse.Namespace) -> int:
     else:
         _print_margin_text(source, len(portfolio), as_of, f"{label}: {fmt(figure)}", tables)
     return 0
-
-
-def _broker_params(imported: Any, args: argparse.Namespace, params: list[str]) -> list[str]:
-    """The ``--param`` texts a broker export implies (``BrokerTable.account_params``): in the
-    account currency ``--account-currency`` names (ESMA's, EUR when not given) or the account
-    view's ``account_currency`` parameter (USD when not given)."""
-    from xlmargin.esma import DEFAULT_ACCOUNT_CURRENCY
-
-    given = dict(p.partition("=")[::2] for p in params)
-    default = DEFAULT_ACCOUNT_CURRENCY if args.regime == "esma" else "USD"
-    implied = imported.account_params(given, args.account_currency, default)
-    return [f"{name}={value}" for name, value in implied.items()]
 
 
 def _margin_result(

@@ -238,10 +238,21 @@ def build_arrays(
         "yield_": _percent_or_decimal(r.number("yield")) if r.has("yield") else no_numbers,
         "duration": r.number("duration") if r.has("duration") else no_numbers,
         "denomination": _denomination(r, kind) if r.has("denomination") else no_numbers,
-        "fx_rate": r.number("fx_rate") if r.has("fx_rate") else no_numbers,
+        "fx_rate": _rate(r) if r.has("fx_rate") else no_numbers,
         "beta": r.number("beta") if r.has("beta") else no_numbers,
         "factor": r.text("factor").map(_lower) if r.has("factor") else no_texts,
     }, codes
+
+
+def _rate(r: ColumnReader) -> FloatArray:
+    """The fx_rate column (0 is blank: Office.js sends a blank cell as 0); a negative rate is reported
+    here, whether or not an engine then needs the row's rate (a pair holding the account currency is
+    converted by its own price, and its rate was never looked at)."""
+    rate = r.number("fx_rate")
+    with np.errstate(invalid="ignore"):
+        for i in indices(rate < 0):
+            r.bad(i, "fx_rate", f"fx_rate must be positive, got {rate[i]:g}")
+    return rate
 
 
 def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms | None]:
