@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from xlmargin.brokers import detect, import_broker, read_broker
+from xlmargin.brokers import FORMATS, detect, import_broker, read_broker
 from xlmargin.errors import InputError
 from xlmargin.money import cents
 from xlmargin.params import read_params
@@ -427,3 +427,150 @@ def test_an_export_that_does_not_show_its_base_gives_no_dollar_rate(tmp_path: Pa
     assert table.account_params({"account_currency": "EUR"}) == {"fx_rates": "usd"}
     named = import_broker(_write(tmp_path, "named.csv", text))  # the euro row at 1: the base is EUR
     assert named.base.currency == "EUR"
+
+
+# --- every command reading an export takes its settings from one place (api.broker_params) --------
+
+TRADES = "symbol,type,quantity,price,currency,fx_rate\nSAP,stock,10,206.50,EUR,1.1745\n"  # USD per unit
+HEDGES = (
+    "symbol,type,quantity,price,underlying,underlying_price,strike,expiry,right,multiplier,max_qty\n"
+    "SPY 20MAR26 650 P,option,10,9.85,SPY,681.92,650,2026-03-20,P,100,10\n"
+)
+DATE = ["--as-of", str(AS_OF)]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str, code: int = 0) -> str:
+    """What a command prints on stdout, its exit code checked (stderr shown when it is another)."""
+    from xlmargin.cli import main
+
+    assert main([*argv, *DATE]) == code, capsys.readouterr().err
+    return capsys.readouterr().out
+
+
+def _margin(capsys: pytest.CaptureFixture[str], path: Path, regime: str, *params: str) -> float:
+    import json
+
+    out = _run(capsys, "margin", str(path), "--regime", regime, "--format", "json", *params)
+    return float(json.loads(out)["requirement"])
+
+
+def _cell(out: str, label: str, column: int = 1) -> float:
+    """A figure of a decision table's row labelled ``label`` (cells parted by two spaces or more)."""
+    import re
+
+    row = next(line for line in out.splitlines() if line.startswith(f"{label}  "))
+    return float(re.split(r"\s{2,}", row.strip())[column].replace(",", ""))
+
+
+def _euro_export(tmp_path: Path, name: str) -> Path:
+    return _write(tmp_path, f"eur_{name}", _euro_based(name, (DATA / name).read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_whatif_reads_a_euro_based_export_as_margin_does(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # whatif refused every export (".xml: positions files must be .csv or .xlsx"; the CSVs read as
+    # plain tables: "missing required column 'symbol'", "unknown type 'Stocks'"); margin gave 199,346.71
+    export, trades = _euro_export(tmp_path, name), _write(tmp_path, "trades.csv", TRADES)
+    euros = _margin(capsys, export, "account", "--param", "account_currency=EUR")
+    assert euros == pytest.approx(199346.71, abs=0.005)  # regression snapshot, the book in euros
+    out = _run(capsys, "whatif", str(export), str(trades), "--param", "account_currency=EUR")
+    assert _cell(out, "account view") == euros  # before
+    assert _cell(out, "portfolio margin") == _margin(capsys, export, "pm")
+    assert _cell(out, "Reg T initial") == _margin(capsys, export, "regt")
+    # a regime that does not read fx_rates is given none (a --param it does not read is refused)
+    pm_only = _run(capsys, "whatif", str(export), str(trades), "--regime", "pm")
+    assert _cell(pm_only, "portfolio margin") == _margin(capsys, export, "pm")
+    # the Python API's twin reads it so too
+    import xlmargin
+
+    table = xlmargin.margin_impact(export, str(trades), as_of=AS_OF, account_currency="EUR")
+    assert float(table.set_index("regime")["before"]["account view"]) == euros
+    # with a regime, the change alone: a float (the table's reader raised TypeError on it)
+    change = xlmargin.margin_impact(export, str(trades), "account", as_of=AS_OF, account_currency="EUR")
+    assert change == _cell(out, "account view", 3) == pytest.approx(1032.50, abs=0.005)
+
+
+def test_hedge_and_plan_read_a_euro_based_export_as_margin_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export, candidates = _euro_export(tmp_path, "ibkr_flex.xml"), _write(tmp_path, "hedges.csv", HEDGES)
+    euros = _margin(capsys, export, "account", "--param", "account_currency=EUR")
+    out = _run(capsys, "hedge", str(export), str(candidates), "--param", "account_currency=EUR")
+    assert _cell(out, "figure", 2) == _margin(capsys, export, "pm")  # "portfolio margin" before
+    account = next(line for line in out.splitlines() if "account view" in line)
+    assert _cell(account, "figure", 2) == euros
+    # plan computes portfolio margin and the risk view, which read no fx_rates: the export is read
+    out = _run(capsys, "plan", str(export), "--equity", "100000")
+    now = next(line for line in out.splitlines() if line.startswith("now "))
+    assert _cell(now, "now", 3) == _margin(capsys, export, "pm")
+
+
+def test_a_setting_given_wins_over_the_exports_in_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # dollar positions of a euro account: the export's fx.USD is 0.8514...; the user's 0.9 is taken
+    text = _euro_based("ibkr_flex.xml", (DATA / "ibkr_flex.xml").read_text(encoding="utf-8"))
+    export = _write(
+        tmp_path, "dollars.xml", "\n".join(s for s in text.splitlines() if 'symbol="SAP"' not in s)
+    )
+    trades = _write(tmp_path, "trades.csv", "symbol,type,quantity,price\nAAPL,stock,10,250.42\n")
+    given = ["--param", "account_currency=EUR", "--param", "fx.USD=0.9"]
+    by_user = _margin(capsys, export, "account", *given)
+    assert by_user != _margin(capsys, export, "account", "--param", "account_currency=EUR")
+    assert by_user == pytest.approx(cents(_margin(capsys, export, "account") * 0.9), abs=0.01)
+    out = _run(capsys, "whatif", str(export), str(trades), "--regime", "account", *given)
+    assert _cell(out, "account view") == by_user
+    # told to read the rates as the account's, whatif refuses them as margin does, with the hint
+    from xlmargin.cli import main
+
+    euro = _euro_export(tmp_path, "ibkr_flex.xml")
+    own = ["--param", "account_currency=EUR", "--param", "fx_rates=account"]
+    assert main(["whatif", str(euro), str(trades), "--regime", "account", *DATE, *own]) == 2
+    err = capsys.readouterr().err
+    assert "row 16, fxRateToBase: the position is in the account currency EUR" in err
+    assert "give fx_rates=usd" in err
+
+
+def test_the_decisions_name_an_exports_rows_and_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xlmargin.cli import main
+
+    bad = _write(
+        tmp_path, "bad.csv", (DATA / "ibkr_portfolio.csv").read_text().replace(",483.62,USD", ",n/a,USD")
+    )
+    assert main(["plan", str(bad), "--equity", "100000", *DATE]) == 2
+    assert capsys.readouterr().err.startswith("xlmargin: row 4, Mark Price: 'n/a' is not a number")
+    trades = _write(tmp_path, "trades.csv", TRADES)
+    assert main(["whatif", str(DATA / "ibkr_flex.xml"), str(trades), "--regime", "pm", *DATE]) == 0
+    # an export given as the trades is read as one, its errors named as the trades'
+    assert main(["whatif", str(DATA / "ibkr_flex.xml"), str(bad), "--regime", "pm", *DATE]) == 2
+    assert "row 4, trades Mark Price: 'n/a' is not a number" in capsys.readouterr().err
+
+
+def test_batch_refuses_a_broker_export_saying_what_reads_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # read as a plain table, a statement's rows were types 'Stocks', a portfolio CSV had no symbol
+    from xlmargin.cli import main
+
+    for name in sorted(EXPORTS):
+        export = _euro_export(tmp_path, name)
+        assert main(["batch", str(export), "--regime", "account", *DATE]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"xlmargin: {export.name} is a broker export ({FORMATS[EXPORTS[name]]})")
+        assert f"'xlmargin margin {export.name}'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_broker_params_gives_nothing_to_regimes_that_do_not_read_fx_rates(tmp_path: Path) -> None:
+    from xlmargin.api import broker_params
+    from xlmargin.regimes import regime_params
+
+    table = import_broker(_euro_export(tmp_path, "ibkr_flex.xml"))
+    assert broker_params(table, "decisions", {}, None, reads=regime_params("pm")) == {}
+    assert broker_params(table, "decisions", {"account_currency": "EUR"}, None) == {
+        "fx_rates": "usd",
+        "fx.USD": table.base.per_usd,
+    }

@@ -174,7 +174,8 @@ def test_a_file_margin_refuses_is_refused_the_same_way(
     }[command]
     assert main([*argv, "--as-of", "2026-11-20"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"xlmargin: {message}") and len(err.splitlines()) == 1
+    whose = "candidates: " if command == "hedge" else ""  # named as the trades' are
+    assert err.startswith(f"xlmargin: {whose}{message}") and len(err.splitlines()) == 1
 
 
 def test_an_amount_beyond_what_a_cell_may_hold_is_refused(tmp_path: Path, capsys) -> None:

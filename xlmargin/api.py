@@ -24,7 +24,7 @@ a table is a DataFrame whose columns are the table's header row. Errors raise
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from xlmargin.brokers import BrokerTable
     from xlmargin.excel.registry import Function
+    from xlmargin.params import Param
     from xlmargin.positions import Portfolio
 
 TABLE_ARGS = ("positions", "trades", "candidates", "covariance")
@@ -154,7 +155,7 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         result = entry.impl(*(values.get(n) for n in names))
     except XlMarginError as exc:
         raise imported.explain(exc) if imported else exc from None
-    if entry.shape == "table":
+    if entry.shape == "table" and isinstance(result, list):  # not MARGIN_IMPACT's one change
         return frame(result)
     if isinstance(result, float):
         return cents(result)
@@ -162,20 +163,29 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
 
 
 def broker_params(
-    imported: Any, params_key: str | None, given: Mapping[str, Any], account_currency: Any, regime: str = ""
+    imported: Any,
+    params_key: str | None,
+    given: Mapping[str, Any],
+    account_currency: Any,
+    regime: str = "",
+    reads: Sequence[Param] | None = None,
 ) -> dict[str, Any]:
     """The parameters a broker export implies to a function whose params (``params_key``) hold
     ``fx_rates`` (the account view, the ESMA functions, capacity, the decisions), those ``given``
     kept: :meth:`~xlmargin.brokers.BrokerTable.account_params`, in the account currency
     ``account_currency`` (the ESMA functions' argument, ``--account-currency``) or else its default,
     EUR for the ESMA functions and an ``esma`` regime (:data:`~xlmargin.esma.DEFAULT_ACCOUNT_CURRENCY`),
-    USD otherwise. Nothing for a function that does not read ``fx_rates``. The API and the command
-    line both call this."""
+    USD otherwise. ``reads``: the parameters the caller reads, where fewer than ``params_key``'s (a
+    decision command computing some regimes only refuses a parameter none of them reads). Nothing
+    where ``fx_rates`` is not read. The one source of these settings: the Python API, ``xlmargin
+    margin`` and the decision commands (through :func:`~xlmargin.cliargs.with_broker_params`)."""
     from xlmargin.dollars import ENGINE_CURRENCY
     from xlmargin.esma import DEFAULT_ACCOUNT_CURRENCY
     from xlmargin.excel.functions import param_specs
 
-    if params_key is None or not any(spec.name == "fx_rates" for spec in param_specs(params_key)):
+    if reads is None:
+        reads = () if params_key is None else param_specs(params_key)
+    if not any(spec.name == "fx_rates" for spec in reads):
         return {}
     esma = params_key == "esma" or regime.strip().lower() == "esma"
     default = DEFAULT_ACCOUNT_CURRENCY if esma else ENGINE_CURRENCY

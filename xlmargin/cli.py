@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin import __version__
-from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, cli_params, iso_date, with_as_of
+from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, cli_params, iso_date, with_as_of, with_broker_params
 from xlmargin.errors import XlMarginError
 from xlmargin.params import read_params
 from xlmargin.textable import fmt, render
@@ -128,7 +128,7 @@ def _refuse_other_regimes_options(args: argparse.Namespace) -> None:
 
 
 def cmd_margin(args: argparse.Namespace) -> int:
-    from xlmargin.api import broker_params, broker_table
+    from xlmargin.api import broker_table
     from xlmargin.excel.functions import SLEEVE, param_specs
     from xlmargin.money import cents
 
@@ -137,11 +137,8 @@ def cmd_margin(args: argparse.Namespace) -> int:
     as_of, params = _as_of(args)
     regime = _regimes()[args.regime]
     cli_params(params, (*param_specs(regime.params), SLEEVE))  # a bad one named by its option
-    imported = broker_table(path)
-    if imported is not None:  # its rates are USD per unit: the parameters it implies, as the API's
-        given = dict(p.partition("=")[::2] for p in params)
-        implied = broker_params(imported, regime.params, given, args.account_currency, args.regime)
-        params = [*params, *(f"{name}={value}" for name, value in implied.items())]
+    imported = broker_table(path)  # its rates are USD per unit: the parameters it implies, as the API's
+    params = with_broker_params(params, imported, regime.params, args.account_currency, args.regime)
     portfolio, result = _margin_result(args, path, imported, regime, as_of, params)
     figure = cents(getattr(result, regime.figure))
     label = _margin_label(regime, args)
@@ -252,7 +249,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="print the requirement and breakdown of a positions file under one regime",
         description="Read a positions table (CSV, a table inside a workbook, or an IBKR export: Flex XML, "
         "activity statement or portfolio CSV, detected from its content) and print its requirement "
-        "and breakdown.",
+        "and breakdown. An export's rates are USD per unit: with --regime account or esma it sets "
+        "fx_rates=usd and, in an account of its base currency, fx.USD to its own dollar rate, unless "
+        "given with --param (whatif and hedge read an export so too).",
     )
     margin.add_argument(
         "file", nargs="?", help="CSV/XLSX positions file or broker export (default: the bundled sample)"

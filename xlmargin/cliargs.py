@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from xlmargin.brokers import BrokerTable
     from xlmargin.params import Param
 
 # The exit codes (the README's table; 0: every result computed). A script tells them apart: with
@@ -77,6 +78,29 @@ def with_as_of(params: list[str], as_of: dt.date | None, today: dt.date) -> tupl
         return date, list(params)
     date = as_of or today
     return date, [*params, f"as_of={date.isoformat()}"]
+
+
+def with_broker_params(
+    params: list[str],
+    imported: BrokerTable | None,
+    params_key: str | None,
+    account_currency: Any = None,
+    regime: str = "",
+    reads: Sequence[Param] | None = None,
+) -> list[str]:
+    """The ``--param NAME=VALUE`` list with what the positions file ``imported`` (a broker export;
+    None for a positions table: the list as it is) implies added, a name given kept: the settings
+    of :func:`xlmargin.api.broker_params` (``fx_rates=usd``, and ``fx.USD`` in an account of the
+    export's base currency), where the command reads ``fx_rates``. Every command reading a broker
+    export takes its settings here, so that ``margin``, ``whatif`` and ``hedge`` read one export
+    alike."""
+    if imported is None:
+        return list(params)
+    from xlmargin.api import broker_params
+
+    given = dict(p.partition("=")[::2] for p in params)
+    implied = broker_params(imported, params_key, given, account_currency, regime, reads)
+    return [*params, *(f"{name}={value}" for name, value in implied.items())]
 
 
 def cli_params(

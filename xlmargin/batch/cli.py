@@ -1,7 +1,9 @@
 """``xlmargin batch FILE``: one row of figures per account of a positions file, to CSV or Parquet.
 
 ``register(subparsers)`` adds the command to the main parser. The file is CSV, XLSX (the sheet
-"Positions", else the first) or Parquet, with an account column besides the positions columns.
+"Positions", else the first) or Parquet, with an account column besides the positions columns;
+a broker export is refused in one line saying so (``margin``, ``whatif``, ``hedge`` and ``plan``
+read one).
 Results go to ``-o results.csv`` or ``results.parquet``, written atomically to a new file (an
 existing one is kept unless ``--force``; the input is never overwritten), or as CSV to stdout.
 A summary line (accounts, errors, seconds) goes to stderr, with a progress bar on a terminal.
@@ -30,10 +32,22 @@ LISTED = 5  # accounts named in the summary of the error rows
 
 def read_table(path: Path) -> Any:
     """The file's table: CSV and XLSX as rows of cells, read as ``xlmargin margin`` reads a positions
-    file (the header row found, rows numbered as in the file); Parquet as a DataFrame."""
+    file (the header row found, rows numbered as in the file); Parquet as a DataFrame. A broker
+    export is refused, saying so: it has no account column to split by, and read as a plain table
+    its fields and rates (to the account's base currency) would not be read as the export's."""
+    from xlmargin.brokers import FORMATS, detect
     from xlmargin.positions.source import read_file
 
     suffix = input_file(path).suffix.lower()
+    kind = detect(path)
+    if kind is not None:
+        raise InputError(
+            Problem(
+                f"{path.name} is a broker export ({FORMATS[kind]}): batch reads a positions table "
+                "with an account column, not an export; margin the export with 'xlmargin margin "
+                f"{path.name}' (or whatif, hedge, plan), which read its fields and rates"
+            )
+        )
     if suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
         return read_file(path)
     if suffix == ".parquet":
@@ -143,7 +157,9 @@ def register(subparsers: Any) -> None:
         "accounts with errors are named on stderr and the exit code is 1 (0 when every account was "
         "margined; 2 for bad input or options, nothing written).",
     )
-    parser.add_argument("file", help="the positions file (.csv, .xlsx or .parquet)")
+    parser.add_argument(
+        "file", help="the positions file (.csv, .xlsx or .parquet; not a broker export: margin reads one)"
+    )
     parser.add_argument("--account-column", default="account", help="the column naming the account")
     parser.add_argument("--regime", choices=REGIMES, default="pm")
     parser.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")

@@ -8,10 +8,14 @@ code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
 - ``xlmargin plan POSITIONS --equity N [--regime pm|risk]``: the least to close to meet a margin
   call, then how far the market can move before the next one.
 
-Files are CSV or XLSX tables with a header row, read as ``xlmargin margin`` reads them;
-``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions' ``params``, except
-that a parameter no regime the command computes reads is refused (a worksheet's params block is
-shared by every decision; an option is given to one command). The reader's warnings about a book
+Files are CSV or XLSX tables with a header row or broker exports, read as ``xlmargin margin``
+reads them; ``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions'
+``params``, except that a parameter no regime the command computes reads is refused (a worksheet's
+params block is shared by every decision; an option is given to one command). A positions file that
+is a broker export sets what it sets in ``xlmargin margin`` (``fx_rates=usd``, and ``fx.USD`` in an
+account of its base currency: :func:`xlmargin.cliargs.with_broker_params`) where the command
+computes the account view, a ``--param`` of the same name winning; its errors name its rows and
+fields. The reader's warnings about a book
 go to stderr, one ``warning:`` line each (the trades' and the candidates' named as theirs), as
 ``xlmargin margin`` prints them, and so do a trade's or a chosen candidate's price conflicts.
 """
@@ -20,50 +24,91 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.cliargs import SOME_FAILED, cli_params, iso_date, with_as_of
+from xlmargin.cliargs import SOME_FAILED, cli_params, iso_date, with_as_of, with_broker_params
+from xlmargin.errors import XlMarginError
 from xlmargin.textable import render
 
 if TYPE_CHECKING:
+    from xlmargin.brokers import BrokerTable
     from xlmargin.params import Param
 
 
-def _table(path: str) -> list[list[Any]]:
-    """A CSV or XLSX file as rows of cells, read as ``xlmargin margin`` reads a positions file
-    (in a workbook the sheet "Positions", else the first; the header row is found below a title)."""
+@dataclass(frozen=True, slots=True)
+class _File:
+    """A file given to a command as rows of cells, read as ``xlmargin margin`` reads a positions
+    file: a broker export (detected from its content) as its positions table, ``imported`` being
+    the export; else a CSV or XLSX table (in a workbook the sheet "Positions", else the first; the
+    header row found below a title). ``name``: whose it is in messages ("" for the positions)."""
+
+    rows: list[list[Any]]
+    imported: BrokerTable | None = None
+    name: str = ""
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The export's reader's warnings (a rate to a base it does not show left blank)."""
+        return self.imported.warnings if self.imported is not None else ()
+
+    def explained(self, error: XlMarginError) -> XlMarginError:
+        """``error`` in this file's terms: the export's field names, then the table's name."""
+        from xlmargin.decisions import in_table
+
+        if self.imported is not None:
+            error = self.imported.explain(error)
+        return in_table(self.name, error) if self.name else error
+
+    @contextmanager
+    def explaining(self) -> Iterator[None]:
+        """Errors raised in the body explained in this file's terms (:meth:`explained`)."""
+        try:
+            yield
+        except XlMarginError as error:
+            raise self.explained(error) from None
+
+
+def _read(path: str, name: str = "") -> _File:
+    """The file at ``path`` (:class:`_File`); its errors named as ``name``'s."""
+    from xlmargin.api import broker_table
     from xlmargin.positions.source import read_file
 
-    return read_file(Path(path))
+    with _File([], None, name).explaining():
+        imported = broker_table(path)
+        rows = imported.table() if imported is not None else read_file(Path(path))
+    return _File(rows, imported, name)
 
 
-def _settings(args: argparse.Namespace, regimes: tuple[str, ...], *more: Param, computed: str) -> Any:
-    """The settings from ``--param`` and ``--as-of``. A parameter the decisions know but neither
-    the ``regimes`` the command computes nor its ``more`` own (the cushion, the time limit) use
-    is refused, ``computed`` saying what the command computes: it would change nothing."""
+def _settings(
+    args: argparse.Namespace, regimes: tuple[str, ...], *more: Param, computed: str, positions: _File
+) -> Any:
+    """The settings from ``--param`` and ``--as-of``, and what the ``positions`` file implies when it
+    is a broker export (:func:`~xlmargin.cliargs.with_broker_params`, as ``xlmargin margin``). A
+    parameter the decisions know but neither the ``regimes`` the command computes nor its ``more``
+    own (the cushion, the time limit) use is refused, ``computed`` saying what the command computes:
+    it would change nothing."""
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
     from xlmargin.excel.functions import today
     from xlmargin.regimes import regime_params
 
     as_of, params = with_as_of(args.param, args.as_of, today())
     used = [*more, *(spec for regime in dict.fromkeys(regimes) for spec in regime_params(regime))]
-    values = cli_params(params, used, DECISION_PARAMS, computed)
-    return decision_settings(values, as_of)
+    params = with_broker_params(params, positions.imported, "decisions", reads=used)
+    return decision_settings(cli_params(params, used, DECISION_PARAMS, computed), as_of)
 
 
-def _book(path: str, settings: Any, name: str = "") -> Any:
-    """The positions file read as a book; its reader warnings on stderr, and with ``name`` (the
-    trades) its errors and warnings say whose they are."""
-    from xlmargin.decisions import in_table
-    from xlmargin.errors import XlMarginError
+def _book(source: _File, settings: Any) -> Any:
+    """The file read as a book; the export's reader warnings and the table's on stderr, and for
+    the trades its errors and warnings say whose they are."""
     from xlmargin.positions import read_positions
 
-    try:
-        book = read_positions(_table(path), as_of=settings.as_of)
-    except XlMarginError as error:
-        raise (in_table(name, error) if name else error) from None
-    _warn(book.warnings, name)
+    with source.explaining():
+        book = read_positions(source.rows, as_of=settings.as_of)
+    _warn((*source.warnings, *book.warnings), source.name)
     return book
 
 
@@ -78,9 +123,12 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
     regimes = REGIMES if args.regime is None else (args.regime,)
     command = "whatif" if args.regime is None else f"whatif --regime {args.regime}"
-    settings = _settings(args, regimes, computed=f"{command} (it computes {', '.join(regimes)})")
-    book, trades = _book(args.positions, settings), _book(args.trades, settings, "trades")
-    result = margin_impact(book, trades, settings, regimes)
+    positions, trades_file = _read(args.positions), _read(args.trades, "trades")
+    computed = f"{command} (it computes {', '.join(regimes)})"
+    settings = _settings(args, regimes, computed=computed, positions=positions)
+    book, trades = _book(positions, settings), _book(trades_file, settings)
+    with positions.explaining():
+        result = margin_impact(book, trades, settings, regimes)
     _warn(result.warnings)
     print(render(result.table()))
     return _refused(result.refused)
@@ -93,13 +141,15 @@ def cmd_hedge(args: argparse.Namespace) -> int:
 
     regimes = (args.objective, *SHOWN)
     computed = f"hedge (it computes {', '.join(dict.fromkeys(regimes))} and searches within time_limit)"
-    settings = _settings(args, regimes, TIME_LIMIT, computed=computed)
-    candidates = read_candidates(_table(args.candidates), settings.as_of)
-    book = _book(args.positions, settings)
+    positions, listed = _read(args.positions), _read(args.candidates, "candidates")
+    settings = _settings(args, regimes, TIME_LIMIT, computed=computed, positions=positions)
+    candidates = read_candidates(listed.rows, settings.as_of)
+    book = _book(positions, settings)
     # the reader's warnings after the book's, as whatif's trades', and before the search (which may
     # fail); result.candidate_warnings holds them again for the worksheet function's table
-    _warn(candidates.portfolio.warnings, "candidates")
-    result = hedge_optimize(book, candidates, settings, args.objective, args.budget)
+    _warn((*listed.warnings, *candidates.portfolio.warnings), "candidates")
+    with positions.explaining():
+        result = hedge_optimize(book, candidates, settings, args.objective, args.budget)
     _warn(result.warnings)
     print(render(result.table()))
     return _refused(result.impact.refused)
@@ -131,21 +181,27 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if not planned:
         computed += "; no liquidation plan is made under Reg T"
     more = (CUSHION, TIME_LIMIT, PLAN_BY) if planned else ()
-    settings = _settings(
-        args, (args.regime, "risk"), *more, computed=f"plan --regime {args.regime} (it computes {computed})"
-    )
-    book = _book(args.positions, settings)
-    if planned:
-        print(render(liquidation_plan(book, args.equity, settings, args.regime).table()))
-        print()
-    else:  # the distance to a call still answers under Reg T; the least sale does not (NOT_REGT)
-        print(f"xlmargin: no liquidation plan: {NOT_REGT}", file=sys.stderr)
-    print(render(margin_call_move(book, args.equity, settings, args.regime).table()))
+    positions = _read(args.positions)
+    computed = f"plan --regime {args.regime} (it computes {computed})"
+    settings = _settings(args, (args.regime, "risk"), *more, computed=computed, positions=positions)
+    book = _book(positions, settings)
+    with positions.explaining():
+        if planned:
+            print(render(liquidation_plan(book, args.equity, settings, args.regime).table()))
+            print()
+        else:  # the distance to a call still answers under Reg T; the least sale does not (NOT_REGT)
+            print(f"xlmargin: no liquidation plan: {NOT_REGT}", file=sys.stderr)
+        print(render(margin_call_move(book, args.equity, settings, args.regime).table()))
     return 0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("positions", help="CSV or XLSX positions file")
+    parser.add_argument(
+        "positions",
+        help="CSV or XLSX positions file, or a broker export (IBKR Flex XML, activity statement or "
+        "portfolio CSV) read as 'xlmargin margin' reads it: for the account view it sets fx_rates=usd "
+        "and fx.USD unless given with --param",
+    )
     parser.add_argument("--as-of", type=iso_date, help="valuation date (default: today)")
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (repeatable)"
@@ -159,13 +215,17 @@ def register(sub: Any) -> None:
 
     whatif = sub.add_parser("whatif", help="before, after and change of the requirement for a set of trades")
     _common(whatif)
-    whatif.add_argument("trades", help="CSV or XLSX trades file (the positions' columns, signed quantity)")
+    whatif.add_argument(
+        "trades", help="CSV or XLSX trades file (the positions' columns, signed quantity) or a broker export"
+    )
     whatif.add_argument("--regime", choices=REGIMES, help="one regime only (default: all)")
     whatif.set_defaults(handler=cmd_whatif)
 
     hedge = sub.add_parser("hedge", help="the candidate quantities that minimise the requirement (LP/MILP)")
     _common(hedge)
-    hedge.add_argument("candidates", help="CSV or XLSX candidates file (optional min_qty, max_qty, cost)")
+    hedge.add_argument(
+        "candidates", help="CSV or XLSX candidates file (optional min_qty, max_qty, cost) or a broker export"
+    )
     hedge.add_argument("--objective", choices=OBJECTIVES, default="pm")
     hedge.add_argument("--budget", type=float, help="cap on the sum of cost x |quantity|")
     hedge.set_defaults(handler=cmd_hedge)
