@@ -308,7 +308,8 @@ def test_boxes():
 def test_covered_call_maintenance_values_the_stock_at_no_more_than_the_strike():
     legs = (stk(100, 110.0), opt(-1, "C", 100, 12.0, 110))
     assert run(*legs, basis="maintenance").total == 2500.0  # 25% × min(11,000, 10,000)
-    assert run(*legs).total == 5500.0  # initial 50% × 11,000, the call needs nothing
+    # initial: 50% × 11,000, and only 50% of the strike's 10,000 is lent (McMillan), so + 50% × ITM 1,000
+    assert run(*legs).total == 6000.0
 
 
 def test_covered_put_adds_the_puts_in_the_money_amount():
