@@ -122,6 +122,17 @@ def test_long_dated_option_maintenance_is_75_percent_of_market_value_and_fx_is_p
     assert run(opt(1, "C", 1.1, 0.05, 1.08, days=540, mult=10_000.0, klass="fx_major")).total == 500.0
 
 
+@pytest.mark.parametrize("klass", ["treasury", "gold", "commodity", "crypto"])
+def test_long_dated_option_on_a_non_equity_etf_is_paid_in_full(klass):
+    """Cboe's long-dated table: "The ETF or index underlying an option must be equity based in order
+    to be eligible for purchase on margin. For all other option types, long put or long call must be
+    paid for in full." The same option on an equity underlying gets 75% (900 of 1,200)."""
+    leg = opt(1, "C", 80, 12.0, 78, days=540, symbol="ETF", klass=klass)
+    assert run(leg).total == 1200.0
+    assert run(leg, basis="maintenance").total == 1200.0
+    assert run(opt(1, "C", 80, 12.0, 78, days=540, symbol="ETF", klass="equity")).total == 900.0
+
+
 def test_calendar_month_arithmetic_clamps_to_the_month_end():
     assert add_months(dt.date(2026, 11, 20), 9) == dt.date(2027, 8, 20)
     assert add_months(dt.date(2026, 5, 31), 9) == dt.date(2027, 2, 28)
@@ -297,7 +308,8 @@ def test_boxes():
 def test_covered_call_maintenance_values_the_stock_at_no_more_than_the_strike():
     legs = (stk(100, 110.0), opt(-1, "C", 100, 12.0, 110))
     assert run(*legs, basis="maintenance").total == 2500.0  # 25% × min(11,000, 10,000)
-    assert run(*legs).total == 5500.0  # initial 50% × 11,000, the call needs nothing
+    # initial: 50% × 11,000, and only 50% of the strike's 10,000 is lent (McMillan), so + 50% × ITM 1,000
+    assert run(*legs).total == 6000.0
 
 
 def test_covered_put_adds_the_puts_in_the_money_amount():

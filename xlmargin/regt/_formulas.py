@@ -79,6 +79,7 @@ class RegTRules:
     condor_equal_wings: bool
     long_condor_equal_wings: bool
     covered_call_at_most_strike: bool
+    covered_call_initial_at_most_strike: bool
     protective_put_strike_pct: float
     protective_put_stock_pct: float
     collar_strike_pct: float
@@ -130,6 +131,7 @@ class RegTRules:
             condor_equal_wings=bool(g("iron_condor.equal_wings_required")),
             long_condor_equal_wings=bool(g("long_condor.equal_wings_required")),
             covered_call_at_most_strike=bool(g("covered_call.maintenance_stock_at_most_strike")),
+            covered_call_initial_at_most_strike=bool(g("covered_call.initial_loan_at_most_strike")),
             protective_put_strike_pct=float(g("protective_put.strike_pct")),
             protective_put_stock_pct=float(g("protective_put.stock_pct")),
             collar_strike_pct=float(g("collar.strike_pct")),

@@ -63,9 +63,20 @@ class StockStrategies(StrategyFilter):
         per_share, text = short_stock_per_share(self.r, self.basis, p.price, p.leverage)
         return per_share * spu, f"short stock {text} × {num(spu)} shares"
 
+    def itm_call_charge(self, stock: BookLeg, call: BookLeg, spu: float) -> float:
+        """Initial, long stock under a short call: the loan value is on no more than the call strike
+        (McMillan; tastytrade), so the stock's requirement grows by (1 − the long-stock rate) × the
+        call's in-the-money amount, in stock units (zero when the call is out of the money)."""
+        if self.basis != "initial" or not self.r.covered_call_initial_at_most_strike:
+            return 0.0
+        s, c = stock.position, call.position
+        rate = long_stock_rate(self.r, self.basis, s.leverage)
+        return (1.0 - rate) * max(spu * s.price - c.strike * c.multiplier, 0.0)
+
     def covered_call(self, stock: BookLeg, call: BookLeg, spu: float) -> Shape:
         """Covered call (Cboe): the stock's requirement; the call needs nothing, its proceeds may be
-        applied. Maintenance: 25% of the stock valued at no more than the call strike."""
+        applied. Initial: the loan value is on no more than the call strike (:meth:`itm_call_charge`).
+        Maintenance: 25% of the stock valued at no more than the call strike."""
         s, c = stock.position, call.position
         if self.basis == "maintenance" and self.r.covered_call_at_most_strike:
             rate = long_stock_rate(self.r, self.basis, s.leverage)
@@ -76,6 +87,10 @@ class StockStrategies(StrategyFilter):
             )
         else:
             margin, text = self._stock_margin(stock, spu)
+            extra = self.itm_call_charge(stock, call, spu)
+            if extra > 0.0:
+                margin += extra
+                text += f" + loan not released above the call strike {money(extra)}"
         return Shape(
             "covered call",
             Figures(margin, 0.0, call.value),
@@ -188,6 +203,10 @@ class StockStrategies(StrategyFilter):
         name = "conversion" if conversion else "collar"
         if self.basis == "initial":
             margin, text = self._stock_margin(stock, spu)
+            extra = self.itm_call_charge(stock, call, spu)
+            if extra > 0.0:
+                margin += extra
+                text += f" + loan not released above the call strike {money(extra)}"
             return Shape(
                 name,
                 Figures(margin, put.long_cost, call.value),
@@ -384,7 +403,7 @@ def _pair_costs(
     if basis == "maintenance" and r.covered_call_at_most_strike:
         call_margin = a.long_rate[stock] * np.minimum(spu * a.price[stock], strike * mult)
     else:
-        call_margin = stock_margin
+        call_margin = stock_margin + _itm_call_charge(a, stock, spu, strike, mult, r, basis)
     put_itm = np.maximum(strike - s_price, 0.0)
     margin = np.where(covered_call, call_margin, np.where(covered_put, stock_margin + put_itm * mult, 0.0))
     proceeds = np.where(covered_call | covered_put, value, 0.0)
@@ -402,6 +421,22 @@ def _pair_costs(
         long_cost = zero
     strategy = covered_call | covered_put | protective_put | protective_call
     return strategy, cost_of(net, margin, long_cost, proceeds)
+
+
+def _itm_call_charge(
+    a: LegArrays,
+    stock: np.ndarray,
+    spu: np.ndarray,
+    strike: np.ndarray,
+    mult: np.ndarray,
+    r: RegTRules,
+    basis: str,
+) -> np.ndarray:
+    """:meth:`StockStrategies.itm_call_charge` on arrays, operation for operation (meaningful where
+    the stock is long and the option a short call; the caller masks the other pairs)."""
+    if basis != "initial" or not r.covered_call_initial_at_most_strike:
+        return np.zeros(len(stock))
+    return (1.0 - a.long_rate[stock]) * np.maximum(spu * a.price[stock] - strike * mult, 0.0)
 
 
 def stock_triples(
@@ -429,7 +464,8 @@ def stock_triples(
     stock_margin = a.stock_margin[stock] * spu
     conversion = a.conversion_strike[stock] * put_strike * put_mult
     if basis == "initial":
-        margin = np.where(long_stock, stock_margin, stock_margin + put_itm * put_mult)
+        call_charge = _itm_call_charge(a, stock, spu, call_strike, call_mult, r, basis)
+        margin = np.where(long_stock, stock_margin + call_charge, stock_margin + put_itm * put_mult)
         long_cost = np.where(long_stock, a.long_cost[put], a.long_cost[call])
     else:
         put_otm = np.maximum(a.underlying_price[put] - put_strike, 0.0)
