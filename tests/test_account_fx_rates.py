@@ -81,6 +81,24 @@ def test_the_parameter_is_taken_by_the_params_range_and_in_a_usd_account_changes
         fn.account_margin(rows(True), [["fx_rates", "eur"]])
 
 
+def test_a_row_in_the_account_currency_at_one_is_told_to_leave_its_rate_blank_not_to_change_fx_usd():
+    """A euro row at 1 was written as the account reading writes it (a hand-typed trade beside a
+    broker export's positions, say): the advice is a blank rate, and with it the figure is the book's."""
+    at_one = rows(True)
+    at_one[2][5] = 1.0  # SAP, EUR
+    with pytest.raises(InputError) as found:
+        account_margin(read_positions(at_one, as_of=AS_OF), account_settings(USD_READING, AS_OF))
+    assert [(p.row, p.column) for p in found.value.problems] == [(3, "fx_rate")]
+    assert "leave its fx_rate blank (a row in EUR needs none)" in str(found.value)
+    assert "give fx.USD=1 " not in str(found.value)
+    blank = rows(True)
+    blank[2][5] = None
+    settings = account_settings(USD_READING, AS_OF)
+    assert account_margin(read_positions(blank, as_of=AS_OF), settings).total == pytest.approx(
+        account_margin(book(True), settings).total, abs=0.005
+    )
+
+
 def test_a_row_in_the_account_currency_must_agree_with_fx_usd_the_one_source():
     conflicting = USD_READING | {"fx.USD": 0.9}  # 1.111 USD per EUR, where the SAP row says 1.08
     with pytest.raises(InputError) as found:

@@ -181,14 +181,23 @@ def _own_rows_at(book: Portfolio, account: str, own: np.ndarray, per_usd: float)
                     f"the position is in the account currency {account}: at fx.{ENGINE_CURRENCY} = "
                     f"{rate_text(per_usd)} ({account} per {ENGINE_CURRENCY}) one {account} is "
                     f"{rate_text(1 / per_usd)} USD, not {rate_text(given[i])} (fx_rates=usd: USD per unit); "
-                    f"fx.{ENGINE_CURRENCY} is the one {account}/{ENGINE_CURRENCY} rate: give "
-                    f"fx.{ENGINE_CURRENCY}={rate_text(1 / given[i])} or correct the row",
+                    f"fx.{ENGINE_CURRENCY} is the one {account}/{ENGINE_CURRENCY} rate: "
+                    + _own_row_advice(account, float(given[i])),
                     int(rows[i]),
                     "fx_rate",
                 )
                 for i in off.tolist()
             ]
         )
+
+
+def _own_row_advice(account: str, given: float) -> str:
+    """What to do about a row in the account currency whose rate disagrees with ``fx.USD``. At
+    exactly 1 the row was written as the account reading writes it (one unit per unit), not as a
+    dollar rate: it needs no rate, so the advice is a blank, not ``fx.USD=1``."""
+    if given == 1.0:
+        return f"leave its fx_rate blank (a row in {account} needs none) or correct the row"
+    return f"give fx.{ENGINE_CURRENCY}={rate_text(1 / given)} or correct the row"
 
 
 def _unconverted(book: Portfolio, account: str) -> Portfolio:
