@@ -147,3 +147,23 @@ def test_td_ameritrade_collar_printed_as_arithmetic() -> None:
     got = _requirement(rows)
     assert got >= 33_500.00
     assert got == pytest.approx(33_500.00, abs=10.0)
+
+
+@pytest.mark.parametrize(
+    ("klass", "leverage", "price", "expected"),
+    [("equity", 2.0, 50.0, 15_000.00), ("broad_index", -3.0, 20.0, 6_000.00)],
+    ids=["2x-equity-etf[IBKR KB 1124]", "inverse-3x-broad-index-etf[IBKR KB 1124]"],
+)
+def test_ibkr_leveraged_etf_scan_grows_with_leverage(
+    klass: str, leverage: float, price: float, expected: float
+) -> None:
+    """RULE-DERIVED from IBKR Knowledge Base "Margin Requirement on Leveraged ETF Products"
+    (https://ibkr.info/ja/node/1124; pm.toml [leveraged_etf]), which states the rule without a
+    figure: a leveraged ETF's portfolio-margin scan range is its class's range times the leverage
+    factor. 1,000 units of a 2x equity ETF at $50: ±15% × 2 = ±30%, 15,000; 1,000 of a −3x
+    broad-index ETF at $20 (its own class group): ±10% × 3 = ±30%, 6,000."""
+    header = ["symbol", "type", "quantity", "price", "class", "leverage"]
+    rows = [["LEV", "etf", 1_000, price, klass, leverage]]
+    settings = pm_settings(read_params([["rate", RATE], ["as_of", VALUED]], PM_PARAMS), VALUED)
+    got = pm_requirement(read_positions([header, *rows], as_of=VALUED), settings).requirement
+    assert got == pytest.approx(expected, abs=0.005)
