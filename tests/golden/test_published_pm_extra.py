@@ -1,4 +1,5 @@
-"""Portfolio margin against Cboe's 2007 table of sample positions (not in worked-examples.json).
+"""Portfolio margin against Cboe's 2007 table of sample positions (not in worked-examples.json);
+the same table's strategy-based (Reg T) column is checked too, to the cent.
 
 Source: Cboe, "Margin Requirement Examples for Sample Options-based Positions", strategy-based
 versus portfolio requirements "a/o close of Feb. 23, 2007" (copy:
@@ -12,9 +13,11 @@ The table does not print what a model needs besides the prices, so these are ass
 - valuation 23 Feb 2007, expiry 20 Apr 2007 (the April 2007 contracts' last trading day);
 - rate 5.25%, the Fed funds target of the day;
 - IBM: American, no dividend yield; its options' volatilities backed out of the printed prices;
-- SPX: European, index at 1,451.19 (the S&P 500 close of 23 Feb 2007, NOT printed in the table)
-  with a 1.8% dividend yield (assumption, the index's yield of the period). The SPDRs at the
-  printed 145.30 sit in the SPX class group (symbols.toml basket).
+- SPX: European, index at 1,451.19 (the S&P 500 close of 23 Feb 2007, NOT printed in the table,
+  but the table's own strategy-based column reproduces to the cent with it: short 100 SPX 1460
+  calls, (15% × 1,451.19 − 8.81 + 0) × 10,000 net of the premium = 2,088,685) with a 1.8% dividend
+  yield (assumption, the index's yield of the period). The SPDRs at the printed 145.30 sit in the
+  SPX class group (symbols.toml basket).
 
 With those, every IBM row is within 0.15% of the printed figure and every SPX row within 1.1%:
 the tolerances below (0.5% and 1.5%) are the model gap, not a rule gap. A change of the ranges
@@ -39,6 +42,7 @@ import pytest
 from xlmargin.params import read_params
 from xlmargin.pm import PM_PARAMS, pm_requirement, pm_settings
 from xlmargin.positions import read_positions
+from xlmargin.regt import regt_margin
 
 SOURCE = "Cboe 2007 sample positions"
 VALUED = dt.date(2007, 2, 23)
@@ -132,6 +136,58 @@ def test_cboe_2007_ibm_short_put_at_exercise_value() -> None:
     (100 − 97.73 × 0.85 − 3.18) × 10,000 = 137,495.00 to the cent; Cboe prints 137,527 (OCC's
     binomial values the put $0.0032 a share lower, docstring)."""
     assert _requirement([_ibm(-100, "P", 100, 3.18)]) == pytest.approx(137_495.00, abs=0.005)
+
+
+# The table's strategy-based column (Reg T / Cboe 10.3), net of the short options' proceeds (the cash
+# to add, margin-rules.md §0.1), for the same rows.
+REGT_PRINTED = {
+    "ibm-short call": 172_760,
+    "ibm-short put": 195_460,
+    "ibm-covered call": 471_850,
+    "ibm-protective put": 498_850,
+    "ibm-synthetic long": 212_260,
+    "ibm-risk reversal": 132_960,
+    "ibm-collar": 494_850,
+    "ibm-long call spread": 41_300,
+    "spx-short call": 2_088_685,
+    "spx-short put": 2_176_785,
+    "spx-covered call": 7_048_400,
+    "spx-protective put": 7_452_200,
+    "spx-synthetic long": 2_393_385,
+    "spx-risk reversal": 1_875_885,
+    "spx-collar": 7_392_600,
+    "spx-long call spread": 216_100,
+}
+REGT_ROWS = [(f"ibm-{r[0]}", r[1]) for r in IBM_ROWS] + [(f"spx-{r[0]}", r[1]) for r in SPX_ROWS]
+
+
+@pytest.mark.parametrize(
+    ("row", "rows"), REGT_ROWS, ids=[f"cboe07-{r[0]}-strategy[{SOURCE}]" for r in REGT_ROWS]
+)
+def test_cboe_2007_strategy_based_column(row: str, rows: list[list[Any]]) -> None:
+    """The same table's strategy-based requirement, to the cent, through Reg T net of proceeds
+    (no model involved: the rule is arithmetic on the printed prices and the index level)."""
+    got = regt_margin(read_positions([HEADER, *rows], as_of=VALUED), net_of_proceeds=True).total
+    assert got == pytest.approx(REGT_PRINTED[row], abs=0.005)
+
+
+@pytest.mark.parametrize(
+    ("rows", "printed", "premiums"),
+    [
+        ([_ibm(100, "P", 100, 3.18), _ibm(100, "C", 100, 1.68)], 48_500, 48_600.00),
+        ([_spx(100, "P", 1450, 18.72), _spx(100, "C", 1450, 27.56)], 462_900, 462_800.00),
+    ],
+    ids=[f"cboe07-ibm-long-straddle-strategy[{SOURCE}]", f"cboe07-spx-long-straddle-strategy[{SOURCE}]"],
+)
+def test_cboe_2007_long_straddle_strategy_slips(
+    rows: list[list[Any]], printed: float, premiums: float
+) -> None:
+    """A long straddle pays its two premiums in full: (3.18 + 1.68) × 10,000 = 48,600 and
+    (18.72 + 27.56) × 10,000 = 462,800. The table prints 48,500 and 462,900: $100 off each way,
+    a slip in the source. Asserted: the premiums, and that the printed figure is $100 away."""
+    got = regt_margin(read_positions([HEADER, *rows], as_of=VALUED), net_of_proceeds=True).total
+    assert got == pytest.approx(premiums, abs=0.005)
+    assert abs(got - printed) == pytest.approx(100.0)
 
 
 def test_td_ameritrade_collar_printed_as_arithmetic() -> None:
