@@ -185,6 +185,32 @@ def test_malformed_tiers_are_a_rule_error() -> None:
         span_settings({}, AS_OF, rule_set=RuleSet("span", data))
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"legs": ["GC", "SI", "CL"], "ratio": [1, 1, 1]}, "needs sides"),  # three legs, no sides
+        ({"credit": [0.5, 0.6, 0.7]}, "one credit or one per leg"),
+        ({"credit": [0.5, 1.2]}, "one credit or one per leg"),
+        ({"sides": ["A", "A"]}, "needs sides"),
+        ({"legs": ["GC", "GC"]}, "distinct legs"),
+    ],
+)
+def test_malformed_inter_spreads_are_a_rule_error(change: dict[str, Any], message: str) -> None:
+    data = _span_data()
+    data["inter"] = [{**data["inter"][1], **change}]  # GC-SI
+    with pytest.raises(RuleError, match=message):
+        span_settings({}, AS_OF, rule_set=RuleSet("span", data))
+
+
+def test_a_parameter_gives_every_leg_of_a_per_leg_spread_one_rate() -> None:
+    data = _span_data()
+    data["inter"] = [{**data["inter"][1], "credit": [0.5, 0.7]}]
+    spread = span_settings({}, AS_OF, rule_set=RuleSet("span", data)).inter[0]
+    assert (spread.credits, spread.credit, spread.sides) == ((0.5, 0.7), 0.7, (1, -1))
+    values = {"inter.GC-SI": 0.6}
+    assert span_settings(values, AS_OF, rule_set=RuleSet("span", data)).inter[0].credits == (0.6, 0.6)
+
+
 def _span_data() -> dict[str, Any]:
     import tomllib
     from pathlib import Path

@@ -526,10 +526,8 @@ def _refuse_non_convex(
             )
         )
     for spread in span.inter:
-        other = (
-            spread.legs[1] if spread.legs[0] == name else spread.legs[0] if spread.legs[1] == name else None
-        )
-        if other is not None and other in present:
+        other = next((leg for leg in spread.legs if leg != name and leg in present), None)
+        if name in spread.legs and other is not None:
             raise InputError(
                 Problem(
                     f"{name} and {other} form the inter-commodity spread {spread.id}: its credit "

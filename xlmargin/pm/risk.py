@@ -395,7 +395,8 @@ def _ranges(
         for g in np.flatnonzero(scale != 1.0):
             warnings.append(
                 f"class group {ids[g]} is scanned at its range × leverage {scale[g]:g} "
-                f"(unconfirmed rule [{pm['leveraged_etf']['confidence']}])"
+                f"(pm.toml [leveraged_etf], confidence [{pm['leveraged_etf']['confidence']}]: a broker's "
+                "reading of the rule, the rule text not re-read)"
             )
         up, down = up * scale, down * scale
     return group_class, up, down, tuple(warnings)

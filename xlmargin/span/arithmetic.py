@@ -93,20 +93,29 @@ def calendar_spread_margin(
 
 
 def inter_spread_credit(
-    outright_margins: Sequence[float], ratio: Sequence[float], credit: float, spreads: float = 1.0
+    outright_margins: Sequence[float],
+    ratio: Sequence[float],
+    credit: float | Sequence[float],
+    spreads: float = 1.0,
 ) -> float:
     """Credit of ``spreads`` inter-commodity spreads formed at ``ratio`` (contracts of each leg).
 
     CME "Spread calculations": each leg gets ``credit`` of its outright margin back on the contracts
-    in the spreads: ``credit × spreads × Σ ratio_i × outright_i``.
+    in the spreads: ``credit × spreads × Σ ratio_i × outright_i``. ``credit`` may give one rate per
+    leg (Solomon's soybean crush: 55% on soybeans, 70% on meal and oil):
+    ``spreads × Σ credit_i × ratio_i × outright_i``.
     """
     if len(outright_margins) != len(ratio) or not ratio:
         raise InputError(Problem("give one outright margin per leg of the ratio"))
     for value in (*outright_margins, *ratio, spreads):
         _check_money("an inter spread input", value)
-    if not 0.0 <= credit <= 1.0:
-        raise InputError(Problem(f"the credit is a fraction between 0 and 1, got {credit}"))
-    return credit * spreads * sum(r * m for r, m in zip(ratio, outright_margins, strict=True))
+    rates = [credit] * len(ratio) if isinstance(credit, int | float) else list(credit)
+    if len(rates) != len(ratio):
+        raise InputError(Problem("give one credit, or one per leg of the ratio"))
+    for rate in rates:
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
+            raise InputError(Problem(f"the credit is a fraction between 0 and 1, got {rate}"))
+    return spreads * sum(c * r * m for c, r, m in zip(rates, ratio, outright_margins, strict=True))
 
 
 def _check_money(name: str, value: float) -> None:

@@ -326,16 +326,22 @@ def _inter_credits(
     credits: dict[str, float] = {}
     formed = []
     for spread in inter:
-        a, b = spread.legs
-        if a not in remaining or b not in remaining or remaining[a] * remaining[b] >= 0:
+        if not all(leg in remaining for leg in spread.legs):
             continue
-        n = min(abs(remaining[a]) / spread.ratio[0], abs(remaining[b]) / spread.ratio[1])
-        leg_credits = (
-            spread.credit * n * spread.ratio[0] * per_delta[a],
-            spread.credit * n * spread.ratio[1] * per_delta[b],
+        # the legs of side A all held one way, those of side B all the other way
+        signs = {
+            math.copysign(1.0, remaining[leg]) * side
+            for leg, side in zip(spread.legs, spread.sides, strict=True)
+        }
+        if len(signs) != 1 or any(remaining[leg] == 0 for leg in spread.legs):
+            continue
+        n = min(abs(remaining[leg]) / r for leg, r in zip(spread.legs, spread.ratio, strict=True))
+        leg_credits = tuple(
+            c * n * r * per_delta[leg]
+            for leg, r, c in zip(spread.legs, spread.ratio, spread.credits, strict=True)
         )
         for root, ratio, credit in zip(spread.legs, spread.ratio, leg_credits, strict=True):
             credits[root] = credits.get(root, 0.0) + credit
             remaining[root] -= math.copysign(n * ratio, remaining[root])
-        formed.append(InterSpreadResult(spread.id, spread.legs, spread.ratio, n, spread.credit, leg_credits))
+        formed.append(InterSpreadResult(spread.id, spread.legs, spread.ratio, n, spread.credits, leg_credits))
     return formed, credits

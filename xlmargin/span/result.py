@@ -11,14 +11,20 @@ from xlmargin.span.arithmetic import Scenario
 
 @dataclass(frozen=True)
 class InterSpreadResult:
-    """Spreads formed for one recognised pair and the credit each leg received."""
+    """Spreads formed for one recognised inter-commodity spread and the credit each leg received
+    (``credit_rates[i]`` of leg i's price risk on its ``spreads × ratio[i]`` deltas)."""
 
     id: str
-    legs: tuple[str, str]
-    ratio: tuple[float, float]
+    legs: tuple[str, ...]
+    ratio: tuple[float, ...]
     spreads: float
-    credit_rate: float
-    credits: tuple[float, float]
+    credit_rates: tuple[float, ...]
+    credits: tuple[float, ...]
+
+    @property
+    def credit_rate(self) -> float:
+        """The credit rate when every leg has the same one, else the largest."""
+        return max(self.credit_rates)
 
 
 @dataclass(frozen=True)

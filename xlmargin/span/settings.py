@@ -74,15 +74,24 @@ class Product:
 
 @dataclass(frozen=True)
 class InterSpread:
-    """An inter-commodity spread: ``ratio[0]`` of ``legs[0]`` against ``ratio[1]`` of ``legs[1]``.
+    """An inter-commodity spread: ``ratio[i]`` contracts of ``legs[i]`` for each leg (two or more).
 
-    Spreads pair a long leg with a short one; ``credit`` is the fraction of each leg's price risk given back.
+    ``sides[i]`` is +1 or −1: a spread holds the legs of one side the same way and the legs of the
+    other side the opposite way (two legs: one long, one short; a soybean crush: soybeans against
+    meal and oil). ``credits[i]`` is the fraction of leg i's price risk given back; SPAN may give
+    each leg its own rate (soybeans 55%, meal and oil 70%).
     """
 
     id: str
-    legs: tuple[str, str]
-    ratio: tuple[float, float]
-    credit: float
+    legs: tuple[str, ...]
+    ratio: tuple[float, ...]
+    credits: tuple[float, ...]
+    sides: tuple[int, ...]
+
+    @property
+    def credit(self) -> float:
+        """The credit rate when every leg has the same one, else the largest."""
+        return max(self.credits)
 
 
 def _shipped(path: str) -> Any:
@@ -198,14 +207,16 @@ def span_params(rule_set: RuleSet) -> tuple[Param, ...]:
                 )
             )
     for spread in rule_set["inter"]:
+        credit = spread["credit"]
+        rates = ", ".join(f"{c:g}" for c in credit) if isinstance(credit, list | tuple) else f"{credit:g}"
         params.append(
             Param(
                 f"inter.{spread['id']}",
                 "number",
                 None,
-                f"inter-commodity credit {spread['legs'][0]}:{spread['legs'][1]} at "
-                f"{spread['ratio'][0]:g}:{spread['ratio'][1]:g}; EXAMPLE default {spread['credit']:g} "
-                "from span.toml",
+                f"inter-commodity credit {':'.join(map(str, spread['legs']))} at "
+                f"{':'.join(f'{r:g}' for r in spread['ratio'])}, one rate for every leg; EXAMPLE "
+                f"default {rates} from span.toml",
                 minimum=0.0,
                 maximum=1.0,
             )
@@ -312,15 +323,29 @@ def _tiers(root: str, tiers: Any, spreads: Any) -> tuple[tuple[Tier, ...], tuple
 
 
 def _inter_spreads(rule_set: RuleSet, overrides: Mapping[str, float]) -> tuple[InterSpread, ...]:
+    """The [[inter]] spreads: ``legs`` and ``ratio`` of one length (two or more), ``credit`` one
+    rate or one per leg, ``sides`` ("A"/"B" per leg; default A, B for two legs); the parameter
+    ``inter.<id>`` gives every leg one rate."""
     known = set(_root_keys(rule_set["point_value"]))
     out = []
     for spread in rule_set["inter"]:
-        legs = (str(spread["legs"][0]), str(spread["legs"][1]))
-        ratio = (float(spread["ratio"][0]), float(spread["ratio"][1]))
+        sid = str(spread["id"])
+        legs = tuple(str(leg) for leg in spread["legs"])
+        ratio = tuple(float(r) for r in spread["ratio"])
+        if len(legs) < 2 or len(ratio) != len(legs) or len(set(legs)) != len(legs):
+            raise RuleError(f"span.toml: inter spread {sid} needs two or more distinct legs, one ratio each")
         if not set(legs) <= known:
-            raise RuleError(f"span.toml: inter spread {spread['id']} names a product without contract terms")
+            raise RuleError(f"span.toml: inter spread {sid} names a product without contract terms")
         if min(ratio) <= 0:
-            raise RuleError(f"span.toml: inter spread {spread['id']} needs a positive ratio")
-        credit = float(overrides.get(f"inter.{spread['id']}", spread["credit"]))
-        out.append(InterSpread(str(spread["id"]), legs, ratio, credit))
+            raise RuleError(f"span.toml: inter spread {sid} needs a positive ratio")
+        given = overrides.get(f"inter.{sid}", spread["credit"])
+        many = isinstance(given, list | tuple)
+        credits = tuple(float(c) for c in given) if many else (float(given),) * len(legs)
+        if len(credits) != len(legs) or not all(0.0 <= c <= 1.0 for c in credits):
+            raise RuleError(f"span.toml: inter spread {sid} needs one credit or one per leg, from 0 to 1")
+        names = spread.get("sides", ["A", "B"] if len(legs) == 2 else None)
+        if names is None or len(names) != len(legs) or set(names) != {"A", "B"}:
+            raise RuleError(f'span.toml: inter spread {sid} needs sides, "A" or "B" per leg, both used')
+        sides = tuple(1 if side == "A" else -1 for side in names)
+        out.append(InterSpread(sid, legs, ratio, credits, sides))
     return tuple(out)
