@@ -126,3 +126,18 @@ def test_a_python_mapping_s_choice_is_read_as_the_range_reads_it():
         esma_settings({"fx_rates": "dollars"}, today)
     spec = Param("mode", "choice", "a", "", choices=("a", "b"))
     assert with_defaults({"mode": None}, [spec]) == {"mode": None}  # None: the caller's "not given"
+
+
+def test_a_python_mapping_s_number_is_held_to_the_range_s_bounds():
+    """``esma_settings({"leverage.major_fx": 31})`` took a leverage above ESMA's 30:1 cap, which the
+    params range refuses: the margin would fall below the rule's minimum. A Python mapping's number
+    is now read as the range reads it, bounds and all."""
+    from xlmargin.esma import esma_settings
+    from xlmargin.stress import stress_settings
+
+    today = dt.date(2026, 1, 5)
+    with pytest.raises(InputError, match=r"leverage\.major_fx: must be at most 30, got 31"):
+        esma_settings({"leverage.major_fx": 31}, today)
+    assert esma_settings({"leverage.major_fx": "25"}, today).leverage["major_fx"] == 25.0
+    with pytest.raises(InputError, match=r"rate: must be at most 0\.5, got 0\.9"):
+        stress_settings({"rate": 0.9}, today)

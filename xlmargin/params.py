@@ -85,9 +85,10 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
     """Every spec's value, given or default, from ``read_params`` output or a Python mapping.
 
     Engines' ``*_settings`` functions start here, so a Python caller may pass only what it changes;
-    a name no spec knows is an :class:`InputError` that lists the known ones, and a choice is read
-    as the range reads it (``"USD"`` is ``usd``; one not offered is an error naming it, never the
-    default by another name).
+    a name no spec knows is an :class:`InputError` that lists the known ones, a choice is read as
+    the range reads it (``"USD"`` is ``usd``; one not offered is an error naming it, never the
+    default by another name), and a number is held to the range's bounds (``leverage.major_fx``
+    above ESMA's 30:1 is refused, as in a range).
     """
     known = {spec.name: spec for spec in specs}
     unknown = [name for name in params if name not in known]
@@ -100,9 +101,10 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
     problems = []
     for name, value in given.items():
         spec = known[name]
-        if spec.kind == "choice" and value is not None:
+        convert = _FROM_PYTHON.get(spec.kind)
+        if convert is not None and value is not None:
             try:
-                given[name] = _to_choice(spec, value)
+                given[name] = convert(spec, value)
             except ValueError as exc:
                 problems.append(Problem(f"{name}: {exc}", None, "params"))
     if problems:
@@ -235,6 +237,8 @@ _CONVERTERS: dict[str, Callable[[Param, Any], Any]] = {
     "date": _to_param_date,
     "choice": _to_choice,
 }
+# how with_defaults reads a Python mapping's values: as a range reads them, numbers and choices
+_FROM_PYTHON: dict[str, Callable[[Param, Any], Any]] = {"number": _to_bounded_number, "choice": _to_choice}
 
 
 def _number(raw: Any) -> float:
