@@ -367,6 +367,28 @@ def test_esma_with_pair_symbols_and_no_currency_column():
         esma_margin(read([rows[0], ["US500", "cfd", 1.0, 6000.0]]), "EUR", settings)
 
 
+def test_a_metal_or_cryptocurrency_pair_takes_its_class_whatever_its_quote_currency():
+    """BTCEUR was margined as a share (ESMA 20%, not crypto's 50%: too little) and XAUEUR as a share
+    (20%, not gold's 5%): only the dollar pairs were listed. The code heading the pair gives the
+    class (symbols.toml [pair_bases]); a class column still wins."""
+    rows = [
+        ["Symbol", "Type", "Qty", "Price", "Class"],
+        ["BTCEUR", "cfd", 1.0, 60000.0, None],
+        ["ETH/GBP", "fx", 2.0, 2500.0, None],
+        ["XAUEUR", "cfd", 1.0, 2300.0, None],
+        ["XAGCHF", "cfd", 100.0, 25.0, None],
+        ["XAUUSD", "cfd", 1.0, 2600.0, "commodity"],
+        ["EURUSD", "fx", 1000.0, 1.08, None],
+    ]
+    book = read(rows)
+    assert [p.asset_class for p in book][:5] == ["crypto", "crypto", "gold", "commodity", "commodity"]
+    rates = {"fx.GBP": 1.2, "fx.CHF": 1.05, "fx.USD": 0.9}
+    result = esma_margin(read_positions(rows, as_of=AS_OF), "EUR", esma_settings(rates, AS_OF))
+    assert [line.rule_class for line in result.lines] == [
+        "crypto", "crypto", "gold", "other_commodity", "other_commodity", "major_fx",
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "case", [c for c in worked_examples("esma") if c["positions"][0]["type"] == "fx"], ids=lambda c: c["id"]
 )

@@ -270,6 +270,14 @@ def pair_quote(symbol: str) -> str | None:
     return quote if quote in currencies and (base in currencies or base in bases) else None
 
 
+def pair_base_class(symbol: str) -> str | None:
+    """The class of a pair symbol headed by a metal or a cryptocurrency (symbols.toml [pair_bases]:
+    XAUEUR → gold, BTCGBP → crypto), whatever its quote currency; None for any other symbol."""
+    if pair_quote(symbol) is None:
+        return None
+    return _base_classes().get(PAIR_SEPARATORS.sub("", symbol.upper())[:3])
+
+
 @lru_cache(maxsize=4096)  # a book of pairs repeats a few symbols thousands of times
 def currency_pair(symbol: str) -> tuple[str, str] | None:
     """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes."""
@@ -285,7 +293,12 @@ def _tables() -> tuple[Mapping[str, str], frozenset[str], frozenset[str]]:
     table = rules.load("symbols")
     roots = {k: str(v) for k, v in table["roots"].items() if k not in ("source", "confidence")}
     currencies = frozenset(rules.load("esma")["currencies"]["codes"])
-    return roots, currencies, frozenset(table["pair_bases"]["codes"])
+    return roots, currencies, frozenset(_base_classes())
+
+
+@lru_cache(maxsize=1)
+def _base_classes() -> Mapping[str, str]:
+    return {code: str(c) for code, c in rules.load("symbols")["pair_bases"]["classes"].items()}
 
 
 __all__ = [
@@ -294,6 +307,7 @@ __all__ = [
     "SymbolError",
     "currency_pair",
     "looks_like_option",
+    "pair_base_class",
     "pair_quote",
     "parse_option",
     "parse_options",

@@ -31,6 +31,7 @@ from xlmargin.positions.infer import (
 )
 from xlmargin.positions.model import CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
+from xlmargin.symbols import pair_base_class
 
 _TYPE_ALIASES = {
     "stk": "stock", "equity": "stock", "share": "stock", "shares": "stock",
@@ -341,7 +342,8 @@ def _asset_class(
     sym: Text,
     sym_upper: list[str],
 ) -> tuple[np.ndarray, tuple[IntArray, list[str | None]]]:
-    """The class column, else the underlying's class, else the symbol's, else equity; as text and
+    """The class column, else the underlying's class, else the symbol's (listed, or that of the metal
+    or cryptocurrency heading a pair: :func:`~xlmargin.symbols.pair_base_class`), else equity; as text and
     as codes. Chosen per distinct text: each row takes a code into the underlyings' classes, the
     class column's values or the symbols' classes, made distinct at the end."""
     found: list[str | None] = [classes.get(u) for u in und_uniques]
@@ -355,7 +357,7 @@ def _asset_class(
     missing = np.array([c is None for c in found], dtype=bool)[codes]
     if missing.any():
         codes = np.where(missing, len(found) + sym.codes, codes)
-        found += [classes.get(s, "equity") for s in sym_upper]
+        found += [classes.get(s) or pair_base_class(s) or "equity" for s in sym_upper]
     distinct_codes, distinct = factorize(found)
     codes = distinct_codes[codes]
     return object_array(distinct)[codes], (codes, distinct)
