@@ -574,3 +574,40 @@ def test_broker_params_gives_nothing_to_regimes_that_do_not_read_fx_rates(tmp_pa
         "fx_rates": "usd",
         "fx.USD": table.base.per_usd,
     }
+
+
+def test_an_export_beside_a_positions_table_is_refused_where_their_units_differ(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A trades (or candidates) export's rates are USD per unit; a positions table in a EUR account
+    is read in EUR per unit: one fx_rates cannot read both, and whatif added the export's GBP trade
+    at a rate 17.7% off, silently. Refused naming fx_rates; read so, in a USD account or with
+    fx_rates=usd given, it is taken."""
+    from xlmargin.cli import main
+
+    table = _write(
+        tmp_path, "pos.csv", "symbol,type,quantity,price,currency,fx_rate\nSAP,stock,50,180,EUR,1\n"
+    )
+    export = DATA / "ibkr_flex.xml"
+    euro = ["--param", "account_currency=EUR", "--param", "fx.USD=0.85"]
+    for command, extra in (("whatif", ["--regime", "account"]), ("hedge", ["--objective", "account"])):
+        assert main([command, str(table), str(export), *extra, *DATE, *euro]) == 2
+        err = capsys.readouterr().err
+        assert "is a broker export, whose rates are USD per unit, but the positions file is a table" in err
+        assert "give --param fx_rates=usd" in err and len(err.strip().splitlines()) == 1
+    # regimes that read no fx_rates, and a USD account, read both alike
+    assert main(["whatif", str(table), str(export), "--regime", "pm", *DATE]) in (0, 1)
+    capsys.readouterr()
+
+
+def test_a_candidates_export_s_errors_name_its_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xlmargin.cli import main
+
+    bad = _write(
+        tmp_path, "bad.csv", (DATA / "ibkr_portfolio.csv").read_text().replace(",483.62,USD", ",n/a,USD")
+    )
+    assert main(["hedge", str(DATA / "ibkr_flex.xml"), str(bad), *DATE]) == 2
+    err = capsys.readouterr().err
+    assert "row 4" in err and "Mark Price" in err, err

@@ -354,3 +354,17 @@ def test_reg_t_contributions_stop_at_the_time_limit_with_one_line(monkeypatch: p
     monkeypatch.setattr(contribution, "time", clock)  # each step "takes" 1 s
     with pytest.raises(InputError, match="re-pair a class group once per paired position"):
         margin_contribution(book, settings, "regt")
+
+
+def test_a_spread_of_three_legs_is_refused_only_when_it_can_form():
+    """A 1:1:1 crush (ZS-ZM-ZL) cannot form while ZL is absent: a ZS candidate beside ZM alone has
+    a convex charge and is traded; with both other legs present it is refused, naming them."""
+    from types import SimpleNamespace
+
+    from xlmargin.decisions.hedge import _refuse_non_convex
+
+    product = SimpleNamespace(tiers=(), tier_spreads=())
+    span = SimpleNamespace(inter=[SimpleNamespace(id="ZS-ZM-ZL", legs=("ZS", "ZM", "ZL"))])
+    _refuse_non_convex("ZS", product, set(), {"ZS", "ZM"}, span, 2)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="ZS, ZM and ZL form the inter-commodity spread ZS-ZM-ZL"):
+        _refuse_non_convex("ZS", product, set(), {"ZS", "ZM", "ZL"}, span, 2)  # type: ignore[arg-type]

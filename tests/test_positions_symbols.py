@@ -387,6 +387,13 @@ def test_a_metal_or_cryptocurrency_pair_takes_its_class_whatever_its_quote_curre
     assert [line.rule_class for line in result.lines] == [
         "crypto", "crypto", "gold", "other_commodity", "other_commodity", "major_fx",
     ]  # fmt: skip
+    # named in the underlying column (a perpetual on BTCUSD, an option on XAUUSD), as in the symbol
+    by_underlying = [
+        ["Symbol", "Type", "Qty", "Price", "Underlying"],
+        ["BTC-PERP", "cfd", 1.0, 60000.0, "BTCUSD"],
+        ["GOLD", "cfd", 1.0, 2600.0, "XAUUSD"],
+    ]
+    assert [p.asset_class for p in read(by_underlying)] == ["crypto", "gold"]
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,8 @@ def test_long_dated_option_on_a_non_equity_etf_is_paid_in_full(klass):
     paid for in full." The same option on an equity underlying gets 75% (900 of 1,200)."""
     leg = opt(1, "C", 80, 12.0, 78, days=540, symbol="ETF", klass=klass)
     assert run(leg).total == 1200.0
+    (group,) = run(leg).groups  # the reason is the underlying, not the time left
+    assert f"({klass} underlying: no loan value at any expiry)" in group.rule and "or less" not in group.rule
     assert run(leg, basis="maintenance").total == 1200.0
     assert run(opt(1, "C", 80, 12.0, 78, days=540, symbol="ETF", klass="equity")).total == 900.0
 

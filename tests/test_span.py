@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -291,6 +292,16 @@ def test_building_blocks_reject_bad_input() -> None:
     with pytest.raises(InputError):
         inter_spread_credit([1750.0], [2, 1], 0.5)
     assert scanning_risk([[5.0, 1.0]]) == 0.0  # no scenario loses
+
+
+def test_an_inter_spread_credit_may_be_a_numpy_number_and_text_is_refused() -> None:
+    """One rate given as a NumPy scalar (a value read from an array) is one rate, as a float is;
+    text is refused in one message, not split into characters and read leg by leg."""
+    assert inter_spread_credit([900.0, 2100.0], [2, 1], np.int64(1)) == 3900.0
+    assert inter_spread_credit([900.0, 2100.0], [2, 1], np.float32(0.5)) == 1950.0
+    assert inter_spread_credit([900.0, 2100.0], [2, 1], np.array([0.5, 0.7])) == pytest.approx(2370.0)
+    with pytest.raises(InputError, match=r"or one per leg, got '0\.5'"):
+        inter_spread_credit([900.0, 2100.0], [2, 1], "0.5")  # type: ignore[arg-type]
 
 
 # --- options on futures ------------------------------------------------------------------------------

@@ -104,8 +104,9 @@ SPX_ROWS = [
     ("row", "rows", "printed"), IBM_ROWS, ids=[f"cboe07-ibm-{r[0]}[{SOURCE}]" for r in IBM_ROWS]
 )
 def test_cboe_2007_ibm(row: str, rows: list[list[Any]], printed: float) -> None:
-    """Equity class group, ±15%: within 0.5% of the printed TIMS figure (model gap, docstring)."""
-    assert _requirement(rows) == pytest.approx(printed, rel=0.005)
+    """Equity class group, ±15%: within 0.2% of the printed TIMS figure (model gap, docstring; the
+    worst row is 0.14% off)."""
+    assert _requirement(rows) == pytest.approx(printed, rel=0.002)
 
 
 @pytest.mark.parametrize(

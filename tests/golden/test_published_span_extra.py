@@ -92,9 +92,10 @@ def _crush_rule_set() -> RuleSet:
 
 
 def test_solomon_crush_arithmetic() -> None:
-    """The crush's three legs, each credited at its own rate: 55% × 2,100 + 70% × 1,800 + 70% × 725
-    = 2,922.50 back on 4,625.00 of outright margin, 1,702.50 left. The stored copy of the page is
-    cut off before its total; this is the page's method carried out on its numbers."""
+    """RULE-DERIVED (not a printed total). The crush's three legs, each credited at its own rate:
+    55% × 2,100 + 70% × 1,800 + 70% × 725 = 2,922.50 back on 4,625.00 of outright margin, 1,702.50
+    left. The stored copy of the page is cut off before its total; this is the page's method carried
+    out on its numbers."""
     credit = inter_spread_credit([2_100.0, 1_800.0, 725.0], [1, 1, 1], [0.55, 0.70, 0.70])
     assert credit == pytest.approx(2_922.50, abs=0.005)
     assert 4_625.00 - credit == pytest.approx(1_702.50, abs=0.005)
@@ -104,7 +105,8 @@ def test_solomon_crush_arithmetic() -> None:
     ("soy", "meal", "oil"), [(1, -1, -1), (-1, 1, 1)], ids=["long-crush", "reverse-crush"]
 )
 def test_solomon_crush_engine(soy: int, meal: int, oil: int) -> None:
-    """Long soybeans against short meal and oil (or the reverse): one three-legged spread, each leg
+    """RULE-DERIVED (the page's method on its numbers; its total is not in the stored copy). Long
+    soybeans against short meal and oil (or the reverse): one three-legged spread, each leg
     credited at its own rate, 1,702.50 to the cent. The legs held all one way form no spread."""
     rows = [["symbol", "type", "qty", "price"], ["ZSF7", "future", soy, 1_100]]
     rows += [["ZMF7", "future", meal, 300], ["ZLF7", "future", oil, 45]]

@@ -56,12 +56,20 @@ class _File:
         return self.imported.warnings if self.imported is not None else ()
 
     def explained(self, error: XlMarginError) -> XlMarginError:
-        """``error`` in this file's terms: the export's field names, then the table's name."""
+        """``error`` in this file's terms: the export's field names, then the table's name (a
+        reader that named it already, as the candidates reader does, is read without it first)."""
         from xlmargin.decisions import in_table
+        from xlmargin.errors import Problem
 
-        if self.imported is not None:
-            error = self.imported.explain(error)
-        return in_table(self.name, error) if self.name else error
+        if not self.name:
+            return self.imported.explain(error) if self.imported is not None else error
+        prefix = f"{self.name} "
+
+        def unnamed(column: str | None) -> str | None:
+            return None if column in (None, "", self.name) else column.removeprefix(prefix)
+
+        bare = type(error)([Problem(p.message, p.row, unnamed(p.column)) for p in error.problems])
+        return in_table(self.name, self.imported.explain(bare) if self.imported is not None else bare)
 
     @contextmanager
     def explaining(self) -> Iterator[None]:
@@ -84,7 +92,12 @@ def _read(path: str, name: str = "") -> _File:
 
 
 def _settings(
-    args: argparse.Namespace, regimes: tuple[str, ...], *more: Param, computed: str, positions: _File
+    args: argparse.Namespace,
+    regimes: tuple[str, ...],
+    *more: Param,
+    computed: str,
+    positions: _File,
+    beside: _File | None = None,
 ) -> Any:
     """The settings from ``--param`` and ``--as-of``, and what the ``positions`` file implies when it
     is a broker export (:func:`~xlmargin.cliargs.with_broker_params`, as ``xlmargin margin``). A
@@ -98,7 +111,38 @@ def _settings(
     as_of, params = with_as_of(args.param, args.as_of, today())
     used = [*more, *(spec for regime in dict.fromkeys(regimes) for spec in regime_params(regime))]
     params = with_broker_params(params, positions.imported, "decisions", reads=used)
-    return decision_settings(cli_params(params, used, DECISION_PARAMS, computed), as_of)
+    settings = decision_settings(cli_params(params, used, DECISION_PARAMS, computed), as_of)
+    if beside is not None and beside.imported is not None and positions.imported is None:
+        _one_unit(settings, beside, used)
+    return settings
+
+
+def _one_unit(settings: Any, export: _File, used: list[Param]) -> None:
+    """Refuse a trades or candidates file that is a broker export beside a positions table read in
+    the account reading: the export's rates are USD per unit, the table's account-currency units
+    per unit, and one ``fx_rates`` reads both. In a USD account, or with ``fx_rates=usd`` given (the
+    table's rates USD per unit too), the two agree; a command not computing the account view reads
+    no ``fx_rates``."""
+    from xlmargin.dollars import ENGINE_CURRENCY
+    from xlmargin.errors import InputError, Problem
+
+    account = settings.account
+    if (
+        not any(spec.name == "fx_rates" for spec in used)
+        or account.account_currency == ENGINE_CURRENCY
+        or account.esma.reading == "usd"
+    ):
+        return
+    raise InputError(
+        Problem(
+            f"the {export.name} file is a broker export, whose rates are USD per unit, but the positions "
+            f"file is a table read in {account.account_currency} per unit (fx_rates=account): give "
+            "--param fx_rates=usd (and fx.USD) if the positions' rates are USD per unit too, or write "
+            f"the {export.name} as a table in the positions' unit",
+            None,
+            "fx_rates",
+        )
+    )
 
 
 def _book(source: _File, settings: Any) -> Any:
@@ -125,7 +169,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     command = "whatif" if args.regime is None else f"whatif --regime {args.regime}"
     positions, trades_file = _read(args.positions), _read(args.trades, "trades")
     computed = f"{command} (it computes {', '.join(regimes)})"
-    settings = _settings(args, regimes, computed=computed, positions=positions)
+    settings = _settings(args, regimes, computed=computed, positions=positions, beside=trades_file)
     book, trades = _book(positions, settings), _book(trades_file, settings)
     with positions.explaining():
         result = margin_impact(book, trades, settings, regimes)
@@ -142,8 +186,9 @@ def cmd_hedge(args: argparse.Namespace) -> int:
     regimes = (args.objective, *SHOWN)
     computed = f"hedge (it computes {', '.join(dict.fromkeys(regimes))} and searches within time_limit)"
     positions, listed = _read(args.positions), _read(args.candidates, "candidates")
-    settings = _settings(args, regimes, TIME_LIMIT, computed=computed, positions=positions)
-    candidates = read_candidates(listed.rows, settings.as_of)
+    settings = _settings(args, regimes, TIME_LIMIT, computed=computed, positions=positions, beside=listed)
+    with listed.explaining():
+        candidates = read_candidates(listed.rows, settings.as_of)
     book = _book(positions, settings)
     # the reader's warnings after the book's, as whatif's trades', and before the search (which may
     # fail); result.candidate_warnings holds them again for the worksheet function's table

@@ -513,7 +513,7 @@ def _refuse_non_convex(
     name: str, product: Product, months: set[Any], present: set[str], span: SpanSettings, first: int
 ) -> None:
     """Refuse a combined commodity whose SPAN charge is not convex in the quantities: a charged
-    calendar spread across months, or an inter-commodity spread with a leg in the book."""
+    calendar spread across months, or an inter-commodity spread whose other legs are all in the book."""
     charged = any(t.intra > 0 for t in product.tiers) or any(s.charge > 0 for s in product.tier_spreads)
     if charged and len(months) > 1:
         raise InputError(
@@ -526,11 +526,12 @@ def _refuse_non_convex(
             )
         )
     for spread in span.inter:
-        other = next((leg for leg in spread.legs if leg != name and leg in present), None)
-        if name in spread.legs and other is not None:
+        others = [leg for leg in spread.legs if leg != name]
+        if name in spread.legs and all(leg in present for leg in others):  # the spread can form
             raise InputError(
                 Problem(
-                    f"{name} and {other} form the inter-commodity spread {spread.id}: its credit "
+                    f"{', '.join([name, *others[:-1]])} and {others[-1]} form the inter-commodity spread "
+                    f"{spread.id}: its credit "
                     "(the lesser leg's deltas × a price risk per delta) is not convex in the quantities, "
                     "so the account objective cannot trade it",
                     first,

@@ -346,7 +346,7 @@ def _asset_class(
     or cryptocurrency heading a pair: :func:`~xlmargin.symbols.pair_base_class`), else equity; as text and
     as codes. Chosen per distinct text: each row takes a code into the underlyings' classes, the
     class column's values or the symbols' classes, made distinct at the end."""
-    found: list[str | None] = [classes.get(u) for u in und_uniques]
+    found: list[str | None] = [classes.get(u) or pair_base_class(u) for u in und_uniques]
     codes = und_codes
     if r.has("class"):
         text = r.text("class")

@@ -9,7 +9,8 @@ Each group reports three figures, rounded to the cent (half up, as brokers round
 
 - ``margin``: the rule's own figure. For a naked short it includes the option's current value
   (Cboe: "100% of the option proceeds plus 20% of the underlying..."); for a credit spread,
-  condor or short butterfly the width; for a covered call the stock's requirement; zero for debit
+  condor or short butterfly the width; for a covered call the stock's requirement (at initial, the
+  stock under an in-the-money call lent on no more than the strike); zero for debit
   spreads and long butterflies.
 - ``long_cost``: what the group's long options require: the premium (100% with nine calendar
   months or less to expiry; 75% of cost at initial, 75% of market value at maintenance beyond).

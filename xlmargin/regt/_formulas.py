@@ -227,13 +227,17 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def long_option_rate(r: RegTRules, basis: str, p: Position, as_of: dt.date) -> tuple[float, str]:
     """Long options (Cboe): nine calendar months or less to expiry, pay 100% of the premium; a listed
     equity or equity-index option with more than nine months: 75% of cost at initial, 75% of market
-    value at maintenance (it reverts to 100% once nine months or less remain)."""
+    value at maintenance (it reverts to 100% once nine months or less remain); an option on another
+    underlying (gold, Treasury, commodity, crypto ETFs: ``long_dated_classes``) is paid in full."""
     assert p.expiry is not None  # read_positions gives every option an expiry
     horizon = add_months(as_of, r.long_dated_months)
     if p.expiry > horizon and p.asset_class in r.long_dated_classes:
         rate = r.long_dated_initial if basis == "initial" else r.long_dated_maintenance
         what = "cost" if basis == "initial" else "market value"
         return rate, f"{pct(rate)} of {what} (more than {r.long_dated_months} months to expiry)"
+    if p.expiry > horizon:  # long dated, but its underlying is not equity based
+        underlying = p.asset_class.replace("_", " ")
+        return r.paid_in_full, f"paid in full ({underlying} underlying: no loan value at any expiry)"
     return r.paid_in_full, f"paid in full ({r.long_dated_months} months or less to expiry)"
 
 

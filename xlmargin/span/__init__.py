@@ -17,9 +17,11 @@ option on future of one root, e.g. ES):
    within a tier = ``min(long deltas, short deltas)`` at the tier's charge, then spreads between
    tiers in priority order = ``min(|net_a|, |net_b|)`` when the signs differ, at that pair's charge.
    An untiered product is one tier covering every month.
-4. **Inter-commodity spread credit.** For each recognised pair, in priority order, spreads are formed
-   on the commodities' remaining net deltas at the ratio ``a:b`` (``n = min(|Δa|/a, |Δb|/b)``, legs of
-   opposite sign), and each leg gets back ``credit × n × ratio × weighted futures price risk``, the
+4. **Inter-commodity spread credit.** For each recognised spread, in priority order, spreads are
+   formed on the commodities' remaining net deltas at the ratio ``a:b`` (``n = min(|Δa|/a, |Δb|/b)``,
+   legs of opposite sign; a spread of more than two legs gives each leg a side, A or B, the A legs of
+   one sign and the B legs of the other, and ``n`` is the least over its legs), and each leg gets back
+   ``credit × n × ratio × weighted futures price risk`` (``credit`` one rate, or one per leg), the
    price risk per delta: ``(scanning risk − time risk − volatility risk) / |net delta|``, where time
    risk is the average loss of scenarios 1-2 and volatility risk half their difference (SPAN's
    "weighted futures price risk" as this module reads CME's description; not in margin-rules.md).

@@ -109,13 +109,17 @@ def inter_spread_credit(
         raise InputError(Problem("give one outright margin per leg of the ratio"))
     for value in (*outright_margins, *ratio, spreads):
         _check_money("an inter spread input", value)
-    rates = [credit] * len(ratio) if isinstance(credit, int | float) else list(credit)
+    if isinstance(credit, str | bool) or np.ndim(credit) > 1:
+        raise InputError(Problem(f"the credit is a fraction between 0 and 1, or one per leg, got {credit!r}"))
+    rates: list[float] = (
+        [float(credit)] * len(ratio) if np.ndim(credit) == 0 else list(credit)  # type: ignore[arg-type]
+    )
     if len(rates) != len(ratio):
         raise InputError(Problem("give one credit, or one per leg of the ratio"))
     for rate in rates:
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
-            raise InputError(Problem(f"the credit is a fraction between 0 and 1, got {rate}"))
-    return spreads * sum(c * r * m for c, r, m in zip(rates, ratio, outright_margins, strict=True))
+        if isinstance(rate, bool) or not isinstance(rate, int | float | np.number) or not 0.0 <= rate <= 1.0:
+            raise InputError(Problem(f"the credit is a fraction between 0 and 1, got {rate!r}"))
+    return float(spreads * sum(c * r * m for c, r, m in zip(rates, ratio, outright_margins, strict=True)))
 
 
 def _check_money(name: str, value: float) -> None:
