@@ -43,7 +43,7 @@ from xlmargin.regt import regt_margin
 from xlmargin.regt._formulas import RegTRules
 from xlmargin.regt._legs import book_legs
 from xlmargin.regt._pairing import _integral, optimal_units
-from xlmargin.regt._shapes import same_deliverable, same_series
+from xlmargin.regt._shapes import Candidate, Candidates, same_deliverable, same_series
 from xlmargin.regt._strategies import Enumerator
 
 SPOTS = (97.5, 100.0, 103.25)
@@ -290,6 +290,13 @@ def _triples_reference(e: Enumerator) -> tuple[int, list]:
     return tried, [c for c in out if c is not None]
 
 
+def _column_wise_triples(e: Enumerator) -> list[Candidate]:
+    """The stock triples the enumerator keeps on arrays, as candidates (made one by one on reading)."""
+    found = Candidates()
+    e._add_triples(found, e._stock_triples())
+    return list(found)
+
+
 @settings(max_examples=60)
 @given(markets(), books(max_rows=8), conventions, st.sampled_from([None, 2.0, -3.0]))
 def test_the_column_wise_stock_triples_equal_the_obvious_loops(market, book, convention, leverage):
@@ -300,7 +307,7 @@ def test_the_column_wise_stock_triples_equal_the_obvious_loops(market, book, con
     table = [[*row[:11], leverage, *row[12:]] for row in rows(market, book)]
     legs = book_legs(read_positions([HEADER, *table], as_of=AS_OF).positions, r, basis, AS_OF)
     e = Enumerator(legs, r, basis, net)
-    fast = e._triples(e._stock_triples())
+    fast = _column_wise_triples(e)
     tried, slow = _triples_reference(e)
     assert e.triple_count() == len(e.triples()[0]) == tried
     assert [(c.uses, c.cost, c.strategy, c.unit, c.rule) for c in fast] == [
@@ -324,7 +331,7 @@ def test_stock_triples_of_a_full_chain_equal_the_obvious_loops(basis, net, share
         table.append(opt(side * (1 + k % 3), right, strike, price, spot, days=days, leverage=leverage))
     legs = book_legs(read_positions([HEADER, *table], as_of=AS_OF).positions, r, basis, AS_OF)
     e = Enumerator(legs, r, basis, net)
-    fast = e._triples(e._stock_triples())
+    fast = _column_wise_triples(e)
     tried, slow = _triples_reference(e)
     assert slow and e.triple_count() == tried
     assert [(c.uses, c.cost, c.strategy, c.unit, c.rule) for c in fast] == [

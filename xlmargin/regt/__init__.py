@@ -38,14 +38,14 @@ from collections.abc import Hashable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
 
 from xlmargin import rules as rule_files
 from xlmargin._records import records
-from xlmargin._typing import BoolArray
+from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.instruments import in_usd
@@ -610,8 +610,9 @@ def _groups_together(books: Sequence[Solved]) -> list[list[_Placed]]:
     demands = asked.demands()
     pieces = asked.pieces(demands)
     groups = asked.groups(demands)
-    strategies, underlyings, rules, figures = _described(asked, groups)
-    margin, long_cost, proceeds, gross, net = _rounded(figures)
+    strategies, underlyings, rules, units, times = _described(asked, groups)
+    figures, values = _scaled(units, times)
+    margin, long_cost, proceeds, gross, net = _rounded(values)
     columns: dict[str, Sequence[Any]] = {
         "strategy": strategies, "underlying": underlyings, "legs": _legs_of(asked, pieces), "rule": rules,
         "margin": margin, "long_cost": long_cost, "short_proceeds": proceeds, "gross": gross, "net": net,
@@ -634,12 +635,14 @@ def _legs_of(asked: Asked, pieces: Pieces) -> list[tuple[Leg, ...]]:
     return [tuple(made[a:b]) for a, b in pairwise(pieces.bounds)]
 
 
-def _described(asked: Asked, groups: Groups) -> tuple[list[str], list[str], list[str], list[Figures]]:
-    """Each group's strategy, underlying, rule and figures: a chosen candidate's shape times its
-    units, or a leg alone times what is left of it."""
+def _described(
+    asked: Asked, groups: Groups
+) -> tuple[list[str], list[str], list[str], list[Figures], list[float]]:
+    """Each group's strategy, underlying, rule, unit figures and how many units: a chosen
+    candidate's shape and units, or a leg alone and what is left of it."""
     shapes = [shape for b, chosen in zip(asked.books, groups.chosen) for shape in b.candidates.shapes(chosen)]
     counts = [b.units[j] for b, chosen in zip(asked.books, groups.chosen) for j in chosen]
-    strategies, underlyings, rules, figures = [], [], [], []
+    strategies, underlyings, rules, units, times = [], [], [], [], []
     candidate = 0
     for alone, i, size in zip(groups.alone, groups.leg, groups.size):
         leg = asked.legs[i]
@@ -647,22 +650,36 @@ def _described(asked: Asked, groups: Groups) -> tuple[list[str], list[str], list
         if alone:
             strategies.append(leg.name)
             rules.append(leg.standalone_rule.replace("{n}", num(size)))
-            figures.append(leg.standalone * size)
+            units.append(leg.standalone)
+            times.append(size)
         else:
             shape, n = shapes[candidate], counts[candidate]
             strategies.append(shape.strategy)
             rules.append(shape.rule.replace("{n}", num(n)))
-            figures.append(shape.unit * n)
+            units.append(shape.unit)
+            times.append(n)
             candidate += 1
-    return strategies, underlyings, rules, figures
+    return strategies, underlyings, rules, units, times
 
 
-def _rounded(
-    figures: list[Figures],
-) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
+_FIGURES = attrgetter("margin", "long_cost", "short_proceeds")
+
+
+def _scaled(units: list[Figures], times: list[float]) -> tuple[list[Figures], FloatArray]:
+    """Each unit's figures times its count, the very floats of ``unit * n`` (one product each), as
+    :class:`Figures` and as rows of an array (margin, long cost, short proceeds)."""
+    values = np.array(list(map(_FIGURES, units)), dtype=float).reshape(-1, 3)
+    values *= np.array(times, dtype=float)[:, None]
+    margin, long_cost, proceeds = values.T.tolist()
+    columns = {"margin": margin, "long_cost": long_cost, "short_proceeds": proceeds}
+    return records(Figures, columns, len(units)), values
+
+
+def _rounded(values: FloatArray) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
     """Every group's margin, long cost, short proceeds, gross and net in cents, as :func:`_group`
-    rounds them one group at a time (:func:`cents_of` gives :func:`cents`' very floats)."""
-    columns = cents_of([x for f in figures for x in (f.margin, f.long_cost, f.short_proceeds)])
+    rounds them one group at a time (:func:`cents_of` gives :func:`cents`' very floats); ``values``:
+    a row of unrounded figures per group (see :func:`_scaled`)."""
+    columns = cents_of(values)
     margin, long_cost, proceeds = columns[0::3], columns[1::3], columns[2::3]
     rounded = list(zip(margin, long_cost, proceeds))
     gross = cents_of([m + max(c - p, 0.0) for m, c, p in rounded])

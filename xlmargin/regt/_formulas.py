@@ -217,6 +217,7 @@ def stock_figures(r: RegTRules, basis: str, p: Position) -> tuple[float, str]:
 # --- options -----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)  # a book's long options all ask for the valuation date's horizon
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar-month arithmetic: 2026-11-20 + 9 → 2027-08-20; 2026-05-31 + 9 → 2027-02-28."""
     y, m = divmod(day.month - 1 + months, 12)

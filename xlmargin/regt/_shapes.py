@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import bisect
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
@@ -16,8 +17,8 @@ from xlmargin.regt._legs import BookLeg
 TOLERANCE = 1e-6  # dollars: "costs no more than" allows for floating-point noise
 
 
-# a part of Candidates held as arrays: (first legs, second legs, costs, shape of a pair, first amounts)
-_PairPart = tuple[np.ndarray, np.ndarray, np.ndarray, "Callable[[int, int], Shape]", np.ndarray]
+# a part of Candidates held as arrays: (each use's legs, each use's amounts, costs, shape by the legs)
+_ArrayPart = tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], np.ndarray, "Callable[..., Shape]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,8 @@ class Candidates(Sequence[Candidate]):
     def __init__(self) -> None:
         self._starts: list[int] = []
         self._size = 0
-        # per part: (first legs, second legs, costs, shape of a pair, first legs' amounts) or a list
-        self._parts: list[_PairPart | list[Candidate]] = []
+        # per part: (each use's legs, each use's amounts, costs, shape by the legs) or a list
+        self._parts: list[_ArrayPart | list[Candidate]] = []
 
     def add_pairs(
         self,
@@ -66,14 +67,27 @@ class Candidates(Sequence[Candidate]):
         """Candidates using one contract of leg ``first[k]`` (or ``first_amount[k]`` shares of a
         stock) and one of ``second[k]``, costing ``cost[k]``; ``shape(first[k], second[k])`` names them."""
         if len(cost):
-            amount = np.ones(len(cost)) if first_amount is None else np.asarray(first_amount, dtype=float)
-            self._append((first, second, cost, shape, amount), len(cost))
+            one = np.ones(len(cost))
+            amount = one if first_amount is None else np.asarray(first_amount, dtype=float)
+            self.add_arrays((first, second), (amount, one), cost, shape)
+
+    def add_arrays(
+        self,
+        legs: tuple[np.ndarray, ...],
+        amounts: tuple[np.ndarray, ...],
+        cost: np.ndarray,
+        shape: Callable[..., Shape],
+    ) -> None:
+        """Candidates of as many uses as ``legs`` holds arrays: candidate ``k`` uses ``amounts[q][k]``
+        of leg ``legs[q][k]`` (in that order) and costs ``cost[k]``; ``shape`` of its legs names it."""
+        if len(cost):
+            self._append((legs, amounts, cost, shape), len(cost))
 
     def extend(self, candidates: list[Candidate]) -> None:
         if candidates:
             self._append(candidates, len(candidates))
 
-    def _append(self, part: _PairPart | list[Candidate], n: int) -> None:
+    def _append(self, part: _ArrayPart | list[Candidate], n: int) -> None:
         self._starts.append(self._size)
         self._parts.append(part)
         self._size += n
@@ -96,9 +110,10 @@ class Candidates(Sequence[Candidate]):
         part, k = self._parts[n], j - self._starts[n]
         if isinstance(part, list):
             return part[k]
-        first, second, cost, shape, amount = part
-        a, b = int(first[k]), int(second[k])
-        return Candidate(((a, float(amount[k])), (b, 1.0)), float(cost[k]), lambda: shape(a, b))
+        legs, amounts, cost, shape = part
+        used = [int(leg[k]) for leg in legs]
+        uses = tuple((i, float(amount[k])) for i, amount in zip(used, amounts))
+        return Candidate(uses, float(cost[k]), lambda: shape(*used))
 
     def __iter__(self) -> Iterator[Candidate]:
         return (self[j] for j in range(self._size))
@@ -112,9 +127,8 @@ class Candidates(Sequence[Candidate]):
             part, k = self._parts[n], j - self._starts[n]
             if isinstance(part, list):
                 out.append(part[k].shape())
-            else:  # (first legs, second legs, costs, shape of a pair, ...)
-                first, second, shape = part[0], part[1], part[3]
-                out.append(shape(int(first[k]), int(second[k])))
+            else:  # (each use's legs, amounts, costs, shape by the legs)
+                out.append(part[3](*(int(leg[k]) for leg in part[0])))
         return out
 
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -125,8 +139,9 @@ class Candidates(Sequence[Candidate]):
 def stacked_columns(many: Sequence[Candidates]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:meth:`Candidates.columns` of many underlyings' candidates side by side, candidates numbered
     across all of them (legs within their own underlying), gathered part by part and placed with
-    one scatter per column, not a few small arrays per underlying."""
-    pair_ids, firsts, seconds, pair_amounts, pair_costs = [], [], [], [], []
+    one scatter per column (and per use of the parts held in arrays), not a few small arrays per
+    underlying."""
+    arrayed: dict[int, list[tuple[int, _ArrayPart]]] = defaultdict(list)  # by uses per candidate
     listed: list[Candidate] = []
     list_ids: list[int] = []
     offset = 0
@@ -136,29 +151,25 @@ def stacked_columns(many: Sequence[Candidates]) -> tuple[np.ndarray, np.ndarray,
                 list_ids.extend(range(offset + start, offset + start + len(part)))
                 listed.extend(part)
             else:
-                first, second, cost, _, amount = part
-                pair_ids.append(np.arange(offset + start, offset + start + len(cost)))
-                firsts.append(first)
-                seconds.append(second)
-                pair_amounts.append(amount)
-                pair_costs.append(cost)
+                arrayed[len(part[0])].append((offset + start, part))
         offset += len(candidates)
-    pairs = np.concatenate(pair_ids) if pair_ids else np.zeros(0, np.intp)
+    numbers = {width: _numbers(found) for width, found in arrayed.items()}
     singles = np.array(list_ids, dtype=np.intp)
     counts = np.zeros(offset, dtype=np.intp)
-    counts[pairs] = 2
-    counts[singles] = [len(c.uses) for c in listed]
     cost = np.zeros(offset)
-    if pair_costs:
-        cost[pairs] = np.concatenate(pair_costs)
+    for width, found in arrayed.items():
+        counts[numbers[width]] = width
+        cost[numbers[width]] = np.concatenate([part[2] for _, part in found])
+    counts[singles] = [len(c.uses) for c in listed]
     cost[singles] = [c.cost for c in listed]
     starts = np.cumsum(counts) - counts  # each candidate's first use
     legs = np.zeros(int(counts.sum()), dtype=np.intp)
     amounts = np.ones(len(legs))
-    if pair_ids:
-        legs[starts[pairs]] = np.concatenate(firsts)
-        legs[starts[pairs] + 1] = np.concatenate(seconds)
-        amounts[starts[pairs]] = np.concatenate(pair_amounts)
+    for width, found in arrayed.items():
+        first_use = starts[numbers[width]]
+        for place in range(width):
+            legs[first_use + place] = np.concatenate([part[0][place] for _, part in found])
+            amounts[first_use + place] = np.concatenate([part[1][place] for _, part in found])
     if listed:
         per = counts[singles]
         within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
@@ -168,8 +179,21 @@ def stacked_columns(many: Sequence[Candidates]) -> tuple[np.ndarray, np.ndarray,
     return legs, amounts, np.repeat(np.arange(offset), counts), cost
 
 
-@dataclass(frozen=True, slots=True)
+def _numbers(found: list[tuple[int, _ArrayPart]]) -> np.ndarray:
+    """The candidates' numbers of parts held in arrays, each (its first number, the part), in order."""
+    firsts = np.array([first for first, _ in found], dtype=np.intp)
+    sizes = np.array([len(part[2]) for _, part in found], dtype=np.intp)
+    return np.repeat(firsts - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()))
+
+
+@dataclass(slots=True)
 class Shape:
+    """A candidate's name, the figures of one unit and its rule in words (``{n}``: the units).
+
+    Not frozen, though nothing changes a shape once made (as :class:`~xlmargin.regt._legs.BookLeg`):
+    a frozen dataclass sets each field through ``object.__setattr__``, and a first call makes a
+    shape for every group of its breakdown."""
+
     strategy: str
     unit: Figures
     rule: str

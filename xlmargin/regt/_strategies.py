@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from functools import partial
+from functools import cached_property, partial
 from typing import NamedTuple
 
 import numpy as np
@@ -67,7 +67,7 @@ class Enumerator(StockStrategies):
             return found
         # the composites priced only now that the cap is known to hold (in the order found)
         found.extend([c for c in (make() for make in composites) if c is not None])
-        found.extend(self._triples(pairs.triples if pairs.triples is not None else self._stock_triples()))
+        self._add_triples(found, pairs.triples if pairs.triples is not None else self._stock_triples())
         return found
 
     def _pairs(self, *, with_triples: bool = True) -> _Pairs:
@@ -77,7 +77,7 @@ class Enumerator(StockStrategies):
         partners = self._partners(longs, shorts)
         triples = self.triples() if with_triples else None
         return _filter(
-            self._arrays(),
+            self._arrays,
             _pairs(shorts, longs, partners),
             _pairs(calls, puts, partners),
             _stock_pairs(self.stocks, self.options),
@@ -90,9 +90,11 @@ class Enumerator(StockStrategies):
     def _stock_triples(self) -> _Triples:
         """This underlying's stock triples, filtered on arrays."""
         triples = _triples(self.triples())
-        return _Triples(*triples, *stock_triples(self._arrays(), *triples, self.r, self.basis, self.net))
+        return _Triples(*triples, *stock_triples(self._arrays, *triples, self.r, self.basis, self.net))
 
+    @cached_property
     def _arrays(self) -> LegArrays:
+        """The legs as arrays, read once: the pairs and (past the cap's count) the stock triples read them."""
         return leg_arrays(self.legs, self.alone_cost, self.r, self.basis)
 
     def _two_leg(self, pairs: _Pairs | None = None) -> Candidates:
@@ -108,15 +110,13 @@ class Enumerator(StockStrategies):
         found.add_pairs(pairs.stock, pairs.option, pairs.stock_cost, self._stock_shape, pairs.shares)
         return found
 
-    def _triples(self, t: _Triples) -> list[Candidate]:
-        """The collars, conversions and reversals that :func:`stock_triples` kept, in loop order."""
+    def _add_triples(self, found: Candidates, t: _Triples) -> None:
+        """The collars, conversions and reversals that :func:`stock_triples` kept, in loop order,
+        added to ``found`` as arrays (``triple_shape`` names one)."""
         kept = np.flatnonzero(t.kept)
-        legs = zip(t.stock[kept].tolist(), t.put[kept].tolist(), t.call[kept].tolist())
-        shares, costs = t.shares[kept].tolist(), t.cost[kept].tolist()
-        return [
-            Candidate(((s, spu), (p, 1.0), (c, 1.0)), cost, partial(self.triple_shape, s, p, c))
-            for (s, p, c), spu, cost in zip(legs, shares, costs)
-        ]
+        one = np.ones(len(kept))
+        found.add_arrays((t.stock[kept], t.put[kept], t.call[kept]), (t.shares[kept], one, one), t.cost[kept],
+                         self.triple_shape)  # fmt: skip
 
     def _stock_shape(self, s: int, o: int) -> Shape:
         """:meth:`stock_and_option` of two legs by their indices (for pairs it kept: never None)."""
