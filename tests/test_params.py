@@ -141,3 +141,14 @@ def test_a_python_mapping_s_number_is_held_to_the_range_s_bounds():
     assert esma_settings({"leverage.major_fx": "25"}, today).leverage["major_fx"] == 25.0
     with pytest.raises(InputError, match=r"rate: must be at most 0\.5, got 0\.9"):
         stress_settings({"rate": 0.9}, today)
+
+
+def test_a_python_mapping_s_none_number_is_the_default_not_a_traceback():
+    """``stress_settings({"rate": None})`` raised ``TypeError: float() argument must be ... not
+    'NoneType'``: a Python caller's None means "not given", as a blank cell does in a range."""
+    from xlmargin.pm import pm_settings
+    from xlmargin.stress import stress_settings
+
+    today = dt.date(2026, 1, 5)
+    assert stress_settings({"rate": None}, today) == stress_settings({}, today)
+    assert pm_settings({"rate": None, "as_of": None}, today) == pm_settings({}, today)

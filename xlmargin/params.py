@@ -97,7 +97,9 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
         raise InputError(
             [Problem(f"unknown parameter '{n}'; known: {names}", None, "params") for n in unknown]
         )
-    given = dict(params)
+    # None is the caller's "not given": a number, a date or a flag then takes its default (the
+    # engines read a choice's or a text's None themselves)
+    given = {k: v for k, v in params.items() if v is not None or known[k].kind in ("choice", "text")}
     problems = []
     for name, value in given.items():
         spec = known[name]
