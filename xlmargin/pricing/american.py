@@ -382,7 +382,9 @@ def _early_exercise(
     American value is the European one (exact for put-side ``q >= 0``; the double boundary of
     ``q < r <= 0`` is not modelled) or the intrinsic value if larger.
     """
-    value = np.where(is_american, np.maximum(european, intrinsic_value(S, K, is_call)), european)
+    value = np.maximum(european, intrinsic_value(S, K, is_call))
+    if not is_american.all():  # (the stress view prices American and European contracts apart)
+        value = np.where(is_american, value, european)
     # Decided before sigma is spread to the contracts: a volatility that moves with the spot
     # (shape of the spots) would otherwise make every spot a contract.
     if not (is_american & (np.where(is_call, q, r) * T > NEGLIGIBLE)).any():
@@ -405,7 +407,9 @@ def _early_exercise(
     # Contract i owns elements i m .. (i + 1) m - 1 of the flattened result: a table, a row per
     # contract that needs a boundary, a column per spot.
     m = spots_per_contract
-    rows = np.flatnonzero(needs_boundary)
+    needing = np.flatnonzero(needs_boundary)
+    # every contract (a stress view's premium block): views of the arrays, not copies of them
+    rows = slice(None) if needing.size == needs_boundary.size else needing
 
     def table(a: NDArray[_T]) -> NDArray[_T]:
         return np.broadcast_to(a, shape).reshape(-1, m)[rows]

@@ -204,14 +204,20 @@ class _Currency:
     warnings: tuple[str, ...]
 
 
-def _currency(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs, rows: _Rows) -> _Currency:
-    """Currency legs (pairs and foreign positions); currency futures are linear on their currency."""
+def _currency(
+    a: Mapping[str, np.ndarray],
+    legs: instruments.CurrencyLegs,
+    rows: _Rows,
+    currency_codes: tuple[IntArray, Sequence[Any]],
+) -> _Currency:
+    """Currency legs (pairs and foreign positions); currency futures are linear on their currency.
+    ``currency_codes``: the currency column's codes (``Portfolio.codes``)."""
     kind = a["type"]
     leg_matrix = np.zeros((len(kind), len(factors())))
     unstressed: dict[str, list[int]] = {}
     usd = instruments.numeraire()
     for ccys, amounts in ((legs.ccy1, legs.usd1), (legs.ccy2, legs.usd2)):
-        at = np.flatnonzero((ccys != "") & ~rows.future)
+        at = np.flatnonzero(ccys.astype(bool) & ~rows.future)  # a leg's currency: not "" (truth in C)
         codes, names = factorize(ccys[at].tolist())  # each currency looked up once
         factor_of = [instruments.currency_factor(str(c)) for c in names]
         column = np.array([-1 if f is None else factor_index()[f] for f in factor_of], dtype=np.int64)[codes]
@@ -219,12 +225,10 @@ def _currency(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs, rows:
         np.add.at(leg_matrix, (at[moved], column[moved]), amounts[at[moved]])
         for i in at[~moved & np.array([c != usd for c in names], dtype=bool)[codes]]:
             unstressed.setdefault(str(ccys[i]), []).append(int(a["row"][i]))
-    currency = a["currency"]
-    own_factor = np.full(len(kind), -1, dtype=np.int64)
-    for c in set(currency.tolist()) - {None, usd}:
-        f_name = instruments.currency_factor(str(c))
-        if f_name is not None:
-            own_factor[currency == c] = factor_index()[f_name]
+    # each distinct currency looked up once, spread to its rows by code (no cell compared)
+    codes, currencies = currency_codes
+    own = [instruments.currency_factor(str(c)) if c not in (None, usd) else None for c in currencies]
+    own_factor = np.array([-1 if f is None else factor_index()[f] for f in own], dtype=np.int64)[codes]
     own_idx = np.flatnonzero((own_factor >= 0) & ~rows.fx)
     return _Currency(
         leg_matrix,
@@ -305,7 +309,7 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
 
     fx_rows = rows.fx
     gross[fx_rows] = np.abs(legs.usd1[fx_rows])
-    ccy = _currency(a, legs, rows)
+    ccy = _currency(a, legs, rows, portfolio.codes("currency"))
     warnings = ccy.warnings + _unstressed(a, models, codes, groups)
     return Book(
         rows=a["row"], symbols=a["symbol"], sleeves=a["sleeve"], groups=groups, gross=gross, value=value,

@@ -138,13 +138,17 @@ def stress_table(portfolio: Portfolio, settings: StressSettings) -> list[list[An
     totals = run.pnl.sum(axis=0)
     gross = float(run.book.gross.sum())
     worst = np.argmin(run.pnl, axis=0)  # each scenario's first row at its worst loss
+    # Each scenario's figures as Python numbers, converted in one call per column rather than a
+    # numpy scalar per cell (the same doubles: a numpy scalar formats and rounds as its float).
+    symbols, lines = run.book.symbols[worst].tolist(), run.book.rows[worst].tolist()
+    losses = run.pnl[worst, np.arange(worst.size)].tolist()
+    total = totals.tolist()
     header = ["id", "name", "kind", "P&L", "% of gross", "worst contributor"]
     rows = []
-    for j in np.argsort(totals, kind="stable"):
+    for j in np.argsort(totals, kind="stable").tolist():
         s = run.library[j]
-        i = worst[j]
-        contributor = f"{run.book.symbols[i]} (row {run.book.rows[i]}): {run.pnl[i, j]:,.0f}"
-        rows.append([s.id, s.name, s.kind, cents(totals[j]), _percent(totals[j], gross), contributor])
+        contributor = f"{symbols[j]} (row {lines[j]}): {losses[j]:,.0f}"
+        rows.append([s.id, s.name, s.kind, cents(total[j]), _percent(total[j], gross), contributor])
     return [header, *rows, *_notes(len(header), run.book.warnings, BLANK_NOTE, _horizon_note(settings))]
 
 
