@@ -576,28 +576,45 @@ def test_broker_params_gives_nothing_to_regimes_that_do_not_read_fx_rates(tmp_pa
     }
 
 
-def test_an_export_beside_a_positions_table_is_refused_where_their_units_differ(
+def test_an_export_beside_a_table_with_rates_is_refused_where_their_units_differ(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A trades (or candidates) export's rates are USD per unit; a positions table in a EUR account
-    is read in EUR per unit: one fx_rates cannot read both, and whatif added the export's GBP trade
-    at a rate 17.7% off, silently. Refused naming fx_rates; read so, in a USD account or with
-    fx_rates=usd given, it is taken."""
+    """An export's rates are USD per unit; a table's, in a EUR account, EUR per unit unless told: one
+    fx_rates cannot read both. A trades export beside a positions table added its GBP trade 17.7%
+    off, and a positions export beside a trades table read the table's EUR-per-GBP rate as USD, 15%
+    low, both silently. Refused naming fx_rates where the table rates a third currency (GBP);
+    taken where it does not, with fx_rates=usd given, in a USD account, or where no regime reads
+    fx_rates."""
     from xlmargin.cli import main
 
-    table = _write(
-        tmp_path, "pos.csv", "symbol,type,quantity,price,currency,fx_rate\nSAP,stock,50,180,EUR,1\n"
+    rated = _write(
+        tmp_path, "rated.csv", "symbol,type,quantity,price,currency,fx_rate\nVOD,stock,1000,0.7,GBP,1.17\n"
     )
     export = DATA / "ibkr_flex.xml"
-    euro = ["--param", "account_currency=EUR", "--param", "fx.USD=0.85"]
-    for command, extra in (("whatif", ["--regime", "account"]), ("hedge", ["--objective", "account"])):
-        assert main([command, str(table), str(export), *extra, *DATE, *euro]) == 2
+    euro = ["--param", "account_currency=EUR", "--param", "fx.USD=0.8514261388"]  # the export's own EUR row's
+    refused = "is a broker export, whose rates are USD per unit, and the"
+    for argv in (
+        ["whatif", str(rated), str(export), "--regime", "account"],
+        ["hedge", str(rated), str(export), "--objective", "account"],
+        ["whatif", str(export), str(rated), "--regime", "account"],  # the mirror: a trades table
+    ):
+        assert main([*argv, *DATE, *euro]) == 2
         err = capsys.readouterr().err
-        assert "is a broker export, whose rates are USD per unit, but the positions file is a table" in err
-        assert "give --param fx_rates=usd" in err and len(err.strip().splitlines()) == 1
-    # regimes that read no fx_rates, and a USD account, read both alike
-    assert main(["whatif", str(table), str(export), "--regime", "pm", *DATE]) in (0, 1)
+        assert refused in err and "give --param fx_rates=usd" in err and len(err.strip().splitlines()) == 1
+    # told that the table's rates are USD per unit, both are read so
+    assert main(["whatif", str(export), str(rated), "--regime", "account", *DATE, *euro, "--param",
+                 "fx_rates=usd"]) == 0  # fmt: skip
+    assert "account view" in capsys.readouterr().out
+    # a table without a third currency's rate reads alike: the export's settings apply to it
+    plain = _write(
+        tmp_path, "plain.csv", "symbol,type,quantity,price,currency,fx_rate\nSAP,stock,5,180,EUR,\n"
+    )
+    assert main(["whatif", str(export), str(plain), "--regime", "account", *DATE, *euro]) == 0
     capsys.readouterr()
+    # regimes that read no fx_rates, and a USD account, read both alike
+    for argv in (["--regime", "pm"], ["--regime", "account"]):
+        assert main(["whatif", str(rated), str(export), *argv, *DATE]) in (0, 1)
+        assert refused not in capsys.readouterr().err
 
 
 def test_a_candidates_export_s_errors_name_its_fields(

@@ -125,7 +125,7 @@ def test_a_python_mapping_s_choice_is_read_as_the_range_reads_it():
     with pytest.raises(InputError, match="params: fx_rates: 'dollars' is not one of account, usd"):
         esma_settings({"fx_rates": "dollars"}, today)
     spec = Param("mode", "choice", "a", "", choices=("a", "b"))
-    assert with_defaults({"mode": None}, [spec]) == {"mode": None}  # None: the caller's "not given"
+    assert with_defaults({"mode": None}, [spec]) == {"mode": "a"}  # None: the caller's "not given"
 
 
 def test_a_python_mapping_s_number_is_held_to_the_range_s_bounds():
@@ -143,12 +143,17 @@ def test_a_python_mapping_s_number_is_held_to_the_range_s_bounds():
         stress_settings({"rate": 0.9}, today)
 
 
-def test_a_python_mapping_s_none_number_is_the_default_not_a_traceback():
-    """``stress_settings({"rate": None})`` raised ``TypeError: float() argument must be ... not
-    'NoneType'``: a Python caller's None means "not given", as a blank cell does in a range."""
+def test_a_python_mapping_s_none_is_the_default_whatever_the_kind():
+    """A Python caller's None means "not given": ``stress_settings({"rate": None})`` raised
+    ``TypeError`` from ``float()``; ``account_settings({"securities": None})`` stored the text
+    'None', which the account view read as Reg T and the batch as portfolio margin. The API's
+    keyword arguments (read by ``read_params`` from a mapping) read None so too."""
+    from xlmargin.account import account_settings
     from xlmargin.pm import pm_settings
     from xlmargin.stress import stress_settings
 
     today = dt.date(2026, 1, 5)
     assert stress_settings({"rate": None}, today) == stress_settings({}, today)
     assert pm_settings({"rate": None, "as_of": None}, today) == pm_settings({}, today)
+    assert account_settings({"securities": None, "fx_rule": None}, today) == account_settings({}, today)
+    assert read_params({"rate": None}, [RATE]) == read_params({}, [RATE])

@@ -302,6 +302,10 @@ def test_an_inter_spread_credit_may_be_a_numpy_number_and_text_is_refused() -> N
     assert inter_spread_credit([900.0, 2100.0], [2, 1], np.array([0.5, 0.7])) == pytest.approx(2370.0)
     with pytest.raises(InputError, match=r"or one per leg, got '0\.5'"):
         inter_spread_credit([900.0, 2100.0], [2, 1], "0.5")  # type: ignore[arg-type]
+    assert inter_spread_credit(np.array([900.0, 2100.0]), np.array([2, 1]), 0.5) == 1950.0
+    for bad in (None, True, np.True_, [0.5, [1, 2]]):
+        with pytest.raises(InputError, match="the credit is a fraction between 0 and 1"):
+            inter_spread_credit([900.0, 2100.0], [2, 1], bad)  # type: ignore[arg-type]
 
 
 # --- options on futures ------------------------------------------------------------------------------

@@ -87,8 +87,8 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
     Engines' ``*_settings`` functions start here, so a Python caller may pass only what it changes;
     a name no spec knows is an :class:`InputError` that lists the known ones, a choice is read as
     the range reads it (``"USD"`` is ``usd``; one not offered is an error naming it, never the
-    default by another name), and a number is held to the range's bounds (``leverage.major_fx``
-    above ESMA's 30:1 is refused, as in a range).
+    default by another name), a number is held to the range's bounds (``leverage.major_fx`` above
+    ESMA's 30:1 is refused, as in a range), and a value of None is not given (the default).
     """
     known = {spec.name: spec for spec in specs}
     unknown = [name for name in params if name not in known]
@@ -97,9 +97,9 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
         raise InputError(
             [Problem(f"unknown parameter '{n}'; known: {names}", None, "params") for n in unknown]
         )
-    # None is the caller's "not given": a number, a date or a flag then takes its default (the
-    # engines read a choice's or a text's None themselves)
-    given = {k: v for k, v in params.items() if v is not None or known[k].kind in ("choice", "text")}
+    # None is a Python caller's "not given": the default, whatever the kind (a choice's None was
+    # stored as the text 'None' and read as another choice by each engine's own test)
+    given = {k: v for k, v in params.items() if v is not None}
     problems = []
     for name, value in given.items():
         spec = known[name]
@@ -131,8 +131,8 @@ def _pairs(
 def _rows(data: Any, problems: list[Problem]) -> list[tuple[int, list[Any]]]:
     """The range as numbered rows of cells: a mapping is one row per item, a string one cell, and a
     single row of ``name=value`` strings (Bloomberg style, across) one row per string."""
-    if isinstance(data, Mapping):
-        return [(i, [str(k), v]) for i, (k, v) in enumerate(data.items(), start=1)]
+    if isinstance(data, Mapping):  # a value of None is a Python caller's "not given": the default
+        return [(i, [str(k), v]) for i, (k, v) in enumerate(data.items(), start=1) if v is not None]
     if isinstance(data, str) or is_blank(data):  # an empty single cell arrives as None, "" or 0
         data = [[data]]
     if not isinstance(data, Sequence):

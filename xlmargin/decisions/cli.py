@@ -99,50 +99,79 @@ def _settings(
     positions: _File,
     beside: _File | None = None,
 ) -> Any:
-    """The settings from ``--param`` and ``--as-of``, and what the ``positions`` file implies when it
-    is a broker export (:func:`~xlmargin.cliargs.with_broker_params`, as ``xlmargin margin``). A
-    parameter the decisions know but neither the ``regimes`` the command computes nor its ``more``
-    own (the cushion, the time limit) use is refused, ``computed`` saying what the command computes:
-    it would change nothing."""
+    """The settings from ``--param`` and ``--as-of``, and what a broker export among the files
+    implies (:func:`~xlmargin.cliargs.with_broker_params`, as ``xlmargin margin``; :func:`_export`
+    says whose). A parameter the decisions know but neither the ``regimes`` the command computes nor
+    its ``more`` own (the cushion, the time limit) use is refused, ``computed`` saying what the
+    command computes: it would change nothing."""
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
     from xlmargin.excel.functions import today
     from xlmargin.regimes import regime_params
 
     as_of, params = with_as_of(args.param, args.as_of, today())
     used = [*more, *(spec for regime in dict.fromkeys(regimes) for spec in regime_params(regime))]
-    params = with_broker_params(params, positions.imported, "decisions", reads=used)
-    settings = decision_settings(cli_params(params, used, DECISION_PARAMS, computed), as_of)
-    if beside is not None and beside.imported is not None and positions.imported is None:
-        _one_unit(settings, beside, used)
-    return settings
+    export = _export(params, used, as_of, positions, beside)
+    params = with_broker_params(params, export, "decisions", reads=used)
+    return decision_settings(cli_params(params, used, DECISION_PARAMS, computed), as_of)
 
 
-def _one_unit(settings: Any, export: _File, used: list[Param]) -> None:
-    """Refuse a trades or candidates file that is a broker export beside a positions table read in
-    the account reading: the export's rates are USD per unit, the table's account-currency units
-    per unit, and one ``fx_rates`` reads both. In a USD account, or with ``fx_rates=usd`` given (the
-    table's rates USD per unit too), the two agree; a command not computing the account view reads
-    no ``fx_rates``."""
+def _export(
+    params: list[str], used: list[Param], as_of: Any, positions: _File, beside: _File | None
+) -> BrokerTable | None:
+    """The broker export whose settings apply: the positions' when it is one (a trades or
+    candidates export beside it reads as it does, USD per unit), else a trades or candidates
+    export's. Beside a table, the export's reading (``fx_rates=usd``) applies to the table too. A
+    table's rate on a row in a third currency (neither USD nor the account's) is where the two
+    readings part without a check to catch it (a row in the account currency reads 1 in both, and
+    a dollar row must read 1 in USD per unit): such a table is read with an export only if the
+    user says its rates are USD per unit (``--param fx_rates=usd``), or where the readings agree (a
+    USD account; a command that reads no ``fx_rates``); otherwise refused, naming ``fx_rates``."""
     from xlmargin.dollars import ENGINE_CURRENCY
     from xlmargin.errors import InputError, Problem
+    from xlmargin.params import norm
 
-    account = settings.account
+    if beside is None or (positions.imported is None) == (beside.imported is None):
+        return positions.imported
+    export, table = (positions, beside) if positions.imported is not None else (beside, positions)
+    given = {norm(name): value for name, _, value in (p.partition("=") for p in params)}
+    account = str(given.get("accountcurrency") or ENGINE_CURRENCY).strip().upper()
     if (
         not any(spec.name == "fx_rates" for spec in used)
-        or account.account_currency == ENGINE_CURRENCY
-        or account.esma.reading == "usd"
+        or str(given.get("fxrates", "")).strip().lower() == "usd"
+        or account == ENGINE_CURRENCY
+        or not _third_currency_rates(table, as_of, account)
     ):
-        return
+        return export.imported
+    export_name, table_name = export.name or "positions", table.name or "positions"
     raise InputError(
         Problem(
-            f"the {export.name} file is a broker export, whose rates are USD per unit, but the positions "
-            f"file is a table read in {account.account_currency} per unit (fx_rates=account): give "
-            "--param fx_rates=usd (and fx.USD) if the positions' rates are USD per unit too, or write "
-            f"the {export.name} as a table in the positions' unit",
+            f"the {export_name} file is a broker export, whose rates are USD per unit, and the "
+            f"{table_name} file a table with fx_rate values in other currencies than USD and {account}, "
+            "which one reading must read alike: give "
+            f"--param fx_rates=usd (and fx.USD) if the table's rates are USD per unit; if they are "
+            f"{account} per unit, write them in USD per unit, or leave them blank and give fx.<CCY>",
             None,
             "fx_rates",
         )
     )
+
+
+def _third_currency_rates(table: _File, as_of: Any, account: str) -> bool:
+    """Whether the table gives an ``fx_rate`` on a row in another currency than USD and ``account``
+    (its errors, if any, named as its own)."""
+    import numpy as np
+
+    from xlmargin.decisions import read_candidates
+    from xlmargin.positions import read_positions
+
+    with table.explaining():
+        if table.name == "candidates":
+            book = read_candidates(table.rows, as_of).portfolio
+        else:
+            book = read_positions(table.rows, as_of=as_of)
+    codes, currencies = book.codes("currency")
+    third = np.array([c not in (None, "", "USD", account) for c in currencies], dtype=bool)[codes]
+    return bool(np.any(third & ~np.isnan(book.arrays["fx_rate"])))
 
 
 def _book(source: _File, settings: Any) -> Any:

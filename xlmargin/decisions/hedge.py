@@ -513,7 +513,8 @@ def _refuse_non_convex(
     name: str, product: Product, months: set[Any], present: set[str], span: SpanSettings, first: int
 ) -> None:
     """Refuse a combined commodity whose SPAN charge is not convex in the quantities: a charged
-    calendar spread across months, or an inter-commodity spread whose other legs are all in the book."""
+    calendar spread across months, or an inter-commodity spread whose other legs are all ``present``
+    (in the book or among the candidates)."""
     charged = any(t.intra > 0 for t in product.tiers) or any(s.charge > 0 for s in product.tier_spreads)
     if charged and len(months) > 1:
         raise InputError(

@@ -610,8 +610,8 @@ def _groups_together(books: Sequence[Solved]) -> list[list[_Placed]]:
     demands = asked.demands()
     pieces = asked.pieces(demands)
     groups = asked.groups(demands)
-    strategies, underlyings, rules, units, times = _described(asked, groups)
-    figures, values = _scaled(units, times)
+    strategies, underlyings, rules, unit_figures, counts = _described(asked, groups)
+    figures, values = _scaled(unit_figures, counts)
     margin, long_cost, proceeds, gross, net = _rounded(values)
     columns: dict[str, Sequence[Any]] = {
         "strategy": strategies, "underlying": underlyings, "legs": _legs_of(asked, pieces), "rule": rules,
@@ -641,8 +641,8 @@ def _described(
     """Each group's strategy, underlying, rule, unit figures and how many units: a chosen
     candidate's shape and units, or a leg alone and what is left of it."""
     shapes = [shape for b, chosen in zip(asked.books, groups.chosen) for shape in b.candidates.shapes(chosen)]
-    counts = [b.units[j] for b, chosen in zip(asked.books, groups.chosen) for j in chosen]
-    strategies, underlyings, rules, units, times = [], [], [], [], []
+    formed = [b.units[j] for b, chosen in zip(asked.books, groups.chosen) for j in chosen]
+    strategies, underlyings, rules, unit_figures, counts = [], [], [], [], []
     candidate = 0
     for alone, i, size in zip(groups.alone, groups.leg, groups.size):
         leg = asked.legs[i]
@@ -650,29 +650,29 @@ def _described(
         if alone:
             strategies.append(leg.name)
             rules.append(leg.standalone_rule.replace("{n}", num(size)))
-            units.append(leg.standalone)
-            times.append(size)
+            unit_figures.append(leg.standalone)
+            counts.append(size)
         else:
-            shape, n = shapes[candidate], counts[candidate]
+            shape, n = shapes[candidate], formed[candidate]
             strategies.append(shape.strategy)
             rules.append(shape.rule.replace("{n}", num(n)))
-            units.append(shape.unit)
-            times.append(n)
+            unit_figures.append(shape.unit)
+            counts.append(n)
             candidate += 1
-    return strategies, underlyings, rules, units, times
+    return strategies, underlyings, rules, unit_figures, counts
 
 
 _FIGURES = attrgetter("margin", "long_cost", "short_proceeds")
 
 
-def _scaled(units: list[Figures], times: list[float]) -> tuple[list[Figures], FloatArray]:
+def _scaled(unit_figures: list[Figures], counts: list[float]) -> tuple[list[Figures], FloatArray]:
     """Each unit's figures times its count, the very floats of ``unit * n`` (one product each), as
     :class:`Figures` and as rows of an array (margin, long cost, short proceeds)."""
-    values = np.array(list(map(_FIGURES, units)), dtype=float).reshape(-1, 3)
-    values *= np.array(times, dtype=float)[:, None]
+    values = np.array(list(map(_FIGURES, unit_figures)), dtype=float).reshape(-1, 3)
+    values *= np.array(counts, dtype=float)[:, None]
     margin, long_cost, proceeds = values.T.tolist()
     columns = {"margin": margin, "long_cost": long_cost, "short_proceeds": proceeds}
-    return records(Figures, columns, len(units)), values
+    return records(Figures, columns, len(unit_figures)), values
 
 
 def _rounded(values: FloatArray) -> tuple[list[float], list[float], list[float], list[float], list[float]]:

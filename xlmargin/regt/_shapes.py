@@ -46,9 +46,10 @@ class Candidate:
 
 
 class Candidates(Sequence[Candidate]):
-    """One underlying's candidates, in order, held column-wise: the pairs of two options found by
-    array masks stay arrays (legs, costs), and a :class:`Candidate` is made only when one is asked
-    for — most never are: the program reads :meth:`columns`, the breakdown the few it uses."""
+    """One underlying's candidates, in order, held column-wise: those found by array masks (pairs
+    of two options, stock pairs, stock triples) stay arrays (each use's legs and amounts, costs),
+    and a :class:`Candidate` is made only when one is asked for — most never are: the program reads
+    :meth:`columns`, the breakdown the few it uses."""
 
     def __init__(self) -> None:
         self._starts: list[int] = []

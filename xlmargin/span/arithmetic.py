@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -105,23 +106,32 @@ def inter_spread_credit(
     leg (Solomon's soybean crush: 55% on soybeans, 70% on meal and oil):
     ``spreads × Σ credit_i × ratio_i × outright_i``.
     """
-    if len(outright_margins) != len(ratio) or not ratio:
+    if len(outright_margins) != len(ratio) or len(ratio) == 0:
         raise InputError(Problem("give one outright margin per leg of the ratio"))
     for value in (*outright_margins, *ratio, spreads):
         _check_money("an inter spread input", value)
-    if isinstance(credit, str | bool) or np.ndim(credit) > 1:
+    try:
+        depth = np.ndim(credit)
+    except ValueError:  # a ragged list, such as [0.5, [1, 2]]
+        depth = 2
+    if credit is None or isinstance(credit, str | bool | np.bool_) or depth > 1:
         raise InputError(Problem(f"the credit is a fraction between 0 and 1, or one per leg, got {credit!r}"))
     rates: list[float] = (
-        [float(credit)] * len(ratio) if np.ndim(credit) == 0 else list(credit)  # type: ignore[arg-type]
+        [float(credit)] * len(ratio) if depth == 0 else list(credit)  # type: ignore[arg-type]
     )
     if len(rates) != len(ratio):
         raise InputError(Problem("give one credit, or one per leg of the ratio"))
     for rate in rates:
-        if isinstance(rate, bool) or not isinstance(rate, int | float | np.number) or not 0.0 <= rate <= 1.0:
+        if not _real(rate) or not 0.0 <= rate <= 1.0:
             raise InputError(Problem(f"the credit is a fraction between 0 and 1, got {rate!r}"))
     return float(spreads * sum(c * r * m for c, r, m in zip(rates, ratio, outright_margins, strict=True)))
 
 
+def _real(value: object) -> bool:
+    """A real number, NumPy's included; not a truth value (``True`` is no amount)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def _check_money(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+    if not _real(value) or not math.isfinite(value) or value < 0:
         raise InputError(Problem(f"{name} must be a non-negative number, got {value!r}"))

@@ -217,7 +217,7 @@ def _currency(
     unstressed: dict[str, list[int]] = {}
     usd = instruments.numeraire()
     for ccys, amounts in ((legs.ccy1, legs.usd1), (legs.ccy2, legs.usd2)):
-        at = np.flatnonzero(ccys.astype(bool) & ~rows.future)  # a leg's currency: not "" (truth in C)
+        at = np.flatnonzero((ccys != "") & ~rows.future)  # a leg's currency: not ""
         codes, names = factorize(ccys[at].tolist())  # each currency looked up once
         factor_of = [instruments.currency_factor(str(c)) for c in names]
         column = np.array([-1 if f is None else factor_index()[f] for f in factor_of], dtype=np.int64)[codes]
