@@ -576,45 +576,128 @@ def test_broker_params_gives_nothing_to_regimes_that_do_not_read_fx_rates(tmp_pa
     }
 
 
+RATED = "symbol,type,quantity,price,currency,fx_rate\nVOD,stock,1000,0.7,GBP,1.17\n"
+PLAIN = "symbol,type,quantity,price,currency,fx_rate\nSAP,stock,5,180,EUR,\n"
+EURO = {"account_currency": "EUR", "fx.USD": 0.8514261388}  # the export's own EUR row's rate
+
+
+def _euro_argv() -> list[str]:
+    return [arg for name, value in EURO.items() for arg in ("--param", f"{name}={value}")]
+
+
+def _refusal(table: str, export: str, row: int = 2) -> str:
+    """The one message of the command line and the Python API for a table rating GBP beside an export."""
+    return (
+        f"fx_rates: the {export} are a broker export, whose rates are USD per unit, and the {table} a "
+        f"table rating GBP (row {row} of the {table}, fx_rate 1.17), a currency other than USD and EUR: "
+        "one reading cannot read both. Give fx_rates=usd (and fx.USD) if the table's rates are USD per "
+        "unit; if they are EUR per unit, write them in USD per unit, or leave them blank and give fx.<CCY>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "positions_is_export"),
+    [("whatif", False), ("whatif", True), ("hedge", False), ("hedge", True)],
+)
 def test_an_export_beside_a_table_with_rates_is_refused_where_their_units_differ(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    command: str, positions_is_export: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An export's rates are USD per unit; a table's, in a EUR account, EUR per unit unless told: one
     fx_rates cannot read both. A trades export beside a positions table added its GBP trade 17.7%
     off, and a positions export beside a trades table read the table's EUR-per-GBP rate as USD, 15%
-    low, both silently. Refused naming fx_rates where the table rates a third currency (GBP);
-    taken where it does not, with fx_rates=usd given, in a USD account, or where no regime reads
-    fx_rates."""
+    low, both silently. Refused naming fx_rates where the table rates a third currency (GBP) and
+    the account view is the one regime asked for or the hedge's objective, by the command line and
+    the Python API alike (the API gave a mis-rated figure); the same inputs, the same message."""
+    import xlmargin
     from xlmargin.cli import main
 
-    rated = _write(
-        tmp_path, "rated.csv", "symbol,type,quantity,price,currency,fx_rate\nVOD,stock,1000,0.7,GBP,1.17\n"
+    rated, export = str(_write(tmp_path, "rated.csv", RATED)), str(DATA / "ibkr_flex.xml")
+    first, second = (export, rated) if positions_is_export else (rated, export)
+    table, other = ("trades" if command == "whatif" else "candidates"), "positions"
+    table, export_name = (table, other) if positions_is_export else (other, table)
+    choice = ["--regime", "account"] if command == "whatif" else ["--objective", "account"]
+    assert main([command, first, second, *choice, *DATE, *_euro_argv()]) == 2
+    assert capsys.readouterr().err == f"xlmargin: {_refusal(table, export_name)}\n"
+    twin = xlmargin.margin_impact if command == "whatif" else xlmargin.hedge_optimize
+    with pytest.raises(InputError) as raised:
+        twin(first, second, "account", as_of=AS_OF, **EURO)
+    assert str(raised.value) == _refusal(table, export_name)
+
+
+def test_an_export_beside_a_table_that_reads_alike_is_taken(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Taken where one reading reads both: fx_rates=usd given, a table without a third currency's
+    rate, a USD account, or regimes that read no fx_rates; by the command line and the API alike."""
+    import xlmargin
+    from xlmargin.cli import main
+
+    rated, export = str(_write(tmp_path, "rated.csv", RATED)), str(DATA / "ibkr_flex.xml")
+    plain = str(_write(tmp_path, "plain.csv", PLAIN))
+    for trades, more in ((rated, {"fx_rates": "usd"}), (plain, {})):
+        argv = [arg for name, value in more.items() for arg in ("--param", f"{name}={value}")]
+        out = _run(capsys, "whatif", export, trades, "--regime", "account", *_euro_argv(), *argv)
+        change = xlmargin.margin_impact(export, trades, "account", as_of=AS_OF, **EURO, **more)
+        assert change == _cell(out, "account view", 3)
+    for regime in ("pm", "account"):  # the command refuses account_currency where pm is computed alone
+        assert main(["whatif", rated, export, "--regime", regime, *DATE]) in (0, 1)
+        assert "broker export" not in capsys.readouterr().err
+    xlmargin.margin_impact(rated, export, "pm", as_of=AS_OF, **EURO)  # pm reads no fx_rates
+    xlmargin.margin_impact(rated, export, "account", as_of=AS_OF)
+
+
+def test_an_export_beside_a_table_shows_the_account_view_n_a_where_it_is_only_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """whatif of every regime and hedge on the pm objective were refused whole because the account
+    view, only shown, could not read the two files alike (and the API mis-rated it silently): the
+    other regimes' figures stand, the account view is n/a with the reason (exit 1, as for any regime
+    that cannot read the book), in the command line and the Python API alike."""
+    import xlmargin
+
+    rated, export = str(_write(tmp_path, "rated.csv", RATED)), str(DATA / "ibkr_flex.xml")
+    out = _run(capsys, "whatif", export, rated, *_euro_argv(), code=1)
+    why = _refusal("trades", "positions")
+    account = next(line for line in out.splitlines() if line.startswith("account view "))
+    assert account.split()[2:5] == ["n/a"] * 3 and why in account
+    table = xlmargin.margin_impact(export, rated, as_of=AS_OF, **EURO).set_index("regime")
+    assert table.loc["account view", "note"] == why and table.loc["account view", "before"] == "n/a"
+    assert float(table.loc["portfolio margin", "before"]) == _cell(out, "portfolio margin")
+    out = _run(capsys, "hedge", rated, export, "--objective", "pm", *_euro_argv(), code=1)
+    assert f"account view (n/a: {_refusal('positions', 'candidates')})" in out
+    hedge = xlmargin.hedge_optimize(rated, export, "pm", as_of=AS_OF, **EURO)
+    items = set(hedge["item"])
+    assert f"account view (n/a: {_refusal('positions', 'candidates')})" in items
+    assert "pm by the engine" in items
+
+
+def test_the_api_reads_a_trades_export_beside_a_positions_table_as_the_command_line_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The export's settings apply where it is the trades (the API applied them only to a positions
+    export, and read the trades' USD-per-unit rates as the EUR account's)."""
+    import xlmargin
+
+    plain = str(_write(tmp_path, "plain.csv", PLAIN))
+    export = str(_euro_export(tmp_path, "ibkr_flex.xml"))
+    out = _run(capsys, "whatif", plain, export, "--regime", "account", "--param", "account_currency=EUR")
+    change = xlmargin.margin_impact(plain, export, "account", as_of=AS_OF, account_currency="EUR")
+    assert change == _cell(out, "account view", 3)
+
+
+def test_rates_beside_names_the_first_third_currency_row(tmp_path: Path) -> None:
+    table = import_broker(DATA / "ibkr_flex.xml")
+    header = ["symbol", "type", "quantity", "price", "currency", "fx_rate"]
+    rows = [header, ["SAP", "stock", 5, 180, "EUR", None], ["VOD", "stock", 1000, 0.7, "GBP", 1.17]]
+    book = read_positions(rows, as_of=AS_OF)
+    error = table.rates_beside(book, ("positions", "trades"), {"Account Currency": "eur"})
+    assert error is not None and str(error) == _refusal("trades", "positions", row=3)
+    assert (
+        table.rates_beside(book, ("positions", "trades"), {"account_currency": "EUR", "FX rates": "USD"})
+        is None
     )
-    export = DATA / "ibkr_flex.xml"
-    euro = ["--param", "account_currency=EUR", "--param", "fx.USD=0.8514261388"]  # the export's own EUR row's
-    refused = "is a broker export, whose rates are USD per unit, and the"
-    for argv in (
-        ["whatif", str(rated), str(export), "--regime", "account"],
-        ["hedge", str(rated), str(export), "--objective", "account"],
-        ["whatif", str(export), str(rated), "--regime", "account"],  # the mirror: a trades table
-    ):
-        assert main([*argv, *DATE, *euro]) == 2
-        err = capsys.readouterr().err
-        assert refused in err and "give --param fx_rates=usd" in err and len(err.strip().splitlines()) == 1
-    # told that the table's rates are USD per unit, both are read so
-    assert main(["whatif", str(export), str(rated), "--regime", "account", *DATE, *euro, "--param",
-                 "fx_rates=usd"]) == 0  # fmt: skip
-    assert "account view" in capsys.readouterr().out
-    # a table without a third currency's rate reads alike: the export's settings apply to it
-    plain = _write(
-        tmp_path, "plain.csv", "symbol,type,quantity,price,currency,fx_rate\nSAP,stock,5,180,EUR,\n"
-    )
-    assert main(["whatif", str(export), str(plain), "--regime", "account", *DATE, *euro]) == 0
-    capsys.readouterr()
-    # regimes that read no fx_rates, and a USD account, read both alike
-    for argv in (["--regime", "pm"], ["--regime", "account"]):
-        assert main(["whatif", str(rated), str(export), *argv, *DATE]) in (0, 1)
-        assert refused not in capsys.readouterr().err
+    assert table.rates_beside(book, ("positions", "trades"), {}) is None  # a USD account reads both alike
+    assert table.rates_beside(book, ("positions", "trades"), {}, "GBP") is None  # GBP is the account's
 
 
 def test_a_candidates_export_s_errors_name_its_fields(

@@ -290,3 +290,41 @@ def test_whatif_and_hedge_show_each_regime_or_why_not_when_only_the_account_view
     assert capsys.readouterr().err == f"xlmargin: {WHY}\n"
     assert main(["whatif", book, trades, "--as-of", "2026-01-05"]) == 2
     assert WHY in capsys.readouterr().err
+
+
+ACCOUNT_BOOK = "symbol,type,quantity,price\nXYZ,stock,1000,100\nESZ6,future,1,6000\nEURUSD,fx,10000,1.1\n"
+
+
+def test_the_pm_objective_on_a_book_portfolio_margin_does_not_cover_says_what_to_run(
+    tmp_path: Path, capsys
+) -> None:
+    """A book holding a future has no portfolio margin (the engine refuses it), so the pm objective
+    has nothing to minimise and no engine figure to check its answer by: still refused, but the
+    message (it said "use FUTURES_MARGIN") names the other rows and what answers the question: the
+    account objective with securities=pm, which picks the trades portfolio margin on the securities
+    alone picks, and shows the account view before and after. The worksheet function says the same."""
+    book, candidates = write(tmp_path, "book.csv", ACCOUNT_BOOK), write(tmp_path, "c.csv", CANDIDATES)
+    date = ["--as-of", "2026-11-20"]
+    assert main(["hedge", book, candidates, *date]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "xlmargin: row 3, type: a future position is not covered by portfolio margin (nor are the book's "
+        "row 4), so the book has no portfolio margin for the pm objective to minimise;"
+    )
+    assert "use the account objective with securities=pm" in err and len(err.splitlines()) == 1
+    cell = udfs.HEDGE_OPTIMIZE(
+        [r.split(",") for r in ACCOUNT_BOOK.split()],
+        [r.split(",") for r in CANDIDATES.split("\n") if r],
+        params=[["as_of", "2026-11-20"]],
+    )
+    assert isinstance(cell, str) and cell.startswith("#UNSUP row 3, type: a future position is not covered")
+    assert "use the account objective with securities=pm" in cell
+    # what the message advises answers it: the trades of pm on the securities alone
+    assert main(["hedge", book, candidates, "--objective", "account", "--param", "securities=pm", *date]) == 0
+    advised = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("trade ")]
+    securities = write(tmp_path, "securities.csv", "\n".join(ACCOUNT_BOOK.split("\n")[:2]) + "\n")
+    assert main(["hedge", securities, candidates, *date]) == 0
+    assert [
+        line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("trade ")
+    ] == advised
+    assert advised == [["trade", "XYZ", "P95", "(row", "2)", "10.00", "1,500.00"]]

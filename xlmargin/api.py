@@ -16,7 +16,10 @@ so a function added there has its twin here without more code: ``MARGIN_IMPACT``
 or the path of a CSV/XLSX positions file or a broker export; the API reads the file, the worksheet
 layer never does. The optional params range becomes keyword arguments (``as_of=date``, ``rate=0.04``,
 ``offset_us_broad=0.5`` for ``offset.us_broad``; names match as in a params range) or a mapping
-passed as ``params=``. A scalar result is a float rounded to the cent (:func:`xlmargin.money.cents`);
+passed as ``params=``. A broker export sets what it sets on the command line (:func:`broker_params`),
+the positions' or else a trades or candidates export's, and an export beside a table is checked as
+``whatif`` and ``hedge`` check it (:func:`xlmargin.decisions.beside.unread_beside`). A scalar result
+is a float rounded to the cent (:func:`xlmargin.money.cents`);
 a table is a DataFrame whose columns are the table's header row. Errors raise
 :class:`xlmargin.errors.XlMarginError` subclasses, never a ``#`` text.
 """
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from xlmargin.positions import Portfolio
 
 TABLE_ARGS = ("positions", "trades", "candidates", "covariance")
+BESIDE_ARGS = ("trades", "candidates")  # a decision's second table of positions: either may be an export
 TableLike = Any  # a DataFrame, a list of rows (header first), or the path of a file
 
 
@@ -142,17 +146,24 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     names = [a.name for a in entry.args]
     values, params = _bind(entry, args, kwargs)
     imported = broker_table(values.get("positions"))
-    if imported is not None:  # the readers write rates USD per unit
+    beside = next((n for n in BESIDE_ARGS if values.get(n) is not None), None)
+    other = broker_table(values[beside]) if beside else None
+    export = imported if imported is not None else other  # the positions', else the one beside them
+    extra: dict[str, Any] = {}
+    if export is not None:  # the readers write rates USD per unit
         regime = str(values.get("regime") or "")
-        implied = broker_params(imported, entry.params, params, values.get("account_currency"), regime)
+        implied = broker_params(export, entry.params, params, values.get("account_currency"), regime)
+        if beside and (imported is None) != (other is None):  # an export beside a table
+            extra["unread"] = _unread_beside(entry, values, params, export, "positions" if other else beside)
         params = {**implied, **params}
     for name in TABLE_ARGS:
         if values.get(name) is not None:
-            values[name] = imported.table() if name == "positions" and imported else rows_of(values[name])
+            export_of = {"positions": imported, beside: other}.get(name)  # read once
+            values[name] = export_of.table() if export_of is not None else rows_of(values[name])
     if "params" in names:
         values["params"] = params or None
     try:
-        result = entry.impl(*(values.get(n) for n in names))
+        result = entry.impl(*(values.get(n) for n in names), **extra)
     except XlMarginError as exc:
         raise imported.explain(exc) if imported else exc from None
     if entry.shape == "table" and isinstance(result, list):  # not MARGIN_IMPACT's one change
@@ -160,6 +171,21 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if isinstance(result, float):
         return cents(result)
     return result
+
+
+def _unread_beside(
+    entry: Function, values: dict[str, Any], given: dict[str, Any], export: BrokerTable, name: str
+) -> dict[str, XlMarginError]:
+    """The regimes that cannot read the broker export ``export`` and the table ``name`` beside it
+    (the positions, the trades or the candidates) alike: the command line's check
+    (:func:`xlmargin.decisions.beside.unread_beside`), asked of every regime the decision may compute."""
+    from xlmargin.decisions import REGIMES
+    from xlmargin.decisions.beside import unread_beside
+    from xlmargin.excel.functions import param_specs, params_of
+
+    as_of = params_of(given or None, param_specs(entry.params or ""))[1]
+    exported = next(n for n in ("positions", *BESIDE_ARGS) if n != name and values.get(n) is not None)
+    return unread_beside(export, rows_of(values[name]), (exported, name), as_of, given, REGIMES)
 
 
 def broker_params(

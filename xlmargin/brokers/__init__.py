@@ -167,11 +167,58 @@ class BrokerTable:
 
         named = {norm(str(name)): value for name, value in given.items()}
         implied: dict[str, Any] = {"fx_rates": "usd"}
-        stated = account_currency if account_currency not in (None, "") else named.get("accountcurrency")
-        account = str(stated or "").strip().upper() or default
+        account = account_of(named, account_currency, default)
         if account == self.base.currency and account != "USD" and self.base.per_usd is not None:
             implied["fx.USD"] = self.base.per_usd
         return {name: value for name, value in implied.items() if norm(name) not in named}
+
+    def rates_beside(
+        self,
+        table: Portfolio,
+        names: tuple[str, str],
+        given: Mapping[str, Any],
+        account_currency: Any = None,
+        default: str = "USD",
+    ) -> InputError | None:
+        """Why one ``fx_rates`` reading cannot read ``table`` (a positions table read beside this
+        export in one computation) and this export alike, or None where it can. ``names``: what the
+        export and the table are ("positions", "trades", "candidates"); ``given`` and
+        ``account_currency``, ``default``: as :meth:`account_params` takes them.
+
+        The export's rates are USD per unit; the table's are what ``fx_rates`` says, the account's
+        units per unit unless ``fx_rates=usd`` is given. A row in the account currency reads 1 in
+        both, and a dollar row must read 1 in USD per unit (each refused otherwise, naming the row),
+        so the readings part without a check to catch it only on a table row rating a third
+        currency, neither USD nor the account's: then the table is refused naming ``fx_rates`` and
+        its first such row, unless ``fx_rates=usd`` is given or the account is in USD (both readings
+        are then USD per unit). The one check of the command line and the Python API."""
+        import numpy as np
+
+        from xlmargin.params import norm
+
+        named = {norm(str(name)): value for name, value in given.items()}
+        account = account_of(named, account_currency, default)
+        if str(named.get("fxrates") or "").strip().lower() == "usd" or account == "USD":
+            return None
+        codes, currencies = table.codes("currency")
+        third = np.array([c not in (None, "", "USD", account) for c in currencies], dtype=bool)[codes]
+        rated = np.flatnonzero(third & ~np.isnan(table.arrays["fx_rate"]))
+        if not len(rated):
+            return None
+        k = int(rated[0])
+        row, currency = int(table.arrays["row"][k]), str(table.arrays["currency"][k])
+        export, other = names
+        return InputError(
+            Problem(
+                f"the {export} are a broker export, whose rates are USD per unit, and the {other} a table "
+                f"rating {currency} (row {row} of the {other}, fx_rate {table.arrays['fx_rate'][k]:g}), a "
+                f"currency other than USD and {account}: one reading cannot read both. Give fx_rates=usd "
+                f"(and fx.USD) if the table's rates are USD per unit; if they are {account} per unit, "
+                f"write them in USD per unit, or leave them blank and give fx.<CCY>",
+                None,
+                "fx_rates",
+            )
+        )
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -214,6 +261,13 @@ class BrokerTable:
             for p in error.problems
         ]
         return type(error)(problems)
+
+
+def account_of(named: Mapping[str, Any], account_currency: Any, default: str) -> str:
+    """The account currency: ``account_currency`` (an argument), else the ``account_currency``
+    parameter of ``named`` (names normalised by :func:`xlmargin.params.norm`), else ``default``."""
+    stated = account_currency if account_currency not in (None, "") else named.get("accountcurrency")
+    return str(stated or "").strip().upper() or default
 
 
 def detect(path: Path) -> str | None:

@@ -15,7 +15,9 @@ params block is shared by every decision; an option is given to one command). A 
 is a broker export sets what it sets in ``xlmargin margin`` (``fx_rates=usd``, and ``fx.USD`` in an
 account of its base currency: :func:`xlmargin.cliargs.with_broker_params`) where the command
 computes the account view, a ``--param`` of the same name winning; its errors name its rows and
-fields. The reader's warnings about a book
+fields. An export beside a table where one ``fx_rates`` reading cannot read both makes the account
+view n/a, or the error where it is the one regime or the objective: the Python API's check
+(:func:`xlmargin.decisions.beside.unread_beside`). The reader's warnings about a book
 go to stderr, one ``warning:`` line each (the trades' and the candidates' named as theirs), as
 ``xlmargin margin`` prints them, and so do a trade's or a chosen candidate's price conflicts.
 """
@@ -98,80 +100,46 @@ def _settings(
     computed: str,
     positions: _File,
     beside: _File | None = None,
-) -> Any:
+) -> tuple[Any, dict[str, XlMarginError]]:
     """The settings from ``--param`` and ``--as-of``, and what a broker export among the files
     implies (:func:`~xlmargin.cliargs.with_broker_params`, as ``xlmargin margin``; :func:`_export`
-    says whose). A parameter the decisions know but neither the ``regimes`` the command computes nor
-    its ``more`` own (the cushion, the time limit) use is refused, ``computed`` saying what the
-    command computes: it would change nothing."""
+    says whose); and the ``regimes`` that cannot read an export and a table ``beside`` it alike
+    (:func:`xlmargin.decisions.beside.unread_beside`, as the Python API asks it). A parameter the
+    decisions know but neither the ``regimes`` the command computes nor its ``more`` own (the
+    cushion, the time limit) use is refused, ``computed`` saying what the command computes: it
+    would change nothing."""
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
+    from xlmargin.decisions.beside import unread_beside
     from xlmargin.excel.functions import today
     from xlmargin.regimes import regime_params
 
     as_of, params = with_as_of(args.param, args.as_of, today())
     used = [*more, *(spec for regime in dict.fromkeys(regimes) for spec in regime_params(regime))]
-    export = _export(params, used, as_of, positions, beside)
+    export = _export(positions, beside)
+    unread: dict[str, XlMarginError] = {}
+    if (
+        export is not None
+        and beside is not None
+        and (positions.imported is None) != (beside.imported is None)
+    ):
+        table = positions if positions.imported is None else beside  # the one that is not the export
+        given = dict(p.partition("=")[::2] for p in params)
+        with table.explaining():
+            names = (beside.name if table is positions else "positions", table.name or "positions")
+            unread = unread_beside(export, table.rows, names, as_of, given, regimes)
     params = with_broker_params(params, export, "decisions", reads=used)
-    return decision_settings(cli_params(params, used, DECISION_PARAMS, computed), as_of)
+    settings = decision_settings(cli_params(params, used, DECISION_PARAMS, computed), as_of)
+    return settings, unread
 
 
-def _export(
-    params: list[str], used: list[Param], as_of: Any, positions: _File, beside: _File | None
-) -> BrokerTable | None:
+def _export(positions: _File, beside: _File | None) -> BrokerTable | None:
     """The broker export whose settings apply: the positions' when it is one (a trades or
     candidates export beside it reads as it does, USD per unit), else a trades or candidates
-    export's. Beside a table, the export's reading (``fx_rates=usd``) applies to the table too. A
-    table's rate on a row in a third currency (neither USD nor the account's) is where the two
-    readings part without a check to catch it (a row in the account currency reads 1 in both, and
-    a dollar row must read 1 in USD per unit): such a table is read with an export only if the
-    user says its rates are USD per unit (``--param fx_rates=usd``), or where the readings agree (a
-    USD account; a command that reads no ``fx_rates``); otherwise refused, naming ``fx_rates``."""
-    from xlmargin.dollars import ENGINE_CURRENCY
-    from xlmargin.errors import InputError, Problem
-    from xlmargin.params import norm
-
-    if beside is None or (positions.imported is None) == (beside.imported is None):
+    export's. Beside a table, the export's reading (``fx_rates=usd``) applies to the table too, the
+    regimes that cannot read the two alike being n/a (:func:`_settings`)."""
+    if positions.imported is not None or beside is None:
         return positions.imported
-    export, table = (positions, beside) if positions.imported is not None else (beside, positions)
-    given = {norm(name): value for name, _, value in (p.partition("=") for p in params)}
-    account = str(given.get("accountcurrency") or ENGINE_CURRENCY).strip().upper()
-    if (
-        not any(spec.name == "fx_rates" for spec in used)
-        or str(given.get("fxrates", "")).strip().lower() == "usd"
-        or account == ENGINE_CURRENCY
-        or not _third_currency_rates(table, as_of, account)
-    ):
-        return export.imported
-    export_name, table_name = export.name or "positions", table.name or "positions"
-    raise InputError(
-        Problem(
-            f"the {export_name} file is a broker export, whose rates are USD per unit, and the "
-            f"{table_name} file a table with fx_rate values in other currencies than USD and {account}, "
-            "which one reading must read alike: give "
-            f"--param fx_rates=usd (and fx.USD) if the table's rates are USD per unit; if they are "
-            f"{account} per unit, write them in USD per unit, or leave them blank and give fx.<CCY>",
-            None,
-            "fx_rates",
-        )
-    )
-
-
-def _third_currency_rates(table: _File, as_of: Any, account: str) -> bool:
-    """Whether the table gives an ``fx_rate`` on a row in another currency than USD and ``account``
-    (its errors, if any, named as its own)."""
-    import numpy as np
-
-    from xlmargin.decisions import read_candidates
-    from xlmargin.positions import read_positions
-
-    with table.explaining():
-        if table.name == "candidates":
-            book = read_candidates(table.rows, as_of).portfolio
-        else:
-            book = read_positions(table.rows, as_of=as_of)
-    codes, currencies = book.codes("currency")
-    third = np.array([c not in (None, "", "USD", account) for c in currencies], dtype=bool)[codes]
-    return bool(np.any(third & ~np.isnan(book.arrays["fx_rate"])))
+    return beside.imported
 
 
 def _book(source: _File, settings: Any) -> Any:
@@ -198,10 +166,10 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     command = "whatif" if args.regime is None else f"whatif --regime {args.regime}"
     positions, trades_file = _read(args.positions), _read(args.trades, "trades")
     computed = f"{command} (it computes {', '.join(regimes)})"
-    settings = _settings(args, regimes, computed=computed, positions=positions, beside=trades_file)
+    settings, unread = _settings(args, regimes, computed=computed, positions=positions, beside=trades_file)
     book, trades = _book(positions, settings), _book(trades_file, settings)
     with positions.explaining():
-        result = margin_impact(book, trades, settings, regimes)
+        result = margin_impact(book, trades, settings, regimes, unread=unread)
     _warn(result.warnings)
     print(render(result.table()))
     return _refused(result.refused)
@@ -215,7 +183,9 @@ def cmd_hedge(args: argparse.Namespace) -> int:
     regimes = (args.objective, *SHOWN)
     computed = f"hedge (it computes {', '.join(dict.fromkeys(regimes))} and searches within time_limit)"
     positions, listed = _read(args.positions), _read(args.candidates, "candidates")
-    settings = _settings(args, regimes, TIME_LIMIT, computed=computed, positions=positions, beside=listed)
+    settings, unread = _settings(
+        args, regimes, TIME_LIMIT, computed=computed, positions=positions, beside=listed
+    )
     with listed.explaining():
         candidates = read_candidates(listed.rows, settings.as_of)
     book = _book(positions, settings)
@@ -223,7 +193,7 @@ def cmd_hedge(args: argparse.Namespace) -> int:
     # fail); result.candidate_warnings holds them again for the worksheet function's table
     _warn((*listed.warnings, *candidates.portfolio.warnings), "candidates")
     with positions.explaining():
-        result = hedge_optimize(book, candidates, settings, args.objective, args.budget)
+        result = hedge_optimize(book, candidates, settings, args.objective, args.budget, unread=unread)
     _warn(result.warnings)
     print(render(result.table()))
     return _refused(result.impact.refused)
@@ -257,7 +227,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     more = (CUSHION, TIME_LIMIT, PLAN_BY) if planned else ()
     positions = _read(args.positions)
     computed = f"plan --regime {args.regime} (it computes {computed})"
-    settings = _settings(args, (args.regime, "risk"), *more, computed=computed, positions=positions)
+    settings, _ = _settings(args, (args.regime, "risk"), *more, computed=computed, positions=positions)
     book = _book(positions, settings)
     with positions.explaining():
         if planned:

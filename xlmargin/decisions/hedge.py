@@ -9,7 +9,9 @@ Options and futures
 trade in whole contracts, shares in whole shares, FX and CFDs in whole units (a mixed-integer
 program); bonds continuously.
 
-**Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates);
+**Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates; a book
+holding a position it does not cover, a future, an FX pair or a CFD, is refused naming the rows and
+pointing to ``account`` with ``securities = pm``, :func:`_refuse_uncovered`);
 ``risk``: the house risk view's worst loss over the scenario library, correlation breaks included;
 ``account``: the account view's total, segment by segment in the account currency. Its securities
 candidates need ``securities = pm`` (the PM program below); its futures candidates are exact under
@@ -44,7 +46,7 @@ regulatory margin but fails when correlations break.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -78,10 +80,10 @@ from xlmargin.decisions._linear import unit_span_pnl, unit_stress_pnl, worst_los
 from xlmargin.decisions._lp import Program
 from xlmargin.decisions.impact import ImpactResult, margin_impact
 from xlmargin.decisions.names import OBJECTIVES
-from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.errors import InputError, Problem, UnsupportedError, XlMarginError, a_or_an
 from xlmargin.money import cents
 from xlmargin.params import norm
-from xlmargin.pm.risk import COVERED, risk_arrays
+from xlmargin.pm.risk import COVERED, IGNORED, OUTSIDE, risk_arrays
 from xlmargin.positions import Portfolio, read_positions
 from xlmargin.span import SpanSettings, futures_margin
 from xlmargin.span.months import product_and_month
@@ -219,13 +221,19 @@ def hedge_optimize(
     objective: str = "pm",
     budget: float | None = None,
     shown: tuple[str, ...] = SHOWN,
+    unread: Mapping[str, XlMarginError] | None = None,
 ) -> HedgeResult:
     """The candidate quantities that minimise ``objective`` within ``budget`` (module docstring);
-    ``shown`` are the regimes whose before/after figures follow the trades."""
+    ``shown`` are the regimes whose before/after figures follow the trades. ``unread``: regimes that
+    cannot read the inputs, with why (:func:`~xlmargin.decisions.beside.unread_beside`): the
+    objective among them is the error; a regime only shown is n/a with the reason
+    (:func:`~xlmargin.decisions.margin_impact`)."""
     if objective not in OBJECTIVES:
         raise InputError(
             Problem(f"objective must be one of {', '.join(OBJECTIVES)}, got '{objective}'", None, "objective")
         )
+    if unread and objective in unread:
+        raise unread[objective]
     if budget is not None:
         budget = above_zero(budget, "a budget", "budget")
     keys = [repr(k) for k in contract_keys(candidates.portfolio)]  # once, not once per candidate
@@ -277,7 +285,7 @@ def hedge_optimize(
         engine_value=cents(check),
         spend=float(np.dot(c.cost, np.abs(chosen))),
         budget=budget,
-        impact=margin_impact(portfolio, trades_book, settings, shown, "candidates"),
+        impact=margin_impact(portfolio, trades_book, settings, shown, "candidates", unread),
         candidate_warnings=candidates.portfolio.warnings,
     )
 
@@ -342,11 +350,43 @@ def _objective(
                 "candidates leverage",
             )
         )
+    _refuse_uncovered(portfolio)
     risk = risk_arrays(union, settings.account.pm)
     base = np.where(risk.index < n, risk.quantity, 0.0)
     terms = _pm.covered_terms(risk, n, x, np.ones(len(x)))
     t, constant = _pm.requirement_variable(program, risk, base, terms)
     return t, constant + _pm.outside_requirement(portfolio, settings.account.pm)
+
+
+def _refuse_uncovered(portfolio: Portfolio) -> None:
+    """A book holding a position portfolio margin does not cover (a future, an FX pair or a CFD) has
+    no portfolio margin to minimise, and the engine could not check the answer: refused naming its
+    rows, with what answers the question asked. The account objective with ``securities = pm`` is
+    portfolio margin on the securities plus each other segment's engine, the candidates touching
+    only the securities (the pm objective's candidates are stock, ETF and option lines), so it
+    trades as portfolio margin on the securities alone would, and shows the account view's figure
+    before and after."""
+    kinds = portfolio.arrays["type"]
+    outside = np.flatnonzero(~np.isin(kinds, (*COVERED, *OUTSIDE, *IGNORED)))
+    if not len(outside):
+        return
+    from xlmargin.positions.infer import rows_text
+
+    k = int(outside[0])
+    others = [int(r) for r in portfolio.arrays["row"][outside[1:]]]
+    also = f" (nor are the book's {rows_text(others)})" if others else ""
+    raise UnsupportedError(
+        Problem(
+            f"{a_or_an(str(kinds[k]).replace('_', ' '))} position is not covered by portfolio margin"
+            f"{also}, so the book has no portfolio margin for the pm objective to "
+            "minimise; to hedge its securities under portfolio margin with the other positions margined "
+            "beside them, use the account objective with securities=pm (it trades the same candidates "
+            "as portfolio margin on the securities alone, and shows each figure before and after), or "
+            "give the book without those rows",
+            int(portfolio.arrays["row"][k]),
+            "type",
+        )
+    )
 
 
 def _account_objective(

@@ -23,6 +23,7 @@ unit) and the two figures are the same arrays weighted by the quantities before 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,15 +109,25 @@ def margin_impact(
     settings: DecisionSettings,
     regimes: tuple[str, ...] = REGIMES,
     table: str = "trades",
+    unread: Mapping[str, XlMarginError] | None = None,
 ) -> ImpactResult:
     """Before, after and change of each regime's requirement (module docstring); ``table`` names
-    the trades' rows in errors and warnings (the hedge optimiser's are "candidates")."""
+    the trades' rows in errors and warnings (the hedge optimiser's are "candidates"). ``unread``:
+    regimes known not to read the inputs before any engine runs, with why (a broker export beside a
+    table one ``fx_rates`` reading cannot read alike: :func:`~xlmargin.decisions.beside.unread_beside`);
+    each is n/a before and after with that reason, or the error when it is the one regime asked."""
     for regime in regimes:
         check_regime(regime)
     union, before_qty, after_qty = trade_union(portfolio, trades, mark=True)
     lines = []
     refused: list[XlMarginError] = []  # the errors of regimes shown as n/a that are not Unsupported
     for regime in regimes:
+        if unread and regime in unread:  # neither figure: the book before may be the unread table
+            if len(regimes) == 1:
+                raise unread[regime]
+            refused.append(unread[regime])
+            lines.append(ImpactLine(regime, LABELS[regime], None, None, str(unread[regime]), True))
+            continue
         try:
             if regime == "risk":
                 lines.extend(_risk_lines(union, before_qty, after_qty, settings))

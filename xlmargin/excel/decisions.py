@@ -12,7 +12,7 @@ size and three rows would hand back the result of the trades before an edit of a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from xlmargin.cells import is_blank
@@ -59,8 +59,24 @@ def _as_of(params: Any) -> Any:
     return params_of(params, DECISION_PARAMS)[1]
 
 
-def margin_impact(positions: Any, trades: Any, regime: Any = None, params: Any = None) -> Any:
-    """The before/after table, or with ``regime`` the change of that regime's requirement."""
+def _unread_key(unread: Mapping[str, XlMarginError] | None) -> Hashable:
+    """The regimes the Python API found unread (:func:`xlmargin.decisions.beside.unread_beside`), as
+    part of the result cache's key; a worksheet never gives any."""
+    return tuple((regime, str(error)) for regime, error in (unread or {}).items())
+
+
+def margin_impact(
+    positions: Any,
+    trades: Any,
+    regime: Any = None,
+    params: Any = None,
+    *,
+    unread: Mapping[str, XlMarginError] | None = None,
+) -> Any:
+    """The before/after table, or with ``regime`` the change of that regime's requirement.
+    ``unread``: the Python API's regimes that cannot read a broker export beside a table, with why
+    (:func:`xlmargin.decisions.beside.unread_beside`); a worksheet's ranges are tables both, read by
+    one ``fx_rates`` reading, and it never gives them."""
     from xlmargin.decisions import REGIMES, in_table
     from xlmargin.decisions import margin_impact as impact
 
@@ -79,7 +95,7 @@ def margin_impact(positions: Any, trades: Any, regime: Any = None, params: Any =
 
     result = _decide(
         "margin_impact", positions, params,
-        lambda p, s: impact(p, book, s, regimes), freeze(trades), regimes,
+        lambda p, s: impact(p, book, s, regimes, unread=unread), freeze(trades), regimes, _unread_key(unread),
         rows=None if chosen else rows,
     )  # fmt: skip
     if chosen is None:
@@ -98,8 +114,15 @@ def margin_contribution(positions: Any, regime: Any = None, params: Any = None) 
 
 
 def hedge_optimize(
-    positions: Any, candidates: Any, objective: Any = None, budget: Any = None, params: Any = None
+    positions: Any,
+    candidates: Any,
+    objective: Any = None,
+    budget: Any = None,
+    params: Any = None,
+    *,
+    unread: Mapping[str, XlMarginError] | None = None,
 ) -> list[list[Any]]:
+    """The hedge's table; ``unread`` as :func:`margin_impact`'s."""
     from xlmargin.decisions import OBJECTIVES, hedge_optimize, read_candidates
 
     chosen = choice(objective, "objective", OBJECTIVES, "pm")
@@ -108,8 +131,8 @@ def hedge_optimize(
     _range(candidates, "candidates")
     return _decide(
         "hedge_optimize", positions, params,
-        lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap),
-        freeze(candidates), chosen, cap, rows=_with_candidates,
+        lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap, unread=unread),
+        freeze(candidates), chosen, cap, _unread_key(unread), rows=_with_candidates,
     )  # fmt: skip
 
 
