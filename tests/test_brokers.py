@@ -112,6 +112,19 @@ def test_a_report_of_two_accounts_is_refused(tmp_path: Path) -> None:
         import_broker(_write(tmp_path, "two.xml", both))
 
 
+def test_a_csv_export_whose_rows_name_two_accounts_is_refused_at_the_second(tmp_path: Path) -> None:
+    # read as one book before: the accounts' positions were added up
+    lines = (DATA / "ibkr_portfolio.csv").read_text().splitlines()
+    named = [lines[0] + ",Account"] + [
+        f"{line},{'U2' if i > 3 else 'U1'}" for i, line in enumerate(lines[1:], 1)
+    ]
+    path = _write(tmp_path, "two.csv", "\n".join(named) + "\n")
+    with pytest.raises(InputError, match=r"^row 5, Account: two.csv: its rows name 2 accounts \(U1, U2\)"):
+        import_broker(path)
+    one = _write(tmp_path, "one.csv", "\n".join(named).replace(",U2", ",U1") + "\n")
+    assert import_broker(one).rows == import_broker(DATA / "ibkr_portfolio.csv").rows
+
+
 def test_an_index_option_without_its_underlying_row_asks_for_the_column(tmp_path: Path) -> None:
     text = (DATA / "ibkr_portfolio.csv").read_text().splitlines()
     text.append(SPX_PUT)
@@ -550,18 +563,33 @@ def test_the_decisions_name_an_exports_rows_and_fields(
     assert "row 4, trades Mark Price: 'n/a' is not a number" in capsys.readouterr().err
 
 
-def test_batch_refuses_a_broker_export_saying_what_reads_one(
+def test_batch_reads_a_flex_report_and_refuses_the_csv_exports_saying_what_reads_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # read as a plain table, a statement's rows were types 'Stocks', a portfolio CSV had no symbol
+    # read as a plain table, a statement's rows were types 'Stocks', a portfolio CSV had no symbol;
+    # a Flex report marks each account by its statement (tests/test_batch_exports.py), these do not
+    import json
+
     from xlmargin.cli import main
 
     for name in sorted(EXPORTS):
         export = _euro_export(tmp_path, name)
-        assert main(["batch", str(export), "--regime", "account", *DATE]) == 2
-        err = capsys.readouterr().err
-        assert err.startswith(f"xlmargin: {export.name} is a broker export ({FORMATS[EXPORTS[name]]})")
-        assert f"'xlmargin margin {export.name}'" in err and len(err.strip().splitlines()) == 1
+        code = main(["batch", str(export), "--regime", "account", *DATE])
+        printed = capsys.readouterr()
+        if EXPORTS[name] == "ibkr-flex":  # one account: margin's figure, in its row
+            assert code == 0
+            assert main(["margin", str(export), "--regime", "account", "--format", "json", *DATE]) == 0
+            figure = json.loads(capsys.readouterr().out)["requirement"]
+            assert printed.out.splitlines()[1].startswith(f"U1234567,8,{figure},")
+            continue
+        assert code == 2
+        kind = FORMATS[EXPORTS[name]]
+        assert printed.err.startswith(
+            f"xlmargin: {export.name} is an {kind}: the accounts of an export are read"
+        )
+        assert (
+            f"'xlmargin margin {export.name}'" in printed.err and len(printed.err.strip().splitlines()) == 1
+        )
 
 
 def test_broker_params_gives_nothing_to_regimes_that_do_not_read_fx_rates(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Margin for many accounts in one table: ``batch(df, by="account", regime="pm")`` → one row per account.
+"""Margin for many accounts in one table: ``batch(df, by="account", regime="pm")`` → one row per account;
+``batch("report.xml", regime="pm")`` for an IBKR Flex report of several accounts.
 
 See :mod:`xlmargin.batch.engine` for the rules (error rows, regimes, Dask) and
 :mod:`xlmargin.batch.pm` for the shared PM risk arrays; ``xlmargin batch FILE`` is the command line.

@@ -26,14 +26,14 @@ class Accounts:
     """The table read once: the portfolio of every readable row, and which account each row is.
 
     ``account`` maps each portfolio row to an index into ``names``; ``errors`` holds, per account
-    index, the one-line message of an account that cannot be margined (rows the reader refused).
+    index, the error of an account that cannot be margined (rows the reader refused).
     """
 
     names: list[str]
     portfolio: Portfolio
     account: IntArray
     positions: IntArray  # per account: its number of positions
-    errors: dict[int, str]
+    errors: dict[int, XlMarginError]
 
     def part(self, codes: Sequence[int]) -> Part:
         """The accounts ``codes`` (increasing), their rows gathered one account after another."""
@@ -126,7 +126,7 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
         portfolio=portfolio,
         account=account,
         positions=positions,
-        errors={code: message(InputError(problems)) for code, problems in errors.items()},
+        errors={code: InputError(problems) for code, problems in errors.items()},
     )
 
 

@@ -1,9 +1,10 @@
 """``xlmargin batch FILE``: one row of figures per account of a positions file, to CSV or Parquet.
 
 ``register(subparsers)`` adds the command to the main parser. The file is CSV, XLSX (the sheet
-"Positions", else the first) or Parquet, with an account column besides the positions columns;
-a broker export is refused in one line saying so (``margin``, ``whatif``, ``hedge`` and ``plan``
-read one).
+"Positions", else the first) or Parquet, with an account column besides the positions columns,
+or an IBKR Flex Query report of several accounts, each ``<FlexStatement accountId=...>`` an account
+read as ``margin`` reads a report of that account alone (:mod:`xlmargin.batch.sources`); the CSV
+exports are refused in one line saying so (``margin``, ``whatif``, ``hedge`` and ``plan`` read one).
 Results go to ``-o results.csv`` or ``results.parquet``, written atomically to a new file (an
 existing one is kept unless ``--force``; the input is never overwritten), or as CSV to stdout.
 A summary line (accounts, errors, seconds) goes to stderr, with a progress bar on a terminal.
@@ -21,43 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin.cliargs import SOME_FAILED, cli_params, iso_date, with_as_of
-from xlmargin.errors import InputError, Problem, XlMarginError
-from xlmargin.files import atomic_output, input_file, refuse_existing
+from xlmargin.errors import XlMarginError
+from xlmargin.files import atomic_output, refuse_existing
 from xlmargin.params import norm
 
 WRITERS = (".csv", ".parquet")
 REGIMES = ("pm", "regt", "account", "risk")  # xlmargin.batch.engine.REGIMES, not imported at start-up
 LISTED = 5  # accounts named in the summary of the error rows
-
-
-def read_table(path: Path) -> Any:
-    """The file's table: CSV and XLSX as rows of cells, read as ``xlmargin margin`` reads a positions
-    file (the header row found, rows numbered as in the file); Parquet as a DataFrame. A broker
-    export is refused, saying so: it has no account column to split by, and read as a plain table
-    its fields and rates (to the account's base currency) would not be read as the export's."""
-    from xlmargin.brokers import FORMATS, detect
-    from xlmargin.positions.source import read_file
-
-    suffix = input_file(path).suffix.lower()
-    kind = detect(path)
-    if kind is not None:
-        raise InputError(
-            Problem(
-                f"{path.name} is a broker export ({FORMATS[kind]}): batch reads a positions table "
-                "with an account column, not an export; margin the export with 'xlmargin margin "
-                f"{path.name}' (or whatif, hedge, plan), which read its fields and rates"
-            )
-        )
-    if suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
-        return read_file(path)
-    if suffix == ".parquet":
-        import pandas as pd
-
-        try:
-            return pd.read_parquet(path)
-        except (OSError, ValueError, ImportError) as exc:
-            raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
-    raise InputError(Problem(f"{path.name}: a batch file must be .csv, .xlsx or .parquet"))
 
 
 def check_output(output: Path, *, force: bool) -> str:
@@ -104,9 +75,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     cli_params(params, specs(args.regime))  # a bad one named by its option, not by a params range's row
     started = time.perf_counter()
     try:
-        frame = batch(
-            read_table(source), args.account_column, args.regime, params, dask=args.dask, today=today()
-        )
+        frame = batch(source, args.account_column, args.regime, params, dask=args.dask, today=today())
     except OSError as exc:
         raise XlMarginError(f"the Dask cluster failed: {exc}") from None
     errors = int((frame["error"] != "").sum())
@@ -151,16 +120,24 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "batch",
         help="margin every account of a positions file: one row per account",
-        description="Read a CSV, XLSX or Parquet file of positions with an account column and write one "
+        description="Read a CSV, XLSX or Parquet file of positions with an account column, or an IBKR Flex "
+        "Query XML report of several accounts (each FlexStatement's accountId an account, read with its own "
+        "base currency and rates as 'xlmargin margin' reads a report of that account alone), and write one "
         "row per account: the requirement and key figures, or the account's error. An account with an "
         "error never stops the others: every account gets its row and the results are written, but the "
         "accounts with errors are named on stderr and the exit code is 1 (0 when every account was "
         "margined; 2 for bad input or options, nothing written).",
     )
     parser.add_argument(
-        "file", help="the positions file (.csv, .xlsx or .parquet; not a broker export: margin reads one)"
+        "file",
+        help="the positions file (.csv, .xlsx or .parquet) or an IBKR Flex Query XML report of several "
+        "accounts (not an activity statement or portfolio CSV: margin reads one)",
     )
-    parser.add_argument("--account-column", default="account", help="the column naming the account")
+    parser.add_argument(
+        "--account-column",
+        default="account",
+        help="the column naming the account (a Flex report's accounts are its accountIds)",
+    )
     parser.add_argument("--regime", choices=REGIMES, default="pm")
     parser.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")
     parser.add_argument("--force", action="store_true", help="replace an existing results file")
@@ -176,4 +153,4 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=cmd_batch)
 
 
-__all__ = ["cmd_batch", "errors_summary", "read_table", "register", "write_table"]
+__all__ = ["cmd_batch", "errors_summary", "register", "write_table"]

@@ -1,5 +1,10 @@
 """Many accounts in one table: one row of figures per account, or its error, never a stopped batch.
 
+An IBKR Flex report of several accounts is read by :mod:`xlmargin.batch.sources` into groups of
+accounts implying the same parameters, each group a table margined as below with its parameters;
+each account's error is kept as the exception until its row is made, there explained in the
+export's field names.
+
 The table is read once (the positions reader, rows numbered as in the table, header = 1) after
 the account column is set aside. Rows the reader refuses make their account an error row with
 the reader's own message; the other accounts are margined:
@@ -33,6 +38,7 @@ import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -67,6 +73,11 @@ def batch(
 ) -> Any:
     """One row per account of ``data`` under ``regime`` (pm, regt, account or risk): a DataFrame.
 
+    ``data`` is a DataFrame or a list of rows (header first) with the ``by`` column naming each
+    row's account, or the path of such a file (CSV, XLSX or Parquet, read as ``xlmargin batch``
+    reads it), or the path of an IBKR Flex Query report of several accounts: each
+    ``<FlexStatement accountId=...>`` is an account (``by`` is not used), read as ``xlmargin
+    margin`` reads a report of that account alone (:mod:`xlmargin.batch.sources`).
     Columns: ``account``, ``positions``, ``requirement`` and the regime's key figures, ``error``
     ("" when the account was margined; else its one-line message and empty figures). ``params``
     (a mapping, or ``name=value`` strings, each name once) and keyword arguments (a keyword replaces
@@ -75,37 +86,87 @@ def batch(
     ``progress`` shows a bar on stderr (default: when stderr is a terminal). ``dask`` runs the
     partitions on a Dask cluster (see the module docstring).
     """
-    import pandas as pd
+    from xlmargin.batch.sources import read_table
+    from xlmargin.brokers import detect
 
     if regime not in REGIMES:
         raise InputError(
             Problem(f"regime must be one of {', '.join(REGIMES)}, got '{regime}'", None, "regime")
         )
-    # a keyword replaces the parameter of its name; a name ``params`` gives twice is refused by
-    # read_params as the command line's --param is (a dict of the pairs kept the last one silently)
+    rows = _param_rows(params, more)
+    values = _values(regime, rows, today)
+    show = sys.stderr.isatty() if progress is None else progress
+    if isinstance(data, str | Path):
+        if detect(Path(data)) is not None:
+            return _export_batch(Path(data), regime, rows, values, dask, show)
+        data = read_table(Path(data))
+    accounts = read_accounts(data, by, values["as_of"])
+    with _client(dask) as client:
+        return _frame(regime, values, accounts, client, show)
+
+
+def _param_rows(params: Mapping[str, Any] | Sequence[Any] | None, more: Mapping[str, Any]) -> list[list[Any]]:
+    """``params`` and the keywords ``more`` as a params range's rows: a keyword replaces the
+    parameter of its name; a name ``params`` gives twice is left for read_params to refuse, as the
+    command line's --param is (a dict of the pairs kept the last one silently)."""
     given = params.items() if isinstance(params, Mapping) else _named(params)
     replaced = {norm(name) for name in more}
     rows = [[] if norm(str(name)) in replaced else [str(name), value] for name, value in given]
-    values = read_params([*rows, *([name, value] for name, value in more.items())], specs(regime))
+    return [*rows, *([name, value] for name, value in more.items())]
+
+
+def _values(regime: str, rows: list[list[Any]], today: dt.date | None) -> dict[str, Any]:
+    """The regime's parameters read from ``rows``, the valuation date given or ``today``."""
+    values = read_params(rows, specs(regime))
     given_date = values.get("as_of")
     as_of = given_date if isinstance(given_date, dt.date) else today
     if as_of is None:
         # the engine never reads the clock: the caller (the command line, the Python API) says which day
         raise InputError(Problem("give the valuation date: as_of=YYYY-MM-DD", None, "as_of"))
     values["as_of"] = as_of
-    accounts = read_accounts(data, by, as_of)
-    show = sys.stderr.isatty() if progress is None else progress
+    return values
+
+
+def _export_batch(
+    path: Path, regime: str, rows: list[list[Any]], values: Mapping[str, Any], dask: Any, show: bool
+) -> Any:
+    """The accounts of a Flex report: each group of accounts implying the same parameters margined
+    as one table, with those parameters; an account the export cannot be read for, its error row."""
+    from xlmargin.batch.sources import ACCOUNT, read_export
+
+    given = {str(row[0]): row[1] for row in rows if row}
+    export = read_export(path, specs(regime), given)
+    frames = []
     with _client(dask) as client:
-        figures, errors = _run(regime, values, accounts, client, show)
-    errors = {**accounts.errors, **errors}
-    columns = FIGURES[regime]
+        for group in export.groups:
+            own = _values(regime, [*rows, *([n, v] for n, v in group.params.items())], values["as_of"])
+            accounts = read_accounts(group.table(), ACCOUNT, own["as_of"])
+            frames.append(_frame(regime, own, accounts, client, show, group.explain))
+    return export.frame(frames, FIGURES[regime], message)
+
+
+def _frame(
+    regime: str,
+    values: Mapping[str, Any],
+    accounts: Accounts,
+    client: Any,
+    show: bool,
+    explain: Callable[[str, XlMarginError], XlMarginError] | None = None,
+) -> Any:
+    """The accounts' results as a DataFrame: figures, or each erring account's message (its error
+    first given to ``explain`` with the account's name)."""
+    import pandas as pd
+
+    figures, failed = _run(regime, values, accounts, client, show)
+    errors = {**accounts.errors, **failed}
+    if explain is not None:
+        errors = {i: explain(accounts.names[i], exc) for i, exc in errors.items()}
+    n = len(accounts.names)
     out = {
         "account": accounts.names,
         "positions": accounts.positions.tolist(),
-        **{
-            c: [np.nan if i in errors else figures[i][c] for i in range(len(accounts.names))] for c in columns
-        },
-        "error": [errors.get(i, "") for i in range(len(accounts.names))],
+        **{c: [np.nan if i in errors else figures[i][c] for i in range(n)] for c in FIGURES[regime]},
+        "error": [message(errors[i]) if i in errors else "" for i in range(n)],
     }
     return pd.DataFrame(out)
 
@@ -183,11 +244,11 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio],
 
 def run_accounts(
     regime: str, values: Mapping[str, Any], part: Part
-) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
+) -> tuple[dict[int, dict[str, Any]], dict[int, XlMarginError]]:
     """Each account's figures, or its error message: under the regimes of ``TOGETHER`` the accounts
     valued together (:func:`together`), the rest one engine call per account."""
     figures: dict[int, dict[str, Any]] = {}
-    errors: dict[int, str] = {}
+    errors: dict[int, XlMarginError] = {}
     value = TOGETHER[regime](values) if regime in TOGETHER else None
     books = together(value, values["as_of"], part, figures) if value is not None else part.books()
     figures_of = one_account(regime, values)
@@ -195,7 +256,7 @@ def run_accounts(
         try:
             figures[code] = figures_of(Portfolio(arrays, values["as_of"]))
         except XlMarginError as exc:
-            errors[code] = message(exc)
+            errors[code] = exc  # its message made where it can be explained (a Dask worker sends it back)
     return figures, errors
 
 
@@ -367,10 +428,10 @@ def _risk_figures(r: Any) -> dict[str, Any]:
 
 def _run(
     regime: str, values: Mapping[str, Any], accounts: Accounts, client: Any, show: bool
-) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
+) -> tuple[dict[int, dict[str, Any]], dict[int, XlMarginError]]:
     todo = [i for i in range(len(accounts.names)) if i not in accounts.errors]
     figures: dict[int, dict[str, Any]] = {}
-    errors: dict[int, str] = {}
+    errors: dict[int, XlMarginError] = {}
     if regime == "pm" and todo:
         from xlmargin.batch.pm import pm_batch
 

@@ -303,6 +303,39 @@ def import_broker(path: str | Path) -> BrokerTable:
     return finish(kind, path.name, records, base)
 
 
+def import_accounts(path: str | Path) -> list[tuple[str, int, BrokerTable | XlMarginError]]:
+    """Each account of an export of several (an IBKR Flex Query report, one ``<FlexStatement>``
+    per account), in the order of the file: (account id, its positions, its positions table as
+    :func:`import_broker` reads an export of that account alone, or why that cannot be read). A
+    problem of the whole file (malformed XML, not an export) is raised. The CSV exports are refused:
+    an activity statement states one base currency and one table of rates for the whole file and
+    its rows name no account, and a portfolio CSV is one account's view."""
+    from xlmargin.brokers import flex
+    from xlmargin.files import input_file
+
+    path = input_file(Path(path))
+    kind = detect(path)
+    if kind != "ibkr-flex":
+        what = f"an {FORMATS[kind]}" if kind else "not a broker export"
+        raise InputError(
+            Problem(
+                f"{path.name} is {what}: the accounts of an export are read from an IBKR Flex Query "
+                "XML report (one <FlexStatement> per account, each with its own base currency and "
+                f"rates); margin this file with 'xlmargin margin {path.name}' (or whatif, hedge, plan)"
+            )
+        )
+    out: list[tuple[str, int, BrokerTable | XlMarginError]] = []
+    for account, read in flex.read_accounts(path):
+        if isinstance(read, XlMarginError):
+            out.append((account, 0, read))
+            continue
+        try:
+            out.append((account, len(read[0]), finish(kind, path.name, *read)))
+        except XlMarginError as exc:
+            out.append((account, len(read[0]), exc))
+    return out
+
+
 def read_broker(path: str | Path, *, as_of: dt.date) -> Portfolio:
     """A broker export read and validated as a portfolio; errors name the export's rows and fields."""
     from xlmargin.positions import Portfolio, read_positions
@@ -323,6 +356,7 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
     problems: list[Problem] = []
     if not records:
         raise InputError(Problem(f"{source}: the export holds no open positions"))
+    _one_account(source, records)
     kinds = [_type(r, problems) for r in records]
     prices, by_conid = _underlying_prices(records, kinds)
     rows: list[tuple[Any, ...]] = []
@@ -336,6 +370,22 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
     if problems:
         raise InputError(problems)
     return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names), base)
+
+
+def _one_account(source: str, records: list[Record]) -> None:
+    """Refuse rows naming several accounts (an account column): margin is per account, and their
+    positions are never added up as one book."""
+    accounts: dict[str, Record] = {}
+    for r in records:
+        if r.get("account"):
+            accounts.setdefault(r.get("account"), r)
+    if len(accounts) > 1:
+        second = list(accounts.values())[1]
+        message = (
+            f"{source}: its rows name {len(accounts)} accounts ({', '.join(accounts)}); margin is per "
+            "account: export one account per file"
+        )
+        raise InputError(Problem(message, second.line, second.names.get("account")))
 
 
 def _underlying_prices(
@@ -569,5 +619,6 @@ def _summed(lots: list[Record]) -> list[Record]:
 
 
 __all__ = [
-    "FORMATS", "HEADER", "Base", "BrokerTable", "detect", "import_broker", "rates_in_usd", "read_broker",
+    "FORMATS", "HEADER", "Base", "BrokerTable", "detect", "import_accounts", "import_broker", "rates_in_usd",
+    "read_broker",
 ]  # fmt: skip

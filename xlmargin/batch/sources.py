@@ -1,0 +1,146 @@
+"""What ``batch`` reads: a positions table of many accounts (CSV, XLSX, Parquet), or an IBKR Flex
+Query report of many accounts.
+
+A report is split by its ``<FlexStatement accountId=...>`` elements
+(:func:`xlmargin.brokers.import_accounts`), each account read as ``xlmargin margin`` reads a report
+of that account alone: its own base currency and rates, made USD per unit, and the parameters its
+export implies (``fx_rates=usd``, and ``fx.USD`` in an account view of its base currency:
+:func:`xlmargin.api.broker_params`). Accounts implying the same parameters make one group, a
+positions table with an ``account`` column where each position stands at its file line, so that the
+batch's row numbers are the report's lines, and each account's errors are explained in the
+export's own field names (:meth:`xlmargin.brokers.BrokerTable.explain`). An account the export
+cannot be read for (a position the importer refuses, a statement without positions) keeps its
+error, and the others go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from xlmargin.errors import InputError, Problem, XlMarginError
+
+if TYPE_CHECKING:
+    from xlmargin.brokers import BrokerTable
+    from xlmargin.params import Param
+
+ACCOUNT = "account"  # the account column of a report's groups
+
+
+def read_table(path: Path) -> Any:
+    """The file's table: CSV and XLSX as rows of cells, read as ``xlmargin margin`` reads a positions
+    file (the header row found, rows numbered as in the file); Parquet as a DataFrame."""
+    from xlmargin.files import input_file
+    from xlmargin.positions.source import read_file
+
+    suffix = input_file(path).suffix.lower()
+    if suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
+        return read_file(path)
+    if suffix == ".parquet":
+        import pandas as pd
+
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError, ImportError) as exc:
+            raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
+    raise InputError(Problem(f"{path.name}: a batch file must be .csv, .xlsx or .parquet"))
+
+
+@dataclass(frozen=True)
+class Group:
+    """Accounts of a report implying the same ``params``: their positions as one table (header
+    ``account`` and the canonical columns, each position at its file line) and each one's export."""
+
+    params: dict[str, Any]
+    tables: dict[str, BrokerTable]
+
+    def table(self) -> list[list[Any]]:
+        from xlmargin.brokers import HEADER
+
+        placed = sorted(
+            (line, account, row)
+            for account, t in self.tables.items()
+            for line, row in zip(t.lines, t.rows, strict=True)
+        )
+        out: list[list[Any]] = [[ACCOUNT, *HEADER]]
+        for line, account, row in placed:
+            out.extend([] for _ in range(line - len(out) - 1))
+            out.append([account, *row])
+        return out
+
+    def explain(self, account: str, error: XlMarginError) -> XlMarginError:
+        """``error`` in the account's export's terms (its field names, why a rate was left blank)."""
+        return self.tables[account].explain(error) if account in self.tables else error
+
+
+@dataclass(frozen=True)
+class Export:
+    """A report's accounts in the order of the file, those it cannot be read for with their error
+    and their number of positions, and the others in groups."""
+
+    accounts: list[str]
+    failed: dict[str, tuple[int, XlMarginError]] = field(default_factory=dict)
+    groups: list[Group] = field(default_factory=list)
+
+    def frame(
+        self, frames: Sequence[Any], figures: Sequence[str], message: Callable[[XlMarginError], str]
+    ) -> Any:
+        """The groups' results and the failed accounts' error rows, in the order of the file."""
+        import pandas as pd
+
+        rows = [row for f in frames for row in f.to_dict("records")]
+        rows += [
+            {ACCOUNT: a, "positions": n, **dict.fromkeys(figures, np.nan), "error": message(e)}
+            for a, (n, e) in self.failed.items()
+        ]
+        order = {account: i for i, account in enumerate(self.accounts)}
+        rows.sort(key=lambda row: order[row[ACCOUNT]])
+        return pd.DataFrame(rows, columns=[ACCOUNT, "positions", *figures, "error"])
+
+
+def read_export(path: Path, reads: Sequence[Param], given: Mapping[str, Any]) -> Export:
+    """The accounts of the report at ``path``, grouped by the parameters each implies to a regime
+    reading ``reads``, those ``given`` kept (:func:`xlmargin.api.broker_params`, as ``margin`` takes
+    them)."""
+    from xlmargin.api import broker_params
+    from xlmargin.brokers import import_accounts
+
+    found = _numbered(import_accounts(path))
+    failed: dict[str, tuple[int, XlMarginError]] = {}
+    groups: dict[tuple[tuple[str, str], ...], Group] = {}
+    for account, count, table in found:
+        if isinstance(table, XlMarginError):
+            failed[account] = (count, table)
+            continue
+        implied = broker_params(table, None, given, None, reads=reads)
+        key = tuple(sorted((name, repr(value)) for name, value in implied.items()))
+        groups.setdefault(key, Group(implied, {})).tables[account] = table
+    return Export([account for account, _, _ in found], failed, list(groups.values()))
+
+
+_Found = list[tuple[str, int, "BrokerTable | XlMarginError"]]
+
+
+def _numbered(found: _Found) -> _Found:
+    """The accounts' positions numbered through the report from 2 when their lines do not rise
+    from one account to the next (an XML written on one line), so that no two positions share a row."""
+    lines = [line for _, _, t in found if not isinstance(t, XlMarginError) for line in t.lines]
+    if all(b > a for a, b in zip([1, *lines], lines, strict=False)):
+        return found
+    out: _Found = []
+    start = 2
+    for account, count, table in found:
+        if not isinstance(table, XlMarginError):
+            lines = list(range(start, start + len(table.lines)))
+            table = dataclasses.replace(table, lines=tuple(lines))
+            start += len(lines)
+        out.append((account, count, table))
+    return out
+
+
+__all__ = ["ACCOUNT", "Export", "Group", "read_export", "read_table"]
