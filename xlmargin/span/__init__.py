@@ -26,21 +26,32 @@ option on future of one root, e.g. ES):
    risk is the average loss of scenarios 1-2 and volatility risk half their difference (SPAN's
    "weighted futures price risk" as this module reads CME's description; not in margin-rules.md).
    For futures alone it is the scan range per contract, i.e. the outright margin CME's example uses.
+   **No credit when a leg is in delivery** (margin-rules.md §4): a future of a physically delivered
+   product is in delivery from the start of its delivery period, ``rules/span.toml`` ``[delivery]``
+   (the first business day of the contract month, Monday to Friday; parameter ``delivery.ZC``), and
+   its contracts count unspread. They offset the commodity's other months first, so a spread forms
+   only on the net delta held beyond them (at most what the other months hold), and its credit is
+   still that share of the commodity's price risk per net delta. A product not in ``[delivery]``
+   (cash-settled, e.g. ES, NQ) has no delivery period; an option is never in delivery (CME's options
+   on delivered futures expire the month before). A delivered future without a contract month, in a
+   spread the book could form, is a :class:`~xlmargin.errors.MissingDataError` naming its row.
 5. **Short option minimum**: the commodity's risk is at least ``rate × short option contracts``.
 6. ``maintenance = Σ max(scanning + intra − credit, short option minimum)``;
    ``initial = maintenance × 110%`` for heightened-risk-profile (speculator) accounts, 100% otherwise
    (CME advisory 23-376).
 
 **Contract months** come from the exchange month code of the symbol (``ESZ6``, ``ZNH27``: root,
-month letter F..Z, year), as the positions table keeps no expiry for futures; an option's month is
-its underlying future's, else its own expiry month. A symbol without a code (``ES``) is a month of
-its own. A tiered product needs the month; an untiered one only uses it to find calendar spreads.
+month letter F..Z, year). A future's ``expiry`` cell, when given, is its last trading day, which is
+not always in the contract month (CL's is in the month before), so it is not read as one; an
+option's month is its underlying future's, else its own expiry month. A symbol without a code
+(``ES``) is a month of its own. A tiered product needs the month, and so does a delivered future in
+an inter-commodity spread (above); an untiered one otherwise only uses it to find calendar spreads.
 
 Risk arrays here are P&L, gains positive (as McMillan prints them); CME's own files print losses
-positive. Not modelled: delivery-month (spot) charges and the "no credit for a leg in delivery"
-rule, tiered inter-commodity spreads, and the net
-option value's effect on funds (it is reported, not deducted: the account's equity already holds
-the options at market).
+positive. Not modelled: delivery-month (spot) charges (margin-rules.md §4 names them but gives no
+rate or formula; calendar spread charges are unchanged in the delivery month for the same reason),
+tiered inter-commodity spreads, and the net option value's effect on funds (it is reported, not
+deducted: the account's equity already holds the options at market).
 
 The parameters (scan ranges, volatility scans, spread charges and credits, short option minimums)
 are EXAMPLE magnitudes in ``rules/span.toml``; users override them from the parameter range

@@ -16,7 +16,7 @@ from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
 from xlmargin.pricing import implied_volatility, option_price
 from xlmargin.span.arithmetic import Scenario, scenarios
-from xlmargin.span.months import product_and_month
+from xlmargin.span.months import in_delivery, product_and_month
 from xlmargin.span.result import CommodityLine, InterSpreadResult, SpanResult
 from xlmargin.span.settings import InterSpread, Product, SpanSettings
 
@@ -27,13 +27,15 @@ _MIN_PRICE_FRACTION = 1e-9  # a scenario price at or below zero is floored at th
 
 @dataclass(frozen=True)
 class Leg:
-    """A validated position with its product, month and tier."""
+    """A validated position with its product, month and tier, and whether it is in delivery."""
 
     position: Position
     product: Product
     month: int | None
     tier: int
     sigma: float  # options: the volatility used (given or implied); futures: NaN
+    # a future of a delivered product on or after its delivery start; None: its month is not known
+    in_delivery: bool | None
 
 
 def futures_margin(portfolio: Portfolio, settings: SpanSettings) -> SpanResult:
@@ -60,7 +62,10 @@ def futures_margin(portfolio: Portfolio, settings: SpanSettings) -> SpanResult:
         price_risk = max(0.0, scan - time_risk - vol_risk)
         partial[root] = (product, scan, net_delta, price_risk, _intra_charge(product, deltas[root]))
 
-    spreads, credits = _inter_credits(settings.inter, partial)
+    delivering = {root: _delivery_delta(group) for root, group in by_root.items()}
+    _refuse_unknown_delivery(settings.inter, by_root, {root: v[2] for root, v in partial.items()})
+    spreadable = {root: _spreadable(partial[root][2], delivering[root]) for root in by_root}
+    spreads, credits = _inter_credits(settings.inter, partial, spreadable)
     lines = []
     exact: list[float] = []
     for root, group in by_root.items():
@@ -89,6 +94,7 @@ def futures_margin(portfolio: Portfolio, settings: SpanSettings) -> SpanResult:
                 net_option_value=nov,
                 maintenance=cents(maintenance),
                 initial=cents(maintenance * settings.initial_multiple),
+                delivery_delta=delivering[root],
             )
         )
         exact.append(maintenance * (settings.initial_multiple if settings.basis == "initial" else 1.0))
@@ -180,9 +186,8 @@ def _legs(portfolio: Portfolio, settings: SpanSettings) -> list[Leg]:
                 Problem(f"{product.root} has tiered scan ranges: the row needs {where}", p.row, "symbol")
             )
             continue
-        legs.append(
-            Leg(p, product, month, tier, _volatility(p, settings, missing) if p.is_option else math.nan)
-        )
+        sigma = _volatility(p, settings, missing) if p.is_option else math.nan
+        legs.append(Leg(p, product, month, tier, sigma, _leg_in_delivery(p, product, month, settings)))
     for kind, problems in ((UnsupportedError, unsupported), (InputError, bad), (MissingDataError, missing)):
         if problems:
             raise kind(problems)
@@ -316,10 +321,13 @@ def _intra_charge(product: Product, deltas: Mapping[tuple[int, int | None], floa
 
 
 def _inter_credits(
-    inter: tuple[InterSpread, ...], partial: Mapping[str, tuple[Product, float, float, float, float]]
+    inter: tuple[InterSpread, ...],
+    partial: Mapping[str, tuple[Product, float, float, float, float]],
+    spreadable: Mapping[str, float],
 ) -> tuple[list[InterSpreadResult], dict[str, float]]:
-    """Inter-commodity spreads formed on the remaining net deltas, in priority order, and the credits."""
-    remaining = {root: values[2] for root, values in partial.items()}
+    """Inter-commodity spreads formed on the remaining spreadable deltas (:func:`_spreadable`), in
+    priority order, and the credits (each on the commodity's price risk per net delta)."""
+    remaining = dict(spreadable)
     per_delta = {
         root: (values[3] / abs(values[2]) if abs(values[2]) > 0 else 0.0) for root, values in partial.items()
     }
@@ -345,3 +353,59 @@ def _inter_credits(
             remaining[root] -= math.copysign(n * ratio, remaining[root])
         formed.append(InterSpreadResult(spread.id, spread.legs, spread.ratio, n, spread.credits, leg_credits))
     return formed, credits
+
+
+def _leg_in_delivery(p: Position, product: Product, month: int | None, settings: SpanSettings) -> bool | None:
+    """A future of a product with a delivery period (span.toml [delivery]) is in delivery from its
+    start; None when its contract month is not known. An option is not: CME's options on delivered
+    futures stop trading in the month before the contract month, before delivery begins."""
+    if p.is_option or product.delivery_start is None:
+        return False
+    return None if month is None else in_delivery(product, month, settings.as_of)
+
+
+def _delivery_delta(group: list[Leg]) -> float:
+    """Net contracts of a combined commodity's futures in delivery (a future's delta is 1)."""
+    return float(sum(leg.position.quantity for leg in group if leg.in_delivery))
+
+
+def _spreadable(net_delta: float, delivering: float) -> float:
+    """The part of a commodity's net delta that may form inter-commodity spreads: contracts in
+    delivery count unspread (margin-rules.md §4, no credit when a leg is in delivery). They offset
+    the other months first (a calendar spread), so what may spread is the net delta held beyond
+    them, never more than the other months hold: the net clipped between 0 and the other months'."""
+    rest = net_delta - delivering
+    return min(max(net_delta, min(rest, 0.0)), max(rest, 0.0))
+
+
+def _refuse_unknown_delivery(
+    inter: tuple[InterSpread, ...], by_root: Mapping[str, list[Leg]], net: Mapping[str, float]
+) -> None:
+    """A future whose contract month is not known, of a delivered product in a spread the book could
+    form (every leg held, the sides opposite), is a :class:`MissingDataError` naming its row:
+    whether it is in delivery decides the credit."""
+    problems: list[Problem] = []
+    named: set[int] = set()
+    for spread in inter:
+        if not all(leg in by_root and net[leg] != 0 for leg in spread.legs):
+            continue
+        signs = {
+            math.copysign(1.0, net[leg]) * side for leg, side in zip(spread.legs, spread.sides, strict=True)
+        }
+        if len(signs) != 1:
+            continue
+        for root in spread.legs:
+            for leg in by_root[root]:
+                if leg.in_delivery is None and leg.position.row not in named:
+                    named.add(leg.position.row)
+                    problems.append(
+                        Problem(
+                            f"the {spread.id} inter-commodity credit depends on whether this {root} future "
+                            "is in delivery (span.toml [delivery]), and its contract month is not known: "
+                            f"give it in the symbol (e.g. {root}Z6)",
+                            leg.position.row,
+                            "symbol",
+                        )
+                    )
+    if problems:
+        raise MissingDataError(problems)

@@ -1,4 +1,5 @@
-"""Contract months from exchange month codes (``ESZ6``: root ES, December of the year ending in 6)."""
+"""Contract months from exchange month codes (``ESZ6``: root ES, December of the year ending in 6),
+and whether a contract month has entered its delivery period."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from xlmargin.positions import Position
 from xlmargin.span.settings import Product, SpanSettings
 
 MONTH_CODES = "FGHJKMNQUVXZ"  # exchange month codes, January to December
+_SATURDAY = 5  # date.weekday(): Monday 0 .. Friday 4 are business days
+_ONE_DAY = dt.timedelta(days=1)
 
 
 def product_and_month(p: Position, settings: SpanSettings) -> tuple[Product, int | None] | None:
@@ -51,3 +54,26 @@ def contract_month(month: int, year_digits: str, as_of: dt.date) -> int:
 
 def _month_index(year: int, month: int, as_of: dt.date) -> int:
     return (year - as_of.year) * 12 + (month - as_of.month)
+
+
+def in_delivery(product: Product, month: int, as_of: dt.date) -> bool:
+    """Whether the contract ``month`` months after the valuation month is in its delivery period on
+    ``as_of``: the product has one (span.toml [delivery]) and ``as_of`` is on or after its start."""
+    if product.delivery_start is None:
+        return False
+    year, index = divmod(as_of.year * 12 + as_of.month - 1 + month, 12)
+    return as_of >= delivery_start(year, index + 1, product.delivery_start)
+
+
+def delivery_start(year: int, month: int, offset: int) -> dt.date:
+    """The first day of a delivery period: ``offset`` business days (Monday to Friday; exchange
+    holidays are not known) from the first business day of the contract month ``year-month``."""
+    day = dt.date(year, month, 1)
+    while day.weekday() >= _SATURDAY:
+        day += _ONE_DAY
+    step = _ONE_DAY if offset > 0 else -_ONE_DAY
+    for _ in range(abs(offset)):
+        day += step
+        while day.weekday() >= _SATURDAY:
+            day += step
+    return day

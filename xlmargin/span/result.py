@@ -48,6 +48,7 @@ class CommodityLine:
     net_option_value: float  # long options at market less short options at market
     maintenance: float
     initial: float
+    delivery_delta: float = 0.0  # net futures contracts in delivery: no inter-commodity credit on them
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ from types import MappingProxyType
 from typing import Any
 
 from xlmargin import rules
-from xlmargin.errors import RuleError
+from xlmargin.errors import InputError, Problem, RuleError
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.rules import RuleSet
 
 BASES = ("maintenance", "initial")
 _PER_ROOT = ("scan", "vol_scan", "intra", "short_option_minimum")
+_DELIVERY_REACH = 20  # a delivery start at most this many business days from the contract month's first
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class Product:
     short_option_minimum: float  # dollars per short option contract
     tiers: tuple[Tier, ...]
     tier_spreads: tuple[TierSpread, ...] = ()
+    # the delivery period's first day, in business days from the first business day of the contract
+    # month (span.toml [delivery]); None: no delivery period (a cash-settled product)
+    delivery_start: int | None = None
 
     @property
     def scan(self) -> float:
@@ -206,6 +210,20 @@ def span_params(rule_set: RuleSet) -> tuple[Param, ...]:
                     maximum=None if math.isinf(high) else high,
                 )
             )
+    delivery = rule_set.get("delivery") if "delivery" in rule_set else {}
+    for root in _root_keys(delivery):
+        params.append(
+            Param(
+                f"delivery.{root}",
+                "number",
+                None,
+                f"{root}: first day of the delivery period (no inter-commodity credit from then on), in "
+                "business days from the first business day of the contract month (0 that day, -1 first "
+                f"notice day); default {delivery[root]:g} from span.toml",
+                minimum=-_DELIVERY_REACH,
+                maximum=_DELIVERY_REACH,
+            )
+        )
     for spread in rule_set["inter"]:
         credit = spread["credit"]
         rates = ", ".join(f"{c:g}" for c in credit) if isinstance(credit, list | tuple) else f"{credit:g}"
@@ -271,6 +289,7 @@ def _products(rule_set: RuleSet, overrides: Mapping[str, float]) -> dict[str, Pr
     names = rule_set["names"]
     tiered = rule_set.get("tiers") if "tiers" in rule_set else {}
     tier_spreads = rule_set.get("tier_spreads") if "tier_spreads" in rule_set else {}
+    delivery = _delivery_starts(rule_set, overrides)
     products = {}
     for root in _root_keys(rule_set["point_value"]):
         value: dict[str, float] = {}
@@ -298,8 +317,33 @@ def _products(rule_set: RuleSet, overrides: Mapping[str, float]) -> dict[str, Pr
             short_option_minimum=value["short_option_minimum"],
             tiers=tiers,
             tier_spreads=spreads,
+            delivery_start=delivery.get(root),
         )
     return products
+
+
+def _delivery_starts(rule_set: RuleSet, overrides: Mapping[str, float]) -> dict[str, int]:
+    """Each physically delivered product's delivery start (span.toml [delivery], or the parameter
+    ``delivery.<root>``): a whole number of business days; a product not listed has none."""
+    table = rule_set.get("delivery") if "delivery" in rule_set else {}
+    known = set(_root_keys(rule_set["point_value"]))
+    out = {}
+    for root in _root_keys(table):
+        if root not in known:
+            raise RuleError(f"span.toml: [delivery] names {root}, a product without contract terms")
+        value = table[root]
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _DELIVERY_REACH:
+            raise RuleError(
+                f"span.toml: delivery.{root} must be a whole number of business days from "
+                f"-{_DELIVERY_REACH} to {_DELIVERY_REACH}, got {value!r}"
+            )
+        given = overrides.get(f"delivery.{root}", float(value))
+        if not float(given).is_integer():
+            raise InputError(
+                Problem(f"delivery.{root} is a whole number of business days, got {given:g}", None, "params")
+            )
+        out[root] = int(given)
+    return out
 
 
 def _tiers(root: str, tiers: Any, spreads: Any) -> tuple[tuple[Tier, ...], tuple[TierSpread, ...]]:
