@@ -57,7 +57,7 @@ from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
 from xlmargin.positions import Portfolio
 from xlmargin.positions.model import OPTION_TYPES
-from xlmargin.regt import RegTResult, regt_margin
+from xlmargin.regt import RegTResult, regt_margin, with_minimum_equity
 from xlmargin.span import SPAN_PARAMS, SpanSettings, futures_margin, span_settings
 
 BASES = ("initial", "maintenance")
@@ -103,6 +103,14 @@ _OWN: tuple[Param, ...] = (
         "ESMA_MARGIN",
     ),
     FX_RATES,
+    Param(
+        "equity",
+        "number",
+        None,
+        "account equity in dollars; when given, the securities segment checks its minimum: Reg T's FINRA "
+        "4210(b)(2) minimum to trade on margin ($2,000, or the purchases' cost if less; initial basis) or "
+        "portfolio margin's 4210(g) eligibility, each a warning when not met",
+    ),
 )
 
 
@@ -331,8 +339,11 @@ def account_margin(
             notional = securities_notional(book)
         else:
             detail = securities if isinstance(securities, RegTResult) else None
+            equity = settings.pm.equity  # the one equity parameter: Reg T's 4210(b)(2) check, PM's 4210(g)
             if detail is None or (detail.basis, detail.net_of_proceeds) != (settings.basis, False):
-                detail = regt_margin(book, basis=settings.basis)  # this basis, FINRA's gross figure
+                detail = regt_margin(book, basis=settings.basis, equity=equity)  # this basis, FINRA's gross
+            elif equity is not None and detail.minimum_equity is None:  # the batch's, paired without it
+                detail = with_minimum_equity(detail, book, equity)
             requirement, exact, notional = detail.total, detail.exact, securities_notional(book)
         rate = usd_rate(settings)  # (after the rows' rates are read: their error first)
         line = SegmentLine(

@@ -242,6 +242,14 @@ REGT_PARAMS: tuple[Param, ...] = (
     Param(
         "rate", "number", 0.0, "not used by strategy-based margin (accepted so one params block serves all)"
     ),
+    Param(
+        "equity",
+        "number",
+        None,
+        "account equity in dollars; when given, the breakdown reports (initial basis) whether it meets "
+        "FINRA 4210(b)(2)'s minimum equity to trade on margin ($2,000, or the purchases' cost if less); "
+        "never added to the requirement",
+    ),
 )
 BASES = ("initial", "maintenance")
 
@@ -253,7 +261,8 @@ def regt_result(positions: Any, basis: Any, net_of_proceeds: Any, params: Any, r
     net = flag(net_of_proceeds, "net_of_proceeds")
     return run(
         "regt", positions, params, REGT_PARAMS,
-        lambda p, v, d: regt_margin(p, basis=chosen, net_of_proceeds=net), chosen, net, rows=rows,
+        lambda p, v, d: regt_margin(p, basis=chosen, net_of_proceeds=net, equity=v["equity"]),
+        chosen, net, rows=rows,
     )  # fmt: skip
 
 

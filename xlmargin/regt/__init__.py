@@ -25,9 +25,13 @@ Two conventions are published, and both are reported:
 - ``net`` (Cboe's comparison tables: the cash to add) = margin + long_cost − short_proceeds.
 
 ``total`` is the requested one, the sum of the rounded groups. Bonds (Treasury, agency, municipal)
-take FINRA 4210(e)(2)'s maturity buckets; cash needs nothing; futures, options on futures, spot
+take FINRA 4210(e)(2)'s maturity buckets (a Treasury or agency zero-coupon bond with five years or
+more: at least 3% of its face); cash needs nothing; futures, options on futures, spot
 FX and CFDs have no Reg T rule and raise :class:`~xlmargin.errors.UnsupportedError` naming every
 such row.
+
+Given the account's ``equity``, FINRA 4210(b)(2)'s minimum equity to trade on margin is reported
+(:class:`MinimumEquity`, a row after the Total, a warning when not met), never added to ``total``.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, pairwise
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -53,7 +57,8 @@ from xlmargin.money import cents, cents_of
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
-from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
+from xlmargin.regt._equity import MinimumEquity, minimum_equity
+from xlmargin.regt._formulas import Figures, RegTRules, bond_requirement, num
 from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe
 from xlmargin.regt._pairing import Block, block, blocks, cut_short, solve, solve_beside, start
 from xlmargin.regt._shapes import Candidates
@@ -112,9 +117,11 @@ class RegTResult:
     groups: tuple[StrategyGroup, ...]
     warnings: tuple[str, ...]
     exact: float  # ``total`` before rounding: the groups' unrounded figures summed
+    minimum_equity: MinimumEquity | None = None  # with the equity parameter: FINRA 4210(b)(2)'s check
 
     def table(self) -> list[list[Any]]:
-        """The breakdown for a worksheet: a header, one row per group, a Total row; str and float only."""
+        """The breakdown for a worksheet: a header, one row per group, a Total row (then, given the
+        equity, the minimum-equity row: not in the total); str and float only."""
         out: list[list[Any]] = [list(HEADER)]
         for g in self.groups:
             legs = "; ".join(
@@ -129,6 +136,8 @@ class RegTResult:
         long_cost = cents(sum(g.long_cost for g in self.groups))
         proceeds = cents(sum(g.short_proceeds for g in self.groups))
         out.append(["Total", "", "", "", margin, long_cost, proceeds, self.total])
+        if self.minimum_equity is not None:
+            out.append(self.minimum_equity.row())
         return out
 
 
@@ -139,17 +148,20 @@ def regt_margin(
     basis: str = "initial",
     net_of_proceeds: bool = False,
     rules: RuleSet | None = None,
+    equity: float | None = None,
 ) -> RegTResult:
     """The strategy-based requirement of ``portfolio`` on ``basis`` ("initial" or "maintenance").
 
     ``net_of_proceeds`` picks the convention of ``total``: False for FINRA's gross figure, True
     for the Cboe cash-to-add figure (see the module docstring). The pairing minimises that same
     convention. ``rules`` defaults to the shipped ``regt`` rule file; a house layer is an override
-    of it (``load("regt").with_overrides({"naked.highcap_index.pct": 0.20})``).
+    of it (``load("regt").with_overrides({"naked.highcap_index.pct": 0.20})``). ``equity`` (in
+    dollars) adds FINRA 4210(b)(2)'s minimum-equity check (:func:`with_minimum_equity`).
     """
     if basis not in BASES:
         raise InputError(Problem(f"basis must be one of {', '.join(BASES)}, got '{basis}'", column="basis"))
-    r = RegTRules.of(rules if rules is not None else rule_files.load("regt"))
+    rule_set = rules if rules is not None else rule_files.load("regt")
+    r = RegTRules.of(rule_set)
     _check_supported(_flagged(portfolio, r), r)
     portfolio = in_usd(portfolio)  # prices, spots and strikes in US dollars, as the rules are
     warnings: list[str] = []
@@ -216,7 +228,19 @@ def regt_margin(
         ordered.extend(done[name].groups)
         warnings.extend(done[name].warnings)
     ordered.sort(key=itemgetter(0))  # stable: equal keys keep the order above
-    return _result(basis, net_of_proceeds, [g for _, g in ordered], warnings)
+    result = _result(basis, net_of_proceeds, [g for _, g in ordered], warnings)
+    return result if equity is None else with_minimum_equity(result, portfolio, equity, rule_set)
+
+
+def with_minimum_equity(
+    result: RegTResult, portfolio: Portfolio, equity: float, rules: RuleSet | None = None
+) -> RegTResult:
+    """``result`` (of ``portfolio``) with FINRA 4210(b)(2)'s minimum-equity check for ``equity`` and
+    its warning when not met (as portfolio margin warns of its eligibility); no figure changes."""
+    rule_set = rules if rules is not None else rule_files.load("regt")
+    check, warning = minimum_equity(in_usd(portfolio), result.basis, equity, rule_set)
+    warnings = result.warnings if warning is None else (*result.warnings, warning)
+    return replace(result, minimum_equity=check, warnings=warnings)
 
 
 def _result(
@@ -512,15 +536,8 @@ def _cents(value: float) -> float:
 
 
 def _bond_group(p: Position, r: RegTRules) -> StrategyGroup:
-    rate, text = bond_rate(r, p)
-    value = abs(p.market_value)
-    return _group(
-        f"{p.asset_class} bond",
-        p.symbol,
-        [_whole(p, "bond")],
-        f"{text}: {money(value)} × {rate:g}",
-        Figures(margin=rate * value),
-    )
+    margin, rule = bond_requirement(r, p)
+    return _group(f"{p.asset_class} bond", p.symbol, [_whole(p, "bond")], rule, Figures(margin=margin))
 
 
 class _Allocator:
@@ -692,10 +709,12 @@ __all__ = [
     "BASES",
     "HEADER",
     "Leg",
+    "MinimumEquity",
     "RegTResult",
     "StrategyGroup",
     "cents",
     "cut_short",
     "regt_margin",
     "regt_margins",
+    "with_minimum_equity",
 ]

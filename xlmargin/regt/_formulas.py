@@ -86,7 +86,12 @@ class RegTRules:
     collar_call_strike_pct: float
     protective_call_strike_pct: float
     conversion_strike_pct: float
+    conversion_add_call_itm: bool
+    reversal_add_put_itm: bool
+    short_box_recognised: bool
     fixed_income: Mapping[str, tuple[tuple[float, float, float], ...]]
+    zero_coupon: Mapping[str, tuple[float, float]]  # class -> (fraction of face, from years to maturity)
+    minimum_equity: float
     max_candidates: int
     exhaustive_legs: int
     nearest_strikes: int
@@ -107,6 +112,11 @@ class RegTRules:
         fixed = {
             name: tuple((float(a), float(b), float(c)) for a, b, c in t["buckets"])
             for name, t in rules["fixed_income"].items()
+        }
+        zero = {
+            name: (float(t["zero_coupon_face_pct"]), float(t["zero_coupon_min_years"]))
+            for name, t in rules["fixed_income"].items()
+            if "zero_coupon_face_pct" in t
         }
         return RegTRules(
             id=rules.id,
@@ -138,7 +148,12 @@ class RegTRules:
             collar_call_strike_pct=float(g("collar.call_strike_pct")),
             protective_call_strike_pct=float(g("protective_call.strike_pct")),
             conversion_strike_pct=float(g("conversion.strike_pct")),
+            conversion_add_call_itm=bool(g("conversion.add_call_itm")),
+            reversal_add_put_itm=bool(g("reversal.add_put_itm")),
+            short_box_recognised=bool(g("box.short_recognised")),
             fixed_income=fixed,
+            zero_coupon=zero,
+            minimum_equity=float(g("account.minimum_equity")),
             max_candidates=int(g("pairing.max_candidates")),
             exhaustive_legs=int(g("pairing.exhaustive_legs")),
             nearest_strikes=int(g("pairing.nearest_strikes")),
@@ -290,6 +305,29 @@ def bond_rate(r: RegTRules, p: Position) -> tuple[float, str]:
     low, high, rate = max((b for b in buckets if b[0] <= p.maturity_years), key=lambda b: b[0])
     bucket = f"{num(low)}–{num(high)} years" if p.maturity_years < high else f"{num(low)} years or more"
     return rate, f"{p.asset_class} bond, {bucket} to maturity: {pct(rate)} of market value (FINRA 4210(e)(2))"
+
+
+def bond_requirement(r: RegTRules, p: Position) -> tuple[float, str]:
+    """A bond's requirement and its rule text: :func:`bond_rate` × its market value; a zero-coupon
+    bond (coupon 0; a blank coupon is not zero) of a class with a zero-coupon rule and at least
+    ``zero_coupon_min_years`` to maturity needs the greater of that and ``zero_coupon_face_pct`` of
+    its face, the row's quantity (margin-rules.md §1.8: "3% of principal"; IBKR: "max(bucket
+    amount, 3% of face)"). The text says which of the two applied."""
+    rate, text = bond_rate(r, p)
+    value = abs(p.market_value)
+    bucket = rate * value
+    zero = r.zero_coupon.get(p.asset_class)
+    if zero is None or p.coupon != 0.0 or p.maturity_years < zero[1]:
+        return bucket, f"{text}: {money(value)} × {rate:g}"
+    face_pct, years = zero
+    face = abs(p.quantity)
+    on_face = face_pct * face
+    amount = max(bucket, on_face)
+    applied = f"{pct(face_pct)} of face" if on_face > bucket else f"{pct(rate)} of market value"
+    return amount, (
+        f"{text}; zero-coupon, {num(years)} years or more: at least {pct(face_pct)} of face: "
+        f"max({money(value)} × {rate:g}, {num(face)} × {face_pct:g}) = {money(amount)} ({applied} applied)"
+    )
 
 
 # --- a leg on its own, column-wise ----------------------------------------------------------------

@@ -197,7 +197,8 @@ class StockStrategies(StrategyFilter):
         Maintenance: the lesser of 10% × put strike + put OTM amount and 25% × call strike.
         Conversion (same strike and expiry) at maintenance: 10% of the exercise price plus the short
         call's in-the-money amount [L] (IBKR, as quoted in QuantConnect Lean's tests: 5,303 =
-        10% × 524 × 100 + (524.63 − 524) × 100), the mirror image of the reversal's put ITM amount."""
+        10% × 524 × 100 + (524.63 − 524) × 100), the mirror image of the reversal's put ITM amount;
+        ``conversion.add_call_itm = false`` charges the 10% alone (margin-rules.md §1.5's wording)."""
         s, p, c = stock.position, put.position, call.position
         conversion = same_series(put, call)
         name = "conversion" if conversion else "collar"
@@ -214,14 +215,13 @@ class StockStrategies(StrategyFilter):
             )
         if conversion:
             rate = self.r.levered(self.r.conversion_strike_pct, s.leverage)
-            extra = itm(c) * c.multiplier
-            margin = rate * p.strike * p.multiplier + extra
-            return Shape(
-                name,
-                Figures(margin, 0.0, call.value),
-                f"conversion: {pct(rate)} × exercise price × {num(p.multiplier)} + call in-the-money amount"
-                f" {money(extra)} = {money(margin)} × {{n}}",
-            )
+            margin = rate * p.strike * p.multiplier
+            text = f"conversion: {pct(rate)} × exercise price × {num(p.multiplier)}"
+            if self.r.conversion_add_call_itm:  # [L] conversion.add_call_itm
+                extra = itm(c) * c.multiplier
+                margin += extra
+                text += f" + call in-the-money amount {money(extra)}"
+            return Shape(name, Figures(margin, 0.0, call.value), f"{text} = {money(margin)} × {{n}}")
         strike_rate = self.r.levered(self.r.collar_strike_pct, s.leverage)
         call_rate = self.r.levered(self.r.collar_call_strike_pct, s.leverage)
         hedged = p.multiplier * (strike_rate * p.strike + otm(p))
@@ -236,7 +236,7 @@ class StockStrategies(StrategyFilter):
     def reversal(self, stock: BookLeg, put: BookLeg, call: BookLeg, spu: float) -> Shape:
         """Reverse conversion (short stock, short put, long call, same strike and expiry).
         Initial: as a covered put plus a long call. Maintenance: 10% of the exercise price plus
-        the put's in-the-money amount [L]."""
+        the put's in-the-money amount [L] (``reversal.add_put_itm``; margin-rules.md §1.5)."""
         s, p = stock.position, put.position
         extra = itm(p) * p.multiplier
         if self.basis == "initial":
@@ -247,13 +247,12 @@ class StockStrategies(StrategyFilter):
                 f"reversal: {text} + put in-the-money amount {money(extra)}; call paid; × {{n}}",
             )
         rate = self.r.levered(self.r.conversion_strike_pct, s.leverage)
-        margin = rate * p.strike * p.multiplier + extra
-        return Shape(
-            "reversal",
-            Figures(margin, 0.0, put.value),
-            f"reversal: {pct(rate)} × exercise price × {num(p.multiplier)} + put in-the-money amount"
-            f" = {money(margin)} × {{n}}",
-        )
+        margin = rate * p.strike * p.multiplier
+        text = f"reversal: {pct(rate)} × exercise price × {num(p.multiplier)}"
+        if self.r.reversal_add_put_itm:  # [L] reversal.add_put_itm
+            margin += extra
+            text += " + put in-the-money amount"
+        return Shape("reversal", Figures(margin, 0.0, put.value), f"{text} = {money(margin)} × {{n}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,8 +470,10 @@ def stock_triples(
         put_otm = np.maximum(a.underlying_price[put] - put_strike, 0.0)
         hedged_put = put_mult * (a.collar_strike[stock] * put_strike + put_otm)
         capped = a.collar_call_strike[stock] * call_strike * call_mult
-        collar = np.where(same_series, conversion + call_itm * call_mult, np.minimum(hedged_put, capped))
-        margin = np.where(long_stock, collar, conversion + put_itm * put_mult)
+        converted = conversion + call_itm * call_mult if r.conversion_add_call_itm else conversion
+        reversed_ = conversion + put_itm * put_mult if r.reversal_add_put_itm else conversion
+        collar = np.where(same_series, converted, np.minimum(hedged_put, capped))
+        margin = np.where(long_stock, collar, reversed_)
         long_cost = np.zeros(len(stock))
     proceeds = np.where(long_stock, a.value[call], a.value[put])
     cost = cost_of(net, margin, long_cost, proceeds)

@@ -375,7 +375,8 @@ class Enumerator(StockStrategies):
 
     def _boxes(self, calls: list[int], puts: list[int]) -> Iterator[Callable[[], Candidate | None]]:
         """Box: a call spread and a put spread on the same two strikes. Long box (both debit):
-        pay the debit. Short box (both credit): its width × multiplier, its maximum loss [L]."""
+        pay the debit. Short box (both credit): its width × multiplier, its maximum loss [L]; not
+        recognised when ``box.short_recognised`` is false (then two credit spreads)."""
         legs = self.legs
         put_at: dict[tuple[float, bool], list[int]] = defaultdict(list)
         for k in puts:
@@ -394,6 +395,8 @@ class Enumerator(StockStrategies):
         mult = li.position.multiplier
         width = li.position.strike - lj.position.strike  # > 0: the long call is above the short: short box
         long_cost, proceeds = li.long_cost + lk.long_cost, lj.value + lm.value
+        if width > 0 and not self.r.short_box_recognised:
+            return None  # the rule file does not recognise a short box: its two spreads stand alone
         if width > 0:
             rule = f"short box: its width × {num(mult)} × {{n}} = {num(width)} × {num(mult)} × {{n}}"
             shape = Shape("short box", Figures(width * mult, long_cost, proceeds), rule)
