@@ -99,6 +99,21 @@ def test_a_bad_row_in_any_segment_is_named() -> None:
     assert err.value.problems[0].row == 9
 
 
+def test_the_fx_cfd_segment_takes_the_class_column_before_the_symbol() -> None:
+    """margin-rules.md §5 [H]: individual equities 5:1, non-major pairs 20:1. A stock CFD of class
+    equity whose ticker is a major index alias (COMP) is an equity in the account view too, and
+    fx_major on a non-major pair (AUDUSD) is refused naming the row and the class column."""
+    comp = books.row("COMP", "cfd", 1_000, 10.0, currency="USD", klass="equity")
+    result = account_margin(books.book(comp), settings())
+    assert result.lines[2].requirement == 1_000 * 10.0 / 5 == 2_000.0  # was 500.00 (1:20)
+    audusd = books.row("AUDUSD", "fx", 100_000, 0.65, klass="fx_major")
+    with pytest.raises(InputError) as err:
+        account_margin(books.book(comp, audusd), settings())
+    assert [(p.row, p.column) for p in err.value.problems] == [(3, "class")]
+    fx = books.row("AUDUSD", "fx", 100_000, 0.65, klass="fx")
+    assert account_margin(books.book(fx), settings()).lines[2].requirement == 100_000 * 0.65 / 20 == 3_250.0
+
+
 def test_non_usd_account_converts_the_usd_segments() -> None:
     usd = account_margin(book(), settings())
     with pytest.raises(MissingDataError, match=r"fx\.USD"):

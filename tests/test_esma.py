@@ -17,6 +17,7 @@ from xlmargin.errors import InputError, MissingDataError, UnsupportedError
 from xlmargin.esma import (
     DEFAULT_ACCOUNT_CURRENCY,
     ESMA_PARAMS,
+    class_problem,
     currency_pair,
     esma_class,
     esma_classes,
@@ -24,6 +25,7 @@ from xlmargin.esma import (
     esma_settings,
     nfa_margin,
 )
+from xlmargin.money import cents
 from xlmargin.params import norm, read_params
 from xlmargin.textable import fmt
 
@@ -60,7 +62,7 @@ def leverage(name: str) -> float:
         ("usd.chf", "fx", None, None, "major_fx"),
         ("AUDCAD", "fx", None, None, "non_major_fx"),
         ("USDMXN", "fx", None, None, "non_major_fx"),
-        ("AUDUSD", "fx", "fx_major", None, "major_fx"),  # the class column overrides the pair rule
+        ("AUDUSD", "fx", "fx_major", None, "non_major_fx"),  # the pair decides (esma_margin refuses it)
         ("GBPNZD", "cfd", "fx", None, "non_major_fx"),  # an FX class on a CFD row is still a pair
         ("XAUUSD", "fx", None, None, "gold"),  # built-in class gold
         ("BTCUSD", "cfd", None, None, "crypto"),
@@ -105,6 +107,85 @@ def test_currency_pairs() -> None:
     assert currency_pair("eur-usd") == ("EUR", "USD")
     assert currency_pair("EURXYZ") is None
     assert currency_pair("EURUS") is None
+
+
+# A stock CFD whose ticker is a major index alias (esma.toml [major_indices]): margin-rules.md §5,
+# "Individual equities and 'other reference values' (bonds etc.) | 5:1 | 20%" [H]. The class column
+# says equity, so the alias must not make it a major index (20:1).
+@pytest.mark.parametrize("symbol", ["COMP", "CAC", "DAX"])
+def test_a_given_equity_class_wins_over_a_major_index_alias(symbol: str) -> None:
+    stock_cfd = row(symbol, "cfd", 1_000, 10.0, currency="USD", klass="equity")
+    result = esma_margin(book(stock_cfd), "USD", NO_RATES)
+    assert result.total == 1_000 * 10.0 / 5 == 2_000.0  # 20% of 10,000 (was 500.00, 1:20)
+    assert result.lines[0].rule_class == "individual_equity"
+    # without a class the alias is all there is: the major index, 5% (1:20)
+    blank = row(symbol, "cfd", 1_000, 10.0, currency="USD")
+    assert esma_margin(book(blank), "USD", NO_RATES).total == 1_000 * 10.0 / 20 == 500.0
+
+
+@pytest.mark.parametrize(
+    ("klass", "expected"),
+    [
+        ("equity", "individual_equity"),
+        ("treasury", "other"),  # a bond's class is not overridden by a ticker either
+        ("commodity", "other_commodity"),
+        ("broad_index", "major_index"),  # an index class: the alias tells which index it is
+        ("highcap_index", "major_index"),
+        (None, "major_index"),
+    ],
+)
+def test_the_class_column_before_the_alias_of_the_symbol_or_underlying(klass: Any, expected: str) -> None:
+    for symbol, underlying in (("UK100", None), ("UK100.DEC26", "UK100")):
+        (position,) = book(row(symbol, "cfd", 1, 8000.0, klass=klass, underlying=underlying)).positions
+        assert (esma_class(position), position.class_given) == (expected, klass is not None)
+
+
+# margin-rules.md §5: "Commodities other than gold, non-major equity indices | 10:1 | 10%" [H]. An index
+# off the major list (HK50) given an index class takes 10%; without a class it is read as an
+# equity (20%), the cautious default (module docstring).
+@pytest.mark.parametrize("klass", ["narrow_index", "broad_index", "highcap_index"])
+def test_an_index_class_off_the_major_list_is_ten_to_one(klass: str) -> None:
+    result = esma_margin(book(row("HK50", "cfd", 2, 20_000.0, currency="HKD", klass=klass)), "HKD", NO_RATES)
+    assert result.total == 2 * 20_000.0 / 10 == 4_000.0
+    assert result.lines[0].rule_class == "non_major_index"
+    blank = esma_margin(book(row("HK50", "cfd", 2, 20_000.0, currency="HKD")), "HKD", NO_RATES)
+    assert (blank.total, blank.lines[0].rule_class) == (2 * 20_000.0 / 5, "individual_equity")
+
+
+# margin-rules.md §5: "Major currency pairs (any two of USD, EUR, JPY, GBP, CAD, CHF) | 30:1" and
+# "Non-major pairs ... | 20:1" [H]. A readable pair decides; fx_major on a non-major pair is the
+# user's data being wrong, refused naming the row and the class column (it gave 30:1).
+def test_fx_major_on_a_non_major_pair_is_refused_naming_the_row_and_class() -> None:
+    rows = [
+        row("AUDUSD", "fx", 100_000, 0.65, klass="fx_major"),
+        row("EURUSD", "fx", 100_000, 1.1, klass="fx_major"),  # a major pair: fx_major is right
+        row("USDTRY", "fx", 100_000, 32.0, klass="fx_major"),
+    ]
+    with pytest.raises(InputError) as err:
+        esma_margin(book(*rows), "USD", NO_RATES)
+    assert [(p.row, p.column) for p in err.value.problems] == [(2, "class"), (4, "class")]
+    assert "AUD is not a major currency" in err.value.problems[0].message
+    assert "TRY is not a major currency" in err.value.problems[1].message
+    # the same pairs with class fx, or none: 20:1
+    for klass in ("fx", None):
+        audusd = esma_margin(book(row("AUDUSD", "fx", 100_000, 0.65, klass=klass)), "USD", NO_RATES)
+        assert audusd.total == cents(100_000 * 0.65 / 20) == 3_250.0  # was 2,166.67 (1:30)
+        usdtry = esma_margin(book(row("USDTRY", "fx", 100_000, 32.0, klass=klass)), "USD", NO_RATES)
+        assert usdtry.total == cents(100_000 / 20) == 5_000.0  # was 3,333.33 (1:30)
+    eurusd = esma_margin(book(row("EURUSD", "fx", 100_000, 1.1, klass="fx_major")), "USD", NO_RATES)
+    assert eurusd.total == cents(100_000 * 1.1 / 30)
+
+
+def test_a_class_that_is_not_fx_on_a_pair_row_is_refused() -> None:
+    """An fx row on EURUSD of class equity: neither the pair's 30:1 nor the equity's 5:1 silently."""
+    with pytest.raises(InputError) as err:
+        esma_margin(book(row("EURUSD", "fx", 100_000, 1.1, klass="equity")), "USD", NO_RATES)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.column) == (2, "class")
+    assert "class equity contradicts 'EURUSD'" in problem.message
+    # metals and cryptocurrencies are not readable pairs: their class decides as before
+    (gold,) = book(row("XAUUSD", "cfd", 1, 2000.0, klass="commodity")).positions
+    assert (esma_class(gold), class_problem(gold)) == ("other_commodity", None)
 
 
 # --- notional and currency -------------------------------------------------------------------------

@@ -27,12 +27,19 @@ function (:func:`~xlmargin.fx_rates.read_rates`, the ``fx_rates`` parameter): ac
 per unit (``account``, the default; a rate only a table of USD per unit has is refused with a hint),
 or USD per unit converted with ``fx.USD`` (``usd``: the broker readers' rates).
 
-**Classification.** Crypto, gold and commodity classes take their caps; a currency pair (type fx,
-or class fx / fx_major, symbol of two known currency codes such as EURUSD or EUR/USD) is major when
-both currencies are major or the class says fx_major; a symbol or underlying on the major index list
-(UK100, DE40, US500, ...) is a major index; otherwise the position class maps through
-``[classes]`` of esma.toml (equity -> individual equity, index classes -> non-major index, bonds ->
-other).
+**Classification** (:func:`esma_class`). Crypto, gold and commodity classes take their caps (the
+class column's, else the symbol's: XAUUSD gold, BTCUSD crypto). A currency pair (type fx, or class
+fx / fx_major, symbol of two known currency codes such as EURUSD or EUR/USD) is major when both its
+currencies are major, else non-major: the pair decides, and a class that contradicts it (fx_major on
+AUDUSD, equity on an fx row) is an :class:`InputError` naming the row and the ``class`` column,
+never a looser or a silently different cap. Otherwise a class given in the ``class`` column wins
+over the symbol: it maps through ``[classes]`` of esma.toml (equity -> individual equity, bonds ->
+other, index classes -> non-major index), and only an index class is a major index when the symbol
+or underlying is on the major index list (UK100, DE40, US500, ...): a stock CFD of class equity on
+the ticker COMP, CAC or DAX is an individual equity at 5:1. A row whose class is blank is a major
+index when its symbol or underlying is on that list, else takes the symbol table's class, else
+equity (an index CFD off the list, such as HK50, without a class is margined as an equity at 5:1;
+give it an index class for 10:1).
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ from typing import Any
 
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
-from xlmargin.fx_rates import FX_RATES, is_pair_row, read_rates
+from xlmargin.fx_rates import FX_RATES, PAIR_ASSET_CLASSES, is_pair_row, read_rates
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
@@ -281,24 +288,75 @@ class EsmaResult:
 
 
 def esma_class(p: Position) -> str:
-    """The ESMA class of a position (see the module docstring for the order of the tests)."""
+    """The ESMA class of a position, tested in this order (module docstring, margin-rules.md §5):
+
+    1. a crypto, gold or commodity class (given or the symbol's) takes its own cap;
+    2. a currency pair of two known codes: ``major_fx`` when both currencies are major, else
+       ``non_major_fx``, whatever the class column says (:func:`esma_margin` refuses a class that
+       contradicts the pair: :func:`class_problem`);
+    3. a class given in the class column: through ``[classes]``, an index class becoming
+       ``major_index`` when the symbol or underlying is a major index alias (``[major_indices]``);
+    4. a blank class: ``major_index`` on a major index alias, else the symbol table's class through
+       ``[classes]`` (equity when the symbol is not listed).
+    """
     classes = _rules()["classes"]
     if p.asset_class in ("crypto", "gold", "commodity"):
         return str(classes[p.asset_class])
-    pair = currency_pair(p.symbol) if _is_pair_row(p) else None
+    pair = _pair(p)
     if pair is not None:
-        major = _code_set("major_currencies")
-        return (
-            "major_fx"
-            if p.asset_class == "fx_major" or (pair[0] in major and pair[1] in major)
-            else "non_major_fx"
-        )
+        return "major_fx" if _is_major(pair) else "non_major_fx"
     indices = _index_symbols()
-    if p.symbol in indices or p.underlying in indices:
+    on_list = p.symbol in indices or p.underlying in indices
+    if on_list and (not p.class_given or p.asset_class in _index_classes()):
         return "major_index"
-    if p.asset_class in classes:
-        return str(classes[p.asset_class])
-    return "other"
+    return str(classes.get(p.asset_class, "other"))
+
+
+def class_problem(p: Position) -> Problem | None:
+    """What is wrong with the class column of a currency-pair row, or None: a class given on a pair
+    of two known codes must be an FX class, and ``fx_major`` only on a pair of two major currencies
+    (margin-rules.md §5: a non-major pair is capped at 20:1, never 30:1). The pair decides; a class
+    that contradicts it is the user's data being wrong, so it is refused rather than margined at a
+    cap the class or the pair would give alone."""
+    pair = _pair(p)
+    if pair is None or not p.class_given:
+        return None
+    name = "".join(pair)
+    if p.asset_class not in PAIR_ASSET_CLASSES:
+        return Problem(
+            f"class {p.asset_class} contradicts '{p.symbol}', {a_or_an(p.type)} row on the currency pair "
+            f"{name}: give class fx or leave it blank",
+            p.row,
+            "class",
+        )
+    if p.asset_class == "fx_major" and not _is_major(pair):
+        minor = " and ".join(c for c in pair if c not in _code_set("major_currencies"))
+        cap = float(_rules().get("leverage.non_major_fx"))
+        return Problem(
+            f"class fx_major contradicts '{p.symbol}': {minor} is not a major currency "
+            f"({', '.join(_codes('major_currencies'))}), so {name} is a non-major pair (ESMA {cap:g}:1); "
+            "give class fx or leave it blank",
+            p.row,
+            "class",
+        )
+    return None
+
+
+def _pair(p: Position) -> tuple[str, str] | None:
+    """(base, quote) of a row margined as a currency pair whose symbol reads as two known codes."""
+    return currency_pair(p.symbol) if _is_pair_row(p) else None
+
+
+def _is_major(pair: tuple[str, str]) -> bool:
+    major = _code_set("major_currencies")
+    return pair[0] in major and pair[1] in major
+
+
+@cache
+def _index_classes() -> frozenset[str]:
+    """The position classes ``[classes]`` maps to a non-major index: a major index alias makes them
+    major (the class says an index; the alias says which)."""
+    return frozenset(str(c) for c, esma in _rules()["classes"].items() if esma == "non_major_index")
 
 
 def _is_pair_row(p: Position) -> bool:
@@ -317,7 +375,7 @@ def esma_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSetti
         leverage = float(settings.leverage[rule_class])
         return rule_class, leverage, 1.0 / leverage
 
-    lines, total, gross, exact = _margin(portfolio, account, settings, "esma", terms)
+    lines, total, gross, exact = _margin(portfolio, account, settings, "esma", terms, class_problem)
     fraction = float(_rules().get("close_out.fraction"))
     return EsmaResult("esma", account, lines, total, cents(fraction * total), gross, exact)
 
@@ -371,9 +429,11 @@ def _margin(
     settings: EsmaSettings,
     regime: str,
     terms: Callable[[Position], tuple[str, float, float]],
+    check: Callable[[Position], Problem | None] = lambda p: None,
 ) -> tuple[tuple[RetailLine, ...], float, float, float]:
     """Lines, total margin (the lines' cents added), gross notional and the total before rounding;
-    ``terms`` gives a row's (class, leverage, margin rate). The table's rates are read as
+    ``terms`` gives a row's (class, leverage, margin rate), ``check`` what is wrong with a row the
+    rule refuses (an :class:`InputError`, with the other rows'). The table's rates are read as
     ``settings.reading`` says, the account view's one reading (:func:`~xlmargin.fx_rates.read_rates`)."""
     portfolio = read_rates(portfolio, account, settings.reading, settings.fx_rates)
     unsupported: list[Problem] = []
@@ -389,6 +449,10 @@ def _margin(
                     f"{rule} apply to CFDs and rolling spot FX; {a_or_an(p.type)} is neither", p.row, "type"
                 )
             )
+            continue
+        refused = check(p)
+        if refused is not None:
+            bad.append(refused)
             continue
         converted = _notional(p, account, settings, bad, missing)
         if converted is None:
@@ -519,6 +583,7 @@ __all__ = [
     "EsmaResult",
     "EsmaSettings",
     "RetailLine",
+    "class_problem",
     "currency_pair",
     "esma_class",
     "esma_classes",

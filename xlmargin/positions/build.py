@@ -171,7 +171,7 @@ def build_arrays(
         und, und_upper, given_underlying, sym, sym_upper, terms, is_option
     )
     class_group, group_codes, index_units = _baskets(baskets, und_codes, und_uniques)
-    asset_class, class_codes = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
+    asset_class, class_codes, class_given = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
 
     multiplier = _multiplier(r)
     given_multiplier = ~np.isnan(multiplier)
@@ -242,6 +242,7 @@ def build_arrays(
         "fx_rate": _rate(r) if r.has("fx_rate") else no_numbers,
         "beta": r.number("beta") if r.has("beta") else no_numbers,
         "factor": r.text("factor").map(_lower) if r.has("factor") else no_texts,
+        "class_given": class_given,
     }, codes
 
 
@@ -341,13 +342,15 @@ def _asset_class(
     und_uniques: list[str],
     sym: Text,
     sym_upper: list[str],
-) -> tuple[np.ndarray, tuple[IntArray, list[str | None]]]:
+) -> tuple[np.ndarray, tuple[IntArray, list[str | None]], BoolArray]:
     """The class column, else the underlying's class, else the symbol's (listed, or that of the metal
-    or cryptocurrency heading a pair: :func:`~xlmargin.symbols.pair_base_class`), else equity; as text and
-    as codes. Chosen per distinct text: each row takes a code into the underlyings' classes, the
-    class column's values or the symbols' classes, made distinct at the end."""
+    or cryptocurrency heading a pair: :func:`~xlmargin.symbols.pair_base_class`), else equity; as text,
+    as codes, and where the class column gave it. Chosen per distinct text: each row takes a code
+    into the underlyings' classes, the class column's values or the symbols' classes, made distinct
+    at the end."""
     found: list[str | None] = [classes.get(u) or pair_base_class(u) for u in und_uniques]
     codes = und_codes
+    chosen = np.zeros(r.n, dtype=bool)
     if r.has("class"):
         text = r.text("class")
         given = _enum(r, "class", text, _CLASS_TABLE, _unknown("class", CLASSES))
@@ -360,7 +363,7 @@ def _asset_class(
         found += [classes.get(s) or pair_base_class(s) or "equity" for s in sym_upper]
     distinct_codes, distinct = factorize(found)
     codes = distinct_codes[codes]
-    return object_array(distinct)[codes], (codes, distinct)
+    return object_array(distinct)[codes], (codes, distinct), chosen
 
 
 def _volatility(r: ColumnReader) -> FloatArray:

@@ -66,6 +66,9 @@ class Position:
     fx_rate: float = math.nan  # account-currency units per unit of the position's currency
     beta: float = math.nan  # to the position's risk factor (stress view)
     factor: str | None = None  # the risk factor, overriding the built-in mapping (stress view)
+    # whether the class column gave ``asset_class`` (False: the symbol table's, a pair base's, or the
+    # equity default); ESMA lets a given class win over a symbol's major-index alias
+    class_given: bool = False
 
     @property
     def is_option(self) -> bool:
@@ -203,4 +206,4 @@ FLOAT_FIELDS = (
     "dividend_yield", "leverage", "maturity_years", "index_units", "coupon", "yield_", "duration",
     "denomination", "fx_rate", "beta",
 )  # fmt: skip
-DTYPES: dict[str, Any] = dict.fromkeys(FLOAT_FIELDS, np.float64) | {"row": np.int64}
+DTYPES: dict[str, Any] = dict.fromkeys(FLOAT_FIELDS, np.float64) | {"row": np.int64, "class_given": np.bool_}
