@@ -97,6 +97,22 @@ def test_keyword_params_map_onto_parameter_names() -> None:
     assert xlmargin.regt_margin(BOOK, basis="maintenance", as_of=AS_OF) == 100_312.56
 
 
+@pytest.mark.parametrize("missing", [None, pd.NA, float("nan"), pd.NaT], ids=repr)
+def test_a_missing_keyword_value_is_the_default(missing: Any) -> None:
+    assert xlmargin.pm_requirement(BOOK, as_of=AS_OF, rate=missing) == xlmargin.pm_requirement(
+        BOOK, as_of=AS_OF
+    )
+
+
+def test_a_keyword_error_names_the_keyword_and_no_row() -> None:
+    with pytest.raises(InputError) as raised:
+        xlmargin.pm_requirement(BOOK, as_of=AS_OF, rate="abc")
+    assert str(raised.value) == "rate: 'abc' is not a number"
+    with pytest.raises(InputError) as raised:
+        xlmargin.pm_requirement(BOOK, as_of=AS_OF, colour="red")
+    assert str(raised.value).startswith("unknown parameter 'colour'; known: as_of, rate")
+
+
 def test_read_positions_finds_the_table_inside_a_template() -> None:
     portfolio = xlmargin.read_positions(Path("workbooks/hedge_comparison.xlsx"), as_of=AS_OF)
     by_table = xlmargin.read_positions(

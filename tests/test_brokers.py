@@ -7,7 +7,9 @@ and subtotals, which must not be counted twice). Every format must give the cano
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,19 @@ def test_the_format_is_detected_from_content(name: str, tmp_path: Path) -> None:
     renamed = tmp_path / "export.txt"
     renamed.write_bytes((DATA / name).read_bytes())
     assert detect(renamed) == EXPORTS[name]
+
+
+@pytest.mark.parametrize("name", ["ibkr_statement.csv", "ibkr_portfolio.csv"])
+def test_an_export_saved_as_unicode_text_is_detected_and_read(name: str, tmp_path: Path) -> None:
+    """Excel's "Unicode Text": UTF-16 with its byte-order mark, cells separated by tabs."""
+    with (DATA / name).open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    text = io.StringIO()
+    csv.writer(text, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    saved = tmp_path / "export.txt"
+    saved.write_bytes(text.getvalue().encode("utf-16"))
+    assert detect(saved) == EXPORTS[name]
+    assert figures(read_broker(saved, as_of=AS_OF)) == figures(read_broker(DATA / name, as_of=AS_OF))
 
 
 def test_a_positions_table_is_not_a_broker_export() -> None:

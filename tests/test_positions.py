@@ -515,3 +515,71 @@ def test_a_negative_fx_rate_is_refused_even_where_no_engine_reads_it():
     )
     zero = read_positions([header, ["AAPL", "stock", 10, 200.0, "USD", 0]], as_of=AS_OF)
     assert math.isnan(zero.arrays["fx_rate"][0])
+
+
+TOTAL_ROW_BOOK = [
+    ["symbol", "type", "quantity", "price"],
+    ["AAPL", "stock", 600.0, 250.42],
+    ["MSFT", "stock", 300.0, 483.62],
+    ["Total", None, 900.0, 367.02],  # SUBTOTAL(109,[quantity]), SUBTOTAL(101,[price])
+]
+
+
+def test_a_table_total_row_handed_over_is_refused_naming_the_row() -> None:
+    """=REGT_MARGIN(tblPositions[#All]) hands over the Total Row last; it is no stock 'TOTAL'."""
+    with pytest.raises(InputError) as raised:
+        read_positions(TOTAL_ROW_BOOK, as_of=AS_OF)
+    assert str(raised.value).startswith("row 4: this is a table's Total Row (symbol 'Total', quantity 900")
+    assert "tblPositions[[#Headers],[#Data]]" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "last",
+    [["Total", "stock", 100.0, 10.0], ["TOTL", "stock", 900.0, 10.0], ["Total", "stock", -900.0, 10.0]],
+    ids=["quantity not the sum", "another symbol", "the sum negated"],
+)
+def test_a_position_is_never_taken_for_a_total_row(last: list[object]) -> None:
+    assert len(read_positions([*TOTAL_ROW_BOOK[:3], last], as_of=AS_OF)) == 3
+
+
+def test_an_xlsx_table_is_read_without_its_total_row(tmp_path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "tbl_total.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Positions").add_table(
+        "A1:D4",
+        {
+            "name": "tblPositions",
+            "total_row": True,
+            "data": [r[:4] for r in TOTAL_ROW_BOOK[1:3]],
+            "columns": [
+                {"header": "symbol", "total_string": "Total"},
+                {"header": "type"},
+                {"header": "quantity", "total_function": "sum", "total_value": 900},
+                {"header": "price", "total_function": "average", "total_value": 367.02},
+            ],
+        },
+    )
+    book.close()
+    from xlmargin.positions.source import read_file
+
+    portfolio = read_positions(read_file(path, table="tblPositions"), as_of=AS_OF)
+    assert portfolio.arrays["symbol"].tolist() == ["AAPL", "MSFT"]
+
+
+def test_a_formula_never_calculated_is_named_as_such(tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Positions"
+    for row in [["symbol", "type", "quantity", "price"], ["AAPL", "stock", 600, "=250.42*1"]]:
+        sheet.append(row)
+    book.save(tmp_path / "formula.xlsx")
+    with pytest.raises(InputError) as raised:
+        read_positions(tmp_path / "formula.xlsx", as_of=AS_OF)
+    assert str(raised.value) == (
+        "row 2, price: the cell holds a formula that was never calculated (=250.42*1); run xlmargin "
+        "recalc on the workbook, or open and save it in Excel"
+    )

@@ -559,3 +559,56 @@ def test_a_pure_functions_memo_is_bounded(tmp_path: Path, monkeypatch) -> None:
     report = recalculate(src, {"SUMQTY": counted}, pure=True)
     assert len(calls) == 4
     assert report.cells == recalculate(src, {"SUMQTY": sumqty}).cells
+
+
+def _total_row_book(path: Path, quantity_total: str = "sum") -> Path:
+    """tblPositions with a Total Row as XlsxWriter writes it (``SUBTOTAL(109,[quantity])``, a
+    table-local reference), cached values as Excel would save them, and a cell reading the total."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Positions")
+    sheet.add_table(
+        "A1:D4",
+        {
+            "name": "tblPositions",
+            "total_row": True,
+            "data": [["AAPL", "stock", 600, 250.42], ["MSFT", "stock", 300, 483.62]],
+            "columns": [
+                {"header": "symbol", "total_string": "Total"},
+                {"header": "type"},
+                {"header": "quantity", "total_function": quantity_total, "total_value": 900},
+                {"header": "price", "total_function": "average", "total_value": 367.02},
+            ],
+        },
+    )
+    sheet.write_formula("J2", "=C4*2", None, 1800)
+    sheet.write_formula("J3", "=SUM(tblPositions[quantity])", None, 900)
+    sheet.write_formula("J4", "=ROWS(tblPositions[[#Headers],[#Data]])", None, 3)
+    book.close()
+    return path
+
+
+def test_a_table_total_row_and_structured_references_are_computed(tmp_path: Path) -> None:
+    """formualizer alone: #NAME? for [quantity] (and J2 reading it), a circular reference for
+    tblPositions[quantity] (its Total Row taken as data), #NAME? for [[#Headers],[#Data]]."""
+    report = recalculate(_total_row_book(tmp_path / "t.xlsx"), {})
+    values = {c.ref: c.value for c in report.cells}
+    assert values == {"C4": 900.0, "D4": 367.02, "J2": 1800.0, "J3": 900.0, "J4": 3.0}
+    assert report.kept == ()
+
+
+def test_a_name_the_engine_cannot_resolve_keeps_the_cached_value(tmp_path: Path) -> None:
+    path = _total_row_book(tmp_path / "t.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"SUBTOTAL(109,[quantity])", b"SUBTOTAL(109,NoSuchName)")
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    report = recalculate(path, {})
+    kept = {k.ref: k.reason for k in report.kept}
+    assert kept == {
+        "C4": "the formula engine cannot resolve a name in it (#NAME?)",
+        "J2": "reads Positions!C4, which the formula engine cannot compute",
+    }
+    assert "C4" not in {c.ref for c in report.cells}

@@ -51,6 +51,19 @@ def is_blank(value: Any, zero_is_blank: bool = True) -> bool:
     return False
 
 
+def is_missing(value: Any) -> bool:
+    """True for a Python caller's "not given": ``None``, NaN, and pandas' ``pd.NA`` and ``pd.NaT``
+    (what a DataFrame cell or a computed keyword holds when there is no value)."""
+    if value is None:
+        return True
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' own, compared with nothing
+        return True
+    if isinstance(value, float):  # numpy's float64 too
+        return math.isnan(value)
+    numpy = sys.modules.get("numpy")  # numpy's other floats exist only once numpy is imported
+    return numpy is not None and isinstance(value, numpy.floating) and bool(numpy.isnan(value))
+
+
 def is_blank_range(value: Any) -> bool:
     """True when every cell of a (possibly nested) range is blank."""
     if isinstance(value, list | tuple):
@@ -69,6 +82,23 @@ def error_message(error: str) -> str:
     return f"the cell holds the error value {error}"
 
 
+class Uncalculated(str):
+    """A workbook cell holding a formula whose value was never saved (a file written by a library
+    such as openpyxl, not by Excel): its text is the formula."""
+
+
+def refused(value: Any) -> str | None:
+    """Why a cell holds no value to read: an Excel error value, or a formula never calculated."""
+    if isinstance(value, Uncalculated):
+        return (
+            f"the cell holds a formula that was never calculated ({value}); run xlmargin recalc on "
+            "the workbook, or open and save it in Excel"
+        )
+    if (error := excel_error(value)) is not None:
+        return error_message(error)
+    return None
+
+
 def is_boolean(value: Any) -> bool:
     """True for TRUE/FALSE: a Python bool or a numpy one (a DataFrame's bool column, ``np.True_``)."""
     if isinstance(value, bool):
@@ -80,8 +110,8 @@ def is_boolean(value: Any) -> bool:
 def to_number(value: Any) -> tuple[float, str | None]:
     """(the number, None), or (NaN, why not). Text may carry thousands separators, ``$`` and ``%``;
     a comma anywhere else (a decimal comma, '228,50') is refused, not dropped."""
-    if (error := excel_error(value)) is not None:
-        return math.nan, error_message(error)
+    if (problem := refused(value)) is not None:
+        return math.nan, problem
     if is_boolean(value):
         return math.nan, f"{value} is not a number"
     if isinstance(value, int | float):

@@ -13,6 +13,7 @@ mode a plain ``open()`` would (the umask's) or, when it replaces a file, that fi
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -40,15 +41,22 @@ def input_file(path: Path) -> Path:
     raise InputError(Problem(f"no such file: {path}"))
 
 
+def decode_csv(data: bytes, *, final: bool = True) -> str:
+    """CSV bytes as text, decoded as Excel writes them (see the module docstring). ``final=False``
+    for the first bytes of a file only: a character cut at their end is left out, not an error.
+    Raises ``UnicodeDecodeError`` for any other encoding."""
+    encoding = "utf-16" if data.startswith(_UTF16_MARKS) else "utf-8-sig"
+    return codecs.getincrementaldecoder(encoding)().decode(data, final=final)
+
+
 def csv_text(path: Path) -> str:
     """The text of a CSV file, decoded as Excel writes it (see the module docstring)."""
     try:
         data = input_file(path).read_bytes()
     except OSError as error:
         raise InputError(Problem(f"cannot read {path.name}: {error.strerror or error}")) from None
-    encoding = "utf-16" if data.startswith(_UTF16_MARKS) else "utf-8-sig"
     try:
-        return data.decode(encoding)
+        return decode_csv(data)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         bad = data[error.start : error.start + 1].hex()
@@ -57,13 +65,17 @@ def csv_text(path: Path) -> str:
         ) from None
 
 
+def csv_delimiter(text: str) -> str:
+    """Tab when the first non-blank line has tabs and no comma (Excel's Unicode Text), else comma."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return "\t" if "\t" in first and "," not in first else ","
+
+
 def csv_rows(path: Path) -> list[list[str]]:
     """The cells of a CSV file, row by row (an empty line is an empty row, so row numbers stay the
-    file's lines). Tab-separated when the first line has tabs and no comma (Excel's Unicode Text)."""
+    file's lines), separated as :func:`csv_delimiter` says."""
     text = csv_text(path)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))]
 
 
 def separator_hint(rows: list[list[str]]) -> str:
@@ -151,9 +163,11 @@ def atomic_output(path: Path) -> Iterator[Path]:
 
 __all__ = [
     "atomic_output",
+    "csv_delimiter",
     "csv_rows",
     "csv_text",
     "current_umask",
+    "decode_csv",
     "input_file",
     "new_file_mode",
     "refuse_existing",

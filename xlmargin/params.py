@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from xlmargin.cells import NOT_A_DATE, error_message, excel_error, is_blank, to_date, to_number
+from xlmargin.cells import NOT_A_DATE, error_message, excel_error, is_blank, is_missing, to_date, to_number
 from xlmargin.errors import InputError, Problem
 
 _TRUE = {"true", "yes", "y", "on", "1"}
@@ -47,7 +47,9 @@ def read_params(
     Every problem is collected and raised once as an :class:`InputError`. A problem names its row
     of the range and the column "params"; with ``where``, the place ``where(row)`` names instead
     (the command line's ``--param NAME=VALUE``: it has no range, so a blank value is "no value
-    given", without the range's advice to clear the name or delete the row).
+    given", without the range's advice to clear the name or delete the row). A mapping (the Python
+    API's keywords) has no rows: a problem names the keyword alone, and a missing value (None, NaN,
+    ``pd.NA``: :func:`~xlmargin.cells.is_missing`) is not given, so the default holds.
     """
     specs = tuple(specs)
     by_norm = {norm(s.name): s for s in specs}
@@ -55,8 +57,12 @@ def read_params(
     problems: list[Problem] = []
     seen: dict[str, int] = {}
 
+    keywords = isinstance(data, Mapping)  # Python keywords: no rows; a problem names its keyword
+
     def at(message: str, row: int) -> Problem:
-        return Problem(message, row, "params") if where is None else Problem(message, None, where(row))
+        if where is not None:
+            return Problem(message, None, where(row))
+        return Problem(message) if keywords else Problem(message, row, "params")
 
     for row, name, raw in _pairs(data, problems, at):
         spec = by_norm.get(norm(name))
@@ -99,7 +105,7 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
         )
     # None is a Python caller's "not given": the default, whatever the kind (a choice's None was
     # stored as the text 'None' and read as another choice by each engine's own test)
-    given = {k: v for k, v in params.items() if v is not None}
+    given = {k: v for k, v in params.items() if not is_missing(v)}
     problems = []
     for name, value in given.items():
         spec = known[name]
@@ -131,8 +137,8 @@ def _pairs(
 def _rows(data: Any, problems: list[Problem]) -> list[tuple[int, list[Any]]]:
     """The range as numbered rows of cells: a mapping is one row per item, a string one cell, and a
     single row of ``name=value`` strings (Bloomberg style, across) one row per string."""
-    if isinstance(data, Mapping):  # a value of None is a Python caller's "not given": the default
-        return [(i, [str(k), v]) for i, (k, v) in enumerate(data.items(), start=1) if v is not None]
+    if isinstance(data, Mapping):  # None, NaN, pd.NA: a Python caller's "not given", the default
+        return [(i, [str(k), v]) for i, (k, v) in enumerate(data.items(), start=1) if not is_missing(v)]
     if isinstance(data, str) or is_blank(data):  # an empty single cell arrives as None, "" or 0
         data = [[data]]
     if not isinstance(data, Sequence):

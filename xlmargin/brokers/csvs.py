@@ -9,7 +9,7 @@ from pathlib import Path
 
 from xlmargin.brokers import FIELDS, Base, Record, field_key, rates_in_usd, record, summaries_or_lots
 from xlmargin.errors import InputError, Problem
-from xlmargin.files import csv_text
+from xlmargin.files import csv_delimiter, csv_text, decode_csv
 
 SECTION = "Open Positions"
 RATES = "Base Currency Exchange Rate"
@@ -18,8 +18,9 @@ ROW_KINDS = ("Header", "Data", "SubTotal", "Total", "Notes")
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(file row, cells) of every non-blank row."""
-    reader = csv.reader(io.StringIO(text))
+    """(file row, cells) of every non-blank row, separated as the plain CSV reader separates them
+    (a tab-separated "Unicode Text" file too)."""
+    reader = csv.reader(io.StringIO(text), delimiter=csv_delimiter(text))
     line = 1
     for cells in reader:
         if any(c.strip() for c in cells):
@@ -28,9 +29,10 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def looks_like(head: bytes) -> str | None:
-    """ "ibkr-statement", "ibkr-portfolio" or None, from the first rows of a CSV file."""
+    """ "ibkr-statement", "ibkr-portfolio" or None, from the first rows of a CSV file (decoded as
+    the plain CSV reader decodes a file: UTF-8, or UTF-16 with its mark)."""
     try:
-        text = head.decode("utf-8-sig")
+        text = decode_csv(head, final=False)
     except UnicodeDecodeError:
         return None
     first = next((cells for _, cells in _rows(text)), None)

@@ -29,7 +29,7 @@ from xlmargin.positions.columns import COLUMN_ORDER, COLUMNS, REQUIRED, Column, 
 from xlmargin.positions.infer import RATE_TO_BASE, rate_to_base_warning
 from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES, Portfolio, Position
 from xlmargin.positions.reader import ColumnReader
-from xlmargin.positions.source import table_of
+from xlmargin.positions.source import table_of, totals_row
 
 # Reading a range makes thousands of short-lived containers (an iterator per row while the rows are
 # transposed, a tuple per column) and no reference cycle: the collector's scans of them free nothing
@@ -48,6 +48,8 @@ def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
     header, rows, first_row = table_of(data)
     problems: list[Problem] = []
     mapped = map_header(header, problems)
+    if not problems and (total := totals_row(rows, mapped.index, first_row)) is not None:
+        problems.append(total)
     if problems:
         raise InputError(problems)
     reader = ColumnReader(mapped.index, rows, first_row, problems)

@@ -25,10 +25,10 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import (
     LARGEST,
     NOT_A_DATE,
-    error_message,
     excel_error,
     is_blank,
     is_boolean,
+    refused,
     to_date,
     to_number,
     too_large,
@@ -190,8 +190,8 @@ class ColumnReader:
             values[k] = None
             if is_blank(value):
                 continue
-            if (error := excel_error(value)) is not None:
-                bad[k] = error_message(error)
+            if (problem := refused(value)) is not None:
+                bad[k] = problem
             elif is_boolean(value):
                 bad[k] = f"{str(bool(value)).upper()} is a TRUE/FALSE cell, not {_a(name)}"
             elif isinstance(value, dt.date | np.datetime64):
@@ -217,8 +217,8 @@ class ColumnReader:
             date = None
             if is_blank(value):
                 pass
-            elif (error := excel_error(value)) is not None:
-                bad[k] = error_message(error)
+            elif (problem := refused(value)) is not None:
+                bad[k] = problem
             elif (date := to_date(value)) is None:
                 bad[k] = f"'{value}' {NOT_A_DATE}"
             found.append(date)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from xlmargin.cells import is_blank
+from xlmargin.cells import Uncalculated, is_blank, to_number
 from xlmargin.errors import InputError, Problem
 from xlmargin.files import csv_rows, input_file, separator_hint
 
@@ -49,6 +52,43 @@ def _looks_2d(data: Sequence[Any]) -> bool:
     return any(isinstance(r, Sequence) and not isinstance(r, str) for r in data)
 
 
+# a formula cell saved without its value, as openpyxl writes one: <f>..</f><v/> or no <v>
+_NO_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+
+# The label Excel writes in the first cell of a table's Total Row (English Excel)
+TOTAL_LABEL = "total"
+
+
+def totals_row(rows: Sequence[Sequence[Any]], index: dict[str, int], first_row: int) -> Problem | None:
+    """A problem naming the last row when it is evidently a table's Total Row, not a position: its
+    symbol reads "Total" (Excel's label) and its quantity is the sum of the quantities above it,
+    as ``SUBTOTAL(109,[quantity])`` makes it (a range ``tblPositions[#All]`` ends with that row).
+    Both must hold, with at least one row above, so a real position is never taken for one: no
+    listed symbol is "Total", and one's quantity would also have to equal the book's net total."""
+    symbol, quantity = index.get("symbol"), index.get("quantity")
+    last = len(rows) - 1
+    while last >= 0 and all(is_blank(v) for v in rows[last]):
+        last -= 1
+    if symbol is None or quantity is None or last < 1:
+        return None
+    row = rows[last]
+    label = row[symbol] if symbol < len(row) else None
+    if not isinstance(label, str) or label.strip().lower() != TOTAL_LABEL:
+        return None
+    total, bad = to_number(row[quantity] if quantity < len(row) else None)
+    above = [
+        to_number(r[quantity])[0] for r in rows[:last] if quantity < len(r) and not is_blank(r[quantity])
+    ]
+    if bad or not above or any(math.isnan(q) for q in above) or not math.isclose(total, math.fsum(above)):
+        return None
+    return Problem(
+        f"this is a table's Total Row (symbol '{label.strip()}', quantity {total:g}: the sum of the "
+        "rows above), not a position; leave it out: in Excel pass tblPositions[[#Headers],[#Data]], "
+        "not tblPositions[#All]; from a workbook file name the table (--table tblPositions)",
+        first_row + last,
+    )
+
+
 def read_file(path: Path, sheet: str | None = None, table: str | None = None) -> list[list[Any]]:
     """The rows of a CSV or XLSX file from its header row on; rows above the header (a title, notes)
     come back blank so that row numbers stay the file's own. In a workbook, ``table`` names an Excel
@@ -88,6 +128,36 @@ def from_header(rows: list[list[Any]]) -> list[list[Any]]:
 
 
 def _workbook_rows(path: Path, sheet: str | None, table: str | None) -> list[list[Any]]:
+    """The rows of the table or sheet, a formula cell saved without its value as
+    :class:`~xlmargin.cells.Uncalculated` (a workbook written by a library, never calculated)."""
+    rows, title, top, left = _values(path, sheet, table)
+    if any(v is None for r in rows for v in r) and _has_uncalculated(path):
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        try:
+            cells = book[title].iter_rows(min_row=top, min_col=left, max_row=top + len(rows) - 1)
+            for r, formulas in zip(rows, cells, strict=False):
+                for j, cell in enumerate(formulas[: len(r)]):
+                    if r[j] is None and isinstance(cell.value, str) and cell.value.startswith("="):
+                        r[j] = Uncalculated(cell.value)
+        finally:
+            book.close()
+    return [[] for _ in range(top - 1)] + rows
+
+
+def _has_uncalculated(path: Path) -> bool:
+    """Whether a worksheet of the workbook holds a formula cell with no saved value (a quick look
+    at the sheets' XML, so that a workbook Excel saved is read once)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(_NO_VALUE.search(zf.read(n)) for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+
+
+def _values(path: Path, sheet: str | None, table: str | None) -> tuple[list[list[Any]], str, int, int]:
+    """(the saved values of the table or sheet, row by row; its sheet; its first row and column)."""
     import openpyxl
     from openpyxl.utils.cell import range_boundaries
 
@@ -98,13 +168,15 @@ def _workbook_rows(path: Path, sheet: str | None, table: str | None) -> list[lis
     try:
         if table is not None:
             for ws in book.worksheets:
-                ref = {name.lower(): ref for name, ref in ws.tables.items()}.get(table.lower())
-                if ref is not None and (sheet is None or ws.title == sheet):
-                    left, top, right, bottom = range_boundaries(ref)
+                found = {name.lower(): name for name in ws.tables}.get(table.lower())
+                if found is not None and (sheet is None or ws.title == sheet):
+                    defined = ws.tables[found]
+                    left, top, right, bottom = range_boundaries(defined.ref)
+                    bottom -= defined.totalsRowCount or 0  # the Total Row is no position
                     cells = ws.iter_rows(
                         min_row=top, max_row=bottom, min_col=left, max_col=right, values_only=True
                     )
-                    return [[] for _ in range(top - 1)] + [list(r) for r in cells]
+                    return [list(r) for r in cells], ws.title, top, left
             elsewhere = [ws.title for ws in book.worksheets if table.lower() in map(str.lower, ws.tables)]
             if elsewhere:  # named with a sheet it is not on
                 raise InputError(
@@ -119,6 +191,6 @@ def _workbook_rows(path: Path, sheet: str | None, table: str | None) -> list[lis
             chosen = book[sheet]
         else:
             chosen = book["Positions"] if "Positions" in book.sheetnames else book.worksheets[0]
-        return [list(r) for r in chosen.iter_rows(values_only=True)]
+        return [list(r) for r in chosen.iter_rows(values_only=True)], chosen.title, 1, 1
     finally:
         book.close()

@@ -10,6 +10,7 @@ Structured references (``Tbl[Col]``), defined names and ``#REF!`` are left as th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import formualizer as fz
@@ -18,7 +19,7 @@ MAX_ROW = 1_048_576
 MAX_COL = 16_384
 
 _FUNCTION = re.compile(r"([A-Za-z_][\w.]*)\(")
-_STRING = re.compile(r'"(?:[^"]|"")*"')
+STRING = re.compile(r'"(?:[^"]|"")*"')
 _EXTERNAL = re.compile(r"^'?\[\d+\]")
 _LINK = re.compile(r"\[\d+\]")  # anywhere: a structured reference (``tbl[#All]``) is not tokenized
 _SHEET = re.compile(r"^((?:'(?:[^']|'')*'|[^'!]+)!)?(.*)$", re.DOTALL)
@@ -64,13 +65,13 @@ def _ranges(text: str) -> list[tuple[int, str]]:
 
 def functions(text: str) -> set[str]:
     """The upper-cased names of the functions ``text`` calls (string literals ignored)."""
-    return {m.group(1).upper() for m in _FUNCTION.finditer(_STRING.sub('""', text))}
+    return {m.group(1).upper() for m in _FUNCTION.finditer(STRING.sub('""', text))}
 
 
 def may_link(text: str) -> bool:
     """Whether ``text`` may refer to another workbook (``[1]``, outside string literals): a cheap
     test before :func:`external` reads it."""
-    return _LINK.search(_STRING.sub('""', text)) is not None
+    return _LINK.search(STRING.sub('""', text)) is not None
 
 
 def external(text: str) -> str | None:
@@ -111,21 +112,30 @@ def _shift_address(address: str, dr: int, dc: int) -> str:
     return address  # a name, a structured reference, #REF!
 
 
+def map_ranges(text: str, fn: Callable[[str], str]) -> str:
+    """``text`` with every range operand ``value`` written as ``fn(value)``."""
+    tokens = _tokens(text)
+    out = []
+    for kind, sub, value in tokens[1:] if tokens and tokens[0][2] == "=" else tokens:
+        out.append(fn(value) if kind == "Operand" and sub == "Range" else value)
+    return "".join(out)
+
+
 def shift(text: str, dr: int, dc: int) -> str:
     """``text`` as written ``dr`` rows down and ``dc`` columns right (relative references move)."""
     if dr == 0 and dc == 0:
         return text
-    tokens = _tokens(text)
-    out = []
-    for kind, sub, value in tokens[1:] if tokens and tokens[0][2] == "=" else tokens:
-        if kind == "Operand" and sub == "Range" and not _EXTERNAL.match(value):
-            sheet, address = _SHEET.match(value).group(1, 2)  # type: ignore[union-attr]
-            try:
-                value = (sheet or "") + _shift_address(address, dr, dc)
-            except RefError:
-                value = "#REF!"
-        out.append(value)
-    return "".join(out)
+
+    def moved(value: str) -> str:
+        if _EXTERNAL.match(value):
+            return value
+        sheet, address = _SHEET.match(value).group(1, 2)  # type: ignore[union-attr]
+        try:
+            return (sheet or "") + _shift_address(address, dr, dc)
+        except RefError:
+            return "#REF!"
+
+    return map_ranges(text, moved)
 
 
 def areas(text: str) -> list[tuple[str | None, int, int, int, int]]:

@@ -89,6 +89,7 @@ import formualizer as fz
 
 from . import _formula as fm
 from . import _sheetxml as sx
+from . import _tables as tb
 from ._engine import evaluate, native_output
 from ._package import package_bytes, sheet_parts
 from ._values import CIRCULAR, FIT, XLDUDF, fit_array, from_engine, wrap
@@ -203,15 +204,17 @@ def recalculate(
         called = fm.functions(every)
         python = custom | _aliases(custom, sheets)
         kept = _uncomputable(sheets, cells, every, called - python)
+        tables = tb.read_tables(zf, [(s.name, s.part) for s in sheets]) if "[" in every else []
         data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept))
     book = _load(data, src.name, one_thread=not called.isdisjoint(python))
     _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
     book.set_temporal_egress("serial")
-    formulas = _engine_formulas(book, sheets, cells, kept)
+    formulas = _engine_formulas(book, sheets, cells, kept, tables)
     evaluate(book, src.name, limits)
     _intersect_legacy_arrays(book, sheets, cells, formulas, src.name, limits)
     results = _results(book, sheets, cells, formulas)
     kept.update(_circular(results, cells, formulas))
+    kept.update(_unresolved(results, cells))
     return _report(book, sheets, cells, results, kept)
 
 
@@ -265,14 +268,19 @@ def _engine_formulas(
     sheets: Sequence[Sheet],
     cells: Mapping[str, list[sx.Cell]],
     kept: Mapping[tuple[str, int, int], KeptCell],
+    tables: Sequence[tb.Table] = (),
 ) -> dict[tuple[str, int, int], str]:
-    """The formula text of every cell the engine computes, each CSE array formula wrapped in the
-    fitting function so that its result fills its fixed range as Excel does."""
+    """The formula text of every cell the engine computes, its structured references written as
+    ranges (:mod:`._tables`) and each CSE array formula wrapped in the fitting function so that its
+    result fills its fixed range as Excel does."""
     formulas: dict[tuple[str, int, int], str] = {}
     for sheet in sheets:
         for c in cells[sheet.name]:
             if c.formula.kind == "dataTable" or (sheet.name, c.row, c.col) in kept:
                 continue
+            placed = tb.resolve(c.formula.text, list(tables), sheet.name, c.row, c.col)
+            if placed is not c.formula.text:
+                book.set_formula(sheet.name, c.row, c.col, "=" + placed)
             text = book.get_formula(sheet.name, c.row, c.col) or ""
             formulas[(sheet.name, c.row, c.col)] = text
             if c.formula.kind == "array" and not c.formula.dynamic and text:
@@ -366,6 +374,40 @@ def _circular(
         else:
             reason = "circular reference (the cell is in a loop of formulas, or reads one)"
         kept[key] = KeptCell(sheet, result.array_ref or result.ref, result.formula, reason)
+    return kept
+
+
+def _unresolved(
+    results: dict[tuple[str, int, int], CellResult], cells: Mapping[str, list[sx.Cell]]
+) -> dict[tuple[str, int, int], KeptCell]:
+    """Cells the engine answered ``#NAME?`` for, taken out of ``results``: every function it lacks
+    was kept before evaluation, so the name is a reference it cannot resolve (a structured
+    reference :mod:`._tables` could not place, a defined name), or the cell reads such a cell.
+    Excel resolves what the engine cannot, so the cached value stands."""
+    anchors = {(name, c.row, c.col): c for name, found in cells.items() for c in found}
+    failed = [k for k, r in results.items() if r.value == "#NAME?"]
+    refs = {k: f"{k[0]}!{results[k].ref}" for k in failed if k in anchors}
+    kept = {}
+    for key in failed:
+        result = results.pop(key)
+        if key not in anchors:  # a member of an array formula: its anchor reports it
+            continue
+        text = anchors[key].formula.text
+        read = [
+            refs[k]
+            for k in refs
+            if k != key
+            and any(
+                a[0] in (None, k[0]) and a[1] <= k[1] <= a[3] and a[2] <= k[2] <= a[4] for a in fm.areas(text)
+            )
+        ]
+        if read:
+            reason = f"reads {read[0]}, which the formula engine cannot compute"
+        elif "[" in fm.STRING.sub('""', text):
+            reason = "the formula engine cannot resolve its structured reference (#NAME?)"
+        else:
+            reason = "the formula engine cannot resolve a name in it (#NAME?)"
+        kept[key] = KeptCell(key[0], result.array_ref or result.ref, result.formula, reason)
     return kept
 
 
