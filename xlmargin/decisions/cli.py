@@ -168,7 +168,7 @@ def _third_currency_rates(table: _File, as_of: Any, account: str) -> bool:
         if table.name == "candidates":
             book = read_candidates(table.rows, as_of).portfolio
         else:
-            book = read_positions(table.rows, as_of=as_of)
+            book = read_positions(table.rows, as_of=as_of, holdings=False)  # its currencies only
     codes, currencies = book.codes("currency")
     third = np.array([c not in (None, "", "USD", account) for c in currencies], dtype=bool)[codes]
     return bool(np.any(third & ~np.isnan(book.arrays["fx_rate"])))
@@ -180,7 +180,7 @@ def _book(source: _File, settings: Any) -> Any:
     from xlmargin.positions import read_positions
 
     with source.explaining():
-        book = read_positions(source.rows, as_of=settings.as_of)
+        book = read_positions(source.rows, as_of=settings.as_of, holdings=source.name != "trades")
     _warn((*source.warnings, *book.warnings), source.name)
     return book
 
