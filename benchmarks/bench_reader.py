@@ -44,10 +44,12 @@ def floor(table: list[list[Any]]) -> list[np.ndarray]:
 
 
 def as_export(table: list[list[Any]]) -> list[list[Any]]:
-    """The book with OSI symbols in place of the type, underlying, strike, expiry and right columns."""
+    """The book with OSI symbols in place of the type, strike, expiry and right columns. The underlying
+    column stays: the book's tickers S001..S150 spell OSI roots that read as S (a root's trailing
+    digits mark an adjusted option), and 150 underlyings at 150 prices as one would be refused."""
     header = table[0]
     col = {name: header.index(name) for name in ("symbol", "type", "underlying", "strike", "expiry", "right")}
-    dropped = {col["type"], col["underlying"], col["strike"], col["expiry"], col["right"]}
+    dropped = {col["type"], col["strike"], col["expiry"], col["right"]}
     keep = [j for j in range(len(header)) if j not in dropped]
     rows = [[header[j] for j in keep]]
     for row in table[1:]:

@@ -599,3 +599,20 @@ def test_a_batch_where_every_account_errs_still_gives_every_row(tmp_path: Any, c
     source = _accounts_file(tmp_path, reader_blank)
     assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "d.csv")]) == 1
     assert pd.read_csv(tmp_path / "d.csv", keep_default_na=False)["account"].tolist() == ["A", "B", "D"]
+
+
+def test_two_accounts_may_mark_one_contract_apart_and_one_account_may_not() -> None:
+    from xlmargin.batch.accounts import read_accounts
+
+    header = ["account", "symbol", "type", "quantity", "price"]
+    rows = [
+        header,
+        ["A", "AAPL", "stock", 600.0, 250.0],
+        ["B", "AAPL", "stock", 100.0, 250.01],  # another account's snapshot: not a conflict
+        ["C", "AAPL", "stock", 600.0, 250.0],
+        ["C", "AAPL", "stock", -200.0, 250.01],
+    ]
+    accounts = read_accounts(rows, "account", AS_OF)
+    assert list(accounts.errors) == [2]  # C alone, named by its rows and the price column
+    assert "row 5, price: rows 4 and 5 hold AAPL stock at different prices" in accounts.errors[2]
+    assert accounts.portfolio.arrays["row"].tolist() == [2, 3]

@@ -754,3 +754,61 @@ def test_a_candidates_export_s_errors_name_its_fields(
     assert main(["hedge", str(DATA / "ibkr_flex.xml"), str(bad), *DATE]) == 2
     err = capsys.readouterr().err
     assert "row 4" in err and "Mark Price" in err, err
+
+
+def _flex_aapl(tmp_path: Path, stock_rows: tuple[tuple[str, str], ...], name: str = "flex.xml") -> Path:
+    """A Flex report holding AAPL stock rows (position, mark) of one conid, then -6 AAPL 260 calls."""
+    row = (
+        '<OpenPosition accountId="U1" currency="USD" fxRateToBase="1" assetCategory="{a}" symbol="{s}" '
+        'conid="{c}" underlyingConid="{u}" underlyingSymbol="{us}" multiplier="{m}" strike="{k}" '
+        'expiry="{e}" putCall="{r}" position="{q}" markPrice="{p}" levelOfDetail="SUMMARY" />'
+    )
+    stocks = [row.format(a="STK", s="AAPL", c="265598", u="", us="", m="1", k="", e="", r="", q=q, p=p)
+              for q, p in stock_rows]  # fmt: skip
+    call = row.format(a="OPT", s="AAPL  260116C00260000", c="9", u="265598", us="AAPL", m="100", k="260",
+                      e="20260116", r="C", q="-6", p="2.15")  # fmt: skip
+    text = "\n".join([
+        '<FlexQueryResponse><FlexStatements count="1"><FlexStatement accountId="U1">',
+        "<OpenPositions>", *stocks, call, "</OpenPositions>",
+        "</FlexStatement></FlexStatements></FlexQueryResponse>",
+    ])  # fmt: skip
+    return _write(tmp_path, name, text)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_an_underlying_held_at_two_prices_is_refused_whatever_the_order(tmp_path: Path, order: int) -> None:
+    # portfolio margin was 24,858.16 in one order and 24,848.15 in the other: the option took the
+    # last row's price by conid (the first by symbol), without a warning
+    path = _flex_aapl(tmp_path, (("600", "250.42"), ("100", "240"))[::order])
+    with pytest.raises(InputError) as info:
+        read_broker(path, as_of=AS_OF)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column) == (4, "markPrice")
+    prices = "(250.42, 240)" if order == 1 else "(240, 250.42)"
+    assert problem.message.startswith(f"lines 3 and 4 hold AAPL at different prices {prices}: one contract")
+
+
+def test_an_underlying_on_two_rows_at_one_price_serves_its_options(tmp_path: Path) -> None:
+    book = read_broker(_flex_aapl(tmp_path, (("600", "250.42"), ("100", "250.420"))), as_of=AS_OF)
+    assert book.arrays["underlying_price"][2] == 250.42
+
+
+def test_a_summary_row_repeated_field_for_field_is_refused(tmp_path: Path) -> None:
+    # the repeat was summed: -12 calls for the -6 the account holds
+    text = (DATA / "ibkr_flex.xml").read_text()
+    line = next(row for row in text.splitlines() if "AAPL  260116C00260000" in row and "SUMMARY" in row)
+    path = _write(tmp_path, "flex.xml", text.replace(line, f"{line}\n{line}"))
+    with pytest.raises(InputError) as info:
+        import_broker(path)
+    (problem,) = info.value.problems
+    at = text.splitlines().index(line) + 1
+    assert (problem.row, problem.column) == (at + 1, "levelOfDetail")
+    assert problem.message.startswith(f"lines {at} and {at + 1} report the same position")
+
+
+def test_a_statement_summary_row_repeated_is_refused(tmp_path: Path) -> None:
+    text = (DATA / "ibkr_statement.csv").read_text()
+    line = next(row for row in text.splitlines() if ",SAP,100," in row)
+    path = _write(tmp_path, "statement.csv", text.replace(line, f"{line}\n{line}"))
+    with pytest.raises(InputError, match="report the same position"):
+        import_broker(path)

@@ -288,7 +288,7 @@ FAR_CALL = ["ESZ6 C8000", "future_option", -6, 0.05, "ESZ6", 6000.0, 8000, 30, "
     ("held", "rows", "grid"),
     [  # a contract held in two rows: the candidate nets into the first, as with_trades makes it
         (
-            [["EURUSD", "fx", 100000, 1.08], ["EURUSD", "fx", -20000, 1.10]],
+            [["EURUSD", "fx", 100000, 1.08], ["EURUSD", "fx", -20000, 1.08]],  # one contract, one price
             [["EURUSD", "fx", -150000, 1.08]],
             [range(-150000, 1, 10000)],
         ),

@@ -33,10 +33,17 @@ OPTION_HEADER = ["symbol", "type", "quantity", "price", "underlying", "underlyin
                  "right", "volatility", "min_qty", "max_qty", "cost"]  # fmt: skip
 
 
-def book(*rows):
+def book(*rows, holdings=True):
     return read_positions(
-        [OPTION_HEADER[:10], *[list(r) + [None] * (10 - len(r)) for r in rows]], as_of=AS_OF
+        [OPTION_HEADER[:10], *[list(r) + [None] * (10 - len(r)) for r in rows]],
+        as_of=AS_OF,
+        holdings=holdings,
     )
+
+
+def fills(*rows):
+    """Trades: rows of one contract may be at their own prices (a book's may not)."""
+    return book(*rows, holdings=False)
 
 
 def candidates(*rows):
@@ -187,7 +194,7 @@ def test_a_trade_priced_apart_from_the_held_row_is_a_warning_and_the_mark_is_use
     left need 610 × $100 × 15% whatever the trades' prices. The conflict was silent; it is now a
     warning naming both rows and both prices."""
     held = book(["ABC", "stock", 10, 20.0], ["XYZ", "stock", 1000, 100.0])
-    trades = book(["XYZ", "stock", -400, 90.0], ["XYZ", "stock", 10, 100.0], ["DEF", "stock", 5, 7.0])
+    trades = fills(["XYZ", "stock", -400, 90.0], ["XYZ", "stock", 10, 100.0], ["DEF", "stock", 5, 7.0])
     result = margin_impact(held, trades, SETTINGS, ("pm",))
     assert result.line("pm").after == (610 * 100.0 + 10 * 20.0 + 5 * 7.0) * 0.15  # XYZ, ABC, new DEF
     assert result.warnings == (
@@ -204,7 +211,7 @@ def test_trades_of_a_contract_the_book_does_not_hold_make_one_row_at_the_first_o
     DEF need 150 × $50 × 15% (margin-rules.md §2.3) beside XYZ's 1,000 × $100 × 15%, and the trade
     priced otherwise is a warning naming both trades rows and both prices."""
     held = book(["XYZ", "stock", 1000, 100.0])
-    trades = book(["DEF", "stock", 100, 50.0], ["DEF", "stock", 100, 52.0], ["DEF", "stock", -50, 50.0])
+    trades = fills(["DEF", "stock", 100, 50.0], ["DEF", "stock", 100, 52.0], ["DEF", "stock", -50, 50.0])
     result = margin_impact(held, trades, SETTINGS, ("pm",))
     assert result.line("pm").after == (1000 * 100.0 + 150 * 50.0) * 0.15
     assert result.warnings == (

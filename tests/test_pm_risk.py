@@ -144,7 +144,15 @@ def test_an_edit_between_two_calls_gives_the_result_of_a_first_call(column: str)
     pm_requirement(read_positions(table, as_of=AS_OF), settings)
     j = table[0].index(column)
     row = next(r for r in table[1:] if r[1] == "option")
-    row[j] = row[j] + (1.0 if column == "quantity" else 0.37)
+    under = table[0].index("underlying")
+    # an underlying's price moves on all its options (the reader refuses one underlying at two prices)
+    edited = (
+        [r for r in table[1:] if r[1] == "option" and r[under] == row[under]]
+        if column == "underlying price"
+        else [row]
+    )
+    for r in edited:
+        r[j] = r[j] + (1.0 if column == "quantity" else 0.37)
     after_edit = pm_requirement(read_positions(table, as_of=AS_OF), settings)
     clear_caches()
     fresh = pm_requirement(read_positions(table, as_of=AS_OF), settings)

@@ -583,3 +583,119 @@ def test_a_formula_never_calculated_is_named_as_such(tmp_path) -> None:
         "row 2, price: the cell holds a formula that was never calculated (=250.42*1); run xlmargin "
         "recalc on the workbook, or open and save it in Excel"
     )
+
+
+# --- one contract, one price (xlmargin.positions.marks) -------------------------------------------
+
+MARK_HEADER = ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "right",
+               "expiry", "volatility", "currency", "fx_rate", "sleeve"]  # fmt: skip
+EXPIRY = dt.datetime(2026, 12, 18)
+
+
+def _stock(qty, price, **more):
+    row = dict(zip(MARK_HEADER, ["AAPL", "stock", qty, price, None, None, None, None, None, None, None, None,
+                                 None], strict=True))  # fmt: skip
+    return [*(row | more).values()]
+
+
+def _call(qty, price, spot=250.0, **more):
+    row = dict(zip(MARK_HEADER, ["AAPL", "option", qty, price, "AAPL", spot, 260.0, "C", EXPIRY, None, None,
+                                 None, None], strict=True))  # fmt: skip
+    return [*(row | more).values()]
+
+
+def test_rows_of_one_stock_at_two_prices_are_refused_naming_both_rows_and_the_price():
+    # the QA repro: 600 @ 250 and -200 @ 250.01 were two Reg T legs (100,001 against 50,000)
+    assert problems([MARK_HEADER, _stock(600.0, 250.0), _stock(-200.0, 250.01)]) == [
+        "row 3, price: rows 2 and 3 hold AAPL stock at different prices (250, 250.01): one contract has "
+        "one price"
+    ]
+
+
+def test_rows_of_one_option_series_at_two_prices_are_refused():
+    found = problems([MARK_HEADER, _call(-6.0, 3.0), _stock(100.0, 250.0), _call(2.0, 3.5)])
+    assert found == [
+        "row 4, price: rows 2 and 4 hold AAPL 2026-12-18 260 call at different prices (3, 3.5): one "
+        "contract has one price"
+    ]
+
+
+def test_each_row_differing_from_a_contracts_first_row_is_named_in_row_order():
+    rows = [MARK_HEADER, _stock(1.0, 250.0), _stock(2.0, 251.0), _stock(3.0, 250.0), _stock(4.0, 252.0)]
+    assert [p.split(":")[0] for p in problems(rows)] == ["row 3, price", "row 5, price"]
+
+
+def test_options_on_one_underlying_at_two_underlying_prices_are_refused():
+    rows = [MARK_HEADER, _call(-6.0, 3.0), _call(2.0, 1.0, strike=270.0, spot=251.0)]
+    assert problems(rows) == [
+        "row 3, underlying_price: rows 2 and 3 hold options on AAPL at different underlying prices (250, "
+        "251): one underlying has one price"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "first", "second", "shown"),
+    [
+        ("volatility", 0.25, 0.3, "(0.25, 0.3)"),
+        ("volatility", 0.25, None, "(0.25, blank)"),
+        ("currency", "EUR", "USD", "(EUR, USD)"),
+        ("fx_rate", 1.08, 1.09, "(1.08, 1.09)"),
+    ],
+)
+def test_rows_of_one_contract_agree_on_its_other_marks(field, first, second, shown):
+    more = {"currency": "EUR"} if field == "fx_rate" else {}
+    rows = [
+        MARK_HEADER,
+        _call(-6.0, 3.0, **more, **{field: first}),
+        _call(2.0, 3.0, **more, **{field: second}),
+    ]
+    (found,) = problems(rows)
+    assert found.startswith(f"row 3, {field}: rows 2 and 3 hold AAPL 2026-12-18 260 call at different ")
+    assert shown in found
+
+
+def test_one_contract_at_one_mark_on_many_rows_is_read():
+    # lots, sleeves, a mark computed in Excel a last bit apart, a rate typed to six digits, a blank
+    # currency beside USD: one contract at one mark
+    rows = [
+        MARK_HEADER,
+        _stock(600.0, 250.42, sleeve="core"),
+        _stock(-200.0, 250.42000000000002, sleeve="hedge", currency="USD"),
+        _call(-6.0, 3.0, currency="EUR", fx_rate=0.8514261387824605),
+        _call(2.0, 3.0, currency="EUR", fx_rate=0.851426),
+        _call(1.0, 1.0, strike=270.0),  # another contract, same underlying price
+    ]
+    assert len(read(rows)) == 5
+
+
+def test_different_contracts_may_be_marked_apart():
+    rows = [
+        MARK_HEADER,
+        _stock(100.0, 250.0),
+        _stock(100.0, 251.0, type="etf"),  # another type is another contract
+        _call(-1.0, 3.0),
+        _call(-1.0, 2.0, expiry=dt.datetime(2027, 1, 15)),
+        _call(-1.0, 4.0, right="P"),
+        ["ESH6P", "future_option", 1.0, 5.0, "ES", 5900.0, 5800.0, "P", EXPIRY, None, None, None, None],
+        ["ESM6P", "future_option", 1.0, 7.0, "ES", 5950.0, 5800.0, "P", EXPIRY, None, None, None, None],
+    ]
+    assert len(read(rows)) == 7  # options on two months of ES: two underlying prices
+
+
+def test_trades_may_repeat_a_contract_at_their_own_prices():
+    rows = [MARK_HEADER, _call(-6.0, 3.0), _call(2.0, 3.5)]
+    assert len(read_positions(rows, as_of=AS_OF, holdings=False)) == 2
+
+
+def test_the_benchmark_book_holds_each_contract_at_one_price():
+    assert len(read(book(5000))) == 5000
+
+
+@pytest.mark.parametrize("given", [["expiry", dt.datetime(2026, 12, 18)], ["days", 30.0]])
+@pytest.mark.parametrize("kind", ["stock", "etf", None])
+def test_a_stock_has_no_expiry_in_either_form(given, kind):
+    # days were accepted where an expiry was refused
+    column, value = given
+    (found,) = problems([["symbol", "type", "quantity", "price", column], ["IBM", kind, 100.0, 91.25, value]])
+    assert found.startswith(f"row 2, {column}: ")
+    assert ("no type" in found) if kind is None else (f"{kind} has no " in found)

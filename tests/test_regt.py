@@ -913,3 +913,17 @@ def test_many_accounts_in_one_call_are_paired_apart_each_as_alone():
             )
             assert strategies(mine) == strategies(alone)
     assert "offsetting long and short" not in strategies(together[0]) + strategies(together[1])
+
+
+def test_rows_of_one_contract_net_and_at_two_prices_every_regime_refuses_them() -> None:
+    # 600 @ 250.00 and -200 @ 250.01 were two legs (100,001.00 against 50,000.00 at one price)
+    from xlmargin.excel import udfs
+
+    header = ["symbol", "type", "quantity", "price"]
+    params = [["as_of", dt.datetime(2026, 1, 5)]]
+    same = [header, ["AAPL", "stock", 600.0, 250.0], ["AAPL", "stock", -200.0, 250.0]]
+    assert udfs.REGT_MARGIN(same, None, None, params) == 50_000.0
+    apart = [header, ["AAPL", "stock", 600.0, 250.0], ["AAPL", "stock", -200.0, 250.01]]
+    refused = "#INPUT row 3, price: rows 2 and 3 hold AAPL stock at different prices (250, 250.01)"
+    for value in (udfs.REGT_MARGIN(apart, None, None, params), udfs.PM_REQUIREMENT(apart, params)):
+        assert str(value).startswith(refused)

@@ -64,13 +64,17 @@ def together(books: list[Solved]) -> list[list]:
 @st.composite
 def tables(draw) -> list[list]:
     """Up to three underlyings, each with options on a small grid (so strategies collide) and
-    round-lot or odd-lot stock, rows of one contract repeated (a leg over several rows)."""
+    round-lot or odd-lot stock, rows of one contract repeated (a leg over several rows) at the
+    contract's one price (the reader refuses two)."""
     rows = []
     for symbol in draw(st.lists(st.sampled_from(SYMBOLS), min_size=1, max_size=3, unique=True)):
         spot = draw(st.sampled_from(SPOTS))
         held = st.tuples(st.sampled_from(CONTRACTS), st.integers(-6, 6).filter(bool), st.integers(1, 900))
-        for (right, strike, days), qty, cents in draw(st.lists(held, min_size=1, max_size=8)):
-            rows.append(opt(qty, right, strike, cents / 100, spot, days=days, symbol=symbol))
+        marks: dict[tuple, int] = {}
+        for contract, qty, cents in draw(st.lists(held, min_size=1, max_size=8)):
+            right, strike, days = contract
+            price = marks.setdefault(contract, cents) / 100
+            rows.append(opt(qty, right, strike, price, spot, days=days, symbol=symbol))
         for shares in draw(st.lists(st.sampled_from((-300, -100, 50, 100, 200, 700)), max_size=2)):
             rows.append(stk(shares, spot, symbol=symbol))
     return rows

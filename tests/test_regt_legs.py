@@ -38,9 +38,11 @@ UNDERLYINGS = (("XYZ", 100.0, "equity"), ("LOW", 3.5, "equity"), ("SPX", 5900.0,
 
 
 def _table(rnd: random.Random, n: int, *, fractional: bool, blanks: bool) -> list[list]:
-    """A random book of ``n`` rows (then its duplicates) over a few underlyings."""
+    """A random book of ``n`` rows (then its duplicates) over a few underlyings; rows of one
+    contract at one price (the reader refuses two: xlmargin.positions.marks)."""
     unders = rnd.sample(UNDERLYINGS, rnd.randint(1, len(UNDERLYINGS)))
     rows: list[list] = []
+    marks: dict[tuple, float] = {}  # a contract's price, as the reader tells contracts apart
 
     def blank(value):
         return None if blanks and rnd.random() < 0.5 else value
@@ -52,7 +54,7 @@ def _table(rnd: random.Random, n: int, *, fractional: bool, blanks: bool) -> lis
             qty = float(rnd.choice([-300, -100, 100, 200, 7]))
             if fractional and rnd.random() < 0.5:
                 qty *= rnd.choice([0.5, 0.1, 1.25])
-            price = round(spot * rnd.uniform(0.9, 1.1), 2)
+            price = marks.setdefault((symbol,), round(spot * rnd.uniform(0.9, 1.1), 2))
             rows.append([symbol, "stock", qty, price, None, None, None, None, None, blank(1.0), blank(klass),
                          leverage, None])  # fmt: skip
             continue
@@ -61,9 +63,22 @@ def _table(rnd: random.Random, n: int, *, fractional: bool, blanks: bool) -> lis
         price = rnd.choice([0.0, round(rnd.uniform(0.01, spot * 0.1), 2)])
         days = float(rnd.choice([30, 90, 400]))
         multiplier = None if symbol == "SPX" else blank(rnd.choice([100.0, 10.0]))
+        right, klass, style = (
+            rnd.choice(["C", "P"]),
+            blank(klass),
+            blank(rnd.choice(["american", "european"])),
+        )
+        terms = (
+            symbol,
+            strike,
+            days,
+            right,
+            multiplier or 100.0,
+            style or ("european" if symbol == "SPX" else "american"),
+        )
+        price = marks.setdefault(terms, price)
         rows.append([symbol, "option", qty, price, symbol if symbol != "SPY" else blank(symbol), spot, strike,
-                     days, rnd.choice(["C", "P"]), multiplier, blank(klass), leverage,
-                     blank(rnd.choice(["american", "european"]))])  # fmt: skip
+                     days, right, multiplier, klass, leverage, style])  # fmt: skip
     for _ in range(rnd.randint(1, max(1, n // 3))):  # the same series again: opposite side, or the same
         again = list(rnd.choice(rows))
         again[2] = -again[2] * rnd.choice([1.0, 2.0, 3.0]) if rnd.random() < 0.7 else again[2]

@@ -255,7 +255,7 @@ def test_span_refuses_a_future_in_another_currency_naming_the_row():
     rows = [
         ["symbol", "type", "quantity", "price", "currency", "fx_rate"],
         ["ESZ6", "future", 1.0, 6000.0, "USD", None],
-        ["ESZ6", "future", 1.0, 5500.0, "EUR", 1.09],
+        ["ESH7", "future", 1.0, 5500.0, "EUR", 1.09],  # another month: ESZ6 in EUR the reader refuses
     ]
     with pytest.raises(InputError) as found:
         fn.futures_margin(rows, PARAMS)

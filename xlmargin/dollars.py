@@ -17,19 +17,12 @@ import numpy as np
 from xlmargin._typing import FloatArray
 from xlmargin.errors import InputError, MissingDataError, Problem, rate_text
 from xlmargin.positions import Portfolio
+from xlmargin.positions.marks import SAME_RATE  # defined with the marks a book's rows must agree on
 
 ENGINE_CURRENCY = "USD"
 """The currency Reg T, portfolio margin and the shipped SPAN file compute in: FINRA's and Cboe's
 rules (dollars per share, the $100,000 minimum equity) and OCC's TIMS minimums ($0.375 × the
 multiplier) are dollar amounts, whatever currency a house risk model reports in."""
-
-SAME_RATE = 1e-6
-"""Two rates are one rate when they agree within this, relative: a rate typed to the digits an
-export or a message shows (``0.851426`` for 0.8514261387824605, ``0.8514261388`` as messages print
-it, :func:`~xlmargin.errors.rate_text`) is the rate it was copied from, never a second rate; 1e-6 is
-a thousandth of a pip on EURUSD. The one tolerance of every check that two rates agree (a dollar
-row's rate and ``fx.USD``, :func:`dollar_rate_problems`; a row in the account currency and
-``fx.USD`` under ``fx_rates=usd``, :mod:`xlmargin.fx_rates`)."""
 
 
 def same_rate(given: FloatArray, rate: float | FloatArray) -> np.ndarray:

@@ -15,6 +15,7 @@ from xlmargin.cells import is_blank
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.positions import NO_POSITIONS, Portfolio, read_positions
 from xlmargin.positions.infer import rows_text
+from xlmargin.positions.marks import mark_problems
 
 # Valuations of the union of many accounts that may fail on named rows (whose accounts are then
 # taken out and margined alone) before the rest go one account at a time too (pm and risk regimes).
@@ -163,11 +164,15 @@ def _read_placing_errors(
 
     def read(table: list[list[Any]]) -> Portfolio:
         try:
-            return read_positions(table, as_of=as_of)
+            book = read_positions(table, as_of=as_of, holdings=False)
         except InputError as exc:
             if rows and [p.message for p in exc.problems] == [NO_POSITIONS]:  # each account says why
                 return Portfolio.from_positions([], as_of)
             raise
+        # one contract, one price within each account (two accounts may mark it apart)
+        if conflicts := mark_problems(book, row_account[book.arrays["row"] - first]):
+            raise InputError(conflicts)
+        return book
 
     try:
         return read([*above, head, *rows])

@@ -390,22 +390,25 @@ def _one_account(source: str, records: list[Record]) -> None:
 
 def _underlying_prices(
     records: list[Record], kinds: list[str | None]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The prices the book's stock, ETF and future rows give, by symbol and by conid."""
-    prices: dict[str, str] = {}
-    by_conid: dict[str, str] = {}
-    futures: dict[str, set[str]] = {}
+) -> tuple[dict[str, list[Record]], dict[str, list[Record]]]:
+    """The book's stock, ETF and future rows that give a price, by symbol and by conid (in line
+    order); an option on a future also finds its future by the future's root (ES) when the book
+    holds one ES future. Which of a key's rows is looked at never depends on their order
+    (:func:`_underlying_price`)."""
+    prices: dict[str, list[Record]] = {}
+    by_conid: dict[str, list[Record]] = {}
+    futures: dict[str, list[Record]] = {}
     for r, t in zip(records, kinds, strict=True):
         if t in ("stock", "etf", "future") and r.get("price"):
-            prices.setdefault(r.get("symbol").upper(), r.get("price"))
+            prices.setdefault(r.get("symbol").upper(), []).append(r)
             if r.get("conid"):
-                by_conid[r.get("conid")] = r.get("price")
+                by_conid.setdefault(r.get("conid"), []).append(r)
             if t == "future" and r.get("underlying"):
-                futures.setdefault(r.get("underlying").upper(), set()).add(r.get("price"))
+                futures.setdefault(r.get("underlying").upper(), []).append(r)
     # an option on a future names the future's root (ES); that serves only when one ES future is held
     for root, held in futures.items():
-        if len(held) == 1:
-            prices.setdefault(root, held.pop())
+        if len({_number(r.get("price")) for r in held}) == 1:
+            prices.setdefault(root, held)
     return prices, by_conid
 
 
@@ -424,14 +427,16 @@ def _values(r: Record, t: str | None, problems: list[Problem]) -> dict[str, Any]
 def _underlying_price(
     r: Record,
     values: Mapping[str, Any],
-    prices: Mapping[str, str],
-    by_conid: Mapping[str, str],
+    prices: Mapping[str, list[Record]],
+    by_conid: Mapping[str, list[Record]],
     problems: list[Problem],
 ) -> str | None:
-    """An option's underlying price from the book's rows (by conid, else by symbol)."""
+    """An option's underlying price from the book's rows (by conid, else by symbol). Rows of the
+    underlying that give it two prices are a problem naming them and the price field (once per
+    pair of rows): taking the first or the last would make the figure depend on the rows' order."""
     underlying = (values["underlying"] or "").upper()
-    price = by_conid.get(r.get("underlying_conid")) or prices.get(underlying)
-    if price is None:
+    rows = by_conid.get(r.get("underlying_conid")) or prices.get(underlying)
+    if rows is None:
         problems.append(
             Problem(
                 f"{values['symbol']}: the export gives no price for the underlying "
@@ -441,7 +446,21 @@ def _underlying_price(
                 "underlying_price",
             )
         )
-    return price
+        return None
+    first = rows[0]
+    for other in rows[1:]:
+        if _number(other.get("price")) != _number(first.get("price")):
+            problem = Problem(
+                f"lines {first.line} and {other.line} hold {first.get('symbol')} at different prices "
+                f"({first.get('price')}, {other.get('price')}): one contract has one price, and the "
+                "options on it take it as their underlying price",
+                other.line,
+                other.names.get("price", "price"),
+            )
+            if problem not in problems:  # once, however many options it underlies
+                problems.append(problem)
+            return None
+    return first.get("price")
 
 
 def _lines(records: list[Record]) -> list[int]:
@@ -587,6 +606,7 @@ def summaries_or_lots(records: list[Record]) -> list[Record]:
     its symbol and description. An export without summary rows is read as it is (its lots add up)."""
     if not any(r.get("detail").upper() == "SUMMARY" for r in records):
         return records
+    _no_repeated_summaries(records)
     summarised = {_position_key(r) for r in records if r.get("detail").upper() == "SUMMARY"}
     lots: dict[tuple[str, ...], list[Record]] = {}
     for r in records:
@@ -599,6 +619,30 @@ def summaries_or_lots(records: list[Record]) -> list[Record]:
         elif (group := lots.get(_position_key(r))) is not None and group[0] is r:
             out += _summed(group)
     return out
+
+
+def _no_repeated_summaries(records: list[Record]) -> None:
+    """Refuse a ``SUMMARY`` row repeated field for field (an account's position reported twice):
+    IBKR reports a position's summary once per statement, so a repeat is a report pasted twice, and
+    reading both would double the position. Each repeat is named with the line it repeats."""
+    seen: dict[tuple[tuple[str, str], ...], Record] = {}
+    problems = []
+    for r in records:
+        if r.get("detail").upper() != "SUMMARY":
+            continue
+        first = seen.setdefault(tuple(sorted(r.values.items())), r)
+        if first is not r:
+            problems.append(
+                Problem(
+                    f"lines {first.line} and {r.line} report the same position ({r.get('symbol')} "
+                    f"{r.get('quantity')} at {r.get('price')}) field for field: IBKR reports a position "
+                    "once per statement, so the report looks pasted twice; remove the repeat",
+                    r.line,
+                    r.names.get("detail", "levelOfDetail"),
+                )
+            )
+    if problems:
+        raise InputError(problems)
 
 
 def _position_key(r: Record) -> tuple[str, ...]:

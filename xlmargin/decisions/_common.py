@@ -25,6 +25,7 @@ from xlmargin.instruments import unit_values, usd_rates
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio
+from xlmargin.positions.marks import SAME_MARK, SAME_MARK_ABS
 from xlmargin.positions.reader import factorize
 from xlmargin.regt import regt_margin
 from xlmargin.span import futures_margin
@@ -284,7 +285,9 @@ def price_conflicts(portfolio: Portfolio, trades: Portfolio, table: str = "trade
     rows and prices (``table`` names the trades' rows: "trades", "candidates"). A trade on a held
     contract nets into the book's row, which keeps the book's price: margin values a position at its
     mark, not at what it was bought or sold for. Trades of a contract the book does not hold make one
-    row, at the first trade's price, as they would once the first is held."""
+    row, at the first trade's price, as they would once the first is held. Prices agree within the
+    tolerance by which the reader holds a book's rows of one contract to one price
+    (:data:`~xlmargin.positions.marks.SAME_MARK`): a book's rows never differ, a trade may."""
     held = held_rows(portfolio, trades)
     first = opening_trades(trades, held)
     rows = trades.arrays["row"]
@@ -297,7 +300,11 @@ def price_conflicts(portfolio: Portfolio, trades: Portfolio, table: str = "trade
         else:
             continue  # the first trade of a contract the book does not hold: a row of its own
         price, mark = float(trades.arrays["price"][j]), float(into.arrays["price"][i])
-        if math.isnan(price) or math.isnan(mark) or math.isclose(price, mark, rel_tol=1e-9, abs_tol=1e-12):
+        if (
+            math.isnan(price)
+            or math.isnan(mark)
+            or math.isclose(price, mark, rel_tol=SAME_MARK, abs_tol=SAME_MARK_ABS)
+        ):
             continue
         out.append(
             f"{table} row {int(rows[j])}: price {price:,.10g} differs from {mark:,.10g} on {name} row "

@@ -47,7 +47,7 @@ def unread_beside(
         book = read_candidates(rows, as_of).portfolio
     else:
         try:
-            book = read_positions(rows, as_of=as_of)
+            book = read_positions(rows, as_of=as_of, holdings=name != "trades")  # fills: own prices
         except XlMarginError as error:
             raise (error if name == "positions" else in_table(name, error)) from None
     why = export.rates_beside(book, names, given)

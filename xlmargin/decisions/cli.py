@@ -148,7 +148,7 @@ def _book(source: _File, settings: Any) -> Any:
     from xlmargin.positions import read_positions
 
     with source.explaining():
-        book = read_positions(source.rows, as_of=settings.as_of)
+        book = read_positions(source.rows, as_of=settings.as_of, holdings=source.name != "trades")
     _warn((*source.warnings, *book.warnings), source.name)
     return book
 

@@ -120,7 +120,7 @@ def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
     # the reader is not given the headers read here, so that its warnings list only the ignored columns
     positions = [[None if i in extra.values() else h for i, h in enumerate(rows[0])], *rows[1:]]
     try:
-        portfolio = read_positions(positions, as_of=as_of)
+        portfolio = read_positions(positions, as_of=as_of, holdings=False)  # alternatives, not a book
     except XlMarginError as error:
         raise in_table("candidates", error) from None
     if len(portfolio) == 0:

@@ -83,7 +83,7 @@ def margin_impact(
     chosen = None if is_blank(regime) else choice(regime, "regime", REGIMES, "pm")
     _range(trades, "trades")
     try:
-        _, book = portfolio_of(trades, _as_of(params))
+        _, book = portfolio_of(trades, _as_of(params), holdings=False)  # fills, each at its price
     except XlMarginError as error:
         raise in_table("trades", error) from None
     if len(book) == 0:

@@ -96,9 +96,12 @@ def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.dat
     return values, as_of if isinstance(as_of, dt.date) else today(), sleeve
 
 
-def portfolio_of(positions: Any, as_of: dt.date, sleeve: str | None = None) -> tuple[Hashable, Portfolio]:
+def portfolio_of(
+    positions: Any, as_of: dt.date, sleeve: str | None = None, holdings: bool = True
+) -> tuple[Hashable, Portfolio]:
     """The validated portfolio for a positions range, parsed once per content and date, keeping
-    only the chosen sleeves when ``sleeve`` is given; and a small token naming that content."""
+    only the chosen sleeves when ``sleeve`` is given; and a small token naming that content.
+    ``holdings``: read as a book's holdings (:func:`~xlmargin.positions.read_positions`)."""
     if not isinstance(positions, list | tuple):
         # A cell hands over a range (a list of rows) or a single value; a text here would be a file
         # path, and a worksheet function never reads a file the workbook does not contain.
@@ -113,8 +116,8 @@ def portfolio_of(positions: Any, as_of: dt.date, sleeve: str | None = None) -> t
         )
     token = digest(positions)
     portfolio = CACHE.get_or_compute(
-        ("positions", token, as_of),
-        lambda: read_positions(positions, as_of=as_of),
+        ("positions" if holdings else "trades", token, as_of),
+        lambda: read_positions(positions, as_of=as_of, holdings=holdings),
         size_of(positions),
         check=positions,
         keep=lambda: snapshot(positions),

@@ -27,6 +27,7 @@ from xlmargin.errors import InputError, Problem
 from xlmargin.positions.build import broker_type_column, build_arrays
 from xlmargin.positions.columns import COLUMN_ORDER, COLUMNS, REQUIRED, Column, map_header, norm_header
 from xlmargin.positions.infer import RATE_TO_BASE, rate_to_base_warning
+from xlmargin.positions.marks import mark_problems
 from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES, Portfolio, Position
 from xlmargin.positions.reader import ColumnReader
 from xlmargin.positions.source import table_of, totals_row
@@ -38,12 +39,14 @@ NO_POSITIONS = "the positions table has a header but no positions"
 
 
 @collector_paused()
-def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
+def read_positions(data: Any, *, as_of: dt.date, holdings: bool = True) -> Portfolio:
     """Read and validate a positions table.
 
     ``data`` is a list of lists (header row first, as Excel hands it over), a pandas DataFrame,
     or the path of a CSV or XLSX file. ``as_of`` is the valuation date: expiries are measured
-    from it and may not precede it.
+    from it and may not precede it. ``holdings``: the table is one book's holdings, whose rows of
+    one contract must agree on its marks (:mod:`xlmargin.positions.marks`); False for trades and
+    hedge candidates (fills at their own prices) and for a batch's accounts (checked per account).
     """
     header, rows, first_row = table_of(data)
     problems: list[Problem] = []
@@ -67,7 +70,10 @@ def read_positions(data: Any, *, as_of: dt.date) -> Portfolio:
     if problems:
         problems.sort(key=lambda p: (p.row or 0, COLUMN_ORDER.get(p.column or "", 99)))
         raise InputError(problems)
-    return Portfolio(arrays, as_of, tuple(warnings), codes)
+    portfolio = Portfolio(arrays, as_of, tuple(warnings), codes)
+    if holdings and (conflicts := mark_problems(portfolio)):
+        raise InputError(conflicts)
+    return portfolio
 
 
 __all__ = [

@@ -470,6 +470,12 @@ def _typed_otherwise(
         r.bad(i, "expiry", f"{_a(kind[i])} has no expiry; give type option or future, or clear the cell")
     for i in indices(holding & ~r.blank("expiry") & untyped):
         r.bad(i, "expiry", "an expiry but no type: give type option (with strike and right) or future")
+    for i in indices(holding & ~r.blank("days") & ~untyped):  # days are the other form of an expiry
+        r.bad(
+            i, "days", f"{_a(kind[i])} has no days to expiry; give type option or future, or clear the cell"
+        )
+    for i in indices(holding & ~r.blank("days") & untyped):
+        r.bad(i, "days", "days to expiry but no type: give type option (with strike and right) or future")
 
 
 def _a(kind: str) -> str:

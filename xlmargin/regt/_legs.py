@@ -1,9 +1,10 @@
 """One underlying's positions as legs: canonically ordered, identical contracts merged and netted.
 
 A leg is one contract (or one stock) held long or short, with its capacity (contracts, or shares
-for stock) and what it needs on its own. Rows holding the same contract at the same marks are
-merged into one leg, so a butterfly body split over two rows is still a body, and the legs (hence
-the pairing) do not depend on the order of the rows. Long and short rows of the same option series
+for stock) and what it needs on its own. Rows holding the same contract are merged into one leg
+(the reader refuses rows of one contract at different marks: :mod:`xlmargin.positions.marks`), so
+a butterfly body split over two rows is still a body, and the legs (hence the pairing) do not
+depend on the order of the rows. Long and short rows of the same option series
 (or stock) net first: the contracts (shares) they offset are a closed position (:class:`Closed`, no
 requirement), and only the net quantity is a leg, so a book needs what its net position needs.
 
@@ -117,13 +118,15 @@ def describe(p: Position) -> str:
 
 
 def _key(p: Position) -> tuple[Any, ...]:
-    """Canonical order, and identity: rows with equal keys hold the same contract at the same marks
-    (the key leaves out the side: long and short rows of one series, or one stock, net)."""
+    """Canonical order, and identity: rows with equal keys hold the same contract (the key leaves
+    out the side: long and short rows of one series, or one stock, net). No mark: the reader refuses
+    rows of one contract at different prices (:mod:`xlmargin.positions.marks`), whose contract
+    fields this key holds, so equal keys price alike."""
     if p.is_option:
-        return (0, p.underlying, p.right, p.expiry, p.strike, p.multiplier, p.price,
-                p.underlying_price, p.symbol, p.asset_class, p.leverage, p.style or "")  # fmt: skip
+        return (0, p.underlying, p.right, p.expiry, p.strike, p.multiplier, p.symbol, p.asset_class,
+                p.leverage, p.style or "")  # fmt: skip
     # 0 where an option has its expiry, so that the column-wise key (book_netted_legs) lines up
-    return (1, p.underlying, p.symbol, 0, p.price, p.multiplier, p.asset_class, p.leverage)
+    return (1, p.underlying, p.symbol, 0, p.type, p.multiplier, p.asset_class, p.leverage)
 
 
 def book_legs(positions: Sequence[Position], r: RegTRules, basis: str, as_of: dt.date) -> list[BookLeg]:
@@ -251,17 +254,15 @@ def book_netted_legs(
     columns = {f: np.asarray(a[f], dtype=float)[index] for f in numbers}
     quantity = columns["quantity"]
     expiry = _ordinals(portfolio)[index]
-    texts = ("underlying", "symbol", "asset_class", "right", "style")
+    texts = ("underlying", "symbol", "asset_class", "right", "style", "type")
     ranks = {f: _ranks(portfolio, f)[index] for f in texts}
     amount = np.abs(quantity) * np.where(is_option, 1.0, columns["multiplier"])
     # Rows the columns handle exactly: every key field a number or a text, whole amounts.
-    stock_fields = ("price", "multiplier", "leverage")
-    exact = np.logical_and.reduce([np.isfinite(columns[f]) for f in stock_fields])
+    exact = np.isfinite(columns["multiplier"]) & np.isfinite(columns["leverage"])
     exact &= (ranks["underlying"] >= 0) & (ranks["symbol"] >= 0) & (ranks["asset_class"] >= 0)
     exact &= ~is_option | (
-        np.isfinite(columns["strike"]) & np.isfinite(columns["underlying_price"]) & (expiry >= 0)
-        & (ranks["right"] >= 0) & (ranks["style"] >= 0)
-    )  # fmt: skip
+        np.isfinite(columns["strike"]) & (expiry >= 0) & (ranks["right"] >= 0) & (ranks["style"] >= 0)
+    )
     exact &= (amount == np.floor(amount)) & (amount < _EXACT_SUM)
     held = quantity != 0
     inexact = np.zeros(len(names), dtype=bool)
@@ -273,12 +274,10 @@ def book_netted_legs(
         ranks["underlying"],
         np.where(stock, ranks["symbol"], ranks["right"]),
         np.where(stock, 0, expiry),
-        np.where(stock, columns["price"], columns["strike"]),
+        np.where(stock, ranks["type"], columns["strike"]),
         columns["multiplier"],
-        np.where(stock, ranks["asset_class"], columns["price"]),
-        np.where(stock, columns["leverage"], columns["underlying_price"]),
-        np.where(stock, 0, ranks["symbol"]),
-        np.where(stock, 0, ranks["asset_class"]),
+        np.where(stock, ranks["asset_class"], ranks["symbol"]),
+        np.where(stock, columns["leverage"], ranks["asset_class"]),
         np.where(stock, 0.0, columns["leverage"]),
         np.where(stock, 0, ranks["style"]),
     ]

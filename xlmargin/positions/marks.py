@@ -1,0 +1,176 @@
+"""One contract, one set of marks: rows of a book holding the same contract agree on its price.
+
+A book may hold one contract on several rows (tax lots, a long and a short row of one series, a
+position split over sleeves). The contract has one current price, so its rows must give the same
+``price``, ``volatility`` and ``dividend_yield`` (a blank equals only a blank), the same currency
+and, where both give one, the same ``fx_rate``; the options on one underlying (type ``option``)
+must give the same ``underlying_price``. Rows that disagree are a data error, refused naming both
+rows and the column, by :func:`mark_problems`, which the reader runs on every table read as a book
+(not on trades or hedge candidates, whose rows are fills at their own prices, nor across the
+accounts of a batch, which it runs per account). Every regime then sees rows of one contract at
+one mark: Reg T nets them without comparing marks, and no engine's figure depends on which row
+comes first.
+
+Options on futures are left out of the underlying check: their ``underlying`` is the future's root
+(ES), and options on two contract months of it have two underlying prices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+
+from xlmargin._typing import BoolArray, FloatArray, IntArray
+from xlmargin.errors import Problem
+from xlmargin.positions.model import Portfolio
+
+CONTRACT = ("type", "symbol", "underlying", "right", "strike", "expiry", "multiplier", "style")
+"""The fields that say which contract a row holds: rows agreeing on all of them hold one contract."""
+
+SAME_MARK = 1e-9
+"""Two marks are one when they agree within this, relative (or 1e-12 absolute, for marks near 0):
+a price computed in Excel as 250.42000000000002 is 250.42. The tolerance of MARGIN_IMPACT's warning
+on a trade priced apart from the row it nets into too."""
+SAME_MARK_ABS = 1e-12
+
+SAME_RATE = 1e-6
+"""Two rates are one rate when they agree within this, relative: a rate typed to the digits an
+export or a message shows (``0.851426`` for 0.8514261387824605, ``0.8514261388`` as messages print
+it, :func:`~xlmargin.errors.rate_text`) is the rate it was copied from, never a second rate; 1e-6 is
+a thousandth of a pip on EURUSD. The one tolerance of every check that two rates agree (a dollar
+row's rate and ``fx.USD``, :func:`xlmargin.dollars.dollar_rate_problems`; a row in the account
+currency and ``fx.USD`` under ``fx_rates=usd``, :mod:`xlmargin.fx_rates`; two rows of one contract)."""
+
+# (column, what the message calls its values); the numbers compared within SAME_MARK
+_MARKS = (("price", "prices"), ("volatility", "volatilities"), ("dividend_yield", "dividend yields"))
+
+
+def marks_differ(a: FloatArray, b: FloatArray) -> BoolArray:
+    """Where two marks are not one (:data:`SAME_MARK`); a blank (NaN) equals only a blank."""
+    with np.errstate(invalid="ignore"):
+        close = np.abs(a - b) <= np.maximum(SAME_MARK * np.maximum(np.abs(a), np.abs(b)), SAME_MARK_ABS)
+    return ~close & ~(np.isnan(a) & np.isnan(b))
+
+
+def mark_problems(portfolio: Portfolio, accounts: IntArray | None = None) -> list[Problem]:
+    """A problem per row that gives a contract (an underlying's options) another mark than the
+    contract's first row, naming both rows and the column; ``accounts`` (per row) keeps the rows of
+    different accounts apart. In row order; none in a book without repeated contracts."""
+    a = portfolio.arrays
+    n = len(portfolio)
+    if n < 2:
+        return []
+    own = np.zeros(n, dtype=np.int64) if accounts is None else np.asarray(accounts, dtype=np.int64)
+    # The contract of each row as numbers: the text columns' codes, a blank strike as -1.
+    keys = [own, *(portfolio.codes(name)[0] for name in ("type", "symbol", "underlying", "right", "style"))]
+    keys += [portfolio.codes("expiry")[0], np.nan_to_num(a["strike"], nan=-1.0), a["multiplier"]]
+    problems: list[tuple[int, str, Problem]] = []
+    first = _firsts(keys, n)
+    if first is not None:
+        at = np.flatnonzero(first != np.arange(n))  # the rows repeating a contract
+        for column, what in _MARKS:
+            values = a[column]
+            for i in at[marks_differ(values[at], values[first[at]])].tolist():
+                problems.append(_problem(portfolio, int(first[i]), i, column, what, _text(values)))
+        currency = _currencies(portfolio)
+        for i in at[currency[at] != currency[first[at]]].tolist():
+            shown = lambda k: str(a["currency"][k] or "USD")  # noqa: E731
+            problems.append(_problem(portfolio, int(first[i]), i, "currency", "currencies", shown))
+        rate = a["fx_rate"]
+        with np.errstate(invalid="ignore"):
+            apart = np.abs(rate[at] - rate[first[at]]) > SAME_RATE * np.abs(rate[first[at]])
+        for i in at[apart].tolist():
+            problems.append(_problem(portfolio, int(first[i]), i, "fx_rate", "rates", _text(rate)))
+    problems += _underlying_problems(portfolio, own)
+    problems.sort(key=lambda found: (found[0], found[1]))
+    return [p for _, _, p in problems]
+
+
+def _firsts(keys: list[np.ndarray], n: int) -> IntArray | None:
+    """Each row's first row (index) holding the same key, or None when no key repeats."""
+    order = np.lexsort(keys[::-1])  # stable: a key's rows in row order
+    same = np.ones(n - 1, dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    if not same.any():
+        return None
+    starts = np.flatnonzero(np.r_[True, ~same])
+    run = np.cumsum(np.r_[True, ~same]) - 1
+    first = np.empty(n, dtype=np.int64)
+    first[order] = order[starts][run]
+    return first
+
+
+def _underlying_problems(portfolio: Portfolio, own: IntArray) -> list[tuple[int, str, Problem]]:
+    """The options (type option) giving their underlying another price than its first option row."""
+    codes, names = portfolio.codes("type")
+    options = np.flatnonzero(np.array([t == "option" for t in names], dtype=bool)[codes])
+    if len(options) < 2:
+        return []
+    first = _firsts([own[options], portfolio.codes("underlying")[0][options]], len(options))
+    if first is None:
+        return []
+    price = portfolio.arrays["underlying_price"][options]
+    out = []
+    for k in np.flatnonzero(marks_differ(price, price[first])).tolist():
+        i, j = int(options[first[k]]), int(options[k])
+        row, later = _rows(portfolio, i, j)
+        shown = _text(portfolio.arrays["underlying_price"])
+        message = (
+            f"rows {row} and {later} hold options on {portfolio.arrays['underlying'][j]} at different "
+            f"underlying prices ({shown(i)}, {shown(j)}): one underlying has one price"
+        )
+        out.append((later, "underlying_price", Problem(message, later, "underlying_price")))
+    return out
+
+
+def _problem(
+    portfolio: Portfolio, i: int, j: int, column: str, what: str, shown: Any
+) -> tuple[int, str, Problem]:
+    """Rows ``i`` and ``j`` (indices) of one contract at different ``column`` values."""
+    row, later = _rows(portfolio, i, j)
+    one = what[:-3] + "y" if what.endswith("ies") else what[:-1]
+    message = (
+        f"rows {row} and {later} hold {_contract(portfolio, j)} at different {what} ({shown(i)}, "
+        f"{shown(j)}): one contract has one {one}"
+    )
+    return later, column, Problem(message, later, column)
+
+
+def _rows(portfolio: Portfolio, i: int, j: int) -> tuple[int, int]:
+    rows = portfolio.arrays["row"]
+    return int(rows[i]), int(rows[j])
+
+
+def _contract(portfolio: Portfolio, i: int) -> str:
+    """A row's contract in words: "AAPL stock", "AAPL 2026-01-16 260 call"."""
+    a = portfolio.arrays
+    kind, symbol = str(a["type"][i]), str(a["symbol"][i])
+    if a["right"][i] is None:
+        return f"{symbol} {kind.replace('_', ' ')}"
+    expiry = a["expiry"][i]
+    when = f" {expiry.isoformat()}" if isinstance(expiry, dt.date) else ""
+    right = "call" if a["right"][i] == "C" else "put"
+    return f"{symbol}{when} {a['strike'][i]:g} {right}"
+
+
+def _text(values: np.ndarray) -> Any:
+    """How a message shows ``values[i]``: ten significant digits, a blank as "blank"."""
+
+    def shown(i: int) -> str:
+        value = float(values[i])
+        return "blank" if np.isnan(value) else f"{value:,.10g}"
+
+    return shown
+
+
+def _currencies(portfolio: Portfolio) -> np.ndarray:
+    """Each row's currency as a code, a blank one as US dollars' (what a blank currency means on
+    the rows that have a price in a currency; a pair's blank currency was filled from its symbol)."""
+    codes, values = portfolio.codes("currency")
+    usd = {"USD": 0, None: 0, "": 0}
+    found = {v: usd.get(v, k + 1) for k, v in enumerate(values)}
+    return np.array([found[v] for v in values], dtype=np.int64)[codes] if len(values) else codes
