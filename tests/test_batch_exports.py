@@ -271,3 +271,145 @@ def test_a_report_without_positions_is_refused_as_a_whole(tmp_path: Path) -> Non
     path.write_text(_report(['<FlexStatement accountId="U1"></FlexStatement>'] * 2), encoding="utf-8")
     with pytest.raises(InputError, match="no OpenPosition rows"):
         batch(path, as_of=AS_OF)
+
+
+def _one_statement(statements: list[str], account: str) -> str:
+    """The statements' positions and account information in one ``<FlexStatement>`` whose
+    ``accountId`` is ``account`` ("": none), each position keeping its own ``accountId``."""
+    inner = "".join(re.findall(r"<AccountInformation .*?/>\n", "".join(statements)))
+    rows = [row for s in statements for row in re.findall(r"<OpenPosition .*?/>", s)]
+    named = f' accountId="{account}"' if account else ""
+    return (
+        f'<FlexStatement{named} fromDate="20251231" toDate="20251231">\n{inner}'
+        "<OpenPositions>\n" + "\n".join(rows) + "\n</OpenPositions>\n</FlexStatement>\n"
+    )
+
+
+@pytest.mark.parametrize("statement_account", ["U100", ""])
+@pytest.mark.parametrize(
+    ("regime", "params"), [("regt", []), ("pm", []), ("account", ["account_currency=EUR"])]
+)
+def test_positions_of_several_accounts_in_one_statement_are_split_by_their_own_account(
+    report: tuple[Path, dict[str, Path]],
+    statement_account: str,
+    regime: str,
+    params: list[str],
+    tmp_path: Path,
+    capsys: Any,
+) -> None:
+    """A statement holding positions of U100 and U200 (its accountId U100, or none): each account's
+    row equals its own report's. Read before as one book of both accounts: the sum of the two."""
+    path, _ = report
+    apart = _batch(path, regime, params, capsys).set_index("account").loc[["U100", "U200"]].copy()
+    statements = [_statement(a, seed, base) for seed, (a, base) in enumerate(list(ACCOUNTS.items())[:2])]
+    together = tmp_path / "together.xml"
+    together.write_text(_report([_one_statement(statements, statement_account)]), encoding="utf-8")
+    frame = _batch(together, regime, params, capsys).set_index("account")
+    for f in (frame, apart):  # an error names the row of the file it reads
+        f["error"] = f["error"].map(_rows_out)
+    pd.testing.assert_frame_equal(frame, apart)
+    assert main(["margin", str(together), "--as-of", AS_OF]) == 2
+    err = capsys.readouterr().err
+    assert "holds 2 accounts (U100, U200)" in err and f"'xlmargin batch {together.name}'" in err
+
+
+def test_an_account_of_several_statements_gets_an_error_row_naming_their_dates_and_lines(
+    report: tuple[Path, dict[str, Path]], tmp_path: Path, capsys: Any
+) -> None:
+    """A query run over two days reports U100 twice: its row is an error naming both statements'
+    dates and lines (their positions were added up before), and the other accounts are margined."""
+    path, _ = report
+    before = _batch(path, "regt", [], capsys).set_index("account")
+    statements = [_statement(a, seed, base) for seed, (a, base) in enumerate(ACCOUNTS.items())]
+    earlier = statements[0].replace('toDate="20251231"', 'toDate="20251230"')
+    text = _report([*statements, earlier])
+    days = tmp_path / "days.xml"
+    days.write_text(text, encoding="utf-8")
+    frame = _batch(days, "regt", [], capsys).set_index("account")
+    first, second = (_line_of(text, s) for s in ('accountId="U100" fromDate', 'toDate="20251230"'))
+    assert frame.loc["U100", "error"] == (
+        f"#INPUT days.xml: account U100 has 2 statements (toDate 20251231 at line {first}; toDate "
+        f"20251230 at line {second}); margin is on one day's positions: run the Flex query for one day "
+        "(Period: Last Business Day) or keep one <FlexStatement> per account"
+    )
+    assert frame.loc["U100", "requirement"] == ""
+    others = list(ACCOUNTS)[1:]
+    assert (
+        frame.loc[others, "requirement"].astype(float).tolist() == before.loc[others, "requirement"].tolist()
+    )
+
+
+def test_margin_and_the_decisions_refuse_an_account_of_several_statements_in_one_line(
+    tmp_path: Path, capsys: Any
+) -> None:
+    one = _statement("U100", 0, None)
+    days = tmp_path / "days.xml"
+    days.write_text(_report([one, one.replace('toDate="20251231"', 'toDate="20251230"')]), encoding="utf-8")
+    trades = tmp_path / "trades.csv"
+    trades.write_text("symbol,quantity,price\nIBM,100,228.50\n")
+    for command in (
+        ["margin", str(days)],
+        ["whatif", str(days), str(trades)],
+        ["hedge", str(days), str(trades)],
+    ):
+        assert main([*command, "--as-of", AS_OF]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and "account U100 has 2 statements (toDate 20251231 at line " in err, err
+
+
+def _pounds(account: str, symbol: str, quantity: int) -> str:
+    """A statement of a EUR-based account holding one pound stock and no dollar row: its rate to
+    EUR cannot be made USD per unit and is left blank (a warning of the export's reader)."""
+    row = (
+        f'<OpenPosition accountId="{account}" currency="GBP" fxRateToBase="1.15" assetCategory="STK" '
+        f'subCategory="COMMON" symbol="{symbol}" conid="{len(symbol)}" multiplier="1" position="{quantity}" '
+        'markPrice="20" levelOfDetail="SUMMARY" />'
+    )
+    return (
+        f'<FlexStatement accountId="{account}" fromDate="20251231" toDate="20251231">\n'
+        f'<AccountInformation accountId="{account}" currency="EUR" />\n<OpenPositions>\n{row}\n'
+        "</OpenPositions>\n</FlexStatement>\n"
+    )
+
+
+def test_batch_prints_one_line_per_distinct_warning_naming_its_accounts(tmp_path: Path, capsys: Any) -> None:
+    """margin prints the export's warning on stderr; batch printed none. Now each distinct warning
+    is one line naming the accounts it concerns, with the rows it names in each."""
+    params = ["account_currency=EUR", "fx.GBP=1.17", "fx.USD=0.85"]
+    alone = tmp_path / "alone.xml"
+    alone.write_text(_report([_pounds("U1", "VOD", 100)]), encoding="utf-8")
+    assert (
+        main(
+            ["margin", str(alone), "--regime", "account", "--as-of", AS_OF, *(f"--param={p}" for p in params)]
+        )
+        == 0
+    )
+    single = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    assert len(single) == 1 and single[0].startswith("warning: row 7, fxRateToBase: ")
+    text = _report([_pounds("U1", "VOD", 100), _pounds("U2", "BP", 200)])
+    path = tmp_path / "report.xml"
+    path.write_text(text, encoding="utf-8")
+    frame = _batch(path, "account", params, capsys)
+    assert (frame["error"] == "").all()
+    assert (
+        main(["batch", str(path), "--regime", "account", "--as-of", AS_OF, *(f"--param={p}" for p in params)])
+        == 0
+    )
+    warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    second = _line_of(text, 'symbol="BP"')
+    assert warned == [
+        f"warning: {single[0].removeprefix('warning: row 7, ')} (2 accounts: U1 (row 7), U2 (row {second}))"
+    ]
+
+
+def test_the_warnings_summary_is_capped() -> None:
+    from xlmargin.batch.cli import LISTED, warnings_summary
+
+    pairs = [(f"row {i}, price: odd", f"A{i}") for i in range(LISTED + 2)]
+    pairs += [(f"note {k}", "") for k in range(2 * LISTED + 1)]
+    lines = warnings_summary(pairs)
+    assert (
+        lines[0]
+        == "price: odd (7 accounts: A0 (row 0), A1 (row 1), A2 (row 2), A3 (row 3), A4 (row 4) and 2 more)"
+    )
+    assert len(lines) == 2 * LISTED + 1 and lines[-1] == "and 2 more warnings"

@@ -535,6 +535,53 @@ def test_hedge_and_plan_read_a_euro_based_export_as_margin_does(
     assert _cell(now, "now", 3) == _margin(capsys, export, "pm")
 
 
+def test_the_decisions_label_each_figure_s_currency_as_margin_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A EUR-based export with account_currency=EUR: the account view is in euros and every other
+    figure in dollars, in the same before/after columns; each row says which (as margin prints
+    "requirement (EUR)"). Before, the rows carried no currency at all."""
+    import re
+
+    import xlmargin
+    from xlmargin.excel import udfs
+
+    export, trades = _euro_export(tmp_path, "ibkr_flex.xml"), _write(tmp_path, "trades.csv", TRADES)
+    candidates = _write(tmp_path, "hedges.csv", HEDGES)
+    euro = ("--param", "account_currency=EUR")
+    assert "requirement (EUR)" in _run(capsys, "margin", str(export), "--regime", "account", *euro)
+    expected = {
+        "Reg T initial": "USD", "Reg T maintenance": "USD", "portfolio margin": "USD",
+        "futures (SPAN)": "USD", "account view": "EUR", "risk view: worst stress loss": "USD",
+        "risk view: worst correlation-break loss": "USD",
+    }  # fmt: skip
+    out = _run(capsys, "whatif", str(export), str(trades), *euro)
+    header, _, *rows = out.splitlines()
+    assert re.split(r"\s{2,}", header) == ["regime", "before", "after", "change", "currency", "note"]
+    assert {r.split("  ")[0]: re.split(r"\s{2,}", r)[4] for r in rows} == expected
+    table = xlmargin.margin_impact(export, str(trades), as_of=AS_OF, account_currency="EUR")
+    assert dict(zip(table["regime"], table["currency"], strict=True)) == expected
+    out = _run(capsys, "hedge", str(export), str(candidates), *euro)
+    lines = {" ".join(r.split()[:2]): r.split()[-1] for r in out.splitlines()[2:]}
+    assert lines["objective pm"] == lines["check pm"] == lines["spend no"] == "USD"
+    assert lines["figure account"] == "EUR" and lines["figure portfolio"] == "USD"
+    frame = xlmargin.hedge_optimize(export, str(candidates), as_of=AS_OF, account_currency="EUR")
+    figures = frame[frame["line"] == "figure"].set_index("item")["currency"]
+    assert figures.to_dict() == {k: v for k, v in expected.items() if not k.startswith(("Reg T m", "fut"))}
+    # the worksheet functions: a table in a euro account, its dollar rows at fx.USD
+    params = [["as_of", str(AS_OF)], ["account_currency", "EUR"], ["fx.USD", 0.9]]
+    book = [["symbol", "type", "quantity", "price"], ["XYZ", "stock", 1000.0, 100.0]]
+    trade = [["symbol", "type", "quantity", "price"], ["XYZ", "stock", -400.0, 100.0]]
+    impact = udfs.MARGIN_IMPACT(book, trade, None, params)
+    assert impact[0][4] == "currency" and {r[0]: r[4] for r in impact[1:] if r[0] != "warning"} == expected
+    hedge = udfs.HEDGE_OPTIMIZE(book, trade, "account", None, [*params, ["securities", "pm"]])
+    assert hedge[0][-1] == "currency"
+    assert {r[1]: r[-1] for r in hedge[1:] if r[0] in ("objective", "check")} == {
+        "account": "EUR",
+        "account by the engine": "EUR",
+    }
+
+
 def test_a_setting_given_wins_over_the_exports_in_every_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -122,7 +122,7 @@ def test_an_engine_refusing_a_trade_names_the_trades_row(tmp_path: Path, capsys)
     name row 2 of the trades, not row 2 of the positions (a stock the engine takes)."""
     future = [TRADES_HEADER, ["ESZ6", "future", 1.0, 6000.0]]
     table = udfs.MARGIN_IMPACT(POSITIONS, future, None, PARAMS)
-    notes = {r[0]: r[4] for r in table[1:]}
+    notes = {r[0]: r[5] for r in table[1:]}
     assert notes["portfolio margin"].startswith("row 2, trades type: a future position")
     single = udfs.MARGIN_IMPACT(POSITIONS, future, "pm", PARAMS)
     assert single.startswith("#") and "row 2, trades type" in single
@@ -275,7 +275,7 @@ def test_whatif_and_hedge_show_each_regime_or_why_not_when_only_the_account_view
     # 300 × 2,800 × 0.0067 = 5,628 and 100 × 228.5 = 22,850, 50% each; the trade adds 11,425 × 50%
     assert "14,239.00" in table["account view"] and "19,951.50" in table["account view"]
     for regime in ("Reg T initial", "portfolio margin", "risk view: worst stress loss"):
-        assert table[regime].split()[-len(WHY.split()) - 3 :] == ["n/a", "n/a", "n/a", *WHY.split()]
+        assert table[regime].split()[-len(WHY.split()) - 4 :] == ["n/a", "n/a", "n/a", "USD", *WHY.split()]
     candidates = write(
         tmp_path, "candidates.csv", "symbol,type,quantity,price,min_qty\nAAPL,stock,-100,228.5,-100\n"
     )
@@ -327,4 +327,4 @@ def test_the_pm_objective_on_a_book_portfolio_margin_does_not_cover_says_what_to
     assert [
         line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("trade ")
     ] == advised
-    assert advised == [["trade", "XYZ", "P95", "(row", "2)", "10.00", "1,500.00"]]
+    assert advised == [["trade", "XYZ", "P95", "(row", "2)", "10.00", "1,500.00", "USD"]]

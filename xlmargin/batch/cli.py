@@ -2,12 +2,14 @@
 
 ``register(subparsers)`` adds the command to the main parser. The file is CSV, XLSX (the sheet
 "Positions", else the first) or Parquet, with an account column besides the positions columns,
-or an IBKR Flex Query report of several accounts, each ``<FlexStatement accountId=...>`` an account
-read as ``margin`` reads a report of that account alone (:mod:`xlmargin.batch.sources`); the CSV
-exports are refused in one line saying so (``margin``, ``whatif``, ``hedge`` and ``plan`` read one).
+or an IBKR Flex Query report of several accounts, each ``accountId`` (a position's, else its
+statement's) an account read as ``margin`` reads a report of that account alone
+(:mod:`xlmargin.batch.sources`); the CSV exports are refused in one line saying so (``margin``,
+``whatif``, ``hedge`` and ``plan`` read one).
 Results go to ``-o results.csv`` or ``results.parquet``, written atomically to a new file (an
 existing one is kept unless ``--force``; the input is never overwritten), or as CSV to stdout.
-A summary line (accounts, errors, seconds) goes to stderr, with a progress bar on a terminal.
+A summary line (accounts, errors, seconds) goes to stderr, with a progress bar on a terminal, and
+one line per distinct warning naming the accounts it concerns (:func:`warnings_summary`).
 An account the engine refuses gets its error row and never stops the others; when any account has
 one, the results are still written, the accounts and their errors are named on stderr, and the
 exit code is 1 (:data:`~xlmargin.cliargs.SOME_FAILED`); 2 is an input error, nothing written.
@@ -61,6 +63,7 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
 def cmd_batch(args: argparse.Namespace) -> int:
     from xlmargin.batch import batch
     from xlmargin.batch.engine import specs
+    from xlmargin.batch.sources import WARNINGS
     from xlmargin.excel.functions import today
 
     source = Path(args.file)
@@ -91,6 +94,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         + (f"; results in {output}" if output else ""),
         file=sys.stderr,
     )
+    for line in warnings_summary(frame.attrs.get(WARNINGS, ())):
+        print(f"warning: {line}", file=sys.stderr)
     if errors:
         print(f"xlmargin: {errors_summary(frame)}", file=sys.stderr)
         return SOME_FAILED
@@ -110,6 +115,39 @@ def errors_summary(frame: Any) -> str:
     return f"{len(failed)} of {len(frame)} accounts {have}: {', '.join(named)}{more}"
 
 
+def warnings_summary(warnings: Any) -> list[str]:
+    """One line per distinct warning of the batch (``(text, account)`` pairs, as the results'
+    ``attrs["warnings"]`` hold them), the accounts it concerns after it, each with the rows the
+    warning names in its export: "rows ..., fxRateToBase: ... (2 accounts: U1 (row 7), U2 (row 12))".
+    The first :data:`LISTED` accounts of a warning and :data:`LISTED` × 2 warnings are shown."""
+    by_text: dict[str, list[str]] = {}
+    for text, account in warnings:
+        where, rest = _located(text)
+        key = rest if account else text
+        label = f"{account if account.strip() else '(blank)'}" + (f" ({where})" if where else "")
+        by_text.setdefault(key, []).append(label if account else "")
+    lines = []
+    for text, accounts in list(by_text.items())[: 2 * LISTED]:
+        named = [a for a in dict.fromkeys(accounts) if a]
+        if not named:
+            lines.append(text)
+            continue
+        more = f" and {len(named) - LISTED} more" if len(named) > LISTED else ""
+        count = "1 account" if len(named) == 1 else f"{len(named)} accounts"
+        lines.append(f"{text} ({count}: {', '.join(named[:LISTED])}{more})")
+    if len(by_text) > 2 * LISTED:
+        lines.append(f"and {len(by_text) - 2 * LISTED} more warnings")
+    return lines
+
+
+def _located(text: str) -> tuple[str, str]:
+    """A warning's leading rows ("row 7, " or "rows 7, 9 and 3 more, ") and the rest."""
+    import re
+
+    found = re.match(r"(rows? \d+(?:, \d+)*(?: and \d+ more)?), (.*)", text, re.DOTALL)
+    return (found.group(1), found.group(2)) if found else ("", text)
+
+
 def _shortened(text: str, limit: int = 100) -> str:
     """``text``, or its words that fit in ``limit`` characters with "..." (the results hold it whole)."""
     return text if len(text) <= limit else text[: limit - 2].rsplit(" ", 1)[0] + " ..."
@@ -121,7 +159,7 @@ def register(subparsers: Any) -> None:
         "batch",
         help="margin every account of a positions file: one row per account",
         description="Read a CSV, XLSX or Parquet file of positions with an account column, or an IBKR Flex "
-        "Query XML report of several accounts (each FlexStatement's accountId an account, read with its own "
+        "Query XML report of several accounts (each accountId an account, read with its own "
         "base currency and rates as 'xlmargin margin' reads a report of that account alone), and write one "
         "row per account: the requirement and key figures, or the account's error. An account with an "
         "error never stops the others: every account gets its row and the results are written, but the "
@@ -153,4 +191,4 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=cmd_batch)
 
 
-__all__ = ["cmd_batch", "errors_summary", "register", "write_table"]
+__all__ = ["cmd_batch", "errors_summary", "register", "warnings_summary", "write_table"]

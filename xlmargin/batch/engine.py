@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xlmargin.batch.accounts import RETRIES, Accounts, Part, bar, message, read_accounts
+from xlmargin.batch.sources import WARNINGS
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
 from xlmargin.params import Param, norm, read_params
@@ -168,7 +169,9 @@ def _frame(
         **{c: [np.nan if i in errors else figures[i][c] for i in range(n)] for c in FIGURES[regime]},
         "error": [message(errors[i]) if i in errors else "" for i in range(n)],
     }
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    frame.attrs[WARNINGS] = [(text, "") for text in accounts.portfolio.warnings]  # rows name accounts
+    return frame
 
 
 # --- regimes ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """What ``batch`` reads: a positions table of many accounts (CSV, XLSX, Parquet), or an IBKR Flex
 Query report of many accounts.
 
-A report is split by its ``<FlexStatement accountId=...>`` elements
+A report is split by account, a position's own ``accountId`` else its ``<FlexStatement>``'s
 (:func:`xlmargin.brokers.import_accounts`), each account read as ``xlmargin margin`` reads a report
 of that account alone: its own base currency and rates, made USD per unit, and the parameters its
 export implies (``fx_rates=usd``, and ``fx.USD`` in an account view of its base currency:
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from xlmargin.params import Param
 
 ACCOUNT = "account"  # the account column of a report's groups
+WARNINGS = "warnings"  # the results' attrs key: (warning, the account it concerns or "") pairs
 
 
 def read_table(path: Path) -> Any:
@@ -100,7 +101,12 @@ class Export:
         ]
         order = {account: i for i, account in enumerate(self.accounts)}
         rows.sort(key=lambda row: order[row[ACCOUNT]])
-        return pd.DataFrame(rows, columns=[ACCOUNT, "positions", *figures, "error"])
+        out = pd.DataFrame(rows, columns=[ACCOUNT, "positions", *figures, "error"])
+        out.attrs[WARNINGS] = [
+            *((text, account) for g in self.groups for account, t in g.tables.items() for text in t.warnings),
+            *(w for f in frames for w in f.attrs.get(WARNINGS, ())),
+        ]  # each account's export's (a rate left blank), then the groups' readers'
+        return out
 
 
 def read_export(path: Path, reads: Sequence[Param], given: Mapping[str, Any]) -> Export:

@@ -9,10 +9,14 @@ matter here.
 A Flex query may report each position once (``levelOfDetail="SUMMARY"``) and again per tax lot
 (``"LOT"``): the summary rows are read, and a position reported by lots alone is their sum
 (:func:`~xlmargin.brokers.summaries_or_lots`), so lots are never counted twice nor dropped.
-Margin is computed per account: :func:`read` (``margin``, ``whatif``, ``hedge``, ``plan``) refuses a
-report of several accounts, pointing to ``xlmargin batch``; :func:`read_accounts` (``batch``) splits
-one by its ``<FlexStatement accountId=...>`` elements, each account read exactly as :func:`read`
-reads a report of that account alone. ``fxRateToBase`` is a rate to the account's base currency
+Margin is computed per account, a position's account being its own ``accountId``, else its
+``<FlexStatement>``'s: :func:`read` (``margin``, ``whatif``, ``hedge``, ``plan``) refuses a report of
+several accounts, pointing to ``xlmargin batch``; :func:`read_accounts` (``batch``) splits one by
+account, each read exactly as :func:`read` reads a report of that account alone. An account of
+several statements (a query run over several days) is refused, naming their dates and lines: margin
+is on one day's positions. The valuation date (``as_of``) does not pick one: it defaults to today
+and is often a day after the statement's ``toDate``, so matching the two would make a file's
+reading depend on when it is run. ``fxRateToBase`` is a rate to the account's base currency
 (its statement's ``<AccountInformation currency=...>`` when the query has it), made USD per unit as
 the positions table reads ``fx_rate`` (:func:`~xlmargin.brokers.rates_in_usd`).
 """
@@ -36,48 +40,102 @@ def looks_like(head: bytes) -> bool:
     return text.startswith(b"<") and any(root.encode() in head for root in ROOTS)
 
 
+# A statement's attributes that date it, the first the file gives naming it in an error
+DATES = ("toDate", "reportDate", "fromDate", "whenGenerated")
+
+
 @dataclass
 class Statement:
-    """What a report says of one account: its open positions (each at its file line) and its base
-    currency, when the query reports it (``<AccountInformation currency=...>``)."""
+    """One ``<FlexStatement>``: its line, its ``accountId`` ("" when it has none), what dates it
+    (its first attribute of :data:`DATES`), how many positions it holds, and the base currencies
+    its ``<AccountInformation currency=...>`` elements state, by the account they name (their own
+    ``accountId``, else the statement's)."""
+
+    line: int
+    account: str = ""
+    date: str = ""
+    positions: int = 0
+    bases: dict[str, str] = field(default_factory=dict)
+
+    def dated(self) -> str:
+        return f"{self.date} at line {self.line}" if self.date else f"undated at line {self.line}"
+
+
+@dataclass
+class Account:
+    """What a report says of one account: its open positions (each at its file line), its base
+    currency when the query reports it, and the statements (indices) naming it or holding its
+    positions."""
 
     records: list[Record] = field(default_factory=list)
     base: str | None = None
+    statements: list[int] = field(default_factory=list)
 
 
 class _Positions(ContentHandler):
-    """The report's statements by account id, in the order of the file. A statement whose account
-    id the report repeats adds to that account's (a position outside any statement, or in one
-    without an id, is account "")."""
+    """The report's positions by account, in the order of the file. A position's account is its own
+    ``accountId``, else its statement's ("" when neither names one)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.locator: Locator | None = None
         self.root: str | None = None
-        self.accounts: dict[str, Statement] = {}
-        self.current = ""
+        self.statements: list[Statement] = []
+        self.accounts: dict[str, Account] = {}
+        self.current: int | None = None
 
     def setDocumentLocator(self, locator: Locator) -> None:
         self.locator = locator
+
+    def line(self) -> int:
+        return (self.locator.getLineNumber() if self.locator else None) or 0
 
     def startElement(self, name: str, attrs: AttributesImpl) -> None:
         if self.root is None:
             self.root = name
         if name == "FlexStatement":
-            self.current = (attrs.get("accountId") or "").strip()
-            self.accounts.setdefault(self.current, Statement())
-        if name == "AccountInformation" and attrs.get("currency"):
-            self.statement().base = attrs["currency"].strip().upper()
+            date = next((f"{a} {attrs[a].strip()}" for a in DATES if (attrs.get(a) or "").strip()), "")
+            self.current = len(self.statements)
+            self.statements.append(Statement(self.line(), (attrs.get("accountId") or "").strip(), date))
+            self.account(self.statements[-1].account)
+        statement = self.statements[self.current] if self.current is not None else None
+        if name == "AccountInformation" and attrs.get("currency") and statement is not None:
+            named = (attrs.get("accountId") or "").strip() or statement.account
+            statement.bases.setdefault(named, attrs["currency"].strip().upper())
         if name == "OpenPosition":
-            line = (self.locator.getLineNumber() if self.locator else None) or 0
-            self.statement().records.append(record(line, attrs.items()))
+            r = record(self.line(), attrs.items())
+            self.account(r.get("account") or (statement.account if statement else "")).records.append(r)
+            if statement is not None:
+                statement.positions += 1
 
-    def statement(self) -> Statement:
-        return self.accounts.setdefault(self.current, Statement())
+    def endElement(self, name: str) -> None:
+        if name == "FlexStatement":
+            self.current = None
+
+    def account(self, name: str) -> Account:
+        account = self.accounts.setdefault(name, Account())
+        if self.current is not None and self.current not in account.statements:
+            account.statements.append(self.current)
+        return account
+
+    def result(self) -> dict[str, Account]:
+        """The accounts holding positions, and those of a statement without any (whose error says
+        so); each with its base: stated for it, else by a statement naming no account."""
+        out: dict[str, Account] = {}
+        for name, account in self.accounts.items():
+            held = [self.statements[i] for i in account.statements]
+            if not account.records and not (
+                name and any(s.account == name and not s.positions for s in held)
+            ):
+                continue  # a statement's own account whose positions all name other accounts
+            bases = [s.bases.get(name) or s.bases.get("") for s in held]
+            account.base = next((b for b in bases if b), None)
+            out[name] = account
+        return out
 
 
-def _parse(path: Path) -> dict[str, Statement]:
-    """The report's statements by account id; a malformed or refused XML, or another document, is
+def _parse(path: Path) -> tuple[dict[str, Account], list[Statement]]:
+    """The report's accounts and statements; a malformed or refused XML, or another document, is
     an error of the whole file."""
     import defusedxml
     import defusedxml.sax
@@ -92,44 +150,59 @@ def _parse(path: Path) -> dict[str, Statement]:
         raise InputError(Problem(f"{path.name}: the XML is refused ({exc})")) from None
     if handler.root not in ROOTS:
         raise InputError(Problem(f"{path.name}: <{handler.root}> is not a Flex Query report"))
-    return handler.accounts
+    return handler.result(), handler.statements
 
 
-def _positions(path: Path, statement: Statement) -> tuple[list[Record], Base]:
-    """One account's positions (summaries, or lots summed) and rates made USD per unit."""
-    if not statement.records:
+def _positions(
+    path: Path, name: str, account: Account, statements: list[Statement]
+) -> tuple[list[Record], Base]:
+    """One account's positions (summaries, or lots summed) and rates made USD per unit. An account
+    of several statements (a query run over several days: one statement per day) is refused: margin
+    is on one day's positions, and those of several days are not one book."""
+    if len(account.statements) > 1:
+        held = [statements[i] for i in account.statements]
+        raise InputError(
+            Problem(
+                f"{path.name}: account {name or '(blank)'} has {len(held)} statements "
+                f"({'; '.join(s.dated() for s in held)}); margin is on one day's positions: run the "
+                "Flex query for one day (Period: Last Business Day) or keep one <FlexStatement> per account"
+            )
+        )
+    if not account.records:
         raise InputError(
             Problem(f"{path.name}: the Flex report has no OpenPosition rows; add Open Positions to the query")
         )
-    records = summaries_or_lots(statement.records)
-    return records, rates_in_usd(records, statement.base)  # fxRateToBase is to the base, fx_rate to USD
+    records = summaries_or_lots(account.records)
+    return records, rates_in_usd(records, account.base)  # fxRateToBase is to the base, fx_rate to USD
 
 
 def read(path: Path) -> tuple[list[Record], Base]:
     """The positions of a report of one account; a report of several is refused, pointing to batch."""
-    accounts = _parse(path)
+    accounts, statements = _parse(path)
     if len(accounts) > 1:
+        names = ", ".join(a or "(blank)" for a in accounts)
         raise InputError(
             Problem(
-                f"{path.name} holds {len(accounts)} accounts ({', '.join(accounts)}); margin is per "
-                f"account: 'xlmargin batch {path.name}' gives one row per account, or export one "
-                "account per file"
+                f"{path.name} holds {len(accounts)} accounts ({names}); "
+                f"margin is per account: 'xlmargin batch {path.name}' gives one row per account, or export "
+                "one account per file"
             )
         )
-    return _positions(path, next(iter(accounts.values()), Statement()))
+    name, account = next(iter(accounts.items()), ("", Account()))
+    return _positions(path, name, account, statements)
 
 
 def read_accounts(path: Path) -> list[tuple[str, tuple[list[Record], Base] | InputError]]:
     """Each account of a report, in the order of the file: its id, and its positions and rates as
     :func:`read` reads a report of it alone, or why they cannot be read. A report without any
     position is refused as a whole (its query lacks Open Positions)."""
-    accounts = _parse(path)
-    if not any(statement.records for statement in accounts.values()):  # the query's, not an account's
-        _positions(path, Statement())
+    accounts, statements = _parse(path)
+    if not any(account.records for account in accounts.values()):  # the query's, not an account's
+        _positions(path, "", Account(), statements)
     out: list[tuple[str, tuple[list[Record], Base] | InputError]] = []
-    for account, statement in accounts.items():
+    for name, account in accounts.items():
         try:
-            out.append((account, _positions(path, statement)))
+            out.append((name, _positions(path, name, account, statements)))
         except InputError as exc:
-            out.append((account, exc))
+            out.append((name, exc))
     return out

@@ -21,7 +21,7 @@ from xlmargin.capacity import CUSHION, capacity_settings
 from xlmargin.cells import LARGEST
 from xlmargin.decisions.names import IMPACT_REGIMES
 from xlmargin.errors import InputError, Problem, XlMarginError
-from xlmargin.instruments import unit_values, usd_rates
+from xlmargin.instruments import ENGINE_CURRENCY, unit_values, usd_rates
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio
@@ -343,6 +343,12 @@ def notional(portfolio: Portfolio) -> np.ndarray:
     (:func:`~xlmargin.instruments.unit_values`), so the rows of a book in several currencies add up;
     the size a liquidation is measured in and a hedge's default cost."""
     return unit_values(portfolio)
+
+
+def currency_of(regime: str, settings: DecisionSettings) -> str:
+    """The currency of ``regime``'s figures: the account view's is the account currency, every other
+    engine's (Reg T, portfolio margin, SPAN, the risk view) US dollars, as ``margin`` labels them."""
+    return settings.account.account_currency if regime == "account" else ENGINE_CURRENCY
 
 
 def money_rates(portfolio: Portfolio, regime: str, settings: DecisionSettings) -> np.ndarray:

@@ -68,6 +68,7 @@ from xlmargin.decisions._common import (
     above_zero,
     concatenate,
     contract_keys,
+    currency_of,
     held_rows,
     in_table,
     notional,
@@ -81,6 +82,7 @@ from xlmargin.decisions._lp import Program
 from xlmargin.decisions.impact import ImpactResult, margin_impact
 from xlmargin.decisions.names import OBJECTIVES
 from xlmargin.errors import InputError, Problem, UnsupportedError, XlMarginError, a_or_an
+from xlmargin.instruments import ENGINE_CURRENCY
 from xlmargin.money import cents
 from xlmargin.params import norm
 from xlmargin.pm.risk import COVERED, IGNORED, OUTSIDE, risk_arrays
@@ -187,6 +189,7 @@ class HedgeResult:
     budget: float | None
     impact: ImpactResult
     candidate_warnings: tuple[str, ...] = ()  # the candidates reader's (a column it ignores, ...)
+    currency: str = ENGINE_CURRENCY  # the objective's (:func:`~xlmargin.decisions._common.currency_of`)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -195,22 +198,34 @@ class HedgeResult:
         return self.impact.warnings
 
     def table(self) -> list[list[Any]]:
-        """Status, the optimiser's and the engine's value, each trade, then before/after rows."""
+        """Status, the optimiser's and the engine's value, each trade, then before/after rows; the
+        last column is the currency of the row's money: the objective's, US dollars for the spend
+        (a candidate's cost, by default its dollar notional), each regime's own for its figures."""
+        usd = ENGINE_CURRENCY
         out: list[list[Any]] = [
-            ["line", "item", "quantity", "spend", "before", "after", "change"],
-            ["status", self.status, "", "", "", "", ""],
-            ["objective", self.objective, "", "", "", self.optimiser_value, "optimiser value"],
-            ["check", f"{self.objective} by the engine", "", "", "", self.engine_value, "engine value"],
+            ["line", "item", "quantity", "spend", "before", "after", "change", "currency"],
+            ["status", self.status, "", "", "", "", "", ""],
+            ["objective", self.objective, "", "", "", self.optimiser_value, "optimiser value", self.currency],
+            [
+                "check",
+                f"{self.objective} by the engine",
+                "",
+                "",
+                "",
+                self.engine_value,
+                "engine value",
+                self.currency,
+            ],
         ]
         if not self.trades:
-            out.append(["trade", "none: no candidate lowers the objective", 0.0, 0.0, "", "", ""])
+            out.append(["trade", "none: no candidate lowers the objective", 0.0, 0.0, "", "", "", usd])
         for row, symbol, quantity, spend in self.trades:
-            out.append(["trade", f"{symbol} (row {row})", quantity, cents(spend), "", "", ""])
+            out.append(["trade", f"{symbol} (row {row})", quantity, cents(spend), "", "", "", usd])
         budget = "no budget" if self.budget is None else f"budget {self.budget:,.2f}"
-        out.append(["spend", budget, "", cents(self.spend), "", "", ""])
-        for line in self.impact.table()[1:]:  # a regime without a figure says why, as whatif's note
-            item = f"{line[0]} (n/a: {line[4]})" if line[4] else line[0]
-            out.append(["figure", item, "", "", line[1], line[2], line[3]])
+        out.append(["spend", budget, "", cents(self.spend), "", "", "", usd])
+        for label, before, after, change, currency, note in self.impact.table()[1:]:
+            item = f"{label} (n/a: {note})" if note else label  # why a regime has no figure, as whatif's note
+            out.append(["figure", item, "", "", before, after, change, currency])
         return out
 
 
@@ -287,6 +302,7 @@ def hedge_optimize(
         budget=budget,
         impact=margin_impact(portfolio, trades_book, settings, shown, "candidates", unread),
         candidate_warnings=candidates.portfolio.warnings,
+        currency=currency_of(objective, settings),
     )
 
 

@@ -34,6 +34,7 @@ from xlmargin.decisions._common import (
     REGIMES,
     DecisionSettings,
     check_regime,
+    currency_of,
     in_table,
     price_conflicts,
     requirement,
@@ -43,6 +44,7 @@ from xlmargin.decisions._common import (
 from xlmargin.decisions._linear import unit_stress_pnl
 from xlmargin.decisions._pm import outside_requirement
 from xlmargin.errors import UnsupportedError, XlMarginError
+from xlmargin.instruments import ENGINE_CURRENCY
 from xlmargin.money import cents
 from xlmargin.pm.risk import holds, risk_arrays
 from xlmargin.pm.risk import requirement as pm_result
@@ -56,7 +58,8 @@ NA = "n/a"  # a figure the regime's engine does not give for the book (its note 
 
 @dataclass(frozen=True)
 class ImpactLine:
-    """One regime before and after the trades; ``note`` holds why a figure is missing (None)."""
+    """One regime before and after the trades, in ``currency`` (:func:`currency_of`); ``note`` holds
+    why a figure is missing (None)."""
 
     regime: str
     label: str
@@ -64,6 +67,7 @@ class ImpactLine:
     after: float | None
     note: str = ""
     refused: bool = False  # the regime could not read the book (an input error), not "does not apply"
+    currency: str = ENGINE_CURRENCY
 
     @property
     def applies(self) -> bool:
@@ -95,11 +99,11 @@ class ImpactResult:
         return found
 
     def table(self) -> list[list[Any]]:
-        """Header, then one row per regime: before, after, change (USD), and a note."""
-        out: list[list[Any]] = [["regime", "before", "after", "change", "note"]]
+        """Header, then one row per regime: before, after, change, their currency, and a note."""
+        out: list[list[Any]] = [["regime", "before", "after", "change", "currency", "note"]]
         for x in self.lines:
             shown = [NA if v is None else v for v in (x.before, x.after)]
-            out.append([x.label, *shown, x.change if x.applies else NA, x.note])
+            out.append([x.label, *shown, x.change if x.applies else NA, x.currency, x.note])
         return out
 
 
@@ -122,11 +126,12 @@ def margin_impact(
     lines = []
     refused: list[XlMarginError] = []  # the errors of regimes shown as n/a that are not Unsupported
     for regime in regimes:
+        money = currency_of(regime, settings)
         if unread and regime in unread:  # neither figure: the book before may be the unread table
             if len(regimes) == 1:
                 raise unread[regime]
             refused.append(unread[regime])
-            lines.append(ImpactLine(regime, LABELS[regime], None, None, str(unread[regime]), True))
+            lines.append(ImpactLine(regime, LABELS[regime], None, None, str(unread[regime]), True, money))
             continue
         try:
             if regime == "risk":
@@ -142,7 +147,7 @@ def margin_impact(
             else:
                 after = with_quantities(union, after_qty)
                 old, new = requirement(regime, portfolio, settings), requirement(regime, after, settings)
-                lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new)))
+                lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new), currency=money))
         except XlMarginError as raised:
             error = in_table(table, raised, joined=True)
             if len(regimes) == 1:
@@ -151,7 +156,7 @@ def margin_impact(
             if bad:
                 refused.append(error)
             before = _alone(regime, portfolio, settings)
-            lines.append(ImpactLine(regime, LABELS[regime], before, None, str(error), bad))
+            lines.append(ImpactLine(regime, LABELS[regime], before, None, str(error), bad, money))
             if regime == "risk":
                 lines.append(ImpactLine(BREAK, BREAK_LABEL, None, None, str(error), bad))
     if refused and not any(line.applies for line in lines):

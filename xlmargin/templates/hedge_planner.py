@@ -128,14 +128,14 @@ _PLANNER = Sheet(
     ),
     arrays=(
         Array(
-            f"A{_HEDGE_TOP}:G{_HEDGE_TOP + HEDGE_ROWS - 1}",
+            f"A{_HEDGE_TOP}:H{_HEDGE_TOP + HEDGE_ROWS - 1}",
             _HEDGE,
             fmt=MONEY,
             formats={"C": QTY, "G": PNL},
             header=True,
         ),
         Array(
-            f"A{_IMPACT_TOP}:E{_IMPACT_TOP + IMPACT_ROWS - 1}",
+            f"A{_IMPACT_TOP}:F{_IMPACT_TOP + IMPACT_ROWS - 1}",
             _IMPACT,
             fmt=MONEY,
             formats={"D": PNL},
@@ -160,7 +160,7 @@ _PLANNER = Sheet(
             height_cm=8.0,
         ),
     ),
-    widths={"A": 34, "B": 38, "C": 11, "D": 13, "E": 13, "F": 13, "G": 15},
+    widths={"A": 34, "B": 38, "C": 11, "D": 13, "E": 13, "F": 13, "G": 15, "H": 9},
 )
 
 _POSITIONS = Sheet(
@@ -253,8 +253,8 @@ HEDGE_PLANNER = Book(
         *_BLOCK_NAMES,
     ),
     reports=(
-        f"Planner!$A${_HEDGE_TOP}:$G${_HEDGE_TOP + HEDGE_ROWS - 1}",
-        f"Planner!$A${_IMPACT_TOP}:$E${_IMPACT_TOP + IMPACT_ROWS - 1}",
+        f"Planner!$A${_HEDGE_TOP}:$H${_HEDGE_TOP + HEDGE_ROWS - 1}",
+        f"Planner!$A${_IMPACT_TOP}:$F${_IMPACT_TOP + IMPACT_ROWS - 1}",
         f"Planner!$A${_CALL_TOP}:$E${_CALL_TOP + CALL_ROWS - 1}",
     ),
 )
