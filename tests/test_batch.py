@@ -614,5 +614,5 @@ def test_two_accounts_may_mark_one_contract_apart_and_one_account_may_not() -> N
     ]
     accounts = read_accounts(rows, "account", AS_OF)
     assert list(accounts.errors) == [2]  # C alone, named by its rows and the price column
-    assert "row 5, price: rows 4 and 5 hold AAPL stock at different prices" in accounts.errors[2]
+    assert "row 5, price: rows 4 and 5 hold AAPL stock at different prices" in str(accounts.errors[2])
     assert accounts.portfolio.arrays["row"].tolist() == [2, 3]

@@ -699,3 +699,49 @@ def test_a_stock_has_no_expiry_in_either_form(given, kind):
     (found,) = problems([["symbol", "type", "quantity", "price", column], ["IBM", kind, 100.0, 91.25, value]])
     assert found.startswith(f"row 2, {column}: ")
     assert ("no type" in found) if kind is None else (f"{kind} has no " in found)
+
+
+@pytest.mark.parametrize("days", [False, True], ids=["expiry dates", "some rows in days"])
+def test_the_codes_the_reader_hands_over_match_its_columns(days: bool) -> None:
+    """Portfolio.codes of the symbol and expiry columns come from the reader, over its distinct
+    cells: one value per code although two cells spell one symbol or one date."""
+    header = ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "expiry",
+              "days", "right"]  # fmt: skip
+    later = dt.date(2027, 1, 15)
+    rows = [
+        header,
+        ["aapl", "stock", 100.0, 250.0, None, None, None, None, None, None],
+        ["AAPL ", "stock", 100.0, 250.0, None, None, None, None, None, None],
+        ["AAPL", "option", -1.0, 3.0, "AAPL", 250.0, 260.0, dt.datetime(2027, 1, 15), None, "C"],
+        ["AAPL", "option", -1.0, 3.0, "AAPL", 250.0, 260.0, "2027-01-15", None, "C"],
+        ["AAPL", "option", 1.0, 2.0, "AAPL", 250.0, 240.0, None, (later - AS_OF).days if days else None, "P"],
+    ]
+    if not days:
+        rows[5][7] = later
+    book_ = read_positions(rows, as_of=AS_OF)
+    for name in ("symbol", "expiry"):
+        codes, values = book_.codes(name)
+        assert len(set(values)) == len(values), name
+        assert [values[c] for c in codes] == book_.arrays[name].tolist(), name
+    assert book_.codes("symbol")[0].tolist() == [0, 0, 0, 0, 0]
+    expiry_codes = book_.codes("expiry")[0].tolist()
+    assert expiry_codes[0] == expiry_codes[1] and len(set(expiry_codes[2:])) == 1
+
+
+def test_rows_of_one_contract_are_found_however_many_distinct_values_the_key_holds() -> None:
+    """The contract key's columns folded into one integer per row re-code themselves before the
+    product of their sizes overflows: the first row of each key is the one a dictionary finds."""
+    from xlmargin.positions.marks import _firsts
+
+    rng = np.random.default_rng(7)
+    n = 4000
+    keys = [rng.integers(0, 3, n), rng.integers(0, 2**40, n), rng.integers(0, 7, n),
+            rng.integers(0, 2**45, n), rng.choice([1.0, -0.0, 0.0, 100.0], n)]  # fmt: skip
+    for k in keys:  # the second half repeats the first: 3 x 2^40 x 7 x 2^45 keys overflow int64
+        k[n // 2 :] = k[: n // 2]
+    keys[2][-10:] = 99  # but for a few rows with a key of their own
+    first = _firsts(keys, n)
+    seen: dict[tuple[float, ...], int] = {}
+    expected = [seen.setdefault(tuple(float(k[i]) for k in keys), i) for i in range(n)]
+    assert first is not None and first.tolist() == expected
+    assert _firsts([np.arange(n), np.zeros(n)], n) is None

@@ -183,10 +183,12 @@ def build_arrays(
 
     strike = np.where(is_option, r.number("strike"), np.nan)
     underlying_price = np.where(is_option, r.number("underlying_price"), np.nan)
-    codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {
+    of_symbol, symbols = factorize(sym_upper)  # the distinct texts upper-cased: a few may meet
+    codes: dict[str, tuple[IntArray, Sequence[Any]]] = {
         "type": (kind.codes, _TYPE_NAMES),
         "class_group": group_codes,
         "asset_class": class_codes,
+        "symbol": (of_symbol[sym.codes], symbols),
     }
     # The underlyings found can repeat a value (upper-casing makes two cells one; a row without an
     # underlying stands for itself by its symbol, which may be another row's underlying): made
@@ -653,14 +655,19 @@ def _options(
         r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
     expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / DAYS_PER_YEAR, np.nan)
     expiry_years[has_days] = days[has_days] / DAYS_PER_YEAR
+    # the expiry per row and its codes (see Portfolio.codes), made distinct over the few dates found
     if not has_days.any() and not filled.any():  # the column's own dates (None past the last)
-        expiry = object_array([*distinct, None])[np.where(has_date, date_codes, len(distinct))]
+        of_found, days_found = factorize([*distinct, None])  # two cells may spell one date
+        expiry_codes = of_found[np.where(has_date, date_codes, len(distinct))]
     else:
-        expiry = np.full(r.n, None, dtype=object)
         whole = np.where(has_date, ordinal, as_of.toordinal() + np.floor(np.nan_to_num(days)))
         dated_rows = has_date | has_days
         dates, inverse = np.unique(whole[dated_rows], return_inverse=True)
-        expiry[dated_rows] = object_array([dt.date.fromordinal(int(d)) for d in dates.tolist()])[inverse]
+        days_found = [*(dt.date.fromordinal(int(d)) for d in dates.tolist()), None]
+        expiry_codes = np.full(r.n, len(dates), dtype=np.int64)
+        expiry_codes[dated_rows] = inverse.ravel()
+    expiry = object_array(days_found)[expiry_codes]
+    codes["expiry"] = (expiry_codes, days_found)
 
     und_codes, uniques = underlying
     european = np.array([u in european_roots for u in uniques], dtype=bool)[und_codes] | kind.of(
@@ -698,7 +705,10 @@ class _OptionColumns:
     def none(n: int) -> _OptionColumns:
         """A book without options or futures."""
         blank = np.full(n, None, dtype=object)
-        return _OptionColumns(blank, blank.copy(), blank.copy(), np.full(n, np.nan), {})
+        none = np.zeros(n, dtype=np.int64)
+        blanks: tuple[IntArray, Sequence[str | None]] = (none, (None,))
+        codes = dict.fromkeys(("right", "style", "expiry"), blanks)
+        return _OptionColumns(blank, blank.copy(), blank.copy(), np.full(n, np.nan), codes)
 
 
 _RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}

@@ -89,19 +89,35 @@ def mark_problems(portfolio: Portfolio, accounts: IntArray | None = None) -> lis
 
 
 def _firsts(keys: list[np.ndarray], n: int) -> IntArray | None:
-    """Each row's first row (index) holding the same key, or None when no key repeats."""
-    order = np.lexsort(keys[::-1])  # stable: a key's rows in row order
-    same = np.ones(n - 1, dtype=bool)
+    """Each row's first row (index) holding the same key, or None when no key repeats.
+
+    The key columns (integer codes, or numbers coded here) are folded into one integer per row,
+    mixed-radix, re-coded whenever the next radix would overflow, so one sort finds the repeats."""
+    combined = np.zeros(n, dtype=np.int64)
+    size = 1
     for key in keys:
-        ordered = key[order]
-        same &= ordered[1:] == ordered[:-1]
-    if not same.any():
-        return None
-    starts = np.flatnonzero(np.r_[True, ~same])
-    run = np.cumsum(np.r_[True, ~same]) - 1
-    first = np.empty(n, dtype=np.int64)
-    first[order] = order[starts][run]
-    return first
+        whole = key.dtype.kind in "iu" and int(key.min()) >= 0
+        codes = np.asarray(key if whole else np.unique(key, return_inverse=True)[1], dtype=np.int64).ravel()
+        radix = int(codes.max()) + 1
+        if size * radix >= 2**62:  # fold what is there into its distinct values first
+            size, combined = _coded(combined)
+        combined = combined * radix + codes
+        size *= radix
+    size, group = _coded(combined)
+    return None if size == n else _first_of_group(group, size)
+
+
+def _first_of_group(group: IntArray, size: int) -> IntArray:
+    """Each row's first row (index) in its group (codes 0..size-1)."""
+    first = np.full(size, len(group), dtype=np.int64)
+    np.minimum.at(first, group, np.arange(len(group)))
+    return first[group]
+
+
+def _coded(values: IntArray) -> tuple[int, IntArray]:
+    """``values`` as codes 0..k-1 of their distinct values, and k."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return len(distinct), np.asarray(inverse, dtype=np.int64).ravel()
 
 
 def _underlying_problems(portfolio: Portfolio, own: IntArray) -> list[tuple[int, str, Problem]]:
@@ -110,9 +126,12 @@ def _underlying_problems(portfolio: Portfolio, own: IntArray) -> list[tuple[int,
     options = np.flatnonzero(np.array([t == "option" for t in names], dtype=bool)[codes])
     if len(options) < 2:
         return []
-    first = _firsts([own[options], portfolio.codes("underlying")[0][options]], len(options))
-    if first is None:
-        return []
+    # options are few per underlying: their first row per (account, underlying) without a sort
+    _, underlyings = portfolio.codes("underlying")
+    group = own[options] * len(underlyings) + portfolio.codes("underlying")[0][options]
+    if own.any():
+        group = _coded(group)[1]
+    first = _first_of_group(group, int(group.max()) + 1)
     price = portfolio.arrays["underlying_price"][options]
     out = []
     for k in np.flatnonzero(marks_differ(price, price[first])).tolist():
