@@ -31,6 +31,7 @@ from xlmargin.positions.infer import (
 )
 from xlmargin.positions.model import CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
+from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
 from xlmargin.symbols import pair_base_class
 
 _TYPE_ALIASES = {
@@ -242,6 +243,11 @@ def build_arrays(
         "fx_rate": _rate(r) if r.has("fx_rate") else no_numbers,
         "beta": r.number("beta") if r.has("beta") else no_numbers,
         "factor": r.text("factor").map(_lower) if r.has("factor") else no_texts,
+        "special_maintenance": (
+            special_maintenance(r, _TYPE_OBJECTS[kind.codes], kind.of(*SPECIAL_TYPES), codes["underlying"])
+            if r.has("special_maintenance")
+            else no_numbers
+        ),
     }, codes
 
 

@@ -66,6 +66,9 @@ class Position:
     fx_rate: float = math.nan  # account-currency units per unit of the position's currency
     beta: float = math.nan  # to the position's risk factor (stress view)
     factor: str | None = None  # the risk factor, overriding the built-in mapping (stress view)
+    # a house's special maintenance of the underlying, a fraction of value (1: not marginable), the
+    # same on every row of the underlying; NaN: none (Reg T's own rates)
+    special_maintenance: float = math.nan
 
     @property
     def is_option(self) -> bool:
@@ -201,6 +204,6 @@ def _positions_of(columns: Mapping[str, np.ndarray]) -> tuple[Position, ...]:
 FLOAT_FIELDS = (
     "quantity", "price", "multiplier", "underlying_price", "strike", "expiry_years", "volatility",
     "dividend_yield", "leverage", "maturity_years", "index_units", "coupon", "yield_", "duration",
-    "denomination", "fx_rate", "beta",
+    "denomination", "fx_rate", "beta", "special_maintenance",
 )  # fmt: skip
 DTYPES: dict[str, Any] = dict.fromkeys(FLOAT_FIELDS, np.float64) | {"row": np.int64}

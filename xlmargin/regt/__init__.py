@@ -24,6 +24,10 @@ Two conventions are published, and both are reported:
   short_proceeds, 0): a net debit is paid, a net credit is not applied.
 - ``net`` (Cboe's comparison tables: the cash to add) = margin + long_cost − short_proceeds.
 
+A house's special maintenance on an underlying (the positions column ``special_maintenance``)
+is a floor under its stock's rates, adds the (special ÷ 2) leg to its naked options and weighs in
+the strategies that hold the stock (margin-rules.md §0.5, §1.1, §1.3).
+
 ``total`` is the requested one, the sum of the rounded groups. Bonds (Treasury, agency, municipal)
 take FINRA 4210(e)(2)'s maturity buckets; cash needs nothing; futures, options on futures, spot
 FX and CFDs have no Reg T rule and raise :class:`~xlmargin.errors.UnsupportedError` naming every
@@ -54,7 +58,7 @@ from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
 from xlmargin.regt._formulas import Figures, RegTRules, bond_rate, money, num
-from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe
+from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe, special_per_underlying
 from xlmargin.regt._pairing import Block, block, blocks, cut_short, solve, solve_beside, start
 from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
@@ -152,6 +156,7 @@ def regt_margin(
     r = RegTRules.of(rules if rules is not None else rule_files.load("regt"))
     _check_supported(_flagged(portfolio, r), r)
     portfolio = in_usd(portfolio)  # prices, spots and strikes in US dollars, as the rules are
+    portfolio = special_per_underlying(portfolio)
     warnings: list[str] = []
     # Each underlying's rows and what the cache compares of them, read from the columns: a
     # Position is built only for the rows of an underlying the cache does not hold.
@@ -379,10 +384,15 @@ def _underlyings(
     index = held[order]
     option = _is_type(portfolio, OPTION_TYPES)[index]
     columns = []
-    for field in (*_STOCK_FIELDS, *_OPTION_FIELDS):
+    special = portfolio.arrays["special_maintenance"][index]
+    # a house's special maintenance, where one is given (NaN, none, counts as 0 in the key)
+    special_fields = () if np.isnan(special).all() else ("special_maintenance",)
+    for field in (*_STOCK_FIELDS, *_OPTION_FIELDS, *special_fields):
         column = portfolio.arrays[field][index]
         if field in _OPTION_FIELDS and column.dtype.kind == "f":
             column = np.where(option, column, 0.0)
+        elif field == "special_maintenance":
+            column = np.nan_to_num(special, nan=0.0)
         columns.append(column.tolist())
     rows: dict[str, list[int]] = {}
     contents: dict[str, tuple[tuple[Any, ...], ...]] = {}
