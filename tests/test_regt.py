@@ -648,9 +648,9 @@ def test_a_repeat_call_solves_only_the_underlyings_that_changed(monkeypatch):
 
 
 def test_the_pairing_cache_is_bounded_least_recently_used_first():
-    from xlmargin.regt import _Pairings
+    from xlmargin.regt._cache import Pairings
 
-    cache = _Pairings(2)
+    cache = Pairings(2)
     cache.put("a", 1)
     cache.put("b", 2)
     assert cache.get("a") == 1  # now "b" is the least recently used

@@ -31,6 +31,7 @@ from xlmargin.positions.infer import (
 )
 from xlmargin.positions.model import CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
+from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
 from xlmargin.symbols import pair_base_class
 
 _TYPE_ALIASES = {
@@ -245,6 +246,11 @@ def build_arrays(
         "beta": r.number("beta") if r.has("beta") else no_numbers,
         "factor": r.text("factor").map(_lower) if r.has("factor") else no_texts,
         "class_given": class_given,
+        "special_maintenance": (
+            special_maintenance(r, _TYPE_OBJECTS[kind.codes], kind.of(*SPECIAL_TYPES), codes["underlying"])
+            if r.has("special_maintenance")
+            else no_numbers
+        ),
     }, codes
 
 
@@ -655,7 +661,6 @@ def _options(
         r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
     expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / DAYS_PER_YEAR, np.nan)
     expiry_years[has_days] = days[has_days] / DAYS_PER_YEAR
-    # the expiry per row and its codes (see Portfolio.codes), made distinct over the few dates found
     if not has_days.any() and not filled.any():  # the column's own dates (None past the last)
         of_found, days_found = factorize([*distinct, None])  # two cells may spell one date
         expiry_codes = of_found[np.where(has_date, date_codes, len(distinct))]
@@ -705,10 +710,7 @@ class _OptionColumns:
     def none(n: int) -> _OptionColumns:
         """A book without options or futures."""
         blank = np.full(n, None, dtype=object)
-        none = np.zeros(n, dtype=np.int64)
-        blanks: tuple[IntArray, Sequence[str | None]] = (none, (None,))
-        codes = dict.fromkeys(("right", "style", "expiry"), blanks)
-        return _OptionColumns(blank, blank.copy(), blank.copy(), np.full(n, np.nan), codes)
+        return _OptionColumns(blank, blank.copy(), blank.copy(), np.full(n, np.nan), {})
 
 
 _RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}

@@ -14,11 +14,15 @@ from xlmargin.errors import Problem
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
-    kind: str  # "text" | "number" | "date" | "date_or_years"
+    kind: str  # "text" | "number" | "date" | "date_or_years" | "percent_or_text"
     aliases: tuple[str, ...] = ()
     zero_is_blank: bool = True  # Office.js sends blanks as 0
 
 
+_SPECIAL_ALIASES = (
+    "specialmaintenance%", "housemaintenance", "housemaintenance%", "housemargin%", "maintenance%", "maint%",
+    "maintenancepct", "marginrequirement%", "marginreq%", "specialmargin", "specialmargin%",
+)  # fmt: skip
 COLUMNS: tuple[Column, ...] = (
     Column("symbol", "text", ("ticker",)),
     Column("type", "text", ("asset", "kind", "assettype", "sectype")),
@@ -49,6 +53,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("beta", "number", ()),
     Column("factor", "text", ("riskfactor",)),
     Column("description", "text", ("financialinstrument", "financialinstrumentdescription")),
+    # A house's special maintenance of a security, a percentage of its value (or a word saying it is not
+    # marginable). Not "maintenance margin" or "maint margin": brokers (TWS) head dollar amounts so.
+    Column("special_maintenance", "percent_or_text", _SPECIAL_ALIASES),
 )
 # Brokers head their instrument-type column "Asset Class" (IBKR) or "Asset Category", words that mean
 # the underlying's class here. Such a column is read as `type` when its values are type codes

@@ -69,6 +69,9 @@ class Position:
     # whether the class column gave ``asset_class`` (False: the symbol table's, a pair base's, or the
     # equity default); ESMA lets a given class win over a symbol's major-index alias
     class_given: bool = False
+    # a house's special maintenance of the underlying, a fraction of value (1: not marginable), the
+    # same on every row of the underlying; NaN: none (Reg T's own rates)
+    special_maintenance: float = math.nan
 
     @property
     def is_option(self) -> bool:
@@ -204,6 +207,6 @@ def _positions_of(columns: Mapping[str, np.ndarray]) -> tuple[Position, ...]:
 FLOAT_FIELDS = (
     "quantity", "price", "multiplier", "underlying_price", "strike", "expiry_years", "volatility",
     "dividend_yield", "leverage", "maturity_years", "index_units", "coupon", "yield_", "duration",
-    "denomination", "fx_rate", "beta",
+    "denomination", "fx_rate", "beta", "special_maintenance",
 )  # fmt: skip
 DTYPES: dict[str, Any] = dict.fromkeys(FLOAT_FIELDS, np.float64) | {"row": np.int64, "class_given": np.bool_}

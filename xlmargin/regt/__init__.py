@@ -24,6 +24,10 @@ Two conventions are published, and both are reported:
   short_proceeds, 0): a net debit is paid, a net credit is not applied.
 - ``net`` (Cboe's comparison tables: the cash to add) = margin + long_cost − short_proceeds.
 
+A house's special maintenance on an underlying (the positions column ``special_maintenance``)
+is a floor under its stock's rates, adds the (special ÷ 2) leg to its naked options and weighs in
+the strategies that hold the stock (margin-rules.md §0.5, §1.1, §1.3).
+
 ``total`` is the requested one, the sum of the rounded groups. Bonds (Treasury, agency, municipal)
 take FINRA 4210(e)(2)'s maturity buckets (a Treasury or agency zero-coupon bond with five years or
 more: at least 3% of its face); cash needs nothing; futures, options on futures, spot
@@ -36,9 +40,7 @@ Given the account's ``equity``, FINRA 4210(b)(2)'s minimum equity to trade on ma
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from itertools import accumulate, pairwise
@@ -57,9 +59,10 @@ from xlmargin.money import cents, cents_of
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
+from xlmargin.regt._cache import PAIRINGS
 from xlmargin.regt._equity import MinimumEquity, minimum_equity
 from xlmargin.regt._formulas import Figures, RegTRules, bond_requirement, num
-from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe
+from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe, special_per_underlying
 from xlmargin.regt._pairing import Block, block, blocks, cut_short, solve, solve_beside, start
 from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
@@ -164,6 +167,7 @@ def regt_margin(
     r = RegTRules.of(rule_set)
     _check_supported(_flagged(portfolio, r), r)
     portfolio = in_usd(portfolio)  # prices, spots and strikes in US dollars, as the rules are
+    portfolio = special_per_underlying(portfolio)
     warnings: list[str] = []
     # Each underlying's rows and what the cache compares of them, read from the columns: a
     # Position is built only for the rows of an underlying the cache does not hold.
@@ -403,10 +407,15 @@ def _underlyings(
     index = held[order]
     option = _is_type(portfolio, OPTION_TYPES)[index]
     columns = []
-    for field in (*_STOCK_FIELDS, *_OPTION_FIELDS):
+    special = portfolio.arrays["special_maintenance"][index]
+    # a house's special maintenance, where one is given (NaN, none, counts as 0 in the key)
+    special_fields = () if np.isnan(special).all() else ("special_maintenance",)
+    for field in (*_STOCK_FIELDS, *_OPTION_FIELDS, *special_fields):
         column = portfolio.arrays[field][index]
         if field in _OPTION_FIELDS and column.dtype.kind == "f":
             column = np.where(option, column, 0.0)
+        elif field == "special_maintenance":
+            column = np.nan_to_num(special, nan=0.0)
         columns.append(column.tolist())
     rows: dict[str, list[int]] = {}
     contents: dict[str, tuple[tuple[Any, ...], ...]] = {}
@@ -440,39 +449,6 @@ def _flagged(portfolio: Portfolio, r: RegTRules) -> tuple[Position, ...]:
     flagged |= _is_type(portfolio, OPTION_TYPES) & short & no_naked_rule
     rows = np.flatnonzero(flagged).tolist()
     return _positions(portfolio, rows) if rows else ()
-
-
-class _Pairings:
-    """A bounded, thread-safe, least-recently-used map from one underlying's rows (and the basis,
-    convention, rules and valuation date) to its groups and warnings: a recalculation that changes
-    one underlying re-solves that one only."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None:
-                return None
-            self._items.move_to_end(found[0])  # the stored key: found by identity, not compared again
-            return found[1]
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._items[key] = (key, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-PAIRINGS = _Pairings(4096)
 
 
 def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -191,14 +192,36 @@ def lev_note(leverage: float) -> str:
 # --- stock -------------------------------------------------------------------------------------
 
 
-def long_stock_rate(r: RegTRules, basis: str, leverage: float) -> float:
-    """Long stock: Reg T initial 50% of market value; FINRA 4210(c) maintenance 25%."""
-    return r.levered(r.long_initial if basis == "initial" else r.long_maintenance, leverage)
+def with_special(rate: float, special: float) -> float:
+    """A stock's rate under a house's special maintenance (a fraction of value; NaN: none): the
+    greater of the two (margin-rules.md §0.5: the effective requirement is the greatest of Reg T, the
+    FINRA minimum and the house's). The special figure is the security's own: it is not levered."""
+    return special if special > rate else rate
 
 
-def short_stock_maintenance(r: RegTRules, price: float, leverage: float) -> tuple[float, str]:
+def special_note(special: float) -> str:
+    """The special maintenance in words, for a rule text ("" when none)."""
+    if not special > 0.0:
+        return ""
+    if special >= 1.0:
+        return ", special maintenance 100% (not marginable: no loan value)"
+    return f", special maintenance {pct(special)}"
+
+
+def long_stock_rate(r: RegTRules, basis: str, leverage: float, special: float = math.nan) -> float:
+    """Long stock: Reg T initial 50% of market value; FINRA 4210(c) maintenance 25%; on both bases
+    at least the house's special maintenance (``special``, a fraction; 100%: not marginable)."""
+    return with_special(
+        r.levered(r.long_initial if basis == "initial" else r.long_maintenance, leverage), special
+    )
+
+
+def short_stock_maintenance(
+    r: RegTRules, price: float, leverage: float, special: float = math.nan
+) -> tuple[float, str]:
     """FINRA 4210(c), per share: at or above $5 the greater of $5.00 and 30% of market value;
-    below $5 the greater of $2.50 and 100% of market value."""
+    below $5 the greater of $2.50 and 100% of market value; and at least the house's special
+    maintenance × market value."""
     if price >= r.low_price_threshold:
         rate, floor = r.levered(r.short_maintenance, leverage), r.short_maintenance_per_share
         where = f"price ≥ {num(r.low_price_threshold)}"
@@ -206,13 +229,21 @@ def short_stock_maintenance(r: RegTRules, price: float, leverage: float) -> tupl
         rate, floor = r.levered(r.short_low_maintenance, leverage), r.short_low_maintenance_per_share
         where = f"price < {num(r.low_price_threshold)}"
     text = f"greater of {pct(rate)} of value and {money(floor)}/share ({where})"
-    return max(rate * price, floor), text
+    amount = max(rate * price, floor)
+    if special > 0.0:
+        text = f"greatest of {pct(rate)} of value, {money(floor)}/share ({where}) and {pct(special)} of value"
+        text += " (special maintenance)"
+        amount = with_special(amount, special * price)
+    return amount, text
 
 
-def short_stock_per_share(r: RegTRules, basis: str, price: float, leverage: float) -> tuple[float, str]:
+def short_stock_per_share(
+    r: RegTRules, basis: str, price: float, leverage: float, special: float = math.nan
+) -> tuple[float, str]:
     """Short stock, beyond the sale proceeds. Initial: Reg T 150% of value including the proceeds
-    (50% beyond them), and never less than the maintenance requirement; maintenance: FINRA 4210(c)."""
-    maintenance, text = short_stock_maintenance(r, price, leverage)
+    (50% beyond them), and never less than the maintenance requirement; maintenance: FINRA 4210(c)
+    (with the house's special maintenance, if any)."""
+    maintenance, text = short_stock_maintenance(r, price, leverage, special)
     if basis == "maintenance":
         return maintenance, text
     rate = r.levered(r.short_initial, leverage)
@@ -221,11 +252,19 @@ def short_stock_per_share(r: RegTRules, basis: str, price: float, leverage: floa
 
 def stock_figures(r: RegTRules, basis: str, p: Position) -> tuple[float, str]:
     """A stock row on its own, per share: (requirement, rule text without the share count)."""
+    special = p.special_maintenance
     if p.quantity > 0:
-        rate = long_stock_rate(r, basis, p.leverage)
+        regular = long_stock_rate(r, basis, p.leverage)
+        rate = with_special(regular, special)
         rule = "Reg T initial" if basis == "initial" else "FINRA 4210(c) maintenance"
+        if special >= 1.0:
+            rule = "not marginable: special maintenance 100%, no loan value"
+        elif rate == special and special != regular:
+            rule = f"special maintenance, above the {rule} {pct(regular)}"
+        elif special > 0.0:
+            rule = f"{rule}; special maintenance {pct(special)} is not above it"
         return rate * p.price, f"long stock: {pct(rate)} of market value{lev_note(p.leverage)} ({rule})"
-    per_share, text = short_stock_per_share(r, basis, p.price, p.leverage)
+    per_share, text = short_stock_per_share(r, basis, p.price, p.leverage, special)
     return per_share, f"short stock, beyond the proceeds: {text}{lev_note(p.leverage)}"
 
 
@@ -272,9 +311,14 @@ def naked_per_share(r: RegTRules, p: Position) -> tuple[float, str]:
     current value plus pct × the underlying, less the out-of-the-money amount, but at least the
     value plus floor pct × the underlying (calls) or × the strike (puts; FX options: the underlying).
     The percentages are those of the underlying's class, times the leverage of a leveraged ETF.
-    A house minimum per share (tastytrade's $2.50) applies only when a house layer sets one."""
+    A house minimum per share (tastytrade's $2.50) applies only when a house layer sets one. On an
+    underlying with a house's special maintenance s, the percentage is the greater of the class's and
+    s ÷ 2 (margin-rules.md §1.3, "securities with special maintenance"; s is not levered)."""
     rates = r.naked[p.asset_class]
     rate = r.levered(rates.pct, p.leverage)
+    # the house's special maintenance on the underlying: the greatest of the 20% leg, the
+    # (special ÷ 2) leg and the 10% leg (margin-rules.md §1.3); both first legs less the OTM amount
+    leg_rate = with_special(rate, p.special_maintenance / 2.0)
     S, K, value = p.underlying_price, p.strike, p.price
     if p.is_call:
         floor_rate, floor_base, base_name = r.levered(rates.call_floor_pct, p.leverage), S, "underlying"
@@ -282,13 +326,16 @@ def naked_per_share(r: RegTRules, p: Position) -> tuple[float, str]:
         floor_rate, floor_base, base_name = r.levered(rates.put_floor_pct, p.leverage), S, "underlying"
     else:
         floor_rate, floor_base, base_name = r.levered(rates.put_floor_pct, p.leverage), K, "strike"
-    main = value + rate * S - otm(p)
+    main = value + leg_rate * S - otm(p)
     floor = value + floor_rate * floor_base
     amount = max(main, floor, r.naked_min_per_share)
     house = f", {money(r.naked_min_per_share)} (house)" if r.naked_min_per_share > 0 else ""
+    legs = pct(leg_rate)
+    if p.special_maintenance > 0.0:
+        legs += f" (greater of {pct(rate)} and special maintenance {pct(p.special_maintenance)} ÷ 2)"
     text = (
-        f"value + {pct(rate)} × underlying − OTM, at least value + {pct(floor_rate)} × {base_name}"
-        f"{lev_note(p.leverage)}: max({money(value)} + {money(rate * S)} − {money(otm(p))}, "
+        f"value + {legs} × underlying − OTM, at least value + {pct(floor_rate)} × {base_name}"
+        f"{lev_note(p.leverage)}: max({money(value)} + {money(leg_rate * S)} − {money(otm(p))}, "
         f"{money(value)} + {money(floor_rate * floor_base)}{house}) = {money(amount)}/share"
     )
     return amount, text
@@ -376,7 +423,8 @@ def standalone_columns(
     operations in the same order): a first call computes them for a whole book in one pass.
 
     ``classes`` is the asset-class column as codes and their values; ``columns`` holds ``price``,
-    ``multiplier``, ``leverage``, ``underlying_price``, ``strike`` and ``expiry`` (days, as ordinals).
+    ``multiplier``, ``leverage``, ``underlying_price``, ``strike`` and ``expiry`` (days, as ordinals),
+    and may hold ``special_maintenance`` (NaN where none).
     A row's figures are meaningful for what it is (stock, long option, short option); the others
     may be NaN. Rows a scalar rule would refuse (a short option of a class without a naked rule)
     come out NaN: the caller has refused them already.
@@ -384,16 +432,23 @@ def standalone_columns(
     price, mult, lev = columns["price"], columns["multiplier"], columns["leverage"]
     S, K = columns["underlying_price"], columns["strike"]
     codes, names = classes
+    special = columns.get("special_maintenance")
+    if special is not None and np.isnan(special).all():
+        special = None  # none given: the rules' own rates, without a pass over the rows
     with np.errstate(all="ignore"):  # NaN in the rows a figure does not apply to, as in the scalars
         value = price * mult
         # stock: stock_figures
-        long_stock = _levered(r, r.long_initial if basis == "initial" else r.long_maintenance, lev) * price
+        long_rate = _levered(r, r.long_initial if basis == "initial" else r.long_maintenance, lev)
+        long_stock = long_rate * price
         high = price >= r.low_price_threshold
         rate = np.where(
             high, _levered(r, r.short_maintenance, lev), _levered(r, r.short_low_maintenance, lev)
         )
         floor = np.where(high, r.short_maintenance_per_share, r.short_low_maintenance_per_share)
         short_stock = _max(rate * price, floor)
+        if special is not None:  # a house's special maintenance: at least it, long or short
+            long_stock = _max(long_rate, special) * price
+            short_stock = _max(short_stock, special * price)
         if basis != "maintenance":
             short_stock = _max(_levered(r, r.short_initial, lev) * price, short_stock)
         # long option: long_option_rate × value
@@ -413,6 +468,8 @@ def standalone_columns(
             dtype=float,
         ).reshape(-1, 4)[codes]
         pct_rate = _levered(r, table[:, 0], lev)
+        if special is not None:  # the (special ÷ 2) leg
+            pct_rate = _max(pct_rate, special / 2.0)
         call_floor, put_floor = _levered(r, table[:, 1], lev), _levered(r, table[:, 2], lev)
         floor_rate = np.where(is_call, call_floor, put_floor)
         floor_base = np.where(is_call | (table[:, 3] != 0.0), S, K)

@@ -250,7 +250,8 @@ def book_netted_legs(
     index = np.array(list(chain.from_iterable(rows[name] for name in names)), dtype=np.int64)
     group = np.repeat(np.arange(len(names), dtype=np.int64), counts)
     is_option = _is_text(portfolio, "type", OPTION_TYPES)[index]
-    numbers = ("quantity", "price", "multiplier", "leverage", "strike", "underlying_price")
+    numbers = ("quantity", "price", "multiplier", "leverage", "strike", "underlying_price",
+               "special_maintenance")  # fmt: skip
     columns = {f: np.asarray(a[f], dtype=float)[index] for f in numbers}
     quantity = columns["quantity"]
     expiry = _ordinals(portfolio)[index]
@@ -382,6 +383,26 @@ def book_netted_legs(
         held_rows = [position[i] for i in range(offsets[k], offsets[k + 1])]
         out[names[k]] = netted_legs(held_rows, r, basis, terms.as_of)
     return out
+
+
+def special_per_underlying(portfolio: Portfolio) -> Portfolio:
+    """``portfolio`` with each underlying's special maintenance on all its rows: the greatest any of
+    them gives. The reader spreads one figure per underlying already; a book joined from two tables
+    (positions and a trades file, say) may give it on some rows only, and every row of an
+    underlying must then carry it, or its stock and options would be margined apart."""
+    special = portfolio.arrays["special_maintenance"]
+    if len(special) == 0 or np.isnan(special).all():
+        return portfolio
+    codes, names = portfolio.codes("underlying")
+    most = np.full(len(names), -np.inf)
+    np.fmax.at(most, codes, special)  # fmax: a NaN (no figure) never wins
+    spread = np.where(np.isinf(most), np.nan, most)[codes]
+    if np.array_equal(spread, special, equal_nan=True):
+        return portfolio
+    coded = {name: portfolio.codes(name) for name in portfolio.coded()}
+    return Portfolio(
+        {**portfolio.arrays, "special_maintenance": spread}, portfolio.as_of, portfolio.warnings, coded
+    )
 
 
 def _row_by_row(

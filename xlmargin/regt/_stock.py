@@ -1,5 +1,10 @@
 """Strategies with the underlying: covered and protective positions, collars, conversions and
-reversals (Cboe Rule 10.3, FINRA 4210(f)(2)); the rule in words beside each formula."""
+reversals (Cboe Rule 10.3, FINRA 4210(f)(2)); the rule in words beside each formula.
+
+A house's special maintenance on the stock (``Position.special_maintenance``) is a floor under the
+rate of the stock part (margin-rules.md §0.5): the stock's own requirement, a covered call's rate,
+a protective put's stock-value leg, a collar's call-strike leg; the option-based legs keep theirs.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ from xlmargin.regt._formulas import (
     pct,
     short_stock_maintenance,
     short_stock_per_share,
+    special_note,
+    with_special,
 )
 from xlmargin.regt._legs import BookLeg
 from xlmargin.regt._shapes import TOLERANCE, Shape, StrategyFilter, same_series
@@ -55,12 +62,16 @@ class StockStrategies(StrategyFilter):
         return None
 
     def _stock_margin(self, stock: BookLeg, spu: float) -> tuple[float, str]:
-        """The requirement of ``spu`` shares of the stock, and the rule in words."""
+        """The requirement of ``spu`` shares of the stock, and the rule in words (at least the house's
+        special maintenance, if it sets one)."""
         p = stock.position
         if stock.is_long:
-            rate = long_stock_rate(self.r, self.basis, p.leverage)
-            return rate * p.price * spu, f"{pct(rate)} × {num(spu)} shares × {money(p.price)}"
-        per_share, text = short_stock_per_share(self.r, self.basis, p.price, p.leverage)
+            rate = long_stock_rate(self.r, self.basis, p.leverage, p.special_maintenance)
+            note = special_note(p.special_maintenance)
+            return rate * p.price * spu, f"{pct(rate)} × {num(spu)} shares × {money(p.price)}{note}"
+        per_share, text = short_stock_per_share(
+            self.r, self.basis, p.price, p.leverage, p.special_maintenance
+        )
         return per_share * spu, f"short stock {text} × {num(spu)} shares"
 
     def itm_call_charge(self, stock: BookLeg, call: BookLeg, spu: float) -> float:
@@ -70,7 +81,7 @@ class StockStrategies(StrategyFilter):
         if self.basis != "initial" or not self.r.covered_call_initial_at_most_strike:
             return 0.0
         s, c = stock.position, call.position
-        rate = long_stock_rate(self.r, self.basis, s.leverage)
+        rate = long_stock_rate(self.r, self.basis, s.leverage, s.special_maintenance)
         return (1.0 - rate) * max(spu * s.price - c.strike * c.multiplier, 0.0)
 
     def covered_call(self, stock: BookLeg, call: BookLeg, spu: float) -> Shape:
@@ -79,11 +90,12 @@ class StockStrategies(StrategyFilter):
         Maintenance: 25% of the stock valued at no more than the call strike."""
         s, c = stock.position, call.position
         if self.basis == "maintenance" and self.r.covered_call_at_most_strike:
-            rate = long_stock_rate(self.r, self.basis, s.leverage)
+            rate = long_stock_rate(self.r, self.basis, s.leverage, s.special_maintenance)
             value = min(spu * s.price, c.strike * c.multiplier)
             margin, text = (
                 rate * value,
-                f"{pct(rate)} × stock valued at no more than the strike {money(value)}",
+                f"{pct(rate)} × stock valued at no more than the strike {money(value)}"
+                f"{special_note(s.special_maintenance)}",
             )
         else:
             margin, text = self._stock_margin(stock, spu)
@@ -120,14 +132,17 @@ class StockStrategies(StrategyFilter):
                 f"protective put: stock {text}; put paid in full; × {{n}}",
             )
         strike_rate = self.r.levered(self.r.protective_put_strike_pct, s.leverage)
-        stock_rate = self.r.levered(self.r.protective_put_stock_pct, s.leverage)
+        stock_rate = with_special(
+            self.r.levered(self.r.protective_put_stock_pct, s.leverage), s.special_maintenance
+        )
         hedged = p.multiplier * (strike_rate * p.strike + otm(p))
         plain = stock_rate * spu * s.price
         return Shape(
             "protective put",
             Figures(min(hedged, plain)),
             f"protective put: lesser of {pct(strike_rate)} × put strike + put OTM and {pct(stock_rate)}"
-            f" × stock value = min({money(hedged)}, {money(plain)}) × {{n}}",
+            f" × stock value{special_note(s.special_maintenance)} = min({money(hedged)}, {money(plain)})"
+            " × {n}",
         )
 
     def protective_call(self, stock: BookLeg, call: BookLeg, spu: float) -> Shape:
@@ -144,7 +159,7 @@ class StockStrategies(StrategyFilter):
             )
         strike_rate = self.r.levered(self.r.protective_call_strike_pct, s.leverage)
         hedged = c.multiplier * (strike_rate * c.strike + otm(c))
-        plain = short_stock_maintenance(self.r, s.price, s.leverage)[0] * spu
+        plain = short_stock_maintenance(self.r, s.price, s.leverage, s.special_maintenance)[0] * spu
         return Shape(
             "protective call",
             Figures(min(hedged, plain)),
@@ -223,14 +238,16 @@ class StockStrategies(StrategyFilter):
                 text += f" + call in-the-money amount {money(extra)}"
             return Shape(name, Figures(margin, 0.0, call.value), f"{text} = {money(margin)} × {{n}}")
         strike_rate = self.r.levered(self.r.collar_strike_pct, s.leverage)
-        call_rate = self.r.levered(self.r.collar_call_strike_pct, s.leverage)
+        call_rate = with_special(
+            self.r.levered(self.r.collar_call_strike_pct, s.leverage), s.special_maintenance
+        )
         hedged = p.multiplier * (strike_rate * p.strike + otm(p))
         capped = call_rate * c.strike * c.multiplier
         return Shape(
             name,
             Figures(min(hedged, capped), 0.0, call.value),
             f"collar: lesser of {pct(strike_rate)} × put strike + put OTM and {pct(call_rate)} × call strike"
-            f" = min({money(hedged)}, {money(capped)}) × {{n}}",
+            f"{special_note(s.special_maintenance)} = min({money(hedged)}, {money(capped)}) × {{n}}",
         )
 
     def reversal(self, stock: BookLeg, put: BookLeg, call: BookLeg, spu: float) -> Shape:
@@ -342,20 +359,21 @@ _NO_STOCK = (0.0,) * 9
 def _stock_rates(stock: BookLeg, r: RegTRules, basis: str) -> tuple[float, ...]:
     """A stock leg's per-share figures of :class:`LegArrays`, by the scalar formulas."""
     p = stock.position
+    special = p.special_maintenance  # NaN where the house sets none: the rules' own rates
     if stock.is_long:
-        margin = long_stock_rate(r, basis, p.leverage) * p.price
+        margin = long_stock_rate(r, basis, p.leverage, special) * p.price
     else:
-        margin = short_stock_per_share(r, basis, p.price, p.leverage)[0]
+        margin = short_stock_per_share(r, basis, p.price, p.leverage, special)[0]
     return (
         margin,
-        long_stock_rate(r, basis, p.leverage),
+        long_stock_rate(r, basis, p.leverage, special),
         r.levered(r.protective_put_strike_pct, p.leverage),
-        r.levered(r.protective_put_stock_pct, p.leverage),
+        with_special(r.levered(r.protective_put_stock_pct, p.leverage), special),
         r.levered(r.protective_call_strike_pct, p.leverage),
-        short_stock_maintenance(r, p.price, p.leverage)[0],
+        short_stock_maintenance(r, p.price, p.leverage, special)[0],
         r.levered(r.conversion_strike_pct, p.leverage),
         r.levered(r.collar_strike_pct, p.leverage),
-        r.levered(r.collar_call_strike_pct, p.leverage),
+        with_special(r.levered(r.collar_call_strike_pct, p.leverage), special),
     )
 
 
