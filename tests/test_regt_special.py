@@ -114,8 +114,35 @@ def test_two_rows_of_one_underlying_that_disagree_are_an_error_naming_both():
 
 
 def test_one_figure_on_any_row_reaches_every_row_of_the_underlying_only():
+    """The reader keeps each row's figure; Reg T gives it to every row of the underlying."""
+    from xlmargin.regt._legs import special_per_underlying
+
     portfolio = read(stk(100, 50), special(opt(-1, "P", 45, 1.2, 50), "40%"), stk(10, 20, symbol="ABC"))
-    np.testing.assert_array_equal(portfolio.arrays["special_maintenance"], [0.4, 0.4, np.nan])
+    np.testing.assert_array_equal(portfolio.arrays["special_maintenance"], [np.nan, 0.4, np.nan])
+    spread = special_per_underlying(portfolio).arrays["special_maintenance"]
+    np.testing.assert_array_equal(spread, [0.4, 0.4, np.nan])
+
+
+def test_in_a_batch_each_account_has_its_own_special_maintenance() -> None:
+    """Batch equals each account margined alone: one account's figure never reaches another's rows
+    of the underlying, and two accounts may give two figures."""
+    import pandas as pd
+
+    from xlmargin.batch import batch
+
+    header = ["account", "symbol", "type", "quantity", "price", "special_maintenance"]
+    rows = [["A", "XYZ", "stock", 100.0, 50.0, 0.30], ["B", "XYZ", "stock", 100.0, 50.0, None],
+            ["C", "XYZ", "stock", 100.0, 50.0, "50%"]]  # fmt: skip
+    out = batch(pd.DataFrame(rows, columns=header), by="account", regime="regt", as_of=AS_OF,
+                params={"basis": "maintenance"})  # fmt: skip
+    # 5,000 of stock: 30% house → 1,500; FINRA's 25% → 1,250; 50% house → 2,500 (§1.1, §0 point 5)
+    assert out["requirement"].tolist() == [1500.0, 1250.0, 2500.0]
+    assert out["error"].tolist() == ["", "", ""]
+    rows.append(["C", "XYZ", "stock", 10.0, 50.0, 0.4])
+    out = batch(pd.DataFrame(rows, columns=header), by="account", regime="regt", as_of=AS_OF,
+                params={"basis": "maintenance"})  # fmt: skip
+    assert out["requirement"].tolist()[:2] == [1500.0, 1250.0]
+    assert "40% disagrees with 50% on row 4 for the underlying XYZ" in out["error"].tolist()[2]
 
 
 def test_only_stocks_etfs_and_their_options_take_one():

@@ -247,7 +247,7 @@ def build_arrays(
         "factor": r.text("factor").map(_lower) if r.has("factor") else no_texts,
         "class_given": class_given,
         "special_maintenance": (
-            special_maintenance(r, _TYPE_OBJECTS[kind.codes], kind.of(*SPECIAL_TYPES), codes["underlying"])
+            special_maintenance(r, _TYPE_OBJECTS[kind.codes], kind.of(*SPECIAL_TYPES))
             if r.has("special_maintenance")
             else no_numbers
         ),

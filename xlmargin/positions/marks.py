@@ -25,6 +25,7 @@ import numpy as np
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import Problem
 from xlmargin.positions.model import Portfolio
+from xlmargin.positions.special import percent
 
 CONTRACT = ("type", "symbol", "underlying", "right", "strike", "expiry", "multiplier", "style")
 """The fields that say which contract a row holds: rows agreeing on all of them hold one contract."""
@@ -84,6 +85,7 @@ def mark_problems(portfolio: Portfolio, accounts: IntArray | None = None) -> lis
         for i in at[apart].tolist():
             problems.append(_problem(portfolio, int(first[i]), i, "fx_rate", "rates", _text(rate)))
     problems += _underlying_problems(portfolio, own)
+    problems += _special_problems(portfolio, own)
     problems.sort(key=lambda found: (found[0], found[1]))
     return [p for _, _, p in problems]
 
@@ -143,6 +145,29 @@ def _underlying_problems(portfolio: Portfolio, own: IntArray) -> list[tuple[int,
             f"underlying prices ({shown(i)}, {shown(j)}): one underlying has one price"
         )
         out.append((later, "underlying_price", Problem(message, later, "underlying_price")))
+    return out
+
+
+def _special_problems(portfolio: Portfolio, own: IntArray) -> list[tuple[int, str, Problem]]:
+    """The rows giving their underlying another special maintenance than the first row giving one
+    (rows that give none take the underlying's, in Reg T)."""
+    special = portfolio.arrays["special_maintenance"]
+    given = np.flatnonzero(~np.isnan(special))
+    if len(given) < 2:
+        return []
+    codes, names = portfolio.codes("underlying")
+    group = _coded(own[given] * len(names) + codes[given])[1]
+    first = given[_first_of_group(group, int(group.max()) + 1)]
+    out = []
+    for i, j in zip(first.tolist(), given.tolist(), strict=True):
+        if special[j] != special[i]:
+            row, later = _rows(portfolio, i, j)
+            message = (
+                f"{percent(special[j])} disagrees with {percent(special[i])} on row {row} for the "
+                f"underlying {names[codes[j]]}: give one special maintenance per underlying (or leave "
+                "the other rows blank)"
+            )
+            out.append((later, "special_maintenance", Problem(message, later, "special_maintenance")))
     return out
 
 

@@ -7,11 +7,10 @@ nothing on some (not marginable); Reg T applies it (margin-rules.md §0.5, §1.1
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 import numpy as np
 
-from xlmargin._typing import BoolArray, FloatArray, IntArray
+from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.cells import is_blank, to_number
 from xlmargin.errors import a_or_an
 from xlmargin.positions.columns import norm_header
@@ -23,17 +22,16 @@ _NOT_MARGINABLE = frozenset({"nonmarginable", "notmarginable", "nonmargin", "nm"
 SPECIAL_TYPES = ("stock", "etf", *OPTION_TYPES)  # Reg T's equity rules: stocks, ETFs, their options
 
 
-def special_maintenance(
-    r: ColumnReader, types: np.ndarray, allowed: BoolArray, underlying: tuple[IntArray, Sequence[str | None]]
-) -> FloatArray:
-    """A house's special maintenance as a fraction of value, spread to every row of the underlying.
+def special_maintenance(r: ColumnReader, types: np.ndarray, allowed: BoolArray) -> FloatArray:
+    """A house's special maintenance as a fraction of value, per row (NaN where not given).
 
     A cell holds a percentage (``30``, ``'30%'``) or a fraction (``0.3``; a number up to 1 is a
     fraction, as coupons and yields are read), or a word saying the security is not marginable
     ("non-marginable": 100%); above 0 and at most 100%. It may be given on any row of an underlying
-    (the stock's, an option's); rows of one underlying that give different figures are reported on
-    each row that differs from the first one given; a figure on a row whose type (``types``) is not
-    ``allowed`` (a bond's, a future's) is reported too. Each distinct cell is read once."""
+    (the stock's, an option's): a book's rows of one underlying giving two figures are refused with
+    its other marks (:func:`xlmargin.positions.marks.mark_problems`, per account in a batch), and Reg
+    T spreads the figure to every row of the underlying. A figure on a row whose type (``types``) is
+    not ``allowed`` (a bond's, a future's) is reported. Each distinct cell is read once."""
     name = "special_maintenance"
     cell_codes, cells = factorize(r.cells(name))
     found = np.full(len(cells), np.nan)
@@ -61,27 +59,9 @@ def special_maintenance(
     for i in indices(given & ~allowed):
         what = a_or_an(str(types[i]))
         r.bad(i, name, f"special maintenance applies to stocks, ETFs and their options, not to {what}")
-    if not given.any():
-        return special
-    und_codes, und_names = underlying
-    at = np.flatnonzero(given)
-    # the first row giving a figure for each underlying holds its figure
-    first_of, first = np.unique(und_codes[at], return_index=True)
-    per_underlying = np.full(len(und_names), np.nan)
-    per_underlying[first_of] = special[at[first]]
-    first_row = np.zeros(len(und_names), dtype=np.int64)
-    first_row[first_of] = r.rows[at[first]]
-    spread = per_underlying[und_codes]
-    for i in indices(given & (special != spread)):
-        u = int(und_codes[i])
-        r.bad(
-            i,
-            name,
-            f"{_pct(special[i])} disagrees with {_pct(spread[i])} on row {first_row[u]} for the underlying "
-            f"{und_names[u]}: give one special maintenance per underlying (or leave the other rows blank)",
-        )
-    return spread
+    return special
 
 
-def _pct(fraction: float) -> str:
+def percent(fraction: float) -> str:
+    """A special maintenance as the message shows it: ``0.3`` as ``30%``."""
     return f"{fraction * 100:g}%"

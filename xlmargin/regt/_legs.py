@@ -386,15 +386,21 @@ def book_netted_legs(
 
 
 def special_per_underlying(portfolio: Portfolio) -> Portfolio:
-    """``portfolio`` with each underlying's special maintenance on all its rows: the greatest any of
-    them gives. The reader spreads one figure per underlying already; a book joined from two tables
-    (positions and a trades file, say) may give it on some rows only, and every row of an
-    underlying must then carry it, or its stock and options would be margined apart."""
+    """``portfolio`` with each underlying's special maintenance on all its rows (of one class group,
+    so of one account in a batch): the greatest any of them gives. A book gives one figure per
+    underlying, on some of its rows or all (the reader refuses two); a book joined from two tables
+    (positions and a trades file, say) may give it in one only. Every row of the underlying must
+    carry it, or its stock and options would be margined apart."""
     special = portfolio.arrays["special_maintenance"]
     if len(special) == 0 or np.isnan(special).all():
         return portfolio
-    codes, names = portfolio.codes("underlying")
-    most = np.full(len(names), -np.inf)
+    # per class group and underlying: the same as per underlying in one account's book, and apart
+    # for two accounts' books margined as one (regt_margins names their class groups apart)
+    underlying, names = portfolio.codes("underlying")
+    distinct, codes = np.unique(
+        portfolio.codes("class_group")[0] * len(names) + underlying, return_inverse=True
+    )
+    most = np.full(len(distinct), -np.inf)
     np.fmax.at(most, codes, special)  # fmax: a NaN (no figure) never wins
     spread = np.where(np.isinf(most), np.nan, most)[codes]
     if np.array_equal(spread, special, equal_nan=True):
