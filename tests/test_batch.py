@@ -616,3 +616,24 @@ def test_two_accounts_may_mark_one_contract_apart_and_one_account_may_not() -> N
     assert list(accounts.errors) == [2]  # C alone, named by its rows and the price column
     assert "row 5, price: rows 4 and 5 hold AAPL stock at different prices" in str(accounts.errors[2])
     assert accounts.portfolio.arrays["row"].tolist() == [2, 3]
+
+
+def test_an_account_with_a_bad_cell_and_another_with_two_prices_each_get_their_error_row() -> None:
+    """The reader's problems (A's price) are placed first; the table read again without A, B's two
+    prices for one stock are found then and placed on B; C is margined: 10 × 100 × 50% = 500."""
+    from xlmargin.batch.accounts import read_accounts
+
+    rows = [
+        ["account", "symbol", "type", "quantity", "price"],
+        ["A", "MSFT", "stock", 100.0, "abc"],
+        ["B", "AAPL", "stock", 100.0, 200.0],
+        ["B", "AAPL", "stock", 50.0, 201.0],
+        ["C", "IBM", "stock", 10.0, 100.0],
+    ]
+    accounts = read_accounts(rows, "account", AS_OF)
+    assert sorted(accounts.errors) == [0, 1]
+    assert "row 2, price" in str(accounts.errors[0])
+    assert "rows 3 and 4 hold AAPL stock at different prices" in str(accounts.errors[1])
+    out = batch(pd.DataFrame(rows[1:], columns=rows[0]), by="account", regime="regt", as_of=AS_OF)
+    assert out["requirement"].tolist()[2] == 500.0
+    assert out["error"].tolist()[0].startswith("#INPUT row 2, price")

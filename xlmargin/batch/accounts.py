@@ -157,9 +157,11 @@ def _read_placing_errors(
 ) -> Portfolio:
     """The portfolio of the rows (below the blank rows ``above`` the header); when the reader
     refuses rows, their problems go to their accounts in ``errors`` and the table is read again
-    without those accounts' rows. A problem on no row (a missing column) is raised, as it concerns
-    every account. No row left to read (each gives only its account's name, or is an erring
-    account's): no positions, each account's row then says why."""
+    without those accounts' rows, until it reads (the reader's problems, then another account's
+    conflicting marks, checked only on a table the reader could read). A problem on no row (a
+    missing column) is raised, as it concerns every account. No row left to read (each gives only
+    its account's name, or is an erring account's): no positions, each account's row then says
+    why."""
     first = len(above) + 2
 
     def read(table: list[list[Any]]) -> Portfolio:
@@ -174,18 +176,19 @@ def _read_placing_errors(
             raise InputError(conflicts)
         return book
 
-    try:
-        return read([*above, head, *rows])
-    except InputError as exc:
-        rows_at = range(first, first + len(rows))
-        placed = [(p.row - first, p) for p in exc.problems if p.row is not None and p.row in rows_at]
-        if len(placed) < len(exc.problems):
-            raise
-        for i, p in placed:
-            errors.setdefault(int(row_account[i]), []).append(p)
-        bad = np.isin(row_account, list(errors))
-        kept = [[] if b else r for r, b in zip(rows, bad, strict=True)]
-        return read([*above, head, *kept])
+    rows_at = range(first, first + len(rows))
+    kept = rows
+    while True:  # each pass places its problems on accounts not yet erring, so it ends
+        try:
+            return read([*above, head, *kept])
+        except InputError as exc:
+            placed = [(p.row - first, p) for p in exc.problems if p.row is not None and p.row in rows_at]
+            if not placed or len(placed) < len(exc.problems):
+                raise
+            for i, p in placed:
+                errors.setdefault(int(row_account[i]), []).append(p)
+            bad = np.isin(row_account, list(errors))
+            kept = [[] if b else r for r, b in zip(rows, bad, strict=True)]
 
 
 def bar(items: Iterable[Any], total: int, show: bool) -> Iterable[Any]:
