@@ -637,3 +637,22 @@ def test_an_account_with_a_bad_cell_and_another_with_two_prices_each_get_their_e
     out = batch(pd.DataFrame(rows[1:], columns=rows[0]), by="account", regime="regt", as_of=AS_OF)
     assert out["requirement"].tolist()[2] == 500.0
     assert out["error"].tolist()[0].startswith("#INPUT row 2, price")
+
+
+def test_the_package_is_the_function_after_import_xlmargin_alone() -> None:
+    """Issue 13's ``xlmargin.batch(df, by="account")``: reached after ``import xlmargin`` alone (a
+    fresh interpreter) and the same table as ``xlmargin.batch.batch``."""
+    import subprocess
+    import sys
+
+    code = (
+        "import datetime as dt, pandas as pd, xlmargin\n"
+        "df = pd.DataFrame([['A', 'AAPL', 'stock', 100.0, 200.0], ['B', 'MSFT', 'stock', -10.0, 400.0]],"
+        " columns=['account', 'symbol', 'type', 'quantity', 'price'])\n"
+        "one = xlmargin.batch(df, by='account', regime='regt', as_of=dt.date(2026, 12, 4))\n"
+        "two = xlmargin.batch.batch(df, by='account', regime='regt', as_of=dt.date(2026, 12, 4))\n"
+        "assert one.equals(two)\n"
+        "print(one['requirement'].tolist())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[10000.0, 2000.0]"  # 50% of 20,000 long; 50% of 4,000 short

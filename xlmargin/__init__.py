@@ -2,8 +2,8 @@
 
 The Python API (:mod:`xlmargin.api`) is reached from here and loaded on first use, so that
 ``import xlmargin`` stays fast: ``xlmargin.pm_requirement(df)``, ``xlmargin.regt_margin(df)``,
-``xlmargin.read_positions(path_or_df)``, ``xlmargin.import_broker(path)`` and a snake_case twin of
-every worksheet function.
+``xlmargin.read_positions(path_or_df)``, ``xlmargin.import_broker(path)``, ``xlmargin.batch(df,
+by="account")`` and a snake_case twin of every worksheet function.
 """
 
 from __future__ import annotations
@@ -15,9 +15,14 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _API = ("read_positions", "import_broker", "rows_of")
+_CALLED = ("batch",)  # subpackages that are functions too: ``xlmargin.batch(df, by="account")``
 
 
 def __getattr__(name: str) -> Any:
+    if name in _CALLED:  # after ``import xlmargin`` alone
+        from importlib import import_module
+
+        return import_module(f"{__name__}.{name}")
     # Submodules (``from xlmargin import cli``) are found by the import system, not here.
     if name.startswith("_") or _is_submodule(name):
         raise AttributeError(f"module 'xlmargin' has no attribute '{name}'")
@@ -33,7 +38,7 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     from xlmargin import api
 
-    return sorted({*globals(), *_API, *api.twins()})
+    return sorted({*globals(), *_API, *_CALLED, *api.twins()})
 
 
 def _is_submodule(name: str) -> bool:

@@ -1,11 +1,15 @@
-"""Margin for many accounts in one table: ``batch(df, by="account", regime="pm")`` → one row per account;
-``batch("report.xml", regime="pm")`` for an IBKR Flex report of several accounts.
+"""Margin for many accounts in one table: ``xlmargin.batch(df, by="account", regime="pm")`` → one row
+per account; ``xlmargin.batch("report.xml", regime="pm")`` for an IBKR Flex report of several accounts.
 
-See :mod:`xlmargin.batch.engine` for the rules (error rows, regimes, Dask) and
-:mod:`xlmargin.batch.pm` for the shared PM risk arrays; ``xlmargin batch FILE`` is the command line.
+The package is itself the function (``xlmargin.batch(...)`` is :func:`xlmargin.batch.engine.batch`;
+``xlmargin.batch.batch(...)`` is the same). See :mod:`xlmargin.batch.engine` for the rules (error
+rows, regimes, Dask) and :mod:`xlmargin.batch.pm` for the shared PM risk arrays; ``xlmargin batch
+FILE`` is the command line.
 """
 
 import importlib
+import sys
+from types import ModuleType
 from typing import Any
 
 
@@ -15,5 +19,14 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("xlmargin.batch.engine"), name)
     raise AttributeError(f"module 'xlmargin.batch' has no attribute '{name}'")
 
+
+class _Batch(ModuleType):
+    """This package, callable: ``xlmargin.batch(df, by="account", ...)``."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return __getattr__("batch")(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _Batch
 
 __all__ = ["FIGURES", "REGIMES", "batch"]
