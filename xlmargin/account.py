@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -107,9 +107,10 @@ _OWN: tuple[Param, ...] = (
         "equity",
         "number",
         None,
-        "account equity in dollars; when given, the securities segment checks its minimum: Reg T's FINRA "
-        "4210(b)(2) minimum to trade on margin ($2,000, or the purchases' cost if less; initial basis) or "
-        "portfolio margin's 4210(g) eligibility, each a warning when not met",
+        "account equity in the account currency (converted with fx.USD in another currency than USD); "
+        "when given, the securities segment checks its minimum: Reg T's FINRA 4210(b)(2) minimum to trade "
+        "on margin ($2,000, or the purchases' cost if less; initial basis) or portfolio margin's 4210(g) "
+        "eligibility ($100,000), each a warning when not met",
     ),
 )
 
@@ -332,14 +333,14 @@ def account_margin(
             if isinstance(securities, SecuritiesFigures) and securities.basis == settings.basis:
                 detail, requirement, exact = securities, securities.requirement, securities.exact
             else:
-                detail = pm_requirement(book, settings.pm)
+                detail = pm_requirement(book, replace(settings.pm, equity=equity_in_usd(settings)))
                 initial = settings.basis == "initial"
                 requirement = detail.initial if initial else detail.requirement
                 exact = detail.initial_exact if initial else detail.exact
             notional = securities_notional(book)
         else:
             detail = securities if isinstance(securities, RegTResult) else None
-            equity = settings.pm.equity  # the one equity parameter: Reg T's 4210(b)(2) check, PM's 4210(g)
+            equity = equity_in_usd(settings)  # the one equity parameter: Reg T's 4210(b)(2), PM's 4210(g)
             if detail is None or (detail.basis, detail.net_of_proceeds) != (settings.basis, False):
                 detail = regt_margin(book, basis=settings.basis, equity=equity)  # this basis, FINRA's gross
             elif equity is not None and detail.minimum_equity is None:  # the batch's, paired without it
@@ -412,6 +413,15 @@ def usd_rate(settings: AccountSettings) -> float:
     return rate
 
 
+def equity_in_usd(settings: AccountSettings) -> float | None:
+    """The ``equity`` parameter, given in the account currency like every figure of the view, in US
+    dollars as the minimums it is compared with are (Reg T's $2,000, portfolio margin's $100,000):
+    divided by ``fx.USD`` in another account currency (:func:`usd_rate`, the same error when it is
+    missing). None when not given."""
+    equity = settings.pm.equity
+    return None if equity is None else equity / usd_rate(settings)
+
+
 def _regime(segment: str, settings: AccountSettings) -> str:
     if segment == "securities":
         if settings.securities == "pm":
@@ -435,6 +445,7 @@ __all__ = [
     "account_margin",
     "account_rates",
     "account_settings",
+    "equity_in_usd",
     "futures_in_usd",
     "given_currency",
     "retail_margin",

@@ -83,7 +83,8 @@ def account_result(
     outside_total = sum(o.requirement for o in outside)
     if outside:
         warnings.append(
-            f"{len(outside)} bond position(s) margined outside portfolio margin by FINRA 4210(e)(2): "
+            f"{len(outside)} bond position(s) margined outside portfolio margin by their Reg T rule "
+            "(FINRA 4210(e)(2); convertibles like equity): "
             f"{cents(outside_total):,.2f} added to the total"
         )
     regulatory = totals.regulatory_pm + outside_total

@@ -24,7 +24,8 @@ The regulatory minimum (margin-rules.md §2.7), every number read from ``rules/p
 7. Currency: a row priced in another currency is converted to US dollars with its ``fx_rate``
    (:func:`xlmargin.instruments.in_usd`) in :func:`~xlmargin.pm.risk.risk_arrays`, which every
    path goes through (single calls, decisions, the batch), and for the bonds outside.
-8. Outside portfolio margin: bonds by their FINRA 4210(e)(2) rule, added as separate lines.
+8. Outside portfolio margin: bonds by their Reg T rule (FINRA 4210(e)(2); convertibles like
+   equity), added as separate lines.
    Futures, futures options, FX and CFDs are refused with their rows named; cash needs nothing.
 
 House layers (a broker's model, off unless switched on): IV shifted up and down at each price
@@ -60,7 +61,7 @@ def pm_requirement(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | 
 
 
 def _outside(portfolio: Portfolio, mask: BoolArray) -> tuple[OutsideResult, ...]:
-    """Bonds, margined by their FINRA 4210(e)(2) maturity bucket through the Reg T engine.
+    """Bonds, margined by their FINRA 4210(e)(2) rule (convertibles like equity) through the Reg T engine.
 
     Maintenance basis; a bond class without a fixed-income rule is refused there, naming the row.
     """

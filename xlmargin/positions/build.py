@@ -29,7 +29,7 @@ from xlmargin.positions.infer import (
     symbol_terms,
     warn_rows,
 )
-from xlmargin.positions.model import CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
+from xlmargin.positions.model import CLASS_ALIASES, CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
 from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
 from xlmargin.symbols import pair_base_class
@@ -66,7 +66,7 @@ def symbol_tables() -> tuple[
 
 _TYPE_TABLE = {norm_header(t): t for t in TYPES} | _TYPE_ALIASES
 _BROKER_TYPE_TABLE = _TYPE_TABLE | _BROKER_ALIASES
-_CLASS_TABLE = {norm_header(c): c for c in CLASSES}
+_CLASS_TABLE = {norm_header(c): c for c in CLASSES} | CLASS_ALIASES
 _TYPE_NAMES = sorted(TYPES)
 _TYPE_CODE = {t: i for i, t in enumerate(_TYPE_NAMES)}
 _TYPE_OBJECTS = object_array(_TYPE_NAMES)

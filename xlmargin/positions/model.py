@@ -23,12 +23,24 @@ CLASSES = (
     "treasury",
     "agency",
     "municipal",
+    "corporate",
+    "high_yield",
+    "convertible",
     "gold",
     "fx_major",
     "fx",
     "commodity",
     "crypto",
 )
+# Other names a class column may give (compared as headers are: case, spaces, "_", "-", "." ignored).
+# Bonds: ``corporate`` is investment-grade corporate debt, ``high_yield`` any other listed non-equity
+# debt (FINRA 4210(e)(2)'s "other", margin-rules.md §1.8), ``convertible`` a convertible bond.
+CLASS_ALIASES = {
+    "ig": "corporate", "investmentgrade": "corporate", "corp": "corporate", "corporateig": "corporate",
+    "hy": "high_yield", "corporatehy": "high_yield", "noninvestmentgrade": "high_yield", "junk": "high_yield",
+    "otherdebt": "high_yield",
+    "convert": "convertible", "convertibles": "convertible", "convertiblebond": "convertible",
+}  # fmt: skip
 OPTION_TYPES = ("option", "future_option")
 DAYS_PER_YEAR = 365.0  # expiry_years and maturity_years count days ACT/365 from the valuation date
 

@@ -28,9 +28,10 @@ A house's special maintenance on an underlying (the positions column ``special_m
 is a floor under its stock's rates, adds the (special ÷ 2) leg to its naked options and weighs in
 the strategies that hold the stock (margin-rules.md §0.5, §1.1, §1.3).
 
-``total`` is the requested one, the sum of the rounded groups. Bonds (Treasury, agency, municipal)
-take FINRA 4210(e)(2)'s maturity buckets (a Treasury or agency zero-coupon bond with five years or
-more: at least 3% of its face); cash needs nothing; futures, options on futures, spot
+``total`` is the requested one, the sum of the rounded groups. Bonds (Treasury, agency, municipal,
+corporate, high yield) take FINRA 4210(e)(2)'s percentages (a Treasury or agency zero-coupon bond
+with five years or more: at least 3% of its face; high yield: at least 7% of it); a convertible
+bond is margined like equity; cash needs nothing; futures, options on futures, spot
 FX and CFDs have no Reg T rule and raise :class:`~xlmargin.errors.UnsupportedError` naming every
 such row.
 
@@ -188,7 +189,7 @@ def regt_margin(
     for i in others:
         p = position[i]
         if p.type == "bond":
-            groups.append(_bond_group(p, r))
+            groups.append(_bond_group(p, r, basis))
         else:
             cash = _group(
                 "cash", p.symbol, [_whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
@@ -511,8 +512,8 @@ def _cents(value: float) -> float:
     return cents(value) if value else 0.0
 
 
-def _bond_group(p: Position, r: RegTRules) -> StrategyGroup:
-    margin, rule = bond_requirement(r, p)
+def _bond_group(p: Position, r: RegTRules, basis: str) -> StrategyGroup:
+    margin, rule = bond_requirement(r, p, basis)
     return _group(f"{p.asset_class} bond", p.symbol, [_whole(p, "bond")], rule, Figures(margin=margin))
 
 

@@ -92,6 +92,8 @@ class RegTRules:
     short_box_recognised: bool
     fixed_income: Mapping[str, tuple[tuple[float, float, float], ...]]
     zero_coupon: Mapping[str, tuple[float, float]]  # class -> (fraction of face, from years to maturity)
+    principal: Mapping[str, float]  # class -> fraction of face its requirement is at least
+    like_equity: frozenset[str]  # bond classes margined like equity (convertibles)
     minimum_equity: float
     max_candidates: int
     exhaustive_legs: int
@@ -111,9 +113,15 @@ class RegTRules:
             for name, t in rules["naked"].items()
         }
         fixed = {
-            name: tuple((float(a), float(b), float(c)) for a, b, c in t["buckets"])
+            name: tuple((float(a), float(b), float(c)) for a, b, c in t.get("buckets", ()))
             for name, t in rules["fixed_income"].items()
         }
+        principal = {
+            name: float(t["principal_pct"])
+            for name, t in rules["fixed_income"].items()
+            if "principal_pct" in t
+        }
+        like_equity = frozenset(name for name, t in rules["fixed_income"].items() if t.get("like_equity"))
         zero = {
             name: (float(t["zero_coupon_face_pct"]), float(t["zero_coupon_min_years"]))
             for name, t in rules["fixed_income"].items()
@@ -154,6 +162,8 @@ class RegTRules:
             short_box_recognised=bool(g("box.short_recognised")),
             fixed_income=fixed,
             zero_coupon=zero,
+            principal=principal,
+            like_equity=like_equity,
             minimum_equity=float(g("account.minimum_equity")),
             max_candidates=int(g("pairing.max_candidates")),
             exhaustive_legs=int(g("pairing.exhaustive_legs")),
@@ -346,34 +356,69 @@ def naked_per_share(r: RegTRules, p: Position) -> tuple[float, str]:
 
 def bond_rate(r: RegTRules, p: Position) -> tuple[float, str]:
     """FINRA 4210(e)(2): a percentage of market value by remaining maturity, net long or short;
-    Reg T calls exempted securities "good faith", so the same figure serves initial and maintenance."""
+    Reg T calls exempted securities "good faith", so the same figure serves initial and maintenance.
+    A class with one bucket (corporate, high yield, municipal) says no maturity."""
     buckets = r.fixed_income[p.asset_class]
     # the bucket whose lower bound is the largest one not above the maturity; the last is open-ended
     low, high, rate = max((b for b in buckets if b[0] <= p.maturity_years), key=lambda b: b[0])
     bucket = f"{num(low)}–{num(high)} years" if p.maturity_years < high else f"{num(low)} years or more"
-    return rate, f"{p.asset_class} bond, {bucket} to maturity: {pct(rate)} of market value (FINRA 4210(e)(2))"
+    where = f", {bucket} to maturity" if len(buckets) > 1 else ""
+    return rate, f"{_bond_name(p.asset_class)}{where}: {pct(rate)} of market value (FINRA 4210(e)(2))"
 
 
-def bond_requirement(r: RegTRules, p: Position) -> tuple[float, str]:
-    """A bond's requirement and its rule text: :func:`bond_rate` × its market value; a zero-coupon
-    bond (coupon 0; a blank coupon is not zero) of a class with a zero-coupon rule and at least
-    ``zero_coupon_min_years`` to maturity needs the greater of that and ``zero_coupon_face_pct`` of
-    its face, the row's quantity (margin-rules.md §1.8: "3% of principal"; IBKR: "max(bucket
-    amount, 3% of face)"). The text says which of the two applied."""
+def _bond_name(asset_class: str) -> str:
+    return f"{asset_class.replace('_', ' ')} bond"
+
+
+def bond_requirement(r: RegTRules, p: Position, basis: str) -> tuple[float, str]:
+    """A bond's requirement and its rule text: :func:`bond_rate` × its market value, on both bases.
+    Where the class has a rule on the principal (the face, the row's quantity), the greater of the
+    two: always for ``principal_pct`` (margin-rules.md §1.8, other listed non-equity debt: "greater
+    of 20% of market value or 7% of principal"); for a zero-coupon bond (coupon 0; a blank coupon
+    is not zero) with at least ``zero_coupon_min_years`` to maturity, ``zero_coupon_face_pct``
+    (§1.8: "3% of principal"; IBKR: "max(bucket amount, 3% of face)"). The text says which applied.
+    A class margined like equity (convertibles) takes :func:`equity_like_bond`."""
+    if p.asset_class in r.like_equity:
+        return equity_like_bond(r, p, basis)
     rate, text = bond_rate(r, p)
     value = abs(p.market_value)
     bucket = rate * value
     zero = r.zero_coupon.get(p.asset_class)
-    if zero is None or p.coupon != 0.0 or p.maturity_years < zero[1]:
+    if p.asset_class in r.principal:
+        face_pct, what = r.principal[p.asset_class], "principal"
+        name = _bond_name(p.asset_class)
+        text = f"{name}: greater of {pct(rate)} of market value and {pct(face_pct)} of principal"
+    elif zero is not None and p.coupon == 0.0 and p.maturity_years >= zero[1]:
+        face_pct, what = zero[0], "face"
+        text = f"{text}; zero-coupon, {num(zero[1])} years or more: at least {pct(face_pct)} of face"
+    else:
         return bucket, f"{text}: {money(value)} × {rate:g}"
-    face_pct, years = zero
     face = abs(p.quantity)
     on_face = face_pct * face
     amount = max(bucket, on_face)
-    applied = f"{pct(face_pct)} of face" if on_face > bucket else f"{pct(rate)} of market value"
-    return amount, (
-        f"{text}; zero-coupon, {num(years)} years or more: at least {pct(face_pct)} of face: "
-        f"max({money(value)} × {rate:g}, {num(face)} × {face_pct:g}) = {money(amount)} ({applied} applied)"
+    applied = f"{pct(face_pct)} of {what}" if on_face > bucket else f"{pct(rate)} of market value"
+    formula = f"max({money(value)} × {rate:g}, {num(face)} × {face_pct:g})"
+    return amount, f"{text}: {formula} = {money(amount)} ({applied} applied)"
+
+
+def equity_like_bond(r: RegTRules, p: Position, basis: str) -> tuple[float, str]:
+    """A convertible bond margined like equity (margin-rules.md §1.8): the stock percentages of its
+    market value (:func:`long_stock_rate`; short: Reg T's initial beyond the proceeds, never below
+    FINRA 4210(c)'s maintenance). The per-share floors are per share of stock: a bond has none (nor
+    a special maintenance: the positions reader refuses one on a bond row)."""
+    value = abs(p.market_value)
+    if p.quantity > 0:
+        rate = long_stock_rate(r, basis, 1.0)
+        rule = "Reg T initial" if basis == "initial" else "FINRA 4210(c) maintenance"
+        side = "long"
+    else:
+        rate, rule = r.short_maintenance, "FINRA 4210(c) maintenance"
+        if basis == "initial" and r.short_initial > rate:
+            rate, rule = r.short_initial, "Reg T initial, never below maintenance"
+        side = "short, beyond the proceeds"
+    return rate * value, (
+        f"{_bond_name(p.asset_class)}, {side}: margined like equity, {pct(rate)} of market value "
+        f"({rule}): {money(value)} × {rate:g}"
     )
 
 

@@ -158,7 +158,10 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
     position = {id(m): i for i, m in enumerate(models)}
     codes = np.array([position[id(m)] for m in found], dtype=np.int64)[instrument]
     bad = np.array([bool(m.problem) for m in models], dtype=np.bool_)[codes]
-    problems = [Problem(models[codes[i]].problem, int(a["row"][i]), "factor") for i in np.flatnonzero(bad)]
+    problems = [
+        Problem(models[codes[i]].problem, int(a["row"][i]), models[codes[i]].column)
+        for i in np.flatnonzero(bad)
+    ]
     if problems:
         raise InputError(problems)
     return models, codes

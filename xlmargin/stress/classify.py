@@ -33,6 +33,7 @@ class Model:
     multiplier: float = math.nan  # futures-table multiplier
     note: str = ""  # why an instrument is not stressed
     problem: str = ""  # an input error
+    column: str = "factor"  # the column the input error names
 
 
 def _group_of(factor: int) -> str:
@@ -118,6 +119,15 @@ _SPECIAL = {"cash": Model(CASH, "fx"), "fx": Model(FX, "fx"), "bond": Model(BOND
 @cache
 def classify(kind: str, symbol: str, underlying: str, asset_class: str, override: str | None) -> Model:
     """The model of one instrument (for an option: of its underlying, with ``kind`` stock or future)."""
+    if kind == "bond" and asset_class in _refused_bonds():
+        return Model(
+            NONE,
+            "",
+            problem=f"the risk view has no model for {asset_class.replace('_', ' ')} bonds (it reprices "
+            "a bond on the Treasury curve only: no credit spread, no equity link; "
+            "stress.toml [mapping.bonds])",
+            column="class",
+        )
     if kind in _SPECIAL:
         return _SPECIAL[kind]
     if override:
@@ -130,6 +140,11 @@ def classify(kind: str, symbol: str, underlying: str, asset_class: str, override
     if kind == "future":
         return _future(symbol, underlying)
     return _listed(names) or _by_class(asset_class)
+
+
+@cache
+def _refused_bonds() -> frozenset[str]:
+    return frozenset(str(s) for s in stress_rules().get("mapping.bonds.refused_classes"))
 
 
 @cache
