@@ -226,6 +226,14 @@ class _Account:
         return out, 0.0
 
 
+def widens_range(portfolio: Portfolio) -> BoolArray:
+    """The rows that widen their class group's scan range while the book holds them, at any
+    quantity (a leveraged ETF: the range × the largest |leverage| above 1 among the group's rows,
+    :func:`xlmargin.pm.risk._ranges`). The program's ranges are those of the book it is built on, so
+    a decision that may open or close such a row prices the books apart."""
+    return np.abs(portfolio.arrays["leverage"]) > 1.0
+
+
 def outside_requirement(portfolio: Portfolio, settings: PMSettings) -> float:
     """The lines margined outside portfolio margin (bonds), by the engine: a constant of the program."""
     bonds = portfolio.arrays["type"] == "bond"

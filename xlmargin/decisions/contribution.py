@@ -1,8 +1,9 @@
 """Which positions use the margin: each position's incremental and component requirement.
 
-**Incremental** = total − total without the position (every other row kept). **Component** is an
-allocation of the total that adds up to it (to the cent: components are rounded and the residual
-cent goes to the largest one):
+**Incremental** = total − total without the position (every other row kept), each rounded to the
+cent first, as the engine reports them: a user's own subtraction of the two figures gives it.
+**Component** is an allocation of the total that adds up to it (to the cent: components are
+rounded and the residual cent goes to the largest one):
 
 - ``risk`` (the risk view): the position's loss in the book's worst scenario; the components add
   up to the worst loss.
@@ -37,21 +38,24 @@ cent goes to the largest one):
 
 PM and the risk view do not recompute the book once per position: the P&L is priced once (the PM
 risk arrays, the risk view's scenario matrix) and each "without" figure is a vectorised update of
-the one group (or scenario total) the position is in. Reg T's total is a sum over class groups: the
-book is paired once, and a position's "without" figure is exact in one of two ways. When every
-strategy group holding the row holds that row alone, it is the total less those groups (any
-pairing of the book without the row, plus the row on its own, is a pairing of the book, and the
-book's pairing less those groups is one of the rest: both bounds meet). Otherwise the row's class
-group alone is paired again without it (``regt_margin`` on those rows; the other class groups are
-untouched and the class group's own figure comes from the engine's pairing cache). Each such
-re-pairing is an integer program, one per paired position. Where the book's pairing warns of
-nothing, the re-pairings are made as the accounts of one book (``regt_margins``: the copies'
-programs stacked into a few solves, each pairing its own), three times faster on an account of a
-few hundred positions; a class of a thousand paired legs still costs seconds to minutes, as each
-of its programs is solved alone. Both
-arguments hold for the optimal pairing; on a class so large that Reg T searches spreads among each
-leg's nearest strikes only, its warning is carried into the result (one line for the pairings
-without each position), as the figures are then the engine's best pairing, not a proven optimum.
+the one group (or scenario total) the position is in; but for a leveraged ETF row whose removal
+narrows its class group's scan range (its |leverage| above 1 and above every other row's of the
+group), whose "without" figure is the engine's on the book without it.
+
+Reg T's total is a sum over class groups: the book is paired once, and a position's "without" figure
+is exact in one of two ways. When every strategy group holding the row holds that row alone, it is
+the total less those groups (any pairing of the book without the row, plus the row on its own, is a
+pairing of the book, and the book's pairing less those groups is one of the rest: both bounds meet).
+Otherwise the row's class group alone is paired again without it (``regt_margin`` on those rows; the
+other class groups are untouched and the class group's own figure comes from the engine's pairing
+cache). Each such re-pairing is an integer program, one per paired position. Where the book's
+pairing warns of nothing, the re-pairings are made as the accounts of one book (``regt_margins``:
+the copies' programs stacked into a few solves, each pairing its own), three times faster on an
+account of a few hundred positions; a class of a thousand paired legs still costs seconds to
+minutes, as each of its programs is solved alone. Both arguments hold for the optimal pairing; on a
+class so large that Reg T searches spreads among each leg's nearest strikes only, its warning is
+carried into the result (one line for the pairings without each position), as the figures are then
+the engine's best pairing, not a proven optimum.
 """
 
 from __future__ import annotations
@@ -131,7 +135,7 @@ def margin_contribution(
         total=total,
         rows=tuple(int(r) for r in a["row"]),
         symbols=tuple(str(s) for s in a["symbol"]),
-        incremental=tuple(cents_of(total - np.asarray(without, dtype=float))),
+        incremental=tuple(cents_of(cents(total) - np.asarray(cents_of(without)))),  # of the cent figures
         component=tuple(_apportion(component, total)),
         warnings=tuple(dict.fromkeys(notes)),
     )
@@ -367,7 +371,25 @@ def _pm(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, FloatA
     for i, line in zip(bond_index, outside, strict=True):
         without[i] = total - line.requirement
         component[i] = line.requirement
+    for k in _narrowing(risk, portfolio):  # the group's scan range changes: the engine without the row
+        rest = np.arange(n) != k
+        without[k] = pm_requirement(portfolio.select(rest), pm_settings).requirement if rest.any() else 0.0
     return cents(total), without, component
+
+
+def _narrowing(risk: RiskArrays, portfolio: Portfolio) -> list[int]:
+    """The rows (portfolio indices) without which their class group's scan range narrows: a
+    leveraged ETF whose |leverage| is above 1 and above every other row's of its group
+    (:func:`~xlmargin.decisions._pm.widens_range`). The vectorised update keeps the group's points,
+    so these rows' "without" figures come from the engine."""
+    lev = np.abs(portfolio.arrays["leverage"][risk.index])
+    out = []
+    for k in np.flatnonzero(lev > 1.0).tolist():
+        others = risk.group == risk.group[k]
+        others[k] = False
+        if lev[k] > max(1.0, float(lev[others].max(initial=1.0))):
+            out.append(int(risk.index[k]))
+    return out
 
 
 def _pm_covered(risk: RiskArrays) -> tuple[float, FloatArray, FloatArray]:

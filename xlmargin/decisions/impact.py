@@ -18,7 +18,9 @@ loss but fails when the hedge decouples is visible.
 Reg T pairs again only the class groups the trades touch (its total is a sum over class groups).
 Portfolio margin and the risk view price every contract once for both figures: the book's rows
 and the trades' new rows are priced together (the PM risk arrays, the scenario P&L matrix of one
-unit) and the two figures are the same arrays weighted by the quantities before and after.
+unit) and the two figures are the same arrays weighted by the quantities before and after;
+except where a trade opens a leveraged ETF row or closes one to zero (the class group's scan range
+depends on the leveraged rows held): portfolio margin then prices the two books apart.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from xlmargin.decisions._common import (
     with_quantities,
 )
 from xlmargin.decisions._linear import unit_stress_pnl
-from xlmargin.decisions._pm import outside_requirement
+from xlmargin.decisions._pm import outside_requirement, widens_range
 from xlmargin.errors import UnsupportedError, XlMarginError
 from xlmargin.instruments import ENGINE_CURRENCY
 from xlmargin.money import cents
@@ -178,9 +180,9 @@ def _pm_pair(
 ) -> tuple[float, float]:
     """Portfolio margin before and after, every contract priced once (the union's risk arrays)."""
     pm = settings.account.pm
-    opened = np.flatnonzero(before == 0.0)
-    if np.any(np.abs(union.arrays["leverage"][opened]) != 1.0):
-        # a leveraged ETF widens its class group's range even at zero quantity: price each book apart
+    if np.any(widens_range(union) & ((before == 0.0) != (after == 0.0))):
+        # a leveraged ETF widens its class group's range at any quantity held: a trade that opens
+        # one or closes it to zero changes the ranges, so each book is priced apart
         return tuple(  # type: ignore[return-value]
             cents(requirement("pm", with_quantities(union, q), settings)) for q in (before, after)
         )

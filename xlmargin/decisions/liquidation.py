@@ -11,7 +11,12 @@ portfolio-margin risk arrays (stock, ETF and option lines; bonds are margined ou
 margin and are not sold by the plan), ``risk`` on the risk view's scenario matrix (every row it
 prices). Shares, options and futures are closed in whole units, bonds in whole pieces of their
 ``denomination`` (face 1,000 when the row gives none) or entirely (a mixed-integer program).
-Closing at the market leaves the equity unchanged. The engine then re-computes the requirement
+Closing at the market leaves the equity unchanged. Under ``pm`` a leveraged ETF widens its class
+group's scan range while the book holds it (at any quantity), so the requirement is not one program
+in the units closed: the plan solves one per subset of the closable leveraged rows closed entirely
+(the others kept, in part at least), each on the risk arrays of the book after that subset's sale,
+and takes the lexicographically best (at most ``MAX_LEVERAGED`` rows; beyond, refused). The engine
+then re-computes the requirement
 of the book after the plan; both figures are reported. Deng, Dulaney & McCann (2012) pose the same
 problem; this solves it exactly rather than greedily.
 
@@ -57,6 +62,7 @@ NOT_REGT = (
 )
 _TIE = 1e-9  # second solve: notional within this relative distance of the least
 WHOLE = ("stock", "etf", "option", "future", "future_option")  # closed in whole units
+MAX_LEVERAGED = 6  # pm: leveraged rows the plan may close (one program per subset kept: 2**6 = 64)
 
 
 @dataclass(frozen=True)
@@ -126,61 +132,138 @@ def liquidation_plan(
     )
     if emptied > target:  # said at once: a MILP may take its whole time limit to prove it
         raise InputError(Problem(infeasible, None, "equity"))
-    program = Program()
-    y = program.variables(0.0, np.where(closable, np.abs(quantity), 0.0), np.isin(a["type"], WHOLE))
-    pieces = _bond_pieces(program, y, book, closable)
+    swing = np.zeros(len(book), dtype=bool)
+    if regime == "pm":  # leveraged rows widen their class group's scan range while held
+        swing = _pm.widens_range(book)
+        if (swing & closable).sum() > MAX_LEVERAGED:
+            raise InputError(Problem(_too_many(book, swing & closable), None, "leverage"))
+    plans: list[_Plan] = []
+    errors: list[InputError] = []
+    levered = np.flatnonzero(swing & closable)
+    for mask in range(2 ** len(levered)):  # each subset of leveraged rows closed fixes the ranges
+        shut = np.zeros(len(book), dtype=bool)
+        shut[levered[[(mask >> k) & 1 == 1 for k in range(len(levered))]]] = True
+        try:
+            plans.append(_solve(book, regime, settings, target, closable, shut, swing, infeasible))
+        except InputError as raised:  # this subset cannot meet the target (or found no plan in time)
+            errors.append(raised)
+    if not plans:
+        raise next((e for e in errors if infeasible not in str(e)), errors[0])
+    best = plans[0]
+    for plan in plans[1:]:
+        if _better(plan.goals, best.goals):
+            best = plan
+    closed = best.closed
+    status = next((p.status for p in plans if p.status != "optimal"), best.status)
+    after_book = with_quantities(book, quantity - sign * closed)
+    after = requirement(regime, after_book, settings)
     size = notional(book)
-    goals = [(y, size)]  # lexicographic: the notional closed, then (below) the requirement left
+    trades = tuple(
+        (int(a["row"][i]), str(a["symbol"][i]), float(-sign[i] * closed[i]), float(size[i] * closed[i]))
+        for i in sorted(np.flatnonzero(closed > 0), key=lambda i: int(a["row"][i]))
+    )
+    return LiquidationResult(regime, status, equity, target, before, best.value, after, trades)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    closed: np.ndarray  # units closed per row of the (sorted) book
+    goals: tuple[float, ...]  # goals reached (positions touched, notional), then the requirement
+    value: float  # the requirement after, by the program
+    status: str
+
+
+def _better(new: tuple[float, ...], old: tuple[float, ...]) -> bool:
+    """Whether goals ``new`` beat ``old`` lexicographically, ties within the solver's tolerance."""
+    for a, b in zip(new, old, strict=True):
+        tie = _TIE * max(1.0, abs(b))
+        if a < b - tie:
+            return True
+        if a > b + tie:
+            return False
+    return False
+
+
+def _too_many(book: Portfolio, levered: np.ndarray) -> str:
+    rows = ", ".join(str(int(r)) for r in book.arrays["row"][levered])
+    return (
+        f"the plan may close {int(levered.sum())} leveraged ETF rows (rows {rows}); each one held widens "
+        "its class group's portfolio-margin scan range, so the plan solves one program per subset of "
+        f"them kept, at most {MAX_LEVERAGED} rows ({2**MAX_LEVERAGED} programs): use the risk regime, or "
+        "plan a sleeve with fewer leveraged rows"
+    )
+
+
+def _solve(
+    book: Portfolio,
+    regime: str,
+    settings: DecisionSettings,
+    target: float,
+    closable: np.ndarray,
+    shut: np.ndarray,
+    swing: np.ndarray,
+    infeasible: str,
+) -> _Plan:
+    """The least sale with the leveraged rows ``shut`` closed entirely and every other leveraged row
+    (``swing``) still held after the sale (at least part of it), so that the scan ranges of the
+    program are those of the engine on the book after the sale. Leveraged rows at zero quantity are
+    not part of the book after any sale (:func:`with_quantities` drops them) and are left out."""
+    full = book.arrays["quantity"]
+    keep = ~shut & ~(swing & (full == 0.0))
+    sub = book.select(keep) if not keep.all() else book
+    a = sub.arrays
+    quantity = a["quantity"]
+    sign = np.sign(quantity)
+    movable = closable[keep]
+    most = np.abs(quantity)
+    held = swing[keep] & movable  # kept leveraged rows: at least part must stay
+    upper = np.where(movable, np.where(held, np.maximum(np.ceil(most) - 1.0, 0.0), most), 0.0)
+    program = Program()
+    y = program.variables(0.0, upper, np.isin(a["type"], WHOLE))
+    pieces = _bond_pieces(program, y, sub, movable)
+    size = notional(sub)
+    shut_size = float((notional(book)[shut] * np.abs(full[shut])).sum())
+    goals: list[tuple[np.ndarray, np.ndarray, float]] = [(y, size, shut_size)]
     if settings.plan_by == "trades":  # fewest positions touched first
         z = program.variables(0.0, 1.0, True, count=len(y))
-        for yi, zi, most in zip(y, z, np.abs(quantity), strict=True):
-            program.constrain(np.array([yi, zi]), np.array([1.0, -most]), -np.inf, 0.0)
-        goals.insert(0, (z, np.ones(len(z))))
+        for yi, zi, m in zip(y, z, most, strict=True):
+            program.constrain(np.array([yi, zi]), np.array([1.0, -m]), -np.inf, 0.0)
+        goals.insert(0, (z, np.ones(len(z)), float(shut.sum())))
     if regime == "risk":
-        _, unit = unit_stress_pnl(book, settings)
+        _, unit = unit_stress_pnl(sub, settings)
         t = worst_loss_variable(program, y, -sign[:, None] * unit, quantity @ unit)
         constant = 0.0
     else:
-        risk = risk_arrays(book, settings.account.pm)
+        risk = risk_arrays(sub, settings.account.pm)
         terms = _pm.covered_terms(risk, 0, y, -sign)
         t, constant = _pm.requirement_variable(program, risk, risk.quantity, terms)
-        constant += _pm.outside_requirement(book, settings.account.pm)
+        constant += _pm.outside_requirement(sub, settings.account.pm)
     program.constrain(np.array([t]), np.array([1.0]), -np.inf, target - constant)
     unbounded = "the liquidation problem is unbounded"
     statuses = []
-    for columns, weights in goals:  # each goal at its best, then the next among those plans
+    reached = []
+    for columns, weights, fixed in goals:  # each goal at its best, then the next among those plans
         program.clear_objective()
         program.minimise(columns, weights)
         best = program.solve(settings.time_limit, infeasible, unbounded)
         statuses.append(best)
+        reached.append(best.objective + fixed)
         program.constrain(columns, weights, -np.inf, best.objective + _TIE * max(1.0, best.objective))
     program.clear_objective()
     program.minimise(np.array([t]), 1.0)
     solution = program.solve(settings.time_limit, infeasible, unbounded)
     status = next((s.status for s in statuses if not s.optimal), solution.status)
-    closed = solution.x[y]
+    closed_sub = solution.x[y]
     for i, k, whole in pieces:  # exact multiples of the piece, not the solver's float
-        closed[i] = (
+        closed_sub[i] = (
             abs(quantity[i])
             if whole is not None and solution.x[whole] > 0.5
             else _piece(a, i) * solution.x[k]
         )
-    after_book = with_quantities(book, quantity - sign * closed)
-    after = requirement(regime, after_book, settings)
-    trades = tuple(
-        (int(a["row"][i]), str(a["symbol"][i]), float(-sign[i] * closed[i]), float(size[i] * closed[i]))
-        for i in sorted(np.flatnonzero(closed > 0), key=lambda i: int(a["row"][i]))
-    )
-    return LiquidationResult(
-        regime=regime,
-        status=status,
-        equity=equity,
-        target=target,
-        before=before,
-        optimiser_value=float(solution.x[t]) + constant,
-        after=after,
-        trades=trades,
-    )
+    closed = np.where(shut, np.abs(full), 0.0)
+    closed[keep] = closed_sub
+    value = float(solution.x[t]) + constant
+    return _Plan(closed, (*reached, value), value, status)
 
 
 def _piece(a: Any, i: int) -> float:
