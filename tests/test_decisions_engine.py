@@ -464,14 +464,16 @@ def test_a_time_limit_returns_the_best_plan_found_and_says_so():
     assert solution.status.startswith("time limit hit: best plan found, optimality gap")
 
 
-def test_a_leveraged_etf_trade_is_priced_apart_and_refused_as_a_pm_candidate():
+def test_a_leveraged_etf_trade_is_priced_apart_and_hedged_exactly_as_a_pm_candidate():
     header = ["symbol", "type", "quantity", "price", "leverage"]
     trade = read_positions([header, ["IVV", "etf", 100, 600.0, 2]], as_of=AS_OF)  # SPX class group
     line = margin_impact(INDEX_BOOK, trade, SETTINGS, ("pm",)).line("pm")
     assert line.before == requirement("pm", INDEX_BOOK, SETTINGS)
     assert line.after == requirement("pm", with_trades(INDEX_BOOK, trade), SETTINGS)
-    with pytest.raises(InputError, match="row 2, candidates leverage"):
-        hedge_optimize(INDEX_BOOK, read_candidates([header, ["SSO", "etf", 100, 100.0, 2]], AS_OF), SETTINGS)
+    hedged = hedge_optimize(
+        INDEX_BOOK, read_candidates([header, ["SSO", "etf", 100, 100.0, 2]], AS_OF), SETTINGS
+    )
+    assert hedged.optimiser_value == hedged.engine_value  # one program per choice of SSO bought or not
 
 
 def test_fewest_trades_plan_is_the_brute_force_lexicographic_optimum():

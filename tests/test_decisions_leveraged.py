@@ -149,3 +149,92 @@ def test_risk_incrementals_are_the_difference_of_the_engines_cent_figures():
         without = float(xlmargin.risk_margin(C3[:i] + C3[i + 1 :], as_of=D))
         assert result.incremental[i - 1] == cents(total - without), i
     assert sum(result.component) == pytest.approx(total, abs=1e-9)
+
+
+# --- the hedge optimiser with leveraged candidates -------------------------------------------------
+
+C = ["symbol", "type", "qty", "price", "underlying", "leverage", "min_qty", "max_qty"]
+
+
+def hedge_brute(table, ranges, cost, budget=None):
+    """The least engine requirement over every whole-unit plan within ``budget`` (then the least
+    spend), with the book after the trades as :func:`with_trades` makes it."""
+    from xlmargin.decisions._common import with_trades
+
+    book = portfolio(table)
+    best = None
+    for q in itertools.product(*[range(lo, hi + 1) for lo, hi in ranges]):
+        spend = float(np.dot(cost, np.abs(q)))
+        if budget is not None and spend > budget + 1e-9:
+            continue
+        rows = [[s, t, v, p, u, lev] for (s, t, _, p, u, lev), v in zip(CANDS_NOW, q, strict=True) if v]
+        after = with_trades(book, portfolio([H, *rows])) if rows else book
+        key = (requirement("pm", after, SETTINGS), spend)
+        if best is None or key < best[0]:
+            best = (key, q)
+    return best
+
+
+CANDS_NOW: list = []
+
+
+def hedged(table, candidates, budget=None):
+    from xlmargin.decisions import hedge_optimize, read_candidates
+
+    CANDS_NOW[:] = [r[:6] for r in candidates]
+    result = hedge_optimize(portfolio(table), read_candidates([C, *candidates], D), SETTINGS, budget=budget)
+    ranges = [(int(r[6]), int(r[7])) for r in candidates]
+    cost = [r[3] for r in candidates]  # price × multiplier 1
+    (value, spend), q = hedge_brute(table, ranges, cost, budget)
+    chosen = {sym: qty for _, sym, qty, _ in ((t[0], t[1].split(" ")[0], t[2], t[3]) for t in result.trades)}
+    assert result.engine_value == cents(value)  # the engine on the hedged book: the brute-force least
+    assert result.optimiser_value == result.engine_value  # to the cent
+    assert result.spend == pytest.approx(spend)
+    return result, chosen, dict(zip([r[0] for r in candidates], q, strict=True))
+
+
+SHORT_AAPL = [H, ["AAPL", "stock", -100, 200.0, None, None]]
+
+
+def test_hedge_buys_the_2x_etf_when_it_is_the_best_hedge():
+    # short 100 AAPL: buying AAPU widens the group to ±30%, but 200 units offset the short fully
+    _, chosen, brute = hedged(SHORT_AAPL, [["AAPU", "etf", 0, 50.0, "AAPL", 2, 0, 250]])
+    assert chosen.get("AAPU", 0) == brute["AAPU"] > 0
+
+
+def test_hedge_leaves_the_2x_etf_when_it_is_not_the_best_hedge():
+    # at most 20 AAPU cannot pay for the wider range; AAPL shares hedge at ±15%
+    candidates = [["AAPU", "etf", 0, 50.0, "AAPL", 2, 0, 20], ["AAPL", "stock", 0, 200.0, None, None, 0, 30]]
+    _, chosen, brute = hedged(SHORT_AAPL, candidates)
+    assert brute["AAPU"] == 0 and "AAPU" not in chosen and chosen["AAPL"] == brute["AAPL"] > 0
+
+
+def test_hedge_with_a_binding_budget_on_the_2x_etf():
+    # 11,500 buys at most 230 AAPU: the engine's requirement still falls beyond it, so the budget binds
+    result, chosen, brute = hedged(SHORT_AAPL, [["AAPU", "etf", 0, 50.0, "AAPL", 2, 0, 250]], budget=11_500.0)
+    assert chosen["AAPU"] == brute["AAPU"] == 230
+    assert result.spend == pytest.approx(11_500.0)
+
+
+def test_hedge_may_close_a_held_leveraged_row():
+    # long AAPL and 10 AAPU held: selling all 10 narrows the group back to ±15%
+    book = [H, ["AAPL", "stock", 100, 200.0, None, None], AAPU]
+    _, chosen, brute = hedged(book, [["AAPU", "etf", 0, 50.0, "AAPL", 2, -10, 0]])
+    assert chosen["AAPU"] == brute["AAPU"] == -10
+
+
+def test_hedge_refuses_too_many_leveraged_candidates_naming_them():
+    from xlmargin.decisions import hedge_optimize, read_candidates
+
+    rows = [[f"L{k}", "etf", 0, 50.0, "AAPL", 2, 0, 5] for k in range(7)]
+    with pytest.raises(InputError, match=r"7 leveraged ETF candidates \(rows 2, 3, 4, 5, 6, 7, 8\)"):
+        hedge_optimize(portfolio(SHORT_AAPL), read_candidates([C, *rows], D), SETTINGS)
+
+
+def test_account_objective_refuses_a_leveraged_candidate():
+    from xlmargin.decisions import hedge_optimize, read_candidates
+
+    settings = decision_settings({"as_of": D, "securities": "pm"}, D)
+    candidates = read_candidates([C, ["AAPU", "etf", 0, 50.0, "AAPL", 2, 0, 5]], D)
+    with pytest.raises(InputError, match="use the pm objective"):
+        hedge_optimize(portfolio(SHORT_AAPL), candidates, settings, objective="account")

@@ -333,7 +333,7 @@ def account_margin(
             if isinstance(securities, SecuritiesFigures) and securities.basis == settings.basis:
                 detail, requirement, exact = securities, securities.requirement, securities.exact
             else:
-                detail = pm_requirement(book, replace(settings.pm, equity=equity_in_usd(settings)))
+                detail = pm_requirement(book, pm_in_usd(settings))
                 initial = settings.basis == "initial"
                 requirement = detail.initial if initial else detail.requirement
                 exact = detail.initial_exact if initial else detail.exact
@@ -422,6 +422,14 @@ def equity_in_usd(settings: AccountSettings) -> float | None:
     return None if equity is None else equity / usd_rate(settings)
 
 
+def pm_in_usd(settings: AccountSettings) -> PMSettings:
+    """Portfolio margin's settings with the ``equity`` in US dollars (:func:`equity_in_usd`), as
+    its FINRA 4210(g) eligibility check compares it with $100,000: what every caller of the engine
+    on the account's securities passes (the account view, capacity, the decisions)."""
+    equity = settings.pm.equity
+    return settings.pm if equity is None else replace(settings.pm, equity=equity_in_usd(settings))
+
+
 def _regime(segment: str, settings: AccountSettings) -> str:
     if segment == "securities":
         if settings.securities == "pm":
@@ -448,6 +456,7 @@ __all__ = [
     "equity_in_usd",
     "futures_in_usd",
     "given_currency",
+    "pm_in_usd",
     "retail_margin",
     "securities_in_usd",
     "securities_notional",

@@ -43,6 +43,7 @@ from xlmargin.account import (
     account_margin,
     account_settings,
     given_currency,
+    pm_in_usd,
     securities_notional,
 )
 from xlmargin.errors import InputError, Problem
@@ -173,9 +174,10 @@ def _engine(
 
         return regt, ENGINE_CURRENCY
     if regime == "pm":
+        pm_usd = pm_in_usd(account)  # the equity in dollars, as the account view gives it
 
         def pm(p: Portfolio) -> tuple[float, float, float]:
-            result = pm_requirement(p, account.pm)
+            result = pm_requirement(p, pm_usd)
             return result.exact, result.requirement, securities_notional(in_usd(p))
 
         return pm, ENGINE_CURRENCY

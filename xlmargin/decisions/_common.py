@@ -12,18 +12,26 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from xlmargin.account import ACCOUNT_PARAMS, AccountSettings, account_margin, account_rates, usd_rate
+from xlmargin.account import (
+    ACCOUNT_PARAMS,
+    AccountSettings,
+    account_margin,
+    account_rates,
+    pm_in_usd,
+    usd_rate,
+)
 from xlmargin.capacity import CUSHION, capacity_settings
 from xlmargin.cells import LARGEST
 from xlmargin.decisions.names import IMPACT_REGIMES
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.instruments import ENGINE_CURRENCY, unit_values, usd_rates
 from xlmargin.params import Param
-from xlmargin.pm import pm_requirement
+from xlmargin.pm import PMSettings, pm_requirement
 from xlmargin.positions import Portfolio
 from xlmargin.positions.marks import SAME_MARK, SAME_MARK_ABS
 from xlmargin.positions.reader import factorize
@@ -89,6 +97,14 @@ class DecisionSettings:
     @property
     def as_of(self) -> dt.date:
         return self.account.as_of
+
+    @cached_property
+    def pm(self) -> PMSettings:
+        """Portfolio margin's settings with the ``equity`` in US dollars, as the account view
+        converts it (:func:`~xlmargin.account.pm_in_usd`): found once per settings, and what every
+        decision gives the portfolio-margin engine, so that its $100,000 eligibility check compares
+        dollars with dollars in an account kept in another currency."""
+        return pm_in_usd(self.account)
 
 
 def decision_settings(params: Mapping[str, Any], today: dt.date) -> DecisionSettings:
@@ -156,7 +172,7 @@ def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Call
     engines: dict[str, Callable[[Portfolio], float]] = {
         "regt": lambda p: getattr(regt_margin(p, basis="initial"), regt),
         "regt_maintenance": lambda p: getattr(regt_margin(p, basis="maintenance"), regt),
-        "pm": lambda p: getattr(pm_requirement(p, account.pm), pm),
+        "pm": lambda p: getattr(pm_requirement(p, settings.pm), pm),
         "futures": lambda p: getattr(futures_margin(p, account.span), "exact" if exact else "requirement"),
         "account": lambda p: getattr(account_margin(p, account), "exact" if exact else "total"),
         "risk": lambda p: getattr(risk_margin(p, settings.stress), "exact" if exact else "requirement"),

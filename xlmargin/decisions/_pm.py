@@ -20,6 +20,8 @@ regulatory figure is the one optimised: with house layers on, the program is ref
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +33,8 @@ from xlmargin.pm import PMSettings, pm_requirement
 from xlmargin.pm.result import REGULATORY
 from xlmargin.pm.risk import RiskArrays
 from xlmargin.positions import Portfolio
+
+MAX_LEVERAGED = 6  # leveraged rows a decision may open or close: one program per choice (2**6 = 64)
 
 
 @dataclass(frozen=True)
@@ -246,3 +250,59 @@ def covered_terms(risk: RiskArrays, start: int, columns: IntArray, weights: Floa
     rows = np.flatnonzero(risk.index >= start)
     k = risk.index[rows] - start
     return Terms(rows, np.asarray(columns)[k], np.asarray(weights, dtype=float)[k])
+
+
+@dataclass(frozen=True)
+class Swing:
+    """A leveraged position a decision's candidates trade: the book's row holding it (−1 when they
+    open it), its quantity held and the candidates netting into it (indices)."""
+
+    book_row: int
+    held: float
+    ks: list[int]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice for the leveraged positions: the book's rows and candidates left out of the
+    program (a position flat after the trades, so its range does not widen the group's), and per
+    swing the bound on its candidates' sum (``lo ≤ Σ x ≤ hi``)."""
+
+    drop_book: BoolArray
+    drop_candidates: BoolArray
+    bounds: tuple[tuple[list[int], float, float], ...]
+
+
+def choices(portfolio: Portfolio, low: FloatArray, high: FloatArray, swings: list[Swing]) -> list[Choice]:
+    """Each choice of the leveraged positions held after the trades or not (``swings``, traded by
+    a decision's candidates whose ranges are ``low`` to ``high``):
+    flat (``held + Σ x = 0``: the book's row and its candidates left out), long (``held + Σ x``
+    above 0, at least one unit: ``Σ x ≥ ⌊−held⌋ + 1``) or short (``Σ x ≤ ⌈−held⌉ − 1``), each
+    where the candidates' ranges allow it; so the program's scan ranges are those of the engine
+    on the book after the trades. A leveraged book row held at 0 that no candidate trades is left
+    out, as :func:`~._common.with_trades` drops it. Without swings, one state."""
+    quantity = portfolio.arrays["quantity"]
+    idle = widens_range(portfolio) & (quantity == 0.0)
+    choices: list[list[tuple[str, float, float]]] = []
+    for s in swings:
+        lo, hi = float(low[s.ks].sum()), float(high[s.ks].sum())
+        options = []
+        if lo <= -s.held <= hi and float(-s.held).is_integer():
+            options.append(("flat", -s.held, -s.held))
+        if s.held + hi > 0:
+            options.append(("long", math.floor(-s.held) + 1.0, np.inf))
+        if s.held + lo < 0:
+            options.append(("short", -np.inf, math.ceil(-s.held) - 1.0))
+        choices.append(options)
+    out = []
+    for pick in itertools.product(*choices):
+        drop_book = idle.copy()
+        drop_candidates = np.zeros(len(low), dtype=bool)
+        for s, (kind, _, _) in zip(swings, pick, strict=True):
+            if kind == "flat":
+                drop_candidates[s.ks] = True
+                if s.book_row >= 0:
+                    drop_book[s.book_row] = True
+        bounds = tuple((s.ks, lo, hi) for s, (_, lo, hi) in zip(swings, pick, strict=True))
+        out.append(Choice(drop_book, drop_candidates, bounds))
+    return out

@@ -350,7 +350,7 @@ def _stacked_repairs(
 
 
 def _pm(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, FloatArray, FloatArray]:
-    pm_settings = settings.account.pm
+    pm_settings = settings.pm
     if pm_settings.house:
         raise UnsupportedError(
             "contributions are of the regulatory portfolio margin; switch the house layers off"

@@ -254,31 +254,21 @@ def hedge_optimize(
     keys = [repr(k) for k in contract_keys(candidates.portfolio)]  # once, not once per candidate
     order = sorted(range(len(keys)), key=keys.__getitem__)
     c = _reordered(candidates, np.array(order, dtype=np.int64))
-    program = Program()
-    x = program.variables(c.low, c.high, c.whole)
-    spend = program.variables(0.0, np.inf, count=len(x))
-    for xi, si in zip(x, spend):
-        program.constrain(np.array([si, xi]), np.array([1.0, -1.0]), 0.0, np.inf)
-        program.constrain(np.array([si, xi]), np.array([1.0, 1.0]), 0.0, np.inf)
-    if budget is not None:
-        program.constrain(spend, c.cost, -np.inf, budget)
-    t, constant = _objective(program, x, portfolio, _as_netted(portfolio, c), settings, objective)
-    program.minimise(np.array([t]), 1.0)
-    why = (
-        f"no plan fits the budget of {budget:,.2f}: the candidates' minimum quantities cost more"
-        if budget is not None
-        else "the candidates' quantity ranges admit no plan"
-    )
-    unbounded = "the problem is unbounded: give every candidate a finite min_qty and max_qty"
-    first = program.solve(settings.time_limit, why, unbounded)
-    least = first.objective
-    program.clear_objective()
-    program.constrain(np.array([t]), np.ones(1), -np.inf, least + _TIE)
-    program.minimise(spend, c.cost)
-    second = program.solve(settings.time_limit, why, unbounded)
-    chosen = second.x[x]
-    value = least + constant
-    status = first.status if not first.optimal else second.status
+    netted = _as_netted(portfolio, c)
+    swings = _swings(portfolio, netted) if objective == "pm" else []
+    plans: list[_Hedge] = []
+    errors: list[InputError] = []
+    for state in _pm.choices(portfolio, c.low, c.high, swings):
+        try:
+            plans.append(_solve(portfolio, c, netted, settings, objective, budget, state))
+        except InputError as raised:  # this choice of leveraged candidates has no plan (budget, ranges)
+            errors.append(raised)
+    if not plans:
+        raise errors[0]
+    least = min(p.value for p in plans)
+    best = min((p for p in plans if p.value <= least + _TIE), key=lambda p: p.spend)  # first on ties
+    chosen, value = best.chosen, best.value
+    status = next((p.status for p in plans if p.status != "optimal"), best.status)
     trades_book = with_quantities(c.portfolio, chosen)
     after = with_trades(portfolio, trades_book)
     check = requirement(objective, after, settings)
@@ -298,12 +288,86 @@ def hedge_optimize(
         trades=trades,
         optimiser_value=cents(value),
         engine_value=cents(check),
-        spend=float(np.dot(c.cost, np.abs(chosen))),
+        spend=best.spend,
         budget=budget,
         impact=margin_impact(portfolio, trades_book, settings, shown, "candidates", unread),
         candidate_warnings=candidates.portfolio.warnings,
         currency=currency_of(objective, settings),
     )
+
+
+@dataclass(frozen=True)
+class _Hedge:
+    chosen: FloatArray  # quantity per candidate (canonical order)
+    value: float  # the objective after, by the program
+    spend: float
+    status: str
+
+
+def _swings(portfolio: Portfolio, netted: Candidates) -> list[_pm.Swing]:
+    """The leveraged positions the pm candidates trade (``netted``: :func:`_as_netted`), at most
+    :data:`~._pm.MAX_LEVERAGED` candidates on them (refused beyond, naming the rows)."""
+    lever = _pm.widens_range(netted.portfolio)
+    rows = netted.portfolio.arrays["row"]
+    if lever.sum() > _pm.MAX_LEVERAGED:
+        listed = ", ".join(str(int(r)) for r in sorted(rows[lever]))
+        raise InputError(
+            Problem(
+                f"{int(lever.sum())} leveraged ETF candidates (rows {listed}): each one bought widens its "
+                "class group's portfolio-margin scan range, so the pm objective solves one program per "
+                f"choice of them bought, at most {_pm.MAX_LEVERAGED}; give fewer leveraged candidates "
+                "or use the risk objective",
+                None,
+                "candidates leverage",
+            )
+        )
+    position = _position_of(portfolio, netted.portfolio)
+    quantity = portfolio.arrays["quantity"]
+    return [
+        _pm.Swing(i, float(quantity[i]) if i >= 0 else 0.0, ks)
+        for i, ks in _by_position(position, np.arange(len(position))).items()
+        if lever[ks].any()
+    ]
+
+
+def _solve(
+    portfolio: Portfolio,
+    c: Candidates,
+    netted: Candidates,
+    settings: DecisionSettings,
+    objective: str,
+    budget: float | None,
+    state: _pm.Choice,
+) -> _Hedge:
+    """The least objective for one choice of the leveraged positions (:func:`_states`), then the
+    cheapest plan within a hundredth of a cent of it (a second solve)."""
+    program = Program()
+    x = program.variables(c.low, c.high, c.whole)
+    spend = program.variables(0.0, np.inf, count=len(x))
+    for xi, si in zip(x, spend):
+        program.constrain(np.array([si, xi]), np.array([1.0, -1.0]), 0.0, np.inf)
+        program.constrain(np.array([si, xi]), np.array([1.0, 1.0]), 0.0, np.inf)
+    if budget is not None:
+        program.constrain(spend, c.cost, -np.inf, budget)
+    for ks, lo, hi in state.bounds:
+        program.constrain(x[ks], np.ones(len(ks)), lo, hi)
+    t, constant = _objective(program, x, portfolio, netted, settings, objective, state)
+    program.minimise(np.array([t]), 1.0)
+    why = (
+        f"no plan fits the budget of {budget:,.2f}: the candidates' minimum quantities cost more"
+        if budget is not None
+        else "the candidates' quantity ranges admit no plan"
+    )
+    unbounded = "the problem is unbounded: give every candidate a finite min_qty and max_qty"
+    first = program.solve(settings.time_limit, why, unbounded)
+    least = first.objective
+    program.clear_objective()
+    program.constrain(np.array([t]), np.ones(1), -np.inf, least + _TIE)
+    program.minimise(spend, c.cost)
+    second = program.solve(settings.time_limit, why, unbounded)
+    chosen = second.x[x]
+    status = first.status if not first.optimal else second.status
+    return _Hedge(chosen, least + constant, float(np.dot(c.cost, np.abs(chosen))), status)
 
 
 def _reordered(c: Candidates, order: np.ndarray) -> Candidates:
@@ -335,14 +399,15 @@ def _objective(
     c: Candidates,
     settings: DecisionSettings,
     objective: str,
+    state: _pm.Choice | None = None,
 ) -> tuple[int, float]:
-    """The variable holding the objective's variable part, and its constant part."""
-    n = len(portfolio)
-    union = concatenate(portfolio, c.portfolio)
+    """The variable holding the objective's variable part, and its constant part; under pm, for
+    the choice ``state`` of the leveraged positions (:func:`_states`)."""
     if objective == "account":
         return _account_objective(program, x, portfolio, c, settings)
-    if objective == "risk":
-        _, unit = unit_stress_pnl(union, settings)
+    if objective == "risk":  # the risk view's shocks are linear in the quantities, leverage or not
+        n = len(portfolio)
+        _, unit = unit_stress_pnl(concatenate(portfolio, c.portfolio), settings)
         base = portfolio.arrays["quantity"] @ unit[:n]
         return worst_loss_variable(program, x, unit[n:], base), 0.0
     whole_book = np.flatnonzero(~np.isin(c.portfolio.arrays["type"], COVERED))
@@ -356,22 +421,30 @@ def _objective(
                 "candidates type",
             )
         )
-    leveraged = np.flatnonzero(np.abs(c.portfolio.arrays["leverage"]) != 1.0)
-    if len(leveraged):
+    leveraged = np.flatnonzero(_pm.widens_range(c.portfolio))
+    if state is None and len(leveraged):  # the account objective's securities segment
         raise InputError(
             Problem(
-                "a leveraged ETF candidate widens its class group's scan range once held, which is not "
-                "linear in its quantity; the pm objective cannot trade it (the risk objective can)",
+                "a leveraged ETF candidate widens its class group's scan range once held, so the "
+                "requirement is one program per choice of the leveraged candidates bought; the pm "
+                "objective solves them, the account objective does not (it sums every segment in one "
+                "program): use the pm objective, or the risk objective",
                 int(c.portfolio.arrays["row"][leveraged[0]]),
                 "candidates leverage",
             )
         )
     _refuse_uncovered(portfolio)
-    risk = risk_arrays(union, settings.account.pm)
+    book, keep = portfolio, np.ones(len(x), dtype=bool)
+    if state is not None:
+        book = portfolio.select(~state.drop_book) if state.drop_book.any() else portfolio
+        keep = ~state.drop_candidates
+    n = len(book)
+    rest = _reordered(c, np.flatnonzero(keep)) if not keep.all() else c
+    risk = risk_arrays(concatenate(book, rest.portfolio) if n else rest.portfolio, settings.pm)
     base = np.where(risk.index < n, risk.quantity, 0.0)
-    terms = _pm.covered_terms(risk, n, x, np.ones(len(x)))
+    terms = _pm.covered_terms(risk, n, x[keep], np.ones(int(keep.sum())))
     t, constant = _pm.requirement_variable(program, risk, base, terms)
-    return t, constant + _pm.outside_requirement(portfolio, settings.account.pm)
+    return t, constant + _pm.outside_requirement(portfolio, settings.pm)
 
 
 def _refuse_uncovered(portfolio: Portfolio) -> None:

@@ -179,7 +179,7 @@ def _pm_pair(
     union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings
 ) -> tuple[float, float]:
     """Portfolio margin before and after, every contract priced once (the union's risk arrays)."""
-    pm = settings.account.pm
+    pm = settings.pm
     if np.any(widens_range(union) & ((before == 0.0) != (after == 0.0))):
         # a leveraged ETF widens its class group's range at any quantity held: a trade that opens
         # one or closes it to zero changes the ranges, so each book is priced apart

@@ -62,7 +62,7 @@ NOT_REGT = (
 )
 _TIE = 1e-9  # second solve: notional within this relative distance of the least
 WHOLE = ("stock", "etf", "option", "future", "future_option")  # closed in whole units
-MAX_LEVERAGED = 6  # pm: leveraged rows the plan may close (one program per subset kept: 2**6 = 64)
+MAX_LEVERAGED = _pm.MAX_LEVERAGED  # pm: leveraged rows the plan may close (one program per subset kept)
 
 
 @dataclass(frozen=True)
@@ -234,10 +234,10 @@ def _solve(
         t = worst_loss_variable(program, y, -sign[:, None] * unit, quantity @ unit)
         constant = 0.0
     else:
-        risk = risk_arrays(sub, settings.account.pm)
+        risk = risk_arrays(sub, settings.pm)
         terms = _pm.covered_terms(risk, 0, y, -sign)
         t, constant = _pm.requirement_variable(program, risk, risk.quantity, terms)
-        constant += _pm.outside_requirement(sub, settings.account.pm)
+        constant += _pm.outside_requirement(sub, settings.pm)
     program.constrain(np.array([t]), np.array([1.0]), -np.inf, target - constant)
     unbounded = "the liquidation problem is unbounded"
     statuses = []
