@@ -656,3 +656,15 @@ def test_the_package_is_the_function_after_import_xlmargin_alone() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[10000.0, 2000.0]"  # 50% of 20,000 long; 50% of 4,000 short
+
+
+def test_the_callable_package_pickles_by_name_for_dask() -> None:
+    """``client.submit(xlmargin.batch, ...)`` pickles the function: by reference, as modules are."""
+    import pickle
+
+    import cloudpickle
+
+    import xlmargin.batch as package
+
+    assert cloudpickle.loads(cloudpickle.dumps(package)) is package
+    assert pickle.loads(pickle.dumps(package)) is package

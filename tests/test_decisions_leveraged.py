@@ -238,3 +238,22 @@ def test_account_objective_refuses_a_leveraged_candidate():
     candidates = read_candidates([C, ["AAPU", "etf", 0, 50.0, "AAPL", 2, 0, 5]], D)
     with pytest.raises(InputError, match="use the pm objective"):
         hedge_optimize(portfolio(SHORT_AAPL), candidates, settings, objective="account")
+
+
+def test_a_plan_never_says_optimal_when_a_choice_of_the_leveraged_rows_found_no_plan_in_time(
+    monkeypatch,
+) -> None:
+    """A review found the plan of the other choices reported "optimal" while the choice closing the
+    ETF had hit its time limit: that choice's plan might have been the least sale."""
+    from xlmargin.decisions import liquidation
+
+    solve = liquidation._solve
+
+    def slow_when_the_etf_closes(book, regime, settings, target, closable, shut, *rest):
+        if shut.any():
+            raise InputError(liquidation.Problem("time limit hit before any plan was found", None, "equity"))
+        return solve(book, regime, settings, target, closable, shut, *rest)
+
+    monkeypatch.setattr(liquidation, "_solve", slow_when_the_etf_closes)
+    plan = liquidation_plan(portfolio(BOOK), 3500.0, SETTINGS, "pm")
+    assert plan.status.startswith("time limit hit: 1 of 2 choices")

@@ -26,6 +26,10 @@ class _Batch(ModuleType):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return __getattr__("batch")(*args, **kwargs)
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # by name, as a module pickles (cloudpickle, Dask): imported again where it is unpickled
+        return importlib.import_module, (__name__,)
+
 
 sys.modules[__name__].__class__ = _Batch
 

@@ -155,6 +155,12 @@ def liquidation_plan(
             best = plan
     closed = best.closed
     status = next((p.status for p in plans if p.status != "optimal"), best.status)
+    unsolved = [e for e in errors if infeasible not in str(e)]  # a choice that found no plan in time
+    if unsolved and status == "optimal":
+        status = (
+            f"time limit hit: {len(unsolved)} of {len(plans) + len(errors)} choices of the leveraged rows "
+            "closed found no plan in time; best plan of the others"
+        )
     after_book = with_quantities(book, quantity - sign * closed)
     after = requirement(regime, after_book, settings)
     size = notional(book)
