@@ -10,6 +10,7 @@ from xlmargin.workbook._sheetxml import (
     Cell,
     CellEdit,
     Formula,
+    explicit,
     format_ref,
     parse_ref,
     range_cells,
@@ -155,3 +156,18 @@ def test_unchanged_sheet_is_identical() -> None:
     xml = sheet('<row r="1" spans="1:1"><c r="A1"><v>1</v></c></row><row r="2"/>')
     assert rewrite(xml, {}, drop_formulas=True) == xml
     assert rewrite(xml, {(1, 1): CellEdit(None, "1")}, drop_formulas=False) == xml
+
+
+def test_a_row_of_unclosed_cells_is_scanned_in_linear_time() -> None:
+    """One formula cell and thousands of ``<c t="n">`` never closed: each searched the rest of the
+    row again for its ``</c>`` (quadratic: 20,000 of them, a 15 KB file, took minutes). An unclosed
+    cell is still skipped and a self-closing one after it still read."""
+    import time
+
+    xml = sheet("<row><c><f>1+1</f></c>" + '<c t="n">' * 4000 + '<c r="Z1"/><c/></row>')
+    started = time.perf_counter()
+    cells = scan_formulas(xml)
+    plain = explicit(xml, lambda text, rows, cols: text)
+    assert time.perf_counter() - started < 1.0
+    assert [(c.row, c.col) for c in cells] == [(1, 1)]
+    assert '<c r="Z1"/><c r="AA1"/>' in plain and plain.count('r="A1"') == 1

@@ -8,7 +8,13 @@ naming the file and the way out, never a ``UnicodeDecodeError``.
 Writing: nothing the user owns is replaced unless asked. :func:`refuse_existing` stops before any
 work when the output exists and ``--force`` was not given; :func:`atomic_output` writes through a
 temporary file beside the output and renames it over the output at the end, giving the new file the
-mode a plain ``open()`` would (the umask's) or, when it replaces a file, that file's mode.
+mode a plain ``open()`` would (the umask's) or, when it replaces a file, that file's mode (and its
+owner and group where the process may set them: all of them as root, else the group when the writer
+belongs to it; otherwise the new file is the writer's, as any editor's save leaves it).
+:func:`writable_output` is the path actually written: a symbolic link is followed to the file it
+names (the link stays, the workbook it points to is updated, as Excel saving through a link does);
+a file the user may not write (read-only, another user's) or a folder they may not write in is one
+error before any work, never a silent replacement or a raw error naming a temporary file.
 """
 
 from __future__ import annotations
@@ -96,6 +102,41 @@ def refuse_existing(path: Path, force: bool, instead: str = "another name") -> N
         raise XlMarginError(f"{path} exists; choose {instead} or pass --force to replace it")
 
 
+def writable_output(path: Path) -> Path:
+    """The file to write for ``path``: the file a symbolic link names (followed through every
+    link, even one naming a file not there yet, as ``open()`` for writing does), else ``path``.
+    Raises :class:`XlMarginError` when that file exists and may not be written (read-only, or
+    another user's: ``os.access``, so root may), or when its folder is missing or may not be
+    written in."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if target.exists() and not os.access(target, os.W_OK):
+        link = f" (the link {path} points to it)" if target != path else ""
+        raise XlMarginError(f"{target} is read-only or not yours to write{link}; nothing written")
+    folder = target.parent
+    if not folder.is_dir():
+        raise XlMarginError(f"{target}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise XlMarginError(f"cannot write in the folder {folder}; nothing written")
+    return target
+
+
+def _keep_owner(temp: Path, path: Path) -> None:
+    """Give ``temp`` the owner and group of the file ``path`` it replaces, as far as the process may
+    (all of them as root; else the group when the writer belongs to it); no file, no change."""
+    if not hasattr(os, "chown"):
+        return
+    try:
+        old = path.stat()
+    except OSError:
+        return
+    for uid in (old.st_uid, -1):
+        try:
+            os.chown(temp, uid, old.st_gid)
+            return
+        except OSError:
+            continue
+
+
 def current_umask() -> int:
     """The process umask, read without changing it where the system shows it (Linux:
     ``/proc/self/status``); elsewhere set to 0 and straight back, the only portable way, which a
@@ -143,8 +184,17 @@ def atomic_output(path: Path) -> Iterator[Path]:
     """A temporary path in ``path``'s folder to write to; at the end of the block it is given
     :func:`new_file_mode`, flushed to disk and renamed to ``path`` (atomically; the folder is then
     flushed too), or removed if the block failed. A power loss leaves the old file or the new one,
-    never an empty one."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    never an empty one.
+
+    ``path`` is first checked and a link followed by :func:`writable_output`; a folder that refuses
+    the temporary file is one error naming the folder."""
+    path = writable_output(path)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise XlMarginError(
+            f"cannot write in the folder {path.parent}: {error.strerror or error}; nothing written"
+        ) from None
     os.close(fd)
     temp = Path(name)
     try:
@@ -153,8 +203,13 @@ def atomic_output(path: Path) -> Iterator[Path]:
         # (EBADF), and before the mode is set, which may take away the owner's read or write.
         with temp.open("r+b") as written:
             os.fsync(written.fileno())
-        temp.chmod(new_file_mode(path))
-        temp.replace(path)
+        _keep_owner(temp, path)
+        temp.chmod(new_file_mode(path))  # after chown, which may clear set-user/group-id bits
+        try:
+            temp.replace(path)
+        except PermissionError as error:  # e.g. a sticky folder (/tmp) and another user's file
+            why = error.strerror or error
+            raise XlMarginError(f"cannot replace {path}: {why}; nothing written") from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -172,4 +227,5 @@ __all__ = [
     "new_file_mode",
     "refuse_existing",
     "separator_hint",
+    "writable_output",
 ]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from xlmargin.errors import XlMarginError
+from xlmargin.files import writable_output
+
 from . import _sheetxml as sx
 from ._package import calc_chain_edits, write_atomically
 from ._values import cached
@@ -45,11 +48,21 @@ def write_values(src: Path, dst: Path, report: RecalcReport) -> None:
     _write(Path(src), Path(dst), report, freeze_formulas=False)
 
 
+def _writable(path: Path) -> Path:
+    try:
+        return writable_output(path)
+    except XlMarginError as error:
+        raise WorkbookError(error.summary()) from None
+
+
 def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
+    """The file to write, checked before any work: a symbolic link (``src`` in place, or an output
+    given) is followed to the workbook it names, which is written (atomically, in its own folder);
+    a file or folder that may not be written is refused (:func:`xlmargin.files.writable_output`)."""
     if in_place:
         if dst is not None and Path(dst).resolve() != src.resolve():
             raise WorkbookError(f"{src.name}: give an output file or in-place, not both")
-        return src
+        return _writable(src)
     if dst is None:
         raise WorkbookError(f"{src.name}: no output file given (or recalculate in place)")
     dst = Path(dst)
@@ -59,7 +72,7 @@ def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
         raise WorkbookError(f"{src.name}: the output is the input; recalculate in place instead")
     if dst.suffix.lower() != src.suffix.lower():
         raise WorkbookError(f"{dst.name}: the output must keep the {src.suffix} extension")
-    return dst
+    return _writable(dst)
 
 
 def _refuse_stale(src: Path, report: RecalcReport) -> None:
