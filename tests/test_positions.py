@@ -745,3 +745,35 @@ def test_rows_of_one_contract_are_found_however_many_distinct_values_the_key_hol
     expected = [seen.setdefault(tuple(float(k[i]) for k in keys), i) for i in range(n)]
     assert first is not None and first.tolist() == expected
     assert _firsts([np.arange(n), np.zeros(n)], n) is None
+
+
+@pytest.mark.parametrize("table", [None, "tblPositions"])
+def test_dates_of_a_workbook_in_the_1904_date_system_read_as_typed(tmp_path, table) -> None:
+    """openpyxl converts serials with the workbook's epoch: the expiry and the valuation date of a
+    1904 workbook read the same days as in a 1900 one (``xlmargin margin FILE.xlsx``)."""
+    import xlsxwriter
+
+    from xlmargin.positions.source import read_file
+
+    expiry, as_of = dt.datetime(2027, 3, 19), dt.datetime(2026, 12, 1)
+    read = {}
+    for d1904 in (False, True):
+        path = tmp_path / f"d{1904 if d1904 else 1900}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), {"date_1904": d1904})
+        ws = wb.add_worksheet("Positions")
+        day = wb.add_format({"num_format": "yyyy-mm-dd"})
+        stock = ["symbol", "type", "quantity", "price", "underlying", "underlying_price"]
+        header = [*stock, "strike", "expiry", "right"]
+        ws.add_table("A1:I2", {"name": "tblPositions", "columns": [{"header": h} for h in header]})
+        ws.write_row(1, 0, ["AAPL", "option", -6, 4.10, "AAPL", 228.5, 240])
+        ws.write_datetime(1, 7, expiry, day)
+        ws.write(1, 8, "call")
+        ws.write("K1", "as_of")
+        ws.write_datetime("L1", as_of, day)
+        wb.close()
+        rows = read_file(path, table=table)
+        read[d1904] = rows
+        assert rows[-1][7] == expiry
+    assert read[True] == read[False]
+    portfolio = read_positions(read[True][:2], as_of=as_of.date())
+    assert [p.expiry for p in portfolio.positions if p.expiry] == [expiry.date()]

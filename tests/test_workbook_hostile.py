@@ -9,6 +9,7 @@ are plain arithmetic on the cells (no published source needed).
 
 from __future__ import annotations
 
+import argparse
 import re
 import time
 import zipfile
@@ -248,6 +249,68 @@ def test_a_link_to_another_workbook_keeps_its_cached_value(tmp_path: Path) -> No
     out = tmp_path / "out.xlsx"
     recalc(src, out, FUNCTIONS, allow_stale=True)
     assert changed(src, out) == {"C1"} and value(out, "C1") == "94"
+
+
+@pytest.mark.parametrize(
+    ("formula", "link"),
+    [
+        ("[secret.xlsx]Data!A1*2", "[secret.xlsx]Data!A1"),
+        ("'/tmp/x/[secret.xlsx]Data'!A1*2", "'/tmp/x/[secret.xlsx]Data'!A1"),
+        (
+            "SUM('C:\\My Files\\[secret.xlsx]Data Sheet'!A1:B2)*2",
+            "'C:\\My Files\\[secret.xlsx]Data Sheet'!A1:B2",
+        ),
+        ("[secret.xlsx]!Rate*2", "[secret.xlsx]!Rate"),
+    ],
+)
+def test_a_link_by_file_name_or_path_keeps_its_cached_value(tmp_path: Path, formula: str, link: str) -> None:
+    """As typed (no externalLink part): the engine used to raise ``Undefined name`` (a traceback)."""
+    escaped = formula.replace("&", "&amp;").replace("'", "&apos;")
+    rows = f'<row r="1"><c r="A1"><v>10</v></c><c r="B1"><f>{escaped}</f><v>84</v></c>'
+    rows += '<c r="C1"><f>B1+A1</f><v>0</v></c></row>'
+    src = book(tmp_path, rows)
+    report = recalculate(src, FUNCTIONS)
+    assert report.kept == (KeptCell("S", "B1", "=" + formula, f"links to another workbook ({link})"),)
+    assert [c.ref for c in report.stale] == ["C1"]
+    with pytest.raises(StaleError):
+        recalc(src, tmp_path / "refused.xlsx", FUNCTIONS)
+    out = tmp_path / "out.xlsx"
+    recalc(src, out, FUNCTIONS, allow_stale=True)
+    assert changed(src, out) == {"C1"} and value(out, "C1") == "94" and value(out, "B1") == "84"
+
+
+@pytest.mark.parametrize("flag", ["1", "true", "True"])
+def test_a_workbook_in_the_1904_date_system_is_refused_in_one_line(tmp_path: Path, capsys, flag: str) -> None:
+    """Its serials would be read and written as 1900 ones (dates 1,462 days early, ``DATE``
+    cached in the wrong system): refused by recalc and freeze, exit 2, nothing written."""
+    rows = '<row r="1"><c r="A1"><v>46000</v></c><c r="B1"><f>DATE(2024,1,1)</f><v>45291</v></c></row>'
+    edit = {"xl/workbook.xml": lambda s: s.replace("<workbookPr", f'<workbookPr date1904="{flag}"')}
+    src = book(tmp_path, rows, edit=edit)
+    with zipfile.ZipFile(src) as zf:
+        assert f'date1904="{flag}"' in zf.read("xl/workbook.xml").decode()
+    message = (
+        "book.xlsx: uses the 1904 date system, which recalc and freeze do not support: in Excel, "
+        "File > Options > Advanced > uncheck 'Use 1904 date system' (dates shift by 1,462 days: check them), "
+        "or use xlmargin margin on the file"
+    )
+    with pytest.raises(WorkbookError) as refused:
+        recalculate(src, FUNCTIONS)
+    assert str(refused.value) == message
+    for command in ("recalc", "freeze"):
+        out = tmp_path / f"{command}.xlsx"
+        parser = argparse.ArgumentParser(prog="xlmargin")
+        register(parser.add_subparsers(dest="command", required=True))
+        args = parser.parse_args([command, str(src), "-o", str(out)])
+        assert args.handler(args) == 2
+        assert capsys.readouterr().err.strip() == f"xlmargin: {message}"
+        assert not out.exists()
+
+
+@pytest.mark.parametrize("flag", ["0", "false"])
+def test_the_1900_date_system_stated_explicitly_is_recalculated(tmp_path: Path, flag: str) -> None:
+    rows = '<row r="1"><c r="B1"><f>DATE(2024,1,1)</f><v>0</v></c></row>'
+    edit = {"xl/workbook.xml": lambda s: s.replace("<workbookPr", f'<workbookPr date1904="{flag}"')}
+    assert recalculate(book(tmp_path, rows, edit=edit), FUNCTIONS).value("S", "B1") == 45292
 
 
 # ---------------------------------------------------------------- 5: work limits

@@ -30,6 +30,7 @@ from xlmargin.workbook import (
     WorkbookError,
     _package,
     _values,
+    calculate,
     freeze,
     recalc,
     recalculate,
@@ -594,6 +595,39 @@ def test_a_table_total_row_and_structured_references_are_computed(tmp_path: Path
     values = {c.ref: c.value for c in report.cells}
     assert values == {"C4": 900.0, "D4": 367.02, "J2": 1800.0, "J3": 900.0, "J4": 3.0}
     assert report.kept == ()
+
+
+def test_a_formula_the_engine_refuses_is_kept_with_its_reason(tmp_path: Path, monkeypatch) -> None:
+    """An engine error while the formulas are set (here a link the text scan is made to miss,
+    which the engine refuses once a structured reference is written as a range) keeps the cell
+    with the engine's reason: no traceback, and the engine never reads the other workbook."""
+    path = tmp_path / "t.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Positions")
+    sheet.add_table(
+        "A1:B3",
+        {
+            "name": "tblP",
+            "data": [["AAPL", 600], ["MSFT", 300]],
+            "columns": [{"header": "symbol"}, {"header": "quantity"}],
+        },
+    )
+    sheet.write_formula("D1", "=[other.xlsx]Data!A1+SUM(tblP[quantity])", None, 905)
+    sheet.write_formula("D2", "=D1*2", None, 1810)
+    sheet.write_formula("D3", "=SUM(tblP[quantity])", None, 0)
+    book.close()
+    monkeypatch.setattr(calculate.fm, "may_link", lambda _text: False)
+    report = recalculate(path, {})
+    assert report.kept == (
+        KeptCell(
+            "Positions",
+            "D1",
+            "=[other.xlsx]Data!A1+SUM(tblP[quantity])",
+            "the formula engine cannot read it (#NAME?: Undefined name: [other.xlsx]Data!A1)",
+        ),
+    )
+    assert [c.ref for c in report.stale] == ["D2"]
+    assert (report.value("Positions", "D2"), report.value("Positions", "D3")) == (1810.0, 900.0)
 
 
 def test_a_name_the_engine_cannot_resolve_keeps_the_cached_value(tmp_path: Path) -> None:

@@ -20,8 +20,13 @@ MAX_COL = 16_384
 
 _FUNCTION = re.compile(r"([A-Za-z_][\w.]*)\(")
 STRING = re.compile(r'"(?:[^"]|"")*"')
-_EXTERNAL = re.compile(r"^'?\[\d+\]")
-_LINK = re.compile(r"\[\d+\]")  # anywhere: a structured reference (``tbl[#All]``) is not tokenized
+# Another workbook: Excel's stored index (``[1]Data!A1``) or, as typed, a file name or path
+# (``[book.xlsx]Data!A1``, ``'C:\\dir\\[book.xlsx]Data'!A1``, ``[book.xlsx]!Name``): a bracket
+# before the sheet's ``!`` (a structured reference ``tbl[Col]`` has none).
+_EXTERNAL = re.compile(r"^(?:'?\[\d+\]|'(?:[^']|'')*\[[^\]]*\](?:[^']|'')*'!|\[[^\[\]]+\][^!\[\]]*!)")
+_LINK = re.compile(  # anywhere: a structured reference (``tbl[#All]``) is not tokenized
+    r"\[\d+\]|'(?:[^']|'')*\[[^\]']*\](?:[^']|'')*'!|\[[^\[\]]+\][\w.]*!"
+)
 _SHEET = re.compile(r"^((?:'(?:[^']|'')*'|[^'!]+)!)?(.*)$", re.DOTALL)
 _CELL = r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)"
 _AREA = re.compile(rf"{_CELL}(?::{_CELL})?$")
@@ -78,7 +83,10 @@ def external(text: str) -> str | None:
     """The first reference to another workbook in ``text`` (``[1]Data!A1``), or None."""
     if not may_link(text):
         return None
-    return next((v for _, v in _ranges(text) if _EXTERNAL.match(v)), None)
+    found = next((v for _, v in _ranges(text) if _EXTERNAL.match(v)), None)
+    if found is None and (m := _LINK.search(STRING.sub('""', text))) and not m.group().startswith("["):
+        return m.group()  # a quoted path the tokenizer did not read as a range
+    return found
 
 
 def _move(dollar: str, value: int, by: int, limit: int) -> int:

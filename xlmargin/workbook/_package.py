@@ -57,6 +57,18 @@ def _target_part(target: str) -> str:
     return posixpath.normpath(posixpath.join("xl", target))
 
 
+def date1904(zf: zipfile.ZipFile) -> bool:
+    """Whether the workbook counts dates from 1904 (``<workbookPr date1904="1"/>``): its date
+    serials are 1,462 less than the 1900 system's for the same day."""
+    if _WORKBOOK not in zf.namelist():
+        return False
+    for el in _parse(zf, _WORKBOOK):
+        if _local(el.tag) == "workbookPr":
+            flag = next((v for k, v in el.attrib.items() if _local(k) == "date1904"), "")
+            return flag.strip().lower() in ("1", "true")
+    return False
+
+
 def sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
     """(sheet name, part name) of every worksheet, in workbook order."""
     targets = {

@@ -32,7 +32,10 @@ Formula kinds:
 
 Cells the engine cannot compute keep their cached values (:class:`KeptCell`, with the reason): a
 call to a function formualizer lacks (found by asking a scratch engine for ``=NAME()``: ``#NAME?``),
-a reference to another workbook (``[1]Data!A1``) and a circular reference. The first two never
+a reference to another workbook (``[1]Data!A1``, or by file name or path as typed:
+``[book.xlsx]Data!A1``) and a circular reference; a formula the engine refuses while formulas are
+set is kept with its error. A workbook in the 1904 date system is refused (its serials would be
+taken as 1900 ones). The first two never
 reach the engine: their ``<f>`` is dropped from its copy, so it reads the cached value as a
 constant and the cells that read it are computed from it; every such reader, found through the
 engine's dependency graph, is marked ``stale``. :func:`recalc` and :func:`freeze` then write
@@ -91,7 +94,7 @@ from . import _formula as fm
 from . import _sheetxml as sx
 from . import _tables as tb
 from ._engine import evaluate, native_output
-from ._package import package_bytes, sheet_parts
+from ._package import date1904, package_bytes, sheet_parts
 from ._values import CIRCULAR, FIT, XLDUDF, fit_array, from_engine, wrap
 from .report import CellError, CellResult, KeptCell, Limits, RecalcReport
 from .safety import WorkbookError, open_workbook_zip, read_part
@@ -194,6 +197,12 @@ def recalculate(
     custom = {name.upper() for name in functions}
     with open_workbook_zip(src) as zf:
         _count_cells(zf, src.name, limits)
+        if date1904(zf):  # the engine and the cached values would take its serials as 1900 ones
+            raise WorkbookError(
+                f"{src.name}: uses the 1904 date system, which recalc and freeze do not support: in Excel, "
+                "File > Options > Advanced > uncheck 'Use 1904 date system' (dates shift by 1,462 days: "
+                "check them), or use xlmargin margin on the file"
+            )
         sheets = read_sheets(zf, src.name)
         _check_budget(sheets, src.name, limits)
         plain = {s.part: sx.explicit(s.xml, fm.shift) for s in sheets}
@@ -205,11 +214,15 @@ def recalculate(
         python = custom | _aliases(custom, sheets)
         kept = _uncomputable(sheets, cells, every, called - python)
         tables = tb.read_tables(zf, [(s.name, s.part) for s in sheets]) if "[" in every else []
-        data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept))
-    book = _load(data, src.name, one_thread=not called.isdisjoint(python))
-    _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
-    book.set_temporal_egress("serial")
-    formulas = _engine_formulas(book, sheets, cells, kept, tables)
+        while True:  # again without the cells whose formula the engine refused, kept instead
+            data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept))
+            book = _load(data, src.name, one_thread=not called.isdisjoint(python))
+            _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
+            book.set_temporal_egress("serial")
+            formulas, refused = _engine_formulas(book, sheets, cells, kept, tables)
+            if not refused:
+                break
+            kept.update(refused)
     evaluate(book, src.name, limits)
     _intersect_legacy_arrays(book, sheets, cells, formulas, src.name, limits)
     results = _results(book, sheets, cells, formulas)
@@ -269,25 +282,35 @@ def _engine_formulas(
     cells: Mapping[str, list[sx.Cell]],
     kept: Mapping[tuple[str, int, int], KeptCell],
     tables: Sequence[tb.Table] = (),
-) -> dict[tuple[str, int, int], str]:
+) -> tuple[dict[tuple[str, int, int], str], dict[tuple[str, int, int], KeptCell]]:
     """The formula text of every cell the engine computes, its structured references written as
     ranges (:mod:`._tables`) and each CSE array formula wrapped in the fitting function so that its
-    result fills its fixed range as Excel does."""
+    result fills its fixed range as Excel does; and the cells whose formula the engine refused
+    (an undefined name, say), to keep with the engine's reason (the caller loads it again)."""
     formulas: dict[tuple[str, int, int], str] = {}
+    refused: dict[tuple[str, int, int], KeptCell] = {}
     for sheet in sheets:
         for c in cells[sheet.name]:
-            if c.formula.kind == "dataTable" or (sheet.name, c.row, c.col) in kept:
+            key = (sheet.name, c.row, c.col)
+            if c.formula.kind == "dataTable" or key in kept:
                 continue
-            placed = tb.resolve(c.formula.text, list(tables), sheet.name, c.row, c.col)
-            if placed is not c.formula.text:
-                book.set_formula(sheet.name, c.row, c.col, "=" + placed)
-            text = book.get_formula(sheet.name, c.row, c.col) or ""
-            formulas[(sheet.name, c.row, c.col)] = text
-            if c.formula.kind == "array" and not c.formula.dynamic and text:
-                rows, cols = _shape(c)
-                expr = text.removeprefix("=")
-                book.set_formula(sheet.name, c.row, c.col, f"={FIT}({expr},{rows},{cols})")
-    return formulas
+            try:
+                placed = tb.resolve(c.formula.text, list(tables), sheet.name, c.row, c.col)
+                if placed is not c.formula.text:
+                    book.set_formula(sheet.name, c.row, c.col, "=" + placed)
+                text = book.get_formula(sheet.name, c.row, c.col) or ""
+                if c.formula.kind == "array" and not c.formula.dynamic and text:
+                    rows, cols = _shape(c)
+                    expr = text.removeprefix("=")
+                    book.set_formula(sheet.name, c.row, c.col, f"={FIT}({expr},{rows},{cols})")
+            except RuntimeError as exc:  # the engine's error for a formula it cannot take
+                detail = " ".join(str(exc).split()).removeprefix("Engine error: ")
+                ref = _array_ref(c) if c.formula.kind == "array" else sx.format_ref(c.row, c.col)
+                reason = f"the formula engine cannot read it ({detail})"
+                refused[key] = KeptCell(sheet.name, ref, "=" + c.formula.text, reason)
+                continue
+            formulas[key] = text
+    return formulas, refused
 
 
 def _uncomputable(
