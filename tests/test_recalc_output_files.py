@@ -152,3 +152,16 @@ def test_a_read_only_folder_is_named(book: Path, tmp_path: Path, capsys) -> None
     finally:
         folder.chmod(0o755)
     assert capsys.readouterr().err == f"xlmargin: cannot write in the folder {folder}; nothing written\n"
+
+
+def test_an_output_whose_links_form_a_loop_is_refused_in_one_line(tmp_path, capsys) -> None:
+    """A review found ``-o a.xlsx --force`` with a.xlsx → b.xlsx → a.xlsx ended in a traceback."""
+    from xlmargin.cli import main
+
+    (tmp_path / "a.xlsx").symlink_to("b.xlsx")
+    (tmp_path / "b.xlsx").symlink_to("a.xlsx")
+    source = Path(__file__).resolve().parents[1] / "workbooks" / "hedge_comparison.xlsx"
+    assert main(["recalc", str(source), "-o", str(tmp_path / "a.xlsx"), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "its symbolic links form a loop" in err and "Traceback" not in err
+    assert (tmp_path / "a.xlsx").is_symlink() and (tmp_path / "b.xlsx").is_symlink()

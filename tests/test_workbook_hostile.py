@@ -261,6 +261,10 @@ def test_a_link_to_another_workbook_keeps_its_cached_value(tmp_path: Path) -> No
             "'C:\\My Files\\[secret.xlsx]Data Sheet'!A1:B2",
         ),
         ("[secret.xlsx]!Rate*2", "[secret.xlsx]!Rate"),
+        # a name in a closed workbook, its path quoted without brackets: was read as a sheet's
+        # name and #VALUE! written over the cached value
+        ("'C:\\dir\\secret.xlsx'!Rate*2", "'C:\\dir\\secret.xlsx'!Rate"),
+        ("'/tmp/x/secret.xlsx'!Rate*2", "'/tmp/x/secret.xlsx'!Rate"),
     ],
 )
 def test_a_link_by_file_name_or_path_keeps_its_cached_value(tmp_path: Path, formula: str, link: str) -> None:

@@ -102,6 +102,15 @@ def refuse_existing(path: Path, force: bool, instead: str = "another name") -> N
         raise XlMarginError(f"{path} exists; choose {instead} or pass --force to replace it")
 
 
+def resolved(path: Path) -> Path:
+    """``path`` with its symbolic links followed; a loop of links is an :class:`OSError` saying so
+    (one line from the command line), not the RuntimeError Python 3.11 raises."""
+    try:
+        return path.resolve()
+    except RuntimeError as exc:
+        raise OSError(f"{path}: its symbolic links form a loop ({exc})") from None
+
+
 def writable_output(path: Path) -> Path:
     """The file to write for ``path``: the file a symbolic link names (followed through every
     link, even one naming a file not there yet, as ``open()`` for writing does), else ``path``.
@@ -226,6 +235,7 @@ __all__ = [
     "input_file",
     "new_file_mode",
     "refuse_existing",
+    "resolved",
     "separator_hint",
     "writable_output",
 ]

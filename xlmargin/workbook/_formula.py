@@ -22,10 +22,15 @@ _FUNCTION = re.compile(r"([A-Za-z_][\w.]*)\(")
 STRING = re.compile(r'"(?:[^"]|"")*"')
 # Another workbook: Excel's stored index (``[1]Data!A1``) or, as typed, a file name or path
 # (``[book.xlsx]Data!A1``, ``'C:\\dir\\[book.xlsx]Data'!A1``, ``[book.xlsx]!Name``): a bracket
-# before the sheet's ``!`` (a structured reference ``tbl[Col]`` has none).
-_EXTERNAL = re.compile(r"^(?:'?\[\d+\]|'(?:[^']|'')*\[[^\]]*\](?:[^']|'')*'!|\[[^\[\]]+\][^!\[\]]*!)")
+# before the sheet's ``!`` (a structured reference ``tbl[Col]`` has none); or a quoted path before
+# the ``!`` of a name in a closed workbook (``'C:\\dir\\book.xlsx'!Rate``): a sheet's name never
+# holds ``\``, ``/`` or ``:``.
+_PATH = r"'(?:[^']|'')*[\\/:](?:[^']|'')*'!"
+_EXTERNAL = re.compile(
+    rf"^(?:'?\[\d+\]|'(?:[^']|'')*\[[^\]]*\](?:[^']|'')*'!|\[[^\[\]]+\][^!\[\]]*!|{_PATH})"
+)
 _LINK = re.compile(  # anywhere: a structured reference (``tbl[#All]``) is not tokenized
-    r"\[\d+\]|'(?:[^']|'')*\[[^\]']*\](?:[^']|'')*'!|\[[^\[\]]+\][\w.]*!"
+    rf"\[\d+\]|'(?:[^']|'')*\[[^\]']*\](?:[^']|'')*'!|\[[^\[\]]+\][\w.]*!|{_PATH}"
 )
 _SHEET = re.compile(r"^((?:'(?:[^']|'')*'|[^'!]+)!)?(.*)$", re.DOTALL)
 _CELL = r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)"

@@ -43,7 +43,7 @@ from typing import Any
 from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, SOME_FAILED, count_above_zero, seconds_above_zero
 from xlmargin.errors import XlMarginError, is_error_text
 from xlmargin.excel import registry, route
-from xlmargin.files import refuse_existing
+from xlmargin.files import refuse_existing, resolved
 from xlmargin.textable import fmt, render
 from xlmargin.workbook import Limits, RecalcReport, StaleError, WorkbookError, freeze, recalc
 from xlmargin.workbook._sheetxml import format_ref, range_cells
@@ -306,7 +306,7 @@ def _fail(exc: BaseException) -> int:
 def _refuse_existing(target: Path, source: Path, force: bool) -> None:
     """An existing output is replaced only with ``--force`` (the input itself: ``--in-place``,
     which :func:`xlmargin.workbook.recalc` says)."""
-    if target.resolve() != source.resolve():
+    if resolved(target) != resolved(source):
         refuse_existing(target, force)
 
 

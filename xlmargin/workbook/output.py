@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from xlmargin.errors import XlMarginError
-from xlmargin.files import writable_output
+from xlmargin.files import resolved, writable_output
 
 from . import _sheetxml as sx
 from ._package import calc_chain_edits, write_atomically
@@ -60,7 +60,7 @@ def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
     given) is followed to the workbook it names, which is written (atomically, in its own folder);
     a file or folder that may not be written is refused (:func:`xlmargin.files.writable_output`)."""
     if in_place:
-        if dst is not None and Path(dst).resolve() != src.resolve():
+        if dst is not None and resolved(Path(dst)) != resolved(src):
             raise WorkbookError(f"{src.name}: give an output file or in-place, not both")
         return _writable(src)
     if dst is None:
@@ -68,7 +68,7 @@ def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
     dst = Path(dst)
     if dst.is_dir():
         raise WorkbookError(f"{dst}: is a folder; give the output file's name")
-    if dst.resolve() == src.resolve():
+    if resolved(dst) == resolved(src):
         raise WorkbookError(f"{src.name}: the output is the input; recalculate in place instead")
     if dst.suffix.lower() != src.suffix.lower():
         raise WorkbookError(f"{dst.name}: the output must keep the {src.suffix} extension")
