@@ -165,3 +165,17 @@ def test_an_output_whose_links_form_a_loop_is_refused_in_one_line(tmp_path, caps
     err = capsys.readouterr().err
     assert "its symbolic links form a loop" in err and "Traceback" not in err
     assert (tmp_path / "a.xlsx").is_symlink() and (tmp_path / "b.xlsx").is_symlink()
+
+
+def test_a_link_to_a_file_of_another_kind_is_not_written_as_a_workbook(tmp_path, capsys) -> None:
+    """The extension is the written file's: ``-o lt.xlsx --force`` with lt.xlsx → notes.txt replaced
+    the text file with a workbook."""
+    from xlmargin.cli import main
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    (tmp_path / "lt.xlsx").symlink_to("notes.txt")
+    source = Path(__file__).resolve().parents[1] / "workbooks" / "hedge_comparison.xlsx"
+    assert main(["recalc", str(source), "-o", str(tmp_path / "lt.xlsx"), "--force"]) == 2
+    assert "must keep the .xlsx extension" in capsys.readouterr().err
+    assert notes.read_text() == "mine"

@@ -70,8 +70,10 @@ def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
         raise WorkbookError(f"{dst}: is a folder; give the output file's name")
     if resolved(dst) == resolved(src):
         raise WorkbookError(f"{src.name}: the output is the input; recalculate in place instead")
-    if dst.suffix.lower() != src.suffix.lower():
-        raise WorkbookError(f"{dst.name}: the output must keep the {src.suffix} extension")
+    if dst.suffix.lower() != src.suffix.lower() or resolved(dst).suffix.lower() != src.suffix.lower():
+        raise WorkbookError(
+            f"{dst.name}: the output must keep the {src.suffix} extension (a link's file too)"
+        )
     return _writable(dst)
 
 
