@@ -203,7 +203,7 @@ def test_naked_put_and_call_on_a_40_percent_special_stock():
     call = special(opt(-1, "C", 52, 1.5, 50, symbol="ABC"), "40%")
     assert run(put).total == 620.0
     assert run(call).total == 950.0
-    assert "20% (greater of 20% and special maintenance 40% ÷ 2)" in run(put).groups[0].rule
+    assert "20% (greater of 20% and special maintenance 40% × 0.5)" in run(put).groups[0].rule
 
 
 def test_the_half_special_leg_wins_above_40_percent():
@@ -371,3 +371,16 @@ def test_the_column_wise_legs_equal_the_row_by_row_ones_with_special_figures(bas
         alone = netted_legs([portfolio.positions[i] for i in indices], r, basis, AS_OF)
         assert repr(together[name]) == repr(alone)
         assert [leg.standalone_rule for leg in together[name][0]] == [leg.standalone_rule for leg in alone[0]]
+
+
+def test_the_naked_special_leg_fraction_is_a_rule_parameter():
+    """regt.toml [special_maintenance] naked_leg_fraction (0.5: "special maintenance % ÷ 2", §1.3).
+    At 1.0 on a 40% stock the leg is 40%: put 45 at 1.20 on 50: 1.20 + 20.00 − 5.00 = 16.20 → 1,620."""
+    from tests.test_regt import override
+
+    book = read(special(opt(-1, "P", 45, 1.2, 50), "40%"))
+    assert regt_margin(book).total == 620.0
+    whole = override(special_maintenance__naked_leg_fraction=1.0)
+    result = regt_margin(book, rules=whole)
+    assert result.total == 1620.0
+    assert "special maintenance 40% × 1" in result.groups[0].rule

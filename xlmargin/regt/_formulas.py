@@ -95,6 +95,7 @@ class RegTRules:
     principal: Mapping[str, float]  # class -> fraction of face its requirement is at least
     like_equity: frozenset[str]  # bond classes margined like equity (convertibles)
     minimum_equity: float
+    special_naked_fraction: float  # a naked option's special leg: this × s (÷ 2)
     max_candidates: int
     exhaustive_legs: int
     nearest_strikes: int
@@ -165,6 +166,7 @@ class RegTRules:
             principal=principal,
             like_equity=like_equity,
             minimum_equity=float(g("account.minimum_equity")),
+            special_naked_fraction=float(g("special_maintenance.naked_leg_fraction")),
             max_candidates=int(g("pairing.max_candidates")),
             exhaustive_legs=int(g("pairing.exhaustive_legs")),
             nearest_strikes=int(g("pairing.nearest_strikes")),
@@ -328,7 +330,7 @@ def naked_per_share(r: RegTRules, p: Position) -> tuple[float, str]:
     rate = r.levered(rates.pct, p.leverage)
     # the house's special maintenance on the underlying: the greatest of the 20% leg, the
     # (special ÷ 2) leg and the 10% leg (margin-rules.md §1.3); both first legs less the OTM amount
-    leg_rate = with_special(rate, p.special_maintenance / 2.0)
+    leg_rate = with_special(rate, p.special_maintenance * r.special_naked_fraction)
     S, K, value = p.underlying_price, p.strike, p.price
     if p.is_call:
         floor_rate, floor_base, base_name = r.levered(rates.call_floor_pct, p.leverage), S, "underlying"
@@ -342,7 +344,8 @@ def naked_per_share(r: RegTRules, p: Position) -> tuple[float, str]:
     house = f", {money(r.naked_min_per_share)} (house)" if r.naked_min_per_share > 0 else ""
     legs = pct(leg_rate)
     if p.special_maintenance > 0.0:
-        legs += f" (greater of {pct(rate)} and special maintenance {pct(p.special_maintenance)} ÷ 2)"
+        s = pct(p.special_maintenance)
+        legs += f" (greater of {pct(rate)} and special maintenance {s} × {r.special_naked_fraction:g})"
     text = (
         f"value + {legs} × underlying − OTM, at least value + {pct(floor_rate)} × {base_name}"
         f"{lev_note(p.leverage)}: max({money(value)} + {money(leg_rate * S)} − {money(otm(p))}, "
@@ -514,7 +517,7 @@ def standalone_columns(
         ).reshape(-1, 4)[codes]
         pct_rate = _levered(r, table[:, 0], lev)
         if special is not None:  # the (special ÷ 2) leg
-            pct_rate = _max(pct_rate, special / 2.0)
+            pct_rate = _max(pct_rate, special * r.special_naked_fraction)
         call_floor, put_floor = _levered(r, table[:, 1], lev), _levered(r, table[:, 2], lev)
         floor_rate = np.where(is_call, call_floor, put_floor)
         floor_base = np.where(is_call | (table[:, 3] != 0.0), S, K)
