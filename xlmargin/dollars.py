@@ -3,7 +3,8 @@ that compute in US dollars (Reg T, portfolio margin, SPAN; the risk view and the
 their dollar rows by the same rule).
 
 - :func:`in_usd` converts the rows priced in another currency (price, underlying price, strike
-  times ``fx_rate``); :func:`usd_rates` gives each row's USD per unit.
+  times ``fx_rate``; a bond's face, its quantity and denomination, since its price is per 100 of
+  it); :func:`usd_rates` gives each row's USD per unit.
 - :func:`dollar_rate_problems` is the one rule on a dollar row's rate: a row in USD, or with a
   blank currency read as USD, is worth a dollar, so its ``fx_rate`` is 1 (or ``fx.USD`` where rates
   are in another account currency); any other rate is refused naming the row, never ignored.
@@ -32,6 +33,9 @@ def same_rate(given: FloatArray, rate: float | FloatArray) -> np.ndarray:
 
 # The fields of a row that are amounts of its currency, for the engines that compute in US dollars.
 MONEY_FIELDS = ("price", "underlying_price", "strike")
+# A bond's amounts of its currency: its face (the quantity) and the least face traded; its price is
+# per 100 of face, a fraction of the face, in no currency.
+FACE_FIELDS = ("quantity", "denomination")
 # Types whose blank currency is not US dollars: a pair's price is in its quote currency, and a CFD's
 # ``fx_rate`` converts its price currency, whatever it is (ESMA); cash no dollar engine margins.
 _BLANK_NOT_USD = ("fx", "cfd", "cash")
@@ -42,9 +46,13 @@ def in_usd(portfolio: Portfolio, per_usd: float = 1.0) -> Portfolio:
     the engines that compute in them (Reg T and portfolio margin): price, underlying price and strike
     times the row's ``fx_rate`` (USD per unit of its currency; with ``per_usd``, the units of the
     rate's currency that make one USD: the account view's rates are in the account currency). The
-    option value is homogeneous of degree one in spot, strike and premium, so the scan is exact; a
-    bond's quantity is its face and its price per 100, so its value converts with its price. The
-    rows converted then read USD at a rate of 1, so converting again changes nothing.
+    option value is homogeneous of degree one in spot, strike and premium, so the scan is exact. A
+    bond's quantity is its face, an amount of its currency, and its price is per 100 of that face,
+    a fraction in no currency: its face and ``denomination`` are converted instead, so that its
+    value (face × price / 100) converts once and the rules on the face (a zero-coupon's 3% of it, a
+    high-yield bond's 7% of principal) read it in dollars; every engine reading a converted bond
+    reads its quantity as its face in US dollars. The rows converted then read USD at a rate of 1,
+    so converting again changes nothing.
 
     The target is :data:`ENGINE_CURRENCY`, fixed, not :func:`numeraire`: the rules are in dollars
     whatever the risk view's file says (both are USD as shipped).
@@ -61,9 +69,11 @@ def in_usd(portfolio: Portfolio, per_usd: float = 1.0) -> Portfolio:
     converted = _foreign(portfolio)
     at = np.flatnonzero(converted)
     arrays = dict(a)
-    for name in MONEY_FIELDS:
-        arrays[name] = a[name].copy()
-        arrays[name][at] *= rate[at]
+    bond = a["type"][at] == "bond"
+    for names, rows in ((MONEY_FIELDS, at[~bond]), (FACE_FIELDS, at[bond])):
+        for name in names:
+            arrays[name] = a[name].copy()
+            arrays[name][rows] *= rate[rows]
     arrays["currency"] = a["currency"].copy()
     arrays["currency"][converted] = ENGINE_CURRENCY
     arrays["fx_rate"] = a["fx_rate"].copy()
@@ -185,6 +195,7 @@ def needs_rate(currency: str, row: int) -> Problem:
 
 __all__ = [
     "ENGINE_CURRENCY",
+    "FACE_FIELDS",
     "MONEY_FIELDS",
     "SAME_RATE",
     "at_dollar_rate",

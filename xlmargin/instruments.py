@@ -374,7 +374,8 @@ def numeraire() -> str:
 
 def unit_values(portfolio: Portfolio) -> FloatArray:
     """Per row, the US-dollar value of one unit of quantity, unsigned: price × multiplier (a bond per
-    100 of face) of the row as :func:`in_usd` converts it (its rates USD per unit); a currency pair's
+    100 of face, times its rate: :func:`in_usd` converts a bond's face, not its price) of the row as
+    :func:`in_usd` converts it (its rates USD per unit); a currency pair's
     unit is ``multiplier`` units of its base currency, valued as :func:`currency_legs` values its
     base leg (its price is in the quote currency: USDJPY's unit is one dollar, EURJPY's needs the
     ``fx_rate`` of the yen). Cash, which has no price, is 0. The size the decision tools measure a
@@ -382,8 +383,10 @@ def unit_values(portfolio: Portfolio) -> FloatArray:
     usd = in_usd(portfolio)
     a = usd.arrays
     kind, price, multiplier = a["type"], a["price"], a["multiplier"]
+    usd_face = usd_rates(portfolio)  # a unit of a bond's own face is this many dollars of face
     with np.errstate(invalid="ignore"):
-        each = np.where(kind == "bond", price / PER_FACE, price * multiplier)
+        per_face = price / PER_FACE * (1.0 if usd_face is None else usd_face)
+        each = np.where(kind == "bond", per_face, price * multiplier)
     problems: list[Problem] = []
     for i in np.flatnonzero(kind == "fx").tolist():
         # a pair row in_usd converted is priced in dollars now (its rate 1); any other keeps its rate

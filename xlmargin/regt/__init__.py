@@ -30,7 +30,7 @@ the strategies that hold the stock (margin-rules.md §0.5, §1.1, §1.3).
 
 ``total`` is the requested one, the sum of the rounded groups. Bonds (Treasury, agency, municipal,
 corporate, high yield) take FINRA 4210(e)(2)'s percentages (a Treasury or agency zero-coupon bond
-with five years or more: at least 3% of its face; high yield: at least 7% of it); a convertible
+with five years or more: at least 3% of its face, in dollars; high yield: at least 7% of it); a convertible
 bond is margined like equity; cash needs nothing; futures, options on futures, spot
 FX and CFDs have no Reg T rule and raise :class:`~xlmargin.errors.UnsupportedError` naming every
 such row.
@@ -81,7 +81,8 @@ _OTHER_REGIME = {
 
 @dataclass(frozen=True, slots=True)
 class Leg:
-    """The part of one row a group uses: ``quantity`` is signed, in the row's own units."""
+    """The part of one row a group uses: ``quantity`` is signed, in the row's own units (a bond in
+    another currency: its face in US dollars, as :func:`~xlmargin.instruments.in_usd` converts it)."""
 
     row: int
     symbol: str

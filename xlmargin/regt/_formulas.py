@@ -375,7 +375,8 @@ def _bond_name(asset_class: str) -> str:
 
 def bond_requirement(r: RegTRules, p: Position, basis: str) -> tuple[float, str]:
     """A bond's requirement and its rule text: :func:`bond_rate` × its market value, on both bases.
-    Where the class has a rule on the principal (the face, the row's quantity), the greater of the
+    Where the class has a rule on the principal (the face, the row's quantity: in US dollars, as
+    :func:`~xlmargin.instruments.in_usd` converts a bond in another currency), the greater of the
     two: always for ``principal_pct`` (margin-rules.md §1.8, other listed non-equity debt: "greater
     of 20% of market value or 7% of principal"); for a zero-coupon bond (coupon 0; a blank coupon
     is not zero) with at least ``zero_coupon_min_years`` to maturity, ``zero_coupon_face_pct``
