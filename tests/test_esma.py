@@ -308,7 +308,7 @@ def test_totals_close_out_and_table() -> None:
     assert result.gross_notional == pytest.approx(100_000 + 40_000 + 1_800)
     assert result.effective_leverage == pytest.approx(result.gross_notional / result.total)
     table = result.table()
-    assert table[0][0] == "row" and table[0][-1] == "initial margin (EUR)"
+    assert table[0][0] == "row" and table[0][-2:] == ["initial margin (EUR)", "class from"]
     assert [r[0] for r in table[1:]] == [
         2,
         3,

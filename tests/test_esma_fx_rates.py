@@ -45,9 +45,9 @@ def params(**given: Any) -> list[list[Any]]:
 
 def figures(breakdown: list[list[Any]]) -> list[Any]:
     """Each position's notional, rate and margin, and the total notional and margin (an ESMA
-    breakdown, header first; counted from the last column, the margin)."""
-    lines = [x for r in breakdown[1:] if isinstance(r[0], int) for x in (r[-5], r[-4], r[-1])]
-    return lines + [x for r in breakdown[1:] if r[0] == "total" for x in (r[-5], r[-1])]
+    breakdown, header first)."""
+    lines = [x for r in breakdown[1:] if isinstance(r[0], int) for x in (r[5], r[6], r[9])]
+    return lines + [x for r in breakdown[1:] if r[0] == "total" for x in (r[5], r[9])]
 
 
 USD_READING = params(**{"fx.USD": PER_USD, "fx_rates": "usd"})

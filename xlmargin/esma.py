@@ -238,13 +238,13 @@ class EsmaResult:
                 "symbol",
                 "type",
                 "class",
-                "class from",
                 "currency",
                 f"notional ({ccy})",
                 f"fx rate ({ccy} per unit)",
                 "leverage used",
                 "margin rate (%)",
                 f"initial margin ({ccy})",
+                "class from",
             ]
         ]
         for line in self.lines:
@@ -254,13 +254,13 @@ class EsmaResult:
                     line.symbol,
                     line.type,
                     line.rule_class,
-                    line.class_from,
                     line.currency,
                     cents(line.notional),
                     round(line.fx_rate, 8),
                     round(line.max_leverage, 4),
                     round(100.0 * line.margin_rate, 6),
                     cents(line.margin),
+                    line.class_from,
                 ]
             )
         rows.append(
@@ -270,12 +270,12 @@ class EsmaResult:
                 "",
                 "",
                 "",
-                "",
                 cents(self.gross_notional),
                 "",
                 round(self.effective_leverage, 4),
                 "",
                 cents(self.total),
+                "",
             ]
         )
         if self.close_out_level is not None:
@@ -291,8 +291,8 @@ class EsmaResult:
                     "",
                     "",
                     "",
-                    "",
                     cents(self.close_out_level),
+                    "",
                 ]
             )
         return rows
