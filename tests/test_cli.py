@@ -404,8 +404,9 @@ def test_counts_and_row_numbers_print_whole(capsys: pytest.CaptureFixture[str], 
     _, out, _ = run(capsys, "margin", path, "--regime", "esma", "--as-of", AS_OF)
     header, _, first, second = out.splitlines()[3:7]
     assert "margin rate (%)" in header
-    assert first.split()[:2] == ["2", "EURUSD"] and first.split()[-2:-1] == ["3.33"]  # ESMA: 30:1, 3.33%
-    assert second.split()[:2] == ["3", "XAUUSD"] and second.split()[-2:-1] == ["5.00"]  # gold: 20:1, 5%
+    rate = header.index("margin rate (%)") + len("margin rate (%)")  # the column's right edge
+    assert first.split()[:2] == ["2", "EURUSD"] and first[:rate].split()[-1] == "3.33"  # ESMA: 30:1, 3.33%
+    assert second.split()[:2] == ["3", "XAUUSD"] and second[:rate].split()[-1] == "5.00"  # gold: 20:1, 5%
 
 
 def test_esma_prints_row_numbers_as_messages_name_them_and_rates_to_their_digits(

@@ -141,15 +141,17 @@ def test_the_class_column_before_the_alias_of_the_symbol_or_underlying(klass: An
 
 
 # margin-rules.md §5: "Commodities other than gold, non-major equity indices | 10:1 | 10%" [H]. An index
-# off the major list (HK50) given an index class takes 10%; without a class it is read as an
-# equity (20%), the cautious default (module docstring).
-@pytest.mark.parametrize("klass", ["narrow_index", "broad_index", "highcap_index"])
-def test_an_index_class_off_the_major_list_is_ten_to_one(klass: str) -> None:
+# off the major list (HK50) given an index class takes 10%; so does HK50 without a class, a symbol of
+# esma.toml [other_indices] (tests/test_esma_blank_class.py); with class equity it is a share, 20%.
+@pytest.mark.parametrize("klass", ["narrow_index", "broad_index", "highcap_index", None])
+def test_an_index_class_off_the_major_list_is_ten_to_one(klass: str | None) -> None:
     result = esma_margin(book(row("HK50", "cfd", 2, 20_000.0, currency="HKD", klass=klass)), "HKD", NO_RATES)
     assert result.total == 2 * 20_000.0 / 10 == 4_000.0
     assert result.lines[0].rule_class == "non_major_index"
-    blank = esma_margin(book(row("HK50", "cfd", 2, 20_000.0, currency="HKD")), "HKD", NO_RATES)
-    assert (blank.total, blank.lines[0].rule_class) == (2 * 20_000.0 / 5, "individual_equity")
+    equity = esma_margin(
+        book(row("HK50", "cfd", 2, 20_000.0, currency="HKD", klass="equity")), "HKD", NO_RATES
+    )
+    assert (equity.total, equity.lines[0].rule_class) == (2 * 20_000.0 / 5, "individual_equity")
 
 
 # margin-rules.md §5: "Major currency pairs (any two of USD, EUR, JPY, GBP, CAD, CHF) | 30:1" and
@@ -306,7 +308,7 @@ def test_totals_close_out_and_table() -> None:
     assert result.gross_notional == pytest.approx(100_000 + 40_000 + 1_800)
     assert result.effective_leverage == pytest.approx(result.gross_notional / result.total)
     table = result.table()
-    assert table[0][0] == "row" and table[0][-1] == "initial margin (EUR)"
+    assert table[0][0] == "row" and table[0][-2:] == ["initial margin (EUR)", "class from"]
     assert [r[0] for r in table[1:]] == [
         2,
         3,

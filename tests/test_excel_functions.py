@@ -550,7 +550,7 @@ def test_single_number_functions_are_to_the_cent(name, args):
 @pytest.mark.parametrize(
     ("name", "args", "column"),
     [
-        ("ESMA_BREAKDOWN", (THIRDS, "EUR", DATED), -1),
+        ("ESMA_BREAKDOWN", (THIRDS, "EUR", DATED), -2),
         (
             "ACCOUNT_BREAKDOWN",
             (MIXED, IN_EUR),

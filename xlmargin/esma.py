@@ -27,19 +27,21 @@ function (:func:`~xlmargin.fx_rates.read_rates`, the ``fx_rates`` parameter): ac
 per unit (``account``, the default; a rate only a table of USD per unit has is refused with a hint),
 or USD per unit converted with ``fx.USD`` (``usd``: the broker readers' rates).
 
-**Classification** (:func:`esma_class`). Crypto, gold and commodity classes take their caps (the
-class column's, else the symbol's: XAUUSD gold, BTCUSD crypto). A currency pair (type fx, or class
-fx / fx_major, symbol of two known currency codes such as EURUSD or EUR/USD) is major when both its
-currencies are major, else non-major: the pair decides, and a class that contradicts it (fx_major on
-AUDUSD, equity on an fx row) is an :class:`InputError` naming the row and the ``class`` column,
-never a looser or a silently different cap. Otherwise a class given in the ``class`` column wins
-over the symbol: it maps through ``[classes]`` of esma.toml (equity -> individual equity, bonds ->
-other, index classes -> non-major index), and only an index class is a major index when the symbol
-or underlying is on the major index list (UK100, DE40, US500, ...): a stock CFD of class equity on
-the ticker COMP, CAC or DAX is an individual equity at 5:1. A row whose class is blank is a major
-index when its symbol or underlying is on that list, else takes the symbol table's class, else
-equity (an index CFD off the list, such as HK50, without a class is margined as an equity at 5:1;
-give it an index class for 10:1).
+**Classification** (:func:`esma_class_from`: the class and what gave it, the breakdown's ``class
+from`` column). Crypto, gold and commodity classes take their caps (the class column's, else the
+symbol's: XAUUSD gold, BTCUSD crypto). A currency pair (type fx, class fx / fx_major, or a CFD whose
+class is blank, with a symbol of two known currency codes such as EURUSD or EUR.USD) is major when
+both its currencies are major, else non-major: the pair decides, and a class that contradicts it
+(fx_major on AUDUSD, equity on an fx row) is an :class:`InputError` naming the row and the ``class``
+column, never a looser or a silently different cap. Otherwise a class given in the ``class`` column
+wins over the symbol: it maps through ``[classes]`` of esma.toml (equity -> individual equity, bonds
+-> other, index classes -> non-major index), and only an index class is a major index when the
+symbol or underlying is on the major index list (UK100, DE40, US500, ...): a stock CFD of class
+equity on the ticker COMP, CAC or DAX (or a CFD of class equity on EURUSD) is an individual equity
+at 5:1. A row whose class is blank is a major index when its symbol or underlying is on that list, a
+non-major index when it is on ``[other_indices]`` (HK50, US2000, ES35, ...: 10:1), else takes the
+symbol table's class, else is read as an individual equity at 5:1, which the result's warnings say
+(:data:`ASSUMED_EQUITY`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from xlmargin.fx_rates import FX_RATES, PAIR_ASSET_CLASSES, is_pair_row, read_ra
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
+from xlmargin.positions.infer import SHOWN_ROWS, rows_text
 from xlmargin.symbols import PAIR_SEPARATORS, currency_pair
 
 RETAIL_TYPES = ("cfd", "fx")
@@ -83,14 +86,18 @@ def _code_set(table: str, key: str = "codes") -> frozenset[str]:
     return frozenset(_codes(table, key))
 
 
-def _index_symbols() -> dict[str, str]:
-    table = _rules()["major_indices"]
-    return {
-        str(symbol): index
-        for index, symbols in table.items()
-        if index not in ("source", "confidence", "notes")
-        for symbol in symbols
-    }
+@cache
+def _index_symbols(table: str = "major_indices") -> Mapping[str, str]:
+    """Each symbol of an index table of esma.toml (``[major_indices]``, ``[other_indices]``) and the
+    index it names."""
+    return MappingProxyType(
+        {
+            str(symbol): index
+            for index, symbols in _rules()[table].items()
+            if index not in ("source", "confidence", "notes")
+            for symbol in symbols
+        }
+    )
 
 
 def esma_classes() -> tuple[str, ...]:
@@ -179,13 +186,15 @@ class RetailLine:
     """One position: its class, notional in the account currency, and initial margin.
 
     ``margin = notional / max_leverage`` (ESMA) or ``notional × margin_rate`` (US forex);
-    ``fx_rate`` is the account-currency units per unit of ``currency`` that converted it.
+    ``fx_rate`` is the account-currency units per unit of ``currency`` that converted it;
+    ``class_from`` says where ``rule_class`` comes from (:func:`esma_class_from`).
     """
 
     row: int
     symbol: str
     type: str
     rule_class: str
+    class_from: str  # what gave the class: the class column, or what a blank class was read from
     currency: str
     notional: float
     fx_rate: float
@@ -209,6 +218,7 @@ class EsmaResult:
     close_out_level: float | None
     gross_notional: float
     exact: float  # ``total`` before rounding (each line's margin and the total are in cents)
+    warnings: tuple[str, ...] = ()  # rows whose blank class was read as an equity
 
     @property
     def requirement(self) -> float:
@@ -234,6 +244,7 @@ class EsmaResult:
                 "leverage used",
                 "margin rate (%)",
                 f"initial margin ({ccy})",
+                "class from",
             ]
         ]
         for line in self.lines:
@@ -249,6 +260,7 @@ class EsmaResult:
                     round(line.max_leverage, 4),
                     round(100.0 * line.margin_rate, 6),
                     cents(line.margin),
+                    line.class_from,
                 ]
             )
         rows.append(
@@ -263,6 +275,7 @@ class EsmaResult:
                 round(self.effective_leverage, 4),
                 "",
                 cents(self.total),
+                "",
             ]
         )
         if self.close_out_level is not None:
@@ -279,6 +292,7 @@ class EsmaResult:
                     "",
                     "",
                     cents(self.close_out_level),
+                    "",
                 ]
             )
         return rows
@@ -287,29 +301,88 @@ class EsmaResult:
 # --- classification ----------------------------------------------------------------------------------
 
 
+ASSUMED_EQUITY = "assumed: blank class read as equity"
+"""``class_from`` of a row whose class is blank and whose symbol nothing recognises: margined as an
+individual equity (the strictest cap short of crypto), and :func:`esma_margin` warns of it."""
+
+
 def esma_class(p: Position) -> str:
-    """The ESMA class of a position, tested in this order (module docstring, margin-rules.md §5):
+    """The ESMA class of a position (:func:`esma_class_from`)."""
+    return esma_class_from(p)[0]
+
+
+def esma_class_from(p: Position) -> tuple[str, str]:
+    """The ESMA class of a position and what gave it, tested in this order (module docstring,
+    margin-rules.md §5):
 
     1. a crypto, gold or commodity class (given or the symbol's) takes its own cap;
-    2. a currency pair of two known codes: ``major_fx`` when both currencies are major, else
-       ``non_major_fx``, whatever the class column says (:func:`esma_margin` refuses a class that
-       contradicts the pair: :func:`class_problem`);
+    2. a currency pair of two known codes (an fx row, an FX class, or a CFD with a blank class whose
+       symbol reads as one): ``major_fx`` when both currencies are major, else ``non_major_fx``,
+       whatever the class column says (:func:`esma_margin` refuses a class that contradicts the
+       pair: :func:`class_problem`);
     3. a class given in the class column: through ``[classes]``, an index class becoming
        ``major_index`` when the symbol or underlying is a major index alias (``[major_indices]``);
-    4. a blank class: ``major_index`` on a major index alias, else the symbol table's class through
-       ``[classes]`` (equity when the symbol is not listed).
+    4. a blank class: ``major_index`` on a major index alias, ``non_major_index`` on a symbol of
+       ``[other_indices]``, else the symbol table's class through ``[classes]``, else an individual
+       equity (:data:`ASSUMED_EQUITY`).
     """
     classes = _rules()["classes"]
+    blank = not p.class_given
     if p.asset_class in ("crypto", "gold", "commodity"):
-        return str(classes[p.asset_class])
+        return str(classes[p.asset_class]), _built_in(p) if blank else "class column"
     pair = _pair(p)
     if pair is not None:
-        return "major_fx" if _is_major(pair) else "non_major_fx"
-    indices = _index_symbols()
-    on_list = p.symbol in indices or p.underlying in indices
-    if on_list and (not p.class_given or p.asset_class in _index_classes()):
-        return "major_index"
-    return str(classes.get(p.asset_class, "other"))
+        return ("major_fx" if _is_major(pair) else "non_major_fx"), _pair_from(p, pair)
+    major = _listed(p, "major_indices")
+    if major is not None and (blank or p.asset_class in _index_classes()):
+        return "major_index", f"inferred: {major}" if blank else f"class column; {major}"
+    if not blank:
+        return str(classes.get(p.asset_class, "other")), "class column"
+    other = _listed(p, "other_indices")
+    if other is not None:
+        return "non_major_index", f"inferred: {other}"
+    if p.asset_class != "equity":  # the symbol table's class (symbols.toml), not the reader's default
+        return str(classes.get(p.asset_class, "other")), _built_in(p)
+    return str(classes["equity"]), ASSUMED_EQUITY
+
+
+def _listed(p: Position, table: str) -> str | None:
+    """'HK50 = HANG_SENG [other_indices]' when the symbol or underlying is on an index table of
+    esma.toml, else None."""
+    indices = _index_symbols(table)
+    for name in (p.symbol, p.underlying):
+        if name in indices:
+            return f"{name} = {indices[name]} [{table}]"
+    return None
+
+
+def _built_in(p: Position) -> str:
+    return f"inferred: {p.asset_class} (symbols.toml)"
+
+
+def _pair_from(p: Position, pair: tuple[str, str]) -> str:
+    """What made a row a currency pair: its type, its FX class, or (a blank class) its symbol."""
+    name = "/".join(pair)
+    if p.class_given:
+        return f"class column: pair {name}"
+    if p.type == "fx":
+        return f"type fx: pair {name}"
+    return f"inferred: pair {name} [currencies]"
+
+
+def _assumed_equity_warning(lines: tuple[RetailLine, ...]) -> tuple[str, ...]:
+    """One warning naming the rows whose blank class was read as an equity (:data:`ASSUMED_EQUITY`)."""
+    assumed = [line for line in lines if line.class_from == ASSUMED_EQUITY]
+    if not assumed:
+        return ()
+    cap = float(_rules().get("leverage.individual_equity"))
+    symbols = ", ".join(dict.fromkeys(line.symbol for line in assumed[:SHOWN_ROWS]))
+    return (
+        f"{rows_text([line.row for line in assumed])} ({symbols}): the class is blank and the symbol is "
+        f"not a known index or currency pair, so ESMA margins it as an individual equity ({cap:g}:1, "
+        f"{100 / cap:g}%); give its class (broad_index for an index, fx for a currency pair) if it is "
+        "not a share",
+    )
 
 
 def class_problem(p: Position) -> Problem | None:
@@ -360,7 +433,7 @@ def _index_classes() -> frozenset[str]:
 
 
 def _is_pair_row(p: Position) -> bool:
-    return is_pair_row(p.type, p.asset_class)
+    return is_pair_row(p.type, p.asset_class, p.class_given, p.symbol)
 
 
 # --- the engines -----------------------------------------------------------------------------------
@@ -370,14 +443,16 @@ def esma_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSetti
     """ESMA initial margin of a book of CFDs and rolling spot FX, and its margin close-out level."""
     account = _account_currency(account_currency)
 
-    def terms(p: Position) -> tuple[str, float, float]:
-        rule_class = esma_class(p)
+    def terms(p: Position) -> tuple[str, str, float, float]:
+        rule_class, found = esma_class_from(p)
         leverage = float(settings.leverage[rule_class])
-        return rule_class, leverage, 1.0 / leverage
+        return rule_class, found, leverage, 1.0 / leverage
 
     lines, total, gross, exact = _margin(portfolio, account, settings, "esma", terms, class_problem)
     fraction = float(_rules().get("close_out.fraction"))
-    return EsmaResult("esma", account, lines, total, cents(fraction * total), gross, exact)
+    close_out = cents(fraction * total)
+    warnings = _assumed_equity_warning(lines)
+    return EsmaResult("esma", account, lines, total, close_out, gross, exact, warnings)
 
 
 def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettings) -> EsmaResult:
@@ -387,11 +462,11 @@ def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettin
     nfa = _rules()["nfa"]
     major = tuple(str(c) for c in nfa["major_codes"])
 
-    def terms(p: Position) -> tuple[str, float, float]:
+    def terms(p: Position) -> tuple[str, str, float, float]:
         base, quote = currency_pair(p.symbol) or ("", "")
         is_major = base in major and quote in major
         rate = float(nfa["major_pct"] if is_major else nfa["other_pct"])
-        return ("nfa_major" if is_major else "nfa_other"), 1.0 / rate, rate
+        return ("nfa_major" if is_major else "nfa_other"), _pair_from(p, (base, quote)), 1.0 / rate, rate
 
     unsupported = [
         Problem(
@@ -428,13 +503,14 @@ def _margin(
     account: str,
     settings: EsmaSettings,
     regime: str,
-    terms: Callable[[Position], tuple[str, float, float]],
+    terms: Callable[[Position], tuple[str, str, float, float]],
     check: Callable[[Position], Problem | None] = lambda p: None,
 ) -> tuple[tuple[RetailLine, ...], float, float, float]:
     """Lines, total margin (the lines' cents added), gross notional and the total before rounding;
-    ``terms`` gives a row's (class, leverage, margin rate), ``check`` what is wrong with a row the
-    rule refuses (an :class:`InputError`, with the other rows'). The table's rates are read as
-    ``settings.reading`` says, the account view's one reading (:func:`~xlmargin.fx_rates.read_rates`)."""
+    ``terms`` gives a row's (class, what gave it, leverage, margin rate), ``check`` what is wrong
+    with a row the rule refuses (an :class:`InputError`, with the other rows'). The table's rates
+    are read as ``settings.reading`` says, the account view's one reading
+    (:func:`~xlmargin.fx_rates.read_rates`)."""
     portfolio = read_rates(portfolio, account, settings.reading, settings.fx_rates)
     unsupported: list[Problem] = []
     bad: list[Problem] = []
@@ -458,13 +534,14 @@ def _margin(
         if converted is None:
             continue
         currency, notional, rate = converted
-        rule_class, leverage, margin_rate = terms(p)
+        rule_class, found, leverage, margin_rate = terms(p)
         lines.append(
             RetailLine(
                 p.row,
                 p.symbol,
                 p.type,
                 rule_class,
+                found,
                 currency,
                 notional,
                 rate,
@@ -578,6 +655,7 @@ def _quote_of_symbol(p: Position) -> str | None:
 
 
 __all__ = [
+    "ASSUMED_EQUITY",
     "DEFAULT_ACCOUNT_CURRENCY",
     "ESMA_PARAMS",
     "EsmaResult",
@@ -586,6 +664,7 @@ __all__ = [
     "class_problem",
     "currency_pair",
     "esma_class",
+    "esma_class_from",
     "esma_classes",
     "esma_margin",
     "esma_settings",

@@ -89,9 +89,13 @@ def own_currency_rate(account: str, given: float, row: int | None) -> Problem:
     )
 
 
-def is_pair_row(kind: str, asset_class: str | None) -> bool:
-    """Whether a row is margined as a currency pair (ESMA, NFA): an fx row, or one of an FX class."""
-    return kind == "fx" or asset_class in PAIR_ASSET_CLASSES
+def is_pair_row(kind: str, asset_class: str | None, class_given: bool, symbol: str) -> bool:
+    """Whether a row is margined as a currency pair (ESMA, NFA): an fx row, one of an FX class, or a
+    CFD whose class column is blank and whose symbol reads as two known currency codes (EURUSD,
+    EUR.USD: esma.toml ``[currencies]``, :func:`~xlmargin.symbols.currency_pair`)."""
+    if kind == "fx" or asset_class in PAIR_ASSET_CLASSES:
+        return True
+    return kind == "cfd" and not class_given and currency_pair(symbol) is not None
 
 
 def rate_unused(book: Portfolio, account: str) -> np.ndarray:
@@ -100,7 +104,14 @@ def rate_unused(book: Portfolio, account: str) -> np.ndarray:
     its notional: the ESMA and NFA engines read no rate for it)."""
     symbols, names = book.codes("symbol")
     holds = np.array([account in (currency_pair(str(s)) or ()) for s in names], dtype=bool)[symbols]
-    pairs = np.array([is_pair_row(k, c) for k, c in zip(book.arrays["type"], book.arrays["asset_class"])])
+    a = book.arrays
+    pairs = np.array(
+        [
+            is_pair_row(k, c, bool(g), str(s))
+            for k, c, g, s in zip(a["type"], a["asset_class"], a["class_given"], a["symbol"], strict=True)
+        ],
+        dtype=bool,
+    )
     return _in(book, account) | (holds & pairs)
 
 

@@ -151,8 +151,9 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "ESMA_BREAKDOWN",
-        "ESMA breakdown per position: class, leverage cap, notional and initial margin in the account "
-        "currency, and the 50% margin close-out level.",
+        "ESMA breakdown per position: class (and what gave it: the class column, or what a blank "
+        "class was read from), leverage cap, notional and initial margin in the account currency, "
+        "and the 50% margin close-out level.",
         (POSITIONS, Arg("account_currency", 'Three-letter code, "EUR" by default.', optional=True), PARAMS),
         "table",
         fn.esma_breakdown,
