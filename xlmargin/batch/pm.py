@@ -28,7 +28,7 @@ from xlmargin.batch.accounts import RETRIES, Accounts
 from xlmargin.errors import XlMarginError
 from xlmargin.money import cents
 from xlmargin.pm.result import REGULATORY
-from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, risk_arrays
+from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, range_scale, risk_arrays
 from xlmargin.pm.settings import PMSettings, pm_settings
 from xlmargin.positions import Portfolio
 
@@ -229,7 +229,7 @@ def irregular_accounts(
     mixed = np.bincount(pairs // n_classes, minlength=n_groups) > 1
     irregular[account[covered[mixed[group]]]] = True
     if pm_rules(None, settings).get("leveraged_etf.scale_range_by_leverage"):
-        lev = np.maximum(1.0, np.abs(a["leverage"][covered]))
+        lev = range_scale(a["leverage"][covered], a["quantity"][covered] != 0.0)
         union = np.ones(n_groups)
         np.maximum.at(union, group, lev)
         key = account[covered] * n_groups + group

@@ -231,10 +231,10 @@ class _Account:
 
 
 def widens_range(portfolio: Portfolio) -> BoolArray:
-    """The rows that widen their class group's scan range while the book holds them, at any
-    quantity (a leveraged ETF: the range × the largest |leverage| above 1 among the group's rows,
-    :func:`xlmargin.pm.risk._ranges`). The program's ranges are those of the book it is built on, so
-    a decision that may open or close such a row prices the books apart."""
+    """The rows that widen their class group's scan range while the book holds them (a leveraged
+    ETF: the range × the largest |leverage| above 1 among the group's rows held, quantity ≠ 0,
+    :func:`xlmargin.pm.risk.range_scale`). The program's ranges are those of the book it is built
+    on, so a decision that may open or close such a row prices the books apart."""
     return np.abs(portfolio.arrays["leverage"]) > 1.0
 
 
@@ -279,10 +279,9 @@ def choices(portfolio: Portfolio, low: FloatArray, high: FloatArray, swings: lis
     flat (``held + Σ x = 0``: the book's row and its candidates left out), long (``held + Σ x``
     above 0, at least one unit: ``Σ x ≥ ⌊−held⌋ + 1``) or short (``Σ x ≤ ⌈−held⌉ − 1``), each
     where the candidates' ranges allow it; so the program's scan ranges are those of the engine
-    on the book after the trades. A leveraged book row held at 0 that no candidate trades is left
-    out, as :func:`~._common.with_trades` drops it. Without swings, one state."""
-    quantity = portfolio.arrays["quantity"]
-    idle = widens_range(portfolio) & (quantity == 0.0)
+    on the book after the trades (the candidates kept count as held: the engine's ``held`` mask).
+    A leveraged book row held at 0 widens nothing, in the engine as in the book after the trades
+    (:func:`~._common.with_trades` drops it). Without swings, one state."""
     choices: list[list[tuple[str, float, float]]] = []
     for s in swings:
         lo, hi = float(low[s.ks].sum()), float(high[s.ks].sum())
@@ -296,7 +295,7 @@ def choices(portfolio: Portfolio, low: FloatArray, high: FloatArray, swings: lis
         choices.append(options)
     out = []
     for pick in itertools.product(*choices):
-        drop_book = idle.copy()
+        drop_book = np.zeros(len(portfolio), dtype=bool)
         drop_candidates = np.zeros(len(low), dtype=bool)
         for s, (kind, _, _) in zip(swings, pick, strict=True):
             if kind == "flat":

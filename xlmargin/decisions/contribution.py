@@ -76,7 +76,7 @@ from xlmargin.instruments import in_usd
 from xlmargin.money import cents, cents_of
 from xlmargin.pm import pm_requirement
 from xlmargin.pm.result import REGULATORY
-from xlmargin.pm.risk import RiskArrays, risk_arrays
+from xlmargin.pm.risk import RiskArrays, range_scale, risk_arrays
 from xlmargin.positions import Portfolio
 from xlmargin.regt import regt_margin
 from xlmargin.span import SpanResult, SpanSettings, futures_margin
@@ -380,10 +380,10 @@ def _pm(portfolio: Portfolio, settings: DecisionSettings) -> tuple[float, FloatA
 
 def _narrowing(risk: RiskArrays, portfolio: Portfolio) -> list[int]:
     """The rows (portfolio indices) without which their class group's scan range narrows: a
-    leveraged ETF whose |leverage| is above 1 and above every other row's of its group
-    (:func:`~xlmargin.decisions._pm.widens_range`). The vectorised update keeps the group's points,
-    so these rows' "without" figures come from the engine."""
-    lev = np.abs(portfolio.arrays["leverage"][risk.index])
+    leveraged ETF held whose |leverage| is above 1 and above every other held row's of its group
+    (:func:`~xlmargin.pm.risk.range_scale`). The vectorised update keeps the group's points, so
+    these rows' "without" figures come from the engine."""
+    lev = range_scale(portfolio.arrays["leverage"][risk.index], risk.quantity != 0.0)
     out = []
     for k in np.flatnonzero(lev > 1.0).tolist():
         others = risk.group == risk.group[k]

@@ -440,7 +440,10 @@ def _objective(
         keep = ~state.drop_candidates
     n = len(book)
     rest = _reordered(c, np.flatnonzero(keep)) if not keep.all() else c
-    risk = risk_arrays(concatenate(book, rest.portfolio) if n else rest.portfolio, settings.pm)
+    # the book's rows count as held as the engine counts them (quantity ≠ 0); a candidate kept is held
+    # in this choice (a leveraged one long or short), though it sits at quantity 0 in the program's book
+    held = np.concatenate([book.arrays["quantity"] != 0.0, np.ones(len(rest.portfolio), dtype=bool)])
+    risk = risk_arrays(concatenate(book, rest.portfolio) if n else rest.portfolio, settings.pm, held=held)
     base = np.where(risk.index < n, risk.quantity, 0.0)
     terms = _pm.covered_terms(risk, n, x[keep], np.ones(int(keep.sum())))
     t, constant = _pm.requirement_variable(program, risk, base, terms)

@@ -181,12 +181,14 @@ def _pm_pair(
     """Portfolio margin before and after, every contract priced once (the union's risk arrays)."""
     pm = settings.pm
     if np.any(widens_range(union) & ((before == 0.0) != (after == 0.0))):
-        # a leveraged ETF widens its class group's range at any quantity held: a trade that opens
-        # one or closes it to zero changes the ranges, so each book is priced apart
+        # a leveraged ETF widens its class group's range while held: a trade that opens one or
+        # closes it to zero changes the ranges, so each book is priced apart
         return tuple(  # type: ignore[return-value]
             cents(requirement("pm", with_quantities(union, q), settings)) for q in (before, after)
         )
-    risk = risk_arrays(union, pm)
+    # every leveraged row is held before and after alike (a row opened and closed by the trades, or
+    # held at 0 in the book, is held in neither), not as the union's quantity column says
+    risk = risk_arrays(union, pm, held=before != 0.0)
     bonds = bool(holds(union, "type", "bond").any())  # margined outside PM; none: nothing to add
 
     def outside(q: np.ndarray) -> float:

@@ -12,7 +12,7 @@ margin and are not sold by the plan), ``risk`` on the risk view's scenario matri
 prices). Shares, options and futures are closed in whole units, bonds in whole pieces of their
 ``denomination`` (face 1,000 when the row gives none) or entirely (a mixed-integer program).
 Closing at the market leaves the equity unchanged. Under ``pm`` a leveraged ETF widens its class
-group's scan range while the book holds it (at any quantity), so the requirement is not one program
+group's scan range while the book holds it (quantity ≠ 0), so the requirement is not one program
 in the units closed: the plan solves one per subset of the closable leveraged rows closed entirely
 (the others kept, in part at least), each on the risk arrays of the book after that subset's sale,
 and takes the lexicographically best (at most ``MAX_LEVERAGED`` rows; beyond, refused). The engine
@@ -212,10 +212,10 @@ def _solve(
 ) -> _Plan:
     """The least sale with the leveraged rows ``shut`` closed entirely and every other leveraged row
     (``swing``) still held after the sale (at least part of it), so that the scan ranges of the
-    program are those of the engine on the book after the sale. Leveraged rows at zero quantity are
-    not part of the book after any sale (:func:`with_quantities` drops them) and are left out."""
+    program are those of the engine on the book after the sale (a leveraged row at zero quantity is
+    not held, and widens nothing, in the program as in the engine)."""
     full = book.arrays["quantity"]
-    keep = ~shut & ~(swing & (full == 0.0))
+    keep = ~shut
     sub = book.select(keep) if not keep.all() else book
     a = sub.arrays
     quantity = a["quantity"]

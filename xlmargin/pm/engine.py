@@ -7,7 +7,8 @@ The regulatory minimum (margin-rules.md §2.7), every number read from ``rules/p
 2. Valuation points. The group's asset class picks its range (+6%/−8% high-cap broad indices,
    ±10% other broad indices, ±15% everything else, including bond, gold and currency ETFs);
    ``points_per_side`` equidistant moves up and as many down, no zero point. A leveraged ETF's
-   group is scanned at range × |leverage| ([M], ``leveraged_etf``).
+   group is scanned at range × |leverage| while the ETF is held: a line at quantity 0 (a closed
+   position left in the sheet) widens nothing ([M], ``leveraged_etf``).
 3. Revaluation. Stock and ETF lines move linearly: P&L = quantity × multiplier × price × move.
    Options are revalued by the one pricing kernel at the moved underlying with the same implied
    volatility and time to expiry — American for American style, European for European — with

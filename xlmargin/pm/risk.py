@@ -32,6 +32,7 @@ from xlmargin.pm.aggregate import GroupScan, account_result
 from xlmargin.pm.result import OutsideResult, PMResult, ValuationPoint
 from xlmargin.pm.settings import MINIMUM_SCOPES, PMSettings
 from xlmargin.positions import Portfolio
+from xlmargin.positions.infer import rows_text
 from xlmargin.pricing import implied_volatility_or_error, option_price
 from xlmargin.pricing.contracts import ContractCache, LastCall
 from xlmargin.rules import RuleSet
@@ -103,13 +104,23 @@ class RiskArrays:
         )
 
 
-def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | None = None) -> RiskArrays:
+def risk_arrays(
+    portfolio: Portfolio, settings: PMSettings, rules: RuleSet | None = None, held: BoolArray | None = None
+) -> RiskArrays:
     """The risk arrays of ``portfolio``'s stock, ETF and option lines (see the module docstring).
 
     Refuses what portfolio margin does not cover (futures, FX, CFDs), naming every row; bonds and
     cash are left out (bonds are margined outside by :func:`xlmargin.pm.engine.pm_requirement`).
+    ``held`` (per row of ``portfolio``) marks the rows the book holds, the only ones whose leverage
+    widens their class group's range (:func:`_ranges`); default: quantity ≠ 0, so a closed line left
+    in the sheet widens nothing. A decision whose program holds rows at quantity 0 that stand for a
+    position it has chosen to hold (a candidate bought) passes its own.
     """
     pm = pm_rules(rules, settings)
+    quantity = portfolio.arrays["quantity"]
+    is_held = quantity != 0.0 if held is None else np.asarray(held, dtype=bool)
+    if is_held.shape != quantity.shape:
+        raise InputError(Problem(f"expected {len(quantity)} held flags, one per row; got {is_held.shape}"))
     if portfolio.as_of != settings.as_of:
         raise InputError(
             Problem(
@@ -133,7 +144,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     idx, codes = covered[order], codes[order]
     n_groups = len(ids)
     rows = a["row"][idx]
-    asset_class, up, down, warnings = _ranges(portfolio, idx, codes, ids, pm)
+    asset_class, up, down, warnings = _ranges(portfolio, idx, codes, ids, pm, is_held[idx])
 
     # column 0 is the base (no move), then the points, then the concentration moves (±large, ±small)
     fraction = np.array([0.0, *(p.fraction for p in points)])
@@ -159,10 +170,11 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     series_group = np.zeros(0, dtype=np.int64)
     if option.any():
         opt = np.flatnonzero(option)
-        held = idx[opt]
-        call, american = holds(portfolio, "right", "C")[held], holds(portfolio, "style", "american")[held]
+        option_rows = idx[opt]
+        call = holds(portfolio, "right", "C")[option_rows]
+        american = holds(portfolio, "style", "american")[option_rows]
         values, first, inverse = _option_values(
-            a, held, codes[opt], call, american, moves, vol_factor, settings.rate
+            a, option_rows, codes[opt], call, american, moves, vol_factor, settings.rate
         )
         unit[opt] = mult[opt][:, None] * (values[:, 1:] - values[:, :1])[inverse]  # per contract, then rows
         series[opt] = inverse
@@ -340,14 +352,22 @@ def sorted_codes(codes: IntArray, values: Sequence[str]) -> tuple[IntArray, list
     return rank[codes], [names[i] for i in order]
 
 
+def range_scale(leverage: FloatArray, held: BoolArray) -> FloatArray:
+    """Per row, the factor by which it scales its class group's range under
+    ``leveraged_etf.scale_range_by_leverage``: its |leverage|, at least 1, while it is ``held``;
+    1 when it is not (a line at quantity 0 is no position). A group's factor is its rows' largest."""
+    return np.where(held, np.maximum(1.0, np.abs(leverage)), 1.0)
+
+
 def _ranges(
-    portfolio: Portfolio, idx: IntArray, codes: IntArray, ids: list[str], pm: RuleSet
+    portfolio: Portfolio, idx: IntArray, codes: IntArray, ids: list[str], pm: RuleSet, held: BoolArray
 ) -> tuple[list[str], FloatArray, FloatArray, tuple[str, ...]]:
     """Each class group's asset class and range (up, down as positive fractions).
 
     A class group needs one asset class: rows that disagree are an input error naming them.
     With ``leveraged_etf.scale_range_by_leverage`` the range is multiplied by the largest
-    |leverage| among the group's rows.
+    |leverage| among the group's rows ``held`` (:func:`range_scale`); the warning names the rows
+    that set it.
     """
     by_class: dict[str, tuple[float, float]] = {}
     for table in pm["ranges"].values():
@@ -389,12 +409,13 @@ def _ranges(
     down = np.array([by_class[c][1] for c in group_class])
     warnings: list[str] = []
     if pm.get("leveraged_etf.scale_range_by_leverage"):
-        scale = np.ones(n_groups)
-        if n_groups:  # the largest |leverage| of each group's rows, at least 1
-            scale = np.maximum(scale, np.maximum.reduceat(np.abs(a["leverage"][idx]), starts))
+        row_scale = range_scale(a["leverage"][idx], held)
+        scale = np.maximum.reduceat(row_scale, starts) if n_groups else np.ones(0)
         for g in np.flatnonzero(scale != 1.0):
+            setting = a["row"][idx][(codes == g) & (row_scale == scale[g])]
             warnings.append(
-                f"class group {ids[g]} is scanned at its range × leverage {scale[g]:g} "
+                f"class group {ids[g]} is scanned at its range × leverage {scale[g]:g}, set by "
+                f"{rows_text(sorted(int(r) for r in setting))} "
                 f"(pm.toml [leveraged_etf], confidence [{pm['leveraged_etf']['confidence']}]: a broker's "
                 "reading of the rule, the rule text not re-read)"
             )
