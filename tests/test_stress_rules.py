@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO
+from xlmargin import instruments as ins
 from xlmargin import rules
 
 REFERENCE = REPO / "tests" / "data" / "stress-scenarios-tables.md"
@@ -134,6 +135,8 @@ def test_every_table_carries_source_and_confidence() -> None:
         "columns",
         "mapping.symbols",
         "mapping.classes",
+        "mapping.credit",
+        "mapping.convertible",
         "mapping.unmodelled",
         "vol_shift",
         "sigma",
@@ -165,11 +168,21 @@ def test_every_asset_class_maps_to_a_factor_the_curve_or_none_by_the_rule_file()
 
     about = ("source", "confidence", "notes")
     table = {k: v for k, v in STRESS.get("mapping.classes").items() if k not in about}
-    assert set(table) <= set(CLASSES)
+    credit = {k: v for k, v in STRESS.get("mapping.credit").items() if k not in about}
+    held = set(STRESS.get("mapping.convertible.classes"))
+    assert set(table) <= set(CLASSES) and set(credit) <= set(CLASSES) and held <= set(CLASSES)
+    assert not (set(table) & set(credit)) and not (set(table) & held) and not (set(credit) & held)
     for asset_class in CLASSES:
         model = classify("stock", "NO-SUCH-SYMBOL", "NO-SUCH-SYMBOL", asset_class, None)
         target = table.get(asset_class)
-        if target == "duration":
+        if asset_class in credit:  # the curve plus the class's spread, its default fund's profile
+            fund = ins.bond_etf(credit[asset_class]["default_fund"])
+            assert fund is not None and fund.spread_factor == credit[asset_class]["spread_factor"]
+            assert (model.kind, model.group, model.duration) == (DURATION, "credit", fund.duration)
+            assert model.spread == factor_index()[fund.spread_factor], asset_class
+        elif asset_class in held:
+            assert model.kind == NONE and "no equity delta" in model.note, asset_class
+        elif target == "duration":
             assert (model.kind, model.group) == (DURATION, "rates"), asset_class
         elif target is None:
             assert model.kind == NONE and asset_class in model.note, asset_class

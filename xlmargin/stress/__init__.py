@@ -24,7 +24,11 @@ How a position moves (each is revalued instantly: no carry, no time decay, no ro
   the table's beta × ``leverage``.
 - bond ETFs and Treasury futures: ``−D·Δy + ½·C·Δy²`` with Δy interpolated on the 2y/10y/30y nodes
   at the fund's maturity (plus its spread move for credit funds): a second-order approximation.
-- bonds: full cash-flow repricing at the moved yield (``instruments.bond_dirty_price``).
+  A ``corporate`` or ``high_yield`` fund outside the bond-ETF table takes its duration column, else
+  its class's default fund's profile, with a warning (``[mapping.credit]``).
+- bonds: full cash-flow repricing at the moved yield (``instruments.bond_dirty_price``); a
+  ``corporate`` or ``high_yield`` bond's yield also moves by its class's spread factor.
+- ``convertible`` funds and bonds: held constant, with a warning saying why and what to give.
 - futures: notional × the move of the factor their root follows (``instruments.future_spec``).
 - currency pairs and non-USD positions: their currency legs (``instruments.currency_legs``) × the
   currencies' moves; a non-USD asset's own P&L is converted at the moved rate.

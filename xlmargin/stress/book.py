@@ -255,6 +255,14 @@ def _unstressed(
     return tuple(f"held constant, {note}: rows {_rows_text(rows)}" for note, rows in by_note.items())
 
 
+def _defaulted(a: Mapping[str, np.ndarray], default: np.ndarray, took: BoolArray) -> tuple[str, ...]:
+    """One warning per class default profile, naming the rows that ``took`` it (no duration column)."""
+    by_text: dict[str, list[int]] = {}
+    for i in np.flatnonzero(took):
+        by_text.setdefault(str(default[i]), []).append(int(a["row"][i]))
+    return tuple(f"{text}: rows {_rows_text(rows)}" for text, rows in by_text.items())
+
+
 def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     """Map every position to its factor exposures; raise one error naming every bad row."""
     a = portfolio.arrays
@@ -272,13 +280,19 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     spread = column("spread", np.int64)
     groups = column("group", object)
     beta = np.where(np.isnan(a["beta"]), column("beta") * a["leverage"], a["beta"])
+    # a credit fund outside the bond-ETF table borrows its class's default fund only without a duration
+    default = column("default", object)
+    borrowed = np.array([m.default != "" for m in models], dtype=np.bool_)[codes]  # once per model
+    own = borrowed & ~np.isnan(a["duration"])
     duration = np.where(np.isnan(a["duration"]), column("duration"), a["duration"])
-    maturity = np.where(np.isnan(a["maturity_years"]), column("maturity"), a["maturity_years"])
+    table_maturity = np.where(own, np.nan, column("maturity"))
+    maturity = np.where(np.isnan(a["maturity_years"]), table_maturity, a["maturity_years"])
     maturity = np.where(np.isnan(maturity), duration, maturity)  # placed on the curve at its duration
-    convexity = column("convexity")  # the table's; 0 for an instrument outside the tables
+    convexity = np.where(own, 0.0, column("convexity"))  # the table's; 0 for an instrument outside them
+    bond_rows = rows.bond & (model_kind != NONE)  # a bond held constant needs no coupon, no yield
     table_mult = column("multiplier")
     multiplier = np.where((a["multiplier"] == 1.0) & ~np.isnan(table_mult), table_mult, a["multiplier"])
-    _require(a, model_kind, duration, rows.bond)
+    _require(a, model_kind, duration, bond_rows)
 
     legs = instruments.currency_legs(portfolio)
     fx = legs.value_fx
@@ -304,16 +318,20 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     linear_idx = valued[np.any(loads[valued] != 0.0, axis=1) | np.any(weights[valued] != 0.0, axis=1)]
 
     # bonds: full repricing from the yield
-    bond = np.flatnonzero(rows.bond)
+    bond = np.flatnonzero(bond_rows)
     bonds = _build_bonds(a, bond, fx)
     if bond.size:  # the curve weights of no bond still cost a few numpy calls
         weights[np.ix_(bond, _tenors())] = instruments.curve_weights(a["maturity_years"][bond])
+        credit = spread[bond] >= 0
+        weights[bond[credit], spread[bond[credit]]] += 1.0  # a credit class's bond: its spread moves Δy
+    held = np.flatnonzero(rows.bond & ~bond_rows)
     gross[bond] = np.abs(bonds.face_usd * price[bond])
+    gross[held] = np.abs(qty[held] / instruments.PER_FACE * fx[held] * price[held])
 
     fx_rows = rows.fx
     gross[fx_rows] = np.abs(legs.usd1[fx_rows])
     ccy = _currency(a, legs, rows, portfolio.codes("currency"))
-    warnings = ccy.warnings + _unstressed(a, models, codes, groups)
+    warnings = ccy.warnings + _defaulted(a, default, borrowed & ~own) + _unstressed(a, models, codes, groups)
     return Book(
         rows=a["row"], symbols=a["symbol"], sleeves=a["sleeve"], groups=groups, gross=gross, value=value,
         linear_idx=linear_idx,

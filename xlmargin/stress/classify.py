@@ -10,9 +10,11 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 
 from xlmargin import instruments
-from xlmargin.stress.factors import factor_index, factors, stress_rules
+from xlmargin.errors import RuleError
+from xlmargin.stress.factors import entries, factor_index, factors, stress_rules
 
 LINEAR, DURATION, BOND, FX, CASH, NONE = range(6)
 
@@ -31,6 +33,7 @@ class Model:
     spread: int = -1  # spread factor added to a duration instrument's yield move
     rate_factor: int = -1  # a single rate factor chosen with the `factor` column (no curve)
     multiplier: float = math.nan  # futures-table multiplier
+    default: str = ""  # a class default's profile, said in a warning where the row gives no duration
     note: str = ""  # why an instrument is not stressed
     problem: str = ""  # an input error
     column: str = "factor"  # the column the input error names
@@ -79,15 +82,7 @@ def _listed(names: tuple[str, str]) -> Model | None:
     for name in names:
         etf = instruments.bond_etf(name)
         if etf is not None:
-            spread = factor_index()[etf.spread_factor] if etf.spread_factor else -1
-            return Model(
-                DURATION,
-                "credit" if spread >= 0 else "rates",
-                duration=etf.duration,
-                convexity=etf.convexity,
-                maturity=etf.maturity_years,
-                spread=spread,
-            )
+            return _fund(etf, factor_index()[etf.spread_factor] if etf.spread_factor else -1)
     symbols = stress_rules().get("mapping.symbols")
     for name in names:
         row = symbols.get(name)
@@ -100,10 +95,24 @@ def _listed(names: tuple[str, str]) -> Model | None:
 @cache
 def _by_class(asset_class: str) -> Model:
     """The fallback: the factor ``[mapping.classes]`` names for the class, or the yield curve by
-    duration where it names ``duration`` (government paper).
+    duration where it names ``duration`` (government paper); a credit class (``[mapping.credit]``)
+    the curve plus its spread factor, with its default fund's profile where the row gives no duration.
 
     Cached, so every instrument of a class shares one (immutable) Model: ``build_book`` gathers the
     models' fields once per distinct Model object."""
+    credit = _credit().get(asset_class)
+    if credit is not None:
+        spread, fund = credit
+        return _fund(
+            fund,
+            spread,
+            f"class {asset_class} fund without a duration column: {fund.symbol}'s duration "
+            f"{fund.duration:g}, convexity {fund.convexity:g} and maturity {fund.maturity_years:g} years "
+            "assumed (stress.toml [mapping.credit] default_fund); give the fund's duration column",
+        )
+    if asset_class in _held_classes():
+        what = "give the factor column (us_equity) and the beta column (the fund's equity delta)"
+        return Model(NONE, "", note=_held_note(asset_class, what))
     target = stress_rules().get("mapping.classes").get(asset_class)
     if target == "duration":
         return Model(DURATION, "rates")
@@ -113,21 +122,49 @@ def _by_class(asset_class: str) -> Model:
     return Model(NONE, "", note=f"no risk factor for class {asset_class}")
 
 
-_SPECIAL = {"cash": Model(CASH, "fx"), "fx": Model(FX, "fx"), "bond": Model(BOND, "rates")}
+def _fund(fund: instruments.BondEtf, spread: int, default: str = "") -> Model:
+    """A bond fund's duration profile, on the curve plus its spread factor where it has one (≥ 0)."""
+    return Model(
+        DURATION,
+        "credit" if spread >= 0 else "rates",
+        duration=fund.duration,
+        convexity=fund.convexity,
+        maturity=fund.maturity_years,
+        spread=spread,
+        default=default,
+    )
+
+
+def _held_note(asset_class: str, what: str) -> str:
+    return (
+        f"class {asset_class}: stress-scenarios.md gives no equity delta, credit loading or series for "
+        f"{asset_class}s, so none is assumed (stress.toml [mapping.convertible]); to stress one, {what}"
+    )
+
+
+@cache
+def _bond(asset_class: str) -> Model:
+    """A bond row: repriced on the Treasury curve, plus its spread factor for a credit class."""
+    credit = _credit().get(asset_class)
+    if credit is not None:
+        return Model(BOND, "credit", spread=credit[0])
+    if asset_class in _held_classes():
+        what = (
+            "give its bond floor as a corporate or high_yield bond row and its equity part as a stock row "
+            "of the delta-equivalent shares"
+        )
+        return Model(NONE, "", note=_held_note(asset_class, what))
+    return Model(BOND, "rates")
+
+
+_SPECIAL = {"cash": Model(CASH, "fx"), "fx": Model(FX, "fx")}
 
 
 @cache
 def classify(kind: str, symbol: str, underlying: str, asset_class: str, override: str | None) -> Model:
     """The model of one instrument (for an option: of its underlying, with ``kind`` stock or future)."""
-    if kind == "bond" and asset_class in _refused_bonds():
-        return Model(
-            NONE,
-            "",
-            problem=f"the risk view has no model for {asset_class.replace('_', ' ')} bonds (it reprices "
-            "a bond on the Treasury curve only: no credit spread, no equity link; "
-            "stress.toml [mapping.bonds])",
-            column="class",
-        )
+    if kind == "bond":
+        return _bond(asset_class)
     if kind in _SPECIAL:
         return _SPECIAL[kind]
     if override:
@@ -143,8 +180,21 @@ def classify(kind: str, symbol: str, underlying: str, asset_class: str, override
 
 
 @cache
-def _refused_bonds() -> frozenset[str]:
-    return frozenset(str(s) for s in stress_rules().get("mapping.bonds.refused_classes"))
+def _credit() -> Mapping[str, tuple[int, instruments.BondEtf]]:
+    """Each credit class's spread factor and default fund (``[mapping.credit]``)."""
+    out = {}
+    for asset_class, row in entries(stress_rules().get("mapping.credit")).items():
+        fund = instruments.bond_etf(str(row["default_fund"]))
+        if fund is None or row["spread_factor"] not in factor_index():
+            raise RuleError(f"stress.toml [mapping.credit] {asset_class}: no bond-ETF row "
+                            f"'{row['default_fund']}' or no factor '{row['spread_factor']}'")  # fmt: skip
+        out[str(asset_class)] = (factor_index()[str(row["spread_factor"])], fund)
+    return MappingProxyType(out)
+
+
+@cache
+def _held_classes() -> frozenset[str]:
+    return frozenset(str(s) for s in stress_rules().get("mapping.convertible.classes"))
 
 
 @cache
