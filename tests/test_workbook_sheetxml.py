@@ -21,8 +21,8 @@ from xlmargin.workbook._sheetxml import (
 HEAD = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 
 
-def sheet(rows: str) -> str:
-    return f'{HEAD}<dimension ref="A1"/><sheetData>{rows}</sheetData><pageMargins/></worksheet>'
+def sheet(rows: str, dimension: str = "A1:Z100") -> str:
+    return f'{HEAD}<dimension ref="{dimension}"/><sheetData>{rows}</sheetData><pageMargins/></worksheet>'
 
 
 def test_refs_round_trip() -> None:
@@ -83,11 +83,11 @@ def test_missing_cells_and_rows_are_inserted_in_order() -> None:
         (3, 4): CellEdit(None, "4"),
         (3, 2): CellEdit(None, "2"),
     }
-    assert rewrite(xml, edits, drop_formulas=False) == sheet(
+    assert rewrite(xml, edits, drop_formulas=False) == sheet(  # row 3's spans grown to cover D3
         '<row r="1"><c r="B1" t="str"><f t="array" ref="B1:D3">G()</f><v>a</v></c>'
         '<c r="C1"><v>1</v></c><c r="D1" t="b"><v>1</v></c><c r="F1"><v>9</v></c></row>'
         '<row r="2"><c r="B2" t="e"><v>#N/A</v></c></row>'
-        '<row r="3" spans="1:2"><c r="B3"><v>2</v></c><c r="D3"><v>4</v></c></row>'
+        '<row r="3" spans="1:4"><c r="B3"><v>2</v></c><c r="D3"><v>4</v></c></row>'
         '<row r="5"><c r="A5"><v>1</v></c></row>'
     )
 
@@ -103,7 +103,7 @@ def test_dynamic_ref_update_and_value_removal() -> None:
         (2, 1): CellEdit(None, "6"),
         (3, 1): CellEdit(None, None),
     }
-    assert rewrite(xml, edits, drop_formulas=False) == sheet(
+    assert rewrite(xml, edits, drop_formulas=False) == sheet(  # row 3's spans grown to cover D3
         '<row r="1"><c r="A1" cm="1"><f t="array" ref="A1:A2">S()</f><v>5</v></c></row>'
         '<row r="2"><c r="A2" s="3"><v>6</v></c></row><row r="3"><c r="A3"></c></row>'
     )

@@ -7,10 +7,11 @@ function (:func:`.output.recalc`); there is no module of that name.
 
 from .calculate import recalculate
 from .output import freeze, recalc, write_values
-from .report import CellError, CellResult, KeptCell, Limits, RecalcReport, StaleError
+from .report import BlockedSpill, CellError, CellResult, KeptCell, Limits, RecalcReport, StaleError
 from .safety import WorkbookError, open_workbook_zip, parse_xml
 
 __all__ = [
+    "BlockedSpill",
     "CellError",
     "CellResult",
     "KeptCell",

@@ -1,4 +1,10 @@
-"""Running the formula engine: its native stderr captured, its evaluation under a clock."""
+"""Running the formula engine: its native stderr captured, the whole run under one clock.
+
+A :class:`Deadline` starts when a run opens the workbook and bounds all of it (``--timeout``):
+the cell count, the sheet scans, the engine's copy, the evaluation and the writing. The Python
+steps call :meth:`Deadline.check` as they go (the scans every few hundred rows or formulas); the
+evaluation is cancelled by a timer set to the time left. The engine's loading of the file cannot
+be interrupted: it is checked when it returns (it is bounded by ``--max-cells``)."""
 
 from __future__ import annotations
 
@@ -6,18 +12,42 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import formualizer as fz
 
-from .report import Limits
 from .safety import WorkbookError
 
 
-def evaluate(book: fz.Workbook, label: str, limits: Limits) -> None:
-    """``evaluate_all`` under the wall-clock limit; a refusal or failure is one line."""
-    timer = threading.Timer(limits.seconds, book.cancel)
+class Deadline:
+    """The time limit of one run, from ``start`` (``time.monotonic``) on; ``check`` raises the
+    one-line timeout error once it has passed."""
+
+    def __init__(self, label: str, seconds: float, start: float | None = None) -> None:
+        self.label = label
+        self.seconds = seconds
+        self.end = (time.monotonic() if start is None else start) + seconds
+
+    def error(self) -> WorkbookError:
+        return WorkbookError(
+            f"{self.label}: recalculation took longer than {self.seconds:g} s; stopped (--timeout)"
+        )
+
+    def left(self) -> float:
+        """Seconds left (negative once passed)."""
+        return self.end - time.monotonic()
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise self.error()
+
+
+def evaluate(book: fz.Workbook, label: str, deadline: Deadline) -> None:
+    """``evaluate_all`` within the time left; a refusal or failure is one line."""
+    deadline.check()
+    timer = threading.Timer(max(deadline.left(), 0.0), book.cancel)
     timer.daemon = True
     timer.start()
     try:
@@ -25,9 +55,7 @@ def evaluate(book: fz.Workbook, label: str, limits: Limits) -> None:
             book.evaluate_all()
     except Exception as exc:
         if "CANCELLED" in str(exc).upper():
-            raise WorkbookError(
-                f"{label}: recalculation took longer than {limits.seconds:g} s; stopped (--timeout)"
-            ) from None
+            raise deadline.error() from None
         detail = " ".join(str(exc).split())
         raise WorkbookError(f"{label}: the formula engine failed ({detail})") from exc
     finally:

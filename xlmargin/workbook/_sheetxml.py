@@ -7,7 +7,9 @@ the cached value changes: the ``<v>`` element, the ``t`` attribute, a stale ``vm
 of the old value) and an ``<is>`` inline string. Optionally it also drops the ``<f>`` formula
 (with the ``cm`` attribute that marks it dynamic) or updates the ``ref`` of an array formula.
 Missing rows and cells are inserted in row/column order. Elements may carry a namespace prefix
-(``<x:c>``); rows and cells without an ``r`` attribute get their implicit position.
+(``<x:c>``); rows and cells without an ``r`` attribute get their implicit position. A value written
+beyond the sheet's ``<dimension>`` (its used range, which openpyxl's read-only mode trusts) or a
+row's ``spans`` grows them to cover it.
 
 :func:`explicit` writes the same sheet in the plainest form for the formula engine, whose loader
 reads neither prefixes, nor implicit positions, nor the cells a shared formula fills.
@@ -103,24 +105,58 @@ def format_ref(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
-def range_cells(ref: str) -> list[tuple[int, int]]:
-    """All cells of ``"A1:C3"`` (or ``"A1"``), row by row."""
+def bounds(ref: str) -> tuple[int, int, int, int]:
+    """``"B2:D9"`` (or ``"B2"``) → first row, first column, last row, last column."""
     first, _, last = ref.partition(":")
     r1, c1 = parse_ref(first)
     r2, c2 = parse_ref(last) if last else (r1, c1)
-    return [(r, c) for r in range(min(r1, r2), max(r1, r2) + 1) for c in range(min(c1, c2), max(c1, c2) + 1)]
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
-def scan_formulas(xml: str) -> list[Cell]:
-    """Every cell of the sheet that has a formula, in document order."""
+def range_cells(ref: str) -> list[tuple[int, int]]:
+    """All cells of ``"A1:C3"`` (or ``"A1"``), row by row."""
+    r1, c1, r2, c2 = bounds(ref)
+    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+_MERGE_CELL = re.compile(r"<(?:[\w.-]+:)?mergeCell(?=[\s/>])([^>]*?)/?>")
+
+
+def merged_ranges(xml: str) -> list[str]:
+    """The ranges of the sheet's merged cells (``<mergeCells>``), as written (``"B3:C4"``); a
+    ``ref`` that is not a range of cells is skipped."""
+    data = _sheet_data(xml)
+    start = 0 if data is None else data[2]  # <mergeCells> follows <sheetData>
+    if xml.find("mergeCell", start) < 0:
+        return []
+    found = []
+    for m in _MERGE_CELL.finditer(xml, start):
+        ref = _attrs(m.group(1)).get("ref")
+        try:
+            if ref is not None:
+                bounds(ref)
+                found.append(ref.replace("$", "").upper())
+        except ValueError:
+            continue
+    return found
+
+
+def no_tick() -> None:
+    pass
+
+
+def scan_formulas(xml: str, tick: Callable[[], None] = no_tick) -> list[Cell]:
+    """Every cell of the sheet that has a formula, in document order. ``tick`` is called for each
+    row or formula as the scan goes (a time limit raises from it)."""
     found = _sheet_data(xml)
     if found is None:
         return []
     prefix, body_start, body_end, _ = found
     if _NO_R.search(xml, body_start, body_end) is None:
-        return _scan_positioned(xml, prefix, body_start, body_end)
+        return _scan_positioned(xml, prefix, body_start, body_end, tick)
     cells = []
     for row in _rows(xml, prefix, body_start, body_end):
+        tick()
         if not _has_formula(xml, prefix, row.element):
             continue
         for col, cell in _row_cells(xml, prefix, row):
@@ -130,13 +166,14 @@ def scan_formulas(xml: str) -> list[Cell]:
     return cells
 
 
-def _scan_positioned(xml: str, prefix: str, start: int, end: int) -> list[Cell]:
+def _scan_positioned(xml: str, prefix: str, start: int, end: int, tick: Callable[[], None]) -> list[Cell]:
     """:func:`scan_formulas` for a sheet whose every row and cell has its ``r``: from one ``<f>``
     to the next, without walking the other cells."""
     open_f, open_c, close_c = f"<{prefix}f", f"<{prefix}c", f"</{prefix}c>"
     cells = []
     pos = start
     while (at := xml.find(open_f, pos, end)) >= 0:
+        tick()
         if xml[at + len(open_f)] not in " \t\r\n/>":
             pos = at + 1
             continue
@@ -161,9 +198,10 @@ def rewrite(
     *,
     drop_formulas: bool,
     drop_cells: frozenset[tuple[int, int]] = frozenset(),
+    tick: Callable[[], None] = no_tick,
 ) -> str:
     """Apply ``edits`` (keyed by row, column) and optionally drop every formula, or only those of
-    ``drop_cells`` (whose cached values stay)."""
+    ``drop_cells`` (whose cached values stay); ``tick`` is called for each row."""
     found = _sheet_data(xml)
     if found is None:
         if edits:
@@ -179,6 +217,7 @@ def rewrite(
     rows = _rows(xml, prefix, body_start, body_end)
     replaced: dict[int, str] = {}
     for row in rows:
+        tick()
         row_edits = by_row.pop(row.num, {})
         drop = drop_formulas or row.num in dropped_rows
         if row_edits or (drop and _has_formula(xml, prefix, row.element)):
@@ -190,11 +229,56 @@ def rewrite(
         if new:
             inserted[r] = f'<{prefix}row r="{r}">{new}</{prefix}row>'
     body = _merge(xml, [(r.num, r.element) for r in rows], replaced, inserted, body_start, body_end)
+    written = [rc for rc, e in edits.items() if e.v is not None]
     if self_closing:
         if not inserted:
             return xml
-        return xml[: body_start - 2] + ">" + body + f"</{prefix}sheetData>" + xml[body_start:]
-    return xml[:body_start] + body + xml[body_end:]
+        head = _with_dimension(xml[: body_start - 2], written)
+        return head + ">" + body + f"</{prefix}sheetData>" + xml[body_start:]
+    return _with_dimension(xml[:body_start], written) + body + xml[body_end:]
+
+
+_DIMENSION = re.compile(r"<(?:[\w.-]+:)?dimension(?=[\s/>])([^>]*?)/?>")
+
+
+def _with_dimension(head: str, written: list[tuple[int, int]]) -> str:
+    """The sheet's text before ``<sheetData>`` with its ``<dimension ref>`` (the used range, which
+    openpyxl's read-only mode and other readers trust) grown to cover the ``written`` cells. An
+    absent or unreadable dimension is left as it is (the element is optional)."""
+    m = _DIMENSION.search(head)
+    ref = None if m is None else _attrs(m.group(1)).get("ref")
+    if m is None or ref is None or not written:
+        return head
+    try:
+        r1, c1, r2, c2 = bounds(ref)
+    except ValueError:
+        return head
+    rows, cols = [r for r, _ in written], [c for _, c in written]
+    grown = (min(r1, *rows), min(c1, *cols), max(r2, *rows), max(c2, *cols))
+    if grown == (r1, c1, r2, c2):
+        return head
+    new_ref = format_ref(grown[0], grown[1]) + ":" + format_ref(grown[2], grown[3])
+    attrs = _set_attr(m.group(1), "ref", new_ref)
+    return head[: m.start(1)] + attrs + head[m.end(1) :]
+
+
+def _widened_spans(attrs: str, cols: list[int]) -> str:
+    """A row's attributes with its ``spans`` (an optional hint of its columns, ``"1:4"`` or a list
+    ``"1:2 5:6"``) covering ``cols`` too, as one span; a ``spans`` that cannot be read is dropped."""
+    spans = _attrs(attrs).get("spans") if "spans" in attrs else None
+    if spans is None or not cols:
+        return attrs
+    try:
+        pairs = [tuple(int(x) for x in part.split(":")) for part in spans.split()]
+        if not pairs or any(len(p) != 2 or p[0] > p[1] for p in pairs):
+            raise ValueError(spans)
+    except ValueError:
+        return _set_attr(attrs, "spans", None)
+    if all(any(a <= c <= b for a, b in pairs) for c in cols):
+        return attrs
+    low = min(min(a for a, _ in pairs), *cols)
+    high = max(max(b for _, b in pairs), *cols)
+    return _set_attr(attrs, "spans", f"{low}:{high}")
 
 
 def _sheet_data(xml: str) -> tuple[str, int, int, bool] | None:
@@ -393,9 +477,11 @@ def _rewrite_row(
     if not inserted and all(xml[e.start : e.end] == replaced[c] for c, e in cells if c in replaced):
         return xml[elem.start : elem.end]
     body = _merge(xml, cells, replaced, inserted, elem.open_end, elem.close_start)
+    attrs = _widened_spans(elem.attrs, [c for c, e in edits.items() if e.v is not None])
     if elem.self_closing:
-        return xml[elem.start : elem.end - 2] + ">" + body + f"</{prefix}row>"
-    return xml[elem.start : elem.open_end] + body + xml[elem.close_start : elem.end]
+        return f"<{prefix}row{attrs}>" + body + f"</{prefix}row>"
+    opening = xml[elem.start : elem.open_end] if attrs == elem.attrs else f"<{prefix}row{attrs}>"
+    return opening + body + xml[elem.close_start : elem.end]
 
 
 def _merge(
@@ -495,7 +581,7 @@ def _value_splices(
     return splices
 
 
-def explicit(xml: str, shift: Callable[[str, int, int], str]) -> str:
+def explicit(xml: str, shift: Callable[[str, int, int], str], tick: Callable[[], None] = no_tick) -> str:
     """The sheet without namespace prefix, every row and cell with its ``r``, and every cell of a
     shared formula holding the formula in full (``shift(text, rows, columns)`` moves the anchor's
     text to a cell). An already plain sheet is returned as it is."""
@@ -510,6 +596,7 @@ def explicit(xml: str, shift: Callable[[str, int, int], str]) -> str:
     out = [xml[:body_start]]
     pos = body_start
     for row in _rows(xml, prefix, body_start, body_end):
+        tick()
         elem = row.element
         out.append(xml[pos : elem.start])
         out.append(f"<{prefix}row" + _set_attr(elem.attrs, "r", str(row.num)))

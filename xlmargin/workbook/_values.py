@@ -29,6 +29,7 @@ _ERROR_TEXT = {
 }
 _ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind not in ("NImpl", "Circ")}
 FIT = "_XLWB_ARRAY_FIT"
+SPILL_BLOCKED = "_XLWB_SPILL_BLOCKED"  # stands in for a dynamic array that cannot spill
 MEMO_BYTES = 16 << 20  # arguments a pure function's memo keeps per recalculation (see wrap)
 CIRCULAR = _ERROR_TEXT["Circ"]
 XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
@@ -138,6 +139,12 @@ def fit_array(value: object, rows: object, cols: object) -> object:
         return grid[i][j] if i < height and j < width else CellError("#N/A")
 
     return to_engine([[cell(i, j) for j in range(m)] for i in range(n)])
+
+
+def spill_blocked() -> object:
+    """``#SPILL!``: the value of a dynamic array whose spill range holds merged cells (Excel's
+    "spill range has merged cells"); the engine itself spills over them."""
+    return fz.LiteralValue.error("Spill", None)
 
 
 # ---------------------------------------------------------------- cell values -> XML text

@@ -27,7 +27,9 @@ Formula kinds:
   cut off) and every cell of the ref gets its value, inserted into the XML if absent.
 - dynamic arrays (``cm`` on the cell): the result spills; every cell of the new spill range gets
   its value and the ``ref`` of the formula is updated to the new range (as Excel does); cells of
-  the old range outside the new one lose their cached value.
+  the old range outside the new one lose their cached value. A spill range that holds a non-empty
+  cell or a merged cell (the engine spills over merges: such arrays are made ``#SPILL!`` after
+  evaluation, :func:`_block_merged_spills`) leaves the anchor ``#SPILL!`` and writes nothing else.
 - data tables (``t="dataTable"``, What-If) are not evaluated and keep their cached values.
 
 Cells the engine cannot compute keep their cached values (:class:`KeptCell`, with the reason): a
@@ -40,7 +42,8 @@ reach the engine: their ``<f>`` is dropped from its copy, so it reads the cached
 constant and the cells that read it are computed from it; every such reader, found through the
 engine's dependency graph, is marked ``stale``. :func:`recalc` and :func:`freeze` then write
 nothing (:class:`StaleError`) unless ``allow_stale``. :class:`Limits` bounds the work: cells
-(counted while inflating, before parsing), formula cells, and seconds (``Workbook.cancel``).
+(counted while inflating, before parsing), formula cells, and the seconds of the whole run
+(:class:`._engine.Deadline`: checked as the scans go, ``Workbook.cancel`` during evaluation).
 
 ``calcPr`` is left as it is. Excel recalculates on open when ``fullCalcOnLoad="1"`` or when the
 file's ``calcId`` is older than its engine, so Excel *without the add-in* may still replace our
@@ -93,10 +96,10 @@ import formualizer as fz
 from . import _formula as fm
 from . import _sheetxml as sx
 from . import _tables as tb
-from ._engine import evaluate, native_output
+from ._engine import Deadline, evaluate, native_output
 from ._package import date1904, package_bytes, sheet_parts
-from ._values import CIRCULAR, FIT, XLDUDF, fit_array, from_engine, wrap
-from .report import CellError, CellResult, KeptCell, Limits, RecalcReport
+from ._values import CIRCULAR, FIT, SPILL_BLOCKED, XLDUDF, fit_array, from_engine, spill_blocked, wrap
+from .report import BlockedSpill, CellError, CellResult, KeptCell, Limits, RecalcReport
 from .safety import WorkbookError, open_workbook_zip, read_part
 
 __all__ = ["Sheet", "read_sheets", "recalculate"]
@@ -110,16 +113,20 @@ class Sheet:
     cells: list[sx.Cell]
 
 
-def read_sheets(zf: zipfile.ZipFile, label: str, *, scan: bool = True) -> list[Sheet]:
-    """The worksheets, with their formula cells unless ``scan`` is false."""
+def read_sheets(
+    zf: zipfile.ZipFile, label: str, *, scan: bool = True, deadline: Deadline | None = None
+) -> list[Sheet]:
+    """The worksheets, with their formula cells unless ``scan`` is false; within ``deadline``."""
+    tick = deadline.check if deadline is not None else sx.no_tick
     sheets = []
     for name, part in sheet_parts(zf):
+        tick()
         try:
             xml = read_part(zf, part).decode("utf-8")
         except UnicodeDecodeError:
             raise WorkbookError(f"{label}: {part} is not UTF-8 encoded; not supported") from None
         try:
-            cells = sx.scan_formulas(xml) if scan else []
+            cells = sx.scan_formulas(xml, tick) if scan else []
         except ValueError as exc:
             raise WorkbookError(f"{label}: {part} is malformed ({exc})") from exc
         sheets.append(Sheet(name, part, xml, cells))
@@ -129,7 +136,7 @@ def read_sheets(zf: zipfile.ZipFile, label: str, *, scan: bool = True) -> list[S
 _CELL_TAGS = (b"<c ", b"<c>", b":c ", b":c>")  # a cell, plain or namespace-prefixed
 
 
-def _count_cells(zf: zipfile.ZipFile, label: str, limits: Limits) -> None:
+def _count_cells(zf: zipfile.ZipFile, label: str, limits: Limits, deadline: Deadline) -> None:
     """Refuse a workbook with more cells than the limit, counted as the sheets are inflated
     chunk by chunk, before any of them is held in memory or parsed."""
     total = 0
@@ -138,6 +145,7 @@ def _count_cells(zf: zipfile.ZipFile, label: str, limits: Limits) -> None:
         try:
             with zf.open(part) as fh:
                 while chunk := fh.read(1 << 20):
+                    deadline.check()
                     window = tail + chunk  # a tag cut by the chunk boundary is counted once
                     total += sum(window.count(tag) for tag in _CELL_TAGS)
                     tail = chunk[-2:]
@@ -174,6 +182,7 @@ def _register(
     for name, fn in names.items():
         book.register_function(name, wrap(fn, pure=pure), min_args=0)
     book.register_function(FIT, fit_array, min_args=3, max_args=3)
+    book.register_function(SPILL_BLOCKED, spill_blocked, min_args=0, max_args=0)
 
 
 def recalculate(
@@ -182,8 +191,12 @@ def recalculate(
     *,
     limits: Limits | None = None,
     pure: bool = False,
+    deadline: Deadline | None = None,
 ) -> RecalcReport:
     """Evaluate every formula cell of ``src`` with the given custom functions.
+
+    ``limits.seconds`` bounds the whole call, from opening the file on (or ``deadline``, when the
+    caller started the clock earlier).
 
     ``pure``: the functions give the same value for the same arguments, so each distinct call
     runs once in this recalculation however many cells make it (see :func:`._values.wrap`).
@@ -194,41 +207,51 @@ def recalculate(
     """
     src = Path(src)
     limits = limits or Limits()
+    deadline = deadline or Deadline(src.name, limits.seconds)
+    tick = deadline.check
     custom = {name.upper() for name in functions}
     with open_workbook_zip(src) as zf:
-        _count_cells(zf, src.name, limits)
+        _count_cells(zf, src.name, limits, deadline)
         if date1904(zf):  # the engine and the cached values would take its serials as 1900 ones
             raise WorkbookError(
                 f"{src.name}: uses the 1904 date system, which recalc and freeze do not support: in Excel, "
                 "File > Options > Advanced > uncheck 'Use 1904 date system' (dates shift by 1,462 days: "
                 "check them), or use xlmargin margin on the file"
             )
-        sheets = read_sheets(zf, src.name)
+        sheets = read_sheets(zf, src.name, deadline=deadline)
         _check_budget(sheets, src.name, limits)
-        plain = {s.part: sx.explicit(s.xml, fm.shift) for s in sheets}
+        plain = {s.part: sx.explicit(s.xml, fm.shift, tick) for s in sheets}
         cells = {
-            s.name: s.cells if plain[s.part] is s.xml else sx.scan_formulas(plain[s.part]) for s in sheets
+            s.name: s.cells if plain[s.part] is s.xml else sx.scan_formulas(plain[s.part], tick)
+            for s in sheets
         }
         every = "\n".join(c.formula.text for found in cells.values() for c in found)
         called = fm.functions(every)
         python = custom | _aliases(custom, sheets)
-        kept = _uncomputable(sheets, cells, every, called - python)
+        kept = _uncomputable(sheets, cells, every, called - python, tick)
         tables = tb.read_tables(zf, [(s.name, s.part) for s in sheets]) if "[" in every else []
         while True:  # again without the cells whose formula the engine refused, kept instead
-            data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept))
+            data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept, tick))
+            tick()
             book = _load(data, src.name, one_thread=not called.isdisjoint(python))
+            tick()  # the engine's loading cannot be interrupted: checked once it returns
             _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
             book.set_temporal_egress("serial")
-            formulas, refused = _engine_formulas(book, sheets, cells, kept, tables)
+            formulas, refused = _engine_formulas(book, sheets, cells, kept, tables, tick)
             if not refused:
                 break
             kept.update(refused)
-    evaluate(book, src.name, limits)
-    _intersect_legacy_arrays(book, sheets, cells, formulas, src.name, limits)
-    results = _results(book, sheets, cells, formulas)
+    evaluate(book, src.name, deadline)
+    _intersect_legacy_arrays(book, sheets, cells, formulas, deadline)
+    dynamic = [(s, c.row, c.col) for s in sheets for c in cells[s.name] if c.formula.dynamic]
+    blocked = _block_merged_spills(
+        book, [a for a in dynamic if (a[0].name, a[1], a[2]) in formulas], deadline
+    )
+    results = _results(book, sheets, cells, formulas, tick)
     kept.update(_circular(results, cells, formulas))
     kept.update(_unresolved(results, cells))
-    return _report(book, sheets, cells, results, kept)
+    report = _report(book, sheets, cells, results, kept, tick)
+    return replace(report, blocked=blocked)
 
 
 def _engine_parts(
@@ -236,11 +259,13 @@ def _engine_parts(
     plain: Mapping[str, str],
     cells: Mapping[str, list[sx.Cell]],
     kept: Mapping[tuple[str, int, int], KeptCell],
+    tick: Callable[[], None],
 ) -> dict[str, bytes]:
     """The sheets as the engine must read them: explicit, kept cells' formulas dropped, and the
     cached values of array members stripped (they would block the spill)."""
     parts = {}
     for sheet in sheets:
+        tick()
         dropped = frozenset((r, c) for (name, r, c) in kept if name == sheet.name)
         members = {
             rc: sx.CellEdit(None, None)
@@ -250,7 +275,7 @@ def _engine_parts(
         }
         xml = plain[sheet.part]
         if members or dropped:
-            xml = sx.rewrite(xml, members, drop_formulas=False, drop_cells=dropped)
+            xml = sx.rewrite(xml, members, drop_formulas=False, drop_cells=dropped, tick=tick)
         if xml is not sheet.xml:
             parts[sheet.part] = xml.encode()
     return parts
@@ -282,6 +307,7 @@ def _engine_formulas(
     cells: Mapping[str, list[sx.Cell]],
     kept: Mapping[tuple[str, int, int], KeptCell],
     tables: Sequence[tb.Table] = (),
+    tick: Callable[[], None] = sx.no_tick,
 ) -> tuple[dict[tuple[str, int, int], str], dict[tuple[str, int, int], KeptCell]]:
     """The formula text of every cell the engine computes, its structured references written as
     ranges (:mod:`._tables`) and each CSE array formula wrapped in the fitting function so that its
@@ -291,6 +317,7 @@ def _engine_formulas(
     refused: dict[tuple[str, int, int], KeptCell] = {}
     for sheet in sheets:
         for c in cells[sheet.name]:
+            tick()
             key = (sheet.name, c.row, c.col)
             if c.formula.kind == "dataTable" or key in kept:
                 continue
@@ -314,7 +341,11 @@ def _engine_formulas(
 
 
 def _uncomputable(
-    sheets: Sequence[Sheet], cells: Mapping[str, list[sx.Cell]], every: str, builtin: set[str]
+    sheets: Sequence[Sheet],
+    cells: Mapping[str, list[sx.Cell]],
+    every: str,
+    builtin: set[str],
+    tick: Callable[[], None] = sx.no_tick,
 ) -> dict[tuple[str, int, int], KeptCell]:
     """The formula cells the engine cannot compute: a function it lacks, another workbook.
     ``every`` is the text of every formula; ``builtin`` the functions they call that are not
@@ -326,6 +357,7 @@ def _uncomputable(
     kept = {}
     for sheet in sheets:
         for c in cells[sheet.name]:
+            tick()
             text = c.formula.text
             if c.formula.kind == "dataTable" or not (
                 (linked and fm.may_link(text)) or any(n in text.upper() for n in missing)
@@ -440,6 +472,7 @@ def _report(
     cells: Mapping[str, list[sx.Cell]],
     results: dict[tuple[str, int, int], CellResult],
     kept: Mapping[tuple[str, int, int], KeptCell],
+    tick: Callable[[], None] = sx.no_tick,
 ) -> RecalcReport:
     """The report, cells reading a kept cell (however indirectly) marked stale."""
     anchors = {(name, c.row, c.col): c for name, found in cells.items() for c in found}
@@ -452,6 +485,7 @@ def _report(
             todo.append(key)
     seen = set(todo)
     while todo:
+        tick()
         sheet, row, col = todo.pop()
         for dependent in book.dependents(_address(sheet, row, col), max_results=1 << 30).dependents:
             where, _, ref = dependent.cell.rpartition("!")
@@ -493,13 +527,13 @@ def _intersect_legacy_arrays(
     sheets: Sequence[Sheet],
     cells: Mapping[str, list[sx.Cell]],
     formulas: Mapping[tuple[str, int, int], str],
-    label: str,
-    limits: Limits,
+    deadline: Deadline,
 ) -> None:
     """Re-set plain formulas whose result spilled as ``=@(...)``, as Excel 365 reads them."""
     changed = False
     for sheet in sheets:
         for c in cells[sheet.name]:
+            deadline.check()
             text = formulas.get((sheet.name, c.row, c.col))
             if not text or c.formula.kind not in ("normal", "shared"):
                 continue
@@ -509,7 +543,46 @@ def _intersect_legacy_arrays(
                 book.set_formula(sheet.name, c.row, c.col, f"=@({text.removeprefix('=')})")
                 changed = True
     if changed:
-        evaluate(book, label, limits)
+        evaluate(book, deadline.label, deadline)
+
+
+def _block_merged_spills(
+    book: fz.Workbook, anchors: Sequence[tuple[Sheet, int, int]], deadline: Deadline
+) -> tuple[BlockedSpill, ...]:
+    """Make every dynamic array (``anchors``: sheet, row, column) whose spill range holds merged
+    cells ``#SPILL!``, as Excel does (the engine spills over them): its formula is replaced in the
+    engine by one giving the error, and the book evaluated again, so the cells reading it see the
+    error and not the spill. Again until no spill meets a merge (a blocked array can change the
+    size of another)."""
+    sheets = {s.name: s for s, _, _ in anchors}
+    merges = {name: [(ref, sx.bounds(ref)) for ref in sx.merged_ranges(s.xml)] for name, s in sheets.items()}
+    blocked: dict[tuple[str, int, int], BlockedSpill] = {}
+    while True:
+        found = {}
+        for sheet, row, col in anchors:
+            deadline.check()
+            key = (sheet.name, row, col)
+            extent = None if key in blocked or not merges[sheet.name] else _spill_extent(book, *key)
+            if extent is None:
+                continue
+            r1, c1, r2, c2 = sx.bounds(extent)
+            hit = next(
+                (
+                    ref
+                    for ref, (a, b, y, z) in merges[sheet.name]
+                    if a <= r2 and r1 <= y and b <= c2 and c1 <= z
+                ),
+                None,
+            )
+            if hit is not None:
+                found[key] = BlockedSpill(sheet.name, sx.format_ref(row, col), extent, hit)
+        if not found:
+            break
+        for name, row, col in found:
+            book.set_formula(name, row, col, f"={SPILL_BLOCKED}()")
+        blocked.update(found)
+        evaluate(book, deadline.label, deadline)
+    return tuple(blocked.values())
 
 
 def _results(
@@ -517,6 +590,7 @@ def _results(
     sheets: Sequence[Sheet],
     cells: Mapping[str, list[sx.Cell]],
     formulas: Mapping[tuple[str, int, int], str],
+    tick: Callable[[], None] = sx.no_tick,
 ) -> dict[tuple[str, int, int], CellResult]:
     out: dict[tuple[str, int, int], CellResult] = {}
 
@@ -527,6 +601,7 @@ def _results(
 
     for sheet in sheets:
         for c in cells[sheet.name]:
+            tick()
             text = formulas.get((sheet.name, c.row, c.col))
             if text is None:
                 continue

@@ -14,9 +14,11 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
   A cell the engine cannot compute (a function it lacks such as another add-in's ``BDP``, a link
   to another workbook, a circular reference) is listed with the cells that read it, and nothing is
   written (exit 2) unless ``--allow-stale``: then it keeps its cached value and its readers are
-  computed from that value. ``--max-cells``, ``--max-formulas`` and ``--timeout`` bound the work.
-  Cells where an xlmargin function failed (``#INPUT row 7, price: ...``) are listed on stderr and
-  the exit code is 1, the workbook written all the same (to look at); ``freeze`` does the same.
+  computed from that value. ``--max-cells``, ``--max-formulas`` and ``--timeout`` (the whole
+  run, scans and writing included) bound the work.
+  Cells where an xlmargin function failed (``#INPUT row 7, price: ...``) or whose table cannot
+  spill (``#SPILL!``: a non-empty or merged cell in the way) are listed on stderr and the exit
+  code is 1, the workbook written all the same (to look at); ``freeze`` does the same.
 - ``xlmargin freeze IN.xlsx -o OUT.xlsx``: the same values, with every formula removed, for a reader
   without the add-in.
 - ``xlmargin templates [--out DIR]``: writes the template workbooks (default ``./workbooks``).
@@ -139,7 +141,9 @@ def _xlmargin_failures(report: RecalcReport, calls: dict[str, str]) -> dict[str,
     own error beside a failed call of the same function elsewhere is listed too, and the exit code
     is 1 either way); and each failed function no such cell shows (a ``COUNT`` of a
     failed table gives 0). Where no call failed, an error value is the workbook's own (``NA()`` for
-    a chart's gaps, a division by zero, arithmetic on text), whatever the formula calls."""
+    a chart's gaps, a division by zero, arithmetic on text), whatever the formula calls. An
+    xlmargin cell showing ``#SPILL!`` (its table cannot spill: a cell in the way is not empty or
+    is merged) is listed too, with why: its figures are nowhere in the workbook."""
     failed = {f"{c.sheet}!{c.ref}": str(c.value) for c in report.cells if is_error_text(c.value)}
     shown = set()  # the functions whose failure a listed cell shows
     for where, name, _, value in _xlmargin_cells(report):
@@ -148,10 +152,23 @@ def _xlmargin_failures(report: RecalcReport, calls: dict[str, str]) -> dict[str,
         elif name in calls and _is_error(value) and where not in failed:
             failed[where] = f"{value} in a formula calling {name}, which failed: {calls[name]}"
             shown.add(name)
+        elif value == SPILL and where not in failed:
+            failed[where] = f"{SPILL} {name}'s table cannot spill: {_spill_reason(report, where)}"
     for name, error in calls.items():
         if name not in shown:
             failed[f"{name}(...)"] = f"failed inside a formula whose cell shows a value: {error}"
     return failed
+
+
+SPILL = "#SPILL!"
+
+
+def _spill_reason(report: RecalcReport, where: str) -> str:
+    """Why the array anchored at ``where`` (``Sheet!A1``) shows ``#SPILL!``, as Excel says it."""
+    for b in report.blocked:
+        if f"{b.sheet}!{b.ref}" == where:
+            return f"{b.reason}; Excel shows #SPILL! there too (unmerge them or move the formula)"
+    return "a cell in its spill range is not empty (clear it or move the formula)"
 
 
 def _failed(report: RecalcReport, written: Path, calls: dict[str, str]) -> int:
@@ -269,8 +286,10 @@ def _print_results(path: Path, report: RecalcReport, source: str, calls: dict[st
             print(f"  ... and {len(cells) - MAX_LISTED} more")
     if errors:
         print(f"\n{len(errors)} cells hold an Excel error value:")
+        blocked = {(b.sheet, b.ref): b.reason for b in report.blocked}
         for c in errors[:MAX_LISTED]:
-            print(f"  {c.sheet}!{c.ref}: {c.value}")
+            why = blocked.get((c.sheet, c.ref))
+            print(f"  {c.sheet}!{c.ref}: {c.value}" + (f" ({why})" if why else ""))
     _print_stale(report, sys.stdout)
 
 

@@ -9,6 +9,7 @@ from xlmargin.errors import XlMarginError
 from xlmargin.files import resolved, writable_output
 
 from . import _sheetxml as sx
+from ._engine import Deadline
 from ._package import calc_chain_edits, write_atomically
 from ._values import cached
 from .calculate import read_sheets, recalculate
@@ -18,9 +19,12 @@ from .safety import WorkbookError, open_workbook_zip
 __all__ = ["freeze", "recalc", "write_values"]
 
 
-def _write(src: Path, dst: Path, report: RecalcReport, *, freeze_formulas: bool) -> None:
+def _write(
+    src: Path, dst: Path, report: RecalcReport, *, freeze_formulas: bool, deadline: Deadline | None = None
+) -> None:
+    tick = deadline.check if deadline is not None else sx.no_tick
     with open_workbook_zip(src) as zf:
-        sheets = read_sheets(zf, src.name, scan=False)
+        sheets = read_sheets(zf, src.name, scan=False, deadline=deadline)
         known = {s.name for s in sheets}
         unknown = {c.sheet for c in report.cells} - known
         if unknown:
@@ -37,9 +41,10 @@ def _write(src: Path, dst: Path, report: RecalcReport, *, freeze_formulas: bool)
             edits = by_sheet.get(sheet.name, {})
             if not edits and not freeze_formulas:
                 continue
-            xml = sx.rewrite(sheet.xml, edits, drop_formulas=freeze_formulas)
+            xml = sx.rewrite(sheet.xml, edits, drop_formulas=freeze_formulas, tick=tick)
             if xml != sheet.xml:
                 replaced[sheet.part] = xml.encode("utf-8")
+        tick()
         write_atomically(zf, dst, replaced, dropped)
 
 
@@ -104,13 +109,15 @@ def recalc(
     :class:`StaleError` is raised, unless ``allow_stale``: then those cells keep their cached
     values and the cells reading them get values computed from those (``report.stale``).
     ``pure`` functions run once per distinct call (see :func:`.calculate.recalculate`).
+    ``limits.seconds`` bounds the whole run, the writing included (nothing is written then).
     """
     src = Path(src)
     target = _target(src, dst, in_place)
-    report = recalculate(src, functions, limits=limits, pure=pure)
+    deadline = Deadline(src.name, (limits or Limits()).seconds)
+    report = recalculate(src, functions, limits=limits, pure=pure, deadline=deadline)
     if not allow_stale:
         _refuse_stale(src, report)
-    write_values(src, target, report)
+    _write(src, target, report, freeze_formulas=False, deadline=deadline)
     return report
 
 
@@ -127,8 +134,9 @@ def freeze(
     kept cell is frozen at its cached value; see :func:`recalc` for ``allow_stale`` and ``pure``)."""
     src = Path(src)
     target = _target(src, dst, in_place=False)
-    report = recalculate(src, functions, limits=limits, pure=pure)
+    deadline = Deadline(src.name, (limits or Limits()).seconds)
+    report = recalculate(src, functions, limits=limits, pure=pure, deadline=deadline)
     if not allow_stale:
         _refuse_stale(src, report)
-    _write(src, target, report, freeze_formulas=True)
+    _write(src, target, report, freeze_formulas=True, deadline=deadline)
     return report

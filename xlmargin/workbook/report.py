@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .safety import WorkbookError
 
-__all__ = ["CellError", "CellResult", "KeptCell", "Limits", "RecalcReport", "StaleError"]
+__all__ = ["BlockedSpill", "CellError", "CellResult", "KeptCell", "Limits", "RecalcReport", "StaleError"]
 
 
 class CellError(str):
@@ -38,8 +38,26 @@ class KeptCell:
 
 
 @dataclass(frozen=True)
+class BlockedSpill:
+    """A dynamic array whose result would spill over merged cells: as in Excel, its anchor
+    ``ref`` shows ``#SPILL!`` and nothing of the result is written. ``extent`` is the range the
+    result needs, ``merged`` the first merged range in it. (A spill blocked by a non-empty cell
+    shows ``#SPILL!`` too; the engine does not say the extent it needed, so it is not listed.)"""
+
+    sheet: str
+    ref: str
+    extent: str
+    merged: str
+
+    @property
+    def reason(self) -> str:
+        return f"its result ({self.extent}) would spill into the merged cells {self.merged}"
+
+
+@dataclass(frozen=True)
 class Limits:
-    """The work recalc accepts: cells in the sheets, formula cells, seconds of evaluation.
+    """The work recalc accepts: cells in the sheets, formula cells, seconds of the whole run
+    (reading and scanning the workbook, evaluating it, writing the values).
 
     Measured on the 2-core development machine: a recalc holds about 0.9 KB per cell at its
     peak (950,000 cells: 0.9 GB) and spends 50-100 us per formula cell in all, so the defaults
@@ -52,11 +70,13 @@ class Limits:
 
 @dataclass(frozen=True)
 class RecalcReport:
-    """Every recalculated cell, in sheet order then row by row, and the cells ``kept`` at their
-    cached values."""
+    """Every recalculated cell, in sheet order then row by row, the cells ``kept`` at their
+    cached values and the dynamic arrays ``blocked`` by merged cells (their anchors show
+    ``#SPILL!``)."""
 
     cells: tuple[CellResult, ...]
     kept: tuple[KeptCell, ...] = ()
+    blocked: tuple[BlockedSpill, ...] = ()
     _index: dict[tuple[str, str], CellResult] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
