@@ -74,6 +74,7 @@ class RiskArrays:
     series_short_minimum: FloatArray  # per series: the minimum per short contract
     series_group: IntArray  # per series: its class group
     warnings: tuple[str, ...]
+    group_notes: tuple[str, ...]  # per group: its warning ("" when none); ``warnings`` the others
     rules: RuleSet  # pm.toml with the settings' overrides
     settings: PMSettings
 
@@ -133,7 +134,7 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
     idx, codes = covered[order], codes[order]
     n_groups = len(ids)
     rows = a["row"][idx]
-    asset_class, up, down, warnings = _ranges(portfolio, idx, codes, ids, pm)
+    asset_class, up, down, notes = _ranges(portfolio, idx, codes, ids, pm)
 
     # column 0 is the base (no move), then the points, then the concentration moves (±large, ±small)
     fraction = np.array([0.0, *(p.fraction for p in points)])
@@ -194,7 +195,8 @@ def risk_arrays(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | Non
         series_long_minimum=long_minimum,
         series_short_minimum=short_minimum,
         series_group=series_group,
-        warnings=warnings,
+        warnings=tuple(note for note in notes if note),
+        group_notes=notes,
         rules=pm,
         settings=settings,
     )
@@ -343,7 +345,8 @@ def sorted_codes(codes: IntArray, values: Sequence[str]) -> tuple[IntArray, list
 def _ranges(
     portfolio: Portfolio, idx: IntArray, codes: IntArray, ids: list[str], pm: RuleSet
 ) -> tuple[list[str], FloatArray, FloatArray, tuple[str, ...]]:
-    """Each class group's asset class and range (up, down as positive fractions).
+    """Each class group's asset class, range (up, down as positive fractions) and warning ("" when
+    none).
 
     A class group needs one asset class: rows that disagree are an input error naming them.
     With ``leveraged_etf.scale_range_by_leverage`` the range is multiplied by the largest
@@ -387,19 +390,19 @@ def _ranges(
         raise RuleError(f"pm.toml has no valuation range for asset class {', '.join(missing)}")
     up = np.array([by_class[c][0] for c in group_class])
     down = np.array([by_class[c][1] for c in group_class])
-    warnings: list[str] = []
+    notes = [""] * n_groups
     if pm.get("leveraged_etf.scale_range_by_leverage"):
         scale = np.ones(n_groups)
         if n_groups:  # the largest |leverage| of each group's rows, at least 1
             scale = np.maximum(scale, np.maximum.reduceat(np.abs(a["leverage"][idx]), starts))
         for g in np.flatnonzero(scale != 1.0):
-            warnings.append(
+            notes[g] = (
                 f"class group {ids[g]} is scanned at its range × leverage {scale[g]:g} "
                 f"(pm.toml [leveraged_etf], confidence [{pm['leveraged_etf']['confidence']}]: a broker's "
                 "reading of the rule, the rule text not re-read)"
             )
         up, down = up * scale, down * scale
-    return group_class, up, down, tuple(warnings)
+    return group_class, up, down, tuple(notes)
 
 
 def _check_moves(moves: FloatArray, ids: list[str], codes: IntArray, rows: IntArray) -> None:
