@@ -88,6 +88,7 @@ def test_pm_batch_equals_each_account_alone_to_the_cent(
         "initial",
         "minimum",
         "error",
+        "warnings",
     ]
     accounts = list(dict.fromkeys("" if r[0] is None else r[0] for r in table[1:]))
     assert result["account"].tolist() == accounts
@@ -113,6 +114,7 @@ def test_pm_batch_on_dask_equals_the_single_process_run() -> None:
     distributed = pytest.importorskip("distributed")
     table = _spoil(_table(6))
     alone = batch(table, as_of=AS_OF)
+    assert (alone["warnings"] != "").any()  # compared too: the warnings computed beside the workers
     with (
         distributed.LocalCluster(processes=False, n_workers=2, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
@@ -227,8 +229,8 @@ def test_regt_batch_pairs_each_part_in_one_call_and_equals_each_account_alone(
 
     table = _spoil(_table(11, 400))
     calls: list[int] = []
-    engine = xlmargin.regt.regt_margin
-    monkeypatch.setattr(xlmargin.regt, "regt_margin", lambda p, **k: calls.append(len(p)) or engine(p, **k))
+    engine = xlmargin.regt._paired  # the pairing of regt_margin and of regt_margins (with the warnings)
+    monkeypatch.setattr(xlmargin.regt, "_paired", lambda p, *a: calls.append(len(p)) or engine(p, *a))
     params = {"basis": basis, "net_of_proceeds": net}
     result = batch(table, regime="regt", params=params, as_of=AS_OF).set_index("account")
     futures = table[5][0]
@@ -270,8 +272,8 @@ def test_account_batch_equals_each_account_alone(
     future = ["FUT", "ESZ6", "future", 2.0, 6000.0, *([None] * (len(table[0]) - 5))]
     table += [future, ["FUT", *stock[1:]]]  # an account with a futures segment and a securities one
     calls: list[int] = []
-    engine = xlmargin.regt.regt_margin
-    monkeypatch.setattr(xlmargin.regt, "regt_margin", lambda p, **k: calls.append(len(p)) or engine(p, **k))
+    engine = xlmargin.regt._paired  # the pairing of regt_margin and of regt_margins (with the warnings)
+    monkeypatch.setattr(xlmargin.regt, "_paired", lambda p, *a: calls.append(len(p)) or engine(p, *a))
     priced: list[int] = []
     pricing = xlmargin.pm.risk.risk_arrays
     monkeypatch.setattr(xlmargin.pm.risk, "risk_arrays", lambda p, s: priced.append(len(p)) or pricing(p, s))

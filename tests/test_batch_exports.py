@@ -391,6 +391,10 @@ def test_batch_prints_one_line_per_distinct_warning_naming_its_accounts(tmp_path
     path.write_text(text, encoding="utf-8")
     frame = _batch(path, "account", params, capsys)
     assert (frame["error"] == "").all()
+    # each account's row holds its export's warning too, as margin prints it for the account alone
+    assert frame["warnings"][0] == single[0].removeprefix("warning: ")
+    bp_line = _line_of(text, 'symbol="BP"')
+    assert frame["warnings"][1].startswith(f"row {bp_line}, fxRateToBase: ")
     assert (
         main(["batch", str(path), "--regime", "account", "--as-of", AS_OF, *(f"--param={p}" for p in params)])
         == 0

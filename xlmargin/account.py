@@ -201,6 +201,7 @@ class SecuritiesFigures:
     requirement: float
     exact: float
     basis: str
+    warnings: tuple[str, ...] = ()  # portfolio margin's, as its result gives them for the book alone
 
 
 @dataclass(frozen=True)

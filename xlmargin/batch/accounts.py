@@ -203,6 +203,15 @@ def message(exc: XlMarginError) -> str:
     return f"#{exc.code} {exc.summary()}"
 
 
+SEPARATOR = " | "  # between an account's warnings in its ``warnings`` cell
+
+
+def joined(warnings: Iterable[str]) -> str:
+    """An account's warnings as one cell, in the order ``xlmargin margin`` prints them for the
+    account alone, joined by :data:`SEPARATOR` ("" when none)."""
+    return SEPARATOR.join(warnings)
+
+
 def _blank(value: Any) -> bool:
     return (
         value is None

@@ -8,8 +8,11 @@ statement's) an account read as ``margin`` reads a report of that account alone
 ``whatif``, ``hedge`` and ``plan`` read one).
 Results go to ``-o results.csv`` or ``results.parquet``, written atomically to a new file (an
 existing one is kept unless ``--force``; the input is never overwritten), or as CSV to stdout.
-A summary line (accounts, errors, seconds) goes to stderr, with a progress bar on a terminal, and
-one line per distinct warning naming the accounts it concerns (:func:`warnings_summary`).
+Each account's row holds its engine's warnings (its ``warnings`` cell). A summary line (accounts,
+errors, seconds) goes to stderr, with a progress bar on a terminal, and one line per distinct
+warning of the table's reader and the exports naming the accounts it concerns
+(:func:`warnings_summary`). ``--account-column`` with a Flex report is refused unless it names
+``accountId``: the report's accounts are its ``accountId``s.
 An account the engine refuses gets its error row and never stops the others; when any account has
 one, the results are still written, the accounts and their errors are named on stderr, and the
 exit code is 1 (:data:`~xlmargin.cliargs.SOME_FAILED`); 2 is an input error, nothing written.
@@ -63,7 +66,8 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
 def cmd_batch(args: argparse.Namespace) -> int:
     from xlmargin.batch import batch
     from xlmargin.batch.engine import specs
-    from xlmargin.batch.sources import WARNINGS
+    from xlmargin.batch.sources import WARNINGS, flex_account_column
+    from xlmargin.brokers import detect
     from xlmargin.excel.functions import today
 
     source = Path(args.file)
@@ -76,6 +80,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.as_of or any(norm(p.partition("=")[0]) == "asof" for p in params):
         params = with_as_of(params, args.as_of, today())[1]
     cli_params(params, specs(args.regime))  # a bad one named by its option, not by a params range's row
+    if detect(source) is not None and (why := flex_account_column(args.account_column, "--account-column")):
+        raise XlMarginError(why)  # not silently the accountIds
     started = time.perf_counter()
     try:
         frame = batch(source, args.account_column, args.regime, params, dask=args.dask, today=today())
@@ -174,7 +180,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--account-column",
         default="account",
-        help="the column naming the account (a Flex report's accounts are its accountIds)",
+        help="the column naming the account (default: account); not for a Flex report, whose accounts are "
+        "its accountIds",
     )
     parser.add_argument("--regime", choices=REGIMES, default="pm")
     parser.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")

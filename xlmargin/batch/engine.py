@@ -29,6 +29,11 @@ With Dask (``dask=`` a ``distributed.Client``, a scheduler address, or ``"local"
 cut into partitions; the PM risk arrays are computed once, scattered to every worker, and each
 partition's account step runs there. Only numpy arrays, plain numbers and strings travel; the
 workers need xlmargin installed. Results equal the single-process run.
+
+Each account's warnings are those of its engine on the account alone, however it was valued: the
+PM account step's made for all accounts at once from the union's arrays
+(:func:`xlmargin.batch.pm.pm_warnings`, in the main process), Reg T's kept per class group of the
+pairing call, the risk view's naming the account's own rows (``Book.warnings_of``).
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xlmargin.batch.accounts import RETRIES, Accounts, Part, bar, message, read_accounts
+from xlmargin.batch.accounts import RETRIES, Accounts, Part, bar, joined, message, read_accounts
 from xlmargin.batch.sources import WARNINGS
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.money import cents
@@ -76,18 +81,20 @@ def batch(
 
     ``data`` is a DataFrame or a list of rows (header first) with the ``by`` column naming each
     row's account, or the path of such a file (CSV, XLSX or Parquet, read as ``xlmargin batch``
-    reads it), or the path of an IBKR Flex Query report of several accounts: each
-    ``<FlexStatement accountId=...>`` is an account (``by`` is not used), read as ``xlmargin
-    margin`` reads a report of that account alone (:mod:`xlmargin.batch.sources`).
+    reads it), or the path of an IBKR Flex Query report of several accounts: each position's
+    ``accountId`` is its account (``by`` left out, or ``"accountId"``; another is refused), read as
+    ``xlmargin margin`` reads a report of that account alone (:mod:`xlmargin.batch.sources`).
     Columns: ``account``, ``positions``, ``requirement`` and the regime's key figures, ``error``
-    ("" when the account was margined; else its one-line message and empty figures). ``params``
+    ("" when the account was margined; else its one-line message and empty figures), ``warnings``
+    (the account's warnings as ``xlmargin margin`` gives them for it alone, joined by " | "; ""
+    when none or when it erred; a report's account's own export's warnings first). ``params``
     (a mapping, or ``name=value`` strings, each name once) and keyword arguments (a keyword replaces
     the parameter of its name) are the regime's parameters, as for its worksheet function (``as_of``
     defaults to ``today``, itself defaulting to the date).
     ``progress`` shows a bar on stderr (default: when stderr is a terminal). ``dask`` runs the
     partitions on a Dask cluster (see the module docstring).
     """
-    from xlmargin.batch.sources import read_table
+    from xlmargin.batch.sources import flex_account_column, read_table
     from xlmargin.brokers import detect
 
     if regime not in REGIMES:
@@ -99,6 +106,8 @@ def batch(
     show = sys.stderr.isatty() if progress is None else progress
     if isinstance(data, str | Path):
         if detect(Path(data)) is not None:
+            if (why := flex_account_column(by, "by")) is not None:
+                raise InputError(Problem(why, None, "by"))
             return _export_batch(Path(data), regime, rows, values, dask, show)
         data = read_table(Path(data))
     accounts = read_accounts(data, by, values["as_of"])
@@ -168,6 +177,7 @@ def _frame(
         "positions": accounts.positions.tolist(),
         **{c: [np.nan if i in errors else figures[i][c] for i in range(n)] for c in FIGURES[regime]},
         "error": [message(errors[i]) if i in errors else "" for i in range(n)],
+        WARNINGS: ["" if i in errors else joined(figures[i].get("warnings", ())) for i in range(n)],
     }
     frame = pd.DataFrame(out)
     frame.attrs[WARNINGS] = [(text, "") for text in accounts.portfolio.warnings]  # rows name accounts
@@ -215,6 +225,7 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio],
                 "regulatory": r.regulatory,
                 "initial": r.initial,
                 "minimum": r.minimum,
+                "warnings": r.warnings,
             }
 
         return pm_figures
@@ -223,7 +234,7 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio],
 
         def regt_figures(p: Portfolio) -> dict[str, Any]:
             r = regt_margin(p, basis=values["basis"], net_of_proceeds=bool(values["net_of_proceeds"]))
-            return {"requirement": r.total, "gross": r.gross, "net": r.net}
+            return _regt_figures(r)
 
         return regt_figures
     if regime == "account":
@@ -321,7 +332,7 @@ def _regt_together(values: Mapping[str, Any]) -> _Together:
         results = regt_margins(union, bounds, basis=basis, net_of_proceeds=net_of_proceeds)
         if results is None:
             return None
-        return [{"requirement": r.total, "gross": r.gross, "net": r.net} for r in results]
+        return [_regt_figures(r) for r in results]
 
     return value
 
@@ -377,11 +388,12 @@ def _pm_securities(settings: AccountSettings) -> _Securities:
     initial figure or the requirement). An account the union would not treat as its own book
     (:func:`~xlmargin.batch.pm.irregular_accounts`: a bond, say) is valued alone; a pricing that
     refuses named rows raises, and :func:`together` values their accounts alone."""
-    from xlmargin.account import SecuritiesFigures, securities_in_usd
-    from xlmargin.batch.pm import account_figures, irregular_accounts, shared_risk
+    from xlmargin.account import SecuritiesFigures, pm_in_usd, securities_in_usd
+    from xlmargin.batch.pm import account_figures, irregular_accounts, pm_warnings, shared_risk
     from xlmargin.pm.risk import risk_arrays
 
     figure = "initial" if settings.basis == "initial" else "requirement"
+    pm = pm_in_usd(settings)  # as account_margin passes it: the equity of the eligibility warning in USD
 
     def value(book: Portfolio, bounds: list[int]) -> list[SecuritiesFigures | None]:
         book = securities_in_usd(book, settings)  # as account_margin converts each account's
@@ -390,15 +402,17 @@ def _pm_securities(settings: AccountSettings) -> _Securities:
         regular = ~irregular_accounts(book, account, n, settings.pm)
         keep = regular[account]
         found = np.zeros(n)
+        warnings: list[tuple[str, ...]] = [()] * n
         if keep.any():
-            risk = risk_arrays(book.select(keep), settings.pm)
+            risk = risk_arrays(book.select(keep), pm)
             local = account[keep][risk.index]  # each covered row's account
             rows = np.argsort(local, kind="stable")
             step = account_figures(shared_risk(risk), rows, local[rows], risk.quantity[rows], n)
             found = step[figure]
+            warnings = pm_warnings(risk, local, n, step["requirement"], step["regulatory"])
         return [
-            SecuritiesFigures(cents(x), x, settings.basis) if own else None
-            for x, own in zip(found.tolist(), regular.tolist(), strict=True)
+            SecuritiesFigures(cents(x), x, settings.basis, w) if own else None
+            for x, own, w in zip(found.tolist(), regular.tolist(), warnings, strict=True)
         ]
 
     return value
@@ -413,7 +427,12 @@ TOGETHER: dict[str, Callable[[Mapping[str, Any]], _Together | None]] = {
 
 def _account_figures(r: Any) -> dict[str, Any]:
     segments = {line.segment: cents(line.requirement) for line in r.lines}
-    return {"requirement": cents(r.total), **{s: segments.get(s, 0.0) for s in FIGURES["account"][1:]}}
+    figures = {s: segments.get(s, 0.0) for s in FIGURES["account"][1:]}
+    return {"requirement": cents(r.total), **figures, "warnings": r.warnings}
+
+
+def _regt_figures(r: Any) -> dict[str, Any]:
+    return {"requirement": r.total, "gross": r.gross, "net": r.net, "warnings": r.warnings}
 
 
 def _risk_figures(r: Any) -> dict[str, Any]:
@@ -423,6 +442,7 @@ def _risk_figures(r: Any) -> dict[str, Any]:
         "correlation_break_loss": cents(r.correlation_break_loss),
         "no_offset_requirement": cents(r.no_offset_requirement),
         "gross_exposure": cents(r.gross_exposure),
+        "warnings": r.warnings,
     }
 
 

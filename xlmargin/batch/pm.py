@@ -27,9 +27,10 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.batch.accounts import RETRIES, Accounts
 from xlmargin.errors import XlMarginError
 from xlmargin.money import cents
+from xlmargin.pm.aggregate import eligibility_warning, house_warning, offset_warning
 from xlmargin.pm.result import REGULATORY
-from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, pm_rules, range_scale, risk_arrays
-from xlmargin.pm.settings import PMSettings, pm_settings
+from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, leverage_note, pm_rules, range_scale, risk_arrays
+from xlmargin.pm.settings import HOUSE_LAYERS, PMSettings, pm_settings
 from xlmargin.positions import Portfolio
 
 FIGURES = ("requirement", "regulatory", "initial", "minimum")
@@ -157,6 +158,54 @@ def account_figures(
     }
 
 
+def pm_warnings(
+    risk: RiskArrays, account: IntArray, n_accounts: int, requirement: FloatArray, regulatory: FloatArray
+) -> list[tuple[str, ...]]:
+    """Each account's warnings, as :func:`xlmargin.pm.pm_requirement` gives them for its book alone,
+    from the union's ``risk`` (``account``: each covered row's account) and the accounts' figures.
+
+    In the engine's order: its class groups' (a leveraged range, in the order of their ids), its
+    product groups' unconfirmed offsets (in the rule file's order), the house layers', the
+    eligibility's. A regular account's class groups are scanned as in the union
+    (:func:`irregular_accounts`), so each group's warning is the union's."""
+    pm, settings = risk.rules, risk.settings
+    n_groups = len(risk.group_ids)
+    order = np.argsort(account * n_groups + risk.group, kind="stable")  # (np.unique hashes: slower)
+    key = (account * n_groups + risk.group)[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
+    pairs = key[first]  # (account, class group) held
+    pair_account, pair_group = pairs // n_groups, pairs % n_groups
+    found: list[list[str]] = [[] for _ in range(n_accounts)]
+    noted = np.array([bool(note) for note in risk.group_notes], dtype=bool)[pair_group]
+    ends = np.r_[first[1:], len(key)]
+    for k in np.flatnonzero(noted).tolist():  # a leveraged range: named by the account's own rows
+        held = order[first[k] : ends[k]]
+        factor = risk.range_factor[held]
+        scale = float(factor.max())
+        setting = risk.rows[held[factor == scale]].tolist()
+        found[int(pair_account[k])].append(leverage_note(risk.group_ids[pair_group[k]], scale, setting, pm))
+    tables = list(pm["product_groups"])
+    product_of = {str(member): p for p, table in enumerate(tables) for member in table["class_groups"]}
+    product = np.array([product_of.get(g, -1) for g in risk.group_ids], dtype=np.int64)[pair_group]
+    for p, table in enumerate(tables):
+        pid = str(table["id"])
+        if pid in settings.offsets or table["confidence"] != "L":
+            continue
+        text = offset_warning(pid, float(table["offset"]))
+        for a in np.flatnonzero(np.bincount(pair_account[product == p], minlength=n_accounts) > 1).tolist():
+            found[a].append(text)
+    if settings.house:
+        layers = tuple(layer for layer in HOUSE_LAYERS if layer in settings.house_layers)
+        for a, (req, reg) in enumerate(zip(requirement.tolist(), regulatory.tolist(), strict=True)):
+            found[a].append(house_warning(layers, req, reg))
+    minimum_equity = float(pm.get("account.minimum_equity"))
+    if settings.equity is not None and settings.equity < minimum_equity:
+        text = eligibility_warning(settings.equity, minimum_equity)
+        for own in found:
+            own.append(text)
+    return [tuple(own) for own in found]
+
+
 def _loss(pnl: FloatArray, columns: slice | IntArray) -> FloatArray:
     """max(0, −min P&L) over the chosen columns, per row."""
     if not len(pnl):
@@ -270,6 +319,16 @@ def pm_batch(
     codes = np.flatnonzero(regular)
     local = np.searchsorted(codes, accounts.account[keep][risk.index])  # each covered row's account
     _collect(_submit(risk, local, len(codes), client), codes, client, show, figures)
+    own = [figures[code] for code in codes.tolist()]
+    found = pm_warnings(
+        risk,
+        local,
+        len(codes),
+        np.array([f["requirement"] for f in own]),
+        np.array([f["regulatory"] for f in own]),
+    )  # here, from the union's arrays: the same with or without Dask
+    for f, warnings in zip(own, found, strict=True):
+        f["warnings"] = warnings
     return [int(i) for i in todo if not regular[i]]
 
 
@@ -325,4 +384,12 @@ def _collect(
             figures[int(codes[lo + i])] = dict(zip(FIGURES, row, strict=True))
 
 
-__all__ = ["FIGURES", "SharedRisk", "account_figures", "irregular_accounts", "pm_batch", "shared_risk"]
+__all__ = [
+    "FIGURES",
+    "SharedRisk",
+    "account_figures",
+    "irregular_accounts",
+    "pm_batch",
+    "pm_warnings",
+    "shared_risk",
+]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xlmargin.batch.accounts import joined
 from xlmargin.errors import InputError, Problem, XlMarginError
 
 if TYPE_CHECKING:
@@ -30,7 +31,23 @@ if TYPE_CHECKING:
     from xlmargin.params import Param
 
 ACCOUNT = "account"  # the account column of a report's groups
-WARNINGS = "warnings"  # the results' attrs key: (warning, the account it concerns or "") pairs
+FLEX_ACCOUNT = "accountId"  # the Flex attribute a report's accounts are
+
+
+def flex_account_column(by: str, option: str) -> str | None:
+    """Why the account column ``by`` (given as ``option``) cannot split a Flex report, or None when
+    it names what does (the default ``account``, or ``accountId``): each position's account is its
+    own ``accountId``, read with that account's base currency and rates, so no other attribute may
+    group the positions into accounts."""
+    if by.strip().lower() in (ACCOUNT, FLEX_ACCOUNT.lower()):
+        return None
+    return (
+        f"{option} '{by}' does not apply to an IBKR Flex report: its accounts are its {FLEX_ACCOUNT}s "
+        f"(leave {option} out)"
+    )
+
+
+WARNINGS = "warnings"  # the results' column, and attrs key: (warning, its account or "") pairs
 
 
 def read_table(path: Path) -> Any:
@@ -94,14 +111,18 @@ class Export:
         """The groups' results and the failed accounts' error rows, in the order of the file."""
         import pandas as pd
 
+        read = {account: t.warnings for g in self.groups for account, t in g.tables.items()}
         rows = [row for f in frames for row in f.to_dict("records")]
+        for row in rows:  # as margin prints them: the export's warnings, then the engine's
+            if not row["error"] and read.get(row[ACCOUNT]):
+                row[WARNINGS] = joined([*read[row[ACCOUNT]], *filter(None, [row[WARNINGS]])])
         rows += [
-            {ACCOUNT: a, "positions": n, **dict.fromkeys(figures, np.nan), "error": message(e)}
+            {ACCOUNT: a, "positions": n, **dict.fromkeys(figures, np.nan), "error": message(e), WARNINGS: ""}
             for a, (n, e) in self.failed.items()
         ]
         order = {account: i for i, account in enumerate(self.accounts)}
         rows.sort(key=lambda row: order[row[ACCOUNT]])
-        out = pd.DataFrame(rows, columns=[ACCOUNT, "positions", *figures, "error"])
+        out = pd.DataFrame(rows, columns=[ACCOUNT, "positions", *figures, "error", WARNINGS])
         out.attrs[WARNINGS] = [
             *((text, account) for g in self.groups for account, t in g.tables.items() for text in t.warnings),
             *(w for f in frames for w in f.attrs.get(WARNINGS, ())),
@@ -149,4 +170,4 @@ def _numbered(found: _Found) -> _Found:
     return out
 
 
-__all__ = ["ACCOUNT", "Export", "Group", "read_export", "read_table"]
+__all__ = ["ACCOUNT", "FLEX_ACCOUNT", "Export", "Group", "flex_account_column", "read_export", "read_table"]

@@ -7,7 +7,7 @@ that :func:`xlmargin.pm.risk.requirement` sums from the risk arrays.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -240,10 +240,7 @@ def _product_results(
         totals.regulatory_pm += p_req
         totals.house_pm += p_house_req
         if len(members) > 1 and pid not in settings.offsets and table["confidence"] == "L":
-            warnings.append(
-                f"product group {pid} offsets {offset:.0%} of gains: an unconfirmed figure; "
-                f"override it with offset.{pid}"
-            )
+            warnings.append(offset_warning(pid, offset))
     return results
 
 
@@ -262,22 +259,43 @@ def _house_totals(
     house = _house(scan, house_pm, pm, settings)
     requirement = house.portfolio + outside_total
     initial = house.portfolio * house.initial_multiple + outside_total
-    warnings.append(
-        f"house layers on ({', '.join(house.layers)}): the requirement {cents(requirement):,.2f} "
-        f"is a house figure, not a regulation; the regulatory minimum is {cents(regulatory):,.2f}"
-    )
+    warnings.append(house_warning(house.layers, requirement, regulatory))
     return house, requirement, initial
 
 
 def _eligibility(equity: float | None, minimum_equity: float, warnings: list[str]) -> bool | None:
     """Whether the account's equity meets the portfolio-margin minimum (None when not given)."""
     eligible = None if equity is None else equity >= minimum_equity
-    if eligible is False:
-        warnings.append(
-            f"equity {equity:,.2f} is below the FINRA 4210(g) minimum of "
-            f"{minimum_equity:,.0f}: the account is not eligible for portfolio margin"
-        )
+    if equity is not None and not eligible:
+        warnings.append(eligibility_warning(equity, minimum_equity))
     return eligible
+
+
+# The warnings' texts, also made by the PM batch for many accounts at once (xlmargin.batch.pm)
+
+
+def offset_warning(product_group: str, offset: float) -> str:
+    """The warning of a product group netting two class groups or more with an unconfirmed offset."""
+    return (
+        f"product group {product_group} offsets {offset:.0%} of gains: an unconfirmed figure; "
+        f"override it with offset.{product_group}"
+    )
+
+
+def house_warning(layers: Sequence[str], requirement: float, regulatory: float) -> str:
+    """The warning of a requirement the house layers ``layers`` set (figures rounded to the cent)."""
+    return (
+        f"house layers on ({', '.join(layers)}): the requirement {cents(requirement):,.2f} "
+        f"is a house figure, not a regulation; the regulatory minimum is {cents(regulatory):,.2f}"
+    )
+
+
+def eligibility_warning(equity: float, minimum_equity: float) -> str:
+    """The warning of an account whose equity is below the portfolio-margin minimum."""
+    return (
+        f"equity {equity:,.2f} is below the FINRA 4210(g) minimum of "
+        f"{minimum_equity:,.0f}: the account is not eligible for portfolio margin"
+    )
 
 
 def _house(scan: GroupScan, house_pm: float, pm: RuleSet, settings: PMSettings) -> HouseResult:
@@ -313,4 +331,4 @@ def _range_label(up: float, down: float) -> str:
     return f"-{down * 100:.4g}%/+{up * 100:.4g}%"
 
 
-__all__ = ["GroupScan", "account_result"]
+__all__ = ["GroupScan", "account_result", "eligibility_warning", "house_warning", "offset_warning"]

@@ -75,6 +75,8 @@ class RiskArrays:
     series_short_minimum: FloatArray  # per series: the minimum per short contract
     series_group: IntArray  # per series: its class group
     warnings: tuple[str, ...]
+    group_notes: tuple[str, ...]  # per group: its warning ("" when none); ``warnings`` the others
+    range_factor: FloatArray  # per covered row: the factor it scales its group's range by (range_scale)
     rules: RuleSet  # pm.toml with the settings' overrides
     settings: PMSettings
 
@@ -144,7 +146,7 @@ def risk_arrays(
     idx, codes = covered[order], codes[order]
     n_groups = len(ids)
     rows = a["row"][idx]
-    asset_class, up, down, warnings = _ranges(portfolio, idx, codes, ids, pm, is_held[idx])
+    asset_class, up, down, notes, factor = _ranges(portfolio, idx, codes, ids, pm, is_held[idx])
 
     # column 0 is the base (no move), then the points, then the concentration moves (±large, ±small)
     fraction = np.array([0.0, *(p.fraction for p in points)])
@@ -206,7 +208,9 @@ def risk_arrays(
         series_long_minimum=long_minimum,
         series_short_minimum=short_minimum,
         series_group=series_group,
-        warnings=warnings,
+        warnings=tuple(note for note in notes if note),
+        group_notes=notes,
+        range_factor=factor,
         rules=pm,
         settings=settings,
     )
@@ -359,10 +363,22 @@ def range_scale(leverage: FloatArray, held: BoolArray) -> FloatArray:
     return np.where(held, np.maximum(1.0, np.abs(leverage)), 1.0)
 
 
+def leverage_note(group: str, scale: float, rows: Sequence[int], pm: RuleSet) -> str:
+    """The warning of class group ``group`` scanned at its range × ``scale``, set by ``rows`` (the
+    held rows of that leverage): the engine's for a book, the batch's for each account's rows."""
+    return (
+        f"class group {group} is scanned at its range × leverage {scale:g}, set by "
+        f"{rows_text(sorted(int(r) for r in rows))} "
+        f"(pm.toml [leveraged_etf], confidence [{pm['leveraged_etf']['confidence']}]: a broker's "
+        "reading of the rule, the rule text not re-read)"
+    )
+
+
 def _ranges(
     portfolio: Portfolio, idx: IntArray, codes: IntArray, ids: list[str], pm: RuleSet, held: BoolArray
-) -> tuple[list[str], FloatArray, FloatArray, tuple[str, ...]]:
-    """Each class group's asset class and range (up, down as positive fractions).
+) -> tuple[list[str], FloatArray, FloatArray, tuple[str, ...], FloatArray]:
+    """Each class group's asset class, range (up, down as positive fractions) and warning ("" when
+    none).
 
     A class group needs one asset class: rows that disagree are an input error naming them.
     With ``leveraged_etf.scale_range_by_leverage`` the range is multiplied by the largest
@@ -407,20 +423,16 @@ def _ranges(
         raise RuleError(f"pm.toml has no valuation range for asset class {', '.join(missing)}")
     up = np.array([by_class[c][0] for c in group_class])
     down = np.array([by_class[c][1] for c in group_class])
-    warnings: list[str] = []
+    notes = [""] * n_groups
     if pm.get("leveraged_etf.scale_range_by_leverage"):
         row_scale = range_scale(a["leverage"][idx], held)
         scale = np.maximum.reduceat(row_scale, starts) if n_groups else np.ones(0)
         for g in np.flatnonzero(scale != 1.0):
             setting = a["row"][idx][(codes == g) & (row_scale == scale[g])]
-            warnings.append(
-                f"class group {ids[g]} is scanned at its range × leverage {scale[g]:g}, set by "
-                f"{rows_text(sorted(int(r) for r in setting))} "
-                f"(pm.toml [leveraged_etf], confidence [{pm['leveraged_etf']['confidence']}]: a broker's "
-                "reading of the rule, the rule text not re-read)"
-            )
+            notes[g] = leverage_note(ids[g], float(scale[g]), setting.tolist(), pm)
         up, down = up * scale, down * scale
-    return group_class, up, down, tuple(warnings)
+        return group_class, up, down, tuple(notes), row_scale
+    return group_class, up, down, tuple(notes), np.ones(len(idx))
 
 
 def _check_moves(moves: FloatArray, ids: list[str], codes: IntArray, rows: IntArray) -> None:

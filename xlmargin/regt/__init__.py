@@ -146,7 +146,6 @@ class RegTResult:
         return out
 
 
-@collector_paused()  # a first call's objects hold no cycles: the collector's scans find nothing
 def regt_margin(
     portfolio: Portfolio,
     *,
@@ -163,6 +162,14 @@ def regt_margin(
     of it (``load("regt").with_overrides({"naked.highcap_index.pct": 0.20})``). ``equity`` (in
     dollars) adds FINRA 4210(b)(2)'s minimum-equity check (:func:`with_minimum_equity`).
     """
+    return _paired(portfolio, basis, net_of_proceeds, rules, equity)[0]
+
+
+@collector_paused()  # a first call's objects hold no cycles: the collector's scans find nothing
+def _paired(
+    portfolio: Portfolio, basis: str, net_of_proceeds: bool, rules: RuleSet | None, equity: float | None
+) -> tuple[RegTResult, dict[str, tuple[str, ...]]]:
+    """:func:`regt_margin`'s result, and each class group's warnings (in the result's order)."""
     if basis not in BASES:
         raise InputError(Problem(f"basis must be one of {', '.join(BASES)}, got '{basis}'", column="basis"))
     rule_set = rules if rules is not None else rule_files.load("regt")
@@ -235,7 +242,8 @@ def regt_margin(
         warnings.extend(done[name].warnings)
     ordered.sort(key=itemgetter(0))  # stable: equal keys keep the order above
     result = _result(basis, net_of_proceeds, [g for _, g in ordered], warnings)
-    return result if equity is None else with_minimum_equity(result, portfolio, equity, rule_set)
+    notes = {name: tuple(done[name].warnings) for name in sorted(done)}
+    return (result if equity is None else with_minimum_equity(result, portfolio, equity, rule_set)), notes
 
 
 def with_minimum_equity(
@@ -271,7 +279,7 @@ def regt_margins(
     renamed apart and the book is paired in one call: every underlying's program stacked into a few
     solves, each pairing canonical whatever is solved beside it. Each account's result is then made
     of its own groups, summed in the order :func:`regt_margin` sums them alone, so its figures are
-    the account's own. The results carry no warnings (they name the renamed class groups). None
+    the account's own, and so are its warnings (each class group's, in its order). None
     when the time limit cut a solve short: a stacked solve is shared by every account in it, so
     each must then be paired alone.
     """
@@ -283,7 +291,7 @@ def regt_margins(
         [f"{k}\x1f{group}" for group, k in zip(a["class_group"].tolist(), owner.tolist(), strict=True)],
         dtype=object,
     )
-    whole = regt_margin(Portfolio(a, portfolio.as_of), basis=basis, net_of_proceeds=net_of_proceeds)
+    whole, notes = _paired(Portfolio(a, portfolio.as_of), basis, net_of_proceeds, None, None)
     if cut_short(whole.warnings):
         return None
     account_of_row = dict(zip(a["row"].tolist(), owner.tolist(), strict=True))
@@ -292,7 +300,10 @@ def regt_margins(
         if not g.legs:  # (not expected: every group holds a leg) no account to give it to
             return None
         groups[account_of_row[g.legs[0].row]].append(g)
-    return [_result(basis, net_of_proceeds, own, ()) for own in groups]
+    warnings: list[list[str]] = [[] for _ in groups]
+    for name, found in notes.items():  # "k\x1f...": account k's, in its own class groups' order
+        warnings[int(name.partition("\x1f")[0])].extend(found)
+    return [_result(basis, net_of_proceeds, own, w) for own, w in zip(groups, warnings, strict=True)]
 
 
 def _order(g: StrategyGroup) -> tuple[int, str]:

@@ -74,6 +74,39 @@ class Book:
     own_factor: IntArray
     legs: FloatArray  # (n × F) USD currency-leg amounts
     warnings: tuple[str, ...]
+    notes: tuple[Note, ...]  # the warnings by the rows they name: a part of the book's from them
+
+    def warnings_of(self, lo: int, hi: int) -> tuple[str, ...]:
+        """The warnings of the book's positions ``lo`` to ``hi - 1`` alone (a batch's account), as
+        :func:`build_book` gives them for those rows: each note naming only those of its rows, the
+        notes in the order they would be found (their first row's ``key``)."""
+        found = []
+        for note in self.notes:
+            take = (note.at >= lo) & (note.at < hi)
+            if take.any():
+                found.append((int(note.key[take][0]), note.text(self.rows[note.at[take]].tolist())))
+        return tuple(text for _, text in sorted(found))
+
+
+@dataclass(frozen=True)
+class Note:
+    """A warning naming rows: ``before`` their row numbers ``after``; ``at``, their positions in the
+    book, in the order found, and ``key`` each one's place in the order warnings are found."""
+
+    before: str
+    after: str
+    at: IntArray
+    key: IntArray
+
+    def text(self, rows: Sequence[int]) -> str:
+        return f"{self.before}{_rows_text(rows)}{self.after}"
+
+
+def _note(before: str, after: str, found: Sequence[tuple[int, int]]) -> Note:
+    """A note of the (key, position) pairs ``found``, in the order found."""
+    return Note(
+        before, after, np.array([i for _, i in found], np.int64), np.array([k for k, _ in found], np.int64)
+    )
 
 
 def _rows_text(rows: Sequence[int]) -> str:
@@ -204,7 +237,7 @@ class _Currency:
     legs: FloatArray  # (n × F) USD currency-leg amounts
     own_idx: IntArray
     own_factor: IntArray
-    warnings: tuple[str, ...]
+    notes: tuple[Note, ...]
 
 
 def _currency(
@@ -217,9 +250,9 @@ def _currency(
     ``currency_codes``: the currency column's codes (``Portfolio.codes``)."""
     kind = a["type"]
     leg_matrix = np.zeros((len(kind), len(factors())))
-    unstressed: dict[str, list[int]] = {}
+    unstressed: dict[str, list[tuple[int, int]]] = {}  # currency: (key, position) of its legs
     usd = instruments.numeraire()
-    for ccys, amounts in ((legs.ccy1, legs.usd1), (legs.ccy2, legs.usd2)):
+    for leg, (ccys, amounts) in enumerate(((legs.ccy1, legs.usd1), (legs.ccy2, legs.usd2))):
         at = np.flatnonzero((ccys != "") & ~rows.future)  # a leg's currency: not ""
         codes, names = factorize(ccys[at].tolist())  # each currency looked up once
         factor_of = [instruments.currency_factor(str(c)) for c in names]
@@ -227,7 +260,7 @@ def _currency(
         moved = column >= 0
         np.add.at(leg_matrix, (at[moved], column[moved]), amounts[at[moved]])
         for i in at[~moved & np.array([c != usd for c in names], dtype=bool)[codes]]:
-            unstressed.setdefault(str(ccys[i]), []).append(int(a["row"][i]))
+            unstressed.setdefault(str(ccys[i]), []).append((leg * len(kind) + int(i), int(i)))
     # each distinct currency looked up once, spread to its rows by code (no cell compared)
     codes, currencies = currency_codes
     own = [instruments.currency_factor(str(c)) if c not in (None, usd) else None for c in currencies]
@@ -238,29 +271,29 @@ def _currency(
         own_idx,
         own_factor[own_idx],
         tuple(
-            f"{ccy} has no risk factor: its currency legs are held constant (rows {_rows_text(rows)})"
-            for ccy, rows in unstressed.items()
+            _note(f"{ccy} has no risk factor: its currency legs are held constant (rows ", ")", found)
+            for ccy, found in unstressed.items()
         ),
     )
 
 
-def _unstressed(
-    a: Mapping[str, np.ndarray], models: list[Model], codes: IntArray, groups: np.ndarray
-) -> tuple[str, ...]:
-    """Put rows no factor moves in the group ``unstressed``; one warning per reason."""
-    by_note: dict[str, list[int]] = {}
+def _unstressed(models: list[Model], codes: IntArray, groups: np.ndarray) -> tuple[Note, ...]:
+    """Put rows no factor moves in the group ``unstressed``; one warning per reason (after the
+    currencies' in the order found)."""
+    by_note: dict[str, list[tuple[int, int]]] = {}
     for i in np.flatnonzero(np.array([m.kind for m in models], dtype=np.int64)[codes] == NONE):
-        by_note.setdefault(models[codes[i]].note, []).append(int(a["row"][i]))
+        by_note.setdefault(models[codes[i]].note, []).append((3 * len(codes) + int(i), int(i)))
         groups[i] = "unstressed"
-    return tuple(f"held constant, {note}: rows {_rows_text(rows)}" for note, rows in by_note.items())
+    return tuple(_note(f"held constant, {note}: rows ", "", found) for note, found in by_note.items())
 
 
-def _defaulted(a: Mapping[str, np.ndarray], default: np.ndarray, took: BoolArray) -> tuple[str, ...]:
-    """One warning per class default profile, naming the rows that ``took`` it (no duration column)."""
-    by_text: dict[str, list[int]] = {}
+def _defaulted(default: np.ndarray, took: BoolArray) -> tuple[Note, ...]:
+    """One warning per class default profile, naming the rows that ``took`` it (no duration column),
+    after the currencies' and before the rows held constant, in the order found."""
+    by_text: dict[str, list[tuple[int, int]]] = {}
     for i in np.flatnonzero(took):
-        by_text.setdefault(str(default[i]), []).append(int(a["row"][i]))
-    return tuple(f"{text}: rows {_rows_text(rows)}" for text, rows in by_text.items())
+        by_text.setdefault(str(default[i]), []).append((2 * len(took) + int(i), int(i)))
+    return tuple(_note(f"{text}: rows ", "", found) for text, found in by_text.items())
 
 
 def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
@@ -331,13 +364,15 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     fx_rows = rows.fx
     gross[fx_rows] = np.abs(legs.usd1[fx_rows])
     ccy = _currency(a, legs, rows, portfolio.codes("currency"))
-    warnings = ccy.warnings + _defaulted(a, default, borrowed & ~own) + _unstressed(a, models, codes, groups)
+    notes = ccy.notes + _defaulted(default, borrowed & ~own) + _unstressed(models, codes, groups)
+    warnings = tuple(note.text(a["row"][note.at].tolist()) for note in notes)
     return Book(
         rows=a["row"], symbols=a["symbol"], sleeves=a["sleeve"], groups=groups, gross=gross, value=value,
         linear_idx=linear_idx,
         beta=loads, weights=weights, duration=duration, convexity=convexity,
         bond_idx=bond, bonds=bonds, option_idx=opt, options=options,
         own_idx=ccy.own_idx, own_factor=ccy.own_factor, legs=ccy.legs, warnings=warnings,
+        notes=notes,
     )  # fmt: skip
 
 
