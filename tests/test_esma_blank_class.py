@@ -232,3 +232,58 @@ def test_the_command_line_margins_a_blank_class_from_its_symbol(
     out, err = capsys.readouterr()
     assert "ESMA initial margin (USD): 9,828.67" in out
     assert "warning: row 6 (AAPL): the class is blank" in err
+
+
+# --- a broker's suffix, a CFD on a pair's future, the cap in use -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("symbol", "head", "index", "table", "margin"),
+    [
+        ("US500.cash", "US500", "SP_500", "major_indices", 500.0),  # main: 2,000 as a share at 5:1
+        ("UK100.", "UK100", "FTSE_100", "major_indices", 500.0),
+        ("DE40-cash", "DE40", "DAX", "major_indices", 500.0),
+        ("SPX500.c", "SPX500", "SP_500", "major_indices", 500.0),
+        ("us30_m", "US30", "DJIA", "major_indices", 500.0),
+        ("HK50.cash", "HK50", "HANG_SENG", "other_indices", 1_000.0),
+        ("HK50 CASH", "HK50", "HANG_SENG", "other_indices", 1_000.0),
+    ],
+)
+def test_an_index_symbol_with_a_broker_suffix_is_that_index(
+    symbol: str, head: str, index: str, table: str, margin: float
+) -> None:
+    # 1 × 10,000 EUR at 20:1 (major) = 500, at 10:1 (non-major) = 1,000
+    result = one(symbol, 1, 10_000.0, "EUR", currency="EUR")
+    (line,) = result.lines
+    assert result.total == margin and result.warnings == ()
+    assert line.class_from == f"inferred: {symbol.upper()} = {head} = {index} [{table}]"
+
+
+@pytest.mark.parametrize("symbol", ["US500X", "SPX500C", "DAXX", "UK1000.L", "BRK.B", "US.500"])
+def test_only_the_exact_part_before_a_separator_names_an_index(symbol: str) -> None:
+    result = one(symbol, 1, 10_000.0, "EUR", currency="EUR")
+    assert (result.total, result.lines[0].class_from) == (2_000.0, ASSUMED_EQUITY)
+
+
+@pytest.mark.parametrize("symbol", ["EURUSD.DEC26", "6E", "EURZ6"])
+def test_a_cfd_whose_underlying_is_a_pair_is_that_pair(symbol: str) -> None:
+    # 100,000 EUR at 1.10 = 110,000 USD / 30 = 3,666.67 USD (main: 22,000.00, 20% as a share)
+    result = one(symbol, 100_000, 1.1, "USD", underlying="EURUSD", currency="USD")
+    (line,) = result.lines
+    assert (result.total, line.rule_class) == (3_666.67, "major_fx") and result.warnings == ()
+    assert line.class_from == "inferred: underlying EURUSD = pair EUR/USD [currencies]"
+    nfa = nfa_margin(
+        book(row(symbol, "cfd", 100_000, 1.1, underlying="EURUSD", currency="USD")), "USD", NO_RATES
+    )
+    assert nfa.total == 2_200.0  # 2% of 110,000 USD: the US rule reads the same pair
+    # the pair's own price converts it in an account of its base currency, as for EURUSD itself
+    assert one(symbol, 100_000, 1.1, "EUR", underlying="EURUSD").total == cents(100_000 / 30)
+
+
+def test_the_assumed_equity_warning_quotes_the_cap_in_use() -> None:
+    # leverage.individual_equity = 3: 2,000 EUR / 3 = 666.67, and the warning says 3:1, not 5:1
+    tighter = esma_settings({"leverage.individual_equity": 3.0}, AS_OF)
+    result = esma_margin(book(row("AAPL", "cfd", 10, 200.0, currency="EUR")), "EUR", tighter)
+    assert result.total == 666.67
+    (warning,) = result.warnings
+    assert "as an individual equity (3:1, 33.33%)" in warning and "5:1" not in warning

@@ -196,3 +196,37 @@ def test_stress_pnl_and_stress_table_in_excel_shape() -> None:
     assert by_id["S5"][5].startswith("HYG (row 3)")  # the worst contributor: −1,787
     notes = [row[1] for row in table if row[0] == "note"]
     assert any(n.startswith("held constant, class convertible") and n.endswith("rows 5") for n in notes)
+
+
+# --- a duration of 0 ------------------------------------------------------------------------------
+
+
+def test_a_credit_fund_with_a_duration_of_0_is_a_floating_rate_fund_not_a_blank() -> None:
+    # FLOT 100 × 50 = 5,000. Duration 0: −0 × Δy, no loss and no warning (main took LQD's 8.3 and
+    # 110 for a 0, −760.38 in S5, and warned the duration column was missing). At 0.05 years, on the
+    # curve at 0.05 years (flat below the 2y node): Δy = −123 + 278 = 155 bp, −0.05 × 1.55 % × 5,000.
+    for zero in (0, 0.0, "0"):
+        result = pnl(FUNDS, [["FLOT", "etf", 100, 50, "corporate", zero]], "S5")
+        assert result.positions == ((2, "FLOT", 0.0),) and result.warnings == ()
+    short = pnl(FUNDS, [["FLOT", "etf", 100, 50, "corporate", 0.05]], "S5")
+    assert short.positions[0][2] == pytest.approx(5_000 * fund_return(0.05, 0.0, -123 + 278))
+    assert short.pnl == -3.88
+    # a blank is still no duration: the class default, said so
+    blank = pnl(FUNDS, [["FLOT", "etf", 100, 50, "corporate", None]], "S5")
+    assert blank.positions[0][2] == pytest.approx(5_000 * lqd(LQD_S5)) and blank.pnl == -760.38
+    assert [w[:46] for w in blank.warnings] == ["class corporate fund without a duration column"]
+    # high yield alike, and a Treasury floater's 0 is a duration too (main refused it as missing)
+    assert (
+        pnl(FUNDS, [["USFR", "etf", 100, 50, "treasury", 0], ["HYFL", "etf", 10, 20, "hy", 0]], "E10").pnl
+        == 0.0
+    )
+
+
+def test_the_worksheet_reads_a_duration_of_0_as_typed() -> None:
+    positions = [
+        ["symbol", "type", "quantity", "price", "class", "duration"],
+        ["FLOT", "etf", 100.0, 50.0, "IG", 0.0],
+    ]
+    assert udfs.STRESS_PNL(positions, "S5", PARAMS) == 0.0
+    notes = [row[1] for row in udfs.STRESS_TABLE(positions, PARAMS) if row[0] == "note"]
+    assert not any("duration" in note for note in notes)

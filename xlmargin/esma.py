@@ -30,7 +30,9 @@ or USD per unit converted with ``fx.USD`` (``usd``: the broker readers' rates).
 **Classification** (:func:`esma_class_from`: the class and what gave it, the breakdown's ``class
 from`` column). Crypto, gold and commodity classes take their caps (the class column's, else the
 symbol's: XAUUSD gold, BTCUSD crypto). A currency pair (type fx, class fx / fx_major, or a CFD whose
-class is blank, with a symbol of two known currency codes such as EURUSD or EUR.USD) is major when
+class is blank, with a symbol of two known currency codes such as EURUSD or EUR.USD, or a CFD whose
+underlying is one: EURUSD.DEC26 on EURUSD; :func:`~xlmargin.fx_rates.row_pair`, the test the risk
+view shares) is major when
 both its currencies are major, else non-major: the pair decides, and a class that contradicts it
 (fx_major on AUDUSD, equity on an fx row) is an :class:`InputError` naming the row and the ``class``
 column, never a looser or a silently different cap. Otherwise a class given in the ``class`` column
@@ -38,16 +40,18 @@ wins over the symbol: it maps through ``[classes]`` of esma.toml (equity -> indi
 -> other, index classes -> non-major index), and only an index class is a major index when the
 symbol or underlying is on the major index list (UK100, DE40, US500, ...): a stock CFD of class
 equity on the ticker COMP, CAC or DAX (or a CFD of class equity on EURUSD) is an individual equity
-at 5:1. A row whose class is blank is a major index when its symbol or underlying is on that list, a
+at 5:1. A row whose class is blank is a major index when its symbol or underlying, or the part of
+it before a separator (a broker's suffix: US500.cash, DE40-cash, UK100.), is on that list, a
 non-major index when it is on ``[other_indices]`` (HK50, US2000, ES35, ...: 10:1), else takes the
-symbol table's class, else is read as an individual equity at 5:1, which the result's warnings say
-(:data:`ASSUMED_EQUITY`).
+symbol table's class, else is read as an individual equity (5:1, or the ``leverage.individual_equity``
+given), which the result's warnings say (:data:`ASSUMED_EQUITY`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -56,7 +60,7 @@ from typing import Any
 
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
-from xlmargin.fx_rates import FX_RATES, PAIR_ASSET_CLASSES, is_pair_row, read_rates
+from xlmargin.fx_rates import FX_RATES, PAIR_ASSET_CLASSES, is_pair_row, read_rates, row_pair
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
@@ -64,6 +68,8 @@ from xlmargin.positions.infer import SHOWN_ROWS, rows_text
 from xlmargin.symbols import PAIR_SEPARATORS, currency_pair
 
 RETAIL_TYPES = ("cfd", "fx")
+INDEX_SUFFIX = re.compile(r"[.\-_ ]")
+"""What parts an index symbol from a broker's suffix: US500.cash, DE40-cash, UK100., HK50_m."""
 PAIR_CLASSES = ("major_fx", "non_major_fx")
 
 
@@ -317,14 +323,15 @@ def esma_class_from(p: Position) -> tuple[str, str]:
 
     1. a crypto, gold or commodity class (given or the symbol's) takes its own cap;
     2. a currency pair of two known codes (an fx row, an FX class, or a CFD with a blank class whose
-       symbol reads as one): ``major_fx`` when both currencies are major, else ``non_major_fx``,
-       whatever the class column says (:func:`esma_margin` refuses a class that contradicts the
-       pair: :func:`class_problem`);
+       symbol, else underlying, reads as one: :func:`~xlmargin.fx_rates.row_pair`): ``major_fx``
+       when both currencies are major, else ``non_major_fx``, whatever the class column says
+       (:func:`esma_margin` refuses a class that contradicts the pair: :func:`class_problem`);
     3. a class given in the class column: through ``[classes]``, an index class becoming
        ``major_index`` when the symbol or underlying is a major index alias (``[major_indices]``);
     4. a blank class: ``major_index`` on a major index alias, ``non_major_index`` on a symbol of
-       ``[other_indices]``, else the symbol table's class through ``[classes]``, else an individual
-       equity (:data:`ASSUMED_EQUITY`).
+       ``[other_indices]`` (the symbol or underlying, or its part before a separator), else the
+       symbol table's class through ``[classes]``, else an individual equity
+       (:data:`ASSUMED_EQUITY`).
     """
     classes = _rules()["classes"]
     blank = not p.class_given
@@ -348,11 +355,18 @@ def esma_class_from(p: Position) -> tuple[str, str]:
 
 def _listed(p: Position, table: str) -> str | None:
     """'HK50 = HANG_SENG [other_indices]' when the symbol or underlying is on an index table of
-    esma.toml, else None."""
+    esma.toml, or its part before a separator is (a broker's suffix: 'US500.CASH = US500 = SP_500
+    [major_indices]'), else None. Only that exact part: a ticker that merely starts like an index
+    (US500X, DAXX) is not one."""
     indices = _index_symbols(table)
-    for name in (p.symbol, p.underlying):
+    names = (p.symbol, p.underlying)
+    for name in names:
         if name in indices:
             return f"{name} = {indices[name]} [{table}]"
+    for name in names:
+        head = INDEX_SUFFIX.split(name, maxsplit=1)[0]
+        if head != name and head in indices:
+            return f"{name} = {head} = {indices[head]} [{table}]"
     return None
 
 
@@ -367,20 +381,23 @@ def _pair_from(p: Position, pair: tuple[str, str]) -> str:
         return f"class column: pair {name}"
     if p.type == "fx":
         return f"type fx: pair {name}"
+    if currency_pair(p.symbol) is None:  # a CFD on the pair's future or forward: its underlying's pair
+        return f"inferred: underlying {p.underlying} = pair {name} [currencies]"
     return f"inferred: pair {name} [currencies]"
 
 
 def _assumed_equity_warning(lines: tuple[RetailLine, ...]) -> tuple[str, ...]:
-    """One warning naming the rows whose blank class was read as an equity (:data:`ASSUMED_EQUITY`)."""
+    """One warning naming the rows whose blank class was read as an equity (:data:`ASSUMED_EQUITY`),
+    quoting the cap they were margined at (the settings': ``leverage.individual_equity``)."""
     assumed = [line for line in lines if line.class_from == ASSUMED_EQUITY]
     if not assumed:
         return ()
-    cap = float(_rules().get("leverage.individual_equity"))
+    cap = assumed[0].max_leverage
     symbols = ", ".join(dict.fromkeys(line.symbol for line in assumed[:SHOWN_ROWS]))
     return (
         f"{rows_text([line.row for line in assumed])} ({symbols}): the class is blank and the symbol is "
         f"not a known index or currency pair, so ESMA margins it as an individual equity ({cap:g}:1, "
-        f"{100 / cap:g}%); give its class (broad_index for an index, fx for a currency pair) if it is "
+        f"{100 / cap:.4g}%); give its class (broad_index for an index, fx for a currency pair) if it is "
         "not a share",
     )
 
@@ -416,8 +433,9 @@ def class_problem(p: Position) -> Problem | None:
 
 
 def _pair(p: Position) -> tuple[str, str] | None:
-    """(base, quote) of a row margined as a currency pair whose symbol reads as two known codes."""
-    return currency_pair(p.symbol) if _is_pair_row(p) else None
+    """(base, quote) of a row margined as a currency pair whose symbol (or a CFD's underlying) reads as
+    two known codes (:func:`~xlmargin.fx_rates.row_pair`)."""
+    return row_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
 
 
 def _is_major(pair: tuple[str, str]) -> bool:
@@ -433,7 +451,7 @@ def _index_classes() -> frozenset[str]:
 
 
 def _is_pair_row(p: Position) -> bool:
-    return is_pair_row(p.type, p.asset_class, p.class_given, p.symbol)
+    return is_pair_row(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
 
 
 # --- the engines -----------------------------------------------------------------------------------
@@ -463,7 +481,7 @@ def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettin
     major = tuple(str(c) for c in nfa["major_codes"])
 
     def terms(p: Position) -> tuple[str, str, float, float]:
-        base, quote = currency_pair(p.symbol) or ("", "")
+        base, quote = _pair(p) or ("", "")
         is_major = base in major and quote in major
         rate = float(nfa["major_pct"] if is_major else nfa["other_pct"])
         return ("nfa_major" if is_major else "nfa_other"), _pair_from(p, (base, quote)), 1.0 / rate, rate
@@ -476,12 +494,7 @@ def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettin
             "type",
         )
         for p in portfolio
-        if p.type in RETAIL_TYPES
-        and not (
-            _is_pair_row(p)
-            and currency_pair(p.symbol)
-            and p.asset_class not in ("crypto", "gold", "commodity")
-        )
+        if p.type in RETAIL_TYPES and not (_pair(p) and p.asset_class not in ("crypto", "gold", "commodity"))
     ]
     if unsupported:
         raise UnsupportedError(unsupported)
@@ -564,7 +577,7 @@ def _notional(
     """(currency converted from, notional in the account currency, rate used), or None after a problem."""
     units = abs(p.quantity) * p.multiplier
     currency: str | None
-    pair = currency_pair(p.symbol) if _is_pair_row(p) else None
+    pair = _pair(p)
     if _is_pair_row(p) and pair is None and p.asset_class not in ("crypto", "gold", "commodity"):
         bad.append(
             Problem(

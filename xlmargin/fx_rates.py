@@ -89,30 +89,71 @@ def own_currency_rate(account: str, given: float, row: int | None) -> Problem:
     )
 
 
-def is_pair_row(kind: str, asset_class: str | None, class_given: bool, symbol: str) -> bool:
+def is_pair_row(
+    kind: str, asset_class: str | None, class_given: bool, symbol: str, underlying: str | None = None
+) -> bool:
     """Whether a row is margined as a currency pair (ESMA, NFA): an fx row, one of an FX class, or a
-    CFD whose class column is blank and whose symbol reads as two known currency codes (EURUSD,
-    EUR.USD: esma.toml ``[currencies]``, :func:`~xlmargin.symbols.currency_pair`)."""
+    CFD whose class column is blank and whose symbol or underlying reads as two known currency codes
+    (:func:`row_pair`)."""
     if kind == "fx" or asset_class in PAIR_ASSET_CLASSES:
         return True
-    return kind == "cfd" and not class_given and currency_pair(symbol) is not None
+    return row_pair(kind, asset_class, class_given, symbol, underlying) is not None
+
+
+def row_pair(
+    kind: str, asset_class: str | None, class_given: bool, symbol: str, underlying: str | None = None
+) -> tuple[str, str] | None:
+    """(base, quote) of a row that is a currency pair, the one test the ESMA and NFA engines and the
+    risk view share: an fx row, a row of an FX class or a CFD with a blank class whose symbol reads
+    as two known currency codes (EURUSD, EUR.USD: esma.toml ``[currencies]``,
+    :func:`~xlmargin.symbols.currency_pair`), else a CFD's underlying (a CFD on the pair's future
+    or forward, ``EURUSD.DEC26`` or ``6E`` on ``EURUSD``: a CFD on a future takes its underlying's
+    class, ESMA Q&A on CFDs, as an index CFD's underlying is read); None for any other row."""
+    if not (kind == "fx" or asset_class in PAIR_ASSET_CLASSES or (kind == "cfd" and not class_given)):
+        return None
+    pair = currency_pair(symbol)
+    if pair is None and kind == "cfd" and underlying:
+        pair = currency_pair(underlying)
+    return pair
+
+
+def cfd_pairs(book: Portfolio) -> dict[int, tuple[str, str]]:
+    """The CFD rows of ``book`` (their positions) that are currency pairs (:func:`row_pair`), each
+    with its (base, quote): each distinct instrument tested once."""
+    a = book.arrays
+    out: dict[int, tuple[str, str]] = {}
+    found: dict[tuple[str, str, bool, str], tuple[str, str] | None] = {}
+    type_codes, types = book.codes("type")  # each type compared once, not each cell
+    for i in np.flatnonzero(np.array([t == "cfd" for t in types], dtype=bool)[type_codes]).tolist():
+        key = (
+            str(a["symbol"][i]),
+            str(a["asset_class"][i]),
+            bool(a["class_given"][i]),
+            str(a["underlying"][i] or ""),
+        )
+        if key not in found:
+            found[key] = row_pair("cfd", key[1], key[2], key[0], key[3])
+        pair = found[key]
+        if pair is not None:
+            out[i] = pair
+    return out
 
 
 def rate_unused(book: Portfolio, account: str) -> np.ndarray:
     """The rows whose ``fx_rate`` no engine reads in an ``account`` account: a row in the account
     currency (it reads 1), and a currency pair holding the account currency (its own price converts
     its notional: the ESMA and NFA engines read no rate for it)."""
-    symbols, names = book.codes("symbol")
-    holds = np.array([account in (currency_pair(str(s)) or ()) for s in names], dtype=bool)[symbols]
     a = book.arrays
-    pairs = np.array(
+    holds = np.array(
         [
-            is_pair_row(k, c, bool(g), str(s))
-            for k, c, g, s in zip(a["type"], a["asset_class"], a["class_given"], a["symbol"], strict=True)
+            account in (row_pair(k, c, bool(g), str(s), u) or ())
+            for k, c, g, s, u in zip(
+                a["type"], a["asset_class"], a["class_given"], a["symbol"], a["underlying"], strict=True
+            )
         ],
         dtype=bool,
     )
-    return _in(book, account) | (holds & pairs)
+    return _in(book, account) | holds
 
 
 def _check_account_reading(book: Portfolio, account: str, per_usd: float | None) -> None:
@@ -251,6 +292,6 @@ def _with_rates(book: Portfolio, rates: np.ndarray) -> Portfolio:
 
 
 __all__ = [
-    "FX_RATES", "FX_READINGS", "PAIR_ASSET_CLASSES", "USD_HINT", "is_pair_row", "own_currency_rate",
-    "rate_unused", "read_rates",
+    "FX_RATES", "FX_READINGS", "PAIR_ASSET_CLASSES", "USD_HINT", "cfd_pairs", "is_pair_row",
+    "own_currency_rate", "rate_unused", "read_rates", "row_pair",
 ]  # fmt: skip

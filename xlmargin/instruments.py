@@ -60,6 +60,7 @@ from xlmargin.dollars import (
     usd_rates,
 )
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError
+from xlmargin.fx_rates import cfd_pairs
 from xlmargin.positions import Portfolio
 
 PER_FACE = 100.0
@@ -392,7 +393,8 @@ def unit_values(portfolio: Portfolio) -> FloatArray:
         # a pair row in_usd converted is priced in dollars now (its rate 1); any other keeps its rate
         converted = a["currency"][i] != portfolio.arrays["currency"][i]
         rate = 1.0 if converted else a["fx_rate"][i]
-        legs = _pair_legs(str(a["symbol"][i]), multiplier[i], price[i], rate, int(a["row"][i]))
+        symbol = str(a["symbol"][i])
+        legs = _pair_legs(fx_pair(symbol), symbol, multiplier[i], price[i], rate, int(a["row"][i]))
         if isinstance(legs, Problem):
             problems.append(legs)
         else:
@@ -448,7 +450,9 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
 
     - ``type = fx``: + the notional in the base currency, − the notional in the quote currency
       (notional = quantity × multiplier base units). With a non-USD quote (EURJPY) the
-      ``fx_rate`` column gives USD per unit of the quote currency.
+      ``fx_rate`` column gives USD per unit of the quote currency. A CFD on a currency pair (the
+      test ESMA margins it by, :func:`~xlmargin.fx_rates.row_pair`: EURUSD with a blank or FX
+      class, EURUSD.DEC26 on EURUSD) the same, on that pair.
     - a currency future (6E, 6J…): + its notional in the currency, − the same in USD.
     - any other position priced in a currency other than USD (the ``currency`` column), cash
       included: its value, converted by ``fx_rate``, in that currency. Futures have no value, so
@@ -478,6 +482,8 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     foreign = np.array([c is not None and c != usd for c in currencies], dtype=bool)[currency_codes]
     type_codes, types = portfolio.codes("type")
     pair_or_future = np.array([t in ("fx", "future") for t in types], dtype=bool)[type_codes]
+    cfd_pair = cfd_pairs(portfolio)
+    pair_or_future[list(cfd_pair)] = True
     # Any other position in a foreign currency (a foreign stock, bond or fund, cash): one leg, its
     # local value in USD, computed for all such rows at once (a European book is thousands of them).
     held = foreign & ~pair_or_future
@@ -491,8 +497,10 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     for i in np.flatnonzero(pair_or_future):
         row = int(rows[i])
         legs: _Legs | Problem | None
-        if kind[i] == "fx":
-            legs = _pair_legs(str(a["symbol"][i]), qty[i] * mult[i], price[i], fx_rate[i], row)
+        if kind[i] == "fx" or int(i) in cfd_pair:
+            symbol = str(a["symbol"][i])
+            pair = fx_pair(symbol) if kind[i] == "fx" else FxPair(*cfd_pair[int(i)])
+            legs = _pair_legs(pair, symbol, qty[i] * mult[i], price[i], fx_rate[i], row)
         elif foreign[i] and np.isnan(fx_rate[i]):
             legs = needs_rate(str(currency[i]), row)
         else:  # a future
@@ -523,10 +531,12 @@ def _local_values(
 _Legs = tuple[str, float, str, float]  # (currency, USD amount) twice
 
 
-def _pair_legs(symbol: str, units: float, price: float, fx_rate: float, row: int) -> _Legs | Problem:
-    """An ``fx`` row: + its notional in the base currency, − the same in the quote currency (USD)."""
+def _pair_legs(
+    pair: FxPair | None, symbol: str, units: float, price: float, fx_rate: float, row: int
+) -> _Legs | Problem:
+    """A pair row (``symbol``'s ``pair``, None when it reads as none): + its notional in the base
+    currency, − the same in the quote currency (USD)."""
     usd = numeraire()
-    pair = fx_pair(symbol)
     if pair is None:
         return Problem(f"'{symbol}' is not a currency pair such as EURUSD", row, "symbol")
     if pair.quote == usd:

@@ -47,7 +47,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("sleeve", "text", ("book", "bucket")),
     Column("coupon", "number", ("couponrate",), zero_is_blank=False),
     Column("yield", "number", ("ytm", "yieldtomaturity")),
-    Column("duration", "number", ("modifiedduration", "moddur")),
+    # a duration of 0 is a value (a floating-rate fund), as a coupon's is
+    Column("duration", "number", ("modifiedduration", "moddur"), zero_is_blank=False),
     Column("denomination", "number", ("mindenomination", "minimumdenomination", "minpiece", "piece")),
     Column("fx_rate", "number", ("fxrate", "torate", "accountrate", "fxratetobase")),
     Column("beta", "number", ()),

@@ -11,6 +11,7 @@ import numpy as np
 from xlmargin import instruments
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import InputError, MissingDataError, Problem
+from xlmargin.fx_rates import cfd_pairs
 from xlmargin.positions import OPTION_TYPES, Portfolio
 from xlmargin.positions.model import DAYS_PER_YEAR
 from xlmargin.positions.reader import factorize
@@ -123,7 +124,8 @@ class _Rows:
     future_option: BoolArray
     future: BoolArray
     bond: BoolArray
-    fx: BoolArray
+    fx: BoolArray  # currency pairs: fx rows and CFDs on a pair (fx_rates.row_pair), moved by their legs
+    cfd_pair: BoolArray
     valued: BoolArray  # stocks, ETFs, CFDs and futures: a value whose return the loadings give
     call: BoolArray
     american: BoolArray
@@ -134,13 +136,16 @@ class _Rows:
             codes, distinct = portfolio.codes(column)
             return np.array([v in values for v in distinct], dtype=np.bool_)[codes]
 
+        cfd_pair = np.zeros(len(portfolio), dtype=np.bool_)
+        cfd_pair[list(cfd_pairs(portfolio))] = True  # the pair test ESMA margins them by
         return cls(
             option=holding("type", *OPTION_TYPES),
             future_option=holding("type", "future_option"),
             future=holding("type", "future"),
             bond=holding("type", "bond"),
-            fx=holding("type", "fx"),
-            valued=holding("type", "stock", "etf", "cfd", "future"),
+            fx=holding("type", "fx") | cfd_pair,
+            cfd_pair=cfd_pair,
+            valued=holding("type", "stock", "etf", "cfd", "future") & ~cfd_pair,
             call=holding("right", "C"),
             american=holding("style", "american"),
         )
@@ -151,8 +156,9 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
     cells refused.
 
     An instrument is its (type, symbol, underlying, class, factor), an option's symbol being its
-    underlying. Rows are grouped on the columns' integer codes, not on tuples of their cells, so
-    ``classify`` runs once per distinct instrument and no row's cells are hashed together.
+    underlying, and whether it is a CFD on a currency pair (classified as an fx row). Rows are
+    grouped on the columns' integer codes, not on tuples of their cells, so ``classify`` runs once
+    per distinct instrument and no row's cells are hashed together.
     """
     a = portfolio.arrays
     n = len(portfolio)
@@ -165,7 +171,8 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
     given = a["factor"] != None  # noqa: E711 (numpy compares every cell with None)
     factor_override = _codes_at(a["factor"], np.flatnonzero(given))
     parts = ((type_codes, len(types)), (named, len(underlyings) + n), (underlying, len(underlyings)),
-             (class_codes, len(classes)), (factor_override + 1, n + 1))  # fmt: skip
+             (class_codes, len(classes)), (factor_override + 1, n + 1),
+             (rows.cfd_pair.astype(np.int64), 2))  # fmt: skip
     key = np.zeros(n, dtype=np.int64)
     size = 1
     for codes, distinct in parts:
@@ -176,6 +183,7 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
         key, size = key * count + codes, size * count
     first, instrument = np.unique(key, return_index=True, return_inverse=True)[1:]
     kind = np.where(option[first], np.where(rows.future_option[first], "future", "stock"), a["type"][first])
+    kind = np.where(rows.cfd_pair[first], "fx", kind)
     found = [
         classify(*k)
         for k in zip(
