@@ -259,7 +259,12 @@ def test_an_index_symbol_with_a_broker_suffix_is_that_index(
     assert line.class_from == f"inferred: {symbol.upper()} = {head} = {index} [{table}]"
 
 
-@pytest.mark.parametrize("symbol", ["US500X", "SPX500C", "DAXX", "UK1000.L", "BRK.B", "US.500"])
+@pytest.mark.parametrize(
+    "symbol",
+    # a share's exchange suffix is no index suffix (esma.toml [index_suffixes]): SPX.L is Spirax Group
+    # in London, COMP.US Compass on the NYSE, margined at 20:1 they would need a quarter of a share's
+    ["US500X", "SPX500C", "DAXX", "UK1000.L", "BRK.B", "US.500", "SPX.L", "COMP.US", "DAX-X", "HK50.HK"],
+)
 def test_only_the_exact_part_before_a_separator_names_an_index(symbol: str) -> None:
     result = one(symbol, 1, 10_000.0, "EUR", currency="EUR")
     assert (result.total, result.lines[0].class_from) == (2_000.0, ASSUMED_EQUITY)

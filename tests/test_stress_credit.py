@@ -230,3 +230,20 @@ def test_the_worksheet_reads_a_duration_of_0_as_typed() -> None:
     assert udfs.STRESS_PNL(positions, "S5", PARAMS) == 0.0
     notes = [row[1] for row in udfs.STRESS_TABLE(positions, PARAMS) if row[0] == "note"]
     assert not any("duration" in note for note in notes)
+
+
+def test_a_duration_of_0_on_a_fund_of_the_table_reads_as_blank_with_a_warning() -> None:
+    # Office.js hands a blank cell over as 0: a 0 beside the bond-ETF table's duration would take the
+    # fund's rate and spread risk away without a word. LQD 100 × 110 = 11,000 in S5 with the table's
+    # D 8.3, C 110 at Δy = LQD_S5, blank or 0 alike; the 0 is named in a warning; a duration given
+    # (5) is the fund's own, with the table's convexity.
+    blank = pnl(FUNDS, [["LQD", "etf", 100, 110, "corporate", None]], "S5")
+    zero = pnl(FUNDS, [["LQD", "etf", 100, 110, "corporate", 0]], "S5")
+    assert blank.positions[0][2] == pytest.approx(11_000 * lqd(LQD_S5)) and blank.warnings == ()
+    assert zero.pnl == blank.pnl and zero.positions == blank.positions
+    (warning,) = zero.warnings
+    assert warning.startswith("a duration of 0 on a fund of the bond-ETF") and warning.endswith("rows 2")
+    given = pnl(FUNDS, [["LQD", "etf", 100, 110, "corporate", 5]], "S5")
+    assert given.positions[0][2] == pytest.approx(11_000 * fund_return(5.0, 110.0, LQD_S5))
+    # outside the table the 0 is still a floating-rate fund's
+    assert pnl(FUNDS, [["FLOT", "etf", 100, 50, "corporate", 0]], "S5").pnl == 0.0

@@ -355,17 +355,19 @@ def esma_class_from(p: Position) -> tuple[str, str]:
 
 def _listed(p: Position, table: str) -> str | None:
     """'HK50 = HANG_SENG [other_indices]' when the symbol or underlying is on an index table of
-    esma.toml, or its part before a separator is (a broker's suffix: 'US500.CASH = US500 = SP_500
-    [major_indices]'), else None. Only that exact part: a ticker that merely starts like an index
-    (US500X, DAXX) is not one."""
+    esma.toml, or its part before a separator is and the rest is a broker's index suffix of
+    ``[index_suffixes]`` ('US500.CASH = US500 = SP_500 [major_indices]'), else None. Only that exact
+    part and those suffixes: a ticker that merely starts like an index (US500X, DAXX) or a share's
+    exchange suffix (SPX.L, COMP.US) is not one."""
     indices = _index_symbols(table)
     names = (p.symbol, p.underlying)
     for name in names:
         if name in indices:
             return f"{name} = {indices[name]} [{table}]"
+    suffixes = _code_set("index_suffixes", "suffixes")
     for name in names:
-        head = INDEX_SUFFIX.split(name, maxsplit=1)[0]
-        if head != name and head in indices:
+        head, *tail = INDEX_SUFFIX.split(name, maxsplit=1)
+        if tail and tail[0] in suffixes and head in indices:
             return f"{name} = {head} = {indices[head]} [{table}]"
     return None
 

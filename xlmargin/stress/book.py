@@ -295,6 +295,17 @@ def _unstressed(models: list[Model], codes: IntArray, groups: np.ndarray) -> tup
     return tuple(_note(f"held constant, {note}: rows ", "", found) for note, found in by_note.items())
 
 
+def _zero_duration(read_blank: BoolArray) -> tuple[Note, ...]:
+    """The warning naming the rows whose duration of 0 was read as blank (the table's used instead)."""
+    found = [(2 * len(read_blank) + int(i), int(i)) for i in np.flatnonzero(read_blank)]
+    text = (
+        "a duration of 0 on a fund of the bond-ETF table (stress.toml) is read as blank, as Office.js "
+        "hands a blank cell over, and the table's duration is used; give the fund's own duration to "
+        "override it: rows "
+    )
+    return (_note(text, "", found),) if found else ()
+
+
 def _defaulted(default: np.ndarray, took: BoolArray) -> tuple[Note, ...]:
     """One warning per class default profile, naming the rows that ``took`` it (no duration column),
     after the currencies' and before the rows held constant, in the order found."""
@@ -324,8 +335,13 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     # a credit fund outside the bond-ETF table borrows its class's default fund only without a duration
     default = column("default", object)
     borrowed = np.array([m.default != "" for m in models], dtype=np.bool_)[codes]  # once per model
-    own = borrowed & ~np.isnan(a["duration"])
-    duration = np.where(np.isnan(a["duration"]), column("duration"), a["duration"])
+    # a duration given wins over the table's; a 0 beside the table's reads as blank (Office.js hands a
+    # blank cell over as 0, and a fund the table knows is not a floating-rate fund): the table's, noted
+    table_duration = column("duration")
+    zero_read_blank = (a["duration"] == 0.0) & ~np.isnan(table_duration) & ~borrowed
+    given = np.where(zero_read_blank, np.nan, a["duration"])
+    own = borrowed & ~np.isnan(given)
+    duration = np.where(np.isnan(given), table_duration, given)
     table_maturity = np.where(own, np.nan, column("maturity"))
     maturity = np.where(np.isnan(a["maturity_years"]), table_maturity, a["maturity_years"])
     maturity = np.where(np.isnan(maturity), duration, maturity)  # placed on the curve at its duration
@@ -372,7 +388,12 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     fx_rows = rows.fx
     gross[fx_rows] = np.abs(legs.usd1[fx_rows])
     ccy = _currency(a, legs, rows, portfolio.codes("currency"))
-    notes = ccy.notes + _defaulted(default, borrowed & ~own) + _unstressed(models, codes, groups)
+    notes = (
+        ccy.notes
+        + _zero_duration(zero_read_blank)
+        + _defaulted(default, borrowed & ~own)
+        + _unstressed(models, codes, groups)
+    )
     warnings = tuple(note.text(a["row"][note.at].tolist()) for note in notes)
     return Book(
         rows=a["row"], symbols=a["symbol"], sleeves=a["sleeve"], groups=groups, gross=gross, value=value,
