@@ -817,10 +817,10 @@ def test_tie_break_stops_at_the_deadline_and_keeps_the_cheapest_pairing():
     import time
 
     import numpy as np
-    from scipy.optimize import milp
 
     from benchmarks.bench_regt import call_ladder
     from xlmargin.regt._formulas import RegTRules
+    from xlmargin.regt._highs import milp  # the pairing's (its options are HiGHS', not scipy's)
     from xlmargin.regt._legs import book_legs
     from xlmargin.regt._pairing import _tie_break, block
     from xlmargin.regt._strategies import Enumerator

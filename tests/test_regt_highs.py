@@ -58,3 +58,31 @@ def test_the_stacked_program_in_two_halves_gives_the_pairing_of_one(
     assert not cut[-1][1]
     PAIRINGS.clear()
     assert repr(halved) == repr(whole)
+
+
+def test_options_scipy_has_no_field_for_reach_highs_by_name_and_stay_out_of_the_fallback(
+    monkeypatch,
+) -> None:
+    """The pairing's settings include HiGHS options scipy's ``HighsOptions`` has no field for
+    (``presolve_rule_off``): the direct route sets them by name, the public route leaves them
+    out (scipy would warn of an unrecognised option, an error here); both find the optimum."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint
+
+    from xlmargin.regt._pairing import _OPTIONS
+
+    assert "presolve_rule_off" in _OPTIONS
+    c = np.array([-1.0, -2.0, -3.0])
+    program = {
+        "c": c,
+        "integrality": np.ones(3),
+        "bounds": Bounds(np.zeros(3), np.full(3, 4.0)),
+        "constraints": [LinearConstraint(np.array([[1.0, 1.0, 1.0]]), -np.inf, 5.5)],
+        "options": {**_OPTIONS, "time_limit": 10.0},
+    }
+    routes = [_highs.milp(**program)] if _highs._h is not None else []
+    monkeypatch.setattr(_highs, "_h", None)
+    routes.append(_highs.milp(**program))
+    for found in routes:
+        assert found.status == 0
+        assert np.allclose(found.x, [0.0, 1.0, 4.0])

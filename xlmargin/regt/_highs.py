@@ -53,9 +53,8 @@ def milp(
     if _h is None:  # pragma: no cover - depends on the installed scipy
         from scipy.optimize import milp as scipy_milp
 
-        found = scipy_milp(
-            c, integrality=integrality, bounds=bounds, constraints=constraints, options=options
-        )
+        known = {k: v for k, v in options.items() if k in _SCIPY_OPTIONS}  # scipy takes no other
+        found = scipy_milp(c, integrality=integrality, bounds=bounds, constraints=constraints, options=known)
         return Solution(found.status, found.x, found.message, found.mip_dual_bound)
     a = vstack([csc_array(k.A) for k in constraints], format="csc") if len(constraints) > 1 else None
     if a is None:
@@ -126,10 +125,17 @@ def _run(
     kinds = np.zeros(len(c), np.int32) if integrality is None else integrality.astype(np.int32)
     highs = _h._Highs()
     options = _h.HighsOptions()
+    named = {}  # the options scipy's HighsOptions has no field for, set by name
     for key, value in settings.items():
-        if value is not None:
+        if value is None:
+            continue
+        if hasattr(options, key):
             setattr(options, key, value)
+        else:
+            named[key] = value
     highs.passOptions(options)
+    for key, value in named.items():
+        highs.setOptionValue(key, value)
     # The model as arrays: filling a HighsLp's fields converted every entry to a Python float on
     # the way (a third of the time of a small program, with the interpreter lock held).
     highs.passModel(
@@ -167,6 +173,8 @@ def _run(
     )
 
 
+# the options scipy's public milp takes: its fallback drops the others (see the pairing's _LEANER)
+_SCIPY_OPTIONS = frozenset({"disp", "presolve", "time_limit", "mip_rel_gap", "node_limit"})
 _STATUS: dict[Any, tuple[int, str]] = {}
 _LOWER = _UPPER = -1
 _COLWISE = _MINIMIZE = 1
