@@ -7,8 +7,10 @@ regression comparison, not a published example).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -134,6 +136,38 @@ def test_pm_accounts_valued_together_warn_as_alone(monkeypatch: pytest.MonkeyPat
     assert len(alone) == 2  # the two accounts holding futures, which portfolio margin refuses
     offsets = result["warnings"].str.contains("product group us_broad offsets")
     assert offsets.sum() > 1
+
+
+def test_a_book_s_warnings_by_account_are_each_account_s_alone() -> None:
+    """``Book.warnings_by`` (one pass over each note for all accounts) against each account's own
+    book: the notes interleaved across accounts, an empty account, an account with no warning."""
+    from xlmargin.stress import stress_settings
+    from xlmargin.stress.book import build_book
+
+    header = ["symbol", "type", "quantity", "price", "currency", "fx_rate", "multiplier", "expiry"]
+    future = ["future", 1.0, 100.0, None, None, 50.0, "2027-03-19"]
+    stock = ["stock", 10.0, 10.0]
+    accounts = [
+        [["ZZ", *future], ["XYZ", *stock, "TRY", 0.03], ["VX", *future], ["ABC", *stock, "KES", 0.01]],
+        [],
+        [["SPY", *stock, None, None]],
+        [
+            ["ABC", *stock, "KES", 0.01],
+            ["VX", *future],
+            ["QQ", *future],
+            ["ZZ", *future],
+            ["X", *stock, "TRY", 0.03],
+        ],
+    ]
+    flat = [row for rows in accounts for row in rows]
+    bounds = np.cumsum([0, *map(len, accounts)]).tolist()
+    settings = stress_settings({}, AS_OF)
+    found = build_book(read_positions([header, *flat], as_of=AS_OF), settings).warnings_by(bounds)
+    for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        alone = [header, *(row if lo <= i < hi else [] for i, row in enumerate(flat))]
+        expected = build_book(read_positions(alone, as_of=AS_OF), settings).warnings if hi > lo else ()
+        assert found[k] == expected, k
+    assert found[1] == found[2] == () and len(found[0]) == len(found[3]) == 4  # every note in two accounts
 
 
 def _legs(account: str, n: int, underlying: str) -> list[list[Any]]:

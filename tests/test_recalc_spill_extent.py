@@ -163,6 +163,53 @@ def test_a_spill_that_grows_once_another_is_blocked_is_checked_again(tmp_path: P
     assert report.value("S", "J1") == "#SPILL!"
 
 
+def col3(*_args: object) -> list[list[object]]:
+    return [[1.0], [2.0], [3.0]]
+
+
+def _arrays(path: Path, arrays: dict[str, str], merge: str, formulas: dict[str, str] | None = None) -> Path:
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for ref, formula in arrays.items():
+        ws.write_dynamic_array_formula(ref, formula)
+    for ref, formula in (formulas or {}).items():
+        ws.write_formula(ref, formula)
+    ws.merge_range(merge, "")
+    wb.close()
+    return path
+
+
+@pytest.mark.parametrize("merge", ["A3:E3", "A3:B3"])
+def test_an_array_sized_by_a_blocked_one_is_one_value_and_not_blocked(tmp_path: Path, merge: str) -> None:
+    """Once A1 is #SPILL!, D1 = IFERROR(A1#*1,"x") is one value ("x" in Excel) and spills no more.
+    Before, a merge across both spills (A3:E3) blocked both in the same round: D1 was #SPILL!."""
+    src = _arrays(tmp_path / "dependent.xlsx", {"A1": "=COL3()", "D1": '=IFERROR(A1#*1,"x")'}, merge)
+    report = recalculate(src, {"COL3": col3})
+    assert (report.value("S", "A1"), report.value("S", "D1")) == ("#SPILL!", "x")
+    assert report.blocked == (BlockedSpill("S", "A1", "A1:A3", merge),)
+
+
+def test_an_array_read_indirectly_and_later_in_the_sheet_is_blocked_first(tmp_path: Path) -> None:
+    """The array read is not the first in cell order (A1 reads D1's spill), and J1's size reads
+    D1's spill through a plain cell (H1 = D2 + 0): only D1 is blocked; A1 is "x", J1 one row."""
+    arrays = {"A1": '=IFERROR(D1#*1,"x")', "D1": "=COL3()", "J1": "=SEQUENCE(H1+1)"}
+    src = _arrays(tmp_path / "indirect.xlsx", arrays, "A3:K3", {"H1": "=D2+0"})
+    report = recalculate(src, {"COL3": col3})
+    assert [report.value("S", ref) for ref in ("A1", "D1", "H1", "J1")] == ["x", "#SPILL!", 0.0, 1.0]
+    assert [(b.ref, b.extent) for b in report.blocked] == [("D1", "D1:D3")]
+    assert [c.ref for c in report.cells if c.ref.startswith("J")] == ["J1"]  # one row
+
+
+def test_independent_arrays_meeting_one_merge_are_all_blocked(tmp_path: Path) -> None:
+    """A1 and D1 read nothing: both blocked in one round; F1 reads D1's spill, so it waits and,
+    an error once D1 is, spills no more."""
+    src = _arrays(tmp_path / "both.xlsx", {"A1": "=COL3()", "D1": "=COL3()", "F1": "=D1#*2"}, "A3:F3")
+    report = recalculate(src, {"COL3": col3})
+    assert [report.value("S", ref) for ref in ("A1", "D1")] == ["#SPILL!", "#SPILL!"]
+    assert isinstance(report.value("S", "F1"), CellError)
+    assert [(b.ref, b.extent) for b in report.blocked] == [("A1", "A1:A3"), ("D1", "D1:D3")]
+
+
 def test_freeze_writes_the_spill_error_too(tmp_path: Path) -> None:
     src = merged_book(tmp_path / "merged.xlsx", "A1", "B3:C4", None)
     freeze(src, tmp_path / "frozen.xlsx", FUNCTIONS)

@@ -33,7 +33,7 @@ workers need xlmargin installed. Results equal the single-process run.
 Each account's warnings are those of its engine on the account alone, however it was valued: the
 PM account step's made for all accounts at once from the union's arrays
 (:func:`xlmargin.batch.pm.pm_warnings`, in the main process), Reg T's kept per class group of the
-pairing call, the risk view's naming the account's own rows (``Book.warnings_of``).
+pairing call, the risk view's naming the account's own rows (``Book.warnings_by``, all accounts in one pass).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,16 +78,29 @@ class Book:
     warnings: tuple[str, ...]
     notes: tuple[Note, ...]  # the warnings by the rows they name: a part of the book's from them
 
-    def warnings_of(self, lo: int, hi: int) -> tuple[str, ...]:
-        """The warnings of the book's positions ``lo`` to ``hi - 1`` alone (a batch's account), as
-        :func:`build_book` gives them for those rows: each note naming only those of its rows, the
-        notes in the order they would be found (their first row's ``key``)."""
-        found = []
+    def warnings_by(self, bounds: Sequence[int]) -> list[tuple[str, ...]]:
+        """The warnings of each of many accounts held in the book, account ``k`` its positions
+        ``bounds[k]`` to ``bounds[k + 1] - 1`` (a batch's part), as :func:`build_book` gives them for
+        those rows alone: each note naming only the account's rows, in the order found, the notes in
+        the order they would be found (their first row's ``key``).
+
+        One stable sort of each note's positions by account groups them (the order found kept within
+        each account), so the work follows the notes' rows, not accounts × rows."""
+        edges = np.asarray(bounds, np.int64)
+        found: list[list[tuple[int, str]]] = [[] for _ in range(max(len(edges) - 1, 0))]
+        if not found:
+            return []
         for note in self.notes:
-            take = (note.at >= lo) & (note.at < hi)
-            if take.any():
-                found.append((int(note.key[take][0]), note.text(self.rows[note.at[take]].tolist())))
-        return tuple(text for _, text in sorted(found))
+            account = np.searchsorted(edges, note.at, side="right") - 1
+            inside = np.flatnonzero((note.at >= edges[0]) & (note.at < edges[-1]))
+            order = inside[np.argsort(account[inside], kind="stable")]
+            owner = account[order]
+            starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(order) else order
+            rows = self.rows[note.at[order]]
+            for start, end in itertools.pairwise([*starts.tolist(), len(order)]):
+                text = note.text(rows[start:end].tolist())
+                found[int(owner[start])].append((int(note.key[order[start]]), text))
+        return [tuple(text for _, text in sorted(pairs)) for pairs in found]
 
 
 @dataclass(frozen=True)

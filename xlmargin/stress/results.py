@@ -214,15 +214,13 @@ def risk_margins(
     The book is valued once (each distinct contract priced once for all the accounts); each
     account's figures then come from its own rows of the P&L, summed as :func:`risk_margin` sums
     them, so they equal those of the account alone, and so are its warnings
-    (:meth:`~xlmargin.stress.book.Book.warnings_of`: each naming only the account's rows).
+    (:meth:`~xlmargin.stress.book.Book.warnings_by`: each naming only the account's rows).
     """
     run = _run(portfolio, settings)
     book = run.book
     return [
-        _risk_result(
-            run.library, run.pnl[lo:hi], book.gross[lo:hi], book.groups[lo:hi], book.warnings_of(lo, hi)
-        )
-        for lo, hi in itertools.pairwise(bounds)
+        _risk_result(run.library, run.pnl[lo:hi], book.gross[lo:hi], book.groups[lo:hi], warnings)
+        for (lo, hi), warnings in zip(itertools.pairwise(bounds), book.warnings_by(bounds), strict=True)
     ]
 
 

@@ -486,10 +486,7 @@ def _report(
     seen = set(todo)
     while todo:
         tick()
-        sheet, row, col = todo.pop()
-        for dependent in book.dependents(_address(sheet, row, col), max_results=1 << 30).dependents:
-            where, _, ref = dependent.cell.rpartition("!")
-            key = (where.strip("'").replace("''", "'"), *sx.parse_ref(ref))
+        for key in _dependents(book, todo.pop()):
             if key not in seen:
                 seen.add(key)
                 todo.append(key)
@@ -498,6 +495,15 @@ def _report(
     out = [replace(results[k], stale=True) if k in seen else results[k] for k in ordered]
     kept_sorted = sorted(kept, key=lambda k: (order[k[0]], k[1], k[2]))
     return RecalcReport(tuple(out), tuple(kept[k] for k in kept_sorted))
+
+
+def _dependents(book: fz.Workbook, key: tuple[str, int, int]) -> list[tuple[str, int, int]]:
+    """The cells whose formulas read the cell ``key`` (sheet, row, column), as the engine's graph has them."""
+    out = []
+    for dependent in book.dependents(_address(*key), max_results=1 << 30).dependents:
+        where, _, ref = dependent.cell.rpartition("!")
+        out.append((where.strip("'").replace("''", "'"), *sx.parse_ref(ref)))
+    return out
 
 
 def _check_budget(sheets: Sequence[Sheet], label: str, limits: Limits) -> None:
@@ -552,8 +558,9 @@ def _block_merged_spills(
     """Make every dynamic array (``anchors``: sheet, row, column) whose spill range holds merged
     cells ``#SPILL!``, as Excel does (the engine spills over them): its formula is replaced in the
     engine by one giving the error, and the book evaluated again, so the cells reading it see the
-    error and not the spill. Again until no spill meets a merge (a blocked array can change the
-    size of another)."""
+    error and not the spill. Again until no spill meets a merge: a blocked array can change the
+    size of another, so of the arrays found in a round only those reading none of the others are
+    blocked (:func:`_independent`), the others looked at again once those are errors."""
     sheets = {s.name: s for s, _, _ in anchors}
     merges = {name: [(ref, sx.bounds(ref)) for ref in sx.merged_ranges(s.xml)] for name, s in sheets.items()}
     blocked: dict[tuple[str, int, int], BlockedSpill] = {}
@@ -578,11 +585,41 @@ def _block_merged_spills(
                 found[key] = BlockedSpill(sheet.name, sx.format_ref(row, col), extent, hit)
         if not found:
             break
+        found = _independent(book, found, {(s.name, r, c) for s, r, c in anchors}, deadline)
         for name, row, col in found:
             book.set_formula(name, row, col, f"={SPILL_BLOCKED}()")
         blocked.update(found)
         evaluate(book, deadline.label, deadline)
     return tuple(blocked.values())
+
+
+def _independent(
+    book: fz.Workbook,
+    found: dict[tuple[str, int, int], BlockedSpill],
+    anchors: set[tuple[str, int, int]],
+    deadline: Deadline,
+) -> dict[tuple[str, int, int], BlockedSpill]:
+    """The arrays of ``found`` (spills meeting a merge) that read none of the others, however
+    indirectly: their size is final. One that reads another may not spill once that one is
+    ``#SPILL!`` (``=IFERROR(A1#*1,"x")`` is then one value), as Excel finds it. The walk goes
+    through the engine's dependents of every cell of each spill, and of every spill it reaches
+    (``anchors``: the dynamic arrays); with no circular reference, one array at least is kept."""
+    if len(found) == 1:
+        return found
+    reading = set()
+    for key, spill in found.items():
+        todo = [(key[0], r, c) for r, c in sx.range_cells(spill.extent)]
+        seen = set(todo)
+        while todo:
+            deadline.check()
+            for cell in _dependents(book, todo.pop()):
+                extent = _spill_extent(book, *cell) if cell in anchors else None
+                for member in [(cell[0], r, c) for r, c in sx.range_cells(extent)] if extent else [cell]:
+                    if member not in seen:
+                        seen.add(member)
+                        todo.append(member)
+        reading |= (seen & found.keys()) - {key}
+    return {key: spill for key, spill in found.items() if key not in reading}
 
 
 def _results(
