@@ -31,6 +31,7 @@ from xlmargin.pricing.european import (
     bsm,
     flat,
     intrinsic_value,
+    select,
     total_std_dev,
 )
 
@@ -193,6 +194,33 @@ def test_premium_table_in_chunks_equals_one_pass(monkeypatch: pytest.MonkeyPatch
         monkeypatch.setattr(american, "_CHUNK_POINTS", chunk)
         assert np.array_equal(integrand.premium_table(x), whole)
         monkeypatch.undo()
+
+
+def test_a_block_of_one_right_is_priced_as_in_a_mixed_block() -> None:
+    """A block of calls only or puts only takes no selection over its grid (``select`` hands back a
+    view), and every price is the one the same contract gets beside the other right, bit for bit:
+    American, at a positive rate (every put and the calls on dividend payers have a premium)."""
+    c = _contracts(40, 5)
+    growth = np.exp(np.linspace(-0.3, 0.3, 9))[None, :]
+    flags = c["is_call"]
+    assert flags.any() and not flags.all()
+    args = (c["S"][:, None], c["K"][:, None], c["T"][:, None], 0.04, c["q"][:, None], c["sigma"][:, None])
+    mixed = option_price(*args, flags[:, None], True, False, growth)
+    for right in (True, False):
+        rows = np.flatnonzero(flags == right)
+        one = option_price(*(a[rows] if np.ndim(a) else a for a in args), np.full((rows.size, 1), right),
+                           True, False, growth)  # fmt: skip
+        assert np.array_equal(one, mixed[rows])
+    grid, strike = np.linspace(50.0, 150.0, 12).reshape(3, 4), np.full((3, 1), 100.0)
+    for right in (
+        np.ones((3, 1), dtype=bool),
+        np.zeros((3, 1), dtype=bool),
+        np.array([[True], [False], [True]]),
+    ):
+        chosen = select(right, grid - strike, strike - grid)
+        assert np.array_equal(chosen, np.where(right, grid - strike, strike - grid))
+        assert np.array_equal(intrinsic_value(grid, strike, right), np.maximum(chosen, 0.0))
+    assert np.shares_memory(select(np.ones((3, 1), dtype=bool), grid, strike), grid)  # no copy
 
 
 def record() -> None:

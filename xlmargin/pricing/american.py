@@ -27,6 +27,7 @@ from xlmargin.pricing.european import (
     intrinsic_value,
     ndtr,
     norm_pdf,
+    select,
     total_std_dev,
 )
 
@@ -415,8 +416,8 @@ def _early_exercise(
         return np.broadcast_to(a, shape).reshape(-1, m)[rows]
 
     S_t, K_t, call_t = table(S), table(K), table(is_call)
-    put_strike = np.where(call_t, S_t, K_t)
-    x = np.where(call_t, K_t, S_t) / put_strike
+    put_strike = select(call_t, S_t, K_t)
+    x = select(call_t, K_t, S_t) / put_strike
     # Below the boundary the value is the intrinsic value, already in ``value``; the premium
     # computed there is not used.
     alive = x > integrand.exercise_boundary[:, None]

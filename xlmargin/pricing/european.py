@@ -48,7 +48,20 @@ def flat(a: NDArray[_Scalar], shape: tuple[int, ...]) -> NDArray[_Scalar]:
     return np.broadcast_to(a, shape).ravel()
 
 
+def select(flag: BoolArray, if_true: FloatArray, if_false: FloatArray) -> FloatArray:
+    """``np.where(flag, if_true, if_false)``, a read-only view of one of them where every flag is the
+    same (a block of calls or of puts): no pass over the grid, and the same numbers."""
+    if flag.all() or not flag.any():
+        shape = np.broadcast_shapes(flag.shape, np.shape(if_true), np.shape(if_false))
+        return np.broadcast_to(if_true if flag.all() else if_false, shape)
+    return np.where(flag, if_true, if_false)
+
+
 def intrinsic_value(S: FloatArray, K: FloatArray, is_call: BoolArray) -> FloatArray:
+    if is_call.all():  # (one right: a difference less, and no selection)
+        return np.maximum(select(is_call, S - K, K), 0.0)
+    if not is_call.any():
+        return np.maximum(select(is_call, S, K - S), 0.0)
     return np.maximum(np.where(is_call, S - K, K - S), 0.0)
 
 

@@ -79,8 +79,11 @@ def position_pnl(book: Book, moves: FloatArray, rate: float) -> FloatArray:
     boundaries = None
     if memo is not None and memo.kept is None:
         boundaries = start(functools.partial(_solve_boundaries, book.options, rate))
-    pnl = np.zeros((len(book.rows), moves.shape[1]))
     lin = book.linear_idx
+    # Linear, bond and option rows are disjoint: where they are every row, each is written below
+    # (no pass of zeros over the table); else the other rows (held constant) stay 0.
+    every_row = lin.size + book.bond_idx.size + book.option_idx.size == len(book.rows)
+    pnl = (np.empty if every_row else np.zeros)((len(book.rows), moves.shape[1]))
     returns = _returns(book.beta[lin], book.weights[lin], book.duration[lin], book.convexity[lin], moves)
     if lin.size == len(book.rows):  # every row linear (a book of stocks): no scatter
         np.multiply(book.value[:, None], returns, out=pnl)
