@@ -10,7 +10,15 @@ import datetime as dt
 import pytest
 
 from xlmargin import rules
-from xlmargin.symbols import OptionSymbol, SymbolError, looks_like_option, pair_quote, parse_option
+from xlmargin.symbols import (
+    OptionSymbol,
+    SymbolError,
+    currency_pair,
+    looks_like_option,
+    pair_base_class,
+    pair_quote,
+    parse_option,
+)
 
 DEC_2025 = dt.date(2025, 12, 19)
 
@@ -110,6 +118,34 @@ def test_text_that_reads_like_an_option(text, like):
 )
 def test_pair_symbols_state_their_quote_currency(symbol, quote):
     assert pair_quote(symbol) == quote
+
+
+ACCEPTED_PAIRS = ["EURUSD", "EUR.USD", "EUR/USD", "EUR_USD", "EUR-USD", "EUR USD", "eur-usd", " EURUSD "]
+# a separator inside a code, at an end, doubled or padded: main read each as EUR/USD (separators were
+# stripped anywhere), so EU.RUSD was margined as a major pair and inferred to be priced in USD
+REFUSED_PAIRS = [
+    "EU.RUSD",
+    "E.URUSD",
+    "EURUS.D",
+    "E/U/R/U/S/D",
+    "EUR..USD",
+    "EURUSD.",
+    ".EURUSD",
+    "EUR / USD",
+]
+
+
+@pytest.mark.parametrize("symbol", ACCEPTED_PAIRS)
+def test_a_pair_has_at_most_one_separator_and_only_between_its_codes(symbol):
+    assert currency_pair(symbol) == ("EUR", "USD")
+    assert pair_quote(symbol.strip()) == "USD"
+
+
+@pytest.mark.parametrize("symbol", REFUSED_PAIRS)
+def test_a_separator_elsewhere_makes_no_pair(symbol):
+    assert currency_pair(symbol) is None
+    assert pair_quote(symbol) is None
+    assert pair_base_class(symbol.replace("EUR", "XAU")) is None
 
 
 def test_the_bulk_reader_equals_one_symbol_at_a_time():

@@ -62,6 +62,7 @@ from xlmargin.dollars import (
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError
 from xlmargin.fx_rates import cfd_pairs
 from xlmargin.positions import Portfolio
+from xlmargin.symbols import pair_codes
 
 PER_FACE = 100.0
 """Bond prices are quoted per 100 of face value."""
@@ -379,8 +380,9 @@ def unit_values(portfolio: Portfolio) -> FloatArray:
     :func:`in_usd` converts it (its rates USD per unit); a currency pair's
     unit is ``multiplier`` units of its base currency, valued as :func:`currency_legs` values its
     base leg (its price is in the quote currency: USDJPY's unit is one dollar, EURJPY's needs the
-    ``fx_rate`` of the yen). Cash, which has no price, is 0. The size the decision tools measure a
-    trade or a liquidation in, comparable across the rows of a mixed-currency book."""
+    ``fx_rate`` of the yen), an ``fx`` row and a CFD on a pair (:func:`_row_pairs`) alike. Cash,
+    which has no price, is 0. The size the decision tools measure a trade or a liquidation in,
+    comparable across the rows of a mixed-currency book."""
     usd = in_usd(portfolio)
     a = usd.arrays
     kind, price, multiplier = a["type"], a["price"], a["multiplier"]
@@ -389,12 +391,12 @@ def unit_values(portfolio: Portfolio) -> FloatArray:
         per_face = price / PER_FACE * (1.0 if usd_face is None else usd_face)
         each = np.where(kind == "bond", per_face, price * multiplier)
     problems: list[Problem] = []
-    for i in np.flatnonzero(kind == "fx").tolist():
+    for i, pair in _row_pairs(portfolio, np.flatnonzero(kind == "fx")).items():
         # a pair row in_usd converted is priced in dollars now (its rate 1); any other keeps its rate
         converted = a["currency"][i] != portfolio.arrays["currency"][i]
         rate = 1.0 if converted else a["fx_rate"][i]
         symbol = str(a["symbol"][i])
-        legs = _pair_legs(fx_pair(symbol), symbol, multiplier[i], price[i], rate, int(a["row"][i]))
+        legs = _pair_legs(pair, symbol, multiplier[i], price[i], rate, int(a["row"][i]))
         if isinstance(legs, Problem):
             problems.append(legs)
         else:
@@ -403,6 +405,16 @@ def unit_values(portfolio: Portfolio) -> FloatArray:
         bad = [p for p in problems if p.column == "symbol"]
         raise InputError(bad) if bad else MissingDataError(problems)
     return np.abs(np.nan_to_num(each))
+
+
+def _row_pairs(portfolio: Portfolio, fx_rows: np.ndarray) -> dict[int, FxPair | None]:
+    """The rows valued as a currency pair, in row order, each with its pair: the ``fx`` rows
+    (``fx_rows``; None where the symbol reads as no pair, which :func:`_pair_legs` refuses) and the
+    CFDs on a pair (:func:`~xlmargin.fx_rates.cfd_pairs`, the test ESMA margins them by)."""
+    symbols = portfolio.arrays["symbol"]
+    found: dict[int, FxPair | None] = {i: fx_pair(str(symbols[i])) for i in fx_rows.tolist()}
+    found |= {i: FxPair(*pair) for i, pair in cfd_pairs(portfolio).items()}
+    return dict(sorted(found.items()))
 
 
 def currency_factor(currency: str) -> str | None:
@@ -420,11 +432,11 @@ class FxPair:
 
 def fx_pair(symbol: str) -> FxPair | None:
     """``EURUSD``, ``EUR/USD``, ``eur.usd`` → FxPair("EUR", "USD"); None unless both are known currencies."""
-    match = re.fullmatch(r"([A-Z]{3})[/.\-_ ]?([A-Z]{3})", symbol.strip().upper())
-    if match is None:
+    codes = pair_codes(symbol)
+    if codes is None:
         return None
     known = _currencies()[2]
-    base, quote = match.groups()
+    base, quote = codes
     if base not in known or quote not in known or base == quote:
         return None
     return FxPair(base, quote)
@@ -482,8 +494,8 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     foreign = np.array([c is not None and c != usd for c in currencies], dtype=bool)[currency_codes]
     type_codes, types = portfolio.codes("type")
     pair_or_future = np.array([t in ("fx", "future") for t in types], dtype=bool)[type_codes]
-    cfd_pair = cfd_pairs(portfolio)
-    pair_or_future[list(cfd_pair)] = True
+    pairs = _row_pairs(portfolio, np.flatnonzero(pair_or_future & (kind == "fx")))
+    pair_or_future[list(pairs)] = True
     # Any other position in a foreign currency (a foreign stock, bond or fund, cash): one leg, its
     # local value in USD, computed for all such rows at once (a European book is thousands of them).
     held = foreign & ~pair_or_future
@@ -497,10 +509,8 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     for i in np.flatnonzero(pair_or_future):
         row = int(rows[i])
         legs: _Legs | Problem | None
-        if kind[i] == "fx" or int(i) in cfd_pair:
-            symbol = str(a["symbol"][i])
-            pair = fx_pair(symbol) if kind[i] == "fx" else FxPair(*cfd_pair[int(i)])
-            legs = _pair_legs(pair, symbol, qty[i] * mult[i], price[i], fx_rate[i], row)
+        if int(i) in pairs:
+            legs = _pair_legs(pairs[int(i)], str(a["symbol"][i]), qty[i] * mult[i], price[i], fx_rate[i], row)
         elif foreign[i] and np.isnan(fx_rate[i]):
             legs = needs_rate(str(currency[i]), row)
         else:  # a future

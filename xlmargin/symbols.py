@@ -72,6 +72,7 @@ _TWS = re.compile(
 )
 _DIGIT_LETTER = re.compile(r"\d[A-Z]")
 PAIR_SEPARATORS = re.compile(r"[/.\-_ ]")  # between a pair's two codes: EUR/USD, EUR.USD, EUR-USD
+_PAIR_SHAPE = re.compile(rf"([A-Z]{{3}}){PAIR_SEPARATORS.pattern}?([A-Z]{{3}})")  # only between them
 # Looser still: a call/put word beside a number ("IBM 95 CALL", "SPY 450P"): not readable, but not a stock.
 _OPTION_WORDS = re.compile(r"\b(CALLS?|PUTS?)\b|\b\d+(\.\d+)?[CP]\b|\s[CP]$")
 _RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
@@ -260,13 +261,11 @@ def underlying_of_root(root: str) -> str:
 
 def pair_quote(symbol: str) -> str | None:
     """The quote currency of a currency-pair symbol (``EUR/USD`` → USD), or None when it is not one."""
-    if not 6 <= len(symbol) <= 7:  # EURUSD, EUR/USD
-        return None
-    letters = PAIR_SEPARATORS.sub("", symbol.upper())
-    if len(letters) != 6:
+    codes = pair_codes(symbol)
+    if codes is None:
         return None
     _, currencies, bases = _tables()
-    base, quote = letters[:3], letters[3:]
+    base, quote = codes
     return quote if quote in currencies and (base in currencies or base in bases) else None
 
 
@@ -275,17 +274,28 @@ def pair_base_class(symbol: str) -> str | None:
     XAUEUR → gold, BTCGBP → crypto), whatever its quote currency; None for any other symbol."""
     if pair_quote(symbol) is None:
         return None
-    return _base_classes().get(PAIR_SEPARATORS.sub("", symbol.upper())[:3])
+    codes = pair_codes(symbol)
+    return None if codes is None else _base_classes().get(codes[0])
 
 
 @lru_cache(maxsize=4096)  # a book of pairs repeats a few symbols thousands of times
 def currency_pair(symbol: str) -> tuple[str, str] | None:
-    """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes."""
-    letters = PAIR_SEPARATORS.sub("", symbol.upper())
+    """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes
+    (:func:`pair_codes`: EU.RUSD is none)."""
+    codes = pair_codes(symbol)
     _, currencies, _ = _tables()
-    if len(letters) == 6 and letters[:3] in currencies and letters[3:] in currencies:
-        return letters[:3], letters[3:]
+    if codes is not None and codes[0] in currencies and codes[1] in currencies:
+        return codes
     return None
+
+
+def pair_codes(symbol: str) -> tuple[str, str] | None:
+    """The two three-letter codes of a symbol shaped as a pair, whether or not they are known codes:
+    six letters, or three, one separator (:data:`PAIR_SEPARATORS`) and three (``EURUSD``,
+    ``EUR/USD``, ``eur.usd``, ``EUR USD``), in any case and with blanks around it; None for any other
+    text. A separator elsewhere (``EU.RUSD``, ``EURUSD.``) or two of them make no pair."""
+    match = _PAIR_SHAPE.fullmatch(symbol.strip().upper())
+    return None if match is None else (match[1], match[2])
 
 
 @lru_cache(maxsize=1)
@@ -308,6 +318,7 @@ __all__ = [
     "currency_pair",
     "looks_like_option",
     "pair_base_class",
+    "pair_codes",
     "pair_quote",
     "parse_option",
     "parse_options",
