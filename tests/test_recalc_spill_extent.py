@@ -414,3 +414,25 @@ def test_libreoffice_reads_every_written_cell(tmp_path: Path) -> None:
     rows = [r.split(",") for r in (tmp_path / "csv" / "out.csv").read_text().splitlines()]
     assert [r[:2] for r in rows[:3]] == [["a", "1"], ["b", "2"], ["c", "3"]]
     assert [r[3:6] for r in rows[4:6]] == [["1", "2", "3"], ["4", "5", "6"]]
+
+
+def test_arrays_reading_one_another_are_all_blocked_so_the_rounds_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A1's spill feeds D1 and D1's feeds A1 (a circular reference the engine may still report as two
+    # arrays): neither is independent, and keeping none would find the same two again every round
+    # until --timeout; both are blocked instead.
+    from xlmargin.workbook import calculate
+    from xlmargin.workbook.report import BlockedSpill
+
+    a1, d1 = ("S", 1, 1), ("S", 1, 4)
+    found = {a1: BlockedSpill("S", "A1", "A1:A3", "A3:E3"), d1: BlockedSpill("S", "D1", "D1:D3", "A3:E3")}
+    feeds = {("S", 3, 1): [d1], ("S", 3, 4): [a1]}
+    monkeypatch.setattr(calculate, "_dependents", lambda book, cell: feeds.get(cell, []))
+    monkeypatch.setattr(calculate, "_spill_extent", lambda book, s, r, c: None)
+
+    class Never:
+        def check(self) -> None:
+            pass
+
+    assert calculate._independent(None, found, {a1, d1}, Never()) == found  # type: ignore[arg-type]

@@ -242,8 +242,26 @@ def test_a_duration_of_0_on_a_fund_of_the_table_reads_as_blank_with_a_warning() 
     assert blank.positions[0][2] == pytest.approx(11_000 * lqd(LQD_S5)) and blank.warnings == ()
     assert zero.pnl == blank.pnl and zero.positions == blank.positions
     (warning,) = zero.warnings
-    assert warning.startswith("a duration of 0 on a fund of the bond-ETF") and warning.endswith("rows 2")
+    assert warning.startswith("a duration of 0 where stress.toml's tables give one") and warning.endswith(
+        "rows 2"
+    )
     given = pnl(FUNDS, [["LQD", "etf", 100, 110, "corporate", 5]], "S5")
     assert given.positions[0][2] == pytest.approx(11_000 * fund_return(5.0, 110.0, LQD_S5))
     # outside the table the 0 is still a floating-rate fund's
     assert pnl(FUNDS, [["FLOT", "etf", 100, 50, "corporate", 0]], "S5").pnl == 0.0
+
+
+def test_a_batch_account_s_duration_warnings_come_in_the_book_s_order() -> None:
+    # the zero-duration note comes before the class default's in the book, whatever the rows' order;
+    # a batch account's notes are ordered by their keys (Book.warnings_by) and must agree
+    from xlmargin.stress.results import risk_margin, risk_margins
+
+    positions = read_positions(
+        [FUNDS[:6], ["VCIT", "etf", 100, 80, "corporate", None], ["LQD", "etf", 100, 110, None, 0]],
+        as_of=AS_OF,
+    )
+    alone = risk_margin(positions, SETTINGS).warnings
+    assert (
+        len(alone) == 2 and alone[0].startswith("a duration of 0") and alone[1].startswith("class corporate")
+    )
+    assert risk_margins(positions, SETTINGS, [0, 2])[0].warnings == alone

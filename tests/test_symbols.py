@@ -120,7 +120,11 @@ def test_pair_symbols_state_their_quote_currency(symbol, quote):
     assert pair_quote(symbol) == quote
 
 
-ACCEPTED_PAIRS = ["EURUSD", "EUR.USD", "EUR/USD", "EUR_USD", "EUR-USD", "EUR USD", "eur-usd", " EURUSD "]
+ACCEPTED_PAIRS = [
+    *("EURUSD", "EUR.USD", "EUR/USD", "EUR_USD", "EUR-USD", "EUR USD", "eur-usd", " EURUSD "),
+    # blanks around the separator, a broker's suffix (symbols.toml [pair_suffixes])
+    *("EUR / USD", "EUR  USD", "EURUSD.", "EURUSD-", "EURUSD.pro", "EUR/USD.m"),
+]
 # a separator inside a code, at an end, doubled or padded: main read each as EUR/USD (separators were
 # stripped anywhere), so EU.RUSD was margined as a major pair and inferred to be priced in USD
 REFUSED_PAIRS = [
@@ -129,9 +133,9 @@ REFUSED_PAIRS = [
     "EURUS.D",
     "E/U/R/U/S/D",
     "EUR..USD",
-    "EURUSD.",
     ".EURUSD",
-    "EUR / USD",
+    "EURUSD.DEC26",
+    "EURUSD..",
 ]
 
 

@@ -72,7 +72,9 @@ _TWS = re.compile(
 )
 _DIGIT_LETTER = re.compile(r"\d[A-Z]")
 PAIR_SEPARATORS = re.compile(r"[/.\-_ ]")  # between a pair's two codes: EUR/USD, EUR.USD, EUR-USD
-_PAIR_SHAPE = re.compile(rf"([A-Z]{{3}}){PAIR_SEPARATORS.pattern}?([A-Z]{{3}})")  # only between them
+# only between them (blanks around it allowed: EUR / USD), then a broker's suffix after a separator
+# (EURUSD., EURUSD.pro: symbols.toml [pair_suffixes])
+_PAIR_SHAPE = re.compile(r"([A-Z]{3})(?:\s*[/.\-_]\s*|\s+)?([A-Z]{3})(?:[/.\-_ ]([A-Z0-9]*))?")
 # Looser still: a call/put word beside a number ("IBM 95 CALL", "SPY 450P"): not readable, but not a stock.
 _OPTION_WORDS = re.compile(r"\b(CALLS?|PUTS?)\b|\b\d+(\.\d+)?[CP]\b|\s[CP]$")
 _RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
@@ -291,11 +293,21 @@ def currency_pair(symbol: str) -> tuple[str, str] | None:
 
 def pair_codes(symbol: str) -> tuple[str, str] | None:
     """The two three-letter codes of a symbol shaped as a pair, whether or not they are known codes:
-    six letters, or three, one separator (:data:`PAIR_SEPARATORS`) and three (``EURUSD``,
-    ``EUR/USD``, ``eur.usd``, ``EUR USD``), in any case and with blanks around it; None for any other
-    text. A separator elsewhere (``EU.RUSD``, ``EURUSD.``) or two of them make no pair."""
+    six letters, or three, one separator (:data:`PAIR_SEPARATORS`, blanks around it allowed) and
+    three (``EURUSD``, ``EUR/USD``, ``eur.usd``, ``EUR / USD``), in any case and with blanks around
+    it, then perhaps a broker's suffix of ``symbols.toml [pair_suffixes]`` after a separator
+    (``EURUSD.``, ``EURUSD.pro``); None for any other text. A separator inside a code (``EU.RUSD``),
+    before the pair (``.EURUSD``), doubled (``EUR..USD``) or an unknown suffix (``EURUSD.DEC26``, a
+    CFD on the future: its underlying says the pair) make no pair."""
     match = _PAIR_SHAPE.fullmatch(symbol.strip().upper())
-    return None if match is None else (match[1], match[2])
+    if match is None or (match[3] is not None and match[3] not in _pair_suffixes()):
+        return None
+    return match[1], match[2]
+
+
+@lru_cache(maxsize=1)
+def _pair_suffixes() -> frozenset[str]:
+    return frozenset(str(s).upper() for s in rules.load("symbols")["pair_suffixes"]["suffixes"])
 
 
 @lru_cache(maxsize=1)

@@ -304,18 +304,20 @@ def _unstressed(models: list[Model], codes: IntArray, groups: np.ndarray) -> tup
     currencies' in the order found)."""
     by_note: dict[str, list[tuple[int, int]]] = {}
     for i in np.flatnonzero(np.array([m.kind for m in models], dtype=np.int64)[codes] == NONE):
-        by_note.setdefault(models[codes[i]].note, []).append((3 * len(codes) + int(i), int(i)))
+        by_note.setdefault(models[codes[i]].note, []).append((4 * len(codes) + int(i), int(i)))
         groups[i] = "unstressed"
     return tuple(_note(f"held constant, {note}: rows ", "", found) for note, found in by_note.items())
 
 
 def _zero_duration(read_blank: BoolArray) -> tuple[Note, ...]:
-    """The warning naming the rows whose duration of 0 was read as blank (the table's used instead)."""
+    """The warning naming the rows whose duration of 0 was read as blank (the table's used instead),
+    after the currencies' notes and before the class defaults' (the keys :meth:`Book.warnings_by`
+    orders a batch account's notes by: currencies below 2n, then 2n, 3n and 4n + the row)."""
     found = [(2 * len(read_blank) + int(i), int(i)) for i in np.flatnonzero(read_blank)]
     text = (
-        "a duration of 0 on a fund of the bond-ETF table (stress.toml) is read as blank, as Office.js "
-        "hands a blank cell over, and the table's duration is used; give the fund's own duration to "
-        "override it: rows "
+        "a duration of 0 where stress.toml's tables give one (a bond ETF, a rate future, an option on "
+        "them) is read as blank, as Office.js hands a blank cell over, and the table's duration is used; "
+        "give the position's own duration to override it: rows "
     )
     return (_note(text, "", found),) if found else ()
 
@@ -325,7 +327,7 @@ def _defaulted(default: np.ndarray, took: BoolArray) -> tuple[Note, ...]:
     after the currencies' and before the rows held constant, in the order found."""
     by_text: dict[str, list[tuple[int, int]]] = {}
     for i in np.flatnonzero(took):
-        by_text.setdefault(str(default[i]), []).append((2 * len(took) + int(i), int(i)))
+        by_text.setdefault(str(default[i]), []).append((3 * len(took) + int(i), int(i)))
     return tuple(_note(f"{text}: rows ", "", found) for text, found in by_text.items())
 
 

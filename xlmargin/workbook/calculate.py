@@ -603,7 +603,8 @@ def _independent(
     indirectly: their size is final. One that reads another may not spill once that one is
     ``#SPILL!`` (``=IFERROR(A1#*1,"x")`` is then one value), as Excel finds it. The walk goes
     through the engine's dependents of every cell of each spill, and of every spill it reaches
-    (``anchors``: the dynamic arrays); with no circular reference, one array at least is kept."""
+    (``anchors``: the dynamic arrays); with no circular reference, one array at least is kept, and
+    where every one reads another (a circular reference) all are, so each round blocks one at least."""
     if len(found) == 1:
         return found
     reading = set()
@@ -619,7 +620,8 @@ def _independent(
                         seen.add(member)
                         todo.append(member)
         reading |= (seen & found.keys()) - {key}
-    return {key: spill for key, spill in found.items() if key not in reading}
+    kept = {key: spill for key, spill in found.items() if key not in reading}
+    return kept or found  # arrays reading one another (a circular reference): block them all
 
 
 def _results(
