@@ -147,6 +147,31 @@ def test_corporate_and_high_yield_bonds_are_repriced_at_the_curve_plus_the_sprea
     assert e10.warnings == ()
 
 
+def test_the_spread_beta_is_the_rule_file_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    # stress.toml [mapping.credit] spread_beta scales the class's spread move ([L], 1.0 as shipped):
+    # at 0.5 the IG bond moves by the 10y plus half of IG OAS, for funds and bonds alike
+    from xlmargin.stress import classify
+
+    shipped = classify._credit()
+    one_for_one = pnl(FUNDS, [["VCIT", "etf", 100, 80, "corporate", 6.0]], "S5").positions[0][2]
+    curve_bp = (
+        -one_for_one / (8_000 * 6.0) * 1e4 - 278
+    )  # the fund's curve move (convexity 0 outside the table)
+    halved = {k: (spread, fund, 0.5 * beta) for k, (spread, fund, beta) in shipped.items()}
+    for fn in (classify._bond, classify._by_class, classify.classify):
+        fn.cache_clear()
+    monkeypatch.setattr(classify, "_credit", lambda: halved)
+    try:
+        bond = pnl(BONDS, [["IG 5 36", "bond", 100_000, 100.0, "corporate", 5.0, 5.0, 10]], "S5")
+        fund = pnl(FUNDS, [["VCIT", "etf", 100, 80, "corporate", 6.0]], "S5")
+    finally:
+        for fn in (classify._bond, classify._by_class, classify.classify):
+            fn.cache_clear()
+    assert bond.positions[0][2] == pytest.approx(1_000 * (par_bond_moved(5.0, 10, -64 + 0.5 * 278) - 100))
+    assert fund.positions[0][2] == pytest.approx(8_000 * fund_return(6.0, 0.0, curve_bp + 0.5 * 278))
+    assert -123 < curve_bp < -64  # at 6 years, between the 2y and the 10y moves
+
+
 def test_a_treasury_row_is_unchanged_beside_credit_rows() -> None:
     treasuries = [["T 5 36", "bond", 100_000, 100.0, "treasury", 5.0, 5.0, 10], ["TLT", "etf", 100, 90, None]]
     credit = [["IG 5 36", "bond", 100_000, 100.0, "corporate", 5.0, 5.0, 10], ["HYG", "etf", 100, 80, "hy"]]

@@ -251,6 +251,7 @@ class BondEtf:
     convexity: float
     maturity_years: float
     spread_factor: str | None = None
+    spread_beta: float = math.nan  # the yield's move per unit of the spread factor's ([L], the table's)
 
 
 @cache
@@ -263,6 +264,7 @@ def bond_etfs() -> Mapping[str, BondEtf]:
             float(row["convexity"]),
             float(row["maturity_years"]),
             row.get("spread_factor"),
+            float(row["spread_beta"]) if "spread_factor" in row else math.nan,
         )
         for sym, row in _entries(_table("bond_etfs")).items()
     }

@@ -346,6 +346,7 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     factor = column("factor", np.int64)
     rate_factor = column("rate_factor", np.int64)
     spread = column("spread", np.int64)
+    spread_beta = column("spread_beta")
     groups = column("group", object)
     beta = np.where(np.isnan(a["beta"]), column("beta") * a["leverage"], a["beta"])
     # a credit fund outside the bond-ETF table borrows its class's default fund only without a duration
@@ -375,7 +376,7 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     gross = np.abs(value)
 
     # options: the underlying's loadings move the spot; the option is repriced
-    profile = _Profile(model_kind, factor, beta, maturity, rate_factor, spread)
+    profile = _Profile(model_kind, factor, beta, maturity, rate_factor, spread, spread_beta)
     opt = np.flatnonzero(is_option)
     options = _build_options(
         a, rows, opt, settings, profile.exposures(opt, len(opt), np.arange(len(opt))),
@@ -396,7 +397,7 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     if bond.size:  # the curve weights of no bond still cost a few numpy calls
         weights[np.ix_(bond, _tenors())] = instruments.curve_weights(a["maturity_years"][bond])
         credit = spread[bond] >= 0
-        weights[bond[credit], spread[bond[credit]]] += 1.0  # a credit class's bond: its spread moves Δy
+        weights[bond[credit], spread[bond[credit]]] += spread_beta[bond[credit]]  # a credit bond's Δy
     held = np.flatnonzero(rows.bond & ~bond_rows)
     gross[bond] = np.abs(bonds.face_usd * price[bond])
     gross[held] = np.abs(qty[held] / instruments.PER_FACE * fx[held] * price[held])
@@ -431,6 +432,7 @@ class _Profile:
     maturity: FloatArray
     rate_factor: IntArray
     spread: IntArray
+    spread_beta: FloatArray
 
     def exposures(self, at: IntArray, rows: int, place: IntArray) -> tuple[FloatArray, FloatArray]:
         """(loadings on price factors, yield-move weights), (rows × F) each: position ``at[j]``'s in
@@ -446,7 +448,7 @@ class _Profile:
         weights[place[curved][:, None], _tenors()] = instruments.curve_weights(self.maturity[at[curved]])
         weights[place[chosen], self.rate_factor[at][chosen]] = 1.0
         credit = np.flatnonzero(dur & (self.spread[at] >= 0))
-        weights[place[credit], self.spread[at[credit]]] += 1.0
+        weights[place[credit], self.spread[at[credit]]] += self.spread_beta[at[credit]]
         return loads, weights
 
 

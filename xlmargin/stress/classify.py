@@ -31,6 +31,7 @@ class Model:
     convexity: float = 0.0
     maturity: float = math.nan
     spread: int = -1  # spread factor added to a duration instrument's yield move
+    spread_beta: float = 0.0  # times that factor's move (stress.toml: spread_beta beside spread_factor)
     rate_factor: int = -1  # a single rate factor chosen with the `factor` column (no curve)
     multiplier: float = math.nan  # futures-table multiplier
     default: str = ""  # a class default's profile, said in a warning where the row gives no duration
@@ -82,7 +83,8 @@ def _listed(names: tuple[str, str]) -> Model | None:
     for name in names:
         etf = instruments.bond_etf(name)
         if etf is not None:
-            return _fund(etf, factor_index()[etf.spread_factor] if etf.spread_factor else -1)
+            spread = factor_index()[etf.spread_factor] if etf.spread_factor else -1
+            return _fund(etf, spread, etf.spread_beta)
     symbols = stress_rules().get("mapping.symbols")
     for name in names:
         row = symbols.get(name)
@@ -102,10 +104,11 @@ def _by_class(asset_class: str) -> Model:
     models' fields once per distinct Model object."""
     credit = _credit().get(asset_class)
     if credit is not None:
-        spread, fund = credit
+        spread, fund, spread_beta = credit
         return _fund(
             fund,
             spread,
+            spread_beta,
             f"class {asset_class} fund without a duration column: {fund.symbol}'s duration "
             f"{fund.duration:g}, convexity {fund.convexity:g} and maturity {fund.maturity_years:g} years "
             "assumed (stress.toml [mapping.credit] default_fund); give the fund's duration column",
@@ -122,8 +125,9 @@ def _by_class(asset_class: str) -> Model:
     return Model(NONE, "", note=f"no risk factor for class {asset_class}")
 
 
-def _fund(fund: instruments.BondEtf, spread: int, default: str = "") -> Model:
-    """A bond fund's duration profile, on the curve plus its spread factor where it has one (≥ 0)."""
+def _fund(fund: instruments.BondEtf, spread: int, spread_beta: float, default: str = "") -> Model:
+    """A bond fund's duration profile, on the curve plus ``spread_beta`` × its spread factor where it
+    has one (≥ 0)."""
     return Model(
         DURATION,
         "credit" if spread >= 0 else "rates",
@@ -131,6 +135,7 @@ def _fund(fund: instruments.BondEtf, spread: int, default: str = "") -> Model:
         convexity=fund.convexity,
         maturity=fund.maturity_years,
         spread=spread,
+        spread_beta=spread_beta if spread >= 0 else 0.0,
         default=default,
     )
 
@@ -147,7 +152,7 @@ def _bond(asset_class: str) -> Model:
     """A bond row: repriced on the Treasury curve, plus its spread factor for a credit class."""
     credit = _credit().get(asset_class)
     if credit is not None:
-        return Model(BOND, "credit", spread=credit[0])
+        return Model(BOND, "credit", spread=credit[0], spread_beta=credit[2])
     if asset_class in _held_classes():
         what = (
             "give its bond floor as a corporate or high_yield bond row and its equity part as a stock row "
@@ -180,15 +185,15 @@ def classify(kind: str, symbol: str, underlying: str, asset_class: str, override
 
 
 @cache
-def _credit() -> Mapping[str, tuple[int, instruments.BondEtf]]:
-    """Each credit class's spread factor and default fund (``[mapping.credit]``)."""
+def _credit() -> Mapping[str, tuple[int, instruments.BondEtf, float]]:
+    """Each credit class's spread factor, default fund and spread beta (``[mapping.credit]``)."""
     out = {}
     for asset_class, row in entries(stress_rules().get("mapping.credit")).items():
         fund = instruments.bond_etf(str(row["default_fund"]))
         if fund is None or row["spread_factor"] not in factor_index():
             raise RuleError(f"stress.toml [mapping.credit] {asset_class}: no bond-ETF row "
                             f"'{row['default_fund']}' or no factor '{row['spread_factor']}'")  # fmt: skip
-        out[str(asset_class)] = (factor_index()[str(row["spread_factor"])], fund)
+        out[str(asset_class)] = (factor_index()[str(row["spread_factor"])], fund, float(row["spread_beta"]))
     return MappingProxyType(out)
 
 
