@@ -44,6 +44,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -417,6 +418,11 @@ def _row_pairs(portfolio: Portfolio, fx_rows: np.ndarray) -> dict[int, FxPair | 
     found: dict[int, FxPair | None] = {i: fx_pair(str(symbols[i])) for i in fx_rows.tolist()}
     found |= {i: FxPair(*pair) for i, pair in cfd_pairs(portfolio).items()}
     return dict(sorted(found.items()))
+
+
+def currency_factors() -> Mapping[str, str]:
+    """Each currency a risk factor moves, with that factor (``[instruments.currencies] factors``)."""
+    return MappingProxyType(_currencies()[1])
 
 
 def currency_factor(currency: str) -> str | None:

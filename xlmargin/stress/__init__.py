@@ -20,8 +20,11 @@ Risk factors (``rules/stress.toml [factors]``): US and non-US equity, the 2y/10y
 How a position moves (each is revalued instantly: no carry, no time decay, no roll):
 
 - stocks, ETFs, CFDs: ``value × beta × factor move`` (equities → ``us_equity``; the symbol table
-  sends non-US funds to ``intl_equity``, GLD to ``gold``, UUP to ``usd``...); ``beta`` column, else
-  the table's beta × ``leverage``.
+  sends non-US funds to ``intl_equity``, GLD to ``gold``, UUP to ``usd``, a currency trust to its
+  currency's factor, FXE to ``eur``, or holds it constant where the currency has none, FXA);
+  ``beta`` column, else the table's beta × ``leverage``. A position of an FX class no table knows
+  follows ``usd`` long, and an ETF with a blank class no table knows ``us_equity``, each with a
+  warning naming the rows that give no ``beta`` (a stock with a blank class is a share: none).
 - bond ETFs and Treasury futures: ``−D·Δy + ½·C·Δy²`` with Δy interpolated on the 2y/10y/30y nodes
   at the fund's maturity (plus its spread move for credit funds): a second-order approximation.
   A ``corporate`` or ``high_yield`` fund outside the bond-ETF table takes its duration column, else

@@ -170,7 +170,8 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
     cells refused.
 
     An instrument is its (type, symbol, underlying, class, factor), an option's symbol being its
-    underlying, and whether it is a CFD on a currency pair (classified as an fx row). Rows are
+    underlying, whether it is a CFD on a currency pair (classified as an fx row) and whether its
+    class is blank (an ETF no table knows is then warned of). Rows are
     grouped on the columns' integer codes, not on tuples of their cells, so ``classify`` runs once
     per distinct instrument and no row's cells are hashed together.
     """
@@ -184,9 +185,10 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
     named = np.where(option, underlying, own_symbol + len(underlyings))
     given = a["factor"] != None  # noqa: E711 (numpy compares every cell with None)
     factor_override = _codes_at(a["factor"], np.flatnonzero(given))
+    blank = ~a["class_given"]
     parts = ((type_codes, len(types)), (named, len(underlyings) + n), (underlying, len(underlyings)),
              (class_codes, len(classes)), (factor_override + 1, n + 1),
-             (rows.cfd_pair.astype(np.int64), 2))  # fmt: skip
+             (rows.cfd_pair.astype(np.int64), 2), (blank.astype(np.int64), 2))  # fmt: skip
     key = np.zeros(n, dtype=np.int64)
     size = 1
     for codes, distinct in parts:
@@ -206,6 +208,7 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
             a["underlying"][first].tolist(),
             a["asset_class"][first].tolist(),
             a["factor"][first].tolist(),
+            blank[first].tolist(),
         )
     ]
     # instruments of one class (every stock, say) share one cached Model: keep each object once
@@ -312,7 +315,7 @@ def _unstressed(models: list[Model], codes: IntArray, groups: np.ndarray) -> tup
 def _zero_duration(read_blank: BoolArray) -> tuple[Note, ...]:
     """The warning naming the rows whose duration of 0 was read as blank (the table's used instead),
     after the currencies' notes and before the class defaults' (the keys :meth:`Book.warnings_by`
-    orders a batch account's notes by: currencies below 2n, then 2n, 3n and 4n + the row)."""
+    orders a batch account's notes by: currencies below 2n, then 2n, 3n, 4n and 5n + the row)."""
     found = [(2 * len(read_blank) + int(i), int(i)) for i in np.flatnonzero(read_blank)]
     text = (
         "a duration of 0 where stress.toml's tables give one (a bond ETF, a rate future, an option on "
@@ -325,9 +328,22 @@ def _zero_duration(read_blank: BoolArray) -> tuple[Note, ...]:
 def _defaulted(default: np.ndarray, took: BoolArray) -> tuple[Note, ...]:
     """One warning per class default profile, naming the rows that ``took`` it (no duration column),
     after the currencies' and before the rows held constant, in the order found."""
+    return _by_text(default, took, 3)
+
+
+def _assumed(assumed: np.ndarray, took: BoolArray) -> tuple[Note, ...]:
+    """One warning per factor assumed for an instrument no table knows (an FX class's dollar index,
+    a blank-class ETF's equity factor), naming the rows that ``took`` it (no beta column), after
+    every other note, in the order found."""
+    return _by_text(assumed, took, 5)
+
+
+def _by_text(texts: np.ndarray, took: BoolArray, rank: int) -> tuple[Note, ...]:
+    """One note per distinct text among the rows ``took`` names, each keyed ``rank`` × n + its row's
+    position (the order :meth:`Book.warnings_by` sorts a batch account's notes in)."""
     by_text: dict[str, list[tuple[int, int]]] = {}
     for i in np.flatnonzero(took):
-        by_text.setdefault(str(default[i]), []).append((3 * len(took) + int(i), int(i)))
+        by_text.setdefault(str(texts[i]), []).append((rank * len(took) + int(i), int(i)))
     return tuple(_note(f"{text}: rows ", "", found) for text, found in by_text.items())
 
 
@@ -367,6 +383,9 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     table_mult = column("multiplier")
     multiplier = np.where((a["multiplier"] == 1.0) & ~np.isnan(table_mult), table_mult, a["multiplier"])
     _require(a, model_kind, duration, bond_rows)
+
+    # a factor assumed for an instrument no table knows is said where the row gives no beta
+    assumed = np.array([m.assumed != "" for m in models], dtype=np.bool_)[codes]  # once per model
 
     legs = instruments.currency_legs(portfolio)
     fx = legs.value_fx
@@ -410,6 +429,7 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
         + _zero_duration(zero_read_blank)
         + _defaulted(default, borrowed & ~own)
         + _unstressed(models, codes, groups)
+        + _assumed(column("assumed", object), assumed & np.isnan(a["beta"]))
     )
     warnings = tuple(note.text(a["row"][note.at].tolist()) for note in notes)
     return Book(

@@ -1,11 +1,12 @@
 """How one instrument moves: the factor (and beta) or duration profile a position's symbol maps to.
 
-Classification looks only at an instrument's kind, symbol, underlying, class and ``factor``
-override, so it is cached per distinct instrument, not per row.
+Classification looks only at an instrument's kind, symbol, underlying, class (and whether the class
+column gave it) and ``factor`` override, so it is cached per distinct instrument, not per row.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class Model:
     rate_factor: int = -1  # a single rate factor chosen with the `factor` column (no curve)
     multiplier: float = math.nan  # futures-table multiplier
     default: str = ""  # a class default's profile, said in a warning where the row gives no duration
+    assumed: str = ""  # a factor assumed for the instrument, said in a warning where the row gives no beta
     note: str = ""  # why an instrument is not stressed
     problem: str = ""  # an input error
     column: str = "factor"  # the column the input error names
@@ -69,17 +71,26 @@ def _future(symbol: str, underlying: str) -> Model:
             maturity=spec.maturity_years,
             multiplier=spec.multiplier,
         )
-    name = spec.factor
     if spec.factor == "currency":
-        name = instruments.currency_factor(spec.currency or "") or ""
-        if not name:
-            return Model(NONE, "", note=f"{spec.currency} has no risk factor")
-    f = factor_index()[name]
+        return _currency(spec.currency or "", 1.0, spec.multiplier)
+    f = factor_index()[spec.factor]
     return Model(LINEAR, _group_of(f), factor=f, multiplier=spec.multiplier)
 
 
+def _currency(currency: str, beta: float, multiplier: float = math.nan) -> Model:
+    """Long ``currency`` against the dollar (a currency future, a currency trust such as FXE): the
+    currency's factor (``[instruments.currencies]``), or held constant where it has none, as a
+    currency leg in that currency is."""
+    name = instruments.currency_factor(currency)
+    if not name:
+        return Model(NONE, "", note=f"{currency} has no risk factor")
+    f = factor_index()[name]
+    return Model(LINEAR, _group_of(f), factor=f, beta=beta, multiplier=multiplier)
+
+
 def _listed(names: tuple[str, str]) -> Model | None:
-    """A bond ETF or a symbol of ``[mapping.symbols]`` (the symbol first, then its underlying)."""
+    """A bond ETF or a symbol of ``[mapping.symbols]`` (the symbol first, then its underlying): a
+    factor, or a ``currency`` held against the dollar (a currency trust)."""
     for name in names:
         etf = instruments.bond_etf(name)
         if etf is not None:
@@ -89,8 +100,11 @@ def _listed(names: tuple[str, str]) -> Model | None:
     for name in names:
         row = symbols.get(name)
         if isinstance(row, Mapping):
+            beta = float(row.get("beta", 1.0))
+            if "currency" in row:
+                return _currency(str(row["currency"]), beta)
             f = factor_index()[row["factor"]]
-            return Model(LINEAR, _group_of(f), factor=f, beta=float(row.get("beta", 1.0)))
+            return Model(LINEAR, _group_of(f), factor=f, beta=beta)
     return None
 
 
@@ -121,8 +135,40 @@ def _by_class(asset_class: str) -> Model:
         return Model(DURATION, "rates")
     if isinstance(target, str):
         f = factor_index()[target]
-        return Model(LINEAR, _group_of(f), factor=f)
+        assumed = _assumed_fx(asset_class, f) if _group_of(f) == "fx" else ""
+        return Model(LINEAR, _group_of(f), factor=f, assumed=assumed)
     return Model(NONE, "", note=f"no risk factor for class {asset_class}")
+
+
+def _assumed_fx(asset_class: str, f: int) -> str:
+    """The warning of a position of an FX class that no table knows: it follows the class's factor
+    (the dollar index) long, which a fund holding another currency against the dollar does not."""
+    factor = factors()[f]
+    moved = instruments.currency_factors().values()
+    held = sorted({c for c in moved if _group_of(factor_index()[c]) == "fx"})
+    return (
+        f"class {asset_class} position on a symbol no table of stress.toml knows ([mapping.symbols], "
+        f"the bond-ETF and futures tables): assumed to follow {factor.id}, the {factor.name.split(';')[0]}, "
+        f"long, as a fund long the dollar does (UUP); give the factor column ({', '.join(held)} for a "
+        "fund holding that currency against the dollar) or the beta column (-1 for a fund short the "
+        "dollar, as UDN is)"
+    )
+
+
+@cache
+def _assumed_equity(asset_class: str) -> Model:
+    """An ETF whose class is blank (the reader's ``equity``) and that no table knows: the class's
+    model, said in a warning (a fund may hold bonds, gold or a currency, not shares)."""
+    model = _by_class(asset_class)
+    target = stress_rules().get("mapping.classes").get(asset_class)
+    return dataclasses.replace(
+        model,
+        assumed=(
+            f"ETF with a blank class on a symbol no table of stress.toml knows: stressed as an equity fund "
+            f"({target}, beta 1 × leverage); give its class (treasury with its duration, gold, commodity, "
+            "fx ...), the factor column, or the beta column for an equity fund"
+        ),
+    )
 
 
 def _fund(fund: instruments.BondEtf, spread: int, spread_beta: float, default: str = "") -> Model:
@@ -166,8 +212,12 @@ _SPECIAL = {"cash": Model(CASH, "fx"), "fx": Model(FX, "fx")}
 
 
 @cache
-def classify(kind: str, symbol: str, underlying: str, asset_class: str, override: str | None) -> Model:
-    """The model of one instrument (for an option: of its underlying, with ``kind`` stock or future)."""
+def classify(
+    kind: str, symbol: str, underlying: str, asset_class: str, override: str | None, blank_class: bool = False
+) -> Model:
+    """The model of one instrument (for an option: of its underlying, with ``kind`` stock or future);
+    ``blank_class``: the class column gave no class (``asset_class`` is the symbol table's or the
+    reader's ``equity``)."""
     if kind == "bond":
         return _bond(asset_class)
     if kind in _SPECIAL:
@@ -181,7 +231,12 @@ def classify(kind: str, symbol: str, underlying: str, asset_class: str, override
         )
     if kind == "future":
         return _future(symbol, underlying)
-    return _listed(names) or _by_class(asset_class)
+    listed = _listed(names)
+    if listed is not None:
+        return listed
+    if kind == "etf" and blank_class and asset_class == "equity":
+        return _assumed_equity(asset_class)
+    return _by_class(asset_class)
 
 
 @cache
