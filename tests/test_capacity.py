@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.books import EXPIRY, book, future, stock
+from tests.books import EXPIRY, book, future, row, stock
 from tests.conftest import AS_OF
 from xlmargin.capacity import (
     CAPACITY_PARAMS,
@@ -17,7 +17,7 @@ from xlmargin.capacity import (
     max_notional,
     scaled,
 )
-from xlmargin.errors import InputError
+from xlmargin.errors import InputError, XlMarginError
 from xlmargin.params import norm, read_params
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import read_positions
@@ -278,3 +278,45 @@ def test_the_account_view_on_the_pm_initial_basis_searches_the_unrounded_initial
 
     assert at(result.gross_notional) <= result.target * (1 + 1e-12)
     assert at(result.gross_notional + 0.01) > result.target
+
+
+# --- a CFD read as a currency pair counts as the fx row on that pair ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cfd", "fx", "usd", "gbp"),
+    [
+        # 100,000 USDJPY: 100,000 USD; at fx.USD 0.8 and 0.006 GBP per JPY, 15,000,000 JPY = 90,000 GBP
+        (
+            row("USDJPY", "cfd", 100_000, 150.0, currency="JPY", fx_rate=0.006),
+            row("USDJPY", "fx", 100_000, 150.0, currency="JPY", fx_rate=0.006),
+            100_000.0,
+            90_000.0,
+        ),
+        (row("EUR/USD", "cfd", 100_000, 1.1), row("EUR/USD", "fx", 100_000, 1.1), 110_000.0, 88_000.0),
+        (  # a CFD on the pair's future: its underlying says the pair
+            row("EURUSD.DEC26", "cfd", 100_000, 1.1, underlying="EURUSD"),
+            row("EURUSD", "fx", 100_000, 1.1),
+            110_000.0,
+            88_000.0,
+        ),
+    ],
+)
+def test_a_cfd_on_a_pair_counts_as_the_fx_row_on_that_pair(
+    cfd: list[Any], fx: list[Any], usd: float, gbp: float
+) -> None:
+    """Regression guard (passes before and after): the regimes that take a CFD (esma, account) count
+    its notional as the ESMA engine values it, per unit as the fx row on the pair, not price ×
+    quantity (15,000,000 for the USDJPY CFD); the dollar regimes refuse it, so the securities
+    notional never reads one."""
+    for params, expected in (
+        ({"account_currency": "USD"}, usd),
+        ({"account_currency": "GBP", "fx.USD": 0.8}, gbp),
+    ):
+        settings = capacity_settings(params, AS_OF)
+        for regime in ("esma", "account"):
+            found = [max_notional(book(r), 1e5, regime, settings).base_gross_notional for r in (cfd, fx)]
+            assert found == pytest.approx([expected, expected]), (regime, params)
+    for regime in ("regt", "regt_maintenance", "pm", "futures"):
+        with pytest.raises(XlMarginError):
+            max_notional(book(cfd), 1e5, regime, DEFAULT)

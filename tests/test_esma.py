@@ -371,3 +371,40 @@ def test_the_default_account_currency_is_the_rule_files() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout == "GBP\n"
     assert DEFAULT_ACCOUNT_CURRENCY == rules.load("esma").get("account.default_currency") == "EUR"
+
+
+# --- the quote currency of an fx row that is no pair, read from its symbol ------------------------
+
+# fx.USD 0.9 EUR per USD, fx.JPY 0.006: 10 ounces at 2,000 USD = 18,000 EUR, gold 20:1 = 900 EUR
+_GOLD_RATES = esma_settings({"fx.USD": 0.9, "fx.JPY": 0.006}, AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("symbol", "notional"),
+    [
+        ("XAUUSD", 18_000.0),
+        ("XAU/USD", 18_000.0),
+        ("xau.usd", 18_000.0),
+        ("XAUUSD.pro", 18_000.0),  # a broker's suffix (symbols.toml [pair_suffixes]): was refused
+        ("XAUJPY", 120.0),  # 20,000 JPY × 0.006
+    ],
+)
+def test_an_fx_row_that_is_no_pair_is_priced_in_its_symbols_second_code(symbol: str, notional: float) -> None:
+    result = esma_margin(book(row(symbol, "fx", 10, 2_000.0, klass="gold")), "EUR", _GOLD_RATES)
+    assert result.gross_notional == pytest.approx(notional)
+    assert result.total == pytest.approx(notional / 20)
+
+
+@pytest.mark.parametrize("symbol", ["X.AUUSD", "XA.UUSD", "XAU..USD", ".XAUUSD", "GOLD-USD", "AB.CJPY"])
+def test_a_symbol_not_shaped_as_a_pair_says_no_price_currency(symbol: str) -> None:
+    """One reading of a pair symbol (symbols.pair_codes): one separator, only between the two codes.
+    Before, every separator was dropped, so X.AUUSD read as quoted in USD (18,000 EUR, 900 margin)
+    and AB.CJPY in JPY; now the currency column is asked for, naming the row."""
+    with pytest.raises(MissingDataError) as err:
+        esma_margin(book(row(symbol, "fx", 10, 2_000.0, klass="gold")), "EUR", _GOLD_RATES)
+    ((found_row, column),) = [(p.row, p.column) for p in err.value.problems]
+    assert (found_row, column) == (2, "currency")
+    given = esma_margin(
+        book(row(symbol, "fx", 10, 2_000.0, currency="USD", klass="gold")), "EUR", _GOLD_RATES
+    )
+    assert given.total == pytest.approx(900.0)  # the currency column, when given, decides

@@ -162,3 +162,56 @@ def test_a_pm_plan_covers_the_foreign_bonds_floor_with_the_stock_it_sells() -> N
     assert plan.before == 47_400.0
     assert [(t[1], t[2]) for t in plan.trades] == [("XYZ", -494.0)]
     assert plan.after == 39_990.0
+
+
+# --- what the user reads: the face as the row gives it ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bond", "leg", "face"),
+    [
+        (BUND, "+1,000,000 BUND 0 2033 bond, face in EUR (1,080,000.00 USD at 1.08)",
+         "1,000,000 EUR × 1.08 × 0.03"),
+        (JGB, "+100,000,000 JGB 0 2033 bond, face in JPY (650,000.00 USD at 0.0065)",
+         "100,000,000 JPY × 0.0065 × 0.03"),
+        (HIGH_YIELD, "+100,000 HY EUR 2031 bond, face in EUR (108,000.00 USD at 1.08)",
+         "100,000 EUR × 1.08 × 0.07"),
+    ],
+)  # fmt: skip
+def test_the_breakdown_shows_the_face_in_its_own_currency_and_its_dollars(
+    bond: list[Any], leg: str, face: str
+) -> None:
+    """The leg and the formula show the face the row gives, in its currency, with the rate that makes
+    it dollars (before: "+1,080,000 BUND 0 2033 bond" and "1,080,000 × 0.03", a face in dollars the
+    row never gave). The figures are the dollar face's, to the cent."""
+    table = fn.regt_breakdown(rows(bond), "initial", None, PARAMS)
+    (line,) = [r for r in table[1:] if r[0] != "Total"]
+    assert line[2] == f"row 2: {leg}"
+    assert f", {face}) = " in line[3]
+    (group,) = regt_margin(book(bond)).groups
+    assert group.legs[0].quantity == bond[2]  # the row's own units, as every other leg
+    assert line[-1] == regt_margin(book(in_dollars(bond))).total  # the figure is unchanged
+
+
+def test_a_short_foreign_bond_shows_its_face_signed_and_a_dollar_bond_as_before() -> None:
+    short = [*BUND[:2], -BUND[2], *BUND[3:]]
+    assert fn.regt_breakdown(rows(short), "initial", None, PARAMS)[1][2].startswith(
+        "row 2: -1,000,000 BUND 0 2033 bond, face in EUR"
+    )
+    dollars = fn.regt_breakdown(rows(in_dollars(BUND)), "initial", None, PARAMS)[1]
+    assert dollars[2] == "row 2: +1,080,000 BUND 0 2033 bond"
+    assert "1,080,000 × 0.03" in dollars[3]
+
+
+def test_portfolio_margins_bond_line_and_the_command_line_read_the_same_face(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PM_BREAKDOWN's line for a bond outside portfolio margin quotes Reg T's rule text (before: the
+    face in dollars, "1,080,000 × 0.03"); the command line prints the same leg."""
+    table = fn.pm_breakdown(rows(BUND), PARAMS)
+    (note,) = [r[-1] for r in table if r[0] == "outside portfolio margin"]
+    assert "max(756,000.00 × 0.04, 1,000,000 EUR × 1.08 × 0.03) = 32,400.00" in note
+    path = tmp_path / "bund.csv"
+    path.write_text("\n".join(",".join("" if x is None else str(x) for x in r) for r in rows(BUND)) + "\n")
+    assert main(["margin", str(path), "--regime", "regt", "--as-of", AS_OF.isoformat()]) == 0
+    assert "+1,000,000 BUND 0 2033 bond, face in EUR (1,080,000.00 USD at 1.08)" in capsys.readouterr().out

@@ -65,7 +65,7 @@ from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.infer import SHOWN_ROWS, rows_text
-from xlmargin.symbols import PAIR_SEPARATORS, currency_pair
+from xlmargin.symbols import currency_pair, pair_codes
 
 RETAIL_TYPES = ("cfd", "fx")
 INDEX_SUFFIX = re.compile(r"[.\-_ ]")
@@ -661,12 +661,12 @@ def _rate_unit(account: str, currency: str, settings: EsmaSettings) -> str:
 
 
 def _quote_of_symbol(p: Position) -> str | None:
-    """The price currency of an fx-typed row that is not a currency pair (XAUUSD, BTCUSD): its last
-    three letters when they are a known code."""
-    if p.type != "fx":
-        return None
-    letters = PAIR_SEPARATORS.sub("", p.symbol.upper())
-    return letters[-3:] if letters[-3:] in _code_set("currencies") else None
+    """The price currency of an fx-typed row that is not a currency pair (XAUUSD, BTCUSD, XAU/USD,
+    XAUUSD.pro): the second code of a symbol shaped as a pair (:func:`~xlmargin.symbols.pair_codes`,
+    the one reading of a pair symbol: one separator, between the codes) when it is a known code;
+    None for any other symbol (X.AUUSD, XAU..USD)."""
+    codes = pair_codes(p.symbol) if p.type == "fx" else None
+    return codes[1] if codes is not None and codes[1] in _code_set("currencies") else None
 
 
 __all__ = [

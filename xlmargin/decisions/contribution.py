@@ -72,7 +72,6 @@ from xlmargin.decisions._common import DecisionSettings, check_regime, notional
 from xlmargin.decisions._linear import unit_span_pnl
 from xlmargin.decisions.names import CONTRIBUTION_REGIMES
 from xlmargin.errors import InputError, Problem, UnsupportedError, XlMarginError
-from xlmargin.instruments import in_usd
 from xlmargin.money import cents, cents_of
 from xlmargin.pm import pm_requirement
 from xlmargin.pm.result import REGULATORY
@@ -241,7 +240,7 @@ def _regt(
     a = portfolio.arrays
     n = len(portfolio)
     index = {int(r): i for i, r in enumerate(a["row"])}
-    value = notional(in_usd(portfolio))  # per unit of the legs' quantities: a bond's face in dollars
+    value = notional(portfolio)  # per unit of the legs' quantities, in the rows' own units
     component = np.zeros(n)
     alone = np.ones(n, dtype=bool)  # every group holding the row holds it alone
     own = np.zeros(n)  # the requirement of the groups that hold the row alone

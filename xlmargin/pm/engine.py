@@ -70,8 +70,8 @@ def _outside(portfolio: Portfolio, mask: BoolArray) -> tuple[OutsideResult, ...]
         return ()
     from xlmargin.regt import regt_margin  # loads the pairing solver only for books that hold bonds
 
-    bonds = in_usd(portfolio.select(mask))
-    value = {p.row: p.market_value for p in bonds}
+    bonds = portfolio.select(mask)  # Reg T converts them: its text shows a face as the row gives it
+    value = {p.row: p.market_value for p in in_usd(bonds)}
     result = regt_margin(bonds, basis="maintenance")
     return tuple(
         OutsideResult(g.legs[0].row, g.underlying, "bond", g.rule, value[g.legs[0].row], g.gross)

@@ -62,7 +62,7 @@ from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
 from xlmargin.regt._cache import PAIRINGS
 from xlmargin.regt._equity import MinimumEquity, minimum_equity
-from xlmargin.regt._formulas import Figures, RegTRules, bond_requirement, num
+from xlmargin.regt._formulas import Figures, GivenFace, RegTRules, bond_requirement, given_face, money, num
 from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe, special_per_underlying
 from xlmargin.regt._pairing import Block, block, blocks, cut_short, solve, solve_beside, start
 from xlmargin.regt._shapes import Candidates
@@ -82,7 +82,8 @@ _OTHER_REGIME = {
 @dataclass(frozen=True, slots=True)
 class Leg:
     """The part of one row a group uses: ``quantity`` is signed, in the row's own units (a bond in
-    another currency: its face in US dollars, as :func:`~xlmargin.instruments.in_usd` converts it)."""
+    another currency: its face in that currency, as the row gives it; its description says the
+    currency and the face in US dollars the rules read, :func:`~xlmargin.instruments.in_usd`)."""
 
     row: int
     symbol: str
@@ -175,7 +176,7 @@ def _paired(
     rule_set = rules if rules is not None else rule_files.load("regt")
     r = RegTRules.of(rule_set)
     _check_supported(_flagged(portfolio, r), r)
-    portfolio = in_usd(portfolio)  # prices, spots and strikes in US dollars, as the rules are
+    given, portfolio = portfolio, in_usd(portfolio)  # prices, spots and strikes in US dollars
     portfolio = special_per_underlying(portfolio)
     warnings: list[str] = []
     # Each underlying's rows and what the cache compares of them, read from the columns: a
@@ -197,7 +198,7 @@ def _paired(
     for i in others:
         p = position[i]
         if p.type == "bond":
-            groups.append(_bond_group(p, r, basis))
+            groups.append(_bond_group(p, r, basis, given_face(given, portfolio, i)))
         else:
             cash = _group(
                 "cash", p.symbol, [_whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
@@ -524,9 +525,14 @@ def _cents(value: float) -> float:
     return cents(value) if value else 0.0
 
 
-def _bond_group(p: Position, r: RegTRules, basis: str) -> StrategyGroup:
-    margin, rule = bond_requirement(r, p, basis)
-    return _group(f"{p.asset_class} bond", p.symbol, [_whole(p, "bond")], rule, Figures(margin=margin))
+def _bond_group(p: Position, r: RegTRules, basis: str, given: GivenFace | None) -> StrategyGroup:
+    """A bond's group; one in another currency shows its face as the row gives it (``given``)."""
+    margin, rule = bond_requirement(r, p, basis, given)
+    leg = _whole(p, "bond")
+    if given is not None:
+        face = f"face in {given.currency} ({money(abs(p.quantity))} USD at {given.rate:.10g})"
+        leg = Leg(p.row, p.symbol, f"{leg.description}, {face}", given.amount)
+    return _group(f"{p.asset_class} bond", p.symbol, [leg], rule, Figures(margin=margin))
 
 
 class _Allocator:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.positions import Position
+from xlmargin.positions import Portfolio, Position
 from xlmargin.rules import RuleSet
 
 
@@ -373,14 +373,41 @@ def _bond_name(asset_class: str) -> str:
     return f"{asset_class.replace('_', ' ')} bond"
 
 
-def bond_requirement(r: RegTRules, p: Position, basis: str) -> tuple[float, str]:
+@dataclass(frozen=True, slots=True)
+class GivenFace:
+    """A bond's face as its row gives it, before :func:`~xlmargin.instruments.in_usd` converted it:
+    the signed ``amount`` in its own ``currency``, and ``rate``, the US dollars one unit is worth."""
+
+    amount: float
+    currency: str
+    rate: float
+
+    def text(self) -> str:
+        """``1,000,000 EUR × 1.08``: the face in its currency, and the rate to the dollar."""
+        return f"{num(abs(self.amount))} {self.currency} × {self.rate:.10g}"
+
+
+def given_face(given: Portfolio, converted: Portfolio, i: int) -> GivenFace | None:
+    """The face of the bond at index ``i`` as ``given`` holds it, where ``converted`` (its
+    :func:`~xlmargin.instruments.in_usd`, at one USD per dollar) has it in US dollars at the row's
+    ``fx_rate``; None where the row was not converted."""
+    before, after = given.arrays, converted.arrays
+    if before["currency"][i] == after["currency"][i]:
+        return None
+    return GivenFace(float(before["quantity"][i]), str(before["currency"][i]), float(before["fx_rate"][i]))
+
+
+def bond_requirement(
+    r: RegTRules, p: Position, basis: str, given: GivenFace | None = None
+) -> tuple[float, str]:
     """A bond's requirement and its rule text: :func:`bond_rate` × its market value, on both bases.
     Where the class has a rule on the principal (the face, the row's quantity: in US dollars, as
     :func:`~xlmargin.instruments.in_usd` converts a bond in another currency), the greater of the
     two: always for ``principal_pct`` (margin-rules.md §1.8, other listed non-equity debt: "greater
     of 20% of market value or 7% of principal"); for a zero-coupon bond (coupon 0; a blank coupon
     is not zero) with at least ``zero_coupon_min_years`` to maturity, ``zero_coupon_face_pct``
-    (§1.8: "3% of principal"; IBKR: "max(bucket amount, 3% of face)"). The text says which applied.
+    (§1.8: "3% of principal"; IBKR: "max(bucket amount, 3% of face)"). The text says which applied,
+    and shows a converted face as the row gives it, times its rate (``given``).
     A class margined like equity (convertibles) takes :func:`equity_like_bond`."""
     if p.asset_class in r.like_equity:
         return equity_like_bond(r, p, basis)
@@ -401,7 +428,8 @@ def bond_requirement(r: RegTRules, p: Position, basis: str) -> tuple[float, str]
     on_face = face_pct * face
     amount = max(bucket, on_face)
     applied = f"{pct(face_pct)} of {what}" if on_face > bucket else f"{pct(rate)} of market value"
-    formula = f"max({money(value)} × {rate:g}, {num(face)} × {face_pct:g})"
+    face_text = num(face) if given is None else given.text()
+    formula = f"max({money(value)} × {rate:g}, {face_text} × {face_pct:g})"
     return amount, f"{text}: {formula} = {money(amount)} ({applied} applied)"
 
 
