@@ -109,7 +109,8 @@ def is_boolean(value: Any) -> bool:
 
 def to_number(value: Any) -> tuple[float, str | None]:
     """(the number, None), or (NaN, why not). Text may carry thousands separators, ``$`` and ``%``;
-    a comma anywhere else (a decimal comma, '228,50') is refused, not dropped."""
+    a comma anywhere else (a decimal comma, '228,50') is refused, not dropped, and so is an
+    underscore, which Python's ``float`` would skip ('1_00')."""
     if (problem := refused(value)) is not None:
         return math.nan, problem
     if is_boolean(value):
@@ -120,6 +121,8 @@ def to_number(value: Any) -> tuple[float, str | None]:
         text = value.strip().replace("$", "")
         percent = text.endswith("%")
         text = text.rstrip("%")
+        if "_" in text:  # Python's float would read '1_00' as 100
+            return math.nan, f"'{value}' is not a number: an underscore is not a digit separator"
         if "," in text:
             if _GROUPED.fullmatch(text) is None:
                 return math.nan, f"'{value}' is not a number: {THOUSANDS_ONLY}"

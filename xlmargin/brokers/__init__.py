@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xlmargin.cells import to_number
 from xlmargin.errors import InputError, Problem, XlMarginError
 
 if TYPE_CHECKING:
@@ -365,7 +366,11 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
         values = _values(r, t, problems)
         if t in OPTIONS and values["underlying_price"] is None:
             values["underlying_price"] = _underlying_price(r, values, prices, by_conid, problems)
-        rows.append(tuple(_number(values[name]) if name in NUMBERS else values[name] for name in HEADER))
+        rows.append(
+            tuple(
+                _cell(r, name, values[name], problems) if name in NUMBERS else values[name] for name in HEADER
+            )
+        )
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:
         raise InputError(problems)
@@ -431,16 +436,35 @@ def _underlying_price(
     by_conid: Mapping[str, list[Record]],
     problems: list[Problem],
 ) -> str | None:
-    """An option's underlying price from the book's rows (by conid, else by symbol). Rows of the
-    underlying that give it two prices are a problem naming them and the price field (once per
-    pair of rows): taking the first or the last would make the figure depend on the rows' order."""
-    underlying = (values["underlying"] or "").upper()
-    rows = by_conid.get(r.get("underlying_conid")) or prices.get(underlying)
-    if rows is None:
+    """An option's underlying price from the book's rows: the row of the underlying's conid, else a
+    row of its symbol in the option's currency that states no other conid (a symbol is listed on
+    several exchanges, in several currencies, and IBKR's conid tells them apart: SAP in EUR is not
+    the SAP an option in USD is on). Rows of the underlying that give it two prices are a problem
+    naming them and the price field (once per pair of rows): taking the first or the last would
+    make the figure depend on the rows' order."""
+    underlying, conid = (values["underlying"] or "").upper(), r.get("underlying_conid")
+    same = prices.get(underlying, [])
+    rows = by_conid.get(conid) or [
+        x
+        for x in same
+        if x.get("currency").upper() == r.get("currency").upper() and not (conid and x.get("conid"))
+    ]
+    if not rows:
+        u = values["underlying"]
+        listed = sorted(
+            {f"{x.get('currency') or 'no currency'}, conid {x.get('conid') or 'not given'}" for x in same}
+        )
+        held = (
+            f"the book's {u} rows are of another listing ({'; '.join(listed)})"
+            if same
+            else f"the book has no {u} row"
+        )
+        stated = (
+            f" ({r.get('currency') or 'no currency'}{f', conid {conid}' if conid else ''})" if same else ""
+        )
         problems.append(
             Problem(
-                f"{values['symbol']}: the export gives no price for the underlying "
-                f"{values['underlying']} and the book has no {values['underlying']} row; "
+                f"{values['symbol']}: the export gives no price for the underlying {u}{stated} and {held}; "
                 "add an 'Underlying Price' column",
                 r.line,
                 "underlying_price",
@@ -474,16 +498,36 @@ def _lines(records: list[Record]) -> list[int]:
 NUMBERS = frozenset(("quantity", "price", "underlying_price", "strike", "multiplier", "fx_rate"))
 
 
+def parsed(text: str | None) -> tuple[float | None, str | None]:
+    """A number an export gives, read by the one rule of every cell (:func:`xlmargin.cells.to_number`:
+    a thousands separator only in groups of three, never a decimal comma or an underscore): (the
+    number, None), (None, None) for a blank, (None, why) for a text the rule refuses."""
+    if text is None or not text.strip():
+        return None, None
+    number, why = to_number(text)
+    return (None, why) if why else (number, None)
+
+
 def _number(text: Any) -> Any:
-    """A plain decimal as a float, so the reader takes its fast path; any other text stays as it is,
-    for the reader to parse ("1,234.50") or report by row."""
-    try:
-        return float(text) if isinstance(text, str) and text.strip().lower() not in _NOT_PLAIN else text
-    except ValueError:
-        return text
+    """A number text as its float (:func:`parsed`), so the reader takes its fast path; any other
+    text stays as it is, for the reader to report by row and field (the same rule refuses it)."""
+    number, _ = parsed(text) if isinstance(text, str) else (None, None)
+    return text if number is None else number
 
 
-_NOT_PLAIN = frozenset(("nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"))
+def _cell(r: Record, name: str, text: Any, problems: list[Problem]) -> Any:
+    """A position's number (:func:`_number`). A text the rule refuses goes to the reader, which
+    names its row and field by the same rule, except one that Python's ``float`` reads ('1_00'):
+    the reader reads a column of numbers and number texts with numpy, which would read it as 100,
+    so it is a problem here, at the position's row."""
+    number = _number(text)
+    if isinstance(number, str) and name in r.names:
+        try:
+            float(number)
+        except ValueError:
+            return number
+        problems.append(Problem(parsed(number)[1] or number, r.line, r.names[name]))
+    return number
 
 
 def _type(r: Record, problems: list[Problem]) -> str | None:
@@ -591,12 +635,10 @@ def _shown_base(rated: list[Record], per_usd: float | None) -> str | None:
 
 
 def _rate(text: str | None) -> float | None:
-    """A positive rate read from an export's text, else None."""
-    try:
-        value = float(str(text).replace(",", ""))
-    except ValueError:
-        return None
-    return value if value > 0 and value != float("inf") else None
+    """A positive rate read from an export's text (:func:`parsed`), else None: a rate that does not
+    read is left as it is, for its row's problem."""
+    value, _ = parsed(text)
+    return value if value is not None and value > 0 else None
 
 
 def summaries_or_lots(records: list[Record]) -> list[Record]:
@@ -651,13 +693,13 @@ def _position_key(r: Record) -> tuple[str, ...]:
 
 def _summed(lots: list[Record]) -> list[Record]:
     """A position's lots as one record: the first lot with their quantity added (the lots as they
-    are when one is alone or a quantity does not read, so the reader names its row)."""
+    are when one is alone or a quantity does not read, so that its row is named)."""
     if len(lots) == 1:
         return lots
-    try:
-        quantity = sum(float(r.get("quantity").replace(",", "")) for r in lots)
-    except ValueError:
+    quantities = [parsed(r.get("quantity"))[0] for r in lots]
+    if None in quantities:
         return lots
+    quantity = sum(q for q in quantities if q is not None)
     first = lots[0]
     return [Record(first.line, {**first.values, "quantity": f"{quantity:.15g}"}, dict(first.names))]
 

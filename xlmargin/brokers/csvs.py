@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from xlmargin.brokers import FIELDS, Base, Record, field_key, rates_in_usd, record, summaries_or_lots
+from xlmargin.brokers import FIELDS, Base, Record, field_key, parsed, rates_in_usd, record, summaries_or_lots
 from xlmargin.errors import InputError, Problem
 from xlmargin.files import csv_delimiter, csv_text, decode_csv
 
@@ -53,20 +53,29 @@ def _width_problem(path: Path, line: int, got: int, want: int) -> InputError:
 
 def read_statement(path: Path) -> tuple[list[Record], Base]:
     """The Open Positions section's summary rows; each currency's rate to the base from the
-    statement's exchange-rate section, made USD per unit (the base from "Account Information")."""
+    statement's exchange-rate section, made USD per unit (the base from "Account Information").
+    A file of several statements (one account's "Account Information" row, then another's) is
+    refused (:func:`_one_statement`); a rate that does not read is a problem naming its row."""
     header: list[str] | None = None
     rate_header: list[str] | None = None
     records: list[Record] = []
     rates: dict[str, str] = {}
+    accounts: list[tuple[int, str]] = []
+    problems: list[Problem] = []
     base: str | None = None
     for line, cells in _rows(csv_text(path)):
         section, kind, rest = cells[0].strip(), cells[1].strip() if len(cells) > 1 else "", cells[2:]
         if section == SECTION:
             header = _positions_row(path, line, kind, rest, header, records)
         elif section == RATES:
-            rate_header = _rates_row(kind, rest, rate_header, rates)
+            rate_header = _rates_row(line, kind, rest, rate_header, rates, problems)
         elif section == ACCOUNT and kind == "Data" and len(rest) > 1 and field_key(rest[0]) == "basecurrency":
             base = rest[1].strip().upper() or None
+        elif section == ACCOUNT and kind == "Data" and len(rest) > 1 and field_key(rest[0]) == "account":
+            accounts.append((line, rest[1].strip()))
+    _one_statement(path, accounts)
+    if problems:
+        raise InputError(problems)
     if header is None:
         raise InputError(Problem(f"{path.name}: the statement has no Open Positions section"))
     records = summaries_or_lots(records)
@@ -98,15 +107,46 @@ def _positions_row(
 
 
 def _rates_row(
-    kind: str, rest: list[str], rate_header: list[str] | None, rates: dict[str, str]
+    line: int,
+    kind: str,
+    rest: list[str],
+    rate_header: list[str] | None,
+    rates: dict[str, str],
+    problems: list[Problem],
 ) -> list[str] | None:
-    """One exchange-rate row: a header (returned), or a currency's rate (added to ``rates``)."""
+    """One exchange-rate row: a header (returned), or a currency's rate (added to ``rates``; a rate
+    that does not read, a decimal comma '0,8514', is a problem naming the row and its column)."""
     if kind == "Header":
-        return [field_key(c) for c in rest]
+        return rest
     if kind == "Data" and rate_header and len(rest) == len(rate_header):
-        row = dict(zip(rate_header, rest, strict=True))
-        rates[row.get("currency", "").strip().upper()] = row.get("rate", "").strip()
+        row = {field_key(name): (name, cell.strip()) for name, cell in zip(rate_header, rest, strict=True)}
+        name, rate = row.get("rate", ("Rate", ""))
+        if (why := parsed(rate)[1]) is not None:
+            problems.append(Problem(why, line, name))
+        rates[row.get("currency", ("", ""))[1].upper()] = rate
     return rate_header
+
+
+def _one_statement(path: Path, accounts: list[tuple[int, str]]) -> None:
+    """Refuse a file of several statements, which states an account twice ("Account Information",
+    "Account"): statements of two accounts joined into one file (margin is per account, never of
+    their positions added up as one book, and the file's last base currency and rates would be
+    read for both), or two of one account (two days' positions)."""
+    if len(accounts) < 2:
+        return
+    names = list(dict.fromkeys(name or "(blank)" for _, name in accounts))
+    lines = ", ".join(str(line) for line, _ in accounts)
+    if len(names) > 1:
+        what = f"the statements of {len(names)} accounts ({', '.join(names)}; lines {lines})"
+        why = "margin is per account, and their positions are never added up as one book"
+    else:
+        what = f"{len(accounts)} statements of account {names[0]} (lines {lines})"
+        why = "margin is on one statement's positions, and two statements' are not one book"
+    message = (
+        f"{path.name} holds {what}: {why}; export one statement per account and margin each (or read "
+        "several accounts from a Flex Query report with 'xlmargin batch')"
+    )
+    raise InputError(Problem(message, accounts[1][0], "Account"))
 
 
 def read_portfolio(path: Path) -> tuple[list[Record], Base]:
