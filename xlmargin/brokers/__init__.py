@@ -20,6 +20,7 @@ book holds no such row, the file needs an ``Underlying Price`` column, and the e
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -28,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.errors import InputError, Problem, XlMarginError, a_or_an
 
 if TYPE_CHECKING:
     from xlmargin.positions import Portfolio
@@ -64,6 +65,7 @@ FIELDS: dict[str, str] = {
     "leveldetail": "detail", "levelofdetail": "detail", "datadiscriminator": "detail",
     "accountid": "account", "account": "account",
 }  # fmt: skip
+_MEANINGS = frozenset(FIELDS.values())
 
 # IBKR asset classes (Flex codes and the activity statement's category names) → position types
 ASSETS: dict[str, str] = {
@@ -103,12 +105,24 @@ def meaning_of(name: str) -> str | None:
     return FIELDS.get(field_key(name))
 
 
-def record(line: int, cells: Iterable[tuple[str, Any]]) -> Record:
-    """A record from (field name, text) pairs; fields that mean nothing here are dropped."""
+# A last trade's price: the price only where the export gives no other (Mark Price, Close Price)
+LAST = frozenset({"last", "lastprice"})
+
+
+def record(
+    line: int, cells: Iterable[tuple[str, Any]], keep: Callable[[str], str | None] | None = None
+) -> Record:
+    """A record from (field name, text) pairs; of two fields of one meaning the first, but a Last
+    yields to another price. A field that means nothing here is dropped, unless ``keep`` names the
+    positions-table column it is kept as."""
     out = Record(line, {})
     for name, value in cells:
         meaning = meaning_of(name)
-        if meaning is not None and meaning not in out.values:
+        if meaning is None and keep is not None:
+            meaning = keep(name)
+        if meaning is None:
+            continue
+        if meaning not in out.values or (meaning == "price" and field_key(out.names[meaning]) in LAST):
             out.values[meaning] = "" if value is None else str(value)
             out.names[meaning] = name
     return out
@@ -152,6 +166,13 @@ class BrokerTable:
     lines: tuple[int, ...]  # the file row of each position
     names: tuple[Mapping[str, str], ...]  # canonical column → the export's field name, per position
     base: Base = Base()
+    extra: tuple[str, ...] = ()  # positions-table columns the export adds, after HEADER's in each row
+    notes: tuple[str, ...] = ()  # the reader's warnings: columns it left out
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        """The table's columns: the canonical ones, then those the export adds (:attr:`extra`)."""
+        return (*HEADER, *self.extra)
 
     def account_params(
         self, given: Mapping[str, Any], account_currency: Any = None, default: str = "USD"
@@ -222,9 +243,10 @@ class BrokerTable:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """The reader's warnings: the rows whose rate to the base was left blank, and why."""
+        """The reader's warnings: the columns it left out, the rows whose rate to the base was left
+        blank, and why."""
         if not self.base.unread:
-            return ()
+            return self.notes
         from xlmargin.positions.infer import rows_text
 
         rows = rows_text([self.lines[i] for i in self.base.unread])
@@ -233,12 +255,12 @@ class BrokerTable:
             "give each row's fx_rate (USD per unit) in a positions table, or read the export in the "
             "account view with account_currency = its base, fx.USD and fx.<CCY> (base units per unit)"
         )
-        return (f"{rows}, {column}: {self.base.why_unread()}; {fix}",)
+        return (*self.notes, f"{rows}, {column}: {self.base.why_unread()}; {fix}")
 
     def table(self) -> list[list[Any]]:
         """Header row first, as the positions reader takes it, each position at its file row (blank
         rows between are ignored by the reader), so that the reader's row numbers are the file's."""
-        out: list[list[Any]] = [list(HEADER)]
+        out: list[list[Any]] = [list(self.header)]
         for line, row in zip(self.lines, self.rows, strict=True):
             out.extend([] for _ in range(line - len(out) - 1))
             out.append(list(row))
@@ -276,7 +298,7 @@ def detect(path: Path) -> str | None:
 
     try:
         with path.open("rb") as fh:
-            head = fh.read(8192)
+            head = fh.read(csvs.HEAD)
     except OSError:
         return None
     if flex.looks_like(head):
@@ -297,8 +319,10 @@ def import_broker(path: str | Path) -> BrokerTable:
     readers: dict[str, Callable[[Path], tuple[list[Record], Base]]] = {
         "ibkr-flex": flex.read,
         "ibkr-statement": csvs.read_statement,
-        "ibkr-portfolio": csvs.read_portfolio,
     }
+    if kind == "ibkr-portfolio":
+        records, base, notes = csvs.read_portfolio(path)
+        return dataclasses.replace(finish(kind, path.name, records, base), notes=notes)
     records, base = readers[kind](path)
     return finish(kind, path.name, records, base)
 
@@ -316,7 +340,7 @@ def import_accounts(path: str | Path) -> list[tuple[str, int, BrokerTable | XlMa
     path = input_file(Path(path))
     kind = detect(path)
     if kind != "ibkr-flex":
-        what = f"an {FORMATS[kind]}" if kind else "not a broker export"
+        what = a_or_an(FORMATS[kind]) if kind else "not a broker export"
         raise InputError(
             Problem(
                 f"{path.name} is {what}: the accounts of an export are read from an IBKR Flex Query "
@@ -361,15 +385,18 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
     prices, by_conid = _underlying_prices(records, kinds)
     rows: list[tuple[Any, ...]] = []
     names: list[Mapping[str, str]] = []
+    # a meaning no export field has: a positions-table column the export adds (csvs.kept_column)
+    extra = tuple(dict.fromkeys(k for r in records for k in r.values if k not in _MEANINGS))
     for r, t in zip(records, kinds, strict=True):
         values = _values(r, t, problems)
         if t in OPTIONS and values["underlying_price"] is None:
             values["underlying_price"] = _underlying_price(r, values, prices, by_conid, problems)
-        rows.append(tuple(_number(values[name]) if name in NUMBERS else values[name] for name in HEADER))
+        row = [_number(values[name]) if name in NUMBERS else values[name] for name in HEADER]
+        rows.append((*row, *(r.get(name) or None for name in extra)))
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:
         raise InputError(problems)
-    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names), base)
+    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names), base, extra)
 
 
 def _one_account(source: str, records: list[Record]) -> None:
@@ -393,8 +420,11 @@ def _underlying_prices(
 ) -> tuple[dict[str, list[Record]], dict[str, list[Record]]]:
     """The book's stock, ETF and future rows that give a price, by symbol and by conid (in line
     order); an option on a future also finds its future by the future's root (ES) when the book
-    holds one ES future. Which of a key's rows is looked at never depends on their order
+    holds one ES future (its root from its underlying field, else from its symbol, ESH6 → ES, as an
+    activity statement names it). Which of a key's rows is looked at never depends on their order
     (:func:`_underlying_price`)."""
+    from xlmargin.instruments import future_root
+
     prices: dict[str, list[Record]] = {}
     by_conid: dict[str, list[Record]] = {}
     futures: dict[str, list[Record]] = {}
@@ -403,8 +433,8 @@ def _underlying_prices(
             prices.setdefault(r.get("symbol").upper(), []).append(r)
             if r.get("conid"):
                 by_conid.setdefault(r.get("conid"), []).append(r)
-            if t == "future" and r.get("underlying"):
-                futures.setdefault(r.get("underlying").upper(), []).append(r)
+            if t == "future" and (root := r.get("underlying") or future_root(r.get("symbol"))):
+                futures.setdefault(root.upper(), []).append(r)
     # an option on a future names the future's root (ES); that serves only when one ES future is held
     for root, held in futures.items():
         if len({_number(r.get("price")) for r in held}) == 1:
