@@ -645,10 +645,11 @@ def test_batch_reads_a_flex_report_and_refuses_the_csv_exports_saying_what_reads
             assert printed.out.splitlines()[1].startswith(f"U1234567,8,{figure},")
             continue
         assert code == 2
-        kind = FORMATS[EXPORTS[name]]
-        assert printed.err.startswith(
-            f"xlmargin: {export.name} is an {kind}: the accounts of an export are read"
-        )
+        kind = {"ibkr-statement": "an IBKR activity", "ibkr-portfolio": "a TWS / Client Portal"}[
+            EXPORTS[name]
+        ]
+        assert printed.err.startswith(f"xlmargin: {export.name} is {kind} ")
+        assert f"{FORMATS[EXPORTS[name]]}: the accounts of an export are read" in printed.err
         assert (
             f"'xlmargin margin {export.name}'" in printed.err and len(printed.err.strip().splitlines()) == 1
         )

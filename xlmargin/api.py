@@ -118,10 +118,10 @@ def import_broker(path: str | Path) -> pd.DataFrame:
     positions DataFrame with the canonical columns."""
     import pandas as pd
 
-    from xlmargin.brokers import HEADER
     from xlmargin.brokers import import_broker as read
 
-    return pd.DataFrame([list(r) for r in read(path).rows], columns=list(HEADER))
+    table = read(path)
+    return pd.DataFrame([list(r) for r in table.rows], columns=list(table.header))
 
 
 # --- results out ---------------------------------------------------------------------------------

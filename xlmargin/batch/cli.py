@@ -80,7 +80,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.as_of or any(norm(p.partition("=")[0]) == "asof" for p in params):
         params = with_as_of(params, args.as_of, today())[1]
     cli_params(params, specs(args.regime))  # a bad one named by its option, not by a params range's row
-    if detect(source) is not None and (why := flex_account_column(args.account_column, "--account-column")):
+    if detect(source) == "ibkr-flex" and (
+        why := flex_account_column(args.account_column, "--account-column")
+    ):
         raise XlMarginError(why)  # not silently the accountIds
     started = time.perf_counter()
     try:

@@ -105,8 +105,8 @@ def batch(
     values = _values(regime, rows, today)
     show = sys.stderr.isatty() if progress is None else progress
     if isinstance(data, str | Path):
-        if detect(Path(data)) is not None:
-            if (why := flex_account_column(by, "by")) is not None:
+        if (kind := detect(Path(data))) is not None:
+            if kind == "ibkr-flex" and (why := flex_account_column(by, "by")) is not None:
                 raise InputError(Problem(why, None, "by"))
             return _export_batch(Path(data), regime, rows, values, dask, show)
         data = read_table(Path(data))

@@ -20,6 +20,7 @@ book holds no such row, the file needs an ``Underlying Price`` column, and the e
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlmargin.cells import to_number
-from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.errors import InputError, Problem, XlMarginError, a_or_an
 
 if TYPE_CHECKING:
     from xlmargin.positions import Portfolio
@@ -65,6 +66,7 @@ FIELDS: dict[str, str] = {
     "leveldetail": "detail", "levelofdetail": "detail", "datadiscriminator": "detail",
     "accountid": "account", "account": "account",
 }  # fmt: skip
+_MEANINGS = frozenset(FIELDS.values())
 
 # IBKR asset classes (Flex codes and the activity statement's category names) → position types
 ASSETS: dict[str, str] = {
@@ -104,12 +106,24 @@ def meaning_of(name: str) -> str | None:
     return FIELDS.get(field_key(name))
 
 
-def record(line: int, cells: Iterable[tuple[str, Any]]) -> Record:
-    """A record from (field name, text) pairs; fields that mean nothing here are dropped."""
+# A last trade's price: the price only where the export gives no other (Mark Price, Close Price)
+LAST = frozenset({"last", "lastprice"})
+
+
+def record(
+    line: int, cells: Iterable[tuple[str, Any]], keep: Callable[[str], str | None] | None = None
+) -> Record:
+    """A record from (field name, text) pairs; of two fields of one meaning the first, but a Last
+    yields to another price. A field that means nothing here is dropped, unless ``keep`` names the
+    positions-table column it is kept as."""
     out = Record(line, {})
     for name, value in cells:
         meaning = meaning_of(name)
-        if meaning is not None and meaning not in out.values:
+        if meaning is None and keep is not None:
+            meaning = keep(name)
+        if meaning is None:
+            continue
+        if meaning not in out.values or (meaning == "price" and field_key(out.names[meaning]) in LAST):
             out.values[meaning] = "" if value is None else str(value)
             out.names[meaning] = name
     return out
@@ -153,6 +167,13 @@ class BrokerTable:
     lines: tuple[int, ...]  # the file row of each position
     names: tuple[Mapping[str, str], ...]  # canonical column → the export's field name, per position
     base: Base = Base()
+    extra: tuple[str, ...] = ()  # positions-table columns the export adds, after HEADER's in each row
+    notes: tuple[str, ...] = ()  # the reader's warnings: columns it left out
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        """The table's columns: the canonical ones, then those the export adds (:attr:`extra`)."""
+        return (*HEADER, *self.extra)
 
     def account_params(
         self, given: Mapping[str, Any], account_currency: Any = None, default: str = "USD"
@@ -223,9 +244,10 @@ class BrokerTable:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """The reader's warnings: the rows whose rate to the base was left blank, and why."""
+        """The reader's warnings: the columns it left out, the rows whose rate to the base was left
+        blank, and why."""
         if not self.base.unread:
-            return ()
+            return self.notes
         from xlmargin.positions.infer import rows_text
 
         rows = rows_text([self.lines[i] for i in self.base.unread])
@@ -234,12 +256,12 @@ class BrokerTable:
             "give each row's fx_rate (USD per unit) in a positions table, or read the export in the "
             "account view with account_currency = its base, fx.USD and fx.<CCY> (base units per unit)"
         )
-        return (f"{rows}, {column}: {self.base.why_unread()}; {fix}",)
+        return (*self.notes, f"{rows}, {column}: {self.base.why_unread()}; {fix}")
 
     def table(self) -> list[list[Any]]:
         """Header row first, as the positions reader takes it, each position at its file row (blank
         rows between are ignored by the reader), so that the reader's row numbers are the file's."""
-        out: list[list[Any]] = [list(HEADER)]
+        out: list[list[Any]] = [list(self.header)]
         for line, row in zip(self.lines, self.rows, strict=True):
             out.extend([] for _ in range(line - len(out) - 1))
             out.append(list(row))
@@ -277,7 +299,7 @@ def detect(path: Path) -> str | None:
 
     try:
         with path.open("rb") as fh:
-            head = fh.read(8192)
+            head = fh.read(csvs.HEAD)
     except OSError:
         return None
     if flex.looks_like(head):
@@ -298,8 +320,10 @@ def import_broker(path: str | Path) -> BrokerTable:
     readers: dict[str, Callable[[Path], tuple[list[Record], Base]]] = {
         "ibkr-flex": flex.read,
         "ibkr-statement": csvs.read_statement,
-        "ibkr-portfolio": csvs.read_portfolio,
     }
+    if kind == "ibkr-portfolio":
+        records, base, notes = csvs.read_portfolio(path)
+        return dataclasses.replace(finish(kind, path.name, records, base), notes=notes)
     records, base = readers[kind](path)
     return finish(kind, path.name, records, base)
 
@@ -317,7 +341,7 @@ def import_accounts(path: str | Path) -> list[tuple[str, int, BrokerTable | XlMa
     path = input_file(Path(path))
     kind = detect(path)
     if kind != "ibkr-flex":
-        what = f"an {FORMATS[kind]}" if kind else "not a broker export"
+        what = a_or_an(FORMATS[kind]) if kind else "not a broker export"
         raise InputError(
             Problem(
                 f"{path.name} is {what}: the accounts of an export are read from an IBKR Flex Query "
@@ -362,19 +386,18 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
     prices, by_conid = _underlying_prices(records, kinds)
     rows: list[tuple[Any, ...]] = []
     names: list[Mapping[str, str]] = []
+    # a meaning no export field has: a positions-table column the export adds (csvs.kept_column)
+    extra = tuple(dict.fromkeys(k for r in records for k in r.values if k not in _MEANINGS))
     for r, t in zip(records, kinds, strict=True):
         values = _values(r, t, problems)
         if t in OPTIONS and values["underlying_price"] is None:
             values["underlying_price"] = _underlying_price(r, values, prices, by_conid, problems)
-        rows.append(
-            tuple(
-                _cell(r, name, values[name], problems) if name in NUMBERS else values[name] for name in HEADER
-            )
-        )
+        row = [_cell(r, name, values[name], problems) if name in NUMBERS else values[name] for name in HEADER]
+        rows.append((*row, *(r.get(name) or None for name in extra)))
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:
         raise InputError(problems)
-    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names), base)
+    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names), base, extra)
 
 
 def _one_account(source: str, records: list[Record]) -> None:
@@ -398,8 +421,11 @@ def _underlying_prices(
 ) -> tuple[dict[str, list[Record]], dict[str, list[Record]]]:
     """The book's stock, ETF and future rows that give a price, by symbol and by conid (in line
     order); an option on a future also finds its future by the future's root (ES) when the book
-    holds one ES future. Which of a key's rows is looked at never depends on their order
+    holds one ES future (its root from its underlying field, else from its symbol, ESH6 → ES, as an
+    activity statement names it). Which of a key's rows is looked at never depends on their order
     (:func:`_underlying_price`)."""
+    from xlmargin.instruments import future_root
+
     prices: dict[str, list[Record]] = {}
     by_conid: dict[str, list[Record]] = {}
     futures: dict[str, list[Record]] = {}
@@ -408,8 +434,8 @@ def _underlying_prices(
             prices.setdefault(r.get("symbol").upper(), []).append(r)
             if r.get("conid"):
                 by_conid.setdefault(r.get("conid"), []).append(r)
-            if t == "future" and r.get("underlying"):
-                futures.setdefault(r.get("underlying").upper(), []).append(r)
+            if t == "future" and (root := r.get("underlying") or future_root(r.get("symbol"))):
+                futures.setdefault(root.upper(), []).append(r)
     # an option on a future names the future's root (ES); that serves only when one ES future is held
     for root, held in futures.items():
         if len({_number(r.get("price")) for r in held}) == 1:
@@ -639,69 +665,6 @@ def _rate(text: str | None) -> float | None:
     read is left as it is, for its row's problem."""
     value, _ = parsed(text)
     return value if value is not None and value > 0 else None
-
-
-def summaries_or_lots(records: list[Record]) -> list[Record]:
-    """An export's positions when it reports them once (``SUMMARY``) and again per tax lot: the
-    summary rows, and for a position that has only lot rows, those lots summed into one (the first
-    lot's row, the lots' quantity), never dropped. Rows of one position share its contract id, else
-    its symbol and description. An export without summary rows is read as it is (its lots add up)."""
-    if not any(r.get("detail").upper() == "SUMMARY" for r in records):
-        return records
-    _no_repeated_summaries(records)
-    summarised = {_position_key(r) for r in records if r.get("detail").upper() == "SUMMARY"}
-    lots: dict[tuple[str, ...], list[Record]] = {}
-    for r in records:
-        if r.get("detail").upper() != "SUMMARY" and _position_key(r) not in summarised:
-            lots.setdefault(_position_key(r), []).append(r)
-    out: list[Record] = []
-    for r in records:
-        if r.get("detail").upper() == "SUMMARY":
-            out.append(r)
-        elif (group := lots.get(_position_key(r))) is not None and group[0] is r:
-            out += _summed(group)
-    return out
-
-
-def _no_repeated_summaries(records: list[Record]) -> None:
-    """Refuse a ``SUMMARY`` row repeated field for field (an account's position reported twice):
-    IBKR reports a position's summary once per statement, so a repeat is a report pasted twice, and
-    reading both would double the position. Each repeat is named with the line it repeats."""
-    seen: dict[tuple[tuple[str, str], ...], Record] = {}
-    problems = []
-    for r in records:
-        if r.get("detail").upper() != "SUMMARY":
-            continue
-        first = seen.setdefault(tuple(sorted(r.values.items())), r)
-        if first is not r:
-            problems.append(
-                Problem(
-                    f"lines {first.line} and {r.line} report the same position ({r.get('symbol')} "
-                    f"{r.get('quantity')} at {r.get('price')}) field for field: IBKR reports a position "
-                    "once per statement, so the report looks pasted twice; remove the repeat",
-                    r.line,
-                    r.names.get("detail", "levelOfDetail"),
-                )
-            )
-    if problems:
-        raise InputError(problems)
-
-
-def _position_key(r: Record) -> tuple[str, ...]:
-    return (r.get("conid"),) if r.get("conid") else ("", r.get("symbol"), r.get("description"))
-
-
-def _summed(lots: list[Record]) -> list[Record]:
-    """A position's lots as one record: the first lot with their quantity added (the lots as they
-    are when one is alone or a quantity does not read, so that its row is named)."""
-    if len(lots) == 1:
-        return lots
-    quantities = [parsed(r.get("quantity"))[0] for r in lots]
-    if None in quantities:
-        return lots
-    quantity = sum(q for q in quantities if q is not None)
-    first = lots[0]
-    return [Record(first.line, {**first.values, "quantity": f"{quantity:.15g}"}, dict(first.names))]
 
 
 __all__ = [

@@ -7,7 +7,18 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from xlmargin.brokers import FIELDS, Base, Record, field_key, parsed, rates_in_usd, record, summaries_or_lots
+from xlmargin.brokers import (
+    FIELDS,
+    HEADER,
+    LAST,
+    Base,
+    Record,
+    field_key,
+    parsed,
+    rates_in_usd,
+    record,
+)
+from xlmargin.brokers.lots import summaries_or_lots
 from xlmargin.errors import InputError, Problem
 from xlmargin.files import csv_delimiter, csv_text, decode_csv
 
@@ -35,16 +46,66 @@ def looks_like(head: bytes) -> str | None:
         text = decode_csv(head, final=False)
     except UnicodeDecodeError:
         return None
-    first = next((cells for _, cells in _rows(text)), None)
-    if first is None:
+    rows = [cells for _, cells in _rows(text)]
+    if not rows:
         return None
+    first = rows[0]
     if len(first) >= 2 and first[1].strip() == "Header":
         return "ibkr-statement"
-    meanings = {FIELDS.get(field_key(c)) for c in first}
-    # a positions table says "type"; a broker portfolio says what IBKR calls the asset class
-    if {"asset", "quantity", "price"} <= meanings and "type" not in {field_key(c) for c in first}:
-        return "ibkr-portfolio"
-    return None
+    if not {"asset", "quantity", "price"} <= {FIELDS.get(field_key(c)) for c in first}:
+        return None
+    # the last row of the head may be cut short
+    return None if positions_table(first, rows[1:-1] if len(head) >= HEAD else rows[1:]) else "ibkr-portfolio"
+
+
+HEAD = 8192  # the bytes of a file looked at (:func:`xlmargin.brokers.detect`)
+
+# What an IBKR export means by a header and the positions table reads it as, alike: a header that
+# means anything else in an export (Financial Instrument is the symbol there, the description in a
+# table; FX Rate To Base a rate to the base, not USD per unit), or nothing in a table (conid, Sub
+# Category, Level Of Detail), is one only an export writes.
+ALIKE = frozenset({
+    ("symbol", "symbol"), ("description", "description"), ("asset", "type"), ("asset", "class"),
+    ("quantity", "quantity"), ("price", "price"), ("multiplier", "multiplier"), ("currency", "currency"),
+    ("underlying", "underlying"), ("underlying_price", "underlying_price"), ("strike", "strike"),
+    ("expiry", "expiry"), ("right", "right"),
+})  # fmt: skip
+
+
+def positions_table(header: list[str], rows: list[list[str]]) -> bool:
+    """Whether a one-header CSV with an asset-class, a quantity and a price column is a positions
+    table rather than a TWS / Client Portal portfolio export: it has a ``type`` column; or it has
+    no column only an export writes (:data:`ALIKE`) and either a column only a positions table has
+    (special_maintenance, volatility, class, fx_rate, qty, account, ...: what the export reader
+    does not read) or an asset-class column holding class names (equity, broad_index), which the
+    positions table reads as ``class``."""
+    from xlmargin.positions.columns import HEADER_MAP, norm_header
+
+    if "type" in {norm_header(c) for c in header}:
+        return True
+    exported = False
+    only_table = False
+    for cell in header:
+        meaning, column = FIELDS.get(field_key(cell)), HEADER_MAP.get(norm_header(cell))
+        if meaning is not None and meaning != "account" and (meaning, column) not in ALIKE:
+            exported = True
+        only_table |= meaning == "account" or (meaning is None and column is not None)
+    if exported:
+        return False
+    if only_table:
+        return True
+    asset = next(i for i, c in enumerate(header) if FIELDS.get(field_key(c)) == "asset")
+    values = {norm_header(r[asset]) for r in rows if len(r) > asset and r[asset].strip()}
+    return HEADER_MAP.get(norm_header(header[asset])) == "class" and bool(values) and _class_names(values)
+
+
+def _class_names(values: set[str]) -> bool:
+    """Whether the asset-class cells ``values`` (normalised) are all class names, as the positions
+    reader reads an Asset Class column holding them as ``class`` (none a type code such as STK)."""
+    from xlmargin.positions.columns import norm_header
+    from xlmargin.positions.model import CLASS_ALIASES, CLASSES
+
+    return values <= {norm_header(c) for c in CLASSES} | CLASS_ALIASES.keys()
 
 
 def _width_problem(path: Path, line: int, got: int, want: int) -> InputError:
@@ -149,17 +210,66 @@ def _one_statement(path: Path, accounts: list[tuple[int, str]]) -> None:
     raise InputError(Problem(message, accounts[1][0], "Account"))
 
 
-def read_portfolio(path: Path) -> tuple[list[Record], Base]:
-    """One header row, then a position per row; a trailing total row (no symbol) is skipped."""
+def read_portfolio(path: Path) -> tuple[list[Record], Base, tuple[str, ...]]:
+    """One header row, then a position per row; a trailing total row (no symbol) is skipped. The
+    columns a positions table adds that the export does not have (special_maintenance, volatility,
+    class, sleeve, bond terms: :func:`kept_column`) are kept as they are; the notes name the
+    columns the positions reader would read and this reader does not (:func:`dropped`)."""
     rows = _rows(csv_text(path))
     _, header = next(rows)
     records = []
     for line, cells in rows:
         if len(cells) != len(header):
             raise _width_problem(path, line, len(cells), len(header))
-        found = record(line, zip(header, cells, strict=True))
+        found = record(line, zip(header, cells, strict=True), kept_column)
         if not found.get("symbol") and not found.get("asset"):
             continue
         records.append(found)
     # "FX Rate To Base": to the base currency, which the file does not state
-    return records, rates_in_usd(records, None)
+    return records, rates_in_usd(records, None), dropped(path.name, header)
+
+
+def kept_column(name: str) -> str | None:
+    """The positions-table column a header of an export names when the export reader gives it no
+    meaning of its own and the positions reader reads it as it is (special_maintenance, volatility,
+    class, sleeve, coupon, maturity, ...); None otherwise."""
+    from xlmargin.positions.columns import HEADER_MAP, norm_header
+
+    column = HEADER_MAP.get(norm_header(name))
+    return column if column is not None and column not in HEADER and column != "description" else None
+
+
+# The column an IBKR export gives each canonical field in, for the warning of :func:`dropped`
+IBKR_NAMES = {
+    "symbol": "Symbol", "type": "Asset Class", "quantity": "Position", "price": "Mark Price",
+    "underlying": "Underlying Symbol", "underlying_price": "Underlying Price", "strike": "Strike",
+    "expiry": "Last Trading Day", "right": "Put/Call", "multiplier": "Multiplier", "currency": "Currency",
+    "fx_rate": "FX Rate To Base, a rate to the account's base currency",
+}  # fmt: skip
+
+
+def dropped(source: str, header: list[str]) -> tuple[str, ...]:
+    """A warning naming the columns of an export's ``header`` that the positions reader would read
+    and the export reader leaves out (a table's ``fx_rate``, ``qty``, ``ticker`` beside the export's
+    own fields), and a Last column beside another price (:data:`xlmargin.brokers.LAST`)."""
+    from xlmargin.positions.columns import HEADER_MAP, last_note, norm_header
+
+    out = []
+    left, kept = [], set()
+    for cell in header:
+        if FIELDS.get(field_key(cell)) is not None or (column := HEADER_MAP.get(norm_header(cell))) is None:
+            continue
+        if kept_column(cell) is None:
+            left.append(
+                f"{cell.strip()} (an export gives {column} as {IBKR_NAMES.get(column, 'IBKR names it')})"
+            )
+        elif column in kept:
+            left.append(f"{cell.strip()} (a second {column} column)")
+        kept.add(column)
+    if left:
+        out.append(f"{source}: a TWS / Client Portal portfolio CSV; columns ignored: {', '.join(left)}")
+    prices = [c.strip() for c in header if FIELDS.get(field_key(c)) == "price"]
+    lasts = [c for c in prices if field_key(c) in LAST]
+    if lasts and len(lasts) < len(prices):
+        out.append(last_note(lasts[0], next(c for c in prices if c not in lasts)))
+    return tuple(out)

@@ -8,7 +8,7 @@ matter here.
 
 A Flex query may report each position once (``levelOfDetail="SUMMARY"``) and again per tax lot
 (``"LOT"``): the summary rows are read, and a position reported by lots alone is their sum
-(:func:`~xlmargin.brokers.summaries_or_lots`), so lots are never counted twice nor dropped.
+(:func:`~xlmargin.brokers.lots.summaries_or_lots`), so lots are never counted twice nor dropped.
 Margin is computed per account, a position's account being its own ``accountId``, else its
 ``<FlexStatement>``'s: :func:`read` (``margin``, ``whatif``, ``hedge``, ``plan``) refuses a report of
 several accounts, pointing to ``xlmargin batch``; :func:`read_accounts` (``batch``) splits one by
@@ -29,7 +29,8 @@ from xml.sax import SAXException, SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
 
-from xlmargin.brokers import Base, Record, rates_in_usd, record, summaries_or_lots
+from xlmargin.brokers import Base, Record, rates_in_usd, record
+from xlmargin.brokers.lots import summaries_or_lots
 from xlmargin.errors import InputError, Problem
 
 ROOTS = ("FlexQueryResponse", "FlexStatements", "FlexStatement")

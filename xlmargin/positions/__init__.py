@@ -50,7 +50,7 @@ def read_positions(data: Any, *, as_of: dt.date, holdings: bool = True) -> Portf
     """
     header, rows, first_row = table_of(data)
     problems: list[Problem] = []
-    mapped = map_header(header, problems)
+    mapped = map_header(header, problems, first_row - 1)
     if not problems and (total := totals_row(rows, mapped.index, first_row)) is not None:
         problems.append(total)
     if problems:
@@ -60,7 +60,7 @@ def read_positions(data: Any, *, as_of: dt.date, holdings: bool = True) -> Portf
         raise InputError(Problem(NO_POSITIONS))
     ignored = list(mapped.ignored)
     broker = broker_type_column(reader, mapped.broker, ignored)
-    warnings: list[str] = []
+    warnings: list[str] = list(mapped.notes)
     if ignored:
         warnings.append(f"columns ignored (not positions fields): {', '.join(ignored)}")
     arrays, codes = build_arrays(reader, as_of, broker, warnings)

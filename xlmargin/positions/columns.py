@@ -79,18 +79,33 @@ COLUMN_ORDER = {c.name: i for i, c in enumerate(COLUMNS)}
 
 @dataclass(frozen=True, slots=True)
 class Header:
-    """The header row mapped: column name → position, the headers ignored, and which mapped
-    columns carry a broker's type codes (their header is one of :data:`BROKER_TYPE_HEADERS`)."""
+    """The header row mapped: column name → position, the headers ignored, which mapped columns
+    carry a broker's type codes (their header is one of :data:`BROKER_TYPE_HEADERS`), and notes for
+    the warnings (a Last column beside another price: :func:`last_note`)."""
 
     index: dict[str, int]
     ignored: tuple[str, ...]
     broker: frozenset[str]
+    notes: tuple[str, ...] = ()
 
 
-def map_header(header: Sequence[Any], problems: list[Problem]) -> Header:
+# A last trade's price: the price only where no other price column is given (a mark, a close, a
+# price), as a broker export (TWS: Last beside Mark Price) is read (README: Mark/Close Price)
+LAST_HEADERS = frozenset({"last"})
+
+
+def last_note(last: str, price: str) -> str:
+    """The warning for a Last column beside another price column."""
+    return f"column '{last}' ignored: '{price}' is the price (a mark, not the last trade)"
+
+
+def map_header(header: Sequence[Any], problems: list[Problem], row: int = 1) -> Header:
+    """The header row (row ``row`` of the table) mapped; a duplicate column or a missing required
+    one is a problem at that row."""
     index: dict[str, int] = {}
     ignored: list[str] = []
     broker: set[str] = set()
+    notes: list[str] = []
     for i, cell in enumerate(header):
         if is_blank(cell):
             continue
@@ -100,17 +115,23 @@ def map_header(header: Sequence[Any], problems: list[Problem]) -> Header:
             ignored.append(str(cell).strip())
             continue
         if name in index:
-            problems.append(
-                Problem(
-                    f"duplicate header: '{cell}' and '{header[index[name]]}' both mean {name}", 1, str(cell)
+            other = header[index[name]]
+            lasts = [norm_header(str(c)) in LAST_HEADERS for c in (cell, other)]
+            if name == "price" and lasts.count(True) == 1:  # the other is the price
+                notes.append(
+                    last_note(str(cell if lasts[0] else other).strip(), str(other if lasts[0] else cell))
                 )
-            )
-            continue
+                if lasts[0]:
+                    continue
+            else:
+                message = f"duplicate header: '{cell}' and '{other}' both mean {name}"
+                problems.append(Problem(message, row, str(cell)))
+                continue
         index[name] = i
         if key in BROKER_TYPE_HEADERS:
             broker.add(name)
     for name in REQUIRED:
         if name not in index:
             aliases = ", ".join(COLUMN_BY_NAME[name].aliases)
-            problems.append(Problem(f"missing required column '{name}' (or {aliases})", 1))
-    return Header(index, tuple(ignored), frozenset(broker))
+            problems.append(Problem(f"missing required column '{name}' (or {aliases})", row))
+    return Header(index, tuple(ignored), frozenset(broker), tuple(notes))
