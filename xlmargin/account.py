@@ -50,7 +50,7 @@ from xlmargin.esma import (
     esma_settings,
     nfa_margin,
 )
-from xlmargin.fx_rates import FX_RATES, read_rates
+from xlmargin.fx_rates import FX_RATES, read_rates, usd_per_unit
 from xlmargin.instruments import ENGINE_CURRENCY, PER_FACE, in_usd
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
@@ -396,6 +396,14 @@ def account_rates(book: Portfolio, settings: AccountSettings) -> Portfolio:
     return read_rates(book, settings.account_currency, settings.esma.reading, settings.esma.fx_rates)
 
 
+def rates_in_usd(book: Portfolio, settings: AccountSettings) -> Portfolio:
+    """``book`` with its rates read as the account view reads them (:func:`account_rates`), then
+    restated in USD per unit with ``fx.USD`` (:func:`~xlmargin.fx_rates.usd_per_unit`), prices and
+    currencies kept: what an account path gives the risk view, which reads USD per unit and keeps
+    each row's currency leg (the margin call's stress scenario), the same under either ``fx_rates``."""
+    return usd_per_unit(account_rates(book, settings), usd_rate(settings))
+
+
 def usd_rate(settings: AccountSettings) -> float:
     """Account-currency units per US dollar: 1 for a USD account, else the fx.USD parameter."""
     if settings.account_currency == ENGINE_CURRENCY:
@@ -458,6 +466,7 @@ __all__ = [
     "futures_in_usd",
     "given_currency",
     "pm_in_usd",
+    "rates_in_usd",
     "retail_margin",
     "securities_in_usd",
     "securities_notional",

@@ -80,6 +80,18 @@ def read_rates(book: Portfolio, account: str, reading: str, per_unit: Mapping[st
     return _with_rates(book, np.where(fill, known, given))
 
 
+def usd_per_unit(book: Portfolio, per_usd: float) -> Portfolio:
+    """``book``, read by :func:`read_rates` (account-currency units per unit), with each ``fx_rate``
+    in USD per unit, as Reg T, PM, SPAN and the risk view read the column: divided by ``per_usd``
+    (``fx.USD``, account-currency units per USD), the inverse of the ``usd`` reading, so a dollar
+    row reads 1 and a row in the account currency 1 / ``fx.USD``. What an account path gives the risk
+    view (the margin call's stress scenario): the table ``fx_rates=usd`` would have, one answer under
+    either reading. The book itself in a USD account."""
+    if per_usd == 1.0:
+        return book
+    return _with_rates(book, book.arrays["fx_rate"] / per_usd)
+
+
 def own_currency_rate(account: str, given: float, row: int | None) -> Problem:
     """The problem of a row in the account currency whose ``fx_rate`` is not 1."""
     return Problem(
@@ -293,5 +305,5 @@ def _with_rates(book: Portfolio, rates: np.ndarray) -> Portfolio:
 
 __all__ = [
     "FX_RATES", "FX_READINGS", "PAIR_ASSET_CLASSES", "USD_HINT", "cfd_pairs", "is_pair_row",
-    "own_currency_rate", "rate_unused", "read_rates", "row_pair",
+    "own_currency_rate", "rate_unused", "read_rates", "row_pair", "usd_per_unit",
 ]  # fmt: skip

@@ -35,7 +35,7 @@ def unread_beside(
     are ("positions", "trades", "candidates"); ``given``: the parameters the user gave (not those
     the export implies). The table is read as its kind is (candidates with their own columns), its
     errors named as its own."""
-    from xlmargin.decisions.hedge import read_candidates
+    from xlmargin.decisions.candidates import read_candidates
     from xlmargin.positions import read_positions
     from xlmargin.regimes import regime_params
 

@@ -1,13 +1,13 @@
 """The hedge optimiser: the quantities of candidate instruments that minimise a requirement.
 
-**Candidates** are rows like positions, with three optional columns: ``min_qty`` and ``max_qty``
-(signed quantities; when both are blank, or both 0 as Office.js sends blanks, the trade runs from 0
-to the row's ``quantity``, so a quantity of 20 means "buy up to 20" and −20 "sell up to 20") and
-``cost`` (per unit of quantity; blank or 0 = price × multiplier in US dollars, the premium of an
-option, the price of a share, converted with the row's ``fx_rate`` as portfolio margin converts it).
-Options and futures
-trade in whole contracts, shares in whole shares, FX and CFDs in whole units (a mixed-integer
-program); bonds continuously.
+**Candidates** are rows like positions, with three optional columns, read by
+:func:`~xlmargin.decisions.candidates.read_candidates`: ``min_qty`` and ``max_qty`` (signed
+quantities; a blank bound is the row's ``quantity``'s side of 0, so with both blank, or both 0 as
+Office.js sends blanks, the trade runs from 0 to the row's ``quantity``: 20 means "buy up to 20" and
+−20 "sell up to 20") and ``cost`` (per unit of quantity; blank or 0 = price × multiplier in US
+dollars, the premium of an option, the price of a share, converted with the row's ``fx_rate`` as
+portfolio margin converts it). Options and futures trade in whole contracts, shares in whole
+shares, FX and CFDs in whole units (a mixed-integer program); bonds continuously.
 
 **Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates; a book
 holding a position it does not cover, a future, an FX pair or a CFD, is refused naming the rows and
@@ -45,8 +45,7 @@ regulatory margin but fails when correlations break.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -70,8 +69,6 @@ from xlmargin.decisions._common import (
     contract_keys,
     currency_of,
     held_rows,
-    in_table,
-    notional,
     opening_trades,
     requirement,
     with_quantities,
@@ -79,103 +76,20 @@ from xlmargin.decisions._common import (
 )
 from xlmargin.decisions._linear import unit_span_pnl, unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program
+from xlmargin.decisions.candidates import Candidates
 from xlmargin.decisions.impact import ImpactResult, margin_impact
 from xlmargin.decisions.names import OBJECTIVES
 from xlmargin.errors import InputError, Problem, UnsupportedError, XlMarginError, a_or_an
 from xlmargin.instruments import ENGINE_CURRENCY
 from xlmargin.money import cents
-from xlmargin.params import norm
 from xlmargin.pm.risk import COVERED, IGNORED, OUTSIDE, risk_arrays
-from xlmargin.positions import Portfolio, read_positions
+from xlmargin.positions import Portfolio
 from xlmargin.span import SpanSettings, futures_margin
 from xlmargin.span.months import product_and_month
 from xlmargin.span.settings import Product
 
-WHOLE = ("stock", "etf", "option", "future_option", "future", "fx", "cfd")  # traded in whole units
 SHOWN = ("pm", "regt", "account", "risk")  # the before/after rows of the result
-_EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
 _TIE = 1e-4  # second solve: requirement within a hundredth of a cent of the least
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """The candidate rows, with each one's signed quantity range and cost per unit."""
-
-    portfolio: Portfolio
-    low: FloatArray
-    high: FloatArray
-    cost: FloatArray
-    whole: BoolArray
-
-
-def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
-    """Candidates from a table with its header row first (module docstring)."""
-    rows = (
-        [list(r) if isinstance(r, list | tuple) else [r] for r in data]
-        if isinstance(data, list | tuple)
-        else []
-    )
-    if not any(c is not None and str(c).strip() not in ("", "0") for r in rows[1:] for c in r):
-        raise InputError(Problem("the candidate list is empty", None, "candidates"))
-    header = [norm(str(h)) if h is not None else "" for h in rows[0]]
-    extra = {_EXTRA[h]: i for i, h in enumerate(header) if h in _EXTRA}
-    # the reader is not given the headers read here, so that its warnings list only the ignored columns
-    positions = [[None if i in extra.values() else h for i, h in enumerate(rows[0])], *rows[1:]]
-    try:
-        portfolio = read_positions(positions, as_of=as_of, holdings=False)  # alternatives, not a book
-    except XlMarginError as error:
-        raise in_table("candidates", error) from None
-    if len(portfolio) == 0:
-        raise InputError(Problem("the candidate list is empty", None, "candidates"))
-    problems: list[Problem] = []
-
-    def column(name: str) -> FloatArray:
-        out = np.full(len(portfolio), np.nan)
-        if name not in extra:
-            return out
-        for k, row in enumerate(portfolio.arrays["row"]):
-            cells = rows[int(row) - 1]
-            value = cells[extra[name]] if extra[name] < len(cells) else None
-            if value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                number = math.nan
-            if isinstance(value, bool) or not math.isfinite(number):
-                problems.append(Problem(f"'{value}' is not a number", int(row), f"candidates {name}"))
-            else:
-                out[k] = number
-        return out
-
-    low, high, cost = column("min_qty"), column("max_qty"), column("cost")
-    quantity = portfolio.arrays["quantity"]
-    # Office.js sends blank cells as 0: min and max both 0 (a trade never allowed) mean blank, and so
-    # does a cost of 0
-    blank = (np.isnan(low) | (low == 0.0)) & (np.isnan(high) | (high == 0.0))
-    cost[cost == 0.0] = np.nan
-    low = np.where(blank, np.minimum(quantity, 0.0), np.nan_to_num(low, nan=0.0))
-    high = np.where(blank, np.maximum(quantity, 0.0), np.nan_to_num(high, nan=0.0))
-    try:  # a candidate's default cost is its dollar notional: its currency is the candidates' to fix
-        default_cost = notional(portfolio)
-    except XlMarginError as error:
-        raise in_table("candidates", error) from None
-    cost = np.where(np.isnan(cost), default_cost, cost)
-    for k, row in enumerate(portfolio.arrays["row"]):
-        if low[k] > high[k]:
-            problems.append(
-                Problem(f"min_qty {low[k]:g} is above max_qty {high[k]:g}", int(row), "candidates")
-            )
-        if cost[k] < 0:
-            problems.append(
-                Problem(f"a cost cannot be negative, got {cost[k]:g}", int(row), "candidates cost")
-            )
-    if problems:
-        raise InputError(problems)
-    whole = np.isin(portfolio.arrays["type"], WHOLE)
-    low = np.where(whole, np.ceil(low - 1e-9), low)
-    high = np.where(whole, np.floor(high + 1e-9), high)
-    return Candidates(portfolio, low, high, cost, whole)
 
 
 @dataclass(frozen=True)

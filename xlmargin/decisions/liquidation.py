@@ -9,8 +9,12 @@ first the number of positions touched and then the notional, subject to
 where the requirement is the regime's, as a linear program in the units closed: ``pm`` on the
 portfolio-margin risk arrays (stock, ETF and option lines; bonds are margined outside portfolio
 margin and are not sold by the plan), ``risk`` on the risk view's scenario matrix (every row it
-prices). Shares, options and futures are closed in whole units, bonds in whole pieces of their
-``denomination`` (face 1,000 when the row gives none) or entirely (a mixed-integer program).
+prices). Shares, options and futures are closed in whole units (a fractional holding, 10.5
+shares, in whole units or entirely), bonds in whole pieces of their ``denomination`` (face 1,000
+when the row gives none) or entirely (a mixed-integer program). Cash is never sold: a call is met
+by selling positions or depositing, and converting one currency into another is no sale (under
+``risk`` a foreign cash row's currency risk stays in the requirement; where only it is left above
+the target, the plan says so).
 Closing at the market leaves the equity unchanged. Under ``pm`` a leveraged ETF widens its class
 group's scan range while the book holds it (quantity ≠ 0), so the requirement is not one program
 in the units closed: the plan solves one per subset of the closable leveraged rows closed entirely
@@ -117,18 +121,14 @@ def liquidation_plan(
     a = book.arrays
     quantity = a["quantity"]
     sign = np.sign(quantity)
-    closable = quantity != 0.0
+    closable = (quantity != 0.0) & (a["type"] != "cash")  # cash is not sold: module docstring
     if regime == "pm":
         closable &= np.isin(a["type"], COVERED)
     emptied = requirement(regime, with_quantities(book, np.where(closable, 0.0, quantity)), settings)
     infeasible = (
         f"no sale reaches the requirement: selling everything the plan may close leaves the {regime} "
         f"requirement at {emptied:,.2f}, above the target {target:,.2f} (equity × (1 − cushion))"
-        + (
-            "; bonds are margined outside portfolio margin and are not sold by the plan"
-            if regime == "pm"
-            else ""
-        )
+        + _kept(book, regime, quantity != 0.0)
     )
     if emptied > target:  # said at once: a MILP may take its whole time limit to prove it
         raise InputError(Problem(infeasible, None, "equity"))
@@ -190,6 +190,20 @@ def _better(new: tuple[float, ...], old: tuple[float, ...]) -> bool:
     return False
 
 
+def _kept(book: Portfolio, regime: str, held: np.ndarray) -> str:
+    """What the plan does not sell among the rows ``held``, said where the target is out of reach."""
+    kinds = book.arrays["type"]
+    out = ""
+    if regime == "pm" and (held & (kinds == "bond")).any():
+        out += "; bonds are margined outside portfolio margin and are not sold by the plan"
+    if (held & (kinds == "cash")).any():
+        out += (
+            "; cash is not sold by the plan (converting a currency is no sale: deposit, or convert it "
+            "yourself and plan again)"
+        )
+    return out
+
+
 def _too_many(book: Portfolio, levered: np.ndarray) -> str:
     rows = ", ".join(str(int(r)) for r in book.arrays["row"][levered])
     return (
@@ -224,9 +238,13 @@ def _solve(
     most = np.abs(quantity)
     held = swing[keep] & movable  # kept leveraged rows: at least part must stay
     upper = np.where(movable, np.where(held, np.maximum(np.ceil(most) - 1.0, 0.0), most), 0.0)
+    in_units = np.isin(a["type"], WHOLE)
+    # a whole-unit row held in a fraction (10.5 shares) is closed in whole units or entirely, as a
+    # bond in pieces (:func:`_pieces`); a kept leveraged row in whole units only (part stays)
+    fraction = in_units & movable & ~held & (most != np.floor(most))
     program = Program()
-    y = program.variables(0.0, upper, np.isin(a["type"], WHOLE))
-    pieces = _bond_pieces(program, y, sub, movable)
+    y = program.variables(0.0, upper, in_units & ~fraction)
+    pieces = _pieces(program, y, sub, movable, fraction)
     size = notional(sub)
     shut_size = float((notional(book)[shut] * np.abs(full[shut])).sum())
     goals: list[tuple[np.ndarray, np.ndarray, float]] = [(y, size, shut_size)]
@@ -273,20 +291,25 @@ def _solve(
 
 
 def _piece(a: Any, i: int) -> float:
-    """The least face bond row ``i`` trades in: its ``denomination``, else the usual 1,000."""
+    """The least amount row ``i`` trades in: a bond's ``denomination`` (face), else the usual 1,000;
+    one unit of any other row."""
+    if a["type"][i] != "bond":
+        return 1.0
     d = float(a["denomination"][i])
     return d if d > 0.0 else BOND_DENOMINATION
 
 
-def _bond_pieces(
-    program: Program, y: np.ndarray, book: Portfolio, closable: np.ndarray
+def _pieces(
+    program: Program, y: np.ndarray, book: Portfolio, closable: np.ndarray, fraction: np.ndarray
 ) -> list[tuple[int, int, int | None]]:
     """Tie each closable bond's face closed to whole pieces: ``y = piece × k`` with ``k`` whole, or,
     when the face held is no multiple of the piece, the whole position (``y = piece × k + rest ×
-    w``, where ``w`` = 1 needs every whole piece sold). Per bond: (row index, k, w or None)."""
+    w``, where ``w`` = 1 needs every whole piece sold). The rows ``fraction`` (a whole-unit row
+    held in a fraction) the same with a piece of one unit: whole units, or all of it. Per row:
+    (row index, k, w or None)."""
     a = book.arrays
     out: list[tuple[int, int, int | None]] = []
-    for i in np.flatnonzero(closable & (a["type"] == "bond")).tolist():
+    for i in np.flatnonzero((closable & (a["type"] == "bond")) | fraction).tolist():
         piece, held = _piece(a, i), abs(float(a["quantity"][i]))
         full = math.floor(held / piece + 1e-9)
         rest = held - full * piece

@@ -1,7 +1,11 @@
 """How far the market can move before a margin call.
 
 **Uniform move.** Every stock, ETF and future price, and the underlying of every option, moves by
-the same percentage ``m`` (no betas: a "beta-free" move); options are repriced at the moved
+the same percentage ``m`` (no betas: a "beta-free" move), except that a row of ``leverage`` ``L``
+other than 1 (a leveraged fund, an inverse one at ``L`` < 0, or an option on one) moves by ``L × m``,
+as the risk view moves it (beta × leverage) and as portfolio margin widens its scan: the 3× fund
+UPRO falls 3% when the market falls 1% (a one-day move, no path decay; a price is kept above 0, so
+past −1/``L`` a long leveraged fund is worth almost nothing); options are repriced at the moved
 underlying by the pricing kernel with today's volatility (the ``volatility`` column, or implied
 from the price) and time. Equity after the move is ``equity + P&L(m)``; the requirement is the
 regime's engine run on the book at the moved prices. The answer is the smallest ``|m|`` at which
@@ -18,7 +22,10 @@ next is not seen. Bonds, FX, CFDs and cash keep their prices.
 **Scaled scenario.** The same for the worst scenario of the risk view's library, scaled by a
 factor ``α`` (0 to 5, a grid of 0.25 then the same search): the P&L is the stress engine's, and the
 moved prices follow each position's own scenario P&L (an option's underlying moves as that
-underlying would). All positions are taken in US dollars.
+underlying would). The stress P&L is in US dollars; under ``account`` the table's rates are read
+as the account view reads them (``fx_rates``) and restated in USD per unit for the risk view
+(:func:`~xlmargin.account.rates_in_usd`: each row keeps its currency leg), and the P&L converted
+to the account currency at ``fx.USD``, so either reading of one book gives one answer.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from xlmargin._typing import FloatArray
-from xlmargin.account import usd_rate
+from xlmargin.account import rates_in_usd, usd_rate
 from xlmargin.capacity import boundary
 from xlmargin.decisions._common import DecisionSettings, above_zero, check_regime, engine, money_rates
 from xlmargin.money import cents, truncated
@@ -102,22 +109,40 @@ def margin_call_move(
     required = engine(regime, settings, exact=True)
     options = _options(portfolio, settings.account.pm.rate, money_rates(portfolio, regime, settings))
 
+    leverage = portfolio.arrays["leverage"]  # a leveraged fund moves by its leverage × the move
+
     def uniform(m: float) -> tuple[float, float]:
-        n = len(portfolio)
-        book, pnl = _moved(portfolio, np.full(n, 1.0 + m), np.full(n, 1.0 + m), options)
+        growth = 1.0 + leverage * m
+        book, pnl = _moved(portfolio, growth, growth, options)
         return equity + pnl, required(book)
 
+    note = _uniform_note(portfolio)
     crossings = [
-        _search("market down", uniform, -_STEP, _DOWN, "uniform move of every underlying"),
-        _search("market up", uniform, _STEP, _UP, "uniform move of every underlying"),
+        _search("market down", uniform, -_STEP, _DOWN, note),
+        _search("market up", uniform, _STEP, _UP, note),
     ]
-    worst = risk_margin(portfolio, settings.stress)
+    # the risk view reads the rates as USD per unit: the account regime's table (its fx_rates reading)
+    # restated so, and its US-dollar P&L converted back to the account currency at fx.USD
+    rated = rates_in_usd(portfolio, settings.account) if regime == "account" else portfolio
+    worst = risk_margin(rated, settings.stress)
     chosen = [s for s in scenario_library(settings.stress) if s.id == worst.scenario_id]
     if worst.requirement > 0 and chosen:
-        # the stress P&L is in US dollars; the account regime's figures in the account currency
         per_usd = usd_rate(settings.account) if regime == "account" else 1.0
-        crossings.append(_scenario(portfolio, equity, chosen[0], required, options, settings, per_usd))
+        crossings.append(_scenario(portfolio, rated, equity, chosen[0], required, options, settings, per_usd))
     return MarginCallResult(regime, equity, now, tuple(crossings))
+
+
+def _uniform_note(portfolio: Portfolio) -> str:
+    """The uniform path's note, naming the moved rows of a leverage other than 1 (a leveraged or
+    inverse fund, or an option on one), which move by their leverage × the move."""
+    a = portfolio.arrays
+    moved = np.isin(a["type"], (*LINEAR, *OPTION_TYPES))
+    levered = np.flatnonzero(moved & (a["leverage"] != 1.0))
+    if not levered.size:
+        return "uniform move of every underlying"
+    shown = ", ".join(f"{a['symbol'][i]} (row {int(a['row'][i])}) ×{a['leverage'][i]:g}" for i in levered[:5])
+    more = f" and {levered.size - 5} more" if levered.size > 5 else ""
+    return f"uniform move of every underlying; leveraged rows move by leverage × the move: {shown}{more}"
 
 
 def _search(
@@ -243,6 +268,7 @@ def _moved(
 
 def _scenario(
     portfolio: Portfolio,
+    rated: Portfolio,
     equity: float,
     scenario: Scenario,
     required: Callable[[Portfolio], float],
@@ -250,15 +276,16 @@ def _scenario(
     settings: DecisionSettings,
     per_usd: float,
 ) -> Crossing:
-    """The smallest scale of ``scenario`` at which equity meets the requirement; ``per_usd`` the
+    """The smallest scale of ``scenario`` at which equity meets the requirement; ``rated`` is
+    ``portfolio`` with its rates as the risk view reads them (USD per unit), ``per_usd`` the
     requirement's currency per US dollar, the stress P&L's currency."""
     a = portfolio.arrays
     n = len(portfolio)
     opt = options.index
     # one unit of every row, then one unit of each option's underlying: their scenario returns
-    units = dict(a)
+    units = dict(rated.arrays)
     units["quantity"] = np.ones(n)
-    spots = {k: v[opt].copy() for k, v in a.items()}
+    spots = {k: v[opt].copy() for k, v in rated.arrays.items()}
     spots["type"] = np.where(spots["type"] == "future_option", "future", "stock").astype(object)
     spots["symbol"] = spots["underlying"]
     spots["price"] = spots["underlying_price"]

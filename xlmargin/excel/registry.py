@@ -305,7 +305,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Arg(
                 "candidates",
                 "Candidate rows like positions, with optional min_qty, max_qty and cost columns; "
-                "blank min/max = from 0 to the quantity.",
+                "a blank min or max = the quantity's side of 0 (both blank: from 0 to the quantity).",
             ),
             Arg(
                 "objective",
@@ -327,8 +327,9 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "MARGIN_CALL_MOVE",
-        "How far the market can move before a margin call: the smallest uniform move down and up, and "
-        "the scale of the worst stress scenario, with the requirement at the moved prices.",
+        "How far the market can move before a margin call: the smallest uniform move down and up (a "
+        "leveraged fund by its leverage x the move), and the scale of the worst stress scenario, with the "
+        "requirement at the moved prices.",
         (
             POSITIONS,
             Arg("equity", "Account equity (net liquidation value) now."),
@@ -344,7 +345,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "LIQUIDATION_PLAN",
         "The least notional (params plan_by=trades: fewest positions) to close, closing only and in whole "
-        "units, so that the requirement is back within equity less the cushion param; trades and figures.",
+        "units (or all of a fractional holding; cash is not sold), so that the requirement is back within "
+        "equity less the cushion param; trades and figures.",
         (
             POSITIONS,
             Arg("equity", "Account equity (net liquidation value)."),
