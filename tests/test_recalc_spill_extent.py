@@ -367,7 +367,7 @@ def test_the_time_limit_stops_a_slow_scan(tmp_path: Path, monkeypatch: pytest.Mo
     """400 formulas read at 10 ms each: a 4 s scan. Before, --timeout 0.3 did not stop it (the
     clock started with the evaluation) and the recalculation succeeded after the full scan."""
     src = _many_formulas(tmp_path / "big.xlsx", 400)
-    _slow(monkeypatch, "_formula", 0.01)
+    _slow(monkeypatch, "_formula_cell", 0.01)
     started = time.perf_counter()
     with pytest.raises(
         WorkbookError, match=r"^big.xlsx: recalculation took longer than 0.3 s; stopped \(--timeout\)$"
@@ -384,7 +384,7 @@ def test_the_time_limit_covers_the_whole_command(
     src = _many_formulas(tmp_path / "big.xlsx", 400)
     out = tmp_path / "out.xlsx"
     with monkeypatch.context() as patch:
-        _slow(patch, "_formula", 0.01)
+        _slow(patch, "_formula_cell", 0.01)
         assert xlmargin("recalc", src, "-o", out, "--timeout", "0.3") == 2
     assert (
         capsys.readouterr().err

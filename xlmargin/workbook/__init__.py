@@ -7,10 +7,20 @@ function (:func:`.output.recalc`); there is no module of that name.
 
 from .calculate import recalculate
 from .output import freeze, recalc, write_values
-from .report import BlockedSpill, CellError, CellResult, KeptCell, Limits, RecalcReport, StaleError
+from .report import (
+    AssumedCell,
+    BlockedSpill,
+    CellError,
+    CellResult,
+    KeptCell,
+    Limits,
+    RecalcReport,
+    StaleError,
+)
 from .safety import WorkbookError, open_workbook_zip, parse_xml
 
 __all__ = [
+    "AssumedCell",
     "BlockedSpill",
     "CellError",
     "CellResult",

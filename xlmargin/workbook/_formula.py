@@ -151,20 +151,33 @@ def shift(text: str, dr: int, dc: int) -> str:
     return map_ranges(text, moved)
 
 
-def areas(text: str) -> list[tuple[str | None, int, int, int, int]]:
-    """(sheet or None, first row, first column, last row, last column) of each area read."""
-    out = []
-    for _, value in _ranges(text):
+def operands(text: str) -> list[tuple[str, str, str]]:
+    """(type, subtype, value) of every token of ``text`` (its leading ``=`` left out)."""
+    tokens = _tokens(text)
+    return list(tokens[1:] if tokens and tokens[0][2] == "=" else tokens)
+
+
+def area(value: str) -> tuple[str | None, int, int, int, int] | None:
+    """(sheet or None, first row, first column, last row, last column) of a range operand such
+    as ``'My S'!$A$1:B9``, ``A:A`` or ``3:3``; None for a name, a structured reference, ``#REF!``.
+    The sheet is as written, unquoted (``S:T`` for a reference through several sheets)."""
+    if "!" in value:
         sheet, address = _SHEET.match(value).group(1, 2)  # type: ignore[union-attr]
         name = None if sheet is None else sheet[:-1].strip("'").replace("''", "'")
-        if m := _AREA.match(address):
-            r1, c1 = int(m.group(4)), _col_number(m.group(2))
-            r2, c2 = (r1, c1) if m.group(5) is None else (int(m.group(8)), _col_number(m.group(6)))
-        elif m := _COLS.match(address):
-            r1, c1, r2, c2 = 1, _col_number(m.group(2)), MAX_ROW, _col_number(m.group(4))
-        elif m := _ROWS.match(address):
-            r1, c1, r2, c2 = int(m.group(2)), 1, int(m.group(4)), MAX_COL
-        else:
-            continue
-        out.append((name, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
-    return out
+    else:
+        name, address = None, value
+    if m := _AREA.match(address):
+        r1, c1 = int(m.group(4)), _col_number(m.group(2))
+        r2, c2 = (r1, c1) if m.group(5) is None else (int(m.group(8)), _col_number(m.group(6)))
+    elif m := _COLS.match(address):
+        r1, c1, r2, c2 = 1, _col_number(m.group(2)), MAX_ROW, _col_number(m.group(4))
+    elif m := _ROWS.match(address):
+        r1, c1, r2, c2 = int(m.group(2)), 1, int(m.group(4)), MAX_COL
+    else:
+        return None
+    return name, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def areas(text: str) -> list[tuple[str | None, int, int, int, int]]:
+    """(sheet or None, first row, first column, last row, last column) of each area read."""
+    return [found for _, value in _ranges(text) if (found := area(value)) is not None]

@@ -57,16 +57,46 @@ def _target_part(target: str) -> str:
     return posixpath.normpath(posixpath.join("xl", target))
 
 
-def date1904(zf: zipfile.ZipFile) -> bool:
-    """Whether the workbook counts dates from 1904 (``<workbookPr date1904="1"/>``): its date
-    serials are 1,462 less than the 1900 system's for the same day."""
+def _workbook_flag(zf: zipfile.ZipFile, tag: str, flag: str) -> bool:
+    """Whether the attribute ``flag`` of the element ``tag`` of ``xl/workbook.xml`` is on."""
     if _WORKBOOK not in zf.namelist():
         return False
     for el in _parse(zf, _WORKBOOK):
-        if _local(el.tag) == "workbookPr":
-            flag = next((v for k, v in el.attrib.items() if _local(k) == "date1904"), "")
-            return flag.strip().lower() in ("1", "true")
+        if _local(el.tag) == tag:
+            value = next((v for k, v in el.attrib.items() if _local(k) == flag), "")
+            return value.strip().lower() in ("1", "true")
     return False
+
+
+def date1904(zf: zipfile.ZipFile) -> bool:
+    """Whether the workbook counts dates from 1904 (``<workbookPr date1904="1"/>``): its date
+    serials are 1,462 less than the 1900 system's for the same day."""
+    return _workbook_flag(zf, "workbookPr", "date1904")
+
+
+def full_calc_on_load(zf: zipfile.ZipFile) -> bool:
+    """Whether the workbook asks to be recalculated in full when opened (``<calcPr
+    fullCalcOnLoad="1"/>``): XlsxWriter and openpyxl set it, their cached values being
+    placeholders; Excel does not keep it when it saves."""
+    return _workbook_flag(zf, "calcPr", "fullCalcOnLoad")
+
+
+def defined_names(zf: zipfile.ZipFile) -> list[tuple[str, str | None, str]]:
+    """(name, the sheet it is local to or None, formula text) of every defined name."""
+    if _WORKBOOK not in zf.namelist():
+        return []
+    root = _parse(zf, _WORKBOOK)
+    sheets = [el.get("name", "") for el in root.iter() if _local(el.tag) == "sheet"]
+    out = []
+    for el in root.iter():
+        if _local(el.tag) != "definedName":
+            continue
+        local = el.get("localSheetId")
+        scope = (
+            sheets[int(local)] if local is not None and local.isdigit() and int(local) < len(sheets) else None
+        )
+        out.append((el.get("name", ""), scope, el.text or ""))
+    return out
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:

@@ -47,11 +47,15 @@ class Formula:
 
 @dataclass(frozen=True)
 class Cell:
-    """A formula cell of the sheet XML (1-based row and column)."""
+    """A formula cell of the sheet XML (1-based row and column). ``t`` and ``v`` are its cached
+    value as stored (the ``t`` attribute, the ``<v>`` text unescaped; ``v`` None when absent)."""
 
     row: int
     col: int
     formula: Formula
+    t: str | None = field(default=None, compare=False)
+    v: str | None = field(default=None, compare=False)
+    span: tuple[int, int] | None = field(default=None, compare=False)  # of ``<f>`` in the XML scanned
 
 
 @dataclass(frozen=True)
@@ -160,9 +164,9 @@ def scan_formulas(xml: str, tick: Callable[[], None] = no_tick) -> list[Cell]:
         if not _has_formula(xml, prefix, row.element):
             continue
         for col, cell in _row_cells(xml, prefix, row):
-            formula = _formula(xml, prefix, cell)
-            if formula is not None:
-                cells.append(Cell(row.num, col, formula))
+            found_cell = _formula_cell(xml, prefix, cell, row.num, col)
+            if found_cell is not None:
+                cells.append(found_cell)
     return cells
 
 
@@ -185,9 +189,9 @@ def _scan_positioned(xml: str, prefix: str, start: int, end: int, tick: Callable
         attrs = xml[c_start + len(open_c) : c_open_end - 1]
         cell = _Element(c_start, c_open_end, close, close + len(close_c), attrs, False)
         row, col = parse_ref(_r(attrs) or "")
-        formula = _formula(xml, prefix, cell)
-        if formula is not None:
-            cells.append(Cell(row, col, formula))
+        found_cell = _formula_cell(xml, prefix, cell, row, col)
+        if found_cell is not None:
+            cells.append(found_cell)
         pos = cell.end
     return cells
 
@@ -394,7 +398,8 @@ def _child(xml: str, prefix: str, tag: str, cell: _Element) -> _Element | None:
     return _Element(m.start(), m.end(), close, close + len(closer), m.group(1), False)
 
 
-def _formula(xml: str, prefix: str, cell: _Element) -> Formula | None:
+def _formula_cell(xml: str, prefix: str, cell: _Element, row: int, col: int) -> Cell | None:
+    """The cell as a :class:`Cell` when it has a formula: the formula, cached value and span."""
     f = _child(xml, prefix, "f", cell)
     if f is None:
         return None
@@ -402,8 +407,26 @@ def _formula(xml: str, prefix: str, cell: _Element) -> Formula | None:
     text = xml[f.open_end : f.close_start]
     if "&" in text:
         text = html.unescape(text)
-    dynamic = "cm" in cell.attrs and "cm" in _attrs(cell.attrs)
-    return Formula(attrs.get("t", "normal"), attrs.get("ref"), dynamic, text)
+    cell_attrs = _attrs(cell.attrs) if "cm" in cell.attrs or "t" in cell.attrs else {}
+    formula = Formula(attrs.get("t", "normal"), attrs.get("ref"), "cm" in cell_attrs, text)
+    v = _child(xml, prefix, "v", cell)
+    value = None if v is None else xml[v.open_end : v.close_start]
+    if value is not None and "&" in value:
+        value = html.unescape(value)
+    return Cell(row, col, formula, cell_attrs.get("t"), value, (f.start, f.end))
+
+
+def without_formulas(xml: str, spans: list[tuple[int, int]]) -> str:
+    """``xml`` without the ``<f>`` elements at ``spans`` (from :attr:`Cell.span`): the cached
+    values stay. (A dynamic array's ``cm`` attribute stays too: use :func:`rewrite` for those.)"""
+    if not spans:
+        return xml
+    out, at = [], 0
+    for start, end in sorted(spans):
+        out.append(xml[at:start])
+        at = end
+    out.append(xml[at:])
+    return "".join(out)
 
 
 class Stored(NamedTuple):

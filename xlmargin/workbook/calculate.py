@@ -1,7 +1,9 @@
 """Recalculate a workbook's formulas headlessly and write the results back losslessly.
 
-The flow: :func:`recalculate` evaluates every formula cell with formualizer (pinned 0.13.0) and
-the caller's Python worksheet functions, returning a :class:`RecalcReport`; :func:`write_values`
+The flow: :func:`recalculate` evaluates with formualizer (pinned 0.13.0) and the caller's Python
+worksheet functions the formula cells that depend on those functions' results or have no cached
+value (:mod:`._depends`; the others keep Excel's values and are constants for the engine),
+returning a :class:`RecalcReport`; :func:`write_values`
 copies the workbook, changing only the cached values of those cells; :func:`recalc` does both and
 :func:`freeze` also strips the formulas for a reader without the add-in. Nothing here knows what
 the functions compute.
@@ -87,19 +89,21 @@ import math
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import formualizer as fz
 
+from . import _depends as dp
 from . import _formula as fm
 from . import _sheetxml as sx
 from . import _tables as tb
 from ._engine import Deadline, evaluate, native_output
-from ._package import date1904, package_bytes, sheet_parts
+from ._package import date1904, defined_names, full_calc_on_load, package_bytes, sheet_parts
 from ._values import CIRCULAR, FIT, SPILL_BLOCKED, XLDUDF, fit_array, from_engine, spill_blocked, wrap
-from .report import BlockedSpill, CellError, CellResult, KeptCell, Limits, RecalcReport
+from .report import AssumedCell, BlockedSpill, CellError, CellResult, KeptCell, Limits, RecalcReport
 from .safety import WorkbookError, open_workbook_zip, read_part
 
 __all__ = ["Sheet", "read_sheets", "recalculate"]
@@ -193,7 +197,8 @@ def recalculate(
     pure: bool = False,
     deadline: Deadline | None = None,
 ) -> RecalcReport:
-    """Evaluate every formula cell of ``src`` with the given custom functions.
+    """Evaluate the formula cells of ``src`` that depend on the given custom functions' results
+    or have no cached value (:mod:`._depends`); the others are left out of the report.
 
     ``limits.seconds`` bounds the whole call, from opening the file on (or ``deadline``, when the
     caller started the clock earlier).
@@ -228,16 +233,30 @@ def recalculate(
         every = "\n".join(c.formula.text for found in cells.values() for c in found)
         called = fm.functions(every)
         python = custom | _aliases(custom, sheets)
-        kept = _uncomputable(sheets, cells, every, called - python, tick)
         tables = tb.read_tables(zf, [(s.name, s.part) for s in sheets]) if "[" in every else []
+        reach = dp.reach(
+            [s.name for s in sheets], cells, python=python, names=defined_names(zf), tables=tables,
+            placeholders=full_calc_on_load(zf), tick=tick,
+        )  # fmt: skip
+        cached = {  # formulas that keep Excel's cached value: constants for the engine
+            (s.name, c.row, c.col)
+            for s in sheets
+            for c in cells[s.name]
+            if c.formula.kind != "dataTable" and (s.name, c.row, c.col) not in reach.written
+        }
+        kept = {
+            k: v
+            for k, v in _uncomputable(sheets, cells, every, called - python, tick).items()
+            if k not in cached
+        }
         while True:  # again without the cells whose formula the engine refused, kept instead
-            data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept, tick))
+            data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept.keys() | cached, tick))
             tick()
             book = _load(data, src.name, one_thread=not called.isdisjoint(python))
             tick()  # the engine's loading cannot be interrupted: checked once it returns
             _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
             book.set_temporal_egress("serial")
-            formulas, refused = _engine_formulas(book, sheets, cells, kept, tables, tick)
+            formulas, refused = _engine_formulas(book, sheets, cells, kept.keys() | cached, tables, tick)
             if not refused:
                 break
             kept.update(refused)
@@ -251,18 +270,24 @@ def recalculate(
     kept.update(_circular(results, cells, formulas))
     kept.update(_unresolved(results, cells))
     report = _report(book, sheets, cells, results, kept, tick)
-    return replace(report, blocked=blocked)
+    assumed = tuple(
+        AssumedCell(k[0], sx.format_ref(k[1], k[2]), results[k].formula, why)
+        for k, why in reach.assumed
+        if k in results
+    )
+    return replace(report, blocked=blocked, assumed=assumed, cached=len(cached))
 
 
 def _engine_parts(
     sheets: Sequence[Sheet],
     plain: Mapping[str, str],
     cells: Mapping[str, list[sx.Cell]],
-    kept: Mapping[tuple[str, int, int], KeptCell],
+    kept: AbstractSet[tuple[str, int, int]],
     tick: Callable[[], None],
 ) -> dict[str, bytes]:
-    """The sheets as the engine must read them: explicit, kept cells' formulas dropped, and the
-    cached values of array members stripped (they would block the spill)."""
+    """The sheets as the engine must read them: explicit, the formulas of ``kept`` cells dropped
+    (the engine reads their cached values), and the cached values of array members stripped (they
+    would block the spill)."""
     parts = {}
     for sheet in sheets:
         tick()
@@ -273,7 +298,9 @@ def _engine_parts(
             if c.formula.kind == "array" and (c.row, c.col) not in dropped
             for rc in _array_members(c)
         }
-        xml = plain[sheet.part]
+        cut = [c for c in cells[sheet.name] if (c.row, c.col) in dropped and c.span and not c.formula.dynamic]
+        xml = sx.without_formulas(plain[sheet.part], [c.span for c in cut if c.span])  # quick; then the rest
+        dropped -= {(c.row, c.col) for c in cut}
         if members or dropped:
             xml = sx.rewrite(xml, members, drop_formulas=False, drop_cells=dropped, tick=tick)
         if xml is not sheet.xml:
@@ -305,7 +332,7 @@ def _engine_formulas(
     book: fz.Workbook,
     sheets: Sequence[Sheet],
     cells: Mapping[str, list[sx.Cell]],
-    kept: Mapping[tuple[str, int, int], KeptCell],
+    kept: AbstractSet[tuple[str, int, int]],
     tables: Sequence[tb.Table] = (),
     tick: Callable[[], None] = sx.no_tick,
 ) -> tuple[dict[tuple[str, int, int], str], dict[tuple[str, int, int], KeptCell]]:

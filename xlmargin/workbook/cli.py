@@ -6,9 +6,10 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
 ``--in-place`` is given (the write is atomic). An existing output file (``-o``, the default
 ``IN.recalc.xlsx``, a template in the ``--out`` folder) is refused unless ``--force`` is given.
 
-- ``xlmargin recalc IN.xlsx [-o OUT.xlsx | --in-place]`` evaluates every formula, xlmargin's and
-  Excel's around them, writes the values as the cells' cached values (to ``IN.recalc.xlsx`` beside
-  the input by default) and prints the results: the workbook's report ranges (the defined names
+- ``xlmargin recalc IN.xlsx [-o OUT.xlsx | --in-place]`` evaluates xlmargin's formulas and those
+  that read their results (or have no cached value), writes the values as the cells' cached values
+  (to ``IN.recalc.xlsx`` beside the input by default; every other formula keeps Excel's value)
+  and prints the results: the workbook's report ranges (the defined names
   ``xlmReport1``, ``xlmReport2``... that the templates carry) as text tables, or else one line per
   xlmargin cell. ``--template NAME`` recalculates a bundled template instead of a file.
   A cell the engine cannot compute (a function it lacks such as another add-in's ``BDP``, a link
@@ -271,7 +272,12 @@ def _print_results(path: Path, report: RecalcReport, source: str, calls: dict[st
     errors = [
         c for c in report.cells if _is_error(c.value) and f"{c.sheet}!{c.array_ref or c.ref}" not in failed
     ]
-    print(f"{source}: {len(report.cells)} formula cells recalculated ({len(cells)} xlmargin) -> {path}")
+    unchanged = (
+        f"; {report.cached} kept Excel's cached values (no xlmargin result in them)" if report.cached else ""
+    )
+    counts = f"{len(report.cells)} formula cells recalculated ({len(cells)} xlmargin){unchanged}"
+    print(f"{source}: {counts} -> {path}")
+    _print_assumed(report)
     reports = _report_rows(path)
     width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
     for title, rows in reports:
@@ -291,6 +297,21 @@ def _print_results(path: Path, report: RecalcReport, source: str, calls: dict[st
             why = blocked.get((c.sheet, c.ref))
             print(f"  {c.sheet}!{c.ref}: {c.value}" + (f" ({why})" if why else ""))
     _print_stale(report, sys.stdout)
+
+
+def _print_assumed(report: RecalcReport) -> None:
+    """A note on stderr naming the cells recalculated because what they read cannot be told."""
+    if not report.assumed:
+        return
+    print(
+        f"xlmargin: note: {len(report.assumed)} formula cells recalculated as if they read an xlmargin "
+        "result (what they read cannot be told from the formula):",
+        file=sys.stderr,
+    )
+    for a in report.assumed[:MAX_LISTED]:
+        print(f"  {a.sheet}!{a.ref}: {a.reason}", file=sys.stderr)
+    if len(report.assumed) > MAX_LISTED:
+        print(f"  ... and {len(report.assumed) - MAX_LISTED} more", file=sys.stderr)
 
 
 def _print_stale(report: RecalcReport, out: Any) -> None:
@@ -375,8 +396,13 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     except _failures() as exc:
         return _fail(exc)
     errors = sum(_is_error(c.value) for c in report.cells)
-    print(f"{args.template or Path(args.file).name}: {len(report.cells)} formula cells replaced by their "
-          f"values -> {args.output}")  # fmt: skip
+    total = len(report.cells) + report.cached
+    cached = (
+        f" ({report.cached} at Excel's cached values: no xlmargin result in them)" if report.cached else ""
+    )
+    print(f"{args.template or Path(args.file).name}: {total} formula cells replaced by their "
+          f"values{cached} -> {args.output}")  # fmt: skip
+    _print_assumed(report)
     if errors:
         print(f"{errors} of them hold an Excel error value; recalc lists them")
     return _failed(report, Path(args.output), calls)
@@ -427,8 +453,9 @@ def register(subparsers: Any) -> None:
     recalc_parser = subparsers.add_parser(
         "recalc",
         help="recalculate a workbook's formulas headlessly and print the results",
-        description="Evaluate every formula (xlmargin's and Excel's), store the values in the workbook "
-        "and print its report tables. Writes IN.recalc.xlsx beside the input unless -o or --in-place.",
+        description="Evaluate the xlmargin formulas and the formulas that read their results, store the "
+        "values in the workbook (every other formula keeps Excel's cached value) and print its report "
+        "tables. Writes IN.recalc.xlsx beside the input unless -o or --in-place.",
         epilog=EXIT_CODES,
     )
     source_arguments(recalc_parser)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from .safety import WorkbookError
 
-__all__ = ["BlockedSpill", "CellError", "CellResult", "KeptCell", "Limits", "RecalcReport", "StaleError"]
+__all__ = ["AssumedCell", "BlockedSpill", "CellError", "CellResult", "KeptCell", "Limits", "RecalcReport",
+           "StaleError"]  # fmt: skip
 
 
 class CellError(str):
@@ -30,6 +31,18 @@ class CellResult:
 class KeptCell:
     """A formula cell the engine cannot compute; it keeps its cached value. ``ref`` is the whole
     range of an array formula."""
+
+    sheet: str
+    ref: str
+    formula: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AssumedCell:
+    """A formula cell recalculated although nothing shows it depends on an xlmargin result: what
+    it reads cannot be told from its text (``reason``: it calls ``INDIRECT``, a name is not
+    defined...), so it is taken to depend on one."""
 
     sheet: str
     ref: str
@@ -71,12 +84,16 @@ class Limits:
 @dataclass(frozen=True)
 class RecalcReport:
     """Every recalculated cell, in sheet order then row by row, the cells ``kept`` at their
-    cached values and the dynamic arrays ``blocked`` by merged cells (their anchors show
-    ``#SPILL!``)."""
+    cached values, the dynamic arrays ``blocked`` by merged cells (their anchors show
+    ``#SPILL!``), the cells recalculated because what they read cannot be told (``assumed``) and
+    the number of formula cells left at their cached values because they depend on no xlmargin
+    result (``cached``; see :mod:`._depends`)."""
 
     cells: tuple[CellResult, ...]
     kept: tuple[KeptCell, ...] = ()
     blocked: tuple[BlockedSpill, ...] = ()
+    assumed: tuple[AssumedCell, ...] = ()
+    cached: int = 0
     _index: dict[tuple[str, str], CellResult] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
