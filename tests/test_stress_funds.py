@@ -73,9 +73,10 @@ def test_a_trust_in_a_currency_without_a_factor_is_held_constant_and_reported() 
 
 
 def test_currency_trusts_keep_their_reg_t_pm_and_esma_treatment() -> None:
-    # symbols.toml leaves the trusts out of [classes] on purpose: class fx would margin their options
-    # at the world-currency-option rate (margin-rules.md §1.3, 4 %) and make ESMA refuse a CFD on them;
-    # they are margined as an ETF no table knows, and the risk view maps them by stress.toml alone.
+    # symbols.toml lists the trusts under [funds] as fx_fund, never fx: class fx would margin their
+    # options at the world-currency-option rate (margin-rules.md §1.3, 4 %) and make ESMA refuse a CFD
+    # on them; they are margined as an ETF (a CFD: a fund unit, 5:1), and the risk view maps them by
+    # stress.toml [mapping.symbols].
     header = ["symbol", "type", "quantity", "price", "underlying", "underlying price", "strike", "expiry",
               "right", "volatility"]  # fmt: skip
     expiry = AS_OF.replace(month=12, day=18)
@@ -93,7 +94,8 @@ def test_currency_trusts_keep_their_reg_t_pm_and_esma_treatment() -> None:
         )
     assert figures[0] == figures[1]
     assert figures[0][0] == 6_600.0  # 20 % equity-option rate on the naked put, not 4 %
-    assert "FXE" not in rules.load("symbols")["classes"]
+    table = rules.load("symbols")
+    assert "FXE" not in table["classes"] and table["funds"]["FXE"] == "fx_fund"
 
 
 # --- an FX fund no table knows -------------------------------------------------------------------------
@@ -155,8 +157,8 @@ def test_zroz_moves_as_its_table_row_says() -> None:
 
 EQUITY_WARNING = (
     "ETF with a blank class on a symbol no table of stress.toml knows: stressed as an equity fund "
-    "(us_equity, beta 1 × leverage); give its class (treasury with its duration, gold, commodity, fx ...), "
-    "the factor column, or the beta column for an equity fund: rows "
+    "(us_equity, beta 1 × leverage); give its class (treasury with its duration, gold, commodity, "
+    "fx_fund ...), the factor column, or the beta column for an equity fund: rows "
 )
 
 

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -65,11 +64,9 @@ from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.infer import SHOWN_ROWS, rows_text
-from xlmargin.symbols import currency_pair, pair_codes
+from xlmargin.symbols import currency_pair, funds, listed_index, pair_codes
 
 RETAIL_TYPES = ("cfd", "fx")
-INDEX_SUFFIX = re.compile(r"[.\-_ ]")
-"""What parts an index symbol from a broker's suffix: US500.cash, DE40-cash, UK100., HK50_m."""
 PAIR_CLASSES = ("major_fx", "non_major_fx")
 
 
@@ -90,20 +87,6 @@ def _codes(table: str, key: str = "codes") -> tuple[str, ...]:
 @cache
 def _code_set(table: str, key: str = "codes") -> frozenset[str]:
     return frozenset(_codes(table, key))
-
-
-@cache
-def _index_symbols(table: str = "major_indices") -> Mapping[str, str]:
-    """Each symbol of an index table of esma.toml (``[major_indices]``, ``[other_indices]``) and the
-    index it names."""
-    return MappingProxyType(
-        {
-            str(symbol): index
-            for index, symbols in _rules()[table].items()
-            if index not in ("source", "confidence", "notes")
-            for symbol in symbols
-        }
-    )
 
 
 def esma_classes() -> tuple[str, ...]:
@@ -321,6 +304,8 @@ def esma_class_from(p: Position) -> tuple[str, str]:
     """The ESMA class of a position and what gave it, tested in this order (module docstring,
     margin-rules.md §5):
 
+    0. a blank class on a fund of ``symbols.toml [funds]`` (the symbol, else underlying: SPY, GLD, UUP)
+       is a fund unit, ``[funds] esma_class`` (5:1), whatever the fund holds;
     1. a crypto, gold or commodity class (given or the symbol's) takes its own cap;
     2. a currency pair of two known codes (an fx row, an FX class, or a CFD with a blank class whose
        symbol, else underlying, reads as one: :func:`~xlmargin.fx_rates.row_pair`): ``major_fx``
@@ -335,6 +320,9 @@ def esma_class_from(p: Position) -> tuple[str, str]:
     """
     classes = _rules()["classes"]
     blank = not p.class_given
+    fund = next((name for name in (p.symbol, p.underlying) if name in funds()), None) if blank else None
+    if fund is not None:
+        return str(_rules().get("funds.esma_class")), f"inferred: {fund} is a fund (symbols.toml [funds])"
     if p.asset_class in ("crypto", "gold", "commodity"):
         return str(classes[p.asset_class]), _built_in(p) if blank else "class column"
     pair = _pair(p)
@@ -354,22 +342,10 @@ def esma_class_from(p: Position) -> tuple[str, str]:
 
 
 def _listed(p: Position, table: str) -> str | None:
-    """'HK50 = HANG_SENG [other_indices]' when the symbol or underlying is on an index table of
-    esma.toml, or its part before a separator is and the rest is a broker's index suffix of
-    ``[index_suffixes]`` ('US500.CASH = US500 = SP_500 [major_indices]'), else None. Only that exact
-    part and those suffixes: a ticker that merely starts like an index (US500X, DAXX) or a share's
-    exchange suffix (SPX.L, COMP.US) is not one."""
-    indices = _index_symbols(table)
-    names = (p.symbol, p.underlying)
-    for name in names:
-        if name in indices:
-            return f"{name} = {indices[name]} [{table}]"
-    suffixes = _code_set("index_suffixes", "suffixes")
-    for name in names:
-        head, *tail = INDEX_SUFFIX.split(name, maxsplit=1)
-        if tail and tail[0] in suffixes and head in indices:
-            return f"{name} = {head} = {indices[head]} [{table}]"
-    return None
+    """'HK50 = HANG_SENG [other_indices]' when the symbol or underlying names an index of that table
+    of esma.toml (:func:`~xlmargin.symbols.listed_index`), else None."""
+    found = listed_index((p.symbol, p.underlying), table)
+    return None if found is None else found[0]
 
 
 def _built_in(p: Position) -> str:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -280,6 +281,25 @@ def pair_base_class(symbol: str) -> str | None:
     return None if codes is None else _base_classes().get(codes[0])
 
 
+def pair_quotes(symbols: Sequence[str]) -> list[str | None]:
+    """:func:`pair_quote` of each of ``symbols``, passing over at a length test a symbol that cannot be
+    a pair: one with fewer than six, or more than :func:`_longest_pair`, characters besides its blanks
+    (two codes, a separator and a suffix of ``[pair_suffixes]`` after one). A symbol holding another
+    blank (a tab: not printable) is read in full. A book of OSI option symbols costs a length each."""
+    longest = _longest_pair()
+    return [
+        pair_quote(s) if 6 <= len(s) - s.count(" ") <= longest or not s.isprintable() else None
+        for s in symbols
+    ]
+
+
+@lru_cache(maxsize=1)
+def _longest_pair() -> int:
+    """The most characters besides blanks a pair symbol of :func:`pair_codes` has: two codes, a
+    separator between them, and a separator and the longest suffix of ``[pair_suffixes]``."""
+    return 3 + 1 + 3 + 1 + max(len(s) for s in _pair_suffixes())
+
+
 @lru_cache(maxsize=4096)  # a book of pairs repeats a few symbols thousands of times
 def currency_pair(symbol: str) -> tuple[str, str] | None:
     """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes
@@ -310,6 +330,56 @@ def _pair_suffixes() -> frozenset[str]:
     return frozenset(str(s).upper() for s in rules.load("symbols")["pair_suffixes"]["suffixes"])
 
 
+INDEX_SUFFIX = re.compile(r"[.\-_ ]")
+"""What parts an index symbol from a broker's suffix: US500.cash, DE40-cash, UK100., HK50_m."""
+INDEX_TABLES = ("major_indices", "other_indices")
+"""The tables of esma.toml that name equity indices and the CFD symbols brokers use for each."""
+
+
+def listed_index(names: Sequence[str], table: str) -> tuple[str, str] | None:
+    """What names an index of an index table of esma.toml (:data:`INDEX_TABLES`) and which index:
+    ``('HK50 = HANG_SENG [other_indices]', 'HANG_SENG')`` when one of ``names`` (a symbol, then an
+    underlying) is a symbol of the table, or its part before a separator is and the rest is a
+    broker's index suffix of ``[index_suffixes]`` (``'US500.CASH = US500 = SP_500
+    [major_indices]'``); else None. Only that exact part and those suffixes: a ticker that merely
+    starts like an index (US500X, DAXX) or a share's exchange suffix (SPX.L, COMP.US) is not one.
+    The one reading of these tables: ESMA's caps and the risk view's factor both take it."""
+    indices = _index_symbols(table)
+    for name in names:
+        if name in indices:
+            return f"{name} = {indices[name]} [{table}]", indices[name]
+    suffixes = _index_suffixes()
+    for name in names:
+        head, *tail = INDEX_SUFFIX.split(name, maxsplit=1)
+        if tail and tail[0] in suffixes and head in indices:
+            return f"{name} = {head} = {indices[head]} [{table}]", indices[head]
+    return None
+
+
+@lru_cache(maxsize=2)
+def _index_symbols(table: str) -> Mapping[str, str]:
+    """Each symbol of an index table of esma.toml and the index it names."""
+    return MappingProxyType(
+        {
+            str(symbol): index
+            for index, symbols in rules.load("esma")[table].items()
+            if index not in ("source", "confidence", "notes")
+            for symbol in symbols
+        }
+    )
+
+
+@lru_cache(maxsize=1)
+def _index_suffixes() -> frozenset[str]:
+    return frozenset(str(s) for s in rules.load("esma")["index_suffixes"]["suffixes"])
+
+
+@lru_cache(maxsize=1)
+def funds() -> frozenset[str]:
+    """The symbols ``symbols.toml [funds]`` lists: shares of exchange-traded funds and trusts."""
+    return frozenset(k for k in rules.load("symbols")["funds"] if k not in ("source", "confidence"))
+
+
 @lru_cache(maxsize=1)
 def _tables() -> tuple[Mapping[str, str], frozenset[str], frozenset[str]]:
     table = rules.load("symbols")
@@ -328,10 +398,13 @@ __all__ = [
     "OptionTerms",
     "SymbolError",
     "currency_pair",
+    "funds",
+    "listed_index",
     "looks_like_option",
     "pair_base_class",
     "pair_codes",
     "pair_quote",
+    "pair_quotes",
     "parse_option",
     "parse_options",
     "underlying_of_root",

@@ -55,7 +55,8 @@ def symbol_tables() -> tuple[
     Mapping[str, str], Mapping[str, tuple[str, float]], frozenset[str], Mapping[str, Any]
 ]:
     table = rules.load("symbols")
-    classes = {k: v for k, v in table["classes"].items() if k not in ("source", "confidence")}
+    about = ("source", "confidence")  # [classes] (indices) and [funds] (their holdings): one lookup
+    classes = {k: v for name in ("classes", "funds") for k, v in table[name].items() if k not in about}
     baskets = {}
     for basket in table["baskets"]:
         for member, units in basket["members"].items():

@@ -12,7 +12,8 @@ Rules (each documented in README "The positions table"):
   else a stock. A row typed as anything else that has a strike or a right (or, for a stock or an
   ETF, an expiry) is an error: it is an option typed wrongly, or a cell pasted into the wrong row.
 - A blank currency is the quote currency of a pair symbol (EURUSD, USDJPY, XAUUSD, BTCUSD, EUR/USD,
-  EUR.USD → USD, JPY, USD, ...); any other symbol needs its currency where an engine needs one.
+  EUR.USD, EUR / USD, EURUSD.pro → USD, JPY, USD, ...: :func:`xlmargin.symbols.pair_quote`, the
+  reading every engine uses); any other symbol needs its currency where an engine needs one.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from xlmargin import symbols
 from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.errors import rate_text
 from xlmargin.positions.reader import ColumnReader, Text, indices, is_none, object_array
-from xlmargin.symbols import looks_like_option, pair_quote, parse_options, underlying_of_root
+from xlmargin.symbols import looks_like_option, parse_options, underlying_of_root
 
 # how many rows a warning names before it says "and N more"
 SHOWN_ROWS = 8
@@ -170,8 +172,9 @@ def pair_currencies(symbol: Text, upper: Sequence[str]) -> np.ndarray:
 
 def pair_quotes(upper: Sequence[str]) -> list[str | None]:
     """The quote currency of each of the distinct symbols ``upper`` that is a currency pair (None
-    for the others)."""
-    return [pair_quote(s) if 6 <= len(s) <= 7 else None for s in upper]
+    for the others): the one reading of :func:`xlmargin.symbols.pair_quotes` (EURUSD.pro, EUR / USD
+    and XAUUSD.pro are pairs here as in every engine)."""
+    return symbols.pair_quotes(upper)
 
 
 def rows_text(rows: Sequence[int]) -> str:

@@ -29,16 +29,20 @@ CLASSES = (
     "gold",
     "fx_major",
     "fx",
+    "fx_fund",
     "commodity",
     "crypto",
 )
 # Other names a class column may give (compared as headers are: case, spaces, "_", "-", "." ignored).
 # Bonds: ``corporate`` is investment-grade corporate debt, ``high_yield`` any other listed non-equity
 # debt (FINRA 4210(e)(2)'s "other", margin-rules.md §1.8), ``convertible`` a convertible bond.
+# ``fx`` and ``fx_major`` are a currency (a pair, an option on a currency); ``fx_fund`` a fund holding
+# a currency against the dollar (UUP, FXE): a share of an ETF, margined as one (symbols.toml [funds]).
 CLASS_ALIASES = {
     "ig": "corporate", "investmentgrade": "corporate", "corp": "corporate", "corporateig": "corporate",
     "hy": "high_yield", "corporatehy": "high_yield", "noninvestmentgrade": "high_yield", "junk": "high_yield",
     "otherdebt": "high_yield",
+    "currencyfund": "fx_fund", "currencyetf": "fx_fund", "fxetf": "fx_fund", "currencytrust": "fx_fund",
     "convert": "convertible", "convertibles": "convertible", "convertiblebond": "convertible",
 }  # fmt: skip
 OPTION_TYPES = ("option", "future_option")

@@ -24,7 +24,12 @@ How a position moves (each is revalued instantly: no carry, no time decay, no ro
   currency's factor, FXE to ``eur``, or holds it constant where the currency has none, FXA);
   ``beta`` column, else the table's beta × ``leverage``. A position of an FX class no table knows
   follows ``usd`` long, and an ETF with a blank class no table knows ``us_equity``, each with a
-  warning naming the rows that give no ``beta`` (a stock with a blank class is a share: none).
+  warning naming the rows that give no ``beta`` (a stock with a blank class is a share: none); a
+  ``commodity`` row no table knows follows ``oil``, also with a warning (``[mapping.assumed]``).
+  SLV and DBC are held constant with a warning (``[mapping.unrepresented]``: no series follows
+  silver or a commodity basket). An index CFD (blank or index class) follows its index's factor,
+  the index read from esma.toml's tables (``symbols.listed_index``): GER40, JP225, HK50 →
+  ``intl_equity``, US500 → ``us_equity`` (``[mapping.indices]``).
 - bond ETFs and Treasury futures: ``−D·Δy + ½·C·Δy²`` with Δy interpolated on the 2y/10y/30y nodes
   at the fund's maturity (plus its spread move for credit funds): a second-order approximation.
   A ``corporate`` or ``high_yield`` fund outside the bond-ETF table takes its duration column, else

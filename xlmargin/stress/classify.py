@@ -15,7 +15,9 @@ from types import MappingProxyType
 
 from xlmargin import instruments
 from xlmargin.errors import RuleError
+from xlmargin.positions.model import CLASSES
 from xlmargin.stress.factors import entries, factor_index, factors, stress_rules
+from xlmargin.symbols import INDEX_TABLES, listed_index
 
 LINEAR, DURATION, BOND, FX, CASH, NONE = range(6)
 
@@ -105,7 +107,38 @@ def _listed(names: tuple[str, str]) -> Model | None:
                 return _currency(str(row["currency"]), beta)
             f = factor_index()[row["factor"]]
             return Model(LINEAR, _group_of(f), factor=f, beta=beta)
+    held = stress_rules().get("mapping.unrepresented")
+    for name in names:
+        if isinstance(held.get(name), str):
+            return Model(NONE, "", note=_unrepresented_note(name, str(held[name])))
     return None
+
+
+def _index(names: tuple[str, str]) -> Model | None:
+    """An equity index named by esma.toml's index tables (:func:`~xlmargin.symbols.listed_index`,
+    the one list ESMA reads too): the factor ``[mapping.indices]`` names for it, else its default."""
+    table = stress_rules().get("mapping.indices")
+    for which in INDEX_TABLES:
+        found = listed_index(names, which)
+        if found is not None:
+            f = factor_index()[str(table.get(found[1], table["default"]))]
+            return Model(LINEAR, _group_of(f), factor=f)
+    return None
+
+
+@cache
+def _index_classes() -> frozenset[str]:
+    """The classes that say an index (the ranges of pm.toml's index tables name them): with one, as
+    with a blank class, an index symbol picks its index's factor."""
+    return frozenset(c for c in CLASSES if c.endswith("_index"))
+
+
+def _unrepresented_note(symbol: str, holds: str) -> str:
+    return (
+        f"{symbol} holds {holds}: stress-scenarios.md has no series for it (its commodities are WTI "
+        "crude oil and gold), so none is assumed (stress.toml [mapping.unrepresented]); to stress it, "
+        "give the factor column (oil, gold) and the beta column"
+    )
 
 
 @cache
@@ -136,6 +169,8 @@ def _by_class(asset_class: str) -> Model:
     if isinstance(target, str):
         f = factor_index()[target]
         assumed = _assumed_fx(asset_class, f) if _group_of(f) == "fx" else ""
+        if asset_class in _assumed_classes():
+            assumed = _assumed_factor(asset_class, f)
         return Model(LINEAR, _group_of(f), factor=f, assumed=assumed)
     return Model(NONE, "", note=f"no risk factor for class {asset_class}")
 
@@ -155,6 +190,19 @@ def _assumed_fx(asset_class: str, f: int) -> str:
     )
 
 
+def _assumed_factor(asset_class: str, f: int) -> str:
+    """The warning of a position of a class whose factor is an assumption (``[mapping.assumed]``) on a
+    symbol no table knows: it follows that factor one for one."""
+    factor = factors()[f]
+    return (
+        f"class {asset_class} position on a symbol no table of stress.toml knows ([mapping.symbols], "
+        f"[mapping.unrepresented], the futures table): assumed to follow {factor.id}, the "
+        f"{factor.name.split(';')[0]}, one for one (stress.toml [mapping.assumed]); give the factor "
+        "column (gold for a precious-metals fund) and the beta column, or, for holdings no factor "
+        "follows, list the symbol in [mapping.unrepresented]"
+    )
+
+
 @cache
 def _assumed_equity(asset_class: str) -> Model:
     """An ETF whose class is blank (the reader's ``equity``) and that no table knows: the class's
@@ -166,7 +214,7 @@ def _assumed_equity(asset_class: str) -> Model:
         assumed=(
             f"ETF with a blank class on a symbol no table of stress.toml knows: stressed as an equity fund "
             f"({target}, beta 1 × leverage); give its class (treasury with its duration, gold, commodity, "
-            "fx ...), the factor column, or the beta column for an equity fund"
+            "fx_fund ...), the factor column, or the beta column for an equity fund"
         ),
     )
 
@@ -234,6 +282,10 @@ def classify(
     listed = _listed(names)
     if listed is not None:
         return listed
+    if blank_class or asset_class in _index_classes():
+        index = _index(names)
+        if index is not None:
+            return index
     if kind == "etf" and blank_class and asset_class == "equity":
         return _assumed_equity(asset_class)
     return _by_class(asset_class)
@@ -255,6 +307,11 @@ def _credit() -> Mapping[str, tuple[int, instruments.BondEtf, float]]:
 @cache
 def _held_classes() -> frozenset[str]:
     return frozenset(str(s) for s in stress_rules().get("mapping.convertible.classes"))
+
+
+@cache
+def _assumed_classes() -> frozenset[str]:
+    return frozenset(str(s) for s in stress_rules().get("mapping.assumed.classes"))
 
 
 @cache
