@@ -124,6 +124,28 @@ def test_silicon_investor_put_written_before_the_2000_floor_change():
     assert run(leg).total != pytest.approx(11300.00, abs=0.005)
 
 
+def test_garp_bionicturtle_naked_call_out_of_the_money():
+    """GARP / Bionic Turtle forum thread (forum.bionicturtle.com, a Hull end-of-chapter style
+    question; the thread URL was not recorded by the review that found it): write 1 call struck at
+    50 for 5.00 with the stock at 47: (5.00 + 20% × 47 − 3 out of the money) × 100 = $1,140; the
+    floor 5.00 + 10% × 47 = 9.70 is below it. No expiry is given; within nine months it changes
+    nothing (gross: the requirement before the proceeds)."""
+    leg = opt("XYZ", -1, 5.00, 47.0, 50, "C")
+    assert only_group(run(leg), "naked call").gross == pytest.approx(1140.00, abs=0.005)
+
+
+def test_reddit_tda_naked_puts_on_the_strike_floor():
+    """Reddit r/options, thread p26ad4 (https://www.reddit.com/r/options/comments/p26ad4/, comment
+    by u/Several_Situation887, 11 Aug 2021, TD Ameritrade's formula; read on a redlib mirror): sell
+    50 FULC 10 puts at 0.40 with the stock at 18: the 20% leg 20% × 18 × 5,000 − 8 × 5,000 out of
+    the money + 2,000 is negative, so the 10% of the exercise value binds: 10% × 10 × 5,000 +
+    0.40 × 5,000 = $7,000. (Its third line, "$50 a contract + premium" = $4,500, is a house minimum
+    that does not bind; a later reply's 50% house rate on FULC gives the same 1.00 a share at 18.)
+    No expiry is given; within nine months it changes nothing."""
+    leg = opt("FULC", -50, 0.40, 18.0, 10, "P")
+    assert only_group(run(leg), "naked put").gross == pytest.approx(7000.00, abs=0.005)
+
+
 # --- spreads --------------------------------------------------------------------------------------
 
 
@@ -170,6 +192,26 @@ def test_tastytrade_short_calendar_spread_is_a_long_and_a_naked_call():
     assert result.total == pytest.approx(2500.00, abs=0.005)
 
 
+@pytest.mark.parametrize("spot", [127.0, 110.0])
+def test_cboe_aapl_short_iron_condor(spot):
+    """Cboe, "Margin Requirement Examples for Sample Options-based Positions" (the newer AAPL table;
+    read on the mirror https://ap-insurance.com/short-iron-condor-margin-requirement/30328747):
+    short iron condor, long 100 AAPL Mar 115 puts at 2.83, short 100 Mar 125 puts at 6.33, short
+    100 Mar 130 calls at 6.65, long 100 Mar 140 calls at 3.38: strategy-based margin requirement
+    $32,300, the larger wing (10 × 100 × 100 = 100,000) less the net credit (6.33 + 6.65 − 2.83 −
+    3.38 = 6.77 × 10,000 = 67,700), the credit applied (net). The page does not print the AAPL
+    price; the wing width does not depend on it, so the case runs between the short strikes and
+    below the long put."""
+    rows = [
+        opt("AAPL", 100, 2.83, spot, 115, "P"),
+        opt("AAPL", -100, 6.33, spot, 125, "P"),
+        opt("AAPL", -100, 6.65, spot, 130, "C"),
+        opt("AAPL", 100, 3.38, spot, 140, "C"),
+    ]
+    assert only_group(run(*rows), "iron condor").margin == pytest.approx(100000.00, abs=0.005)
+    assert run(*rows, net=True).total == pytest.approx(32300.00, abs=0.005)
+
+
 # --- covered calls --------------------------------------------------------------------------------
 
 
@@ -210,6 +252,18 @@ def test_financhill_at_the_money_covered_write():
     proceeds are applied in full: 50% × 10,000 − 2,000 = $3,000, our net."""
     rows = [stock("CSCO", 500, 20.0), opt("CSCO", -5, 4.00, 20.0, 20, "C", days=180.0)]
     assert run(*rows, net=True).total == pytest.approx(3000.00, abs=0.005)
+
+
+@pytest.mark.parametrize("strike", [62.0, 70.0])
+def test_wallstreetoasis_covered_call_on_margin(strike):
+    """Wall Street Oasis forum thread (wallstreetoasis.com; the thread URL was not recorded by the
+    review that found it): buy 100 shares at 62 on margin and sell 1 call at 3.00: requirement 50%
+    × 6,200 = $3,100 (gross), and with the call's $300 applied $2,800 to deposit (net). No strike is
+    given: the figure holds for any call at or out of the money (strike 62 or more); an
+    in-the-money call would lend on the strike instead (at 60: 3,200)."""
+    rows = [stock("XYZ", 100, 62.0), opt("XYZ", -1, 3.00, 62.0, strike, "C")]
+    assert only_group(run(*rows), "covered call").gross == pytest.approx(3100.00, abs=0.005)
+    assert run(*rows, net=True).total == pytest.approx(2800.00, abs=0.005)
 
 
 # --- leveraged ETFs -------------------------------------------------------------------------------
