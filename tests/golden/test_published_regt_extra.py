@@ -124,16 +124,6 @@ def test_silicon_investor_put_written_before_the_2000_floor_change():
     assert run(leg).total != pytest.approx(11300.00, abs=0.005)
 
 
-def test_garp_bionicturtle_naked_call_out_of_the_money():
-    """GARP / Bionic Turtle forum thread (forum.bionicturtle.com, a Hull end-of-chapter style
-    question; the thread URL was not recorded by the review that found it): write 1 call struck at
-    50 for 5.00 with the stock at 47: (5.00 + 20% × 47 − 3 out of the money) × 100 = $1,140; the
-    floor 5.00 + 10% × 47 = 9.70 is below it. No expiry is given; within nine months it changes
-    nothing (gross: the requirement before the proceeds)."""
-    leg = opt("XYZ", -1, 5.00, 47.0, 50, "C")
-    assert only_group(run(leg), "naked call").gross == pytest.approx(1140.00, abs=0.005)
-
-
 def test_reddit_tda_naked_puts_on_the_strike_floor():
     """Reddit r/options, thread p26ad4 (https://www.reddit.com/r/options/comments/p26ad4/, comment
     by u/Several_Situation887, 11 Aug 2021, TD Ameritrade's formula; read on a redlib mirror): sell
@@ -252,18 +242,6 @@ def test_financhill_at_the_money_covered_write():
     proceeds are applied in full: 50% × 10,000 − 2,000 = $3,000, our net."""
     rows = [stock("CSCO", 500, 20.0), opt("CSCO", -5, 4.00, 20.0, 20, "C", days=180.0)]
     assert run(*rows, net=True).total == pytest.approx(3000.00, abs=0.005)
-
-
-@pytest.mark.parametrize("strike", [62.0, 70.0])
-def test_wallstreetoasis_covered_call_on_margin(strike):
-    """Wall Street Oasis forum thread (wallstreetoasis.com; the thread URL was not recorded by the
-    review that found it): buy 100 shares at 62 on margin and sell 1 call at 3.00: requirement 50%
-    × 6,200 = $3,100 (gross), and with the call's $300 applied $2,800 to deposit (net). No strike is
-    given: the figure holds for any call at or out of the money (strike 62 or more); an
-    in-the-money call would lend on the strike instead (at 60: 3,200)."""
-    rows = [stock("XYZ", 100, 62.0), opt("XYZ", -1, 3.00, 62.0, strike, "C")]
-    assert only_group(run(*rows), "covered call").gross == pytest.approx(3100.00, abs=0.005)
-    assert run(*rows, net=True).total == pytest.approx(2800.00, abs=0.005)
 
 
 # --- leveraged ETFs -------------------------------------------------------------------------------
