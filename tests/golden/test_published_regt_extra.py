@@ -124,6 +124,18 @@ def test_silicon_investor_put_written_before_the_2000_floor_change():
     assert run(leg).total != pytest.approx(11300.00, abs=0.005)
 
 
+def test_reddit_tda_naked_puts_on_the_strike_floor():
+    """Reddit r/options, thread p26ad4 (https://www.reddit.com/r/options/comments/p26ad4/, comment
+    by u/Several_Situation887, 11 Aug 2021, TD Ameritrade's formula; read on a redlib mirror): sell
+    50 FULC 10 puts at 0.40 with the stock at 18: the 20% leg 20% × 18 × 5,000 − 8 × 5,000 out of
+    the money + 2,000 is negative, so the 10% of the exercise value binds: 10% × 10 × 5,000 +
+    0.40 × 5,000 = $7,000. (Its third line, "$50 a contract + premium" = $4,500, is a house minimum
+    that does not bind; a later reply's 50% house rate on FULC gives the same 1.00 a share at 18.)
+    No expiry is given; within nine months it changes nothing."""
+    leg = opt("FULC", -50, 0.40, 18.0, 10, "P")
+    assert only_group(run(leg), "naked put").gross == pytest.approx(7000.00, abs=0.005)
+
+
 # --- spreads --------------------------------------------------------------------------------------
 
 
@@ -168,6 +180,26 @@ def test_tastytrade_short_calendar_spread_is_a_long_and_a_naked_call():
     result = run(*rows)
     assert sorted(g.strategy for g in result.groups) == ["long call", "naked call"]
     assert result.total == pytest.approx(2500.00, abs=0.005)
+
+
+@pytest.mark.parametrize("spot", [127.0, 110.0])
+def test_cboe_aapl_short_iron_condor(spot):
+    """Cboe, "Margin Requirement Examples for Sample Options-based Positions" (the newer AAPL table;
+    read on the mirror https://ap-insurance.com/short-iron-condor-margin-requirement/30328747):
+    short iron condor, long 100 AAPL Mar 115 puts at 2.83, short 100 Mar 125 puts at 6.33, short
+    100 Mar 130 calls at 6.65, long 100 Mar 140 calls at 3.38: strategy-based margin requirement
+    $32,300, the larger wing (10 × 100 × 100 = 100,000) less the net credit (6.33 + 6.65 − 2.83 −
+    3.38 = 6.77 × 10,000 = 67,700), the credit applied (net). The page does not print the AAPL
+    price; the wing width does not depend on it, so the case runs between the short strikes and
+    below the long put."""
+    rows = [
+        opt("AAPL", 100, 2.83, spot, 115, "P"),
+        opt("AAPL", -100, 6.33, spot, 125, "P"),
+        opt("AAPL", -100, 6.65, spot, 130, "C"),
+        opt("AAPL", 100, 3.38, spot, 140, "C"),
+    ]
+    assert only_group(run(*rows), "iron condor").margin == pytest.approx(100000.00, abs=0.005)
+    assert run(*rows, net=True).total == pytest.approx(32300.00, abs=0.005)
 
 
 # --- covered calls --------------------------------------------------------------------------------
