@@ -317,15 +317,19 @@ def import_broker(path: str | Path) -> BrokerTable:
     if kind is None:
         known = "; ".join(FORMATS.values())
         raise InputError(Problem(f"{path.name} is not a broker export xlmargin reads ({known})"))
-    readers: dict[str, Callable[[Path], tuple[list[Record], Base]]] = {
-        "ibkr-flex": flex.read,
-        "ibkr-statement": csvs.read_statement,
-    }
-    if kind == "ibkr-portfolio":
-        records, base, notes = csvs.read_portfolio(path)
-        return dataclasses.replace(finish(kind, path.name, records, base), notes=notes)
-    records, base = readers[kind](path)
-    return finish(kind, path.name, records, base)
+    if kind == "ibkr-flex":
+        return finish(kind, path.name, *flex.read(path))
+    readers = {"ibkr-statement": csvs.read_statement, "ibkr-portfolio": csvs.read_portfolio}
+    records, base, notes = readers[kind](path)
+    table = finish(kind, path.name, records, base)
+    return dataclasses.replace(table, notes=(*notes, *table.notes))
+
+
+# A table of accounts read as a portfolio CSV: the names that make it a positions table
+_TABLE_HINT = (
+    "; a positions table of several accounts is told from an export by its names: head its type column "
+    "'type' or 'sectype' (README, Broker exports)"
+)
 
 
 def import_accounts(path: str | Path) -> list[tuple[str, int, BrokerTable | XlMarginError]]:
@@ -347,6 +351,7 @@ def import_accounts(path: str | Path) -> list[tuple[str, int, BrokerTable | XlMa
                 f"{path.name} is {what}: the accounts of an export are read from an IBKR Flex Query "
                 "XML report (one <FlexStatement> per account, each with its own base currency and "
                 f"rates); margin this file with 'xlmargin margin {path.name}' (or whatif, hedge, plan)"
+                + (_TABLE_HINT if kind == "ibkr-portfolio" else "")
             )
         )
     out: list[tuple[str, int, BrokerTable | XlMarginError]] = []
@@ -388,16 +393,35 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
     names: list[Mapping[str, str]] = []
     # a meaning no export field has: a positions-table column the export adds (csvs.kept_column)
     extra = tuple(dict.fromkeys(k for r in records for k in r.values if k not in _MEANINGS))
+    dated: list[Record] = []  # rows giving an expiry and days to expiry: the days are ignored
     for r, t in zip(records, kinds, strict=True):
         values = _values(r, t, problems)
         if t in OPTIONS and values["underlying_price"] is None:
             values["underlying_price"] = _underlying_price(r, values, prices, by_conid, problems)
+        if values["expiry"] and r.get("days"):
+            r.values["days"] = ""
+            dated.append(r)
         row = [_cell(r, name, values[name], problems) if name in NUMBERS else values[name] for name in HEADER]
         rows.append((*row, *(r.get(name) or None for name in extra)))
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:
         raise InputError(problems)
-    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names), base, extra)
+    notes = (_days_note(source, dated),) if dated else ()
+    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names), base, extra, notes)
+
+
+def _days_note(source: str, dated: list[Record]) -> str:
+    """The warning for rows that give both an expiry (Last Trading Day, or the one their option
+    description states) and days to expiry (a DTE column kept beside IBKR's fields): the date is
+    the contract's own, where days count from a day the export does not say, so the days are
+    ignored rather than left to disagree with it."""
+    from xlmargin.positions.infer import rows_text
+
+    return (
+        f"{source}: {rows_text([r.line for r in dated])}, {dated[0].names['days']}: ignored beside the "
+        "expiry date the row gives: the contract's date is its expiry, days would count from the "
+        "valuation date"
+    )
 
 
 def _one_account(source: str, records: list[Record]) -> None:
@@ -465,15 +489,13 @@ def _underlying_price(
     """An option's underlying price from the book's rows: the row of the underlying's conid, else a
     row of its symbol in the option's currency that states no other conid (a symbol is listed on
     several exchanges, in several currencies, and IBKR's conid tells them apart: SAP in EUR is not
-    the SAP an option in USD is on). Rows of the underlying that give it two prices are a problem
-    naming them and the price field (once per pair of rows): taking the first or the last would
-    make the figure depend on the rows' order."""
+    the SAP an option in USD is on; a blank currency is USD, :func:`_listed_in`). Rows of the
+    underlying that give it two prices are a problem naming them and the price field (once per
+    pair of rows): taking the first or the last would make the figure depend on the rows' order."""
     underlying, conid = (values["underlying"] or "").upper(), r.get("underlying_conid")
     same = prices.get(underlying, [])
     rows = by_conid.get(conid) or [
-        x
-        for x in same
-        if x.get("currency").upper() == r.get("currency").upper() and not (conid and x.get("conid"))
+        x for x in same if _listed_in(x) == _listed_in(r) and not (conid and x.get("conid"))
     ]
     if not rows:
         u = values["underlying"]
@@ -511,6 +533,12 @@ def _underlying_price(
                 problems.append(problem)
             return None
     return first.get("price")
+
+
+def _listed_in(r: Record) -> str:
+    """The currency a stock, future or option row is in: a blank one is US dollars, as the positions
+    reader reads a blank currency (a Flex report may leave one side's blank and state the other's)."""
+    return r.get("currency").upper() or "USD"
 
 
 def _lines(records: list[Record]) -> list[int]:

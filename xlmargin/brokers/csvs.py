@@ -26,6 +26,7 @@ SECTION = "Open Positions"
 RATES = "Base Currency Exchange Rate"
 ACCOUNT = "Account Information"
 ROW_KINDS = ("Header", "Data", "SubTotal", "Total", "Notes")
+NO_VALUE = "--"  # what IBKR's statements write in a cell that has no value
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -72,31 +73,60 @@ ALIKE = frozenset({
 })  # fmt: skip
 
 
+# IBKR's own spelling of a field both readings read alike (the positions table takes it as an alias,
+# so that a table pasted from TWS reads): a header spelled so points to an export
+IBKR_SPELLINGS = frozenset({
+    "assetclass", "assetcategory", "position", "markprice", "closeprice", "marketprice", "underlyingsymbol",
+    "putcall", "lasttradingday",
+})  # fmt: skip
+# The positions table's spelling of a field an IBKR CSV export heads otherwise (Asset Class)
+TABLE_SPELLINGS = frozenset({"sectype"})
+
+
 def positions_table(header: list[str], rows: list[list[str]]) -> bool:
     """Whether a one-header CSV with an asset-class, a quantity and a price column is a positions
-    table rather than a TWS / Client Portal portfolio export: it has a ``type`` column; or it has
-    no column only an export writes (:data:`ALIKE`) and either a column only a positions table has
-    (special_maintenance, volatility, class, fx_rate, qty, account, ...: what the export reader
-    does not read) or an asset-class column holding class names (equity, broad_index), which the
-    positions table reads as ``class``."""
+    table rather than a TWS / Client Portal portfolio export, from what its names point to:
+
+    - a ``type`` column: a table; a column only an export writes (:data:`ALIKE`: Financial
+      Instrument, FX Rate To Base, conid, Sub Category, ...): an export;
+    - an asset-class column holding class names (equity, broad_index), which the positions table
+      reads as ``class`` and no export writes, or no symbol the export reads (a ``ticker``): a table;
+    - else a score: the names spelled as IBKR heads its fields (:data:`IBKR_SPELLINGS`: Position,
+      Mark Price, Asset Class, Put/Call, ...) against the positions table's own names for a field
+      the export reader would leave out (qty, ticker, fx_rate, undpx, ...) or IBKR spells otherwise
+      (:data:`TABLE_SPELLINGS`: sectype); an export when IBKR's names are more. Names both readings
+      read alike (symbol, quantity, price, currency, strike, multiplier, account) and columns the
+      export reader keeps as they are (special_maintenance, volatility, beta, days, class, sleeve,
+      ...) point to neither, so an export with an Account or an Implied Volatility column is one."""
     from xlmargin.positions.columns import HEADER_MAP, norm_header
 
     if "type" in {norm_header(c) for c in header}:
         return True
-    exported = False
-    only_table = False
     for cell in header:
         meaning, column = FIELDS.get(field_key(cell)), HEADER_MAP.get(norm_header(cell))
         if meaning is not None and meaning != "account" and (meaning, column) not in ALIKE:
-            exported = True
-        only_table |= meaning == "account" or (meaning is None and column is not None)
-    if exported:
-        return False
-    if only_table:
-        return True
+            return False
     asset = next(i for i, c in enumerate(header) if FIELDS.get(field_key(c)) == "asset")
     values = {norm_header(r[asset]) for r in rows if len(r) > asset and r[asset].strip()}
-    return HEADER_MAP.get(norm_header(header[asset])) == "class" and bool(values) and _class_names(values)
+    if HEADER_MAP.get(norm_header(header[asset])) == "class" and values and _class_names(values):
+        return True
+    if not any(FIELDS.get(field_key(c)) == "symbol" for c in header):
+        return True  # the export would read no symbol (a table's ticker is the only one)
+    ibkr = sum(field_key(c) in IBKR_SPELLINGS for c in header)
+    table = sum(field_key(c) in TABLE_SPELLINGS or _left_out(c) for c in header)
+    return ibkr <= table
+
+
+def _left_out(name: str) -> bool:
+    """Whether the positions table reads the header ``name`` as a field the export reader leaves
+    out (:func:`dropped`: a table's name for a field IBKR names otherwise, qty beside Position)."""
+    from xlmargin.positions.columns import HEADER_MAP, norm_header
+
+    return (
+        FIELDS.get(field_key(name)) is None
+        and HEADER_MAP.get(norm_header(name)) is not None
+        and (kept_column(name) is None)
+    )
 
 
 def _class_names(values: set[str]) -> bool:
@@ -112,15 +142,18 @@ def _width_problem(path: Path, line: int, got: int, want: int) -> InputError:
     return InputError(Problem(f"{path.name}: the row has {got} cells where the header has {want}", line))
 
 
-def read_statement(path: Path) -> tuple[list[Record], Base]:
+def read_statement(path: Path) -> tuple[list[Record], Base, tuple[str, ...]]:
     """The Open Positions section's summary rows; each currency's rate to the base from the
-    statement's exchange-rate section, made USD per unit (the base from "Account Information").
-    A file of several statements (one account's "Account Information" row, then another's) is
-    refused (:func:`_one_statement`); a rate that does not read is a problem naming its row."""
+    statement's exchange-rate section, made USD per unit (the base from "Account Information");
+    the notes. A file of several statements (one account's "Account Information" row, then
+    another's) is refused (:func:`_one_statement`); a rate that does not read is a problem naming
+    its row, but IBKR's ``--`` (no value) leaves its currency without a rate, as one the section
+    does not list, and a note names the positions in it (:func:`_unrated`)."""
     header: list[str] | None = None
     rate_header: list[str] | None = None
     records: list[Record] = []
     rates: dict[str, str] = {}
+    unrated: dict[str, tuple[int, str]] = {}
     accounts: list[tuple[int, str]] = []
     problems: list[Problem] = []
     base: str | None = None
@@ -129,7 +162,7 @@ def read_statement(path: Path) -> tuple[list[Record], Base]:
         if section == SECTION:
             header = _positions_row(path, line, kind, rest, header, records)
         elif section == RATES:
-            rate_header = _rates_row(line, kind, rest, rate_header, rates, problems)
+            rate_header = _rates_row(line, kind, rest, rate_header, rates, problems, unrated)
         elif section == ACCOUNT and kind == "Data" and len(rest) > 1 and field_key(rest[0]) == "basecurrency":
             base = rest[1].strip().upper() or None
         elif section == ACCOUNT and kind == "Data" and len(rest) > 1 and field_key(rest[0]) == "account":
@@ -140,14 +173,31 @@ def read_statement(path: Path) -> tuple[list[Record], Base]:
     if header is None:
         raise InputError(Problem(f"{path.name}: the statement has no Open Positions section"))
     records = summaries_or_lots(records)
-    if base:
-        rates.setdefault(base, "1")  # the section lists the other currencies
+    if base and not rates.get(base):
+        rates[base] = "1"  # the section lists the other currencies
     for r in records:
         if "fx_rate" not in r.values and r.get("currency").upper() in rates:
             r.values["fx_rate"] = rates[r.get("currency").upper()]
             r.names["fx_rate"] = RATES
     # the rates are to the base currency, fx_rate to USD
-    return records, rates_in_usd(records, base, rates.get("USD"))
+    return records, rates_in_usd(records, base, rates.get("USD")), _unrated(path, records, unrated)
+
+
+def _unrated(path: Path, records: list[Record], unrated: dict[str, tuple[int, str]]) -> tuple[str, ...]:
+    """A note per currency the rate section gives as ``--`` that a position is in: its rows are
+    left without a rate, for an engine that needs one to ask for it naming the row."""
+    from xlmargin.positions.infer import rows_text
+
+    out = []
+    for currency, (line, name) in unrated.items():
+        held = [r.line for r in records if r.get("currency").upper() == currency and not r.get("fx_rate")]
+        if held:
+            out.append(
+                f"{path.name}: row {line}, {name}: IBKR gives no rate for {currency} ('{NO_VALUE}'); "
+                f"its positions ({rows_text(held)}) have no rate: give fx.{currency} in the account view, or "
+                "each row's fx_rate (USD per unit) in a positions table"
+            )
+    return tuple(out)
 
 
 def _positions_row(
@@ -174,17 +224,23 @@ def _rates_row(
     rate_header: list[str] | None,
     rates: dict[str, str],
     problems: list[Problem],
+    unrated: dict[str, tuple[int, str]],
 ) -> list[str] | None:
     """One exchange-rate row: a header (returned), or a currency's rate (added to ``rates``; a rate
-    that does not read, a decimal comma '0,8514', is a problem naming the row and its column)."""
+    that does not read, a decimal comma '0,8514', is a problem naming the row and its column;
+    IBKR's no value, ``--``, is a blank rate, its line and column kept in ``unrated``)."""
     if kind == "Header":
         return rest
     if kind == "Data" and rate_header and len(rest) == len(rate_header):
         row = {field_key(name): (name, cell.strip()) for name, cell in zip(rate_header, rest, strict=True)}
         name, rate = row.get("rate", ("Rate", ""))
-        if (why := parsed(rate)[1]) is not None:
+        currency = row.get("currency", ("", ""))[1].upper()
+        if rate == NO_VALUE:
+            rate = ""
+            unrated[currency] = (line, name)
+        elif (why := parsed(rate)[1]) is not None:
             problems.append(Problem(why, line, name))
-        rates[row.get("currency", ("", ""))[1].upper()] = rate
+        rates[currency] = rate
     return rate_header
 
 
