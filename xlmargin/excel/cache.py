@@ -191,13 +191,19 @@ class ResultCache:
         """The cached value for ``key``, computing (and storing) it on a miss.
 
         ``key`` should be small (a digest, not a whole range); ``check`` is what makes a hit exact:
-        the range itself (compared with ``==`` against the stored copy) or the object a result was
-        computed from (compared by identity first). ``keep`` makes the copy stored on a miss (by
-        default ``check`` itself). A computation that raises is not cached.
+        the range itself, compared with ``==`` against the copy stored (a :class:`RangeCopy`), or
+        the object a result was computed from, compared by identity only. Never by ``==`` on a
+        result: a breakdown shows more than its result's fields (the reader's warnings, their row
+        numbers), and an edit that leaves the result equal (two rows swapped, an option's
+        underlying cleared) would be handed the table of the range before it. ``keep`` makes the
+        copy stored on a miss (by default ``check`` itself). A computation that raises is not
+        cached.
         """
         with self._lock:
             entry = self._data.get(key)
-            if entry is not None and (entry[0] is check or entry[0] == check):
+            if entry is not None and (
+                entry[0] is check or (entry[0].__class__ is RangeCopy and entry[0] == check)
+            ):
                 self._data.move_to_end(key)
                 self.hits += 1
                 return entry[2]

@@ -18,7 +18,7 @@ from typing import Any
 from xlmargin.cells import is_blank
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.excel.cache import freeze
-from xlmargin.excel.functions import choice, finite, number, params_of, portfolio_of, run
+from xlmargin.excel.functions import choice, finite, number, params_of, portfolio_of, run, table_range
 from xlmargin.positions import Portfolio
 
 
@@ -43,14 +43,6 @@ def _decide(
 def _table(result: Any) -> list[list[Any]]:
     """A decision result's own table (every decision result has one)."""
     return result.table()
-
-
-def _range(value: Any, name: str) -> None:
-    """A table argument must be a range: a text would be a file path, and a worksheet function
-    never reads a file the workbook does not contain."""
-    if not isinstance(value, list | tuple):
-        shown = f"the text '{value}'" if isinstance(value, str) else f"a {type(value).__name__}"
-        raise InputError(Problem(f"{name} must be a range with a header row, got {shown}", None, name))
 
 
 def _as_of(params: Any) -> Any:
@@ -81,7 +73,7 @@ def margin_impact(
     from xlmargin.decisions import margin_impact as impact
 
     chosen = None if is_blank(regime) else choice(regime, "regime", REGIMES, "pm")
-    _range(trades, "trades")
+    table_range(trades, "trades")
     try:
         _, book = portfolio_of(trades, _as_of(params), holdings=False)  # fills, each at its price
     except XlMarginError as error:
@@ -128,7 +120,7 @@ def hedge_optimize(
     chosen = choice(objective, "objective", OBJECTIVES, "pm")
     # only an empty budget is no budget: a typed 0 is a budget, refused as any other not above 0
     cap = None if is_blank(budget, zero_is_blank=False) else number(budget, "budget")
-    _range(candidates, "candidates")
+    table_range(candidates, "candidates")
     return _decide(
         "hedge_optimize", positions, params,
         lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap, unread=unread),

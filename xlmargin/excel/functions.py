@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from xlmargin import __version__, rules
-from xlmargin.cells import is_blank, is_blank_range, to_number
+from xlmargin.cells import error_message, excel_error, is_blank, is_blank_range, to_number
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, is_error_text
 from xlmargin.excel.cache import ResultCache, digest, freeze, size_of, snapshot
@@ -102,18 +102,7 @@ def portfolio_of(
     """The validated portfolio for a positions range, parsed once per content and date, keeping
     only the chosen sleeves when ``sleeve`` is given; and a small token naming that content.
     ``holdings``: read as a book's holdings (:func:`~xlmargin.positions.read_positions`)."""
-    if not isinstance(positions, list | tuple):
-        # A cell hands over a range (a list of rows) or a single value; a text here would be a file
-        # path, and a worksheet function never reads a file the workbook does not contain.
-        shown = f"the text '{positions}'" if isinstance(positions, str) else f"a {type(positions).__name__}"
-        raise InputError(
-            Problem(
-                f"positions must be a range with a header row, got {shown}; worksheet functions never "
-                "read files (use the xlmargin command or the Python API for files)",
-                None,
-                "positions",
-            )
-        )
+    table_range(positions, "positions")
     token = digest(positions)
     portfolio = CACHE.get_or_compute(
         ("positions" if holdings else "trades", token, as_of),
@@ -128,6 +117,29 @@ def portfolio_of(
     return (token, names), CACHE.get_or_compute(
         ("sleeve", token, as_of, names), lambda: select_sleeves(portfolio, names), check=portfolio
     )
+
+
+def table_range(value: Any, name: str) -> None:
+    """Refuse a table argument (positions, trades, candidates) that is not a range, saying what the
+    cell holds: an Excel error value or another xlmargin cell's error as :func:`number` names them,
+    nothing at all, or a text, which would be a file path (a worksheet function never reads a file
+    the workbook does not contain)."""
+    if isinstance(value, list | tuple):
+        return
+    if (error := excel_error(value)) is not None:
+        text = error_message(error)
+    elif is_error_text(value):  # another xlmargin cell's error
+        text = f"the cell holds an error, not a range: {value.strip()}"
+    elif is_blank(value, zero_is_blank=False):
+        text = f"{name} is missing: give a range with a header row"
+    elif isinstance(value, str):
+        text = (
+            f"{name} must be a range with a header row, got the text '{value}'; worksheet functions "
+            "never read files (use the xlmargin command or the Python API for files)"
+        )
+    else:
+        text = f"{name} must be a range with a header row, got a {type(value).__name__}"
+    raise InputError(Problem(text, None, name))
 
 
 def sleeve_names(sleeve: str | None) -> tuple[str, ...]:

@@ -3,17 +3,20 @@
 Used on the text stored in the sheet XML (no leading ``=``) before the formula engine sees it:
 :func:`shift` writes out a shared formula for each cell it fills, :func:`functions` lists the
 functions a formula calls, :func:`external` finds a reference to another workbook (``[1]Data!A1``)
-and :func:`areas` lists the areas a formula reads (to find one that contains its own cell).
+and :func:`areas` lists the areas a formula reads (to find one that contains its own cell);
+:func:`mark_omitted` writes out the arguments left out of a call (``F(A1,,B1)``).
 Structured references (``Tbl[Col]``), defined names and ``#REF!`` are left as they are.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import lru_cache
 
 import formualizer as fz
+
+from ._values import OMITTED
 
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
@@ -32,6 +35,7 @@ _EXTERNAL = re.compile(
 _LINK = re.compile(  # anywhere: a structured reference (``tbl[#All]``) is not tokenized
     rf"\[\d+\]|'(?:[^']|'')*\[[^\]']*\](?:[^']|'')*'!|\[[^\[\]]+\][\w.]*!|{_PATH}"
 )
+_EMPTY_SLOT = re.compile(r"\(\s*,|,\s*[,)]")  # an argument left out, if not in a string literal
 _SHEET = re.compile(r"^((?:'(?:[^']|'')*'|[^'!]+)!)?(.*)$", re.DOTALL)
 _CELL = r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)"
 _AREA = re.compile(rf"{_CELL}(?::{_CELL})?$")
@@ -181,3 +185,39 @@ def area(value: str) -> tuple[str | None, int, int, int, int] | None:
 def areas(text: str) -> list[tuple[str | None, int, int, int, int]]:
     """(sheet or None, first row, first column, last row, last column) of each area read."""
     return [found for _, value in _ranges(text) if (found := area(value)) is not None]
+
+
+def mark_omitted(text: str, names: Collection[str]) -> str | None:
+    """``text`` with every argument left out of a call to one of ``names`` (upper-case function
+    names) written as the text ``OMITTED``, which :func:`._values.wrap` hands over as None; or
+    None when no such call leaves one out: ``F(A1,,B1)``, ``F(A1,)`` and ``F(,A1)`` leave one out
+    each, ``F()`` none. The formula engine hands a custom function an argument left out as 0, the
+    number a typed 0 gives; Excel hands it as missing."""
+    if not _EMPTY_SLOT.search(STRING.sub('""', text)):
+        return None
+    out: list[str] = []
+    calls: list[bool] = []  # per open bracket: a call to one of ``names``
+    last = ""  # the last token that is not white space: "open", "sep" or "other"
+    marked = False
+    for kind, sub, value in _tokens(text):
+        if kind == "Whitespace":
+            out.append(value)
+            continue
+        ours = bool(calls) and calls[-1]
+        ends_slot = (kind == "Sep" and sub == "Arg") or (kind == "Func" and sub == "Close" and last == "sep")
+        if ours and ends_slot and last in ("open", "sep"):
+            out.append(f'"{OMITTED}"')
+            marked = True
+        out.append(value)
+        if sub == "Open":
+            calls.append(kind == "Func" and value[:-1].strip().upper() in names)
+        elif sub == "Close" and calls:
+            calls.pop()
+        last = (
+            "open"
+            if kind == "Func" and sub == "Open"
+            else "sep"
+            if kind == "Sep" and sub == "Arg"
+            else "other"
+        )
+    return "".join(out) if marked else None

@@ -30,6 +30,10 @@ _ERROR_TEXT = {
 _ERROR_KIND = {text: kind for kind, text in _ERROR_TEXT.items() if kind not in ("NImpl", "Circ")}
 FIT = "_XLWB_ARRAY_FIT"
 SPILL_BLOCKED = "_XLWB_SPILL_BLOCKED"  # stands in for a dynamic array that cannot spill
+# an argument left out of a call to a custom function (``F(A1,,B1)``): the engine would hand it
+# over as 0, what a typed 0 gives; written in the formula as this text (_formula.mark_omitted),
+# handed to the function as None, as Excel hands a missing argument to xlwings
+OMITTED = "_XLWB_OMITTED"
 MEMO_BYTES = 16 << 20  # arguments a pure function's memo keeps per recalculation (see wrap)
 CIRCULAR = _ERROR_TEXT["Circ"]
 XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
@@ -99,7 +103,7 @@ def wrap(fn: Callable[..., object], *, pure: bool = False) -> Callable[..., obje
     from ``1``, ``-0.0`` from ``0`` and an error from its text; a call that raises is not kept."""
 
     def run(args: tuple[object, ...]) -> object:
-        return to_engine(fn(*(from_engine(a) for a in args)))
+        return to_engine(fn(*(None if a == OMITTED else from_engine(a) for a in args)))
 
     if not pure:
         return lambda *args: run(args)

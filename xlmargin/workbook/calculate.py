@@ -256,7 +256,9 @@ def recalculate(
             tick()  # the engine's loading cannot be interrupted: checked once it returns
             _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
             book.set_temporal_egress("serial")
-            formulas, refused = _engine_formulas(book, sheets, cells, kept.keys() | cached, tables, tick)
+            formulas, refused = _engine_formulas(
+                book, sheets, cells, kept.keys() | cached, tables, tick, python
+            )
             if not refused:
                 break
             kept.update(refused)
@@ -335,11 +337,13 @@ def _engine_formulas(
     kept: AbstractSet[tuple[str, int, int]],
     tables: Sequence[tb.Table] = (),
     tick: Callable[[], None] = sx.no_tick,
+    custom: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[dict[tuple[str, int, int], str], dict[tuple[str, int, int], KeptCell]]:
     """The formula text of every cell the engine computes, its structured references written as
-    ranges (:mod:`._tables`) and each CSE array formula wrapped in the fitting function so that its
-    result fills its fixed range as Excel does; and the cells whose formula the engine refused
-    (an undefined name, say), to keep with the engine's reason (the caller loads it again)."""
+    ranges (:mod:`._tables`), the arguments left out of calls to the ``custom`` functions marked
+    (:func:`._formula.mark_omitted`) and each CSE array formula wrapped in the fitting function so
+    that its result fills its fixed range as Excel does; and the cells whose formula the engine
+    refused (an undefined name, say), to keep with the engine's reason (the caller loads it again)."""
     formulas: dict[tuple[str, int, int], str] = {}
     refused: dict[tuple[str, int, int], KeptCell] = {}
     for sheet in sheets:
@@ -353,6 +357,9 @@ def _engine_formulas(
                 if placed is not c.formula.text:
                     book.set_formula(sheet.name, c.row, c.col, "=" + placed)
                 text = book.get_formula(sheet.name, c.row, c.col) or ""
+                if (marked := fm.mark_omitted(text.removeprefix("="), custom)) is not None:
+                    text = "=" + marked
+                    book.set_formula(sheet.name, c.row, c.col, text)
                 if c.formula.kind == "array" and not c.formula.dynamic and text:
                     rows, cols = _shape(c)
                     expr = text.removeprefix("=")
