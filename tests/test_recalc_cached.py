@@ -186,7 +186,7 @@ def test_a_formula_whose_reads_cannot_be_told_is_written_and_named(tmp_path: Pat
 
 
 def _reads(text: str, names: list[tuple[str, str | None, str]] = [], here: str = "S") -> object:  # noqa: B006
-    return dp.reads(text, here, dp._Names(["S", "T", "U"], names, []))
+    return dp.reads(text, here, dp._Names(["S", "T", "U"], names, []))[:2]
 
 
 def test_references_are_read_from_the_text() -> None:
@@ -203,7 +203,8 @@ def test_references_are_read_from_the_text() -> None:
     ]
     assert _reads("Rate*2", names) == ([("T", 2, 2, 2, 2)], None)
     assert _reads("Rate*2", names, here="U") == ([("U", 3, 3, 3, 3)], None)
-    assert _reads("Both", names) == ([("T", 2, 2, 2, 2), ("S", 4, 4, 4, 4)], None)
+    # inside a name, which Rate Excel takes is not known here: both are read
+    assert _reads("Both", names) == ([("T", 2, 2, 2, 2), ("U", 3, 3, 3, 3), ("S", 4, 4, 4, 4)], None)
     assert _reads("Loop", [("Loop", None, "Loop+1")])[1] == "the name Loop is defined through itself"
     assert _reads("Nope*2") == ([], "the name Nope is not defined in the workbook")
     assert _reads("_xlfn.LET(_xlpm.x,A1,_xlpm.x*2)") == ([("S", 1, 1, 1, 1)], None)  # as Excel stores LET
@@ -237,8 +238,8 @@ def test_a_reached_array_reaches_the_cells_reading_its_members() -> None:
 def test_structured_references_are_placed(tmp_path: Path) -> None:
     table = tb.Table("tblP", "S", 1, 1, 3, 2, 1, 0, ("symbol", "qty"))
     reads = dp.reads(tb.resolve("SUM(tblP[qty])", [table], "S", 1, 5), "S", dp._Names(["S"], [], [table]))
-    assert reads == ([("S", 2, 2, 3, 2)], None)
-    assert dp.reads("tblP", "S", dp._Names(["S"], [], [table])) == ([("S", 1, 1, 3, 2)], None)
+    assert reads[:2] == ([("S", 2, 2, 3, 2)], None)
+    assert dp.reads("tblP", "S", dp._Names(["S"], [], [table]))[:2] == ([("S", 1, 1, 3, 2)], None)
 
 
 def test_a_spill_read_by_a_reached_formula_is_computed() -> None:

@@ -98,33 +98,35 @@ def external(text: str) -> str | None:
     return found
 
 
-def _move(dollar: str, value: int, by: int, limit: int) -> int:
+def _move(dollar: str, value: int, by: int, limit: int, wrap: bool = False) -> int:
     if dollar:
         return value
+    if wrap:  # as a defined name's relative reference moves: off one edge, in at the other
+        return (value - 1 + by) % limit + 1
     moved = value + by
     if not 1 <= moved <= limit:
         raise RefError
     return moved
 
 
-def _shift_cell(m: re.Match[str], offset: int, dr: int, dc: int) -> str:
+def _shift_cell(m: re.Match[str], offset: int, dr: int, dc: int, wrap: bool) -> str:
     cd, letters, rd, digits = m.group(offset + 1, offset + 2, offset + 3, offset + 4)
-    col = _move(cd, _col_number(letters), dc, MAX_COL)
-    row = _move(rd, int(digits), dr, MAX_ROW)
+    col = _move(cd, _col_number(letters), dc, MAX_COL, wrap)
+    row = _move(rd, int(digits), dr, MAX_ROW, wrap)
     return f"{cd}{_col_letters(col)}{rd}{row}"
 
 
-def _shift_address(address: str, dr: int, dc: int) -> str:
+def _shift_address(address: str, dr: int, dc: int, wrap: bool) -> str:
     if m := _AREA.match(address):
-        first = _shift_cell(m, 0, dr, dc)
-        return first if m.group(5) is None else f"{first}:{_shift_cell(m, 4, dr, dc)}"
+        first = _shift_cell(m, 0, dr, dc, wrap)
+        return first if m.group(5) is None else f"{first}:{_shift_cell(m, 4, dr, dc, wrap)}"
     if m := _COLS.match(address):
-        c1 = _move(m.group(1), _col_number(m.group(2)), dc, MAX_COL)
-        c2 = _move(m.group(3), _col_number(m.group(4)), dc, MAX_COL)
+        c1 = _move(m.group(1), _col_number(m.group(2)), dc, MAX_COL, wrap)
+        c2 = _move(m.group(3), _col_number(m.group(4)), dc, MAX_COL, wrap)
         return f"{m.group(1)}{_col_letters(c1)}:{m.group(3)}{_col_letters(c2)}"
     if m := _ROWS.match(address):
-        r1 = _move(m.group(1), int(m.group(2)), dr, MAX_ROW)
-        r2 = _move(m.group(3), int(m.group(4)), dr, MAX_ROW)
+        r1 = _move(m.group(1), int(m.group(2)), dr, MAX_ROW, wrap)
+        r2 = _move(m.group(3), int(m.group(4)), dr, MAX_ROW, wrap)
         return f"{m.group(1)}{r1}:{m.group(3)}{r2}"
     return address  # a name, a structured reference, #REF!
 
@@ -138,8 +140,11 @@ def map_ranges(text: str, fn: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def shift(text: str, dr: int, dc: int) -> str:
-    """``text`` as written ``dr`` rows down and ``dc`` columns right (relative references move)."""
+def shift(text: str, dr: int, dc: int, *, wrap: bool = False) -> str:
+    """``text`` as written ``dr`` rows down and ``dc`` columns right (relative references move);
+    ``wrap``: a reference moved off the sheet comes in at the other edge, as a defined name's
+    relative references do (stored relative to A1: ``XFD1`` is the cell left of the one using it)
+    instead of becoming ``#REF!``."""
     if dr == 0 and dc == 0:
         return text
 
@@ -148,7 +153,7 @@ def shift(text: str, dr: int, dc: int) -> str:
             return value
         sheet, address = _SHEET.match(value).group(1, 2)  # type: ignore[union-attr]
         try:
-            return (sheet or "") + _shift_address(address, dr, dc)
+            return (sheet or "") + _shift_address(address, dr, dc, wrap)
         except RefError:
             return "#REF!"
 

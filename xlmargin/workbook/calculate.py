@@ -32,7 +32,8 @@ Formula kinds:
   the old range outside the new one lose their cached value. A spill range that holds a non-empty
   cell or a merged cell (the engine spills over merges: such arrays are made ``#SPILL!`` after
   evaluation, :func:`_block_merged_spills`) leaves the anchor ``#SPILL!`` and writes nothing else.
-- data tables (``t="dataTable"``, What-If) are not evaluated and keep their cached values.
+- data tables (``t="dataTable"``, What-If) are not evaluated and keep their cached values; one
+  whose formula reads an xlmargin result is kept as not computable (:mod:`._depends`).
 
 Cells the engine cannot compute keep their cached values (:class:`KeptCell`, with the reason): a
 call to a function formualizer lacks (found by asking a scratch engine for ``=NAME()``: ``#NAME?``),
@@ -249,6 +250,11 @@ def recalculate(
             for k, v in _uncomputable(sheets, cells, every, called - python, tick).items()
             if k not in cached
         }
+        anchors = {(s.name, c.row, c.col): c for s in sheets for c in cells[s.name]}
+        for k, why in reach.uncomputable:  # a relative name, a data table: the engine would be wrong
+            c = anchors[k]
+            ref = _array_ref(c) if c.formula.kind in ("array", "dataTable") else sx.format_ref(c.row, c.col)
+            kept.setdefault(k, KeptCell(k[0], ref, "=" + c.formula.text if c.formula.text else "", why))
         while True:  # again without the cells whose formula the engine refused, kept instead
             data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept.keys() | cached, tick))
             tick()
@@ -513,7 +519,7 @@ def _report(
     todo = []
     for key in kept:
         c = anchors[key]
-        if c.formula.kind == "array":
+        if c.formula.kind in ("array", "dataTable"):
             todo += [(key[0], r, k) for r, k in sx.range_cells(_array_ref(c))]
         else:
             todo.append(key)
