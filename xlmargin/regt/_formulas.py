@@ -404,7 +404,8 @@ def _bucket(buckets: tuple[tuple[float, float, float], ...], years: float) -> tu
     for a table of one bucket): the bucket whose lower bound is the largest one not above the
     maturity, so each lower bound is included; the last is open-ended."""
     low, high, rate = max((b for b in buckets if b[0] <= years), key=lambda b: b[0])
-    bucket = f"{num(low)}–{num(high)} years" if years < high else f"{num(low)} years or more"
+    last = low == max(b[0] for b in buckets)  # open-ended, whatever upper bound the table writes
+    bucket = f"{num(low)} years or more" if last else f"{num(low)}–{num(high)} years"
     return rate, f", {bucket} to maturity" if len(buckets) > 1 else ""
 
 
