@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray, IntArray
+from xlmargin.errors import RuleError
 from xlmargin.positions import Portfolio, Position
 from xlmargin.rules import RuleSet
 
@@ -52,6 +53,16 @@ class NakedRates:
     call_floor_pct: float
     put_floor_pct: float
     put_floor_on_underlying: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HouseBonds:
+    """A broker's house table for one bond class (regt.toml [house_bonds.<house>.<class>]): the
+    same shape as FINRA's, applied beside it (the greater of the two, margin-rules.md §0.5)."""
+
+    name: str  # as the breakdown names it ("IBKR house Treasury table")
+    buckets: tuple[tuple[float, float, float], ...]
+    zero_coupon: tuple[float, float] | None  # (fraction of face, from years to maturity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +105,7 @@ class RegTRules:
     zero_coupon: Mapping[str, tuple[float, float]]  # class -> (fraction of face, from years to maturity)
     principal: Mapping[str, float]  # class -> fraction of face its requirement is at least
     like_equity: frozenset[str]  # bond classes margined like equity (convertibles)
+    house_bonds: Mapping[str, HouseBonds]  # class -> the house table chosen by house.bonds (none: empty)
     minimum_equity: float
     special_naked_fraction: float  # a naked option's special leg: this × s (÷ 2)
     max_candidates: int
@@ -130,6 +142,7 @@ class RegTRules:
         }
         return RegTRules(
             id=rules.id,
+            house_bonds=_house_bonds(rules),
             long_initial=float(g("equity.long_initial")),
             long_maintenance=float(g("equity.long_maintenance")),
             short_initial=float(g("equity.short_initial")),
@@ -178,6 +191,27 @@ class RegTRules:
         An inverse fund's factor counts by its size; a factor below 1 never lowers a percentage."""
         factor = max(abs(leverage), 1.0)
         return min(pct * factor, self.leverage_cap) if factor != 1.0 else pct
+
+
+def _house_bonds(rules: RuleSet) -> dict[str, HouseBonds]:
+    """The bond tables of the house ``house.bonds`` names ("none": none); an unknown house is a
+    :class:`RuleError` that lists the known ones."""
+    house = str(rules.get("house.bonds"))
+    if house == "none":
+        return {}
+    houses = rules["house_bonds"]
+    if house not in houses:
+        raise RuleError(f"house.bonds must be one of none, {', '.join(houses)}; got '{house}'")
+    return {
+        name: HouseBonds(
+            str(t["name"]),
+            tuple((float(a), float(b), float(c)) for a, b, c in t["buckets"]),
+            (float(t["zero_coupon_face_pct"]), float(t["zero_coupon_min_years"]))
+            if "zero_coupon_face_pct" in t
+            else None,
+        )
+        for name, t in houses[house].items()
+    }
 
 
 def pct(x: float) -> str:
@@ -361,12 +395,18 @@ def bond_rate(r: RegTRules, p: Position) -> tuple[float, str]:
     """FINRA 4210(e)(2): a percentage of market value by remaining maturity, net long or short;
     Reg T calls exempted securities "good faith", so the same figure serves initial and maintenance.
     A class with one bucket (corporate, high yield, municipal) says no maturity."""
-    buckets = r.fixed_income[p.asset_class]
-    # the bucket whose lower bound is the largest one not above the maturity; the last is open-ended
-    low, high, rate = max((b for b in buckets if b[0] <= p.maturity_years), key=lambda b: b[0])
-    bucket = f"{num(low)}–{num(high)} years" if p.maturity_years < high else f"{num(low)} years or more"
-    where = f", {bucket} to maturity" if len(buckets) > 1 else ""
+    rate, where = _bucket(r.fixed_income[p.asset_class], p.maturity_years)
     return rate, f"{_bond_name(p.asset_class)}{where}: {pct(rate)} of market value (FINRA 4210(e)(2))"
+
+
+def _bucket(buckets: tuple[tuple[float, float, float], ...], years: float) -> tuple[float, str]:
+    """The rate of the bucket ``years`` to maturity falls in, and ", <bucket> to maturity" (blank
+    for a table of one bucket): the bucket whose lower bound is the largest one not above the
+    maturity, so each lower bound is included; the last is open-ended."""
+    low, high, rate = max((b for b in buckets if b[0] <= years), key=lambda b: b[0])
+    last = low == max(b[0] for b in buckets)  # open-ended, whatever upper bound the table writes
+    bucket = f"{num(low)} years or more" if last else f"{num(low)}–{num(high)} years"
+    return rate, f", {bucket} to maturity" if len(buckets) > 1 else ""
 
 
 def _bond_name(asset_class: str) -> str:
@@ -408,22 +448,62 @@ def bond_requirement(
     is not zero) with at least ``zero_coupon_min_years`` to maturity, ``zero_coupon_face_pct``
     (§1.8: "3% of principal"; IBKR: "max(bucket amount, 3% of face)"). The text says which applied,
     and shows a converted face as the row gives it, times its rate (``given``).
-    A class margined like equity (convertibles) takes :func:`equity_like_bond`."""
+    A class margined like equity (convertibles) takes :func:`equity_like_bond`.
+    Where the house (``house.bonds``) has a table for the class, the greater of FINRA's figure and
+    the house's (margin-rules.md §0.5: the effective requirement is the greatest of the layers),
+    the text naming the house table and showing both."""
     if p.asset_class in r.like_equity:
         return equity_like_bond(r, p, basis)
+    amount, text = _finra_bond(r, p, given)
+    house = r.house_bonds.get(p.asset_class)
+    if house is None:
+        return amount, text
+    on_house, house_text = _house_bond(house, p, given)
+    applied = f"the {house.name}" if on_house > amount else "FINRA 4210(e)(2)"
+    return max(amount, on_house), (
+        f"greater of FINRA 4210(e)(2) and the {house.name} (house, not a regulation): "
+        f"max({money(amount)}, {money(on_house)}) = {money(max(amount, on_house))} ({applied} applied); "
+        f"FINRA: {text}; house: {house_text}"
+    )
+
+
+def _finra_bond(r: RegTRules, p: Position, given: GivenFace | None) -> tuple[float, str]:
+    """FINRA 4210(e)(2)'s figure for a bond not margined like equity (:func:`bond_requirement`)."""
     rate, text = bond_rate(r, p)
-    value = abs(p.market_value)
-    bucket = rate * value
     zero = r.zero_coupon.get(p.asset_class)
     if p.asset_class in r.principal:
-        face_pct, what = r.principal[p.asset_class], "principal"
+        face_pct = r.principal[p.asset_class]
         name = _bond_name(p.asset_class)
         text = f"{name}: greater of {pct(rate)} of market value and {pct(face_pct)} of principal"
-    elif zero is not None and p.coupon == 0.0 and p.maturity_years >= zero[1]:
-        face_pct, what = zero[0], "face"
-        text = f"{text}; zero-coupon, {num(zero[1])} years or more: at least {pct(face_pct)} of face"
-    else:
+        return _on_value_or_face(p, rate, text, (face_pct, "principal"), given)
+    if zero is not None and p.coupon == 0.0 and p.maturity_years >= zero[1]:
+        text = f"{text}; zero-coupon, {num(zero[1])} years or more: at least {pct(zero[0])} of face"
+        return _on_value_or_face(p, rate, text, (zero[0], "face"), given)
+    return _on_value_or_face(p, rate, text, None, given)
+
+
+def _house_bond(house: HouseBonds, p: Position, given: GivenFace | None) -> tuple[float, str]:
+    """A house table's figure for a bond: its bucket's share of market value, and for a zero-coupon
+    bond from the table's years on, at least its share of the face (as FINRA's line is read)."""
+    rate, where = _bucket(house.buckets, p.maturity_years)
+    text = f"{house.name}{where}: {pct(rate)} of market value"
+    zero = house.zero_coupon
+    if zero is not None and p.coupon == 0.0 and p.maturity_years >= zero[1]:
+        text = f"{text}; zero-coupon, {num(zero[1])} years or more: at least {pct(zero[0])} of face"
+        return _on_value_or_face(p, rate, text, (zero[0], "face"), given)
+    return _on_value_or_face(p, rate, text, None, given)
+
+
+def _on_value_or_face(
+    p: Position, rate: float, text: str, face_rule: tuple[float, str] | None, given: GivenFace | None
+) -> tuple[float, str]:
+    """``rate`` × market value, or with ``face_rule`` (a fraction, and what the face is called) the
+    greater of that and the fraction of the face; the text ends with the formula and what applied."""
+    value = abs(p.market_value)
+    bucket = rate * value
+    if face_rule is None:
         return bucket, f"{text}: {money(value)} × {rate:g}"
+    face_pct, what = face_rule
     face = abs(p.quantity)
     on_face = face_pct * face
     amount = max(bucket, on_face)
