@@ -22,7 +22,10 @@ redrawn. Prints, in seconds (best / median):
   in one engine call;
 - with ``--loop``: the same accounts one ``read_positions`` + ``pm_requirement`` call each (the
   figure the batch replaces), and its ratio to the batch;
-- with ``--dask``: the batch on a local in-process Dask cluster (partitions, scattered risk arrays).
+- with ``--dask``: the batch on a local in-process Dask cluster (partitions, scattered risk arrays);
+- with ``--equity``: ``batch(table, equity="equity")``, PM with each account's equity in a column
+  (on its first row), adding the equity, excess and cushion columns and each account's
+  eligibility warning.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ def main() -> None:
     parser.add_argument("--loop", action="store_true", help="also time one pm_requirement call per account")
     parser.add_argument("--dask", action="store_true", help="also time the batch on a local Dask cluster")
     parser.add_argument("--regt", action="store_true", help="also time the Reg T batch once (about 40 s)")
+    parser.add_argument("--equity", action="store_true", help="also time PM with an equity column")
     args = parser.parse_args()
     table = accounts_table(args.accounts, args.positions)
     n = args.repeat
@@ -112,6 +116,14 @@ def main() -> None:
             n,
         ),
     )
+    if args.equity:
+        with_equity = [[*table[0], "equity"]]
+        for k, row in enumerate(table[1:]):  # the account's equity on its first row, the others blank
+            with_equity.append([*row, 50_000.0 + 100.0 * k if k % args.positions == 0 else None])
+        show(
+            "batch(table, equity=...), PM, an equity column",
+            timed(lambda: batch(with_equity, equity="equity", as_of=AS_OF, progress=False), n),
+        )
     if args.regt:
         regt = timed(lambda: batch(table, regime="regt", as_of=AS_OF, progress=False), 1)
         show("batch(table), Reg T (regime regt), once", regt)

@@ -38,7 +38,8 @@ def _table(seed: int, n_positions: int = 500) -> list[list[Any]]:
 
 
 def _alone(table: list[list[Any]], account: str, params: dict[str, Any]) -> float | str:
-    rows = [table[0][1:]] + [r[1:] for r in table[1:] if r[0] == account]
+    width = len(table[0]) - (table[0][-1] == "equity")  # the equity column dropped
+    rows = [table[0][1:width]] + [r[1:width] for r in table[1:] if r[0] == account]
     try:
         return pm_requirement(read_positions(rows, as_of=AS_OF), pm_settings(params, AS_OF)).requirement
     except XlMarginError as exc:
@@ -59,26 +60,32 @@ def _spoil(table: list[list[Any]]) -> list[list[Any]]:
 
 
 @pytest.mark.parametrize(
-    ("seed", "params"),
+    ("seed", "params", "equity"),
     [
-        (1, {}),
-        (2, {}),
-        (3, {"house": True}),
-        (4, {"minimum_scope": "account"}),
-        (5, {"house.concentration": True}),
+        (1, {}, False),
+        (2, {}, True),
+        (3, {"house": True}, True),
+        (4, {"minimum_scope": "account"}, False),
+        (5, {"house.concentration": True}, True),
     ],
 )
 def test_pm_batch_equals_each_account_alone_to_the_cent(
-    seed: int, params: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    seed: int, params: dict[str, Any], equity: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # with an equity column, each account's equity, excess and cushion too (MARGIN_CUSHION on the
+    # account's own requirement), and the warnings of its engine given its equity
     import xlmargin.pm
+    from tests.test_batch_equity import check_each_account, with_equity
 
     table = _spoil(_table(seed))
+    given: dict[str, float] = {}
+    if equity:
+        table, given = with_equity(table)
     alone: list[int] = []
     monkeypatch.setattr(
         xlmargin.pm, "pm_requirement", lambda p, s: alone.append(len(p)) or pm_requirement(p, s)
     )
-    result = batch(table, "account", "pm", params, as_of=AS_OF)
+    result = batch(table, "account", "pm", params, as_of=AS_OF, equity="equity" if equity else None)
     assert len(alone) == 1  # only the account holding a future went one by one
     assert list(result.columns) == [
         "account",
@@ -87,9 +94,12 @@ def test_pm_batch_equals_each_account_alone_to_the_cent(
         "regulatory",
         "initial",
         "minimum",
+        *(["equity", "excess", "cushion"] if equity else []),
         "error",
         "warnings",
     ]
+    if equity:
+        assert check_each_account(table, given, result, "pm", params) >= 3  # below the 4210(g) minimum
     accounts = list(dict.fromkeys("" if r[0] is None else r[0] for r in table[1:]))
     assert result["account"].tolist() == accounts
     for account, requirement, error in zip(

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin._typing import IntArray
+from xlmargin._typing import FloatArray, IntArray
+from xlmargin.batch.equity import equity_column, read_equity
 from xlmargin.cells import is_blank
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.positions import NO_POSITIONS, Portfolio, read_positions
@@ -35,6 +36,14 @@ class Accounts:
     account: IntArray
     positions: IntArray  # per account: its number of positions
     errors: dict[int, XlMarginError]
+    # per account: its equity from the table's equity column (NaN: none given); None without the column
+    equity: FloatArray | None = None
+
+    def equity_of(self, codes: Iterable[int]) -> dict[int, float]:
+        """The equity of each account of ``codes`` that has one (plain floats: what a Dask task carries)."""
+        if self.equity is None:
+            return {}
+        return {code: float(self.equity[code]) for code in codes if not np.isnan(self.equity[code])}
 
     def part(self, codes: Sequence[int]) -> Part:
         """The accounts ``codes`` (increasing), their rows gathered one account after another."""
@@ -86,7 +95,7 @@ class Part:
         )
 
 
-def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
+def read_accounts(data: Any, by: str, as_of: dt.date, equity: str | None = None) -> Accounts:
     """Split ``data`` (a DataFrame or a list of lists, header first) by its ``by`` column and read it.
 
     Rows are numbered as the positions reader numbers them (the header's row plus one for the
@@ -96,6 +105,10 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
     a blank account, and every row the reader refuses, makes an error for its account (the blank
     one is named ""); a problem the reader cannot place on a row (a missing column) stops the batch,
     as it concerns every account.
+
+    ``equity`` names the column holding each account's equity, set aside as the account column is
+    and read by :func:`xlmargin.batch.equity.read_equity`; an account whose cells do not give one
+    amount gets that error. A row giving only the account's name and its equity holds no position.
     """
     above, header, rows = _rows(data)
     first = above + 2  # the row number of rows[0]
@@ -104,13 +117,21 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
     if "" in names:
         blank = np.flatnonzero(row_account == names.index("")) + first
         errors[names.index("")] = [Problem(f"the account is blank in {len(blank)} row(s)", int(blank[0]), by)]
-    # the reader ignores a column without a header: the account column stays in place, unread
-    head = [None if j == col else h for j, h in enumerate(header)]
+    aside = {col}
+    amounts = None
+    if equity is not None:
+        aside.add(equity_col := equity_column(header, equity, col, first - 1))
+        heading = str(header[equity_col]).strip()  # as the header spells it
+        amounts, refused = read_equity(rows, equity_col, row_account, len(names), first, heading)
+        for code, refusal in refused.items():
+            errors.setdefault(code, []).append(refusal)
+    # the reader ignores a column without a header: the account (and equity) column stays in place, unread
+    head = [None if j in aside else h for j, h in enumerate(header)]
 
     def named_only(row: list[Any]) -> bool:
-        """Whether a row gives only its account's name (blank elsewhere, a 0 blank as the reader
-        has it)."""
-        return all(_blank(v) or is_blank(v) for j, v in enumerate(row) if j != col)
+        """Whether a row gives only its account's name (and equity; blank elsewhere, a 0 blank as
+        the reader has it)."""
+        return all(_blank(v) or is_blank(v) for j, v in enumerate(row) if j not in aside)
 
     portfolio = _read_placing_errors([[]] * above, head, rows, row_account, as_of, errors)
     account = row_account[portfolio.arrays["row"] - first]
@@ -120,7 +141,8 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
         positions[code] = sum(not named_only(rows[i]) for i in own)
     for code in np.flatnonzero(positions == 0).tolist():  # every row of it names only the account
         named = (np.flatnonzero(row_account == code) + first).tolist()
-        problem = f"the account holds no positions (only its name is given: {rows_text(named)})"
+        given = "its name is" if amounts is None or np.isnan(amounts[code]) else "its name and equity are"
+        problem = f"the account holds no positions (only {given} given: {rows_text(named)})"
         errors[code] = [Problem(problem, named[0], by)]
     return Accounts(
         names=names,
@@ -128,6 +150,7 @@ def read_accounts(data: Any, by: str, as_of: dt.date) -> Accounts:
         account=account,
         positions=positions,
         errors={code: InputError(problems) for code, problems in errors.items()},
+        equity=amounts,
     )
 
 

@@ -8,7 +8,9 @@ statement's) an account read as ``margin`` reads a report of that account alone
 ``whatif``, ``hedge`` and ``plan`` read one).
 Results go to ``-o results.csv`` or ``results.parquet``, written atomically to a new file (an
 existing one is kept unless ``--force``; the input is never overwritten), or as CSV to stdout.
-Each account's row holds its engine's warnings (its ``warnings`` cell). A summary line (accounts,
+Each account's row holds its engine's warnings (its ``warnings`` cell). ``--equity-column NAME``
+names the column of each account's equity (:mod:`xlmargin.batch.equity`): equity, excess and
+cushion columns, and each account's minimum-equity warnings given its own equity. A summary line (accounts,
 errors, seconds) goes to stderr, with a progress bar on a terminal, and one line per distinct
 warning of the table's reader and the exports naming the accounts it concerns
 (:func:`warnings_summary`). ``--account-column`` with a Flex report is refused unless it names
@@ -66,7 +68,7 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
 def cmd_batch(args: argparse.Namespace) -> int:
     from xlmargin.batch import batch
     from xlmargin.batch.engine import specs
-    from xlmargin.batch.sources import WARNINGS, flex_account_column
+    from xlmargin.batch.sources import WARNINGS, flex_account_column, flex_equity
     from xlmargin.brokers import detect
     from xlmargin.excel.functions import today
 
@@ -84,9 +86,19 @@ def cmd_batch(args: argparse.Namespace) -> int:
         why := flex_account_column(args.account_column, "--account-column")
     ):
         raise XlMarginError(why)  # not silently the accountIds
+    if detect(source) is not None and args.equity_column is not None:
+        raise XlMarginError(flex_equity("--equity-column"))
     started = time.perf_counter()
     try:
-        frame = batch(source, args.account_column, args.regime, params, dask=args.dask, today=today())
+        frame = batch(
+            source,
+            args.account_column,
+            args.regime,
+            params,
+            equity=args.equity_column,
+            dask=args.dask,
+            today=today(),
+        )
     except OSError as exc:
         raise XlMarginError(f"the Dask cluster failed: {exc}") from None
     errors = int((frame["error"] != "").sum())
@@ -184,6 +196,17 @@ def register(subparsers: Any) -> None:
         default="account",
         help="the column naming the account (default: account); not for a Flex report, whose accounts are "
         "its accountIds",
+    )
+    parser.add_argument(
+        "--equity-column",
+        metavar="NAME",
+        help="the column holding each account's equity (net liquidation value; US dollars under pm, regt "
+        "and risk, the account currency under account), on every row of the account or on one row, the "
+        "others blank: the results then hold equity, excess (equity - requirement: negative is a margin "
+        "call) and cushion (excess / equity, as MARGIN_CUSHION), and each account's minimum-equity "
+        "warnings (portfolio margin's eligibility, Reg T's 4210(b)(2) minimum); two amounts, a non-number "
+        "or a negative amount are that account's error. Not with --param equity, nor a Flex report "
+        "(xlmargin reads no equity from it)",
     )
     parser.add_argument("--regime", choices=REGIMES, default="pm")
     parser.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")

@@ -34,6 +34,12 @@ Each account's warnings are those of its engine on the account alone, however it
 PM account step's made for all accounts at once from the union's arrays
 (:func:`xlmargin.batch.pm.pm_warnings`, in the main process), Reg T's kept per class group of the
 pairing call, the risk view's naming the account's own rows (``Book.warnings_by``, all accounts in one pass).
+
+With an equity column (:mod:`xlmargin.batch.equity`) each account's engine is given its own equity:
+the PM account step's eligibility warning made per account, Reg T's minimum-equity check added to
+each account's result of the pairing call (``with_minimum_equity``, as ``regt_margin`` adds it),
+the account view made with settings holding the account's equity; each account's equity travels
+to a Dask worker with its part, as a plain number.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +67,7 @@ if TYPE_CHECKING:  # the account view is imported where a regime needs it
     from xlmargin.account import AccountSettings
 
 REGIMES = ("pm", "regt", "account", "risk")
+_Figures = dict[str, Any]  # an account's figures by column, and its engine's warnings
 PARTITION = 100  # accounts per engine-call partition: the unit of progress and of Dask tasks
 # ... but where the accounts of a part are valued together (``TOGETHER``), larger parts save more
 # in one process: 1,000 accounts of 50 positions are a book of 50,000 rows.
@@ -72,6 +80,7 @@ def batch(
     regime: str = "pm",
     params: Mapping[str, Any] | Sequence[Any] | None = None,
     *,
+    equity: str | float | None = None,
     dask: Any = None,
     progress: bool | None = None,
     today: dt.date | None = None,
@@ -91,26 +100,38 @@ def batch(
     (a mapping, or ``name=value`` strings, each name once) and keyword arguments (a keyword replaces
     the parameter of its name) are the regime's parameters, as for its worksheet function (``as_of``
     defaults to ``today``, itself defaulting to the date).
+    ``equity`` (text) names the column of ``data`` holding each account's equity
+    (:mod:`xlmargin.batch.equity`): the results then hold ``equity``, ``excess`` and ``cushion``
+    before ``error``, and each account's minimum-equity warnings (portfolio margin's 4210(g)
+    eligibility, Reg T's 4210(b)(2) minimum) are those of its engine given its own equity; a number
+    is the ``equity`` parameter, as before (the same for every account, ``pm`` and ``account``).
     ``progress`` shows a bar on stderr (default: when stderr is a terminal). ``dask`` runs the
     partitions on a Dask cluster (see the module docstring).
     """
-    from xlmargin.batch.sources import flex_account_column, read_table
+    from xlmargin.batch.sources import flex_account_column, flex_equity, read_table
     from xlmargin.brokers import detect
 
     if regime not in REGIMES:
         raise InputError(
             Problem(f"regime must be one of {', '.join(REGIMES)}, got '{regime}'", None, "regime")
         )
+    column = equity if isinstance(equity, str) else None
+    if equity is not None and column is None:
+        more = {**more, "equity": equity}  # the parameter, as a keyword (before the equity column was)
     rows = _param_rows(params, more)
     values = _values(regime, rows, today)
+    if column is not None and values.get("equity") is not None:
+        raise InputError(Problem(BOTH, None, "equity"))
     show = sys.stderr.isatty() if progress is None else progress
     if isinstance(data, str | Path):
         if (kind := detect(Path(data))) is not None:
             if kind == "ibkr-flex" and (why := flex_account_column(by, "by")) is not None:
                 raise InputError(Problem(why, None, "by"))
+            if column is not None:
+                raise InputError(Problem(flex_equity("equity"), None, "equity"))
             return _export_batch(Path(data), regime, rows, values, dask, show)
         data = read_table(Path(data))
-    accounts = read_accounts(data, by, values["as_of"])
+    accounts = read_accounts(data, by, values["as_of"], column)
     with _client(dask) as client:
         return _frame(regime, values, accounts, client, show)
 
@@ -176,12 +197,36 @@ def _frame(
         "account": accounts.names,
         "positions": accounts.positions.tolist(),
         **{c: [np.nan if i in errors else figures[i][c] for i in range(n)] for c in FIGURES[regime]},
+        **_equity_columns(accounts, figures, errors),
         "error": [message(errors[i]) if i in errors else "" for i in range(n)],
         WARNINGS: ["" if i in errors else joined(figures[i].get("warnings", ())) for i in range(n)],
     }
     frame = pd.DataFrame(out)
     frame.attrs[WARNINGS] = [(text, "") for text in accounts.portfolio.warnings]  # rows name accounts
     return frame
+
+
+def _equity_columns(
+    accounts: Accounts, figures: Mapping[int, Mapping[str, Any]], errors: Mapping[int, XlMarginError]
+) -> dict[str, list[float]]:
+    """The results' equity columns (:mod:`xlmargin.batch.equity`) when the table has an equity
+    column: each margined account's equity, excess and cushion on its requirement; blank on an
+    error row."""
+    from xlmargin.batch.equity import equity_columns
+
+    if accounts.equity is None:
+        return {}
+    n = len(accounts.names)
+    return equity_columns(
+        accounts.equity, [None if i in errors else figures[i]["requirement"] for i in range(n)]
+    )
+
+
+# Refused: the equity given twice (an account's row would say which one its figures used)
+BOTH = (
+    "give the accounts' equity either as a column (equity='NAME', --equity-column) or as the equity "
+    "parameter (the same for every account), not both"
+)
 
 
 # --- regimes ---------------------------------------------------------------------------------
@@ -210,16 +255,17 @@ def specs(regime: str) -> tuple[Param, ...]:
     return regime_params(regime)
 
 
-def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio], dict[str, Any]]:
-    """The figures of one account's portfolio under ``regime`` (settings built once)."""
+def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio, float | None], _Figures]:
+    """The figures of one account's portfolio under ``regime``, given its equity from the equity
+    column (None: none, the settings' own; settings built once)."""
     as_of = values["as_of"]
     if regime == "pm":
         from xlmargin.pm import pm_requirement, pm_settings
 
         pm = pm_settings(values, as_of)
 
-        def pm_figures(p: Portfolio) -> dict[str, Any]:
-            r = pm_requirement(p, pm)
+        def pm_figures(p: Portfolio, equity: float | None) -> dict[str, Any]:
+            r = pm_requirement(p, pm if equity is None else replace(pm, equity=equity))
             return {
                 "requirement": r.requirement,
                 "regulatory": r.regulatory,
@@ -232,9 +278,9 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio],
     if regime == "regt":
         from xlmargin.regt import regt_margin
 
-        def regt_figures(p: Portfolio) -> dict[str, Any]:
-            r = regt_margin(p, basis=values["basis"], net_of_proceeds=bool(values["net_of_proceeds"]))
-            return _regt_figures(r)
+        def regt_figures(p: Portfolio, equity: float | None) -> dict[str, Any]:
+            net = bool(values["net_of_proceeds"])
+            return _regt_figures(regt_margin(p, basis=values["basis"], net_of_proceeds=net, equity=equity))
 
         return regt_figures
     if regime == "account":
@@ -242,45 +288,55 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio],
 
         settings = account_settings(values, as_of)
 
-        def account_figures(p: Portfolio) -> dict[str, Any]:
-            return _account_figures(account_margin(p, settings))
+        def account_figures(p: Portfolio, equity: float | None) -> dict[str, Any]:
+            return _account_figures(account_margin(p, _with_equity(settings, equity)))
 
         return account_figures
     from xlmargin.stress import risk_margin, stress_settings
 
     stress = stress_settings(values, as_of)
 
-    def risk_figures(p: Portfolio) -> dict[str, Any]:
-        return _risk_figures(risk_margin(p, stress))
+    def risk_figures(p: Portfolio, equity: float | None) -> dict[str, Any]:
+        return _risk_figures(risk_margin(p, stress))  # no rule of the risk view reads the equity
 
     return risk_figures
 
 
 def run_accounts(
-    regime: str, values: Mapping[str, Any], part: Part
+    regime: str, values: Mapping[str, Any], part: Part, equity: Mapping[int, float] | None = None
 ) -> tuple[dict[int, dict[str, Any]], dict[int, XlMarginError]]:
     """Each account's figures, or its error message: under the regimes of ``TOGETHER`` the accounts
-    valued together (:func:`together`), the rest one engine call per account."""
+    valued together (:func:`together`), the rest one engine call per account. ``equity``: the
+    equity of the accounts the equity column gives one."""
     figures: dict[int, dict[str, Any]] = {}
     errors: dict[int, XlMarginError] = {}
+    own = equity or {}
     value = TOGETHER[regime](values) if regime in TOGETHER else None
-    books = together(value, values["as_of"], part, figures) if value is not None else part.books()
+    books = together(value, values["as_of"], part, figures, own) if value is not None else part.books()
     figures_of = one_account(regime, values)
     for code, arrays in books:
         try:
-            figures[code] = figures_of(Portfolio(arrays, values["as_of"]))
+            figures[code] = figures_of(Portfolio(arrays, values["as_of"]), own.get(code))
         except XlMarginError as exc:
             errors[code] = exc  # its message made where it can be explained (a Dask worker sends it back)
     return figures, errors
 
 
 _Book = tuple[int, dict[str, np.ndarray]]  # an account's code and its portfolio's arrays
-# The figures of many accounts from one book of their rows, account k the rows bounds[k]..bounds[k+1];
-# None for an account (or all of them) to be valued alone after all
-_Together = Callable[[Portfolio, list[int]], Sequence[dict[str, Any] | None] | None]
+# The figures of many accounts from one book of their rows, account k the rows bounds[k]..bounds[k+1]
+# with the equity equity[k] (None: none given); None for an account (or all of them) to be valued
+# alone after all
+_Equity = list[float | None]
+_Together = Callable[[Portfolio, list[int], _Equity], Sequence[dict[str, Any] | None] | None]
 
 
-def together(value: _Together, as_of: dt.date, part: Part, figures: dict[int, dict[str, Any]]) -> list[_Book]:
+def together(
+    value: _Together,
+    as_of: dt.date,
+    part: Part,
+    figures: dict[int, dict[str, Any]],
+    equity: Mapping[int, float],
+) -> list[_Book]:
     """The figures of many accounts from one engine call on their rows together (``value``), into
     ``figures``. Returns the accounts to value alone: those holding a row the union's engine call
     refuses (each then gets its own error), or all of them after ``RETRIES`` refusals, one that
@@ -290,7 +346,7 @@ def together(value: _Together, as_of: dt.date, part: Part, figures: dict[int, di
         if len(part.codes) < 2:
             break
         try:
-            found = value(part.portfolio(as_of), part.bounds)
+            found = value(part.portfolio(as_of), part.bounds, [equity.get(code) for code in part.codes])
         except XlMarginError as exc:
             named = [p.row for p in exc.problems if p.row is not None]
             if not named:
@@ -316,23 +372,27 @@ def _risk_together(values: Mapping[str, Any]) -> _Together:
 
     settings = stress_settings(values, values["as_of"])
 
-    def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any]]:
+    def value(union: Portfolio, bounds: list[int], equity: _Equity) -> list[dict[str, Any]]:
         return [_risk_figures(r) for r in risk_margins(union, settings, bounds)]
 
     return value
 
 
 def _regt_together(values: Mapping[str, Any]) -> _Together:
-    """Reg T for many accounts in one pairing call (:func:`xlmargin.regt.regt_margins`)."""
-    from xlmargin.regt import regt_margins
+    """Reg T for many accounts in one pairing call (:func:`xlmargin.regt.regt_margins`), then FINRA
+    4210(b)(2)'s minimum-equity check of each account given its equity, as ``regt_margin`` adds it."""
+    from xlmargin.regt import regt_margins, with_minimum_equity
 
     basis, net_of_proceeds = values["basis"], bool(values["net_of_proceeds"])
 
-    def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any]] | None:
+    def value(union: Portfolio, bounds: list[int], equity: _Equity) -> list[dict[str, Any]] | None:
         results = regt_margins(union, bounds, basis=basis, net_of_proceeds=net_of_proceeds)
         if results is None:
             return None
-        return [_regt_figures(r) for r in results]
+        return [
+            _regt_figures(r if e is None else with_minimum_equity(r, union.part(lo, hi), e))
+            for r, e, (lo, hi) in zip(results, equity, itertools.pairwise(bounds), strict=True)
+        ]
 
     return value
 
@@ -347,21 +407,22 @@ def _account_together(values: Mapping[str, Any]) -> _Together:
     securities = SEGMENTS["securities"]
     valued = _regt_securities(settings) if settings.securities == "regt" else _pm_securities(settings)
 
-    def value(union: Portfolio, bounds: list[int]) -> list[dict[str, Any] | None] | None:
+    def value(union: Portfolio, bounds: list[int], equity: _Equity) -> list[dict[str, Any] | None] | None:
         codes, types = union.codes("type")  # found once here, then carried to each account's part
         held = np.array([t in securities for t in types], dtype=bool)[codes]
         owner = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
         own_bounds = np.searchsorted(owner[held], np.arange(len(bounds))).tolist()
-        found = valued(union.select(held), own_bounds)
+        found = valued(union.select(held), own_bounds, equity)
         if found is None:
             return None
         out: list[dict[str, Any] | None] = []
-        for (lo, hi), own in zip(itertools.pairwise(bounds), found, strict=True):
+        for (lo, hi), own, e in zip(itertools.pairwise(bounds), found, equity, strict=True):
             if own is None:  # its securities are not valued with the others': the account alone
                 out.append(None)
                 continue
             try:
-                out.append(_account_figures(account_margin(union.part(lo, hi), settings, securities=own)))
+                view = account_margin(union.part(lo, hi), _with_equity(settings, e), securities=own)
+                out.append(_account_figures(view))
             except XlMarginError:  # another segment refuses a row: that account alone, for its error
                 out.append(None)
         return out
@@ -369,9 +430,9 @@ def _account_together(values: Mapping[str, Any]) -> _Together:
     return value
 
 
-# The securities of many accounts (one book, account k the rows bounds[k]..bounds[k+1]) valued at
-# once: each account's figures (None: value that account alone), or None for all of them
-_Securities = Callable[[Portfolio, list[int]], Sequence[Any | None] | None]
+# The securities of many accounts (one book, account k the rows bounds[k]..bounds[k+1], its equity
+# equity[k]) valued at once: each account's figures (None: value that account alone), or None for all
+_Securities = Callable[[Portfolio, list[int], _Equity], Sequence[Any | None] | None]
 
 
 def _regt_securities(settings: AccountSettings) -> _Securities:
@@ -379,7 +440,11 @@ def _regt_securities(settings: AccountSettings) -> _Securities:
     from xlmargin.account import securities_in_usd
     from xlmargin.regt import regt_margins
 
-    return lambda book, bounds: regt_margins(securities_in_usd(book, settings), bounds, basis=settings.basis)
+    def value(book: Portfolio, bounds: list[int], equity: _Equity) -> Sequence[Any | None] | None:
+        # (the minimum-equity check is account_margin's, on each account's result)
+        return regt_margins(securities_in_usd(book, settings), bounds, basis=settings.basis)
+
+    return value
 
 
 def _pm_securities(settings: AccountSettings) -> _Securities:
@@ -388,16 +453,19 @@ def _pm_securities(settings: AccountSettings) -> _Securities:
     initial figure or the requirement). An account the union would not treat as its own book
     (:func:`~xlmargin.batch.pm.irregular_accounts`: a bond, say) is valued alone; a pricing that
     refuses named rows raises, and :func:`together` values their accounts alone."""
-    from xlmargin.account import SecuritiesFigures, pm_in_usd, securities_in_usd
+    from xlmargin.account import SecuritiesFigures, equity_in_usd, pm_in_usd, securities_in_usd
     from xlmargin.batch.pm import account_figures, irregular_accounts, pm_warnings, shared_risk
     from xlmargin.pm.risk import risk_arrays
 
     figure = "initial" if settings.basis == "initial" else "requirement"
     pm = pm_in_usd(settings)  # as account_margin passes it: the equity of the eligibility warning in USD
 
-    def value(book: Portfolio, bounds: list[int]) -> list[SecuritiesFigures | None]:
+    def value(book: Portfolio, bounds: list[int], equity: _Equity) -> list[SecuritiesFigures | None]:
         book = securities_in_usd(book, settings)  # as account_margin converts each account's
         n = len(bounds) - 1
+        # each account's equity in US dollars, as pm_in_usd passes it to the eligibility check
+        given = any(e is not None for e in equity)
+        own = [equity_in_usd(_with_equity(settings, e)) for e in equity] if given else None
         account = np.repeat(np.arange(n), np.diff(bounds))
         regular = ~irregular_accounts(book, account, n, settings.pm)
         keep = regular[account]
@@ -409,7 +477,8 @@ def _pm_securities(settings: AccountSettings) -> _Securities:
             rows = np.argsort(local, kind="stable")
             step = account_figures(shared_risk(risk), rows, local[rows], risk.quantity[rows], n)
             found = step[figure]
-            warnings = pm_warnings(risk, local, n, step["requirement"], step["regulatory"])
+            dollars = None if own is None else np.array([np.nan if e is None else e for e in own])
+            warnings = pm_warnings(risk, local, n, step["requirement"], step["regulatory"], dollars)
         return [
             SecuritiesFigures(cents(x), x, settings.basis, w) if own else None
             for x, own, w in zip(found.tolist(), regular.tolist(), warnings, strict=True)
@@ -423,6 +492,11 @@ TOGETHER: dict[str, Callable[[Mapping[str, Any]], _Together | None]] = {
     "regt": _regt_together,
     "account": _account_together,
 }
+
+
+def _with_equity(settings: AccountSettings, equity: float | None) -> AccountSettings:
+    """The account view's settings with an account's own ``equity`` (None: the settings' own)."""
+    return settings if equity is None else replace(settings, pm=replace(settings.pm, equity=equity))
 
 
 def _account_figures(r: Any) -> dict[str, Any]:
@@ -465,10 +539,13 @@ def _run(
     size = TOGETHER_PARTITION if grouped and client is None else PARTITION
     parts = [todo[i : i + size] for i in range(0, len(todo), size)]
     if client is not None:
-        futures = [client.submit(run_accounts, regime, dict(values), accounts.part(p)) for p in parts]
+        futures = [
+            client.submit(run_accounts, regime, dict(values), accounts.part(p), accounts.equity_of(p))
+            for p in parts
+        ]
         results: Iterable[Any] = (future.result() for future in futures)
     else:
-        results = (run_accounts(regime, values, accounts.part(p)) for p in parts)
+        results = (run_accounts(regime, values, accounts.part(p), accounts.equity_of(p)) for p in parts)
     for found, failed in bar(results, len(parts), show):
         figures.update(found)
         errors.update(failed)

@@ -159,10 +159,16 @@ def account_figures(
 
 
 def pm_warnings(
-    risk: RiskArrays, account: IntArray, n_accounts: int, requirement: FloatArray, regulatory: FloatArray
+    risk: RiskArrays,
+    account: IntArray,
+    n_accounts: int,
+    requirement: FloatArray,
+    regulatory: FloatArray,
+    equity: FloatArray | None = None,
 ) -> list[tuple[str, ...]]:
     """Each account's warnings, as :func:`xlmargin.pm.pm_requirement` gives them for its book alone,
     from the union's ``risk`` (``account``: each covered row's account) and the accounts' figures.
+    ``equity``: each account's own equity in dollars (NaN: none), the settings' one when not given.
 
     In the engine's order: its class groups' (a leveraged range, in the order of their ids), its
     product groups' unconfirmed offsets (in the rule file's order), the house layers', the
@@ -199,7 +205,10 @@ def pm_warnings(
         for a, (req, reg) in enumerate(zip(requirement.tolist(), regulatory.tolist(), strict=True)):
             found[a].append(house_warning(layers, req, reg))
     minimum_equity = float(pm.get("account.minimum_equity"))
-    if settings.equity is not None and settings.equity < minimum_equity:
+    if equity is not None:
+        for a in np.flatnonzero(equity < minimum_equity).tolist():  # (NaN: none given, never below)
+            found[a].append(eligibility_warning(float(equity[a]), minimum_equity))
+    elif settings.equity is not None and settings.equity < minimum_equity:
         text = eligibility_warning(settings.equity, minimum_equity)
         for own in found:
             own.append(text)
@@ -326,6 +335,7 @@ def pm_batch(
         len(codes),
         np.array([f["requirement"] for f in own]),
         np.array([f["regulatory"] for f in own]),
+        None if accounts.equity is None else accounts.equity[codes],
     )  # here, from the union's arrays: the same with or without Dask
     for f, warnings in zip(own, found, strict=True):
         f["warnings"] = warnings

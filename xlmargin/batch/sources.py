@@ -47,6 +47,15 @@ def flex_account_column(by: str, option: str) -> str | None:
     )
 
 
+def flex_equity(option: str) -> str:
+    """Why an equity column (given as ``option``) cannot be read from a Flex report: the Flex reader
+    reads the ``<OpenPosition>`` rows only, not an account's net liquidation value."""
+    return (
+        f"{option} does not apply to an IBKR Flex report: xlmargin reads its open positions, not the "
+        "accounts' equity (net liquidation value); give the positions as a table with an equity column"
+    )
+
+
 WARNINGS = "warnings"  # the results' column, and attrs key: (warning, its account or "") pairs
 
 
@@ -170,4 +179,13 @@ def _numbered(found: _Found) -> _Found:
     return out
 
 
-__all__ = ["ACCOUNT", "FLEX_ACCOUNT", "Export", "Group", "flex_account_column", "read_export", "read_table"]
+__all__ = [
+    "ACCOUNT",
+    "FLEX_ACCOUNT",
+    "Export",
+    "Group",
+    "flex_account_column",
+    "flex_equity",
+    "read_export",
+    "read_table",
+]
