@@ -203,12 +203,19 @@ def test_each_account_gives_one_amount_or_gets_its_error_row() -> None:
         "on one row, or the same on every row"
     )
     assert errors["TEXT"] == "#INPUT row 8, Net Liq: 'n/a' is not a number"
-    assert errors["NEG"] == "#INPUT row 9, Net Liq: an account's equity cannot be negative, got -10.00"
+    # an account in deficit is margined, as MARGIN_CUSHION takes a negative equity (cushion floored at -1)
+    assert result.loc["NEG", ["requirement", "equity", "excess", "cushion"]].tolist() == [
+        10000.0,
+        -10.0,
+        -10010.0,
+        -1.0,
+    ]
+    assert errors["NEG"] == "" and "below the FINRA 4210(b)(2) minimum" in result.loc["NEG", "warnings"]
     assert errors["ONLY"] == (
         "#INPUT row 13, account: the account holds no positions (only its name and equity are given: row 13)"
     )
     assert (errors[["SAME", "ONCE", "ROW", "NONE"]] == "").all()
-    for bad in ("TWO", "TEXT", "NEG", "ONLY"):
+    for bad in ("TWO", "TEXT", "ONLY"):
         assert result.loc[bad, "requirement":"cushion"].isna().all() and result.loc[bad, "warnings"] == ""
 
 
@@ -276,6 +283,23 @@ def test_a_flex_report_refuses_an_equity_column(tmp_path: Any, capsys: Any) -> N
     )
     with pytest.raises(InputError, match="equity: equity does not apply to an IBKR Flex report"):
         batch(path, equity="netLiquidation", as_of="2025-12-31")
+
+
+def test_a_portfolio_csv_with_an_equity_column_is_refused_for_what_it_is(tmp_path: Any, capsys: Any) -> None:
+    """Review R7: a TWS portfolio CSV with an equity column was refused as a Flex report; the batch
+    reads no CSV export, and says so, whatever the other options."""
+    path = tmp_path / "t2.csv"
+    path.write_text(
+        "Account,Symbol,Position,Mark Price,Asset Class,Currency,Net Liq\nU1,AAPL,100,200,STK,USD,150000\n"
+    )
+    assert main(["batch", str(path), "--as-of", "2026-11-20", "--equity-column", "Net Liq"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("xlmargin: t2.csv is a TWS / Client Portal portfolio CSV")
+        and "Flex report:" not in err
+    )
+    with pytest.raises(InputError, match=r"t2\.csv is a TWS / Client Portal portfolio CSV"):
+        batch(path, equity="Net Liq", as_of="2026-11-20")
 
 
 def test_a_dataframe_s_empty_cells_are_blank_and_the_first_wrong_row_is_named() -> None:

@@ -230,6 +230,8 @@ HEADERS = [
     ("symbol,asset class,quantity,price", "AAPL,STK,100,250", EXPORT),
     ("symbol,type,asset class,quantity,price", "AAPL,stock,STK,100,250", None),
     ("symbol,asset class,quantity,price,fx_rate", "SAP,STK,100,250,1.1", None),
+    # a tie of the score (review R7): IBKR's Position decides for an export (before the score: one)
+    ("Symbol,Sec Type,Position,Last,Market Value,Currency", "AAPL,STK,100,250,25000,USD", EXPORT),
     ("ticker,Asset Class,Position,Mark Price", "AAPL,STK,100,250", None),  # the export reads no symbol
     ("ticker,symbol,Asset Class,Position,Mark Price", "AAPL,AAPL,STK,100,250", EXPORT),
     ("Symbol,Asset Class,Position,Mark Price,Currency,Account", "AAPL,STK,100,250,USD,U1", EXPORT),

@@ -47,8 +47,11 @@ def _book(path: Path, names: dict[str, str], formulas: dict[str, tuple[str, floa
         ({"Req": "=PM_REQUIREMENT(S!$B$1)", "Outer": "=Req+0"}, "=Outer*2"),  # through another name
         ({"MyReq": "=_xlfn.LAMBDA(_xlpm.x,PM_REQUIREMENT(_xlpm.x))"}, "=MyReq(B1)"),  # called
         ({"Plus": "=_xlfn.LAMBDA(_xlpm.x,_xlpm.x+S!$C$1)"}, "=Plus(1)"),  # its body reads C1
+        # review R7 (/tmp/R7/nm3.py): IFERROR hid the engine's #NAME? and recalc wrote 1 (Excel 20001)
+        ({"Req": "=PM_REQUIREMENT(S!$B$1)"}, "=IFERROR(Req,0)+1"),
+        ({"Req": "=PM_REQUIREMENT(S!$B$1)"}, "=ISERROR(Req)*1"),
     ],
-    ids=["name", "sheet-scoped", "nested", "lambda", "lambda reading a result"],
+    ids=["name", "sheet-scoped", "nested", "lambda", "lambda reading a result", "iferror", "iserror"],
 )
 def test_a_name_reaching_an_xlmargin_result_is_never_kept_silently(
     tmp_path: Path, names: dict[str, str], formula: str

@@ -86,7 +86,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         why := flex_account_column(args.account_column, "--account-column")
     ):
         raise XlMarginError(why)  # not silently the accountIds
-    if detect(source) is not None and args.equity_column is not None:
+    if detect(source) == "ibkr-flex" and args.equity_column is not None:
         raise XlMarginError(flex_equity("--equity-column"))
     started = time.perf_counter()
     try:
@@ -204,9 +204,9 @@ def register(subparsers: Any) -> None:
         "and risk, the account currency under account), on every row of the account or on one row, the "
         "others blank: the results then hold equity, excess (equity - requirement: negative is a margin "
         "call) and cushion (excess / equity, as MARGIN_CUSHION), and each account's minimum-equity "
-        "warnings (portfolio margin's eligibility, Reg T's 4210(b)(2) minimum); two amounts, a non-number "
-        "or a negative amount are that account's error. Not with --param equity, nor a Flex report "
-        "(xlmargin reads no equity from it)",
+        "warnings (portfolio margin's eligibility, Reg T's 4210(b)(2) minimum); two amounts or a "
+        "non-number are that account's error (a negative amount is an account in deficit). Not with "
+        "--param equity, nor a Flex report (xlmargin reads no equity from it)",
     )
     parser.add_argument("--regime", choices=REGIMES, default="pm")
     parser.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")

@@ -127,7 +127,7 @@ def batch(
         if (kind := detect(Path(data))) is not None:
             if kind == "ibkr-flex" and (why := flex_account_column(by, "by")) is not None:
                 raise InputError(Problem(why, None, "by"))
-            if column is not None:
+            if kind == "ibkr-flex" and column is not None:
                 raise InputError(Problem(flex_equity("equity"), None, "equity"))
             return _export_batch(Path(data), regime, rows, values, dask, show)
         data = read_table(Path(data))

@@ -5,10 +5,12 @@ The column holds the account's equity (its net liquidation value) in the currenc
 reports the requirement in: US dollars under ``pm``, ``regt`` and ``risk``, the account currency
 under ``account``. The rows of an account that give an equity must all give the same amount: it
 may be repeated on every row or given on one row (any one), the others blank. A row giving only the
-account's name and its equity holds no position and is ignored as such. Two different amounts, a
-cell that is not a number, or a negative amount make that account an error row naming the row and
-the column; the other accounts go on. An account whose every cell is blank has no equity: its
-equity columns are blank, as without the column.
+account's name and its equity holds no position and is ignored as such. Two different amounts or a
+cell that is not a number make that account an error row naming the row and the column; the other
+accounts go on. A negative amount is an account in deficit (its losses exceed its assets): its
+figures are given, its excess below minus its requirement, as MARGIN_CUSHION gives them. An
+account whose every cell is blank has no equity: its equity columns are blank, as without the
+column.
 
 The results' columns (:data:`COLUMNS`): ``equity``; ``excess`` and ``cushion``, the two figures of
 :func:`xlmargin.capacity.margin_cushion` (MARGIN_CUSHION) on the account's ``requirement``:
@@ -68,7 +70,7 @@ def read_equity(
 ) -> tuple[FloatArray, dict[int, Problem]]:
     """Each account's equity from column ``col`` (NaN when none of its rows gives one), and the
     problem of each account whose cells do not give one amount (see the module docstring): its
-    first row, in the table's order, that is not a number, is negative or differs from the
+    first row, in the table's order, that is not a number or differs from the
     account's first amount. ``first`` is the row number of ``rows[0]``, ``name`` the column as
     the table heads it. Each distinct cell is read once (an amount repeated on every row of
     10,000 accounts is 10,000 readings, not 500,000)."""
@@ -114,7 +116,7 @@ def read_equity(
     group = np.repeat(np.arange(len(held)), np.diff(np.r_[starts, len(order)]))
     reference = amount[order][starts]  # each account's first amount
     with np.errstate(invalid="ignore"):
-        wrong = ~(amount[order] >= 0) | (amount[order] != reference[group])  # (NaN: not a number)
+        wrong = np.isnan(amount[order]) | (amount[order] != reference[group])  # (NaN: not a number)
     equity[held] = reference
     problems: dict[int, Problem] = {}
     for k in np.flatnonzero(wrong).tolist():
@@ -125,10 +127,6 @@ def read_equity(
         row = first + int(index[j])
         if (why := whys[j]) is not None:
             problems[code] = Problem(why, row, name)
-        elif amount[j] < 0:
-            problems[code] = Problem(
-                f"an account's equity cannot be negative, got {amount[j]:,.2f}", row, name
-            )
         else:
             since = first + int(index[order[starts[group[k]]]])
             problems[code] = Problem(

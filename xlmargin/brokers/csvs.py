@@ -79,6 +79,8 @@ IBKR_SPELLINGS = frozenset({
     "assetclass", "assetcategory", "position", "markprice", "closeprice", "marketprice", "underlyingsymbol",
     "putcall", "lasttradingday",
 })  # fmt: skip
+# IBKR's names for a position's quantity and price: on a tie of the score, an export
+IBKR_AMOUNTS = frozenset({"position", "markprice", "closeprice", "marketprice"})
 # The positions table's spelling of a field an IBKR CSV export heads otherwise (Asset Class)
 TABLE_SPELLINGS = frozenset({"sectype"})
 
@@ -94,7 +96,8 @@ def positions_table(header: list[str], rows: list[list[str]]) -> bool:
     - else a score: the names spelled as IBKR heads its fields (:data:`IBKR_SPELLINGS`: Position,
       Mark Price, Asset Class, Put/Call, ...) against the positions table's own names for a field
       the export reader would leave out (qty, ticker, fx_rate, undpx, ...) or IBKR spells otherwise
-      (:data:`TABLE_SPELLINGS`: sectype); an export when IBKR's names are more. Names both readings
+      (:data:`TABLE_SPELLINGS`: sectype); an export when IBKR's names are more, and on a tie when
+      the quantity or the price is spelled as IBKR does (Position, Mark Price). Names both readings
       read alike (symbol, quantity, price, currency, strike, multiplier, account) and columns the
       export reader keeps as they are (special_maintenance, volatility, beta, days, class, sleeve,
       ...) point to neither, so an export with an Account or an Implied Volatility column is one."""
@@ -114,7 +117,9 @@ def positions_table(header: list[str], rows: list[list[str]]) -> bool:
         return True  # the export would read no symbol (a table's ticker is the only one)
     ibkr = sum(field_key(c) in IBKR_SPELLINGS for c in header)
     table = sum(field_key(c) in TABLE_SPELLINGS or _left_out(c) for c in header)
-    return ibkr <= table
+    if ibkr == table:  # a tie: IBKR's names for the quantity or the price (Position, Mark Price) decide
+        return not any(field_key(c) in IBKR_AMOUNTS for c in header)
+    return ibkr < table
 
 
 def _left_out(name: str) -> bool:

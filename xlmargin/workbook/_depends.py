@@ -59,6 +59,9 @@ _SPECIAL = re.compile(r"(?:INDIRECT|OFFSET|LET|LAMBDA)\s*\(", re.IGNORECASE)
 _WIDE = 64  # areas wider than this many columns are kept in one list per sheet
 _NESTING = 16  # names defined through more names than this are not followed
 _RELATIVE = "the formula engine reads as absolute (Excel moves them with the cell)"
+_THROUGH_NAME = (
+    "it calls an xlmargin function through a defined name, which the formula engine cannot compute"
+)
 _DATA_TABLE = "a data table (What-If Analysis) reading an xlmargin result, which recalc cannot compute"
 
 
@@ -294,6 +297,8 @@ def reach(
                     spilling[i] = spills
                 if relative is not None:
                     wrong.append((i, f"it uses the name {relative}, whose relative references {_RELATIVE}"))
+                if through and not seed:  # the engine gives #NAME? there, which IFERROR would hide
+                    wrong.append((i, _THROUGH_NAME))
                 if seed or through:
                     seeds.append(i)
                     continue
