@@ -34,7 +34,6 @@ from xlmargin.errors import InputError
 from xlmargin.esma import esma_margin, esma_settings
 from xlmargin.pm import pm_requirement, pm_settings
 from xlmargin.positions import read_positions
-from xlmargin.positions.infer import pair_quotes
 from xlmargin.regt import regt_margin
 
 NO_RATES = esma_settings({}, AS_OF)
@@ -141,12 +140,12 @@ _PIECES = st.sampled_from(["EUR", "USD", "XAU", "JPY", "EU", "R", "/", ".", "-",
 def test_the_readers_length_test_never_changes_the_reading(texts: list[str]) -> None:
     # Holds by construction: a pair symbol's characters besides blanks are 6 to 8 + the longest suffix.
     upper = [t.upper() for t in texts]
-    assert pair_quotes(upper) == [symbols.pair_quote(t) for t in upper]
+    assert symbols.pair_quotes(upper) == [symbols.pair_quote(t) for t in upper]
 
 
 @given(st.text(alphabet=string.ascii_uppercase + " ./-_\t0", max_size=16))
 def test_the_length_test_on_any_text(text: str) -> None:
-    assert pair_quotes([text]) == [symbols.pair_quote(text)]
+    assert symbols.pair_quotes([text]) == [symbols.pair_quote(text)]
 
 
 # --- 3. commodity funds in the risk view --------------------------------------------------------------

@@ -72,9 +72,9 @@ _TWS = re.compile(
     r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
 )
 _DIGIT_LETTER = re.compile(r"\d[A-Z]")
-PAIR_SEPARATORS = re.compile(r"[/.\-_ ]")  # between a pair's two codes: EUR/USD, EUR.USD, EUR-USD
-# only between them (blanks around it allowed: EUR / USD), then a broker's suffix after a separator
-# (EURUSD., EURUSD.pro: symbols.toml [pair_suffixes])
+# A pair's separator (/ . - _ or a blank: EUR/USD, EUR.USD, EUR-USD) only between its two codes
+# (blanks around it allowed: EUR / USD), then a broker's suffix after a separator (EURUSD.,
+# EURUSD.pro: symbols.toml [pair_suffixes])
 _PAIR_SHAPE = re.compile(r"([A-Z]{3})(?:\s*[/.\-_]\s*|\s+)?([A-Z]{3})(?:[/.\-_ ]([A-Z0-9]*))?")
 # Looser still: a call/put word beside a number ("IBM 95 CALL", "SPY 450P"): not readable, but not a stock.
 _OPTION_WORDS = re.compile(r"\b(CALLS?|PUTS?)\b|\b\d+(\.\d+)?[CP]\b|\s[CP]$")
@@ -313,7 +313,7 @@ def currency_pair(symbol: str) -> tuple[str, str] | None:
 
 def pair_codes(symbol: str) -> tuple[str, str] | None:
     """The two three-letter codes of a symbol shaped as a pair, whether or not they are known codes:
-    six letters, or three, one separator (:data:`PAIR_SEPARATORS`, blanks around it allowed) and
+    six letters, or three, one separator (``/ . - _`` or a blank, blanks around it allowed) and
     three (``EURUSD``, ``EUR/USD``, ``eur.usd``, ``EUR / USD``), in any case and with blanks around
     it, then perhaps a broker's suffix of ``symbols.toml [pair_suffixes]`` after a separator
     (``EURUSD.``, ``EURUSD.pro``); None for any other text. A separator inside a code (``EU.RUSD``),

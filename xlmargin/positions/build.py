@@ -25,14 +25,13 @@ from xlmargin.positions.infer import (
     check_and_fill,
     check_underlying,
     pair_currencies,
-    pair_quotes,
     symbol_terms,
     warn_rows,
 )
 from xlmargin.positions.model import CLASS_ALIASES, CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
 from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
-from xlmargin.symbols import pair_base_class
+from xlmargin.symbols import pair_base_class, pair_quotes
 
 _TYPE_ALIASES = {
     "stk": "stock", "equity": "stock", "share": "stock", "shares": "stock",

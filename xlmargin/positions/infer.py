@@ -167,14 +167,7 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
 
 def pair_currencies(symbol: Text, upper: Sequence[str]) -> np.ndarray:
     """The quote currency of every row whose symbol is a currency pair (None elsewhere)."""
-    return object_array(pair_quotes(upper))[symbol.codes]
-
-
-def pair_quotes(upper: Sequence[str]) -> list[str | None]:
-    """The quote currency of each of the distinct symbols ``upper`` that is a currency pair (None
-    for the others): the one reading of :func:`xlmargin.symbols.pair_quotes` (EURUSD.pro, EUR / USD
-    and XAUUSD.pro are pairs here as in every engine)."""
-    return symbols.pair_quotes(upper)
+    return object_array(symbols.pair_quotes(upper))[symbol.codes]
 
 
 def rows_text(rows: Sequence[int]) -> str:
