@@ -154,7 +154,7 @@ def build_arrays(
     if (is_option | kind.of("future")).any():
         options = option_columns(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
-            underlying_price, multiplier, terms,
+            underlying_price, multiplier, terms, warnings,
         )  # fmt: skip
         codes |= options.codes
     else:

@@ -12,7 +12,7 @@ import numpy as np
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.positions.columns import norm_header
 from xlmargin.positions.enums import Kinds, enum_values
-from xlmargin.positions.infer import SymbolTerms, check_and_fill
+from xlmargin.positions.infer import SymbolTerms, check_and_fill, rows_text
 from xlmargin.positions.model import DAYS_PER_YEAR
 from xlmargin.positions.reader import ColumnReader, factorize, indices, object_array
 
@@ -33,10 +33,12 @@ def option_columns(
     underlying_price: FloatArray,
     multiplier: FloatArray,
     terms: SymbolTerms | None,
+    warnings: list[str],
 ) -> OptionColumns:
     """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
     expiry when one is given (their contract month), without needing one. Blank option cells are
-    filled from the option symbol first (``strike`` and ``multiplier`` in place)."""
+    filled from the option symbol first (``strike`` and ``multiplier`` in place). Days beside a date
+    are ignored, with a warning where they disagree (:func:`_days_beside_dates`)."""
     text = r.text("right")
     found = enum_values(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
     right = text.spread(found)
@@ -68,6 +70,7 @@ def option_columns(
     dated = is_option | kind.of("future")
     has_date = dated & ~np.isnan(ordinal)
     has_days = dated & ~has_date & ~np.isnan(days)
+    _days_beside_dates(r, dated & has_date & ~np.isnan(days), ordinal, days, as_of, warnings)
     for i in indices(has_date & (ordinal < as_of.toordinal())):
         r.bad(
             i, "expiry", f"expiry {dt.date.fromordinal(int(ordinal[i]))} is before the valuation date {as_of}"
@@ -124,6 +127,35 @@ def option_columns(
     for i in indices(kind.of("future") & (quantity != np.round(quantity))):
         r.bad(i, "quantity", f"futures contracts must be whole numbers, got {quantity[i]:g}")
     return OptionColumns(right, object_array(_STYLE_NAMES)[style_codes], expiry, expiry_years, codes)
+
+
+DAYS_SLACK = 1.0  # days to expiry within a day of the date's agree (a DTE counted the day before)
+
+
+def _days_beside_dates(
+    r: ColumnReader,
+    both: BoolArray,
+    ordinal: FloatArray,
+    days: FloatArray,
+    as_of: dt.date,
+    warnings: list[str],
+) -> None:
+    """Warn of the rows (``both``) whose expiry date and days to expiry disagree by more than
+    :data:`DAYS_SLACK`: the date wins, as in a broker's export (the contract's date is its expiry;
+    days count from the valuation date). One warning names the rows and, for the first, both
+    figures; rows that agree, and rows giving days alone, warn of nothing."""
+    apart = ordinal - as_of.toordinal()
+    with np.errstate(invalid="ignore"):
+        off = indices(both & (np.abs(days - apart) > DAYS_SLACK))
+    if not off:
+        return
+    expiry, dte, first = r.header("expiry"), r.header("days"), off[0]
+    date = dt.date.fromordinal(int(ordinal[first]))
+    warnings.append(
+        f"{rows_text([int(r.rows[i]) for i in off])}, {dte}: disagrees with {expiry} by more than a day; "
+        f"the date is used (row {int(r.rows[first])}: {dte} {days[first]:g}, {expiry} {date} is "
+        f"{apart[first]:g} days from the valuation date {as_of})"
+    )
 
 
 @dataclass(frozen=True, slots=True)
