@@ -170,8 +170,10 @@ def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Call
     account = settings.account
     regt, pm = ("exact", "exact") if exact else ("total", "requirement")
     engines: dict[str, Callable[[Portfolio], float]] = {
-        "regt": lambda p: getattr(regt_margin(p, basis="initial"), regt),
-        "regt_maintenance": lambda p: getattr(regt_margin(p, basis="maintenance"), regt),
+        "regt": lambda p: getattr(regt_margin(p, basis="initial", rules=account.regt_rules), regt),
+        "regt_maintenance": lambda p: getattr(
+            regt_margin(p, basis="maintenance", rules=account.regt_rules), regt
+        ),
         "pm": lambda p: getattr(pm_requirement(p, settings.pm), pm),
         "futures": lambda p: getattr(futures_margin(p, account.span), "exact" if exact else "requirement"),
         "account": lambda p: getattr(account_margin(p, account), "exact" if exact else "total"),

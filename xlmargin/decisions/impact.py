@@ -151,7 +151,9 @@ def margin_impact(
                 )
             elif regime in ("regt", "regt_maintenance"):
                 lines.append(
-                    ImpactLine(regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty))
+                    ImpactLine(
+                        regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty, settings)
+                    )
                 )
             else:
                 after = with_quantities(union, after_qty)
@@ -207,7 +209,9 @@ def _pm_pair(
     )
 
 
-def _regt_pair(regime: str, union: Portfolio, before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
+def _regt_pair(
+    regime: str, union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings
+) -> tuple[float, float]:
     """Reg T before and after. Reg T pairs legs within a class group only and adds the groups'
     cent figures, so the book after is the book before, less the class groups the trades touch as
     they were, plus those groups as they are after: only the touched groups are paired again."""
@@ -217,7 +221,7 @@ def _regt_pair(regime: str, union: Portfolio, before: np.ndarray, after: np.ndar
 
     def total(q: np.ndarray, keep: np.ndarray) -> float:
         book = with_quantities(union.select(keep), q[keep])
-        return regt_margin(book, basis=basis).total if len(book) else 0.0
+        return regt_margin(book, basis=basis, rules=settings.account.regt_rules).total if len(book) else 0.0
 
     old = total(before, np.ones(len(union), dtype=bool))
     return cents(old), cents(old - total(before, touched) + total(after, touched))
