@@ -24,14 +24,16 @@ from xlmargin.positions.infer import (
     SymbolTerms,
     check_and_fill,
     check_underlying,
-    pair_currencies,
+    fx_classes,
+    given_classes,
+    row_currencies,
     symbol_terms,
     warn_rows,
 )
 from xlmargin.positions.model import CLASS_ALIASES, CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
-from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
+from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, object_array
 from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
-from xlmargin.symbols import pair_base_class, pair_quotes
+from xlmargin.symbols import pair_base_class
 
 _TYPE_ALIASES = {
     "stk": "stock", "equity": "stock", "share": "stock", "shares": "stock",
@@ -210,7 +212,9 @@ def build_arrays(
     )
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
-    currency = _currency(r, sym, sym_upper, codes)
+    declared = kind.of("fx") | fx_classes(class_codes, class_given)
+    shares = (kind.of("stock", "etf") & ~r.blank("type")) | given_classes(class_codes, class_given, "equity")
+    currency = row_currencies(r, sym, sym_upper, codes, declared, shares)
     # the columns kept as read, when absent: one all-NaN (all-None) array for all of them, which
     # the portfolio makes read-only like every other
     no_numbers, no_texts = np.full(n, np.nan), np.full(n, None, dtype=object)
@@ -391,25 +395,6 @@ def _volatility(r: ColumnReader) -> FloatArray:
                 f"volatility {volatility[i]:g} looks like a percentage; give it as a decimal (0.25)",
             )
     return volatility
-
-
-def _currency(
-    r: ColumnReader, sym: Text, sym_upper: list[str], codes: dict[str, tuple[IntArray, Sequence[str | None]]]
-) -> np.ndarray:
-    """The currency column, upper-cased; where blank (or absent) the currency of a pair's symbol.
-    Without the column, its codes go into ``codes``: one per distinct symbol's currency, found from
-    the symbols' codes (the engines group rows by currency)."""
-    if r.has("currency"):
-        currency = r.text("currency").map(lambda c: c.upper() if c else None)
-        no_currency = is_none(currency)
-        if no_currency.any():
-            currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
-        return currency
-    # every row's currency from its symbol when it is a pair
-    of_symbol, distinct = factorize(pair_quotes(sym_upper))
-    row_codes = of_symbol[sym.codes]
-    codes["currency"] = (row_codes, distinct)
-    return object_array(distinct)[row_codes]
 
 
 def _lower(text: str | None) -> str | None:
