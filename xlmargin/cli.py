@@ -252,7 +252,7 @@ def terminal_width() -> int:
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "xlmargin.workbook.cli": ("recalc", "freeze", "templates"),
     "xlmargin.install": ("install", "uninstall", "status"),
-    "xlmargin.decisions.cli": ("whatif", "hedge", "plan"),
+    "xlmargin.decisions.cli": ("whatif", "hedge", "plan", "contribution", "cushion"),
     "xlmargin.batch.cli": ("batch",),
 }
 
