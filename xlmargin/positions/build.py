@@ -20,6 +20,7 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number
 from xlmargin.errors import a_or_an
 from xlmargin.positions.columns import norm_header
+from xlmargin.positions.conventions import bare_year, rate_column
 from xlmargin.positions.infer import (
     SymbolTerms,
     check_and_fill,
@@ -242,8 +243,8 @@ def build_arrays(
         "maturity_years": maturity_years,
         "sleeve": r.text("sleeve").rows() if r.has("sleeve") else no_texts,
         "index_units": index_units,
-        "coupon": _percent_or_decimal(r.number("coupon")) if r.has("coupon") else no_numbers,
-        "yield_": _percent_or_decimal(r.number("yield")) if r.has("yield") else no_numbers,
+        "coupon": rate_column(r, "coupon", warnings) if r.has("coupon") else no_numbers,
+        "yield_": rate_column(r, "yield", warnings) if r.has("yield") else no_numbers,
         "duration": r.number("duration") if r.has("duration") else no_numbers,
         "denomination": _denomination(r, kind) if r.has("denomination") else no_numbers,
         "fx_rate": _rate(r) if r.has("fx_rate") else no_numbers,
@@ -538,11 +539,6 @@ def _denomination(r: ColumnReader, kind: _Kinds) -> FloatArray:
     return denomination
 
 
-def _percent_or_decimal(values: FloatArray) -> FloatArray:
-    """Coupons and yields as decimals; a value above 1 (4.25) is read as a percentage."""
-    return np.where(np.abs(values) > 1.0, values / 100.0, values)
-
-
 def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
     """Years to maturity: a number of years or a date, read once per distinct cell (a bond book
     repeats its maturity dates); each bad cell reported on its row, in row order."""
@@ -560,6 +556,9 @@ def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
             years, _ = to_number(value) if isinstance(value, str) else (value, None)
             if isinstance(years, int | float) and not isinstance(years, bool) and 0 < years <= 200:
                 years_of[k] = float(years)
+                continue
+            if (refused := bare_year(value, "maturity")) is not None:
+                problem[k] = refused
                 continue
             date = to_date(value)
             if date is None:
@@ -596,7 +595,7 @@ def _options(
     text = r.text("right")
     found = _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
     right = text.spread(found)
-    ordinal, date_codes, distinct = r.dates("expiry")
+    ordinal, date_codes, distinct = r.dates("expiry", lambda value: bare_year(value, "expiry"))
     if terms is not None:
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
     filled = terms.parsed & is_option if terms is not None else np.zeros(r.n, dtype=bool)
