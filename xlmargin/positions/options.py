@@ -11,6 +11,7 @@ import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.positions.columns import norm_header
+from xlmargin.positions.conventions import bare_year
 from xlmargin.positions.enums import Kinds, enum_values
 from xlmargin.positions.infer import SymbolTerms, check_and_fill, rows_text
 from xlmargin.positions.model import DAYS_PER_YEAR
@@ -42,7 +43,7 @@ def option_columns(
     text = r.text("right")
     found = enum_values(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
     right = text.spread(found)
-    ordinal, date_codes, distinct = r.dates("expiry")
+    ordinal, date_codes, distinct = r.dates("expiry", lambda value: bare_year(value, "expiry"))
     if terms is not None:
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
     filled = terms.parsed & is_option if terms is not None else np.zeros(r.n, dtype=bool)
