@@ -14,7 +14,6 @@ such as MAR1 that Excel turned into a date). Booleans, Python's or numpy's, are 
 from __future__ import annotations
 
 import datetime as dt
-from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -281,18 +280,13 @@ class ColumnReader:
         ``np.fromiter`` converts each cell as ``np.array(cells, dtype=np.float64)`` does (None to
         NaN, a number text to its number, the same errors for anything else), a third faster on a
         column of Excel's floats: it does not first look at every cell for the array's shape. A
-        cell that is itself a sequence raises there, and is read cell by cell. A column of numbers
-        alone (no None, no text) is read by ``array('d')`` first, cheaper still, which refuses the
-        rest; only then may a text hold an underscore (:func:`_underscored`)."""
-        texts = False  # whether the cells may hold a text, which _underscored then looks at
-        try:  # numbers alone (no None, no text), the common case: as cheap as a copy
-            out: FloatArray | None = np.frombuffer(array("d", cells), dtype=np.float64)
+        cell that is itself a sequence raises there, and is read cell by cell. A text cell holding an
+        underscore sends the column there too (:func:`_underscored`, a pass in C over the cells: 8% of
+        the benchmark book's read, the price of reading a cell one way on every path)."""
+        try:  # None becomes NaN, a number text its number; other text raises
+            out: FloatArray | None = np.fromiter(cells, dtype=np.float64, count=len(cells))
         except (TypeError, ValueError, OverflowError):
-            texts = True
-            try:  # None becomes NaN, a number text its number; other text raises
-                out = np.fromiter(cells, dtype=np.float64, count=len(cells))
-            except (TypeError, ValueError, OverflowError):
-                out = None
+            out = None
         if out is not None:
             missing = np.isnan(out)
             zero = out == 0
@@ -300,7 +294,7 @@ class ColumnReader:
             if (
                 clean
                 and _BOOLEANS.isdisjoint(map(type, _at(cells, indices(zero | (out == 1)))))
-                and not (texts and _underscored(cells))
+                and not _underscored(cells)
             ):
                 # the largest and smallest number first (NaN, a blank, skipped): no array to make
                 # in the common case
