@@ -158,12 +158,41 @@ def test_money_is_shown_to_the_cent_without_noise() -> None:
     assert render([["figure"], [1_999_999.9999999998]]).splitlines()[2] == "2,000,000.00"
 
 
-def test_every_option_has_help() -> None:
+def test_every_option_of_every_command_has_help() -> None:
+    # batch's --regime had none, nor hedge's --objective and plan's --regime (QA review)
     parser = build_parser()
     commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    margin = commands.choices["margin"]  # type: ignore[attr-defined]
-    for action in margin._actions:
-        assert action.help, action.dest
+    assert {"margin", "recalc", "batch", "whatif", "hedge", "plan"} <= set(commands.choices)  # type: ignore[attr-defined]
+    for name, command in commands.choices.items():  # type: ignore[attr-defined]
+        for action in command._actions:
+            assert action.help, (name, action.dest)
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (("margin", "BOOK", "--regime", "pm"),
+         "basis is not a parameter of --regime pm: --basis sets it for --regime regt, and --regime account "
+         "takes --param basis=..."),
+        (("margin", "BOOK", "--regime", "regt"),
+         "basis is not a parameter of --regime regt: use the option --basis instead"),
+        (("batch", "BOOK", "--regime", "pm"),
+         "basis is not a parameter of --regime pm; --regime regt or account takes it"),
+    ],
+)  # fmt: skip
+def test_a_param_that_is_an_option_or_another_regimes_is_hinted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: tuple[str, ...], message: str
+) -> None:
+    """`margin --param basis=...` said only "unknown parameter 'basis'" (QA review)."""
+    path = tmp_path / "book.csv"
+    path.write_text("account,symbol,type,quantity,price\nA,XYZ,stock,100,50\n", encoding="utf-8")
+    argv = [str(path) if a == "BOOK" else a for a in command]
+    code, out, err = run(capsys, *argv, "--as-of", AS_OF, "--param", "basis=maintenance")
+    assert (code, out, err) == (2, "", f"xlmargin: --param basis=maintenance: {message}\n")
+    code, out, err = run(
+        capsys, "margin", path, "--regime", "account", "--as-of", AS_OF, "--param", "basis=maintenance"
+    )
+    assert code == 0  # the account view takes it
 
 
 def test_a_closed_pipe_ends_quietly(

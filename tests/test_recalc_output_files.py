@@ -179,3 +179,21 @@ def test_a_link_to_a_file_of_another_kind_is_not_written_as_a_workbook(tmp_path,
     assert main(["recalc", str(source), "-o", str(tmp_path / "lt.xlsx"), "--force"]) == 2
     assert "must keep the .xlsx extension" in capsys.readouterr().err
     assert notes.read_text() == "mine"
+
+
+@pytest.mark.parametrize("command", ["recalc", "freeze"])
+def test_a_positions_csv_is_told_at_once_what_reads_it(tmp_path, capsys, command: str) -> None:
+    """`recalc positions.csv -o out.xlsx` first said the output must keep the .csv extension (QA
+    review); the input is refused before its output is looked at, naming the command for a CSV."""
+    from xlmargin.cli import main
+
+    source = tmp_path / "positions.csv"
+    source.write_text("symbol,quantity,price\nIBM,10,90\n", encoding="utf-8")
+    outputs = [["-o", str(tmp_path / "out.xlsx")]] + ([[]] if command == "recalc" else [])
+    for output in outputs:
+        assert main([command, str(source), *output]) == 2
+        assert capsys.readouterr().err == (
+            f"xlmargin: positions.csv: {command} takes an Excel workbook (.xlsx or .xlsm); for a positions "
+            "file use `xlmargin margin positions.csv` (or whatif, hedge, plan, batch)\n"
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["positions.csv"]

@@ -398,6 +398,11 @@ def test_a_covariance_range_replaces_the_default() -> None:
             [["", "usd", "gbp"], [None, None, None], ["usd", 1.0, 0.0], ["gbp", "x", 1.0]],
             "^row 4, covariance: column usd: 'x' is not a number$",
         ),
+        # a blank cell is said to be blank, not shown as Python's None (QA review)
+        (
+            [["", "usd", "gbp"], ["usd", 1.0, None], ["gbp", "", 1.0]],
+            r"^row 2, covariance: column gbp: the cell is blank; give a number \(\+1 more\)$",
+        ),
         (
             [["", "usd"], ["usd", "6,4"]],
             "^row 2, covariance: column usd: '6,4' is not a number: a comma is read only as a thousands",

@@ -51,6 +51,7 @@ from xlmargin.esma import (
     nfa_margin,
 )
 from xlmargin.fx_rates import FX_RATES, read_rates, usd_per_unit
+from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
 from xlmargin.instruments import ENGINE_CURRENCY, PER_FACE, in_usd
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
@@ -58,6 +59,7 @@ from xlmargin.pm import PM_PARAMS, PMSettings, pm_requirement, pm_settings
 from xlmargin.positions import Portfolio
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt import RegTResult, regt_margin, with_minimum_equity
+from xlmargin.rules import RuleSet
 from xlmargin.span import SPAN_PARAMS, SpanSettings, futures_margin, span_settings
 
 BASES = ("initial", "maintenance")
@@ -112,6 +114,7 @@ _OWN: tuple[Param, ...] = (
         "on margin ($2,000, or the purchases' cost if less; initial basis) or portfolio margin's 4210(g) "
         "eligibility ($100,000), each a warning when not met",
     ),
+    HOUSE_BONDS,
 )
 
 
@@ -139,6 +142,13 @@ class AccountSettings:
     span: SpanSettings
     esma: EsmaSettings
     pm: PMSettings
+
+    @property
+    def regt_rules(self) -> RuleSet:
+        """The Reg T rule set of the ``house.bonds`` parameter (held, with portfolio margin's bond
+        lines, in ``pm.house_bonds``): what every path margining these settings under Reg T passes
+        the engine (the securities segment, the decisions' regt regimes, MAX_NOTIONAL)."""
+        return regt_rules(self.pm.house_bonds)
 
 
 def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettings:
@@ -343,9 +353,11 @@ def account_margin(
             detail = securities if isinstance(securities, RegTResult) else None
             equity = equity_in_usd(settings)  # the one equity parameter: Reg T's 4210(b)(2), PM's 4210(g)
             if detail is None or (detail.basis, detail.net_of_proceeds) != (settings.basis, False):
-                detail = regt_margin(book, basis=settings.basis, equity=equity)  # this basis, FINRA's gross
+                detail = regt_margin(  # this basis, FINRA's gross, the house bond table chosen
+                    book, basis=settings.basis, equity=equity, rules=settings.regt_rules
+                )
             elif equity is not None and detail.minimum_equity is None:  # the batch's, paired without it
-                detail = with_minimum_equity(detail, book, equity)
+                detail = with_minimum_equity(detail, book, equity, settings.regt_rules)
             requirement, exact, notional = detail.total, detail.exact, securities_notional(book)
         rate = usd_rate(settings)  # (after the rows' rates are read: their error first)
         line = SegmentLine(

@@ -169,7 +169,7 @@ def _engine(
         basis = "initial" if regime == "regt" else "maintenance"
 
         def regt(p: Portfolio) -> tuple[float, float, float]:
-            result = regt_margin(p, basis=basis)
+            result = regt_margin(p, basis=basis, rules=account.regt_rules)
             return result.exact, result.total, securities_notional(in_usd(p))  # in the engine's dollars
 
         return regt, ENGINE_CURRENCY

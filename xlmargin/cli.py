@@ -127,6 +127,26 @@ def _refuse_other_regimes_options(args: argparse.Namespace) -> None:
             )
 
 
+def _param_hints(regime: str) -> dict[str, str]:
+    """What ``--param NAME=...`` is told when NAME is one of :data:`REGIME_OPTIONS`, which ``regime``
+    does not take as a parameter: the option that sets it (and the account view's parameter)."""
+    from xlmargin.params import norm
+
+    hints = {}
+    for option, name, regimes, param in REGIME_OPTIONS:
+        if regime in regimes:
+            hint = f"{name} is not a parameter of --regime {regime}: use the option {option} instead"
+        else:
+            hint = (
+                f"{name} is not a parameter of --regime {regime}: {option} sets it for --regime "
+                + " or ".join(regimes)
+            )
+            if param is not None:
+                hint += f", and --regime account takes --param {param}=..."
+        hints[norm(param or name)] = hint
+    return hints
+
+
 def cmd_margin(args: argparse.Namespace) -> int:
     from xlmargin.api import broker_table
     from xlmargin.excel.functions import SLEEVE, param_specs
@@ -136,7 +156,8 @@ def cmd_margin(args: argparse.Namespace) -> int:
     path = Path(args.file) if args.file else sample_positions()
     as_of, params = _as_of(args)
     regime = _regimes()[args.regime]
-    cli_params(params, (*param_specs(regime.params), SLEEVE))  # a bad one named by its option
+    # a bad one named by its option; one that is an option here (basis) or another regime's, said so
+    cli_params(params, (*param_specs(regime.params), SLEEVE), hints=_param_hints(args.regime))
     imported = broker_table(path)  # its rates are USD per unit: the parameters it implies, as the API's
     params = with_broker_params(params, imported, regime.params, args.account_currency, args.regime)
     portfolio, result = _margin_result(args, path, imported, regime, as_of, params)
@@ -231,7 +252,7 @@ def terminal_width() -> int:
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "xlmargin.workbook.cli": ("recalc", "freeze", "templates"),
     "xlmargin.install": ("install", "uninstall", "status"),
-    "xlmargin.decisions.cli": ("whatif", "hedge", "plan"),
+    "xlmargin.decisions.cli": ("whatif", "hedge", "plan", "contribution", "cushion"),
     "xlmargin.batch.cli": ("batch",),
 }
 

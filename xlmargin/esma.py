@@ -29,13 +29,15 @@ or USD per unit converted with ``fx.USD`` (``usd``: the broker readers' rates).
 
 **Classification** (:func:`esma_class_from`: the class and what gave it, the breakdown's ``class
 from`` column). Crypto, gold and commodity classes take their caps (the class column's, else the
-symbol's: XAUUSD gold, BTCUSD crypto). A currency pair (type fx, class fx / fx_major, or a CFD whose
-class is blank, with a symbol of two known currency codes such as EURUSD or EUR.USD, or a CFD whose
-underlying is one: EURUSD.DEC26 on EURUSD; :func:`~xlmargin.fx_rates.row_pair`, the test the risk
-view shares) is major when
+symbol's: XAUUSD gold, BTCUSD crypto). A currency pair (type fx or class fx / fx_major, with a symbol
+of two ISO 4217 codes of ``[currencies] codes``: USDRUB; or a CFD whose class is blank, with a symbol
+of two ``quoted`` codes such as EURUSD or EUR.USD, or a CFD whose underlying is one: EURUSD.DEC26 on
+EURUSD; :func:`~xlmargin.fx_rates.row_pair`, the test the risk view shares) is major when
 both its currencies are major, else non-major: the pair decides, and a class that contradicts it
 (fx_major on AUDUSD, equity on an fx row) is an :class:`InputError` naming the row and the ``class``
-column, never a looser or a silently different cap. Otherwise a class given in the ``class`` column
+column, never a looser or a silently different cap; so is a blank-class CFD on two ISO codes not both
+quoted (USDRUB, or a share's ticker spelling two codes: :func:`~xlmargin.fx_rates.undeclared_pair`),
+which must say fx or equity. Otherwise a class given in the ``class`` column
 wins over the symbol: it maps through ``[classes]`` of esma.toml (equity -> individual equity, bonds
 -> other, index classes -> non-major index), and only an index class is a major index when the
 symbol or underlying is on the major index list (UK100, DE40, US500, ...): a stock CFD of class
@@ -59,7 +61,15 @@ from typing import Any
 
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
-from xlmargin.fx_rates import FX_RATES, PAIR_ASSET_CLASSES, is_pair_row, read_rates, row_pair
+from xlmargin.fx_rates import (
+    FX_RATES,
+    PAIR_ASSET_CLASSES,
+    is_pair_row,
+    read_rates,
+    row_pair,
+    undeclared_pair,
+    undeclared_pair_problem,
+)
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
@@ -387,7 +397,9 @@ def class_problem(p: Position) -> Problem | None:
     that contradicts it is the user's data being wrong, so it is refused rather than margined at a
     cap the class or the pair would give alone."""
     pair = _pair(p)
-    if pair is None or not p.class_given:
+    if pair is None:
+        return _unread_pair(p)
+    if not p.class_given:
         return None
     name = "".join(pair)
     if p.asset_class not in PAIR_ASSET_CLASSES:
@@ -408,6 +420,13 @@ def class_problem(p: Position) -> Problem | None:
             "class",
         )
     return None
+
+
+def _unread_pair(p: Position) -> Problem | None:
+    """The refusal of a CFD with a blank class on a symbol of two ISO codes not both quoted
+    (:func:`~xlmargin.fx_rates.undeclared_pair`: USDRUB, or a share's ticker), else None."""
+    pair = undeclared_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
+    return None if pair is None else undeclared_pair_problem(p.symbol, pair, p.row)
 
 
 def _pair(p: Position) -> tuple[str, str] | None:
@@ -464,6 +483,9 @@ def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettin
         rate = float(nfa["major_pct"] if is_major else nfa["other_pct"])
         return ("nfa_major" if is_major else "nfa_other"), _pair_from(p, (base, quote)), 1.0 / rate, rate
 
+    unread = [found for p in portfolio if p.type in RETAIL_TYPES and (found := _unread_pair(p)) is not None]
+    if unread:
+        raise InputError(unread)
     unsupported = [
         Problem(
             f"the US forex rule covers currency pairs; '{p.symbol}' ({p.type}, class {esma_class(p)}) is not "
@@ -557,14 +579,7 @@ def _notional(
     currency: str | None
     pair = _pair(p)
     if _is_pair_row(p) and pair is None and p.asset_class not in ("crypto", "gold", "commodity"):
-        bad.append(
-            Problem(
-                f"'{p.symbol}' is not a currency pair of two known codes (e.g. EURUSD); for a metal or a "
-                "cryptocurrency quoted like a pair give its class (gold, commodity, crypto)",
-                p.row,
-                "symbol",
-            )
-        )
+        bad.append(Problem(_not_a_pair(p.symbol), p.row, "symbol"))
         return None
     if pair is not None:
         base, quote = pair
@@ -590,6 +605,21 @@ def _notional(
         )
         return None
     return _at_parameter_rate(p, account, currency, native, settings, missing)
+
+
+def _not_a_pair(symbol: str) -> str:
+    """Why an fx row's (or an FX class's) symbol is no currency pair: which code is not a currency
+    of esma.toml ``[currencies]`` (ISO 4217), or that it is not shaped as two codes."""
+    codes = pair_codes(symbol)
+    unknown = [c for c in dict.fromkeys(codes or ()) if c not in _code_set("currencies")]
+    if unknown:
+        why = f": {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} no ISO 4217 currency code"
+    else:
+        why = " (two three-letter currency codes: EURUSD, EUR/USD, USD.RUB)"
+    return (
+        f"'{symbol}' is not a currency pair{why} (esma.toml [currencies]); for a metal or a "
+        "cryptocurrency quoted like a pair give its class (gold, commodity, crypto)"
+    )
 
 
 def _at_given_rate(

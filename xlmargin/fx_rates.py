@@ -27,11 +27,10 @@ from xlmargin.dollars import ENGINE_CURRENCY, dollar_rate_problems, same_rate
 from xlmargin.errors import InputError, MissingDataError, Problem, rate_text
 from xlmargin.params import Param
 from xlmargin.positions import Portfolio
-from xlmargin.symbols import currency_pair
+from xlmargin.positions.model import PAIR_ASSET_CLASSES
+from xlmargin.symbols import currency_pair, iso_pair
 
 FX_READINGS = ("account", "usd")
-PAIR_ASSET_CLASSES = ("fx", "fx_major")
-"""The asset classes of a row margined as a currency pair, whatever its type (ESMA, NFA)."""
 
 FX_RATES = Param(
     "fx_rates",
@@ -116,25 +115,57 @@ def row_pair(
     kind: str, asset_class: str | None, class_given: bool, symbol: str, underlying: str | None = None
 ) -> tuple[str, str] | None:
     """(base, quote) of a row that is a currency pair, the one test the ESMA and NFA engines and the
-    risk view share: an fx row, a row of an FX class or a CFD with a blank class whose symbol reads
-    as two known currency codes (EURUSD, EUR.USD: esma.toml ``[currencies]``,
-    :func:`~xlmargin.symbols.currency_pair`), else a CFD's underlying (a CFD on the pair's future
-    or forward, ``EURUSD.DEC26`` or ``6E`` on ``EURUSD``: a CFD on a future takes its underlying's
-    class, ESMA Q&A on CFDs, as an index CFD's underlying is read); None for any other row."""
-    if not (kind == "fx" or asset_class in PAIR_ASSET_CLASSES or (kind == "cfd" and not class_given)):
+    risk view share: an fx row or a row of an FX class whose symbol reads as two currency codes
+    (any of esma.toml ``[currencies] codes``, ISO 4217: USDRUB), or a CFD with a blank class whose
+    symbol reads as two codes of ``[currencies] quoted`` (EURUSD, EUR.USD, USDTRY: a symbol alone
+    does not make a share's ticker a pair; :func:`~xlmargin.symbols.currency_pair`), else a CFD's
+    underlying read the same way (a CFD on the pair's future or forward, ``EURUSD.DEC26`` or ``6E``
+    on ``EURUSD``: a CFD on a future takes its underlying's class, ESMA Q&A on CFDs, as an index
+    CFD's underlying is read); None for any other row."""
+    declared = kind == "fx" or asset_class in PAIR_ASSET_CLASSES
+    if not (declared or (kind == "cfd" and not class_given)):
         return None
-    pair = currency_pair(symbol)
+    pair = currency_pair(symbol, declared)
     if pair is None and kind == "cfd" and underlying:
-        pair = currency_pair(underlying)
+        pair = currency_pair(underlying, declared)
     return pair
+
+
+def undeclared_pair(
+    kind: str, asset_class: str | None, class_given: bool, symbol: str, underlying: str | None = None
+) -> tuple[str, str] | None:
+    """(base, quote) of a CFD whose class is blank (no class of the symbol table either) and whose
+    symbol, else underlying, spells two ISO codes of esma.toml ``[currencies]`` that are not both
+    ``quoted`` (USDRUB; a share's ticker such as ALLTOP, two codes too): :func:`row_pair` reads no
+    pair from it, and neither may an engine read a share, so the row must say (class fx or equity,
+    :func:`undeclared_pair_problem`); None for any other row."""
+    if kind != "cfd" or class_given or asset_class != "equity":
+        return None
+    names = (symbol, underlying) if underlying else (symbol,)
+    return next((found for name in names if (found := iso_pair(name)) is not None), None)
+
+
+def undeclared_pair_problem(symbol: str, pair: tuple[str, str], row: int | None) -> Problem:
+    """The refusal of a row :func:`undeclared_pair` finds, naming it and its class column."""
+    return Problem(
+        f"'{symbol}' reads as the currency pair {'/'.join(pair)} only if the row says so: the class is "
+        "blank and a share's ticker may spell two currency codes; give class fx for the pair or equity "
+        "for a share",
+        row,
+        "class",
+    )
 
 
 def cfd_pairs(book: Portfolio) -> dict[int, tuple[str, str]]:
     """The CFD rows of ``book`` (their positions) that are currency pairs (:func:`row_pair`), each
-    with its (base, quote): each distinct instrument tested once."""
+    with its (base, quote): each distinct instrument tested once. A CFD that may be a pair or a share
+    (:func:`undeclared_pair`) is an :class:`InputError` naming its rows and class column, as the ESMA
+    caps refuse it."""
     a = book.arrays
     out: dict[int, tuple[str, str]] = {}
     found: dict[tuple[str, str, bool, str], tuple[str, str] | None] = {}
+    undeclared: dict[tuple[str, str, bool, str], tuple[str, str] | None] = {}
+    unread: list[Problem] = []
     type_codes, types = book.codes("type")  # each type compared once, not each cell
     for i in np.flatnonzero(np.array([t == "cfd" for t in types], dtype=bool)[type_codes]).tolist():
         key = (
@@ -145,9 +176,14 @@ def cfd_pairs(book: Portfolio) -> dict[int, tuple[str, str]]:
         )
         if key not in found:
             found[key] = row_pair("cfd", key[1], key[2], key[0], key[3])
+            undeclared[key] = None if found[key] else undeclared_pair("cfd", key[1], key[2], key[0], key[3])
         pair = found[key]
         if pair is not None:
             out[i] = pair
+        elif (either := undeclared[key]) is not None:
+            unread.append(undeclared_pair_problem(key[0], either, int(a["row"][i])))
+    if unread:
+        raise InputError(unread)
     return out
 
 
@@ -305,5 +341,6 @@ def _with_rates(book: Portfolio, rates: np.ndarray) -> Portfolio:
 
 __all__ = [
     "FX_RATES", "FX_READINGS", "PAIR_ASSET_CLASSES", "USD_HINT", "cfd_pairs", "is_pair_row",
-    "own_currency_rate", "rate_unused", "read_rates", "row_pair", "usd_per_unit",
+    "own_currency_rate", "rate_unused", "read_rates", "row_pair", "undeclared_pair",
+    "undeclared_pair_problem", "usd_per_unit",
 ]  # fmt: skip

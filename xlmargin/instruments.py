@@ -63,7 +63,7 @@ from xlmargin.dollars import (
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError
 from xlmargin.fx_rates import cfd_pairs
 from xlmargin.positions import Portfolio
-from xlmargin.symbols import pair_codes
+from xlmargin.symbols import currency_codes, pair_codes
 
 PER_FACE = 100.0
 """Bond prices are quoted per 100 of face value."""
@@ -366,10 +366,24 @@ def _currencies() -> tuple[str, Mapping[str, str], frozenset[str]]:
     table = _table("currencies")
     numeraire = str(table["numeraire"])
     factors = {str(k): str(v) for k, v in table["factors"].items()}
-    known = frozenset({numeraire, *factors, *table["unmodelled"]})
+    # the currencies a pair row reads: these, and every ISO code of esma.toml [currencies] (USDRUB:
+    # the stress view refuses those it neither moves nor holds: risk_currencies), as ESMA reads a pair
+    known = frozenset({numeraire, *factors, *table["unmodelled"]}) | currency_codes(declared=True)
     if numeraire in factors:
         raise RuleError("stress.toml: the numeraire currency cannot have a risk factor")
     return numeraire, factors, known
+
+
+@cache
+def risk_currencies() -> frozenset[str]:
+    """The currencies a pair's legs may be in for the risk view: those of ``stress.toml
+    [instruments.currencies]`` (the numeraire, those a factor moves, the ``unmodelled`` ones) and the
+    ``quoted`` codes of esma.toml ``[currencies]`` (a symbol alone makes a pair of those: a leg
+    without a factor is held constant, and the view says so). Another ISO 4217 code (RUB, TWD:
+    esma.toml reads them on an fx row) is no currency this view may move or hold."""
+    table = _table("currencies")
+    listed = {str(table["numeraire"]), *map(str, table["factors"]), *map(str, table["unmodelled"])}
+    return frozenset(listed) | currency_codes(declared=False)
 
 
 def numeraire() -> str:
@@ -439,7 +453,8 @@ class FxPair:
 
 
 def fx_pair(symbol: str) -> FxPair | None:
-    """``EURUSD``, ``EUR/USD``, ``eur.usd`` → FxPair("EUR", "USD"); None unless both are known currencies."""
+    """``EURUSD``, ``EUR/USD``, ``eur.usd`` → FxPair("EUR", "USD"); None unless both are known currencies
+    (``[instruments.currencies]``, with every ISO code ESMA reads on an fx row: USDRUB is a pair)."""
     codes = pair_codes(symbol)
     if codes is None:
         return None
@@ -626,6 +641,7 @@ __all__ = [
     "fx_pair",
     "in_usd",
     "numeraire",
+    "risk_currencies",
     "unit_values",
     "usd_rates",
 ]

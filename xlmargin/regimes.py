@@ -6,17 +6,18 @@ The engines are imported where a regime is asked for, so that importing this mod
 
 from __future__ import annotations
 
+from xlmargin.house_bonds import HOUSE_BONDS
 from xlmargin.params import AS_OF, Param
 
 
 def regime_params(regime: str) -> tuple[Param, ...]:
     """The parameters ``regime``'s engine reads: ``pm`` (portfolio margin), ``futures`` (SPAN, its
     basis included), ``account`` (the account view: its own choices and every segment engine's) or
-    ``risk`` (the risk view). Reg T (``regt``, ``regt_maintenance``) prices nothing and reads only
-    the valuation date: its basis and convention are the caller's choice (``batch`` takes them as
-    parameters)."""
+    ``risk`` (the risk view). Reg T (``regt``, ``regt_maintenance``) prices nothing and reads the
+    valuation date and ``house.bonds``: its basis and convention are the caller's choice (``batch``
+    takes them as parameters)."""
     if regime in ("regt", "regt_maintenance"):
-        return (AS_OF,)
+        return (AS_OF, HOUSE_BONDS)
     if regime == "pm":
         from xlmargin.pm import PM_PARAMS
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from xlmargin import rules
 from xlmargin._typing import BoolArray, FloatArray
+from xlmargin.errors import RuleError
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,14 +263,17 @@ def underlying_of_root(root: str) -> str:
     return base if base and base != root else root
 
 
-def pair_quote(symbol: str) -> str | None:
-    """The quote currency of a currency-pair symbol (``EUR/USD`` → USD), or None when it is not one."""
+def pair_quote(symbol: str, declared: bool = False) -> str | None:
+    """The quote currency of a currency-pair symbol (``EUR/USD`` → USD), or None when it is not one:
+    its codes read as :func:`currency_pair` reads them (``declared``: the row says it is a pair, so
+    any ISO code; else the quoted ones only), or a metal or cryptocurrency heading it
+    (``XAUUSD``, ``BTCUSD``: symbols.toml [pair_bases])."""
     codes = pair_codes(symbol)
     if codes is None:
         return None
-    _, currencies, bases = _tables()
+    known = currency_codes(declared)
     base, quote = codes
-    return quote if quote in currencies and (base in currencies or base in bases) else None
+    return quote if quote in known and (base in known or base in _tables()[2]) else None
 
 
 def pair_base_class(symbol: str) -> str | None:
@@ -281,14 +285,15 @@ def pair_base_class(symbol: str) -> str | None:
     return None if codes is None else _base_classes().get(codes[0])
 
 
-def pair_quotes(symbols: Sequence[str]) -> list[str | None]:
-    """:func:`pair_quote` of each of ``symbols``, passing over at a length test a symbol that cannot be
-    a pair: one with fewer than six, or more than :func:`_longest_pair`, characters besides its blanks
-    (two codes, a separator and a suffix of ``[pair_suffixes]`` after one). A symbol holding another
-    blank (a tab: not printable) is read in full. A book of OSI option symbols costs a length each."""
+def pair_quotes(symbols: Sequence[str], declared: bool = False) -> list[str | None]:
+    """:func:`pair_quote` of each of ``symbols`` (``declared`` as it takes it), passing over at a
+    length test a symbol that cannot be a pair: one with fewer than six, or more than
+    :func:`_longest_pair`, characters besides its blanks (two codes, a separator and a suffix of
+    ``[pair_suffixes]`` after one). A symbol holding another blank (a tab: not printable) is read in
+    full. A book of OSI option symbols costs a length each."""
     longest = _longest_pair()
     return [
-        pair_quote(s) if 6 <= len(s) - s.count(" ") <= longest or not s.isprintable() else None
+        pair_quote(s, declared) if 6 <= len(s) - s.count(" ") <= longest or not s.isprintable() else None
         for s in symbols
     ]
 
@@ -301,14 +306,26 @@ def _longest_pair() -> int:
 
 
 @lru_cache(maxsize=4096)  # a book of pairs repeats a few symbols thousands of times
-def currency_pair(symbol: str) -> tuple[str, str] | None:
-    """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD when both are known codes
-    (:func:`pair_codes`: EU.RUSD is none)."""
+def currency_pair(symbol: str, declared: bool = False) -> tuple[str, str] | None:
+    """(base, quote) of a symbol such as EURUSD, EUR/USD or EUR.USD (:func:`pair_codes`: EU.RUSD is
+    none) when both are known codes. ``declared``: the row says it is a currency pair (type fx, an
+    FX class), so any currency of esma.toml ``[currencies] codes`` (ISO 4217: USDRUB, USDTWD);
+    else the symbol alone must make the pair, so only the codes of ``quoted`` (EURUSD, USDTRY), and
+    a share's six-letter ticker that happens to spell two other ISO codes stays a ticker."""
     codes = pair_codes(symbol)
-    _, currencies, _ = _tables()
-    if codes is not None and codes[0] in currencies and codes[1] in currencies:
+    known = currency_codes(declared)
+    if codes is not None and codes[0] in known and codes[1] in known:
         return codes
     return None
+
+
+def iso_pair(symbol: str) -> tuple[str, str] | None:
+    """(base, quote) of a symbol that spells two ISO codes of esma.toml ``[currencies] codes`` but is
+    no pair by its symbol alone (:func:`currency_pair` without ``declared``: USDRUB, ALLTOP), else
+    None: a row whose class is blank on it says neither pair nor share."""
+    if currency_pair(symbol) is not None:
+        return None
+    return currency_pair(symbol, declared=True)
 
 
 def pair_codes(symbol: str) -> tuple[str, str] | None:
@@ -384,8 +401,20 @@ def funds() -> frozenset[str]:
 def _tables() -> tuple[Mapping[str, str], frozenset[str], frozenset[str]]:
     table = rules.load("symbols")
     roots = {k: str(v) for k, v in table["roots"].items() if k not in ("source", "confidence")}
-    currencies = frozenset(rules.load("esma")["currencies"]["codes"])
+    currencies = frozenset(rules.load("esma")["currencies"]["quoted"])
     return roots, currencies, frozenset(_base_classes())
+
+
+@lru_cache(maxsize=2)
+def currency_codes(declared: bool) -> frozenset[str]:
+    """The currency codes of esma.toml ``[currencies]`` a pair symbol reads: every ISO 4217 code of
+    ``codes`` (``declared``: on a row that says it is a pair) or those of ``quoted``."""
+    if not declared:
+        return _tables()[1]
+    iso = frozenset(str(c) for c in rules.load("esma")["currencies"]["codes"])
+    if not _tables()[1] <= iso:
+        raise RuleError("esma.toml [currencies]: every code of quoted must be one of codes")
+    return iso
 
 
 @lru_cache(maxsize=1)
@@ -397,8 +426,10 @@ __all__ = [
     "OptionSymbol",
     "OptionTerms",
     "SymbolError",
+    "currency_codes",
     "currency_pair",
     "funds",
+    "iso_pair",
     "listed_index",
     "looks_like_option",
     "pair_base_class",

@@ -65,6 +65,21 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
                 ) from None
 
 
+def _param_hints(regime: str) -> dict[str, str]:
+    """For a ``--param`` that ``regime`` does not take: the regimes of the batch that take it."""
+    from xlmargin.batch.engine import specs
+
+    takes: dict[str, list[str]] = {}
+    for other in REGIMES:
+        for spec in specs(other):
+            takes.setdefault(norm(spec.name), []).append(other)
+    return {
+        name: f"{name} is not a parameter of --regime {regime}; --regime {' or '.join(others)} takes it"
+        for name, others in takes.items()
+        if regime not in others
+    }
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from xlmargin.batch import batch
     from xlmargin.batch.engine import specs
@@ -81,7 +96,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     params = list(args.param)
     if args.as_of or any(norm(p.partition("=")[0]) == "asof" for p in params):
         params = with_as_of(params, args.as_of, today())[1]
-    cli_params(params, specs(args.regime))  # a bad one named by its option, not by a params range's row
+    # a bad one named by its option, not by a params range's row; another regime's, said so
+    cli_params(params, specs(args.regime), hints=_param_hints(args.regime))
     if detect(source) == "ibkr-flex" and (
         why := flex_account_column(args.account_column, "--account-column")
     ):
@@ -208,7 +224,11 @@ def register(subparsers: Any) -> None:
         "non-number are that account's error (a negative amount is an account in deficit). Not with "
         "--param equity, nor a Flex report (xlmargin reads no equity from it)",
     )
-    parser.add_argument("--regime", choices=REGIMES, default="pm")
+    parser.add_argument(
+        "--regime", choices=REGIMES, default="pm",
+        help="each account's requirement: pm: portfolio margin (default); regt: Reg T strategy margin; "
+        "account: every segment added; risk: the house stress view",
+    )  # fmt: skip
     parser.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")
     parser.add_argument("--force", action="store_true", help="replace an existing results file")
     parser.add_argument("--as-of", type=iso_date, help="valuation date (default: today)")

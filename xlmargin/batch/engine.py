@@ -58,6 +58,7 @@ import numpy as np
 from xlmargin.batch.accounts import RETRIES, Accounts, Part, bar, joined, message, read_accounts
 from xlmargin.batch.sources import WARNINGS
 from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
 from xlmargin.money import cents
 from xlmargin.params import Param, norm, read_params
 from xlmargin.positions import Portfolio
@@ -278,9 +279,12 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio, 
     if regime == "regt":
         from xlmargin.regt import regt_margin
 
+        rules = regt_rules(values[HOUSE_BONDS.name])
+
         def regt_figures(p: Portfolio, equity: float | None) -> dict[str, Any]:
             net = bool(values["net_of_proceeds"])
-            return _regt_figures(regt_margin(p, basis=values["basis"], net_of_proceeds=net, equity=equity))
+            found = regt_margin(p, basis=values["basis"], net_of_proceeds=net, equity=equity, rules=rules)
+            return _regt_figures(found)
 
         return regt_figures
     if regime == "account":
@@ -384,13 +388,14 @@ def _regt_together(values: Mapping[str, Any]) -> _Together:
     from xlmargin.regt import regt_margins, with_minimum_equity
 
     basis, net_of_proceeds = values["basis"], bool(values["net_of_proceeds"])
+    rules = regt_rules(values[HOUSE_BONDS.name])
 
     def value(union: Portfolio, bounds: list[int], equity: _Equity) -> list[dict[str, Any]] | None:
-        results = regt_margins(union, bounds, basis=basis, net_of_proceeds=net_of_proceeds)
+        results = regt_margins(union, bounds, basis=basis, net_of_proceeds=net_of_proceeds, rules=rules)
         if results is None:
             return None
         return [
-            _regt_figures(r if e is None else with_minimum_equity(r, union.part(lo, hi), e))
+            _regt_figures(r if e is None else with_minimum_equity(r, union.part(lo, hi), e, rules))
             for r, e, (lo, hi) in zip(results, equity, itertools.pairwise(bounds), strict=True)
         ]
 
@@ -442,7 +447,8 @@ def _regt_securities(settings: AccountSettings) -> _Securities:
 
     def value(book: Portfolio, bounds: list[int], equity: _Equity) -> Sequence[Any | None] | None:
         # (the minimum-equity check is account_margin's, on each account's result)
-        return regt_margins(securities_in_usd(book, settings), bounds, basis=settings.basis)
+        usd = securities_in_usd(book, settings)
+        return regt_margins(usd, bounds, basis=settings.basis, rules=settings.regt_rules)
 
     return value
 

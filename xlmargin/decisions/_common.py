@@ -33,7 +33,7 @@ from xlmargin.instruments import ENGINE_CURRENCY, unit_values, usd_rates
 from xlmargin.params import Param
 from xlmargin.pm import PMSettings, pm_requirement
 from xlmargin.positions import Portfolio
-from xlmargin.positions.marks import SAME_MARK, SAME_MARK_ABS
+from xlmargin.positions.marks import SAME_MARK, SAME_MARK_ABS, marks_differ
 from xlmargin.positions.reader import factorize
 from xlmargin.regt import regt_margin
 from xlmargin.span import futures_margin
@@ -170,8 +170,10 @@ def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Call
     account = settings.account
     regt, pm = ("exact", "exact") if exact else ("total", "requirement")
     engines: dict[str, Callable[[Portfolio], float]] = {
-        "regt": lambda p: getattr(regt_margin(p, basis="initial"), regt),
-        "regt_maintenance": lambda p: getattr(regt_margin(p, basis="maintenance"), regt),
+        "regt": lambda p: getattr(regt_margin(p, basis="initial", rules=account.regt_rules), regt),
+        "regt_maintenance": lambda p: getattr(
+            regt_margin(p, basis="maintenance", rules=account.regt_rules), regt
+        ),
         "pm": lambda p: getattr(pm_requirement(p, settings.pm), pm),
         "futures": lambda p: getattr(futures_margin(p, account.span), "exact" if exact else "requirement"),
         "account": lambda p: getattr(account_margin(p, account), "exact" if exact else "total"),
@@ -327,6 +329,67 @@ def price_conflicts(portfolio: Portfolio, trades: Portfolio, table: str = "trade
             f"{int(into.arrays['row'][i])}, the same contract ({trades.arrays['symbol'][j]}); {used}"
         )
     return tuple(out)
+
+
+_BOOK_UNDERLYING = (
+    "the book's underlying price is used: one underlying has one price, as the positions reader holds a "
+    "book's options on it to one"
+)
+_FIRST_UNDERLYING = (
+    "the book holds no option on it, so its options take the first one's underlying price: one "
+    "underlying has one price"
+)
+
+
+def book_underlyings(
+    portfolio: Portfolio, trades: Portfolio, table: str = "trades"
+) -> tuple[Portfolio, dict[int, str]]:
+    """``trades`` with each option's (type ``option``) ``underlying_price`` the book's for its
+    underlying (its first option row on it: the positions reader holds a book's options on one
+    underlying to one price, :func:`~xlmargin.positions.marks.mark_problems`), or where the book holds
+    no option on it, the first such trade's (in row order), as :func:`price_conflicts` treats a trade's
+    price; and per trade (index) that gave another, a warning naming both rows and prices (``table``
+    names the trades' rows). Options on futures are left out, as the reader leaves them out: their
+    ``underlying`` is the future's root, and two contract months have two prices."""
+    kind, underlying, rows = trades.arrays["type"], trades.arrays["underlying"], trades.arrays["row"]
+    options = np.flatnonzero(kind == "option")
+    if not len(options):
+        return trades, {}
+    first: dict[Any, int] = {}
+    if len(portfolio):
+        wanted = set(underlying[options].tolist())
+        type_codes, types = portfolio.codes("type")
+        codes, names = portfolio.codes("underlying")
+        held = np.array([t == "option" for t in types], dtype=bool)[type_codes]
+        held &= np.fromiter(map(wanted.__contains__, names), bool, len(names))[codes]
+        for i in np.flatnonzero(held).tolist():
+            first.setdefault(portfolio.arrays["underlying"][i], i)
+    given = trades.arrays["underlying_price"]
+    price = given.copy()
+    opened: dict[Any, int] = {}
+    notes: dict[int, str] = {}
+    for j in options[np.argsort(rows[options], kind="stable")].tolist():
+        name = underlying[j]
+        if name in first:
+            into, i, whose, used = portfolio, first[name], "positions", _BOOK_UNDERLYING
+        elif name in opened:
+            into, i, whose, used = trades, opened[name], table, _FIRST_UNDERLYING
+        else:
+            opened[name] = j
+            continue
+        mark = into.arrays["underlying_price"][i : i + 1]
+        if marks_differ(given[j : j + 1], mark)[0]:
+            price[j] = mark[0]
+            shown = [f"{v:,.10g}" if math.isfinite(v) else "blank" for v in (float(given[j]), float(mark[0]))]
+            notes[j] = (
+                f"{table} row {int(rows[j])}: underlying_price {shown[0]} differs from {shown[1]} on {whose} "
+                f"row {int(into.arrays['row'][i])}, an option on the same underlying ({name}); {used}"
+            )
+    if not notes:
+        return trades, {}
+    kept = {name: trades.codes(name) for name in trades.coded()}
+    arrays = {**trades.arrays, "underlying_price": price}
+    return Portfolio(arrays, trades.as_of, trades.warnings, kept), notes
 
 
 def trade_union(

@@ -7,23 +7,27 @@
   Both 0 read as both blank (Office.js hands a blank cell over as 0, and a trade that must be 0 is
   no candidate); one 0 beside a number given is 0 (``min_qty`` −5, ``max_qty`` 0: sell up to 5).
 - ``cost``: per unit of quantity; blank or 0 = the row's notional in US dollars
-  (:func:`~xlmargin.decisions._common.notional`).
+  (:func:`~xlmargin.decisions._common.notional`), its rate read as portfolio margin reads it, or
+  for the account objective as the account view reads the positions table (``fx_rates``, the
+  ``fx.<CCY>`` parameters); a row whose cost is given needs no rate here.
 
 Each cell is read by the positions reader's number rule (:func:`xlmargin.cells.to_number`):
 ``$1,000`` and ``5%`` read as the positions table reads them, an Excel error value is named as one
 (``the cell holds the error value #N/A``), a boolean or other text is refused naming the row and
-column. Shares, options, futures, FX and CFDs trade in whole units, bonds continuously.
+column; every bad row is reported at once. Shares, options, futures, FX and CFDs trade in whole
+units, bonds continuously.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray
+from xlmargin.account import AccountSettings, rates_in_usd
 from xlmargin.cells import is_blank, to_number
 from xlmargin.decisions._common import in_table, notional
 from xlmargin.errors import InputError, Problem, XlMarginError, is_error_text
@@ -45,8 +49,14 @@ class Candidates:
     whole: BoolArray
 
 
-def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
-    """Candidates from a table with its header row first (module docstring)."""
+def read_candidates(
+    data: Sequence[Sequence[Any]], as_of: Any, account: AccountSettings | None = None
+) -> Candidates:
+    """Candidates from a table with its header row first (module docstring); every bad row is
+    reported at once, as the positions reader reports them. A blank ``cost`` is the row's dollar
+    notional, its ``fx_rate`` read as portfolio margin reads it (USD per unit), or with ``account``
+    (the account objective) as the account view reads the positions table (``fx_rates``,
+    ``fx.<CCY>``: :func:`~xlmargin.account.rates_in_usd`); a ``cost`` given needs no rate."""
     rows = (
         [list(r) if isinstance(r, list | tuple) else [r] for r in data]
         if isinstance(data, list | tuple)
@@ -61,18 +71,75 @@ def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
     try:
         portfolio = read_positions(positions, as_of=as_of, holdings=False)  # alternatives, not a book
     except XlMarginError as error:
-        raise in_table("candidates", error) from None
+        # the reader's problems and those of the columns read here (a range crossed with both bounds
+        # given, a negative cost: the quantity a blank bound stands for is the reader's) at once
+        filled = [k + 1 for k, r in enumerate(rows[1:], start=1) if any(not is_blank(c) for c in r)]
+        own = _ranges(rows, extra, filled, np.full(len(filled), np.nan))[3]
+        _raise(InputError if own else type(error), [*in_table("candidates", error).problems, *own])
     if len(portfolio) == 0:
         raise InputError(Problem("the candidate list is empty", None, "candidates"))
+    numbers = [int(r) for r in portfolio.arrays["row"]]
+    low, high, cost, problems = _ranges(rows, extra, numbers, portfolio.arrays["quantity"])
+    bad = {p.row for p in problems}
+    kind: type[XlMarginError] = InputError
+    blank = np.isnan(cost) & np.array([row not in bad for row in numbers], dtype=bool)
+    if blank.any():  # the default cost is the dollar notional: its currency is the candidates' to fix
+        try:
+            cost[blank] = _notional(portfolio.select(blank), account)
+        except XlMarginError as error:
+            kind = type(error) if not problems else InputError
+            problems += in_table("candidates", error).problems
+    if problems:
+        _raise(kind, problems)
+    whole = np.isin(portfolio.arrays["type"], WHOLE)
+    low = np.where(whole, np.ceil(low - 1e-9), low)
+    high = np.where(whole, np.floor(high + 1e-9), high)
+    return Candidates(portfolio, low, high, cost, whole)
+
+
+def _notional(portfolio: Portfolio, account: AccountSettings | None) -> FloatArray:
+    """The rows' dollar notional (:func:`~xlmargin.decisions._common.notional`), their rates read
+    as the account view reads them when ``account`` is given."""
+    return notional(portfolio if account is None else rates_in_usd(portfolio, account))
+
+
+def _ranges(
+    rows: list[list[Any]], extra: dict[str, int], numbers: list[int], quantity: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, list[Problem]]:
+    """``min_qty``, ``max_qty`` (a blank bound the row's ``quantity``'s side of 0) and ``cost``
+    (NaN where blank) of the rows numbered ``numbers`` (the header is row 1), and a problem per bad
+    cell, crossed range or negative cost."""
+    low, high, cost, problems = _columns(rows, extra, numbers)
+    bad = {p.row for p in problems}
+    both_zero = (low == 0.0) & (high == 0.0)  # Office.js's two blanks
+    low_blank, high_blank = np.isnan(low) | both_zero, np.isnan(high) | both_zero
+    cost[cost == 0.0] = np.nan  # Office.js's blank, as a cost of nothing is not meant
+    low = np.where(low_blank, np.minimum(quantity, 0.0), low)
+    high = np.where(high_blank, np.maximum(quantity, 0.0), high)
+    for k, row in enumerate(numbers):
+        if row in bad:  # its bad cell is named; a range or cost made of it would say nothing more
+            continue
+        if low[k] > high[k]:
+            crossed = _crossed(low[k], high[k], bool(low_blank[k]), bool(high_blank[k]))
+            problems.append(Problem(crossed, row, "candidates"))
+        if cost[k] < 0:
+            problems.append(Problem(f"a cost cannot be negative, got {cost[k]:g}", row, "candidates cost"))
+    return low, high, cost, problems
+
+
+def _columns(
+    rows: list[list[Any]], extra: dict[str, int], numbers: list[int]
+) -> tuple[FloatArray, FloatArray, FloatArray, list[Problem]]:
+    """The three columns' numbers, NaN where the cell is blank (or the table has no such column),
+    and a problem per bad cell."""
     problems: list[Problem] = []
 
     def column(name: str) -> FloatArray:
-        """The column's numbers, NaN where the cell is blank (or the table has no such column)."""
-        out = np.full(len(portfolio), np.nan)
+        out = np.full(len(numbers), np.nan)
         if name not in extra:
             return out
-        for k, row in enumerate(portfolio.arrays["row"]):
-            cells = rows[int(row) - 1]
+        for k, row in enumerate(numbers):
+            cells = rows[row - 1]
             value = cells[extra[name]] if extra[name] < len(cells) else None
             if is_blank(value, zero_is_blank=False):
                 continue
@@ -81,38 +148,16 @@ def read_candidates(data: Sequence[Sequence[Any]], as_of: Any) -> Candidates:
             else:
                 out[k], problem = to_number(value)
             if problem:
-                problems.append(Problem(problem, int(row), f"candidates {name}"))
+                problems.append(Problem(problem, row, f"candidates {name}"))
                 out[k] = np.nan
         return out
 
-    low, high, cost = column("min_qty"), column("max_qty"), column("cost")
-    if problems:
-        raise InputError(problems)
-    quantity = portfolio.arrays["quantity"]
-    both_zero = (low == 0.0) & (high == 0.0)  # Office.js's two blanks
-    low_blank, high_blank = np.isnan(low) | both_zero, np.isnan(high) | both_zero
-    cost[cost == 0.0] = np.nan  # Office.js's blank, as a cost of nothing is not meant
-    low = np.where(low_blank, np.minimum(quantity, 0.0), low)
-    high = np.where(high_blank, np.maximum(quantity, 0.0), high)
-    try:  # a candidate's default cost is its dollar notional: its currency is the candidates' to fix
-        default_cost = notional(portfolio)
-    except XlMarginError as error:
-        raise in_table("candidates", error) from None
-    cost = np.where(np.isnan(cost), default_cost, cost)
-    for k, row in enumerate(portfolio.arrays["row"]):
-        if low[k] > high[k]:
-            crossed = _crossed(low[k], high[k], bool(low_blank[k]), bool(high_blank[k]))
-            problems.append(Problem(crossed, int(row), "candidates"))
-        if cost[k] < 0:
-            problems.append(
-                Problem(f"a cost cannot be negative, got {cost[k]:g}", int(row), "candidates cost")
-            )
-    if problems:
-        raise InputError(problems)
-    whole = np.isin(portfolio.arrays["type"], WHOLE)
-    low = np.where(whole, np.ceil(low - 1e-9), low)
-    high = np.where(whole, np.floor(high + 1e-9), high)
-    return Candidates(portfolio, low, high, cost, whole)
+    return column("min_qty"), column("max_qty"), column("cost"), problems
+
+
+def _raise(kind: type[XlMarginError], problems: list[Problem]) -> NoReturn:
+    """One error listing every problem, by row (a problem of no row first)."""
+    raise kind(sorted(problems, key=lambda p: p.row or 0))
 
 
 def _crossed(low: float, high: float, low_blank: bool, high_blank: bool) -> str:

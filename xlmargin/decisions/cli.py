@@ -1,25 +1,29 @@
-"""The decision commands of the ``xlmargin`` command line: ``whatif``, ``hedge`` and ``plan``.
+"""The decision commands of the ``xlmargin`` command line: ``whatif``, ``hedge``, ``plan``,
+``contribution`` and ``cushion``.
 
 ``register(subparsers)`` adds them to the main parser; failures are one line on stderr and exit
 code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
 
 - ``xlmargin whatif POSITIONS TRADES [--regime R]``: before, after and change of every regime.
 - ``xlmargin hedge POSITIONS CANDIDATES [--objective pm|risk] [--budget N]``: the optimal hedge.
-- ``xlmargin plan POSITIONS --equity N [--regime pm|risk]``: the least to close to meet a margin
-  call, then how far the market can move before the next one.
+- ``xlmargin plan POSITIONS --equity N [--regime R]``: the least to close to meet a margin call
+  (under pm or risk), then how far the market can move before the next one (under any regime).
+- ``xlmargin contribution POSITIONS [--regime R]``: MARGIN_CONTRIBUTION's table.
+- ``xlmargin cushion --equity N --requirement N``: MARGIN_CUSHION's excess and cushion.
 
-Files are CSV or XLSX tables with a header row or broker exports, read as ``xlmargin margin``
-reads them; ``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions'
-``params``, except that a parameter no regime the command computes reads is refused (a worksheet's
-params block is shared by every decision; an option is given to one command). A positions file that
-is a broker export sets what it sets in ``xlmargin margin`` (``fx_rates=usd``, and ``fx.USD`` in an
-account of its base currency: :func:`xlmargin.cliargs.with_broker_params`) where the command
-computes the account view, a ``--param`` of the same name winning; its errors name its rows and
-fields. An export beside a table where one ``fx_rates`` reading cannot read both makes the account
-view n/a, or the error where it is the one regime or the objective: the Python API's check
-(:func:`xlmargin.decisions.beside.unread_beside`). The reader's warnings about a book
-go to stderr, one ``warning:`` line each (the trades' and the candidates' named as theirs), as
-``xlmargin margin`` prints them, and so do a trade's or a chosen candidate's price conflicts.
+Files are CSV or XLSX tables with a header row or broker exports, read as ``xlmargin margin`` reads
+them; ``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions' ``params``
+(``sleeve`` selecting the positions' rows, as in a worksheet), except that a parameter no regime the
+command computes reads is refused (a worksheet's params block is shared by every decision; an option
+is given to one command). A positions file that is a broker export sets what it sets in ``xlmargin
+margin`` (``fx_rates=usd``, and ``fx.USD`` in an account of its base currency:
+:func:`xlmargin.cliargs.with_broker_params`) where the command computes the account view, a
+``--param`` of the same name winning; its errors name its rows and fields. An export beside a table
+where one ``fx_rates`` reading cannot read both makes the account view n/a, or the error where it is
+the one regime or the objective: the Python API's check
+(:func:`xlmargin.decisions.beside.unread_beside`). The reader's warnings about a book go to stderr,
+one ``warning:`` line each (the trades' and the candidates' named as theirs), as ``xlmargin margin``
+prints them, and so do a trade's or a chosen candidate's price conflicts.
 """
 
 from __future__ import annotations
@@ -100,17 +104,18 @@ def _settings(
     computed: str,
     positions: _File,
     beside: _File | None = None,
-) -> tuple[Any, dict[str, XlMarginError]]:
+) -> tuple[Any, dict[str, XlMarginError], tuple[str, ...]]:
     """The settings from ``--param`` and ``--as-of``, and what a broker export among the files
     implies (:func:`~xlmargin.cliargs.with_broker_params`, as ``xlmargin margin``; :func:`_export`
     says whose); and the ``regimes`` that cannot read an export and a table ``beside`` it alike
     (:func:`xlmargin.decisions.beside.unread_beside`, as the Python API asks it). A parameter the
     decisions know but neither the ``regimes`` the command computes nor its ``more`` own (the
     cushion, the time limit) use is refused, ``computed`` saying what the command computes: it
-    would change nothing."""
+    would change nothing. Then the sleeves of the ``sleeve`` parameter, the positions' rows the
+    command reads (:func:`_book`), as a worksheet's ``sleeve`` selects them."""
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
     from xlmargin.decisions.beside import unread_beside
-    from xlmargin.excel.functions import today
+    from xlmargin.excel.functions import SLEEVE, sleeve_names, today
     from xlmargin.regimes import regime_params
 
     as_of, params = with_as_of(args.param, args.as_of, today())
@@ -128,8 +133,9 @@ def _settings(
             names = (beside.name if table is positions else "positions", table.name or "positions")
             unread = unread_beside(export, table.rows, names, as_of, given, regimes)
     params = with_broker_params(params, export, "decisions", reads=used)
-    settings = decision_settings(cli_params(params, used, DECISION_PARAMS, computed), as_of)
-    return settings, unread
+    values = cli_params(params, [*used, SLEEVE], (*DECISION_PARAMS, SLEEVE), computed)
+    sleeves = sleeve_names(values.pop("sleeve"))
+    return decision_settings(values, as_of), unread, sleeves
 
 
 def _export(positions: _File, beside: _File | None) -> BrokerTable | None:
@@ -142,13 +148,17 @@ def _export(positions: _File, beside: _File | None) -> BrokerTable | None:
     return beside.imported
 
 
-def _book(source: _File, settings: Any) -> Any:
-    """The file read as a book; the export's reader warnings and the table's on stderr, and for
-    the trades its errors and warnings say whose they are."""
+def _book(source: _File, settings: Any, sleeves: tuple[str, ...] = ()) -> Any:
+    """The file read as a book, only the rows of ``sleeves`` when given (the positions', as a
+    worksheet's ``sleeve`` parameter selects them); the export's reader warnings and the table's on
+    stderr, and for the trades its errors and warnings say whose they are."""
+    from xlmargin.excel.functions import select_sleeves
     from xlmargin.positions import read_positions
 
     with source.explaining():
         book = read_positions(source.rows, as_of=settings.as_of, holdings=source.name != "trades")
+        if sleeves:
+            book = select_sleeves(book, sleeves)
     _warn((*source.warnings, *book.warnings), source.name)
     return book
 
@@ -166,8 +176,10 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     command = "whatif" if args.regime is None else f"whatif --regime {args.regime}"
     positions, trades_file = _read(args.positions), _read(args.trades, "trades")
     computed = f"{command} (it computes {', '.join(regimes)})"
-    settings, unread = _settings(args, regimes, computed=computed, positions=positions, beside=trades_file)
-    book, trades = _book(positions, settings), _book(trades_file, settings)
+    settings, unread, sleeves = _settings(
+        args, regimes, computed=computed, positions=positions, beside=trades_file
+    )
+    book, trades = _book(positions, settings, sleeves), _book(trades_file, settings)
     with positions.explaining():
         result = margin_impact(book, trades, settings, regimes, unread=unread)
     _warn(result.warnings)
@@ -183,12 +195,13 @@ def cmd_hedge(args: argparse.Namespace) -> int:
     regimes = (args.objective, *SHOWN)
     computed = f"hedge (it computes {', '.join(dict.fromkeys(regimes))} and searches within time_limit)"
     positions, listed = _read(args.positions), _read(args.candidates, "candidates")
-    settings, unread = _settings(
+    settings, unread, sleeves = _settings(
         args, regimes, TIME_LIMIT, computed=computed, positions=positions, beside=listed
     )
     with listed.explaining():
-        candidates = read_candidates(listed.rows, settings.as_of)
-    book = _book(positions, settings)
+        account = settings.account if args.objective == "account" else None  # its rates, its way
+        candidates = read_candidates(listed.rows, settings.as_of, account)
+    book = _book(positions, settings, sleeves)
     # the reader's warnings after the book's, as whatif's trades', and before the search (which may
     # fail); result.candidate_warnings holds them again for the worksheet function's table
     _warn((*listed.warnings, *candidates.portfolio.warnings), "candidates")
@@ -223,19 +236,57 @@ def cmd_plan(args: argparse.Namespace) -> int:
     planned = args.regime in LINEAR_REGIMES
     computed = f"{args.regime} and the risk view's worst scenario"  # the distance to a call scales it
     if not planned:
-        computed += "; no liquidation plan is made under Reg T"
+        named = "Reg T" if args.regime.startswith("regt") else args.regime
+        computed += f"; no liquidation plan is made under {named}"
     more = (CUSHION, TIME_LIMIT, PLAN_BY) if planned else ()
     positions = _read(args.positions)
     computed = f"plan --regime {args.regime} (it computes {computed})"
-    settings, _ = _settings(args, (args.regime, "risk"), *more, computed=computed, positions=positions)
-    book = _book(positions, settings)
+    settings, _, sleeves = _settings(
+        args, (args.regime, "risk"), *more, computed=computed, positions=positions
+    )
+    book = _book(positions, settings, sleeves)
     with positions.explaining():
         if planned:
             print(render(liquidation_plan(book, args.equity, settings, args.regime).table()))
             print()
-        else:  # the distance to a call still answers under Reg T; the least sale does not (NOT_REGT)
-            print(f"xlmargin: no liquidation plan: {NOT_REGT}", file=sys.stderr)
-        print(render(margin_call_move(book, args.equity, settings, args.regime).table()))
+            print(render(margin_call_move(book, args.equity, settings, args.regime).table()))
+            return 0
+        # the distance to a call still answers; the least sale does not (NOT_REGT), said once the
+        # inputs are known good (an equity of 0 is the one error, not a note and then the error)
+        move = margin_call_move(book, args.equity, settings, args.regime)
+    why = NOT_REGT if args.regime.startswith("regt") else _NOT_PLANNED.format(regime=args.regime)
+    print(f"xlmargin: no liquidation plan: {why}", file=sys.stderr)
+    print(render(move.table()))
+    return 0
+
+
+_NOT_PLANNED = (
+    "the liquidation plan is made under pm and risk only (LIQUIDATION_PLAN's regimes); under {regime} "
+    "the distance to a margin call follows"
+)
+
+
+def cmd_contribution(args: argparse.Namespace) -> int:
+    """MARGIN_CONTRIBUTION: each position's incremental and component requirement."""
+    from xlmargin.decisions import margin_contribution
+
+    positions = _read(args.positions)
+    computed = f"contribution --regime {args.regime} (it computes {args.regime})"
+    settings, _, sleeves = _settings(args, (args.regime,), computed=computed, positions=positions)
+    book = _book(positions, settings, sleeves)
+    with positions.explaining():
+        result = margin_contribution(book, settings, args.regime)
+    _warn(result.warnings)
+    print(render([row for row in result.table() if row[0] != "warning"]))  # its warnings: on stderr
+    return 0
+
+
+def cmd_cushion(args: argparse.Namespace) -> int:
+    """MARGIN_CUSHION: the excess of equity over a requirement, and that excess as a share of equity."""
+    from xlmargin.capacity import margin_cushion
+
+    excess, share = margin_cushion(args.equity, args.requirement)
+    print(render([["excess", "cushion"], [excess, f"{share:.2%}"]]))
     return 0
 
 
@@ -248,14 +299,40 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--as-of", type=iso_date, help="valuation date (default: today)")
     parser.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter (repeatable)"
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter (repeatable), as in the worksheet's params block; sleeve=NAME[,NAME] reads "
+        "only the positions of those sleeves",
     )
 
 
+_DESCRIBED = {  # a subcommand's one line in ``xlmargin --help``, and its own help's description
+    "contribution": (
+        "which positions use the margin: incremental and component requirement per position",
+        "MARGIN_CONTRIBUTION: per position its incremental requirement (total minus total without it) "
+        "and a component share adding up to the total, largest first.",
+    ),
+    "cushion": (
+        "the excess of equity over a requirement, and that excess as a share of equity",
+        "MARGIN_CUSHION: excess = equity - requirement; cushion = excess / equity, floored at -100% "
+        "(0 without equity or requirement, -100% with a requirement and no equity).",
+    ),
+}
+
+
+def _described(sub: Any, name: str) -> argparse.ArgumentParser:
+    """The subcommand ``name`` with its texts from :data:`_DESCRIBED`."""
+    summary, description = _DESCRIBED[name]
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=summary, description=description)
+    return parser
+
+
 def register(sub: Any) -> None:
+    from xlmargin.decisions.names import CONTRIBUTION_REGIMES, OBJECTIVES
     from xlmargin.decisions.names import IMPACT_REGIMES as REGIMES
     from xlmargin.decisions.names import LINEAR_REGIMES as PLAN_REGIMES
-    from xlmargin.decisions.names import OBJECTIVES
 
     whatif = sub.add_parser("whatif", help="before, after and change of the requirement for a set of trades")
     _common(whatif)
@@ -270,7 +347,11 @@ def register(sub: Any) -> None:
     hedge.add_argument(
         "candidates", help="CSV or XLSX candidates file (optional min_qty, max_qty, cost) or a broker export"
     )
-    hedge.add_argument("--objective", choices=OBJECTIVES, default="pm")
+    hedge.add_argument(
+        "--objective", choices=OBJECTIVES, default="pm",
+        help="what the hedge minimises: pm (default, portfolio margin), risk (the risk view's worst "
+        "stress loss) or account (the account view's requirement, in the account currency)",
+    )  # fmt: skip
     hedge.add_argument("--budget", type=float, help="cap on the sum of cost x |quantity|")
     hedge.set_defaults(handler=cmd_hedge)
 
@@ -280,6 +361,21 @@ def register(sub: Any) -> None:
     _common(plan)
     plan.add_argument("--equity", type=float, required=True, help="account equity (net liquidation value)")
     plan.add_argument(
-        "--regime", choices=(*PLAN_REGIMES, "regt", "regt_maintenance"), default="pm"
-    )  # Reg T: says why not
+        "--regime", choices=REGIMES, default="pm",
+        help=f"the regime of both answers (default pm); the liquidation plan is made under "
+        f"{' and '.join(PLAN_REGIMES)} only, the others give the distance to a call alone",
+    )  # fmt: skip
     plan.set_defaults(handler=cmd_plan)
+
+    contribution = _described(sub, "contribution")
+    _common(contribution)
+    contribution.add_argument(
+        "--regime", choices=CONTRIBUTION_REGIMES, default="pm",
+        help="pm (default), regt (on the basis param), regt_maintenance, account or risk",
+    )  # fmt: skip
+    contribution.set_defaults(handler=cmd_contribution)
+
+    cushion = _described(sub, "cushion")
+    cushion.add_argument("--equity", type=float, required=True, help="account equity (net liquidation value)")
+    cushion.add_argument("--requirement", type=float, required=True, help="a margin requirement")
+    cushion.set_defaults(handler=cmd_cushion)

@@ -78,6 +78,7 @@ from xlmargin.pm.result import REGULATORY
 from xlmargin.pm.risk import RiskArrays, range_scale, risk_arrays
 from xlmargin.positions import Portfolio
 from xlmargin.regt import regt_margin
+from xlmargin.rules import RuleSet
 from xlmargin.span import SpanResult, SpanSettings, futures_margin
 from xlmargin.stress import scenario_pnl_matrix
 
@@ -126,7 +127,7 @@ def margin_contribution(
         total, without, component = _account(portfolio, settings, notes)
     elif regime in ("regt", "regt_maintenance"):
         basis = "maintenance" if regime == "regt_maintenance" else settings.account.basis
-        total, without, component = _regt(portfolio, basis, notes, settings.time_limit)
+        total, without, component = _regt(portfolio, basis, notes, settings)
     else:
         total, without, component = _pm(portfolio, settings)
     a = portfolio.arrays
@@ -181,7 +182,7 @@ def _account(
             _, segment_without, segment_component = _pm(securities_in_usd(book, account), settings)
         else:
             dollars = securities_in_usd(book, account)
-            _, segment_without, segment_component = _regt(dollars, account.basis, notes, settings.time_limit)
+            _, segment_without, segment_component = _regt(dollars, account.basis, notes, settings)
         # the segment's own currency to the account's; the other segments are unchanged
         without[inside] = total - line.requirement + line.fx_rate * segment_without
         component[inside] = line.fx_rate * segment_component
@@ -228,14 +229,16 @@ def _futures(
 
 
 def _regt(
-    portfolio: Portfolio, basis: str, notes: list[str], time_limit: float
+    portfolio: Portfolio, basis: str, notes: list[str], settings: DecisionSettings
 ) -> tuple[float, FloatArray, FloatArray]:
     """``notes`` collects the warnings of every pairing (one stopped by its time limit says so).
 
     Each paired position's incremental figure re-pairs its class group without it: a book with
     thousands of paired legs in large classes needs minutes. The work stops with a one-line error
-    once it has run ``time_limit`` seconds, rather than hold the spreadsheet."""
-    result = regt_margin(portfolio, basis=basis)
+    once it has run ``time_limit`` seconds, rather than hold the spreadsheet. Every pairing is under
+    the settings' Reg T rules (``house.bonds``)."""
+    rules, time_limit = settings.account.regt_rules, settings.time_limit
+    result = regt_margin(portfolio, basis=basis, rules=rules)
     notes += result.warnings
     a = portfolio.arrays
     n = len(portfolio)
@@ -260,14 +263,14 @@ def _regt(
     # each class's own pairing in the book, read from the engine's cache before the re-pairings
     # below fill it
     class_total = {
-        name: regt_margin(portfolio.select(paired & (classes == name)), basis=basis).total
+        name: regt_margin(portfolio.select(paired & (classes == name)), basis=basis, rules=rules).total
         for name in dict.fromkeys(classes[~alone].tolist())
     }
     warned: list[tuple[int, str]] = []
     deadline = time.monotonic() + time_limit
     repairs = np.flatnonzero(~alone)
     if not result.warnings:  # then no re-pairing warns either, but for a limit: they can be stacked
-        stacked = _stacked_repairs(portfolio, repairs, paired, basis, deadline, time_limit)
+        stacked = _stacked_repairs(portfolio, repairs, paired, basis, rules, deadline, time_limit)
         if stacked is not None:
             for k, rest_total in zip(repairs.tolist(), stacked, strict=True):
                 without[k] = total - class_total[classes[k]] + rest_total
@@ -277,7 +280,7 @@ def _regt(
             raise _too_slow(done, len(repairs), time_limit)
         same = paired & (classes == classes[i])
         same[i] = False
-        rest = regt_margin(portfolio.select(same), basis=basis) if same.any() else None
+        rest = regt_margin(portfolio.select(same), basis=basis, rules=rules) if same.any() else None
         if rest is not None and rest.warnings:
             warned.append((int(a["row"][i]), rest.warnings[0]))
         without[i] = total - class_total[classes[i]] + (rest.total if rest is not None else 0.0)
@@ -307,16 +310,17 @@ def _stacked_repairs(
     repairs: np.ndarray,
     paired: np.ndarray,
     basis: str,
+    rules: RuleSet,
     deadline: float,
     time_limit: float,
 ) -> list[float] | None:
     """Each re-pairing of :func:`_regt` (the row's class group without the row) for every row of
-    ``repairs``, as the accounts of one book (:func:`xlmargin.regt.regt_margins`): a copy of each
-    class group less its row, the copies' rows numbered apart in their own order, so that each is
-    paired as it would be alone. In calls of at most ``_STACKED_ROWS`` rows, each after checking
-    ``deadline`` (past it, the one-line error of :func:`_regt`); None when a solve reaches its time
-    limit or the engine refuses a copy (the caller pairs them one by one, for the warnings and for
-    errors that name the book's own rows)."""
+    ``repairs`` (on ``basis``, under ``rules``), as the accounts of one book
+    (:func:`xlmargin.regt.regt_margins`): a copy of each class group less its row, the copies' rows
+    numbered apart in their own order, so that each is paired as it would be alone. In calls of at
+    most ``_STACKED_ROWS`` rows, each after checking ``deadline`` (past it, the one-line error of
+    :func:`_regt`); None when a solve reaches its time limit or the engine refuses a copy (the caller
+    pairs them one by one, for the warnings and for errors that name the book's own rows)."""
     from xlmargin.regt import regt_margins
 
     a = portfolio.arrays
@@ -339,7 +343,7 @@ def _stacked_repairs(
         copies["row"] = np.arange(2, 2 + len(take), dtype=np.int64)  # numbered apart, in order
         bounds = np.cumsum([0, *(len(v) for v in variants[start:stop])]).tolist()
         try:
-            found = regt_margins(Portfolio(copies, portfolio.as_of), bounds, basis=basis)
+            found = regt_margins(Portfolio(copies, portfolio.as_of), bounds, basis=basis, rules=rules)
         except XlMarginError:  # its message would name the copies' rows: one by one, for the real ones
             return None
         if found is None:

@@ -31,6 +31,9 @@ the account view under Reg T, is not a linear program in the quantities: a secur
 under it is refused; its before/after figures are still shown.) Every candidate and book row is
 priced once per scenario, a candidate on a held contract as the book's row it nets into (its
 price, its marks: margin values a held position at its mark, as the engine check does); the
+an option candidate's underlying price is the book's for that underlying (or the first
+candidate's where the book holds no option on it: :func:`~._common.book_underlyings`), a chosen one
+that gave another being a warning, as MARGIN_IMPACT's trades; the
 requirement is then the maximum of linear functions of the quantities (:mod:`._linear`,
 :mod:`._pm`) and is minimised exactly by HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium
 spent, or notional for shares).
@@ -45,7 +48,8 @@ regulatory margin but fails when correlations break.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -65,14 +69,16 @@ from xlmargin.decisions import _pm
 from xlmargin.decisions._common import (
     DecisionSettings,
     above_zero,
+    book_underlyings,
     concatenate,
     contract_keys,
     currency_of,
     held_rows,
+    in_table,
     opening_trades,
     requirement,
+    trade_union,
     with_quantities,
-    with_trades,
 )
 from xlmargin.decisions._linear import unit_span_pnl, unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program
@@ -165,6 +171,9 @@ def hedge_optimize(
         raise unread[objective]
     if budget is not None:
         budget = above_zero(budget, "a budget", "budget")
+    # an option candidate on an underlying the book holds options on takes the book's underlying price
+    aligned, moved = book_underlyings(portfolio, candidates.portfolio, "candidates")
+    candidates = replace(candidates, portfolio=aligned)
     keys = [repr(k) for k in contract_keys(candidates.portfolio)]  # once, not once per candidate
     order = sorted(range(len(keys)), key=keys.__getitem__)
     c = _reordered(candidates, np.array(order, dtype=np.int64))
@@ -184,8 +193,9 @@ def hedge_optimize(
     chosen, value = best.chosen, best.value
     status = next((p.status for p in plans if p.status != "optimal"), best.status)
     trades_book = with_quantities(c.portfolio, chosen)
-    after = with_trades(portfolio, trades_book)
-    check = requirement(objective, after, settings)
+    union, _, after = trade_union(portfolio, trades_book, mark=True)  # errors name the candidates' rows
+    with _named():
+        check = requirement(objective, with_quantities(union, after), settings)
     picked = np.flatnonzero(chosen != 0.0)
     trades = tuple(
         (
@@ -196,6 +206,9 @@ def hedge_optimize(
         )
         for k in sorted(picked, key=lambda k: int(c.portfolio.arrays["row"][k]))
     )
+    impact = margin_impact(portfolio, trades_book, settings, shown, "candidates", unread)
+    chosen_rows = {order[k] for k in picked.tolist()}  # their indices in the candidates table
+    repriced = tuple(note for j, note in moved.items() if j in chosen_rows)
     return HedgeResult(
         objective=objective,
         status=status,
@@ -204,10 +217,29 @@ def hedge_optimize(
         engine_value=cents(check),
         spend=best.spend,
         budget=budget,
-        impact=margin_impact(portfolio, trades_book, settings, shown, "candidates", unread),
+        impact=replace(impact, warnings=(*impact.warnings, *repriced)) if repriced else impact,
         candidate_warnings=candidates.portfolio.warnings,
         currency=currency_of(objective, settings),
     )
+
+
+def _marked(candidates: Portfolio) -> Portfolio:
+    """The candidate rows with their row numbers negated, as :func:`trade_union` marks the trades:
+    joined to the book's rows and priced by an engine, a problem on one of them names the candidates
+    table (:func:`_named`), not the positions row of the same number."""
+    rows = candidates.arrays["row"]
+    codes = {name: candidates.codes(name) for name in candidates.coded()}
+    return Portfolio({**candidates.arrays, "row": -rows}, candidates.as_of, candidates.warnings, codes)
+
+
+@contextmanager
+def _named(joined: bool = True) -> Iterator[None]:
+    """An engine's error in the body named as the candidates': with ``joined`` (book and
+    :func:`_marked` candidates priced together) its problems on negative rows, else all of them."""
+    try:
+        yield
+    except XlMarginError as error:
+        raise in_table("candidates", error, joined) from None
 
 
 @dataclass(frozen=True)
@@ -321,7 +353,8 @@ def _objective(
         return _account_objective(program, x, portfolio, c, settings)
     if objective == "risk":  # the risk view's shocks are linear in the quantities, leverage or not
         n = len(portfolio)
-        _, unit = unit_stress_pnl(concatenate(portfolio, c.portfolio), settings)
+        with _named():
+            _, unit = unit_stress_pnl(concatenate(portfolio, _marked(c.portfolio)), settings)
         base = portfolio.arrays["quantity"] @ unit[:n]
         return worst_loss_variable(program, x, unit[n:], base), 0.0
     whole_book = np.flatnonzero(~np.isin(c.portfolio.arrays["type"], COVERED))
@@ -357,7 +390,9 @@ def _objective(
     # the book's rows count as held as the engine counts them (quantity ≠ 0); a candidate kept is held
     # in this choice (a leveraged one long or short), though it sits at quantity 0 in the program's book
     held = np.concatenate([book.arrays["quantity"] != 0.0, np.ones(len(rest.portfolio), dtype=bool)])
-    risk = risk_arrays(concatenate(book, rest.portfolio) if n else rest.portfolio, settings.pm, held=held)
+    own = _marked(rest.portfolio)
+    with _named():
+        risk = risk_arrays(concatenate(book, own) if n else own, settings.pm, held=held)
     base = np.where(risk.index < n, risk.quantity, 0.0)
     terms = _pm.covered_terms(risk, n, x[keep], np.ones(int(keep.sum())))
     t, constant = _pm.requirement_variable(program, risk, base, terms)
@@ -424,10 +459,12 @@ def _account_objective(
         sub = _reordered(c, pick)
         rate = usd_rate(account) if segment != "fx/cfd" else 1.0  # ESMA/NFA: the account's own
         if segment == "securities":  # in the engine's dollars, as the account view converts them
-            dollars = replace(sub, portfolio=securities_in_usd(sub.portfolio, account))
+            with _named(joined=False):
+                dollars = replace(sub, portfolio=securities_in_usd(sub.portfolio, account))
             t, fixed = _objective(program, x[pick], securities_in_usd(book, account), dollars, settings, "pm")
         elif segment == "futures":
-            dollars = replace(sub, portfolio=futures_in_usd(sub.portfolio, account))
+            with _named(joined=False):
+                dollars = replace(sub, portfolio=futures_in_usd(sub.portfolio, account))
             t, fixed = _span_variable(program, x[pick], futures_in_usd(book, account), dollars, account.span)
         else:
             t, fixed = _retail_variable(program, x[pick], book, sub, account)
@@ -450,7 +487,8 @@ def _retail_variable(
     on maintenance the ESMA segment is its close-out fraction of that sum."""
     one = dict(c.portfolio.arrays)
     one["quantity"] = np.ones(len(c.portfolio))
-    priced = retail_margin(Portfolio(one, c.portfolio.as_of), account)
+    with _named(joined=False):
+        priced = retail_margin(Portfolio(one, c.portfolio.as_of), account)
     unit = np.zeros(len(c.portfolio))
     where = {int(r): k for k, r in enumerate(c.portfolio.arrays["row"])}
     for line in priced.lines:
@@ -536,7 +574,8 @@ class _SpanRows:
     def of(cls, book: Portfolio, c: Candidates, span: SpanSettings) -> _SpanRows:
         n = len(book)
         union = concatenate(book, c.portfolio) if n else c.portfolio
-        unit = unit_span_pnl(union, span)  # each row priced once, by the engine
+        with _named():  # each row priced once, by the engine
+            unit = unit_span_pnl(concatenate(book, _marked(c.portfolio)) if n else _marked(c.portfolio), span)
         found = [product_and_month(p, span) for p in union.positions]
         root = np.array([f[0].root if f else "" for f in found])
         month = [f[1] if f else None for f in found]

@@ -5,7 +5,10 @@ For each regime the regime's own engine is run on the book and on the book after
 against that row, at the book's price: margin values a position at its mark, and a trade priced
 otherwise is a warning naming both rows and both prices; trades of a contract the book does not
 hold make one row, at the first one's price, and a later one priced otherwise is a warning naming
-both trades rows). ``before`` and ``after`` are rounded
+both trades rows; an option's underlying price is the book's for that underlying, or the first
+trade's where the book holds no option on it, as the positions reader holds a book's options on one
+underlying to one price, and a trade that gives another is a warning naming both rows:
+:func:`~xlmargin.decisions._common.book_underlyings`). ``before`` and ``after`` are rounded
 to the cent first and ``change`` is their difference, so ``change = after − before`` holds to
 the cent in every row. A regime whose engine does not margin the book (portfolio margin refuses
 futures, SPAN takes only futures) or cannot read it (a row's rate the account view fills from
@@ -35,6 +38,7 @@ from xlmargin.decisions._common import (
     LABELS,
     REGIMES,
     DecisionSettings,
+    book_underlyings,
     check_regime,
     currency_of,
     in_table,
@@ -86,7 +90,9 @@ class ImpactLine:
 class ImpactResult:
     lines: tuple[ImpactLine, ...]
     trades: int
-    warnings: tuple[str, ...] = ()  # a trade priced apart from the row it nets into (price_conflicts)
+    # a trade priced apart from the row it nets into (price_conflicts), or an option at another
+    # underlying price than the book's (book_underlyings)
+    warnings: tuple[str, ...] = ()
 
     @property
     def refused(self) -> tuple[ImpactLine, ...]:
@@ -124,6 +130,7 @@ def margin_impact(
     each is n/a before and after with that reason, or the error when it is the one regime asked."""
     for regime in regimes:
         check_regime(regime)
+    trades, moved = book_underlyings(portfolio, trades, table)
     union, before_qty, after_qty = trade_union(portfolio, trades, mark=True)
     lines = []
     refused: list[XlMarginError] = []  # the errors of regimes shown as n/a that are not Unsupported
@@ -144,7 +151,9 @@ def margin_impact(
                 )
             elif regime in ("regt", "regt_maintenance"):
                 lines.append(
-                    ImpactLine(regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty))
+                    ImpactLine(
+                        regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty, settings)
+                    )
                 )
             else:
                 after = with_quantities(union, after_qty)
@@ -163,7 +172,8 @@ def margin_impact(
                 lines.append(ImpactLine(BREAK, BREAK_LABEL, None, None, str(error), bad))
     if refused and not any(line.applies for line in lines):
         raise refused[0] from None  # no regime takes the book: it is the input, not a regime
-    return ImpactResult(tuple(lines), len(trades), price_conflicts(portfolio, trades, table))
+    conflicts = (*price_conflicts(portfolio, trades, table), *moved.values())
+    return ImpactResult(tuple(lines), len(trades), conflicts)
 
 
 def _alone(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> float | None:
@@ -199,7 +209,9 @@ def _pm_pair(
     )
 
 
-def _regt_pair(regime: str, union: Portfolio, before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
+def _regt_pair(
+    regime: str, union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings
+) -> tuple[float, float]:
     """Reg T before and after. Reg T pairs legs within a class group only and adds the groups'
     cent figures, so the book after is the book before, less the class groups the trades touch as
     they were, plus those groups as they are after: only the touched groups are paired again."""
@@ -209,7 +221,7 @@ def _regt_pair(regime: str, union: Portfolio, before: np.ndarray, after: np.ndar
 
     def total(q: np.ndarray, keep: np.ndarray) -> float:
         book = with_quantities(union.select(keep), q[keep])
-        return regt_margin(book, basis=basis).total if len(book) else 0.0
+        return regt_margin(book, basis=basis, rules=settings.account.regt_rules).total if len(book) else 0.0
 
     old = total(before, np.ones(len(union), dtype=bool))
     return cents(old), cents(old - total(before, touched) + total(after, touched))

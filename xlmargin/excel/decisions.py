@@ -121,9 +121,13 @@ def hedge_optimize(
     # only an empty budget is no budget: a typed 0 is a budget, refused as any other not above 0
     cap = None if is_blank(budget, zero_is_blank=False) else number(budget, "budget")
     table_range(candidates, "candidates")
+
+    def optimised(p: Portfolio, s: Any) -> Any:  # the account objective reads rates as the account view
+        listed = read_candidates(candidates, p.as_of, s.account if chosen == "account" else None)
+        return hedge_optimize(p, listed, s, chosen, cap, unread=unread)
+
     return _decide(
-        "hedge_optimize", positions, params,
-        lambda p, s: hedge_optimize(p, read_candidates(candidates, p.as_of), s, chosen, cap, unread=unread),
+        "hedge_optimize", positions, params, optimised,
         freeze(candidates), chosen, cap, _unread_key(unread), rows=_with_candidates,
     )  # fmt: skip
 

@@ -20,6 +20,7 @@ from xlmargin.cells import error_message, excel_error, is_blank, is_blank_range,
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, is_error_text
 from xlmargin.excel.cache import SEQUENCE, ResultCache, digest, freeze, size_of, snapshot
+from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
 from xlmargin.regimes import regime_params
@@ -288,23 +289,9 @@ REGT_PARAMS: tuple[Param, ...] = (
         "FINRA 4210(b)(2)'s minimum equity to trade on margin ($2,000, or the purchases' cost if less); "
         "never added to the requirement",
     ),
-    Param(
-        "house.bonds",
-        "choice",
-        "none",
-        "a broker's house table for Treasuries over FINRA 4210(e)(2)'s bond minimum, the greater "
-        "applying (regt.toml [house_bonds.*]): none (default, FINRA's alone) or ibkr (IBKR's "
-        "1/2/3/4/5/7/9% by maturity)",
-        choices=("none", *rules.load("regt")["house_bonds"]),
-    ),
+    HOUSE_BONDS,
 )
 BASES = ("initial", "maintenance")
-
-
-def regt_rules(values: dict[str, Any]) -> rules.RuleSet | None:
-    """The Reg T rule set the params choose: the shipped one (None), or with ``house.bonds``'s table."""
-    house = values["house.bonds"]
-    return None if house == "none" else rules.load("regt").with_overrides({"house.bonds": house})
 
 
 def regt_result(positions: Any, basis: Any, net_of_proceeds: Any, params: Any, rows: Any = None) -> Any:
@@ -315,7 +302,7 @@ def regt_result(positions: Any, basis: Any, net_of_proceeds: Any, params: Any, r
     return run(
         "regt", positions, params, REGT_PARAMS,
         lambda p, v, d: regt_margin(
-            p, basis=chosen, net_of_proceeds=net, equity=v["equity"], rules=regt_rules(v)
+            p, basis=chosen, net_of_proceeds=net, equity=v["equity"], rules=regt_rules(v["house.bonds"])
         ),
         chosen, net, rows=rows,
     )  # fmt: skip

@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from xlmargin._typing import BoolArray
+from xlmargin.house_bonds import regt_rules
 from xlmargin.instruments import in_usd
 from xlmargin.pm.result import OutsideResult, PMResult
 from xlmargin.pm.risk import COVERED, IGNORED, OUTSIDE, REFUSED, holds, requirement, risk_arrays
@@ -58,11 +59,12 @@ def pm_requirement(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | 
     """
     risk = risk_arrays(portfolio, settings, rules)
     bonds = np.logical_or.reduce([holds(portfolio, "type", kind) for kind in OUTSIDE])
-    return requirement(risk, outside=_outside(portfolio, bonds))
+    return requirement(risk, outside=_outside(portfolio, bonds, settings.house_bonds))
 
 
-def _outside(portfolio: Portfolio, mask: BoolArray) -> tuple[OutsideResult, ...]:
-    """Bonds, margined by their FINRA 4210(e)(2) rule (convertibles like equity) through the Reg T engine.
+def _outside(portfolio: Portfolio, mask: BoolArray, house_bonds: str) -> tuple[OutsideResult, ...]:
+    """Bonds, margined by their FINRA 4210(e)(2) rule (convertibles like equity) through the Reg T engine,
+    with the house bond table ``house.bonds`` chooses (:func:`~xlmargin.house_bonds.regt_rules`).
 
     Maintenance basis; a bond class without a fixed-income rule is refused there, naming the row.
     """
@@ -72,7 +74,7 @@ def _outside(portfolio: Portfolio, mask: BoolArray) -> tuple[OutsideResult, ...]
 
     bonds = portfolio.select(mask)  # Reg T converts them: its text shows a face as the row gives it
     value = {p.row: p.market_value for p in in_usd(bonds)}
-    result = regt_margin(bonds, basis="maintenance")
+    result = regt_margin(bonds, basis="maintenance", rules=regt_rules(house_bonds))
     return tuple(
         OutsideResult(g.legs[0].row, g.underlying, "bond", g.rule, value[g.legs[0].row], g.gross)
         for g in result.groups

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from xlmargin import rules
+from xlmargin.house_bonds import HOUSE_BONDS
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 
 HOUSE_LAYERS = ("volatility", "extreme", "concentration", "initial")
@@ -80,6 +81,7 @@ def _build_params() -> tuple[Param, ...]:
             "turn on every house layer (a broker's model, not a regulation): volatility shifts, extreme "
             "moves, concentration scan, initial multiple",
         ),
+        HOUSE_BONDS,
     ]
     layer_help = {
         "volatility": "house layer: shift every implied volatility up and down at each price point",
@@ -127,7 +129,9 @@ class PMSettings:
     """What a portfolio-margin calculation needs besides the positions and the rule file.
 
     ``rule_overrides`` maps dotted paths of ``pm.toml`` to the user's values (house sizes, the
-    minimum's scope); ``offsets`` maps product-group ids to the user's offset fractions.
+    minimum's scope); ``offsets`` maps product-group ids to the user's offset fractions;
+    ``house_bonds`` the Reg T house bond table the bonds outside portfolio margin take
+    (:mod:`xlmargin.house_bonds`).
     """
 
     as_of: dt.date
@@ -136,6 +140,7 @@ class PMSettings:
     house_layers: frozenset[str] = frozenset()
     rule_overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     offsets: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    house_bonds: str = str(HOUSE_BONDS.default)
 
     @property
     def house(self) -> bool:
@@ -173,6 +178,7 @@ def pm_settings(params: Mapping[str, Any], today: dt.date) -> PMSettings:
         house_layers=layers,
         rule_overrides=MappingProxyType(overrides),
         offsets=MappingProxyType(offsets),
+        house_bonds=str(values[HOUSE_BONDS.name]),
     )
 
 

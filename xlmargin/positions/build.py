@@ -20,18 +20,21 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number
 from xlmargin.errors import a_or_an
 from xlmargin.positions.columns import norm_header
+from xlmargin.positions.conventions import bare_year, rate_column
 from xlmargin.positions.infer import (
     SymbolTerms,
     check_and_fill,
     check_underlying,
-    pair_currencies,
+    fx_classes,
+    given_classes,
+    row_currencies,
     symbol_terms,
     warn_rows,
 )
 from xlmargin.positions.model import CLASS_ALIASES, CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
-from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
+from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, object_array
 from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
-from xlmargin.symbols import pair_base_class, pair_quotes
+from xlmargin.symbols import pair_base_class
 
 _TYPE_ALIASES = {
     "stk": "stock", "equity": "stock", "share": "stock", "shares": "stock",
@@ -210,7 +213,9 @@ def build_arrays(
     )
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
-    currency = _currency(r, sym, sym_upper, codes)
+    declared = kind.of("fx") | fx_classes(class_codes, class_given)
+    shares = (kind.of("stock", "etf") & ~r.blank("type")) | given_classes(class_codes, class_given, "equity")
+    currency = row_currencies(r, sym, sym_upper, codes, declared, shares)
     # the columns kept as read, when absent: one all-NaN (all-None) array for all of them, which
     # the portfolio makes read-only like every other
     no_numbers, no_texts = np.full(n, np.nan), np.full(n, None, dtype=object)
@@ -238,8 +243,8 @@ def build_arrays(
         "maturity_years": maturity_years,
         "sleeve": r.text("sleeve").rows() if r.has("sleeve") else no_texts,
         "index_units": index_units,
-        "coupon": _percent_or_decimal(r.number("coupon")) if r.has("coupon") else no_numbers,
-        "yield_": _percent_or_decimal(r.number("yield")) if r.has("yield") else no_numbers,
+        "coupon": rate_column(r, "coupon", warnings) if r.has("coupon") else no_numbers,
+        "yield_": rate_column(r, "yield", warnings) if r.has("yield") else no_numbers,
         "duration": r.number("duration") if r.has("duration") else no_numbers,
         "denomination": _denomination(r, kind) if r.has("denomination") else no_numbers,
         "fx_rate": _rate(r) if r.has("fx_rate") else no_numbers,
@@ -393,25 +398,6 @@ def _volatility(r: ColumnReader) -> FloatArray:
     return volatility
 
 
-def _currency(
-    r: ColumnReader, sym: Text, sym_upper: list[str], codes: dict[str, tuple[IntArray, Sequence[str | None]]]
-) -> np.ndarray:
-    """The currency column, upper-cased; where blank (or absent) the currency of a pair's symbol.
-    Without the column, its codes go into ``codes``: one per distinct symbol's currency, found from
-    the symbols' codes (the engines group rows by currency)."""
-    if r.has("currency"):
-        currency = r.text("currency").map(lambda c: c.upper() if c else None)
-        no_currency = is_none(currency)
-        if no_currency.any():
-            currency = np.where(no_currency, pair_currencies(sym, sym_upper), currency)
-        return currency
-    # every row's currency from its symbol when it is a pair
-    of_symbol, distinct = factorize(pair_quotes(sym_upper))
-    row_codes = of_symbol[sym.codes]
-    codes["currency"] = (row_codes, distinct)
-    return object_array(distinct)[row_codes]
-
-
 def _lower(text: str | None) -> str | None:
     return text.lower() if text else None
 
@@ -553,11 +539,6 @@ def _denomination(r: ColumnReader, kind: _Kinds) -> FloatArray:
     return denomination
 
 
-def _percent_or_decimal(values: FloatArray) -> FloatArray:
-    """Coupons and yields as decimals; a value above 1 (4.25) is read as a percentage."""
-    return np.where(np.abs(values) > 1.0, values / 100.0, values)
-
-
 def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
     """Years to maturity: a number of years or a date, read once per distinct cell (a bond book
     repeats its maturity dates); each bad cell reported on its row, in row order."""
@@ -575,6 +556,9 @@ def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
             years, _ = to_number(value) if isinstance(value, str) else (value, None)
             if isinstance(years, int | float) and not isinstance(years, bool) and 0 < years <= 200:
                 years_of[k] = float(years)
+                continue
+            if (refused := bare_year(value, "maturity")) is not None:
+                problem[k] = refused
                 continue
             date = to_date(value)
             if date is None:
@@ -611,7 +595,7 @@ def _options(
     text = r.text("right")
     found = _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
     right = text.spread(found)
-    ordinal, date_codes, distinct = r.dates("expiry")
+    ordinal, date_codes, distinct = r.dates("expiry", lambda value: bare_year(value, "expiry"))
     if terms is not None:
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
     filled = terms.parsed & is_option if terms is not None else np.zeros(r.n, dtype=bool)

@@ -17,6 +17,7 @@ class Column:
     kind: str  # "text" | "number" | "date" | "date_or_years" | "percent_or_text"
     aliases: tuple[str, ...] = ()
     zero_is_blank: bool = True  # Office.js sends blanks as 0
+    rate: bool = False  # a number column of rates: a cell may carry '%' ('25%' is 0.25); elsewhere refused
 
 
 _SPECIAL_ALIASES = (
@@ -37,16 +38,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("days", "number", ("dte", "daystoexpiry")),
     Column("right", "text", ("putcall", "put/call", "cp", "c/p", "callput")),
     Column("multiplier", "number", ("mult",)),
-    Column("volatility", "number", ("iv", "vol", "impliedvolatility")),
+    Column("volatility", "number", ("iv", "vol", "impliedvolatility"), rate=True),
     Column("style", "text", ("exercise", "exercisestyle")),
     Column("class", "text", ("assetclass", "underlyingclass", "assetcategory")),
-    Column("dividend_yield", "number", ("divyield", "dividend", "q"), zero_is_blank=False),
+    Column("dividend_yield", "number", ("divyield", "dividend", "q"), zero_is_blank=False, rate=True),
     Column("leverage", "number", ("leveragefactor",)),
     Column("currency", "text", ("ccy",)),
     Column("maturity", "date_or_years", ("maturitydate", "yearstomaturity")),
     Column("sleeve", "text", ("book", "bucket")),
-    Column("coupon", "number", ("couponrate",), zero_is_blank=False),
-    Column("yield", "number", ("ytm", "yieldtomaturity")),
+    Column("coupon", "number", ("couponrate",), zero_is_blank=False, rate=True),
+    Column("yield", "number", ("ytm", "yieldtomaturity"), rate=True),
     # a duration of 0 is a value (a floating-rate fund), as a coupon's is
     Column("duration", "number", ("modifiedduration", "moddur"), zero_is_blank=False),
     Column("denomination", "number", ("mindenomination", "minimumdenomination", "minpiece", "piece")),

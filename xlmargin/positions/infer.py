@@ -13,7 +13,10 @@ Rules (each documented in README "The positions table"):
   ETF, an expiry) is an error: it is an option typed wrongly, or a cell pasted into the wrong row.
 - A blank currency is the quote currency of a pair symbol (EURUSD, USDJPY, XAUUSD, BTCUSD, EUR/USD,
   EUR.USD, EUR / USD, EURUSD.pro → USD, JPY, USD, ...: :func:`xlmargin.symbols.pair_quote`, the
-  reading every engine uses); any other symbol needs its currency where an engine needs one.
+  reading every engine uses): on a row of type fx or an FX class any ISO 4217 code (USDRUB → RUB),
+  elsewhere the quoted codes of esma.toml ``[currencies]`` only, so a share's six-letter ticker that
+  spells two other codes keeps a blank currency; any other symbol needs its currency where an engine
+  needs one.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from xlmargin import symbols
-from xlmargin._typing import BoolArray, FloatArray
+from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import rate_text
-from xlmargin.positions.reader import ColumnReader, Text, indices, is_none, object_array
+from xlmargin.positions.model import PAIR_ASSET_CLASSES
+from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
 from xlmargin.symbols import looks_like_option, parse_options, underlying_of_root
 
 # how many rows a warning names before it says "and N more"
@@ -165,9 +169,65 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
             )
 
 
-def pair_currencies(symbol: Text, upper: Sequence[str]) -> np.ndarray:
-    """The quote currency of every row whose symbol is a currency pair (None elsewhere)."""
-    return object_array(symbols.pair_quotes(upper))[symbol.codes]
+def row_currencies(
+    r: ColumnReader,
+    sym: Text,
+    sym_upper: list[str],
+    codes: dict[str, tuple[IntArray, Sequence[str | None]]],
+    declared: BoolArray,
+    shares: BoolArray,
+) -> np.ndarray:
+    """The currency column, upper-cased; where blank (or absent) the currency of a pair's symbol, read
+    with any ISO code on the rows that say they are pairs (``declared``: USDRUB → RUB), with the
+    quoted codes elsewhere (:func:`~xlmargin.symbols.pair_quote`), and not at all on the rows that say
+    they are shares (``shares``: a type stock or etf, a class equity), whose six-letter ticker may
+    spell two codes. Without the column, its codes go into ``codes``: one per distinct symbol's
+    currency, found from the symbols' codes (the engines group rows by currency)."""
+    if r.has("currency"):
+        currency = r.text("currency").map(lambda c: c.upper() if c else None)
+        no_currency = is_none(currency)
+        if no_currency.any():
+            currency = np.where(no_currency, _pair_currencies(sym, sym_upper, declared, shares), currency)
+        return currency
+    # every row's currency from its symbol when it is a pair
+    of_symbol, distinct = factorize(symbols.pair_quotes(sym_upper))
+    row_codes = of_symbol[sym.codes]
+    read = np.array([q is not None for q in distinct], dtype=bool)[row_codes]
+    # each row read on its own where its type or class says what it is and that changes the reading
+    if declared.any() or (shares & read).any():
+        row_codes, distinct = factorize(_pair_currencies(sym, sym_upper, declared, shares).tolist())
+    codes["currency"] = (row_codes, distinct)
+    return object_array(distinct)[row_codes]
+
+
+def given_classes(
+    class_codes: tuple[IntArray, Sequence[str | None]], given: BoolArray, *names: str
+) -> BoolArray:
+    """The rows whose class column gives one of ``names`` (``fx``, ``fx_major``: with the fx rows,
+    those that say they are currency pairs; ``equity``: a share)."""
+    codes, distinct = class_codes
+    return np.array([c in names for c in distinct], dtype=bool)[codes] & given
+
+
+def fx_classes(class_codes: tuple[IntArray, Sequence[str | None]], given: BoolArray) -> BoolArray:
+    """The rows whose class column gives an FX class (``fx``, ``fx_major``)."""
+    return given_classes(class_codes, given, *PAIR_ASSET_CLASSES)
+
+
+def _pair_currencies(
+    symbol: Text, upper: Sequence[str], declared: BoolArray, shares: BoolArray
+) -> np.ndarray:
+    """The quote currency of every row whose symbol is a currency pair (None elsewhere): on the rows
+    ``declared`` pairs (type fx, an FX class) any ISO code reads, on ``shares`` none, elsewhere the
+    quoted ones (:func:`xlmargin.symbols.currency_pair`)."""
+    quotes = object_array(symbols.pair_quotes(upper))[symbol.codes]
+    if declared.any():
+        quotes = np.where(
+            declared, object_array(symbols.pair_quotes(upper, declared=True))[symbol.codes], quotes
+        )
+    if shares.any():
+        quotes = np.where(shares & ~declared, object_array([None]), quotes)
+    return quotes
 
 
 def rows_text(rows: Sequence[int]) -> str:

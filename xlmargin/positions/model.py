@@ -33,6 +33,9 @@ CLASSES = (
     "commodity",
     "crypto",
 )
+PAIR_ASSET_CLASSES = ("fx", "fx_major")
+"""The asset classes of a row margined as a currency pair, whatever its type (ESMA, NFA): a row of one,
+or of type fx, says it is a pair, so its symbol reads with any ISO code (symbols.currency_pair)."""
 # Other names a class column may give (compared as headers are: case, spaces, "_", "-", "." ignored).
 # Bonds: ``corporate`` is investment-grade corporate debt, ``high_yield`` any other listed non-equity
 # debt (FINRA 4210(e)(2)'s "other", margin-rules.md §1.8), ``convertible`` a convertible bond.

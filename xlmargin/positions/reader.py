@@ -34,7 +34,7 @@ from xlmargin.cells import (
     too_large,
 )
 from xlmargin.errors import Problem
-from xlmargin.positions.columns import COLUMN_BY_NAME
+from xlmargin.positions.columns import COLUMN_BY_NAME, COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,7 @@ class _Parsed:
     floats: FloatArray | None = None
     codes: IntArray | None = None
     uniques: list[Any] | None = None
+    percent: BoolArray | None = None  # a rate column's cells typed with '%' (None: there are none)
 
 
 class ColumnReader:
@@ -161,6 +162,13 @@ class ColumnReader:
             out[out == 0] = np.nan
         return out
 
+    def typed_percent(self, name: str) -> BoolArray:
+        """True where a rate column's cell was typed with '%' ('0.625%'): a cell that says its unit."""
+        parsed = self._parsed.get(name)
+        if parsed is None or parsed.percent is None:
+            return np.zeros(self.n, dtype=bool)
+        return self._kept(parsed.percent)
+
     def text(self, name: str, report: bool = True) -> Text:
         """The column's text, read once; its bad cells are reported the first time it is read with
         ``report`` (a column only looked at, an "Asset Class" that may be renamed, is not)."""
@@ -205,8 +213,11 @@ class ColumnReader:
                 values[k] = str(value).strip()
         return Text(self._kept(parsed.codes), values, self.blank(name)), bad
 
-    def dates(self, name: str) -> tuple[FloatArray, IntArray, list[dt.date | None]]:
-        """(date ordinals, NaN where blank or bad; per-row codes; the distinct dates)."""
+    def dates(
+        self, name: str, refuse: Callable[[Any], str | None] | None = None
+    ) -> tuple[FloatArray, IntArray, list[dt.date | None]]:
+        """(date ordinals, NaN where blank or bad; per-row codes; the distinct dates); a cell for which
+        ``refuse`` gives a reason is reported with it (a year typed alone)."""
         if name not in self._parsed:
             return np.full(self.n, np.nan), np.zeros(self.n, dtype=np.int64), [None]
         parsed = self._parsed[name]
@@ -217,7 +228,7 @@ class ColumnReader:
             date = None
             if is_blank(value):
                 pass
-            elif (problem := refused(value)) is not None:
+            elif (problem := refused(value) or (refuse(value) if refuse is not None else None)) is not None:
                 bad[k] = problem
             elif (date := to_date(value)) is None:
                 bad[k] = f"'{value}' {NOT_A_DATE}"
@@ -279,17 +290,24 @@ class ColumnReader:
         out = np.full(len(cells), np.nan)
         blank = np.zeros(len(cells), dtype=bool)
         strict = np.zeros(len(cells), dtype=bool)
+        percent = np.zeros(len(cells), dtype=bool)
+        rate = COLUMN_BY_NAME[name].rate
         for j, value in enumerate(cells):
             if is_blank(value, False):
                 blank[j] = strict[j] = True
                 continue
+            if value.__class__ is str and value.strip().endswith("%"):
+                if not rate:
+                    self._bad_raw(j, name, _percent_refused(value, name))
+                    continue
+                percent[j] = True
             number, message = to_number(value)
             if message:
                 self._bad_raw(j, name, message)
             else:
                 out[j] = number
                 blank[j] = number == 0
-        return _Parsed(blank, strict, floats=out)
+        return _Parsed(blank, strict, floats=out, percent=percent if percent.any() else None)
 
 
 # Up to this many rows a table is transposed by one zip; beyond, in blocks of _BLOCK rows. zip holds
@@ -337,6 +355,15 @@ def _a(name: str) -> str:
     """A column's name as a noun with its article: 'a symbol', 'an underlying'."""
     noun = name.replace("_", " ")
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def _percent_refused(value: str, name: str) -> str:
+    """Why a cell typed with '%' is refused in a column of amounts (a price, a quantity, a strike)."""
+    rates = ", ".join(c.name for c in COLUMNS if c.rate or c.kind == "percent_or_text")
+    return (
+        f"'{value.strip()}' is a percentage, but {name.replace('_', ' ')} is an amount: type the number "
+        f"without '%' (only rate columns take one: {rates})"
+    )
 
 
 def _day(value: Any) -> str:

@@ -26,7 +26,7 @@ def special_maintenance(r: ColumnReader, types: np.ndarray, allowed: BoolArray) 
     """A house's special maintenance as a fraction of value, per row (NaN where not given).
 
     A cell holds a percentage (``30``, ``'30%'``) or a fraction (``0.3``; a number up to 1 is a
-    fraction, as coupons and yields are read), or a word saying the security is not marginable
+    fraction: no house figure is under 1%), or a word saying the security is not marginable
     ("non-marginable": 100%); above 0 and at most 100%. It may be given on any row of an underlying
     (the stock's, an option's): a book's rows of one underlying giving two figures are refused with
     its other marks (:func:`xlmargin.positions.marks.mark_problems`, per account in a batch), and Reg

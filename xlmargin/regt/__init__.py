@@ -271,10 +271,15 @@ def _result(
 
 
 def regt_margins(
-    portfolio: Portfolio, bounds: Sequence[int], *, basis: str = "initial", net_of_proceeds: bool = False
+    portfolio: Portfolio,
+    bounds: Sequence[int],
+    *,
+    basis: str = "initial",
+    net_of_proceeds: bool = False,
+    rules: RuleSet | None = None,
 ) -> list[RegTResult] | None:
-    """:func:`regt_margin` of each of many accounts held in one book, account ``k`` the rows
-    ``bounds[k]`` to ``bounds[k + 1] - 1`` (a batch's union of a part of its accounts).
+    """:func:`regt_margin` (its ``rules``) of each of many accounts held in one book, account ``k`` the
+    rows ``bounds[k]`` to ``bounds[k + 1] - 1`` (a batch's union of a part of its accounts).
 
     The pairing is made per class group and never spans two, so each account's class groups are
     renamed apart and the book is paired in one call: every underlying's program stacked into a few
@@ -292,7 +297,7 @@ def regt_margins(
         [f"{k}\x1f{group}" for group, k in zip(a["class_group"].tolist(), owner.tolist(), strict=True)],
         dtype=object,
     )
-    whole, notes = _paired(Portfolio(a, portfolio.as_of), basis, net_of_proceeds, None, None)
+    whole, notes = _paired(Portfolio(a, portfolio.as_of), basis, net_of_proceeds, rules, None)
     if cut_short(whole.warnings):
         return None
     account_of_row = dict(zip(a["row"].tolist(), owner.tolist(), strict=True))

@@ -302,6 +302,34 @@ def _currency(
     )
 
 
+def _untreated_pairs(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs, rows: _Rows) -> None:
+    """Refuse, naming each row, the currency pairs (fx rows, CFDs on a pair) with a leg in a currency
+    the view neither moves nor holds constant (:func:`~xlmargin.instruments.risk_currencies`): ESMA
+    margins a pair of any ISO 4217 code (USDRUB), but no scenario here says what the rouble does."""
+    at = np.flatnonzero(rows.fx)
+    if not at.size:
+        return
+    known = instruments.risk_currencies()
+    if not {c for c in (*legs.ccy1[at], *legs.ccy2[at]) if c and c not in known}:
+        return
+    problems = []
+    for i in at.tolist():
+        unknown = [str(c) for c in (legs.ccy1[i], legs.ccy2[i]) if c and c not in known]
+        if unknown:
+            has, is_ = ("has", "is") if len(unknown) == 1 else ("have", "are")
+            problems.append(
+                Problem(
+                    f"the risk view cannot stress '{a['symbol'][i]}': {' and '.join(unknown)} "
+                    f"{has} no risk factor and {is_} not listed as held constant (stress.toml "
+                    "[instruments.currencies] unmodelled); "
+                    "leave the pair out of the stress view (the ESMA and US forex caps margin it)",
+                    int(a["row"][i]),
+                    "symbol",
+                )
+            )
+    raise InputError(problems)
+
+
 def _unstressed(models: list[Model], codes: IntArray, groups: np.ndarray) -> tuple[Note, ...]:
     """Put rows no factor moves in the group ``unstressed``; one warning per reason (after the
     currencies' in the order found)."""
@@ -388,6 +416,7 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     assumed = np.array([m.assumed != "" for m in models], dtype=np.bool_)[codes]  # once per model
 
     legs = instruments.currency_legs(portfolio)
+    _untreated_pairs(a, legs, rows)
     fx = legs.value_fx
     qty, price = a["quantity"], a["price"]
 

@@ -123,7 +123,9 @@ def _factor_name(cell: Any, row: int, problems: list[Problem]) -> str | None:
 def _number(cell: Any) -> float | str:
     """A cell's number, or why it holds none; a number typed as text ('400', '1,600') reads as
     in the positions table (:func:`xlmargin.cells.to_number`)."""
-    if isinstance(cell, str) and cell.strip() and excel_error(cell) is None:
+    if _blank_cell(cell):
+        return "the cell is blank; give a number"
+    if isinstance(cell, str) and excel_error(cell) is None:
         number, why = to_number(cell)
         return number if why is None else why
     if is_boolean(cell) or not isinstance(cell, int | float) or not math.isfinite(cell):

@@ -51,6 +51,7 @@ from xlmargin.textable import fmt, render
 from xlmargin.workbook import Limits, RecalcReport, StaleError, WorkbookError, freeze, recalc
 from xlmargin.workbook._sheetxml import format_ref, range_cells
 from xlmargin.workbook.ranges import Shown, named_ranges
+from xlmargin.workbook.safety import open_workbook_zip
 
 MAX_LISTED = 40  # xlmargin cells listed for a workbook without report ranges, and error cells shown
 # The report ranges' names, as the templates write them (xlmargin.templates.model.REPORT_PREFIX, which
@@ -99,7 +100,7 @@ def _source(args: argparse.Namespace) -> Iterator[Path]:
     if args.template is None:
         if args.file is None:
             raise WorkbookError("give a workbook file or --template NAME")
-        yield Path(args.file)
+        yield _workbook_file(Path(args.file), getattr(args, "command", None) or "recalc")
         return
     if args.file is not None:
         raise WorkbookError("give a workbook file or --template NAME, not both")
@@ -111,6 +112,24 @@ def _source(args: argparse.Namespace) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="xlmargin-template-") as folder:
         book = TEMPLATES[args.template]
         yield write(book, Path(folder) / f"{book.name}.xlsx", worksheet_functions())
+
+
+# Files that hold positions, not a workbook: the commands that read them are named at once
+_POSITIONS_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xml", ".json"})
+
+
+def _workbook_file(path: Path, command: str) -> Path:
+    """``path``, refused at once (before its output is looked at) when it is no .xlsx/.xlsm workbook:
+    a positions file is told the commands that read one."""
+    suffix = path.suffix.lower()
+    if suffix in _POSITIONS_SUFFIXES:
+        raise WorkbookError(
+            f"{path.name}: {command} takes an Excel workbook (.xlsx or .xlsm); for a positions file use "
+            f"`xlmargin margin {path.name}` (or whatif, hedge, plan, batch)"
+        )
+    if suffix not in (".xlsx", ".xlsm"):
+        open_workbook_zip(path).close()  # anything else is looked at: a workbook under another name
+    return path
 
 
 def _default_output(args: argparse.Namespace, source: Path) -> Path:
