@@ -19,7 +19,7 @@ from xlmargin import __version__, rules
 from xlmargin.cells import error_message, excel_error, is_blank, is_blank_range, to_number
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, is_error_text
-from xlmargin.excel.cache import ResultCache, digest, freeze, size_of, snapshot
+from xlmargin.excel.cache import SEQUENCE, ResultCache, digest, freeze, size_of, snapshot
 from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
@@ -91,10 +91,33 @@ SLEEVE = Param(
 def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.date, str | None]:
     """The parameter range read against ``specs`` (plus ``sleeve``): engine values, the valuation
     date they imply, and the sleeve filter."""
-    values = read_params(data, (*specs, SLEEVE))
-    sleeve = values.pop("sleeve")
+    values, as_of, sleeve, _ = read_params_of(data, specs)
+    return values, as_of, sleeve
+
+
+# Parameter ranges read before, by content (``freeze``: a TRUE is not a 1) and the specs object:
+# a recalculation's cells share a few small ranges, and reading one (names normalized, each value
+# converted) and freezing its values for the results key cost a quarter of a repeat call.
+_READ: dict[Hashable, tuple[Sequence[Param], dict[str, Any], str | None, Hashable]] = {}
+
+
+def read_params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.date, str | None, Hashable]:
+    """:func:`params_of`, plus the values frozen (the results cache's key); a range read before
+    with the same specs is not read again. Its values come as a new dict each call, so a caller
+    changing it changes nothing kept; a range that cannot be read is never kept."""
+    key = (id(specs), freeze(data)) if data is None or isinstance(data, SEQUENCE) else None
+    kept = _READ.get(key) if key is not None else None
+    if kept is None or kept[0] is not specs:  # the very specs: an id is reused only once freed
+        values = read_params(data, (*specs, SLEEVE))
+        sleeve = values.pop("sleeve")
+        kept = (specs, values, sleeve, freeze(values))
+        if key is not None:
+            if len(_READ) >= 64:
+                _READ.clear()
+            _READ[key] = kept
+    _, values, sleeve, frozen = kept
     as_of = values.get("as_of")
-    return values, as_of if isinstance(as_of, dt.date) else today(), sleeve
+    return dict(values), as_of if isinstance(as_of, dt.date) else today(), sleeve, frozen
 
 
 def portfolio_of(
@@ -125,7 +148,7 @@ def table_range(value: Any, name: str) -> None:
     cell holds: an Excel error value or another xlmargin cell's error as :func:`number` names them,
     nothing at all, or a text, which would be a file path (a worksheet function never reads a file
     the workbook does not contain)."""
-    if isinstance(value, list | tuple):
+    if isinstance(value, SEQUENCE):
         return
     if (error := excel_error(value)) is not None:
         text = error_message(error)
@@ -232,9 +255,9 @@ def run(
     engine's warnings (:func:`warnings_of`), made
     once per result and view (a Reg T breakdown of the benchmark book is 14 ms of formatting) and
     handed out as a copy, so that a caller changing what it gets changes nothing kept."""
-    values, as_of, sleeve = params_of(params, specs)
+    values, as_of, sleeve, frozen = read_params_of(params, specs)
     token, portfolio = portfolio_of(positions, as_of, sleeve)
-    key = (as_of, freeze(values), *options)
+    key = (as_of, frozen, *options)
     result = cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
     if rows is None:
         return result
