@@ -37,6 +37,9 @@ class Param:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    # a number that is a rate (a haircut, a move, a cushion): it may be typed with '%' ('15%' is
+    # 0.15); any other number is an amount (an equity, a price, days, a multiple), '%' refused
+    rate: bool = False
 
 
 def read_params(
@@ -52,6 +55,7 @@ def read_params(
     ``pd.NA``: :func:`~xlmargin.cells.is_missing`) is not given, so the default holds.
     """
     specs = tuple(specs)
+    rates = rate_params(specs)
     by_norm = {norm(s.name): s for s in specs}
     values = {s.name: s.default for s in specs}
     problems: list[Problem] = []
@@ -77,7 +81,7 @@ def read_params(
             continue
         seen[spec.name] = row
         try:
-            values[spec.name] = _convert(spec, raw)
+            values[spec.name] = _convert(spec, raw, rates)
         except _NoValue as exc:  # a range's row to clear or delete; an option is simply left out
             problems.append(at(f"{spec.name}: {exc}" if where is None else "no value given", row))
         except ValueError as exc:
@@ -106,13 +110,14 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
     # None is a Python caller's "not given": the default, whatever the kind (a choice's None was
     # stored as the text 'None' and read as another choice by each engine's own test)
     given = {k: v for k, v in params.items() if not is_missing(v)}
+    rates = rate_params(known.values())
     problems = []
     for name, value in given.items():
         spec = known[name]
         convert = _FROM_PYTHON.get(spec.kind)
         if convert is not None and value is not None:
             try:
-                given[name] = convert(spec, value)
+                given[name] = convert(spec, value, rates)
             except ValueError as exc:
                 problems.append(Problem(f"{name}: {exc}", None, "params"))
     if problems:
@@ -180,7 +185,15 @@ class _NoValue(ValueError):
     """A parameter named without a value."""
 
 
-def _convert(spec: Param, raw: Any) -> Any:
+def rate_params(specs: Iterable[Param]) -> str:
+    """What takes a '%' among ``specs``, as a refusal of one in an amount says it."""
+    names = [s.name for s in specs if s.kind == "number" and s.rate]
+    if not names:
+        return "rate parameters take one; none is given here"
+    return "rate parameters take one: " + ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+
+
+def _convert(spec: Param, raw: Any, rates: str) -> Any:
     """The value of one parameter cell for its spec, or a ``ValueError`` saying why not."""
     if (error := excel_error(raw)) is not None:
         raise ValueError(error_message(error))
@@ -191,7 +204,7 @@ def _convert(spec: Param, raw: Any) -> Any:
     convert = _CONVERTERS.get(spec.kind)
     if convert is None:
         raise ValueError(f"parameter kind '{spec.kind}' is not known")  # a programming error, shown plainly
-    return convert(spec, raw)
+    return convert(spec, raw, rates)
 
 
 def text_of(raw: Any) -> str:
@@ -205,8 +218,11 @@ def text_of(raw: Any) -> str:
     return str(raw).strip()
 
 
-def _to_bounded_number(spec: Param, raw: Any) -> float:
-    number = _number(raw)
+def _to_bounded_number(spec: Param, raw: Any, rates: str) -> float:
+    """A number parameter's value within its bounds; '%' only in a rate (:attr:`Param.rate`)."""
+    number, problem = to_number(raw, None if spec.rate else spec.name, rates)
+    if problem:
+        raise ValueError(problem)
     if spec.minimum is not None and number < spec.minimum:
         raise ValueError(f"must be at least {spec.minimum:g}, got {number:g}")
     if spec.maximum is not None and number > spec.maximum:
@@ -214,7 +230,7 @@ def _to_bounded_number(spec: Param, raw: Any) -> float:
     return number
 
 
-def _to_bool(spec: Param, raw: Any) -> bool:
+def _to_bool(spec: Param, raw: Any, rates: str = "") -> bool:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int | float) and raw in (0, 1):
@@ -225,40 +241,42 @@ def _to_bool(spec: Param, raw: Any) -> bool:
     raise ValueError(f"'{raw}' is not TRUE or FALSE")
 
 
-def _to_param_date(spec: Param, raw: Any) -> dt.date:
+def _to_param_date(spec: Param, raw: Any, rates: str = "") -> dt.date:
     date = to_date(raw)
     if date is None:
         raise ValueError(f"'{raw}' {NOT_A_DATE}")
     return date
 
 
-def _to_choice(spec: Param, raw: Any) -> str:
+def _to_choice(spec: Param, raw: Any, rates: str = "") -> str:
     for choice in spec.choices:
         if norm(choice) == norm(str(raw)):
             return choice
     raise ValueError(f"'{raw}' is not one of {', '.join(spec.choices)}")
 
 
-_CONVERTERS: dict[str, Callable[[Param, Any], Any]] = {
+_CONVERTERS: dict[str, Callable[[Param, Any, str], Any]] = {
     "number": _to_bounded_number,
     "bool": _to_bool,
     "date": _to_param_date,
     "choice": _to_choice,
 }
 # how with_defaults reads a Python mapping's values: as a range reads them, numbers and choices
-_FROM_PYTHON: dict[str, Callable[[Param, Any], Any]] = {"number": _to_bounded_number, "choice": _to_choice}
-
-
-def _number(raw: Any) -> float:
-    number, problem = to_number(raw)
-    if problem:
-        raise ValueError(problem)
-    return number
+_FROM_PYTHON: dict[str, Callable[[Param, Any, str], Any]] = {
+    "number": _to_bounded_number,
+    "choice": _to_choice,
+}
 
 
 AS_OF = Param("as_of", "date", None, "valuation date; when absent, today (supplied by the Excel layer)")
 RATE = Param(
-    "rate", "number", 0.0, "risk-free rate, continuously compounded, as a decimal", minimum=-0.05, maximum=0.5
+    "rate",
+    "number",
+    0.0,
+    "risk-free rate, continuously compounded, as a decimal (or with '%')",
+    minimum=-0.05,
+    maximum=0.5,
+    rate=True,
 )
 
 

@@ -63,7 +63,8 @@ def flag(value: Any, name: str, default: bool = False) -> bool:
 
 
 def number(value: Any, name: str) -> float:
-    """A required number argument (a single cell), parsed like a number cell of the positions table."""
+    """A required amount argument (a single cell: an equity, a requirement, a budget), parsed like an
+    amount cell of the positions table: '15%' is refused naming ``name``, never read as 0.15."""
     if isinstance(value, list | tuple):
         flat = [v for row in value for v in (row if isinstance(row, list | tuple) else [row])]
         if len(flat) != 1:
@@ -73,7 +74,7 @@ def number(value: Any, name: str) -> float:
         raise InputError(Problem(f"{name} is missing", None, name))
     if is_error_text(value):  # another xlmargin cell's error
         raise InputError(Problem(f"the cell holds an error, not a number: {value.strip()}", None, name))
-    parsed, problem = to_number(value)
+    parsed, problem = to_number(value, name, "rate parameters take one")
     if problem:
         raise InputError(Problem(problem, None, name))
     return parsed
@@ -279,7 +280,11 @@ def run(
 REGT_PARAMS: tuple[Param, ...] = (
     AS_OF,
     Param(
-        "rate", "number", 0.0, "not used by strategy-based margin (accepted so one params block serves all)"
+        "rate",
+        "number",
+        0.0,
+        "not used by strategy-based margin (accepted so one params block serves all)",
+        rate=True,
     ),
     Param(
         "equity",
