@@ -23,7 +23,7 @@ from xlmargin.excel.cache import ResultCache, digest, freeze, size_of, snapshot
 from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
-from xlmargin.regimes import regime_params
+from xlmargin.regimes import regime_params, unread_refusal
 
 T = TypeVar("T")
 
@@ -88,10 +88,13 @@ SLEEVE = Param(
 )
 
 
-def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.date, str | None]:
+def params_of(
+    data: Any, specs: Sequence[Param], unread: Callable[[str], str | None] | None = None
+) -> tuple[dict[str, Any], dt.date, str | None]:
     """The parameter range read against ``specs`` (plus ``sleeve``): engine values, the valuation
-    date they imply, and the sleeve filter."""
-    values = read_params(data, (*specs, SLEEVE))
+    date they imply, and the sleeve filter; ``unread`` refuses a name the function would not read
+    (:func:`xlmargin.regimes.unread_refusal`)."""
+    values = read_params(data, (*specs, SLEEVE), unread=unread)
     sleeve = values.pop("sleeve")
     as_of = values.get("as_of")
     return values, as_of if isinstance(as_of, dt.date) else today(), sleeve
@@ -224,6 +227,7 @@ def run(
     *options: Hashable,
     rows: Callable[[T], list[list[Any]]] | None = None,
     own_warnings: bool = True,
+    unread: Callable[[str], str | None] | None = None,
 ) -> Any:
     """Read the params and positions, then run ``engine(portfolio, values, as_of)`` once per
     content: the shared path of every positions-based worksheet function. With ``rows`` (a
@@ -231,8 +235,9 @@ def run(
     ``own_warnings``: a P&L grid, which the engine's notes on the requirement do not explain) the
     engine's warnings (:func:`warnings_of`), made
     once per result and view (a Reg T breakdown of the benchmark book is 14 ms of formatting) and
-    handed out as a copy, so that a caller changing what it gets changes nothing kept."""
-    values, as_of, sleeve = params_of(params, specs)
+    handed out as a copy, so that a caller changing what it gets changes nothing kept. ``unread``:
+    as :func:`params_of`'s."""
+    values, as_of, sleeve = params_of(params, specs, unread)
     token, portfolio = portfolio_of(positions, as_of, sleeve)
     key = (as_of, freeze(values), *options)
     result = cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
@@ -406,6 +411,7 @@ def max_notional(positions: Any, equity: Any, regime: Any = None, params: Any = 
     result = run(
         "max_notional", positions, params, CAPACITY_PARAMS,
         lambda p, v, d: solve(p, amount, chosen, capacity_settings(v, d)), amount, chosen,
+        unread=unread_refusal(("MAX_NOTIONAL",), (chosen,)),
     )  # fmt: skip
     return finite(result.gross_notional, "the maximum notional")
 
