@@ -14,8 +14,9 @@ code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
 Files are CSV or XLSX tables with a header row or broker exports, read as ``xlmargin margin`` reads
 them; ``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions' ``params``
 (``sleeve`` selecting the positions' rows, as in a worksheet); a parameter the worksheet function
-does not read under the regime chosen is refused as in a cell (:func:`xlmargin.regimes.unread_refusal`). A positions file that is a broker export sets what it sets in ``xlmargin
-margin`` (``fx_rates=usd``, and ``fx.USD`` in an account of its base currency:
+does not read under the regime chosen is refused as in a cell
+(:func:`xlmargin.regimes.unread_refusal`). A positions file that is a broker export sets what it
+sets in ``xlmargin margin`` (``fx_rates=usd``, and ``fx.USD`` in an account of its base currency:
 :func:`xlmargin.cliargs.with_broker_params`) where the command computes the account view, a
 ``--param`` of the same name winning; its errors name its rows and fields. An export beside a table
 where one ``fx_rates`` reading cannot read both makes the account view n/a, or the error where it is
