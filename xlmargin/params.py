@@ -43,7 +43,10 @@ class Param:
 
 
 def read_params(
-    data: Any, specs: Iterable[Param], where: Callable[[int], str] | None = None
+    data: Any,
+    specs: Iterable[Param],
+    where: Callable[[int], str] | None = None,
+    unread: Callable[[str], str | None] | None = None,
 ) -> dict[str, Any]:
     """Parse ``data`` against ``specs``; returns every spec's value (given or default).
 
@@ -52,7 +55,9 @@ def read_params(
     (the command line's ``--param NAME=VALUE``: it has no range, so a blank value is "no value
     given", without the range's advice to clear the name or delete the row). A mapping (the Python
     API's keywords) has no rows: a problem names the keyword alone, and a missing value (None, NaN,
-    ``pd.NA``: :func:`~xlmargin.cells.is_missing`) is not given, so the default holds.
+    ``pd.NA``: :func:`~xlmargin.cells.is_missing`) is not given, so the default holds. ``unread``:
+    a known name → why the caller refuses it (it would change nothing:
+    :func:`xlmargin.regimes.unread_refusal`), None to read it.
     """
     specs = tuple(specs)
     rates = rate_params(specs)
@@ -80,6 +85,9 @@ def read_params(
             problems.append(at(f"parameter '{spec.name}' is given twice ({also})", row))
             continue
         seen[spec.name] = row
+        if unread is not None and (why := unread(spec.name)) is not None:
+            problems.append(at(why, row))
+            continue
         try:
             values[spec.name] = _convert(spec, raw, rates)
         except _NoValue as exc:  # a range's row to clear or delete; an option is simply left out

@@ -23,7 +23,7 @@ from xlmargin.excel.cache import SEQUENCE, ResultCache, digest, freeze, size_of,
 from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
-from xlmargin.regimes import regime_params
+from xlmargin.regimes import regime_params, unread_refusal
 
 T = TypeVar("T")
 
@@ -89,10 +89,13 @@ SLEEVE = Param(
 )
 
 
-def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.date, str | None]:
+def params_of(
+    data: Any, specs: Sequence[Param], unread: Callable[[str], str | None] | None = None
+) -> tuple[dict[str, Any], dt.date, str | None]:
     """The parameter range read against ``specs`` (plus ``sleeve``): engine values, the valuation
-    date they imply, and the sleeve filter."""
-    values, as_of, sleeve, _ = read_params_of(data, specs)
+    date they imply, and the sleeve filter; ``unread`` refuses a name the function would not read
+    (:func:`xlmargin.regimes.unread_refusal`)."""
+    values, as_of, sleeve, _ = read_params_of(data, specs, unread)
     return values, as_of, sleeve
 
 
@@ -102,14 +105,18 @@ def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.dat
 _READ: dict[Hashable, tuple[Sequence[Param], dict[str, Any], str | None, Hashable]] = {}
 
 
-def read_params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.date, str | None, Hashable]:
+def read_params_of(
+    data: Any, specs: Sequence[Param], unread: Callable[[str], str | None] | None = None
+) -> tuple[dict[str, Any], dt.date, str | None, Hashable]:
     """:func:`params_of`, plus the values frozen (the results cache's key); a range read before
     with the same specs is not read again. Its values come as a new dict each call, so a caller
-    changing it changes nothing kept; a range that cannot be read is never kept."""
-    key = (id(specs), freeze(data)) if data is None or isinstance(data, SEQUENCE) else None
+    changing it changes nothing kept; a range that cannot be read is never kept, nor one read with
+    ``unread`` (a decision function's check of its regime, which the kept reading would skip)."""
+    keep = unread is None and (data is None or isinstance(data, SEQUENCE))
+    key = (id(specs), freeze(data)) if keep else None
     kept = _READ.get(key) if key is not None else None
     if kept is None or kept[0] is not specs:  # the very specs: an id is reused only once freed
-        values = read_params(data, (*specs, SLEEVE))
+        values = read_params(data, (*specs, SLEEVE), unread=unread)
         sleeve = values.pop("sleeve")
         kept = (specs, values, sleeve, freeze(values))
         if key is not None:
@@ -248,6 +255,7 @@ def run(
     *options: Hashable,
     rows: Callable[[T], list[list[Any]]] | None = None,
     own_warnings: bool = True,
+    unread: Callable[[str], str | None] | None = None,
 ) -> Any:
     """Read the params and positions, then run ``engine(portfolio, values, as_of)`` once per
     content: the shared path of every positions-based worksheet function. With ``rows`` (a
@@ -255,8 +263,9 @@ def run(
     ``own_warnings``: a P&L grid, which the engine's notes on the requirement do not explain) the
     engine's warnings (:func:`warnings_of`), made
     once per result and view (a Reg T breakdown of the benchmark book is 14 ms of formatting) and
-    handed out as a copy, so that a caller changing what it gets changes nothing kept."""
-    values, as_of, sleeve, frozen = read_params_of(params, specs)
+    handed out as a copy, so that a caller changing what it gets changes nothing kept. ``unread``:
+    as :func:`params_of`'s."""
+    values, as_of, sleeve, frozen = read_params_of(params, specs, unread)
     token, portfolio = portfolio_of(positions, as_of, sleeve)
     key = (as_of, frozen, *options)
     result = cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
@@ -434,6 +443,7 @@ def max_notional(positions: Any, equity: Any, regime: Any = None, params: Any = 
     result = run(
         "max_notional", positions, params, CAPACITY_PARAMS,
         lambda p, v, d: solve(p, amount, chosen, capacity_settings(v, d)), amount, chosen,
+        unread=unread_refusal(("MAX_NOTIONAL",), (chosen,)),
     )  # fmt: skip
     return finite(result.gross_notional, "the maximum notional")
 
