@@ -199,18 +199,30 @@ def test_an_amount_beyond_what_a_cell_may_hold_is_refused(tmp_path: Path, capsys
     ("argv", "refused"),
     [
         (["whatif", "BOOK", "TRADES", "--regime", "pm", "--param", "basis=maintenance"],
-         "basis is not used by whatif --regime pm (it computes pm)"),
+         "basis is not read by MARGIN_IMPACT under regime pm: regime futures or account reads it"),
         (["whatif", "BOOK", "TRADES", "--param", "cushion=0.1"],
-         "cushion is not used by whatif (it computes regt, regt_maintenance, pm, futures, account, risk)"),
+         "cushion is not read by MARGIN_IMPACT under regimes regt, regt_maintenance, pm, futures, account, "
+         "risk: LIQUIDATION_PLAN and MAX_NOTIONAL read it"),
         (["hedge", "BOOK", "CANDIDATES", "--param", "plan_by=trades"],
-         "plan_by is not used by hedge (it computes pm, regt, account, risk and searches within time_limit)"),
+         "plan_by is not read by HEDGE_OPTIMIZE under objective pm: LIQUIDATION_PLAN reads it"),
         (["plan", "BOOK", "--equity", "10000", "--regime", "regt", "--param", "cushion=0.1"],
-         "cushion is not used by plan --regime regt (it computes regt and the risk view's worst scenario; "
-         "no liquidation plan is made under Reg T)"),
+         "cushion is not read by MARGIN_CALL_MOVE under regime regt: LIQUIDATION_PLAN and MAX_NOTIONAL "
+         "read it"),
         (["plan", "BOOK", "--equity", "10000", "--param", "securities=pm"],
-         "securities is not used by plan --regime pm (it computes pm and the risk view's worst scenario)"),
+         "securities is not read by LIQUIDATION_PLAN and MARGIN_CALL_MOVE under regime pm: regime account "
+         "reads it"),
+        (["contribution", "BOOK", "--regime", "risk", "--param", "house.bonds=treasury"],
+         "house.bonds is not read by MARGIN_CONTRIBUTION under regime risk: regime regt, regt_maintenance, "
+         "pm or account reads it"),
+        (["contribution", "BOOK", "--regime", "pm", "--param", "time_limit=5"],
+         "time_limit is not read by MARGIN_CONTRIBUTION under regime pm: regime regt, regt_maintenance or "
+         "account reads it"),
         # a parameter one of the regimes computed reads is taken
         (["whatif", "BOOK", "TRADES", "--param", "basis=maintenance"], None),
+        # MARGIN_CONTRIBUTION's regt is on the basis param, and its Reg T pairing searches within
+        # time_limit: both were refused as unused
+        (["contribution", "BOOK", "--regime", "regt", "--param", "basis=maintenance"], None),
+        (["contribution", "BOOK", "--regime", "regt", "--param", "time_limit=5"], None),
         (["whatif", "BOOK", "TRADES", "--regime", "account", "--param", "basis=maintenance"], None),
         (["hedge", "BOOK", "CANDIDATES", "--param", "time_limit=5", "--param", "securities=pm"], None),
         (["plan", "BOOK", "--equity", "10000", "--param", "cushion=0.1", "--param", "plan_by=trades"], None),

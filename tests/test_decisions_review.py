@@ -226,7 +226,11 @@ def test_a_blank_bound_is_the_rows_quantity_side_of_zero():
 def test_candidate_cells_read_as_the_positions_table_reads_numbers():
     c = one_candidate(0.0, None, "1,000", "$1,000")
     assert (c.high[0], c.cost[0]) == (1_000.0, 1_000.0)
-    assert one_candidate(0.0, None, 10.0, "5%").cost[0] == pytest.approx(0.05)
+    # a cost is an amount: '5%' is refused as the positions table refuses it in a price (it read 0.05)
+    with pytest.raises(
+        InputError, match=r"row 2, candidates cost: '5%' is a percentage, but cost is an amount"
+    ):
+        one_candidate(0.0, None, 10.0, "5%")
     cases = {
         "#N/A": "row 2, candidates min_qty: the cell holds the error value #N/A",
         "x": "row 2, candidates min_qty: 'x' is not a number",

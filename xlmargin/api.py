@@ -152,7 +152,8 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     extra: dict[str, Any] = {}
     if export is not None:  # the readers write rates USD per unit
         regime = str(values.get("regime") or "")
-        implied = broker_params(export, entry.params, params, values.get("account_currency"), regime)
+        reads = _chosen_reads(entry, values)  # a regime's or objective's: where another's would be refused
+        implied = broker_params(export, entry.params, params, values.get("account_currency"), regime, reads)
         if beside and (imported is None) != (other is None):  # an export beside a table
             extra["unread"] = _unread_beside(entry, values, params, export, "positions" if other else beside)
         params = {**implied, **params}
@@ -171,6 +172,29 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if isinstance(result, float):
         return cents(result)
     return result
+
+
+def _chosen_reads(entry: Function, values: dict[str, Any]) -> tuple[Param, ...] | None:
+    """What a function computing a chosen regime (a decision, MAX_NOTIONAL) reads under the regime
+    or objective given, as its worksheet function chooses it (blank: pm; MARGIN_IMPACT's: every
+    regime): :func:`xlmargin.regimes.function_reads`. None for another function, or a choice it
+    refuses (it says so itself)."""
+    from xlmargin.cells import is_blank
+    from xlmargin.excel.functions import choice
+    from xlmargin.regimes import choices_of, function_reads
+
+    choices = choices_of(entry.name)
+    if not choices:
+        return None
+    given = values.get("objective" if entry.name == "HEDGE_OPTIMIZE" else "regime")
+    if entry.name == "MARGIN_IMPACT" and is_blank(given):
+        chosen = choices
+    else:
+        try:
+            chosen = (choice(given, "regime", choices, "pm"),)
+        except XlMarginError:
+            return None
+    return tuple({s.name: s for r in chosen for s in function_reads(entry.name, r)}.values())
 
 
 def _unread_beside(

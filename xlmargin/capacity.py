@@ -72,6 +72,7 @@ CUSHION = Param(
     "share of equity kept free: the book may use equity × (1 − cushion); default 0",
     minimum=0.0,
     maximum=0.99,
+    rate=True,
 )
 CAPACITY_PARAMS: tuple[Param, ...] = (CUSHION, *ACCOUNT_PARAMS)
 """The cushion, then every parameter of the account view (which holds every engine's)."""

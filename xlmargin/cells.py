@@ -107,12 +107,19 @@ def is_boolean(value: Any) -> bool:
     return numpy is not None and isinstance(value, numpy.bool_)
 
 
-def to_number(value: Any) -> tuple[float, str | None]:
-    """(the number, None), or (NaN, why not). Text may carry thousands separators, ``$`` and ``%``;
-    a comma anywhere else (a decimal comma, '228,50') is refused, not dropped, and so is an
-    underscore, which Python's ``float`` would skip ('1_00')."""
+def to_number(value: Any, amount: str | None = None, rates: str = "rates") -> tuple[float, str | None]:
+    """(the number, None), or (NaN, why not). Text may carry thousands separators, ``$`` and, where
+    the value is a rate, ``%`` ('12.5%' is 0.125); a comma anywhere else (a decimal comma, '228,50')
+    is refused, not dropped, and so is an underscore, which Python's ``float`` would skip ('1_00').
+
+    ``amount`` names the value when it is an amount (a column, a parameter: ``price``, ``equity``):
+    a text typed with '%' is then refused (:func:`percent_refused`; ``rates`` says what takes one),
+    never read as a fraction of nothing. Which values are rates is data where each is declared (a
+    positions column's ``rate``, a parameter's ``rate``)."""
     if (problem := refused(value)) is not None:
         return math.nan, problem
+    if amount is not None and typed_percent(value):
+        return math.nan, percent_refused(value, amount, rates)
     if is_boolean(value):
         return math.nan, f"{value} is not a number"
     if isinstance(value, int | float):
@@ -136,6 +143,21 @@ def to_number(value: Any) -> tuple[float, str | None]:
     if not abs(number) <= LARGEST:
         return math.nan, too_large(value)
     return number, None
+
+
+def typed_percent(value: Any) -> bool:
+    """True for a text typed with '%' ('15%', ' 0.625 % '): a cell that says it is a rate."""
+    return isinstance(value, str) and value.strip().endswith("%")
+
+
+def percent_refused(value: Any, amount: str, rates: str = "rates") -> str:
+    """Why a text typed with '%' is refused where the value is an amount (a price, a quantity, an
+    equity, a requirement): one wording for every table and parameter; ``rates`` says what takes
+    a '%' there ("rate columns take one: volatility, ...")."""
+    return (
+        f"'{str(value).strip()}' is a percentage, but {amount} is an amount: type the number without "
+        f"'%' (only {rates})"
+    )
 
 
 def too_large(value: Any) -> str:

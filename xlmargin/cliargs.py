@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -106,18 +106,16 @@ def with_broker_params(
 def cli_params(
     params: list[str],
     specs: Sequence[Param],
-    known: Sequence[Param] = (),
-    computed: str = "",
     hints: Mapping[str, str] | None = None,
+    unread: Callable[[str], str | None] | None = None,
 ) -> dict[str, Any]:
     """The ``--param NAME=VALUE`` options read against ``specs`` as a params range is read
     (:func:`~xlmargin.params.read_params`: every spec's value, given or default), each problem
     naming its option ("--param basis=maint: basis: 'maint' is not one of initial, maintenance"):
-    the command line has no range whose row and column it could name. With ``known`` (every
-    parameter the command's settings take) the values are those, and a name of ``known`` that
-    ``specs`` (what the regimes the command computes read) lack is refused, not ignored, with
-    ``computed`` saying what the command computes. A name neither takes that ``hints`` holds (keyed
-    by :func:`~xlmargin.params.norm`: ``basis``, given where it is an option or another regime's
+    the command line has no range whose row and column it could name. ``unread``: a name of
+    ``specs`` the command does not read → why it is refused, as the worksheet function refuses it
+    (:func:`xlmargin.regimes.unread_refusal`). A name ``specs`` lack that ``hints`` holds (keyed by
+    :func:`~xlmargin.params.norm`: ``basis``, given where it is an option or another regime's
     parameter) is refused with its hint, not as an unknown parameter."""
     from xlmargin.errors import InputError, Problem
     from xlmargin.params import norm, read_params
@@ -126,16 +124,13 @@ def cli_params(
         return f"--param {params[row - 1]}"
 
     used = {norm(spec.name) for spec in specs}
-    names = {norm(spec.name): spec.name for spec in known}
     problems = []
     for row, given in enumerate(params, start=1):
         name = norm(given.partition("=")[0])
         if "=" not in given:
             problems.append(Problem("not NAME=VALUE", None, where(row)))
-        elif name not in used and name in names:
-            problems.append(Problem(f"{names[name]} is not used by {computed}", None, where(row)))
-        elif name not in used and name not in names and hints and name in hints:
+        elif name not in used and hints and name in hints:
             problems.append(Problem(hints[name], None, where(row)))
     if problems:
         raise InputError(problems)
-    return read_params(params, known or specs, where)
+    return read_params(params, specs, where, unread)

@@ -37,10 +37,16 @@ class Param:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    # a number that is a rate (a haircut, a move, a cushion): it may be typed with '%' ('15%' is
+    # 0.15); any other number is an amount (an equity, a price, days, a multiple), '%' refused
+    rate: bool = False
 
 
 def read_params(
-    data: Any, specs: Iterable[Param], where: Callable[[int], str] | None = None
+    data: Any,
+    specs: Iterable[Param],
+    where: Callable[[int], str] | None = None,
+    unread: Callable[[str], str | None] | None = None,
 ) -> dict[str, Any]:
     """Parse ``data`` against ``specs``; returns every spec's value (given or default).
 
@@ -49,9 +55,12 @@ def read_params(
     (the command line's ``--param NAME=VALUE``: it has no range, so a blank value is "no value
     given", without the range's advice to clear the name or delete the row). A mapping (the Python
     API's keywords) has no rows: a problem names the keyword alone, and a missing value (None, NaN,
-    ``pd.NA``: :func:`~xlmargin.cells.is_missing`) is not given, so the default holds.
+    ``pd.NA``: :func:`~xlmargin.cells.is_missing`) is not given, so the default holds. ``unread``:
+    a known name → why the caller refuses it (it would change nothing:
+    :func:`xlmargin.regimes.unread_refusal`), None to read it.
     """
     specs = tuple(specs)
+    rates = rate_params(specs)
     by_norm = {norm(s.name): s for s in specs}
     values = {s.name: s.default for s in specs}
     problems: list[Problem] = []
@@ -76,8 +85,11 @@ def read_params(
             problems.append(at(f"parameter '{spec.name}' is given twice ({also})", row))
             continue
         seen[spec.name] = row
+        if unread is not None and (why := unread(spec.name)) is not None:
+            problems.append(at(why, row))
+            continue
         try:
-            values[spec.name] = _convert(spec, raw)
+            values[spec.name] = _convert(spec, raw, rates)
         except _NoValue as exc:  # a range's row to clear or delete; an option is simply left out
             problems.append(at(f"{spec.name}: {exc}" if where is None else "no value given", row))
         except ValueError as exc:
@@ -106,13 +118,14 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
     # None is a Python caller's "not given": the default, whatever the kind (a choice's None was
     # stored as the text 'None' and read as another choice by each engine's own test)
     given = {k: v for k, v in params.items() if not is_missing(v)}
+    rates = rate_params(known.values())
     problems = []
     for name, value in given.items():
         spec = known[name]
         convert = _FROM_PYTHON.get(spec.kind)
         if convert is not None and value is not None:
             try:
-                given[name] = convert(spec, value)
+                given[name] = convert(spec, value, rates)
             except ValueError as exc:
                 problems.append(Problem(f"{name}: {exc}", None, "params"))
     if problems:
@@ -180,7 +193,15 @@ class _NoValue(ValueError):
     """A parameter named without a value."""
 
 
-def _convert(spec: Param, raw: Any) -> Any:
+def rate_params(specs: Iterable[Param]) -> str:
+    """What takes a '%' among ``specs``, as a refusal of one in an amount says it."""
+    names = [s.name for s in specs if s.kind == "number" and s.rate]
+    if not names:
+        return "rate parameters take one; none is given here"
+    return "rate parameters take one: " + ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+
+
+def _convert(spec: Param, raw: Any, rates: str) -> Any:
     """The value of one parameter cell for its spec, or a ``ValueError`` saying why not."""
     if (error := excel_error(raw)) is not None:
         raise ValueError(error_message(error))
@@ -191,7 +212,7 @@ def _convert(spec: Param, raw: Any) -> Any:
     convert = _CONVERTERS.get(spec.kind)
     if convert is None:
         raise ValueError(f"parameter kind '{spec.kind}' is not known")  # a programming error, shown plainly
-    return convert(spec, raw)
+    return convert(spec, raw, rates)
 
 
 def text_of(raw: Any) -> str:
@@ -205,8 +226,11 @@ def text_of(raw: Any) -> str:
     return str(raw).strip()
 
 
-def _to_bounded_number(spec: Param, raw: Any) -> float:
-    number = _number(raw)
+def _to_bounded_number(spec: Param, raw: Any, rates: str) -> float:
+    """A number parameter's value within its bounds; '%' only in a rate (:attr:`Param.rate`)."""
+    number, problem = to_number(raw, None if spec.rate else spec.name, rates)
+    if problem:
+        raise ValueError(problem)
     if spec.minimum is not None and number < spec.minimum:
         raise ValueError(f"must be at least {spec.minimum:g}, got {number:g}")
     if spec.maximum is not None and number > spec.maximum:
@@ -214,7 +238,7 @@ def _to_bounded_number(spec: Param, raw: Any) -> float:
     return number
 
 
-def _to_bool(spec: Param, raw: Any) -> bool:
+def _to_bool(spec: Param, raw: Any, rates: str = "") -> bool:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int | float) and raw in (0, 1):
@@ -225,40 +249,42 @@ def _to_bool(spec: Param, raw: Any) -> bool:
     raise ValueError(f"'{raw}' is not TRUE or FALSE")
 
 
-def _to_param_date(spec: Param, raw: Any) -> dt.date:
+def _to_param_date(spec: Param, raw: Any, rates: str = "") -> dt.date:
     date = to_date(raw)
     if date is None:
         raise ValueError(f"'{raw}' {NOT_A_DATE}")
     return date
 
 
-def _to_choice(spec: Param, raw: Any) -> str:
+def _to_choice(spec: Param, raw: Any, rates: str = "") -> str:
     for choice in spec.choices:
         if norm(choice) == norm(str(raw)):
             return choice
     raise ValueError(f"'{raw}' is not one of {', '.join(spec.choices)}")
 
 
-_CONVERTERS: dict[str, Callable[[Param, Any], Any]] = {
+_CONVERTERS: dict[str, Callable[[Param, Any, str], Any]] = {
     "number": _to_bounded_number,
     "bool": _to_bool,
     "date": _to_param_date,
     "choice": _to_choice,
 }
 # how with_defaults reads a Python mapping's values: as a range reads them, numbers and choices
-_FROM_PYTHON: dict[str, Callable[[Param, Any], Any]] = {"number": _to_bounded_number, "choice": _to_choice}
-
-
-def _number(raw: Any) -> float:
-    number, problem = to_number(raw)
-    if problem:
-        raise ValueError(problem)
-    return number
+_FROM_PYTHON: dict[str, Callable[[Param, Any, str], Any]] = {
+    "number": _to_bounded_number,
+    "choice": _to_choice,
+}
 
 
 AS_OF = Param("as_of", "date", None, "valuation date; when absent, today (supplied by the Excel layer)")
 RATE = Param(
-    "rate", "number", 0.0, "risk-free rate, continuously compounded, as a decimal", minimum=-0.05, maximum=0.5
+    "rate",
+    "number",
+    0.0,
+    "risk-free rate, continuously compounded, as a decimal (or with '%')",
+    minimum=-0.05,
+    maximum=0.5,
+    rate=True,
 )
 
 

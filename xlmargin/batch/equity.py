@@ -6,7 +6,8 @@ reports the requirement in: US dollars under ``pm``, ``regt`` and ``risk``, the 
 under ``account``. The rows of an account that give an equity must all give the same amount: it
 may be repeated on every row or given on one row (any one), the others blank. A row giving only the
 account's name and its equity holds no position and is ignored as such. Two different amounts or a
-cell that is not a number make that account an error row naming the row and the column; the other
+cell that is not a number (or a percentage, '15%': an equity is an amount, as a price is in the
+positions table) make that account an error row naming the row and the column; the other
 accounts go on. A negative amount is an account in deficit (its losses exceed its assets): its
 figures are given, its excess below minus its requirement, as MARGIN_CUSHION gives them. An
 account whose every cell is blank has no equity: its equity columns are blank, as without the
@@ -33,6 +34,7 @@ from xlmargin.money import cents_of
 from xlmargin.positions.columns import HEADER_MAP, norm_header
 
 COLUMNS = ("equity", "excess", "cushion")
+_RATES = "rate columns and parameters take one"  # an equity is an amount: '15%' is refused
 
 
 def equity_column(header: Sequence[Any], name: str, account_column: int, header_row: int) -> int:
@@ -95,7 +97,7 @@ def read_equity(
         elif _blank(value):
             continue
         if (found := read.get((kind, value))) is None:  # (True and 1.0: equal keys, not equal cells)
-            found = read[kind, value] = to_number(value)
+            found = read[kind, value] = to_number(value, name, _RATES)
         at.append(i)
         amounts.append(found[0])
         whys.append(found[1])

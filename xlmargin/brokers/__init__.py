@@ -552,13 +552,15 @@ def _lines(records: list[Record]) -> list[int]:
 NUMBERS = frozenset(("quantity", "price", "underlying_price", "strike", "multiplier", "fx_rate"))
 
 
-def parsed(text: str | None) -> tuple[float | None, str | None]:
+def parsed(text: str | None, name: str = "the field") -> tuple[float | None, str | None]:
     """A number an export gives, read by the one rule of every cell (:func:`xlmargin.cells.to_number`:
     a thousands separator only in groups of three, never a decimal comma or an underscore): (the
-    number, None), (None, None) for a blank, (None, why) for a text the rule refuses."""
+    number, None), (None, None) for a blank, (None, why) for a text the rule refuses. Every number
+    read here (a quantity, a price, a strike, a multiplier, an exchange rate) is an amount: '15%'
+    is refused naming ``name``, as the positions reader refuses it in an amount column."""
     if text is None or not text.strip():
         return None, None
-    number, why = to_number(text)
+    number, why = to_number(text, name, "a positions table's rate columns take one")
     return (None, why) if why else (number, None)
 
 
@@ -580,7 +582,7 @@ def _cell(r: Record, name: str, text: Any, problems: list[Problem]) -> Any:
             float(number)
         except ValueError:
             return number
-        problems.append(Problem(parsed(number)[1] or number, r.line, r.names[name]))
+        problems.append(Problem(parsed(number, r.names[name])[1] or number, r.line, r.names[name]))
     return number
 
 

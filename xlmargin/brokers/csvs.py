@@ -243,7 +243,7 @@ def _rates_row(
         if rate == NO_VALUE:
             rate = ""
             unrated[currency] = (line, name)
-        elif (why := parsed(rate)[1]) is not None:
+        elif (why := parsed(rate, name)[1]) is not None:
             problems.append(Problem(why, line, name))
         rates[currency] = rate
     return rate_header

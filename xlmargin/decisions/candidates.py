@@ -11,10 +11,11 @@
   for the account objective as the account view reads the positions table (``fx_rates``, the
   ``fx.<CCY>`` parameters); a row whose cost is given needs no rate here.
 
-Each cell is read by the positions reader's number rule (:func:`xlmargin.cells.to_number`):
-``$1,000`` and ``5%`` read as the positions table reads them, an Excel error value is named as one
-(``the cell holds the error value #N/A``), a boolean or other text is refused naming the row and
-column; every bad row is reported at once. Shares, options, futures, FX and CFDs trade in whole
+Each cell is read by the positions reader's rule for an amount (:func:`xlmargin.cells.to_number`):
+``$1,000`` reads as the positions table reads it, ``5%`` is refused as in its amount columns (the
+three are amounts: only rate columns take a '%'), an Excel error value is named as one (``the cell
+holds the error value #N/A``), a boolean or other text is refused naming the row and column; every
+bad row is reported at once. Shares, options, futures, FX and CFDs trade in whole
 units, bonds continuously.
 """
 
@@ -33,6 +34,7 @@ from xlmargin.decisions._common import in_table, notional
 from xlmargin.errors import InputError, Problem, XlMarginError, is_error_text
 from xlmargin.params import norm
 from xlmargin.positions import Portfolio, read_positions
+from xlmargin.positions.columns import RATE_COLUMNS
 
 WHOLE = ("stock", "etf", "option", "future_option", "future", "fx", "cfd")  # traded in whole units
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
@@ -146,7 +148,7 @@ def _columns(
             if is_error_text(value):  # another xlmargin cell's error
                 problem: str | None = f"the cell holds an error, not a number: {str(value).strip()}"
             else:
-                out[k], problem = to_number(value)
+                out[k], problem = to_number(value, name, RATE_COLUMNS)
             if problem:
                 problems.append(Problem(problem, row, f"candidates {name}"))
                 out[k] = np.nan

@@ -13,10 +13,10 @@ code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
 
 Files are CSV or XLSX tables with a header row or broker exports, read as ``xlmargin margin`` reads
 them; ``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions' ``params``
-(``sleeve`` selecting the positions' rows, as in a worksheet), except that a parameter no regime the
-command computes reads is refused (a worksheet's params block is shared by every decision; an option
-is given to one command). A positions file that is a broker export sets what it sets in ``xlmargin
-margin`` (``fx_rates=usd``, and ``fx.USD`` in an account of its base currency:
+(``sleeve`` selecting the positions' rows, as in a worksheet); a parameter the worksheet function
+does not read under the regime chosen is refused as in a cell
+(:func:`xlmargin.regimes.unread_refusal`). A positions file that is a broker export sets what it
+sets in ``xlmargin margin`` (``fx_rates=usd``, and ``fx.USD`` in an account of its base currency:
 :func:`xlmargin.cliargs.with_broker_params`) where the command computes the account view, a
 ``--param`` of the same name winning; its errors name its rows and fields. An export beside a table
 where one ``fx_rates`` reading cannot read both makes the account view n/a, or the error where it is
@@ -42,7 +42,6 @@ from xlmargin.textable import render
 
 if TYPE_CHECKING:
     from xlmargin.brokers import BrokerTable
-    from xlmargin.params import Param
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,27 +98,29 @@ def _read(path: str, name: str = "") -> _File:
 
 def _settings(
     args: argparse.Namespace,
-    regimes: tuple[str, ...],
-    *more: Param,
-    computed: str,
+    functions: tuple[str, ...],
+    chosen: tuple[str, ...],
+    computes: tuple[str, ...],
+    *,
     positions: _File,
     beside: _File | None = None,
 ) -> tuple[Any, dict[str, XlMarginError], tuple[str, ...]]:
     """The settings from ``--param`` and ``--as-of``, and what a broker export among the files
     implies (:func:`~xlmargin.cliargs.with_broker_params`, as ``xlmargin margin``; :func:`_export`
-    says whose); and the ``regimes`` that cannot read an export and a table ``beside`` it alike
-    (:func:`xlmargin.decisions.beside.unread_beside`, as the Python API asks it). A parameter the
-    decisions know but neither the ``regimes`` the command computes nor its ``more`` own (the
-    cushion, the time limit) use is refused, ``computed`` saying what the command computes: it
-    would change nothing. Then the sleeves of the ``sleeve`` parameter, the positions' rows the
-    command reads (:func:`_book`), as a worksheet's ``sleeve`` selects them."""
+    says whose); and the regimes the command ``computes`` that cannot read an export and a table
+    ``beside`` it alike (:func:`xlmargin.decisions.beside.unread_beside`, as the Python API asks
+    it). A parameter the decisions know but the worksheet ``functions`` the command runs do not
+    read under the ``chosen`` regimes is refused as those functions refuse it in a cell
+    (:func:`xlmargin.regimes.unread_refusal`): it would change nothing. Then the sleeves of the
+    ``sleeve`` parameter, the positions' rows the command reads (:func:`_book`), as a worksheet's
+    ``sleeve`` selects them."""
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
     from xlmargin.decisions.beside import unread_beside
     from xlmargin.excel.functions import SLEEVE, sleeve_names, today
-    from xlmargin.regimes import regime_params
+    from xlmargin.regimes import function_reads, unread_refusal
 
     as_of, params = with_as_of(args.param, args.as_of, today())
-    used = [*more, *(spec for regime in dict.fromkeys(regimes) for spec in regime_params(regime))]
+    used = list({s.name: s for f in functions for r in chosen for s in function_reads(f, r)}.values())
     export = _export(positions, beside)
     unread: dict[str, XlMarginError] = {}
     if (
@@ -131,9 +132,9 @@ def _settings(
         given = dict(p.partition("=")[::2] for p in params)
         with table.explaining():
             names = (beside.name if table is positions else "positions", table.name or "positions")
-            unread = unread_beside(export, table.rows, names, as_of, given, regimes)
+            unread = unread_beside(export, table.rows, names, as_of, given, computes)
     params = with_broker_params(params, export, "decisions", reads=used)
-    values = cli_params(params, [*used, SLEEVE], (*DECISION_PARAMS, SLEEVE), computed)
+    values = cli_params(params, (*DECISION_PARAMS, SLEEVE), unread=unread_refusal(functions, chosen))
     sleeves = sleeve_names(values.pop("sleeve"))
     return decision_settings(values, as_of), unread, sleeves
 
@@ -173,11 +174,9 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     from xlmargin.decisions import REGIMES, margin_impact
 
     regimes = REGIMES if args.regime is None else (args.regime,)
-    command = "whatif" if args.regime is None else f"whatif --regime {args.regime}"
     positions, trades_file = _read(args.positions), _read(args.trades, "trades")
-    computed = f"{command} (it computes {', '.join(regimes)})"
     settings, unread, sleeves = _settings(
-        args, regimes, computed=computed, positions=positions, beside=trades_file
+        args, ("MARGIN_IMPACT",), regimes, regimes, positions=positions, beside=trades_file
     )
     book, trades = _book(positions, settings, sleeves), _book(trades_file, settings)
     with positions.explaining():
@@ -189,14 +188,12 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 def cmd_hedge(args: argparse.Namespace) -> int:
     from xlmargin.decisions import hedge_optimize, read_candidates
-    from xlmargin.decisions._common import TIME_LIMIT
     from xlmargin.decisions.hedge import SHOWN
 
-    regimes = (args.objective, *SHOWN)
-    computed = f"hedge (it computes {', '.join(dict.fromkeys(regimes))} and searches within time_limit)"
+    regimes = tuple(dict.fromkeys((args.objective, *SHOWN)))
     positions, listed = _read(args.positions), _read(args.candidates, "candidates")
     settings, unread, sleeves = _settings(
-        args, regimes, TIME_LIMIT, computed=computed, positions=positions, beside=listed
+        args, ("HEDGE_OPTIMIZE",), (args.objective,), regimes, positions=positions, beside=listed
     )
     with listed.explaining():
         account = settings.account if args.objective == "account" else None  # its rates, its way
@@ -227,22 +224,15 @@ def _refused(lines: tuple[Any, ...]) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from xlmargin.capacity import CUSHION
     from xlmargin.decisions import liquidation_plan, margin_call_move
-    from xlmargin.decisions._common import PLAN_BY, TIME_LIMIT
     from xlmargin.decisions.liquidation import NOT_REGT
     from xlmargin.decisions.names import LINEAR_REGIMES
 
-    planned = args.regime in LINEAR_REGIMES
-    computed = f"{args.regime} and the risk view's worst scenario"  # the distance to a call scales it
-    if not planned:
-        named = "Reg T" if args.regime.startswith("regt") else args.regime
-        computed += f"; no liquidation plan is made under {named}"
-    more = (CUSHION, TIME_LIMIT, PLAN_BY) if planned else ()
+    planned = args.regime in LINEAR_REGIMES  # else only the distance to a call (which scales the
+    functions = ("LIQUIDATION_PLAN", "MARGIN_CALL_MOVE") if planned else ("MARGIN_CALL_MOVE",)  # risk view)
     positions = _read(args.positions)
-    computed = f"plan --regime {args.regime} (it computes {computed})"
     settings, _, sleeves = _settings(
-        args, (args.regime, "risk"), *more, computed=computed, positions=positions
+        args, functions, (args.regime,), (args.regime, "risk"), positions=positions
     )
     book = _book(positions, settings, sleeves)
     with positions.explaining():
@@ -271,8 +261,8 @@ def cmd_contribution(args: argparse.Namespace) -> int:
     from xlmargin.decisions import margin_contribution
 
     positions = _read(args.positions)
-    computed = f"contribution --regime {args.regime} (it computes {args.regime})"
-    settings, _, sleeves = _settings(args, (args.regime,), computed=computed, positions=positions)
+    chosen = (args.regime,)
+    settings, _, sleeves = _settings(args, ("MARGIN_CONTRIBUTION",), chosen, chosen, positions=positions)
     book = _book(positions, settings, sleeves)
     with positions.explaining():
         result = margin_contribution(book, settings, args.regime)

@@ -8,12 +8,23 @@ used entries first. It is thread-safe (Excel may call UDFs from several threads)
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from itertools import compress, count
+from operator import getitem, not_
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+# ``isinstance(x, list | tuple)`` builds a union object at every call (a repeat call built some 200:
+# 1% of its instructions)
+SEQUENCE = (list, tuple)
+# cell types that freeze as they are (hashable, never a TRUE/FALSE): a row of only these is frozen
+# by ``tuple`` in C, without a Python call per cell
+PLAIN = frozenset({float, int, str, type(None), dt.datetime, dt.date})
+ZERO_OR_ONE = frozenset({0, 1})
 
 
 def freeze(value: Any) -> Hashable:
@@ -22,13 +33,17 @@ def freeze(value: Any) -> Hashable:
     since the readers refuse the one where they take the other: two ranges that differ only there
     are two keys. A cell or row that is itself a list (a row mixing lists and numbers) is frozen
     too: never an unhashable key, whatever the range holds."""
-    if isinstance(value, list | tuple):
+    if isinstance(value, SEQUENCE):
         if value and set(map(type, value)) <= {list, tuple}:
-            return tuple(tuple(map(_cell, row)) for row in value)
-        return tuple(map(_cell, value))
+            return tuple(map(_frozen_row, value))
+        return _frozen_row(value)
     if isinstance(value, dict):
         return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
     return _cell(value)
+
+
+def _frozen_row(row: Any) -> tuple[Any, ...]:
+    return tuple(row) if set(map(type, row)) <= PLAIN else tuple(map(_cell, row))
 
 
 class _Truth(tuple[str, bool]):
@@ -54,7 +69,7 @@ def _cell(value: Any) -> Any:
 
 
 def _nested(value: Any) -> Hashable:
-    if isinstance(value, list | tuple):
+    if isinstance(value, SEQUENCE):
         return _Nested((type(value).__name__, tuple(map(_cell, value))))
     if isinstance(value, dict):
         return _Nested(("dict", freeze(value)))
@@ -69,7 +84,7 @@ def _is_truth(value: Any) -> bool:
 def digest(value: Any) -> Hashable:
     """A cheap key for a range: its size and three of its rows. Not unique — the cache compares the
     whole range on a hit — but different ranges seldom share it, so they seldom evict each other."""
-    if isinstance(value, list | tuple) and value:
+    if isinstance(value, SEQUENCE) and value:
         n = len(value)
         return (n, freeze([value[0], value[n // 2], value[-1]]))
     return freeze(value)
@@ -96,15 +111,20 @@ class RangeCopy:
     that differs only there must not be served the other's result.
 
     The cells to check are found at the first comparison, not when the copy is made (a first call
-    does not pay for a scan a recalculation may never need): about 3 ms on a 5,000-row range, then
-    some 100 cells, 15 µs, per comparison on the benchmark book (where they are the quantities of
-    ±1 and 0)."""
+    does not pay for a scan a recalculation may never need): about 3 ms on a 5,000-row range, some
+    100 cells on the benchmark book (the quantities of ±1 and 0). A comparison then gathers those
+    cells' classes in C: the same classes as the copy's (a float where it held a float, a TRUE where
+    it held a TRUE) is the same truth at every cell; only a range whose classes differ somewhere
+    (an int 1 for a float 1.0, a TRUE for a 1) is checked cell by cell."""
 
-    __slots__ = ("_cells", "rows")
+    __slots__ = ("_cells", "_classes", "_columns", "_rows", "rows")
 
     def __init__(self, rows: Any) -> None:
         self.rows = rows
         self._cells: tuple[tuple[int, int, bool], ...] | None = None
+        self._rows: tuple[int, ...] = ()
+        self._columns: tuple[int, ...] = ()
+        self._classes: tuple[type, ...] | None = None
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, RangeCopy):
@@ -114,8 +134,22 @@ class RangeCopy:
         cells = self._cells
         if cells is None:
             cells = self._cells = _zero_or_one_cells(self.rows)
+            self._rows = tuple(i for i, _, _ in cells)
+            self._columns = tuple(j for _, j, _ in cells)
+            if all(isinstance(self.rows[i], SEQUENCE) for i in self._rows):  # else: a flat range
+                self._classes = self._classes_in(self.rows)
+        if self._classes is not None and self._classes_in(other) == self._classes:
+            return True
         rows: Any = other
         return all(_is_truth(_cell_at(rows[i], j)) is truth for i, j, truth in cells)
+
+    def _classes_in(self, rows: Any) -> tuple[type, ...] | None:
+        """The classes of the checked cells in ``rows`` (equal to the copy's rows), gathered in C;
+        None where a row is not a list or tuple (equal rows: never, short of a user class)."""
+        try:
+            return tuple(map(type, map(getitem, map(rows.__getitem__, self._rows), self._columns)))
+        except Exception:
+            return None
 
     __hash__ = None  # type: ignore[assignment]  # compared, never a key
 
@@ -131,15 +165,26 @@ class RangeCopy:
 
 def _cell_at(row: Any, j: int) -> Any:
     """Cell ``j`` of a row, or the row itself where a flat range holds single values."""
-    return row[j] if isinstance(row, list | tuple) else row
+    return row[j] if isinstance(row, SEQUENCE) else row
 
 
 def _zero_or_one_cells(rows: Any) -> tuple[tuple[int, int, bool], ...]:
     """(row, column, whether it is a TRUE/FALSE) of every cell equal to 0 or 1: rows are screened
-    in C (``in`` compares with ``==``) and only those that hold such a cell are walked."""
+    in C (``in`` compares with ``==``) and only those that hold such a cell are walked. A range of
+    list or tuple rows is screened by hash (``isdisjoint``: a number equal to 0 or 1 hashes as 0 or
+    1), a third of the cost; a row with a cell that cannot be hashed sends the range to ``in``."""
     found: list[tuple[int, int, bool]] = []
+    if set(map(type, rows)) <= {list, tuple}:
+        try:
+            hit = list(compress(count(), map(not_, map(ZERO_OR_ONE.isdisjoint, rows))))
+        except TypeError:  # an unhashable cell
+            pass
+        else:
+            for i in hit:
+                found.extend((i, j, _is_truth(v)) for j, v in enumerate(rows[i]) if _zero_or_one(v))
+            return tuple(found)
     for i, row in enumerate(rows):
-        if not isinstance(row, list | tuple):
+        if not isinstance(row, SEQUENCE):
             row = (row,)
         try:
             screened = 0 in row or 1 in row
@@ -160,11 +205,11 @@ def _zero_or_one(value: Any) -> bool:
 def size_of(value: Any) -> int:
     """Cells in a range, for the memory bound: rows × the first row's width (Excel ranges are
     rectangular), so a call served from the cache does not walk the range to count them."""
-    if isinstance(value, list | tuple):
+    if isinstance(value, SEQUENCE):
         if not value:
             return 1
         first = value[0]
-        return len(value) * (len(first) if isinstance(first, list | tuple) and first else 1)
+        return len(value) * (len(first) if isinstance(first, SEQUENCE) and first else 1)
     return 1
 
 

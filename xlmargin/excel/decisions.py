@@ -26,18 +26,30 @@ def _decide(
     kind: str,
     positions: Any,
     params: Any,
+    regimes: tuple[str, ...],
     compute: Callable[[Portfolio, Any], Any],
     *options: Hashable,
     rows: Callable[[Any], list[list[Any]]] | None = None,
 ) -> Any:
     """The decision's result, once per content and options; with ``rows``, its table ending with the
-    reader's warnings (:func:`.functions.run`)."""
+    reader's warnings (:func:`.functions.run`). A parameter the decision does not read under
+    ``regimes`` is refused (:func:`_unread`)."""
     from xlmargin.decisions import DECISION_PARAMS, decision_settings
 
     def engine(portfolio: Portfolio, values: dict[str, Any], as_of: Any) -> Any:
         return compute(portfolio, decision_settings(values, as_of))
 
-    return run(kind, positions, params, DECISION_PARAMS, engine, *options, rows=rows)
+    return run(
+        kind, positions, params, DECISION_PARAMS, engine, *options, rows=rows, unread=_unread(kind, regimes)
+    )
+
+
+def _unread(kind: str, regimes: tuple[str, ...]) -> Callable[[str], str | None]:
+    """The refusal of a parameter the decision ``kind`` does not read under ``regimes``, as the
+    command line and the Python API refuse it (:func:`xlmargin.regimes.unread_refusal`)."""
+    from xlmargin.regimes import unread_refusal
+
+    return unread_refusal((kind.upper(),), regimes)
 
 
 def _table(result: Any) -> list[list[Any]]:
@@ -45,10 +57,11 @@ def _table(result: Any) -> list[list[Any]]:
     return result.table()
 
 
-def _as_of(params: Any) -> Any:
+def _as_of(params: Any, kind: str, regimes: tuple[str, ...]) -> Any:
+    """The valuation date of ``params``, a parameter the decision does not read refused first."""
     from xlmargin.decisions import DECISION_PARAMS
 
-    return params_of(params, DECISION_PARAMS)[1]
+    return params_of(params, DECISION_PARAMS, _unread(kind, regimes))[1]
 
 
 def _unread_key(unread: Mapping[str, XlMarginError] | None) -> Hashable:
@@ -73,20 +86,21 @@ def margin_impact(
     from xlmargin.decisions import margin_impact as impact
 
     chosen = None if is_blank(regime) else choice(regime, "regime", REGIMES, "pm")
+    regimes = REGIMES if chosen is None else (chosen,)
     table_range(trades, "trades")
+    as_of = _as_of(params, "margin_impact", regimes)
     try:
-        _, book = portfolio_of(trades, _as_of(params), holdings=False)  # fills, each at its price
+        _, book = portfolio_of(trades, as_of, holdings=False)  # fills, each at its price
     except XlMarginError as error:
         raise in_table("trades", error) from None
     if len(book) == 0:
         raise InputError(Problem("the trades table has no rows", None, "trades"))
-    regimes = REGIMES if chosen is None else (chosen,)
 
     def rows(result: Any) -> list[list[Any]]:  # then the trades' own warnings, named as theirs
         return [*result.table(), *(["warning", f"trades: {text}"] for text in book.warnings)]
 
     result = _decide(
-        "margin_impact", positions, params,
+        "margin_impact", positions, params, regimes,
         lambda p, s: impact(p, book, s, regimes, unread=unread), freeze(trades), regimes, _unread_key(unread),
         rows=None if chosen else rows,
     )  # fmt: skip
@@ -100,7 +114,8 @@ def margin_contribution(positions: Any, regime: Any = None, params: Any = None) 
 
     chosen = choice(regime, "regime", REGIMES, "pm")
     return _decide(
-        "margin_contribution", positions, params, lambda p, s: margin_contribution(p, s, chosen), chosen,
+        "margin_contribution", positions, params, (chosen,), lambda p, s: margin_contribution(p, s, chosen),
+        chosen,
         rows=_table,
     )  # fmt: skip
 
@@ -127,7 +142,7 @@ def hedge_optimize(
         return hedge_optimize(p, listed, s, chosen, cap, unread=unread)
 
     return _decide(
-        "hedge_optimize", positions, params, optimised,
+        "hedge_optimize", positions, params, (chosen,), optimised,
         freeze(candidates), chosen, cap, _unread_key(unread), rows=_with_candidates,
     )  # fmt: skip
 
@@ -159,5 +174,6 @@ def _against_equity(
     amount = number(equity, "equity")
     chosen = choice(regime, "regime", REGIMES, "pm")
     return _decide(
-        kind, positions, params, lambda p, s: decide(p, amount, s, chosen), amount, chosen, rows=_table
-    )
+        kind, positions, params, (chosen,), lambda p, s: decide(p, amount, s, chosen), amount, chosen,
+        rows=_table,
+    )  # fmt: skip

@@ -19,11 +19,11 @@ from xlmargin import __version__, rules
 from xlmargin.cells import error_message, excel_error, is_blank, is_blank_range, to_number
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, is_error_text
-from xlmargin.excel.cache import ResultCache, digest, freeze, size_of, snapshot
+from xlmargin.excel.cache import SEQUENCE, ResultCache, digest, freeze, size_of, snapshot
 from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
-from xlmargin.regimes import regime_params
+from xlmargin.regimes import regime_params, unread_refusal
 
 T = TypeVar("T")
 
@@ -63,7 +63,8 @@ def flag(value: Any, name: str, default: bool = False) -> bool:
 
 
 def number(value: Any, name: str) -> float:
-    """A required number argument (a single cell), parsed like a number cell of the positions table."""
+    """A required amount argument (a single cell: an equity, a requirement, a budget), parsed like an
+    amount cell of the positions table: '15%' is refused naming ``name``, never read as 0.15."""
     if isinstance(value, list | tuple):
         flat = [v for row in value for v in (row if isinstance(row, list | tuple) else [row])]
         if len(flat) != 1:
@@ -73,7 +74,7 @@ def number(value: Any, name: str) -> float:
         raise InputError(Problem(f"{name} is missing", None, name))
     if is_error_text(value):  # another xlmargin cell's error
         raise InputError(Problem(f"the cell holds an error, not a number: {value.strip()}", None, name))
-    parsed, problem = to_number(value)
+    parsed, problem = to_number(value, name, "rate parameters take one")
     if problem:
         raise InputError(Problem(problem, None, name))
     return parsed
@@ -88,13 +89,43 @@ SLEEVE = Param(
 )
 
 
-def params_of(data: Any, specs: Sequence[Param]) -> tuple[dict[str, Any], dt.date, str | None]:
+def params_of(
+    data: Any, specs: Sequence[Param], unread: Callable[[str], str | None] | None = None
+) -> tuple[dict[str, Any], dt.date, str | None]:
     """The parameter range read against ``specs`` (plus ``sleeve``): engine values, the valuation
-    date they imply, and the sleeve filter."""
-    values = read_params(data, (*specs, SLEEVE))
-    sleeve = values.pop("sleeve")
+    date they imply, and the sleeve filter; ``unread`` refuses a name the function would not read
+    (:func:`xlmargin.regimes.unread_refusal`)."""
+    values, as_of, sleeve, _ = read_params_of(data, specs, unread)
+    return values, as_of, sleeve
+
+
+# Parameter ranges read before, by content (``freeze``: a TRUE is not a 1) and the specs object:
+# a recalculation's cells share a few small ranges, and reading one (names normalized, each value
+# converted) and freezing its values for the results key cost a quarter of a repeat call.
+_READ: dict[Hashable, tuple[Sequence[Param], dict[str, Any], str | None, Hashable]] = {}
+
+
+def read_params_of(
+    data: Any, specs: Sequence[Param], unread: Callable[[str], str | None] | None = None
+) -> tuple[dict[str, Any], dt.date, str | None, Hashable]:
+    """:func:`params_of`, plus the values frozen (the results cache's key); a range read before
+    with the same specs is not read again. Its values come as a new dict each call, so a caller
+    changing it changes nothing kept; a range that cannot be read is never kept, nor one read with
+    ``unread`` (a decision function's check of its regime, which the kept reading would skip)."""
+    keep = unread is None and (data is None or isinstance(data, SEQUENCE))
+    key = (id(specs), freeze(data)) if keep else None
+    kept = _READ.get(key) if key is not None else None
+    if kept is None or kept[0] is not specs:  # the very specs: an id is reused only once freed
+        values = read_params(data, (*specs, SLEEVE), unread=unread)
+        sleeve = values.pop("sleeve")
+        kept = (specs, values, sleeve, freeze(values))
+        if key is not None:
+            if len(_READ) >= 64:
+                _READ.clear()
+            _READ[key] = kept
+    _, values, sleeve, frozen = kept
     as_of = values.get("as_of")
-    return values, as_of if isinstance(as_of, dt.date) else today(), sleeve
+    return dict(values), as_of if isinstance(as_of, dt.date) else today(), sleeve, frozen
 
 
 def portfolio_of(
@@ -125,7 +156,7 @@ def table_range(value: Any, name: str) -> None:
     cell holds: an Excel error value or another xlmargin cell's error as :func:`number` names them,
     nothing at all, or a text, which would be a file path (a worksheet function never reads a file
     the workbook does not contain)."""
-    if isinstance(value, list | tuple):
+    if isinstance(value, SEQUENCE):
         return
     if (error := excel_error(value)) is not None:
         text = error_message(error)
@@ -224,6 +255,7 @@ def run(
     *options: Hashable,
     rows: Callable[[T], list[list[Any]]] | None = None,
     own_warnings: bool = True,
+    unread: Callable[[str], str | None] | None = None,
 ) -> Any:
     """Read the params and positions, then run ``engine(portfolio, values, as_of)`` once per
     content: the shared path of every positions-based worksheet function. With ``rows`` (a
@@ -231,10 +263,11 @@ def run(
     ``own_warnings``: a P&L grid, which the engine's notes on the requirement do not explain) the
     engine's warnings (:func:`warnings_of`), made
     once per result and view (a Reg T breakdown of the benchmark book is 14 ms of formatting) and
-    handed out as a copy, so that a caller changing what it gets changes nothing kept."""
-    values, as_of, sleeve = params_of(params, specs)
+    handed out as a copy, so that a caller changing what it gets changes nothing kept. ``unread``:
+    as :func:`params_of`'s."""
+    values, as_of, sleeve, frozen = read_params_of(params, specs, unread)
     token, portfolio = portfolio_of(positions, as_of, sleeve)
-    key = (as_of, freeze(values), *options)
+    key = (as_of, frozen, *options)
     result = cached(kind, token, key, portfolio, lambda: engine(portfolio, values, as_of))
     if rows is None:
         return result
@@ -256,7 +289,11 @@ def run(
 REGT_PARAMS: tuple[Param, ...] = (
     AS_OF,
     Param(
-        "rate", "number", 0.0, "not used by strategy-based margin (accepted so one params block serves all)"
+        "rate",
+        "number",
+        0.0,
+        "not used by strategy-based margin (accepted so one params block serves all)",
+        rate=True,
     ),
     Param(
         "equity",
@@ -406,6 +443,7 @@ def max_notional(positions: Any, equity: Any, regime: Any = None, params: Any = 
     result = run(
         "max_notional", positions, params, CAPACITY_PARAMS,
         lambda p, v, d: solve(p, amount, chosen, capacity_settings(v, d)), amount, chosen,
+        unread=unread_refusal(("MAX_NOTIONAL",), (chosen,)),
     )  # fmt: skip
     return finite(result.gross_notional, "the maximum notional")
 

@@ -21,35 +21,57 @@ from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 HOUSE_LAYERS = ("volatility", "extreme", "concentration", "initial")
 MINIMUM_SCOPES = ("class_group", "account")
 
-# parameter name -> (dotted rule path in pm.toml, help, minimum, maximum)
-_RULE_PARAMS: dict[str, tuple[str, str, float, float]] = {
-    "house.vol_up": ("house.volatility.up", "relative rise of every IV (0.15 = IV × 1.15)", 0.0, 5.0),
-    "house.vol_down": ("house.volatility.down", "relative fall of every IV (0.15 = IV × 0.85)", 0.0, 0.95),
-    "house.extreme_multiple": ("house.extreme.multiple", "extreme move as a multiple of the range", 1.0, 6.0),
-    "house.extreme_cover": ("house.extreme.cover", "fraction of the extreme-move P&L that counts", 0.0, 1.0),
+# parameter name -> (dotted rule path in pm.toml, help, minimum, maximum, a rate: '%' taken)
+_RULE_PARAMS: dict[str, tuple[str, str, float, float, bool]] = {
+    "house.vol_up": ("house.volatility.up", "relative rise of every IV (0.15 = IV × 1.15)", 0.0, 5.0, True),
+    "house.vol_down": (
+        "house.volatility.down",
+        "relative fall of every IV (0.15 = IV × 0.85)",
+        0.0,
+        0.95,
+        True,
+    ),
+    "house.extreme_multiple": (
+        "house.extreme.multiple",
+        "extreme move as a multiple of the range",
+        1.0,
+        6.0,
+        False,
+    ),
+    "house.extreme_cover": (
+        "house.extreme.cover",
+        "fraction of the extreme-move P&L that counts",
+        0.0,
+        1.0,
+        True,
+    ),
     "house.concentration_count": (
         "house.concentration.count",
         "how many riskiest class groups take the large move",
         0.0,
         1000.0,
+        False,
     ),
     "house.concentration_move": (
         "house.concentration.move",
         "the riskiest class groups' move, up and down",
         0.0,
         0.95,
+        True,
     ),
     "house.concentration_other_move": (
         "house.concentration.other_move",
         "every other class group's move, up and down",
         0.0,
         0.95,
+        True,
     ),
     "house.initial_multiple": (
         "house.initial.multiple",
         "initial margin as a multiple of maintenance",
         1.0,
         10.0,
+        False,
     ),
 }
 
@@ -93,7 +115,7 @@ def _build_params() -> tuple[Param, ...]:
         params.append(
             Param(f"house.{layer}", "bool", None, f"{layer_help[layer]}; default: the 'house' switch")
         )
-    for name, (path, text, low, high) in _RULE_PARAMS.items():
+    for name, (path, text, low, high, rate) in _RULE_PARAMS.items():
         params.append(
             Param(
                 name,
@@ -102,6 +124,7 @@ def _build_params() -> tuple[Param, ...]:
                 f"{text}; default {pm.get(path):g} from pm.toml",
                 minimum=low,
                 maximum=high,
+                rate=rate,
             )
         )
     for group in pm["product_groups"]:
@@ -115,6 +138,7 @@ def _build_params() -> tuple[Param, ...]:
                 f"{group['offset']:g} from pm.toml, unconfirmed [{group['confidence']}]",
                 minimum=0.0,
                 maximum=1.0,
+                rate=True,
             )
         )
     return tuple(params)

@@ -16,9 +16,9 @@ import numpy as np
 
 from xlmargin import rules
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number
+from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number, typed_percent
 from xlmargin.errors import a_or_an
-from xlmargin.positions.columns import norm_header
+from xlmargin.positions.columns import RATE_COLUMNS, norm_header
 from xlmargin.positions.conventions import bare_year, rate_column
 from xlmargin.positions.enums import TYPE_CODE, TYPE_NAMES, Kinds, enum_values
 from xlmargin.positions.infer import (
@@ -507,7 +507,11 @@ def _maturity(r: ColumnReader, kind: Kinds, as_of: dt.date) -> FloatArray:
             if (error := excel_error(value)) is not None:
                 problem[k] = error_message(error)
                 continue
-            years, _ = to_number(value) if isinstance(value, str) else (value, None)
+            typed = isinstance(value, str)
+            years, why = to_number(value, "maturity", RATE_COLUMNS) if typed else (value, None)
+            if why is not None and typed_percent(value):  # '5%' is no number of years
+                problem[k] = why
+                continue
             if isinstance(years, int | float) and not isinstance(years, bool) and 0 < years <= 200:
                 years_of[k] = float(years)
                 continue

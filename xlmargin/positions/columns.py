@@ -76,6 +76,10 @@ HEADER_MAP: dict[str, str] = {
 }
 COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
 COLUMN_ORDER = {c.name: i for i, c in enumerate(COLUMNS)}
+# what takes a '%' in a table of positions (or of trades, candidates), as a refusal says it
+RATE_COLUMNS = "rate columns take one: " + ", ".join(
+    c.name for c in COLUMNS if c.rate or c.kind == "percent_or_text"
+)
 
 
 @dataclass(frozen=True, slots=True)

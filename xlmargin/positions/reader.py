@@ -28,13 +28,14 @@ from xlmargin.cells import (
     excel_error,
     is_blank,
     is_boolean,
+    percent_refused,
     refused,
     to_date,
     to_number,
     too_large,
 )
 from xlmargin.errors import Problem
-from xlmargin.positions.columns import COLUMN_BY_NAME, COLUMNS
+from xlmargin.positions.columns import COLUMN_BY_NAME, RATE_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,11 +377,7 @@ def _a(name: str) -> str:
 
 def _percent_refused(value: str, name: str) -> str:
     """Why a cell typed with '%' is refused in a column of amounts (a price, a quantity, a strike)."""
-    rates = ", ".join(c.name for c in COLUMNS if c.rate or c.kind == "percent_or_text")
-    return (
-        f"'{value.strip()}' is a percentage, but {name.replace('_', ' ')} is an amount: type the number "
-        f"without '%' (only rate columns take one: {rates})"
-    )
+    return percent_refused(value, name.replace("_", " "), RATE_COLUMNS)
 
 
 def _day(value: Any) -> str:

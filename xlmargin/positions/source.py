@@ -75,7 +75,7 @@ def totals_row(rows: Sequence[Sequence[Any]], index: dict[str, int], first_row: 
     label = row[symbol] if symbol < len(row) else None
     if not isinstance(label, str) or label.strip().lower() != TOTAL_LABEL:
         return None
-    total, bad = to_number(row[quantity] if quantity < len(row) else None)
+    total, bad = to_number(row[quantity] if quantity < len(row) else None, "quantity")
     above = [
         to_number(r[quantity])[0] for r in rows[:last] if quantity < len(r) and not is_blank(r[quantity])
     ]

@@ -179,6 +179,7 @@ def span_params(rule_set: RuleSet) -> tuple[Param, ...]:
             f"{scenarios['extreme_cover']:g} from span.toml",
             minimum=0.0,
             maximum=1.0,
+            rate=True,
         ),
         Param(
             "lookahead_days",
@@ -190,14 +191,15 @@ def span_params(rule_set: RuleSet) -> tuple[Param, ...]:
             maximum=30.0,
         ),
     ]
+    # table -> (help, minimum, maximum, a rate: '%' taken; the others are amounts in the currency)
     helps = {
-        "scan": ("price scan range, {ccy} per contract", 0.0, math.inf),
-        "vol_scan": ("volatility scan range, relative (0.35 = IV × 1.35 and × 0.65)", 0.0, 0.99),
-        "intra": ("calendar spread charge, {ccy} per spread", 0.0, math.inf),
-        "short_option_minimum": ("short option minimum, {ccy} per short option", 0.0, math.inf),
+        "scan": ("price scan range, {ccy} per contract", 0.0, math.inf, False),
+        "vol_scan": ("volatility scan range, relative (0.35 = IV × 1.35 and × 0.65)", 0.0, 0.99, True),
+        "intra": ("calendar spread charge, {ccy} per spread", 0.0, math.inf, False),
+        "short_option_minimum": ("short option minimum, {ccy} per short option", 0.0, math.inf, False),
     }
     ccy = rule_set.get("currency.margin")
-    for table, (text, low, high) in helps.items():
+    for table, (text, low, high, rate) in helps.items():
         for root in _root_keys(rule_set[table]):
             params.append(
                 Param(
@@ -208,6 +210,7 @@ def span_params(rule_set: RuleSet) -> tuple[Param, ...]:
                     "from span.toml (illustrative, CME changes it daily)",
                     minimum=low,
                     maximum=None if math.isinf(high) else high,
+                    rate=rate,
                 )
             )
     delivery = rule_set.get("delivery") if "delivery" in rule_set else {}
@@ -237,6 +240,7 @@ def span_params(rule_set: RuleSet) -> tuple[Param, ...]:
                 f"default {rates} from span.toml",
                 minimum=0.0,
                 maximum=1.0,
+                rate=True,
             )
         )
     return tuple(params)

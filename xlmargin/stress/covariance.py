@@ -120,13 +120,17 @@ def _factor_name(cell: Any, row: int, problems: list[Problem]) -> str | None:
     return None
 
 
+_NO_PERCENT = "rates take one; a covariance is in the factors' units, %² or bp² (a 20% vol: 400)"
+
+
 def _number(cell: Any) -> float | str:
-    """A cell's number, or why it holds none; a number typed as text ('400', '1,600') reads as
-    in the positions table (:func:`xlmargin.cells.to_number`)."""
+    """A cell's number, or why it holds none; a number typed as text ('400', '1,600') reads as an
+    amount of the positions table (:func:`xlmargin.cells.to_number`): a covariance is in the
+    factors' printed units (a 20% vol is a variance of 400 %²), so '4%' is refused, not read as 0.04."""
     if _blank_cell(cell):
         return "the cell is blank; give a number"
     if isinstance(cell, str) and excel_error(cell) is None:
-        number, why = to_number(cell)
+        number, why = to_number(cell, "a covariance", _NO_PERCENT)
         return number if why is None else why
     if is_boolean(cell) or not isinstance(cell, int | float) or not math.isfinite(cell):
         return f"{cell!r} is not a number"
