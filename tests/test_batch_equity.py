@@ -324,3 +324,55 @@ def test_a_dataframe_s_empty_cells_are_blank_and_the_first_wrong_row_is_named() 
     assert result.loc["C", "error"].startswith(
         "#INPUT row 8, Net Liq: rows 6 and 8 give the account's equity as 7.00 and 8.00"
     )
+
+
+MISSING_USD = [
+    ["account", "symbol", "type", "quantity", "price"],
+    ["A", "XYZ", "stock", 100, 50.0],
+    ["B", "EURUSD", "fx", 10_000, 1.1],
+    ["C", "ABC", "stock", 10, 20.0],
+]
+MISSING_USD_PARAMS = {"securities": "pm", "equity": 150_000, "account_currency": "EUR", "as_of": AS_OF}
+
+
+def _missing_usd_rows(frame: pd.DataFrame) -> None:
+    """Accounts A and C (securities) carry the missing-rate error and no figure; B (forex only) is
+    margined."""
+    rows = {row["account"]: row for row in frame.to_dict("records")}
+    for account in ("A", "C"):
+        assert "give fx.USD" in rows[account]["error"], rows[account]["error"]
+        assert np.isnan(rows[account]["requirement"])
+    assert rows["B"]["error"] == "" and rows["B"]["requirement"] > 0
+
+
+def test_a_missing_usd_rate_with_the_equity_parameter_gives_error_rows_not_a_failed_batch() -> None:
+    """Securities on portfolio margin in a EUR account, with the equity parameter and no fx.USD:
+    the accounts holding securities each get the missing-rate error row; an account holding only
+    forex needs no dollar rate and is margined (before, the whole batch raised). The same from a
+    list of rows, a DataFrame and on Dask."""
+    alone = batch(MISSING_USD, regime="account", params=MISSING_USD_PARAMS)
+    _missing_usd_rows(alone)
+    frame = pd.DataFrame(MISSING_USD[1:], columns=MISSING_USD[0])
+    pd.testing.assert_frame_equal(batch(frame, regime="account", params=MISSING_USD_PARAMS), alone)
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(processes=False, n_workers=2, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = batch(MISSING_USD, regime="account", params=MISSING_USD_PARAMS, dask=client)
+    pd.testing.assert_frame_equal(on_dask, alone)
+
+
+def test_a_missing_usd_rate_gives_error_rows_from_the_command_line(tmp_path: Any, capsys: Any) -> None:
+    """``xlmargin batch --regime account`` writes the error rows and the margined account."""
+    source = tmp_path / "book.csv"
+    source.write_text(
+        "\n".join(",".join(str(c) for c in row) for row in MISSING_USD) + "\n", encoding="utf-8"
+    )
+    params = ["securities=pm", "equity=150000", "account_currency=EUR"]
+    args = ["batch", str(source), "--as-of", AS_OF.isoformat(), "--regime", "account"]
+    # 1: some accounts have errors (2 would be the batch refused as a whole)
+    assert main([*args, *(x for p in params for x in ("--param", p))]) == 1
+    written = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    errors = dict(zip(written["account"], written["error"], strict=True))
+    assert "give fx.USD" in errors["A"] and "give fx.USD" in errors["C"] and errors["B"] == ""

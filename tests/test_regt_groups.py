@@ -1,5 +1,5 @@
-"""The Reg T breakdown's groups: the allocation of all chosen units at once (``_groups_together``)
-against its slow, obvious twin, the row-by-row allocation of one underlying (``_book_groups``).
+"""The Reg T breakdown's groups: the allocation of all chosen units at once (``groups_together``)
+against its slow, obvious twin, the row-by-row allocation of one underlying (``book_groups``).
 
 Both hand each leg's contracts (shares) out row by row, in row order, to the chosen strategies in
 the candidates' order, then to the leg alone; the groups must be the same objects field for field
@@ -20,9 +20,10 @@ from tests.conftest import AS_OF
 from tests.test_regt import HEADER, opt, stk
 from xlmargin import rules
 from xlmargin.positions import Portfolio, read_positions
-from xlmargin.regt import PAIRINGS, _book_groups, _groups_together, _order, regt_margin
+from xlmargin.regt import PAIRINGS, regt_margin
 from xlmargin.regt._allocation import Solved
 from xlmargin.regt._formulas import RegTRules
+from xlmargin.regt._groups import book_groups, groups_together, place_of
 from xlmargin.regt._legs import netted_legs
 from xlmargin.regt._pairing import block, solve
 from xlmargin.regt._strategies import Enumerator
@@ -51,13 +52,13 @@ def solved(portfolio: Portfolio, basis: str, net: bool) -> list[Solved]:
 
 
 def row_by_row(books: list[Solved]) -> list[list]:
-    return [_book_groups(b.legs, b.candidates, b.units) for b in books]
+    return [book_groups(b.legs, b.candidates, b.units) for b in books]
 
 
 def together(books: list[Solved]) -> list[list]:
-    """``_groups_together``'s groups, each place checked against ``_order``'s."""
-    placed = _groups_together(books)
-    assert [[place for place, _ in b] for b in placed] == [[_order(g) for _, g in b] for b in placed]
+    """``groups_together``'s groups, each place checked against ``place_of``'s."""
+    placed = groups_together(books)
+    assert [[place for place, _ in b] for b in placed] == [[place_of(g) for _, g in b] for b in placed]
     return [[g for _, g in b] for b in placed]
 
 
@@ -91,7 +92,7 @@ def test_each_underlying_alone_has_its_groups_of_all_at_once(table, basis, net):
     """A large underlying's groups are made alone, on the worker thread that solved it, while the
     others are grouped together: an underlying's groups must not depend on those beside it."""
     books = solved(read_positions([HEADER, *table], as_of=AS_OF), basis, net)
-    assert repr([_groups_together([b])[0] for b in books]) == repr(_groups_together(books))
+    assert repr([groups_together([b])[0] for b in books]) == repr(groups_together(books))
 
 
 def test_amounts_off_the_grid_take_the_row_by_row_path():

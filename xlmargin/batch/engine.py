@@ -464,9 +464,12 @@ def _pm_securities(settings: AccountSettings) -> _Securities:
     from xlmargin.pm.risk import risk_arrays
 
     figure = "initial" if settings.basis == "initial" else "requirement"
-    pm = pm_in_usd(settings)  # as account_margin passes it: the equity of the eligibility warning in USD
 
     def value(book: Portfolio, bounds: list[int], equity: _Equity) -> list[SecuritiesFigures | None]:
+        # as account_margin passes it: the equity of the eligibility warning in USD. Found here, in
+        # the call together() guards: a missing fx.USD names no row, so each account is valued alone
+        # (an error row for one holding securities, figures for the others), not the batch refused
+        pm = pm_in_usd(settings)
         book = securities_in_usd(book, settings)  # as account_margin converts each account's
         n = len(bounds) - 1
         # each account's equity in US dollars, as pm_in_usd passes it to the eligibility check

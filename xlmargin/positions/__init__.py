@@ -55,7 +55,8 @@ def read_positions(data: Any, *, as_of: dt.date, holdings: bool = True) -> Portf
         problems.append(total)
     if problems:
         raise InputError(problems)
-    reader = ColumnReader(mapped.index, rows, first_row, problems)
+    headers = {name: str(header[i]).strip() for name, i in mapped.index.items()}
+    reader = ColumnReader(mapped.index, rows, first_row, problems, headers)
     if reader.n == 0:
         raise InputError(Problem(NO_POSITIONS))
     ignored = list(mapped.ignored)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -21,9 +20,9 @@ from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_num
 from xlmargin.errors import a_or_an
 from xlmargin.positions.columns import RATE_COLUMNS, norm_header
 from xlmargin.positions.conventions import bare_year, rate_column
+from xlmargin.positions.enums import TYPE_CODE, TYPE_NAMES, Kinds, enum_values
 from xlmargin.positions.infer import (
     SymbolTerms,
-    check_and_fill,
     check_underlying,
     fx_classes,
     given_classes,
@@ -32,6 +31,7 @@ from xlmargin.positions.infer import (
     warn_rows,
 )
 from xlmargin.positions.model import CLASS_ALIASES, CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
+from xlmargin.positions.options import OptionColumns, option_columns
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, object_array
 from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
 from xlmargin.symbols import pair_base_class
@@ -47,9 +47,6 @@ _TYPE_ALIASES = {
 # A broker's type column (IBKR "Asset Class", "SecType"): its CASH is a forex pair, not a cash balance.
 _BROKER_ALIASES = {"cash": "fx"}
 _UNSUPPORTED = {"war": "a warrant", "ind": "an index (not a position)"}
-_RIGHTS = {"c": "C", "call": "C", "p": "P", "put": "P"}
-_STYLES = {"american": "american", "a": "american", "amer": "american",
-           "european": "european", "e": "european", "euro": "european"}  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -70,56 +67,13 @@ def symbol_tables() -> tuple[
 _TYPE_TABLE = {norm_header(t): t for t in TYPES} | _TYPE_ALIASES
 _BROKER_TYPE_TABLE = _TYPE_TABLE | _BROKER_ALIASES
 _CLASS_TABLE = {norm_header(c): c for c in CLASSES} | CLASS_ALIASES
-_TYPE_NAMES = sorted(TYPES)
-_TYPE_CODE = {t: i for i, t in enumerate(_TYPE_NAMES)}
-_TYPE_OBJECTS = object_array(_TYPE_NAMES)
-
-
-@dataclass(frozen=True, slots=True)
-class _Kinds:
-    """Each row's type as a code into ``_TYPE_NAMES``: masks compare integers, not text."""
-
-    codes: IntArray
-
-    def of(self, *names: str) -> BoolArray:
-        """True on the rows of any of the types ``names``."""
-        out = self.codes == _TYPE_CODE[names[0]]
-        for name in names[1:]:
-            out |= self.codes == _TYPE_CODE[name]
-        return out
-
-    def __getitem__(self, i: int) -> str:
-        return _TYPE_NAMES[self.codes[i]]
+_TYPE_OBJECTS = object_array(TYPE_NAMES)
 
 
 def _filled(values: FloatArray, fill: float) -> FloatArray:
     """``values`` (a new array from the reader, finite or NaN) with NaN replaced by ``fill``, in place."""
     values[np.isnan(values)] = fill
     return values
-
-
-def _enum(
-    r: ColumnReader,
-    name: str,
-    text: Text,
-    table: Mapping[str, str],
-    unknown: Callable[[str], str],
-    rows: BoolArray | None = None,
-) -> list[str | None]:
-    """The canonical value of each distinct text (``text.values``), None where blank or unknown; an
-    unknown value is reported with ``unknown(value)`` on each of its rows (of ``rows`` when given)."""
-    found: list[str | None] = []
-    bad: dict[int, str] = {}
-    for k, value in enumerate(text.values):
-        canonical = None if value is None else table.get(norm_header(value))
-        if value is not None and canonical is None:
-            bad[k] = unknown(value)
-        found.append(canonical)
-    if bad:
-        mask = np.isin(text.codes, list(bad))
-        for i in indices(mask if rows is None else mask & rows):
-            r.bad(i, name, bad[int(text.codes[i])])
-    return found
 
 
 def _unknown(
@@ -189,7 +143,7 @@ def build_arrays(
     underlying_price = np.where(is_option, r.number("underlying_price"), np.nan)
     of_symbol, symbols = factorize(sym_upper)  # the distinct texts upper-cased: a few may meet
     codes: dict[str, tuple[IntArray, Sequence[Any]]] = {
-        "type": (kind.codes, _TYPE_NAMES),
+        "type": (kind.codes, TYPE_NAMES),
         "class_group": group_codes,
         "asset_class": class_codes,
         "symbol": (of_symbol[sym.codes], symbols),
@@ -201,13 +155,13 @@ def build_arrays(
     distinct_of, distinct = factorize(und_uniques)
     codes["underlying"] = (distinct_of[und_codes], distinct)
     if (is_option | kind.of("future")).any():
-        options = _options(
+        options = option_columns(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
-            underlying_price, multiplier, terms,
+            underlying_price, multiplier, terms, warnings,
         )  # fmt: skip
         codes |= options.codes
     else:
-        options = _OptionColumns.none(n)
+        options = OptionColumns.none(n)
     multiplier = np.where(
         np.isnan(multiplier), np.where(kind.of("option"), multipliers["option"], 1.0), multiplier
     )
@@ -283,19 +237,19 @@ def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms 
 
 def _kinds(
     r: ColumnReader, broker: bool, parsed: BoolArray, terms: SymbolTerms | None, warnings: list[str]
-) -> tuple[_Kinds, BoolArray]:
+) -> tuple[Kinds, BoolArray]:
     """Each row's type and whether it is an option: the type column, else an option where the row
     carries an option's terms, else a stock (a blank or unknown type: the unknown one is reported)."""
     type_text = r.text("type")
     table = _BROKER_TYPE_TABLE if broker else _TYPE_TABLE
     unknown = _unknown("type", TYPES, _UNSUPPORTED if broker else None)
-    canonical = _enum(r, "type", type_text, table, unknown)
-    codes = np.array([_TYPE_CODE[c or "stock"] for c in canonical], dtype=np.int64)[type_text.codes]
+    canonical = enum_values(r, "type", type_text, table, unknown)
+    codes = np.array([TYPE_CODE[c or "stock"] for c in canonical], dtype=np.int64)[type_text.codes]
     untyped = type_text.blank
     if untyped.any():
         inferred = untyped & (parsed | ~r.blank("right") | ~r.blank("strike"))
-        codes[inferred] = _TYPE_CODE["option"]
-    kind = _Kinds(codes)
+        codes[inferred] = TYPE_CODE["option"]
+    kind = Kinds(codes)
     is_option = kind.of(*OPTION_TYPES)
     _typed_otherwise(r, kind, untyped, is_option, terms, warnings)
     return kind, is_option
@@ -309,7 +263,7 @@ def _quantity(r: ColumnReader) -> FloatArray:
     return _filled(quantity, 0.0)
 
 
-def _price(r: ColumnReader, kind: _Kinds, is_option: BoolArray) -> FloatArray:
+def _price(r: ColumnReader, kind: Kinds, is_option: BoolArray) -> FloatArray:
     """The price column (NaN for cash); missing, negative or (but for options) zero prices reported."""
     is_cash = kind.of("cash")
     price = r.number("price")
@@ -366,7 +320,7 @@ def _asset_class(
     chosen = np.zeros(r.n, dtype=bool)
     if r.has("class"):
         text = r.text("class")
-        given = _enum(r, "class", text, _CLASS_TABLE, _unknown("class", CLASSES))
+        given = enum_values(r, "class", text, _CLASS_TABLE, _unknown("class", CLASSES))
         chosen = np.array([c is not None for c in given], dtype=bool)[text.codes]
         codes = np.where(chosen, len(found) + text.codes, codes)
         found += given
@@ -432,7 +386,7 @@ def _underlying(
 
 def _typed_otherwise(
     r: ColumnReader,
-    kind: _Kinds,
+    kind: Kinds,
     untyped: BoolArray,
     is_option: BoolArray,
     terms: SymbolTerms | None,
@@ -478,7 +432,7 @@ def _a(kind: str) -> str:
 
 def _multiplier_warnings(
     r: ColumnReader,
-    kind: _Kinds,
+    kind: Kinds,
     multiplier: FloatArray,
     given: BoolArray,
     table: Mapping[str, Any],
@@ -525,7 +479,7 @@ def _underlying_warning(
 _TICKER = re.compile(r"[A-Z0-9]{1,6}([./][A-Z0-9]{1,3})?")
 
 
-def _denomination(r: ColumnReader, kind: _Kinds) -> FloatArray:
+def _denomination(r: ColumnReader, kind: Kinds) -> FloatArray:
     """A bond's least face traded (NaN where blank: the usual 1,000); one not above 0 reported.
     Other types have none."""
     denomination = np.where(kind.of("bond"), r.number("denomination"), np.nan)
@@ -539,7 +493,7 @@ def _denomination(r: ColumnReader, kind: _Kinds) -> FloatArray:
     return denomination
 
 
-def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
+def _maturity(r: ColumnReader, kind: Kinds, as_of: dt.date) -> FloatArray:
     """Years to maturity: a number of years or a date, read once per distinct cell (a bond book
     repeats its maturity dates); each bad cell reported on its row, in row order."""
     out = np.full(r.n, np.nan)
@@ -578,130 +532,3 @@ def _maturity(r: ColumnReader, kind: _Kinds, as_of: dt.date) -> FloatArray:
     for i in indices(kind.of("bond") & blank):
         r.bad(i, "maturity", "a bond needs a maturity (a date or years)")
     return out
-
-
-def _options(
-    r: ColumnReader,
-    is_option: BoolArray,
-    kind: _Kinds,
-    underlying: tuple[np.ndarray, list[str]],
-    european_roots: frozenset[str],
-    as_of: dt.date,
-    quantity: FloatArray,
-    strike: FloatArray,
-    underlying_price: FloatArray,
-    multiplier: FloatArray,
-    terms: SymbolTerms | None,
-) -> _OptionColumns:
-    """Option columns: strike, underlying price, right, expiry (or days), style; futures keep an
-    expiry when one is given (their contract month), without needing one. Blank option cells are
-    filled from the option symbol first (``strike`` and ``multiplier`` in place)."""
-    text = r.text("right")
-    found = _enum(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
-    right = text.spread(found)
-    ordinal, date_codes, distinct = r.dates("expiry", lambda value: bare_year(value, "expiry"))
-    if terms is not None:
-        check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
-    filled = terms.parsed & is_option if terms is not None else np.zeros(r.n, dtype=bool)
-
-    for name, values, what in (
-        ("strike", strike, "a strike"),
-        ("underlying_price", underlying_price, "the underlying price"),
-    ):
-        for i in indices(is_option & r.blank(name) & ~(filled & (name == "strike"))):
-            r.bad(i, name, f"an option needs {what}")
-        with np.errstate(invalid="ignore"):
-            for i in indices(is_option & (values < 0)):
-                r.bad(i, name, f"{name.replace('_', ' ')} must be positive, got {values[i]:g}")
-    for i in indices(is_option & r.blank("right") & ~filled):
-        r.bad(i, "right", "an option needs a right (call or put)")
-    right[~is_option] = None
-    if terms is None:  # per distinct text
-        right_codes = np.array([_RIGHT_NAMES.index(f) for f in found], dtype=np.int64)[text.codes]
-        right_codes[~is_option] = _RIGHT_NAMES.index(None)
-    else:  # some filled from symbols: per row
-        right_codes = np.where(right == "C", 0, np.where(right == "P", 1, 2))
-    codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {"right": (right_codes, _RIGHT_NAMES)}
-
-    days = r.number("days")
-    dated = is_option | kind.of("future")
-    has_date = dated & ~np.isnan(ordinal)
-    has_days = dated & ~has_date & ~np.isnan(days)
-    for i in indices(has_date & (ordinal < as_of.toordinal())):
-        r.bad(
-            i, "expiry", f"expiry {dt.date.fromordinal(int(ordinal[i]))} is before the valuation date {as_of}"
-        )
-    with np.errstate(invalid="ignore"):
-        for i in indices(has_days & (days < 0)):
-            r.bad(i, "days", f"days to expiry cannot be negative, got {days[i]:g}")
-    # the expiry is a date: days that run past the calendar (a year beyond 9999, as from an
-    # as_of of 9999-12-31) are refused on their row rather than stopping the read
-    day = as_of.toordinal() + np.floor(np.where(has_days, days, 0.0))
-    off_calendar = has_days & ((day < 1) | (day > dt.date.max.toordinal()))
-    for i in indices(off_calendar & (days >= 0)):
-        r.bad(i, "days", f"{days[i]:g} days from the valuation date {as_of} run past {dt.date.max}")
-    has_days &= ~off_calendar
-    undated = is_option & r.blank("expiry") & r.blank("days") & ~filled
-    zero_days = r.zero("days")
-    for i in indices(undated & ~zero_days):
-        r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
-    for i in indices(undated & zero_days):  # Office.js sends a blank cell as 0: a 0 cannot mean today
-        r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
-    expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / DAYS_PER_YEAR, np.nan)
-    expiry_years[has_days] = days[has_days] / DAYS_PER_YEAR
-    if not has_days.any() and not filled.any():  # the column's own dates (None past the last)
-        of_found, days_found = factorize([*distinct, None])  # two cells may spell one date
-        expiry_codes = of_found[np.where(has_date, date_codes, len(distinct))]
-    else:
-        whole = np.where(has_date, ordinal, as_of.toordinal() + np.floor(np.nan_to_num(days)))
-        dated_rows = has_date | has_days
-        dates, inverse = np.unique(whole[dated_rows], return_inverse=True)
-        days_found = [*(dt.date.fromordinal(int(d)) for d in dates.tolist()), None]
-        expiry_codes = np.full(r.n, len(dates), dtype=np.int64)
-        expiry_codes[dated_rows] = inverse.ravel()
-    expiry = object_array(days_found)[expiry_codes]
-    codes["expiry"] = (expiry_codes, days_found)
-
-    und_codes, uniques = underlying
-    european = np.array([u in european_roots for u in uniques], dtype=bool)[und_codes] | kind.of(
-        "future_option"
-    )
-    style_codes = european.astype(np.int64)  # into _STYLE_NAMES
-    if r.has("style"):
-        text = r.text("style")
-        found = _enum(r, "style", text, _STYLE_TABLE, lambda v: f"'{v}' is not american/european", is_option)
-        given = np.array([_STYLE_NAMES.index(f) for f in found], dtype=np.int64)[text.codes]
-        chosen = given != _STYLE_NAMES.index(None)
-        style_codes[chosen] = given[chosen]
-    style_codes[~is_option] = _STYLE_NAMES.index(None)
-    codes["style"] = (style_codes, _STYLE_NAMES)
-
-    for i in indices(is_option & (quantity != np.round(quantity))):  # quantities are never NaN
-        r.bad(i, "quantity", f"option contracts must be whole numbers, got {quantity[i]:g}")
-    for i in indices(kind.of("future") & (quantity != np.round(quantity))):
-        r.bad(i, "quantity", f"futures contracts must be whole numbers, got {quantity[i]:g}")
-    return _OptionColumns(right, object_array(_STYLE_NAMES)[style_codes], expiry, expiry_years, codes)
-
-
-@dataclass(frozen=True, slots=True)
-class _OptionColumns:
-    """What :func:`_options` reads: per row right, style, expiry (None off options) and years to
-    expiry (NaN), and the codes of the right and style columns."""
-
-    right: np.ndarray
-    style: np.ndarray
-    expiry: np.ndarray
-    expiry_years: FloatArray
-    codes: dict[str, tuple[IntArray, Sequence[str | None]]]
-
-    @staticmethod
-    def none(n: int) -> _OptionColumns:
-        """A book without options or futures."""
-        blank = np.full(n, None, dtype=object)
-        return _OptionColumns(blank, blank.copy(), blank.copy(), np.full(n, np.nan), {})
-
-
-_RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}
-_RIGHT_NAMES = ("C", "P", None)  # codes 0, 1, 2
-_STYLE_NAMES = ("american", "european", None)
-_STYLE_TABLE = {norm_header(k): v for k, v in _STYLES.items()}

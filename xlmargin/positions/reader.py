@@ -79,9 +79,15 @@ class ColumnReader:
     """
 
     def __init__(
-        self, index: Mapping[str, int], rows: Sequence[Sequence[Any]], first_row: int, problems: list[Problem]
+        self,
+        index: Mapping[str, int],
+        rows: Sequence[Sequence[Any]],
+        first_row: int,
+        problems: list[Problem],
+        headers: Mapping[str, str] | None = None,
     ):
         self.problems = problems
+        self._headers = headers or {}
         self._first_row = first_row
         self._reported: set[str] = set()
         self._texts: dict[str, tuple[Text, dict[int, str]]] = {}  # a text column and its bad values
@@ -122,6 +128,10 @@ class ColumnReader:
         self._texts.pop(name, None)
 
     # --- columns, kept rows only ---------------------------------------------------------------
+
+    def header(self, name: str) -> str:
+        """The column ``name`` as its header spells it (its name where none was given)."""
+        return self._headers.get(name) or name
 
     def has(self, name: str) -> bool:
         return name in self._raw
@@ -265,12 +275,15 @@ class ColumnReader:
 
     def _numbers(self, name: str, cells: Sequence[Any]) -> _Parsed:
         """A number column in one numpy call when it holds only numbers, number texts and blanks
-        (``None``); anything else (a NaN cell, a boolean, ``''``, ``$1,000``, ``#N/A``) cell by cell.
+        (``None``); anything else (a NaN cell, a boolean, ``''``, ``$1,000``, ``#N/A``, a text with an
+        underscore such as '1_00', which numpy would read as 100) cell by cell.
 
         ``np.fromiter`` converts each cell as ``np.array(cells, dtype=np.float64)`` does (None to
         NaN, a number text to its number, the same errors for anything else), a third faster on a
         column of Excel's floats: it does not first look at every cell for the array's shape. A
-        cell that is itself a sequence raises there, and is read cell by cell."""
+        cell that is itself a sequence raises there, and is read cell by cell. A text cell holding an
+        underscore sends the column there too (:func:`_underscored`, a pass in C over the cells: 8% of
+        the benchmark book's read, the price of reading a cell one way on every path)."""
         try:  # None becomes NaN, a number text its number; other text raises
             out: FloatArray | None = np.fromiter(cells, dtype=np.float64, count=len(cells))
         except (TypeError, ValueError, OverflowError):
@@ -279,7 +292,11 @@ class ColumnReader:
             missing = np.isnan(out)
             zero = out == 0
             clean = _all_none(cells, indices(missing))  # no NaN cell
-            if clean and _BOOLEANS.isdisjoint(map(type, _at(cells, indices(zero | (out == 1))))):
+            if (
+                clean
+                and _BOOLEANS.isdisjoint(map(type, _at(cells, indices(zero | (out == 1)))))
+                and not _underscored(cells)
+            ):
                 # the largest and smallest number first (NaN, a blank, skipped): no array to make
                 # in the common case
                 if np.fmax.reduce(out, initial=0.0) > LARGEST or np.fmin.reduce(out, initial=0.0) < -LARGEST:
@@ -379,6 +396,19 @@ def _at(cells: Sequence[Any], rows: list[int]) -> Sequence[Any]:
 
 def _all_none(cells: Sequence[Any], rows: list[int]) -> bool:
     return _at(cells, rows).count(None) == len(rows)
+
+
+def _underscored(cells: Sequence[Any]) -> bool:
+    """Whether a text cell holds an underscore, which numpy (Python's ``float``) reads as a digit
+    separator ('1_00' as 100) and :func:`~xlmargin.cells.to_number` refuses. Called on a column
+    ``np.fromiter`` read, so its cells are numbers, number texts and None: its non-zero cells are
+    first added up in C (``filter`` drops None and zeros), which stops at the first text, so a
+    column of numbers alone costs no call per cell; a column holding a text has its texts joined."""
+    try:
+        sum(filter(None, cells), 0.0)
+    except (TypeError, OverflowError):  # a text (or another object) among the numbers
+        return "_" in "".join(filter(str.__instancecheck__, cells))
+    return False
 
 
 def _blank(value: Any, zero_is_blank: bool) -> bool:

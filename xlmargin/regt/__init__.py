@@ -44,29 +44,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from itertools import accumulate, pairwise
-from operator import attrgetter, itemgetter
+from itertools import accumulate
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from xlmargin import rules as rule_files
-from xlmargin._records import records
-from xlmargin._typing import BoolArray, FloatArray
+from xlmargin._typing import BoolArray
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, UnsupportedError
 from xlmargin.instruments import in_usd
-from xlmargin.money import cents, cents_of
+from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
-from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
+from xlmargin.regt._allocation import Solved
 from xlmargin.regt._cache import PAIRINGS
 from xlmargin.regt._equity import MinimumEquity, minimum_equity
-from xlmargin.regt._formulas import Figures, GivenFace, RegTRules, bond_requirement, given_face, money, num
-from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, describe, special_per_underlying
+from xlmargin.regt._formulas import Figures, RegTRules, given_face, num
+from xlmargin.regt._groups import (
+    Leg,
+    Placed,
+    StrategyGroup,
+    bond_group,
+    closed_group,
+    group,
+    groups_together,
+    place_of,
+    whole,
+)
+from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, special_per_underlying
 from xlmargin.regt._pairing import Block, block, blocks, cut_short, solve, solve_beside, start
 from xlmargin.regt._shapes import Candidates
-from xlmargin.regt._strategies import Candidate, Enumerator, all_candidates
+from xlmargin.regt._strategies import Enumerator, all_candidates
 from xlmargin.rules import RuleSet
 
 BASES = ("initial", "maintenance")
@@ -77,34 +87,6 @@ _OTHER_REGIME = {
     "fx": "ESMA_MARGIN",
     "cfd": "ESMA_MARGIN",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Leg:
-    """The part of one row a group uses: ``quantity`` is signed, in the row's own units (a bond in
-    another currency: its face in that currency, as the row gives it; its description says the
-    currency and the face in US dollars the rules read, :func:`~xlmargin.instruments.in_usd`)."""
-
-    row: int
-    symbol: str
-    description: str
-    quantity: float
-
-
-@dataclass(frozen=True, slots=True)
-class StrategyGroup:
-    """One recognised strategy (or a leg on its own) and what it needs, in cents."""
-
-    strategy: str
-    underlying: str
-    legs: tuple[Leg, ...]
-    rule: str
-    margin: float
-    long_cost: float
-    short_proceeds: float
-    gross: float
-    net: float
-    exact: Figures  # the three figures before rounding, for a search on the requirement (capacity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,10 +180,10 @@ def _paired(
     for i in others:
         p = position[i]
         if p.type == "bond":
-            groups.append(_bond_group(p, r, basis, given_face(given, portfolio, i)))
+            groups.append(bond_group(p, r, basis, given_face(given, portfolio, i)))
         else:
-            cash = _group(
-                "cash", p.symbol, [_whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
+            cash = group(
+                "cash", p.symbol, [whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
             )
             groups.append(cash)
     # The underlyings the cache did not hold: enumerated here, the largest first, each large one's
@@ -228,16 +210,16 @@ def _paired(
     first, second = _halves([b for b in order if b.job is None])
     beside = solve_beside(
         [b.program for b in second], r.time_limit_seconds, [b.notes for b in second],
-        lambda units: _groups_together(_solved(second, units)),
+        lambda units: groups_together(_solved(second, units)),
     ) if second else None  # fmt: skip
     solved = solve([b.program for b in first], r.time_limit_seconds, [b.notes for b in first])
-    together = iter([*_groups_together(_solved(first, solved)), *(beside.result() if beside else [])])
+    together = iter([*groups_together(_solved(first, solved)), *(beside.result() if beside else [])])
     paired = [next(together) if b.job is None else b.job.result() for b in order]
     for (name, key), b, placed in zip(missed.items(), order, paired):
-        placed.extend((_order(g), g) for g in map(_closed_group, b.closed))
+        placed.extend((place_of(g), g) for g in map(closed_group, b.closed))
         done[name] = _Pairing(tuple(placed), (*b.found, *b.notes))
         PAIRINGS.put(key, done[name])
-    ordered = [(_order(g), g) for g in groups]
+    ordered = [(place_of(g), g) for g in groups]
     for name in sorted(done):
         ordered.extend(done[name].groups)
         warnings.extend(done[name].warnings)
@@ -294,7 +276,7 @@ def regt_margins(
     owner = np.repeat(np.arange(len(edges) - 1), edges[1:] - edges[:-1])
     # "k\x1f..." : a prefix of digits and a separator, so two accounts' names never meet
     a["class_group"] = np.array(
-        [f"{k}\x1f{group}" for group, k in zip(a["class_group"].tolist(), owner.tolist(), strict=True)],
+        [f"{k}\x1f{name}" for name, k in zip(a["class_group"].tolist(), owner.tolist(), strict=True)],
         dtype=object,
     )
     whole, notes = _paired(Portfolio(a, portfolio.as_of), basis, net_of_proceeds, rules, None)
@@ -312,14 +294,6 @@ def regt_margins(
     return [_result(basis, net_of_proceeds, own, w) for own, w in zip(groups, warnings, strict=True)]
 
 
-def _order(g: StrategyGroup) -> tuple[int, str]:
-    """Where a group goes in the breakdown: by its first row, then by name."""
-    return (min((leg.row for leg in g.legs), default=0), g.strategy)
-
-
-_Placed = tuple[tuple[int, str], StrategyGroup]  # a group and its place in the breakdown (_order)
-
-
 @dataclass(frozen=True, slots=True)
 class _Built:
     """One underlying on its way through the pairing: its legs, closed positions, candidates,
@@ -332,7 +306,7 @@ class _Built:
     program: Block
     found: list[str]
     notes: list[str]
-    job: Future[list[_Placed]] | None
+    job: Future[list[Placed]] | None
 
 
 _HALVED_ABOVE = 2000  # candidates: a smaller stacked program solves in a few ms, not worth a thread
@@ -361,8 +335,8 @@ def _build(
     program = block(legs, candidates, e.net)
     notes: list[str] = []
 
-    def grouped(units: list[int]) -> list[_Placed]:
-        return _groups_together([Solved(legs, candidates, program, units)])[0]
+    def grouped(units: list[int]) -> list[Placed]:
+        return groups_together([Solved(legs, candidates, program, units)])[0]
 
     job = start(program, r.time_limit_seconds, notes, grouped)
     return _Built(legs, closed, candidates, program, [*e.warnings], notes, job)
@@ -372,7 +346,7 @@ def _build(
 class _Pairing:
     """One underlying's groups (each with its place in the breakdown) and warnings."""
 
-    groups: tuple[_Placed, ...]
+    groups: tuple[Placed, ...]
     warnings: tuple[str, ...]
 
 
@@ -498,211 +472,6 @@ def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:
             )
     if problems:
         raise UnsupportedError(problems)
-
-
-def _whole(p: Position, description: str) -> Leg:
-    return Leg(p.row, p.symbol, f"{p.symbol} {description}", p.quantity)
-
-
-def _group(strategy: str, underlying: str, legs: list[Leg], rule: str, figures: Figures) -> StrategyGroup:
-    rounded = Figures(_cents(figures.margin), _cents(figures.long_cost), _cents(figures.short_proceeds))
-    # without a net debit the gross figure is the rounded margin itself: rounding it again is a no-op
-    debit = rounded.long_cost > rounded.short_proceeds or abs(rounded.margin) >= _EXACT_CENTS
-    return StrategyGroup(
-        strategy,
-        underlying,
-        tuple(legs),
-        rule,
-        rounded.margin,
-        rounded.long_cost,
-        rounded.short_proceeds,
-        cents(rounded.gross) if debit else rounded.margin,
-        _cents(rounded.net),
-        figures,
-    )
-
-
-_EXACT_CENTS = 1e12  # below this, a figure in cents prints back exactly at cents' 15 digits
-
-
-def _cents(value: float) -> float:
-    """:func:`cents`, zero (half a group's figures) answered without the decimal arithmetic."""
-    return cents(value) if value else 0.0
-
-
-def _bond_group(p: Position, r: RegTRules, basis: str, given: GivenFace | None) -> StrategyGroup:
-    """A bond's group; one in another currency shows its face as the row gives it (``given``)."""
-    margin, rule = bond_requirement(r, p, basis, given)
-    leg = _whole(p, "bond")
-    if given is not None:
-        face = f"face in {given.currency} ({money(abs(p.quantity))} USD at {given.rate:.10g})"
-        leg = Leg(p.row, p.symbol, f"{leg.description}, {face}", given.amount)
-    return _group(f"{p.asset_class} bond", p.symbol, [leg], rule, Figures(margin=margin))
-
-
-class _Allocator:
-    """Hands out a leg's contracts (shares) row by row, in row order, to the groups that use them."""
-
-    def __init__(self, leg: BookLeg):
-        self.leg = leg
-        self.left = [amount for _, _, amount in leg.sources]
-        self.description = leg.describe()
-
-    def take(self, amount: float) -> list[Leg]:
-        out = []
-        p = self.leg.position
-        sign = 1.0 if self.leg.is_long else -1.0
-        per_unit = 1.0 if p.is_option else p.multiplier  # stock capacity is in shares
-        for k, (row, symbol, _) in enumerate(self.leg.sources):
-            if amount <= 1e-9:
-                break
-            part = min(self.left[k], amount)
-            if part > 1e-9:
-                self.left[k] -= part
-                amount -= part
-                out.append(Leg(row, symbol, self.description, sign * part / per_unit))
-        return out
-
-    @property
-    def remaining(self) -> float:
-        return sum(self.left)
-
-
-def _closed_group(c: Closed) -> StrategyGroup:
-    """Long and short rows of one series (or one stock) offsetting each other: flat, so no requirement."""
-    p = c.position
-    legs = [Leg(row, symbol, describe(p), amount) for row, symbol, amount in c.sources]
-    n = num(sum(amount for _, _, amount in c.sources if amount > 0))
-    what = "series" if p.is_option else "stock"
-    rule = f"offsetting long and short: {n} long and {n} short of one {what} close; nothing required"
-    return _group("offsetting long and short", p.underlying, legs, rule, Figures())
-
-
-def _book_groups(
-    legs: list[BookLeg], candidates: Sequence[Candidate], units: list[int]
-) -> list[StrategyGroup]:
-    """One underlying's groups, each leg's rows handed out in row order, group after group: the slow,
-    obvious twin of :func:`_groups_together`, and its path where amounts leave the 1/1024 grid."""
-    allocators = [_Allocator(leg) for leg in legs]
-    groups = []
-    for j, n in enumerate(units):
-        if n <= 0:
-            continue
-        cand = candidates[j]
-        used = [leg for i, amount in cand.uses for leg in allocators[i].take(amount * n)]
-        underlying = next(
-            (legs[i].position.underlying for i, _ in cand.uses if not legs[i].is_stock),
-            legs[cand.uses[0][0]].position.underlying,
-        )
-        shape = cand.shape()
-        groups.append(
-            _group(shape.strategy, underlying, used, shape.rule.replace("{n}", num(n)), shape.unit * n)
-        )
-    for leg, allocator in zip(legs, allocators):
-        left = allocator.remaining
-        if left <= 1e-9:
-            continue
-        rule = leg.standalone_rule.replace("{n}", num(left))
-        groups.append(
-            _group(leg.name, leg.position.underlying, allocator.take(left), rule, leg.standalone * left)
-        )
-    return groups
-
-
-def _groups_together(books: Sequence[Solved]) -> list[list[_Placed]]:
-    """Each underlying's groups, the same as :func:`_book_groups` makes them, for all at once, each
-    with its place in the breakdown (:func:`_order`): the rows each group uses found for every
-    underlying at once (:mod:`xlmargin.regt._allocation`), except where that could differ in the
-    last bit from handing them out row by row."""
-    if not books:
-        return []
-    asked = Asked(books)
-    inexact = asked.inexact()
-    if any(inexact):
-        exact = iter(_groups_together([b for b, bad in zip(books, inexact) if not bad]))
-        return [
-            [(_order(g), g) for g in _book_groups(b.legs, b.candidates, b.units)] if bad else next(exact)
-            for b, bad in zip(books, inexact)
-        ]
-    demands = asked.demands()
-    pieces = asked.pieces(demands)
-    groups = asked.groups(demands)
-    strategies, underlyings, rules, unit_figures, counts = _described(asked, groups)
-    figures, values = _scaled(unit_figures, counts)
-    margin, long_cost, proceeds, gross, net = _rounded(values)
-    columns: dict[str, Sequence[Any]] = {
-        "strategy": strategies, "underlying": underlyings, "legs": _legs_of(asked, pieces), "rule": rules,
-        "margin": margin, "long_cost": long_cost, "short_proceeds": proceeds, "gross": gross, "net": net,
-        "exact": figures,
-    }  # fmt: skip
-    made = records(StrategyGroup, columns, len(strategies))
-    placed = [((row, g.strategy), g) for row, g in zip(pieces.first_row, made)]
-    return [placed[a:b] for a, b in pairwise([0, *accumulate(groups.counts)])]
-
-
-def _legs_of(asked: Asked, pieces: Pieces) -> list[tuple[Leg, ...]]:
-    """Each group's legs, one per piece (see :class:`~xlmargin.regt._allocation.Pieces`)."""
-    descriptions = [leg.describe() for leg in asked.legs]
-    symbols = [symbol for _, symbol, _ in asked.sources]
-    columns: dict[str, Sequence[Any]] = {
-        "row": pieces.row, "symbol": [symbols[k] for k in pieces.source],
-        "description": [descriptions[i] for i in pieces.leg], "quantity": pieces.quantity,
-    }  # fmt: skip
-    made = records(Leg, columns, len(pieces.row))
-    return [tuple(made[a:b]) for a, b in pairwise(pieces.bounds)]
-
-
-def _described(
-    asked: Asked, groups: Groups
-) -> tuple[list[str], list[str], list[str], list[Figures], list[float]]:
-    """Each group's strategy, underlying, rule, unit figures and how many units: a chosen
-    candidate's shape and units, or a leg alone and what is left of it."""
-    shapes = [shape for b, chosen in zip(asked.books, groups.chosen) for shape in b.candidates.shapes(chosen)]
-    formed = [b.units[j] for b, chosen in zip(asked.books, groups.chosen) for j in chosen]
-    strategies, underlyings, rules, unit_figures, counts = [], [], [], [], []
-    candidate = 0
-    for alone, i, size in zip(groups.alone, groups.leg, groups.size):
-        leg = asked.legs[i]
-        underlyings.append(leg.position.underlying)
-        if alone:
-            strategies.append(leg.name)
-            rules.append(leg.standalone_rule.replace("{n}", num(size)))
-            unit_figures.append(leg.standalone)
-            counts.append(size)
-        else:
-            shape, n = shapes[candidate], formed[candidate]
-            strategies.append(shape.strategy)
-            rules.append(shape.rule.replace("{n}", num(n)))
-            unit_figures.append(shape.unit)
-            counts.append(n)
-            candidate += 1
-    return strategies, underlyings, rules, unit_figures, counts
-
-
-_FIGURES = attrgetter("margin", "long_cost", "short_proceeds")
-
-
-def _scaled(unit_figures: list[Figures], counts: list[float]) -> tuple[list[Figures], FloatArray]:
-    """Each unit's figures times its count, the very floats of ``unit * n`` (one product each), as
-    :class:`Figures` and as rows of an array (margin, long cost, short proceeds)."""
-    values = np.array(list(map(_FIGURES, unit_figures)), dtype=float).reshape(-1, 3)
-    values *= np.array(counts, dtype=float)[:, None]
-    margin, long_cost, proceeds = values.T.tolist()
-    columns = {"margin": margin, "long_cost": long_cost, "short_proceeds": proceeds}
-    return records(Figures, columns, len(unit_figures)), values
-
-
-def _rounded(values: FloatArray) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
-    """Every group's margin, long cost, short proceeds, gross and net in cents, as :func:`_group`
-    rounds them one group at a time (:func:`cents_of` gives :func:`cents`' very floats); ``values``:
-    a row of unrounded figures per group (see :func:`_scaled`)."""
-    columns = cents_of(values)
-    margin, long_cost, proceeds = columns[0::3], columns[1::3], columns[2::3]
-    rounded = list(zip(margin, long_cost, proceeds))
-    gross = cents_of([m + max(c - p, 0.0) for m, c, p in rounded])
-    # without a net debit the gross figure is the rounded margin itself (see _group)
-    gross = [g if c > p or abs(m) >= _EXACT_CENTS else m for g, (m, c, p) in zip(gross, rounded)]
-    return margin, long_cost, proceeds, gross, cents_of([m + c - p for m, c, p in rounded])
 
 
 __all__ = [
