@@ -78,22 +78,6 @@ def cell_words(name: str, value: str) -> str:
     return problem.message
 
 
-@pytest.mark.parametrize(
-    ("option", "value", "message"),
-    [
-        ("--max-cells", "1_000", "'1_000' is not a whole number above 0"),
-        ("--max-cells", "5%", "'5%' is not a whole number above 0"),
-        ("--max-formulas", "inf", "'inf' is not a whole number above 0"),
-        ("--timeout", "1_0", "'1_0' is not a number of seconds above 0"),
-        ("--timeout", "inf", "'inf' is not a number of seconds above 0"),
-    ],
-)
-def test_a_limit_reads_by_the_cells_rule(capsys, option: str, value: str, message: str) -> None:
-    """int() and float() took '1_000' and '1_0' (a '%' and 'inf' were refused already, as now)."""
-    assert main(["recalc", "missing.xlsx", option, value]) == 2
-    assert capsys.readouterr().err.splitlines()[-1].endswith(f"argument {option}: {message}")
-
-
 def test_a_limit_takes_thousands_separators_as_its_help_prints_the_default(capsys) -> None:
     """'--max-cells 1,000,000' (the default as --help prints it) was "invalid": now it reads, and
     the command goes on to the missing file."""
