@@ -372,6 +372,10 @@ def mode(path: Path) -> int:
         ("--timeout", "0", "'0' is not a number of seconds above 0"),
         ("--timeout", "-1", "'-1' is not a number of seconds above 0"),
         ("--timeout", "nan", "'nan' is not a number of seconds above 0"),
+        # read by the cells' number rule (tests/test_cli_amounts.py): int() and float() took '1_000'
+        ("--max-cells", "1_000", "'1_000' is not a whole number above 0"),
+        ("--timeout", "1_0", "'1_0' is not a number of seconds above 0"),
+        ("--max-formulas", "5%", "'5%' is not a whole number above 0"),
     ],
 )
 def test_a_limit_of_zero_or_less_is_a_usage_error(

@@ -37,6 +37,8 @@ DATE_FORMATS = (
 # first group of one to three, before any decimal point. '228,50' (a decimal comma) or '12,34,5'
 # would otherwise lose their commas and read a hundred or a thousand times too large.
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+# What takes a '%' where a worksheet function's or a command's amount argument refuses one.
+AMOUNT_ARGUMENT_RATES = "rate parameters take one"
 THOUSANDS_ONLY = "a comma is read only as a thousands separator (1,234.5); use a point for decimals"
 
 

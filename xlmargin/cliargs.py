@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -36,27 +35,45 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
-def count_above_zero(text: str) -> int:
-    """A limit such as ``--max-cells``: a whole number above 0 (0 or less would refuse every
-    workbook, or none)."""
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number above 0")
-    return number
+def amount_of(name: str, above_zero: str | None = None) -> Callable[[str], float]:
+    """The argparse type of an amount option (``--equity``, ``--budget``): its text read as the
+    worksheet function reads the same argument (:func:`xlmargin.cells.to_number`, the cell's
+    ``amount`` rule): '$1,000,000' and '1,000' are read; '1_000', 'nan', 'inf', a decimal comma
+    and '15%' are refused in the cell's words, which argparse prints after the option ("argument
+    --equity: '15%' is a percentage, but equity is an amount: ...") with exit code 2. ``name`` is
+    the cell's name for the value (``equity``). ``above_zero``: a limit's wording ("is not a whole
+    number above 0"), the value must then be above 0 and every refusal says that. The command line
+    takes no rate; a rate option would read its '%' with ``to_number(text)`` alone."""
+
+    def read(text: str) -> float:
+        from xlmargin.cells import AMOUNT_ARGUMENT_RATES, to_number
+
+        number, problem = to_number(text, name, AMOUNT_ARGUMENT_RATES)
+        if above_zero is not None and (problem is not None or not number > 0):
+            problem = f"'{text}' {above_zero}"
+        elif problem is not None and not text.strip():
+            problem = f"{name} is missing"
+        if problem is not None:
+            raise argparse.ArgumentTypeError(problem)
+        return number
+
+    return read
 
 
-def seconds_above_zero(text: str) -> float:
-    """A ``--timeout``: a finite number of seconds above 0."""
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not 0 < number < math.inf:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds above 0")
-    return number
+def count_above_zero(name: str) -> Callable[[str], int]:
+    """The argparse type of a limit such as ``--max-cells``: a whole number above 0 (0 or less
+    would refuse every workbook, or none), read by :func:`amount_of`'s rule ('1,000,000' as the
+    help prints the default; '1_000' and '15%' refused)."""
+    refusal = "is not a whole number above 0"
+    amount = amount_of(name, refusal)
+
+    def read(text: str) -> int:
+        number = amount(text)
+        if not number.is_integer():
+            raise argparse.ArgumentTypeError(f"'{text}' {refusal}")
+        return int(number)
+
+    return read
 
 
 def with_as_of(params: list[str], as_of: dt.date | None, today: dt.date) -> tuple[dt.date, list[str]]:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.cliargs import SOME_FAILED, cli_params, iso_date, with_as_of, with_broker_params
+from xlmargin.cliargs import SOME_FAILED, amount_of, cli_params, iso_date, with_as_of, with_broker_params
 from xlmargin.errors import XlMarginError
 from xlmargin.textable import render
 
@@ -342,14 +342,16 @@ def register(sub: Any) -> None:
         help="what the hedge minimises: pm (default, portfolio margin), risk (the risk view's worst "
         "stress loss) or account (the account view's requirement, in the account currency)",
     )  # fmt: skip
-    hedge.add_argument("--budget", type=float, help="cap on the sum of cost x |quantity|")
+    hedge.add_argument("--budget", type=amount_of("budget"), help="cap on the sum of cost x |quantity|")
     hedge.set_defaults(handler=cmd_hedge)
 
     plan = sub.add_parser(
         "plan", help="the least to close to meet a margin call, and the distance to the next"
     )
     _common(plan)
-    plan.add_argument("--equity", type=float, required=True, help="account equity (net liquidation value)")
+    plan.add_argument(
+        "--equity", type=amount_of("equity"), required=True, help="account equity (net liquidation value)"
+    )
     plan.add_argument(
         "--regime", choices=REGIMES, default="pm",
         help=f"the regime of both answers (default pm); the liquidation plan is made under "
@@ -366,6 +368,10 @@ def register(sub: Any) -> None:
     contribution.set_defaults(handler=cmd_contribution)
 
     cushion = _described(sub, "cushion")
-    cushion.add_argument("--equity", type=float, required=True, help="account equity (net liquidation value)")
-    cushion.add_argument("--requirement", type=float, required=True, help="a margin requirement")
+    cushion.add_argument(
+        "--equity", type=amount_of("equity"), required=True, help="account equity (net liquidation value)"
+    )
+    cushion.add_argument(
+        "--requirement", type=amount_of("requirement"), required=True, help="a margin requirement"
+    )
     cushion.set_defaults(handler=cmd_cushion)

@@ -16,7 +16,14 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from xlmargin import __version__, rules
-from xlmargin.cells import error_message, excel_error, is_blank, is_blank_range, to_number
+from xlmargin.cells import (
+    AMOUNT_ARGUMENT_RATES,
+    error_message,
+    excel_error,
+    is_blank,
+    is_blank_range,
+    to_number,
+)
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, is_error_text
 from xlmargin.excel.cache import SEQUENCE, ResultCache, digest, freeze, size_of, snapshot
@@ -74,7 +81,7 @@ def number(value: Any, name: str) -> float:
         raise InputError(Problem(f"{name} is missing", None, name))
     if is_error_text(value):  # another xlmargin cell's error
         raise InputError(Problem(f"the cell holds an error, not a number: {value.strip()}", None, name))
-    parsed, problem = to_number(value, name, "rate parameters take one")
+    parsed, problem = to_number(value, name, AMOUNT_ARGUMENT_RATES)
     if problem:
         raise InputError(Problem(problem, None, name))
     return parsed

@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, SOME_FAILED, count_above_zero, seconds_above_zero
+from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, SOME_FAILED, amount_of, count_above_zero
 from xlmargin.errors import XlMarginError, is_error_text
 from xlmargin.excel import registry, route
 from xlmargin.files import refuse_existing, resolved
@@ -444,6 +444,9 @@ def register(subparsers: Any) -> None:
     """Add ``recalc``, ``freeze`` and ``templates`` to the ``xlmargin`` parser's subparsers."""
     default = Limits()
 
+    cells, formulas = count_above_zero("max_cells"), count_above_zero("max_formulas")
+    seconds = amount_of("timeout", "is not a number of seconds above 0")
+
     def source_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("file", nargs="?", help="the workbook (.xlsx or .xlsm)")
         parser.add_argument(
@@ -457,15 +460,15 @@ def register(subparsers: Any) -> None:
             help="write even if some cells cannot be computed here (they keep their cached values)",
         )
         parser.add_argument(
-            "--max-cells", type=count_above_zero, default=default.max_cells, metavar="N",
+            "--max-cells", type=cells, default=default.max_cells, metavar="N",
             help=f"refuse a workbook with more cells (default {default.max_cells:,})",
         )  # fmt: skip
         parser.add_argument(
-            "--max-formulas", type=count_above_zero, default=default.max_formulas, metavar="N",
+            "--max-formulas", type=formulas, default=default.max_formulas, metavar="N",
             help=f"refuse a workbook with more formula cells (default {default.max_formulas:,})",
         )  # fmt: skip
         parser.add_argument(
-            "--timeout", type=seconds_above_zero, default=default.seconds, metavar="SECONDS",
+            "--timeout", type=seconds, default=default.seconds, metavar="SECONDS",
             help=f"stop a recalculation that takes longer (default {default.seconds:g} s)",
         )  # fmt: skip
 
