@@ -117,7 +117,7 @@ def test_a_maturity_typed_as_a_year_is_refused(cell: Any) -> None:
     # 2031 was read as the Excel serial 2031, a day of 1905
     assert problems([BOND, ["T", "bond", 1000, 99.0, "treasury", 4.0, cell]]) == [
         "row 2, maturity: 2031 is a number, not a date: as an Excel serial it would be 1905-07-23; type the "
-        "maturity as a date (YYYY-MM-DD or a date cell) or the years to maturity"
+        "maturity as a date (YYYY-MM-DD or a date cell) or the years to maturity (a number up to 200)"
     ]
     # years to maturity and a date's serial still read
     good = read([BOND, *(["T", "bond", 1000, 99.0, "treasury", 4.0, c] for c in (7, 48000))])

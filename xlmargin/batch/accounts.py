@@ -15,6 +15,7 @@ from xlmargin.batch.equity import equity_column, read_equity
 from xlmargin.cells import is_blank
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.positions import NO_POSITIONS, Portfolio, read_positions
+from xlmargin.positions.conventions import Groups
 from xlmargin.positions.infer import rows_text
 from xlmargin.positions.marks import mark_problems
 
@@ -38,6 +39,9 @@ class Accounts:
     errors: dict[int, XlMarginError]
     # per account: its equity from the table's equity column (NaN: none given); None without the column
     equity: FloatArray | None = None
+    # per account: the reader's warnings on its own rows (its coupon and yield units, decided on
+    # them as on the account alone), before its engine's in its ``warnings`` cell
+    warnings: dict[int, list[str]] = field(default_factory=dict)
 
     def equity_of(self, codes: Iterable[int]) -> dict[int, float]:
         """The equity of each account of ``codes`` that has one (plain floats: what a Dask task carries)."""
@@ -133,7 +137,8 @@ def read_accounts(data: Any, by: str, as_of: dt.date, equity: str | None = None)
         the reader has it)."""
         return all(_blank(v) or is_blank(v) for j, v in enumerate(row) if j not in aside)
 
-    portfolio = _read_placing_errors([[]] * above, head, rows, row_account, as_of, errors)
+    groups = Groups(first, row_account)
+    portfolio = _read_placing_errors([[]] * above, head, rows, groups, as_of, errors)
     account = row_account[portfolio.arrays["row"] - first]
     positions = np.bincount(account, minlength=len(names))
     for code in errors:  # its rows the reader read (a row giving only the name is blank to it)
@@ -151,6 +156,7 @@ def read_accounts(data: Any, by: str, as_of: dt.date, equity: str | None = None)
         positions=positions,
         errors={code: InputError(problems) for code, problems in errors.items()},
         equity=amounts,
+        warnings=groups.warnings,
     )
 
 
@@ -174,7 +180,7 @@ def _read_placing_errors(
     above: list[list[Any]],
     head: list[Any],
     rows: list[list[Any]],
-    row_account: IntArray,
+    groups: Groups,
     as_of: dt.date,
     errors: dict[int, list[Problem]],
 ) -> Portfolio:
@@ -184,12 +190,13 @@ def _read_placing_errors(
     conflicting marks, checked only on a table the reader could read). A problem on no row (a
     missing column) is raised, as it concerns every account. No row left to read (each gives only
     its account's name, or is an erring account's): no positions, each account's row then says
-    why."""
-    first = len(above) + 2
+    why. ``groups`` says each row's account; the reader leaves in it each account's own warnings."""
+    first, row_account = len(above) + 2, groups.codes
 
     def read(table: list[list[Any]]) -> Portfolio:
         try:
-            book = read_positions(table, as_of=as_of, holdings=False)
+            groups.warnings.clear()  # the last reading's are kept
+            book = read_positions(table, as_of=as_of, holdings=False, groups=groups)
         except InputError as exc:
             if rows and [p.message for p in exc.problems] == [NO_POSITIONS]:  # each account says why
                 return Portfolio.from_positions([], as_of)

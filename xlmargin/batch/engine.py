@@ -200,7 +200,10 @@ def _frame(
         **{c: [np.nan if i in errors else figures[i][c] for i in range(n)] for c in FIGURES[regime]},
         **_equity_columns(accounts, figures, errors),
         "error": [message(errors[i]) if i in errors else "" for i in range(n)],
-        WARNINGS: ["" if i in errors else joined(figures[i].get("warnings", ())) for i in range(n)],
+        WARNINGS: [
+            "" if i in errors else joined([*accounts.warnings.get(i, ()), *figures[i].get("warnings", ())])
+            for i in range(n)
+        ],
     }
     frame = pd.DataFrame(out)
     frame.attrs[WARNINGS] = [(text, "") for text in accounts.portfolio.warnings]  # rows name accounts

@@ -26,6 +26,7 @@ from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem
 from xlmargin.positions.build import broker_type_column, build_arrays
 from xlmargin.positions.columns import COLUMN_ORDER, COLUMNS, REQUIRED, Column, map_header, norm_header
+from xlmargin.positions.conventions import Groups
 from xlmargin.positions.infer import RATE_TO_BASE, rate_to_base_warning
 from xlmargin.positions.marks import mark_problems
 from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES, Portfolio, Position
@@ -39,7 +40,9 @@ NO_POSITIONS = "the positions table has a header but no positions"
 
 
 @collector_paused()
-def read_positions(data: Any, *, as_of: dt.date, holdings: bool = True) -> Portfolio:
+def read_positions(
+    data: Any, *, as_of: dt.date, holdings: bool = True, groups: Groups | None = None
+) -> Portfolio:
     """Read and validate a positions table.
 
     ``data`` is a list of lists (header row first, as Excel hands it over), a pandas DataFrame,
@@ -47,6 +50,9 @@ def read_positions(data: Any, *, as_of: dt.date, holdings: bool = True) -> Portf
     from it and may not precede it. ``holdings``: the table is one book's holdings, whose rows of
     one contract must agree on its marks (:mod:`xlmargin.positions.marks`); False for trades and
     hedge candidates (fills at their own prices) and for a batch's accounts (checked per account).
+    ``groups``: the account of each row of a table of many (the batch), whose coupon and yield
+    units are decided per account, their warnings kept in ``groups``
+    (:class:`~xlmargin.positions.conventions.Groups`).
     """
     header, rows, first_row = table_of(data)
     problems: list[Problem] = []
@@ -64,7 +70,7 @@ def read_positions(data: Any, *, as_of: dt.date, holdings: bool = True) -> Portf
     warnings: list[str] = list(mapped.notes)
     if ignored:
         warnings.append(f"columns ignored (not positions fields): {', '.join(ignored)}")
-    arrays, codes = build_arrays(reader, as_of, broker, warnings)
+    arrays, codes = build_arrays(reader, as_of, broker, warnings, groups)
     rate_header = str(header[mapped.index["fx_rate"]]) if "fx_rate" in mapped.index else ""
     if norm_header(rate_header) == RATE_TO_BASE and (found := rate_to_base_warning(rate_header, arrays)):
         warnings.append(found)

@@ -19,7 +19,7 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number, typed_percent
 from xlmargin.errors import a_or_an
 from xlmargin.positions.columns import RATE_COLUMNS, norm_header
-from xlmargin.positions.conventions import bare_year, rate_column
+from xlmargin.positions.conventions import MATURITY_YEARS_MAX, Groups, bare_year, rate_column
 from xlmargin.positions.enums import TYPE_CODE, TYPE_NAMES, Kinds, enum_values
 from xlmargin.positions.infer import (
     SymbolTerms,
@@ -105,11 +105,11 @@ def broker_type_column(r: ColumnReader, broker: frozenset[str], ignored: list[st
 
 
 def build_arrays(
-    r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str]
+    r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str], groups: Groups | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, tuple[IntArray, Sequence[str | None]]]]:
     """Typed, validated columns, and the codes of the type and class-group columns (see
     :meth:`~xlmargin.positions.model.Portfolio.codes`); every problem goes to ``r.problems``,
-    every warning to ``warnings``."""
+    every warning to ``warnings`` (an account's coupon and yield units, to ``groups``)."""
     classes, baskets, european_roots, multipliers = symbol_tables()
     n = r.n
 
@@ -173,6 +173,7 @@ def build_arrays(
     # the columns kept as read, when absent: one all-NaN (all-None) array for all of them, which
     # the portfolio makes read-only like every other
     no_numbers, no_texts = np.full(n, np.nan), np.full(n, None, dtype=object)
+    coupon = rate_column(r, "coupon", warnings, groups) if r.has("coupon") else no_numbers
 
     return {
         "row": r.rows,
@@ -197,8 +198,10 @@ def build_arrays(
         "maturity_years": maturity_years,
         "sleeve": r.text("sleeve").rows() if r.has("sleeve") else no_texts,
         "index_units": index_units,
-        "coupon": rate_column(r, "coupon", warnings) if r.has("coupon") else no_numbers,
-        "yield_": rate_column(r, "yield", warnings) if r.has("yield") else no_numbers,
+        "coupon": coupon,
+        "yield_": _yield(r, kind, price, coupon, maturity_years, warnings, groups)
+        if r.has("yield")
+        else no_numbers,
         "duration": r.number("duration") if r.has("duration") else no_numbers,
         "denomination": _denomination(r, kind) if r.has("denomination") else no_numbers,
         "fx_rate": _rate(r) if r.has("fx_rate") else no_numbers,
@@ -222,6 +225,29 @@ def _rate(r: ColumnReader) -> FloatArray:
         for i in indices(rate < 0):
             r.bad(i, "fx_rate", f"fx_rate must be positive, got {rate[i]:g}")
     return rate
+
+
+def _yield(
+    r: ColumnReader,
+    kind: Kinds,
+    price: FloatArray,
+    coupon: FloatArray,
+    maturity_years: FloatArray,
+    warnings: list[str],
+    groups: Groups | None,
+) -> FloatArray:
+    """The yield column as decimals, a bond's yield that could be read either way read by its price
+    (the yield :func:`~xlmargin.instruments.bond_yield` finds for it, on the rows giving price,
+    coupon and maturity)."""
+    priced = kind.of("bond") & ~np.isnan(price) & ~np.isnan(coupon) & ~np.isnan(maturity_years)
+    priced &= ~np.isnan(r.number("yield")) & ~r.typed_percent("yield")
+    implied = None
+    if priced.any():
+        from xlmargin.instruments import bond_yield  # instruments imports the positions package
+
+        implied = np.full(r.n, np.nan)
+        implied[priced] = bond_yield(price[priced], coupon[priced], maturity_years[priced])
+    return rate_column(r, "yield", warnings, groups, implied)
 
 
 def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms | None]:
@@ -512,7 +538,11 @@ def _maturity(r: ColumnReader, kind: Kinds, as_of: dt.date) -> FloatArray:
             if why is not None and typed_percent(value):  # '5%' is no number of years
                 problem[k] = why
                 continue
-            if isinstance(years, int | float) and not isinstance(years, bool) and 0 < years <= 200:
+            if (
+                isinstance(years, int | float)
+                and not isinstance(years, bool)
+                and 0 < years <= MATURITY_YEARS_MAX
+            ):
                 years_of[k] = float(years)
                 continue
             if (refused := bare_year(value, "maturity")) is not None:

@@ -1,25 +1,33 @@
 """What a cell alone cannot say, decided by the reader's conventions (symbols.toml ``[reading]``).
 
-Coupons and yields are read one way per column: in percent when a value is above ``percent_above``
-(4.25) or above the column's ``decimal_max`` (0.625: a 62.5% coupon is no credible decimal), else
-as decimals; a cell typed with '%' says its own unit. A value that could be read either way is
-named in a warning. A number below ``bare_year_below`` in a date column is a year typed alone
-(2031), not an Excel serial (day 2031 is 1905-07-24): refused, naming the row and the column.
+Coupons and yields are read one way per column, or per account where one table holds many
+(:class:`Groups`, the batch): in percent when a value in it is above the rules file's
+``percent_above`` or above the column's ``decimal_max`` (no credible decimal), else as decimals; a
+cell typed with '%' says its own unit. A value that could be read either way is named in a warning.
+A bond's yield that could be read either way, on a row giving its price, coupon and maturity, is
+read the way nearer the yield its price implies (:func:`xlmargin.instruments.bond_yield`), whatever
+the column's unit; where the price says nothing (no fitting yield) the column's rule holds. A number
+below ``bare_year_below`` in a date column is a year typed alone (2031), not an Excel serial:
+refused, naming the row, the column and the date the serial would be.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from xlmargin import rules
-from xlmargin._typing import BoolArray, FloatArray
+from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import EXCEL_EPOCH, is_boolean
-from xlmargin.positions.infer import warn_rows
+from xlmargin.positions.infer import rows_text, warn_rows
 from xlmargin.positions.reader import ColumnReader
+
+# the most years to maturity a maturity cell may give as a number (more is refused, as is 0)
+MATURITY_YEARS_MAX = 200
 
 
 def reading() -> Mapping[str, Any]:
@@ -27,37 +35,113 @@ def reading() -> Mapping[str, Any]:
     return rules.load("symbols")["reading"]
 
 
-def rate_column(r: ColumnReader, name: str, warnings: list[str]) -> FloatArray:
-    """A coupon or yield column as decimals, its unit decided once for the whole column."""
+@dataclass
+class Groups:
+    """The accounts of a table holding many (the batch): the data row numbered ``first + i`` is
+    account ``codes[i]``. The reader decides each account's coupon and yield units on its own rows,
+    as it would on the account alone, and puts the warnings of that decision in ``warnings`` under
+    the account, not in the portfolio's warnings (which concern every account)."""
+
+    first: int
+    codes: IntArray
+    warnings: dict[int, list[str]] = field(default_factory=dict)
+
+
+def rate_column(
+    r: ColumnReader,
+    name: str,
+    warnings: list[str],
+    groups: Groups | None = None,
+    implied: FloatArray | None = None,
+) -> FloatArray:
+    """A coupon or yield column as decimals, its unit decided once for the column, or once per
+    account of ``groups``. ``implied``: per row, the yield its bond's price implies (NaN where none
+    does), which settles the unit of a yield that could be read either way."""
     values = r.number(name)
-    table = reading()
-    decimal_max, ambiguous_above = (float(table[name][k]) for k in ("decimal_max", "ambiguous_above"))
     plain = ~np.isnan(values) & ~r.typed_percent(name)  # a cell typed '0.625%' is already a fraction
     size = np.where(plain, np.abs(values), 0.0)
+    account = groups.codes[r.rows - groups.first] if groups is not None else np.zeros(r.n, dtype=np.int64)
+    said = [warnings] if groups is None else []  # each account's warnings, by its index in ``codes``
+    codes = np.unique(account).tolist()
+    if groups is not None:
+        said = [groups.warnings.setdefault(int(code), []) for code in codes]
+    decimal = np.zeros(r.n, dtype=bool)  # the plain values read as decimals
+    by_price = np.zeros(r.n, dtype=bool)
+    if implied is not None:
+        either = (size > 0) & (size <= float(reading()["percent_above"])) & ~np.isnan(implied)
+        if either.any():
+            nearer = np.abs(values - implied) <= np.abs(values / 100.0 - implied)
+            by_price, decimal = either, either & nearer
+    for k, code in enumerate(codes):
+        own = account == code
+        considered = np.where(own & ~by_price, size, 0.0)
+        decimal |= own & _column_unit(r, values, considered, name, said[k], groups is not None)
+        _price_warning(r, said[k], values, implied, name, own & by_price, decimal)
+    if groups is not None:
+        for code in [c for c, found in groups.warnings.items() if not found]:
+            del groups.warnings[code]
+    return np.where(plain & ~decimal, values / 100.0, values)
+
+
+def _column_unit(
+    r: ColumnReader, values: FloatArray, size: FloatArray, name: str, warnings: list[str], own: bool = False
+) -> BoolArray:
+    """Where the values of ``size`` (0 where not considered) are read as decimals: all of them or
+    none, by the column's rule; the warnings naming the values either reading would fit. ``own``:
+    the values are one account's (of a table of many), whose unit is decided apart."""
+    table = reading()
+    whole = f"account's {name} column" if own else f"whole {name} column"
+    decimal_max, ambiguous_above = (float(table[name][k]) for k in ("decimal_max", "ambiguous_above"))
     above_one = size > float(table["percent_above"])
     if not (size > decimal_max).any():
         unsure = size > ambiguous_above
         warn_rows(
             r, warnings, unsure,
             f"{name} {_values(values, unsure)} read as decimals ({_example(values, unsure, 1.0)}), as the "
-            f"whole {name} column is (no value in it is above {decimal_max:g}); if percent was meant, type "
+            f"{whole} is (no value in it is above {decimal_max:g}); if percent was meant, type "
             "it with '%'",
         )  # fmt: skip
-        return values
+        return size > 0
     if not above_one.any():
         deciding = size > decimal_max
         warn_rows(
             r, warnings, deciding,
-            f"{name} {_values(values, deciding)} is no credible decimal (above {decimal_max:g}): the whole "
-            f"{name} column is read in percent ({_example(values, deciding, 0.01)})",
+            f"{name} {_values(values, deciding)} is no credible decimal (above {decimal_max:g}): the "
+            f"{whole} is read in percent ({_example(values, deciding, 0.01)})",
         )  # fmt: skip
     unsure = (size > 0) & (size <= decimal_max)
     warn_rows(
         r, warnings, unsure,
-        f"{name} {_values(values, unsure)} read in percent ({_example(values, unsure, 0.01)}), as the whole "
-        f"{name} column is; if a decimal was meant, type it in percent or with '%'",
+        f"{name} {_values(values, unsure)} read in percent ({_example(values, unsure, 0.01)}), as the "
+        f"{whole} is; if a decimal was meant, type it in percent or with '%'",
     )  # fmt: skip
-    return np.where(plain, values / 100.0, values)
+    return np.zeros(r.n, dtype=bool)
+
+
+def _price_warning(
+    r: ColumnReader,
+    warnings: list[str],
+    values: FloatArray,
+    implied: FloatArray | None,
+    name: str,
+    by_price: BoolArray,
+    decimal: BoolArray,
+) -> None:
+    """One warning per row of ``by_price`` whose yield the price read in percent or as a decimal
+    above the column's ``ambiguous_above`` (a reading the column's rule would have named): both
+    readings and the price's yield named."""
+    if implied is None or not by_price.any():
+        return
+    unsure = by_price & ~(decimal & (np.abs(values) <= float(reading()[name]["ambiguous_above"])))
+    for i in np.flatnonzero(unsure).tolist():
+        value, near = float(values[i]), float(implied[i]) * 100
+        read, other = (
+            (f"{value * 100:g}%", f"{value:g}%") if decimal[i] else (f"{value:g}%", f"{value * 100:g}%")
+        )
+        warnings.append(
+            f"{rows_text([int(r.rows[i])])}: {name} {value:g} read as {read}, not {other}: the row's price "
+            f"implies a {name} of {near:.3g}%"
+        )
 
 
 def _values(values: FloatArray, mask: BoolArray) -> str:
@@ -84,7 +168,7 @@ def bare_year(value: Any, column: str) -> str | None:
     if not 1 <= value < int(reading()["bare_year_below"]):
         return None
     serial = EXCEL_EPOCH + dt.timedelta(days=int(value))
-    years = " or the years to maturity" if column == "maturity" else ""
+    years = f" or the years to maturity (a number up to {MATURITY_YEARS_MAX})" if column == "maturity" else ""
     return (
         f"{value:g} is a number, not a date: as an Excel serial it would be {serial}; type the {column} as a "
         f"date (YYYY-MM-DD or a date cell){years}"
