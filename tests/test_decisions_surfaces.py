@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import xlmargin
+from tests.test_decisions_sticky_strike import at_book, quote_volatility
 from xlmargin.cli import main
 from xlmargin.decisions import decision_settings, read_candidates
 from xlmargin.errors import XlMarginError
@@ -49,8 +50,10 @@ def test_a_trade_at_another_underlying_price_takes_the_books_with_a_warning(tmp_
     """Reg T, margin-rules.md (naked short call: premium + 20% of the underlying less the amount out
     of the money, at least premium + 10%): 2 × 100 × (3.00 + max(0.20 × 228.50 − 21.50, 22.85)) =
     5,440 at the book's 228.50, where the trade's own 230 would give 2 × 100 × (3 + 26) = 5,800. The
-    book's reader refuses two underlying prices for AAPL's options; a trade takes the book's."""
-    off, book_price = short_call(230.0), short_call(228.5)
+    book's reader refuses two underlying prices for AAPL's options; a trade takes the book's, with
+    the volatility its premium implies at its own 230 (sticky strike: test_decisions_sticky_strike)."""
+    off = short_call(230.0)
+    book_price = at_book(off[1], 228.5, quote_volatility(off[1], AS_OF))
     cell = figures(udfs.MARGIN_IMPACT(SPREADS, off, None, PARAMS))
     assert cell["Reg T initial"][2] == 5_440.0
     assert figures(udfs.MARGIN_IMPACT(SPREADS, book_price, None, PARAMS)) == {
@@ -87,7 +90,8 @@ def test_trades_on_an_underlying_the_book_has_no_option_on_take_the_first_ones_p
 
 def test_a_candidate_at_another_underlying_price_is_priced_at_the_books(tmp_path: Path, capsys) -> None:
     cands = [[*HEAD, "min_qty", "max_qty"], [*short_call(230.0)[1], -2.0, -2.0]]
-    fair = [cands[0], [*short_call(228.5)[1], -2.0, -2.0]]
+    moved = at_book(cands[1][:9], 228.5, quote_volatility(cands[1][:9], AS_OF))  # sticky strike
+    fair = [[*moved[0], "min_qty", "max_qty"], [*moved[1], -2.0, -2.0]]
     for objective in ("pm", "risk"):
         off = figures(udfs.HEDGE_OPTIMIZE(SPREADS, cands, objective, None, PARAMS))
         assert (

@@ -35,6 +35,7 @@ from xlmargin.pm import PMSettings, pm_requirement
 from xlmargin.positions import Portfolio
 from xlmargin.positions.marks import SAME_MARK, SAME_MARK_ABS, marks_differ
 from xlmargin.positions.reader import factorize
+from xlmargin.pricing import implied_volatility
 from xlmargin.regt import regt_margin
 from xlmargin.span import futures_margin
 from xlmargin.stress import STRESS_PARAMS, StressSettings, risk_margin, stress_settings
@@ -342,7 +343,7 @@ _FIRST_UNDERLYING = (
 
 
 def book_underlyings(
-    portfolio: Portfolio, trades: Portfolio, table: str = "trades"
+    portfolio: Portfolio, trades: Portfolio, table: str, rate: float
 ) -> tuple[Portfolio, dict[int, str]]:
     """``trades`` with each option's (type ``option``) ``underlying_price`` the book's for its
     underlying (its first option row on it: the positions reader holds a book's options on one
@@ -350,7 +351,14 @@ def book_underlyings(
     no option on it, the first such trade's (in row order), as :func:`price_conflicts` treats a trade's
     price; and per trade (index) that gave another, a warning naming both rows and prices (``table``
     names the trades' rows). Options on futures are left out, as the reader leaves them out: their
-    ``underlying`` is the future's root, and two contract months have two prices."""
+    ``underlying`` is the future's root, and two contract months have two prices.
+
+    A trade's premium and its underlying price are one quote: a moved option that gives a premium
+    and no volatility first takes the volatility its premium implies at its own underlying price
+    (:func:`~xlmargin.pricing.implied_volatility`, as portfolio margin implies a book's, at ``rate``),
+    which it keeps at the new price (sticky strike), and the warning says so. Its premium stays (Reg
+    T charges the premium the trade gives). One no volatility reproduces at its own quote either is
+    moved without one, and the engines that price it refuse its premium at the new price as before."""
     kind, underlying, rows = trades.arrays["type"], trades.arrays["underlying"], trades.arrays["row"]
     options = np.flatnonzero(kind == "option")
     if not len(options):
@@ -387,9 +395,38 @@ def book_underlyings(
             )
     if not notes:
         return trades, {}
+    volatility = _sticky_strike(trades, np.array(sorted(notes)), rate, notes)
     kept = {name: trades.codes(name) for name in trades.coded()}
-    arrays = {**trades.arrays, "underlying_price": price}
+    arrays = {**trades.arrays, "underlying_price": price, "volatility": volatility}
     return Portfolio(arrays, trades.as_of, trades.warnings, kept), notes
+
+
+def _sticky_strike(trades: Portfolio, moved: np.ndarray, rate: float, notes: dict[int, str]) -> np.ndarray:
+    """The trades' ``volatility`` column with, for each ``moved`` option that gives a premium and no
+    volatility, the volatility its premium implies at its own underlying price (NaN where none does,
+    or once expired: its value is then intrinsic at any volatility), its warning in ``notes`` saying
+    so (:func:`book_underlyings`)."""
+    a = trades.arrays
+    volatility = a["volatility"].copy()
+    need = moved[np.isnan(volatility[moved]) & (a["expiry_years"][moved] > 0.0)]
+    if not len(need):
+        return volatility
+    sigma = np.asarray(
+        implied_volatility(
+            a["price"][need], a["underlying_price"][need], a["strike"][need], a["expiry_years"][need], rate,
+            a["dividend_yield"][need], a["right"][need] == "C", a["style"][need] == "american",
+        )
+    )  # fmt: skip
+    for j, vol in zip(need.tolist(), sigma.tolist(), strict=True):
+        if math.isnan(vol):
+            continue  # its own quote is no price either: the engines' error on its premium stands
+        volatility[j] = vol
+        notes[j] += (
+            f"; its volatility {vol:.4%} is implied from its premium {float(a['price'][j]):,.10g} at its own "
+            f"underlying price {float(a['underlying_price'][j]):,.10g} and kept at the new price (sticky "
+            "strike), the premium unchanged"
+        )
+    return volatility
 
 
 def trade_union(

@@ -32,7 +32,8 @@ under it is refused; its before/after figures are still shown.) Every candidate 
 priced once per scenario, a candidate on a held contract as the book's row it nets into (its
 price, its marks: margin values a held position at its mark, as the engine check does); the
 an option candidate's underlying price is the book's for that underlying (or the first
-candidate's where the book holds no option on it: :func:`~._common.book_underlyings`), a chosen one
+candidate's where the book holds no option on it, at the volatility its premium implies at its own:
+:func:`~._common.book_underlyings`), a chosen one
 that gave another being a warning, as MARGIN_IMPACT's trades; the
 requirement is then the maximum of linear functions of the quantities (:mod:`._linear`,
 :mod:`._pm`) and is minimised exactly by HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium
@@ -172,7 +173,7 @@ def hedge_optimize(
     if budget is not None:
         budget = above_zero(budget, "a budget", "budget")
     # an option candidate on an underlying the book holds options on takes the book's underlying price
-    aligned, moved = book_underlyings(portfolio, candidates.portfolio, "candidates")
+    aligned, moved = book_underlyings(portfolio, candidates.portfolio, "candidates", settings.account.pm.rate)
     candidates = replace(candidates, portfolio=aligned)
     keys = [repr(k) for k in contract_keys(candidates.portfolio)]  # once, not once per candidate
     order = sorted(range(len(keys)), key=keys.__getitem__)

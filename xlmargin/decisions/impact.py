@@ -7,7 +7,8 @@ otherwise is a warning naming both rows and both prices; trades of a contract th
 hold make one row, at the first one's price, and a later one priced otherwise is a warning naming
 both trades rows; an option's underlying price is the book's for that underlying, or the first
 trade's where the book holds no option on it, as the positions reader holds a book's options on one
-underlying to one price, and a trade that gives another is a warning naming both rows:
+underlying to one price, and a trade that gives another is a warning naming both rows (a premium
+without a volatility keeping the volatility it implies at its own underlying price: sticky strike):
 :func:`~xlmargin.decisions._common.book_underlyings`). ``before`` and ``after`` are rounded
 to the cent first and ``change`` is their difference, so ``change = after − before`` holds to
 the cent in every row. A regime whose engine does not margin the book (portfolio margin refuses
@@ -130,7 +131,7 @@ def margin_impact(
     each is n/a before and after with that reason, or the error when it is the one regime asked."""
     for regime in regimes:
         check_regime(regime)
-    trades, moved = book_underlyings(portfolio, trades, table)
+    trades, moved = book_underlyings(portfolio, trades, table, settings.account.pm.rate)
     union, before_qty, after_qty = trade_union(portfolio, trades, mark=True)
     lines = []
     refused: list[XlMarginError] = []  # the errors of regimes shown as n/a that are not Unsupported
