@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.books import book, row
+from tests.books import book, row, stock
 from tests.conftest import AS_OF
 from xlmargin import stress
 from xlmargin.errors import InputError
@@ -35,6 +35,7 @@ from xlmargin.esma import esma_class_from, esma_margin, esma_settings, nfa_margi
 from xlmargin.fx_rates import row_pair
 from xlmargin.instruments import currency_exposures, fx_pair
 from xlmargin.positions import read_positions
+from xlmargin.stress.results import risk_margin
 from xlmargin.symbols import currency_pair, pair_quote
 
 NO_RATES = esma_settings({}, AS_OF)
@@ -185,37 +186,63 @@ def test_the_pair_readers_give_its_legs() -> None:
     assert fx_pair("USDRUB") is not None and fx_pair("USDXYZ") is None
 
 
-UNTREATED = r"row 2, symbol: the risk view cannot stress '{}': {} has no risk factor and is not listed"
+HELD = "{} has no risk factor: its currency legs are held constant (rows {})"
 
 
 @pytest.mark.parametrize(("symbol", "price"), EXOTIC)
 @pytest.mark.parametrize(("kind", "klass"), [("fx", None), ("cfd", "fx")])
-def test_the_stress_view_refuses_a_pair_it_has_no_treatment_for(
+def test_the_stress_view_holds_any_iso_currency_without_a_factor_constant(
     symbol: str, price: float, kind: str, klass: str | None
 ) -> None:
-    # stress.toml [instruments.currencies] neither moves RUB, TWD, ... nor lists them as held
-    # constant: the view names the row and the code rather than margining the pair as if flat
+    # stress.toml [instruments.currencies] moves no RUB, TWD, ...: as TRY (one of esma.toml's quoted
+    # 28), each is held constant, the view naming the currency and the row; it used to refuse the book
     pair = row(symbol, kind, 100_000, price, klass=klass)
-    with pytest.raises(InputError, match=UNTREATED.format(symbol, symbol[3:])):
-        stress.stress_pnl(book(pair), "S5", STRESS)
-    with pytest.raises(InputError, match=UNTREATED.format(symbol, symbol[3:])):
-        stress.stress_table(book(pair), STRESS)
+    moved = stress.stress_pnl(book(pair), "S5", STRESS)
+    assert (moved.pnl, moved.warnings) == (0.0, (HELD.format(symbol[3:], 2),))  # USD leg: the numeraire
+    assert ("note", HELD.format(symbol[3:], 2)) in [
+        tuple(r[:2]) for r in stress.stress_table(book(pair), STRESS)
+    ]
+    assert risk_margin(book(pair), STRESS).warnings == (HELD.format(symbol[3:], 2),)
 
 
-def test_the_stress_view_names_every_untreated_row_and_keeps_the_listed_pairs() -> None:
+def test_a_pair_of_any_iso_code_is_held_as_a_quoted_one_is() -> None:
     rows = [row("EURUSD", "fx", 100_000, 1.1), row("RUBTWD", "fx", 1_000_000, 0.36, fx_rate=0.031)]
-    rows += [row("USDTRY", "fx", 100_000, 34.5)]
+    rows += [row("USDTRY", "fx", 100_000, 34.5), row("USDRUB", "fx", 50_000, 90.0)]
+    result = stress.stress_pnl(book(*rows), "S5", STRESS)
+    assert result.pnl == pytest.approx(-12_760.0)  # the euro leg alone: 110,000 × −11.6%
+    assert result.warnings == (HELD.format("RUB", "3, 5"), HELD.format("TWD", 3), HELD.format("TRY", 4))
+
+
+def test_a_position_in_an_iso_currency_without_a_factor_moves_as_one_in_dollars() -> None:
+    # 1,000 shares at 300 RUB × 0.011 USD per RUB = 3,300 USD: the share moves as 3,300 USD of the same
+    # share does, the rouble is held constant, as the lira of a share in TRY is
+    rub = stress.stress_pnl(book(stock("SBER", 1_000, 300.0, currency="RUB", fx_rate=0.011)), "S5", STRESS)
+    usd = stress.stress_pnl(book(stock("SBER", 1_000, 3.3)), "S5", STRESS)
+    assert rub.pnl == pytest.approx(usd.pnl) and usd.pnl < 0.0
+    assert rub.warnings == (HELD.format("RUB", 2),)
+    lira = stress.stress_pnl(book(stock("SBER", 1_000, 300.0, currency="TRY", fx_rate=0.011)), "S5", STRESS)
+    assert lira.warnings == (HELD.format("TRY", 2),)
+
+
+def test_the_stress_view_refuses_a_code_that_is_no_currency() -> None:
+    # XQZ is no ISO 4217 code: no pair, refused naming the row, never held constant
+    rows = [row("EURUSD", "fx", 100_000, 1.1), row("USDXQZ", "fx", 100_000, 90.0)]
     with pytest.raises(InputError) as found:
         stress.stress_pnl(book(*rows), "S5", STRESS)
     (problem,) = found.value.problems
-    assert (problem.row, problem.column) == (
-        3,
-        "symbol",
-    ) and "RUB and TWD have no risk factor and are not" in problem.message
-    # TRY is listed as held constant (stress.toml unmodelled): the view stresses the book without it
-    listed = stress.stress_pnl(book(rows[0], rows[2]), "S5", STRESS)
-    assert listed.pnl == pytest.approx(-12_760.0)  # the euro leg alone: 110,000 × −11.6%
-    assert any("TRY has no risk factor" in w for w in listed.warnings)
+    assert (problem.row, problem.column) == (3, "symbol") and "'USDXQZ'" in problem.message
+    with pytest.raises(InputError, match=r"row 3, symbol: 'USDXQZ'"):
+        stress.stress_table(book(*rows), STRESS)
+    # nor is a share priced in it: its currency column is named (it was held constant as RUB is)
+    shares = [stock("SBER", 1_000, 300.0, currency="RUB", fx_rate=0.011)]
+    shares += [
+        stock("ABC", 10, 5.0, currency="XQZ", fx_rate=0.5),
+        stock("DEF", 1, 5.0, currency="XQZ", fx_rate=0.5),
+    ]
+    with pytest.raises(InputError) as refused:
+        stress.stress_pnl(book(*shares), "S5", STRESS)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(3, "currency"), (4, "currency")]
+    assert "'XQZ' is no currency code" in refused.value.problems[0].message
 
 
 def test_the_risk_view_refuses_the_blank_class_cfd_the_caps_refuse() -> None:

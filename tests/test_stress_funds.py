@@ -58,7 +58,7 @@ def test_a_currency_trust_follows_its_currency_not_the_dollar_index_or_equities(
 
 
 def test_a_trust_in_a_currency_without_a_factor_is_held_constant_and_reported() -> None:
-    # AUD and CAD are known currencies no scenario moves ([instruments.currencies] unmodelled): their
+    # AUD and CAD are ISO currencies (esma.toml [currencies] codes) no scenario moves: their
     # trusts are unstressed, as a currency leg in them is, not moved by another factor.
     positions = book(["FXA", "etf", 100, 70.0], ["SPY", "etf", 10, 500.0], ["FXC", "etf", 50, 72.0])
     result = stress.stress_pnl(positions, "E10", SETTINGS)
@@ -195,10 +195,10 @@ def test_batch_accounts_get_the_new_warnings_as_each_account_alone() -> None:
 
 
 def test_every_symbol_row_names_a_factor_or_a_known_currency() -> None:
-    # [mapping.symbols]: a factor a position can follow, or a currency of [instruments.currencies]
-    # (a misspelt code would silently hold the fund constant).
+    # [mapping.symbols]: a factor a position can follow, or a currency the risk view knows (those of
+    # [instruments.currencies] and esma.toml's ISO codes: a misspelt code would hold the fund constant).
     table = rules.load("stress").get("mapping.symbols")
-    known = set(ins.currency_factors()) | set(rules.load("stress").get("instruments.currencies.unmodelled"))
+    known = ins.known_currencies() - {ins.numeraire()}
     factors = {f.id for f in stress.factors()}
     for symbol, row in table.items():
         if symbol in ("source", "confidence", "notes"):

@@ -366,24 +366,13 @@ def _currencies() -> tuple[str, Mapping[str, str], frozenset[str]]:
     table = _table("currencies")
     numeraire = str(table["numeraire"])
     factors = {str(k): str(v) for k, v in table["factors"].items()}
-    # the currencies a pair row reads: these, and every ISO code of esma.toml [currencies] (USDRUB:
-    # the stress view refuses those it neither moves nor holds: risk_currencies), as ESMA reads a pair
-    known = frozenset({numeraire, *factors, *table["unmodelled"]}) | currency_codes(declared=True)
+    # the currencies a pair row reads: these, the codes listed without a factor (XAG) and every ISO
+    # code of esma.toml [currencies] (USDRUB), as ESMA reads a pair; a leg in one a factor does not
+    # move is held constant, and the stress view says so
+    known = frozenset({numeraire, *factors, *map(str, table["unmodelled"])}) | currency_codes(declared=True)
     if numeraire in factors:
         raise RuleError("stress.toml: the numeraire currency cannot have a risk factor")
     return numeraire, factors, known
-
-
-@cache
-def risk_currencies() -> frozenset[str]:
-    """The currencies a pair's legs may be in for the risk view: those of ``stress.toml
-    [instruments.currencies]`` (the numeraire, those a factor moves, the ``unmodelled`` ones) and the
-    ``quoted`` codes of esma.toml ``[currencies]`` (a symbol alone makes a pair of those: a leg
-    without a factor is held constant, and the view says so). Another ISO 4217 code (RUB, TWD:
-    esma.toml reads them on an fx row) is no currency this view may move or hold."""
-    table = _table("currencies")
-    listed = {str(table["numeraire"]), *map(str, table["factors"]), *map(str, table["unmodelled"])}
-    return frozenset(listed) | currency_codes(declared=False)
 
 
 def numeraire() -> str:
@@ -439,8 +428,14 @@ def currency_factors() -> Mapping[str, str]:
     return MappingProxyType(_currencies()[1])
 
 
+def known_currencies() -> frozenset[str]:
+    """Every currency the risk view reads, moving it or holding it constant: the numeraire, those of
+    ``[instruments.currencies]`` and every ISO 4217 code of esma.toml ``[currencies] codes``."""
+    return _currencies()[2]
+
+
 def currency_factor(currency: str) -> str | None:
-    """The risk factor that moves one unit of ``currency`` in USD (None for USD and unmodelled ones)."""
+    """The risk factor that moves one unit of ``currency`` in USD (None for USD and those held constant)."""
     return _currencies()[1].get(currency.upper())
 
 
@@ -640,8 +635,8 @@ __all__ = [
     "futures_specs",
     "fx_pair",
     "in_usd",
+    "known_currencies",
     "numeraire",
-    "risk_currencies",
     "unit_values",
     "usd_rates",
 ]

@@ -288,6 +288,7 @@ def _currency(
             unstressed.setdefault(str(ccys[i]), []).append((leg * len(kind) + int(i), int(i)))
     # each distinct currency looked up once, spread to its rows by code (no cell compared)
     codes, currencies = currency_codes
+    _refuse_unknown(a, codes, currencies)
     own = [instruments.currency_factor(str(c)) if c not in (None, usd) else None for c in currencies]
     own_factor = np.array([-1 if f is None else factor_index()[f] for f in own], dtype=np.int64)[codes]
     own_idx = np.flatnonzero((own_factor >= 0) & ~rows.fx)
@@ -302,32 +303,21 @@ def _currency(
     )
 
 
-def _untreated_pairs(a: Mapping[str, np.ndarray], legs: instruments.CurrencyLegs, rows: _Rows) -> None:
-    """Refuse, naming each row, the currency pairs (fx rows, CFDs on a pair) with a leg in a currency
-    the view neither moves nor holds constant (:func:`~xlmargin.instruments.risk_currencies`): ESMA
-    margins a pair of any ISO 4217 code (USDRUB), but no scenario here says what the rouble does."""
-    at = np.flatnonzero(rows.fx)
-    if not at.size:
-        return
-    known = instruments.risk_currencies()
-    if not {c for c in (*legs.ccy1[at], *legs.ccy2[at]) if c and c not in known}:
-        return
-    problems = []
-    for i in at.tolist():
-        unknown = [str(c) for c in (legs.ccy1[i], legs.ccy2[i]) if c and c not in known]
-        if unknown:
-            has, is_ = ("has", "is") if len(unknown) == 1 else ("have", "are")
-            problems.append(
-                Problem(
-                    f"the risk view cannot stress '{a['symbol'][i]}': {' and '.join(unknown)} "
-                    f"{has} no risk factor and {is_} not listed as held constant (stress.toml "
-                    "[instruments.currencies] unmodelled); "
-                    "leave the pair out of the stress view (the ESMA and US forex caps margin it)",
-                    int(a["row"][i]),
-                    "symbol",
-                )
+def _refuse_unknown(a: Mapping[str, np.ndarray], codes: IntArray, currencies: Sequence[Any]) -> None:
+    """Refuse, naming each row, a currency column that is no currency: one without a factor is held
+    constant (``_currency``), a code of none of the tables cannot be (``XQZ``)."""
+    known = instruments.known_currencies()
+    bad = [k for k, c in enumerate(currencies) if c is not None and str(c) not in known]
+    if bad:
+        raise InputError(
+            Problem(
+                f"'{currencies[codes[i]]}' is no currency code (esma.toml [currencies] codes, ISO 4217, "
+                "or stress.toml [instruments.currencies])",
+                int(a["row"][i]),
+                "currency",
             )
-    raise InputError(problems)
+            for i in np.flatnonzero(np.isin(codes, bad)).tolist()
+        )
 
 
 def _unstressed(models: list[Model], codes: IntArray, groups: np.ndarray) -> tuple[Note, ...]:
@@ -416,7 +406,6 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     assumed = np.array([m.assumed != "" for m in models], dtype=np.bool_)[codes]  # once per model
 
     legs = instruments.currency_legs(portfolio)
-    _untreated_pairs(a, legs, rows)
     fx = legs.value_fx
     qty, price = a["quantity"], a["price"]
 
