@@ -30,7 +30,7 @@ import pytest
 from tests.books import book, row, stock
 from tests.conftest import AS_OF
 from xlmargin import stress
-from xlmargin.errors import InputError
+from xlmargin.errors import InputError, MissingDataError
 from xlmargin.esma import esma_class_from, esma_margin, esma_settings, nfa_margin
 from xlmargin.fx_rates import row_pair
 from xlmargin.instruments import currency_exposures, fx_pair
@@ -224,7 +224,7 @@ def test_a_position_in_an_iso_currency_without_a_factor_moves_as_one_in_dollars(
     assert lira.warnings == (HELD.format("TRY", 2),)
 
 
-def test_the_stress_view_refuses_a_code_that_is_no_currency() -> None:
+def test_the_stress_view_refuses_a_pair_of_no_currency_and_a_code_without_a_rate() -> None:
     # XQZ is no ISO 4217 code: no pair, refused naming the row, never held constant
     rows = [row("EURUSD", "fx", 100_000, 1.1), row("USDXQZ", "fx", 100_000, 90.0)]
     with pytest.raises(InputError) as found:
@@ -233,16 +233,20 @@ def test_the_stress_view_refuses_a_code_that_is_no_currency() -> None:
     assert (problem.row, problem.column) == (3, "symbol") and "'USDXQZ'" in problem.message
     with pytest.raises(InputError, match=r"row 3, symbol: 'USDXQZ'"):
         stress.stress_table(book(*rows), STRESS)
-    # nor is a share priced in it: its currency column is named (it was held constant as RUB is)
+    # a share priced in a code of no table whose row gives its fx_rate (a broker's GBX, pence) is
+    # valued by that rate, as every other view values it, its currency held constant with a warning
     shares = [stock("SBER", 1_000, 300.0, currency="RUB", fx_rate=0.011)]
     shares += [
-        stock("ABC", 10, 5.0, currency="XQZ", fx_rate=0.5),
-        stock("DEF", 1, 5.0, currency="XQZ", fx_rate=0.5),
+        stock("VOD", 10_000, 72.0, currency="GBX", fx_rate=0.0125),
+        stock("DEF", 1, 5.0, currency="GBX", fx_rate=0.0125),
     ]
-    with pytest.raises(InputError) as refused:
-        stress.stress_pnl(book(*shares), "S5", STRESS)
-    assert [(p.row, p.column) for p in refused.value.problems] == [(3, "currency"), (4, "currency")]
-    assert "'XQZ' is no currency code" in refused.value.problems[0].message
+    held = stress.stress_pnl(book(*shares), "S5", STRESS)
+    assert any("GBX has no risk factor" in w and "rows 3" in w and "4" in w for w in held.warnings)
+    # without a rate it cannot be valued at all: refused naming the row
+    with pytest.raises(MissingDataError) as refused:
+        stress.stress_pnl(book(stock("ABC", 10, 5.0, currency="XQZ")), "S5", STRESS)
+    assert [p.row for p in refused.value.problems] == [2]
+    assert "XQZ" in refused.value.problems[0].message
 
 
 def test_the_risk_view_refuses_the_blank_class_cfd_the_caps_refuse() -> None:

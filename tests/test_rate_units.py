@@ -112,6 +112,18 @@ def test_a_yield_either_reading_fits_is_read_by_the_bond_s_price() -> None:
     assert plain.arrays["yield_"].tolist() == [0.08] and plain.warnings == ()
 
 
+def test_the_nearer_reading_is_nearer_by_ratio_not_by_difference() -> None:
+    # price 75, coupon 3%: the price implies 13%. 0.4 read as 40% is 3 times it, as 0.4% a 33rd of
+    # it; by difference 0.4% (0.126 away) beat 40% (0.27 away). A decimal v is the nearer reading
+    # where v <= 10 y.
+    book = read_positions(_distressed(0.4, price=75.0, coupon=0.03), as_of=AS_OF)
+    assert book.arrays["yield_"].tolist() == [0.4]
+    assert book.warnings == ("row 2: yield 0.4 read as 40%, not 0.4%: the row's price implies a yield of 13%",)
+    # and where the price implies 3%, the same 0.4 is 0.4% (40% is 13 times it)
+    near_par = read_positions(_distressed(0.4, price=100.0, coupon=0.03), as_of=AS_OF)
+    assert near_par.arrays["yield_"].tolist() == pytest.approx([0.004])
+
+
 def test_a_yield_the_price_cannot_settle_keeps_the_column_s_rule() -> None:
     # no coupon: no yield implied, the column's rule and its warning hold
     header = ["symbol", "type", "quantity", "price", "class", "maturity", "duration", "yield"]

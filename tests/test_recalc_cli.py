@@ -371,11 +371,21 @@ def mode(path: Path) -> int:
         ("--max-formulas", "-5", "'-5' is not a whole number above 0"),
         ("--timeout", "0", "'0' is not a number of seconds above 0"),
         ("--timeout", "-1", "'-1' is not a number of seconds above 0"),
-        ("--timeout", "nan", "'nan' is not a number of seconds above 0"),
+        ("--timeout", "nan", "nan is not a finite number of sensible size (at most 1e+15 in absolute value)"),
         # read by the cells' number rule (tests/test_cli_amounts.py): int() and float() took '1_000'
-        ("--max-cells", "1_000", "'1_000' is not a whole number above 0"),
-        ("--timeout", "1_0", "'1_0' is not a number of seconds above 0"),
-        ("--max-formulas", "5%", "'5%' is not a whole number above 0"),
+        ("--max-cells", "1_000", "'1_000' is not a number: an underscore is not a digit separator"),
+        (
+            "--max-cells",
+            "1e20",
+            "1e20 is not a finite number of sensible size (at most 1e+15 in absolute value)",
+        ),
+        ("--timeout", "1_0", "'1_0' is not a number: an underscore is not a digit separator"),
+        (
+            "--max-formulas",
+            "5%",
+            "'5%' is a percentage, but max_formulas is an amount: type the number without '%' (only rate "
+            "parameters take one)",
+        ),
     ],
 )
 def test_a_limit_of_zero_or_less_is_a_usage_error(

@@ -42,14 +42,15 @@ def amount_of(name: str, above_zero: str | None = None) -> Callable[[str], float
     and '15%' are refused in the cell's words, which argparse prints after the option ("argument
     --equity: '15%' is a percentage, but equity is an amount: ...") with exit code 2. ``name`` is
     the cell's name for the value (``equity``). ``above_zero``: a limit's wording ("is not a whole
-    number above 0"), the value must then be above 0 and every refusal says that. The command line
-    takes no rate; a rate option would read its '%' with ``to_number(text)`` alone."""
+    number above 0") for a number at or below 0; a text that is no number (or 1e20, too large) is
+    refused in the cell's words. The command line takes no rate; a rate option would read its '%'
+    with ``to_number(text)`` alone."""
 
     def read(text: str) -> float:
         from xlmargin.cells import AMOUNT_ARGUMENT_RATES, to_number
 
         number, problem = to_number(text, name, AMOUNT_ARGUMENT_RATES)
-        if above_zero is not None and (problem is not None or not number > 0):
+        if above_zero is not None and problem is None and not number > 0:
             problem = f"'{text}' {above_zero}"
         elif problem is not None and not text.strip():
             problem = f"{name} is missing"

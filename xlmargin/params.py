@@ -15,7 +15,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from xlmargin.cells import NOT_A_DATE, error_message, excel_error, is_blank, is_missing, to_date, to_number
+from xlmargin.cells import (
+    AMOUNT_ARGUMENT_RATES,
+    NOT_A_DATE,
+    error_message,
+    excel_error,
+    is_blank,
+    is_missing,
+    to_date,
+    to_number,
+)
 from xlmargin.errors import InputError, Problem
 
 _TRUE = {"true", "yes", "y", "on", "1"}
@@ -197,8 +206,8 @@ def rate_params(specs: Iterable[Param]) -> str:
     """What takes a '%' among ``specs``, as a refusal of one in an amount says it."""
     names = [s.name for s in specs if s.kind == "number" and s.rate]
     if not names:
-        return "rate parameters take one; none is given here"
-    return "rate parameters take one: " + ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        return f"{AMOUNT_ARGUMENT_RATES}; none is given here"
+    return f"{AMOUNT_ARGUMENT_RATES}: " + ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
 
 
 def _convert(spec: Param, raw: Any, rates: str) -> Any:

@@ -19,7 +19,7 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number, typed_percent
 from xlmargin.errors import a_or_an
 from xlmargin.positions.columns import RATE_COLUMNS, norm_header
-from xlmargin.positions.conventions import MATURITY_YEARS_MAX, Groups, bare_year, rate_column
+from xlmargin.positions.conventions import Groups, bare_year, maturity_years_max, rate_column
 from xlmargin.positions.enums import TYPE_CODE, TYPE_NAMES, Kinds, enum_values
 from xlmargin.positions.infer import (
     SymbolTerms,
@@ -541,7 +541,7 @@ def _maturity(r: ColumnReader, kind: Kinds, as_of: dt.date) -> FloatArray:
             if (
                 isinstance(years, int | float)
                 and not isinstance(years, bool)
-                and 0 < years <= MATURITY_YEARS_MAX
+                and 0 < years <= maturity_years_max()
             ):
                 years_of[k] = float(years)
                 continue

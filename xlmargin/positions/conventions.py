@@ -26,13 +26,16 @@ from xlmargin.cells import EXCEL_EPOCH, is_boolean
 from xlmargin.positions.infer import rows_text, warn_rows
 from xlmargin.positions.reader import ColumnReader
 
-# the most years to maturity a maturity cell may give as a number (more is refused, as is 0)
-MATURITY_YEARS_MAX = 200
-
 
 def reading() -> Mapping[str, Any]:
     """symbols.toml ``[reading]`` (the rule file is parsed once)."""
     return rules.load("symbols")["reading"]
+
+
+def maturity_years_max() -> float:
+    """The most years to maturity a maturity cell may give as a number (more is refused, as is 0):
+    symbols.toml ``[reading] maturity_years_max``."""
+    return float(reading()["maturity_years_max"])
 
 
 @dataclass
@@ -61,16 +64,23 @@ def rate_column(
     plain = ~np.isnan(values) & ~r.typed_percent(name)  # a cell typed '0.625%' is already a fraction
     size = np.where(plain, np.abs(values), 0.0)
     account = groups.codes[r.rows - groups.first] if groups is not None else np.zeros(r.n, dtype=np.int64)
-    said = [warnings] if groups is None else []  # each account's warnings, by its index in ``codes``
     codes = np.unique(account).tolist()
-    if groups is not None:
-        said = [groups.warnings.setdefault(int(code), []) for code in codes]
+    said = [warnings] if groups is None else [[] for _ in codes]  # each account's, by index in ``codes``
     decimal = np.zeros(r.n, dtype=bool)  # the plain values read as decimals
     by_price = np.zeros(r.n, dtype=bool)
     if implied is not None:
         either = (size > 0) & (size <= float(reading()["percent_above"])) & ~np.isnan(implied)
         if either.any():
-            nearer = np.abs(values - implied) <= np.abs(values / 100.0 - implied)
+            # nearer by ratio: a decimal v against percent v/100 is nearer the price's yield y where
+            # |log(v/y)| <= |log(v/100/y)|, that is v <= 10 y (a difference would read 0.4 beside a
+            # yield of 17% as 0.4%); a yield at or below 0 (no ratio) by difference
+            ratio = implied > 0
+            with np.errstate(invalid="ignore"):
+                nearer = np.where(
+                    ratio,
+                    values <= 10.0 * implied,
+                    np.abs(values - implied) <= np.abs(values / 100.0 - implied),
+                )
             by_price, decimal = either, either & nearer
     for k, code in enumerate(codes):
         own = account == code
@@ -78,8 +88,7 @@ def rate_column(
         decimal |= own & _column_unit(r, values, considered, name, said[k], groups is not None)
         _price_warning(r, said[k], values, implied, name, own & by_price, decimal)
     if groups is not None:
-        for code in [c for c, found in groups.warnings.items() if not found]:
-            del groups.warnings[code]
+        groups.warnings.update((int(code), found) for code, found in zip(codes, said, strict=True) if found)
     return np.where(plain & ~decimal, values / 100.0, values)
 
 
@@ -168,7 +177,8 @@ def bare_year(value: Any, column: str) -> str | None:
     if not 1 <= value < int(reading()["bare_year_below"]):
         return None
     serial = EXCEL_EPOCH + dt.timedelta(days=int(value))
-    years = f" or the years to maturity (a number up to {MATURITY_YEARS_MAX})" if column == "maturity" else ""
+    most = maturity_years_max()
+    years = f" or the years to maturity (a number up to {most:g})" if column == "maturity" else ""
     return (
         f"{value:g} is a number, not a date: as an Excel serial it would be {serial}; type the {column} as a "
         f"date (YYYY-MM-DD or a date cell){years}"

@@ -288,7 +288,6 @@ def _currency(
             unstressed.setdefault(str(ccys[i]), []).append((leg * len(kind) + int(i), int(i)))
     # each distinct currency looked up once, spread to its rows by code (no cell compared)
     codes, currencies = currency_codes
-    _refuse_unknown(a, codes, currencies)
     own = [instruments.currency_factor(str(c)) if c not in (None, usd) else None for c in currencies]
     own_factor = np.array([-1 if f is None else factor_index()[f] for f in own], dtype=np.int64)[codes]
     own_idx = np.flatnonzero((own_factor >= 0) & ~rows.fx)
@@ -301,23 +300,6 @@ def _currency(
             for ccy, found in unstressed.items()
         ),
     )
-
-
-def _refuse_unknown(a: Mapping[str, np.ndarray], codes: IntArray, currencies: Sequence[Any]) -> None:
-    """Refuse, naming each row, a currency column that is no currency: one without a factor is held
-    constant (``_currency``), a code of none of the tables cannot be (``XQZ``)."""
-    known = instruments.known_currencies()
-    bad = [k for k, c in enumerate(currencies) if c is not None and str(c) not in known]
-    if bad:
-        raise InputError(
-            Problem(
-                f"'{currencies[codes[i]]}' is no currency code (esma.toml [currencies] codes, ISO 4217, "
-                "or stress.toml [instruments.currencies])",
-                int(a["row"][i]),
-                "currency",
-            )
-            for i in np.flatnonzero(np.isin(codes, bad)).tolist()
-        )
 
 
 def _unstressed(models: list[Model], codes: IntArray, groups: np.ndarray) -> tuple[Note, ...]:
