@@ -8,6 +8,7 @@ which takes any column by keyword. A test with its own column layout passes ``he
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import AS_OF
@@ -43,3 +44,15 @@ def future(symbol: str, qty: float, price: float = 100.0, **cells: Any) -> list[
 def book(*rows: list[Any], header: tuple[str, ...] | list[str] = HEADER, as_of: dt.date = AS_OF) -> Portfolio:
     """The rows read as a positions table under ``header`` (header row first, as Excel hands it)."""
     return read_positions([list(header), *[list(r) for r in rows]], as_of=as_of)
+
+
+def csv_file(folder: Path, name: str, rows: list[list[Any]]) -> str:
+    """``rows`` written as a CSV file ``name`` in ``folder`` (a blank cell for None); its path."""
+    path = folder / name
+    path.write_text("\n".join(",".join("" if c is None else str(c) for c in r) for r in rows) + "\n", "utf-8")
+    return str(path)
+
+
+def figures(table: list[list[Any]]) -> dict[Any, list[Any]]:
+    """A result table (header row first) as its first column's labels to the rest of each row."""
+    return {row[0]: row[1:] for row in table[1:]}

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 import xlmargin
+from tests.books import csv_file as csv
+from tests.books import figures
 from xlmargin.cli import main
 from xlmargin.excel import udfs
 from xlmargin.positions import read_positions
@@ -45,16 +47,6 @@ def quote_volatility(row: list[object], as_of: dt.date) -> float:
 def at_book(row: list[object], spot: float, vol: float) -> list[list[object]]:
     """The row given with ``vol`` at the book's ``spot``: what the moved row must be priced as."""
     return [[*HEAD, "volatility"], [*row[:5], spot, *row[6:], vol]]
-
-
-def csv(folder: Path, name: str, rows: list[list[object]]) -> str:
-    path = folder / name
-    path.write_text("\n".join(",".join("" if c is None else str(c) for c in r) for r in rows) + "\n", "utf-8")
-    return str(path)
-
-
-def figures(table: list[list[object]]) -> dict[object, list[object]]:
-    return {row[0]: row[1:] for row in table[1:]}
 
 
 def test_a_moved_trade_keeps_its_quotes_volatility_on_every_surface(tmp_path: Path, capsys) -> None:

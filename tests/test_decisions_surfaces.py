@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 import xlmargin
+from tests.books import csv_file as csv
+from tests.books import figures
 from tests.test_decisions_sticky_strike import at_book, quote_volatility
 from xlmargin.cli import main
 from xlmargin.decisions import decision_settings, read_candidates
@@ -31,16 +33,6 @@ SPREADS = [
 
 def short_call(underlying_price: float) -> list[list[object]]:
     return [HEAD, ["AAPL", "option", -2.0, 3.00, "AAPL", underlying_price, 250.0, 35.0, "call"]]
-
-
-def csv(folder: Path, name: str, rows: list[list[object]]) -> str:
-    path = folder / name
-    path.write_text("\n".join(",".join("" if c is None else str(c) for c in r) for r in rows) + "\n", "utf-8")
-    return str(path)
-
-
-def figures(table: list[list[object]]) -> dict[object, list[object]]:
-    return {row[0]: row[1:] for row in table[1:]}
 
 
 # --- 1. an option's underlying price is the book's ------------------------------------------------

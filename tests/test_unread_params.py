@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import xlmargin
+from tests.books import csv_file as csv
 from xlmargin.cli import main
 from xlmargin.errors import InputError
 from xlmargin.excel import udfs
@@ -23,12 +24,6 @@ CANDIDATES = [
     [*HEAD, "underlying", "underlying_price", "strike", "days", "right", "volatility", "max_qty"],
     ["XYZ P95", "option", 10.0, 1.5, "XYZ", 100.0, 95.0, 30.0, "put", 0.3, None],
 ]
-
-
-def csv(folder: Path, name: str, rows: list[list[object]]) -> str:
-    path = folder / name
-    path.write_text("\n".join(",".join("" if c is None else str(c) for c in r) for r in rows) + "\n", "utf-8")
-    return str(path)
 
 
 # (worksheet function, its arguments between the positions and the params, the parameter, the
