@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from xlmargin.cells import is_blank
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.positions import NO_POSITIONS, Portfolio, read_positions
 from xlmargin.positions.conventions import Groups
-from xlmargin.positions.infer import rows_text
+from xlmargin.positions.infer import every_row_named, rows_text
 from xlmargin.positions.marks import mark_problems
 
 # Valuations of the union of many accounts that may fail on named rows (whose accounts are then
@@ -39,9 +40,14 @@ class Accounts:
     errors: dict[int, XlMarginError]
     # per account: its equity from the table's equity column (NaN: none given); None without the column
     equity: FloatArray | None = None
-    # per account: the reader's warnings on its own rows (its coupon and yield units, decided on
-    # them as on the account alone), before its engine's in its ``warnings`` cell
+    # per account: the reader's warnings on its own rows, as on the account alone (its coupon and
+    # yield units decided on them), before its engine's in its ``warnings`` cell
     warnings: dict[int, list[str]] = field(default_factory=dict)
+
+    def file_warnings(self) -> list[str]:
+        """The reader's warnings that concern the file as a whole (naming no row: a column ignored, a
+        header read as another's alias); those naming rows are in their accounts' ``warnings``."""
+        return [w for w in self.portfolio.warnings if not _NAMES_ROWS.match(w)]
 
     def equity_of(self, codes: Iterable[int]) -> dict[int, float]:
         """The equity of each account of ``codes`` that has one (plain floats: what a Dask task carries)."""
@@ -138,7 +144,9 @@ def read_accounts(data: Any, by: str, as_of: dt.date, equity: str | None = None)
         return all(_blank(v) or is_blank(v) for j, v in enumerate(row) if j not in aside)
 
     groups = Groups(first, row_account)
-    portfolio = _read_placing_errors([[]] * above, head, rows, groups, as_of, errors)
+    with every_row_named():  # a warning on rows names them all: their accounts are found
+        portfolio = _read_placing_errors([[]] * above, head, rows, groups, as_of, errors)
+    _own_warnings(portfolio.warnings, head, rows, groups, as_of, errors)
     account = row_account[portfolio.arrays["row"] - first]
     positions = np.bincount(account, minlength=len(names))
     for code in errors:  # its rows the reader read (a row giving only the name is blank to it)
@@ -219,6 +227,56 @@ def _read_placing_errors(
                 errors.setdefault(int(row_account[i]), []).append(p)
             bad = np.isin(row_account, list(errors))
             kept = [[] if b else r for r, b in zip(rows, bad, strict=True)]
+
+
+# a reader's warning naming rows: "row 4: ...", "rows 4, 7 and 3 more, days: ..." (rows_text)
+_NAMES_ROWS = re.compile(r"rows? (\d+(?:, \d+)*)( and \d+ more)?\b")
+
+
+def _own_warnings(
+    union: Sequence[str],
+    head: list[Any],
+    rows: list[list[Any]],
+    groups: Groups,
+    as_of: dt.date,
+    errors: dict[int, list[Problem]],
+) -> None:
+    """Put in ``groups.warnings`` each account's reader warnings as the account alone gets them:
+    where a warning of the whole table (``union``, read naming every row) names rows, the accounts
+    owning them (every account should the list be cut short) are read again alone, their rows
+    keeping their numbers in the file, and keep those of their warnings that name rows or that the
+    table did not give (a warning of the whole table naming no row concerns the file:
+    :meth:`Accounts.file_warnings`). Coupon and yield units go to ``groups`` in both readings,
+    decided the same way."""
+    first, row_account = groups.first, groups.codes
+    named = [m for w in union if (m := _NAMES_ROWS.match(w))]
+    if not named:
+        return
+    if any(m.group(2) for m in named):
+        codes = set(np.unique(row_account).tolist())
+    else:
+        found = [int(x) - first for m in named for x in m.group(1).split(", ")]
+        codes = set(row_account[[i for i in found if 0 <= i < len(rows)]].tolist())
+    codes -= {-1, *errors}
+    file_wide = set(union) - {m.string for m in named}
+    for code in sorted(codes):
+        own = np.flatnonzero(row_account == code)
+        aside = Groups(first, row_account)  # the coupon and yield units' warnings are in ``groups``
+        try:
+            alone = read_positions(
+                [head, *(rows[i] for i in own.tolist())],
+                as_of=as_of,
+                holdings=False,
+                groups=aside,
+                rows_at=(own + first).tolist(),
+            )
+        except InputError:  # as it read in the table: its rows the table's warnings name
+            mine = set((own + first).tolist())
+            said = [m.string for m in named if mine & {int(x) for x in m.group(1).split(", ")}]
+        else:
+            said = [w for w in alone.warnings if w not in file_wide]
+        if said:
+            groups.warnings[code] = [*said, *groups.warnings.get(code, ())]
 
 
 def bar(items: Iterable[Any], total: int, show: bool) -> Iterable[Any]:

@@ -206,7 +206,8 @@ def _frame(
         ],
     }
     frame = pd.DataFrame(out)
-    frame.attrs[WARNINGS] = [(text, "") for text in accounts.portfolio.warnings]  # rows name accounts
+    # the reader's on the file as a whole (those on an account's rows are in its ``warnings`` cell)
+    frame.attrs[WARNINGS] = [(text, "") for text in accounts.file_warnings()]
     return frame
 
 

@@ -20,7 +20,10 @@ Quantities are signed (long > 0) and kept apart from the multiplier. Option pric
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem
@@ -41,7 +44,12 @@ NO_POSITIONS = "the positions table has a header but no positions"
 
 @collector_paused()
 def read_positions(
-    data: Any, *, as_of: dt.date, holdings: bool = True, groups: Groups | None = None
+    data: Any,
+    *,
+    as_of: dt.date,
+    holdings: bool = True,
+    groups: Groups | None = None,
+    rows_at: Sequence[int] | None = None,
 ) -> Portfolio:
     """Read and validate a positions table.
 
@@ -52,7 +60,9 @@ def read_positions(
     hedge candidates (fills at their own prices) and for a batch's accounts (checked per account).
     ``groups``: the account of each row of a table of many (the batch), whose coupon and yield
     units are decided per account, their warnings kept in ``groups``
-    (:class:`~xlmargin.positions.conventions.Groups`).
+    (:class:`~xlmargin.positions.conventions.Groups`). ``rows_at``: the row number of each data row
+    (the batch reads an account's rows alone under their numbers in the file); by default the
+    header's row plus one, two...
     """
     header, rows, first_row = table_of(data)
     problems: list[Problem] = []
@@ -63,6 +73,8 @@ def read_positions(
         raise InputError(problems)
     headers = {name: str(header[i]).strip() for name, i in mapped.index.items()}
     reader = ColumnReader(mapped.index, rows, first_row, problems, headers)
+    if rows_at is not None:  # the warnings and cell problems name ``reader.rows``
+        reader.rows = np.asarray(rows_at, dtype=np.int64)[reader.rows - first_row]
     if reader.n == 0:
         raise InputError(Problem(NO_POSITIONS))
     ignored = list(mapped.ignored)

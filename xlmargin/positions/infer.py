@@ -22,7 +22,10 @@ Rules (each documented in README "The positions table"):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -230,10 +233,26 @@ def _pair_currencies(
     return quotes
 
 
+# how many rows :func:`rows_text` names (:func:`every_row_named`: all of them)
+_SHOWN: ContextVar[int] = ContextVar("shown_rows", default=SHOWN_ROWS)
+
+
+@contextmanager
+def every_row_named() -> Iterator[None]:
+    """Within it, :func:`rows_text` names every row (the batch finds the accounts a warning of the
+    whole table concerns)."""
+    token = _SHOWN.set(sys.maxsize)
+    try:
+        yield
+    finally:
+        _SHOWN.reset(token)
+
+
 def rows_text(rows: Sequence[int]) -> str:
     """'row 4' or 'rows 4, 7, 9' (and 'and N more' beyond :data:`SHOWN_ROWS`)."""
-    shown = ", ".join(str(x) for x in rows[:SHOWN_ROWS])
-    more = f" and {len(rows) - SHOWN_ROWS} more" if len(rows) > SHOWN_ROWS else ""
+    limit = _SHOWN.get()
+    shown = ", ".join(str(x) for x in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
     return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
 
 
