@@ -118,7 +118,8 @@ def test_the_nearer_reading_is_nearer_by_ratio_not_by_difference() -> None:
     # where v <= 10 y.
     book = read_positions(_distressed(0.4, price=75.0, coupon=0.03), as_of=AS_OF)
     assert book.arrays["yield_"].tolist() == [0.4]
-    assert book.warnings == ("row 2: yield 0.4 read as 40%, not 0.4%: the row's price implies a yield of 13%",)
+    implied = "the row's price implies a yield of 13%"
+    assert book.warnings == (f"row 2: yield 0.4 read as 40%, not 0.4%: {implied}",)
     # and where the price implies 3%, the same 0.4 is 0.4% (40% is 13 times it)
     near_par = read_positions(_distressed(0.4, price=100.0, coupon=0.03), as_of=AS_OF)
     assert near_par.arrays["yield_"].tolist() == pytest.approx([0.004])
