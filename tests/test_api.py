@@ -143,7 +143,8 @@ def test_results_are_floats_rounded_to_the_cent_and_texts() -> None:
     cushion = xlmargin.margin_cushion(100_000, 48_400)
     assert cushion.values.tolist() == [[51_600.0, 0.516]]
     assert isinstance(xlmargin.xlm_version(), str)
-    assert list(xlmargin.xlm_params("PM_REQUIREMENT").columns) == ["parameter", "default", "meaning"]
+    columns = ["parameter", "default", "regimes", "accepts %", "meaning"]
+    assert list(xlmargin.xlm_params("PM_REQUIREMENT").columns) == columns
 
 
 def test_import_xlmargin_stays_light() -> None:

@@ -236,9 +236,13 @@ def test_each_command_module_adds_the_commands_the_cli_expects() -> None:
         importlib.import_module(module).register(bare.add_subparsers())
         assert tuple(commands(bare)) == expected, module
     every = [name for names in COMMAND_MODULES.values() for name in names]
-    assert commands(build_parser()) == ["margin", *every]
-    assert commands(build_parser("recalc")) == ["margin", "recalc", "freeze", "templates"]
-    assert commands(build_parser("no-such-command")) == commands(build_parser("--help")) == ["margin", *every]
+    assert commands(build_parser()) == ["margin", "params", *every]
+    assert commands(build_parser("recalc")) == ["margin", "params", "recalc", "freeze", "templates"]
+    assert (
+        commands(build_parser("no-such-command"))
+        == commands(build_parser("--help"))
+        == ["margin", "params", *every]
+    )
 
 
 def test_native_solver_output_never_reaches_stdout(tmp_path: Path) -> None:

@@ -187,6 +187,26 @@ def cmd_margin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_params(args: argparse.Namespace) -> int:
+    """``xlmargin params NAME``: XLM_PARAMS' table, for a regime of ``margin`` (its worksheet
+    functions' parameters, those ``--param`` takes) or a worksheet function."""
+    from xlmargin.excel import functions as fn
+    from xlmargin.excel.registry import xlm_params
+
+    name = args.name.strip()
+    regime = _regimes().get(name.lower())
+    rows = fn.param_table(regime.params) if regime is not None else xlm_params(name)
+    if args.format == "json":
+        import json
+
+        print(json.dumps([dict(zip(rows[0], row, strict=True)) for row in rows[1:]], indent=2, default=str))
+    elif args.format == "csv":
+        csv.writer(sys.stdout, lineterminator="\n").writerows(rows)
+    else:
+        print(render(rows, width=terminal_width()))
+    return 0
+
+
 def _margin_result(
     args: argparse.Namespace, path: Path, imported: Any, regime: Regime, as_of: dt.date, params: list[str]
 ) -> tuple[Any, Any]:
@@ -301,9 +321,21 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     margin.add_argument("--as-of", type=iso_date, help="valuation date, YYYY-MM-DD (default: today)")
     margin.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE",
-        help="a parameter of the regime, repeatable (the worksheet function XLM_PARAMS lists them)",
+        help="a parameter of the regime, repeatable ('xlmargin params REGIME' lists them, as XLM_PARAMS)",
     )  # fmt: skip
     margin.set_defaults(handler=cmd_margin)
+
+    params = sub.add_parser(
+        "params",
+        help="list the parameters a regime (--param) or a worksheet function (params range) accepts",
+        description="The table XLM_PARAMS shows: each parameter's name, default and meaning, the regimes "
+        "that read it and whether it accepts a '%' (a rate: 4% is 0.04).",
+    )
+    params.add_argument(
+        "name", help="a regime of margin (regt, pm, ...) or a worksheet function (PM_REQUIREMENT)"
+    )
+    params.add_argument("--format", choices=("table", "csv", "json"), default="table", help="as margin's")
+    params.set_defaults(handler=cmd_params)
 
     wanted = [m for m, commands in COMMAND_MODULES.items() if command in commands] or list(COMMAND_MODULES)
     for module in wanted:

@@ -64,11 +64,13 @@ from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedEr
 from xlmargin.fx_rates import (
     FX_RATES,
     PAIR_ASSET_CLASSES,
-    is_pair_row,
+    QUOTED_LIKE_PAIRS,
+    not_a_pair,
     read_rates,
     row_pair,
     undeclared_pair,
     undeclared_pair_problem,
+    unread_pair,
 )
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
@@ -333,7 +335,7 @@ def esma_class_from(p: Position) -> tuple[str, str]:
     fund = next((name for name in (p.symbol, p.underlying) if name in funds()), None) if blank else None
     if fund is not None:
         return str(_rules().get("funds.esma_class")), f"inferred: {fund} is a fund (symbols.toml [funds])"
-    if p.asset_class in ("crypto", "gold", "commodity"):
+    if p.asset_class in QUOTED_LIKE_PAIRS:
         return str(classes[p.asset_class]), _built_in(p) if blank else "class column"
     pair = _pair(p)
     if pair is not None:
@@ -447,10 +449,6 @@ def _index_classes() -> frozenset[str]:
     return frozenset(str(c) for c, esma in _rules()["classes"].items() if esma == "non_major_index")
 
 
-def _is_pair_row(p: Position) -> bool:
-    return is_pair_row(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
-
-
 # --- the engines -----------------------------------------------------------------------------------
 
 
@@ -494,7 +492,7 @@ def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettin
             "type",
         )
         for p in portfolio
-        if p.type in RETAIL_TYPES and not (_pair(p) and p.asset_class not in ("crypto", "gold", "commodity"))
+        if p.type in RETAIL_TYPES and not (_pair(p) and p.asset_class not in QUOTED_LIKE_PAIRS)
     ]
     if unsupported:
         raise UnsupportedError(unsupported)
@@ -578,8 +576,8 @@ def _notional(
     units = abs(p.quantity) * p.multiplier
     currency: str | None
     pair = _pair(p)
-    if _is_pair_row(p) and pair is None and p.asset_class not in ("crypto", "gold", "commodity"):
-        bad.append(Problem(_not_a_pair(p.symbol), p.row, "symbol"))
+    if pair is None and unread_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying):
+        bad.append(Problem(not_a_pair(p.symbol), p.row, "symbol"))
         return None
     if pair is not None:
         base, quote = pair
@@ -605,21 +603,6 @@ def _notional(
         )
         return None
     return _at_parameter_rate(p, account, currency, native, settings, missing)
-
-
-def _not_a_pair(symbol: str) -> str:
-    """Why an fx row's (or an FX class's) symbol is no currency pair: which code is not a currency
-    of esma.toml ``[currencies]`` (ISO 4217), or that it is not shaped as two codes."""
-    codes = pair_codes(symbol)
-    unknown = [c for c in dict.fromkeys(codes or ()) if c not in _code_set("currencies")]
-    if unknown:
-        why = f": {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} no ISO 4217 currency code"
-    else:
-        why = " (two three-letter currency codes: EURUSD, EUR/USD, USD.RUB)"
-    return (
-        f"'{symbol}' is not a currency pair{why} (esma.toml [currencies]); for a metal or a "
-        "cryptocurrency quoted like a pair give its class (gold, commodity, crypto)"
-    )
 
 
 def _at_given_rate(

@@ -28,7 +28,7 @@ from xlmargin.errors import InputError, MissingDataError, Problem, rate_text
 from xlmargin.params import Param
 from xlmargin.positions import Portfolio
 from xlmargin.positions.model import PAIR_ASSET_CLASSES
-from xlmargin.symbols import currency_pair, iso_pair
+from xlmargin.symbols import currency_codes, currency_pair, iso_pair, pair_codes
 
 FX_READINGS = ("account", "usd")
 
@@ -131,6 +131,40 @@ def row_pair(
     return pair
 
 
+QUOTED_LIKE_PAIRS = ("crypto", "gold", "commodity")
+"""Classes of a row that may be quoted like a pair (XAUUSD, BTCUSD) and is margined by its class."""
+
+
+def unread_pair(
+    kind: str, asset_class: str | None, class_given: bool, symbol: str, underlying: str | None = None
+) -> bool:
+    """Whether a row says it is a currency pair (type fx, an FX class: :func:`is_pair_row`) and its
+    symbol, nor a CFD's underlying, reads as none (:func:`row_pair`): USDXQZ of class fx, a fund
+    UUP given class fx. The ESMA caps and the risk view refuse it alike (:func:`not_a_pair`),
+    rather than margin it by another cap or move it as a dollar-index fund; a metal or a
+    cryptocurrency quoted like a pair (:data:`QUOTED_LIKE_PAIRS`) is margined by its class."""
+    if asset_class in QUOTED_LIKE_PAIRS:
+        return False
+    return is_pair_row(kind, asset_class, class_given, symbol, underlying) and (
+        row_pair(kind, asset_class, class_given, symbol, underlying) is None
+    )
+
+
+def not_a_pair(symbol: str) -> str:
+    """Why a row that says it is a currency pair (:func:`unread_pair`) is none: which code is not a
+    currency of esma.toml ``[currencies]`` (ISO 4217), or that the symbol is not shaped as two codes."""
+    codes = pair_codes(symbol)
+    unknown = [c for c in dict.fromkeys(codes or ()) if c not in currency_codes(True)]
+    if unknown:
+        why = f": {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} no ISO 4217 currency code"
+    else:
+        why = " (two three-letter currency codes: EURUSD, EUR/USD, USD.RUB)"
+    return (
+        f"'{symbol}' is not a currency pair{why} (esma.toml [currencies]); for a metal or a "
+        "cryptocurrency quoted like a pair give its class (gold, commodity, crypto)"
+    )
+
+
 def undeclared_pair(
     kind: str, asset_class: str | None, class_given: bool, symbol: str, underlying: str | None = None
 ) -> tuple[str, str] | None:
@@ -159,12 +193,14 @@ def undeclared_pair_problem(symbol: str, pair: tuple[str, str], row: int | None)
 def cfd_pairs(book: Portfolio) -> dict[int, tuple[str, str]]:
     """The CFD rows of ``book`` (their positions) that are currency pairs (:func:`row_pair`), each
     with its (base, quote): each distinct instrument tested once. A CFD that may be a pair or a share
-    (:func:`undeclared_pair`) is an :class:`InputError` naming its rows and class column, as the ESMA
-    caps refuse it."""
+    (:func:`undeclared_pair`) is an :class:`InputError` naming its rows and class column, and one of
+    an FX class on a symbol that is no pair (:func:`unread_pair`) one naming its rows and symbol
+    column, as the ESMA caps refuse them."""
     a = book.arrays
     out: dict[int, tuple[str, str]] = {}
     found: dict[tuple[str, str, bool, str], tuple[str, str] | None] = {}
     undeclared: dict[tuple[str, str, bool, str], tuple[str, str] | None] = {}
+    unpaired: dict[tuple[str, str, bool, str], bool] = {}
     unread: list[Problem] = []
     type_codes, types = book.codes("type")  # each type compared once, not each cell
     for i in np.flatnonzero(np.array([t == "cfd" for t in types], dtype=bool)[type_codes]).tolist():
@@ -177,11 +213,14 @@ def cfd_pairs(book: Portfolio) -> dict[int, tuple[str, str]]:
         if key not in found:
             found[key] = row_pair("cfd", key[1], key[2], key[0], key[3])
             undeclared[key] = None if found[key] else undeclared_pair("cfd", key[1], key[2], key[0], key[3])
+            unpaired[key] = not found[key] and unread_pair("cfd", key[1], key[2], key[0], key[3])
         pair = found[key]
         if pair is not None:
             out[i] = pair
         elif (either := undeclared[key]) is not None:
             unread.append(undeclared_pair_problem(key[0], either, int(a["row"][i])))
+        elif unpaired[key]:
+            unread.append(Problem(not_a_pair(key[0]), int(a["row"][i]), "symbol"))
     if unread:
         raise InputError(unread)
     return out
@@ -340,7 +379,7 @@ def _with_rates(book: Portfolio, rates: np.ndarray) -> Portfolio:
 
 
 __all__ = [
-    "FX_RATES", "FX_READINGS", "PAIR_ASSET_CLASSES", "USD_HINT", "cfd_pairs", "is_pair_row",
-    "own_currency_rate", "rate_unused", "read_rates", "row_pair", "undeclared_pair",
-    "undeclared_pair_problem", "usd_per_unit",
+    "FX_RATES", "FX_READINGS", "PAIR_ASSET_CLASSES", "QUOTED_LIKE_PAIRS", "USD_HINT", "cfd_pairs",
+    "is_pair_row", "not_a_pair", "own_currency_rate", "rate_unused", "read_rates", "row_pair",
+    "undeclared_pair", "undeclared_pair_problem", "unread_pair", "usd_per_unit",
 ]  # fmt: skip

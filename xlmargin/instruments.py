@@ -61,7 +61,7 @@ from xlmargin.dollars import (
     usd_rates,
 )
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError
-from xlmargin.fx_rates import cfd_pairs
+from xlmargin.fx_rates import cfd_pairs, not_a_pair
 from xlmargin.positions import Portfolio
 from xlmargin.symbols import currency_codes, pair_codes
 
@@ -566,7 +566,7 @@ def _pair_legs(
     currency, − the same in the quote currency (USD)."""
     usd = numeraire()
     if pair is None:
-        return Problem(f"'{symbol}' is not a currency pair such as EURUSD", row, "symbol")
+        return Problem(not_a_pair(symbol), row, "symbol")  # as the ESMA caps refuse it
     if pair.quote == usd:
         amount = units * price
     elif pair.base == usd:

@@ -43,6 +43,46 @@ def regime_params(regime: str) -> tuple[Param, ...]:
     raise ValueError(f"no regime '{regime}'")  # a programming error: callers check the regime first
 
 
+MARGIN_REGIMES = ("regt", "pm", "futures", "esma", "account", "risk")
+"""The regimes of ``margin --regime``, in its order: those a worksheet function of one regime's
+engine names in XLM_PARAMS' ``regimes`` column."""
+
+
+def engine_reads(regime: str) -> tuple[Param, ...]:
+    """The parameters ``regime``'s engine reads: :func:`regime_params`, and ESMA_MARGIN's for
+    ``esma`` (its account currency is an argument of the function, not a parameter)."""
+    if regime == "esma":
+        from xlmargin.esma import ESMA_PARAMS
+
+        return ESMA_PARAMS
+    return regime_params(regime)
+
+
+def regimes_reading(
+    function: str, reads: Callable[[str], tuple[Param, ...]] = engine_reads
+) -> Callable[[str], str]:
+    """What XLM_PARAMS' ``regimes`` column says of a parameter of ``function``: the regimes under
+    which it is read, comma-separated, "all" when every one is, "none" when none is. A function computing a
+    chosen regime (:func:`choices_of`: the decisions, MAX_NOTIONAL; HEDGE_OPTIMIZE's objectives)
+    names the regimes it offers under which it reads the parameter (:func:`function_reads`), the
+    one its ``regime`` argument refuses it under being the others; any other function, the regimes
+    of :data:`MARGIN_REGIMES` whose engine reads it (``reads``: :func:`engine_reads` by default)."""
+    choices = choices_of(function)
+    if choices:
+        names = {r: _read_names((function,), (r,)) for r in choices}
+    else:
+        choices = MARGIN_REGIMES
+        names = {r: frozenset(spec.name for spec in reads(r)) for r in choices}
+
+    def regimes(name: str) -> str:
+        if name == "sleeve":  # picks the rows before any regime computes
+            return "all"
+        under = [r for r in choices if name in names[r]]
+        return "all" if len(under) == len(choices) else ", ".join(under) or "none"
+
+    return regimes
+
+
 # --- the functions that compute a chosen regime from one params block ---------------------------
 
 _BY_FUNCTION = (

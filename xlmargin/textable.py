@@ -1,8 +1,9 @@
 """Plain-text tables for the command line: one formatting of numbers, header, rule and body.
 
-A table is printed whole: nothing is cut. When it is wider than the terminal, long text cells wrap
-onto further lines; a table with more columns than fit (the portfolio-margin grid) is printed in
-blocks of columns, each repeating the first column.
+A table is printed whole: nothing is cut. Its note and warning rows (a label and one sentence)
+print under it, so that a sentence never widens the column of figures it sits in. When it is wider
+than the terminal, long text cells wrap onto further lines; a table with more columns than fit
+(the portfolio-margin grid) is printed in blocks of columns, each repeating the first column.
 
 A cell prints by :func:`fmt` (amounts to the cent, counts whole with thousands separators) unless
 its column's header names a figure of another kind (:data:`COLUMN_FORMATS`): a row number prints as
@@ -69,9 +70,52 @@ def column_format(header: Any) -> Callable[[Any], str]:
 def render(rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
     """A plain-text table: header row, rule, body; numbers right-aligned, each column's in its
     format (:func:`column_format`); at most ``width`` characters a line where wrapping text and
-    splitting columns can achieve it."""
+    splitting columns can achieve it. Note and warning rows print under the table
+    (:func:`_notes_apart`), so that the figures' columns keep the figures' width."""
     if not rows:
         return ""
+    rows, notes = _notes_apart(rows)
+    table = _render(rows, width)
+    if not notes:
+        return table
+    limit = width or 1_000_000
+    lines = [line for label, text in notes for line in _wrapped(f"{label}: {text}", limit)]
+    return table + "\n\n" + "\n".join(lines)
+
+
+NOTE_LABELS = ("note", "warning")
+
+
+def _notes_apart(rows: Sequence[Sequence[Any]]) -> tuple[list[Sequence[Any]], list[tuple[str, str]]]:
+    """The table without its note rows, and those rows' (label, text): a row whose first cell is
+    ``note`` or ``warning`` and whose text is its second cell alone (the rest blank) is a sentence
+    about the table, not a figure; in the figures' column it would widen that column to the
+    sentence and push every figure away from its label, so it prints under the table, whole."""
+    kept: list[Sequence[Any]] = [rows[0]]
+    notes: list[tuple[str, str]] = []
+    for row in rows[1:]:
+        label = row[0] if row else None
+        rest = row[2:]
+        if (
+            label in NOTE_LABELS
+            and len(row) > 1
+            and isinstance(row[1], str)
+            and all(c in ("", None) for c in rest)
+        ):
+            notes.append((str(label), row[1]))
+        else:
+            kept.append(row)
+    return kept, notes
+
+
+def _wrapped(line: str, limit: int) -> list[str]:
+    """A note's line, wrapped to ``limit`` with its continuation lines indented."""
+    return textwrap.wrap(line, max(limit, NARROWEST), subsequent_indent="  ", break_on_hyphens=False) or [
+        line
+    ]
+
+
+def _render(rows: Sequence[Sequence[Any]], width: int | None) -> str:
     formats = [column_format(header) for header in rows[0]]
     texts = [
         [fmt(c) for c in rows[0]],

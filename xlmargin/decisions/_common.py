@@ -35,7 +35,7 @@ from xlmargin.pm import PMSettings, pm_requirement
 from xlmargin.positions import Portfolio
 from xlmargin.positions.marks import SAME_MARK, SAME_MARK_ABS, marks_differ
 from xlmargin.positions.reader import factorize
-from xlmargin.pricing import implied_volatility
+from xlmargin.pricing import rows_implied_volatility
 from xlmargin.regt import regt_margin
 from xlmargin.span import futures_margin
 from xlmargin.stress import STRESS_PARAMS, StressSettings, risk_margin, stress_settings
@@ -411,12 +411,7 @@ def _sticky_strike(trades: Portfolio, moved: np.ndarray, rate: float, notes: dic
     need = moved[np.isnan(volatility[moved]) & (a["expiry_years"][moved] > 0.0)]
     if not len(need):
         return volatility
-    sigma = np.asarray(
-        implied_volatility(
-            a["price"][need], a["underlying_price"][need], a["strike"][need], a["expiry_years"][need], rate,
-            a["dividend_yield"][need], a["right"][need] == "C", a["style"][need] == "american",
-        )
-    )  # fmt: skip
+    sigma = rows_implied_volatility(a, need, rate, strict=False)
     for j, vol in zip(need.tolist(), sigma.tolist(), strict=True):
         if math.isnan(vol):
             continue  # its own quote is no price either: the engines' error on its premium stands

@@ -43,7 +43,7 @@ from xlmargin.capacity import boundary
 from xlmargin.decisions._common import DecisionSettings, above_zero, check_regime, engine, money_rates
 from xlmargin.money import cents, truncated
 from xlmargin.positions import OPTION_TYPES, Portfolio
-from xlmargin.pricing import implied_volatility_or_error, option_price
+from xlmargin.pricing import option_price, rows_implied_volatility
 from xlmargin.stress import Scenario, risk_margin, scenario_library, scenario_pnl_matrix
 
 LINEAR = ("stock", "etf", "future")  # moved by their own price
@@ -192,11 +192,7 @@ def _volatilities(portfolio: Portfolio, rate: float) -> FloatArray:
     sigma[expired] = np.where(np.isnan(sigma[expired]), 0.0, sigma[expired])
     need = opt[np.isnan(sigma[opt])]
     if need.size:
-        sigma[need] = implied_volatility_or_error(
-            a["price"][need], a["underlying_price"][need], a["strike"][need], a["expiry_years"][need], rate,
-            a["dividend_yield"][need], a["right"][need] == "C", a["style"][need] == "american",
-            a["type"][need] == "future_option", lambda i: [int(a["row"][need][i])],
-        )  # fmt: skip
+        sigma[need] = rows_implied_volatility(a, need, rate)
     return sigma
 
 

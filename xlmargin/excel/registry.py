@@ -67,13 +67,14 @@ NET = Arg(
 
 
 def xlm_params(function: Any) -> list[list[Any]]:
-    """The parameters a worksheet function accepts: name, default and meaning, one per row."""
+    """The parameters a worksheet function accepts, one per row: name, default, meaning, the regimes
+    that read it and whether it accepts a '%'."""
     name = str(function or "").strip().upper().split("(")[0].split(".")[-1]
     entry = BY_NAME.get(name)
     if entry is None or entry.params is None:
         with_params = ", ".join(f.name for f in FUNCTIONS if f.params)
         raise InputError(Problem(f"'{function}' takes no parameter range; functions that do: {with_params}"))
-    return fn.param_table(entry.params)
+    return fn.param_table(entry.params, entry.name)
 
 
 FUNCTIONS: tuple[Function, ...] = (
@@ -244,7 +245,8 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "XLM_PARAMS",
-        "The parameters a function's params range accepts: name, default and meaning.",
+        "The parameters a function's params range accepts: name, default, the regimes that read it, "
+        "whether it accepts a '%', and meaning.",
         (Arg("function", 'The function\'s name, e.g. "PM_REQUIREMENT".'),),
         "table",
         xlm_params,

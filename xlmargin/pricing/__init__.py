@@ -44,6 +44,7 @@ from xlmargin.pricing.implied import (
     implied_volatility,
     implied_volatility_or_error,
     iv_bounds,
+    rows_implied_volatility,
 )
 
 __all__ = [
@@ -58,5 +59,6 @@ __all__ = [
     "iv_bounds",
     "option_price",
     "option_prices",
+    "rows_implied_volatility",
     "solve_exercise_boundaries",
 ]

@@ -6,13 +6,13 @@ by the contract and its price, so an unchanged option is not inverted again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from xlmargin._typing import BoolArray, FloatArray
+from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import InputError, Problem
 from xlmargin.pricing.american import option_price
 from xlmargin.pricing.contracts import ContractCache
@@ -296,3 +296,22 @@ def implied_volatility_or_error(
         message = f"price {value:g} {why}: no implied volatility; give a volatility or fix the price"
         problems.extend(Problem(message, int(row), "price") for row in rows_of(int(i)))
     raise InputError(sorted(problems, key=lambda p: p.row or 0))
+
+
+def rows_implied_volatility(
+    a: Mapping[str, np.ndarray], rows: IntArray, rate: float, strict: bool = True
+) -> FloatArray:
+    """The volatility each option row ``rows`` of a book's columns ``a`` implies from its price: the
+    kernel's arguments read from the rows (``price``, ``underlying_price``, ``strike``,
+    ``expiry_years``, ``dividend_yield``, ``right``, ``style``, ``type``: an option on a future is
+    priced on its future). ``strict``: one :class:`~xlmargin.errors.InputError` naming the table's
+    row (the ``row`` column) and price of every one no volatility reproduces
+    (:func:`implied_volatility_or_error`); else NaN there (:func:`implied_volatility`)."""
+    args = (
+        a["price"][rows], a["underlying_price"][rows], a["strike"][rows], a["expiry_years"][rows], rate,
+        a["dividend_yield"][rows], a["right"][rows] == "C", a["style"][rows] == "american",
+        a["type"][rows] == "future_option",
+    )  # fmt: skip
+    if not strict:
+        return np.asarray(implied_volatility(*args), dtype=np.float64)
+    return implied_volatility_or_error(*args, lambda i: [int(a["row"][rows[i]])])

@@ -16,7 +16,7 @@ from xlmargin.fx_rates import cfd_pairs
 from xlmargin.positions import OPTION_TYPES, Portfolio
 from xlmargin.positions.model import DAYS_PER_YEAR
 from xlmargin.positions.reader import factorize
-from xlmargin.pricing import implied_volatility_or_error
+from xlmargin.pricing import rows_implied_volatility
 from xlmargin.stress.classify import DURATION, LINEAR, NONE, Model, classify
 from xlmargin.stress.factors import factor_index, factors, stress_rules
 from xlmargin.stress.settings import StressSettings
@@ -499,10 +499,7 @@ def _build_options(
     sigma[expired & np.isnan(sigma)] = 0.0
     need = np.flatnonzero(np.isnan(sigma))
     if need.size:
-        sigma[need] = implied_volatility_or_error(
-            a["price"][idx][need], S[need], K[need], T[need], settings.rate, q[need], call[need],
-            american[need], on_future[need], lambda i: [int(a["row"][idx][need][i])],
-        )  # fmt: skip
+        sigma[need] = rows_implied_volatility(a, idx[need], settings.rate)
     shift = stress_rules()["vol_shift"]
     vol_factors = [factor_index()[f] for f in shift["factors"]]
     shifted = settings.vol_shift & (model_kind[idx] == LINEAR) & np.isin(factor[idx], vol_factors) & ~expired
