@@ -41,15 +41,29 @@ def test_whatif_hedge_and_plan_print_their_tables(tmp_path: Path, capsys) -> Non
     assert "notional closed" in out and "market down" in out
 
 
-def test_plan_under_reg_t_says_why_no_sale_and_still_gives_the_distance(tmp_path: Path, capsys) -> None:
+def test_plan_under_reg_t_gives_the_least_sale_and_the_distance(tmp_path: Path, capsys) -> None:
     book = write(tmp_path, "book.csv", BOOK)
     assert main(["plan", book, "--equity", "20000", "--regime", "regt", "--as-of", "2026-11-20"]) == 0
     captured = capsys.readouterr()
-    # Reg T initial on 1,000 XYZ at $100 and 500 ABC at $40: 50% of $120,000 = 60,000 > 20,000
+    # Reg T initial on 1,000 XYZ at $100 and 500 ABC at $40: 50% of $120,000 = 60,000 > 20,000;
+    # each dollar of stock sold frees 50 cents: $80,000 sold (margin-rules.md §1.1)
     assert "60,000.00" in captured.out and "regt requirement" in captured.out
     assert "market down" in captured.out
-    assert "notional closed" not in captured.out
-    assert captured.err.startswith("xlmargin: no liquidation plan: the liquidation plan is exact for pm")
+    assert "notional closed" in captured.out and "80,000.00" in captured.out
+    assert captured.err == ""
+
+
+def test_plan_under_another_regime_says_why_no_sale_and_still_gives_the_distance(
+    tmp_path: Path, capsys
+) -> None:
+    book = write(tmp_path, "book.csv", BOOK)
+    assert main(["plan", book, "--equity", "20000", "--regime", "account", "--as-of", "2026-11-20"]) == 0
+    captured = capsys.readouterr()
+    assert "market down" in captured.out and "notional closed" not in captured.out
+    assert captured.err.startswith(
+        "xlmargin: no liquidation plan: the liquidation plan is made under pm, risk, regt and "
+        "regt_maintenance only"
+    )
 
 
 @pytest.mark.parametrize(
@@ -221,9 +235,10 @@ def test_an_amount_beyond_what_a_cell_may_hold_is_refused(tmp_path: Path, capsys
          "risk: LIQUIDATION_PLAN and MAX_NOTIONAL read it"),
         (["hedge", "BOOK", "CANDIDATES", "--param", "plan_by=trades"],
          "plan_by is not read by HEDGE_OPTIMIZE under objective pm: LIQUIDATION_PLAN reads it"),
-        (["plan", "BOOK", "--equity", "10000", "--regime", "regt", "--param", "cushion=0.1"],
-         "cushion is not read by MARGIN_CALL_MOVE under regime regt: LIQUIDATION_PLAN and MAX_NOTIONAL "
+        (["plan", "BOOK", "--equity", "10000", "--regime", "account", "--param", "cushion=0.1"],
+         "cushion is not read by MARGIN_CALL_MOVE under regime account: LIQUIDATION_PLAN and MAX_NOTIONAL "
          "read it"),
+        (["plan", "BOOK", "--equity", "10000", "--regime", "regt", "--param", "cushion=0.1"], None),
         (["plan", "BOOK", "--equity", "10000", "--param", "securities=pm"],
          "securities is not read by LIQUIDATION_PLAN and MARGIN_CALL_MOVE under regime pm: regime account "
          "reads it"),

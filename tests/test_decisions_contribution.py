@@ -105,19 +105,25 @@ def test_regt_follows_the_basis_setting():
     assert by_basis.total != requirement("regt", SPREADS, SETTINGS)
 
 
-def test_liquidation_plan_refuses_reg_t_saying_why():
+def test_liquidation_plan_is_made_under_reg_t_in_a_cell_as_in_python():
+    """The plan refused Reg T; it is now one program over the sale and the pairing
+    (tests/test_liquidation_regt.py checks it against every sale)."""
     from xlmargin.decisions import liquidation_plan
-    from xlmargin.errors import InputError
     from xlmargin.excel.decisions import liquidation_plan as sheet_plan
 
-    with pytest.raises(
-        InputError, match="exact for pm and risk only: a Reg T requirement is itself"
-    ) as error:
-        liquidation_plan(COVERED, 1000.0, SETTINGS, "regt_maintenance")
-    assert "\n" not in str(error.value)
-    header = ["symbol", "type", "quantity", "price"]
-    with pytest.raises(InputError, match="exact for pm and risk only"):
-        sheet_plan([header, ["XYZ", "stock", 100, 100.0]], 1000.0, "regt", [["as_of", AS_OF]])
+    plan = liquidation_plan(COVERED, 4000.0, SETTINGS, "regt_maintenance")
+    assert plan.before == 5000.0 and plan.after <= 4000.0 and plan.trades
+    header = ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "days",
+              "right", "volatility"]  # fmt: skip
+    rows = [
+        ["XYZ", "stock", 100, 100.0, None, None, None, None, None, None],
+        ["XYZ C105", "option", -1, 2.0, "XYZ", 100.0, 105, 30, "call", 0.3],
+        ["ABC", "stock", 200, 50.0, None, None, None, None, None, None],
+    ]  # COVERED's
+    table = sheet_plan([header, *rows], 4000.0, "regt_maintenance", [["as_of", AS_OF]])
+    assert [r[1:] for r in table if r[0] == "trade"] == [
+        [f"{symbol} (row {row})", quantity, size] for row, symbol, quantity, size in plan.trades
+    ]
 
 
 # --- the account view -----------------------------------------------------------------------------

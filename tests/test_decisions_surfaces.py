@@ -211,7 +211,8 @@ def test_plan_gives_the_distance_to_a_call_under_every_regime_of_the_cell(
     captured = capsys.readouterr()
     assert all(f"{row[3]:,.2f}" in captured.out for row in cell[1:])
     assert captured.err.startswith(
-        "xlmargin: no liquidation plan: the liquidation plan is made under pm and risk"
+        "xlmargin: no liquidation plan: the liquidation plan is made under pm, risk, regt and "
+        "regt_maintenance only"
     )
 
 

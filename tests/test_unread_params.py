@@ -45,9 +45,9 @@ CASES = [
     ("HEDGE_OPTIMIZE", (CANDIDATES, "pm", None), ("cushion", 0.1),
      "cushion is not read by HEDGE_OPTIMIZE under objective pm: LIQUIDATION_PLAN and MAX_NOTIONAL read it",
      ["hedge", "BOOK", "CANDIDATES"]),
-    ("MARGIN_CALL_MOVE", (1e6, "regt"), ("plan_by", "trades"),
-     "plan_by is not read by MARGIN_CALL_MOVE under regime regt: LIQUIDATION_PLAN reads it",
-     ["plan", "BOOK", "--equity", "1000000", "--regime", "regt"]),
+    ("MARGIN_CALL_MOVE", (1e6, "account"), ("plan_by", "trades"),
+     "plan_by is not read by MARGIN_CALL_MOVE under regime account: LIQUIDATION_PLAN reads it",
+     ["plan", "BOOK", "--equity", "1000000", "--regime", "account"]),
     ("LIQUIDATION_PLAN", (1e6, "risk"), ("basis", "maintenance"),
      "basis is not read by LIQUIDATION_PLAN under regime risk: regime futures or account reads it (not a "
         "regime of LIQUIDATION_PLAN)", None),

@@ -105,7 +105,7 @@ def choices_of(function: str) -> tuple[str, ...]:
         "MARGIN_CONTRIBUTION": names.CONTRIBUTION_REGIMES,
         "HEDGE_OPTIMIZE": names.OBJECTIVES,
         "MARGIN_CALL_MOVE": names.IMPACT_REGIMES,
-        "LIQUIDATION_PLAN": names.LINEAR_REGIMES,
+        "LIQUIDATION_PLAN": names.PLAN_REGIMES,
     }.get(function, ())
 
 

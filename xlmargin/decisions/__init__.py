@@ -4,7 +4,8 @@ cuts it most, how far the market can move before a margin call, and the least to
 Each function takes a validated :class:`~xlmargin.positions.Portfolio` and
 :class:`DecisionSettings` (from :func:`decision_settings`) and returns a result with a ``table()``.
 The optimisers are exact linear or mixed-integer programs on the engines' own scenario P&L
-(portfolio margin's risk arrays, the risk view's scenario matrix), solved by HiGHS through scipy,
+(portfolio margin's risk arrays, the risk view's scenario matrix; for the liquidation plan also
+Reg T's strategy pairing, one program over the sale and the pairing), solved by HiGHS through scipy,
 and every optimiser's answer is re-computed by the engine and reported beside it.
 """
 

@@ -7,7 +7,8 @@ code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
 - ``xlmargin whatif POSITIONS TRADES [--regime R]``: before, after and change of every regime.
 - ``xlmargin hedge POSITIONS CANDIDATES [--objective pm|risk] [--budget N]``: the optimal hedge.
 - ``xlmargin plan POSITIONS --equity N [--regime R]``: the least to close to meet a margin call
-  (under pm or risk), then how far the market can move before the next one (under any regime).
+  (under pm, risk, regt or regt_maintenance), then how far the market can move before the next
+  one (under any regime).
 - ``xlmargin contribution POSITIONS [--regime R]``: MARGIN_CONTRIBUTION's table.
 - ``xlmargin cushion --equity N --requirement N``: MARGIN_CUSHION's excess and cushion.
 
@@ -225,10 +226,9 @@ def _refused(lines: tuple[Any, ...]) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from xlmargin.decisions import liquidation_plan, margin_call_move
-    from xlmargin.decisions.liquidation import NOT_REGT
-    from xlmargin.decisions.names import LINEAR_REGIMES
+    from xlmargin.decisions.names import PLAN_REGIMES
 
-    planned = args.regime in LINEAR_REGIMES  # else only the distance to a call (which scales the
+    planned = args.regime in PLAN_REGIMES  # else only the distance to a call (which scales the
     functions = ("LIQUIDATION_PLAN", "MARGIN_CALL_MOVE") if planned else ("MARGIN_CALL_MOVE",)  # risk view)
     positions = _read(args.positions)
     settings, _, sleeves = _settings(
@@ -241,18 +241,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
             print()
             print(render(margin_call_move(book, args.equity, settings, args.regime).table()))
             return 0
-        # the distance to a call still answers; the least sale does not (NOT_REGT), said once the
+        # the distance to a call still answers; the least sale is not planned, said once the
         # inputs are known good (an equity of 0 is the one error, not a note and then the error)
         move = margin_call_move(book, args.equity, settings, args.regime)
-    why = NOT_REGT if args.regime.startswith("regt") else _NOT_PLANNED.format(regime=args.regime)
-    print(f"xlmargin: no liquidation plan: {why}", file=sys.stderr)
+    print(f"xlmargin: no liquidation plan: {_NOT_PLANNED.format(regime=args.regime)}", file=sys.stderr)
     print(render(move.table()))
     return 0
 
 
 _NOT_PLANNED = (
-    "the liquidation plan is made under pm and risk only (LIQUIDATION_PLAN's regimes); under {regime} "
-    "the distance to a margin call follows"
+    "the liquidation plan is made under pm, risk, regt and regt_maintenance only (LIQUIDATION_PLAN's "
+    "regimes); under {regime} the distance to a margin call follows"
 )
 
 
@@ -320,9 +319,8 @@ def _described(sub: Any, name: str) -> argparse.ArgumentParser:
 
 
 def register(sub: Any) -> None:
-    from xlmargin.decisions.names import CONTRIBUTION_REGIMES, OBJECTIVES
+    from xlmargin.decisions.names import CONTRIBUTION_REGIMES, OBJECTIVES, PLAN_REGIMES
     from xlmargin.decisions.names import IMPACT_REGIMES as REGIMES
-    from xlmargin.decisions.names import LINEAR_REGIMES as PLAN_REGIMES
 
     whatif = sub.add_parser("whatif", help="before, after and change of the requirement for a set of trades")
     _common(whatif)
@@ -355,7 +353,7 @@ def register(sub: Any) -> None:
     plan.add_argument(
         "--regime", choices=REGIMES, default="pm",
         help=f"the regime of both answers (default pm); the liquidation plan is made under "
-        f"{' and '.join(PLAN_REGIMES)} only, the others give the distance to a call alone",
+        f"{', '.join(PLAN_REGIMES)} only, the others give the distance to a call alone",
     )  # fmt: skip
     plan.set_defaults(handler=cmd_plan)
 

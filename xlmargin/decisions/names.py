@@ -2,6 +2,7 @@
 without loading the engines."""
 
 IMPACT_REGIMES = ("regt", "regt_maintenance", "pm", "futures", "account", "risk")
-LINEAR_REGIMES = ("pm", "risk")  # what the optimisers, contributions and the liquidation plan solve
+LINEAR_REGIMES = ("pm", "risk")  # what the optimisers and contributions solve as linear programs
+PLAN_REGIMES = (*LINEAR_REGIMES, "regt", "regt_maintenance")  # LIQUIDATION_PLAN's choices
 OBJECTIVES = (*LINEAR_REGIMES, "account")  # what the hedge optimiser minimises
 CONTRIBUTION_REGIMES = ("regt", "regt_maintenance", "pm", "account", "risk")  # MARGIN_CONTRIBUTION's choices

@@ -160,7 +160,7 @@ def margin_call_move(positions: Any, equity: Any, regime: Any = None, params: An
 
 
 def liquidation_plan(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
-    from xlmargin.decisions.liquidation import liquidation_plan  # it says itself why it refuses Reg T
+    from xlmargin.decisions.liquidation import liquidation_plan
 
     return _against_equity("liquidation_plan", liquidation_plan, positions, equity, regime, params)
 

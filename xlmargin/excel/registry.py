@@ -354,7 +354,8 @@ FUNCTIONS: tuple[Function, ...] = (
             Arg("equity", "Account equity (net liquidation value)."),
             Arg(
                 "regime",
-                '"pm" (default) or "risk"; Reg T is refused (its pairing is itself an integer program).',
+                '"pm" (default), "risk", "regt" or "regt_maintenance" (Reg T: the sale and the pairing in '
+                "one program).",
                 True,
             ),
             PARAMS,

@@ -229,6 +229,39 @@ def _paired(
     return (result if equity is None else with_minimum_equity(result, portfolio, equity, rule_set)), notes
 
 
+def pairing_programs(
+    portfolio: Portfolio,
+    *,
+    basis: str,
+    net_of_proceeds: bool = False,
+    rules: RuleSet | None = None,
+    closed_only: bool = False,
+) -> tuple[list[tuple[list[BookLeg], Block]], list[list[Closed]], list[str]]:
+    """The pieces :func:`regt_margin` pairs, for a decision that builds on its requirement as a
+    program: per underlying its legs and its pairing program (:class:`Block`: capacities, candidate
+    uses, costs less the legs alone), per underlying its closed positions (long and short rows of one
+    contract offset), and the candidate search's warnings (a bounded search). The legs, candidates
+    and costs are the engine's own: the requirement of the book is Σ legs alone × capacity + the
+    least Σ cost × units over the pairings the capacities allow, plus its bonds (not paired).
+    ``closed_only``: the closed positions alone (no candidates, no programs)."""
+    if basis not in BASES:
+        raise InputError(Problem(f"basis must be one of {', '.join(BASES)}, got '{basis}'", column="basis"))
+    r = RegTRules.of(rules if rules is not None else rule_files.load("regt"))
+    _check_supported(_flagged(portfolio, r), r)
+    portfolio = special_per_underlying(in_usd(portfolio))
+    rows, _, _ = _underlyings(portfolio)
+    netted = book_netted_legs(portfolio, rows, r, basis)
+    programs, closed, warnings = [], [], []
+    for name in rows:
+        legs, shut = netted[name]
+        closed.append(shut)
+        if legs and not closed_only:
+            enumerator = Enumerator(legs, r, basis, net_of_proceeds)
+            programs.append((legs, block(legs, enumerator.candidates(), net_of_proceeds)))
+            warnings.extend(enumerator.warnings)
+    return programs, closed, warnings
+
+
 def with_minimum_equity(
     result: RegTResult, portfolio: Portfolio, equity: float, rules: RuleSet | None = None
 ) -> RegTResult:
@@ -483,6 +516,7 @@ __all__ = [
     "StrategyGroup",
     "cents",
     "cut_short",
+    "pairing_programs",
     "regt_margin",
     "regt_margins",
     "with_minimum_equity",

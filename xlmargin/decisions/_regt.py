@@ -1,0 +1,253 @@
+"""Reg T's requirement as a mixed-integer program in the quantities held (margin-rules.md §1).
+
+The Reg T engine's requirement of a book is the cost of its optimal strategy pairing
+(:mod:`xlmargin.regt._pairing`): with ``x_j`` whole units of candidate strategy ``j``,
+
+    requirement = Σ_l alone_l · capacity_l + min_x Σ_j (cost_j − alone_j) · x_j
+                  subject to Σ_j use[l, j] · x_j ≤ capacity_l for every leg l,
+
+plus each bond's own figure (bonds are not paired). Every per-unit figure is the engine's: a leg
+alone needs the same per contract (a naked option's per-contract requirement, a long option's
+premium) or per share (a stock's percentage or its per-share minimum, short stock under $5
+included) however many are held, a bond a percentage of its value or face, a strategy the same per
+unit (its figures scale with the units formed). So the requirement is linear in the capacities
+once the pairing is a variable, and the capacities are linear in the quantities held: a leg's
+capacity is the units (contracts, or shares: quantity × multiplier) of its rows. A decision that
+changes the quantities (``held_r + w_r · y_r``, ``y`` its variables) gets the requirement after as
+one variable ``t`` with
+
+    t = Σ_l alone_l · capacity_l(y) + Σ_j (cost_j − alone_j) · x_j + Σ_bonds unit_r · held_r(y),
+    Σ_j use[l, j] · x_j ≤ capacity_l(y),
+
+and for any ``y`` the least ``t`` over ``x`` is the engine's requirement (unrounded: the engine
+then rounds each group to the cent). Exact for closing (capacities fall) and, built on the book
+at the largest quantities a decision allows, for opening (``w > 0``: capacities grow) alike: the
+engine keeps a candidate its legs can form once at least, costed per unit, so a smaller book's
+candidates are among the larger one's, and one its legs cannot form is held to 0 units by the
+capacities.
+
+A contract held long on some rows and short on others is netted by the engine: its leg is the
+majority side, of capacity |n|, n = Σ long units − Σ short units, and a change may make either side
+the leg. So the program holds both sides as legs (the short rows' symbol set apart, so that the
+engine's builders keep them apart), with capacities ``long ≥ 0`` and ``short ≥ 0``,
+``long − short = n(y)``, and a binary ``b`` with ``long ≤ M·b`` and ``short ≤ M·(1 − b)``: one of
+them is 0, the other |n|, exactly as the engine nets. A candidate holding both sides can then form
+no unit, so the candidates of the book with both sides are those of either side, and no more.
+
+Two things the program cannot see are said by the caller: a bounded candidate search (an
+underlying past ``exhaustive_legs`` or ``max_candidates``: the engine's warning) may be lifted
+once a sale removes legs, so the program's figure is then an upper bound of the engine's; and
+FINRA 4210(b)(2)'s minimum equity, reported beside the requirement and never added to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from xlmargin._typing import FloatArray, IntArray
+from xlmargin.decisions._lp import Program
+from xlmargin.errors import XlMarginError
+from xlmargin.positions import Portfolio
+from xlmargin.positions.model import OPTION_TYPES
+from xlmargin.regt import pairing_programs, regt_margin
+from xlmargin.regt._legs import Closed
+from xlmargin.regt._pairing import Block
+from xlmargin.rules import RuleSet
+
+_APART = "\x1fshort side"  # a netted contract's short rows' symbol: a leg apart from its long rows
+
+
+@dataclass(frozen=True)
+class RegTProgram:
+    """The requirement pieces, on the book's rows by index: per leg (the blocks' legs in order) its
+    rows and their units per unit of quantity, its netted contract (index into ``netted``, -1: none)
+    and its requirement per unit alone; per netted contract its long and short rows; the bonds' rows
+    and their figure per unit of quantity; the candidate search's warnings."""
+
+    blocks: tuple[Block, ...]
+    leg_rows: tuple[tuple[tuple[int, float], ...], ...]
+    leg_netted: tuple[int, ...]
+    units: FloatArray  # per row: a leg's units per unit of its quantity (contracts, or shares)
+    alone: FloatArray
+    netted: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+    bonds: IntArray
+    bond_unit: FloatArray
+    warnings: tuple[str, ...]
+
+
+def regt_program(
+    book: Portfolio, basis: str, rules: RuleSet | None, net_of_proceeds: bool = False
+) -> RegTProgram:
+    """The requirement pieces of ``book`` (rows by index; module docstring)."""
+    a = dict(book.arrays)
+    a["row"] = np.arange(len(book), dtype=np.int64)  # the engine's legs name rows by index here
+    indexed = Portfolio(a, book.as_of)
+    found = pairing_programs(indexed, basis=basis, rules=rules, closed_only=True)[1]
+    netted = _netted(indexed, [c for shut in found for c in shut])
+    if netted:  # each netted contract's short rows apart: two legs
+        symbol = np.array(a["symbol"], dtype=object)
+        for _, shorts in netted:
+            symbol[list(shorts)] = [f"{symbol[i]}{_APART}" for i in shorts]
+        indexed = Portfolio({**a, "symbol": symbol}, book.as_of)
+    programs, closed, warnings = pairing_programs(
+        indexed, basis=basis, net_of_proceeds=net_of_proceeds, rules=rules
+    )
+    if any(closed):  # not expected: the contracts the engine nets are the ones set apart
+        raise XlMarginError("the Reg T plan could not set apart a contract held long and short")
+    of_row = {i: k for k, (longs, shorts) in enumerate(netted) for i in (*longs, *shorts)}
+    leg_rows: list[tuple[tuple[int, float], ...]] = []
+    leg_netted: list[int] = []
+    alone: list[float] = []
+    for legs, _ in programs:
+        for lg in legs:
+            rows = tuple((int(row), _units(indexed, int(row))) for row, _, _ in lg.sources)
+            leg_rows.append(rows)
+            leg_netted.append(of_row.get(rows[0][0], -1))
+            alone.append(lg.standalone.cost(net_of_proceeds))  # per unit, as the block's costs
+    bonds, bond_unit = _bonds(indexed, basis, rules, net_of_proceeds)
+    units = np.array([_units(indexed, i) for i in range(len(indexed))])
+    return RegTProgram(
+        tuple(b for _, b in programs), tuple(leg_rows), tuple(leg_netted), units, np.array(alone),
+        tuple(netted), bonds, bond_unit, tuple(warnings),
+    )  # fmt: skip
+
+
+def _netted(book: Portfolio, closed: list[Closed]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Each contract the engine nets (its closed positions): its long rows and its short rows, all
+    the rows holding it (those the engine leaves open too), by the fields the engine tells
+    contracts apart by (:func:`xlmargin.regt._legs.netted_legs`)."""
+    a = book.arrays
+    option = np.isin(a["type"], OPTION_TYPES)
+    fields = ("underlying", "right", "expiry", "strike", "multiplier", "symbol", "asset_class", "leverage")
+
+    def key(i: int) -> tuple[object, ...]:
+        last = a["style"][i] if option[i] else a["type"][i]
+        return (bool(option[i]), *(_cell(a[f][i]) for f in fields), _cell(last))
+
+    out = []
+    held = np.flatnonzero(a["quantity"] != 0.0).tolist()
+    for c in closed:
+        contract = key(int(c.sources[0][0]))
+        rows = [i for i in held if key(i) == contract]
+        longs = tuple(i for i in rows if a["quantity"][i] > 0)
+        shorts = tuple(i for i in rows if a["quantity"][i] < 0)
+        out.append((longs, shorts))
+    return out
+
+
+def _cell(value: object) -> object:
+    return None if isinstance(value, float) and value != value else value  # NaN: None, as equal
+
+
+def _units(book: Portfolio, i: int) -> float:
+    """A leg's units per unit of row ``i``'s quantity: one contract, or ``multiplier`` shares."""
+    a = book.arrays
+    return 1.0 if a["type"][i] in OPTION_TYPES else float(a["multiplier"][i])
+
+
+def _bonds(
+    book: Portfolio, basis: str, rules: RuleSet | None, net_of_proceeds: bool
+) -> tuple[IntArray, FloatArray]:
+    """The bond rows and each one's requirement per unit of quantity (face), by the engine: a
+    percentage of its value, or the greater of that and one of its face, both in proportion."""
+    a = book.arrays
+    rows = np.flatnonzero((a["type"] == "bond") & (a["quantity"] != 0.0))
+    if not len(rows):
+        return rows, np.zeros(0)
+    result = regt_margin(
+        book.select(np.isin(np.arange(len(book)), rows)),
+        basis=basis,
+        rules=rules,
+        net_of_proceeds=net_of_proceeds,
+    )
+    per = {int(g.legs[0].row): g.exact.cost(net_of_proceeds) for g in result.groups}
+    unit = np.array([per[int(i)] / abs(float(a["quantity"][i])) for i in rows])
+    return rows, unit
+
+
+def requirement_variable(
+    program: Program,
+    terms: RegTProgram,
+    quantity: FloatArray,
+    columns: IntArray,
+    weights: FloatArray,
+    most: FloatArray | None = None,
+) -> int:
+    """A variable ``t`` that is at least the Reg T requirement after the change (module docstring),
+    the least such ``t`` being that requirement: the rows hold |``quantity``| + ``weights`` ×
+    ``columns`` (row by index; one column per row), each column at most ``most`` (None: a change
+    that only closes, no side of a netted contract growing)."""
+    held = np.abs(np.asarray(quantity, dtype=float))
+    t = int(program.variables(-np.inf, np.inf)[0])
+    t_cols: list[int] = [t]
+    t_weights: list[float] = [1.0]
+    constant = 0.0
+    grow = np.zeros(len(held)) if most is None else np.abs(weights) * np.asarray(most, dtype=float)
+    sides = _sides(program, terms, held, columns, weights, grow)
+    k = 0
+    for b in terms.blocks:
+        x = program.variables(0.0, b.upper, True)
+        t_cols += x.tolist()
+        t_weights += (-b.cost).tolist()
+        order = np.argsort(b.leg, kind="stable")
+        starts = np.searchsorted(b.leg[order], np.arange(len(b.capacity) + 1))
+        for leg in range(len(b.capacity)):
+            uses = order[starts[leg] : starts[leg + 1]]
+            alone = float(terms.alone[k + leg])
+            netted = terms.leg_netted[k + leg]
+            if netted >= 0:  # its capacity is a variable: the side it is on (module docstring)
+                first = terms.leg_rows[k + leg][0][0]
+                side = sides[netted][0 if quantity[first] > 0 else 1]
+                cols, moves, base = np.array([side]), np.array([1.0]), 0.0
+            else:  # capacity = base + Σ units × weights × y
+                at = np.array([i for i, _ in terms.leg_rows[k + leg]], dtype=np.int64)
+                units = np.array([u for _, u in terms.leg_rows[k + leg]])
+                cols, moves, base = columns[at], units * weights[at], float(units @ held[at])
+            program.constrain(
+                np.concatenate([x[b.cand[uses]], cols]),
+                np.concatenate([b.amount[uses], -moves]),
+                -np.inf,
+                base,
+            )
+            t_cols += cols.tolist()
+            t_weights += (-alone * moves).tolist()
+            constant += alone * base
+        k += len(b.capacity)
+    for i, unit in zip(terms.bonds.tolist(), terms.bond_unit.tolist(), strict=True):
+        t_cols.append(int(columns[i]))
+        t_weights.append(-unit * float(weights[i]))
+        constant += unit * held[i]
+    program.constrain(np.array(t_cols), np.array(t_weights), constant, constant)
+    return t
+
+
+def _sides(
+    program: Program,
+    terms: RegTProgram,
+    held: FloatArray,
+    columns: IntArray,
+    weights: FloatArray,
+    grow: FloatArray,
+) -> list[tuple[int, int]]:
+    """Per netted contract its long and short capacities (variables): ``long − short`` = the net
+    units held after the change, one of them 0 (a binary ``b``: ``long ≤ M·b``, ``short ≤ M·(1 − b)``,
+    ``M`` the most units either side may hold: all its rows' units, each grown by ``grow``)."""
+    out = []
+    for longs, shorts in terms.netted:
+        rows = np.array([*longs, *shorts], dtype=np.int64)
+        sign = np.r_[np.ones(len(longs)), -np.ones(len(shorts))]
+        units = terms.units[rows]
+        most = float(units @ (held[rows] + grow[rows]))
+        long, short = (int(v) for v in program.variables(0.0, np.inf, count=2))
+        b = int(program.variables(0.0, 1.0, True)[0])
+        net = float((sign * units) @ held[rows])
+        # long − short − Σ sign × units × weights × y = net
+        program.constrain(
+            np.r_[long, short, columns[rows]], np.r_[1.0, -1.0, -sign * units * weights[rows]], net, net
+        )
+        program.constrain(np.array([long, b]), np.array([1.0, -most]), -np.inf, 0.0)
+        program.constrain(np.array([short, b]), np.array([1.0, most]), -np.inf, most)
+        out.append((long, short))
+    return out
