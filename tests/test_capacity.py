@@ -21,7 +21,7 @@ from xlmargin.errors import InputError, XlMarginError
 from xlmargin.params import norm, read_params
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import read_positions
-from xlmargin.regt import regt_margin
+from xlmargin.regt import paired_at_scale, regt_margin
 
 DEFAULT = capacity_settings({}, AS_OF)
 
@@ -89,7 +89,8 @@ def test_cushion_keeps_a_share_of_equity_free() -> None:
 
 
 def test_reg_t_scale_is_found_with_the_engine() -> None:
-    """The answer sits at the crossing of the real engine's requirement, whatever its shape."""
+    """The answer sits at the crossing of the engine's requirement with the book's pairing scaled
+    (the capacity module docstring: a fractional book keeps its covered call covered)."""
     rows = [
         stock("AAPL", 100, 200),
         ["AAPL C210", "option", -1, 5, "AAPL", 200, 210, EXPIRY, "C", None],
@@ -97,9 +98,12 @@ def test_reg_t_scale_is_found_with_the_engine() -> None:
     ]
     portfolio = book(*rows)
     result = max_notional(portfolio, 100_000, "regt", DEFAULT)
-    assert regt_margin(scaled(portfolio, result.scale)).total <= 100_000
-    assert regt_margin(scaled(portfolio, result.scale * (1 + 1e-6))).total > 100_000
-    assert result.base_requirement == regt_margin(portfolio).total
+    paired = regt_margin(portfolio)
+    assert paired_at_scale(paired, result.scale).total <= 100_000
+    assert paired_at_scale(paired, result.scale * (1 + 1e-6)).total > 100_000
+    assert result.base_requirement == paired.total
+    # at a whole multiple the scaled pairing is the engine's own figure for the larger book
+    assert paired_at_scale(paired, 4.0).total == regt_margin(scaled(portfolio, 4.0)).total
 
 
 def test_a_book_larger_than_the_equity_scales_down() -> None:

@@ -8,21 +8,36 @@ required (a deficit at least as large as the equity). For positive equity the sh
 ``−1`` too, so it never runs to minus infinity as equity shrinks: the ``excess`` carries the amount.
 
 **Maximum notional.** Every quantity is multiplied by one factor ``λ`` and the regime's own engine
-recomputes the requirement ``R(λ)``. The largest ``λ`` with
+gives the requirement ``R(λ)`` of the scaled book. The largest ``λ`` with
 
     R(λ) ≤ equity × (1 − cushion)
 
 is found by bracketing (doubling or halving ``λ`` from 1) and then :func:`boundary` (secant steps,
 exact on a piece where the requirement is linear in ``λ``, with bisection where they stall), never
-by dividing ``target / R(1)``: requirements are homogeneous of degree one only in their core;
-per-contract minimums, short option minimums and choices between rules break it. The search runs on
-the engine's requirement before cent rounding (Reg T rounds each strategy group: summed, fifteen
-half-up roundings let a rounded search run cents past the limit); only the reported notional is
-rounded, down to the cent, since a maximum must never exceed what the equity carries. Quantities are
-scaled continuously (fractional contracts): ``λ`` is a scale to round down, not an order size.
-The answer is the crossing found from ``λ = 1``; a requirement that is not monotone in ``λ`` could
-cross again further out. The cushion defaults to 0 (the book may use all the equity); a house
-policy such as 10% is the ``cushion`` parameter.
+by dividing ``target / R(1)`` in general: requirements are homogeneous of degree one only in their
+core; per-contract minimums, short option minimums and choices between rules break it. The search
+runs on the engine's requirement before cent rounding (Reg T rounds each strategy group: summed,
+fifteen half-up roundings let a rounded search run cents past the limit); only the reported
+notional is rounded, down to the cent, since a maximum must never exceed what the equity carries.
+Quantities are scaled continuously (fractional contracts): ``λ`` is a scale to round down, not an
+order size. The answer is the crossing found from ``λ = 1``; a requirement that is not monotone in
+``λ`` could cross again further out. The cushion defaults to 0 (the book may use all the equity); a
+house policy such as 10% is the ``cushion`` parameter.
+
+**Reg T scales the book's pairing.** Reg T pairs whole contracts (a covered call is 100 shares and
+one call), so re-pairing a fractional book would charge 0.9 of a covered call as 0.9 of a naked
+call: a maximum too low and not monotone in the equity. Under ``regt``, ``regt_maintenance`` and the
+account view's Reg T securities segment, "the book scaled by λ" is the book's own optimal pairing
+with the units of every strategy group × λ (:func:`~xlmargin.regt.paired_at_scale`): each group's
+figure is its count × a per-unit figure, so ``R(λ) = λ × R(1)`` exactly and the maximum is
+``target / R(1)`` × the notional (to float precision: the search's first secant step), linear in the
+equity. At a whole multiple ``k`` this is ``k ×`` the book's requirement, which is the engine's own
+figure for ``k ×`` the book unless a larger book pairs better (50 shares and a short call: at 2×,
+100 shares cover one call), where the maximum is the smaller, safe side. Nothing else in Reg T
+depends on the book's size: FINRA 4210(b)(2)'s $2,000 minimum equity is a check reported beside the
+requirement, never added to it, and ``house.bonds``' table and every floor (per share, per
+contract, per face) are rates of the position. The other segments of the account view and the other
+regimes recompute the scaled book.
 
 Regimes: ``regt`` (Reg T initial), ``regt_maintenance``, ``pm`` (portfolio margin), ``futures``
 (SPAN on the ``basis`` parameter), ``esma`` (ESMA initial margin), ``account`` (the account view).
@@ -53,7 +68,7 @@ from xlmargin.money import cents, cents_down
 from xlmargin.params import Param
 from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio
-from xlmargin.regt import regt_margin
+from xlmargin.regt import RegTResult, paired_at_scale, regt_margin
 from xlmargin.span import futures_margin
 
 REGIMES = ("regt", "regt_maintenance", "pm", "futures", "esma", "account")
@@ -161,48 +176,61 @@ class MaxNotionalResult:
         ]
 
 
-def _engine(
-    regime: str, settings: CapacitySettings
-) -> tuple[Callable[[Portfolio], tuple[float, float, float]], str]:
-    """(book → (requirement before rounding, the engine's requirement, gross notional), currency)."""
+Engine = Callable[[float], tuple[float, float]]
+"""scale → (the requirement before rounding, the engine's requirement) of the book at that scale."""
+
+
+def _engine(regime: str, settings: CapacitySettings, portfolio: Portfolio) -> tuple[Engine, float, str]:
+    """(the requirement at a scale of ``portfolio``, its gross notional, currency). Under Reg T (and
+    the account view's Reg T securities) the book's pairing is made once and its units scaled
+    (:func:`~xlmargin.regt.paired_at_scale`, module docstring); every other engine recomputes the
+    scaled book."""
     account = settings.account
     if regime in ("regt", "regt_maintenance"):
         basis = "initial" if regime == "regt" else "maintenance"
+        paired = regt_margin(portfolio, basis=basis, rules=account.regt_rules)
 
-        def regt(p: Portfolio) -> tuple[float, float, float]:
-            result = regt_margin(p, basis=basis, rules=account.regt_rules)
-            return result.exact, result.total, securities_notional(in_usd(p))  # in the engine's dollars
+        def regt(scale: float) -> tuple[float, float]:
+            result = paired_at_scale(paired, scale)
+            return result.exact, result.total
 
-        return regt, ENGINE_CURRENCY
+        return regt, securities_notional(in_usd(portfolio)), ENGINE_CURRENCY  # in the engine's dollars
+    if regime == "account":
+        base = account_margin(portfolio, account)
+        pairing = next((line.detail for line in base.lines if isinstance(line.detail, RegTResult)), None)
+
+        def whole(scale: float) -> tuple[float, float]:
+            if scale == 1.0:
+                return base.exact, base.total
+            securities = None if pairing is None else paired_at_scale(pairing, scale)
+            result = account_margin(scaled(portfolio, scale), account, securities=securities)
+            return result.exact, result.total
+
+        return whole, base.gross_notional, account.account_currency
     if regime == "pm":
         pm_usd = pm_in_usd(account)  # the equity in dollars, as the account view gives it
-
-        def pm(p: Portfolio) -> tuple[float, float, float]:
-            result = pm_requirement(p, pm_usd)
-            return result.exact, result.requirement, securities_notional(in_usd(p))
-
-        return pm, ENGINE_CURRENCY
+        pm, _ = _recomputed(portfolio, lambda p: pm_requirement(p, pm_usd), "requirement")
+        return pm, securities_notional(in_usd(portfolio)), ENGINE_CURRENCY
     if regime == "futures":
+        futures, base = _recomputed(portfolio, lambda p: futures_margin(p, account.span), "requirement")
+        return futures, base.gross_notional, account.span.currency
+    # ESMA_MARGIN's engine and settings: its rates read as fx_rates says, in this currency
+    esma, base = _recomputed(
+        portfolio, lambda p: esma_margin(p, settings.esma_currency, account.esma), "total"
+    )
+    return esma, base.gross_notional, settings.esma_currency
 
-        def futures(p: Portfolio) -> tuple[float, float, float]:
-            result = futures_margin(p, account.span)
-            return result.exact, result.requirement, result.gross_notional
 
-        return futures, account.span.currency
-    if regime == "esma":
-        # ESMA_MARGIN's engine and settings: its rates read as fx_rates says, in this currency
+def _recomputed(portfolio: Portfolio, compute: Callable[[Portfolio], Any], total: str) -> tuple[Engine, Any]:
+    """(the engine recomputing the scaled book, its result on the book): ``compute``'s result has
+    ``exact`` and the requirement as the attribute ``total`` names."""
+    base = compute(portfolio)
 
-        def esma(p: Portfolio) -> tuple[float, float, float]:
-            result = esma_margin(p, settings.esma_currency, account.esma)
-            return result.exact, result.total, result.gross_notional
+    def at(scale: float) -> tuple[float, float]:
+        result = base if scale == 1.0 else compute(scaled(portfolio, scale))
+        return result.exact, getattr(result, total)
 
-        return esma, settings.esma_currency
-
-    def whole(p: Portfolio) -> tuple[float, float, float]:
-        result = account_margin(p, account)
-        return result.exact, result.total, result.gross_notional
-
-    return whole, account.account_currency
+    return at, base
 
 
 def scaled(portfolio: Portfolio, factor: float) -> Portfolio:
@@ -221,7 +249,7 @@ def max_notional(
         raise InputError(
             Problem(f"regime must be one of {', '.join(REGIMES)}, got '{regime}'", None, "regime")
         )
-    engine, currency = _engine(regime, settings)
+    engine, base_notional, currency = _engine(regime, settings, portfolio)
     target = equity * (1.0 - settings.cushion)
     evaluations = 0
 
@@ -229,9 +257,9 @@ def max_notional(
         """The requirement at ``scale`` before rounding, less the target."""
         nonlocal evaluations
         evaluations += 1
-        return engine(scaled(portfolio, scale))[0] - target
+        return engine(scale)[0] - target
 
-    base_exact, base_requirement, base_notional = engine(portfolio)
+    base_exact, base_requirement = engine(1.0)
     evaluations += 1
     noise = _NOISE * max(abs(target), 1.0)
     lo = 0.0
@@ -245,7 +273,7 @@ def max_notional(
                 raise InputError(
                     Problem(
                         f"the {regime} requirement does not grow with the book (at most "
-                        f"{engine(scaled(portfolio, lo))[1]:,.2f} at {lo:g} × every quantity): no "
+                        f"{engine(lo)[1]:,.2f} at {lo:g} × every quantity): no "
                         "finite maximum",
                         None,
                         "positions",
@@ -261,7 +289,7 @@ def max_notional(
                 break
         if lo > 0:
             lo = boundary(excess, lo, hi, f_lo, f_hi, noise).ok
-    at_scale = engine(scaled(portfolio, lo))[1] if lo > 0 else 0.0
+    at_scale = engine(lo)[1] if lo > 0 else 0.0
     return MaxNotionalResult(
         regime=regime,
         scale=lo,

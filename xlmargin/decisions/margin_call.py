@@ -12,12 +12,13 @@ regime's engine run on the book at the moved prices. The answer is the smallest 
 
     equity + P&L(m) ≤ requirement(m),
 
-searched separately downwards (to −99%) and upwards (to +100%): a grid of 5% steps finds the
-first step at or past the call, then :func:`xlmargin.capacity.boundary` (secant and bisection
-steps) narrows it well below the 0.0001% shown. The search compares the requirement before the
-engine rounds it to the cent, and the move shown is cut toward zero (a distance to a call must
-never be shown longer than it is). A crossing inside one grid step that reverses again before the
-next is not seen. Bonds, FX, CFDs and cash keep their prices.
+searched separately downwards (to −99%) and upwards (to +100%): a grid of 5% steps, whose last point
+is the limit itself (−95% is followed by −99%), finds the first point at or past the call, then
+:func:`xlmargin.capacity.boundary` (secant and bisection steps) narrows it well below the 0.0001%
+shown. The search compares the requirement before the engine rounds it to the cent, and the move
+shown is cut toward zero (a distance to a call must never be shown longer than it is). A crossing
+inside one grid step that reverses again before the next is not seen. Bonds, FX, CFDs and cash
+keep their prices.
 
 **Scaled scenario.** The same for the worst scenario of the risk view's library, scaled by a
 factor ``α`` (0 to 5, a grid of 0.25 then the same search): the P&L is the stress engine's, and the
@@ -148,9 +149,10 @@ def _uniform_note(portfolio: Portfolio) -> str:
 def _search(
     label: str, at: Callable[[float], tuple[float, float]], step: float, limit: float, note: str
 ) -> Crossing:
-    """The first point from 0 towards ``limit`` where equity ≤ requirement, by a grid then
-    :func:`boundary` on ``requirement − equity``; ``at`` of the crossing is the last point before
-    it (to 1e-9), with the equity and requirement at the call."""
+    """The first point from 0 towards ``limit`` where equity ≤ requirement, by a grid of ``step``
+    ending on ``limit`` itself, then :func:`boundary` on ``requirement − equity``; ``at`` of the
+    crossing is the last point before it (to 1e-9), with the equity and requirement at the call.
+    Without a call, the equity and requirement at ``limit``, the end of the path the note names."""
     equity, required = at(0.0)
     if equity <= required:
         return Crossing(label, 0.0, equity, required, "already at or past a margin call")
@@ -163,7 +165,10 @@ def _search(
 
     inside, f_inside = 0.0, required - equity
     x = step
-    while (x - limit) * math.copysign(1.0, step) <= 1e-12:
+    while True:
+        last = (x - limit) * math.copysign(1.0, step) >= -1e-12
+        if last:
+            x = limit  # the grid's last point is the limit it names, however the steps fall
         f = short(x)
         if f == 0.0:
             return Crossing(label, x, *seen[x], note)
@@ -172,6 +177,8 @@ def _search(
             equity, required = seen[found.ok if found.converged else found.bad]
             return Crossing(label, found.ok, equity, required, note)
         inside, f_inside = x, f
+        if last:
+            break
         x = round(x + step, 12)
     equity, required = seen.get(inside, (equity, required))
     return Crossing(

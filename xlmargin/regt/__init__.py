@@ -273,6 +273,32 @@ def with_minimum_equity(
     return replace(result, minimum_equity=check, warnings=warnings)
 
 
+def paired_at_scale(result: RegTResult, factor: float) -> RegTResult:
+    """``result``'s pairing with the units of every group multiplied by ``factor`` (> 0): each leg's
+    quantity and each group's unrounded figures × ``factor``, then rounded to the cent as
+    :func:`regt_margin` rounds them, so ``exact`` is ``factor`` × the book's (every figure of a group
+    is its count × a per-unit figure). What "the book scaled by ``factor``" requires when its units
+    stay paired as they are (MAX_NOTIONAL): ``regt_margin`` of a fractional book re-pairs whole
+    contracts, charging 0.9 of a covered call as a naked call. The rules' texts are the book's; the
+    minimum-equity check (on the book, not the scaled one) is dropped, with its warning."""
+    if factor == 1.0:
+        return result
+    groups = [
+        group(
+            g.strategy,
+            g.underlying,
+            [replace(leg, quantity=leg.quantity * factor) for leg in g.legs],
+            g.rule,
+            g.exact * factor,
+        )
+        for g in result.groups
+    ]
+    warnings = result.warnings
+    if result.minimum_equity is not None and result.minimum_equity.meets is False:
+        warnings = warnings[:-1]  # with_minimum_equity's warning, the last
+    return _result(result.basis, result.net_of_proceeds, groups, warnings)
+
+
 def _result(
     basis: str, net_of_proceeds: bool, groups: Sequence[StrategyGroup], warnings: Sequence[str]
 ) -> RegTResult:
@@ -516,6 +542,7 @@ __all__ = [
     "StrategyGroup",
     "cents",
     "cut_short",
+    "paired_at_scale",
     "pairing_programs",
     "regt_margin",
     "regt_margins",
