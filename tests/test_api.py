@@ -41,6 +41,22 @@ def test_every_worksheet_function_has_a_twin() -> None:
     assert {f.name.lower() for f in FUNCTIONS} <= set(dir(xlmargin))
 
 
+def test_every_public_function_shows_its_arguments() -> None:
+    """help() and inspect.signature show each function's own arguments, never (*args, **kwargs)
+    (``xlmargin.batch`` is a callable package)."""
+    import pydoc
+
+    for name in dir(xlmargin):
+        function = getattr(xlmargin, name)
+        if name.startswith("_") or not callable(function) or inspect.isclass(function):
+            continue
+        parameters = list(inspect.signature(function).parameters.values())
+        assert not any(p.kind is p.VAR_POSITIONAL for p in parameters), name
+        first = next((p.name for p in parameters), "")
+        assert f"({first}" in pydoc.render_doc(function, renderer=pydoc.plaintext), name
+    assert list(inspect.signature(xlmargin.batch).parameters)[:3] == ["data", "by", "regime"]
+
+
 @pytest.mark.parametrize(
     ("name", "args"),
     [
@@ -139,9 +155,11 @@ def test_results_are_floats_rounded_to_the_cent_and_texts() -> None:
     noisy = Function("NOISY", "a figure with binary noise", (), "scalar", lambda: 48_400.00000000001)
     assert api.call(noisy, (), {}) == 48_400.0
     assert api.call(replace(noisy, impl=lambda: 1_999_999.9999999998), (), {}) == 2_000_000.0
-    # tables keep the worksheet's exact figures (shares and ratios sit beside money); no header → numbered
+    # tables keep the worksheet's exact figures (shares and ratios sit beside money); no header →
+    # the function's names for its columns, as the command line heads them
     cushion = xlmargin.margin_cushion(100_000, 48_400)
     assert cushion.values.tolist() == [[51_600.0, 0.516]]
+    assert list(cushion.columns) == ["excess", "cushion"]
     assert isinstance(xlmargin.xlm_version(), str)
     columns = ["parameter", "default", "regimes", "accepts %", "meaning"]
     assert list(xlmargin.xlm_params("PM_REQUIREMENT").columns) == columns

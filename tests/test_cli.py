@@ -377,7 +377,27 @@ def test_the_valuation_date_may_come_with_param_once(
 def test_a_sleeve_list_with_an_unknown_name_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "margin", "--regime", "pm", "--as-of", AS_OF, "--param", "sleeve=hedge,cor")
     assert (code, out) == (2, "")
-    assert err == "xlmargin: sleeve: no position is in sleeve 'cor'; sleeves found: core, hedge\n"
+    assert err == (
+        "xlmargin: --param sleeve=hedge,cor: sleeve: no position is in sleeve 'cor'; "
+        "sleeves found: core, hedge\n"
+    )
+
+
+def test_margin_counts_the_positions_of_the_sleeve(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "margin", "--as-of", AS_OF, "--param", "sleeve=hedge")
+    assert code == 0 and out.startswith("sample_positions.csv: 3 positions,")  # TLT, GLD, the Treasury
+    code, out, _ = run(capsys, "margin", "--as-of", AS_OF, "--param", "sleeve=hedge", "--format", "json")
+    assert code == 0 and json.loads(out)["positions"] == 3
+    code, out, _ = run(capsys, "margin", "--as-of", AS_OF)
+    assert code == 0 and out.startswith("sample_positions.csv: 19 positions,")
+
+
+@pytest.mark.parametrize("option", ["--requirement", "--req", "--requirement=-5"])
+def test_an_options_refusal_names_the_option(capsys: pytest.CaptureFixture[str], option: str) -> None:
+    values = () if "=" in option else ("-5",)
+    code, out, err = run(capsys, "cushion", "--equity", "100", option, *values)
+    assert (code, out) == (2, "")
+    assert err == "xlmargin: argument --requirement: a requirement cannot be negative, got -5\n"
 
 
 def test_the_account_view_prints_its_segments_warnings(capsys: pytest.CaptureFixture[str]) -> None:

@@ -159,8 +159,9 @@ def test_an_engine_refusing_a_trade_names_the_trades_row(tmp_path: Path, capsys)
             (text, f"argument --equity: {text} {TOO_LARGE}")
             for text in ("inf", "-inf", "nan", "1e400", "1e300")
         ),
-        ("0", "xlmargin: equity: equity must be above 0, got 0"),  # a number the engine refuses
-        ("-5", "xlmargin: equity: equity must be above 0, got -5"),
+        # a number the engine refuses, named by its option as argparse names the others
+        ("0", "xlmargin: argument --equity: equity must be above 0, got 0"),
+        ("-5", "xlmargin: argument --equity: equity must be above 0, got -5"),
     ],
 )
 def test_an_equity_that_is_not_a_finite_positive_number_is_one_line(
@@ -177,7 +178,7 @@ def test_an_infinite_or_empty_budget_is_refused(tmp_path: Path, capsys) -> None:
     candidates = write(tmp_path, "candidates.csv", CANDIDATES)
     for budget, refused in (
         ("inf", f"argument --budget: inf {TOO_LARGE}"),  # read as the cell reads it
-        ("0", "xlmargin: budget: a budget must be above 0, got 0"),  # then the engine's check
+        ("0", "xlmargin: argument --budget: a budget must be above 0, got 0"),  # the engine's check
     ):
         assert main(["hedge", book, candidates, f"--budget={budget}", "--as-of", "2026-11-20"]) == 2
         assert capsys.readouterr().err.strip().splitlines()[-1].endswith(refused)

@@ -251,7 +251,9 @@ def test_a_candidate_without_a_rate_is_named_as_the_candidates_under_every_objec
 def test_plan_with_no_equity_is_the_equity_error_alone(tmp_path: Path, capsys) -> None:
     book = csv(tmp_path, "book.csv", SLEEVED)
     assert main(["plan", book, "--equity", "0", "--regime", "regt", *DATE]) == 2
-    assert capsys.readouterr().err.strip().splitlines() == ["xlmargin: equity: equity must be above 0, got 0"]
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "xlmargin: argument --equity: equity must be above 0, got 0"
+    ]
 
 
 def test_every_bad_candidate_row_is_named_at_once(tmp_path: Path, capsys) -> None:

@@ -290,3 +290,17 @@ def test_allocation_template_equals_direct_engine_calls(built) -> None:
 def test_a_template_can_be_written_where_asked(tmp_path: Path) -> None:
     path = write(TEMPLATES["allocation_template"], tmp_path / "mine.xlsx", worksheet_functions())
     assert snapshot(path) == snapshot(COMMITTED / "allocation_template.xlsx")
+
+
+def test_a_cushion_cell_shows_the_requirements_error_not_ref(tmp_path: Path) -> None:
+    """A requirement that fails leaves MARGIN_CUSHION one cell (its error text): the cushion cell
+    shows that text, where INDEX(..., 1, 2) of one cell was a bare #REF!."""
+    functions = worksheet_functions()
+    path = write(TEMPLATES["allocation_template"], tmp_path / "bad.xlsx", functions)
+    book = openpyxl.load_workbook(path)
+    book["Positions"]["D5"] = "n/a"  # AAPL's price
+    book.save(path)
+    report = recalc(path, tmp_path / "bad.recalc.xlsx", functions)
+    excess, cushion = (report.value("Margin", ref) for ref in ("C9", "D9"))
+    assert isinstance(cushion, str) and cushion.startswith("#INPUT requirement: the cell holds an error")
+    assert cushion == excess and "'n/a' is not a number" in cushion

@@ -127,9 +127,10 @@ def import_broker(path: str | Path) -> pd.DataFrame:
 # --- results out ---------------------------------------------------------------------------------
 
 
-def frame(rows: list[list[Any]]) -> pd.DataFrame:
+def frame(rows: list[list[Any]], columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """A worksheet table as a DataFrame: the header row (a first row of texts) becomes the columns;
-    a table without one (MARGIN_CUSHION's single row of figures) keeps numbered columns."""
+    a table without one (MARGIN_CUSHION's single row of figures) takes ``columns``, its function's
+    names for them (numbered where it has none)."""
     import pandas as pd
 
     from xlmargin.excel.functions import EMPTY
@@ -138,7 +139,7 @@ def frame(rows: list[list[Any]]) -> pd.DataFrame:
     body = [[None if c == EMPTY else c for c in r] for r in rows]
     if body and all(isinstance(c, str) for c in rows[0]):
         return pd.DataFrame(body[1:], columns=list(rows[0]))
-    return pd.DataFrame(body)
+    return pd.DataFrame(body, columns=list(columns) or None)
 
 
 def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -168,7 +169,7 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     except XlMarginError as exc:
         raise imported.explain(exc) if imported else exc from None
     if entry.shape == "table" and isinstance(result, list):  # not MARGIN_IMPACT's one change
-        return frame(result)
+        return frame(result, entry.columns)
     if isinstance(result, float):
         return cents(result)
     return result

@@ -217,9 +217,13 @@ def _margin_result(
 
     if imported is not None and (args.sheet or args.table):
         raise XlMarginError(f"{path.name} is a broker export ({imported.format}): it has no sheets or tables")
+    from xlmargin.params import norm
+
     rows = imported.table() if imported is not None else rows_of(path, sheet=args.sheet, table=args.table)
+    # the positions margined: the sleeve's when --param sleeve= selects one, as the regime reads them
+    sleeve = next((p.partition("=")[2] for p in params if norm(p.partition("=")[0]) == "sleeve"), None)
     try:
-        _, portfolio = portfolio_of(rows, as_of)
+        _, portfolio = portfolio_of(rows, as_of, sleeve or None)
         result = regime.run(rows, args, params)
     except XlMarginError as exc:
         raise imported.explain(exc) if imported is not None else exc from None
@@ -398,6 +402,36 @@ def _flush_native_stdio() -> None:
         pass
 
 
+def _on_options(
+    exc: XlMarginError, parser: argparse.ArgumentParser, args: argparse.Namespace, given: Sequence[str]
+) -> str:
+    """Every problem of ``exc``, one per line, each that refuses a value the command line gave
+    prefixed as argparse and :func:`~xlmargin.cliargs.cli_params` prefix theirs: a problem of no row
+    whose column is an option given (``argument --requirement: a requirement cannot be negative``)
+    or a ``--param`` given (``--param sleeve=nope: sleeve: no position is in sleeve 'nope'``)."""
+    from xlmargin.params import norm
+
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    command = sub.choices[args.command]
+    options = {
+        a.dest: next(o for o in a.option_strings if o.startswith("--"))
+        for a in command._actions
+        if any(o.startswith("--") for o in a.option_strings) and a.dest != "param"
+    }
+    typed = {w.partition("=")[0] for w in given if w.startswith("--")}  # argparse reads "--req" too
+    params = {norm(p.partition("=")[0]): p for p in getattr(args, "param", None) or ()}
+    lines = []
+    for problem in exc.problems:
+        column = problem.column or ""
+        if problem.row is None and any(options.get(column, " ").startswith(w) for w in typed):
+            lines.append(f"argument {options[column]}: {problem.message}")
+        elif problem.row is None and column and norm(column) in params:
+            lines.append(f"--param {params[norm(column)]}: {problem}")
+        else:
+            lines.append(str(problem))
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args_given = sys.argv[1:] if argv is None else list(argv)
@@ -412,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with native_stdout_hidden():
                 code = handler(args)
         except XlMarginError as exc:
-            print(f"xlmargin: {exc.details()}", file=sys.stderr)
+            print(f"xlmargin: {_on_options(exc, parser, args, args_given)}", file=sys.stderr)
             code = BAD_INPUT
         sys.stdout.flush()
         return code

@@ -10,7 +10,10 @@ FILE`` is the command line.
 import importlib
 import sys
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import inspect
 
 
 def __getattr__(name: str) -> Any:
@@ -20,11 +23,23 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'xlmargin.batch' has no attribute '{name}'")
 
 
+def __dir__() -> list[str]:
+    # the lazy names too, so that help(xlmargin.batch) lists batch() with its arguments
+    return sorted({*globals(), *__all__})
+
+
 class _Batch(ModuleType):
     """This package, callable: ``xlmargin.batch(df, by="account", ...)``."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return __getattr__("batch")(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> "inspect.Signature":
+        """The function's (``inspect.signature(xlmargin.batch)``), not ``(*args, **kwargs)``."""
+        import inspect
+
+        return inspect.signature(__getattr__("batch"))
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         # by name, as a module pickles (cloudpickle, Dask): imported again where it is unpickled

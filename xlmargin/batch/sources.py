@@ -89,12 +89,14 @@ class Group:
     def table(self) -> list[list[Any]]:
         from xlmargin.brokers import HEADER
 
+        # the columns an account's export adds (a bond's maturity and coupon), each under one header
+        extra = list(dict.fromkeys(name for t in self.tables.values() for name in t.extra))
         placed = sorted(
-            (line, account, row)
+            (line, account, [*row[: len(HEADER)], *(_extra(t, row, name) for name in extra)])
             for account, t in self.tables.items()
             for line, row in zip(t.lines, t.rows, strict=True)
         )
-        out: list[list[Any]] = [[ACCOUNT, *HEADER]]
+        out: list[list[Any]] = [[ACCOUNT, *HEADER, *extra]]
         for line, account, row in placed:
             out.extend([] for _ in range(line - len(out) - 1))
             out.append([account, *row])
@@ -103,6 +105,13 @@ class Group:
     def explain(self, account: str, error: XlMarginError) -> XlMarginError:
         """``error`` in the account's export's terms (its field names, why a rate was left blank)."""
         return self.tables[account].explain(error) if account in self.tables else error
+
+
+def _extra(table: BrokerTable, row: tuple[Any, ...], name: str) -> Any:
+    """The row's cell of the column ``name`` its export adds (None where it adds none)."""
+    from xlmargin.brokers import HEADER
+
+    return row[len(HEADER) + table.extra.index(name)] if name in table.extra else None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,12 @@ and is often a day after the statement's ``toDate``, so matching the two would m
 reading depend on when it is run. ``fxRateToBase`` is a rate to the account's base currency
 (its statement's ``<AccountInformation currency=...>`` when the query has it), made USD per unit as
 the positions table reads ``fx_rate`` (:func:`~xlmargin.brokers.rates_in_usd`).
+
+A BOND position has no maturity nor coupon field: its maturity is its contract's
+``<SecurityInfo maturity=...>`` (by ``conid``; the query's Securities Info section), else the one its
+description states as IBKR writes it (``T 4 1/2 11/15/31``), and so its coupon
+(:mod:`xlmargin.brokers.bonds`); ``maturity`` and ``coupon`` attributes on the position itself come
+first. A bond none of these dates is refused naming its line and what to add to the query.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from xml.sax import SAXException, SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
 
-from xlmargin.brokers import Base, Record, rates_in_usd, record
+from xlmargin.brokers import ASSETS, Base, Record, field_key, rates_in_usd, record
+from xlmargin.brokers.bonds import description_terms
 from xlmargin.brokers.lots import summaries_or_lots
 from xlmargin.errors import InputError, Problem
 
@@ -71,6 +78,7 @@ class Account:
     records: list[Record] = field(default_factory=list)
     base: str | None = None
     statements: list[int] = field(default_factory=list)
+    securities: dict[str, dict[str, str]] = field(default_factory=dict)  # the report's, by conid
 
 
 class _Positions(ContentHandler):
@@ -84,6 +92,7 @@ class _Positions(ContentHandler):
         self.statements: list[Statement] = []
         self.accounts: dict[str, Account] = {}
         self.current: int | None = None
+        self.securities: dict[str, dict[str, str]] = {}  # conid → a <SecurityInfo>'s bond terms
 
     def setDocumentLocator(self, locator: Locator) -> None:
         self.locator = locator
@@ -103,8 +112,11 @@ class _Positions(ContentHandler):
         if name == "AccountInformation" and attrs.get("currency") and statement is not None:
             named = (attrs.get("accountId") or "").strip() or statement.account
             statement.bases.setdefault(named, attrs["currency"].strip().upper())
+        if name == "SecurityInfo" and (conid := (attrs.get("conid") or "").strip()):
+            terms = {k: attrs[k].strip() for k in BOND_TERMS if (attrs.get(k) or "").strip()}
+            self.securities.setdefault(conid, {}).update(terms)
         if name == "OpenPosition":
-            r = record(self.line(), attrs.items())
+            r = record(self.line(), attrs.items(), _bond_term)
             self.account(r.get("account") or (statement.account if statement else "")).records.append(r)
             if statement is not None:
                 statement.positions += 1
@@ -121,7 +133,8 @@ class _Positions(ContentHandler):
 
     def result(self) -> dict[str, Account]:
         """The accounts holding positions, and those of a statement without any (whose error says
-        so); each with its base: stated for it, else by a statement naming no account."""
+        so); each with its base: stated for it, else by a statement naming no account, and the
+        report's Securities Info."""
         out: dict[str, Account] = {}
         for name, account in self.accounts.items():
             held = [self.statements[i] for i in account.statements]
@@ -131,8 +144,56 @@ class _Positions(ContentHandler):
                 continue  # a statement's own account whose positions all name other accounts
             bases = [s.bases.get(name) or s.bases.get("") for s in held]
             account.base = next((b for b in bases if b), None)
+            account.securities = self.securities
             out[name] = account
         return out
+
+
+BOND_TERMS = ("maturity", "coupon")  # a bond's terms, positions-table columns a position may carry
+
+
+def _bond_term(name: str) -> str | None:
+    """A position's attribute kept as the positions-table column it names (maturity, coupon)."""
+    key = field_key(name)
+    return key if key in BOND_TERMS else None
+
+
+def _bond_terms(path: Path, records: list[Record], securities: dict[str, dict[str, str]]) -> None:
+    """Each BOND position's maturity and coupon: its own attributes, else its contract's
+    ``<SecurityInfo>``, else its description (or symbol) as IBKR writes it; a bond none of them
+    dates is refused naming its line and the Securities Info section to add."""
+    problems: list[Problem] = []
+    for r in records:
+        if ASSETS.get(field_key(r.get("asset"))) != "bond":
+            continue
+        info = securities.get(r.get("conid"), {})
+        text = r.get("description") or r.get("symbol")
+        stated = description_terms(text) or description_terms(r.get("symbol"))
+        for term in BOND_TERMS:
+            if r.get(term):
+                continue
+            if info.get(term):
+                r.values[term], r.names[term] = info[term], f"SecurityInfo {term}"
+            elif stated is not None and getattr(stated, term) is not None:
+                r.values[term], r.names[term] = getattr(stated, term), "description"
+        if not r.get("maturity"):
+            conid = r.get("conid")
+            held = f" (conid {conid})" if conid else ""
+            info_says = (
+                f"no <SecurityInfo> of conid {conid}" if conid else "no conid finds a <SecurityInfo> that"
+            )
+            problems.append(
+                Problem(
+                    f"bond {r.get('symbol') or text or '(no symbol)'}{held} has no maturity in {path.name}: "
+                    f"a Flex OpenPosition carries none, {info_says} gives one, and its description "
+                    f"{text!r} does not state it as IBKR writes it ('T 4 1/2 11/15/31'); add the Securities "
+                    "Info section (its maturity field) to the Flex query",
+                    r.line,
+                    "maturity",
+                )
+            )
+    if problems:
+        raise InputError(problems)
 
 
 def _parse(path: Path) -> tuple[dict[str, Account], list[Statement]]:
@@ -157,7 +218,8 @@ def _parse(path: Path) -> tuple[dict[str, Account], list[Statement]]:
 def _positions(
     path: Path, name: str, account: Account, statements: list[Statement]
 ) -> tuple[list[Record], Base]:
-    """One account's positions (summaries, or lots summed) and rates made USD per unit. An account
+    """One account's positions (summaries, or lots summed, each bond with its terms:
+    :func:`_bond_terms`) and rates made USD per unit. An account
     of several statements (a query run over several days: one statement per day) is refused: margin
     is on one day's positions, and those of several days are not one book."""
     if len(account.statements) > 1:
@@ -174,6 +236,7 @@ def _positions(
             Problem(f"{path.name}: the Flex report has no OpenPosition rows; add Open Positions to the query")
         )
     records = summaries_or_lots(account.records)
+    _bond_terms(path, records, account.securities)
     return records, rates_in_usd(records, account.base)  # fxRateToBase is to the base, fx_rate to USD
 
 

@@ -43,6 +43,9 @@ class Function:
     shape: str
     impl: Callable[..., Any]
     params: str | None = None  # the engine whose parameter list applies, for XLM_PARAMS
+    # a table without a header row (MARGIN_CUSHION's one row of figures): its columns' names, the
+    # Python twin's DataFrame columns (the command line's headings)
+    columns: tuple[str, ...] = ()
 
     @property
     def signature(self) -> str:
@@ -226,6 +229,7 @@ FUNCTIONS: tuple[Function, ...] = (
         ),
         "table",
         fn.margin_cushion,
+        columns=("excess", "cushion"),
     ),
     Function(
         "MAX_NOTIONAL",

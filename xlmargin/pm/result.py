@@ -246,7 +246,8 @@ class PMResult:
                 0.0,
                 cents(self.regulatory),
                 "regulation",
-                f"FINRA 4210(g) / OCC TIMS; per-contract minimum per {self.minimum_scope.replace('_', ' ')}",
+                f"FINRA 4210(g) / OCC TIMS; per-contract minimum per {self.minimum_scope.replace('_', ' ')}"
+                + self._rounding_note(),
             ]
         )
         if self.house is not None:
@@ -337,6 +338,24 @@ class PMResult:
             ]
         )
         return table
+
+    def _rounding_note(self) -> str:
+        """Where the counted lines (standalone class groups, product groups, outside lines), each
+        shown to the cent, add to a cent more or less than the regulatory figure they make: that
+        figure is their exact sum rounded once, as the requirement is computed; the lines are not
+        bent to foot (each equals its scenario loss and the P&L grid), and the note says so."""
+        counted = [
+            *(g.requirement for g in self.class_groups if not g.product_group),
+            *(p.requirement for p in self.product_groups),
+            *(o.requirement for o in self.outside),
+        ]
+        shown = cents(sum(cents(x) for x in counted))
+        if cents(sum(counted)) != cents(self.regulatory) or shown == cents(self.regulatory):
+            return ""  # a minimum over the account set it, or the lines foot
+        return (
+            f"; the lines above, each rounded to the cent, add to {shown:,.2f}: the requirement is "
+            "their exact sum, rounded once"
+        )
 
 
 def _status(minimum_applied: bool, per_group: bool) -> str:

@@ -169,7 +169,7 @@ def build_arrays(
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
     declared = kind.of("fx") | fx_classes(class_codes, class_given)
     shares = (kind.of("stock", "etf") & ~r.blank("type")) | given_classes(class_codes, class_given, "equity")
-    currency = row_currencies(r, sym, sym_upper, codes, declared, shares)
+    currency = row_currencies(r, sym, sym_upper, codes, declared, shares, kind.of("cash"))
     # the columns kept as read, when absent: one all-NaN (all-None) array for all of them, which
     # the portfolio makes read-only like every other
     no_numbers, no_texts = np.full(n, np.nan), np.full(n, None, dtype=object)

@@ -16,7 +16,9 @@ Rules (each documented in README "The positions table"):
   reading every engine uses): on a row of type fx or an FX class any ISO 4217 code (USDRUB → RUB),
   elsewhere the quoted codes of esma.toml ``[currencies]`` only, so a share's six-letter ticker that
   spells two other codes keeps a blank currency; any other symbol needs its currency where an engine
-  needs one.
+  needs one. A cash row whose symbol is an ISO 4217 code (``EUR,cash,5000``) is cash in that
+  currency: a blank currency is the symbol's, and a currency that names another is an error naming
+  the row (which of the two holds is not for the reader to guess).
 """
 
 from __future__ import annotations
@@ -179,19 +181,25 @@ def row_currencies(
     codes: dict[str, tuple[IntArray, Sequence[str | None]]],
     declared: BoolArray,
     shares: BoolArray,
+    cash: BoolArray | None = None,
 ) -> np.ndarray:
     """The currency column, upper-cased; where blank (or absent) the currency of a pair's symbol, read
     with any ISO code on the rows that say they are pairs (``declared``: USDRUB → RUB), with the
     quoted codes elsewhere (:func:`~xlmargin.symbols.pair_quote`), and not at all on the rows that say
     they are shares (``shares``: a type stock or etf, a class equity), whose six-letter ticker may
     spell two codes. Without the column, its codes go into ``codes``: one per distinct symbol's
-    currency, found from the symbols' codes (the engines group rows by currency)."""
+    currency, found from the symbols' codes (the engines group rows by currency). ``cash``: the
+    cash rows, whose symbol may name their currency (:func:`_cash_currencies`)."""
     if r.has("currency"):
         currency = r.text("currency").map(lambda c: c.upper() if c else None)
         no_currency = is_none(currency)
         if no_currency.any():
             currency = np.where(no_currency, _pair_currencies(sym, sym_upper, declared, shares), currency)
-        return currency
+        return (
+            currency
+            if cash is None or not cash.any()
+            else _cash_currencies(r, sym, sym_upper, cash, currency)
+        )
     # every row's currency from its symbol when it is a pair
     of_symbol, distinct = factorize(symbols.pair_quotes(sym_upper))
     row_codes = of_symbol[sym.codes]
@@ -199,8 +207,31 @@ def row_currencies(
     # each row read on its own where its type or class says what it is and that changes the reading
     if declared.any() or (shares & read).any():
         row_codes, distinct = factorize(_pair_currencies(sym, sym_upper, declared, shares).tolist())
+    if cash is not None and cash.any():
+        named = _cash_currencies(r, sym, sym_upper, cash, object_array(distinct)[row_codes])
+        row_codes, distinct = factorize(named.tolist())
     codes["currency"] = (row_codes, distinct)
     return object_array(distinct)[row_codes]
+
+
+def _cash_currencies(
+    r: ColumnReader, sym: Text, sym_upper: Sequence[str], cash: BoolArray, currency: np.ndarray
+) -> np.ndarray:
+    """``currency`` with each cash row whose symbol is an ISO 4217 code (esma.toml ``[currencies]
+    codes``) and whose currency is blank in that code (``EUR,cash,5000`` is euros, never dollars
+    read from a blank); a cash row whose currency names another code than its symbol is reported on
+    the currency column."""
+    iso = symbols.currency_codes(True)
+    named = object_array([s.strip() if s.strip() in iso else None for s in sym_upper])[sym.codes]
+    named = np.where(cash, named, object_array([None]))
+    for i in indices(~is_none(named) & ~is_none(currency) & (named != currency)):
+        r.bad(
+            i,
+            "currency",
+            f"a cash row of symbol {named[i]} is {named[i]} cash, but its currency says {currency[i]}: "
+            f"give the currency {named[i]} (or blank), or name the cash row otherwise (CASH)",
+        )
+    return np.where(is_none(currency) & ~is_none(named), named, currency)
 
 
 def given_classes(

@@ -126,7 +126,12 @@ _ALLOCATION_MARGIN_SHEET = Sheet(
         *_ALLOCATION_BLOCK_CELLS,
     ),
     arrays=tuple(
-        Array(f"C{r}:D{r}", f"=MARGIN_CUSHION(AccountEquity,B{r})", formats={"C": PNL, "D": PCT})
+        Array(
+            f"C{r}:D{r}",
+            f"=MARGIN_CUSHION(AccountEquity,B{r})",
+            formats={"C": PNL, "D": PCT},
+            errors_everywhere=True,
+        )
         for r in (9, 10, 11)
     ),
     widths={"A": 30, "B": 16, "C": 18, "D": 11, "E": 40},

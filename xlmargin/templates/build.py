@@ -113,7 +113,12 @@ def _array(ws: Worksheet, spec: Array) -> None:
             letter = get_column_letter(col)
             ref = f"{letter}{row}"
             if not spec.cse:
-                ws[ref] = f"=INDEX({inner},{row - min_row + 1},{col - min_col + 1})"
+                at = f"INDEX({inner},{row - min_row + 1},{col - min_col + 1})"
+                first = (row, col) == (min_row, min_col)
+                # a failed function's one cell (its error text) in every cell, not #REF!
+                ws[ref] = (
+                    f"=IFERROR({at},INDEX({inner},1,1))" if spec.errors_everywhere and not first else f"={at}"
+                )
             _style(ws, ref, spec.style, spec.formats.get(letter, spec.fmt))
             if spec.header and row == min_row:
                 ws[ref].font = Font(bold=True)

@@ -295,7 +295,8 @@ _COMPARISON_CELLS = (
     Cell(
         "A2",
         '="Account equity "&TEXT(AccountEquity,"$#,##0")&". Every figure is a live xlmargin formula '
-        "over tblPositions and the Parameters sheet; the article's figures are loose, these are computed.\"",
+        "over tblPositions and the Parameters sheet, computed by the rules the About sheet describes; "
+        'none is typed in."',
         "subtitle",
     ),
     *grid(
@@ -462,7 +463,12 @@ _COMPARISON_SHEET = Sheet(
     "Comparison",
     cells=_COMPARISON_CELLS,
     arrays=tuple(
-        Array(f"E{r}:F{r}", f"=MARGIN_CUSHION(AccountEquity,B{r})", formats={"E": PNL, "F": PCT})
+        Array(
+            f"E{r}:F{r}",
+            f"=MARGIN_CUSHION(AccountEquity,B{r})",
+            formats={"E": PNL, "F": PCT},
+            errors_everywhere=True,
+        )
         for r in _ROWS
     ),
     widths={"A": 46, "B": 15, "C": 13, "D": 15, "E": 15, "F": 11, "G": 15, "H": 15, "I": 16, "J": 70},

@@ -55,7 +55,10 @@ class Array:
 
     ``formats`` maps a column letter of the range to a number format; ``fmt`` is the default.
     ``header`` marks the result's first row as column titles. The generator checks that the
-    formula's result has exactly this shape.
+    formula's result has exactly this shape. ``errors_everywhere``: a function that fails returns
+    one cell, its error text, which the first cell shows and every other cell's ``INDEX`` would
+    show as a bare ``#REF!``: those cells show the error text too (for a result whose cells are
+    never errors themselves, such as MARGIN_CUSHION's, so that nothing else is masked).
     """
 
     ref: str
@@ -65,6 +68,7 @@ class Array:
     style: Style | None = "result"
     header: bool = False
     cse: bool = False
+    errors_everywhere: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from xlmargin.templates.model import (
     Value,
 )
 
-# The second source article's example: long $100,000 and short $80,000 in correlated instruments,
+# A correlated long/short example: long $100,000 and short $80,000 in correlated instruments,
 # margined leg by leg and together. One sleeve per leg, so each formula picks its legs by sleeve.
 NETTING_POSITIONS: tuple[tuple[Value, ...], ...] = (
     ("SPY", "etf", 145, 690.00, "c1_long", "Case 1 long: S&P 500 ETF"),
@@ -170,8 +170,8 @@ _NETTING_SHEET = Sheet(
             _PM,
             "3. JPM / BAC: two class groups",
             "Correlated, but each stock is its own class group in no product group: each pays its own worst "
-            "loss, 15% of $100,000 + 15% of $80,000 = $27,000, and nothing nets. The article's 'far below "
-            "$27,000' needs the pair inside one class group (case 1).",
+            "loss, 15% of $100,000 + 15% of $80,000 = $27,000, and nothing nets. A requirement far below "
+            "$27,000 for a correlated pair needs the pair inside one class group (case 1).",
             "C3",
         ),
         *_legs(10, "Reg T initial", _REGT, "", _REGT_WHY, "C3"),
