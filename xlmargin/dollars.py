@@ -17,8 +17,10 @@ import numpy as np
 
 from xlmargin._typing import FloatArray
 from xlmargin.errors import InputError, MissingDataError, Problem, rate_text
+from xlmargin.pairs import row_pair
 from xlmargin.positions import Portfolio
 from xlmargin.positions.marks import SAME_RATE  # defined with the marks a book's rows must agree on
+from xlmargin.positions.model import PAIR_ASSET_CLASSES
 
 ENGINE_CURRENCY = "USD"
 """The currency Reg T, portfolio margin and the shipped SPAN file compute in: FINRA's and Cboe's
@@ -97,6 +99,8 @@ def usd_rates(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray | None:
         return None
     at = np.flatnonzero(foreign)
     rate = given[at] / per_usd
+    implied = dollar_pair_rates(portfolio, at)
+    rate = np.where(np.isnan(implied), rate, implied)
     bad = at[~(rate > 0)]
     if bad.size:
         raise MissingDataError(
@@ -111,6 +115,29 @@ def usd_rates(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray | None:
         )
     out = np.ones(len(portfolio))
     out[at] = rate
+    return out
+
+
+def dollar_pair_rates(portfolio: Portfolio, at: np.ndarray) -> FloatArray:
+    """Per row of ``at``, the US dollars one unit of its currency is worth where the row is a
+    currency pair of base USD quoted in that currency (USDJPY in JPY): one over its price, the pair's
+    own price converting its notional as the risk view values it (``currency_legs``: its base leg is
+    its quantity in dollars) and as the ESMA and NFA engines read no rate for a pair holding the
+    account currency (:func:`~xlmargin.fx_rates.rate_unused`): its ``fx_rate`` is read by no engine
+    and may be blank. NaN for any other row (its ``fx_rate`` converts), and where the price is not
+    above 0. A pair is what :func:`~xlmargin.pairs.row_pair` reads, the one test the engines share."""
+    a = portfolio.arrays
+    out = np.full(len(at), np.nan)
+    kind, classes = a["type"][at], a["asset_class"][at]
+    maybe = np.flatnonzero(np.isin(kind, _BLANK_NOT_USD[:2]) | np.isin(classes, PAIR_ASSET_CLASSES))
+    for j in maybe.tolist():
+        i = int(at[j])
+        pair = row_pair(
+            str(kind[j]), classes[j], bool(a["class_given"][i]), str(a["symbol"][i]), a["underlying"][i]
+        )
+        price = a["price"][i]
+        if pair == (ENGINE_CURRENCY, a["currency"][i]) and price > 0:
+            out[j] = 1.0 / price
     return out
 
 
@@ -199,6 +226,7 @@ __all__ = [
     "MONEY_FIELDS",
     "SAME_RATE",
     "at_dollar_rate",
+    "dollar_pair_rates",
     "dollar_rate_problems",
     "in_usd",
     "needs_rate",

@@ -25,10 +25,11 @@ import numpy as np
 
 from xlmargin.dollars import ENGINE_CURRENCY, dollar_rate_problems, same_rate
 from xlmargin.errors import InputError, MissingDataError, Problem, rate_text
+from xlmargin.pairs import row_pair
 from xlmargin.params import Param
 from xlmargin.positions import Portfolio
 from xlmargin.positions.model import PAIR_ASSET_CLASSES
-from xlmargin.symbols import currency_codes, currency_pair, iso_pair, pair_codes
+from xlmargin.symbols import currency_codes, iso_pair, pair_codes
 
 FX_READINGS = ("account", "usd")
 
@@ -109,26 +110,6 @@ def is_pair_row(
     if kind == "fx" or asset_class in PAIR_ASSET_CLASSES:
         return True
     return row_pair(kind, asset_class, class_given, symbol, underlying) is not None
-
-
-def row_pair(
-    kind: str, asset_class: str | None, class_given: bool, symbol: str, underlying: str | None = None
-) -> tuple[str, str] | None:
-    """(base, quote) of a row that is a currency pair, the one test the ESMA and NFA engines and the
-    risk view share: an fx row or a row of an FX class whose symbol reads as two currency codes
-    (any of esma.toml ``[currencies] codes``, ISO 4217: USDRUB), or a CFD with a blank class whose
-    symbol reads as two codes of ``[currencies] quoted`` (EURUSD, EUR.USD, USDTRY: a symbol alone
-    does not make a share's ticker a pair; :func:`~xlmargin.symbols.currency_pair`), else a CFD's
-    underlying read the same way (a CFD on the pair's future or forward, ``EURUSD.DEC26`` or ``6E``
-    on ``EURUSD``: a CFD on a future takes its underlying's class, ESMA Q&A on CFDs, as an index
-    CFD's underlying is read); None for any other row."""
-    declared = kind == "fx" or asset_class in PAIR_ASSET_CLASSES
-    if not (declared or (kind == "cfd" and not class_given)):
-        return None
-    pair = currency_pair(symbol, declared)
-    if pair is None and kind == "cfd" and underlying:
-        pair = currency_pair(underlying, declared)
-    return pair
 
 
 QUOTED_LIKE_PAIRS = ("crypto", "gold", "commodity")

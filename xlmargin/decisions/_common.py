@@ -448,6 +448,11 @@ def trade_union(
     return concatenate(portfolio, opened), before, after
 
 
+WHOLE = ("stock", "etf", "option", "future_option", "future", "fx", "cfd")
+"""The types traded in whole units (shares, contracts, units of a pair's base currency or of a CFD),
+by the hedge's candidates and by the liquidation plan alike (a bond in pieces of its denomination)."""
+
+
 def notional(portfolio: Portfolio) -> np.ndarray:
     """Per row, the value traded when one unit of quantity is closed, in US dollars (unsigned): the
     price × multiplier (bonds per 100 of face) converted as Reg T and portfolio margin convert it

@@ -30,13 +30,12 @@ import numpy as np
 from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.account import AccountSettings, rates_in_usd
 from xlmargin.cells import is_blank, to_number
-from xlmargin.decisions._common import in_table, notional
+from xlmargin.decisions._common import WHOLE, in_table, notional
 from xlmargin.errors import InputError, Problem, XlMarginError, is_error_text
 from xlmargin.params import norm
 from xlmargin.positions import Portfolio, read_positions
 from xlmargin.positions.columns import RATE_COLUMNS
 
-WHOLE = ("stock", "etf", "option", "future_option", "future", "fx", "cfd")  # traded in whole units
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
 
 

@@ -236,10 +236,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     )
     book = _book(positions, settings, sleeves)
     with positions.explaining():
-        if planned:
-            print(render(liquidation_plan(book, args.equity, settings, args.regime).table()))
+        if planned:  # both answers computed before either is printed: an error writes nothing
+            plan = liquidation_plan(book, args.equity, settings, args.regime)
+            move = margin_call_move(book, args.equity, settings, args.regime)
+            print(render(plan.table()))
             print()
-            print(render(margin_call_move(book, args.equity, settings, args.regime).table()))
+            print(render(move.table()))
             return 0
         # the distance to a call still answers; the least sale is not planned, said once the
         # inputs are known good (an equity of 0 is the one error, not a note and then the error)

@@ -9,9 +9,10 @@ first the number of positions touched and then the notional, subject to
 where the requirement is the regime's, as a linear program in the units closed: ``pm`` on the
 portfolio-margin risk arrays (stock, ETF and option lines; bonds are margined outside portfolio
 margin and are not sold by the plan), ``risk`` on the risk view's scenario matrix (every row it
-prices). Shares, options and futures are closed in whole units (a fractional holding, 10.5
-shares, in whole units or entirely), bonds in whole pieces of their ``denomination`` (face 1,000
-when the row gives none) or entirely (a mixed-integer program). Cash is never sold: a call is met
+prices). Shares, options, futures, FX and CFDs are closed in whole units (:data:`WHOLE`, as the
+hedge trades them; a fractional holding, 10.5 shares, in whole units or entirely), bonds in whole
+pieces of their ``denomination`` (face 1,000 when the row gives none) or entirely (a mixed-integer
+program). Cash is never sold: a call is met
 by selling positions or depositing, and converting one currency into another is no sale (under
 ``risk`` a foreign cash row's currency risk stays in the requirement; where only it is left above
 the target, the plan says so).
@@ -49,6 +50,7 @@ import numpy as np
 
 from xlmargin.decisions import _pm, _regt
 from xlmargin.decisions._common import (
+    WHOLE,
     DecisionSettings,
     above_zero,
     check_regime,
@@ -86,7 +88,6 @@ class _Cut:
 
 _LATER_GOAL_CUT = _Cut()
 _TIE = 1e-9  # second solve: notional within this relative distance of the least
-WHOLE = ("stock", "etf", "option", "future", "future_option")  # closed in whole units
 MAX_LEVERAGED = _pm.MAX_LEVERAGED  # pm: leveraged rows the plan may close (one program per subset kept)
 
 
