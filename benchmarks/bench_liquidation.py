@@ -15,25 +15,36 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
 
 from benchmarks.book import AS_OF, book
-from xlmargin.decisions import decision_settings, liquidation_plan
+from xlmargin.decisions import DecisionSettings, decision_settings, liquidation_plan
 from xlmargin.decisions._common import requirement
-from xlmargin.positions import read_positions
+from xlmargin.positions import Portfolio, read_positions
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", default="40,250,1000", help="book sizes, comma-separated")
+def heads(
+    parser: argparse.ArgumentParser, sizes: str
+) -> tuple[argparse.Namespace, DecisionSettings, Iterator[tuple[int, Portfolio]]]:
+    """The options parsed (``--rows``, default ``sizes``; ``--time-limit``), the decisions'
+    settings, and each size with the benchmark book's first rows of it, read."""
+    parser.add_argument("--rows", default=sizes, help="book sizes, comma-separated")
     parser.add_argument("--time-limit", type=float, default=None, help="seconds (default: the parameter's)")
     args = parser.parse_args()
     rows = book()
     params: dict[str, object] = {"as_of": AS_OF}
     if args.time_limit is not None:
         params["time_limit"] = args.time_limit
-    settings = decision_settings(params, AS_OF)
-    for n in (int(size) for size in args.rows.split(",")):
-        portfolio = read_positions([rows[0], *rows[1 : n + 1]], as_of=AS_OF)
+    sized = (
+        (n, read_positions([rows[0], *rows[1 : n + 1]], as_of=AS_OF))
+        for n in (int(size) for size in args.rows.split(","))
+    )
+    return args, decision_settings(params, AS_OF), sized
+
+
+def main() -> None:
+    _, settings, sized = heads(argparse.ArgumentParser(description=__doc__.splitlines()[0]), "40,250,1000")
+    for n, portfolio in sized:
         for regime in ("regt", "regt_maintenance"):
             before = requirement(regime, portfolio, settings)
             start = time.perf_counter()

@@ -97,7 +97,7 @@ PARAMS = [["as_of", "2026-11-20"]]
         ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, None]],
                             "pm", None, PARAMS), "row 2, candidates price"),
         ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, 90.0]],
-                            "regt", None, PARAMS), "objective must be one of"),
+                            "futures", None, PARAMS), "objective must be one of"),
         ("LIQUIDATION_PLAN", (POSITIONS, -5.0, "pm", PARAMS), "equity must be above 0"),
         ("MARGIN_CALL_MOVE", (POSITIONS, 0.0, None, PARAMS), "equity must be above 0"),
         ("MARGIN_CALL_MOVE", (POSITIONS, 1e300, None, PARAMS), "equity: 1e+300 is not a finite number"),

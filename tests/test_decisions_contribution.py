@@ -226,7 +226,6 @@ def test_account_objective_reaches_the_brute_force_minimum_with_options_on_futur
     [
         ([["ESH7", "future", -1, 6010.0]], {}, "ES would hold more than one contract month: SPAN's calendar"),
         ([["NQZ6", "future", -1, 21000.0]], {}, "NQ and ES form the inter-commodity spread ES-NQ"),
-        ([["AAPL P190", "option", 3, 2.0, "AAPL", 200.0, 190, 30, "put", 0.28]], {}, "needs securities=pm"),
     ],
 )
 def test_account_objective_refuses_what_is_not_linear_in_one_line(rows, params, message):

@@ -150,7 +150,7 @@ def test_bad_hedge_input_is_one_line_naming_the_cause():
     with pytest.raises(InputError, match="min_qty 5 is above max_qty 1"):
         candidates([*PUT[:10], 5, 1])
     with pytest.raises(InputError, match="objective must be one of"):
-        hedge_optimize(LONG_STOCK, candidates(PUT), SETTINGS, "regt")
+        hedge_optimize(LONG_STOCK, candidates(PUT), SETTINGS, "futures")
     with pytest.raises(InputError, match="a budget must be above 0"):
         hedge_optimize(LONG_STOCK, candidates(PUT), SETTINGS, "pm", budget=0.0)
 

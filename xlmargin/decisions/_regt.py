@@ -47,8 +47,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from xlmargin._typing import FloatArray, IntArray
+from xlmargin.decisions._common import concatenate
 from xlmargin.decisions._lp import Program
-from xlmargin.errors import XlMarginError
+from xlmargin.errors import InputError, Problem, XlMarginError, a_or_an
 from xlmargin.positions import Portfolio
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt import pairing_programs, regt_margin
@@ -174,12 +175,15 @@ def requirement_variable(
     columns: IntArray,
     weights: FloatArray,
     most: FloatArray | None = None,
+    sign: FloatArray | None = None,
 ) -> int:
     """A variable ``t`` that is at least the Reg T requirement after the change (module docstring),
     the least such ``t`` being that requirement: the rows hold |``quantity``| + ``weights`` ×
     ``columns`` (row by index; one column per row), each column at most ``most`` (None: a change
-    that only closes, no side of a netted contract growing)."""
+    that only closes, no side of a netted contract growing), each row on the side ``sign`` (None:
+    its quantity's; a row opened from nothing holds 0 and says its side here)."""
     held = np.abs(np.asarray(quantity, dtype=float))
+    side_of = np.sign(quantity) if sign is None else np.asarray(sign, dtype=float)
     t = int(program.variables(-np.inf, np.inf)[0])
     t_cols: list[int] = [t]
     t_weights: list[float] = [1.0]
@@ -199,7 +203,7 @@ def requirement_variable(
             netted = terms.leg_netted[k + leg]
             if netted >= 0:  # its capacity is a variable: the side it is on (module docstring)
                 first = terms.leg_rows[k + leg][0][0]
-                side = sides[netted][0 if quantity[first] > 0 else 1]
+                side = sides[netted][0 if side_of[first] > 0 else 1]
                 cols, moves, base = np.array([side]), np.array([1.0]), 0.0
             else:  # capacity = base + Σ units × weights × y
                 at = np.array([i for i, _ in terms.leg_rows[k + leg]], dtype=np.int64)
@@ -251,3 +255,88 @@ def _sides(
         program.constrain(np.array([short, b]), np.array([1.0, most]), -np.inf, most)
         out.append((long, short))
     return out
+
+
+def trade_variable(
+    program: Program,
+    book: Portfolio,
+    positions: Portfolio,
+    longest: FloatArray,
+    shortest: FloatArray,
+    basis: str,
+    rules: RuleSet | None,
+) -> tuple[int, IntArray, IntArray, tuple[str, ...]]:
+    """The Reg T requirement of ``book`` after trades, as a variable ``t`` (the least ``t`` is the
+    engine's unrounded requirement), and per traded position two variables, the units bought
+    ``p ∈ [0, longest]`` and sold ``s ∈ [0, shortest]``: the position (a row of ``positions``, each
+    with the fields of the row the trades net into: the book's holding it, or the first trade of
+    it) changes by ``p − s``. The program is built on the book with each position's largest long
+    and short trades beside it as rows of their own (module docstring: exact for opening), so a
+    position both bought and sold, or traded against the book's side, is a netted contract whose
+    side the binary picks; only ``p − s`` matters to it. Also the candidate search's warnings."""
+    n, m = len(book), len(positions)
+    long, short = np.flatnonzero(longest > 0.0), np.flatnonzero(shortest > 0.0)
+    take = np.concatenate([long, short])
+    arrays = {k: v[take] for k, v in positions.arrays.items()}
+    arrays["quantity"] = np.concatenate([longest[long], -shortest[short]])
+    sides = Portfolio(arrays, positions.as_of)
+    joined = concatenate(book, sides) if n else sides
+    terms = regt_program(joined, basis, rules)
+    bought = program.variables(0.0, np.maximum(longest, 0.0), count=m)
+    sold = program.variables(0.0, np.maximum(shortest, 0.0), count=m)
+    fixed = int(program.variables(0.0, 0.0)[0])  # the book's rows: held as they are
+    quantity = np.concatenate([book.arrays["quantity"], np.zeros(len(take))])
+    columns = np.concatenate([np.full(n, fixed), bought[long], sold[short]])
+    weights = np.concatenate([np.zeros(n), np.ones(len(take))])
+    most = np.concatenate([np.zeros(n), longest[long], shortest[short]])
+    sign = np.concatenate([np.sign(book.arrays["quantity"]), np.ones(len(long)), -np.ones(len(short))])
+    t = requirement_variable(program, terms, quantity, columns, weights, most, sign)
+    return t, bought, sold, terms.warnings
+
+
+_TRADED = ("stock", "etf", "option", "bond")  # what Reg T margins (cash is not traded)
+
+
+def hedge_variable(
+    program: Program,
+    x: IntArray,
+    book: Portfolio,
+    trades: Portfolio,
+    low: FloatArray,
+    high: FloatArray,
+    position: IntArray,
+    basis: str,
+    rules: RuleSet | None,
+) -> tuple[int, tuple[str, ...]]:
+    """:func:`trade_variable` for trades ``x`` (variables in [``low``, ``high``]) of the rows
+    ``trades``, each on its ``position``: the index of the book's row it nets into, or ``−1 − k``
+    for a contract the book does not hold, ``k`` its first trade (whose row the others net into, at
+    its prices; a trade on a held contract carries the held row's). Σ ``x`` of a position is its
+    units bought less its units sold. A trade Reg T does not margin is refused naming its row."""
+    kinds = trades.arrays["type"]
+    outside = np.flatnonzero(~np.isin(kinds, _TRADED))
+    if len(outside):
+        k = int(outside[0])
+        raise InputError(
+            Problem(
+                f"{a_or_an(str(kinds[k]).replace('_', ' '))} candidate is outside Reg T; the regt and "
+                "regt_maintenance objectives trade stock, ETF, option and bond lines (the account "
+                "objective trades each segment's)",
+                int(trades.arrays["row"][k]),
+                "candidates type",
+            )
+        )
+    n = len(book)
+    groups: dict[int, list[int]] = {}
+    for k, p in enumerate(position.tolist()):
+        groups.setdefault(int(p), []).append(k)
+    union = concatenate(book, trades) if n else trades
+    at = np.array([i if i >= 0 else n - 1 - i for i in groups], dtype=np.int64)  # −1 − k: trade k
+    positions = Portfolio({k: v[at] for k, v in union.arrays.items()}, union.as_of)
+    most = np.array([[high[ks].sum(), -low[ks].sum()] for ks in groups.values()]).reshape(-1, 2)
+    t, bought, sold, warnings = trade_variable(
+        program, book, positions, np.maximum(most[:, 0], 0.0), np.maximum(most[:, 1], 0.0), basis, rules
+    )
+    for p, ks in enumerate(groups.values()):  # Σ x = bought − sold
+        program.constrain(np.r_[x[ks], bought[p], sold[p]], np.r_[np.ones(len(ks)), -1.0, 1.0], 0.0, 0.0)
+    return t, warnings

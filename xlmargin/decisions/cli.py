@@ -5,7 +5,8 @@
 code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
 
 - ``xlmargin whatif POSITIONS TRADES [--regime R]``: before, after and change of every regime.
-- ``xlmargin hedge POSITIONS CANDIDATES [--objective pm|risk] [--budget N]``: the optimal hedge.
+- ``xlmargin hedge POSITIONS CANDIDATES [--objective O] [--budget N]``: the optimal hedge (O: pm, regt,
+  regt_maintenance, risk or account).
 - ``xlmargin plan POSITIONS --equity N [--regime R]``: the least to close to meet a margin call
   (under pm, risk, regt or regt_maintenance), then how far the market can move before the next
   one (under any regime).
@@ -339,7 +340,8 @@ def register(sub: Any) -> None:
     )
     hedge.add_argument(
         "--objective", choices=OBJECTIVES, default="pm",
-        help="what the hedge minimises: pm (default, portfolio margin), risk (the risk view's worst "
+        help="what the hedge minimises: pm (default, portfolio margin), regt or regt_maintenance (Reg T "
+        "initial or maintenance, the strategy pairing chosen with the trades), risk (the risk view's worst "
         "stress loss) or account (the account view's requirement, in the account currency)",
     )  # fmt: skip
     hedge.add_argument("--budget", type=amount_of("budget"), help="cap on the sum of cost x |quantity|")

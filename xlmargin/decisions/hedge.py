@@ -13,8 +13,15 @@ shares, FX and CFDs in whole units (a mixed-integer program); bonds continuously
 holding a position it does not cover, a future, an FX pair or a CFD, is refused naming the rows and
 pointing to ``account`` with ``securities = pm``, :func:`_refuse_uncovered`);
 ``risk``: the house risk view's worst loss over the scenario library, correlation breaks included;
+``regt`` and ``regt_maintenance``: Reg T initial and maintenance (FINRA's gross convention, as
+LIQUIDATION_PLAN's): the requirement after the trades is one variable of a mixed-integer program
+whose strategy pairing is a variable too (:mod:`._regt`, :func:`~._regt.trade_variable`), so the
+least over the quantities and the pairing together is the engine's least requirement, exact for
+opening and closing alike (stock, ETF, option and bond candidates; the candidates of one contract
+trade one position, the book's row or the first candidate's, whose side a binary picks);
 ``account``: the account view's total, segment by segment in the account currency. Its securities
-candidates need ``securities = pm`` (the PM program below); its futures candidates are exact under
+candidates are the PM program below under ``securities = pm`` and the Reg T program on the
+account's basis otherwise; its futures candidates are exact under
 SPAN where SPAN is a maximum of linear functions of the quantities: each combined commodity's
 scanning risk is the worst of its 16 scenario P&Ls (linear), the short-option minimum is
 ``rate × Σ max(−net contracts, 0)`` (convex, piecewise-linear) and the requirement is the greater
@@ -26,9 +33,7 @@ spread is in the book or the candidates, is refused with a line saying why. FX a
 candidates: each position's margin is its rate × |notional| (ESMA caps or the US forex deposit),
 so ``|held + Σ x|`` per position, convex (the candidates of one contract are one position, in the
 book's row holding it, as the engine check makes the book; so in SPAN's short option minimum).
-Segments the candidates do not touch are the engine's constant. (Reg T's strategy pairing, hence
-the account view under Reg T, is not a linear program in the quantities: a securities candidate
-under it is refused; its before/after figures are still shown.) Every candidate and book row is
+Segments the candidates do not touch are the engine's constant. Every candidate and book row is
 priced once per scenario, a candidate on a held contract as the book's row it nets into (its
 price, its marks: margin values a held position at its mark, as the engine check does); the
 an option candidate's underlying price is the book's for that underlying (or the first
@@ -66,7 +71,7 @@ from xlmargin.account import (
     securities_in_usd,
     usd_rate,
 )
-from xlmargin.decisions import _pm
+from xlmargin.decisions import _pm, _regt
 from xlmargin.decisions._common import (
     DecisionSettings,
     above_zero,
@@ -91,12 +96,19 @@ from xlmargin.instruments import ENGINE_CURRENCY
 from xlmargin.money import cents
 from xlmargin.pm.risk import COVERED, IGNORED, OUTSIDE, risk_arrays
 from xlmargin.positions import Portfolio
+from xlmargin.rules import RuleSet
 from xlmargin.span import SpanSettings, futures_margin
 from xlmargin.span.months import product_and_month
 from xlmargin.span.settings import Product
 
 SHOWN = ("pm", "regt", "account", "risk")  # the before/after rows of the result
 _TIE = 1e-4  # second solve: requirement within a hundredth of a cent of the least
+_REGT = {"regt": "initial", "regt_maintenance": "maintenance"}  # the Reg T objectives' bases
+_BASES = {basis: name for name, basis in _REGT.items()}
+_BOUNDED = (
+    "the Reg T candidate search was bounded (above), as the engine bounds it on a book that large: "
+    "a plan the engine would pair better may have been missed"
+)
 
 
 @dataclass(frozen=True)
@@ -210,6 +222,8 @@ def hedge_optimize(
     impact = margin_impact(portfolio, trades_book, settings, shown, "candidates", unread)
     chosen_rows = {order[k] for k in picked.tolist()}  # their indices in the candidates table
     repriced = tuple(note for j, note in moved.items() if j in chosen_rows)
+    notes = tuple(dict.fromkeys(note for p in plans for note in p.notes))
+    repriced += (*notes, _BOUNDED) if notes else ()
     return HedgeResult(
         objective=objective,
         status=status,
@@ -249,6 +263,7 @@ class _Hedge:
     value: float  # the objective after, by the program
     spend: float
     status: str
+    notes: tuple[str, ...] = ()  # what the program could not see (a bounded Reg T candidate search)
 
 
 def _swings(portfolio: Portfolio, netted: Candidates) -> list[_pm.Swing]:
@@ -298,7 +313,8 @@ def _solve(
         program.constrain(spend, c.cost, -np.inf, budget)
     for ks, lo, hi in state.bounds:
         program.constrain(x[ks], np.ones(len(ks)), lo, hi)
-    t, constant = _objective(program, x, portfolio, netted, settings, objective, state)
+    notes: list[str] = []
+    t, constant = _objective(program, x, portfolio, netted, settings, objective, state, notes)
     program.minimise(np.array([t]), 1.0)
     why = (
         f"no plan fits the budget of {budget:,.2f}: the candidates' minimum quantities cost more"
@@ -314,7 +330,7 @@ def _solve(
     second = program.solve(settings.time_limit, why, unbounded)
     chosen = second.x[x]
     status = first.status if not first.optimal else second.status
-    return _Hedge(chosen, least + constant, float(np.dot(c.cost, np.abs(chosen))), status)
+    return _Hedge(chosen, least + constant, float(np.dot(c.cost, np.abs(chosen))), status, tuple(notes))
 
 
 def _reordered(c: Candidates, order: np.ndarray) -> Candidates:
@@ -347,11 +363,15 @@ def _objective(
     settings: DecisionSettings,
     objective: str,
     state: _pm.Choice | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[int, float]:
     """The variable holding the objective's variable part, and its constant part; under pm, for
-    the choice ``state`` of the leveraged positions (:func:`_states`)."""
+    the choice ``state`` of the leveraged positions (:func:`_states`); ``notes`` gets what the
+    program could not see."""
     if objective == "account":
-        return _account_objective(program, x, portfolio, c, settings)
+        return _account_objective(program, x, portfolio, c, settings, notes)
+    if objective in _REGT:
+        return _regt_variable(program, x, portfolio, c, _REGT[objective], settings.account.regt_rules, notes)
     if objective == "risk":  # the risk view's shocks are linear in the quantities, leverage or not
         n = len(portfolio)
         with _named():
@@ -400,6 +420,25 @@ def _objective(
     return t, constant + _pm.outside_requirement(portfolio, settings.pm)
 
 
+def _regt_variable(
+    program: Program,
+    x: np.ndarray,
+    book: Portfolio,
+    c: Candidates,
+    basis: str,
+    rules: RuleSet | None,
+    notes: list[str] | None,
+) -> tuple[int, float]:
+    """Reg T's requirement after the trades, exact (:func:`~._regt.hedge_variable`): the candidates
+    of one position (:func:`_position_of`) trade it as one, at that row's prices (``c`` is
+    :func:`_as_netted`), as the engine check nets them."""
+    position = _position_of(book, c.portfolio)
+    t, warnings = _regt.hedge_variable(program, x, book, c.portfolio, c.low, c.high, position, basis, rules)
+    if notes is not None:
+        notes += warnings
+    return t, 0.0
+
+
 def _refuse_uncovered(portfolio: Portfolio) -> None:
     """A book holding a position portfolio margin does not cover (a future, an FX pair or a CFD) has
     no portfolio margin to minimise, and the engine could not check the answer: refused naming its
@@ -432,7 +471,12 @@ def _refuse_uncovered(portfolio: Portfolio) -> None:
 
 
 def _account_objective(
-    program: Program, x: np.ndarray, portfolio: Portfolio, c: Candidates, settings: DecisionSettings
+    program: Program,
+    x: np.ndarray,
+    portfolio: Portfolio,
+    c: Candidates,
+    settings: DecisionSettings,
+    notes: list[str] | None = None,
 ) -> tuple[int, float]:
     """The account view's total: each segment the candidates touch as a program, the rest constant."""
     account = settings.account
@@ -446,23 +490,16 @@ def _account_objective(
         if not len(pick):
             constant += lines[segment].requirement
             continue
-        row = int(c.portfolio.arrays["row"][pick[0]])
-        if segment == "securities" and account.securities != "pm":
-            raise InputError(
-                Problem(
-                    "the account objective needs securities=pm for a securities candidate: Reg T's strategy "
-                    "pairing is an integer program, not a maximum of linear functions of the quantities",
-                    row,
-                    "candidates type",
-                )
-            )
         book = portfolio.select(np.isin(portfolio.arrays["type"], types))
         sub = _reordered(c, pick)
         rate = usd_rate(account) if segment != "fx/cfd" else 1.0  # ESMA/NFA: the account's own
         if segment == "securities":  # in the engine's dollars, as the account view converts them
             with _named(joined=False):
                 dollars = replace(sub, portfolio=securities_in_usd(sub.portfolio, account))
-            t, fixed = _objective(program, x[pick], securities_in_usd(book, account), dollars, settings, "pm")
+            regime = "pm" if account.securities == "pm" else _BASES[account.basis]
+            t, fixed = _objective(
+                program, x[pick], securities_in_usd(book, account), dollars, settings, regime, notes=notes
+            )
         elif segment == "futures":
             with _named(joined=False):
                 dollars = replace(sub, portfolio=futures_in_usd(sub.portfolio, account))

@@ -304,8 +304,8 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "HEDGE_OPTIMIZE",
-        "Exact (LP/MILP) hedge: quantities of candidate instruments minimising portfolio margin or the "
-        "worst stress loss within a budget, then before/after for PM, Reg T and the risk view.",
+        "Exact (LP/MILP) hedge: quantities of candidate instruments minimising portfolio margin, Reg T "
+        "or the worst stress loss within a budget, then before/after for PM, Reg T and the risk view.",
         (
             POSITIONS,
             Arg(
@@ -315,8 +315,8 @@ FUNCTIONS: tuple[Function, ...] = (
             ),
             Arg(
                 "objective",
-                '"pm" (default, regulatory portfolio margin), "risk" (worst stress loss) or "account" '
-                "(the account view: securities under pm, futures under SPAN).",
+                '"pm" (default, regulatory portfolio margin), "regt" or "regt_maintenance" (Reg T), "risk" '
+                '(worst stress loss) or "account" (the account view, each segment by its engine).',
                 True,
             ),
             Arg(
