@@ -8,6 +8,7 @@ which takes any column by keyword. A test with its own column layout passes ``he
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,21 @@ def csv_file(folder: Path, name: str, rows: list[list[Any]]) -> str:
 def figures(table: list[list[Any]]) -> dict[Any, list[Any]]:
     """A result table (header row first) as its first column's labels to the rest of each row."""
     return {row[0]: row[1:] for row in table[1:]}
+
+
+def flex_report(
+    folder: Path, positions: Callable[[str], str], info: str = "", accounts: tuple[str, ...] = ("U1",)
+) -> Path:
+    """``flex.xml`` in ``folder``: a Flex report of one statement per account (dated 2026-12-04),
+    each holding ``positions(account)`` (its ``<OpenPosition>`` elements) and then ``info`` (a
+    Securities Info section)."""
+    statements = "".join(
+        f'<FlexStatement accountId="{a}" toDate="20261204"><OpenPositions>'
+        + positions(a)
+        + f"</OpenPositions>{info}</FlexStatement>\n"
+        for a in accounts
+    )
+    path = folder / "flex.xml"
+    text = f'<FlexQueryResponse queryName="q" type="AF"><FlexStatements count="{len(accounts)}">\n'
+    path.write_text(text + statements + "</FlexStatements></FlexQueryResponse>\n", encoding="utf-8")
+    return path

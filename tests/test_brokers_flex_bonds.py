@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import xlmargin
+from tests.books import flex_report
 from xlmargin.brokers import read_broker
 from xlmargin.brokers.bonds import Terms, description_terms
 from xlmargin.errors import InputError
@@ -38,17 +39,13 @@ def report(
     accounts: tuple[str, ...] = ("U1",),
     symbol: str = "",
 ) -> Path:
-    statements = "".join(
-        f'<FlexStatement accountId="{a}" toDate="20261204"><OpenPositions>'
-        + STOCK.format(account=a)
-        + BOND.format(account=a, symbol=symbol or description, description=description, extra=extra)
-        + f"</OpenPositions>{info}</FlexStatement>\n"
-        for a in accounts
-    )
-    path = tmp_path / "flex.xml"
-    text = f'<FlexQueryResponse queryName="q" type="AF"><FlexStatements count="{len(accounts)}">\n'
-    path.write_text(text + statements + "</FlexStatements></FlexQueryResponse>\n", encoding="utf-8")
-    return path
+    def positions(account: str) -> str:
+        bond = BOND.format(
+            account=account, symbol=symbol or description, description=description, extra=extra
+        )
+        return STOCK.format(account=account) + bond
+
+    return flex_report(tmp_path, positions, info, accounts)
 
 
 def bond(path: Path) -> tuple[float, float]:

@@ -90,11 +90,14 @@ def field_key(name: str) -> str:
 
 @dataclass(slots=True)
 class Record:
-    """One position as an export states it: meaning → text, the file row, and meaning → field name."""
+    """One position as an export states it: meaning → text, the file row, meaning → field name,
+    and column → why the export leaves that column blank and what to do (an engine's error on it
+    says so: :meth:`BrokerTable.explain`)."""
 
     line: int
     values: dict[str, str]
     names: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
 
     def get(self, meaning: str) -> str:
         return self.values.get(meaning, "").strip()
@@ -169,6 +172,7 @@ class BrokerTable:
     base: Base = Base()
     extra: tuple[str, ...] = ()  # positions-table columns the export adds, after HEADER's in each row
     notes: tuple[str, ...] = ()  # the reader's warnings: columns it left out
+    hints: tuple[Mapping[str, str], ...] = ()  # per position: column → why it is blank (Record.hints)
 
     @property
     def header(self) -> tuple[str, ...]:
@@ -268,14 +272,19 @@ class BrokerTable:
         return out
 
     def explain(self, error: XlMarginError) -> XlMarginError:
-        """The same error with its columns named as in the export, and a problem with the rate of a
-        row whose rate to the base the reader left blank saying why (:meth:`Base.why_unread`)."""
+        """The same error with its columns named as in the export, a problem with the rate of a
+        row whose rate to the base the reader left blank saying why (:meth:`Base.why_unread`), and
+        one with a column the export gives a row no value in saying why and what to do (a bond's
+        coupon or class: :attr:`hints`)."""
         names = dict(zip(self.lines, self.names, strict=True))
+        hints = dict(zip(self.lines, self.hints, strict=True)) if self.hints else {}
         unread = {self.lines[i] for i in self.base.unread}
         why = f"; {self.base.why_unread()}" if unread else ""
         problems = [
             Problem(
-                p.message + (why if p.row in unread and p.column == "fx_rate" else ""),
+                p.message
+                + (why if p.row in unread and p.column == "fx_rate" else "")
+                + (f"; {hint}" if p.column and (hint := hints.get(p.row, {}).get(p.column)) else ""),
                 p.row,
                 names[p.row].get(p.column, p.column),
             )
@@ -407,7 +416,9 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
     if problems:
         raise InputError(problems)
     notes = (_days_note(source, dated),) if dated else ()
-    return BrokerTable(kind, source, tuple(rows), tuple(_lines(records)), tuple(names), base, extra, notes)
+    hints = tuple(r.hints for r in records) if any(r.hints for r in records) else ()
+    lines = tuple(_lines(records))
+    return BrokerTable(kind, source, tuple(rows), lines, tuple(names), base, extra, notes, hints)
 
 
 def _days_note(source: str, dated: list[Record]) -> str:

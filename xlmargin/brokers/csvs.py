@@ -1,4 +1,9 @@
-"""IBKR CSV exports: the activity statement (multi-section) and the TWS / Client Portal portfolio."""
+"""IBKR CSV exports: the activity statement (multi-section) and the TWS / Client Portal portfolio.
+
+A statement's bonds take their terms and a Treasury's class as a Flex report's do
+(:func:`xlmargin.brokers.bonds.bond_terms`), the contract's reference data being its "Financial
+Instrument Information" row of the same symbol (its Security ID); Maturity, Coupon and Class columns
+added to the Open Positions section come first."""
 
 from __future__ import annotations
 
@@ -18,11 +23,13 @@ from xlmargin.brokers import (
     rates_in_usd,
     record,
 )
+from xlmargin.brokers.bonds import IDS, TERMS, Fixes, bond_terms
 from xlmargin.brokers.lots import summaries_or_lots
 from xlmargin.errors import InputError, Problem
 from xlmargin.files import csv_delimiter, csv_text, decode_csv
 
 SECTION = "Open Positions"
+INSTRUMENTS = "Financial Instrument Information"  # each contract's reference data: ids, description
 RATES = "Base Currency Exchange Rate"
 ACCOUNT = "Account Information"
 ROW_KINDS = ("Header", "Data", "SubTotal", "Total", "Notes")
@@ -156,6 +163,8 @@ def read_statement(path: Path) -> tuple[list[Record], Base, tuple[str, ...]]:
     does not list, and a note names the positions in it (:func:`_unrated`)."""
     header: list[str] | None = None
     rate_header: list[str] | None = None
+    info_header: list[str] | None = None
+    instruments: dict[str, Record] = {}  # symbol → its Financial Instrument Information
     records: list[Record] = []
     rates: dict[str, str] = {}
     unrated: dict[str, tuple[int, str]] = {}
@@ -166,6 +175,8 @@ def read_statement(path: Path) -> tuple[list[Record], Base, tuple[str, ...]]:
         section, kind, rest = cells[0].strip(), cells[1].strip() if len(cells) > 1 else "", cells[2:]
         if section == SECTION:
             header = _positions_row(path, line, kind, rest, header, records)
+        elif section == INSTRUMENTS:
+            info_header = _instrument_row(line, kind, rest, info_header, instruments)
         elif section == RATES:
             rate_header = _rates_row(line, kind, rest, rate_header, rates, problems, unrated)
         elif section == ACCOUNT and kind == "Data" and len(rest) > 1 and field_key(rest[0]) == "basecurrency":
@@ -178,6 +189,7 @@ def read_statement(path: Path) -> tuple[list[Record], Base, tuple[str, ...]]:
     if header is None:
         raise InputError(Problem(f"{path.name}: the statement has no Open Positions section"))
     records = summaries_or_lots(records)
+    bond_terms(path.name, records, lambda r: instruments.get(r.get("symbol")), FIXES)
     if base and not rates.get(base):
         rates[base] = "1"  # the section lists the other currencies
     for r in records:
@@ -218,8 +230,58 @@ def _positions_row(
             raise InputError(Problem(f"{path.name}: Open Positions data before its header", line))
         if len(rest) != len(header):
             raise _width_problem(path, line, len(rest), len(header))
-        records.append(record(line, zip(header, rest, strict=True)))
+        records.append(record(line, zip(header, rest, strict=True), _bond_term))
     return header
+
+
+def _bond_term(name: str) -> str | None:
+    """An Open Positions column kept for a bond: one a user adds (Maturity, Coupon, Class)."""
+    key = field_key(name)
+    return key if key in TERMS else None
+
+
+def _instrument_row(
+    line: int, kind: str, rest: list[str], header: list[str] | None, instruments: dict[str, Record]
+) -> list[str] | None:
+    """One Financial Instrument Information row: a header (returned; each asset category has its
+    own), or a contract's description, identifiers (Security ID, ISIN, CUSIP) and bond terms, by
+    its symbol."""
+    if kind == "Header":
+        return rest
+    if kind == "Data" and header and len(rest) == len(header):
+        found = record(line, zip(header, rest, strict=True), _instrument_field)
+        if found.get("symbol"):
+            instruments.setdefault(found.get("symbol"), found)
+    return header
+
+
+def _instrument_field(name: str) -> str | None:
+    """A Financial Instrument Information column kept: an identifier, a maturity or a coupon."""
+    key = field_key(name)
+    return key if key in (*IDS, "maturity", "coupon") else None
+
+
+def _looked(r: Record) -> str:
+    return f"the statement's Open Positions gives none on this row, and its {INSTRUMENTS} none"
+
+
+FIXES = Fixes(
+    reference=INSTRUMENTS,
+    ids=f"the statement's {INSTRUMENTS} section gives a contract's Security ID",
+    looked=_looked,
+    maturity=(
+        "give the maturity in the Open Positions section's Maturity column (add one if it has none), or "
+        "read the statement into a positions table (xlmargin.import_broker) and fill its maturity column"
+    ),
+    coupon=(
+        "give the coupon in the Open Positions section's Coupon column (add one if it has none), or read the "
+        "statement into a positions table (xlmargin.import_broker) and fill its coupon column"
+    ),
+    klass=(
+        "give the class in the Open Positions section's Class column (add one if it has none), or read the "
+        "statement into a positions table (xlmargin.import_broker) and fill its class column"
+    ),
+)
 
 
 def _rates_row(

@@ -23,8 +23,10 @@ the positions table reads ``fx_rate`` (:func:`~xlmargin.brokers.rates_in_usd`).
 A BOND position has no maturity nor coupon field: its maturity is its contract's
 ``<SecurityInfo maturity=...>`` (by ``conid``; the query's Securities Info section), else the one its
 description states as IBKR writes it (``T 4 1/2 11/15/31``), and so its coupon
-(:mod:`xlmargin.brokers.bonds`); ``maturity`` and ``coupon`` attributes on the position itself come
-first. A bond none of these dates is refused naming its line and what to add to the query.
+(:mod:`xlmargin.brokers.bonds`); ``maturity``, ``coupon`` and ``class`` attributes on the position
+itself come first. A bond none of these dates is refused naming its line and what to add to the
+query. A bond's class is read only for a US Treasury, from its ``cusip``, ``isin`` or ``securityID``
+(else its ``<SecurityInfo>``'s): another's is left blank, and an engine's error on it says what to add.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ from xml.sax import SAXException, SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
 
-from xlmargin.brokers import ASSETS, Base, Record, field_key, rates_in_usd, record
-from xlmargin.brokers.bonds import description_terms
+from xlmargin.brokers import Base, Record, field_key, rates_in_usd, record
+from xlmargin.brokers.bonds import IDS, TERMS, Fixes, bond_terms
 from xlmargin.brokers.lots import summaries_or_lots
 from xlmargin.errors import InputError, Problem
 
@@ -78,7 +80,7 @@ class Account:
     records: list[Record] = field(default_factory=list)
     base: str | None = None
     statements: list[int] = field(default_factory=list)
-    securities: dict[str, dict[str, str]] = field(default_factory=dict)  # the report's, by conid
+    securities: dict[str, Record] = field(default_factory=dict)  # the report's, by conid
 
 
 class _Positions(ContentHandler):
@@ -92,7 +94,7 @@ class _Positions(ContentHandler):
         self.statements: list[Statement] = []
         self.accounts: dict[str, Account] = {}
         self.current: int | None = None
-        self.securities: dict[str, dict[str, str]] = {}  # conid → a <SecurityInfo>'s bond terms
+        self.securities: dict[str, Record] = {}  # conid → a <SecurityInfo>'s bond terms
 
     def setDocumentLocator(self, locator: Locator) -> None:
         self.locator = locator
@@ -113,8 +115,10 @@ class _Positions(ContentHandler):
             named = (attrs.get("accountId") or "").strip() or statement.account
             statement.bases.setdefault(named, attrs["currency"].strip().upper())
         if name == "SecurityInfo" and (conid := (attrs.get("conid") or "").strip()):
-            terms = {k: attrs[k].strip() for k in BOND_TERMS if (attrs.get(k) or "").strip()}
-            self.securities.setdefault(conid, {}).update(terms)
+            info = self.securities.setdefault(conid, Record(self.line(), {}))
+            for name, value in attrs.items():
+                if (key := field_key(name)) in BOND_TERMS and (value or "").strip():
+                    info.values[key], info.names[key] = value.strip(), name
         if name == "OpenPosition":
             r = record(self.line(), attrs.items(), _bond_term)
             self.account(r.get("account") or (statement.account if statement else "")).records.append(r)
@@ -149,51 +153,45 @@ class _Positions(ContentHandler):
         return out
 
 
-BOND_TERMS = ("maturity", "coupon")  # a bond's terms, positions-table columns a position may carry
+# A position's fields kept for its bond terms: the positions-table columns it may carry itself
+# (maturity, coupon, class), and its identifiers (cusip, isin, securityID), a Treasury's class
+KEPT = (*TERMS, *IDS)
+BOND_TERMS = ("maturity", "coupon", *IDS)  # a <SecurityInfo>'s, by conid
 
 
 def _bond_term(name: str) -> str | None:
-    """A position's attribute kept as the positions-table column it names (maturity, coupon)."""
+    """A position's attribute kept for its bond terms (:data:`KEPT`), as the name it reads by."""
     key = field_key(name)
-    return key if key in BOND_TERMS else None
+    return key if key in KEPT else None
 
 
-def _bond_terms(path: Path, records: list[Record], securities: dict[str, dict[str, str]]) -> None:
-    """Each BOND position's maturity and coupon: its own attributes, else its contract's
-    ``<SecurityInfo>``, else its description (or symbol) as IBKR writes it; a bond none of them
-    dates is refused naming its line and the Securities Info section to add."""
-    problems: list[Problem] = []
-    for r in records:
-        if ASSETS.get(field_key(r.get("asset"))) != "bond":
-            continue
-        info = securities.get(r.get("conid"), {})
-        text = r.get("description") or r.get("symbol")
-        stated = description_terms(text) or description_terms(r.get("symbol"))
-        for term in BOND_TERMS:
-            if r.get(term):
-                continue
-            if info.get(term):
-                r.values[term], r.names[term] = info[term], f"SecurityInfo {term}"
-            elif stated is not None and getattr(stated, term) is not None:
-                r.values[term], r.names[term] = getattr(stated, term), "description"
-        if not r.get("maturity"):
-            conid = r.get("conid")
-            held = f" (conid {conid})" if conid else ""
-            info_says = (
-                f"no <SecurityInfo> of conid {conid}" if conid else "no conid finds a <SecurityInfo> that"
-            )
-            problems.append(
-                Problem(
-                    f"bond {r.get('symbol') or text or '(no symbol)'}{held} has no maturity in {path.name}: "
-                    f"a Flex OpenPosition carries none, {info_says} gives one, and its description "
-                    f"{text!r} does not state it as IBKR writes it ('T 4 1/2 11/15/31'); add the Securities "
-                    "Info section (its maturity field) to the Flex query",
-                    r.line,
-                    "maturity",
-                )
-            )
-    if problems:
-        raise InputError(problems)
+def _looked(r: Record) -> str:
+    conid = r.get("conid")
+    info = f"no <SecurityInfo> of conid {conid}" if conid else "no conid finds a <SecurityInfo> that"
+    return f"a Flex OpenPosition carries none, {info} gives one"
+
+
+FIXES = Fixes(
+    reference="SecurityInfo",
+    ids="add CUSIP or ISIN to the query's Open Positions or Securities Info section",
+    looked=_looked,
+    maturity="add the Securities Info section (its maturity field) to the Flex query",
+    coupon=(
+        'give the position a coupon attribute (coupon="4.5"), or read the report into a positions '
+        "table (xlmargin.import_broker) and fill its coupon column"
+    ),
+    klass=(
+        'give the position a class attribute (class="corporate"), or read the report into a positions '
+        "table (xlmargin.import_broker) and fill its class column"
+    ),
+)
+
+
+def _bond_terms(path: Path, records: list[Record], securities: dict[str, Record]) -> None:
+    """Each BOND position's maturity, coupon and class (:func:`~xlmargin.brokers.bonds.bond_terms`):
+    its own attributes, else its contract's ``<SecurityInfo>`` (by conid), else its description;
+    a Treasury's class from its CUSIP or ISIN."""
+    bond_terms(path.name, records, lambda r: securities.get(r.get("conid")), FIXES)
 
 
 def _parse(path: Path) -> tuple[dict[str, Account], list[Statement]]:
