@@ -156,7 +156,7 @@ def test_a_bond_without_an_identifier_is_named_with_what_to_add(tmp_path: Path) 
     with pytest.raises(XlMarginError) as caught:
         xlmargin.regt_margin(str(flex(tmp_path, treasury="")), as_of=AS_OF)
     message = str(caught.value)
-    assert message.startswith("row 5, class: T 4 1/2 11/15/33: no Reg T rule for equity bonds")
+    assert message.startswith("row 5, class: T 4 1/2 11/15/33: a bond needs its class")
     assert "it has no CUSIP or ISIN" in message and "'T' is AT&T's too" in message
     assert "add CUSIP or ISIN to the query's Open Positions or Securities Info section" in message
 
@@ -165,13 +165,13 @@ def test_a_corporate_bond_without_its_class_is_named_with_what_to_add(tmp_path: 
     with pytest.raises(XlMarginError) as caught:
         xlmargin.regt_margin(str(flex(tmp_path, corporate='cusip="037833AL4"')), as_of=AS_OF)
     message = str(caught.value)
-    assert message.startswith("row 6, class: AAPL 3.85 05/04/43: no Reg T rule for equity bonds")
+    assert message.startswith("row 6, class: AAPL 3.85 05/04/43: a bond needs its class")
     assert "its cusip 037833AL4 is not one's (CUSIP 912…, ISIN US912…)" in message
     assert 'give the position a class attribute (class="corporate")' in message
     with pytest.raises(XlMarginError) as caught:
         xlmargin.regt_margin(str(statement(tmp_path, corporate_class="")), as_of=AS_OF)
     message = str(caught.value)
-    assert message.startswith("row 9, Class: AAPL 3.85 05/04/43: no Reg T rule for equity bonds")
+    assert message.startswith("row 9, Class: AAPL 3.85 05/04/43: a bond needs its class")
     assert "give the class in the Open Positions section's Class column (add one if it has none)" in message
 
 

@@ -452,7 +452,7 @@ def test_every_unsupported_row_is_named_at_once():
         "row 2, type: ESZ6: future positions have no Reg T rule; use FUTURES_MARGIN",
         "row 4, type: EURUSD: fx positions have no Reg T rule; use ESMA_MARGIN",
         "row 5, type: DAX: cfd positions have no Reg T rule; use ESMA_MARGIN",
-        "row 6, class: CORP: no Reg T rule for equity bonds; supported classes: treasury, agency, municipal, "
+        "row 6, class: CORP: a bond needs its class; supported classes: treasury, agency, municipal, "
         "corporate, high_yield, convertible",
     ]
     assert info.value.code == "UNSUP"

@@ -89,7 +89,7 @@ def test_a_bond_class_without_a_rule_is_still_refused_naming_row_and_class() -> 
         regt_margin(book(bond(1_000, 99.0, None, symbol="CORP"), bond(1_000, 99.0, "gold", symbol="AU")))
     supported = "treasury, agency, municipal, corporate, high_yield, convertible"
     assert [str(p) for p in info.value.problems] == [
-        f"row 2, class: CORP: no Reg T rule for equity bonds; supported classes: {supported}",
+        f"row 2, class: CORP: a bond needs its class; supported classes: {supported}",
         f"row 3, class: AU: no Reg T rule for gold bonds; supported classes: {supported}",
     ]
 

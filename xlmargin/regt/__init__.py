@@ -517,13 +517,9 @@ def _check_supported(positions: tuple[Position, ...], r: RegTRules) -> None:
                 )
             )
         elif p.type == "bond" and p.asset_class not in r.fixed_income:
+            said = f"no Reg T rule for {p.asset_class} bonds" if p.class_given else "a bond needs its class"
             problems.append(
-                Problem(
-                    f"{p.symbol}: no Reg T rule for {p.asset_class} bonds; supported classes: "
-                    f"{', '.join(r.fixed_income)}",
-                    p.row,
-                    "class",
-                )
+                Problem(f"{p.symbol}: {said}; supported classes: {', '.join(r.fixed_income)}", p.row, "class")
             )
         elif p.is_option and p.quantity < 0 and p.asset_class not in r.naked:
             problems.append(
