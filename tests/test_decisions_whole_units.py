@@ -33,6 +33,7 @@ from xlmargin.decisions import (
 from xlmargin.decisions._common import money_rates, notional
 from xlmargin.dollars import usd_rates
 from xlmargin.errors import MissingDataError
+from xlmargin.regt import regt_margin
 
 SETTINGS = decision_settings({"as_of": AS_OF}, AS_OF)
 
@@ -50,6 +51,26 @@ def test_a_usd_base_pair_reads_its_rate_from_its_price() -> None:
     # a pair holding no dollar still needs the rate of its quote currency, named
     with pytest.raises(MissingDataError, match="row 2, fx_rate: a position in JPY needs the USD value"):
         usd_rates(book(row("EURJPY", "fx", 100_000, 160.0)))
+
+
+def test_a_rate_the_pair_row_gives_is_its_own() -> None:
+    """A USDJPY row giving fx_rate 0.0070 is read at it (the rule fills a blank rate only)."""
+    assert usd_rates(book(*usdjpy(fx_rate=0.0070))).tolist() == pytest.approx([1.0, 0.0070])
+
+
+def test_an_option_on_a_usd_base_pair_is_converted_at_its_rate_not_its_premium() -> None:
+    """A USDJPY call's price is a premium (1.20 yen), not the pair's: its strike, premium and
+    underlying price convert at the row's fx_rate. One over the premium made its Reg T figure 125×
+    (86,666.67). Naked FX option (margin-rules.md §1.3): premium + max(4% × underlying − out of the
+    money, 0.75% × underlying) = 1.20 + max(6.00 − 2.00, 1.125) = 5.20 yen × 2 × 10,000 × 0.00667."""
+    cells: dict[str, object] = {"underlying": "USDJPY", "underlying_price": 150.0, "strike": 152.0}
+    cells |= {"days": 30}
+    cells |= {"right": "call", "multiplier": 10_000, "klass": "fx", "currency": "JPY"}
+    options = book(row("USDJPY", "option", -2, 1.20, fx_rate=0.00667, **cells))
+    assert usd_rates(options).tolist() == pytest.approx([0.00667])
+    assert regt_margin(options).total == pytest.approx(693.68, abs=0.005)
+    with pytest.raises(MissingDataError, match="row 2, fx_rate: a position in JPY needs"):
+        usd_rates(book(row("USDJPY", "option", -2, 1.20, **cells)))  # a premium is no rate
 
 
 @pytest.mark.parametrize("regime", ["risk", "account"])

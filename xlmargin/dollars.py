@@ -20,7 +20,6 @@ from xlmargin.errors import InputError, MissingDataError, Problem, rate_text
 from xlmargin.pairs import row_pair
 from xlmargin.positions import Portfolio
 from xlmargin.positions.marks import SAME_RATE  # defined with the marks a book's rows must agree on
-from xlmargin.positions.model import PAIR_ASSET_CLASSES
 
 ENGINE_CURRENCY = "USD"
 """The currency Reg T, portfolio margin and the shipped SPAN file compute in: FINRA's and Cboe's
@@ -41,6 +40,7 @@ FACE_FIELDS = ("quantity", "denomination")
 # Types whose blank currency is not US dollars: a pair's price is in its quote currency, and a CFD's
 # ``fx_rate`` converts its price currency, whatever it is (ESMA); cash no dollar engine margins.
 _BLANK_NOT_USD = ("fx", "cfd", "cash")
+_PRICED_AS_PAIR = ("fx", "cfd")  # rows whose price is a pair's: their own rate where none is given
 
 
 def in_usd(portfolio: Portfolio, per_usd: float = 1.0) -> Portfolio:
@@ -120,16 +120,20 @@ def usd_rates(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray | None:
 
 def dollar_pair_rates(portfolio: Portfolio, at: np.ndarray) -> FloatArray:
     """Per row of ``at``, the US dollars one unit of its currency is worth where the row is a
-    currency pair of base USD quoted in that currency (USDJPY in JPY): one over its price, the pair's
-    own price converting its notional as the risk view values it (``currency_legs``: its base leg is
-    its quantity in dollars) and as the ESMA and NFA engines read no rate for a pair holding the
-    account currency (:func:`~xlmargin.fx_rates.rate_unused`): its ``fx_rate`` is read by no engine
-    and may be blank. NaN for any other row (its ``fx_rate`` converts), and where the price is not
+    currency pair of base USD quoted in that currency (USDJPY in JPY: an fx row, or a CFD on the
+    pair) and gives no ``fx_rate``: one over its price, the pair's own price converting its notional
+    as the risk view values it (``currency_legs``: its base leg is its quantity in dollars) and as
+    the ESMA and NFA engines read no rate for a pair holding the account currency
+    (:func:`~xlmargin.fx_rates.rate_unused`). NaN for any other row (its ``fx_rate`` converts): a
+    row giving its rate keeps it, and an option on the pair is priced in premium, which is no rate
+    (one over its premium converted a USDJPY call's strike at 1/1.20). NaN too where the price is not
     above 0. A pair is what :func:`~xlmargin.pairs.row_pair` reads, the one test the engines share."""
     a = portfolio.arrays
     out = np.full(len(at), np.nan)
     kind, classes = a["type"][at], a["asset_class"][at]
-    maybe = np.flatnonzero(np.isin(kind, _BLANK_NOT_USD[:2]) | np.isin(classes, PAIR_ASSET_CLASSES))
+    # the pair itself (an fx row, a CFD on it) whose price is the pair's and whose rate is blank: an
+    # option on the pair is priced in premium, and a rate the row gives is the row's own reading
+    maybe = np.flatnonzero(np.isin(kind, _PRICED_AS_PAIR) & np.isnan(a["fx_rate"][at]))
     for j in maybe.tolist():
         i = int(at[j])
         pair = row_pair(
