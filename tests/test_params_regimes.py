@@ -79,7 +79,7 @@ def test_python_and_the_command_line_give_the_cells_table(capsys: pytest.Capture
     text = capsys.readouterr().out
     assert "accepts %" in text.splitlines()[0] and "horizon_days" in text
     assert main(["params", "XLM_VERSION"]) == 2
-    assert "takes no parameter range" in capsys.readouterr().err
+    assert "nor a worksheet function taking a params range" in capsys.readouterr().err
 
 
 def test_params_takes_the_decisions_maintenance_regime_and_names_what_it_takes(capsys) -> None:
