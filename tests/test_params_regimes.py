@@ -79,4 +79,17 @@ def test_python_and_the_command_line_give_the_cells_table(capsys: pytest.Capture
     text = capsys.readouterr().out
     assert "accepts %" in text.splitlines()[0] and "horizon_days" in text
     assert main(["params", "XLM_VERSION"]) == 2
-    assert "takes no parameter range" in capsys.readouterr().err
+    assert "nor a worksheet function taking a params range" in capsys.readouterr().err
+
+
+def test_params_takes_the_decisions_maintenance_regime_and_names_what_it_takes(capsys) -> None:
+    """`regt_maintenance` (a regime of plan, hedge and MAX_NOTIONAL) lists Reg T's parameters; a name
+    that is neither a regime nor a function says both lists (it said "takes no parameter range")."""
+    assert main(["params", "regt_maintenance", "--format", "csv"]) == 0
+    maintenance = capsys.readouterr().out
+    assert main(["params", "regt", "--format", "csv"]) == 0
+    assert maintenance == capsys.readouterr().out
+    assert main(["params", "nonsense"]) == 2
+    said = capsys.readouterr().err
+    assert "'nonsense' is neither a regime (regt, pm, futures, esma, account, risk, regt_maintenance)" in said
+    assert "nor a worksheet function taking a params range (REGT_MARGIN, " in said

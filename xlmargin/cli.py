@@ -190,12 +190,26 @@ def cmd_margin(args: argparse.Namespace) -> int:
 def cmd_params(args: argparse.Namespace) -> int:
     """``xlmargin params NAME``: XLM_PARAMS' table, for a regime of ``margin`` (its worksheet
     functions' parameters, those ``--param`` takes) or a worksheet function."""
+    from xlmargin.errors import InputError, Problem
     from xlmargin.excel import functions as fn
-    from xlmargin.excel.registry import xlm_params
+    from xlmargin.excel.registry import FUNCTIONS, xlm_params
 
     name = args.name.strip()
-    regime = _regimes().get(name.lower())
-    rows = fn.param_table(regime.params) if regime is not None else xlm_params(name)
+    regimes = _regimes()
+    # regt_maintenance, the decisions' name for Reg T on the maintenance basis, reads Reg T's parameters
+    regime = regimes.get("regt" if name.lower() == "regt_maintenance" else name.lower())
+    if regime is not None:
+        rows = fn.param_table(regime.params)
+    elif name.upper().split("(")[0] in (f.name for f in FUNCTIONS if f.params):
+        rows = xlm_params(name)
+    else:
+        functions = ", ".join(f.name for f in FUNCTIONS if f.params)
+        raise InputError(
+            Problem(
+                f"'{name}' is neither a regime ({', '.join([*regimes, 'regt_maintenance'])}) nor a worksheet "
+                f"function taking a params range ({functions})"
+            )
+        )
     if args.format == "json":
         import json
 
