@@ -3,7 +3,8 @@
 A statement's bonds take their terms and a Treasury's class as a Flex report's do
 (:func:`xlmargin.brokers.bonds.bond_terms`), the contract's reference data being its "Financial
 Instrument Information" row of the same symbol (its Security ID); Maturity, Coupon and Class columns
-added to the Open Positions section come first."""
+added to the Open Positions section come first. A portfolio export's bonds take them from their own
+row alone (its description or Financial Instrument, and a CUSIP, ISIN or Security ID column)."""
 
 from __future__ import annotations
 
@@ -337,19 +338,53 @@ def read_portfolio(path: Path) -> tuple[list[Record], Base, tuple[str, ...]]:
     """One header row, then a position per row; a trailing total row (no symbol) is skipped. The
     columns a positions table adds that the export does not have (special_maintenance, volatility,
     class, sleeve, bond terms: :func:`kept_column`) are kept as they are; the notes name the
-    columns the positions reader would read and this reader does not (:func:`dropped`)."""
+    columns the positions reader would read and this reader does not (:func:`dropped`). A bond's
+    terms and a Treasury's class are read from its row (:func:`~xlmargin.brokers.bonds.bond_terms`,
+    :data:`PORTFOLIO_FIXES`); a bond nothing dates is refused naming its row."""
     rows = _rows(csv_text(path))
     _, header = next(rows)
     records = []
     for line, cells in rows:
         if len(cells) != len(header):
             raise _width_problem(path, line, len(cells), len(header))
-        found = record(line, zip(header, cells, strict=True), kept_column)
+        found = record(line, zip(header, cells, strict=True), _portfolio_column)
         if not found.get("symbol") and not found.get("asset"):
             continue
         records.append(found)
+    bond_terms(path.name, records, lambda r: None, PORTFOLIO_FIXES)
     # "FX Rate To Base": to the base currency, which the file does not state
     return records, rates_in_usd(records, None), dropped(path.name, header)
+
+
+def _portfolio_column(name: str) -> str | None:
+    """A portfolio export's column kept beside its fields: a positions-table column
+    (:func:`kept_column`), or an identifier a bond's class is read from (CUSIP, ISIN, Security ID)."""
+    key = field_key(name)
+    return key if key in IDS else kept_column(name)
+
+
+def _portfolio_looked(r: Record) -> str:
+    return "the export gives none on this row (no Maturity column, or a blank one)"
+
+
+# A portfolio export has no section of contracts' reference data: a bond's terms are its row's own
+PORTFOLIO_FIXES = Fixes(
+    reference="",
+    ids="the export has no CUSIP, ISIN or Security ID column, or a blank one on this row",
+    looked=_portfolio_looked,
+    maturity=(
+        "give the maturity in a Maturity column (add one if the export has none), or read the export into "
+        "a positions table (xlmargin.import_broker) and fill its maturity column"
+    ),
+    coupon=(
+        "give the coupon in a Coupon column (add one if the export has none), or read the export into a "
+        "positions table (xlmargin.import_broker) and fill its coupon column"
+    ),
+    klass=(
+        "give the class in a Class column (add one if the export has none), or read the export into a "
+        "positions table (xlmargin.import_broker), fill its class column and margin that table"
+    ),
+)
 
 
 def kept_column(name: str) -> str | None:
