@@ -195,6 +195,22 @@ def test_a_param_that_is_an_option_or_another_regimes_is_hinted(
     assert code == 0  # the account view takes it
 
 
+def test_the_batch_points_a_single_equity_to_each_accounts_own(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A batch under Reg T refuses --param equity naming the regimes that take one for every account,
+    and the column that gives each account its own (it named only pm and account)."""
+    path = tmp_path / "book.csv"
+    path.write_text("account,symbol,type,quantity,price\nA,XYZ,stock,100,50\n", encoding="utf-8")
+    argv = ("batch", path, "--regime", "regt", "--as-of", AS_OF, "--param", "equity=10000")
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err == (
+        "xlmargin: --param equity=10000: equity is not a parameter of --regime regt; --regime pm or account "
+        "takes it; each account's own equity: --equity-column NAME\n"
+    )
+
+
 def test_a_closed_pipe_ends_quietly(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

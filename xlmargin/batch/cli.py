@@ -73,8 +73,10 @@ def _param_hints(regime: str) -> dict[str, str]:
     for other in REGIMES:
         for spec in specs(other):
             takes.setdefault(norm(spec.name), []).append(other)
+    own = {"equity": "; each account's own equity: --equity-column NAME"}  # any regime, one per account
     return {
         name: f"{name} is not a parameter of --regime {regime}; --regime {' or '.join(others)} takes it"
+        + own.get(name, "")
         for name, others in takes.items()
         if regime not in others
     }
