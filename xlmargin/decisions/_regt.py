@@ -53,7 +53,7 @@ from xlmargin.errors import InputError, Problem, XlMarginError, a_or_an
 from xlmargin.positions import Portfolio
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt import pairing_programs, regt_margin
-from xlmargin.regt._legs import Closed
+from xlmargin.regt._legs import Closed, contract_key
 from xlmargin.regt._pairing import Block
 from xlmargin.rules import RuleSet
 
@@ -117,29 +117,18 @@ def regt_program(
 
 def _netted(book: Portfolio, closed: list[Closed]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Each contract the engine nets (its closed positions): its long rows and its short rows, all
-    the rows holding it (those the engine leaves open too), by the fields the engine tells
-    contracts apart by (:func:`xlmargin.regt._legs.netted_legs`)."""
-    a = book.arrays
-    option = np.isin(a["type"], OPTION_TYPES)
-    fields = ("underlying", "right", "expiry", "strike", "multiplier", "symbol", "asset_class", "leverage")
-
-    def key(i: int) -> tuple[object, ...]:
-        last = a["style"][i] if option[i] else a["type"][i]
-        return (bool(option[i]), *(_cell(a[f][i]) for f in fields), _cell(last))
-
+    the rows holding it (those the engine leaves open too), told apart by the engine's own contract
+    key (:func:`xlmargin.regt._legs.contract_key`)."""
+    held = np.flatnonzero(book.arrays["quantity"] != 0.0).tolist()
+    keys = [contract_key(p) for p in book.positions_at(held)]
     out = []
-    held = np.flatnonzero(a["quantity"] != 0.0).tolist()
     for c in closed:
-        contract = key(int(c.sources[0][0]))
-        rows = [i for i in held if key(i) == contract]
-        longs = tuple(i for i in rows if a["quantity"][i] > 0)
-        shorts = tuple(i for i in rows if a["quantity"][i] < 0)
+        contract = contract_key(book.positions_at([int(c.sources[0][0])])[0])
+        rows = [i for i, key in zip(held, keys, strict=True) if key == contract]
+        longs = tuple(i for i in rows if book.arrays["quantity"][i] > 0)
+        shorts = tuple(i for i in rows if book.arrays["quantity"][i] < 0)
         out.append((longs, shorts))
     return out
-
-
-def _cell(value: object) -> object:
-    return None if isinstance(value, float) and value != value else value  # NaN: None, as equal
 
 
 def _units(book: Portfolio, i: int) -> float:

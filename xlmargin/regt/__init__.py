@@ -293,9 +293,8 @@ def paired_at_scale(result: RegTResult, factor: float) -> RegTResult:
         )
         for g in result.groups
     ]
-    warnings = result.warnings
-    if result.minimum_equity is not None and result.minimum_equity.meets is False:
-        warnings = warnings[:-1]  # with_minimum_equity's warning, the last
+    dropped = None if result.minimum_equity is None else result.minimum_equity.warning
+    warnings = tuple(w for w in result.warnings if w != dropped)
     return _result(result.basis, result.net_of_proceeds, groups, warnings)
 
 

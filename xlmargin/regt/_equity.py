@@ -39,6 +39,16 @@ class MinimumEquity:
         return "meets the minimum" if self.meets else "below the minimum"
 
     @property
+    def warning(self) -> str | None:
+        """The warning of a check that fails, None otherwise."""
+        if self.meets is not False:
+            return None
+        return (
+            f"equity {self.equity:,.2f} is below the FINRA 4210(b)(2) minimum of {self.required:,.2f} to "
+            "trade on margin: no new margin purchase or short sale until it is met"
+        )
+
+    @property
     def rule(self) -> str:
         """The rule text, with the figures."""
         if self.short:
@@ -73,9 +83,4 @@ def minimum_equity(
     required = minimum if short else min(minimum, purchases)
     meets = None if basis == "maintenance" else equity >= required
     check = MinimumEquity(float(equity), minimum, purchases, short, required, meets)
-    if meets is not False:
-        return check, None
-    return check, (
-        f"equity {equity:,.2f} is below the FINRA 4210(b)(2) minimum of {required:,.2f} to trade on "
-        "margin: no new margin purchase or short sale until it is met"
-    )
+    return check, check.warning

@@ -117,7 +117,7 @@ def describe(p: Position) -> str:
     return f"{p.symbol} {p.expiry.isoformat()} {num(p.strike)} {right}"
 
 
-def _key(p: Position) -> tuple[Any, ...]:
+def contract_key(p: Position) -> tuple[Any, ...]:
     """Canonical order, and identity: rows with equal keys hold the same contract (the key leaves
     out the side: long and short rows of one series, or one stock, net). No mark: the reader refuses
     rows of one contract at different prices (:mod:`xlmargin.positions.marks`), whose contract
@@ -145,7 +145,7 @@ def netted_legs(
     merged: dict[tuple[Any, ...], list[Position]] = {}
     for p in positions:
         if p.quantity != 0:
-            merged.setdefault(_key(p), []).append(p)
+            merged.setdefault(contract_key(p), []).append(p)
     terms = RuleTerms(r, basis, as_of)
     legs = []
     closed = []
@@ -428,7 +428,7 @@ def _is_text(portfolio: Portfolio, column: str, texts: tuple[str, ...]) -> BoolA
 
 def _ranks(portfolio: Portfolio, column: str) -> FloatArray:
     """Each row's text in ``column`` as its rank among the column's texts (Python's string order,
-    so sorting ranks sorts the texts); a blank style counts as "" (as :func:`_key` has it), any
+    so sorting ranks sorts the texts); a blank style counts as "" (as :func:`contract_key` has it), any
     other value that is not a text is -1."""
     codes, values = portfolio.codes(column)
     texts = ["" if v is None and column == "style" else v for v in values]
