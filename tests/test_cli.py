@@ -198,17 +198,20 @@ def test_a_param_that_is_an_option_or_another_regimes_is_hinted(
 def test_the_batch_points_a_single_equity_to_each_accounts_own(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """A batch under Reg T refuses --param equity naming the regimes that take one for every account,
-    and the column that gives each account its own (it named only pm and account)."""
+    """A batch under the risk view refuses --param equity naming the regimes that take one for every
+    account, and the column that gives each account its own. Reg T takes it (its minimum-equity
+    check, as REGT_MARGIN reads it): it was refused as no parameter of Reg T."""
     path = tmp_path / "book.csv"
     path.write_text("account,symbol,type,quantity,price\nA,XYZ,stock,100,50\n", encoding="utf-8")
-    argv = ("batch", path, "--regime", "regt", "--as-of", AS_OF, "--param", "equity=10000")
-    code, out, err = run(capsys, *argv)
+    argv = ("batch", path, "--as-of", AS_OF, "--param", "equity=10000")
+    code, out, err = run(capsys, *argv, "--regime", "risk")
     assert (code, out) == (2, "")
     assert err == (
-        "xlmargin: --param equity=10000: equity is not a parameter of --regime regt; --regime pm or account "
-        "takes it; each account's own equity: --equity-column NAME\n"
+        "xlmargin: --param equity=10000: equity is not a parameter of --regime risk; --regime pm or regt or "
+        "account takes it; each account's own equity: --equity-column NAME\n"
     )
+    code, out, err = run(capsys, *argv, "--regime", "regt")
+    assert code == 0 and out.splitlines()[1].startswith("A,1,2500.0")
 
 
 def test_a_closed_pipe_ends_quietly(

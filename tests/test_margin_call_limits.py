@@ -2,9 +2,11 @@
 
 The downward grid of 5% steps stopped at −95% while the note said "no margin call within −99%",
 so a call between −95% and −99% was missed and the figures shown were those at −95%. Each search's
-grid now ends on its limit. The brute-force check recomputes equity and requirement on a fine
-grid of the whole path with the module's own pieces and asks that no crossing the module docstring
-promises to find (one still past the call at the next grid point) is missed. Regression
+grid now ends on its limit. Each path is checked through ``margin_call_move`` alone (its public
+result): a book whose call is known by hand in the last step of each grid, and a brute force that
+recomputes equity and requirement on a fine grid of the whole path from public pieces (the reader,
+the pricing kernel, the engines) and asks that no crossing the module docstring promises to find
+(one still past the call at the next grid point) is missed. Hand figures and regression
 consistency with the engines, not published numbers.
 """
 
@@ -18,9 +20,11 @@ import pytest
 
 from tests.conftest import AS_OF
 from xlmargin.decisions import decision_settings, margin_call_move
-from xlmargin.decisions import margin_call as mc
-from xlmargin.decisions._common import engine, money_rates
+from xlmargin.pm import pm_requirement
 from xlmargin.positions import Portfolio, read_positions
+from xlmargin.pricing import option_price
+from xlmargin.regt import regt_margin
+from xlmargin.stress import risk_margin
 
 SETTINGS = decision_settings({"as_of": AS_OF}, AS_OF)
 HEADER = ["symbol", "type", "quantity", "price", "underlying", "underlying_price", "strike", "expiry",
@@ -53,39 +57,86 @@ def test_without_a_call_the_figures_shown_are_at_the_limit_named() -> None:
     assert up.equity == pytest.approx(200_000.0)
 
 
+# One share of XYZ at 100, 1,000 of them, under Reg T maintenance (FINRA 4210(c)): long 25% of market
+# value, short 30% (above $5 a share). Long, a move m calls when E + 100,000 m = 25,000 (1 + m); short,
+# when E − 100,000 m = 30,000 (1 + m): each equity below puts the call where the grid's last step is.
+LONG, SHORT = [["XYZ", "stock", 1000, 100.0]], [["XYZ", "stock", -1000, 100.0]]
+
+
 @pytest.mark.parametrize(
-    ("step", "limit"), [(-0.05, -0.99), (0.05, 1.0), (0.25, 5.0), (0.3, 1.0), (-0.3, -1.0)]
+    ("rows", "path", "call", "equity"),
+    [
+        (LONG, 0, -0.97, 25_000.0 + 75_000.0 * 0.97),  # after −95%, the last point before −99%
+        (SHORT, 1, 0.975, 30_000.0 + 130_000.0 * 0.975),  # after +95%, the last point before +100%
+    ],
 )
-def test_every_grid_ends_on_its_limit(step: float, limit: float) -> None:
-    """A call placed between the grid's last step and the limit, on a synthetic path (the searches
-    of the uniform move down and up and of the scaled scenario take these steps and limits)."""
-    last, x = step, step
-    while abs(x) < abs(limit) - 1e-12:
-        last, x = x, round(x + step, 12)
-    call = 0.5 * (last + limit)  # beyond the last whole step, before the limit
-
-    def at(x: float) -> tuple[float, float]:
-        return 1_000.0, 1_000.0 + (abs(x) - abs(call)) * 10_000.0
-
-    found = mc._search("path", at, step, limit, "note")
-    assert abs(last) < abs(call) < abs(limit)
+def test_the_uniform_grids_end_on_their_limits(
+    rows: list[list[Any]], path: int, call: float, equity: float
+) -> None:
+    result = margin_call_move(book(rows), equity, SETTINGS, "regt_maintenance")
+    found = result.crossings[path]
     assert found.at == pytest.approx(call, abs=1e-8)
-    beyond = mc._search("path", lambda x: (1_000.0 + x, 0.0), step, limit, "note")
-    assert beyond.equity == 1_000.0 + limit  # the figures at the end of the path the note names
-    assert beyond.at is None
+    assert found.equity == pytest.approx(found.requirement, abs=0.01)
+    # past the limit: no call, the figures at the limit named
+    beyond = margin_call_move(book(rows), equity * 1.5, SETTINGS, "regt_maintenance").crossings[path]
+    assert (
+        beyond.at is None
+        and beyond.note == ("no margin call within -99%", "no margin call within +100%")[path]
+    )
 
 
-def _path(portfolio: Portfolio, regime: str, moves: np.ndarray) -> np.ndarray:
-    """requirement(m) − P&L(m) on ``moves``: the equity at which each point is exactly at a call."""
-    required = engine(regime, SETTINGS, exact=True)
-    options = mc._options(portfolio, SETTINGS.account.pm.rate, money_rates(portfolio, regime, SETTINGS))
-    leverage = portfolio.arrays["leverage"]
+def test_the_scenario_scale_grid_ends_on_its_limit() -> None:
+    """The worst scenario of the short stock raises XYZ by x (its loss at scale 1, 100,000 x, is the
+    risk view's figure); at scale a the call is where E − 100,000 a x = 30,000 (1 + a x), so an equity
+    for a = 4.875 puts it after the grid's 4.75, before its limit 5."""
+    short = book(SHORT)
+    x = risk_margin(short, SETTINGS.stress).requirement / 100_000.0
+    scale = 4.875
+    equity = 30_000.0 + 130_000.0 * scale * x
+    found = margin_call_move(short, equity, SETTINGS, "regt_maintenance").crossings[2]
+    assert found.label.startswith("scenario")
+    assert found.at == pytest.approx(scale, abs=1e-5)  # x from the risk view's figure, in cents
+    beyond = margin_call_move(short, 30_000.0 + 130_000.0 * 5.5 * x, SETTINGS, "regt_maintenance")
+    assert beyond.crossings[2].at is None and beyond.crossings[2].note == "no margin call up to 5×"
+
+
+def _path(rows: list[list[Any]], regime: str, moves: np.ndarray) -> np.ndarray:
+    """requirement(m) − P&L(m) on ``moves``: the equity at which each point is exactly at a call. The
+    move as the module docstring defines it, from public pieces: stocks × (1 + m), each option repriced
+    by the pricing kernel at its moved underlying and its own volatility (price + model change, not
+    below 0), the requirement before the engine rounds it to the cent."""
+    portfolio = book(rows)
+    a = portfolio.arrays
+    opt = np.flatnonzero(a["type"] == "option")
+    rate = SETTINGS.account.pm.rate
+
+    def model(spot: np.ndarray) -> np.ndarray:
+        return np.asarray(
+            option_price(
+                spot, a["strike"][opt], a["expiry_years"][opt], rate, a["dividend_yield"][opt],
+                a["volatility"][opt], a["right"][opt] == "C", a["style"][opt] == "american",
+            )
+        )  # fmt: skip
+
+    today = model(a["underlying_price"][opt])
     out = []
     for m in moves:
-        growth = 1.0 + leverage * m
-        moved, pnl = mc._moved(portfolio, growth, growth, options)
-        out.append(required(moved) - pnl)
+        price, spot = a["price"].copy(), a["underlying_price"].copy()
+        price[a["type"] == "stock"] *= 1.0 + m
+        spot[opt] *= 1.0 + m
+        price[opt] = np.maximum(a["price"][opt] + model(spot[opt]) - today, 0.0)
+        pnl = float(np.sum(a["quantity"] * a["multiplier"] * (price - a["price"])))
+        moved = [
+            [*r[:3], price[i], *r[4:5], None if i not in opt else spot[i], *r[6:]] for i, r in enumerate(rows)
+        ]
+        out.append(_required(book(moved), regime) - pnl)
     return np.array(out)
+
+
+def _required(portfolio: Portfolio, regime: str) -> float:
+    if regime == "pm":
+        return pm_requirement(portfolio, SETTINGS.pm).exact
+    return regt_margin(portfolio, basis="maintenance").exact
 
 
 def _random_book(rng: np.random.Generator) -> list[list[Any]]:
@@ -110,8 +161,8 @@ def test_no_promised_crossing_is_missed_on_a_fine_grid(regime: str) -> None:
     for books in range(3):
         rows = DEEP if books == 0 else _random_book(rng)
         portfolio = book(rows)
-        level = _path(portfolio, regime, fine)  # a call at m once the equity is at most level(m)
-        at_grid = _path(portfolio, regime, np.array(coarse))
+        level = _path(rows, regime, fine)  # a call at m once the equity is at most level(m)
+        at_grid = _path(rows, regime, np.array(coarse))
         for equity in _equities(level, fine, rng):
             down = margin_call_move(portfolio, equity, SETTINGS, regime).crossings[0]
             called = [m for m, v in zip(coarse, at_grid) if v >= equity - 1e-9 * equity]

@@ -50,7 +50,7 @@ from xlmargin.esma import (
     esma_settings,
     nfa_margin,
 )
-from xlmargin.fx_rates import FX_RATES, read_rates, usd_per_unit
+from xlmargin.fx_rates import FX_RATES, one_rate_per_pair_currency, read_rates, usd_per_unit
 from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
 from xlmargin.instruments import ENGINE_CURRENCY, PER_FACE, in_usd
 from xlmargin.money import cents
@@ -312,6 +312,7 @@ def account_margin(
     if orphans:
         raise UnsupportedError(orphans)
     account = settings.account_currency
+    one_rate_per_pair_currency(portfolio, account, settings.esma.reading, settings.esma.fx_rates)
     lines = []
     for segment, types in SEGMENTS.items():
         mask = np.array([t in types for t in type_names], dtype=bool)[type_codes]

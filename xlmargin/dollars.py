@@ -9,6 +9,10 @@ their dollar rows by the same rule).
   blank currency read as USD, is worth a dollar, so its ``fx_rate`` is 1 (or ``fx.USD`` where rates
   are in another account currency); any other rate is refused naming the row, never ignored.
 - :func:`at_dollar_rate` restates the dollar rows of the account view at ``fx.USD`` to 1.
+- :func:`pair_rate_problems`: a currency whose rate a USD-base pair's price gives (USDJPY without an
+  ``fx_rate``, :func:`dollar_pair_rates`) has that one rate: a row in it giving another is refused
+  naming both rows, as the reader refuses two rows of one contract at different rates
+  (:func:`~xlmargin.positions.marks.mark_problems`).
 """
 
 from __future__ import annotations
@@ -100,6 +104,8 @@ def usd_rates(portfolio: Portfolio, per_usd: float = 1.0) -> FloatArray | None:
     at = np.flatnonzero(foreign)
     rate = given[at] / per_usd
     implied = dollar_pair_rates(portfolio, at)
+    if contradictions := _pair_rate_problems(portfolio, at, implied, per_usd):
+        raise InputError(contradictions)
     rate = np.where(np.isnan(implied), rate, implied)
     bad = at[~(rate > 0)]
     if bad.size:
@@ -143,6 +149,53 @@ def dollar_pair_rates(portfolio: Portfolio, at: np.ndarray) -> FloatArray:
         if pair == (ENGINE_CURRENCY, a["currency"][i]) and price > 0:
             out[j] = 1.0 / price
     return out
+
+
+def pair_rate_problems(portfolio: Portfolio, per_usd: float = 1.0) -> list[Problem]:
+    """The rows giving a currency another ``fx_rate`` than a USD-base pair's price gives it, each
+    naming the pair's row and its own fx_rate column, in row order (:func:`_pair_rate_problems`)."""
+    at = np.flatnonzero(_foreign(portfolio))
+    return _pair_rate_problems(portfolio, at, dollar_pair_rates(portfolio, at), per_usd) if at.size else []
+
+
+def _pair_rate_problems(
+    portfolio: Portfolio, at: np.ndarray, implied: FloatArray, per_usd: float
+) -> list[Problem]:
+    """One currency, one rate: where a USD-base pair without an ``fx_rate`` gives its quote currency
+    the rate one over its price (``implied``, per row of ``at``: :func:`dollar_pair_rates`), a row in
+    that currency (cash too: the risk view values it) that gives an ``fx_rate`` (divided by
+    ``per_usd``, in USD per unit) is at that rate within :data:`SAME_RATE`; one that is not is a
+    problem naming both rows and its fx_rate column. The rule the reader holds two rows of one
+    contract to (:func:`~xlmargin.positions.marks.mark_problems`): used side by side, the two rates
+    valued one currency twice. Compared with the currency's first such pair row."""
+    priced = ~np.isnan(implied)
+    if not priced.any():
+        return []
+    a = portfolio.arrays
+    first: dict[str, int] = {}  # currency: its first pair row whose price gives its rate
+    for j in np.flatnonzero(priced).tolist():
+        first.setdefault(str(a["currency"][at[j]]), j)
+    codes, currencies = portfolio.codes("currency")
+    given = a["fx_rate"] / per_usd
+    problems: list[Problem] = []
+    for currency, j in first.items():
+        pair, rate = int(at[j]), float(implied[j])
+        held = np.array([c == currency for c in currencies], dtype=bool)[codes]
+        with np.errstate(invalid="ignore"):
+            off = held & ~np.isnan(given) & ~same_rate(given, rate)
+        for i in np.flatnonzero(off).tolist():
+            usd = "" if per_usd == 1.0 else f" (at fx.{ENGINE_CURRENCY} {rate_text(per_usd)})"
+            problems.append(
+                Problem(
+                    f"rows {int(a['row'][pair])} and {int(a['row'][i])} rate {currency} differently: "
+                    f"{a['symbol'][pair]} at {rate_text(a['price'][pair])} makes one {currency} "
+                    f"{rate_text(rate)} USD, this row's fx_rate {rate_text(given[i])} USD{usd}: one currency "
+                    f"has one rate; give row {int(a['row'][pair])} an fx_rate or correct this one",
+                    int(a["row"][i]),
+                    "fx_rate",
+                )
+            )
+    return sorted(problems, key=lambda p: p.row or 0)
 
 
 def dollar_rate_problems(
@@ -234,6 +287,7 @@ __all__ = [
     "dollar_rate_problems",
     "in_usd",
     "needs_rate",
+    "pair_rate_problems",
     "same_rate",
     "usd_rates",
 ]

@@ -66,6 +66,7 @@ from xlmargin.fx_rates import (
     PAIR_ASSET_CLASSES,
     QUOTED_LIKE_PAIRS,
     not_a_pair,
+    one_rate_per_pair_currency,
     read_rates,
     row_pair,
     undeclared_pair,
@@ -521,7 +522,9 @@ def _margin(
     ``terms`` gives a row's (class, what gave it, leverage, margin rate), ``check`` what is wrong
     with a row the rule refuses (an :class:`InputError`, with the other rows'). The table's rates
     are read as ``settings.reading`` says, the account view's one reading
-    (:func:`~xlmargin.fx_rates.read_rates`)."""
+    (:func:`~xlmargin.fx_rates.read_rates`), a USD-base pair's quote currency at one rate
+    (:func:`~xlmargin.fx_rates.one_rate_per_pair_currency`)."""
+    one_rate_per_pair_currency(portfolio, account, settings.reading, settings.fx_rates)
     portfolio = read_rates(portfolio, account, settings.reading, settings.fx_rates)
     unsupported: list[Problem] = []
     bad: list[Problem] = []

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from xlmargin.dollars import ENGINE_CURRENCY, dollar_rate_problems, same_rate
+from xlmargin.dollars import ENGINE_CURRENCY, dollar_rate_problems, pair_rate_problems, same_rate
 from xlmargin.errors import InputError, MissingDataError, Problem, rate_text
 from xlmargin.pairs import row_pair
 from xlmargin.params import Param
@@ -78,6 +78,26 @@ def read_rates(book: Portfolio, account: str, reading: str, per_unit: Mapping[st
     if not fill.any():
         return book
     return _with_rates(book, np.where(fill, known, given))
+
+
+def one_rate_per_pair_currency(
+    book: Portfolio, account: str, reading: str, per_unit: Mapping[str, float]
+) -> None:
+    """A USD-base pair without an ``fx_rate`` (USDJPY) rates its quote currency at one over its
+    price on every dollar path; a row of that currency in ``book`` giving another rate is refused,
+    naming both rows (:func:`~xlmargin.dollars.pair_rate_problems`), in an account view or an ESMA
+    function too, where the pair holding the dollar converts at no rate (:func:`rate_unused`): the
+    book rates one currency twice. The rates compared as ``reading`` reads them (:func:`read_rates`),
+    in USD per unit: over ``fx.USD`` in another account currency, and not compared without it (the
+    pair's rate is in dollars, the rows' in ``account``)."""
+    codes, types = book.codes("type")  # (each type tested once) an fx or CFD row without a rate
+    pairs = np.array([t in ("fx", "cfd") for t in types], dtype=bool)[codes]
+    unrated = pairs & np.isnan(book.arrays["fx_rate"])
+    per_usd = 1.0 if account == ENGINE_CURRENCY else per_unit.get(ENGINE_CURRENCY)
+    if not unrated.any() or per_usd is None:
+        return
+    if problems := pair_rate_problems(read_rates(book, account, reading, per_unit), per_usd):
+        raise InputError(problems)
 
 
 def usd_per_unit(book: Portfolio, per_usd: float) -> Portfolio:
@@ -361,6 +381,6 @@ def _with_rates(book: Portfolio, rates: np.ndarray) -> Portfolio:
 
 __all__ = [
     "FX_RATES", "FX_READINGS", "PAIR_ASSET_CLASSES", "QUOTED_LIKE_PAIRS", "USD_HINT", "cfd_pairs",
-    "is_pair_row", "not_a_pair", "own_currency_rate", "rate_unused", "read_rates", "row_pair",
-    "undeclared_pair", "undeclared_pair_problem", "unread_pair", "usd_per_unit",
+    "is_pair_row", "not_a_pair", "one_rate_per_pair_currency", "own_currency_rate", "rate_unused",
+    "read_rates", "row_pair", "undeclared_pair", "undeclared_pair_problem", "unread_pair", "usd_per_unit",
 ]  # fmt: skip

@@ -58,6 +58,7 @@ from xlmargin.dollars import (
     dollar_rate_problems,
     in_usd,
     needs_rate,
+    pair_rate_problems,
     usd_rates,
 )
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError
@@ -502,7 +503,10 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     usd1, usd2 = np.zeros(n), np.zeros(n)
     value_fx = np.ones(n)
     bad: list[tuple[int, Problem]] = []  # (position, problem): reported in row order
-    if contradictions := dollar_rate_problems(portfolio, 1.0, usd):
+    contradictions = dollar_rate_problems(portfolio, 1.0, usd)
+    if usd == ENGINE_CURRENCY:  # a USD-base pair's price and a row of its quote currency: one rate
+        contradictions += pair_rate_problems(portfolio)
+    if contradictions:
         index = {row: i for i, row in enumerate(a["row"].tolist())}
         bad += [(index.get(p.row, -1), p) for p in contradictions]
     missing: list[tuple[int, Problem]] = []

@@ -15,15 +15,26 @@ from functools import cache
 from xlmargin.house_bonds import HOUSE_BONDS
 from xlmargin.params import AS_OF, Param
 
+REGT_EQUITY = Param(
+    "equity",
+    "number",
+    None,
+    "account equity in dollars; when given, the breakdown reports (initial basis) whether it meets "
+    "FINRA 4210(b)(2)'s minimum equity to trade on margin ($2,000, or the purchases' cost if less); "
+    "never added to the requirement",
+)
+"""Reg T's ``equity``: FINRA 4210(b)(2)'s minimum-equity check (``regt_margin(equity=...)``)."""
+
 
 def regime_params(regime: str) -> tuple[Param, ...]:
     """The parameters ``regime``'s engine reads: ``pm`` (portfolio margin), ``futures`` (SPAN, its
     basis included), ``account`` (the account view: its own choices and every segment engine's) or
     ``risk`` (the risk view). Reg T (``regt``, ``regt_maintenance``) prices nothing and reads the
-    valuation date and ``house.bonds``: its basis and convention are the caller's choice (``batch``
-    takes them as parameters)."""
+    valuation date, ``equity`` (its minimum-equity check, as REGT_MARGIN and the batch read it) and
+    ``house.bonds``: its basis and convention are the caller's choice (``batch`` takes them as
+    parameters). ``tests/test_regime_params_read.py`` holds each list to what its engine reads."""
     if regime in ("regt", "regt_maintenance"):
-        return (AS_OF, HOUSE_BONDS)
+        return (AS_OF, REGT_EQUITY, HOUSE_BONDS)
     if regime == "pm":
         from xlmargin.pm import PM_PARAMS
 
@@ -137,6 +148,8 @@ def function_reads(function: str, regime: str) -> tuple[Param, ...]:
             from xlmargin.esma import ESMA_PARAMS
 
             return (*ESMA_PARAMS, account["account_currency"])
+        if name in ("regt", "regt_maintenance"):  # the decisions' Reg T figures check no minimum equity
+            return tuple(spec for spec in regime_params(name) if spec is not REGT_EQUITY)
         return (*regime_params(name), *(pm_equity if name == "pm" else ()))
 
     regimes: tuple[str, ...] = (regime,)

@@ -287,7 +287,8 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio, 
 
         def regt_figures(p: Portfolio, equity: float | None) -> dict[str, Any]:
             net = bool(values["net_of_proceeds"])
-            found = regt_margin(p, basis=values["basis"], net_of_proceeds=net, equity=equity, rules=rules)
+            own = values["equity"] if equity is None else equity  # the column's, else the parameter's
+            found = regt_margin(p, basis=values["basis"], net_of_proceeds=net, equity=own, rules=rules)
             return _regt_figures(found)
 
         return regt_figures
@@ -393,14 +394,16 @@ def _regt_together(values: Mapping[str, Any]) -> _Together:
 
     basis, net_of_proceeds = values["basis"], bool(values["net_of_proceeds"])
     rules = regt_rules(values[HOUSE_BONDS.name])
+    given = values["equity"]  # the parameter, every account's where the column gives none
 
     def value(union: Portfolio, bounds: list[int], equity: _Equity) -> list[dict[str, Any]] | None:
         results = regt_margins(union, bounds, basis=basis, net_of_proceeds=net_of_proceeds, rules=rules)
         if results is None:
             return None
+        own = [given if e is None else e for e in equity]
         return [
             _regt_figures(r if e is None else with_minimum_equity(r, union.part(lo, hi), e, rules))
-            for r, e, (lo, hi) in zip(results, equity, itertools.pairwise(bounds), strict=True)
+            for r, e, (lo, hi) in zip(results, own, itertools.pairwise(bounds), strict=True)
         ]
 
     return value

@@ -30,7 +30,7 @@ from xlmargin.excel.cache import SEQUENCE, ResultCache, digest, freeze, size_of,
 from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
-from xlmargin.regimes import engine_reads, regime_params, regimes_reading, unread_refusal
+from xlmargin.regimes import REGT_EQUITY, regime_params, regimes_reading, unread_refusal
 
 T = TypeVar("T")
 
@@ -293,14 +293,6 @@ def run(
 # --- Reg T ---------------------------------------------------------------------------------------
 
 # Strategy-based margin prices nothing, but accepts `rate` so one parameter block serves every function.
-REGT_EQUITY = Param(
-    "equity",
-    "number",
-    None,
-    "account equity in dollars; when given, the breakdown reports (initial basis) whether it meets "
-    "FINRA 4210(b)(2)'s minimum equity to trade on margin ($2,000, or the purchases' cost if less); "
-    "never added to the requirement",
-)
 REGT_PARAMS: tuple[Param, ...] = (
     AS_OF,
     Param(
@@ -545,7 +537,7 @@ def param_table(engine: str, function: str = "") -> list[list[Any]]:
     """The parameters of an engine's worksheet functions, one per row: name, default, the regimes
     that read it (:func:`~xlmargin.regimes.regimes_reading`, under ``function`` where it computes a
     chosen regime), whether it accepts a '%' (a rate, ``Param.rate``) and meaning."""
-    regimes = regimes_reading(function, _engine_reads)
+    regimes = regimes_reading(function)
     under = "objectives" if function == "HEDGE_OPTIMIZE" else "regimes"  # its choices, as it names them
     rows: list[list[Any]] = [["parameter", "default", under, "accepts %", "meaning"]]  # the long text last
     for spec in (*param_specs(engine), SLEEVE):
@@ -555,10 +547,3 @@ def param_table(engine: str, function: str = "") -> list[list[Any]]:
         shown = "" if default is None else default
         rows.append([spec.name, shown, regimes(spec.name), "yes" if spec.rate else "no", spec.help])
     return table(rows)
-
-
-def _engine_reads(regime: str) -> tuple[Param, ...]:
-    """What ``regime``'s worksheet functions read: its engine's parameters, and Reg T's ``equity``
-    (the breakdown's minimum-equity check; the engines computing several regimes do not take it)."""
-    specs = engine_reads(regime)
-    return (*specs, REGT_EQUITY) if regime == "regt" else specs
