@@ -110,7 +110,34 @@ def read_positions(
         raise InputError(Problem(message, None, "as_of"))
     if isinstance(data, str | Path) and Path(data).is_file() and detect(Path(data)) is not None:
         return read_broker(data, as_of=when)
-    return read(rows_of(data, sheet=sheet, table=table), as_of=when)
+    try:
+        return read(rows_of(data, sheet=sheet, table=table), as_of=when)
+    except XlMarginError as exc:
+        positions = {"positions": data} if type(data).__name__ == "DataFrame" else {}
+        raise frame_rows_noted(exc, positions) from None
+
+
+def frame_rows_noted(error: XlMarginError, frames: Mapping[str, pd.DataFrame]) -> XlMarginError:
+    """``error`` with a note (:meth:`BaseException.add_note`, printed under its message) saying
+    which DataFrame row each row it names is: rows are numbered as in a sheet, the header being
+    row 1, so row N is ``frame.iloc[N - 2]``, whose index label a filtered or sorted frame shows
+    instead (row 4 of ``df[df.quantity != 0]`` may be label 7). Nothing when no table argument is
+    a DataFrame; the rule alone, without labels, when two are (a row number does not say whose)."""
+    if not frames:
+        return error
+    rule = "rows are numbered as in a sheet, the header being row 1: row N is the DataFrame's iloc[N - 2]"
+    if len(frames) > 1:
+        error.add_note(f"{rule} (in {' or '.join(frames)}, as the message says)")
+        return error
+    ((name, given),) = frames.items()
+    labels = []
+    for row in dict.fromkeys(p.row for p in error.problems if p.row is not None):
+        if 2 <= row < len(given) + 2:
+            label = given.index[row - 2]
+            label = label.item() if hasattr(label, "item") else label  # np.int64(7) → 7
+            labels.append(f"row {row} is {name}.iloc[{row - 2}] (index {label!r})")
+    error.add_note(f"{rule}; " + "; ".join(labels) if labels else rule)
+    return error
 
 
 def import_broker(path: str | Path) -> pd.DataFrame:
@@ -158,16 +185,18 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if beside and (imported is None) != (other is None):  # an export beside a table
             extra["unread"] = _unread_beside(entry, values, params, export, "positions" if other else beside)
         params = {**implied, **params}
+    tables = {name: values[name] for name in TABLE_ARGS if values.get(name) is not None}  # as given
     for name in TABLE_ARGS:
         if values.get(name) is not None:
             export_of = {"positions": imported, beside: other}.get(name)  # read once
             values[name] = export_of.table() if export_of is not None else rows_of(values[name])
     if "params" in names:
         values["params"] = params or None
+    frames = {n: given for n, given in tables.items() if type(given).__name__ == "DataFrame"}
     try:
         result = entry.impl(*(values.get(n) for n in names), **extra)
     except XlMarginError as exc:
-        raise imported.explain(exc) if imported else exc from None
+        raise frame_rows_noted(imported.explain(exc) if imported else exc, frames) from None
     if entry.shape == "table" and isinstance(result, list):  # not MARGIN_IMPACT's one change
         return frame(result, entry.columns)
     if isinstance(result, float):
