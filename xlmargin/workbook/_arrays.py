@@ -19,6 +19,7 @@ probes the engine).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
@@ -44,6 +45,7 @@ ARRAY_ARGS = frozenset(_ARRAY_ARGS.split())
 _LIFTING = frozenset({"IF", "IFERROR", "IFNA", "CHOOSE"})
 _ARRAY_RESULT = frozenset({"TRANSPOSE", "FILTER", "SORT", "SORTBY", "UNIQUE", "SEQUENCE", "OFFSET", "INDEX"})
 _ROW_COLUMN = frozenset({"ROW", "COLUMN"})
+_CALL = re.compile(r"(?:_xlfn\.|_xlws\.)?([A-Za-z_][\w.]*)\(", re.IGNORECASE)
 # statistical functions that skip text typed as an argument where Excel gives #VALUE!
 _TEXT_ARGS = """AVERAGE AVERAGEA MAX MAXA MIN MINA PRODUCT MEDIAN STDEV STDEV.S STDEV.P STDEVP STDEVA
     STDEVPA VAR VAR.S VAR.P VARP VARA VARPA GEOMEAN HARMEAN AVEDEV DEVSQ KURT SKEW"""
@@ -145,13 +147,15 @@ def kept(
 ) -> dict[tuple[str, int, int], tuple[sx.Cell, str]]:
     """The formula cells (sheet, row, column) outside ``skip`` the engine would compute otherwise
     than Excel, with the reason."""
+    names = frozenset(custom)
+    safe = ARRAY_ARGS | _LIFTING | names
     out = {}
     for sheet, found in cells.items():
         for c in found:
             tick()
             if c.formula.kind == "dataTable" or (sheet, c.row, c.col) in skip:
                 continue
-            why = divergence(c.formula.text, custom, array=c.formula.kind == "array" or c.formula.dynamic)
+            why = _check(c.formula.text, names, safe, c.formula.kind == "array" or c.formula.dynamic)
             if why is not None:
                 out[(sheet, c.row, c.col)] = (c, why)
     return out
@@ -162,6 +166,15 @@ def divergence(text: str, custom: Collection[str], *, array: bool = False) -> st
     or None. ``custom``: the upper-cased names of the Python functions (they take arrays);
     ``array``: the formula is an array formula (CSE or dynamic), so even its top-level ``ROW(A1:A3)``
     is an array."""
+    names = frozenset(custom)
+    return _check(text, names, ARRAY_ARGS | _LIFTING | names, array)
+
+
+def _check(text: str, custom: frozenset[str], safe: frozenset[str], array: bool) -> str | None:
+    """:func:`divergence`, ``safe`` the functions that take arrays as Excel does, custom ones included."""
     if not any(ch in text for ch in ':{["&'):
         return None  # no range, array, table or text: nothing to find
-    return _divergence(text, frozenset(custom), array)
+    called = {m.upper() for m in _CALL.findall(fm.STRING.sub('""', text))}
+    if called <= safe and not (called & TEXT_ARGS and ('"' in text or "&" in text)):
+        return None  # every function called takes arrays as Excel does (the tree is not needed)
+    return _divergence(text, custom, array)
