@@ -94,6 +94,7 @@ def test_dry_run_prints_every_step_and_changes_nothing(home, runs, capsys, monke
 
 
 def test_install_writes_what_both_xlwings_readers_see(home, runs, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")  # the interpreter key is written there
     assert inst.install(home=home) == 0
 
     settings = xlwings_reads(conf(home), monkeypatch)
@@ -105,7 +106,8 @@ def test_install_writes_what_both_xlwings_readers_see(home, runs, monkeypatch):
     ]
 
 
-def test_install_twice_is_one_installation(home, runs):
+def test_install_twice_is_one_installation(home, runs, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")  # the interpreter key is written there
     assert inst.install(home=home) == 0
     once = conf(home).read_bytes()
     assert inst.install(home=home) == 0
@@ -120,6 +122,7 @@ def test_install_twice_is_one_installation(home, runs):
 
 
 def test_other_keys_are_kept_byte_for_byte(home, runs, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")  # the interpreter key is written there
     conf(home).parent.mkdir()
     others = ['"PYTHONPATH","C:\\work;D:\\lib"', '"CONDA PATH","C:\\conda"', "a line xlwings ignores", ""]
     conf(home).write_bytes("\r\n".join(others).encode())
@@ -155,7 +158,8 @@ def test_uninstall_removes_a_config_install_created(home, runs):
     assert files(home) == {} and not (home / ".xlwings").exists()
 
 
-def test_uninstall_keeps_a_value_the_user_changed_since(home, runs, capsys):
+def test_uninstall_keeps_a_value_the_user_changed_since(home, runs, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")  # the interpreter key is written there
     inst.install(home=home)
     text = conf(home).read_text().replace(sys.executable, "C:\\mine\\pythonw.exe")
     conf(home).write_text(text)
@@ -201,7 +205,8 @@ def test_a_first_list_says_how_to_keep_a_workbooks_own_module(home, runs, capsys
     assert "add such a module's name" not in capsys.readouterr().out
 
 
-def test_a_list_that_names_ours_already_is_left_as_it_is(home, runs, capsys):
+def test_a_list_that_names_ours_already_is_left_as_it_is(home, runs, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")  # the interpreter key is written there
     conf(home).parent.mkdir()
     original = '"UDF MODULES","xlmargin.excel.udfs; mine"\n'
     conf(home).write_text(original)
@@ -380,6 +385,7 @@ def test_windows_prefers_pythonw(home, runs, monkeypatch):
 
 
 def test_status_flags_a_missing_interpreter_and_a_version_mismatch(home, runs, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "platform", "win32")  # the interpreter key is written there
     conf(home).parent.mkdir()
     conf(home).write_text(f'"UDF MODULES","xlmargin.excel.udfs"\n"INTERPRETER_WIN","{home / "gone"}"\n')
     monkeypatch.setattr(inst, "installed_xlwings", lambda: "0.30.0")
@@ -392,6 +398,7 @@ def test_status_flags_a_missing_interpreter_and_a_version_mismatch(home, runs, m
 
 
 def test_a_quote_in_a_value_is_refused(home, runs, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "win32")  # the interpreter key is written there
     monkeypatch.setattr(sys, "executable", str(home / 'odd"name' / "python"))
 
     with pytest.raises(inst.XlMarginError, match="double quote"):
@@ -441,3 +448,21 @@ def test_lite_main_imports_only_the_udfs():
     code = [node for node in tree.body if not isinstance(node, ast.ImportFrom | ast.Import | ast.Expr)]
     assert [(i.module, [a.name for a in i.names]) for i in imports] == [("xlmargin.excel.udfs", ["*"])]
     assert code == []
+
+
+def test_on_linux_a_windows_interpreter_is_kept(home, runs, capsys):
+    """No Excel here: install writes UDF MODULES only; the user's INTERPRETER_WIN (a Windows
+    path, for their Windows machine) stays, and uninstall gives the file back byte for byte."""
+    conf(home).parent.mkdir()
+    original = b'"CONDA PATH",""\n"UDF MODULES","mymod;other"\n"INTERPRETER_WIN","C:\\Py\\python.exe"\n'
+    conf(home).write_bytes(original)
+
+    assert inst.install(home=home) == 0
+
+    assert vba_reads(conf(home), "INTERPRETER_WIN") == "C:\\Py\\python.exe"
+    assert vba_reads(conf(home), "UDF MODULES") == "mymod;other;xlmargin.excel.udfs"
+    assert '"INTERPRETER_WIN" left as it is' in capsys.readouterr().out
+    state = inst.status(home)
+    assert state.ok and "n/a: no Excel here" in "\n".join(state.lines())
+    assert inst.uninstall(home=home) == 0
+    assert conf(home).read_bytes() == original

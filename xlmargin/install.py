@@ -8,7 +8,8 @@
    stay, in their order, ours at the end; a list already naming ours is left as it is, unless it
    is ours alone where an older install replaced the user's list: that list comes back), and sets
    ``INTERPRETER_WIN`` (``INTERPRETER_MAC`` on macOS) to this environment's Python,
-   ``pythonw.exe`` on Windows so that no console window opens;
+   ``pythonw.exe`` on Windows so that no console window opens (elsewhere, on Linux, the
+   interpreter keys are left as the user set them: a Linux path would break a Windows setting);
 2. on Windows and macOS it runs ``xlwings addin install``, which copies ``xlwings.xlam`` of the
    installed, pinned xlwings into Excel's startup folder (add-in and package must be one version);
 3. it records what it changed in ``install.json`` in the user's xlmargin folder, so that
@@ -111,6 +112,12 @@ def addin_path(home: Path | None = None) -> Path | None:
         group = base / "Library" / "Group Containers" / "UBF8T346G9.Office"
         return group / "User Content.localized" / "Startup.localized" / "Excel" / ADDIN
     return None
+
+
+def has_interpreter_key() -> bool:
+    """Whether this system has an xlwings interpreter setting (Windows, macOS): where Excel does
+    not run, an ``INTERPRETER_WIN`` in the file is the user's, for a Windows machine, never ours."""
+    return system() in ("windows", "macos")
 
 
 def interpreter_key() -> str:
@@ -445,7 +452,9 @@ def install(dry_run: bool = False, home: Path | None = None) -> int:
     config = config_path(home)
     record_file = record_path(home)
     lines = read_lines(config)
-    settings = {UDF_MODULES: UDF_MODULE, interpreter_key(): str(interpreter())}
+    settings = {UDF_MODULES: UDF_MODULE}
+    if has_interpreter_key():  # elsewhere the user's own INTERPRETER_WIN stays as they set it
+        settings[interpreter_key()] = str(interpreter())
     earlier = Record.load(record_file)  # a repeated install keeps what the first one replaced
     if earlier and earlier.config != str(config):
         raise XlMarginError(f"{record_file} records an install into {earlier.config}: uninstall that first")
@@ -454,7 +463,8 @@ def install(dry_run: bool = False, home: Path | None = None) -> int:
         config=str(config),
         created_config=earlier.created_config if earlier else not config.exists(),
         created_config_folder=earlier.created_config_folder if earlier else not config.parent.exists(),
-        settings=_settings_record(lines, settings, earlier.settings if earlier else {}),
+        settings=_settings_record(lines, settings, earlier.settings if earlier else {})
+        | {k: v for k, v in (earlier.settings if earlier else {}).items() if k not in settings},
         addin_preexisting=earlier.addin_preexisting if earlier else bool(addin and addin.is_file()),
         addin_installed=bool(earlier and earlier.addin_installed),
     )
@@ -483,6 +493,8 @@ def install(dry_run: bool = False, home: Path | None = None) -> int:
         Step(f"record what changed in {record_file}", lambda: record.save(record_file)),
     ]
     _perform(steps, dry_run)
+    if not has_interpreter_key():
+        print(f'"{interpreter_key()}" left as it is: the Python Excel starts is set on Windows or macOS')
     if not any(key_of(line, [UDF_MODULES]) for line in lines):
         print(_OWN_MODULE_NOTE)
 
@@ -595,7 +607,8 @@ class Status:
 
     @property
     def ok(self) -> bool:
-        return self.configured and self.interpreter_exists and self.xlwings == self.pinned
+        python = self.interpreter_exists or self.system not in ("windows", "macos")
+        return self.configured and python and self.xlwings == self.pinned
 
     def lines(self) -> list[str]:
         def mark(good: bool, text: str) -> str:
@@ -606,6 +619,8 @@ class Status:
             f"{self.entries} line(s) name {UDF_MODULE}" if self.configured else f"{UDF_MODULE} is not listed",
         )
         python = mark(self.interpreter_exists, "exists" if self.interpreter_exists else "no such file")
+        if self.system not in ("windows", "macos"):
+            python = "n/a: no Excel here"
         versions = mark(
             self.xlwings == self.pinned,
             "as pinned" if self.xlwings == self.pinned else "package and add-in must be the pinned version",

@@ -38,12 +38,13 @@ Formula kinds:
 Cells the engine cannot compute keep their cached values (:class:`KeptCell`, with the reason): a
 call to a function formualizer lacks (found by asking a scratch engine for ``=NAME()``: ``#NAME?``),
 a reference to another workbook (``[1]Data!A1``, or by file name or path as typed:
-``[book.xlsx]Data!A1``) and a circular reference; a formula the engine refuses while formulas are
-set is kept with its error. A workbook in the 1904 date system is refused (its serials would be
-taken as 1900 ones). The first two never
-reach the engine: their ``<f>`` is dropped from its copy, so it reads the cached value as a
-constant and the cells that read it are computed from it; every such reader, found through the
-engine's dependency graph, is marked ``stale``. :func:`recalc` and :func:`freeze` then write
+``[book.xlsx]Data!A1``), a DDE link (:mod:`._kept`), a formula the engine would compute otherwise
+than Excel (:mod:`._arrays`: ``{=ROW(A1:A3)*10}``) and a circular reference; a formula the engine
+refuses while formulas are set is kept with its error. A workbook in the 1904 date system is
+refused (its serials would be taken as 1900 ones). All but the circular ones never reach the
+engine: their ``<f>`` is dropped from its copy, so it reads the cached value as a constant and
+the cells that read it are computed from it; every such reader, found through the engine's
+dependency graph, is marked ``stale``. :func:`recalc` and :func:`freeze` then write
 nothing (:class:`StaleError`) unless ``allow_stale``. :class:`Limits` bounds the work: cells
 (counted while inflating, before parsing), formula cells, and the seconds of the whole run
 (:class:`._engine.Deadline`: checked as the scans go, ``Workbook.cancel`` during evaluation).
@@ -92,13 +93,14 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 import formualizer as fz
 
+from . import _arrays as ar
 from . import _depends as dp
 from . import _formula as fm
+from . import _kept as kp
 from . import _sheetxml as sx
 from . import _tables as tb
 from ._engine import Deadline, evaluate, native_output
@@ -235,8 +237,9 @@ def recalculate(
         called = fm.functions(every)
         python = custom | _aliases(custom, sheets)
         tables = tb.read_tables(zf, [(s.name, s.part) for s in sheets]) if "[" in every else []
+        names = defined_names(zf)
         reach = dp.reach(
-            [s.name for s in sheets], cells, python=python, names=defined_names(zf), tables=tables,
+            [s.name for s in sheets], cells, python=python, names=names, tables=tables,
             placeholders=full_calc_on_load(zf), tick=tick,
         )  # fmt: skip
         cached = {  # formulas that keep Excel's cached value: constants for the engine
@@ -246,10 +249,11 @@ def recalculate(
             if c.formula.kind != "dataTable" and (s.name, c.row, c.col) not in reach.written
         }
         kept = {
-            k: v
-            for k, v in _uncomputable(sheets, cells, every, called - python, tick).items()
-            if k not in cached
+            k: v for k, v in kp.uncomputable(cells, every, called - python, tick).items() if k not in cached
         }
+        for k, (c, why) in ar.kept(cells, kept.keys() | cached, python, tick).items():  # Excel differs
+            ref = _array_ref(c) if c.formula.kind == "array" else sx.format_ref(c.row, c.col)
+            kept[k] = KeptCell(k[0], ref, "=" + c.formula.text, why)
         anchors = {(s.name, c.row, c.col): c for s in sheets for c in cells[s.name]}
         for k, why in reach.uncomputable:  # a relative name, a data table: the engine would be wrong
             c = anchors[k]
@@ -276,7 +280,7 @@ def recalculate(
     )
     results = _results(book, sheets, cells, formulas, tick)
     kept.update(_circular(results, cells, formulas))
-    kept.update(_unresolved(results, cells))
+    kept.update(kp.unresolved(results, cells, names))
     report = _report(book, sheets, cells, results, kept, tick)
     assumed = tuple(
         AssumedCell(k[0], sx.format_ref(k[1], k[2]), results[k].formula, why)
@@ -380,63 +384,6 @@ def _engine_formulas(
     return formulas, refused
 
 
-def _uncomputable(
-    sheets: Sequence[Sheet],
-    cells: Mapping[str, list[sx.Cell]],
-    every: str,
-    builtin: set[str],
-    tick: Callable[[], None] = sx.no_tick,
-) -> dict[tuple[str, int, int], KeptCell]:
-    """The formula cells the engine cannot compute: a function it lacks, another workbook.
-    ``every`` is the text of every formula; ``builtin`` the functions they call that are not
-    Python functions (the engine must know them)."""
-    missing = _missing_functions(frozenset(builtin - {FIT}))
-    linked = fm.may_link(every)
-    if not missing and not linked:
-        return {}
-    kept = {}
-    for sheet in sheets:
-        for c in cells[sheet.name]:
-            tick()
-            text = c.formula.text
-            if c.formula.kind == "dataTable" or not (
-                (linked and fm.may_link(text)) or any(n in text.upper() for n in missing)
-            ):
-                continue
-            lacking = sorted(fm.functions(text) & missing)
-            link = fm.external(text)
-            if lacking:
-                verb = "is" if len(lacking) == 1 else "are"
-                reason = f"{', '.join(lacking)} {verb} not available here"
-            elif link is not None:
-                reason = f"links to another workbook ({link})"
-            else:
-                continue
-            ref = _array_ref(c) if c.formula.kind == "array" else sx.format_ref(c.row, c.col)
-            kept[(sheet.name, c.row, c.col)] = KeptCell(sheet.name, ref, "=" + c.formula.text, reason)
-    return kept
-
-
-@lru_cache(maxsize=64)
-def _missing_functions(names: frozenset[str]) -> frozenset[str]:
-    """The names among ``names`` that the engine does not implement (it answers ``#NAME?``)."""
-    if not names:
-        return frozenset()
-    ordered = sorted(names)
-    probe = fz.Workbook()
-    probe.add_sheet("probe")
-    for i, name in enumerate(ordered, start=1):
-        probe.set_formula("probe", i, 1, f"={name}()")
-    with native_output("probe"):
-        probe.evaluate_all()
-    lacking = set()
-    for i, name in enumerate(ordered, start=1):
-        value = probe.get_value("probe", i, 1)
-        if isinstance(value, dict) and value.get("kind") in ("Name", "NImpl"):
-            lacking.add(name)
-    return frozenset(lacking)
-
-
 def _aliases(custom: set[str], sheets: Sequence[Sheet]) -> set[str]:
     """The ``_xldudf_...`` names in the formulas that stand for a custom function."""
     found = {m.group().upper() for s in sheets for m in XLDUDF.finditer(s.xml)}
@@ -469,40 +416,6 @@ def _circular(
         else:
             reason = "circular reference (the cell is in a loop of formulas, or reads one)"
         kept[key] = KeptCell(sheet, result.array_ref or result.ref, result.formula, reason)
-    return kept
-
-
-def _unresolved(
-    results: dict[tuple[str, int, int], CellResult], cells: Mapping[str, list[sx.Cell]]
-) -> dict[tuple[str, int, int], KeptCell]:
-    """Cells the engine answered ``#NAME?`` for, taken out of ``results``: every function it lacks
-    was kept before evaluation, so the name is a reference it cannot resolve (a structured
-    reference :mod:`._tables` could not place, a defined name), or the cell reads such a cell.
-    Excel resolves what the engine cannot, so the cached value stands."""
-    anchors = {(name, c.row, c.col): c for name, found in cells.items() for c in found}
-    failed = [k for k, r in results.items() if r.value == "#NAME?"]
-    refs = {k: f"{k[0]}!{results[k].ref}" for k in failed if k in anchors}
-    kept = {}
-    for key in failed:
-        result = results.pop(key)
-        if key not in anchors:  # a member of an array formula: its anchor reports it
-            continue
-        text = anchors[key].formula.text
-        read = [
-            refs[k]
-            for k in refs
-            if k != key
-            and any(
-                a[0] in (None, k[0]) and a[1] <= k[1] <= a[3] and a[2] <= k[2] <= a[4] for a in fm.areas(text)
-            )
-        ]
-        if read:
-            reason = f"reads {read[0]}, which the formula engine cannot compute"
-        elif "[" in fm.STRING.sub('""', text):
-            reason = "the formula engine cannot resolve its structured reference (#NAME?)"
-        else:
-            reason = "the formula engine cannot resolve a name in it (#NAME?)"
-        kept[key] = KeptCell(key[0], result.array_ref or result.ref, result.formula, reason)
     return kept
 
 

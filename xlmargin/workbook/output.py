@@ -60,26 +60,54 @@ def _writable(path: Path) -> Path:
         raise WorkbookError(error.summary()) from None
 
 
-def _target(src: Path, dst: Path | None, in_place: bool) -> Path:
+def lock_file(path: Path) -> Path | None:
+    """The lock file that says ``path`` is open in Excel (its owner file, ``~$`` and the name, whose
+    first one or two characters Excel drops from a long name) or in LibreOffice (``.~lock.NAME#``), if one
+    sits beside it; None when ``path`` is not there."""
+    if not path.exists():
+        return None
+    name = path.name
+    for lock in ("~$" + name, "~$" + name[1:], "~$" + name[2:], f".~lock.{name}#"):
+        if len(lock) > 2 + len(".xlsx") and (path.parent / lock).exists():
+            return path.parent / lock
+    return None
+
+
+def _refuse_open(path: Path) -> Path:
+    """``path``, unless a lock file says a spreadsheet program has it open: that session would
+    later save over the result, or the result would be written under it."""
+    lock = lock_file(path)
+    if lock is not None:
+        program = "LibreOffice" if lock.name.startswith(".~lock.") else "Excel"
+        raise WorkbookError(
+            f"{path.name} is open in {program} (its lock file {lock.name} is beside it); nothing written: "
+            f"close it there (if it is not open, delete {lock.name}) or write to another file with -o"
+        )
+    return path
+
+
+def _target(src: Path, dst: Path | None, in_place: bool, command: str = "recalc") -> Path:
     """The file to write, checked before any work: a symbolic link (``src`` in place, or an output
     given) is followed to the workbook it names, which is written (atomically, in its own folder);
-    a file or folder that may not be written is refused (:func:`xlmargin.files.writable_output`)."""
+    a file or folder that may not be written is refused (:func:`xlmargin.files.writable_output`),
+    and so is a workbook open in Excel or LibreOffice (:func:`lock_file`)."""
     if in_place:
         if dst is not None and resolved(Path(dst)) != resolved(src):
             raise WorkbookError(f"{src.name}: give an output file or in-place, not both")
-        return _writable(src)
+        return _refuse_open(_writable(src))
     if dst is None:
         raise WorkbookError(f"{src.name}: no output file given (or recalculate in place)")
     dst = Path(dst)
     if dst.is_dir():
         raise WorkbookError(f"{dst}: is a folder; give the output file's name")
     if resolved(dst) == resolved(src):
-        raise WorkbookError(f"{src.name}: the output is the input; recalculate in place instead")
+        instead = "recalculate in place instead" if command == "recalc" else "give freeze another output file"
+        raise WorkbookError(f"{src.name}: the output is the input; {instead}")
     if dst.suffix.lower() != src.suffix.lower() or resolved(dst).suffix.lower() != src.suffix.lower():
         raise WorkbookError(
             f"{dst.name}: the output must keep the {src.suffix} extension (a link's file too)"
         )
-    return _writable(dst)
+    return _refuse_open(_writable(dst))
 
 
 def _refuse_stale(src: Path, report: RecalcReport) -> None:
@@ -133,7 +161,7 @@ def freeze(
     """A values-only copy: recalculate, then drop every formula and the calculation chain (a
     kept cell is frozen at its cached value; see :func:`recalc` for ``allow_stale`` and ``pure``)."""
     src = Path(src)
-    target = _target(src, dst, in_place=False)
+    target = _target(src, dst, in_place=False, command="freeze")
     deadline = Deadline(src.name, (limits or Limits()).seconds)
     report = recalculate(src, functions, limits=limits, pure=pure, deadline=deadline)
     if not allow_stale:

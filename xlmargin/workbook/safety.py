@@ -13,7 +13,8 @@ CLI to print as is. The checks, in order:
   then fails, and :func:`read_part` reports the part as corrupt);
 - no encrypted, duplicated or exotically compressed parts, and no part named outside the package
   (``../x``, ``/etc/x``, ``C:\\x``), which a copy of the zip would carry along;
-- ``[Content_Types].xml`` and ``xl/workbook.xml`` exist (an .xlsb is named as such).
+- ``[Content_Types].xml`` and ``xl/workbook.xml`` exist (an .xlsb is named as such);
+- no XML part is in UTF-32 (Excel never writes it; the formula engine's reader panics on it).
 
 XML is parsed with defusedxml only (:func:`parse_xml`), and :func:`read_part` refuses any XML part
 that carries a DTD, so neither we nor the formula engine expand entities (billion laughs, XXE).
@@ -38,6 +39,8 @@ _CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _SCAN_CHUNK = 1 << 20
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
+# the first 4 bytes of a UTF-32 XML part: a byte order mark, or "<" without one
+_UTF32_HEADS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"<\x00\x00\x00", b"\x00\x00\x00<")
 _DTD_MARKERS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
 
 
@@ -72,6 +75,7 @@ def open_workbook_zip(path: Path | str) -> zipfile.ZipFile:
         raise WorkbookError(f"{name}: the workbook is truncated or corrupt ({exc})") from exc
     try:
         _check_members(zf, name)
+        _check_encodings(zf, name)
     except BaseException:
         zf.close()
         raise
@@ -141,6 +145,24 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> None:
     for required in ("[Content_Types].xml", "xl/workbook.xml"):
         if required not in names:
             raise WorkbookError(f"{name}: not an Excel workbook (no {required} in the zip)")
+
+
+def _check_encodings(zf: zipfile.ZipFile, name: str) -> None:
+    """Refuse an XML part in UTF-32 (by its byte order mark or its first character): Excel writes
+    UTF-8 (UTF-16 at most), and the formula engine's reader fails on one without saying why."""
+    for info in zf.infolist():
+        if not info.filename.lower().endswith(_XML_SUFFIXES):
+            continue
+        try:
+            with zf.open(info) as fh:
+                head = fh.read(4)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+            raise WorkbookError(f"{name}: part {info.filename} is corrupt ({exc})") from exc
+        if head in _UTF32_HEADS:
+            raise WorkbookError(
+                f"{name}: part {info.filename} is encoded in UTF-32, an encoding Excel never writes "
+                "(it writes UTF-8); save the workbook again in Excel or LibreOffice"
+            )
 
 
 def _outside(part: str) -> bool:
