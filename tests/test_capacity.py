@@ -324,3 +324,24 @@ def test_a_cfd_on_a_pair_counts_as_the_fx_row_on_that_pair(
     for regime in ("regt", "regt_maintenance", "pm", "futures"):
         with pytest.raises(XlMarginError):
             max_notional(book(cfd), 1e5, regime, DEFAULT)
+
+
+# --- far beyond the book: the search follows the requirement while it grows ----------------------
+
+
+def test_a_requirement_that_grows_is_followed_past_a_million_times_the_book() -> None:
+    """Portfolio margin on a long stock is its ±15% valuation range (margin-rules.md §2.3), so
+    $300,000,000 of equity carries $2,000,000,000 of a $1,000 book: two million times it. The
+    doubling stopped at 10^6 × and called that "no finite maximum" (QA round R4)."""
+    portfolio = book(stock("F", 100, 10))
+    result = max_notional(portfolio, 300_000_000, "pm", DEFAULT)
+    assert result.gross_notional == pytest.approx(2_000_000_000, rel=1e-12)
+    assert result.requirement == pytest.approx(300_000_000, rel=1e-12)
+    assert result.evaluations <= 30
+
+
+def test_no_finite_maximum_only_where_the_requirement_stops_growing() -> None:
+    cash = read_positions([["symbol", "type", "qty"], ["USD", "cash", 1000]], as_of=AS_OF)
+    for regime in ("regt", "pm"):
+        with pytest.raises(InputError, match="does not grow with the book"):
+            max_notional(cash, 300_000_000, regime, DEFAULT)

@@ -161,6 +161,8 @@ def test_the_bulk_reader_equals_one_symbol_at_a_time():
         "VIXW  251217C00020000", "SPY   240229P00450000", "SPY   250229P00450000", "SPY   251319P00450000",
         "SPY   251219X00450000", "SPY   251219P00000000", "1SPY  251219P00450000", "SPX 19DEC25 4500 P",
         "AAPL 17JAN25 182.5 C 100", "IBM", "", "EURUSD", "IBM 95 CALL", "ABCDEFGHIJKLMNOPQRSTU",
+        # share classes, an adjusted share class, a root too long (tests/test_symbols_share_classes.py)
+        "BRK/B 251219C00450000", "BRK B 251219C00450000", "BRK.B1251219C00150000", "ABCDEFG 251219C00450000",
     ]  # fmt: skip
     terms, bad = parse_options(texts)
     for k, text in enumerate(texts):

@@ -12,8 +12,12 @@ gives the requirement ``R(λ)`` of the scaled book. The largest ``λ`` with
 
     R(λ) ≤ equity × (1 − cushion)
 
-is found by bracketing (doubling or halving ``λ`` from 1) and then :func:`boundary` (secant steps,
-exact on a piece where the requirement is linear in ``λ``, with bisection where they stall), never
+is found by bracketing (doubling or halving ``λ`` from 1; past a million times the book, while the
+requirement grows, a step jumps to where the last two requirements reach the target, at least
+doubling: a requirement linear in ``λ`` is bracketed at once however far out its crossing lies,
+and "no finite maximum" is said only of one that a step leaves unchanged) and then
+:func:`boundary` (secant steps, exact on a piece where the requirement is linear in ``λ``, with
+bisection where they stall), never
 by dividing ``target / R(1)`` in general: requirements are homogeneous of degree one only in their
 core; per-contract minimums, short option minimums and choices between rules break it. The search
 runs on the engine's requirement before cent rounding (Reg T rounds each strategy group: summed,
@@ -72,7 +76,12 @@ from xlmargin.regt import RegTResult, paired_at_scale, regt_margin
 from xlmargin.span import futures_margin
 
 REGIMES = ("regt", "regt_maintenance", "pm", "futures", "esma", "account")
-_MAX_SCALE = 1e6  # bracketing gives up above this factor: the requirement does not grow with the book
+# Above this factor bracketing goes on only while the requirement grows (a step at least doubles
+# λ, jumping to where the last two requirements extrapolate to the target); it gives up when a step
+# leaves the requirement where it was (it does not grow with the book), or past _LAST_SCALE.
+_MAX_SCALE = 1e6
+_LAST_SCALE = 1e100
+_JUMP = 1e-6  # an extrapolated jump goes this much (relative) past the crossing, to bracket it
 _MIN_SCALE = 1e-9  # ... and below this one: not even a sliver of the book fits (λ = 0)
 _RELATIVE_TOLERANCE = 1e-15  # the search stops when the bracket is this narrow relative to λ
 # Two requirements this close (relative) are equal but for floating-point error: a millionth of a
@@ -268,17 +277,20 @@ def max_notional(
     elif base_exact <= target:
         lo, f_lo, hi = 1.0, base_exact - target, 2.0
         while (f_hi := excess(hi)) <= 0:
-            lo, f_lo, hi = hi, f_hi, hi * 2.0
-            if hi > _MAX_SCALE:
+            if hi >= _MAX_SCALE and (f_hi <= f_lo + noise or hi >= _LAST_SCALE):
                 raise InputError(
                     Problem(
                         f"the {regime} requirement does not grow with the book (at most "
-                        f"{engine(lo)[1]:,.2f} at {lo:g} × every quantity): no "
+                        f"{engine(hi)[1]:,.2f} at {hi:g} × every quantity): no "
                         "finite maximum",
                         None,
                         "positions",
                     )
                 )
+            farther = hi * 2.0
+            if hi >= _MAX_SCALE:  # growing: to where the last two requirements reach the target
+                farther = max(farther, (hi + (hi - lo) * -f_hi / (f_hi - f_lo)) * (1.0 + _JUMP))
+            lo, f_lo, hi = hi, f_hi, farther
         lo = boundary(excess, lo, hi, f_lo, f_hi, noise).ok
     else:
         hi, f_hi, lo = 1.0, base_exact - target, 0.5

@@ -14,6 +14,8 @@ import re
 import sys
 from typing import Any
 
+from xlmargin.errors import shown
+
 EXCEL_ERRORS = (
     "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!",
     "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
@@ -93,7 +95,7 @@ def refused(value: Any) -> str | None:
     """Why a cell holds no value to read: an Excel error value, or a formula never calculated."""
     if isinstance(value, Uncalculated):
         return (
-            f"the cell holds a formula that was never calculated ({value}); run xlmargin recalc on "
+            f"the cell holds a formula that was never calculated ({shown(value)}); run xlmargin recalc on "
             "the workbook, or open and save it in Excel"
         )
     if (error := excel_error(value)) is not None:
@@ -111,8 +113,10 @@ def is_boolean(value: Any) -> bool:
 
 def to_number(value: Any, amount: str | None = None, rates: str = "rates") -> tuple[float, str | None]:
     """(the number, None), or (NaN, why not). Text may carry thousands separators, ``$`` and, where
-    the value is a rate, ``%`` ('12.5%' is 0.125); a comma anywhere else (a decimal comma, '228,50')
-    is refused, not dropped, and so is an underscore, which Python's ``float`` would skip ('1_00').
+    the value is a rate, ``%`` ('12.5%' is 0.125); a negative may be written with the Unicode minus
+    ('−500') or in an export's accounting form ('(500)', '($1,250.50)'); a comma anywhere else (a
+    decimal comma, '228,50') is refused, not dropped, and so is an underscore, which Python's
+    ``float`` would skip ('1_00').
 
     ``amount`` names the value when it is an amount (a column, a parameter: ``price``, ``equity``):
     a text typed with '%' is then refused (:func:`percent_refused`; ``rates`` says what takes one),
@@ -127,24 +131,39 @@ def to_number(value: Any, amount: str | None = None, rates: str = "rates") -> tu
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):
-        text = value.strip().replace("$", "")
+        text, negated = _accounting(value.strip().replace("$", "").replace(MINUS_SIGN, "-"))
         percent = text.endswith("%")
         text = text.rstrip("%")
         if "_" in text:  # Python's float would read '1_00' as 100
-            return math.nan, f"'{value}' is not a number: an underscore is not a digit separator"
+            return math.nan, f"'{shown(value)}' is not a number: an underscore is not a digit separator"
         if "," in text:
             if _GROUPED.fullmatch(text) is None:
-                return math.nan, f"'{value}' is not a number: {THOUSANDS_ONLY}"
+                return math.nan, f"'{shown(value)}' is not a number: {THOUSANDS_ONLY}"
             text = text.replace(",", "")
         try:
             number = float(text) / (100.0 if percent else 1.0)
         except ValueError:
-            return math.nan, f"'{value}' is not a number"
+            return math.nan, f"'{shown(value)}' is not a number"
+        if negated:
+            number = -number
     else:
-        return math.nan, f"'{value}' is not a number"
+        return math.nan, f"'{shown(value)}' is not a number"
     if not abs(number) <= LARGEST:
         return math.nan, too_large(value)
     return number, None
+
+
+MINUS_SIGN = "\u2212"  # the Unicode minus (−500) some exports write: read as a hyphen-minus
+
+
+def _accounting(text: str) -> tuple[str, bool]:
+    """(the number text, whether it is negated): an accounting negative, an unsigned number in
+    parentheses as exports write it ('(500)', '($1,250.50)'), is the number negated; any other
+    text is itself."""
+    if not text.startswith("("):
+        return text, False
+    m = re.fullmatch(r"\(\s*([^()\s+\-%][^()+\-%]*?)\s*\)", text)
+    return (m[1], True) if m is not None else (text, False)
 
 
 def typed_percent(value: Any) -> bool:
@@ -157,13 +176,13 @@ def percent_refused(value: Any, amount: str, rates: str = "rates") -> str:
     equity, a requirement): one wording for every table and parameter; ``rates`` says what takes
     a '%' there ("rate columns take one: volatility, ...")."""
     return (
-        f"'{str(value).strip()}' is a percentage, but {amount} is an amount: type the number without "
+        f"'{shown(str(value).strip())}' is a percentage, but {amount} is an amount: type the number without "
         f"'%' (only {rates})"
     )
 
 
 def too_large(value: Any) -> str:
-    return f"{value} is not a finite number of sensible size (at most {LARGEST:.0e} in absolute value)"
+    return f"{shown(value)} is not a finite number of sensible size (at most {LARGEST:.0e} in absolute value)"
 
 
 def to_date(value: Any) -> dt.date | None:

@@ -39,6 +39,30 @@ class Problem:
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
+SHOWN_CHARS = 80
+"""A user's value a message quotes is cut to this many characters (:func:`shown`)."""
+CELL_CHARS = 32_767
+"""Excel's limit on the characters of a cell: no worksheet function returns a longer text."""
+
+
+def shown(value: object) -> str:
+    """A user's value (a cell, a parameter's name, a symbol) as a message quotes it: its text, or,
+    when longer than :data:`SHOWN_CHARS`, its first characters and its length, so a message stays
+    one readable line and an error text fits in a cell whatever was pasted."""
+    text = str(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... ({len(text):,} characters)"
+
+
+def fit_cell(text: str) -> str:
+    """``text`` cut to Excel's :data:`CELL_CHARS`, saying how long it was, when it is longer."""
+    if len(text) <= CELL_CHARS:
+        return text
+    tail = f"... ({len(text):,} characters)"
+    return text[: CELL_CHARS - len(tail)] + tail
+
+
 def a_or_an(word: str) -> str:
     """``word`` with its indefinite article, for messages that name a position type: "an option",
     "an etf" and "an fx" (said letter by letter), "a stock", "a future"."""

@@ -25,14 +25,14 @@ from xlmargin.cells import (
     to_date,
     to_number,
 )
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import InputError, Problem, shown
 
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
 
 
 def norm(name: str) -> str:
-    return re.sub(r"[\s_\-.]+", "", name.strip().lower())
+    return re.sub(r"[\s_\-.\ufeff]+", "", name.strip().lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def read_params(
         spec = by_norm.get(norm(name))
         if spec is None:
             known = ", ".join(s.name for s in specs) or "none"
-            problems.append(at(f"unknown parameter '{name}'; known: {known}", row))
+            problems.append(at(f"unknown parameter '{shown(name)}'; known: {known}", row))
             continue
         if spec.name in seen:
             first = seen[spec.name]
@@ -122,7 +122,7 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
     if unknown:
         names = ", ".join(known)
         raise InputError(
-            [Problem(f"unknown parameter '{n}'; known: {names}", None, "params") for n in unknown]
+            [Problem(f"unknown parameter '{shown(n)}'; known: {names}", None, "params") for n in unknown]
         )
     # None is a Python caller's "not given": the default, whatever the kind (a choice's None was
     # stored as the text 'None' and read as another choice by each engine's own test)

@@ -9,9 +9,16 @@ Option symbols, in the forms brokers export (text is compared in upper case):
   multiplier: ``SPX 19DEC25 4500 P``, ``AAPL 17JAN25 182.5 C``, ``AAPL 17JAN25 182.5 C 100``.
 - TWS descriptions: ``SPX DEC19'25 4500 PUT`` or ``SPX DEC 19 '25 4500 PUT``.
 
-The root names the underlying through ``symbols.toml`` ``[roots]`` (SPXW → SPX); an unlisted root is
-its own underlying, except an adjusted root (a ticker followed by a digit, ``AAPL1``), whose
-underlying is the ticker.
+The root is a ticker of up to six characters, or a share class written with a separator
+(``BRK/B``, ``BRK.B``, ``BRK-B``, ``BRK_B``, ``BRK B``: ``BRK/B 270319C00450000``,
+``BRK/B 19MAR27 450 C``), whose underlying is that share class as written. The root names the
+underlying through ``symbols.toml`` ``[roots]`` (SPXW → SPX); an unlisted root is its own
+underlying, except an adjusted root (a ticker followed by a digit, ``AAPL1``), whose underlying is
+the ticker (:func:`adjusted_root`: its deliverable may not be the standard contract's).
+
+Any other text holding a root, a date YYMMDD, C or P and a strike (``SPY270319P450``,
+``O:SPY270319P00450000``, a root of seven letters) is shaped like an option symbol but not one
+xlmargin reads: :class:`SymbolError`, never a stock.
 
 A currency-pair symbol (``EURUSD``, ``USDJPY``, ``XAUUSD``, ``BTCUSD``, ``EUR/USD``, ``EUR.USD``) is
 priced in its second code, the quote currency.
@@ -30,7 +37,7 @@ import numpy as np
 
 from xlmargin import rules
 from xlmargin._typing import BoolArray, FloatArray
-from xlmargin.errors import RuleError
+from xlmargin.errors import RuleError, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,30 +62,65 @@ MONTHS = {
         ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
     )
 }
-_ROOT = r"(?P<root>[A-Z][A-Z0-9.]{0,5}?)"
-# Shapes, loose enough to recognise a mistyped option symbol, which is then reported, not read as a stock.
-_OSI = re.compile(_ROOT + r"\s*(?P<date>\d{6})(?P<right>[A-Z])(?P<strike>\d{8})")
-_OSI_LOOSE = re.compile(_ROOT + r"\s*\d{5,7}[A-Z]\d{5,9}")
-# OSI's places with a letter among the digits ('2401X19' for a date, 'C0015000O' for C and a strike):
-# after the root, a C or P between five to seven and seven to nine letters or digits, at least ten of
-# them digits. No ticker, ISIN (12 characters) or CUSIP has this shape.
-_OSI_TYPO = re.compile(_ROOT + r"\s*(?=(?:[A-Z]*\d){10})[A-Z0-9]{5,7}[CP][A-Z0-9]{7,9}")
-_IBKR = re.compile(
-    _ROOT + r"\s+(?P<day>\d{1,2})(?P<month>[A-Z]{3})(?P<year>\d{2,4})\s+(?P<strike>\S+)\s+(?P<right>[A-Z]+)"
-    r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
-)
-_TWS = re.compile(
-    _ROOT
-    + r"\s+(?P<month>[A-Z]{3})\s?(?P<day>\d{1,2})\s?'(?P<year>\d{2})\s+(?P<strike>\S+)\s+(?P<right>[A-Z]+)"
-    r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
-)
-_DIGIT_LETTER = re.compile(r"\d[A-Z]")
+# A root: a ticker of up to six characters (BRK.B), or a share class written with a separator: a
+# slash, a dash, an underscore or a blank (BRK/B, BRK-B, BRK_B, BRK B), as brokers show it.
+_ROOT_FORMS = r"[A-Z][A-Z0-9.]{0,5}?|[A-Z][A-Z0-9]{0,4}[/\-_][A-Z][A-Z0-9]?|[A-Z]{1,5} [A-Z](?=\s|$)"
+_ROOT = r"(?P<root>" + _ROOT_FORMS + ")"
+_DIGIT_LETTER = re.compile(r"\d\s?[A-Z]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Shapes:
+    """The option-symbol patterns, compiled on the first text that may be one (:func:`_shapes`):
+    a book of tickers never reaches them, and compiling them costs some 3 ms."""
+
+    osi: re.Pattern[str]
+    osi_loose: re.Pattern[str]
+    osi_typo: re.Pattern[str]
+    ibkr: re.Pattern[str]
+    tws: re.Pattern[str]
+    code_like: re.Pattern[str]
+    cusip_or_isin: re.Pattern[str]
+    root_only: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _shapes() -> _Shapes:
+    multiplier = r"(?:\s+[(\[]?(?P<mult>[^\s()\[\]]+)[)\]]?)?"
+    return _Shapes(
+        # shapes loose enough to recognise a mistyped option symbol, then reported, not read as a stock
+        osi=re.compile(_ROOT + r"\s*(?P<date>\d{6})(?P<right>[A-Z])(?P<strike>\d{8})"),
+        osi_loose=re.compile(_ROOT + r"\s*\d{5,7}[A-Z]\d{5,9}"),
+        # OSI's places with a letter among the digits ('2401X19' for a date, 'C0015000O' for C and a
+        # strike): after the root, a C or P between five to seven and seven to nine letters or
+        # digits, at least ten of them digits. No ticker, ISIN (12 characters) or CUSIP has this shape.
+        osi_typo=re.compile(_ROOT + r"\s*(?=(?:[A-Z]*\d){10})[A-Z0-9]{5,7}[CP][A-Z0-9]{7,9}"),
+        ibkr=re.compile(
+            _ROOT + r"\s+(?P<day>\d{1,2})(?P<month>[A-Z]{3})(?P<year>\d{2,4})\s+(?P<strike>\S+)"
+            r"\s+(?P<right>[A-Z]+)" + multiplier
+        ),
+        tws=re.compile(
+            _ROOT + r"\s+(?P<month>[A-Z]{3})\s?(?P<day>\d{1,2})\s?'(?P<year>\d{2})\s+(?P<strike>\S+)"
+            r"\s+(?P<right>[A-Z]+)" + multiplier
+        ),
+        # Any other text with a root, a date YYMMDD, C or P and a strike is an option code xlmargin
+        # does not read (a root of seven letters or of digits, a strike not in eight digits:
+        # 'SPY270319P450', 'O:SPY270319P00450000', '.SPY270319P450'): refused, never read as a
+        # stock. A CUSIP (nine characters) or an ISIN (twelve) without a blank stays what it is.
+        code_like=re.compile(
+            r"\S{0,3}?[A-Z0-9][A-Z0-9./\-_: ]*?[\s_]*(?P<date>\d{6})\s*[CP]\s*\d+(?:\.\d+)?(?:\s+\S+)?"
+        ),
+        cusip_or_isin=re.compile(r"[A-Z0-9]{9}|[A-Z]{2}[A-Z0-9]{9}\d"),
+        root_only=re.compile(_ROOT_FORMS),
+    )
+
+
 # A pair's separator (/ . - _ or a blank: EUR/USD, EUR.USD, EUR-USD) only between its two codes
 # (blanks around it allowed: EUR / USD), then a broker's suffix after a separator (EURUSD.,
 # EURUSD.pro: symbols.toml [pair_suffixes])
 _PAIR_SHAPE = re.compile(r"([A-Z]{3})(?:\s*[/.\-_]\s*|\s+)?([A-Z]{3})(?:[/.\-_ ]([A-Z0-9]*))?")
 # Looser still: a call/put word beside a number ("IBM 95 CALL", "SPY 450P"): not readable, but not a stock.
-_OPTION_WORDS = re.compile(r"\b(CALLS?|PUTS?)\b|\b\d+(\.\d+)?[CP]\b|\s[CP]$")
+_OPTION_WORDS = re.compile(r"\b(CALLS?|PUTS?)\b|\b\d+(\.\d+)?[CP]\b|\s[CP]$|\d\s+[CP]\s")
 _RIGHTS = {"C": "C", "CALL": "C", "P": "P", "PUT": "P"}
 _EXAMPLE = (
     "expected an OSI symbol such as 'SPY   251219P00450000' or a description such as 'SPX 19DEC25 4500 P'"
@@ -100,24 +142,41 @@ def parse_option(text: str) -> OptionSymbol | None:
             return None
     elif not any(c.isdigit() for c in text):
         return None
-    if (m := _OSI.fullmatch(text)) is not None:
+    shapes = _shapes()
+    if (m := shapes.osi.fullmatch(text)) is not None:
         date = m["date"]
         expiry = _date(text, 2000 + int(date[:2]), int(date[2:4]), int(date[4:]))
         return _option(text, m["root"], expiry, m["right"], int(m["strike"]) / 1000.0, None)
-    if _OSI_LOOSE.fullmatch(text) or _OSI_TYPO.fullmatch(text):
+    if shapes.osi_loose.fullmatch(text) or shapes.osi_typo.fullmatch(text):
         raise SymbolError(
-            f"'{text}' looks like an OSI option symbol but needs six date digits (YYMMDD), C or P and "
+            f"'{shown(text)}' looks like an OSI option symbol but needs six date digits (YYMMDD), C or P and "
             f"eight strike digits; {_EXAMPLE}"
         )
-    m = _IBKR.fullmatch(text) or _TWS.fullmatch(text)
+    m = shapes.ibkr.fullmatch(text) or shapes.tws.fullmatch(text)
     if m is None:
+        if _code_like(text):
+            raise SymbolError(
+                f"'{shown(text)}' looks like an option symbol (a root, a date YYMMDD, C or P, a strike) in "
+                "a form xlmargin does not read: an OSI symbol has a root of one to six characters (a share "
+                "class as BRK/B, BRK.B or BRK B), six date digits, C or P and eight strike digits; "
+                + _EXAMPLE
+            )
         return None
     month = MONTHS.get(m["month"])
     if month is None:
-        raise SymbolError(f"'{text}': '{m['month']}' is not a month (JAN..DEC); {_EXAMPLE}")
+        raise SymbolError(f"'{shown(text)}': '{shown(m['month'])}' is not a month (JAN..DEC); {_EXAMPLE}")
     year = int(m["year"])
     expiry = _date(text, year + 2000 if year < 100 else year, month, int(m["day"]))
     return _option(text, m["root"], expiry, m["right"], _number(text, m["strike"], "strike"), m["mult"])
+
+
+def _code_like(text: str) -> bool:
+    """Whether ``text`` holds a root, a plausible date YYMMDD, C or P and a strike (``code_like``)."""
+    m = _shapes().code_like.fullmatch(text)
+    if m is None or _shapes().cusip_or_isin.fullmatch(text):
+        return False
+    month, day = int(m["date"][2:4]), int(m["date"][4:])
+    return 1 <= month <= 12 and 1 <= day <= 31
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +206,8 @@ def parse_options(texts: Sequence[str]) -> tuple[OptionTerms, dict[int, str]]:
     osi = np.flatnonzero(parsed)
     if len(osi):
         found = [texts[k][:-15].rstrip() for k in osi.tolist()]
-        valid = {r: _ROOT_ONLY.fullmatch(r) is not None for r in set(found)}
+        root_only = _shapes().root_only
+        valid = {r: root_only.fullmatch(r) is not None for r in set(found)}
         root[osi] = found
         right[osi] = np.where(calls[osi], "C", "P")
         wrong = osi[[not valid[r] for r in found]]
@@ -212,7 +272,6 @@ def _osi_many(texts: Sequence[str]) -> tuple[BoolArray, FloatArray, FloatArray, 
     )
 
 
-_ROOT_ONLY = re.compile(r"[A-Z][A-Z0-9.]{0,5}")
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
@@ -228,9 +287,9 @@ def _option(
 ) -> OptionSymbol:
     found = _RIGHTS.get(right)
     if found is None:
-        raise SymbolError(f"'{text}': '{right}' is not C/P (call/put); {_EXAMPLE}")
+        raise SymbolError(f"'{shown(text)}': '{shown(right)}' is not C/P (call/put); {_EXAMPLE}")
     if not strike > 0:
-        raise SymbolError(f"'{text}': the strike must be positive; {_EXAMPLE}")
+        raise SymbolError(f"'{shown(text)}': the strike must be positive; {_EXAMPLE}")
     multiplier = None if mult is None else _number(text, mult, "multiplier")
     return OptionSymbol(root, underlying_of_root(root), expiry, found, strike, multiplier)
 
@@ -240,7 +299,7 @@ def _date(text: str, year: int, month: int, day: int) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise SymbolError(
-            f"'{text}': the expiry {year}-{month:02d}-{day:02d} is not a date; {_EXAMPLE}"
+            f"'{shown(text)}': the expiry {year}-{month:02d}-{day:02d} is not a date; {_EXAMPLE}"
         ) from None
 
 
@@ -248,9 +307,11 @@ def _number(text: str, value: str, what: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise SymbolError(f"'{text}': the {what} '{value}' is not a number; {_EXAMPLE}") from None
+        raise SymbolError(
+            f"'{shown(text)}': the {what} '{shown(value)}' is not a number; {_EXAMPLE}"
+        ) from None
     if not number > 0:
-        raise SymbolError(f"'{text}': the {what} must be positive; {_EXAMPLE}")
+        raise SymbolError(f"'{shown(text)}': the {what} must be positive; {_EXAMPLE}")
     return number
 
 
@@ -259,8 +320,16 @@ def underlying_of_root(root: str) -> str:
     listed = _tables()[0].get(root)
     if listed is not None:
         return listed
+    return adjusted_root(root) or root
+
+
+def adjusted_root(root: str) -> str | None:
+    """The ticker of an adjusted option root (a ticker followed by a digit: AAPL1 → AAPL, not a root
+    of ``[roots]``), whose contract may deliver other than the standard 100 shares; else None."""
+    if root in _tables()[0]:
+        return None
     base = root.rstrip("0123456789")
-    return base if base and base != root else root
+    return base if base and base != root else None
 
 
 def pair_quote(symbol: str, declared: bool = False) -> str | None:
@@ -426,6 +495,7 @@ __all__ = [
     "OptionSymbol",
     "OptionTerms",
     "SymbolError",
+    "adjusted_root",
     "currency_codes",
     "currency_pair",
     "funds",

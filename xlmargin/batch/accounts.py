@@ -176,7 +176,7 @@ def _account_codes(header: list[Any], rows: list[list[Any]], by: str) -> tuple[i
         raise InputError(Problem(f"the table has no '{by}' column to split the accounts by", 1, by))
     col = keys.index(by.strip().lower())
     raw = [r[col] if col < len(r) else None for r in rows]
-    label = {v: "" if _blank(v) else str(v).strip() for v in dict.fromkeys(raw)}
+    label = {v: "" if _blank(v) else _label(v) for v in dict.fromkeys(raw)}
     empty = [all(map(_blank, r)) for r in rows]
     names = list(dict.fromkeys(x for x, e in zip(map(label.__getitem__, raw), empty, strict=True) if not e))
     code_of = {name: i for i, name in enumerate(names)}
@@ -298,6 +298,15 @@ def joined(warnings: Iterable[str]) -> str:
     """An account's warnings as one cell, in the order ``xlmargin margin`` prints them for the
     account alone, joined by :data:`SEPARATOR` ("" when none)."""
     return SEPARATOR.join(warnings)
+
+
+def _label(value: Any) -> str:
+    """An account's name as its cell shows it: a whole number held as a float (a DataFrame's float
+    column, 1001.0) as the integer 1001; any other number and every text as it is ('1001.0' typed
+    as text stays so: a text id is never changed)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _blank(value: Any) -> bool:

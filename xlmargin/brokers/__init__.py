@@ -85,7 +85,7 @@ _DESCRIPTION = re.compile(r"^(\S+)\s+(\d{1,2}[A-Z]{3}\d{2})\s+(\d+(?:\.\d+)?)\s+
 
 
 def field_key(name: str) -> str:
-    return re.sub(r"[\s_\-./]+", "", name.strip().lower())
+    return re.sub(r"[\s_\-./\ufeff]+", "", name.strip().lower())
 
 
 @dataclass(slots=True)

@@ -301,6 +301,22 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 _DESCRIBED = {  # a subcommand's one line in ``xlmargin --help``, and its own help's description
+    "whatif": (
+        "before, after and change of the requirement for a set of trades",
+        "MARGIN_IMPACT: the requirement of the positions before the trades, after them and the change, "
+        "under each regime (or the one --regime names).",
+    ),
+    "hedge": (
+        "the candidate quantities that minimise the requirement (LP/MILP)",
+        "HEDGE_OPTIMIZE: the quantities of the candidates, each between its min_qty and max_qty, that "
+        "minimise the --objective on the positions plus the candidates, within the --budget if given.",
+    ),
+    "plan": (
+        "the least to close to meet a margin call, and the distance to the next",
+        "LIQUIDATION_PLAN and MARGIN_CALL_MOVE: the least to close to bring the requirement within the "
+        "--equity (under pm, risk, regt and regt_maintenance), then how far the market can move before "
+        "a margin call.",
+    ),
     "contribution": (
         "which positions use the margin: incremental and component requirement per position",
         "MARGIN_CONTRIBUTION: per position its incremental requirement (total minus total without it) "
@@ -325,7 +341,7 @@ def register(sub: Any) -> None:
     from xlmargin.decisions.names import CONTRIBUTION_REGIMES, OBJECTIVES, PLAN_REGIMES
     from xlmargin.decisions.names import IMPACT_REGIMES as REGIMES
 
-    whatif = sub.add_parser("whatif", help="before, after and change of the requirement for a set of trades")
+    whatif = _described(sub, "whatif")
     _common(whatif)
     whatif.add_argument(
         "trades", help="CSV or XLSX trades file (the positions' columns, signed quantity) or a broker export"
@@ -333,7 +349,7 @@ def register(sub: Any) -> None:
     whatif.add_argument("--regime", choices=REGIMES, help="one regime only (default: all)")
     whatif.set_defaults(handler=cmd_whatif)
 
-    hedge = sub.add_parser("hedge", help="the candidate quantities that minimise the requirement (LP/MILP)")
+    hedge = _described(sub, "hedge")
     _common(hedge)
     hedge.add_argument(
         "candidates", help="CSV or XLSX candidates file (optional min_qty, max_qty, cost) or a broker export"
@@ -347,9 +363,7 @@ def register(sub: Any) -> None:
     hedge.add_argument("--budget", type=amount_of("budget"), help="cap on the sum of cost x |quantity|")
     hedge.set_defaults(handler=cmd_hedge)
 
-    plan = sub.add_parser(
-        "plan", help="the least to close to meet a margin call, and the distance to the next"
-    )
+    plan = _described(sub, "plan")
     _common(plan)
     plan.add_argument(
         "--equity", type=amount_of("equity"), required=True, help="account equity (net liquidation value)"

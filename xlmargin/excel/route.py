@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import os
 import sys
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.errors import XlMarginError
+from xlmargin.errors import CELL_CHARS, XlMarginError, fit_cell
 from xlmargin.excel import registry
 
 if TYPE_CHECKING:  # logging is imported when something fails, not by every recalculation
@@ -87,11 +88,25 @@ def call(name: str, *args: Any) -> Any:
         return _error(name, f"#ERROR {message} (details in {log_path()})", message)
     if result is None:
         return NOT_APPLICABLE  # a real #N/A on Office.js, the text #N/A on classic
-    return result
+    return _fitted(result)
+
+
+def _fitted(result: Any) -> Any:
+    """``result`` with every text cut to Excel's cell limit (:func:`~xlmargin.errors.fit_cell`): a
+    symbol or a sleeve of 40,000 characters is echoed by a breakdown's cells. A table is measured
+    in one pass over its texts and copied only when one is too long."""
+    if isinstance(result, str):
+        return fit_cell(result)
+    if not isinstance(result, list) or not result or not isinstance(result[0], list):
+        return result
+    texts = filter(str.__instancecheck__, chain.from_iterable(result))
+    if max(map(len, texts), default=0) <= CELL_CHARS:
+        return result
+    return [[fit_cell(c) if isinstance(c, str) else c for c in row] for row in result]
 
 
 def _error(name: str, text: str, message: str) -> str:
-    text = " ".join(text.split())  # one line, whatever the message held
+    text = fit_cell(" ".join(text.split()))  # one line, whatever the message held
     if route() == "officejs":
         from xlwings import XlwingsError
 

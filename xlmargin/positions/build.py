@@ -17,7 +17,7 @@ import numpy as np
 from xlmargin import rules
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number, typed_percent
-from xlmargin.errors import a_or_an
+from xlmargin.errors import a_or_an, shown
 from xlmargin.positions.columns import RATE_COLUMNS, norm_header
 from xlmargin.positions.conventions import Groups, bare_year, maturity_years_max, rate_column
 from xlmargin.positions.enums import TYPE_CODE, TYPE_NAMES, Kinds, enum_values
@@ -34,7 +34,7 @@ from xlmargin.positions.model import CLASS_ALIASES, CLASSES, DAYS_PER_YEAR, OPTI
 from xlmargin.positions.options import OptionColumns, option_columns
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, object_array
 from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
-from xlmargin.symbols import pair_base_class
+from xlmargin.symbols import adjusted_root, pair_base_class
 
 _TYPE_ALIASES = {
     "stk": "stock", "equity": "stock", "share": "stock", "shares": "stock",
@@ -82,8 +82,10 @@ def _unknown(
     def message(value: str) -> str:
         what = (unsupported or {}).get(norm_header(value))
         if what:
-            return f"'{value}' is {what}, which xlmargin does not margin; remove the row or give its type"
-        return f"unknown {name} '{value}'; known: {', '.join(known)}"
+            return (
+                f"'{shown(value)}' is {what}, which xlmargin does not margin; remove the row or give its type"
+            )
+        return f"unknown {name} '{shown(value)}'; known: {', '.join(known)}"
 
     return message
 
@@ -166,6 +168,8 @@ def build_arrays(
         np.isnan(multiplier), np.where(kind.of("option"), multipliers["option"], 1.0), multiplier
     )
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
+    if terms is not None:
+        _adjusted_warning(r, terms, is_option & ~given_multiplier, multiplier, warnings)
     _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
     declared = kind.of("fx") | fx_classes(class_codes, class_given)
     shares = (kind.of("stock", "etf") & ~r.blank("type")) | given_classes(class_codes, class_given, "equity")
@@ -477,6 +481,25 @@ def _multiplier_warnings(
     warn_rows(
         r, warnings, given & kind.of("stock", "etf") & (multiplier != unit),
         f"a stock or ETF with a multiplier other than {unit:g}; is the row an option?",
+    )  # fmt: skip
+
+
+def _adjusted_warning(
+    r: ColumnReader, terms: SymbolTerms, blank: BoolArray, multiplier: FloatArray, warnings: list[str]
+) -> None:
+    """Options read from an adjusted root (AAPL1: :func:`~xlmargin.symbols.adjusted_root`) whose
+    multiplier neither the row nor the symbol states: taken as the standard contract, which the
+    adjusted deliverable may not be."""
+    rows = blank & terms.parsed & np.isnan(terms.multiplier)
+    if not rows.any():
+        return
+    roots = {t: adjusted_root(t) is not None for t in set(terms.root[rows].tolist())}
+    adjusted = rows & np.array([roots.get(t, False) for t in terms.root.tolist()], dtype=bool)
+    sizes = "/".join(f"{m:g}" for m in sorted(set(multiplier[adjusted].tolist())))
+    warn_rows(
+        r, warnings, adjusted,
+        f"an adjusted option root (a ticker followed by a digit, such as AAPL1) read as a standard contract "
+        f"of {sizes}; the deliverable may differ: check the multiplier (adjusted contracts differ)",
     )  # fmt: skip
 
 

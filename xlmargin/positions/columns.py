@@ -67,8 +67,9 @@ REQUIRED = ("symbol", "quantity")
 
 
 def norm_header(header: str) -> str:
-    """A header or an enum text compared loosely: case, spaces, underscores, hyphens and dots ignored."""
-    return re.sub(r"[\s_\-.]+", "", header.strip().lower())
+    """A header or an enum text compared loosely: case, spaces, underscores, hyphens, dots and a
+    byte-order mark (a CSV saved by Excel as UTF-8 starts with one) ignored."""
+    return re.sub(r"[\s_\-.\ufeff]+", "", header.strip().lower())
 
 
 HEADER_MAP: dict[str, str] = {

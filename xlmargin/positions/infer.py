@@ -34,7 +34,7 @@ import numpy as np
 
 from xlmargin import symbols
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.errors import rate_text
+from xlmargin.errors import rate_text, shown
 from xlmargin.positions.model import PAIR_ASSET_CLASSES
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
 from xlmargin.symbols import looks_like_option, parse_options, underlying_of_root
@@ -130,12 +130,10 @@ def check_and_fill(
     ):
         have = rows & ~np.isnan(given) & ~np.isnan(from_symbol)
         for i in indices(have & differs(np.where(have, given, 0.0), np.where(have, from_symbol, 0.0))):
-            shown = _shown(name, from_symbol[i])
-            r.bad(
-                i,
-                name,
-                f"{_shown(name, given[i])} disagrees with the {terms.column[i]} '{terms.text[i]}' ({shown})",
-            )
+            stated = _shown(name, from_symbol[i])
+            text = shown(terms.text[i])
+            given_text = _shown(name, given[i])
+            r.bad(i, name, f"{given_text} disagrees with the {terms.column[i]} '{text}' ({stated})")
         fill = rows & np.isnan(given)
         given[fill] = from_symbol[fill]
     have = rows & ~is_none(right)
@@ -143,7 +141,7 @@ def check_and_fill(
         r.bad(
             i,
             "right",
-            f"{right[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' ({terms.right[i]})",
+            f"{right[i]} disagrees with the {terms.column[i]} '{shown(terms.text[i])}' ({terms.right[i]})",
         )
     fill = rows & is_none(right)
     right[fill] = terms.right[fill]
@@ -169,7 +167,7 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
             r.bad(
                 i,
                 "underlying",
-                f"{given[i]} disagrees with the {terms.column[i]} '{terms.text[i]}' "
+                f"{given[i]} disagrees with the {terms.column[i]} '{shown(terms.text[i])}' "
                 f"(an option on {terms.underlying[i]})",
             )
 
