@@ -322,7 +322,7 @@ LATIN1 = b"symbol,quantity,price\nCAF\xe9,100,228.5\n"  # a CSV saved as 'CSV (C
          "as 'CSV UTF-8 (Comma delimited)'"),
         ("semicolons.csv", b"symbol;quantity;price\nAAPL;100;228,5\n", "semicolons.csv: no header row "
          "naming symbol and quantity; its cells are separated by ';'"),
-        ("fake.xlsx", b"hello", "cannot read fake.xlsx: File is not a zip file"),
+        ("fake.xlsx", b"hello", "fake.xlsx: not an Excel workbook (.xlsx/.xlsm is a zip archive)"),
     ],
 )  # fmt: skip
 def test_a_file_that_is_not_a_positions_csv_is_one_line(

@@ -189,7 +189,7 @@ def test_an_infinite_or_empty_budget_is_refused(tmp_path: Path, capsys) -> None:
     ("name", "data", "message"),
     [
         ("latin1.csv", b"symbol,quantity,price\nCAF\xe9,100,228.5\n", "latin1.csv is not UTF-8 text"),
-        ("fake.xlsx", b"hello", "cannot read fake.xlsx: File is not a zip file"),
+        ("fake.xlsx", b"hello", "fake.xlsx: not an Excel workbook (.xlsx/.xlsm is a zip archive)"),
     ],
 )
 def test_a_file_margin_refuses_is_refused_the_same_way(

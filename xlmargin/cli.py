@@ -6,7 +6,8 @@ header row is found below any title) or a broker export (detected from its conte
 picks a plain-text table that fits the terminal, CSV or JSON. Every error is one clear message and
 exit code 2 (:data:`~xlmargin.cliargs.BAD_INPUT`: nothing written); exit code 1
 (:data:`~xlmargin.cliargs.SOME_FAILED`) is ``batch``'s, ``recalc``'s and ``freeze``'s output
-written with some of its results errors. Nothing prints a traceback, and a closed pipe
+written with some of its results errors; running out of memory is one line and exit code 2 too.
+Nothing prints a traceback, and a closed pipe
 (``| head -1``) ends every command quietly.
 
 Other commands register themselves in :func:`build_parser` (``COMMAND_MODULES``, one line each).
@@ -31,11 +32,13 @@ from typing import Any
 from xlmargin import __version__
 from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, cli_params, iso_date, with_as_of, with_broker_params
 from xlmargin.errors import XlMarginError
+from xlmargin.files import csv_safe
 from xlmargin.params import read_params
 from xlmargin.textable import fmt, render
 
 SAMPLE = "sample_positions.csv"
 BASIS = "initial"  # Reg T's basis when --basis is not given
+OUT_OF_MEMORY = "xlmargin: out of memory; the input is too large for this machine (nothing written)"
 
 
 def sample_positions() -> Path:
@@ -181,7 +184,7 @@ def cmd_margin(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2, default=str))
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerows([[_plain(c) for c in r] for r in tables[0]])
+        writer.writerows([[csv_safe(_plain(c)) for c in r] for r in tables[0]])
     else:
         _print_margin_text(source, len(portfolio), as_of, f"{label}: {fmt(figure)}", tables)
     return 0
@@ -215,7 +218,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
         print(json.dumps([dict(zip(rows[0], row, strict=True)) for row in rows[1:]], indent=2, default=str))
     elif args.format == "csv":
-        csv.writer(sys.stdout, lineterminator="\n").writerows(rows)
+        csv.writer(sys.stdout, lineterminator="\n").writerows([[csv_safe(c) for c in r] for r in rows])
     else:
         print(render(rows, width=terminal_width()))
     return 0
@@ -461,6 +464,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 code = handler(args)
         except XlMarginError as exc:
             print(f"xlmargin: {_on_options(exc, parser, args, args_given)}", file=sys.stderr)
+            code = BAD_INPUT
+        except MemoryError:  # nothing was written: every output is written whole at the end
+            print(OUT_OF_MEMORY, file=sys.stderr)
             code = BAD_INPUT
         sys.stdout.flush()
         return code

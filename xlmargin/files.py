@@ -14,7 +14,9 @@ belongs to it; otherwise the new file is the writer's, as any editor's save leav
 :func:`writable_output` is the path actually written: a symbolic link is followed to the file it
 names (the link stays, the workbook it points to is updated, as Excel saving through a link does);
 a file the user may not write (read-only, another user's) or a folder they may not write in is one
-error before any work, never a silent replacement or a raw error naming a temporary file.
+error before any work, never a silent replacement or a raw error naming a temporary file. Every CSV
+we write passes its cells through :func:`csv_safe`: a text that a spreadsheet would take for a
+formula ('=HYPERLINK(...)', '+ACC3') is written with a single quote in front.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from xlmargin.errors import InputError, Problem, XlMarginError
 
@@ -77,10 +80,22 @@ def csv_delimiter(text: str) -> str:
     return "\t" if "\t" in first and "," not in first else ","
 
 
-def csv_rows(path: Path) -> list[list[str]]:
+def csv_rows(path: Path, *, max_cells: int | None = None) -> list[list[str]]:
     """The cells of a CSV file, row by row (an empty line is an empty row, so row numbers stay the
-    file's lines), separated as :func:`csv_delimiter` says."""
+    file's lines), separated as :func:`csv_delimiter` says. With ``max_cells``, a file of more
+    cells (separators and line ends counted before the text is split) is refused: Python holds
+    some 60 bytes per cell, so a few hundred megabytes of CSV would take gigabytes."""
     text = csv_text(path)
+    if max_cells is not None:
+        delimiter = csv_delimiter(text)
+        cells = text.count(delimiter) + text.count("\n") + 1  # an upper bound (quoted ones count too)
+        if cells > max_cells:
+            raise InputError(
+                Problem(
+                    f"{path.name}: {cells:,} cells or more, over the {max_cells:,} a positions file may "
+                    "hold (max_cells); split it"
+                )
+            )
     return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))]
 
 
@@ -94,6 +109,33 @@ def separator_hint(rows: list[list[str]]) -> str:
             "reads CSV with ',' between cells and '.' in numbers"
         )
     return ""
+
+
+# A text cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets when
+# the CSV is opened (OWASP's "CSV injection"): '=HYPERLINK(...)', '@SUM(...)', '+1', '-2+3'.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(cell: Any) -> Any:
+    """A cell for a CSV file we write: a text starting as a formula would (:data:`FORMULA_STARTS`)
+    gets a single quote in front, as OWASP advises, so a spreadsheet shows it as text and never
+    runs it; numbers (and every other cell) are left as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def csv_safe_frame(frame: Any) -> Any:
+    """A DataFrame whose text cells are :func:`csv_safe` (a copy when any changes; number columns
+    are never touched)."""
+    changed = {}
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object or str(column.dtype) in ("string", "str"):
+            safe = column.map(csv_safe)
+            if not safe.equals(column):
+                changed[name] = safe
+    return frame.assign(**changed) if changed else frame
 
 
 def refuse_existing(path: Path, force: bool, instead: str = "another name") -> None:
@@ -229,6 +271,8 @@ __all__ = [
     "atomic_output",
     "csv_delimiter",
     "csv_rows",
+    "csv_safe",
+    "csv_safe_frame",
     "csv_text",
     "current_umask",
     "decode_csv",

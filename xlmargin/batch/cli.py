@@ -30,7 +30,7 @@ from typing import Any
 
 from xlmargin.cliargs import SOME_FAILED, cli_params, iso_date, with_as_of
 from xlmargin.errors import XlMarginError
-from xlmargin.files import atomic_output, refuse_existing
+from xlmargin.files import atomic_output, csv_safe_frame, refuse_existing
 from xlmargin.params import norm
 
 WRITERS = (".csv", ".parquet")
@@ -55,7 +55,7 @@ def write_table(frame: Any, output: Path, *, force: bool) -> None:
     suffix = check_output(output, force=force)
     with atomic_output(output) as temp:
         if suffix == ".csv":
-            frame.to_csv(temp, index=False)
+            csv_safe_frame(frame).to_csv(temp, index=False)
         else:
             try:
                 frame.to_parquet(temp, index=False)
@@ -122,7 +122,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     errors = int((frame["error"] != "").sum())
     try:
         if output is None:
-            frame.to_csv(sys.stdout, index=False)
+            csv_safe_frame(frame).to_csv(sys.stdout, index=False)
         else:
             write_table(frame, output, force=args.force)
     except OSError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from xlmargin.cells import Uncalculated, is_blank, to_number
 from xlmargin.errors import InputError, Problem
 from xlmargin.files import csv_rows, input_file, separator_hint
+from xlmargin.positions.sheets import MAX_CELLS, checked_workbook, sheet_rows
 
 
 def table_of(data: Any) -> tuple[list[Any], Sequence[Sequence[Any]], int]:
@@ -89,22 +89,28 @@ def totals_row(rows: Sequence[Sequence[Any]], index: dict[str, int], first_row: 
     )
 
 
-def read_file(path: Path, sheet: str | None = None, table: str | None = None) -> list[list[Any]]:
+def read_file(
+    path: Path, sheet: str | None = None, table: str | None = None, *, max_cells: int | None = None
+) -> list[list[Any]]:
     """The rows of a CSV or XLSX file from its header row on; rows above the header (a title, notes)
     come back blank so that row numbers stay the file's own. In a workbook, ``table`` names an Excel
     table (its range is read), ``sheet`` a sheet; by default the sheet "Positions", else the first.
-    A CSV file is read as :func:`xlmargin.files.csv_rows` reads it (UTF-8, or Excel's UTF-16)."""
+    A CSV file is read as :func:`xlmargin.files.csv_rows` reads it (UTF-8, or Excel's UTF-16).
+
+    A file of more than ``max_cells`` cells is refused before it is parsed (default: a workbook
+    :data:`~xlmargin.positions.sheets.MAX_CELLS`, a CSV none), and a workbook goes through recalc's
+    other checks first (:mod:`xlmargin.positions.sheets`)."""
     input_file(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         if sheet or table:
             raise InputError(Problem(f"{path.name} is a CSV file: it has no sheets or tables"))
-        rows: list[list[Any]] = list(csv_rows(path))
+        rows: list[list[Any]] = list(csv_rows(path, max_cells=max_cells))
         if header_row(rows) is None and (hint := separator_hint(rows)):
             raise InputError(Problem(f"{path.name}: no header row naming symbol and quantity; {hint}"))
         return from_header(rows)
     if suffix in (".xlsx", ".xlsm"):
-        return from_header(_workbook_rows(path, sheet, table))
+        return from_header(_workbook_rows(path, sheet, table, MAX_CELLS if max_cells is None else max_cells))
     raise InputError(Problem(f"{path.name}: positions files must be .csv or .xlsx"))
 
 
@@ -127,16 +133,19 @@ def from_header(rows: list[list[Any]]) -> list[list[Any]]:
     return [[] for _ in range(i)] + rows[i:]
 
 
-def _workbook_rows(path: Path, sheet: str | None, table: str | None) -> list[list[Any]]:
+def _workbook_rows(path: Path, sheet: str | None, table: str | None, max_cells: int) -> list[list[Any]]:
     """The rows of the table or sheet, a formula cell saved without its value as
     :class:`~xlmargin.cells.Uncalculated` (a workbook written by a library, never calculated)."""
+    uncalculated = checked_workbook(path, max_cells, _NO_VALUE)
     rows, title, top, left = _values(path, sheet, table)
-    if any(v is None for r in rows for v in r) and _has_uncalculated(path):
+    if uncalculated and any(v is None for r in rows for v in r):
         import openpyxl
 
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
         try:
-            cells = book[title].iter_rows(min_row=top, min_col=left, max_row=top + len(rows) - 1)
+            cells = book[title].iter_rows(
+                min_row=top, min_col=left, max_row=top + len(rows) - 1, max_col=left + _width(rows) - 1
+            )
             for r, formulas in zip(rows, cells, strict=False):
                 for j, cell in enumerate(formulas[: len(r)]):
                     if r[j] is None and isinstance(cell.value, str) and cell.value.startswith("="):
@@ -146,14 +155,8 @@ def _workbook_rows(path: Path, sheet: str | None, table: str | None) -> list[lis
     return [[] for _ in range(top - 1)] + rows
 
 
-def _has_uncalculated(path: Path) -> bool:
-    """Whether a worksheet of the workbook holds a formula cell with no saved value (a quick look
-    at the sheets' XML, so that a workbook Excel saved is read once)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return any(_NO_VALUE.search(zf.read(n)) for n in zf.namelist() if n.startswith("xl/worksheets/"))
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return False
+def _width(rows: list[list[Any]]) -> int:
+    return max((len(r) for r in rows), default=1) or 1
 
 
 def _values(path: Path, sheet: str | None, table: str | None) -> tuple[list[list[Any]], str, int, int]:
@@ -163,8 +166,9 @@ def _values(path: Path, sheet: str | None, table: str | None) -> tuple[list[list
 
     try:  # tables are only loaded outside read-only mode
         book = openpyxl.load_workbook(path, read_only=table is None, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a bad file
-        raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
+    except Exception as exc:  # openpyxl raises many types for a bad file; the first line says why
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(Problem(f"cannot read {path.name}: {why}")) from None
     try:
         if table is not None:
             for ws in book.worksheets:
@@ -173,6 +177,8 @@ def _values(path: Path, sheet: str | None, table: str | None) -> tuple[list[list
                     defined = ws.tables[found]
                     left, top, right, bottom = range_boundaries(defined.ref)
                     bottom -= defined.totalsRowCount or 0  # the Total Row is no position
+                    # no further than the cells the sheet holds: a ref may claim a million rows
+                    bottom, right = min(bottom, ws.max_row), min(right, ws.max_column)
                     cells = ws.iter_rows(
                         min_row=top, max_row=bottom, min_col=left, max_col=right, values_only=True
                     )
@@ -191,6 +197,6 @@ def _values(path: Path, sheet: str | None, table: str | None) -> tuple[list[list
             chosen = book[sheet]
         else:
             chosen = book["Positions"] if "Positions" in book.sheetnames else book.worksheets[0]
-        return [list(r) for r in chosen.iter_rows(values_only=True)], chosen.title, 1, 1
+        return sheet_rows(chosen, header_row), chosen.title, 1, 1
     finally:
         book.close()
