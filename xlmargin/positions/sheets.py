@@ -14,17 +14,12 @@ from __future__ import annotations
 
 import re
 import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from xlmargin.errors import InputError, Problem
 
-_CELL_TAGS = (b"<c ", b"<c>", b":c ", b":c>")  # a cell, plain or namespace-prefixed (as recalc counts)
-_DTD_MARKERS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
-_XML_SUFFIXES = (".xml", ".rels", ".vml")
-_CHUNK = 1 << 20
 _OVERLAP = 4096  # bytes of a chunk kept to look across the boundary (a tag, a formula cell's end)
 
 
@@ -48,37 +43,26 @@ def checked_workbook(path: Path, max_cells: int, no_value: re.Pattern[bytes]) ->
 
 
 def _scan(zf: zipfile.ZipFile, name: str, max_cells: int, no_value: re.Pattern[bytes]) -> bool:
+    from xlmargin.workbook.safety import cells_in, declares_dtd, inflated_windows, is_xml_part
+
     cells, uncalculated = 0, False
-    for part in zf.namelist():
-        if not part.lower().endswith(_XML_SUFFIXES):
-            continue
+    for part in filter(is_xml_part, zf.namelist()):
         sheet = part.startswith("xl/worksheets/")
-        tail = b""
-        try:
-            with zf.open(part) as fh:
-                while chunk := fh.read(_CHUNK):
-                    window = tail + chunk
-                    if any(m in window for m in _DTD_MARKERS):
-                        raise InputError(
-                            Problem(
-                                f"{name}: part {part} declares a DTD, which a workbook never needs; refused"
-                            )
+        for window, tail in inflated_windows(zf, part, name, _OVERLAP):
+            if declares_dtd(window):
+                raise InputError(
+                    Problem(f"{name}: part {part} declares a DTD, which a workbook never needs; refused")
+                )
+            if sheet:
+                cells += cells_in(window, tail)
+                uncalculated = uncalculated or no_value.search(window) is not None
+                if cells > max_cells:
+                    raise InputError(
+                        Problem(
+                            f"{name}: {cells:,} cells or more, over the {max_cells:,} a positions "
+                            "workbook may hold (max_cells); split it or save the positions alone"
                         )
-                    if sheet:
-                        # a tag cut by the boundary is whole in the window; one whole in the tail was
-                        # counted with the chunk before
-                        cells += sum(window.count(t) - tail.count(t) for t in _CELL_TAGS)
-                        uncalculated = uncalculated or no_value.search(window) is not None
-                        if cells > max_cells:
-                            raise InputError(
-                                Problem(
-                                    f"{name}: {cells:,} cells or more, over the {max_cells:,} a positions "
-                                    "workbook may hold (max_cells); split it or save the positions alone"
-                                )
-                            )
-                    tail = window[-_OVERLAP:]
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
-            raise InputError(Problem(f"{name}: part {part} is corrupt ({exc})")) from None
+                    )
     return uncalculated
 
 

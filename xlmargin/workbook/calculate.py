@@ -89,7 +89,6 @@ from __future__ import annotations
 
 import math
 import zipfile
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
@@ -107,7 +106,7 @@ from ._engine import Deadline, evaluate, native_output
 from ._package import date1904, defined_names, full_calc_on_load, package_bytes, sheet_parts
 from ._values import CIRCULAR, FIT, SPILL_BLOCKED, XLDUDF, fit_array, from_engine, spill_blocked, wrap
 from .report import AssumedCell, BlockedSpill, CellError, CellResult, KeptCell, Limits, RecalcReport
-from .safety import WorkbookError, open_workbook_zip, read_part
+from .safety import WorkbookError, cells_in, inflated_windows, open_workbook_zip, read_part
 
 __all__ = ["Sheet", "read_sheets", "recalculate"]
 
@@ -140,24 +139,14 @@ def read_sheets(
     return sheets
 
 
-_CELL_TAGS = (b"<c ", b"<c>", b":c ", b":c>")  # a cell, plain or namespace-prefixed
-
-
 def _count_cells(zf: zipfile.ZipFile, label: str, limits: Limits, deadline: Deadline) -> None:
     """Refuse a workbook with more cells than the limit, counted as the sheets are inflated
     chunk by chunk, before any of them is held in memory or parsed."""
     total = 0
     for _, part in sheet_parts(zf):
-        tail = b""
-        try:
-            with zf.open(part) as fh:
-                while chunk := fh.read(1 << 20):
-                    deadline.check()
-                    window = tail + chunk  # a tag cut by the chunk boundary is counted once
-                    total += sum(window.count(tag) for tag in _CELL_TAGS)
-                    tail = chunk[-2:]
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
-            raise WorkbookError(f"{label}: part {part} is corrupt ({exc})") from exc
+        for window, tail in inflated_windows(zf, part, label, overlap=2):  # a tag is 3 bytes
+            deadline.check()
+            total += cells_in(window, tail)
         if total > limits.max_cells:
             raise WorkbookError(
                 f"{label}: {total:,} cells or more, over the {limits.max_cells:,} recalc allows (--max-cells)"

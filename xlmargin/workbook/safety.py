@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
@@ -42,6 +43,7 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 # the first 4 bytes of a UTF-32 XML part: a byte order mark, or "<" without one
 _UTF32_HEADS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"<\x00\x00\x00", b"\x00\x00\x00<")
 _DTD_MARKERS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+_CELL_TAGS = (b"<c ", b"<c>", b":c ", b":c>")  # a cell, plain or namespace-prefixed
 
 
 class WorkbookError(Exception):
@@ -89,7 +91,7 @@ def read_part(zf: zipfile.ZipFile, part: str) -> bytes:
         data = zf.read(part)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
         raise WorkbookError(f"{name}: part {part} is corrupt ({exc})") from exc
-    if part.lower().endswith(_XML_SUFFIXES) and any(m in data for m in _DTD_MARKERS):
+    if is_xml_part(part) and declares_dtd(data):
         raise WorkbookError(f"{name}: part {part} declares a DTD, which a workbook never needs")
     return data
 
@@ -151,7 +153,7 @@ def _check_encodings(zf: zipfile.ZipFile, name: str) -> None:
     """Refuse an XML part in UTF-32 (by its byte order mark or its first character): Excel writes
     UTF-8 (UTF-16 at most), and the formula engine's reader fails on one without saying why."""
     for info in zf.infolist():
-        if not info.filename.lower().endswith(_XML_SUFFIXES):
+        if not is_xml_part(info.filename):
             continue
         try:
             with zf.open(info) as fh:
@@ -163,6 +165,40 @@ def _check_encodings(zf: zipfile.ZipFile, name: str) -> None:
                 f"{name}: part {info.filename} is encoded in UTF-32, an encoding Excel never writes "
                 "(it writes UTF-8); save the workbook again in Excel or LibreOffice"
             )
+
+
+def is_xml_part(part: str) -> bool:
+    """Whether the package part ``part`` is XML (a part a DTD could hide in)."""
+    return part.lower().endswith(_XML_SUFFIXES)
+
+
+def declares_dtd(data: bytes) -> bool:
+    """Whether ``data`` (XML, in UTF-8 or UTF-16) holds a document type declaration."""
+    return any(m in data for m in _DTD_MARKERS)
+
+
+def inflated_windows(
+    zf: zipfile.ZipFile, part: str, label: str, overlap: int
+) -> Iterator[tuple[bytes, bytes]]:
+    """The part ``part`` inflated chunk by chunk, never whole: each ``(window, tail)``, the window
+    being the chunk after the last ``overlap`` bytes of the window before (``tail``), so that what
+    a chunk boundary cuts is whole in one window. A corrupt part is a :class:`WorkbookError`
+    naming ``label`` (the file) and the part."""
+    tail = b""
+    try:
+        with zf.open(part) as fh:
+            while chunk := fh.read(_SCAN_CHUNK):
+                window = tail + chunk
+                yield window, tail
+                tail = window[-overlap:]
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+        raise WorkbookError(f"{label}: part {part} is corrupt ({exc})") from exc
+
+
+def cells_in(window: bytes, tail: bytes) -> int:
+    """The sheet cells that start in ``window`` and not in its ``tail`` (:func:`inflated_windows`):
+    summed over a part's windows, its cells, each counted once."""
+    return sum(window.count(tag) - tail.count(tag) for tag in _CELL_TAGS)
 
 
 def _outside(part: str) -> bool:
