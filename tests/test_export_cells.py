@@ -37,7 +37,7 @@ def test_accounting_negatives_and_the_unicode_minus_are_negative_numbers(text: s
     assert to_number(text) == (number, None)
 
 
-@pytest.mark.parametrize("text", ["(-5)", "((5))", "()", "(5%)", "(5", "5)"])
+@pytest.mark.parametrize("text", ["(-5)", "((5))", "()", "(-5%)", "(5)%", "(5", "5)"])
 def test_other_parentheses_are_still_no_number(text: str) -> None:
     assert to_number(text)[1] == f"'{text}' is not a number"
 

@@ -45,22 +45,29 @@ if TYPE_CHECKING:
 TABLE_ARGS = ("positions", "trades", "candidates", "covariance")
 BESIDE_ARGS = ("trades", "candidates")  # a decision's second table of positions: either may be an export
 TableLike = Any  # a DataFrame, a list of rows (header first), or the path of a file
+MAX_CELLS_KEYWORD = "max_cells"  # every twin's keyword limiting the files it reads (rows_of)
 
 
 # --- tables in -----------------------------------------------------------------------------------
 
 
-def rows_of(data: TableLike, *, sheet: str | None = None, table: str | None = None) -> list[list[Any]]:
+def rows_of(
+    data: TableLike, *, sheet: str | None = None, table: str | None = None, max_cells: int | None = None
+) -> list[list[Any]]:
     """A table argument as the worksheet functions take it: a list of rows, header first.
 
     A path is a CSV/XLSX positions file (``sheet``/``table`` pick a range inside a workbook; the
-    header row is found) or a broker export, recognised from its content.
+    header row is found) or a broker export, recognised from its content; a file of more than
+    ``max_cells`` cells is refused before it is parsed (default: a workbook
+    :data:`~xlmargin.files.MAX_CELLS`, a CSV or an export none), as ``--max-cells`` refuses it.
     """
     if isinstance(data, str | Path):
         from xlmargin.positions.source import read_file
 
-        imported = broker_table(data)
-        return imported.table() if imported is not None else read_file(Path(data), sheet, table)
+        imported = broker_table(data, max_cells)
+        if imported is not None:
+            return imported.table()
+        return read_file(Path(data), sheet, table, max_cells=max_cells)
     if type(data).__name__ == "DataFrame":
         return _frame_rows(data)
     if isinstance(data, list | tuple):
@@ -84,21 +91,27 @@ def _frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
     return [header, *values]
 
 
-def broker_table(data: TableLike) -> BrokerTable | None:
-    """The broker export ``data`` names, imported; None when it is not a path to one."""
+def broker_table(data: TableLike, max_cells: int | None = None) -> BrokerTable | None:
+    """The broker export ``data`` names, imported (within ``max_cells``); None when it is not a path
+    to one."""
     from xlmargin.brokers import detect, import_broker
 
     if isinstance(data, str | Path) and Path(data).is_file() and detect(Path(data)) is not None:
-        return import_broker(data)
+        return import_broker(data, max_cells=max_cells)
     return None
 
 
 def read_positions(
-    data: TableLike, *, as_of: Any = None, sheet: str | None = None, table: str | None = None
+    data: TableLike,
+    *,
+    as_of: Any = None,
+    sheet: str | None = None,
+    table: str | None = None,
+    max_cells: int | None = None,
 ) -> Portfolio:
     """A validated portfolio from a DataFrame, a list of rows, a positions file or a broker export;
     ``as_of`` (default: today) is the valuation date: a date, an ISO text or an Excel serial number,
-    as the twins' ``as_of`` takes it."""
+    as the twins' ``as_of`` takes it; ``max_cells`` as :func:`rows_of` takes it."""
     from xlmargin.brokers import detect, read_broker
     from xlmargin.cells import to_date
     from xlmargin.excel.functions import today
@@ -109,9 +122,9 @@ def read_positions(
         message = f"{as_of!r} is not a date (use a date, an Excel serial number or YYYY-MM-DD)"
         raise InputError(Problem(message, None, "as_of"))
     if isinstance(data, str | Path) and Path(data).is_file() and detect(Path(data)) is not None:
-        return read_broker(data, as_of=when)
+        return read_broker(data, as_of=when, max_cells=max_cells)
     try:
-        return read(rows_of(data, sheet=sheet, table=table), as_of=when)
+        return read(rows_of(data, sheet=sheet, table=table, max_cells=max_cells), as_of=when)
     except XlMarginError as exc:
         positions = {"positions": data} if type(data).__name__ == "DataFrame" else {}
         raise frame_rows_noted(exc, positions) from None
@@ -172,10 +185,11 @@ def frame(rows: list[list[Any]], columns: tuple[str, ...] = ()) -> pd.DataFrame:
 def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Run a worksheet function the Python way: tables read, params from keywords, results typed."""
     names = [a.name for a in entry.args]
+    max_cells = kwargs.pop(MAX_CELLS_KEYWORD, None)  # the files' limit, no parameter (rows_of)
     values, params = _bind(entry, args, kwargs)
-    imported = broker_table(values.get("positions"))
+    imported = broker_table(values.get("positions"), max_cells)
     beside = next((n for n in BESIDE_ARGS if values.get(n) is not None), None)
-    other = broker_table(values[beside]) if beside else None
+    other = broker_table(values[beside], max_cells) if beside else None
     export = imported if imported is not None else other  # the positions', else the one beside them
     extra: dict[str, Any] = {}
     if export is not None:  # the readers write rates USD per unit
@@ -183,13 +197,16 @@ def call(entry: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         reads = _chosen_reads(entry, values)  # a regime's or objective's: where another's would be refused
         implied = broker_params(export, entry.params, params, values.get("account_currency"), regime, reads)
         if beside and (imported is None) != (other is None):  # an export beside a table
-            extra["unread"] = _unread_beside(entry, values, params, export, "positions" if other else beside)
+            extra["unread"] = _unread_beside(
+                entry, values, params, export, "positions" if other else beside, max_cells
+            )
         params = {**implied, **params}
     tables = {name: values[name] for name in TABLE_ARGS if values.get(name) is not None}  # as given
     for name in TABLE_ARGS:
         if values.get(name) is not None:
             export_of = {"positions": imported, beside: other}.get(name)  # read once
-            values[name] = export_of.table() if export_of is not None else rows_of(values[name])
+            read = export_of.table() if export_of is not None else rows_of(values[name], max_cells=max_cells)
+            values[name] = read
     if "params" in names:
         values["params"] = params or None
     frames = {n: given for n, given in tables.items() if type(given).__name__ == "DataFrame"}
@@ -228,7 +245,12 @@ def _chosen_reads(entry: Function, values: dict[str, Any]) -> tuple[Param, ...] 
 
 
 def _unread_beside(
-    entry: Function, values: dict[str, Any], given: dict[str, Any], export: BrokerTable, name: str
+    entry: Function,
+    values: dict[str, Any],
+    given: dict[str, Any],
+    export: BrokerTable,
+    name: str,
+    max_cells: int | None = None,
 ) -> dict[str, XlMarginError]:
     """The regimes that cannot read the broker export ``export`` and the table ``name`` beside it
     (the positions, the trades or the candidates) alike: the command line's check
@@ -239,7 +261,8 @@ def _unread_beside(
 
     as_of = params_of(given or None, param_specs(entry.params or ""))[1]
     exported = next(n for n in ("positions", *BESIDE_ARGS) if n != name and values.get(n) is not None)
-    return unread_beside(export, rows_of(values[name]), (exported, name), as_of, given, REGIMES)
+    table = rows_of(values[name], max_cells=max_cells)
+    return unread_beside(export, table, (exported, name), as_of, given, REGIMES)
 
 
 def broker_params(
@@ -332,6 +355,7 @@ def twin(entry: Function) -> Callable[..., Any]:
     lines += [f"{a.name}: {a.help}" for a in entry.args if a.name != "params"]
     if any(a.name == "params" for a in entry.args):
         lines.append("**params: parameters by name (as_of=date, rate=0.04, ...); XLM_PARAMS lists them.")
+    lines.append("max_cells=N (a keyword of every twin): a file of more cells is refused before it is read.")
     function.__doc__ = "\n".join(lines)
     return function
 

@@ -162,13 +162,21 @@ def _accounting(text: str) -> tuple[str, bool]:
     text is itself."""
     if not text.startswith("("):
         return text, False
-    m = re.fullmatch(r"\(\s*([^()\s+\-%][^()+\-%]*?)\s*\)", text)
+    m = _ACCOUNTING.fullmatch(text)
     return (m[1], True) if m is not None else (text, False)
 
 
+# an accounting negative: an unsigned number in parentheses, a percent too ('(500)', '(5%)')
+_ACCOUNTING = re.compile(r"\(\s*([^()\s+\-%][^()+\-%]*?%?)\s*\)")
+
+
 def typed_percent(value: Any) -> bool:
-    """True for a text typed with '%' ('15%', ' 0.625 % '): a cell that says it is a rate."""
-    return isinstance(value, str) and value.strip().endswith("%")
+    """True for a text typed with '%' ('15%', ' 0.625 % ', the accounting negative '(5%)'): a cell
+    that says it is a rate."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return text.endswith("%") or (text.endswith(")") and _accounting(text)[0].endswith("%"))
 
 
 def percent_refused(value: Any, amount: str, rates: str = "rates") -> str:

@@ -30,9 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin import __version__
-from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, cli_params, iso_date, with_as_of, with_broker_params
+from xlmargin.cliargs import (
+    BAD_INPUT,
+    EXIT_CODES,
+    cli_params,
+    count_above_zero,
+    iso_date,
+    with_as_of,
+    with_broker_params,
+)
 from xlmargin.errors import XlMarginError
-from xlmargin.files import csv_safe
+from xlmargin.files import MAX_CELLS, csv_safe
 from xlmargin.params import read_params
 from xlmargin.textable import fmt, render
 
@@ -161,7 +169,9 @@ def cmd_margin(args: argparse.Namespace) -> int:
     regime = _regimes()[args.regime]
     # a bad one named by its option; one that is an option here (basis) or another regime's, said so
     cli_params(params, (*param_specs(regime.params), SLEEVE), hints=_param_hints(args.regime))
-    imported = broker_table(path)  # its rates are USD per unit: the parameters it implies, as the API's
+    imported = broker_table(
+        path, args.max_cells
+    )  # its rates are USD per unit: the parameters it implies, as the API's
     params = with_broker_params(params, imported, regime.params, args.account_currency, args.regime)
     portfolio, result = _margin_result(args, path, imported, regime, as_of, params)
     figure = cents(getattr(result, regime.figure))
@@ -236,7 +246,11 @@ def _margin_result(
         raise XlMarginError(f"{path.name} is a broker export ({imported.format}): it has no sheets or tables")
     from xlmargin.params import norm
 
-    rows = imported.table() if imported is not None else rows_of(path, sheet=args.sheet, table=args.table)
+    rows = (
+        imported.table()
+        if imported is not None
+        else rows_of(path, sheet=args.sheet, table=args.table, max_cells=args.max_cells)
+    )
     # the positions margined: the sleeve's when --param sleeve= selects one, as the regime reads them
     sleeve = next((p.partition("=")[2] for p in params if norm(p.partition("=")[0]) == "sleeve"), None)
     try:
@@ -327,6 +341,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--sheet", help="the workbook sheet holding the table (default: Positions, else the first)"
     )
     margin.add_argument("--table", help="the Excel table (e.g. tblPositions) holding the positions")
+    margin.add_argument(
+        "--max-cells", type=count_above_zero("max_cells"), metavar="N",
+        help=f"refuse a file of more cells before reading it (default: a workbook {MAX_CELLS:,}; a CSV or "
+        "broker export no limit)",
+    )  # fmt: skip
     margin.add_argument(
         "--format", choices=("table", "csv", "json"), default="table",
         help="table: plain text fitted to the terminal (default); csv: the breakdown table; json: everything",

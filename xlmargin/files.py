@@ -38,6 +38,13 @@ SAVE_AS = "save it from Excel as 'CSV UTF-8 (Comma delimited)'"
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 PROC_STATUS = Path("/proc/self/status")  # Linux shows the umask there ("Umask:\t0022")
 
+MAX_CELLS = 10_000_000
+"""The cells a positions workbook may hold by default: ten times recalc's ``--max-cells`` default
+(:class:`xlmargin.workbook.Limits`), since a positions sheet is read as values alone and a desk's
+batch is large (10,000 accounts of 50 positions in 10 columns are 5,000,000 cells); what it refuses
+is a sheet that would inflate past memory. A CSV (and a broker export) has no default limit: its
+size on disk is its size."""
+
 
 def input_file(path: Path) -> Path:
     """``path`` when it is a regular file; else one error saying what it is instead."""
@@ -58,20 +65,38 @@ def decode_csv(data: bytes, *, final: bool = True) -> str:
     return codecs.getincrementaldecoder(encoding)().decode(data, final=final)
 
 
-def csv_text(path: Path) -> str:
-    """The text of a CSV file, decoded as Excel writes it (see the module docstring)."""
+def csv_text(path: Path, *, max_cells: int | None = None) -> str:
+    """The text of a CSV file, decoded as Excel writes it (see the module docstring). With
+    ``max_cells``, a file of more cells is refused (:func:`cells_checked`)."""
     try:
         data = input_file(path).read_bytes()
     except OSError as error:
         raise InputError(Problem(f"cannot read {path.name}: {error.strerror or error}")) from None
     try:
-        return decode_csv(data)
+        text = decode_csv(data)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         bad = data[error.start : error.start + 1].hex()
         raise InputError(
             Problem(f"{path.name} is not UTF-8 text (byte 0x{bad} on line {line}); {SAVE_AS}")
         ) from None
+    if max_cells is not None:
+        cells_checked(path.name, text.count(csv_delimiter(text)) + text.count("\n") + 1, max_cells)
+    return text
+
+
+def cells_checked(name: str, cells: int, max_cells: int) -> None:
+    """Refuse a file ``name`` of ``cells`` cells (an upper bound counted before it is parsed: a
+    CSV's separators and line ends, quoted ones too; an XML report's attributes) when over
+    ``max_cells``: Python holds some 60 bytes per cell, so a few hundred megabytes of text would
+    take gigabytes."""
+    if cells > max_cells:
+        raise InputError(
+            Problem(
+                f"{name}: {cells:,} cells or more, over the {max_cells:,} a positions file may hold "
+                "(max_cells); split it"
+            )
+        )
 
 
 def csv_delimiter(text: str) -> str:
@@ -83,19 +108,8 @@ def csv_delimiter(text: str) -> str:
 def csv_rows(path: Path, *, max_cells: int | None = None) -> list[list[str]]:
     """The cells of a CSV file, row by row (an empty line is an empty row, so row numbers stay the
     file's lines), separated as :func:`csv_delimiter` says. With ``max_cells``, a file of more
-    cells (separators and line ends counted before the text is split) is refused: Python holds
-    some 60 bytes per cell, so a few hundred megabytes of CSV would take gigabytes."""
-    text = csv_text(path)
-    if max_cells is not None:
-        delimiter = csv_delimiter(text)
-        cells = text.count(delimiter) + text.count("\n") + 1  # an upper bound (quoted ones count too)
-        if cells > max_cells:
-            raise InputError(
-                Problem(
-                    f"{path.name}: {cells:,} cells or more, over the {max_cells:,} a positions file may "
-                    "hold (max_cells); split it"
-                )
-            )
+    cells is refused before the text is split (:func:`cells_checked`)."""
+    text = csv_text(path, max_cells=max_cells)
     return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))]
 
 
@@ -268,7 +282,9 @@ def atomic_output(path: Path) -> Iterator[Path]:
 
 
 __all__ = [
+    "MAX_CELLS",
     "atomic_output",
+    "cells_checked",
     "csv_delimiter",
     "csv_rows",
     "csv_safe",

@@ -79,6 +79,7 @@ class _Shapes:
     osi_typo: re.Pattern[str]
     ibkr: re.Pattern[str]
     tws: re.Pattern[str]
+    no_right: re.Pattern[str]
     code_like: re.Pattern[str]
     cusip_or_isin: re.Pattern[str]
     root_only: re.Pattern[str]
@@ -102,6 +103,12 @@ def _shapes() -> _Shapes:
         tws=re.compile(
             _ROOT + r"\s+(?P<month>[A-Z]{3})\s?(?P<day>\d{1,2})\s?'(?P<year>\d{2})\s+(?P<strike>\S+)"
             r"\s+(?P<right>[A-Z]+)" + multiplier
+        ),
+        # An IBKR or TWS description with a strike and no C or P ('SPY 19MAR27 450', 'SPY MAR19'27
+        # 450'): an option whose right is missing, refused (a ticker never has this shape)
+        no_right=re.compile(
+            _ROOT + r"\s+(?:(?P<day>\d{1,2})(?P<month>[A-Z]{3})\d{2,4}|(?P<tws>[A-Z]{3})\s?\d{1,2}\s?'\d{2})"
+            r"\s+\d+(?:\.\d+)?(?:\s+[(\[]?\d+(?:\.\d+)?[)\]]?)?"
         ),
         # Any other text with a root, a date YYMMDD, C or P and a strike is an option code xlmargin
         # does not read (a root of seven letters or of digits, a strike not in eight digits:
@@ -154,6 +161,12 @@ def parse_option(text: str) -> OptionSymbol | None:
         )
     m = shapes.ibkr.fullmatch(text) or shapes.tws.fullmatch(text)
     if m is None:
+        bare = shapes.no_right.fullmatch(text)
+        if bare is not None and (bare["month"] or bare["tws"]) in MONTHS:
+            raise SymbolError(
+                f"'{shown(text)}' reads as an option (a root, an expiry and a strike) but has no C or P: "
+                f"call or put? Write C or P after the strike; {_EXAMPLE}"
+            )
         if _code_like(text):
             raise SymbolError(
                 f"'{shown(text)}' looks like an option symbol (a root, a date YYMMDD, C or P, a strike) in "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,10 +13,10 @@ import numpy as np
 from xlmargin._typing import FloatArray, IntArray
 from xlmargin.batch.equity import equity_column, read_equity
 from xlmargin.cells import is_blank
-from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.errors import InputError, Problem, XlMarginError, shown
 from xlmargin.positions import NO_POSITIONS, Portfolio, read_positions
 from xlmargin.positions.conventions import Groups
-from xlmargin.positions.infer import every_row_named, rows_text
+from xlmargin.positions.infer import RowsWarning, every_row_named, rows_text
 from xlmargin.positions.marks import mark_problems
 
 # Valuations of the union of many accounts that may fail on named rows (whose accounts are then
@@ -46,8 +45,12 @@ class Accounts:
 
     def file_warnings(self) -> list[str]:
         """The reader's warnings that concern the file as a whole (naming no row: a column ignored, a
-        header read as another's alias); those naming rows are in their accounts' ``warnings``."""
-        return [w for w in self.portfolio.warnings if not _NAMES_ROWS.match(w)]
+        header read as another's alias), and the accounts whose ids differ only in case
+        (:func:`case_twins`); those naming rows are in their accounts' ``warnings``."""
+        return [
+            *case_twins(self.names),
+            *(w for w in self.portfolio.warnings if not isinstance(w, RowsWarning)),
+        ]
 
     def equity_of(self, codes: Iterable[int]) -> dict[int, float]:
         """The equity of each account of ``codes`` that has one (plain floats: what a Dask task carries)."""
@@ -229,10 +232,6 @@ def _read_placing_errors(
             kept = [[] if b else r for r, b in zip(rows, bad, strict=True)]
 
 
-# a reader's warning naming rows: "row 4: ...", "rows 4, 7 and 3 more, days: ..." (rows_text)
-_NAMES_ROWS = re.compile(r"rows? (\d+(?:, \d+)*)( and \d+ more)?\b")
-
-
 def _own_warnings(
     union: Sequence[str],
     head: list[Any],
@@ -242,23 +241,21 @@ def _own_warnings(
     errors: dict[int, list[Problem]],
 ) -> None:
     """Put in ``groups.warnings`` each account's reader warnings as the account alone gets them:
-    where a warning of the whole table (``union``, read naming every row) names rows, the accounts
-    owning them (every account should the list be cut short) are read again alone, their rows
+    where a warning of the whole table (``union``, read naming every row) names rows (a
+    :class:`~xlmargin.positions.infer.RowsWarning`, carrying them), the accounts owning them are
+    read again alone, their rows
     keeping their numbers in the file, and keep those of their warnings that name rows or that the
     table did not give (a warning of the whole table naming no row concerns the file:
     :meth:`Accounts.file_warnings`). Coupon and yield units go to ``groups`` in both readings,
     decided the same way."""
     first, row_account = groups.first, groups.codes
-    named = [m for w in union if (m := _NAMES_ROWS.match(w))]
+    named = [w for w in union if isinstance(w, RowsWarning)]
     if not named:
         return
-    if any(m.group(2) for m in named):
-        codes = set(np.unique(row_account).tolist())
-    else:
-        found = [int(x) - first for m in named for x in m.group(1).split(", ")]
-        codes = set(row_account[[i for i in found if 0 <= i < len(rows)]].tolist())
+    found = [row - first for w in named for row in w.rows]
+    codes = set(row_account[[i for i in found if 0 <= i < len(rows)]].tolist())
     codes -= {-1, *errors}
-    file_wide = set(union) - {m.string for m in named}
+    file_wide = set(union) - set(named)
     for code in sorted(codes):
         own = np.flatnonzero(row_account == code)
         aside = Groups(first, row_account)  # the coupon and yield units' warnings are in ``groups``
@@ -272,7 +269,7 @@ def _own_warnings(
             )
         except InputError:  # as it read in the table: its rows the table's warnings name
             mine = set((own + first).tolist())
-            said = [m.string for m in named if mine & {int(x) for x in m.group(1).split(", ")}]
+            said: list[str] = [w for w in named if mine & set(w.rows)]
         else:
             said = [w for w in alone.warnings if w not in file_wide]
         if said:
@@ -298,6 +295,24 @@ def joined(warnings: Iterable[str]) -> str:
     """An account's warnings as one cell, in the order ``xlmargin margin`` prints them for the
     account alone, joined by :data:`SEPARATOR` ("" when none)."""
     return SEPARATOR.join(warnings)
+
+
+def case_twins(names: Iterable[str]) -> list[str]:
+    """A warning for each set of account ids that differ only in case ('acc1', 'ACC1'): margined
+    as the accounts they are, since a broker's ids may be case-sensitive, but likely one account
+    typed two ways."""
+    same: dict[str, list[str]] = {}
+    for name in names:
+        same.setdefault(name.casefold(), []).append(name)
+    out = []
+    for group in (g for g in same.values() if len(g) > 1):
+        quoted = [f"'{shown(name)}'" for name in group]
+        listed = f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+        out.append(
+            f"accounts {listed} differ only in case: margined as {len(group)} accounts (account ids are "
+            "case-sensitive); if they are one account, write its id one way"
+        )
+    return out
 
 
 def _label(value: Any) -> str:

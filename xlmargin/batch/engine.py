@@ -85,6 +85,7 @@ def batch(
     dask: Any = None,
     progress: bool | None = None,
     today: dt.date | None = None,
+    max_cells: int | None = None,
     **more: Any,
 ) -> Any:
     """One row per account of ``data`` under ``regime`` (pm, regt, account or risk): a DataFrame.
@@ -107,7 +108,9 @@ def batch(
     eligibility, Reg T's 4210(b)(2) minimum) are those of its engine given its own equity; a number
     is the ``equity`` parameter, as before (the same for every account, ``pm`` and ``account``).
     ``progress`` shows a bar on stderr (default: when stderr is a terminal). ``dask`` runs the
-    partitions on a Dask cluster (see the module docstring).
+    partitions on a Dask cluster (see the module docstring). ``max_cells``: a file of more cells is
+    refused before it is parsed (default: a workbook
+    :data:`~xlmargin.positions.sheets.MAX_CELLS`, a CSV, Parquet or Flex report none).
     """
     from xlmargin.batch.sources import flex_account_column, flex_equity, read_table
     from xlmargin.brokers import detect
@@ -130,8 +133,8 @@ def batch(
                 raise InputError(Problem(why, None, "by"))
             if kind == "ibkr-flex" and column is not None:
                 raise InputError(Problem(flex_equity("equity"), None, "equity"))
-            return _export_batch(Path(data), regime, rows, values, dask, show)
-        data = read_table(Path(data))
+            return _export_batch(Path(data), regime, rows, values, dask, show, max_cells)
+        data = read_table(Path(data), max_cells)
     accounts = read_accounts(data, by, values["as_of"], column)
     with _client(dask) as client:
         return _frame(regime, values, accounts, client, show)
@@ -160,14 +163,20 @@ def _values(regime: str, rows: list[list[Any]], today: dt.date | None) -> dict[s
 
 
 def _export_batch(
-    path: Path, regime: str, rows: list[list[Any]], values: Mapping[str, Any], dask: Any, show: bool
+    path: Path,
+    regime: str,
+    rows: list[list[Any]],
+    values: Mapping[str, Any],
+    dask: Any,
+    show: bool,
+    max_cells: int | None = None,
 ) -> Any:
     """The accounts of a Flex report: each group of accounts implying the same parameters margined
     as one table, with those parameters; an account the export cannot be read for, its error row."""
     from xlmargin.batch.sources import ACCOUNT, read_export
 
     given = {str(row[0]): row[1] for row in rows if row}
-    export = read_export(path, specs(regime), given)
+    export = read_export(path, specs(regime), given, max_cells)
     frames = []
     with _client(dask) as client:
         for group in export.groups:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xlmargin.batch.accounts import joined
+from xlmargin.batch.accounts import case_twins, joined
 from xlmargin.errors import InputError, Problem, XlMarginError
 
 if TYPE_CHECKING:
@@ -59,22 +59,26 @@ def flex_equity(option: str) -> str:
 WARNINGS = "warnings"  # the results' column, and attrs key: (warning, its account or "") pairs
 
 
-def read_table(path: Path) -> Any:
+def read_table(path: Path, max_cells: int | None = None) -> Any:
     """The file's table: CSV and XLSX as rows of cells, read as ``xlmargin margin`` reads a positions
-    file (the header row found, rows numbered as in the file); Parquet as a DataFrame."""
-    from xlmargin.files import input_file
+    file (the header row found, rows numbered as in the file, ``max_cells`` as it takes it);
+    Parquet as a DataFrame, refused when it holds more than ``max_cells`` cells (default: no limit)."""
+    from xlmargin.files import cells_checked, input_file
     from xlmargin.positions.source import read_file
 
     suffix = input_file(path).suffix.lower()
     if suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
-        return read_file(path)
+        return read_file(path, max_cells=max_cells)
     if suffix == ".parquet":
         import pandas as pd
 
         try:
-            return pd.read_parquet(path)
+            frame = pd.read_parquet(path)
         except (OSError, ValueError, ImportError) as exc:
             raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
+        if max_cells is not None:
+            cells_checked(path.name, frame.size, max_cells)
+        return frame
     raise InputError(Problem(f"{path.name}: a batch file must be .csv, .xlsx or .parquet"))
 
 
@@ -141,21 +145,28 @@ class Export:
         order = {account: i for i, account in enumerate(self.accounts)}
         rows.sort(key=lambda row: order[row[ACCOUNT]])
         out = pd.DataFrame(rows, columns=[ACCOUNT, "positions", *figures, "error", WARNINGS])
-        out.attrs[WARNINGS] = [
-            *((text, account) for g in self.groups for account, t in g.tables.items() for text in t.warnings),
-            *(w for f in frames for w in f.attrs.get(WARNINGS, ())),
-        ]  # each account's export's (a rate left blank), then the groups' readers'
+        out.attrs[WARNINGS] = list(
+            dict.fromkeys(
+                [
+                    *((text, "") for text in case_twins(self.accounts)),  # in a group or not
+                    *((text, a) for g in self.groups for a, t in g.tables.items() for text in t.warnings),
+                    *(w for f in frames for w in f.attrs.get(WARNINGS, ())),
+                ]
+            )
+        )  # the ids differing in case; each account's export's (a rate left blank); the groups' readers'
         return out
 
 
-def read_export(path: Path, reads: Sequence[Param], given: Mapping[str, Any]) -> Export:
-    """The accounts of the report at ``path``, grouped by the parameters each implies to a regime
-    reading ``reads``, those ``given`` kept (:func:`xlmargin.api.broker_params`, as ``margin`` takes
-    them)."""
+def read_export(
+    path: Path, reads: Sequence[Param], given: Mapping[str, Any], max_cells: int | None = None
+) -> Export:
+    """The accounts of the report at ``path`` (refused beyond ``max_cells`` cells, its attributes),
+    grouped by the parameters each implies to a regime reading ``reads``, those ``given`` kept
+    (:func:`xlmargin.api.broker_params`, as ``margin`` takes them)."""
     from xlmargin.api import broker_params
     from xlmargin.brokers import import_accounts
 
-    found = _numbered(import_accounts(path))
+    found = _numbered(import_accounts(path, max_cells=max_cells))
     failed: dict[str, tuple[int, XlMarginError]] = {}
     groups: dict[tuple[tuple[str, str], ...], Group] = {}
     for account, count, table in found:

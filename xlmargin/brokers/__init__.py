@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlmargin.cells import to_number
-from xlmargin.errors import InputError, Problem, XlMarginError, a_or_an
+from xlmargin.errors import InputError, Problem, XlMarginError, a_or_an, shown
 
 if TYPE_CHECKING:
     from xlmargin.positions import Portfolio
@@ -138,7 +138,7 @@ class Base:
     at a rate of exactly 1, or USD for a USD row at 1), and its units per US dollar (the export's
     own dollar rate to the base); None where the export does not tell. ``unread``: the positions
     (indices into the export's records) whose rate to the base was left blank, as it could not be
-    made USD per unit (:func:`rates_in_usd`)."""
+    made USD per unit (:func:`~xlmargin.brokers.rates.rates_in_usd`)."""
 
     currency: str | None = None
     per_usd: float | None = None
@@ -162,7 +162,8 @@ class Base:
 @dataclass(frozen=True, slots=True)
 class BrokerTable:
     """A broker export as a positions table: canonical header, rows, where each row came from, and
-    the account's base currency. Its ``fx_rate`` is USD per unit (:func:`rates_in_usd`)."""
+    the account's base currency. Its ``fx_rate`` is USD per unit
+    (:func:`~xlmargin.brokers.rates.rates_in_usd`)."""
 
     format: str
     source: str
@@ -316,8 +317,9 @@ def detect(path: Path) -> str | None:
     return csvs.looks_like(head)
 
 
-def import_broker(path: str | Path) -> BrokerTable:
-    """Read a broker export (format detected from its content) into a positions table."""
+def import_broker(path: str | Path, *, max_cells: int | None = None) -> BrokerTable:
+    """Read a broker export (format detected from its content) into a positions table; a file of
+    more than ``max_cells`` cells is refused before it is parsed (:func:`xlmargin.files.cells_checked`)."""
     from xlmargin.brokers import csvs, flex
     from xlmargin.files import input_file
 
@@ -327,9 +329,9 @@ def import_broker(path: str | Path) -> BrokerTable:
         known = "; ".join(FORMATS.values())
         raise InputError(Problem(f"{path.name} is not a broker export xlmargin reads ({known})"))
     if kind == "ibkr-flex":
-        return finish(kind, path.name, *flex.read(path))
+        return finish(kind, path.name, *flex.read(path, max_cells))
     readers = {"ibkr-statement": csvs.read_statement, "ibkr-portfolio": csvs.read_portfolio}
-    records, base, notes = readers[kind](path)
+    records, base, notes = readers[kind](path, max_cells)
     table = finish(kind, path.name, records, base)
     return dataclasses.replace(table, notes=(*notes, *table.notes))
 
@@ -341,7 +343,9 @@ _TABLE_HINT = (
 )
 
 
-def import_accounts(path: str | Path) -> list[tuple[str, int, BrokerTable | XlMarginError]]:
+def import_accounts(
+    path: str | Path, *, max_cells: int | None = None
+) -> list[tuple[str, int, BrokerTable | XlMarginError]]:
     """Each account of an export of several (an IBKR Flex Query report, one ``<FlexStatement>``
     per account), in the order of the file: (account id, its positions, its positions table as
     :func:`import_broker` reads an export of that account alone, or why that cannot be read). A
@@ -364,7 +368,7 @@ def import_accounts(path: str | Path) -> list[tuple[str, int, BrokerTable | XlMa
             )
         )
     out: list[tuple[str, int, BrokerTable | XlMarginError]] = []
-    for account, read in flex.read_accounts(path):
+    for account, read in flex.read_accounts(path, max_cells):
         if isinstance(read, XlMarginError):
             out.append((account, 0, read))
             continue
@@ -375,11 +379,11 @@ def import_accounts(path: str | Path) -> list[tuple[str, int, BrokerTable | XlMa
     return out
 
 
-def read_broker(path: str | Path, *, as_of: dt.date) -> Portfolio:
+def read_broker(path: str | Path, *, as_of: dt.date, max_cells: int | None = None) -> Portfolio:
     """A broker export read and validated as a portfolio; errors name the export's rows and fields."""
     from xlmargin.positions import Portfolio, read_positions
 
-    imported = import_broker(path)
+    imported = import_broker(path, max_cells=max_cells)
     try:
         book = read_positions(imported.table(), as_of=as_of)
     except XlMarginError as exc:
@@ -445,7 +449,7 @@ def _one_account(source: str, records: list[Record]) -> None:
     if len(accounts) > 1:
         second = list(accounts.values())[1]
         message = (
-            f"{source}: its rows name {len(accounts)} accounts ({', '.join(accounts)}); margin is per "
+            f"{source}: its rows name {len(accounts)} accounts ({shown(', '.join(accounts))}); margin is per "
             "account: export one account per file"
         )
         raise InputError(Problem(message, second.line, second.names.get("account")))
@@ -509,9 +513,12 @@ def _underlying_price(
         x for x in same if _listed_in(x) == _listed_in(r) and not (conid and x.get("conid"))
     ]
     if not rows:
-        u = values["underlying"]
+        u = shown(values["underlying"])
         listed = sorted(
-            {f"{x.get('currency') or 'no currency'}, conid {x.get('conid') or 'not given'}" for x in same}
+            {
+                shown(f"{x.get('currency') or 'no currency'}, conid {x.get('conid') or 'not given'}")
+                for x in same
+            }
         )
         held = (
             f"the book's {u} rows are of another listing ({'; '.join(listed)})"
@@ -519,12 +526,14 @@ def _underlying_price(
             else f"the book has no {u} row"
         )
         stated = (
-            f" ({r.get('currency') or 'no currency'}{f', conid {conid}' if conid else ''})" if same else ""
+            f" ({shown(r.get('currency') or 'no currency')}{f', conid {shown(conid)}' if conid else ''})"
+            if same
+            else ""
         )
         problems.append(
             Problem(
-                f"{values['symbol']}: the export gives no price for the underlying {u}{stated} and {held}; "
-                "add an 'Underlying Price' column",
+                f"{shown(values['symbol'])}: the export gives no price for the underlying {u}{stated} and "
+                f"{held}; add an 'Underlying Price' column",
                 r.line,
                 "underlying_price",
             )
@@ -534,9 +543,9 @@ def _underlying_price(
     for other in rows[1:]:
         if _number(other.get("price")) != _number(first.get("price")):
             problem = Problem(
-                f"lines {first.line} and {other.line} hold {first.get('symbol')} at different prices "
-                f"({first.get('price')}, {other.get('price')}): one contract has one price, and the "
-                "options on it take it as their underlying price",
+                f"lines {first.line} and {other.line} hold {shown(first.get('symbol'))} at different "
+                f"prices ({shown(first.get('price'))}, {shown(other.get('price'))}): one contract has one "
+                "price, and the options on it take it as their underlying price",
                 other.line,
                 other.names.get("price", "price"),
             )
@@ -606,7 +615,11 @@ def _type(r: Record, problems: list[Problem]) -> str | None:
     if kind is None:
         known = ", ".join(sorted({k.upper() for k in ASSETS if len(k) <= 5}))
         problems.append(
-            Problem(f"asset class '{asset}' is not one xlmargin margins ({known})", r.line, r.names["asset"])
+            Problem(
+                f"asset class '{shown(asset)}' is not one xlmargin margins ({known})",
+                r.line,
+                r.names["asset"],
+            )
         )
         return None
     if kind == "stock" and field_key(r.get("subcategory")) == "etf":
@@ -626,7 +639,7 @@ def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) ->
         missing = ", ".join(k for k in ("underlying", "strike", "expiry", "right") if not values[k])
         problems.append(
             Problem(
-                f"option '{text}' states no {missing} and is not an IBKR description such as "
+                f"option '{shown(text)}' states no {missing} and is not an IBKR description such as "
                 "'AAPL 16JAN26 260 C'",
                 r.line,
                 r.names.get("symbol", "symbol"),
@@ -641,7 +654,9 @@ def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) ->
         try:
             values["expiry"] = dt.datetime.strptime(expiry, "%d%b%y").date().isoformat()
         except ValueError:
-            problems.append(Problem(f"'{expiry}' in '{text}' is not a date", r.line, r.names.get("symbol")))
+            problems.append(
+                Problem(f"'{shown(expiry)}' in '{shown(text)}' is not a date", r.line, r.names.get("symbol"))
+            )
 
 
 def _symbol_terms(r: Record, values: dict[str, Any], problems: list[Problem]) -> bool:
@@ -665,50 +680,6 @@ def _symbol_terms(r: Record, values: dict[str, Any], problems: list[Problem]) ->
     return False
 
 
-def rates_in_usd(records: list[Record], base: str | None, dollar: str | None = None) -> Base:
-    """The records' ``fx_rate`` made USD per unit of each row's currency, what the positions table
-    means by it; the base currency found and its units per USD. IBKR gives each currency's rate to
-    the account's base currency (Flex ``fxRateToBase``, the statement's "Base Currency Exchange
-    Rate"): USD per unit only in a USD-based account. In another base each rate is divided by the
-    dollar's (``dollar``, the export's own USD rate, else a USD row's), whatever the base is.
-    ``base`` is the export's stated base currency, else the one its rates show
-    (:func:`_shown_base`). Without a dollar rate in a base other than USD, or a base shown, the
-    rates are left blank (``Base.unread``) for the engine to ask for or the account view to fill
-    from ``fx.CCY``: never read as USD per unit on a guess."""
-    rated = [r for r in records if _rate(r.get("fx_rate")) is not None]
-    if dollar is None:
-        dollar = next((r.get("fx_rate") for r in rated if r.get("currency").upper() == "USD"), None)
-    per_usd = _rate(dollar)
-    base = base.upper() if base else _shown_base(rated, per_usd)
-    if base == "USD":
-        return Base("USD", 1.0)
-    unread = []
-    for i, r in enumerate(records):
-        rate = _rate(r.get("fx_rate"))
-        if rate is not None:
-            r.values["fx_rate"] = "" if per_usd is None else repr(rate / per_usd)
-            unread += [i] if per_usd is None else []
-    return Base(base, per_usd, tuple(unread))
-
-
-def _shown_base(rated: list[Record], per_usd: float | None) -> str | None:
-    """The base currency an export that states none shows by its rates: USD when its dollar rate is
-    1, else the one currency other than USD at a rate of exactly 1; None when it shows none (no USD
-    row, or one at another rate, and no one currency at 1), never USD by default."""
-    if per_usd == 1.0:
-        return "USD"
-    at_one = {r.get("currency").upper() for r in rated if _rate(r.get("fx_rate")) == 1.0} - {"USD"}
-    return at_one.pop() if len(at_one) == 1 else None
-
-
-def _rate(text: str | None) -> float | None:
-    """A positive rate read from an export's text (:func:`parsed`), else None: a rate that does not
-    read is left as it is, for its row's problem."""
-    value, _ = parsed(text)
-    return value if value is not None and value > 0 else None
-
-
 __all__ = [
-    "FORMATS", "HEADER", "Base", "BrokerTable", "detect", "import_accounts", "import_broker", "rates_in_usd",
-    "read_broker",
+    "FORMATS", "HEADER", "Base", "BrokerTable", "detect", "import_accounts", "import_broker", "read_broker",
 ]  # fmt: skip

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from xlmargin.brokers import ASSETS, Record, field_key
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import InputError, Problem, shown
 
 # issuer, coupon ("4", "4 1/2", "1/8", "3.85"), maturity MM/DD/YY or MM/DD/YYYY, nothing else
 _DESCRIPTION = re.compile(
@@ -169,20 +169,20 @@ def _bond(source: str, r: Record, info: Record, fixes: Fixes) -> Problem | None:
             r.values[term], r.names[term] = info.get(term), f"{fixes.reference} {info.names.get(term, term)}"
         elif stated is not None and getattr(stated, term) is not None:
             r.values[term], r.names[term] = getattr(stated, term), "description"
-    conid = f" (conid {r.get('conid')})" if r.get("conid") else ""
-    name = f"bond {r.get('symbol') or text or '(no symbol)'}{conid}"
+    conid = f" (conid {shown(r.get('conid'))})" if r.get("conid") else ""
+    name = f"bond {shown(r.get('symbol') or text or '(no symbol)')}{conid}"
     if not r.get("coupon"):
         r.hints["coupon"] = (
             f"{source} gives {name} no coupon (IBKR's exports have no coupon field, and its description "
-            f"{text!r} states none as IBKR writes it, 'T 4 1/2 11/15/31'): {fixes.coupon}"
+            f"{shown(repr(text))} states none as IBKR writes it, 'T 4 1/2 11/15/31'): {fixes.coupon}"
         )
     if not r.get("class"):
         _klass(source, name, r, info, fixes)
     if r.get("maturity"):
         return None
     return Problem(
-        f"{name} has no maturity in {source}: {fixes.looked(r)}, and its description {text!r} does not "
-        f"state it as IBKR writes it ('T 4 1/2 11/15/31'); {fixes.maturity}",
+        f"{name} has no maturity in {source}: {fixes.looked(r)}, and its description {shown(repr(text))} "
+        f"does not state it as IBKR writes it ('T 4 1/2 11/15/31'); {fixes.maturity}",
         r.line,
         "maturity",
     )
@@ -197,10 +197,10 @@ def _klass(source: str, name: str, r: Record, info: Record, fixes: Fixes) -> Non
         r.values["class"], r.names["class"] = "treasury", ids[0][0]
         return
     if len(ids) > 1:
-        held = ", ".join(f"{field} {code}" for field, code in ids)
+        held = ", ".join(f"{field} {shown(code)}" for field, code in ids)
         why = f"its {held} do not all name one (CUSIP 912…, ISIN US912…)"
     elif ids:
-        why = f"its {ids[0][0]} {ids[0][1]} is not one's (CUSIP 912…, ISIN US912…)"
+        why = f"its {ids[0][0]} {shown(ids[0][1])} is not one's (CUSIP 912…, ISIN US912…)"
     else:
         why = f"it has no CUSIP or ISIN ({fixes.ids}), and its ticker does not tell it ('T' is AT&T's too)"
     r.hints["class"] = (

@@ -21,12 +21,12 @@ from xlmargin.brokers import (
     Record,
     field_key,
     parsed,
-    rates_in_usd,
     record,
 )
 from xlmargin.brokers.bonds import IDS, TERMS, Fixes, bond_terms
 from xlmargin.brokers.lots import summaries_or_lots
-from xlmargin.errors import InputError, Problem
+from xlmargin.brokers.rates import rates_in_usd
+from xlmargin.errors import InputError, Problem, shown
 from xlmargin.files import csv_delimiter, csv_text, decode_csv
 
 SECTION = "Open Positions"
@@ -155,7 +155,7 @@ def _width_problem(path: Path, line: int, got: int, want: int) -> InputError:
     return InputError(Problem(f"{path.name}: the row has {got} cells where the header has {want}", line))
 
 
-def read_statement(path: Path) -> tuple[list[Record], Base, tuple[str, ...]]:
+def read_statement(path: Path, max_cells: int | None = None) -> tuple[list[Record], Base, tuple[str, ...]]:
     """The Open Positions section's summary rows; each currency's rate to the base from the
     statement's exchange-rate section, made USD per unit (the base from "Account Information");
     the notes. A file of several statements (one account's "Account Information" row, then
@@ -172,7 +172,7 @@ def read_statement(path: Path) -> tuple[list[Record], Base, tuple[str, ...]]:
     accounts: list[tuple[int, str]] = []
     problems: list[Problem] = []
     base: str | None = None
-    for line, cells in _rows(csv_text(path)):
+    for line, cells in _rows(csv_text(path, max_cells=max_cells)):
         section, kind, rest = cells[0].strip(), cells[1].strip() if len(cells) > 1 else "", cells[2:]
         if section == SECTION:
             header = _positions_row(path, line, kind, rest, header, records)
@@ -211,8 +211,9 @@ def _unrated(path: Path, records: list[Record], unrated: dict[str, tuple[int, st
         held = [r.line for r in records if r.get("currency").upper() == currency and not r.get("fx_rate")]
         if held:
             out.append(
-                f"{path.name}: row {line}, {name}: IBKR gives no rate for {currency} ('{NO_VALUE}'); "
-                f"its positions ({rows_text(held)}) have no rate: give fx.{currency} in the account view, or "
+                f"{path.name}: row {line}, {name}: IBKR gives no rate for {shown(currency)} ('{NO_VALUE}'); "
+                f"its positions ({rows_text(held)}) have no rate: give fx.{shown(currency)} in the account "
+                "view, or "
                 "each row's fx_rate (USD per unit) in a positions table"
             )
     return tuple(out)
@@ -223,7 +224,9 @@ def _positions_row(
 ) -> list[str] | None:
     """One Open Positions row: a header (returned), or a summary data row (added to ``records``)."""
     if kind not in ROW_KINDS:
-        raise InputError(Problem(f"{path.name}: '{kind}' is not Header, Data, SubTotal or Total", line))
+        raise InputError(
+            Problem(f"{path.name}: '{shown(kind)}' is not Header, Data, SubTotal or Total", line)
+        )
     if kind == "Header":
         return rest
     if kind == "Data":
@@ -319,10 +322,10 @@ def _one_statement(path: Path, accounts: list[tuple[int, str]]) -> None:
     read for both), or two of one account (two days' positions)."""
     if len(accounts) < 2:
         return
-    names = list(dict.fromkeys(name or "(blank)" for _, name in accounts))
+    names = list(dict.fromkeys(shown(name) or "(blank)" for _, name in accounts))
     lines = ", ".join(str(line) for line, _ in accounts)
     if len(names) > 1:
-        what = f"the statements of {len(names)} accounts ({', '.join(names)}; lines {lines})"
+        what = f"the statements of {len(names)} accounts ({shown(', '.join(names))}; lines {shown(lines)})"
         why = "margin is per account, and their positions are never added up as one book"
     else:
         what = f"{len(accounts)} statements of account {names[0]} (lines {lines})"
@@ -334,14 +337,14 @@ def _one_statement(path: Path, accounts: list[tuple[int, str]]) -> None:
     raise InputError(Problem(message, accounts[1][0], "Account"))
 
 
-def read_portfolio(path: Path) -> tuple[list[Record], Base, tuple[str, ...]]:
+def read_portfolio(path: Path, max_cells: int | None = None) -> tuple[list[Record], Base, tuple[str, ...]]:
     """One header row, then a position per row; a trailing total row (no symbol) is skipped. The
     columns a positions table adds that the export does not have (special_maintenance, volatility,
     class, sleeve, bond terms: :func:`kept_column`) are kept as they are; the notes name the
     columns the positions reader would read and this reader does not (:func:`dropped`). A bond's
     terms and a Treasury's class are read from its row (:func:`~xlmargin.brokers.bonds.bond_terms`,
     :data:`PORTFOLIO_FIXES`); a bond nothing dates is refused naming its row."""
-    rows = _rows(csv_text(path))
+    rows = _rows(csv_text(path, max_cells=max_cells))
     _, header = next(rows)
     records = []
     for line, cells in rows:

@@ -18,7 +18,7 @@ is on one day's positions. The valuation date (``as_of``) does not pick one: it 
 and is often a day after the statement's ``toDate``, so matching the two would make a file's
 reading depend on when it is run. ``fxRateToBase`` is a rate to the account's base currency
 (its statement's ``<AccountInformation currency=...>`` when the query has it), made USD per unit as
-the positions table reads ``fx_rate`` (:func:`~xlmargin.brokers.rates_in_usd`).
+the positions table reads ``fx_rate`` (:func:`~xlmargin.brokers.rates.rates_in_usd`).
 
 A BOND position has no maturity nor coupon field: its maturity is its contract's
 ``<SecurityInfo maturity=...>`` (by ``conid``; the query's Securities Info section), else the one its
@@ -37,10 +37,12 @@ from xml.sax import SAXException, SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
 
-from xlmargin.brokers import Base, Record, field_key, rates_in_usd, record
+from xlmargin.brokers import Base, Record, field_key, record
 from xlmargin.brokers.bonds import IDS, TERMS, Fixes, bond_terms
 from xlmargin.brokers.lots import summaries_or_lots
-from xlmargin.errors import InputError, Problem
+from xlmargin.brokers.rates import rates_in_usd
+from xlmargin.errors import InputError, Problem, shown
+from xlmargin.files import cells_checked
 
 ROOTS = ("FlexQueryResponse", "FlexStatements", "FlexStatement")
 
@@ -87,8 +89,9 @@ class _Positions(ContentHandler):
     """The report's positions by account, in the order of the file. A position's account is its own
     ``accountId``, else its statement's ("" when neither names one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_cells: int | None = None) -> None:
         super().__init__()
+        self.max_cells, self.cells = max_cells, 0  # the attributes read, each a cell of a table
         self.locator: Locator | None = None
         self.root: str | None = None
         self.statements: list[Statement] = []
@@ -103,6 +106,10 @@ class _Positions(ContentHandler):
         return (self.locator.getLineNumber() if self.locator else None) or 0
 
     def startElement(self, name: str, attrs: AttributesImpl) -> None:
+        if self.max_cells is not None:
+            self.cells += len(attrs)
+            if self.cells > self.max_cells:
+                raise _TooLarge
         if self.root is None:
             self.root = name
         if name == "FlexStatement":
@@ -194,22 +201,29 @@ def _bond_terms(path: Path, records: list[Record], securities: dict[str, Record]
     bond_terms(path.name, records, lambda r: securities.get(r.get("conid")), FIXES)
 
 
-def _parse(path: Path) -> tuple[dict[str, Account], list[Statement]]:
-    """The report's accounts and statements; a malformed or refused XML, or another document, is
-    an error of the whole file."""
+class _TooLarge(Exception):
+    """A report of more attributes than the cells a positions file may hold, stopped as it is read."""
+
+
+def _parse(path: Path, max_cells: int | None = None) -> tuple[dict[str, Account], list[Statement]]:
+    """The report's accounts and statements; a malformed or refused XML, another document, or one of
+    more than ``max_cells`` attributes (each a cell: :func:`xlmargin.files.cells_checked`, checked as
+    they are read) is an error of the whole file."""
     import defusedxml
     import defusedxml.sax
 
-    handler = _Positions()
+    handler = _Positions(max_cells)
     try:
         defusedxml.sax.parse(str(path), handler)
+    except _TooLarge:
+        cells_checked(path.name, handler.cells, max_cells or 0)
     except SAXParseException as exc:
         message = f"{path.name}: the XML is truncated or malformed ({exc.getMessage()})"
         raise InputError(Problem(message, exc.getLineNumber())) from None
     except (SAXException, defusedxml.DefusedXmlException) as exc:  # entities, DTDs, external references
         raise InputError(Problem(f"{path.name}: the XML is refused ({exc})")) from None
     if handler.root not in ROOTS:
-        raise InputError(Problem(f"{path.name}: <{handler.root}> is not a Flex Query report"))
+        raise InputError(Problem(f"{path.name}: <{shown(handler.root)}> is not a Flex Query report"))
     return handler.result(), handler.statements
 
 
@@ -224,7 +238,7 @@ def _positions(
         held = [statements[i] for i in account.statements]
         raise InputError(
             Problem(
-                f"{path.name}: account {name or '(blank)'} has {len(held)} statements "
+                f"{path.name}: account {shown(name) or '(blank)'} has {len(held)} statements "
                 f"({'; '.join(s.dated() for s in held)}); margin is on one day's positions: run the "
                 "Flex query for one day (Period: Last Business Day) or keep one <FlexStatement> per account"
             )
@@ -238,11 +252,11 @@ def _positions(
     return records, rates_in_usd(records, account.base)  # fxRateToBase is to the base, fx_rate to USD
 
 
-def read(path: Path) -> tuple[list[Record], Base]:
+def read(path: Path, max_cells: int | None = None) -> tuple[list[Record], Base]:
     """The positions of a report of one account; a report of several is refused, pointing to batch."""
-    accounts, statements = _parse(path)
+    accounts, statements = _parse(path, max_cells)
     if len(accounts) > 1:
-        names = ", ".join(a or "(blank)" for a in accounts)
+        names = shown(", ".join(a or "(blank)" for a in accounts))
         raise InputError(
             Problem(
                 f"{path.name} holds {len(accounts)} accounts ({names}); "
@@ -254,11 +268,13 @@ def read(path: Path) -> tuple[list[Record], Base]:
     return _positions(path, name, account, statements)
 
 
-def read_accounts(path: Path) -> list[tuple[str, tuple[list[Record], Base] | InputError]]:
+def read_accounts(
+    path: Path, max_cells: int | None = None
+) -> list[tuple[str, tuple[list[Record], Base] | InputError]]:
     """Each account of a report, in the order of the file: its id, and its positions and rates as
     :func:`read` reads a report of it alone, or why they cannot be read. A report without any
     position is refused as a whole (its query lacks Open Positions)."""
-    accounts, statements = _parse(path)
+    accounts, statements = _parse(path, max_cells)
     if not any(account.records for account in accounts.values()):  # the query's, not an account's
         _positions(path, "", Account(), statements)
     out: list[tuple[str, tuple[list[Record], Base] | InputError]] = []

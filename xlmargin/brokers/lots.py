@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xlmargin.brokers import Record, parsed
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import InputError, Problem, shown
 
 
 def summaries_or_lots(records: list[Record]) -> list[Record]:
@@ -41,9 +41,9 @@ def _no_repeated_summaries(records: list[Record]) -> None:
         if first is not r:
             problems.append(
                 Problem(
-                    f"lines {first.line} and {r.line} report the same position ({r.get('symbol')} "
-                    f"{r.get('quantity')} at {r.get('price')}) field for field: IBKR reports a position "
-                    "once per statement, so the report looks pasted twice; remove the repeat",
+                    f"lines {first.line} and {r.line} report the same position ({shown(r.get('symbol'))} "
+                    f"{shown(r.get('quantity'))} at {shown(r.get('price'))}) field for field: IBKR reports a "
+                    "position once per statement, so the report looks pasted twice; remove the repeat",
                     r.line,
                     r.names.get("detail", "levelOfDetail"),
                 )

@@ -23,7 +23,7 @@ import numpy as np
 from xlmargin import rules
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import EXCEL_EPOCH, is_boolean
-from xlmargin.positions.infer import rows_text, warn_rows
+from xlmargin.positions.infer import rows_warning, warn_rows
 from xlmargin.positions.reader import ColumnReader
 
 
@@ -148,8 +148,11 @@ def _price_warning(
             (f"{value * 100:g}%", f"{value:g}%") if decimal[i] else (f"{value:g}%", f"{value * 100:g}%")
         )
         warnings.append(
-            f"{rows_text([int(r.rows[i])])}: {name} {value:g} read as {read}, not {other}: the row's price "
-            f"implies a {name} of {near:.3g}%"
+            rows_warning(
+                [int(r.rows[i])],
+                f": {name} {value:g} read as {read}, not {other}: the row's price implies a {name} of "
+                f"{near:.3g}%",
+            )
         )
 
 

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -285,11 +286,32 @@ def rows_text(rows: Sequence[int]) -> str:
     return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
 
 
+class RowsWarning(str):
+    """A reader's warning that names rows: its text, which starts with them (:func:`rows_text`),
+    and ``rows``, every row it concerns however many the text lists (the batch gives it to the
+    accounts owning them)."""
+
+    rows: tuple[int, ...]
+
+    def __new__(cls, text: str, rows: Sequence[int] = ()) -> RowsWarning:
+        made = super().__new__(cls, text)
+        made.rows = tuple(rows)
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a Dask worker's copy keeps its rows
+        return (RowsWarning, (str(self), self.rows))
+
+
+def rows_warning(rows: Sequence[int], rest: str) -> RowsWarning:
+    """The warning ``rest`` headed by the ``rows`` it names ('rows 4, 7' and ``rest``)."""
+    return RowsWarning(f"{rows_text(rows)}{rest}", rows)
+
+
 def warn_rows(r: ColumnReader, warnings: list[str], mask: BoolArray, message: str) -> None:
     """One warning naming the rows where ``mask`` is true (none when there are none)."""
     found = indices(mask)
     if found:
-        warnings.append(f"{rows_text([int(r.rows[i]) for i in found])}: {message}")
+        warnings.append(rows_warning([int(r.rows[i]) for i in found], f": {message}"))
 
 
 RATE_TO_BASE = "fxratetobase"  # IBKR's "FX Rate To Base" header, normalised (an alias of fx_rate)
@@ -313,10 +335,11 @@ def rate_to_base_warning(header: str, arrays: dict[str, np.ndarray]) -> str | No
     base = "/".join(bases) if bases else "not USD"
     dollar = rate[dollar_off][0] if dollar_off.any() else None
     fix = f"={rate_text(dollar)}" if dollar is not None else " (base units per USD)"
-    return (
-        f"{rows_text([int(arrays['row'][i]) for i in found])}, {header}: IBKR's rate to the account's base "
-        f"currency, here {base} (a currency other than USD at exactly 1, or a USD row at another rate), "
+    return rows_warning(
+        [int(arrays["row"][i]) for i in found],
+        f", {header}: IBKR's rate to the account's base currency, here {base} (a currency other than USD "
+        "at exactly 1, or a USD row at another rate), "
         "not the USD per unit Reg T, portfolio margin, SPAN and the risk view read fx_rate as; import the "
         "export with xlmargin (its rates are made USD per unit), or read it in the account view with "
-        f"account_currency={bases[0] if len(bases) == 1 else '<base>'} and fx.USD{fix}"
+        f"account_currency={bases[0] if len(bases) == 1 else '<base>'} and fx.USD{fix}",
     )

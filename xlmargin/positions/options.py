@@ -13,7 +13,7 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.positions.columns import norm_header
 from xlmargin.positions.conventions import bare_year
 from xlmargin.positions.enums import Kinds, enum_values
-from xlmargin.positions.infer import SymbolTerms, check_and_fill, rows_text
+from xlmargin.positions.infer import SymbolTerms, check_and_fill, rows_warning
 from xlmargin.positions.model import DAYS_PER_YEAR
 from xlmargin.positions.reader import ColumnReader, factorize, indices, object_array
 
@@ -153,9 +153,12 @@ def _days_beside_dates(
     expiry, dte, first = r.header("expiry"), r.header("days"), off[0]
     date = dt.date.fromordinal(int(ordinal[first]))
     warnings.append(
-        f"{rows_text([int(r.rows[i]) for i in off])}, {dte}: disagrees with {expiry} by more than a day; "
-        f"the date is used (row {int(r.rows[first])}: {dte} {days[first]:g}, {expiry} {date} is "
-        f"{apart[first]:g} days from the valuation date {as_of})"
+        rows_warning(
+            [int(r.rows[i]) for i in off],
+            f", {dte}: disagrees with {expiry} by more than a day; the date is used "
+            f"(row {int(r.rows[first])}: {dte} {days[first]:g}, {expiry} {date} is {apart[first]:g} days "
+            f"from the valuation date {as_of})",
+        )
     )
 
 

@@ -33,6 +33,7 @@ from xlmargin.cells import (
     to_date,
     to_number,
     too_large,
+    typed_percent,
 )
 from xlmargin.errors import Problem
 from xlmargin.positions.columns import COLUMN_BY_NAME, RATE_COLUMNS
@@ -314,7 +315,7 @@ class ColumnReader:
             if is_blank(value, False):
                 blank[j] = strict[j] = True
                 continue
-            if value.__class__ is str and value.strip().endswith("%"):
+            if value.__class__ is str and typed_percent(value):
                 if not rate:
                     self._bad_raw(j, name, _percent_refused(value, name))
                     continue

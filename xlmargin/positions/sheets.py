@@ -19,15 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin.errors import InputError, Problem
+from xlmargin.files import MAX_CELLS as MAX_CELLS  # the default limit, defined where the CLI reads it
 
 _OVERLAP = 4096  # bytes of a chunk kept to look across the boundary (a tag, a formula cell's end)
-
-
-MAX_CELLS = 10_000_000
-"""The cells a positions workbook may hold by default: ten times recalc's ``--max-cells`` default
-(:class:`xlmargin.workbook.Limits`), since a positions sheet is read as values alone and a desk's
-batch is large (10,000 accounts of 50 positions in 10 columns are 5,000,000 cells); what it refuses
-is a sheet that would inflate past memory. A CSV has no default limit: its size on disk is its size."""
 
 
 def checked_workbook(path: Path, max_cells: int, no_value: re.Pattern[bytes]) -> bool:

@@ -10,8 +10,8 @@ from typing import Any
 
 from xlmargin.cells import Uncalculated, is_blank, to_number
 from xlmargin.errors import InputError, Problem
-from xlmargin.files import csv_rows, input_file, separator_hint
-from xlmargin.positions.sheets import MAX_CELLS, checked_workbook, sheet_rows
+from xlmargin.files import MAX_CELLS, csv_rows, input_file, separator_hint
+from xlmargin.positions.sheets import checked_workbook, sheet_rows
 
 
 def table_of(data: Any) -> tuple[list[Any], Sequence[Sequence[Any]], int]:

@@ -14,7 +14,7 @@ import numpy as np
 from xlmargin import instruments
 from xlmargin._typing import FloatArray
 from xlmargin.cells import excel_error, is_boolean, to_number
-from xlmargin.errors import InputError, Problem, RuleError
+from xlmargin.errors import InputError, Problem, RuleError, shown
 from xlmargin.stress.factors import factor_index, factors, stress_rules
 
 
@@ -90,7 +90,7 @@ def _not_a_range(value: Any) -> InputError:
     return InputError(
         Problem(
             f"a covariance must be a range, a square matrix with the factor names as its first row and "
-            f"column, not the single value '{value}'",
+            f"column, not the single value '{shown(value)}'",
             None,
             "covariance",
         )
@@ -116,7 +116,7 @@ def _factor_name(cell: Any, row: int, problems: list[Problem]) -> str | None:
     name = re.sub(r"[\s\-.]+", "_", str(cell).strip().lower())
     if name in known:
         return name
-    problems.append(Problem(f"'{cell}' is not a factor; known: {', '.join(known)}", row, "covariance"))
+    problems.append(Problem(f"'{shown(cell)}' is not a factor; known: {', '.join(known)}", row, "covariance"))
     return None
 
 
@@ -133,7 +133,7 @@ def _number(cell: Any) -> float | str:
         number, why = to_number(cell, "a covariance", _NO_PERCENT)
         return number if why is None else why
     if is_boolean(cell) or not isinstance(cell, int | float) or not math.isfinite(cell):
-        return f"{cell!r} is not a number"
+        return f"{shown(repr(cell))} is not a number"
     return float(cell)
 
 
