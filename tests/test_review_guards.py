@@ -147,6 +147,29 @@ def test_a_description_without_c_or_p_is_refused_naming_row_and_column(symbol: s
     assert "no C or P: call or put?" in problem.message
 
 
+def test_a_description_without_c_or_p_on_an_option_row_is_refused() -> None:
+    table = [["symbol", "type", "quantity", "price"], ["SPY 19MAR27 450", "option", 1, 5.0]]
+    with pytest.raises(InputError, match="no C or P"):
+        read_positions(table, as_of=pd.Timestamp(AS_OF).date())
+
+
+@pytest.mark.parametrize(
+    ("row", "kind"),
+    [
+        (["T 15MAY27 4.5", "bond", 100_000, 99.5, "treasury", 0.045, "2027-05-15"], "bond"),
+        (["SPY 19MAR27 450", "stock", 100, 500.0, None, None, None], "stock"),
+    ],
+)
+def test_a_row_typed_otherwise_keeps_its_type_with_a_warning(row: list[Any], kind: str) -> None:
+    """A Treasury written 'T 15MAY27 4.5' has the shape of an option without C or P; a row that says
+    it is a bond (or a stock) is margined as one, with the warning of rows that read like options."""
+    header = ["symbol", "type", "quantity", "price", "asset_class", "coupon", "maturity"]
+    portfolio = read_positions([header, row], as_of=pd.Timestamp(AS_OF).date())
+    (position,) = portfolio.positions
+    assert position.type == kind
+    assert any("reads like an option" in w for w in portfolio.warnings)
+
+
 @pytest.mark.parametrize(
     "text",
     ["SPY", "BRK B", "BRK/B", "912828XY9", "US0378331005", "T 3.25 05/15/2030", "ESZ6", "SPY 19XYZ27 450"],

@@ -134,6 +134,13 @@ _EXAMPLE = (
 )
 
 
+def missing_right(text: str) -> bool:
+    """True for an IBKR or TWS option description with a strike and no C or P (upper case:
+    'SPY 19MAR27 450', 'SPY MAR19'27 450'), which :func:`parse_option` refuses."""
+    bare = _shapes().no_right.fullmatch(text)
+    return bare is not None and (bare["month"] or bare["tws"]) in MONTHS
+
+
 def parse_option(text: str) -> OptionSymbol | None:
     """The option ``text`` names; None when it is not shaped like an option symbol.
 
@@ -161,8 +168,7 @@ def parse_option(text: str) -> OptionSymbol | None:
         )
     m = shapes.ibkr.fullmatch(text) or shapes.tws.fullmatch(text)
     if m is None:
-        bare = shapes.no_right.fullmatch(text)
-        if bare is not None and (bare["month"] or bare["tws"]) in MONTHS:
+        if missing_right(text):
             raise SymbolError(
                 f"'{shown(text)}' reads as an option (a root, an expiry and a strike) but has no C or P: "
                 f"call or put? Write C or P after the strike; {_EXAMPLE}"
@@ -515,6 +521,7 @@ __all__ = [
     "iso_pair",
     "listed_index",
     "looks_like_option",
+    "missing_right",
     "pair_base_class",
     "pair_codes",
     "pair_quote",

@@ -262,7 +262,16 @@ def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms 
     symbol = object_array(sym_upper)[sym.codes]
     for i in indices(sym.blank):
         r.bad(i, "symbol", "missing symbol")
-    return sym, sym_upper, symbol, symbol_terms(r, sym, sym_upper)
+    return sym, sym_upper, symbol, symbol_terms(r, sym, sym_upper, _typed_otherwise_than_option(r))
+
+
+def _typed_otherwise_than_option(r: ColumnReader) -> BoolArray:
+    """The rows whose type column names a known type other than an option's (an unknown type is
+    reported where the types are read)."""
+    type_text = r.text("type")
+    other = [_BROKER_TYPE_TABLE.get(norm_header(v)) not in (None, *OPTION_TYPES) if v else False
+             for v in type_text.values]  # fmt: skip
+    return np.array(other, dtype=bool)[type_text.codes]
 
 
 def _kinds(

@@ -38,7 +38,7 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import rate_text, shown
 from xlmargin.positions.model import PAIR_ASSET_CLASSES
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
-from xlmargin.symbols import looks_like_option, parse_options, underlying_of_root
+from xlmargin.symbols import looks_like_option, missing_right, parse_options, underlying_of_root
 
 # how many rows a warning names before it says "and N more"
 SHOWN_ROWS = 8
@@ -60,15 +60,18 @@ class SymbolTerms:
     option_like: BoolArray  # reads like an option (IBM 95 CALL) without being a readable symbol
 
 
-def symbol_terms(r: ColumnReader, symbol: Text, symbol_upper: Sequence[str]) -> SymbolTerms | None:
-    """The option terms of every row's symbol, else its description; None when no row has any."""
+def symbol_terms(
+    r: ColumnReader, symbol: Text, symbol_upper: Sequence[str], typed_otherwise: BoolArray
+) -> SymbolTerms | None:
+    """The option terms of every row's symbol, else its description; None when no row has any.
+    ``typed_otherwise``: the rows whose type column names a type that is not an option."""
     columns = [("symbol", symbol, symbol_upper)]
     if r.has("description"):
         description = r.text("description")
         columns.append(("description", description, [v.upper() if v else "" for v in description.values]))
     terms: SymbolTerms | None = None
     for name, text, upper in columns:
-        read = _parse_column(r, name, text, upper)
+        read = _parse_column(r, name, text, upper, typed_otherwise)
         if read is None:
             continue
         if terms is None:
@@ -83,9 +86,16 @@ def symbol_terms(r: ColumnReader, symbol: Text, symbol_upper: Sequence[str]) -> 
     return terms
 
 
-def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) -> SymbolTerms | None:
+def _parse_column(
+    r: ColumnReader, name: str, text: Text, upper: Sequence[str], typed_otherwise: BoolArray
+) -> SymbolTerms | None:
     """Each distinct text read once (:func:`~xlmargin.symbols.parse_options`); a malformed option
-    symbol is reported on each of its rows. None when no text is, or reads like, an option."""
+    symbol is reported on each of its rows. None when no text is, or reads like, an option.
+
+    A description with a strike but no C or P ('SPY 19MAR27 450') is refused where the row may be
+    an option (its type blank or an option type); on a row typed as something else ('T 15MAY27 4.5'
+    typed bond) it only reads like an option, and the row is margined as its type says, with the
+    warning such rows get."""
     found, bad = parse_options(upper)
     like = np.zeros(len(upper), dtype=bool)
     # only texts with a space can read like an option; an OSI symbol has spaces too, but is read
@@ -93,11 +103,14 @@ def _parse_column(r: ColumnReader, name: str, text: Text, upper: Sequence[str]) 
     for k in indices(spaced & ~found.parsed):
         if k not in bad:
             like[k] = looks_like_option(upper[k])
-    for i in indices(np.isin(text.codes, list(bad))):
-        r.bad(i, name, bad[int(text.codes[i])])
+    no_right = [k for k in bad if missing_right(upper[k])]
+    like[no_right] = True
+    codes = text.codes
+    refused = np.isin(codes, list(bad)) & ~(np.isin(codes, no_right) & typed_otherwise)
+    for i in indices(refused):
+        r.bad(i, name, bad[int(codes[i])])
     if not found.parsed.any() and not like.any():
         return None
-    codes = text.codes
     parsed = found.parsed[codes]
     return SymbolTerms(
         parsed=parsed,
