@@ -16,6 +16,7 @@ from xlmargin.excel import functions as fn
 from xlmargin.excel import registry, udfs
 from xlmargin.excel.cache import digest
 from xlmargin.excel.functions import CACHE
+from xlmargin.positions.build import ZERO_VOLATILITY
 
 SERIAL = (AS_OF - dt.date(1899, 12, 30)).days
 EXPIRY = AS_OF + dt.timedelta(days=45)
@@ -149,7 +150,17 @@ def test_classic_and_office_js_inputs_give_the_same_clean_result(name):
     classic = udf(*classic_args)
     office = udf(*office_args)
     assert_clean(classic, registry.BY_NAME[name].shape)
-    assert classic == office
+    assert classic == _without_zero_volatility(office)
+
+
+def _without_zero_volatility(result):
+    """A result less the one row by which Office.js's differs: its blank IV cells arrive as 0, which
+    the reader names as a volatility of 0 read as blank (it cannot tell them from a typed 0)."""
+    if not isinstance(result, list):
+        return result
+    kept = [r for r in result if not (r[0] == "warning" and ZERO_VOLATILITY in str(r[1]))]
+    assert len(result) - len(kept) <= 1
+    return kept
 
 
 @pytest.mark.parametrize("name", ["REGT_MARGIN", "PM_REQUIREMENT", "RISK_MARGIN"])

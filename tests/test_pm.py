@@ -369,7 +369,7 @@ def test_a_book_without_portfolio_margin_positions() -> None:
     result = margin(bond, cash)
     assert result.class_groups == () and result.product_groups == ()
     assert result.requirement == pytest.approx(1960.0)
-    assert result.scenarios_table()[-1][0] == "Total"
+    assert result.scenarios_table()[-1][0] == "sum of class groups"
 
 
 def test_cash_is_ignored() -> None:
@@ -502,7 +502,7 @@ def test_tables_shapes_and_no_nan(params: Any) -> None:
     _plain(scenarios)
     assert scenarios[0][:3] == ["class group", "product group", "range"]
     assert len(scenarios[0]) == 3 + len(result.points)
-    assert [row[0] for row in scenarios[1:]] == ["IBM", "NDX", "SPX", "Total"]
+    assert [row[0] for row in scenarios[1:]] == ["IBM", "NDX", "SPX", "sum of class groups"]
     totals = np.array(scenarios[1:-1], dtype=object)[:, 3:].astype(float).sum(axis=0)
     np.testing.assert_allclose(np.array(scenarios[-1][3:], dtype=float), totals, atol=0.03)
 

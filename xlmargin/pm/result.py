@@ -14,6 +14,11 @@ from typing import NamedTuple
 from xlmargin.money import cents
 
 REGULATORY = "regulatory"
+SUM_ROW = "sum of class groups"
+"""The first cell of the P&L grid's last row, the class groups' P&L added point by point."""
+SUM_NOTE = "gains netted in full, no minimums: not the requirement"
+"""Its second cell: what the sum leaves out (FINRA 4210(g) offsets only a share of a gain, within a
+product group, and takes each group's worst point and minimum; PM_BREAKDOWN derives the requirement)."""
 
 
 @dataclass(frozen=True)
@@ -145,12 +150,16 @@ class PMResult:
     warnings: tuple[str, ...] = ()
 
     def scenarios_table(self) -> list[list[str | float]]:
-        """The P&L grid: a header, one row per class group, a Total row; one column per point.
+        """The P&L grid: a header, one row per class group, a last row adding them; one column per point.
 
         Point labels are steps of the class group's range (``-5`` = the full down move, ``+1`` =
         a fifth of the up move); the ``range`` column says what that is for each row. House
-        points follow the ten regulatory ones when their layers are on. The Total row is the
-        plain sum, before any product-group offset.
+        points follow the ten regulatory ones when their layers are on. The last row, ``sum of
+        class groups``, adds the rows point by point, every gain in full: before the product
+        groups' offsets (which count only a share of a gain, and none across product groups) and
+        the minimums, and across ranges that differ (its ``range`` says ``mixed`` then: point -5
+        is -15% on one row, -8% on another), so it is no scenario's loss and not the requirement,
+        which :meth:`breakdown_table` derives.
         """
         header: list[str | float] = ["class group", "product group", "range", *(p.label for p in self.points)]
         table: list[list[str | float]] = [header]
@@ -158,7 +167,9 @@ class PMResult:
         for group in self.class_groups:
             table.append([group.id, group.product_group, group.range_label, *(cents(x) for x in group.pnl)])
             totals = [t + x for t, x in zip(totals, group.pnl, strict=True)]
-        table.append(["Total", "", "", *(cents(t) for t in totals)])
+        ranges = list(dict.fromkeys(g.range_label for g in self.class_groups))
+        shown = ranges[0] if len(ranges) == 1 else "mixed" if ranges else ""
+        table.append([SUM_ROW, SUM_NOTE, shown, *(cents(t) for t in totals)])
         return table
 
     def breakdown_table(self) -> list[list[str | float]]:

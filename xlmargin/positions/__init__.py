@@ -31,7 +31,7 @@ from xlmargin.positions.build import broker_type_column, build_arrays
 from xlmargin.positions.columns import COLUMN_ORDER, COLUMNS, REQUIRED, Column, map_header, norm_header
 from xlmargin.positions.conventions import Groups
 from xlmargin.positions.infer import RATE_TO_BASE, rate_to_base_warning
-from xlmargin.positions.marks import mark_problems
+from xlmargin.positions.marks import mark_problems, spot_warning
 from xlmargin.positions.model import CLASSES, OPTION_TYPES, TYPES, Portfolio, Position
 from xlmargin.positions.reader import ColumnReader
 from xlmargin.positions.source import table_of, totals_row
@@ -92,6 +92,8 @@ def read_positions(
     portfolio = Portfolio(arrays, as_of, tuple(warnings), codes)
     if holdings and (conflicts := mark_problems(portfolio)):
         raise InputError(conflicts)
+    if holdings and (spot := spot_warning(portfolio)):
+        portfolio.warnings = (*portfolio.warnings, spot)
     return portfolio
 
 

@@ -106,6 +106,10 @@ def broker_type_column(r: ColumnReader, broker: frozenset[str], ignored: list[st
     return "type" in broker
 
 
+ZERO_VOLATILITY = "a volatility of 0 is read as blank"
+"""How the warning naming the option rows whose volatility cell held a 0 begins."""
+
+
 def build_arrays(
     r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str], groups: Groups | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, tuple[IntArray, Sequence[str | None]]]]:
@@ -139,6 +143,13 @@ def build_arrays(
     leverage = _filled(r.number("leverage"), 1.0) if r.has("leverage") else np.ones(n)
     dividend_yield = _filled(r.number("dividend_yield"), 0.0) if r.has("dividend_yield") else np.zeros(n)
     volatility = _volatility(r)
+    warn_rows(
+        r, warnings, is_option & r.zero("volatility"),
+        f"{ZERO_VOLATILITY} (Office.js hands a blank cell over as 0, so there a blank one is named too): "
+        "the volatility is implied from the price wherever options are revalued (portfolio margin, the "
+        "risk view, futures margin), not a valuation at no volatility; to value at a volatility give it "
+        "as a decimal (0.25; 0.0001 for about none)",
+    )  # fmt: skip
     maturity_years = _maturity(r, kind, as_of)
 
     strike = np.where(is_option, r.number("strike"), np.nan)

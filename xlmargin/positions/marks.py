@@ -44,6 +44,9 @@ a thousandth of a pip on EURUSD. The one tolerance of every check that two rates
 row's rate and ``fx.USD``, :func:`xlmargin.dollars.dollar_rate_problems`; a row in the account
 currency and ``fx.USD`` under ``fx_rates=usd``, :mod:`xlmargin.fx_rates`; two rows of one contract)."""
 
+SHOWN_UNDERLYINGS = 5
+"""How many underlyings :func:`spot_warning` names (then "and N more")."""
+
 # (column, what the message calls its values); the numbers compared within SAME_MARK
 _MARKS = (("price", "prices"), ("volatility", "volatilities"), ("dividend_yield", "dividend yields"))
 
@@ -146,6 +149,48 @@ def _underlying_problems(portfolio: Portfolio, own: IntArray) -> list[tuple[int,
         )
         out.append((later, "underlying_price", Problem(message, later, "underlying_price")))
     return out
+
+
+def spot_warning(portfolio: Portfolio) -> str | None:
+    """The warning naming, for each underlying whose stock or ETF row's ``price`` is not the
+    ``underlying_price`` its options (type option) give, a stock row, an option row and both prices
+    (None when every one agrees). Not refused, as two options at different underlying prices are: a
+    broker's snapshot may take a share's mark and its options' underlying price at different times.
+    Each position is revalued from its own price (the stock from ``price``, its options from
+    ``underlying_price``), both moved by the same fraction."""
+    codes, names = portfolio.codes("type")
+    kind = {name: k for k, name in enumerate(names)}
+    if "option" not in kind or ("stock" not in kind and "etf" not in kind):
+        return None
+    options = np.flatnonzero(codes == kind["option"])
+    shares = np.flatnonzero((codes == kind.get("stock", -1)) | (codes == kind.get("etf", -1)))
+    if not len(options) or not len(shares):
+        return None
+    a = portfolio.arrays
+    underlying, distinct = portfolio.codes("underlying")
+    first = np.full(len(distinct), len(underlying), dtype=np.int64)  # each underlying's first option row
+    np.minimum.at(first, underlying[options], options)
+    _, once = np.unique(underlying[shares], return_index=True)  # its stock rows share one price
+    shares = shares[np.sort(once)]
+    spot = first[underlying[shares]]
+    held = spot < len(underlying)
+    shares, spot = shares[held], spot[held]
+    apart = marks_differ(a["price"][shares], a["underlying_price"][spot])
+    if not apart.any():
+        return None
+    price, underlying_price = _text(a["price"]), _text(a["underlying_price"])
+    found = list(zip(shares[apart].tolist(), spot[apart].tolist(), strict=True))
+    pairs = "; ".join(
+        f"{a['underlying'][j]}: row {int(a['row'][i])} price {price(i)}, option row {int(a['row'][j])} "
+        f"underlying_price {underlying_price(j)}"
+        for i, j in found[:SHOWN_UNDERLYINGS]
+    )
+    more = f"; and {len(found) - SHOWN_UNDERLYINGS} more" if len(found) > SHOWN_UNDERLYINGS else ""
+    return (
+        f"a stock's price is not its options' underlying price ({pairs}{more}): each position is revalued "
+        "from its own, the stock from its price and the options from their underlying_price, so the two "
+        "legs start from different prices; give both from one quote to value the hedge on one price"
+    )
 
 
 def _special_problems(portfolio: Portfolio, own: IntArray) -> list[tuple[int, str, Problem]]:

@@ -277,25 +277,57 @@ def implied_volatility_or_error(
 ) -> FloatArray:
     """:func:`implied_volatility`, or one :class:`~xlmargin.errors.InputError` that names, for
     every price no volatility reproduces, the spreadsheet rows holding it (``rows_of(i)`` for
-    contract ``i``, asked only on failure), the ``price`` column and the bound the price breaks."""
+    contract ``i``, asked only on failure), the ``price`` column and the bound the price breaks: the
+    no-arbitrage lower or upper bound, or else the search's cap (a price below the upper bound that
+    needs a volatility above :data:`SIGMA_MAX`)."""
     sigma = np.asarray(implied_volatility(price, S, K, T, r, q, is_call, is_american, on_future))
     failed = np.flatnonzero(np.isnan(sigma))
     if failed.size == 0:
         return sigma
     _, lower, upper = iv_bounds(price, S, K, T, r, q, is_call, is_american, on_future)
-    quoted = np.broadcast_to(np.asarray(price, dtype=np.float64), sigma.shape)
+    shape = sigma.shape  # ``failed`` holds flat indices: every array below is flat
+    quoted, lower, upper = (
+        np.broadcast_to(np.asarray(x, dtype=np.float64), shape).ravel() for x in (price, lower, upper)
+    )
+    bound, bound_text = _upper_bounds((S, K, T, r, q, is_call, is_american, on_future), shape)
     problems: list[Problem] = []
     for i in failed:
         value, low, high = float(quoted[i]), float(lower[i]), float(upper[i])
         if value < low:
             why = f"is below {low:.6g}, its value at the lowest volatility (no-arbitrage lower bound)"
+        elif value > float(bound[i]) + float(_iv_tolerance(np.asarray(value))):
+            why = f"is above {float(bound[i]):.6g}, the no-arbitrage upper bound ({bound_text[i]})"
         elif value > high:
-            why = f"is above {high:.6g}, the option's value at {SIGMA_MAX:.0%} volatility (upper bound)"
+            why = (
+                f"implies a volatility above the implied-volatility search's cap of {SIGMA_MAX:.0%} "
+                f"(xlmargin.pricing.SIGMA_MAX), where the option is worth {high:.6g}"
+            )
         else:
             why = f"could not be inverted (bounds {low:.6g} to {high:.6g})"
         message = f"price {value:g} {why}: no implied volatility; give a volatility or fix the price"
         problems.extend(Problem(message, int(row), "price") for row in rows_of(int(i)))
     raise InputError(sorted(problems, key=lambda p: p.row or 0))
+
+
+def _upper_bounds(args: Sequence[ArrayLike], shape: tuple[int, ...]) -> tuple[FloatArray, list[str]]:
+    """The no-arbitrage upper bound of each option's price and how it is made (for a message), from
+    ``args`` = ``(S, K, T, r, q, is_call, is_american, on_future)`` broadcast to ``shape``, flat: a
+    call is worth at most its underlying (``S``; ``S e^{-qT}`` European, ``q = r`` on a future), a
+    put at most its strike (``K``; ``K e^{-rT}`` European)."""
+    S, K, T, r, q, call, american, future = (np.broadcast_to(np.asarray(x), shape).ravel() for x in args)
+    call, american = call.astype(bool), american.astype(bool)
+    T = np.maximum(T.astype(np.float64), 0.0)
+    q = np.where(future.astype(bool), r, q)
+    bound = np.where(
+        call, S * np.where(american, 1.0, np.exp(-q * T)), K * np.where(american, 1.0, np.exp(-r * T))
+    )
+    texts = [
+        ("the underlying's price" if a else "the underlying's price discounted at its yield")
+        if c
+        else ("the strike" if a else "the strike discounted at the rate")
+        for c, a in zip(call.tolist(), american.tolist(), strict=True)
+    ]
+    return np.asarray(bound, dtype=np.float64), texts
 
 
 def rows_implied_volatility(

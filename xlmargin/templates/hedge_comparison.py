@@ -520,7 +520,7 @@ _SCENARIOS_SHEET = Sheet(
         Chart(
             "line",
             "O4",
-            "Total P&L at each valuation point",
+            "Sum of the class groups' P&L at each valuation point (not the requirement)",
             f"Scenarios!$D${_G1}:$M${_G1}",
             (
                 Series(f"Scenarios!$D${_G1_END}:$M${_G1_END}", "Basket + hedge sleeve"),
