@@ -252,7 +252,7 @@ def test_bad_inputs() -> None:
     assert (err.value.problems[0].row, err.value.problems[0].column) == (2, "symbol")
     with pytest.raises(InputError, match="not a known currency code"):
         esma_margin(book(row("EURUSD", "fx", 1000, 1.1)), "EURO", NO_RATES)
-    with pytest.raises(InputError, match="positive rate"):
+    with pytest.raises(InputError, match=r"fx\.USD: must be above 0, got 0"):
         esma_settings({"fx.USD": 0.0}, AS_OF)
     with pytest.raises(InputError, match="unknown parameter"):
         esma_settings({"fx.XXX": 1.0}, AS_OF)

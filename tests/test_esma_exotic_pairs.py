@@ -30,7 +30,7 @@ import pytest
 from tests.books import book, row, stock
 from tests.conftest import AS_OF
 from xlmargin import stress
-from xlmargin.errors import InputError, MissingDataError
+from xlmargin.errors import InputError
 from xlmargin.esma import esma_class_from, esma_margin, esma_settings, nfa_margin
 from xlmargin.fx_rates import row_pair
 from xlmargin.instruments import currency_exposures, fx_pair
@@ -242,11 +242,12 @@ def test_the_stress_view_refuses_a_pair_of_no_currency_and_a_code_without_a_rate
     ]
     held = stress.stress_pnl(book(*shares), "S5", STRESS)
     assert any("GBX has no risk factor" in w and "rows 3" in w and "4" in w for w in held.warnings)
-    # without a rate it cannot be valued at all: refused naming the row
-    with pytest.raises(MissingDataError) as refused:
+    # a code that is no currency at all (XQZ) is refused by the reader, naming the row and column
+    # (it was valued at the row's rate, or refused for want of one: R7)
+    with pytest.raises(InputError) as refused:
         stress.stress_pnl(book(stock("ABC", 10, 5.0, currency="XQZ")), "S5", STRESS)
-    assert [p.row for p in refused.value.problems] == [2]
-    assert "XQZ" in refused.value.problems[0].message
+    assert [(p.row, p.column) for p in refused.value.problems] == [(2, "currency")]
+    assert "'XQZ' is not an ISO 4217 currency code" in refused.value.problems[0].message
 
 
 def test_the_risk_view_refuses_the_blank_class_cfd_the_caps_refuse() -> None:

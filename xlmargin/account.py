@@ -98,7 +98,7 @@ _OWN: tuple[Param, ...] = (
     ),
     Param(
         "account_currency",
-        "text",
+        "currency",
         None,
         "the currency of the account (ESMA margins are in it; USD segments are converted with fx.USD); "
         f"blank: {ENGINE_CURRENCY}, but {DEFAULT_ACCOUNT_CURRENCY} for MAX_NOTIONAL's esma regime, as for "

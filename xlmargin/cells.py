@@ -24,6 +24,22 @@ EXCEL_ERRORS = (
 # products of them would overflow to infinity inside the engines.
 LARGEST = 1e15
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Excel's first date its serial numbers give unambiguously (serial 61): serials 1-60 count the day
+# 1900-02-29 that never was, so Excel and every other reader disagree on them by a day
+FIRST_EXCEL_DATE = dt.date(1900, 3, 1)
+
+
+def valuation_date_refused(date: dt.date) -> str | None:
+    """Why ``date`` cannot be a valuation date (before :data:`FIRST_EXCEL_DATE`: a serial of 2, a
+    year 1000), else None."""
+    if date >= FIRST_EXCEL_DATE:
+        return None
+    return (
+        f"the valuation date {date} is before {FIRST_EXCEL_DATE}, the first date Excel's serial numbers "
+        "give unambiguously; give the valuation date (YYYY-MM-DD or a date cell)"
+    )
+
+
 DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y/%m/%d",

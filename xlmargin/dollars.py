@@ -277,6 +277,17 @@ def needs_rate(currency: str, row: int) -> Problem:
     )
 
 
+def needs_pair_price(base: str, quote: str, row: int) -> Problem:
+    """A currency pair's blank price where a figure needs it (the reader lets a pair leave it blank:
+    ESMA margins a pair in its base currency, the account's, from the quantity alone)."""
+    return Problem(
+        f"missing price: the {base}{quote} position is valued at its price ({quote} per {base}); "
+        f"give it (only an account in {base} margins the pair without it)",
+        row,
+        "price",
+    )
+
+
 __all__ = [
     "ENGINE_CURRENCY",
     "FACE_FIELDS",
@@ -286,6 +297,7 @@ __all__ = [
     "dollar_pair_rates",
     "dollar_rate_problems",
     "in_usd",
+    "needs_pair_price",
     "needs_rate",
     "pair_rate_problems",
     "same_rate",

@@ -60,6 +60,7 @@ from types import MappingProxyType
 from typing import Any
 
 from xlmargin import rules
+from xlmargin.dollars import needs_pair_price
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
 from xlmargin.fx_rates import (
     FX_RATES,
@@ -118,6 +119,7 @@ def _build_params() -> tuple[Param, ...]:
                 None,
                 f"account-currency units per {ccy} (e.g. fx.{ccy}=1.08), for positions in {ccy}",
                 minimum=0.0,
+                positive=True,
             )
         )
     for name in esma_classes():
@@ -159,10 +161,7 @@ class EsmaSettings:
 
 def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
     """Settings from ``read_params(range, ESMA_PARAMS)`` output; ``as_of`` defaults to ``today``."""
-    values = with_defaults(params, ESMA_PARAMS)  # unknown names are an error
-    for name, value in params.items():
-        if name.startswith("fx.") and value is not None and not float(value) > 0:
-            raise InputError(Problem(f"{name} must be a positive rate, got {value}", None, "params"))
+    values = with_defaults(params, ESMA_PARAMS)  # unknown names are an error, fx.<CCY> of 0 too
     rates = {
         name.removeprefix("fx."): float(v)
         for name, v in params.items()
@@ -584,6 +583,9 @@ def _notional(
         return None
     if pair is not None:
         base, quote = pair
+        if account != base and math.isnan(p.price):  # only the base currency's own account needs none
+            missing.append(needs_pair_price(base, quote, p.row))
+            return None
         if account in pair:  # a pair holding the account currency needs no rate
             return (base, units, 1.0) if account == base else (quote, units * p.price, 1.0)
         currency = p.currency or quote
@@ -595,6 +597,9 @@ def _notional(
             )
             return None
         native = {base: units, quote: units * p.price}
+    elif math.isnan(p.price):  # an fx-typed row that is no pair (XAUUSD) is valued at its price
+        missing.append(Problem("missing price", p.row, "price"))
+        return None
     else:
         currency = p.currency or _quote_of_symbol(p)
         native = {currency: units * p.price} if currency else {}

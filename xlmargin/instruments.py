@@ -57,6 +57,7 @@ from xlmargin.dollars import (
     MONEY_FIELDS,
     dollar_rate_problems,
     in_usd,
+    needs_pair_price,
     needs_rate,
     pair_rate_problems,
     usd_rates,
@@ -571,6 +572,8 @@ def _pair_legs(
     usd = numeraire()
     if pair is None:
         return Problem(not_a_pair(symbol), row, "symbol")  # as the ESMA caps refuse it
+    if pair.base != usd and np.isnan(price):
+        return needs_pair_price(pair.base, pair.quote, row)
     if pair.quote == usd:
         amount = units * price
     elif pair.base == usd:

@@ -24,6 +24,7 @@ from xlmargin.cells import (
     is_missing,
     to_date,
     to_number,
+    valuation_date_refused,
 )
 from xlmargin.errors import InputError, Problem, shown
 
@@ -40,7 +41,7 @@ class Param:
     """One parameter a function accepts: its name, kind, default and one line of help."""
 
     name: str
-    kind: str  # "number" | "bool" | "date" | "text" | "choice"
+    kind: str  # "number" | "bool" | "date" | "text" | "choice" | "currency" (an ISO 4217 code)
     default: Any
     help: str
     choices: tuple[str, ...] = ()
@@ -49,6 +50,9 @@ class Param:
     # a number that is a rate (a haircut, a move, a cushion): it may be typed with '%' ('15%' is
     # 0.15); any other number is an amount (an equity, a price, days, a multiple), '%' refused
     rate: bool = False
+    positive: bool = (
+        False  # a number that must be above 0 (a rate of exchange), not only at least ``minimum``
+    )
 
 
 def read_params(
@@ -216,6 +220,8 @@ def _convert(spec: Param, raw: Any, rates: str) -> Any:
         raise ValueError(error_message(error))
     if spec.kind == "text":
         return text_of(raw)
+    if spec.kind == "currency":
+        return _to_currency(spec, raw)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise _NoValue("no value given (clear the name too, or delete the row, to use the default)")
     convert = _CONVERTERS.get(spec.kind)
@@ -240,11 +246,24 @@ def _to_bounded_number(spec: Param, raw: Any, rates: str) -> float:
     number, problem = to_number(raw, None if spec.rate else spec.name, rates)
     if problem:
         raise ValueError(problem)
+    if spec.positive and not number > 0:
+        raise ValueError(f"must be above 0, got {number:g}")
     if spec.minimum is not None and number < spec.minimum:
         raise ValueError(f"must be at least {spec.minimum:g}, got {number:g}")
     if spec.maximum is not None and number > spec.maximum:
         raise ValueError(f"must be at most {spec.maximum:g}, got {number:g}")
     return number
+
+
+def _to_currency(spec: Param, raw: Any, rates: str = "") -> str:
+    """A currency parameter's value: an ISO 4217 code of esma.toml ``[currencies] codes``, upper-cased,
+    or "" when blank (the default); a number, a TRUE, a date or a lookalike letter is refused."""
+    from xlmargin.symbols import currency_codes  # symbols loads the rules' tables
+
+    code = text_of(raw).upper() if isinstance(raw, str) else ("" if is_blank(raw) else str(raw))
+    if code and code not in currency_codes(True):
+        raise ValueError(f"'{shown(raw)}' is not an ISO 4217 currency code (EUR, USD, GBP)")
+    return code
 
 
 def _to_bool(spec: Param, raw: Any, rates: str = "") -> bool:
@@ -262,6 +281,8 @@ def _to_param_date(spec: Param, raw: Any, rates: str = "") -> dt.date:
     date = to_date(raw)
     if date is None:
         raise ValueError(f"'{raw}' {NOT_A_DATE}")
+    if (refused := valuation_date_refused(date)) is not None and spec.name == "as_of":
+        raise ValueError(refused)
     return date
 
 
@@ -282,6 +303,7 @@ _CONVERTERS: dict[str, Callable[[Param, Any, str], Any]] = {
 _FROM_PYTHON: dict[str, Callable[[Param, Any, str], Any]] = {
     "number": _to_bounded_number,
     "choice": _to_choice,
+    "currency": _to_currency,
 }
 
 

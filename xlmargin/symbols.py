@@ -506,6 +506,14 @@ def currency_codes(declared: bool) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def price_currency_codes() -> frozenset[str]:
+    """The codes a positions table's currency column takes: every ISO 4217 code of esma.toml
+    ``[currencies] codes`` and the exchanges' minor units of ``minor_units`` (GBX, pence)."""
+    table = rules.load("esma")["currencies"]
+    return currency_codes(True) | frozenset(str(c) for c in table.get("minor_units", ()))
+
+
+@lru_cache(maxsize=1)
 def _base_classes() -> Mapping[str, str]:
     return {code: str(c) for code, c in rules.load("symbols")["pair_bases"]["classes"].items()}
 
@@ -528,5 +536,6 @@ __all__ = [
     "pair_quotes",
     "parse_option",
     "parse_options",
+    "price_currency_codes",
     "underlying_of_root",
 ]

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from xlmargin.cells import valuation_date_refused
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem
 from xlmargin.positions.build import broker_type_column, build_arrays
@@ -64,6 +65,8 @@ def read_positions(
     (the batch reads an account's rows alone under their numbers in the file); by default the
     header's row plus one, two...
     """
+    if (refused := valuation_date_refused(as_of)) is not None:
+        raise InputError(Problem(refused, None, "as_of"))
     header, rows, first_row = table_of(data)
     problems: list[Problem] = []
     mapped = map_header(header, problems, first_row - 1)

@@ -110,6 +110,14 @@ ZERO_VOLATILITY = "a volatility of 0 is read as blank"
 """How the warning naming the option rows whose volatility cell held a 0 begins."""
 
 
+UNTYPED_BOND = (
+    "a bond's terms (a maturity or a coupon) but no type, which would margin the row as a stock: give "
+    "type bond, or etf for a fund"
+)
+ZERO_MULTIPLIER = "a multiplier of 0 is read as blank"
+"""How the warning naming the rows whose multiplier cell held a 0 begins."""
+
+
 def build_arrays(
     r: ColumnReader, as_of: dt.date, broker: bool, warnings: list[str], groups: Groups | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, tuple[IntArray, Sequence[str | None]]]]:
@@ -139,6 +147,12 @@ def build_arrays(
 
     multiplier = _multiplier(r)
     given_multiplier = ~np.isnan(multiplier)
+    warn_rows(  # on the contracts whose default is no unit (a stock's 0 reads as its 1, as a blank)
+        r, warnings, r.zero("multiplier") & (is_option | kind.of("future")),
+        f"{ZERO_MULTIPLIER} (Office.js hands a blank cell over as 0, so there a blank one is named too): "
+        f"the row takes the multiplier a blank cell gives (an option {multipliers['option']:g}: symbols.toml "
+        "[multipliers]; a future its contract's); give the contract's multiplier if it is another",
+    )  # fmt: skip
 
     leverage = _filled(r.number("leverage"), 1.0) if r.has("leverage") else np.ones(n)
     dividend_yield = _filled(r.number("dividend_yield"), 0.0) if r.has("dividend_yield") else np.zeros(n)
@@ -188,7 +202,7 @@ def build_arrays(
     # the columns kept as read, when absent: one all-NaN (all-None) array for all of them, which
     # the portfolio makes read-only like every other
     no_numbers, no_texts = np.full(n, np.nan), np.full(n, None, dtype=object)
-    coupon = rate_column(r, "coupon", warnings, groups) if r.has("coupon") else no_numbers
+    coupon = _coupon(r, warnings, groups) if r.has("coupon") else no_numbers
 
     return {
         "row": r.rows,
@@ -229,6 +243,19 @@ def build_arrays(
             else no_numbers
         ),
     }, codes
+
+
+def _coupon(r: ColumnReader, warnings: list[str], groups: Groups | None) -> FloatArray:
+    """The coupon column as decimals (:func:`~xlmargin.positions.conventions.rate_column`); a negative
+    coupon, -5 or (5), reported (a bond pays none below 0)."""
+    coupon = rate_column(r, "coupon", warnings, groups)
+    with np.errstate(invalid="ignore"):
+        negative = coupon < 0
+    if negative.any():
+        given = r.number("coupon")
+        for i in indices(negative):
+            r.bad(i, "coupon", f"a coupon cannot be negative, got {given[i]:g}")
+    return coupon
 
 
 def _rate(r: ColumnReader) -> FloatArray:
@@ -302,6 +329,8 @@ def _kinds(
     kind = Kinds(codes)
     is_option = kind.of(*OPTION_TYPES)
     _typed_otherwise(r, kind, untyped, is_option, terms, warnings)
+    for i in indices(untyped & ~is_option & ~(r.blank("maturity") & r.blank("coupon"))):
+        r.bad(i, "type", UNTYPED_BOND)
     return kind, is_option
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from xlmargin.cells import is_blank
-from xlmargin.errors import Problem
+from xlmargin.errors import Problem, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +137,59 @@ def map_header(header: Sequence[Any], problems: list[Problem], row: int = 1) -> 
         index[name] = i
         if key in BROKER_TYPE_HEADERS:
             broker.add(name)
+    near = _near_misses(header, index)
     for name in REQUIRED:
         if name not in index:
             aliases = ", ".join(COLUMN_BY_NAME[name].aliases)
-            problems.append(Problem(f"missing required column '{name}' (or {aliases})", row))
+            hint = f"; {near.pop(name)}" if name in near else ""
+            problems.append(Problem(f"missing required column '{name}' (or {aliases}){hint}", row))
+    if "price" in near:  # every row but cash would say "missing price": said once, of the header
+        problems.append(Problem(near.pop("price"), row))
+    notes += near.values()  # a column that may be left out: its lookalike is ignored, as said
     return Header(index, tuple(ignored), frozenset(broker), tuple(notes))
+
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def _near_misses(header: Sequence[Any], index: Mapping[str, int]) -> dict[str, str]:
+    """For each column the header lacks, a note on the first unrecognised header that looks like it:
+    the same after NFKC normalisation and removing zero-width characters, the same but for letters
+    outside ASCII (a Cyrillic р or с for a Latin p or c), or one edit away (``pricx``). Only names and
+    aliases of four letters or more are compared (``qty`` is one edit from too many words)."""
+    found: dict[str, str] = {}
+    for i, cell in enumerate(header):
+        if not isinstance(cell, str) or is_blank(cell) or HEADER_MAP.get(norm_header(cell)) is not None:
+            continue
+        key = norm_header(unicodedata.normalize("NFKC", cell).translate(_ZERO_WIDTH))
+        for known, name in HEADER_MAP.items():
+            if name in index or name in found or len(known) < 4 or not _looks_like(key, known):
+                continue
+            found[name] = (
+                f"no {name} column: '{shown(cell.strip())}' (the table's column {_letters(i)}) is not "
+                f"recognised; did you mean {name}?"
+            )
+    return found
+
+
+def _looks_like(key: str, known: str) -> bool:
+    """``key`` is ``known``, or differs from it only in letters outside ASCII, or by one edit."""
+    if key == known:
+        return True
+    if len(key) == len(known):
+        apart = [(a, b) for a, b in zip(key, known, strict=True) if a != b]
+        return len(apart) == 1 or all(not a.isascii() for a, _ in apart)
+    short, long = sorted((key, known), key=len)
+    if len(long) - len(short) != 1:
+        return False
+    return any(long[:j] + long[j + 1 :] == short for j in range(len(long)))
+
+
+def _letters(i: int) -> str:
+    """The spreadsheet letters of the table's column ``i`` (0 is A, 26 is AA)."""
+    out = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        out = chr(65 + rest) + out
+    return out

@@ -203,7 +203,9 @@ def row_currencies(
     currency, found from the symbols' codes (the engines group rows by currency). ``cash``: the
     cash rows, whose symbol may name their currency (:func:`_cash_currencies`)."""
     if r.has("currency"):
-        currency = r.text("currency").map(lambda c: c.upper() if c else None)
+        given = r.text("currency")
+        currency = given.map(lambda c: c.upper() if c else None)
+        _unknown_currencies(r, given)
         no_currency = is_none(currency)
         if no_currency.any():
             currency = np.where(no_currency, _pair_currencies(sym, sym_upper, declared, shares), currency)
@@ -224,6 +226,32 @@ def row_currencies(
         row_codes, distinct = factorize(named.tolist())
     codes["currency"] = (row_codes, distinct)
     return object_array(distinct)[row_codes]
+
+
+def _unknown_currencies(r: ColumnReader, given: Text) -> None:
+    """Report each row whose currency cell is no active ISO 4217 code (esma.toml ``[currencies]
+    codes``, which pair symbols read) nor an exchange's minor unit (``minor_units``: GBX): a
+    lookalike Cyrillic or zero-width character, QQQ, nan, on every type of row. An unknown currency
+    was read as "not USD" and margined at the row's rate without its own currency factor. Each
+    distinct value is checked once."""
+    iso = symbols.price_currency_codes()
+    unknown = {k: currency_refused(c) for k, c in enumerate(given.values) if c and c.upper() not in iso}
+    if not unknown:
+        return
+    for i in indices(np.isin(given.codes, list(unknown))):
+        r.bad(i, "currency", unknown[int(given.codes[i])])
+
+
+def currency_refused(value: str) -> str:
+    """Why ``value`` is refused as a currency: it is no active ISO 4217 code (characters that are not
+    printable ASCII, a zero-width space or a Cyrillic letter that looks Latin, are named)."""
+    odd = sorted({f"U+{ord(ch):04X}" for ch in value if not (ch.isascii() and ch.isprintable())})
+    named = ", ".join(odd[:3]) + (", ..." if len(odd) > 3 else "")
+    holds = f" (it holds {named})" if odd else ""
+    return (
+        f"'{shown(value)}' is not an ISO 4217 currency code{holds}; give the three-letter code "
+        "(EUR, GBP, JPY; esma.toml [currencies] codes)"
+    )
 
 
 def _cash_currencies(

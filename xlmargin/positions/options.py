@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from xlmargin import rules
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.positions.columns import norm_header
 from xlmargin.positions.conventions import bare_year
@@ -94,6 +95,7 @@ def option_columns(
         r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
     expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / DAYS_PER_YEAR, np.nan)
     expiry_years[has_days] = days[has_days] / DAYS_PER_YEAR
+    _too_far(r, expiry_years, has_date, has_days, as_of)
     if not has_days.any() and not filled.any():  # the column's own dates (None past the last)
         of_found, days_found = factorize([*distinct, None])  # two cells may spell one date
         expiry_codes = of_found[np.where(has_date, date_codes, len(distinct))]
@@ -128,6 +130,22 @@ def option_columns(
     for i in indices(kind.of("future") & (quantity != np.round(quantity))):
         r.bad(i, "quantity", f"futures contracts must be whole numbers, got {quantity[i]:g}")
     return OptionColumns(right, object_array(_STYLE_NAMES)[style_codes], expiry, expiry_years, codes)
+
+
+def _too_far(
+    r: ColumnReader, years: FloatArray, has_date: BoolArray, has_days: BoolArray, as_of: dt.date
+) -> None:
+    """Report the rows whose expiry lies more than symbols.toml ``[expiry] years_max`` after the
+    valuation date (an as_of of 1900, a date of the wrong century), on the column that gave it."""
+    most = float(rules.load("symbols")["expiry"]["years_max"])
+    with np.errstate(invalid="ignore"):
+        far = years > most
+    for i in indices(far & has_date):
+        r.bad(i, "expiry", f"expiry {years[i]:.0f} years after the valuation date {as_of}: more than "
+              f"{most:g} (symbols.toml [expiry] years_max); check the expiry and as_of")  # fmt: skip
+    for i in indices(far & has_days):
+        r.bad(i, "days", f"{r.number('days')[i]:g} days to expiry run more than {most:g} years "
+              "(symbols.toml [expiry] years_max); check the days")  # fmt: skip
 
 
 DAYS_SLACK = 1.0  # days to expiry within a day of the date's agree (a DTE counted the day before)

@@ -347,6 +347,19 @@ def _by_text(texts: np.ndarray, took: BoolArray, rank: int) -> tuple[Note, ...]:
     return tuple(_note(f"{text}: rows ", "", found) for text, found in by_text.items())
 
 
+def _no_yield(low: float, high: float, price: float, coupon: float, row: int) -> Problem:
+    """A bond whose price no yield of stress.toml's search range gives: blamed on the coupon where it
+    is itself beyond that range (500, read as 500%), else on the price."""
+    found = f"no yield between {low:.0%} and {high:.0%} gives the price {price:g}"
+    if coupon > high:
+        return Problem(
+            f"{found} at a coupon of {coupon * 100:.4g}%: check the coupon (4.25 or 4.25% for 4.25%)",
+            row,
+            "coupon",
+        )
+    return Problem(found, row, "price")
+
+
 def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     """Map every position to its factor exposures; raise one error naming every bad row."""
     a = portfolio.arrays
@@ -526,16 +539,7 @@ def _build_bonds(a: Mapping[str, np.ndarray], idx: IntArray, fx: FloatArray) -> 
         bad = np.flatnonzero(need & np.isnan(yield_))
         if bad.size:
             low, high = (stress_rules().get(f"instruments.bond.{k}") for k in ("yield_low", "yield_high"))
-            raise InputError(
-                [
-                    Problem(
-                        f"no yield between {low:.0%} and {high:.0%} gives the price {price[j]:g}",
-                        int(a["row"][idx][j]),
-                        "price",
-                    )
-                    for j in bad
-                ]
-            )
+            raise InputError([_no_yield(low, high, price[j], coupon[j], int(a["row"][idx][j])) for j in bad])
     return Bonds(
         a["quantity"][idx] / instruments.PER_FACE * fx[idx],
         coupon,

@@ -93,6 +93,7 @@ def stress_pnl(portfolio: Portfolio, scenario_id: str, settings: StressSettings)
              for name in moved]  # fmt: skip
     pnl = position_pnl(book, move_matrix([scenario, *alone]), settings.rate)
     total = pnl[:, 0]
+    finite_pnl(pnl.sum(axis=0), pnl, book.rows, book.gross)
     by_factor = {name: float(pnl[:, j + 1].sum()) for j, name in enumerate(moved)}
     by_factor["interaction"] = float(total.sum()) - sum(by_factor.values())
     # each sleeve's P&L summed in row order (as a loop over the rows would), in the order sleeves appear
@@ -103,6 +104,28 @@ def stress_pnl(portfolio: Portfolio, scenario_id: str, settings: StressSettings)
         scenario=scenario, pnl=cents(float(total.sum())), gross_exposure=float(book.gross.sum()),
         positions=tuple(positions),
         factors=MappingProxyType(by_factor), sleeves=MappingProxyType(sleeves), warnings=book.warnings,
+    )  # fmt: skip
+
+
+def finite_pnl(
+    totals: FloatArray, pnl: FloatArray, rows: np.ndarray, gross: FloatArray | None = None
+) -> None:
+    """The last guard of the risk view: a scenario total (``totals``, the columns' sums of ``pnl``) or a
+    gross exposure that is not a finite number is an :class:`InputError` naming the rows whose P&L
+    or exposure is not, never a worst loss of 0 (NaN compares false) or NaN. One check of the few
+    totals; the rows are looked for only when one fails."""
+    if np.isfinite(totals).all() and (gross is None or np.isfinite(gross.sum())):
+        return
+    bad = ~np.isfinite(pnl).all(axis=1)
+    if gross is not None:
+        bad |= ~np.isfinite(gross)
+    raise InputError(
+        [
+            Problem("the risk view's P&L of this position is not a finite number; check its price, "
+                    "quantity and terms", int(row))
+            for row in rows[bad].tolist()
+        ]
+        or Problem("a scenario's P&L is not a finite number; check the inputs")
     )  # fmt: skip
 
 
@@ -136,6 +159,7 @@ def stress_table(portfolio: Portfolio, settings: StressSettings) -> list[list[An
     """
     run = _run(portfolio, settings)
     totals = run.pnl.sum(axis=0)
+    finite_pnl(totals, run.pnl, run.book.rows, run.book.gross)
     gross = float(run.book.gross.sum())
     worst = np.argmin(run.pnl, axis=0)  # each scenario's first row at its worst loss
     # Each scenario's figures as Python numbers, converted in one call per column rather than a
@@ -202,7 +226,9 @@ def risk_margin(portfolio: Portfolio, settings: StressSettings) -> RiskMarginRes
     A house risk model, not a regulation: see :class:`RiskMarginResult`.
     """
     run = _run(portfolio, settings)
-    return _risk_result(run.library, run.pnl, run.book.gross, run.book.groups, run.book.warnings)
+    return _risk_result(
+        run.library, run.pnl, run.book.gross, run.book.groups, run.book.rows, run.book.warnings
+    )
 
 
 def risk_margins(
@@ -219,7 +245,9 @@ def risk_margins(
     run = _run(portfolio, settings)
     book = run.book
     return [
-        _risk_result(run.library, run.pnl[lo:hi], book.gross[lo:hi], book.groups[lo:hi], warnings)
+        _risk_result(
+            run.library, run.pnl[lo:hi], book.gross[lo:hi], book.groups[lo:hi], book.rows[lo:hi], warnings
+        )
         for (lo, hi), warnings in zip(itertools.pairwise(bounds), book.warnings_by(bounds), strict=True)
     ]
 
@@ -229,11 +257,14 @@ def _risk_result(
     pnl: FloatArray,
     gross: FloatArray,
     groups: np.ndarray,
+    rows: np.ndarray,
     warnings: tuple[str, ...] = (),
 ) -> RiskMarginResult:
     """The figures of :func:`risk_margin` from a book's P&L (positions × scenarios of ``library``),
-    its positions' gross exposures and liquidation groups."""
+    its positions' gross exposures and liquidation groups (``rows``: their row numbers, which an
+    error names)."""
     totals = pnl.sum(axis=0)
+    finite_pnl(totals, pnl, rows, gross)
     j = int(np.argmin(totals))
     breaks = [i for i, s in enumerate(library) if s.kind == "correlation_break"]
     b = min(breaks, key=lambda i: totals[i]) if breaks else -1
@@ -261,4 +292,6 @@ def scenario_pnl_matrix(
     callers that combine positions linearly or scale a scenario (the decisions package)."""
     chosen = scenario_library(settings) if scenarios is None else tuple(scenarios)
     book = build_book(portfolio, settings)
-    return chosen, position_pnl(book, move_matrix(chosen), settings.rate)
+    pnl = position_pnl(book, move_matrix(chosen), settings.rate)
+    finite_pnl(pnl.sum(axis=0), pnl, book.rows)
+    return chosen, pnl

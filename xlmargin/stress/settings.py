@@ -42,7 +42,7 @@ def _build_params() -> tuple[Param, ...]:
         Param("k", "number", float(sigma["k"]),
               f"size of the sigma, PCA and regime-swap scenarios in standard deviations; "
               f"default {sigma['k']:g}",
-              minimum=0.0, maximum=20.0),
+              minimum=0.0, maximum=20.0, positive=True),
         Param("horizon_days", "number", float(sigma["horizon_days"]),
               f"horizon of the sigma, PCA and regime-swap scenarios in trading days (vols scale with its "
               f"square root); default {sigma['horizon_days']:g}", minimum=1.0, maximum=2520.0),
