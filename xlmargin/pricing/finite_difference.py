@@ -42,7 +42,8 @@ _GRID_STD_DEVS: Final = 8.0  # reach of the grid from the strike, in sigma sqrt(
 _GRID_DRIFT_LENGTHS: Final = 30.0  # or in sigma^2 / rate where that is shorter (see _grid)
 _STEPS_PER_STD_DEV: Final = 80  # grid steps per sigma sqrt(T)
 _STEPS_PER_DRIFT_LENGTH: Final = 40  # grid steps per sigma^2 / rate
-_MIN_GRID_POINTS: Final = 101
+_MIN_GRID_POINTS: Final = 257
+_GRID_POINTS_ROUNDING: Final = 256
 _MAX_GRID_POINTS: Final = 4001
 _TIME_STEPS: Final = 400
 _IMPLICIT_STEPS: Final = 4  # Rannacher's fully implicit start
@@ -63,7 +64,7 @@ def premiums(
     low, step, points = _grid(T, r, q, sigma)
     for size in np.unique(points):
         group = np.flatnonzero(points == size)
-        premium, exercised = _solve(
+        premium, exercised = _cached_solve(
             T[group], r[group], q[group], sigma[group], low[group], step[group], int(size)
         )
         where = np.flatnonzero(np.isin(contract, group))
@@ -105,8 +106,45 @@ def _grid(
     low = np.where(r > 0.0, -np.minimum(reach, _GRID_DRIFT_LENGTHS * drift_length - start), -reach)
     low = np.where((q < r) & (r < 0.0), np.minimum(low, start - reach), low)
     points = np.ceil((high - low) / step).astype(np.int64) + 1
-    points = np.clip(points + 1 - points % 2, _MIN_GRID_POINTS, _MAX_GRID_POINTS)  # odd: the strike
+    # A multiple of _GRID_POINTS_ROUNDING plus one (odd: the strike is a point), so that contracts
+    # of similar grids share one solve.
+    points = -(-points // _GRID_POINTS_ROUNDING) * _GRID_POINTS_ROUNDING + 1
+    points = np.clip(points, _MIN_GRID_POINTS, _MAX_GRID_POINTS)
     return low, (high - low) / (points - 1), points
+
+
+_SOLVED: Final[dict[tuple[float, float, float, float], tuple[FloatArray, BoolArray]]] = {}
+_SOLVED_MAX: Final = 4096  # contracts kept (a grid of 1,000 points: 16 KB each)
+
+
+def _cached_solve(
+    T: FloatArray,
+    r: FloatArray,
+    q: FloatArray,
+    sigma: FloatArray,
+    low: FloatArray,
+    step: FloatArray,
+    points: int,
+) -> tuple[FloatArray, BoolArray]:
+    """:func:`_solve`, each contract's rows kept by ``(T, r, q, sigma)`` (its grid follows from them)
+    and solved again only when not kept: a recalculation or an implied-volatility step at the same
+    volatility does not repeat the grid."""
+    keys = list(zip(T.tolist(), r.tolist(), q.tolist(), sigma.tolist(), strict=True))
+    missing = [i for i, key in enumerate(keys) if key not in _SOLVED]
+    if missing:
+        rows = np.array(missing)
+        premium, exercised = _solve(T[rows], r[rows], q[rows], sigma[rows], low[rows], step[rows], points)
+        if len(_SOLVED) + len(missing) > _SOLVED_MAX:
+            _SOLVED.clear()
+        for i, row in enumerate(missing):
+            _SOLVED[keys[row]] = (premium[i], exercised[i])
+    rows_kept = [_SOLVED[key] for key in keys]
+    return np.array([p for p, _ in rows_kept]), np.array([e for _, e in rows_kept])
+
+
+def clear_cache() -> None:
+    """Forget every solved grid."""
+    _SOLVED.clear()
 
 
 def _solve(
