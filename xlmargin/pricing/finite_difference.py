@@ -64,9 +64,7 @@ def premiums(
     low, step, points = _grid(T, r, q, sigma)
     for size in np.unique(points):
         group = np.flatnonzero(points == size)
-        premium, exercised = _cached_solve(
-            T[group], r[group], q[group], sigma[group], low[group], step[group], int(size)
-        )
+        premium, exercised = _cached_solve(tuple(a[group] for a in (T, r, q, sigma, low, step)), int(size))
         where = np.flatnonzero(np.isin(contract, group))
         row = np.searchsorted(group, contract[where])
         position = (np.log(x[where]) - low[group][row]) / step[group][row]
@@ -117,18 +115,11 @@ _SOLVED: Final[dict[tuple[float, float, float, float], tuple[FloatArray, BoolArr
 _SOLVED_MAX: Final = 4096  # contracts kept (a grid of 1,000 points: 16 KB each)
 
 
-def _cached_solve(
-    T: FloatArray,
-    r: FloatArray,
-    q: FloatArray,
-    sigma: FloatArray,
-    low: FloatArray,
-    step: FloatArray,
-    points: int,
-) -> tuple[FloatArray, BoolArray]:
+def _cached_solve(terms: tuple[FloatArray, ...], points: int) -> tuple[FloatArray, BoolArray]:
     """:func:`_solve`, each contract's rows kept by ``(T, r, q, sigma)`` (its grid follows from them)
     and solved again only when not kept: a recalculation or an implied-volatility step at the same
-    volatility does not repeat the grid."""
+    volatility does not repeat the grid. ``terms``: :func:`_solve`'s arrays, ``T`` to ``step``."""
+    T, r, q, sigma, low, step = terms
     keys = list(zip(T.tolist(), r.tolist(), q.tolist(), sigma.tolist(), strict=True))
     missing = [i for i, key in enumerate(keys) if key not in _SOLVED]
     if missing:
