@@ -95,3 +95,22 @@ def test_pm_books_outside_the_integral_equation_match_the_hand_figures(
     spread (QdFp against its finite-difference engine) on these contracts."""
     requirement = xlmargin.pm_requirement(DATA / book, as_of=AS_OF, rate=rate)
     assert float(requirement) == pytest.approx(hand, abs=0.50)
+
+
+def test_the_zero_volatility_american_value_is_the_best_exercise_time() -> None:
+    """iv_bounds' lower end for American options (closed form, no grid solve): against the best of
+    2,001 exercise times along the forward's certain path, every sign of r and q."""
+    from xlmargin.pricing.implied import zero_volatility_american
+
+    rng = np.random.default_rng(7)
+    n = 400
+    S, K = rng.uniform(50, 150, n), rng.uniform(50, 150, n)
+    T, r, q = rng.uniform(0.0, 5.0, n), rng.uniform(-0.05, 0.1, n), rng.uniform(-0.05, 0.1, n)
+    is_call = rng.random(n) < 0.5
+    got = zero_volatility_american(S, K, T, r, q, is_call)
+    t = T[:, None] * np.linspace(0.0, 1.0, 2001)[None, :]
+    forward = S[:, None] * np.exp((r - q)[:, None] * t)
+    payoff = np.where(is_call[:, None], forward - K[:, None], K[:, None] - forward)
+    brute = np.maximum(np.exp(-r[:, None] * t) * payoff, 0.0).max(axis=1)
+    assert np.all(got >= brute - 1e-9)
+    assert np.allclose(got, brute, rtol=0.0, atol=1e-4)
