@@ -59,9 +59,8 @@ def iv_bounds(
         # closed form: at SIGMA_MIN the kernel would price most of them on the finite-difference
         # grid (the rates dominate so small a volatility), a grid solve per contract for a bound.
         q_eff = np.where(as_bool_array(on_future), as_float_array(r), as_float_array(q))
-        zero = zero_volatility_american(
-            *(as_float_array(a) for a in (S, K, T, r, q_eff)), as_bool_array(is_call)
-        )
+        S_, K_, T_, r_ = (as_float_array(a) for a in (S, K, T, r))
+        zero = zero_volatility_american(S_, K_, T_, r_, q_eff, as_bool_array(is_call))
         lower = np.where(american, np.maximum(zero, lower), lower)
     upper = option_price(S, K, T, r, q, SIGMA_MAX, is_call, is_american, on_future)
     tolerance = _iv_tolerance(price)
