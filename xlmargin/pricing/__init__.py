@@ -29,7 +29,11 @@ Methods
   equation "FP-B" on Chebyshev nodes in sqrt(time), and the premium is integrated by
   Gauss-Legendre quadrature. Calls are priced as puts by the put-call symmetry of McDonald &
   Schroder (1998, "A parity result for American options", J. Computational Finance 1, 5-13),
-  ``C(S, K, r, q) = P(K, S, q, r)``. Accuracy and speed are measured in ``tests/test_pricing.py``
+  ``C(S, K, r, q) = P(K, S, q, r)``. Where that fixed point does not converge (a put-side drift
+  that outweighs the volatility) and where early exercise pays at a put-side rate at or below zero
+  (``q < r <= 0``, including the double boundary of Battauz, De Donno & Sbuelz 2015), the premium
+  comes from a finite-difference grid instead (``finite_difference``; Ikonen & Toivanen 2004).
+  Accuracy and speed are measured in ``tests/test_pricing.py``, ``tests/test_pricing_regimes.py``
   and ``benchmarks/bench_pricing.py``; closed-form approximations were measured too and rejected
   (Ju & Zhong 1999 and QD+ are up to 2% off for long-dated, low-volatility puts).
 - Implied volatility: Newton steps inside a shrinking bisection bracket, vectorised.

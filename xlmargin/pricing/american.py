@@ -30,6 +30,7 @@ from xlmargin.pricing.european import (
     select,
     total_std_dev,
 )
+from xlmargin.pricing.finite_difference import premiums
 
 # Resolution of the American method, named as in Andersen, Lake & Offengelden (2016):
 # the cheapest setting found that keeps the error well inside 0.1% of a 2,000-step binomial tree
@@ -42,6 +43,12 @@ _PREMIUM_QUADRATURE: Final = 8  # p: Gauss-Legendre points of the premium integr
 # Elements (contract × spot × point) of one chunk of a premium table: 128 KB per array, a few of
 # which fit a core's 512 KB-1 MB second-level cache.
 _CHUNK_POINTS: Final = 2**14
+# The integral equation's fixed point (FP-B) stops converging once the put-side drift outweighs the
+# volatility: beyond max(r, r - q) sqrt(T) / sigma = 1 (an ATM put at r = 4.5%, sigma = 1%, 1 year
+# is 4.5) its boundary reached the strike and the price fell with T (review R6 against QuantLib
+# 1.44; more nodes and iterations diverge the same way). Those contracts go to the finite-difference
+# grid of :mod:`xlmargin.pricing.finite_difference`.
+_INTEGRAL_DRIFT_LIMIT: Final = 0.75
 _SOLVE_BATCH: Final = 1024  # contracts per batch of solve_exercise_boundaries: its arrays ~200 KB each
 
 
@@ -378,17 +385,20 @@ def _early_exercise(
 
     A call is the put ``P(K, S, q, r)`` (McDonald & Schroder 1998). The boundary depends on
     ``(T, r, q, sigma, call/put)`` only, so it is computed once per element of their broadcast
-    shape (a "contract") and shared by all spots broadcast against it. Early exercise has value
-    only where the put-side rate is positive (``r T`` above ``NEGLIGIBLE``); elsewhere the
-    American value is the European one (exact for put-side ``q >= 0``; the double boundary of
-    ``q < r <= 0`` is not modelled) or the intrinsic value if larger.
+    shape (a "contract") and shared by all spots broadcast against it. On the put side, early
+    exercise has value where the rate is positive (``r T`` above ``NEGLIGIBLE``) or above the
+    dividend yield (``q < r <= 0``: a negative dividend yield makes holding costly; below zero a
+    double boundary). Put-side rates within :data:`_INTEGRAL_DRIFT_LIMIT` of the volatility go to
+    the integral equation, the rest to the finite-difference grid (:func:`_needs_grid`).
+    Elsewhere the American value is the European one or the intrinsic value if larger.
     """
     value = np.maximum(european, intrinsic_value(S, K, is_call))
     if not is_american.all():  # (the stress view prices American and European contracts apart)
         value = np.where(is_american, value, european)
     # Decided before sigma is spread to the contracts: a volatility that moves with the spot
     # (shape of the spots) would otherwise make every spot a contract.
-    if not (is_american & (np.where(is_call, q, r) * T > NEGLIGIBLE)).any():
+    put_r, put_q = np.where(is_call, q, r), np.where(is_call, r, q)
+    if not (is_american & ((put_r * T > NEGLIGIBLE) | (put_q < put_r))).any():
         return value
     contract_shape = np.broadcast_shapes(
         T.shape, r.shape, q.shape, sigma.shape, is_call.shape, is_american.shape
@@ -396,6 +406,10 @@ def _early_exercise(
     T_c, r_c, q_c, sigma_c = (flat(a, contract_shape) for a in (T, r, q, sigma))
     call_c, american_c = (flat(a, contract_shape) for a in (is_call, is_american))
     needs_boundary, keys = _put_side(T_c, r_c, q_c, sigma_c, call_c, american_c)
+    needs_grid = _needs_grid(T_c, r_c, q_c, sigma_c, call_c, american_c)
+    if needs_grid.any():
+        terms = (T_c, r_c, q_c, sigma_c, call_c)
+        value = _grid_premium(value, european, (S, K), terms, needs_grid.reshape(contract_shape))
     if not needs_boundary.any():
         return value
     integrand = _PremiumIntegrand.of(*keys)
@@ -432,17 +446,68 @@ def _put_side(
 ) -> tuple[BoolArray, tuple[FloatArray, FloatArray, FloatArray, FloatArray]]:
     """Which contracts (1-D arrays, ``q`` already ``r`` on a future) have an early-exercise premium,
     and their boundary's inputs ``(T, r, q, sigma)`` on the put side (a call is a put with ``r`` and
-    ``q`` swapped): those of American contracts with a positive put-side rate and some volatility."""
+    ``q`` swapped): those of American contracts with a positive put-side rate and some volatility
+    that the integral equation solves (:func:`_drift_dominated` is false)."""
     put_r = np.where(is_call, q, r)
     put_q = np.where(is_call, r, q)
     has_vol = total_std_dev(T, sigma) > NEGLIGIBLE
     needs_boundary = is_american & (put_r * T > NEGLIGIBLE) & has_vol
+    needs_boundary &= ~_drift_dominated(T, put_r, put_q, sigma)
     return needs_boundary, (
         T[needs_boundary],
         put_r[needs_boundary],
         put_q[needs_boundary],
         sigma[needs_boundary],
     )
+
+
+def _drift_dominated(T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray) -> BoolArray:
+    """Put-side ``max(r, r - q) sqrt(T) > _INTEGRAL_DRIFT_LIMIT sigma``: beyond the integral equation."""
+    return np.maximum(r, r - q) * np.sqrt(np.maximum(T, 0.0)) > _INTEGRAL_DRIFT_LIMIT * sigma
+
+
+def _needs_grid(
+    T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray, is_call: BoolArray, is_american: BoolArray
+) -> BoolArray:
+    """American contracts (1-D arrays) priced on the finite-difference grid: on the put side, a
+    positive rate that dominates the volatility (:func:`_drift_dominated`), or a rate at or below
+    zero above the dividend yield (``q < r <= 0``)."""
+    put_r = np.where(is_call, q, r)
+    put_q = np.where(is_call, r, q)
+    has_vol = total_std_dev(T, sigma) > NEGLIGIBLE
+    positive = put_r * T > NEGLIGIBLE
+    costly_carry = ~positive & ((put_r - put_q) * T > NEGLIGIBLE)
+    return is_american & has_vol & ((positive & _drift_dominated(T, put_r, put_q, sigma)) | costly_carry)
+
+
+def _grid_premium(
+    value: FloatArray,
+    european: FloatArray,
+    spot_strike: tuple[FloatArray, FloatArray],
+    contracts: tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray],
+    needs_grid: BoolArray,
+) -> FloatArray:
+    """``value`` raised to the European value plus the finite-difference premium at the elements of
+    the contracts in ``needs_grid`` (the contracts' broadcast shape); ``contracts`` holds their
+    ``(T, r, q, sigma, is_call)``, flattened. A call is priced as the put ``P(K, S, q, r)``."""
+    S, K = spot_strike
+    T, r, q, sigma, is_call = contracts
+    shape = value.shape
+    contract_of = flat(np.arange(needs_grid.size).reshape(needs_grid.shape), shape)
+    chosen_c = needs_grid.ravel()
+    elements = np.flatnonzero(chosen_c[contract_of])
+    grid_contract = (np.cumsum(chosen_c) - 1)[contract_of[elements]]
+    chosen = np.flatnonzero(chosen_c)
+    call_g = is_call[chosen]
+    put_r, put_q = np.where(call_g, q[chosen], r[chosen]), np.where(call_g, r[chosen], q[chosen])
+    S_e, K_e = (flat(a, shape)[elements] for a in (S, K))
+    call_e = call_g[grid_contract]
+    put_strike = np.where(call_e, S_e, K_e)
+    x = np.where(call_e, K_e, S_e) / put_strike
+    premium = put_strike * premiums(T[chosen], put_r, put_q, sigma[chosen], x, grid_contract)
+    result = value.ravel().copy()
+    result[elements] = np.maximum(result[elements], flat(european, shape)[elements] + premium)
+    return result.reshape(shape)
 
 
 def solve_exercise_boundaries(

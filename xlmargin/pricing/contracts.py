@@ -115,6 +115,9 @@ def clear_caches() -> None:
     """Empty every pricing cache (results are unchanged; only the next call is slower)."""
     for cache in list(_ALL):
         cache.clear()
+    from xlmargin.pricing.finite_difference import clear_cache
+
+    clear_cache()
 
 
 __all__ = ["MAX_ENTRIES", "ContractCache", "LastCall", "clear_caches"]

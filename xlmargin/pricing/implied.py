@@ -52,7 +52,16 @@ def iv_bounds(
     mask and the bounds; the kernel itself never raises.
     """
     price = as_float_array(price)
-    lower = option_price(S, K, T, r, q, SIGMA_MIN, is_call, is_american, on_future)
+    lower = option_price(S, K, T, r, q, SIGMA_MIN, is_call, False, on_future)
+    american = as_bool_array(is_american)
+    if american.any():
+        # An American option's value at the bottom of the range is its value at no volatility, in
+        # closed form: at SIGMA_MIN the kernel would price most of them on the finite-difference
+        # grid (the rates dominate so small a volatility), a grid solve per contract for a bound.
+        q_eff = np.where(as_bool_array(on_future), as_float_array(r), as_float_array(q))
+        S_, K_, T_, r_ = (as_float_array(a) for a in (S, K, T, r))
+        zero = zero_volatility_american(S_, K_, T_, r_, q_eff, as_bool_array(is_call))
+        lower = np.where(american, np.maximum(zero, lower), lower)
     upper = option_price(S, K, T, r, q, SIGMA_MAX, is_call, is_american, on_future)
     tolerance = _iv_tolerance(price)
     ok = (
@@ -62,6 +71,34 @@ def iv_bounds(
         & (price <= upper + tolerance)
     )
     return ok, lower, upper
+
+
+def zero_volatility_american(
+    S: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray, q: FloatArray, is_call: BoolArray
+) -> FloatArray:
+    """An American option's value at zero volatility: the best time to exercise along the forward's
+    certain path. On the put side (strike ``k``, spot ``s``, rate ``r'``, dividend yield ``q'``; a call
+    is the put ``P(K, S, q, r)``) the value exercised at ``t`` is ``k e^{-r't} - s e^{-q't}``, a difference
+    of two exponentials with at most one stationary point, ``t* = ln(q's / (r'k)) / (q' - r')``: the
+    value is the largest of ``t = 0``, ``T`` and ``t*`` within ``[0, T]``, or 0."""
+    s, k = np.where(is_call, K, S), np.where(is_call, S, K)
+    rate, dividend = np.where(is_call, q, r), np.where(is_call, r, q)
+    elapsed = np.maximum(T, 0.0)
+
+    def exercised(t: FloatArray) -> FloatArray:
+        return np.asarray(k * np.exp(-rate * t) - s * np.exp(-dividend * t))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = dividend * s / (rate * k)
+        gap = dividend - rate
+        stationary = np.where(
+            (ratio > 0.0) & (gap != 0.0), np.log(np.where(ratio > 0.0, ratio, 1.0)) / gap, 0.0
+        )
+    stationary = np.clip(np.nan_to_num(stationary, nan=0.0, posinf=0.0, neginf=0.0), 0.0, elapsed)
+    best = np.maximum(
+        np.maximum(exercised(np.zeros_like(elapsed)), exercised(elapsed)), exercised(stationary)
+    )
+    return np.maximum(best, 0.0)
 
 
 def implied_volatility(
