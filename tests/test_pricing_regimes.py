@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -114,3 +115,35 @@ def test_the_zero_volatility_american_value_is_the_best_exercise_time() -> None:
     brute = np.maximum(np.exp(-r[:, None] * t) * payoff, 0.0).max(axis=1)
     assert np.all(got >= brute - 1e-9)
     assert np.allclose(got, brute, rtol=0.0, atol=1e-4)
+
+
+def test_grid_contracts_are_solved_once_and_the_cache_bound_loses_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A contract repeated (its spots priced as separate elements) is solved once; a call that
+    overflows the kept grids still returns the ones it found kept (it raised KeyError)."""
+    from xlmargin.pricing import clear_caches
+    from xlmargin.pricing import finite_difference as fd
+
+    sizes: list[int] = []
+    solve = fd._solve
+
+    def counting(*args: Any) -> Any:
+        sizes.append(len(args[0]))
+        return solve(*args)
+
+    monkeypatch.setattr(fd, "_solve", counting)
+    monkeypatch.setattr(fd, "_SOLVED_MAX", 2)
+    clear_caches()
+    T = np.array([1.0, 1.0, 1.0, 1.5])  # low volatility against r = 4.5%: on the grid
+    spots = np.array([99.0, 100.0, 101.0, 100.0])
+    values = option_price(spots, 100.0, T, 0.045, 0.0, 0.01, False, True)
+    assert sizes == [2]  # two contracts, the one-year one priced at three spots
+    # two grids kept, the bound is 2: a third clears them, and the kept one-year grid still serves
+    again = option_price(np.array([100.0, 100.0]), 100.0, np.array([1.0, 2.0]), 0.045, 0.0, 0.01, False, True)
+    assert sizes == [2, 1] and again[0] == values[1]
+    clear_caches()
+    alone = [
+        float(option_price(s, 100.0, t, 0.045, 0.0, 0.01, False, True)) for s, t in zip(spots, T, strict=True)
+    ]
+    assert values.tolist() == pytest.approx(alone, abs=1e-12)

@@ -121,15 +121,18 @@ def _cached_solve(terms: tuple[FloatArray, ...], points: int) -> tuple[FloatArra
     volatility does not repeat the grid. ``terms``: :func:`_solve`'s arrays, ``T`` to ``step``."""
     T, r, q, sigma, low, step = terms
     keys = list(zip(T.tolist(), r.tolist(), q.tolist(), sigma.tolist(), strict=True))
-    missing = [i for i, key in enumerate(keys) if key not in _SOLVED]
+    found = {key: _SOLVED[key] for key in keys if key in _SOLVED}
+    # each missing contract once, however many times it appears (its spots priced apart)
+    missing = list({key: i for i, key in enumerate(keys) if key not in found}.values())
     if missing:
         rows = np.array(missing)
         premium, exercised = _solve(T[rows], r[rows], q[rows], sigma[rows], low[rows], step[rows], points)
-        if len(_SOLVED) + len(missing) > _SOLVED_MAX:
+        solved = {keys[row]: (premium[i], exercised[i]) for i, row in enumerate(missing)}
+        found |= solved
+        if len(_SOLVED) + len(solved) > _SOLVED_MAX:
             _SOLVED.clear()
-        for i, row in enumerate(missing):
-            _SOLVED[keys[row]] = (premium[i], exercised[i])
-    rows_kept = [_SOLVED[key] for key in keys]
+        _SOLVED.update(solved)
+    rows_kept = [found[key] for key in keys]
     return np.array([p for p, _ in rows_kept]), np.array([e for _, e in rows_kept])
 
 
