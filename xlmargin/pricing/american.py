@@ -405,8 +405,7 @@ def _early_exercise(
     )
     T_c, r_c, q_c, sigma_c = (flat(a, contract_shape) for a in (T, r, q, sigma))
     call_c, american_c = (flat(a, contract_shape) for a in (is_call, is_american))
-    needs_boundary, keys = _put_side(T_c, r_c, q_c, sigma_c, call_c, american_c)
-    needs_grid = _needs_grid(T_c, r_c, q_c, sigma_c, call_c, american_c)
+    needs_boundary, needs_grid, keys = _put_side(T_c, r_c, q_c, sigma_c, call_c, american_c)
     if needs_grid.any():
         terms = (T_c, r_c, q_c, sigma_c, call_c)
         value = _grid_premium(value, european, (S, K), terms, needs_grid.reshape(contract_shape))
@@ -443,21 +442,30 @@ def _early_exercise(
 
 def _put_side(
     T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray, is_call: BoolArray, is_american: BoolArray
-) -> tuple[BoolArray, tuple[FloatArray, FloatArray, FloatArray, FloatArray]]:
-    """Which contracts (1-D arrays, ``q`` already ``r`` on a future) have an early-exercise premium,
-    and their boundary's inputs ``(T, r, q, sigma)`` on the put side (a call is a put with ``r`` and
-    ``q`` swapped): those of American contracts with a positive put-side rate and some volatility
-    that the integral equation solves (:func:`_drift_dominated` is false)."""
+) -> tuple[BoolArray, BoolArray, tuple[FloatArray, FloatArray, FloatArray, FloatArray]]:
+    """Which contracts (1-D arrays, ``q`` already ``r`` on a future) have an early-exercise premium
+    and how it is priced, on the put side (a call is a put with ``r`` and ``q`` swapped): the
+    integral equation's contracts (a positive put-side rate, some volatility, not
+    :func:`_drift_dominated`) with their boundary's inputs ``(T, r, q, sigma)``, and the
+    finite-difference grid's (a positive rate that dominates the volatility, or a rate at or below
+    zero above the dividend yield, ``q < r <= 0``)."""
     put_r = np.where(is_call, q, r)
     put_q = np.where(is_call, r, q)
-    has_vol = total_std_dev(T, sigma) > NEGLIGIBLE
-    needs_boundary = is_american & (put_r * T > NEGLIGIBLE) & has_vol
-    needs_boundary &= ~_drift_dominated(T, put_r, put_q, sigma)
-    return needs_boundary, (
-        T[needs_boundary],
-        put_r[needs_boundary],
-        put_q[needs_boundary],
-        sigma[needs_boundary],
+    priced = is_american & (total_std_dev(T, sigma) > NEGLIGIBLE)
+    positive = put_r * T > NEGLIGIBLE
+    dominated = _drift_dominated(T, put_r, put_q, sigma)
+    needs_boundary = priced & positive & ~dominated
+    costly_carry = ~positive & ((put_r - put_q) * T > NEGLIGIBLE)
+    needs_grid = priced & ((positive & dominated) | costly_carry)
+    return (
+        needs_boundary,
+        needs_grid,
+        (
+            T[needs_boundary],
+            put_r[needs_boundary],
+            put_q[needs_boundary],
+            sigma[needs_boundary],
+        ),
     )
 
 
@@ -469,15 +477,8 @@ def _drift_dominated(T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatAr
 def _needs_grid(
     T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatArray, is_call: BoolArray, is_american: BoolArray
 ) -> BoolArray:
-    """American contracts (1-D arrays) priced on the finite-difference grid: on the put side, a
-    positive rate that dominates the volatility (:func:`_drift_dominated`), or a rate at or below
-    zero above the dividend yield (``q < r <= 0``)."""
-    put_r = np.where(is_call, q, r)
-    put_q = np.where(is_call, r, q)
-    has_vol = total_std_dev(T, sigma) > NEGLIGIBLE
-    positive = put_r * T > NEGLIGIBLE
-    costly_carry = ~positive & ((put_r - put_q) * T > NEGLIGIBLE)
-    return is_american & has_vol & ((positive & _drift_dominated(T, put_r, put_q, sigma)) | costly_carry)
+    """The contracts :func:`_put_side` sends to the finite-difference grid."""
+    return _put_side(T, r, q, sigma, is_call, is_american)[1]
 
 
 def _grid_premium(
@@ -533,7 +534,7 @@ def solve_exercise_boundaries(
     shape = np.broadcast_shapes(*(a.shape for a in (*numbers, *flags)))
     T_c, r_c, q_c, sigma_c = (flat(a, shape) for a in numbers)
     call_c, american_c, future_c = (flat(a, shape) for a in flags)
-    _, keys = _put_side(T_c, r_c, np.where(future_c, r_c, q_c), sigma_c, call_c, american_c)
+    _, _, keys = _put_side(T_c, r_c, np.where(future_c, r_c, q_c), sigma_c, call_c, american_c)
     for start in range(0, keys[0].size, _SOLVE_BATCH):
         _PremiumIntegrand.of(*(k[start : start + _SOLVE_BATCH] for k in keys))
 
