@@ -58,22 +58,28 @@ def premiums(
     gives each spot's entry. Zero outside each contract's grid; ``-inf`` in its exercise region
     (next to a grid point where the American value is the payoff), where the value is intrinsic.
     Contracts are solved together where their grids have the same number of points, so a
-    contract's premium does not depend on the others priced beside it.
+    contract's premium does not depend on the others priced beside it; a contract none of whose
+    spots lies on its grid is not solved.
     """
     out = np.zeros(x.shape)
     low, step, points = _grid(T, r, q, sigma)
-    for size in np.unique(points):
-        group = np.flatnonzero(points == size)
+    position = (np.log(x) - low[contract]) / step[contract]
+    inside = (position >= 0.0) & (position <= points[contract] - 1)
+    # A contract none of whose spots is on its grid is not solved: its premium there is zero (a
+    # contract at the implied-volatility search's floor, whose grid is a sliver around the strike).
+    solved = np.zeros(len(T), dtype=bool)
+    solved[contract[inside]] = True
+    for size in np.unique(points[solved]):
+        group = np.flatnonzero(solved & (points == size))
         premium, exercised = _cached_solve(tuple(a[group] for a in (T, r, q, sigma, low, step)), int(size))
-        where = np.flatnonzero(np.isin(contract, group))
+        where = np.flatnonzero(inside & np.isin(contract, group))
         row = np.searchsorted(group, contract[where])
-        position = (np.log(x[where]) - low[group][row]) / step[group][row]
-        inside = (position >= 0.0) & (position <= size - 1)
-        below = np.clip(np.floor(position), 0, size - 2).astype(np.intp)
-        weight = np.clip(position - below, 0.0, 1.0)
+        at_position = position[where]
+        below = np.clip(np.floor(at_position), 0, size - 2).astype(np.intp)
+        weight = np.clip(at_position - below, 0.0, 1.0)
         at = premium[row, below]
-        interpolated = np.where(inside, at + weight * (premium[row, below + 1] - at), 0.0)
-        in_region = inside & (exercised[row, below] | exercised[row, below + 1])
+        interpolated = at + weight * (premium[row, below + 1] - at)
+        in_region = exercised[row, below] | exercised[row, below + 1]
         out[where] = np.where(in_region, -np.inf, interpolated)
     return out
 
@@ -151,54 +157,88 @@ def _solve(
     points: int,
 ) -> tuple[FloatArray, BoolArray]:
     """Premium at the grid points, ``[contract, point]``, of grids of ``points`` points, and where
-    the American value is the payoff (the exercise region)."""
+    the American value is the payoff (the exercise region).
+
+    The American and European values sit in one array ``[system, contract, point]`` (system 0 the
+    American, 1 the European), whose transpose of the flattened contracts is the right-hand side
+    LAPACK solves in place: each time step is a few passes over it and no copies."""
     from scipy.linalg.lapack import dgtsv
 
+    n = len(T)
+    size = n * points
     c2 = (slice(None), None)
     drift = r - q - 0.5 * sigma * sigma
     spot = np.exp(low[c2] + step[c2] * np.arange(points))
     payoff = np.maximum(1.0 - spot, 0.0)
     edge_spots = spot[:, [0, -1]]
     edge_payoff = payoff[:, [0, -1]]
-    n = len(T)
 
-    # The operator A on interior points: A V_j = a V_{j-1} + b V_j + c V_{j+1}.
+    # The operator A on interior points: A V_j = a V_{j-1} + b V_j + c V_{j+1}, per contract.
     diffusion = 0.5 * sigma * sigma / (step * step)
     advection = 0.5 * drift / step
-    a, b, c = ((diffusion - advection)[c2], (-2.0 * diffusion - r)[c2], (diffusion + advection)[c2])
-    inner = slice(1, -1)
-    american = payoff.copy()
-    european = payoff.copy()
-    multiplier = np.zeros_like(payoff)
-    rhs = np.empty((n, points, 2))
+    a, b, c = diffusion - advection, -2.0 * diffusion - r, diffusion + advection
+    values = np.empty((2, n, points))
+    values[:] = payoff
+    rhs = np.empty((2, n, points))
+    system = rhs.reshape(2, size).T  # [row, system]: Fortran order, solved in place
+    multiplier = np.zeros((n, points))
+    trial = np.empty((n, points))
     lower = np.zeros((n, points))
     diagonal = np.ones((n, points))
     upper = np.zeros((n, points))
     times = T[c2] * (np.arange(_TIME_STEPS + 1) / _TIME_STEPS) ** 2
+    steps = np.diff(times, axis=1)  # [contract, step]
     # The edges' values at every step: [contract, step, edge]
     c3 = (slice(None), None, None)
     edge_europeans = bsm(edge_spots[:, None, :], 1.0, times[:, 1:, None], r[c3], q[c3], sigma[c3], False)
     edge_americans = np.maximum(edge_europeans, edge_payoff[:, None, :])
+    inner = slice(1, -1)
+    edges = [0, -1]
     for k in range(_TIME_STEPS):
-        dt = (times[:, k + 1] - times[:, k])[c2]
-        theta = 1.0 if k < _IMPLICIT_STEPS else 0.5
-        explicit = (1.0 - theta) * dt
-        for column, values in enumerate((american, european)):
-            middle = values[:, inner]
-            rhs[:, inner, column] = middle + explicit * (a * values[:, :-2] + b * middle + c * values[:, 2:])
-        rhs[:, inner, 0] += dt * multiplier[:, inner]
-        rhs[:, [0, -1], 1] = edge_europeans[:, k]
-        rhs[:, [0, -1], 0] = edge_americans[:, k]
-        lower[:, inner] = -theta * dt * a
-        diagonal[:, inner] = 1.0 - theta * dt * b
-        upper[:, inner] = -theta * dt * c
-        solved = dgtsv(lower.ravel()[1:], diagonal.ravel(), upper.ravel()[:-1], rhs.reshape(-1, 2))[3]
-        solved = solved.reshape(n, points, 2)
-        european = solved[..., 1]
-        trial = solved[..., 0]
-        american = np.maximum(trial - dt * multiplier, payoff)
-        multiplier += (american - trial) / dt
-        multiplier[:, [0, -1]] = 0.0
+        dt = steps[:, k]
+        crank_nicolson = k >= _IMPLICIT_STEPS
+        # Crank-Nicolson, (I - dt/2 A) V' = (I + dt/2 A) V, solved as (I - dt/2 A) W = 2 V and
+        # V' = W - V (no product by A); Rannacher's implicit steps (I - dt A) V' = V. The American
+        # system's right-hand side also carries dt lambda (zero on the edges).
+        if crank_nicolson:
+            np.multiply(values, 2.0, out=rhs)
+        else:
+            rhs[:] = values
+        rhs[0] += np.multiply(multiplier, dt[c2], out=trial)
+        rhs[0][:, edges] = edge_americans[:, k]
+        rhs[1][:, edges] = edge_europeans[:, k]
+        if crank_nicolson:
+            rhs[:, :, edges] += values[:, :, edges]
+        theta = 0.5 if crank_nicolson else 1.0
+        implicit = theta * dt
+        lower[:, inner] = (-implicit * a)[c2]
+        diagonal[:, inner] = (1.0 - implicit * b)[c2]
+        upper[:, inner] = (-implicit * c)[c2]
+        dgtsv(
+            lower.ravel()[1:],
+            diagonal.ravel(),
+            upper.ravel()[:-1],
+            system,
+            overwrite_dl=1,
+            overwrite_d=1,
+            overwrite_du=1,
+            overwrite_b=1,
+        )
+        # LAPACK overwrote the diagonals: the edges' rows (the identity's) again
+        lower[:, edges] = 0.0
+        diagonal[:, edges] = 1.0
+        upper[:, edges] = 0.0
+        if crank_nicolson:
+            rhs -= values
+        # Ikonen-Toivanen: V = max(V~ - dt lambda, payoff), lambda += (V - V~) / dt
+        np.subtract(rhs[0], trial, out=trial)  # V~ - dt lambda (trial held dt lambda)
+        values, rhs = rhs, values
+        system = rhs.reshape(2, size).T
+        np.maximum(trial, payoff, out=values[0])
+        np.subtract(values[0], trial, out=multiplier)
+        multiplier /= dt[c2]
+        multiplier[:, edges] = 0.0
+    american, european = values
     # In the exercise region the value is the payoff itself, not the European value plus a premium
     # that carries the grid's error of the European value.
     return american - european, american <= payoff
