@@ -51,6 +51,18 @@ def test_an_underscore_is_refused_on_the_fast_path() -> None:
     )
 
 
+def test_an_underscore_among_blank_cells_is_refused() -> None:
+    """The fast path adds the column up with its blank cells read as 0: the text beside them is still
+    seen, on its own row."""
+    rows = [["S", 1, 1.0, None if k % 3 else 100.0] for k in range(30)]
+    rows[14][3] = "1_00"  # after a blank cell
+    with pytest.raises(InputError) as caught:
+        read_positions([["symbol", "quantity", "price", "multiplier"], *rows], as_of=AS_OF)
+    assert [str(p) for p in caught.value.problems] == [
+        "row 16, multiplier: '1_00' is not a number: an underscore is not a digit separator"
+    ]
+
+
 @pytest.mark.parametrize("text", ["nan", "inf", "infinity", "1_00"])
 def test_texts_float_reads_are_refused_by_the_rule(text: str) -> None:
     assert math.isnan(to_number(text)[0]) and to_number(text)[1]

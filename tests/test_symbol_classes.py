@@ -148,6 +148,18 @@ def test_the_length_test_on_any_text(text: str) -> None:
     assert symbols.pair_quotes([text]) == [symbols.pair_quote(text)]
 
 
+@given(st.lists(st.lists(_PIECES, max_size=6).map("".join), max_size=20))
+def test_the_asset_classes_length_test_never_changes_the_reading(texts: list[str]) -> None:
+    # The reader's asset class of a metal or crypto pair, each symbol passed over at the same test.
+    upper = [t.upper().replace("EUR", "BTC") for t in texts]
+    assert symbols.pair_base_classes(upper) == [symbols.pair_base_class(t) for t in upper]
+
+
+def test_the_asset_classes_length_test_reads_the_pairs() -> None:
+    found = symbols.pair_base_classes(["XAUUSD", "BTC / EUR", "XAUUSD.PRO", "XAU\tUSD", "S147", "BTC"])
+    assert found == ["gold", "crypto", "gold", "gold", None, None]
+
+
 # --- 3. commodity funds in the risk view --------------------------------------------------------------
 
 

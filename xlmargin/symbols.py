@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -374,15 +374,25 @@ def pair_base_class(symbol: str) -> str | None:
 
 
 def pair_quotes(symbols: Sequence[str], declared: bool = False) -> list[str | None]:
-    """:func:`pair_quote` of each of ``symbols`` (``declared`` as it takes it), passing over at a
-    length test a symbol that cannot be a pair: one with fewer than six, or more than
-    :func:`_longest_pair`, characters besides its blanks (two codes, a separator and a suffix of
-    ``[pair_suffixes]`` after one). A symbol holding another blank (a tab: not printable) is read in
-    full. A book of OSI option symbols costs a length each."""
+    """:func:`pair_quote` of each of ``symbols`` (``declared`` as it takes it), a symbol that cannot
+    be a pair passed over at a length test (:func:`_of_pairs`)."""
+    return _of_pairs(symbols, lambda s: pair_quote(s, declared))
+
+
+def pair_base_classes(symbols: Sequence[str]) -> list[str | None]:
+    """:func:`pair_base_class` of each of ``symbols``, a symbol that cannot be a pair passed over at a
+    length test (:func:`_of_pairs`)."""
+    return _of_pairs(symbols, pair_base_class)
+
+
+def _of_pairs(symbols: Sequence[str], read: Callable[[str], str | None]) -> list[str | None]:
+    """``read`` of each of ``symbols`` that may be a pair of :func:`pair_codes`, None for the others:
+    those with fewer than six, or more than :func:`_longest_pair`, characters besides their blanks
+    (two codes, a separator and a suffix of ``[pair_suffixes]`` after one). A symbol holding another
+    blank (a tab: not printable) is read. A book of OSI option symbols costs a length each."""
     longest = _longest_pair()
     return [
-        pair_quote(s, declared) if 6 <= len(s) - s.count(" ") <= longest or not s.isprintable() else None
-        for s in symbols
+        read(s) if 6 <= len(s) - s.count(" ") <= longest or not s.isprintable() else None for s in symbols
     ]
 
 
@@ -531,6 +541,7 @@ __all__ = [
     "looks_like_option",
     "missing_right",
     "pair_base_class",
+    "pair_base_classes",
     "pair_codes",
     "pair_quote",
     "pair_quotes",

@@ -34,7 +34,7 @@ from xlmargin.positions.model import CLASS_ALIASES, CLASSES, DAYS_PER_YEAR, OPTI
 from xlmargin.positions.options import OptionColumns, option_columns
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, object_array
 from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
-from xlmargin.symbols import adjusted_root, pair_base_class
+from xlmargin.symbols import adjusted_root, pair_base_classes
 
 _TYPE_ALIASES = {
     "stk": "stock", "equity": "stock", "share": "stock", "shares": "stock",
@@ -390,11 +390,13 @@ def _asset_class(
     sym_upper: list[str],
 ) -> tuple[np.ndarray, tuple[IntArray, list[str | None]], BoolArray]:
     """The class column, else the underlying's class, else the symbol's (listed, or that of the metal
-    or cryptocurrency heading a pair: :func:`~xlmargin.symbols.pair_base_class`), else equity; as text,
+    or cryptocurrency heading a pair: :func:`~xlmargin.symbols.pair_base_classes`), else equity; as text,
     as codes, and where the class column gave it. Chosen per distinct text: each row takes a code
     into the underlyings' classes, the class column's values or the symbols' classes, made distinct
     at the end."""
-    found: list[str | None] = [classes.get(u) or pair_base_class(u) for u in und_uniques]
+    found: list[str | None] = [
+        classes.get(u) or pair for u, pair in zip(und_uniques, pair_base_classes(und_uniques), strict=True)
+    ]
     codes = und_codes
     chosen = np.zeros(r.n, dtype=bool)
     if r.has("class"):
@@ -406,7 +408,8 @@ def _asset_class(
     missing = np.array([c is None for c in found], dtype=bool)[codes]
     if missing.any():
         codes = np.where(missing, len(found) + sym.codes, codes)
-        found += [classes.get(s) or pair_base_class(s) or "equity" for s in sym_upper]
+        pairs = pair_base_classes(sym_upper)
+        found += [classes.get(s) or pair or "equity" for s, pair in zip(sym_upper, pairs, strict=True)]
     distinct_codes, distinct = factorize(found)
     codes = distinct_codes[codes]
     return object_array(distinct)[codes], (codes, distinct), chosen

@@ -171,13 +171,14 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
     """An underlying cell must name the symbol's underlying (or its root: SPXW for SPX)."""
     have = terms.parsed & is_option & ~is_none(given)
     seen: dict[tuple[str, str, str], bool] = {}
+    # the columns as lists: a row's cells read without a numpy scalar each (an OSI book: 4,700 rows)
+    given_at, root_at, underlying_at = given.tolist(), terms.root.tolist(), terms.underlying.tolist()
     for i in indices(have):
-        key = (given[i], terms.root[i], terms.underlying[i])
-        if key not in seen:
-            seen[key] = (
-                given[i] in (terms.root[i], terms.underlying[i]) or underlying_of_root(given[i]) == key[2]
-            )
-        if not seen[key]:
+        key = (given_at[i], root_at[i], underlying_at[i])
+        agrees = seen.get(key)
+        if agrees is None:
+            agrees = seen[key] = key[0] in key[1:] or underlying_of_root(key[0]) == key[2]
+        if not agrees:
             r.bad(
                 i,
                 "underlying",
