@@ -33,14 +33,14 @@ from xlmargin import __version__
 from xlmargin.cliargs import (
     BAD_INPUT,
     EXIT_CODES,
+    add_max_cells,
     cli_params,
-    count_above_zero,
     iso_date,
     with_as_of,
     with_broker_params,
 )
 from xlmargin.errors import XlMarginError
-from xlmargin.files import MAX_CELLS, csv_safe
+from xlmargin.files import csv_safe
 from xlmargin.params import read_params
 from xlmargin.textable import fmt, render
 
@@ -341,11 +341,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--sheet", help="the workbook sheet holding the table (default: Positions, else the first)"
     )
     margin.add_argument("--table", help="the Excel table (e.g. tblPositions) holding the positions")
-    margin.add_argument(
-        "--max-cells", type=count_above_zero("max_cells"), metavar="N",
-        help=f"refuse a file of more cells before reading it (default: a workbook {MAX_CELLS:,}; a CSV or "
-        "broker export no limit)",
-    )  # fmt: skip
+    add_max_cells(margin)
     margin.add_argument(
         "--format", choices=("table", "csv", "json"), default="table",
         help="table: plain text fitted to the terminal (default); csv: the breakdown table; json: everything",

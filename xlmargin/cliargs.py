@@ -77,6 +77,20 @@ def count_above_zero(name: str) -> Callable[[str], int]:
     return read
 
 
+def add_max_cells(parser: argparse.ArgumentParser, unlimited: str = "a CSV or broker export") -> None:
+    """Give ``parser`` the ``--max-cells N`` option every command reading a positions file takes
+    (``margin``, ``batch``, ``whatif``, ``hedge``, ``plan``, ``contribution``): a file of more cells
+    is refused before it is read (:func:`xlmargin.files.cells_checked`), a workbook by default
+    beyond :data:`~xlmargin.files.MAX_CELLS`. ``unlimited``: the files it sets no default limit for."""
+    from xlmargin.files import MAX_CELLS
+
+    parser.add_argument(
+        "--max-cells", type=count_above_zero("max_cells"), metavar="N",
+        help=f"refuse a file of more cells before reading it (default: a workbook {MAX_CELLS:,}; "
+        f"{unlimited} no limit)",
+    )  # fmt: skip
+
+
 def with_as_of(params: list[str], as_of: dt.date | None, today: dt.date) -> tuple[dt.date, list[str]]:
     """The valuation date and the ``--param`` list holding it: ``--as-of`` added to the list; else
     an ``as_of`` given with ``--param`` (read as a params range reads it); else today, added. Both

@@ -17,7 +17,7 @@ from xlmargin.errors import InputError, Problem, XlMarginError, shown
 from xlmargin.positions import NO_POSITIONS, Portfolio, read_positions
 from xlmargin.positions.conventions import Groups
 from xlmargin.positions.infer import RowsWarning, every_row_named, rows_text
-from xlmargin.positions.marks import mark_problems
+from xlmargin.positions.marks import mark_problems, spot_warnings
 
 # Valuations of the union of many accounts that may fail on named rows (whose accounts are then
 # taken out and margined alone) before the rest go one account at a time too (pm and risk regimes).
@@ -151,6 +151,10 @@ def read_accounts(data: Any, by: str, as_of: dt.date, equity: str | None = None)
         portfolio = _read_placing_errors([[]] * above, head, rows, groups, as_of, errors)
     _own_warnings(portfolio.warnings, head, rows, groups, as_of, errors)
     account = row_account[portfolio.arrays["row"] - first]
+    # a stock priced apart from its options' underlying price, warned of as on the account alone
+    # (the table is read as no one book's holdings: its marks are checked account by account)
+    for code, warning in spot_warnings(portfolio, account).items():
+        groups.warnings.setdefault(code, []).append(warning)
     positions = np.bincount(account, minlength=len(names))
     for code in errors:  # its rows the reader read (a row giving only the name is blank to it)
         own = np.flatnonzero(row_account == code).tolist()

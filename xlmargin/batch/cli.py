@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from xlmargin.cliargs import SOME_FAILED, cli_params, count_above_zero, iso_date, with_as_of
+from xlmargin.cliargs import SOME_FAILED, add_max_cells, cli_params, iso_date, with_as_of
 from xlmargin.errors import XlMarginError
-from xlmargin.files import MAX_CELLS, atomic_output, csv_safe_frame, refuse_existing
+from xlmargin.files import atomic_output, csv_safe_frame, refuse_existing
 from xlmargin.params import norm
 
 WRITERS = (".csv", ".parquet")
@@ -238,11 +238,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="a regime parameter (repeatable)"
     )
-    parser.add_argument(
-        "--max-cells", type=count_above_zero("max_cells"), metavar="N",
-        help=f"refuse a file of more cells before reading it (default: a workbook {MAX_CELLS:,}; a CSV, "
-        "Parquet file or Flex report no limit)",
-    )  # fmt: skip
+    add_max_cells(parser, "a CSV, Parquet file or Flex report")
     parser.add_argument(
         "--dask",
         metavar="SCHEDULER",

@@ -62,7 +62,8 @@ WARNINGS = "warnings"  # the results' column, and attrs key: (warning, its accou
 def read_table(path: Path, max_cells: int | None = None) -> Any:
     """The file's table: CSV and XLSX as rows of cells, read as ``xlmargin margin`` reads a positions
     file (the header row found, rows numbered as in the file, ``max_cells`` as it takes it);
-    Parquet as a DataFrame, refused when it holds more than ``max_cells`` cells (default: no limit)."""
+    Parquet as a DataFrame, refused before it is loaded when its metadata counts more than
+    ``max_cells`` cells (:func:`parquet_cells`; default: no limit)."""
     from xlmargin.files import cells_checked, input_file
     from xlmargin.positions.source import read_file
 
@@ -73,13 +74,25 @@ def read_table(path: Path, max_cells: int | None = None) -> Any:
         import pandas as pd
 
         try:
+            if max_cells is not None:  # counted from the file's footer, before any column is loaded
+                cells_checked(path.name, parquet_cells(path), max_cells)
             frame = pd.read_parquet(path)
         except (OSError, ValueError, ImportError) as exc:
             raise InputError(Problem(f"cannot read {path.name}: {exc}")) from None
-        if max_cells is not None:
-            cells_checked(path.name, frame.size, max_cells)
         return frame
     raise InputError(Problem(f"{path.name}: a batch file must be .csv, .xlsx or .parquet"))
+
+
+def parquet_cells(path: Path) -> int:
+    """The cells of the Parquet file's table, read from its metadata (the footer) alone: its rows
+    times its columns, less the columns pandas restores as the index (the frame
+    ``pandas.read_parquet`` gives holds that many cells)."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_metadata(path)
+    pandas = pq.read_schema(path).pandas_metadata or {}
+    index = sum(isinstance(column, str) for column in pandas.get("index_columns", ()))
+    return int(metadata.num_rows) * max(int(metadata.num_columns) - index, 0)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,14 @@ code 2 (the main parser's handling of :class:`~xlmargin.errors.XlMarginError`).
 - ``xlmargin cushion --equity N --requirement N``: MARGIN_CUSHION's excess and cushion.
 
 Files are CSV or XLSX tables with a header row or broker exports, read as ``xlmargin margin`` reads
-them; ``--param NAME=VALUE`` (repeatable) and ``--as-of`` are the worksheet functions' ``params``
-(``sleeve`` selecting the positions' rows, as in a worksheet); a parameter the worksheet function
-does not read under the regime chosen is refused as in a cell
-(:func:`xlmargin.regimes.unread_refusal`). A positions file that is a broker export sets what it
-sets in ``xlmargin margin`` (``fx_rates=usd``, and ``fx.USD`` in an account of its base currency:
-:func:`xlmargin.cliargs.with_broker_params`) where the command computes the account view, a
-``--param`` of the same name winning; its errors name its rows and fields. An export beside a table
+them (``--max-cells`` too: :func:`xlmargin.cliargs.add_max_cells`); ``--param NAME=VALUE``
+(repeatable) and ``--as-of`` are the worksheet functions' ``params`` (``sleeve`` selecting the
+positions' rows, as in a worksheet); a parameter the worksheet function does not read under the
+regime chosen is refused as in a cell (:func:`xlmargin.regimes.unread_refusal`). A positions file
+that is a broker export sets what it sets in ``xlmargin margin`` (``fx_rates=usd``, and ``fx.USD``
+in an account of its base currency: :func:`xlmargin.cliargs.with_broker_params`) where the command
+computes the account view, a ``--param`` of the same name winning; its errors name its rows and
+fields. An export beside a table
 where one ``fx_rates`` reading cannot read both makes the account view n/a, or the error where it is
 the one regime or the objective: the Python API's check
 (:func:`xlmargin.decisions.beside.unread_beside`). The reader's warnings about a book go to stderr,
@@ -38,7 +39,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.cliargs import SOME_FAILED, amount_of, cli_params, iso_date, with_as_of, with_broker_params
+from xlmargin.cliargs import (
+    SOME_FAILED,
+    add_max_cells,
+    amount_of,
+    cli_params,
+    iso_date,
+    with_as_of,
+    with_broker_params,
+)
 from xlmargin.errors import XlMarginError
 from xlmargin.textable import render
 
@@ -87,14 +96,15 @@ class _File:
             raise self.explained(error) from None
 
 
-def _read(path: str, name: str = "") -> _File:
-    """The file at ``path`` (:class:`_File`); its errors named as ``name``'s."""
+def _read(args: argparse.Namespace, path: str, name: str = "") -> _File:
+    """The file at ``path`` (:class:`_File`), refused beyond ``--max-cells`` as ``xlmargin margin``
+    refuses it; its errors named as ``name``'s."""
     from xlmargin.api import broker_table
     from xlmargin.positions.source import read_file
 
     with _File([], None, name).explaining():
-        imported = broker_table(path)
-        rows = imported.table() if imported is not None else read_file(Path(path))
+        imported = broker_table(path, args.max_cells)
+        rows = imported.table() if imported is not None else read_file(Path(path), max_cells=args.max_cells)
     return _File(rows, imported, name)
 
 
@@ -176,7 +186,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     from xlmargin.decisions import REGIMES, margin_impact
 
     regimes = REGIMES if args.regime is None else (args.regime,)
-    positions, trades_file = _read(args.positions), _read(args.trades, "trades")
+    positions, trades_file = _read(args, args.positions), _read(args, args.trades, "trades")
     settings, unread, sleeves = _settings(
         args, ("MARGIN_IMPACT",), regimes, regimes, positions=positions, beside=trades_file
     )
@@ -193,7 +203,7 @@ def cmd_hedge(args: argparse.Namespace) -> int:
     from xlmargin.decisions.hedge import SHOWN
 
     regimes = tuple(dict.fromkeys((args.objective, *SHOWN)))
-    positions, listed = _read(args.positions), _read(args.candidates, "candidates")
+    positions, listed = _read(args, args.positions), _read(args, args.candidates, "candidates")
     settings, unread, sleeves = _settings(
         args, ("HEDGE_OPTIMIZE",), (args.objective,), regimes, positions=positions, beside=listed
     )
@@ -231,7 +241,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     planned = args.regime in PLAN_REGIMES  # else only the distance to a call (which scales the
     functions = ("LIQUIDATION_PLAN", "MARGIN_CALL_MOVE") if planned else ("MARGIN_CALL_MOVE",)  # risk view)
-    positions = _read(args.positions)
+    positions = _read(args, args.positions)
     settings, _, sleeves = _settings(
         args, functions, (args.regime,), (args.regime, "risk"), positions=positions
     )
@@ -262,7 +272,7 @@ def cmd_contribution(args: argparse.Namespace) -> int:
     """MARGIN_CONTRIBUTION: each position's incremental and component requirement."""
     from xlmargin.decisions import margin_contribution
 
-    positions = _read(args.positions)
+    positions = _read(args, args.positions)
     chosen = (args.regime,)
     settings, _, sleeves = _settings(args, ("MARGIN_CONTRIBUTION",), chosen, chosen, positions=positions)
     book = _book(positions, settings, sleeves)
@@ -289,6 +299,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "portfolio CSV) read as 'xlmargin margin' reads it: for the account view it sets fx_rates=usd "
         "and fx.USD unless given with --param",
     )
+    add_max_cells(parser)
     parser.add_argument("--as-of", type=iso_date, help="valuation date (default: today)")
     parser.add_argument(
         "--param",

@@ -19,7 +19,7 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number, typed_percent
 from xlmargin.errors import a_or_an, shown
 from xlmargin.positions.columns import RATE_COLUMNS, norm_header
-from xlmargin.positions.conventions import Groups, bare_year, maturity_years_max, rate_column
+from xlmargin.positions.conventions import Groups, bare_year, maturity_years_max, quantity_max, rate_column
 from xlmargin.positions.enums import TYPE_CODE, TYPE_NAMES, Kinds, enum_values
 from xlmargin.positions.infer import (
     SymbolTerms,
@@ -335,10 +335,20 @@ def _kinds(
 
 
 def _quantity(r: ColumnReader) -> FloatArray:
-    """The quantity column, a blank reported (and read as 0)."""
+    """The quantity column, a blank reported (and read as 0), and so is one beyond symbols.toml
+    ``[reading] quantity_max`` either way (a typing error: no holding is that large)."""
     quantity = r.number("quantity")
     for i in indices(r.blank("quantity")):
         r.bad(i, "quantity", "missing quantity")
+    most = quantity_max()
+    # the largest and smallest first (NaN, a blank or bad cell, skipped): no array in the common case
+    if np.fmax.reduce(quantity, initial=0.0) > most or np.fmin.reduce(quantity, initial=0.0) < -most:
+        with np.errstate(invalid="ignore"):
+            huge = np.abs(quantity) > most
+        for i in indices(huge):
+            r.bad(i, "quantity", f"quantity {quantity[i]:g} is beyond the {most:g} a position may hold long "
+                  "or short (symbols.toml [reading] quantity_max); check the quantity")  # fmt: skip
+        quantity[huge] = np.nan
     return _filled(quantity, 0.0)
 
 

@@ -38,6 +38,12 @@ def maturity_years_max() -> float:
     return float(reading()["maturity_years_max"])
 
 
+def quantity_max() -> float:
+    """The largest quantity a row may hold either way (more is refused naming the row): symbols.toml
+    ``[reading] quantity_max``."""
+    return float(reading()["quantity_max"])
+
+
 @dataclass
 class Groups:
     """The accounts of a table holding many (the batch): the data row numbered ``first + i`` is

@@ -329,9 +329,9 @@ def rows_text(rows: Sequence[int]) -> str:
 
 
 class RowsWarning(str):
-    """A reader's warning that names rows: its text, which starts with them (:func:`rows_text`),
-    and ``rows``, every row it concerns however many the text lists (the batch gives it to the
-    accounts owning them)."""
+    """A reader's warning that names rows: its text, which names them (most start with them:
+    :func:`rows_text`), and ``rows``, every row it concerns however many the text lists (the batch
+    gives it to the accounts owning them)."""
 
     rows: tuple[int, ...]
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import Problem
+from xlmargin.positions.infer import RowsWarning
 from xlmargin.positions.model import Portfolio
 from xlmargin.positions.special import percent
 
@@ -158,38 +159,60 @@ def spot_warning(portfolio: Portfolio) -> str | None:
     broker's snapshot may take a share's mark and its options' underlying price at different times.
     Each position is revalued from its own price (the stock from ``price``, its options from
     ``underlying_price``), both moved by the same fraction."""
+    return spot_warnings(portfolio).get(0)
+
+
+def spot_warnings(portfolio: Portfolio, accounts: IntArray | None = None) -> dict[int, RowsWarning]:
+    """:func:`spot_warning` of each account of a table of many (``accounts``: each row's account, as
+    :func:`mark_problems` takes it; None: one book, account 0), keyed by account: a stock and the
+    options of another account are never compared. Each warning carries the rows it names."""
     codes, names = portfolio.codes("type")
     kind = {name: k for k, name in enumerate(names)}
     if "option" not in kind or ("stock" not in kind and "etf" not in kind):
-        return None
+        return {}
     options = np.flatnonzero(codes == kind["option"])
     shares = np.flatnonzero((codes == kind.get("stock", -1)) | (codes == kind.get("etf", -1)))
     if not len(options) or not len(shares):
-        return None
+        return {}
     a = portfolio.arrays
     underlying, distinct = portfolio.codes("underlying")
-    first = np.full(len(distinct), len(underlying), dtype=np.int64)  # each underlying's first option row
-    np.minimum.at(first, underlying[options], options)
-    _, once = np.unique(underlying[shares], return_index=True)  # its stock rows share one price
+    if accounts is None:  # one book: an underlying is a key
+        own, key, keys = np.zeros(len(underlying), dtype=np.int64), underlying, len(distinct)
+    else:  # an underlying of an account: one key per (account, underlying) held
+        own = np.asarray(accounts, dtype=np.int64)
+        held_keys, key = np.unique(own * len(distinct) + underlying, return_inverse=True)
+        key, keys = key.ravel(), len(held_keys)
+    first = np.full(keys, len(underlying), dtype=np.int64)  # each key's first option row
+    np.minimum.at(first, key[options], options)
+    _, once = np.unique(key[shares], return_index=True)  # its stock rows share one price
     shares = shares[np.sort(once)]
-    spot = first[underlying[shares]]
+    spot = first[key[shares]]
     held = spot < len(underlying)
     shares, spot = shares[held], spot[held]
     apart = marks_differ(a["price"][shares], a["underlying_price"][spot])
     if not apart.any():
-        return None
+        return {}
+    found: dict[int, list[tuple[int, int]]] = {}
+    for i, j in zip(shares[apart].tolist(), spot[apart].tolist(), strict=True):
+        found.setdefault(int(own[i]), []).append((i, j))
+    return {account: _spot_warning(portfolio, pairs) for account, pairs in found.items()}
+
+
+def _spot_warning(portfolio: Portfolio, found: list[tuple[int, int]]) -> RowsWarning:
+    """The warning of :func:`spot_warning` for the (stock row, option row) pairs ``found``."""
+    a = portfolio.arrays
     price, underlying_price = _text(a["price"]), _text(a["underlying_price"])
-    found = list(zip(shares[apart].tolist(), spot[apart].tolist(), strict=True))
     pairs = "; ".join(
         f"{a['underlying'][j]}: row {int(a['row'][i])} price {price(i)}, option row {int(a['row'][j])} "
         f"underlying_price {underlying_price(j)}"
         for i, j in found[:SHOWN_UNDERLYINGS]
     )
     more = f"; and {len(found) - SHOWN_UNDERLYINGS} more" if len(found) > SHOWN_UNDERLYINGS else ""
-    return (
+    return RowsWarning(
         f"a stock's price is not its options' underlying price ({pairs}{more}): each position is revalued "
         "from its own, the stock from its price and the options from their underlying_price, so the two "
-        "legs start from different prices; give both from one quote to value the hedge on one price"
+        "legs start from different prices; give both from one quote to value the hedge on one price",
+        [int(a["row"][k]) for pair in found for k in pair],
     )
 
 

@@ -87,12 +87,16 @@ def option_columns(
     for i in indices(off_calendar & (days >= 0)):
         r.bad(i, "days", f"{days[i]:g} days from the valuation date {as_of} run past {dt.date.max}")
     has_days &= ~off_calendar
-    undated = is_option & r.blank("expiry") & r.blank("days") & ~filled
-    zero_days = r.zero("days")
-    for i in indices(undated & ~zero_days):
+    # A 0 is no expiry on an option's row or a future's (a future needs none, but a 0 is no date
+    # either: Excel's serial 0, what an empty date cell reads as): refused, never a future undated
+    undated = dated & r.blank("expiry") & r.blank("days") & ~filled
+    zero_date, zero_days = r.zero("expiry"), r.zero("days")
+    for i in indices(undated & is_option & ~zero_date & ~zero_days):
         r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
     for i in indices(undated & zero_days):  # Office.js sends a blank cell as 0: a 0 cannot mean today
-        r.bad(i, "days", "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)")
+        r.bad(i, "days", ZERO_DAYS + ("" if is_option[i] else NONE_NEEDED))
+    for i in indices(undated & zero_date & ~zero_days):
+        r.bad(i, "expiry", ZERO_DATE + ("" if is_option[i] else NONE_NEEDED))
     expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / DAYS_PER_YEAR, np.nan)
     expiry_years[has_days] = days[has_days] / DAYS_PER_YEAR
     _too_far(r, expiry_years, has_date, has_days, as_of)
@@ -130,6 +134,14 @@ def option_columns(
     for i in indices(kind.of("future") & (quantity != np.round(quantity))):
         r.bad(i, "quantity", f"futures contracts must be whole numbers, got {quantity[i]:g}")
     return OptionColumns(right, object_array(_STYLE_NAMES)[style_codes], expiry, expiry_years, codes)
+
+
+ZERO_DAYS = "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)"
+ZERO_DATE = (
+    "an expiry of 0 is no date (Excel's serial 0, which an empty date cell reads as): give the expiry "
+    "date (or days to expiry)"
+)
+NONE_NEEDED = ", or leave the cell empty: a future needs no expiry"  # after either, on a future's row
 
 
 def _too_far(

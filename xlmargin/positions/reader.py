@@ -160,7 +160,8 @@ class ColumnReader:
         if name not in self._parsed or not COLUMN_BY_NAME[name].zero_is_blank:
             return np.zeros(self.n, dtype=bool)
         parsed = self._parsed[name]
-        assert parsed.floats is not None  # a number column is parsed into floats
+        if parsed.floats is None:  # a text or date column: a cell blank only because it holds 0
+            return self._kept(parsed.blank & ~parsed.strict_blank)
         return self._kept(parsed.floats) == 0
 
     def number(self, name: str) -> FloatArray:
