@@ -4,7 +4,7 @@
   ``contribution`` had none), through one option (:func:`xlmargin.cliargs.add_max_cells`);
 - a Parquet file is checked against the limit from its metadata, before its columns are loaded;
 - a quantity beyond symbols.toml ``[reading] quantity_max`` is refused naming the row and the bound;
-- a future's expiry (or days to expiry) of 0 is refused as no date, as an option's is;
+- an option's expiry of 0 is refused as no date; a future's reads as the empty cell Office.js sends;
 - the batch warns an account whose stock is priced apart from its options' underlying price.
 """
 
@@ -172,18 +172,12 @@ NO_DATE = (
 
 
 @pytest.mark.parametrize("zero", [0, 0.0])
-def test_a_futures_expiry_of_0_is_refused_as_no_date(zero: float) -> None:
-    with pytest.raises(InputError) as caught:
-        _read(
-            [FUTURE, ["ESZ6", "future", 1, 5000, 50, zero, None], ["NQZ6", "future", 1, 20000, 20, None, 0]]
-        )
-    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "expiry"), (3, "days")]
-    first, second = (p.message for p in caught.value.problems)
-    assert first == f"{NO_DATE} (or days to expiry), or leave the cell empty: a future needs no expiry"
-    assert second == (
-        "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0), or leave the "
-        "cell empty: a future needs no expiry"
+def test_a_futures_expiry_of_0_reads_as_the_empty_cell_office_js_sends(zero: float) -> None:
+    # excel-integration.md 2.3: on Office.js an empty cell arrives as 0, and a future needs no expiry
+    book = _read(
+        [FUTURE, ["ESZ6", "future", 1, 5000, 50, zero, None], ["NQZ6", "future", 1, 20000, 20, None, zero]]
     )
+    assert book.arrays["expiry"].tolist() == [None, None]
 
 
 def test_an_options_expiry_of_0_says_so_and_futures_without_one_still_read() -> None:

@@ -87,16 +87,17 @@ def option_columns(
     for i in indices(off_calendar & (days >= 0)):
         r.bad(i, "days", f"{days[i]:g} days from the valuation date {as_of} run past {dt.date.max}")
     has_days &= ~off_calendar
-    # A 0 is no expiry on an option's row or a future's (a future needs none, but a 0 is no date
-    # either: Excel's serial 0, what an empty date cell reads as): refused, never a future undated
-    undated = dated & r.blank("expiry") & r.blank("days") & ~filled
+    # A 0 is no expiry (Excel's serial 0; on Office.js an empty cell arrives as 0): refused on an
+    # option's row, which needs one; on a future's, which needs none, it reads as the empty cell it
+    # may be (excel-integration.md: the Excel layer gives no meaning to blank against 0)
+    undated = is_option & r.blank("expiry") & r.blank("days") & ~filled
     zero_date, zero_days = r.zero("expiry"), r.zero("days")
-    for i in indices(undated & is_option & ~zero_date & ~zero_days):
+    for i in indices(undated & ~zero_date & ~zero_days):
         r.bad(i, "expiry", "an option needs an expiry date (or days to expiry)")
     for i in indices(undated & zero_days):  # Office.js sends a blank cell as 0: a 0 cannot mean today
-        r.bad(i, "days", ZERO_DAYS + ("" if is_option[i] else NONE_NEEDED))
+        r.bad(i, "days", ZERO_DAYS)
     for i in indices(undated & zero_date & ~zero_days):
-        r.bad(i, "expiry", ZERO_DATE + ("" if is_option[i] else NONE_NEEDED))
+        r.bad(i, "expiry", ZERO_DATE)
     expiry_years = np.where(has_date, (ordinal - as_of.toordinal()) / DAYS_PER_YEAR, np.nan)
     expiry_years[has_days] = days[has_days] / DAYS_PER_YEAR
     _too_far(r, expiry_years, has_date, has_days, as_of)
@@ -141,7 +142,6 @@ ZERO_DATE = (
     "an expiry of 0 is no date (Excel's serial 0, which an empty date cell reads as): give the expiry "
     "date (or days to expiry)"
 )
-NONE_NEEDED = ", or leave the cell empty: a future needs no expiry"  # after either, on a future's row
 
 
 def _too_far(
