@@ -163,6 +163,18 @@ def test_a_quantity_bound_is_read_from_the_rule_file(monkeypatch: pytest.MonkeyP
         _read([["symbol", "quantity", "price"], ["AAPL", 1001, 150]])
 
 
+def test_a_cash_amount_beyond_the_bound_is_no_typing_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2e13 Vietnamese dong is some $800 million: a large account's cash, not a mistyped quantity
+    read = conventions.reading()
+    monkeypatch.setattr(conventions, "reading", lambda: {**read, "quantity_max": 1000})
+    book = _read([["symbol", "type", "quantity", "price"], ["VND", "cash", 2000, 1]])
+    assert book.arrays["quantity"].tolist() == [2000]
+    with pytest.raises(InputError, match="row 3, quantity: quantity 1001 is beyond"):
+        _read(
+            [["symbol", "type", "quantity", "price"], ["VND", "cash", 2000, 1], ["AAPL", "stock", 1001, 150]]
+        )
+
+
 # --- an expiry of 0 on a future ------------------------------------------------------------------
 
 FUTURE = ["symbol", "type", "quantity", "price", "multiplier", "expiry", "days"]

@@ -130,7 +130,7 @@ def build_arrays(
     sym, sym_upper, symbol, terms = _symbols(r)
     parsed = terms.parsed if terms is not None else np.zeros(n, dtype=bool)
     kind, is_option = _kinds(r, broker, parsed, terms, warnings)
-    quantity = _quantity(r)
+    quantity = _quantity(r, kind)
     price = _price(r, kind, is_option)
 
     und = r.text("underlying")
@@ -334,9 +334,11 @@ def _kinds(
     return kind, is_option
 
 
-def _quantity(r: ColumnReader) -> FloatArray:
+def _quantity(r: ColumnReader, kind: Kinds) -> FloatArray:
     """The quantity column, a blank reported (and read as 0), and so is one beyond symbols.toml
-    ``[reading] quantity_max`` either way (a typing error: no holding is that large)."""
+    ``[reading] quantity_max`` either way (a typing error: no holding is that large), except on a
+    cash row: an amount of a currency of many units to the dollar (10,000 billion Vietnamese dong
+    is some $400 million, of Iranian rials far less) is no typing error."""
     quantity = r.number("quantity")
     for i in indices(r.blank("quantity")):
         r.bad(i, "quantity", "missing quantity")
@@ -344,7 +346,7 @@ def _quantity(r: ColumnReader) -> FloatArray:
     # the largest and smallest first (NaN, a blank or bad cell, skipped): no array in the common case
     if np.fmax.reduce(quantity, initial=0.0) > most or np.fmin.reduce(quantity, initial=0.0) < -most:
         with np.errstate(invalid="ignore"):
-            huge = np.abs(quantity) > most
+            huge = (np.abs(quantity) > most) & ~kind.of("cash")
         for i in indices(huge):
             r.bad(i, "quantity", f"quantity {quantity[i]:g} is beyond the {most:g} a position may hold long "
                   "or short (symbols.toml [reading] quantity_max); check the quantity")  # fmt: skip
