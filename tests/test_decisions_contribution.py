@@ -366,10 +366,10 @@ def test_a_spread_of_three_legs_is_refused_only_when_it_can_form():
     a convex charge and is traded; with both other legs present it is refused, naming them."""
     from types import SimpleNamespace
 
-    from xlmargin.decisions.hedge import _refuse_non_convex
+    from xlmargin.decisions._hedge_span import refuse_non_convex
 
     product = SimpleNamespace(tiers=(), tier_spreads=())
     span = SimpleNamespace(inter=[SimpleNamespace(id="ZS-ZM-ZL", legs=("ZS", "ZM", "ZL"))])
-    _refuse_non_convex("ZS", product, set(), {"ZS", "ZM"}, span, 2)  # type: ignore[arg-type]
+    refuse_non_convex("ZS", product, set(), {"ZS", "ZM"}, span, 2)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="ZS, ZM and ZL form the inter-commodity spread ZS-ZM-ZL"):
-        _refuse_non_convex("ZS", product, set(), {"ZS", "ZM", "ZL"}, span, 2)  # type: ignore[arg-type]
+        refuse_non_convex("ZS", product, set(), {"ZS", "ZM", "ZL"}, span, 2)  # type: ignore[arg-type]

@@ -399,16 +399,16 @@ def test_a_plan_on_the_sample_for_an_equity_of_1_is_optimal_not_a_time_limit():
     assert bond[2] % 1000 == 0
 
 
-def test_a_plan_no_sale_can_meet_says_what_selling_everything_leaves():
-    """Under portfolio margin the plan does not sell bonds (margined outside it): the sample's
-    Treasury alone leaves a requirement no equity of 1 meets. Said before any search."""
+def test_a_pm_plan_sells_the_bonds_margined_outside_portfolio_margin():
+    """Under portfolio margin the plan sells bonds too (margined outside it, FINRA 4210(e)(2): a
+    figure per piece of face): the sample's Treasury, once a requirement no equity of 1 met, is sold
+    with the rest, in whole pieces."""
     sample = read_positions(api.rows_of(sample_positions()), as_of=AS_OF)
-    with pytest.raises(InputError) as raised:
-        liquidation_plan(sample, 1.0, SETTINGS, "pm")
-    message = str(raised.value)
-    assert message.startswith("equity: no sale reaches the requirement: selling everything the plan may ")
-    assert "leaves the pm requirement at " in message and "above the target 1.00" in message
-    assert "bonds are margined outside portfolio margin" in message
+    plan = liquidation_plan(sample, 1.0, SETTINGS, "pm")
+    bonds = {int(r) for r, t in zip(sample.arrays["row"], sample.arrays["type"], strict=True) if t == "bond"}
+    sold = [q for row, _, q, _ in plan.trades if row in bonds]
+    assert sold and all(q % 1000.0 == 0.0 for q in sold)
+    assert plan.after <= 1.0
 
 
 # --- margin call -----------------------------------------------------------------------------------------

@@ -244,6 +244,21 @@ def outside_requirement(portfolio: Portfolio, settings: PMSettings) -> float:
     return pm_requirement(portfolio.select(bonds), settings).requirement if bonds.any() else 0.0
 
 
+def outside_units(portfolio: Portfolio, settings: PMSettings) -> tuple[IntArray, FloatArray]:
+    """The bond rows held (quantity ≠ 0, by index) and each one's figure outside portfolio margin
+    per unit of its face, by the engine: FINRA 4210(e)(2)'s share of its value or face (a
+    convertible's of its value), in proportion to the face on one side of 0, so a sale towards 0
+    takes ``unit × face sold`` off the requirement."""
+    a = portfolio.arrays
+    held = (a["type"] == "bond") & (a["quantity"] != 0.0)
+    rows = np.flatnonzero(held)
+    if not len(rows):
+        return rows, np.zeros(0)
+    indexed = Portfolio({**a, "row": np.arange(len(portfolio), dtype=np.int64)}, portfolio.as_of)
+    lines = {o.row: o.requirement for o in pm_requirement(indexed.select(held), settings).outside}
+    return rows, np.array([lines[int(i)] / abs(float(a["quantity"][i])) for i in rows])
+
+
 def covered_terms(risk: RiskArrays, start: int, columns: IntArray, weights: FloatArray) -> Terms:
     """Terms for the covered rows whose portfolio index is ``start + k``: variable ``columns[k]``
     with weight ``weights[k]``."""

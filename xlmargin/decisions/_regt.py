@@ -165,12 +165,16 @@ def requirement_variable(
     weights: FloatArray,
     most: FloatArray | None = None,
     sign: FloatArray | None = None,
+    positions: list[list[int]] | None = None,
 ) -> int:
     """A variable ``t`` that is at least the Reg T requirement after the change (module docstring),
     the least such ``t`` being that requirement: the rows hold |``quantity``| + ``weights`` ×
     ``columns`` (row by index; one column per row), each column at most ``most`` (None: a change
     that only closes, no side of a netted contract growing), each row on the side ``sign`` (None:
-    its quantity's; a row opened from nothing holds 0 and says its side here)."""
+    its quantity's; a row opened from nothing holds 0 and says its side here). ``positions``: the
+    bond rows that are one position (the book's row and the trades netting into it, as the engine
+    check nets them), whose figure is the unit's × |net face| (:func:`_bond_terms`); any other bond
+    row stands alone, on its side."""
     held = np.abs(np.asarray(quantity, dtype=float))
     side_of = np.sign(quantity) if sign is None else np.asarray(sign, dtype=float)
     t = int(program.variables(-np.inf, np.inf)[0])
@@ -208,12 +212,58 @@ def requirement_variable(
             t_weights += (-alone * moves).tolist()
             constant += alone * base
         k += len(b.capacity)
-    for i, unit in zip(terms.bonds.tolist(), terms.bond_unit.tolist(), strict=True):
-        t_cols.append(int(columns[i]))
-        t_weights.append(-unit * float(weights[i]))
-        constant += unit * held[i]
+    bond_cols, bond_weights, bond_constant = _bond_terms(
+        program, terms, held, side_of, columns, weights, positions or []
+    )
+    t_cols += bond_cols
+    t_weights += bond_weights
+    constant += bond_constant
     program.constrain(np.array(t_cols), np.array(t_weights), constant, constant)
     return t
+
+
+def _bond_terms(
+    program: Program,
+    terms: RegTProgram,
+    held: FloatArray,
+    side_of: FloatArray,
+    columns: IntArray,
+    weights: FloatArray,
+    positions: list[list[int]],
+) -> tuple[list[int], list[float], float]:
+    """The bonds' part of ``t``: (columns, their weights in ``t``'s row, constant). A bond row alone
+    keeps its side: unit × (held + weight × y). The rows of one position (``positions``: a held
+    bond and the trades that net into it, bought and sold) hold the net face ``n = Σ side × (held +
+    weight × y)``, and the engine charges the long side's figure per unit × n, or the short side's ×
+    (−n) (FINRA 4210(e)(2) one rate net long or short; a convertible margined like equity two), so a
+    variable ``a ≥ long × n, a ≥ −short × n`` stands for it (it settles there at the least ``t``).
+    Every row of a position is priced as the row it nets into: one figure per side."""
+    unit_of = dict(zip(terms.bonds.tolist(), terms.bond_unit.tolist(), strict=True))
+    cols: list[int] = []
+    coefficients: list[float] = []
+    constant = 0.0
+    alone = set(unit_of)
+    for rows in positions:
+        priced = [i for i in rows if i in unit_of]
+        if not priced:
+            continue
+        alone -= set(rows)
+        long = next((unit_of[i] for i in priced if side_of[i] > 0), unit_of[priced[0]])
+        short = next((unit_of[i] for i in priced if side_of[i] < 0), long)
+        at = np.array([i for i in rows if weights[i] != 0.0], dtype=np.int64)
+        moves = side_of[at] * weights[at]
+        net = float(side_of[rows] @ held[rows])
+        a = int(program.variables(0.0, np.inf)[0])
+        # a ≥ long × n  and  a ≥ −short × n
+        program.constrain(np.r_[a, columns[at]], np.r_[1.0, -long * moves], long * net, np.inf)
+        program.constrain(np.r_[a, columns[at]], np.r_[1.0, short * moves], -short * net, np.inf)
+        cols.append(a)
+        coefficients.append(-1.0)
+    for i in sorted(alone):
+        cols.append(int(columns[i]))
+        coefficients.append(-unit_of[i] * float(weights[i]))
+        constant += unit_of[i] * held[i]
+    return cols, coefficients, constant
 
 
 def _sides(
@@ -254,6 +304,7 @@ def trade_variable(
     shortest: FloatArray,
     basis: str,
     rules: RuleSet | None,
+    held_at: IntArray,
 ) -> tuple[int, IntArray, IntArray, tuple[str, ...]]:
     """The Reg T requirement of ``book`` after trades, as a variable ``t`` (the least ``t`` is the
     engine's unrounded requirement), and per traded position two variables, the units bought
@@ -262,7 +313,9 @@ def trade_variable(
     it) changes by ``p − s``. The program is built on the book with each position's largest long
     and short trades beside it as rows of their own (module docstring: exact for opening), so a
     position both bought and sold, or traded against the book's side, is a netted contract whose
-    side the binary picks; only ``p − s`` matters to it. Also the candidate search's warnings."""
+    side the binary picks; only ``p − s`` matters to it; a bond position (``held_at``: per position
+    the book's row holding it, −1 for none) is its rows' net face (:func:`_bond_terms`). Also the
+    candidate search's warnings."""
     n, m = len(book), len(positions)
     long, short = np.flatnonzero(longest > 0.0), np.flatnonzero(shortest > 0.0)
     take = np.concatenate([long, short])
@@ -279,7 +332,11 @@ def trade_variable(
     weights = np.concatenate([np.zeros(n), np.ones(len(take))])
     most = np.concatenate([np.zeros(n), longest[long], shortest[short]])
     sign = np.concatenate([np.sign(book.arrays["quantity"]), np.ones(len(long)), -np.ones(len(short))])
-    t = requirement_variable(program, terms, quantity, columns, weights, most, sign)
+    rows_of: dict[int, list[int]] = {p: [int(held_at[p])] if held_at[p] >= 0 else [] for p in range(m)}
+    for j, p in enumerate(take.tolist()):
+        rows_of[p].append(n + j)
+    bonds = [rows_of[p] for p in range(m) if positions.arrays["type"][p] == "bond"]
+    t = requirement_variable(program, terms, quantity, columns, weights, most, sign, bonds)
     return t, bought, sold, terms.warnings
 
 
@@ -323,8 +380,16 @@ def hedge_variable(
     at = np.array([i if i >= 0 else n - 1 - i for i in groups], dtype=np.int64)  # −1 − k: trade k
     positions = Portfolio({k: v[at] for k, v in union.arrays.items()}, union.as_of)
     most = np.array([[high[ks].sum(), -low[ks].sum()] for ks in groups.values()]).reshape(-1, 2)
+    held_at = np.array([max(p, -1) for p in groups], dtype=np.int64)
     t, bought, sold, warnings = trade_variable(
-        program, book, positions, np.maximum(most[:, 0], 0.0), np.maximum(most[:, 1], 0.0), basis, rules
+        program,
+        book,
+        positions,
+        np.maximum(most[:, 0], 0.0),
+        np.maximum(most[:, 1], 0.0),
+        basis,
+        rules,
+        held_at,
     )
     for p, ks in enumerate(groups.values()):  # Σ x = bought − sold
         program.constrain(np.r_[x[ks], bought[p], sold[p]], np.r_[np.ones(len(ks)), -1.0, 1.0], 0.0, 0.0)

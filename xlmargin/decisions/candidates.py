@@ -6,17 +6,20 @@
   −20: sell up to 20), and ``min_qty`` 2 beside a blank ``max_qty`` on a quantity of 5 buys 2 to 5.
   Both 0 read as both blank (Office.js hands a blank cell over as 0, and a trade that must be 0 is
   no candidate); one 0 beside a number given is 0 (``min_qty`` −5, ``max_qty`` 0: sell up to 5).
-- ``cost``: per unit of quantity; blank or 0 = the row's notional in US dollars
+- ``cost``: per unit of quantity; blank = the row's notional in US dollars
   (:func:`~xlmargin.decisions._common.notional`), its rate read as portfolio margin reads it, or
   for the account objective as the account view reads the positions table (``fx_rates``, the
-  ``fx.<CCY>`` parameters); a row whose cost is given needs no rate here.
+  ``fx.<CCY>`` parameters); a row whose cost is given needs no rate here. A cost of 0 is a cost
+  of nothing where the table can tell a typed 0 from a blank: it holds an empty cell (``None``, or
+  a text of spaces) somewhere, which Office.js never sends (it hands a blank cell over as 0). In a
+  table without one a 0 is read as blank, with a warning naming the rows (:data:`ZERO_COST`).
 
 Each cell is read by the positions reader's rule for an amount (:func:`xlmargin.cells.to_number`):
 ``$1,000`` reads as the positions table reads it, ``5%`` is refused as in its amount columns (the
 three are amounts: only rate columns take a '%'), an Excel error value is named as one (``the cell
 holds the error value #N/A``), a boolean or other text is refused naming the row and column; every
 bad row is reported at once. Shares, options, futures, FX and CFDs trade in whole
-units, bonds continuously.
+units, bonds in whole pieces of their ``denomination`` (:mod:`._pieces`).
 """
 
 from __future__ import annotations
@@ -35,8 +38,11 @@ from xlmargin.errors import InputError, Problem, XlMarginError, is_error_text
 from xlmargin.params import norm
 from xlmargin.positions import Portfolio, read_positions
 from xlmargin.positions.columns import RATE_COLUMNS
+from xlmargin.positions.infer import RowsWarning, rows_text
 
 _EXTRA = {"minqty": "min_qty", "maxqty": "max_qty", "cost": "cost"}
+ZERO_COST = "a cost of 0 is read as blank"
+"""How the warning naming the candidate rows whose cost of 0 was read as blank begins."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,10 @@ def read_candidates(
         raise InputError(Problem("the candidate list is empty", None, "candidates"))
     numbers = [int(r) for r in portfolio.arrays["row"]]
     low, high, cost, problems = _ranges(rows, extra, numbers, portfolio.arrays["quantity"])
+    zero = cost == 0.0
+    if zero.any() and not any(is_blank(c, zero_is_blank=False) for r in rows[1:] for c in r):
+        cost[zero] = np.nan  # Office.js's blank, maybe: said (module docstring)
+        portfolio = _warned(portfolio, [n for n, z in zip(numbers, zero, strict=True) if z])
     bad = {p.row for p in problems}
     kind: type[XlMarginError] = InputError
     blank = np.isnan(cost) & np.array([row not in bad for row in numbers], dtype=bool)
@@ -96,6 +106,18 @@ def read_candidates(
     low = np.where(whole, np.ceil(low - 1e-9), low)
     high = np.where(whole, np.floor(high + 1e-9), high)
     return Candidates(portfolio, low, high, cost, whole)
+
+
+def _warned(portfolio: Portfolio, rows: list[int]) -> Portfolio:
+    """The candidates with the warning that the cost of 0 of ``rows`` was read as blank."""
+    warning = RowsWarning(
+        f"{rows_text(rows)}: {ZERO_COST} (Office.js hands a blank cell over as 0, and this table holds "
+        f"no empty cell to tell a typed 0 from one): {'each' if len(rows) > 1 else 'the'} row costs its "
+        "dollar notional; give 0.01 for about nothing",
+        rows,
+    )
+    codes = {name: portfolio.codes(name) for name in portfolio.coded()}
+    return Portfolio(portfolio.arrays, portfolio.as_of, (*portfolio.warnings, warning), codes)
 
 
 def _notional(portfolio: Portfolio, account: AccountSettings | None) -> FloatArray:
@@ -114,7 +136,6 @@ def _ranges(
     bad = {p.row for p in problems}
     both_zero = (low == 0.0) & (high == 0.0)  # Office.js's two blanks
     low_blank, high_blank = np.isnan(low) | both_zero, np.isnan(high) | both_zero
-    cost[cost == 0.0] = np.nan  # Office.js's blank, as a cost of nothing is not meant
     low = np.where(low_blank, np.minimum(quantity, 0.0), low)
     high = np.where(high_blank, np.maximum(quantity, 0.0), high)
     for k, row in enumerate(numbers):

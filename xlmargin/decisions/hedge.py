@@ -4,10 +4,13 @@
 :func:`~xlmargin.decisions.candidates.read_candidates`: ``min_qty`` and ``max_qty`` (signed
 quantities; a blank bound is the row's ``quantity``'s side of 0, so with both blank, or both 0 as
 Office.js sends blanks, the trade runs from 0 to the row's ``quantity``: 20 means "buy up to 20" and
-−20 "sell up to 20") and ``cost`` (per unit of quantity; blank or 0 = price × multiplier in US
+−20 "sell up to 20") and ``cost`` (per unit of quantity; blank = price × multiplier in US
 dollars, the premium of an option, the price of a share, converted with the row's ``fx_rate`` as
-portfolio margin converts it). Options and futures trade in whole contracts, shares in whole
-shares, FX and CFDs in whole units (a mixed-integer program); bonds continuously.
+portfolio margin converts it; a 0 is a cost of nothing where the table can tell it from a blank,
+else read as blank with a warning: :mod:`.candidates`). Options and futures trade in whole
+contracts, shares in whole shares, FX and CFDs in whole units, bonds in whole pieces of their
+``denomination`` (face 1,000 when blank; on one side of 0 all of the farther bound too, as
+LIQUIDATION_PLAN closes a holding: :mod:`._pieces`), a mixed-integer program.
 
 **Objectives.** ``pm``: the regulatory portfolio margin (stock, ETF and option candidates; a book
 holding a position it does not cover, a future, an FX pair or a CFD, is refused naming the rows and
@@ -18,7 +21,9 @@ LIQUIDATION_PLAN's): the requirement after the trades is one variable of a mixed
 whose strategy pairing is a variable too (:mod:`._regt`, :func:`~._regt.trade_variable`), so the
 least over the quantities and the pairing together is the engine's least requirement, exact for
 opening and closing alike (stock, ETF, option and bond candidates; the candidates of one contract
-trade one position, the book's row or the first candidate's, whose side a binary picks);
+trade one position, the book's row or the first candidate's, whose side a binary picks; a bond's
+figure is on the position's net face, so selling a held bond takes its figure off rather than
+adding a short's: :func:`~._regt.requirement_variable`);
 ``account``: the account view's total, segment by segment in the account currency. Its securities
 candidates are the PM program below under ``securities = pm`` and the Reg T program on the
 account's basis otherwise; its futures candidates are exact under
@@ -42,7 +47,8 @@ candidate's where the book holds no option on it, at the volatility its premium 
 that gave another being a warning, as MARGIN_IMPACT's trades; the
 requirement is then the maximum of linear functions of the quantities (:mod:`._linear`,
 :mod:`._pm`) and is minimised exactly by HiGHS. ``budget`` caps ``Σ cost × |quantity|`` (premium
-spent, or notional for shares).
+spent, or notional for shares); where it leaves no trade, the line says whether the budget is
+what blocks the candidates (the plan without it, its objective and spend) or none lowers it.
 
 **Determinism.** Candidates are put in a canonical order before the program is built, and among
 plans with the least requirement the cheapest is chosen (a second solve), so the answer does not
@@ -54,14 +60,13 @@ regulatory margin but fails when correlations break.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from xlmargin._typing import BoolArray, FloatArray
+from xlmargin._typing import FloatArray
 from xlmargin.account import (
     SEGMENTS,
     AccountSettings,
@@ -71,6 +76,7 @@ from xlmargin.account import (
     securities_in_usd,
     usd_rate,
 )
+from xlmargin.decisions import _pieces as _pc
 from xlmargin.decisions import _pm, _regt
 from xlmargin.decisions._common import (
     DecisionSettings,
@@ -80,13 +86,13 @@ from xlmargin.decisions._common import (
     contract_keys,
     currency_of,
     held_rows,
-    in_table,
-    opening_trades,
     requirement,
     trade_union,
     with_quantities,
 )
-from xlmargin.decisions._linear import unit_span_pnl, unit_stress_pnl, worst_loss_variable
+from xlmargin.decisions._hedge_rows import by_position, marked, named, position_of
+from xlmargin.decisions._hedge_span import span_variable
+from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program
 from xlmargin.decisions.candidates import Candidates
 from xlmargin.decisions.impact import ImpactResult, margin_impact
@@ -97,9 +103,6 @@ from xlmargin.money import cents
 from xlmargin.pm.risk import COVERED, IGNORED, OUTSIDE, risk_arrays
 from xlmargin.positions import Portfolio
 from xlmargin.rules import RuleSet
-from xlmargin.span import SpanSettings, futures_margin
-from xlmargin.span.months import product_and_month
-from xlmargin.span.settings import Product
 
 SHOWN = ("pm", "regt", "account", "risk")  # the before/after rows of the result
 _TIE = 1e-4  # second solve: requirement within a hundredth of a cent of the least
@@ -123,6 +126,7 @@ class HedgeResult:
     impact: ImpactResult
     candidate_warnings: tuple[str, ...] = ()  # the candidates reader's (a column it ignores, ...)
     currency: str = ENGINE_CURRENCY  # the objective's (:func:`~xlmargin.decisions._common.currency_of`)
+    blocked: tuple[float, float] | None = None  # no trade within the budget: the plan without it
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -151,7 +155,14 @@ class HedgeResult:
             ],
         ]
         if not self.trades:
-            out.append(["trade", "none: no candidate lowers the objective", 0.0, 0.0, "", "", "", usd])
+            none = "none: no candidate lowers the objective"
+            if self.blocked is not None:
+                least, spend = self.blocked
+                none = (
+                    "none: the budget blocks every plan that lowers the objective; without it the "
+                    f"least is {least:,.2f}, for a spend of {spend:,.2f}"
+                )
+            out.append(["trade", none, 0.0, 0.0, "", "", "", usd])
         for row, symbol, quantity, spend in self.trades:
             out.append(["trade", f"{symbol} (row {row})", quantity, cents(spend), "", "", "", usd])
         budget = "no budget" if self.budget is None else f"budget {self.budget:,.2f}"
@@ -207,9 +218,12 @@ def hedge_optimize(
     status = next((p.status for p in plans if p.status != "optimal"), best.status)
     trades_book = with_quantities(c.portfolio, chosen)
     union, _, after = trade_union(portfolio, trades_book, mark=True)  # errors name the candidates' rows
-    with _named():
+    with named():
         check = requirement(objective, with_quantities(union, after), settings)
     picked = np.flatnonzero(chosen != 0.0)
+    blocked = None
+    if budget is not None and not len(picked):  # the budget may be what blocks the candidates
+        blocked = _blocked(portfolio, c, netted, settings, objective, swings, value)
     trades = tuple(
         (
             int(c.portfolio.arrays["row"][k]),
@@ -235,26 +249,8 @@ def hedge_optimize(
         impact=replace(impact, warnings=(*impact.warnings, *repriced)) if repriced else impact,
         candidate_warnings=candidates.portfolio.warnings,
         currency=currency_of(objective, settings),
+        blocked=blocked,
     )
-
-
-def _marked(candidates: Portfolio) -> Portfolio:
-    """The candidate rows with their row numbers negated, as :func:`trade_union` marks the trades:
-    joined to the book's rows and priced by an engine, a problem on one of them names the candidates
-    table (:func:`_named`), not the positions row of the same number."""
-    rows = candidates.arrays["row"]
-    codes = {name: candidates.codes(name) for name in candidates.coded()}
-    return Portfolio({**candidates.arrays, "row": -rows}, candidates.as_of, candidates.warnings, codes)
-
-
-@contextmanager
-def _named(joined: bool = True) -> Iterator[None]:
-    """An engine's error in the body named as the candidates': with ``joined`` (book and
-    :func:`_marked` candidates priced together) its problems on negative rows, else all of them."""
-    try:
-        yield
-    except XlMarginError as error:
-        raise in_table("candidates", error, joined) from None
 
 
 @dataclass(frozen=True)
@@ -283,11 +279,11 @@ def _swings(portfolio: Portfolio, netted: Candidates) -> list[_pm.Swing]:
                 "candidates leverage",
             )
         )
-    position = _position_of(portfolio, netted.portfolio)
+    position = position_of(portfolio, netted.portfolio)
     quantity = portfolio.arrays["quantity"]
     return [
         _pm.Swing(i, float(quantity[i]) if i >= 0 else 0.0, ks)
-        for i, ks in _by_position(position, np.arange(len(position))).items()
+        for i, ks in by_position(position, np.arange(len(position))).items()
         if lever[ks].any()
     ]
 
@@ -305,6 +301,11 @@ def _solve(
     cheapest plan within a hundredth of a cent of it (a second solve)."""
     program = Program()
     x = program.variables(c.low, c.high, c.whole)
+    bonds = netted.portfolio.arrays
+    pieces = {  # a bond in whole pieces of its denomination (the held row's), or all of its bound
+        k: _pc.in_range(program, int(x[k]), float(c.low[k]), float(c.high[k]), _pc.piece(bonds, k))
+        for k in np.flatnonzero(bonds["type"] == "bond").tolist()
+    }
     spend = program.variables(0.0, np.inf, count=len(x))
     for xi, si in zip(x, spend):
         program.constrain(np.array([si, xi]), np.array([1.0, -1.0]), 0.0, np.inf)
@@ -329,8 +330,36 @@ def _solve(
     program.minimise(spend, c.cost)
     second = program.solve(settings.time_limit, why, unbounded)
     chosen = second.x[x]
+    for k, tied in pieces.items():  # exact multiples of the piece, not the solver's float
+        chosen[k] = tied.amount(second.x)
     status = first.status if not first.optimal else second.status
     return _Hedge(chosen, least + constant, float(np.dot(c.cost, np.abs(chosen))), status, tuple(notes))
+
+
+def _blocked(
+    portfolio: Portfolio,
+    c: Candidates,
+    netted: Candidates,
+    settings: DecisionSettings,
+    objective: str,
+    swings: list[_pm.Swing],
+    value: float,
+) -> tuple[float, float] | None:
+    """Where the budget left no trade: the plan without it, (its objective, its spend), when that
+    lowers the objective ``value`` by a cent at least (None: no candidate lowers it). The plan is
+    the usual one (the least objective, then the cheapest such plan): asking instead for the cheapest
+    plan below ``value`` put HiGHS at its tolerances (a plan of no trade reported a cent below)."""
+    plans = []
+    for state in _pm.choices(portfolio, c.low, c.high, swings):
+        try:
+            plans.append(_solve(portfolio, c, netted, settings, objective, None, state))
+        except InputError:  # no plan of this choice
+            continue
+    if not plans:
+        return None
+    least = min(p.value for p in plans)
+    best = min((p for p in plans if p.value <= least + _TIE), key=lambda p: p.spend)
+    return (best.value, best.spend) if best.value < value - 0.01 else None
 
 
 def _reordered(c: Candidates, order: np.ndarray) -> Candidates:
@@ -374,8 +403,8 @@ def _objective(
         return _regt_variable(program, x, portfolio, c, _REGT[objective], settings.account.regt_rules, notes)
     if objective == "risk":  # the risk view's shocks are linear in the quantities, leverage or not
         n = len(portfolio)
-        with _named():
-            _, unit = unit_stress_pnl(concatenate(portfolio, _marked(c.portfolio)), settings)
+        with named():
+            _, unit = unit_stress_pnl(concatenate(portfolio, marked(c.portfolio)), settings)
         base = portfolio.arrays["quantity"] @ unit[:n]
         return worst_loss_variable(program, x, unit[n:], base), 0.0
     whole_book = np.flatnonzero(~np.isin(c.portfolio.arrays["type"], COVERED))
@@ -411,8 +440,8 @@ def _objective(
     # the book's rows count as held as the engine counts them (quantity ≠ 0); a candidate kept is held
     # in this choice (a leveraged one long or short), though it sits at quantity 0 in the program's book
     held = np.concatenate([book.arrays["quantity"] != 0.0, np.ones(len(rest.portfolio), dtype=bool)])
-    own = _marked(rest.portfolio)
-    with _named():
+    own = marked(rest.portfolio)
+    with named():
         risk = risk_arrays(concatenate(book, own) if n else own, settings.pm, held=held)
     base = np.where(risk.index < n, risk.quantity, 0.0)
     terms = _pm.covered_terms(risk, n, x[keep], np.ones(int(keep.sum())))
@@ -430,9 +459,9 @@ def _regt_variable(
     notes: list[str] | None,
 ) -> tuple[int, float]:
     """Reg T's requirement after the trades, exact (:func:`~._regt.hedge_variable`): the candidates
-    of one position (:func:`_position_of`) trade it as one, at that row's prices (``c`` is
+    of one position (:func:`~._hedge_rows.position_of`) trade it as one, at that row's prices (``c`` is
     :func:`_as_netted`), as the engine check nets them."""
-    position = _position_of(book, c.portfolio)
+    position = position_of(book, c.portfolio)
     t, warnings = _regt.hedge_variable(program, x, book, c.portfolio, c.low, c.high, position, basis, rules)
     if notes is not None:
         notes += warnings
@@ -494,16 +523,16 @@ def _account_objective(
         sub = _reordered(c, pick)
         rate = usd_rate(account) if segment != "fx/cfd" else 1.0  # ESMA/NFA: the account's own
         if segment == "securities":  # in the engine's dollars, as the account view converts them
-            with _named(joined=False):
+            with named(joined=False):
                 dollars = replace(sub, portfolio=securities_in_usd(sub.portfolio, account))
             regime = "pm" if account.securities == "pm" else _BASES[account.basis]
             t, fixed = _objective(
                 program, x[pick], securities_in_usd(book, account), dollars, settings, regime, notes=notes
             )
         elif segment == "futures":
-            with _named(joined=False):
+            with named(joined=False):
                 dollars = replace(sub, portfolio=futures_in_usd(sub.portfolio, account))
-            t, fixed = _span_variable(program, x[pick], futures_in_usd(book, account), dollars, account.span)
+            t, fixed = span_variable(program, x[pick], futures_in_usd(book, account), dollars, account.span)
         else:
             t, fixed = _retail_variable(program, x[pick], book, sub, account)
         columns.append(t)
@@ -525,7 +554,7 @@ def _retail_variable(
     on maintenance the ESMA segment is its close-out fraction of that sum."""
     one = dict(c.portfolio.arrays)
     one["quantity"] = np.ones(len(c.portfolio))
-    with _named(joined=False):
+    with named(joined=False):
         priced = retail_margin(Portfolio(one, c.portfolio.as_of), account)
     unit = np.zeros(len(c.portfolio))
     where = {int(r): k for k, r in enumerate(c.portfolio.arrays["row"])}
@@ -541,8 +570,8 @@ def _retail_variable(
             own[index[line.row]] = line.margin
     netted = np.ones(len(book), dtype=bool)
     margins = []
-    position = _position_of(book, c.portfolio)
-    for i, ks in _by_position(position, np.arange(len(position))).items():
+    position = position_of(book, c.portfolio)
+    for i, ks in by_position(position, np.arange(len(position))).items():
         q0 = float(book.arrays["quantity"][i]) if i >= 0 else 0.0
         per_unit = own[i] / abs(q0) if q0 != 0.0 else unit[ks[0]]  # the held row's price, or the first's
         if i >= 0:
@@ -556,142 +585,3 @@ def _retail_variable(
     out = int(program.variables(0.0, np.inf)[0])
     program.constrain(np.array([out, *margins]), np.array([1.0, *([-scale] * len(margins))]), 0.0, np.inf)
     return out, scale * float(own[netted].sum())
-
-
-def _position_of(book: Portfolio, candidates: Portfolio) -> np.ndarray:
-    """Per candidate, the position it trades as :func:`with_trades` nets it: the index of the book's
-    row holding its contract (:func:`held_rows`), or for a contract the book does not hold ``−1 − k``,
-    k the first candidate of it (:func:`opening_trades`)."""
-    held = held_rows(book, candidates)
-    return np.where(held >= 0, held, -1 - opening_trades(candidates, held))
-
-
-def _by_position(position: np.ndarray, pick: np.ndarray) -> dict[int, list[int]]:
-    """The candidates ``pick`` (indices) by the position they trade (:func:`_position_of`)."""
-    out: dict[int, list[int]] = {}
-    for k in pick.tolist():
-        out.setdefault(int(position[k]), []).append(k)
-    return out
-
-
-def _span_variable(
-    program: Program, x: np.ndarray, book: Portfolio, c: Candidates, span: SpanSettings
-) -> tuple[int, float]:
-    """A variable equal (at the optimum) to the SPAN requirement of the futures book after the
-    candidate trades, less a constant (the combined commodities no candidate touches)."""
-    rows = _SpanRows.of(book, c, span)
-    touched = sorted(set(rows.root[rows.n :].tolist()))
-    present = set(rows.root.tolist())
-    constant = _span_constant(book, span, touched)
-    multiple = span.initial_multiple if span.basis == "initial" else 1.0
-    parts = []
-    for name in touched:
-        product = span.products[name]
-        mine = np.flatnonzero(rows.root == name)
-        first = int(c.portfolio.arrays["row"][int(mine[mine >= rows.n][0]) - rows.n])
-        _refuse_non_convex(name, product, {rows.month[i] for i in mine}, present, span, first)
-        parts.append(_commodity_requirement(program, x, rows, mine, product.short_option_minimum))
-    out = int(program.variables(0.0, np.inf)[0])
-    program.constrain(np.array([out, *parts]), np.array([1.0, *([-multiple] * len(parts))]), 0.0, np.inf)
-    return out, constant
-
-
-@dataclass(frozen=True)
-class _SpanRows:
-    """The book's rows then the candidates' (``n`` book rows), each priced once by the engine."""
-
-    n: int
-    unit: FloatArray  # rows × SPAN scenarios, P&L per unit of quantity
-    root: np.ndarray  # combined commodity of each row ("" when none)
-    month: list[Any]
-    quantity: FloatArray  # held quantity (0 for a candidate row)
-    position: np.ndarray  # per candidate: the position it trades (_position_of; a held row when ≥ 0)
-    is_option: BoolArray
-
-    @classmethod
-    def of(cls, book: Portfolio, c: Candidates, span: SpanSettings) -> _SpanRows:
-        n = len(book)
-        union = concatenate(book, c.portfolio) if n else c.portfolio
-        with _named():  # each row priced once, by the engine
-            unit = unit_span_pnl(concatenate(book, _marked(c.portfolio)) if n else _marked(c.portfolio), span)
-        found = [product_and_month(p, span) for p in union.positions]
-        root = np.array([f[0].root if f else "" for f in found])
-        month = [f[1] if f else None for f in found]
-        quantity = np.concatenate([book.arrays["quantity"], np.zeros(len(c.portfolio))])
-        is_option = np.isin(union.arrays["type"], ("future_option",))
-        return cls(n, unit, root, month, quantity, _position_of(book, c.portfolio), is_option)
-
-
-def _span_constant(book: Portfolio, span: SpanSettings, touched: list[str]) -> float:
-    """The SPAN requirement of the combined commodities no candidate touches, by the engine."""
-    constant = 0.0
-    if len(book):
-        for line in futures_margin(book, span).lines:
-            if line.root not in touched:
-                constant += line.initial if span.basis == "initial" else line.maintenance
-    return constant
-
-
-def _refuse_non_convex(
-    name: str, product: Product, months: set[Any], present: set[str], span: SpanSettings, first: int
-) -> None:
-    """Refuse a combined commodity whose SPAN charge is not convex in the quantities: a charged
-    calendar spread across months, or an inter-commodity spread whose other legs are all ``present``
-    (in the book or among the candidates)."""
-    charged = any(t.intra > 0 for t in product.tiers) or any(s.charge > 0 for s in product.tier_spreads)
-    if charged and len(months) > 1:
-        raise InputError(
-            Problem(
-                f"{name} would hold more than one contract month: SPAN's calendar spread charge "
-                "(charge × the lesser of long and short month deltas) is not convex in the quantities, "
-                "so the account objective cannot trade it",
-                first,
-                "candidates symbol",
-            )
-        )
-    for spread in span.inter:
-        others = [leg for leg in spread.legs if leg != name]
-        if name in spread.legs and all(leg in present for leg in others):  # the spread can form
-            raise InputError(
-                Problem(
-                    f"{', '.join([name, *others[:-1]])} and {others[-1]} form the inter-commodity spread "
-                    f"{spread.id}: its credit "
-                    "(the lesser leg's deltas × a price risk per delta) is not convex in the quantities, "
-                    "so the account objective cannot trade it",
-                    first,
-                    "candidates symbol",
-                )
-            )
-
-
-def _commodity_requirement(
-    program: Program, x: np.ndarray, rows: _SpanRows, mine: np.ndarray, rate: float
-) -> int:
-    """A variable ≥ one combined commodity's scanning risk and ≥ its short option minimum."""
-    n, quantity = rows.n, rows.quantity
-    own = mine[mine >= n] - n
-    fixed_rows = mine[mine < n]
-    base = quantity[fixed_rows] @ rows.unit[fixed_rows] if len(fixed_rows) else np.zeros(rows.unit.shape[1])
-    scan = worst_loss_variable(program, x[own], rows.unit[mine[mine >= n]], base)
-    requirement = int(program.variables(0.0, np.inf)[0])
-    program.constrain(np.array([requirement, scan]), np.array([1.0, -1.0]), 0.0, np.inf)
-    # short option minimum: rate × Σ max(−net contracts, 0), the candidates of one contract netting
-    # into one position (the held row's, or one they open)
-    netted = set(rows.position[own][rows.position[own] >= 0].tolist())
-    shorts = sum(
-        -quantity[i] for i in fixed_rows if rows.is_option[i] and quantity[i] < 0 and i not in netted
-    )
-    short_vars = []
-    for i, ks in _by_position(rows.position, own[rows.is_option[n + own]]).items():
-        s = int(program.variables(0.0, np.inf)[0])
-        q0 = float(quantity[i]) if i >= 0 else 0.0
-        # s ≥ −(q0 + Σ x)
-        program.constrain(np.array([s, *x[ks]]), np.ones(len(ks) + 1), -q0, np.inf)
-        short_vars.append(s)
-    program.constrain(
-        np.array([requirement, *short_vars]),
-        np.array([1.0, *([-rate] * len(short_vars))]),
-        rate * shorts,
-        np.inf,
-    )
-    return requirement

@@ -7,13 +7,14 @@ first the number of positions touched and then the notional, subject to
     requirement(book after closing) ≤ equity × (1 − cushion)
 
 where the requirement is the regime's, as a linear program in the units closed: ``pm`` on the
-portfolio-margin risk arrays (stock, ETF and option lines; bonds are margined outside portfolio
-margin and are not sold by the plan), ``risk`` on the risk view's scenario matrix (every row it
-prices). Shares, options, futures, FX and CFDs are closed in whole units (:data:`WHOLE`, as the
-hedge trades them; a fractional holding, 10.5 shares, in whole units or entirely), bonds in whole
-pieces of their ``denomination`` (face 1,000 when the row gives none) or entirely (a mixed-integer
-program). Cash is never sold: a call is met
-by selling positions or depositing, and converting one currency into another is no sale (under
+portfolio-margin risk arrays (stock, ETF and option lines) plus the bonds margined outside portfolio
+margin, each its engine figure per unit of face (FINRA 4210(e)(2): a share of its value or face, in
+proportion on one side of 0: :func:`~._pm.outside_units`), ``risk`` on the risk view's scenario
+matrix (every row it prices). Shares, options, futures, FX and CFDs are closed in whole units
+(:data:`WHOLE`, as the hedge trades them; a fractional holding, 10.5 shares, in whole units or
+entirely), bonds in whole pieces of their ``denomination`` (face 1,000 when the row gives none) or
+entirely (a mixed-integer program, :mod:`._pieces`). Cash is never sold: a call is met by selling
+positions or depositing, and converting one currency into another is no sale (under
 ``risk`` a foreign cash row's currency risk stays in the requirement; where only it is left above
 the target, the plan says so).
 Closing at the market leaves the equity unchanged. Under ``pm`` a leveraged ETF widens its class
@@ -42,12 +43,12 @@ requirement, never part of it; no sale changes the equity).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from xlmargin.decisions import _pieces as _pc
 from xlmargin.decisions import _pm, _regt
 from xlmargin.decisions._common import (
     WHOLE,
@@ -63,9 +64,8 @@ from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
 from xlmargin.decisions._lp import Program, Solution
 from xlmargin.decisions.names import PLAN_REGIMES
 from xlmargin.errors import InputError, Problem
-from xlmargin.instruments import BOND_DENOMINATION
 from xlmargin.money import cents
-from xlmargin.pm.risk import COVERED, risk_arrays
+from xlmargin.pm.risk import COVERED, OUTSIDE, risk_arrays
 from xlmargin.positions import Portfolio
 from xlmargin.regt import regt_margin
 from xlmargin.regt._legs import special_per_underlying
@@ -146,13 +146,13 @@ def liquidation_plan(
     quantity = a["quantity"]
     sign = np.sign(quantity)
     closable = (quantity != 0.0) & (a["type"] != "cash")  # cash is not sold: module docstring
-    if regime == "pm":
-        closable &= np.isin(a["type"], COVERED)
+    if regime == "pm":  # the covered lines, and the bonds margined outside portfolio margin
+        closable &= np.isin(a["type"], (*COVERED, *OUTSIDE))
     emptied = requirement(regime, with_quantities(book, np.where(closable, 0.0, quantity)), settings)
     infeasible = (
         f"no sale reaches the requirement: selling everything the plan may close leaves the {regime} "
         f"requirement at {emptied:,.2f}, above the target {target:,.2f} (equity × (1 − cushion))"
-        + _kept(book, regime, quantity != 0.0)
+        + _kept(book, quantity != 0.0)
     )
     if emptied > target:  # said at once: a MILP may take its whole time limit to prove it
         raise InputError(Problem(infeasible, None, "equity"))
@@ -249,12 +249,10 @@ def _better(new: tuple[float, ...], old: tuple[float, ...]) -> bool:
     return False
 
 
-def _kept(book: Portfolio, regime: str, held: np.ndarray) -> str:
+def _kept(book: Portfolio, held: np.ndarray) -> str:
     """What the plan does not sell among the rows ``held``, said where the target is out of reach."""
     kinds = book.arrays["type"]
     out = ""
-    if regime == "pm" and (held & (kinds == "bond")).any():
-        out += "; bonds are margined outside portfolio margin and are not sold by the plan"
     if (held & (kinds == "cash")).any():
         out += (
             "; cash is not sold by the plan (converting a currency is no sale: deposit, or convert it "
@@ -323,7 +321,7 @@ def _solve(
         risk = risk_arrays(sub, settings.pm)
         terms = _pm.covered_terms(risk, 0, y, -sign)
         t, constant = _pm.requirement_variable(program, risk, risk.quantity, terms)
-        constant += _pm.outside_requirement(sub, settings.pm)
+        t, constant = _outside_sold(program, sub, settings, y, t, constant)
     program.constrain(np.array([t]), np.array([1.0]), -np.inf, target - constant)
     unbounded = "the liquidation problem is unbounded"
     statuses: list[Solution | _Cut] = []
@@ -354,48 +352,38 @@ def _solve(
     solution = program.solve(settings.time_limit, infeasible, unbounded)
     status = next((s.status for s in statuses if not s.optimal), solution.status)
     closed_sub = solution.x[y]
-    for i, k, whole in pieces:  # exact multiples of the piece, not the solver's float
-        closed_sub[i] = (
-            abs(quantity[i])
-            if whole is not None and solution.x[whole] > 0.5
-            else _piece(a, i) * solution.x[k]
-        )
+    for i, tied in pieces.items():  # exact multiples of the piece, not the solver's float
+        closed_sub[i] = tied.amount(solution.x)
     closed = np.where(shut, np.abs(full), 0.0)
     closed[keep] = closed_sub
     value = float(solution.x[t]) + constant
     return _Plan(closed, (*reached, value), value, status)
 
 
-def _piece(a: Any, i: int) -> float:
-    """The least amount row ``i`` trades in: a bond's ``denomination`` (face), else the usual 1,000;
-    one unit of any other row."""
-    if a["type"][i] != "bond":
-        return 1.0
-    d = float(a["denomination"][i])
-    return d if d > 0.0 else BOND_DENOMINATION
+def _outside_sold(
+    program: Program, book: Portfolio, settings: DecisionSettings, y: np.ndarray, t: int, constant: float
+) -> tuple[int, float]:
+    """Under pm, the requirement with the bonds (margined outside portfolio margin, each a figure
+    per unit of face: :func:`~._pm.outside_units`) after the face ``y`` closed: a variable ``u = t +
+    Σ unit × (|held| − y)`` over the bond rows, and the constant beside it."""
+    rows, unit = _pm.outside_units(book, settings.pm)
+    if not len(rows):
+        return t, constant
+    held = float(unit @ np.abs(book.arrays["quantity"][rows]))
+    u = int(program.variables(-np.inf, np.inf)[0])
+    # u − t + Σ unit × y = Σ unit × |held|
+    program.constrain(np.r_[u, t, y[rows]], np.r_[1.0, -1.0, unit], held, held)
+    return u, constant
 
 
 def _pieces(
     program: Program, y: np.ndarray, book: Portfolio, closable: np.ndarray, fraction: np.ndarray
-) -> list[tuple[int, int, int | None]]:
-    """Tie each closable bond's face closed to whole pieces: ``y = piece × k`` with ``k`` whole, or,
-    when the face held is no multiple of the piece, the whole position (``y = piece × k + rest ×
-    w``, where ``w`` = 1 needs every whole piece sold). The rows ``fraction`` (a whole-unit row
-    held in a fraction) the same with a piece of one unit: whole units, or all of it. Per row:
-    (row index, k, w or None)."""
+) -> dict[int, _pc.Pieces]:
+    """Tie each closable bond's face closed to whole pieces of its denomination, or the whole
+    position (:mod:`._pieces`); the rows ``fraction`` (a whole-unit row held in a fraction) the
+    same with a piece of one unit: whole units, or all of it. By row index."""
     a = book.arrays
-    out: list[tuple[int, int, int | None]] = []
-    for i in np.flatnonzero((closable & (a["type"] == "bond")) | fraction).tolist():
-        piece, held = _piece(a, i), abs(float(a["quantity"][i]))
-        full = math.floor(held / piece + 1e-9)
-        rest = held - full * piece
-        k = int(program.variables(0.0, float(full), True)[0])
-        if rest <= 1e-9 * max(1.0, held):
-            program.constrain(np.array([y[i], k]), np.array([1.0, -piece]), 0.0, 0.0)
-            out.append((i, k, None))
-            continue
-        w = int(program.variables(0.0, 1.0, True)[0])
-        program.constrain(np.array([y[i], k, w]), np.array([1.0, -piece, -rest]), 0.0, 0.0)
-        program.constrain(np.array([k, w]), np.array([-1.0, float(full)]), -np.inf, 0.0)  # w ≤ k / full
-        out.append((i, k, w))
-    return out
+    rows = np.flatnonzero((closable & (a["type"] == "bond")) | fraction).tolist()
+    return {
+        i: _pc.one_side(program, int(y[i]), 1.0, abs(float(a["quantity"][i])), _pc.piece(a, i)) for i in rows
+    }
