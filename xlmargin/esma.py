@@ -44,9 +44,16 @@ symbol or underlying is on the major index list (UK100, DE40, US500, ...): a sto
 equity on the ticker COMP, CAC or DAX (or a CFD of class equity on EURUSD) is an individual equity
 at 5:1. A row whose class is blank is a major index when its symbol or underlying, or the part of
 it before a separator (a broker's suffix: US500.cash, DE40-cash, UK100.), is on that list, a
-non-major index when it is on ``[other_indices]`` (HK50, US2000, ES35, ...: 10:1), else takes the
-symbol table's class, else is read as an individual equity (5:1, or the ``leverage.individual_equity``
-given), which the result's warnings say (:data:`ASSUMED_EQUITY`).
+non-major index when it is on ``[other_indices]`` (HK50, US2000, ES35, ...: 10:1), else, on a
+futures root of ``[futures]`` (a symbol spelling one with a month code, GCZ6; an underlying other than
+the symbol naming or spelling one, GC), takes the class of the future's underlying (ESMA Q&A 1984:
+gold, a major index, another commodity ...), else takes the symbol table's class, else is read as
+an individual equity (5:1, or the ``leverage.individual_equity`` given), which the result's
+warnings say (:data:`ASSUMED_EQUITY`).
+
+**A CFD on a bond** (a class of ``[bond_cfds]`` in the class column, on no futures root) is read as a
+bond row is: quantity face, price per 100 of face, notional ``|qty| × price / 100 × multiplier``. A
+CFD on a bond future (ZN, ZB ...) is priced as the future, in its points.
 """
 
 from __future__ import annotations
@@ -74,11 +81,12 @@ from xlmargin.fx_rates import (
     undeclared_pair_problem,
     unread_pair,
 )
+from xlmargin.instruments import PER_FACE
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.infer import SHOWN_ROWS, rows_text
-from xlmargin.symbols import currency_pair, funds, listed_index, pair_codes
+from xlmargin.symbols import currency_pair, funds, listed_future, listed_index, pair_codes
 
 RETAIL_TYPES = ("cfd", "fx")
 PAIR_CLASSES = ("major_fx", "non_major_fx")
@@ -324,10 +332,12 @@ def esma_class_from(p: Position) -> tuple[str, str]:
        when both currencies are major, else ``non_major_fx``, whatever the class column says
        (:func:`esma_margin` refuses a class that contradicts the pair: :func:`class_problem`);
     3. a class given in the class column: through ``[classes]``, an index class becoming
-       ``major_index`` when the symbol or underlying is a major index alias (``[major_indices]``);
+       ``major_index`` when the symbol or underlying is a major index alias (``[major_indices]``)
+       or a futures root on one (ESZ6);
     4. a blank class: ``major_index`` on a major index alias, ``non_major_index`` on a symbol of
        ``[other_indices]`` (the symbol or underlying, or its part before a separator), else the
-       symbol table's class through ``[classes]``, else an individual equity
+       class of a futures root's underlying (``[futures]``, :func:`~xlmargin.symbols.listed_future`),
+       else the symbol table's class through ``[classes]``, else an individual equity
        (:data:`ASSUMED_EQUITY`).
     """
     classes = _rules()["classes"]
@@ -343,11 +353,17 @@ def esma_class_from(p: Position) -> tuple[str, str]:
     major = _listed(p, "major_indices")
     if major is not None and (blank or p.asset_class in _index_classes()):
         return "major_index", f"inferred: {major}" if blank else f"class column; {major}"
+    future = listed_future(p.symbol, p.underlying)
     if not blank:
-        return str(classes.get(p.asset_class, "other")), "class column"
+        if future is not None and future[1] == "major_index" and p.asset_class in _index_classes():
+            return "major_index", f"class column; {future[0]}"
+        found = "class column; price per 100 of face [bond_cfds]" if _per_face(p) else "class column"
+        return str(classes.get(p.asset_class, "other")), found
     other = _listed(p, "other_indices")
     if other is not None:
         return "non_major_index", f"inferred: {other}"
+    if future is not None:  # a CFD on a future takes its underlying's class (ESMA Q&A 1984)
+        return future[1], f"inferred: {future[0]}"
     if p.asset_class != "equity":  # the symbol table's class (symbols.toml), not the reader's default
         return str(classes.get(p.asset_class, "other")), _built_in(p)
     return str(classes["equity"]), ASSUMED_EQUITY
@@ -358,6 +374,18 @@ def _listed(p: Position, table: str) -> str | None:
     of esma.toml (:func:`~xlmargin.symbols.listed_index`), else None."""
     found = listed_index((p.symbol, p.underlying), table)
     return None if found is None else found[0]
+
+
+def _per_face(p: Position) -> bool:
+    """Whether a row is a CFD on a bond, read as a bond row is (quantity face, price per 100 of
+    face): its class column gives a class of ``[bond_cfds]`` and it is on no futures root (a CFD
+    on a Treasury future is priced as the future, in points)."""
+    return (
+        p.type == "cfd"
+        and p.class_given
+        and p.asset_class in _code_set("bond_cfds", "classes")
+        and listed_future(p.symbol, p.underlying) is None
+    )
 
 
 def _built_in(p: Position) -> str:
@@ -575,7 +603,7 @@ def _notional(
     p: Position, account: str, settings: EsmaSettings, bad: list[Problem], missing: list[Problem]
 ) -> tuple[str, float, float] | None:
     """(currency converted from, notional in the account currency, rate used), or None after a problem."""
-    units = abs(p.quantity) * p.multiplier
+    units = abs(p.quantity) * p.multiplier / (PER_FACE if _per_face(p) else 1.0)
     currency: str | None
     pair = _pair(p)
     if pair is None and unread_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying):

@@ -40,7 +40,6 @@ Currencies
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -65,7 +64,7 @@ from xlmargin.dollars import (
 from xlmargin.errors import InputError, MissingDataError, Problem, RuleError
 from xlmargin.fx_rates import cfd_pairs, not_a_pair
 from xlmargin.positions import Portfolio
-from xlmargin.symbols import currency_codes, pair_codes
+from xlmargin.symbols import currency_codes, futures_root, pair_codes
 
 PER_FACE = 100.0
 """Bond prices are quoted per 100 of face value."""
@@ -73,7 +72,6 @@ BOND_DENOMINATION = 1000.0
 """The least face a bond trades in when its row gives no ``denomination``: the usual minimum piece
 of corporate and most government bonds (a bond's quantity is its face)."""
 
-_MONTH_CODES = "FGHJKMNQUVXZ"  # futures delivery-month letters, January to December
 _TIME_TOL = 1e-9  # a maturity within this many periods of a coupon date is on it
 _NEWTON_STEPS = 50
 _BISECTION_STEPS = 200
@@ -345,13 +343,7 @@ def futures_specs() -> Mapping[str, FutureSpec]:
 
 def future_root(symbol: str) -> str | None:
     """The known root of a futures symbol: ``ESZ6`` → ``ES``, ``6EH27`` → ``6E``, ``ZN`` → ``ZN``."""
-    text = symbol.strip().upper()
-    specs = futures_specs()
-    for cut in range(len(text), 0, -1):
-        root, rest = text[:cut], text[cut:]
-        if root in specs and (not rest or re.fullmatch(f"[{_MONTH_CODES}][0-9]{{1,2}}", rest)):
-            return root
-    return None
+    return futures_root(symbol, futures_specs())
 
 
 def future_spec(symbol: str) -> FutureSpec | None:

@@ -471,9 +471,10 @@ def listed_index(names: Sequence[str], table: str) -> tuple[str, str] | None:
     return None
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _index_symbols(table: str) -> Mapping[str, str]:
-    """Each symbol of an index table of esma.toml and the index it names."""
+    """Each symbol of a table of esma.toml listing symbols by name (an index table: the index each
+    names; ``[futures]``: the ESMA class of each root's underlying)."""
     return MappingProxyType(
         {
             str(symbol): index
@@ -487,6 +488,38 @@ def _index_symbols(table: str) -> Mapping[str, str]:
 @lru_cache(maxsize=1)
 def _index_suffixes() -> frozenset[str]:
     return frozenset(str(s) for s in rules.load("esma")["index_suffixes"]["suffixes"])
+
+
+FUTURES_MONTH_CODES = "FGHJKMNQUVXZ"
+"""Futures delivery-month letters, January to December (``ESZ6``: December)."""
+_MONTH_YEAR = re.compile(f"[{FUTURES_MONTH_CODES}][0-9]{{1,2}}")
+
+
+def futures_root(name: str, roots: Mapping[str, object], bare: bool = True) -> str | None:
+    """The root of ``roots`` a futures symbol spells: ``ESZ6`` -> ``ES``, ``6EH27`` -> ``6E`` (a
+    month letter and one or two year digits after the root), and the root alone (``ZN``) when
+    ``bare``; else None. The longest root wins (``MESZ6`` is MES, not a root M)."""
+    text = name.strip().upper()
+    for cut in range(len(text), 0, -1):
+        root, rest = text[:cut], text[cut:]
+        if root in roots and ((bare and not rest) or _MONTH_YEAR.fullmatch(rest)):
+            return root
+    return None
+
+
+def listed_future(symbol: str, underlying: str) -> tuple[str, str] | None:
+    """What names a futures root of esma.toml ``[futures]`` and the ESMA class of its underlying
+    (ESMA Q&A 1984): ``('GCZ6 = GC [futures]', 'gold')`` for a symbol spelling a root with a month
+    code, or an underlying that spells one or, apart from the symbol, is a root; else None. A symbol
+    that is a root alone is not one, nor is its own underlying (the reader's blank underlying): ES,
+    CL, SI, DX are share tickers too."""
+    classes = _index_symbols("futures")
+    for name, bare in ((symbol, False), (underlying, underlying.strip().upper() != symbol.strip().upper())):
+        root = futures_root(name, classes, bare) if name else None
+        if root is not None:
+            text = name.strip().upper()
+            return (f"{text} = {root} [futures]" if text != root else f"{root} [futures]"), classes[root]
+    return None
 
 
 @lru_cache(maxsize=1)
