@@ -12,8 +12,11 @@ Each group reports three figures, rounded to the cent (half up, as brokers round
   condor or short butterfly the width; for a covered call the stock's requirement (at initial, the
   stock under an in-the-money call lent on no more than the strike); zero for debit
   spreads and long butterflies.
-- ``long_cost``: what the group's long options require: the premium (100% with nine calendar
-  months or less to expiry; 75% of cost at initial, 75% of market value at maintenance beyond).
+- ``long_cost``: what the group's long options require. A long option alone: the premium (100%
+  with nine calendar months or less to expiry; 75% of cost at initial, 75% of market value at
+  maintenance beyond, margin-rules.md §1.2). In a strategy the long options are paid in full at any
+  expiry (§1.4-§1.6: a debit spread or long butterfly pays the net debit, a protective put or
+  collar the put); the pairing takes the strategy or the legs alone, whichever needs less.
   A hedged group at maintenance (protective put or call, collar, conversion) has none: its
   formula covers the pair.
 - ``short_proceeds``: the current value of the group's short options.

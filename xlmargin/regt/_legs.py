@@ -53,7 +53,11 @@ class BookLeg:
     """A long or short holding of one contract or stock, possibly over several rows.
 
     ``capacity`` is in contracts for options and in shares for stock; ``standalone`` is what one
-    contract (one share) needs when it is in no strategy and ``name`` what it then is. The rule
+    contract (one share) needs when it is in no strategy and ``name`` what it then is. A long
+    option's ``long_cost`` is what a strategy pays for it: the premium in full (margin-rules.md
+    §1.4-§1.6: a debit spread, a long butterfly, a protective put or a collar pays its long legs in
+    full); the long-dated financing of §1.2 (75% beyond nine months) is for a long option held alone,
+    its ``standalone.long_cost`` only. The rule
     text (:attr:`standalone_rule`) is worded only when asked: most legs end up in a strategy.
 
     Not frozen, though nothing changes a leg once built: a frozen dataclass sets each field through
@@ -66,7 +70,7 @@ class BookLeg:
     capacity: float
     standalone: Figures
     name: str  # what the leg is on its own: "naked call", "long put", "long stock", ...
-    long_cost: float  # per contract, when long
+    long_cost: float  # per contract, when long and in a strategy: the premium paid in full
     naked: float  # per contract, when short: the uncovered requirement including the value
     is_stock: bool
     is_long: bool
@@ -88,7 +92,7 @@ class BookLeg:
         right = "call" if p.is_call else "put"
         if self.is_long:
             text = long_option_rate(r, basis, p, as_of)[1]
-            return f"long {right}: {text}: {money(self.long_cost)} × {{n}}"
+            return f"long {right}: {text}: {money(self.standalone.long_cost)} × {{n}}"
         text = naked_per_share(r, p)[1]
         return f"naked {right}: {text} × {num(p.multiplier)} × {{n}}"
 
@@ -212,9 +216,10 @@ def _leg(
                        value, terms)  # fmt: skip
     right = "call" if p.is_call else "put"
     if p.quantity > 0:
-        cost = long_option_rate(r, basis, p, terms.as_of)[0] * value
-        return BookLeg(p, sources, capacity, Figures(long_cost=cost), f"long {right}", cost, 0.0, False, True,
-                       value, terms)  # fmt: skip
+        alone = long_option_rate(r, basis, p, terms.as_of)[0] * value  # §1.2, alone; in full in a strategy
+        paid = r.paid_in_full * value
+        return BookLeg(p, sources, capacity, Figures(long_cost=alone), f"long {right}", paid, 0.0, False,
+                       True, value, terms)  # fmt: skip
     naked = naked_per_share(r, p)[0] * p.multiplier
     return BookLeg(p, sources, capacity, Figures(margin=naked, short_proceeds=value), f"naked {right}", 0.0,
                    naked, False, False, value, terms)  # fmt: skip
@@ -370,7 +375,7 @@ def book_netted_legs(
         "standalone": standalone,
         "name": named,
         "naked": naked_of,
-        "long_cost": cost_of,
+        "long_cost": [r.paid_in_full * value[j] if option[j] and long[j] else 0.0 for j in chosen],
         "is_stock": [not option[j] for j in chosen],
         "is_long": [long[j] for j in chosen],
         "value": [value[j] for j in chosen],
