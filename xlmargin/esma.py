@@ -79,6 +79,7 @@ from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.infer import SHOWN_ROWS, rows_text
 from xlmargin.symbols import currency_pair, funds, listed_index, pair_codes
+from xlmargin.unconfirmed import overrides, unconfirmed_params
 
 RETAIL_TYPES = ("cfd", "fx")
 PAIR_CLASSES = ("major_fx", "non_major_fx")
@@ -177,6 +178,17 @@ def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
         leverage=MappingProxyType(caps),
         reading=str(values["fx_rates"]),
     )
+
+
+NFA_PARAMS: tuple[Param, ...] = unconfirmed_params(_rules())
+"""The unconfirmed [L] rates of esma.toml ([nfa] 2% / 5%) as parameters (the account view's
+``fx_rule = nfa``)."""
+
+
+@cache
+def esma_rules(given: tuple[tuple[str, Any], ...] = ()) -> rules.RuleSet:
+    """esma.toml with the given [L] terms (name, value) of :data:`NFA_PARAMS` overriding its own."""
+    return _rules().with_overrides(overrides(_rules(), dict(given))) if given else _rules()
 
 
 # --- results ---------------------------------------------------------------------------------------
@@ -468,11 +480,14 @@ def esma_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSetti
     return EsmaResult("esma", account, lines, total, close_out, gross, exact, warnings)
 
 
-def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettings) -> EsmaResult:
+def nfa_margin(
+    portfolio: Portfolio, account_currency: str, settings: EsmaSettings, rule_set: rules.RuleSet | None = None
+) -> EsmaResult:
     """US retail forex security deposit: 2% of the notional for pairs of two major currencies, 5% for
-    every other pair (CFTC 5.9 / NFA; confidence L). Only currency pairs are accepted."""
+    every other pair (CFTC 5.9 / NFA; confidence L). Only currency pairs are accepted. ``rule_set``:
+    esma.toml with the user's overrides of its [L] rates (the account view's ``nfa.major_pct``)."""
     account = _account_currency(account_currency)
-    nfa = _rules()["nfa"]
+    nfa = (rule_set or _rules())["nfa"]
     major = tuple(str(c) for c in nfa["major_codes"])
 
     def terms(p: Position) -> tuple[str, str, float, float]:
@@ -670,6 +685,7 @@ __all__ = [
     "ASSUMED_EQUITY",
     "DEFAULT_ACCOUNT_CURRENCY",
     "ESMA_PARAMS",
+    "NFA_PARAMS",
     "EsmaResult",
     "EsmaSettings",
     "RetailLine",
@@ -679,6 +695,7 @@ __all__ = [
     "esma_class_from",
     "esma_classes",
     "esma_margin",
+    "esma_rules",
     "esma_settings",
     "nfa_margin",
 ]
