@@ -44,14 +44,16 @@ from xlmargin.errors import MissingDataError, Problem, UnsupportedError
 from xlmargin.esma import (
     DEFAULT_ACCOUNT_CURRENCY,
     ESMA_PARAMS,
+    NFA_PARAMS,
     EsmaResult,
     EsmaSettings,
     esma_margin,
+    esma_rules,
     esma_settings,
     nfa_margin,
 )
 from xlmargin.fx_rates import FX_RATES, one_rate_per_pair_currency, read_rates, usd_per_unit
-from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
+from xlmargin.house_bonds import HOUSE_BONDS, REGT_UNCONFIRMED, given_terms, regt_rules, regt_rules_of
 from xlmargin.instruments import ENGINE_CURRENCY, PER_FACE, in_usd
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
@@ -115,6 +117,8 @@ _OWN: tuple[Param, ...] = (
         "eligibility ($100,000), each a warning when not met",
     ),
     HOUSE_BONDS,
+    *REGT_UNCONFIRMED,  # the securities segment under Reg T
+    *NFA_PARAMS,  # the fx / cfd segment under fx_rule = nfa
 )
 
 
@@ -142,13 +146,16 @@ class AccountSettings:
     span: SpanSettings
     esma: EsmaSettings
     pm: PMSettings
+    regt_terms: tuple[tuple[str, Any], ...] = ()  # the unconfirmed [L] terms of regt.toml given
+    nfa_terms: tuple[tuple[str, Any], ...] = ()  # those of esma.toml ([nfa]) given
 
     @property
     def regt_rules(self) -> RuleSet:
         """The Reg T rule set of the ``house.bonds`` parameter (held, with portfolio margin's bond
-        lines, in ``pm.house_bonds``): what every path margining these settings under Reg T passes
-        the engine (the securities segment, the decisions' regt regimes, MAX_NOTIONAL)."""
-        return regt_rules(self.pm.house_bonds)
+        lines, in ``pm.house_bonds``) and the [L] terms given (``regt_terms``): what every path
+        margining these settings under Reg T passes the engine (the securities segment, the
+        decisions' regt regimes, MAX_NOTIONAL)."""
+        return regt_rules(self.pm.house_bonds, self.regt_terms)
 
 
 def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettings:
@@ -156,6 +163,7 @@ def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettin
     values = with_defaults(params, ACCOUNT_PARAMS)
     as_of = today_if_missing(values, today)
     basis = str(values["basis"])
+    regt_rules_of(values)  # a house table's [L] term given under another house is refused
 
     def subset(specs: tuple[Param, ...]) -> dict[str, Any]:
         return {p.name: values[p.name] for p in specs if p.name in values and p.name != "basis"} | {
@@ -171,6 +179,8 @@ def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettin
         span=span_settings(subset(SPAN_PARAMS) | {"basis": basis}, as_of),
         esma=esma_settings(subset(ESMA_PARAMS), as_of),
         pm=pm_settings(subset(PM_PARAMS), as_of),
+        regt_terms=given_terms(values, REGT_UNCONFIRMED),
+        nfa_terms=given_terms(values, NFA_PARAMS),
     )
 
 
@@ -393,8 +403,9 @@ def retail_margin(book: Portfolio, settings: AccountSettings) -> EsmaResult:
     account currency, its rates read as every segment reads them: the engine reads them with the
     view's ``fx_rates`` and ``fx.<CCY>`` (``settings.esma``) through :func:`account_rates`' one
     function (:func:`~xlmargin.fx_rates.read_rates`)."""
-    rule = nfa_margin if settings.fx_rule == "nfa" else esma_margin
-    return rule(book, settings.account_currency, settings.esma)
+    if settings.fx_rule == "nfa":
+        return nfa_margin(book, settings.account_currency, settings.esma, esma_rules(settings.nfa_terms))
+    return esma_margin(book, settings.account_currency, settings.esma)
 
 
 def account_rates(book: Portfolio, settings: AccountSettings) -> Portfolio:

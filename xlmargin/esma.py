@@ -59,7 +59,6 @@ CFD on a bond future (ZN, ZB ...) is priced as the future, in its points.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -67,26 +66,24 @@ from types import MappingProxyType
 from typing import Any
 
 from xlmargin import rules
-from xlmargin.dollars import needs_pair_price
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
+from xlmargin.esma_notional import converted_notional, per_face
 from xlmargin.fx_rates import (
     FX_RATES,
     PAIR_ASSET_CLASSES,
     QUOTED_LIKE_PAIRS,
-    not_a_pair,
     one_rate_per_pair_currency,
     read_rates,
     row_pair,
     undeclared_pair,
     undeclared_pair_problem,
-    unread_pair,
 )
-from xlmargin.instruments import PER_FACE
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, Param, today_if_missing, with_defaults
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.infer import SHOWN_ROWS, rows_text
-from xlmargin.symbols import currency_pair, funds, listed_future, listed_index, pair_codes
+from xlmargin.symbols import currency_pair, funds, listed_future, listed_index
+from xlmargin.unconfirmed import overrides, unconfirmed_params
 
 RETAIL_TYPES = ("cfd", "fx")
 PAIR_CLASSES = ("major_fx", "non_major_fx")
@@ -185,6 +182,17 @@ def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
         leverage=MappingProxyType(caps),
         reading=str(values["fx_rates"]),
     )
+
+
+NFA_PARAMS: tuple[Param, ...] = unconfirmed_params(_rules())
+"""The unconfirmed [L] rates of esma.toml ([nfa] 2% / 5%) as parameters (the account view's
+``fx_rule = nfa``)."""
+
+
+@cache
+def esma_rules(given: tuple[tuple[str, Any], ...] = ()) -> rules.RuleSet:
+    """esma.toml with the given [L] terms (name, value) of :data:`NFA_PARAMS` overriding its own."""
+    return _rules().with_overrides(overrides(_rules(), dict(given))) if given else _rules()
 
 
 # --- results ---------------------------------------------------------------------------------------
@@ -357,7 +365,7 @@ def esma_class_from(p: Position) -> tuple[str, str]:
     if not blank:
         if future is not None and future[1] == "major_index" and p.asset_class in _index_classes():
             return "major_index", f"class column; {future[0]}"
-        found = "class column; price per 100 of face [bond_cfds]" if _per_face(p) else "class column"
+        found = "class column; price per 100 of face [bond_cfds]" if per_face(p) else "class column"
         return str(classes.get(p.asset_class, "other")), found
     other = _listed(p, "other_indices")
     if other is not None:
@@ -374,18 +382,6 @@ def _listed(p: Position, table: str) -> str | None:
     of esma.toml (:func:`~xlmargin.symbols.listed_index`), else None."""
     found = listed_index((p.symbol, p.underlying), table)
     return None if found is None else found[0]
-
-
-def _per_face(p: Position) -> bool:
-    """Whether a row is a CFD on a bond, read as a bond row is (quantity face, price per 100 of
-    face): its class column gives a class of ``[bond_cfds]`` and it is on no futures root (a CFD
-    on a Treasury future is priced as the future, in points)."""
-    return (
-        p.type == "cfd"
-        and p.class_given
-        and p.asset_class in _code_set("bond_cfds", "classes")
-        and listed_future(p.symbol, p.underlying) is None
-    )
 
 
 def _built_in(p: Position) -> str:
@@ -496,11 +492,14 @@ def esma_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSetti
     return EsmaResult("esma", account, lines, total, close_out, gross, exact, warnings)
 
 
-def nfa_margin(portfolio: Portfolio, account_currency: str, settings: EsmaSettings) -> EsmaResult:
+def nfa_margin(
+    portfolio: Portfolio, account_currency: str, settings: EsmaSettings, rule_set: rules.RuleSet | None = None
+) -> EsmaResult:
     """US retail forex security deposit: 2% of the notional for pairs of two major currencies, 5% for
-    every other pair (CFTC 5.9 / NFA; confidence L). Only currency pairs are accepted."""
+    every other pair (CFTC 5.9 / NFA; confidence L). Only currency pairs are accepted. ``rule_set``:
+    esma.toml with the user's overrides of its [L] rates (the account view's ``nfa.major_pct``)."""
     account = _account_currency(account_currency)
-    nfa = _rules()["nfa"]
+    nfa = (rule_set or _rules())["nfa"]
     major = tuple(str(c) for c in nfa["major_codes"])
 
     def terms(p: Position) -> tuple[str, str, float, float]:
@@ -571,7 +570,7 @@ def _margin(
         if refused is not None:
             bad.append(refused)
             continue
-        converted = _notional(p, account, settings, bad, missing)
+        converted = converted_notional(p, account, settings.fx_rates, settings.reading, bad, missing)
         if converted is None:
             continue
         currency, notional, rate = converted
@@ -599,105 +598,11 @@ def _margin(
     return tuple(lines), total, sum(line.notional for line in lines), sum(exact)
 
 
-def _notional(
-    p: Position, account: str, settings: EsmaSettings, bad: list[Problem], missing: list[Problem]
-) -> tuple[str, float, float] | None:
-    """(currency converted from, notional in the account currency, rate used), or None after a problem."""
-    units = abs(p.quantity) * p.multiplier / (PER_FACE if _per_face(p) else 1.0)
-    currency: str | None
-    pair = _pair(p)
-    if pair is None and unread_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying):
-        bad.append(Problem(not_a_pair(p.symbol), p.row, "symbol"))
-        return None
-    if pair is not None:
-        base, quote = pair
-        if account != base and math.isnan(p.price):  # only the base currency's own account needs none
-            missing.append(needs_pair_price(base, quote, p.row))
-            return None
-        if account in pair:  # a pair holding the account currency needs no rate
-            return (base, units, 1.0) if account == base else (quote, units * p.price, 1.0)
-        currency = p.currency or quote
-        if currency not in pair:
-            bad.append(
-                Problem(
-                    f"a {base}{quote} position is in {base} or {quote}, not {currency}", p.row, "currency"
-                )
-            )
-            return None
-        native = {base: units, quote: units * p.price}
-    elif math.isnan(p.price):  # an fx-typed row that is no pair (XAUUSD) is valued at its price
-        missing.append(Problem("missing price", p.row, "price"))
-        return None
-    else:
-        currency = p.currency or _quote_of_symbol(p)
-        native = {currency: units * p.price} if currency else {}
-    if not math.isnan(p.fx_rate):
-        return _at_given_rate(p, account, currency, native.get(currency or "", units * p.price), bad)
-    if currency is None:
-        missing.append(
-            Problem(f"give the currency of the price (or an fx_rate to {account})", p.row, "currency")
-        )
-        return None
-    return _at_parameter_rate(p, account, currency, native, settings, missing)
-
-
-def _at_given_rate(
-    p: Position, account: str, currency: str | None, amount: float, bad: list[Problem]
-) -> tuple[str, float, float] | None:
-    """A notional converted at the row's own ``fx_rate`` (account currency per unit of ``currency``)."""
-    given = p.fx_rate
-    if given <= 0:
-        bad.append(Problem(f"fx_rate must be positive, got {given:g}", p.row, "fx_rate"))
-        return None
-    return currency or "", amount * given, given
-
-
-def _at_parameter_rate(
-    p: Position,
-    account: str,
-    currency: str,
-    native: Mapping[str, float],
-    settings: EsmaSettings,
-    missing: list[Problem],
-) -> tuple[str, float, float] | None:
-    """A notional converted at an ``fx.XXX`` parameter rate: of its currency, else the pair's other one."""
-    if currency == account:
-        return currency, native[currency], 1.0
-    candidates = (currency, *(c for c in native if c != currency))
-    for ccy in candidates:
-        if ccy in settings.fx_rates:
-            return ccy, native[ccy] * settings.fx_rates[ccy], settings.fx_rates[ccy]
-    missing.append(
-        Problem(
-            f"no rate from {currency} to the account currency {account} ({currency}{account}): give "
-            f"fx_rate ({_rate_unit(account, currency, settings)}) in the table or "
-            f"{' or '.join(f'fx.{c}' for c in candidates)} in the parameters",
-            p.row,
-            "fx_rate",
-        )
-    )
-    return None
-
-
-def _rate_unit(account: str, currency: str, settings: EsmaSettings) -> str:
-    """The unit the table's ``fx_rate`` is read in (the ``fx_rates`` reading): account-currency
-    units per unit, or USD per unit under ``fx_rates=usd``."""
-    return f"USD per {currency}, fx_rates=usd" if settings.reading == "usd" else f"{account} per {currency}"
-
-
-def _quote_of_symbol(p: Position) -> str | None:
-    """The price currency of an fx-typed row that is not a currency pair (XAUUSD, BTCUSD, XAU/USD,
-    XAUUSD.pro): the second code of a symbol shaped as a pair (:func:`~xlmargin.symbols.pair_codes`,
-    the one reading of a pair symbol: one separator, between the codes) when it is a known code;
-    None for any other symbol (X.AUUSD, XAU..USD)."""
-    codes = pair_codes(p.symbol) if p.type == "fx" else None
-    return codes[1] if codes is not None and codes[1] in _code_set("currencies") else None
-
-
 __all__ = [
     "ASSUMED_EQUITY",
     "DEFAULT_ACCOUNT_CURRENCY",
     "ESMA_PARAMS",
+    "NFA_PARAMS",
     "EsmaResult",
     "EsmaSettings",
     "RetailLine",
@@ -707,6 +612,7 @@ __all__ = [
     "esma_class_from",
     "esma_classes",
     "esma_margin",
+    "esma_rules",
     "esma_settings",
     "nfa_margin",
 ]

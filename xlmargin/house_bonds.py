@@ -7,15 +7,23 @@ and REGT_BREAKDOWN, the account view (its securities segment under Reg T), the d
 regimes, MAX_NOTIONAL and the batch all take it from here, and so do the bonds portfolio margin
 leaves outside (margined by the Reg T engine's bond rule: ``PMSettings.house_bonds``).
 
+The unconfirmed [L] terms of ``regt.toml`` are parameters read by the same paths beside it
+(:data:`REGT_UNCONFIRMED`, generated from the file by :mod:`xlmargin.unconfirmed`):
+:func:`regt_rules_of` makes the one rule set of ``house.bonds`` and those given.
+
 This module loads the rule file and nothing else, so the worksheet layer may import it at start-up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from xlmargin import rules
+from xlmargin.errors import InputError, Problem
 from xlmargin.params import Param
+from xlmargin.unconfirmed import overrides, unconfirmed_params
 
 HOUSE_BONDS = Param(
     "house.bonds",
@@ -28,9 +36,48 @@ HOUSE_BONDS = Param(
 )
 
 
+REGT_UNCONFIRMED: tuple[Param, ...] = unconfirmed_params(rules.load("regt"))
+"""The unconfirmed [L] terms of ``regt.toml`` as parameters (blank: the file's value)."""
+
+REGT_BOND_TERMS: tuple[Param, ...] = tuple(
+    s for s in REGT_UNCONFIRMED if s.name.split(".")[0] in ("fixed_income", "house_bonds")
+)
+"""Those of the bond rule's tables: read also by portfolio margin, whose bonds the Reg T rule margins."""
+
+REGT_RULE_PARAMS: tuple[Param, ...] = (HOUSE_BONDS, *REGT_UNCONFIRMED)
+"""Every parameter that changes the Reg T rule set: what :func:`regt_rules_of` reads."""
+
+
 @cache
-def regt_rules(house: str = "none") -> rules.RuleSet:
-    """The Reg T rule set with ``house.bonds`` set to ``house``: the shipped one for ``none``. Made
-    once per house, so every path pairs under the very same rules (and shares the pairing cache)."""
+def regt_rules(house: str = "none", unconfirmed: tuple[tuple[str, Any], ...] = ()) -> rules.RuleSet:
+    """The Reg T rule set with ``house.bonds`` set to ``house`` and the [L] terms ``unconfirmed``
+    (name, value) given: the shipped one for ``none`` and none given. Made once per choice, so every
+    path pairs under the very same rules (and shares the pairing cache)."""
     shipped = rules.load("regt")
-    return shipped if house == "none" else shipped.with_overrides({"house.bonds": house})
+    changed: dict[str, Any] = {} if house == "none" else {"house.bonds": house}
+    changed |= overrides(shipped, dict(unconfirmed))
+    return shipped.with_overrides(changed) if changed else shipped
+
+
+def given_terms(values: Mapping[str, Any], specs: tuple[Param, ...]) -> tuple[tuple[str, Any], ...]:
+    """The (name, value) of each of ``specs`` given in ``values`` (absent or None: not given)."""
+    return tuple((s.name, values[s.name]) for s in specs if values.get(s.name) is not None)
+
+
+def regt_rules_of(values: Mapping[str, Any], specs: tuple[Param, ...] = REGT_UNCONFIRMED) -> rules.RuleSet:
+    """The Reg T rule set of a params block's values (``house.bonds`` and the [L] terms: absent or
+    None, the file's). A house table's term given while ``house.bonds`` chooses another house is an
+    :class:`InputError`: it would change nothing."""
+    house = str(values.get(HOUSE_BONDS.name) or HOUSE_BONDS.default)
+    given = given_terms(values, specs)
+    unread = [
+        n for n, _ in given if n.startswith("house_bonds.") and not n.startswith(f"house_bonds.{house}.")
+    ]
+    if unread:
+        raise InputError(
+            [
+                Problem(f"{n} is read only with house.bonds = {n.split('.')[1]} (given: {house})")
+                for n in unread
+            ]
+        )
+    return regt_rules(house, given)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from xlmargin.house_bonds import HOUSE_BONDS
+from xlmargin.house_bonds import REGT_RULE_PARAMS
 from xlmargin.params import AS_OF, Param
 
 REGT_EQUITY = Param(
@@ -30,11 +30,12 @@ def regime_params(regime: str) -> tuple[Param, ...]:
     """The parameters ``regime``'s engine reads: ``pm`` (portfolio margin), ``futures`` (SPAN, its
     basis included), ``account`` (the account view: its own choices and every segment engine's) or
     ``risk`` (the risk view). Reg T (``regt``, ``regt_maintenance``) prices nothing and reads the
-    valuation date, ``equity`` (its minimum-equity check, as REGT_MARGIN and the batch read it) and
-    ``house.bonds``: its basis and convention are the caller's choice (``batch`` takes them as
-    parameters). ``tests/test_regime_params_read.py`` holds each list to what its engine reads."""
+    valuation date, ``equity`` (its minimum-equity check, as REGT_MARGIN and the batch read it),
+    ``house.bonds`` and the unconfirmed [L] terms of regt.toml (``box.short_recognised`` ...): its
+    basis and convention are the caller's choice (``batch`` takes them as parameters).
+    ``tests/test_regime_params_read.py`` holds each list to what its engine reads."""
     if regime in ("regt", "regt_maintenance"):
-        return (AS_OF, REGT_EQUITY, HOUSE_BONDS)
+        return (AS_OF, REGT_EQUITY, *REGT_RULE_PARAMS)
     if regime == "pm":
         from xlmargin.pm import PM_PARAMS
 

@@ -58,7 +58,7 @@ import numpy as np
 from xlmargin.batch.accounts import RETRIES, Accounts, Part, bar, joined, message, read_accounts
 from xlmargin.batch.sources import WARNINGS
 from xlmargin.errors import InputError, Problem, XlMarginError
-from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
+from xlmargin.house_bonds import regt_rules_of
 from xlmargin.money import cents
 from xlmargin.params import Param, norm, read_params
 from xlmargin.positions import Portfolio
@@ -292,7 +292,7 @@ def one_account(regime: str, values: Mapping[str, Any]) -> Callable[[Portfolio, 
     if regime == "regt":
         from xlmargin.regt import regt_margin
 
-        rules = regt_rules(values[HOUSE_BONDS.name])
+        rules = regt_rules_of(values)
 
         def regt_figures(p: Portfolio, equity: float | None) -> dict[str, Any]:
             net = bool(values["net_of_proceeds"])
@@ -402,7 +402,7 @@ def _regt_together(values: Mapping[str, Any]) -> _Together:
     from xlmargin.regt import regt_margins, with_minimum_equity
 
     basis, net_of_proceeds = values["basis"], bool(values["net_of_proceeds"])
-    rules = regt_rules(values[HOUSE_BONDS.name])
+    rules = regt_rules_of(values)
     given = values["equity"]  # the parameter, every account's where the column gives none
 
     def value(union: Portfolio, bounds: list[int], equity: _Equity) -> list[dict[str, Any]] | None:

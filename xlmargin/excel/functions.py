@@ -27,7 +27,7 @@ from xlmargin.cells import (
 from xlmargin.collector import collector_paused
 from xlmargin.errors import InputError, Problem, is_error_text
 from xlmargin.excel.cache import SEQUENCE, ResultCache, digest, freeze, size_of, snapshot
-from xlmargin.house_bonds import HOUSE_BONDS, regt_rules
+from xlmargin.house_bonds import REGT_RULE_PARAMS, regt_rules_of
 from xlmargin.params import AS_OF, Param, read_params
 from xlmargin.positions import Portfolio, read_positions
 from xlmargin.regimes import REGT_EQUITY, regime_params, regimes_reading, unread_refusal
@@ -303,7 +303,7 @@ REGT_PARAMS: tuple[Param, ...] = (
         rate=True,
     ),
     REGT_EQUITY,
-    HOUSE_BONDS,
+    *REGT_RULE_PARAMS,  # house.bonds and the unconfirmed [L] terms of regt.toml
 )
 BASES = ("initial", "maintenance")
 
@@ -316,7 +316,7 @@ def regt_result(positions: Any, basis: Any, net_of_proceeds: Any, params: Any, r
     return run(
         "regt", positions, params, REGT_PARAMS,
         lambda p, v, d: regt_margin(
-            p, basis=chosen, net_of_proceeds=net, equity=v["equity"], rules=regt_rules(v["house.bonds"])
+            p, basis=chosen, net_of_proceeds=net, equity=v["equity"], rules=regt_rules_of(v)
         ),
         chosen, net, rows=rows,
     )  # fmt: skip

@@ -59,12 +59,13 @@ def pm_requirement(portfolio: Portfolio, settings: PMSettings, rules: RuleSet | 
     """
     risk = risk_arrays(portfolio, settings, rules)
     bonds = np.logical_or.reduce([holds(portfolio, "type", kind) for kind in OUTSIDE])
-    return requirement(risk, outside=_outside(portfolio, bonds, settings.house_bonds))
+    return requirement(risk, outside=_outside(portfolio, bonds, settings))
 
 
-def _outside(portfolio: Portfolio, mask: BoolArray, house_bonds: str) -> tuple[OutsideResult, ...]:
+def _outside(portfolio: Portfolio, mask: BoolArray, settings: PMSettings) -> tuple[OutsideResult, ...]:
     """Bonds, margined by their FINRA 4210(e)(2) rule (convertibles like equity) through the Reg T engine,
-    with the house bond table ``house.bonds`` chooses (:func:`~xlmargin.house_bonds.regt_rules`).
+    with the house bond table ``house.bonds`` chooses and the bond rule's [L] terms given
+    (:func:`~xlmargin.house_bonds.regt_rules`).
 
     Maintenance basis; a bond class without a fixed-income rule is refused there, naming the row.
     """
@@ -74,7 +75,9 @@ def _outside(portfolio: Portfolio, mask: BoolArray, house_bonds: str) -> tuple[O
 
     bonds = portfolio.select(mask)  # Reg T converts them: its text shows a face as the row gives it
     value = {p.row: p.market_value for p in in_usd(bonds)}
-    result = regt_margin(bonds, basis="maintenance", rules=regt_rules(house_bonds))
+    result = regt_margin(
+        bonds, basis="maintenance", rules=regt_rules(settings.house_bonds, settings.bond_terms)
+    )
     return tuple(
         OutsideResult(g.legs[0].row, g.underlying, "bond", g.rule, value[g.legs[0].row], g.gross)
         for g in result.groups

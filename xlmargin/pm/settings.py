@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from xlmargin import rules
-from xlmargin.house_bonds import HOUSE_BONDS
+from xlmargin.house_bonds import HOUSE_BONDS, REGT_BOND_TERMS, given_terms, regt_rules_of
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 
 HOUSE_LAYERS = ("volatility", "extreme", "concentration", "initial")
@@ -141,6 +141,7 @@ def _build_params() -> tuple[Param, ...]:
                 rate=True,
             )
         )
+    params.extend(REGT_BOND_TERMS)  # the unconfirmed [L] terms of the Reg T bond rule the bonds outside take
     return tuple(params)
 
 
@@ -154,8 +155,8 @@ class PMSettings:
 
     ``rule_overrides`` maps dotted paths of ``pm.toml`` to the user's values (house sizes, the
     minimum's scope); ``offsets`` maps product-group ids to the user's offset fractions;
-    ``house_bonds`` the Reg T house bond table the bonds outside portfolio margin take
-    (:mod:`xlmargin.house_bonds`).
+    ``house_bonds`` the Reg T house bond table the bonds outside portfolio margin take and
+    ``bond_terms`` the unconfirmed [L] terms of that bond rule given (:mod:`xlmargin.house_bonds`).
     """
 
     as_of: dt.date
@@ -165,6 +166,7 @@ class PMSettings:
     rule_overrides: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     offsets: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     house_bonds: str = str(HOUSE_BONDS.default)
+    bond_terms: tuple[tuple[str, Any], ...] = ()  # the Reg T bond rule's [L] terms given (REGT_BOND_TERMS)
 
     @property
     def house(self) -> bool:
@@ -195,6 +197,7 @@ def pm_settings(params: Mapping[str, Any], today: dt.date) -> PMSettings:
         if name.startswith("offset.") and value is not None
     }
     equity = values["equity"]
+    regt_rules_of(values, REGT_BOND_TERMS)  # a house table's [L] term given under another house is refused
     return PMSettings(
         as_of=today_if_missing(values, today),
         rate=float(values["rate"]),
@@ -203,6 +206,7 @@ def pm_settings(params: Mapping[str, Any], today: dt.date) -> PMSettings:
         rule_overrides=MappingProxyType(overrides),
         offsets=MappingProxyType(offsets),
         house_bonds=str(values[HOUSE_BONDS.name]),
+        bond_terms=given_terms(values, REGT_BOND_TERMS),
     )
 
 

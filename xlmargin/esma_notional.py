@@ -1,0 +1,142 @@
+"""The notional of an ESMA/NFA retail line in the account currency (:mod:`xlmargin.esma`): its units
+(a bond CFD's face per 100, as a bond row reads), its currency (a pair's base or quote, the row's
+currency, or the quote of an fx-typed symbol shaped as a pair) and the rate that converts it (the row's
+``fx_rate``, else an ``fx.XXX`` parameter)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import cache
+
+from xlmargin import rules
+from xlmargin.dollars import needs_pair_price
+from xlmargin.errors import Problem
+from xlmargin.fx_rates import not_a_pair, row_pair, unread_pair
+from xlmargin.instruments import PER_FACE
+from xlmargin.positions import Position
+from xlmargin.symbols import currency_codes, listed_future, pair_codes
+
+
+@cache  # the rule file is loaded once (rules.load): its list is read once, not once per row
+def _bond_cfd_classes() -> frozenset[str]:
+    return frozenset(str(c) for c in rules.load("esma")["bond_cfds"]["classes"])
+
+
+def per_face(p: Position) -> bool:
+    """Whether a row is a CFD on a bond, read as a bond row is (quantity face, price per 100 of
+    face): its class column gives a class of ``[bond_cfds]`` and it is on no futures root (a CFD
+    on a Treasury future is priced as the future, in points)."""
+    return (
+        p.type == "cfd"
+        and p.class_given
+        and p.asset_class in _bond_cfd_classes()
+        and listed_future(p.symbol, p.underlying) is None
+    )
+
+
+def converted_notional(
+    p: Position,
+    account: str,
+    fx_rates: Mapping[str, float],
+    reading: str,
+    bad: list[Problem],
+    missing: list[Problem],
+) -> tuple[str, float, float] | None:
+    """(currency converted from, notional in the account currency, rate used), or None after a
+    problem (added to ``bad`` or ``missing``). ``fx_rates``: account-currency units per unit of each
+    currency (the ``fx.XXX`` parameters); ``reading``: how the table's ``fx_rate`` column reads
+    (``account`` or ``usd``)."""
+    units = abs(p.quantity) * p.multiplier / (PER_FACE if per_face(p) else 1.0)
+    currency: str | None
+    pair = row_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
+    if pair is None and unread_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying):
+        bad.append(Problem(not_a_pair(p.symbol), p.row, "symbol"))
+        return None
+    if pair is not None:
+        base, quote = pair
+        if account != base and math.isnan(p.price):  # only the base currency's own account needs none
+            missing.append(needs_pair_price(base, quote, p.row))
+            return None
+        if account in pair:  # a pair holding the account currency needs no rate
+            return (base, units, 1.0) if account == base else (quote, units * p.price, 1.0)
+        currency = p.currency or quote
+        if currency not in pair:
+            bad.append(
+                Problem(
+                    f"a {base}{quote} position is in {base} or {quote}, not {currency}", p.row, "currency"
+                )
+            )
+            return None
+        native = {base: units, quote: units * p.price}
+    elif math.isnan(p.price):  # an fx-typed row that is no pair (XAUUSD) is valued at its price
+        missing.append(Problem("missing price", p.row, "price"))
+        return None
+    else:
+        currency = p.currency or _quote_of_symbol(p)
+        native = {currency: units * p.price} if currency else {}
+    if not math.isnan(p.fx_rate):
+        return _at_given_rate(p, account, currency, native.get(currency or "", units * p.price), bad)
+    if currency is None:
+        missing.append(
+            Problem(f"give the currency of the price (or an fx_rate to {account})", p.row, "currency")
+        )
+        return None
+    return _at_parameter_rate(p, account, currency, native, fx_rates, reading, missing)
+
+
+def _at_given_rate(
+    p: Position, account: str, currency: str | None, amount: float, bad: list[Problem]
+) -> tuple[str, float, float] | None:
+    """A notional converted at the row's own ``fx_rate`` (account currency per unit of ``currency``)."""
+    given = p.fx_rate
+    if given <= 0:
+        bad.append(Problem(f"fx_rate must be positive, got {given:g}", p.row, "fx_rate"))
+        return None
+    return currency or "", amount * given, given
+
+
+def _at_parameter_rate(
+    p: Position,
+    account: str,
+    currency: str,
+    native: Mapping[str, float],
+    fx_rates: Mapping[str, float],
+    reading: str,
+    missing: list[Problem],
+) -> tuple[str, float, float] | None:
+    """A notional converted at an ``fx.XXX`` parameter rate: of its currency, else the pair's other one."""
+    if currency == account:
+        return currency, native[currency], 1.0
+    candidates = (currency, *(c for c in native if c != currency))
+    for ccy in candidates:
+        if ccy in fx_rates:
+            return ccy, native[ccy] * fx_rates[ccy], fx_rates[ccy]
+    missing.append(
+        Problem(
+            f"no rate from {currency} to the account currency {account} ({currency}{account}): give "
+            f"fx_rate ({_rate_unit(account, currency, reading)}) in the table or "
+            f"{' or '.join(f'fx.{c}' for c in candidates)} in the parameters",
+            p.row,
+            "fx_rate",
+        )
+    )
+    return None
+
+
+def _rate_unit(account: str, currency: str, reading: str) -> str:
+    """The unit the table's ``fx_rate`` is read in (the ``fx_rates`` reading): account-currency
+    units per unit, or USD per unit under ``fx_rates=usd``."""
+    return f"USD per {currency}, fx_rates=usd" if reading == "usd" else f"{account} per {currency}"
+
+
+def _quote_of_symbol(p: Position) -> str | None:
+    """The price currency of an fx-typed row that is not a currency pair (XAUUSD, BTCUSD, XAU/USD,
+    XAUUSD.pro): the second code of a symbol shaped as a pair (:func:`~xlmargin.symbols.pair_codes`,
+    the one reading of a pair symbol: one separator, between the codes) when it is a known code;
+    None for any other symbol (X.AUUSD, XAU..USD)."""
+    codes = pair_codes(p.symbol) if p.type == "fx" else None
+    return codes[1] if codes is not None and codes[1] in currency_codes(declared=True) else None
+
+
+__all__ = ["converted_notional", "per_face"]
