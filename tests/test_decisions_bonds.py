@@ -153,18 +153,29 @@ def test_a_bond_trade_is_whole_pieces_not_a_float():
     sale = [*CORP[:2], -2500, *CORP[3:], -2500, 0]
     result = hedge_optimize(odd, _candidates(sale), SETTINGS, "regt")
     assert [quantity for _, _, quantity, _ in result.trades] == [-2500.0]
+    part = [*CORP[:2], -2500, *CORP[3:], -2500, 0]  # 2,500 of the 3,000 held: whole pieces
+    result = hedge_optimize(_book(*HELD[:2], CORP), _candidates(part), SETTINGS, "regt")
+    assert [quantity for _, _, quantity, _ in result.trades] == [-2000.0]
 
 
 @pytest.mark.parametrize(
-    ("low", "high", "allowed"),
-    [(-2500.0, 0.0, {0.0, -1000.0, -2000.0, -2500.0}), (-1500.0, 2500.0, {-1000.0, 0.0, 1000.0, 2000.0})],
+    ("low", "high", "held", "allowed"),
+    [
+        (-2500.0, 0.0, 2500.0, {0.0, -1000.0, -2000.0, -2500.0}),  # all of it closes the holding
+        (-2500.0, 0.0, 10_000.0, {0.0, -1000.0, -2000.0}),  # 2,500 of 10,000: whole pieces only
+        (0.0, 1500.0, -1500.0, {0.0, 1000.0, 1500.0}),  # buying back a short of 1,500
+        (0.0, 1500.0, 0.0, {0.0, 1000.0}),  # opening: whole pieces only
+        (-1500.0, 2500.0, 0.0, {-1000.0, 0.0, 1000.0, 2000.0}),
+    ],
 )
-def test_pieces_allow_whole_pieces_or_the_whole_bound(low, high, allowed):
-    """Every value a piece-tied variable may take, by fixing it and solving (1,000 a piece)."""
+def test_pieces_allow_whole_pieces_or_all_that_is_held(low, high, held, allowed):
+    """Every value a piece-tied variable may take, by fixing it and solving (1,000 a piece): the odd
+    rest only where the bound closes the holding (final read: a candidate's min_qty of 2,500 on a
+    holding of 10,000 traded 2,500 face, which no broker fills)."""
     for value in np.arange(low, high + 1.0, 250.0):
         program = Program()
         x = int(program.variables(low, high)[0])
-        in_range(program, x, low, high, 1000.0)
+        in_range(program, x, low, high, 1000.0, held)
         program.constrain(np.array([x]), np.ones(1), value, value)
         try:
             program.solve(5.0, "no", "unbounded")

@@ -184,9 +184,9 @@ def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
     )
 
 
-NFA_PARAMS: tuple[Param, ...] = unconfirmed_params(_rules())
-"""The unconfirmed [L] rates of esma.toml ([nfa] 2% / 5%) as parameters (the account view's
-``fx_rule = nfa``)."""
+NFA_PARAMS: tuple[Param, ...] = tuple(s for s in unconfirmed_params(_rules()) if s.name.startswith("nfa."))
+"""The unconfirmed [L] rates of esma.toml's [nfa] (2% / 5%) as parameters (the account view's
+``fx_rule = nfa``): an [L] term of another table of the file would not be the NFA rule's."""
 
 
 @cache

@@ -4,7 +4,9 @@ HEDGE_OPTIMIZE trades them (face 1,000 where the row gives none: :data:`BOND_DEN
 A trade of ``v`` face on one side (``sign``, up to ``most`` face) is ``v = sign × (piece × k +
 rest × w)`` with ``k`` whole and, when ``most`` is no multiple of the piece, ``rest`` the face left
 after its whole pieces and ``w`` a binary that needs every whole piece traded (``w ≤ k / full``):
-whole pieces, or all of it. A trade that may go either way is ``piece × k`` alone. A whole-unit row
+whole pieces, or all of it, where all of it closes the holding (a bond held in an odd face); a
+bound that closes nothing (a candidate's ``min_qty`` of 5,500 on a holding of 10,000 face) is
+traded in whole pieces alone. A trade that may go either way is ``piece × k`` alone. A whole-unit row
 held in a fraction (10.5 shares) is closed the same way with a piece of one unit.
 """
 
@@ -48,11 +50,13 @@ class Pieces:
         return self.sign * self.piece * float(x[self.k])
 
 
-def one_side(program: Program, column: int, sign: float, most: float, size: float) -> Pieces:
+def one_side(
+    program: Program, column: int, sign: float, most: float, size: float, closes: bool = True
+) -> Pieces:
     """Tie ``column`` (the trade, signed ``sign``, at most ``most`` in size) to whole pieces of
-    ``size``, or all of ``most`` (module docstring)."""
+    ``size``, or all of ``most`` where trading all of it ``closes`` a holding (module docstring)."""
     full = math.floor(most / size + 1e-9)
-    rest = most - full * size
+    rest = most - full * size if closes else 0.0
     k = int(program.variables(0.0, float(full), True)[0])
     if rest <= 1e-9 * max(1.0, most):
         program.constrain(np.array([column, k]), np.array([1.0, -sign * size]), 0.0, 0.0)
@@ -63,14 +67,16 @@ def one_side(program: Program, column: int, sign: float, most: float, size: floa
     return Pieces(sign, size, k, most, w)
 
 
-def in_range(program: Program, column: int, low: float, high: float, size: float) -> Pieces:
+def in_range(
+    program: Program, column: int, low: float, high: float, size: float, held: float = 0.0
+) -> Pieces:
     """Tie ``column``, a trade between ``low`` and ``high``, to whole pieces of ``size``: on one side
-    of 0, whole pieces or all of the farther bound (:func:`one_side`); across 0, whole pieces
-    within the range."""
+    of 0, whole pieces or all of the farther bound where that closes ``held`` (:func:`one_side`);
+    across 0, whole pieces within the range."""
     if low >= 0.0:
-        return one_side(program, column, 1.0, high, size)
+        return one_side(program, column, 1.0, high, size, closes=held < 0.0 and high == -held)
     if high <= 0.0:
-        return one_side(program, column, -1.0, -low, size)
+        return one_side(program, column, -1.0, -low, size, closes=held > 0.0 and low == -held)
     k = int(program.variables(math.ceil(low / size - 1e-9), math.floor(high / size + 1e-9), True)[0])
     program.constrain(np.array([column, k]), np.array([1.0, -size]), 0.0, 0.0)
     return Pieces(1.0, size, k)

@@ -302,8 +302,12 @@ def _solve(
     program = Program()
     x = program.variables(c.low, c.high, c.whole)
     bonds = netted.portfolio.arrays
-    pieces = {  # a bond in whole pieces of its denomination (the held row's), or all of its bound
-        k: _pc.in_range(program, int(x[k]), float(c.low[k]), float(c.high[k]), _pc.piece(bonds, k))
+    position = position_of(portfolio, netted.portfolio)
+    held = np.where(position >= 0, portfolio.arrays["quantity"][np.maximum(position, 0)], 0.0)
+    pieces = {  # a bond in whole pieces of its denomination (the held row's), or all that is held
+        k: _pc.in_range(
+            program, int(x[k]), float(c.low[k]), float(c.high[k]), _pc.piece(bonds, k), float(held[k])
+        )
         for k in np.flatnonzero(bonds["type"] == "bond").tolist()
     }
     spend = program.variables(0.0, np.inf, count=len(x))

@@ -7,8 +7,8 @@ import datetime as dt
 
 from xlmargin.positions import Position
 from xlmargin.span.settings import Product, SpanSettings
+from xlmargin.symbols import FUTURES_MONTH_CODES as MONTH_CODES  # January to December
 
-MONTH_CODES = "FGHJKMNQUVXZ"  # exchange month codes, January to December
 _SATURDAY = 5  # date.weekday(): Monday 0 .. Friday 4 are business days
 _ONE_DAY = dt.timedelta(days=1)
 
