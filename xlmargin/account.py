@@ -53,7 +53,7 @@ from xlmargin.esma import (
     nfa_margin,
 )
 from xlmargin.fx_rates import FX_RATES, one_rate_per_pair_currency, read_rates, usd_per_unit
-from xlmargin.house_bonds import HOUSE_BONDS, REGT_UNCONFIRMED, given_terms, regt_rules, regt_rules_of
+from xlmargin.house_bonds import HOUSE_BONDS, REGT_UNCONFIRMED, given_terms, house_terms, regt_rules
 from xlmargin.instruments import ENGINE_CURRENCY, PER_FACE, in_usd
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
@@ -163,7 +163,7 @@ def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettin
     values = with_defaults(params, ACCOUNT_PARAMS)
     as_of = today_if_missing(values, today)
     basis = str(values["basis"])
-    regt_rules_of(values)  # a house table's [L] term given under another house is refused
+    _, regt_terms = house_terms(values)  # a house table's [L] term under another house refused
 
     def subset(specs: tuple[Param, ...]) -> dict[str, Any]:
         return {p.name: values[p.name] for p in specs if p.name in values and p.name != "basis"} | {
@@ -179,7 +179,7 @@ def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettin
         span=span_settings(subset(SPAN_PARAMS) | {"basis": basis}, as_of),
         esma=esma_settings(subset(ESMA_PARAMS), as_of),
         pm=pm_settings(subset(PM_PARAMS), as_of),
-        regt_terms=given_terms(values, REGT_UNCONFIRMED),
+        regt_terms=regt_terms,
         nfa_terms=given_terms(values, NFA_PARAMS),
     )
 

@@ -67,14 +67,13 @@ from typing import Any
 
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
-from xlmargin.esma_notional import converted_notional, per_face
+from xlmargin.esma_notional import converted_notional, pair_of, per_face
 from xlmargin.fx_rates import (
     FX_RATES,
     PAIR_ASSET_CLASSES,
     QUOTED_LIKE_PAIRS,
     one_rate_per_pair_currency,
     read_rates,
-    row_pair,
     undeclared_pair,
     undeclared_pair_problem,
 )
@@ -355,7 +354,7 @@ def esma_class_from(p: Position) -> tuple[str, str]:
         return str(_rules().get("funds.esma_class")), f"inferred: {fund} is a fund (symbols.toml [funds])"
     if p.asset_class in QUOTED_LIKE_PAIRS:
         return str(classes[p.asset_class]), _built_in(p) if blank else "class column"
-    pair = _pair(p)
+    pair = pair_of(p)
     if pair is not None:
         return ("major_fx" if _is_major(pair) else "non_major_fx"), _pair_from(p, pair)
     major = _listed(p, "major_indices")
@@ -422,7 +421,7 @@ def class_problem(p: Position) -> Problem | None:
     (margin-rules.md §5: a non-major pair is capped at 20:1, never 30:1). The pair decides; a class
     that contradicts it is the user's data being wrong, so it is refused rather than margined at a
     cap the class or the pair would give alone."""
-    pair = _pair(p)
+    pair = pair_of(p)
     if pair is None:
         return _unread_pair(p)
     if not p.class_given:
@@ -453,12 +452,6 @@ def _unread_pair(p: Position) -> Problem | None:
     (:func:`~xlmargin.fx_rates.undeclared_pair`: USDRUB, or a share's ticker), else None."""
     pair = undeclared_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
     return None if pair is None else undeclared_pair_problem(p.symbol, pair, p.row)
-
-
-def _pair(p: Position) -> tuple[str, str] | None:
-    """(base, quote) of a row margined as a currency pair whose symbol (or a CFD's underlying) reads as
-    two known codes (:func:`~xlmargin.fx_rates.row_pair`)."""
-    return row_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
 
 
 def _is_major(pair: tuple[str, str]) -> bool:
@@ -503,7 +496,7 @@ def nfa_margin(
     major = tuple(str(c) for c in nfa["major_codes"])
 
     def terms(p: Position) -> tuple[str, str, float, float]:
-        base, quote = _pair(p) or ("", "")
+        base, quote = pair_of(p) or ("", "")
         is_major = base in major and quote in major
         rate = float(nfa["major_pct"] if is_major else nfa["other_pct"])
         return ("nfa_major" if is_major else "nfa_other"), _pair_from(p, (base, quote)), 1.0 / rate, rate
@@ -519,7 +512,7 @@ def nfa_margin(
             "type",
         )
         for p in portfolio
-        if p.type in RETAIL_TYPES and not (_pair(p) and p.asset_class not in QUOTED_LIKE_PAIRS)
+        if p.type in RETAIL_TYPES and not (pair_of(p) and p.asset_class not in QUOTED_LIKE_PAIRS)
     ]
     if unsupported:
         raise UnsupportedError(unsupported)

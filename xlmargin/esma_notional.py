@@ -23,6 +23,12 @@ def _bond_cfd_classes() -> frozenset[str]:
     return frozenset(str(c) for c in rules.load("esma")["bond_cfds"]["classes"])
 
 
+def pair_of(p: Position) -> tuple[str, str] | None:
+    """(base, quote) of a row margined as a currency pair whose symbol (or a CFD's underlying) reads as
+    two known codes (:func:`~xlmargin.fx_rates.row_pair`)."""
+    return row_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
+
+
 def per_face(p: Position) -> bool:
     """Whether a row is a CFD on a bond, read as a bond row is (quantity face, price per 100 of
     face): its class column gives a class of ``[bond_cfds]`` and it is on no futures root (a CFD
@@ -49,7 +55,7 @@ def converted_notional(
     (``account`` or ``usd``)."""
     units = abs(p.quantity) * p.multiplier / (PER_FACE if per_face(p) else 1.0)
     currency: str | None
-    pair = row_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
+    pair = pair_of(p)
     if pair is None and unread_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying):
         bad.append(Problem(not_a_pair(p.symbol), p.row, "symbol"))
         return None
@@ -139,4 +145,4 @@ def _quote_of_symbol(p: Position) -> str | None:
     return codes[1] if codes is not None and codes[1] in currency_codes(declared=True) else None
 
 
-__all__ = ["converted_notional", "per_face"]
+__all__ = ["converted_notional", "pair_of", "per_face"]

@@ -64,9 +64,11 @@ def given_terms(values: Mapping[str, Any], specs: tuple[Param, ...]) -> tuple[tu
     return tuple((s.name, values[s.name]) for s in specs if values.get(s.name) is not None)
 
 
-def regt_rules_of(values: Mapping[str, Any], specs: tuple[Param, ...] = REGT_UNCONFIRMED) -> rules.RuleSet:
-    """The Reg T rule set of a params block's values (``house.bonds`` and the [L] terms: absent or
-    None, the file's). A house table's term given while ``house.bonds`` chooses another house is an
+def house_terms(
+    values: Mapping[str, Any], specs: tuple[Param, ...] = REGT_UNCONFIRMED
+) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """(``house.bonds``, the [L] terms of ``specs`` given) of a params block's values (absent or None:
+    the file's). A house table's term given while ``house.bonds`` chooses another house is an
     :class:`InputError`: it would change nothing."""
     house = str(values.get(HOUSE_BONDS.name) or HOUSE_BONDS.default)
     given = given_terms(values, specs)
@@ -80,4 +82,9 @@ def regt_rules_of(values: Mapping[str, Any], specs: tuple[Param, ...] = REGT_UNC
                 for n in unread
             ]
         )
-    return regt_rules(house, given)
+    return house, given
+
+
+def regt_rules_of(values: Mapping[str, Any], specs: tuple[Param, ...] = REGT_UNCONFIRMED) -> rules.RuleSet:
+    """The Reg T rule set of a params block's values (:func:`house_terms`)."""
+    return regt_rules(*house_terms(values, specs))

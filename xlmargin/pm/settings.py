@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from xlmargin import rules
-from xlmargin.house_bonds import HOUSE_BONDS, REGT_BOND_TERMS, given_terms, regt_rules_of
+from xlmargin.house_bonds import HOUSE_BONDS, REGT_BOND_TERMS, house_terms
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
 
 HOUSE_LAYERS = ("volatility", "extreme", "concentration", "initial")
@@ -197,7 +197,7 @@ def pm_settings(params: Mapping[str, Any], today: dt.date) -> PMSettings:
         if name.startswith("offset.") and value is not None
     }
     equity = values["equity"]
-    regt_rules_of(values, REGT_BOND_TERMS)  # a house table's [L] term given under another house is refused
+    _, bond_terms = house_terms(values, REGT_BOND_TERMS)  # a house table's term under another refused
     return PMSettings(
         as_of=today_if_missing(values, today),
         rate=float(values["rate"]),
@@ -206,7 +206,7 @@ def pm_settings(params: Mapping[str, Any], today: dt.date) -> PMSettings:
         rule_overrides=MappingProxyType(overrides),
         offsets=MappingProxyType(offsets),
         house_bonds=str(values[HOUSE_BONDS.name]),
-        bond_terms=given_terms(values, REGT_BOND_TERMS),
+        bond_terms=bond_terms,
     )
 
 
