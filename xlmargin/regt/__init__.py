@@ -19,7 +19,9 @@ Each group reports three figures, rounded to the cent (half up, as brokers round
   collar the put); the pairing takes the strategy or the legs alone, whichever needs less.
   A hedged group at maintenance (protective put or call, collar, conversion) has none: its
   formula covers the pair.
-- ``short_proceeds``: the current value of the group's short options.
+- ``short_proceeds``: the current value of the group's short options (a conversion or reversal at
+  maintenance: at most the in-the-money amount its figure charges for the short option, the
+  only part of that figure its proceeds may be applied to).
 
 Two conventions are published, and both are reported:
 
