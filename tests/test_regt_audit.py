@@ -130,7 +130,7 @@ def test_conversion_call_itm_term_is_a_parameter():
     assert run(*CONVERSION, basis="maintenance").total == 1500.0
     off = run(*CONVERSION, basis="maintenance", rule_set=override(conversion__add_call_itm=False))
     assert strategies(off) == ["conversion"] and off.total == 1000.0
-    assert "in-the-money" not in off.groups[0].rule
+    assert "in-the-money amount" not in off.groups[0].rule
 
 
 def test_reversal_put_itm_term_is_a_parameter_at_maintenance_only():
@@ -144,6 +144,30 @@ def test_reversal_put_itm_term_is_a_parameter_at_maintenance_only():
     flipped = run(*REVERSAL, basis="maintenance", rule_set=off)
     assert strategies(flipped) == ["reversal"] and flipped.total == 1000.0
     assert run(*REVERSAL, rule_set=off).total == run(*REVERSAL).total
+
+
+DEEP_REVERSAL = (stk(-100, 50.0), opt(-1, "P", 100, 50.2, 50), opt(1, "C", 100, 0.01, 50))
+
+
+def test_a_conversions_net_applies_the_call_proceeds_only_against_the_call_charge():
+    """§1.5: a conversion's maintenance is 10% of the exercise price [+ the call's ITM amount, L];
+    §0.1: the proceeds are applied to a requirement that holds the short option's value. The 10%
+    holds none of the call's, so net of proceeds only the ITM amount charged is offset.
+    Stock 105, 100 put 0.50 and call 5.50: 1,000 + ITM 500 = 1,500 gross; net 1,500 − 500 = 1,000
+    (was 1,500 − 550 = 950). The mirror reversal (stock 95, put 5.50): the same 1,500 and 1,000.
+    Flag off, deep in the money: the reversal, put 100 at 50.20 on stock 50, 1,000 gross and net
+    (was 1,000 − 5,020 = −4,020, a negative requirement from the put's liability; the covered put
+    and long call need 15 × 100 + ITM 5,000 − 5,020 + 1 = 1,481)."""
+    for legs in (CONVERSION, REVERSAL):
+        result = run(*legs, basis="maintenance", net=True)
+        (group,) = result.groups
+        assert (group.margin, group.short_proceeds, group.gross, group.net) == (1500, 500, 1500, 1000)
+        assert result.total == 1000.0
+    off = override(reversal__add_put_itm=False)
+    result = run(*DEEP_REVERSAL, basis="maintenance", net=True, rule_set=off)
+    assert strategies(result) == ["reversal"] and result.total == 1000.0
+    assert result.groups[0].short_proceeds == 0.0 and "not applied" in result.groups[0].rule
+    assert run(*DEEP_REVERSAL, basis="maintenance", rule_set=off).total == 1000.0  # gross unchanged
 
 
 @pytest.mark.parametrize("net", [False, True])

@@ -7,38 +7,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import cache
 
-from xlmargin import rules
+from xlmargin.bond_cfds import per_face
 from xlmargin.dollars import needs_pair_price
 from xlmargin.errors import Problem
 from xlmargin.fx_rates import not_a_pair, row_pair, unread_pair
 from xlmargin.instruments import PER_FACE
 from xlmargin.positions import Position
-from xlmargin.symbols import currency_codes, listed_future, pair_codes
-
-
-@cache  # the rule file is loaded once (rules.load): its list is read once, not once per row
-def _bond_cfd_classes() -> frozenset[str]:
-    return frozenset(str(c) for c in rules.load("esma")["bond_cfds"]["classes"])
+from xlmargin.symbols import currency_codes, pair_codes
 
 
 def pair_of(p: Position) -> tuple[str, str] | None:
     """(base, quote) of a row margined as a currency pair whose symbol (or a CFD's underlying) reads as
     two known codes (:func:`~xlmargin.fx_rates.row_pair`)."""
     return row_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
-
-
-def per_face(p: Position) -> bool:
-    """Whether a row is a CFD on a bond, read as a bond row is (quantity face, price per 100 of
-    face): its class column gives a class of ``[bond_cfds]`` and it is on no futures root (a CFD
-    on a Treasury future is priced as the future, in points)."""
-    return (
-        p.type == "cfd"
-        and p.class_given
-        and p.asset_class in _bond_cfd_classes()
-        and listed_future(p.symbol, p.underlying) is None
-    )
 
 
 def converted_notional(

@@ -51,6 +51,7 @@ from numpy.typing import ArrayLike
 
 from xlmargin import rules
 from xlmargin._typing import FloatArray
+from xlmargin.bond_cfds import per_face_rows
 from xlmargin.dollars import (
     ENGINE_CURRENCY,
     MONEY_FIELDS,
@@ -389,7 +390,7 @@ def unit_values(portfolio: Portfolio) -> FloatArray:
     usd_face = usd_rates(portfolio)  # a unit of a bond's own face is this many dollars of face
     with np.errstate(invalid="ignore"):
         per_face = price / PER_FACE * (1.0 if usd_face is None else usd_face)
-        each = np.where(kind == "bond", per_face, price * multiplier)
+        each = np.where(kind == "bond", per_face, price * multiplier / face_divisor(portfolio))
     problems: list[Problem] = []
     for i, pair in _row_pairs(portfolio, np.flatnonzero(kind == "fx")).items():
         # a pair row in_usd converted is priced in dollars now (its rate 1); any other keeps its rate
@@ -520,7 +521,9 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     if rated.size:
         value_fx[rated] = fx_rate[rated]
         ccy1[rated] = currency[rated]
-        usd1[rated] = _local_values(kind[rated], qty[rated], price[rated], mult[rated]) * value_fx[rated]
+        per = face_divisor(portfolio)[rated]
+        local = _local_values(kind[rated], qty[rated], price[rated], mult[rated], per)
+        usd1[rated] = local * value_fx[rated]
     for i in np.flatnonzero(pair_or_future):
         row = int(rows[i])
         legs: _Legs | Problem | None
@@ -542,14 +545,21 @@ def currency_legs(portfolio: Portfolio) -> CurrencyLegs:
     return CurrencyLegs(ccy1, usd1, ccy2, usd2, value_fx)
 
 
+def face_divisor(portfolio: Portfolio) -> FloatArray:
+    """Per row, what quantity × price × multiplier is divided by for its value: 100 for a CFD read
+    as a bond (:func:`~xlmargin.bond_cfds.per_face`: face, price per 100 of face), else 1."""
+    return np.where(per_face_rows(portfolio), PER_FACE, 1.0)
+
+
 def _local_values(
-    kind: np.ndarray, quantity: FloatArray, price: FloatArray, multiplier: FloatArray
+    kind: np.ndarray, quantity: FloatArray, price: FloatArray, multiplier: FloatArray, per: FloatArray
 ) -> FloatArray:
-    """Positions' values in their own currency (cash is its quantity; a bond is priced per 100 face)."""
+    """Positions' values in their own currency (cash is its quantity; a bond is priced per 100 face,
+    as a bond CFD is: ``per``, :func:`face_divisor`)."""
     return np.where(
         kind == "cash",
         quantity,
-        np.where(kind == "bond", quantity * price / PER_FACE, quantity * price * multiplier),
+        np.where(kind == "bond", quantity * price / PER_FACE, quantity * price * multiplier / per),
     )
 
 
@@ -629,6 +639,7 @@ __all__ = [
     "curve_tenors",
     "curve_weights",
     "duration_return",
+    "face_divisor",
     "future_root",
     "future_spec",
     "futures_specs",

@@ -53,7 +53,7 @@ from xlmargin.errors import InputError, Problem, XlMarginError, a_or_an
 from xlmargin.positions import Portfolio
 from xlmargin.positions.model import OPTION_TYPES
 from xlmargin.regt import pairing_programs, regt_margin
-from xlmargin.regt._legs import Closed, contract_key
+from xlmargin.regt._legs import Closed, contract_key, one_bond_rows
 from xlmargin.regt._pairing import Block
 from xlmargin.rules import RuleSet
 
@@ -76,6 +76,7 @@ class RegTProgram:
     bonds: IntArray
     bond_unit: FloatArray
     warnings: tuple[str, ...]
+    bond_positions: tuple[tuple[int, ...], ...] = ()  # the bond rows of one bond, which the engine nets
 
 
 def regt_program(
@@ -109,9 +110,11 @@ def regt_program(
             alone.append(lg.standalone.cost(net_of_proceeds))  # per unit, as the block's costs
     bonds, bond_unit = _bonds(indexed, basis, rules, net_of_proceeds)
     units = np.array([_units(indexed, i) for i in range(len(indexed))])
+    held = indexed.positions_at(bonds.tolist())
+    positions = tuple(tuple(int(bonds[k]) for k in one) for one in one_bond_rows(held))
     return RegTProgram(
         tuple(b for _, b in programs), tuple(leg_rows), tuple(leg_netted), units, np.array(alone),
-        tuple(netted), bonds, bond_unit, tuple(warnings),
+        tuple(netted), bonds, bond_unit, tuple(warnings), positions,
     )  # fmt: skip
 
 
@@ -146,12 +149,12 @@ def _bonds(
     rows = np.flatnonzero((a["type"] == "bond") & (a["quantity"] != 0.0))
     if not len(rows):
         return rows, np.zeros(0)
-    result = regt_margin(
-        book.select(np.isin(np.arange(len(book)), rows)),
-        basis=basis,
-        rules=rules,
-        net_of_proceeds=net_of_proceeds,
-    )
+    bonds = book.select(np.isin(np.arange(len(book)), rows))
+    # each row's symbol apart, so that the engine margins each row alone (it nets a bond's rows):
+    # a figure per unit on each side, which the program nets (_bond_terms)
+    symbol = [f"{s}{_APART}{k}" for k, s in enumerate(bonds.arrays["symbol"].tolist())]
+    apart = Portfolio({**bonds.arrays, "symbol": np.array(symbol, dtype=object)}, book.as_of)
+    result = regt_margin(apart, basis=basis, rules=rules, net_of_proceeds=net_of_proceeds)
     per = {int(g.legs[0].row): g.exact.cost(net_of_proceeds) for g in result.groups}
     unit = np.array([per[int(i)] / abs(float(a["quantity"][i])) for i in rows])
     return rows, unit
@@ -172,9 +175,9 @@ def requirement_variable(
     ``columns`` (row by index; one column per row), each column at most ``most`` (None: a change
     that only closes, no side of a netted contract growing), each row on the side ``sign`` (None:
     its quantity's; a row opened from nothing holds 0 and says its side here). ``positions``: the
-    bond rows that are one position (the book's row and the trades netting into it, as the engine
-    check nets them), whose figure is the unit's × |net face| (:func:`_bond_terms`); any other bond
-    row stands alone, on its side."""
+    bond rows that are one position (the book's rows of one bond and the trades netting into it, as
+    the engine nets them), whose figure is the unit's × |net face| (:func:`_bond_terms`); any other
+    bond row stands alone, on its side. None: the book's rows of one bond (``terms.bond_positions``)."""
     held = np.abs(np.asarray(quantity, dtype=float))
     side_of = np.sign(quantity) if sign is None else np.asarray(sign, dtype=float)
     t = int(program.variables(-np.inf, np.inf)[0])
@@ -213,8 +216,9 @@ def requirement_variable(
             constant += alone * base
         k += len(b.capacity)
     bond_cols, bond_weights, bond_constant = _bond_terms(
-        program, terms, held, side_of, columns, weights, positions or []
-    )
+        program, terms, held, side_of, columns, weights,
+        [list(rows) for rows in terms.bond_positions] if positions is None else positions,
+    )  # fmt: skip
     t_cols += bond_cols
     t_weights += bond_weights
     constant += bond_constant
@@ -304,7 +308,6 @@ def trade_variable(
     shortest: FloatArray,
     basis: str,
     rules: RuleSet | None,
-    held_at: IntArray,
 ) -> tuple[int, IntArray, IntArray, tuple[str, ...]]:
     """The Reg T requirement of ``book`` after trades, as a variable ``t`` (the least ``t`` is the
     engine's unrounded requirement), and per traded position two variables, the units bought
@@ -313,8 +316,8 @@ def trade_variable(
     it) changes by ``p − s``. The program is built on the book with each position's largest long
     and short trades beside it as rows of their own (module docstring: exact for opening), so a
     position both bought and sold, or traded against the book's side, is a netted contract whose
-    side the binary picks; only ``p − s`` matters to it; a bond position (``held_at``: per position
-    the book's row holding it, −1 for none) is its rows' net face (:func:`_bond_terms`). Also the
+    side the binary picks; only ``p − s`` matters to it; a bond's rows (the book's and its trades')
+    are one position, its net face (:func:`_bond_terms`, as the engine nets them). Also the
     candidate search's warnings."""
     n, m = len(book), len(positions)
     long, short = np.flatnonzero(longest > 0.0), np.flatnonzero(shortest > 0.0)
@@ -332,11 +335,8 @@ def trade_variable(
     weights = np.concatenate([np.zeros(n), np.ones(len(take))])
     most = np.concatenate([np.zeros(n), longest[long], shortest[short]])
     sign = np.concatenate([np.sign(book.arrays["quantity"]), np.ones(len(long)), -np.ones(len(short))])
-    rows_of: dict[int, list[int]] = {p: [int(held_at[p])] if held_at[p] >= 0 else [] for p in range(m)}
-    for j, p in enumerate(take.tolist()):
-        rows_of[p].append(n + j)
-    bonds = [rows_of[p] for p in range(m) if positions.arrays["type"][p] == "bond"]
-    t = requirement_variable(program, terms, quantity, columns, weights, most, sign, bonds)
+    # a bond's position: the book's rows of it and its trades' rows (terms.bond_positions)
+    t = requirement_variable(program, terms, quantity, columns, weights, most, sign)
     return t, bought, sold, terms.warnings
 
 
@@ -380,7 +380,6 @@ def hedge_variable(
     at = np.array([i if i >= 0 else n - 1 - i for i in groups], dtype=np.int64)  # −1 − k: trade k
     positions = Portfolio({k: v[at] for k, v in union.arrays.items()}, union.as_of)
     most = np.array([[high[ks].sum(), -low[ks].sum()] for ks in groups.values()]).reshape(-1, 2)
-    held_at = np.array([max(p, -1) for p in groups], dtype=np.int64)
     t, bought, sold, warnings = trade_variable(
         program,
         book,
@@ -389,7 +388,6 @@ def hedge_variable(
         np.maximum(most[:, 1], 0.0),
         basis,
         rules,
-        held_at,
     )
     for p, ks in enumerate(groups.values()):  # Σ x = bought − sold
         program.constrain(np.r_[x[ks], bought[p], sold[p]], np.r_[np.ones(len(ks)), -1.0, 1.0], 0.0, 0.0)

@@ -19,7 +19,9 @@ Each group reports three figures, rounded to the cent (half up, as brokers round
   collar the put); the pairing takes the strategy or the legs alone, whichever needs less.
   A hedged group at maintenance (protective put or call, collar, conversion) has none: its
   formula covers the pair.
-- ``short_proceeds``: the current value of the group's short options.
+- ``short_proceeds``: the current value of the group's short options (a conversion or reversal at
+  maintenance: at most the in-the-money amount its figure charges for the short option, the
+  only part of that figure its proceeds may be applied to).
 
 Two conventions are published, and both are reported:
 
@@ -69,14 +71,14 @@ from xlmargin.regt._groups import (
     Leg,
     Placed,
     StrategyGroup,
-    bond_group,
+    bond_groups,
     closed_group,
     group,
     groups_together,
     place_of,
     whole,
 )
-from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, special_per_underlying
+from xlmargin.regt._legs import BookLeg, Closed, book_netted_legs, one_bond_rows, special_per_underlying
 from xlmargin.regt._pairing import Block, block, blocks, cut_short, solve, solve_beside, start
 from xlmargin.regt._shapes import Candidates
 from xlmargin.regt._strategies import Enumerator, all_candidates
@@ -180,11 +182,14 @@ def _paired(
     position = dict(zip(others, _positions(portfolio, others)))
     netted = book_netted_legs(portfolio, {name: rows[name] for name in missed}, r, basis)
     groups: list[StrategyGroup] = []
+    bonds = [i for i in others if position[i].type == "bond"]
+    for one in one_bond_rows([position[i] for i in bonds]):  # a bond's rows net (FINRA 4210(e)(2))
+        held = [bonds[k] for k in one]
+        faces = [given_face(given, portfolio, i) for i in held]
+        groups.extend(bond_groups([position[i] for i in held], r, basis, faces))
     for i in others:
         p = position[i]
-        if p.type == "bond":
-            groups.append(bond_group(p, r, basis, given_face(given, portfolio, i)))
-        else:
+        if p.type != "bond":
             cash = group(
                 "cash", p.symbol, [whole(p, "cash")], "cash: no requirement (it is equity)", Figures()
             )

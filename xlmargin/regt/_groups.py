@@ -5,7 +5,7 @@ twin) or for all the solved underlyings at once (:func:`groups_together`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, pairwise
 from operator import attrgetter
 from typing import Any
@@ -18,7 +18,7 @@ from xlmargin.money import cents, cents_of
 from xlmargin.positions import Position
 from xlmargin.regt._allocation import Asked, Groups, Pieces, Solved
 from xlmargin.regt._formulas import Figures, GivenFace, RegTRules, bond_requirement, money, num
-from xlmargin.regt._legs import BookLeg, Closed, describe
+from xlmargin.regt._legs import BookLeg, Closed, describe, offset_rows
 from xlmargin.regt._strategies import Candidate
 
 
@@ -88,14 +88,53 @@ def _cents(value: float) -> float:
     return cents(value) if value else 0.0
 
 
-def bond_group(p: Position, r: RegTRules, basis: str, given: GivenFace | None) -> StrategyGroup:
-    """A bond's group; one in another currency shows its face as the row gives it (``given``)."""
+def bond_groups(
+    rows: Sequence[Position], r: RegTRules, basis: str, given: Sequence[GivenFace | None]
+) -> list[StrategyGroup]:
+    """One bond's groups: its rows (in row order, equal :func:`~xlmargin.regt._legs.bond_key`)
+    net as a stock's do, FINRA 4210(e)(2) charging the net position, long or short: the faces long
+    and short rows offset are closed (nothing required), the net face takes the bond's rule on the
+    rows left open. ``given``: each row's face as the row gives it, where it is in another currency."""
+    kept, amounts, closed = offset_rows(list(rows))
+    out = []
+    if closed is not None:  # the faces closed as the rows give them
+        ratio = {q.row: (f.amount / q.quantity if f else 1.0) for q, f in zip(rows, given)}
+        sources = tuple((row, symbol, amount * ratio[row]) for row, symbol, amount in closed.sources)
+        out.append(closed_group(Closed(closed.position, sources)))
+    if not kept:
+        return out
+    first, face = rows[kept[0]], given[kept[0]]
+    if closed is None and len(rows) == 1:
+        return [*out, _bond_group(first, r, basis, face, [(first, face, first.quantity)])]
+    sign = 1.0 if first.quantity > 0 else -1.0
+    net = sign * sum(amounts) / first.multiplier
+    open_rows = [(rows[k], given[k], sign * amount / first.multiplier) for k, amount in zip(kept, amounts)]
+    netted = GivenFace(face.amount * net / first.quantity, face.currency, face.rate) if face else None
+    return [*out, _bond_group(replace(first, quantity=net), r, basis, netted, open_rows)]
+
+
+def _bond_group(
+    p: Position,
+    r: RegTRules,
+    basis: str,
+    given: GivenFace | None,
+    open_rows: list[tuple[Position, GivenFace | None, float]],
+) -> StrategyGroup:
+    """A bond position's group: ``p`` its net face, ``open_rows`` the rows holding it and each one's
+    quantity in it; a bond in another currency shows its face as the row gives it (``given``)."""
     margin, rule = bond_requirement(r, p, basis, given)
-    leg = whole(p, "bond")
-    if given is not None:
-        face = f"face in {given.currency} ({money(abs(p.quantity))} USD at {given.rate:.10g})"
-        leg = Leg(p.row, p.symbol, f"{leg.description}, {face}", given.amount)
-    return group(f"{p.asset_class} bond", p.symbol, [leg], rule, Figures(margin=margin))
+    legs = []
+    for row, face, quantity in open_rows:
+        leg = Leg(row.row, row.symbol, describe(row), quantity)
+        if face is not None:
+            amount = face.amount if quantity == row.quantity else face.amount * quantity / row.quantity
+            text = f"face in {face.currency} ({money(abs(quantity))} USD at {face.rate:.10g})"
+            leg = Leg(row.row, row.symbol, f"{leg.description}, {text}", amount)
+        legs.append(leg)
+    if len(open_rows) > 1 or open_rows[0][2] != open_rows[0][0].quantity:
+        shown = f"{num(abs(given.amount))} {given.currency}" if given else num(abs(p.quantity))
+        rule = f"net face {shown} of one bond's rows: {rule}"
+    return group(f"{p.asset_class} bond", p.symbol, legs, rule, Figures(margin=margin))
 
 
 class _Allocator:
@@ -127,11 +166,12 @@ class _Allocator:
 
 
 def closed_group(c: Closed) -> StrategyGroup:
-    """Long and short rows of one series (or one stock) offsetting each other: flat, so no requirement."""
+    """Long and short rows of one series (or one stock, or bond) offsetting each other: flat, so no
+    requirement."""
     p = c.position
     legs = [Leg(row, symbol, describe(p), amount) for row, symbol, amount in c.sources]
     n = num(sum(amount for _, _, amount in c.sources if amount > 0))
-    what = "series" if p.is_option else "stock"
+    what = "series" if p.is_option else "bond" if p.type == "bond" else "stock"
     rule = f"offsetting long and short: {n} long and {n} short of one {what} close; nothing required"
     return group("offsetting long and short", p.underlying, legs, rule, Figures())
 

@@ -16,6 +16,7 @@ same legs to the last bit, falling back to the rows where the columns cannot be 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -113,7 +114,9 @@ class Closed:
 
 
 def describe(p: Position) -> str:
-    """A contract (or stock) in words, as the breakdown names it."""
+    """A contract (or stock, or bond) in words, as the breakdown names it."""
+    if p.type == "bond":
+        return f"{p.symbol} bond"
     if not p.is_option:
         return f"{p.symbol} shares"
     right = "call" if p.is_call else "put"
@@ -131,6 +134,26 @@ def contract_key(p: Position) -> tuple[Any, ...]:
                 p.leverage, p.style or "")  # fmt: skip
     # 0 where an option has its expiry, so that the column-wise key (book_netted_legs) lines up
     return (1, p.underlying, p.symbol, 0, p.type, p.multiplier, p.asset_class, p.leverage)
+
+
+def bond_key(p: Position) -> tuple[Any, ...]:
+    """Identity of a bond: rows with equal keys hold one bond (symbol, class, coupon, maturity,
+    currency and multiplier; a blank coupon or maturity equals only a blank) in one class group
+    (a batch's accounts are class groups apart), and net as one position, long or short, as a
+    stock's rows do. No mark: the reader refuses rows of one symbol at different prices
+    (:mod:`xlmargin.positions.marks`)."""
+    coupon = None if math.isnan(p.coupon) else p.coupon
+    maturity = None if math.isnan(p.maturity_years) else p.maturity_years
+    return (p.class_group, p.symbol, p.asset_class, coupon, maturity, p.currency or "", p.multiplier)
+
+
+def one_bond_rows(positions: Sequence[Position]) -> list[list[int]]:
+    """Indices into ``positions`` (bonds) grouped by :func:`bond_key`, each group's increasing, the
+    groups in order of their first row; a row holding nothing stands alone."""
+    found: dict[tuple[Any, ...], list[int]] = {}
+    for k, p in enumerate(positions):
+        found.setdefault(bond_key(p) if p.quantity != 0 else ("", k), []).append(k)
+    return list(found.values())
 
 
 def book_legs(positions: Sequence[Position], r: RegTRules, basis: str, as_of: dt.date) -> list[BookLeg]:
@@ -165,14 +188,14 @@ def netted_legs(
 def _merged(rows: list[Position], terms: RuleTerms) -> tuple[BookLeg | None, Closed | None]:
     """One contract's rows (in row order) as a leg and, if they hold it long and short, the
     closed position; the leg is None when nothing is left open."""
-    kept, amounts, closed = _netted(rows)
+    kept, amounts, closed = offset_rows(rows)
     if not kept:
         return None, closed
     sources = tuple((rows[k].row, rows[k].symbol, amount) for k, amount in zip(kept, amounts))
     return _leg(rows[kept[0]], sources, sum(amounts), terms), closed
 
 
-def _netted(rows: list[Position]) -> tuple[list[int], list[float], Closed | None]:
+def offset_rows(rows: list[Position]) -> tuple[list[int], list[float], Closed | None]:
     """One contract's rows (in row order) netted: the rows left open (indices into ``rows``), the
     capacity each still holds, and the closed position if the rows hold the contract long and short.
 
@@ -340,7 +363,7 @@ def book_netted_legs(
         held, total = tuple(sources[s:e]), capacity[k]
         if shared:
             local = at[s:e].tolist()
-            kept, amounts, shut = _netted([position[i] for i in local])
+            kept, amounts, shut = offset_rows([position[i] for i in local])
             assert shut is not None  # held long and short: some contracts close
             closed.append(shut)
             if not kept:

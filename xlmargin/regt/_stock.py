@@ -33,6 +33,17 @@ from xlmargin.regt._legs import BookLeg
 from xlmargin.regt._shapes import TOLERANCE, Shape, StrategyFilter, same_series
 
 
+def _applied(right: str, charged: float) -> str:
+    """A conversion or reversal at maintenance: the short option is covered by the stock and the
+    long option, and the rule's percentage of the exercise price holds none of its value, so its
+    proceeds are applied only against what the figure charges for it, its in-the-money amount
+    (margin-rules.md §0.1: proceeds are applied to a requirement that holds the option's value);
+    applied in full, a deep in-the-money short option would take the group below zero."""
+    if charged > 0.0:
+        return f"{right} proceeds applied up to that amount"
+    return f"{right} proceeds not applied (the figure holds none of its value)"
+
+
 class StockStrategies(StrategyFilter):
     """The candidates that combine the underlying with its options."""
 
@@ -232,11 +243,17 @@ class StockStrategies(StrategyFilter):
             rate = self.r.levered(self.r.conversion_strike_pct, s.leverage)
             margin = rate * p.strike * p.multiplier
             text = f"conversion: {pct(rate)} × exercise price × {num(p.multiplier)}"
+            charged = 0.0
             if self.r.conversion_add_call_itm:  # [L] conversion.add_call_itm
-                extra = itm(c) * c.multiplier
-                margin += extra
-                text += f" + call in-the-money amount {money(extra)}"
-            return Shape(name, Figures(margin, 0.0, call.value), f"{text} = {money(margin)} × {{n}}")
+                charged = itm(c) * c.multiplier
+                margin += charged
+                text += f" + call in-the-money amount {money(charged)}"
+            applied = min(call.value, charged)
+            return Shape(
+                name,
+                Figures(margin, 0.0, applied),
+                f"{text} = {money(margin)}; {_applied('call', charged)} × {{n}}",
+            )
         strike_rate = self.r.levered(self.r.collar_strike_pct, s.leverage)
         call_rate = with_special(
             self.r.levered(self.r.collar_call_strike_pct, s.leverage), s.special_maintenance
@@ -266,10 +283,17 @@ class StockStrategies(StrategyFilter):
         rate = self.r.levered(self.r.conversion_strike_pct, s.leverage)
         margin = rate * p.strike * p.multiplier
         text = f"reversal: {pct(rate)} × exercise price × {num(p.multiplier)}"
+        charged = 0.0
         if self.r.reversal_add_put_itm:  # [L] reversal.add_put_itm
+            charged = extra
             margin += extra
             text += " + put in-the-money amount"
-        return Shape("reversal", Figures(margin, 0.0, put.value), f"{text} = {money(margin)} × {{n}}")
+        applied = min(put.value, charged)
+        return Shape(
+            "reversal",
+            Figures(margin, 0.0, applied),
+            f"{text} = {money(margin)}; {_applied('put', charged)} × {{n}}",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,6 +518,11 @@ def stock_triples(
         margin = np.where(long_stock, collar, reversed_)
         long_cost = np.zeros(len(stock))
     proceeds = np.where(long_stock, a.value[call], a.value[put])
+    if basis != "initial":  # a conversion's or reversal's proceeds: at most the ITM amount charged
+        charged_call = call_itm * call_mult if r.conversion_add_call_itm else np.zeros(len(stock))
+        charged_put = put_itm * put_mult if r.reversal_add_put_itm else np.zeros(len(stock))
+        charged = np.where(long_stock, charged_call, charged_put)
+        proceeds = np.where(same_series, np.minimum(proceeds, charged), proceeds)
     cost = cost_of(net, margin, long_cost, proceeds)
     keep &= (a.capacity[stock] >= spu - 1e-9) & (a.capacity[put] >= 1.0 - 1e-9)
     keep &= a.capacity[call] >= 1.0 - 1e-9

@@ -404,7 +404,8 @@ def build_book(portfolio: Portfolio, settings: StressSettings) -> Book:
     fx = legs.value_fx
     qty, price = a["quantity"], a["price"]
 
-    value = np.where(rows.valued, qty * price * multiplier * fx, 0.0)
+    # a CFD read as a bond (face, price per 100 of face) divides by 100, as ESMA's notional does
+    value = np.where(rows.valued, qty * price * multiplier / instruments.face_divisor(portfolio) * fx, 0.0)
     gross = np.abs(value)
 
     # options: the underlying's loadings move the spot; the option is repriced
