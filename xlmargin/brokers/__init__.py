@@ -628,7 +628,10 @@ def _type(r: Record, problems: list[Problem]) -> str | None:
 
 
 def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) -> None:
-    """Strike, expiry, right and underlying from their fields, else from IBKR's description."""
+    """Strike, expiry, right and underlying from their fields, else from IBKR's description (its
+    root's underlying: :func:`~xlmargin.symbols.underlying_of_root`)."""
+    from xlmargin.symbols import underlying_of_root
+
     if all(values[k] for k in ("strike", "expiry", "right", "underlying")):
         return
     text = r.get("description") or r.get("symbol")
@@ -647,7 +650,8 @@ def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) ->
         )
         return
     root, expiry, strike, right = match.groups()
-    values["underlying"] = values["underlying"] or root
+    # the root's underlying as every reader takes it (symbols.toml [roots]: SPXW → SPX; AAPL1 → AAPL)
+    values["underlying"] = values["underlying"] or underlying_of_root(root)
     values["strike"] = values["strike"] or strike
     values["right"] = values["right"] or right
     if not values["expiry"]:
