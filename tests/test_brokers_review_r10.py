@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import xlmargin
-from xlmargin.errors import InputError, XlMarginError
+from xlmargin.errors import InputError
 
 AS_OF = dt.date(2026, 1, 2)
 STATEMENT_HEAD = """Statement,Header,Field Name,Field Value
@@ -28,6 +28,22 @@ POSITIONS_HEADER = (
 )
 
 
+OPTIONS_ROW = "Open Positions,Data,Summary,Equity and Index Options,USD,"
+
+
+def flex(*positions: dict[str, str]) -> str:
+    """A Flex report of one account holding ``positions`` (each an OpenPosition's attributes)."""
+    rows = "\n".join(
+        "<OpenPosition " + " ".join(f'{k}="{v}"' for k, v in p.items()) + ' levelOfDetail="SUMMARY" />'
+        for p in positions
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<FlexQueryResponse queryName="P" type="AF">'
+        '<FlexStatements count="1">\n<FlexStatement accountId="U1" toDate="20251231"><OpenPositions>\n'
+        f"{rows}\n</OpenPositions></FlexStatement></FlexStatements></FlexQueryResponse>\n"
+    )
+
+
 def written(tmp_path: Path, name: str, text: str) -> str:
     path = tmp_path / name
     path.write_text(text)
@@ -38,9 +54,14 @@ def test_a_statement_maps_an_spxw_root_to_spx_as_the_table_does(tmp_path: Path) 
     """Short SPXW 7000 C, long SPX 7100 C: a credit spread of width 100 × 100 = 10,000 (§1.4), as
     the same rows give as a table; before, the statement's underlying SPXW made it a naked call
     plus a long call (90,000)."""
-    statement = STATEMENT_HEAD + POSITIONS_HEADER + ",Underlying Price\n" + (
-        "Open Positions,Data,Summary,Equity and Index Options,USD,SPXW 20MAR26 7000 C,-1,100,5,-500,50,-5000,0,,6800\n"
-        "Open Positions,Data,Summary,Equity and Index Options,USD,SPX 20MAR26 7100 C,1,100,5,-500,30,3000,0,,6800\n"
+    statement = (
+        STATEMENT_HEAD
+        + POSITIONS_HEADER
+        + ",Underlying Price\n"
+        + (
+            f"{OPTIONS_ROW}SPXW 20MAR26 7000 C,-1,100,5,-500,50,-5000,0,,6800\n"
+            f"{OPTIONS_ROW}SPX 20MAR26 7100 C,1,100,5,-500,30,3000,0,,6800\n"
+        )
     )
     path = written(tmp_path, "statement.csv", statement)
     table = [
@@ -56,8 +77,71 @@ def test_a_statement_reads_an_adjusted_root_as_its_ticker(tmp_path: Path) -> Non
     """AAPL1 16JAN26 260 C against 100 AAPL at 250: a covered call, 50% × 25,000 = 12,500, as the
     table reads it (README: an adjusted root's underlying is its ticker); before, refused for want
     of an AAPL1 row."""
-    statement = STATEMENT_HEAD + POSITIONS_HEADER + "\n" + (
-        "Open Positions,Data,Summary,Stocks,USD,AAPL,100,1,200,20000,250,25000,5000,\n"
-        "Open Positions,Data,Summary,Equity and Index Options,USD,AAPL1 16JAN26 260 C,-1,100,3,-300,2.5,-250,50,\n"
+    statement = (
+        STATEMENT_HEAD
+        + POSITIONS_HEADER
+        + "\n"
+        + (
+            "Open Positions,Data,Summary,Stocks,USD,AAPL,100,1,200,20000,250,25000,5000,\n"
+            f"{OPTIONS_ROW}AAPL1 16JAN26 260 C,-1,100,3,-300,2.5,-250,50,\n"
+        )
     )
     assert xlmargin.regt_margin(written(tmp_path, "statement.csv", statement), as_of=AS_OF) == 12_500
+
+
+USD = {"accountId": "U1", "currency": "USD", "fxRateToBase": "1"}
+BRK_FLEX = flex(
+    USD | {"assetCategory": "STK", "subCategory": "COMMON", "symbol": "BRK B", "conid": "72063691",
+           "multiplier": "1", "position": "100", "markPrice": "500"},
+    USD | {"assetCategory": "OPT", "subCategory": "C", "symbol": "BRKB  260918C00520000",
+           "description": "BRK B 18SEP26 520 C", "conid": "786977283", "underlyingConid": "72063691",
+           "underlyingSymbol": "BRK B", "multiplier": "100", "strike": "520", "expiry": "20260918",
+           "putCall": "C", "position": "-1", "markPrice": "9"},
+)  # fmt: skip
+BRK_OPTION = "BRKB  260918C00520000"  # OCC's root for Berkshire class B: BRKB, no separator
+
+
+@pytest.mark.parametrize("stock", ["BRK.B", "BRK B", "BRK/B", "brk-b"])
+def test_an_occ_share_class_root_pairs_with_its_stock_in_a_table(stock: str) -> None:
+    """100 BRK.B at 500 and a short 520 call on OCC's root BRKB: a covered call, 50% × 50,000 =
+    25,000 (§1.1); before, long stock plus a naked call, 25,000 + 100 × (20% × 500 − 20 + 9) =
+    33,900."""
+    table = [["symbol", "type", "quantity", "price", "underlying_price"],
+             [stock, "stock", 100, 500, None],
+             [BRK_OPTION, "option", -1, 9, 500]]  # fmt: skip
+    assert xlmargin.regt_margin(table, as_of=AS_OF) == 25_000
+
+
+def test_an_underlying_cell_may_spell_the_share_class_of_an_occ_root() -> None:
+    table = [["symbol", "type", "quantity", "price", "underlying_price", "underlying"],
+             ["BRK.B", "stock", 100, 500, None, None],
+             [BRK_OPTION, "option", -1, 9, 500, "BRK.B"]]  # fmt: skip
+    assert xlmargin.regt_margin(table, as_of=AS_OF) == 25_000
+    table[2][5] = "BRK.A"  # another class is still another underlying
+    with pytest.raises(InputError, match=r"BRK\.A disagrees with the symbol"):
+        xlmargin.regt_margin(table, as_of=AS_OF)
+
+
+def test_a_share_class_the_book_spells_two_ways_is_not_guessed() -> None:
+    """Both BRK.B and BRK B held (two rows of one class spelled apart): which one the BRKB option
+    is on is not guessed: it stays an option on BRKB."""
+    table = [["symbol", "type", "quantity", "price", "underlying_price"],
+             ["BRK.B", "stock", 50, 500, None], ["BRK B", "stock", 50, 500, None],
+             [BRK_OPTION, "option", -1, 9, 500]]  # fmt: skip
+    assert xlmargin.read_positions(table, as_of=AS_OF).arrays["underlying"][2] == "BRKB"
+
+
+def test_a_flex_report_pairs_an_occ_share_class_root_with_its_stock(tmp_path: Path) -> None:
+    """IBKR's rows: option symbol BRKB…, underlyingSymbol "BRK B", the stock's conid; before, the
+    whole report was refused ("BRK B disagrees with the symbol")."""
+    assert xlmargin.regt_margin(written(tmp_path, "flex.xml", BRK_FLEX), as_of=AS_OF) == 25_000
+
+
+def test_a_portfolio_export_finds_a_share_class_price_under_occ_root(tmp_path: Path) -> None:
+    """A TWS portfolio CSV with OCC's symbol and the stock as BRK B, no underlying price column:
+    the option's underlying price is the stock's row (before: refused, "no BRKB row")."""
+    text = (
+        "Financial Instrument,Asset Class,Position,Mark Price,Currency\n"
+        f"BRK B,STK,100,500,USD\n{BRK_OPTION},OPT,-1,9,USD\n"
+    )
+    assert xlmargin.regt_margin(written(tmp_path, "portfolio.csv", text), as_of=AS_OF) == 25_000

@@ -461,20 +461,30 @@ def _underlying_prices(
     """The book's stock, ETF and future rows that give a price, by symbol and by conid (in line
     order); an option on a future also finds its future by the future's root (ES) when the book
     holds one ES future (its root from its underlying field, else from its symbol, ESH6 → ES, as an
-    activity statement names it). Which of a key's rows is looked at never depends on their order
-    (:func:`_underlying_price`)."""
+    activity statement names it); a share class also by its key (BRK B as BRKB, OCC's root:
+    :func:`~xlmargin.symbols.share_class_key`) when the book spells it one way. Which of a key's
+    rows is looked at never depends on their order (:func:`_underlying_price`)."""
     from xlmargin.instruments import future_root
+    from xlmargin.symbols import share_class_key
 
     prices: dict[str, list[Record]] = {}
     by_conid: dict[str, list[Record]] = {}
     futures: dict[str, list[Record]] = {}
+    classes: dict[str, list[Record]] = {}
     for r, t in zip(records, kinds, strict=True):
         if t in ("stock", "etf", "future") and r.get("price"):
             prices.setdefault(r.get("symbol").upper(), []).append(r)
+            if t != "future" and (key := share_class_key(r.get("symbol").upper())) != r.get("symbol").upper():
+                classes.setdefault(key, []).append(r)
             if r.get("conid"):
                 by_conid.setdefault(r.get("conid"), []).append(r)
             if t == "future" and (root := r.get("underlying") or future_root(r.get("symbol"))):
                 futures.setdefault(root.upper(), []).append(r)
+    # a share class spelled otherwise (OCC's root BRKB for BRK B: symbols.share_class_key) finds its
+    # stock when the book holds it in one spelling
+    for key, held in classes.items():
+        if len({r.get("symbol").upper() for r in held}) == 1:
+            prices.setdefault(key, held)
     # an option on a future names the future's root (ES); that serves only when one ES future is held
     for root, held in futures.items():
         if len({_number(r.get("price")) for r in held}) == 1:
@@ -507,8 +517,10 @@ def _underlying_price(
     the SAP an option in USD is on; a blank currency is USD, :func:`_listed_in`). Rows of the
     underlying that give it two prices are a problem naming them and the price field (once per
     pair of rows): taking the first or the last would make the figure depend on the rows' order."""
+    from xlmargin.symbols import share_class_key
+
     underlying, conid = (values["underlying"] or "").upper(), r.get("underlying_conid")
-    same = prices.get(underlying, [])
+    same = prices.get(underlying) or prices.get(share_class_key(underlying), [])
     rows = by_conid.get(conid) or [
         x for x in same if _listed_in(x) == _listed_in(r) and not (conid and x.get("conid"))
     ]
