@@ -145,3 +145,39 @@ def test_a_portfolio_export_finds_a_share_class_price_under_occ_root(tmp_path: P
         f"BRK B,STK,100,500,USD\n{BRK_OPTION},OPT,-1,9,USD\n"
     )
     assert xlmargin.regt_margin(written(tmp_path, "portfolio.csv", text), as_of=AS_OF) == 25_000
+
+
+FOREX_BALANCE = (
+    STATEMENT_HEAD
+    + POSITIONS_HEADER
+    + "\n"
+    + (
+        "Open Positions,Data,Summary,Stocks,USD,KO,100,1,55.2,5520,70,7000,1480,\n"
+        "Open Positions,Total,,Stocks,USD,,,,,5520,,7000,1480,\n"
+        "Open Positions,Data,Summary,Forex,EUR,EUR,3000,1,1.1,3300,1.17,3510,210,\n"
+        "Base Currency Exchange Rate,Header,Currency,Rate\n"
+        "Base Currency Exchange Rate,Data,EUR,1.17\n"
+    )
+)
+
+
+def test_a_statement_forex_balance_is_cash_in_that_currency(tmp_path: Path) -> None:
+    """``Forex,EUR,EUR,3000`` in Open Positions is 3,000 euros (the table's ``cash`` type), not a
+    pair: the book margins as the table with ``EUR,cash,3000`` does, Reg T 50% × 7,000 = 3,500;
+    before, every regime refused the book ("fx positions have no Reg T rule")."""
+    path = written(tmp_path, "statement.csv", FOREX_BALANCE)
+    imported = xlmargin.import_broker(path)
+    assert list(imported["type"]) == ["stock", "cash"]
+    assert imported["price"].isna().tolist() == [False, True]
+    table = [["symbol", "type", "quantity", "price"], ["KO", "stock", 100, 70], ["EUR", "cash", 3000, None]]
+    assert xlmargin.regt_margin(path, as_of=AS_OF) == xlmargin.regt_margin(table, as_of=AS_OF) == 3_500
+    assert xlmargin.account_margin(path, as_of=AS_OF) == 3_500
+    xlmargin.risk_margin(path, as_of=AS_OF)  # read, not refused as "'EUR' is not a currency pair"
+
+
+def test_a_flex_cash_pair_is_still_a_pair(tmp_path: Path) -> None:
+    """A Flex CASH row naming a pair (EUR.USD) stays an FX position, read as before."""
+    report = flex(USD | {"assetCategory": "CASH", "symbol": "EUR.USD", "conid": "12087792",
+                         "multiplier": "1", "position": "10000", "markPrice": "1.17"})  # fmt: skip
+    imported = xlmargin.import_broker(written(tmp_path, "flex.xml", report))
+    assert list(imported["type"]) == ["fx"] and list(imported["symbol"]) == ["EURUSD"]

@@ -74,7 +74,7 @@ ASSETS: dict[str, str] = {
     "opt": "option", "equityandindexoptions": "option", "options": "option", "option": "option",
     "fut": "future", "futures": "future", "future": "future",
     "fop": "future_option", "optionsonfutures": "future_option", "futuresoptions": "future_option",
-    "cash": "fx", "forex": "fx",
+    "cash": "fx", "forex": "fx",  # a pair; a row of one currency is a balance (cash: _balance)
     "bond": "bond", "bonds": "bond", "bill": "bond", "treasurybills": "bond",
     "cfd": "cfd", "cfds": "cfd", "fxcfd": "cfd",
 }  # fmt: skip
@@ -493,12 +493,15 @@ def _underlying_prices(
 
 
 def _values(r: Record, t: str | None, problems: list[Problem]) -> dict[str, Any]:
-    """One record's canonical fields: its type, an FX pair's symbol without separators, an
-    option's terms (read from its description when the fields are missing)."""
+    """One record's canonical fields: its type, an FX pair's symbol without separators, a currency
+    balance without a price, an option's terms (read from its description when the fields are
+    missing)."""
     values = {name: r.get(name) or None for name in HEADER}
     values["type"] = t
     if t == "fx" and values["symbol"]:
         values["symbol"] = re.sub(r"[./ ]", "", values["symbol"])
+    if t == "cash":  # a balance has no price: its Close Price is the currency's rate to the base
+        values["price"] = None
     if t in OPTIONS:
         _option_terms(r, values, problems)
     return values
@@ -636,7 +639,18 @@ def _type(r: Record, problems: list[Problem]) -> str | None:
         return None
     if kind == "stock" and field_key(r.get("subcategory")) == "etf":
         return "etf"
+    if kind == "fx" and _balance(r):
+        return "cash"
     return kind
+
+
+def _balance(r: Record) -> bool:
+    """Whether a Forex / CASH row is a balance of one currency (an activity statement's Open
+    Positions ``Forex,EUR,EUR,3000``: the positions table's ``cash`` type), not a pair
+    (``EUR.USD``): its symbol is one ISO 4217 code of esma.toml ``[currencies] codes``."""
+    from xlmargin.symbols import currency_codes
+
+    return r.get("symbol").upper() in currency_codes(True)
 
 
 def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) -> None:
