@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import xlmargin
-from xlmargin.errors import InputError
+from xlmargin.errors import InputError, XlMarginError
 
 AS_OF = dt.date(2026, 1, 2)
 STATEMENT_HEAD = """Statement,Header,Field Name,Field Value
@@ -181,3 +182,38 @@ def test_a_flex_cash_pair_is_still_a_pair(tmp_path: Path) -> None:
                          "multiplier": "1", "position": "10000", "markPrice": "1.17"})  # fmt: skip
     imported = xlmargin.import_broker(written(tmp_path, "flex.xml", report))
     assert list(imported["type"]) == ["fx"] and list(imported["symbol"]) == ["EURUSD"]
+
+
+FRAME = pd.DataFrame({"symbol": ["AAPL", "MSFT"], "quantity": [100, 200], "price": [250.0, 480.0]})
+
+
+def test_a_frame_indexed_by_its_own_column_reads_as_the_plain_frame() -> None:
+    """``df.set_index("symbol", drop=False)``: 50% × (25,000 + 96,000) = 60,500, as the plain frame;
+    before, pandas' ValueError "cannot insert symbol, already exists"."""
+    assert xlmargin.regt_margin(FRAME.set_index("symbol", drop=False), as_of=AS_OF) == 60_500
+    keyed = FRAME.assign(account=["a", "b"]).set_index(["account", "symbol"], drop=False)
+    assert xlmargin.regt_margin(keyed, as_of=AS_OF) == 60_500
+
+
+def test_an_index_named_as_a_column_with_other_values_is_refused() -> None:
+    frame = FRAME.set_index("symbol", drop=False).assign(symbol=["AAPL", "IBM"])
+    with pytest.raises(XlMarginError, match="index is named symbol, as one of its columns"):
+        xlmargin.regt_margin(frame, as_of=AS_OF)
+
+
+def test_multiindex_columns_are_refused_saying_so() -> None:
+    grouped = FRAME.groupby("symbol").agg({"quantity": ["sum"], "price": ["last"]})
+    with pytest.raises(InputError, match=r"columns have 2 levels: each is a tuple such as \('quantity'"):
+        xlmargin.regt_margin(grouped, as_of=AS_OF)
+
+
+def test_a_daily_period_expiry_is_its_date_and_a_monthly_one_refused() -> None:
+    """An expiry column of ``pd.Period`` days reads as those dates; before, "'2026-01-16' is not a
+    date (use ... YYYY-MM-DD)". Naked call: 2.15 + 20% × 250 − 10 OTM = 42.15 × 100 (§1.3)."""
+    option = pd.DataFrame({"symbol": ["AAPL"], "type": ["option"], "quantity": [-1], "price": [2.15],
+                           "underlying_price": [250.0], "strike": [260.0], "right": ["C"],
+                           "expiry": pd.PeriodIndex(["2026-01-16"], freq="D")})  # fmt: skip
+    assert xlmargin.regt_margin(option, as_of=AS_OF) == pytest.approx(4_215)
+    option["expiry"] = pd.PeriodIndex(["2026-01"], freq="M")
+    with pytest.raises(InputError, match=r"a column of period\[M\], periods longer than a day"):
+        xlmargin.regt_margin(option, as_of=AS_OF)
