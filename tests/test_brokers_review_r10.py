@@ -217,3 +217,80 @@ def test_a_daily_period_expiry_is_its_date_and_a_monthly_one_refused() -> None:
     option["expiry"] = pd.PeriodIndex(["2026-01"], freq="M")
     with pytest.raises(InputError, match=r"a column of period\[M\], periods longer than a day"):
         xlmargin.regt_margin(option, as_of=AS_OF)
+
+
+LONG_SHORT = (
+    STATEMENT_HEAD
+    + "Long Open Positions,Header,DataDiscriminator,Asset Category,Currency,Symbol,Open,Quantity,Mult,"
+    "Cost Price,Cost Basis,Close Price,Value,Unrealized P/L,% of NAV,Code\n"
+    "Long Open Positions,Data,Summary,Stocks,USD,KO,-,100,1,55.2,5520,70,7000,1480,4.6,\n"
+    "Short Open Positions,Header,DataDiscriminator,Asset Category,Currency,Symbol,Open,Quantity,Mult,"
+    "Cost Price,Cost Basis,Close Price,Value,Unrealized P/L,% of NAV,Code\n"
+    "Short Open Positions,Data,Summary,Equity and Index Options,USD,KO 16JAN26 75 C,-,-1,100,0.5,-50,0.4,"
+    "-40,10,0.1,\n"
+)
+
+
+def test_long_and_short_open_positions_sections_are_read(tmp_path: Path) -> None:
+    """100 KO at 70 and a short 75 call: a covered call, 50% × 7,000 = 3,500 (§1.1); before,
+    "the statement has no Open Positions section"."""
+    assert xlmargin.regt_margin(written(tmp_path, "statement.csv", LONG_SHORT), as_of=AS_OF) == 3_500
+    wrong = LONG_SHORT.replace("USD,KO 16JAN26 75 C,-,-1,", "USD,KO 16JAN26 75 C,-,1,")
+    with pytest.raises(InputError, match="a quantity of 1 in Short Open Positions"):
+        xlmargin.regt_margin(written(tmp_path, "wrong.csv", wrong), as_of=AS_OF)
+
+
+def test_a_statement_without_positions_names_its_sections(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="its sections: Statement, Account Information"):
+        xlmargin.regt_margin(written(tmp_path, "statement.csv", STATEMENT_HEAD), as_of=AS_OF)
+
+
+SPY = USD | {"assetCategory": "STK", "symbol": "SPY", "conid": "756733", "multiplier": "1",
+             "position": "100", "markPrice": "680"}  # fmt: skip
+SPY_CALL = USD | {"assetCategory": "OPT", "symbol": "SPY   260116C00600000", "conid": "8003",
+                  "underlyingConid": "756733", "underlyingSymbol": "SPY", "multiplier": "100",
+                  "strike": "600", "expiry": "20260116", "putCall": "C", "position": "-1",
+                  "markPrice": "79.9"}  # fmt: skip
+
+
+def test_an_exports_volatility_error_says_how_to_give_one(tmp_path: Path) -> None:
+    """A deep call marked a cent under parity (79.9 against 680 − 600): no volatility reproduces it;
+    the error now says the export carries none and that import_broker → a DataFrame's volatility
+    column does, which then margins."""
+    path = written(tmp_path, "flex.xml", flex(SPY, SPY_CALL))
+    with pytest.raises(InputError, match="a Flex report carries no volatility xlmargin reads: read it with"):
+        xlmargin.pm_requirement(path, as_of=AS_OF)
+    frame = xlmargin.import_broker(path)
+    frame["volatility"] = [None, 0.2]
+    assert xlmargin.pm_requirement(frame, as_of=AS_OF) > 0
+
+
+def test_a_flex_option_without_its_underlying_says_what_a_report_can_add(tmp_path: Path) -> None:
+    spx = USD | {"assetCategory": "OPT", "symbol": "SPX   260320C07100000", "conid": "8002",
+                 "underlyingConid": "416904", "underlyingSymbol": "SPX", "multiplier": "100",
+                 "strike": "7100", "expiry": "20260320", "putCall": "C", "position": "1",
+                 "markPrice": "30"}  # fmt: skip
+    path = written(tmp_path, "flex.xml", flex(spx))
+    with pytest.raises(InputError, match="give the OpenPosition an underlyingPrice attribute"):
+        xlmargin.regt_margin(path, as_of=AS_OF)
+    given = written(tmp_path, "given.xml", flex(spx | {"underlyingPrice": "6800"}))
+    assert xlmargin.regt_margin(given, as_of=AS_OF) == 3_000  # a long option ≤ 9 months: paid in full
+
+
+def test_a_flex_expiry_in_another_date_format_names_the_query_setting(tmp_path: Path) -> None:
+    path = written(tmp_path, "flex.xml", flex(SPY, SPY_CALL | {"expiry": "01/16/2026"}))
+    with pytest.raises(InputError, match="set the Flex query's Date Format to yyyyMMdd"):
+        xlmargin.regt_margin(path, as_of=AS_OF)
+
+
+def test_a_flex_trades_report_is_not_taken_for_a_trades_file(tmp_path: Path) -> None:
+    """A Trades report given to margin_impact: the error says its <Trade> rows are not read and what
+    a trades file is, not "add Open Positions to the query" (which would add the book twice)."""
+    report = flex().replace("<OpenPositions>\n\n</OpenPositions>", "<Trades>\n<Trade " + " ".join(
+        f'{k}="{v}"' for k, v in (USD | {"assetCategory": "STK", "symbol": "AAPL", "quantity": "100",
+                                         "tradePrice": "250", "buySell": "BUY"}).items()
+    ) + " />\n</Trades>")  # fmt: skip
+    book = [["symbol", "quantity", "price"], ["AAPL", 600, 250.42]]
+    with pytest.raises(InputError, match=r"its <Trade> rows \(1: executions\) are not read") as raised:
+        xlmargin.margin_impact(book, written(tmp_path, "trades.xml", report), "regt", as_of=AS_OF)
+    assert "add Open Positions to the query" not in str(raised.value)
