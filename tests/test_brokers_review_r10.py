@@ -294,3 +294,20 @@ def test_a_flex_trades_report_is_not_taken_for_a_trades_file(tmp_path: Path) -> 
     with pytest.raises(InputError, match=r"its <Trade> rows \(1: executions\) are not read") as raised:
         xlmargin.margin_impact(book, written(tmp_path, "trades.xml", report), "regt", as_of=AS_OF)
     assert "add Open Positions to the query" not in str(raised.value)
+
+
+def test_an_export_etf_of_unknown_leverage_is_named_in_a_warning(tmp_path: Path) -> None:
+    """TQQQ from a Flex report (subCategory ETF, no leverage field): portfolio margin scans it at
+    ±15% (12,000 on 80,000) where its leverage 3 would give ±45% (36,000); the reader now warns,
+    naming the row and how to give the leverage. SPY, a fund symbols.toml lists, is not named."""
+    etf = USD | {"assetCategory": "STK", "subCategory": "ETF", "multiplier": "1"}
+    report = flex(etf | {"symbol": "TQQQ", "conid": "1", "position": "1000", "markPrice": "80"},
+                  etf | {"symbol": "SPY", "conid": "2", "position": "10", "markPrice": "680"})  # fmt: skip
+    path = written(tmp_path, "flex.xml", report)
+    (warning,) = xlmargin.read_positions(path, as_of=AS_OF).warnings
+    assert "row 4 (TQQQ): ETFs read at leverage 1" in warning and "fill its leverage column" in warning
+    frame = xlmargin.import_broker(path)
+    frame["leverage"] = [3, None]
+    tqqq = frame[frame.symbol == "TQQQ"]
+    at_one = xlmargin.pm_requirement(tqqq.drop(columns="leverage"), as_of=AS_OF)
+    assert (at_one, xlmargin.pm_requirement(tqqq, as_of=AS_OF)) == (12_000, 36_000)

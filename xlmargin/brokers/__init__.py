@@ -445,9 +445,10 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:
         raise InputError(problems)
-    notes = (_days_note(source, dated),) if dated else ()
-    hints = tuple(r.hints for r in records) if any(r.hints for r in records) else ()
+    notes: tuple[str, ...] = (_days_note(source, dated),) if dated else ()
     lines = tuple(_lines(records))
+    notes += _leverage_note(source, records, kinds, lines)
+    hints = tuple(r.hints for r in records) if any(r.hints for r in records) else ()
     return BrokerTable(kind, source, tuple(rows), lines, tuple(names), base, extra, notes, hints)
 
 
@@ -462,6 +463,34 @@ def _days_note(source: str, dated: list[Record]) -> str:
         f"{source}: {rows_text([r.line for r in dated])}, {dated[0].names['days']}: ignored beside the "
         "expiry date the row gives: the contract's date is its expiry, days would count from the "
         "valuation date"
+    )
+
+
+def _leverage_note(
+    source: str, records: list[Record], kinds: list[str | None], lines: tuple[int, ...]
+) -> tuple[str, ...]:
+    """A warning naming the ETF rows (IBKR's subcategory ETF) whose leverage the export does not
+    give (no export carries one; a portfolio CSV may add a Leverage column) and that symbols.toml
+    does not list as a plain fund ([funds], [classes]): each is read at leverage 1, where a leveraged
+    or inverse fund's scan range and Reg T rates scale by its leverage (pm.toml [leveraged_etf],
+    regt.toml [leveraged_etf]; margin-rules.md §1.1, §1.3)."""
+    from xlmargin.positions.build import symbol_tables
+    from xlmargin.positions.infer import rows_text
+
+    listed = symbol_tables()[0]
+    unknown = [
+        (line, r.get("symbol"))
+        for r, t, line in zip(records, kinds, lines, strict=True)
+        if t == "etf" and not r.get("leverage") and r.get("symbol").upper() not in listed
+    ]
+    if not unknown:
+        return ()
+    funds = ", ".join(dict.fromkeys(shown(symbol) for _, symbol in unknown))
+    return (
+        f"{source}: {rows_text([line for line, _ in unknown])} ({funds}): ETFs read at leverage 1, the "
+        "export giving no leverage; a leveraged or inverse fund (TQQQ 3, SQQQ -3) is margined at its "
+        "leverage (portfolio margin's range and Reg T's rates × |leverage|): read the export with "
+        "xlmargin.import_broker, fill its leverage column and margin that table",
     )
 
 
