@@ -120,7 +120,7 @@ def test_an_option_takes_no_price_from_another_listing_of_its_symbol(tmp_path: P
     [(row, column, message)] = _problems(path)
     assert (row, column) == (7, "underlying_price")
     assert "underlying SAP (USD, conid 5555)" in message and "another listing (EUR, conid 14204)" in message
-    assert "add an 'Underlying Price' column" in message
+    assert "give the OpenPosition an underlyingPrice attribute" in message  # a Flex report's fix
 
 
 def test_without_a_conid_an_option_takes_its_symbols_price_in_its_own_currency_only(tmp_path: Path) -> None:

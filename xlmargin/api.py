@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.errors import InputError, Problem, XlMarginError
+from xlmargin.errors import InputError, Problem, XlMarginError, shown
 from xlmargin.money import cents
 
 if TYPE_CHECKING:
@@ -82,13 +82,78 @@ def _frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
 
     if not isinstance(frame, pd.DataFrame):
         raise InputError(Problem(f"expected a DataFrame, got {type(frame).__name__}"))
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise InputError(
+            Problem(
+                f"the DataFrame's columns have {frame.columns.nlevels} levels: each is a tuple such as "
+                f"{shown(repr(frame.columns[0]))} (as groupby().agg() with a list of functions makes "
+                "them): give it one header row of positions-table names, e.g. "
+                "df.columns = [name for name, _ in df.columns] when the second level only says how "
+                "each column was aggregated"
+            )
+        )
     if not isinstance(frame.index, pd.RangeIndex) and any(n is not None for n in frame.index.names):
-        frame = frame.reset_index()  # a named index (``df.set_index("symbol")``) is a column again
+        frame = _index_as_columns(frame)
+    frame = _periods_as_dates(frame)
     values = frame.astype(object).where(frame.notna(), None).values.tolist()
     header = [str(c) for c in frame.columns]
     if not isinstance(frame.index, pd.RangeIndex):  # a labelled index (a covariance matrix) is column one
         return [["", *header], *([str(i), *row] for i, row in zip(frame.index, values, strict=True))]
     return [header, *values]
+
+
+def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame whose index has a name made columns again (``df.set_index("symbol")``): each named
+    level a column, but a level named as one of the frame's own columns
+    (``df.set_index("symbol", drop=False)``) is dropped where it holds that column's values, and
+    refused where it holds others (which of the two is the symbol is not for the reader to guess)."""
+    import pandas as pd
+
+    names = list(frame.index.names)
+    shared = [k for k, n in enumerate(names) if n is not None and n in frame.columns]
+    for k in shared:
+        name = names[k]
+        level = pd.Series(frame.index.get_level_values(k), index=frame.index).astype(object)
+        if not level.equals(frame[name].astype(object)):
+            raise InputError(
+                Problem(
+                    f"the DataFrame's index is named {shown(str(name))}, as one of its columns, and "
+                    "holds other values: drop the index (df.reset_index(drop=True)) or rename it "
+                    "(df.rename_axis('...'))",
+                    None,
+                    str(name),
+                )
+            )
+    if shared:
+        frame = frame.reset_index(level=shared, drop=True)
+    if isinstance(frame.index, pd.RangeIndex) or all(n is None for n in frame.index.names):
+        return frame
+    return frame.reset_index()
+
+
+def _periods_as_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame whose columns of daily periods (``pd.PeriodIndex(..., freq="D")``: an expiry) are
+    their dates; a column of longer periods (a month, '2026-01') is refused naming it: which of its
+    days is meant is not for the reader to guess."""
+    import pandas as pd
+
+    periods = [c for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)]
+    if not periods:
+        return frame
+    frame = frame.copy()
+    for column in periods:
+        dtype = frame[column].dtype
+        if dtype.name != "period[D]":
+            raise InputError(
+                Problem(
+                    f"a column of {dtype.name}, periods longer than a day: give its dates (a date "
+                    "column, or periods of freq 'D')",
+                    None,
+                    str(column),
+                )
+            )
+        frame[column] = frame[column].dt.to_timestamp()
+    return frame
 
 
 def broker_table(data: TableLike, max_cells: int | None = None) -> BrokerTable | None:

@@ -43,6 +43,9 @@ SHOWN_CHARS = 80
 """A user's value a message quotes is cut to this many characters (:func:`shown`)."""
 CELL_CHARS = 32_767
 """Excel's limit on the characters of a cell: no worksheet function returns a longer text."""
+NO_VOLATILITY_FIX = "give a volatility or fix the price"
+"""How the error on an option price no volatility reproduces ends (the pricing kernel's); a broker
+export's error adds how an export gives one (:meth:`xlmargin.brokers.BrokerTable.explain`)."""
 
 
 def shown(value: object) -> str:

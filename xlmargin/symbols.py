@@ -334,6 +334,23 @@ def _number(text: str, value: str, what: str) -> float:
     return number
 
 
+# A share class written with a separator: a ticker of one to five letters, a blank, '.', '/', '-' or
+# '_', and the class letter (BRK.B, BRK B, BRK/B, BF.B, HEI.A)
+_SHARE_CLASS = re.compile(r"([A-Z]{1,5})[ ./\-_]([A-Z])")
+
+
+def share_class_key(symbol: str) -> str:
+    """A share class's ticker without its separator (``BRK.B``, ``BRK B``, ``BRK/B``, ``BRK-B``,
+    ``BRK_B`` → ``BRKB``, OCC's option root for it), any other (upper-case) symbol as it is: two
+    spellings of one class have one key. The key alone cannot tell a share class from a ticker
+    followed by a one-letter exchange suffix (``VOD.L``), nor a class from a ticker that happens
+    to spell it joined (a ``BRKB`` that is no Berkshire); the positions reader takes it only to
+    find the book's own stock an option's underlying names otherwise
+    (:func:`xlmargin.positions.infer.share_class_underlyings`)."""
+    found = _SHARE_CLASS.fullmatch(symbol)
+    return found[1] + found[2] if found else symbol
+
+
 def underlying_of_root(root: str) -> str:
     """The underlying an option root names: the ``[roots]`` table, an adjusted root's ticker, or itself."""
     listed = _tables()[0].get(root)
@@ -581,5 +598,6 @@ __all__ = [
     "parse_option",
     "parse_options",
     "price_currency_codes",
+    "share_class_key",
     "underlying_of_root",
 ]

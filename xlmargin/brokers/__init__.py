@@ -4,8 +4,9 @@ Three Interactive Brokers exports are read, recognised from their content (never
 
 - ``ibkr-flex``: a Flex Query XML report with an Open Positions section (``<OpenPosition .../>``).
 - ``ibkr-statement``: an activity statement CSV, the multi-section file whose rows start with the
-  section name and ``Header``/``Data``/``SubTotal``/``Total``; its "Open Positions" section is read,
-  and its "Base Currency Exchange Rate" section supplies each currency's rate to the base.
+  section name and ``Header``/``Data``/``SubTotal``/``Total``; its "Open Positions" section is read
+  (or its "Long Open Positions" and "Short Open Positions", a layout IBKR has used), and its "Base
+  Currency Exchange Rate" section supplies each currency's rate to the base.
 - ``ibkr-portfolio``: a TWS or Client Portal portfolio CSV, one header row then one row per position.
 
 Each becomes a table with the canonical headers (symbol, type, quantity, price, underlying,
@@ -15,7 +16,11 @@ export's own column name.
 
 IBKR exports do not carry an option's underlying price. It is taken from the underlying's own row
 in the same export (a stock for an equity option, the future for an option on a future); when the
-book holds no such row, the file needs an ``Underlying Price`` column, and the error says so.
+book holds no such row, the file needs an ``Underlying Price`` column (a Flex report an
+``underlyingPrice`` attribute on the position), and the error says so
+(:data:`xlmargin.brokers.underlying.UNDERLYING_FIX`).
+Nor does an export carry a volatility: an engine's error asking for one says to read the export with
+``import_broker`` and fill the table's volatility column (:meth:`BrokerTable.explain`).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlmargin.cells import to_number
-from xlmargin.errors import InputError, Problem, XlMarginError, a_or_an, shown
+from xlmargin.errors import NO_VOLATILITY_FIX, InputError, Problem, XlMarginError, a_or_an, shown
 
 if TYPE_CHECKING:
     from xlmargin.positions import Portfolio
@@ -74,11 +79,23 @@ ASSETS: dict[str, str] = {
     "opt": "option", "equityandindexoptions": "option", "options": "option", "option": "option",
     "fut": "future", "futures": "future", "future": "future",
     "fop": "future_option", "optionsonfutures": "future_option", "futuresoptions": "future_option",
-    "cash": "fx", "forex": "fx",
+    "cash": "fx", "forex": "fx",  # a pair; a row of one currency is a balance (cash: _balance)
     "bond": "bond", "bonds": "bond", "bill": "bond", "treasurybills": "bond",
     "cfd": "cfd", "cfds": "cfd", "fxcfd": "cfd",
 }  # fmt: skip
 OPTIONS = ("option", "future_option")
+
+# What an export needs where an engine asks for a volatility: the positions table's volatility column
+# (a portfolio CSV keeps a Volatility column; a Flex report or a statement has none the reader keeps)
+_FILL = (
+    "read it with xlmargin.import_broker, fill the table's volatility column (a decimal, 0.25) and "
+    "margin that"
+)
+VOLATILITY_FIX = {
+    "ibkr-flex": f"a Flex report carries no volatility xlmargin reads: {_FILL}",
+    "ibkr-statement": f"an activity statement carries no volatility xlmargin reads: {_FILL}",
+    "ibkr-portfolio": f"add a Volatility column to the export (a decimal, 0.25), or {_FILL}",
+}
 
 # IBKR's own option description: root, expiry DDMMMYY, strike, C/P ("AAPL 16JAN26 260 C")
 _DESCRIPTION = re.compile(r"^(\S+)\s+(\d{1,2}[A-Z]{3}\d{2})\s+(\d+(?:\.\d+)?)\s+([CP])\b", re.IGNORECASE)
@@ -274,9 +291,10 @@ class BrokerTable:
 
     def explain(self, error: XlMarginError) -> XlMarginError:
         """The same error with its columns named as in the export, a problem with the rate of a
-        row whose rate to the base the reader left blank saying why (:meth:`Base.why_unread`), and
-        one with a column the export gives a row no value in saying why and what to do (a bond's
-        coupon or class: :attr:`hints`)."""
+        row whose rate to the base the reader left blank saying why (:meth:`Base.why_unread`), one
+        with a column the export gives a row no value in saying why and what to do (a bond's
+        coupon or class: :attr:`hints`), and one asking for a volatility saying how an export
+        gives one (:data:`VOLATILITY_FIX`)."""
         names = dict(zip(self.lines, self.names, strict=True))
         hints = dict(zip(self.lines, self.hints, strict=True)) if self.hints else {}
         unread = {self.lines[i] for i in self.base.unread}
@@ -285,7 +303,8 @@ class BrokerTable:
             Problem(
                 p.message
                 + (why if p.row in unread and p.column == "fx_rate" else "")
-                + (f"; {hint}" if p.column and (hint := hints.get(p.row, {}).get(p.column)) else ""),
+                + (f"; {hint}" if p.column and (hint := hints.get(p.row, {}).get(p.column)) else "")
+                + (self._volatility_fix() if p.message.endswith(NO_VOLATILITY_FIX) else ""),
                 p.row,
                 names[p.row].get(p.column, p.column),
             )
@@ -294,6 +313,10 @@ class BrokerTable:
             for p in error.problems
         ]
         return type(error)(problems)
+
+    def _volatility_fix(self) -> str:
+        """Where an engine asks an option of this export for a volatility: how to give one."""
+        return f"; {VOLATILITY_FIX[self.format]}"
 
 
 def account_of(named: Mapping[str, Any], account_currency: Any, default: str) -> str:
@@ -395,13 +418,16 @@ def read_broker(path: str | Path, *, as_of: dt.date, max_cells: int | None = Non
 
 
 def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -> BrokerTable:
-    """Records → canonical rows: types from asset classes, option terms, underlying prices."""
+    """Records → canonical rows: types from asset classes, option terms, underlying prices
+    (:mod:`xlmargin.brokers.underlying`)."""
+    from xlmargin.brokers.underlying import underlying_price, underlying_prices
+
     problems: list[Problem] = []
     if not records:
         raise InputError(Problem(f"{source}: the export holds no open positions"))
     _one_account(source, records)
     kinds = [_type(r, problems) for r in records]
-    prices, by_conid = _underlying_prices(records, kinds)
+    prices, by_conid = underlying_prices(records, kinds)
     rows: list[tuple[Any, ...]] = []
     names: list[Mapping[str, str]] = []
     # a meaning no export field has: a positions-table column the export adds (csvs.kept_column)
@@ -410,7 +436,7 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
     for r, t in zip(records, kinds, strict=True):
         values = _values(r, t, problems)
         if t in OPTIONS and values["underlying_price"] is None:
-            values["underlying_price"] = _underlying_price(r, values, prices, by_conid, problems)
+            values["underlying_price"] = underlying_price(kind, r, values, prices, by_conid, problems)
         if values["expiry"] and r.get("days"):
             r.values["days"] = ""
             dated.append(r)
@@ -419,9 +445,10 @@ def finish(kind: str, source: str, records: list[Record], base: Base = Base()) -
         names.append({**r.names, "type": r.names.get("asset", "type")})
     if problems:
         raise InputError(problems)
-    notes = (_days_note(source, dated),) if dated else ()
-    hints = tuple(r.hints for r in records) if any(r.hints for r in records) else ()
+    notes: tuple[str, ...] = (_days_note(source, dated),) if dated else ()
     lines = tuple(_lines(records))
+    notes += _leverage_note(source, records, kinds, lines)
+    hints = tuple(r.hints for r in records) if any(r.hints for r in records) else ()
     return BrokerTable(kind, source, tuple(rows), lines, tuple(names), base, extra, notes, hints)
 
 
@@ -436,6 +463,34 @@ def _days_note(source: str, dated: list[Record]) -> str:
         f"{source}: {rows_text([r.line for r in dated])}, {dated[0].names['days']}: ignored beside the "
         "expiry date the row gives: the contract's date is its expiry, days would count from the "
         "valuation date"
+    )
+
+
+def _leverage_note(
+    source: str, records: list[Record], kinds: list[str | None], lines: tuple[int, ...]
+) -> tuple[str, ...]:
+    """A warning naming the ETF rows (IBKR's subcategory ETF) whose leverage the export does not
+    give (no export carries one; a portfolio CSV may add a Leverage column) and that symbols.toml
+    does not list as a plain fund ([funds], [classes]): each is read at leverage 1, where a leveraged
+    or inverse fund's scan range and Reg T rates scale by its leverage (pm.toml [leveraged_etf],
+    regt.toml [leveraged_etf]; margin-rules.md §1.1, §1.3)."""
+    from xlmargin.positions.build import symbol_tables
+    from xlmargin.positions.infer import rows_text
+
+    listed = symbol_tables()[0]
+    unknown = [
+        (line, r.get("symbol"))
+        for r, t, line in zip(records, kinds, lines, strict=True)
+        if t == "etf" and not r.get("leverage") and r.get("symbol").upper() not in listed
+    ]
+    if not unknown:
+        return ()
+    funds = ", ".join(dict.fromkeys(shown(symbol) for _, symbol in unknown))
+    return (
+        f"{source}: {rows_text([line for line, _ in unknown])} ({funds}): ETFs read at leverage 1, the "
+        "export giving no leverage; a leveraged or inverse fund (TQQQ 3, SQQQ -3) is margined at its "
+        "leverage (portfolio margin's range and Reg T's rates × |leverage|): read the export with "
+        "xlmargin.import_broker, fill its leverage column and margin that table",
     )
 
 
@@ -455,110 +510,19 @@ def _one_account(source: str, records: list[Record]) -> None:
         raise InputError(Problem(message, second.line, second.names.get("account")))
 
 
-def _underlying_prices(
-    records: list[Record], kinds: list[str | None]
-) -> tuple[dict[str, list[Record]], dict[str, list[Record]]]:
-    """The book's stock, ETF and future rows that give a price, by symbol and by conid (in line
-    order); an option on a future also finds its future by the future's root (ES) when the book
-    holds one ES future (its root from its underlying field, else from its symbol, ESH6 → ES, as an
-    activity statement names it). Which of a key's rows is looked at never depends on their order
-    (:func:`_underlying_price`)."""
-    from xlmargin.instruments import future_root
-
-    prices: dict[str, list[Record]] = {}
-    by_conid: dict[str, list[Record]] = {}
-    futures: dict[str, list[Record]] = {}
-    for r, t in zip(records, kinds, strict=True):
-        if t in ("stock", "etf", "future") and r.get("price"):
-            prices.setdefault(r.get("symbol").upper(), []).append(r)
-            if r.get("conid"):
-                by_conid.setdefault(r.get("conid"), []).append(r)
-            if t == "future" and (root := r.get("underlying") or future_root(r.get("symbol"))):
-                futures.setdefault(root.upper(), []).append(r)
-    # an option on a future names the future's root (ES); that serves only when one ES future is held
-    for root, held in futures.items():
-        if len({_number(r.get("price")) for r in held}) == 1:
-            prices.setdefault(root, held)
-    return prices, by_conid
-
-
 def _values(r: Record, t: str | None, problems: list[Problem]) -> dict[str, Any]:
-    """One record's canonical fields: its type, an FX pair's symbol without separators, an
-    option's terms (read from its description when the fields are missing)."""
+    """One record's canonical fields: its type, an FX pair's symbol without separators, a currency
+    balance without a price, an option's terms (read from its description when the fields are
+    missing)."""
     values = {name: r.get(name) or None for name in HEADER}
     values["type"] = t
     if t == "fx" and values["symbol"]:
         values["symbol"] = re.sub(r"[./ ]", "", values["symbol"])
+    if t == "cash":  # a balance has no price: its Close Price is the currency's rate to the base
+        values["price"] = None
     if t in OPTIONS:
         _option_terms(r, values, problems)
     return values
-
-
-def _underlying_price(
-    r: Record,
-    values: Mapping[str, Any],
-    prices: Mapping[str, list[Record]],
-    by_conid: Mapping[str, list[Record]],
-    problems: list[Problem],
-) -> str | None:
-    """An option's underlying price from the book's rows: the row of the underlying's conid, else a
-    row of its symbol in the option's currency that states no other conid (a symbol is listed on
-    several exchanges, in several currencies, and IBKR's conid tells them apart: SAP in EUR is not
-    the SAP an option in USD is on; a blank currency is USD, :func:`_listed_in`). Rows of the
-    underlying that give it two prices are a problem naming them and the price field (once per
-    pair of rows): taking the first or the last would make the figure depend on the rows' order."""
-    underlying, conid = (values["underlying"] or "").upper(), r.get("underlying_conid")
-    same = prices.get(underlying, [])
-    rows = by_conid.get(conid) or [
-        x for x in same if _listed_in(x) == _listed_in(r) and not (conid and x.get("conid"))
-    ]
-    if not rows:
-        u = shown(values["underlying"])
-        listed = sorted(
-            {
-                shown(f"{x.get('currency') or 'no currency'}, conid {x.get('conid') or 'not given'}")
-                for x in same
-            }
-        )
-        held = (
-            f"the book's {u} rows are of another listing ({'; '.join(listed)})"
-            if same
-            else f"the book has no {u} row"
-        )
-        stated = (
-            f" ({shown(r.get('currency') or 'no currency')}{f', conid {shown(conid)}' if conid else ''})"
-            if same
-            else ""
-        )
-        problems.append(
-            Problem(
-                f"{shown(values['symbol'])}: the export gives no price for the underlying {u}{stated} and "
-                f"{held}; add an 'Underlying Price' column",
-                r.line,
-                "underlying_price",
-            )
-        )
-        return None
-    first = rows[0]
-    for other in rows[1:]:
-        if _number(other.get("price")) != _number(first.get("price")):
-            problem = Problem(
-                f"lines {first.line} and {other.line} hold {shown(first.get('symbol'))} at different "
-                f"prices ({shown(first.get('price'))}, {shown(other.get('price'))}): one contract has one "
-                "price, and the options on it take it as their underlying price",
-                other.line,
-                other.names.get("price", "price"),
-            )
-            if problem not in problems:  # once, however many options it underlies
-                problems.append(problem)
-            return None
-    return first.get("price")
-
-
-def _listed_in(r: Record) -> str:
-    """The currency a stock, future or option row is in: a blank one is US dollars, as the positions
-    reader reads a blank currency (a Flex report may leave one side's blank and state the other's)."""
-    return r.get("currency").upper() or "USD"
 
 
 def _lines(records: list[Record]) -> list[int]:
@@ -584,7 +548,7 @@ def parsed(text: str | None, name: str = "the field") -> tuple[float | None, str
     return (None, why) if why else (number, None)
 
 
-def _number(text: Any) -> Any:
+def as_number(text: Any) -> Any:
     """A number text as its float (:func:`parsed`), so the reader takes its fast path; any other
     text stays as it is, for the reader to report by row and field (the same rule refuses it)."""
     number, _ = parsed(text) if isinstance(text, str) else (None, None)
@@ -592,11 +556,11 @@ def _number(text: Any) -> Any:
 
 
 def _cell(r: Record, name: str, text: Any, problems: list[Problem]) -> Any:
-    """A position's number (:func:`_number`). A text the rule refuses goes to the reader, which
+    """A position's number (:func:`as_number`). A text the rule refuses goes to the reader, which
     names its row and field by the same rule, except one that Python's ``float`` reads ('1_00'):
     the reader reads a column of numbers and number texts with numpy, which would read it as 100,
     so it is a problem here, at the position's row."""
-    number = _number(text)
+    number = as_number(text)
     if isinstance(number, str) and name in r.names:
         try:
             float(number)
@@ -624,11 +588,25 @@ def _type(r: Record, problems: list[Problem]) -> str | None:
         return None
     if kind == "stock" and field_key(r.get("subcategory")) == "etf":
         return "etf"
+    if kind == "fx" and _balance(r):
+        return "cash"
     return kind
 
 
+def _balance(r: Record) -> bool:
+    """Whether a Forex / CASH row is a balance of one currency (an activity statement's Open
+    Positions ``Forex,EUR,EUR,3000``: the positions table's ``cash`` type), not a pair
+    (``EUR.USD``): its symbol is one ISO 4217 code of esma.toml ``[currencies] codes``."""
+    from xlmargin.symbols import currency_codes
+
+    return r.get("symbol").upper() in currency_codes(True)
+
+
 def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) -> None:
-    """Strike, expiry, right and underlying from their fields, else from IBKR's description."""
+    """Strike, expiry, right and underlying from their fields, else from IBKR's description (its
+    root's underlying: :func:`~xlmargin.symbols.underlying_of_root`)."""
+    from xlmargin.symbols import underlying_of_root
+
     if all(values[k] for k in ("strike", "expiry", "right", "underlying")):
         return
     text = r.get("description") or r.get("symbol")
@@ -647,7 +625,8 @@ def _option_terms(r: Record, values: dict[str, Any], problems: list[Problem]) ->
         )
         return
     root, expiry, strike, right = match.groups()
-    values["underlying"] = values["underlying"] or root
+    # the root's underlying as every reader takes it (symbols.toml [roots]: SPXW → SPX; AAPL1 → AAPL)
+    values["underlying"] = values["underlying"] or underlying_of_root(root)
     values["strike"] = values["strike"] or strike
     values["right"] = values["right"] or right
     if not values["expiry"]:

@@ -30,6 +30,9 @@ from xlmargin.errors import InputError, Problem, shown
 from xlmargin.files import csv_delimiter, csv_text, decode_csv
 
 SECTION = "Open Positions"
+# The layout some statements use instead: longs and shorts in sections of their own, each position's
+# quantity signed as in Open Positions (a long's above 0, a short's below)
+SIDES = {"Long Open Positions": 1, "Short Open Positions": -1}
 INSTRUMENTS = "Financial Instrument Information"  # each contract's reference data: ids, description
 RATES = "Base Currency Exchange Rate"
 ACCOUNT = "Account Information"
@@ -156,7 +159,8 @@ def _width_problem(path: Path, line: int, got: int, want: int) -> InputError:
 
 
 def read_statement(path: Path, max_cells: int | None = None) -> tuple[list[Record], Base, tuple[str, ...]]:
-    """The Open Positions section's summary rows; each currency's rate to the base from the
+    """The Open Positions section's summary rows (or those of the Long and Short Open Positions
+    sections: :data:`SIDES`); each currency's rate to the base from the
     statement's exchange-rate section, made USD per unit (the base from "Account Information");
     the notes. A file of several statements (one account's "Account Information" row, then
     another's) is refused (:func:`_one_statement`); a rate that does not read is a problem naming
@@ -172,10 +176,15 @@ def read_statement(path: Path, max_cells: int | None = None) -> tuple[list[Recor
     accounts: list[tuple[int, str]] = []
     problems: list[Problem] = []
     base: str | None = None
+    sections: dict[str, None] = {}
     for line, cells in _rows(csv_text(path, max_cells=max_cells)):
         section, kind, rest = cells[0].strip(), cells[1].strip() if len(cells) > 1 else "", cells[2:]
-        if section == SECTION:
+        sections.setdefault(section)
+        if section == SECTION or section in SIDES:
+            held = len(records)
             header = _positions_row(path, line, kind, rest, header, records)
+            if section in SIDES and len(records) > held:
+                _on_its_side(path, section, records[-1], problems)
         elif section == INSTRUMENTS:
             info_header = _instrument_row(line, kind, rest, info_header, instruments)
         elif section == RATES:
@@ -188,7 +197,13 @@ def read_statement(path: Path, max_cells: int | None = None) -> tuple[list[Recor
     if problems:
         raise InputError(problems)
     if header is None:
-        raise InputError(Problem(f"{path.name}: the statement has no Open Positions section"))
+        raise InputError(
+            Problem(
+                f"{path.name}: the statement has no Open Positions section (nor Long and Short Open "
+                f"Positions); its sections: {shown(', '.join(s for s in sections if s))}: export the "
+                "activity statement with its Open Positions"
+            )
+        )
     records = summaries_or_lots(records)
     bond_terms(path.name, records, lambda r: instruments.get(r.get("symbol")), FIXES)
     if base and not rates.get(base):
@@ -199,6 +214,23 @@ def read_statement(path: Path, max_cells: int | None = None) -> tuple[list[Recor
             r.names["fx_rate"] = RATES
     # the rates are to the base currency, fx_rate to USD
     return records, rates_in_usd(records, base, rates.get("USD")), _unrated(path, records, unrated)
+
+
+def _on_its_side(path: Path, section: str, r: Record, problems: list[Problem]) -> None:
+    """A position of a Long or Short Open Positions section must be signed as its section says
+    (:data:`SIDES`): a quantity of the other sign is a problem naming its row, never read as the
+    section's side nor as the sign it gives (which one the export meant is not for the reader to guess)."""
+    quantity, _ = parsed(r.get("quantity"))
+    if quantity is not None and quantity * SIDES[section] < 0:
+        side = "long" if SIDES[section] > 0 else "short"
+        problems.append(
+            Problem(
+                f"{path.name}: a quantity of {r.get('quantity')} in {section}, whose positions are "
+                f"{side}: check the export (quantities are signed, a short's below 0)",
+                r.line,
+                r.names.get("quantity", "Quantity"),
+            )
+        )
 
 
 def _unrated(path: Path, records: list[Record], unrated: dict[str, tuple[int, str]]) -> tuple[str, ...]:

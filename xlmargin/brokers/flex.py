@@ -31,6 +31,7 @@ query. A bond's class is read only for a US Treasury, from its ``cusip``, ``isin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax import SAXException, SAXParseException
@@ -98,6 +99,7 @@ class _Positions(ContentHandler):
         self.accounts: dict[str, Account] = {}
         self.current: int | None = None
         self.securities: dict[str, Record] = {}  # conid → a <SecurityInfo>'s bond terms
+        self.trades = 0  # <Trade> elements: not read (a Trades report is no book of positions)
 
     def setDocumentLocator(self, locator: Locator) -> None:
         self.locator = locator
@@ -126,6 +128,8 @@ class _Positions(ContentHandler):
             for name, value in attrs.items():
                 if (key := field_key(name)) in BOND_TERMS and (value or "").strip():
                     info.values[key], info.names[key] = value.strip(), name
+        if name == "Trade":
+            self.trades += 1
         if name == "OpenPosition":
             r = record(self.line(), attrs.items(), _bond_term)
             self.account(r.get("account") or (statement.account if statement else "")).records.append(r)
@@ -205,10 +209,10 @@ class _TooLarge(Exception):
     """A report of more attributes than the cells a positions file may hold, stopped as it is read."""
 
 
-def _parse(path: Path, max_cells: int | None = None) -> tuple[dict[str, Account], list[Statement]]:
-    """The report's accounts and statements; a malformed or refused XML, another document, or one of
-    more than ``max_cells`` attributes (each a cell: :func:`xlmargin.files.cells_checked`, checked as
-    they are read) is an error of the whole file."""
+def _parse(path: Path, max_cells: int | None = None) -> tuple[dict[str, Account], list[Statement], int]:
+    """The report's accounts and statements, and how many ``<Trade>`` elements it has; a malformed or refused
+    XML, another document, or one of more than ``max_cells`` attributes (each a cell:
+    :func:`xlmargin.files.cells_checked`, checked as they are read) is an error of the whole file."""
     import defusedxml
     import defusedxml.sax
 
@@ -224,11 +228,46 @@ def _parse(path: Path, max_cells: int | None = None) -> tuple[dict[str, Account]
         raise InputError(Problem(f"{path.name}: the XML is refused ({exc})")) from None
     if handler.root not in ROOTS:
         raise InputError(Problem(f"{path.name}: <{shown(handler.root)}> is not a Flex Query report"))
-    return handler.result(), handler.statements
+    return handler.result(), handler.statements, handler.trades
+
+
+def _no_positions(trades: int) -> str:
+    """What to do about a report without positions: a Trades report (``trades`` ``<Trade>``
+    elements) is not read, and is no trades file for whatif; else the query lacks Open Positions."""
+    book = (
+        "margin reads a report's Open Positions, the account's book; the trades of whatif and "
+        "margin_impact are a positions table, one row per trade with a signed quantity (written by "
+        "hand or from xlmargin.import_broker), never the account's positions again"
+    )
+    if trades:
+        return f"its <Trade> rows ({trades}: executions) are not read: {book}"
+    return f"to margin the account, add Open Positions to the query ({book})"
+
+
+# The expiry forms a Flex report writes that the positions reader reads: yyyyMMdd, yyyy-MM-dd
+_ISO_DATE = re.compile(r"\d{8}|\d{4}-\d{2}-\d{2}")
+
+
+def _iso_dates(path: Path, records: list[Record]) -> None:
+    """Refuse an expiry in another of the query's date formats (MM/dd/yyyy, dd/MM/yyyy: which of
+    the two is not guessed), naming each row and saying how to change the query."""
+    problems = [
+        Problem(
+            f"{path.name}: '{shown(r.get('expiry'))}' is in a date format xlmargin does not read (it never "
+            "guesses MM/dd from dd/MM): set the Flex query's Date Format to yyyyMMdd (or yyyy-MM-dd) "
+            "and run it again",
+            r.line,
+            r.names.get("expiry"),
+        )
+        for r in records
+        if r.get("expiry") and not _ISO_DATE.fullmatch(r.get("expiry"))
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 def _positions(
-    path: Path, name: str, account: Account, statements: list[Statement]
+    path: Path, name: str, account: Account, statements: list[Statement], trades: int = 0
 ) -> tuple[list[Record], Base]:
     """One account's positions (summaries, or lots summed, each bond with its terms:
     :func:`_bond_terms`) and rates made USD per unit. An account
@@ -245,16 +284,17 @@ def _positions(
         )
     if not account.records:
         raise InputError(
-            Problem(f"{path.name}: the Flex report has no OpenPosition rows; add Open Positions to the query")
+            Problem(f"{path.name}: the Flex report has no OpenPosition rows; {_no_positions(trades)}")
         )
     records = summaries_or_lots(account.records)
+    _iso_dates(path, records)
     _bond_terms(path, records, account.securities)
     return records, rates_in_usd(records, account.base)  # fxRateToBase is to the base, fx_rate to USD
 
 
 def read(path: Path, max_cells: int | None = None) -> tuple[list[Record], Base]:
     """The positions of a report of one account; a report of several is refused, pointing to batch."""
-    accounts, statements = _parse(path, max_cells)
+    accounts, statements, trades = _parse(path, max_cells)
     if len(accounts) > 1:
         names = shown(", ".join(a or "(blank)" for a in accounts))
         raise InputError(
@@ -265,7 +305,7 @@ def read(path: Path, max_cells: int | None = None) -> tuple[list[Record], Base]:
             )
         )
     name, account = next(iter(accounts.items()), ("", Account()))
-    return _positions(path, name, account, statements)
+    return _positions(path, name, account, statements, trades)
 
 
 def read_accounts(
@@ -274,9 +314,9 @@ def read_accounts(
     """Each account of a report, in the order of the file: its id, and its positions and rates as
     :func:`read` reads a report of it alone, or why they cannot be read. A report without any
     position is refused as a whole (its query lacks Open Positions)."""
-    accounts, statements = _parse(path, max_cells)
+    accounts, statements, trades = _parse(path, max_cells)
     if not any(account.records for account in accounts.values()):  # the query's, not an account's
-        _positions(path, "", Account(), statements)
+        _positions(path, "", Account(), statements, trades)
     out: list[tuple[str, tuple[list[Record], Base] | InputError]] = []
     for name, account in accounts.items():
         try:

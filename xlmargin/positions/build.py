@@ -27,6 +27,7 @@ from xlmargin.positions.infer import (
     fx_classes,
     given_classes,
     row_currencies,
+    share_class_underlyings,
     symbol_terms,
     warn_rows,
 )
@@ -142,6 +143,10 @@ def build_arrays(
     underlying, und_codes, und_uniques = _underlying(
         und, und_upper, given_underlying, sym, sym_upper, terms, is_option
     )
+    stocks = [sym_upper[k] for k in np.unique(sym.codes[kind.of("stock", "etf")]).tolist()]
+    renamed = share_class_underlyings(underlying, und_codes, und_uniques, is_option, stocks)
+    if renamed is not None:
+        underlying, und_uniques = renamed
     class_group, group_codes, index_units = _baskets(baskets, und_codes, und_uniques)
     asset_class, class_codes, class_given = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
 

@@ -38,7 +38,13 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import rate_text, shown
 from xlmargin.positions.model import PAIR_ASSET_CLASSES
 from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
-from xlmargin.symbols import looks_like_option, missing_right, parse_options, underlying_of_root
+from xlmargin.symbols import (
+    looks_like_option,
+    missing_right,
+    parse_options,
+    share_class_key,
+    underlying_of_root,
+)
 
 # how many rows a warning names before it says "and N more"
 SHOWN_ROWS = 8
@@ -168,7 +174,9 @@ def _shown(name: str, value: float) -> str:
 
 
 def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_option: BoolArray) -> None:
-    """An underlying cell must name the symbol's underlying (or its root: SPXW for SPX)."""
+    """An underlying cell must name the symbol's underlying (or its root: SPXW for SPX), a share
+    class in any of its spellings (BRK.B, BRK B for OCC's root BRKB:
+    :func:`~xlmargin.symbols.share_class_key`)."""
     have = terms.parsed & is_option & ~is_none(given)
     seen: dict[tuple[str, str, str], bool] = {}
     # the columns as lists: a row's cells read without a numpy scalar each (an OSI book: 4,700 rows)
@@ -177,7 +185,11 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
         key = (given_at[i], root_at[i], underlying_at[i])
         agrees = seen.get(key)
         if agrees is None:
-            agrees = seen[key] = key[0] in key[1:] or underlying_of_root(key[0]) == key[2]
+            agrees = seen[key] = (
+                key[0] in key[1:]
+                or underlying_of_root(key[0]) == key[2]
+                or share_class_key(key[0]) in (share_class_key(key[1]), share_class_key(key[2]))
+            )
         if not agrees:
             r.bad(
                 i,
@@ -185,6 +197,39 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
                 f"{given[i]} disagrees with the {terms.column[i]} '{shown(terms.text[i])}' "
                 f"(an option on {terms.underlying[i]})",
             )
+
+
+def share_class_underlyings(
+    underlying: np.ndarray, codes: IntArray, uniques: list[str], is_option: BoolArray, stocks: Sequence[str]
+) -> tuple[np.ndarray, list[str]] | None:
+    """The options' underlyings that name a share class the book holds as a stock or an ETF in
+    another spelling (OCC's root ``BRKB`` for the book's ``BRK.B`` or ``BRK B``, an underlying
+    ``BRK/B``: :func:`~xlmargin.symbols.share_class_key`) made that row's symbol, so the option
+    pairs with its stock in every engine: (underlying per row, distinct values) with ``codes``
+    unchanged; None where there is none (a book without such a stock costs a pass over its
+    distinct stock symbols). An underlying the book holds as written is left alone, and so is
+    one two spellings in the book would fit (``BRK.B`` and ``BRK B`` both held)."""
+    held = set(stocks)
+    spelled: dict[str, set[str]] = {}
+    for symbol in held:
+        key = share_class_key(symbol)
+        if key != symbol:
+            spelled.setdefault(key, set()).add(symbol)
+    if not spelled:
+        return None
+    # the stocks spelled without a separator (BRKB) join their key's spellings
+    for key, forms in spelled.items():
+        if key in held:
+            forms.add(key)
+    renamed = list(uniques)
+    for k in np.unique(codes[is_option]).tolist():
+        name = uniques[k]
+        found = spelled.get(share_class_key(name)) if name and name not in held else None
+        if found is not None and len(found) == 1:
+            renamed[k] = next(iter(found))
+    if renamed == uniques:
+        return None
+    return object_array(renamed)[codes], renamed
 
 
 def row_currencies(

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from xlmargin._typing import BoolArray, FloatArray, IntArray
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import NO_VOLATILITY_FIX, InputError, Problem
 from xlmargin.pricing.american import option_price
 from xlmargin.pricing.contracts import ContractCache
 from xlmargin.pricing.european import as_bool_array, as_float_array, bsm, bsm_vega, intrinsic_value
@@ -341,7 +341,7 @@ def implied_volatility_or_error(
             )
         else:
             why = f"could not be inverted (bounds {low:.6g} to {high:.6g})"
-        message = f"price {value:g} {why}: no implied volatility; give a volatility or fix the price"
+        message = f"price {value:g} {why}: no implied volatility; {NO_VOLATILITY_FIX}"
         problems.extend(Problem(message, int(row), "price") for row in rows_of(int(i)))
     raise InputError(sorted(problems, key=lambda p: p.row or 0))
 
