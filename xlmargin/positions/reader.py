@@ -402,9 +402,10 @@ class _Codes(dict[Any, int]):
     """The code of each distinct value met so far, a value not met before taking the next one
     (``__missing__``). Looked up by ``itemgetter``, it finds or makes every row's code in one pass
     in C, calling back into Python for each new value only: the two passes of a column of many
-    distinct values (one finds them, the other looks every row up) cost less than a call per value,
-    so past ``most`` values it gives up, having spent some 850 instructions on each (callgrind, 5,000 rows: an expiry column of 14 dates 3.0
-    against 4.1 million instructions, 3 types 2.2 against 2.4, 4,700 OSI symbols 9.4 against 6.3)."""
+    distinct values (one finds them, the other looks every row up) cost less than a call per
+    value, so past ``most`` values it gives up, having spent some 850 instructions on each.
+    Callgrind, 5,000 rows, one pass against two: an expiry column of 14 dates 3.0 against 4.1
+    million instructions, 3 types 2.2 against 2.4, 4,700 OSI symbols 9.4 against 6.3."""
 
     __slots__ = ("_most",)
 
@@ -461,7 +462,7 @@ def _packed(cells: Sequence[Any], blanks: list[int]) -> FloatArray | None:
             numbers[j] = math.nan
     out = np.empty(len(cells), dtype=np.float64)
     try:
-        struct.pack_into(f"{len(cells)}d", out, 0, *numbers)
+        struct.pack_into(f"{len(cells)}d", out.data, 0, *numbers)
     except struct.error:
         return None
     return out
@@ -515,7 +516,7 @@ def _take(position: Mapping[Any, int], values: Sequence[Any]) -> IntArray:
 def _packed_codes(codes: tuple[int, ...]) -> IntArray:
     """Codes packed by ``struct`` into an array's memory."""
     out = np.empty(len(codes), dtype=np.int64)
-    struct.pack_into(f"{len(codes)}q", out, 0, *codes)
+    struct.pack_into(f"{len(codes)}q", out.data, 0, *codes)
     return out
 
 
