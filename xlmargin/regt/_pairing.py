@@ -608,7 +608,7 @@ def _from_rounding(milp: Any, b: Block, relaxed: Any, deadline: float, options: 
     :func:`_narrow`): the same optimum, found in a third of the time on the benchmark book's RUT
     class, where HiGHS alone ran a sub-MIP to find what the rounding gives. Without the relaxation's
     duals or a rounding, the integer program of ``b`` as it is."""
-    rounded = None if relaxed.x is None or relaxed.reduced is None else _rounding(milp, b, relaxed.x, deadline)
+    rounded = None if relaxed.reduced is None else _rounding(milp, b, relaxed.x, deadline)
     if rounded is None:
         return milp(**_stacked([b], integral=True), options=options)
     (duals,) = _duals_of(relaxed, [b])
@@ -625,7 +625,7 @@ def _rounding(milp: Any, b: Block, x: np.ndarray, deadline: float) -> np.ndarray
     left = b.capacity - np.bincount(b.leg, weights=b.amount * base[b.cand], minlength=len(b.capacity))
     starts = np.flatnonzero(np.r_[True, b.cand[1:] != b.cand[:-1]])
     fits = np.floor(np.minimum.reduceat(left[b.leg] / b.amount, starts) + 1e-9)
-    rest = replace(b, capacity=np.maximum(left, 0.0), upper=np.clip(fits, 0.0, b.upper), lower=None, full=None)
+    rest = replace(b, capacity=np.maximum(left, 0), upper=np.clip(fits, 0, b.upper), lower=None, full=None)
     if not rest.upper.any():
         return base
     options = {**_OPTIONS, "time_limit": max(deadline - time.monotonic(), _LEAST_TIME)}
