@@ -4,12 +4,14 @@ the same totals, groups and figures, to the cent."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from benchmarks.book import AS_OF, book
 from xlmargin import regt
 from xlmargin.positions import read_positions
 from xlmargin.regt import PAIRINGS, _halves, _highs, regt_margin
+from xlmargin.regt._pairing import _OPTIONS, Block, _alone, _stacked
 
 
 def breakdown(portfolio, basis: str, net: bool):
@@ -86,3 +88,33 @@ def test_options_scipy_has_no_field_for_reach_highs_by_name_and_stay_out_of_the_
     for found in routes:
         assert found.status == 0
         assert np.allclose(found.x, [0.0, 1.0, 4.0])
+
+
+def test_a_fractional_program_started_from_its_rounding_keeps_its_optimum() -> None:
+    """A program whose relaxation is fractional (odd cycles of spreads over legs of few contracts)
+    is solved from a rounding of its relaxation, narrowed by reduced-cost fixing at the rounding's
+    cost: its optimum must be the integer program's, solved as it is."""
+    rng = np.random.default_rng(13)
+    fractional = 0
+    for _ in range(60):
+        pairs = [(i, j) for i in range(8) for j in range(i + 1, 8) if rng.random() < 0.45]
+        triples = [(i, i + 1, i + 2) for i in range(6) if rng.random() < 0.3]
+        shapes = [*pairs, *triples]
+        leg = np.array([lg for shape in shapes for lg in shape])
+        cand = np.repeat(np.arange(len(shapes)), [len(shape) for shape in shapes])
+        amount = rng.integers(1, 3, len(leg)).astype(float)
+        capacity = rng.integers(1, 4, 8).astype(float)
+        upper = np.floor(
+            np.minimum.reduceat(capacity[leg] / amount, np.r_[0, np.cumsum([len(s) for s in shapes])[:-1]])
+        )
+        cost = -rng.integers(1, 1000, len(shapes)).astype(float) - rng.random(len(shapes)).round(2)
+        b = Block("XYZ", leg, cand, amount, capacity, upper, cost, np.ones(len(shapes)))
+        relaxed = _highs.milp(**_stacked([b], integral=False), options={**_OPTIONS, "time_limit": 10.0})
+        assert relaxed.x is not None
+        fractional += not np.allclose(relaxed.x, np.round(relaxed.x), atol=1e-9)
+        plain = _highs.milp(**_stacked([b], integral=True), options={**_OPTIONS, "time_limit": 10.0})
+        assert plain.x is not None
+        units = np.array(_alone(b, 10.0, []), dtype=float)
+        assert np.all(np.bincount(leg, weights=amount * units[cand], minlength=8) <= capacity + 1e-9)
+        assert float(cost @ units) == pytest.approx(float(cost @ plain.x), abs=1e-6)
+    assert fractional >= 10  # the rounding's path was taken

@@ -47,9 +47,16 @@ def milp(
     bounds: Any,
     constraints: list[Any],
     options: dict[str, Any],
+    start: np.ndarray | None = None,
+    duals: bool = False,
 ) -> Solution:
     """``scipy.optimize.milp(c, integrality=..., bounds=..., constraints=..., options=...)`` for
-    the options the pairing uses (``mip_rel_gap``, ``time_limit``, ``presolve``, ``disp`` False)."""
+    the options the pairing uses (``mip_rel_gap``, ``time_limit``, ``presolve``, ``disp`` False).
+    ``start``: a feasible solution HiGHS starts its search from (its value a bound the search need
+    not beat; the fallback ignores it). ``duals``: for a relaxation (no integral column) whose
+    solution is fractional, its reduced costs and row duals as :func:`linprog` returns them (none
+    for a whole solution, the integer program's optimum already: reading them costs a Python object
+    per column; nor from the fallback)."""
     if _h is None:  # pragma: no cover - depends on the installed scipy
         from scipy.optimize import milp as scipy_milp
 
@@ -73,7 +80,8 @@ def milp(
         np.asarray(bounds.ub, dtype=np.float64),
         np.asarray(integrality, dtype=np.uint8),
         settings,
-        duals=False,
+        duals=duals and not np.any(integrality),
+        start=start,
     )
 
 
@@ -118,6 +126,7 @@ def _run(
     settings: dict[str, Any],
     *,
     duals: bool,
+    start: np.ndarray | None = None,
 ) -> Solution:
     assert _h is not None
     mip = integrality is not None and bool(integrality.any())
@@ -141,6 +150,9 @@ def _run(
         len(c), len(rhs), a.nnz, _COLWISE, _MINIMIZE, 0.0, c, lb, ub, lhs, rhs,
         a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(np.float64), kinds,
     )  # fmt: skip
+    if start is not None:
+        where = np.flatnonzero(start).astype(np.int32)
+        highs.setSolution(len(where), where, start[where].astype(np.float64))
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
@@ -158,7 +170,7 @@ def _run(
         return Solution(code, None, message)
     solution = highs.getSolution()
     x = np.array(solution.col_value)
-    if not duals:
+    if not duals or (integrality is not None and np.allclose(x, np.round(x), atol=1e-9)):
         return Solution(code, x, message, info.mip_dual_bound if mip else None)
     status_of = np.array([int(s) for s in highs.getBasis().col_status])
     col_dual = np.array(solution.col_dual)
