@@ -603,13 +603,11 @@ def _alone(b: Block, time_limit: float, warnings: list[str]) -> list[int]:
 
 
 def _from_rounding(milp: Any, b: Block, relaxed: Any, deadline: float, options: dict[str, Any]) -> Any:
-    """The integer program of ``b``, whose ``relaxed`` solution is fractional, started from a
-    rounding of that solution and narrowed by reduced-cost fixing at the rounding's cost (see
-    :func:`_narrow`): the same optimum, found in a third of the time on the benchmark book's RUT
-    class, where HiGHS alone ran a sub-MIP to find what the rounding gives; and of the narrowed
-    program only its parts where the relaxed solution is fractional (see :mod:`._components`):
-    a fifth of the candidates there, and half the time again. Without the relaxation's duals or a
-    rounding, the integer program of ``b`` as it is."""
+    """The integer program of ``b`` (its ``relaxed`` solution fractional) narrowed by reduced-cost
+    fixing at the cost of a rounding of that solution (:func:`_narrow`), of the parts where that
+    solution is fractional only (:mod:`._components`), started from the rounding: the same optimum,
+    on the benchmark book's RUT class from a fifth of its candidates or fewer, in under half the
+    time. Without the relaxation's duals or a rounding, the integer program of ``b`` as it is."""
     rounded = None if relaxed.reduced is None else _rounding(milp, b, relaxed.x, deadline)
     if rounded is None:
         return milp(**_stacked([b], integral=True), options=options)
@@ -629,8 +627,8 @@ def _from_rounding(milp: Any, b: Block, relaxed: Any, deadline: float, options: 
     found = milp(**_stacked([part], integral=True), options=options, start=rounded[searched])
     if found.x is None:
         return found
+    fixed = float(b.cost @ rest)  # of the other parts (none of the searched one yet)
     rest[searched] = found.x
-    fixed = float(b.cost[~searched] @ rest[~searched])
     bound = None if found.mip_dual_bound is None else found.mip_dual_bound + fixed
     return replace(found, x=rest, mip_dual_bound=bound)
 
@@ -645,13 +643,15 @@ def _rounding(milp: Any, b: Block, x: np.ndarray, deadline: float) -> np.ndarray
     starts = np.flatnonzero(np.r_[True, b.cand[1:] != b.cand[:-1]])
     fits = np.floor(np.minimum.reduceat(left[b.leg] / b.amount, starts) + 1e-9)
     rest = replace(b, capacity=np.maximum(left, 0), upper=np.clip(fits, 0, b.upper), lower=None, full=None)
-    if not rest.upper.any():
+    fit = rest.upper > 0  # only these go to the solver (RUT: some 100 of 5,500 columns; 6-9 → 2-6 ms)
+    if not fit.any():
         return base
     options = {**_OPTIONS, "time_limit": max(deadline - time.monotonic(), _LEAST_TIME)}
-    found = milp(**_stacked([rest], integral=True), options=options)
+    found = milp(**_stacked(_columns([rest], [fit]), integral=True), options=options)
     if found.status != _OPTIMAL_STATUS or found.x is None:
         return None
-    return base + np.round(found.x)
+    base[fit] += np.round(found.x)
+    return base
 
 
 def _stacked(
