@@ -11,6 +11,7 @@ from benchmarks.book import AS_OF, book
 from xlmargin import regt
 from xlmargin.positions import read_positions
 from xlmargin.regt import PAIRINGS, _halves, _highs, regt_margin
+from xlmargin.regt._components import fractional_parts
 from xlmargin.regt._pairing import _OPTIONS, Block, _alone, _stacked
 
 
@@ -118,3 +119,43 @@ def test_a_fractional_program_started_from_its_rounding_keeps_its_optimum() -> N
         assert np.all(np.bincount(leg, weights=amount * units[cand], minlength=8) <= capacity + 1e-9)
         assert float(cost @ units) == pytest.approx(float(cost @ plain.x), abs=1e-6)
     assert fractional >= 10  # the rounding's path was taken
+
+
+def test_only_the_parts_with_a_fractional_candidate_are_searched() -> None:
+    """Legs joined by live candidates make a part: a triangle of spreads (legs 0-2, where the
+    relaxation is fractional) and a spread of legs 3-4 are two parts; a dead candidate (not live)
+    joins nothing, and a leg no live candidate uses is in no searched part."""
+    leg = np.array([0, 1, 1, 2, 0, 2, 3, 4, 2, 3, 5, 5])
+    cand = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+    live = np.array([True, True, True, True, False, True])
+    fractional = np.array([True, False, False, False, False, False])
+    columns, legs = fractional_parts(leg, cand, live, fractional, 6)
+    assert columns.tolist() == [True, True, True, False, False, False]
+    assert legs.tolist() == [True, True, True, False, False, False]
+
+
+def test_a_program_of_many_parts_keeps_its_optimum() -> None:
+    """Blocks of several independent parts (odd cycles of spreads beside whole ones): the integer
+    program of the fractional parts alone, the others at their relaxed units, reaches the optimum
+    of the integer program of the whole block."""
+    rng = np.random.default_rng(29)
+    for _ in range(30):
+        shapes = []
+        for part in range(4):
+            legs = range(6 * part, 6 * part + 6)
+            shapes += [(i, j) for i in legs for j in legs if i < j and rng.random() < 0.4]
+            shapes += [(i, i + 1, i + 2) for i in legs[:-2] if rng.random() < 0.3]
+        leg = np.array([lg for shape in shapes for lg in shape])
+        cand = np.repeat(np.arange(len(shapes)), [len(shape) for shape in shapes])
+        amount = rng.integers(1, 3, len(leg)).astype(float)
+        capacity = rng.integers(1, 4, 24).astype(float)
+        starts = np.r_[0, np.cumsum([len(s) for s in shapes])[:-1]]
+        upper = np.floor(np.minimum.reduceat(capacity[leg] / amount, starts))
+        cost = -rng.integers(1, 1000, len(shapes)).astype(float) - rng.random(len(shapes)).round(2)
+        b = Block("XYZ", leg, cand, amount, capacity, upper, cost, np.ones(len(shapes)))
+        plain = _highs.milp(**_stacked([b], integral=True), options={**_OPTIONS, "time_limit": 10.0})
+        assert plain.x is not None
+        units = np.array(_alone(b, 10.0, []), dtype=float)
+        assert np.all(units == np.round(units)) and np.all(units >= 0)
+        assert np.all(np.bincount(leg, weights=amount * units[cand], minlength=24) <= capacity + 1e-9)
+        assert float(cost @ units) == pytest.approx(float(cost @ plain.x), abs=1e-6)

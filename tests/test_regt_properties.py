@@ -40,9 +40,10 @@ from tests.test_regt import HEADER, opt, run, stk
 from xlmargin import rules
 from xlmargin.positions import read_positions
 from xlmargin.regt import regt_margin
+from xlmargin.regt._components import all_whole
 from xlmargin.regt._formulas import RegTRules
 from xlmargin.regt._legs import book_legs
-from xlmargin.regt._pairing import _integral, optimal_units
+from xlmargin.regt._pairing import optimal_units
 from xlmargin.regt._shapes import Candidate, Candidates, same_deliverable, same_series
 from xlmargin.regt._strategies import Enumerator
 
@@ -405,4 +406,4 @@ def test_enumerating_underlyings_together_gives_each_ones_candidates(underlyings
 def test_the_blocks_integrality_check_is_numpys_allclose_block_by_block(values):
     """The stacked solve checks every block's relaxation at once: the same verdict as a call per block."""
     xs = [np.array(v, dtype=float) for v in values]
-    assert _integral(xs) == [bool(np.allclose(x, np.round(x), atol=1e-9)) for x in xs]
+    assert all_whole(xs) == [bool(np.allclose(x, np.round(x), atol=1e-9)) for x in xs]
