@@ -39,7 +39,9 @@ def book(path: Path, names: dict[str, str]) -> Path:
 
 def test_whole_columns_are_cut_to_their_last_value_and_a_huge_area_is_not_read(tmp_path: Path) -> None:
     path = book(tmp_path / "r.xlsx", {"RepA": "=Blank!$A:$Z", "RepB": "=Out!$A$1:$XFD$1048576"})
-    got = {name: (title, rows) for name, title, rows in named_ranges(path, re.compile("Rep."), max_cells=1000)}
+    got = {
+        name: (title, rows) for name, title, rows in named_ranges(path, re.compile("Rep."), max_cells=1000)
+    }
     title, rows = got["RepA"]
     assert title == "Blank!A1:B2"  # not 100,000 rows of 26 blank cells
     assert [[c.value for c in row] for row in rows] == [["symbol", "figure"], ["AAPL", 12.5]]

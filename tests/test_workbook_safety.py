@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import struct
-from datetime import date
 import zipfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest

@@ -244,9 +244,8 @@ def _margin_result(
 
     if imported is not None and (args.sheet or args.table):
         raise XlMarginError(f"{path.name} is a broker export ({imported.format}): it has no sheets or tables")
-    from xlmargin.params import norm
-
     from xlmargin.files import MAX_CELLS
+    from xlmargin.params import norm
     from xlmargin.positions.source import located, workbook_rows
 
     where: tuple[str, int] | None = None  # a workbook's sheet and first column, which its errors name

@@ -314,7 +314,9 @@ def _print_results(
         reports = _report_rows(path, max_cells, deadline.check)
     except (WorkbookError, MemoryError) as exc:  # the workbook is written: exit code 1, not 2
         reason = str(exc) or "out of memory"
-        print(f"xlmargin: {path} is written, but its report ranges are not printed: {reason}", file=sys.stderr)
+        print(
+            f"xlmargin: {path} is written, but its report ranges are not printed: {reason}", file=sys.stderr
+        )
         reports, unprinted = [], True
     width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
     for title, rows in reports:

@@ -116,7 +116,9 @@ def named_ranges(
                 for r in range(r1, r2 + 1):
                     if r % 1024 == 0:
                         tick()
-                    rows.append([_shown(stored.get((r, c)), formats, strings, date1904) for c in range(c1, c2 + 1)])
+                    rows.append(
+                        [_shown(stored.get((r, c)), formats, strings, date1904) for c in range(c1, c2 + 1)]
+                    )
                 yield name, f"{sheet}!{area}", rows
 
 
