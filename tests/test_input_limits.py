@@ -133,7 +133,7 @@ def test_out_of_memory_is_one_line_and_exit_code_2(
     def exhausted(*args: object, **kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(source, "read_file", exhausted)
+    monkeypatch.setattr(source, "_workbook_rows", exhausted)  # every workbook reader
     path = _book(tmp_path / "p.xlsx", [["A", *ROWS[0]]])
     extra = ["--account-column", "symbol", "-o", str(tmp_path / "out.csv")] if command == "batch" else []
     assert main([command, str(path), "--regime", "regt", *extra]) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import zipfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,40 @@ def test_part_names_outside_the_package_are_refused(tmp_path: Path, member: str)
     with zipfile.ZipFile(src, "a") as zf:
         zf.writestr(member, b"not ours to copy")
     refused(src, tmp_path, r"points outside the workbook; refused$")
+
+
+def _sheet_renamed(src: Path, dst: Path, new: str, data: bytes) -> Path:
+    """``src`` with its first sheet moved to the part ``new`` (its relationship and content type
+    following), holding ``data``."""
+    old = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == old:
+                zout.writestr(new, data)
+                continue
+            if info.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                body = body.replace(b"sheet1.xml", new.rpartition("/")[2].encode())
+            zout.writestr(info, body)
+    return dst
+
+
+def test_a_dtd_in_a_part_named_otherwise_than_xml_is_refused(tmp_path: Path) -> None:
+    """R12 F5: the check went by the part's suffix (.xml, .rels, .vml); a sheet stored as
+    sheet1.dat reached the engine, which failed on the entity with its own words."""
+    src = _sheet_renamed(
+        make_book(tmp_path), tmp_path / "dat.xlsx", "xl/worksheets/sheet1.dat", BILLION_LAUGHS
+    )
+    refused(src, tmp_path, r"part xl/worksheets/sheet1\.dat declares a DTD")
+    from xlmargin.errors import InputError
+    from xlmargin.positions import read_positions
+
+    with pytest.raises(InputError, match=r"part xl/worksheets/sheet1\.dat declares a DTD"):
+        read_positions(src, as_of=date(2025, 1, 2))
+
+
+def test_parts_are_told_xml_by_their_content() -> None:
+    assert safety.looks_like_xml(b'\xef\xbb\xbf\r\n<?xml version="1.0"?>')
+    assert safety.looks_like_xml("<?xml".encode("utf-16-le"))
+    assert safety.looks_like_xml(b"\xff\xfe<\x00")
+    assert not safety.looks_like_xml(b"\x89PNG\r\n\x1a\n<!DOCTYPE")

@@ -244,20 +244,28 @@ def _margin_result(
 
     if imported is not None and (args.sheet or args.table):
         raise XlMarginError(f"{path.name} is a broker export ({imported.format}): it has no sheets or tables")
+    from xlmargin.files import MAX_CELLS
     from xlmargin.params import norm
+    from xlmargin.positions.source import located, workbook_rows
 
-    rows = (
-        imported.table()
-        if imported is not None
-        else rows_of(path, sheet=args.sheet, table=args.table, max_cells=args.max_cells)
-    )
+    where: tuple[str, int] | None = None  # a workbook's sheet and first column, which its errors name
+    if imported is not None:
+        rows = imported.table()
+    elif path.suffix.lower() in (".xlsx", ".xlsm"):
+        cells = MAX_CELLS if args.max_cells is None else args.max_cells
+        rows, title, left = workbook_rows(path, args.sheet, args.table, cells)
+        where = (title, left)
+    else:
+        rows = rows_of(path, sheet=args.sheet, table=args.table, max_cells=args.max_cells)
     # the positions margined: the sleeve's when --param sleeve= selects one, as the regime reads them
     sleeve = next((p.partition("=")[2] for p in params if norm(p.partition("=")[0]) == "sleeve"), None)
     try:
         _, portfolio = portfolio_of(rows, as_of, sleeve or None)
         result = regime.run(rows, args, params)
     except XlMarginError as exc:
-        raise imported.explain(exc) if imported is not None else exc from None
+        if imported is not None:
+            raise imported.explain(exc) from None
+        raise (located(exc, path, *where, rows) if where else exc) from None
     return portfolio, result
 
 

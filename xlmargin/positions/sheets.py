@@ -37,26 +37,20 @@ def checked_workbook(path: Path, max_cells: int, no_value: re.Pattern[bytes]) ->
 
 
 def _scan(zf: zipfile.ZipFile, name: str, max_cells: int, no_value: re.Pattern[bytes]) -> bool:
-    from xlmargin.workbook.safety import cells_in, declares_dtd, inflated_windows, is_xml_part
+    from xlmargin.workbook.safety import cells_in, checked_windows
 
     cells, uncalculated = 0, False
-    for part in filter(is_xml_part, zf.namelist()):
-        sheet = part.startswith("xl/worksheets/")
-        for window, tail in inflated_windows(zf, part, name, _OVERLAP):
-            if declares_dtd(window):
+    for part, window, tail in checked_windows(zf, name, _OVERLAP):  # a DTD in any XML part: refused
+        if part.startswith("xl/worksheets/"):
+            cells += cells_in(window, tail)
+            uncalculated = uncalculated or no_value.search(window) is not None
+            if cells > max_cells:
                 raise InputError(
-                    Problem(f"{name}: part {part} declares a DTD, which a workbook never needs; refused")
-                )
-            if sheet:
-                cells += cells_in(window, tail)
-                uncalculated = uncalculated or no_value.search(window) is not None
-                if cells > max_cells:
-                    raise InputError(
-                        Problem(
-                            f"{name}: {cells:,} cells or more, over the {max_cells:,} a positions "
-                            "workbook may hold (max_cells); split it or save the positions alone"
-                        )
+                    Problem(
+                        f"{name}: {cells:,} cells or more, over the {max_cells:,} a positions "
+                        "workbook may hold (max_cells); split it or save the positions alone"
                     )
+                )
     return uncalculated
 
 

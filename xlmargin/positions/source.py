@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin.cells import Uncalculated, is_blank, to_number
-from xlmargin.errors import InputError, Problem
+from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.files import MAX_CELLS, csv_rows, input_file, separator_hint
 from xlmargin.positions.sheets import checked_workbook, sheet_rows
 
@@ -110,7 +110,7 @@ def read_file(
             raise InputError(Problem(f"{path.name}: no header row naming symbol and quantity; {hint}"))
         return from_header(rows)
     if suffix in (".xlsx", ".xlsm"):
-        return from_header(_workbook_rows(path, sheet, table, MAX_CELLS if max_cells is None else max_cells))
+        return workbook_rows(path, sheet, table, MAX_CELLS if max_cells is None else max_cells)[0]
     raise InputError(Problem(f"{path.name}: positions files must be .csv or .xlsx"))
 
 
@@ -133,7 +133,48 @@ def from_header(rows: list[list[Any]]) -> list[list[Any]]:
     return [[] for _ in range(i)] + rows[i:]
 
 
-def _workbook_rows(path: Path, sheet: str | None, table: str | None, max_cells: int) -> list[list[Any]]:
+def workbook_rows(
+    path: Path, sheet: str | None, table: str | None, max_cells: int
+) -> tuple[list[list[Any]], str, int]:
+    """(the rows of a workbook's positions as :func:`read_file` gives them, the sheet read, the
+    column of their first cell), for messages that name the sheet and the column letter
+    (:func:`located`)."""
+    input_file(path)
+    rows, title, left = _workbook_rows(path, sheet, table, max_cells)
+    return from_header(rows), title, left
+
+
+def located(exc: XlMarginError, path: Path, title: str, left: int, rows: list[list[Any]]) -> XlMarginError:
+    """``exc`` with each problem of a row placed in the file: ``book.xlsx, sheet Book, row 5, price
+    (D): ...``, the column's letter from the header of ``rows`` (whose first cell is in column
+    ``left``), when the header names it."""
+    from openpyxl.utils.cell import get_column_letter
+
+    from xlmargin.positions.columns import HEADER_MAP, norm_header
+
+    i = header_row(rows)
+    header = rows[i] if i is not None else []
+    letters = {
+        HEADER_MAP.get(norm_header(cell)): get_column_letter(left + j)
+        for j, cell in reversed(list(enumerate(header)))
+        if isinstance(cell, str)
+    }
+    placed = []
+    for p in exc.problems:
+        if p.row is None:
+            placed.append(p)
+            continue
+        letter = letters.get(p.column) if p.column else None
+        where = Problem(p.message, p.row, f"{p.column} ({letter})" if letter else p.column)
+        placed.append(Problem(f"{path.name}, sheet {title}, {where}"))
+    exc.problems = tuple(placed)
+    exc.args = (exc.summary(),)
+    return exc
+
+
+def _workbook_rows(
+    path: Path, sheet: str | None, table: str | None, max_cells: int
+) -> tuple[list[list[Any]], str, int]:
     """The rows of the table or sheet, a formula cell saved without its value as
     :class:`~xlmargin.cells.Uncalculated` (a workbook written by a library, never calculated)."""
     uncalculated = checked_workbook(path, max_cells, _NO_VALUE)
@@ -152,7 +193,7 @@ def _workbook_rows(path: Path, sheet: str | None, table: str | None, max_cells: 
                         r[j] = Uncalculated(cell.value)
         finally:
             book.close()
-    return [[] for _ in range(top - 1)] + rows
+    return [[] for _ in range(top - 1)] + rows, title, left
 
 
 def _width(rows: list[list[Any]]) -> int:
@@ -197,6 +238,16 @@ def _values(path: Path, sheet: str | None, table: str | None) -> tuple[list[list
             chosen = book[sheet]
         else:
             chosen = book["Positions"] if "Positions" in book.sheetnames else book.worksheets[0]
-        return sheet_rows(chosen, header_row), chosen.title, 1, 1
+        rows = sheet_rows(chosen, header_row)
+        if sheet is None and len(book.sheetnames) > 1 and header_row(rows) is None:
+            which = "" if chosen.title == "Positions" else "the first sheet, "
+            raise InputError(
+                Problem(
+                    f"{path.name}: no positions table on sheet '{chosen.title}' ({which}read when none is "
+                    f"named): no row names symbol and quantity; sheets: {', '.join(book.sheetnames)} "
+                    "(name one with --sheet)"
+                )
+            )
+        return rows, chosen.title, 1, 1
     finally:
         book.close()

@@ -106,7 +106,7 @@ from ._engine import Deadline, evaluate, native_output
 from ._package import date1904, defined_names, full_calc_on_load, package_bytes, sheet_parts
 from ._values import CIRCULAR, FIT, SPILL_BLOCKED, XLDUDF, fit_array, from_engine, spill_blocked, wrap
 from .report import AssumedCell, BlockedSpill, CellError, CellResult, KeptCell, Limits, RecalcReport
-from .safety import WorkbookError, cells_in, inflated_windows, open_workbook_zip, read_part
+from .safety import WorkbookError, cells_in, checked_windows, open_workbook_zip, read_part
 
 __all__ = ["Sheet", "read_sheets", "recalculate"]
 
@@ -141,11 +141,13 @@ def read_sheets(
 
 def _count_cells(zf: zipfile.ZipFile, label: str, limits: Limits, deadline: Deadline) -> None:
     """Refuse a workbook with more cells than the limit, counted as the sheets are inflated
-    chunk by chunk, before any of them is held in memory or parsed."""
+    chunk by chunk, before any of them is held in memory or parsed; and one with a part (XML by its
+    content, whatever its name) that declares a DTD, before the engine reads it."""
+    sheets = {part for _, part in sheet_parts(zf)}
     total = 0
-    for _, part in sheet_parts(zf):
-        for window, tail in inflated_windows(zf, part, label, overlap=2):  # a tag is 3 bytes
-            deadline.check()
+    for part, window, tail in checked_windows(zf, label, overlap=32):  # a DTD marker: 18 bytes
+        deadline.check()
+        if part in sheets:
             total += cells_in(window, tail)
         if total > limits.max_cells:
             raise WorkbookError(

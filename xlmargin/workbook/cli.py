@@ -19,7 +19,10 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
   run, scans and writing included) bound the work.
   Cells where an xlmargin function failed (``#INPUT row 7, price: ...``) or whose table cannot
   spill (``#SPILL!``: a non-empty or merged cell in the way) are listed on stderr and the exit
-  code is 1, the workbook written all the same (to look at); ``freeze`` does the same.
+  code is 1, the workbook written all the same (to look at); ``freeze`` does the same. A report
+  range is read cut to the cells its sheet holds (:func:`~xlmargin.workbook.ranges.named_ranges`);
+  one still larger than ``--max-cells``, or read past ``--timeout``, is not printed, said on
+  stderr, and the exit code is 1 too: the workbook is written.
 - ``xlmargin freeze IN.xlsx -o OUT.xlsx``: the same values, with every formula removed, for a reader
   without the add-in.
 - ``xlmargin templates [--out DIR]``: writes the template workbooks (default ``./workbooks``).
@@ -38,6 +41,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,8 +53,9 @@ from xlmargin.excel import registry, route
 from xlmargin.files import refuse_existing, resolved
 from xlmargin.textable import fmt, render
 from xlmargin.workbook import Limits, RecalcReport, StaleError, WorkbookError, freeze, recalc
+from xlmargin.workbook._engine import Deadline
 from xlmargin.workbook._sheetxml import format_ref, range_cells
-from xlmargin.workbook.ranges import Shown, named_ranges
+from xlmargin.workbook.ranges import Shown, TooLarge, named_ranges
 from xlmargin.workbook.safety import open_workbook_zip
 
 MAX_LISTED = 40  # xlmargin cells listed for a workbook without report ranges, and error cells shown
@@ -229,16 +234,19 @@ def _xlmargin_cells(report: RecalcReport) -> list[tuple[str, str, bool, object]]
     return out
 
 
-def _report_rows(path: Path) -> list[tuple[str, list[list[Any]]]]:
+def _report_rows(
+    path: Path, max_cells: int, tick: Callable[[], None]
+) -> list[tuple[str, list[list[Any]] | TooLarge]]:
     """The workbook's report ranges (``xlmReport1``, ``xlmReport2``... in order), read back as
-    (title, rows); percent columns are scaled to %."""
+    (title, rows), each cut to its last value; percent columns are scaled to %. One with more
+    cells than ``max_cells`` comes unread (:class:`TooLarge`)."""
     numbered = re.compile(rf"{REPORT_PREFIX}(\d+)", re.IGNORECASE)
     found = sorted(
         (int(m.group(1)), i, title, rows)
-        for i, (name, title, rows) in enumerate(named_ranges(path, numbered))
+        for i, (name, title, rows) in enumerate(named_ranges(path, numbered, max_cells=max_cells, tick=tick))
         if (m := numbered.fullmatch(name))
     )
-    return [(title, _as_table(rows)) for _, _, title, rows in found]
+    return [(title, rows if isinstance(rows, TooLarge) else _as_table(rows)) for _, _, title, rows in found]
 
 
 def _as_table(cells: list[list[Shown]]) -> list[list[Any]]:
@@ -285,7 +293,11 @@ def _split_wide(rows: list[list[Any]], width: int) -> list[list[list[Any]]]:
     return [[[r[i] for i in (0, *group)] for r in rows] for group in groups]
 
 
-def _print_results(path: Path, report: RecalcReport, source: str, calls: dict[str, str]) -> None:
+def _print_results(
+    path: Path, report: RecalcReport, source: str, calls: dict[str, str], deadline: Deadline, max_cells: int
+) -> bool:
+    """Print the results of the recalculation written to ``path``; whether a report range could
+    not be printed (too large for ``max_cells``, past the deadline, out of memory), said on stderr."""
     cells = _xlmargin_cells(report)
     failed = _xlmargin_failures(report, calls)  # listed on stderr (_failed), not here again
     errors = [
@@ -297,9 +309,25 @@ def _print_results(path: Path, report: RecalcReport, source: str, calls: dict[st
     counts = f"{len(report.cells)} formula cells recalculated ({len(cells)} xlmargin){unchanged}"
     print(f"{source}: {counts} -> {path}")
     _print_assumed(report)
-    reports = _report_rows(path)
+    unprinted = False
+    try:
+        reports = _report_rows(path, max_cells, deadline.check)
+    except (WorkbookError, MemoryError) as exc:  # the workbook is written: exit code 1, not 2
+        reason = str(exc) or "out of memory"
+        print(
+            f"xlmargin: {path} is written, but its report ranges are not printed: {reason}", file=sys.stderr
+        )
+        reports, unprinted = [], True
     width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
     for title, rows in reports:
+        if isinstance(rows, TooLarge):
+            print(
+                f"xlmargin: report range {title} is not printed: {rows.cells:,} cells from its first cell to "
+                f"its last value, over the {max_cells:,} recalc allows (--max-cells)",
+                file=sys.stderr,
+            )
+            unprinted = True
+            continue
         print(f"\n{title}")
         print("\n\n".join(render(part) for part in (_split_wide(rows, width) if rows else [])))
     if not reports:
@@ -316,6 +344,7 @@ def _print_results(path: Path, report: RecalcReport, source: str, calls: dict[st
             why = blocked.get((c.sheet, c.ref))
             print(f"  {c.sheet}!{c.ref}: {c.value}" + (f" ({why})" if why else ""))
     _print_stale(report, sys.stdout)
+    return unprinted
 
 
 def _print_assumed(report: RecalcReport) -> None:
@@ -376,6 +405,7 @@ def _limits(args: argparse.Namespace) -> Limits:
 def cmd_recalc(args: argparse.Namespace) -> int:
     """``xlmargin recalc``: recalculate into a new file (or in place) and print the results."""
     calls: dict[str, str] = {}
+    start = time.monotonic()  # --timeout bounds the printing of the report ranges too
     try:
         if args.in_place and args.template is not None:
             raise WorkbookError("--in-place needs a workbook file, not a template")
@@ -392,10 +422,12 @@ def cmd_recalc(args: argparse.Namespace) -> int:
                 limits=_limits(args),
                 pure=True,
             )
-            _print_results(target, report, args.template or source.name, calls)
+            label = args.template or source.name
+            deadline = Deadline(label, args.timeout, start)
+            unprinted = _print_results(target, report, label, calls, deadline, args.max_cells)
     except _failures() as exc:
         return _fail(exc)
-    return _failed(report, target, calls)
+    return max(_failed(report, target, calls), SOME_FAILED if unprinted else 0)
 
 
 def cmd_freeze(args: argparse.Namespace) -> int:

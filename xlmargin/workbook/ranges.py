@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -28,7 +28,7 @@ from . import _sheetxml as sx
 from ._package import sheet_parts
 from .safety import open_workbook_zip, parse_xml, read_part
 
-__all__ = ["Shown", "named_ranges"]
+__all__ = ["Shown", "TooLarge", "named_ranges"]
 
 GENERAL = "General"
 # The built-in number formats (ECMA-376 Part 1, 18.8.30), as openpyxl spells them.
@@ -58,9 +58,24 @@ class Shown:
     number_format: str = GENERAL
 
 
-def named_ranges(path: Path, names: re.Pattern[str]) -> Iterator[tuple[str, str, list[list[Shown]]]]:
+@dataclass(frozen=True)
+class TooLarge:
+    """An area with more cells than the caller's limit, from its first cell to its last value."""
+
+    cells: int
+
+
+def named_ranges(
+    path: Path, names: re.Pattern[str], *, max_cells: int | None = None, tick: Callable[[], None] = sx.no_tick
+) -> Iterator[tuple[str, str, list[list[Shown]] | TooLarge]]:
     """(name, ``Sheet!A1:D9``, rows of cells) of every workbook-level defined name that ``names``
-    matches in full, in the workbook's order of names and areas."""
+    matches in full, in the workbook's order of names and areas.
+
+    Each area is cut to the cells its sheet stores: one reaching the sheet's last row or column
+    (``Out!$A:$Z``, ``Out!$A$1:$XFD$1048576``) to its last row and column holding a value (a
+    formatted blank cell holds none), any other to its last stored cell. One that still has more
+    than ``max_cells`` cells comes as :class:`TooLarge`, unread; ``tick`` is called as rows are
+    read (a deadline's check)."""
     with open_workbook_zip(path) as zf:
         book = _part(zf, "xl/workbook.xml")
         parts = dict(sheet_parts(zf))
@@ -84,15 +99,26 @@ def named_ranges(path: Path, names: re.Pattern[str]) -> Iterator[tuple[str, str,
                     continue
                 if sheet not in sheets:
                     sheets[sheet] = read_part(zf, parts[sheet]).decode("utf-8", "replace")
+                tick()
                 stored = sx.stored_cells(sheets[sheet], r1, r2, c1, c2)
-                if r2 == fm.MAX_ROW or c2 == fm.MAX_COL:  # a whole row or column: as far as cells go
-                    r2 = min(r2, max((r for r, _ in stored), default=r1))
-                    c2 = min(c2, max((c for _, c in stored), default=c1))
-                rows = [
-                    [_shown(stored.get((r, c)), formats, strings, date1904) for c in range(c1, c2 + 1)]
-                    for r in range(r1, r2 + 1)
-                ]
+                if r2 == fm.MAX_ROW or c2 == fm.MAX_COL:  # whole rows or columns: to the last value
+                    last = [rc for rc, cell in stored.items() if cell.v or cell.inline is not None]
+                else:  # to the last cell stored, a formatted blank one too
+                    last = list(stored)
+                r2 = min(r2, max((r for r, _ in last), default=r1))
+                c2 = min(c2, max((c for _, c in last), default=c1))
                 area = sx.format_ref(r1, c1) + (f":{sx.format_ref(r2, c2)}" if (r1, c1) != (r2, c2) else "")
+                size = (r2 - r1 + 1) * (c2 - c1 + 1)
+                if max_cells is not None and size > max_cells:
+                    yield name, f"{sheet}!{area}", TooLarge(size)
+                    continue
+                rows = []
+                for r in range(r1, r2 + 1):
+                    if r % 1024 == 0:
+                        tick()
+                    rows.append(
+                        [_shown(stored.get((r, c)), formats, strings, date1904) for c in range(c1, c2 + 1)]
+                    )
                 yield name, f"{sheet}!{area}", rows
 
 

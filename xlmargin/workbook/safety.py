@@ -18,10 +18,13 @@ CLI to print as is. The checks, in order:
 
 XML is parsed with defusedxml only (:func:`parse_xml`), and :func:`read_part` refuses any XML part
 that carries a DTD, so neither we nor the formula engine expand entities (billion laughs, XXE).
+A part is taken as XML by its content (:func:`looks_like_xml`), whatever its name: a sheet stored
+as ``sheet1.dat`` is checked as one stored as ``sheet1.xml``.
 """
 
 from __future__ import annotations
 
+import codecs
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -91,8 +94,8 @@ def read_part(zf: zipfile.ZipFile, part: str) -> bytes:
         data = zf.read(part)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
         raise WorkbookError(f"{name}: part {part} is corrupt ({exc})") from exc
-    if is_xml_part(part) and declares_dtd(data):
-        raise WorkbookError(f"{name}: part {part} declares a DTD, which a workbook never needs")
+    if declares_dtd(data) and looks_like_xml(data):
+        raise dtd_refused(name, part)
     return data
 
 
@@ -172,6 +175,18 @@ def is_xml_part(part: str) -> bool:
     return part.lower().endswith(_XML_SUFFIXES)
 
 
+def dtd_refused(label: str, part: str) -> WorkbookError:
+    return WorkbookError(f"{label}: part {part} declares a DTD, which a workbook never needs; refused")
+
+
+def looks_like_xml(head: bytes) -> bool:
+    """Whether a part starting with ``head`` is XML by its content: ``<`` first, after a UTF-8
+    byte order mark and white space, or UTF-16 (a byte order mark, or ``<`` as two bytes)."""
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"<\x00", b"\x00<"):
+        return True
+    return head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n").startswith(b"<")
+
+
 def declares_dtd(data: bytes) -> bool:
     """Whether ``data`` (XML, in UTF-8 or UTF-16) holds a document type declaration."""
     return any(m in data for m in _DTD_MARKERS)
@@ -193,6 +208,19 @@ def inflated_windows(
                 tail = window[-overlap:]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
         raise WorkbookError(f"{label}: part {part} is corrupt ({exc})") from exc
+
+
+def checked_windows(zf: zipfile.ZipFile, label: str, overlap: int) -> Iterator[tuple[str, bytes, bytes]]:
+    """Every part inflated as :func:`inflated_windows` gives it, as ``(part, window, tail)``; a part
+    that is XML by its content (:func:`looks_like_xml`, whatever its name) and declares a DTD is
+    refused as :func:`read_part` refuses it."""
+    for part in zf.namelist():
+        xml = None
+        for window, tail in inflated_windows(zf, part, label, overlap):
+            xml = looks_like_xml(window) if xml is None else xml
+            if xml and declares_dtd(window):
+                raise dtd_refused(label, part)
+            yield part, window, tail
 
 
 def cells_in(window: bytes, tail: bytes) -> int:
