@@ -177,8 +177,8 @@ def _positions(rnd: random.Random, n: int) -> list[Position]:
             continue
         spot = rnd.choice([0.0, 1.1, 50.0, round(rnd.uniform(1, 6000), 2)])
         expiry = AS_OF + dt.timedelta(days=rnd.choice([1, 200, 272, 273, 274, 275, 400, 800]))
-        underlying = rnd.choice(["S", "SPY"])  # SPY: a fund of symbols.toml, not an index
-        out.append(Position(row, "O", "option", quantity, price, underlying, "S", rnd.choice(classes), 100.0, spot,
+        under = rnd.choice(["S", "SPY"])  # SPY: a fund of symbols.toml, not an index
+        out.append(Position(row, "O", "option", quantity, price, under, "S", rnd.choice(classes), 100.0, spot,
                             round(spot * rnd.uniform(0.5, 1.5), 1), rnd.choice("CP"), expiry,
                             leverage=leverage))  # fmt: skip
     return out

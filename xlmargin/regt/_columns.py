@@ -15,7 +15,6 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.regt._formulas import RegTRules, add_months
 from xlmargin.regt._house import HouseOptions
 
-
 # --- a leg on its own, column-wise ----------------------------------------------------------------
 
 
@@ -122,7 +121,9 @@ def standalone_columns(
         naked = finra * mult
         spread = naked
         if r.house_options is not None:
-            house = _house_columns(r, r.house_options, (names, codes), is_call, table[:, 3] != 0.0, columns, on_index)
+            house = _house_columns(
+                r, r.house_options, (names, codes), is_call, table[:, 3] != 0.0, columns, on_index
+            )
             naked = _max(finra, house) * mult
             spread = naked if r.house_options.spreads else spread
     short_option = is_option & ~is_long

@@ -14,9 +14,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
-from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import RuleError
 from xlmargin.positions import Portfolio, Position
 from xlmargin.regt._house import HouseOptions, house_options, on_index
@@ -423,7 +420,9 @@ def house_naked(r: RegTRules, p: Position) -> tuple[float, str] | None:
             floor_rate, base, name = _floor(r, p, call_floor if p.is_call else put_floor, put_on_underlying)
             main = p.price + rate * p.underlying_price - otm(p)
             figure = max(figure, main, p.price + floor_rate * base)
-            words.append(f"value + {pct(rate)} × underlying − OTM, at least value + {pct(floor_rate)} × {name}")
+            words.append(
+                f"value + {pct(rate)} × underlying − OTM, at least value + {pct(floor_rate)} × {name}"
+            )
         if entry.min_per_share > 0.0:
             figure = max(figure, entry.min_per_share)
             floors.append(f"at least {money(entry.min_per_share)}/share")

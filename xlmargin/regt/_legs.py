@@ -351,7 +351,11 @@ def book_netted_legs(
     )
     # Each contract's leg from its first open row's figures (lists: Python floats, as the scalar
     # rules give them), its rows and capacities from the sorted columns.
-    margin, long_cost, spread = figures.margin.tolist(), figures.long_cost.tolist(), figures.spread_naked.tolist()
+    margin, long_cost, spread = (
+        figures.margin.tolist(),
+        figures.long_cost.tolist(),
+        figures.spread_naked.tolist(),
+    )
     proceeds, value = figures.short_proceeds.tolist(), figures.value.tolist()
     option, long, call = is_option.tolist(), (quantity > 0).tolist(), is_call.tolist()
     capacity, owner = totals.tolist(), group[first].tolist()
