@@ -94,12 +94,13 @@ def test_broad_index_uses_15_percent_and_a_house_override_changes_it():
     assert run(leg, rule_set=override(naked__broad_index__pct=0.20)).total == 2160.0  # 10 + 11.60
 
 
-def test_house_minimum_per_share_is_an_override_not_a_regulatory_rule():
-    """tastytrade's $2.50/share floor: 0.05 + 20% × 50 − 30 < 0.05 + 10% × 20 = 2.05 < 2.50 (house)."""
+def test_house_minimum_per_share_is_a_house_layer_not_a_regulatory_rule():
+    """tastytrade's $2.50/share floor (house.options = tastytrade; margin-rules.md §1.3): 0.05 + 20% ×
+    50 − 30 < 0.05 + 10% × 20 = 2.05 < 2.50 (house)."""
     leg = opt(-1, "P", 20, 0.05, 50)
     assert run(leg).total == 205.0
-    (group,) = run(leg, rule_set=override(house__naked_min_per_share=2.50)).groups
-    assert group.margin == 250.0 and "2.50 (house)" in group.rule
+    (group,) = run(leg, rule_set=override(house__options="tastytrade")).groups
+    assert group.margin == 250.0 and "tastytrade house: at least 2.50/share" in group.rule
 
 
 # --- long options and the nine-month rule -------------------------------------------------------------
@@ -644,7 +645,7 @@ def test_a_repeat_call_solves_only_the_underlyings_that_changed(monkeypatch):
     assert run(*changed) == result  # the same as solving everything afresh
     calls.clear()
     run(*changed, basis="maintenance")
-    run(*changed, rule_set=override(house__naked_min_per_share=2.5))
+    run(*changed, rule_set=override(house__options="tastytrade"))
     assert calls == [2, 2]  # another basis or rule set shares nothing
 
 

@@ -22,13 +22,15 @@ import pytest
 from tests.conftest import AS_OF
 from xlmargin import rules
 from xlmargin.positions import Portfolio, Position, read_positions
+from xlmargin.regt._columns import standalone_columns
 from xlmargin.regt._formulas import (
     RegTRules,
     long_option_rate,
     naked_per_share,
-    standalone_columns,
+    spread_naked,
     stock_figures,
 )
+from xlmargin.regt._house import on_index
 from xlmargin.regt._legs import COLUMN_WISE_ROWS, book_netted_legs, netted_legs
 
 HEADER = ["symbol", "type", "qty", "price", "underlying", "underlying price", "strike", "days", "right",
@@ -175,18 +177,22 @@ def _positions(rnd: random.Random, n: int) -> list[Position]:
             continue
         spot = rnd.choice([0.0, 1.1, 50.0, round(rnd.uniform(1, 6000), 2)])
         expiry = AS_OF + dt.timedelta(days=rnd.choice([1, 200, 272, 273, 274, 275, 400, 800]))
-        out.append(Position(row, "O", "option", quantity, price, "S", "S", rnd.choice(classes), 100.0, spot,
+        under = rnd.choice(["S", "SPY"])  # SPY: a fund of symbols.toml, not an index
+        out.append(Position(row, "O", "option", quantity, price, under, "S", rnd.choice(classes), 100.0, spot,
                             round(spot * rnd.uniform(0.5, 1.5), 1), rnd.choice("CP"), expiry,
                             leverage=leverage))  # fmt: skip
     return out
 
 
 @pytest.mark.parametrize("basis", ["initial", "maintenance"])
-@pytest.mark.parametrize("house", [0.0, 2.5])
+@pytest.mark.parametrize("house", ["none", "tastytrade", "optionshouse", "fidelity", "fidelity-spreads"])
 def test_the_column_wise_standalone_figures_equal_the_scalar_rules(basis, house):
     """stock_figures, long_option_rate × value and naked_per_share × multiplier, row by row, against
-    standalone_columns over the same rows: the same bits, zeros' signs included."""
-    r = RegTRules.of(rules.load("regt").with_overrides({"house.naked_min_per_share": house}))
+    standalone_columns over the same rows: the same bits, zeros' signs included; under each house
+    table of house.options (regt.toml [house_options.*]), and a credit spread's naked figure too."""
+    name, _, spreads = house.partition("-")
+    changed = {"house.options": name} | ({f"house_options.{name}.spreads": True} if spreads else {})
+    r = RegTRules.of(rules.load("regt").with_overrides(changed))
     positions = _positions(random.Random(7), 600)
     portfolio = Portfolio.from_positions(positions, AS_OF)
     a = portfolio.arrays
@@ -196,7 +202,7 @@ def test_the_column_wise_standalone_figures_equal_the_scalar_rules(basis, house)
     is_option = np.array([p.is_option for p in positions])
     found = standalone_columns(
         r, basis, AS_OF, is_option, a["right"] == "C", a["quantity"] > 0, (codes, names),
-        columns | {"expiry": expiry},
+        columns | {"expiry": expiry}, np.array([on_index(p.underlying) for p in positions]),
     )  # fmt: skip
     for k, p in enumerate(positions):
         value = p.price * p.multiplier
@@ -206,6 +212,8 @@ def test_the_column_wise_standalone_figures_equal_the_scalar_rules(basis, house)
             expected = (0.0, long_option_rate(r, basis, p, AS_OF)[0] * value, 0.0)
         else:
             expected = (naked_per_share(r, p)[0] * p.multiplier, 0.0, value)
+            spread = spread_naked(r, p, naked_per_share(r, p)[0]) * p.multiplier
+            assert repr(found.spread_naked[k].item()) == repr(spread), p
         got = (found.margin[k].item(), found.long_cost[k].item(), found.short_proceeds[k].item())
         assert repr(got) == repr(expected), p
         assert math.copysign(1.0, found.value[k]) == math.copysign(1.0, value)

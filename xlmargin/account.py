@@ -53,7 +53,15 @@ from xlmargin.esma import (
     nfa_margin,
 )
 from xlmargin.fx_rates import FX_RATES, one_rate_per_pair_currency, read_rates, usd_per_unit
-from xlmargin.house_bonds import HOUSE_BONDS, REGT_UNCONFIRMED, given_terms, house_terms, regt_rules
+from xlmargin.house_bonds import (
+    HOUSE_BONDS,
+    HOUSE_OPTIONS,
+    REGT_UNCONFIRMED,
+    given_terms,
+    house_options,
+    house_terms,
+    regt_rules,
+)
 from xlmargin.instruments import ENGINE_CURRENCY, PER_FACE, in_usd
 from xlmargin.money import cents
 from xlmargin.params import AS_OF, RATE, Param, today_if_missing, with_defaults
@@ -117,6 +125,7 @@ _OWN: tuple[Param, ...] = (
         "eligibility ($100,000), each a warning when not met",
     ),
     HOUSE_BONDS,
+    HOUSE_OPTIONS,  # the securities segment under Reg T
     *REGT_UNCONFIRMED,  # the securities segment under Reg T
     *NFA_PARAMS,  # the fx / cfd segment under fx_rule = nfa
 )
@@ -148,14 +157,15 @@ class AccountSettings:
     pm: PMSettings
     regt_terms: tuple[tuple[str, Any], ...] = ()  # the unconfirmed [L] terms of regt.toml given
     nfa_terms: tuple[tuple[str, Any], ...] = ()  # those of esma.toml ([nfa]) given
+    house_options: str = str(HOUSE_OPTIONS.default)  # Reg T's house rates for naked options
 
     @property
     def regt_rules(self) -> RuleSet:
         """The Reg T rule set of the ``house.bonds`` parameter (held, with portfolio margin's bond
-        lines, in ``pm.house_bonds``) and the [L] terms given (``regt_terms``): what every path
-        margining these settings under Reg T passes the engine (the securities segment, the
-        decisions' regt regimes, MAX_NOTIONAL)."""
-        return regt_rules(self.pm.house_bonds, self.regt_terms)
+        lines, in ``pm.house_bonds``), of ``house.options`` and the [L] terms given (``regt_terms``):
+        what every path margining these settings under Reg T passes the engine (the securities
+        segment, the decisions' regt regimes, MAX_NOTIONAL)."""
+        return regt_rules(self.pm.house_bonds, self.regt_terms, self.house_options)
 
 
 def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettings:
@@ -181,6 +191,7 @@ def account_settings(params: Mapping[str, Any], today: dt.date) -> AccountSettin
         pm=pm_settings(subset(PM_PARAMS), as_of),
         regt_terms=regt_terms,
         nfa_terms=given_terms(values, NFA_PARAMS),
+        house_options=house_options(values),
     )
 
 

@@ -1,4 +1,4 @@
-"""Reg T's ``house.bonds`` parameter, read one way by every path that computes Reg T.
+"""Reg T's house layers ``house.bonds`` and ``house.options``, read one way by every path that computes Reg T.
 
 ``house.bonds`` chooses a broker's house table for Treasuries over FINRA 4210(e)(2)'s bond minimum
 (``regt.toml [house_bonds.*]``; the greater of the two applies, margin-rules.md §0.5, §1.8).
@@ -7,9 +7,14 @@ and REGT_BREAKDOWN, the account view (its securities segment under Reg T), the d
 regimes, MAX_NOTIONAL and the batch all take it from here, and so do the bonds portfolio margin
 leaves outside (margined by the Reg T engine's bond rule: ``PMSettings.house_bonds``).
 
+``house.options`` chooses a broker's house rates for short uncovered options over the naked
+requirement of Cboe 10.3 / FINRA 4210(f)(2)(D) (``regt.toml [house_options.*]``; the greater applies,
+margin-rules.md §0.5, §1.3): :data:`HOUSE_OPTIONS`, read by the same paths through the same rule set
+(portfolio margin reads it nowhere: it margins no option by the Reg T rule).
+
 The unconfirmed [L] terms of ``regt.toml`` are parameters read by the same paths beside it
 (:data:`REGT_UNCONFIRMED`, generated from the file by :mod:`xlmargin.unconfirmed`):
-:func:`regt_rules_of` makes the one rule set of ``house.bonds`` and those given.
+:func:`regt_rules_of` makes the one rule set of the two house choices and those given.
 
 This module loads the rule file and nothing else, so the worksheet layer may import it at start-up.
 """
@@ -36,6 +41,19 @@ HOUSE_BONDS = Param(
 )
 
 
+HOUSE_OPTIONS = Param(
+    "house.options",
+    "choice",
+    "none",
+    "a broker's house rates for short uncovered options over Cboe 10.3 / FINRA 4210's naked requirement, "
+    "the greater applying (regt.toml [house_options.*]; Reg T, and so the account view's Reg T securities "
+    "and the decisions): none (default, FINRA's alone), tastytrade ($2.50/share floor on every naked "
+    "option; 25%/15% for index options), optionshouse (20% for index options) or fidelity (25%/15% for "
+    "equity puts)",
+    choices=("none", *rules.load("regt")["house_options"]),
+)
+
+
 REGT_UNCONFIRMED: tuple[Param, ...] = unconfirmed_params(rules.load("regt"))
 """The unconfirmed [L] terms of ``regt.toml`` as parameters (blank: the file's value)."""
 
@@ -44,17 +62,22 @@ REGT_BOND_TERMS: tuple[Param, ...] = tuple(
 )
 """Those of the bond rule's tables: read also by portfolio margin, whose bonds the Reg T rule margins."""
 
-REGT_RULE_PARAMS: tuple[Param, ...] = (HOUSE_BONDS, *REGT_UNCONFIRMED)
+REGT_RULE_PARAMS: tuple[Param, ...] = (HOUSE_BONDS, HOUSE_OPTIONS, *REGT_UNCONFIRMED)
 """Every parameter that changes the Reg T rule set: what :func:`regt_rules_of` reads."""
 
 
 @cache
-def regt_rules(house: str = "none", unconfirmed: tuple[tuple[str, Any], ...] = ()) -> rules.RuleSet:
-    """The Reg T rule set with ``house.bonds`` set to ``house`` and the [L] terms ``unconfirmed``
-    (name, value) given: the shipped one for ``none`` and none given. Made once per choice, so every
-    path pairs under the very same rules (and shares the pairing cache)."""
+def regt_rules(
+    house: str = "none", unconfirmed: tuple[tuple[str, Any], ...] = (), options: str = "none"
+) -> rules.RuleSet:
+    """The Reg T rule set with ``house.bonds`` set to ``house``, ``house.options`` to ``options``
+    and the [L] terms ``unconfirmed`` (name, value) given: the shipped one for ``none`` and none
+    given. Made once per choice, so every path pairs under the very same rules (and shares the
+    pairing cache)."""
     shipped = rules.load("regt")
     changed: dict[str, Any] = {} if house == "none" else {"house.bonds": house}
+    if options != "none":
+        changed["house.options"] = options
     changed |= overrides(shipped, dict(unconfirmed))
     return shipped.with_overrides(changed) if changed else shipped
 
@@ -85,6 +108,11 @@ def house_terms(
     return house, given
 
 
+def house_options(values: Mapping[str, Any]) -> str:
+    """``house.options`` of a params block's values (absent or None: ``none``)."""
+    return str(values.get(HOUSE_OPTIONS.name) or HOUSE_OPTIONS.default)
+
+
 def regt_rules_of(values: Mapping[str, Any], specs: tuple[Param, ...] = REGT_UNCONFIRMED) -> rules.RuleSet:
-    """The Reg T rule set of a params block's values (:func:`house_terms`)."""
-    return regt_rules(*house_terms(values, specs))
+    """The Reg T rule set of a params block's values (:func:`house_terms`, :func:`house_options`)."""
+    return regt_rules(*house_terms(values, specs), house_options(values))

@@ -23,6 +23,7 @@ import pytest
 
 from tests.conftest import AS_OF, worked_examples
 from xlmargin import rules
+from xlmargin.house_bonds import regt_rules
 from xlmargin.positions import read_positions
 from xlmargin.regt import RegTResult, regt_margin
 
@@ -72,8 +73,8 @@ def _run(case: dict, underlying_price: float | None, net: bool) -> RegTResult:
     basis = "maintenance" if case["regime"] == "reg_t_maintenance" else "initial"
     rule_set = rules.load("regt")
     if case["regime"] == "reg_t_house":
-        # OptionsHouse's house rule: 20% for index options (narrow-based are 20% already)
-        rule_set = rule_set.with_overrides({"naked.broad_index.pct": 0.20, "naked.highcap_index.pct": 0.20})
+        # OptionsHouse's house rule, 20% for index options: house.options (regt.toml [house_options])
+        rule_set = regt_rules(options="optionshouse")
     return regt_margin(portfolio, basis=basis, net_of_proceeds=net, rules=rule_set)
 
 

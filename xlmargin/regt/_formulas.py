@@ -14,11 +14,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
-from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import RuleError
 from xlmargin.positions import Portfolio, Position
+from xlmargin.regt._house import HouseOptions, house_options, on_index
 from xlmargin.rules import RuleSet
 
 
@@ -85,7 +83,7 @@ class RegTRules:
     long_dated_maintenance: float
     long_dated_classes: frozenset[str]
     naked: Mapping[str, NakedRates]
-    naked_min_per_share: float
+    house_options: HouseOptions | None  # the house table chosen by house.options (none: None)
     long_expires_on_or_after_short: bool
     straddle_same_expiry: bool
     condor_equal_wings: bool
@@ -158,7 +156,7 @@ class RegTRules:
             long_dated_maintenance=float(g("long_option.long_dated_maintenance")),
             long_dated_classes=frozenset(g("long_option.long_dated_classes")),
             naked=naked,
-            naked_min_per_share=float(g("house.naked_min_per_share")),
+            house_options=house_options(rules),
             long_expires_on_or_after_short=bool(g("spread.long_expires_on_or_after_short")),
             straddle_same_expiry=bool(g("straddle.same_expiry_required")),
             condor_equal_wings=bool(g("iron_condor.equal_wings_required")),
@@ -357,35 +355,89 @@ def naked_per_share(r: RegTRules, p: Position) -> tuple[float, str]:
     current value plus pct × the underlying, less the out-of-the-money amount, but at least the
     value plus floor pct × the underlying (calls) or × the strike (puts; FX options: the underlying).
     The percentages are those of the underlying's class, times the leverage of a leveraged ETF.
-    A house minimum per share (tastytrade's $2.50) applies only when a house layer sets one. On an
-    underlying with a house's special maintenance s, the percentage is the greater of the class's and
-    s ÷ 2 (margin-rules.md §1.3, "securities with special maintenance"; s is not levered)."""
+    On an underlying with a house's special maintenance s, the percentage is the greater of the
+    class's and s ÷ 2 (margin-rules.md §1.3, "securities with special maintenance"; s is not levered).
+    Under a house table (``house.options``) that covers the option, the greater of that figure and
+    the house's (:func:`house_naked`; margin-rules.md §0.5)."""
+    amount, text = _finra_naked(r, p)
+    house = house_naked(r, p)
+    if house is None:
+        return amount, text
+    figure, words = house
+    greater = max(amount, figure)
+    return greater, f"{text}; {words} = {money(figure)}/share; the greater: {money(greater)}/share"
+
+
+def _finra_naked(r: RegTRules, p: Position) -> tuple[float, str]:
+    """:func:`naked_per_share` without a house table: FINRA's / Cboe's figure and its words."""
     rates = r.naked[p.asset_class]
     rate = r.levered(rates.pct, p.leverage)
     # the house's special maintenance on the underlying: the greatest of the 20% leg, the
     # (special ÷ 2) leg and the 10% leg (margin-rules.md §1.3); both first legs less the OTM amount
     leg_rate = with_special(rate, p.special_maintenance * r.special_naked_fraction)
-    S, K, value = p.underlying_price, p.strike, p.price
-    if p.is_call:
-        floor_rate, floor_base, base_name = r.levered(rates.call_floor_pct, p.leverage), S, "underlying"
-    elif rates.put_floor_on_underlying:
-        floor_rate, floor_base, base_name = r.levered(rates.put_floor_pct, p.leverage), S, "underlying"
-    else:
-        floor_rate, floor_base, base_name = r.levered(rates.put_floor_pct, p.leverage), K, "strike"
-    main = value + leg_rate * S - otm(p)
-    floor = value + floor_rate * floor_base
-    amount = max(main, floor, r.naked_min_per_share)
-    house = f", {money(r.naked_min_per_share)} (house)" if r.naked_min_per_share > 0 else ""
+    floor_pct = rates.call_floor_pct if p.is_call else rates.put_floor_pct
+    floor_rate, floor_base, base_name = _floor(r, p, floor_pct, rates.put_floor_on_underlying)
+    main = p.price + leg_rate * p.underlying_price - otm(p)
+    floor = p.price + floor_rate * floor_base
+    amount = max(main, floor)
     legs = pct(leg_rate)
     if p.special_maintenance > 0.0:
         s = pct(p.special_maintenance)
         legs += f" (greater of {pct(rate)} and special maintenance {s} × {r.special_naked_fraction:g})"
     text = (
         f"value + {legs} × underlying − OTM, at least value + {pct(floor_rate)} × {base_name}"
-        f"{lev_note(p.leverage)}: max({money(value)} + {money(leg_rate * S)} − {money(otm(p))}, "
-        f"{money(value)} + {money(floor_rate * floor_base)}{house}) = {money(amount)}/share"
+        f"{lev_note(p.leverage)}: max({money(p.price)} + {money(leg_rate * p.underlying_price)} − "
+        f"{money(otm(p))}, {money(p.price)} + {money(floor_rate * floor_base)}) = {money(amount)}/share"
     )
     return amount, text
+
+
+def _floor(r: RegTRules, p: Position, floor_pct: float, on_underlying: bool) -> tuple[float, float, str]:
+    """The naked floor's rate (levered), base and the base's name: the underlying for calls (and
+    for puts where the class says so, FX options), the strike for puts."""
+    if p.is_call or on_underlying:
+        return r.levered(floor_pct, p.leverage), p.underlying_price, "underlying"
+    return r.levered(floor_pct, p.leverage), p.strike, "strike"
+
+
+def house_naked(r: RegTRules, p: Position) -> tuple[float, str] | None:
+    """The house's figure for a naked option, per share, and its words; None where the house table
+    (``house.options``) covers no such option. Each covering entry's rates in :func:`naked_per_share`'s
+    formula (no special maintenance: FINRA's figure holds that leg), its minimum per share beside
+    them; the greatest of its entries."""
+    house = r.house_options
+    if house is None:
+        return None
+    index = on_index(p.underlying) if house.index_only else False
+    put_on_underlying = r.naked[p.asset_class].put_floor_on_underlying
+    figure, words, floors = -math.inf, [], []
+    for entry in house.entries:
+        if not entry.covers(p.asset_class, p.right, index):
+            continue
+        if entry.rates is not None:
+            main_pct, call_floor, put_floor = entry.rates
+            rate = r.levered(main_pct, p.leverage)
+            floor_rate, base, name = _floor(r, p, call_floor if p.is_call else put_floor, put_on_underlying)
+            main = p.price + rate * p.underlying_price - otm(p)
+            figure = max(figure, main, p.price + floor_rate * base)
+            words.append(
+                f"value + {pct(rate)} × underlying − OTM, at least value + {pct(floor_rate)} × {name}"
+            )
+        if entry.min_per_share > 0.0:
+            figure = max(figure, entry.min_per_share)
+            floors.append(f"at least {money(entry.min_per_share)}/share")
+    if not words and not floors:
+        return None
+    return figure, f"{house.name} house: {', '.join([*words, *floors])}"
+
+
+def spread_naked(r: RegTRules, p: Position, alone: float) -> float:
+    """The naked requirement per share a credit spread's short leg is held to (margin-rules.md §1.4),
+    given the leg's own (``alone``, :func:`naked_per_share`): FINRA's, unless the house table
+    (``house.options``) says its spreads take its figure."""
+    if r.house_options is None or r.house_options.spreads:
+        return alone
+    return _finra_naked(r, p)[0]
 
 
 # --- fixed income ------------------------------------------------------------------------------
@@ -531,112 +583,4 @@ def equity_like_bond(r: RegTRules, p: Position, basis: str) -> tuple[float, str]
     return rate * value, (
         f"{_bond_name(p.asset_class)}, {side}: margined like equity, {pct(rate)} of market value "
         f"({rule}): {money(value)} × {rate:g}"
-    )
-
-
-# --- a leg on its own, column-wise ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StandaloneColumns:
-    """What each row needs when it is a leg on its own, one array per figure (per contract for
-    options, per share for stock): :func:`stock_figures`, :func:`long_option_rate` and
-    :func:`naked_per_share` over many rows at once, for a book's first call."""
-
-    margin: FloatArray  # stock: per share; short option: the naked requirement per contract
-    long_cost: FloatArray  # long option: the premium to pay per contract
-    short_proceeds: FloatArray  # short option: its value per contract
-    value: FloatArray  # price × multiplier
-
-
-def _max(a: FloatArray | float, b: FloatArray | float) -> FloatArray:
-    """Python's ``max(a, b)`` elementwise: ``a`` unless ``b`` is greater (so a tie keeps ``a``'s
-    sign of zero, as the scalar rules do)."""
-    return np.where(np.greater(b, a), b, a)
-
-
-def _min(a: FloatArray | float, b: FloatArray | float) -> FloatArray:
-    """Python's ``min(a, b)`` elementwise: ``a`` unless ``b`` is smaller."""
-    return np.where(np.less(b, a), b, a)
-
-
-def _levered(r: RegTRules, pct: FloatArray | float, leverage: FloatArray) -> FloatArray:
-    """:meth:`RegTRules.levered` elementwise, in the same operations."""
-    factor = _max(np.abs(leverage), 1.0)
-    return np.where(factor != 1.0, _min(pct * factor, r.leverage_cap), pct)
-
-
-def standalone_columns(
-    r: RegTRules,
-    basis: str,
-    as_of: dt.date,
-    is_option: BoolArray,
-    is_call: BoolArray,
-    is_long: BoolArray,
-    classes: tuple[IntArray, tuple[object, ...]],
-    columns: Mapping[str, FloatArray],
-) -> StandaloneColumns:
-    """Each row's figures alone, bit for bit those of the scalar rules (the same floating-point
-    operations in the same order): a first call computes them for a whole book in one pass.
-
-    ``classes`` is the asset-class column as codes and their values; ``columns`` holds ``price``,
-    ``multiplier``, ``leverage``, ``underlying_price``, ``strike`` and ``expiry`` (days, as ordinals),
-    and may hold ``special_maintenance`` (NaN where none).
-    A row's figures are meaningful for what it is (stock, long option, short option); the others
-    may be NaN. Rows a scalar rule would refuse (a short option of a class without a naked rule)
-    come out NaN: the caller has refused them already.
-    """
-    price, mult, lev = columns["price"], columns["multiplier"], columns["leverage"]
-    S, K = columns["underlying_price"], columns["strike"]
-    codes, names = classes
-    special = columns.get("special_maintenance")
-    if special is not None and np.isnan(special).all():
-        special = None  # none given: the rules' own rates, without a pass over the rows
-    with np.errstate(all="ignore"):  # NaN in the rows a figure does not apply to, as in the scalars
-        value = price * mult
-        # stock: stock_figures
-        long_rate = _levered(r, r.long_initial if basis == "initial" else r.long_maintenance, lev)
-        long_stock = long_rate * price
-        high = price >= r.low_price_threshold
-        rate = np.where(
-            high, _levered(r, r.short_maintenance, lev), _levered(r, r.short_low_maintenance, lev)
-        )
-        floor = np.where(high, r.short_maintenance_per_share, r.short_low_maintenance_per_share)
-        short_stock = _max(rate * price, floor)
-        if special is not None:  # a house's special maintenance: at least it, long or short
-            long_stock = _max(long_rate, special) * price
-            short_stock = _max(short_stock, special * price)
-        if basis != "maintenance":
-            short_stock = _max(_levered(r, r.short_initial, lev) * price, short_stock)
-        # long option: long_option_rate × value
-        horizon = add_months(as_of, r.long_dated_months).toordinal()
-        dated = np.array([name in r.long_dated_classes for name in names], dtype=bool)[codes]
-        long_dated = r.long_dated_initial if basis == "initial" else r.long_dated_maintenance
-        long_cost = np.where((columns["expiry"] > horizon) & dated, long_dated, r.paid_in_full) * value
-        # short option: naked_per_share × multiplier
-        rates = [r.naked.get(name) if isinstance(name, str) else None for name in names]
-        table = np.array(
-            [
-                (x.pct, x.call_floor_pct, x.put_floor_pct, x.put_floor_on_underlying)
-                if x is not None
-                else (np.nan, np.nan, np.nan, 0.0)
-                for x in rates
-            ],
-            dtype=float,
-        ).reshape(-1, 4)[codes]
-        pct_rate = _levered(r, table[:, 0], lev)
-        if special is not None:  # the (special ÷ 2) leg
-            pct_rate = _max(pct_rate, special * r.special_naked_fraction)
-        call_floor, put_floor = _levered(r, table[:, 1], lev), _levered(r, table[:, 2], lev)
-        floor_rate = np.where(is_call, call_floor, put_floor)
-        floor_base = np.where(is_call | (table[:, 3] != 0.0), S, K)
-        out_of_money = np.where(is_call, _max(K - S, 0.0), _max(S - K, 0.0))
-        main = price + pct_rate * S - out_of_money
-        naked = _max(_max(main, price + floor_rate * floor_base), r.naked_min_per_share) * mult
-    short_option = is_option & ~is_long
-    return StandaloneColumns(
-        margin=np.where(is_option, np.where(is_long, 0.0, naked), np.where(is_long, long_stock, short_stock)),
-        long_cost=np.where(is_option & is_long, long_cost, 0.0),
-        short_proceeds=np.where(short_option, value, 0.0),
-        value=value,
     )

@@ -28,6 +28,7 @@ from xlmargin._records import records
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.positions import Portfolio, Position
 from xlmargin.positions.model import OPTION_TYPES
+from xlmargin.regt._columns import standalone_columns
 from xlmargin.regt._formulas import (
     Figures,
     RegTRules,
@@ -35,9 +36,10 @@ from xlmargin.regt._formulas import (
     money,
     naked_per_share,
     num,
-    standalone_columns,
+    spread_naked,
     stock_figures,
 )
+from xlmargin.regt._house import on_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ class BookLeg:
     standalone: Figures
     name: str  # what the leg is on its own: "naked call", "long put", "long stock", ...
     long_cost: float  # per contract, when long and in a strategy: the premium paid in full
-    naked: float  # per contract, when short: the uncovered requirement including the value
+    naked: float  # per contract, when short: what a credit spread holds it to (FINRA's, or the house's)
     is_stock: bool
     is_long: bool
     value: float  # an option's value per contract (price × multiplier)
@@ -243,9 +245,11 @@ def _leg(
         paid = r.paid_in_full * value
         return BookLeg(p, sources, capacity, Figures(long_cost=alone), f"long {right}", paid, 0.0, False,
                        True, value, terms)  # fmt: skip
-    naked = naked_per_share(r, p)[0] * p.multiplier
+    alone = naked_per_share(r, p)[0]
+    naked = alone * p.multiplier
+    spread = naked if r.house_options is None else spread_naked(r, p, alone) * p.multiplier
     return BookLeg(p, sources, capacity, Figures(margin=naked, short_proceeds=value), f"naked {right}", 0.0,
-                   naked, False, False, value, terms)  # fmt: skip
+                   spread, False, False, value, terms)  # fmt: skip
 
 
 # --- a book's underlyings at once, column-wise ------------------------------------------------------
@@ -330,6 +334,10 @@ def book_netted_legs(
     position = dict(zip(built.tolist(), portfolio.positions_at(index[built].tolist())))
     class_codes, class_names = portfolio.codes("asset_class")
     is_call = _is_text(portfolio, "right", ("C",))[index]
+    index_rows = None
+    if r.house_options is not None and r.house_options.index_only:
+        underlying, values = portfolio.codes("underlying")
+        index_rows = np.array([on_index(str(v)) for v in values], dtype=bool)[underlying][index]
     figures = standalone_columns(
         r,
         basis,
@@ -339,10 +347,15 @@ def book_netted_legs(
         quantity > 0,
         (class_codes[index], class_names),
         columns | {"expiry": expiry.astype(float)},
+        index_rows,
     )
     # Each contract's leg from its first open row's figures (lists: Python floats, as the scalar
     # rules give them), its rows and capacities from the sorted columns.
-    margin, long_cost = figures.margin.tolist(), figures.long_cost.tolist()
+    margin, long_cost, spread = (
+        figures.margin.tolist(),
+        figures.long_cost.tolist(),
+        figures.spread_naked.tolist(),
+    )
     proceeds, value = figures.short_proceeds.tolist(), figures.value.tolist()
     option, long, call = is_option.tolist(), (quantity > 0).tolist(), is_call.tolist()
     capacity, owner = totals.tolist(), group[first].tolist()
@@ -371,7 +384,7 @@ def book_netted_legs(
             held = tuple((held[m][0], held[m][1], amount) for m, amount in zip(kept, amounts))
             j, total = local[kept[0]], sum(amounts)
         if option[j]:
-            name, naked = _OPTION_NAMES[(long[j], call[j])], 0.0 if long[j] else margin[j]
+            name, naked = _OPTION_NAMES[(long[j], call[j])], 0.0 if long[j] else spread[j]
         else:
             name, naked = "long stock" if long[j] else "short stock", 0.0
         joins.append(legs)

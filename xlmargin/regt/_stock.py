@@ -313,7 +313,8 @@ class LegArrays:
     multiplier: np.ndarray
     price: np.ndarray
     underlying_price: np.ndarray
-    naked: np.ndarray
+    naked: np.ndarray  # a credit spread's short leg: BookLeg.naked
+    naked_alone: np.ndarray  # a straddle's legs: the naked requirement (house's included), standalone.margin
     value: np.ndarray
     long_cost: np.ndarray
     alone: np.ndarray
@@ -340,7 +341,7 @@ def leg_arrays(legs: list[BookLeg], alone: list[float], r: RegTRules, basis: str
     n = len(legs)
     positions = [leg.position for leg in legs]
     numbers = np.array(list(map(_POSITION_NUMBERS, positions)), dtype=float).reshape(n, 5)
-    figures = np.array(list(map(_LEG_NUMBERS, legs)), dtype=float).reshape(n, 6)
+    figures = np.array(list(map(_LEG_NUMBERS, legs)), dtype=float).reshape(n, 7)
     texts = list(map(_POSITION_TEXTS, positions))
     stock = figures[:, 5] != 0
     deliverables: dict[tuple[str, float], int] = {}
@@ -363,7 +364,8 @@ def leg_arrays(legs: list[BookLeg], alone: list[float], r: RegTRules, basis: str
         deliverable=np.array(deliverable, dtype=np.intp), underlying=np.array(underlying, dtype=np.intp),
         class_group=np.array(class_group, dtype=np.intp), expiry=np.array(expiry, dtype=np.int64),
         index_units=numbers[:, 0], strike=numbers[:, 1], multiplier=numbers[:, 2], price=numbers[:, 3],
-        underlying_price=numbers[:, 4], naked=figures[:, 0], value=figures[:, 1], long_cost=figures[:, 2],
+        underlying_price=numbers[:, 4], naked=figures[:, 0], naked_alone=figures[:, 6], value=figures[:, 1],
+        long_cost=figures[:, 2],
         alone=np.array(alone, dtype=float), capacity=figures[:, 3],
         is_call=is_call, is_long=figures[:, 4] != 0, is_stock=stock,
         stock_margin=rates[:, 0], long_rate=rates[:, 1], protective_put_strike=rates[:, 2],
@@ -376,7 +378,9 @@ def leg_arrays(legs: list[BookLeg], alone: list[float], r: RegTRules, basis: str
 # what leg_arrays reads of each leg's position and of the leg (a stock's expiry, None, is not converted)
 _POSITION_NUMBERS = attrgetter("index_units", "strike", "multiplier", "price", "underlying_price")
 _POSITION_TEXTS = attrgetter("underlying", "multiplier", "class_group", "right", "expiry")
-_LEG_NUMBERS = attrgetter("naked", "value", "long_cost", "capacity", "is_long", "is_stock")
+_LEG_NUMBERS = attrgetter(
+    "naked", "value", "long_cost", "capacity", "is_long", "is_stock", "standalone.margin"
+)
 _NO_STOCK = (0.0,) * 9
 
 

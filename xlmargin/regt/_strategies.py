@@ -231,15 +231,16 @@ class Enumerator(StockStrategies):
 
     def straddle(self, call: BookLeg, put: BookLeg) -> Shape | None:
         """Short straddle or combination (Cboe): the greater of the two naked requirements plus
-        the current value of the other option."""
+        the current value of the other option (each leg's own, a house's included: ``standalone``)."""
         if not same_deliverable(call, put) or (self.r.straddle_same_expiry and call.expiry != put.expiry):
             return None
         same = call.position.strike == put.position.strike and call.expiry == put.expiry
         name = "short straddle" if same else "short strangle"
-        if call.naked >= put.naked:
-            margin, which = call.naked + put.value, f"call {money(call.naked)} + put value {money(put.value)}"
+        c, q = call.standalone.margin, put.standalone.margin
+        if c >= q:
+            margin, which = c + put.value, f"call {money(c)} + put value {money(put.value)}"
         else:
-            margin, which = put.naked + call.value, f"put {money(put.naked)} + call value {money(call.value)}"
+            margin, which = q + call.value, f"put {money(q)} + call value {money(call.value)}"
         rule = f"{name}: greater naked requirement + value of the other side = {which}, × {{n}}"
         return Shape(name, Figures(margin, 0.0, call.value + put.value), rule)
 
@@ -550,7 +551,9 @@ def _filter(
     if r.straddle_same_expiry:
         both &= a.expiry[call] == a.expiry[put]
     margin = np.where(
-        a.naked[call] >= a.naked[put], a.naked[call] + a.value[put], a.naked[put] + a.value[call]
+        a.naked_alone[call] >= a.naked_alone[put],
+        a.naked_alone[call] + a.value[put],
+        a.naked_alone[put] + a.value[call],
     )
     pair_cost = cost_of(net, margin, np.zeros(len(call)), a.value[call] + a.value[put])
     both &= ~(pair_cost > a.alone[call] + a.alone[put] + TOLERANCE)
