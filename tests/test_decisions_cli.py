@@ -95,7 +95,7 @@ PARAMS = [["as_of", "2026-11-20"]]
         ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"]], "pm", None, PARAMS),
          "candidate list is empty"),
         ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, None]],
-                            "pm", None, PARAMS), "row 2, candidates price"),
+                            "pm", None, PARAMS), "row 2 of the range, candidates price"),
         ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, 90.0]],
                             "futures", None, PARAMS), "objective must be one of"),
         ("LIQUIDATION_PLAN", (POSITIONS, -5.0, "pm", PARAMS), "equity must be above 0"),
@@ -123,10 +123,16 @@ TRADES_HEADER = ["symbol", "type", "quantity", "price"]
 @pytest.mark.parametrize(
     ("trades", "message"),
     [
-        ([TRADES_HEADER, ["XYZ", "stock", "abc", 100.0]], "row 2, trades quantity: 'abc' is not a number"),
-        ([TRADES_HEADER, ["XYZ", "stock", None, 100.0]], "row 2, trades quantity: missing quantity"),
-        ([TRADES_HEADER, ["XYZ", "stock", 10.0, "n/a"]], "row 2, trades price"),
-        ([TRADES_HEADER, ["", "stock", 10.0, 100.0]], "row 2, trades symbol: missing symbol"),
+        (
+            [TRADES_HEADER, ["XYZ", "stock", "abc", 100.0]],
+            "row 2 of the range, trades quantity: 'abc' is not a number",
+        ),
+        (
+            [TRADES_HEADER, ["XYZ", "stock", None, 100.0]],
+            "row 2 of the range, trades quantity: missing quantity",
+        ),
+        ([TRADES_HEADER, ["XYZ", "stock", 10.0, "n/a"]], "row 2 of the range, trades price"),
+        ([TRADES_HEADER, ["", "stock", 10.0, 100.0]], "row 2 of the range, trades symbol: missing symbol"),
     ],
 )
 def test_a_bad_trade_is_one_line_naming_the_trades_row(trades: list, message: str) -> None:
@@ -142,7 +148,7 @@ def test_an_engine_refusing_a_trade_names_the_trades_row(tmp_path: Path, capsys)
     notes = {r[0]: r[5] for r in table[1:]}
     assert notes["portfolio margin"].startswith("row 2, trades type: a future position")
     single = udfs.MARGIN_IMPACT(POSITIONS, future, "pm", PARAMS)
-    assert single.startswith("#") and "row 2, trades type" in single
+    assert single.startswith("#") and "row 2 of the range, trades type" in single
     book = write(tmp_path, "book.csv", BOOK)
     trades = write(tmp_path, "trades.csv", "symbol,type,quantity,price\nXYZ,stock,abc,100\n")
     assert main(["whatif", book, trades, "--as-of", "2026-11-20"]) == 2
@@ -361,7 +367,8 @@ def test_the_pm_objective_on_a_book_portfolio_margin_does_not_cover_says_what_to
         [r.split(",") for r in CANDIDATES.split("\n") if r],
         params=[["as_of", "2026-11-20"]],
     )
-    assert isinstance(cell, str) and cell.startswith("#UNSUP row 3, type: a future position is not covered")
+    unsupported = "#UNSUP row 3 of the range, type: a future position is not covered"
+    assert isinstance(cell, str) and cell.startswith(unsupported)
     assert "use the account objective with securities=pm" in cell
     # what the message advises answers it: the trades of pm on the securities alone
     assert main(["hedge", book, candidates, "--objective", "account", "--param", "securities=pm", *date]) == 0

@@ -226,7 +226,8 @@ def test_an_account_objective_error_names_the_candidates_row(tmp_path: Path, cap
         ["MES", "future", -20.0, 6000.0, "MES", 5.0, 80.0, None, None],
     ]
     result = udfs.HEDGE_OPTIMIZE(FUT, cands, "account", None, PARAMS)
-    assert result.startswith("#") and "row 3, candidates symbol: no SPAN parameters for 'MES'" in result
+    no_span = "row 3 of the range, candidates symbol: no SPAN parameters for 'MES'"
+    assert result.startswith("#") and no_span in result
     with pytest.raises(XlMarginError, match="row 3, candidates symbol: no SPAN parameters for 'MES'"):
         xlmargin.hedge_optimize(FUT, cands, "account", as_of=AS_OF)
     files = [csv(tmp_path, "b.csv", FUT), csv(tmp_path, "c.csv", cands)]
@@ -242,7 +243,7 @@ def test_a_candidate_without_a_rate_is_named_as_the_candidates_under_every_objec
         ["7203", "stock", -100.0, 2500.0, "JPY", 16.25],
     ]
     result = udfs.HEDGE_OPTIMIZE(SPREADS, cands, objective, None, PARAMS)
-    assert "row 3, candidates fx_rate: a position in JPY needs" in result, result
+    assert "row 3 of the range, candidates fx_rate: a position in JPY needs" in result, result
 
 
 # --- 6. one error, every bad candidate row ---------------------------------------------------------
@@ -275,7 +276,8 @@ def test_every_bad_candidate_row_is_named_at_once(tmp_path: Path, capsys) -> Non
     assert main(["hedge", csv(tmp_path, "b.csv", SLEEVED), csv(tmp_path, "c.csv", cands), *DATE]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 4
     cell = udfs.HEDGE_OPTIMIZE(SLEEVED, cands, "pm", None, PARAMS)
-    assert cell == "#INPUT row 2, candidates min_qty: 'abc' is not a number (+3 more)"  # a cell's one line
+    # a cell's one line
+    assert cell == "#INPUT row 2 of the range, candidates min_qty: 'abc' is not a number (+3 more)"
     with pytest.raises(XlMarginError) as raised:
         xlmargin.hedge_optimize(SLEEVED, cands, "pm", as_of=AS_OF)
     assert len(raised.value.problems) == 4

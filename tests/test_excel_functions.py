@@ -207,7 +207,7 @@ def test_malformed_ranges_give_one_hash_line_never_an_exception(name, case):
 def test_errors_name_the_row_and_column():
     book = classic_book()
     book[3][3] = "#N/A"
-    assert udfs.REGT_MARGIN(book) == "#INPUT row 4, price: the cell holds the error value #N/A"
+    assert udfs.REGT_MARGIN(book) == "#INPUT row 4 of the range, price: the cell holds the error value #N/A"
 
 
 @pytest.mark.parametrize("cell", [[228.5], (228.5,), {"price": 228.5}, [[228.5, None]]])
@@ -219,7 +219,7 @@ def test_a_list_in_a_cell_beside_numbers_is_an_error_naming_the_row_and_column(c
     book[-1] = [*book[-1]]
     book[-1][3] = cell
     result = udfs.PM_REQUIREMENT(book, PARAMS)
-    assert result.startswith(f"#INPUT row {len(book)}, price: "), result
+    assert result.startswith(f"#INPUT row {len(book)} of the range, price: "), result
     assert "is not a number" in result
     hash(digest([HEADER, 5.0, [1.0, [2.0]], {"a": [3.0]}]))  # rows mixing lists and single values
 
@@ -228,8 +228,8 @@ def test_a_decimal_comma_is_an_error_naming_the_row_and_column():
     book = classic_book()
     book[1][3] = "228,5"  # read as 2285 before
     assert udfs.PM_REQUIREMENT(book, PARAMS) == (
-        "#INPUT row 2, price: '228,5' is not a number: a comma is read only as a thousands separator "
-        "(1,234.5); use a point for decimals"
+        "#INPUT row 2 of the range, price: '228,5' is not a number: a comma is read only as a thousands "
+        "separator (1,234.5); use a point for decimals"
     )
 
 
@@ -240,17 +240,18 @@ def test_a_boolean_or_a_date_in_a_text_column_is_an_error_not_a_ticker():
         row.append(None)
     book[2][-1] = True  # the covered call once became a naked call on an underlying 'TRUE'
     assert udfs.PM_REQUIREMENT(book, PARAMS) == (
-        "#INPUT row 3, underlying: TRUE is a TRUE/FALSE cell, not an underlying"
+        "#INPUT row 3 of the range, underlying: TRUE is a TRUE/FALSE cell, not an underlying"
     )
     book[2][-1], book[1][0] = None, dt.datetime(2026, 3, 1)  # MAR1 typed into a General column
-    assert udfs.REGT_MARGIN(book).startswith("#INPUT row 2, symbol: 2026-03-01 is a date, not a symbol; ")
+    dated = "#INPUT row 2 of the range, symbol: 2026-03-01 is a date, not a symbol; "
+    assert udfs.REGT_MARGIN(book).startswith(dated)
 
 
 def test_a_malformed_osi_symbol_is_an_error_naming_the_row_and_the_symbol_column():
     book = [["Symbol", "Qty", "Price", "UndPx"], ["AAPL  2401X19C00150000", -1.0, 5.0, 160.0]]
     book.append(["AAPL", 100.0, 160.0, None])  # REGT_BREAKDOWN showed the option as short stock
     assert udfs.PM_REQUIREMENT(book, PARAMS).startswith(
-        "#INPUT row 2, symbol: 'AAPL 2401X19C00150000' looks like an OSI option symbol but needs"
+        "#INPUT row 2 of the range, symbol: 'AAPL 2401X19C00150000' looks like an OSI option symbol but needs"
     )
 
 
@@ -266,7 +267,7 @@ def test_bad_scalar_arguments_are_named():
     assert udfs.REGT_MARGIN(classic_book(), "overnight").startswith("#INPUT basis: basis must be one of")
     assert udfs.MARGIN_CUSHION("lots", 1.0) == "#INPUT equity: 'lots' is not a number"
     assert udfs.PM_REQUIREMENT(classic_book(), [["volatility_smile", 1.0]]).startswith(
-        "#INPUT row 1, params: unknown parameter 'volatility_smile'; known:"
+        "#INPUT row 1 of the range, params: unknown parameter 'volatility_smile'; known:"
     )
 
 
@@ -371,7 +372,7 @@ def test_a_true_or_false_in_place_of_the_number_it_equals_is_read_again_not_serv
     flipped[5][2] = truth
     with pytest.raises(InputError, match="row 6, quantity"):
         fn.pm_requirement(flipped, PARAMS)
-    assert udfs.PM_REQUIREMENT(flipped, PARAMS).startswith("#INPUT row 6, quantity")
+    assert udfs.PM_REQUIREMENT(flipped, PARAMS).startswith("#INPUT row 6 of the range, quantity")
     assert fn.pm_requirement([list(r) for r in book], PARAMS) == before  # the copy still serves
 
 
@@ -425,8 +426,8 @@ def test_the_readme_documents_every_worksheet_function_with_its_signature():
 
 def test_a_number_argument_holding_another_cells_error_says_so():
     """A cushion that reads a requirement cell which failed shows that cell's error, not the
-    confusing "'#INPUT row 4, ...' is not a number"; an Excel error value is named as before."""
-    failed = "#INPUT row 4, quantity: 'ten' is not a number"
+    confusing "'#INPUT row 4 of the range, ...' is not a number"; an Excel error value is named as before."""
+    failed = "#INPUT row 4 of the range, quantity: 'ten' is not a number"
     assert udfs.MARGIN_CUSHION(100_000.0, failed) == (
         "#INPUT requirement: the cell holds an error, not a number: " + failed
     )

@@ -21,15 +21,15 @@ HEADER = ["Symbol", "Type", "Qty", "Price"]
 BAD_RANGES = {
     "error cell": (
         [HEADER, ["AAPL", "stock", 100.0, 228.5], ["MSFT", "stock", 10.0, "#N/A"]],
-        "row 3, price: the cell holds the error value #N/A",
+        "row 3 of the range, price: the cell holds the error value #N/A",
     ),
     "text for a number": (
         [HEADER, ["AAPL", "stock", "ten", 228.5], [None, None, None, None]],
-        "row 2, quantity: 'ten' is not a number",
+        "row 2 of the range, quantity: 'ten' is not a number",
     ),
     "missing column": (
         [["Symbol", "Type", "Price"], ["AAPL", "stock", 228.5]],
-        "row 1: missing required column 'quantity'",
+        "row 1 of the range: missing required column 'quantity'",
     ),
 }
 SCALARS = [udfs.REGT_MARGIN, udfs.PM_REQUIREMENT]
@@ -93,7 +93,7 @@ def test_officejs_bad_range_raises_a_real_error(officejs, function, case):
 
 def test_every_problem_is_counted(monkeypatch):
     failing_version(monkeypatch, InputError([Problem("'x' is not a number", 2, "qty"), Problem("blank", 3)]))
-    assert udfs.XLM_VERSION() == "#INPUT row 2, qty: 'x' is not a number (+1 more)"
+    assert udfs.XLM_VERSION() == "#INPUT row 2 of the range, qty: 'x' is not a number (+1 more)"
 
 
 def test_classic_unexpected_error_is_a_line_and_the_traceback_is_logged(monkeypatch, home):

@@ -29,6 +29,7 @@ FX_BLANK = [
     ["AAPL", "stock", 100, 200],
 ]
 PRICE_NEEDED = "row 2, price: missing price: the EURUSD position is valued at its price (USD per EUR)"
+IN_CELL = PRICE_NEEDED.replace("row 2,", "row 2 of the range,")  # a worksheet function's row: in its range
 
 
 @pytest.mark.parametrize(
@@ -46,13 +47,13 @@ def test_a_blank_fx_price_is_named_by_row_wherever_the_price_is_needed(name: str
     # "is not a finite number; check the inputs"
     found = call(name, *args)
     text = found if isinstance(found, str) else repr(found)
-    assert PRICE_NEEDED in text
+    assert IN_CELL in text
 
 
 def test_a_blank_fx_price_stops_the_decisions_and_the_cli(tmp_path, capsys) -> None:
     move = call("MARGIN_CALL_MOVE", FX_BLANK, 1e5, "risk", PARAMS)
     plan = call("LIQUIDATION_PLAN", FX_BLANK, 1e3, "risk", PARAMS)
-    assert PRICE_NEEDED in str(move) and PRICE_NEEDED in str(plan)
+    assert IN_CELL in str(move) and IN_CELL in str(plan)
     path = tmp_path / "book.csv"
     path.write_text("symbol,type,quantity,price\nEURUSD,fx,100000,\nAAPL,stock,100,200\n")
     assert main(["margin", str(path), "--regime", "risk", "--as-of", "2026-11-20"]) != 0
@@ -99,7 +100,7 @@ def test_a_currency_that_is_no_iso_code_is_refused_naming_the_row(
 ) -> None:
     # each was margined as "not USD" at the row's rate without a currency factor: 9,677.12 against
     # EUR's 11,367.97 in the risk view
-    expected = f"row 2, currency: '{currency}' is not an ISO 4217 currency code{holds}"
+    expected = f"row 2 of the range, currency: '{currency}' is not an ISO 4217 currency code{holds}"
     for name, args in (("RISK_MARGIN", (PARAMS, None)), ("ACCOUNT_MARGIN", ([*PARAMS, ["fx.USD", 1]],))):
         assert expected in call(name, _sap(currency, kind), *args)
 
@@ -159,7 +160,7 @@ def test_a_row_with_a_bonds_terms_but_no_type_is_refused(
     # it was 100,000 shares of a stock: PM 1,488,000, Reg T 4,960,000
     rows = [BOND, ["UST 4.25 2031", "", 100000, 99.2, asset_class, maturity, coupon]]
     for name, args in (("PM_REQUIREMENT", (PARAMS,)), ("REGT_MARGIN", (None, None, PARAMS))):
-        assert call(name, rows, *args) == f"#INPUT row 2, type: {UNTYPED_BOND}"
+        assert call(name, rows, *args) == f"#INPUT row 2 of the range, type: {UNTYPED_BOND}"
 
 
 def test_a_bond_fund_without_a_type_or_terms_still_reads_as_a_fund() -> None:
@@ -181,14 +182,15 @@ def test_a_negative_coupon_is_refused_where_it_is_read(coupon: object) -> None:
     # Reg T margined it (5,075.00); the risk view blamed the price
     for name, args in (("RISK_MARGIN", (PARAMS, None)), ("REGT_MARGIN", (None, None, PARAMS))):
         assert call(name, _bond(coupon), *args).startswith(
-            "#INPUT row 2, coupon: a coupon cannot be negative"
+            "#INPUT row 2 of the range, coupon: a coupon cannot be negative"
         )
 
 
 @pytest.mark.parametrize("coupon, shown", [(500, "500%"), (1e15, "1e+15%")])
 def test_an_absurd_coupon_is_named_when_no_yield_gives_the_price(coupon: float, shown: str) -> None:
     text = call("RISK_MARGIN", _bond(coupon), PARAMS, None)
-    assert text.startswith("#INPUT row 2, coupon: no yield between -5% and 100% gives the price 101.5")
+    assert text.startswith("#INPUT row 2 of the range, coupon: no yield between -5% and 100% gives the price")
+    assert "gives the price 101.5" in text
     assert f"at a coupon of {shown}" in text
     assert isinstance(call("RISK_MARGIN", _bond(4.25), PARAMS, None), float)
 
@@ -200,14 +202,15 @@ STOCK = [["symbol", "type", "quantity", "price"], ["AAPL", "stock", 100, 200]]
 def test_a_garbage_account_currency_is_refused_on_its_params_row(currency: object) -> None:
     # it was taken for a currency: "give fx.USD (-1 per USD) to add them to a -1 account"
     text = call("ACCOUNT_MARGIN", STOCK, [*PARAMS, ["account_currency", currency]])
-    assert text.startswith("#INPUT row 2, params: account_currency: '")
+    assert text.startswith("#INPUT row 2 of the range, params: account_currency: '")
     assert "is not an ISO 4217 currency code" in text
     assert call("ACCOUNT_MARGIN", STOCK, [*PARAMS, ["account_currency", " usd "]]) == 10000.0
 
 
 def test_an_fx_parameter_of_0_names_its_params_row() -> None:
     params = [*PARAMS, ["account_currency", "EUR"], ["fx.USD", 0]]
-    assert call("ACCOUNT_MARGIN", STOCK, params) == "#INPUT row 3, params: fx.USD: must be above 0, got 0"
+    refused = "#INPUT row 3 of the range, params: fx.USD: must be above 0, got 0"
+    assert call("ACCOUNT_MARGIN", STOCK, params) == refused
 
 
 # --- 6. far valuation dates and expiries, k of 0 ----------------------------------------------------
@@ -225,7 +228,8 @@ def _fop(expiry: object) -> list[object]:
 def test_a_valuation_date_before_march_1900_is_refused(as_of: object, shown: str) -> None:
     # each gave the option a century (or a thousand years) to expiry: 15,663.18 against 15,589.91
     text = call("FUTURES_MARGIN", [FOP, _fop("2026-12-18")], [["as_of", as_of]])
-    assert text.startswith(f"#INPUT row 1, params: as_of: the valuation date {shown} is before 1900-03-01")
+    before = f"#INPUT row 1 of the range, params: as_of: the valuation date {shown} is before 1900-03-01"
+    assert text.startswith(before)
     assert isinstance(call("FUTURES_MARGIN", [FOP, _fop("2026-12-18")], [["as_of", "1900-03-01"]]), str)
     with pytest.raises(InputError, match="as_of: the valuation date 1899-12-31"):
         read_positions([FOP, _fop("2026-12-18")], as_of=dt.date(1899, 12, 31))
@@ -236,11 +240,12 @@ def test_an_expiry_beyond_the_rules_years_max_is_refused_on_its_row() -> None:
     assert most == 30
     rows = [FOP, _fop("2026-12-18"), _fop("2066-12-18")]
     text = call("FUTURES_MARGIN", rows, PARAMS)
-    assert text.startswith("#INPUT row 3, expiry: expiry 40 years after the valuation date 2026-11-20")
+    assert text.startswith("#INPUT row 3 of the range, expiry: expiry 40 years after the valuation date")
+    assert "after the valuation date 2026-11-20" in text
     assert "more than 30 (symbols.toml [expiry] years_max)" in text
     days = [[*OPTION[:8], "right"], ["XYZ C100", "option", 1, 2.0, "XYZ", 100, 100, 20_000, "C"]]
     assert call("REGT_MARGIN", days, None, None, PARAMS).startswith(
-        "#INPUT row 2, days: 20000 days to expiry"
+        "#INPUT row 2 of the range, days: 20000 days to expiry"
     )
     assert isinstance(call("FUTURES_MARGIN", rows[:2], PARAMS), float)
 
@@ -248,7 +253,7 @@ def test_an_expiry_beyond_the_rules_years_max_is_refused_on_its_row() -> None:
 def test_a_k_of_0_is_refused_on_its_params_row() -> None:
     assert (
         call("RISK_MARGIN", STOCK, [*PARAMS, ["k", 0]], None)
-        == "#INPUT row 2, params: k: must be above 0, got 0"
+        == "#INPUT row 2 of the range, params: k: must be above 0, got 0"
     )
 
 

@@ -86,10 +86,10 @@ def test_which_parameters_are_rates_is_data_on_their_specs() -> None:
 def test_an_amount_parameter_typed_with_percent_is_refused_naming_it() -> None:
     book = classic_book()
     assert udfs.PM_BREAKDOWN(book, [*PARAMS, ["equity", "15%"]]) == (
-        f"#INPUT row 3, params: equity: {refusal('15%', 'equity', PM_RATES)}"
+        f"#INPUT row 3 of the range, params: equity: {refusal('15%', 'equity', PM_RATES)}"
     )
     assert udfs.STRESS_TABLE(book, [*PARAMS, ["k", "300%"]]) == (
-        f"#INPUT row 3, params: k: {refusal('300%', 'k', 'rate parameters take one: rate')}"
+        f"#INPUT row 3 of the range, params: k: {refusal('300%', 'k', 'rate parameters take one: rate')}"
     )
     with pytest.raises(InputError, match=r"equity: '15%' is a percentage, but equity is an amount"):
         xlmargin.pm_requirement(book, as_of=AS_OF, equity="15%")
@@ -155,7 +155,8 @@ def test_a_candidate_amount_typed_with_percent_is_refused_naming_row_and_column(
     table[1][table[0].index(column)] = "5%"
     expected = f"row 2, candidates {column}: {refusal('5%', column, COLUMNS)}"
     assert problems(lambda: read_candidates(table, AS_OF)) == [expected]
-    assert udfs.HEDGE_OPTIMIZE(classic_book(), table, "pm", None, PARAMS) == f"#INPUT {expected}"
+    in_range = expected.replace("row 2,", "row 2 of the range,")
+    assert udfs.HEDGE_OPTIMIZE(classic_book(), table, "pm", None, PARAMS) == f"#INPUT {in_range}"
 
 
 # --- tables other than the positions table ---------------------------------------------------------

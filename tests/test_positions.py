@@ -511,7 +511,7 @@ def test_a_negative_fx_rate_is_refused_even_where_no_engine_reads_it():
     with pytest.raises(InputError, match="row 2, fx_rate: fx_rate must be positive, got -1"):
         read_positions([header, ["EURUSD", "fx", 1000, 1.1, "USD", -1]], as_of=AS_OF)
     assert route.call("ESMA_MARGIN", [header, ["EURUSD", "fx", 1000, 1.1, "USD", -1]], "USD").startswith(
-        "#INPUT row 2, fx_rate: fx_rate must be positive"
+        "#INPUT row 2 of the range, fx_rate: fx_rate must be positive"
     )
     zero = read_positions([header, ["AAPL", "stock", 10, 200.0, "USD", 0]], as_of=AS_OF)
     assert math.isnan(zero.arrays["fx_rate"][0])

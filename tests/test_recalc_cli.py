@@ -119,7 +119,7 @@ def test_a_workbook_without_report_ranges_gets_one_line_per_xlmargin_cell(tmp_pa
     assert "1 cells hold an Excel error value:\n  Book!F4: #DIV/0!" in printed
     assert err == (
         f"xlmargin: 1 cell holds an xlmargin error (written to {tmp_path / 'out.xlsx'}):\n"
-        "  Book!F2: #INPUT row 3, quantity: 'x' is not a number\n"
+        "  Book!F2: #INPUT row 3 of the range, quantity: 'x' is not a number\n"
     )
     assert openpyxl.load_workbook(tmp_path / "out.xlsx")["Book"]["F3"].value == "=F1*2"
 
@@ -137,9 +137,9 @@ def test_cells_where_a_function_failed_are_listed_and_exit_1(tmp_path: Path, cap
     assert xlmargin(command, path, "-o", out) == 1
     assert capsys.readouterr().err == (
         f"xlmargin: 2 cells hold an xlmargin error (written to {out}):\n"
-        "  Book!F3: #INPUT row 3, quantity: 'x' is not a number\n"
-        "  Book!F2: #REF! in a formula calling PM_SCENARIOS, which failed: #INPUT row 3, quantity: 'x' "
-        "is not a number\n"
+        "  Book!F3: #INPUT row 3 of the range, quantity: 'x' is not a number\n"
+        "  Book!F2: #REF! in a formula calling PM_SCENARIOS, which failed: #INPUT row 3 of the range, "
+        "quantity: 'x' is not a number\n"
     )
     assert openpyxl.load_workbook(out)["Book"]["F1"].value is not None
 
@@ -151,7 +151,7 @@ def test_a_failed_cell_in_place_is_written_with_exit_1_and_bad_input_is_2(tmp_pa
     before = digest(path)
     assert xlmargin("recalc", path, "--in-place") == 1
     assert digest(path) != before
-    assert "Book!F1: #INPUT row 3, quantity: 'x' is not a number" in capsys.readouterr().err
+    assert "Book!F1: #INPUT row 3 of the range, quantity: 'x' is not a number" in capsys.readouterr().err
     before = digest(path)
     assert xlmargin("recalc", path, "--in-place", "--template", "netting_example") == 2
     assert digest(path) == before
@@ -190,10 +190,10 @@ def test_a_failed_call_counts_whatever_its_formula_makes_of_it(tmp_path: Path, c
     assert xlmargin(command, bad, "-o", out) == 1
     assert capsys.readouterr().err == (
         f"xlmargin: 2 xlmargin failures (written to {out}):\n"
-        "  Book!F1: #N/A in a formula calling PM_SCENARIOS, which failed: #INPUT row 3, quantity: 'x' "
-        "is not a number\n"
-        "  REGT_BREAKDOWN(...): failed inside a formula whose cell shows a value: #INPUT row 3, quantity: "
-        "'x' is not a number\n"
+        "  Book!F1: #N/A in a formula calling PM_SCENARIOS, which failed: #INPUT row 3 of the range, "
+        "quantity: 'x' is not a number\n"
+        "  REGT_BREAKDOWN(...): failed inside a formula whose cell shows a value: #INPUT row 3 of the "
+        "range, quantity: 'x' is not a number\n"
     )
     good = _book_with_a_bad_row(tmp_path / "own.xlsx", ("F1", '=PM_REQUIREMENT(A1:D2)+"a"'))
     assert xlmargin(command, good, "-o", tmp_path / "own_out.xlsx") == 0

@@ -926,6 +926,7 @@ def test_rows_of_one_contract_net_and_at_two_prices_every_regime_refuses_them() 
     same = [header, ["AAPL", "stock", 600.0, 250.0], ["AAPL", "stock", -200.0, 250.0]]
     assert udfs.REGT_MARGIN(same, None, None, params) == 50_000.0
     apart = [header, ["AAPL", "stock", 600.0, 250.0], ["AAPL", "stock", -200.0, 250.01]]
-    refused = "#INPUT row 3, price: rows 2 and 3 hold AAPL stock at different prices (250, 250.01)"
+    refused = "#INPUT row 3 of the range, price: rows 2 and 3 hold AAPL stock at different prices"
+    refused += " (250, 250.01)"
     for value in (udfs.REGT_MARGIN(apart, None, None, params), udfs.PM_REQUIREMENT(apart, params)):
         assert str(value).startswith(refused)

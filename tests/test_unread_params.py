@@ -65,7 +65,7 @@ def test_a_parameter_the_regime_does_not_read_is_refused_alike_on_every_surface(
 ) -> None:
     key, value = param
     cell = getattr(udfs, name)(BOOK, *args, [["as_of", AS_OF], [key, value]])
-    assert cell == f"#INPUT row 2, params: {refusal}"
+    assert cell == f"#INPUT row 2 of the range, params: {refusal}"
     with pytest.raises(InputError) as python:
         getattr(xlmargin, name.lower())(BOOK, *args, as_of=AS_OF, **{key.replace(".", "_"): value})
     assert [p.message for p in python.value.problems] == [refusal]
@@ -126,4 +126,4 @@ def test_a_parameter_range_read_before_by_a_function_that_takes_it_is_still_refu
     params = [["as_of", AS_OF], ["basis", "maintenance"]]
     assert not str(udfs.MARGIN_IMPACT(BOOK, TRADES, None, params)).startswith("#")
     refused = udfs.MARGIN_IMPACT(BOOK, TRADES, "pm", params)
-    assert refused == f"#INPUT row 2, params: {CASES[0][3]}"
+    assert refused == f"#INPUT row 2 of the range, params: {CASES[0][3]}"

@@ -10,9 +10,10 @@
 
 Every error carries a list of :class:`Problem` (row, column, message). Parsing collects all
 problems of a table and raises once, so a user fixes a range in one pass. ``str(error)`` is one
-line, meant for a cell: ``row 7, price: '#N/A' is not a number (+2 more)``; ``error.details()``
-lists every problem, one per line, for the CLI and the log. A worksheet function that fails shows
-``#CODE`` and that line in its cell (``#ERROR`` for an unexpected failure): :func:`is_error_text`.
+line: ``row 7, price: '#N/A' is not a number (+2 more)``; ``error.details()`` lists every problem,
+one per line, for the CLI and the log. A worksheet function that fails shows ``#CODE`` and that
+line in its cell, its row counted in the range it was handed (``#INPUT row 4 of the range, price:
+...``, :data:`IN_RANGE`; ``#ERROR`` for an unexpected failure): :func:`is_error_text`.
 """
 
 from __future__ import annotations
@@ -31,14 +32,22 @@ class Problem:
     column: str | None = None
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, rows: str = "") -> str:
+        """The problem as one line; ``rows`` follows the row number (:data:`IN_RANGE`)."""
         where = []
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"row {self.row}{rows}")
         if self.column:
             where.append(self.column)
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
+IN_RANGE = " of the range"
+"""What a worksheet function's message adds to a row number (``row 4 of the range, quantity``): the
+function is handed a range's values, not its address, so it counts rows from the range's first row
+(row 1; the header row when the range starts there), not the sheet's."""
 SHOWN_CHARS = 80
 """A user's value a message quotes is cut to this many characters (:func:`shown`)."""
 CELL_CHARS = 32_767
@@ -95,9 +104,10 @@ class XlMarginError(Exception):
             raise ValueError("an XlMarginError needs at least one problem")
         super().__init__(self.summary())
 
-    def summary(self) -> str:
-        """One line: the first problem, and how many more there are."""
-        first = str(self.problems[0])
+    def summary(self, rows: str = "") -> str:
+        """One line: the first problem (``rows`` after its row number: :meth:`Problem.text`), and
+        how many more there are."""
+        first = self.problems[0].text(rows)
         more = len(self.problems) - 1
         return f"{first} (+{more} more)" if more else first
 
@@ -130,7 +140,7 @@ class UnsupportedError(XlMarginError):
     code = "UNSUP"
 
 
-# What a worksheet function shows when it fails (xlmargin.excel.route.call): "#INPUT row 4, quantity: ..."
+# What a worksheet function shows when it fails (xlmargin.excel.route.call): "#INPUT row 4 of the range, ..."
 _ERROR_TEXT = re.compile(r"\s*#(?:XLM|INPUT|DATA|RULE|UNSUP|ERROR)\b")
 
 

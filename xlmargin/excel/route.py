@@ -1,8 +1,9 @@
 """What each Excel route can show, and the one place worksheet-function errors are mapped.
 
 * Classic Windows COM UDFs cannot return real Excel error values (xlwings issue #776): an error
-  becomes one line of text starting with ``#`` and naming the row and column,
-  e.g. ``#INPUT row 7, price: the cell holds the error value #N/A``.
+  becomes one line of text starting with ``#`` and naming the row, counted in the range handed to
+  the function (its first row is row 1), and the column,
+  e.g. ``#INPUT row 4 of the range, price: the cell holds the error value #N/A``.
 * Office.js custom functions (xlwings Lite or Server) raise :class:`xlwings.XlwingsError`, which
   Excel shows as a real ``#VALUE!`` with the message on hover; a value that does not apply is a
   real ``#N/A``.
@@ -19,7 +20,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlmargin.errors import CELL_CHARS, XlMarginError, fit_cell
+from xlmargin.errors import CELL_CHARS, IN_RANGE, XlMarginError, fit_cell
 from xlmargin.excel import registry
 
 if TYPE_CHECKING:  # logging is imported when something fails, not by every recalculation
@@ -81,7 +82,8 @@ def call(name: str, *args: Any) -> Any:
     try:
         result = function.impl(*args)
     except XlMarginError as exc:
-        return _error(name, f"#{exc.code} {exc.summary()}", exc.summary())
+        summary = exc.summary(IN_RANGE)  # the function has the range's values, not its rows
+        return _error(name, f"#{exc.code} {summary}", summary)
     except Exception as exc:  # anything else is our bug: log it, show one line
         _logger().exception("%s failed", name)
         message = f"unexpected {type(exc).__name__}: {exc}"

@@ -467,6 +467,23 @@ def stored_cells(
     return out
 
 
+def last_rows(xml: str, tick: Callable[[], None] = no_tick) -> dict[int, int]:
+    """The last row of each column whose cell holds something (a value, an inline string or a
+    formula; a formatted blank holds nothing), by column number; a column with none is absent."""
+    found = _sheet_data(xml)
+    if found is None:
+        return {}
+    prefix, body_start, body_end, _ = found
+    held = re.compile(rf"<{re.escape(prefix)}(?:v|is|f)(?=[\s/>])")
+    out: dict[int, int] = {}
+    for row in _rows(xml, prefix, body_start, body_end):
+        tick()
+        for col, cell in _row_cells(xml, prefix, row):
+            if not cell.self_closing and held.search(xml, cell.open_end, cell.close_start):
+                out[col] = max(out.get(col, 0), row.num)
+    return out
+
+
 _T = re.compile(
     r"<(?:[\w.-]+:)?t(?:\s[^>]*)?>(.*?)</(?:[\w.-]+:)?t>|<(?:[\w.-]+:)?rPh\b.*?</(?:[\w.-]+:)?rPh>", re.DOTALL
 )

@@ -34,6 +34,10 @@ SPILL_BLOCKED = "_XLWB_SPILL_BLOCKED"  # stands in for a dynamic array that cann
 # over as 0, what a typed 0 gives; written in the formula as this text (_formula.mark_omitted),
 # handed to the function as None, as Excel hands a missing argument to xlwings
 OMITTED = "_XLWB_OMITTED"
+# a range argument still too large once cut to its sheet's rows (._cut): written in the formula as
+# this text, the cells and the range ("_XLWB_TOO_LARGE 17825792 Positions!A1:Q1048576"); the call
+# then gives "#INPUT range too large (17,825,792 cells): Positions!A1:Q1048576", the function not run
+TOO_LARGE = "_XLWB_TOO_LARGE"
 MEMO_BYTES = 16 << 20  # arguments a pure function's memo keeps per recalculation (see wrap)
 CIRCULAR = _ERROR_TEXT["Circ"]
 XLDUDF = re.compile(r"_xldudf_\w+", re.IGNORECASE)
@@ -103,6 +107,10 @@ def wrap(fn: Callable[..., object], *, pure: bool = False) -> Callable[..., obje
     from ``1``, ``-0.0`` from ``0`` and an error from its text; a call that raises is not kept."""
 
     def run(args: tuple[object, ...]) -> object:
+        large = next((a for a in args if isinstance(a, str) and a.startswith(TOO_LARGE + " ")), None)
+        if large is not None:
+            cells, _, where = large.removeprefix(TOO_LARGE + " ").partition(" ")
+            return f"#INPUT range too large ({int(cells):,} cells): {where}"
         return to_engine(fn(*(None if a == OMITTED else from_engine(a) for a in args)))
 
     if not pure:

@@ -82,7 +82,9 @@ formualizer 0.13.0 quirks found and worked around (re-check them when upgrading)
   cell reference such as ``r="1A"``; engine stderr is captured and a panic becomes one line.
 - A reference to another workbook makes ``evaluate_all`` raise for the whole book (``Undefined
   name: [1]Data!A1``), hence such cells are kept before evaluation.
-- A whole-column argument (``A:K``) reaches a custom function trimmed to the sheet's used rows.
+- A whole-column argument (``A:K``) reaches a custom function trimmed to the sheet's used rows; an
+  explicit one down to the last row (``A1:K1048576``) is built cell by cell (12 s and 2 GB for 15.7
+  million cells; ``#NUM!`` past 2**24), so :mod:`._cut` cuts it to the rows its sheet holds.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ from . import _formula as fm
 from . import _kept as kp
 from . import _sheetxml as sx
 from . import _tables as tb
+from ._cut import Cuts
 from ._engine import Deadline, evaluate, native_output
 from ._package import date1904, defined_names, full_calc_on_load, package_bytes, sheet_parts
 from ._values import CIRCULAR, FIT, SPILL_BLOCKED, XLDUDF, fit_array, from_engine, spill_blocked, wrap
@@ -250,6 +253,7 @@ def recalculate(
             c = anchors[k]
             ref = _array_ref(c) if c.formula.kind in ("array", "dataTable") else sx.format_ref(c.row, c.col)
             kept.setdefault(k, KeptCell(k[0], ref, "=" + c.formula.text if c.formula.text else "", why))
+        cuts = Cuts({s.name: plain[s.part] for s in sheets}, cells, python, limits.max_cells, tick)
         while True:  # again without the cells whose formula the engine refused, kept instead
             data = package_bytes(zf, _engine_parts(sheets, plain, cells, kept.keys() | cached, tick))
             tick()
@@ -258,17 +262,20 @@ def recalculate(
             _register(book, functions, "".join(s.xml for s in sheets), pure=pure)
             book.set_temporal_egress("serial")
             formulas, refused = _engine_formulas(
-                book, sheets, cells, kept.keys() | cached, tables, tick, python
+                book, sheets, cells, kept.keys() | cached, tables, tick, python, cuts
             )
             if not refused:
                 break
             kept.update(refused)
     evaluate(book, src.name, deadline)
-    _intersect_legacy_arrays(book, sheets, cells, formulas, deadline)
     dynamic = [(s, c.row, c.col) for s in sheets for c in cells[s.name] if c.formula.dynamic]
-    blocked = _block_merged_spills(
-        book, [a for a in dynamic if (a[0].name, a[1], a[2]) in formulas], deadline
-    )
+    computed = [a for a in dynamic if (a[0].name, a[1], a[2]) in formulas]
+    while True:  # again while a dynamic array spills below a cut range argument
+        _intersect_legacy_arrays(book, sheets, cells, formulas, deadline)
+        if not _widen_cuts(book, cuts, computed, anchors, formulas, deadline):
+            break
+        evaluate(book, src.name, deadline)
+    blocked = _block_merged_spills(book, computed, deadline)
     results = _results(book, sheets, cells, formulas, tick)
     kept.update(_circular(results, cells, formulas))
     kept.update(kp.unresolved(results, cells, names))
@@ -339,14 +346,19 @@ def _engine_formulas(
     tables: Sequence[tb.Table] = (),
     tick: Callable[[], None] = sx.no_tick,
     custom: frozenset[str] | set[str] = frozenset(),
+    cuts: Cuts | None = None,
 ) -> tuple[dict[tuple[str, int, int], str], dict[tuple[str, int, int], KeptCell]]:
     """The formula text of every cell the engine computes, its structured references written as
     ranges (:mod:`._tables`), the arguments left out of calls to the ``custom`` functions marked
-    (:func:`._formula.mark_omitted`) and each CSE array formula wrapped in the fitting function so
-    that its result fills its fixed range as Excel does; and the cells whose formula the engine
-    refused (an undefined name, say), to keep with the engine's reason (the caller loads it again)."""
+    (:func:`._formula.mark_omitted`), their range arguments cut to the rows their sheet holds
+    (``cuts``, which keeps each such text as it was before) and each CSE array formula wrapped in
+    the fitting function so that its result fills its fixed range as Excel does; and the cells whose
+    formula the engine refused (an undefined name, say), to keep with the engine's reason (the
+    caller loads it again)."""
     formulas: dict[tuple[str, int, int], str] = {}
     refused: dict[tuple[str, int, int], KeptCell] = {}
+    if cuts is not None:
+        cuts.before.clear()  # from a load the caller gave up
     for sheet in sheets:
         for c in cells[sheet.name]:
             tick()
@@ -361,10 +373,14 @@ def _engine_formulas(
                 if (marked := fm.mark_omitted(text.removeprefix("="), custom)) is not None:
                     text = "=" + marked
                     book.set_formula(sheet.name, c.row, c.col, text)
-                if c.formula.kind == "array" and not c.formula.dynamic and text:
-                    rows, cols = _shape(c)
-                    expr = text.removeprefix("=")
-                    book.set_formula(sheet.name, c.row, c.col, f"={FIT}({expr},{rows},{cols})")
+                if (
+                    cuts is not None
+                    and (cut := cuts.text(sheet.name, text.removeprefix("="), (c.row, c.col))) is not None
+                ):
+                    cuts.before[key] = text
+                    text = "=" + cut
+                    book.set_formula(sheet.name, c.row, c.col, text)
+                _fit(book, sheet.name, c, text)
             except RuntimeError as exc:  # the engine's error for a formula it cannot take
                 detail = " ".join(str(exc).split()).removeprefix("Engine error: ")
                 ref = _array_ref(c) if c.formula.kind == "array" else sx.format_ref(c.row, c.col)
@@ -373,6 +389,44 @@ def _engine_formulas(
                 continue
             formulas[key] = text
     return formulas, refused
+
+
+def _fit(book: fz.Workbook, sheet: str, c: sx.Cell, text: str) -> None:
+    """Wrap a CSE array formula's ``text`` in the fitting function (its result fills its range)."""
+    if c.formula.kind == "array" and not c.formula.dynamic and text:
+        rows, cols = _shape(c)
+        book.set_formula(sheet, c.row, c.col, f"={FIT}({text.removeprefix('=')},{rows},{cols})")
+
+
+def _widen_cuts(
+    book: fz.Workbook,
+    cuts: Cuts,
+    computed: Sequence[tuple[Sheet, int, int]],
+    anchors: Mapping[tuple[str, int, int], sx.Cell],
+    formulas: dict[tuple[str, int, int], str],
+    deadline: Deadline,
+) -> bool:
+    """Raise the cut range arguments (:mod:`._cut`) over the spills of the ``computed`` dynamic
+    arrays and set again the formulas whose text changes; whether one did (evaluate again)."""
+    if not cuts.before:
+        return False
+    spills = []
+    for sheet, row, col in computed:
+        deadline.check()
+        if (extent := _spill_extent(book, sheet.name, row, col)) is not None:
+            spills.append((sheet.name, extent))
+    if not cuts.widen(spills):
+        return False
+    changed = False
+    for key, before in cuts.before.items():
+        source = before.removeprefix("=")
+        text = "=" + (cuts.text(key[0], source, key[1:]) or source)
+        if text != formulas[key]:
+            formulas[key] = text
+            book.set_formula(*key, text)
+            _fit(book, key[0], anchors[key], text)
+            changed = True
+    return changed
 
 
 def _aliases(custom: set[str], sheets: Sequence[Sheet]) -> set[str]:

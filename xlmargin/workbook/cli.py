@@ -17,7 +17,7 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
   written (exit 2) unless ``--allow-stale``: then it keeps its cached value and its readers are
   computed from that value. ``--max-cells``, ``--max-formulas`` and ``--timeout`` (the whole
   run, scans and writing included) bound the work.
-  Cells where an xlmargin function failed (``#INPUT row 7, price: ...``) or whose table cannot
+  Cells where an xlmargin function failed (``#INPUT row 4 of the range, price: ...``) or whose table cannot
   spill (``#SPILL!``: a non-empty or merged cell in the way) are listed on stderr and the exit
   code is 1, the workbook written all the same (to look at); ``freeze`` does the same. A report
   range is read cut to the cells its sheet holds (:func:`~xlmargin.workbook.ranges.named_ranges`);
@@ -28,7 +28,8 @@ line on stderr and exit code 2; nothing is written then, and the input is never 
 - ``xlmargin templates [--out DIR]``: writes the template workbooks (default ``./workbooks``).
 
 The worksheet functions run through :func:`xlmargin.excel.route.call` on the classic route, so a
-cell whose function fails holds one line of text (``#INPUT row 7, price: ...``), never a traceback.
+cell whose function fails holds one line of text (``#INPUT row 4 of the range, price: ...``), never a
+traceback.
 They are pure (the same arguments give the same value), so each distinct call runs once per
 recalculation: the cells that each read one cell of ``INDEX(PM_SCENARIOS(...), r, c)`` share one
 grid. The report ranges are read back from the written file with :mod:`xlmargin.workbook.ranges`.
