@@ -654,8 +654,9 @@ _ABOUT_SHEET = Sheet(
                 ),
                 (
                     "Error lines",
-                    "A cell whose text starts with # is an error line (e.g. #INPUT row 7, price: "
-                    "...): it turns red. Fix the named row and column.",
+                    "A cell whose text starts with # is an error line (e.g. #INPUT row 4 of the range, "
+                    "price: ...; rows count from the range's first row): it turns red. Fix the named "
+                    "row and column.",
                 ),
                 (
                     "Without the add-in",
