@@ -239,6 +239,20 @@ def test_non_finite_and_absurdly_large_numbers_are_named_not_silently_zero(value
     ]
 
 
+def test_an_integer_beyond_any_float_is_named_not_a_traceback():
+    """10**400 (a Python int from a script or an object DataFrame column) overflows float(): the
+    reader names it as too large instead of raising OverflowError, in a column of numbers alone
+    and among blanks."""
+    sensible = "is not a finite number of sensible size (at most 1e+15 in absolute value)"
+    for rows in (
+        [["Symbol", "Qty", "Price"], ["IBM", 10**400, 10.0], ["MSFT", 5, 10.0]],
+        [["Symbol", "Qty", "Price", "Dividend yield"], ["IBM", 5, 10.0, None], ["MSFT", 5, 10.0, 10**400]],
+    ):
+        (found,) = problems(rows)
+        assert found.startswith(("row 2, quantity: 1000", "row 3, dividend_yield: 1000"))
+        assert found.endswith(sensible)
+
+
 @pytest.mark.parametrize("value", [-1e308, float("-inf"), 2e15])
 def test_a_too_large_number_among_blanks_is_named_whatever_its_sign(value):
     """A number column's range is checked on its largest and smallest numbers, blanks (NaN) skipped."""

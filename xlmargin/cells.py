@@ -145,7 +145,10 @@ def to_number(value: Any, amount: str | None = None, rates: str = "rates") -> tu
     if is_boolean(value):
         return math.nan, f"{value} is not a number"
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float (10**400 from a script or a DataFrame)
+            return math.nan, too_large(value)
     elif isinstance(value, str):
         text, negated = _accounting(value.strip().replace("$", "").replace(MINUS_SIGN, "-"))
         percent = text.endswith("%")

@@ -463,7 +463,7 @@ def _packed(cells: Sequence[Any], blanks: list[int]) -> FloatArray | None:
     out = np.empty(len(cells), dtype=np.float64)
     try:
         struct.pack_into(f"{len(cells)}d", out.data, 0, *numbers)
-    except struct.error:
+    except (struct.error, OverflowError):  # not a number, or an integer beyond any float
         return None
     return out
 
