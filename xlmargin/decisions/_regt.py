@@ -76,7 +76,7 @@ class RegTProgram:
     bonds: IntArray
     bond_unit: FloatArray
     warnings: tuple[str, ...]
-    bond_positions: tuple[tuple[int, ...], ...] = ()  # the bond rows of one bond, which the engine nets
+    bond_positions: tuple[tuple[int, ...], ...]  # the bond rows of one bond, which the engine nets
 
 
 def regt_program(
@@ -168,16 +168,15 @@ def requirement_variable(
     weights: FloatArray,
     most: FloatArray | None = None,
     sign: FloatArray | None = None,
-    positions: list[list[int]] | None = None,
 ) -> int:
     """A variable ``t`` that is at least the Reg T requirement after the change (module docstring),
     the least such ``t`` being that requirement: the rows hold |``quantity``| + ``weights`` ×
     ``columns`` (row by index; one column per row), each column at most ``most`` (None: a change
     that only closes, no side of a netted contract growing), each row on the side ``sign`` (None:
-    its quantity's; a row opened from nothing holds 0 and says its side here). ``positions``: the
-    bond rows that are one position (the book's rows of one bond and the trades netting into it, as
-    the engine nets them), whose figure is the unit's × |net face| (:func:`_bond_terms`); any other
-    bond row stands alone, on its side. None: the book's rows of one bond (``terms.bond_positions``)."""
+    its quantity's; a row opened from nothing holds 0 and says its side here). The bond rows that
+    are one position (``terms.bond_positions``: the book's rows of one bond and the trades netting
+    into it, as the engine nets them) take the unit's figure × |net face| (:func:`_bond_terms`); any
+    other bond row stands alone, on its side."""
     held = np.abs(np.asarray(quantity, dtype=float))
     side_of = np.sign(quantity) if sign is None else np.asarray(sign, dtype=float)
     t = int(program.variables(-np.inf, np.inf)[0])
@@ -217,7 +216,7 @@ def requirement_variable(
         k += len(b.capacity)
     bond_cols, bond_weights, bond_constant = _bond_terms(
         program, terms, held, side_of, columns, weights,
-        [list(rows) for rows in terms.bond_positions] if positions is None else positions,
+        [list(rows) for rows in terms.bond_positions],
     )  # fmt: skip
     t_cols += bond_cols
     t_weights += bond_weights

@@ -57,16 +57,17 @@ def house_options(rules: RuleSet) -> HouseOptions | None:
     if house not in houses:
         raise RuleError(f"house.options must be one of none, {', '.join(houses)}; got '{house}'")
     table = houses[house]
-    entries = tuple(_entry(t) for t in table.values() if isinstance(t, Mapping))
+    every = frozenset(rules["naked"])  # the classes of [naked.*], for an entry covering "all"
+    entries = tuple(_entry(t, every) for t in table.values() if isinstance(t, Mapping))
     return HouseOptions(
         str(table["name"]), bool(table["spreads"]), entries, any(e.index_only for e in entries)
     )
 
 
-def _entry(t: Mapping[str, Any]) -> HouseRate:
+def _entry(t: Mapping[str, Any], every: frozenset[str]) -> HouseRate:
     rates = (float(t["pct"]), float(t["call_floor_pct"]), float(t["put_floor_pct"])) if "pct" in t else None
     return HouseRate(
-        frozenset(t["classes"]),
+        every if t["classes"] == "all" else frozenset(t["classes"]),
         frozenset(t["rights"]),
         bool(t["index_only"]),
         rates,

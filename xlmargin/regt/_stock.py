@@ -252,7 +252,7 @@ class StockStrategies(StrategyFilter):
             return Shape(
                 name,
                 Figures(margin, 0.0, applied),
-                f"{text} = {money(margin)}; {_applied('call', charged)} × {{n}}",
+                f"{text} = {money(margin)} × {{n}}; {_applied('call', charged)}",
             )
         strike_rate = self.r.levered(self.r.collar_strike_pct, s.leverage)
         call_rate = with_special(
@@ -292,7 +292,7 @@ class StockStrategies(StrategyFilter):
         return Shape(
             "reversal",
             Figures(margin, 0.0, applied),
-            f"{text} = {money(margin)}; {_applied('put', charged)} × {{n}}",
+            f"{text} = {money(margin)} × {{n}}; {_applied('put', charged)}",
         )
 
 
