@@ -64,6 +64,13 @@ def test_a_range_down_to_the_last_row_reaches_the_function_cut_to_the_rows_held(
     assert seen[0][2] == ["MSFT", "stock", 50.0, 400.0]
 
 
+def test_a_sheet_named_in_another_case_is_cut_too(tmp_path: Path) -> None:
+    """The engine resolves s!A1 as S!A1, so the cut must too (it handed all 1,048,576 rows over)."""
+    path = book(tmp_path / "b.xlsx", {"A1": "=GRAB(s!A1:D1048576)"})
+    report = recalculate(path, {"GRAB": grab})
+    assert report.value("Out", "A1") == 3.0
+
+
 def test_formula_results_and_a_spill_below_the_values_are_inside_the_cut(tmp_path: Path) -> None:
     path = book(tmp_path / "l.xlsx", {"A1": "=GRAB(S!A1:D1048576)", "A2": "=GRAB(S!B1:B1048576)"}, late=True)
     report = recalculate(path, {"GRAB": grab})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import struct
 import zipfile
 from collections.abc import Callable
@@ -216,6 +217,15 @@ def test_a_dtd_in_a_part_named_otherwise_than_xml_is_refused(tmp_path: Path) -> 
 
     with pytest.raises(InputError, match=r"part xl/worksheets/sheet1\.dat declares a DTD"):
         read_positions(src, as_of=date(2025, 1, 2))
+
+
+def test_a_dtd_after_a_window_of_white_space_is_refused(tmp_path: Path) -> None:
+    """A part is undecided while it holds only white space: more than a scan window of it before
+    the DTD must not make it "not XML" (an XML document may open with white space)."""
+    spaces = random.Random(7).choices(b" \t\r\n", k=safety._SCAN_CHUNK + 10)  # not a zip bomb
+    padded = bytes(spaces) + BILLION_LAUGHS
+    src = _sheet_renamed(make_book(tmp_path), tmp_path / "pad.xlsx", "xl/worksheets/sheet1.dat", padded)
+    refused(src, tmp_path, r"part xl/worksheets/sheet1\.dat declares a DTD")
 
 
 def test_parts_are_told_xml_by_their_content() -> None:

@@ -11,7 +11,14 @@ import numpy as np
 
 from xlmargin._typing import FloatArray
 from xlmargin.dollars import dollar_rate_problems
-from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
+from xlmargin.errors import (
+    NO_VOLATILITY_FIX,
+    InputError,
+    MissingDataError,
+    Problem,
+    UnsupportedError,
+    a_or_an,
+)
 from xlmargin.money import cents
 from xlmargin.positions import Portfolio, Position
 from xlmargin.pricing import implied_volatility, option_price
@@ -221,7 +228,7 @@ def _volatility(p: Position, settings: SpanSettings, missing: list[Problem]) -> 
             return implied
     missing.append(
         Problem(
-            f"no volatility given, and none reproduces the price {p.price:g}; give the volatility",
+            f"no volatility given, and none reproduces the price {p.price:g}; {NO_VOLATILITY_FIX}",
             p.row,
             "volatility",
         )

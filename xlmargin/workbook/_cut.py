@@ -47,6 +47,7 @@ class Cuts:
         tick: Callable[[], None] = sx.no_tick,
     ) -> None:
         self._sheets = sheets
+        self._named = {name.upper(): name for name in sheets}  # a formula may name a sheet in any case
         self._cells = cells
         self._custom = {name.upper() for name in custom}
         self._limit = min(max_cells, ENGINE_CELLS)
@@ -105,7 +106,7 @@ class Cuts:
         if found is None or m is None or fm.external(value):
             return None  # a name, whole columns or rows, one cell, another workbook
         name, r1, c1, r2, c2 = found
-        name = sheet if name is None else name
+        name = sheet if name is None else self._named.get(name.upper(), "")
         if int(m.group(1)) != r2 or name not in self._sheets:  # rows written bottom first; S1:S3!
             return None
         if name == sheet and r1 <= cell[0] <= r2 and c1 <= cell[1] <= c2:

@@ -239,7 +239,8 @@ def _report_rows(
     path: Path, max_cells: int, tick: Callable[[], None]
 ) -> list[tuple[str, list[list[Any]] | TooLarge]]:
     """The workbook's report ranges (``xlmReport1``, ``xlmReport2``... in order), read back as
-    (title, rows), each cut to its last value; percent columns are scaled to %. One with more
+    (title, rows), each cut to the cells its sheet stores (one reaching the sheet's last row or
+    column to its last value); percent columns are scaled to %. One with more
     cells than ``max_cells`` comes unread (:class:`TooLarge`)."""
     numbered = re.compile(rf"{REPORT_PREFIX}(\d+)", re.IGNORECASE)
     found = sorted(
@@ -324,7 +325,7 @@ def _print_results(
         if isinstance(rows, TooLarge):
             print(
                 f"xlmargin: report range {title} is not printed: {rows.cells:,} cells from its first cell to "
-                f"its last value, over the {max_cells:,} recalc allows (--max-cells)",
+                f"the last its sheet stores, over the {max_cells:,} recalc allows (--max-cells)",
                 file=sys.stderr,
             )
             unprinted = True

@@ -215,12 +215,15 @@ def checked_windows(zf: zipfile.ZipFile, label: str, overlap: int) -> Iterator[t
     that is XML by its content (:func:`looks_like_xml`, whatever its name) and declares a DTD is
     refused as :func:`read_part` refuses it."""
     for part in zf.namelist():
-        xml = None
+        xml = None  # undecided while the part holds only a byte order mark and white space
         for window, tail in inflated_windows(zf, part, label, overlap):
-            xml = looks_like_xml(window) if xml is None else xml
-            if xml and declares_dtd(window):
+            if xml is None and window.removeprefix(codecs.BOM_UTF8).strip(b" \t\r\n"):
+                xml = looks_like_xml(window)
+            if xml is not False and declares_dtd(window):
                 raise dtd_refused(label, part)
             yield part, window, tail
+            if xml is False:  # an image, a VBA project: no DTD, no cell, nothing more to inflate
+                break
 
 
 def cells_in(window: bytes, tail: bytes) -> int:
