@@ -258,7 +258,8 @@ def test_an_exports_volatility_error_says_how_to_give_one(tmp_path: Path) -> Non
     the error now says the export carries none and that import_broker → a DataFrame's volatility
     column does, which then margins."""
     path = written(tmp_path, "flex.xml", flex(SPY, SPY_CALL))
-    with pytest.raises(InputError, match="a Flex report carries no volatility xlmargin reads: read it with"):
+    fix = "a Flex report carries no volatility xlmargin reads: read the export with xlmargin.import_broker"
+    with pytest.raises(InputError, match=fix):
         xlmargin.pm_requirement(path, as_of=AS_OF)
     frame = xlmargin.import_broker(path)
     frame["volatility"] = [None, 0.2]

@@ -85,12 +85,16 @@ ASSETS: dict[str, str] = {
 }  # fmt: skip
 OPTIONS = ("option", "future_option")
 
+
 # What an export needs where an engine asks for a volatility: the positions table's volatility column
 # (a portfolio CSV keeps a Volatility column; a Flex report or a statement has none the reader keeps)
-_FILL = (
-    "read it with xlmargin.import_broker, fill the table's volatility column (a decimal, 0.25) and "
-    "margin that"
-)
+def filled_by_import(column: str, unit: str = "") -> str:
+    """The remedy every export has for a figure it does not carry: its positions table, with the
+    ``column`` filled in (``unit``: how, e.g. " (a decimal, 0.25)")."""
+    return f"read the export with xlmargin.import_broker, fill its {column} column{unit} and margin that"
+
+
+_FILL = filled_by_import("volatility", " (a decimal, 0.25)")
 VOLATILITY_FIX = {
     "ibkr-flex": f"a Flex report carries no volatility xlmargin reads: {_FILL}",
     "ibkr-statement": f"an activity statement carries no volatility xlmargin reads: {_FILL}",
@@ -489,8 +493,7 @@ def _leverage_note(
     return (
         f"{source}: {rows_text([line for line, _ in unknown])} ({funds}): ETFs read at leverage 1, the "
         "export giving no leverage; a leveraged or inverse fund (TQQQ 3, SQQQ -3) is margined at its "
-        "leverage (portfolio margin's range and Reg T's rates × |leverage|): read the export with "
-        "xlmargin.import_broker, fill its leverage column and margin that table",
+        f"leverage (portfolio margin's range and Reg T's rates × |leverage|): {filled_by_import('leverage')}",
     )
 
 

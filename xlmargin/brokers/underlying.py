@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from xlmargin.brokers import Record, as_number
+from xlmargin.brokers import Record, as_number, filled_by_import
 from xlmargin.errors import Problem, shown
 from xlmargin.symbols import share_class_key
 
 # What an export without an option's underlying price needs, by format
-_IMPORTED = "or read the export with xlmargin.import_broker and fill its underlying_price column"
+_IMPORTED = f"or {filled_by_import('underlying_price')}"
 UNDERLYING_FIX = {
     "ibkr-flex": f'give the OpenPosition an underlyingPrice attribute (underlyingPrice="6800"), {_IMPORTED}',
     "ibkr-statement": f"add an 'Underlying Price' column to the Open Positions section, {_IMPORTED}",
@@ -73,13 +73,13 @@ def underlying_price(
     """An option's underlying price from the book's rows (an export of format ``kind``): the row of the
     underlying's conid, else a row of its symbol in the option's currency that states no other conid (a
     symbol is listed on several exchanges, in several currencies, and IBKR's conid tells them apart: SAP in
-    EUR is not the SAP an option in USD is on; a blank currency is USD, :func:`listed_in`). Rows of the
+    EUR is not the SAP an option in USD is on; a blank currency is USD, :func:`_listed_in`). Rows of the
     underlying that give it two prices are a problem naming them and the price field (once per pair of
     rows): taking the first or the last would make the figure depend on the rows' order."""
     underlying, conid = (values["underlying"] or "").upper(), r.get("underlying_conid")
     same = prices.get(underlying) or prices.get(share_class_key(underlying), [])
     rows = by_conid.get(conid) or [
-        x for x in same if listed_in(x) == listed_in(r) and not (conid and x.get("conid"))
+        x for x in same if _listed_in(x) == _listed_in(r) and not (conid and x.get("conid"))
     ]
     if not rows:
         u = shown(values["underlying"])
@@ -124,10 +124,10 @@ def underlying_price(
     return first.get("price")
 
 
-def listed_in(r: Record) -> str:
+def _listed_in(r: Record) -> str:
     """The currency a stock, future or option row is in: a blank one is US dollars, as the positions
     reader reads a blank currency (a Flex report may leave one side's blank and state the other's)."""
     return r.get("currency").upper() or "USD"
 
 
-__all__ = ["UNDERLYING_FIX", "listed_in", "underlying_price", "underlying_prices"]
+__all__ = ["UNDERLYING_FIX", "underlying_price", "underlying_prices"]
