@@ -124,6 +124,24 @@ def test_a_workbook_without_report_ranges_gets_one_line_per_xlmargin_cell(tmp_pa
     assert openpyxl.load_workbook(tmp_path / "out.xlsx")["Book"]["F3"].value == "=F1*2"
 
 
+def test_many_failures_are_grouped_by_the_error_they_quote(tmp_path: Path, capsys) -> None:
+    """One bad cell that 45 formulas read printed 45 lines (and "... and 5 more" after the first 40),
+    the cause repeated in each and the cells reading a failed requirement quoting it inside their
+    own: more failures than are listed one by one are grouped by the innermost error they quote."""
+    formulas = [(f"F{r}", "=PM_REQUIREMENT(A1:D3)") for r in range(1, 44)]
+    formulas += [("G1", "=MARGIN_CUSHION(100000, F1)"), ("G2", "=MARGIN_CUSHION(100000, 1/0)")]
+    path = _book_with_a_bad_row(tmp_path / "many.xlsx", *formulas)
+    out = tmp_path / "out.xlsx"
+    assert xlmargin("recalc", path, "-o", out) == 1
+    assert capsys.readouterr().err == (
+        f"xlmargin: 45 cells hold an xlmargin error (written to {out}), from 2 causes:\n"
+        "  #INPUT row 3 of the range, quantity: 'x' is not a number\n"
+        "    in 44 cells: Book!F1, Book!G1, Book!F2, Book!F3, Book!F4 and 39 more\n"
+        "  #INPUT requirement: the cell holds the error value #DIV/0!\n"
+        "    in 1 cell: Book!G2\n"
+    )
+
+
 @pytest.mark.parametrize("command", ["recalc", "freeze"])
 def test_cells_where_a_function_failed_are_listed_and_exit_1(tmp_path: Path, capsys, command: str) -> None:
     """recalc and freeze exited 0 over cells holding an xlmargin error; INDEX of a table whose

@@ -148,3 +148,16 @@ def is_error_text(value: object) -> bool:
     """Whether ``value`` is the text a failed xlmargin function shows in its cell (Excel's own error
     values such as ``#N/A`` are not)."""
     return isinstance(value, str) and _ERROR_TEXT.match(value) is not None
+
+
+_INNER_ERROR_TEXT = re.compile(r"#(?:XLM|INPUT|DATA|RULE|UNSUP|ERROR)\b")
+
+
+def first_cause(text: str) -> str:
+    """The innermost xlmargin error a failure's first line quotes: a cell that failed because a cell
+    it reads holds an error ("#INPUT requirement: the cell holds an error, not a number: #INPUT row 2
+    of the range, price: ...", "#REF! in a formula calling PM_SCENARIOS, which failed: #INPUT ...")
+    quotes that error last. The whole line where it quotes none."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    starts = [m.start() for m in _INNER_ERROR_TEXT.finditer(line)]
+    return line[starts[-1] :] if starts else line

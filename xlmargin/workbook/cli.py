@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from xlmargin.cliargs import BAD_INPUT, EXIT_CODES, SOME_FAILED, amount_of, count_above_zero
-from xlmargin.errors import XlMarginError, is_error_text
+from xlmargin.errors import XlMarginError, first_cause, is_error_text
 from xlmargin.excel import registry, route
 from xlmargin.files import refuse_existing, resolved
 from xlmargin.textable import fmt, render
@@ -199,8 +199,10 @@ def _spill_reason(report: RecalcReport, where: str) -> str:
 
 def _failed(report: RecalcReport, written: Path, calls: dict[str, str]) -> int:
     """The exit code once ``written`` is written: 1 (:data:`SOME_FAILED`) when an xlmargin function
-    failed (:func:`_xlmargin_failures`), each cell listed on stderr with the error's first line;
-    else 0."""
+    failed (:func:`_xlmargin_failures`), each cell listed on stderr with the error's first line, or,
+    when they are more than :data:`MAX_LISTED`, grouped by the error they quote (one bad input
+    cell fails every formula that reads the table: each cause once, with the first cells it
+    fails); else 0."""
     failed = _xlmargin_failures(report, calls)
     if not failed:
         return 0
@@ -208,12 +210,30 @@ def _failed(report: RecalcReport, written: Path, calls: dict[str, str]) -> int:
         what = f"{len(failed)} xlmargin {'failure' if len(failed) == 1 else 'failures'}"
     else:
         what = f"{len(failed)} {'cell holds' if len(failed) == 1 else 'cells hold'} an xlmargin error"
-    print(f"xlmargin: {what} (written to {written}):", file=sys.stderr)
-    for where, error in list(failed.items())[:MAX_LISTED]:
-        print(f"  {where}: {error.strip().splitlines()[0]}", file=sys.stderr)
-    if len(failed) > MAX_LISTED:
-        print(f"  ... and {len(failed) - MAX_LISTED} more", file=sys.stderr)
+    if len(failed) <= MAX_LISTED:
+        print(f"xlmargin: {what} (written to {written}):", file=sys.stderr)
+        for where, error in failed.items():
+            print(f"  {where}: {error.strip().splitlines()[0]}", file=sys.stderr)
+        return SOME_FAILED
+    causes: dict[str, list[str]] = {}
+    for where, error in failed.items():
+        causes.setdefault(first_cause(error), []).append(where)
+    print(f"xlmargin: {what} (written to {written}), from {_count(len(causes), 'cause')}:", file=sys.stderr)
+    for cause, cells in list(causes.items())[:MAX_LISTED]:
+        named = ", ".join(cells[:_CELLS_PER_CAUSE])
+        more = f" and {len(cells) - _CELLS_PER_CAUSE} more" if len(cells) > _CELLS_PER_CAUSE else ""
+        print(f"  {cause}\n    in {_count(len(cells), 'cell')}: {named}{more}", file=sys.stderr)
+    if len(causes) > MAX_LISTED:
+        print(f"  ... and {len(causes) - MAX_LISTED} more causes", file=sys.stderr)
     return SOME_FAILED
+
+
+_CELLS_PER_CAUSE = 5  # cells named under each cause when the failures are too many to list one by one
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 cell``, ``644 cells``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _xlmargin_cells(report: RecalcReport) -> list[tuple[str, str, bool, object]]:
