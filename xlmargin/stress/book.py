@@ -19,6 +19,7 @@ from xlmargin.positions.reader import factorize
 from xlmargin.pricing import rows_implied_volatility
 from xlmargin.stress.classify import DURATION, LINEAR, NONE, Model, classify
 from xlmargin.stress.factors import factor_index, factors, stress_rules
+from xlmargin.stress.order import unique_first
 from xlmargin.stress.settings import StressSettings
 
 _WARN_ROWS = 10  # rows named in one warning before "..."
@@ -194,10 +195,10 @@ def _models(portfolio: Portfolio, rows: _Rows) -> tuple[list[Model], IntArray]:
     for codes, distinct in parts:
         count = max(distinct, 1)  # an empty book's columns have no values
         if size > _MAX_KEY // count:  # renumber the keys found so far before they could overflow
-            key = np.unique(key, return_inverse=True)[1]
+            key = unique_first(key)[1]
             size = n
         key, size = key * count + codes, size * count
-    first, instrument = np.unique(key, return_index=True, return_inverse=True)[1:]
+    first, instrument = unique_first(key)
     kind = np.where(option[first], np.where(rows.future_option[first], "future", "stock"), a["type"][first])
     kind = np.where(rows.cfd_pair[first], "fx", kind)
     found = [

@@ -17,6 +17,7 @@ from xlmargin.pricing import option_prices, solve_exercise_boundaries
 from xlmargin.pricing.contracts import LastCall
 from xlmargin.stress.book import Book, Options
 from xlmargin.stress.factors import factor_index, stress_rules
+from xlmargin.stress.order import stable_order
 from xlmargin.stress.threads import Started, run_in_order, start
 
 _MIN_GROWTH = 1e-6  # an option's underlying never falls below this fraction of its price (log-safe)
@@ -278,8 +279,9 @@ def _price_changes(
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     of_row = rank[c.of_row]
-    by_contract = np.argsort(of_row, kind="stable")
-    starts = np.searchsorted(of_row[by_contract], np.arange(order.size + 1))
+    by_contract = stable_order(of_row)
+    starts = np.zeros(order.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(of_row, minlength=order.size), out=starts[1:])
     S, K, T, q, sigma, call, american, on_future, vol_term = (
         getattr(o, name)[c.rows[order]]
         for name in ("S", "K", "T", "q", "sigma", "call", "american", "on_future", "vol_term")
@@ -455,8 +457,11 @@ class _Contracts:
     profile_rows: IntArray  # an option row of each profile
 
 
-def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
+def _distinct_rows(keys: FloatArray, few: bool = False) -> tuple[IntArray, IntArray]:
     """A row index of each distinct row of ``keys`` (rows × columns) and every row's index into them.
+    ``few``: the rows take few distinct values (an option book's profiles), whose long runs numpy's
+    merge sort finds at once; else they are sorted as :func:`~xlmargin.stress.order.stable_order`
+    sorts (the same order, half the time on an option book's contracts).
 
     Rows are sorted by a weighted sum of their columns, equal for equal rows, and a group is a run
     of sorted rows equal byte for byte: rows with equal sums but other values (or a 0 and a -0)
@@ -464,7 +469,8 @@ def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
     priced once, to the same NaN).
     """
     weights = 1.0 + np.arange(keys.shape[1]) / np.pi
-    order = np.argsort(np.einsum("ij,j->i", keys, weights), kind="stable")
+    sums = np.einsum("ij,j->i", keys, weights)
+    order = np.argsort(sums, kind="stable") if few else stable_order(sums)
     # The sorted rows as columns of their bits (a column per key, each a contiguous row of the
     # copy), neighbours compared key by key and a difference in any key found by folding the
     # columns together: half the time of comparing whole rows as one void value each, which was
@@ -480,7 +486,7 @@ def _distinct_rows(keys: FloatArray) -> tuple[IntArray, IntArray]:
 def _contracts(o: Options) -> _Contracts:
     """The distinct contracts among the options, and the distinct loadings of their underlyings."""
     loads = [m[:, _nonzero_columns(m)] for m in (o.beta, o.weights)]
-    profile_rows, profile = _distinct_rows(np.column_stack([*loads, o.duration, o.convexity]))
+    profile_rows, profile = _distinct_rows(np.column_stack([*loads, o.duration, o.convexity]), few=True)
     columns = (profile, o.S, o.K, o.T, o.q, o.sigma, o.call, o.american, o.on_future, o.vol_term)
     terms = np.column_stack(columns).astype(np.float64, copy=False)
     rows, of_row = _distinct_rows(terms)
