@@ -113,7 +113,7 @@ PARAMS = [["as_of", "2026-11-20"]]
         ("MARGIN_CALL_MOVE", (POSITIONS, 1e300, None, PARAMS), "equity: 1e+300 is not a finite number"),
         ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, 90.0]],
                             "pm", 1e16, PARAMS), "budget: 1e+16 is not a finite number of sensible size"),
-        ("MARGIN_IMPACT", (POSITIONS, [POSITIONS[0]], None, PARAMS), "the trades table has a header but no rows"),
+        ("MARGIN_IMPACT", (POSITIONS, [POSITIONS[0]], None, PARAMS), "trades table has a header but no rows"),
         ("MARGIN_CONTRIBUTION", (POSITIONS, "futures", PARAMS), "regime must be one of"),
         ("MARGIN_IMPACT", (POSITIONS, "trades.csv", None, PARAMS), "trades must be a range"),
         ("HEDGE_OPTIMIZE", (POSITIONS, "candidates.csv", None, None, PARAMS), "candidates must be a range"),
