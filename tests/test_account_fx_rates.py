@@ -19,7 +19,7 @@ from xlmargin.decisions import (
     margin_impact,
     read_candidates,
 )
-from xlmargin.decisions._common import money_rates
+from xlmargin.decisions._common import call_measure, money_rates
 from xlmargin.errors import InputError, MissingDataError
 from xlmargin.excel import functions as fn
 from xlmargin.positions import Portfolio, read_positions
@@ -208,7 +208,8 @@ def test_every_account_path_reads_the_rates_as_the_view_does():
         [PER_USD, 1.0, PER_USD, GBP_USD / EUR_USD, PER_USD]
     )
     call = margin_call_move(book(True), 60_000.0, usd, "account")  # (the risk view reads dollars)
-    assert call.requirement == account_margin(book(True), usd.account).total
+    # measured against maintenance, where a call comes from (call_measure)
+    assert call.requirement == account_margin(book(True), call_measure("account", usd).settings.account).total
     # the hedge's account objective: its program prices the book and candidates as the engine does
     candidates = [
         [*HEADER, "min_qty", "max_qty", "cost"],

@@ -45,12 +45,22 @@ def test_plan_under_reg_t_gives_the_least_sale_and_the_distance(tmp_path: Path, 
     book = write(tmp_path, "book.csv", BOOK)
     assert main(["plan", book, "--equity", "20000", "--regime", "regt", "--as-of", "2026-11-20"]) == 0
     captured = capsys.readouterr()
-    # Reg T initial on 1,000 XYZ at $100 and 500 ABC at $40: 50% of $120,000 = 60,000 > 20,000;
-    # each dollar of stock sold frees 50 cents: $80,000 sold (margin-rules.md §1.1)
-    assert "60,000.00" in captured.out and "regt requirement" in captured.out
+    # a call comes from maintenance (FINRA 4210(c), margin-rules.md §1.1): 25% of 1,000 XYZ at $100 and
+    # 500 ABC at $40 = 30,000 > 20,000; each dollar of stock sold frees 25 cents: $40,000 sold
+    assert "30,000.00" in captured.out and "Reg T maintenance requirement before" in captured.out
     assert "market down" in captured.out
-    assert "notional closed" in captured.out and "80,000.00" in captured.out
+    assert "notional closed" in captured.out and "40,000.00" in captured.out
     assert captured.err == ""
+
+
+def test_plan_on_reg_t_initial_when_the_basis_says_so(tmp_path: Path, capsys) -> None:
+    book = write(tmp_path, "book.csv", BOOK)
+    argv = ["plan", book, "--equity", "20000", "--regime", "regT", "--as-of", "2026-11-20"]
+    assert main([*argv, "--param", "basis=initial"]) == 0  # the regime's case as a cell reads it
+    captured = capsys.readouterr()
+    # Reg T initial: 50% of $120,000 = 60,000 > 20,000; each dollar sold frees 50 cents: $80,000 sold
+    assert "60,000.00" in captured.out and "Reg T initial requirement before" in captured.out
+    assert "80,000.00" in captured.out and "basis=initial" in captured.out
 
 
 def test_plan_under_another_regime_says_why_no_sale_and_still_gives_the_distance(
@@ -103,7 +113,7 @@ PARAMS = [["as_of", "2026-11-20"]]
         ("MARGIN_CALL_MOVE", (POSITIONS, 1e300, None, PARAMS), "equity: 1e+300 is not a finite number"),
         ("HEDGE_OPTIMIZE", (POSITIONS, [["symbol", "type", "quantity", "price"], ["TLT", "etf", 10.0, 90.0]],
                             "pm", 1e16, PARAMS), "budget: 1e+16 is not a finite number of sensible size"),
-        ("MARGIN_IMPACT", (POSITIONS, [POSITIONS[0]], None, PARAMS), "no positions"),
+        ("MARGIN_IMPACT", (POSITIONS, [POSITIONS[0]], None, PARAMS), "trades table has a header but no rows"),
         ("MARGIN_CONTRIBUTION", (POSITIONS, "futures", PARAMS), "regime must be one of"),
         ("MARGIN_IMPACT", (POSITIONS, "trades.csv", None, PARAMS), "trades must be a range"),
         ("HEDGE_OPTIMIZE", (POSITIONS, "candidates.csv", None, None, PARAMS), "candidates must be a range"),

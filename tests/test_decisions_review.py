@@ -77,7 +77,13 @@ def test_margin_call_move_in_a_euro_account_gives_a_table_in_the_worksheet():
     params = [["as_of", "2026-11-20"], ["account_currency", "EUR"], ["fx.USD", PER_USD]]
     table = call("MARGIN_CALL_MOVE", fx_book(False, (0, 1)), 10_000.0, "account", params)
     assert isinstance(table, list), table
-    assert table[1][:4] == ["now", 0.0, 10_000.0, 19_000.0]  # ACCOUNT_MARGIN's 19,000
+    # a call is measured against maintenance (FINRA 4210(c)): ACCOUNT_MARGIN's on that basis
+    assert table[1][:4] == ["now", 0.0, 10_000.0, 9_500.0]
+    assert call("ACCOUNT_MARGIN", fx_book(False, (0, 1)), [*params, ["basis", "maintenance"]]) == 9_500.0
+    initial = call(
+        "MARGIN_CALL_MOVE", fx_book(False, (0, 1)), 10_000.0, "account", [*params, ["basis", "initial"]]
+    )
+    assert initial[1][:4] == ["now", 0.0, 10_000.0, 19_000.0]  # ACCOUNT_MARGIN's 19,000
     assert call("ACCOUNT_MARGIN", fx_book(False, (0, 1)), params) == 19_000.0
 
 

@@ -158,7 +158,9 @@ def test_the_functions_and_the_decisions_take_the_house_figure(
     assert rows["Reg T initial"] == [expected + 25_000.0, expected]  # the SPY's 50% sold
     assert rows["account view"] == [expected + 25_000.0, expected]
     plan = {r[1]: r[3] for r in dec.liquidation_plan([*BOOK, spy], 150_000.0, "regt", p) if r[0] == "figure"}
-    assert plan["regt requirement before"] == expected + 25_000.0
+    # a call is cured to maintenance: the naked options' figure (the same formula on both bases,
+    # margin-rules.md §0.2) and the SPY's 25% (FINRA 4210(c))
+    assert plan["Reg T maintenance requirement before"] == expected + 12_500.0
     # MAX_NOTIONAL scales the book's own pairing: equity ÷ requirement × notional
     assert fn.max_notional(BOOK, expected, "regt", p) == pytest.approx(5 * 100 * 1460.61, abs=0.01)
 

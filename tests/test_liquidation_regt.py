@@ -5,6 +5,7 @@ it; rule figures from xlmargin/rules/regt.toml); random small books are checked 
 there is, each margined by the Reg T engine itself.
 """
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -19,6 +20,8 @@ from xlmargin.decisions._regt import regt_program, requirement_variable
 from xlmargin.errors import InputError
 from xlmargin.positions import read_positions
 from xlmargin.regt import regt_margin
+
+INITIAL = dataclasses.replace(SETTINGS, basis="initial")  # the plan on Reg T initial (basis=initial)
 
 # --- by hand -----------------------------------------------------------------------------------------
 
@@ -37,7 +40,7 @@ def test_covered_call_and_stock_sell_the_stock_that_frees_most_per_dollar():
         ["XYZ C105", "option", -1, 2.0, "XYZ", 100.0, 105, 30, "call", 0.3],
         ["ABC", "stock", 300, 50.0],
     )
-    plan = liquidation_plan(covered, 10_000.0, SETTINGS, "regt")
+    plan = liquidation_plan(covered, 10_000.0, INITIAL, "regt")
     assert (plan.before, plan.status) == (12_500.0, "optimal")
     assert _trades(plan) == [(4, -100.0, 5_000.0)]
     assert plan.after == plan.optimiser_value == 10_000.0
@@ -54,7 +57,7 @@ def test_short_put_vertical_buys_back_the_shorts_not_the_spread():
         ["XYZ P95", "option", 5, 1.0, "XYZ", 102.0, 95, 30, "put", 0.3],
         ["LMN", "stock", 100, 40.0],
     )
-    plan = liquidation_plan(vertical, 3_900.0, SETTINGS, "regt")
+    plan = liquidation_plan(vertical, 3_900.0, INITIAL, "regt")
     assert plan.before == 4_500.0
     assert _trades(plan) == [(2, 2.0, 600.0)]
     assert plan.after == 3_700.0
@@ -70,7 +73,7 @@ def test_short_straddle_closes_one_of_each_leg():
         ["XYZ C50", "option", -2, 2.0, "XYZ", 50.0, 50, 30, "call", 0.3],
         ["XYZ P50", "option", -2, 1.5, "XYZ", 50.0, 50, 30, "put", 0.3],
     )
-    plan = liquidation_plan(straddle, 2_000.0, SETTINGS, "regt")
+    plan = liquidation_plan(straddle, 2_000.0, INITIAL, "regt")
     assert plan.before == 2_700.0
     assert _trades(plan) == [(2, 1.0, 200.0), (3, 1.0, 150.0)]
     assert plan.after == 1_350.0
@@ -171,7 +174,7 @@ def test_the_plan_is_the_least_feasible_sale_of_every_sale_there_is(seed):
             if target >= before:
                 continue
             least = float(size[exact <= target].min())
-            plan = liquidation_plan(portfolio, target, SETTINGS, regime)
+            plan = liquidation_plan(portfolio, target, INITIAL, regime)
             assert plan.status == "optimal"
             assert plan.notional == pytest.approx(least, rel=1e-9, abs=1e-6), (seed, regime, target)
             closed = np.zeros(len(portfolio))
@@ -238,7 +241,7 @@ def test_a_contract_held_long_and_short_may_end_on_either_side():
             engine = regt_margin(after, basis=basis, net_of_proceeds=net).exact
             assert found == pytest.approx(engine, abs=1e-6), (basis, net, sold)
     before = requirement("regt", netted, SETTINGS)
-    plan = liquidation_plan(netted, before - 1.0, SETTINGS, "regt")
+    plan = liquidation_plan(netted, before - 1.0, INITIAL, "regt")
     assert plan.after <= before - 1.0 and plan.status == "optimal"
 
 
@@ -257,16 +260,17 @@ def test_the_cell_python_and_command_line_give_the_same_plan(tmp_path, capsys):
     from xlmargin.cli import main
     from xlmargin.excel.decisions import liquidation_plan as cell
 
-    params = [["as_of", AS_OF]]
+    params = [["as_of", AS_OF], ["basis", "initial"]]
     in_cell = cell(ROWS, 3_900.0, "regt", params)
-    in_python = api.liquidation_plan(ROWS, 3_900.0, "regt", as_of=AS_OF)
+    in_python = api.liquidation_plan(ROWS, 3_900.0, "regt", as_of=AS_OF, basis="initial")
     assert [row[:2] for row in in_cell[1:]] == in_python[["line", "item"]].values.tolist()
-    figures = in_python.dropna(subset=["notional"])
-    assert [row[3] for row in in_cell[1:] if isinstance(row[3], float)] == figures["notional"].tolist()
+    figures = in_python.dropna(subset=[in_python.columns[3]])
+    assert [row[3] for row in in_cell[1:] if isinstance(row[3], float)] == figures.iloc[:, 3].tolist()
     assert ["trade", "XYZ P100 (row 2)", 2.0, 600.0] in in_cell
     path = tmp_path / "book.csv"
     path.write_text("\n".join(",".join(map(str, r)) for r in ROWS) + "\n", encoding="utf-8")
     argv = ["plan", str(path), "--equity", "3900", "--regime", "regt", "--as-of", AS_OF.isoformat()]
+    argv += ["--param", "basis=initial"]
     assert main(argv) == 0
     out = capsys.readouterr()
     assert "no liquidation plan" not in out.err
@@ -293,6 +297,6 @@ def test_a_time_limit_says_the_plan_is_the_best_found_not_proven_least(monkeypat
 
     monkeypatch.setattr(_lp.Program, "solve", cut)
     vertical = read_positions(ROWS, as_of=AS_OF)
-    quick = decision_settings({"as_of": AS_OF, "time_limit": 1.0}, AS_OF)
+    quick = decision_settings({"as_of": AS_OF, "time_limit": 1.0, "basis": "initial"}, AS_OF)
     plan = liquidation_plan(vertical, 3_900.0, quick, "regt")
     assert plan.status == "time limit hit: best plan found, optimality gap 5.00%"

@@ -80,8 +80,9 @@ def test_portfolio_margin_and_the_account_view_net_them_too() -> None:
 def test_the_liquidation_plan_prices_the_net_position_as_the_engine_does() -> None:
     """UST 4.25 5.2 years at 99.2, +5,000 and −2,000 face: 3,000 × 0.992 × 4% = 119.04 (was 7,000 ×
     0.992 × 4% = 277.76); 10 XYZ at 100, 50% = 500. Equity 300: selling 7 XYZ leaves 150 + 119.04 =
-    269.04 (with the rows apart it sold all 10: 277.76)."""
-    settings = decision_settings({"as_of": AS_OF, "rate": 0.04}, AS_OF)
+    269.04 (with the rows apart it sold all 10: 277.76). On Reg T initial (basis=initial: the plan's
+    default is maintenance, where a call comes from)."""
+    settings = decision_settings({"as_of": AS_OF, "rate": 0.04, "basis": "initial"}, AS_OF)
     positions = book(
         ["UST", "bond", 5000, 99.2, "treasury", 5.2, 4.25, 1000, None, None],
         ["UST", "bond", -2000, 99.2, "treasury", 5.2, 4.25, 1000, None, None],

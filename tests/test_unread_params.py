@@ -49,8 +49,7 @@ CASES = [
      "plan_by is not read by MARGIN_CALL_MOVE under regime account: LIQUIDATION_PLAN reads it",
      ["plan", "BOOK", "--equity", "1000000", "--regime", "account"]),
     ("LIQUIDATION_PLAN", (1e6, "risk"), ("basis", "maintenance"),
-     "basis is not read by LIQUIDATION_PLAN under regime risk: regime futures or account reads it (not a "
-        "regime of LIQUIDATION_PLAN)", None),
+     "basis is not read by LIQUIDATION_PLAN under regime risk: regime regt reads it", None),
     ("MAX_NOTIONAL", (1e6, "pm"), ("basis", "maintenance"),
      "basis is not read by MAX_NOTIONAL under regime pm: regime futures or account reads it",
      None),
@@ -93,7 +92,7 @@ def test_the_plan_command_names_both_functions_it_runs(tmp_path: Path, capsys) -
     assert (code, err) == (
         2,
         "xlmargin: --param basis=initial: basis is not read by LIQUIDATION_PLAN and MARGIN_CALL_MOVE under "
-        "regime risk: regime futures or account reads it\n",
+        "regime risk: regime regt, futures or account reads it\n",
     )
 
 

@@ -131,6 +131,8 @@ def function_reads(function: str, regime: str) -> tuple[Param, ...]:
     - MARGIN_CALL_MOVE also scales the risk view's worst scenario; HEDGE_OPTIMIZE shows portfolio
       margin, Reg T, the account and the risk view beside its objective and searches within
       ``time_limit``; LIQUIDATION_PLAN reads ``cushion``, ``time_limit`` and ``plan_by``.
+      MARGIN_CALL_MOVE's and LIQUIDATION_PLAN's ``regt`` is on the ``basis`` parameter (blank:
+      maintenance, where a call comes from: :func:`xlmargin.decisions._common.call_measure`).
     - MARGIN_CONTRIBUTION's ``regt`` is on the ``basis`` parameter, and its Reg T pairings (``regt``,
       ``regt_maintenance``, and the account's Reg T securities) search within ``time_limit``.
     - MAX_NOTIONAL reads ``cushion``; its ``esma`` regime ESMA_MARGIN's parameters and the
@@ -138,7 +140,7 @@ def function_reads(function: str, regime: str) -> tuple[Param, ...]:
     """
     from xlmargin.account import ACCOUNT_PARAMS
     from xlmargin.capacity import CUSHION
-    from xlmargin.decisions._common import PLAN_BY, TIME_LIMIT
+    from xlmargin.decisions._common import BASIS, PLAN_BY, TIME_LIMIT
     from xlmargin.decisions.hedge import SHOWN
 
     account = {spec.name: spec for spec in ACCOUNT_PARAMS}
@@ -160,12 +162,12 @@ def function_reads(function: str, regime: str) -> tuple[Param, ...]:
     elif function == "HEDGE_OPTIMIZE":
         regimes, own = (regime, *SHOWN), (TIME_LIMIT,)
     elif function == "MARGIN_CALL_MOVE":
-        regimes = (regime, "risk")
+        regimes, own = (regime, "risk"), (BASIS,) if regime == "regt" else ()
     elif function == "LIQUIDATION_PLAN":
-        own = (CUSHION, TIME_LIMIT, PLAN_BY)
+        own = (CUSHION, TIME_LIMIT, PLAN_BY, *((BASIS,) if regime == "regt" else ()))
     elif function == "MARGIN_CONTRIBUTION":
         own = (TIME_LIMIT,) if regime in ("regt", "regt_maintenance", "account") else ()
-        own += (account["basis"],) if regime == "regt" else ()
+        own += (BASIS,) if regime == "regt" else ()
     elif function != "MARGIN_IMPACT":
         raise ValueError(f"no function '{function}' computing a chosen regime")  # a programming error
     specs = {spec.name: spec for name in dict.fromkeys(regimes) for spec in engine(name)}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from xlmargin.account import (
     ACCOUNT_PARAMS,
+    BASES,
     AccountSettings,
     account_margin,
     account_rates,
@@ -32,7 +33,7 @@ from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.instruments import ENGINE_CURRENCY, unit_values, usd_rates
 from xlmargin.params import Param
 from xlmargin.pm import PMSettings, pm_requirement
-from xlmargin.positions import Portfolio
+from xlmargin.positions import NO_POSITIONS, Portfolio
 from xlmargin.positions.marks import SAME_MARK, SAME_MARK_ABS, marks_differ
 from xlmargin.positions.reader import factorize
 from xlmargin.pricing import rows_implied_volatility
@@ -71,8 +72,24 @@ PLAN_BY = Param(
 )
 
 
+BASIS = Param(
+    "basis",
+    "choice",
+    None,
+    "initial or maintenance: the Reg T basis (MARGIN_CONTRIBUTION's regt, and the distance to a margin "
+    "call and the liquidation plan under regt), the SPAN figure, and for ESMA the initial margin or the "
+    "50% close-out level; blank: initial for what-if, the hedge and contribution, maintenance for "
+    "MARGIN_CALL_MOVE and LIQUIDATION_PLAN (a margin call comes from maintenance, FINRA 4210(c): a fall "
+    "below Reg T's initial 50% restricts the account, it does not call it)",
+    choices=BASES,
+)
+"""The decisions' ``basis``: the account view's choice, blank being each decision's own default
+(:func:`call_measure`)."""
+
+
 def _params() -> tuple[Param, ...]:
     params = {p.name: p for p in (CUSHION, TIME_LIMIT, PLAN_BY, *ACCOUNT_PARAMS)}
+    params["basis"] = BASIS
     for spec in STRESS_PARAMS:
         params.setdefault(spec.name, spec)
     return tuple(params.values())
@@ -94,6 +111,7 @@ class DecisionSettings:
     cushion: float = 0.0
     time_limit: float = float(TIME_LIMIT.default)
     plan_by: str = str(PLAN_BY.default)
+    basis: str | None = None  # the basis parameter as given (None: blank, each decision's default)
 
     @property
     def as_of(self) -> dt.date:
@@ -113,6 +131,7 @@ def decision_settings(params: Mapping[str, Any], today: dt.date) -> DecisionSett
     values = dict(params)
     limit = values.get("time_limit")
     plan_by = values.get("plan_by")
+    basis = values.get("basis")  # blank: the account view's default (initial), and see call_measure
     capacity = capacity_settings({k: v for k, v in values.items() if k in _ACCOUNT_NAMES}, today)
     stress = stress_settings(
         {k: v for k, v in values.items() if k in _STRESS_NAMES} | {"as_of": capacity.account.as_of}, today
@@ -123,6 +142,7 @@ def decision_settings(params: Mapping[str, Any], today: dt.date) -> DecisionSett
         cushion=capacity.cushion,
         time_limit=float(TIME_LIMIT.default if limit is None else limit),
         plan_by=str(PLAN_BY.default if plan_by is None else plan_by),
+        basis=None if basis is None else str(basis),
     )
 
 
@@ -152,7 +172,8 @@ def in_table(name: str, error: XlMarginError, joined: bool = False) -> XlMarginE
         if joined and (p.row is None or p.row > 0):
             return p
         row = None if p.row is None else abs(p.row)
-        return Problem(p.message, row, f"{name} {p.column}" if p.column else name)
+        message = f"the {name} table has a header but no rows" if p.message == NO_POSITIONS else p.message
+        return Problem(message, row, f"{name} {p.column}" if p.column else name)
 
     return type(error)([named(p) for p in error.problems])
 
@@ -165,22 +186,121 @@ def check_regime(regime: str, allowed: tuple[str, ...] = REGIMES) -> str:
     return regime
 
 
+def engine_result(regime: str, settings: DecisionSettings) -> Callable[[Portfolio], Any]:
+    """book → the regime's own engine's result (its figures and its warnings: module docstring)."""
+    account = settings.account
+    results: dict[str, Callable[[Portfolio], Any]] = {
+        "regt": lambda p: regt_margin(p, basis="initial", rules=account.regt_rules),
+        "regt_maintenance": lambda p: regt_margin(p, basis="maintenance", rules=account.regt_rules),
+        "pm": lambda p: pm_requirement(p, settings.pm),
+        "futures": lambda p: futures_margin(p, account.span),
+        "account": lambda p: account_margin(p, account),
+        "risk": lambda p: risk_margin(p, settings.stress),
+    }
+    return results[check_regime(regime)]
+
+
+_FIGURE = {  # the result's attribute holding the requirement: rounded to the cent, then exact
+    "regt": ("total", "exact"),
+    "regt_maintenance": ("total", "exact"),
+    "pm": ("requirement", "exact"),
+    "futures": ("requirement", "exact"),
+    "account": ("total", "exact"),
+    "risk": ("requirement", "exact"),
+}
+
+
 def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Callable[[Portfolio], float]:
     """book → the regime's requirement, by the regime's own engine (module docstring); with
     ``exact``, before the engine rounds it to the cent (what a search along a path compares)."""
+    result = engine_result(regime, settings)
+    return lambda p: figure(regime, result(p), exact)
+
+
+def figure(regime: str, result: Any, exact: bool = False) -> float:
+    """The requirement of ``regime``'s engine ``result``: rounded to the cent, or with ``exact`` before."""
+    return float(getattr(result, _FIGURE[regime][exact]))
+
+
+def warnings_of(regime: str, result: Any, after: str = "", skip: Iterable[str] = ()) -> tuple[str, ...]:
+    """The warnings of ``regime``'s engine ``result`` (portfolio margin's eligibility and unconfirmed
+    offsets, Reg T's pairing notes, the account view's segments', the risk view's; None: an empty
+    book, no warning), each naming the regime (:data:`LABELS`) and ``after`` (", after the trades")
+    where it is about another book; those of ``skip`` (said of the book before) left out."""
+    said = set(skip)
+    texts = [w for w in getattr(result, "warnings", ()) if w not in said]
+    return tuple(f"{LABELS[regime]}{after}: {text}" for text in texts)
+
+
+def regime_warnings(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> tuple[str, ...]:
+    """The warnings of ``regime``'s engine on ``portfolio`` (:func:`warnings_of`); none for an empty book."""
+    return warnings_of(regime, engine_result(regime, settings)(portfolio)) if len(portfolio) else ()
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What a margin call is measured against under a regime (:func:`call_measure`)."""
+
+    regime: str  # the engine's regime: regt_maintenance for regt on the maintenance basis
+    settings: DecisionSettings  # the futures and account views on that basis
+    label: str  # what the figures are, as the tables name them
+    basis: str | None  # initial or maintenance; None where the regime has one figure (pm, risk)
+
+
+def call_measure(regime: str, settings: DecisionSettings) -> Measure:
+    """The requirement a margin call is measured against, and cured to, under ``regime``: the
+    maintenance requirement wherever the regime has one (Reg T, SPAN, the account view), unless the
+    ``basis`` parameter says initial. A call comes from maintenance (FINRA 4210(c): 25% of a long
+    position's value; SPAN's maintenance level); a fall below Reg T's initial 50% restricts the
+    account, it does not call it, and a maintenance call is met by bringing the equity back to the
+    maintenance requirement. Portfolio margin's regulatory figure is its maintenance requirement
+    (its initial is a house multiple, not a call level) and the risk view has one figure."""
+    check_regime(regime)
+    basis = settings.basis or "maintenance"
+    if regime in ("regt", "regt_maintenance"):
+        measured = "regt" if regime == "regt" and basis == "initial" else "regt_maintenance"
+        return Measure(measured, settings, LABELS[measured], basis if regime == "regt" else "maintenance")
+    if regime not in ("futures", "account"):
+        return Measure(regime, settings, LABELS[regime], None)
     account = settings.account
-    regt, pm = ("exact", "exact") if exact else ("total", "requirement")
-    engines: dict[str, Callable[[Portfolio], float]] = {
-        "regt": lambda p: getattr(regt_margin(p, basis="initial", rules=account.regt_rules), regt),
-        "regt_maintenance": lambda p: getattr(
-            regt_margin(p, basis="maintenance", rules=account.regt_rules), regt
-        ),
-        "pm": lambda p: getattr(pm_requirement(p, settings.pm), pm),
-        "futures": lambda p: getattr(futures_margin(p, account.span), "exact" if exact else "requirement"),
-        "account": lambda p: getattr(account_margin(p, account), "exact" if exact else "total"),
-        "risk": lambda p: getattr(risk_margin(p, settings.stress), "exact" if exact else "requirement"),
-    }
-    return engines[check_regime(regime)]
+    if account.basis != basis:
+        account = replace(account, basis=basis, span=replace(account.span, basis=basis))
+        settings = replace(settings, account=account)
+    return Measure(regime, settings, f"{LABELS[regime]} ({basis})", basis)
+
+
+def with_equity(settings: DecisionSettings, equity: float, regime: str) -> DecisionSettings:
+    """``settings`` whose ``equity`` parameter (what the engines check: portfolio margin's FINRA
+    4210(g) eligibility, the account view's minimums) is the decision's ``equity`` argument, in the
+    currency of ``regime``'s figures (:func:`currency_of`), so that their warnings speak of the equity
+    the decision measures. The parameter is in the account currency: a dollar figure is converted
+    with ``fx.USD`` (without it, in another account currency, the parameter is left as given). An
+    ``equity`` parameter that differs from the argument is refused: two equities for one account,
+    one of them silently unused."""
+    account = settings.account
+    in_account: float | None = equity
+    if currency_of(regime, settings) != account.account_currency:
+        try:
+            in_account = equity * usd_rate(account)
+        except XlMarginError:
+            in_account = None  # no fx.USD: the engines check the parameter, if given, as before
+    given = account.pm.equity
+    if given is None:
+        if in_account is None:
+            return settings
+        return replace(settings, account=replace(account, pm=replace(account.pm, equity=in_account)))
+    if in_account is None or math.isclose(given, in_account, rel_tol=1e-9, abs_tol=0.005):
+        return settings
+    money = account.account_currency
+    raise InputError(
+        Problem(
+            f"equity is given twice: {in_account:,.2f} {money} as the equity argument and {given:,.2f} "
+            f"{money} as the equity parameter; leave the parameter out (the argument is the equity every "
+            "figure and check reads)",
+            None,
+            "equity",
+        )
+    )
 
 
 def requirement(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> float:

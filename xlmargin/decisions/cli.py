@@ -250,16 +250,42 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if planned:  # both answers computed before either is printed: an error writes nothing
             plan = liquidation_plan(book, args.equity, settings, args.regime)
             move = margin_call_move(book, args.equity, settings, args.regime)
+            _warn(tuple(dict.fromkeys((*plan.warnings, *move.warnings))))
             print(render(plan.table()))
             print()
-            print(render(move.table()))
+            print(render(moves_shown(move.table())))
             return 0
         # the distance to a call still answers; the least sale is not planned, said once the
         # inputs are known good (an equity of 0 is the one error, not a note and then the error)
         move = margin_call_move(book, args.equity, settings, args.regime)
     print(f"xlmargin: no liquidation plan: {_NOT_PLANNED.format(regime=args.regime)}", file=sys.stderr)
-    print(render(move.table()))
+    _warn(move.warnings)
+    print(render(moves_shown(move.table())))
     return 0
+
+
+def moves_shown(rows: list[list[Any]]) -> list[list[Any]]:
+    """MARGIN_CALL_MOVE's table for the terminal: a move as a percentage ("-40.75%", cut toward 0
+    at the hundredth shown, as the table cuts it: never longer than it is), a scenario's scale as a
+    multiple ("1.55×"), no call as "none" (a number, or blank, in the worksheet and the DataFrame)."""
+    from xlmargin.money import truncated
+
+    def shown(row: list[Any]) -> list[Any]:
+        move = row[1]
+        if move is None:
+            text = "none"
+        else:
+            scale = str(row[0]).startswith("scenario")
+            text = f"{truncated(move, 2):.2f}{'×' if scale else '%'}"
+        return [row[0], text, *row[2:]]
+
+    return [[rows[0][0], "move at the call", *rows[0][2:]], *(shown(r) for r in rows[1:])]
+
+
+def shares_shown(rows: list[list[Any]]) -> list[list[Any]]:
+    """MARGIN_CONTRIBUTION's table for the terminal: the share of the total as a percentage (a
+    fraction, 0.47, in the worksheet and the DataFrame)."""
+    return [rows[0], *([*r[:4], f"{r[4]:.2%}"] if isinstance(r[4], float) else r for r in rows[1:])]
 
 
 _NOT_PLANNED = (
@@ -279,7 +305,7 @@ def cmd_contribution(args: argparse.Namespace) -> int:
     with positions.explaining():
         result = margin_contribution(book, settings, args.regime)
     _warn(result.warnings)
-    print(render([row for row in result.table() if row[0] != "warning"]))  # its warnings: on stderr
+    print(render(shares_shown([row for row in result.table() if row[0] != "warning"])))  # warnings: stderr
     return 0
 
 
@@ -326,7 +352,13 @@ _DESCRIBED = {  # a subcommand's one line in ``xlmargin --help``, and its own he
         "the least to close to meet a margin call, and the distance to the next",
         "LIQUIDATION_PLAN and MARGIN_CALL_MOVE: the least to close to bring the requirement within the "
         "--equity (under pm, risk, regt and regt_maintenance), then how far the market can move before "
-        "a margin call.",
+        "a margin call. Both measure the maintenance requirement wherever the regime has one (Reg T, "
+        "SPAN, the account view): a call comes from maintenance (FINRA 4210(c)), a fall below Reg T's "
+        "initial 50%% restricts the account; --param basis=initial measures the initial one. The plan's "
+        "trades are signed as trades (-5 sells 5 held long, +10 buys back 10 held short) and its "
+        "notional is price x multiplier x units closed: an option's premium, not its underlying's value, "
+        "so the least notional favours closing options; --param plan_by=trades minimises the positions "
+        "touched instead.",
     ),
     "contribution": (
         "which positions use the margin: incremental and component requirement per position",
@@ -357,7 +389,7 @@ def register(sub: Any) -> None:
     whatif.add_argument(
         "trades", help="CSV or XLSX trades file (the positions' columns, signed quantity) or a broker export"
     )
-    whatif.add_argument("--regime", choices=REGIMES, help="one regime only (default: all)")
+    whatif.add_argument("--regime", type=str.lower, choices=REGIMES, help="one regime only (default: all)")
     whatif.set_defaults(handler=cmd_whatif)
 
     hedge = _described(sub, "hedge")
@@ -366,12 +398,16 @@ def register(sub: Any) -> None:
         "candidates", help="CSV or XLSX candidates file (optional min_qty, max_qty, cost) or a broker export"
     )
     hedge.add_argument(
-        "--objective", choices=OBJECTIVES, default="pm",
+        "--objective", type=str.lower, choices=OBJECTIVES, default="pm",
         help="what the hedge minimises: pm (default, portfolio margin), regt or regt_maintenance (Reg T "
         "initial or maintenance, the strategy pairing chosen with the trades), risk (the risk view's worst "
         "stress loss) or account (the account view's requirement, in the account currency)",
     )  # fmt: skip
-    hedge.add_argument("--budget", type=amount_of("budget"), help="cap on the sum of cost x |quantity|")
+    hedge.add_argument(
+        "--budget", type=amount_of("budget"),
+        help="cap on the sum of cost x |quantity| over every trade, a sale's proceeds included (a blank cost "
+        "is the dollar notional: selling 200 shares at 420 spends 84,000)",
+    )  # fmt: skip
     hedge.set_defaults(handler=cmd_hedge)
 
     plan = _described(sub, "plan")
@@ -380,7 +416,7 @@ def register(sub: Any) -> None:
         "--equity", type=amount_of("equity"), required=True, help="account equity (net liquidation value)"
     )
     plan.add_argument(
-        "--regime", choices=REGIMES, default="pm",
+        "--regime", type=str.lower, choices=REGIMES, default="pm",
         help=f"the regime of both answers (default pm); the liquidation plan is made under "
         f"{', '.join(PLAN_REGIMES)} only, the others give the distance to a call alone",
     )  # fmt: skip
@@ -389,7 +425,7 @@ def register(sub: Any) -> None:
     contribution = _described(sub, "contribution")
     _common(contribution)
     contribution.add_argument(
-        "--regime", choices=CONTRIBUTION_REGIMES, default="pm",
+        "--regime", type=str.lower, choices=CONTRIBUTION_REGIMES, default="pm",
         help="pm (default), regt (on the basis param), regt_maintenance, account or risk",
     )  # fmt: skip
     contribution.set_defaults(handler=cmd_contribution)

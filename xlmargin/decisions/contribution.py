@@ -68,7 +68,7 @@ import numpy as np
 
 from xlmargin._typing import FloatArray
 from xlmargin.account import SEGMENTS, SegmentLine, account_margin, futures_in_usd, securities_in_usd
-from xlmargin.decisions._common import DecisionSettings, check_regime, notional
+from xlmargin.decisions._common import DecisionSettings, check_regime, notional, regime_warnings
 from xlmargin.decisions._linear import unit_span_pnl
 from xlmargin.decisions.names import CONTRIBUTION_REGIMES
 from xlmargin.errors import InputError, Problem, UnsupportedError, XlMarginError
@@ -130,6 +130,10 @@ def margin_contribution(
         total, without, component = _regt(portfolio, basis, notes, settings)
     else:
         total, without, component = _pm(portfolio, settings)
+    if not regime.startswith("regt") and len(portfolio):
+        # the engine's own warnings (portfolio margin's eligibility and unconfirmed offsets, the account
+        # view's segments', the risk view's): Reg T's pairing notes are collected as the pairings run
+        notes[:0] = regime_warnings(regime, portfolio, settings)
     a = portfolio.arrays
     return ContributionResult(
         regime=regime,

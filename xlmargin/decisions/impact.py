@@ -42,10 +42,13 @@ from xlmargin.decisions._common import (
     book_underlyings,
     check_regime,
     currency_of,
+    engine_result,
+    figure,
     in_table,
     price_conflicts,
     requirement,
     trade_union,
+    warnings_of,
     with_quantities,
 )
 from xlmargin.decisions._linear import unit_stress_pnl
@@ -135,6 +138,7 @@ def margin_impact(
     union, before_qty, after_qty = trade_union(portfolio, trades, mark=True)
     lines = []
     refused: list[XlMarginError] = []  # the errors of regimes shown as n/a that are not Unsupported
+    warned: list[str] = []  # the engines' warnings: on the book before, then new after the trades
     for regime in regimes:
         money = currency_of(regime, settings)
         if unread and regime in unread:  # neither figure: the book before may be the unread table
@@ -146,20 +150,23 @@ def margin_impact(
         try:
             if regime == "risk":
                 lines.extend(_risk_lines(union, before_qty, after_qty, settings))
+                results: tuple[Any, ...] = (
+                    engine_result("risk", settings)(portfolio) if len(portfolio) else None,
+                )
             elif regime == "pm":
-                lines.append(
-                    ImpactLine("pm", LABELS["pm"], *_pm_pair(union, before_qty, after_qty, settings))
-                )
+                old, new, results = _pm_pair(union, before_qty, after_qty, settings)
+                lines.append(ImpactLine("pm", LABELS["pm"], old, new))
             elif regime in ("regt", "regt_maintenance"):
-                lines.append(
-                    ImpactLine(
-                        regime, LABELS[regime], *_regt_pair(regime, union, before_qty, after_qty, settings)
-                    )
-                )
+                old, new, results = _regt_pair(regime, union, before_qty, after_qty, settings)
+                lines.append(ImpactLine(regime, LABELS[regime], old, new))
             else:
                 after = with_quantities(union, after_qty)
-                old, new = requirement(regime, portfolio, settings), requirement(regime, after, settings)
-                lines.append(ImpactLine(regime, LABELS[regime], cents(old), cents(new), currency=money))
+                results = tuple(
+                    engine_result(regime, settings)(b) if len(b) else None for b in (portfolio, after)
+                )
+                old, new = (0.0 if r is None else cents(figure(regime, r)) for r in results)
+                lines.append(ImpactLine(regime, LABELS[regime], old, new, currency=money))
+            warned += _before_after(regime, results)
         except XlMarginError as raised:
             error = in_table(table, raised, joined=True)
             if len(regimes) == 1:
@@ -168,13 +175,35 @@ def margin_impact(
             if bad:
                 refused.append(error)
             before = _alone(regime, portfolio, settings)
-            lines.append(ImpactLine(regime, LABELS[regime], before, None, str(error), bad, money))
+            note = _NO_FUTURES if regime == "futures" and not _futures(union) else str(error)
+            lines.append(ImpactLine(regime, LABELS[regime], before, None, note, bad, money))
             if regime == "risk":
                 lines.append(ImpactLine(BREAK, BREAK_LABEL, None, None, str(error), bad))
     if refused and not any(line.applies for line in lines):
         raise refused[0] from None  # no regime takes the book: it is the input, not a regime
     conflicts = (*price_conflicts(portfolio, trades, table), *moved.values())
-    return ImpactResult(tuple(lines), len(trades), conflicts)
+    return ImpactResult(tuple(lines), len(trades), (*conflicts, *dict.fromkeys(warned)))
+
+
+_NO_FUTURES = "no futures in the book or the trades (SPAN margins futures and options on futures only)"
+
+
+def _futures(book: Portfolio) -> bool:
+    """Whether ``book`` holds a future or an option on one (what SPAN margins)."""
+    return bool(np.isin(book.arrays["type"], ("future", "future_option")).any())
+
+
+def _before_after(regime: str, results: tuple[Any, ...]) -> list[str]:
+    """The warnings of ``regime``'s engine results: the first on the book before the trades, the
+    others after them (those not said before, marked so)."""
+    before = getattr(results[0], "warnings", ())
+    return [
+        *warnings_of(regime, results[0]),
+        *(w for r in results[1:] for w in warnings_of(regime, r, _AFTER, before)),
+    ]
+
+
+_AFTER = ", after the trades"
 
 
 def _alone(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> float | None:
@@ -188,15 +217,15 @@ def _alone(regime: str, portfolio: Portfolio, settings: DecisionSettings) -> flo
 
 def _pm_pair(
     union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings
-) -> tuple[float, float]:
-    """Portfolio margin before and after, every contract priced once (the union's risk arrays)."""
+) -> tuple[float, float, tuple[Any, ...]]:
+    """Portfolio margin before and after, every contract priced once (the union's risk arrays), and
+    the engine's results (their warnings: :func:`_before_after`)."""
     pm = settings.pm
     if np.any(widens_range(union) & ((before == 0.0) != (after == 0.0))):
         # a leveraged ETF widens its class group's range while held: a trade that opens one or
         # closes it to zero changes the ranges, so each book is priced apart
-        return tuple(  # type: ignore[return-value]
-            cents(requirement("pm", with_quantities(union, q), settings)) for q in (before, after)
-        )
+        apart = tuple(engine_result("pm", settings)(with_quantities(union, q)) for q in (before, after))
+        return cents(apart[0].requirement), cents(apart[1].requirement), apart
     # every leveraged row is held before and after alike (a row opened and closed by the trades, or
     # held at 0 in the book, is held in neither), not as the union's quantity column says
     risk = risk_arrays(union, pm, held=before != 0.0)
@@ -205,27 +234,36 @@ def _pm_pair(
     def outside(q: np.ndarray) -> float:
         return outside_requirement(with_quantities(union, q), pm) if bonds else 0.0
 
-    return tuple(  # type: ignore[return-value]
-        cents(pm_result(risk, q[risk.index]).requirement + outside(q)) for q in (before, after)
-    )
+    found = tuple(pm_result(risk, q[risk.index]) for q in (before, after))
+    old, new = (cents(r.requirement + outside(q)) for r, q in zip(found, (before, after), strict=True))
+    return old, new, found
 
 
 def _regt_pair(
     regime: str, union: Portfolio, before: np.ndarray, after: np.ndarray, settings: DecisionSettings
-) -> tuple[float, float]:
-    """Reg T before and after. Reg T pairs legs within a class group only and adds the groups'
-    cent figures, so the book after is the book before, less the class groups the trades touch as
-    they were, plus those groups as they are after: only the touched groups are paired again."""
+) -> tuple[float, float, tuple[Any, ...]]:
+    """Reg T before and after, and the engine's results (the book before, the touched groups after).
+    Reg T pairs legs within a class group only and adds the groups' cent figures, so the book after
+    is the book before, less the class groups the trades touch as they were, plus those groups as
+    they are after: only the touched groups are paired again."""
     basis = "maintenance" if regime == "regt_maintenance" else "initial"
     groups = union.arrays["class_group"]
     touched = np.isin(groups, np.unique(groups[before != after]))
 
-    def total(q: np.ndarray, keep: np.ndarray) -> float:
+    def result(q: np.ndarray, keep: np.ndarray) -> Any:
         book = with_quantities(union.select(keep), q[keep])
-        return regt_margin(book, basis=basis, rules=settings.account.regt_rules).total if len(book) else 0.0
+        return regt_margin(book, basis=basis, rules=settings.account.regt_rules) if len(book) else None
 
-    old = total(before, np.ones(len(union), dtype=bool))
-    return cents(old), cents(old - total(before, touched) + total(after, touched))
+    def total(found: Any) -> float:
+        return 0.0 if found is None else float(found.total)
+
+    whole, was, now = (
+        result(before, np.ones(len(union), dtype=bool)),
+        result(before, touched),
+        result(after, touched),
+    )
+    old = total(whole)
+    return cents(old), cents(old - total(was) + total(now)), (whole, now)
 
 
 def _risk_lines(

@@ -53,11 +53,17 @@ from xlmargin.decisions import _pm, _regt
 from xlmargin.decisions._common import (
     WHOLE,
     DecisionSettings,
+    Measure,
     above_zero,
+    call_measure,
     check_regime,
     contract_keys,
+    engine_result,
+    figure,
     notional,
     requirement,
+    warnings_of,
+    with_equity,
     with_quantities,
 )
 from xlmargin.decisions._linear import unit_stress_pnl, worst_loss_variable
@@ -102,14 +108,23 @@ class LiquidationResult:
     after: float
     trades: tuple[tuple[int, str, float, float], ...]  # (row, symbol, signed trade, notional closed)
     notes: tuple[str, ...] = ()  # what the program could not see (Reg T: module docstring)
+    measure: str = ""  # the requirement the plan meets (:func:`~._common.call_measure`)
+    meets: str = ""  # that requirement, and why it is the one a call is cured to (:func:`_meets`)
+    warnings: tuple[str, ...] = ()  # the regime's engine's, on the book before the plan
 
     @property
     def notional(self) -> float:
         return float(sum(t[3] for t in self.trades))
 
     def table(self) -> list[list[Any]]:
-        """Status, each closing trade, then the figures before and after."""
-        out: list[list[Any]] = [["line", "item", "quantity", "notional"], ["status", self.status, "", ""]]
+        """Status, what the plan meets, each closing trade, then the figures before and after. A
+        trade's quantity is signed as a trade: −5 sells 5 of a long holding, +10 buys back 10 of a
+        short one; its notional is the value closed at today's price (:func:`~._common.notional`:
+        price × multiplier × units, so an option's is its premium, not its underlying's value)."""
+        measure = self.measure or self.regime
+        out: list[list[Any]] = [[*HEADER], ["status", self.status, "", ""]]
+        if self.meets:
+            out.append(["note", self.meets, "", ""])
         out += [["note", note, "", ""] for note in self.notes]
         if not self.trades:
             out.append(["trade", "none: the requirement is within the equity", 0.0, 0.0])
@@ -119,12 +134,37 @@ class LiquidationResult:
             ["figure", "notional closed", "", cents(self.notional)],
             ["figure", "equity", "", cents(self.equity)],
             ["figure", "target: equity × (1 − cushion)", "", cents(self.target)],
-            ["figure", f"{self.regime} requirement before", "", cents(self.before)],
-            ["figure", f"{self.regime} requirement after (optimiser)", "", cents(self.optimiser_value)],
-            ["figure", f"{self.regime} requirement after (engine)", "", cents(self.after)],
+            ["figure", f"{measure} requirement before", "", cents(self.before)],
+            ["figure", f"{measure} requirement after (optimiser)", "", cents(self.optimiser_value)],
+            ["figure", f"{measure} requirement after (engine)", "", cents(self.after)],
             ["figure", "excess after", "", cents(self.equity - self.after)],
         ]
         return out
+
+
+HEADER = (
+    "line",
+    "item",
+    "quantity (signed trade: − sells, + buys back)",
+    "notional closed (price × multiplier)",
+)
+
+
+def _meets(measure: Measure) -> str:
+    """What the plan's target is, said: the requirement a margin call is met by (:func:`call_measure`)."""
+    if measure.regime == "risk":
+        return f"the plan meets the {measure.label} (a house measure, not a regulation's call)"
+    if measure.basis == "initial":
+        return (
+            f"the plan meets the {measure.label} requirement (basis=initial): more than a call needs, as a "
+            "call comes from maintenance (FINRA 4210(c)); below initial an account is restricted, not called"
+        )
+    if measure.regime == "pm":
+        return f"the plan meets the {measure.label} requirement, its regulatory (maintenance) figure"
+    return (
+        f"the plan meets the {measure.label} requirement: a margin call comes from maintenance (FINRA "
+        "4210(c)) and is met by bringing it within the equity"
+    )
 
 
 def liquidation_plan(
@@ -133,12 +173,20 @@ def liquidation_plan(
     """The least notional to close so that the requirement fits the equity (module docstring)."""
     check_regime(regime, REGIMES)
     equity = above_zero(equity, "equity", "equity")
+    chosen = regime
+    measure = call_measure(regime, with_equity(settings, equity, regime))  # maintenance unless basis=initial
+    regime, settings = measure.regime, measure.settings
     if regime in _BASIS:  # each row carries its underlying's special maintenance (module docstring)
         portfolio = special_per_underlying(portfolio)
     target = equity * (1.0 - settings.cushion)
-    before = requirement(regime, portfolio, settings)
+    found = engine_result(regime, settings)(portfolio) if len(portfolio) else None
+    before = 0.0 if found is None else figure(regime, found)
+    warned = warnings_of(chosen, found) if found is not None else ()
+    shown = (measure.label, _meets(measure), warned)
     if before <= target:
-        return LiquidationResult(regime, "no sale needed", equity, target, before, before, before, ())
+        return LiquidationResult(
+            chosen, "no sale needed", equity, target, before, before, before, (), (), *shown
+        )
     keys = [repr(k) for k in contract_keys(portfolio)]  # once: in the sort key it was once a row
     order = np.array(sorted(range(len(portfolio)), key=keys.__getitem__), dtype=np.int64)
     book = Portfolio({k: v[order] for k, v in portfolio.arrays.items()}, portfolio.as_of)
@@ -149,8 +197,9 @@ def liquidation_plan(
     if regime == "pm":  # the covered lines, and the bonds margined outside portfolio margin
         closable &= np.isin(a["type"], (*COVERED, *OUTSIDE))
     emptied = requirement(regime, with_quantities(book, np.where(closable, 0.0, quantity)), settings)
+    named = chosen if measure.basis is None else f"{chosen} ({measure.basis})"
     infeasible = (
-        f"no sale reaches the requirement: selling everything the plan may close leaves the {regime} "
+        f"no sale reaches the requirement: selling everything the plan may close leaves the {named} "
         f"requirement at {emptied:,.2f}, above the target {target:,.2f} (equity × (1 − cushion))"
         + _kept(book, quantity != 0.0)
     )
@@ -196,7 +245,7 @@ def liquidation_plan(
         (int(a["row"][i]), str(a["symbol"][i]), float(-sign[i] * closed[i]), float(size[i] * closed[i]))
         for i in sorted(np.flatnonzero(closed > 0), key=lambda i: int(a["row"][i]))
     )
-    return LiquidationResult(regime, status, equity, target, before, best.value, after, trades, notes)
+    return LiquidationResult(chosen, status, equity, target, before, best.value, after, trades, notes, *shown)
 
 
 def _regt_notes(

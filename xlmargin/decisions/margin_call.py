@@ -41,7 +41,18 @@ import numpy as np
 from xlmargin._typing import FloatArray
 from xlmargin.account import rates_in_usd, usd_rate
 from xlmargin.capacity import boundary
-from xlmargin.decisions._common import DecisionSettings, above_zero, check_regime, engine, money_rates
+from xlmargin.decisions._common import (
+    DecisionSettings,
+    above_zero,
+    call_measure,
+    check_regime,
+    engine,
+    engine_result,
+    figure,
+    money_rates,
+    warnings_of,
+    with_equity,
+)
 from xlmargin.money import cents, truncated
 from xlmargin.positions import OPTION_TYPES, Portfolio
 from xlmargin.pricing import option_price, rows_implied_volatility
@@ -73,17 +84,23 @@ class MarginCallResult:
     equity: float
     requirement: float
     crossings: tuple[Crossing, ...]
+    measure: str = ""  # what the requirement is (:func:`~._common.call_measure`): "Reg T maintenance"
+    warnings: tuple[str, ...] = ()  # the regime's engine's, on the book now
 
     def table(self) -> list[list[Any]]:
+        """Header, then now and each path: the move at the call (percent of the market; a scenario's
+        row its scale, 1 = as printed), None where no call is reached (a blank cell, NaN in a
+        DataFrame: the note says so), the equity and requirement there and a note."""
+        measure = self.measure or self.regime
         out: list[list[Any]] = [
             ["path", "move at the call (%)", "equity there", "requirement there", "note"],
-            ["now", 0.0, cents(self.equity), cents(self.requirement), f"{self.regime} requirement"],
+            ["now", 0.0, cents(self.equity), cents(self.requirement), f"{measure} requirement"],
         ]
         for c in self.crossings:
             out.append(
                 [
                     c.label,
-                    "none" if c.at is None else _percent(c),
+                    None if c.at is None else _percent(c),
                     cents(c.equity),
                     cents(c.requirement),
                     c.note,
@@ -106,8 +123,11 @@ def margin_call_move(
     scenario, at which equity falls to the requirement (module docstring)."""
     check_regime(regime)
     equity = above_zero(equity, "equity", "equity")
-    now = engine(regime, settings)(portfolio)
-    required = engine(regime, settings, exact=True)
+    settings = with_equity(settings, equity, regime)
+    measure = call_measure(regime, settings)  # maintenance where the regime has one
+    found = engine_result(measure.regime, measure.settings)(portfolio)
+    now = figure(measure.regime, found)
+    required = engine(measure.regime, measure.settings, exact=True)
     options = _options(portfolio, settings.account.pm.rate, money_rates(portfolio, regime, settings))
 
     leverage = portfolio.arrays["leverage"]  # a leveraged fund moves by its leverage × the move
@@ -130,7 +150,8 @@ def margin_call_move(
     if worst.requirement > 0 and chosen:
         per_usd = usd_rate(settings.account) if regime == "account" else 1.0
         crossings.append(_scenario(portfolio, rated, equity, chosen[0], required, options, settings, per_usd))
-    return MarginCallResult(regime, equity, now, tuple(crossings))
+    warned = warnings_of(regime, found)
+    return MarginCallResult(regime, equity, now, tuple(crossings), measure.label, warned)
 
 
 def _uniform_note(portfolio: Portfolio) -> str:

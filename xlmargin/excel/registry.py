@@ -321,8 +321,9 @@ FUNCTIONS: tuple[Function, ...] = (
             ),
             Arg(
                 "budget",
-                "Optional cap on the sum of cost x |quantity| (premium or notional spent); empty: no "
-                "budget; 0 or less is refused.",
+                "Optional cap on the sum of cost x |quantity| over every trade, a sale's proceeds "
+                "included (cost blank: the dollar notional, so selling 200 shares at 420 spends 84,000); "
+                "empty: no budget; 0 or less is refused.",
                 True,
             ),
             PARAMS,
@@ -333,14 +334,17 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "MARGIN_CALL_MOVE",
-        "How far the market can move before a margin call: the smallest uniform move down and up (a "
-        "leveraged fund by its leverage x the move), and the scale of the worst stress scenario, with the "
-        "requirement at the moved prices.",
+        "How far the market can move before a margin call: the smallest uniform move down and up, and the "
+        "scale of the worst stress scenario, against the maintenance requirement where the regime has one "
+        "(a call comes from maintenance; basis=initial for initial).",
         (
             POSITIONS,
             Arg("equity", "Account equity (net liquidation value) now."),
             Arg(
-                "regime", '"pm" (default), "regt", "regt_maintenance", "futures", "account" or "risk".', True
+                "regime",
+                '"pm" (default), "regt" (maintenance unless params basis=initial), "regt_maintenance", '
+                '"futures" or "account" (maintenance unless basis=initial) or "risk".',
+                True,
             ),
             PARAMS,
         ),
@@ -350,16 +354,16 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "LIQUIDATION_PLAN",
-        "The least notional (params plan_by=trades: fewest positions) to close, closing only and in whole "
-        "units (or all of a fractional holding; cash is not sold), so that the requirement is back within "
-        "equity less the cushion param; trades and figures.",
+        "The least notional (price x multiplier x units: an option's premium, not its underlying value; "
+        "plan_by=trades: fewest positions) to close, in whole units, so the maintenance requirement fits "
+        "equity less the cushion; trades signed: -5 sells, +10 buys back.",
         (
             POSITIONS,
             Arg("equity", "Account equity (net liquidation value)."),
             Arg(
                 "regime",
-                '"pm" (default), "risk", "regt" or "regt_maintenance" (Reg T: the sale and the pairing in '
-                "one program).",
+                '"pm" (default), "risk", "regt" (maintenance, where a call comes from, unless params '
+                'basis=initial) or "regt_maintenance" (Reg T: the sale and the pairing in one program).',
                 True,
             ),
             PARAMS,

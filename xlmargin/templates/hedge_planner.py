@@ -49,8 +49,9 @@ PLANNER_CANDIDATES = (
 PLANNER_TRADES = (("SPY P650", "option", 10, 7.80, "SPY", 690.00, 650, 60, "put"),)
 
 HEDGE_ROWS = 12  # header, status, objective, check, 2 trades, spend, 5 figures (for the inputs shipped)
-IMPACT_ROWS = 8  # header and seven regime rows
-CALL_ROWS = 5  # header, now, down, up, the worst scenario scaled
+IMPACT_ROWS = 9  # header, seven regime rows, portfolio margin's warning (the unconfirmed us_broad offset)
+_CHARTED = 7  # the regime rows the chart shows (not the warning)
+CALL_ROWS = 6  # header, now, down, up, the worst scenario scaled, portfolio margin's warning
 
 _HEDGE_TOP = 12
 _IMPACT_TOP = _HEDGE_TOP + HEDGE_ROWS + 2
@@ -150,10 +151,10 @@ _PLANNER = Sheet(
             "bar",
             f"I{_IMPACT_TOP}",
             "Requirement before and after the trade",
-            f"Planner!$A${_IMPACT_TOP + 1}:$A${_IMPACT_TOP + IMPACT_ROWS - 1}",
+            f"Planner!$A${_IMPACT_TOP + 1}:$A${_IMPACT_TOP + _CHARTED}",
             (
-                Series(f"Planner!$B${_IMPACT_TOP + 1}:$B${_IMPACT_TOP + IMPACT_ROWS - 1}", "before"),
-                Series(f"Planner!$C${_IMPACT_TOP + 1}:$C${_IMPACT_TOP + IMPACT_ROWS - 1}", "after"),
+                Series(f"Planner!$B${_IMPACT_TOP + 1}:$B${_IMPACT_TOP + _CHARTED}", "before"),
+                Series(f"Planner!$C${_IMPACT_TOP + 1}:$C${_IMPACT_TOP + _CHARTED}", "after"),
             ),
             y_title="USD",
             width_cm=16.0,
