@@ -75,6 +75,14 @@ def test_every_regime_prints_the_worksheet_figure(
     assert figure(out) == cents(expected)
 
 
+def test_the_regime_is_read_in_any_case_as_the_cell_reads_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--regime RegT`` was refused ("invalid choice") where REGT in a cell and the decision
+    commands' --regime are read in any case."""
+    code, out, _ = run(capsys, "margin", sample_positions(), "--regime", "RegT", "--as-of", AS_OF)
+    assert code == 0
+    assert figure(out) == cents(fn.regt_margin(api.rows_of(sample_positions()), params=[f"as_of={AS_OF}"]))
+
+
 def test_the_bundled_template_is_read_below_its_title(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "margin", TEMPLATE, "--regime", "pm", "--as-of", AS_OF)
     assert code == 0 and out.startswith("hedge_comparison.xlsx: 15 positions")

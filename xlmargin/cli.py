@@ -341,7 +341,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "file", nargs="?", help="CSV/XLSX positions file or broker export (default: the bundled sample)"
     )
     margin.add_argument(
-        "--regime", choices=REGIMES, default="regt",
+        "--regime", type=str.lower, choices=REGIMES, default="regt",
         help="regt: Reg T strategy margin (default); pm: portfolio margin; futures: SPAN-style; "
         "esma: EU retail caps; account: every segment added; risk: the house stress view",
     )  # fmt: skip

@@ -228,7 +228,7 @@ def register(subparsers: Any) -> None:
         "--param equity, nor a Flex report (xlmargin reads no equity from it)",
     )
     parser.add_argument(
-        "--regime", choices=REGIMES, default="pm",
+        "--regime", type=str.lower, choices=REGIMES, default="pm",
         help="each account's requirement: pm: portfolio margin (default); regt: Reg T strategy margin; "
         "account: every segment added; risk: the house stress view",
     )  # fmt: skip
