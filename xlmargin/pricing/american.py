@@ -392,7 +392,7 @@ def _early_exercise(
     the integral equation, the rest to the finite-difference grid (:func:`_needs_grid`).
     Elsewhere the American value is the European one or the intrinsic value if larger.
     """
-    value = np.maximum(european, intrinsic_value(S, K, is_call))
+    value = _exercise_floor(european, S, K, is_call)
     if not is_american.all():  # (the stress view prices American and European contracts apart)
         value = np.where(is_american, value, european)
     # Decided before sigma is spread to the contracts: a volatility that moves with the spot
@@ -438,6 +438,20 @@ def _early_exercise(
     result = value.reshape(-1, m)  # a copy where ``value`` is not contiguous
     result[rows] = np.where(alive, np.maximum(result[rows], table(european) + premium), result[rows])
     return result.reshape(shape)
+
+
+def _exercise_floor(european: FloatArray, S: FloatArray, K: FloatArray, is_call: BoolArray) -> FloatArray:
+    """``max(european, intrinsic value)`` in three passes at most: ``european >= 0``, so the
+    intrinsic value's floor at 0 adds nothing, and with ``s = ±1`` (exact products) ``s S - s K`` is
+    ``S - K`` for a call and ``K - S`` for a put, bit for bit (+0 at the money)."""
+    shape = np.broadcast_shapes(S.shape, K.shape, european.shape)
+    if is_call.all():
+        gain = np.subtract(S, K, out=np.empty(shape))
+    else:
+        sign = np.where(is_call, 1.0, -1.0) if is_call.any() else -1.0
+        gain = np.multiply(S, sign, out=np.empty(shape))
+        gain -= K * sign
+    return np.maximum(european, gain, out=gain)
 
 
 def _put_side(
