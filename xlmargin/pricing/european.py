@@ -158,16 +158,11 @@ def bsm_moved(
     shape = np.broadcast_shapes(forward.shape, np.shape(growth), K.shape, signed.shape, np.shape(r))
     # In place from here: at the sizes of a scenario grid a fresh array costs as much as the
     # arithmetic on it.
-    log_moneyness = np.log(forward / K)
-    if signed.size < np.prod(shape):  # a volatility per contract (or fewer):
-        # d1 = ln(g) / s + (ln(F / K) / s + s / 2), the bracket once per contract
-        inverse = 1.0 / signed
-        d1 = np.multiply(np.log(growth), inverse, out=np.empty(shape))
-        d1 += log_moneyness * inverse + 0.5 * signed
-    else:  # a volatility per point (the VIX layer): d1 = (ln(F / K) + ln(g)) / s + s / 2
-        d1 = np.add(log_moneyness, np.log(growth), out=np.empty(shape))
-        d1 /= signed
-        d1 += 0.5 * signed
+    # d1 = (ln(F / K) + ln(g)) / s + s / 2 whether the volatility is per contract or per point:
+    # a point priced either way gets the same bits (the VIX layer reuses prices at sigma)
+    d1 = np.add(np.log(forward / K), np.log(growth), out=np.empty(shape))
+    d1 /= signed
+    d1 += 0.5 * signed
     d2 = np.subtract(d1, signed, out=np.empty(shape))
     # sign e^{-rT} (F g N(d1) - K N(d2)): the sign and the discount factor meet F and K once per
     # contract, and the spot ratio meets N(d1)
