@@ -24,7 +24,6 @@ from xlmargin.pricing.european import (
     bsm,
     bsm_moved,
     flat,
-    intrinsic_value,
     ndtr,
     norm_pdf,
     select,
