@@ -81,6 +81,25 @@ def test_contract_cache_stays_within_its_bound_and_computes_each_missing_key_onc
     assert asked == [130]  # the newest keys are kept
 
 
+def test_contract_cache_computes_the_first_row_of_each_missing_key_in_order() -> None:
+    # a first call misses every key, a later one some: either way the rows handed to ``compute``
+    # are each missing key's first row, in the order of the keys (a batch's solve sees its
+    # contracts in the same order however many of them were cached)
+    cache = ContractCache(1)
+    asked: list[list[int]] = []
+
+    def compute(rows: np.ndarray) -> np.ndarray:
+        asked.append(rows.tolist())
+        return keys[rows, :1] * 10.0
+
+    keys = np.array([[3.0], [1.0], [3.0], [2.0], [1.0], [4.0]])
+    np.testing.assert_array_equal(cache.get_or_compute(keys, compute)[:, 0], keys[:, 0] * 10.0)
+    assert asked == [[0, 1, 3, 5]]
+    keys = np.array([[5.0], [1.0], [6.0], [5.0], [7.0], [6.0]])
+    np.testing.assert_array_equal(cache.get_or_compute(keys, compute)[:, 0], keys[:, 0] * 10.0)
+    assert asked[1] == [0, 2, 4]
+
+
 def test_last_call_is_returned_only_for_exactly_the_same_inputs() -> None:
     memo = LastCall()
     inputs = (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.05]))

@@ -24,7 +24,6 @@ from xlmargin.pricing.european import (
     bsm,
     bsm_moved,
     flat,
-    intrinsic_value,
     ndtr,
     norm_pdf,
     select,
@@ -157,29 +156,35 @@ def _qd_plus_boundary(
     h_seed = ((r - q) * tau - 2.0 * std_dev) * X / np.where(has_gap, gap, 1.0)
     B = np.where(has_gap, X + gap * np.expm1(np.minimum(h_seed, 0.0)), X)
 
+    # Per-contract parts of the Newton steps, computed once (each the same product or quotient, in
+    # the same order, as written in the formulas: the same bits).
+    drift = (r - q) * tau
+    half_std_dev = 0.5 * std_dev
+    df_r_r = df_r * r  # in Theta
+    r_df_r = r * df_r  # Theta's divisor
+    half_sigma = 0.5 * sigma
+    half_sigma_over_root = half_sigma / sqrt_tau
+    carry_over_std_dev = (r - q) / std_dev
     for _ in range(_QD_PLUS_NEWTON_STEPS):
-        d1 = (np.log(B) + (r - q) * tau) / std_dev + 0.5 * std_dev
+        d1 = (np.log(B) + drift) / std_dev + half_std_dev
         n_d1 = norm_pdf(d1)
         N_minus_d1 = ndtr(-d1)
         N_minus_d2 = ndtr(std_dev - d1)
-        premium = 1.0 - B - (df_r * N_minus_d2 - B * df_q * N_minus_d1)
-        theta = df_r * r * N_minus_d2 - B * df_q * (q * N_minus_d1 + 0.5 * sigma * n_d1 / sqrt_tau)
+        B_df_q = B * df_q
+        df_q_N1 = df_q * N_minus_d1
+        q_N1 = q * N_minus_d1
+        premium = 1.0 - B - (df_r * N_minus_d2 - B_df_q * N_minus_d1)
+        theta = df_r_r * N_minus_d2 - B_df_q * (q_N1 + half_sigma * n_d1 / sqrt_tau)
         # f(B) and df/dB, with (lambda + c0) premium expanded so that nothing divides by premium
-        f = (
-            (1.0 - df_q * N_minus_d1) * B
-            + lam * premium
-            - k * (premium / h - theta / (r * df_r) + mu * premium)
-        )
-        premium_dB = df_q * N_minus_d1 - 1.0
-        theta_dB = df_q * (
-            n_d1 * (0.5 * d1 / tau - (r - q) / std_dev - 0.5 * sigma / sqrt_tau) - q * N_minus_d1
-        )
+        f = (1.0 - df_q_N1) * B + lam * premium - k * (premium / h - theta / r_df_r + mu * premium)
+        premium_dB = df_q_N1 - 1.0
+        theta_dB = df_q * (n_d1 * (0.5 * d1 / tau - carry_over_std_dev - half_sigma_over_root) - q_N1)
         f_dB = (
             1.0
-            - df_q * N_minus_d1
+            - df_q_N1
             + df_q * n_d1 / std_dev
             + lam * premium_dB
-            - k * (premium_dB / h - theta_dB / (r * df_r) + mu * premium_dB)
+            - k * (premium_dB / h - theta_dB / r_df_r + mu * premium_dB)
         )
         # Newton step on ln B, at most a factor e down and never above X
         step = np.divide(-f, B * f_dB, out=np.zeros_like(B), where=f_dB > 0.0)
@@ -187,14 +192,14 @@ def _qd_plus_boundary(
     return B
 
 
-def _interpolated_log_boundary(B: FloatArray, X: FloatArray, interpolation: FloatArray) -> FloatArray:
-    """``ln(B(u) / X)`` at the points of ``interpolation`` from ``B`` at nodes 0..n-1.
+def _interpolated_log_boundary(log_b_over_x: FloatArray, interpolation: FloatArray) -> FloatArray:
+    """``ln(B(u) / X)`` at the points of ``interpolation`` from ``ln(B / X)`` at nodes 0..n-1.
 
     Interpolates ``H = ln(B / X)^2``, smooth in ``sqrt(tau)`` (Andersen et al. 2016); ``H = 0`` at
     node ``n``.
     """
-    H = np.zeros((B.shape[0], _BOUNDARY_NODES + 1))
-    H[:, :-1] = np.log(B / X) ** 2
+    H = np.zeros((log_b_over_x.shape[0], _BOUNDARY_NODES + 1))
+    H[:, :-1] = log_b_over_x**2
     return -np.sqrt(np.maximum(H @ interpolation, 0.0))
 
 
@@ -233,13 +238,15 @@ def _exercise_boundary(
     w_D_pdf = INV_SQRT_2PI * q_growth * singular
     drift = (r - q)[c2]
     node_std_dev = sigma[c2] * np.sqrt(tau)  # [contract, node]
-    node_growth = np.exp(drift * tau)
+    node_drift = drift * tau
+    node_growth = np.exp(node_drift)
+    half_node_std_dev = 0.5 * node_std_dev
     shape = inv_std_dev.shape
     dividends = bool(q.any())
 
     for _ in range(_BOUNDARY_ITERATIONS):
         log_b_over_x = np.log(B / X[c2])
-        log_bu_over_x = _interpolated_log_boundary(B, X[c2], quad.fp_interpolation)
+        log_bu_over_x = _interpolated_log_boundary(log_b_over_x, quad.fp_interpolation)
         log_ratio = log_b_over_x[..., None] - log_bu_over_x.reshape(shape)  # ln(B(tau) / B(u))
         d1 = log_ratio * inv_std_dev + d1_shift
         half_d1_sq = 0.5 * d1 * d1
@@ -250,7 +257,7 @@ def _exercise_boundary(
             if dividends
             else 0.0  # its weights are all 0: no put-side dividend (an American call at a rate of 0)
         )
-        d1_node = (np.log(B) + drift * tau) / node_std_dev + 0.5 * node_std_dev
+        d1_node = (np.log(B) + node_drift) / node_std_dev + half_node_std_dev
         n_d1_node = norm_pdf(d1_node)
         numerator = B * node_growth * n_d1_node / node_std_dev + integral_N
         denominator = node_growth * (n_d1_node / node_std_dev + ndtr(d1_node) + integral_D)
@@ -351,7 +358,7 @@ def _solve_integrand(T: FloatArray, r: FloatArray, q: FloatArray, sigma: FloatAr
     c2 = (slice(None), None)
     X = np.where(q > r, r / np.where(q > r, q, 1.0), 1.0)
     B = _exercise_boundary(T, r, q, sigma, X)
-    log_b = np.log(X)[c2] + _interpolated_log_boundary(B, X[c2], quad.premium_interpolation)
+    log_b = np.log(X)[c2] + _interpolated_log_boundary(np.log(B / X[c2]), quad.premium_interpolation)
     elapsed = T[c2] * quad.premium_elapsed
     std_dev = sigma[c2] * np.sqrt(elapsed)
     du = T[c2] * quad.premium_weight
@@ -392,7 +399,7 @@ def _early_exercise(
     the integral equation, the rest to the finite-difference grid (:func:`_needs_grid`).
     Elsewhere the American value is the European one or the intrinsic value if larger.
     """
-    value = np.maximum(european, intrinsic_value(S, K, is_call))
+    value = _exercise_floor(european, S, K, is_call)
     if not is_american.all():  # (the stress view prices American and European contracts apart)
         value = np.where(is_american, value, european)
     # Decided before sigma is spread to the contracts: a volatility that moves with the spot
@@ -438,6 +445,20 @@ def _early_exercise(
     result = value.reshape(-1, m)  # a copy where ``value`` is not contiguous
     result[rows] = np.where(alive, np.maximum(result[rows], table(european) + premium), result[rows])
     return result.reshape(shape)
+
+
+def _exercise_floor(european: FloatArray, S: FloatArray, K: FloatArray, is_call: BoolArray) -> FloatArray:
+    """``max(european, intrinsic value)`` in three passes at most: ``european >= 0``, so the
+    intrinsic value's floor at 0 adds nothing, and with ``s = ±1`` (exact products) ``s S - s K`` is
+    ``S - K`` for a call and ``K - S`` for a put, bit for bit (+0 at the money)."""
+    shape = np.broadcast_shapes(S.shape, K.shape, european.shape)
+    if is_call.all():
+        gain = np.subtract(S, K, out=np.empty(shape))
+    else:
+        sign = np.where(is_call, 1.0, -1.0) if is_call.any() else -1.0
+        gain = np.multiply(S, sign, out=np.empty(shape))
+        gain -= K * sign
+    return np.maximum(european, gain, out=gain)
 
 
 def _put_side(

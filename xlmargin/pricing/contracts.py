@@ -49,18 +49,21 @@ class ContractCache:
         names: list[bytes] = void.ravel().tolist()  # type: ignore[assignment]  # void rows give bytes
         found: list[bytes | None] = list(map(self._data.get, names))
         if None in found:
-            missing: dict[bytes, int] = {}
-            for i, (name, value) in enumerate(zip(names, found, strict=True)):
-                if value is None:
-                    missing.setdefault(name, i)
-            rows = np.fromiter(missing.values(), np.int64, len(missing))
+            # each missing name's first row, in order: a dict built from the last row to the first
+            # keeps the first (in C, not a Python loop per row: a first call misses every contract)
+            absent = [i for i, value in enumerate(found) if value is None][::-1]
+            missing = dict(zip(map(names.__getitem__, absent), absent))
+            rows = np.sort(np.fromiter(missing.values(), np.int64, len(missing)))
             computed = np.ascontiguousarray(compute(rows), dtype=np.float64)
             packed = computed.view(np.dtype((np.void, self.width * 8)))
             results: list[bytes] = packed.ravel().tolist()  # type: ignore[assignment]
-            fresh = dict(zip(missing, results, strict=True))
-            found = [
-                fresh[name] if value is None else value for name, value in zip(names, found, strict=True)
-            ]
+            fresh = dict(zip(map(names.__getitem__, rows.tolist()), results, strict=True))
+            if len(absent) == n:
+                found = list(map(fresh.__getitem__, names))
+            else:
+                found = [
+                    fresh[name] if value is None else value for name, value in zip(names, found, strict=True)
+                ]
             self._store(fresh)
         return np.frombuffer(b"".join(found), dtype=np.float64).reshape(n, self.width)  # type: ignore[arg-type]
 

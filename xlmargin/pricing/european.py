@@ -145,26 +145,43 @@ def bsm_moved(
     is_call = as_bool_array(is_call)
     elapsed = np.maximum(T, 0.0)
     forward = S * np.exp((r - q) * elapsed)
-    std_dev = total_std_dev(T, sigma)
-    has_vol = std_dev > NEGLIGIBLE
-    all_vol = bool(has_vol.all())
     sign = np.where(is_call, 1.0, -1.0)
-    # The call/put sign rides on the total volatility: dividing by ``sign * std_dev`` gives exactly
-    # ``sign * (x / std_dev)``, so d1 and d2 come out signed without a pass of their own, and the
-    # sign meets the discount factor in one product per contract.
-    signed = (std_dev if all_vol else np.where(has_vol, std_dev, 1.0)) * sign
-    F = forward * growth
-    shape = np.broadcast_shapes(F.shape, K.shape, signed.shape, np.shape(r))
+    # The call/put sign rides on the total volatility: ``sigma (sign sqrt(T))`` is exactly
+    # ``sign sigma sqrt(T)`` (a product by 1 or -1 is exact), one product per point, and dividing
+    # by it gives d1 and d2 signed without a pass of their own.
+    root = np.sqrt(elapsed)
+    signed = sigma * (sign * root)
+    all_vol = _all_volatile(sigma, root)
+    if not all_vol:
+        has_vol = np.abs(signed) > NEGLIGIBLE
+        signed = np.where(has_vol, signed, sign)
+    shape = np.broadcast_shapes(forward.shape, np.shape(growth), K.shape, signed.shape, np.shape(r))
     # In place from here: at the sizes of a scenario grid a fresh array costs as much as the
     # arithmetic on it.
+    # d1 = (ln(F / K) + ln(g)) / s + s / 2 whether the volatility is per contract or per point:
+    # a point priced either way gets the same bits (the VIX layer reuses prices at sigma)
     d1 = np.add(np.log(forward / K), np.log(growth), out=np.empty(shape))
     d1 /= signed
     d1 += 0.5 * signed
     d2 = np.subtract(d1, signed, out=np.empty(shape))
+    # sign e^{-rT} (F g N(d1) - K N(d2)): the sign and the discount factor meet F and K once per
+    # contract, and the spot ratio meets N(d1)
+    discount = sign * np.exp(-r * elapsed)
     value = ndtr(d1, out=d1)
-    value *= F
-    value -= np.multiply(ndtr(d2, out=d2), K, out=d2)
-    if not all_vol:  # zero volatility: the forward's intrinsic value (signed back below)
-        np.copyto(value, np.maximum(sign * (F - K), 0.0) * sign, where=~has_vol)
-    value *= sign * np.exp(-r * elapsed)
+    value *= growth
+    value *= discount * forward
+    value -= np.multiply(ndtr(d2, out=d2), discount * K, out=d2)
+    if not all_vol:  # zero volatility: the forward's discounted intrinsic value
+        gain = np.maximum(sign * (forward * growth - K), 0.0)
+        np.copyto(value, gain * (discount * sign), where=~has_vol)
     return np.maximum(value, 0.0, out=value)
+
+
+def _all_volatile(sigma: FloatArray, root: FloatArray) -> bool:
+    """Whether every point's total volatility ``sigma sqrt(T)`` (``root`` the square root of the time
+    to expiry) exceeds :data:`NEGLIGIBLE`: first from the least volatility and the least root, two
+    reductions without a pass over the products (a product of numbers >= 0 rounds monotonically,
+    so the least of them is at least the product of the least)."""
+    if sigma.size and root.size and float(np.min(sigma)) * float(np.min(root)) > NEGLIGIBLE:
+        return True
+    return bool((sigma * root > NEGLIGIBLE).all())

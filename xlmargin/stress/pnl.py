@@ -316,10 +316,9 @@ def _price_changes(
         own = _profiles_of(profile[block])
         ratios = moves_.ratio[own, :columns]
         vol = sigma[block, None]
-        if v:  # today's σ, then σ + Δσ per move
-            vol = np.empty((block.stop - block.start, columns))
+        if v:  # σ + Δσ per move (one contiguous pass each), then today's σ, unfloored, in column 0
+            vol = shifted(block, moves_.vix[own, :columns])
             vol[:, 0] = sigma[block]
-            shifted(block, moves_.vix[own, 1:columns], out=vol[:, 1:])
         values = price(block, ratios, vol)
         values -= values[:, :1].copy()
         return values
