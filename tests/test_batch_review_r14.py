@@ -4,6 +4,14 @@ scheduler, workers without xlmargin, and the messages of an empty file and blank
 from __future__ import annotations
 
 import datetime as dt
+import io
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import openpyxl
@@ -13,6 +21,7 @@ import pytest
 from benchmarks.book import AS_OF
 from xlmargin.batch import batch
 from xlmargin.cli import main
+from xlmargin.errors import XlMarginError
 
 
 def _ids(ids: list[Any]) -> pd.DataFrame:
@@ -31,7 +40,7 @@ def test_a_true_in_the_account_column_is_its_error_never_account_1(tmp_path: Any
         sheet.append(row)
     book.save(source := tmp_path / "ids.xlsx")
     assert main(["batch", str(source), "--regime", "regt", "--as-of", AS_OF.isoformat()]) == 1
-    out = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
     assert out["account"].tolist() == ["TRUE", "1", "0", "FALSE"]
     assert out["positions"].tolist() == ["1", "1", "1", "1"]
     assert out["error"].tolist() == [
@@ -77,3 +86,130 @@ def test_blank_account_ids_name_their_rows() -> None:
     assert out["error"].tolist()[1] == (
         "#INPUT row 3, account: the account is blank in rows 3, 5, 6, 7, 8, 9, 10, 11 and 2 more"
     )
+
+
+# --- Dask: the connect step under one deadline, the workers checked before any work --------------
+
+BOOK = "account,symbol,quantity,price\nA,KO,100,62\nB,XOM,-100,112.4\n"
+
+
+@contextmanager
+def _server(reply: bytes | None) -> Iterator[str]:
+    """A TCP server on 127.0.0.1 that accepts and then stays silent (``reply`` None) or sends
+    ``reply`` to each connection: no Dask scheduler. Its address."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.2)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            if reply is not None:
+                conn.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        (None, "the connection was accepted but no Dask reply came within 1 s: not a Dask scheduler"),
+        (b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", "not a Dask scheduler (its reply is not Dask's protocol)"),
+    ],
+)
+def test_an_address_that_is_no_dask_scheduler_is_refused_within_the_deadline(
+    tmp_path: Any, capsys: Any, monkeypatch: pytest.MonkeyPatch, reply: bytes | None, said: str
+) -> None:
+    """R14: a port that accepts and never speaks Dask hung the batch (> 13 min behind an HTTP
+    server: Client's timeout bounds the TCP connect only); one that answers HTTP read 8 bytes as a
+    frame length and printed "out of memory"."""
+    pytest.importorskip("distributed")
+    from xlmargin.batch import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1.0)
+    (source := tmp_path / "book.csv").write_text(BOOK, encoding="utf-8")
+    with _server(reply) as address:
+        started = time.monotonic()
+        assert main(["batch", str(source), "--as-of", AS_OF.isoformat(), "--dask", address]) == 2
+        assert time.monotonic() - started < 5
+    err = capsys.readouterr().err
+    assert err.startswith(f"xlmargin: {address}: {said}"), err
+    assert "port 8786" in err and "8787 is its dashboard" in err
+
+
+def test_a_scheduler_address_runs_the_batch_and_a_worker_s_is_refused() -> None:
+    distributed = pytest.importorskip("distributed")
+    frame = pd.read_csv(io.StringIO(BOOK))
+    alone = batch(frame, regime="regt", as_of=AS_OF)
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        pd.testing.assert_frame_equal(batch(frame, regime="regt", as_of=AS_OF, dask=cluster.scheduler_address), alone)
+        worker = next(iter(cluster.scheduler.workers))
+        with pytest.raises(XlMarginError, match=f"^{worker}: a Dask worker, not the scheduler"):
+            batch(frame, regime="regt", as_of=AS_OF, dask=worker)
+
+
+class _Workers:
+    """A client whose workers hold no xlmargin, or another version."""
+
+    scheduler = type("Rpc", (), {"address": "tcp://10.0.0.1:8786"})()
+
+    def __init__(self) -> None:
+        self.submitted = False
+
+    def wait_for_workers(self, n: int, timeout: float) -> None:
+        pass
+
+    def run(self, function: Any) -> dict[str, str]:
+        return {"tcp://10.0.0.2:40001": "!ModuleNotFoundError: No module named 'xlmargin'", "tcp://10.0.0.3:40001": "0.0.9"}
+
+    def scatter(self, *args: Any, **kwargs: Any) -> Any:
+        self.submitted = True
+        raise AssertionError("work was sent")
+
+    submit = scatter
+
+
+def test_workers_without_xlmargin_are_named_before_any_work(capsys: Any) -> None:
+    """R14: a traceback from client.scatter (ModuleNotFoundError), exit 1."""
+    import xlmargin
+
+    client = _Workers()
+    with pytest.raises(XlMarginError) as found:
+        batch(pd.read_csv(io.StringIO(BOOK)), as_of=AS_OF, dask=client)
+    assert str(found.value) == (
+        "2 of 2 Dask workers at tcp://10.0.0.1:8786 cannot run the batch: tcp://10.0.0.2:40001 (cannot "
+        "import xlmargin: ModuleNotFoundError: No module named 'xlmargin'), tcp://10.0.0.3:40001 "
+        f"(xlmargin 0.0.9); install xlmargin {xlmargin.__version__} on every worker (pip install "
+        "'xlmargin[dask]'), as on this machine (nothing was computed)"
+    )
+    assert not client.submitted
+
+
+def test_the_workers_check_runs_where_xlmargin_cannot_be_imported() -> None:
+    """The check travels by value: a worker without xlmargin runs it and says so."""
+    cloudpickle = pytest.importorskip("cloudpickle")
+    from xlmargin.batch.cluster import worker_version
+
+    code = "import pickle, sys; sys.modules['xlmargin'] = None; print(pickle.loads(sys.stdin.buffer.read())())"
+    shown = subprocess.run(
+        [sys.executable, "-c", code], input=cloudpickle.dumps(worker_version()), capture_output=True, check=True
+    )
+    assert shown.stdout.decode().startswith("!ModuleNotFoundError: "), shown
