@@ -213,3 +213,13 @@ def test_the_workers_check_runs_where_xlmargin_cannot_be_imported() -> None:
         [sys.executable, "-c", code], input=cloudpickle.dumps(worker_version()), capture_output=True, check=True
     )
     assert shown.stdout.decode().startswith("!ModuleNotFoundError: "), shown
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", ",,\n"])
+def test_an_empty_file_is_said_so_as_margin_says_it(tmp_path: Any, capsys: Any, text: str) -> None:
+    """R14: a file of zero bytes said "expected a table with a header row, got list"."""
+    (source := tmp_path / "empty.csv").write_text(text, encoding="utf-8")
+    assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 2
+    assert capsys.readouterr().err == "xlmargin: the positions range is empty\n"
+    with pytest.raises(XlMarginError, match="^the positions range is empty$"):
+        batch([], as_of=AS_OF)

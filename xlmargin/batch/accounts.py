@@ -405,10 +405,12 @@ def _rows(data: Any) -> tuple[int, list[Any], list[list[Any]]]:
     if type(data).__name__ == "DataFrame":
         values = data.astype(object).where(data.notna(), None).values.tolist()
         return 0, [str(c) for c in data.columns], values
-    if isinstance(data, Sequence) and data and isinstance(data[0], Sequence):
+    if isinstance(data, Sequence) and not isinstance(data, str) and (not data or isinstance(data[0], Sequence)):
         above = 0
-        while above < len(data) - 1 and all(map(_blank, data[above])):
+        while above < len(data) and all(map(_blank, data[above])):
             above += 1
+        if above == len(data):  # no row, or only blank ones (an empty file): as margin says it
+            raise InputError(Problem("the positions range is empty"))
         header, *rows = data[above:]
         return above, list(header), [r if isinstance(r, list) else list(r) for r in rows]
     raise InputError(Problem(f"expected a table with a header row, got {type(data).__name__}"))
