@@ -36,7 +36,11 @@ def test_a_true_in_the_account_column_is_its_error_never_account_1(tmp_path: Any
     sheet = book.active
     for row in (["account", "symbol", "type", "quantity", "price"], [True, "JPM", "stock", 100, 242.1]):
         sheet.append(row)
-    for row in ([1, "KO", "stock", 100, 62], [0, "KO", "stock", 100, 62], [False, "XOM", "stock", -100, 112.4]):
+    for row in (
+        [1, "KO", "stock", 100, 62],
+        [0, "KO", "stock", 100, 62],
+        [False, "XOM", "stock", -100, 112.4],
+    ):
         sheet.append(row)
     book.save(source := tmp_path / "ids.xlsx")
     assert main(["batch", str(source), "--regime", "regt", "--as-of", AS_OF.isoformat()]) == 1
@@ -130,7 +134,10 @@ def _server(reply: bytes | None) -> Iterator[str]:
     ("reply", "said"),
     [
         (None, "the connection was accepted but no Dask reply came within 1 s: not a Dask scheduler"),
-        (b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", "not a Dask scheduler (its reply is not Dask's protocol)"),
+        (
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+            "not a Dask scheduler (its reply is not Dask's protocol)",
+        ),
     ],
 )
 def test_an_address_that_is_no_dask_scheduler_is_refused_within_the_deadline(
@@ -160,7 +167,9 @@ def test_a_scheduler_address_runs_the_batch_and_a_worker_s_is_refused() -> None:
     with distributed.LocalCluster(
         processes=False, n_workers=1, protocol="tcp", host="127.0.0.1", dashboard_address=None
     ) as cluster:
-        pd.testing.assert_frame_equal(batch(frame, regime="regt", as_of=AS_OF, dask=cluster.scheduler_address), alone)
+        pd.testing.assert_frame_equal(
+            batch(frame, regime="regt", as_of=AS_OF, dask=cluster.scheduler_address), alone
+        )
         worker = next(iter(cluster.scheduler.workers))
         with pytest.raises(XlMarginError, match=f"^{worker}: a Dask worker, not the scheduler"):
             batch(frame, regime="regt", as_of=AS_OF, dask=worker)
@@ -178,7 +187,10 @@ class _Workers:
         pass
 
     def run(self, function: Any) -> dict[str, str]:
-        return {"tcp://10.0.0.2:40001": "!ModuleNotFoundError: No module named 'xlmargin'", "tcp://10.0.0.3:40001": "0.0.9"}
+        return {
+            "tcp://10.0.0.2:40001": "!ModuleNotFoundError: No module named 'xlmargin'",
+            "tcp://10.0.0.3:40001": "0.0.9",
+        }
 
     def scatter(self, *args: Any, **kwargs: Any) -> Any:
         self.submitted = True
@@ -208,9 +220,14 @@ def test_the_workers_check_runs_where_xlmargin_cannot_be_imported() -> None:
     cloudpickle = pytest.importorskip("cloudpickle")
     from xlmargin.batch.cluster import worker_version
 
-    code = "import pickle, sys; sys.modules['xlmargin'] = None; print(pickle.loads(sys.stdin.buffer.read())())"
+    code = (
+        "import pickle, sys; sys.modules['xlmargin'] = None; print(pickle.loads(sys.stdin.buffer.read())())"
+    )
     shown = subprocess.run(
-        [sys.executable, "-c", code], input=cloudpickle.dumps(worker_version()), capture_output=True, check=True
+        [sys.executable, "-c", code],
+        input=cloudpickle.dumps(worker_version()),
+        capture_output=True,
+        check=True,
     )
     assert shown.stdout.decode().startswith("!ModuleNotFoundError: "), shown
 
@@ -221,5 +238,5 @@ def test_an_empty_file_is_said_so_as_margin_says_it(tmp_path: Any, capsys: Any, 
     (source := tmp_path / "empty.csv").write_text(text, encoding="utf-8")
     assert main(["batch", str(source), "--as-of", AS_OF.isoformat()]) == 2
     assert capsys.readouterr().err == "xlmargin: the positions range is empty\n"
-    with pytest.raises(XlMarginError, match="^the positions range is empty$"):
+    with pytest.raises(XlMarginError, match=r"^the positions range is empty$"):
         batch([], as_of=AS_OF)

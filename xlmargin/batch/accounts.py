@@ -405,7 +405,11 @@ def _rows(data: Any) -> tuple[int, list[Any], list[list[Any]]]:
     if type(data).__name__ == "DataFrame":
         values = data.astype(object).where(data.notna(), None).values.tolist()
         return 0, [str(c) for c in data.columns], values
-    if isinstance(data, Sequence) and not isinstance(data, str) and (not data or isinstance(data[0], Sequence)):
+    if (
+        isinstance(data, Sequence)
+        and not isinstance(data, str)
+        and (not data or isinstance(data[0], Sequence))
+    ):
         above = 0
         while above < len(data) and all(map(_blank, data[above])):
             above += 1

@@ -23,7 +23,9 @@ from xlmargin.errors import XlMarginError
 
 CONNECT_SECONDS = 10.0  # the whole connect step to a scheduler's address: connection, handshake, identity
 WORKERS_SECONDS = 10.0  # how long a cluster without workers is waited for
-PORTS = "a scheduler listens on port 8786 unless started with another --port; 8787 is its dashboard, a web page"
+PORTS = (
+    "a scheduler listens on port 8786 unless started with another --port; 8787 is its dashboard, a web page"
+)
 
 
 @contextmanager

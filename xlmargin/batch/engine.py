@@ -28,7 +28,8 @@ would alone.
 With Dask (``dask=`` a ``distributed.Client``, a scheduler address, or ``"local"``) the accounts are
 cut into partitions; the PM risk arrays are computed once, scattered to every worker, and each
 partition's account step runs there. Only numpy arrays, plain numbers and strings travel; the
-workers need xlmargin installed. Results equal the single-process run.
+workers need xlmargin installed, the client's version (checked before any work is sent; an address
+is connected to under one deadline: :mod:`xlmargin.batch.cluster`). Results equal the single-process run.
 
 Each account's warnings are those of its engine on the account alone, however it was valued: the
 PM account step's made for all accounts at once from the union's arrays
