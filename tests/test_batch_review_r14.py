@@ -240,3 +240,89 @@ def test_an_empty_file_is_said_so_as_margin_says_it(tmp_path: Any, capsys: Any, 
     assert capsys.readouterr().err == "xlmargin: the positions range is empty\n"
     with pytest.raises(XlMarginError, match=r"^the positions range is empty$"):
         batch([], as_of=AS_OF)
+
+
+# --- accounts holding bonds: the bonds of every account margined at once, outside PM --------------
+
+
+def _bond_table(seed: int) -> list[list[Any]]:
+    """The benchmark book's accounts, some also holding Treasuries (one, two, or only bonds)."""
+    from tests.test_batch import _table
+
+    table = _table(seed, 300)
+    header = [*table[0], "coupon", "maturity", "class"]
+    width = len(table[0])
+    rows = [[*r, None, None, None] for r in table[1:]]
+
+    def bond(account: str, face: float, coupon: float, maturity: str) -> list[Any]:
+        row: list[Any] = [None] * len(header)
+        row[0] = account
+        for name, value in (("symbol", f"T {coupon} {maturity[:4]}"), ("type", "bond"), ("quantity", face)):
+            row[header.index(name)] = value
+        row[header.index("price")] = 98.25
+        row[width:] = [coupon, maturity, "treasury"]
+        return row
+
+    rows[5:5] = [bond("A03", 100000.0, 4.5, "2030-11-15"), bond("A07", -50000.0, 3.0, "2027-05-15")]
+    rows += [bond("A07", 20000.0, 4.5, "2030-11-15"), bond("BONDS", 250000.0, 2.0, "2045-02-15")]
+    return [header, *rows]
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"house": True}, {"house.bonds": "ibkr"}, {"house": True, "minimum_scope": "account"}]
+)
+def test_pm_batch_margins_bond_holders_with_the_others_and_equals_each_alone(
+    params: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R14: an account holding a bond was margined alone (~1.2 ms each); its bonds now go into one
+    Reg T call with every other account's and its other lines into the shared risk arrays. Each
+    account's row, its warnings included, equals ``pm_requirement`` on the account alone."""
+    import xlmargin.pm
+    from xlmargin.pm import pm_requirement, pm_settings
+    from xlmargin.positions import read_positions
+
+    table = _bond_table(11)
+    alone: list[int] = []
+    monkeypatch.setattr(
+        xlmargin.pm, "pm_requirement", lambda p, s: alone.append(len(p)) or pm_requirement(p, s)
+    )
+    result = batch(table, "account", "pm", params, as_of=AS_OF).set_index("account")
+    assert alone == []  # no account went alone
+    monkeypatch.undo()
+    settings = pm_settings(params, AS_OF)
+    for account, row in result.iterrows():
+        own = read_positions([table[0][1:], *(r[1:] for r in table[1:] if r[0] == account)], as_of=AS_OF)
+        r = pm_requirement(own, settings)
+        expected = (r.requirement, r.regulatory, r.initial, r.minimum, " | ".join(r.warnings))
+        found = (row["requirement"], row["regulatory"], row["initial"], row["minimum"], row["warnings"])
+        assert found == expected, account
+    assert "3 bond position(s) margined outside" not in result.loc["A07", "warnings"]
+    assert result.loc["A07", "warnings"].count("2 bond position(s) margined outside portfolio margin") == 1
+    assert result.loc["BONDS", "requirement"] > 0
+
+
+def test_a_bond_the_reg_t_rule_refuses_sends_only_its_account_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlmargin.pm
+    from xlmargin.pm import pm_requirement
+
+    table = _bond_table(12)
+    bad = next(i for i, r in enumerate(table) if r[0] == "A03" and r[2] == "bond")
+    table[bad][-1] = "equity"  # a bond class without a fixed-income rule: refused naming the row
+    alone: list[int] = []
+    monkeypatch.setattr(
+        xlmargin.pm, "pm_requirement", lambda p, s: alone.append(len(p)) or pm_requirement(p, s)
+    )
+    result = batch(table, as_of=AS_OF).set_index("account")
+    assert len(alone) == 1
+    assert result.loc["A03", "error"].startswith(f"#UNSUP row {bad + 1}, class: "), result.loc["A03", "error"]
+    assert (result.drop(index="A03")["error"] == "").all()
+
+
+def test_bond_holders_on_dask_equal_the_single_process_run() -> None:
+    distributed = pytest.importorskip("distributed")
+    table = _bond_table(13)
+    with (
+        distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        pd.testing.assert_frame_equal(batch(table, as_of=AS_OF, dask=client), batch(table, as_of=AS_OF))
