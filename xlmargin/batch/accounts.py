@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from xlmargin._typing import FloatArray, IntArray
 from xlmargin.batch.equity import equity_column, read_equity
-from xlmargin.cells import is_blank
+from xlmargin.cells import is_blank, is_boolean, refused
 from xlmargin.errors import InputError, Problem, XlMarginError, shown
 from xlmargin.positions import NO_POSITIONS, Portfolio, read_positions
 from xlmargin.positions.conventions import Groups
@@ -125,11 +127,7 @@ def read_accounts(data: Any, by: str, as_of: dt.date, equity: str | None = None)
     """
     above, header, rows = _rows(data)
     first = above + 2  # the row number of rows[0]
-    col, names, row_account = _account_codes(header, rows, by)
-    errors: dict[int, list[Problem]] = {}
-    if "" in names:
-        blank = np.flatnonzero(row_account == names.index("")) + first
-        errors[names.index("")] = [Problem(f"the account is blank in {len(blank)} row(s)", int(blank[0]), by)]
+    col, names, row_account, errors = _account_codes(header, rows, by, first)
     aside = {col}
     amounts = None
     if equity is not None:
@@ -175,20 +173,64 @@ def read_accounts(data: Any, by: str, as_of: dt.date, equity: str | None = None)
     )
 
 
-def _account_codes(header: list[Any], rows: list[list[Any]], by: str) -> tuple[int, list[str], IntArray]:
-    """The ``by`` column's index, the account names in order of appearance ("" for a blank) and
-    each row's account index (-1 for a fully blank row, which belongs to no account)."""
+def _account_codes(
+    header: list[Any], rows: list[list[Any]], by: str, first: int
+) -> tuple[int, list[str], IntArray, dict[int, list[Problem]]]:
+    """The ``by`` column's index, the account names in order of appearance ("" for a blank), each
+    row's account index (-1 for a fully blank row, which belongs to no account) and, per account,
+    the problems of its id cells (:func:`_id_problems`: a blank, a TRUE/FALSE, a date, an error
+    value). Rows are numbered from ``first``.
+
+    Cells are told apart by type as well as value (TRUE == 1 == 1.0 in Python): two cells are one
+    account when they show the same id (:func:`_label`), so a number 1, a float 1.0 and a text "1"
+    are one account, and "001" another; TRUE is never account 1."""
     keys = [str(h).strip().lower() for h in header]
     if by.strip().lower() not in keys:
         raise InputError(Problem(f"the table has no '{by}' column to split the accounts by", 1, by))
     col = keys.index(by.strip().lower())
     raw = [r[col] if col < len(r) else None for r in rows]
-    label = {v: "" if _blank(v) else _label(v) for v in dict.fromkeys(raw)}
+    typed = list(zip(map(type, raw), raw, strict=True))
+    label = {k: "" if _blank(k[1]) else _label(k[1]) for k in dict.fromkeys(typed)}
     empty = [all(map(_blank, r)) for r in rows]
-    names = list(dict.fromkeys(x for x, e in zip(map(label.__getitem__, raw), empty, strict=True) if not e))
+    names = list(dict.fromkeys(x for x, e in zip(map(label.__getitem__, typed), empty, strict=True) if not e))
     code_of = {name: i for i, name in enumerate(names)}
-    codes = [-1 if e else code_of[label[v]] for v, e in zip(raw, empty, strict=True)]
-    return col, names, np.fromiter(codes, np.int64, len(raw))
+    codes = np.fromiter(
+        (-1 if e else code_of[label[k]] for k, e in zip(typed, empty, strict=True)), np.int64, len(raw)
+    )
+    return col, names, codes, _id_problems(typed, codes, code_of, first, by)
+
+
+def _id_problems(
+    typed: list[tuple[type, Any]], codes: IntArray, code_of: dict[str, int], first: int, by: str
+) -> dict[int, list[Problem]]:
+    """Per account, the problems of its id cells: blank (the account ""), TRUE/FALSE, a date or an
+    Excel error value, each naming every row (the first few and how many more), at the first."""
+    found: dict[int, list[Problem]] = {}
+    if "" in code_of:
+        blank = (np.flatnonzero(codes == code_of[""]) + first).tolist()
+        found[code_of[""]] = [Problem(f"the account is blank in {rows_text(blank)}", blank[0], by)]
+    for key in [k for k in dict.fromkeys(typed) if _id_refused(k[1], "") is not None]:
+        at = [first + i for i, k in enumerate(typed) if k == key and codes[i] >= 0]
+        if at:
+            why = _id_refused(key[1], f" ({rows_text(at)})" if len(at) > 1 else "")
+            found.setdefault(int(codes[at[0] - first]), []).append(Problem(str(why), at[0], by))
+    return found
+
+
+def _id_refused(value: Any, rows: str) -> str | None:
+    """Why a cell of the account column is no account id, the ``rows`` holding it after the value:
+    an Excel error value, a formula never calculated, a TRUE/FALSE or a date, as the reader
+    refuses them in any text column."""
+    if (why := refused(value)) is not None:
+        return f"{why}{rows}"
+    if is_boolean(value):
+        return f"{_label(value)} is a TRUE/FALSE cell{rows}, not an account id"
+    if isinstance(value, dt.date | np.datetime64):
+        return (
+            f"{_label(value)} is a date{rows}, not an account id; Excel may have turned an id into a "
+            "date: format the column as text and type the ids again"
+        )
+    return None
 
 
 def _read_placing_errors(
@@ -302,27 +344,49 @@ def joined(warnings: Iterable[str]) -> str:
 
 
 def case_twins(names: Iterable[str]) -> list[str]:
-    """A warning for each set of account ids that differ only in case ('acc1', 'ACC1'): margined
-    as the accounts they are, since a broker's ids may be case-sensitive, but likely one account
-    typed two ways."""
+    """A warning for each set of account ids that differ only in case ('acc1', 'ACC1'), and for
+    each set that write one number in different ways ('001', '1', '1.0'): margined as the accounts
+    they are, since a broker's ids may be case-sensitive and an id is read as written, but likely
+    one account typed two ways (Excel drops the leading zeros of an id typed in a General column)."""
     same: dict[str, list[str]] = {}
+    number: dict[Decimal, list[str]] = {}
     for name in names:
         same.setdefault(name.casefold(), []).append(name)
+        if _NUMBER.fullmatch(name):
+            number.setdefault(Decimal(name), []).append(name)
     out = []
-    for group in (g for g in same.values() if len(g) > 1):
+    for group, what in [
+        *((g, "differ only in case") for g in same.values()),
+        *((g, "are one number written in different ways") for g in number.values()),
+    ]:
+        if len(group) < 2:
+            continue
         quoted = [f"'{shown(name)}'" for name in group]
         listed = f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+        why = "account ids are case-sensitive" if what[0] == "d" else "an id is read as written"
         out.append(
-            f"accounts {listed} differ only in case: margined as {len(group)} accounts (account ids are "
-            "case-sensitive); if they are one account, write its id one way"
+            f"accounts {listed} {what}: margined as {len(group)} accounts ({why}); if they are one "
+            "account, write its id one way"
         )
     return out
 
 
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?")  # an id that is a number written out
+
+
 def _label(value: Any) -> str:
     """An account's name as its cell shows it: a whole number held as a float (a DataFrame's float
-    column, 1001.0) as the integer 1001; any other number and every text as it is ('1001.0' typed
-    as text stays so: a text id is never changed)."""
+    column, 1001.0; Excel stores every number so) as the integer 1001; any other number and every
+    text as it is ('1001.0' typed as text stays so: a text id is never changed); a TRUE/FALSE as
+    TRUE or FALSE and a date as YYYY-MM-DD (refused ids: :func:`_id_refused`)."""
+    if is_boolean(value):
+        return str(bool(value)).upper()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return str(value.astype("datetime64[D]"))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -341,10 +405,16 @@ def _rows(data: Any) -> tuple[int, list[Any], list[list[Any]]]:
     if type(data).__name__ == "DataFrame":
         values = data.astype(object).where(data.notna(), None).values.tolist()
         return 0, [str(c) for c in data.columns], values
-    if isinstance(data, Sequence) and data and isinstance(data[0], Sequence):
+    if (
+        isinstance(data, Sequence)
+        and not isinstance(data, str)
+        and (not data or isinstance(data[0], Sequence))
+    ):
         above = 0
-        while above < len(data) - 1 and all(map(_blank, data[above])):
+        while above < len(data) and all(map(_blank, data[above])):
             above += 1
+        if above == len(data):  # no row, or only blank ones (an empty file): as margin says it
+            raise InputError(Problem("the positions range is empty"))
         header, *rows = data[above:]
         return above, list(header), [r if isinstance(r, list) else list(r) for r in rows]
     raise InputError(Problem(f"expected a table with a header row, got {type(data).__name__}"))

@@ -28,7 +28,8 @@ would alone.
 With Dask (``dask=`` a ``distributed.Client``, a scheduler address, or ``"local"``) the accounts are
 cut into partitions; the PM risk arrays are computed once, scattered to every worker, and each
 partition's account step runs there. Only numpy arrays, plain numbers and strings travel; the
-workers need xlmargin installed. Results equal the single-process run.
+workers need xlmargin installed, the client's version (checked before any work is sent; an address
+is connected to under one deadline: :mod:`xlmargin.batch.cluster`). Results equal the single-process run.
 
 Each account's warnings are those of its engine on the account alone, however it was valued: the
 PM account step's made for all accounts at once from the union's arrays
@@ -48,7 +49,6 @@ import datetime as dt
 import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xlmargin.batch.accounts import RETRIES, Accounts, Part, bar, joined, message, read_accounts
+from xlmargin.batch.cluster import dask_client
 from xlmargin.batch.sources import WARNINGS
 from xlmargin.errors import InputError, Problem, XlMarginError
 from xlmargin.house_bonds import regt_rules_of
@@ -136,7 +137,7 @@ def batch(
             return _export_batch(Path(data), regime, rows, values, dask, show, max_cells)
         data = read_table(Path(data), max_cells)
     accounts = read_accounts(data, by, values["as_of"], column)
-    with _client(dask) as client:
+    with dask_client(dask) as client:
         return _frame(regime, values, accounts, client, show)
 
 
@@ -178,7 +179,7 @@ def _export_batch(
     given = {str(row[0]): row[1] for row in rows if row}
     export = read_export(path, specs(regime), given, max_cells)
     frames = []
-    with _client(dask) as client:
+    with dask_client(dask) as client:
         for group in export.groups:
             own = _values(regime, [*rows, *([n, v] for n, v in group.params.items())], values["as_of"])
             accounts = read_accounts(group.table(), ACCOUNT, own["as_of"])
@@ -575,36 +576,6 @@ def _run(
         figures.update(found)
         errors.update(failed)
     return figures, errors
-
-
-@contextmanager
-def _client(dask: Any) -> Iterator[Any]:
-    """A ``distributed.Client``: the one given, one connected to an address, or a local cluster."""
-    if dask is None:
-        yield None
-        return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise XlMarginError("--dask needs dask.distributed: pip install 'xlmargin[dask]'") from None
-    if not isinstance(dask, str):
-        yield dask
-        return
-    if dask == "local":
-        with LocalCluster(processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
-            yield client
-        return
-    try:
-        client = Client(dask, timeout=10)
-    except OSError as exc:
-        raise XlMarginError(f"cannot reach the Dask scheduler at {dask}: {exc}") from None
-    except ValueError as exc:  # distributed's parse of the address: no port, an unknown scheme
-        raise XlMarginError(
-            f"'{dask}' is not a Dask scheduler address ({exc}): give one such as tcp://host:8786, "
-            "or 'local' for a cluster in this process"
-        ) from None
-    with client:
-        yield client
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -11,13 +11,15 @@ receives it by pickle.
 Accounts the union would treat differently from their own book go through ``pm_requirement``
 one by one instead (see :func:`irregular_accounts`): a class group whose rows disagree on the
 asset class, a class group whose leverage-scaled range differs from the union's, and books that
-hold anything but stock, ETF, option and cash lines (bonds are margined outside PM; refused
-types are an error). So the batch equals the one-account-at-a-time result.
+hold anything but stock, ETF, option, cash and bond lines (refused types are an error). Bonds are
+margined outside PM, as the engine margins them: every account's bonds in one Reg T call
+(:func:`_outside_totals`), each account's total added to its figures and named in its warnings.
+So the batch equals the one-account-at-a-time result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +29,18 @@ from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.batch.accounts import RETRIES, Accounts
 from xlmargin.errors import XlMarginError
 from xlmargin.money import cents
-from xlmargin.pm.aggregate import eligibility_warning, house_warning, offset_warning
+from xlmargin.pm.aggregate import eligibility_warning, house_warning, offset_warning, outside_warning
 from xlmargin.pm.result import REGULATORY
-from xlmargin.pm.risk import COVERED, IGNORED, RiskArrays, leverage_note, pm_rules, range_scale, risk_arrays
+from xlmargin.pm.risk import (
+    COVERED,
+    IGNORED,
+    OUTSIDE,
+    RiskArrays,
+    leverage_note,
+    pm_rules,
+    range_scale,
+    risk_arrays,
+)
 from xlmargin.pm.settings import HOUSE_LAYERS, PMSettings, pm_settings
 from xlmargin.positions import Portfolio
 
@@ -165,6 +176,7 @@ def pm_warnings(
     requirement: FloatArray,
     regulatory: FloatArray,
     equity: FloatArray | None = None,
+    outside: Sequence[tuple[int, float]] | None = None,
 ) -> list[tuple[str, ...]]:
     """Each account's warnings, as :func:`xlmargin.pm.pm_requirement` gives them for its book alone,
     from the union's ``risk`` (``account``: each covered row's account) and the accounts' figures.
@@ -200,6 +212,9 @@ def pm_warnings(
         text = offset_warning(pid, float(table["offset"]))
         for a in np.flatnonzero(np.bincount(pair_account[product == p], minlength=n_accounts) > 1).tolist():
             found[a].append(text)
+    for a, (count, total) in enumerate(outside or ()):  # bonds, margined outside portfolio margin
+        if count:
+            found[a].append(outside_warning(count, total))
     if settings.house:
         layers = tuple(layer for layer in HOUSE_LAYERS if layer in settings.house_layers)
         for a, (req, reg) in enumerate(zip(requirement.tolist(), regulatory.tolist(), strict=True)):
@@ -267,15 +282,17 @@ def _concentration(
 
 
 def irregular_accounts(
-    portfolio: Portfolio, account: IntArray, n_accounts: int, settings: PMSettings
+    portfolio: Portfolio, account: IntArray, n_accounts: int, settings: PMSettings, bonds: bool = False
 ) -> BoolArray:
-    """Accounts whose book the union would not treat as it treats it alone (see the module docstring).
+    """Accounts whose book the union would not treat as it treats it alone (see the module docstring);
+    with ``bonds``, a bond line leaves its account regular (:func:`pm_batch` margins the bonds of
+    every account at once, outside portfolio margin as the engine does).
 
     Rows are grouped by the reader's codes of the type, class-group and asset-class columns
     (:meth:`Portfolio.codes`, as the engine groups them), not by comparing text per row."""
     a = portfolio.arrays
     irregular = np.zeros(n_accounts, dtype=bool)
-    irregular[account[~_of_types(portfolio, (*COVERED, *IGNORED))]] = True
+    irregular[account[~_of_types(portfolio, (*COVERED, *IGNORED, *(OUTSIDE if bonds else ())))]] = True
     covered = np.flatnonzero(_of_types(portfolio, COVERED))
     if not len(covered):
         return irregular
@@ -320,14 +337,19 @@ def pm_batch(
     settings = pm_settings(values, values["as_of"])
     regular = np.zeros(len(accounts.names), dtype=bool)
     regular[todo] = True
-    regular &= ~irregular_accounts(accounts.portfolio, accounts.account, len(accounts.names), settings)
+    regular &= ~irregular_accounts(
+        accounts.portfolio, accounts.account, len(accounts.names), settings, bonds=True
+    )
+    bonds = _outside_totals(accounts, regular, settings, values["as_of"])
     union = _union_risk(accounts, regular, settings)
     if union is None or not regular.any():
         return todo
     risk, keep = union
     codes = np.flatnonzero(regular)
     local = np.searchsorted(codes, accounts.account[keep][risk.index])  # each covered row's account
-    _collect(_submit(risk, local, len(codes), client), codes, client, show, figures)
+    outside = [bonds.get(code, (0, 0.0)) for code in codes.tolist()]
+    added = np.array([total for _, total in outside])
+    _collect(_submit(risk, local, len(codes), client), codes, client, show, figures, added)
     own = [figures[code] for code in codes.tolist()]
     found = pm_warnings(
         risk,
@@ -336,10 +358,57 @@ def pm_batch(
         np.array([f["requirement"] for f in own]),
         np.array([f["regulatory"] for f in own]),
         None if accounts.equity is None else accounts.equity[codes],
+        outside,
     )  # here, from the union's arrays: the same with or without Dask
     for f, warnings in zip(own, found, strict=True):
         f["warnings"] = warnings
     return [int(i) for i in todo if not regular[i]]
+
+
+def _outside_totals(
+    accounts: Accounts, regular: BoolArray, settings: PMSettings, as_of: Any
+) -> dict[int, tuple[int, float]]:
+    """Per regular account holding bonds: the number of its bond lines margined outside portfolio
+    margin and their total, from one Reg T call on every such account's bonds
+    (:func:`xlmargin.regt.regt_margins`, maintenance basis, the house bond table and terms of
+    ``settings``), as :func:`xlmargin.pm.pm_requirement` margins them for the account alone. An
+    account whose bond rows the call refuses is taken out of ``regular`` (margined alone, for its
+    own error) and the rest called again; after ``RETRIES`` refusals, a refusal naming no row or a
+    solve cut short, every bond holder is taken out."""
+    from xlmargin.house_bonds import regt_rules
+    from xlmargin.regt import regt_margins
+
+    bond = _of_types(accounts.portfolio, OUTSIDE)
+    if not bond.any():
+        return {}
+    rules = regt_rules(settings.house_bonds, settings.bond_terms)
+    rows = accounts.portfolio.arrays["row"]
+    for _ in range(RETRIES):
+        holders = np.unique(accounts.account[bond & regular[accounts.account]]).tolist()
+        if not holders:
+            return {}
+        part = accounts.part(holders)
+        book = part.portfolio(as_of)
+        held = _of_types(book, OUTSIDE)
+        owner = np.repeat(np.arange(len(holders)), np.diff(part.bounds))[held]
+        bounds = np.searchsorted(owner, np.arange(len(holders) + 1)).tolist()
+        try:
+            results = regt_margins(book.select(held), bounds, basis="maintenance", rules=rules)
+        except XlMarginError as exc:
+            named = [p.row for p in exc.problems if p.row is not None]
+            if not named:
+                break
+            regular[accounts.account[np.searchsorted(rows, named)]] = False
+            continue
+        if results is None:
+            break
+        # summed in the engine's order (its ``outside`` lines, one per group)
+        return {
+            code: (len(r.groups), sum(g.gross for g in r.groups))
+            for code, r in zip(holders, results, strict=True)
+        }
+    regular[accounts.account[bond]] = False
+    return {}
 
 
 def _union_risk(
@@ -382,14 +451,24 @@ def _submit(risk: RiskArrays, local: IntArray, n_accounts: int, client: Any) -> 
 
 
 def _collect(
-    tasks: list[tuple[int, Any]], codes: IntArray, client: Any, show: bool, figures: dict[int, dict[str, Any]]
+    tasks: list[tuple[int, Any]],
+    codes: IntArray,
+    client: Any,
+    show: bool,
+    figures: dict[int, dict[str, Any]],
+    outside: FloatArray,
 ) -> None:
-    """Each part's figures, to the cent, into ``figures`` by account code."""
+    """Each part's figures, to the cent, into ``figures`` by account code: each account's bonds'
+    total ``outside`` added to its requirement, regulatory and initial figures first, as the
+    engine adds it (:func:`xlmargin.pm.aggregate.account_result`)."""
     from xlmargin.batch.accounts import bar
 
     for lo, task in bar(tasks, len(tasks), show):
         part = task.result() if client is not None else account_figures(*task)
-        columns = [[cents(v) for v in part[c].tolist()] for c in FIGURES]
+        added = outside[lo : lo + len(part["minimum"])]
+        columns = [
+            [cents(v) for v in (part[c] + (0.0 if c == "minimum" else added)).tolist()] for c in FIGURES
+        ]
         for i, row in enumerate(zip(*columns, strict=True)):
             figures[int(codes[lo + i])] = dict(zip(FIGURES, row, strict=True))
 

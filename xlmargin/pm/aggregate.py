@@ -82,11 +82,7 @@ def account_result(
 
     outside_total = sum(o.requirement for o in outside)
     if outside:
-        warnings.append(
-            f"{len(outside)} bond position(s) margined outside portfolio margin by their Reg T rule "
-            "(FINRA 4210(e)(2); convertibles like equity): "
-            f"{cents(outside_total):,.2f} added to the total"
-        )
+        warnings.append(outside_warning(len(outside), outside_total))
     regulatory = totals.regulatory_pm + outside_total
     house, requirement, initial = _house_totals(
         scan, totals.house_pm, outside_total, regulatory, pm, settings, warnings
@@ -282,6 +278,14 @@ def offset_warning(product_group: str, offset: float) -> str:
     )
 
 
+def outside_warning(count: int, total: float) -> str:
+    """The warning of ``count`` bond lines margined outside portfolio margin, ``total`` added."""
+    return (
+        f"{count} bond position(s) margined outside portfolio margin by their Reg T rule "
+        f"(FINRA 4210(e)(2); convertibles like equity): {cents(total):,.2f} added to the total"
+    )
+
+
 def house_warning(layers: Sequence[str], requirement: float, regulatory: float) -> str:
     """The warning of a requirement the house layers ``layers`` set (figures rounded to the cent)."""
     return (
@@ -331,4 +335,11 @@ def _range_label(up: float, down: float) -> str:
     return f"-{down * 100:.4g}%/+{up * 100:.4g}%"
 
 
-__all__ = ["GroupScan", "account_result", "eligibility_warning", "house_warning", "offset_warning"]
+__all__ = [
+    "GroupScan",
+    "account_result",
+    "eligibility_warning",
+    "house_warning",
+    "offset_warning",
+    "outside_warning",
+]
