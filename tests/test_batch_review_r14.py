@@ -160,6 +160,38 @@ def test_an_address_that_is_no_dask_scheduler_is_refused_within_the_deadline(
     assert "port 8786" in err and "8787 is its dashboard" in err
 
 
+def test_a_refused_connection_is_tried_again_until_the_deadline() -> None:
+    """A scheduler started just before the batch may not listen yet: a refused connection is tried
+    again until the deadline (here a port that starts listening 0.4 s later is reached, and found
+    silent), and only then reported, with how long it was tried."""
+    pytest.importorskip("distributed")
+    from xlmargin.batch import cluster
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    late = socket.socket()
+
+    def listen_later() -> None:
+        time.sleep(0.4)
+        late.bind(("127.0.0.1", port))
+        late.listen(5)
+
+    thread = threading.Thread(target=listen_later, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(XlMarginError, match="connection was accepted but no Dask reply came within 2"):
+            cluster.connected(f"tcp://127.0.0.1:{port}", 2.0)
+    finally:
+        thread.join()
+        late.close()
+    started = time.monotonic()
+    with pytest.raises(XlMarginError, match=r"\(nothing listening: the connection refused for 0\.6 s\)"):
+        cluster.connected(f"tcp://127.0.0.1:{port}", 0.6)
+    assert 0.3 < time.monotonic() - started < 3
+
+
 def test_a_scheduler_address_runs_the_batch_and_a_worker_s_is_refused() -> None:
     distributed = pytest.importorskip("distributed")
     frame = pd.read_csv(io.StringIO(BOOK))

@@ -22,6 +22,7 @@ from typing import Any
 from xlmargin.errors import XlMarginError
 
 CONNECT_SECONDS = 10.0  # the whole connect step to a scheduler's address: connection, handshake, identity
+_RETRY_SECONDS = 0.25  # between tries of a refused connection (distributed retries likewise)
 WORKERS_SECONDS = 10.0  # how long a cluster without workers is waited for
 PORTS = (
     "a scheduler listens on port 8786 unless started with another --port; 8787 is its dashboard, a web page"
@@ -92,10 +93,18 @@ async def _identity(address: str, seconds: float, scheme: str) -> str:
     started = time.monotonic()
     if scheme in ("tcp", "tls"):  # the connection alone first: nothing listening is said apart
         host, port = get_address_host_port(address)
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), seconds)
-        except (OSError, TimeoutError) as exc:
-            reason = str(exc) or f"no connection within {seconds:g} s"
+        while True:  # a refused connection is tried again until the deadline: a scheduler just started
+            left = max(seconds - (time.monotonic() - started), 0.1)  # may not be listening yet
+            try:
+                _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), left)
+                break
+            except ConnectionRefusedError:
+                if time.monotonic() - started + _RETRY_SECONDS < seconds:
+                    await asyncio.sleep(_RETRY_SECONDS)
+                    continue
+                reason = f"nothing listening: the connection refused for {seconds:g} s"
+            except (OSError, TimeoutError) as exc:
+                reason = str(exc) or f"no connection within {seconds:g} s"
             return f"cannot reach a Dask scheduler there ({reason}); check the host and the port ({PORTS})"
         writer.close()
     left = max(seconds - (time.monotonic() - started), 0.1)
