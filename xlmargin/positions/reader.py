@@ -375,13 +375,18 @@ def factorize(values: Sequence[Any]) -> tuple[IntArray, list[Any]]:
     distinct values in the order they first appear.
 
     Booleans are kept apart from the numbers 0 and 1 they equal. A column of texts is coded by
-    :func:`_coded_texts`; one of other values (dates) and few distinct ones (an expiry date) in one
-    pass (:class:`_Codes`), others in two.
+    :func:`_coded_texts` unless its first rows already hold more distinct values than a byte codes
+    (a column of option symbols, where numbering and then ordering them costs more); one of other
+    values (dates) and few distinct ones (an expiry date) in one pass (:class:`_Codes`), others in
+    two.
     """
     texts = len(values) > 1 and values[0].__class__ is str
+    first: Any
     try:
-        if texts:
-            first: Any = set(values)
+        if texts and len(set(values[:_SAMPLE])) > _BYTE_CODES:  # OSI symbols: mostly distinct
+            texts, first, found = False, dict.fromkeys(values), None
+        elif texts:
+            first = set(values)
             found = None
         elif len(values) > 1:
             first = _Codes(max(len(values) // _ONE_PASS, 8))
@@ -416,7 +421,7 @@ def _coded_texts(values: Sequence[Any], distinct: set[Any]) -> tuple[IntArray, l
     uniques = list(distinct)
     k = len(uniques)
     found = itemgetter(*values)(dict(zip(uniques, range(k), strict=True)))
-    if k <= 256:
+    if k <= _BYTE_CODES:
         raw = bytes(found)
         firsts = [raw.find(c) for c in range(k)]
         order = sorted(range(k), key=firsts.__getitem__)
@@ -434,6 +439,8 @@ def _coded_texts(values: Sequence[Any], distinct: set[Any]) -> tuple[IntArray, l
     return rank_of[numbered], [uniques[j] for j in ordered.tolist()]
 
 
+_BYTE_CODES = 256  # codes up to this many are bytes
+_SAMPLE = 512  # the first rows of a text column whose distinct values decide how it is coded
 _ONE_PASS = 64  # a column coded in one pass has at most one distinct value in this many rows
 
 
