@@ -166,6 +166,17 @@ def test_negative_price_and_missing_price():
     assert problems(rows) == ["row 2, price: negative price -1", "row 3, price: missing price"]
 
 
+def test_a_table_without_a_price_column_says_so_once():
+    """R13: a table with no price column said "missing price" on every row but cash (a cell said
+    "(+6 more)"), naming no column the header lacks."""
+    rows = [["symbol", "type", "quantity"], ["AAPL", "stock", 5], ["USD", "cash", 100], ["MSFT", "stock", 2]]
+    assert problems(rows) == [
+        "row 2, price: missing column 'price' (or mark, last, markprice, closeprice, marketprice): this row "
+        "(and 1 more) needs a price, as every position but cash does"
+    ]
+    assert read([["symbol", "type", "quantity"], ["USD", "cash", 100]]).positions[0].quantity == 100
+
+
 def test_option_without_strike_expiry_right_or_underlying_price():
     rows = [HEADER, ["IBM", "option", 1.0, 2.0, None, None, None, None, None, None]]
     assert problems(rows) == [

@@ -18,7 +18,7 @@ from xlmargin import rules
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.cells import error_message, excel_error, is_blank, to_date, to_number, typed_percent
 from xlmargin.errors import a_or_an, shown
-from xlmargin.positions.columns import RATE_COLUMNS, norm_header
+from xlmargin.positions.columns import COLUMN_BY_NAME, RATE_COLUMNS, norm_header
 from xlmargin.positions.conventions import Groups, bare_year, maturity_years_max, quantity_max, rate_column
 from xlmargin.positions.enums import TYPE_CODE, TYPE_NAMES, Kinds, enum_values
 from xlmargin.positions.infer import (
@@ -366,7 +366,14 @@ def _price(r: ColumnReader, kind: Kinds, is_option: BoolArray) -> FloatArray:
     price[is_cash] = np.nan
     # an FX row may omit its price: ESMA margins a pair in the account's base currency without it,
     # and every engine that needs the rate reports its absence by row
-    for i in indices(r.blank("price") & ~is_cash & ~kind.of("fx")):
+    needed = indices(r.blank("price") & ~is_cash & ~kind.of("fx"))
+    if not r.has("price") and needed:  # said once, not on every row
+        aliases = ", ".join(COLUMN_BY_NAME["price"].aliases)
+        others = f" (and {len(needed) - 1} more)" if len(needed) > 1 else ""
+        message = f"missing column 'price' (or {aliases}): this row{others} needs a price, as every position "
+        r.bad(needed[0], "price", message + "but cash does")
+        needed = []
+    for i in needed:
         r.bad(i, "price", "missing price")
     with np.errstate(invalid="ignore"):
         for i in indices(price < 0):
