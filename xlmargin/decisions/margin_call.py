@@ -17,8 +17,10 @@ is the limit itself (−95% is followed by −99%), finds the first point at or 
 :func:`xlmargin.capacity.boundary` (secant and bisection steps) narrows it well below the 0.0001%
 shown. The search compares the requirement before the engine rounds it to the cent, and the move
 shown is cut toward zero (a distance to a call must never be shown longer than it is). A crossing
-inside one grid step that reverses again before the next is not seen. Bonds, FX, CFDs and cash
-keep their prices.
+inside one grid step that reverses again before the next is not seen. A CFD moves as its
+underlying does (a stock, index, commodity or crypto CFD: its price is its underlying's); bonds
+(and a CFD read as one, :mod:`xlmargin.bond_cfds`), currency pairs (fx rows, CFDs on a pair) and
+cash keep their prices, and the path's note says so when the book holds any.
 
 **Scaled scenario.** The same for the worst scenario of the risk view's library, scaled by a
 factor ``α`` (0 to 5, a grid of 0.25 then the same search): the P&L is the stress engine's, and the
@@ -38,8 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from xlmargin._typing import FloatArray
+from xlmargin._typing import BoolArray, FloatArray
 from xlmargin.account import rates_in_usd, usd_rate
+from xlmargin.bond_cfds import per_face_rows
 from xlmargin.capacity import boundary
 from xlmargin.decisions._common import (
     DecisionSettings,
@@ -53,6 +56,7 @@ from xlmargin.decisions._common import (
     warnings_of,
     with_equity,
 )
+from xlmargin.fx_rates import is_pair_row
 from xlmargin.money import cents, truncated
 from xlmargin.positions import OPTION_TYPES, Portfolio
 from xlmargin.pricing import option_price, rows_implied_volatility
@@ -154,17 +158,38 @@ def margin_call_move(
     return MarginCallResult(regime, equity, now, tuple(crossings), measure.label, warned)
 
 
+def _linear_rows(portfolio: Portfolio) -> BoolArray:
+    """The rows the uniform move moves by their own price: stocks, ETFs, futures and every CFD but
+    one on a currency pair or read as a bond (whose prices are kept, as fx rows' and bonds' are)."""
+    a = portfolio.arrays
+    cfd = a["type"] == "cfd"
+    if cfd.any():
+        cfd &= ~per_face_rows(portfolio)
+        for i in np.flatnonzero(cfd):
+            given = bool(a["class_given"][i])
+            if is_pair_row("cfd", str(a["asset_class"][i]), given, str(a["symbol"][i]), a["underlying"][i]):
+                cfd[i] = False
+    return np.isin(a["type"], LINEAR) | cfd
+
+
 def _uniform_note(portfolio: Portfolio) -> str:
     """The uniform path's note, naming the moved rows of a leverage other than 1 (a leveraged or
-    inverse fund, or an option on one), which move by their leverage × the move."""
+    inverse fund, or an option on one), which move by their leverage × the move, and the kinds of
+    row whose prices it keeps (bonds, currency pairs, CFDs on either)."""
     a = portfolio.arrays
-    moved = np.isin(a["type"], (*LINEAR, *OPTION_TYPES))
+    moved = _linear_rows(portfolio) | np.isin(a["type"], OPTION_TYPES)
+    note = "uniform move of every underlying"
+    kept = np.flatnonzero(~moved & (a["type"] != "cash"))
+    if kept.size:
+        named = ", ".join(f"{a['symbol'][i]} (row {int(a['row'][i])})" for i in kept[:5])
+        more = f" and {kept.size - 5} more" if kept.size > 5 else ""
+        note += f"; not moved (bonds and currency pairs keep their prices): {named}{more}"
     levered = np.flatnonzero(moved & (a["leverage"] != 1.0))
     if not levered.size:
-        return "uniform move of every underlying"
+        return note
     shown = ", ".join(f"{a['symbol'][i]} (row {int(a['row'][i])}) ×{a['leverage'][i]:g}" for i in levered[:5])
     more = f" and {levered.size - 5} more" if levered.size > 5 else ""
-    return f"uniform move of every underlying; leveraged rows move by leverage × the move: {shown}{more}"
+    return f"{note}; leveraged rows move by leverage × the move: {shown}{more}"
 
 
 def _search(
@@ -270,7 +295,7 @@ def _moved(
     arrays = dict(a)
     growth, spot_growth = np.maximum(growth, _MIN_GROWTH), np.maximum(spot_growth, _MIN_GROWTH)
     price = a["price"].copy()
-    linear = np.flatnonzero(np.isin(a["type"], LINEAR))
+    linear = np.flatnonzero(_linear_rows(portfolio))
     price[linear] = a["price"][linear] * growth[linear]
     opt, sigma = options.index, options.sigma
     if opt.size:
