@@ -134,6 +134,7 @@ def _build_params() -> tuple[Param, ...]:
                 positive=True,
             )
         )
+    percentages = _rules()["percentages"]
     for name in esma_classes():
         cap = float(leverage[name])
         params.append(
@@ -147,13 +148,28 @@ def _build_params() -> tuple[Param, ...]:
                 maximum=cap,
             )
         )
+    for name in esma_classes():
+        legal = float(percentages[name])
+        params.append(
+            Param(
+                f"margin_rate.{name}",
+                "number",
+                None,
+                f"initial margin for {name.replace('_', ' ')} as a fraction of the notional (3.33% or "
+                f"0.0333), instead of 1/leverage; at least the Decision's {100 * legal:g}%",
+                minimum=legal,
+                maximum=1.0,
+                rate=True,
+            )
+        )
     return tuple(params)
 
 
 ESMA_PARAMS: tuple[Param, ...] = _build_params()
 """Every parameter of the ESMA (and US forex) functions: the valuation date, how the table's
-``fx_rate`` reads (``fx_rates``), ``fx.<CCY>`` rates and ``leverage.<class>`` caps a broker may
-tighten."""
+``fx_rate`` reads (``fx_rates``), ``fx.<CCY>`` rates, ``leverage.<class>`` caps a broker may
+tighten, and ``margin_rate.<class>``, the same as a percentage (at least the Decision's:
+``margin_rate.major_fx=3.33%`` is the legal minimum, 1/30.03)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,15 @@ def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
     for name, value in params.items():
         if name.startswith("leverage.") and value is not None:
             caps[name.removeprefix("leverage.")] = float(value)
+    both = []
+    for name, value in params.items():
+        if name.startswith("margin_rate.") and value is not None:
+            rule_class = name.removeprefix("margin_rate.")
+            if params.get(f"leverage.{rule_class}") is not None:
+                both.append(Problem(f"give leverage.{rule_class} or {name}, not both", None, name))
+            caps[rule_class] = 1.0 / float(value)  # a margin rate is a leverage's reciprocal
+    if both:
+        raise InputError(both)
     return EsmaSettings(
         as_of=today_if_missing(dict(params), today),
         fx_rates=MappingProxyType(rates),
