@@ -27,9 +27,12 @@ from xlmargin.esma import ASSUMED_EQUITY, esma_margin, esma_settings
 from xlmargin.esma_names import broker_name
 
 
-def one(symbol: str, qty: float, price: float, account: str, rates: dict[str, Any] | None = None, **cells: Any) -> Any:
+def one(
+    symbol: str, qty: float, price: float, account: str, rates: dict[str, Any] | None = None, **cells: Any
+) -> Any:
     """The ESMA result of one CFD row (class blank unless ``klass`` is given)."""
-    return esma_margin(book(row(symbol, "cfd", qty, price, **cells)), account, esma_settings(rates or {}, AS_OF))
+    settings = esma_settings(rates or {}, AS_OF)
+    return esma_margin(book(row(symbol, "cfd", qty, price, **cells)), account, settings)
 
 
 def test_admiral_example_3_gold_in_a_gbp_account() -> None:

@@ -49,7 +49,8 @@ def test_every_micro_root_of_the_other_rule_files_has_span_terms() -> None:
     # esma.toml [futures] and stress.toml [instruments.futures] list the micros: FUTURES_MARGIN reads them too
     products = span_settings({}, AS_OF).products
     esma = rules.load("esma")["futures"]
-    listed = {root for key, roots in esma.items() if key not in ("source", "confidence", "notes") for root in roots}
+    meta = ("source", "confidence", "notes")
+    listed = {root for key, roots in esma.items() if key not in meta for root in roots}
     stress = set(rules.load("stress").get("instruments.futures"))
     for root in MICROS:
         assert root in listed and root in stress and root in products

@@ -393,7 +393,7 @@ def esma_class_from(p: Position) -> tuple[str, str]:
     if fund is not None:
         return str(_rules().get("funds.esma_class")), f"inferred: {fund} is a fund (symbols.toml [funds])"
     if blank and share_mark:  # the broker's mark of a share, ETF or bond CFD (Admiral's '#AAPL', '#WTI')
-        return str(classes["equity"]), f"inferred: '{share_mark}' marks a share, ETF or bond CFD [decorations]"
+        return str(classes["equity"]), f"inferred: '{share_mark}' marks a share CFD [decorations]"
     if p.asset_class in QUOTED_LIKE_PAIRS:
         return str(classes[p.asset_class]), _built_in(p) if blank else "class column"
     pair = pair_of(p)

@@ -338,7 +338,8 @@ def _micros(rule_set: RuleSet, standards: Mapping[str, Product]) -> dict[str, Pr
     out = {}
     for root in _root_keys(table):
         entry = table[root]
-        standard = standards.get(str(entry[0])) if isinstance(entry, list | tuple) and len(entry) == 2 else None
+        pair = isinstance(entry, list | tuple) and len(entry) == 2
+        standard = standards.get(str(entry[0])) if pair else None
         fraction = entry[1] if standard is not None else None
         if root in standards or standard is None:
             raise RuleError(f"span.toml: micro.{root} must be [a standard product of the file, a fraction]")
@@ -351,9 +352,12 @@ def _micros(rule_set: RuleSet, standards: Mapping[str, Product]) -> dict[str, Pr
             point_value=standard.point_value * fraction,
             short_option_minimum=standard.short_option_minimum * fraction,
             tiers=tuple(
-                dataclasses.replace(t, scan=t.scan * fraction, intra=t.intra * fraction) for t in standard.tiers
+                dataclasses.replace(t, scan=t.scan * fraction, intra=t.intra * fraction)
+                for t in standard.tiers
             ),
-            tier_spreads=tuple(dataclasses.replace(s, charge=s.charge * fraction) for s in standard.tier_spreads),
+            tier_spreads=tuple(
+                dataclasses.replace(s, charge=s.charge * fraction) for s in standard.tier_spreads
+            ),
         )
     return out
 
