@@ -223,12 +223,12 @@ def test_an_account_objective_error_names_the_candidates_row(tmp_path: Path, cap
     cands = [
         ["symbol", "type", "quantity", "price", "underlying", "multiplier", "days", "min_qty", "max_qty"],
         ["ES", "future", -6.0, 6000.0, "ES", 50.0, 80.0, None, None],
-        ["MES", "future", -20.0, 6000.0, "MES", 5.0, 80.0, None, None],
+        ["ZW", "future", -20.0, 600.0, "ZW", 50.0, 80.0, None, None],  # wheat: not in span.toml
     ]
     result = udfs.HEDGE_OPTIMIZE(FUT, cands, "account", None, PARAMS)
-    no_span = "row 3 of the range, candidates symbol: no SPAN parameters for 'MES'"
+    no_span = "row 3 of the range, candidates symbol: no SPAN parameters for 'ZW'"
     assert result.startswith("#") and no_span in result
-    with pytest.raises(XlMarginError, match="row 3, candidates symbol: no SPAN parameters for 'MES'"):
+    with pytest.raises(XlMarginError, match="row 3, candidates symbol: no SPAN parameters for 'ZW'"):
         xlmargin.hedge_optimize(FUT, cands, "account", as_of=AS_OF)
     files = [csv(tmp_path, "b.csv", FUT), csv(tmp_path, "c.csv", cands)]
     assert main(["hedge", *files, "--objective", "account", *DATE]) == 2

@@ -72,6 +72,7 @@ def test_which_parameters_are_rates_is_data_on_their_specs() -> None:
     assert rates == {
         "rate", "cushion", "house.*", "offset.*", "extreme_cover", "vol_scan.*", "inter.*",
         "conversion.*", "fixed_income.*", "nfa.*",  # unconfirmed [L] rates (xlmargin.unconfirmed)
+        "margin_rate.*",  # ESMA's percentages (Decision (EU) 2018/796 Annex I: 3.33% ...)
     }  # fmt: skip
     assert amounts == {
         "equity", "k", "horizon_days", "pca_components", "time_limit", "house.*", "initial_multiple",

@@ -44,12 +44,19 @@ symbol or underlying is on the major index list (UK100, DE40, US500, ...): a sto
 equity on the ticker COMP, CAC or DAX (or a CFD of class equity on EURUSD) is an individual equity
 at 5:1. A row whose class is blank is a major index when its symbol or underlying, or the part of
 it before a separator (a broker's suffix: US500.cash, DE40-cash, UK100.), is on that list, a
-non-major index when it is on ``[other_indices]`` (HK50, US2000, ES35, ...: 10:1), else, on a
+non-major index when it is on ``[other_indices]`` (HK50, US2000, ES35, ...: 10:1), else gold or
+another commodity when it is a broker's commodity CFD name of ``[commodity_cfds]`` (GOLD 20:1; WTI,
+USOIL, SILVER 10:1), else, on a
 futures root of ``[futures]`` (a symbol spelling one with a month code, GCZ6; an underlying other than
 the symbol naming or spelling one, GC), takes the class of the future's underlying (ESMA Q&A 1984:
 gold, a major index, another commodity ...), else takes the symbol table's class, else is read as
 an individual equity (5:1, or the ``leverage.individual_equity`` given), which the result's
 warnings say (:data:`ASSUMED_EQUITY`).
+
+**A broker's marks** (``[decorations]``, :mod:`xlmargin.esma_names`) are taken off a name before it
+is read: ``[GERMANY40]`` is the DAX (Admiral Markets' index CFDs), and ``#AAPL``, ``#WTI`` are CFDs
+on shares, ETFs or bonds (Admiral's mark, margined 1:5), read as individual equities without the
+blank-class warning (a fund keeps its class: ``#QQQ`` is a fund unit).
 
 **A CFD on a bond** (a class of ``[bond_cfds]`` in the class column, on no futures root) is read as a
 bond row is: quantity face, price per 100 of face, notional ``|qty| × price / 100 × multiplier``. A
@@ -67,6 +74,7 @@ from typing import Any
 
 from xlmargin import rules
 from xlmargin.errors import InputError, MissingDataError, Problem, UnsupportedError, a_or_an
+from xlmargin.esma_names import broker_names, listed_commodity
 from xlmargin.esma_notional import converted_notional, pair_of, per_face
 from xlmargin.fx_rates import (
     FX_RATES,
@@ -126,6 +134,7 @@ def _build_params() -> tuple[Param, ...]:
                 positive=True,
             )
         )
+    percentages = _rules()["percentages"]
     for name in esma_classes():
         cap = float(leverage[name])
         params.append(
@@ -139,13 +148,28 @@ def _build_params() -> tuple[Param, ...]:
                 maximum=cap,
             )
         )
+    for name in esma_classes():
+        legal = float(percentages[name])
+        params.append(
+            Param(
+                f"margin_rate.{name}",
+                "number",
+                None,
+                f"initial margin for {name.replace('_', ' ')} as a fraction of the notional (3.33% or "
+                f"0.0333), instead of 1/leverage; at least the Decision's {100 * legal:g}%",
+                minimum=legal,
+                maximum=1.0,
+                rate=True,
+            )
+        )
     return tuple(params)
 
 
 ESMA_PARAMS: tuple[Param, ...] = _build_params()
 """Every parameter of the ESMA (and US forex) functions: the valuation date, how the table's
-``fx_rate`` reads (``fx_rates``), ``fx.<CCY>`` rates and ``leverage.<class>`` caps a broker may
-tighten."""
+``fx_rate`` reads (``fx_rates``), ``fx.<CCY>`` rates, ``leverage.<class>`` caps a broker may
+tighten, and ``margin_rate.<class>``, the same as a percentage (at least the Decision's:
+``margin_rate.major_fx=3.33%`` is the legal minimum, 1/30.03)."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +199,15 @@ def esma_settings(params: Mapping[str, Any], today: dt.date) -> EsmaSettings:
     for name, value in params.items():
         if name.startswith("leverage.") and value is not None:
             caps[name.removeprefix("leverage.")] = float(value)
+    both = []
+    for name, value in params.items():
+        if name.startswith("margin_rate.") and value is not None:
+            rule_class = name.removeprefix("margin_rate.")
+            if params.get(f"leverage.{rule_class}") is not None:
+                both.append(Problem(f"give leverage.{rule_class} or {name}, not both", None, name))
+            caps[rule_class] = 1.0 / float(value)  # a margin rate is a leverage's reciprocal
+    if both:
+        raise InputError(both)
     return EsmaSettings(
         as_of=today_if_missing(dict(params), today),
         fx_rates=MappingProxyType(rates),
@@ -331,8 +364,13 @@ def esma_class_from(p: Position) -> tuple[str, str]:
     """The ESMA class of a position and what gave it, tested in this order (module docstring,
     margin-rules.md §5):
 
+    Names are read without a broker's marks (:func:`~xlmargin.esma_names.broker_names`:
+    ``[GERMANY40]`` is GERMANY40).
+
     0. a blank class on a fund of ``symbols.toml [funds]`` (the symbol, else underlying: SPY, GLD, UUP)
-       is a fund unit, ``[funds] esma_class`` (5:1), whatever the fund holds;
+       is a fund unit, ``[funds] esma_class`` (5:1), whatever the fund holds; a blank class on a name
+       a broker marks as a share, ETF or bond CFD (``#AAPL``, ``[decorations]``) is an individual
+       equity (5:1, no warning);
     1. a crypto, gold or commodity class (given or the symbol's) takes its own cap;
     2. a currency pair of two known codes (an fx row, an FX class, or a CFD with a blank class whose
        symbol, else underlying, reads as one: :func:`~xlmargin.fx_rates.row_pair`): ``major_fx``
@@ -343,32 +381,39 @@ def esma_class_from(p: Position) -> tuple[str, str]:
        or a futures root on one (ESZ6);
     4. a blank class: ``major_index`` on a major index alias, ``non_major_index`` on a symbol of
        ``[other_indices]`` (the symbol or underlying, or its part before a separator), else the
+       class of a broker's commodity CFD name (``[commodity_cfds]``: GOLD, WTI, USOIL), else the
        class of a futures root's underlying (``[futures]``, :func:`~xlmargin.symbols.listed_future`),
        else the symbol table's class through ``[classes]``, else an individual equity
        (:data:`ASSUMED_EQUITY`).
     """
     classes = _rules()["classes"]
     blank = not p.class_given
-    fund = next((name for name in (p.symbol, p.underlying) if name in funds()), None) if blank else None
+    names, share_mark = broker_names(p.symbol, p.underlying)  # '[GERMANY40]' -> GERMANY40, '#AAPL' -> AAPL
+    fund = next((name for name in names if name in funds()), None) if blank else None
     if fund is not None:
         return str(_rules().get("funds.esma_class")), f"inferred: {fund} is a fund (symbols.toml [funds])"
+    if blank and share_mark:  # the broker's mark of a share, ETF or bond CFD (Admiral's '#AAPL', '#WTI')
+        return str(classes["equity"]), f"inferred: '{share_mark}' marks a share CFD [decorations]"
     if p.asset_class in QUOTED_LIKE_PAIRS:
         return str(classes[p.asset_class]), _built_in(p) if blank else "class column"
     pair = pair_of(p)
     if pair is not None:
         return ("major_fx" if _is_major(pair) else "non_major_fx"), _pair_from(p, pair)
-    major = _listed(p, "major_indices")
+    major = _listed(names, "major_indices")
     if major is not None and (blank or p.asset_class in _index_classes()):
         return "major_index", f"inferred: {major}" if blank else f"class column; {major}"
-    future = listed_future(p.symbol, p.underlying)
+    future = listed_future(*names)
     if not blank:
         if future is not None and future[1] == "major_index" and p.asset_class in _index_classes():
             return "major_index", f"class column; {future[0]}"
         found = "class column; price per 100 of face [bond_cfds]" if per_face(p) else "class column"
         return str(classes.get(p.asset_class, "other")), found
-    other = _listed(p, "other_indices")
+    other = _listed(names, "other_indices")
     if other is not None:
         return "non_major_index", f"inferred: {other}"
+    commodity = listed_commodity(names)
+    if commodity is not None:  # a broker's commodity CFD name: GOLD, WTI, USOIL ...
+        return commodity[1], f"inferred: {commodity[0]}"
     if future is not None:  # a CFD on a future takes its underlying's class (ESMA Q&A 1984)
         return future[1], f"inferred: {future[0]}"
     if p.asset_class != "equity":  # the symbol table's class (symbols.toml), not the reader's default
@@ -376,10 +421,10 @@ def esma_class_from(p: Position) -> tuple[str, str]:
     return str(classes["equity"]), ASSUMED_EQUITY
 
 
-def _listed(p: Position, table: str) -> str | None:
-    """'HK50 = HANG_SENG [other_indices]' when the symbol or underlying names an index of that table
-    of esma.toml (:func:`~xlmargin.symbols.listed_index`), else None."""
-    found = listed_index((p.symbol, p.underlying), table)
+def _listed(names: tuple[str, str], table: str) -> str | None:
+    """'HK50 = HANG_SENG [other_indices]' when the symbol or underlying (without a broker's marks)
+    names an index of that table of esma.toml (:func:`~xlmargin.symbols.listed_index`), else None."""
+    found = listed_index(names, table)
     return None if found is None else found[0]
 
 

@@ -488,7 +488,7 @@ def listed_index(names: Sequence[str], table: str) -> tuple[str, str] | None:
     return None
 
 
-@lru_cache(maxsize=3)
+@lru_cache(maxsize=4)  # the index tables, [futures] and [commodity_cfds]
 def _index_symbols(table: str) -> Mapping[str, str]:
     """Each symbol of a table of esma.toml listing symbols by name (an index table: the index each
     names; ``[futures]``: the ESMA class of each root's underlying)."""

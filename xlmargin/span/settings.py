@@ -6,6 +6,7 @@ parameter help and the engine cannot drift apart.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -323,7 +324,42 @@ def _products(rule_set: RuleSet, overrides: Mapping[str, float]) -> dict[str, Pr
             tier_spreads=spreads,
             delivery_start=delivery.get(root),
         )
+    products.update(_micros(rule_set, products))
     return products
+
+
+def _micros(rule_set: RuleSet, standards: Mapping[str, Product]) -> dict[str, Product]:
+    """The micro contracts of span.toml ``[micro]`` (``root = [standard, fraction]``): each its
+    standard (as the user's parameters left it) scaled by ``fraction`` in point value, scan ranges,
+    calendar spread charges and short option minimum; the relative volatility scan and the delivery
+    period unchanged."""
+    table = rule_set.get("micro") if "micro" in rule_set else {}
+    names = rule_set["names"]
+    out = {}
+    for root in _root_keys(table):
+        entry = table[root]
+        pair = isinstance(entry, list | tuple) and len(entry) == 2
+        standard = standards.get(str(entry[0])) if pair else None
+        fraction = entry[1] if standard is not None else None
+        if root in standards or standard is None:
+            raise RuleError(f"span.toml: micro.{root} must be [a standard product of the file, a fraction]")
+        if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction < 1:
+            raise RuleError(f"span.toml: micro.{root} needs a fraction between 0 and 1, got {fraction!r}")
+        out[root] = dataclasses.replace(
+            standard,
+            root=root,
+            name=str(names[root]) if root in names else root,
+            point_value=standard.point_value * fraction,
+            short_option_minimum=standard.short_option_minimum * fraction,
+            tiers=tuple(
+                dataclasses.replace(t, scan=t.scan * fraction, intra=t.intra * fraction)
+                for t in standard.tiers
+            ),
+            tier_spreads=tuple(
+                dataclasses.replace(s, charge=s.charge * fraction) for s in standard.tier_spreads
+            ),
+        )
+    return out
 
 
 def _delivery_starts(rule_set: RuleSet, overrides: Mapping[str, float]) -> dict[str, int]:
