@@ -142,8 +142,8 @@ def test_uninstall_restores_the_previous_config_exactly(home, runs, monkeypatch)
     )
     conf(home).write_bytes(original)
 
-    inst.install(home=home)
-    inst.install(home=home)
+    inst.install(home=home, force=True)  # the user's own Python and module, taken over
+    inst.install(home=home)  # ours now: a repeated install needs no --force
     assert vba_reads(conf(home), "UDF MODULES") == "mymodule;xlmargin.excel.udfs"
     assert inst.uninstall(home=home) == 0
 
@@ -211,7 +211,7 @@ def test_a_list_that_names_ours_already_is_left_as_it_is(home, runs, capsys, mon
     original = '"UDF MODULES","xlmargin.excel.udfs; mine"\n'
     conf(home).write_text(original)
 
-    inst.install(home=home)
+    inst.install(home=home, force=True)
 
     assert conf(home).read_text().splitlines()[1:] == [original.strip()]
     assert "already lists xlmargin.excel.udfs" in capsys.readouterr().out

@@ -16,13 +16,7 @@
    ``xlmargin uninstall`` puts back exactly the lines it replaced and removes only what it added
    (from a UDF MODULES list edited since, only ``xlmargin.excel.udfs``).
 
-The file is xlwings' own format, read by two readers that disagree on duplicates: the add-in's
-VBA ``GetConfigFromFile`` (``Input #`` of two fields; the *first* line whose key matches
-case-insensitively wins) and ``xlwings.utils.read_user_config`` (the first two ``"..."`` of each
-line; the *last* match wins). So each of our lines is ``"KEY","VALUE"`` with the key spelled as the
-ribbon's ``SaveConfigToFile`` writes it, every line carrying one of our keys gets our value, no
-value may hold a double quote, and every other line is kept byte for byte, line ending included.
-Text is read and written in the locale's ANSI code page, which is what VBA's ``Open`` uses.
+The file's format and its two readers are in :mod:`xlmargin.xlwings_conf`.
 
 Classic worksheet functions exist on Windows only; on macOS the functions come through xlwings
 Lite (``installer/lite``), and on Linux there is no Excel: there the configuration is still written
@@ -35,29 +29,37 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
 from xlmargin import __version__
 from xlmargin.errors import XlMarginError
+from xlmargin.xlwings_conf import (
+    LISTS,
+    UDF_MODULES,
+    Line,
+    appended,
+    configured,
+    format_line,
+    key_of,
+    modules_of,
+    read_lines,
+    value_of,
+    without,
+    write_lines,
+)
 
 PINNED_XLWINGS = "0.37.8"
 """The xlwings version of both the Python package and the VBA add-in (pyproject.toml pins it)."""
 
 UDF_MODULE = "xlmargin.excel.udfs"
-UDF_MODULES = "UDF MODULES"
-LISTS = frozenset({UDF_MODULES})
-"""Keys whose value is a ``;``-separated list: ours is added to it, never put in its place."""
 RECORD = "install.json"
 ADDIN = "xlwings.xlam"
 ADDIN_TIMEOUT = 300  # seconds: `xlwings addin install` may have to start a hidden Excel
-
-_FIELD = re.compile(r'"[^"]*"')  # a quoted field, as xlwings.utils.read_user_config finds them
 
 
 # --- where things are ---------------------------------------------------------------------------
@@ -146,138 +148,6 @@ def installed_xlwings() -> str | None:
         return None
 
 
-# --- the configuration file ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One line of the configuration file: its text and its own ending (``""`` on a last line)."""
-
-    text: str
-    end: str
-
-
-def entry(text: str) -> tuple[str, str] | None:
-    """(key, value) of a line as xlwings reads it: its first two quoted fields; else None."""
-    fields = _FIELD.findall(text)
-    if len(fields) < 2:
-        return None
-    return fields[0].strip('"'), fields[1].strip('"')
-
-
-def value_of(text: str) -> str | None:
-    found = entry(text)
-    return found[1] if found else None
-
-
-def key_of(line: Line, keys: Iterable[str]) -> str | None:
-    """Which of ``keys`` the line sets (keys match case-insensitively, as both readers do)."""
-    found = entry(line.text)
-    if found is None:
-        return None
-    return next((key for key in keys if key.lower() == found[0].lower()), None)
-
-
-def format_line(key: str, value: str) -> str:
-    if '"' in value:
-        raise XlMarginError(f"{key} cannot hold a double quote: {value}")
-    return f'"{key}","{value}"'
-
-
-def read_lines(path: Path) -> list[Line]:
-    if not path.is_file():
-        return []
-    try:
-        with path.open(encoding="locale", errors="surrogateescape", newline="") as f:
-            raws = list(f)
-    except OSError as exc:
-        raise XlMarginError(f"cannot read {path}: {exc.strerror}") from None
-    lines = []
-    for raw in raws:
-        text = raw.rstrip("\r\n")
-        lines.append(Line(text, raw[len(text) :]))
-    return lines
-
-
-def write_lines(path: Path, lines: Iterable[Line]) -> None:
-    """Replace the file at once (a temporary file beside it), so Excel never reads half of it."""
-    temporary = path.with_name(path.name + ".xlmargin-tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("w", encoding="locale", errors="surrogateescape", newline="") as f:
-            f.writelines(line.text + line.end for line in lines)
-        temporary.replace(path)
-    except UnicodeEncodeError as exc:
-        temporary.unlink(missing_ok=True)
-        raise XlMarginError(
-            f"{path}: '{exc.object[exc.start : exc.end]}' cannot be written in this computer's "
-            "code page; install into a folder whose path has plain ASCII characters"
-        ) from None
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise XlMarginError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def _modules(value: str) -> list[str]:
-    return [name.strip() for name in value.split(";")]
-
-
-def appended(value: str | None, name: str) -> str:
-    """A ``;``-separated list with ``name`` at its end, unless the list already names it."""
-    if value is None or not value.strip():
-        return name
-    if name in _modules(value):
-        return value
-    return value.rstrip().rstrip(";") + ";" + name
-
-
-def without(value: str, name: str) -> str:
-    """A ``;``-separated list without ``name``; the other names as they were."""
-    return ";".join(part for part in value.split(";") if part.strip() != name)
-
-
-def new_value(key: str, value: str, line: Line | None) -> str:
-    """What a line of ``key`` holds once set: our value, or for a list the line's with ours added."""
-    return appended(value_of(line.text) if line else None, value) if key in LISTS else value
-
-
-def replaced_list(key: str, value: str, line: Line, previous: str) -> bool:
-    """Whether ``line`` is a list key's line as an install made before ours was appended left it:
-    ours alone, where the line recorded before xlmargin (``previous``) held a list without ours."""
-    return key in LISTS and value_of(line.text) == value and value not in _modules(value_of(previous) or "")
-
-
-def configured(
-    lines: list[Line], settings: Mapping[str, str], previous: Mapping[str, tuple[str, ...]] | None = None
-) -> list[Line]:
-    """``lines`` with every line of a key in ``settings`` set to our value (a list key: ours added
-    to the line's list; a line whose list names ours already is kept as it is), missing keys on top.
-
-    A list key's line that an older install left holding ours in place of the list recorded in
-    ``previous`` (the lines before xlmargin, in order) gets that list back with ours added.
-    New keys go first: the add-in reads the first match, and a file whose last line has no line
-    ending stays byte-identical below them.
-    """
-    ending = next((line.end for line in lines if line.end), "\r\n" if system() == "windows" else "\n")
-    present = {key_of(line, settings) for line in lines}
-    pending = {key: list(texts) for key, texts in (previous or {}).items()}
-    out = [Line(format_line(key, value), ending) for key, value in settings.items() if key not in present]
-    for line in lines:
-        key = key_of(line, settings)
-        if key is None:
-            out.append(line)
-            continue
-        before = pending[key].pop(0) if pending.get(key) else None
-        base = line
-        if before is not None and replaced_list(key, settings[key], line, before):
-            base = Line(before, line.end)  # the list before xlmargin, ours to be added to it
-        if key in LISTS and new_value(key, settings[key], base) == value_of(line.text):
-            out.append(line)
-        else:
-            out.append(Line(format_line(key, new_value(key, settings[key], base)), line.end))
-    return out
-
-
 # --- what install changed -----------------------------------------------------------------------
 
 
@@ -347,7 +217,7 @@ def restored(lines: list[Line], settings: Mapping[str, Setting]) -> tuple[list[L
         ours = settings[key].value
         previous = pending[key][0] if pending[key] else None
         before = value_of(previous) if previous is not None else None
-        added = key in LISTS and ours not in _modules(before or "")  # install added ours to the list
+        added = key in LISTS and ours not in modules_of(before or "")  # install added ours to the list
         # a list key's line is as install left it if it holds the previous list with ours added
         # (or ours alone, as installs wrote before they appended)
         mine = value == appended(before, ours) or (added and value == ours) if key in LISTS else value == ours
@@ -355,7 +225,7 @@ def restored(lines: list[Line], settings: Mapping[str, Setting]) -> tuple[list[L
             out.append(Line(pending[key].pop(0), line.end))
         elif mine:
             pass  # a line install added, dropped
-        elif added and value is not None and ours in _modules(value):
+        elif added and value is not None and ours in modules_of(value):
             rest = without(value, ours)
             taken_out.setdefault(key, rest)
             if rest.strip():
@@ -441,14 +311,61 @@ def _settings_record(
         ours = (
             key in earlier
             and bool(before)
-            and all(value in _modules(v) if key in LISTS else v == earlier[key].value for v in values)
+            and all(value in modules_of(v) if key in LISTS else v == earlier[key].value for v in values)
         )
         record[key] = Setting(value, earlier[key].previous if ours else before)
     return record
 
 
-def install(dry_run: bool = False, home: Path | None = None) -> int:
-    """Configure xlwings to load ``xlmargin.excel.udfs``; 0 on success, 1 if the add-in step failed."""
+def foreign(lines: list[Line], ours: str, earlier: Record | None) -> tuple[list[str], list[str]]:
+    """The user's own settings an install would take over, worded, and the user's UDF modules.
+
+    The interpreter key and UDF MODULES apply to every workbook: another Python in the file (not
+    ours, nor the one an earlier xlmargin install set) would be replaced by xlmargin's private one,
+    and the user's modules, kept in the list, would then be imported by it, without the packages
+    they need, and one that fails to import stops Import Functions for every module, ours too.
+    """
+    key = interpreter_key()
+    mine = {ours.lower()}
+    if earlier and key in earlier.settings:
+        mine.add(earlier.settings[key].value.lower())
+    pythons = [v for line in lines if key_of(line, [key]) and (v := value_of(line.text) or "").strip()]
+    listed = [
+        m for line in lines if key_of(line, [UDF_MODULES]) for m in modules_of(value_of(line.text) or "")
+    ]
+    modules = list(dict.fromkeys(m for m in listed if m and m != UDF_MODULE))
+    taken = []
+    if pythons and pythons[0].strip().lower() not in mine:
+        taken.append(
+            f'"{key}" = "{pythons[0]}": install sets xlmargin\'s ({ours}), '
+            "so your RunPython macros and functions would run there, without the packages they need"
+        )
+    if modules and (taken or not pythons):
+        taken.append(
+            f'"{UDF_MODULES}" lists your modules {", ".join(modules)}: xlmargin\'s Python would import '
+            "them, and one that fails to import stops Import Functions for every module, xlmargin's too"
+        )
+    return taken, modules
+
+
+def _refusal(config: Path, taken: list[str]) -> str:
+    rows = f"{interpreter_key()} | {interpreter()} and {UDF_MODULES} | {UDF_MODULE}"
+    return "\n".join(
+        [
+            f"stopped, nothing changed: {config} holds your own xlwings settings, for every workbook:",
+            *(f"  {text}" for text in taken),
+            "To go on, either",
+            "  - take them over: xlmargin install --force (install.ps1 -Force); `xlmargin uninstall` puts "
+            "them back. Install your modules' packages into xlmargin's Python or take them out of the list;",
+            "  - or keep them and set xlmargin up per workbook: an xlwings.conf sheet in each workbook "
+            f"that uses xlmargin, with the rows {rows} (installer/windows/IMPORT_FUNCTIONS.md).",
+        ]
+    )
+
+
+def install(dry_run: bool = False, home: Path | None = None, force: bool = False) -> int:
+    """Configure xlwings to load ``xlmargin.excel.udfs``; 0 on success, 1 if the add-in step failed
+    or the file holds the user's own interpreter or modules (:func:`foreign`) and not ``force``."""
     config = config_path(home)
     record_file = record_path(home)
     lines = read_lines(config)
@@ -458,6 +375,10 @@ def install(dry_run: bool = False, home: Path | None = None) -> int:
     earlier = Record.load(record_file)  # a repeated install keeps what the first one replaced
     if earlier and earlier.config != str(config):
         raise XlMarginError(f"{record_file} records an install into {earlier.config}: uninstall that first")
+    taken, modules = foreign(lines, str(interpreter()), earlier) if has_interpreter_key() else ([], [])
+    if taken and not force:
+        print(_refusal(config, taken))
+        return 1
     addin = addin_path(home)
     record = Record(
         config=str(config),
@@ -497,6 +418,12 @@ def install(dry_run: bool = False, home: Path | None = None) -> int:
         print(f'"{interpreter_key()}" left as it is: the Python Excel starts is set on Windows or macOS')
     if not any(key_of(line, [UDF_MODULES]) for line in lines):
         print(_OWN_MODULE_NOTE)
+    if modules:
+        print(
+            f"warning: {', '.join(modules)} stay in UDF Modules and run in xlmargin's Python "
+            f"({interpreter()}): install their packages there or take them out of the list; one that fails "
+            "to import stops Import Functions for every module, xlmargin's too"
+        )
 
     ok = True
     if has_excel():
@@ -603,7 +530,7 @@ class Status:
 
     @property
     def configured(self) -> bool:
-        return self.udf_modules is not None and UDF_MODULE in _modules(self.udf_modules)
+        return self.udf_modules is not None and UDF_MODULE in modules_of(self.udf_modules)
 
     @property
     def ok(self) -> bool:
@@ -653,7 +580,7 @@ def status(home: Path | None = None) -> Status:
         system=system(),
         config=config,
         udf_modules=modules[0] if modules else None,
-        entries=sum(UDF_MODULE in _modules(value) for value in modules),
+        entries=sum(UDF_MODULE in modules_of(value) for value in modules),
         interpreter_key=key,
         interpreter=python,
         interpreter_exists=python is not None and Path(os.path.expandvars(python)).is_file(),
@@ -671,7 +598,7 @@ def status(home: Path | None = None) -> Status:
 
 
 def _cmd_install(args: argparse.Namespace) -> int:
-    return install(dry_run=args.dry_run)
+    return install(dry_run=args.dry_run, force=args.force)
 
 
 def _cmd_uninstall(args: argparse.Namespace) -> int:
@@ -705,4 +632,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         parser = subparsers.add_parser(name, help=text, description=text)
         if name != "status":
             parser.add_argument("--dry-run", action="store_true", help="print every step and change nothing")
+        if name == "install":
+            parser.add_argument(
+                "--force",
+                action="store_true",
+                help="take over another Python or other UDF modules set for every workbook (uninstall "
+                "puts them back)",
+            )
         parser.set_defaults(handler=handler)

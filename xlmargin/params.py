@@ -146,12 +146,18 @@ def with_defaults(params: Mapping[str, Any], specs: Iterable[Param]) -> dict[str
     return {name: spec.default for name, spec in known.items()} | given
 
 
+HEADER = ("name", "value")  # a params range's optional header row
+
+
 def _pairs(
     data: Any, problems: list[Problem], at: Callable[[str, int], Problem]
 ) -> list[tuple[int, str, Any]]:
-    """(row, name, value) for every non-blank row of the parameter range; ``at`` makes a row's problem."""
+    """(row, name, value) for every non-blank row of the parameter range; ``at`` makes a row's problem.
+    A first row that is exactly the header ``name | value`` is a header, not a parameter 'name'."""
     out = []
     for row, cells in _rows(data, problems):
+        if row == 1 and [str(c).strip().lower() for c in cells if not is_blank(c)] == list(HEADER):
+            continue
         entry = _entry(cells)
         if isinstance(entry, str):
             problems.append(at(entry, row))

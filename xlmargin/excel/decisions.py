@@ -154,25 +154,31 @@ def _with_candidates(result: Any) -> list[list[Any]]:
 
 
 def margin_call_move(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
+    from xlmargin.decisions import REGIMES
     from xlmargin.decisions.margin_call import margin_call_move
 
-    return _against_equity("margin_call_move", margin_call_move, positions, equity, regime, params)
+    return _against_equity("margin_call_move", margin_call_move, REGIMES, positions, equity, regime, params)
 
 
 def liquidation_plan(positions: Any, equity: Any, regime: Any = None, params: Any = None) -> list[list[Any]]:
-    from xlmargin.decisions.liquidation import liquidation_plan
+    from xlmargin.decisions.liquidation import REGIMES, liquidation_plan
 
-    return _against_equity("liquidation_plan", liquidation_plan, positions, equity, regime, params)
+    return _against_equity("liquidation_plan", liquidation_plan, REGIMES, positions, equity, regime, params)
 
 
 def _against_equity(
-    kind: str, decide: Callable[..., Any], positions: Any, equity: Any, regime: Any, params: Any
+    kind: str,
+    decide: Callable[..., Any],
+    regimes: tuple[str, ...],
+    positions: Any,
+    equity: Any,
+    regime: Any,
+    params: Any,
 ) -> list[list[Any]]:
-    """A decision measured against the account's equity, under one regime (pm by default)."""
-    from xlmargin.decisions import REGIMES
-
+    """A decision measured against the account's equity, under one of ``regimes`` (pm by default):
+    a regime the decision does not plan under is refused listing only those it does."""
     amount = number(equity, "equity")
-    chosen = choice(regime, "regime", REGIMES, "pm")
+    chosen = choice(regime, "regime", regimes, "pm")
     return _decide(
         kind, positions, params, (chosen,), lambda p, s: decide(p, amount, s, chosen), amount, chosen,
         rows=_table,

@@ -45,8 +45,19 @@ def today() -> dt.date:
 # --- shared plumbing ---------------------------------------------------------------------------
 
 
+def cell_error(value: Any, name: str) -> None:
+    """Refuse a single-cell argument holding an Excel error value (``#N/A``: xlwings hands it over as
+    its text, ``err_to_str``) or another xlmargin cell's error, naming the argument: never read as
+    "not given", which would mean the default (no budget, the initial basis)."""
+    if (error := excel_error(value)) is not None:
+        raise InputError(Problem(error_message(error), None, name))
+    if is_error_text(value):
+        raise InputError(Problem(f"the cell holds an error: {value.strip()}", None, name))
+
+
 def choice(value: Any, name: str, choices: Sequence[str], default: str) -> str:
     """An optional text argument; blank (None, '' or Office.js' 0) means the default."""
+    cell_error(value, name)
     if is_blank(value):
         return default
     text = str(value).strip().lower().replace(" ", "_")
@@ -58,6 +69,7 @@ def choice(value: Any, name: str, choices: Sequence[str], default: str) -> str:
 
 def flag(value: Any, name: str, default: bool = False) -> bool:
     """An optional TRUE/FALSE argument; blank means the default."""
+    cell_error(value, name)
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     if isinstance(value, bool):
@@ -386,6 +398,7 @@ def futures_breakdown(positions: Any, params: Any = None) -> list[list[Any]]:
 def esma_result(positions: Any, account_currency: Any, params: Any, rows: Any = None) -> Any:
     from xlmargin.esma import DEFAULT_ACCOUNT_CURRENCY, ESMA_PARAMS, esma_margin, esma_settings
 
+    cell_error(account_currency, "account_currency")
     blank = is_blank(account_currency)
     currency = DEFAULT_ACCOUNT_CURRENCY if blank else str(account_currency).strip().upper()
     if len(currency) != 3 or not currency.isalpha():
@@ -476,6 +489,7 @@ def stress_result(
 def stress_pnl(positions: Any, scenario: Any, params: Any = None, covariance: Any = None) -> float:
     from xlmargin.stress import stress_pnl as pnl
 
+    cell_error(scenario, "scenario")
     if is_blank(scenario):
         raise InputError(Problem("give a scenario id, e.g. E10 (STRESS_TABLE lists them)", None, "scenario"))
     name = str(scenario).strip()

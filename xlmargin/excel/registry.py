@@ -72,6 +72,7 @@ NET = Arg(
 def xlm_params(function: Any) -> list[list[Any]]:
     """The parameters a worksheet function accepts, one per row: name, default, meaning, the regimes
     that read it and whether it accepts a '%'."""
+    fn.cell_error(function, "function")
     name = str(function or "").strip().upper().split("(")[0].split(".")[-1]
     entry = BY_NAME.get(name)
     if entry is None or entry.params is None:

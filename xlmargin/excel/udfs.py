@@ -4,9 +4,10 @@ One module serves both routes. Classic Windows COM reads ``category`` and the Fu
 help (docstrings and ``doc=`` of each argument); Office.js (xlwings Lite or Server) reads
 ``namespace`` and ``help_url``; each route ignores the other's options, and off Windows without
 a server the decorators are no-ops, so these are plain functions in tests. Names, help and
-shapes come from :mod:`.registry`. Ranges are read as 2-D lists (``ndim=2``) with error cells as
-text (``err_to_str``) so a ``#N/A`` in a price is reported by row, not read as a blank. Every
-function is non-volatile.
+shapes come from :mod:`.registry`. Ranges are read as 2-D lists (``ndim=2``) and every argument
+with error cells as text (``err_to_str``): xlwings otherwise hands an error cell over as None, so a
+``#N/A`` in a price would read as a blank and a ``#N/A`` budget as no budget; each is refused, by row
+or naming the argument. Every function is non-volatile.
 
 Import in Excel: xlwings ribbon → UDF Modules lists ``xlmargin.excel.udfs`` → Import Functions.
 """
@@ -26,6 +27,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 __all__ = list(BY_NAME)  # what ``from xlmargin.excel.udfs import *`` (xlwings Lite's main.py) exports
 
 RANGE = {"ndim": 2, "err_to_str": True}
+# a single cell: an error value as its text too, never None (which would mean "not given": a #N/A
+# budget would be no budget), refused naming the argument (:func:`.functions.cell_error`)
+CELL = {"err_to_str": True}
 
 
 def described(f: F) -> F:
@@ -44,8 +48,8 @@ def udf(**options: Any) -> Callable[[F], F]:
 
 @udf()
 @arg("positions", **RANGE, doc=help_of("REGT_MARGIN", "positions"))
-@arg("basis", doc=help_of("REGT_MARGIN", "basis"))
-@arg("net_of_proceeds", doc=help_of("REGT_MARGIN", "net_of_proceeds"))
+@arg("basis", **CELL, doc=help_of("REGT_MARGIN", "basis"))
+@arg("net_of_proceeds", **CELL, doc=help_of("REGT_MARGIN", "net_of_proceeds"))
 @arg("params", **RANGE, doc=help_of("REGT_MARGIN", "params"))
 @described
 def REGT_MARGIN(positions, basis=None, net_of_proceeds=None, params=None):
@@ -54,8 +58,8 @@ def REGT_MARGIN(positions, basis=None, net_of_proceeds=None, params=None):
 
 @udf()
 @arg("positions", **RANGE, doc=help_of("REGT_BREAKDOWN", "positions"))
-@arg("basis", doc=help_of("REGT_BREAKDOWN", "basis"))
-@arg("net_of_proceeds", doc=help_of("REGT_BREAKDOWN", "net_of_proceeds"))
+@arg("basis", **CELL, doc=help_of("REGT_BREAKDOWN", "basis"))
+@arg("net_of_proceeds", **CELL, doc=help_of("REGT_BREAKDOWN", "net_of_proceeds"))
 @arg("params", **RANGE, doc=help_of("REGT_BREAKDOWN", "params"))
 @ret(index=False, header=False)
 @described
@@ -108,7 +112,7 @@ def FUTURES_BREAKDOWN(positions, params=None):
 
 @udf()
 @arg("positions", **RANGE, doc=help_of("ESMA_MARGIN", "positions"))
-@arg("account_currency", doc=help_of("ESMA_MARGIN", "account_currency"))
+@arg("account_currency", **CELL, doc=help_of("ESMA_MARGIN", "account_currency"))
 @arg("params", **RANGE, doc=help_of("ESMA_MARGIN", "params"))
 @described
 def ESMA_MARGIN(positions, account_currency=None, params=None):
@@ -117,7 +121,7 @@ def ESMA_MARGIN(positions, account_currency=None, params=None):
 
 @udf()
 @arg("positions", **RANGE, doc=help_of("ESMA_BREAKDOWN", "positions"))
-@arg("account_currency", doc=help_of("ESMA_BREAKDOWN", "account_currency"))
+@arg("account_currency", **CELL, doc=help_of("ESMA_BREAKDOWN", "account_currency"))
 @arg("params", **RANGE, doc=help_of("ESMA_BREAKDOWN", "params"))
 @ret(index=False, header=False)
 @described
@@ -144,7 +148,7 @@ def ACCOUNT_BREAKDOWN(positions, params=None):
 
 @udf()
 @arg("positions", **RANGE, doc=help_of("STRESS_PNL", "positions"))
-@arg("scenario", doc=help_of("STRESS_PNL", "scenario"))
+@arg("scenario", **CELL, doc=help_of("STRESS_PNL", "scenario"))
 @arg("params", **RANGE, doc=help_of("STRESS_PNL", "params"))
 @arg("covariance", **RANGE, doc=help_of("STRESS_PNL", "covariance"))
 @described
@@ -182,8 +186,8 @@ def RISK_BREAKDOWN(positions, params=None, covariance=None):
 
 
 @udf()
-@arg("equity", doc=help_of("MARGIN_CUSHION", "equity"))
-@arg("requirement", doc=help_of("MARGIN_CUSHION", "requirement"))
+@arg("equity", **CELL, doc=help_of("MARGIN_CUSHION", "equity"))
+@arg("requirement", **CELL, doc=help_of("MARGIN_CUSHION", "requirement"))
 @ret(index=False, header=False)
 @described
 def MARGIN_CUSHION(equity, requirement):
@@ -192,8 +196,8 @@ def MARGIN_CUSHION(equity, requirement):
 
 @udf()
 @arg("positions", **RANGE, doc=help_of("MAX_NOTIONAL", "positions"))
-@arg("equity", doc=help_of("MAX_NOTIONAL", "equity"))
-@arg("regime", doc=help_of("MAX_NOTIONAL", "regime"))
+@arg("equity", **CELL, doc=help_of("MAX_NOTIONAL", "equity"))
+@arg("regime", **CELL, doc=help_of("MAX_NOTIONAL", "regime"))
 @arg("params", **RANGE, doc=help_of("MAX_NOTIONAL", "params"))
 @described
 def MAX_NOTIONAL(positions, equity, regime=None, params=None):
@@ -201,7 +205,7 @@ def MAX_NOTIONAL(positions, equity, regime=None, params=None):
 
 
 @udf()
-@arg("function", doc=help_of("XLM_PARAMS", "function"))
+@arg("function", **CELL, doc=help_of("XLM_PARAMS", "function"))
 @ret(index=False, header=False)
 @described
 def XLM_PARAMS(function):
@@ -217,7 +221,7 @@ def XLM_VERSION():
 @udf()
 @arg("positions", **RANGE, doc=help_of("MARGIN_IMPACT", "positions"))
 @arg("trades", **RANGE, doc=help_of("MARGIN_IMPACT", "trades"))
-@arg("regime", doc=help_of("MARGIN_IMPACT", "regime"))
+@arg("regime", **CELL, doc=help_of("MARGIN_IMPACT", "regime"))
 @arg("params", **RANGE, doc=help_of("MARGIN_IMPACT", "params"))
 @ret(index=False, header=False)
 @described
@@ -227,7 +231,7 @@ def MARGIN_IMPACT(positions, trades, regime=None, params=None):
 
 @udf()
 @arg("positions", **RANGE, doc=help_of("MARGIN_CONTRIBUTION", "positions"))
-@arg("regime", doc=help_of("MARGIN_CONTRIBUTION", "regime"))
+@arg("regime", **CELL, doc=help_of("MARGIN_CONTRIBUTION", "regime"))
 @arg("params", **RANGE, doc=help_of("MARGIN_CONTRIBUTION", "params"))
 @ret(index=False, header=False)
 @described
@@ -238,8 +242,8 @@ def MARGIN_CONTRIBUTION(positions, regime=None, params=None):
 @udf()
 @arg("positions", **RANGE, doc=help_of("HEDGE_OPTIMIZE", "positions"))
 @arg("candidates", **RANGE, doc=help_of("HEDGE_OPTIMIZE", "candidates"))
-@arg("objective", doc=help_of("HEDGE_OPTIMIZE", "objective"))
-@arg("budget", doc=help_of("HEDGE_OPTIMIZE", "budget"))
+@arg("objective", **CELL, doc=help_of("HEDGE_OPTIMIZE", "objective"))
+@arg("budget", **CELL, doc=help_of("HEDGE_OPTIMIZE", "budget"))
 @arg("params", **RANGE, doc=help_of("HEDGE_OPTIMIZE", "params"))
 @ret(index=False, header=False)
 @described
@@ -249,8 +253,8 @@ def HEDGE_OPTIMIZE(positions, candidates, objective=None, budget=None, params=No
 
 @udf()
 @arg("positions", **RANGE, doc=help_of("MARGIN_CALL_MOVE", "positions"))
-@arg("equity", doc=help_of("MARGIN_CALL_MOVE", "equity"))
-@arg("regime", doc=help_of("MARGIN_CALL_MOVE", "regime"))
+@arg("equity", **CELL, doc=help_of("MARGIN_CALL_MOVE", "equity"))
+@arg("regime", **CELL, doc=help_of("MARGIN_CALL_MOVE", "regime"))
 @arg("params", **RANGE, doc=help_of("MARGIN_CALL_MOVE", "params"))
 @ret(index=False, header=False)
 @described
@@ -260,8 +264,8 @@ def MARGIN_CALL_MOVE(positions, equity, regime=None, params=None):
 
 @udf()
 @arg("positions", **RANGE, doc=help_of("LIQUIDATION_PLAN", "positions"))
-@arg("equity", doc=help_of("LIQUIDATION_PLAN", "equity"))
-@arg("regime", doc=help_of("LIQUIDATION_PLAN", "regime"))
+@arg("equity", **CELL, doc=help_of("LIQUIDATION_PLAN", "equity"))
+@arg("regime", **CELL, doc=help_of("LIQUIDATION_PLAN", "regime"))
 @arg("params", **RANGE, doc=help_of("LIQUIDATION_PLAN", "params"))
 @ret(index=False, header=False)
 @described
