@@ -19,6 +19,16 @@ def test_the_default_package_is_this_release_pinned():
     assert f"xlmargin[excel]=={__version__}" in (REPO / "installer/README.md").read_text()
 
 
+def test_run_from_the_project_it_installs_that_copy_not_a_name():
+    """R16 finding 1: a name fetched from PyPI is only as trustworthy as whoever holds the name; run
+    from the project (installer\\windows two folders below pyproject.toml, as it ships) the script
+    installs that copy, with the excel extra, unless -Package is given."""
+    assert "if (-not $PSBoundParameters.ContainsKey('Package'))" in SCRIPT
+    assert "Split-Path -Parent (Split-Path -Parent $PSScriptRoot)" in SCRIPT
+    assert "(Join-Path $Checkout 'pyproject.toml')" in SCRIPT and "$Package = '{0}[excel]' -f $Checkout" in SCRIPT
+    assert (REPO / "installer/windows/install.ps1").parents[2] == REPO  # the layout the script assumes
+
+
 def test_a_rerun_reinstalls_xlmargin_itself():
     """pip keeps an installed same-version xlmargin under --upgrade; a rebuilt 0.1.0 wheel stayed old."""
     assert "'--force-reinstall', '--no-deps', $Package" in SCRIPT

@@ -5,8 +5,8 @@
 .DESCRIPTION
     1. Creates a private virtual environment in %LOCALAPPDATA%\xlmargin\venv with a 64-bit Python 3.11
        to 3.14: the newest of those the Python launcher lists ("py -0"), or the python given with -Python.
-    2. Installs xlmargin and the pinned xlwings into it: this release (xlmargin[excel]==0.1.0) from PyPI,
-       or a local wheel or folder (-Package). On a re-run xlmargin itself is reinstalled even at the same
+    2. Installs xlmargin and the pinned xlwings into it: the copy of the project this script sits in
+       (..\..), else this release (xlmargin[excel]==0.1.0) from PyPI, or a local wheel or folder (-Package). On a re-run xlmargin itself is reinstalled even at the same
        version (--force-reinstall --no-deps), so a rebuilt wheel of one version replaces the old one.
     3. Runs "xlmargin install", which
        - adds xlmargin.excel.udfs to the UDF Modules list and sets Interpreter_Win = the environment's
@@ -70,6 +70,15 @@ $XlwingsVersion = '0.37.8'
 # pyproject's requires-python, and the newest Python every compiled dependency has Windows wheels for.
 $MinimumPython = [version] '3.11'
 $NewestPython = [version] '3.14'
+
+# Run from a copy of the project (installer\windows inside it, as it ships): that copy is what is
+# installed, not a package fetched by name. Elsewhere the pinned release from PyPI, or -Package.
+if (-not $PSBoundParameters.ContainsKey('Package')) {
+    $Checkout = Split-Path -Parent (Split-Path -Parent $PSScriptRoot)
+    if (Test-Path -LiteralPath (Join-Path $Checkout 'pyproject.toml')) {
+        $Package = '{0}[excel]' -f $Checkout
+    }
+}
 
 $Venv = Join-Path $Prefix 'venv'
 $VenvPython = Join-Path $Venv 'Scripts\python.exe'
