@@ -206,10 +206,12 @@ def share_class_underlyings(
     another spelling (OCC's root ``BRKB`` for the book's ``BRK.B`` or ``BRK B``, an underlying
     ``BRK/B``: :func:`~xlmargin.symbols.share_class_key`) made that row's symbol, so the option
     pairs with its stock in every engine: (underlying per row, distinct values) with ``codes``
-    unchanged; None where there is none (a book without such a stock costs a pass over its
-    distinct stock symbols). An underlying the book holds as written is left alone, and so is
+    unchanged; None where there is none (a book whose stocks hold no separator costs one test of
+    their symbols joined). An underlying the book holds as written is left alone, and so is
     one two spellings in the book would fit (``BRK.B`` and ``BRK B`` both held)."""
     held = set(stocks)
+    if not set(symbols.SHARE_CLASS_SEPARATORS).intersection("".join(held)):  # no key differs from its stock
+        return None
     spelled: dict[str, set[str]] = {}
     for symbol in held:
         key = share_class_key(symbol)
