@@ -597,9 +597,9 @@ def _base_classes() -> Mapping[str, str]:
 
 
 __all__ = [
+    "SHARE_CLASS_SEPARATORS",
     "OptionSymbol",
     "OptionTerms",
-    "SHARE_CLASS_SEPARATORS",
     "SymbolError",
     "adjusted_root",
     "currency_codes",
