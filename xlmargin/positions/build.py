@@ -33,7 +33,7 @@ from xlmargin.positions.infer import (
 )
 from xlmargin.positions.model import CLASS_ALIASES, CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
 from xlmargin.positions.options import OptionColumns, option_columns
-from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, object_array
+from xlmargin.positions.reader import ColumnReader, Text, factorize, factorize_few, indices, object_array
 from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
 from xlmargin.symbols import adjusted_root, pair_base_classes
 
@@ -143,6 +143,13 @@ def build_arrays(
     und_codes, und_uniques = _underlying(und, und_upper, given_underlying, sym, sym_upper, terms, is_option)
     stocks = [sym_upper[k] for k in np.unique(sym.codes[kind.of("stock", "etf")]).tolist()]
     und_uniques = share_class_underlyings(und_codes, und_uniques, is_option, stocks) or und_uniques
+    # The underlyings found can repeat a value (upper-casing makes two cells one; a row without an
+    # underlying stands for itself by its symbol, which may be another row's underlying: the
+    # benchmark book's 300 stock rows): made distinct over those few values, not by hashing every
+    # row's again, before each is looked up (index basket, class, style) once. The stress view
+    # groups rows by these codes (0.5 ms of a first STRESS_TABLE on the benchmark book).
+    distinct_of, und_uniques = factorize_few(und_uniques)
+    und_codes = distinct_of[und_codes]
     group_codes, index_units = _baskets(baskets, und_codes, und_uniques)
     class_codes, class_given = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
 
@@ -169,19 +176,14 @@ def build_arrays(
 
     strike = np.where(is_option, r.number("strike"), np.nan)
     underlying_price = np.where(is_option, r.number("underlying_price"), np.nan)
-    of_symbol, symbols = factorize(sym_upper)  # the distinct texts upper-cased: a few may meet
+    of_symbol, symbols = factorize_few(sym_upper)  # the distinct texts upper-cased: a few may meet
     codes: dict[str, tuple[IntArray, Sequence[Any]]] = {
         "type": (kind.codes, TYPE_NAMES),
         "class_group": group_codes,
         "asset_class": class_codes,
         "symbol": (of_symbol[sym.codes], symbols),
     }
-    # The underlyings found can repeat a value (upper-casing makes two cells one; a row without an
-    # underlying stands for itself by its symbol, which may be another row's underlying): made
-    # distinct over those few values, not by hashing every row's again (the stress view groups
-    # rows by underlying: 0.5 ms of a first STRESS_TABLE on the benchmark book).
-    distinct_of, distinct = factorize(und_uniques)
-    codes["underlying"] = (distinct_of[und_codes], distinct)
+    codes["underlying"] = (und_codes, und_uniques)
     if (is_option | kind.of("future")).any():
         options = option_columns(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
@@ -379,7 +381,7 @@ def _baskets(
     the distinct class groups, and its index units (1 outside a basket)."""
     basket = [baskets.get(u) for u in und_uniques]
     groups = [b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)]
-    group_of_underlying, distinct = factorize(groups)  # underlyings of one basket share a group
+    group_of_underlying, distinct = factorize_few(groups)  # underlyings of one basket share a group
     index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
     return (group_of_underlying[und_codes], distinct), index_units
 
@@ -422,7 +424,7 @@ def _asset_class(
         codes = np.where(missing, len(found) + sym.codes, codes)
         pairs = pair_base_classes(sym_upper)
         found += [classes.get(s) or pair or "equity" for s, pair in zip(sym_upper, pairs, strict=True)]
-    distinct_codes, distinct = factorize(found)
+    distinct_codes, distinct = factorize_few(found)
     return (distinct_codes[codes], distinct), chosen
 
 

@@ -37,7 +37,15 @@ from xlmargin import symbols
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import rate_text, shown
 from xlmargin.positions.model import PAIR_ASSET_CLASSES
-from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
+from xlmargin.positions.reader import (
+    ColumnReader,
+    Text,
+    factorize,
+    factorize_few,
+    indices,
+    is_none,
+    object_array,
+)
 from xlmargin.symbols import (
     looks_like_option,
     missing_right,
@@ -264,7 +272,7 @@ def row_currencies(
             else _cash_currencies(r, sym, sym_upper, cash, currency)
         )
     # every row's currency from its symbol when it is a pair
-    of_symbol, distinct = factorize(symbols.pair_quotes(sym_upper))
+    of_symbol, distinct = factorize_few(symbols.pair_quotes(sym_upper))
     row_codes = of_symbol[sym.codes]
     read = np.array([q is not None for q in distinct], dtype=bool)[row_codes]
     # each row read on its own where its type or class says what it is and that changes the reading
