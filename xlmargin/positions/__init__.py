@@ -86,13 +86,15 @@ def read_positions(
     if ignored:
         warnings.append(f"columns ignored (not positions fields): {', '.join(ignored)}")
     arrays, codes = build_arrays(reader, as_of, broker, warnings, groups)
-    rate_header = str(header[mapped.index["fx_rate"]]) if "fx_rate" in mapped.index else ""
-    if norm_header(rate_header) == RATE_TO_BASE and (found := rate_to_base_warning(rate_header, arrays)):
-        warnings.append(found)
     if problems:
         problems.sort(key=lambda p: (p.row or 0, COLUMN_ORDER.get(p.column or "", 99)))
         raise InputError(problems)
     portfolio = Portfolio(arrays, as_of, tuple(warnings), codes)
+    rate_header = str(header[mapped.index["fx_rate"]]) if "fx_rate" in mapped.index else ""
+    if norm_header(rate_header) == RATE_TO_BASE and (
+        found := rate_to_base_warning(rate_header, portfolio.arrays)
+    ):
+        portfolio.warnings = (*portfolio.warnings, found)
     if holdings and (conflicts := mark_problems(portfolio)):
         raise InputError(conflicts)
     if holdings and (spot := spot_warning(portfolio)):

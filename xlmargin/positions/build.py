@@ -33,7 +33,7 @@ from xlmargin.positions.infer import (
 )
 from xlmargin.positions.model import CLASS_ALIASES, CLASSES, DAYS_PER_YEAR, OPTION_TYPES, TYPES
 from xlmargin.positions.options import OptionColumns, option_columns
-from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, object_array
+from xlmargin.positions.reader import ColumnReader, Text, factorize, factorize_few, indices, object_array
 from xlmargin.positions.special import SPECIAL_TYPES, special_maintenance
 from xlmargin.symbols import adjusted_root, pair_base_classes
 
@@ -128,7 +128,7 @@ def build_arrays(
     classes, baskets, european_roots, multipliers = symbol_tables()
     n = r.n
 
-    sym, sym_upper, symbol, terms = _symbols(r)
+    sym, sym_upper, terms = _symbols(r)
     parsed = terms.parsed if terms is not None else np.zeros(n, dtype=bool)
     kind, is_option = _kinds(r, broker, parsed, terms, warnings)
     quantity = _quantity(r, kind)
@@ -140,15 +140,18 @@ def build_arrays(
     if terms is not None:
         given_underlying = und.spread(und_upper)
         check_underlying(r, terms, given_underlying, is_option)
-    underlying, und_codes, und_uniques = _underlying(
-        und, und_upper, given_underlying, sym, sym_upper, terms, is_option
-    )
+    und_codes, und_uniques = _underlying(und, und_upper, given_underlying, sym, sym_upper, terms, is_option)
     stocks = [sym_upper[k] for k in np.unique(sym.codes[kind.of("stock", "etf")]).tolist()]
-    renamed = share_class_underlyings(underlying, und_codes, und_uniques, is_option, stocks)
-    if renamed is not None:
-        underlying, und_uniques = renamed
-    class_group, group_codes, index_units = _baskets(baskets, und_codes, und_uniques)
-    asset_class, class_codes, class_given = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
+    und_uniques = share_class_underlyings(und_codes, und_uniques, is_option, stocks) or und_uniques
+    # The underlyings found can repeat a value (upper-casing makes two cells one; a row without an
+    # underlying stands for itself by its symbol, which may be another row's underlying: the
+    # benchmark book's 300 stock rows): made distinct over those few values, not by hashing every
+    # row's again, before each is looked up (index basket, class, style) once. The stress view
+    # groups rows by these codes (0.5 ms of a first STRESS_TABLE on the benchmark book).
+    distinct_of, und_uniques = factorize_few(und_uniques)
+    und_codes = distinct_of[und_codes]
+    group_codes, index_units = _baskets(baskets, und_codes, und_uniques)
+    class_codes, class_given = _asset_class(r, classes, und_codes, und_uniques, sym, sym_upper)
 
     multiplier = _multiplier(r)
     given_multiplier = ~np.isnan(multiplier)
@@ -173,19 +176,14 @@ def build_arrays(
 
     strike = np.where(is_option, r.number("strike"), np.nan)
     underlying_price = np.where(is_option, r.number("underlying_price"), np.nan)
-    of_symbol, symbols = factorize(sym_upper)  # the distinct texts upper-cased: a few may meet
+    of_symbol, symbols = factorize_few(sym_upper)  # the distinct texts upper-cased: a few may meet
     codes: dict[str, tuple[IntArray, Sequence[Any]]] = {
         "type": (kind.codes, TYPE_NAMES),
         "class_group": group_codes,
         "asset_class": class_codes,
         "symbol": (of_symbol[sym.codes], symbols),
     }
-    # The underlyings found can repeat a value (upper-casing makes two cells one; a row without an
-    # underlying stands for itself by its symbol, which may be another row's underlying): made
-    # distinct over those few values, not by hashing every row's again (the stress view groups
-    # rows by underlying: 0.5 ms of a first STRESS_TABLE on the benchmark book).
-    distinct_of, distinct = factorize(und_uniques)
-    codes["underlying"] = (distinct_of[und_codes], distinct)
+    codes["underlying"] = (und_codes, und_uniques)
     if (is_option | kind.of("future")).any():
         options = option_columns(
             r, is_option, kind, (und_codes, und_uniques), european_roots, as_of, quantity, strike,
@@ -200,7 +198,7 @@ def build_arrays(
     _multiplier_warnings(r, kind, multiplier, given_multiplier, multipliers, warnings)
     if terms is not None:
         _adjusted_warning(r, terms, is_option & ~given_multiplier, multiplier, warnings)
-    _underlying_warning(r, is_option, und.blank, symbol, parsed, warnings)
+    _underlying_warning(r, is_option, und.blank, sym, sym_upper, parsed, warnings)
     declared = kind.of("fx") | fx_classes(class_codes, class_given)
     shares = (kind.of("stock", "etf") & ~r.blank("type")) | given_classes(class_codes, class_given, "equity")
     currency = row_currencies(r, sym, sym_upper, codes, declared, shares, kind.of("cash"))
@@ -209,26 +207,20 @@ def build_arrays(
     no_numbers, no_texts = np.full(n, np.nan), np.full(n, None, dtype=object)
     coupon = _coupon(r, warnings, groups) if r.has("coupon") else no_numbers
 
-    return {
+    # The text columns in ``codes`` (symbol, type, underlying, class group, asset class, an option's
+    # right, expiry and style, a currency read from the symbols) are not made here: the portfolio
+    # makes each from its codes the first time it is read (Portfolio.arrays).
+    return options.arrays | ({} if currency is None else {"currency": currency}) | {
         "row": r.rows,
-        "symbol": symbol,
-        "type": _TYPE_OBJECTS[kind.codes],  # shared str objects, no copies
         "quantity": quantity,
         "price": price,
-        "underlying": underlying,
-        "class_group": class_group,
-        "asset_class": asset_class,
         "multiplier": multiplier,
         "underlying_price": underlying_price,
         "strike": strike,
-        "right": options.right,
-        "expiry": options.expiry,
         "expiry_years": options.expiry_years,
-        "style": options.style,
         "volatility": volatility,
         "dividend_yield": dividend_yield,
         "leverage": leverage,
-        "currency": currency,
         "maturity_years": maturity_years,
         "sleeve": r.text("sleeve").rows() if r.has("sleeve") else no_texts,
         "index_units": index_units,
@@ -297,15 +289,14 @@ def _yield(
     return rate_column(r, "yield", warnings, groups, implied)
 
 
-def _symbols(r: ColumnReader) -> tuple[Text, list[str], np.ndarray, SymbolTerms | None]:
-    """The symbol column (text, upper-cased distinct values, per row) and the option terms that
-    symbols spell; a blank symbol is reported."""
+def _symbols(r: ColumnReader) -> tuple[Text, list[str], SymbolTerms | None]:
+    """The symbol column (text, upper-cased distinct values) and the option terms that symbols
+    spell; a blank symbol is reported."""
     sym = r.text("symbol")
     sym_upper = [v.upper() if v else "" for v in sym.values]
-    symbol = object_array(sym_upper)[sym.codes]
     for i in indices(sym.blank):
         r.bad(i, "symbol", "missing symbol")
-    return sym, sym_upper, symbol, symbol_terms(r, sym, sym_upper, _typed_otherwise_than_option(r))
+    return sym, sym_upper, symbol_terms(r, sym, sym_upper, _typed_otherwise_than_option(r))
 
 
 def _typed_otherwise_than_option(r: ColumnReader) -> BoolArray:
@@ -385,15 +376,14 @@ def _price(r: ColumnReader, kind: Kinds, is_option: BoolArray) -> FloatArray:
 
 def _baskets(
     baskets: Mapping[str, tuple[str, float]], und_codes: np.ndarray, und_uniques: list[str]
-) -> tuple[np.ndarray, tuple[IntArray, list[str]], FloatArray]:
-    """Each row's class group (its underlying's index basket, else the underlying), as text and as
-    codes into the distinct class groups, and its index units (1 outside a basket)."""
+) -> tuple[tuple[IntArray, list[str]], FloatArray]:
+    """Each row's class group (its underlying's index basket, else the underlying), as codes into
+    the distinct class groups, and its index units (1 outside a basket)."""
     basket = [baskets.get(u) for u in und_uniques]
     groups = [b[0] if b else u for b, u in zip(basket, und_uniques, strict=True)]
-    class_group = object_array(groups)[und_codes]
-    group_of_underlying, distinct = factorize(groups)  # underlyings of one basket share a group
+    group_of_underlying, distinct = factorize_few(groups)  # underlyings of one basket share a group
     index_units = np.array([b[1] if b else 1.0 for b in basket], dtype=np.float64)[und_codes]
-    return class_group, (group_of_underlying[und_codes], distinct), index_units
+    return (group_of_underlying[und_codes], distinct), index_units
 
 
 def _multiplier(r: ColumnReader) -> FloatArray:
@@ -412,10 +402,10 @@ def _asset_class(
     und_uniques: list[str],
     sym: Text,
     sym_upper: list[str],
-) -> tuple[np.ndarray, tuple[IntArray, list[str | None]], BoolArray]:
+) -> tuple[tuple[IntArray, list[str | None]], BoolArray]:
     """The class column, else the underlying's class, else the symbol's (listed, or that of the metal
-    or cryptocurrency heading a pair: :func:`~xlmargin.symbols.pair_base_classes`), else equity; as text,
-    as codes, and where the class column gave it. Chosen per distinct text: each row takes a code
+    or cryptocurrency heading a pair: :func:`~xlmargin.symbols.pair_base_classes`), else equity; as
+    codes, and where the class column gave it. Chosen per distinct text: each row takes a code
     into the underlyings' classes, the class column's values or the symbols' classes, made distinct
     at the end."""
     found: list[str | None] = [
@@ -434,9 +424,8 @@ def _asset_class(
         codes = np.where(missing, len(found) + sym.codes, codes)
         pairs = pair_base_classes(sym_upper)
         found += [classes.get(s) or pair or "equity" for s, pair in zip(sym_upper, pairs, strict=True)]
-    distinct_codes, distinct = factorize(found)
-    codes = distinct_codes[codes]
-    return object_array(distinct)[codes], (codes, distinct), chosen
+    distinct_codes, distinct = factorize_few(found)
+    return (distinct_codes[codes], distinct), chosen
 
 
 def _volatility(r: ColumnReader) -> FloatArray:
@@ -470,24 +459,21 @@ def _underlying(
     sym_upper: list[str],
     terms: SymbolTerms | None,
     is_option: BoolArray,
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(underlying per row, codes, distinct underlyings): the column where given, else the option
-    symbol's underlying, else the symbol itself. ``given`` is the column per row, upper-cased, when
-    already made for the symbols' check (else None: made here only where the result keeps it)."""
+) -> tuple[IntArray, list[str]]:
+    """(codes, distinct underlyings): the column where given, else the option symbol's underlying,
+    else the symbol itself. ``given`` is the column per row, upper-cased, when made for the symbols'
+    check (else None)."""
     from_symbol = terms is not None and bool((terms.parsed & is_option & und.blank).any())
     if not und.blank.any():
-        return und.spread(und_upper) if given is None else given, und.codes, [u or "" for u in und_upper]
+        return und.codes, [u or "" for u in und_upper]
     if und.blank.all() and not from_symbol:
-        return object_array(sym_upper)[sym.codes], sym.codes, sym_upper
+        return sym.codes, sym_upper
     if not from_symbol:  # codes into the column's distinct values followed by the symbols'
         codes = np.where(und.blank, sym.codes + len(und_upper), und.codes)
-        uniques = [u or "" for u in und_upper] + list(sym_upper)
-        return object_array(uniques)[codes], codes, uniques
+        return codes, [u or "" for u in und_upper] + list(sym_upper)
     assert terms is not None and given is not None
     own = np.where(terms.parsed & is_option, terms.underlying, object_array(sym_upper)[sym.codes])
-    underlying = np.where(und.blank, own, given)
-    codes, uniques = factorize(underlying.tolist())
-    return underlying, codes, uniques
+    return factorize(np.where(und.blank, own, given).tolist())
 
 
 def _typed_otherwise(
@@ -583,7 +569,8 @@ def _underlying_warning(
     r: ColumnReader,
     is_option: BoolArray,
     no_underlying: BoolArray,
-    symbol: np.ndarray,
+    sym: Text,
+    sym_upper: list[str],
     parsed: BoolArray,
     warnings: list[str],
 ) -> None:
@@ -592,8 +579,7 @@ def _underlying_warning(
     candidates = is_option & no_underlying & ~parsed
     if not candidates.any():
         return
-    ticker = {s: _TICKER.fullmatch(s) is not None for s in set(symbol[candidates].tolist())}
-    lone = candidates & np.array([ticker.get(s, True) is False for s in symbol.tolist()], dtype=bool)
+    lone = candidates & np.array([_TICKER.fullmatch(s) is None for s in sym_upper], dtype=bool)[sym.codes]
     warn_rows(
         r, warnings, lone,
         "options without an underlying whose symbol is not a ticker: each is taken as its own underlying "

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -37,7 +37,15 @@ from xlmargin import symbols
 from xlmargin._typing import BoolArray, FloatArray, IntArray
 from xlmargin.errors import rate_text, shown
 from xlmargin.positions.model import PAIR_ASSET_CLASSES
-from xlmargin.positions.reader import ColumnReader, Text, factorize, indices, is_none, object_array
+from xlmargin.positions.reader import (
+    ColumnReader,
+    Text,
+    factorize,
+    factorize_few,
+    indices,
+    is_none,
+    object_array,
+)
 from xlmargin.symbols import (
     looks_like_option,
     missing_right,
@@ -200,16 +208,18 @@ def check_underlying(r: ColumnReader, terms: SymbolTerms, given: np.ndarray, is_
 
 
 def share_class_underlyings(
-    underlying: np.ndarray, codes: IntArray, uniques: list[str], is_option: BoolArray, stocks: Sequence[str]
-) -> tuple[np.ndarray, list[str]] | None:
+    codes: IntArray, uniques: list[str], is_option: BoolArray, stocks: Sequence[str]
+) -> list[str] | None:
     """The options' underlyings that name a share class the book holds as a stock or an ETF in
     another spelling (OCC's root ``BRKB`` for the book's ``BRK.B`` or ``BRK B``, an underlying
     ``BRK/B``: :func:`~xlmargin.symbols.share_class_key`) made that row's symbol, so the option
-    pairs with its stock in every engine: (underlying per row, distinct values) with ``codes``
-    unchanged; None where there is none (a book without such a stock costs a pass over its
-    distinct stock symbols). An underlying the book holds as written is left alone, and so is
-    one two spellings in the book would fit (``BRK.B`` and ``BRK B`` both held)."""
+    pairs with its stock in every engine: the distinct values, ``codes`` unchanged; None where there
+    is none (a book whose stocks hold no separator costs one test of their symbols joined). An
+    underlying the book holds as written is left alone, and so is one two spellings in the book
+    would fit (``BRK.B`` and ``BRK B`` both held)."""
     held = set(stocks)
+    if not set(symbols.SHARE_CLASS_SEPARATORS).intersection("".join(held)):  # no key differs from its stock
+        return None
     spelled: dict[str, set[str]] = {}
     for symbol in held:
         key = share_class_key(symbol)
@@ -229,7 +239,7 @@ def share_class_underlyings(
             renamed[k] = next(iter(found))
     if renamed == uniques:
         return None
-    return object_array(renamed)[codes], renamed
+    return renamed
 
 
 def row_currencies(
@@ -240,13 +250,14 @@ def row_currencies(
     declared: BoolArray,
     shares: BoolArray,
     cash: BoolArray | None = None,
-) -> np.ndarray:
+) -> np.ndarray | None:
     """The currency column, upper-cased; where blank (or absent) the currency of a pair's symbol, read
     with any ISO code on the rows that say they are pairs (``declared``: USDRUB → RUB), with the
     quoted codes elsewhere (:func:`~xlmargin.symbols.pair_quote`), and not at all on the rows that say
     they are shares (``shares``: a type stock or etf, a class equity), whose six-letter ticker may
-    spell two codes. Without the column, its codes go into ``codes``: one per distinct symbol's
-    currency, found from the symbols' codes (the engines group rows by currency). ``cash``: the
+    spell two codes. Without the column, its codes go into ``codes`` (one per distinct symbol's
+    currency, found from the symbols' codes: the engines group rows by currency) and None is
+    returned: the portfolio makes the column from them when it is read. ``cash``: the
     cash rows, whose symbol may name their currency (:func:`_cash_currencies`)."""
     if r.has("currency"):
         given = r.text("currency")
@@ -261,7 +272,7 @@ def row_currencies(
             else _cash_currencies(r, sym, sym_upper, cash, currency)
         )
     # every row's currency from its symbol when it is a pair
-    of_symbol, distinct = factorize(symbols.pair_quotes(sym_upper))
+    of_symbol, distinct = factorize_few(symbols.pair_quotes(sym_upper))
     row_codes = of_symbol[sym.codes]
     read = np.array([q is not None for q in distinct], dtype=bool)[row_codes]
     # each row read on its own where its type or class says what it is and that changes the reading
@@ -271,7 +282,7 @@ def row_currencies(
         named = _cash_currencies(r, sym, sym_upper, cash, object_array(distinct)[row_codes])
         row_codes, distinct = factorize(named.tolist())
     codes["currency"] = (row_codes, distinct)
-    return object_array(distinct)[row_codes]
+    return None
 
 
 def _unknown_currencies(r: ColumnReader, given: Text) -> None:
@@ -404,7 +415,7 @@ def warn_rows(r: ColumnReader, warnings: list[str], mask: BoolArray, message: st
 RATE_TO_BASE = "fxratetobase"  # IBKR's "FX Rate To Base" header, normalised (an alias of fx_rate)
 
 
-def rate_to_base_warning(header: str, arrays: dict[str, np.ndarray]) -> str | None:
+def rate_to_base_warning(header: str, arrays: Mapping[str, np.ndarray]) -> str | None:
     """The warning for a pasted IBKR/TWS table whose "FX Rate To Base" column (``header``) shows a
     base currency other than USD, naming the rows that show it and the column: a currency other than
     USD at a rate of exactly 1 (the base itself), or a USD row at another rate. Such rates are to

@@ -6,7 +6,6 @@ import datetime as dt
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -129,11 +128,11 @@ class Portfolio:
     ):
         for arr in arrays.values():
             arr.setflags(write=False)
-        self._arrays = MappingProxyType(dict(arrays))
         self._codes: dict[str, tuple[IntArray, tuple[Any, ...]]] = {}
         for name, (found, values) in (codes or {}).items():
             found.setflags(write=False)
             self._codes[name] = (found, tuple(values))
+        self._arrays = _Columns(dict(arrays), self._codes)
         self._positions: tuple[Position, ...] | None = None
         self.as_of = as_of
         # what the reader noticed without refusing the table (columns ignored, odd multipliers, ...)
@@ -195,13 +194,14 @@ class Portfolio:
         """The positions where ``keep`` is true, as a new portfolio."""
         mask = np.asarray(keep, dtype=bool)
         codes = {k: (c[mask], values) for k, (c, values) in self._codes.items()}
-        return Portfolio({k: v[mask] for k, v in self._arrays.items()}, self.as_of, self.warnings, codes)
+        arrays = {k: v[mask] for k, v in self._arrays.made.items()}  # the others from their codes
+        return Portfolio(arrays, self.as_of, self.warnings, codes)
 
     def part(self, start: int, stop: int) -> Portfolio:
         """The positions ``start`` to ``stop - 1`` as a new portfolio: views of the columns, the
         codes known so far carried (one account of a batch's union, say)."""
         codes = {k: (c[start:stop], values) for k, (c, values) in self._codes.items()}
-        arrays = {k: v[start:stop] for k, v in self._arrays.items()}
+        arrays = {k: v[start:stop] for k, v in self._arrays.made.items()}
         return Portfolio(arrays, self.as_of, self.warnings, codes)
 
     @staticmethod
@@ -214,6 +214,54 @@ class Portfolio:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(Position))
+
+
+class _Columns(Mapping[str, np.ndarray]):
+    """A portfolio's :attr:`~Portfolio.arrays`: those it was given, and each text column it was given
+    only as codes (the reader's, for the columns the engines group by) made from them the first time
+    it is read, one gather into its distinct values. An end-to-end portfolio-margin run reads the
+    codes of most text columns and the array of none but the type (callgrind, the benchmark book:
+    read_positions' eight object arrays of 5,000 rows, some 3 million instructions, not made)."""
+
+    __slots__ = ("_codes", "_names", "made")
+
+    def __init__(self, made: dict[str, np.ndarray], codes: Mapping[str, tuple[IntArray, tuple[Any, ...]]]):
+        self.made = made  # the arrays made so far (read-only), which a part of the portfolio takes
+        self._codes = codes
+        lazy = [name for name in codes if name not in made]
+        # the columns in the order of Position's fields, as the reader hands them over
+        self._names: tuple[str, ...] = (
+            tuple(made)
+            if not lazy
+            else (
+                *(n for n in _FIELD_NAMES if n in made or n in lazy),
+                *(n for n in made if n not in _FIELDS),
+            )
+        )
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        found = self.made.get(name)
+        if found is None:
+            if name not in self._codes:
+                raise KeyError(name)
+            codes, values = self._codes[name]
+            distinct = np.empty(len(values), dtype=object)
+            distinct[:] = values
+            found = self.made[name] = distinct[codes]
+            found.setflags(write=False)
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.made or name in self._codes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+_FIELDS = frozenset(_FIELD_NAMES)
 
 
 def _positions_of(columns: Mapping[str, np.ndarray]) -> tuple[Position, ...]:

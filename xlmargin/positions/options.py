@@ -16,7 +16,7 @@ from xlmargin.positions.conventions import bare_year
 from xlmargin.positions.enums import Kinds, enum_values
 from xlmargin.positions.infer import SymbolTerms, check_and_fill, rows_warning
 from xlmargin.positions.model import DAYS_PER_YEAR
-from xlmargin.positions.reader import ColumnReader, factorize, indices, object_array
+from xlmargin.positions.reader import ColumnReader, factorize, indices
 
 _RIGHTS = {"c": "C", "call": "C", "p": "P", "put": "P"}
 _STYLES = {"american": "american", "a": "american", "amer": "american",
@@ -43,10 +43,15 @@ def option_columns(
     are ignored, with a warning where they disagree (:func:`_days_beside_dates`)."""
     text = r.text("right")
     found = enum_values(r, "right", text, _RIGHT_TABLE, lambda v: f"'{v}' is not call/put/C/P", is_option)
-    right = text.spread(found)
     ordinal, date_codes, distinct = r.dates("expiry", lambda value: bare_year(value, "expiry"))
-    if terms is not None:
+    if terms is not None:  # per row: some filled from the symbols
+        right = text.spread(found)
         check_and_fill(r, terms, is_option, strike, right, ordinal, multiplier)
+        right[~is_option] = None
+        right_codes = np.where(right == "C", 0, np.where(right == "P", 1, 2))
+    else:  # per distinct text
+        right_codes = np.array([_RIGHT_NAMES.index(f) for f in found], dtype=np.int64)[text.codes]
+        right_codes[~is_option] = _RIGHT_NAMES.index(None)
     filled = terms.parsed & is_option if terms is not None else np.zeros(r.n, dtype=bool)
 
     for name, values, what in (
@@ -60,12 +65,6 @@ def option_columns(
                 r.bad(i, name, f"{name.replace('_', ' ')} must be positive, got {values[i]:g}")
     for i in indices(is_option & r.blank("right") & ~filled):
         r.bad(i, "right", "an option needs a right (call or put)")
-    right[~is_option] = None
-    if terms is None:  # per distinct text
-        right_codes = np.array([_RIGHT_NAMES.index(f) for f in found], dtype=np.int64)[text.codes]
-        right_codes[~is_option] = _RIGHT_NAMES.index(None)
-    else:  # some filled from symbols: per row
-        right_codes = np.where(right == "C", 0, np.where(right == "P", 1, 2))
     codes: dict[str, tuple[IntArray, Sequence[str | None]]] = {"right": (right_codes, _RIGHT_NAMES)}
 
     days = r.number("days")
@@ -111,7 +110,6 @@ def option_columns(
         days_found = [*(dt.date.fromordinal(int(d)) for d in dates.tolist()), None]
         expiry_codes = np.full(r.n, len(dates), dtype=np.int64)
         expiry_codes[dated_rows] = inverse.ravel()
-    expiry = object_array(days_found)[expiry_codes]
     codes["expiry"] = (expiry_codes, days_found)
 
     und_codes, uniques = underlying
@@ -134,7 +132,7 @@ def option_columns(
         r.bad(i, "quantity", f"option contracts must be whole numbers, got {quantity[i]:g}")
     for i in indices(kind.of("future") & (quantity != np.round(quantity))):
         r.bad(i, "quantity", f"futures contracts must be whole numbers, got {quantity[i]:g}")
-    return OptionColumns(right, object_array(_STYLE_NAMES)[style_codes], expiry, expiry_years, codes)
+    return OptionColumns(expiry_years, codes, {})
 
 
 ZERO_DAYS = "days to expiry of 0 reads as a blank cell: give the expiry date (or days above 0)"
@@ -194,20 +192,21 @@ def _days_beside_dates(
 
 @dataclass(frozen=True, slots=True)
 class OptionColumns:
-    """What :func:`option_columns` reads: per row right, style, expiry (None off options) and years to
-    expiry (NaN), and the codes of the right and style columns."""
+    """What :func:`option_columns` reads: per row years to expiry (NaN off options), and the right,
+    expiry and style columns (None off options) as codes, or (a book without options or futures) as
+    arrays."""
 
-    right: np.ndarray
-    style: np.ndarray
-    expiry: np.ndarray
     expiry_years: FloatArray
     codes: dict[str, tuple[IntArray, Sequence[str | None]]]
+    arrays: dict[str, np.ndarray]
 
     @staticmethod
     def none(n: int) -> OptionColumns:
         """A book without options or futures."""
         blank = np.full(n, None, dtype=object)
-        return OptionColumns(blank, blank.copy(), blank.copy(), np.full(n, np.nan), {})
+        return OptionColumns(
+            np.full(n, np.nan), {}, {"right": blank, "style": blank.copy(), "expiry": blank.copy()}
+        )
 
 
 _RIGHT_TABLE = {norm_header(k): v for k, v in _RIGHTS.items()}
