@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from xlmargin.bond_cfds import per_face
 from xlmargin.dollars import needs_pair_price
 from xlmargin.errors import Problem
+from xlmargin.esma_names import broker_names
 from xlmargin.fx_rates import not_a_pair, row_pair, unread_pair
 from xlmargin.instruments import PER_FACE
 from xlmargin.positions import Position
@@ -18,9 +19,11 @@ from xlmargin.symbols import currency_codes, pair_codes
 
 
 def pair_of(p: Position) -> tuple[str, str] | None:
-    """(base, quote) of a row margined as a currency pair whose symbol (or a CFD's underlying) reads as
-    two known codes (:func:`~xlmargin.fx_rates.row_pair`)."""
-    return row_pair(p.type, p.asset_class, p.class_given, p.symbol, p.underlying)
+    """(base, quote) of a row margined as a currency pair whose symbol (or a CFD's underlying), without
+    a broker's marks (:func:`~xlmargin.esma_names.broker_names`: ``[EURUSD]``), reads as two known
+    codes (:func:`~xlmargin.fx_rates.row_pair`)."""
+    (symbol, underlying), _ = broker_names(p.symbol, p.underlying)
+    return row_pair(p.type, p.asset_class, p.class_given, symbol, underlying)
 
 
 def converted_notional(
