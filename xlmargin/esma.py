@@ -135,28 +135,26 @@ def _build_params() -> tuple[Param, ...]:
             )
         )
     percentages = _rules()["percentages"]
-    for name in esma_classes():
-        cap = float(leverage[name])
+    for name in esma_classes():  # per class: a broker's tighter leverage, or a margin rate
+        cap, legal, label = float(leverage[name]), float(percentages[name]), name.replace("_", " ")
         params.append(
             Param(
                 f"leverage.{name}",
                 "number",
                 None,
-                f"maximum leverage for {name.replace('_', ' ')} (a broker may ask more margin); "
+                f"maximum leverage for {label} (a broker may ask more margin); "
                 f"at most the ESMA cap {cap:g}:1",
                 minimum=1.0,
                 maximum=cap,
             )
         )
-    for name in esma_classes():
-        legal = float(percentages[name])
         params.append(
             Param(
                 f"margin_rate.{name}",
                 "number",
                 None,
-                f"initial margin for {name.replace('_', ' ')} as a fraction of the notional (3.33% or "
-                f"0.0333), instead of 1/leverage; at least the Decision's {100 * legal:g}%",
+                f"initial margin for {label} as a fraction of the notional (3.33% or 0.0333), instead of "
+                f"1/leverage; at least the Decision's {100 * legal:g}%",
                 minimum=legal,
                 maximum=1.0,
                 rate=True,

@@ -14,6 +14,7 @@ computed (it used to surface as a traceback from ``scatter``, exit 1).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -107,6 +108,8 @@ async def _identity(address: str, seconds: float, scheme: str) -> str:
                 reason = str(exc) or f"no connection within {seconds:g} s"
             return f"cannot reach a Dask scheduler there ({reason}); check the host and the port ({PORTS})"
         writer.close()
+        with contextlib.suppress(OSError):  # the probe's socket closed before Dask's own connection
+            await writer.wait_closed()
     left = max(seconds - (time.monotonic() - started), 0.1)
     try:
         comm = await asyncio.wait_for(connect(address, timeout=left), left)

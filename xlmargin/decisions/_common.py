@@ -200,13 +200,13 @@ def engine_result(regime: str, settings: DecisionSettings) -> Callable[[Portfoli
     return results[check_regime(regime)]
 
 
-_FIGURE = {  # the result's attribute holding the requirement: rounded to the cent, then exact
-    "regt": ("total", "exact"),
-    "regt_maintenance": ("total", "exact"),
-    "pm": ("requirement", "exact"),
-    "futures": ("requirement", "exact"),
-    "account": ("total", "exact"),
-    "risk": ("requirement", "exact"),
+_FIGURE = {  # the result's attribute holding the requirement rounded to the cent; ``exact`` before
+    "regt": "total",
+    "regt_maintenance": "total",
+    "pm": "requirement",
+    "futures": "requirement",
+    "account": "total",
+    "risk": "requirement",
 }
 
 
@@ -219,7 +219,7 @@ def engine(regime: str, settings: DecisionSettings, exact: bool = False) -> Call
 
 def figure(regime: str, result: Any, exact: bool = False) -> float:
     """The requirement of ``regime``'s engine ``result``: rounded to the cent, or with ``exact`` before."""
-    return float(getattr(result, _FIGURE[regime][exact]))
+    return float(getattr(result, "exact" if exact else _FIGURE[regime]))
 
 
 def warnings_of(regime: str, result: Any, after: str = "", skip: Iterable[str] = ()) -> tuple[str, ...]:
